@@ -1,0 +1,34 @@
+// One esbuild script for every bundle (STYLE.md section 6): server, CLI, client and webview.
+// Entries whose source does not exist yet are skipped, so the build works while layers are being added.
+// The tree-sitter runtime wasm and the C grammar wasm are copied beside the bundles; the server resolves them relative to itself.
+import { build } from "esbuild";
+import { copyFileSync, existsSync, mkdirSync, chmodSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const dist = path.join(root, "dist");
+mkdirSync(dist, { recursive: true });
+const watch = process.argv.includes("--watch");
+
+const nodeCommon = { bundle: true, platform: "node", format: "cjs", target: "node20", sourcemap: true, logLevel: "warning" };
+const entries = [
+  { ...nodeCommon, entryPoints: ["server/src/main.ts"], outfile: "dist/server.js", banner: { js: "#!/usr/bin/env node" } },
+  { ...nodeCommon, entryPoints: ["server/src/cli/main.ts"], outfile: "dist/cli.js", banner: { js: "#!/usr/bin/env node" } },
+  { ...nodeCommon, entryPoints: ["client/src/extension.ts"], outfile: "dist/client.js", external: ["vscode"] },
+  { bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: true, logLevel: "warning", entryPoints: ["client/webview/main.ts"], outfile: "dist/webview.js" },
+].filter((entry) => existsSync(path.join(root, entry.entryPoints[0])));
+
+function copyAssets() {
+  copyFileSync(require.resolve("web-tree-sitter/tree-sitter.wasm"), path.join(dist, "tree-sitter.wasm"));
+  copyFileSync(require.resolve("tree-sitter-c/tree-sitter-c.wasm"), path.join(dist, "tree-sitter-c.wasm"));
+  for (const file of ["server.js", "cli.js"]) {
+    if (existsSync(path.join(dist, file))) chmodSync(path.join(dist, file), 0o755);
+  }
+}
+
+const started = Date.now();
+await Promise.all(entries.map((entry) => build({ absWorkingDir: root, ...entry })));
+copyAssets();
+if (!watch) console.log(`built ${entries.map((e) => e.outfile).join(", ")} in ${Date.now() - started} ms`);

@@ -1,0 +1,331 @@
+/**
+ * The facts the analyzer extracts for one vmsplice call site, and the findings and verdicts it derives from them.
+ *
+ * This module owns the plain data shapes shared by the analysis, the rules, the simulator's call-site replay,
+ * the CLI and the language server. It holds types and tiny helpers only, and imports nothing from the editor,
+ * the protocol library or Node's I/O.
+ *
+ * Every fact carries the source range it came from, so diagnostics can point at it and quick fixes can edit it.
+ * A fact the analyzer could not establish is `null` or has kind "unknown" together with a sentence naming what is missing;
+ * it is never replaced by an optimistic guess.
+ */
+
+/** Zero-based position; `column` counts UTF-16 code units (the LSP convention), `byteColumn` counts UTF-8 bytes. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/** A source range with both UTF-16 positions and UTF-8 byte offsets into the parsed text. */
+export interface SourceRange {
+  start: SourcePosition;
+  end: SourcePosition;
+  startIndex: number;
+  endIndex: number;
+}
+
+export type KernelModel = "rfc-v2" | "mainline-6.x" | "mainline-3.12";
+export const KERNEL_MODELS: readonly KernelModel[] = ["rfc-v2", "mainline-6.x", "mainline-3.12"];
+export type PageSize = 4096 | 16384 | 65536;
+export const PAGE_SIZES: readonly PageSize[] = [4096, 16384, 65536];
+
+export type Severity = "error" | "warning" | "info";
+
+export const SPLICE_F_MOVE = 1;
+export const SPLICE_F_NONBLOCK = 2;
+export const SPLICE_F_MORE = 4;
+export const SPLICE_F_GIFT = 8;
+export const SPLICE_F_ALL = 0xf;
+
+/**
+ * A value of the program as a small symbolic expression, so that one set of facts can be evaluated
+ * under every page size: `page` stands for the runtime page size (`sysconf(_SC_PAGESIZE)`, `getpagesize()`, `PAGE_SIZE`),
+ * while a literal 4096 stays the number 4096 and is flagged as a hard-coded page size.
+ */
+export type SymValue =
+  | { kind: "const"; value: number; literalPageSize?: SourceRange }
+  | { kind: "page" }
+  | { kind: "unknown"; reason: string }
+  | { kind: "binary"; operator: "+" | "-" | "*" | "/" | "%" | "<<" | ">>" | "&" | "|" | "^"; left: SymValue; right: SymValue }
+  | { kind: "unary"; operator: "-" | "~"; operand: SymValue };
+
+export type Direction = "to-pipe" | "from-pipe" | "unknown";
+
+/** Where a file descriptor came from. */
+export interface FdFact {
+  direction: Direction;
+  /** What the descriptor is, as far as the analyzer can tell. */
+  kind: "pipe" | "fifo" | "not-pipe" | "unknown";
+  /** `pipe()`/`pipe2()` array index (0 read end, 1 write end) when known. */
+  pipeIndex: 0 | 1 | null;
+  /** Name of the pipe array or descriptor variable, for messages ("fds"). */
+  pipeName: string | null;
+  /** O_NONBLOCK set on the descriptor by pipe2 or fcntl(F_SETFL). */
+  nonblock: boolean | null;
+  /** `F_SETPIPE_SZ` value in bytes when set with a constant. */
+  pipeSizeBytes: SymValue | null;
+  /** Range of the fd argument at the call. */
+  range: SourceRange;
+  /** Range of the pipe(), pipe2(), open() or socket() call that created the descriptor. */
+  originRange: SourceRange | null;
+  /** Human-readable sentence: how the direction was decided, or what is missing. */
+  explanation: string;
+}
+
+export interface FlagsFact {
+  /** Folded numeric value, or null when the analyzer could not fold the argument. */
+  value: number | null;
+  /** Source text of the flags argument. */
+  text: string;
+  range: SourceRange;
+  /** Ranges of `#define`, enum or variable definitions the value was folded through. */
+  definitionRanges: SourceRange[];
+  /** Why the value is unknown, when it is. */
+  missing: string | null;
+}
+
+/** The kind of memory behind a buffer. */
+export type MemoryKind =
+  | "private-anon"
+  | "shmem"
+  | "private-file"
+  | "shared-file"
+  | "hugetlb"
+  | "heap"
+  | "stack"
+  | "static"
+  | "unknown";
+
+export type Origin =
+  | "mmap"
+  | "malloc"
+  | "calloc"
+  | "realloc"
+  | "posix_memalign"
+  | "aligned_alloc"
+  | "memalign"
+  | "valloc"
+  | "pvalloc"
+  | "stack-array"
+  | "static-array"
+  | "string-literal"
+  | "parameter"
+  | "unknown";
+
+export type TriState = "yes" | "no" | "unknown";
+
+/** Where a buffer came from and what happened to it before and after the call. */
+export interface BufferFact {
+  /** Variable name (or expression text) of the buffer start. */
+  name: string;
+  origin: Origin;
+  memory: MemoryKind;
+  /** Alignment of the buffer start in bytes as a symbolic value (page means page-aligned), or null when unknown. */
+  alignment: SymValue | null;
+  /** Size of the allocation when known. */
+  size: SymValue | null;
+  /** PROT_WRITE on the mapping (for destinations); null when unknown. */
+  writable: boolean | null;
+  /** The buffer was written (memset, memcpy, read, stores, passed to a filling function) before the call. */
+  writtenBefore: TriState;
+  /** The buffer is written after the call, in the same function. */
+  writtenAfter: { range: SourceRange } | null;
+  /** The buffer is read or written after the call in the same function (for RFC zap hazards). */
+  usedAfter: { range: SourceRange } | null;
+  /** fork() between the fill and the call, with the child possibly still alive. */
+  forkBefore: { range: SourceRange } | null;
+  madvise: { advice: string; range: SourceRange }[];
+  mlocked: { range: SourceRange } | null;
+  /** munmap() of the buffer before the call (destination hole). */
+  unmappedBefore: { range: SourceRange } | null;
+  /** The allocation or declaration the buffer came from. */
+  originRange: SourceRange | null;
+  /** Sentence describing the provenance, or what is missing. */
+  explanation: string;
+}
+
+/** One iovec entry as the kernel sees it. */
+export interface SegmentFact {
+  /** Source text of the base and the length, as written (after wrapper/loop substitution). */
+  baseText: string;
+  lengthText: string;
+  /** The buffer the base points into, or null when unknown. */
+  buffer: BufferFact | null;
+  /** Byte offset of the base from the buffer start. */
+  offset: SymValue;
+  length: SymValue;
+  /** Range of the base and length expressions (the iov_base / iov_len initializer or assignment). */
+  baseRange: SourceRange | null;
+  lengthRange: SourceRange | null;
+}
+
+export interface SegmentsFact {
+  /** null when the iovec array could not be reconstructed. */
+  segments: SegmentFact[] | null;
+  nrSegs: SymValue;
+  nrSegsRange: SourceRange;
+  iovRange: SourceRange;
+  /** Declaration of the iovec array or struct, when found. */
+  declarationRange: SourceRange | null;
+  missing: string | null;
+}
+
+export type CalleeKind = "vmsplice" | "syscall" | "wrapper";
+
+/** One vmsplice call site with every fact the analyzer could establish. */
+export interface VmspliceCall {
+  /** Range of the whole call expression (for wrappers: the call of the wrapper). */
+  range: SourceRange;
+  /** Range of the callee name. */
+  calleeRange: SourceRange;
+  callee: CalleeKind;
+  /** Name of the wrapper that forwards to vmsplice, when the call goes through one. */
+  wrapperName: string | null;
+  /** Enclosing function name, or null at file scope. */
+  functionName: string | null;
+  fd: FdFact;
+  flags: FlagsFact;
+  iov: SegmentsFact;
+  /** The return value is used (assigned, compared, returned); VMS-PARTIAL fires when it is not. */
+  returnChecked: boolean;
+  /** The file starts threads (pthread_create, clone with CLONE_VM, std::thread). */
+  multithreaded: { range: SourceRange } | null;
+  /** A tee() call on the same pipe (for VMS-RFC-TEE-ALIAS). */
+  teeOnPipe: { range: SourceRange } | null;
+  /** A read()/recv of fewer than a page from the same pipe before this call (VMS-OFFSET-CONSUMED). */
+  partialReadBefore: { range: SourceRange } | null;
+  /** The call sits inside a tree-sitter ERROR region (facts may be incomplete). */
+  inErrorRegion: boolean;
+}
+
+/** A non-vmsplice call the rules inspect (splice into a pipe with SPLICE_F_MOVE). */
+export interface SpliceCall {
+  range: SourceRange;
+  flags: FlagsFact;
+  functionName: string | null;
+}
+
+export type PageVerdict = "move" | "copy" | "unknown" | "not-delivered";
+export type CallVerdict = "move" | "copy" | "partial" | "unknown";
+
+export interface PageOutcome {
+  /** Index of the page within the segment. */
+  index: number;
+  verdict: PageVerdict;
+  /** Rule ids that decided this page's fate (empty for a clean move). */
+  rules: string[];
+}
+
+export interface SegmentVerdict {
+  segment: SegmentFact;
+  /** Number of pages (chunks) of this segment under the page size, or null when the length is unknown. */
+  pages: number | null;
+  verdict: CallVerdict;
+  pageOutcomes: PageOutcome[];
+  rules: string[];
+  /** What the analyzer could not establish, when the verdict is unknown. */
+  missing: string[];
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  range: SourceRange;
+  /** Facts behind the finding (allocation, fork, flags definition, pipe creation). */
+  related: { range: SourceRange; message: string }[];
+}
+
+export interface CallAnalysis {
+  call: VmspliceCall;
+  kernel: KernelModel;
+  pageSize: PageSize;
+  verdict: CallVerdict;
+  segments: SegmentVerdict[];
+  rules: string[];
+  findings: Finding[];
+  missing: string[];
+}
+
+export interface AnalysisOptions {
+  kernel: KernelModel;
+  pageSize: PageSize;
+}
+
+export const DEFAULT_OPTIONS: AnalysisOptions = { kernel: "rfc-v2", pageSize: 4096 };
+
+/** Evaluates a symbolic value under a page size; null when it depends on something unknown or is not an integer. */
+export function evaluate(value: SymValue, pageSize: number): number | null {
+  switch (value.kind) {
+    case "const":
+      return value.value;
+    case "page":
+      return pageSize;
+    case "unknown":
+      return null;
+    case "unary": {
+      const operand = evaluate(value.operand, pageSize);
+      if (operand === null) return null;
+      return value.operator === "-" ? -operand : toSafe(~operand);
+    }
+    case "binary": {
+      const left = evaluate(value.left, pageSize);
+      const right = evaluate(value.right, pageSize);
+      if (left === null || right === null) return null;
+      return applyBinary(value.operator, left, right);
+    }
+  }
+}
+
+function toSafe(result: number): number | null {
+  return Number.isSafeInteger(result) ? result : null;
+}
+
+function applyBinary(operator: string, left: number, right: number): number | null {
+  switch (operator) {
+    case "+":
+      return toSafe(left + right);
+    case "-":
+      return toSafe(left - right);
+    case "*":
+      return toSafe(left * right);
+    case "/":
+      return right === 0 ? null : toSafe(Math.trunc(left / right));
+    case "%":
+      return right === 0 ? null : toSafe(left % right);
+    case "<<":
+      return right < 0 || right > 52 ? null : toSafe(left * 2 ** right);
+    case ">>":
+      return right < 0 || right > 52 ? null : toSafe(Math.floor(left / 2 ** right));
+    case "&":
+      return bitwise(left, right, (a, b) => a & b);
+    case "|":
+      return bitwise(left, right, (a, b) => a | b);
+    case "^":
+      return bitwise(left, right, (a, b) => a ^ b);
+    default:
+      return null;
+  }
+}
+
+/** Bitwise operators on values that may exceed 32 bits (C's size_t): done on BigInt, kept when the result is a safe integer. */
+function bitwise(left: number, right: number, operate: (a: bigint, b: bigint) => bigint): number | null {
+  if (!Number.isSafeInteger(left) || !Number.isSafeInteger(right)) return null;
+  const result = operate(BigInt.asUintN(64, BigInt(left)), BigInt.asUintN(64, BigInt(right)));
+  const signed = BigInt.asIntN(64, result);
+  return toSafe(Number(signed));
+}
+
+/** Whether the value mentions a hard-coded 4096 used as a page size. */
+export function literalPageSizes(value: SymValue): SourceRange[] {
+  switch (value.kind) {
+    case "const":
+      return value.literalPageSize ? [value.literalPageSize] : [];
+    case "unary":
+      return literalPageSizes(value.operand);
+    case "binary":
+      return [...literalPageSizes(value.left), ...literalPageSizes(value.right)];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * web-tree-sitter initialisation and the C grammar.
+ *
+ * This module owns loading the tree-sitter runtime wasm and `tree-sitter-c.wasm`. Both are copied beside the bundle by
+ * scripts/build.mjs and are resolved relative to the running script, so nothing is fetched from the network.
+ * It is the only place in the server, besides the protocol layer, that touches the file system.
+ */
+import { Language, Parser, type Edit, type Tree } from "web-tree-sitter";
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+export type { Tree, Edit };
+
+let languagePromise: Promise<Language> | null = null;
+
+/** Directories searched for the wasm files: beside the bundle (dist/), then the packages in node_modules (tests run from source). */
+function wasmCandidates(file: string): string[] {
+  const here = typeof __dirname === "string" ? __dirname : process.cwd();
+  const candidates = [path.join(here, file), path.join(here, "..", "dist", file), path.join(here, "..", "..", "..", "dist", file)];
+  const packageFile = file === "tree-sitter.wasm" ? "web-tree-sitter/tree-sitter.wasm" : "tree-sitter-c/tree-sitter-c.wasm";
+  try {
+    candidates.push(require.resolve(packageFile));
+  } catch {
+    // Not resolvable from a bundle; the copies beside the bundle are used instead.
+  }
+  return candidates;
+}
+
+function locateWasm(file: string): string {
+  const found = wasmCandidates(file).find((candidate) => existsSync(candidate));
+  if (!found) throw new Error(`cannot find ${file} beside the bundle or in node_modules; run \`npm run build\``);
+  return found;
+}
+
+/** Loads the runtime and the C grammar once per process. */
+export function loadCLanguage(): Promise<Language> {
+  if (!languagePromise) {
+    languagePromise = (async () => {
+      const runtime = locateWasm("tree-sitter.wasm");
+      await Parser.init({ locateFile: () => runtime });
+      return Language.load(locateWasm("tree-sitter-c.wasm"));
+    })();
+  }
+  return languagePromise;
+}
+
+/** A ready C parser. Parsers are cheap; one per document keeps incremental reparses independent. */
+export async function createCParser(): Promise<Parser> {
+  const language = await loadCLanguage();
+  const parser = new Parser();
+  parser.setLanguage(language);
+  return parser;
+}
+
+/**
+ * Parses text, reusing `oldTree` when given (the caller must have applied `tree.edit` for every change first).
+ * Returns null only if tree-sitter gives up (it does not for any input, but the type says it may).
+ */
+export function parseC(parser: Parser, text: string, oldTree?: Tree | null): Tree | null {
+  return parser.parse(text, oldTree ?? null);
+}
