@@ -10,13 +10,13 @@
  * it is never replaced by an optimistic guess.
  */
 
-/** Zero-based position; `column` counts UTF-16 code units (the LSP convention), `byteColumn` counts UTF-8 bytes. */
+/** Zero-based position; `column` counts UTF-16 code units (the LSP convention, and what web-tree-sitter reports for JS strings). */
 export interface SourcePosition {
   line: number;
   column: number;
 }
 
-/** A source range with both UTF-16 positions and UTF-8 byte offsets into the parsed text. */
+/** A source range: zero-based positions plus UTF-16 offsets into the parsed text (`text.slice(startIndex, endIndex)`). */
 export interface SourceRange {
   start: SourcePosition;
   end: SourcePosition;
@@ -45,6 +45,8 @@ export const SPLICE_F_ALL = 0xf;
 export type SymValue =
   | { kind: "const"; value: number; literalPageSize?: SourceRange }
   | { kind: "page" }
+  /** The induction variable of a `for` loop that fills an iovec array (instantiated per segment). */
+  | { kind: "index" }
   | { kind: "unknown"; reason: string }
   | { kind: "binary"; operator: "+" | "-" | "*" | "/" | "%" | "<<" | ">>" | "&" | "|" | "^"; left: SymValue; right: SymValue }
   | { kind: "unary"; operator: "-" | "~"; operand: SymValue };
@@ -255,22 +257,24 @@ export interface AnalysisOptions {
 export const DEFAULT_OPTIONS: AnalysisOptions = { kernel: "rfc-v2", pageSize: 4096 };
 
 /** Evaluates a symbolic value under a page size; null when it depends on something unknown or is not an integer. */
-export function evaluate(value: SymValue, pageSize: number): number | null {
+export function evaluate(value: SymValue, pageSize: number, index: number | null = null): number | null {
   switch (value.kind) {
     case "const":
       return value.value;
     case "page":
       return pageSize;
+    case "index":
+      return index;
     case "unknown":
       return null;
     case "unary": {
-      const operand = evaluate(value.operand, pageSize);
+      const operand = evaluate(value.operand, pageSize, index);
       if (operand === null) return null;
       return value.operator === "-" ? -operand : toSafe(~operand);
     }
     case "binary": {
-      const left = evaluate(value.left, pageSize);
-      const right = evaluate(value.right, pageSize);
+      const left = evaluate(value.left, pageSize, index);
+      const right = evaluate(value.right, pageSize, index);
       if (left === null || right === null) return null;
       return applyBinary(value.operator, left, right);
     }
