@@ -1,0 +1,143 @@
+/**
+ * The custom protocol shared by the language server and the VS Code client: custom request names and their
+ * parameter and result types, command ids, and the settings prefix.
+ *
+ * This module is bundled into the server, the extension client and the webview, so it holds only string constants and
+ * types: it imports nothing (no vscode, no vscode-languageserver, no Node modules), which keeps it valid in all three.
+ * Names follow STYLE.md section 3: commands are `vmsplice-lens.<verb>`, custom methods `vmsplice-lens/<verb>`, and
+ * every setting lives under the one prefix `vmspliceLens`.
+ * Changing a name or a field here is a protocol change: the client (H4) and the server must move together.
+ */
+
+/** The prefix of every setting (`vmspliceLens.kernel`, `vmspliceLens.pageSize`, ...). */
+export const SETTINGS_SECTION = "vmspliceLens";
+
+/** Kernel models the analyzer and the simulator know; the first one is the default. */
+export type ReplayKernel = "rfc-v2" | "mainline-6.x" | "mainline-3.12";
+/** Page sizes the analyzer and the simulator know; the first one is the default. */
+export type ReplayPageSize = 4096 | 16384 | 65536;
+
+/** Command ids contributed by the client; the server refers to them in hover links and code lenses. */
+export const Commands = {
+  /**
+   * Replay the vmsplice call at a position. Arguments: one `ReplayCommandArgs` object
+   * (the code lens and the hover link pass it; from the command palette the client uses the cursor).
+   */
+  replay: "vmsplice-lens.replay",
+  /** Replay a `.vmsim` scenario file. Arguments: `{ uri: string }`, or none for the active editor. */
+  replayScenario: "vmsplice-lens.replayScenario",
+} as const;
+
+/** The argument object of the `vmsplice-lens.replay` command, as the server puts it into code lenses and hover links. */
+export interface ReplayCommandArgs {
+  uri: string;
+  /** Zero-based line of the vmsplice call (its callee name). */
+  line: number;
+  /** Zero-based UTF-16 column of the callee name. */
+  character: number;
+}
+
+/**
+ * Request `vmsplice-lens/replay`, client to server: replay the vmsplice call site at a position through the simulator's
+ * call-site replay (server/src/simulator/replay.ts) and answer its trace.
+ * Errors (ResponseError): no vmsplice call at the position, the document is not open or not analysed,
+ * or replay is unavailable (the simulator's call-site replay is not built into this server).
+ */
+export const ReplayRequest = { method: "vmsplice-lens/replay" } as const;
+
+export interface ReplayParams {
+  uri: string;
+  /** Zero-based line; any position inside the call (or on the line of its callee) selects it. */
+  line: number;
+  /** Zero-based UTF-16 column. */
+  character: number;
+  /** Overrides the configured kernel model for this replay (the webview's model switch). */
+  kernel?: ReplayKernel;
+  /** Overrides the configured page size for this replay (the webview's page-size switch). */
+  pageSize?: ReplayPageSize;
+}
+
+/**
+ * Request `vmsplice-lens/replayScenario`, client to server: parse and run a `.vmsim` scenario.
+ * The text is sent by the client (the editor buffer may be unsaved); the result has the same shape as a call-site replay,
+ * with `site` pointing at the scenario file.
+ * Errors (ResponseError): the scenario does not parse (the message lists line, column and what was expected),
+ * or the simulator is not built into this server.
+ */
+export const ReplayScenarioRequest = { method: "vmsplice-lens/replayScenario" } as const;
+
+export interface ReplayScenarioParams {
+  uri: string;
+  /** Full text of the scenario; when absent, the server uses its copy of the open document. */
+  text?: string;
+  kernel?: ReplayKernel;
+  pageSize?: ReplayPageSize;
+}
+
+/** What happened to one page of data the call site hands over. */
+export type ReplayPageOutcome = "moved" | "copied" | "not-delivered";
+
+export interface ReplayPage {
+  /** Index of the page in the order the call site hands pages over. */
+  index: number;
+  outcome: ReplayPageOutcome;
+  /** Frame number the writer's page had, or null when the writer never had one (unknown or not delivered). */
+  writerPfn: number | null;
+  /** Frame number the reader's destination page ends up with, or null when nothing was delivered. */
+  readerPfn: number | null;
+  /** The rule id (spec section 8) that turned a move into a copy or caused a hazard; null for a clean move. */
+  rule: string | null;
+}
+
+/** The outcome of one simulated call: bytes returned, an errno, a block, or a kernel BUG. */
+export interface ReplayCallResult {
+  returned?: number;
+  errno?: string;
+  blocked?: boolean;
+  kernelBug?: string;
+}
+
+/**
+ * One event of a step. `kind` names it (pin, queue, zap, move, copy, fault, cow-break, free, hazard, return, ...);
+ * the other fields are the simulator's and are passed through unchanged. Copies and hazards carry `rule`.
+ */
+export interface ReplayEvent {
+  kind: string;
+  rule?: string | null;
+  [field: string]: unknown;
+}
+
+/** One step of the trace: usually one system call or fault, with the events it caused. */
+export interface ReplayStep {
+  [field: string]: unknown;
+  events?: ReplayEvent[];
+}
+
+/**
+ * The replay JSON (issue 3 item 6), identical to `vmsplice-lens simulate --format json`.
+ * Fields beyond these are the simulator's and pass through unchanged.
+ */
+export interface ReplayResult {
+  kernel: ReplayKernel;
+  pageSize: ReplayPageSize;
+  /** The call site (or scenario file) replayed; `file` is a path or URI, `line` is one-based as in the CLI. */
+  site: { file: string; line: number };
+  /** Every fact the replay had to assume, in words (unknown facts, the ideal counterpart it added). */
+  assumptions: string[];
+  steps: ReplayStep[];
+  pages: ReplayPage[];
+  results: { writer?: ReplayCallResult; reader?: ReplayCallResult; [call: string]: ReplayCallResult | undefined };
+  [field: string]: unknown;
+}
+
+/** Error codes of the ResponseErrors the custom requests answer with (in the JSON-RPC server-defined range). */
+export const ReplayErrorCodes = {
+  /** The simulator's replay is not available in this server build. */
+  unavailable: -32001,
+  /** No vmsplice call at the given position. */
+  noCallAtPosition: -32002,
+  /** The document is not open in the server. */
+  unknownDocument: -32003,
+  /** A `.vmsim` scenario failed to parse. */
+  scenarioInvalid: -32004,
+} as const;
