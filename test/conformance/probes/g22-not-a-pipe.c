@@ -1,0 +1,19 @@
+/*
+ * Golden scenario G22 (VMS-NOT-PIPE): vmsplice on a regular file opened read-write fails with EBADF, but on 6.x a
+ * zero total length returns 0 before the pipe check.
+ */
+#include "probe.h"
+
+int main(void) {
+  probe_init("g22-not-a-pipe");
+  char path[] = "/tmp/vmsplice-lens-probe-XXXXXX";
+  int file = mkstemp(path);
+  probe_require(file >= 0, "mkstemp");
+  unlink(path);
+  char *p = probe_map_filled(1);
+  struct iovec page = {p, (size_t)P}, empty = {p, 0};
+  CALL("file-page", vmsplice(file, &page, 1, 0));
+  CALL("file-zero", vmsplice(file, &empty, 1, 0));
+  probe_finish();
+  return 0;
+}
