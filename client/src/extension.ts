@@ -1,0 +1,83 @@
+/**
+ * The VS Code extension's entry point: activate starts the language server and registers the features; deactivate
+ * stops the server.
+ *
+ * This module only wires the features together (one file per feature beside it): the language client, the replay
+ * commands, the simulator panel and the `.vmsim` code lens. It decides nothing about vmsplice; that is the server's job.
+ * Output goes to the "vmsplice Lens" output channel; pop-ups are left to user-started commands that fail.
+ *
+ * The returned `ExtensionApi` exists for the end-to-end tests, which run inside the same extension host and need to know
+ * when the server is ready and what the webview drew; it exposes no way to change the extension's behaviour.
+ */
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { createLanguageClient } from "./language-client";
+import { createServerReplayer, registerReplayCommands } from "./replay-commands";
+import { registerScenarioCodeLens } from "./scenario-code-lens";
+import type { RenderSummary } from "./webview/messages";
+import { SimulatorPanel } from "./webview/panel";
+
+export interface ExtensionApi {
+  /** Resolves when the language server has answered initialize (rejects if it could not start). */
+  serverReady: Promise<void>;
+  simulator: {
+    readonly isOpen: boolean;
+    readonly lastRender: RenderSummary | null;
+    onDidRender: vscode.Event<RenderSummary>;
+  };
+}
+
+let client: LanguageClient | null = null;
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const output = vscode.window.createOutputChannel("vmsplice Lens");
+  context.subscriptions.push(output);
+  output.appendLine(`[client] vmsplice Lens ${String(context.extension.packageJSON.version)} activating from ${context.extensionUri.fsPath}`);
+
+  const panel = new SimulatorPanel(context.extensionUri, createServerReplayer(() => client), output);
+  context.subscriptions.push(panel, ...registerReplayCommands(panel, output), registerScenarioCodeLens());
+
+  client = createLanguageClient(context, output);
+  const serverReady = client.start().then(
+    () => output.appendLine("[client] language server started"),
+    (error: unknown) => {
+      output.appendLine(`[client] the language server did not start: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    },
+  );
+  // Keep the rejection observed here; callers that care (the tests) still see it through serverReady.
+  serverReady.catch(() => undefined);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand("vmsplice-lens.showOutput", () => output.show(true)),
+    vscode.commands.registerCommand("vmsplice-lens.restartServer", async () => {
+      try {
+        await client?.restart();
+        output.appendLine("[client] language server restarted");
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        output.appendLine(`[client] restart failed: ${message}`);
+        void vscode.window.showErrorMessage(`vmsplice Lens: restarting the language server failed: ${message}`);
+      }
+    }),
+  );
+
+  return {
+    serverReady,
+    simulator: {
+      get isOpen() {
+        return panel.isOpen;
+      },
+      get lastRender() {
+        return panel.lastRender;
+      },
+      onDidRender: panel.onDidRender,
+    },
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const running = client;
+  client = null;
+  if (running) await running.stop();
+}

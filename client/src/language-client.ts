@@ -1,0 +1,43 @@
+/**
+ * Starts and stops the vmsplice Lens language server: the bundled dist/server.js, run by VS Code's own Node through
+ * vscode-languageclient over stdio.
+ *
+ * This module owns the client options only (documents, settings forwarding, output channel). Everything the server
+ * decides stays in the server; no analysis happens here. The client id `vmspliceLens` makes the client read the
+ * `vmspliceLens.trace.server` setting by itself.
+ */
+import * as vscode from "vscode";
+import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { SETTINGS_SECTION } from "../../server/src/protocol/ext";
+
+export const CLIENT_ID = "vmspliceLens";
+
+/** The documents the server analyses: C (and C++, where vmsplice calls look the same) files on disk and unsaved. */
+export const DOCUMENT_SELECTOR = [
+  { scheme: "file", language: "c" },
+  { scheme: "untitled", language: "c" },
+  { scheme: "file", language: "cpp" },
+  { scheme: "untitled", language: "cpp" },
+];
+
+export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.OutputChannel): LanguageClient {
+  const serverModule = context.asAbsolutePath("dist/server.js");
+  // TransportKind.stdio makes the client pass `--stdio`, the flag the server (and the package.json bin) expects.
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.stdio },
+    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ["--nolazy", "--inspect=6009"] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    // The server pulls settings per resource with workspace/configuration; this notification tells it to drop its cache.
+    synchronize: { configurationSection: SETTINGS_SECTION },
+    outputChannel: output,
+    // Pop-ups only for failures of user-started actions (STYLE.md section 4); the server's own messages stay in the channel.
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    initializationFailedHandler: (error) => {
+      output.appendLine(`[client] the language server failed to initialise: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    },
+  };
+  return new LanguageClient(CLIENT_ID, "vmsplice Lens", serverOptions, clientOptions);
+}

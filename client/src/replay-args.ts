@@ -1,0 +1,60 @@
+/**
+ * Parses the arguments the replay commands receive. Pure (no `vscode` import), so unit tests cover every caller's shape.
+ *
+ * `vmsplice-lens.replay` is invoked from the server's code lens and hover link with one `ReplayCommandArgs` object
+ * (ext.ts), possibly JSON-decoded from a command URI; from the command palette or the context menu with no usable
+ * argument, in which case the caller uses the cursor. `vmsplice-lens.replayScenario` gets `{ uri }` from the code lens,
+ * a resource URI from the editor title menu, or nothing from the palette.
+ */
+import type { ReplayCommandArgs } from "../../server/src/protocol/ext";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function isPosition(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+/** A URI given as a string or as a `vscode.Uri`-like object (its toString() gives the URI text). */
+function uriText(value: unknown): string | null {
+  if (typeof value === "string" && value.length > 0) return value;
+  if (isRecord(value) && typeof value.scheme === "string" && typeof value.toString === "function" && value.toString !== Object.prototype.toString) {
+    return String(value.toString());
+  }
+  return null;
+}
+
+/** The call-site position of a `vmsplice-lens.replay` invocation, or null when the cursor must be used. */
+export function parseReplayArgs(args: readonly unknown[]): ReplayCommandArgs | null {
+  const [first, second] = args;
+  if (isRecord(first) && !("scheme" in first)) {
+    const uri = uriText(first.uri);
+    if (uri && isPosition(first.line) && isPosition(first.character)) return { uri, line: first.line, character: first.character };
+    return null;
+  }
+  // (uri, {line, character}): the shape of VS Code's own position-taking commands.
+  const uri = uriText(first);
+  if (uri && isRecord(second) && isPosition(second.line) && isPosition(second.character)) return { uri, line: second.line, character: second.character };
+  return null;
+}
+
+/** The scenario URI of a `vmsplice-lens.replayScenario` invocation, or null when the active editor must be used. */
+export function parseScenarioArgs(args: readonly unknown[]): string | null {
+  const [first] = args;
+  if (isRecord(first) && !("scheme" in first)) return uriText(first.uri);
+  return uriText(first);
+}
+
+/** "main.c:28" from a URI and a zero-based line; the URI's last path segment, percent-decoded when possible. */
+export function siteLabel(uri: string, line: number | null): string {
+  const withoutQuery = uri.split(/[?#]/)[0];
+  const segment = withoutQuery.slice(withoutQuery.lastIndexOf("/") + 1) || withoutQuery;
+  let name = segment;
+  try {
+    name = decodeURIComponent(segment);
+  } catch {
+    // A malformed escape stays as written.
+  }
+  return line === null ? name : `${name}:${line + 1}`;
+}

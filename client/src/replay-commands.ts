@@ -1,0 +1,74 @@
+/**
+ * The two replay commands: `vmsplice-lens.replay` (a vmsplice call site in a C file) and `vmsplice-lens.replayScenario`
+ * (a `.vmsim` file). Both ask the language server for a trace and show it in the simulator panel.
+ *
+ * This module owns turning a command invocation into a replay subject and a server request. A failure of these
+ * user-started commands is shown as an error message (the one kind of pop-up the extension makes) and logged.
+ */
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { Commands, ReplayRequest, ReplayScenarioRequest, type ReplayParams, type ReplayScenarioParams } from "../../server/src/protocol/ext";
+import { parseReplayArgs, parseScenarioArgs, siteLabel } from "./replay-args";
+import { replayDefaults } from "./settings";
+import type { ReplaySubject } from "./webview/messages";
+import type { Replayer, SimulatorPanel } from "./webview/panel";
+
+/** Sends the replay requests to the server; a ResponseError becomes an Error carrying the server's sentence. */
+export function createServerReplayer(getClient: () => LanguageClient | null): Replayer {
+  return async (subject, kernel, pageSize) => {
+    const client = getClient();
+    if (!client || !client.isRunning()) throw new Error("the vmsplice Lens language server is not running");
+    try {
+      if (subject.kind === "call-site") {
+        const params: ReplayParams = { uri: subject.uri, line: subject.line, character: subject.character, kernel, pageSize };
+        return await client.sendRequest(ReplayRequest.method, params);
+      }
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(subject.uri));
+      const params: ReplayScenarioParams = { uri: subject.uri, text: document.getText(), kernel, pageSize };
+      return await client.sendRequest(ReplayScenarioRequest.method, params);
+    } catch (error) {
+      throw new Error(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+async function runUserAction(output: vscode.OutputChannel, what: string, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    output.appendLine(`[command] ${what} failed: ${message}`);
+    void vscode.window.showErrorMessage(`vmsplice Lens: ${what} failed: ${message}`);
+  }
+}
+
+export function registerReplayCommands(panel: SimulatorPanel, output: vscode.OutputChannel): vscode.Disposable[] {
+  const replay = vscode.commands.registerCommand(Commands.replay, (...args: unknown[]) =>
+    runUserAction(output, "Replay", async () => {
+      let target = parseReplayArgs(args);
+      if (!target) {
+        const editor = vscode.window.activeTextEditor;
+        if (!editor) throw new Error("open a C file and put the cursor on a vmsplice call");
+        const position = editor.selection.active;
+        target = { uri: editor.document.uri.toString(), line: position.line, character: position.character };
+      }
+      const subject: ReplaySubject = { kind: "call-site", uri: target.uri, line: target.line, character: target.character, label: siteLabel(target.uri, target.line) };
+      const defaults = replayDefaults(vscode.Uri.parse(target.uri));
+      await panel.replay(subject, defaults.kernel, defaults.pageSize);
+    }),
+  );
+  const replayScenario = vscode.commands.registerCommand(Commands.replayScenario, (...args: unknown[]) =>
+    runUserAction(output, "Replay scenario", async () => {
+      let uri = parseScenarioArgs(args);
+      if (!uri) {
+        const editor = vscode.window.activeTextEditor;
+        if (!editor || editor.document.languageId !== "vmsim") throw new Error("open a .vmsim scenario file first");
+        uri = editor.document.uri.toString();
+      }
+      const subject: ReplaySubject = { kind: "scenario", uri, label: siteLabel(uri, null) };
+      const defaults = replayDefaults(vscode.Uri.parse(uri));
+      await panel.replay(subject, defaults.kernel, defaults.pageSize);
+    }),
+  );
+  return [replay, replayScenario];
+}

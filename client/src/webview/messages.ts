@@ -1,0 +1,76 @@
+/**
+ * The messages between the extension host and the simulator webview: one discriminated union per direction.
+ *
+ * This module owns the wire shapes only. It imports nothing (not `vscode`, not the DOM), so the host code,
+ * the browser bundle and the unit tests share it without dragging either environment into the other.
+ * The trace itself is typed loosely (`unknown`) on the wire: the webview's view-model validates it field by field,
+ * because a webview must never trust the shape of data that crossed a process boundary.
+ */
+
+export type KernelModelName = "rfc-v2" | "mainline-6.x" | "mainline-3.12";
+export const KERNEL_MODEL_NAMES: readonly KernelModelName[] = ["rfc-v2", "mainline-6.x", "mainline-3.12"];
+export type PageSizeValue = 4096 | 16384 | 65536;
+export const PAGE_SIZE_VALUES: readonly PageSizeValue[] = [4096, 16384, 65536];
+
+/** What the panel is replaying: a call site in a C file, or a whole `.vmsim` scenario file. */
+export type ReplaySubject =
+  | { kind: "call-site"; uri: string; line: number; character: number; label: string }
+  | { kind: "scenario"; uri: string; label: string };
+
+/** Messages the extension host posts to the webview. */
+export type HostToWebview =
+  | { type: "loading"; subject: ReplaySubject; kernel: KernelModelName; pageSize: PageSizeValue }
+  | { type: "trace"; subject: ReplaySubject; kernel: KernelModelName; pageSize: PageSizeValue; trace: unknown }
+  | { type: "error"; subject: ReplaySubject | null; message: string };
+
+/** Messages the webview posts to the extension host. */
+export type WebviewToHost =
+  | { type: "ready" }
+  | { type: "changeOptions"; kernel: KernelModelName; pageSize: PageSizeValue }
+  | { type: "rendered"; summary: RenderSummary };
+
+/**
+ * What the webview reports after each render. The host keeps the latest one so end-to-end tests can check,
+ * through the extension's exported test API, that the webview really ran its script and drew the trace.
+ */
+export interface RenderSummary {
+  kernel: string;
+  pageSize: number;
+  step: number;
+  stepCount: number;
+  writerTiles: number;
+  ringSlots: number;
+  readerTiles: number;
+  copiedPages: number;
+  movedPages: number;
+  error: string | null;
+}
+
+export function isKernelModelName(value: unknown): value is KernelModelName {
+  return typeof value === "string" && (KERNEL_MODEL_NAMES as readonly string[]).includes(value);
+}
+
+export function isPageSizeValue(value: unknown): value is PageSizeValue {
+  return typeof value === "number" && (PAGE_SIZE_VALUES as readonly number[]).includes(value);
+}
+
+/** Validates a message from the webview; anything malformed is dropped by the host rather than trusted. */
+export function parseWebviewMessage(value: unknown): WebviewToHost | null {
+  if (typeof value !== "object" || value === null) return null;
+  const message = value as Record<string, unknown>;
+  switch (message.type) {
+    case "ready":
+      return { type: "ready" };
+    case "changeOptions":
+      return isKernelModelName(message.kernel) && isPageSizeValue(message.pageSize)
+        ? { type: "changeOptions", kernel: message.kernel, pageSize: message.pageSize }
+        : null;
+    case "rendered": {
+      const summary = message.summary;
+      if (typeof summary !== "object" || summary === null) return null;
+      return { type: "rendered", summary: summary as RenderSummary };
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The simulator panel's host side: one webview panel, created on first use and reused after, that shows the replay trace
+ * of a call site or a `.vmsim` scenario.
+ *
+ * It owns the panel's lifetime, its HTML (built by html.ts with a fresh nonce), the local resource root (dist/ only),
+ * and the message exchange of messages.ts. It knows nothing about the kernel: traces come from a `Replayer` the extension
+ * gives it (a request to the language server). Replies to superseded requests are dropped, so switching the kernel model
+ * twice quickly can never show the first answer last.
+ */
+import * as vscode from "vscode";
+import { buildWebviewHtml, createNonce } from "./html";
+import { parseWebviewMessage, type HostToWebview, type KernelModelName, type PageSizeValue, type RenderSummary, type ReplaySubject } from "./messages";
+
+/** Fetches a trace for a subject under a kernel model and page size; rejects with a user-readable message. */
+export type Replayer = (subject: ReplaySubject, kernel: KernelModelName, pageSize: PageSizeValue) => Promise<unknown>;
+
+interface Current {
+  subject: ReplaySubject;
+  kernel: KernelModelName;
+  pageSize: PageSizeValue;
+  /** The last message that describes the panel's content, re-sent when the webview is recreated. */
+  lastMessage: HostToWebview | null;
+}
+
+export class SimulatorPanel implements vscode.Disposable {
+  static readonly viewType = "vmspliceLens.simulator";
+
+  private panel: vscode.WebviewPanel | null = null;
+  private current: Current | null = null;
+  private generation = 0;
+  private readonly renderedEmitter = new vscode.EventEmitter<RenderSummary>();
+  private lastRendered: RenderSummary | null = null;
+  private readonly disposables: vscode.Disposable[] = [this.renderedEmitter];
+
+  /** Fires every time the webview reports that it drew something. */
+  readonly onDidRender = this.renderedEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly replayer: Replayer,
+    private readonly output: vscode.OutputChannel,
+  ) {}
+
+  get lastRender(): RenderSummary | null {
+    return this.lastRendered;
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== null;
+  }
+
+  /**
+   * Shows the panel and replays the subject. Resolves once the trace was posted to the webview;
+   * rejects when the replay failed, so the user-started command can show the failure.
+   */
+  async replay(subject: ReplaySubject, kernel: KernelModelName, pageSize: PageSizeValue): Promise<void> {
+    this.current = { subject, kernel, pageSize, lastMessage: null };
+    this.ensurePanel(subject.label);
+    await this.fetchAndPost();
+  }
+
+  private ensurePanel(label: string): vscode.WebviewPanel {
+    const title = `Replay: ${label}`;
+    if (this.panel) {
+      this.panel.title = title;
+      this.panel.reveal(this.panel.viewColumn ?? vscode.ViewColumn.Beside, true);
+      return this.panel;
+    }
+    const distUri = vscode.Uri.joinPath(this.extensionUri, "dist");
+    const panel = vscode.window.createWebviewPanel(SimulatorPanel.viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [distUri],
+      enableCommandUris: false,
+    });
+    panel.webview.html = buildWebviewHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(distUri, "webview.js")).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(distUri, "webview.css")).toString(),
+      title: "vmsplice page movement",
+    });
+    panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message), undefined, this.disposables);
+    panel.onDidDispose(() => {
+      this.panel = null;
+      this.current = null;
+      this.lastRendered = null;
+    }, undefined, this.disposables);
+    this.panel = panel;
+    return panel;
+  }
+
+  private async fetchAndPost(): Promise<void> {
+    const current = this.current;
+    if (!current) return;
+    const generation = ++this.generation;
+    const { subject, kernel, pageSize } = current;
+    this.post({ type: "loading", subject, kernel, pageSize });
+    let trace: unknown;
+    try {
+      trace = await this.replayer(subject, kernel, pageSize);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (generation === this.generation) this.post({ type: "error", subject, message }, true);
+      this.output.appendLine(`[replay] ${subject.label} (${kernel}, ${pageSize}): ${message}`);
+      throw error instanceof Error ? error : new Error(message);
+    }
+    if (generation !== this.generation) return;
+    this.post({ type: "trace", subject, kernel, pageSize, trace }, true);
+  }
+
+  private post(message: HostToWebview, remember = false): void {
+    if (remember && this.current) this.current.lastMessage = message;
+    void this.panel?.webview.postMessage(message);
+  }
+
+  private onMessage(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.output.appendLine(`[webview] ignored a malformed message`);
+      return;
+    }
+    switch (message.type) {
+      case "ready":
+        // The webview (re)loaded, for example after being hidden: give it the content it had.
+        if (this.current?.lastMessage) this.post(this.current.lastMessage);
+        break;
+      case "changeOptions":
+        if (!this.current) return;
+        this.current = { ...this.current, kernel: message.kernel, pageSize: message.pageSize };
+        // A failure here is shown inside the panel, where the user made the change; no pop-up.
+        this.fetchAndPost().catch(() => undefined);
+        break;
+      case "rendered":
+        this.lastRendered = message.summary;
+        this.renderedEmitter.fire(message.summary);
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.panel = null;
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}

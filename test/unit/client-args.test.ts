@@ -1,0 +1,52 @@
+// Unit tests of the client's pure helpers: replay command arguments from every caller, and webview message validation.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { parseReplayArgs, parseScenarioArgs, siteLabel } from "../../client/src/replay-args";
+import { parseWebviewMessage } from "../../client/src/webview/messages";
+
+/** Stands in for a vscode.Uri: an object with a scheme whose toString() gives the URI text. */
+const fakeUri = { scheme: "file", path: "/w/main.c", toString: () => "file:///w/main.c" };
+
+describe("replay command arguments", () => {
+  test("the code lens and hover link pass one {uri, line, character} object", () => {
+    assert.deepEqual(parseReplayArgs([{ uri: "file:///w/main.c", line: 27, character: 4 }]), { uri: "file:///w/main.c", line: 27, character: 4 });
+    assert.deepEqual(parseReplayArgs([{ uri: fakeUri, line: 1, character: 0 }]), { uri: "file:///w/main.c", line: 1, character: 0 });
+  });
+
+  test("(uri, position) as VS Code's own commands pass them", () => {
+    assert.deepEqual(parseReplayArgs([fakeUri, { line: 3, character: 9 }]), { uri: "file:///w/main.c", line: 3, character: 9 });
+  });
+
+  test("anything else means: use the cursor", () => {
+    for (const args of [[], [undefined], [{ uri: "file:///a.c", line: -1, character: 0 }], [{ uri: "", line: 1, character: 1 }], [{ uri: "file:///a.c", line: 1.5, character: 0 }], [fakeUri], ["file:///a.c", "x"]]) {
+      assert.equal(parseReplayArgs(args), null, JSON.stringify(args));
+    }
+  });
+
+  test("scenario arguments: {uri} from the code lens, a Uri from the editor title, nothing from the palette", () => {
+    assert.equal(parseScenarioArgs([{ uri: "file:///s/g01.vmsim" }]), "file:///s/g01.vmsim");
+    assert.equal(parseScenarioArgs([fakeUri]), "file:///w/main.c");
+    assert.equal(parseScenarioArgs([]), null);
+    assert.equal(parseScenarioArgs([{ uri: 3 }]), null);
+  });
+
+  test("labels name the file and the one-based line", () => {
+    assert.equal(siteLabel("file:///w/src/pipe%20demo.c", 27), "pipe demo.c:28");
+    assert.equal(siteLabel("file:///s/g01.vmsim", null), "g01.vmsim");
+    assert.equal(siteLabel("untitled:Untitled-1", 0), "untitled:Untitled-1:1");
+    assert.equal(siteLabel("file:///w/bad%zz.c", 0), "bad%zz.c:1");
+  });
+});
+
+describe("webview messages", () => {
+  test("valid messages pass", () => {
+    assert.deepEqual(parseWebviewMessage({ type: "ready" }), { type: "ready" });
+    assert.deepEqual(parseWebviewMessage({ type: "changeOptions", kernel: "mainline-6.x", pageSize: 65536 }), { type: "changeOptions", kernel: "mainline-6.x", pageSize: 65536 });
+  });
+
+  test("malformed messages are dropped", () => {
+    for (const message of [null, "ready", { type: "run" }, { type: "changeOptions", kernel: "linux-2.6", pageSize: 4096 }, { type: "changeOptions", kernel: "rfc-v2", pageSize: 8192 }, { type: "rendered" }]) {
+      assert.equal(parseWebviewMessage(message), null, JSON.stringify(message));
+    }
+  });
+});
