@@ -1,0 +1,40 @@
+/*
+ * A producer queues a fresh mapping and fills it afterwards. At vmsplice time the pages were never
+ * written, so the pipe holds the zero page and the reader receives zeros however the buffer is filled
+ * later (VMS-ALIAS-ZEROPAGE, VMS-ZERO-PAGE).
+ *
+ * Try: vmsplice-lens check samples/alias-zeropage.c
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int main(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    int fds[2];
+    if (pipe(fds) < 0) {
+        perror("pipe");
+        return 1;
+    }
+    char *buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    struct iovec iov = { .iov_base = buf, .iov_len = page };
+    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-ZERO-PAGE VMS-ALIAS-ZEROPAGE */ /* verdict: copy */
+    if (sent < 0) {
+        perror("vmsplice");
+        return 1;
+    }
+    /* Too late: the pipe already references the zero page. */
+    memset(buf, 'L', page);
+    printf("queued %zd bytes\n", sent);
+    return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * A producer gifts a 4000-byte record. A chunk shorter than a page is never unmapped or moved by the
+ * RFC kernel: the reader copies it (VMS-LEN-PAGE).
+ *
+ * Try: vmsplice-lens check samples/len-page.c
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int main(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    int fds[2];
+    if (pipe(fds) < 0) {
+        perror("pipe");
+        return 1;
+    }
+    char *buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    memset(buf, 'R', page);
+    struct iovec iov = { .iov_base = buf, .iov_len = 4000 };
+    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-LEN-PAGE */ /* verdict: copy */
+    if (sent < 0) {
+        perror("vmsplice");
+        return 1;
+    }
+    printf("queued %zd bytes\n", sent);
+    return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * A producer queues a page without SPLICE_F_GIFT. The pipe buffer carries no gift, so even a reader
+ * that passes SPLICE_F_MOVE gets a copy on the RFC kernel (VMS-NO-GIFT).
+ *
+ * Try: vmsplice-lens check samples/no-gift.c
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int main(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    int fds[2];
+    if (pipe(fds) < 0) {
+        perror("pipe");
+        return 1;
+    }
+    char *buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    memset(buf, 'A', page);
+    struct iovec iov = { .iov_base = buf, .iov_len = page };
+    ssize_t sent = vmsplice(fds[1], &iov, 1, 0); /* expect: VMS-NO-GIFT */ /* verdict: copy */
+    if (sent < 0) {
+        perror("vmsplice");
+        return 1;
+    }
+    printf("queued %zd bytes\n", sent);
+    return 0;
+}

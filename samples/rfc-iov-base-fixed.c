@@ -1,0 +1,41 @@
+/*
+ * The fix for samples/rfc-iov-base.c: one iovec per page, so every page is unmapped and can be moved.
+ *
+ * Try: vmsplice-lens check samples/rfc-iov-base-fixed.c
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int main(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    int fds[2];
+    if (pipe(fds) < 0) {
+        perror("pipe");
+        return 1;
+    }
+    char *buf = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    memset(buf, 'I', 4 * page);
+    struct iovec iov[4];
+    for (int i = 0; i < 4; i++) {
+        iov[i].iov_base = buf + i * page;
+        iov[i].iov_len = page;
+    }
+    ssize_t sent = vmsplice(fds[1], iov, 4, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
+    if (sent < 0) {
+        perror("vmsplice");
+        return 1;
+    }
+    printf("queued %zd bytes\n", sent);
+    return 0;
+}

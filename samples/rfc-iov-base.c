@@ -1,0 +1,39 @@
+/*
+ * A producer gifts four pages with a single iovec. The RFC records the iovec's base for every chunk,
+ * so only the first page is unmapped; the other three stay mapped in the producer and are copied (VMS-
+ * RFC-IOV-BASE).
+ *
+ * Try: vmsplice-lens check samples/rfc-iov-base.c
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int main(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    int fds[2];
+    if (pipe(fds) < 0) {
+        perror("pipe");
+        return 1;
+    }
+    char *buf = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    memset(buf, 'I', 4 * page);
+    struct iovec iov = { .iov_base = buf, .iov_len = 4 * page };
+    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-RFC-IOV-BASE */ /* verdict: partial */
+    if (sent < 0) {
+        perror("vmsplice");
+        return 1;
+    }
+    printf("queued %zd bytes\n", sent);
+    return 0;
+}
