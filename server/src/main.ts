@@ -1,0 +1,140 @@
+/**
+ * The language server's entry point: creates the stdio connection and binds every handler (nothing else does).
+ *
+ * Each handler goes through the wrappers of protocol/handler.ts, so a failure is logged through the connection and
+ * answered with an empty result (or a ResponseError for user-invoked requests) instead of killing the server.
+ * The server never writes to stdout itself: stdout carries the protocol.
+ * Started as `node dist/server.js --stdio` (the package.json bin `vmsplice-lens-server`).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  createConnection,
+  DidChangeConfigurationNotification,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  type InitializeParams,
+  type InitializeResult,
+} from "vscode-languageserver/node";
+import { createCParser } from "./parsing/parser";
+import { SETTINGS_SECTION, ReplayRequest, ReplayScenarioRequest, type ReplayParams, type ReplayScenarioParams } from "./protocol/ext";
+import { Logger } from "./protocol/logger";
+import { guarded, guardedCommand, guardedNotification } from "./protocol/handler";
+import { DocumentStore } from "./protocol/documents";
+import { SettingsCache } from "./protocol/settings";
+import { AnalysisService } from "./protocol/analysis-service";
+import { DiagnosticsScheduler } from "./protocol/diagnostics";
+import { provideHover } from "./protocol/hover";
+import { provideCodeLenses } from "./protocol/code-lens";
+import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
+import { replayAtPosition, replayScenario } from "./protocol/replay";
+import { scanWorkspace, workspaceFolderPaths } from "./protocol/workspace-scan";
+
+const connection = createConnection(ProposedFeatures.all);
+const logger = new Logger(connection.console, process.env.VMSPLICE_LENS_LOG === "debug" ? "debug" : "info");
+
+process.on("unhandledRejection", (reason) => logger.error("unhandled promise rejection", reason));
+process.on("uncaughtException", (error) => logger.error("uncaught exception", error));
+
+/** The rule documentation shipped beside the bundle (dist/../docs/rules.md), or in the source tree during tests. */
+function rulesDocumentationBase(): string {
+  const here = typeof __dirname === "string" ? __dirname : process.cwd();
+  const candidates = [path.join(here, "..", "docs", "rules.md"), path.join(here, "..", "..", "docs", "rules.md")];
+  const found = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0];
+  return pathToFileURL(found).href;
+}
+
+const docsBase = rulesDocumentationBase();
+const store = new DocumentStore(createCParser);
+const settings = new SettingsCache(logger);
+const analyses = new AnalysisService(store);
+const diagnostics = new DiagnosticsScheduler(store, settings, analyses, (uri, items, version) => void connection.sendDiagnostics({ uri, diagnostics: items, version }), logger, docsBase);
+const context = { store, settings, analyses, logger, docsBase };
+
+let initializeParams: InitializeParams | null = null;
+let pullsConfiguration = false;
+const scanCancel = { cancelled: false };
+
+connection.onInitialize((params): InitializeResult => {
+  initializeParams = params;
+  pullsConfiguration = params.capabilities.workspace?.configuration === true;
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [...CODE_ACTION_KINDS], resolveProvider: false },
+    },
+    serverInfo: { name: "vmsplice-lens", version: "0.1.0" },
+  };
+});
+
+connection.onInitialized(
+  guardedNotification(logger, "initialized", async () => {
+    if (pullsConfiguration) {
+      settings.usePull((uri) => connection.workspace.getConfiguration(uri ? { scopeUri: uri, section: SETTINGS_SECTION } : { section: SETTINGS_SECTION }));
+      if (initializeParams?.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+        await connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
+      }
+    }
+    const windowSettings = await settings.get(null);
+    if (windowSettings.analyzeWorkspace && initializeParams) {
+      const folders = workspaceFolderPaths(initializeParams);
+      if (folders.length > 0) {
+        await scanWorkspace(folders, { ...context, connection, isOpen: (uri) => store.get(uri) !== undefined, cancel: scanCancel }, initializeParams.workDoneToken);
+      }
+    }
+  }),
+);
+
+connection.onDidChangeConfiguration(
+  guardedNotification(logger, "didChangeConfiguration", (params) => {
+    if (pullsConfiguration) settings.clear();
+    else settings.setPushed(params.settings);
+    for (const uri of store.uris()) diagnostics.schedule(uri, true);
+  }),
+);
+
+connection.onDidOpenTextDocument(
+  guardedNotification(logger, "didOpen", async (params) => {
+    const { uri, languageId, version, text } = params.textDocument;
+    await store.open(uri, languageId, version, text);
+    analyses.forget(uri);
+    diagnostics.schedule(uri, true);
+  }),
+);
+
+connection.onDidChangeTextDocument(
+  guardedNotification(logger, "didChange", (params) => {
+    const entry = store.change(params.textDocument.uri, params.textDocument.version ?? 0, params.contentChanges);
+    if (!entry) {
+      logger.warn(`didChange for a document that is not open: ${params.textDocument.uri}`);
+      return;
+    }
+    diagnostics.schedule(entry.uri);
+  }),
+);
+
+connection.onDidCloseTextDocument(
+  guardedNotification(logger, "didClose", (params) => {
+    const uri = params.textDocument.uri;
+    diagnostics.cancel(uri);
+    store.close(uri);
+    analyses.forget(uri);
+    void connection.sendDiagnostics({ uri, diagnostics: [] });
+  }),
+);
+
+connection.onHover(guarded(logger, "hover", null, (params, token) => provideHover(context, params, token)));
+connection.onCodeLens(guarded(logger, "codeLens", [], (params, token) => provideCodeLenses(context, params, token)));
+connection.onCodeAction(guarded(logger, "codeAction", [], (params, token) => provideCodeActions(context, params, token)));
+connection.onRequest(ReplayRequest.method, guardedCommand(logger, ReplayRequest.method, (params: ReplayParams, token) => replayAtPosition(context, params, token)));
+connection.onRequest(ReplayScenarioRequest.method, guardedCommand(logger, ReplayScenarioRequest.method, (params: ReplayScenarioParams, token) => replayScenario(context, params, token)));
+
+connection.onShutdown(() => {
+  scanCancel.cancelled = true;
+  for (const uri of store.uris()) diagnostics.cancel(uri);
+});
+
+connection.listen();

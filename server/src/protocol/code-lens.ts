@@ -1,0 +1,26 @@
+/**
+ * Code lenses above each vmsplice call: the verdict in a few words ("8 pages: 1 moved, 7 copied · write · rfc-v2")
+ * and a "Replay" link running the client command `vmsplice-lens.replay` on that call.
+ *
+ * The verdict lens has an empty command id: editors show it as plain text, because clicking a verdict has no meaning.
+ */
+import type { CancellationToken, CodeLens, CodeLensParams } from "vscode-languageserver/node";
+import { currentAnalysis, type ServerContext } from "./context";
+import { toLspRange } from "./convert";
+import { Commands, type ReplayCommandArgs } from "./ext";
+import { throwIfCancelled } from "./handler";
+import { verdictSummary } from "./present";
+
+export async function provideCodeLenses(context: ServerContext, params: CodeLensParams, token: CancellationToken): Promise<CodeLens[]> {
+  const result = await currentAnalysis(context, params.textDocument.uri, token);
+  if (!result || result.skipped || !result.settings.codeLens) return [];
+  const lenses: CodeLens[] = [];
+  for (const analysis of result.analysis.calls) {
+    throwIfCancelled(token);
+    const range = toLspRange(analysis.call.calleeRange);
+    const args: ReplayCommandArgs = { uri: params.textDocument.uri, line: analysis.call.calleeRange.start.line, character: analysis.call.calleeRange.start.column };
+    lenses.push({ range, command: { title: verdictSummary(analysis), command: "" } });
+    lenses.push({ range, command: { title: "Replay", command: Commands.replay, arguments: [args] } });
+  }
+  return lenses;
+}

@@ -1,0 +1,79 @@
+/**
+ * Conversions between the analyzer's shapes and LSP shapes (to-lsp and from-lsp), in one place (STYLE.md section 2).
+ *
+ * `SourceRange` positions already count UTF-16 code units per line, the LSP convention, so ranges convert field by
+ * field; positions coming from the client are clamped against the document before use, so an out-of-range request
+ * never reaches the core. Severity follows the rule table, then the user's per-rule override.
+ * This module imports protocol types and the rule table, never Node's I/O.
+ */
+import { DiagnosticSeverity, type Diagnostic, type Position, type Range } from "vscode-languageserver/node";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import type { Finding, Severity, SourceRange } from "../analysis/facts";
+import { findRule } from "../rules/rule-table";
+import type { LensSettings, SeverityOverride } from "../config";
+
+export const DIAGNOSTIC_SOURCE = "vmsplice-lens";
+
+export function toLspRange(range: SourceRange): Range {
+  return { start: { line: range.start.line, character: range.start.column }, end: { line: range.end.line, character: range.end.column } };
+}
+
+export function toLspSeverity(severity: Severity | SeverityOverride): DiagnosticSeverity {
+  switch (severity) {
+    case "error":
+      return DiagnosticSeverity.Error;
+    case "warning":
+      return DiagnosticSeverity.Warning;
+    case "hint":
+      return DiagnosticSeverity.Hint;
+    default:
+      return DiagnosticSeverity.Information;
+  }
+}
+
+/** A position from the client, clamped into the document, as a UTF-16 offset into its text. */
+export function fromLspPosition(document: TextDocument, position: Position): number {
+  const line = Number.isFinite(position?.line) ? Math.max(0, Math.floor(position.line)) : 0;
+  const character = Number.isFinite(position?.character) ? Math.max(0, Math.floor(position.character)) : 0;
+  return document.offsetAt({ line, character });
+}
+
+/** Whether an offset falls inside a range (end inclusive, so the cursor just after a call still selects it). */
+export function rangeContains(range: SourceRange, offset: number): boolean {
+  return range.startIndex <= offset && offset <= range.endIndex;
+}
+
+export function rangesOverlap(a: Range, b: Range): boolean {
+  const before = (x: Position, y: Position) => x.line < y.line || (x.line === y.line && x.character <= y.character);
+  return before(a.start, b.end) && before(b.start, a.end);
+}
+
+/**
+ * The documentation link of a rule: an anchor into docs/rules.md. GitHub-style heading anchors lower-case the id,
+ * so `## VMS-ALIGN-SRC` is `#vms-align-src`.
+ */
+export function ruleDocumentationHref(docsBase: string, ruleId: string): string {
+  return `${docsBase}#${ruleId.toLowerCase()}`;
+}
+
+/** Findings to diagnostics, honouring per-rule overrides ("off" drops the finding). */
+export function toLspDiagnostics(uri: string, findings: readonly Finding[], settings: LensSettings, docsBase: string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const finding of findings) {
+    const override = settings.severity[finding.rule];
+    if (override === "off") continue;
+    const diagnostic: Diagnostic = {
+      range: toLspRange(finding.range),
+      severity: toLspSeverity(override ?? finding.severity),
+      code: finding.rule,
+      source: DIAGNOSTIC_SOURCE,
+      message: finding.message,
+    };
+    if (findRule(finding.rule)) diagnostic.codeDescription = { href: ruleDocumentationHref(docsBase, finding.rule) };
+    if (finding.related.length > 0) {
+      diagnostic.relatedInformation = finding.related.map((related) => ({ location: { uri, range: toLspRange(related.range) }, message: related.message }));
+    }
+    diagnostics.push(diagnostic);
+  }
+  return diagnostics;
+}

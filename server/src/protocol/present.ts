@@ -1,0 +1,119 @@
+/**
+ * Words and numbers shown to the user for one call: the verdict summary of the code lens, decoded flags, symbolic
+ * values, and markdown escaping for text that comes from source code.
+ *
+ * Shared by hover and code lens so both say the same thing. Pure string building; no protocol objects.
+ */
+import { evaluate, SPLICE_F_GIFT, SPLICE_F_MORE, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, type CallAnalysis, type SymValue } from "../analysis/facts";
+
+export interface PageCounts {
+  total: number;
+  moved: number;
+  copied: number;
+  unknown: number;
+  notDelivered: number;
+  /** True when at least one segment's page count is unknown, so `total` is a lower bound. */
+  incomplete: boolean;
+}
+
+export function countPages(analysis: CallAnalysis): PageCounts {
+  const counts: PageCounts = { total: 0, moved: 0, copied: 0, unknown: 0, notDelivered: 0, incomplete: analysis.segments.length === 0 };
+  for (const segment of analysis.segments) {
+    if (segment.pages === null) counts.incomplete = true;
+    for (const page of segment.pageOutcomes) {
+      counts.total++;
+      if (page.verdict === "move") counts.moved++;
+      else if (page.verdict === "copy") counts.copied++;
+      else if (page.verdict === "not-delivered") counts.notDelivered++;
+      else counts.unknown++;
+    }
+  }
+  return counts;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/** "8 pages: 1 moved, 7 copied · rfc-v2", the words of the code lens. */
+export function verdictSummary(analysis: CallAnalysis): string {
+  const counts = countPages(analysis);
+  const parts: string[] = [];
+  if (counts.moved) parts.push(`${counts.moved} moved`);
+  if (counts.copied) parts.push(`${counts.copied} copied`);
+  if (counts.notDelivered) parts.push(`${counts.notDelivered} not delivered`);
+  if (counts.unknown) parts.push(`${counts.unknown} unknown`);
+  let head: string;
+  if (counts.total === 0) head = analysis.verdict === "unknown" ? "pages unknown" : `verdict: ${analysis.verdict}`;
+  else head = `${counts.incomplete ? "≥ " : ""}${plural(counts.total, "page")}: ${parts.join(", ")}`;
+  const direction = analysis.call.fd.direction === "from-pipe" ? "read" : analysis.call.fd.direction === "to-pipe" ? "write" : "direction unknown";
+  return `${head} · ${direction} · ${analysis.kernel}`;
+}
+
+const FLAG_NAMES: [number, string][] = [
+  [SPLICE_F_MOVE, "SPLICE_F_MOVE"],
+  [SPLICE_F_NONBLOCK, "SPLICE_F_NONBLOCK"],
+  [SPLICE_F_MORE, "SPLICE_F_MORE"],
+  [SPLICE_F_GIFT, "SPLICE_F_GIFT"],
+];
+
+/** "SPLICE_F_GIFT | SPLICE_F_MOVE (0x9)", or the reason the value is unknown. */
+export function decodeFlags(value: number | null, missing: string | null): string {
+  if (value === null) return `unknown${missing ? ` (${missing})` : ""}`;
+  if (value === 0) return "0 (no flags)";
+  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => name);
+  const unknownBits = value & ~0xf;
+  if (unknownBits) names.push(`unknown bits 0x${unknownBits.toString(16)}`);
+  return `${names.join(" | ")} (0x${value.toString(16)})`;
+}
+
+/** A symbolic value as an expression with `P` for the page size, plus its value under `pageSize` when known. */
+export function formatSym(value: SymValue | null, pageSize: number): string {
+  if (value === null) return "unknown";
+  const expression = symText(value);
+  const number = evaluate(value, pageSize);
+  if (number === null) return expression;
+  return expression === String(number) ? expression : `${expression} = ${number}`;
+}
+
+function symText(value: SymValue): string {
+  switch (value.kind) {
+    case "const":
+      return String(value.value);
+    case "page":
+      return "P";
+    case "index":
+      return "i";
+    case "unknown":
+      return "?";
+    case "unary":
+      return `${value.operator}${symText(value.operand)}`;
+    case "binary":
+      return `(${symText(value.left)} ${value.operator} ${symText(value.right)})`;
+  }
+}
+
+/** Inline code for text from the source: backticks and table pipes cannot break out of it. */
+export function inlineCode(text: string): string {
+  let clean = "";
+  let lastWasSpace = false;
+  // Whitespace runs (including line breaks of a multi-line argument) collapse to one space, so a table row stays one line.
+  for (const character of text.trim()) {
+    const isSpace = character === " " || character === "\t" || character === "\n" || character === "\r";
+    if (isSpace && lastWasSpace) continue;
+    clean += isSpace ? " " : character === "|" ? "\\|" : character;
+    lastWasSpace = isSpace;
+  }
+  const shortened = clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+  const fence = shortened.includes("`") ? "`` " : "`";
+  return `${fence}${shortened}${fence === "`` " ? " ``" : "`"}`;
+}
+
+const MARKDOWN_SPECIALS = new Set(["\\", "`", "*", "_", "{", "}", "[", "]", "(", ")", "#", "+", "!", "|", "<", ">"]);
+
+/** Escapes markdown in prose that may contain source text. */
+export function escapeMarkdown(text: string): string {
+  let escaped = "";
+  for (const character of text) escaped += MARKDOWN_SPECIALS.has(character) ? `\\${character}` : character;
+  return escaped;
+}

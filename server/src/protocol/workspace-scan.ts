@@ -1,0 +1,128 @@
+/**
+ * The start-up scan of the open folders: every .c and .h file is read, skipped after the cheap text check when it never
+ * mentions vmsplice, otherwise parsed and analysed, and its diagnostics are published, with LSP work-done progress.
+ *
+ * The scan yields to the event loop between files so requests keep being answered, stops on shutdown or when the
+ * user cancels the progress, skips folders that hold no sources of the project (node_modules, .git, dist, build
+ * output), never follows symbolic links, and caps the number of files it visits. Documents open in the editor are
+ * left to the open-document pipeline, which has the newer text.
+ */
+import { lstatSync, readdirSync, readFileSync, type Dirent } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Connection, InitializeParams, ProgressToken, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
+import { extractFacts, judgeCalls, mentionsVmsplice } from "../analysis/analyze";
+import { applySuppressions } from "../analysis/suppressions";
+import { createCParser } from "../parsing/parser";
+import { skipReason } from "./analysis-service";
+import { diagnosticsFor } from "./diagnostics";
+import type { ServerContext } from "./context";
+
+export const MAX_SCANNED_FILES = 20000;
+const SKIPPED_DIRECTORIES = new Set(["node_modules", ".git", ".hg", ".svn", "dist", "out", ".vscode-test", ".env", ".cache"]);
+
+export interface ScanContext extends ServerContext {
+  connection: Connection;
+  isOpen(uri: string): boolean;
+  cancel: { cancelled: boolean };
+}
+
+export interface ScanSummary {
+  visited: number;
+  analysed: number;
+  withFindings: number;
+}
+
+/** Local paths of the workspace folders (or the root URI of older clients). */
+export function workspaceFolderPaths(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  return uris.filter((uri) => uri.startsWith("file:")).map((uri) => fileURLToPath(uri));
+}
+
+/** Lists .c and .h files under the folders, depth first, in a stable order. */
+export function listCFiles(folders: readonly string[], limit = MAX_SCANNED_FILES): string[] {
+  const files: string[] = [];
+  const stack = [...folders].reverse();
+  while (stack.length > 0 && files.length < limit) {
+    const directory = stack.pop() as string;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(directory, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirectories: string[] = [];
+    for (const entry of entries) {
+      const full = path.join(directory, entry.name);
+      if (entry.isSymbolicLink()) continue;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith(".")) subdirectories.push(full);
+      } else if (entry.isFile() && (entry.name.endsWith(".c") || entry.name.endsWith(".h"))) {
+        files.push(full);
+        if (files.length >= limit) break;
+      }
+    }
+    stack.push(...subdirectories.reverse());
+  }
+  return files;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function scanWorkspace(folders: readonly string[], context: ScanContext, workDoneToken: ProgressToken | undefined): Promise<ScanSummary> {
+  const summary: ScanSummary = { visited: 0, analysed: 0, withFindings: 0 };
+  let progress: WorkDoneProgressServerReporter | null = null;
+  try {
+    progress = await context.connection.window.createWorkDoneProgress();
+  } catch (error) {
+    // Clients without window.workDoneProgress refuse; the scan still runs, just without a progress bar.
+    context.logger.debug(`no work-done progress: ${String(error)}`);
+    void workDoneToken;
+  }
+  const files = listCFiles(folders);
+  progress?.begin("vmsplice Lens: analysing workspace", 0, `${files.length} C files`, true);
+  const parser = await createCParser();
+  try {
+    for (const file of files) {
+      if (context.cancel.cancelled || progress?.token.isCancellationRequested) break;
+      summary.visited++;
+      if (summary.visited % 25 === 0) {
+        progress?.report(Math.floor((summary.visited / files.length) * 100), `${summary.visited}/${files.length} ${path.basename(file)}`);
+        await yieldToEventLoop();
+      }
+      const uri = pathToFileURL(file).href;
+      if (context.isOpen(uri)) continue;
+      try {
+        const settings = await context.settings.get(uri);
+        const size = lstatSync(file).size;
+        if (!settings.enable || size > settings.maxFileSize) continue;
+        const bytes = readFileSync(file);
+        // Decoding replaces invalid UTF-8 with U+FFFD, so a broken file is analysed as far as it is C.
+        const text = bytes.toString("utf8");
+        if (!mentionsVmsplice(text)) continue;
+        if (skipReason(text, bytes.length, settings)) continue;
+        const tree = parser.parse(text);
+        if (!tree) continue;
+        try {
+          const judged = judgeCalls(extractFacts(tree, text), { kernel: settings.kernel, pageSize: settings.pageSize });
+          const analysis = applySuppressions(tree, text, judged).analysis;
+          summary.analysed++;
+          const diagnostics = diagnosticsFor({ uri, version: 0, text, settings, skipped: null, tree: null, facts: null, analysis, suppressions: [] }, context.docsBase);
+          if (diagnostics.length > 0) summary.withFindings++;
+          if (!context.isOpen(uri)) void context.connection.sendDiagnostics({ uri, diagnostics });
+        } finally {
+          tree.delete();
+        }
+      } catch (error) {
+        context.logger.error(`workspace scan: ${file}`, error);
+      }
+      await yieldToEventLoop();
+    }
+  } finally {
+    parser.delete();
+    progress?.done();
+  }
+  context.logger.info(`workspace scan: ${summary.visited} C files visited, ${summary.analysed} analysed, ${summary.withFindings} with findings`);
+  return summary;
+}
