@@ -16,7 +16,7 @@ int main(void) {
   CALL("set-1mib", fcntl(large[1], F_SETPIPE_SZ, 1048576));
   CALL("get-1mib", fcntl(large[1], F_GETPIPE_SZ));
   CALL("w-1mib", vmsplice(large[1], &writer, 1, 0));
-  CALL("shrink-busy", fcntl(small[1], F_SETPIPE_SZ, 4096));
+  CALL("shrink-busy", fcntl(small[1], F_SETPIPE_SZ, (int)P));
   int other[2];
   probe_require(pipe(other) == 0, "pipe");
   CALL("set-5000", fcntl(other[1], F_SETPIPE_SZ, 5000));

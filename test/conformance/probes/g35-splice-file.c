@@ -18,7 +18,7 @@ int main(void) {
   char *p = probe_map_filled(1);
   probe_pages("p", p, 1, "before");
   probe_require(lseek(file, 0, SEEK_SET) == 0, "rewind file");
-  CALL("splice", splice(file, NULL, fds[1], NULL, 65536, SPLICE_F_MOVE));
+  CALL("splice", splice(file, NULL, fds[1], NULL, (size_t)(16 * P), SPLICE_F_MOVE));
   probe_pages("p", p, 1, "after");
   char *q = probe_map_destination(16);
   CALL("read", read(fds[0], q, (size_t)(16 * P)));
