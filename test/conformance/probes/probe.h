@@ -8,7 +8,8 @@
  *
  * Output shape (read by test/conformance/runner.ts):
  *   { "probe": name, "kernel": uname release, "pageSize": P,
- *     "calls":  { id: {"returned": n} | {"errno": "EAGAIN"} | {"blocked": true, "progress": n} },
+ *     "calls":  { id: {"returned": n} | {"errno": "EAGAIN"} | {"blocked": true, "progress": 0} },
+ *       (an interrupted call that had made progress returns its count, so "blocked" always has progress 0)
  *     "memory": { label: {"length": n, "runs": [[byte, count], ...], "fnv1a": hash} },
  *     "pages":  { label: {"present": bool, "pfn": n} },
  *     "facts":  { label: number },
@@ -108,10 +109,12 @@ PROBE_HELPER void probe_disarm(void) {
 
 /* Records a call outcome; probes also call it directly for results a child process measured and sent back. */
 PROBE_HELPER void probe_record(const char *id, long result, int error) {
-  int blocked = probe_timer_fired;
+  /* Only a call the timer actually interrupted counts as blocked: a call that was merely slow (a loaded machine)
+   * completes normally even if the timer fires meanwhile, because a signal interrupts sleeps, not running code. */
+  int blocked = probe_timer_fired && result < 0 && error == EINTR;
   probe_timer_fired = 0;
   if (blocked)
-    probe_append(section_calls, sizeof section_calls, "\"%s\":{\"blocked\":true,\"progress\":%ld}", id, result > 0 ? result : 0);
+    probe_append(section_calls, sizeof section_calls, "\"%s\":{\"blocked\":true,\"progress\":0}", id);
   else if (result < 0)
     probe_append(section_calls, sizeof section_calls, "\"%s\":{\"errno\":\"%s\"}", id, strerrorname_np(error));
   else
