@@ -6,7 +6,7 @@
  * block into a "blocked" result, PFN lookups through /proc/self/pagemap, and byte-run summaries of buffers.
  * It is written for these probes only and depends on nothing but glibc.
  *
- * Output shape (read by test/conformance/runner.ts):
+ * Output shape (read by test/conformance/kernel-probes.ts):
  *   { "probe": name, "kernel": uname release, "pageSize": P,
  *     "calls":  { id: {"returned": n} | {"errno": "EAGAIN"} | {"blocked": true, "progress": 0} },
  *       (an interrupted call that had made progress returns its count, so "blocked" always has progress 0)
