@@ -7,11 +7,13 @@
  */
 import type { Tree } from "web-tree-sitter";
 import type { AnalysisOptions, CallAnalysis, Finding, SpliceCall, VmspliceCall } from "./facts";
+import { Extractor } from "./extract";
+import { judgeCall, judgeSplices } from "./verdict";
 
 export interface ExtractedFacts {
   calls: VmspliceCall[];
   splices: SpliceCall[];
-  /** Suppression comments found in the file (`// vmsplice-lens: ignore RULE-ID -- reason`). */
+  /** Problems met while extracting (an extractor failure is reported here, never thrown). */
   notes: string[];
 }
 
@@ -22,17 +24,37 @@ export interface FileAnalysis {
   notes: string[];
 }
 
-/** True when the text can contain a vmsplice call (directly, through syscall numbers, or through a wrapper). */
+/** True when the text can contain a vmsplice call (directly, through syscall numbers, or through a wrapper) or a splice call. */
 export function mentionsVmsplice(text: string): boolean {
-  return text.includes("vmsplice");
+  return text.includes("splice");
 }
 
-export function extractFacts(_tree: Tree, _text: string): ExtractedFacts {
-  return { calls: [], splices: [], notes: [] };
+export function extractFacts(tree: Tree, text: string): ExtractedFacts {
+  if (!mentionsVmsplice(text)) return { calls: [], splices: [], notes: [] };
+  const extractor = new Extractor(tree, text);
+  try {
+    const { calls, splices } = extractor.run();
+    return { calls, splices, notes: [] };
+  } catch (error) {
+    return { calls: [], splices: [], notes: [`analysis failed: ${error instanceof Error ? error.message : String(error)}`] };
+  } finally {
+    extractor.dispose();
+  }
 }
 
-export function judgeCalls(_facts: ExtractedFacts, _options: AnalysisOptions): FileAnalysis {
-  return { calls: [], findings: [], notes: [] };
+export function judgeCalls(facts: ExtractedFacts, options: AnalysisOptions): FileAnalysis {
+  const notes = [...facts.notes];
+  const calls: CallAnalysis[] = [];
+  for (const call of facts.calls) {
+    try {
+      calls.push(judgeCall(call, options, facts.calls));
+    } catch (error) {
+      notes.push(`line ${call.range.start.line + 1}: verdict failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const findings = [...calls.flatMap((call) => call.findings), ...judgeSplices(facts.splices, options)];
+  findings.sort((left, right) => left.range.startIndex - right.range.startIndex || left.rule.localeCompare(right.rule));
+  return { calls, findings, notes };
 }
 
 export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions): FileAnalysis {

@@ -159,6 +159,11 @@ export interface SegmentFact {
   /** Range of the base and length expressions (the iov_base / iov_len initializer or assignment). */
   baseRange: SourceRange | null;
   lengthRange: SourceRange | null;
+  /**
+   * For iovec arrays filled in a `for` loop: how many consecutive entries this template stands for.
+   * `offset` and `length` may then mention the loop index; entry k is the template evaluated at index = start + k.
+   */
+  repeat: { count: SymValue; start: SymValue } | null;
 }
 
 export interface SegmentsFact {
@@ -194,8 +199,8 @@ export interface VmspliceCall {
   multithreaded: { range: SourceRange } | null;
   /** A tee() call on the same pipe (for VMS-RFC-TEE-ALIAS). */
   teeOnPipe: { range: SourceRange } | null;
-  /** A read()/recv of fewer than a page from the same pipe before this call (VMS-OFFSET-CONSUMED). */
-  partialReadBefore: { range: SourceRange } | null;
+  /** A read() from the same pipe end before this call, with its length (VMS-OFFSET-CONSUMED when not whole pages). */
+  readBefore: { range: SourceRange; length: SymValue } | null;
   /** The call sits inside a tree-sitter ERROR region (facts may be incomplete). */
   inErrorRegion: boolean;
 }

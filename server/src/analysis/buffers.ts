@@ -1,0 +1,620 @@
+/**
+ * Buffer provenance and lifecycle: where the memory behind an iovec base comes from (mmap with its flags, malloc and
+ * friends, aligned allocators, stack and static arrays with their alignment attributes, same-file functions, struct
+ * members, parameters through every call site), the byte offset of the base inside it, and what happens to it around
+ * the call (written before or after, fork in between, madvise, mlock, munmap).
+ *
+ * Unknown provenance stays unknown and says why. Pure; no I/O, no editor or protocol imports.
+ */
+import type { Node } from "web-tree-sitter";
+import type { BufferFact, MemoryKind, Origin, SourceRange, SymValue, TriState } from "./facts";
+import { reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
+import { callArguments, callName, contains, namedChildren, toRange, unwrap } from "./syntax";
+import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
+
+/** Where a pointer points: a buffer (or null when unknown) and the byte offset from its start. */
+export interface PointerFact {
+  buffer: Provenance | null;
+  offset: SymValue;
+  missing: string | null;
+}
+
+/** Allocation facts, before the call-relative lifecycle is added. */
+export interface Provenance {
+  origin: Origin;
+  memory: MemoryKind;
+  alignment: SymValue | null;
+  size: SymValue | null;
+  writable: boolean | null;
+  /** MAP_POPULATE or calloc-style pre-faulting: pages are present and private. */
+  populated: boolean;
+  originNode: Node | null;
+  explanation: string;
+  /** The variable names (in the call's function) that hold this buffer, for lifecycle questions. */
+  names: Set<string>;
+}
+
+const WRITER_FUNCTIONS: Readonly<Record<string, number>> = {
+  memset: 0,
+  memcpy: 0,
+  memmove: 0,
+  mempcpy: 0,
+  memccpy: 0,
+  bzero: 0,
+  explicit_bzero: 0,
+  strcpy: 0,
+  strncpy: 0,
+  stpcpy: 0,
+  strcat: 0,
+  strncat: 0,
+  sprintf: 0,
+  snprintf: 0,
+  vsprintf: 0,
+  vsnprintf: 0,
+  read: 1,
+  pread: 1,
+  pread64: 1,
+  recv: 1,
+  recvfrom: 1,
+  fread: 0,
+  fgets: 0,
+  getrandom: 0,
+  getentropy: 0,
+  readlink: 1,
+};
+
+/** Calls that take the buffer without writing its bytes. */
+const NON_WRITERS = new Set([
+  "free",
+  "munmap",
+  "madvise",
+  "posix_madvise",
+  "mlock",
+  "munlock",
+  "mprotect",
+  "msync",
+  "vmsplice",
+  "syscall",
+  "write",
+  "pwrite",
+  "send",
+  "sendto",
+  "printf",
+  "fprintf",
+  "dprintf",
+  "puts",
+  "fputs",
+  "fwrite",
+  "strlen",
+  "strnlen",
+  "strcmp",
+  "strncmp",
+  "memcmp",
+  "assert",
+  "perror",
+  "sizeof",
+]);
+
+const MAX_DEPTH = 16;
+
+export class BufferResolver {
+  constructor(
+    readonly index: FileIndex,
+    readonly evaluator: Evaluator,
+  ) {}
+
+  /** Resolves a pointer expression to its buffer and byte offset. */
+  pointer(node: Node | null, context: EvalContext, depth = 0): PointerFact {
+    if (!node) return { buffer: null, offset: { kind: "const", value: 0 }, missing: "no base expression" };
+    if (depth > MAX_DEPTH) return { buffer: null, offset: unknown("too deep"), missing: `pointer ${clip(node.text)} is too deeply derived` };
+    const zero: SymValue = { kind: "const", value: 0 };
+    // Casts carry the element type for the arithmetic around them, so look at them before unwrapping.
+    const expression = unwrap(node);
+    if (!expression) return { buffer: null, offset: zero, missing: "no base expression" };
+    switch (expression.type) {
+      case "identifier":
+        return this.identifier(expression, context, depth);
+      case "binary_expression": {
+        const operator = expression.childForFieldName("operator")?.text;
+        if (operator !== "+" && operator !== "-") break;
+        const left = expression.childForFieldName("left");
+        const right = expression.childForFieldName("right");
+        const base = this.pointer(left, context, depth + 1);
+        if (base.buffer || operator === "-") {
+          const elementSize = this.elementSize(left, context);
+          const amount = this.evaluator.value(right, context);
+          const scaled = simplify({ kind: "binary", operator: "*", left: amount, right: elementSize });
+          return { ...base, offset: simplify({ kind: "binary", operator, left: base.offset, right: scaled }) };
+        }
+        const swapped = this.pointer(right, context, depth + 1);
+        if (swapped.buffer) {
+          const elementSize = this.elementSize(right, context);
+          const amount = this.evaluator.value(left, context);
+          return { ...swapped, offset: simplify({ kind: "binary", operator: "+", left: swapped.offset, right: simplify({ kind: "binary", operator: "*", left: amount, right: elementSize }) }) };
+        }
+        return { buffer: null, offset: unknown(clip(expression.text)), missing: base.missing ?? `cannot tell where ${clip(expression.text)} points` };
+      }
+      case "pointer_expression": {
+        if (expression.child(0)?.type !== "&") break;
+        const target = unwrap(expression.childForFieldName("argument"));
+        if (target?.type === "subscript_expression") {
+          const array = target.childForFieldName("argument");
+          const base = this.pointer(array, context, depth + 1);
+          if (!base.buffer) return base;
+          const amount = this.evaluator.value(target.childForFieldName("index"), context);
+          const scaled = simplify({ kind: "binary", operator: "*", left: amount, right: this.elementSize(array, context) });
+          return { ...base, offset: simplify({ kind: "binary", operator: "+", left: base.offset, right: scaled }) };
+        }
+        if (target?.type === "identifier") {
+          const resolved = this.identifier(target, context, depth + 1);
+          if (resolved.buffer && (resolved.buffer.origin === "stack-array" || resolved.buffer.origin === "static-array")) return resolved;
+        }
+        return { buffer: null, offset: zero, missing: `address of ${clip(target?.text ?? expression.text)} is not a buffer the analyzer can follow` };
+      }
+      case "call_expression":
+        return this.call(expression, context, depth);
+      case "field_expression":
+        return this.field(expression, context, depth);
+      case "conditional_expression": {
+        const consequence = this.pointer(expression.childForFieldName("consequence"), context, depth + 1);
+        const alternative = this.pointer(expression.childForFieldName("alternative"), context, depth + 1);
+        if (consequence.buffer && alternative.buffer && consequence.buffer.origin === alternative.buffer.origin && consequence.buffer.memory === alternative.buffer.memory) return consequence;
+        return { buffer: null, offset: zero, missing: `${clip(expression.text)} depends on a run-time condition` };
+      }
+      case "string_literal":
+      case "concatenated_string":
+        return {
+          buffer: { origin: "string-literal", memory: "private-file", alignment: { kind: "const", value: 1 }, size: null, writable: false, populated: true, originNode: expression, explanation: "a string literal in read-only data", names: new Set() },
+          offset: zero,
+          missing: null,
+        };
+      case "assignment_expression":
+        return this.pointer(expression.childForFieldName("right"), context, depth + 1);
+    }
+    return { buffer: null, offset: zero, missing: `cannot tell where ${clip(expression.text)} points` };
+  }
+
+  private identifier(node: Node, context: EvalContext, depth: number): PointerFact {
+    const name = node.text;
+    const zero: SymValue = { kind: "const", value: 0 };
+    const scope = context.scope;
+    if (scope) {
+      const definitions = reachingDefinitions(scope, name, node).filter((definition) => definition.kind !== "declared");
+      const arrayDefinition = (scope.definitions.get(name) ?? []).find((definition) => definition.kind === "array" && definition.site.startIndex < node.startIndex);
+      if (arrayDefinition && arrayDefinition.declaration) return { buffer: this.arrayProvenance(arrayDefinition.declaration, name, false, context), offset: zero, missing: null };
+      if (definitions.length > 0) {
+        const results = definitions.map((definition) => {
+          if (definition.kind === "out-param" && definition.value) return this.outParam(definition.value, name, context);
+          if (definition.kind === "init" || definition.kind === "assign") return this.pointer(definition.value, context, depth + 1);
+          return { buffer: null, offset: unknown(name), missing: `${name} is changed by ${clip(definition.site.text)}` } as PointerFact;
+        });
+        return withName(agree(results, name), name);
+      }
+      const parameter = scope.parameters.indexOf(name);
+      if (parameter >= 0) return withName(this.parameter(scope, parameter, name, context, depth), name);
+    }
+    const globals = this.index.globalDefinitions(name);
+    const globalArray = globals.find((definition) => definition.kind === "array");
+    if (globalArray?.declaration) return { buffer: this.arrayProvenance(globalArray.declaration, name, true, context), offset: zero, missing: null };
+    if (globals.length > 0) {
+      const results = globals
+        .filter((definition) => definition.kind !== "declared")
+        .slice(0, 16)
+        .map((definition) => {
+          const definitionScope = this.index.scopeOf(definition.site);
+          if (definition.kind === "out-param" && definition.value) return this.outParam(definition.value, name, { ...context, scope: definitionScope });
+          return this.pointer(definition.value, { ...context, scope: definitionScope }, depth + 1);
+        });
+      if (results.length > 0) return withName(agree(results, name), name);
+    }
+    return { buffer: null, offset: zero, missing: `where ${name} points is not known in this file` };
+  }
+
+  private parameter(scope: FunctionScope, position: number, name: string, context: EvalContext, depth: number): PointerFact {
+    const zero: SymValue = { kind: "const", value: 0 };
+    if (!scope.name) return { buffer: null, offset: zero, missing: `parameter ${name}` };
+    const sites = this.index.callSitesOf(scope.name);
+    if (sites.length === 0) return { buffer: null, offset: zero, missing: `${name} is a parameter of ${scope.name}(), which is not called in this file` };
+    const results = sites.slice(0, 32).map((site) => {
+      const argument = site.args[position];
+      if (!argument) return { buffer: null, offset: zero, missing: `a call of ${scope.name}() does not pass ${name}` } as PointerFact;
+      return this.pointer(argument, { ...context, scope: this.index.scopeOf(site.node), indexVariable: null }, depth + 1);
+    });
+    return agree(results, name, `callers of ${scope.name}() pass different buffers for ${name}`);
+  }
+
+  private call(node: Node, context: EvalContext, depth: number): PointerFact {
+    const name = callName(node) ?? "";
+    const args = callArguments(node);
+    const zero: SymValue = { kind: "const", value: 0 };
+    const evaluate = (argument: Node | undefined) => this.evaluator.value(argument ?? null, context);
+    const provenance = (origin: Origin, memory: MemoryKind, alignment: SymValue | null, size: SymValue | null, explanation: string, extra: Partial<Provenance> = {}): PointerFact => ({
+      buffer: { origin, memory, alignment, size, writable: true, populated: false, originNode: node, explanation, names: new Set(), ...extra },
+      offset: zero,
+      missing: null,
+    });
+    switch (name) {
+      case "mmap":
+      case "mmap64":
+        return this.mmap(node, args, context);
+      case "malloc":
+        return provenance("malloc", "heap", { kind: "const", value: 16 }, evaluate(args[0]), "malloc() returns 16-byte aligned heap memory, not page-aligned");
+      case "calloc":
+        return provenance("calloc", "heap", { kind: "const", value: 16 }, simplify({ kind: "binary", operator: "*", left: evaluate(args[0]), right: evaluate(args[1]) }), "calloc() returns 16-byte aligned heap memory, not page-aligned");
+      case "realloc":
+      case "reallocarray":
+        return provenance("realloc", "heap", { kind: "const", value: 16 }, evaluate(args[1]), "realloc() returns 16-byte aligned heap memory, not page-aligned", { populated: true });
+      case "aligned_alloc":
+      case "memalign":
+        return provenance(name === "memalign" ? "memalign" : "aligned_alloc", "heap", evaluate(args[0]), evaluate(args[1]), `${name}() with alignment ${clip(args[0]?.text ?? "?")}`);
+      case "valloc":
+        return provenance("valloc", "heap", { kind: "page" }, evaluate(args[0]), "valloc() returns page-aligned memory");
+      case "pvalloc":
+        return provenance("pvalloc", "heap", { kind: "page" }, evaluate(args[0]), "pvalloc() returns page-aligned memory");
+      case "alloca":
+      case "__builtin_alloca":
+        return provenance("stack-array", "stack", { kind: "const", value: 16 }, evaluate(args[0]), "alloca() returns stack memory, not page-aligned");
+      case "strdup":
+      case "strndup":
+        return provenance("malloc", "heap", { kind: "const", value: 16 }, null, `${name}() returns malloc'd memory`, { populated: true });
+      case "shmat":
+        return provenance("unknown", "shmem", { kind: "page" }, null, "shmat() attaches System V shared memory (shmem)", { populated: false });
+    }
+    const definition = name ? this.index.functionDefinition(name) : null;
+    if (definition && depth < MAX_DEPTH) {
+      const scope = this.index.scopeOf(definition);
+      const returns: Node[] = [];
+      const body = definition.childForFieldName("body");
+      if (body) collectReturns(body, returns);
+      // Error paths (`return NULL;`, `return MAP_FAILED;`) do not hand out a buffer; the others must agree.
+      const values = returns.map((statement) => namedChildren(statement)[0] ?? null).filter((value): value is Node => value !== null && !isNullPointer(value));
+      const results = values.slice(0, 8).map((value) => this.pointer(value, { ...context, scope, indexVariable: null }, depth + 1));
+      if (results.length > 0) return agree(results, `${name}()`, `${name}() returns different buffers`);
+    }
+    return { buffer: null, offset: zero, missing: `the buffer comes from ${name ? `${name}()` : clip(node.text)}, which the analyzer cannot see` };
+  }
+
+  private mmap(node: Node, args: Node[], context: EvalContext): PointerFact {
+    const zero: SymValue = { kind: "const", value: 0 };
+    const prot = this.evaluator.value(args[2] ?? null, context);
+    const flags = this.evaluator.value(args[3] ?? null, context);
+    const size = this.evaluator.value(args[1] ?? null, context);
+    const writable = prot.kind === "const" ? (prot.value & 2) !== 0 : null;
+    if (flags.kind !== "const") {
+      return {
+        buffer: { origin: "mmap", memory: "unknown", alignment: { kind: "page" }, size, writable, populated: false, originNode: node, explanation: `mmap() with flags the analyzer cannot fold (${firstReason(flags)})`, names: new Set() },
+        offset: zero,
+        missing: null,
+      };
+    }
+    const shared = (flags.value & 3) === 1 || (flags.value & 3) === 3;
+    const anonymous = (flags.value & 0x20) !== 0;
+    const hugetlb = (flags.value & 0x40000) !== 0;
+    const populated = (flags.value & 0x8000) !== 0;
+    let memory: MemoryKind;
+    let explanation: string;
+    if (hugetlb) {
+      memory = "hugetlb";
+      explanation = "mmap(MAP_HUGETLB) memory is backed by hugetlb pages";
+    } else if (anonymous) {
+      memory = shared ? "shmem" : "private-anon";
+      explanation = shared ? "mmap(MAP_SHARED|MAP_ANONYMOUS) memory is shmem, not anonymous" : "mmap(MAP_PRIVATE|MAP_ANONYMOUS) memory: page-aligned private anonymous pages";
+    } else {
+      const fdKind = this.fdMemoryKind(args[4] ?? null, context);
+      if (fdKind === "shmem") {
+        memory = "shmem";
+        explanation = "mmap() of a memfd or shm_open descriptor is shmem, not anonymous";
+      } else {
+        memory = shared ? "shared-file" : "private-file";
+        explanation = shared ? "mmap(MAP_SHARED) of a file: page-cache pages" : "mmap(MAP_PRIVATE) of a file: page-cache pages until written";
+      }
+    }
+    return { buffer: { origin: "mmap", memory, alignment: { kind: "page" }, size, writable, populated: populated && !shared, originNode: node, explanation, names: new Set() }, offset: zero, missing: null };
+  }
+
+  /** shmem when the descriptor comes from memfd_create() or shm_open(); otherwise a file. */
+  private fdMemoryKind(node: Node | null, context: EvalContext): "shmem" | "file" {
+    const expression = unwrap(node);
+    if (expression?.type !== "identifier" || !context.scope) return "file";
+    for (const definition of reachingDefinitions(context.scope, expression.text, expression)) {
+      const value = unwrap(definition.value);
+      if (value?.type === "call_expression" && ["memfd_create", "shm_open"].includes(callName(value) ?? "")) return "shmem";
+    }
+    return "file";
+  }
+
+  private outParam(call: Node, name: string, context: EvalContext): PointerFact {
+    const callee = callName(call);
+    const args = callArguments(call);
+    const zero: SymValue = { kind: "const", value: 0 };
+    if (callee === "posix_memalign") {
+      const alignment = this.evaluator.value(args[1] ?? null, context);
+      return {
+        buffer: { origin: "posix_memalign", memory: "heap", alignment, size: this.evaluator.value(args[2] ?? null, context), writable: true, populated: false, originNode: call, explanation: `posix_memalign() with alignment ${clip(args[1]?.text ?? "?")}`, names: new Set() },
+        offset: zero,
+        missing: null,
+      };
+    }
+    return { buffer: null, offset: zero, missing: `${name} is set by ${callee ?? "a call"}(), which the analyzer cannot see` };
+  }
+
+  private field(node: Node, context: EvalContext, depth: number): PointerFact {
+    const fieldName = node.childForFieldName("field")?.text ?? "";
+    const zero: SymValue = { kind: "const", value: 0 };
+    const assignments = isIovecField(fieldName) ? [] : this.evaluator.fieldAssignments(fieldName, context);
+    if (assignments.length === 0) return { buffer: null, offset: zero, missing: `member ${fieldName} is not assigned in this file` };
+    const results = assignments.slice(0, 16).map((assignment) => this.pointer(assignment.value, { ...context, scope: this.index.scopeOf(assignment.site), indexVariable: null }, depth + 1));
+    return agree(results, fieldName, `member ${fieldName} is assigned different buffers`);
+  }
+
+  private arrayProvenance(declaration: Node, name: string, fileScope: boolean, context: EvalContext): Provenance {
+    const storage = namedChildren(declaration).find((child) => child.type === "storage_class_specifier")?.text;
+    const isStatic = fileScope || storage === "static";
+    const alignment = this.declaredAlignment(declaration, context);
+    const size = this.evaluator.declaredSize(declaration, name, context);
+    return {
+      origin: isStatic ? "static-array" : "stack-array",
+      memory: isStatic ? "static" : "stack",
+      alignment: alignment ?? { kind: "const", value: 16 },
+      size,
+      writable: !namedChildren(declaration).some((child) => child.type === "type_qualifier" && child.text === "const"),
+      populated: false,
+      originNode: declaration,
+      explanation: alignment
+        ? `${isStatic ? "static" : "stack"} array ${name} with an alignment attribute`
+        : `${isStatic ? "static" : "stack"} array ${name} without an alignment attribute: not page-aligned`,
+      names: new Set([name]),
+    };
+  }
+
+  /** `__attribute__((aligned(N)))`, `_Alignas(N)` or `alignas(N)` on a declaration. */
+  private declaredAlignment(declaration: Node, context: EvalContext): SymValue | null {
+    let found: SymValue | null = null;
+    const visit = (node: Node) => {
+      if (found) return;
+      if (node.type === "call_expression" && (callName(node) === "aligned" || callName(node) === "__aligned__")) {
+        found = this.evaluator.value(callArguments(node)[0] ?? null, context);
+        return;
+      }
+      if (node.type === "identifier" && (node.text === "aligned" || node.text === "__aligned__") && node.parent?.type === "attribute") {
+        found = { kind: "const", value: 16 };
+        return;
+      }
+      if (node.type === "alignas_qualifier" || node.text.startsWith("_Alignas") || node.text.startsWith("alignas")) {
+        const argument = namedChildren(node)[0];
+        if (node.type === "alignas_qualifier" && argument) {
+          found = this.evaluator.value(argument, context);
+          return;
+        }
+      }
+      for (const child of namedChildren(node)) visit(child);
+    };
+    for (const child of namedChildren(declaration)) {
+      if (child.type === "attribute_specifier" || child.type === "attribute_declaration" || child.type === "alignas_qualifier" || child.type === "type_qualifier" || child.type.endsWith("declarator")) visit(child);
+    }
+    return found;
+  }
+
+  /** The size in bytes of what a pointer expression points to (for pointer arithmetic). */
+  elementSize(node: Node | null, context: EvalContext): SymValue {
+    if (!node) return unknown("element size");
+    if (node.type === "cast_expression") {
+      const type = node.childForFieldName("type")?.text ?? "";
+      return pointeeSize(type);
+    }
+    if (node.type === "parenthesized_expression") return this.elementSize(namedChildren(node)[0] ?? null, context);
+    const expression = unwrap(node);
+    if (expression?.type === "identifier") {
+      const declaration = this.declarationOf(expression, context);
+      if (declaration) {
+        const typeText = declaration.childForFieldName("type")?.text ?? "";
+        return scalarSize(typeText);
+      }
+    }
+    if (expression?.type === "binary_expression") return this.elementSize(expression.childForFieldName("left"), context);
+    if (expression?.type === "call_expression") {
+      // mmap() and the allocators return void *, which GNU C steps by one byte.
+      return { kind: "const", value: 1 };
+    }
+    return unknown(`element size of ${clip(node.text)}`);
+  }
+
+  private declarationOf(identifier: Node, context: EvalContext): Node | null {
+    const scope = context.scope;
+    if (scope) {
+      for (const definition of scope.definitions.get(identifier.text) ?? []) if (definition.declaration) return definition.declaration;
+      const parameterIndex = scope.parameters.indexOf(identifier.text);
+      if (parameterIndex >= 0) {
+        const declarator = findParameterDeclaration(scope.node, identifier.text);
+        if (declarator) return declarator;
+      }
+    }
+    return this.index.globalDefinitions(identifier.text).find((definition) => definition.declaration)?.declaration ?? null;
+  }
+
+  /**
+   * Call-relative lifecycle of a buffer: written before or after `call`, used after it, fork in between, madvise,
+   * mlock and munmap, looked up in the call's function by the names that hold the buffer.
+   */
+  lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Omit<BufferFact, "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation"> {
+    const names = new Set(provenance.names);
+    if (baseName) names.add(baseName);
+    const result = {
+      writtenBefore: "unknown" as TriState,
+      writtenAfter: null as { range: SourceRange } | null,
+      usedAfter: null as { range: SourceRange } | null,
+      forkBefore: null as { range: SourceRange } | null,
+      madvise: [] as { advice: string; range: SourceRange }[],
+      mlocked: null as { range: SourceRange } | null,
+      unmappedBefore: null as { range: SourceRange } | null,
+    };
+    if (!scope) return result;
+    // Aliases: locals assigned from one of the names (`char *q = buf;`, `p = buf + off;`).
+    for (const [name, definitions] of scope.definitions) {
+      for (const definition of definitions) {
+        const base = baseIdentifier(definition.value);
+        if (base && names.has(base) && (definition.kind === "init" || definition.kind === "assign")) names.add(name);
+      }
+    }
+    const originStart = provenance.originNode && contains(scope.node, provenance.originNode) ? provenance.originNode.startIndex : -1;
+    let lastWriteBefore: Node | null = null;
+    const noteWrite = (node: Node) => {
+      if (node.startIndex < call.startIndex) {
+        if (node.startIndex >= originStart && (!lastWriteBefore || node.startIndex > lastWriteBefore.startIndex)) lastWriteBefore = node;
+      } else if (node.startIndex >= call.endIndex && !result.writtenAfter) {
+        result.writtenAfter = { range: toRange(node) };
+      }
+    };
+    for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node);
+    let forkNode: Node | null = null;
+    let reapedAfterFork = false;
+    for (const site of scope.calls) {
+      const position = site.node.startIndex;
+      if (site.name === "fork" && position < call.startIndex && position > originStart) forkNode = site.node;
+      if ((site.name === "wait" || site.name === "waitpid" || site.name === "wait4") && forkNode && position > forkNode.startIndex && position < call.startIndex) reapedAfterFork = true;
+      const argumentBases = site.args.map((argument) => baseIdentifier(argument));
+      const touches = argumentBases.some((base) => base !== null && names.has(base));
+      if (!touches) continue;
+      if (site.name === "madvise" || site.name === "posix_madvise") {
+        if (position < call.startIndex) result.madvise.push({ advice: site.args[2]?.text ?? "?", range: toRange(site.node) });
+        continue;
+      }
+      if (site.name === "mlock" || site.name === "mlock2") {
+        if (position < call.startIndex) result.mlocked = { range: toRange(site.node) };
+        continue;
+      }
+      if (site.name === "munmap" && position < call.startIndex && position > originStart) {
+        result.unmappedBefore = { range: toRange(site.node) };
+        continue;
+      }
+      if (site.node.startIndex <= call.startIndex && call.endIndex <= site.node.endIndex) continue;
+      if (position >= call.endIndex && !result.usedAfter && site.name !== "free" && site.name !== "munmap") result.usedAfter = { range: toRange(site.node) };
+      const writerIndex = WRITER_FUNCTIONS[site.name];
+      if (writerIndex !== undefined) {
+        if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? "")) noteWrite(site.node);
+      } else if (!NON_WRITERS.has(site.name) && !isAllocator(site.name)) {
+        // A buffer handed to another function is assumed to be filled by it (the common `fill(buf, len)` shape).
+        noteWrite(site.node);
+      }
+    }
+    for (const name of names) {
+      for (const use of scope.uses.get(name) ?? []) {
+        if (use.startIndex >= call.endIndex && !result.usedAfter) {
+          const parentCall = use.parent?.parent;
+          const freeing = parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
+          if (!freeing) result.usedAfter = { range: toRange(use) };
+        }
+      }
+    }
+    const writeBefore: Node | null = lastWriteBefore;
+    if (writeBefore) result.writtenBefore = "yes";
+    else if (provenance.populated) result.writtenBefore = "yes";
+    else if (provenance.origin === "mmap" || provenance.origin === "posix_memalign" || provenance.origin === "aligned_alloc" || provenance.origin === "memalign" || provenance.origin === "valloc" || provenance.origin === "static-array" || provenance.origin === "calloc") {
+      result.writtenBefore = provenance.originNode && contains(scope.node, provenance.originNode) ? "no" : "unknown";
+    }
+    const dontFork = result.madvise.some((advice) => advice.advice.includes("MADV_DONTFORK") || advice.advice.includes("MADV_WIPEONFORK"));
+    const forkAt: Node | null = forkNode;
+    if (forkAt && !reapedAfterFork && !dontFork) {
+      // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child.
+      const fillBeforeFork = writeBefore === null || (writeBefore as Node).startIndex < forkAt.startIndex;
+      if (fillBeforeFork) result.forkBefore = { range: toRange(forkAt) };
+    }
+    return result;
+  }
+}
+
+function isAllocator(name: string): boolean {
+  return ["malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign", "valloc", "mmap", "mmap64"].includes(name);
+}
+
+function isIovecField(name: string): boolean {
+  return name === "iov_base" || name === "iov_len";
+}
+
+function firstReason(value: SymValue): string {
+  return value.kind === "unknown" ? value.reason : "not a constant";
+}
+
+function withName(fact: PointerFact, name: string): PointerFact {
+  if (fact.buffer) fact.buffer.names = new Set([...fact.buffer.names, name]);
+  return fact;
+}
+
+/** Combines the facts of several definitions or call sites: they must agree on origin, memory kind, alignment and offset. */
+function agree(results: PointerFact[], name: string, disagreement = `${name} points to different buffers on different paths`): PointerFact {
+  if (results.length === 0) return { buffer: null, offset: { kind: "const", value: 0 }, missing: `${name} is never assigned` };
+  const first = results[0];
+  if (results.length === 1) return first;
+  for (const other of results.slice(1)) {
+    if (!first.buffer || !other.buffer) return { buffer: null, offset: { kind: "const", value: 0 }, missing: first.missing ?? other.missing ?? disagreement };
+    const same =
+      first.buffer.origin === other.buffer.origin &&
+      first.buffer.memory === other.buffer.memory &&
+      JSON.stringify(first.buffer.alignment) === JSON.stringify(other.buffer.alignment) &&
+      JSON.stringify(first.offset) === JSON.stringify(other.offset);
+    if (!same) return { buffer: null, offset: { kind: "const", value: 0 }, missing: disagreement };
+  }
+  const names = new Set(results.flatMap((result) => [...(result.buffer?.names ?? [])]));
+  return { ...first, buffer: first.buffer ? { ...first.buffer, names } : null };
+}
+
+function isNullPointer(node: Node): boolean {
+  const value = unwrap(node);
+  if (!value) return true;
+  if (value.type === "null" || (value.type === "number_literal" && value.text === "0")) return true;
+  if (value.type === "identifier" && (value.text === "NULL" || value.text === "MAP_FAILED")) return true;
+  return value.type === "unary_expression" && value.text.replace(/\s/g, "") === "-1";
+}
+
+function collectReturns(node: Node, into: Node[]): void {
+  for (const child of namedChildren(node)) {
+    if (child.type === "return_statement") into.push(child);
+    else if (child.type !== "function_definition") collectReturns(child, into);
+  }
+}
+
+/** The identifier at the root of a pointer expression (`buf`, `buf + k`, `&buf[i]`, `(char *)buf`), or null. */
+export function baseIdentifier(node: Node | null): string | null {
+  let current = unwrap(node);
+  for (let depth = 0; current && depth < 16; depth++) {
+    switch (current.type) {
+      case "identifier":
+        return current.text;
+      case "binary_expression":
+        current = unwrap(current.childForFieldName("left"));
+        break;
+      case "pointer_expression":
+      case "subscript_expression":
+        current = unwrap(current.childForFieldName("argument"));
+        break;
+      default:
+        return null;
+    }
+  }
+  return null;
+}
+
+function pointeeSize(typeText: string): SymValue {
+  const stripped = typeText.replace(/\*\s*$/, "").trim();
+  return scalarSize(stripped);
+}
+
+function scalarSize(typeText: string): SymValue {
+  const normalised = typeText.replace(/\b(const|volatile|static|register)\b/g, "").trim();
+  if (normalised === "void" || normalised === "") return { kind: "const", value: 1 };
+  const size = typeSize(normalised);
+  return isUnknown(size) ? unknown(`size of ${typeText}`) : size;
+}
+
+function findParameterDeclaration(definition: Node, name: string): Node | null {
+  let declarator = definition.childForFieldName("declarator");
+  for (let depth = 0; declarator && declarator.type !== "function_declarator" && depth < 16; depth++) declarator = declarator.childForFieldName("declarator");
+  const parameters = declarator?.childForFieldName("parameters");
+  if (!parameters) return null;
+  for (const parameter of namedChildren(parameters)) {
+    let inner = parameter.childForFieldName("declarator");
+    while (inner && inner.type !== "identifier") inner = inner.childForFieldName("declarator");
+    if (inner?.text === name) return parameter;
+  }
+  return null;
+}

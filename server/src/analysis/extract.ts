@@ -1,0 +1,801 @@
+/**
+ * Call discovery and fact extraction: finds every vmsplice call (direct, `syscall(SYS_vmsplice, ...)`, and same-file
+ * wrappers reported at their call sites with the caller's arguments), then reconstructs its descriptor direction,
+ * flags, iovec segments and buffer facts.
+ *
+ * Discovery starts from the text occurrences of the names and reaches the tree with `descendantForIndex`, so a large file
+ * costs little beyond its parse. Calls inside tree-sitter ERROR regions are found too.
+ * Pure; no I/O, no editor or protocol imports; never throws for any input (the caller still guards).
+ */
+import type { Node, Tree } from "web-tree-sitter";
+import type { BufferFact, CalleeKind, Direction, FdFact, FlagsFact, SegmentFact, SegmentsFact, SourceRange, SpliceCall, SymValue, VmspliceCall } from "./facts";
+import { BufferResolver } from "./buffers";
+import { FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
+import { callArguments, callName, contains, enclosingFunction, inErrorRegion, namedChildren, toRange, unwrap, wordOccurrences } from "./syntax";
+import { clip, Evaluator, firstUnknownReason, SYSTEM_CONSTANTS, unknown, type EvalContext } from "./values";
+
+/** An argument expression and the function scope its names resolve in (the caller's, for wrapper call sites). */
+interface ArgumentRef {
+  node: Node;
+  scope: FunctionScope | null;
+}
+
+interface RawCall {
+  /** The call expression reported (for wrappers: the wrapper's call site). */
+  node: Node;
+  callee: CalleeKind;
+  wrapperName: string | null;
+  /** fd, iov, nr_segs, flags. */
+  args: (ArgumentRef | null)[];
+  /** Callee name node (for the range of the name). */
+  calleeNode: Node;
+}
+
+const MAX_CALLS = 20_000;
+const MAX_WRAPPER_DEPTH = 4;
+
+export interface ExtractionResult {
+  calls: VmspliceCall[];
+  splices: SpliceCall[];
+}
+
+export class Extractor {
+  readonly index: FileIndex;
+  readonly evaluator: Evaluator;
+  readonly buffers: BufferResolver;
+
+  constructor(tree: Tree, text: string) {
+    this.index = new FileIndex(tree, text);
+    this.evaluator = new Evaluator(this.index);
+    this.buffers = new BufferResolver(this.index, this.evaluator);
+  }
+
+  dispose(): void {
+    this.index.dispose();
+  }
+
+  run(): ExtractionResult {
+    const raw = this.discover();
+    const calls: VmspliceCall[] = [];
+    for (const call of raw) {
+      try {
+        calls.push(this.facts(call));
+      } catch (error) {
+        // One call the extractor cannot handle becomes an all-unknown call rather than a lost file.
+        calls.push(this.unknownCall(call, error instanceof Error ? error.message : String(error)));
+      }
+    }
+    calls.sort((left, right) => left.range.startIndex - right.range.startIndex);
+    return { calls, splices: this.splices() };
+  }
+
+  /** Direct calls, syscall() calls and wrapper call sites. */
+  discover(): RawCall[] {
+    const direct: RawCall[] = [];
+    const root = this.index.tree.rootNode;
+    const text = this.index.text;
+    const seen = new Set<number>();
+    for (const name of ["vmsplice", "SYS_vmsplice", "__NR_vmsplice"]) {
+      for (const offset of wordOccurrences(text, name, MAX_CALLS)) {
+        const node = root.descendantForIndex(offset, offset + name.length);
+        if (!node || node.startIndex !== offset || node.type !== "identifier") continue;
+        const found = name === "vmsplice" ? this.directCall(node) : this.syscallCall(node);
+        if (found && !seen.has(found.node.startIndex)) {
+          seen.add(found.node.startIndex);
+          direct.push(found);
+        }
+        if (direct.length >= MAX_CALLS) break;
+      }
+    }
+    const result: RawCall[] = [];
+    const expand = (call: RawCall, depth: number) => {
+      const wrapper = depth < MAX_WRAPPER_DEPTH ? this.wrapperOf(call) : null;
+      if (wrapper) {
+        const sites = this.index.callSitesOf(wrapper.name).filter((site) => !contains(wrapper.definition, site.node));
+        if (sites.length > 0) {
+          for (const site of sites.slice(0, MAX_CALLS)) {
+            const siteScope = this.index.scopeOf(site.node);
+            const args = call.args.map((argument) => {
+              if (!argument) return null;
+              const inner = unwrap(argument.node);
+              const position = inner?.type === "identifier" ? wrapper.parameters.indexOf(inner.text) : -1;
+              if (position >= 0) {
+                const outer = site.args[position];
+                return outer ? { node: outer, scope: siteScope } : null;
+              }
+              return argument;
+            });
+            const calleeNode = site.node.childForFieldName("function") ?? site.node;
+            expand({ node: site.node, callee: "wrapper", wrapperName: call.wrapperName ?? wrapper.name, args, calleeNode }, depth + 1);
+          }
+          return;
+        }
+      }
+      result.push(call);
+    };
+    for (const call of direct) expand(call, 0);
+    return result.slice(0, MAX_CALLS);
+  }
+
+  private directCall(identifier: Node): RawCall | null {
+    const parent = identifier.parent;
+    if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id) {
+      return this.rawCall(parent, identifier, callArguments(parent), "vmsplice");
+    }
+    // Inside ERROR regions the call may come apart into a name followed by a parenthesised list.
+    const next = identifier.nextNamedSibling;
+    if (next && (next.type === "argument_list" || next.type === "parenthesized_expression") && next.startIndex >= identifier.endIndex) {
+      const args = next.type === "argument_list" ? namedChildren(next) : flattenComma(namedChildren(next)[0] ?? null);
+      if (args.length >= 3) return this.rawCall(next.parent ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
+    }
+    return null;
+  }
+
+  private syscallCall(identifier: Node): RawCall | null {
+    const list = identifier.parent;
+    const call = list?.parent;
+    if (list?.type !== "argument_list" || call?.type !== "call_expression" || callName(call) !== "syscall") return null;
+    const args = callArguments(call);
+    if (args[0]?.id !== identifier.id && unwrap(args[0] ?? null)?.id !== identifier.id) return null;
+    return this.rawCall(call, call.childForFieldName("function") ?? identifier, args.slice(1), "syscall");
+  }
+
+  private rawCall(node: Node, calleeNode: Node, args: Node[], callee: CalleeKind, span?: { start: Node; end: Node }): RawCall {
+    const scope = this.index.scopeOf(span ? span.start : node);
+    const reported = span ? spanNode(span.start, span.end) : node;
+    return { node: reported, callee, wrapperName: null, calleeNode, args: [0, 1, 2, 3].map((position) => (args[position] ? { node: args[position], scope } : null)) };
+  }
+
+  /** The wrapper function a call sits in, when it forwards its iovec parameter to vmsplice. */
+  private wrapperOf(call: RawCall): { name: string; definition: Node; parameters: (string | null)[] } | null {
+    const iov = call.args[1];
+    const scope = iov?.scope;
+    if (!iov || !scope || !scope.name) return null;
+    const inner = unwrap(iov.node);
+    if (inner?.type !== "identifier" || !scope.parameters.includes(inner.text)) return null;
+    if (reachingDefinitions(scope, inner.text, inner).length > 0) return null;
+    return { name: scope.name, definition: scope.node, parameters: scope.parameters };
+  }
+
+  private unknownCall(call: RawCall, reason: string): VmspliceCall {
+    const range = toRange(call.node);
+    const missing = `the analyzer failed on this call (${reason})`;
+    return {
+      range,
+      calleeRange: toRange(call.calleeNode),
+      callee: call.callee,
+      wrapperName: call.wrapperName,
+      functionName: null,
+      fd: { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: missing },
+      flags: { value: null, text: "", range, definitionRanges: [], missing },
+      iov: { segments: null, nrSegs: unknown(missing), nrSegsRange: range, iovRange: range, declarationRange: null, missing },
+      returnChecked: true,
+      multithreaded: null,
+      teeOnPipe: null,
+      readBefore: null,
+      inErrorRegion: inErrorRegion(call.node),
+    };
+  }
+
+  /** Every fact of one call. */
+  facts(call: RawCall): VmspliceCall {
+    const [fdArgument, iovArgument, nrArgument, flagsArgument] = call.args;
+    const range = toRange(call.node);
+    const callScope = this.index.scopeOf(call.node);
+    const fd = this.fdFact(fdArgument, range);
+    const flags = this.flagsFact(flagsArgument, range);
+    const iov = this.segmentsFact(iovArgument, nrArgument, call.node, range);
+    const threads = this.index.callSitesOf("pthread_create")[0] ?? this.index.callSitesOf("thrd_create")[0] ?? null;
+    return {
+      range,
+      calleeRange: toRange(call.calleeNode),
+      callee: call.callee,
+      wrapperName: call.wrapperName,
+      functionName: callScope?.name ?? null,
+      fd,
+      flags,
+      iov,
+      returnChecked: this.returnChecked(call.node, callScope),
+      multithreaded: threads ? { range: toRange(threads.node) } : null,
+      teeOnPipe: this.teeOnPipe(fd, fdArgument),
+      readBefore: this.readBefore(fdArgument, call.node, callScope),
+      inErrorRegion: inErrorRegion(call.node),
+    };
+  }
+
+  // ---------------------------------------------------------------- flags
+
+  private flagsFact(argument: ArgumentRef | null, fallback: SourceRange): FlagsFact {
+    if (!argument) return { value: null, text: "", range: fallback, definitionRanges: [], missing: "the call has no flags argument" };
+    const definitions: SourceRange[] = [];
+    const value = this.evaluator.value(argument.node, { scope: argument.scope, definitions });
+    const folded = value.kind === "const" ? value.value : null;
+    return {
+      value: folded,
+      text: argument.node.text,
+      range: toRange(argument.node),
+      definitionRanges: dedupeRanges(definitions),
+      missing: folded === null ? `flags ${clip(argument.node.text)} cannot be folded to a constant (${firstUnknownReason(value) ?? "not a constant"})` : null,
+    };
+  }
+
+  // ---------------------------------------------------------------- descriptor
+
+  private fdFact(argument: ArgumentRef | null, fallback: SourceRange): FdFact {
+    const empty: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range: fallback, originRange: null, explanation: "the call has no descriptor argument" };
+    if (!argument) return empty;
+    const fact = this.fdOrigin(argument.node, argument.scope, 0);
+    fact.range = toRange(argument.node);
+    return fact;
+  }
+
+  private fdOrigin(node: Node, scope: FunctionScope | null, depth: number): FdFact {
+    const range = toRange(node);
+    const base: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: `cannot tell which pipe end ${clip(node.text)} is` };
+    if (depth > 8) return base;
+    const expression = unwrap(node);
+    if (!expression) return base;
+    if (expression.type === "subscript_expression") return this.pipeElement(expression, scope);
+    if (expression.type === "number_literal" || (expression.type === "identifier" && ["STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO"].includes(expression.text))) {
+      const number = expression.type === "number_literal" ? Number(expression.text) : SYSTEM_CONSTANTS[expression.text];
+      if (number === 0) return { ...base, direction: "from-pipe", explanation: "standard input is open for reading: the call reads from the pipe (when stdin is a pipe)" };
+      if (number === 1 || number === 2) return { ...base, direction: "to-pipe", explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)` };
+      return base;
+    }
+    if (expression.type === "identifier") {
+      const name = expression.text;
+      if (scope) {
+        const definitions = reachingDefinitions(scope, name, expression).filter((definition) => definition.kind === "init" || definition.kind === "assign");
+        if (definitions.length > 0) {
+          const facts = definitions.map((definition) => (definition.value ? this.fdValue(definition.value, scope, depth + 1) : base));
+          return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
+        }
+        const position = scope.parameters.indexOf(name);
+        if (position >= 0 && scope.name) {
+          const sites = this.index.callSitesOf(scope.name);
+          if (sites.length === 0) return { ...base, explanation: `${name} is a parameter of ${scope.name}(), which is not called in this file` };
+          const facts = sites.slice(0, 32).map((site) => (site.args[position] ? this.fdOrigin(site.args[position], this.index.scopeOf(site.node), depth + 1) : base));
+          return this.withDescriptorState(agreeFd(facts, name, { ...base, explanation: `callers of ${scope.name}() pass different descriptors for ${name}` }), expression, name);
+        }
+      }
+      const globals = this.index.globalDefinitions(name).filter((definition) => definition.kind === "init" || definition.kind === "assign");
+      if (globals.length > 0) {
+        const facts = globals.slice(0, 16).map((definition) => (definition.value ? this.fdValue(definition.value, this.index.scopeOf(definition.site), depth + 1) : base));
+        return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
+      }
+      return base;
+    }
+    if (expression.type === "field_expression") {
+      const fieldName = expression.childForFieldName("field")?.text ?? "";
+      const assignments = this.evaluator.fieldAssignments(fieldName, { scope });
+      if (assignments.length === 0) return { ...base, explanation: `member ${fieldName} is not assigned in this file` };
+      const facts = assignments.slice(0, 16).map((assignment) => this.fdValue(assignment.value, this.index.scopeOf(assignment.site), depth + 1));
+      return this.withDescriptorState(agreeFd(facts, fieldName, { ...base, explanation: `member ${fieldName} holds different descriptors` }), expression, fieldName);
+    }
+    if (expression.type === "call_expression") return this.fdValue(expression, scope, depth + 1);
+    return base;
+  }
+
+  /** A descriptor value expression: a pipe element, open(), socket(), dup() or another variable. */
+  private fdValue(node: Node, scope: FunctionScope | null, depth: number): FdFact {
+    const expression = unwrap(node);
+    const range = toRange(node);
+    const base: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: `cannot tell which pipe end ${clip(node.text)} is` };
+    if (!expression) return base;
+    if (expression.type !== "call_expression") return this.fdOrigin(expression, scope, depth);
+    const name = callName(expression) ?? "";
+    const args = callArguments(expression);
+    if (name === "open" || name === "open64" || name === "openat") {
+      const flagsNode = args[name === "openat" ? 2 : 1] ?? null;
+      const flags = this.evaluator.value(flagsNode, { scope });
+      const isFifo = this.index.callSitesOf("mkfifo").length > 0 || this.index.callSitesOf("mkfifoat").length > 0 || this.index.callSitesOf("mknod").length > 0;
+      const origin = { ...base, originRange: toRange(expression), kind: isFifo ? ("fifo" as const) : ("unknown" as const) };
+      if (flags.kind !== "const") return { ...origin, explanation: `open() flags ${clip(flagsNode?.text ?? "")} cannot be folded` };
+      const mode = flags.value & 3;
+      const nonblock = (flags.value & 0o4000) !== 0;
+      const what = isFifo ? "the FIFO" : "the file (a FIFO, for vmsplice to work)";
+      if (mode === 1) return { ...origin, direction: "to-pipe", nonblock, explanation: `${what} is opened O_WRONLY: the call writes into the pipe` };
+      if (mode === 2) return { ...origin, direction: "to-pipe", nonblock, explanation: `${what} is opened O_RDWR, which vmsplice treats as the write end` };
+      return { ...origin, direction: "from-pipe", nonblock, explanation: `${what} is opened O_RDONLY: the call reads from the pipe` };
+    }
+    if (["socket", "accept", "accept4", "eventfd", "signalfd", "timerfd_create", "epoll_create", "epoll_create1", "memfd_create", "inotify_init", "inotify_init1", "creat"].includes(name)) {
+      return { ...base, kind: "not-pipe", originRange: toRange(expression), explanation: `the descriptor comes from ${name}(), which is not a pipe` };
+    }
+    if ((name === "dup" || name === "fcntl") && args[0]) return this.fdOrigin(args[0], scope, depth + 1);
+    if (name === "fileno" && args[0]) {
+      const stream = unwrap(args[0])?.text;
+      if (stream === "stdout" || stream === "stderr") return { ...base, direction: "to-pipe", explanation: `fileno(${stream}) is open for writing` };
+      if (stream === "stdin") return { ...base, direction: "from-pipe", explanation: "fileno(stdin) is open for reading" };
+    }
+    return { ...base, explanation: `the descriptor comes from ${name}(), which the analyzer cannot see` };
+  }
+
+  /** `fds[1]`: a pipe()/pipe2() array element. */
+  private pipeElement(subscript: Node, scope: FunctionScope | null): FdFact {
+    const range = toRange(subscript);
+    const array = unwrap(subscript.childForFieldName("argument"));
+    const indexValue = this.evaluator.value(subscript.childForFieldName("index"), { scope });
+    const arrayName = array?.type === "field_expression" ? (array.childForFieldName("field")?.text ?? "") : (array?.text ?? "");
+    const base: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: arrayName, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: `cannot find the pipe() call that fills ${clip(array?.text ?? "")}` };
+    const creation = this.pipeCreation(arrayName);
+    if (!creation) return base;
+    const { call, nonblock } = creation;
+    const fact: FdFact = { ...base, kind: "pipe", originRange: toRange(call.node), nonblock, pipeSizeBytes: this.pipeSize(arrayName) };
+    if (indexValue.kind !== "const" || (indexValue.value !== 0 && indexValue.value !== 1)) return { ...fact, explanation: `${clip(subscript.text)}: the pipe index cannot be folded to 0 or 1` };
+    const pipeIndex = indexValue.value as 0 | 1;
+    const direction: Direction = pipeIndex === 1 ? "to-pipe" : "from-pipe";
+    return {
+      ...fact,
+      pipeIndex,
+      direction,
+      explanation: `${clip(subscript.text)} is the ${pipeIndex === 1 ? "write" : "read"} end of the pipe created by ${clip(call.node.text, 40)}`,
+    };
+  }
+
+  /** The pipe()/pipe2() call whose array argument has this name (identifier or struct member), anywhere in the file. */
+  private pipeCreation(arrayName: string): { call: { node: Node; args: Node[] }; nonblock: boolean | null } | null {
+    for (const callee of ["pipe", "pipe2"]) {
+      for (const site of this.index.callSitesOf(callee)) {
+        const argument = unwrap(site.args[0] ?? null);
+        const name = argument?.type === "field_expression" ? argument.childForFieldName("field")?.text : argument?.text;
+        if (name !== arrayName) continue;
+        let nonblock: boolean | null = false;
+        if (callee === "pipe2") {
+          const flags = this.evaluator.value(site.args[1] ?? null, { scope: this.index.scopeOf(site.node) });
+          nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
+        }
+        if (this.fcntlSetsNonblock(arrayName)) nonblock = true;
+        return { call: site, nonblock };
+      }
+    }
+    return null;
+  }
+
+  /** fcntl(x, F_SETFL, ... O_NONBLOCK ...) on a descriptor whose expression mentions `name`. */
+  private fcntlSetsNonblock(name: string): boolean {
+    for (const site of this.index.callSitesOf("fcntl")) {
+      if (!mentions(site.args[0] ?? null, name)) continue;
+      if (unwrap(site.args[1] ?? null)?.text !== "F_SETFL") continue;
+      const flags = this.evaluator.value(site.args[2] ?? null, { scope: this.index.scopeOf(site.node) });
+      if (flags.kind === "const" && (flags.value & 0o4000) !== 0) return true;
+      if (site.args[2] && mentions(site.args[2], "O_NONBLOCK")) return true;
+    }
+    return false;
+  }
+
+  private pipeSize(name: string): SymValue | null {
+    for (const site of this.index.callSitesOf("fcntl")) {
+      if (!mentions(site.args[0] ?? null, name) || unwrap(site.args[1] ?? null)?.text !== "F_SETPIPE_SZ") continue;
+      return this.evaluator.value(site.args[2] ?? null, { scope: this.index.scopeOf(site.node) });
+    }
+    return null;
+  }
+
+  private withDescriptorState(fact: FdFact, _expression: Node, name: string): FdFact {
+    if (fact.nonblock !== true && this.fcntlSetsNonblock(name)) return { ...fact, nonblock: true };
+    return fact;
+  }
+
+  // ---------------------------------------------------------------- iovec
+
+  private segmentsFact(iovArgument: ArgumentRef | null, nrArgument: ArgumentRef | null, call: Node, fallback: SourceRange): SegmentsFact {
+    const nrSegs = nrArgument ? this.evaluator.value(nrArgument.node, { scope: nrArgument.scope }) : unknown("no nr_segs argument");
+    const result: SegmentsFact = {
+      segments: null,
+      nrSegs,
+      nrSegsRange: nrArgument ? toRange(nrArgument.node) : fallback,
+      iovRange: iovArgument ? toRange(iovArgument.node) : fallback,
+      declarationRange: null,
+      missing: null,
+    };
+    if (!iovArgument) return { ...result, missing: "the call has no iovec argument" };
+    const entries = this.iovEntries(iovArgument.node, iovArgument.scope, call, 0);
+    if ("missing" in entries) return { ...result, missing: entries.missing };
+    result.declarationRange = entries.declaration ? toRange(entries.declaration) : null;
+    result.segments = entries.segments;
+    return result;
+  }
+
+  /** The iovec entries an iov argument points at, in order (templates for loop-filled arrays). */
+  private iovEntries(node: Node, scope: FunctionScope | null, call: Node, depth: number): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+    if (depth > 6) return { missing: `iovec ${clip(node.text)} is too indirect` };
+    const expression = unwrap(node);
+    if (!expression) return { missing: "no iovec expression" };
+    if (expression.type === "pointer_expression" && expression.child(0)?.type === "&") {
+      const target = unwrap(expression.childForFieldName("argument"));
+      if (!target) return { missing: "no iovec expression" };
+      if (target.type === "identifier") return this.iovVariable(target, scope, call, false);
+      if (target.type === "compound_literal_expression") return this.iovInitializer(target.childForFieldName("value"), scope, call, target);
+      if (target.type === "subscript_expression") {
+        const array = unwrap(target.childForFieldName("argument"));
+        const start = this.evaluator.value(target.childForFieldName("index"), { scope });
+        if (array?.type === "identifier" && start.kind === "const") {
+          const entries = this.iovVariable(array, scope, call, true);
+          if ("missing" in entries) return entries;
+          return { ...entries, segments: dropEntries(entries.segments, start.value) };
+        }
+      }
+      return { missing: `iovec ${clip(target.text)} is not a variable the analyzer can follow` };
+    }
+    if (expression.type === "compound_literal_expression") return this.iovInitializer(expression.childForFieldName("value"), scope, call, expression);
+    if (expression.type === "identifier") {
+      const name = expression.text;
+      if (scope) {
+        const array = (scope.definitions.get(name) ?? []).find((definition) => definition.kind === "array" && definition.site.startIndex < call.startIndex);
+        if (array) return this.iovVariable(expression, scope, call, true);
+        const definitions = reachingDefinitions(scope, name, expression).filter((definition) => definition.kind === "init" || definition.kind === "assign");
+        if (definitions.length === 1 && definitions[0].value) {
+          const value = unwrap(definitions[0].value);
+          if (value?.type === "call_expression" && ["malloc", "calloc", "alloca"].includes(callName(value) ?? "")) return this.iovVariable(expression, scope, call, true);
+          return this.iovEntries(definitions[0].value, scope, call, depth + 1);
+        }
+        if (definitions.length > 1) return { missing: `iovec pointer ${name} has different values on different paths` };
+        const position = scope.parameters.indexOf(name);
+        if (position >= 0 && scope.name) {
+          const sites = this.index.callSitesOf(scope.name);
+          if (sites.length === 1 && sites[0].args[position]) return this.iovEntries(sites[0].args[position], this.index.scopeOf(sites[0].node), sites[0].node, depth + 1);
+          return { missing: `iovec ${name} is a parameter of ${scope.name}() with ${sites.length === 0 ? "no callers" : "several callers"} in this file` };
+        }
+      }
+      const globals = this.index.globalDefinitions(name);
+      if (globals.some((definition) => definition.kind === "array" || definition.kind === "init")) return this.iovVariable(expression, scope, call, true);
+      return { missing: `iovec ${name} is not declared in this file` };
+    }
+    if (expression.type === "binary_expression" && expression.childForFieldName("operator")?.text === "+") {
+      const start = this.evaluator.value(expression.childForFieldName("right"), { scope });
+      const inner = this.iovEntries(expression.childForFieldName("left") ?? expression, scope, call, depth + 1);
+      if ("missing" in inner) return inner;
+      if (start.kind !== "const") return { missing: `iovec offset ${clip(expression.text)} cannot be folded` };
+      return { ...inner, segments: dropEntries(inner.segments, start.value) };
+    }
+    return { missing: `iovec ${clip(expression.text)} is not an expression the analyzer can follow` };
+  }
+
+  /** Entries of a struct iovec variable or array: its initializer plus member assignments before the call. */
+  private iovVariable(identifier: Node, scope: FunctionScope | null, call: Node, isArray: boolean): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+    const name = identifier.text;
+    const local = scope ? (scope.definitions.get(name) ?? []).filter((definition) => definition.site.startIndex < call.startIndex) : [];
+    const declaration = [...local].reverse().find((definition) => definition.declaration)?.declaration ?? this.index.globalDefinitions(name).find((definition) => definition.declaration)?.declaration ?? null;
+    const entries = new Map<number, { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string | null; repeat: SegmentFact["repeat"] }>();
+    const templates: { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string; repeat: NonNullable<SegmentFact["repeat"]> }[] = [];
+    // 1. Initializer of the declaration.
+    const initializer = declaration ? initializerOf(declaration, name) : null;
+    if (initializer) {
+      const parsed = this.iovInitializer(initializer, scope, call, declaration);
+      if (!("missing" in parsed)) return this.withAssignments(parsed, name, scope, call, declaration);
+    }
+    // 2. Whole-struct assignments `v = (struct iovec){...}` reaching the call.
+    if (scope && !isArray) {
+      const whole = reachingDefinitions(scope, name, call).filter((definition) => definition.kind === "assign" || definition.kind === "init");
+      const last = whole[whole.length - 1];
+      const value = unwrap(last?.value ?? null);
+      if (value?.type === "compound_literal_expression") {
+        const parsed = this.iovInitializer(value.childForFieldName("value"), scope, call, declaration);
+        if (!("missing" in parsed)) return this.withAssignments(parsed, name, scope, call, declaration);
+      }
+    }
+    // 3. Member assignments `v.iov_base = ...`, `v[k].iov_len = ...`, `v[i].iov_base = ...` in a for loop.
+    if (scope) this.collectMemberAssignments(name, scope, call, entries, templates);
+    if (entries.size === 0 && templates.length === 0) {
+      return { missing: `the analyzer cannot see how iovec ${name} is filled` };
+    }
+    const segments: SegmentFact[] = [];
+    for (const template of templates) segments.push(this.segment(template.base, template.length, call, template.indexVariable, template.repeat));
+    const indices = [...entries.keys()].sort((left, right) => left - right);
+    if (templates.length === 0) {
+      for (let position = 0; position <= (indices[indices.length - 1] ?? -1); position++) {
+        const entry = entries.get(position);
+        if (!entry) return { missing: `iovec ${name}[${position}] is not filled before the call` };
+        segments.push(this.segment(entry.base, entry.length, call, null, null));
+      }
+    }
+    return { segments, declaration };
+  }
+
+  private withAssignments(parsed: { segments: SegmentFact[]; declaration: Node | null }, _name: string, _scope: FunctionScope | null, _call: Node, declaration: Node | null) {
+    return { ...parsed, declaration: parsed.declaration ?? declaration };
+  }
+
+  private collectMemberAssignments(
+    name: string,
+    scope: FunctionScope,
+    call: Node,
+    entries: Map<number, { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string | null; repeat: SegmentFact["repeat"] }>,
+    templates: { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string; repeat: NonNullable<SegmentFact["repeat"]> }[],
+  ): void {
+    const templateByLoop = new Map<number, { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string; repeat: NonNullable<SegmentFact["repeat"]> }>();
+    for (const [key, definitions] of scope.definitions) {
+      if (!key.endsWith(".iov_base") && !key.endsWith(".iov_len")) continue;
+      for (const definition of definitions) {
+        if (definition.site.startIndex >= call.startIndex || !definition.value) continue;
+        const left = unwrap(definition.site.childForFieldName("left"));
+        if (left?.type !== "field_expression") continue;
+        const member = left.childForFieldName("field")?.text;
+        const object = unwrap(left.childForFieldName("argument"));
+        let position: number | null = null;
+        let loop: { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null = null;
+        if (object?.type === "identifier" && object.text === name) position = 0;
+        else if (object?.type === "subscript_expression" && unwrap(object.childForFieldName("argument"))?.text === name) {
+          const indexNode = object.childForFieldName("index");
+          const value = this.evaluator.value(indexNode, { scope });
+          if (value.kind === "const") position = value.value;
+          else {
+            loop = this.loopOver(indexNode, definition.site, scope);
+            if (!loop) continue;
+          }
+        } else if (object?.type === "pointer_expression" && unwrap(object.childForFieldName("argument"))?.text === name) position = 0;
+        else continue;
+        const reference = { node: definition.value, scope };
+        if (loop) {
+          const template = templateByLoop.get(loop.node.id) ?? { base: null, length: null, indexVariable: loop.variable, repeat: loop.repeat };
+          if (member === "iov_base") template.base = reference;
+          else template.length = reference;
+          templateByLoop.set(loop.node.id, template);
+        } else if (position !== null) {
+          const entry = entries.get(position) ?? { base: null, length: null, indexVariable: null, repeat: null };
+          if (member === "iov_base") entry.base = reference;
+          else entry.length = reference;
+          entries.set(position, entry);
+        }
+      }
+    }
+    for (const template of templateByLoop.values()) templates.push(template);
+  }
+
+  /** A `for (i = a; i < n; i++)` loop around `site` whose induction variable is the index expression. */
+  private loopOver(indexNode: Node | null, site: Node, scope: FunctionScope): { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null {
+    const index = unwrap(indexNode);
+    if (index?.type !== "identifier") return null;
+    let current: Node | null = site.parent;
+    while (current && current.id !== scope.node.id) {
+      if (current.type === "for_statement") {
+        const loop = parseForLoop(current, index.text);
+        if (loop) {
+          const start = this.evaluator.value(loop.start, { scope });
+          const end = this.evaluator.value(loop.end, { scope });
+          const count: SymValue = { kind: "binary", operator: "-", left: loop.inclusive ? { kind: "binary", operator: "+", left: end, right: { kind: "const", value: 1 } } : end, right: start };
+          return { node: current, variable: index.text, repeat: { count, start } };
+        }
+      }
+      current = current.parent;
+    }
+    return null;
+  }
+
+  /** Entries of an initializer list `{ {b, l}, {.iov_base = b, .iov_len = l} }` or a single `{b, l}`. */
+  private iovInitializer(list: Node | null, scope: FunctionScope | null, call: Node, declaration: Node | null): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+    if (!list || list.type !== "initializer_list") return { missing: "the iovec initializer is not a brace list" };
+    const items = namedChildren(list);
+    const isSingle = items.length === 0 || items.every((item) => item.type !== "initializer_list" && !(item.type === "initializer_pair" && unwrap(item.childForFieldName("value"))?.type === "initializer_list" && item.child(0)?.type === "subscript_designator"));
+    const segments: SegmentFact[] = [];
+    const entryOf = (entry: Node): SegmentFact | null => {
+      if (entry.type !== "initializer_list") return null;
+      let base: Node | null = null;
+      let length: Node | null = null;
+      let position = 0;
+      for (const item of namedChildren(entry)) {
+        if (item.type === "initializer_pair") {
+          const designator = namedChildren(item)[0];
+          const field = designator?.type === "field_designator" ? namedChildren(designator)[0]?.text : null;
+          if (field === "iov_base") base = item.childForFieldName("value");
+          if (field === "iov_len") length = item.childForFieldName("value");
+        } else {
+          if (position === 0) base = item;
+          if (position === 1) length = item;
+          position++;
+        }
+      }
+      return this.segment(base ? { node: base, scope } : null, length ? { node: length, scope } : null, call, null, null);
+    };
+    if (isSingle) {
+      const single = entryOf(list);
+      return single ? { segments: [single], declaration } : { missing: "unreadable iovec initializer" };
+    }
+    let position = 0;
+    for (const item of items) {
+      let entryNode: Node | null = item;
+      if (item.type === "initializer_pair") {
+        const designator = namedChildren(item)[0];
+        if (designator?.type === "subscript_designator") {
+          const value = this.evaluator.value(namedChildren(designator)[0] ?? null, { scope });
+          if (value.kind !== "const") return { missing: `iovec designator ${clip(designator.text)} cannot be folded` };
+          position = value.value;
+        }
+        entryNode = item.childForFieldName("value");
+      }
+      const segment = entryNode ? entryOf(entryNode) : null;
+      if (!segment) return { missing: `iovec entry ${clip(item.text)} is not a brace list` };
+      while (segments.length < position) return { missing: "iovec initializer leaves holes" };
+      segments[position] = segment;
+      position++;
+    }
+    return { segments, declaration };
+  }
+
+  /** One segment: base pointer provenance, offset and length, with the buffer's lifecycle around the call. */
+  private segment(base: ArgumentRef | null, length: ArgumentRef | null, call: Node, indexVariable: string | null, repeat: SegmentFact["repeat"]): SegmentFact {
+    const context = (reference: ArgumentRef): EvalContext => ({ scope: reference.scope, indexVariable });
+    const lengthValue = length ? this.evaluator.value(length.node, context(length)) : unknown("iov_len is not set");
+    let buffer: BufferFact | null = null;
+    let offset: SymValue = unknown("iov_base is not set");
+    if (base) {
+      const pointer = this.buffers.pointer(base.node, context(base));
+      offset = pointer.offset;
+      const callScope = this.index.scopeOf(call);
+      if (pointer.buffer) {
+        const baseName = baseIdentifierOf(base.node);
+        const lifecycle = this.buffers.lifecycle(pointer.buffer, baseName, call, callScope);
+        buffer = {
+          name: baseName ?? clip(base.node.text, 30),
+          origin: pointer.buffer.origin,
+          memory: pointer.buffer.memory,
+          alignment: pointer.buffer.alignment,
+          size: pointer.buffer.size,
+          writable: pointer.buffer.writable,
+          originRange: pointer.buffer.originNode ? toRange(pointer.buffer.originNode) : null,
+          explanation: pointer.buffer.explanation,
+          ...lifecycle,
+        };
+      } else {
+        offset = unknown(pointer.missing ?? `where ${clip(base.node.text)} points is unknown`);
+      }
+    }
+    return {
+      baseText: base ? clip(base.node.text, 80) : "?",
+      lengthText: length ? clip(length.node.text, 80) : "?",
+      buffer,
+      offset,
+      length: lengthValue,
+      baseRange: base && sameFileRange(base.node) ? toRange(base.node) : null,
+      lengthRange: length && sameFileRange(length.node) ? toRange(length.node) : null,
+      repeat,
+    };
+  }
+
+  // ---------------------------------------------------------------- surroundings
+
+  private returnChecked(call: Node, scope: FunctionScope | null): boolean {
+    let parent = call.parent;
+    while (parent?.type === "parenthesized_expression") parent = parent.parent;
+    if (!parent || parent.type === "expression_statement") return false;
+    if (parent.type === "cast_expression" && parent.childForFieldName("type")?.text === "void") return false;
+    const assignment = parent.type === "assignment_expression" ? parent : parent.type === "init_declarator" ? parent : null;
+    if (assignment && scope) {
+      const target = assignment.type === "assignment_expression" ? unwrap(assignment.childForFieldName("left")) : assignment.childForFieldName("declarator");
+      if (target?.type === "identifier") {
+        const later = (scope.uses.get(target.text) ?? []).filter((use) => use.startIndex >= call.endIndex);
+        return later.length > 0;
+      }
+    }
+    return true;
+  }
+
+  private teeOnPipe(fd: FdFact, argument: ArgumentRef | null): { range: SourceRange } | null {
+    if (!argument || fd.direction !== "from-pipe" || !fd.pipeName) return null;
+    for (const site of this.index.callSitesOf("tee")) {
+      if (mentions(site.args[0] ?? null, fd.pipeName)) return { range: toRange(site.node) };
+    }
+    return null;
+  }
+
+  private readBefore(argument: ArgumentRef | null, call: Node, scope: FunctionScope | null): { range: SourceRange; length: SymValue } | null {
+    if (!argument || !scope) return null;
+    const fdText = argument.node.text;
+    for (const site of scope.calls) {
+      if (site.node.startIndex >= call.startIndex) break;
+      if ((site.name === "read" || site.name === "recv") && site.args[0]?.text === fdText) {
+        return { range: toRange(site.node), length: this.evaluator.value(site.args[2] ?? null, { scope }) };
+      }
+    }
+    return null;
+  }
+
+  /** splice(..., SPLICE_F_MOVE or SPLICE_F_GIFT) into a pipe: the RFC zaps memory at an undefined address. */
+  private splices(): SpliceCall[] {
+    const found: SpliceCall[] = [];
+    for (const site of this.index.callSitesOf("splice").slice(0, MAX_CALLS)) {
+      const flagsNode = site.args[5];
+      if (!flagsNode) continue;
+      const scope = this.index.scopeOf(site.node);
+      found.push({ range: toRange(site.node), flags: this.flagsFact({ node: flagsNode, scope }, toRange(site.node)), functionName: scope?.name ?? null });
+    }
+    return found;
+  }
+}
+
+function spanNode(start: Node, end: Node): Node {
+  // The reported node for a call torn apart by an ERROR region: the smallest common ancestor covering both parts.
+  let current: Node | null = start;
+  while (current && current.endIndex < end.endIndex) current = current.parent;
+  return current ?? start;
+}
+
+function flattenComma(node: Node | null): Node[] {
+  const expression = node;
+  if (!expression) return [];
+  if (expression.type === "comma_expression") return [...flattenComma(expression.childForFieldName("left")), ...flattenComma(expression.childForFieldName("right"))];
+  return [expression];
+}
+
+function agreeFd(facts: FdFact[], name: string, fallback: FdFact): FdFact {
+  if (facts.length === 0) return fallback;
+  const first = facts[0];
+  for (const other of facts.slice(1)) {
+    if (other.direction !== first.direction || other.kind !== first.kind) return { ...fallback, explanation: `${name} holds different descriptors on different paths` };
+  }
+  return first;
+}
+
+function dedupeRanges(ranges: SourceRange[]): SourceRange[] {
+  const seen = new Set<string>();
+  return ranges.filter((range) => {
+    const key = `${range.startIndex}:${range.endIndex}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function dropEntries(segments: SegmentFact[], count: number): SegmentFact[] {
+  if (segments.some((segment) => segment.repeat)) return segments.map((segment) => segment);
+  return segments.slice(count);
+}
+
+/** Whether an expression mentions the identifier or member `name`. */
+function mentions(node: Node | null, name: string): boolean {
+  if (!node) return false;
+  if ((node.type === "identifier" || node.type === "field_identifier") && node.text === name) return true;
+  return namedChildren(node).some((child) => mentions(child, name));
+}
+
+function initializerOf(declaration: Node, name: string): Node | null {
+  for (const child of namedChildren(declaration)) {
+    if (child.type !== "init_declarator") continue;
+    let declarator = child.childForFieldName("declarator");
+    while (declarator && declarator.type !== "identifier") declarator = declarator.childForFieldName("declarator");
+    if (declarator?.text === name) {
+      const value = unwrap(child.childForFieldName("value"));
+      return value?.type === "compound_literal_expression" ? value.childForFieldName("value") : value;
+    }
+  }
+  return null;
+}
+
+function parseForLoop(loop: Node, variable: string): { start: Node; end: Node; inclusive: boolean } | null {
+  const initializer = loop.childForFieldName("initializer");
+  const condition = unwrap(loop.childForFieldName("condition"));
+  const update = loop.childForFieldName("update");
+  let start: Node | null = null;
+  if (initializer?.type === "declaration") {
+    for (const child of namedChildren(initializer)) {
+      if (child.type === "init_declarator" && child.childForFieldName("declarator")?.text === variable) start = child.childForFieldName("value");
+    }
+  } else if (initializer?.type === "assignment_expression" && unwrap(initializer.childForFieldName("left"))?.text === variable) {
+    start = initializer.childForFieldName("right");
+  }
+  if (!start || condition?.type !== "binary_expression") return null;
+  const operator = condition.childForFieldName("operator")?.text;
+  if (unwrap(condition.childForFieldName("left"))?.text !== variable) return null;
+  const end = condition.childForFieldName("right");
+  if (!end || !(operator === "<" || operator === "<=" || operator === "!=")) return null;
+  const updateText = update?.text.replace(/\s+/g, "");
+  if (updateText !== `${variable}++` && updateText !== `++${variable}` && updateText !== `${variable}+=1`) return null;
+  return { start, end, inclusive: operator === "<=" };
+}
+
+function baseIdentifierOf(node: Node): string | null {
+  let current = unwrap(node);
+  for (let depth = 0; current && depth < 16; depth++) {
+    if (current.type === "identifier") return current.text;
+    if (current.type === "binary_expression") current = unwrap(current.childForFieldName("left"));
+    else if (current.type === "pointer_expression" || current.type === "subscript_expression") current = unwrap(current.childForFieldName("argument"));
+    else if (current.type === "field_expression") return current.text;
+    else return null;
+  }
+  return null;
+}
+
+/** Nodes parsed from macro bodies live in a private tree; their ranges would point into the wrong text. */
+function sameFileRange(node: Node): boolean {
+  return !enclosingFunction(node) || enclosingFunction(node)?.text.startsWith("void __vmsplice_lens_macro") !== true;
+}

@@ -1,0 +1,455 @@
+/**
+ * Name resolution over one parsed C file: file-level lookups (macros, enum constants, globals, function definitions)
+ * and per-function definitions (declarations, assignments, out-parameters) with a simple reaching-definition rule.
+ *
+ * Lookups start from the cheap text search for the identifier and reach the tree with `descendantForIndex`, so the cost
+ * follows the number of occurrences of a name, not the size of the file. Results are cached per name and per function.
+ * Pure; imports only web-tree-sitter (a Parser for macro bodies is created from the tree's own language, no I/O).
+ */
+import { Parser, type Node, type Tree } from "web-tree-sitter";
+import { callArguments, callName, declaratorName, enclosingFunction, functionName, namedChildren, parameterNames, unwrap, walk, wordOccurrences } from "./syntax";
+
+/** One way a variable gets its value. */
+export interface Definition {
+  name: string;
+  kind: "init" | "assign" | "out-param" | "array" | "declared" | "compound-assign";
+  /** The value expression (initializer or right-hand side); for out-parameters and arrays the call or declaration. */
+  value: Node | null;
+  /** The node whose position orders the definition (declaration, assignment or call). */
+  site: Node;
+  /** The declaration that introduces the name (type, array size, attributes). */
+  declaration: Node | null;
+}
+
+/** One call inside a function, with its name and arguments, in document order. */
+export interface CallSite {
+  name: string;
+  node: Node;
+  args: Node[];
+}
+
+/** A store through a pointer or array (`buf[i] = x`, `*p = x`, `p->field = x`) or an increment of one. */
+export interface Store {
+  /** The object written through: the base identifier text (`buf` for `buf[i]`, `p` for `*(p + 1)`). */
+  target: string;
+  node: Node;
+}
+
+export interface FunctionScope {
+  node: Node;
+  name: string | null;
+  parameters: (string | null)[];
+  definitions: Map<string, Definition[]>;
+  calls: CallSite[];
+  stores: Store[];
+  /** Every identifier use by name (positions), for "used after the call" questions. */
+  uses: Map<string, Node[]>;
+}
+
+const BRANCH_FIELDS = new Set(["consequence", "alternative", "body"]);
+
+/** File-wide index with lazy, cached lookups. */
+export class FileIndex {
+  private readonly functionScopes = new Map<number, FunctionScope>();
+  private readonly functionsByName = new Map<string, Node | null>();
+  private readonly macros = new Map<string, { node: Node; value: Node | null } | null>();
+  private readonly enums = new Map<string, number | null>();
+  private readonly globals = new Map<string, Definition[]>();
+  private readonly callSitesByName = new Map<string, CallSite[]>();
+  private macroParser: Parser | null = null;
+  private readonly macroTrees: Tree[] = [];
+
+  constructor(
+    readonly tree: Tree,
+    readonly text: string,
+  ) {}
+
+  /** Releases the trees parsed for macro bodies. */
+  dispose(): void {
+    for (const tree of this.macroTrees) tree.delete();
+    this.macroTrees.length = 0;
+    this.macroParser?.delete();
+    this.macroParser = null;
+  }
+
+  /** Nodes of identifiers named `name` (any identifier kind), found through the text. */
+  identifierNodes(name: string, limit = 5000): Node[] {
+    const nodes: Node[] = [];
+    for (const index of wordOccurrences(this.text, name, limit)) {
+      const node = this.tree.rootNode.descendantForIndex(index, index + name.length);
+      if (node && node.startIndex === index && node.endIndex === index + name.length && isIdentifierType(node.type)) nodes.push(node);
+    }
+    return nodes;
+  }
+
+  /** The definition of a function named `name` in this file. */
+  functionDefinition(name: string): Node | null {
+    if (this.functionsByName.has(name)) return this.functionsByName.get(name) ?? null;
+    let found: Node | null = null;
+    for (const node of this.identifierNodes(name)) {
+      const declarator = node.parent;
+      if (declarator?.type !== "function_declarator") continue;
+      let definition: Node | null = declarator.parent;
+      while (definition && definition.type !== "function_definition" && definition.type.endsWith("declarator")) definition = definition.parent;
+      if (definition?.type === "function_definition" && functionName(definition) === name) {
+        found = definition;
+        break;
+      }
+    }
+    this.functionsByName.set(name, found);
+    return found;
+  }
+
+  /** Every call of `name` in the file. */
+  callSitesOf(name: string): CallSite[] {
+    const cached = this.callSitesByName.get(name);
+    if (cached) return cached;
+    const sites: CallSite[] = [];
+    for (const node of this.identifierNodes(name)) {
+      const parent = node.parent;
+      if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === node.id) {
+        sites.push({ name, node: parent, args: callArguments(parent) });
+      }
+    }
+    this.callSitesByName.set(name, sites);
+    return sites;
+  }
+
+  /** The scope of the function definition containing `node`, or null at file scope. */
+  scopeOf(node: Node): FunctionScope | null {
+    const definition = node.type === "function_definition" ? node : enclosingFunction(node);
+    if (!definition) return null;
+    const cached = this.functionScopes.get(definition.id);
+    if (cached) return cached;
+    const scope = buildScope(definition);
+    this.functionScopes.set(definition.id, scope);
+    return scope;
+  }
+
+  /** `#define name value` (object-like); the value is parsed as a C expression. */
+  macro(name: string): { node: Node; value: Node | null } | null {
+    if (this.macros.has(name)) return this.macros.get(name) ?? null;
+    let found: { node: Node; value: Node | null } | null = null;
+    for (const node of this.identifierNodes(name)) {
+      const parent = node.parent;
+      if (parent?.type === "preproc_def" && parent.childForFieldName("name")?.id === node.id) {
+        const body = parent.childForFieldName("value");
+        found = { node: parent, value: body ? this.parseExpression(body.text) : null };
+      }
+    }
+    this.macros.set(name, found);
+    return found;
+  }
+
+  /** Function-like macro `#define name(params) body`: its parameter names and parsed body. */
+  functionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null {
+    for (const node of this.identifierNodes(name)) {
+      const parent = node.parent;
+      if (parent?.type === "preproc_function_def" && parent.childForFieldName("name")?.id === node.id) {
+        const parametersNode = parent.childForFieldName("parameters");
+        const parameters = parametersNode ? namedChildren(parametersNode).map((child) => child.text) : [];
+        const body = parent.childForFieldName("value");
+        return { node: parent, parameters, body: body ? this.parseExpression(body.text) : null };
+      }
+    }
+    return null;
+  }
+
+  /** Value of an enumerator `name` declared in this file. */
+  enumConstant(name: string, evaluateConstant: (node: Node) => number | null): number | null | undefined {
+    if (this.enums.has(name)) return this.enums.get(name);
+    for (const node of this.identifierNodes(name)) {
+      const enumerator = node.parent;
+      if (enumerator?.type !== "enumerator" || enumerator.childForFieldName("name")?.id !== node.id) continue;
+      const list = enumerator.parent;
+      if (!list) continue;
+      let value: number | null = -1;
+      for (const item of namedChildren(list)) {
+        if (item.type !== "enumerator") continue;
+        const explicit = item.childForFieldName("value");
+        if (explicit) value = evaluateConstant(explicit);
+        else value = value === null ? null : value + 1;
+        if (item.id === enumerator.id) {
+          this.enums.set(name, value);
+          return value;
+        }
+      }
+    }
+    this.enums.set(name, null);
+    return undefined;
+  }
+
+  /** File-scope definitions of a global variable (its declaration, plus assignments anywhere in the file). */
+  globalDefinitions(name: string): Definition[] {
+    const cached = this.globals.get(name);
+    if (cached) return cached;
+    const definitions: Definition[] = [];
+    let declaration: Node | null = null;
+    for (const node of this.identifierNodes(name)) {
+      if (enclosingFunction(node)) {
+        const assignment = node.parent;
+        if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === node.id) {
+          definitions.push({ name, kind: assignment.childForFieldName("operator")?.text === "=" ? "assign" : "compound-assign", value: assignment.childForFieldName("right"), site: assignment, declaration: null });
+        }
+        continue;
+      }
+      const declared = declarationOf(node);
+      if (declared && declared.declaration.parent && isFileScope(declared.declaration)) {
+        declaration = declared.declaration;
+        definitions.push(declared.definition);
+      }
+    }
+    for (const definition of definitions) if (!definition.declaration) definition.declaration = declaration;
+    this.globals.set(name, definitions);
+    return definitions;
+  }
+
+  /** Parses a macro body as an expression; returns the expression node or null. */
+  parseExpression(source: string): Node | null {
+    const trimmed = source.trim();
+    if (!trimmed || trimmed.length > 2000) return null;
+    if (!this.macroParser) {
+      this.macroParser = new Parser();
+      this.macroParser.setLanguage(this.tree.language);
+    }
+    const tree = this.macroParser.parse(`void __vmsplice_lens_macro(void) { (${trimmed}); }`);
+    if (!tree) return null;
+    this.macroTrees.push(tree);
+    let found: Node | null = null;
+    walk(tree.rootNode, (node) => {
+      if (found) return false;
+      if (node.type === "expression_statement") {
+        found = unwrap(namedChildren(node)[0] ?? null);
+        return false;
+      }
+      return true;
+    });
+    if (!found || (found as Node).hasError) return null;
+    return found;
+  }
+}
+
+function isIdentifierType(type: string): boolean {
+  return type === "identifier" || type === "field_identifier" || type === "type_identifier";
+}
+
+function isFileScope(node: Node): boolean {
+  return enclosingFunction(node) === null;
+}
+
+/** If `identifier` is the name in a declaration's declarator, the declaration and the definition it makes. */
+function declarationOf(identifier: Node): { declaration: Node; definition: Definition } | null {
+  let declarator: Node | null = identifier;
+  let initializer: Node | null = null;
+  let isArray = false;
+  for (let depth = 0; declarator && depth < 16; depth++) {
+    const parent: Node | null = declarator.parent;
+    if (!parent) return null;
+    if (parent.type === "init_declarator") {
+      if (parent.childForFieldName("declarator")?.id !== declarator.id) return null;
+      initializer = parent.childForFieldName("value");
+      declarator = parent;
+      continue;
+    }
+    if (parent.type === "array_declarator") {
+      if (parent.childForFieldName("declarator")?.id !== declarator.id) return null;
+      isArray = true;
+      declarator = parent;
+      continue;
+    }
+    if (parent.type === "pointer_declarator" || parent.type === "attributed_declarator" || parent.type === "parenthesized_declarator") {
+      declarator = parent;
+      continue;
+    }
+    if (parent.type === "declaration" || parent.type === "parameter_declaration") {
+      if (parent.type === "parameter_declaration") return null;
+      const kind: Definition["kind"] = isArray ? "array" : initializer ? "init" : "declared";
+      return {
+        declaration: parent,
+        definition: { name: identifier.text, kind, value: isArray ? (initializer ?? parent) : initializer, site: parent, declaration: parent },
+      };
+    }
+    return null;
+  }
+  return null;
+}
+
+function buildScope(definition: Node): FunctionScope {
+  const scope: FunctionScope = {
+    node: definition,
+    name: functionName(definition),
+    parameters: parameterNames(definition),
+    definitions: new Map(),
+    calls: [],
+    stores: [],
+    uses: new Map(),
+  };
+  const add = (item: Definition) => {
+    const list = scope.definitions.get(item.name);
+    if (list) list.push(item);
+    else scope.definitions.set(item.name, [item]);
+  };
+  const body = definition.childForFieldName("body");
+  if (!body) return scope;
+  walk(body, (node) => {
+    switch (node.type) {
+      case "identifier": {
+        const list = scope.uses.get(node.text);
+        if (list) list.push(node);
+        else scope.uses.set(node.text, [node]);
+        break;
+      }
+      case "declaration": {
+        for (const child of namedChildren(node)) {
+          if (child.type !== "init_declarator" && !child.type.endsWith("declarator") && child.type !== "identifier") continue;
+          const name = declaratorName(child);
+          if (!name) continue;
+          const found = declarationOf(name);
+          if (found) add(found.definition);
+        }
+        break;
+      }
+      case "assignment_expression": {
+        const left = unwrap(node.childForFieldName("left"));
+        const operator = node.childForFieldName("operator")?.text ?? "=";
+        if (left?.type === "identifier") {
+          add({ name: left.text, kind: operator === "=" ? "assign" : "compound-assign", value: node.childForFieldName("right"), site: node, declaration: null });
+        } else if (left) {
+          const target = storeTarget(left);
+          if (target) scope.stores.push({ target, node });
+          if (left.type === "field_expression") {
+            // Field assignments are recorded under "object.field" so iovec and struct-member lookups find them.
+            add({ name: fieldKey(left), kind: operator === "=" ? "assign" : "compound-assign", value: node.childForFieldName("right"), site: node, declaration: null });
+          } else if (left.type === "subscript_expression") {
+            const inner = unwrap(left.childForFieldName("argument"));
+            if (inner?.type === "field_expression") {
+              add({ name: fieldKey(inner) + "[]", kind: "assign", value: node.childForFieldName("right"), site: node, declaration: null });
+            }
+          }
+        }
+        break;
+      }
+      case "update_expression": {
+        const argument = unwrap(node.childForFieldName("argument"));
+        if (argument?.type === "identifier") add({ name: argument.text, kind: "compound-assign", value: null, site: node, declaration: null });
+        else if (argument) {
+          const target = storeTarget(argument);
+          if (target) scope.stores.push({ target, node });
+        }
+        break;
+      }
+      case "call_expression": {
+        const name = callName(node);
+        if (name) {
+          const args = callArguments(node);
+          scope.calls.push({ name, node, args });
+          // `posix_memalign(&p, ...)`, `pipe(fds)` and similar out-parameters define their first argument.
+          const first = unwrap(args[0] ?? null);
+          if (first?.type === "pointer_expression" && first.child(0)?.type === "&") {
+            const target = unwrap(first.childForFieldName("argument"));
+            if (target?.type === "identifier") add({ name: target.text, kind: "out-param", value: node, site: node, declaration: null });
+            else if (target?.type === "field_expression") add({ name: fieldKey(target), kind: "out-param", value: node, site: node, declaration: null });
+          }
+        }
+        break;
+      }
+    }
+    return true;
+  });
+  return scope;
+}
+
+/** The base identifier a store writes through: `buf[i]`, `*p`, `*(p + k)`, `p->x`, `s.buf[i]` (as "s.buf"). */
+export function storeTarget(left: Node): string | null {
+  let current: Node | null = unwrap(left);
+  for (let depth = 0; current && depth < 16; depth++) {
+    switch (current.type) {
+      case "subscript_expression":
+        current = unwrap(current.childForFieldName("argument"));
+        if (current?.type === "identifier") return current.text;
+        if (current?.type === "field_expression") return fieldKey(current);
+        break;
+      case "pointer_expression":
+        if (current.child(0)?.type !== "*") return null;
+        current = unwrap(current.childForFieldName("argument"));
+        if (current?.type === "identifier") return current.text;
+        break;
+      case "binary_expression":
+        current = unwrap(current.childForFieldName("left"));
+        if (current?.type === "identifier") return current.text;
+        break;
+      case "field_expression": {
+        if (current.childForFieldName("operator")?.text === "->") {
+          const object = unwrap(current.childForFieldName("argument"));
+          if (object?.type === "identifier") return object.text;
+        }
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+  return null;
+}
+
+/** A stable key for a field access: `s.buf`, `ctx->wfd` and `(*ctx).wfd` give "s.buf", "ctx.wfd"; the field alone is the suffix. */
+export function fieldKey(field: Node): string {
+  const object = unwrap(field.childForFieldName("argument"));
+  const name = field.childForFieldName("field")?.text ?? "?";
+  const objectText = object?.type === "pointer_expression" ? (unwrap(object.childForFieldName("argument"))?.text ?? "?") : (object?.text ?? "?");
+  return `${objectText}.${name}`;
+}
+
+/** The field name of a field key ("ctx.wfd" -> "wfd"). */
+export function fieldOfKey(key: string): string {
+  const dot = key.lastIndexOf(".");
+  return dot < 0 ? key : key.slice(dot + 1);
+}
+
+/**
+ * The definitions of `name` that can reach `position` in `scope`: the last one that is not inside a branch the position is
+ * outside of, plus every conditional one after it. An empty list means "no definition in this function".
+ */
+export function reachingDefinitions(scope: FunctionScope, name: string, position: Node): Definition[] {
+  const all = scope.definitions.get(name);
+  if (!all) return [];
+  const before = all.filter((definition) => definition.site.startIndex < position.startIndex && !(definition.site.startIndex <= position.startIndex && position.endIndex <= definition.site.endIndex));
+  const result: Definition[] = [];
+  for (let index = before.length - 1; index >= 0; index--) {
+    const definition = before[index];
+    result.push(definition);
+    if (dominates(definition.site, position, scope.node)) break;
+  }
+  return result.reverse();
+}
+
+/** Approximate dominance: every branch body (if/else arm, loop body, case) around `site` also contains `position`. */
+export function dominates(site: Node, position: Node, boundary: Node): boolean {
+  let current: Node | null = site;
+  while (current && current.id !== boundary.id) {
+    const parent: Node | null = current.parent;
+    if (!parent) break;
+    const fieldName = fieldNameOf(parent, current);
+    const branchy =
+      (fieldName !== null && BRANCH_FIELDS.has(fieldName) && parent.type !== "function_definition") ||
+      parent.type === "case_statement" ||
+      (parent.type === "conditional_expression" && fieldName !== "condition") ||
+      (parent.type === "binary_expression" && fieldName === "right" && (parent.childForFieldName("operator")?.text === "&&" || parent.childForFieldName("operator")?.text === "||"));
+    if (branchy && !(current.startIndex <= position.startIndex && position.endIndex <= current.endIndex)) return false;
+    current = parent;
+  }
+  return true;
+}
+
+function fieldNameOf(parent: Node, child: Node): string | null {
+  for (const field of ["consequence", "alternative", "body", "condition", "left", "right"]) {
+    const node = parent.childForFieldName(field);
+    if (node && node.id === child.id) return field;
+  }
+  return null;
+}
+
+/** Finds the function definition a call site belongs to and its parameter index for an identifier, if it is a parameter. */
+export function parameterIndex(scope: FunctionScope, name: string): number {
+  return scope.parameters.indexOf(name);
+}

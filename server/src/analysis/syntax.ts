@@ -1,0 +1,177 @@
+/**
+ * Small helpers over web-tree-sitter nodes: ranges, unwrapping of parentheses and casts, call names and arguments,
+ * declarator names, enclosing functions and bounded walks.
+ *
+ * Pure; imports only web-tree-sitter's types. Every walk is bounded so that deep nesting cannot hang or overflow the stack.
+ */
+import type { Node } from "web-tree-sitter";
+import type { SourceRange } from "./facts";
+
+/** Upper bound on nodes visited by one bounded walk. */
+export const WALK_LIMIT = 200_000;
+
+export function toRange(node: Node): SourceRange {
+  return {
+    start: { line: node.startPosition.row, column: node.startPosition.column },
+    end: { line: node.endPosition.row, column: node.endPosition.column },
+    startIndex: node.startIndex,
+    endIndex: node.endIndex,
+  };
+}
+
+/** Strips parentheses, casts and the comma-free wrappers that do not change a value's identity. */
+export function unwrap(node: Node | null): Node | null {
+  let current = node;
+  for (let depth = 0; current && depth < 64; depth++) {
+    if (current.type === "parenthesized_expression") {
+      current = current.namedChildren.find((child): child is Node => child !== null && child.type !== "comment") ?? null;
+    } else if (current.type === "cast_expression") {
+      current = current.childForFieldName("value");
+    } else {
+      return current;
+    }
+  }
+  return current;
+}
+
+/** The callee name of a call expression (`vmsplice`, `syscall`), or null for calls through pointers. */
+export function callName(call: Node): string | null {
+  const callee = unwrap(call.childForFieldName("function"));
+  if (!callee) return null;
+  if (callee.type === "identifier") return callee.text;
+  return null;
+}
+
+/** The argument expressions of a call, without comments. */
+export function callArguments(call: Node): Node[] {
+  const list = call.childForFieldName("arguments");
+  if (!list) return [];
+  return list.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment");
+}
+
+export function namedChildren(node: Node): Node[] {
+  return node.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment");
+}
+
+/** The identifier a declarator declares (`*buf`, `buf[16]`, `buf = ...`, `(*fn)(void)` all give their name node). */
+export function declaratorName(declarator: Node | null): Node | null {
+  let current = declarator;
+  for (let depth = 0; current && depth < 64; depth++) {
+    switch (current.type) {
+      case "identifier":
+      case "field_identifier":
+        return current;
+      case "init_declarator":
+      case "pointer_declarator":
+      case "array_declarator":
+      case "function_declarator":
+      case "attributed_declarator":
+      case "parenthesized_declarator":
+        current = current.childForFieldName("declarator") ?? namedChildren(current)[0] ?? null;
+        break;
+      default:
+        return null;
+    }
+  }
+  return null;
+}
+
+/** The function definition that contains the node, or null at file scope. */
+export function enclosingFunction(node: Node): Node | null {
+  let current: Node | null = node.parent;
+  while (current) {
+    if (current.type === "function_definition") return current;
+    current = current.parent;
+  }
+  return null;
+}
+
+/** The name of a function definition. */
+export function functionName(definition: Node): string | null {
+  const declarator = definition.childForFieldName("declarator");
+  let current = declarator;
+  for (let depth = 0; current && depth < 16; depth++) {
+    if (current.type === "function_declarator") return declaratorName(current.childForFieldName("declarator"))?.text ?? null;
+    current = current.childForFieldName("declarator");
+  }
+  return declaratorName(declarator)?.text ?? null;
+}
+
+/** Parameter names of a function definition, in order (unnamed parameters give null). */
+export function parameterNames(definition: Node): (string | null)[] {
+  let declarator = definition.childForFieldName("declarator");
+  for (let depth = 0; declarator && declarator.type !== "function_declarator" && depth < 16; depth++) {
+    declarator = declarator.childForFieldName("declarator");
+  }
+  const parameters = declarator?.childForFieldName("parameters");
+  if (!parameters) return [];
+  return namedChildren(parameters)
+    .filter((parameter) => parameter.type === "parameter_declaration")
+    .map((parameter) => declaratorName(parameter.childForFieldName("declarator"))?.text ?? null);
+}
+
+/** Visits descendants in document order, depth-first, bounded by WALK_LIMIT; `visit` returning false skips the subtree. */
+export function walk(root: Node, visit: (node: Node) => boolean | void): void {
+  const cursor = root.walk();
+  let visited = 0;
+  try {
+    for (;;) {
+      const node = cursor.currentNode;
+      const descend = visit(node) !== false && ++visited < WALK_LIMIT;
+      if (descend && cursor.gotoFirstChild()) continue;
+      if (visited >= WALK_LIMIT) return;
+      for (;;) {
+        if (cursor.currentNode.id === root.id) return;
+        if (cursor.gotoNextSibling()) break;
+        if (!cursor.gotoParent()) return;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** True when `inner` lies inside `outer` (or is it). */
+export function contains(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** True when the node is inside a tree-sitter ERROR region. */
+export function inErrorRegion(node: Node): boolean {
+  let current: Node | null = node;
+  while (current) {
+    if (current.type === "ERROR") return true;
+    current = current.parent;
+  }
+  return false;
+}
+
+/** The loop statements that enclose `node` inside `boundary` (innermost first). */
+export function enclosingLoops(node: Node, boundary: Node | null): Node[] {
+  const loops: Node[] = [];
+  let current = node.parent;
+  while (current && (!boundary || current.id !== boundary.id)) {
+    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") loops.push(current);
+    current = current.parent;
+  }
+  return loops;
+}
+
+/** Occurrences of `word` in `text` as a whole C identifier (the cheap text pre-filter used to reach nodes quickly). */
+export function wordOccurrences(text: string, word: string, limit = 10_000): number[] {
+  const found: number[] = [];
+  let from = 0;
+  while (found.length < limit) {
+    const index = text.indexOf(word, from);
+    if (index < 0) break;
+    const before = index > 0 ? text.charCodeAt(index - 1) : 32;
+    const after = index + word.length < text.length ? text.charCodeAt(index + word.length) : 32;
+    if (!isIdentifierChar(before) && !isIdentifierChar(after)) found.push(index);
+    from = index + word.length;
+  }
+  return found;
+}
+
+function isIdentifierChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}

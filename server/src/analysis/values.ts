@@ -1,0 +1,497 @@
+/**
+ * Constant folding of C expressions into symbolic values (`SymValue`): literals, `#define` macros, enum constants,
+ * `const` and local variables through their reaching definitions, parameters through every call site in the file,
+ * `sizeof` of known types and arrays, and the page size (`sysconf(_SC_PAGESIZE)`, `getpagesize()`, `PAGE_SIZE`).
+ *
+ * A value the analyzer cannot establish folds to `{ kind: "unknown", reason }`, never to a guess.
+ * Pure; imports only web-tree-sitter types and the analysis helpers.
+ */
+import type { Node } from "web-tree-sitter";
+import { evaluate, type SourceRange, type SymValue } from "./facts";
+import { reachingDefinitions, type Definition, type FileIndex, type FunctionScope } from "./scope";
+import { callArguments, callName, namedChildren, toRange, unwrap } from "./syntax";
+
+/** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
+export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
+  SPLICE_F_MOVE: 1,
+  SPLICE_F_NONBLOCK: 2,
+  SPLICE_F_MORE: 4,
+  SPLICE_F_GIFT: 8,
+  O_RDONLY: 0,
+  O_WRONLY: 1,
+  O_RDWR: 2,
+  O_ACCMODE: 3,
+  O_CREAT: 0o100,
+  O_EXCL: 0o200,
+  O_NOCTTY: 0o400,
+  O_TRUNC: 0o1000,
+  O_APPEND: 0o2000,
+  O_NONBLOCK: 0o4000,
+  O_NDELAY: 0o4000,
+  O_DIRECT: 0o40000,
+  O_CLOEXEC: 0o2000000,
+  O_PATH: 0o10000000,
+  PROT_NONE: 0,
+  PROT_READ: 1,
+  PROT_WRITE: 2,
+  PROT_EXEC: 4,
+  MAP_SHARED: 1,
+  MAP_PRIVATE: 2,
+  MAP_SHARED_VALIDATE: 3,
+  MAP_FIXED: 0x10,
+  MAP_ANONYMOUS: 0x20,
+  MAP_ANON: 0x20,
+  MAP_GROWSDOWN: 0x100,
+  MAP_LOCKED: 0x2000,
+  MAP_NORESERVE: 0x4000,
+  MAP_POPULATE: 0x8000,
+  MAP_NONBLOCK: 0x10000,
+  MAP_STACK: 0x20000,
+  MAP_HUGETLB: 0x40000,
+  MAP_FIXED_NOREPLACE: 0x100000,
+  MADV_NORMAL: 0,
+  MADV_RANDOM: 1,
+  MADV_SEQUENTIAL: 2,
+  MADV_WILLNEED: 3,
+  MADV_DONTNEED: 4,
+  MADV_FREE: 8,
+  MADV_REMOVE: 9,
+  MADV_DONTFORK: 10,
+  MADV_DOFORK: 11,
+  MADV_MERGEABLE: 12,
+  MADV_UNMERGEABLE: 13,
+  MADV_HUGEPAGE: 14,
+  MADV_NOHUGEPAGE: 15,
+  MADV_WIPEONFORK: 18,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  F_SETPIPE_SZ: 1031,
+  F_GETPIPE_SZ: 1032,
+  _SC_PAGESIZE: 30,
+  _SC_PAGE_SIZE: 30,
+  IOV_MAX: 1024,
+  UIO_MAXIOV: 1024,
+  STDIN_FILENO: 0,
+  STDOUT_FILENO: 1,
+  STDERR_FILENO: 2,
+  SYS_vmsplice: 278,
+  __NR_vmsplice: 278,
+  NULL: 0,
+  true: 1,
+  false: 0,
+  SIZE_MAX: Number.MAX_SAFE_INTEGER,
+  MAP_FAILED: -1,
+};
+
+/** Macro names that mean "the page size of the running kernel" when the file does not define them. */
+export const PAGE_SIZE_NAMES = new Set(["PAGE_SIZE", "PAGESIZE", "EXEC_PAGESIZE_RUNTIME"]);
+
+/** Sizes of the C types sizeof() sees most often in vmsplice programs (LP64). */
+const TYPE_SIZES: Readonly<Record<string, number>> = {
+  char: 1,
+  "signed char": 1,
+  "unsigned char": 1,
+  int8_t: 1,
+  uint8_t: 1,
+  bool: 1,
+  _Bool: 1,
+  short: 2,
+  "unsigned short": 2,
+  int16_t: 2,
+  uint16_t: 2,
+  int: 4,
+  unsigned: 4,
+  "unsigned int": 4,
+  int32_t: 4,
+  uint32_t: 4,
+  float: 4,
+  long: 8,
+  "unsigned long": 8,
+  "long long": 8,
+  "unsigned long long": 8,
+  int64_t: 8,
+  uint64_t: 8,
+  size_t: 8,
+  ssize_t: 8,
+  off_t: 8,
+  loff_t: 8,
+  uintptr_t: 8,
+  intptr_t: 8,
+  double: 8,
+  "struct iovec": 16,
+  "long double": 16,
+};
+
+const MAX_DEPTH = 24;
+
+export const unknown = (reason: string): SymValue => ({ kind: "unknown", reason });
+
+export function isUnknown(value: SymValue): value is { kind: "unknown"; reason: string } {
+  return value.kind === "unknown";
+}
+
+/** Structural equality of symbolic values (used to check that every call site or branch agrees). */
+export function sameValue(left: SymValue, right: SymValue): boolean {
+  if (left.kind !== right.kind) return false;
+  switch (left.kind) {
+    case "const":
+      return left.value === (right as typeof left).value;
+    case "page":
+    case "index":
+      return true;
+    case "unknown":
+      return false;
+    case "unary":
+      return left.operator === (right as typeof left).operator && sameValue(left.operand, (right as typeof left).operand);
+    case "binary":
+      return left.operator === (right as typeof left).operator && sameValue(left.left, (right as typeof left).left) && sameValue(left.right, (right as typeof left).right);
+  }
+}
+
+export function firstUnknownReason(value: SymValue): string | null {
+  switch (value.kind) {
+    case "unknown":
+      return value.reason;
+    case "unary":
+      return firstUnknownReason(value.operand);
+    case "binary":
+      return firstUnknownReason(value.left) ?? firstUnknownReason(value.right);
+    default:
+      return null;
+  }
+}
+
+/** Where an expression is evaluated: its function scope (null at file scope) and the loop index variable, if any. */
+export interface EvalContext {
+  scope: FunctionScope | null;
+  /** Name of a for-loop induction variable that stands for the symbolic `index`. */
+  indexVariable?: string | null;
+  /** Range to report for literals found inside a macro body (whose nodes live in a private tree). */
+  macroRange?: SourceRange | null;
+  /** Definition ranges collected along the way (macros, enums, variables), for related information. */
+  definitions?: SourceRange[];
+  depth?: number;
+  /** Names being resolved, for cycle detection. */
+  resolving?: Set<string>;
+}
+
+export class Evaluator {
+  constructor(readonly index: FileIndex) {}
+
+  /** Folds an expression. */
+  value(node: Node | null, context: EvalContext): SymValue {
+    const depth = context.depth ?? 0;
+    if (!node) return unknown("missing expression");
+    if (depth > MAX_DEPTH) return unknown(`expression too deeply nested: ${clip(node.text)}`);
+    const inner = { ...context, depth: depth + 1 };
+    const expression = unwrap(node);
+    if (!expression) return unknown("missing expression");
+    switch (expression.type) {
+      case "number_literal":
+        return this.numberLiteral(expression, context);
+      case "char_literal":
+        return charLiteral(expression);
+      case "true":
+        return { kind: "const", value: 1 };
+      case "false":
+      case "null":
+        return { kind: "const", value: 0 };
+      case "identifier":
+        return this.identifier(expression, inner);
+      case "binary_expression": {
+        const operator = expression.childForFieldName("operator")?.text ?? "";
+        if (!["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"].includes(operator)) return unknown(`non-arithmetic expression ${clip(expression.text)}`);
+        return simplify({
+          kind: "binary",
+          operator: operator as "+",
+          left: this.value(expression.childForFieldName("left"), inner),
+          right: this.value(expression.childForFieldName("right"), inner),
+        });
+      }
+      case "unary_expression": {
+        const operator = expression.childForFieldName("operator")?.text ?? "";
+        const operand = this.value(expression.childForFieldName("argument"), inner);
+        if (operator === "+") return operand;
+        if (operator === "-" || operator === "~") return simplify({ kind: "unary", operator, operand });
+        if (operator === "!") {
+          return operand.kind === "const" ? { kind: "const", value: operand.value === 0 ? 1 : 0 } : unknown(`${clip(expression.text)}`);
+        }
+        return unknown(`unsupported operator in ${clip(expression.text)}`);
+      }
+      case "conditional_expression": {
+        const condition = this.value(expression.childForFieldName("condition"), inner);
+        const consequence = this.value(expression.childForFieldName("consequence"), inner);
+        const alternative = this.value(expression.childForFieldName("alternative"), inner);
+        if (condition.kind === "const") return condition.value !== 0 ? consequence : alternative;
+        if (sameValue(consequence, alternative)) return consequence;
+        return unknown(`value depends on a run-time condition: ${clip(expression.text)}`);
+      }
+      case "assignment_expression":
+        return this.value(expression.childForFieldName("right"), inner);
+      case "comma_expression":
+        return this.value(expression.childForFieldName("right"), inner);
+      case "sizeof_expression":
+        return this.sizeOf(expression, inner);
+      case "call_expression":
+        return this.call(expression, inner);
+      case "field_expression":
+        return this.field(expression, inner);
+      default:
+        return unknown(`cannot evaluate ${clip(expression.text)}`);
+    }
+  }
+
+  private numberLiteral(node: Node, context: EvalContext): SymValue {
+    const value = parseIntegerLiteral(node.text);
+    if (value === null) return unknown(`non-integer literal ${node.text}`);
+    if (value === 4096) return { kind: "const", value, literalPageSize: context.macroRange ?? toRange(node) };
+    return { kind: "const", value };
+  }
+
+  private identifier(node: Node, context: EvalContext): SymValue {
+    const name = node.text;
+    if (context.indexVariable && name === context.indexVariable) return { kind: "index" };
+    const resolving = context.resolving ?? new Set<string>();
+    const key = `${context.scope?.node.id ?? "file"}:${name}`;
+    if (resolving.has(key)) return unknown(`${name} is defined in terms of itself`);
+    const next: EvalContext = { ...context, resolving: new Set([...resolving, key]) };
+
+    if (context.scope && !context.macroRange) {
+      const definitions = reachingDefinitions(context.scope, name, node);
+      if (definitions.length > 0) return this.fromDefinitions(name, definitions, next);
+      const parameter = context.scope.parameters.indexOf(name);
+      if (parameter >= 0) return this.parameter(context.scope, parameter, name, next);
+    }
+    const macro = this.index.macro(name);
+    if (macro) {
+      context.definitions?.push(toRange(macro.node));
+      if (!macro.value) return unknown(`macro ${name} has no value the analyzer can fold`);
+      return this.value(macro.value, { ...next, scope: context.scope, macroRange: toRange(macro.node) });
+    }
+    const enumValue = this.index.enumConstant(name, (value) => {
+      const folded = this.value(value, { scope: null, depth: (context.depth ?? 0) + 1, resolving: next.resolving });
+      return folded.kind === "const" ? folded.value : null;
+    });
+    if (enumValue !== undefined) return enumValue === null ? unknown(`enum constant ${name} has no foldable value`) : { kind: "const", value: enumValue };
+    const globals = this.index.globalDefinitions(name);
+    if (globals.length > 0) return this.fromDefinitions(name, globals, { ...next, scope: null });
+    if (PAGE_SIZE_NAMES.has(name)) return { kind: "page" };
+    if (name in SYSTEM_CONSTANTS) return { kind: "const", value: SYSTEM_CONSTANTS[name] };
+    return unknown(`value of ${name} is not known in this file`);
+  }
+
+  /** Folds a variable's reaching definitions; they must all agree. */
+  fromDefinitions(name: string, definitions: Definition[], context: EvalContext): SymValue {
+    let result: SymValue | null = null;
+    for (const definition of definitions) {
+      let value: SymValue;
+      if (definition.kind === "init" || definition.kind === "assign") {
+        value = this.value(definition.value, { ...context, scope: definition.declaration && !context.scope ? null : context.scope });
+        if (definition.kind === "init" || definition.kind === "assign") context.definitions?.push(toRange(definition.site));
+      } else if (definition.kind === "declared") {
+        continue;
+      } else {
+        value = unknown(`${name} is modified (${clip(definition.site.text)})`);
+      }
+      if (result === null) result = value;
+      else if (!sameValue(result, value)) return unknown(`${name} has different values on different paths`);
+    }
+    return result ?? unknown(`${name} is never assigned before use`);
+  }
+
+  /** A parameter's value: every call site of the function in this file must pass the same value. */
+  parameter(scope: FunctionScope, position: number, name: string, context: EvalContext): SymValue {
+    if (!scope.name) return unknown(`parameter ${name}`);
+    const sites = this.index.callSitesOf(scope.name);
+    if (sites.length === 0) return unknown(`parameter ${name} of ${scope.name}(), which is not called in this file`);
+    let result: SymValue | null = null;
+    for (const site of sites.slice(0, 64)) {
+      const argument = site.args[position];
+      if (!argument) return unknown(`a call of ${scope.name}() does not pass ${name}`);
+      const value = this.value(argument, { scope: this.index.scopeOf(site.node), depth: (context.depth ?? 0) + 1, resolving: context.resolving, definitions: context.definitions });
+      if (result === null) result = value;
+      else if (!sameValue(result, value)) return unknown(`callers of ${scope.name}() pass different values for ${name}`);
+    }
+    return result ?? unknown(`parameter ${name}`);
+  }
+
+  private sizeOf(node: Node, context: EvalContext): SymValue {
+    const type = node.childForFieldName("type");
+    if (type) return typeSize(type.text);
+    const value = unwrap(node.childForFieldName("value"));
+    if (value?.type === "identifier" && context.scope) {
+      const definitions = reachingDefinitions(context.scope, value.text, node);
+      const declaration = [...definitions].reverse().find((definition) => definition.declaration)?.declaration ?? this.index.globalDefinitions(value.text)[0]?.declaration ?? null;
+      if (declaration) return this.declaredSize(declaration, value.text, context);
+    }
+    if (value?.type === "identifier") {
+      const declaration = this.index.globalDefinitions(value.text)[0]?.declaration;
+      if (declaration) return this.declaredSize(declaration, value.text, context);
+    }
+    return unknown(`size of ${clip(node.text)}`);
+  }
+
+  /** sizeof a declared variable: arrays multiply their dimensions by the element type's size. */
+  declaredSize(declaration: Node, name: string, context: EvalContext): SymValue {
+    const typeNode = declaration.childForFieldName("type");
+    for (const child of namedChildren(declaration)) {
+      let declarator: Node | null = child.type === "init_declarator" ? child.childForFieldName("declarator") : child;
+      const dimensions: Node[] = [];
+      let pointer = false;
+      while (declarator && declarator.type !== "identifier") {
+        if (declarator.type === "array_declarator") {
+          const size = declarator.childForFieldName("size");
+          if (size) dimensions.push(size);
+          else return unknown(`size of ${name}[]`);
+        } else if (declarator.type === "pointer_declarator") pointer = true;
+        declarator = declarator.childForFieldName("declarator");
+      }
+      if (declarator?.text !== name) continue;
+      let size: SymValue = pointer && dimensions.length === 0 ? { kind: "const", value: 8 } : typeSize(typeNode?.text ?? "");
+      for (const dimension of dimensions) size = simplify({ kind: "binary", operator: "*", left: size, right: this.value(dimension, context) });
+      return size;
+    }
+    return unknown(`size of ${name}`);
+  }
+
+  private call(node: Node, context: EvalContext): SymValue {
+    const name = callName(node);
+    const args = callArguments(node);
+    if (name === "getpagesize") return { kind: "page" };
+    if (name === "sysconf") {
+      const argument = unwrap(args[0] ?? null);
+      if (argument && (argument.text === "_SC_PAGESIZE" || argument.text === "_SC_PAGE_SIZE")) return { kind: "page" };
+      return unknown(`sysconf(${clip(argument?.text ?? "")})`);
+    }
+    if (name) {
+      const definition = this.index.functionDefinition(name);
+      if (definition) return this.returnValue(definition, name, context);
+      const macro = this.index.functionMacro(name);
+      if (macro?.body && macro.parameters.length === 0) return this.value(macro.body, { ...context, macroRange: toRange(macro.node) });
+    }
+    return unknown(`result of ${clip(node.text)}`);
+  }
+
+  /** The value a same-file function returns, when every return statement agrees and does not depend on parameters. */
+  private returnValue(definition: Node, name: string, context: EvalContext): SymValue {
+    const scope = this.index.scopeOf(definition);
+    if (!scope) return unknown(`result of ${name}()`);
+    const returns: Node[] = [];
+    const body = definition.childForFieldName("body");
+    if (body) collectReturns(body, returns);
+    let result: SymValue | null = null;
+    for (const statement of returns.slice(0, 16)) {
+      const expression = namedChildren(statement)[0] ?? null;
+      const value = this.value(expression, { scope, depth: (context.depth ?? 0) + 1, resolving: context.resolving, definitions: context.definitions });
+      if (result === null) result = value;
+      else if (!sameValue(result, value)) return unknown(`${name}() returns different values`);
+    }
+    return result ?? unknown(`result of ${name}()`);
+  }
+
+  private field(node: Node, context: EvalContext): SymValue {
+    // Struct members are folded through the assignments to the same member in this function, then in the whole file.
+    const fieldName = node.childForFieldName("field")?.text;
+    if (!fieldName) return unknown(clip(node.text));
+    const values = this.fieldAssignments(fieldName, context);
+    if (values.length === 0) return unknown(`value of member ${fieldName} is not assigned in this file`);
+    let result: SymValue | null = null;
+    for (const assignment of values.slice(0, 32)) {
+      const value = this.value(assignment.value, { scope: this.index.scopeOf(assignment.site), depth: (context.depth ?? 0) + 1, resolving: context.resolving, definitions: context.definitions });
+      if (result === null) result = value;
+      else if (!sameValue(result, value)) return unknown(`member ${fieldName} is assigned different values`);
+    }
+    return result ?? unknown(`member ${fieldName}`);
+  }
+
+  /** Every `x.field = value` / `x->field = value` / designated initializer `.field = value` in the file. */
+  fieldAssignments(fieldName: string, _context: EvalContext): { value: Node; site: Node }[] {
+    const found: { value: Node; site: Node }[] = [];
+    for (const identifier of this.index.identifierNodes(fieldName)) {
+      const parent = identifier.parent;
+      if (!parent) continue;
+      if (parent.type === "field_expression" && parent.childForFieldName("field")?.id === identifier.id) {
+        const assignment = parent.parent;
+        if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === parent.id && assignment.childForFieldName("operator")?.text === "=") {
+          const value = assignment.childForFieldName("right");
+          if (value) found.push({ value, site: assignment });
+        }
+      } else if (parent.type === "field_designator") {
+        const pair = parent.parent;
+        const value = pair?.childForFieldName("value");
+        if (pair?.type === "initializer_pair" && value) found.push({ value, site: pair });
+      }
+    }
+    return found;
+  }
+}
+
+function collectReturns(node: Node, into: Node[]): void {
+  for (const child of namedChildren(node)) {
+    if (child.type === "return_statement") into.push(child);
+    else if (child.type !== "function_definition") collectReturns(child, into);
+  }
+}
+
+/** Folds constant subexpressions and normalises `x * 1`, `x + 0`. */
+export function simplify(value: SymValue): SymValue {
+  if (value.kind === "binary") {
+    const { left, right } = value;
+    if (left.kind === "const" && right.kind === "const") {
+      const folded = foldConst(value.operator, left.value, right.value);
+      if (folded !== null) return { kind: "const", value: folded, literalPageSize: left.literalPageSize ?? right.literalPageSize };
+    }
+    if (value.operator === "*" && right.kind === "const" && right.value === 1 && !right.literalPageSize) return left;
+    if (value.operator === "*" && left.kind === "const" && left.value === 1 && !left.literalPageSize) return right;
+    if ((value.operator === "+" || value.operator === "-") && right.kind === "const" && right.value === 0) return left;
+    if (value.operator === "+" && left.kind === "const" && left.value === 0) return right;
+  }
+  if (value.kind === "unary" && value.operand.kind === "const") {
+    const operand = value.operand.value;
+    return { kind: "const", value: value.operator === "-" ? -operand : Number(BigInt.asIntN(64, ~BigInt(operand))) };
+  }
+  return value;
+}
+
+function foldConst(operator: string, left: number, right: number): number | null {
+  const value: SymValue = { kind: "binary", operator: operator as "+", left: { kind: "const", value: left }, right: { kind: "const", value: right } };
+  // Reuse the shared evaluator so the folding rules exist once.
+  return evaluateConst(value);
+}
+
+function evaluateConst(value: SymValue): number | null {
+  return evaluate(value, 0);
+}
+
+export function typeSize(typeText: string): SymValue {
+  const normalised = typeText.replace(/\s+/g, " ").replace(/\bconst\b|\bvolatile\b/g, "").trim();
+  if (normalised.endsWith("*")) return { kind: "const", value: 8 };
+  if (normalised in TYPE_SIZES) return { kind: "const", value: TYPE_SIZES[normalised] };
+  return unknown(`sizeof(${typeText})`);
+}
+
+/** Parses a C integer literal (decimal, hex, octal, binary, with digit separators and suffixes). */
+export function parseIntegerLiteral(literal: string): number | null {
+  let text = literal.replace(/'/g, "").toLowerCase();
+  while (/[ul]$/.test(text)) text = text.slice(0, -1);
+  let value: number;
+  if (text.startsWith("0x")) value = parseInt(text.slice(2), 16);
+  else if (text.startsWith("0b")) value = parseInt(text.slice(2), 2);
+  else if (text.length > 1 && text.startsWith("0")) value = parseInt(text.slice(1), 8);
+  else if (/^[0-9]+$/.test(text)) value = parseInt(text, 10);
+  else return null;
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+function charLiteral(node: Node): SymValue {
+  const text = node.text;
+  if (text.length === 3) return { kind: "const", value: text.charCodeAt(1) };
+  const escapes: Record<string, number> = { "'\\0'": 0, "'\\n'": 10, "'\\t'": 9, "'\\r'": 13, "'\\\\'": 92, "'\\''": 39 };
+  if (text in escapes) return { kind: "const", value: escapes[text] };
+  return unknown(`character ${text}`);
+}
+
+export function clip(text: string, length = 60): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
+}

@@ -1,0 +1,563 @@
+/**
+ * Verdicts: evaluates one call's facts under a kernel model and page size, page by page, and turns every condition of
+ * the specification's decision table (section 4) that C source can show into findings with stable rule ids.
+ *
+ * The one rule above all others: a page is "move" only when every fact that decides it is established. A missing fact
+ * gives "unknown" and names what is missing. Mainline kernels never move, whatever the facts.
+ * Pure; no I/O, no editor or protocol imports.
+ */
+import {
+  evaluate,
+  literalPageSizes,
+  SPLICE_F_ALL,
+  SPLICE_F_GIFT,
+  SPLICE_F_MOVE,
+  SPLICE_F_NONBLOCK,
+  type AnalysisOptions,
+  type BufferFact,
+  type CallAnalysis,
+  type CallVerdict,
+  type Finding,
+  type PageOutcome,
+  type SegmentFact,
+  type SegmentVerdict,
+  type SourceRange,
+  type SpliceCall,
+  type SymValue,
+  type VmspliceCall,
+} from "./facts";
+import { rule } from "../rules/rule-table";
+
+const MAX_SEGMENTS = 1025;
+const MAX_PAGES_PER_SEGMENT = 4096;
+
+interface Instance {
+  segment: SegmentFact;
+  /** Loop index for template segments. */
+  index: number | null;
+}
+
+export function flagNames(value: number | null): string[] | null {
+  if (value === null) return null;
+  const names: string[] = [];
+  if (value & SPLICE_F_MOVE) names.push("SPLICE_F_MOVE");
+  if (value & SPLICE_F_NONBLOCK) names.push("SPLICE_F_NONBLOCK");
+  if (value & 4) names.push("SPLICE_F_MORE");
+  if (value & SPLICE_F_GIFT) names.push("SPLICE_F_GIFT");
+  if (value & ~SPLICE_F_ALL) names.push(`0x${(value & ~SPLICE_F_ALL).toString(16)}`);
+  return names;
+}
+
+/** Pipe capacity in slots: 16 by default, or F_SETPIPE_SZ rounded up to a power of two number of pages. */
+function pipeSlots(call: VmspliceCall, pageSize: number): number {
+  if (!call.fd.pipeSizeBytes) return 16;
+  const bytes = evaluate(call.fd.pipeSizeBytes, pageSize);
+  if (bytes === null || bytes <= 0) return 16;
+  let slots = 1;
+  while (slots * pageSize < bytes) slots *= 2;
+  return slots;
+}
+
+class CallJudge {
+  readonly findings: Finding[] = [];
+  readonly missing: string[] = [];
+  private readonly model: AnalysisOptions["kernel"];
+  private readonly pageSize: number;
+  private readonly rfc: boolean;
+
+  constructor(
+    readonly call: VmspliceCall,
+    readonly options: AnalysisOptions,
+    readonly peers: VmspliceCall[],
+  ) {
+    this.model = options.kernel;
+    this.pageSize = options.pageSize;
+    this.rfc = options.kernel === "rfc-v2";
+  }
+
+  report(ruleId: string, range: SourceRange, detail: string, related: { range: SourceRange | null; message: string }[] = []): void {
+    const record = rule(ruleId);
+    if (!record.models.includes(this.model)) return;
+    if (this.findings.some((finding) => finding.rule === ruleId && finding.range.startIndex === range.startIndex && finding.range.endIndex === range.endIndex)) return;
+    this.findings.push({
+      rule: ruleId,
+      severity: record.severity,
+      message: detail ? `${record.title}: ${detail}` : record.title,
+      range,
+      related: related.filter((item): item is { range: SourceRange; message: string } => item.range !== null),
+    });
+  }
+
+  judge(): CallAnalysis {
+    const call = this.call;
+    const flags = call.flags.value;
+    if (flags === null && call.flags.missing) this.missing.push(call.flags.missing);
+    const flagsRelated = call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
+    const pipeRelated = [{ range: call.fd.originRange, message: call.fd.kind === "pipe" ? "pipe created here" : "descriptor opened here" }];
+
+    // Checks that fail the whole call before any page is looked at.
+    const nrSegs = evaluate(call.iov.nrSegs, this.pageSize);
+    if (flags !== null && flags & ~SPLICE_F_ALL) this.report("VMS-FLAGS-UNKNOWN", call.flags.range, `flags ${call.flags.text} = 0x${flags.toString(16)} has bits outside SPLICE_F_*; mainline 6.x returns EINVAL`, flagsRelated);
+    if (nrSegs !== null && nrSegs > 1024) this.report("VMS-IOV-MAX", call.iov.nrSegsRange, `nr_segs is ${nrSegs}; the call fails with EINVAL`);
+    if (call.fd.kind === "not-pipe") this.report("VMS-NOT-PIPE", call.fd.range, call.fd.explanation, pipeRelated);
+    if (!call.returnChecked) this.report("VMS-PARTIAL", call.calleeRange, "the return value is not checked, so a short transfer goes unnoticed");
+    if (call.fd.nonblock === true && flags !== null && !(flags & SPLICE_F_NONBLOCK)) {
+      this.report("VMS-NONBLOCK-FD", call.flags.range, "the pipe is O_NONBLOCK but vmsplice ignores that; pass SPLICE_F_NONBLOCK to get EAGAIN instead of blocking", pipeRelated);
+    }
+    const direction = call.fd.direction;
+    if (direction === "unknown") this.missing.push(`direction: ${call.fd.explanation}`);
+    if (direction === "from-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
+      this.report("VMS-WRONG-END", call.fd.range, `${call.fd.explanation}; SPLICE_F_GIFT says the program meant to send, but this call reads from the pipe into the buffer`, pipeRelated);
+    }
+
+    const failsEarly = (nrSegs !== null && nrSegs > 1024) || call.fd.kind === "not-pipe" || (this.model === "mainline-6.x" && flags !== null && (flags & ~SPLICE_F_ALL) !== 0);
+    const instances = this.instantiate(nrSegs);
+    const slots = pipeSlots(call, this.pageSize);
+    let chunksQueued = 0;
+    let stopped = false;
+    const segments: SegmentVerdict[] = [];
+    for (const instance of instances ?? []) {
+      const verdict = this.segment(instance, direction, flags, slots, chunksQueued, stopped || failsEarly);
+      if (verdict.pages !== null) chunksQueued += verdict.pages;
+      if (verdict.stops) stopped = true;
+      segments.push(verdict.result);
+    }
+    if (instances === null) this.missing.push(`iovec: ${call.iov.missing ?? "cannot reconstruct the iovec array"}`);
+
+    if (this.rfc && direction === "to-pipe" && flags !== null && flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) && call.multithreaded && !(flags & SPLICE_F_NONBLOCK)) {
+      this.report("VMS-RFC-MMAPSEM-SLEEP", call.flags.range, "this program starts threads; a gifting writer blocked on a full pipe holds its address-space lock, so mmap/munmap in other threads stall", [{ range: call.multithreaded.range, message: "thread started here" }]);
+    }
+    if (this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
+      if (call.teeOnPipe) this.report("VMS-RFC-TEE-ALIAS", call.fd.range, "tee() duplicates buffers of this pipe; a moved page stays referenced by the other pipe, which then sees this reader's writes", [{ range: call.teeOnPipe.range, message: "tee() here" }]);
+      if (call.multithreaded) this.report("VMS-RFC-PHANTOM-SUCCESS", call.calleeRange, "this program starts threads; a thread touching the destination during the move can make it report success without data", [{ range: call.multithreaded.range, message: "thread started here" }]);
+      const gifting = this.peers.some((peer) => peer !== call && peer.fd.direction === "to-pipe" && peer.fd.pipeName !== null && peer.fd.pipeName === call.fd.pipeName && peer.flags.value !== null && (peer.flags.value & SPLICE_F_GIFT) !== 0);
+      void gifting;
+    }
+    if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
+      const giftingPeer = this.peers.find((peer) => peer !== call && peer.fd.direction === "to-pipe" && peer.flags.value !== null && (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 && (peer.fd.pipeName === null || peer.fd.pipeName === call.fd.pipeName));
+      if (giftingPeer) this.report("VMS-NO-MOVE-FLAG", call.flags.range, "the writer in this file gifts its pages (and loses them), but this reader does not pass SPLICE_F_MOVE, so every page is copied", [{ range: giftingPeer.flags.range, message: "writer gifts here" }, ...flagsRelated]);
+    }
+    if (!this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
+      this.report("VMS-MAINLINE-COPY", call.flags.range, "SPLICE_F_MOVE is ignored; the pages are copied into the buffer", flagsRelated);
+    }
+    if (!this.rfc && direction === "to-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
+      this.report("VMS-GIFT-NOOP", call.flags.range, "the pages are queued by reference and stay mapped in the writer", flagsRelated);
+    }
+
+    const verdict = this.callVerdict(segments, direction, failsEarly);
+    const rules = [...new Set([...this.findings.map((finding) => finding.rule), ...segments.flatMap((segment) => segment.rules)])].sort();
+    return { call, kernel: this.model, pageSize: this.options.pageSize, verdict, segments, rules, findings: this.findings, missing: [...new Set(this.missing)] };
+  }
+
+  private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
+    if (!this.rfc || failsEarly) return "copy";
+    if (direction === "unknown") return "unknown";
+    const pages = segments.flatMap((segment) => segment.pageOutcomes).filter((page) => page.verdict !== "not-delivered");
+    if (segments.some((segment) => segment.pages === null && segment.verdict === "unknown")) return "unknown";
+    if (this.call.iov.segments === null) return "unknown";
+    if (pages.some((page) => page.verdict === "unknown")) return "unknown";
+    const moved = pages.filter((page) => page.verdict === "move").length;
+    if (moved === 0) return "copy";
+    return moved === pages.length ? "move" : "partial";
+  }
+
+  /** Segments as the kernel sees them: templates expanded with their loop index, cut to nr_segs. */
+  private instantiate(nrSegs: number | null): Instance[] | null {
+    const segments = this.call.iov.segments;
+    if (!segments) return null;
+    const instances: Instance[] = [];
+    for (const segment of segments) {
+      if (!segment.repeat) {
+        instances.push({ segment, index: null });
+        continue;
+      }
+      const count = evaluate(segment.repeat.count, this.pageSize);
+      const start = evaluate(segment.repeat.start, this.pageSize) ?? 0;
+      const wanted = count ?? nrSegs;
+      if (wanted === null) {
+        this.missing.push(`number of iovecs filled by the loop (${reason(segment.repeat.count)})`);
+        instances.push({ segment, index: start });
+        continue;
+      }
+      for (let offset = 0; offset < Math.min(wanted, MAX_SEGMENTS); offset++) instances.push({ segment, index: start + offset });
+    }
+    if (nrSegs !== null) {
+      if (nrSegs > instances.length && segments.every((segment) => !segment.repeat || evaluate(segment.repeat.count, this.pageSize) !== null)) {
+        this.missing.push(`nr_segs is ${nrSegs} but only ${instances.length} iovec entries are filled before the call`);
+      }
+      return instances.slice(0, Math.max(0, nrSegs));
+    }
+    this.missing.push(`nr_segs (${reason(this.call.iov.nrSegs)})`);
+    return instances;
+  }
+
+  private segment(instance: Instance, direction: string, flags: number | null, slots: number, queuedBefore: number, stopped: boolean): { result: SegmentVerdict; pages: number | null; stops: boolean } {
+    const { segment, index } = instance;
+    const P = this.pageSize;
+    const length = evaluate(segment.length, P, index);
+    const offset = evaluate(segment.offset, P, index);
+    const rules = new Set<string>();
+    const missing: string[] = [];
+    const outcomes: PageOutcome[] = [];
+    const baseRange = segment.baseRange ?? this.call.iov.iovRange;
+    const lengthRange = segment.lengthRange ?? this.call.iov.iovRange;
+    const buffer = segment.buffer;
+    const bufferRelated = buffer?.originRange ? [{ range: buffer.originRange, message: `buffer ${buffer.name}: ${buffer.explanation}` }] : [];
+
+    for (const literal of [...literalPageSizes(segment.length), ...literalPageSizes(segment.offset)]) {
+      this.report("VMS-PAGE-SIZE-LITERAL", literal, P === 4096 ? "fine on this 4 KiB-page target, but a 16 KiB or 64 KiB page kernel turns these into partial pages" : `with ${P}-byte pages this is not a whole page`);
+    }
+
+    const done = (verdict: SegmentVerdict["verdict"], pages: number | null, stops = false) => {
+      const allRules = [...new Set([...rules, ...outcomes.flatMap((page) => page.rules)])].sort();
+      return { result: { segment, pages, verdict, pageOutcomes: outcomes, rules: allRules, missing }, pages, stops };
+    };
+
+    if (stopped) {
+      return done("copy", 0);
+    }
+    if (length === null) {
+      missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
+      this.missing.push(...missing);
+      return done(this.rfc ? "unknown" : "copy", null);
+    }
+    if (length === 0) {
+      if (this.model !== "mainline-6.x") {
+        this.report("VMS-ZERO-LEN-IOV", lengthRange, "this kernel stops at the first zero-length iovec; the entries after it are not transferred");
+        return done("copy", 0, true);
+      }
+      return done("copy", 0);
+    }
+
+    // Where the base lies inside its page: known when the buffer is page-aligned (or at a known offset from such a buffer).
+    let inPage: number | null = null;
+    let alignmentKnown = false;
+    if (buffer && offset !== null) {
+      const alignment = buffer.alignment ? evaluate(buffer.alignment, P) : null;
+      if (alignment !== null && alignment >= P && alignment % P === 0) {
+        inPage = ((offset % P) + P) % P;
+        alignmentKnown = true;
+      } else if (alignment !== null && alignment > 0) {
+        // Not guaranteed page-aligned: 16-byte malloc memory, unattributed arrays. Known to be mis-aligned only relative to a page.
+        const residue = ((offset % alignment) + alignment) % alignment;
+        inPage = residue !== 0 ? residue : -1;
+        alignmentKnown = true;
+      }
+    }
+    if (!buffer) missing.push(`buffer behind ${segment.baseText} (${reason(segment.offset)})`);
+    else if (offset === null) missing.push(`offset of ${segment.baseText} in its buffer (${reason(segment.offset)})`);
+    else if (!alignmentKnown) missing.push(`alignment of ${buffer.name} (${buffer.explanation})`);
+
+    // Chunks as the gather step cuts them: the first one starts at the in-page offset.
+    const aligned = inPage === 0;
+    const firstOffset = inPage === null || inPage === -1 ? null : inPage;
+    const chunkCount = aligned ? Math.ceil(length / P) : firstOffset !== null ? Math.ceil((firstOffset + length) / P) : Math.ceil(length / P) + (length % P === 0 ? 1 : 0);
+    const pages = Math.min(chunkCount, MAX_PAGES_PER_SEGMENT);
+    const remainingSlots = Math.max(0, slots - queuedBefore);
+
+    const zapFlags = flags !== null && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
+    const gift = flags !== null && (flags & SPLICE_F_GIFT) !== 0;
+
+    if (direction === "to-pipe") {
+      this.writerLifecycle(buffer, baseRange, bufferRelated, zapFlags && aligned);
+    }
+
+    for (let chunk = 0; chunk < pages; chunk++) {
+      const page: PageOutcome = { index: chunk, verdict: "copy", rules: [] };
+      outcomes.push(page);
+      if (direction === "to-pipe" && chunk >= remainingSlots) {
+        page.verdict = "not-delivered";
+        if (this.rfc && zapFlags) page.rules.push("VMS-NO-ZAP");
+        continue;
+      }
+      if (!this.rfc) continue;
+      if (direction === "unknown") {
+        page.verdict = "unknown";
+        continue;
+      }
+      const chunkStart = chunk === 0 ? (firstOffset ?? (inPage === -1 ? 1 : null)) : 0;
+      const chunkEnd = aligned ? Math.min(P, length - chunk * P) : firstOffset !== null ? Math.min(P, firstOffset + length - chunk * P) : null;
+      const fullPage = chunkStart === 0 && chunkEnd === P;
+      if (direction === "to-pipe") this.writerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, gift, zapFlags, missing });
+      else this.readerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, missing });
+    }
+
+    if (direction === "to-pipe" && pages > remainingSlots) {
+      if (this.rfc && zapFlags) this.report("VMS-NO-ZAP", lengthRange, `the pipe holds ${slots} buffers; ${pages - remainingSlots} of this segment's ${pages} chunks are neither queued nor unmapped`);
+      if (!this.call.returnChecked) this.report("VMS-PARTIAL", this.call.calleeRange, `only ${remainingSlots} of ${pages} chunks fit in a ${slots}-slot pipe and the return value is not checked`);
+    }
+    this.reportSegmentRules(outcomes, { baseRange, lengthRange, buffer, bufferRelated, length, inPage, flags });
+    this.missing.push(...missing);
+    const delivered = outcomes.filter((page) => page.verdict !== "not-delivered");
+    let verdict: SegmentVerdict["verdict"];
+    if (!this.rfc) verdict = "copy";
+    else if (delivered.some((page) => page.verdict === "unknown")) verdict = "unknown";
+    else {
+      const moved = delivered.filter((page) => page.verdict === "move").length;
+      verdict = moved === 0 ? "copy" : moved === delivered.length ? "move" : "partial";
+    }
+    for (const page of outcomes) page.rules = [...new Set(page.rules)].sort();
+    return done(verdict, pages);
+  }
+
+  /** rfc-v2 writer side: is this chunk gifted, unmapped and therefore movable by a reader passing SPLICE_F_MOVE? */
+  private writerPage(
+    page: PageOutcome,
+    chunk: number,
+    context: { aligned: boolean; inPage: number | null; fullPage: boolean; chunkEnd: number | null; buffer: BufferFact | null; flags: number | null; gift: boolean; zapFlags: boolean; missing: string[] },
+  ): void {
+    const { aligned, inPage, fullPage, buffer, flags, gift, zapFlags } = context;
+    if (flags === null) {
+      page.verdict = "unknown";
+      return;
+    }
+    if (!gift) {
+      page.rules.push("VMS-NO-GIFT");
+      if (zapFlags && aligned && chunk === 0 && fullPage) page.rules.push("VMS-RFC-MOVE-ONLY-ZAP");
+      return;
+    }
+    if (inPage === null) {
+      page.verdict = "unknown";
+      return;
+    }
+    if (chunk === 0 && !aligned) {
+      page.rules.push("VMS-ALIGN-SRC");
+      return;
+    }
+    if (!fullPage) {
+      page.rules.push("VMS-LEN-PAGE");
+      return;
+    }
+    if (chunk > 0) {
+      // The RFC records iov_base for every chunk of the iovec, so only the page at iov_base is ever unmapped.
+      page.rules.push("VMS-RFC-IOV-BASE");
+      return;
+    }
+    this.memoryVerdict(page, buffer, context.missing);
+  }
+
+  /** The memory-kind part of the RFC's move test for the writer's page at iov_base. */
+  private memoryVerdict(page: PageOutcome, buffer: BufferFact | null, missing: string[]): void {
+    if (!buffer) {
+      page.verdict = "unknown";
+      return;
+    }
+    switch (buffer.memory) {
+      case "hugetlb":
+        page.rules.push("VMS-RFC-HUGETLB-OOPS");
+        return;
+      case "shmem":
+        page.rules.push("VMS-SHMEM");
+        return;
+      case "shared-file":
+        page.rules.push("VMS-FILE");
+        return;
+      case "private-file":
+        if (buffer.writtenBefore !== "yes") {
+          page.rules.push("VMS-FILE");
+          return;
+        }
+        break;
+      case "unknown":
+        page.verdict = "unknown";
+        missing.push(`memory kind of ${buffer.name} (${buffer.explanation})`);
+        return;
+    }
+    if (buffer.writtenBefore === "no") {
+      page.rules.push("VMS-ZERO-PAGE");
+      return;
+    }
+    if (buffer.forkBefore) {
+      page.rules.push("VMS-FORK");
+      return;
+    }
+    if (buffer.madvise.some((advice) => advice.advice.includes("MADV_MERGEABLE"))) {
+      page.rules.push("VMS-KSM");
+      return;
+    }
+    if (buffer.writtenBefore === "unknown") {
+      page.verdict = "unknown";
+      missing.push(`whether ${buffer.name} is written before the call (an untouched buffer sends the zero page)`);
+      return;
+    }
+    if (buffer.madvise.some((advice) => advice.advice.includes("MADV_HUGEPAGE"))) page.rules.push("VMS-THP-SPLIT");
+    if (buffer.mlocked) page.rules.push("VMS-RFC-MLOCK");
+    page.verdict = "move";
+  }
+
+  /** rfc-v2 reader side: can a gifted page move into this destination, and does the move corrupt anything? */
+  private readerPage(page: PageOutcome, chunk: number, context: { aligned: boolean; inPage: number | null; fullPage: boolean; chunkEnd: number | null; buffer: BufferFact | null; flags: number | null; missing: string[] }): void {
+    const { aligned, inPage, buffer, flags } = context;
+    if (flags === null) {
+      page.verdict = "unknown";
+      return;
+    }
+    if (!(flags & SPLICE_F_MOVE)) {
+      page.rules.push("VMS-NO-MOVE-FLAG");
+      return;
+    }
+    if (this.call.readBefore && chunk === 0) {
+      const read = evaluate(this.call.readBefore.length, this.pageSize);
+      if (read === null || read % this.pageSize !== 0) {
+        page.rules.push("VMS-OFFSET-CONSUMED");
+        return;
+      }
+    }
+    if (!buffer || inPage === null) {
+      page.verdict = "unknown";
+      return;
+    }
+    // The RFC never checks the destination: these pages still move, with the damage the rules describe.
+    if (buffer.memory === "hugetlb") {
+      page.rules.push("VMS-DST-HUGETLB");
+      return;
+    }
+    if (buffer.unmappedBefore) page.rules.push("VMS-DST-HOLE");
+    if (buffer.writable === false) page.rules.push("VMS-DST-RO");
+    if (buffer.memory === "shmem" || buffer.memory === "shared-file") page.rules.push("VMS-DST-SHARED");
+    if (buffer.madvise.some((advice) => advice.advice.includes("MADV_HUGEPAGE"))) page.rules.push("VMS-DST-THP");
+    if (!aligned) page.rules.push("VMS-ALIGN-DST");
+    else if (context.chunkEnd !== null && context.chunkEnd < this.pageSize) page.rules.push("VMS-DST-SHORT");
+    if (buffer.memory === "unknown") {
+      page.verdict = "unknown";
+      return;
+    }
+    page.verdict = "move";
+  }
+
+  /** Aliasing and zap hazards of the writer's buffer around the call (all models). */
+  private writerLifecycle(buffer: BufferFact | null, baseRange: SourceRange, bufferRelated: { range: SourceRange; message: string }[], zappedAtBase: boolean): void {
+    if (!buffer) return;
+    const flags = this.call.flags.value;
+    const callRelated = { range: this.call.range, message: "vmsplice call" };
+    if (buffer.writtenAfter) {
+      if (buffer.writtenBefore === "no" && buffer.memory !== "shmem" && buffer.memory !== "shared-file") {
+        this.report("VMS-ALIAS-ZEROPAGE", buffer.writtenAfter.range, `${buffer.name} is filled only after the vmsplice call, so the pipe holds the zero page and the reader gets zeros`, [callRelated, ...bufferRelated]);
+      } else if (buffer.forkBefore) {
+        this.report("VMS-ALIAS-COW", buffer.writtenAfter.range, `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`, [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }]);
+      } else if (!(this.rfc && zappedAtBase)) {
+        this.report("VMS-ALIAS-WRITE", buffer.writtenAfter.range, `${buffer.name} is written after vmsplice queued its pages by reference; the reader sees the new bytes`, [callRelated, ...bufferRelated]);
+      }
+    }
+    if (buffer.writtenBefore === "no" && buffer.memory !== "shmem" && buffer.memory !== "shared-file" && buffer.memory !== "hugetlb") {
+      this.report("VMS-ZERO-PAGE", baseRange, `${buffer.name} is never written before the call, so the pipe carries the shared zero page`, bufferRelated);
+    }
+    if (this.rfc && flags !== null && flags & SPLICE_F_GIFT && !(flags & SPLICE_F_MOVE) && buffer.usedAfter && zappedAtBase) {
+      this.report("VMS-RFC-GIFT-ONLY-ZAP", this.call.flags.range, `${buffer.name} is used after the call, but SPLICE_F_GIFT alone now unmaps it: it reads back as zeros`, [{ range: buffer.usedAfter.range, message: "used here" }]);
+    }
+    if (this.rfc && buffer.mlocked && flags !== null && flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) {
+      this.report("VMS-RFC-MLOCK", baseRange, `${buffer.name} is mlock()ed, but the gift unmaps it anyway`, [{ range: buffer.mlocked.range, message: "mlock() here" }]);
+    }
+  }
+
+  /** Findings for the rules the page outcomes carry, one per rule per segment, on the argument that matters. */
+  private reportSegmentRules(outcomes: PageOutcome[], context: { baseRange: SourceRange; lengthRange: SourceRange; buffer: BufferFact | null; bufferRelated: { range: SourceRange; message: string }[]; length: number; inPage: number | null; flags: number | null }): void {
+    const counts = new Map<string, number>();
+    for (const page of outcomes) for (const id of page.rules) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const total = outcomes.length;
+    const { baseRange, lengthRange, buffer, bufferRelated } = context;
+    const name = buffer?.name ?? "the buffer";
+    const pages = (id: string) => `${counts.get(id)} of ${total} page${total === 1 ? "" : "s"}`;
+    const flagsRelated = this.call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
+    for (const id of counts.keys()) {
+      switch (id) {
+        case "VMS-NO-GIFT":
+          this.report(id, this.call.flags.range, `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies ${pages(id)}`, flagsRelated);
+          break;
+        case "VMS-RFC-MOVE-ONLY-ZAP":
+          this.report(id, this.call.flags.range, `the RFC unmaps ${name}'s page at iov_base (its private data is lost) although without SPLICE_F_GIFT it can never move`, flagsRelated);
+          break;
+        case "VMS-ALIGN-SRC":
+          this.report(id, baseRange, `${this.call.iov.segments && this.call.iov.segments.length > 1 ? "" : ""}${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned; ${pages(id)} copy`.replace("  ", " "), bufferRelated);
+          if (context.flags !== null && context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) && context.length + Math.max(0, context.inPage ?? 1) > this.pageSize) {
+            this.report("VMS-RFC-ZAP-WRONG-PAGE", baseRange, `the full-page chunks of this unaligned iovec make the RFC unmap the first page of ${name}, including bytes before iov_base that were never gifted`, bufferRelated);
+          }
+          break;
+        case "VMS-LEN-PAGE":
+          this.report(id, lengthRange, `length ${this.lengthText(lengthRange)} is not a whole number of ${this.pageSize}-byte pages; the short chunk is copied`);
+          break;
+        case "VMS-RFC-IOV-BASE":
+          this.report(id, lengthRange, `this iovec spans several pages; the RFC unmaps only the page at iov_base, so ${pages(id)} stay mapped in the writer and are copied (use one iovec per page)`);
+          break;
+        case "VMS-SHMEM":
+        case "VMS-FILE":
+        case "VMS-RFC-HUGETLB-OOPS":
+        case "VMS-ZERO-PAGE":
+        case "VMS-KSM":
+        case "VMS-THP-SPLIT":
+          this.report(id, baseRange, `${name}: ${buffer?.explanation ?? ""}`, bufferRelated);
+          break;
+        case "VMS-FORK":
+          this.report(id, baseRange, `${name} was filled before fork(), so the child still maps the page copy-on-write; ${pages(id)} copy`, [...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []), ...bufferRelated]);
+          break;
+        case "VMS-RFC-MLOCK":
+          break;
+        case "VMS-NO-MOVE-FLAG":
+          break;
+        case "VMS-OFFSET-CONSUMED":
+          this.report(id, this.call.fd.range, "an earlier read() of less than a page left the pipe buffer partly consumed; its remainder is copied", this.call.readBefore ? [{ range: this.call.readBefore.range, message: "partial read here" }] : []);
+          break;
+        case "VMS-ALIGN-DST":
+          this.report(id, baseRange, `destination ${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned: a moved page lands on the page below, shifted, clobbering neighbouring bytes`.replace("  ", " "), bufferRelated);
+          break;
+        case "VMS-DST-SHORT":
+          this.report(id, lengthRange, `the destination length is not a whole number of pages: the whole page is replaced but only part is reported`);
+          break;
+        case "VMS-DST-HOLE":
+          this.report(id, baseRange, `${name} was unmapped before the call; the RFC installs the page outside any mapping`, bufferRelated);
+          break;
+        case "VMS-DST-RO":
+          this.report(id, baseRange, `${name} is mapped without PROT_WRITE; the RFC installs the page anyway (mainline: EFAULT)`, bufferRelated);
+          break;
+        case "VMS-DST-SHARED":
+          this.report(id, baseRange, `${name}: ${buffer?.explanation ?? "shared mapping"}; the moved page is private to this process`, bufferRelated);
+          break;
+        case "VMS-DST-HUGETLB":
+          this.report(id, baseRange, `${name} is hugetlb memory; the RFC's one-page zap of the destination hits a kernel BUG`, bufferRelated);
+          break;
+        case "VMS-DST-THP":
+          this.report(id, baseRange, `${name} is advised MADV_HUGEPAGE; the move splits the destination huge page`, bufferRelated);
+          break;
+        case "VMS-NO-ZAP":
+          break;
+      }
+    }
+  }
+
+  private lengthText(range: SourceRange): string {
+    const segment = this.call.iov.segments?.find((item) => item.lengthRange?.startIndex === range.startIndex);
+    return segment?.lengthText ?? "";
+  }
+}
+
+function reason(value: SymValue): string {
+  switch (value.kind) {
+    case "unknown":
+      return value.reason;
+    case "binary":
+      return value.left.kind === "unknown" ? value.left.reason : reason(value.right);
+    case "unary":
+      return reason(value.operand);
+    default:
+      return "not a constant";
+  }
+}
+
+export function judgeCall(call: VmspliceCall, options: AnalysisOptions, peers: VmspliceCall[] = []): CallAnalysis {
+  return new CallJudge(call, options, peers).judge();
+}
+
+/** File-level findings: splice() into a pipe with SPLICE_F_MOVE or SPLICE_F_GIFT on the RFC kernel. */
+export function judgeSplices(splices: SpliceCall[], options: AnalysisOptions): Finding[] {
+  if (options.kernel !== "rfc-v2") return [];
+  const record = rule("VMS-RFC-SPLICE-MOVE-ZAP");
+  return splices
+    .filter((splice) => splice.flags.value !== null && (splice.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0)
+    .map((splice) => ({
+      rule: record.id,
+      severity: record.severity,
+      message: `${record.title}: flags ${splice.flags.text} make the RFC's splice_to_pipe unmap a page at an address taken from an uninitialised field (when the output is a pipe)`,
+      range: splice.flags.range,
+      related: splice.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" })),
+    }));
+}

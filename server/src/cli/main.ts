@@ -1,0 +1,211 @@
+/**
+ * The `vmsplice-lens` command line: `check`, `explain` and `simulate` over the same engine as the language server.
+ *
+ * This is the only CLI module that touches the file system and the process; it reads files, walks directories, and
+ * hands text to the pure analyzer. Exit codes: 0 no warning or error finding, 1 findings, 2 usage or I/O error.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { analyzeTree, mentionsVmsplice, type FileAnalysis } from "../analysis/analyze";
+import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
+import { createCParser } from "../parsing/parser";
+import { explainMarkdown, findRule, RULES } from "../rules/rule-table";
+import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
+import { runSimulate } from "./simulate-entry";
+import packageJson from "../../../package.json";
+
+const USAGE = `usage:
+  vmsplice-lens check [--kernel rfc-v2|mainline-6.x|mainline-3.12] [--page-size 4096|16384|65536] [--format text|json|sarif] [--max-file-size BYTES] PATH...
+  vmsplice-lens explain RULE-ID | --list
+  vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]`;
+
+/** Default limit on the size of one analysed file (bytes); larger files are skipped with a note. */
+export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
+
+class UsageError extends Error {}
+
+interface CheckOptions {
+  kernel: KernelModel;
+  pageSize: PageSize;
+  format: "text" | "json" | "sarif";
+  maxFileSize: number;
+  paths: string[];
+}
+
+export function parseCheckArguments(argv: string[]): CheckOptions {
+  const options: CheckOptions = { kernel: "rfc-v2", pageSize: 4096, format: "text", maxFileSize: DEFAULT_MAX_FILE_SIZE, paths: [] };
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    const [flag, inline] = argument.startsWith("--") && argument.includes("=") ? [argument.slice(0, argument.indexOf("=")), argument.slice(argument.indexOf("=") + 1)] : [argument, null];
+    const value = () => {
+      const next = inline ?? argv[++index];
+      if (next === undefined) throw new UsageError(`option ${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case "--kernel": {
+        const kernel = value();
+        if (!(KERNEL_MODELS as readonly string[]).includes(kernel)) throw new UsageError(`unknown kernel model '${kernel}' (expected ${KERNEL_MODELS.join(", ")})`);
+        options.kernel = kernel as KernelModel;
+        break;
+      }
+      case "--page-size": {
+        const size = Number(value());
+        if (!(PAGE_SIZES as readonly number[]).includes(size)) throw new UsageError(`unsupported page size '${argv[index]}' (expected ${PAGE_SIZES.join(", ")})`);
+        options.pageSize = size as PageSize;
+        break;
+      }
+      case "--format": {
+        const format = value();
+        if (format !== "text" && format !== "json" && format !== "sarif") throw new UsageError(`unknown format '${format}' (expected text, json or sarif)`);
+        options.format = format;
+        break;
+      }
+      case "--max-file-size": {
+        const size = Number(value());
+        if (!Number.isSafeInteger(size) || size <= 0) throw new UsageError(`--max-file-size needs a positive number of bytes`);
+        options.maxFileSize = size;
+        break;
+      }
+      default:
+        if (argument.startsWith("-") && argument !== "-") throw new UsageError(`unknown option '${argument}'`);
+        options.paths.push(argument);
+    }
+  }
+  if (options.paths.length === 0) throw new UsageError("check needs at least one file or directory");
+  return options;
+}
+
+/** Files to analyse: every named file, and the .c/.h files under every named directory (sorted, recursive). */
+function collectFiles(paths: string[]): string[] {
+  const files: string[] = [];
+  const visit = (directory: string) => {
+    const entries = readdirSync(directory, { withFileTypes: true }).sort((left, right) => left.name.localeCompare(right.name));
+    for (const entry of entries) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      const full = path.join(directory, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.isFile() && (entry.name.endsWith(".c") || entry.name.endsWith(".h"))) files.push(full);
+    }
+  };
+  for (const item of paths) {
+    let stats;
+    try {
+      stats = statSync(item);
+    } catch {
+      throw new IoError(`cannot read '${item}': no such file or directory`);
+    }
+    if (stats.isDirectory()) visit(item);
+    else files.push(item);
+  }
+  return files;
+}
+
+class IoError extends Error {}
+
+/** Decodes file bytes for analysis; binary content (NUL bytes) is refused with a reason. Invalid UTF-8 becomes U+FFFD. */
+export function decodeSource(bytes: Uint8Array): { text: string } | { skipped: string } {
+  const sample = bytes.subarray(0, Math.min(bytes.length, 8192));
+  if (sample.includes(0)) return { skipped: "binary file (contains NUL bytes)" };
+  return { text: new TextDecoder("utf-8", { fatal: false }).decode(bytes) };
+}
+
+async function runCheck(argv: string[], out: (text: string) => void): Promise<number> {
+  const options = parseCheckArguments(argv);
+  const files = collectFiles(options.paths);
+  const parser = await createCParser();
+  const reports: FileReport[] = [];
+  const empty: FileAnalysis = { calls: [], findings: [], notes: [] };
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      const size = statSync(file).size;
+      if (size > options.maxFileSize) {
+        reports.push({ path: file, analysis: empty, skipped: `file is ${size} bytes, over the ${options.maxFileSize}-byte limit (--max-file-size)` });
+        continue;
+      }
+      bytes = readFileSync(file);
+    } catch (error) {
+      throw new IoError(`cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`);
+    }
+    const decoded = decodeSource(bytes);
+    if ("skipped" in decoded) {
+      reports.push({ path: file, analysis: empty, skipped: decoded.skipped });
+      continue;
+    }
+    if (!mentionsVmsplice(decoded.text)) {
+      reports.push({ path: file, analysis: empty });
+      continue;
+    }
+    const tree = parser.parse(decoded.text);
+    if (!tree) {
+      reports.push({ path: file, analysis: empty, skipped: "the parser gave up on this file" });
+      continue;
+    }
+    try {
+      reports.push({ path: file, analysis: analyzeTree(tree, decoded.text, { kernel: options.kernel, pageSize: options.pageSize }) });
+    } finally {
+      tree.delete();
+    }
+  }
+  parser.delete();
+  if (options.format === "json") out(JSON.stringify(formatJson(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
+  else if (options.format === "sarif") out(JSON.stringify(formatSarif(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
+  else out(formatText(reports, options.kernel, options.pageSize));
+  const summary = summarise(reports);
+  return summary.errors + summary.warnings > 0 ? 1 : 0;
+}
+
+function runExplain(argv: string[], out: (text: string) => void): number {
+  if (argv[0] === "--list" || argv.length === 0) {
+    for (const record of RULES) out(`${record.id.padEnd(26)} ${record.severity.padEnd(8)} ${record.title}\n`);
+    return 0;
+  }
+  const record = findRule(argv[0].toUpperCase());
+  if (!record) throw new UsageError(`unknown rule id '${argv[0]}' (try 'vmsplice-lens explain --list')`);
+  out(explainMarkdown(record) + "\n");
+  return 0;
+}
+
+export async function main(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "check":
+        return await runCheck(rest, out);
+      case "explain":
+        return runExplain(rest, out);
+      case "simulate": {
+        return await runSimulate(rest, out, err);
+      }
+      case "--version":
+      case "-v":
+        out(`${packageJson.version}\n`);
+        return 0;
+      case "--help":
+      case "-h":
+      case "help":
+        out(USAGE + "\n");
+        return 0;
+      default:
+        throw new UsageError(command ? `unknown command '${command}'` : "missing command");
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`vmsplice-lens: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof IoError) {
+      err(`vmsplice-lens: ${error.message}\n`);
+      return 2;
+    }
+    err(`vmsplice-lens: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), (text) => process.stdout.write(text), (text) => process.stderr.write(text)).then((code) => {
+    process.exitCode = code;
+  });
+}
