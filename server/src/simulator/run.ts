@@ -1,17 +1,271 @@
 /**
- * Replays a parsed scenario step by step on a fresh simulated machine.
- * Pure and deterministic: no clock, randomness, I/O or console; no editor or protocol imports.
+ * Replays a parsed scenario step by step on a fresh simulated machine and evaluates each `expect` line right after
+ * its step, on the state at that moment.
+ *
+ * This module owns the mapping from scenario commands to machine operations and system calls (kernel.ts), the
+ * per-step event collection, and the stop rule (a kernel BUG or a scenario mistake ends the run; later steps are
+ * reported as skipped). Pure and deterministic: no clock, randomness, I/O or console; must not import Node's I/O, the
+ * editor or the protocol library.
  */
-import type { RunOptions, Scenario, SimulationResult } from "./types";
+import { closeCall, fcntlCall, readCall, spliceCall, teeCall, vmsplice, writeCall, type UserIovec } from "./kernel";
+import { type FdEntry, Machine, type Process, ScenarioError } from "./machine";
+import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
+import type { Address, Amount, CallOutcome, Command, ExpectationVerdict, FdRef, MachineView, RunOptions, Scenario, SimulationResult, Step, StepResult, TraceEvent } from "./types";
+
+/** Events kept in "summary" traces: what changes data or explains it. */
+const SUMMARY_KINDS = new Set<TraceEvent["kind"]>(["zap", "thpSplit", "copy", "move", "block", "signal", "hazard", "kernelBug", "return", "cowBreak"]);
 
 export function runScenario(scenario: Scenario, options: RunOptions): SimulationResult {
   const pageSize = options.pageSize ?? scenario.pageSize ?? 4096;
-  return {
-    scenarioId: scenario.id,
-    kernel: options.kernel,
-    pageSize,
-    steps: [],
-    stoppedAt: null,
-    final: { readBytes: (_p, _a, length) => new Uint8Array(length), pfnAt: () => null, mappingStart: () => null, zeroPfn: 0 },
+  const keep = options.trace === "summary" ? (event: TraceEvent) => SUMMARY_KINDS.has(event.kind) : () => true;
+  const machine = new Machine(options.kernel, pageSize, keep);
+  const steps: StepResult[] = [];
+  const verdicts: ExpectationVerdict[] = [];
+  let stoppedAt: number | null = null;
+  const applies = (models: readonly string[] | null): boolean => models === null || models.includes(options.kernel);
+  for (const expectation of scenario.initialExpectations) {
+    if (applies(expectation.models)) verdicts.push({ line: expectation.line, text: expectation.text, passed: false, actual: "an expect line before any step has nothing to check" });
+  }
+  scenario.steps.forEach((step, index) => {
+    const result: StepResult = { index, line: step.line, text: step.text, process: step.process, outcome: null, events: [], chunks: [], rules: [], skipped: false, error: null };
+    steps.push(result);
+    const expectations = step.expectations.filter((expectation) => applies(expectation.models));
+    if (stoppedAt !== null) {
+      result.skipped = true;
+      for (const expectation of expectations) verdicts.push({ line: expectation.line, text: expectation.text, passed: false, actual: `step on line ${step.line} was not run (the run stopped at line ${scenario.steps[stoppedAt].line})` });
+      return;
+    }
+    machine.events = [];
+    machine.chunks = [];
+    machine.zapped.clear();
+    let snapshot: StepSnapshot | null = null;
+    try {
+      snapshot = snapshotForStep(machine, step, expectations, resolveAddress);
+      result.outcome = runStep(machine, step);
+      if (result.outcome) machine.emit({ kind: "return", outcome: result.outcome });
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      result.error = error.message;
+      stoppedAt = index;
+    }
+    result.events = machine.events;
+    result.chunks = machine.chunks;
+    result.rules = collectRules(result);
+    if (result.outcome && "kernelBug" in result.outcome) stoppedAt = index;
+    for (const expectation of expectations) {
+      if (result.error) {
+        verdicts.push({ line: expectation.line, text: expectation.text, passed: false, actual: `scenario error on line ${step.line}: ${result.error}` });
+        continue;
+      }
+      verdicts.push(evaluateExpectation(machine, step, result, expectation, snapshot, resolveAddress));
+    }
+  });
+  return { scenarioId: scenario.id, kernel: options.kernel, pageSize, steps, stoppedAt, final: view(machine), verdicts };
+}
+
+function collectRules(result: StepResult): string[] {
+  const rules: string[] = [];
+  const add = (rule: string | null | undefined): void => {
+    if (rule && !rules.includes(rule)) rules.push(rule);
   };
+  for (const event of result.events) {
+    if ("rule" in event) add(event.rule);
+    if (event.kind === "move") event.rules.forEach(add);
+  }
+  for (const chunk of result.chunks) chunk.rules.forEach(add);
+  return rules;
+}
+
+function view(machine: Machine): MachineView {
+  return {
+    readBytes: (processName, address, length) => machine.peekUser(machine.processes.get(processName) ?? failProcess(processName), address, length),
+    pfnAt: (processName, address) => {
+      const process = machine.processes.get(processName);
+      return process ? (machine.pteAt(process, address)?.pfn ?? null) : null;
+    },
+    mappingStart: (processName, mapping) => machine.processes.get(processName)?.mappings.get(mapping)?.start ?? null,
+    zeroPfn: machine.zeroPfn,
+  };
+}
+
+function failProcess(name: string): never {
+  throw new ScenarioError(`unknown process '${name}'`);
+}
+
+export function amountBytes(machine: Machine, amount: Amount): number {
+  return amount.bytes + amount.pages * machine.pageSize;
+}
+
+export function resolveAddress(machine: Machine, process: Process, address: Address): number {
+  const mapping = machine.resolveMapping(process, address.mapping);
+  const offset = amountBytes(machine, address.offset);
+  return address.negative ? mapping.start - offset : mapping.start + offset;
+}
+
+function resolveFd(machine: Machine, reference: FdRef): FdEntry | null {
+  if (reference.kind === "number") return null;
+  const key = reference.kind === "pipe" ? `${reference.pipe}[${reference.end}]` : reference.name;
+  const entry = machine.fds.get(key);
+  if (!entry) throw new ScenarioError(`unknown file descriptor '${key}' (create it with 'pipe' or 'open')`);
+  return entry;
+}
+
+/** The byte range a memory command covers: from the address to the given length, or to the end of its mapping. */
+function range(machine: Machine, process: Process, address: Address, length: Amount | null): { start: number; end: number } {
+  const start = resolveAddress(machine, process, address);
+  if (length) return { start, end: start + amountBytes(machine, length) };
+  const mapping = machine.resolveMapping(process, address.mapping);
+  return { start, end: mapping.start + mapping.length };
+}
+
+function actingProcess(machine: Machine, step: Step): Process {
+  if (!step.process) throw new ScenarioError(`'${step.command.kind}' needs a process`);
+  return machine.process(step.process);
+}
+
+function runStep(machine: Machine, step: Step): CallOutcome | null {
+  const command: Command = step.command;
+  const pageSize = machine.pageSize;
+  switch (command.kind) {
+    case "process":
+      machine.addProcess(command.name, command.privileged, command.sigpipeIgnored);
+      return null;
+    case "fork":
+      machine.fork(actingProcess(machine, step), command.child);
+      return null;
+    case "exit":
+      machine.exit(actingProcess(machine, step));
+      return null;
+    case "mmap": {
+      const process = actingProcess(machine, step);
+      machine.mmap(process, command.name, amountBytes(machine, command.length), command.prot, command.flags, command.file, command.align ? amountBytes(machine, command.align) : null);
+      return null;
+    }
+    case "munmap": {
+      const process = actingProcess(machine, step);
+      const { start, end } = range(machine, process, command.address, command.length);
+      for (const vma of machine.vmasIn(process, start, end)) {
+        for (let address = vma.start; address < vma.end; address += pageSize) machine.removePte(process, address);
+        process.vmas.splice(process.vmas.indexOf(vma), 1);
+      }
+      return { returned: 0 };
+    }
+    case "madvise": {
+      const process = actingProcess(machine, step);
+      const { start, end } = range(machine, process, command.address, command.length);
+      const vmas = machine.vmasIn(process, start, end);
+      if (command.advice === "MADV_DONTNEED") {
+        if (vmas.some((vma) => vma.locked || vma.kind === "hugetlb")) return { errno: "EINVAL" };
+        for (const vma of vmas) machine.zapRange(process, vma, vma.start, vma.end - vma.start, undefined);
+        return { returned: 0 };
+      }
+      for (const vma of vmas) {
+        if (command.advice === "MADV_HUGEPAGE") vma.thpEligible = true;
+        if (command.advice === "MADV_NOHUGEPAGE") vma.thpEligible = false;
+        if (command.advice === "MADV_DONTFORK") vma.dontFork = true;
+        if (command.advice === "MADV_DOFORK") vma.dontFork = false;
+        if (command.advice === "MADV_MERGEABLE") vma.mergeable = true;
+        if (command.advice === "MADV_UNMERGEABLE") vma.mergeable = false;
+      }
+      return { returned: 0 };
+    }
+    case "mlock": {
+      const process = actingProcess(machine, step);
+      const { start, end } = range(machine, process, command.address, command.length);
+      for (const vma of machine.vmasIn(process, start, end)) vma.locked = true;
+      for (let address = start - (start % pageSize); address < end; address += pageSize) {
+        const vma = machine.vmaAt(process, address);
+        const frame = machine.fault(process, address, vma?.prot.write && (vma.kind === "private-anon" || vma.kind === "private-file") ? "write" : "read");
+        if (frame) frame.mlocked = true;
+      }
+      return { returned: 0 };
+    }
+    case "mprotect": {
+      const process = actingProcess(machine, step);
+      const { start, end } = range(machine, process, command.address, command.length);
+      for (const vma of machine.vmasIn(process, start, end)) {
+        vma.prot = { ...command.prot };
+        for (let address = vma.start; address < vma.end; address += pageSize) {
+          const pte = machine.pteAt(process, address);
+          if (pte && !command.prot.write) pte.writable = false;
+        }
+      }
+      return { returned: 0 };
+    }
+    case "fill": {
+      const process = actingProcess(machine, step);
+      const { start, end } = range(machine, process, command.address, command.length);
+      if (command.value === "pattern") {
+        const mapping = machine.resolveMapping(process, command.address.mapping);
+        for (let address = start; address < end; ) {
+          const pageEnd = Math.min(end, address - (address % pageSize) + pageSize);
+          const pageIndex = Math.floor((address - mapping.start) / pageSize);
+          if (!machine.writeUser(process, address, pageEnd - address, (0x10 + pageIndex) & 0xff)) throw new ScenarioError(`fill of ${command.address.mapping} faults at 0x${address.toString(16)}`);
+          address = pageEnd;
+        }
+      } else if (!machine.writeUser(process, start, end - start, command.value)) {
+        throw new ScenarioError(`fill of ${command.address.mapping} faults (no writable mapping)`);
+      }
+      return null;
+    }
+    case "touch": {
+      const process = actingProcess(machine, step);
+      const { start, end } = range(machine, process, command.address, command.length);
+      for (let address = start - (start % pageSize); address < end; address += pageSize) machine.fault(process, address, "read");
+      return null;
+    }
+    case "ksm-merge": {
+      const process = actingProcess(machine, step);
+      const { start, end } = range(machine, process, command.address, command.length);
+      for (let address = start - (start % pageSize); address < end; address += pageSize) {
+        const pte = machine.pteAt(process, address);
+        if (!pte) continue;
+        const frame = machine.frame(pte.pfn);
+        if (frame.kind === "anon") frame.kind = "ksm";
+        pte.writable = false;
+      }
+      return null;
+    }
+    case "file":
+      machine.files.set(command.name, { id: command.name, kind: "file", fill: command.value, sizeBytes: amountBytes(machine, command.size), pages: new Map() });
+      return null;
+    case "open": {
+      const file = machine.files.get(command.file);
+      if (!file) throw new ScenarioError(`unknown file '${command.file}'`);
+      const read = command.mode === "O_RDONLY" || command.mode === "O_RDWR";
+      const write = command.mode === "O_WRONLY" || command.mode === "O_RDWR";
+      machine.fds.set(command.name, { kind: "regular", pipe: null, file, read, write, nonblock: false, open: true, position: 0 });
+      return { returned: 3 + machine.fds.size };
+    }
+    case "pipe":
+      machine.createPipe(command.name, command.flags);
+      return { returned: 0 };
+    case "fcntl": {
+      const process = step.process ? machine.process(step.process) : { privileged: false };
+      return fcntlCall(machine, process as Process, resolveFd(machine, command.fd), command.command, command.size ? amountBytes(machine, command.size) : null, command.statusFlags);
+    }
+    case "close":
+      return closeCall(resolveFd(machine, command.fd));
+    case "vmsplice": {
+      const process = actingProcess(machine, step);
+      const iovecs: UserIovec[] | null = command.iovecs
+        ? command.iovecs.map((iovec) => ({ base: iovec.base ? resolveAddress(machine, process, iovec.base) : 0, len: amountBytes(machine, iovec.length) }))
+        : null;
+      const nrSegs = command.nrSegs ?? (iovecs ? iovecs.length : 0);
+      return vmsplice(machine, process, resolveFd(machine, command.fd), iovecs, nrSegs, command.flags);
+    }
+    case "read": {
+      const process = actingProcess(machine, step);
+      return readCall(machine, process, resolveFd(machine, command.fd), resolveAddress(machine, process, command.address), amountBytes(machine, command.length));
+    }
+    case "write": {
+      const process = actingProcess(machine, step);
+      const source = command.address ? resolveAddress(machine, process, command.address) : null;
+      return writeCall(machine, process, resolveFd(machine, command.fd), source, amountBytes(machine, command.length), command.value);
+    }
+    case "splice":
+      return spliceCall(machine, actingProcess(machine, step), resolveFd(machine, command.input), resolveFd(machine, command.output), amountBytes(machine, command.length), command.flags);
+    case "tee":
+      return teeCall(machine, actingProcess(machine, step), resolveFd(machine, command.input), resolveFd(machine, command.output), amountBytes(machine, command.length), command.flags);
+  }
 }

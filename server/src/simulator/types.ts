@@ -190,8 +190,10 @@ export interface StepResult {
   chunks: ChunkRecord[];
   /** Rule ids carried by this step's events, deduplicated, in order of first appearance. */
   rules: string[];
-  /** True when the step was not run because an earlier step hit a kernel BUG. */
+  /** True when the step was not run because an earlier step hit a kernel BUG or a scenario error. */
   skipped: boolean;
+  /** A mistake in the scenario found while running this step (unknown mapping, process or descriptor). */
+  error: string | null;
 }
 
 /** Read access to the final machine state, for expectations and tests. */
@@ -210,9 +212,11 @@ export interface SimulationResult {
   kernel: KernelModel;
   pageSize: PageSize;
   steps: StepResult[];
-  /** Index of the step that hit a kernel BUG, or null. */
+  /** Index of the step that hit a kernel BUG or a scenario error, or null. */
   stoppedAt: number | null;
   final: MachineView;
+  /** Every `expect` line that applies to this kernel model, evaluated right after its step ran. */
+  verdicts: ExpectationVerdict[];
 }
 
 export interface ExpectationVerdict {
