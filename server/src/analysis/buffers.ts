@@ -8,7 +8,7 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, MemoryKind, Origin, SourceRange, SymValue, TriState } from "./facts";
-import { reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
+import { loopCarriedSteps, reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
 import { callArguments, callName, contains, namedChildren, toRange, unwrap } from "./syntax";
 import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
 
@@ -179,6 +179,16 @@ export class BufferResolver {
     const zero: SymValue = { kind: "const", value: 0 };
     const scope = context.scope;
     if (scope) {
+      const carried = loopCarriedSteps(scope, name, node);
+      if (!carried) return { buffer: null, offset: unknown(name), missing: `${name} changes in a loop in a way the analyzer cannot follow` };
+      if (carried.steps.length > 0) {
+        // `p += pg` inside the loop: the pointer advances by whole elements every iteration.
+        const start = this.pointerWithout(node, context, depth, carried.sites);
+        if (!start.buffer) return start;
+        const step = this.evaluator.advanced({ kind: "const", value: 0 }, carried.steps, context);
+        const scaled = simplify({ kind: "binary", operator: "*", left: step, right: this.elementSize(node, context) });
+        return { ...start, offset: simplify({ kind: "binary", operator: "+", left: start.offset, right: scaled }) };
+      }
       const definitions = reachingDefinitions(scope, name, node).filter((definition) => definition.kind !== "declared");
       const arrayDefinition = (scope.definitions.get(name) ?? []).find((definition) => definition.kind === "array" && definition.site.startIndex < node.startIndex);
       if (arrayDefinition && arrayDefinition.declaration) return { buffer: this.arrayProvenance(arrayDefinition.declaration, name, false, context), offset: zero, missing: null };
@@ -208,6 +218,25 @@ export class BufferResolver {
       if (results.length > 0) return withName(agree(results, name), name);
     }
     return { buffer: null, offset: zero, missing: `where ${name} points is not known in this file` };
+  }
+
+  /** The pointer's value from its definitions other than the loop steps in `excluded`. */
+  private pointerWithout(node: Node, context: EvalContext, depth: number, excluded: Set<number>): PointerFact {
+    const scope = context.scope;
+    const name = node.text;
+    if (!scope) return { buffer: null, offset: unknown(name), missing: `where ${name} points is not known` };
+    const definitions = reachingDefinitions(scope, name, node, (definition) => !excluded.has(definition.site.id)).filter((definition) => definition.kind !== "declared");
+    if (definitions.length === 0) {
+      const parameter = scope.parameters.indexOf(name);
+      if (parameter >= 0) return withName(this.parameter(scope, parameter, name, context, depth), name);
+      return { buffer: null, offset: unknown(name), missing: `where ${name} starts is not known` };
+    }
+    const results = definitions.map((definition) => {
+      if (definition.kind === "out-param" && definition.value) return this.outParam(definition.value, name, context);
+      if (definition.kind === "init" || definition.kind === "assign") return this.pointer(definition.value, context, depth + 1);
+      return { buffer: null, offset: unknown(name), missing: `${name} is changed by ${clip(definition.site.text)}` } as PointerFact;
+    });
+    return withName(agree(results, name), name);
   }
 
   private parameter(scope: FunctionScope, position: number, name: string, context: EvalContext, depth: number): PointerFact {
@@ -412,6 +441,17 @@ export class BufferResolver {
       }
     }
     if (expression?.type === "binary_expression") return this.elementSize(expression.childForFieldName("left"), context);
+    if (expression?.type === "field_expression") {
+      const fieldName = expression.childForFieldName("field")?.text ?? "";
+      const types = new Set<string>();
+      for (const identifier of this.index.identifierNodes(fieldName)) {
+        let declarator: Node | null = identifier.parent;
+        while (declarator && declarator.type.endsWith("declarator")) declarator = declarator.parent;
+        if (declarator?.type === "field_declaration") types.add(declarator.childForFieldName("type")?.text ?? "");
+      }
+      if (types.size === 1) return scalarSize([...types][0]);
+      return unknown(`element size of member ${fieldName}`);
+    }
     if (expression?.type === "call_expression") {
       // mmap() and the allocators return void *, which GNU C steps by one byte.
       return { kind: "const", value: 1 };

@@ -11,7 +11,7 @@ import type { Node, Tree } from "web-tree-sitter";
 import type { BufferFact, CalleeKind, Direction, FdFact, FlagsFact, SegmentFact, SegmentsFact, SourceRange, SpliceCall, SymValue, VmspliceCall } from "./facts";
 import { BufferResolver } from "./buffers";
 import { FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
-import { callArguments, callName, contains, enclosingFunction, inErrorRegion, namedChildren, toRange, unwrap, wordOccurrences } from "./syntax";
+import { callArguments, callName, contains, enclosingFunction, inErrorRegion, namedChildren, parseForLoop, toRange, unwrap, wordOccurrences } from "./syntax";
 import { clip, Evaluator, firstUnknownReason, SYSTEM_CONSTANTS, unknown, type EvalContext } from "./values";
 
 /** An argument expression and the function scope its names resolve in (the caller's, for wrapper call sites). */
@@ -409,10 +409,15 @@ export class Extractor {
       if (target.type === "subscript_expression") {
         const array = unwrap(target.childForFieldName("argument"));
         const start = this.evaluator.value(target.childForFieldName("index"), { scope });
-        if (array?.type === "identifier" && start.kind === "const") {
+        if (array?.type === "identifier") {
           const entries = this.iovVariable(array, scope, call, true);
           if ("missing" in entries) return entries;
-          return { ...entries, segments: dropEntries(entries.segments, start.value) };
+          if (start.kind === "const") return { ...entries, segments: dropEntries(entries.segments, start.value) };
+          // `&iov[done]` when resubmitting the rest of a loop-filled array: every remaining entry has the template's shape.
+          if (entries.segments.length > 0 && entries.segments.every((segment) => segment.repeat)) {
+            return { ...entries, segments: entries.segments.map((segment) => ({ ...segment, repeat: { count: unknown(`entries left after ${clip(target.text)}`), start: segment.repeat?.start ?? { kind: "const", value: 0 } } })) };
+          }
+          return { missing: `iovec ${clip(target.text)}: the analyzer cannot tell which entries start at ${clip(target.childForFieldName("index")?.text ?? "")}` };
         }
       }
       return { missing: `iovec ${clip(target.text)} is not a variable the analyzer can follow` };
@@ -759,28 +764,6 @@ function initializerOf(declaration: Node, name: string): Node | null {
     }
   }
   return null;
-}
-
-function parseForLoop(loop: Node, variable: string): { start: Node; end: Node; inclusive: boolean } | null {
-  const initializer = loop.childForFieldName("initializer");
-  const condition = unwrap(loop.childForFieldName("condition"));
-  const update = loop.childForFieldName("update");
-  let start: Node | null = null;
-  if (initializer?.type === "declaration") {
-    for (const child of namedChildren(initializer)) {
-      if (child.type === "init_declarator" && child.childForFieldName("declarator")?.text === variable) start = child.childForFieldName("value");
-    }
-  } else if (initializer?.type === "assignment_expression" && unwrap(initializer.childForFieldName("left"))?.text === variable) {
-    start = initializer.childForFieldName("right");
-  }
-  if (!start || condition?.type !== "binary_expression") return null;
-  const operator = condition.childForFieldName("operator")?.text;
-  if (unwrap(condition.childForFieldName("left"))?.text !== variable) return null;
-  const end = condition.childForFieldName("right");
-  if (!end || !(operator === "<" || operator === "<=" || operator === "!=")) return null;
-  const updateText = update?.text.replace(/\s+/g, "");
-  if (updateText !== `${variable}++` && updateText !== `++${variable}` && updateText !== `${variable}+=1`) return null;
-  return { start, end, inclusive: operator === "<=" };
 }
 
 function baseIdentifierOf(node: Node): string | null {

@@ -1,12 +1,33 @@
 /**
  * Quick fixes computed from the analyzer's facts for one call: plain text edits (UTF-16 offsets into the analysed
- * text) with a title, the rule they address and whether they are safe enough to be the preferred fix.
+ * text) with a title, the rules they address and whether they are safe enough to be the preferred fix.
  *
- * A fix is offered only when its preconditions hold in the facts, because every fix must keep the file compiling and
- * must change the verdict as its title claims (tests apply each fix to the samples, compile with gcc and analyse again).
- * Fixes add the headers they need. Pure: no I/O, no editor or protocol imports; never throws.
+ * A fix is offered only when its preconditions hold in the facts and in the syntax tree, because every fix must keep
+ * the file compiling and must change the verdict as its title claims (test/unit/fixes-samples.test.ts applies each fix
+ * to the samples, compiles with `gcc -fsyntax-only -Wall` and analyses again). When a precondition cannot be checked,
+ * the fix is not offered. Fixes add the headers they need.
+ *
+ * The tree is used to locate the exact expression behind a fact's range (an allocation call, a flags argument, a
+ * literal) and the statement around the call; no text pattern matching over C is done.
+ * Pure: no I/O, no editor or protocol imports; never throws (a failure inside one fix drops that fix).
  */
-import type { CallAnalysis, Finding } from "./facts";
+import type { Node, Tree } from "web-tree-sitter";
+import {
+  evaluate,
+  literalPageSizes,
+  PAGE_SIZES,
+  SPLICE_F_GIFT,
+  SPLICE_F_MORE,
+  SPLICE_F_MOVE,
+  SPLICE_F_NONBLOCK,
+  type BufferFact,
+  type CallAnalysis,
+  type Finding,
+  type SegmentFact,
+  type SegmentVerdict,
+  type SourceRange,
+  type SymValue,
+} from "./facts";
 import { suppressionCommentText } from "./suppressions";
 
 export interface FixEdit {
@@ -23,6 +44,9 @@ export interface QuickFix {
   isPreferred: boolean;
 }
 
+/** The runtime page size expression every fix writes (the analyzer reads it as the symbolic page size). */
+export const PAGE_SIZE_EXPRESSION = "sysconf(_SC_PAGESIZE)";
+
 /** Start offset of the line holding `offset`, and the indentation (spaces and tabs) at the start of that line. */
 export function lineStartAndIndent(text: string, offset: number): { lineStart: number; indent: string } {
   let lineStart = offset;
@@ -32,20 +56,624 @@ export function lineStartAndIndent(text: string, offset: number): { lineStart: n
   return { lineStart, indent: text.slice(lineStart, end) };
 }
 
+function newlineOf(text: string): string {
+  return text.includes("\r\n") ? "\r\n" : "\n";
+}
+
 /** The "insert suppression comment" fix: a comment line above the statement of the call, naming the rules. */
 export function suppressionFix(analysis: CallAnalysis, text: string, ruleIds: readonly string[]): QuickFix | null {
   if (ruleIds.length === 0) return null;
   const { lineStart, indent } = lineStartAndIndent(text, analysis.call.range.startIndex);
-  const newline = text.includes("\r\n") ? "\r\n" : "\n";
   return {
     title: `Suppress ${ruleIds.join(", ")} for this call (insert a vmsplice-lens comment)`,
     rules: [...ruleIds],
-    edits: [{ startIndex: lineStart, endIndex: lineStart, newText: `${indent}${suppressionCommentText(ruleIds)}${newline}` }],
+    edits: [{ startIndex: lineStart, endIndex: lineStart, newText: `${indent}${suppressionCommentText(ruleIds)}${newlineOf(text)}` }],
     isPreferred: false,
   };
 }
 
-/** Mechanical fixes for the findings of one call (the suppression fix is offered separately). */
-export function quickFixesForCall(_analysis: CallAnalysis, _text: string, _findings: readonly Finding[]): QuickFix[] {
-  return [];
+// ---------------------------------------------------------------------------------------------------------------
+// Tree helpers
+
+/** The node spanning exactly the range (the smallest one), or null when no node has exactly these bounds. */
+function exactNode(tree: Tree, range: { startIndex: number; endIndex: number }): Node | null {
+  let node: Node | null = tree.rootNode.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
+  while (node && !(node.startIndex === range.startIndex && node.endIndex === range.endIndex)) {
+    if (node.startIndex < range.startIndex || node.endIndex > range.endIndex) {
+      // The smallest spanning node is larger than the range; a parent can only be larger still.
+      return null;
+    }
+    node = node.parent;
+  }
+  return node;
+}
+
+/** Skips parentheses: `(x)` -> `x`. */
+function unparenthesize(node: Node): Node {
+  let current = node;
+  while (current.type === "parenthesized_expression" && current.namedChildCount === 1) current = current.namedChild(0) as Node;
+  return current;
+}
+
+function ancestors(node: Node): Node[] {
+  const list: Node[] = [];
+  for (let current = node.parent; current; current = current.parent) list.push(current);
+  return list;
+}
+
+/** The statement holding the node whose parent is a `{ ... }` block, or null (for example the body of a braceless `if`). */
+function statementInBlock(node: Node): Node | null {
+  for (let current: Node | null = node; current; current = current.parent) {
+    const parent: Node | null = current.parent;
+    if (parent && parent.type === "compound_statement") return current;
+    if (parent && (parent.type === "if_statement" || parent.type === "for_statement" || parent.type === "while_statement" || parent.type === "do_statement")) {
+      // A statement that is the direct body of a control statement is not in a block: inserting before it would
+      // move code out of the condition.
+      if (current.type !== "parenthesized_expression" && current.type !== "condition_clause") return null;
+    }
+  }
+  return null;
+}
+
+/** The top-level definition or declaration holding a node. */
+function topLevelOf(node: Node): Node | null {
+  let current: Node | null = node;
+  while (current && current.parent && current.parent.type !== "translation_unit") current = current.parent;
+  return current && current.parent ? current : null;
+}
+
+function insideFunctionBody(node: Node): boolean {
+  return ancestors(node).some((ancestor) => ancestor.type === "function_definition");
+}
+
+/** Whether an expression can be evaluated again without side effects (identifiers, literals, arithmetic, fields). */
+function isPure(node: Node): boolean {
+  switch (node.type) {
+    case "identifier":
+    case "number_literal":
+    case "field_identifier":
+    case "sizeof_expression":
+      return true;
+    case "call_expression": {
+      const callee = node.childForFieldName("function");
+      return callee !== null && (callee.text === "sysconf" || callee.text === "getpagesize") && node.namedChildren.every((child) => child === null || isPure(child) || child.type === "argument_list");
+    }
+    case "argument_list":
+    case "parenthesized_expression":
+    case "binary_expression":
+    case "field_expression":
+    case "cast_expression":
+    case "type_descriptor":
+    case "subscript_expression":
+      return node.namedChildren.every((child) => child === null || child.type === "type_descriptor" || isPure(child));
+    default:
+      return false;
+  }
+}
+
+function identifiersIn(node: Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (current: Node) => {
+    if (current.type === "identifier") names.add(current.text);
+    for (const child of current.namedChildren) if (child) visit(child);
+  };
+  visit(node);
+  return names;
+}
+
+/** Names a statement declares or assigns to (left sides of `=`, `+=`, `++`, declarators). */
+function namesWritten(node: Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (current: Node) => {
+    if (current.type === "assignment_expression") {
+      const left = current.childForFieldName("left");
+      if (left) for (const name of identifiersIn(left)) names.add(name);
+    } else if (current.type === "update_expression") {
+      for (const name of identifiersIn(current)) names.add(name);
+    } else if (current.type === "init_declarator" || current.type === "declaration") {
+      const declarator = current.childForFieldName("declarator");
+      if (declarator) for (const name of identifiersIn(declarator)) names.add(name);
+    }
+    for (const child of current.namedChildren) if (child) visit(child);
+  };
+  visit(node);
+  return names;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Headers and helper functions
+
+/** An edit adding the `#include <header>` lines the text does not have yet, after its last top-level include. */
+function includeEdit(tree: Tree, text: string, headers: readonly string[]): FixEdit | null {
+  const present = new Set<string>();
+  let lastInclude: Node | null = null;
+  const visit = (node: Node, depth: number) => {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === "preproc_include") {
+        const pathNode = child.childForFieldName("path");
+        if (pathNode) present.add(pathNode.text.slice(1, -1).trim());
+        if (depth === 0) lastInclude = child;
+      } else if (depth < 2 && (child.type === "preproc_ifdef" || child.type === "preproc_if" || child.type === "preproc_else")) {
+        visit(child, depth + 1);
+      }
+    }
+  };
+  visit(tree.rootNode, 0);
+  const missing = headers.filter((header) => !present.has(header));
+  if (missing.length === 0) return null;
+  const newline = newlineOf(text);
+  const lines = missing.map((header) => `#include <${header}>${newline}`).join("");
+  const anchor = lastInclude as Node | null;
+  if (anchor) {
+    // preproc_include nodes end after their newline; insert right there.
+    let at = anchor.endIndex;
+    if (text.charCodeAt(at - 1) !== 10) {
+      while (at < text.length && text.charCodeAt(at) !== 10) at++;
+      if (at < text.length) at++;
+    }
+    return { startIndex: at, endIndex: at, newText: lines };
+  }
+  return { startIndex: 0, endIndex: 0, newText: lines };
+}
+
+const PAGE_ALLOC_HELPER = "vmsplice_lens_page_alloc";
+const PAGE_CALLOC_HELPER = "vmsplice_lens_page_calloc";
+
+function pageAllocHelper(newline: string, zeroed: boolean): string {
+  const lines = zeroed
+    ? [
+        "/* Page-aligned, zeroed allocation, so vmsplice can gift whole pages (inserted by vmsplice Lens). */",
+        `static void *${PAGE_CALLOC_HELPER}(size_t count, size_t size)`,
+        "{",
+        "    size_t page = (size_t)sysconf(_SC_PAGESIZE);",
+        "    size_t bytes = (count * size + page - 1) / page * page;",
+        "    void *memory = NULL;",
+        "    if (size != 0 && count > (size_t)-1 / size)",
+        "        return NULL;",
+        "    if (posix_memalign(&memory, page, bytes ? bytes : page) != 0)",
+        "        return NULL;",
+        "    memset(memory, 0, bytes ? bytes : page);",
+        "    return memory;",
+        "}",
+      ]
+    : [
+        "/* Page-aligned allocation, so vmsplice can gift whole pages (inserted by vmsplice Lens). */",
+        `static void *${PAGE_ALLOC_HELPER}(size_t size)`,
+        "{",
+        "    size_t page = (size_t)sysconf(_SC_PAGESIZE);",
+        "    size_t bytes = (size + page - 1) / page * page;",
+        "    void *memory = NULL;",
+        "    if (posix_memalign(&memory, page, bytes ? bytes : page) != 0)",
+        "        return NULL;",
+        "    return memory;",
+        "}",
+      ];
+  return lines.join(newline) + newline + newline;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flags
+
+const FLAG_NAMES: [number, string][] = [
+  [SPLICE_F_MOVE, "SPLICE_F_MOVE"],
+  [SPLICE_F_NONBLOCK, "SPLICE_F_NONBLOCK"],
+  [SPLICE_F_MORE, "SPLICE_F_MORE"],
+  [SPLICE_F_GIFT, "SPLICE_F_GIFT"],
+];
+
+/** The flags value as `SPLICE_F_*` names (unknown bits as hex), `0` when empty. */
+export function flagsExpression(value: number): string {
+  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => name);
+  const unknown = value & ~0xf;
+  if (unknown) names.push(`0x${unknown.toString(16)}`);
+  return names.length ? names.join(" | ") : "0";
+}
+
+function flagsFix(analysis: CallAnalysis, tree: Tree, text: string, newValue: number, title: string, rules: string[], isPreferred: boolean): QuickFix | null {
+  const flags = analysis.call.flags;
+  if (flags.value === null || newValue === flags.value) return null;
+  const node = exactNode(tree, flags.range);
+  if (!node) return null;
+  const edits: FixEdit[] = [];
+  const include = includeEdit(tree, text, ["fcntl.h"]);
+  if (include) edits.push(include);
+  edits.push({ startIndex: flags.range.startIndex, endIndex: flags.range.endIndex, newText: flagsExpression(newValue) });
+  return { title, rules, edits, isPreferred };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Allocation
+
+function allocationFix(analysis: CallAnalysis, tree: Tree, text: string, segment: SegmentVerdict, rule: string): QuickFix | null {
+  const buffer = segment.segment.buffer;
+  if (!buffer || !buffer.originRange) return null;
+  // The segment must start at the buffer's start (or a whole number of pages into it): aligning the buffer then
+  // aligns the segment. `buf + 100` stays unaligned whatever the allocation does.
+  if (!PAGE_SIZES.every((pageSize) => multipleOf(evaluate(segment.segment.offset, pageSize), pageSize))) return null;
+  if (buffer.origin === "malloc" || buffer.origin === "calloc") return heapAllocationFix(tree, text, buffer, rule);
+  if (buffer.origin === "stack-array" || buffer.origin === "static-array") return arrayAlignmentFix(analysis, tree, buffer, rule);
+  return null;
+}
+
+function multipleOf(value: number | null, pageSize: number): boolean {
+  return value !== null && value % pageSize === 0;
+}
+
+function findCall(node: Node, names: readonly string[]): Node | null {
+  const candidates = [node, ...node.descendantsOfType("call_expression")].filter((candidate): candidate is Node => candidate !== null);
+  for (const candidate of candidates) {
+    if (candidate.type !== "call_expression") continue;
+    const callee = candidate.childForFieldName("function");
+    if (callee && names.includes(callee.text)) return candidate;
+  }
+  return null;
+}
+
+function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: string): QuickFix | null {
+  const origin = buffer.originRange as SourceRange;
+  const container = tree.rootNode.descendantForIndex(origin.startIndex, Math.max(origin.startIndex, origin.endIndex - 1));
+  if (!container) return null;
+  const allocation = findCall(container, [buffer.origin]);
+  if (!allocation || !insideFunctionBody(allocation)) return null;
+  const argumentsNode = allocation.childForFieldName("arguments");
+  const args = argumentsNode ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment") : [];
+  const zeroed = buffer.origin === "calloc";
+  if (args.length !== (zeroed ? 2 : 1)) return null;
+  const helper = zeroed ? PAGE_CALLOC_HELPER : PAGE_ALLOC_HELPER;
+  const topLevel = topLevelOf(allocation);
+  if (!topLevel) return null;
+  const edits: FixEdit[] = [];
+  const include = includeEdit(tree, text, ["stdlib.h", "string.h", "unistd.h"]);
+  if (include) edits.push(include);
+  // The helper goes once, before the function that allocates; a file that already has it (an earlier fix) reuses it.
+  if (!text.includes(`${helper}(size_t`)) {
+    const { lineStart } = lineStartAndIndent(text, topLevel.startIndex);
+    edits.push({ startIndex: lineStart, endIndex: lineStart, newText: pageAllocHelper(newlineOf(text), zeroed) });
+  }
+  const callee = allocation.childForFieldName("function") as Node;
+  edits.push({ startIndex: callee.startIndex, endIndex: callee.endIndex, newText: helper });
+  return {
+    title: `Allocate ${buffer.name} page-aligned (posix_memalign with sysconf(_SC_PAGESIZE) instead of ${buffer.origin})`,
+    rules: [rule],
+    edits,
+    isPreferred: true,
+  };
+}
+
+function arrayAlignmentFix(_analysis: CallAnalysis, tree: Tree, buffer: BufferFact, rule: string): QuickFix | null {
+  const origin = buffer.originRange as SourceRange;
+  const container = tree.rootNode.descendantForIndex(origin.startIndex, Math.max(origin.startIndex, origin.endIndex - 1));
+  if (!container) return null;
+  const declarators = [container, ...container.descendantsOfType("array_declarator")].filter((node): node is Node => node !== null && node.type === "array_declarator");
+  const declarator = declarators.find((node) => node.childForFieldName("declarator")?.text === buffer.name);
+  if (!declarator) return null;
+  // The alignment must be a compile-time constant; the largest page size any supported kernel uses covers them all.
+  const alignment = Math.max(...PAGE_SIZES);
+  return {
+    title: `Align the array ${buffer.name} to ${alignment} bytes (__attribute__((aligned)))`,
+    rules: [rule],
+    edits: [{ startIndex: declarator.endIndex, endIndex: declarator.endIndex, newText: ` __attribute__((aligned(${alignment})))` }],
+    isPreferred: true,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lengths and literals
+
+function roundUp(value: number, pageSize: number): number {
+  return Math.ceil(value / pageSize) * pageSize;
+}
+
+function roundLengthFix(tree: Tree, text: string, segment: SegmentVerdict, rule: string): QuickFix | null {
+  const fact = segment.segment;
+  if (!fact.lengthRange || !fact.buffer || !fact.buffer.size) return null;
+  // Rounding up must stay inside the allocation under every page size the fix may run with.
+  // The segment must start on a page (rounding the length of an unaligned segment leaves its chunks short), and the
+  // rounded length must stay inside the allocation, under every page size the fix may run with.
+  for (const pageSize of PAGE_SIZES) {
+    const length = evaluate(fact.length, pageSize);
+    const offset = evaluate(fact.offset, pageSize);
+    const size = evaluate(fact.buffer.size, pageSize);
+    if (length === null || offset === null || size === null || length <= 0) return null;
+    if (offset % pageSize !== 0 || offset + roundUp(length, pageSize) > size) return null;
+  }
+  if (PAGE_SIZES.every((pageSize) => (evaluate(fact.length, pageSize) as number) % pageSize === 0)) return null;
+  const node = exactNode(tree, fact.lengthRange);
+  if (!node || !isPure(unparenthesize(node)) || !insideFunctionBody(node)) return null;
+  const edits: FixEdit[] = [];
+  const include = includeEdit(tree, text, ["unistd.h"]);
+  if (include) edits.push(include);
+  const page = PAGE_SIZE_EXPRESSION;
+  edits.push({ startIndex: node.startIndex, endIndex: node.endIndex, newText: `((${node.text}) + ${page} - 1) / ${page} * ${page}` });
+  return { title: `Round the length ${fact.lengthText} up to a whole number of pages`, rules: [rule], edits, isPreferred: false };
+}
+
+/** The contexts where a runtime value cannot replace a constant. */
+function needsConstant(node: Node): boolean {
+  for (const ancestor of ancestors(node)) {
+    if (ancestor.type === "array_declarator" || ancestor.type === "case_statement" || ancestor.type === "enumerator" || ancestor.type === "bitfield_clause") return true;
+    if (ancestor.type.startsWith("preproc_if") || ancestor.type === "preproc_elif") return true;
+    if (ancestor.type === "declaration") {
+      const isStatic = ancestor.namedChildren.some((child) => child?.type === "storage_class_specifier" && (child.text === "static" || child.text === "extern"));
+      if (isStatic || ancestor.parent?.type === "translation_unit") return true;
+    }
+    if (ancestor.type === "function_definition") return false;
+  }
+  return true;
+}
+
+function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule: string): QuickFix | null {
+  const ranges = new Map<number, SourceRange>();
+  for (const value of values) for (const range of literalPageSizes(value)) ranges.set(range.startIndex, range);
+  if (ranges.size === 0) return null;
+  const edits: FixEdit[] = [];
+  for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
+    const node = exactNode(tree, range);
+    if (!node || node.type !== "number_literal") return null;
+    const define = ancestors(node).find((ancestor) => ancestor.type === "preproc_def");
+    if (define) {
+      if (!macroUsesAllowRuntimeValue(tree, define)) return null;
+    } else if (needsConstant(node)) {
+      return null;
+    }
+    edits.push({ startIndex: node.startIndex, endIndex: node.endIndex, newText: PAGE_SIZE_EXPRESSION });
+  }
+  const include = includeEdit(tree, text, ["unistd.h"]);
+  if (include) edits.unshift(include);
+  return { title: `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of the literal 4096`, rules: [rule], edits, isPreferred: true };
+}
+
+/** A `#define NAME 4096` may become a runtime value only if every use of NAME is inside a function body and no constant is required there. */
+function macroUsesAllowRuntimeValue(tree: Tree, define: Node): boolean {
+  const name = define.childForFieldName("name")?.text;
+  if (!name) return false;
+  for (const identifier of tree.rootNode.descendantsOfType("identifier")) {
+    if (!identifier || identifier.text !== name) continue;
+    if (identifier.parent?.id === define.id) continue;
+    if (needsConstant(identifier)) return false;
+  }
+  // Uses inside other macro bodies are plain text to tree-sitter; refuse when the name appears in another #define.
+  for (const other of tree.rootNode.descendantsOfType("preproc_def")) {
+    if (other && other.id !== define.id && other.childForFieldName("value")?.text.includes(name)) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Descriptors, iovec splitting, fills
+
+function wrongEndFix(analysis: CallAnalysis, tree: Tree, rule: string): QuickFix | null {
+  const fd = analysis.call.fd;
+  if (fd.pipeIndex !== 0) return null;
+  const node = exactNode(tree, fd.range);
+  const target = node ? unparenthesize(node) : null;
+  if (!target || target.type !== "subscript_expression") return null;
+  const index = target.childForFieldName("index");
+  if (!index || index.type !== "number_literal" || index.text !== "0") return null;
+  return { title: `Write into the pipe's write end: ${target.childForFieldName("argument")?.text ?? "fds"}[1]`, rules: [rule], edits: [{ startIndex: index.startIndex, endIndex: index.endIndex, newText: "1" }], isPreferred: true };
+}
+
+function uniqueName(text: string, base: string): string {
+  if (!text.includes(base)) return base;
+  for (let suffix = 2; ; suffix++) if (!text.includes(`${base}${suffix}`)) return `${base}${suffix}`;
+}
+
+/** The nearest enclosing block (or function body) of a node. */
+function enclosingBlock(node: Node): Node | null {
+  return ancestors(node).find((ancestor) => ancestor.type === "compound_statement") ?? null;
+}
+
+/**
+ * The base and length expressions of a segment, when they can be written again at the call: both are side-effect
+ * free, sit in the same function before the call, and in a block that encloses the call (so every name they use is in
+ * scope there), not inside a loop that does not contain the call.
+ */
+function segmentExpressionsAtCall(tree: Tree, callNode: Node, segment: SegmentFact): { base: string; length: string } | null {
+  if (!segment.baseRange || !segment.lengthRange) return null;
+  const base = exactNode(tree, segment.baseRange);
+  const length = exactNode(tree, segment.lengthRange);
+  if (!base || !length) return null;
+  const callFunction = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  for (const node of [base, length]) {
+    if (!isPure(unparenthesize(node)) || node.endIndex > callNode.startIndex) return null;
+    const nodeFunction = ancestors(node).find((ancestor) => ancestor.type === "function_definition");
+    if (!callFunction || !nodeFunction || nodeFunction.id !== callFunction.id) return null;
+    const block = enclosingBlock(node);
+    if (!block || !ancestors(callNode).some((ancestor) => ancestor.id === block.id)) return null;
+    const loop = ancestors(node).find((ancestor) => ancestor.type === "for_statement" || ancestor.type === "while_statement" || ancestor.type === "do_statement");
+    if (loop && !ancestors(callNode).some((ancestor) => ancestor.id === loop.id)) return null;
+  }
+  const wrap = (node: Node) => (unparenthesize(node).type === "identifier" || unparenthesize(node).type === "number_literal" ? node.text : `(${node.text})`);
+  return { base: wrap(base), length: wrap(length) };
+}
+
+function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: string): QuickFix | null {
+  const call = analysis.call;
+  const segments = call.iov.segments;
+  if (!segments || segments.length !== 1 || evaluate(call.iov.nrSegs, 4096) !== 1) return null;
+  const segment = segments[0];
+  // The length must be the same whole number of pages under every page size (k * P), so the split is exact.
+  const counts = PAGE_SIZES.map((pageSize) => {
+    const length = evaluate(segment.length, pageSize);
+    return length !== null && length % pageSize === 0 ? length / pageSize : null;
+  });
+  const pages = counts[0];
+  if (pages === null || pages < 2 || pages > 64 || counts.some((count) => count !== pages)) return null;
+  if (!PAGE_SIZES.every((pageSize) => evaluate(segment.offset, pageSize) !== null)) return null;
+  const callNode = exactNode(tree, call.range);
+  const iovNode = exactNode(tree, call.iov.iovRange);
+  const nrNode = exactNode(tree, call.iov.nrSegsRange);
+  if (!callNode || !iovNode || !nrNode) return null;
+  const statement = statementInBlock(callNode);
+  if (!statement) return null;
+  const expressions = segmentExpressionsAtCall(tree, callNode, segment);
+  if (!expressions) return null;
+  const name = uniqueName(text, "iov_pages");
+  const newline = newlineOf(text);
+  const { lineStart, indent } = lineStartAndIndent(text, statement.startIndex);
+  const entries: string[] = [];
+  for (let index = 0; index < pages; index++) {
+    const base = index === 0 ? expressions.base : `${expressions.base} + ${index} * ${PAGE_SIZE_EXPRESSION}`;
+    entries.push(`${indent}    { .iov_base = ${base}, .iov_len = ${PAGE_SIZE_EXPRESSION} },`);
+  }
+  const declaration = [`${indent}/* One iovec per page: the RFC kernel unmaps only the page at each iov_base. */`, `${indent}struct iovec ${name}[${pages}] = {`, ...entries, `${indent}};`].join(newline) + newline;
+  const edits: FixEdit[] = [];
+  const include = includeEdit(tree, text, ["sys/uio.h", "unistd.h"]);
+  if (include) edits.push(include);
+  edits.push({ startIndex: lineStart, endIndex: lineStart, newText: declaration });
+  edits.push({ startIndex: iovNode.startIndex, endIndex: iovNode.endIndex, newText: name });
+  edits.push({ startIndex: nrNode.startIndex, endIndex: nrNode.endIndex, newText: String(pages) });
+  return { title: `Split the ${pages}-page iovec into ${pages} one-page iovecs`, rules: [rule], edits, isPreferred: false };
+}
+
+/** Moves the first write after the call (the late fill) to just before the call's statement. */
+function moveFillFix(analysis: CallAnalysis, tree: Tree, text: string, buffer: BufferFact, rules: string[]): QuickFix | null {
+  if (!buffer.writtenAfter) return null;
+  const callNode = exactNode(tree, analysis.call.range);
+  if (!callNode) return null;
+  const callStatement = statementInBlock(callNode);
+  const fillNode = tree.rootNode.descendantForIndex(buffer.writtenAfter.range.startIndex, Math.max(buffer.writtenAfter.range.startIndex, buffer.writtenAfter.range.endIndex - 1));
+  const fillStatement = fillNode ? statementInBlock(fillNode) : null;
+  if (!callStatement || !fillStatement || fillStatement.type !== "expression_statement") return null;
+  if (fillStatement.parent?.id !== callStatement.parent?.id || fillStatement.startIndex <= callStatement.endIndex) return null;
+  // Moving the fill up is only correct when nothing between the call and the fill (the call included) writes a
+  // name the fill reads, for example the call's result or a length computed afterwards.
+  const read = identifiersIn(fillStatement);
+  for (let sibling: Node | null = callStatement; sibling && sibling.id !== fillStatement.id; sibling = sibling.nextNamedSibling) {
+    if (sibling.type === "return_statement" || sibling.type === "goto_statement" || sibling.type === "break_statement" || sibling.type === "continue_statement") return null;
+    for (const name of namesWritten(sibling)) if (read.has(name)) return null;
+    if (sibling.type === "if_statement" && sibling.descendantsOfType("return_statement").length > 0 && sibling.id !== callStatement.id) {
+      // An early return between call and fill is fine: the fill then simply also happens on that path, before the call.
+    }
+  }
+  const newline = newlineOf(text);
+  const fillLine = lineStartAndIndent(text, fillStatement.startIndex);
+  let fillEnd = fillStatement.endIndex;
+  while (fillEnd < text.length && (text[fillEnd] === " " || text[fillEnd] === "\t")) fillEnd++;
+  if (text.startsWith("\r\n", fillEnd)) fillEnd += 2;
+  else if (text[fillEnd] === "\n") fillEnd += 1;
+  const onlyStatementOnLine = text.slice(fillLine.lineStart, fillStatement.startIndex).trim() === "";
+  const callLine = lineStartAndIndent(text, callStatement.startIndex);
+  if (text.slice(callLine.lineStart, callStatement.startIndex).trim() !== "") return null;
+  return {
+    title: `Fill ${buffer.name} before vmsplice (move \`${fillStatement.text.length > 40 ? `${fillStatement.text.slice(0, 37)}...` : fillStatement.text}\` above the call)`,
+    rules,
+    edits: [
+      { startIndex: callLine.lineStart, endIndex: callLine.lineStart, newText: `${callLine.indent}${fillStatement.text}${newline}` },
+      onlyStatementOnLine ? { startIndex: fillLine.lineStart, endIndex: fillEnd, newText: "" } : { startIndex: fillStatement.startIndex, endIndex: fillStatement.endIndex, newText: "" },
+    ],
+    isPreferred: true,
+  };
+}
+
+/** Writes zeros into every segment before the call: the reader gets the same zeros, now from real pages. */
+function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: string[]): QuickFix | null {
+  const call = analysis.call;
+  const segments = call.iov.segments;
+  if (!segments || segments.length === 0 || segments.length > 16 || call.fd.direction !== "to-pipe") return null;
+  // Only anonymous memory has a zero page to avoid; writing into a file mapping would change what the file holds.
+  if (!segments.every((segment) => segment.buffer && ["private-anon", "heap", "stack", "static"].includes(segment.buffer.memory))) return null;
+  const callNode = exactNode(tree, call.range);
+  if (!callNode) return null;
+  const statement = statementInBlock(callNode);
+  if (!statement) return null;
+  const callLine = lineStartAndIndent(text, statement.startIndex);
+  if (text.slice(callLine.lineStart, statement.startIndex).trim() !== "") return null;
+  const lines: string[] = [];
+  for (const segment of segments) {
+    const expressions = segmentExpressionsAtCall(tree, callNode, segment);
+    if (!expressions) return null;
+    lines.push(`memset(${expressions.base}, 0, ${expressions.length});`);
+  }
+  const newline = newlineOf(text);
+  const edits: FixEdit[] = [];
+  const include = includeEdit(tree, text, ["string.h"]);
+  if (include) edits.push(include);
+  const comment = `${callLine.indent}/* Touch the pages so the pipe gets real pages, not the shared zero page. */${newline}`;
+  edits.push({ startIndex: callLine.lineStart, endIndex: callLine.lineStart, newText: comment + lines.map((line) => `${callLine.indent}${line}${newline}`).join("") });
+  return { title: "Write the buffer before vmsplice (zero-fill it, so the pipe gets real pages instead of the zero page)", rules, edits, isPreferred: false };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry point
+
+function safely<T>(make: () => T | null): T | null {
+  try {
+    return make();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Mechanical fixes for the findings of one call (the suppression fix is offered separately by `suppressionFix`).
+ * `findings` are the findings the user is looking at (already filtered by suppressions and settings).
+ */
+export function quickFixesForCall(analysis: CallAnalysis, text: string, tree: Tree | null, findings: readonly Finding[]): QuickFix[] {
+  if (!tree) return [];
+  const rules = new Set(findings.map((finding) => finding.rule));
+  const fixes: (QuickFix | null)[] = [];
+  const call = analysis.call;
+  const flags = call.flags.value;
+  const writer = call.fd.direction === "to-pipe";
+  const reader = call.fd.direction === "from-pipe";
+  const buffers = (call.iov.segments ?? []).map((segment) => segment.buffer).filter((buffer): buffer is BufferFact => buffer !== null);
+  const usedAfter = buffers.some((buffer) => buffer.usedAfter !== null || buffer.writtenAfter !== null);
+
+  for (const rule of ["VMS-ALIGN-SRC", "VMS-ALIGN-DST", "VMS-RFC-ZAP-WRONG-PAGE"]) {
+    if (!rules.has(rule)) continue;
+    const seen = new Set<string>();
+    for (const segment of analysis.segments) {
+      const key = segment.segment.buffer?.originRange ? String(segment.segment.buffer.originRange.startIndex) : null;
+      if (key === null || seen.has(key)) continue;
+      seen.add(key);
+      fixes.push(safely(() => allocationFix(analysis, tree, text, segment, rule)));
+    }
+  }
+  for (const rule of ["VMS-LEN-PAGE", "VMS-DST-SHORT"]) {
+    if (!rules.has(rule)) continue;
+    for (const segment of analysis.segments) {
+      if (segment.rules.length > 0 && !segment.rules.includes(rule)) continue;
+      fixes.push(safely(() => roundLengthFix(tree, text, segment, rule)));
+    }
+  }
+  if (rules.has("VMS-PAGE-SIZE-LITERAL")) {
+    const values = (call.iov.segments ?? []).flatMap((segment) => [segment.length, segment.offset]);
+    fixes.push(safely(() => literalFix(tree, text, values, "VMS-PAGE-SIZE-LITERAL")));
+  }
+  if (flags !== null) {
+    // Adding a flag claims the pages then move, so every segment must be held back by that flag alone.
+    const onlyBlockedBy = (rule: string) => analysis.segments.length > 0 && analysis.missing.length === 0 && analysis.segments.every((segment) => segment.missing.length === 0 && segment.pages !== null && segment.rules.every((id) => id === rule));
+    if (rules.has("VMS-NO-GIFT") && writer && !usedAfter && onlyBlockedBy("VMS-NO-GIFT")) {
+      fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_GIFT | SPLICE_F_MOVE, "Gift the pages: pass SPLICE_F_GIFT | SPLICE_F_MOVE (the buffer must not be used after the call)", ["VMS-NO-GIFT"], false)));
+    }
+    if (rules.has("VMS-NO-MOVE-FLAG") && reader && onlyBlockedBy("VMS-NO-MOVE-FLAG")) {
+      fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_MOVE, "Pass SPLICE_F_MOVE so gifted pages are moved, not copied", ["VMS-NO-MOVE-FLAG"], false)));
+    }
+    if (rules.has("VMS-RFC-MOVE-ONLY-ZAP") && writer) {
+      fixes.push(safely(() => flagsFix(analysis, tree, text, flags & ~SPLICE_F_MOVE, "Drop SPLICE_F_MOVE on the writing side (it only unmaps the writer's pages)", ["VMS-RFC-MOVE-ONLY-ZAP"], true)));
+      if (!usedAfter) fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_GIFT, "Add SPLICE_F_GIFT so the unmapped pages can be moved", ["VMS-RFC-MOVE-ONLY-ZAP"], false)));
+    }
+    if (rules.has("VMS-FLAGS-UNKNOWN")) {
+      fixes.push(safely(() => flagsFix(analysis, tree, text, flags & 0xf, "Keep only the SPLICE_F_* bits (unknown bits make the call fail with EINVAL)", ["VMS-FLAGS-UNKNOWN"], true)));
+    }
+    if (rules.has("VMS-NONBLOCK-FD")) {
+      fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_NONBLOCK, "Pass SPLICE_F_NONBLOCK (O_NONBLOCK on the pipe does not make vmsplice non-blocking; the call then fails with EAGAIN)", ["VMS-NONBLOCK-FD"], false)));
+    }
+    if (rules.has("VMS-GIFT-NOOP") && writer) {
+      fixes.push(safely(() => flagsFix(analysis, tree, text, flags & ~SPLICE_F_GIFT, "Drop SPLICE_F_GIFT (it has no effect on this kernel)", ["VMS-GIFT-NOOP"], false)));
+    }
+  }
+  if (rules.has("VMS-WRONG-END")) fixes.push(safely(() => wrongEndFix(analysis, tree, "VMS-WRONG-END")));
+  if (rules.has("VMS-RFC-IOV-BASE")) fixes.push(safely(() => splitIovecFix(analysis, tree, text, "VMS-RFC-IOV-BASE")));
+  const zeroRules = ["VMS-ALIAS-ZEROPAGE", "VMS-ZERO-PAGE"].filter((rule) => rules.has(rule));
+  if (zeroRules.length > 0) {
+    const late = buffers.find((buffer) => buffer.writtenAfter !== null && buffer.writtenBefore !== "yes");
+    const moved = late ? safely(() => moveFillFix(analysis, tree, text, late, zeroRules)) : null;
+    fixes.push(moved ?? (rules.has("VMS-ALIAS-ZEROPAGE") ? null : safely(() => touchFix(analysis, tree, text, zeroRules))));
+  }
+  const unique = new Map<string, QuickFix>();
+  for (const fix of fixes) if (fix && !unique.has(fix.title)) unique.set(fix.title, fix);
+  return [...unique.values()];
 }

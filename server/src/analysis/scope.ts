@@ -53,7 +53,8 @@ export class FileIndex {
   private readonly functionScopes = new Map<number, FunctionScope>();
   private readonly functionsByName = new Map<string, Node | null>();
   private readonly macros = new Map<string, { node: Node; value: Node | null } | null>();
-  private readonly enums = new Map<string, number | null>();
+  /** Enumerator values by name; `undefined` stored means "no enumerator of that name in this file". */
+  private readonly enums = new Map<string, number | null | undefined>();
   private readonly globals = new Map<string, Definition[]>();
   private readonly callSitesByName = new Map<string, CallSite[]>();
   private macroParser: Parser | null = null;
@@ -175,7 +176,7 @@ export class FileIndex {
         }
       }
     }
-    this.enums.set(name, null);
+    this.enums.set(name, undefined);
     return undefined;
   }
 
@@ -410,8 +411,8 @@ export function fieldOfKey(key: string): string {
  * The definitions of `name` that can reach `position` in `scope`: the last one that is not inside a branch the position is
  * outside of, plus every conditional one after it. An empty list means "no definition in this function".
  */
-export function reachingDefinitions(scope: FunctionScope, name: string, position: Node): Definition[] {
-  const all = scope.definitions.get(name);
+export function reachingDefinitions(scope: FunctionScope, name: string, position: Node, keep: (definition: Definition) => boolean = () => true): Definition[] {
+  const all = scope.definitions.get(name)?.filter(keep);
   if (!all) return [];
   const before = all.filter((definition) => definition.site.startIndex < position.startIndex && !(definition.site.startIndex <= position.startIndex && position.endIndex <= definition.site.endIndex));
   const result: Definition[] = [];
@@ -452,4 +453,38 @@ function fieldNameOf(parent: Node, child: Node): string | null {
 /** Finds the function definition a call site belongs to and its parameter index for an identifier, if it is a parameter. */
 export function parameterIndex(scope: FunctionScope, name: string): number {
   return scope.parameters.indexOf(name);
+}
+
+/** A `+=`, `-=`, `++` or `--` of a variable inside a loop around a use: the variable advances once per iteration. */
+export interface LoopStep {
+  sign: 1 | -1;
+  /** The amount (null for ++/--, which step by one element). */
+  amount: Node | null;
+  site: Node;
+}
+
+/**
+ * The loop-carried steps of `name` seen from `use`: compound assignments inside a loop that also encloses the use.
+ * Returns null when such a loop modifies the variable in a way the analyzer cannot express (`*=`, `<<=`, ...).
+ */
+export function loopCarriedSteps(scope: FunctionScope, name: string, use: Node): { steps: LoopStep[]; sites: Set<number> } | null {
+  const steps: LoopStep[] = [];
+  const sites = new Set<number>();
+  const definitions = scope.definitions.get(name);
+  if (!definitions) return { steps, sites };
+  const loops: Node[] = [];
+  for (let current = use.parent; current && current.id !== scope.node.id; current = current.parent) {
+    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") loops.push(current);
+  }
+  if (loops.length === 0) return { steps, sites };
+  for (const definition of definitions) {
+    if (definition.kind !== "compound-assign") continue;
+    if (!loops.some((loop) => loop.startIndex <= definition.site.startIndex && definition.site.endIndex <= loop.endIndex)) continue;
+    const operator = definition.site.childForFieldName("operator")?.text;
+    if (definition.site.type === "update_expression" && (operator === "++" || operator === "--")) steps.push({ sign: operator === "++" ? 1 : -1, amount: null, site: definition.site });
+    else if (definition.site.type === "assignment_expression" && (operator === "+=" || operator === "-=")) steps.push({ sign: operator === "+=" ? 1 : -1, amount: definition.value, site: definition.site });
+    else return null;
+    sites.add(definition.site.id);
+  }
+  return { steps, sites };
 }

@@ -175,3 +175,41 @@ export function wordOccurrences(text: string, word: string, limit = 10_000): num
 function isIdentifierChar(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
+
+/** `for (i = a; i < n; i++)` (also `int i = a`, `<=`, `!=`, `++i`, `i += 1`): the start and bound of induction variable `variable`. */
+export function parseForLoop(loop: Node, variable: string): { start: Node; end: Node; inclusive: boolean } | null {
+  const initializer = loop.childForFieldName("initializer");
+  const condition = unwrap(loop.childForFieldName("condition"));
+  const update = unwrap(loop.childForFieldName("update"));
+  let start: Node | null = null;
+  if (initializer?.type === "declaration") {
+    for (const child of namedChildren(initializer)) {
+      if (child.type === "init_declarator" && child.childForFieldName("declarator")?.text === variable) start = child.childForFieldName("value");
+    }
+  } else if (initializer?.type === "assignment_expression" && unwrap(initializer.childForFieldName("left"))?.text === variable) {
+    start = initializer.childForFieldName("right");
+  }
+  if (!start || condition?.type !== "binary_expression") return null;
+  const operator = condition.childForFieldName("operator")?.text;
+  if (unwrap(condition.childForFieldName("left"))?.text !== variable) return null;
+  const end = condition.childForFieldName("right");
+  if (!end || !(operator === "<" || operator === "<=" || operator === "!=")) return null;
+  const increments =
+    (update?.type === "update_expression" && update.childForFieldName("operator")?.text === "++" && unwrap(update.childForFieldName("argument"))?.text === variable) ||
+    (update?.type === "assignment_expression" && update.childForFieldName("operator")?.text === "+=" && unwrap(update.childForFieldName("left"))?.text === variable && update.childForFieldName("right")?.text === "1");
+  if (!increments) return null;
+  return { start, end, inclusive: operator === "<=" };
+}
+
+/** The for loop whose induction variable is `identifier` and which encloses it, if any. */
+export function inductionLoop(identifier: Node): Node | null {
+  let current: Node | null = identifier.parent;
+  while (current && current.type !== "function_definition") {
+    if (current.type === "for_statement") {
+      const body = current.childForFieldName("body");
+      if (body && contains(body, identifier) && parseForLoop(current, identifier.text)) return current;
+    }
+    current = current.parent;
+  }
+  return null;
+}

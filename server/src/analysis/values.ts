@@ -8,8 +8,8 @@
  */
 import type { Node } from "web-tree-sitter";
 import { evaluate, type SourceRange, type SymValue } from "./facts";
-import { reachingDefinitions, type Definition, type FileIndex, type FunctionScope } from "./scope";
-import { callArguments, callName, namedChildren, toRange, unwrap } from "./syntax";
+import { loopCarriedSteps, reachingDefinitions, type Definition, type FileIndex, type FunctionScope, type LoopStep } from "./scope";
+import { callArguments, callName, inductionLoop, namedChildren, toRange, unwrap } from "./syntax";
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
 export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
@@ -251,16 +251,22 @@ export class Evaluator {
   private identifier(node: Node, context: EvalContext): SymValue {
     const name = node.text;
     if (context.indexVariable && name === context.indexVariable) return { kind: "index" };
+    // A use inside the body of the for loop that counts this variable: the value varies per iteration, so it stays symbolic.
+    if (context.scope && !context.macroRange && !context.indexVariable && inductionLoop(node)) return { kind: "index" };
     const resolving = context.resolving ?? new Set<string>();
     const key = `${context.scope?.node.id ?? "file"}:${name}`;
     if (resolving.has(key)) return unknown(`${name} is defined in terms of itself`);
     const next: EvalContext = { ...context, resolving: new Set([...resolving, key]) };
 
     if (context.scope && !context.macroRange) {
-      const definitions = reachingDefinitions(context.scope, name, node);
-      if (definitions.length > 0) return this.fromDefinitions(name, definitions, next);
+      const carried = loopCarriedSteps(context.scope, name, node);
+      if (!carried) return unknown(`${name} changes in a loop in a way the analyzer cannot follow`);
+      const definitions = reachingDefinitions(context.scope, name, node, (definition) => !carried.sites.has(definition.site.id));
       const parameter = context.scope.parameters.indexOf(name);
-      if (parameter >= 0) return this.parameter(context.scope, parameter, name, next);
+      let value: SymValue | null = null;
+      if (definitions.length > 0) value = this.fromDefinitions(name, definitions, next);
+      else if (parameter >= 0) value = this.parameter(context.scope, parameter, name, next);
+      if (value) return carried.steps.length > 0 ? this.advanced(value, carried.steps, next) : value;
     }
     const macro = this.index.macro(name);
     if (macro) {
@@ -278,6 +284,16 @@ export class Evaluator {
     if (PAGE_SIZE_NAMES.has(name)) return { kind: "page" };
     if (name in SYSTEM_CONSTANTS) return { kind: "const", value: SYSTEM_CONSTANTS[name] };
     return unknown(`value of ${name} is not known in this file`);
+  }
+
+  /** `start + index * (sum of steps)`: the value of a variable advanced once per loop iteration. */
+  advanced(start: SymValue, steps: LoopStep[], context: EvalContext): SymValue {
+    let step: SymValue = { kind: "const", value: 0 };
+    for (const item of steps) {
+      const amount: SymValue = item.amount ? this.value(item.amount, context) : { kind: "const", value: 1 };
+      step = simplify({ kind: "binary", operator: item.sign > 0 ? "+" : "-", left: step, right: amount });
+    }
+    return simplify({ kind: "binary", operator: "+", left: start, right: simplify({ kind: "binary", operator: "*", left: { kind: "index" }, right: step }) });
   }
 
   /** Folds a variable's reaching definitions; they must all agree. */

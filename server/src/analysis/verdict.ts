@@ -154,6 +154,7 @@ class CallJudge {
     if (direction === "unknown") return "unknown";
     const pages = segments.flatMap((segment) => segment.pageOutcomes).filter((page) => page.verdict !== "not-delivered");
     if (segments.some((segment) => segment.pages === null && segment.verdict === "unknown")) return "unknown";
+    if (pages.length === 0 && segments.some((segment) => segment.pages === null && segment.verdict === "copy")) return "copy";
     if (this.call.iov.segments === null) return "unknown";
     if (pages.some((page) => page.verdict === "unknown")) return "unknown";
     const moved = pages.filter((page) => page.verdict === "move").length;
@@ -168,7 +169,7 @@ class CallJudge {
     const instances: Instance[] = [];
     for (const segment of segments) {
       if (!segment.repeat) {
-        instances.push({ segment, index: null });
+        instances.push({ segment, index: this.loopInvariantIndex(segment) });
         continue;
       }
       const count = evaluate(segment.repeat.count, this.pageSize);
@@ -176,7 +177,8 @@ class CallJudge {
       const wanted = count ?? nrSegs;
       if (wanted === null) {
         this.missing.push(`number of iovecs filled by the loop (${reason(segment.repeat.count)})`);
-        instances.push({ segment, index: start });
+        // One representative entry stands for all of them only when every entry has the same page-relative shape.
+        instances.push({ segment, index: this.loopInvariantIndex(segment) === null ? null : start });
         continue;
       }
       for (let offset = 0; offset < Math.min(wanted, MAX_SEGMENTS); offset++) instances.push({ segment, index: start + offset });
@@ -189,6 +191,21 @@ class CallJudge {
     }
     this.missing.push(`nr_segs (${reason(this.call.iov.nrSegs)})`);
     return instances;
+  }
+
+  /**
+   * A segment built inside a loop (`buf + i * pg`) is judged once for every iteration: when the page-relative offset and
+   * the length come out the same for the first iterations, index 0 stands for all of them; otherwise the segment stays unknown.
+   */
+  private loopInvariantIndex(segment: SegmentFact): number | null {
+    const P = this.pageSize;
+    const shapes = [0, 1, 2, 3].map((index) => {
+      const offset = evaluate(segment.offset, P, index);
+      const length = evaluate(segment.length, P, index);
+      return offset === null || length === null ? null : `${((offset % P) + P) % P}:${length}`;
+    });
+    if (shapes[0] === null || shapes.some((shape) => shape !== shapes[0])) return null;
+    return 0;
   }
 
   private segment(instance: Instance, direction: string, flags: number | null, slots: number, queuedBefore: number, stopped: boolean): { result: SegmentVerdict; pages: number | null; stops: boolean } {
@@ -217,6 +234,14 @@ class CallJudge {
       return done("copy", 0);
     }
     if (length === null) {
+      // Some outcomes do not depend on the length: a writer that does not gift, a reader that does not ask to move.
+      const noGift = direction === "to-pipe" && flags !== null && !(flags & SPLICE_F_GIFT);
+      const noMove = direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE);
+      if (this.rfc && (noGift || noMove)) {
+        rules.add(noGift ? "VMS-NO-GIFT" : "VMS-NO-MOVE-FLAG");
+        if (noGift && this.wantsMove()) this.report("VMS-NO-GIFT", this.call.flags.range, `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies every page`);
+        return done("copy", null);
+      }
       missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
       this.missing.push(...missing);
       return done(this.rfc ? "unknown" : "copy", null);
@@ -462,7 +487,7 @@ class CallJudge {
     for (const id of counts.keys()) {
       switch (id) {
         case "VMS-NO-GIFT":
-          this.report(id, this.call.flags.range, `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies ${pages(id)}`, flagsRelated);
+          if (this.wantsMove()) this.report(id, this.call.flags.range, `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies ${pages(id)}`, flagsRelated);
           break;
         case "VMS-RFC-MOVE-ONLY-ZAP":
           this.report(id, this.call.flags.range, `the RFC unmaps ${name}'s page at iov_base (its private data is lost) although without SPLICE_F_GIFT it can never move`, flagsRelated);
@@ -522,6 +547,18 @@ class CallJudge {
           break;
       }
     }
+  }
+
+  /**
+   * Whether this writer shows an intent to move pages: it passes SPLICE_F_MOVE itself, or a reader of the same pipe in
+   * this file passes SPLICE_F_MOVE. A plain `vmsplice(fd, iov, n, 0)` writer is not told that it does not gift.
+   */
+  private wantsMove(): boolean {
+    const flags = this.call.flags.value;
+    if (flags !== null && flags & SPLICE_F_MOVE) return true;
+    return this.peers.some(
+      (peer) => peer.fd.direction === "from-pipe" && peer.flags.value !== null && (peer.flags.value & SPLICE_F_MOVE) !== 0 && (peer.fd.pipeName === null || this.call.fd.pipeName === null || peer.fd.pipeName === this.call.fd.pipeName),
+    );
   }
 
   private lengthText(range: SourceRange): string {
