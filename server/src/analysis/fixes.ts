@@ -409,8 +409,18 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
   if (ranges.size === 0) return null;
   const edits: FixEdit[] = [];
   for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
-    const node = exactNode(tree, range);
-    if (!node || node.type !== "number_literal") return null;
+    const node = exactNode(tree, range) ?? tree.rootNode.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
+    if (!node) return null;
+    if (node.type === "preproc_def") {
+      // The analyzer points at the whole `#define PAGE 4096` line; the body is preprocessor text to tree-sitter, so
+      // the literal is located inside it, and only a body that is exactly the literal is rewritten.
+      const value = node.childForFieldName("value");
+      if (!value || value.text.trim() !== "4096" || !macroUsesAllowRuntimeValue(tree, node)) return null;
+      const at = value.startIndex + value.text.indexOf("4096");
+      edits.push({ startIndex: at, endIndex: at + 4, newText: PAGE_SIZE_EXPRESSION });
+      continue;
+    }
+    if (node.type !== "number_literal") return null;
     const define = ancestors(node).find((ancestor) => ancestor.type === "preproc_def");
     if (define) {
       if (!macroUsesAllowRuntimeValue(tree, define)) return null;
@@ -488,6 +498,36 @@ function segmentExpressionsAtCall(tree: Tree, callNode: Node, segment: SegmentFa
   return { base: wrap(base), length: wrap(length) };
 }
 
+/**
+ * For `vmsplice(fd, &iov, 1, ...)` with `struct iovec iov = {...};` on lines of its own in the same function and no
+ * other use of `iov`: the range of those lines (to delete) and the name.
+ */
+function replaceableIovecDeclaration(tree: Tree, text: string, callNode: Node, iovNode: Node): { name: string; startIndex: number; endIndex: number } | null {
+  const target = unparenthesize(iovNode);
+  if (target.type !== "pointer_expression" || !target.text.startsWith("&")) return null;
+  const identifier = target.childForFieldName("argument");
+  if (!identifier || identifier.type !== "identifier") return null;
+  const name = identifier.text;
+  const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  if (!functionNode) return null;
+  const uses = functionNode.descendantsOfType("identifier").filter((node): node is Node => node !== null && node.text === name);
+  const declarationUses = uses.filter((node) => node.id !== identifier.id);
+  if (declarationUses.length !== 1) return null;
+  const declarator = declarationUses[0].parent;
+  const declaration = declarator?.parent;
+  if (!declarator || declarator.type !== "init_declarator" || !declaration || declaration.type !== "declaration") return null;
+  if (declaration.namedChildren.filter((child) => child?.type === "init_declarator" || child?.type === "identifier").length !== 1) return null;
+  if (declaration.childForFieldName("type")?.text !== "struct iovec" || declaration.endIndex > callNode.startIndex) return null;
+  const { lineStart } = lineStartAndIndent(text, declaration.startIndex);
+  if (text.slice(lineStart, declaration.startIndex).trim() !== "") return null;
+  let end = declaration.endIndex;
+  while (end < text.length && (text[end] === " " || text[end] === "\t")) end++;
+  if (text.startsWith("\r\n", end)) end += 2;
+  else if (text[end] === "\n") end += 1;
+  else return null;
+  return { name, startIndex: lineStart, endIndex: end };
+}
+
 function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: string): QuickFix | null {
   const call = analysis.call;
   const segments = call.iov.segments;
@@ -500,7 +540,8 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   });
   const pages = counts[0];
   if (pages === null || pages < 2 || pages > 64 || counts.some((count) => count !== pages)) return null;
-  if (!PAGE_SIZES.every((pageSize) => evaluate(segment.offset, pageSize) !== null)) return null;
+  // An unaligned base stays unaligned after the split; only a page-aligned segment turns into whole-page gifts.
+  if (!PAGE_SIZES.every((pageSize) => multipleOf(evaluate(segment.offset, pageSize), pageSize))) return null;
   const callNode = exactNode(tree, call.range);
   const iovNode = exactNode(tree, call.iov.iovRange);
   const nrNode = exactNode(tree, call.iov.nrSegsRange);
@@ -509,9 +550,12 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   if (!statement) return null;
   const expressions = segmentExpressionsAtCall(tree, callNode, segment);
   if (!expressions) return null;
-  const name = uniqueName(text, "iov_pages");
   const newline = newlineOf(text);
   const { lineStart, indent } = lineStartAndIndent(text, statement.startIndex);
+  // When the old single iovec is used only by this call, its declaration is replaced (same name, no unused variable);
+  // otherwise a new array is added beside it.
+  const replaced = replaceableIovecDeclaration(tree, text, callNode, iovNode);
+  const name = replaced ? replaced.name : uniqueName(text, "iov_pages");
   const entries: string[] = [];
   for (let index = 0; index < pages; index++) {
     const base = index === 0 ? expressions.base : `${expressions.base} + ${index} * ${PAGE_SIZE_EXPRESSION}`;
@@ -521,6 +565,7 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["sys/uio.h", "unistd.h"]);
   if (include) edits.push(include);
+  if (replaced) edits.push({ startIndex: replaced.startIndex, endIndex: replaced.endIndex, newText: "" });
   edits.push({ startIndex: lineStart, endIndex: lineStart, newText: declaration });
   edits.push({ startIndex: iovNode.startIndex, endIndex: iovNode.endIndex, newText: name });
   edits.push({ startIndex: nrNode.startIndex, endIndex: nrNode.endIndex, newText: String(pages) });

@@ -36,7 +36,7 @@ export async function provideCodeActions(context: ServerContext, params: CodeAct
       const fromClient = params.context.diagnostics.filter((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE && rules.includes(String(diagnostic.code)));
       return fromClient.length > 0 ? fromClient : diagnostics.filter((diagnostic) => rules.includes(String(diagnostic.code)));
     };
-    for (const fix of quickFixesForCall(analysis, result.text, findings)) {
+    for (const fix of quickFixesForCall(analysis, result.text, result.tree, findings)) {
       actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, isPreferred: fix.isPreferred, diagnostics: attached(fix.rules), edit: { changes: { [uri]: toTextEdits(document, fix) } } });
     }
     const suppression = suppressionFix(analysis, result.text, ruleIds);
