@@ -1,7 +1,7 @@
 /*
  * A producer fills a page, forks, queues the page by reference and then modifies it. The write goes
  * through a copy-on-write mapping, so whether the reader sees the old or the new bytes depends on the
- * kernel and on the child (VMS-ALIAS-COW); without a gift the RFC reader copies (VMS-NO-GIFT).
+ * kernel and on the child (VMS-ALIAS-COW).
  *
  * Try: vmsplice-lens check samples/alias-cow.c
  */
@@ -39,7 +39,7 @@ int main(void)
         _exit(0);
     }
     struct iovec iov = { .iov_base = buf, .iov_len = page };
-    ssize_t sent = vmsplice(fds[1], &iov, 1, 0); /* expect: VMS-ALIAS-COW VMS-NO-GIFT */ /* verdict: copy */
+    ssize_t sent = vmsplice(fds[1], &iov, 1, 0); /* expect: VMS-ALIAS-COW */ /* verdict: copy */
     if (sent < 0) {
         perror("vmsplice");
         return 1;

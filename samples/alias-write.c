@@ -1,8 +1,7 @@
 /*
  * A producer queues a page by reference (flags 0) and immediately reuses the buffer for the next
  * message. The pipe holds the producer's own page, so the reader sees the new bytes instead of the
- * ones that were sent (VMS-ALIAS-WRITE); without SPLICE_F_GIFT the RFC reader cannot move the page
- * either (VMS-NO-GIFT).
+ * ones that were sent (VMS-ALIAS-WRITE).
  *
  * Try: vmsplice-lens check samples/alias-write.c
  */
@@ -30,7 +29,7 @@ int main(void)
     }
     memset(buf, '1', page);
     struct iovec iov = { .iov_base = buf, .iov_len = page };
-    ssize_t sent = vmsplice(fds[1], &iov, 1, 0); /* expect: VMS-ALIAS-WRITE VMS-NO-GIFT */ /* verdict: copy */
+    ssize_t sent = vmsplice(fds[1], &iov, 1, 0); /* expect: VMS-ALIAS-WRITE */ /* verdict: copy */
     if (sent < 0) {
         perror("vmsplice");
         return 1;

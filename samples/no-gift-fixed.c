@@ -1,6 +1,7 @@
 /*
  * The fix for samples/no-gift.c: the producer gifts the page with SPLICE_F_GIFT | SPLICE_F_MOVE, as
- * the RFC's cover letter asks, and never touches it again.
+ * the RFC's cover letter asks, and never touches it again, so the consumer's SPLICE_F_MOVE takes it
+ * without a copy.
  *
  * Try: vmsplice-lens check samples/no-gift-fixed.c
  */
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int main(void)
@@ -21,18 +23,33 @@ int main(void)
         perror("pipe");
         return 1;
     }
-    char *buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (buf == MAP_FAILED) {
+    pid_t child = fork();
+    if (child < 0) {
+        perror("fork");
+        return 1;
+    }
+    if (child == 0) {
+        char *src = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (src == MAP_FAILED)
+            _exit(1);
+        memset(src, 'S', page);
+        struct iovec out = { .iov_base = src, .iov_len = page };
+        ssize_t queued = vmsplice(fds[1], &out, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: none */
+        _exit(queued == page ? 0 : 1);
+    }
+    close(fds[1]);
+    char *dst = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (dst == MAP_FAILED) {
         perror("mmap");
         return 1;
     }
-    memset(buf, 'A', page);
-    struct iovec iov = { .iov_base = buf, .iov_len = page };
-    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
-    if (sent < 0) {
+    struct iovec iov = { .iov_base = dst, .iov_len = page };
+    ssize_t got = vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
+    if (got < 0) {
         perror("vmsplice");
         return 1;
     }
-    printf("queued %zd bytes\n", sent);
+    waitpid(child, NULL, 0);
+    printf("received %zd bytes, first byte %c\n", got, dst[0]);
     return 0;
 }

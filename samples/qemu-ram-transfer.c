@@ -1,7 +1,7 @@
 /*
  * A QEMU-style local migration of guest RAM through a pipe, the use case in the RFC's cover letter.
- * The source gifts guest RAM one iovec per page from a page-aligned mmap, in batches the size of the pipe, and checks every
- * return value; the destination moves the pages into its own page-aligned RAM block with SPLICE_F_MOVE.
+ * The source gifts guest RAM one iovec per page from a page-aligned mmap and checks every return value (one page per call
+ * never comes back short); the destination moves the pages into its own page-aligned RAM block with SPLICE_F_MOVE.
  * Under the RFC every page moves, and the source's RAM reads back as zeros afterwards: the gift gave the pages away.
  *
  * Try: vmsplice-lens check samples/qemu-ram-transfer.c
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #define RAM_PAGES 256
-#define PIPE_PAGES 16
 
 typedef struct RAMBlock {
     uint8_t *host;
@@ -27,6 +26,13 @@ typedef struct RAMBlock {
 } RAMBlock;
 
 static long page_size;
+
+/* Stands in for the running guest, which has dirtied every page before migration starts. */
+static void guest_run(uint8_t *host, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        host[i] = (uint8_t)(i / page_size);
+}
 
 static int ram_block_alloc(RAMBlock *block, size_t length)
 {
@@ -38,27 +44,27 @@ static int ram_block_alloc(RAMBlock *block, size_t length)
     return 0;
 }
 
-/* Source side: hand every guest page to the pipe, PIPE_PAGES at a time. */
-static int ram_save_pages(RAMBlock *block, int pipe_write_end)
+/* Source side: the guest has written all of its RAM; hand every page to the pipe, one iovec per page, and give it away. */
+static int ram_save_pages(int pipe_write_end)
 {
-    struct iovec iov[PIPE_PAGES];
-    size_t pages = block->used_length / page_size;
-    for (size_t first = 0; first < pages; first += PIPE_PAGES) {
-        for (int i = 0; i < PIPE_PAGES; i++) {
-            iov[i].iov_base = block->host + (first + i) * page_size;
-            iov[i].iov_len = page_size;
-        }
-        /* A partial gift queued whole pages only (every chunk is one page): resubmit from the first page not queued. */
-        size_t queued = 0;
-        while (queued < PIPE_PAGES) {
-            ssize_t ret = vmsplice(pipe_write_end, &iov[queued], PIPE_PAGES - queued, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
-            if (ret < 0) {
-                if (errno == EINTR)
-                    continue;
-                return -errno;
+    RAMBlock block;
+    int ret = ram_block_alloc(&block, RAM_PAGES * page_size);
+    if (ret < 0)
+        return ret;
+    guest_run(block.host, block.used_length);
+    size_t pages = block.used_length / page_size;
+    for (size_t i = 0; i < pages; i++) {
+        struct iovec iov = { .iov_base = block.host + i * page_size, .iov_len = page_size };
+        ssize_t sent = vmsplice(pipe_write_end, &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
+        if (sent < 0) {
+            if (errno == EINTR) {
+                i--;
+                continue;
             }
-            queued += ret / page_size;
+            return -errno;
         }
+        if ((size_t)sent != (size_t)page_size)
+            return -EIO;
     }
     return 0;
 }
@@ -97,13 +103,8 @@ int main(void)
         return 1;
     }
     if (source == 0) {
-        RAMBlock guest_ram;
-        if (ram_block_alloc(&guest_ram, RAM_PAGES * page_size) < 0)
-            _exit(1);
-        /* The running guest has written all of its memory. */
-        for (size_t i = 0; i < guest_ram.used_length; i++)
-            guest_ram.host[i] = (uint8_t)(i / page_size);
-        _exit(ram_save_pages(&guest_ram, fds[1]) == 0 ? 0 : 1);
+        close(fds[0]);
+        _exit(ram_save_pages(fds[1]) == 0 ? 0 : 1);
     }
     close(fds[1]);
     RAMBlock incoming;
