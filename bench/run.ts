@@ -1,0 +1,28 @@
+/**
+ * `npm run bench`: every benchmark of the project, each reported as a ratio against a baseline measured in the same run.
+ * Benchmarks of other layers (simulator, language server keystrokes) are separate scripts run here in their own process.
+ * Usage: node --import tsx bench/run.ts [--smoke]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { benchAnalyzer, formatRows } from "./analyzer";
+
+const smoke = process.argv.includes("--smoke");
+
+async function main(): Promise<void> {
+  process.stdout.write("== analyzer (issue 2)\n");
+  process.stdout.write(formatRows(await benchAnalyzer(smoke ? 2 : 9)) + "\n");
+  for (const [title, script] of [
+    ["simulator (issue 3)", "simulator.ts"],
+    ["language server keystrokes (issue 4)", "keystroke.ts"],
+  ]) {
+    const file = path.join(__dirname, script);
+    if (!existsSync(file)) continue;
+    process.stdout.write(`== ${title}\n`);
+    const result = spawnSync(process.execPath, ["--import", "tsx", file, ...(smoke ? ["--smoke"] : [])], { stdio: "inherit", timeout: 600_000 });
+    if (result.status !== 0) process.exitCode = 1;
+  }
+}
+
+main();
