@@ -97,7 +97,7 @@ describe("vmsplice-lens check", () => {
 
   test("SARIF validates against the official 2.1.0 schema", () => {
     const result = run("check", "--format", "sarif", path.join(dir, "gift.c"), path.join(root, "samples"));
-    const sarif = JSON.parse(result.stdout);
+    const sarif = JSON.parse(result.stdout) as { version: string; runs: { results: { ruleId: string; ruleIndex: number }[]; tool: { driver: { rules: { id: string }[] } } }[] };
     const schema = JSON.parse(readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
     // The official schema uses patterns that are not valid under the `u` flag, so they are compiled without it.
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, logger: false });

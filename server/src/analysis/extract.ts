@@ -114,7 +114,10 @@ export class Extractor {
       result.push(call);
     };
     for (const call of direct) expand(call, 0);
-    return result.slice(0, MAX_CALLS);
+    // A file that defines its own vmsplice() wrapper reaches the same call site twice (directly and through the wrapper).
+    const unique = new Map<number, RawCall>();
+    for (const call of result) if (!unique.has(call.node.startIndex)) unique.set(call.node.startIndex, call);
+    return [...unique.values()].slice(0, MAX_CALLS);
   }
 
   private directCall(identifier: Node): RawCall | null {
@@ -317,7 +320,22 @@ export class Extractor {
     const indexValue = this.evaluator.value(subscript.childForFieldName("index"), { scope });
     const arrayName = array?.type === "field_expression" ? (array.childForFieldName("field")?.text ?? "") : (array?.text ?? "");
     const base: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: arrayName, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: `cannot find the pipe() call that fills ${clip(array?.text ?? "")}` };
-    const creation = this.pipeCreation(arrayName);
+    let creation = this.pipeCreation(arrayName);
+    if (!creation && array?.type === "identifier" && scope && scope.name && scope.parameters.includes(arrayName)) {
+      // `int fds[2]` passed in: follow the callers' arrays; they must all come from pipe() and agree.
+      const position = scope.parameters.indexOf(arrayName);
+      const names = new Set(this.index.callSitesOf(scope.name).map((site) => unwrap(site.args[position] ?? null)?.text ?? ""));
+      const creations = [...names].map((name) => (name ? this.pipeCreation(name) : null));
+      if (creations.length > 0 && creations.every((item) => item !== null)) creation = creations[0];
+    }
+    if (!creation && indexValue.kind === "const") {
+      // `ch->pipefd[1] = fds[1];`: an array member filled element by element from another descriptor.
+      const element = this.elementAssignment(arrayName, indexValue.value);
+      if (element) {
+        const fact = this.fdValue(element.value, this.index.scopeOf(element.site), 1);
+        if (fact.direction !== "unknown") return { ...fact, range, pipeName: fact.pipeName ?? arrayName };
+      }
+    }
     if (!creation) return base;
     const { call, nonblock } = creation;
     const fact: FdFact = { ...base, kind: "pipe", originRange: toRange(call.node), nonblock, pipeSizeBytes: this.pipeSize(arrayName) };
@@ -330,6 +348,24 @@ export class Extractor {
       direction,
       explanation: `${clip(subscript.text)} is the ${pipeIndex === 1 ? "write" : "read"} end of the pipe created by ${clip(call.node.text, 40)}`,
     };
+  }
+
+  /** The one assignment `x.name[index] = value` / `name[index] = value` in the file, if there is exactly one. */
+  private elementAssignment(name: string, index: number): { value: Node; site: Node } | null {
+    const found: { value: Node; site: Node }[] = [];
+    for (const identifier of this.index.identifierNodes(name)) {
+      let holder: Node | null = identifier.parent;
+      if (holder?.type === "field_expression") holder = holder.parent;
+      if (holder?.type !== "subscript_expression") continue;
+      const indexValue = this.evaluator.value(holder.childForFieldName("index"), { scope: this.index.scopeOf(holder) });
+      const assignment = holder.parent;
+      if (indexValue.kind !== "const" || indexValue.value !== index) continue;
+      if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === holder.id && assignment.childForFieldName("operator")?.text === "=") {
+        const value = assignment.childForFieldName("right");
+        if (value) found.push({ value, site: assignment });
+      }
+    }
+    return found.length === 1 ? found[0] : null;
   }
 
   /** The pipe()/pipe2() call whose array argument has this name (identifier or struct member), anywhere in the file. */
