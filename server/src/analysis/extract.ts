@@ -738,6 +738,10 @@ export class Extractor {
       const flagsNode = site.args[5];
       if (!flagsNode) continue;
       const scope = this.index.scopeOf(site.node);
+      // Only a splice whose output is a pipe, from something that is not a pipe, runs the RFC's zap in splice_to_pipe.
+      const output = site.args[2] ? this.fdOrigin(site.args[2], scope, 0) : null;
+      const input = site.args[0] ? this.fdOrigin(site.args[0], scope, 0) : null;
+      if (output?.kind !== "pipe" || input?.kind === "pipe") continue;
       found.push({ range: toRange(site.node), flags: this.flagsFact({ node: flagsNode, scope }, toRange(site.node)), functionName: scope?.name ?? null });
     }
     return found;

@@ -155,7 +155,13 @@ class CallJudge {
     const pages = segments.flatMap((segment) => segment.pageOutcomes).filter((page) => page.verdict !== "not-delivered");
     if (segments.some((segment) => segment.pages === null && segment.verdict === "unknown")) return "unknown";
     if (pages.length === 0 && segments.some((segment) => segment.pages === null && segment.verdict === "copy")) return "copy";
-    if (this.call.iov.segments === null) return "unknown";
+    if (this.call.iov.segments === null) {
+      // The flags alone decide a copy: a writer that does not gift, a reader that does not ask to move.
+      const flags = this.call.flags.value;
+      if (flags !== null && direction === "to-pipe" && !(flags & SPLICE_F_GIFT)) return "copy";
+      if (flags !== null && direction === "from-pipe" && !(flags & SPLICE_F_MOVE)) return "copy";
+      return "unknown";
+    }
     if (pages.some((page) => page.verdict === "unknown")) return "unknown";
     const moved = pages.filter((page) => page.verdict === "move").length;
     if (moved === 0) return "copy";
