@@ -1,8 +1,9 @@
 /*
  * A producer gifts three pages of payload that start 100 bytes into its buffer, after a header. The
  * full-page chunks make the RFC unmap the page at the iovec's base, the first page, which holds the
- * header that was never gifted (VMS-RFC-ZAP-WRONG-PAGE); every chunk is then copied (VMS-ALIGN-SRC,
- * VMS-RFC-IOV-BASE).
+ * header that was never gifted (VMS-RFC-ZAP-WRONG-PAGE); every chunk is then copied: the first is not
+ * page-aligned (VMS-ALIGN-SRC), the middle ones are still mapped (VMS-RFC-IOV-BASE), the tail is short
+ * (VMS-LEN-PAGE).
  *
  * Try: vmsplice-lens check samples/rfc-zap-wrong-page.c
  */
@@ -30,7 +31,7 @@ int main(void)
     }
     memset(buf, 'W', 4 * page);
     struct iovec iov = { .iov_base = buf + 100, .iov_len = 3 * page };
-    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-RFC-ZAP-WRONG-PAGE VMS-ALIGN-SRC VMS-RFC-IOV-BASE */ /* verdict: copy */
+    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-RFC-ZAP-WRONG-PAGE VMS-ALIGN-SRC VMS-RFC-IOV-BASE VMS-LEN-PAGE */ /* verdict: copy */
     if (sent < 0) {
         perror("vmsplice");
         return 1;
