@@ -44,6 +44,12 @@ describe("webview HTML", () => {
     assert.ok(html.includes(`<link rel="stylesheet" href="${input.styleUri}">`));
   });
 
+  test("a cspSource listing several sources (as VS Code's web build gives) is kept whole", () => {
+    const policy = policyOf(buildWebviewHtml({ ...input, cspSource: "'self' https://*.vscode-cdn.net" }));
+    assert.deepEqual(policy.get("style-src"), ["'self'", "https://*.vscode-cdn.net"]);
+    assert.deepEqual(policy.get("script-src"), [`'nonce-${input.nonce}'`]);
+  });
+
   test("inserted values are escaped", () => {
     const html = buildWebviewHtml({ ...input, title: `</title><script>alert("x")</script>`, scriptUri: `x" onload="alert(1)` });
     assert.ok(html.includes("&lt;/title&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
@@ -54,6 +60,8 @@ describe("webview HTML", () => {
   test("a nonce or source that could break out of the policy is refused", () => {
     assert.throws(() => contentSecurityPolicy(input.cspSource, "abc'; script-src *"));
     assert.throws(() => contentSecurityPolicy("https://a; script-src *", "abc"));
+    assert.throws(() => contentSecurityPolicy("https://a, https://b", "abc"));
+    assert.throws(() => contentSecurityPolicy("", "abc"));
   });
 
   test("nonces are fresh, 128-bit and base64url", () => {

@@ -1,0 +1,100 @@
+// The real-editor test driver: opens the VS Code server's workbench in headless Debian Chromium with playwright-core,
+// passes the development extension and the test entry in the URL payload (the smoke-test driver mode of the server makes
+// the web workbench honour them), relays the extension host's log, takes the screenshots the tests ask for, and exits
+// with the tests' exit code.
+//
+// Usage: node driver.cjs <port> <workspaceDir> <extensionDevelopmentPath> <extensionTestsPath> <artifactsDir> <runName>
+// Screenshots: a test logs `E2E-SCREENSHOT <name>`; the driver writes <artifactsDir>/<name>.png (atomically, through a
+// temporary file) and the test awaits that file. Results: the tests log `E2E-PASS <name>` / `E2E-FAIL <name>: ...`;
+// the driver counts them and prints `E2E-COUNTS <passed> <failed>` for run.sh.
+"use strict";
+const { chromium } = require("playwright-core");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const util = require("node:util");
+
+const [port, workspace, extensionDevelopmentPath, extensionTestsPath, artifacts, runName] = process.argv.slice(2);
+const base = `http://127.0.0.1:${port}`;
+const timeoutMs = Number(process.env.E2E_TIMEOUT_MS || 180000);
+let page = null;
+
+function remote(file) {
+  return `vscode-remote://127.0.0.1:${port}${path.resolve(file)}`;
+}
+
+async function screenshot(name) {
+  const safe = name.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const target = path.join(artifacts, `${safe}.png`);
+  const temporary = path.join(artifacts, `.${safe}.tmp.png`);
+  try {
+    await page.screenshot({ path: temporary });
+    fs.renameSync(temporary, target);
+    console.log(`[driver] screenshot ${target}`);
+  } catch (error) {
+    console.log(`[driver] screenshot ${name} failed: ${error.message}`);
+  }
+}
+
+(async () => {
+  const started = Date.now();
+  fs.mkdirSync(artifacts, { recursive: true });
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = context.pages()[0] || (await context.newPage());
+  page.on("pageerror", (error) => console.log("[pageerror]", error.message));
+  if (process.env.VERBOSE) page.on("console", (message) => console.log(`[console.${message.type()}]`, message.text().slice(0, 400)));
+
+  let passed = 0;
+  let failed = 0;
+  let exitCode = null;
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  const pendingShots = [];
+  await page.exposeFunction("codeAutomationLog", (_type, args) => {
+    const line = util.format(...(args || []));
+    console.log("[exthost]", line);
+    for (const text of line.split("\n")) {
+      if (text.startsWith("E2E-PASS ")) passed += 1;
+      else if (text.startsWith("E2E-FAIL ")) failed += 1;
+      else if (text.startsWith("E2E-SCREENSHOT ")) pendingShots.push(screenshot(`${runName}-${text.slice("E2E-SCREENSHOT ".length).trim()}`));
+    }
+  });
+  await page.exposeFunction("codeAutomationExit", (code) => {
+    exitCode = code;
+    finish();
+  });
+
+  const payload = [];
+  if (extensionDevelopmentPath !== "-") payload.push(["extensionDevelopmentPath", remote(extensionDevelopmentPath)]);
+  payload.push(["extensionTestsPath", remote(extensionTestsPath)]);
+  payload.push(["skipWelcome", "true"]);
+  const url = `${base}/?folder=${encodeURIComponent(path.resolve(workspace))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  await page.goto(url);
+  await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
+  console.log(`[driver] workbench up after ${Date.now() - started} ms`);
+
+  const timer = setTimeout(() => {
+    console.log(`[driver] TIMEOUT: the tests did not finish within ${timeoutMs} ms`);
+    finish();
+  }, timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  await Promise.all(pendingShots);
+  await screenshot(`${runName}-final`);
+  console.log(`[driver] tests exit code ${exitCode} after ${Date.now() - started} ms`);
+  console.log(`E2E-COUNTS ${passed} ${failed + (exitCode === 0 ? 0 : passed + failed === 0 ? 1 : 0)}`);
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+  process.exit(exitCode === 0 && failed === 0 ? 0 : 1);
+})().catch(async (error) => {
+  console.error("[driver] FAILED", error);
+  if (page) await screenshot(`${runName}-driver-failure`);
+  console.log("E2E-COUNTS 0 1");
+  process.exit(2);
+});
