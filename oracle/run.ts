@@ -5,7 +5,8 @@
  * This harness owns the orchestration and all the I/O of the oracle: it installs its Debian packages when missing,
  * unpacks and configures Debian's linux-source-6.1 once into oracle/.cache (ignored by git) and reuses it, builds two
  * bzImages (pristine fs/splice.c, and with oracle/kernel/rfc-v2-6.1.patch applied; each is rebuilt only when its
- * inputs changed), compiles the static guest program, compiles oracle/scenarios/*.vmsim into one guest script, packs
+ * inputs changed), compiles the static guest program, compiles the selected golden scenarios (oracle/lib/selection.ts)
+ * and oracle/scenarios/*.vmsim into one guest script, packs
  * an initramfs with the kernel's own usr/gen_init_cpio, boots each kernel once under `timeout`, and compares the serial
  * log with the simulator (oracle/lib/compare.ts). It writes docs/oracle-report.md and oracle/.cache/oracle-result.json.
  * Exit status: 0 when every compared scenario agrees, the control copied everything and no kernel line is fatal;
@@ -22,7 +23,8 @@ import type { Scenario } from "../server/src/simulator/types";
 import { compileScenario } from "./lib/compile";
 import { compareScenario, kernelRows, type ScenarioComparison } from "./lib/compare";
 import { renderReport, type ControlSummary, type OracleRun } from "./lib/report";
-import { parseSerialLog, type GuestRun } from "./lib/serial";
+import { INCLUDED_GOLDENS } from "./lib/selection";
+import { parseGuestLogs, type GuestRun } from "./lib/serial";
 
 const root = path.resolve(__dirname, "..");
 const oracleDir = path.join(root, "oracle");
@@ -146,15 +148,20 @@ interface LoadedScenario {
   unsupported: string[];
 }
 
+/** The included golden scenarios (samples/scenarios) and the oracle's own extras (oracle/scenarios), parsed and compiled. */
 function loadScenarios(): { loaded: LoadedScenario[]; script: string } {
-  const directory = path.join(oracleDir, "scenarios");
+  const goldens = INCLUDED_GOLDENS.map((id) => `samples/scenarios/${id}.vmsim`);
+  const extras = readdirSync(path.join(oracleDir, "scenarios"))
+    .filter((name) => name.endsWith(".vmsim"))
+    .sort()
+    .map((name) => `oracle/scenarios/${name}`);
   const loaded: LoadedScenario[] = [];
   const lines: string[] = [];
-  for (const file of readdirSync(directory).filter((name) => name.endsWith(".vmsim")).sort()) {
-    const { scenario, diagnostics } = parseScenario(readFileSync(path.join(directory, file), "utf8"));
+  for (const file of [...goldens, ...extras]) {
+    const { scenario, diagnostics } = parseScenario(readFileSync(path.join(root, file), "utf8"));
     if (diagnostics.length) throw new Error(`${file}: ${diagnostics.map((item) => `${item.line}:${item.column}: ${item.message}`).join("; ")}`);
     const compiled = compileScenario(scenario, PAGE_SIZE);
-    loaded.push({ file: `oracle/scenarios/${file}`, scenario, unsupported: compiled.unsupported });
+    loaded.push({ file, scenario, unsupported: compiled.unsupported });
     if (compiled.unsupported.length === 0) lines.push(...compiled.lines);
   }
   return { loaded, script: lines.join("\n") + "\n" };
@@ -186,14 +193,22 @@ function buildInitramfs(script: string): string {
   return initramfs;
 }
 
-/** Boots one kernel under timeout(1) (and a node-side kill as a second guard) and returns the serial log. */
-function boot(image: string, initramfs: string, name: string): { log: string; seconds: number; timedOut: boolean } {
-  const qemuArgs = ["--kill-after=10", "240", "qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-smp", "1", "-nographic", "-no-reboot", "-kernel", image, "-initrd", initramfs, "-append", "console=ttyS0 panic=-1 oops=panic"];
+/** Boots one kernel under timeout(1) (and a node-side kill as a second guard); returns both serial logs. */
+function boot(image: string, initramfs: string, name: string): { results: string; console: string; seconds: number; timedOut: boolean } {
+  const consoleFile = path.join(cache, `console-${name}.log`);
+  const resultsFile = path.join(cache, `results-${name}.log`);
+  for (const file of [consoleFile, resultsFile]) writeFileSync(file, "");
+  // Serial port 0 is the kernel console, port 1 carries the guest's result lines; printk.devkmsg=on lets the guest's
+  // markers through /dev/kmsg without rate limiting.
+  const qemuArgs = [
+    "--kill-after=10", "240", "qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-smp", "1", "-display", "none", "-monitor", "none", "-no-reboot",
+    "-serial", `file:${consoleFile}`, "-serial", `file:${resultsFile}`,
+    "-kernel", image, "-initrd", initramfs, "-append", "console=ttyS0 panic=-1 oops=panic printk.devkmsg=on",
+  ];
   log(`booting the ${name} kernel`);
   const { value: result, seconds } = timed(() => spawnSync("timeout", qemuArgs, { encoding: "utf8", timeout: 270_000, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] }));
-  const serial = `${result.stdout ?? ""}${result.stderr ?? ""}`;
-  writeFileSync(path.join(cache, `serial-${name}.log`), serial);
-  return { log: serial, seconds, timedOut: result.status === 124 || result.signal === "SIGKILL" };
+  if (result.status !== 0 && result.status !== 124) log(`qemu exited with status ${result.status}: ${String(result.stderr).slice(-500)}`);
+  return { results: readFileSync(resultsFile, "utf8"), console: readFileSync(consoleFile, "utf8"), seconds, timedOut: result.status === 124 || result.signal === "SIGKILL" };
 }
 
 /** Control run facts: every call step must have neither zapped nor moved pages. */
@@ -237,7 +252,7 @@ function main(): number {
   const initramfs = buildInitramfs(script);
   const rfcBoot = boot(rfc.image, initramfs, "rfc");
   times.bootRfc = rfcBoot.seconds;
-  const rfcGuest = parseSerialLog(rfcBoot.log);
+  const rfcGuest = parseGuestLogs(rfcBoot.results, rfcBoot.console);
 
   const comparisons: ScenarioComparison[] = [];
   for (const item of loaded) {
@@ -255,12 +270,25 @@ function main(): number {
   }
 
   let controlGuest: GuestRun | null = null;
+  let controlTimedOut = false;
   let controlSummary: ControlSummary | null = null;
+  const controlComparisons: ScenarioComparison[] = [];
   if (control) {
     const controlBoot = boot(control.image, initramfs, "control");
     times.bootControl = controlBoot.seconds;
-    controlGuest = parseSerialLog(controlBoot.log);
+    controlTimedOut = controlBoot.timedOut;
+    controlGuest = parseGuestLogs(controlBoot.results, controlBoot.console);
     controlSummary = summariseControl(controlGuest, loaded);
+    // Informational: the unpatched kernel against the simulator's mainline-6.x model (does not decide the verdict).
+    for (const item of loaded) {
+      const observed = controlGuest.scenarios.find((scenario) => scenario.id === item.scenario.id);
+      if (!observed || item.unsupported.length) continue;
+      try {
+        controlComparisons.push(compareScenario(item.scenario, runScenario(item.scenario, { kernel: "mainline-6.x", pageSize: PAGE_SIZE }), observed, controlGuest.zeroPfn));
+      } catch (error) {
+        controlComparisons.push({ id: item.scenario.id, steps: [], checks: 0, rss: [], differences: [{ scenario: item.scenario.id, step: null, line: null, what: "simulator", kernel: "-", model: `runScenario threw: ${error instanceof Error ? error.message : String(error)}` }] });
+      }
+    }
   }
 
   const oracleRun: OracleRun = {
@@ -268,7 +296,7 @@ function main(): number {
     installedPackages: installed,
     times,
     rfc: { guest: rfcGuest, timedOut: rfcBoot.timedOut },
-    control: controlGuest ? { guest: controlGuest, timedOut: false, summary: controlSummary } : null,
+    control: controlGuest ? { guest: controlGuest, timedOut: controlTimedOut, summary: controlSummary, comparisons: controlComparisons } : null,
     scenarios: loaded.map((item) => ({ id: item.scenario.id, title: item.scenario.title, file: item.file, unsupported: item.unsupported })),
     comparisons,
   };

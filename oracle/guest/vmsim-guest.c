@@ -13,7 +13,11 @@
  * It judges nothing: the harness compares these facts with the simulator.
  * It is built with `gcc -static` and depends on nothing but libc.
  *
- * Output lines start with "VMSORACLE " followed by one JSON object.
+ * Result lines start with "VMSORACLE " followed by one JSON object and go to
+ * the second serial port (/dev/ttyS1, or stdout when it is missing), so kernel
+ * messages on the console can never split them. Markers that place kernel
+ * messages (the rss-counter line printed when a reader's address space is
+ * freed) within a scenario go into the kernel log itself through /dev/kmsg.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,7 +34,9 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #define PAGE 4096UL
 #define MAX_PROCS 8
@@ -89,12 +95,34 @@ static void write_all(int fd, const char *data, size_t len)
 	}
 }
 
+static int results_fd = 1;
+static int kmsg_fd = -1;
+
 static void emit(const char *scenario, const char *body)
 {
 	struct text line = { 0 };
 	text_add(&line, "VMSORACLE {\"s\":\"%s\",%s}\n", scenario, body);
-	write_all(1, line.data, line.len);
+	write_all(results_fd, line.data, line.len);
 	free(line.data);
+}
+
+/* One line in the kernel log, ordered with the kernel's own messages. */
+static void mark(const char *scenario, const char *event, const char *process)
+{
+	char line[160];
+	int n = snprintf(line, sizeof line, "VMSORACLE-MARK %s %s %s\n", scenario, event, process);
+	if (kmsg_fd >= 0 && n > 0)
+		write_all(kmsg_fd, line, (size_t)n);
+}
+
+/* After a reaped process: a dead task's final context switch can come after
+ * its parent's wait returns (wakeup preemption), and its address space may
+ * then be held lazily by the idle task until a user task runs again. Sleeping
+ * lets both happen, so the exit's kernel messages precede the next marker. */
+static void settle(void)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	nanosleep(&pause, NULL);
 }
 
 static const char *errno_name(int e)
@@ -776,11 +804,28 @@ static int ask(struct proc *p, const char *command, char *reply, size_t cap)
 	return 0;
 }
 
+/* An unprivileged scenario process keeps CAP_SYS_ADMIN (pagemap shows PFNs only
+ * with it) but loses CAP_SYS_RESOURCE, the capability the pipe size limits check. */
+static void drop_sys_resource(void)
+{
+	struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	unsigned int word = CAP_SYS_RESOURCE / 32, bit = 1u << (CAP_SYS_RESOURCE % 32);
+	if (syscall(SYS_capget, &header, data))
+		return;
+	data[word].effective &= ~bit;
+	data[word].permitted &= ~bit;
+	data[word].inheritable &= ~bit;
+	syscall(SYS_capset, &header, data);
+}
+
 static void start_proc(struct proc *p)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		self = p;
+		if (!p->privileged)
+			drop_sys_resource();
 		proc_loop();
 		_exit(0);
 	}
@@ -823,6 +868,7 @@ static void run_scenario(int start, int stop)
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	install_handlers();
+	mark(scenario_id, "start", "-");
 	/* Machine-wide objects first: every process inherits every pipe end and control channel. */
 	for (int i = start + 1; i < stop; i++) {
 		struct line *l = &lines[i];
@@ -884,6 +930,8 @@ static void run_scenario(int start, int stop)
 				text_add(&body, "\"unsupported\":\"process %s not running\"", who);
 			} else {
 				join_tokens(l, 3, command, sizeof command);
+				if (!strcmp(cmd, "exit"))
+					mark(scenario_id, "exiting", p->name);
 				ask(p, command, reply, sizeof reply);
 				text_add(&body, "%s", reply);
 				if (!strcmp(cmd, "fork")) {
@@ -895,6 +943,8 @@ static void run_scenario(int start, int stop)
 					}
 				} else if (!strcmp(cmd, "exit")) {
 					reap_proc(p, reply, sizeof reply);
+					settle();
+					mark(scenario_id, "exited", p->name);
 				}
 			}
 		}
@@ -914,8 +964,11 @@ static void run_scenario(int start, int stop)
 	for (int k = nprocs - 1; k >= 0; k--) {
 		if (!procs[k].alive)
 			continue;
+		mark(scenario_id, "exiting", procs[k].name);
 		ask(&procs[k], "exit", reply, sizeof reply);
 		reap_proc(&procs[k], reply, sizeof reply);
+		settle();
+		mark(scenario_id, "exited", procs[k].name);
 		body.len = 0;
 		text_add(&body, "\"exited\":\"%s\"", procs[k].name);
 		emit(scenario_id, body.data);
@@ -923,6 +976,8 @@ static void run_scenario(int start, int stop)
 	/* Orphaned fork children were re-parented to this subreaper. */
 	while (waitpid(-1, NULL, 0) > 0)
 		;
+	settle();
+	mark(scenario_id, "end", "-");
 	emit(scenario_id, "\"end\":true");
 	free(body.data);
 }
@@ -942,10 +997,15 @@ static long long zero_page_pfn(void)
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/scenarios.txt";
+	const char *results = argc > 2 ? argv[2] : "/dev/ttyS1";
 	struct utsname_text { char text[512]; } uts = { { 0 } };
 	int fd;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
+	results_fd = open(results, O_WRONLY | O_NOCTTY);
+	if (results_fd < 0)
+		results_fd = 1;
+	kmsg_fd = open("/dev/kmsg", O_WRONLY);
 	if (sysconf(_SC_PAGESIZE) != (long)PAGE) {
 		dprintf(1, "VMSORACLE-ERROR page size is %ld, expected %lu\n", sysconf(_SC_PAGESIZE), PAGE);
 		return 2;
@@ -963,7 +1023,7 @@ int main(int argc, char **argv)
 		struct text head = { 0 };
 		text_add(&head, "VMSORACLE {\"s\":\"-\",\"start\":true,\"zeroPfn\":%lld,\"kernel\":\"%s\",\"lines\":%d}\n",
 			 zero_page_pfn(), uts.text, nlines);
-		write_all(1, head.data, head.len);
+		write_all(results_fd, head.data, head.len);
 		free(head.data);
 	}
 	for (int i = 0; i < nlines; i++) {
@@ -982,6 +1042,6 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 		i = stop;
 	}
-	write_all(1, "VMSORACLE-DONE\n", 15);
+	write_all(results_fd, "VMSORACLE-DONE\n", 15);
 	return 0;
 }

@@ -53,6 +53,7 @@ export interface ScenarioComparison {
 }
 
 const CALLS = new Set(["vmsplice", "read", "write", "splice", "tee"]);
+const OUTCOME_ONLY = new Set(["fcntl"]);
 
 function pageName(mapping: string, page: number): string {
   return `${mapping}[${page}]`;
@@ -163,15 +164,24 @@ function modelFacts(result: SimulationResult, layout: Layout, step: StepResult):
   };
 }
 
-/** Remembers, for every PFN seen so far, the last page that mapped it (`PROC:map[page]`). */
-class FrameHistory {
+/**
+ * Remembers the frames that writing vmsplice calls queued, by PFN, with the page that held them (`PROC:map[page]`).
+ * Only such frames can be moved; any other PFN a destination shows afterwards is a fresh or recycled frame (a frame
+ * freed by one step may be handed to the next fault, so "seen somewhere before" would be wrong).
+ */
+class QueuedFrames {
   private readonly owner = new Map<number, string>();
   constructor(private readonly zeroPfn: number | null) {}
 
-  record(process: string, snapshot: Record<string, number[]> | null): void {
-    for (const [mapping, pfns] of Object.entries(snapshot ?? {})) {
-      pfns.forEach((pfn, page) => {
-        if (pfn >= 0 && pfn !== this.zeroPfn) this.owner.set(pfn, `${process}:${pageName(mapping, page)}`);
+  record(step: StepObservation, covered: Set<string>): void {
+    for (const [mapping, after] of Object.entries(step.after ?? {})) {
+      const before = step.before?.[mapping] ?? [];
+      after.forEach((afterPfn, page) => {
+        const name = pageName(mapping, page);
+        if (!covered.has(name)) return;
+        // The frame GUP pinned: the one present before the call, or the one the call itself faulted in.
+        const pfn = (before[page] ?? -1) >= 0 ? before[page] : afterPfn;
+        if (pfn >= 0 && pfn !== this.zeroPfn) this.owner.set(pfn, `${step.process}:${name}`);
       });
     }
   }
@@ -181,23 +191,29 @@ class FrameHistory {
   }
 }
 
-function kernelFacts(step: StepObservation, command: Command, pageSize: number, history: FrameHistory): StepFacts {
+function isPipeEnd(command: Command, end: 0 | 1): boolean {
+  return command.kind === "vmsplice" && command.fd.kind === "pipe" && command.fd.end === end;
+}
+
+function kernelFacts(step: StepObservation, command: Command, pageSize: number, queued: QueuedFrames): StepFacts {
   const zapped: string[] = [];
   const moved: string[] = [];
   const covered = iovecPages(command, pageSize);
-  const writing = command.kind === "vmsplice" && command.fd.kind === "pipe" && command.fd.end === 1;
+  const writing = isPipeEnd(command, 1);
+  const reading = isPipeEnd(command, 0);
   for (const [mapping, after] of Object.entries(step.after ?? {})) {
     const before = step.before?.[mapping] ?? [];
     after.forEach((pfn, page) => {
       const name = pageName(mapping, page);
       const old = before[page] ?? -1;
       if (pfn === -1 && (old >= 0 || (writing && covered.has(name)))) zapped.push(name);
-      if (pfn >= 0 && pfn !== old) {
-        const owner = history.ownerOf(pfn);
-        if (owner && owner !== `${step.process}:${name}`) moved.push(`${name}<-${owner}`);
+      if (reading && pfn >= 0 && pfn !== old) {
+        const owner = queued.ownerOf(pfn);
+        if (owner) moved.push(`${name}<-${owner}`);
       }
     });
   }
+  if (writing) queued.record(step, covered);
   return { outcome: kernelOutcome(step), signal: step.signal, zapped: zapped.sort(), moved: moved.sort() };
 }
 
@@ -207,14 +223,12 @@ function describe(list: string[]): string {
 
 /** The kernel's canonical facts for every call step of one scenario, without a model (used for the control run). */
 export function kernelRows(scenario: Scenario, observed: ScenarioObservation, pageSize: number, zeroPfn: number | null): StepRow[] {
-  const history = new FrameHistory(zeroPfn);
+  const queued = new QueuedFrames(zeroPfn);
   const rows: StepRow[] = [];
   for (const observation of observed.steps) {
     const source = scenario.steps[observation.index];
     if (!source || !CALLS.has(observation.command)) continue;
-    history.record(observation.process, observation.before);
-    rows.push({ index: observation.index, line: source.line, text: source.text, process: observation.process, kernel: kernelFacts(observation, source.command, pageSize, history), model: null });
-    history.record(observation.process, observation.after);
+    rows.push({ index: observation.index, line: source.line, text: source.text, process: observation.process, kernel: kernelFacts(observation, source.command, pageSize, queued), model: null });
   }
   return rows;
 }
@@ -226,7 +240,7 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
   const differences: Difference[] = [];
   const rows: StepRow[] = [];
   let checks = 0;
-  const history = new FrameHistory(zeroPfn);
+  const queued = new QueuedFrames(zeroPfn);
   const differ = (step: StepRow | null, what: string, kernel: string, model: string): void => {
     differences.push({ scenario: scenario.id, step: step?.index ?? null, line: step?.line ?? null, what, kernel, model });
   };
@@ -234,22 +248,27 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
   for (const observation of observed.steps) {
     const source = scenario.steps[observation.index];
     if (!source) continue;
+    const modelStep = result.steps.find((step) => step.index === observation.index);
     if (!CALLS.has(observation.command)) {
-      if (observation.problem) differ(null, `step ${observation.index} (line ${source.line}) did not run in the guest`, observation.problem, "-");
+      if (observation.problem) {
+        differ(null, `step ${observation.index} (line ${source.line}) did not run in the guest`, observation.problem, "-");
+      } else if (OUTCOME_ONLY.has(observation.command) && modelStep?.outcome) {
+        // fcntl results (pipe sizes, EPERM without CAP_SYS_RESOURCE) are compared like call outcomes.
+        checks++;
+        const outcome = kernelOutcome(observation);
+        if (outcome !== modelOutcome(modelStep)) differ({ index: observation.index, line: source.line, text: source.text, process: observation.process, kernel: null, model: null }, "outcome", outcome, modelOutcome(modelStep));
+      }
       continue;
     }
-    history.record(observation.process, observation.before);
-    const modelStep = result.steps.find((step) => step.index === observation.index);
     const row: StepRow = {
       index: observation.index,
       line: source.line,
       text: source.text,
       process: observation.process,
-      kernel: kernelFacts(observation, source.command, pageSize, history),
+      kernel: kernelFacts(observation, source.command, pageSize, queued),
       model: modelStep && !modelStep.skipped ? modelFacts(result, layout, modelStep) : null,
     };
     rows.push(row);
-    history.record(observation.process, observation.after);
     const kernel = row.kernel as StepFacts;
     if (!row.model) {
       differ(row, "step result", kernel.outcome, modelStep?.skipped ? "skipped after a kernel BUG" : "no result from the simulator");

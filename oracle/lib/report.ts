@@ -5,6 +5,7 @@
  * I/O): the harness passes the run in and writes the text out.
  */
 import type { ScenarioComparison, StepFacts } from "./compare";
+import { EXCLUDED_GOLDENS } from "./selection";
 import type { GuestRun } from "./serial";
 
 export interface ControlSummary {
@@ -20,7 +21,7 @@ export interface OracleRun {
   /** Seconds per phase that ran (cached phases are absent). */
   times: Record<string, number>;
   rfc: { guest: GuestRun; timedOut: boolean };
-  control: { guest: GuestRun; timedOut: boolean; summary: ControlSummary | null } | null;
+  control: { guest: GuestRun; timedOut: boolean; summary: ControlSummary | null; comparisons: ScenarioComparison[] } | null;
   scenarios: { id: string; title: string; file: string; unsupported: string[] }[];
   comparisons: ScenarioComparison[];
 }
@@ -29,27 +30,6 @@ export interface Verdict {
   ok: boolean;
   reasons: string[];
 }
-
-/** Scenarios of spec section 6 that the oracle does not run, and why (6.1 differs from 3.12 there, or the guest cannot express them). */
-export const EXCLUDED: [string, string][] = [
-  ["G10", "unaligned destination: runs, but not in the required set; left for a later extension"],
-  ["G16", "hugetlb source: the RFC's zap hits a kernel BUG; the guest kernel has no hugetlbfs and the oracle must not crash"],
-  ["G17", "THP source: needs a 2 MiB THP in a 512 MiB TCG guest; not attempted"],
-  ["G18", "read-only destination: not in the required set"],
-  ["G19", "destination in a hole: installs a PTE outside any VMA; not run, it could corrupt the guest's page tables at exit"],
-  ["G20", "6.1 checks the descriptor before nr_segs (EBADF, 3.12 EINVAL): entry order is not part of the port"],
-  ["G21", "6.1 checks the descriptor before nr_segs == 0: entry order is not part of the port"],
-  ["G22", "6.1 returns 0 for a zero total before checking for a pipe: entry order is not part of the port"],
-  ["G23", "6.1 rejects unknown flag bits with EINVAL; 3.12 ignored them"],
-  ["G25", "blocks; 6.1 and 3.12 agree, but a blocking call costs the guest a timer per case"],
-  ["G27", "F_SETPIPE_SZ limits: no page movement involved"],
-  ["G28", "6.1 skips zero-length iovecs, 3.12 (and so rfc-v2) stops at them"],
-  ["G29", "6.1 runs one splice round over all iovecs, 3.12 one per iovec (3.12 blocks between them)"],
-  ["G32", "6.1 resets a pipe slot's flags on insert, so the stale GIFT of 3.12 cannot occur"],
-  ["G33", "needs 64 KiB pages; x86-64 has 4 KiB"],
-  ["G34", "pipe-to-pipe splice and tee: 6.1's reuse of a moved page on write is refcount-based, 3.12's mapcount-based"],
-  ["G35", "6.1's vmsplice no longer goes through splice_to_pipe, where the RFC put its zap; the port zaps in the vmsplice path only"],
-];
 
 function facts(step: StepFacts | null): string {
   if (!step) return "—";
@@ -195,12 +175,17 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
     out.push(`${summaryControl?.calls ?? 0} calls in ${summaryControl?.scenarios ?? 0} scenarios; ${summaryControl?.violations.length ?? 0} of them zapped or moved a page (expected: none, everything copies).`);
     for (const violation of summaryControl?.violations ?? []) out.push(`- ${violation}`);
     out.push(`Kernel rss-counter lines: ${run.control.guest.rssCounter.length}; fatal lines: ${run.control.guest.fatal.length}.`);
+    const controlDifferences = run.control.comparisons.flatMap((comparison) => comparison.differences);
+    const controlAgreeing = run.control.comparisons.filter((comparison) => comparison.differences.length === 0).length;
+    out.push("");
+    out.push(`Informational (does not decide the verdict): the control kernel against the simulator's \`mainline-6.x\` model, same comparison rules: ${controlAgreeing} of ${run.control.comparisons.length} scenarios agree.`);
+    for (const difference of controlDifferences) out.push(`- ${difference.scenario}${difference.line ? ` line ${difference.line}` : ""}, ${difference.what}: kernel \`${difference.kernel}\`, model \`${difference.model}\`.`);
   }
   out.push("");
   out.push("## Scenarios not run");
   out.push("");
   for (const scenario of run.scenarios.filter((item) => item.unsupported.length)) out.push(`- ${scenario.id} (${scenario.file}): ${scenario.unsupported.join("; ")}`);
-  for (const [id, reason] of EXCLUDED) out.push(`- ${id}: ${reason}.`);
+  for (const [id, reason] of EXCLUDED_GOLDENS) out.push(`- ${id}: ${reason}.`);
   out.push("");
   if (!verdict.ok) {
     out.push("## Problems");

@@ -1,13 +1,13 @@
 /**
- * Parses the serial log of one oracle guest boot into per-scenario kernel observations.
+ * Parses the two serial logs of one oracle guest boot into per-scenario kernel observations.
  *
- * This module owns the reading of the guest's output (the `VMSORACLE {json}` lines printed by
- * oracle/guest/vmsim-guest.c) and the classification of kernel log lines: the RFC's own known
- * `BUG: Bad rss-counter state` message is an observed hazard (VMS-RFC-RSS), every other `BUG:`, `Oops`, `panic`,
- * `kernel BUG at` or `WARNING:` line is fatal for the run.
- * Kernel lines are attributed to the guest line that follows them: the guest prints `exited` only after it has reaped
- * the process, by which time that process's address space has been torn down and its rss-counter check has run.
- * It is pure (no I/O): the harness passes the log text in.
+ * This module owns the reading of the guest's output: the `VMSORACLE {json}` result lines that
+ * oracle/guest/vmsim-guest.c writes to the second serial port, and the kernel console on the first port, whose lines it
+ * classifies: the RFC's own known `BUG: Bad rss-counter state` message is an observed hazard (VMS-RFC-RSS), every
+ * other `BUG:`, `Oops`, `panic`, `kernel BUG at` or `WARNING:` line is fatal for the run.
+ * Kernel lines are attributed through the guest's `VMSORACLE-MARK` lines, which it writes into the kernel log
+ * (/dev/kmsg) around each process exit, so they are ordered with the kernel's own messages.
+ * It is pure (no I/O): the harness passes the log texts in.
  */
 
 export interface PageSnapshot {
@@ -111,10 +111,49 @@ function snapshot(value: unknown): PageSnapshot | null {
   return result;
 }
 
-export function parseSerialLog(log: string): GuestRun {
+const MARK = /VMSORACLE-MARK (\S+) (start|exiting|exited|end) (\S+)/;
+
+/**
+ * Reads the kernel console: boot and exit markers of init, the guest's markers (written to /dev/kmsg, so they are
+ * ordered with the kernel's own messages), and every classified kernel line, attributed to the scenario and the
+ * exiting process whose markers enclose it.
+ */
+function readConsole(consoleLog: string, run: GuestRun, scenario: (id: string) => ScenarioObservation): Map<string, KernelLine[]> {
+  const exitLines = new Map<string, KernelLine[]>();
+  let current: string | null = null;
+  let exiting: string | null = null;
+  for (const rawLine of consoleLog.split("\n")) {
+    const line = rawLine.replace(/\r$/, "");
+    if (line.includes("VMSORACLE-BOOT")) run.booted = true;
+    const exitStatus = /VMSORACLE-EXIT (\d+)/.exec(line);
+    if (exitStatus) run.exitStatus = Number(exitStatus[1]);
+    const mark = MARK.exec(line);
+    if (mark) {
+      const [, id, event, process] = mark;
+      if (event === "start") current = id;
+      if (event === "exiting") exiting = `${id} ${process}`;
+      if (event === "exited" || event === "end") exiting = null;
+      if (event === "end") current = null;
+      continue;
+    }
+    const kernelLine = classifyKernelLine(line.replace(TIMESTAMP, ""));
+    if (!kernelLine) continue;
+    (kernelLine.kind === "fatal" ? run.fatal : run.rssCounter).push(kernelLine);
+    if (exiting) {
+      const list = exitLines.get(exiting) ?? [];
+      list.push(kernelLine);
+      exitLines.set(exiting, list);
+    } else if (current) {
+      scenario(current).kernelLines.push(kernelLine);
+    }
+  }
+  return exitLines;
+}
+
+/** Parses one guest boot: the results channel (second serial port) and the kernel console (first serial port). */
+export function parseGuestLogs(resultsLog: string, consoleLog: string): GuestRun {
   const run: GuestRun = { booted: false, kernelVersion: null, zeroPfn: null, scenarios: [], done: false, exitStatus: null, fatal: [], rssCounter: [], malformed: [] };
   const byId = new Map<string, ScenarioObservation>();
-  let pending: KernelLine[] = [];
   const scenario = (id: string): ScenarioObservation => {
     let found = byId.get(id);
     if (!found) {
@@ -124,34 +163,22 @@ export function parseSerialLog(log: string): GuestRun {
     }
     return found;
   };
+  const exitLines = readConsole(consoleLog, run, scenario);
 
-  for (const rawLine of log.split("\n")) {
+  for (const rawLine of resultsLog.split("\n")) {
     const line = rawLine.replace(/\r$/, "");
-    const prefixAt = line.indexOf(PREFIX);
-    if (line.startsWith("VMSORACLE-BOOT")) {
-      run.booted = true;
-      continue;
-    }
+    if (line.trim() === "") continue;
     if (line.startsWith("VMSORACLE-DONE")) {
       run.done = true;
       continue;
     }
-    if (line.startsWith("VMSORACLE-EXIT")) {
-      run.exitStatus = Number(line.slice("VMSORACLE-EXIT".length).trim());
+    if (!line.startsWith(PREFIX)) {
+      run.malformed.push(line);
       continue;
     }
-    if (prefixAt < 0) {
-      const kernelLine = classifyKernelLine(line.replace(TIMESTAMP, ""));
-      if (kernelLine) {
-        pending.push(kernelLine);
-        (kernelLine.kind === "fatal" ? run.fatal : run.rssCounter).push(kernelLine);
-      }
-      continue;
-    }
-    // A kernel message printed in the middle of a guest line would corrupt it; such lines are reported, not guessed at.
     let record: Record<string, unknown>;
     try {
-      record = JSON.parse(line.slice(prefixAt + PREFIX.length)) as Record<string, unknown>;
+      record = JSON.parse(line.slice(PREFIX.length)) as Record<string, unknown>;
     } catch {
       run.malformed.push(line);
       continue;
@@ -160,18 +187,12 @@ export function parseSerialLog(log: string): GuestRun {
     if (record.start === true) {
       run.kernelVersion = stringOrNull(record.kernel)?.trim() ?? null;
       run.zeroPfn = numberOrNull(record.zeroPfn);
-      pending = [];
       continue;
     }
     const target = scenario(id);
     if (typeof record.exited === "string") {
-      target.exits.push({ process: record.exited, kernelLines: pending });
-      pending = [];
-      continue;
-    }
-    target.kernelLines.push(...pending);
-    pending = [];
-    if (record.end === true) {
+      target.exits.push({ process: record.exited, kernelLines: exitLines.get(`${id} ${record.exited}`) ?? [] });
+    } else if (record.end === true) {
       target.ended = true;
     } else if (typeof record.final === "string") {
       const maps: FinalObservation["maps"] = {};
@@ -198,6 +219,5 @@ export function parseSerialLog(log: string): GuestRun {
       run.malformed.push(line);
     }
   }
-  // Kernel lines after the last scenario line (a crash at the very end) stay visible through run.fatal.
   return run;
 }
