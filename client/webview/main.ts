@@ -76,11 +76,11 @@ function buildSkeleton(root: HTMLElement): void {
   controls.setAttribute("role", "toolbar");
   controls.setAttribute("aria-label", "Step controls");
   const buttons: [string, string, string][] = [
-    ["first", "⏮ First", "Go to the first step (Home)"],
+    ["first", "« First", "Go to the first step (Home)"],
     ["back", "◀ Back", "Step back (Left arrow)"],
     ["play", "▶ Play", "Play or pause (Space)"],
     ["forward", "Forward ▶", "Step forward (Right arrow)"],
-    ["last", "Last ⏭", "Go to the last step (End)"],
+    ["last", "Last »", "Go to the last step (End)"],
     ["next-copy", "Next copy", "Jump to the next step where a page is copied (C)"],
   ];
   for (const [id, text, title] of buttons) {
@@ -227,7 +227,10 @@ function tileElement(tile: Tile, focusPage: number | null, deliveryFrame: number
   }
   const top = tile.page === null ? "empty" : `page ${tile.page}`;
   node.append(element("span", "tile-page", top));
-  const pfn = tile.pfn === null ? (tile.kind === "zapped" ? "zapped" : tile.kind === "pending" ? "…" : "—") : `PFN ${tile.pfn}`;
+  let pfn: string;
+  if (tile.kind === "zapped") pfn = tile.pfn === null ? "zapped" : `zapped (was PFN ${tile.pfn})`;
+  else if (tile.pfn !== null) pfn = `PFN ${tile.pfn}`;
+  else pfn = tile.kind === "pending" ? "…" : "—";
   node.append(element("span", "tile-pfn", pfn));
   if (tile.kind === "moved" || tile.kind === "copied" || tile.kind === "not-delivered") {
     node.append(element("span", "tile-outcome", tile.kind));

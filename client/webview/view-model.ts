@@ -110,13 +110,27 @@ function parsePage(value: unknown, position: number): PageRow | null {
   };
 }
 
-/** A step of the simulator's own trace as one line of text, whatever its exact shape. */
+function describeOutcome(value: unknown): string | null {
+  if (!isRecord(value)) return null;
+  if (typeof value.returned === "number") return `returned ${value.returned}`;
+  if (typeof value.errno === "string") return `failed with ${value.errno}`;
+  if (value.blocked === true) return typeof value.progressBytes === "number" ? `blocked after ${value.progressBytes} bytes` : "blocked";
+  if (typeof value.kernelBug === "string") return `kernel BUG: ${value.kernelBug}`;
+  return null;
+}
+
+/** A step of the simulator's own trace as one line of text, whatever its exact shape: its text, result and rule ids. */
 export function describeStep(step: unknown, position: number): string {
   if (typeof step === "string") return step;
   if (!isRecord(step)) return `step ${position + 1}`;
   for (const key of ["description", "text", "label", "summary", "caption"]) {
     const text = asString(step[key]);
-    if (text) return text;
+    if (text) {
+      const outcome = describeOutcome(step.outcome);
+      const rules = Array.isArray(step.rules) ? step.rules.filter((rule): rule is string => typeof rule === "string") : [];
+      const prefix = typeof step.line === "number" ? `line ${step.line}: ` : "";
+      return `${prefix}${text}${outcome ? ` → ${outcome}` : ""}${rules.length > 0 ? ` [${rules.join(", ")}]` : ""}${step.skipped === true ? " (not run)" : ""}`;
+    }
   }
   const kind = asString(step.kind) ?? asString(step.type) ?? asString(step.event) ?? asString(step.op) ?? `step ${position + 1}`;
   const details = Object.entries(step)
@@ -126,12 +140,28 @@ export function describeStep(step: unknown, position: number): string {
 }
 
 function describeResult(role: string, value: unknown): string | null {
-  if (!isRecord(value)) return null;
-  if (typeof value.returned === "number") return `${role} returned ${value.returned}`;
-  if (typeof value.errno === "string") return `${role} failed with ${value.errno}`;
-  if (value.blocked === true) return `${role} blocked`;
-  if (typeof value.kernelBug === "string") return `${role}: kernel BUG (${value.kernelBug})`;
-  return null;
+  const outcome = describeOutcome(value);
+  return outcome ? `${role} ${outcome}` : null;
+}
+
+/**
+ * What the simulator's writer-side chunk records say about each frame it queued: whether the writer's page was zapped
+ * and which pipe slot it went into. Pages are matched to chunks by the writer's PFN, the identity the trace gives both.
+ */
+function writerChunksByPfn(steps: unknown): Map<number, { writerPage: "zapped" | "intact" | null; slot: number | null }> {
+  const byPfn = new Map<number, { writerPage: "zapped" | "intact" | null; slot: number | null }>();
+  if (!Array.isArray(steps)) return byPfn;
+  for (const step of steps) {
+    if (!isRecord(step) || !Array.isArray(step.chunks)) continue;
+    for (const chunk of step.chunks) {
+      if (!isRecord(chunk) || chunk.side !== "writer") continue;
+      const pfn = asNumberOrNull(chunk.pfn);
+      if (pfn === null || byPfn.has(pfn)) continue;
+      const writerPage = chunk.writerPage === "zapped" || chunk.writerPage === "intact" ? chunk.writerPage : null;
+      byPfn.set(pfn, { writerPage, slot: asNumberOrNull(chunk.slot) });
+    }
+  }
+  return byPfn;
 }
 
 function ringCapacityOf(trace: Record<string, unknown>): number {
@@ -233,6 +263,11 @@ export function buildReplayView(trace: unknown, fallback: { kernel: string; page
   } else if (isRecord(trace)) {
     problems.push("The trace lists no pages.");
   }
+  const chunks = writerChunksByPfn(record.steps);
+  pages = pages.map((page) => {
+    const chunk = page.writerPfn === null ? undefined : chunks.get(page.writerPfn);
+    return page.writerPage === null && chunk ? { ...page, writerPage: chunk.writerPage } : page;
+  });
   if (pages.length > MAX_PAGES_SHOWN) {
     problems.push(`Showing the first ${MAX_PAGES_SHOWN} of ${pages.length} pages.`);
     pages = pages.slice(0, MAX_PAGES_SHOWN);

@@ -123,6 +123,29 @@ describe("buildReplayView", () => {
     assert.ok(view.problems.some((problem) => problem.includes(String(MAX_PAGES_SHOWN + 10))));
   });
 
+  test("the simulator's writer chunk records tell which writer pages were zapped", () => {
+    const trace = {
+      kernel: "rfc-v2",
+      pageSize: 4096,
+      pages: [
+        { index: 0, outcome: "moved", writerPfn: 100, readerPfn: 100, rule: null },
+        { index: 1, outcome: "copied", writerPfn: 101, readerPfn: 201, rule: "VMS-RFC-IOV-BASE" },
+      ],
+      steps: [
+        { index: 9, line: 10, text: "W: vmsplice fds[1] iovB(p,2P) G|M", outcome: { returned: 8192 }, rules: ["VMS-RFC-IOV-BASE"], chunks: [
+          { side: "writer", pfn: 100, slot: 0, writerPage: "zapped" },
+          { side: "writer", pfn: 101, slot: 1, writerPage: "intact" },
+        ] },
+        { index: 10, line: 11, text: "R: vmsplice fds[0] iovB(q,2P) M", outcome: { blocked: true, progressBytes: 4096 }, rules: [], chunks: [{ side: "reader", pfn: 100 }] },
+      ],
+    };
+    const view = buildReplayView(trace, { kernel: "rfc-v2", pageSize: 4096 });
+    assert.deepEqual(view.pages.map((page) => page.writerPage), ["zapped", "intact"]);
+    const afterQueueing = view.frames[2];
+    assert.deepEqual(afterQueueing.writer.map((tile) => tile.kind), ["zapped", "present"]);
+    assert.deepEqual(view.stepLog, ["line 10: W: vmsplice fds[1] iovB(p,2P) G|M → returned 8192 [VMS-RFC-IOV-BASE]", "line 11: R: vmsplice fds[0] iovB(q,2P) M → blocked after 4096 bytes"]);
+  });
+
   test("results, assumptions and the step log become text lines", () => {
     const view = buildReplayView({ ...g02, results: { writer: { returned: 16384 }, reader: { errno: "EFAULT" }, other: { blocked: true }, bad: 3 } }, { kernel: "rfc-v2", pageSize: 4096 });
     assert.deepEqual(view.results, ["writer returned 16384", "reader failed with EFAULT", "other blocked"]);
