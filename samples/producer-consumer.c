@@ -37,7 +37,7 @@ static int produce(int pipe_write_end, long page)
             iov[i].iov_base = pages + (first + i) * page;
             iov[i].iov_len = page;
         }
-        ssize_t sent = vmsplice(pipe_write_end, iov, BATCH, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
+        ssize_t sent = vmsplice(pipe_write_end, iov, BATCH, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: none */ /* verdict: move */ /* verdict 65536: move */ /* expect mainline-6.x: VMS-GIFT-NOOP */
         if (sent < 0) {
             perror("vmsplice (producer)");
             return -1;
@@ -60,7 +60,7 @@ static int consume(int pipe_read_end, long page)
     long received = 0;
     for (int first = 0; first < PAGES; first += BATCH) {
         struct iovec iov = { .iov_base = dst + first * page, .iov_len = BATCH * page };
-        ssize_t got = vmsplice(pipe_read_end, &iov, 1, SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
+        ssize_t got = vmsplice(pipe_read_end, &iov, 1, SPLICE_F_MOVE); /* expect: none */ /* verdict: move */ /* verdict 65536: move */ /* expect mainline-6.x: VMS-MAINLINE-COPY */ /* verdict mainline-6.x: copy */
         if (got < 0) {
             perror("vmsplice (consumer)");
             return -1;
