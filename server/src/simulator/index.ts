@@ -9,4 +9,8 @@
 export { parseScenario } from "./parse";
 export { runScenario } from "./run";
 export { checkExpectations } from "./expect";
+export { replayCallSite } from "./replay";
+export type { CallSiteReplay, ReplayOptions } from "./replay";
+export { toReplayJson, toText } from "./report";
+export type { ReplayJson, ReplayPage, ReplayStepJson, ReportOptions } from "./report";
 export type * from "./types";

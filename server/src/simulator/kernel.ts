@@ -178,6 +178,7 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
   let total = 0;
   let outcome: CallOutcome | null = null;
   const queuedSlots: number[] = [];
+  const queuedBuffers: PipeBuffer[] = [];
   for (;;) {
     if (pipe.readers === 0) {
       sigpipe(machine, process);
@@ -193,6 +194,7 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
       if (rfc && stale & PIPE_BUF_FLAG_GIFT && !(flags & SPLICE_F_GIFT)) writerRules.push("VMS-RFC-STALE-GIFT");
       if (chunk.frame.pfn === machine.zeroPfn) writerRules.push("VMS-ZERO-PAGE");
       const buffer: PipeBuffer = {
+        id: 0,
         pfn: chunk.frame.pfn,
         offset: chunk.offset,
         len: chunk.len,
@@ -206,6 +208,7 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
       };
       machine.pushBuffer(pipe, buffer);
       queuedSlots.push(slot);
+      queuedBuffers.push(buffer);
       machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: buffer.pfn, offset: buffer.offset, len: buffer.len, flags: bufferFlags, staleFlags: stale & ~(flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0), ...(writerRules.includes("VMS-RFC-STALE-GIFT") ? { rule: "VMS-RFC-STALE-GIFT" } : {}) });
       if (zapFlags && chunk.offset === 0 && chunk.len === pageSize) {
         const address = chunk.iovBase;
@@ -243,7 +246,7 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
     const pageAddress = chunk.address - chunk.offset;
     const queued = index < inserted;
     const rules: string[] = [];
-    if (queued && pipe.slots[queuedSlots[index]]) rules.push(...pipe.slots[queuedSlots[index]]!.writerRules);
+    if (queued) rules.push(...queuedBuffers[index].writerRules);
     if (!queued && zapFlags) rules.push("VMS-NO-ZAP");
     if (queued && zapped.has(pageAddress) && zapRule) rules.push(zapRule);
     const record: ChunkRecord = {
@@ -258,6 +261,8 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
       readerPage: null,
       origin: null,
       rules: [...new Set(rules)],
+      bufferId: queued ? (queuedBuffers[index]?.id ?? null) : null,
+      destinationPfn: null,
     };
     machine.chunks.push(record);
     if (!queued) {
@@ -329,6 +334,7 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
       const vaddr = start - offset + pinned.indexOf(frame) * pageSize;
       let queued = false;
       let slot: number | null = null;
+      let bufferId: number | null = null;
       if (!failed) {
         if (pipe.readers === 0) {
           sigpipe(machine, process);
@@ -338,8 +344,9 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
           failed = true;
         } else {
           const writerRules = frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : [];
-          const buffer: PipeBuffer = { pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, ops: "user-page", initialOffset: chunkOffset, initialLen: size, sourceAddress: null, origin: { process: process.name, vaddr }, writerRules };
+          const buffer: PipeBuffer = { id: 0, pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, ops: "user-page", initialOffset: chunkOffset, initialLen: size, sourceAddress: null, origin: { process: process.name, vaddr }, writerRules };
           slot = machine.pushBuffer(pipe, buffer);
+          bufferId = buffer.id;
           machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, staleFlags: 0 });
           total += size;
           position += size;
@@ -358,6 +365,8 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
         readerPage: null,
         origin: null,
         rules: frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : [],
+        bufferId,
+        destinationPfn: null,
       });
       if (!queued) machine.put(frame);
       left -= size;
@@ -557,7 +566,8 @@ function moveBlocker(machine: Machine, buffer: PipeBuffer, frame: Frame, flags: 
     return ["VMS-FILE"];
   }
   if (frame.mapcount > 0) {
-    const rules = ["VMS-STILL-MAPPED"];
+    // The specific cause comes first (spec 4.2: VMS-STILL-MAPPED is reported through its causes), the generic rule last.
+    const rules: string[] = [];
     if (buffer.writerRules.includes("VMS-RFC-IOV-BASE")) rules.push("VMS-RFC-IOV-BASE");
     if (frame.kind === "ksm") rules.push("VMS-KSM");
     for (const other of machine.processes.values()) {
@@ -569,6 +579,7 @@ function moveBlocker(machine: Machine, buffer: PipeBuffer, frame: Frame, flags: 
         }
       }
     }
+    rules.push("VMS-STILL-MAPPED");
     return rules;
   }
   if (frame.compound) return [frame.compound.thp ? "VMS-THP" : "VMS-COMPOUND"];
@@ -610,13 +621,14 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
         for (const rule of hazards) {
           if (rule !== "VMS-RFC-STALE-GIFT") machine.emit({ kind: "hazard", rule, detail: `move of PFN ${frame.pfn} to ${hex(dst)} in ${process.name}` });
         }
-        machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: "moved", origin, rules: hazards });
+        machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: "moved", origin, rules: hazards, bufferId: buffer.id, destinationPfn: frame.pfn });
         return { kind: "move" };
       }
     }
   }
   // Copy (copy_to_user / copy_page_to_iter): fault in each destination page for writing; a fault is EFAULT.
   let copied = 0;
+  let destinationPfn: number | null = null;
   for (const piece of destination.pieces(n)) {
     let done = 0;
     while (done < piece.len) {
@@ -628,6 +640,7 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
         machine.emit({ kind: "note", text: `copy to ${hex(address)} in ${process.name} faults (no writable mapping): EFAULT` });
         return { kind: "fault" };
       }
+      destinationPfn ??= target.pfn;
       if (target.pipeRefs > 0) machine.emit({ kind: "hazard", rule: "VMS-ALIAS-WRITE", detail: `the copy writes into PFN ${target.pfn}, which a pipe buffer still references` });
       machine.copyFrameBytes(frame, buffer.offset + copied, target, within, length);
       done += length;
@@ -637,7 +650,7 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
   const rule = copyRules[0] ?? null;
   const rules = frame.pfn === machine.zeroPfn && !copyRules.includes("VMS-ZERO-PAGE") ? [...copyRules, "VMS-ZERO-PAGE"] : copyRules;
   machine.emit({ kind: "copy", pid: process.name, dstVaddr: dst, pfn: frame.pfn, offset: buffer.offset, len: n, rule });
-  machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: "copied", origin, rules });
+  machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: "copied", origin, rules, bufferId: buffer.id, destinationPfn });
   return { kind: "copy" };
 }
 
@@ -673,7 +686,7 @@ export function readCall(machine: Machine, process: Process, fd: FdEntry | null,
         return total > 0 ? returned(total) : errno("EFAULT");
       }
       machine.emit({ kind: "copy", pid: process.name, dstVaddr: address + total, pfn: buffer.pfn, offset: buffer.offset, len: chars, rule: null });
-      machine.chunks.push({ side: "reader", pfn: buffer.pfn, offset: buffer.offset, len: chars, slot, sourceAddress: null, writerPage: null, destinationAddress: address + total, readerPage: "copied", origin: buffer.origin, rules: [] });
+      machine.chunks.push({ side: "reader", pfn: buffer.pfn, offset: buffer.offset, len: chars, slot, sourceAddress: null, writerPage: null, destinationAddress: address + total, readerPage: "copied", origin: buffer.origin, rules: [], bufferId: buffer.id, destinationPfn: machine.pteAt(process, address + total)?.pfn ?? null });
       buffer.offset += chars;
       buffer.len -= chars;
       total += chars;
@@ -737,7 +750,7 @@ export function writeCall(machine: Machine, process: Process, fd: FdEntry | null
       machine.writeFrame(frame, 0, chars, bytesAt(total, chars));
       frame.refcount++;
       const flags = pipe.packet ? PIPE_BUF_FLAG_PACKET : machine.model === "mainline-6.x" ? PIPE_BUF_FLAG_CAN_MERGE : 0;
-      const buffer: PipeBuffer = { pfn: frame.pfn, offset: 0, len: chars, flags, ops: "anon-pipe", initialOffset: 0, initialLen: chars, sourceAddress: null, origin: null, writerRules: [] };
+      const buffer: PipeBuffer = { id: 0, pfn: frame.pfn, offset: 0, len: chars, flags, ops: "anon-pipe", initialOffset: 0, initialLen: chars, sourceAddress: null, origin: null, writerRules: [] };
       const slot = machine.pushBuffer(pipe, buffer);
       machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: frame.pfn, offset: 0, len: chars, flags, staleFlags: 0 });
       total += chars;
@@ -811,7 +824,7 @@ function fileToPipe(machine: Machine, process: Process, input: FdEntry, output: 
     page.refcount++;
     const stale = machine.model === "mainline-6.x" ? 0 : pipe.slotFlags[(pipe.tail + pipe.count) % pipe.size];
     const bufferFlags = stale | (machine.model !== "mainline-6.x" && flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0);
-    const buffer: PipeBuffer = { pfn: page.pfn, offset: within, len: chars, flags: bufferFlags, ops: "page-cache", initialOffset: within, initialLen: chars, sourceAddress: null, origin: null, writerRules: [] };
+    const buffer: PipeBuffer = { id: 0, pfn: page.pfn, offset: within, len: chars, flags: bufferFlags, ops: "page-cache", initialOffset: within, initialLen: chars, sourceAddress: null, origin: null, writerRules: [] };
     const slot = machine.pushBuffer(pipe, buffer);
     machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: page.pfn, offset: within, len: chars, flags: bufferFlags, staleFlags: stale });
     if (within === 0 && chars === pageSize) zapCandidates++;
@@ -876,7 +889,7 @@ function pipeToPipe(machine: Machine, process: Process, input: Pipe, output: Pip
       continue;
     }
     const chars = Math.min(buffer.len, length);
-    const copy: PipeBuffer = { ...buffer, len: chars, flags: buffer.flags & ~PIPE_BUF_FLAG_GIFT, writerRules: [...buffer.writerRules] };
+    const copy: PipeBuffer = { ...buffer, id: 0, len: chars, flags: buffer.flags & ~PIPE_BUF_FLAG_GIFT, writerRules: [...buffer.writerRules] };
     frame.refcount++;
     const slot = machine.pushBuffer(output, copy);
     machine.emit({ kind: "bufferQueued", pipe: output.name, slot, pfn: copy.pfn, offset: copy.offset, len: copy.len, flags: copy.flags, staleFlags: 0 });

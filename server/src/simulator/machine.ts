@@ -89,6 +89,8 @@ export interface Process {
 }
 
 export interface PipeBuffer {
+  /** Unique per buffer; 0 until the buffer is first queued. A whole-buffer splice keeps it, tee and partial splices get a new one. */
+  id: number;
   pfn: number;
   offset: number;
   len: number;
@@ -145,6 +147,7 @@ export class Machine {
   private nextPfn = 0x1000;
   private nextAddress = MAPPING_BASE;
   private nextObject = 1;
+  private nextBufferId = 1;
   /** Events of the step being run. */
   events: TraceEvent[] = [];
   chunks: ChunkRecord[] = [];
@@ -596,6 +599,7 @@ export class Machine {
 
   /** Appends a buffer at the head; the caller has checked for room. Returns the slot index. */
   pushBuffer(pipe: Pipe, buffer: PipeBuffer): number {
+    if (buffer.id === 0) buffer.id = this.nextBufferId++;
     const slot = (pipe.tail + pipe.count) % pipe.size;
     pipe.slots[slot] = buffer;
     pipe.slotFlags[slot] = buffer.flags;

@@ -177,6 +177,10 @@ export interface ChunkRecord {
   origin: { process: string; vaddr: number } | null;
   /** Every rule that decided this chunk's fate. */
   rules: string[];
+  /** Identity of the pipe buffer, so a writer chunk can be matched with the reader chunks that consumed it. */
+  bufferId: number | null;
+  /** Reader side: the PFN the destination page maps after the chunk landed (the moved frame, or the page copied into). */
+  destinationPfn: number | null;
 }
 
 export interface StepResult {

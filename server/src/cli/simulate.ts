@@ -1,0 +1,151 @@
+/**
+ * `vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel K] [--page-size N] [--format text|json]`.
+ *
+ * This module owns the subcommand's argument parsing, the choice between a scenario file and a call-site replay, and
+ * the output (the text step table or the replay JSON of issue 3 item 6). File access goes through the injected `io`,
+ * so the command is testable without touching the disk; the call-site replay needs the analyzer's facts, which the
+ * caller supplies through `io.extractCalls` (it owns the tree-sitter parser).
+ * Exit codes: 0 success (and every `expect` line held), 1 an expectation failed, 2 usage, I/O or parse error.
+ */
+import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize, type VmspliceCall } from "../analysis/facts";
+import { checkExpectations, parseScenario, replayCallSite, runScenario, toReplayJson, toText, type ReplayJson } from "../simulator/index";
+
+export interface SimulateIo {
+  readFile(path: string): string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** The analyzer's facts for a C file; required for `FILE.c:LINE`. */
+  extractCalls?(path: string, text: string): VmspliceCall[];
+}
+
+const USAGE = "usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel rfc-v2|mainline-6.x|mainline-3.12|all] [--page-size 4096|16384|65536] [--format text|json]";
+
+interface Arguments {
+  target: string;
+  kernels: KernelModel[] | null;
+  pageSize: PageSize | null;
+  format: "text" | "json";
+}
+
+class UsageError extends Error {}
+
+function parseArguments(argv: string[]): Arguments {
+  let target: string | null = null;
+  let kernels: KernelModel[] | null = null;
+  let pageSize: PageSize | null = null;
+  let format: "text" | "json" = "text";
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    const [flag, inline] = argument.startsWith("--") && argument.includes("=") ? [argument.slice(0, argument.indexOf("=")), argument.slice(argument.indexOf("=") + 1)] : [argument, null];
+    const value = (): string => {
+      if (inline !== null) return inline;
+      const next = argv[++index];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case "--kernel": {
+        const kernel = value();
+        if (kernel === "all") kernels = [...KERNEL_MODELS];
+        else if ((KERNEL_MODELS as readonly string[]).includes(kernel)) kernels = [kernel as KernelModel];
+        else throw new UsageError(`unknown kernel model '${kernel}' (rfc-v2, mainline-6.x, mainline-3.12 or all)`);
+        break;
+      }
+      case "--page-size": {
+        const size = Number(value());
+        if (!(PAGE_SIZES as readonly number[]).includes(size)) throw new UsageError(`unsupported page size '${argv[index]}' (4096, 16384 or 65536)`);
+        pageSize = size as PageSize;
+        break;
+      }
+      case "--format": {
+        const chosen = value();
+        if (chosen !== "text" && chosen !== "json") throw new UsageError(`unknown format '${chosen}' (text or json)`);
+        format = chosen;
+        break;
+      }
+      default:
+        if (argument.startsWith("--")) throw new UsageError(`unknown option '${argument}'`);
+        if (target !== null) throw new UsageError(`unexpected argument '${argument}'`);
+        target = argument;
+    }
+  }
+  if (target === null) throw new UsageError("missing SCENARIO.vmsim or FILE.c:LINE");
+  return { target, kernels, pageSize, format };
+}
+
+/** Runs the subcommand; returns the process exit code. */
+export function runSimulateCommand(argv: string[], io: SimulateIo): number {
+  let args: Arguments;
+  try {
+    args = parseArguments(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`vmsplice-lens simulate: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const site = /^(.*):([0-9]+)$/.exec(args.target);
+  if (site && !args.target.endsWith(".vmsim")) return simulateCallSite(site[1], Number(site[2]), args, io);
+  return simulateScenario(args, io);
+}
+
+function read(io: SimulateIo, path: string): string | null {
+  try {
+    return io.readFile(path);
+  } catch (error) {
+    io.stderr(`vmsplice-lens simulate: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return null;
+  }
+}
+
+function emit(io: SimulateIo, format: "text" | "json", reports: ReplayJson[]): void {
+  if (format === "json") io.stdout(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + "\n");
+  else io.stdout(reports.map((report) => toText(report)).join("\n"));
+}
+
+function simulateScenario(args: Arguments, io: SimulateIo): number {
+  const text = read(io, args.target);
+  if (text === null) return 2;
+  const { scenario, diagnostics } = parseScenario(text);
+  if (diagnostics.length) {
+    for (const diagnostic of diagnostics) io.stderr(`${args.target}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}\n`);
+    return 2;
+  }
+  // Without --kernel the scenario runs under the first model it is written for (rfc-v2 unless it says otherwise).
+  const kernels = args.kernels ?? [scenario.models[0] ?? "rfc-v2"];
+  const reports: ReplayJson[] = [];
+  let failed = false;
+  for (const kernel of kernels) {
+    const result = runScenario(scenario, { kernel, pageSize: args.pageSize ?? undefined });
+    if (checkExpectations(scenario, result).some((verdict) => !verdict.passed)) failed = true;
+    reports.push(toReplayJson(scenario, result, { site: { file: args.target, line: 1 } }));
+  }
+  emit(io, args.format, reports);
+  return failed ? 1 : 0;
+}
+
+function simulateCallSite(file: string, line: number, args: Arguments, io: SimulateIo): number {
+  if (!io.extractCalls) {
+    io.stderr("vmsplice-lens simulate: call-site replay needs the analyzer; this entry point was built without it\n");
+    return 2;
+  }
+  const text = read(io, file);
+  if (text === null) return 2;
+  const calls = io.extractCalls(file, text);
+  const index = findCallAtLine(calls, line);
+  if (index < 0) {
+    const lines = calls.map((call) => call.calleeRange.start.line + 1);
+    io.stderr(`vmsplice-lens simulate: no vmsplice call at ${file}:${line}${lines.length ? ` (calls are on lines ${lines.join(", ")})` : " (the file has none)"}\n`);
+    return 2;
+  }
+  const reports = (args.kernels ?? ["rfc-v2" as KernelModel]).map((kernel) => replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file }).json);
+  emit(io, args.format, reports);
+  return 0;
+}
+
+/** The call whose callee is on the line, else the call whose range covers it (one-based line). */
+export function findCallAtLine(calls: VmspliceCall[], line: number): number {
+  const zeroBased = line - 1;
+  const onCallee = calls.findIndex((call) => call.calleeRange.start.line === zeroBased);
+  if (onCallee >= 0) return onCallee;
+  return calls.findIndex((call) => call.range.start.line <= zeroBased && zeroBased <= call.range.end.line);
+}

@@ -1,0 +1,305 @@
+/**
+ * Call-site replay (issue 3 item 5): builds a `.vmsim` scenario from the analyzer's facts for one vmsplice call and
+ * replays it under a kernel model and page size.
+ *
+ * This module owns the translation from facts (server/src/analysis/facts.ts) to scenario text and the list of
+ * assumptions. When the file holds both a writer and a reader call on the same pipe, both are replayed, writer first;
+ * otherwise the ideal counterpart is added (for a writer: a reader passing SPLICE_F_MOVE into page-aligned private
+ * anonymous memory; for a reader: a writer gifting exclusive, written, page-aligned private anonymous pages, one iovec
+ * per page). Every unknown fact becomes a listed assumption, chosen so that the replay never shows a move the code
+ * would not get. Pure: no I/O, no editor or protocol imports, no console.
+ */
+import { evaluate, SPLICE_F_GIFT, SPLICE_F_MOVE, type BufferFact, type KernelModel, type PageSize, type SegmentFact, type VmspliceCall } from "../analysis/facts";
+import { parseScenario } from "./parse";
+import { toReplayJson, type ReplayJson } from "./report";
+import { runScenario } from "./run";
+import type { Scenario, SimulationResult } from "./types";
+
+export interface ReplayOptions {
+  kernel: KernelModel;
+  pageSize: PageSize;
+  /** Path or URI of the C file, for `site`. */
+  file?: string;
+}
+
+export interface CallSiteReplay {
+  /** The generated scenario text (a valid `.vmsim` file the user can save and edit). */
+  scenarioText: string;
+  scenario: Scenario;
+  result: SimulationResult;
+  json: ReplayJson;
+  assumptions: string[];
+}
+
+const PRIVATE_ANON = "PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS";
+/** glibc's malloc alignment: where an unknown or heap buffer is assumed to start inside its page. */
+const HEAP_ALIGNMENT = 16;
+
+/** Counterpart calls: the same pipe, the opposite direction. */
+function findCounterpart(calls: VmspliceCall[], focus: VmspliceCall): VmspliceCall | null {
+  if (!focus.fd.pipeName || focus.fd.direction === "unknown") return null;
+  const wanted = focus.fd.direction === "to-pipe" ? "from-pipe" : "to-pipe";
+  return calls.find((call) => call !== focus && call.fd.pipeName === focus.fd.pipeName && call.fd.direction === wanted) ?? null;
+}
+
+interface Layout {
+  /** Scenario lines that set up memory (mmap, fill, fork, madvise). */
+  setup: string[];
+  /** The iovec list in scenario syntax. */
+  iovecs: string[];
+  totalBytes: number;
+}
+
+class Builder {
+  readonly assumptions: string[] = [];
+  private mappingCount = 0;
+  private readonly mappingNames = new Map<string, string>();
+
+  constructor(readonly pageSize: number) {}
+
+  assume(text: string): void {
+    if (!this.assumptions.includes(text)) this.assumptions.push(text);
+  }
+
+  value(value: Parameters<typeof evaluate>[0] | null): number | null {
+    return value === null ? null : evaluate(value, this.pageSize);
+  }
+
+  /** Offset of the buffer start inside its page, from the alignment fact or the allocation's usual alignment. */
+  misalignment(buffer: BufferFact | null, role: string): number {
+    if (!buffer) {
+      this.assume(`${role}: the buffer's origin is unknown; replayed ${HEAP_ALIGNMENT} bytes into a page (not page-aligned)`);
+      return HEAP_ALIGNMENT;
+    }
+    const alignment = this.value(buffer.alignment);
+    if (alignment !== null && alignment > 0) return alignment % this.pageSize === 0 ? 0 : alignment % this.pageSize;
+    if (buffer.origin === "mmap" || buffer.origin === "valloc" || buffer.origin === "pvalloc") return 0;
+    if (buffer.origin === "malloc" || buffer.origin === "calloc" || buffer.origin === "realloc") return HEAP_ALIGNMENT;
+    this.assume(`${role}: the alignment of '${buffer.name}' is unknown; replayed ${HEAP_ALIGNMENT} bytes into a page (not page-aligned)`);
+    return HEAP_ALIGNMENT;
+  }
+
+  /** Builds the memory of one side (writer or reader) and its iovec list from segment facts. */
+  layout(process: string, call: VmspliceCall, role: "writer" | "reader"): Layout {
+    const pageSize = this.pageSize;
+    const setup: string[] = [];
+    const iovecs: string[] = [];
+    let totalBytes = 0;
+    const segments = call.iov.segments;
+    let list: (SegmentFact | null)[];
+    if (segments === null || segments.length === 0) {
+      this.assume(`${role}: the iovec array could not be reconstructed${call.iov.missing ? ` (${call.iov.missing})` : ""}; replayed as one segment of unknown buffer and length`);
+      list = [null];
+    } else list = segments;
+    // One mapping per distinct buffer; segments of the same buffer share it.
+    const perBuffer = new Map<string, { buffer: BufferFact | null; extent: number; misalignment: number; name: string }>();
+    const resolved: { key: string; offset: number; length: number }[] = [];
+    list.forEach((segment, index) => {
+      const buffer = segment?.buffer ?? null;
+      const key = buffer ? buffer.name : `unknown${index}`;
+      let entry = perBuffer.get(key);
+      if (!entry) {
+        entry = { buffer, extent: 0, misalignment: this.misalignment(buffer, role), name: this.mappingName(process, key) };
+        perBuffer.set(key, entry);
+      }
+      let offset = segment ? this.value(segment.offset) : null;
+      if (offset === null) {
+        this.assume(`${role}: the offset of segment ${index} is unknown; replayed at the buffer start`);
+        offset = 0;
+      }
+      let length = segment ? this.value(segment.length) : null;
+      if (length === null || length < 0) {
+        // A length that is not a whole page never moves, so an unknown length cannot show a move the code would not get.
+        length = pageSize / 2;
+        this.assume(`${role}: the length of segment ${index} is unknown; replayed as ${length} bytes (half a page, which never moves)`);
+      }
+      entry.extent = Math.max(entry.extent, offset + length);
+      resolved.push({ key, offset, length });
+      totalBytes += length;
+    });
+    for (const [, entry] of perBuffer) {
+      const size = this.value(entry.buffer?.size ?? null);
+      const bytes = Math.max(entry.extent + entry.misalignment, size ?? 0, 1);
+      const pages = Math.ceil(bytes / pageSize);
+      setup.push(...this.memory(process, entry.name, pages, entry.buffer, role));
+    }
+    for (const segment of resolved) {
+      const entry = perBuffer.get(segment.key)!;
+      const offset = entry.misalignment + segment.offset;
+      iovecs.push(`[${entry.name}${offset ? `+${offset}` : ""},${segment.length}]`);
+    }
+    return { setup, iovecs, totalBytes };
+  }
+
+  private mappingName(process: string, key: string): string {
+    const existing = this.mappingNames.get(`${process}:${key}`);
+    if (existing) return existing;
+    const name = `${process === "W" ? "w" : "r"}${this.mappingCount++}`;
+    this.mappingNames.set(`${process}:${key}`, name);
+    return name;
+  }
+
+  /** The mmap line and the state changes a buffer fact implies (fill, fork, madvise, mlock, munmap). */
+  private memory(process: string, name: string, pages: number, buffer: BufferFact | null, role: "writer" | "reader"): string[] {
+    const lines: string[] = [];
+    const memory = buffer?.memory ?? "unknown";
+    const label = buffer ? `'${buffer.name}'` : "the buffer";
+    switch (memory) {
+      case "shmem":
+        lines.push(`${process}: mmap ${name} ${pages}P PROT_READ|PROT_WRITE MAP_SHARED|MAP_ANONYMOUS`);
+        break;
+      case "hugetlb":
+        lines.push(`${process}: mmap ${name} ${pages}P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB`);
+        break;
+      case "private-file":
+      case "shared-file":
+        lines.unshift(`file ${name}_file ${pages}P 'F'`);
+        lines.push(`${process}: mmap ${name} ${pages}P PROT_READ|PROT_WRITE ${memory === "shared-file" ? "MAP_SHARED" : "MAP_PRIVATE"} file=${name}_file`);
+        this.assume(`${role}: ${label} is a file mapping; the file's bytes are replayed as 'F'`);
+        break;
+      case "unknown":
+        this.assume(`${role}: the memory kind of ${label} is unknown; replayed as private anonymous memory`);
+        lines.push(`${process}: mmap ${name} ${pages}P ${buffer?.writable === false ? "PROT_READ" : "PROT_READ|PROT_WRITE"} MAP_PRIVATE|MAP_ANONYMOUS`);
+        break;
+      default:
+        lines.push(`${process}: mmap ${name} ${pages}P ${buffer?.writable === false ? "PROT_READ" : "PROT_READ|PROT_WRITE"} MAP_PRIVATE|MAP_ANONYMOUS`);
+    }
+    if (role === "reader" && buffer?.writable === null) this.assume(`reader: whether ${label} is writable is unknown; replayed writable`);
+    for (const advice of buffer?.madvise ?? []) {
+      if (advice.advice === "MADV_HUGEPAGE" || advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_NOHUGEPAGE") lines.push(`${process}: madvise ${name} ${advice.advice}`);
+    }
+    if (buffer?.mlocked) lines.push(`${process}: mlock ${name}`);
+    if (role === "writer") {
+      const written = buffer?.writtenBefore ?? "unknown";
+      if (written === "yes" || (written === "unknown" && (buffer?.origin === "malloc" || buffer?.origin === "calloc") && pages <= 1)) {
+        if (written === "unknown") this.assume(`writer: whether ${label} is written before the call is unknown; a small heap buffer is assumed already touched`);
+        lines.push(`${process}: fill ${name} pattern`);
+      } else if (written === "unknown") {
+        this.assume(`writer: whether ${label} is written before the call is unknown; replayed untouched (the pipe then carries the zero page)`);
+      }
+      if (buffer?.madvise.some((advice) => advice.advice === "MADV_MERGEABLE")) lines.push(`${process}: ksm-merge ${name}`);
+      if (buffer?.forkBefore) lines.push(`${process}: fork C_${name}`);
+    } else {
+      lines.push(`${process}: fill ${name} 0xEE`);
+      if (buffer?.unmappedBefore) {
+        lines.push(`${process}: mmap ${name}_above P ${PRIVATE_ANON}`);
+        lines.push(`${process}: munmap ${name}`);
+      }
+    }
+    return lines;
+  }
+
+  flags(call: VmspliceCall, role: "writer" | "reader"): number {
+    if (call.flags.value !== null) return call.flags.value;
+    this.assume(`${role}: the flags argument '${call.flags.text}' could not be folded${call.flags.missing ? ` (${call.flags.missing})` : ""}; replayed as 0 (no gift, no move)`);
+    return 0;
+  }
+}
+
+function flagText(flags: number): string {
+  return flags === 0 ? "0" : `0x${flags.toString(16)}`;
+}
+
+/**
+ * Replays the call `calls[index]` with its counterpart (found in `calls` or added as the ideal one).
+ * The returned JSON has the shape of issue 3 item 6; `site.line` is one-based.
+ */
+export function replayCallSite(calls: VmspliceCall[], index: number, options: ReplayOptions): CallSiteReplay {
+  const focus = calls[index];
+  if (!focus) throw new RangeError(`no vmsplice call with index ${index} (the file has ${calls.length})`);
+  const builder = new Builder(options.pageSize);
+  const pageSize = options.pageSize;
+  let direction = focus.fd.direction;
+  if (direction === "unknown") {
+    direction = "to-pipe";
+    builder.assume(`the direction of the descriptor '${focus.fd.pipeName ?? "fd"}' is unknown (${focus.fd.explanation}); replayed as the writing end`);
+  }
+  const counterpart = findCounterpart(calls, focus);
+  const writerCall = direction === "to-pipe" ? focus : counterpart;
+  const readerCall = direction === "from-pipe" ? focus : counterpart;
+  const lines: string[] = [];
+  const site = { file: options.file ?? "<source>", line: focus.calleeRange.start.line + 1 };
+  lines.push(`scenario replay "vmsplice call at ${site.file}:${site.line}"`);
+  lines.push(`source "call-site replay of ${site.file}:${site.line}${counterpart ? ` with its counterpart at line ${counterpart.calleeRange.start.line + 1}` : ""}"`);
+  lines.push(`page-size ${pageSize}`);
+  lines.push("process W");
+  lines.push("process R");
+  const pipeFlags: string[] = [];
+  const nonblock = focus.fd.nonblock ?? counterpart?.fd.nonblock ?? false;
+  if (nonblock) pipeFlags.push("O_NONBLOCK");
+  lines.push(pipeFlags.length ? `pipe2 fds ${pipeFlags.join("|")}` : "pipe fds");
+  if (focus.fd.kind === "not-pipe") builder.assume("the descriptor is not a pipe; the replay still uses a pipe, and the real call fails with EBADF (VMS-NOT-PIPE)");
+  if (focus.fd.kind === "unknown") builder.assume("the descriptor could not be traced to pipe() or pipe2(); replayed as a pipe");
+  const pipeSize = focus.fd.pipeSizeBytes ? builder.value(focus.fd.pipeSizeBytes) : null;
+  if (pipeSize !== null) lines.push(`W: fcntl fds[1] F_SETPIPE_SZ ${pipeSize}`);
+  if (counterpart && focus.calleeRange.start.line > counterpart.calleeRange.start.line && direction === "to-pipe") {
+    builder.assume(`the reader call at line ${counterpart.calleeRange.start.line + 1} comes first in the file; it is replayed after the writer, as it runs once the data is there`);
+  }
+
+  // Writer side.
+  let writerLayout: Layout;
+  let writerFlags: number;
+  if (writerCall) {
+    writerLayout = builder.layout("W", writerCall, "writer");
+    writerFlags = builder.flags(writerCall, "writer");
+  } else {
+    const pages = Math.max(1, Math.ceil(readerTotal(builder, readerCall!) / pageSize));
+    writerLayout = { setup: [`W: mmap w ${pages}P ${PRIVATE_ANON}`, "W: fill w pattern"], iovecs: [`iov1(w,${pages})`], totalBytes: pages * pageSize };
+    writerFlags = SPLICE_F_GIFT | SPLICE_F_MOVE;
+    builder.assume(`no writer call on this pipe in the file: added the ideal writer, which gifts ${pages} exclusive, written, page-aligned private anonymous page(s), one iovec per page, with SPLICE_F_GIFT|SPLICE_F_MOVE`);
+  }
+  // Reader side.
+  let readerLayout: Layout;
+  let readerFlags: number;
+  if (readerCall) {
+    readerLayout = builder.layout("R", readerCall, "reader");
+    readerFlags = builder.flags(readerCall, "reader");
+  } else {
+    const pages = Math.max(1, Math.ceil(writerLayout.totalBytes / pageSize));
+    readerLayout = { setup: [`R: mmap r ${pages}P ${PRIVATE_ANON}`, "R: fill r 0xEE"], iovecs: [`iovB(r,${pages}P)`], totalBytes: pages * pageSize };
+    readerFlags = SPLICE_F_MOVE;
+    builder.assume(`no reader call on this pipe in the file: added the ideal reader, which passes SPLICE_F_MOVE into ${pages} page-aligned private anonymous page(s)`);
+  }
+  lines.push(...writerLayout.setup.filter((line) => line.startsWith("file ")));
+  lines.push(...readerLayout.setup.filter((line) => line.startsWith("file ")));
+  lines.push(...writerLayout.setup.filter((line) => !line.startsWith("file ")));
+  lines.push(...readerLayout.setup.filter((line) => !line.startsWith("file ")));
+  const writerNr = writerCall ? nrSegsOption(builder, writerCall, writerLayout.iovecs.length) : "";
+  const readerNr = readerCall ? nrSegsOption(builder, readerCall, readerLayout.iovecs.length) : "";
+  const writerLine = lines.length + 1;
+  lines.push(`W: vmsplice fds[1] ${writerLayout.iovecs.join(" ")}${writerNr} ${flagText(writerFlags)}`);
+  if (readerCall?.readBefore) {
+    let length = builder.value(readerCall.readBefore.length);
+    if (length === null || length <= 0) {
+      length = pageSize / 2;
+      builder.assume(`reader: the length of the read() before the call is unknown; replayed as ${length} bytes (a partial page, so the buffer it leaves behind is never moved)`);
+    }
+    const pages = Math.max(1, Math.ceil(length / pageSize));
+    lines.push(`R: mmap scratch ${pages}P ${PRIVATE_ANON}`);
+    lines.push(`R: read fds[0] scratch ${length}`);
+  }
+  const readerLine = lines.length + 1;
+  lines.push(`R: vmsplice fds[0] ${readerLayout.iovecs.join(" ")}${readerNr} ${flagText(readerFlags)}`);
+  if (writerCall?.teeOnPipe || readerCall?.teeOnPipe) builder.assume("a tee() on the same pipe is not replayed");
+  const scenarioText = lines.join("\n") + "\n";
+  const { scenario, diagnostics } = parseScenario(scenarioText);
+  if (diagnostics.length) throw new Error(`internal: the generated scenario does not parse: ${diagnostics.map((diagnostic) => `${diagnostic.line}:${diagnostic.column} ${diagnostic.message}`).join("; ")}\n${scenarioText}`);
+  const result = runScenario(scenario, { kernel: options.kernel, pageSize: options.pageSize });
+  const json = toReplayJson(scenario, result, { site, assumptions: builder.assumptions, writerLines: [writerLine], writerLine, readerLine });
+  return { scenarioText, scenario, result, json, assumptions: builder.assumptions };
+}
+
+function readerTotal(builder: Builder, call: VmspliceCall): number {
+  const segments = call.iov.segments ?? [];
+  let total = 0;
+  for (const segment of segments) total += builder.value(segment.length) ?? builder.pageSize;
+  return total || builder.pageSize;
+}
+
+/** `nr=N` when the call's segment count differs from the iovecs listed (e.g. more than 1024). */
+function nrSegsOption(builder: Builder, call: VmspliceCall, listed: number): string {
+  const nrSegs = builder.value(call.iov.nrSegs);
+  // Only the IOV_MAX case changes the outcome (EINVAL); other differences come from loops the facts already unrolled.
+  if (nrSegs !== null && nrSegs > 1024 && nrSegs > listed) return ` nr=${nrSegs}`;
+  return "";
+}

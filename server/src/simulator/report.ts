@@ -1,0 +1,233 @@
+/**
+ * Turns a simulation result into the replay JSON of issue 3 item 6 (the shape `vmsplice-lens simulate --format json`,
+ * the language server's `vmsplice-lens/replay` and the webview share) and into the readable text step table.
+ *
+ * This module owns the page list (every chunk a writer call hands over, matched with what the reader ended up with),
+ * the writer/reader result summary and the text layout. Pure: no I/O, no editor or protocol imports, no console.
+ */
+import type { CallOutcome, ChunkRecord, ExpectationVerdict, KernelModel, PageSize, Scenario, SimulationResult, StepResult, TraceEvent } from "./types";
+
+export type ReplayOutcome = "moved" | "copied" | "not-delivered";
+
+export interface ReplayPage {
+  index: number;
+  outcome: ReplayOutcome;
+  writerPfn: number | null;
+  readerPfn: number | null;
+  /** The rule that turned a move into a copy, kept the page from being delivered, or a hazard of the move; null for a clean move. */
+  rule: string | null;
+  /** Every rule that decided the page's fate. */
+  rules: string[];
+  /** Source line of the writer call and of the reader call that consumed the page (null when none did). */
+  writerLine: number | null;
+  readerLine: number | null;
+  len: number;
+}
+
+export interface ReplayStepJson {
+  index: number;
+  line: number;
+  text: string;
+  process: string | null;
+  role: "writer" | "reader" | "other";
+  outcome: CallOutcome | null;
+  rules: string[];
+  events: TraceEvent[];
+  chunks: ChunkRecord[];
+  skipped: boolean;
+  error: string | null;
+}
+
+export interface ReplayJson {
+  kernel: KernelModel;
+  pageSize: PageSize;
+  site: { file: string; line: number };
+  scenario: { id: string; title: string };
+  assumptions: string[];
+  steps: ReplayStepJson[];
+  pages: ReplayPage[];
+  results: { writer?: CallOutcome; reader?: CallOutcome; [call: string]: CallOutcome | undefined };
+  expectations: ExpectationVerdict[];
+  stoppedAt: number | null;
+}
+
+export interface ReportOptions {
+  site: { file: string; line: number };
+  assumptions?: string[];
+  /** Lines of the writer calls whose pages are listed; default: every vmsplice call that queued user pages. */
+  writerLines?: number[];
+  /** Lines of the focal writer and reader calls for `results`; default: the first vmsplice call of each role. */
+  writerLine?: number | null;
+  readerLine?: number | null;
+}
+
+/** Whether a step is a vmsplice towards a pipe (writer) or from one (reader), judged by what it did or by the pipe end. */
+export function stepRole(scenario: Scenario, step: StepResult): "writer" | "reader" | "other" {
+  const command = scenario.steps[step.index]?.command;
+  if (!command || command.kind !== "vmsplice") return "other";
+  if (step.chunks.some((chunk) => chunk.side === "writer")) return "writer";
+  if (step.chunks.some((chunk) => chunk.side === "reader")) return "reader";
+  if (command.fd.kind === "pipe") return command.fd.end === 1 ? "writer" : "reader";
+  return "other";
+}
+
+export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
+  const steps: ReplayStepJson[] = result.steps.map((step) => ({
+    index: step.index,
+    line: step.line,
+    text: step.text,
+    process: step.process,
+    role: stepRole(scenario, step),
+    outcome: step.outcome,
+    rules: step.rules,
+    events: step.events,
+    chunks: step.chunks,
+    skipped: step.skipped,
+    error: step.error,
+  }));
+  const writerSteps = steps.filter((step) => step.role === "writer" && (!options.writerLines || options.writerLines.includes(step.line)));
+  const consumed = new Map<number, { chunk: ChunkRecord; line: number }[]>();
+  for (const step of steps) {
+    for (const chunk of step.chunks) {
+      if (chunk.side !== "reader" || chunk.bufferId === null) continue;
+      const list = consumed.get(chunk.bufferId) ?? [];
+      list.push({ chunk, line: step.line });
+      consumed.set(chunk.bufferId, list);
+    }
+  }
+  const pages: ReplayPage[] = [];
+  for (const step of writerSteps) {
+    for (const chunk of step.chunks) {
+      if (chunk.side !== "writer") continue;
+      const readers = chunk.bufferId === null ? [] : (consumed.get(chunk.bufferId) ?? []);
+      const move = readers.find((entry) => entry.chunk.readerPage === "moved");
+      const first = move ?? readers[0];
+      let outcome: ReplayOutcome = "not-delivered";
+      if (move) outcome = "moved";
+      else if (readers.length > 0) outcome = "copied";
+      const rules = [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
+      const decisive = first ? first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null : (chunk.rules[0] ?? null);
+      pages.push({
+        index: pages.length,
+        outcome,
+        writerPfn: chunk.pfn,
+        readerPfn: first ? first.chunk.destinationPfn : null,
+        rule: decisive,
+        rules,
+        writerLine: step.line,
+        readerLine: first ? first.line : null,
+        len: chunk.len,
+      });
+    }
+  }
+  const results: ReplayJson["results"] = {};
+  const writer = options.writerLine !== undefined ? steps.find((step) => step.line === options.writerLine) : steps.find((step) => step.role === "writer");
+  const reader = options.readerLine !== undefined ? steps.find((step) => step.line === options.readerLine) : steps.find((step) => step.role === "reader");
+  if (writer?.outcome) results.writer = writer.outcome;
+  if (reader?.outcome) results.reader = reader.outcome;
+  for (const step of steps) if (step.outcome && step.role !== "other") results[`line ${step.line}`] = step.outcome;
+  return {
+    kernel: result.kernel,
+    pageSize: result.pageSize,
+    site: options.site,
+    scenario: { id: scenario.id, title: scenario.title },
+    assumptions: options.assumptions ?? [],
+    steps,
+    pages,
+    results,
+    expectations: result.verdicts,
+    stoppedAt: result.stoppedAt,
+  };
+}
+
+function describeOutcome(outcome: CallOutcome | null, skipped: boolean, error: string | null): string {
+  if (error) return `error: ${error}`;
+  if (skipped) return "(not run)";
+  if (!outcome) return "";
+  if ("returned" in outcome) return String(outcome.returned);
+  if ("errno" in outcome) return `-1 ${outcome.errno}`;
+  if ("blocked" in outcome) return outcome.progressBytes > 0 ? `blocks after ${outcome.progressBytes}` : "blocks";
+  return "KERNEL BUG";
+}
+
+const hex = (value: number): string => `0x${value.toString(16)}`;
+
+/** One readable line per data-changing event; pins, faults and buffer bookkeeping are summarised as counts. */
+function describeEvent(event: TraceEvent, pageSize: number): string | null {
+  const rule = (id: string | null | undefined): string => (id ? ` [${id}]` : "");
+  switch (event.kind) {
+    case "zap":
+      return event.pages > 0 ? `zap ${event.pages} page(s) of ${event.pid} at ${hex(event.vaddrStart)} (${event.vmaKind}: ${event.effect})${rule(event.rule)}` : null;
+    case "move":
+      return `move PFN ${event.pfn} to ${event.pid} ${hex(event.dstVaddr)}${event.len < pageSize ? ` (reported ${event.len} bytes)` : ""}${event.rules.length ? ` [${event.rules.join(", ")}]` : ""}`;
+    case "copy":
+      return `copy ${event.len} bytes of PFN ${event.pfn}+${event.offset} to ${event.pid} ${hex(event.dstVaddr)}${rule(event.rule)}`;
+    case "cowBreak":
+      return event.reused ? `write fault reuses PFN ${event.oldPfn} in place at ${event.pid} ${hex(event.vaddr)}${rule(event.rule)}` : `copy-on-write: ${event.pid} ${hex(event.vaddr)} PFN ${event.oldPfn} -> ${event.newPfn}${rule(event.rule)}`;
+    case "thpSplit":
+      return `split transparent huge page at PFN ${event.pfn}${rule(event.rule)}`;
+    case "block":
+      return `blocks: ${event.reason}${rule(event.rule)}`;
+    case "signal":
+      return `${event.signal} sent to ${event.pid}`;
+    case "hazard":
+      return `hazard [${event.rule}] ${event.detail}`;
+    case "kernelBug":
+      return `KERNEL BUG [${event.rule}] ${event.reason}`;
+    case "note":
+      return event.text;
+    default:
+      return null;
+  }
+}
+
+function summarizeBookkeeping(events: TraceEvent[]): string | null {
+  const pins = events.filter((event) => event.kind === "pin").length;
+  const queued = events.filter((event): event is Extract<TraceEvent, { kind: "bufferQueued" }> => event.kind === "bufferQueued");
+  const released = events.filter((event) => event.kind === "bufferReleased").length;
+  const faults = events.filter((event) => event.kind === "fault").length;
+  const parts: string[] = [];
+  if (faults) parts.push(`${faults} fault(s)`);
+  if (pins) parts.push(`${pins} pin(s)`);
+  if (queued.length) parts.push(`${queued.length} buffer(s) queued in slot(s) ${queued.map((event) => event.slot).join(",")}${queued.some((event) => event.flags & 0x04) ? " with GIFT" : ""}`);
+  if (released) parts.push(`${released} released`);
+  return parts.length ? parts.join(", ") : null;
+}
+
+/** The readable step table of `vmsplice-lens simulate --format text`. */
+export function toText(json: ReplayJson): string {
+  const lines: string[] = [];
+  lines.push(`${json.scenario.id}: ${json.scenario.title}`);
+  lines.push(`kernel ${json.kernel}, page size ${json.pageSize}, site ${json.site.file}:${json.site.line}`);
+  if (json.assumptions.length) {
+    lines.push("assumptions:");
+    for (const assumption of json.assumptions) lines.push(`  - ${assumption}`);
+  }
+  lines.push("");
+  lines.push(`${"line".padStart(5)}  ${"step".padEnd(48)} result`);
+  for (const step of json.steps) {
+    const text = step.text.length > 48 ? `${step.text.slice(0, 45)}...` : step.text;
+    lines.push(`${String(step.line).padStart(5)}  ${text.padEnd(48)} ${describeOutcome(step.outcome, step.skipped, step.error)}`);
+    const bookkeeping = summarizeBookkeeping(step.events);
+    if (bookkeeping && step.role !== "other") lines.push(`${"".padStart(7)}  ${bookkeeping}`);
+    for (const event of step.events) {
+      const described = describeEvent(event, json.pageSize);
+      if (described) lines.push(`${"".padStart(7)}  ${described}`);
+    }
+  }
+  if (json.pages.length) {
+    lines.push("");
+    lines.push("pages handed over:");
+    lines.push(`${"#".padStart(5)}  ${"outcome".padEnd(14)} ${"bytes".padStart(6)} ${"writer PFN".padStart(10)} ${"reader PFN".padStart(10)}  rule`);
+    for (const page of json.pages) {
+      lines.push(`${String(page.index).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${String(page.writerPfn ?? "-").padStart(10)} ${String(page.readerPfn ?? "-").padStart(10)}  ${page.rule ?? "-"}`);
+    }
+  }
+  if (json.expectations.length) {
+    const failed = json.expectations.filter((verdict) => !verdict.passed);
+    lines.push("");
+    lines.push(`expectations: ${json.expectations.length - failed.length} passed, ${failed.length} failed`);
+    for (const verdict of failed) lines.push(`  FAIL line ${verdict.line}: ${verdict.text}: ${verdict.actual}`);
+  }
+  return lines.join("\n") + "\n";
+}
