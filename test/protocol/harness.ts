@@ -26,6 +26,8 @@ export interface Waiter<T> {
 
 export class LspTestClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  /** Every publishDiagnostics received, in order. */
+  readonly published: PublishDiagnosticsParams[] = [];
   readonly logs: { type: number; message: string }[] = [];
   readonly progress: unknown[] = [];
   stderr = "";
@@ -44,6 +46,7 @@ export class LspTestClient {
     child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     connection.onNotification("textDocument/publishDiagnostics", (params: PublishDiagnosticsParams) => {
       this.diagnostics.set(params.uri, params);
+      this.published.push(params);
       for (const waiter of [...this.diagnosticWaiters]) {
         if (waiter.predicate(params)) {
           this.diagnosticWaiters.splice(this.diagnosticWaiters.indexOf(waiter), 1);

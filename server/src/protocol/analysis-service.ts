@@ -31,6 +31,9 @@ export interface DocumentAnalysis {
 
 const EMPTY: FileAnalysis = { calls: [], findings: [], notes: [] };
 
+/** Language ids analysed as C; anything else the client sends (a .vmsim scenario, plain text) gets no diagnostics. */
+export const C_LANGUAGES = new Set(["c", "cpp", "objective-c", "objective-cpp", "cuda-cpp"]);
+
 /** Why a text must not be analysed under these settings, or null. `byteLength` is passed in to keep this pure. */
 export function skipReason(text: string, byteLength: number, settings: LensSettings): string | null {
   if (!settings.enable) return "vmsplice Lens is disabled for this file (vmspliceLens.enable is false).";
@@ -76,7 +79,7 @@ export class AnalysisService {
     let result: DocumentAnalysis;
     if (skipped) {
       result = { ...base, skipped, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
-    } else if (!mentionsVmsplice(text)) {
+    } else if (!C_LANGUAGES.has(entry.document.languageId) || !mentionsVmsplice(text)) {
       // The cheap text check: a file that never mentions vmsplice has no call to analyse, so it is not even parsed.
       result = { ...base, skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
     } else {

@@ -107,7 +107,7 @@ export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs
   const onFlags = rangeContains(call.flags.range, offset);
   const onIov = rangeContains(call.iov.iovRange, offset) || rangeContains(call.iov.nrSegsRange, offset);
   const fdSection = `**Descriptor** ${inlineCode(textOf(call.fd.pipeName, "fd"))}: ${escapeMarkdown(call.fd.explanation)}${call.fd.nonblock ? " `O_NONBLOCK` is set on it (vmsplice ignores that)." : ""}`;
-  const flagsSection = `**Flags** ${inlineCode(call.flags.text)}: ${escapeMarkdown(decodeFlags(call.flags.value, call.flags.missing))}`;
+  const flagsSection = `**Flags** ${inlineCode(call.flags.text)}: ${call.flags.value === null ? escapeMarkdown(decodeFlags(null, call.flags.missing)) : decodeFlags(call.flags.value, null)}`;
   const segmentsSection = analysis.segments.length
     ? [`**Segments** (${escapeMarkdown(formatSym(call.iov.nrSegs, analysis.pageSize))}):`, "", ...segmentRows(analysis)].join("\n")
     : `**Segments:** ${escapeMarkdown(call.iov.missing ?? "could not be reconstructed")}`;

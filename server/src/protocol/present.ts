@@ -57,11 +57,11 @@ const FLAG_NAMES: [number, string][] = [
   [SPLICE_F_GIFT, "SPLICE_F_GIFT"],
 ];
 
-/** "SPLICE_F_GIFT | SPLICE_F_MOVE (0x9)", or the reason the value is unknown. */
+/** "`SPLICE_F_MOVE` | `SPLICE_F_GIFT` (0x9)" as markdown, or the reason the value is unknown. */
 export function decodeFlags(value: number | null, missing: string | null): string {
   if (value === null) return `unknown${missing ? ` (${missing})` : ""}`;
   if (value === 0) return "0 (no flags)";
-  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => name);
+  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => `\`${name}\``);
   const unknownBits = value & ~0xf;
   if (unknownBits) names.push(`unknown bits 0x${unknownBits.toString(16)}`);
   return `${names.join(" | ")} (0x${value.toString(16)})`;

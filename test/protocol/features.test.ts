@@ -1,0 +1,230 @@
+// Protocol tests of the features over real stdio framing, on samples/: diagnostics (code, link, severity, related
+// information), incremental didChange, hover, quick fixes applied as the editor would, code lens, the replay requests,
+// per-rule severity overrides, and the workspace scan with progress.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { CodeAction, CodeLens, Diagnostic, Hover, MarkupContent, TextEdit } from "vscode-languageserver-protocol";
+import type { ReplayResult } from "../../server/src/protocol/ext";
+import { codes, LspTestClient, root } from "./harness";
+
+const samples = path.join(root, "samples");
+const read = (name: string) => readFileSync(path.join(samples, name), "utf8");
+const uriOf = (name: string) => pathToFileURL(path.join(samples, name)).href;
+/** Zero-based position of the first occurrence of `needle` (plus `offset` characters). */
+function positionOf(text: string, needle: string, offset = 0) {
+  const document = TextDocument.create("file:///x.c", "c", 1, text);
+  const at = text.indexOf(needle);
+  assert.ok(at >= 0, `${needle} not found`);
+  return document.positionAt(at + offset);
+}
+
+describe("features on samples/ (rfc-v2, 4096)", () => {
+  let client: LspTestClient;
+  before(async () => {
+    client = await LspTestClient.start({ settings: { debounceMs: 0 } });
+  });
+  after(async () => {
+    await client.stop();
+  });
+
+  test("diagnostics carry the rule id as code, a documentation link, the rule's severity and related information", async () => {
+    const uri = uriOf("align-src.c");
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, read("align-src.c"));
+    const { diagnostics, version } = await published;
+    assert.equal(version, 1);
+    const align = diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC");
+    assert.ok(align, `got ${codes(diagnostics).join(", ")}`);
+    assert.equal(align.source, "vmsplice-lens");
+    assert.equal(align.severity, 2);
+    assert.match(align.codeDescription?.href ?? "", /^file:\/\/.*\/docs\/rules\.md#vms-align-src$/);
+    assert.ok(align.relatedInformation && align.relatedInformation.length > 0, "related information points at the allocation");
+    const related = align.relatedInformation[0];
+    assert.equal(related.location.uri, uri);
+    assert.equal(related.location.range.start.line, positionOf(read("align-src.c"), "malloc(page)").line);
+  });
+
+  test("hover on the call shows direction, flags, the segment table, per-page verdicts, rule text and the replay link", async () => {
+    const text = read("align-src.c");
+    const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uriOf("align-src.c") }, position: positionOf(text, "vmsplice(fds[1]", 2) });
+    assert.ok(hover);
+    const value = (hover.contents as MarkupContent).value;
+    assert.equal((hover.contents as MarkupContent).kind, "markdown");
+    assert.match(value, /into the pipe/);
+    assert.match(value, /`SPLICE_F_MOVE` \| `SPLICE_F_GIFT` \(0x9\)/);
+    assert.match(value, /\| # \| base \| length \| alignment \| memory \| pages \| verdict \|/);
+    assert.match(value, /\*\*Per page\*\*/);
+    assert.match(value, /### VMS-ALIGN-SRC \(warning\)/);
+    assert.match(value, /\[Replay page movement\]\(command:vmsplice-lens\.replay\?/);
+    const link = value.slice(value.indexOf("command:vmsplice-lens.replay?") + "command:vmsplice-lens.replay?".length).split(" ")[0];
+    const args = JSON.parse(decodeURIComponent(link)) as { uri: string; line: number }[];
+    assert.equal(args[0].uri, uriOf("align-src.c"));
+    assert.equal(args[0].line, positionOf(text, "vmsplice(fds[1]").line);
+  });
+
+  test("hover on the flags argument leads with the decoded flags; hover outside any call is empty", async () => {
+    const text = read("align-src.c");
+    const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uriOf("align-src.c") }, position: positionOf(text, "SPLICE_F_GIFT | SPLICE_F_MOVE", 3) });
+    const value = (hover.contents as MarkupContent).value;
+    assert.ok(value.indexOf("**Flags**") < value.indexOf("**Descriptor**"));
+    assert.equal(await client.request("textDocument/hover", { textDocument: { uri: uriOf("align-src.c") }, position: { line: 0, character: 0 } }), null);
+  });
+
+  test("code lens shows the verdict in a few words and a Replay command", async () => {
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uriOf("align-src.c") } });
+    assert.equal(lenses.length, 2);
+    assert.match(lenses[0].command?.title ?? "", /^2 pages: 2 copied · write · rfc-v2$/);
+    assert.equal(lenses[1].command?.command, "vmsplice-lens.replay");
+    assert.equal(lenses[1].command?.title, "Replay");
+  });
+
+  test("the preferred quick fix, applied as an incremental change, removes the diagnostic", async () => {
+    const uri = uriOf("align-src.c");
+    const text = read("align-src.c");
+    const diagnostics = client.diagnostics.get(uri)?.diagnostics ?? [];
+    const align = diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC") as Diagnostic;
+    const actions = await client.request<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: align.range, context: { diagnostics: [align] } });
+    assert.ok(actions.every((action) => action.kind === "quickfix"));
+    const preferred = actions.find((action) => action.isPreferred && action.diagnostics?.some((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC"));
+    assert.ok(preferred, `actions: ${actions.map((action) => action.title).join("; ")}`);
+    assert.ok(actions.some((action) => action.title.startsWith("Suppress")), "a suppression fix is offered too");
+    const edits = preferred.edit?.changes?.[uri] as TextEdit[];
+    assert.ok(edits.length > 0);
+    // Apply the edits the way an editor does: from the last to the first, one change each, as incremental didChange.
+    const ordered = [...edits].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
+    const published = client.waitForDiagnostics(uri, (params) => params.version === 2);
+    await client.change(uri, 2, ordered.map((edit) => ({ range: edit.range, text: edit.newText })));
+    const after = await published;
+    assert.ok(!codes(after.diagnostics).includes("VMS-ALIGN-SRC"), `still: ${codes(after.diagnostics).join(", ")}`);
+    const expected = TextDocument.applyEdits(TextDocument.create(uri, "c", 1, text), edits);
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri } });
+    assert.match(lenses[0].command?.title ?? "", /^1 page: 1 moved · write · rfc-v2$/);
+    assert.ok(expected.includes("vmsplice_lens_page_alloc(page)"));
+  });
+
+  test("only the last of several quick changes is published (results for old versions are dropped)", async () => {
+    const slow = await LspTestClient.start({ settings: { debounceMs: 50 } });
+    try {
+      const uri = uriOf("len-page.c");
+      const text = read("len-page.c");
+      const opened = slow.waitForDiagnostics(uri);
+      await slow.open(uri, text);
+      await opened;
+      const already = slow.published.length;
+      const position = positionOf(text, ".iov_len = 4000", ".iov_len = ".length);
+      const final = slow.waitForDiagnostics(uri, (params) => params.version === 6);
+      for (let version = 2; version <= 6; version++) {
+        await slow.change(uri, version, [{ range: { start: position, end: { line: position.line, character: position.character + 4 } }, text: String(3990 + version) }]);
+      }
+      const published = await final;
+      assert.ok(codes(published.diagnostics).includes("VMS-LEN-PAGE"));
+      const versions = slow.published.slice(already).filter((params) => params.uri === uri).map((params) => params.version);
+      assert.deepEqual(versions, [6], "no diagnostics for superseded versions");
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  test("vmsplice-lens/replay answers the simulator's trace for the call at the position", async () => {
+    const text = read("rfc-iov-base.c");
+    const uri = uriOf("rfc-iov-base.c");
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, text);
+    await published;
+    const position = positionOf(text, "vmsplice(fds[1]");
+    const replay = await client.request<ReplayResult>("vmsplice-lens/replay", { uri, line: position.line, character: position.character });
+    assert.equal(replay.kernel, "rfc-v2");
+    assert.equal(replay.pageSize, 4096);
+    assert.equal(replay.site.line, position.line + 1);
+    assert.ok(replay.site.file.endsWith("rfc-iov-base.c"));
+    assert.equal(replay.pages.length, 4);
+    assert.deepEqual(replay.pages.map((page) => page.outcome), ["moved", "copied", "copied", "copied"]);
+    assert.ok(replay.pages.slice(1).every((page) => page.rule === "VMS-RFC-IOV-BASE"));
+    assert.ok(replay.steps.length > 0 && Array.isArray(replay.assumptions));
+    const mainline = await client.request<ReplayResult>("vmsplice-lens/replay", { uri, line: position.line, character: 0, kernel: "mainline-6.x", pageSize: 16384 });
+    assert.equal(mainline.kernel, "mainline-6.x");
+    assert.equal(mainline.pageSize, 16384);
+    assert.ok(mainline.pages.every((page) => page.outcome !== "moved"));
+  });
+
+  test("vmsplice-lens/replay rejects a position without a call and bad overrides with a ResponseError", async () => {
+    const uri = uriOf("rfc-iov-base.c");
+    await assert.rejects(client.request("vmsplice-lens/replay", { uri, line: 0, character: 0 }), (error: { code?: number; message?: string }) => error.code === -32002 && /no vmsplice call at line 1/.test(error.message ?? ""));
+    await assert.rejects(client.request("vmsplice-lens/replay", { uri, line: 30, character: 0, kernel: "linux-2.4" }), (error: { code?: number }) => error.code === -32602);
+  });
+
+  test("vmsplice-lens/replayScenario runs a .vmsim text and reports parse errors with line and column", async () => {
+    const scenarioFile = path.join(root, "samples", "scenarios");
+    const names = (await import("node:fs")).readdirSync(scenarioFile).filter((name) => name.endsWith(".vmsim")).sort();
+    assert.ok(names.length > 0);
+    const text = readFileSync(path.join(scenarioFile, names[0]), "utf8");
+    const replay = await client.request<ReplayResult>("vmsplice-lens/replayScenario", { uri: pathToFileURL(path.join(scenarioFile, names[0])).href, text });
+    assert.ok(replay.steps.length > 0);
+    await assert.rejects(client.request("vmsplice-lens/replayScenario", { uri: "file:///bad.vmsim", text: "this is not a scenario\n" }), (error: { code?: number; message?: string }) => error.code === -32004 && /line 1, column \d+/.test(error.message ?? ""));
+  });
+});
+
+describe("settings over the protocol", () => {
+  test("a per-rule override changes the severity, and off removes the diagnostic", async () => {
+    const client = await LspTestClient.start({ settings: { debounceMs: 0, severity: { "VMS-ALIGN-SRC": "error", "VMS-LEN-PAGE": "off" } } });
+    try {
+      const uri = uriOf("align-src.c");
+      const published = client.waitForDiagnostics(uri);
+      await client.open(uri, read("align-src.c"));
+      const { diagnostics } = await published;
+      assert.equal(diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC")?.severity, 1);
+      assert.ok(!codes(diagnostics).includes("VMS-LEN-PAGE"));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  test("changing the kernel model through didChangeConfiguration re-publishes with the new model", async () => {
+    const client = await LspTestClient.start({ settings: { debounceMs: 0 } });
+    try {
+      const uri = uriOf("no-move-flag.c");
+      const published = client.waitForDiagnostics(uri);
+      await client.open(uri, read("no-move-flag.c"));
+      assert.ok(codes((await published).diagnostics).includes("VMS-NO-MOVE-FLAG"));
+      client.settings = { debounceMs: 0, kernel: "mainline-6.x" };
+      // On mainline the writer's gift is a no-op, and the RFC-only reader rule disappears.
+      const republished = client.waitForDiagnostics(uri, (params) => codes(params.diagnostics).includes("VMS-GIFT-NOOP"));
+      await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
+      const diagnostics = (await republished).diagnostics;
+      assert.ok(!codes(diagnostics).includes("VMS-NO-MOVE-FLAG"));
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
+test("the workspace scan analyses the folder's C files with progress, skipping files without vmsplice", async () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-ws-"));
+  cpSync(path.join(samples, "align-src.c"), path.join(folder, "src", "align-src.c"));
+  cpSync(path.join(samples, "wrong-end.c"), path.join(folder, "wrong-end.c"));
+  cpSync(path.join(samples, "len-page.c"), path.join(folder, "node_modules", "dep", "len-page.c"));
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(path.join(folder, "plain.c"), "int main(void) { return 0; }\n");
+  writeFileSync(path.join(folder, "notes.txt"), "vmsplice\n");
+  const client = await LspTestClient.start({ workspaceFolders: [folder] });
+  try {
+    const alignUri = pathToFileURL(path.join(folder, "src", "align-src.c")).href;
+    const wrongUri = pathToFileURL(path.join(folder, "wrong-end.c")).href;
+    const [align, wrong] = await Promise.all([client.waitForDiagnostics(alignUri, () => true, 10000, true), client.waitForDiagnostics(wrongUri, () => true, 10000, true)]);
+    assert.ok(codes(align.diagnostics).includes("VMS-ALIGN-SRC"));
+    assert.ok(codes(wrong.diagnostics).includes("VMS-WRONG-END"));
+    const log = await client.waitForLog((entry) => entry.message.startsWith("workspace scan:"));
+    assert.match(log.message, /workspace scan: 3 C files visited, 2 analysed, 2 with findings/);
+    assert.ok(!client.diagnostics.has(pathToFileURL(path.join(folder, "plain.c")).href), "files without vmsplice get no diagnostics");
+    const kinds = client.progress.map((entry) => (entry as { value: { kind: string } }).value.kind);
+    assert.equal(kinds[0], "begin");
+    assert.equal(kinds[kinds.length - 1], "end");
+  } finally {
+    await client.stop();
+  }
+});
