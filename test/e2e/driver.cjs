@@ -36,6 +36,36 @@ async function screenshot(name) {
   }
 }
 
+/** The frame of our simulator webview (VS Code nests webview content two iframes deep). */
+async function simulatorFrame() {
+  for (const frame of page.frames()) {
+    try {
+      if (await frame.$("#app #forward")) return frame;
+    } catch {
+      // A frame that navigated away while being inspected is skipped.
+    }
+  }
+  return null;
+}
+
+// Actions a test asks for with `E2E-ACTION <name> [argument]`: they act on the webview as a user would (keyboard,
+// select boxes), which the extension host cannot do itself. The test awaits the effect through the extension's API.
+async function act(name, argument) {
+  const frame = await simulatorFrame();
+  if (!frame) throw new Error("no simulator webview frame");
+  if (name === "webview-keys") {
+    await frame.click("#caption");
+    for (const key of (argument || "ArrowRight").split(",")) await page.keyboard.press(key);
+  } else if (name === "webview-kernel") {
+    await frame.selectOption("#kernel", argument);
+  } else if (name === "webview-page-size") {
+    await frame.selectOption("#page-size", argument);
+  } else {
+    throw new Error(`unknown action ${name}`);
+  }
+  console.log(`[driver] action ${name} ${argument || ""} done`);
+}
+
 (async () => {
   const started = Date.now();
   fs.mkdirSync(artifacts, { recursive: true });
@@ -63,6 +93,10 @@ async function screenshot(name) {
       if (text.startsWith("E2E-PASS ")) passed += 1;
       else if (text.startsWith("E2E-FAIL ")) failed += 1;
       else if (text.startsWith("E2E-SCREENSHOT ")) pendingShots.push(screenshot(`${runName}-${text.slice("E2E-SCREENSHOT ".length).trim()}`));
+      else if (text.startsWith("E2E-ACTION ")) {
+        const [name, argument] = text.slice("E2E-ACTION ".length).trim().split(/\s+/);
+        act(name, argument).catch((error) => console.log(`[driver] action ${name} failed: ${error.message}`));
+      }
     }
   });
   await page.exposeFunction("codeAutomationExit", (code) => {

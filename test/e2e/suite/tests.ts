@@ -138,6 +138,19 @@ export function registerTests(mode: RunMode): void {
   });
 
   if (mode === "development") {
+    test("the webview steps with the arrow keys and its kernel switch replays under the other model", async () => {
+      const { api } = await extensionApi();
+      const before = api.simulator.lastRender;
+      assert.ok(before && before.error === null && before.stepCount > 2, "the previous test left a rendered replay open");
+      console.log("E2E-ACTION webview-keys Home,ArrowRight,ArrowRight");
+      await awaitRender(api, (rendered) => rendered.step === 2, "step 3 after two Right-arrow presses");
+      console.log("E2E-ACTION webview-kernel mainline-6.x");
+      const switched = await awaitRender(api, (rendered) => rendered.kernel === "mainline-6.x" && rendered.stepCount > 1, "the replay under mainline-6.x");
+      assert.equal(switched.error, null, `the mainline-6.x replay succeeded (${switched.error})`);
+      assert.equal(switched.movedPages, 0, "mainline never moves pages into the reader");
+      await screenshot("replay-mainline", artifactsDir, mode);
+    });
+
     test(`the quick fix for ${EXPECTED_RULE} removes the diagnostic`, async () => {
       const { document } = await openC();
       const [diagnostic] = await waitFor(vscode.languages.onDidChangeDiagnostics, () => {
