@@ -367,7 +367,7 @@ function roundUp(value: number, pageSize: number): number {
 
 function roundLengthFix(tree: Tree, text: string, segment: SegmentVerdict, rule: string): QuickFix | null {
   const fact = segment.segment;
-  if (!fact.lengthRange || !fact.buffer || !fact.buffer.size) return null;
+  if (!fact.lengthRange || !fact.buffer || !fact.buffer.size || fact.repeat) return null;
   // Rounding up must stay inside the allocation under every page size the fix may run with.
   // The segment must start on a page (rounding the length of an unaligned segment leaves its chunks short), and the
   // rounded length must stay inside the allocation, under every page size the fix may run with.
@@ -533,6 +533,7 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   const segments = call.iov.segments;
   if (!segments || segments.length !== 1 || evaluate(call.iov.nrSegs, 4096) !== 1) return null;
   const segment = segments[0];
+  if (segment.repeat) return null;
   // The length must be the same whole number of pages under every page size (k * P), so the split is exact.
   const counts = PAGE_SIZES.map((pageSize) => {
     const length = evaluate(segment.length, pageSize);
@@ -627,6 +628,8 @@ function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: strin
   if (text.slice(callLine.lineStart, statement.startIndex).trim() !== "") return null;
   const lines: string[] = [];
   for (const segment of segments) {
+    // A loop template stands for several entries whose expressions mention the loop index.
+    if (segment.repeat) return null;
     const expressions = segmentExpressionsAtCall(tree, callNode, segment);
     if (!expressions) return null;
     lines.push(`memset(${expressions.base}, 0, ${expressions.length});`);
