@@ -61,8 +61,31 @@ class Builder {
     if (!this.assumptions.includes(text)) this.assumptions.push(text);
   }
 
-  value(value: Parameters<typeof evaluate>[0] | null): number | null {
-    return value === null ? null : evaluate(value, this.pageSize);
+  value(value: Parameters<typeof evaluate>[0] | null, index: number | null = null): number | null {
+    return value === null ? null : evaluate(value, this.pageSize, index);
+  }
+
+  /**
+   * Unrolls loop-filled iovec templates (`repeat`) into one entry per iteration, each with its loop index.
+   * An unknown trip count is replayed as one iteration (fewer pages cannot show a move the code would not get);
+   * more than 1025 entries are not needed, since the kernel refuses more than 1024 with EINVAL anyway.
+   */
+  expand(segments: SegmentFact[], role: string): { segment: SegmentFact; index: number | null }[] {
+    const entries: { segment: SegmentFact; index: number | null }[] = [];
+    segments.forEach((segment, position) => {
+      if (!segment.repeat) {
+        entries.push({ segment, index: null });
+        return;
+      }
+      let count = this.value(segment.repeat.count);
+      const start = this.value(segment.repeat.start) ?? 0;
+      if (count === null || count < 0) {
+        this.assume(`${role}: the number of iovecs the loop fills for segment ${position} is unknown; replayed as one`);
+        count = 1;
+      }
+      for (let iteration = 0; iteration < Math.min(count, 1025 - entries.length); iteration++) entries.push({ segment, index: start + iteration });
+    });
+    return entries;
   }
 
   /** Offset of the buffer start inside its page, from the alignment fact or the allocation's usual alignment. */
@@ -86,15 +109,15 @@ class Builder {
     const iovecs: string[] = [];
     let totalBytes = 0;
     const segments = call.iov.segments;
-    let list: (SegmentFact | null)[];
+    let list: { segment: SegmentFact | null; index: number | null }[];
     if (segments === null || segments.length === 0) {
       this.assume(`${role}: the iovec array could not be reconstructed${call.iov.missing ? ` (${call.iov.missing})` : ""}; replayed as one segment of unknown buffer and length`);
-      list = [null];
-    } else list = segments;
+      list = [{ segment: null, index: null }];
+    } else list = this.expand(segments, role);
     // One mapping per distinct buffer; segments of the same buffer share it.
     const perBuffer = new Map<string, { buffer: BufferFact | null; extent: number; misalignment: number; name: string }>();
     const resolved: { key: string; offset: number; length: number }[] = [];
-    list.forEach((segment, index) => {
+    list.forEach(({ segment, index: loopIndex }, index) => {
       const buffer = segment?.buffer ?? null;
       const key = buffer ? buffer.name : `unknown${index}`;
       let entry = perBuffer.get(key);
@@ -102,12 +125,12 @@ class Builder {
         entry = { buffer, extent: 0, misalignment: this.misalignment(buffer, role), name: this.mappingName(process, key) };
         perBuffer.set(key, entry);
       }
-      let offset = segment ? this.value(segment.offset) : null;
+      let offset = segment ? this.value(segment.offset, loopIndex) : null;
       if (offset === null) {
         this.assume(`${role}: the offset of segment ${index} is unknown; replayed at the buffer start`);
         offset = 0;
       }
-      let length = segment ? this.value(segment.length) : null;
+      let length = segment ? this.value(segment.length, loopIndex) : null;
       if (length === null || length < 0) {
         // A length that is not a whole page never moves, so an unknown length cannot show a move the code would not get.
         length = pageSize / 2;
@@ -290,9 +313,8 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
 }
 
 function readerTotal(builder: Builder, call: VmspliceCall): number {
-  const segments = call.iov.segments ?? [];
   let total = 0;
-  for (const segment of segments) total += builder.value(segment.length) ?? builder.pageSize;
+  for (const { segment, index } of builder.expand(call.iov.segments ?? [], "reader")) total += builder.value(segment.length, index) ?? builder.pageSize;
   return total || builder.pageSize;
 }
 

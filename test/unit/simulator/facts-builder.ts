@@ -37,7 +37,7 @@ export function buffer(overrides: Partial<BufferFact> = {}): BufferFact {
 }
 
 export function segment(base: BufferFact | null, offset: SymValue, length: SymValue): SegmentFact {
-  return { baseText: base?.name ?? "?", lengthText: "len", buffer: base, offset, length, baseRange: null, lengthRange: null };
+  return { baseText: base?.name ?? "?", lengthText: "len", buffer: base, offset, length, baseRange: null, lengthRange: null, repeat: null };
 }
 
 export function call(line: number, direction: "to-pipe" | "from-pipe" | "unknown", flags: number | null, segments: SegmentFact[] | null, overrides: Partial<VmspliceCall> = {}): VmspliceCall {

@@ -138,3 +138,24 @@ describe("call-site replay", () => {
     assert.throws(() => replayCallSite([], 0, { kernel: "rfc-v2", pageSize: 4096 }), RangeError);
   });
 });
+
+describe("call-site replay of loop-filled iovec arrays", () => {
+  test("a template repeated 4 times with offset index*page unrolls into 4 one-page iovecs that all move", () => {
+    const source = buffer({ name: "src" });
+    const template = { ...segment(source, { kind: "binary" as const, operator: "*" as const, left: { kind: "index" as const }, right: page }, page), repeat: { count: constant(4), start: constant(0) } };
+    const writer = call(10, "to-pipe", SPLICE_F_GIFT | SPLICE_F_MOVE, [template], { iov: { segments: [template], nrSegs: constant(4), nrSegsRange: call(10, "to-pipe", 0, []).range, iovRange: call(10, "to-pipe", 0, []).range, declarationRange: null, missing: null } });
+    const replay = replayCallSite([writer], 0, { kernel: "rfc-v2", pageSize: 4096 });
+    assert.match(replay.scenarioText, /W: vmsplice fds\[1\] \[w0,4096\] \[w0\+4096,4096\] \[w0\+8192,4096\] \[w0\+12288,4096\] 0x9/);
+    assert.deepEqual(
+      replay.json.pages.map((entry) => entry.outcome),
+      ["moved", "moved", "moved", "moved"],
+    );
+  });
+
+  test("an unknown trip count is replayed as one iteration and listed", () => {
+    const template = { ...segment(buffer(), constant(0), page), repeat: { count: unknown, start: constant(0) } };
+    const replay = replayCallSite([call(10, "to-pipe", 0, [template])], 0, { kernel: "mainline-6.x", pageSize: 4096 });
+    assert.ok(replay.assumptions.some((assumption) => assumption.includes("number of iovecs the loop fills for segment 0 is unknown; replayed as one")));
+    assert.equal(replay.json.pages.length, 1);
+  });
+});
