@@ -14,6 +14,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
+import { findRule } from "../../server/src/rules/rule-table";
 import { readMarkers } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -97,6 +98,25 @@ describe("samples/*.c", () => {
       problems.push(...markers.problems.map((problem) => `${name}: ${problem}`));
       if (!markers.markers.some((marker) => marker.kind === "expect")) problems.push(`${name}: no /* expect: ... */ marker`);
       tree.delete();
+    }
+    parser.delete();
+    assert.deepEqual(problems, []);
+  });
+
+  test("a sample named after a rule expects that rule, and its fixed counterpart never does", async () => {
+    const parser = await createCParser();
+    const problems: string[] = [];
+    for (const file of samples) {
+      const name = path.basename(file, ".c");
+      const fixed = name.endsWith("-fixed");
+      const ruleId = `VMS-${(fixed ? name.slice(0, -"-fixed".length) : name).toUpperCase()}`;
+      if (!findRule(ruleId)) continue;
+      const tree = parseC(parser, readFileSync(file, "utf8"));
+      assert.ok(tree, `tree-sitter returned no tree for ${file}`);
+      const expected = readMarkers(tree).markers.filter((marker) => marker.kind === "expect").flatMap((marker) => marker.values);
+      tree.delete();
+      if (!fixed && !expected.includes(ruleId)) problems.push(`${name}.c: no expect marker names ${ruleId}`);
+      if (fixed && expected.includes(ruleId)) problems.push(`${name}.c: still expects ${ruleId}`);
     }
     parser.delete();
     assert.deepEqual(problems, []);
