@@ -8,6 +8,7 @@
 
 int main(void) {
   probe_init("g27-setpipe-sz");
+  probe_require_pipe_max_size(1048576);
   int small[2], large[2];
   probe_require(pipe(small) == 0 && pipe(large) == 0, "pipe");
   char *p = probe_map_filled(256);

@@ -207,6 +207,15 @@ PROBE_HELPER void probe_finish(void) {
   fflush(stdout);
 }
 
+/* The model assumes the default /proc/sys/fs/pipe-max-size; a machine configured otherwise cannot run the probe. */
+PROBE_HELPER void probe_require_pipe_max_size(long expected) {
+  FILE *file = fopen("/proc/sys/fs/pipe-max-size", "r");
+  long value = -1;
+  if (!file || fscanf(file, "%ld", &value) != 1) probe_cannot_run("cannot read /proc/sys/fs/pipe-max-size");
+  fclose(file);
+  if (value != expected) probe_cannot_run("/proc/sys/fs/pipe-max-size is not the default 1048576 the model assumes");
+}
+
 /* A private anonymous read-write mapping of `pages` pages, page-aligned. */
 PROBE_HELPER char *probe_map(int pages) {
   char *address = mmap(NULL, (size_t)(pages * P), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
