@@ -22,7 +22,7 @@ import { parseScenario, runScenario } from "../server/src/simulator/index";
 import type { Scenario } from "../server/src/simulator/types";
 import { compileScenario } from "./lib/compile";
 import { compareScenario, kernelRows, type ScenarioComparison } from "./lib/compare";
-import { renderReport, type ControlSummary, type OracleRun } from "./lib/report";
+import { renderReport, type ControlSummary, type HazardResult, type OracleRun } from "./lib/report";
 import { INCLUDED_GOLDENS } from "./lib/selection";
 import { parseGuestLogs, type GuestRun } from "./lib/serial";
 
@@ -167,10 +167,16 @@ function loadScenarios(): { loaded: LoadedScenario[]; script: string } {
   return { loaded, script: lines.join("\n") + "\n" };
 }
 
-function buildInitramfs(script: string): string {
+function buildGuest(): string {
   const guest = path.join(cache, "vmsim-guest");
   run("gcc", ["-static", "-O2", "-Wall", "-o", guest, path.join(oracleDir, "guest/vmsim-guest.c")], { timeoutSeconds: 300 });
-  writeFileSync(path.join(cache, "scenarios.txt"), script);
+  return guest;
+}
+
+/** Packs busybox, the guest program and one script into an initramfs named after `name`. */
+function buildInitramfs(guest: string, script: string, name: string): string {
+  const scriptFile = path.join(cache, `scenarios-${name}.txt`);
+  writeFileSync(scriptFile, script);
   const list = [
     "dir /dev 755 0 0",
     "nod /dev/console 600 0 0 c 5 1",
@@ -181,14 +187,15 @@ function buildInitramfs(script: string): string {
     "slink /bin/sh busybox 777 0 0",
     `file /init ${path.join(oracleDir, "guest/init.sh")} 755 0 0`,
     `file /vmsim-guest ${guest} 755 0 0`,
-    `file /scenarios.txt ${path.join(cache, "scenarios.txt")} 644 0 0`,
+    `file /scenarios.txt ${scriptFile} 644 0 0`,
   ];
-  writeFileSync(path.join(cache, "initramfs.list"), list.join("\n") + "\n");
-  const cpio = spawnSync(path.join(tree, "usr/gen_init_cpio"), [path.join(cache, "initramfs.list")], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const listFile = path.join(cache, `initramfs-${name}.list`);
+  writeFileSync(listFile, list.join("\n") + "\n");
+  const cpio = spawnSync(path.join(tree, "usr/gen_init_cpio"), [listFile], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   if (cpio.status !== 0) throw new Error(`gen_init_cpio failed: ${String(cpio.stderr)}`);
   const gzip = spawnSync("gzip", ["-n", "-9"], { input: cpio.stdout, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   if (gzip.status !== 0) throw new Error(`gzip failed: ${String(gzip.stderr)}`);
-  const initramfs = path.join(cache, "initramfs.cpio.gz");
+  const initramfs = path.join(cache, `initramfs-${name}.cpio.gz`);
   writeFileSync(initramfs, gzip.stdout);
   return initramfs;
 }
@@ -227,6 +234,31 @@ function summariseControl(guest: GuestRun, loaded: LoadedScenario[]): ControlSum
   return { calls, violations, scenarios: guest.scenarios.length };
 }
 
+/**
+ * Hazard probes (oracle/hazards/*.script, guest script format): each runs in a boot of its own on the patched kernel,
+ * because the hazard it demonstrates is a kernel BUG. A probe is reproduced when a fatal kernel line contains the text
+ * of its `# expect-kernel:` line. Probes are reported, they do not decide the verdict.
+ */
+function runHazards(image: string, guest: string): HazardResult[] {
+  const directory = path.join(oracleDir, "hazards");
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((name) => name.endsWith(".script"))
+    .sort()
+    .map((name) => {
+      const script = readFileSync(path.join(directory, name), "utf8");
+      const expected = script.split("\n").find((line) => line.startsWith("# expect-kernel:"))?.slice("# expect-kernel:".length).trim() ?? "";
+      const label = name.replace(/\.script$/, "");
+      const result = boot(image, buildInitramfs(guest, script, `hazard-${label}`), `hazard-${label}`);
+      const guestRun = parseGuestLogs(result.results, result.console);
+      const consoleLines = result.console.split("\n").map((line) => line.replace(/\r$/, ""));
+      const at = consoleLines.findIndex((line) => expected !== "" && line.includes(expected));
+      // The page dump and the BUG line, without the register dump that follows.
+      const excerpt = at < 0 ? [] : consoleLines.slice(Math.max(0, at - 6), at + 4);
+      return { name: label, expected, reproduced: at >= 0, fatal: guestRun.fatal.map((line) => line.text), excerpt, seconds: result.seconds };
+    });
+}
+
 function main(): number {
   const startedAt = new Date();
   const times: Record<string, number> = {};
@@ -249,7 +281,8 @@ function main(): number {
   if (rfc.rebuilt) times.buildRfc = rfc.seconds;
 
   const { loaded, script } = loadScenarios();
-  const initramfs = buildInitramfs(script);
+  const guest = buildGuest();
+  const initramfs = buildInitramfs(guest, script, "scenarios");
   const rfcBoot = boot(rfc.image, initramfs, "rfc");
   times.bootRfc = rfcBoot.seconds;
   const rfcGuest = parseGuestLogs(rfcBoot.results, rfcBoot.console);
@@ -291,6 +324,9 @@ function main(): number {
     }
   }
 
+  const hazards = runHazards(rfc.image, guest);
+  times.bootHazards = hazards.reduce((sum, hazard) => sum + hazard.seconds, 0);
+
   const oracleRun: OracleRun = {
     startedAt: startedAt.toISOString(),
     installedPackages: installed,
@@ -299,6 +335,7 @@ function main(): number {
     control: controlGuest ? { guest: controlGuest, timedOut: controlTimedOut, summary: controlSummary, comparisons: controlComparisons } : null,
     scenarios: loaded.map((item) => ({ id: item.scenario.id, title: item.scenario.title, file: item.file, unsupported: item.unsupported })),
     comparisons,
+    hazards,
   };
   const report = renderReport(oracleRun);
   mkdirSync(path.dirname(reportPath), { recursive: true });

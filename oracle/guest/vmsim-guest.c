@@ -732,6 +732,15 @@ static void proc_execute(struct line *l, struct text *out)
 		int status;
 		pid_t r = waitpid((pid_t)num(l->tok[1]), &status, 0);
 		result_errno(out, r, errno);
+	} else if (!strcmp(cmd, "compact")) {
+		/* Hazard probes only: ask the kernel to compact all memory now, which
+		 * migrates movable pages and so walks their reverse maps. */
+		int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+		long r = fd < 0 ? -1 : write(fd, "1", 1);
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		result_errno(out, r, e);
 	} else if (!strcmp(cmd, "dump")) {
 		do_dump(out);
 	} else {

@@ -15,6 +15,17 @@ export interface ControlSummary {
   violations: string[];
 }
 
+export interface HazardResult {
+  name: string;
+  /** The kernel line text the probe expects (its `# expect-kernel:` line). */
+  expected: string;
+  reproduced: boolean;
+  fatal: string[];
+  /** Console lines around the expected line. */
+  excerpt: string[];
+  seconds: number;
+}
+
 export interface OracleRun {
   startedAt: string;
   installedPackages: string[];
@@ -24,6 +35,7 @@ export interface OracleRun {
   control: { guest: GuestRun; timedOut: boolean; summary: ControlSummary | null; comparisons: ScenarioComparison[] } | null;
   scenarios: { id: string; title: string; file: string; unsupported: string[] }[];
   comparisons: ScenarioComparison[];
+  hazards: HazardResult[];
 }
 
 export interface Verdict {
@@ -116,6 +128,7 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
   out.push(`| Build patched bzImage | ${seconds(run.times.buildRfc)} |`);
   out.push(`| Boot + all scenarios, patched | ${seconds(run.times.bootRfc)} |`);
   out.push(`| Boot + all scenarios, control | ${seconds(run.times.bootControl)} |`);
+  out.push(`| Hazard probe boots (${run.hazards.length}) | ${seconds(run.times.bootHazards)} |`);
   out.push("");
   out.push("A from-scratch build of one bzImage took about 170 s with `make -j2` on this 2-core machine; switching between the variants recompiles only `fs/splice.c` (about 7 s).");
   out.push("");
@@ -164,7 +177,20 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
   out.push("```");
   out.push("");
   out.push("**VMS-RFC-ANON-VMA.** The moved frame keeps the writer's anon_vma and index (6.1's `__page_set_anon_rmap` returns early for a page that is already anonymous, as 3.12's did).");
-  out.push("The harness tears processes down reader first, so the writer's anon_vma outlives every moved page and nothing walks a freed anon_vma; a reader that outlives its writer exposes the hazard (`kernel BUG at mm/migrate.c` under `DEBUG_VM` once compaction tries to migrate the page), see [PORTING.md](../oracle/kernel/PORTING.md).");
+  out.push("In the scenario boots the harness tears processes down reader first, so every moved page is unmapped while its writer's anon_vma still exists.");
+  out.push("The probe [oracle/hazards/anon-vma.script](../oracle/hazards/anon-vma.script) runs in a boot of its own: the writer gifts four pages, the reader moves them, the writer exits, and the reader asks for compaction (`/proc/sys/vm/compact_memory`), which tries to migrate the moved pages.");
+  out.push("");
+  for (const hazard of run.hazards) {
+    out.push(`Probe \`${hazard.name}\`: ${hazard.reproduced ? "**reproduced**" : "not reproduced"} (expected a kernel line containing \`${hazard.expected}\`; ${hazard.fatal.length} fatal lines).`);
+    if (hazard.excerpt.length) {
+      out.push("");
+      out.push("```");
+      for (const line of hazard.excerpt) out.push(line);
+      out.push("```");
+    }
+    out.push("");
+  }
+  if (run.hazards.length === 0) out.push("No hazard probe ran.");
   out.push("");
   out.push("## Control: the same kernel without the port");
   out.push("");
