@@ -8,8 +8,8 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, MemoryKind, Origin, SourceRange, SymValue, TriState } from "./facts";
-import { loopCarriedSteps, reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
-import { callArguments, callName, contains, namedChildren, toRange, unwrap } from "./syntax";
+import { fieldKey, loopCarriedSteps, reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
+import { callArguments, callName, contains, enclosingFunction as enclosingFunctionOf, enclosingLoops as enclosingLoopsOf, namedChildren, toRange, unwrap } from "./syntax";
 import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
 
 /** Where a pointer points: a buffer (or null when unknown) and the byte offset from its start. */
@@ -148,6 +148,17 @@ export class BufferResolver {
         if (target?.type === "identifier") {
           const resolved = this.identifier(target, context, depth + 1);
           if (resolved.buffer && (resolved.buffer.origin === "stack-array" || resolved.buffer.origin === "static-array")) return resolved;
+          const declaration = this.declarationOf(target, context);
+          if (declaration && declaration.type === "declaration") {
+            // `&one_byte`: the address of a scalar variable, on the stack or in static data, aligned only to its type.
+            const isStatic = enclosingFunctionOf(declaration) === null || namedChildren(declaration).some((child) => child.type === "storage_class_specifier" && child.text === "static");
+            const size = this.evaluator.declaredSize(declaration, target.text, context);
+            return {
+              buffer: { origin: isStatic ? "static-array" : "stack-array", memory: isStatic ? "static" : "stack", alignment: { kind: "const", value: 1 }, size, writable: true, populated: true, originNode: declaration, explanation: `the address of ${isStatic ? "static" : "local"} variable ${target.text}, not page-aligned`, names: new Set([target.text]) },
+              offset: zero,
+              missing: null,
+            };
+          }
         }
         return { buffer: null, offset: zero, missing: `address of ${clip(target?.text ?? expression.text)} is not a buffer the analyzer can follow` };
       }
@@ -421,6 +432,14 @@ export class BufferResolver {
     for (const child of namedChildren(declaration)) {
       if (child.type === "attribute_specifier" || child.type === "attribute_declaration" || child.type === "alignas_qualifier" || child.type === "type_qualifier" || child.type.endsWith("declarator")) visit(child);
     }
+    // tree-sitter-c 0.24 does not accept a trailing `__attribute__((aligned(N)))` after an array declarator: it closes the
+    // declaration with a MISSING ';' and starts the next one with the attribute. Take the attribute from there.
+    const last = declaration.lastChild;
+    const next = declaration.nextNamedSibling;
+    if (!found && last?.isMissing && next) {
+      const attribute = namedChildren(next)[0];
+      if (attribute?.type === "attribute_specifier") visit(attribute);
+    }
     return found;
   }
 
@@ -476,12 +495,66 @@ export class BufferResolver {
    * Call-relative lifecycle of a buffer: written before or after `call`, used after it, fork in between, madvise,
    * mlock and munmap, looked up in the call's function by the names that hold the buffer.
    */
-  lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Omit<BufferFact, "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation"> {
+  /**
+   * The lifecycle, looking beyond the call's function when it cannot tell whether the buffer was written: a buffer passed
+   * in as a parameter is followed to every call site of the function (all must agree), and a file-scope buffer counts the
+   * writes and madvise calls of every other function in the file (their order against the call cannot be seen).
+   */
+  lifecycleAcross(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null, depth = 0): Lifecycle {
+    const local = this.lifecycle(provenance, baseName, call, scope);
+    if (local.writtenBefore !== "unknown" || !scope || depth > 2) return local;
+    const rootName = baseName?.split(".")[0] ?? null;
+    if (rootName && scope.parameters.includes(rootName) && scope.name && !(scope.definitions.get(rootName)?.length)) {
+      const position = scope.parameters.indexOf(rootName);
+      const sites = this.index.callSitesOf(scope.name).slice(0, 16);
+      const outer = sites.map((site) => {
+        const argument = site.args[position];
+        const siteScope = this.index.scopeOf(site.node);
+        const argumentBase = argument ? baseIdentifier(argument) : null;
+        return argumentBase ? this.lifecycleAcross({ ...provenance, names: new Set() }, argumentBase, site.node, siteScope, depth + 1) : null;
+      });
+      if (outer.length > 0 && outer.every((item) => item !== null)) {
+        const known = outer as Lifecycle[];
+        const writtenBefore: TriState = known.every((item) => item.writtenBefore === "yes") ? "yes" : known.every((item) => item.writtenBefore === "no") ? "no" : "unknown";
+        return {
+          ...local,
+          writtenBefore,
+          forkBefore: local.forkBefore ?? known.find((item) => item.forkBefore)?.forkBefore ?? null,
+          madvise: [...local.madvise, ...known.flatMap((item) => item.madvise)],
+          mlocked: local.mlocked ?? known.find((item) => item.mlocked)?.mlocked ?? null,
+        };
+      }
+      return local;
+    }
+    const fileScope = provenance.originNode !== null && enclosingFunctionOf(provenance.originNode) === null;
+    if (fileScope && baseName) {
+      let written = false;
+      const madvise = [...local.madvise];
+      for (const identifier of this.index.identifierNodes(baseName, 2000)) {
+        if (contains(scope.node, identifier)) continue;
+        const callNode = enclosingCallOf(identifier);
+        if (callNode) {
+          const name = callName(callNode) ?? "";
+          if (name === "madvise" || name === "posix_madvise") {
+            madvise.push({ advice: callArguments(callNode)[2]?.text ?? "?", range: toRange(callNode) });
+            continue;
+          }
+          if (!NON_WRITERS.has(name) && !isAllocator(name)) written = true;
+        }
+        const assignment = identifier.parent?.parent;
+        if (identifier.parent?.type === "subscript_expression" && assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === identifier.parent.id) written = true;
+      }
+      return { ...local, writtenBefore: written ? "yes" : local.writtenBefore, madvise };
+    }
+    return local;
+  }
+
+  lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
     const names = new Set(provenance.names);
     if (baseName) names.add(baseName);
     const result = {
       writtenBefore: "unknown" as TriState,
-      writtenAfter: null as { range: SourceRange } | null,
+      writtenAfter: null as { range: SourceRange; loopCarried?: boolean } | null,
       usedAfter: null as { range: SourceRange } | null,
       forkBefore: null as { range: SourceRange } | null,
       madvise: [] as { advice: string; range: SourceRange }[],
@@ -498,9 +571,13 @@ export class BufferResolver {
     }
     const originStart = provenance.originNode && contains(scope.node, provenance.originNode) ? provenance.originNode.startIndex : -1;
     let lastWriteBefore: Node | null = null;
+    // Loops around the call that do not also allocate the buffer: a write earlier in such a loop body runs again after the
+    // call on the next iteration, while the pipe may still reference the pages (the ring-buffer reuse pattern).
+    const reusingLoops = enclosingLoopsOf(call, scope.node).filter((loop) => !(provenance.originNode && contains(loop, provenance.originNode)));
     const noteWrite = (node: Node) => {
       if (node.startIndex < call.startIndex) {
         if (node.startIndex >= originStart && (!lastWriteBefore || node.startIndex > lastWriteBefore.startIndex)) lastWriteBefore = node;
+        if (!result.writtenAfter && reusingLoops.some((loop) => contains(loop, node))) result.writtenAfter = { range: toRange(node), loopCarried: true };
       } else if (node.startIndex >= call.endIndex && !result.writtenAfter) {
         result.writtenAfter = { range: toRange(node) };
       }
@@ -539,7 +616,8 @@ export class BufferResolver {
     }
     for (const name of names) {
       for (const use of scope.uses.get(name) ?? []) {
-        if (use.startIndex >= call.endIndex && !result.usedAfter) {
+        const nextIteration = use.startIndex < call.startIndex && reusingLoops.some((loop) => contains(loop, use));
+        if ((use.startIndex >= call.endIndex || nextIteration) && !result.usedAfter) {
           const parentCall = use.parent?.parent;
           const freeing = parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
           if (!freeing) result.usedAfter = { range: toRange(use) };
@@ -561,6 +639,19 @@ export class BufferResolver {
     }
     return result;
   }
+}
+
+export type Lifecycle = Omit<BufferFact, "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation">;
+
+/** The call whose argument list directly contains this expression (through casts, & and arithmetic). */
+function enclosingCallOf(node: Node): Node | null {
+  let current: Node | null = node.parent;
+  for (let depth = 0; current && depth < 6; depth++) {
+    if (current.type === "argument_list") return current.parent?.type === "call_expression" ? current.parent : null;
+    if (!["cast_expression", "pointer_expression", "binary_expression", "parenthesized_expression", "subscript_expression"].includes(current.type)) return null;
+    current = current.parent;
+  }
+  return null;
 }
 
 function isAllocator(name: string): boolean {
@@ -595,7 +686,10 @@ function agree(results: PointerFact[], name: string, disagreement = `${name} poi
     if (!same) return { buffer: null, offset: { kind: "const", value: 0 }, missing: disagreement };
   }
   const names = new Set(results.flatMap((result) => [...(result.buffer?.names ?? [])]));
-  return { ...first, buffer: first.buffer ? { ...first.buffer, names } : null };
+  // Paths may disagree on protection or pre-faulting: then those facts are unknown, not the first path's.
+  const writable = results.every((result) => result.buffer?.writable === first.buffer?.writable) ? (first.buffer?.writable ?? null) : null;
+  const populated = results.every((result) => result.buffer?.populated === true);
+  return { ...first, buffer: first.buffer ? { ...first.buffer, names, writable, populated } : null };
 }
 
 function isNullPointer(node: Node): boolean {
@@ -620,6 +714,8 @@ export function baseIdentifier(node: Node | null): string | null {
     switch (current.type) {
       case "identifier":
         return current.text;
+      case "field_expression":
+        return fieldKey(current);
       case "binary_expression":
         current = unwrap(current.childForFieldName("left"));
         break;

@@ -10,7 +10,7 @@
 import type { Node, Tree } from "web-tree-sitter";
 import type { BufferFact, CalleeKind, Direction, FdFact, FlagsFact, SegmentFact, SegmentsFact, SourceRange, SpliceCall, SymValue, VmspliceCall } from "./facts";
 import { BufferResolver } from "./buffers";
-import { FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
+import { fieldKey, FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import { callArguments, callName, contains, enclosingFunction, inErrorRegion, namedChildren, parseForLoop, toRange, unwrap, wordOccurrences } from "./syntax";
 import { clip, Evaluator, firstUnknownReason, SYSTEM_CONSTANTS, unknown, type EvalContext } from "./values";
 
@@ -75,11 +75,13 @@ export class Extractor {
     const root = this.index.tree.rootNode;
     const text = this.index.text;
     const seen = new Set<number>();
-    for (const name of ["vmsplice", "SYS_vmsplice", "__NR_vmsplice"]) {
+    // `sys_vmsplice` is the raw-syscall stub of projects like CRIU, declared in a header and defined in assembly.
+    const stubs = ["sys_vmsplice"].filter((name) => !this.index.functionDefinition(name));
+    for (const name of ["vmsplice", ...stubs, "SYS_vmsplice", "__NR_vmsplice"]) {
       for (const offset of wordOccurrences(text, name, MAX_CALLS)) {
         const node = root.descendantForIndex(offset, offset + name.length);
         if (!node || node.startIndex !== offset || node.type !== "identifier") continue;
-        const found = name === "vmsplice" ? this.directCall(node) : this.syscallCall(node);
+        const found = name === "vmsplice" || name === "sys_vmsplice" ? this.directCall(node) : this.syscallCall(node);
         if (found && !seen.has(found.node.startIndex)) {
           seen.add(found.node.startIndex);
           direct.push(found);
@@ -157,6 +159,10 @@ export class Extractor {
     const inner = unwrap(iov.node);
     if (inner?.type !== "identifier" || !scope.parameters.includes(inner.text)) return null;
     if (reachingDefinitions(scope, inner.text, inner).length > 0) return null;
+    // Only a thin forwarder is a wrapper (a few statements, no loop); a helper that does more is reported at its own call.
+    const body = scope.node.childForFieldName("body");
+    const statements = body ? namedChildren(body) : [];
+    if (statements.length > 3 || statements.some((statement) => ["for_statement", "while_statement", "do_statement"].includes(statement.type))) return null;
     return { name: scope.name, definition: scope.node, parameters: scope.parameters };
   }
 
@@ -188,6 +194,7 @@ export class Extractor {
     const fd = this.fdFact(fdArgument, range);
     const flags = this.flagsFact(flagsArgument, range);
     const iov = this.segmentsFact(iovArgument, nrArgument, call.node, range);
+    this.dropConsumedReuse(iov, fd, call.node, callScope);
     const threads = this.index.callSitesOf("pthread_create")[0] ?? this.index.callSitesOf("thrd_create")[0] ?? null;
     return {
       range,
@@ -296,6 +303,9 @@ export class Extractor {
       if (flags.kind !== "const") return { ...origin, explanation: `open() flags ${clip(flagsNode?.text ?? "")} cannot be folded` };
       const mode = flags.value & 3;
       const nonblock = (flags.value & 0o4000) !== 0;
+      if (!isFifo && (flags.value & (0o100 | 0o1000 | 0o2000)) !== 0) {
+        return { ...origin, kind: "not-pipe", explanation: `open() with O_CREAT, O_TRUNC or O_APPEND of ${clip(args[name === "openat" ? 1 : 0]?.text ?? "a path")} makes a regular file, not a pipe (no mkfifo() in this file)` };
+      }
       const what = isFifo ? "the FIFO" : "the file (a FIFO, for vmsplice to work)";
       if (mode === 1) return { ...origin, direction: "to-pipe", nonblock, explanation: `${what} is opened O_WRONLY: the call writes into the pipe` };
       if (mode === 2) return { ...origin, direction: "to-pipe", nonblock, explanation: `${what} is opened O_RDWR, which vmsplice treats as the write end` };
@@ -665,7 +675,7 @@ export class Extractor {
       const callScope = this.index.scopeOf(call);
       if (pointer.buffer) {
         const baseName = baseIdentifierOf(base.node);
-        const lifecycle = this.buffers.lifecycle(pointer.buffer, baseName, call, callScope);
+        const lifecycle = this.buffers.lifecycleAcross(pointer.buffer, baseName, call, callScope);
         buffer = {
           name: baseName ?? clip(base.node.text, 30),
           origin: pointer.buffer.origin,
@@ -691,6 +701,27 @@ export class Extractor {
       lengthRange: length && sameFileRange(length.node) ? toRange(length.node) : null,
       repeat,
     };
+  }
+
+  /**
+   * A loop that rewrites the buffer before each vmsplice only aliases the pipe when the pages are still queued: when the
+   * same loop drains that pipe after the call (read, splice or vmsplice from it), the next write is safe.
+   */
+  private dropConsumedReuse(iov: SegmentsFact, fd: FdFact, call: Node, scope: FunctionScope | null): void {
+    if (!scope || !iov.segments) return;
+    const pipeName = fd.pipeName;
+    for (const segment of iov.segments) {
+      const written = segment.buffer?.writtenAfter;
+      if (!segment.buffer || !written?.loopCarried) continue;
+      const drained = scope.calls.some(
+        (site) =>
+          site.node.startIndex > call.endIndex &&
+          ["read", "splice", "vmsplice", "tee", "recv"].includes(site.name) &&
+          enclosingLoopOf(call, scope.node, site.node) &&
+          (pipeName ? mentions(site.args[0] ?? null, pipeName) : false),
+      );
+      if (drained) segment.buffer.writtenAfter = null;
+    }
   }
 
   // ---------------------------------------------------------------- surroundings
@@ -746,6 +777,14 @@ export class Extractor {
     }
     return found;
   }
+}
+
+/** Whether a loop inside `boundary` encloses both the call and `other`. */
+function enclosingLoopOf(call: Node, boundary: Node, other: Node): boolean {
+  for (let current = call.parent; current && current.id !== boundary.id; current = current.parent) {
+    if ((current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") && contains(current, other)) return true;
+  }
+  return false;
 }
 
 function spanNode(start: Node, end: Node): Node {
@@ -812,7 +851,7 @@ function baseIdentifierOf(node: Node): string | null {
     if (current.type === "identifier") return current.text;
     if (current.type === "binary_expression") current = unwrap(current.childForFieldName("left"));
     else if (current.type === "pointer_expression" || current.type === "subscript_expression") current = unwrap(current.childForFieldName("argument"));
-    else if (current.type === "field_expression") return current.text;
+    else if (current.type === "field_expression") return fieldKey(current);
     else return null;
   }
   return null;

@@ -130,8 +130,11 @@ export interface BufferFact {
   writable: boolean | null;
   /** The buffer was written (memset, memcpy, read, stores, passed to a filling function) before the call. */
   writtenBefore: TriState;
-  /** The buffer is written after the call, in the same function. */
-  writtenAfter: { range: SourceRange } | null;
+  /**
+   * The buffer is written after the call, in the same function; `loopCarried` when the write comes earlier in a loop body
+   * around the call (it runs again on the next iteration, while the pipe may still reference the pages).
+   */
+  writtenAfter: { range: SourceRange; loopCarried?: boolean } | null;
   /** The buffer is read or written after the call in the same function (for RFC zap hazards). */
   usedAfter: { range: SourceRange } | null;
   /** fork() between the fill and the call, with the child possibly still alive. */

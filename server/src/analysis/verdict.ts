@@ -64,6 +64,8 @@ class CallJudge {
   private readonly model: AnalysisOptions["kernel"];
   private readonly pageSize: number;
   private readonly rfc: boolean;
+  /** Length of the segment being judged (for page rules that need it). */
+  private segmentLength = 0;
 
   constructor(
     readonly call: VmspliceCall,
@@ -134,7 +136,7 @@ class CallJudge {
       void gifting;
     }
     if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
-      const giftingPeer = this.peers.find((peer) => peer !== call && peer.fd.direction === "to-pipe" && peer.flags.value !== null && (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 && (peer.fd.pipeName === null || peer.fd.pipeName === call.fd.pipeName));
+      const giftingPeer = this.peers.find((peer) => peer !== call && peer.fd.direction === "to-pipe" && peer.flags.value !== null && (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 && samePipe(peer, call));
       if (giftingPeer) this.report("VMS-NO-MOVE-FLAG", call.flags.range, "the writer in this file gifts its pages (and loses them), but this reader does not pass SPLICE_F_MOVE, so every page is copied", [{ range: giftingPeer.flags.range, message: "writer gifts here" }, ...flagsRelated]);
     }
     if (!this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
@@ -151,7 +153,9 @@ class CallJudge {
 
   private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     if (!this.rfc || failsEarly) return "copy";
-    if (direction === "unknown") return "unknown";
+    const flags = this.call.flags.value;
+    // Without SPLICE_F_GIFT and SPLICE_F_MOVE nothing moves, whichever end the descriptor is.
+    if (direction === "unknown") return flags !== null && !(flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) ? "copy" : "unknown";
     const pages = segments.flatMap((segment) => segment.pageOutcomes).filter((page) => page.verdict !== "not-delivered");
     if (segments.some((segment) => segment.pages === null && segment.verdict === "unknown")) return "unknown";
     if (pages.length === 0 && segments.some((segment) => segment.pages === null && segment.verdict === "copy")) return "copy";
@@ -227,7 +231,7 @@ class CallJudge {
     const buffer = segment.buffer;
     const bufferRelated = buffer?.originRange ? [{ range: buffer.originRange, message: `buffer ${buffer.name}: ${buffer.explanation}` }] : [];
 
-    for (const literal of [...literalPageSizes(segment.length), ...literalPageSizes(segment.offset)]) {
+    for (const literal of [...literalPageSizes(segment.length), ...literalPageSizes(segment.offset), ...(buffer?.alignment ? literalPageSizes(buffer.alignment) : [])]) {
       this.report("VMS-PAGE-SIZE-LITERAL", literal, P === 4096 ? "fine on this 4 KiB-page target, but a 16 KiB or 64 KiB page kernel turns these into partial pages" : `with ${P}-byte pages this is not a whole page`);
     }
 
@@ -238,6 +242,10 @@ class CallJudge {
 
     if (stopped) {
       return done("copy", 0);
+    }
+    if (length === null && direction === "to-pipe" && !(flags !== null && flags & (SPLICE_F_GIFT | SPLICE_F_MOVE))) {
+      // Without a gift nothing is unmapped, so later writes alias whatever the length is.
+      this.writerLifecycle(buffer, baseRange, bufferRelated, false);
     }
     if (length === null) {
       // Some outcomes do not depend on the length: a writer that does not gift, a reader that does not ask to move.
@@ -288,6 +296,7 @@ class CallJudge {
 
     const zapFlags = flags !== null && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
     const gift = flags !== null && (flags & SPLICE_F_GIFT) !== 0;
+    this.segmentLength = length;
 
     if (direction === "to-pipe") {
       this.writerLifecycle(buffer, baseRange, bufferRelated, zapFlags && aligned);
@@ -353,6 +362,7 @@ class CallJudge {
     }
     if (chunk === 0 && !aligned) {
       page.rules.push("VMS-ALIGN-SRC");
+      if (context.chunkEnd !== null ? context.chunkEnd - (inPage ?? 0) < this.pageSize : this.segmentLength < this.pageSize) page.rules.push("VMS-LEN-PAGE");
       return;
     }
     if (!fullPage) {
@@ -394,7 +404,7 @@ class CallJudge {
         missing.push(`memory kind of ${buffer.name} (${buffer.explanation})`);
         return;
     }
-    if (buffer.writtenBefore === "no") {
+    if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
       page.rules.push("VMS-ZERO-PAGE");
       return;
     }
@@ -462,7 +472,7 @@ class CallJudge {
     const flags = this.call.flags.value;
     const callRelated = { range: this.call.range, message: "vmsplice call" };
     if (buffer.writtenAfter) {
-      if (buffer.writtenBefore === "no" && buffer.memory !== "shmem" && buffer.memory !== "shared-file") {
+      if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
         this.report("VMS-ALIAS-ZEROPAGE", buffer.writtenAfter.range, `${buffer.name} is filled only after the vmsplice call, so the pipe holds the zero page and the reader gets zeros`, [callRelated, ...bufferRelated]);
       } else if (buffer.forkBefore) {
         this.report("VMS-ALIAS-COW", buffer.writtenAfter.range, `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`, [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }]);
@@ -470,7 +480,7 @@ class CallJudge {
         this.report("VMS-ALIAS-WRITE", buffer.writtenAfter.range, `${buffer.name} is written after vmsplice queued its pages by reference; the reader sees the new bytes`, [callRelated, ...bufferRelated]);
       }
     }
-    if (buffer.writtenBefore === "no" && buffer.memory !== "shmem" && buffer.memory !== "shared-file" && buffer.memory !== "hugetlb") {
+    if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
       this.report("VMS-ZERO-PAGE", baseRange, `${buffer.name} is never written before the call, so the pipe carries the shared zero page`, bufferRelated);
     }
     if (this.rfc && flags !== null && flags & SPLICE_F_GIFT && !(flags & SPLICE_F_MOVE) && buffer.usedAfter && zappedAtBase) {
@@ -500,7 +510,8 @@ class CallJudge {
           break;
         case "VMS-ALIGN-SRC":
           this.report(id, baseRange, `${this.call.iov.segments && this.call.iov.segments.length > 1 ? "" : ""}${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned; ${pages(id)} copy`.replace("  ", " "), bufferRelated);
-          if (context.flags !== null && context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) && context.length + Math.max(0, context.inPage ?? 1) > this.pageSize) {
+          // A full-page chunk follows the unaligned first one when length >= 2P - d (d unknown: when length >= 2P).
+          if (context.flags !== null && context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) && context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)) {
             this.report("VMS-RFC-ZAP-WRONG-PAGE", baseRange, `the full-page chunks of this unaligned iovec make the RFC unmap the first page of ${name}, including bytes before iov_base that were never gifted`, bufferRelated);
           }
           break;
@@ -563,7 +574,7 @@ class CallJudge {
     const flags = this.call.flags.value;
     if (flags !== null && flags & SPLICE_F_MOVE) return true;
     return this.peers.some(
-      (peer) => peer.fd.direction === "from-pipe" && peer.flags.value !== null && (peer.flags.value & SPLICE_F_MOVE) !== 0 && (peer.fd.pipeName === null || this.call.fd.pipeName === null || peer.fd.pipeName === this.call.fd.pipeName),
+      (peer) => peer.fd.direction === "from-pipe" && peer.flags.value !== null && (peer.flags.value & SPLICE_F_MOVE) !== 0 && samePipe(peer, this.call),
     );
   }
 
@@ -571,6 +582,20 @@ class CallJudge {
     const segment = this.call.iov.segments?.find((item) => item.lengthRange?.startIndex === range.startIndex);
     return segment?.lengthText ?? "";
   }
+}
+
+/** Anonymous memory, where an untouched page is the shared zero page. */
+function isAnonymousKind(memory: string): boolean {
+  return memory === "private-anon" || memory === "heap" || memory === "stack" || memory === "static";
+}
+
+/**
+ * Whether two calls use the same pipe: the same pipe() call created both descriptors when both are known; otherwise the
+ * same array name, or either unknown (a file with one writer and one reader usually talks to itself).
+ */
+function samePipe(left: VmspliceCall, right: VmspliceCall): boolean {
+  if (left.fd.originRange && right.fd.originRange) return left.fd.originRange.startIndex === right.fd.originRange.startIndex;
+  return left.fd.pipeName === null || right.fd.pipeName === null || left.fd.pipeName === right.fd.pipeName;
 }
 
 function reason(value: SymValue): string {
