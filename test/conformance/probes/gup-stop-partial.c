@@ -1,6 +1,7 @@
 /*
  * VMS-PARTIAL through a GUP stop: a three-page iovec whose third page has been unmapped queues the two mapped pages
- * and returns 8192; an iovec starting in the hole fails with EFAULT.
+ * and returns 8192; an iovec starting in the hole fails with EFAULT. With three iovecs whose middle one points into
+ * the hole, the first page is queued and the call returns 4096: the third iovec is never reached.
  */
 #include "probe.h"
 
@@ -18,6 +19,14 @@ int main(void) {
   struct iovec reader = {q, (size_t)(3 * P)};
   CALL("r", vmsplice(fds[0], &reader, 1, N));
   probe_memory("q", q, 3 * P);
+  int middle[2];
+  probe_require(pipe(middle) == 0, "pipe");
+  struct iovec three[3] = {{p, (size_t)P}, {p + 2 * P, (size_t)P}, {p + P, (size_t)P}};
+  CALL("w-middle-hole", vmsplice(middle[1], three, 3, 0));
+  char *r = probe_map_destination(2);
+  struct iovec rest = {r, (size_t)(2 * P)};
+  CALL("r-middle", vmsplice(middle[0], &rest, 1, N));
+  probe_memory("r", r, 2 * P);
   probe_finish();
   return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * A read-side vmsplice whose destination runs into an unmapped page: the first queued page is copied, the copy of
- * the second faults, and the call returns 4096 instead of EFAULT; the second buffer stays in the pipe.
+ * the second faults, and the call returns 4096 instead of EFAULT; the second buffer stays in the pipe. The same
+ * happens when the second of two reader iovecs has a NULL base.
  */
 #include "probe.h"
 
@@ -17,6 +18,12 @@ int main(void) {
   CALL("r", vmsplice(fds[0], &reader, 1, 0));
   char *buffer = probe_map_destination(1);
   CALL("read-rest", read(fds[0], buffer, (size_t)P));
+  CALL("w-again", vmsplice(fds[1], writer, 2, 0));
+  char *s = probe_map_destination(1);
+  struct iovec null_second[2] = {{s, (size_t)P}, {NULL, (size_t)P}};
+  CALL("r-null-second", vmsplice(fds[0], null_second, 2, 0));
+  CALL("read-after-null", read(fds[0], buffer, (size_t)P));
+  probe_memory("s", s, P);
   probe_memory("region", region, P);
   probe_memory("buf", buffer, P);
   probe_finish();
