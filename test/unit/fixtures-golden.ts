@@ -8,7 +8,8 @@
  *     `verdict` marker equals that call's verdict (markers may name another kernel model or page size);
  *   - every call's reported position points at the callee's name in the text (UTF-16 columns), no analysis step failed,
  *     and no call with a missing fact claims a move;
- *   - a normalised JSON of calls and findings equals `<name>.expected.json` beside the fixture.
+ *   - a normalised JSON of calls and findings equals `<name>.expected.json` beside the fixture (plus, one line per call,
+ *     the verdict and finding ids under the other kernel models and page sizes).
  * Goldens are rewritten only with UPDATE_GOLDEN=1, and must then be read and checked against the specification.
  * Where today's analyzer disagrees with the specification, the file is listed in KNOWN_ANALYZER_GAPS with the reason, and the
  * harness asserts the disagreement instead (STYLE.md section 7: never skip, assert today's wrong behaviour with a FIXME).
@@ -40,19 +41,11 @@ const updateGolden = process.env.UPDATE_GOLDEN === "1";
  * Paths are relative to the repository root; each reason says what the kernel does and what the analyzer does.
  */
 const KNOWN_ANALYZER_GAPS: ReadonlyMap<string, string> = new Map([
-  ["test/fixtures/VMS-ALIGN-SRC/invalid/header-offset.c", "FIXME: a one-page iovec at buf + 64 has no full-page chunk, so the RFC zaps nothing (spec G06); the analyzer adds VMS-RFC-ZAP-WRONG-PAGE (its test is length + offset > P, should be >= 2P)"],
-  ["test/fixtures/VMS-ALIGN-SRC/invalid/iov-base-plus-100.c", "FIXME: same as header-offset.c: spurious VMS-RFC-ZAP-WRONG-PAGE for a one-page unaligned iovec"],
-  ["test/fixtures/VMS-RFC-ZAP-WRONG-PAGE/valid/unaligned-single-page.c", "FIXME: same as header-offset.c: spurious VMS-RFC-ZAP-WRONG-PAGE for a one-page unaligned iovec"],
   ["test/fixtures/VMS-ALIGN-SRC/invalid/struct-member.c", "FIXME: msg->payload is a flexible array member 8 bytes into an mmap'd struct; the analyzer does not resolve members of a pointed-to struct (verdict unknown, which is safe)"],
-  ["test/fixtures/VMS-ALIGN-SRC/valid/aligned-attribute.c", "FIXME: __attribute__((aligned(N))) after the declarator (the usual GCC spelling) is not read, so an aligned static array is reported unaligned"],
   ["test/fixtures/VMS-DST-RO/invalid/mprotect-read-only.c", "FIXME: mprotect(dst, page, PROT_READ) before the call is not tracked (spec 4.3 lists it as a VMS-DST-RO pattern)"],
-  ["test/fixtures/VMS-FILE/invalid/mmap-file-private.c", "FIXME: a never-written file mapping pins page-cache pages, not the zero page; the analyzer adds VMS-ZERO-PAGE"],
-  ["samples/file.c", "FIXME: same as VMS-FILE/invalid/mmap-file-private.c: spurious VMS-ZERO-PAGE on a file mapping"],
   ["test/fixtures/VMS-FLAGS-UNKNOWN/invalid/msg-dontwait.c", "FIXME: MSG_DONTWAIT (0x40) is not folded, so the flags are unknown (spec 4.1 names MSG_* constants as the pattern)"],
   ["test/fixtures/VMS-LEN-PAGE/invalid/sizeof-record.c", "FIXME: sizeof(struct record) of a same-file struct of one char[1000] is not folded (verdict unknown, which is safe)"],
   ["test/fixtures/VMS-NO-GIFT/invalid/half-typed/unfinished-call.c", "FIXME: a call whose last argument is still being typed (no closing parenthesis) is not found at all"],
-  ["test/fixtures/VMS-NOT-PIPE/invalid/open-regular-file.c", "FIXME: open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) is taken for a FIFO and the verdict is move; the call fails with EBADF (at least the verdict must not be move)"],
-  ["samples/not-pipe.c", "FIXME: same as VMS-NOT-PIPE/invalid/open-regular-file.c: a regular file taken for a FIFO, verdict move"],
   ["test/fixtures/VMS-NOT-PIPE/invalid/socketpair.c", "FIXME: socketpair() descriptors are not recognised as sockets (direction unknown, which is safe)"],
   ["test/fixtures/VMS-OFFSET-CONSUMED/invalid/short-vmsplice-first.c", "FIXME: an earlier 100-byte vmsplice read from the same pipe leaves the buffer at offset 100 (spec 4.2 pattern); only read() is tracked"],
   ["test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/map-hugetlb-move-only.c", "FIXME: SPLICE_F_MOVE alone also zaps, so a hugetlb source crashes (spec G16: same with M alone); the analyzer stops at VMS-NO-GIFT"],
@@ -61,8 +54,6 @@ const KNOWN_ANALYZER_GAPS: ReadonlyMap<string, string> = new Map([
   ["test/fixtures/VMS-SHMEM/invalid/dev-shm-file.c", "FIXME: a file under /dev/shm is tmpfs, i.e. shmem (spec 4.2 pattern); the analyzer reports VMS-FILE (same copy, other reason)"],
   ["test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/shmget-hugetlb.c", "FIXME: shmget(SHM_HUGETLB) memory is hugetlb, so the gift crashes the kernel (spec 4.2 pattern); the analyzer reports VMS-SHMEM"],
   ["test/fixtures/VMS-FORK/invalid/clone-without-vm.c", "FIXME: clone() without CLONE_VM after the fill shares the page copy-on-write like fork() (spec 4.6); not seen, and the verdict is a wrong move"],
-  ["samples/logging.c", "FIXME: the next loop iteration's snprintf rewrites the queued line (VMS-ALIAS-WRITE); writes after the call through a loop back edge are not seen"],
-  ["samples/qemu-ram-transfer.c", "FIXME: guest_run(block.host, ...) fills the RAM through a same-file function, but a struct-member buffer passed to it is not counted as written (verdict unknown)"],
 ]);
 
 let parserPromise: Promise<Parser> | null = null;
@@ -189,6 +180,22 @@ function normalise(analysis: FileAnalysis, options: AnalysisOptions): unknown {
   };
 }
 
+/** The same file under the other kernel models and page sizes, one line per call: "line: verdict [rules]". */
+function otherModels(options: AnalysisOptions, analyse: (options: AnalysisOptions) => FileAnalysis): Record<string, string[]> {
+  const others: AnalysisOptions[] = [
+    { kernel: "rfc-v2", pageSize: 16384 },
+    { kernel: "rfc-v2", pageSize: 65536 },
+    { kernel: "mainline-6.x", pageSize: 4096 },
+    { kernel: "mainline-3.12", pageSize: 4096 },
+  ];
+  const result: Record<string, string[]> = {};
+  for (const other of others) {
+    if (optionsKey(other) === optionsKey(options)) continue;
+    result[optionsKey(other)] = analyse(other).calls.map((call) => `${call.call.range.start.line + 1}: ${call.verdict} [${sorted(call.findings.map((finding) => finding.rule)).join(" ")}]`);
+  }
+  return result;
+}
+
 function relative(file: string): string {
   return path.relative(root, file);
 }
@@ -245,7 +252,8 @@ async function checkFixture(fixture: Fixture): Promise<void> {
     const goldenFailures: string[] = [];
     if (fixture.kind !== "sample") {
       const golden = fixture.file.slice(0, -2) + ".expected.json";
-      const actual = `${JSON.stringify(normalise(main, options), null, 2)}\n`;
+      const goldenContent = { ...(normalise(main, options) as object), otherModels: otherModels(options, analyse) };
+      const actual = `${JSON.stringify(goldenContent, null, 2)}\n`;
       if (updateGolden) {
         writeFileSync(golden, actual);
       } else if (!existsSync(golden)) {
