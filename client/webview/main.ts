@@ -217,7 +217,7 @@ function stopPlaying(): void {
   playTimer = null;
 }
 
-function tileElement(tile: Tile, focusPage: number | null, deliveryFrame: number | undefined): HTMLElement {
+function tileElement(tile: Tile, focusPage: number | null, deliveryFrame: number | undefined, slot?: number): HTMLElement {
   const node = element(tile.page !== null && deliveryFrame !== undefined ? "button" : "div", `tile tile-${tile.kind}`);
   node.setAttribute("role", "listitem");
   if (tile.page !== null && tile.page === focusPage) node.classList.add("tile-focus");
@@ -225,12 +225,12 @@ function tileElement(tile: Tile, focusPage: number | null, deliveryFrame: number
     node.classList.add("tile-coloured");
     node.style.setProperty("--pfn-hue", String(hueOfPfn(tile.pfn)));
   }
-  const top = tile.page === null ? "empty" : `page ${tile.page}`;
+  const top = tile.page === null ? (slot === undefined ? "empty" : `slot ${slot}`) : `page ${tile.page}`;
   node.append(element("span", "tile-page", top));
   let pfn: string;
   if (tile.kind === "zapped") pfn = tile.pfn === null ? "zapped" : `zapped (was PFN ${tile.pfn})`;
   else if (tile.pfn !== null) pfn = `PFN ${tile.pfn}`;
-  else pfn = tile.kind === "pending" ? "…" : "—";
+  else pfn = tile.kind === "pending" ? "…" : tile.kind === "empty" ? "empty" : "—";
   node.append(element("span", "tile-pfn", pfn));
   if (tile.kind === "moved" || tile.kind === "copied" || tile.kind === "not-delivered") {
     node.append(element("span", "tile-outcome", tile.kind));
@@ -272,7 +272,7 @@ function render(): void {
   byId("position").textContent = `Step ${state.frame + 1} of ${view.frames.length}`;
   byId("caption").textContent = frame.caption;
   byId("writer-tiles").replaceChildren(...frame.writer.map((tile) => tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page))));
-  byId("ring-tiles").replaceChildren(...frame.ring.map((tile) => tileElement(tile, frame.focusPage, undefined)));
+  byId("ring-tiles").replaceChildren(...frame.ring.map((tile, slot) => tileElement(tile, frame.focusPage, undefined, slot)));
   byId("reader-tiles").replaceChildren(...frame.reader.map((tile) => tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page))));
   const counts = countOutcomes(view);
   const summary = `${view.pages.length} page(s): ${counts.moved} moved, ${counts.copied} copied${counts.notDelivered ? `, ${counts.notDelivered} not delivered` : ""} · ${view.kernel} · ${view.pageSize / 1024} KiB pages`;

@@ -17,6 +17,12 @@ interface Registered {
 }
 
 const registered: Registered[] = [];
+const setups: (() => Promise<void>)[] = [];
+
+/** Registers work to run once before the tests (workbench layout); a failing setup fails the suite. */
+export function before(body: () => Promise<void>): void {
+  setups.push(body);
+}
 
 export function test(name: string, body: () => Promise<void>, timeoutMs = 60000): void {
   registered.push({ name, body, timeoutMs });
@@ -34,6 +40,7 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): P
 export async function runTests(suiteName: string): Promise<void> {
   let failures = 0;
   console.log(`E2E-SUITE ${suiteName}: ${registered.length} tests`);
+  for (const setup of setups) await withTimeout(setup(), 30000, "the suite's setup");
   for (const { name, body, timeoutMs } of registered) {
     const started = Date.now();
     try {

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ExtensionApi } from "../../../client/src/extension";
 import type { RenderSummary } from "../../../client/src/webview/messages";
-import { screenshot, test, waitFor } from "./harness";
+import { before, screenshot, test, waitFor } from "./harness";
 
 export type RunMode = "development" | "packaged";
 
@@ -70,7 +70,18 @@ function awaitRender(api: ExtensionApi, accept: (summary: RenderSummary) => bool
   }, 30000, what);
 }
 
+/** Presses End in the webview (through the driver) and awaits the render of the last step, for a telling screenshot. */
+async function showLastStep(api: ExtensionApi): Promise<void> {
+  console.log("E2E-ACTION webview-keys End");
+  await awaitRender(api, (rendered) => rendered.step === rendered.stepCount - 1, "the last step after End");
+}
+
 export function registerTests(mode: RunMode): void {
+  before(async () => {
+    // The secondary side bar (chat) takes a third of the window in this VS Code build; the tests do not need it.
+    await vscode.commands.executeCommand("workbench.action.closeAuxiliaryBar");
+  });
+
   test(`the extension is the ${mode} build and its language server starts`, async () => {
     const { extension } = await extensionApi();
     const extensionPath = fs.realpathSync(extension.extensionPath);
@@ -111,6 +122,8 @@ export function registerTests(mode: RunMode): void {
       editor.selection = new vscode.Selection(position, position);
       await vscode.commands.executeCommand("editor.action.showHover");
       await screenshot("hover", artifactsDir, mode);
+      // Closing the editor closes the hover, which would otherwise cover the webview in the next screenshots.
+      await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
     });
 
     test("the code lens above the call offers Replay", async () => {
@@ -127,8 +140,10 @@ export function registerTests(mode: RunMode): void {
     const { document, editor } = await openC();
     const position = callPosition(document);
     editor.selection = new vscode.Selection(position, position);
+    await vscode.commands.executeCommand("workbench.action.closePanel");
     await vscode.commands.executeCommand("vmsplice-lens.replay");
     const summary = await awaitRender(api, (rendered) => rendered.stepCount > 1, "the webview's first render");
+    if (summary.error === null) await showLastStep(api);
     await screenshot("replay", artifactsDir, mode);
     assert.equal(summary.error, null, `the replay succeeded (${summary.error})`);
     assert.ok(summary.writerTiles > 0, "the writer's pages are drawn");
@@ -190,6 +205,7 @@ export function registerTests(mode: RunMode): void {
     assert.ok(lens?.command, "a Replay scenario code lens");
     await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
     const summary = await awaitRender(api, (rendered) => rendered.stepCount > 1 && rendered.writerTiles === 4, "the scenario's render");
+    if (summary.error === null) await showLastStep(api);
     await screenshot("scenario", artifactsDir, mode);
     assert.equal(summary.error, null, `the scenario replayed (${summary.error})`);
     assert.equal(summary.writerTiles, 4, "the scenario hands over four pages");
