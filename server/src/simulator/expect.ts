@@ -34,6 +34,7 @@ function processFor(machine: Machine, step: Step, expectation: Expectation): Pro
 }
 
 export function snapshotForStep(machine: Machine, step: Step, expectations: Expectation[], _resolve: AddressResolver): StepSnapshot | null {
+  if (!expectations.some((expectation) => expectation.check.kind === "page-outcome" && expectation.check.outcome === "intact")) return null;
   const snapshot: StepSnapshot = new Map();
   for (const expectation of expectations) {
     if (expectation.check.kind !== "page-outcome" || expectation.check.outcome !== "intact") continue;
@@ -97,7 +98,7 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
           const pageEnd = address + machine.pageSize;
           switch (check.outcome) {
             case "zapped":
-              if (!machine.zapped.has(`${process.name}:${address}`)) failures.push(`${label} not zapped`);
+              if (!machine.zapped.get(process.name)?.has(address)) failures.push(`${label} not zapped`);
               break;
             case "intact": {
               const before = snapshot?.get(`${process.name}:${address}`);

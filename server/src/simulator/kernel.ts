@@ -33,6 +33,8 @@ export interface UserIovec {
 }
 
 const UIO_MAXIOV = 1024;
+/** Shared empty rule list: most chunks carry no rule, and a 1 GiB replay should not allocate an array for each. */
+const NO_RULES: string[] = Object.freeze([]) as unknown as string[];
 /** `MAX_RW_COUNT`: INT_MAX rounded down to a page (6.x caps the total silently). */
 const MAX_RW_COUNT = 0x7ffff000;
 
@@ -135,7 +137,7 @@ function gather312(machine: Machine, process: Process, iov: UserIovec[] | null, 
       const frame = machine.fault(process, vaddr, "read");
       if (!frame) break;
       frame.refcount++;
-      machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "get_user_pages (read)" });
+      if (machine.full) machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "get_user_pages (read)" });
       const chunkLength = Math.min(pageSize - offset, len);
       chunks.push({ frame, offset, len: chunkLength, address: vaddr + offset, iovBase: base });
       offset = 0;
@@ -190,9 +192,9 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
       const slot = (pipe.tail + pipe.count) % pipe.size;
       const stale = pipe.slotFlags[slot];
       const bufferFlags = stale | (flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0);
-      const writerRules: string[] = [];
-      if (rfc && stale & PIPE_BUF_FLAG_GIFT && !(flags & SPLICE_F_GIFT)) writerRules.push("VMS-RFC-STALE-GIFT");
-      if (chunk.frame.pfn === machine.zeroPfn) writerRules.push("VMS-ZERO-PAGE");
+      let writerRules = NO_RULES;
+      if (rfc && stale & PIPE_BUF_FLAG_GIFT && !(flags & SPLICE_F_GIFT)) writerRules = ["VMS-RFC-STALE-GIFT"];
+      if (chunk.frame.pfn === machine.zeroPfn) writerRules = [...writerRules, "VMS-ZERO-PAGE"];
       const buffer: PipeBuffer = {
         id: 0,
         pfn: chunk.frame.pfn,
@@ -209,10 +211,10 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
       machine.pushBuffer(pipe, buffer);
       queuedSlots.push(slot);
       queuedBuffers.push(buffer);
-      machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: buffer.pfn, offset: buffer.offset, len: buffer.len, flags: bufferFlags, staleFlags: stale & ~(flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0), ...(writerRules.includes("VMS-RFC-STALE-GIFT") ? { rule: "VMS-RFC-STALE-GIFT" } : {}) });
+      if (machine.full || writerRules.length) machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: buffer.pfn, offset: buffer.offset, len: buffer.len, flags: bufferFlags, staleFlags: stale & ~(flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0), ...(writerRules.includes("VMS-RFC-STALE-GIFT") ? { rule: "VMS-RFC-STALE-GIFT" } : {}) });
       if (zapFlags && chunk.offset === 0 && chunk.len === pageSize) {
         const address = chunk.iovBase;
-        if (chunk.address !== address - (address % pageSize)) buffer.writerRules.push("VMS-RFC-IOV-BASE");
+        if (chunk.address !== address - (address % pageSize)) buffer.writerRules = [...buffer.writerRules, "VMS-RFC-IOV-BASE"];
         if (zapVma && address === userEnd && address + pageSize <= zapVma.end) {
           userEnd += pageSize;
         } else {
@@ -245,10 +247,9 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
   chunks.forEach((chunk, index) => {
     const pageAddress = chunk.address - chunk.offset;
     const queued = index < inserted;
-    const rules: string[] = [];
-    if (queued) rules.push(...queuedBuffers[index].writerRules);
-    if (!queued && zapFlags) rules.push("VMS-NO-ZAP");
-    if (queued && zapped.has(pageAddress) && zapRule) rules.push(zapRule);
+    let rules = queued ? queuedBuffers[index].writerRules : NO_RULES;
+    if (!queued && zapFlags) rules = ["VMS-NO-ZAP"];
+    if (queued && zapRule && zapped.has(pageAddress)) rules = [...rules, zapRule];
     const record: ChunkRecord = {
       side: "writer",
       pfn: chunk.frame.pfn,
@@ -260,7 +261,7 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
       destinationAddress: null,
       readerPage: null,
       origin: null,
-      rules: [...new Set(rules)],
+      rules: rules.length > 1 ? [...new Set(rules)] : rules,
       bufferId: queued ? (queuedBuffers[index]?.id ?? null) : null,
       destinationPfn: null,
     };
@@ -320,7 +321,7 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
       const frame = machine.fault(process, vaddr, "read");
       if (!frame) break;
       frame.refcount++;
-      machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "iov_iter_get_pages (read)" });
+      if (machine.full) machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "iov_iter_get_pages (read)" });
       pinned.push(frame);
     }
     if (pinned.length === 0) {
@@ -343,11 +344,11 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
         } else if (machine.pipeFull(pipe)) {
           failed = true;
         } else {
-          const writerRules = frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : [];
+          const writerRules = frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : NO_RULES;
           const buffer: PipeBuffer = { id: 0, pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, ops: "user-page", initialOffset: chunkOffset, initialLen: size, sourceAddress: null, origin: { process: process.name, vaddr }, writerRules };
           slot = machine.pushBuffer(pipe, buffer);
           bufferId = buffer.id;
-          machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, staleFlags: 0 });
+          if (machine.full) machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, staleFlags: 0 });
           total += size;
           position += size;
           queued = true;
@@ -364,7 +365,7 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
         destinationAddress: null,
         readerPage: null,
         origin: null,
-        rules: frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : [],
+        rules: frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : NO_RULES,
         bufferId,
         destinationPfn: null,
       });
@@ -590,7 +591,7 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
   const pageSize = machine.pageSize;
   const frame = machine.frame(buffer.pfn);
   const dst = destination.current();
-  const origin = buffer.origin ? { process: buffer.origin.process, vaddr: buffer.origin.vaddr } : null;
+  const origin = buffer.origin;
   let copyRules: string[] = machine.model === "rfc-v2" ? [] : ["VMS-MAINLINE-COPY"];
   if (machine.model === "rfc-v2") {
     const blocker = moveBlocker(machine, buffer, frame, flags);
@@ -599,24 +600,32 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
       const vma = machine.findVma(process, dst);
       if (!vma) copyRules = [];
       else {
-        const hazards: string[] = [];
-        if (buffer.writerRules.includes("VMS-RFC-STALE-GIFT")) hazards.push("VMS-RFC-STALE-GIFT");
-        if (vma.start > dst) hazards.push("VMS-DST-HOLE");
-        if (!vma.prot.write) hazards.push("VMS-DST-RO");
-        if (vma.kind === "shared-anon" || vma.kind === "shared-file") hazards.push("VMS-DST-SHARED");
-        if (dst % pageSize !== 0) hazards.push("VMS-ALIGN-DST");
-        if (n < pageSize) hazards.push("VMS-DST-SHORT");
-        if (frame.kind === "ksm") hazards.push("VMS-KSM");
-        if (frame.refcount - frame.pipeRefs > 0 || frame.pipeRefs > 1) hazards.push("VMS-RFC-TEE-ALIAS");
+        // Destination-side hazards (spec 4.3): the RFC checks none of these, so each one that applies is reported.
+        const shared = vma.kind === "shared-anon" || vma.kind === "shared-file";
+        const staleGift = buffer.writerRules.includes("VMS-RFC-STALE-GIFT");
+        const aliased = frame.refcount - frame.pipeRefs > 0 || frame.pipeRefs > 1;
+        let hazards: string[] = NO_RULES;
+        if (staleGift || vma.start > dst || !vma.prot.write || shared || dst % pageSize !== 0 || n < pageSize || frame.kind === "ksm" || aliased) {
+          hazards = [];
+          if (staleGift) hazards.push("VMS-RFC-STALE-GIFT");
+          if (vma.start > dst) hazards.push("VMS-DST-HOLE");
+          if (!vma.prot.write) hazards.push("VMS-DST-RO");
+          if (shared) hazards.push("VMS-DST-SHARED");
+          if (dst % pageSize !== 0) hazards.push("VMS-ALIGN-DST");
+          if (n < pageSize) hazards.push("VMS-DST-SHORT");
+          if (frame.kind === "ksm") hazards.push("VMS-KSM");
+          if (aliased) hazards.push("VMS-RFC-TEE-ALIAS");
+        }
         if (vma.kind === "hugetlb") {
           machine.emit({ kind: "kernelBug", reason: `zap_page_range of one small page at ${hex(dst)} in the reader's hugetlb VMA: BUG in __unmap_hugepage_range`, rule: "VMS-DST-HUGETLB" });
           return { kind: "bug" };
         }
         const pageAddress = dst - (dst % pageSize);
         const old = machine.pteAt(process, pageAddress);
-        if (old && machine.frame(old.pfn).compound?.thp) hazards.push("VMS-DST-THP");
-        machine.zapRange(process, vma, dst, pageSize, undefined);
-        machine.installPte(process, pageAddress, frame, (vma.kind === "shared-anon" || vma.kind === "shared-file") && vma.prot.write);
+        if (old && machine.frame(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
+        // In summary traces the destination zap is implied by the move event that follows it.
+        machine.zapRange(process, vma, dst, pageSize, undefined, true);
+        machine.installPte(process, pageAddress, frame, shared && vma.prot.write);
         machine.emit({ kind: "move", pid: process.name, dstVaddr: pageAddress, pfn: frame.pfn, len: n, rules: hazards });
         for (const rule of hazards) {
           if (rule !== "VMS-RFC-STALE-GIFT") machine.emit({ kind: "hazard", rule, detail: `move of PFN ${frame.pfn} to ${hex(dst)} in ${process.name}` });

@@ -26,6 +26,9 @@ export const USER_ADDRESS_LIMIT = 0x7ffffffff000;
 /** A scenario mistake found while running (unknown mapping, process or descriptor); reported on the step, not thrown out. */
 export class ScenarioError extends Error {}
 
+/** PFNs start here so they look like frame numbers of a real machine rather than small indexes. */
+const FIRST_PFN = 0x1000;
+
 export interface Frame {
   pfn: number;
   kind: FrameKind;
@@ -86,6 +89,8 @@ export interface Process {
   mappings: Map<string, { start: number; length: number }>;
   alive: boolean;
   rssAnon: number;
+  /** The VMA found by the last lookup (consecutive accesses hit the same mapping). */
+  lastVma: Vma | null;
 }
 
 export interface PipeBuffer {
@@ -136,7 +141,8 @@ export interface FdEntry {
 export type EventFilter = (event: TraceEvent) => boolean;
 
 export class Machine {
-  readonly frames: (Frame | undefined)[] = [];
+  /** Frames by PFN minus FIRST_PFN (a dense array: V8 keeps it fast, unlike one that starts at index 4096). */
+  private readonly frameTable: (Frame | undefined)[] = [];
   readonly processes = new Map<string, Process>();
   readonly pipes = new Map<string, Pipe>();
   readonly files = new Map<string, BackingObject>();
@@ -144,21 +150,25 @@ export class Machine {
   readonly zeroPfn: number;
   readonly thpPages: number;
   readonly hugetlbPages: number;
-  private nextPfn = 0x1000;
+  private nextPfn = FIRST_PFN;
   private nextAddress = MAPPING_BASE;
   private nextObject = 1;
   private nextBufferId = 1;
   /** Events of the step being run. */
   events: TraceEvent[] = [];
   chunks: ChunkRecord[] = [];
-  /** Pages ("process:address") whose PTE a zap removed during the step being run. */
-  readonly zapped = new Set<string>();
+  /** Page addresses whose PTE a zap removed during the step being run, per process name. */
+  readonly zapped = new Map<string, Set<number>>();
+
+  /** False for summary traces: hot bookkeeping events (pin, fault, queue, release, free) are then not even built. */
+  readonly full: boolean;
 
   constructor(
     readonly model: KernelModel,
     readonly pageSize: PageSize,
-    private readonly keep: EventFilter = () => true,
+    private readonly keep: EventFilter | null = null,
   ) {
+    this.full = keep === null;
     this.zeroPfn = this.allocateFrame("zero", 0).pfn;
     // The PMD size: 512 PTEs of 8 bytes per page-table page, so (P / 8) pages of P bytes each.
     this.thpPages = pageSize / 8;
@@ -166,19 +176,24 @@ export class Machine {
   }
 
   emit(event: TraceEvent): void {
-    if (this.keep(event)) this.events.push(event);
+    if (!this.keep || this.keep(event)) this.events.push(event);
   }
 
   // ---- frames ----
 
   allocateFrame(kind: FrameKind, fill: number): Frame {
     const frame: Frame = { pfn: this.nextPfn++, kind, refcount: 0, mapcount: 0, fill, bytes: null, compound: null, pipeRefs: 0, mlocked: false };
-    this.frames[frame.pfn] = frame;
+    this.frameTable.push(frame);
     return frame;
   }
 
+  /** The frame with this PFN, or undefined once it was freed. */
+  frameIfLive(pfn: number): Frame | undefined {
+    return this.frameTable[pfn - FIRST_PFN];
+  }
+
   frame(pfn: number): Frame {
-    const frame = this.frames[pfn];
+    const frame = this.frameTable[pfn - FIRST_PFN];
     if (!frame) throw new Error(`internal: frame ${pfn} does not exist`);
     return frame;
   }
@@ -187,8 +202,8 @@ export class Machine {
   put(frame: Frame): void {
     frame.refcount--;
     if (frame.refcount <= 0 && frame.kind !== "zero" && frame.kind !== "hugeZero" && frame.kind !== "pageCache" && frame.kind !== "shmem") {
-      this.frames[frame.pfn] = undefined;
-      this.emit({ kind: "free", pfn: frame.pfn });
+      this.frameTable[frame.pfn - FIRST_PFN] = undefined;
+      if (this.full) this.emit({ kind: "free", pfn: frame.pfn });
     }
   }
 
@@ -234,7 +249,7 @@ export class Machine {
   }
 
   addProcess(name: string, privileged: boolean, sigpipeIgnored: boolean): Process {
-    const process: Process = { name, privileged, sigpipeIgnored, vmas: [], ptes: new Map(), mappings: new Map(), alive: true, rssAnon: 0 };
+    const process: Process = { name, privileged, sigpipeIgnored, vmas: [], ptes: new Map(), mappings: new Map(), alive: true, rssAnon: 0, lastVma: null };
     this.processes.set(name, process);
     return process;
   }
@@ -247,7 +262,14 @@ export class Machine {
 
   /** The VMA containing the address, or null. */
   vmaAt(process: Process, address: number): Vma | null {
-    for (const vma of process.vmas) if (address >= vma.start && address < vma.end) return vma;
+    const cached = process.lastVma;
+    if (cached && address >= cached.start && address < cached.end && process.vmas.includes(cached)) return cached;
+    for (const vma of process.vmas) {
+      if (address >= vma.start && address < vma.end) {
+        process.lastVma = vma;
+        return vma;
+      }
+    }
     return null;
   }
 
@@ -339,7 +361,7 @@ export class Machine {
 
   objectFrame(object: BackingObject, pageIndex: number): Frame {
     const existing = object.pages.get(pageIndex);
-    if (existing !== undefined && this.frames[existing]) return this.frame(existing);
+    if (existing !== undefined && this.frameIfLive(existing)) return this.frame(existing);
     const frame = this.allocateFrame(object.kind === "shmem" ? "shmem" : "pageCache", object.fill);
     frame.refcount++; // the page cache's own reference
     object.pages.set(pageIndex, frame.pfn);
@@ -369,27 +391,27 @@ export class Machine {
     if (vma.kind === "shared-anon" || vma.kind === "shared-file") {
       const frame = this.objectFrame(vma.object!, vma.objectPage + (pageAddress - vma.start) / this.pageSize);
       this.installPte(process, pageAddress, frame, vma.prot.write);
-      this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: frame.pfn, access, frameKind: frame.kind });
+      if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: frame.pfn, access, frameKind: frame.kind });
       return frame;
     }
     if (vma.kind === "private-file") {
       const cached = this.objectFrame(vma.object!, vma.objectPage + (pageAddress - vma.start) / this.pageSize);
       if (access === "read") {
         this.installPte(process, pageAddress, cached, false);
-        this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: cached.pfn, access, frameKind: cached.kind });
+        if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: cached.pfn, access, frameKind: cached.kind });
         return cached;
       }
       const copy = this.allocateFrame("anon", 0);
       this.copyFrameBytes(cached, 0, copy, 0, this.pageSize);
       this.installPte(process, pageAddress, copy, true);
       process.rssAnon++;
-      this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: copy.pfn, access, frameKind: "anon" });
+      if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: copy.pfn, access, frameKind: "anon" });
       return copy;
     }
     // Private anonymous memory.
     if (access === "read") {
       this.installPte(process, pageAddress, this.frame(this.zeroPfn), false);
-      this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: this.zeroPfn, access, frameKind: "zero" });
+      if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: this.zeroPfn, access, frameKind: "zero" });
       return this.frame(this.zeroPfn);
     }
     if (vma.thpEligible) {
@@ -406,7 +428,7 @@ export class Machine {
     frame.mlocked = vma.locked;
     this.installPte(process, pageAddress, frame, true);
     process.rssAnon++;
-    this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: frame.pfn, access, frameKind: "anon" });
+    if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: frame.pfn, access, frameKind: "anon" });
     return frame;
   }
 
@@ -419,7 +441,7 @@ export class Machine {
       this.installPte(process, start + page * this.pageSize, frame, vma.prot.write);
       if (kind === "anon") process.rssAnon++;
     }
-    this.emit({ kind: "fault", pid: process.name, vaddr: start, pfn: head, access: "write", frameKind: kind });
+    if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: start, pfn: head, access: "write", frameKind: kind });
   }
 
   /**
@@ -491,7 +513,7 @@ export class Machine {
         if (vma?.object) {
           const pageIndex = vma.objectPage + (current - offset - vma.start) / this.pageSize;
           const pfn = vma.object.pages.get(pageIndex);
-          const frame = pfn !== undefined ? this.frames[pfn] : undefined;
+          const frame = pfn !== undefined ? this.frameIfLive(pfn) : undefined;
           result.fill(frame ? 0 : vma.object.fill, done, done + chunk);
           if (frame) result.set(this.frameBytes(frame, offset, chunk), done);
         }
@@ -508,7 +530,7 @@ export class Machine {
    * page containing `start`. THP mappings partly covered are split first. Returns the addresses of pages whose PTE
    * was removed. A hugetlb VMA is the caller's business (the kernel BUGs before getting here).
    */
-  zapRange(process: Process, vma: Vma, start: number, size: number, effectRule: string | undefined): number[] {
+  zapRange(process: Process, vma: Vma, start: number, size: number, effectRule: string | undefined, quiet = false): number[] {
     const clippedStart = Math.max(vma.start, start);
     const end = Math.min(vma.end, start + size);
     if (clippedStart >= vma.end || end <= vma.start) return [];
@@ -525,12 +547,14 @@ export class Machine {
       }
       if (this.removePte(process, address)) {
         removed.push(address);
-        this.zapped.add(`${process.name}:${address}`);
+        let addresses = this.zapped.get(process.name);
+        if (!addresses) this.zapped.set(process.name, (addresses = new Set()));
+        addresses.add(address);
       }
     }
     const effect =
       vma.kind === "private-anon" ? "data lost (next read: zeros)" : vma.kind === "private-file" ? "copy-on-write data dropped (next access: file content)" : "data survives in the object (refaults)";
-    this.emit({ kind: "zap", pid: process.name, vaddrStart: first, pages: removed.length, vmaKind: vma.kind, effect, ...(effectRule ? { rule: effectRule } : {}) });
+    if (!quiet || this.full) this.emit({ kind: "zap", pid: process.name, vaddrStart: first, pages: removed.length, vmaKind: vma.kind, effect, ...(effectRule ? { rule: effectRule } : {}) });
     if (vma.locked && removed.length > 0) this.emit({ kind: "hazard", rule: "VMS-RFC-MLOCK", detail: `zap of locked memory at ${hex(first)} in ${process.name}` });
     return removed;
   }
@@ -543,7 +567,7 @@ export class Machine {
     const pmdEnd = pmdStart + compound.pages * this.pageSize;
     if (zapFirst <= pmdStart && zapFirst + zapPages * this.pageSize >= pmdEnd) return;
     for (let pfn = compound.head; pfn < compound.head + compound.pages; pfn++) {
-      const member = this.frames[pfn];
+      const member = this.frameIfLive(pfn);
       if (member) member.compound = null;
     }
     this.emit({ kind: "thpSplit", pid: process.name, pfn: compound.head, rule: "VMS-THP-SPLIT" });
@@ -622,10 +646,10 @@ export class Machine {
     pipe.slots[slot] = null;
     pipe.tail = (pipe.tail + 1) % pipe.size;
     pipe.count--;
-    const frame = this.frames[buffer.pfn];
+    const frame = this.frameIfLive(buffer.pfn);
     if (frame) {
       frame.pipeRefs--;
-      this.emit({ kind: "bufferReleased", pipe: pipe.name, slot, pfn: buffer.pfn });
+      if (this.full) this.emit({ kind: "bufferReleased", pipe: pipe.name, slot, pfn: buffer.pfn });
       this.put(frame);
     }
   }

@@ -17,7 +17,7 @@ const SUMMARY_KINDS = new Set<TraceEvent["kind"]>(["zap", "thpSplit", "copy", "m
 
 export function runScenario(scenario: Scenario, options: RunOptions): SimulationResult {
   const pageSize = options.pageSize ?? scenario.pageSize ?? 4096;
-  const keep = options.trace === "summary" ? (event: TraceEvent) => SUMMARY_KINDS.has(event.kind) : () => true;
+  const keep = options.trace === "summary" ? (event: TraceEvent) => SUMMARY_KINDS.has(event.kind) : null;
   const machine = new Machine(options.kernel, pageSize, keep);
   const steps: StepResult[] = [];
   const verdicts: ExpectationVerdict[] = [];
