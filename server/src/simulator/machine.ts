@@ -450,7 +450,8 @@ export class Machine {
    */
   private breakCow(process: Process, vma: Vma, pageAddress: number, pte: Pte, frame: Frame): Frame {
     const anonymous = frame.kind === "anon" || frame.kind === "ksm";
-    const reusable = anonymous && (this.model === "mainline-6.x" ? frame.refcount === 1 && frame.mapcount === 1 : frame.mapcount === 1 && frame.kind !== "ksm");
+    // KSM frames are never reused in place, in any model (6.18 verified: a write after vmsplice leaves the pipe a snapshot).
+    const reusable = anonymous && frame.kind !== "ksm" && (this.model === "mainline-6.x" ? frame.refcount === 1 && frame.mapcount === 1 : frame.mapcount === 1);
     const inPipe = frame.pipeRefs > 0;
     if (reusable) {
       pte.writable = true;

@@ -124,3 +124,11 @@ describe("simulator kernel models", () => {
     assert.deepEqual([...result.final.readBytes("R", q, 4)], [0x41, 0x41, 0x41, 0x41]);
   });
 });
+
+describe("simulator copy-on-write of KSM pages", () => {
+  test("a write to a KSM-merged page after vmsplice gets a new frame; the pipe keeps the old bytes (every model)", () => {
+    for (const kernel of MODELS) {
+      run(`W: mmap p P ${A}\nW: fill p pattern\nW: ksm-merge p\nW: vmsplice fds[1] iov1(p,1) 0\nW: fill p 'B'\nexpect rule VMS-ALIAS-COW\nR: mmap buf P ${A}\nR: read fds[0] buf P\nexpect bytes buf P == 0x10\n`, kernel);
+    }
+  });
+});
