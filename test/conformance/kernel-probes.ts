@@ -61,8 +61,8 @@ function execFileAsync(file: string, args: string[], timeout: number): Promise<{
   });
 }
 
-/** Compiles every named probe into one fresh temporary folder, a few at a time. */
-export async function compileProbes(names: string[]): Promise<Map<string, CompileResult>> {
+/** Compiles every named probe into one fresh temporary folder (returned, for the caller to remove), a few at a time. */
+export async function compileProbes(names: string[]): Promise<{ directory: string; results: Map<string, CompileResult> }> {
   const outputDirectory = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-probes-"));
   const results = new Map<string, CompileResult>();
   const queue = [...names];
@@ -74,7 +74,7 @@ export async function compileProbes(names: string[]): Promise<Map<string, Compil
     }
   });
   await Promise.all(workers);
-  return results;
+  return { directory: outputDirectory, results };
 }
 
 export type RunResult = { report: ProbeReport } | { cannotRun: string } | { error: string };

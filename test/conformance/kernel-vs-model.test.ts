@@ -7,9 +7,9 @@
  * cannot run the probes (not Linux, not root, no gcc) fails the tests with the reason; setting
  * VMSPLICE_LENS_NO_KERNEL_PROBES=1 turns those failures into skips that still print the reason.
  */
-import { before, describe, test, type TestContext } from "node:test";
+import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { compileProbes, probeEnvironment, probeNames, runProbe, type CompileResult } from "./kernel-probes";
 import { compareReports, type ProbeReport } from "./report";
@@ -53,9 +53,17 @@ function cannotRun(context: TestContext, reason: string): void {
 
 describe(`kernel ${environment.release} (${environment.machine}) against the mainline-6.x model`, () => {
   let compiled = new Map<string, CompileResult>();
+  let binaries: string | null = null;
 
   before(async () => {
-    if (environment.unusableReason === null) compiled = await compileProbes(probes);
+    if (environment.unusableReason !== null) return;
+    const compilation = await compileProbes(probes);
+    compiled = compilation.results;
+    binaries = compilation.directory;
+  });
+
+  after(() => {
+    if (binaries) rmSync(binaries, { recursive: true, force: true });
   });
 
   test("every C probe has a .vmsim twin and every twin a probe", () => {

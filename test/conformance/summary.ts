@@ -3,7 +3,7 @@
  * returned, what the mainline-6.x model returned, and whether they agree on every observed field.
  * Run with `node --import tsx test/conformance/summary.ts`. Test tooling only; it reuses the test's modules.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { compileProbes, probeEnvironment, probeNames, runProbe } from "./kernel-probes";
 import { compareReports, type CallRecord, type ProbeReport } from "./report";
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const environment = probeEnvironment();
   if (environment.unusableReason) throw new Error(environment.unusableReason);
   const names = probeNames();
-  const compiled = await compileProbes(names);
+  const { directory, results: compiled } = await compileProbes(names);
   console.log(`Kernel ${environment.release} (${environment.machine})\n`);
   console.log("| Probe | Kernel: calls | Model: calls | Fields compared | Agreement |");
   console.log("|---|---|---|---|---|");
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     const modelCalls = callsText(twin.report) === callsText(run.report) ? "same" : callsText(twin.report);
     console.log(`| ${name} | ${callsText(run.report)} | ${modelCalls} | ${fields} | ${differences.length === 0 ? "agree" : `**${differences.length} differences**: ${differences.join("; ")}`} |`);
   }
+  rmSync(directory, { recursive: true, force: true });
 }
 
 main().catch((error: unknown) => {
