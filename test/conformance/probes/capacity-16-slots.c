@@ -1,6 +1,7 @@
 /*
  * Default pipe capacity is 16 slots, not 64 KiB: one vmsplice of 20 one-page iovecs queues 16 pages, and on a fresh
  * pipe 20 iovecs of 100 bytes queue only 16 short buffers (1600 bytes), because a short buffer takes a whole slot.
+ * With 32 slots, one 20-page iovec is queued whole although 6.x pins at most 16 pages per batch.
  */
 #include "probe.h"
 
@@ -20,6 +21,11 @@ int main(void) {
   struct iovec reader = {q, (size_t)(20 * P)};
   CALL("r-pages", vmsplice(fds[0], &reader, 1, N));
   probe_memory("q", q, 20 * P);
+  int wide[2];
+  probe_require(pipe(wide) == 0, "pipe");
+  CALL("set-32-slots", fcntl(wide[1], F_SETPIPE_SZ, (int)(32 * P)));
+  struct iovec whole = {p, (size_t)(20 * P)};
+  CALL("w-20-pages", vmsplice(wide[1], &whole, 1, 0));
   probe_finish();
   return 0;
 }
