@@ -13,6 +13,7 @@ import { extractFacts, judgeCalls, mentionsVmsplice, type ExtractedFacts, type F
 import { applySuppressions, type Suppression } from "../analysis/suppressions";
 import type { LensSettings } from "../config";
 import type { DocumentStore, OpenDocument } from "./documents";
+import { buildReuseIndex, reuseFacts, type ReuseIndex } from "./facts-reuse";
 import { throwIfCancelled } from "./handler";
 
 export interface DocumentAnalysis {
@@ -53,12 +54,23 @@ export function formatBytes(bytes: number): string {
 
 interface FactsCacheEntry {
   version: number;
+  /** The tree generation the facts belong to (see OpenDocument.generation). */
+  generation: number;
   facts: ExtractedFacts;
+  /** Built lazily, the first time an edit could reuse these facts. */
+  index: ReuseIndex | null;
+}
+
+/** How the last analyses got their facts (for the benchmark and tests). */
+export interface FactsStatistics {
+  extracted: number;
+  reused: number;
 }
 
 export class AnalysisService {
   private readonly factsCache = new Map<string, FactsCacheEntry>();
   private readonly resultCache = new Map<string, DocumentAnalysis>();
+  readonly statistics: FactsStatistics = { extracted: 0, reused: 0 };
 
   constructor(private readonly store: DocumentStore) {}
 
@@ -75,7 +87,7 @@ export class AnalysisService {
 
     const text = entry.document.getText();
     const base = { uri: entry.uri, version, text, settings };
-    const skipped = skipReason(text, Buffer.byteLength(text, "utf8"), settings);
+    const skipped = skipReason(text, entry.document.byteLength, settings);
     let result: DocumentAnalysis;
     if (skipped) {
       result = { ...base, skipped, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
@@ -84,16 +96,35 @@ export class AnalysisService {
       result = { ...base, skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
     } else {
       throwIfCancelled(token);
+      // The edits since the previous parse, captured before the reparse resets them.
+      const region = entry.region;
+      const baseGeneration = entry.generation;
       const tree = this.store.treeFor(entry);
       throwIfCancelled(token);
       let facts = this.factsCache.get(entry.uri);
+      let reusedWithoutMarker = false;
       if (!facts || facts.version !== version) {
-        facts = { version, facts: tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] } };
+        let reused: { facts: ExtractedFacts; index: ReuseIndex } | null = null;
+        if (tree && facts && region && facts.generation === baseGeneration) {
+          reused = facts.index ? reuseFacts(facts.facts, facts.index, region, tree, text) : null;
+        }
+        if (reused) {
+          this.statistics.reused++;
+          reusedWithoutMarker = cached !== undefined && cached.suppressions.length === 0;
+          facts = { version, generation: entry.generation, facts: reused.facts, index: reused.index };
+        } else {
+          this.statistics.extracted++;
+          facts = { version, generation: entry.generation, facts: tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] }, index: null };
+          // The reuse index needs the tree the facts came from; it is built now, while that tree is current.
+          if (tree) facts.index = buildReuseIndex(tree, text, facts.facts);
+        }
         this.factsCache.set(entry.uri, facts);
       }
       throwIfCancelled(token);
       const judged = judgeCalls(facts.facts, { kernel: settings.kernel, pageSize: settings.pageSize });
-      const suppressed = tree ? applySuppressions(tree, text, judged) : { analysis: judged, suppressions: [] };
+      // Reused facts mean the edit touched no suppression marker (reuseFacts refuses those), so a file that had no
+      // suppression still has none and the scan for the marker can be skipped.
+      const suppressed = tree && !reusedWithoutMarker ? applySuppressions(tree, text, judged) : { analysis: judged, suppressions: [] };
       result = { ...base, skipped: null, tree, facts: facts.facts, analysis: suppressed.analysis, suppressions: suppressed.suppressions };
     }
     this.resultCache.set(entry.uri, result);

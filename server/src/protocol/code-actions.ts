@@ -5,7 +5,7 @@
  * version the request saw, and none is answered when the document changed meanwhile.
  */
 import { CodeActionKind, type CancellationToken, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from "vscode-languageserver/node";
-import type { TextDocument } from "vscode-languageserver-textdocument";
+import type { PositionMapper } from "./text-document";
 import { quickFixesForCall, suppressionFix, type QuickFix } from "../analysis/fixes";
 import { currentAnalysis, type ServerContext } from "./context";
 import { DIAGNOSTIC_SOURCE, rangesOverlap, toLspDiagnostics, toLspRange } from "./convert";
@@ -13,7 +13,7 @@ import { throwIfCancelled } from "./handler";
 
 export const CODE_ACTION_KINDS = [CodeActionKind.QuickFix] as const;
 
-function toTextEdits(document: TextDocument, fix: QuickFix): TextEdit[] {
+function toTextEdits(document: PositionMapper, fix: QuickFix): TextEdit[] {
   return fix.edits.map((edit) => ({ range: { start: document.positionAt(edit.startIndex), end: document.positionAt(edit.endIndex) }, newText: edit.newText }));
 }
 

@@ -7,7 +7,7 @@
  * This module imports protocol types and the rule table, never Node's I/O.
  */
 import { DiagnosticSeverity, type Diagnostic, type Position, type Range } from "vscode-languageserver/node";
-import type { TextDocument } from "vscode-languageserver-textdocument";
+import type { PositionMapper } from "./text-document";
 import type { Finding, Severity, SourceRange } from "../analysis/facts";
 import { findRule } from "../rules/rule-table";
 import type { LensSettings, SeverityOverride } from "../config";
@@ -32,7 +32,7 @@ export function toLspSeverity(severity: Severity | SeverityOverride): Diagnostic
 }
 
 /** A position from the client, clamped into the document, as a UTF-16 offset into its text. */
-export function fromLspPosition(document: TextDocument, position: Position): number {
+export function fromLspPosition(document: PositionMapper, position: Position): number {
   const line = Number.isFinite(position?.line) ? Math.max(0, Math.floor(position.line)) : 0;
   const character = Number.isFinite(position?.character) ? Math.max(0, Math.floor(position.character)) : 0;
   return document.offsetAt({ line, character });

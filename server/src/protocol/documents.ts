@@ -9,19 +9,50 @@
  * Parsing is lazy: the tree is brought up to date when someone asks for it, so a burst of keystrokes costs one reparse.
  * This module owns no protocol objects beyond the content-change shape and does no I/O.
  */
-import { TextDocument } from "vscode-languageserver-textdocument";
+import { LensDocument, type PositionMapper } from "./text-document";
 import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
 import type { Parser } from "web-tree-sitter";
 import { parseC, type Edit, type Tree } from "../parsing/parser";
 
+/**
+ * Where the edits since the last reparse happened, when they all fall strictly inside one top-level definition:
+ * the analysis service may then reuse the facts of the rest of the file (see analysis-service.ts).
+ */
+export interface EditRegion {
+  /** Start of the top-level definition (unchanged by the edits, which are inside it). */
+  start: number;
+  /** Its end in the text the tree was last parsed from. */
+  oldEnd: number;
+  /** Its end in the current text. */
+  end: number;
+  /** Its text as last parsed. */
+  oldText: string;
+  /** Row of its last line as last parsed. */
+  oldEndRow: number;
+  /** Node type of the definition (function_definition, declaration, ...). */
+  type: string;
+}
+
 export interface OpenDocument {
   uri: string;
-  document: TextDocument;
+  document: LensDocument;
   /** The last tree, possibly edited but not yet reparsed (see `treeFor`). */
   tree: Tree | null;
   /** True when `tree` has edits applied that the parser has not seen yet. */
   stale: boolean;
   parser: Parser;
+  /** Edits since the last reparse: undefined when none, null when they cannot be confined to one definition. */
+  region: EditRegion | null | undefined;
+  /** Counts reparses, so caches can tell which tree their data came from. */
+  generation: number;
+}
+
+/** The top-level node (a child of the translation unit) spanning [start, end), or null. */
+export function topLevelAt(tree: Tree, start: number, end: number): import("web-tree-sitter").Node | null {
+  let node = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
+  while (node && node.parent && node.parent.parent) node = node.parent;
+  if (!node || !node.parent) return null;
+  return node.startIndex <= start && end <= node.endIndex ? node : null;
 }
 
 export class DocumentStore {
@@ -41,7 +72,7 @@ export class DocumentStore {
     const previous = this.documents.get(uri);
     previous?.tree?.delete();
     const parser = previous?.parser ?? (await this.newParser());
-    const entry: OpenDocument = { uri, document: TextDocument.create(uri, languageId, version, text), tree: null, stale: true, parser };
+    const entry: OpenDocument = { uri, document: new LensDocument(uri, languageId, version, text), tree: null, stale: true, parser, region: null, generation: 0 };
     this.documents.set(uri, entry);
     return entry;
   }
@@ -56,18 +87,39 @@ export class DocumentStore {
     for (const change of changes) {
       if ("range" in change && change.range) {
         const edit = toTreeEdit(entry.document, change.range, change.text);
-        entry.document = TextDocument.update(entry.document, [change], version);
+        this.trackRegion(entry, edit.startIndex, edit.oldEndIndex, edit.newEndIndex - edit.oldEndIndex);
+        entry.document.applyChange(change.range, change.text);
         if (entry.tree) entry.tree.edit(edit);
       } else {
-        entry.document = TextDocument.update(entry.document, [change], version);
+        entry.document.applyChange(undefined, change.text);
         entry.tree?.delete();
         entry.tree = null;
+        entry.region = null;
       }
       entry.stale = true;
     }
     // An empty change list still moves the version on, so results for the previous version are dropped.
-    if (changes.length === 0) entry.document = TextDocument.update(entry.document, [], version);
+    entry.document.version = version;
     return entry;
+  }
+
+  /** Confines the edits since the last reparse to one top-level definition, or gives up (null). */
+  private trackRegion(entry: OpenDocument, start: number, oldEnd: number, delta: number): void {
+    if (entry.region === null) return;
+    if (entry.region === undefined) {
+      const top = entry.tree && !entry.stale ? topLevelAt(entry.tree, start, oldEnd) : null;
+      entry.region = top
+        ? { start: top.startIndex, oldEnd: top.endIndex, end: top.endIndex, oldText: entry.document.getText().slice(top.startIndex, top.endIndex), oldEndRow: top.endPosition.row, type: top.type }
+        : null;
+      if (!entry.region) return;
+    }
+    // Only edits strictly inside the definition keep it one definition; touching its first or last character may
+    // merge it with a neighbour or split it.
+    if (start <= entry.region.start || oldEnd >= entry.region.end) {
+      entry.region = null;
+      return;
+    }
+    entry.region.end += delta;
   }
 
   close(uri: string): void {
@@ -86,6 +138,8 @@ export class DocumentStore {
     entry.tree?.delete();
     entry.tree = tree;
     entry.stale = false;
+    entry.region = undefined;
+    entry.generation++;
     return tree;
   }
 }
@@ -94,7 +148,7 @@ export class DocumentStore {
  * The tree-sitter edit for replacing `range` of the document's current text by `text`.
  * Out-of-range positions are clamped the same way `TextDocument.update` clamps them, so tree and text stay in step.
  */
-export function toTreeEdit(document: TextDocument, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): Edit {
+export function toTreeEdit(document: PositionMapper, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): Edit {
   let startIndex = document.offsetAt(range.start);
   let oldEndIndex = document.offsetAt(range.end);
   if (oldEndIndex < startIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];

@@ -1,0 +1,153 @@
+/**
+ * The text of an open document with incremental line bookkeeping: the same contract as
+ * `vscode-languageserver-textdocument`'s TextDocument (LSP positions in UTF-16 code units, `\n`, `\r\n` and `\r` as line
+ * breaks, positions clamped into the text), but updated in place.
+ *
+ * The library's `TextDocument.update` rebuilds arrays on every change, which costs tens of milliseconds on a
+ * 270k-line file and dominated the keystroke budget; here a one-character edit shifts a typed array of line starts
+ * instead. Pure data structure; no protocol objects beyond the position and range shapes.
+ */
+
+interface Position {
+  line: number;
+  character: number;
+}
+interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** The part of a text document that position conversions need (LensDocument and the library's TextDocument both fit). */
+export interface PositionMapper {
+  offsetAt(position: Position): number;
+  positionAt(offset: number): Position;
+}
+
+/** Offsets where lines start in `text` (excluding the first line's 0), added to `base`. */
+function lineStartsOf(text: string, base: number): number[] {
+  const starts: number[] = [];
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 13) {
+      if (text.charCodeAt(index + 1) === 10) index++;
+      starts.push(base + index + 1);
+    } else if (code === 10) {
+      starts.push(base + index + 1);
+    }
+  }
+  return starts;
+}
+
+export class LensDocument implements PositionMapper {
+  private text: string;
+  /** Start offset of every line; lineStarts[0] is 0. */
+  private lineStarts: Uint32Array;
+  private lines: number;
+  /** UTF-8 size of the text, kept up to date per change (the max-file-size check runs on every keystroke). */
+  private bytes: number;
+
+  constructor(
+    readonly uri: string,
+    readonly languageId: string,
+    public version: number,
+    text: string,
+  ) {
+    this.text = text;
+    const starts = [0, ...lineStartsOf(text, 0)];
+    this.lineStarts = Uint32Array.from(starts);
+    this.lines = starts.length;
+    this.bytes = Buffer.byteLength(text, "utf8");
+  }
+
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  get lineCount(): number {
+    return this.lines;
+  }
+
+  getText(range?: Range): string {
+    if (!range) return this.text;
+    const start = this.offsetAt(range.start);
+    const end = this.offsetAt(range.end);
+    return this.text.slice(Math.min(start, end), Math.max(start, end));
+  }
+
+  offsetAt(position: Position): number {
+    const line = Number.isFinite(position.line) ? Math.floor(position.line) : 0;
+    if (line >= this.lines) return this.text.length;
+    if (line < 0) return 0;
+    const lineStart = this.lineStarts[line];
+    const nextLineStart = line + 1 < this.lines ? this.lineStarts[line + 1] : this.text.length;
+    const character = Number.isFinite(position.character) ? Math.max(0, Math.floor(position.character)) : 0;
+    if (character === 0) return lineStart;
+    return this.beforeLineBreak(Math.min(lineStart + character, nextLineStart), lineStart);
+  }
+
+  /** Moves an offset that points into or after a line's break back to the end of the line's text (as TextDocument does). */
+  private beforeLineBreak(offset: number, lineStart: number): number {
+    let result = offset;
+    while (result > lineStart) {
+      const code = this.text.charCodeAt(result - 1);
+      if (code !== 10 && code !== 13) break;
+      result--;
+    }
+    return result;
+  }
+
+  positionAt(offset: number): Position {
+    const clamped = Math.max(0, Math.min(Number.isFinite(offset) ? Math.floor(offset) : 0, this.text.length));
+    let low = 0;
+    let high = this.lines - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.lineStarts[middle] <= clamped) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low, character: this.beforeLineBreak(clamped, this.lineStarts[low]) - this.lineStarts[low] };
+  }
+
+  /** Replaces `range` (or the whole text) with `newText`, keeping line starts in step. */
+  applyChange(range: Range | undefined, newText: string): void {
+    if (!range) {
+      this.text = newText;
+      this.bytes = Buffer.byteLength(newText, "utf8");
+      const starts = [0, ...lineStartsOf(newText, 0)];
+      this.lineStarts = Uint32Array.from(starts);
+      this.lines = starts.length;
+      return;
+    }
+    let start = this.offsetAt(range.start);
+    let end = this.offsetAt(range.end);
+    if (end < start) [start, end] = [end, start];
+    const startLine = this.positionAt(start).line;
+    const endLine = this.positionAt(end).line;
+    // Line starts are recomputed over whole lines around the change: from the start of the line before it (a "\r"
+    // ending that line may join a "\n" the change inserts) to the start of the second line after it. Both boundaries
+    // sit right after complete line breaks the change does not touch, so no "\r\n" is ever split.
+    const firstKept = Math.max(0, startLine - 1);
+    const regionStart = this.lineStarts[firstKept];
+    const lastReplaced = Math.min(this.lines - 1, endLine + 1);
+    const hasLineAfter = lastReplaced + 1 < this.lines;
+    const regionEnd = hasLineAfter ? this.lineStarts[lastReplaced + 1] : this.text.length;
+    // Everything is read from the old text before the new one is built: slicing the new text (a concatenation) would
+    // make V8 flatten all of it, which costs milliseconds on a large file at every keystroke.
+    const old = this.text;
+    // Surrogate pairs split by the range would be miscounted by a byte or two; the size is a limit check, not an index.
+    this.bytes += Buffer.byteLength(newText, "utf8") - Buffer.byteLength(old.slice(start, end), "utf8");
+    const region = old.slice(regionStart, start) + newText + old.slice(end, regionEnd);
+    this.text = old.slice(0, start) + newText + old.slice(end);
+    const delta = newText.length - (end - start);
+    const newRegionEnd = regionEnd + delta;
+    const inserted = lineStartsOf(region, regionStart).filter((offset) => (hasLineAfter ? offset < newRegionEnd : offset <= newRegionEnd));
+    const afterFrom = lastReplaced + 1;
+    const afterCount = this.lines - afterFrom;
+    const next = new Uint32Array(firstKept + 1 + inserted.length + afterCount);
+    next.set(this.lineStarts.subarray(0, firstKept + 1), 0);
+    for (let index = 0; index < inserted.length; index++) next[firstKept + 1 + index] = inserted[index];
+    for (let index = 0; index < afterCount; index++) next[firstKept + 1 + inserted.length + index] = this.lineStarts[afterFrom + index] + delta;
+    this.lineStarts = next;
+    this.lines = next.length;
+  }
+}
