@@ -28,19 +28,7 @@ const twins = readdirSync(SCENARIO_DIRECTORY)
  * compareReports produces. Each entry must carry a FIXME naming the disagreement; the test asserts that the
  * differences are exactly these, so fixing the model makes the test fail until the entry is removed.
  */
-const KNOWN_MODEL_BUGS: Record<string, string[]> = {
-  // FIXME(model, spec 3.0 step 3 [CORRECTED 6.18]): the mainline-6.x model rejects any iovec whose end lies past the
-  // user address limit with EFAULT. Kernel 6.18 (x86-64) does not check that: an overlong positive length is capped
-  // and the transfer runs until GUP meets an unmapped page (16384 here, on both ends), and a length that is negative
-  // as ssize_t (here (size_t)-1, written 0xffffffffffffffff) fails with EINVAL, not EFAULT.
-  // Fix in server/src/simulator/kernel.ts (vmsplice entry, 6.x branch), then delete this entry.
-  "overlong-iovec": [
-    "calls.r-past-limit: kernel returned 16384, model errno EFAULT",
-    "calls.w-negative: kernel errno EINVAL, model errno EFAULT",
-    "calls.w-past-limit: kernel returned 16384, model errno EFAULT",
-    "memory.q: kernel 0x10x4096 0x11x4096 0x12x4096 0x13x4096 0xeex4096, model 0xeex20480",
-  ],
-};
+const KNOWN_MODEL_BUGS: Record<string, string[]> = {};
 
 /** Fails with the reason, or skips with it when the environment variable says the machine is known not to qualify. */
 function cannotRun(context: TestContext, reason: string): void {

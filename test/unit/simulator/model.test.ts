@@ -132,3 +132,14 @@ describe("simulator copy-on-write of KSM pages", () => {
     }
   });
 });
+
+describe("simulator iovec import on 6.x (kernel 6.18, test/conformance overlong-iovec)", () => {
+  test("an overlong length runs until GUP meets the hole after the mapping; a negative length is EINVAL", () => {
+    const body = `W: mmap p 4P ${A}\nW: fill p pattern\nW: vmsplice fds[1] [p,0x800000000000] 0\nexpect returned 16384\nW: vmsplice fds[1] [p,0xffffffffffffffff] 0\nexpect errno EINVAL\n`;
+    run(body, "mainline-6.x");
+  });
+
+  test("3.12 and the RFC still fail an iovec that ends past the user address limit with EFAULT", () => {
+    for (const kernel of ["mainline-3.12", "rfc-v2"] as KernelModel[]) run(`W: mmap p 4P ${A}\nW: fill p pattern\nW: vmsplice fds[1] [p,0x800000000000] 0\nexpect errno EFAULT\n`, kernel);
+  });
+});
