@@ -324,6 +324,15 @@ function main(): number {
     }
   }
 
+  // VMS-THP-SPLIT: calls after which the caller had fewer AnonHugePages than before.
+  const thpDrops: string[] = [];
+  for (const observed of rfcGuest.scenarios) {
+    const source = loaded.find((item) => item.scenario.id === observed.id);
+    for (const step of observed.steps) {
+      if (step.thp && step.thp[0] > step.thp[1]) thpDrops.push(`${observed.id} line ${source?.scenario.steps[step.index]?.line ?? "?"} (\`${source?.scenario.steps[step.index]?.text ?? step.command}\`): AnonHugePages of ${step.process} ${step.thp[0]} kB before, ${step.thp[1]} kB after`);
+    }
+  }
+
   const hazards = runHazards(rfc.image, guest);
   times.bootHazards = hazards.reduce((sum, hazard) => sum + hazard.seconds, 0);
 
@@ -336,6 +345,7 @@ function main(): number {
     scenarios: loaded.map((item) => ({ id: item.scenario.id, title: item.scenario.title, file: item.file, unsupported: item.unsupported })),
     comparisons,
     hazards,
+    thpDrops,
   };
   const report = renderReport(oracleRun);
   mkdirSync(path.dirname(reportPath), { recursive: true });

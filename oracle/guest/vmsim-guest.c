@@ -331,6 +331,28 @@ static long rss_anon_kb(void)
 	return kb;
 }
 
+/* AnonHugePages of the whole process in KiB: a drop across a call means a
+ * transparent huge page was split (or unmapped) by it. */
+static long anon_huge_kb(void)
+{
+	static char buf[8192];
+	long kb = -1;
+	int fd = open("/proc/self/smaps_rollup", O_RDONLY);
+	ssize_t n;
+	char *p;
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "AnonHugePages:");
+	if (p)
+		kb = strtol(p + 14, NULL, 10);
+	return kb;
+}
+
 /* Appends "name":[pfn,...] for every mapping; -2 marks a page that was munmapped. */
 static void add_pfns(struct text *t)
 {
@@ -463,13 +485,14 @@ static void run_call(struct line *l, int at, struct text *out)
 	const char *cmd = l->tok[at];
 	long ret = -1;
 	int err = 0;
-	long rss_before, rss_after;
+	long rss_before, rss_after, thp_before, thp_after;
 	struct text before = { 0 };
 	struct iovec iov[MAX_TOKENS / 3 + 1];
 	unsigned char *scratch = NULL;
 
 	add_pfns(&before);
 	rss_before = rss_anon_kb();
+	thp_before = anon_huge_kb();
 	alarm_fired = 0;
 	sigpipe_count = 0;
 
@@ -513,13 +536,14 @@ static void run_call(struct line *l, int at, struct text *out)
 		alarm(0);
 	}
 	rss_after = rss_anon_kb();
+	thp_after = anon_huge_kb();
 	if (ret < 0 && err == EINTR && alarm_fired)
 		text_add(out, "\"blocked\":true");
 	else
 		result_errno(out, ret, err);
 	if (sigpipe_count)
 		text_add(out, ",\"signal\":\"SIGPIPE\"");
-	text_add(out, ",\"rss\":[%ld,%ld],\"before\":%s,\"after\":", rss_before, rss_after, before.data);
+	text_add(out, ",\"rss\":[%ld,%ld],\"thp\":[%ld,%ld],\"before\":%s,\"after\":", rss_before, rss_after, thp_before, thp_after, before.data);
 	add_pfns(out);
 	free(before.data);
 	free(scratch);

@@ -21,6 +21,8 @@ export interface StepFacts {
   zapped: string[];
   /** `map[page]<-PROC:map[page]` (origin unknown: `?`), sorted. */
   moved: string[];
+  /** The call split (or unmapped) a transparent huge page of the caller: AnonHugePages dropped / a thpSplit event. */
+  thpSplit: boolean;
 }
 
 export interface Difference {
@@ -161,6 +163,7 @@ function modelFacts(result: SimulationResult, layout: Layout, step: StepResult):
     signal: signal && signal.kind === "signal" ? signal.signal : null,
     zapped: [...zapped].sort(),
     moved: [...moved.values()].sort(),
+    thpSplit: step.events.some((event) => event.kind === "thpSplit" && event.pid === process),
   };
 }
 
@@ -214,7 +217,7 @@ function kernelFacts(step: StepObservation, command: Command, pageSize: number, 
     });
   }
   if (writing) queued.record(step, covered);
-  return { outcome: kernelOutcome(step), signal: step.signal, zapped: zapped.sort(), moved: moved.sort() };
+  return { outcome: kernelOutcome(step), signal: step.signal, zapped: zapped.sort(), moved: moved.sort(), thpSplit: step.thp !== null && step.thp[0] > step.thp[1] };
 }
 
 function describe(list: string[]): string {
@@ -252,6 +255,9 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
     if (!CALLS.has(observation.command)) {
       if (observation.problem) {
         differ(null, `step ${observation.index} (line ${source.line}) did not run in the guest`, observation.problem, "-");
+      } else if (observation.errno && !OUTCOME_ONLY.has(observation.command) && !(modelStep?.outcome && "errno" in modelStep.outcome)) {
+        // A setup step (mmap, madvise, fill, ...) that failed only in the guest means the scenario ran on a different machine state.
+        differ({ index: observation.index, line: source.line, text: source.text, process: observation.process, kernel: null, model: null }, "setup step", `errno ${observation.errno}`, modelStep?.outcome ? modelOutcome(modelStep) : "succeeds");
       } else if (OUTCOME_ONLY.has(observation.command) && modelStep?.outcome) {
         // fcntl results (pipe sizes, EPERM without CAP_SYS_RESOURCE) are compared like call outcomes.
         checks++;
@@ -275,10 +281,11 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
       continue;
     }
     const model = row.model;
-    checks += 4;
+    checks += 5;
     if (kernel.outcome !== model.outcome) differ(row, "outcome", kernel.outcome, model.outcome);
     if ((kernel.signal ?? "none") !== (model.signal ?? "none")) differ(row, "signal", kernel.signal ?? "none", model.signal ?? "none");
     if (describe(kernel.zapped) !== describe(model.zapped)) differ(row, "zapped pages", describe(kernel.zapped), describe(model.zapped));
+    if (kernel.thpSplit !== model.thpSplit) differ(row, "transparent huge page split", String(kernel.thpSplit), String(model.thpSplit));
     // The kernel always knows a move's origin by PFN; the model may not name it, so an unnamed origin matches any.
     const modelMoved = model.moved.map((entry) => entry.split("<-"));
     const kernelMoved = kernel.moved.map((entry) => entry.split("<-"));

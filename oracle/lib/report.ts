@@ -36,6 +36,8 @@ export interface OracleRun {
   scenarios: { id: string; title: string; file: string; unsupported: string[] }[];
   comparisons: ScenarioComparison[];
   hazards: HazardResult[];
+  /** Calls after which the caller had fewer AnonHugePages (a transparent huge page split or unmapped by the call). */
+  thpDrops: string[];
 }
 
 export interface Verdict {
@@ -49,6 +51,7 @@ function facts(step: StepFacts | null): string {
   if (step.signal) parts.push(step.signal);
   if (step.zapped.length) parts.push(`zapped ${step.zapped.join(" ")}`);
   if (step.moved.length) parts.push(`moved ${step.moved.join(" ")}`);
+  if (step.thpSplit) parts.push("THP split");
   return parts.join("; ");
 }
 
@@ -130,7 +133,7 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
   out.push(`| Boot + all scenarios, control | ${seconds(run.times.bootControl)} |`);
   out.push(`| Hazard probe boots (${run.hazards.length}) | ${seconds(run.times.bootHazards)} |`);
   out.push("");
-  out.push("A from-scratch build of one bzImage took about 170 s with `make -j2` on this 2-core machine; switching between the variants recompiles only `fs/splice.c` (about 7 s).");
+  out.push("\"cached\" phases were reused from `oracle/.cache` (ignored by git): the source tree is unpacked and configured once, and each bzImage is rebuilt only when the configuration, the pristine `fs/splice.c` or the patch changed; the two variants share one tree, so switching recompiles only `fs/splice.c`.");
   out.push("");
   out.push("## Scenarios: kernel versus model");
   out.push("");
@@ -191,6 +194,11 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
     out.push("");
   }
   if (run.hazards.length === 0) out.push("No hazard probe ran.");
+  out.push("");
+  out.push("**VMS-THP-SPLIT.** Calls after which the caller's `AnonHugePages` (from `/proc/self/smaps_rollup`) dropped, i.e. the writer's one-page zap split its transparent huge page:");
+  out.push("");
+  for (const drop of run.thpDrops) out.push(`- ${drop}`);
+  if (run.thpDrops.length === 0) out.push("- none observed");
   out.push("");
   out.push("## Control: the same kernel without the port");
   out.push("");

@@ -24,6 +24,8 @@ export interface StepObservation {
   signal: string | null;
   /** RssAnon in KiB before and after the call. */
   rss: [number, number] | null;
+  /** AnonHugePages of the process in KiB before and after the call (a drop means a THP was split or unmapped). */
+  thp: [number, number] | null;
   /** PFN per page of every mapping of the acting process before and after the call: -1 no PTE, -2 unmapped. */
   before: PageSnapshot | null;
   after: PageSnapshot | null;
@@ -211,6 +213,7 @@ export function parseGuestLogs(resultsLog: string, consoleLog: string): GuestRun
         blocked: record.blocked === true,
         signal: stringOrNull(record.signal),
         rss: Array.isArray(record.rss) && record.rss.length === 2 ? [Number(record.rss[0]), Number(record.rss[1])] : null,
+        thp: Array.isArray(record.thp) && record.thp.length === 2 ? [Number(record.thp[0]), Number(record.thp[1])] : null,
         before: snapshot(record.before),
         after: snapshot(record.after),
         problem,

@@ -25,7 +25,7 @@ const { scenario } = parseScenario(text);
 const model = runScenario(scenario, { kernel: "rfc-v2", pageSize: 4096 });
 
 function step(index: number, process: string, command: string, returned: number, before: Record<string, number[]>, after: Record<string, number[]>): StepObservation {
-  return { index, process, command, returned, errno: null, blocked: false, signal: null, rss: null, before, after, problem: null };
+  return { index, process, command, returned, errno: null, blocked: false, signal: null, rss: null, thp: null, before, after, problem: null };
 }
 
 /** What the patched kernel shows for this scenario: W's frames 100 and 101 end up in R's q; R's old frame 200 is freed and recycled for buf. */
@@ -87,6 +87,26 @@ describe("compareScenario", () => {
     assert.ok(whats.includes("outcome"), whats.join(", "));
     assert.ok(whats.includes("zapped pages"), whats.join(", "));
     assert.ok(whats.includes("final bytes W p[1]"), whats.join(", "));
+  });
+
+  test("a setup step that fails only in the guest is a difference", () => {
+    const observed = observation();
+    observed.steps.unshift({ ...step(3, "W", "mmap", 0, {}, {}), returned: null, errno: "ENOMEM", before: null, after: null });
+    const differences = compareScenario(scenario, model, observed, 7).differences;
+    assert.deepEqual(
+      differences.map((difference) => [difference.line, difference.what, difference.kernel]),
+      [[5, "setup step", "errno ENOMEM"]],
+    );
+  });
+
+  test("a transparent huge page split the model does not make is a difference", () => {
+    const observed = observation();
+    observed.steps[0] = { ...step(7, "W", "vmsplice", 8192, { p: [100, 101] }, { p: [-1, -1] }), thp: [2048, 0] };
+    const differences = compareScenario(scenario, model, observed, 7).differences;
+    assert.deepEqual(
+      differences.map((difference) => [difference.what, difference.kernel, difference.model]),
+      [["transparent huge page split", "true", "false"]],
+    );
   });
 
   test("a scenario the guest did not finish is a difference", () => {

@@ -47,7 +47,7 @@ const consoleLog = [
 
 const resultsLog = [
   'VMSORACLE {"s":"-","start":true,"zeroPfn":6470,"kernel":"Linux version 6.1.176 ","lines":20}',
-  'VMSORACLE {"s":"G01","i":7,"p":"W","cmd":"vmsplice","ret":16384,"rss":[264,248],"before":{"p":[6045,6044]},"after":{"p":[-1,-1]}}',
+  'VMSORACLE {"s":"G01","i":7,"p":"W","cmd":"vmsplice","ret":16384,"rss":[264,248],"thp":[2048,0],"before":{"p":[6045,6044]},"after":{"p":[-1,-1]}}',
   'VMSORACLE {"s":"G01","i":8,"p":"R","cmd":"vmsplice","errno":"EFAULT","rss":[264,264],"before":{"q":[6038,6037]},"after":{"q":[6038,6037]}}',
   'VMSORACLE {"s":"G01","i":9,"p":"R","cmd":"vmsplice","blocked":true,"signal":"SIGPIPE","rss":[1,1],"before":{},"after":{}}',
   'VMSORACLE {"s":"G01","i":10,"p":"Q","cmd":"fill","unsupported":"process Q not running"}',
@@ -77,6 +77,8 @@ describe("parseGuestLogs", () => {
     assert.deepEqual(steps[0].before, { p: [6045, 6044] });
     assert.deepEqual(steps[0].after, { p: [-1, -1] });
     assert.deepEqual(steps[0].rss, [264, 248]);
+    assert.deepEqual(steps[0].thp, [2048, 0]);
+    assert.equal(steps[1].thp, null);
     assert.deepEqual([steps[1].returned, steps[1].errno], [null, "EFAULT"]);
     assert.deepEqual([steps[2].blocked, steps[2].signal], [true, "SIGPIPE"]);
     assert.equal(steps[3].problem, "unsupported: process Q not running");
