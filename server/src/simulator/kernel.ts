@@ -67,16 +67,25 @@ export function vmsplice(machine: Machine, process: Process, fd: FdEntry | null,
     if (!fd || !fd.open || (!fd.read && !fd.write)) return errno("EBADF");
     if (nrSegs > UIO_MAXIOV) return withRule(machine, errno("EINVAL"), "VMS-IOV-MAX");
     if (nrSegs > 0 && (!iov || iov.length < nrSegs)) return errno("EFAULT");
-    const segments = (iov ?? []).slice(0, nrSegs);
+    // Importing the iovec array (lib/iov_iter.c). One segment: a length negative as ssize_t is EINVAL, then the length
+    // is capped at MAX_RW_COUNT before the range check, so an overlong length runs until GUP or the copy meets an
+    // unmapped page (kernel 6.18, test/conformance overlong-iovec). Several segments: each is range-checked with its
+    // full length first (EFAULT), then the running total is capped.
+    const segments = (iov ?? []).slice(0, nrSegs).map((segment) => ({ ...segment }));
     let total = 0;
-    for (const segment of segments) {
-      // Importing the iovec array rejects a length that is negative as ssize_t; it does not check the range against the
-      // user address limit (kernel 6.18, test/conformance overlong-iovec): the capped transfer runs until GUP or the
-      // copy meets an unmapped page.
+    if (segments.length === 1) {
+      const [segment] = segments;
       if (segment.len >= 2 ** 63) return errno("EINVAL");
-      total += segment.len;
+      segment.len = Math.min(segment.len, MAX_RW_COUNT);
+      if (segment.len > 0 && segment.base + segment.len > USER_ADDRESS_LIMIT) return errno("EFAULT");
+      total = segment.len;
+    } else {
+      for (const segment of segments) {
+        if (segment.len > 0 && segment.base + segment.len > USER_ADDRESS_LIMIT) return errno("EFAULT");
+        segment.len = Math.min(segment.len, MAX_RW_COUNT - total);
+        total += segment.len;
+      }
     }
-    total = Math.min(total, MAX_RW_COUNT);
     if (total === 0) return returned(0);
     if (fd.kind !== "pipe" || !fd.pipe) return withRule(machine, errno("EBADF"), "VMS-NOT-PIPE");
     return fd.write ? toPipe6(machine, process, fd, fd.pipe, segments, flags) : fromPipe(machine, process, fd, fd.pipe, segments, nrSegs, flags);
