@@ -28,7 +28,14 @@ const twins = readdirSync(SCENARIO_DIRECTORY)
  * compareReports produces. Each entry must carry a FIXME naming the disagreement; the test asserts that the
  * differences are exactly these, so fixing the model makes the test fail until the entry is removed.
  */
-const KNOWN_MODEL_BUGS: Record<string, string[]> = {};
+const KNOWN_MODEL_BUGS: Record<string, string[]> = {
+  // FIXME(model, spec 3.0 step 3): with several iovecs, the mainline-6.x model range-checks each segment as it reads it
+  // and so reports EFAULT for [{p,P},{p,(size_t)-1}] and [{p,1<<47},{p,(size_t)-1}]. Kernel 6.18 copies the whole
+  // iovec array first and rejects any length negative as ssize_t there, with EINVAL, before any range check.
+  // Fix in server/src/simulator/kernel.ts (vmsplice entry, 6.x, several segments: check every length for a negative
+  // value before the range checks), then delete this entry.
+  "overlong-iovec": ["calls.w-past-then-negative: kernel errno EINVAL, model errno EFAULT", "calls.w-two-negative: kernel errno EINVAL, model errno EFAULT"],
+};
 
 /** Fails with the reason, or skips with it when the environment variable says the machine is known not to qualify. */
 function cannotRun(context: TestContext, reason: string): void {
