@@ -1,6 +1,6 @@
 /*
  * Golden scenario G31: with every read end closed, a gifting vmsplice fails with EPIPE; SIGPIPE is sent too, which a
- * handler counts (an ignored SIGPIPE gives the same EPIPE).
+ * handler counts (an ignored SIGPIPE gives the same EPIPE). write(2) behaves the same way.
  */
 #include "probe.h"
 
@@ -27,6 +27,9 @@ int main(void) {
   sigpipe_count = 0;
   CALL("w-handled", vmsplice(fds[1], &writer, 1, G | M));
   probe_fact("w-handled.SIGPIPE", sigpipe_count);
+  sigpipe_count = 0;
+  CALL("write-handled", write(fds[1], p, (size_t)P));
+  probe_fact("write-handled.SIGPIPE", sigpipe_count);
   probe_pages("p", p, 1, "after");
   probe_memory("p", p, P);
   probe_finish();
