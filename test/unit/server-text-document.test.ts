@@ -30,6 +30,19 @@ test("random edits keep LensDocument in step with TextDocument", () => {
       const text = pieces[Math.floor(next() * pieces.length)];
       reference = TextDocument.update(reference, [{ range, text }], round + 2);
       document.applyChange(range, text);
+      // Pieces are read before getText() joins them.
+      const whole = reference.getText();
+      let chunked = "";
+      for (let index = 0; index < whole.length; ) {
+        const chunk = document.chunkAt(index);
+        assert.ok(chunk.length > 0, `chunkAt(${index}) is empty before the end`);
+        chunked += chunk;
+        index += chunk.length;
+      }
+      assert.equal(chunked, whole, `chunks, seed ${seed} round ${round}`);
+      assert.equal(document.chunkAt(whole.length), "");
+      assert.equal(document.slice(a, a + 7), whole.slice(a, a + 7));
+      assert.equal(document.nulCount, 0);
       assert.equal(document.getText(), reference.getText(), `seed ${seed} round ${round}`);
       assert.equal(document.lineCount, reference.lineCount, `line count, seed ${seed} round ${round}`);
       for (let offset = 0; offset <= document.getText().length; offset++) {

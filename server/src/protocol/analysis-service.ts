@@ -13,7 +13,7 @@ import { extractFacts, judgeCalls, mentionsVmsplice, type ExtractedFacts, type F
 import { applySuppressions, type Suppression } from "../analysis/suppressions";
 import type { LensSettings } from "../config";
 import type { DocumentStore, OpenDocument } from "./documents";
-import { buildReuseIndex, reuseFacts, type ReuseIndex } from "./facts-reuse";
+import { buildReuseIndex, reuseFacts, shiftInPlace, type ReuseIndex } from "./facts-reuse";
 import { throwIfCancelled } from "./handler";
 
 export interface DocumentAnalysis {
@@ -35,14 +35,14 @@ const EMPTY: FileAnalysis = { calls: [], findings: [], notes: [] };
 /** Language ids analysed as C; anything else the client sends (a .vmsim scenario, plain text) gets no diagnostics. */
 export const C_LANGUAGES = new Set(["c", "cpp", "objective-c", "objective-cpp", "cuda-cpp"]);
 
-/** Why a text must not be analysed under these settings, or null. `byteLength` is passed in to keep this pure. */
-export function skipReason(text: string, byteLength: number, settings: LensSettings): string | null {
+/** Why a text must not be analysed under these settings, or null (`hasNul`: the text contains a NUL character). */
+export function skipReason(hasNul: boolean, byteLength: number, settings: LensSettings): string | null {
   if (!settings.enable) return "vmsplice Lens is disabled for this file (vmspliceLens.enable is false).";
   if (byteLength > settings.maxFileSize) {
     return `vmsplice Lens did not analyse this file: it has ${formatBytes(byteLength)}, more than vmspliceLens.maxFileSize (${formatBytes(settings.maxFileSize)}).`;
   }
   // A NUL character never occurs in C source; it marks a binary file opened as C by mistake.
-  if (text.includes("\u0000")) return "vmsplice Lens did not analyse this file: it contains NUL bytes, so it is not C source text.";
+  if (hasNul) return "vmsplice Lens did not analyse this file: it contains NUL bytes, so it is not C source text.";
   return null;
 }
 
@@ -85,49 +85,67 @@ export class AnalysisService {
     const cached = this.resultCache.get(entry.uri);
     if (cached && cached.version === version && cached.settings === settings) return cached;
 
-    const text = entry.document.getText();
-    const base = { uri: entry.uri, version, text, settings };
-    const skipped = skipReason(text, entry.document.byteLength, settings);
-    let result: DocumentAnalysis;
+    const document = entry.document;
+    const skipped = skipReason(document.nulCount > 0, document.byteLength, settings);
+    let fields: Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text">;
     if (skipped) {
-      result = { ...base, skipped, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
-    } else if (!C_LANGUAGES.has(entry.document.languageId) || !mentionsVmsplice(text)) {
-      // The cheap text check: a file that never mentions vmsplice has no call to analyse, so it is not even parsed.
-      result = { ...base, skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
+      fields = { skipped, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
+    } else if (!C_LANGUAGES.has(document.languageId)) {
+      fields = { skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
     } else {
-      throwIfCancelled(token);
-      // The edits since the previous parse, captured before the reparse resets them.
-      const region = entry.region;
-      const baseGeneration = entry.generation;
-      const tree = this.store.treeFor(entry);
-      throwIfCancelled(token);
-      let facts = this.factsCache.get(entry.uri);
-      let reusedWithoutMarker = false;
-      if (!facts || facts.version !== version) {
-        let reused: { facts: ExtractedFacts; index: ReuseIndex } | null = null;
-        if (tree && facts && region && facts.generation === baseGeneration) {
-          reused = facts.index ? reuseFacts(facts.facts, facts.index, region, tree, text) : null;
-        }
-        if (reused) {
-          this.statistics.reused++;
-          reusedWithoutMarker = cached !== undefined && cached.suppressions.length === 0;
-          facts = { version, generation: entry.generation, facts: reused.facts, index: reused.index };
-        } else {
-          this.statistics.extracted++;
-          facts = { version, generation: entry.generation, facts: tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] }, index: null };
-          // The reuse index needs the tree the facts came from; it is built now, while that tree is current.
-          if (tree) facts.index = buildReuseIndex(tree, text, facts.facts);
-        }
-        this.factsCache.set(entry.uri, facts);
-      }
-      throwIfCancelled(token);
-      const judged = judgeCalls(facts.facts, { kernel: settings.kernel, pageSize: settings.pageSize });
-      // Reused facts mean the edit touched no suppression marker (reuseFacts refuses those), so a file that had no
-      // suppression still has none and the scan for the marker can be skipped.
-      const suppressed = tree && !reusedWithoutMarker ? applySuppressions(tree, text, judged) : { analysis: judged, suppressions: [] };
-      result = { ...base, skipped: null, tree, facts: facts.facts, analysis: suppressed.analysis, suppressions: suppressed.suppressions };
+      fields = this.reuse(entry, settings, cached, token) ?? this.extract(entry, settings, token);
     }
+    // The text is read lazily: on the fast path nothing needs the whole text, and joining a large document's pieces
+    // into one string costs more than the rest of the keystroke (see LensDocument).
+    const result = { uri: entry.uri, version, settings, ...fields } as DocumentAnalysis;
+    let text: string | null = null;
+    Object.defineProperty(result, "text", { enumerable: true, get: () => (text ??= document.getText()) });
     this.resultCache.set(entry.uri, result);
     return result;
+  }
+
+  /**
+   * The fast path: every edit since the previous extraction sits inside one function unrelated to any vmsplice call,
+   * so the previous facts (and verdicts) are moved instead of extracted again. Null when that does not hold.
+   */
+  private reuse(entry: OpenDocument, settings: LensSettings, cached: DocumentAnalysis | undefined, token?: CancellationToken): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> | null {
+    const facts = this.factsCache.get(entry.uri);
+    const region = entry.region;
+    if (!cached || !cached.facts || cached.skipped || !facts || !facts.index || !region || facts.generation !== entry.generation || facts.facts !== cached.facts) return null;
+    const index = facts.index;
+    throwIfCancelled(token);
+    const tree = this.store.treeFor(entry);
+    if (!tree) return null;
+    const shift = reuseFacts(index, region, tree, entry.document);
+    if (!shift) return null;
+    this.statistics.reused++;
+    // Verdicts depend only on the facts and the settings, so under unchanged settings, and with no suppression in the
+    // file (reuseFacts refuses edits touching a suppression marker), the previous verdicts move with the facts.
+    const previousJudged = cached.settings === settings && cached.suppressions.length === 0 ? cached.analysis : null;
+    shiftInPlace(previousJudged ? [facts.facts, index.ranges, previousJudged] : [facts.facts, index.ranges], shift);
+    this.factsCache.set(entry.uri, { version: entry.document.version, generation: entry.generation, facts: facts.facts, index });
+    if (previousJudged) return { skipped: null, tree, facts: facts.facts, analysis: previousJudged, suppressions: [] };
+    const judged = judgeCalls(facts.facts, { kernel: settings.kernel, pageSize: settings.pageSize });
+    const text = entry.document.getText();
+    const suppressed = applySuppressions(tree, text, judged);
+    return { skipped: null, tree, facts: facts.facts, analysis: suppressed.analysis, suppressions: suppressed.suppressions };
+  }
+
+  /** The full path: the cheap text check, a parse, and a fresh extraction. */
+  private extract(entry: OpenDocument, settings: LensSettings, token?: CancellationToken): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> {
+    const text = entry.document.getText();
+    // The cheap text check: a file that never mentions vmsplice has no call to analyse, so it is not even parsed.
+    if (!mentionsVmsplice(text)) return { skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
+    throwIfCancelled(token);
+    const tree = this.store.treeFor(entry);
+    throwIfCancelled(token);
+    this.statistics.extracted++;
+    const facts = tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] };
+    // The reuse index needs the tree the facts came from; it is built now, while that tree is current.
+    this.factsCache.set(entry.uri, { version: entry.document.version, generation: entry.generation, facts, index: tree ? buildReuseIndex(tree, text, facts) : null });
+    throwIfCancelled(token);
+    const judged = judgeCalls(facts, { kernel: settings.kernel, pageSize: settings.pageSize });
+    const suppressed = tree ? applySuppressions(tree, text, judged) : { analysis: judged, suppressions: [] };
+    return { skipped: null, tree, facts, analysis: suppressed.analysis, suppressions: suppressed.suppressions };
   }
 }

@@ -12,7 +12,7 @@
 import { LensDocument, type PositionMapper } from "./text-document";
 import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
 import type { Parser } from "web-tree-sitter";
-import { parseC, type Edit, type Tree } from "../parsing/parser";
+import type { Edit, Tree } from "../parsing/parser";
 
 /**
  * Where the edits since the last reparse happened, when they all fall strictly inside one top-level definition:
@@ -109,7 +109,7 @@ export class DocumentStore {
     if (entry.region === undefined) {
       const top = entry.tree && !entry.stale ? topLevelAt(entry.tree, start, oldEnd) : null;
       entry.region = top
-        ? { start: top.startIndex, oldEnd: top.endIndex, end: top.endIndex, oldText: entry.document.getText().slice(top.startIndex, top.endIndex), oldEndRow: top.endPosition.row, type: top.type }
+        ? { start: top.startIndex, oldEnd: top.endIndex, end: top.endIndex, oldText: entry.document.slice(top.startIndex, top.endIndex), oldEndRow: top.endPosition.row, type: top.type }
         : null;
       if (!entry.region) return;
     }
@@ -133,8 +133,10 @@ export class DocumentStore {
   /** The up-to-date tree of a document: reparses from the edited old tree when there were changes. */
   treeFor(entry: OpenDocument): Tree | null {
     if (!entry.stale && entry.tree) return entry.tree;
-    const text = entry.document.getText();
-    const tree = parseC(entry.parser, text, entry.tree);
+    // The parser reads the document's pieces through a callback, so an edit never forces the whole text to be joined
+    // into one string just to be parsed (see LensDocument).
+    const document = entry.document;
+    const tree = entry.parser.parse((index) => document.chunkAt(index), entry.tree ?? null);
     entry.tree?.delete();
     entry.tree = tree;
     entry.stale = false;

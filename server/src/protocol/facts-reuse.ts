@@ -12,7 +12,7 @@
  * random edits. This module reads trees and facts; it does no I/O.
  */
 import type { Node, Tree } from "web-tree-sitter";
-import type { ExtractedFacts } from "../analysis/analyze";
+import { mentionsVmsplice, type ExtractedFacts } from "../analysis/analyze";
 import type { SourceRange } from "../analysis/facts";
 import { SUPPRESSION_MARKER } from "../analysis/suppressions";
 import { topLevelAt, type EditRegion } from "./documents";
@@ -177,34 +177,52 @@ export function buildReuseIndex(tree: Tree, _text: string, facts: ExtractedFacts
 }
 
 function mentions(text: string, names: Set<string>): boolean {
-  if (text.includes("splice") || text.includes(SUPPRESSION_MARKER)) return true;
+  if (text.includes("splice") || mentionsVmsplice(text) || text.includes(SUPPRESSION_MARKER)) return true;
   for (const word of identifierWords(text)) if (names.has(word)) return true;
   return false;
 }
 
-/** Deep copy of the facts with every range after the edited definition shifted by the edit. */
-function shifted<T>(value: T, from: number, indexDelta: number, rowDelta: number): T {
-  if (!value || typeof value !== "object") return value;
-  if (isRange(value)) {
-    if (value.startIndex < from) return value;
-    return {
-      start: { line: value.start.line + rowDelta, column: value.start.column },
-      end: { line: value.end.line + rowDelta, column: value.end.column },
-      startIndex: value.startIndex + indexDelta,
-      endIndex: value.endIndex + indexDelta,
-    } as T;
-  }
-  if (Array.isArray(value)) return value.map((item) => shifted(item, from, indexDelta, rowDelta)) as T;
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) copy[key] = shifted(item, from, indexDelta, rowDelta);
-  return copy as T;
+/**
+ * Moves, in place, every range at or after `from` in the given roots (facts and the verdicts judged from them).
+ * Ranges shared between objects are moved once. In place, because copying the facts of a large file at every
+ * keystroke cost more than the rest of the analysis; the previous analysis is replaced by the moved one anyway.
+ */
+export function shiftInPlace(roots: readonly unknown[], shift: Shift): void {
+  if (shift.indexDelta === 0 && shift.rowDelta === 0) return;
+  const visited = new Set<object>();
+  const visit = (value: unknown) => {
+    if (!value || typeof value !== "object" || visited.has(value)) return;
+    visited.add(value);
+    if (isRange(value)) {
+      if (value.startIndex < shift.from) return;
+      value.startIndex += shift.indexDelta;
+      value.endIndex += shift.indexDelta;
+      // Positions may be shared between ranges too.
+      for (const position of [value.start, value.end]) {
+        if (visited.has(position)) continue;
+        visited.add(position);
+        position.line += shift.rowDelta;
+      }
+      return;
+    }
+    if (Array.isArray(value)) for (const item of value) visit(item);
+    else for (const key in value as Record<string, unknown>) visit((value as Record<string, unknown>)[key]);
+  };
+  for (const root of roots) visit(root);
 }
 
 /**
- * The previous facts moved onto the new text, or null when the edits may have changed them.
+ * How to move the previous facts onto the new text (see `shiftInPlace`), or null when the edits may have changed them.
  * `tree` and `text` are the new ones; `region` describes the edits since the previous extraction.
  */
-export function reuseFacts(previous: ExtractedFacts, index: ReuseIndex, region: EditRegion, tree: Tree, text: string): { facts: ExtractedFacts; index: ReuseIndex } | null {
+export interface Shift {
+  /** Ranges starting at or after this offset (in the previous text) move. */
+  from: number;
+  indexDelta: number;
+  rowDelta: number;
+}
+
+export function reuseFacts(index: ReuseIndex, region: EditRegion, tree: Tree, text: { slice(start: number, end: number): string }): Shift | null {
   if (region.type !== "function_definition") return null;
   const top = topLevelAt(tree, region.start, region.end);
   if (!top || top.type !== "function_definition" || top.startIndex !== region.start || top.endIndex !== region.end) return null;
@@ -214,9 +232,5 @@ export function reuseFacts(previous: ExtractedFacts, index: ReuseIndex, region: 
     if (range.endIndex > region.start && range.startIndex < region.oldEnd) return null;
     if (range.startIndex >= region.oldEnd && range.start.line === region.oldEndRow) return null;
   }
-  const indexDelta = region.end - region.oldEnd;
-  const rowDelta = top.endPosition.row - region.oldEndRow;
-  if (indexDelta === 0 && rowDelta === 0) return { facts: previous, index };
-  const facts = shifted(previous, region.oldEnd, indexDelta, rowDelta);
-  return { facts, index: { names: index.names, ranges: collectRanges(facts).sort((a, b) => a.startIndex - b.startIndex) } };
+  return { from: region.oldEnd, indexDelta: region.end - region.oldEnd, rowDelta: top.endPosition.row - region.oldEndRow };
 }

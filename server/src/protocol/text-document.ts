@@ -38,13 +38,32 @@ function lineStartsOf(text: string, base: number): number[] {
   return starts;
 }
 
+/** Pieces are joined into one string once there are this many (a long typing session between analyses). */
+const MAX_PIECES = 64;
+/** Longest chunk handed to tree-sitter at once (web-tree-sitter copies at most 10 KiB of UTF-16 per callback). */
+export const PARSE_CHUNK = 4096;
+
+function countNul(text: string): number {
+  let count = 0;
+  for (let index = text.indexOf("\u0000"); index >= 0; index = text.indexOf("\u0000", index + 1)) count++;
+  return count;
+}
+
 export class LensDocument implements PositionMapper {
-  private text: string;
+  /**
+   * The text as a list of pieces whose concatenation is the document. Edits split pieces instead of building a new
+   * string: joining (or even slicing) a freshly concatenated multi-megabyte string makes V8 copy all of it, which cost
+   * more than tree-sitter's incremental reparse. The parser reads the pieces through `chunkAt`.
+   */
+  private pieces: string[];
+  private length: number;
   /** Start offset of every line; lineStarts[0] is 0. */
   private lineStarts: Uint32Array;
   private lines: number;
   /** UTF-8 size of the text, kept up to date per change (the max-file-size check runs on every keystroke). */
   private bytes: number;
+  /** Number of NUL characters (a binary file), kept up to date per change. */
+  private nuls: number;
 
   constructor(
     readonly uri: string,
@@ -52,34 +71,85 @@ export class LensDocument implements PositionMapper {
     public version: number,
     text: string,
   ) {
-    this.text = text;
+    this.pieces = [text];
+    this.length = text.length;
     const starts = [0, ...lineStartsOf(text, 0)];
     this.lineStarts = Uint32Array.from(starts);
     this.lines = starts.length;
     this.bytes = Buffer.byteLength(text, "utf8");
+    this.nuls = countNul(text);
   }
 
   get byteLength(): number {
     return this.bytes;
   }
 
+  get nulCount(): number {
+    return this.nuls;
+  }
+
+  get textLength(): number {
+    return this.length;
+  }
+
   get lineCount(): number {
     return this.lines;
   }
 
+  /** The whole text (joining the pieces once), or the text of a range. */
   getText(range?: Range): string {
-    if (!range) return this.text;
+    if (!range) {
+      if (this.pieces.length !== 1) this.pieces = [this.pieces.join("")];
+      return this.pieces[0];
+    }
     const start = this.offsetAt(range.start);
     const end = this.offsetAt(range.end);
-    return this.text.slice(Math.min(start, end), Math.max(start, end));
+    return this.slice(Math.min(start, end), Math.max(start, end));
+  }
+
+  /** The text between two offsets, read from the pieces without joining them. */
+  slice(start: number, end: number): string {
+    const from = Math.max(0, start);
+    const to = Math.min(this.length, end);
+    if (to <= from) return "";
+    let result = "";
+    let offset = 0;
+    for (const piece of this.pieces) {
+      const pieceEnd = offset + piece.length;
+      if (pieceEnd > from && offset < to) result += piece.slice(Math.max(0, from - offset), Math.min(piece.length, to - offset));
+      if (pieceEnd >= to) break;
+      offset = pieceEnd;
+    }
+    return result;
+  }
+
+  /** Up to PARSE_CHUNK characters starting at `index`, for tree-sitter's input callback; "" at the end. */
+  chunkAt(index: number): string {
+    if (index >= this.length || index < 0) return "";
+    let offset = 0;
+    for (const piece of this.pieces) {
+      const pieceEnd = offset + piece.length;
+      if (index < pieceEnd) return piece.slice(index - offset, Math.min(piece.length, index - offset + PARSE_CHUNK));
+      offset = pieceEnd;
+    }
+    return "";
+  }
+
+  private charCodeAt(index: number): number {
+    let offset = 0;
+    for (const piece of this.pieces) {
+      if (index < offset + piece.length) return piece.charCodeAt(index - offset);
+      offset += piece.length;
+    }
+    return Number.NaN;
   }
 
   offsetAt(position: Position): number {
     const line = Number.isFinite(position.line) ? Math.floor(position.line) : 0;
-    if (line >= this.lines) return this.text.length;
+    if (line >= this.lines) return this.length;
     if (line < 0) return 0;
     const lineStart = this.lineStarts[line];
-    const nextLineStart = line + 1 < this.lines ? this.lineStarts[line + 1] : this.text.length;
+    const nextLineStart = line + 1 < this.lines ? this.lineStarts[line + 1] : this.length;
     const character = Number.isFinite(position.character) ? Math.max(0, Math.floor(position.character)) : 0;
     if (character === 0) return lineStart;
     return this.beforeLineBreak(Math.min(lineStart + character, nextLineStart), lineStart);
@@ -89,7 +159,7 @@ export class LensDocument implements PositionMapper {
   private beforeLineBreak(offset: number, lineStart: number): number {
     let result = offset;
     while (result > lineStart) {
-      const code = this.text.charCodeAt(result - 1);
+      const code = this.charCodeAt(result - 1);
       if (code !== 10 && code !== 13) break;
       result--;
     }
@@ -97,7 +167,7 @@ export class LensDocument implements PositionMapper {
   }
 
   positionAt(offset: number): Position {
-    const clamped = Math.max(0, Math.min(Number.isFinite(offset) ? Math.floor(offset) : 0, this.text.length));
+    const clamped = Math.max(0, Math.min(Number.isFinite(offset) ? Math.floor(offset) : 0, this.length));
     let low = 0;
     let high = this.lines - 1;
     while (low < high) {
@@ -108,11 +178,13 @@ export class LensDocument implements PositionMapper {
     return { line: low, character: this.beforeLineBreak(clamped, this.lineStarts[low]) - this.lineStarts[low] };
   }
 
-  /** Replaces `range` (or the whole text) with `newText`, keeping line starts in step. */
+  /** Replaces `range` (or the whole text) with `newText`, keeping line starts, size and NUL count in step. */
   applyChange(range: Range | undefined, newText: string): void {
     if (!range) {
-      this.text = newText;
+      this.pieces = [newText];
+      this.length = newText.length;
       this.bytes = Buffer.byteLength(newText, "utf8");
+      this.nuls = countNul(newText);
       const starts = [0, ...lineStartsOf(newText, 0)];
       this.lineStarts = Uint32Array.from(starts);
       this.lines = starts.length;
@@ -130,14 +202,13 @@ export class LensDocument implements PositionMapper {
     const regionStart = this.lineStarts[firstKept];
     const lastReplaced = Math.min(this.lines - 1, endLine + 1);
     const hasLineAfter = lastReplaced + 1 < this.lines;
-    const regionEnd = hasLineAfter ? this.lineStarts[lastReplaced + 1] : this.text.length;
-    // Everything is read from the old text before the new one is built: slicing the new text (a concatenation) would
-    // make V8 flatten all of it, which costs milliseconds on a large file at every keystroke.
-    const old = this.text;
+    const regionEnd = hasLineAfter ? this.lineStarts[lastReplaced + 1] : this.length;
+    const removed = this.slice(start, end);
+    const region = this.slice(regionStart, start) + newText + this.slice(end, regionEnd);
     // Surrogate pairs split by the range would be miscounted by a byte or two; the size is a limit check, not an index.
-    this.bytes += Buffer.byteLength(newText, "utf8") - Buffer.byteLength(old.slice(start, end), "utf8");
-    const region = old.slice(regionStart, start) + newText + old.slice(end, regionEnd);
-    this.text = old.slice(0, start) + newText + old.slice(end);
+    this.bytes += Buffer.byteLength(newText, "utf8") - Buffer.byteLength(removed, "utf8");
+    this.nuls += countNul(newText) - countNul(removed);
+    this.replacePieces(start, end, newText);
     const delta = newText.length - (end - start);
     const newRegionEnd = regionEnd + delta;
     const inserted = lineStartsOf(region, regionStart).filter((offset) => (hasLineAfter ? offset < newRegionEnd : offset <= newRegionEnd));
@@ -149,5 +220,35 @@ export class LensDocument implements PositionMapper {
     for (let index = 0; index < afterCount; index++) next[firstKept + 1 + inserted.length + index] = this.lineStarts[afterFrom + index] + delta;
     this.lineStarts = next;
     this.lines = next.length;
+  }
+
+  private replacePieces(start: number, end: number, newText: string): void {
+    const next: string[] = [];
+    let offset = 0;
+    let placed = false;
+    for (const piece of this.pieces) {
+      const pieceEnd = offset + piece.length;
+      if (pieceEnd <= start) next.push(piece);
+      else if (offset >= end) {
+        if (!placed) {
+          next.push(newText);
+          placed = true;
+        }
+        next.push(piece);
+      } else {
+        if (offset < start) next.push(piece.slice(0, start - offset));
+        if (!placed) {
+          next.push(newText);
+          placed = true;
+        }
+        if (pieceEnd > end) next.push(piece.slice(end - offset));
+      }
+      offset = pieceEnd;
+    }
+    if (!placed) next.push(newText);
+    this.pieces = next.filter((piece) => piece.length > 0);
+    if (this.pieces.length === 0) this.pieces = [""];
+    this.length += newText.length - (end - start);
+    if (this.pieces.length > MAX_PIECES) this.pieces = [this.pieces.join("")];
   }
 }

@@ -101,7 +101,7 @@ export async function scanWorkspace(folders: readonly string[], context: ScanCon
         // Decoding replaces invalid UTF-8 with U+FFFD, so a broken file is analysed as far as it is C.
         const text = bytes.toString("utf8");
         if (!mentionsVmsplice(text)) continue;
-        if (skipReason(text, bytes.length, settings)) continue;
+        if (skipReason(text.includes("\u0000"), bytes.length, settings)) continue;
         const tree = parser.parse(text);
         if (!tree) continue;
         try {
