@@ -45,7 +45,7 @@
 #define MAX_FILES 8
 #define MAX_NAMED 8
 #define MAX_LINES 512
-#define MAX_TOKENS 80
+#define MAX_TOKENS 128
 #define LAYOUT_BASE 0x10000000UL
 /* A call that has not returned after this many seconds is reported as blocked. */
 #define BLOCK_SECONDS 2

@@ -116,7 +116,7 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
   out.push("");
   out.push(`- Patched kernel: \`${run.rfc.guest.kernelVersion ?? "unknown"}\``);
   out.push(`- Control kernel: ${run.control ? `\`${run.control.guest.kernelVersion ?? "unknown"}\`, same configuration, pristine \`fs/splice.c\`` : "not run"}`);
-  out.push("- Configuration: `make tinyconfig` plus [oracle/kernel/oracle.config](../oracle/kernel/oracle.config) (console, initramfs, /proc with pagemap, shmem/tmpfs, THP, `BUG`, `KALLSYMS`, `DEBUG_VM`).");
+  out.push("- Configuration: `make tinyconfig` plus [oracle/kernel/oracle.config](../oracle/kernel/oracle.config) (console, initramfs, /proc with pagemap, shmem/tmpfs, madvise, `BUG`, `KALLSYMS`, `DEBUG_VM`; THP is compiled in but 6.1 turns it off below 512 MiB of RAM, so the guest has none).");
   out.push("- Guest: `qemu-system-x86_64 -accel tcg -m 512 -smp 1`, initramfs of static busybox and the static [guest program](../oracle/guest/vmsim-guest.c), one boot per kernel for all scenarios; `P` = 4096.");
   out.push(`- Guest zero page PFN: ${run.rfc.guest.zeroPfn ?? "unknown"}.`);
   out.push("");
