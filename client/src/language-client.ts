@@ -8,7 +8,7 @@
  */
 import * as vscode from "vscode";
 import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { SETTINGS_SECTION } from "../../server/src/protocol/ext";
+import { Commands, SETTINGS_SECTION } from "../../server/src/protocol/ext";
 
 export const CLIENT_ID = "vmspliceLens";
 
@@ -32,6 +32,9 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     // The server pulls settings per resource with workspace/configuration; this notification tells it to drop its cache.
     synchronize: { configurationSection: SETTINGS_SECTION },
     outputChannel: output,
+    // The hover's "Replay page movement" link is a command URI; VS Code runs command links only from trusted markdown.
+    // Trust is limited to that one command, so no other command can be triggered from text the server derived from source.
+    markdown: { isTrusted: { enabledCommands: [Commands.replay] }, supportHtml: false },
     // Pop-ups only for failures of user-started actions (STYLE.md section 4); the server's own messages stay in the channel.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationFailedHandler: (error) => {

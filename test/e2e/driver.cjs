@@ -51,6 +51,12 @@ async function simulatorFrame() {
 // Actions a test asks for with `E2E-ACTION <name> [argument]`: they act on the webview as a user would (keyboard,
 // select boxes), which the extension host cannot do itself. The test awaits the effect through the extension's API.
 async function act(name, argument) {
+  if (name === "click-hover-link") {
+    // The link inside the editor's hover widget, clicked as a user would; it runs only if the markdown is trusted.
+    await page.click(`.monaco-hover a:has-text("${argument.replace(/_/g, " ")}")`, { timeout: 15000 });
+    console.log(`[driver] action ${name} ${argument} done`);
+    return;
+  }
   const frame = await simulatorFrame();
   if (!frame) throw new Error("no simulator webview frame");
   if (name === "webview-keys") {

@@ -62,18 +62,35 @@ function callPosition(document: vscode.TextDocument): vscode.Position {
   return document.positionAt(offset);
 }
 
-function awaitRender(api: ExtensionApi, accept: (summary: RenderSummary) => boolean, what: string): Promise<RenderSummary> {
-  return waitFor(api.simulator.onDidRender, () => {
-    const summary = api.simulator.lastRender;
-    if (summary && (summary.error !== null || accept(summary))) return summary;
-    return undefined;
-  }, 30000, what);
+/**
+ * Subscribes to the webview's render reports, then runs `trigger`, and resolves with the first report that `accept`s
+ * (or that shows an error), so a report from before the trigger can never satisfy the wait.
+ */
+function renderAfter(api: ExtensionApi, trigger: () => unknown, accept: (summary: RenderSummary) => boolean, what: string, timeoutMs = 30000): Promise<RenderSummary> {
+  return new Promise<RenderSummary>((resolve, reject) => {
+    const finish = (action: () => void) => {
+      clearTimeout(timer);
+      subscription.dispose();
+      action();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))), timeoutMs);
+    const subscription = api.simulator.onDidRender((summary) => {
+      if (summary.error !== null || accept(summary)) finish(() => resolve(summary));
+    });
+    Promise.resolve()
+      .then(trigger)
+      .catch((error: unknown) => finish(() => reject(error)));
+  });
+}
+
+/** Asks the driver to act on the webview as a user would (keys, select boxes). */
+function driverAction(action: string): void {
+  console.log(`E2E-ACTION ${action}`);
 }
 
 /** Presses End in the webview (through the driver) and awaits the render of the last step, for a telling screenshot. */
 async function showLastStep(api: ExtensionApi): Promise<void> {
-  console.log("E2E-ACTION webview-keys End");
-  await awaitRender(api, (rendered) => rendered.step === rendered.stepCount - 1, "the last step after End");
+  await renderAfter(api, () => driverAction("webview-keys End"), (rendered) => rendered.step === rendered.stepCount - 1, "the last step after End");
 }
 
 export function registerTests(mode: RunMode): void {
@@ -141,8 +158,7 @@ export function registerTests(mode: RunMode): void {
     const position = callPosition(document);
     editor.selection = new vscode.Selection(position, position);
     await vscode.commands.executeCommand("workbench.action.closePanel");
-    await vscode.commands.executeCommand("vmsplice-lens.replay");
-    const summary = await awaitRender(api, (rendered) => rendered.stepCount > 1, "the webview's first render");
+    const summary = await renderAfter(api, () => vscode.commands.executeCommand("vmsplice-lens.replay"), (rendered) => rendered.stepCount > 1, "the webview's first render");
     if (summary.error === null) await showLastStep(api);
     await screenshot("replay", artifactsDir, mode);
     assert.equal(summary.error, null, `the replay succeeded (${summary.error})`);
@@ -157,13 +173,29 @@ export function registerTests(mode: RunMode): void {
       const { api } = await extensionApi();
       const before = api.simulator.lastRender;
       assert.ok(before && before.error === null && before.stepCount > 2, "the previous test left a rendered replay open");
-      console.log("E2E-ACTION webview-keys Home,ArrowRight,ArrowRight");
-      await awaitRender(api, (rendered) => rendered.step === 2, "step 3 after two Right-arrow presses");
-      console.log("E2E-ACTION webview-kernel mainline-6.x");
-      const switched = await awaitRender(api, (rendered) => rendered.kernel === "mainline-6.x" && rendered.stepCount > 1, "the replay under mainline-6.x");
+      await renderAfter(api, () => driverAction("webview-keys Home,ArrowRight,ArrowRight"), (rendered) => rendered.step === 2, "step 3 after two Right-arrow presses");
+      const switched = await renderAfter(api, () => driverAction("webview-kernel mainline-6.x"), (rendered) => rendered.kernel === "mainline-6.x" && rendered.stepCount > 1, "the replay under mainline-6.x");
       assert.equal(switched.error, null, `the mainline-6.x replay succeeded (${switched.error})`);
       assert.equal(switched.movedPages, 0, "mainline never moves pages into the reader");
       await screenshot("replay-mainline", artifactsDir, mode);
+    });
+
+    test("clicking the hover's Replay link replays the call under the configured model", async () => {
+      const { api } = await extensionApi();
+      const { document, editor } = await openC();
+      const position = callPosition(document);
+      editor.selection = new vscode.Selection(position, position);
+      const rendered = await renderAfter(
+        api,
+        async () => {
+          await vscode.commands.executeCommand("editor.action.showHover");
+          driverAction("click-hover-link Replay_page_movement");
+        },
+        (summary) => summary.kernel === "rfc-v2" && summary.stepCount > 1,
+        "the replay from the hover link",
+      );
+      assert.equal(rendered.error, null, `the hover link's replay succeeded (${rendered.error})`);
+      await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
     });
 
     test(`the quick fix for ${EXPECTED_RULE} removes the diagnostic`, async () => {
@@ -203,8 +235,8 @@ export function registerTests(mode: RunMode): void {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10);
     const lens = lenses.find((item) => item.command?.command === "vmsplice-lens.replayScenario");
     assert.ok(lens?.command, "a Replay scenario code lens");
-    await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
-    const summary = await awaitRender(api, (rendered) => rendered.stepCount > 1 && rendered.writerTiles === 4, "the scenario's render");
+    const command = lens.command;
+    const summary = await renderAfter(api, () => vscode.commands.executeCommand(command.command, ...(command.arguments ?? [])), (rendered) => rendered.stepCount > 1 && rendered.writerTiles === 4, "the scenario's render");
     if (summary.error === null) await showLastStep(api);
     await screenshot("scenario", artifactsDir, mode);
     assert.equal(summary.error, null, `the scenario replayed (${summary.error})`);
