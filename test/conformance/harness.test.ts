@@ -3,8 +3,12 @@
  * summary must match the C probes' format, and the `#>` annotations of the twins must parse and resolve to steps.
  * Without these, a comparison that silently ignored a field would let the kernel-versus-model test pass vacuously.
  */
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runProbe } from "./kernel-probes";
 import { compareReports, fnv1a, summariseBytes, type ProbeReport } from "./report";
 import { parseAnnotations } from "./twin";
 
@@ -109,4 +113,49 @@ describe("twin annotations", () => {
     assert.equal(errors[0].line, 11);
     assert.match(errors[0].message, /pages PROC MAP\[a\.\.b\] @MOMENT/);
   });
+});
+
+describe("runProbe", () => {
+  // Stand-in probes are tiny shell scripts, so these tests need neither gcc nor root.
+  const folder = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-harness-"));
+  const script = (name: string, body: string): string => {
+    const file = path.join(folder, name);
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+    return file;
+  };
+
+  test("parses the last line of a probe's output as its report", async () => {
+    const result = await runProbe(script("ok", `echo noise; echo '{"probe":"ok","kernel":"k","pageSize":4096,"calls":{"w":{"returned":1}},"memory":{},"pages":{},"facts":{}}'`));
+    assert.ok("report" in result);
+    assert.deepEqual(result.report.calls, { w: { returned: 1 } });
+  });
+
+  test("reports exit status 3 as a machine that cannot run the probe, with the reason", async () => {
+    const result = await runProbe(script("cannot", `echo '{"probe":"cannot","cannotRun":"no pagemap"}'; exit 3`));
+    assert.deepEqual(result, { cannotRun: "no pagemap" });
+  });
+
+  test("reports a failing probe with its exit status and stderr", async () => {
+    const result = await runProbe(script("fails", "echo 'setup step failed' >&2; exit 2"));
+    assert.ok("error" in result);
+    assert.match(result.error, /exit status 2/);
+    assert.match(result.error, /setup step failed/);
+  });
+
+  test("reports output that is not JSON", async () => {
+    const result = await runProbe(script("garbage", "echo not-json"));
+    assert.ok("error" in result);
+    assert.match(result.error, /no valid JSON/);
+  });
+
+  test("kills a probe that hangs instead of hanging the suite", async () => {
+    const started = Date.now();
+    const result = await runProbe(script("hangs", "exec sleep 30"), 300);
+    assert.ok("error" in result);
+    assert.match(result.error, /killed after 300 ms/);
+    assert.ok(Date.now() - started < 10_000, "the timeout did not stop the probe");
+  });
+
+  after(() => rmSync(folder, { recursive: true, force: true }));
 });

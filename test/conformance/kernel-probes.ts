@@ -80,8 +80,8 @@ export async function compileProbes(names: string[]): Promise<{ directory: strin
 export type RunResult = { report: ProbeReport } | { cannotRun: string } | { error: string };
 
 /** Runs one compiled probe and parses its single JSON line; exit status 3 means "this machine cannot run me". */
-export async function runProbe(binary: string): Promise<RunResult> {
-  const outcome = await execFileAsync(binary, [], RUN_TIMEOUT_MS);
+export async function runProbe(binary: string, timeoutMs = RUN_TIMEOUT_MS): Promise<RunResult> {
+  const outcome = await execFileAsync(binary, [], timeoutMs);
   const lastLine = outcome.stdout.trim().split("\n").pop() ?? "";
   if (outcome.code === 3) {
     try {
