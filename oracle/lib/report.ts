@@ -182,9 +182,10 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
   out.push("**VMS-RFC-ANON-VMA.** The moved frame keeps the writer's anon_vma and index (6.1's `__page_set_anon_rmap` returns early for a page that is already anonymous, as 3.12's did).");
   out.push("In the scenario boots the harness tears processes down reader first, so every moved page is unmapped while its writer's anon_vma still exists.");
   out.push("The probe [oracle/hazards/anon-vma.script](../oracle/hazards/anon-vma.script) runs in a boot of its own: the writer gifts four pages, the reader moves them, the writer exits, and the reader asks for compaction (`/proc/sys/vm/compact_memory`), which tries to migrate the moved pages.");
+  out.push("Migration then meets the freed anon_vma: usually `VM_BUG_ON_FOLIO(... !anon_vma)` (`kernel BUG at mm/migrate.c`), sometimes, when the freed memory was reused, a page fault in `folio_lock_anon_vma_read` under `rmap_walk_anon`; both count as reproduced.");
   out.push("");
   for (const hazard of run.hazards) {
-    out.push(`Probe \`${hazard.name}\`: ${hazard.reproduced ? "**reproduced**" : "not reproduced"} (expected a kernel line containing \`${hazard.expected}\`; ${hazard.fatal.length} fatal lines).`);
+    out.push(`Probe \`${hazard.name}\`: ${hazard.reproduced ? "**reproduced**" : "not reproduced"} (expected a kernel line containing one of \`${hazard.expected}\`; ${hazard.fatal.length} fatal lines).`);
     if (hazard.excerpt.length) {
       out.push("");
       out.push("```");
