@@ -1,6 +1,6 @@
 // Keystroke-to-diagnostics inside the language server after a one-character edit, against tree-sitter's incremental
 // reparse of the same edit, on a generated ~8k-line and ~270k-line C file (issue 4 item 10).
-// Run: node --import tsx bench/keystroke.ts [--json]
+// Run: node --import tsx bench/keystroke.ts [--json] [--smoke]
 //
 // "Inside the server" is everything the server does between receiving a didChange and handing diagnostics to the
 // connection: the content change applied to the text and as a tree-sitter edit, the reparse from the old tree, the
@@ -240,11 +240,13 @@ async function measure(lines: number, calls: number, edits: number, where: "ordi
 }
 
 async function main(): Promise<void> {
-  const small = await measure(8000, 4, 60);
-  const large = await measure(270000, 12, 60);
+  // --smoke (npm run bench --smoke, CI): fewer edits, same files.
+  const smoke = process.argv.includes("--smoke");
+  const small = await measure(8000, 4, smoke ? 20 : 60);
+  const large = await measure(270000, 12, smoke ? 10 : 60);
   // Not a goal, reported for honesty: typing inside a function that calls vmsplice extracts the facts again.
-  const smallInCall = await measure(8000, 4, 20, "vmsplice");
-  const largeInCall = await measure(270000, 12, 6, "vmsplice");
+  const smallInCall = await measure(8000, 4, smoke ? 4 : 20, "vmsplice");
+  const largeInCall = await measure(270000, 12, smoke ? 2 : 6, "vmsplice");
   const rows = [
     ["file", "lines", "vmsplice calls", "edits", "server median ms", "server p90 ms", "reparse median ms", "reparse p90 ms", "ratio", "paired ratio", "facts extracted/reused"],
     ...[small, large, smallInCall, largeInCall].map((m, index) => [["small", "large", "small*", "large*"][index], m.lines, m.calls, m.edits, m.serverMedianMs.toFixed(2), m.serverP90Ms.toFixed(2), m.reparseMedianMs.toFixed(2), m.reparseP90Ms.toFixed(2), m.ratio.toFixed(2), m.pairedRatio.toFixed(2), `${m.factsExtracted}/${m.factsReused}`].map(String)),

@@ -49,9 +49,10 @@ export interface OpenDocument {
 
 /** The top-level node (a child of the translation unit) spanning [start, end), or null. */
 export function topLevelAt(tree: Tree, start: number, end: number): import("web-tree-sitter").Node | null {
-  let node = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
-  while (node && node.parent && node.parent.parent) node = node.parent;
-  if (!node || !node.parent) return null;
+  // Looked up from the root rather than climbed to from a leaf: finding a node's parent costs time proportional to
+  // its depth in tree-sitter, so climbing out of deeply nested code is quadratic.
+  const node = tree.rootNode.firstChildForIndex(start);
+  if (!node) return null;
   return node.startIndex <= start && end <= node.endIndex ? node : null;
 }
 
