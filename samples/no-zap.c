@@ -33,7 +33,7 @@ int main(void)
         iov[i].iov_base = buf + i * page;
         iov[i].iov_len = page;
     }
-    ssize_t sent = vmsplice(fds[1], iov, 32, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-NO-ZAP */
+    ssize_t sent = vmsplice(fds[1], iov, 32, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-NO-ZAP */ /* verdict: move */
     if (sent < 0) {
         perror("vmsplice");
         return 1;

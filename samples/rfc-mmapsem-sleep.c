@@ -30,7 +30,7 @@ static void *produce(void *argument)
     memset(buf, 'P', 64 * producer->page);
     for (int i = 0; i < 64; i++) {
         struct iovec iov = { .iov_base = buf + i * producer->page, .iov_len = producer->page };
-        ssize_t sent = vmsplice(producer->pipe_write_end, &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-RFC-MMAPSEM-SLEEP */
+        ssize_t sent = vmsplice(producer->pipe_write_end, &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-RFC-MMAPSEM-SLEEP */ /* verdict: move */
         if (sent < 0) {
             perror("vmsplice");
             break;

@@ -53,7 +53,7 @@ int main(void)
         iov[i].iov_base = receive_area + i * page;
         iov[i].iov_len = page;
     }
-    ssize_t got = vmsplice(pages_fifo, iov, 16, SPLICE_F_MOVE); /* expect: VMS-RFC-PHANTOM-SUCCESS */
+    ssize_t got = vmsplice(pages_fifo, iov, 16, SPLICE_F_MOVE); /* expect: VMS-RFC-PHANTOM-SUCCESS */ /* verdict: move */
     if (got < 0) {
         perror("vmsplice");
         return 1;
