@@ -8,7 +8,7 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, MemoryKind, Origin, SourceRange, SymValue, TriState } from "./facts";
-import { fieldKey, loopCarriedSteps, reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
+import { fieldKey, loopCarriedSteps, reachingDefinitions, type CallSite, type FileIndex, type FunctionScope } from "./scope";
 import { callArguments, callName, contains, enclosingFunction as enclosingFunctionOf, enclosingLoops as enclosingLoopsOf, namedChildren, toRange, unwrap } from "./syntax";
 import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
 
@@ -570,75 +570,116 @@ export class BufferResolver {
       }
     }
     const originStart = provenance.originNode && contains(scope.node, provenance.originNode) ? provenance.originNode.startIndex : -1;
-    let lastWriteBefore: Node | null = null;
     // Loops around the call that do not also allocate the buffer: a write earlier in such a loop body runs again after the
     // call on the next iteration, while the pipe may still reference the pages (the ring-buffer reuse pattern).
-    const reusingLoops = enclosingLoopsOf(call, scope.node).filter((loop) => !(provenance.originNode && contains(loop, provenance.originNode)));
-    const noteWrite = (node: Node) => {
-      if (node.startIndex < call.startIndex) {
-        if (node.startIndex >= originStart && (!lastWriteBefore || node.startIndex > lastWriteBefore.startIndex)) lastWriteBefore = node;
-        if (!result.writtenAfter && reusingLoops.some((loop) => contains(loop, node))) result.writtenAfter = { range: toRange(node), loopCarried: true };
-      } else if (node.startIndex >= call.endIndex && !result.writtenAfter) {
+    const reusingLoops = enclosingLoopsOf(call, scope.node)
+      .filter((loop) => !(provenance.originNode && contains(loop, provenance.originNode)))
+      .map((loop) => ({ start: loop.startIndex, end: loop.endIndex }));
+    const inReusingLoop = (start: number) => reusingLoops.some((loop) => loop.start <= start && start < loop.end);
+    const callStart = call.startIndex;
+    const callEnd = call.endIndex;
+    let lastWriteBefore: { node: Node; start: number } | null = null;
+    const noteWrite = (node: Node, start: number) => {
+      if (start < callStart) {
+        if (start >= originStart && (!lastWriteBefore || start > lastWriteBefore.start)) lastWriteBefore = { node, start };
+        if (!result.writtenAfter && inReusingLoop(start)) result.writtenAfter = { range: toRange(node), loopCarried: true };
+      } else if (start >= callEnd && !result.writtenAfter) {
         result.writtenAfter = { range: toRange(node) };
       }
     };
-    for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node);
-    let forkNode: Node | null = null;
+    for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node, store.start);
+    let fork: { node: Node; start: number } | null = null;
     let reapedAfterFork = false;
-    for (const site of scope.calls) {
-      const position = site.node.startIndex;
-      if (site.name === "fork" && position < call.startIndex && position > originStart) forkNode = site.node;
-      if ((site.name === "wait" || site.name === "waitpid" || site.name === "wait4") && forkNode && position > forkNode.startIndex && position < call.startIndex) reapedAfterFork = true;
-      const argumentBases = site.args.map((argument) => baseIdentifier(argument));
-      const touches = argumentBases.some((base) => base !== null && names.has(base));
-      if (!touches) continue;
+    const index = callIndex(scope);
+    for (const site of index.processCalls) {
+      const position = site.start;
+      if (site.name === "fork" && position < callStart && position > originStart) fork = { node: site.node, start: position };
+      if ((site.name === "wait" || site.name === "waitpid" || site.name === "wait4") && fork && position > fork.start && position < callStart) reapedAfterFork = true;
+    }
+    const touching = new Set<CallSite>();
+    for (const name of names) for (const site of index.byBase.get(name) ?? []) touching.add(site);
+    for (const site of [...touching].sort((left, right) => left.start - right.start)) {
+      const position = site.start;
+      const argumentBases = site.bases ?? [];
       if (site.name === "madvise" || site.name === "posix_madvise") {
-        if (position < call.startIndex) result.madvise.push({ advice: site.args[2]?.text ?? "?", range: toRange(site.node) });
+        if (position < callStart) result.madvise.push({ advice: site.args[2]?.text ?? "?", range: toRange(site.node) });
         continue;
       }
       if (site.name === "mlock" || site.name === "mlock2") {
-        if (position < call.startIndex) result.mlocked = { range: toRange(site.node) };
+        if (position < callStart) result.mlocked = { range: toRange(site.node) };
         continue;
       }
-      if (site.name === "munmap" && position < call.startIndex && position > originStart) {
+      if (site.name === "munmap" && position < callStart && position > originStart) {
         result.unmappedBefore = { range: toRange(site.node) };
         continue;
       }
-      if (site.node.startIndex <= call.startIndex && call.endIndex <= site.node.endIndex) continue;
-      if (position >= call.endIndex && !result.usedAfter && site.name !== "free" && site.name !== "munmap") result.usedAfter = { range: toRange(site.node) };
+      if (position <= callStart && callEnd <= site.end) continue;
+      if (position >= callEnd && !result.usedAfter && site.name !== "free" && site.name !== "munmap") result.usedAfter = { range: toRange(site.node) };
       const writerIndex = WRITER_FUNCTIONS[site.name];
       if (writerIndex !== undefined) {
-        if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? "")) noteWrite(site.node);
+        if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? "")) noteWrite(site.node, position);
       } else if (!NON_WRITERS.has(site.name) && !isAllocator(site.name)) {
         // A buffer handed to another function is assumed to be filled by it (the common `fill(buf, len)` shape).
-        noteWrite(site.node);
+        noteWrite(site.node, position);
       }
     }
     for (const name of names) {
+      if (result.usedAfter) break;
       for (const use of scope.uses.get(name) ?? []) {
-        const nextIteration = use.startIndex < call.startIndex && reusingLoops.some((loop) => contains(loop, use));
-        if ((use.startIndex >= call.endIndex || nextIteration) && !result.usedAfter) {
-          const parentCall = use.parent?.parent;
+        const nextIteration = use.start < callStart && inReusingLoop(use.start);
+        if (use.start >= callEnd || nextIteration) {
+          const useNode = use.node();
+          const parentCall = useNode.parent?.parent;
           const freeing = parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
-          if (!freeing) result.usedAfter = { range: toRange(use) };
+          if (!freeing) {
+            result.usedAfter = { range: toRange(useNode) };
+            break;
+          }
         }
       }
     }
-    const writeBefore: Node | null = lastWriteBefore;
+    const writeBefore = lastWriteBefore as { node: Node; start: number } | null;
     if (writeBefore) result.writtenBefore = "yes";
     else if (provenance.populated) result.writtenBefore = "yes";
     else if (provenance.origin === "mmap" || provenance.origin === "posix_memalign" || provenance.origin === "aligned_alloc" || provenance.origin === "memalign" || provenance.origin === "valloc" || provenance.origin === "static-array" || provenance.origin === "calloc") {
       result.writtenBefore = provenance.originNode && contains(scope.node, provenance.originNode) ? "no" : "unknown";
     }
     const dontFork = result.madvise.some((advice) => advice.advice.includes("MADV_DONTFORK") || advice.advice.includes("MADV_WIPEONFORK"));
-    const forkAt: Node | null = forkNode;
+    const forkAt = fork as { node: Node; start: number } | null;
     if (forkAt && !reapedAfterFork && !dontFork) {
       // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child.
-      const fillBeforeFork = writeBefore === null || (writeBefore as Node).startIndex < forkAt.startIndex;
-      if (fillBeforeFork) result.forkBefore = { range: toRange(forkAt) };
+      const fillBeforeFork = writeBefore === null || writeBefore.start < forkAt.start;
+      if (fillBeforeFork) result.forkBefore = { range: toRange(forkAt.node) };
     }
     return result;
   }
+}
+
+/** Calls of a function indexed by the base identifiers of their arguments, built once per scope. */
+interface CallIndex {
+  byBase: Map<string, CallSite[]>;
+  /** fork() and wait() family calls, in order. */
+  processCalls: CallSite[];
+}
+
+const callIndexes = new WeakMap<FunctionScope, CallIndex>();
+
+function callIndex(scope: FunctionScope): CallIndex {
+  const cached = callIndexes.get(scope);
+  if (cached) return cached;
+  const index: CallIndex = { byBase: new Map(), processCalls: [] };
+  for (const site of scope.calls) {
+    if (site.name === "fork" || site.name === "wait" || site.name === "waitpid" || site.name === "wait4") index.processCalls.push(site);
+    site.bases ??= site.args.map((argument) => baseIdentifier(argument));
+    for (const base of new Set(site.bases)) {
+      if (base === null) continue;
+      const list = index.byBase.get(base);
+      if (list) list.push(site);
+      else index.byBase.set(base, [site]);
+    }
+  }
+  callIndexes.set(scope, index);
+  return index;
 }
 
 export type Lifecycle = Omit<BufferFact, "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation">;

@@ -133,6 +133,19 @@ export class Extractor {
       const args = next.type === "argument_list" ? namedChildren(next) : flattenComma(namedChildren(next)[0] ?? null);
       if (args.length >= 3) return this.rawCall(next.parent ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
     }
+    // Half-typed code (`vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT` and no closing parenthesis): the ERROR region holds the
+    // name, a bare "(" and the arguments as loose siblings. Collect them up to ")" or ";".
+    const open = identifier.nextSibling;
+    if (identifier.parent?.type === "ERROR" && open?.type === "(") {
+      const args: Node[] = [];
+      let last: Node = open;
+      for (let sibling = open.nextSibling; sibling && args.length < 8; sibling = sibling.nextSibling) {
+        if (sibling.type === ")" || sibling.type === ";" || sibling.type.endsWith("statement") || sibling.type === "declaration") break;
+        if (sibling.isNamed && sibling.type !== "comment") args.push(sibling);
+        last = sibling;
+      }
+      if (args.length >= 3) return this.rawCall(identifier.parent, identifier, args, "vmsplice", { start: identifier, end: last });
+    }
     return null;
   }
 
@@ -715,7 +728,7 @@ export class Extractor {
       if (!segment.buffer || !written?.loopCarried) continue;
       const drained = scope.calls.some(
         (site) =>
-          site.node.startIndex > call.endIndex &&
+          site.start > call.endIndex &&
           ["read", "splice", "vmsplice", "tee", "recv"].includes(site.name) &&
           enclosingLoopOf(call, scope.node, site.node) &&
           (pipeName ? mentions(site.args[0] ?? null, pipeName) : false),
@@ -735,7 +748,8 @@ export class Extractor {
     if (assignment && scope) {
       const target = assignment.type === "assignment_expression" ? unwrap(assignment.childForFieldName("left")) : assignment.childForFieldName("declarator");
       if (target?.type === "identifier") {
-        const later = (scope.uses.get(target.text) ?? []).filter((use) => use.startIndex >= call.endIndex);
+        const callEnd = call.endIndex;
+        const later = (scope.uses.get(target.text) ?? []).filter((use) => use.start >= callEnd);
         return later.length > 0;
       }
     }
@@ -753,8 +767,9 @@ export class Extractor {
   private readBefore(argument: ArgumentRef | null, call: Node, scope: FunctionScope | null): { range: SourceRange; length: SymValue } | null {
     if (!argument || !scope) return null;
     const fdText = argument.node.text;
+    const callStart = call.startIndex;
     for (const site of scope.calls) {
-      if (site.node.startIndex >= call.startIndex) break;
+      if (site.start >= callStart) break;
       if ((site.name === "read" || site.name === "recv") && site.args[0]?.text === fdText) {
         return { range: toRange(site.node), length: this.evaluator.value(site.args[2] ?? null, { scope }) };
       }

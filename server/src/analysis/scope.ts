@@ -7,7 +7,7 @@
  * Pure; imports only web-tree-sitter (a Parser for macro bodies is created from the tree's own language, no I/O).
  */
 import { Parser, type Node, type Tree } from "web-tree-sitter";
-import { callArguments, callName, declaratorName, enclosingFunction, functionName, namedChildren, parameterNames, unwrap, walk, wordOccurrences } from "./syntax";
+import { callArguments, callName, declaratorName, enclosingFunction, functionName, namedChildren, parameterNames, unwrap, walk, WALK_LIMIT, wordOccurrences } from "./syntax";
 
 /** One way a variable gets its value. */
 export interface Definition {
@@ -26,6 +26,11 @@ export interface CallSite {
   name: string;
   node: Node;
   args: Node[];
+  /** Start and end offsets, copied out of the tree once: node property reads cross into wasm and dominate loops. */
+  start: number;
+  end: number;
+  /** Base identifiers of the arguments, filled on first use by the buffer lifecycle. */
+  bases?: (string | null)[];
 }
 
 /** A store through a pointer or array (`buf[i] = x`, `*p = x`, `p->field = x`) or an increment of one. */
@@ -33,6 +38,14 @@ export interface Store {
   /** The object written through: the base identifier text (`buf` for `buf[i]`, `p` for `*(p + 1)`). */
   target: string;
   node: Node;
+  start: number;
+}
+
+/** An identifier use with its offsets; the node itself is looked up only when a caller needs it. */
+export interface Use {
+  start: number;
+  end: number;
+  node(): Node;
 }
 
 export interface FunctionScope {
@@ -43,7 +56,7 @@ export interface FunctionScope {
   calls: CallSite[];
   stores: Store[];
   /** Every identifier use by name (positions), for "used after the call" questions. */
-  uses: Map<string, Node[]>;
+  uses: Map<string, Use[]>;
 }
 
 const BRANCH_FIELDS = new Set(["consequence", "alternative", "body"]);
@@ -109,7 +122,7 @@ export class FileIndex {
     for (const node of this.identifierNodes(name)) {
       const parent = node.parent;
       if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === node.id) {
-        sites.push({ name, node: parent, args: callArguments(parent) });
+        sites.push({ name, node: parent, args: callArguments(parent), start: parent.startIndex, end: parent.endIndex });
       }
     }
     this.callSitesByName.set(name, sites);
@@ -292,14 +305,11 @@ function buildScope(definition: Node): FunctionScope {
   };
   const body = definition.childForFieldName("body");
   if (!body) return scope;
-  walk(body, (node) => {
+  // One cursor pass over the body. Most nodes are only classified by the cursor's type (cheap); a Node object is made only
+  // for the statements that define, store or call, because every Node crosses the wasm boundary.
+  const root = definition.tree.rootNode;
+  const handle = (node: Node): void => {
     switch (node.type) {
-      case "identifier": {
-        const list = scope.uses.get(node.text);
-        if (list) list.push(node);
-        else scope.uses.set(node.text, [node]);
-        break;
-      }
       case "declaration": {
         for (const child of namedChildren(node)) {
           if (child.type !== "init_declarator" && !child.type.endsWith("declarator") && child.type !== "identifier") continue;
@@ -317,7 +327,7 @@ function buildScope(definition: Node): FunctionScope {
           add({ name: left.text, kind: operator === "=" ? "assign" : "compound-assign", value: node.childForFieldName("right"), site: node, declaration: null });
         } else if (left) {
           const target = storeTarget(left);
-          if (target) scope.stores.push({ target, node });
+          if (target) scope.stores.push({ target, node, start: node.startIndex });
           if (left.type === "field_expression") {
             // Field assignments are recorded under "object.field" so iovec and struct-member lookups find them.
             add({ name: fieldKey(left), kind: operator === "=" ? "assign" : "compound-assign", value: node.childForFieldName("right"), site: node, declaration: null });
@@ -335,7 +345,7 @@ function buildScope(definition: Node): FunctionScope {
         if (argument?.type === "identifier") add({ name: argument.text, kind: "compound-assign", value: null, site: node, declaration: null });
         else if (argument) {
           const target = storeTarget(argument);
-          if (target) scope.stores.push({ target, node });
+          if (target) scope.stores.push({ target, node, start: node.startIndex });
         }
         break;
       }
@@ -343,7 +353,7 @@ function buildScope(definition: Node): FunctionScope {
         const name = callName(node);
         if (name) {
           const args = callArguments(node);
-          scope.calls.push({ name, node, args });
+          scope.calls.push({ name, node, args, start: node.startIndex, end: node.endIndex });
           // `posix_memalign(&p, ...)`, `pipe(fds)` and similar out-parameters define their first argument.
           const first = unwrap(args[0] ?? null);
           if (first?.type === "pointer_expression" && first.child(0)?.type === "&") {
@@ -355,9 +365,35 @@ function buildScope(definition: Node): FunctionScope {
         break;
       }
     }
-    return true;
-  });
-  return scope;
+  };
+  const interesting = new Set(["declaration", "assignment_expression", "update_expression", "call_expression"]);
+  const cursor = body.walk();
+  let visited = 0;
+  try {
+    for (;;) {
+      const type = cursor.nodeType;
+      if (type === "identifier") {
+        const start = cursor.startIndex;
+        const end = cursor.endIndex;
+        const use: Use = { start, end, node: () => root.descendantForIndex(start, end) ?? body };
+        const text = cursor.nodeText;
+        const list = scope.uses.get(text);
+        if (list) list.push(use);
+        else scope.uses.set(text, [use]);
+      } else if (interesting.has(type)) {
+        handle(cursor.currentNode);
+      }
+      if (++visited < WALK_LIMIT && cursor.gotoFirstChild()) continue;
+      if (visited >= WALK_LIMIT) return scope;
+      for (;;) {
+        if (cursor.currentDepth === 0) return scope;
+        if (cursor.gotoNextSibling()) break;
+        if (!cursor.gotoParent()) return scope;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
 }
 
 /** The base identifier a store writes through: `buf[i]`, `*p`, `*(p + k)`, `p->x`, `s.buf[i]` (as "s.buf"). */
