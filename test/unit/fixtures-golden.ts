@@ -7,7 +7,7 @@
  *   - every `expect` marker equals the exact set of rule ids on the findings of the call on the marker's line, and every
  *     `verdict` marker equals that call's verdict (markers may name another kernel model or page size);
  *   - every call's reported position points at the callee's name in the text (UTF-16 columns), no analysis step failed,
- *     and no call with a missing fact claims a move;
+ *     and no call claims a move the kernel cannot make (mainline, unknown facts, no gift, no SPLICE_F_MOVE), under any model;
  *   - a normalised JSON of calls and findings equals `<name>.expected.json` beside the fixture (plus, one line per call,
  *     the verdict and finding ids under the other kernel models and page sizes).
  * Goldens are rewritten only with UPDATE_GOLDEN=1, and must then be read and checked against the specification.
@@ -181,16 +181,38 @@ function normalise(analysis: FileAnalysis, options: AnalysisOptions): unknown {
   };
 }
 
+const OTHER_MODELS: readonly AnalysisOptions[] = [
+  { kernel: "rfc-v2", pageSize: 16384 },
+  { kernel: "rfc-v2", pageSize: 65536 },
+  { kernel: "mainline-6.x", pageSize: 4096 },
+  { kernel: "mainline-3.12", pageSize: 4096 },
+];
+
+/**
+ * Moves the kernel can never make, whatever the analyzer's reasoning: mainline never moves; the RFC moves only with a known
+ * direction, only pages the writer gifted (SPLICE_F_GIFT; SPLICE_F_MOVE alone leaves the buffer ungifted), only into a
+ * reader that passes SPLICE_F_MOVE, and never when a fact is missing.
+ */
+function impossibleMoves(analysis: FileAnalysis): string[] {
+  const problems: string[] = [];
+  for (const call of analysis.calls) {
+    if (call.verdict !== "move") continue;
+    const where = `line ${call.call.range.start.line + 1} (${call.kernel}@${call.pageSize}): verdict move`;
+    const flags = call.call.flags.value;
+    if (call.kernel !== "rfc-v2") problems.push(`${where} on a mainline kernel`);
+    if (call.missing.length > 0) problems.push(`${where} although facts are missing: ${call.missing.join("; ")}`);
+    if (call.call.fd.direction === "unknown") problems.push(`${where} with an unknown direction`);
+    if (flags === null) problems.push(`${where} with unknown flags`);
+    else if (call.call.fd.direction === "to-pipe" && !(flags & 8)) problems.push(`${where} for a writer without SPLICE_F_GIFT`);
+    else if (call.call.fd.direction === "from-pipe" && !(flags & 1)) problems.push(`${where} for a reader without SPLICE_F_MOVE`);
+  }
+  return problems;
+}
+
 /** The same file under the other kernel models and page sizes, one line per call: "line: verdict [rules]". */
 function otherModels(options: AnalysisOptions, analyse: (options: AnalysisOptions) => FileAnalysis): Record<string, string[]> {
-  const others: AnalysisOptions[] = [
-    { kernel: "rfc-v2", pageSize: 16384 },
-    { kernel: "rfc-v2", pageSize: 65536 },
-    { kernel: "mainline-6.x", pageSize: 4096 },
-    { kernel: "mainline-3.12", pageSize: 4096 },
-  ];
   const result: Record<string, string[]> = {};
-  for (const other of others) {
+  for (const other of OTHER_MODELS) {
     if (optionsKey(other) === optionsKey(options)) continue;
     result[optionsKey(other)] = analyse(other).calls.map((call) => `${call.call.range.start.line + 1}: ${call.verdict} [${sorted(call.findings.map((finding) => finding.rule)).join(" ")}]`);
   }
@@ -232,10 +254,8 @@ async function checkFixture(fixture: Fixture): Promise<void> {
       failures.push(`valid fixture: unexpected ${fixture.rule} finding under ${optionsKey(options)}; found [${foundRules.join(", ")}]`);
     }
 
-    // A fact the analyzer could not establish must never end in a claimed move (issue 2 item 5: a wrong "move" is the worst error).
-    for (const call of main.calls) {
-      if (call.missing.length > 0 && call.verdict === "move") failures.push(`line ${call.call.range.start.line + 1}: verdict move although facts are missing: ${call.missing.join("; ")}`);
-    }
+    // A claimed move is the worst possible error (issue 2 item 5), so every move must satisfy what the kernel needs for one.
+    for (const other of [options, ...OTHER_MODELS]) failures.push(...impossibleMoves(analyse(other)));
 
     const lines = text.split("\n");
     for (const call of main.calls) {
