@@ -145,3 +145,37 @@ describe("simulator iovec import on 6.x (kernel 6.18, test/conformance overlong-
     for (const kernel of ["mainline-3.12", "rfc-v2"] as KernelModel[]) run(`W: mmap p 4P ${A}\nW: fill p pattern\nW: vmsplice fds[1] [p,0x800000000000] 0\nexpect errno EFAULT\n`, kernel);
   });
 });
+
+describe("simulator RFC hazards beyond the golden table", () => {
+  const gift = `W: mmap p P ${A}\nW: fill p pattern\nW: vmsplice fds[1] iov1(p,1) G|M\n`;
+
+  test("gifting mlocked memory zaps it anyway (VMS-RFC-MLOCK)", () => {
+    run(`W: mmap p P ${A}\nW: fill p pattern\nW: mlock p\nW: vmsplice fds[1] iov1(p,1) G|M\nexpect zapped p[0]\nexpect rule VMS-RFC-MLOCK\n`, "rfc-v2");
+  });
+
+  test("a shared destination gets an anonymous page planted in it (VMS-DST-SHARED)", () => {
+    run(`${gift}R: mmap s P PROT_READ|PROT_WRITE MAP_SHARED|MAP_ANONYMOUS\nR: fill s 0xEE\nR: vmsplice fds[0] iovB(s,P) M\nexpect returned 4096\nexpect moved s[0] from W p[0]\nexpect rule VMS-DST-SHARED\n`, "rfc-v2");
+  });
+
+  test("a hugetlb destination crashes in the destination zap (VMS-DST-HUGETLB); mainline copies", () => {
+    const body = `${gift}R: mmap h 2M PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB\nR: fill h 0xEE\nR: vmsplice fds[0] iovB(h,P) M\n`;
+    run(body + "expect[rfc-v2] kernel-bug\nexpect[rfc-v2] rule VMS-DST-HUGETLB\n", "rfc-v2");
+    run(body + "expect returned 4096\nexpect copied h[0]\n", "mainline-3.12");
+  });
+
+  test("a transparent-huge-page destination is split by the move (VMS-DST-THP)", () => {
+    run(`${gift}R: mmap t 2M ${A} align=2M\nR: madvise t MADV_HUGEPAGE\nR: fill t 0xEE\nR: vmsplice fds[0] iovB(t,P) M\nexpect moved t[0]\nexpect rule VMS-DST-THP\nexpect rule VMS-THP-SPLIT\nexpect present t[1..511]\nexpect bytes t+P P == 0xEE\n`, "rfc-v2");
+  });
+
+  test("a writer zap covering a whole THP leaves it compound, so the reader copies (VMS-THP)", () => {
+    const body = `W: mmap t 2M ${A} align=2M\nW: madvise t MADV_HUGEPAGE\nW: fill t pattern\nR: mmap q 512P ${A}\nW: fcntl fds[1] F_SETPIPE_SZ 2M\nexpect returned 2097152\nW: vmsplice fds[1] iov1(t,512) G|M\nexpect returned 2097152\nexpect zapped t[0..511]\nexpect no-rule VMS-THP-SPLIT\nR: vmsplice fds[0] iovB(q,512P) M\nexpect returned 2097152\nexpect copied q[0..511]\nexpect rule VMS-THP\n`;
+    const { scenario, diagnostics } = parseScenario(`scenario T "t"\nprocess W privileged\nprocess R\npipe fds\n${body}`);
+    assert.deepEqual(diagnostics, []);
+    const failures = checkExpectations(scenario, runScenario(scenario, { kernel: "rfc-v2" })).filter((verdict) => !verdict.passed);
+    assert.deepEqual(failures, []);
+  });
+
+  test("an unprivileged F_SETPIPE_SZ above 1 MiB is EPERM and shrinking below the queued buffers is EBUSY", () => {
+    for (const kernel of MODELS) run(`W: fcntl fds[1] F_SETPIPE_SZ 2M\nexpect errno EPERM\nW: write fds[1] data 4P 'X'\nW: fcntl fds[1] F_SETPIPE_SZ 2P\nexpect errno EBUSY\nW: fcntl fds[1] F_SETPIPE_SZ 3P\nexpect returned 16384\n`, kernel);
+  });
+});
