@@ -80,11 +80,13 @@ export async function scanWorkspace(folders: readonly string[], context: ScanCon
     context.logger.debug(`no work-done progress: ${String(error)}`);
     void workDoneToken;
   }
-  const files = listCFiles(folders);
+  // Settings are read once per folder (one workspace/configuration round trip each), not once per file.
+  const files = folders.flatMap((folder) => listCFiles([folder]).map((file) => ({ file, folder })));
   progress?.begin("vmsplice Lens: analysing workspace", 0, `${files.length} C files`, true);
   const parser = await createCParser();
   try {
-    for (const file of files) {
+    const folderSettings = new Map<string, Awaited<ReturnType<typeof context.settings.get>>>();
+    for (const { file, folder } of files.slice(0, MAX_SCANNED_FILES)) {
       if (context.cancel.cancelled || progress?.token.isCancellationRequested) break;
       summary.visited++;
       if (summary.visited % 25 === 0) {
@@ -94,7 +96,11 @@ export async function scanWorkspace(folders: readonly string[], context: ScanCon
       const uri = pathToFileURL(file).href;
       if (context.isOpen(uri)) continue;
       try {
-        const settings = await context.settings.get(uri);
+        let settings = folderSettings.get(folder);
+        if (!settings) {
+          settings = await context.settings.get(pathToFileURL(folder).href);
+          folderSettings.set(folder, settings);
+        }
         const size = lstatSync(file).size;
         if (!settings.enable || size > settings.maxFileSize) continue;
         const bytes = readFileSync(file);
