@@ -7,7 +7,7 @@
  * Unknown provenance stays unknown and says why. Pure; no I/O, no editor or protocol imports.
  */
 import type { Node } from "web-tree-sitter";
-import type { BufferFact, MemoryKind, Origin, SourceRange, SymValue, TriState } from "./facts";
+import type { BufferFact, MemoryKind, Origin, SymValue, TriState } from "./facts";
 import { fieldKey, loopCarriedSteps, reachingDefinitions, type CallSite, type FileIndex, type FunctionScope } from "./scope";
 import { callArguments, callName, contains, enclosingFunction as enclosingFunctionOf, enclosingLoops as enclosingLoopsOf, namedChildren, toRange, unwrap } from "./syntax";
 import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
@@ -552,14 +552,15 @@ export class BufferResolver {
   lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
     const names = new Set(provenance.names);
     if (baseName) names.add(baseName);
-    const result = {
-      writtenBefore: "unknown" as TriState,
-      writtenAfter: null as { range: SourceRange; loopCarried?: boolean } | null,
-      usedAfter: null as { range: SourceRange } | null,
-      forkBefore: null as { range: SourceRange } | null,
-      madvise: [] as { advice: string; range: SourceRange }[],
-      mlocked: null as { range: SourceRange } | null,
-      unmappedBefore: null as { range: SourceRange } | null,
+    const result: Lifecycle = {
+      writtenBefore: "unknown",
+      writtenAfter: null,
+      usedAfter: null,
+      forkBefore: null,
+      forkAfter: null,
+      madvise: [],
+      mlocked: null,
+      unmappedBefore: null,
     };
     if (!scope) return result;
     // Aliases: locals assigned from one of the names (`char *q = buf;`, `p = buf + off;`).
@@ -591,8 +592,10 @@ export class BufferResolver {
     let fork: { node: Node; start: number } | null = null;
     let reapedAfterFork = false;
     const index = callIndex(scope);
+    let forkAfter: { node: Node; start: number } | null = null;
     for (const site of index.processCalls) {
       const position = site.start;
+      if (site.name === "fork" && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
       if (site.name === "fork" && position < callStart && position > originStart) fork = { node: site.node, start: position };
       if ((site.name === "wait" || site.name === "waitpid" || site.name === "wait4") && fork && position > fork.start && position < callStart) reapedAfterFork = true;
     }
@@ -637,6 +640,10 @@ export class BufferResolver {
           }
         }
       }
+    }
+    const forkLater = forkAfter as { node: Node; start: number } | null;
+    if (forkLater && result.writtenAfter && !result.writtenAfter.loopCarried && result.writtenAfter.range.startIndex > forkLater.start) {
+      result.forkAfter = { range: toRange(forkLater.node) };
     }
     const writeBefore = lastWriteBefore as { node: Node; start: number } | null;
     if (writeBefore) result.writtenBefore = "yes";

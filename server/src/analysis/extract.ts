@@ -262,7 +262,10 @@ export class Extractor {
     if (expression.type === "number_literal" || (expression.type === "identifier" && ["STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO"].includes(expression.text))) {
       const number = expression.type === "number_literal" ? Number(expression.text) : SYSTEM_CONSTANTS[expression.text];
       if (number === 0) return { ...base, direction: "from-pipe", explanation: "standard input is open for reading: the call reads from the pipe (when stdin is a pipe)" };
-      if (number === 1 || number === 2) return { ...base, direction: "to-pipe", explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)` };
+      if (number === 1 || number === 2) {
+        const sized = expression.type === "identifier" ? this.pipeSize(expression.text) : null;
+        return { ...base, direction: "to-pipe", pipeSizeBytes: sized, nonblock: expression.type === "identifier" && this.fcntlSetsNonblock(expression.text) ? true : null, explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)` };
+      }
       return base;
     }
     if (expression.type === "identifier") {
@@ -431,8 +434,10 @@ export class Extractor {
   }
 
   private withDescriptorState(fact: FdFact, _expression: Node, name: string): FdFact {
-    if (fact.nonblock !== true && this.fcntlSetsNonblock(name)) return { ...fact, nonblock: true };
-    return fact;
+    let result = fact;
+    if (result.nonblock !== true && this.fcntlSetsNonblock(name)) result = { ...result, nonblock: true };
+    if (result.pipeSizeBytes === null) result = { ...result, pipeSizeBytes: this.pipeSize(name) };
+    return result;
   }
 
   // ---------------------------------------------------------------- iovec
@@ -702,6 +707,14 @@ export class Extractor {
         };
       } else {
         offset = unknown(pointer.missing ?? `where ${clip(base.node.text)} points is unknown`);
+        // Provenance unknown, but what the function does to the buffer around the call is still visible (aliasing rules).
+        const baseName = baseIdentifierOf(base.node);
+        if (baseName) {
+          const explanation = pointer.missing ?? `where ${clip(base.node.text)} points is unknown`;
+          const placeholder = { origin: "unknown" as const, memory: "unknown" as const, alignment: null, size: null, writable: null, populated: false, originNode: null, explanation, names: new Set<string>() };
+          const lifecycle = this.buffers.lifecycle(placeholder, baseName, call, callScope);
+          buffer = { name: baseName, origin: "unknown", memory: "unknown", alignment: null, size: null, writable: null, originRange: null, explanation, ...lifecycle };
+        }
       }
     }
     return {

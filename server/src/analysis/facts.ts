@@ -139,6 +139,8 @@ export interface BufferFact {
   usedAfter: { range: SourceRange } | null;
   /** fork() between the fill and the call, with the child possibly still alive. */
   forkBefore: { range: SourceRange } | null;
+  /** fork() after the call in the same function (a later write may or may not reach the reader: VMS-ALIAS-COW). */
+  forkAfter?: { range: SourceRange } | null;
   madvise: { advice: string; range: SourceRange }[];
   mlocked: { range: SourceRange } | null;
   /** munmap() of the buffer before the call (destination hole). */

@@ -474,6 +474,8 @@ class CallJudge {
     if (buffer.writtenAfter) {
       if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
         this.report("VMS-ALIAS-ZEROPAGE", buffer.writtenAfter.range, `${buffer.name} is filled only after the vmsplice call, so the pipe holds the zero page and the reader gets zeros`, [callRelated, ...bufferRelated]);
+      } else if (buffer.forkAfter) {
+        this.report("VMS-ALIAS-COW", buffer.writtenAfter.range, `${buffer.name} is written after a fork() that follows the vmsplice call; through the copy-on-write mapping the write may or may not reach the reader, depending on the kernel`, [callRelated, { range: buffer.forkAfter.range, message: "fork() here" }]);
       } else if (buffer.forkBefore) {
         this.report("VMS-ALIAS-COW", buffer.writtenAfter.range, `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`, [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }]);
       } else if (!(this.rfc && zappedAtBase)) {
