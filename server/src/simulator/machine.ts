@@ -531,6 +531,7 @@ export class Machine {
    * page containing `start`. THP mappings partly covered are split first. Returns the addresses of pages whose PTE
    * was removed. A hugetlb VMA is the caller's business (the kernel BUGs before getting here).
    */
+  /** `quiet` marks the RFC's destination zap: its event is implied by the move in summary traces and says so in full ones. */
   zapRange(process: Process, vma: Vma, start: number, size: number, effectRule: string | undefined, quiet = false): number[] {
     const clippedStart = Math.max(vma.start, start);
     const end = Math.min(vma.end, start + size);
@@ -553,8 +554,13 @@ export class Machine {
         addresses.add(address);
       }
     }
-    const effect =
-      vma.kind === "private-anon" ? "data lost (next read: zeros)" : vma.kind === "private-file" ? "copy-on-write data dropped (next access: file content)" : "data survives in the object (refaults)";
+    const effect = quiet
+      ? "the destination's old page is dropped before the move"
+      : vma.kind === "private-anon"
+        ? "data lost (next read: zeros)"
+        : vma.kind === "private-file"
+          ? "copy-on-write data dropped (next access: file content)"
+          : "data survives in the object (refaults)";
     if (!quiet || this.full) this.emit({ kind: "zap", pid: process.name, vaddrStart: first, pages: removed.length, vmaKind: vma.kind, effect, ...(effectRule ? { rule: effectRule } : {}) });
     if (vma.locked && removed.length > 0) this.emit({ kind: "hazard", rule: "VMS-RFC-MLOCK", detail: `zap of locked memory at ${hex(first)} in ${process.name}` });
     return removed;

@@ -219,8 +219,13 @@ class Builder {
   }
 }
 
+/** Flags in scenario syntax by name (`G|M`), with any unknown bits as a number, so the generated file reads like the spec. */
 function flagText(flags: number): string {
-  return flags === 0 ? "0" : `0x${flags.toString(16)}`;
+  const names: string[] = [];
+  for (const [name, bit] of [["G", SPLICE_F_GIFT], ["M", SPLICE_F_MOVE], ["N", 2], ["MORE", 4]] as const) if (flags & bit) names.push(name);
+  const unknown = flags & ~0xf;
+  if (unknown) names.push(`0x${unknown.toString(16)}`);
+  return names.length ? names.join("|") : "0";
 }
 
 /**

@@ -145,7 +145,7 @@ describe("call-site replay of loop-filled iovec arrays", () => {
     const template = { ...segment(source, { kind: "binary" as const, operator: "*" as const, left: { kind: "index" as const }, right: page }, page), repeat: { count: constant(4), start: constant(0) } };
     const writer = call(10, "to-pipe", SPLICE_F_GIFT | SPLICE_F_MOVE, [template], { iov: { segments: [template], nrSegs: constant(4), nrSegsRange: call(10, "to-pipe", 0, []).range, iovRange: call(10, "to-pipe", 0, []).range, declarationRange: null, missing: null } });
     const replay = replayCallSite([writer], 0, { kernel: "rfc-v2", pageSize: 4096 });
-    assert.match(replay.scenarioText, /W: vmsplice fds\[1\] \[w0,4096\] \[w0\+4096,4096\] \[w0\+8192,4096\] \[w0\+12288,4096\] 0x9/);
+    assert.match(replay.scenarioText, /W: vmsplice fds\[1\] \[w0,4096\] \[w0\+4096,4096\] \[w0\+8192,4096\] \[w0\+12288,4096\] G\|M$/m);
     assert.deepEqual(
       replay.json.pages.map((entry) => entry.outcome),
       ["moved", "moved", "moved", "moved"],
