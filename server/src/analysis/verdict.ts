@@ -479,7 +479,10 @@ class CallJudge {
       } else if (buffer.forkBefore) {
         this.report("VMS-ALIAS-COW", buffer.writtenAfter.range, `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`, [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }]);
       } else if (!(this.rfc && zappedAtBase)) {
-        this.report("VMS-ALIAS-WRITE", buffer.writtenAfter.range, `${buffer.name} is written after vmsplice queued its pages by reference; the reader sees the new bytes`, [callRelated, ...bufferRelated]);
+        const detail = buffer.writtenAfter.loopCarried
+          ? `${buffer.name} is rewritten here on the next loop iteration while the pipe may still reference the pages queued by the previous vmsplice; the reader can see the new bytes`
+          : `${buffer.name} is written after vmsplice queued its pages by reference; the reader sees the new bytes`;
+        this.report("VMS-ALIAS-WRITE", buffer.writtenAfter.range, detail, [callRelated, ...bufferRelated]);
       }
     }
     if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
@@ -518,7 +521,11 @@ class CallJudge {
           }
           break;
         case "VMS-LEN-PAGE":
-          this.report(id, lengthRange, `length ${this.lengthText(lengthRange)} is not a whole number of ${this.pageSize}-byte pages; the short chunk is copied`);
+          if (context.length % this.pageSize === 0 && context.inPage !== 0) {
+            this.report(id, lengthRange, `length ${this.lengthText(lengthRange)} is whole pages, but from an unaligned base the chunks straddle page boundaries, so the last one is short and copied`);
+          } else {
+            this.report(id, lengthRange, `length ${this.lengthText(lengthRange)} is not a whole number of ${this.pageSize}-byte pages; the short chunk is copied`);
+          }
           break;
         case "VMS-RFC-IOV-BASE":
           this.report(id, lengthRange, `this iovec spans several pages; the RFC unmaps only the page at iov_base, so ${pages(id)} stay mapped in the writer and are copied (use one iovec per page)`);
