@@ -14,9 +14,11 @@ import {
   DidChangeConfigurationNotification,
   ProposedFeatures,
   TextDocumentSyncKind,
+  type Diagnostic,
   type InitializeParams,
   type InitializeResult,
 } from "vscode-languageserver/node";
+import type { Parser } from "web-tree-sitter";
 import { createCParser } from "./parsing/parser";
 import { SETTINGS_SECTION, ReplayRequest, ReplayScenarioRequest, type ReplayParams, type ReplayScenarioParams } from "./protocol/ext";
 import { Logger } from "./protocol/logger";
@@ -29,7 +31,7 @@ import { provideHover } from "./protocol/hover";
 import { provideCodeLenses } from "./protocol/code-lens";
 import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
 import { replayAtPosition, replayScenario } from "./protocol/replay";
-import { scanWorkspace, workspaceFolderPaths } from "./protocol/workspace-scan";
+import { analyseFileOnDisk, scanWorkspace, workspaceFileOf, workspaceFolderPaths } from "./protocol/workspace-scan";
 
 const connection = createConnection(ProposedFeatures.all);
 const logger = new Logger(connection.console, process.env.VMSPLICE_LENS_LOG === "debug" ? "debug" : "info");
@@ -55,6 +57,8 @@ const context = { store, settings, analyses, logger, docsBase };
 let initializeParams: InitializeParams | null = null;
 let pullsConfiguration = false;
 const scanCancel = { cancelled: false };
+/** A parser for files analysed from disk when they are closed (created on first use). */
+let closedFileParser: Parser | null = null;
 
 connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
@@ -117,12 +121,20 @@ connection.onDidChangeTextDocument(
 );
 
 connection.onDidCloseTextDocument(
-  guardedNotification(logger, "didClose", (params) => {
+  guardedNotification(logger, "didClose", async (params) => {
     const uri = params.textDocument.uri;
     diagnostics.cancel(uri);
     store.close(uri);
     analyses.forget(uri);
-    void connection.sendDiagnostics({ uri, diagnostics: [] });
+    // A file of the workspace keeps its diagnostics after closing, as the start-up scan gave them: from the disk.
+    const inWorkspace = initializeParams ? workspaceFileOf(uri, workspaceFolderPaths(initializeParams)) : null;
+    const folderSettings = inWorkspace ? await settings.get(pathToFileURL(inWorkspace.folder).href) : null;
+    let items: Diagnostic[] = [];
+    if (inWorkspace && folderSettings?.analyzeWorkspace) {
+      closedFileParser ??= await createCParser();
+      items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileParser, docsBase) ?? [];
+    }
+    if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
   }),
 );
 

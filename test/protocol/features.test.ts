@@ -224,6 +224,14 @@ test("the workspace scan analyses the folder's C files with progress, skipping f
     const kinds = client.progress.map((entry) => (entry as { value: { kind: string } }).value.kind);
     assert.equal(kinds[0], "begin");
     assert.equal(kinds[kinds.length - 1], "end");
+    // Opening the file and emptying it clears the findings; closing it brings back the findings of the file on disk.
+    const emptied = client.waitForDiagnostics(wrongUri, (params) => params.version === 2);
+    await client.open(wrongUri, readFileSync(path.join(folder, "wrong-end.c"), "utf8"), 1);
+    await client.change(wrongUri, 2, [{ text: "int main(void) { return 0; }\n" }]);
+    assert.deepEqual((await emptied).diagnostics, []);
+    const restored = client.waitForDiagnostics(wrongUri, (params) => codes(params.diagnostics).includes("VMS-WRONG-END"));
+    await client.connection.sendNotification("textDocument/didClose", { textDocument: { uri: wrongUri } });
+    await restored;
   } finally {
     await client.stop();
   }

@@ -10,7 +10,9 @@
 import { lstatSync, readdirSync, readFileSync, type Dirent } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Connection, InitializeParams, ProgressToken, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
+import type { Connection, Diagnostic, InitializeParams, ProgressToken, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
+import type { Parser } from "web-tree-sitter";
+import type { LensSettings } from "../config";
 import { extractFacts, judgeCalls, mentionsVmsplice } from "../analysis/analyze";
 import { applySuppressions } from "../analysis/suppressions";
 import { createCParser } from "../parsing/parser";
@@ -68,6 +70,42 @@ export function listCFiles(folders: readonly string[], limit = MAX_SCANNED_FILES
   return files;
 }
 
+/**
+ * Diagnostics for a C file as it is on disk, or null when it is not analysed (too large, binary, no vmsplice, or
+ * disabled). Used by the start-up scan and when an open file is closed (its diagnostics then come from the disk again).
+ */
+export function analyseFileOnDisk(file: string, uri: string, settings: LensSettings, parser: Parser, docsBase: string): Diagnostic[] | null {
+  const size = lstatSync(file).size;
+  if (!settings.enable || size > settings.maxFileSize) return null;
+  const bytes = readFileSync(file);
+  // Decoding replaces invalid UTF-8 with U+FFFD, so a broken file is analysed as far as it is C.
+  const text = bytes.toString("utf8");
+  if (!mentionsVmsplice(text)) return null;
+  if (skipReason(text.includes("\u0000"), bytes.length, settings)) return null;
+  const tree = parser.parse(text);
+  if (!tree) return null;
+  try {
+    const judged = judgeCalls(extractFacts(tree, text), { kernel: settings.kernel, pageSize: settings.pageSize });
+    const analysis = applySuppressions(tree, text, judged).analysis;
+    return diagnosticsFor({ uri, version: 0, text, settings, skipped: null, tree: null, facts: null, analysis, suppressions: [] }, docsBase);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** The workspace folder holding a file URI, when it is a .c or .h file inside one of the folders. */
+export function workspaceFileOf(uri: string, folders: readonly string[]): { file: string; folder: string } | null {
+  if (!uri.startsWith("file:") || !(uri.endsWith(".c") || uri.endsWith(".h"))) return null;
+  let file: string;
+  try {
+    file = fileURLToPath(uri);
+  } catch {
+    return null;
+  }
+  const folder = folders.find((candidate) => file.startsWith(candidate.endsWith(path.sep) ? candidate : candidate + path.sep));
+  return folder ? { file, folder } : null;
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function scanWorkspace(folders: readonly string[], context: ScanContext, workDoneToken: ProgressToken | undefined): Promise<ScanSummary> {
@@ -101,25 +139,11 @@ export async function scanWorkspace(folders: readonly string[], context: ScanCon
           settings = await context.settings.get(pathToFileURL(folder).href);
           folderSettings.set(folder, settings);
         }
-        const size = lstatSync(file).size;
-        if (!settings.enable || size > settings.maxFileSize) continue;
-        const bytes = readFileSync(file);
-        // Decoding replaces invalid UTF-8 with U+FFFD, so a broken file is analysed as far as it is C.
-        const text = bytes.toString("utf8");
-        if (!mentionsVmsplice(text)) continue;
-        if (skipReason(text.includes("\u0000"), bytes.length, settings)) continue;
-        const tree = parser.parse(text);
-        if (!tree) continue;
-        try {
-          const judged = judgeCalls(extractFacts(tree, text), { kernel: settings.kernel, pageSize: settings.pageSize });
-          const analysis = applySuppressions(tree, text, judged).analysis;
-          summary.analysed++;
-          const diagnostics = diagnosticsFor({ uri, version: 0, text, settings, skipped: null, tree: null, facts: null, analysis, suppressions: [] }, context.docsBase);
-          if (diagnostics.length > 0) summary.withFindings++;
-          if (!context.isOpen(uri)) void context.connection.sendDiagnostics({ uri, diagnostics });
-        } finally {
-          tree.delete();
-        }
+        const diagnostics = analyseFileOnDisk(file, uri, settings, parser, context.docsBase);
+        if (diagnostics === null) continue;
+        summary.analysed++;
+        if (diagnostics.length > 0) summary.withFindings++;
+        if (!context.isOpen(uri)) void context.connection.sendDiagnostics({ uri, diagnostics });
       } catch (error) {
         context.logger.error(`workspace scan: ${file}`, error);
       }
