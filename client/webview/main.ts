@@ -32,9 +32,11 @@ interface State {
   pageSize: number;
   error: string | null;
   subjectLabel: string;
+  /** The replay shown, for restoring the step after the panel was hidden. */
+  requestId: number | null;
 }
 
-const state: State = { view: null, frame: 0, playing: false, kernel: "rfc-v2", pageSize: 4096, error: null, subjectLabel: "" };
+const state: State = { view: null, frame: 0, playing: false, kernel: "rfc-v2", pageSize: 4096, error: null, subjectLabel: "", requestId: null };
 let playTimer: ReturnType<typeof setInterval> | null = null;
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -282,8 +284,21 @@ function render(): void {
   report(view);
 }
 
+interface SavedState {
+  requestId: number;
+  frame: number;
+}
+
+/** The step to show for a trace: the saved one when the same replay is shown again (the panel was hidden), else the first. */
+function restoredFrame(requestId: number, frameCount: number): number {
+  const saved = vscode.getState() as Partial<SavedState> | undefined;
+  if (saved && saved.requestId === requestId && typeof saved.frame === "number" && saved.frame >= 0 && saved.frame < frameCount) return saved.frame;
+  return 0;
+}
+
 /** Tells the host what was drawn, so the end-to-end tests can verify the webview really rendered. */
 function report(view: ReplayView | null): void {
+  if (state.requestId !== null) vscode.setState({ requestId: state.requestId, frame: state.frame } satisfies SavedState);
   const frame = view && view.frames.length > 0 ? view.frames[state.frame] : null;
   const counts = view ? countOutcomes(view) : { moved: 0, copied: 0 };
   const summary: RenderSummary = {
@@ -320,7 +335,8 @@ function onMessage(event: MessageEvent<HostToWebview>): void {
       state.subjectLabel = message.subject.label;
       state.error = null;
       state.view = buildReplayView(message.trace, { kernel: message.kernel, pageSize: message.pageSize });
-      state.frame = 0;
+      state.frame = restoredFrame(message.requestId, state.view.frames.length);
+      state.requestId = message.requestId;
       render();
       break;
     case "error":

@@ -20,7 +20,11 @@ export type ReplaySubject =
 /** Messages the extension host posts to the webview. */
 export type HostToWebview =
   | { type: "loading"; subject: ReplaySubject; kernel: KernelModelName; pageSize: PageSizeValue }
-  | { type: "trace"; subject: ReplaySubject; kernel: KernelModelName; pageSize: PageSizeValue; trace: unknown }
+  /**
+   * `requestId` identifies the replay: the host re-sends the same message when a hidden panel is shown again, and the
+   * webview then restores the step it was on instead of starting over.
+   */
+  | { type: "trace"; requestId: number; subject: ReplaySubject; kernel: KernelModelName; pageSize: PageSizeValue; trace: unknown }
   | { type: "error"; subject: ReplaySubject | null; message: string };
 
 /** Messages the webview posts to the extension host. */

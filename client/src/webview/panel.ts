@@ -105,7 +105,7 @@ export class SimulatorPanel implements vscode.Disposable {
       throw error instanceof Error ? error : new Error(message);
     }
     if (generation !== this.generation) return;
-    this.post({ type: "trace", subject, kernel, pageSize, trace }, true);
+    this.post({ type: "trace", requestId: generation, subject, kernel, pageSize, trace }, true);
   }
 
   private post(message: HostToWebview, remember = false): void {

@@ -169,7 +169,7 @@ export function registerTests(mode: RunMode): void {
   });
 
   if (mode === "development") {
-    test("the webview steps with the arrow keys and its kernel switch replays under the other model", async () => {
+    test("the webview steps with the arrow keys, and its kernel and page-size switches replay again", async () => {
       const { api } = await extensionApi();
       const before = api.simulator.lastRender;
       assert.ok(before && before.error === null && before.stepCount > 2, "the previous test left a rendered replay open");
@@ -178,6 +178,9 @@ export function registerTests(mode: RunMode): void {
       assert.equal(switched.error, null, `the mainline-6.x replay succeeded (${switched.error})`);
       assert.equal(switched.movedPages, 0, "mainline never moves pages into the reader");
       await screenshot("replay-mainline", artifactsDir, mode);
+      const resized = await renderAfter(api, () => driverAction("webview-page-size 16384"), (rendered) => rendered.pageSize === 16384 && rendered.stepCount > 1, "the replay with 16 KiB pages");
+      assert.equal(resized.error, null, `the 16 KiB replay succeeded (${resized.error})`);
+      assert.equal(resized.kernel, "mainline-6.x", "the kernel model chosen before is kept");
     });
 
     test("clicking the hover's Replay link replays the call under the configured model", async () => {
