@@ -68,6 +68,76 @@ export interface Pte {
   writable: boolean;
 }
 
+/** Leaf size of the page table: 512 entries, as one x86-64 page-table page holds. */
+const LEAF_BITS = 9;
+const LEAF_SIZE = 1 << LEAF_BITS;
+
+/**
+ * A two-level page table with the interface of a Map from virtual page number to PTE.
+ * Replays walk memory page by page, so keeping the last leaf at hand turns almost every lookup into an array index;
+ * a flat Map of a million entries was the largest cost of a 1 GiB replay.
+ */
+export class PageTable {
+  private readonly leaves = new Map<number, (Pte | undefined)[]>();
+  private lastKey = -1;
+  private lastLeaf: (Pte | undefined)[] | undefined = undefined;
+  private count = 0;
+
+  private leaf(vpn: number, create: boolean): (Pte | undefined)[] | undefined {
+    const key = Math.floor(vpn / LEAF_SIZE);
+    if (key === this.lastKey && this.lastLeaf) return this.lastLeaf;
+    let leaf = this.leaves.get(key);
+    if (!leaf && create) {
+      leaf = new Array<Pte | undefined>(LEAF_SIZE).fill(undefined);
+      this.leaves.set(key, leaf);
+    }
+    if (leaf) {
+      this.lastKey = key;
+      this.lastLeaf = leaf;
+    }
+    return leaf;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(vpn: number): Pte | undefined {
+    return this.leaf(vpn, false)?.[vpn % LEAF_SIZE];
+  }
+
+  has(vpn: number): boolean {
+    return this.get(vpn) !== undefined;
+  }
+
+  set(vpn: number, pte: Pte): void {
+    const leaf = this.leaf(vpn, true)!;
+    if (leaf[vpn % LEAF_SIZE] === undefined) this.count++;
+    leaf[vpn % LEAF_SIZE] = pte;
+  }
+
+  delete(vpn: number): boolean {
+    const leaf = this.leaf(vpn, false);
+    if (!leaf || leaf[vpn % LEAF_SIZE] === undefined) return false;
+    leaf[vpn % LEAF_SIZE] = undefined;
+    this.count--;
+    return true;
+  }
+
+  *values(): IterableIterator<Pte> {
+    for (const leaf of this.leaves.values()) for (const pte of leaf) if (pte) yield pte;
+  }
+
+  *entries(): IterableIterator<[number, Pte]> {
+    for (const [key, leaf] of this.leaves) {
+      for (let index = 0; index < LEAF_SIZE; index++) {
+        const pte = leaf[index];
+        if (pte) yield [key * LEAF_SIZE + index, pte];
+      }
+    }
+  }
+}
+
 /** A shmem segment or a regular file: its pages, created on demand. */
 export interface BackingObject {
   id: string;
@@ -84,7 +154,7 @@ export interface Process {
   sigpipeIgnored: boolean;
   vmas: Vma[];
   /** Page table: virtual page number to PTE. */
-  ptes: Map<number, Pte>;
+  ptes: PageTable;
   /** Mapping names to their start and length (kept after munmap so a scenario can still point at the hole). */
   mappings: Map<string, { start: number; length: number }>;
   alive: boolean;
@@ -249,7 +319,7 @@ export class Machine {
   }
 
   addProcess(name: string, privileged: boolean, sigpipeIgnored: boolean): Process {
-    const process: Process = { name, privileged, sigpipeIgnored, vmas: [], ptes: new Map(), mappings: new Map(), alive: true, rssAnon: 0, lastVma: null };
+    const process: Process = { name, privileged, sigpipeIgnored, vmas: [], ptes: new PageTable(), mappings: new Map(), alive: true, rssAnon: 0, lastVma: null };
     this.processes.set(name, process);
     return process;
   }
