@@ -86,7 +86,7 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
         return verdict(sent, sent ? `${check.signal} sent` : "no signal sent");
       }
       case "queued": {
-        const queued = result.events.filter((event) => event.kind === "bufferQueued").length;
+        const queued = machine.queuedThisStep;
         return verdict(queued === check.count, `${queued} buffer(s) queued`);
       }
       case "page-outcome": {

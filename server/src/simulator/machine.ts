@@ -227,6 +227,8 @@ export class Machine {
   /** Events of the step being run. */
   events: TraceEvent[] = [];
   chunks: ChunkRecord[] = [];
+  /** Pipe buffers queued during the step being run (counted here because summary traces drop the queue events). */
+  queuedThisStep = 0;
   /** Page addresses whose PTE a zap removed during the step being run, per process name. */
   readonly zapped = new Map<string, Set<number>>();
 
@@ -701,6 +703,7 @@ export class Machine {
   /** Appends a buffer at the head; the caller has checked for room. Returns the slot index. */
   pushBuffer(pipe: Pipe, buffer: PipeBuffer): number {
     if (buffer.id === 0) buffer.id = this.nextBufferId++;
+    this.queuedThisStep++;
     const slot = (pipe.tail + pipe.count) % pipe.size;
     pipe.slots[slot] = buffer;
     pipe.slotFlags[slot] = buffer.flags;

@@ -38,6 +38,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
     machine.events = [];
     machine.chunks = [];
     machine.zapped.clear();
+    machine.queuedThisStep = 0;
     let snapshot: StepSnapshot | null = null;
     try {
       snapshot = snapshotForStep(machine, step, expectations, resolveAddress);

@@ -37,3 +37,16 @@ describe("golden scenarios (spec section 6)", () => {
     }
   }
 });
+
+describe("golden scenarios with summary traces", () => {
+  // Summary traces drop bookkeeping events; every expectation must still be decided the same way.
+  for (const file of files) {
+    const { scenario } = parseScenario(readFileSync(path.join(directory, file), "utf8"));
+    test(`${file} passes with trace=summary under every model`, () => {
+      for (const kernel of scenario.models) {
+        const failures = checkExpectations(scenario, runScenario(scenario, { kernel, trace: "summary" })).filter((verdict) => !verdict.passed);
+        assert.deepEqual(failures, [], kernel);
+      }
+    });
+  }
+});
