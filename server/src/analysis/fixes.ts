@@ -643,6 +643,23 @@ function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: strin
   return { title: "Write the buffer before vmsplice (zero-fill it, so the pipe gets real pages instead of the zero page)", rules, edits, isPreferred: false };
 }
 
+/** Replaces the advice of the buffer's `madvise(..., FROM)` calls by TO (the third argument, a named constant). */
+function adviceFix(tree: Tree, buffers: readonly BufferFact[], from: string, to: string, title: string, rule: string): QuickFix | null {
+  const edits: FixEdit[] = [];
+  for (const buffer of buffers) {
+    for (const advice of buffer.madvise) {
+      if (advice.advice !== from) continue;
+      const container = tree.rootNode.descendantForIndex(advice.range.startIndex, Math.max(advice.range.startIndex, advice.range.endIndex - 1));
+      const call = container ? findCall(container, ["madvise", "posix_madvise"]) : null;
+      const argumentsNode = call?.childForFieldName("arguments");
+      const args = argumentsNode ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment") : [];
+      if (args.length !== 3 || args[2].type !== "identifier" || args[2].text !== from) return null;
+      if (!edits.some((edit) => edit.startIndex === args[2].startIndex)) edits.push({ startIndex: args[2].startIndex, endIndex: args[2].endIndex, newText: to });
+    }
+  }
+  return edits.length ? { title, rules: [rule], edits, isPreferred: false } : null;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Entry point
 
@@ -714,6 +731,10 @@ export function quickFixesForCall(analysis: CallAnalysis, text: string, tree: Tr
     }
   }
   if (rules.has("VMS-WRONG-END")) fixes.push(safely(() => wrongEndFix(analysis, tree, "VMS-WRONG-END")));
+  if (rules.has("VMS-KSM")) fixes.push(safely(() => adviceFix(tree, buffers, "MADV_MERGEABLE", "MADV_UNMERGEABLE", "Do not mark the gift buffer mergeable: MADV_UNMERGEABLE instead of MADV_MERGEABLE", "VMS-KSM")));
+  for (const rule of ["VMS-THP-SPLIT", "VMS-DST-THP"]) {
+    if (rules.has(rule)) fixes.push(safely(() => adviceFix(tree, buffers, "MADV_HUGEPAGE", "MADV_NOHUGEPAGE", "Keep the buffer out of transparent huge pages: MADV_NOHUGEPAGE instead of MADV_HUGEPAGE", rule)));
+  }
   if (rules.has("VMS-RFC-IOV-BASE")) fixes.push(safely(() => splitIovecFix(analysis, tree, text, "VMS-RFC-IOV-BASE")));
   const zeroRules = ["VMS-ALIAS-ZEROPAGE", "VMS-ZERO-PAGE"].filter((rule) => rules.has(rule));
   if (zeroRules.length > 0) {
