@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { compileProbes, probeEnvironment, probeNames, runProbe } from "./kernel-probes";
 import { compareReports, type CallRecord, type ProbeReport } from "./report";
+import type { PageSize } from "../../server/src/simulator/index";
 import { runTwin } from "./twin";
 
 function callText(record: CallRecord): string {
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       continue;
     }
     const text = readFileSync(path.join(__dirname, "scenarios", `${name}.vmsim`), "utf8");
-    const twin = runTwin(name, text, "mainline-6.x", run.report.pageSize as 4096);
+    const twin = runTwin(name, text, "mainline-6.x", run.report.pageSize as PageSize);
     const differences = [...twin.problems, ...compareReports(run.report, twin.report)];
     const fields = Object.keys(run.report.calls).length + Object.keys(run.report.memory).length + Object.keys(run.report.pages).length + Object.keys(run.report.facts).length;
     const modelCalls = callsText(twin.report) === callsText(run.report) ? "same" : callsText(twin.report);
