@@ -225,6 +225,12 @@ export function registerTests(mode: RunMode): void {
       if (fix.command) await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
       await waitFor(vscode.languages.onDidChangeDiagnostics, () => (diagnosticsWithRule(document.uri, EXPECTED_RULE).length === 0 ? true : undefined), 30000, `${EXPECTED_RULE} to disappear`);
       assert.ok(!document.getText().includes("= malloc(page)"), "the heap allocation was replaced");
+      // The fix's promise: the gift now moves. The verdict lens above the call says so.
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10);
+      const verdict = lenses.map((lens) => lens.command?.title ?? "").find((title) => / pages?: /.test(title));
+      assert.ok(verdict, `a verdict lens among: ${lenses.map((lens) => lens.command?.title).join(" | ")}`);
+      assert.match(verdict, /moved/, `after the fix the page moves: ${verdict}`);
+      assert.doesNotMatch(verdict, /copied/, `after the fix nothing is copied: ${verdict}`);
       await screenshot("quick-fix", artifactsDir, mode);
       await vscode.commands.executeCommand("workbench.action.files.revert");
     });
