@@ -3,6 +3,10 @@
  * back to read-write, or after a fork that did not copy the mapping (MADV_DONTFORK), the page is still exclusively
  * the writer's, so 6.x reuses it in place on the write fault even though the pipe holds a reference (the 5.19+
  * "anon exclusive" rule, not a refcount test). The reader sees the later 'B' and the frame never changes.
+ * The flag is lost when a fork shares the page and regained when a write fault reuses it: after the only child
+ * exited, a page rewritten before vmsplice is exclusive again ('B' reaches the reader), while a page not rewritten
+ * stays shared-once, so the write after vmsplice copies (the pipe's reference fails the reference-count test) and
+ * the reader gets the old bytes.
  */
 #include "probe.h"
 
@@ -35,6 +39,30 @@ int main(void) {
   probe_pages("d", d, 1, "after");
   CALL("r-dontfork", read(fds[0], q + P, (size_t)P));
   probe_memory("q", q, 2 * P);
+
+  char *again = probe_map(1), *once = probe_map(1);
+  memset(again, 'A', (size_t)P);
+  memset(once, 'A', (size_t)P);
+  pid_t sharer = fork();
+  probe_require(sharer >= 0, "fork");
+  if (sharer == 0) _exit(0);
+  probe_require(waitpid(sharer, NULL, 0) == sharer, "waitpid");
+  memset(again, 'a', (size_t)P);
+  probe_pages("again", again, 1, "rewritten");
+  writer.iov_base = again;
+  CALL("w-again", vmsplice(fds[1], &writer, 1, 0));
+  probe_require(mprotect(again, (size_t)P, PROT_READ) == 0 && mprotect(again, (size_t)P, PROT_READ | PROT_WRITE) == 0, "mprotect");
+  memset(again, 'B', (size_t)P);
+  probe_pages("again", again, 1, "after");
+  probe_pages("once", once, 1, "before");
+  writer.iov_base = once;
+  CALL("w-once", vmsplice(fds[1], &writer, 1, 0));
+  probe_require(mprotect(once, (size_t)P, PROT_READ) == 0 && mprotect(once, (size_t)P, PROT_READ | PROT_WRITE) == 0, "mprotect");
+  memset(once, 'B', (size_t)P);
+  probe_pages("once", once, 1, "after");
+  char *r = probe_map_destination(2);
+  CALL("r-fork-exited", read(fds[0], r, (size_t)(2 * P)));
+  probe_memory("r", r, 2 * P);
   probe_finish();
   return 0;
 }
