@@ -637,6 +637,16 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
         if (old && machine.frame(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
         // In summary traces the destination zap is implied by the move event that follows it.
         machine.zapRange(process, vma, dst, pageSize, undefined, true);
+        const raceKey = `${process.name}:${pageAddress}`;
+        if (machine.racingFaults.has(raceKey)) {
+          // Another thread faults the page in between the zap and get_locked_pte; the seed then finds the PTE present
+          // and jumps to its exit with ret = 0, which the caller turns into "sd->len bytes moved" (spec 3.6 step 13).
+          machine.racingFaults.delete(raceKey);
+          machine.fault(process, pageAddress, "read", true);
+          machine.emit({ kind: "hazard", rule: "VMS-RFC-PHANTOM-SUCCESS", detail: `a racing fault repopulated ${hex(pageAddress)} in ${process.name} after the zap: ${n} bytes reported, none delivered` });
+          machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: null, origin, rules: ["VMS-RFC-PHANTOM-SUCCESS"], bufferId: buffer.id, destinationPfn: machine.pteAt(process, pageAddress)?.pfn ?? null });
+          return { kind: "copy" };
+        }
         machine.installPte(process, pageAddress, frame, shared && vma.prot.write);
         machine.emit({ kind: "move", pid: process.name, dstVaddr: pageAddress, pfn: frame.pfn, len: n, rules: hazards });
         for (const rule of hazards) {

@@ -227,6 +227,8 @@ export class Machine {
   /** Events of the step being run. */
   events: TraceEvent[] = [];
   chunks: ChunkRecord[] = [];
+  /** Pages ("process:page address") where another thread will fault the page in during the next RFC move into it. */
+  readonly racingFaults = new Set<string>();
   /** Pipe buffers queued during the step being run (counted here because summary traces drop the queue events). */
   queuedThisStep = 0;
   /** Page addresses whose PTE a zap removed during the step being run, per process name. */

@@ -344,6 +344,9 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
       const at = address(cursor.next("an address"));
       return { kind: keyword.text, address: at, length: optionalLength(cursor) };
     }
+    case "race-fault":
+      needsProcess();
+      return { kind: "race-fault", address: address(cursor.next("an address")) };
     case "madvise": {
       needsProcess();
       const at = address(cursor.next("an address"));
@@ -443,7 +446,7 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
       return { kind: keyword.text, input, output, length, flags };
     }
     default:
-      fail(keyword, "a command (process, pipe, pipe2, file, close, fcntl, fork, exit, mmap, munmap, madvise, mlock, mprotect, fill, touch, ksm-merge, open, vmsplice, read, write, splice, tee) or expect");
+      fail(keyword, "a command (process, pipe, pipe2, file, close, fcntl, fork, exit, mmap, munmap, madvise, mlock, mprotect, fill, touch, ksm-merge, race-fault, open, vmsplice, read, write, splice, tee) or expect");
   }
 }
 

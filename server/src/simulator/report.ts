@@ -101,10 +101,12 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
       if (chunk.side !== "writer") continue;
       const readers = chunk.bufferId === null ? [] : (consumed.get(chunk.bufferId) ?? []);
       const move = readers.find((entry) => entry.chunk.readerPage === "moved");
-      const first = move ?? readers[0];
+      const copy = readers.find((entry) => entry.chunk.readerPage === "copied");
+      const first = move ?? copy ?? readers[0];
+      // A consumption without a move or a copy is a phantom success (VMS-RFC-PHANTOM-SUCCESS): nothing was delivered.
       let outcome: ReplayOutcome = "not-delivered";
       if (move) outcome = "moved";
-      else if (readers.length > 0) outcome = "copied";
+      else if (copy) outcome = "copied";
       const rules = [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
       const decisive = first ? first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null : (chunk.rules[0] ?? null);
       pages.push({

@@ -227,6 +227,12 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       }
       return null;
     }
+    case "race-fault": {
+      const process = actingProcess(machine, step);
+      const address = resolveAddress(machine, process, command.address);
+      machine.racingFaults.add(`${process.name}:${address - (address % pageSize)}`);
+      return null;
+    }
     case "file":
       machine.files.set(command.name, { id: command.name, kind: "file", fill: command.value, sizeBytes: amountBytes(machine, command.size), pages: new Map() });
       return null;

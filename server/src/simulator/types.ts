@@ -57,6 +57,7 @@ export type Command =
   | { kind: "fill"; address: Address; length: Amount | null; value: number | "pattern" }
   | { kind: "touch"; address: Address; length: Amount | null }
   | { kind: "ksm-merge"; address: Address; length: Amount | null }
+  | { kind: "race-fault"; address: Address }
   | { kind: "file"; name: string; size: Amount; value: number }
   | { kind: "open"; name: string; file: string; mode: "O_RDONLY" | "O_WRONLY" | "O_RDWR" | "O_PATH" }
   | { kind: "pipe"; name: string; flags: string[] }

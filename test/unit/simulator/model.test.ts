@@ -2,7 +2,7 @@
 // after fork per model, page sizes other than 4096, rule ids on every copy and hazard, and determinism.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { checkExpectations, parseScenario, runScenario } from "../../../server/src/simulator/index";
+import { checkExpectations, parseScenario, runScenario, toReplayJson } from "../../../server/src/simulator/index";
 import type { KernelModel, PageSize, SimulationResult } from "../../../server/src/simulator/index";
 
 const A = "PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS";
@@ -177,5 +177,20 @@ describe("simulator RFC hazards beyond the golden table", () => {
 
   test("an unprivileged F_SETPIPE_SZ above 1 MiB is EPERM and shrinking below the queued buffers is EBUSY", () => {
     for (const kernel of MODELS) run(`W: fcntl fds[1] F_SETPIPE_SZ 2M\nexpect errno EPERM\nW: write fds[1] data 4P 'X'\nW: fcntl fds[1] F_SETPIPE_SZ 2P\nexpect errno EBUSY\nW: fcntl fds[1] F_SETPIPE_SZ 3P\nexpect returned 16384\n`, kernel);
+  });
+});
+
+describe("simulator races on request", () => {
+  test("a racing fault on the destination makes the RFC report a move that delivered nothing (VMS-RFC-PHANTOM-SUCCESS)", () => {
+    const body = `W: mmap p P ${A}\nW: fill p pattern\nR: mmap q P ${A}\nR: fill q 0xEE\nW: vmsplice fds[1] iov1(p,1) G|M\nR: race-fault q\nR: vmsplice fds[0] iovB(q,P) M\nexpect returned 4096\nexpect pipe fds occupancy 0\n`;
+    const result = run(body + "expect rule VMS-RFC-PHANTOM-SUCCESS\nexpect bytes q P == 0x00\nexpect zero-page q[0]\n", "rfc-v2");
+    const { scenario } = parseScenario(`scenario T "t"\nprocess W\nprocess R\npipe fds\n${body}`);
+    const json = toReplayJson(scenario, result, { site: { file: "t.vmsim", line: 1 } });
+    assert.deepEqual(
+      json.pages.map((entry) => [entry.outcome, entry.rule]),
+      [["not-delivered", "VMS-RFC-PHANTOM-SUCCESS"]],
+    );
+    // Mainline copies; the armed race has nothing to race with.
+    run(body + "expect bytes q P == 0x10\n", "mainline-6.x");
   });
 });
