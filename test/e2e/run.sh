@@ -77,7 +77,8 @@ run_suite() {
     sleep 0.5
   done
   if [ "$ready" = 1 ]; then
-    (cd "$ENV_DIR" && NODE_PATH="$ENV_DIR/node_modules" timeout 300 "$NODE24" "$HERE/driver.cjs" "$port" "$SCRATCH/workspace" "$dev_path" "$entry" "$ARTIFACTS" "$name") 2>&1 | tee "$ARTIFACTS/$name-driver.log"
+    (cd "$ENV_DIR" && NODE_PATH="$ENV_DIR/node_modules" timeout 300 "$NODE24" "$HERE/driver.cjs" "$port" "$SCRATCH/workspace" "$dev_path" "$entry" "$ARTIFACTS" "$name") 2>&1 | tee "$ARTIFACTS/$name-driver.log" \
+      | grep --line-buffered -v -E '\[(AgentHost|ChatModelSelection|AccountPolicyGate)\]|No signed-in session|ENOTFOUND' || true
   else
     echo "[e2e] $name: the VS Code server did not answer on port $port (see $log)"
   fi
