@@ -80,6 +80,8 @@ function stepCommand(command: Command, pageSize: number): { text: string } | { u
       return { text: `touch ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)}` };
     case "ksm-merge":
       return { unsupported: "ksm-merge (the oracle kernel has no KSM)" };
+    case "race-fault":
+      return { unsupported: "race-fault (a racing fault needs a second thread timed inside the move)" };
     case "open":
       return { text: `open ${command.name} ${command.file} ${command.mode}` };
     case "fcntl":
