@@ -1,5 +1,5 @@
 /**
- * `vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel K] [--page-size N] [--format text|json]`.
+ * `vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel K] [--page-size N] [--format text|json] [--trace full|summary]`.
  *
  * This module owns the subcommand's argument parsing, the choice between a scenario file and a call-site replay, and
  * the output (the text step table or the replay JSON of issue 3 item 6). File access goes through the injected `io`,
@@ -18,13 +18,14 @@ export interface SimulateIo {
   extractCalls?(path: string, text: string): VmspliceCall[];
 }
 
-const USAGE = "usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel rfc-v2|mainline-6.x|mainline-3.12|all] [--page-size 4096|16384|65536] [--format text|json]";
+const USAGE = "usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel rfc-v2|mainline-6.x|mainline-3.12|all] [--page-size 4096|16384|65536] [--format text|json] [--trace full|summary]";
 
 interface Arguments {
   target: string;
   kernels: KernelModel[] | null;
   pageSize: PageSize | null;
   format: "text" | "json";
+  trace: "full" | "summary";
 }
 
 class UsageError extends Error {}
@@ -34,6 +35,7 @@ function parseArguments(argv: string[]): Arguments {
   let kernels: KernelModel[] | null = null;
   let pageSize: PageSize | null = null;
   let format: "text" | "json" = "text";
+  let trace: "full" | "summary" = "full";
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     const [flag, inline] = argument.startsWith("--") && argument.includes("=") ? [argument.slice(0, argument.indexOf("=")), argument.slice(argument.indexOf("=") + 1)] : [argument, null];
@@ -63,6 +65,12 @@ function parseArguments(argv: string[]): Arguments {
         format = chosen;
         break;
       }
+      case "--trace": {
+        const chosen = value();
+        if (chosen !== "full" && chosen !== "summary") throw new UsageError(`unknown trace '${chosen}' (full or summary)`);
+        trace = chosen;
+        break;
+      }
       default:
         if (argument.startsWith("--")) throw new UsageError(`unknown option '${argument}'`);
         if (target !== null) throw new UsageError(`unexpected argument '${argument}'`);
@@ -70,7 +78,7 @@ function parseArguments(argv: string[]): Arguments {
     }
   }
   if (target === null) throw new UsageError("missing SCENARIO.vmsim or FILE.c:LINE");
-  return { target, kernels, pageSize, format };
+  return { target, kernels, pageSize, format, trace };
 }
 
 /** Runs the subcommand; returns the process exit code. */
@@ -115,7 +123,7 @@ function simulateScenario(args: Arguments, io: SimulateIo): number {
   const reports: ReplayJson[] = [];
   let failed = false;
   for (const kernel of kernels) {
-    const result = runScenario(scenario, { kernel, pageSize: args.pageSize ?? undefined });
+    const result = runScenario(scenario, { kernel, pageSize: args.pageSize ?? undefined, trace: args.trace });
     if (checkExpectations(scenario, result).some((verdict) => !verdict.passed)) failed = true;
     reports.push(toReplayJson(scenario, result, { site: { file: args.target, line: 1 } }));
   }

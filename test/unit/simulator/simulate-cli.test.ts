@@ -86,6 +86,14 @@ describe("vmsplice-lens simulate", () => {
     assert.deepEqual(json.results.writer, { returned: 65536 });
   });
 
+  test("--trace summary leaves out pins and faults but keeps moves", () => {
+    const { io, output } = harness();
+    assert.equal(runSimulateCommand([path.join(scenarios, "G01.vmsim"), "--format", "json", "--trace", "summary"], io), 0);
+    const kinds = JSON.parse(output.stdout).steps.flatMap((step: { events: { kind: string }[] }) => step.events.map((event) => event.kind));
+    assert.ok(kinds.includes("move"));
+    assert.ok(!kinds.includes("pin") && !kinds.includes("fault"));
+  });
+
   test("parse errors are printed as file:line:column and give exit code 2", () => {
     const { io, output } = harness({ "bad.vmsim": 'scenario X "x"\nprocess W\nW: vmsplice fds[1] iovB(p,P) GIFT\n' });
     assert.equal(runSimulateCommand(["bad.vmsim"], io), 2);
@@ -94,7 +102,7 @@ describe("vmsplice-lens simulate", () => {
   });
 
   test("usage errors give exit code 2", () => {
-    for (const argv of [[], ["a.vmsim", "--kernel", "linux-2.6"], ["a.vmsim", "--page-size", "8192"], ["a.vmsim", "--format", "xml"], ["a.vmsim", "b.vmsim"], ["a.vmsim", "--bogus"]]) {
+    for (const argv of [[], ["a.vmsim", "--kernel", "linux-2.6"], ["a.vmsim", "--page-size", "8192"], ["a.vmsim", "--format", "xml"], ["a.vmsim", "--trace", "none"], ["a.vmsim", "b.vmsim"], ["a.vmsim", "--bogus"]]) {
       const { io, output } = harness();
       assert.equal(runSimulateCommand(argv, io), 2, argv.join(" "));
       assert.match(output.stderr, /usage: vmsplice-lens simulate/);
