@@ -49,6 +49,21 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     assert.equal(related.location.range.start.line, positionOf(read("align-src.c"), "malloc(page)").line);
   });
 
+  test("ranges count UTF-16 code units: non-ASCII text before the call shifts columns as the editor expects", async () => {
+    const original = read("wrong-end.c");
+    const text = original.replace("    ssize_t sent = vmsplice(fds[0]", "    /* é😀 */ ssize_t sent = vmsplice(fds[0]");
+    assert.notEqual(text, original);
+    const uri = "file:///virtual/non-ascii.c";
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, text);
+    const wrong = (await published).diagnostics.find((diagnostic) => diagnostic.code === "VMS-WRONG-END");
+    assert.ok(wrong);
+    const lineText = text.split("\n")[wrong.range.start.line];
+    // String indices in JavaScript are UTF-16 code units, the LSP default encoding.
+    assert.equal(lineText.slice(wrong.range.start.character, wrong.range.end.character), "fds[0]");
+    assert.equal(wrong.range.start.character, lineText.indexOf("fds[0]"));
+  });
+
   test("hover on the call shows direction, flags, the segment table, per-page verdicts, rule text and the replay link", async () => {
     const text = read("align-src.c");
     const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uriOf("align-src.c") }, position: positionOf(text, "vmsplice(fds[1]", 2) });
