@@ -236,8 +236,9 @@ function summariseControl(guest: GuestRun, loaded: LoadedScenario[]): ControlSum
 
 /**
  * Hazard probes (oracle/hazards/*.script, guest script format): each runs in a boot of its own on the patched kernel,
- * because the hazard it demonstrates is a kernel BUG. A probe is reproduced when a console line contains the text of one
- * of its `# expect-kernel:` lines. Probes are reported, they do not decide the verdict.
+ * because the hazard it demonstrates may be a kernel BUG or leave the kernel in a bad state. A probe is reproduced when a
+ * console line contains the text of one of its `# expect-kernel:` lines (if it has any) and every one of its
+ * `# expect-result:` lines occurs in the guest's result lines. Probes are reported, they do not decide the verdict.
  */
 function runHazards(image: string, guest: string): HazardResult[] {
   const directory = path.join(oracleDir, "hazards");
@@ -247,20 +248,28 @@ function runHazards(image: string, guest: string): HazardResult[] {
     .sort()
     .map((name) => {
       const script = readFileSync(path.join(directory, name), "utf8");
-      // Any `# expect-kernel:` line is an accepted manifestation (a use-after-free shows up in more than one way).
-      const expected = script
-        .split("\n")
-        .filter((line) => line.startsWith("# expect-kernel:"))
-        .map((line) => line.slice("# expect-kernel:".length).trim())
-        .filter((text) => text !== "");
+      // Any `# expect-kernel:` line is an accepted manifestation (a use-after-free shows up in more than one way);
+      // every `# expect-result:` line must appear in the guest's result lines.
+      const directive = (prefix: string): string[] =>
+        script
+          .split("\n")
+          .filter((line) => line.startsWith(prefix))
+          .map((line) => line.slice(prefix.length).trim())
+          .filter((text) => text !== "");
+      const expected = directive("# expect-kernel:");
+      const expectedResults = directive("# expect-result:");
       const label = name.replace(/\.script$/, "");
       const result = boot(image, buildInitramfs(guest, script, `hazard-${label}`), `hazard-${label}`);
       const guestRun = parseGuestLogs(result.results, result.console);
       const consoleLines = result.console.split("\n").map((line) => line.replace(/\r$/, ""));
       const at = consoleLines.findIndex((line) => expected.some((text) => line.includes(text)));
-      // The page dump and the BUG line, without the register dump that follows.
-      const excerpt = at < 0 ? [] : consoleLines.slice(Math.max(0, at - 6), at + 4);
-      return { name: label, expected: expected.join(" | "), reproduced: at >= 0, fatal: guestRun.fatal.map((line) => line.text), excerpt, seconds: result.seconds };
+      const resultLines = result.results.split("\n").map((line) => line.replace(/\r$/, ""));
+      const matchedResults = expectedResults.map((text) => resultLines.find((line) => line.includes(text)));
+      // The page dump and the BUG line, without the register dump that follows; or the guest lines that matched.
+      const excerpt = [...(at < 0 ? [] : consoleLines.slice(Math.max(0, at - 6), at + 4)), ...matchedResults.filter((line): line is string => line !== undefined)];
+      const reproduced = (expected.length === 0 || at >= 0) && matchedResults.every((line) => line !== undefined) && expected.length + expectedResults.length > 0;
+      const description = [...expected.map((text) => `kernel: ${text}`), ...expectedResults.map((text) => `result: ${text}`)].join(" | ");
+      return { name: label, expected: description, reproduced, fatal: guestRun.fatal.map((line) => line.text), excerpt, seconds: result.seconds };
     });
 }
 

@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <setjmp.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -652,6 +653,54 @@ static void do_dump(struct text *out)
 	text_add(out, "}");
 }
 
+static sigjmp_buf peek_jump;
+
+static void on_peek_fault(int sig)
+{
+	(void)sig;
+	siglongjmp(peek_jump, 1);
+}
+
+/* Whether /proc/self/maps lists a mapping that contains addr. */
+static int in_vma(unsigned long addr)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long start, end;
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 && addr >= start && addr < end)
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Hazard probes only: reads one page whether or not a VMA covers it (a fault
+ * is caught and reported), with its PFN and whether /proc/self/maps shows it. */
+static void do_peek(unsigned long addr, struct text *out)
+{
+	static unsigned char copy[PAGE];
+	struct sigaction sa, old;
+	volatile int faulted = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_peek_fault;
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(peek_jump, 1) == 0)
+		memcpy(copy, (const void *)(addr / PAGE * PAGE), PAGE);
+	else
+		faulted = 1;
+	sigaction(SIGSEGV, &old, NULL);
+	text_add(out, "\"peek\":\"");
+	if (faulted)
+		text_add(out, "fault");
+	else
+		add_page_rle(out, copy);
+	text_add(out, "\",\"inVma\":%s,\"pfn\":%lld", in_vma(addr) == 1 ? "true" : "false", pfn_of(addr));
+}
+
 static void proc_loop(void);
 
 /* Executes one command line in this process and returns the reply fragment. */
@@ -765,6 +814,8 @@ static void proc_execute(struct line *l, struct text *out)
 		if (fd >= 0)
 			close(fd);
 		result_errno(out, r, e);
+	} else if (!strcmp(cmd, "peek")) {
+		do_peek(resolve_addr(l->tok[1], l->tok[2]), out);
 	} else if (!strcmp(cmd, "dump")) {
 		do_dump(out);
 	} else {

@@ -185,7 +185,7 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
   out.push("Migration then meets the freed anon_vma: usually `VM_BUG_ON_FOLIO(... !anon_vma)` (`kernel BUG at mm/migrate.c`), sometimes, when the freed memory was reused, a page fault in `folio_lock_anon_vma_read` under `rmap_walk_anon`; both count as reproduced.");
   out.push("");
   for (const hazard of run.hazards) {
-    out.push(`Probe \`${hazard.name}\`: ${hazard.reproduced ? "**reproduced**" : "not reproduced"} (expected a kernel line containing one of \`${hazard.expected}\`; ${hazard.fatal.length} fatal lines).`);
+    out.push(`Probe \`${hazard.name}\`: ${hazard.reproduced ? "**reproduced**" : "not reproduced"} (expected \`${hazard.expected}\`; ${hazard.fatal.length} fatal kernel lines).`);
     if (hazard.excerpt.length) {
       out.push("");
       out.push("```");
@@ -195,6 +195,8 @@ export function renderReport(run: OracleRun): { markdown: string; verdict: Verdi
     out.push("");
   }
   if (run.hazards.length === 0) out.push("No hazard probe ran.");
+  out.push("**VMS-DST-HOLE.** The probe [oracle/hazards/dst-hole.script](../oracle/hazards/dst-hole.script) munmaps the reader's destination `q` (another mapping lies above it) and moves a gifted page there: the call returns 4096 (mainline: `EFAULT`), and a guarded read of `q` returns the gifted bytes although `/proc/self/maps` lists nothing there; the frame is never freed and the kernel prints nothing at exit.");
+  out.push("");
   out.push("");
   out.push("**VMS-THP-SPLIT.** Calls after which the caller's `AnonHugePages` (from `/proc/self/smaps_rollup`) dropped, i.e. the writer's one-page zap split its transparent huge page:");
   out.push("");

@@ -15,7 +15,7 @@ export const EXCLUDED_GOLDENS: [string, string][] = [
   ["G16", "hugetlb source: the RFC's zap hits a kernel BUG by design (VMS-RFC-HUGETLB-OOPS); the guest kernel has no hugetlbfs, and a crash would end the single guest boot"],
   ["G16-move-only", "as G16"],
   ["G17", "THP source: 6.1's partial zap splits only the PMD mapping and keeps the compound page, so the RFC's PageCompound check makes the reader copy; 3.12 split the page itself and the rfc-v2 model (3.12 semantics) moves it. Measured with 768 MiB (below 512 MiB of RAM 6.1 turns THP off): AnonHugePages 2048 kB -> 0 at the gift, reader copied; see oracle/kernel/PORTING.md"],
-  ["G19", "destination in a hole: /proc/self/pagemap only walks VMAs, so the guest cannot see a PTE installed outside one (the kernel returned 4096 and printed nothing when this was tried)"],
+  ["G19", "destination in a hole: /proc/self/pagemap only walks VMAs, so the guest cannot see the PTE the RFC installs outside one; the hazard probe oracle/hazards/dst-hole.script checks it instead (4096 returned, the bytes readable at the hole)"],
   ["G20", "6.1 checks the descriptor before nr_segs (EBADF where 3.12 gives EINVAL); the syscall entry is not part of the port"],
   ["G21", "6.1 checks the descriptor before the nr_segs == 0 shortcut; the syscall entry is not part of the port"],
   ["G22", "6.1 returns 0 for a zero total before checking for a pipe; the syscall entry is not part of the port"],

@@ -66,7 +66,7 @@ describe("renderReport", () => {
     assert.equal(verdict.ok, true);
     assert.match(markdown, /\*\*Verdict: PASS\.\*\* 1 of 1 scenarios agree \(9 facts compared\)/);
     assert.match(markdown, /\| G01 \| R \| -4 \| 4 \|/);
-    assert.match(markdown, /Probe `anon-vma`: \*\*reproduced\*\*/);
+    assert.match(markdown, /Probe `anon-vma`: \*\*reproduced\*\* \(expected `kernel BUG at mm\/migrate\.c`/);
     assert.match(markdown, /kernel BUG at mm\/migrate\.c:1163!/);
   });
 });
