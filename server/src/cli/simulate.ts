@@ -145,7 +145,7 @@ function simulateCallSite(file: string, line: number, args: Arguments, io: Simul
     io.stderr(`vmsplice-lens simulate: no vmsplice call at ${file}:${line}${lines.length ? ` (calls are on lines ${lines.join(", ")})` : " (the file has none)"}\n`);
     return 2;
   }
-  const reports = (args.kernels ?? ["rfc-v2" as KernelModel]).map((kernel) => replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file }).json);
+  const reports = (args.kernels ?? ["rfc-v2" as KernelModel]).map((kernel) => replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json);
   emit(io, args.format, reports);
   return 0;
 }

@@ -20,6 +20,8 @@ export interface ReplayOptions {
   pageSize: PageSize;
   /** Path or URI of the C file, for `site`. */
   file?: string;
+  /** "summary" for large replays (see RunOptions.trace); default "full". */
+  trace?: "full" | "summary";
 }
 
 export interface CallSiteReplay {
@@ -312,7 +314,7 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   const scenarioText = lines.join("\n") + "\n";
   const { scenario, diagnostics } = parseScenario(scenarioText);
   if (diagnostics.length) throw new Error(`internal: the generated scenario does not parse: ${diagnostics.map((diagnostic) => `${diagnostic.line}:${diagnostic.column} ${diagnostic.message}`).join("; ")}\n${scenarioText}`);
-  const result = runScenario(scenario, { kernel: options.kernel, pageSize: options.pageSize });
+  const result = runScenario(scenario, { kernel: options.kernel, pageSize: options.pageSize, trace: options.trace });
   const json = toReplayJson(scenario, result, { site, assumptions: builder.assumptions, writerLines: [writerLine], writerLine, readerLine });
   return { scenarioText, scenario, result, json, assumptions: builder.assumptions };
 }
