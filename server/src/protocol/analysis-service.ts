@@ -139,10 +139,17 @@ export class AnalysisService {
     throwIfCancelled(token);
     const tree = this.store.treeFor(entry);
     throwIfCancelled(token);
-    this.statistics.extracted++;
-    const facts = tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] };
-    // The reuse index needs the tree the facts came from; it is built now, while that tree is current.
-    this.factsCache.set(entry.uri, { version: entry.document.version, generation: entry.generation, facts, index: tree ? buildReuseIndex(tree, text, facts) : null });
+    // Facts do not depend on the kernel model or page size: a settings change re-judges the facts of this version.
+    const known = this.factsCache.get(entry.uri);
+    let facts: ExtractedFacts;
+    if (known && known.version === entry.document.version && known.generation === entry.generation) {
+      facts = known.facts;
+    } else {
+      this.statistics.extracted++;
+      facts = tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] };
+      // The reuse index needs the tree the facts came from; it is built now, while that tree is current.
+      this.factsCache.set(entry.uri, { version: entry.document.version, generation: entry.generation, facts, index: tree ? buildReuseIndex(tree, text, facts) : null });
+    }
     throwIfCancelled(token);
     const judged = judgeCalls(facts, { kernel: settings.kernel, pageSize: settings.pageSize });
     const suppressed = tree ? applySuppressions(tree, text, judged) : { analysis: judged, suppressions: [] };
