@@ -104,6 +104,7 @@ function buildSkeleton(root: HTMLElement): void {
   status.id = "status";
 
   const rows = element("section", "rows");
+  rows.id = "rows";
   for (const [id, title] of [["writer", "Writer's address space"], ["ring", "Pipe ring"], ["reader", "Reader's address space"]]) {
     const row = element("div", "row");
     row.append(element("h2", "row-title", title));
@@ -117,7 +118,9 @@ function buildSkeleton(root: HTMLElement): void {
 
   const legend = element("p", "legend", "Tiles are coloured by PFN: a moved page keeps its writer's colour; a copy gets a new frame and colour. Click a page to jump to its delivery.");
 
+  legend.id = "legend";
   const details = element("section", "details");
+  details.id = "details";
   const results = element("div", "panel");
   results.append(element("h2", undefined, "Results"));
   const resultList = element("ul");
@@ -263,6 +266,8 @@ function render(): void {
   const hasFrames = view !== null && view.frames.length > 0;
   for (const id of ["first", "back", "play", "forward", "last", "next-copy"]) byId<HTMLButtonElement>(id).disabled = !hasFrames;
   if (view && view.copyFrames.length === 0) byId<HTMLButtonElement>("next-copy").disabled = true;
+  // Without a trace (loading, or an error) the empty rows and lists would only suggest a replay that is not there.
+  for (const id of ["rows", "legend", "details"]) byId(id).hidden = !hasFrames;
   if (!view || !hasFrames) {
     for (const id of ["writer-tiles", "ring-tiles", "reader-tiles"]) byId(id).replaceChildren();
     byId("position").textContent = "";

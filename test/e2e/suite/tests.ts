@@ -236,6 +236,20 @@ export function registerTests(mode: RunMode): void {
     });
   }
 
+  if (mode === "development") {
+    test("a scenario that does not parse is reported in the panel with its line", async () => {
+      const { api } = await extensionApi();
+      const document = await vscode.workspace.openTextDocument(workspaceFile("typo.vmsim"));
+      await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+      const rendered = await renderAfter(api, () => vscode.commands.executeCommand("vmsplice-lens.replayScenario"), () => false, "the error render");
+      assert.ok(rendered.error, "the panel shows an error");
+      assert.match(rendered.error, /line 6\b/, `the error names line 6: ${rendered.error}`);
+      assert.match(rendered.error, /GIFT/, `the error quotes the typo: ${rendered.error}`);
+      assert.equal(rendered.stepCount, 0, "no stale trace is shown under the error");
+      await screenshot("scenario-error", artifactsDir, mode);
+    });
+  }
+
   test("a .vmsim file is the vmsim language, offers Replay scenario, and replays", async () => {
     const { api } = await extensionApi();
     const document = await vscode.workspace.openTextDocument(workspaceFile(SCENARIO_FIXTURE));
