@@ -65,9 +65,10 @@ describe("compileScenario", () => {
   });
 
   test("reports what the guest cannot run instead of dropping it silently", () => {
-    const result = compile(['scenario T2 "ksm"', "process W", "W: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", "W: ksm-merge p"].join("\n"));
-    assert.equal(result.unsupported.length, 1);
+    const result = compile(['scenario T2 "ksm"', "process W", "W: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", "W: ksm-merge p", "W: race-fault p"].join("\n"));
+    assert.equal(result.unsupported.length, 2);
     assert.match(result.unsupported[0], /^line 4: ksm-merge/);
+    assert.match(result.unsupported[1], /^line 5: race-fault/);
   });
 });
 
