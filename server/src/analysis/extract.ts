@@ -531,7 +531,7 @@ export class Extractor {
     const initializer = declaration ? initializerOf(declaration, name) : null;
     if (initializer) {
       const parsed = this.iovInitializer(initializer, scope, call, declaration);
-      if (!("missing" in parsed)) return this.withAssignments(parsed, name, scope, call, declaration);
+      if (!("missing" in parsed)) return { ...parsed, declaration: parsed.declaration ?? declaration };
     }
     // 2. Whole-struct assignments `v = (struct iovec){...}` reaching the call.
     if (scope && !isArray) {
@@ -540,7 +540,7 @@ export class Extractor {
       const value = unwrap(last?.value ?? null);
       if (value?.type === "compound_literal_expression") {
         const parsed = this.iovInitializer(value.childForFieldName("value"), scope, call, declaration);
-        if (!("missing" in parsed)) return this.withAssignments(parsed, name, scope, call, declaration);
+        if (!("missing" in parsed)) return { ...parsed, declaration: parsed.declaration ?? declaration };
       }
     }
     // 3. Member assignments `v.iov_base = ...`, `v[k].iov_len = ...`, `v[i].iov_base = ...` in a for loop.
@@ -559,10 +559,6 @@ export class Extractor {
       }
     }
     return { segments, declaration };
-  }
-
-  private withAssignments(parsed: { segments: SegmentFact[]; declaration: Node | null }, _name: string, _scope: FunctionScope | null, _call: Node, declaration: Node | null) {
-    return { ...parsed, declaration: parsed.declaration ?? declaration };
   }
 
   private collectMemberAssignments(
@@ -848,8 +844,14 @@ function dedupeRanges(ranges: SourceRange[]): SourceRange[] {
   });
 }
 
+/** The entries after the first `count` (`&iov[count]`, `iov + count`); a loop template loses `count` iterations. */
 function dropEntries(segments: SegmentFact[], count: number): SegmentFact[] {
-  if (segments.some((segment) => segment.repeat)) return segments.map((segment) => segment);
+  if (segments.length === 1 && segments[0].repeat) {
+    const { repeat } = segments[0];
+    const shifted: SymValue = { kind: "const", value: count };
+    return [{ ...segments[0], repeat: { count: { kind: "binary", operator: "-", left: repeat.count, right: shifted }, start: { kind: "binary", operator: "+", left: repeat.start, right: shifted } } }];
+  }
+  if (segments.some((segment) => segment.repeat)) return segments;
   return segments.slice(count);
 }
 

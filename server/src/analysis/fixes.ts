@@ -643,6 +643,56 @@ function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: strin
   return { title: "Write the buffer before vmsplice (zero-fill it, so the pipe gets real pages instead of the zero page)", rules, edits, isPreferred: false };
 }
 
+/**
+ * Removes the zero-length entries of an iovec array written as an initializer list, and lowers the literal segment
+ * count to match: the array is used only by its declaration and this call, so shifting the later entries down is safe.
+ */
+function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: string): QuickFix | null {
+  const call = analysis.call;
+  const segments = call.iov.segments;
+  if (!segments || segments.some((segment) => segment.repeat)) return null;
+  const count = evaluate(call.iov.nrSegs, 4096);
+  const empty = segments.filter((segment) => PAGE_SIZES.every((pageSize) => evaluate(segment.length, pageSize) === 0));
+  if (count === null || count !== segments.length || empty.length === 0 || empty.length === segments.length) return null;
+  const callNode = exactNode(tree, call.range);
+  const iovNode = exactNode(tree, call.iov.iovRange);
+  const nrNode = exactNode(tree, call.iov.nrSegsRange);
+  if (!callNode || !iovNode || !nrNode || nrNode.type !== "number_literal" || unparenthesize(iovNode).type !== "identifier") return null;
+  const name = unparenthesize(iovNode).text;
+  const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  if (!functionNode) return null;
+  const uses = functionNode.descendantsOfType("identifier").filter((node): node is Node => node !== null && node.text === name);
+  if (uses.length !== 2) return null;
+  const declarationUse = uses.find((node) => node.id !== unparenthesize(iovNode).id);
+  const arrayDeclarator = declarationUse?.parent;
+  const initDeclarator = arrayDeclarator?.parent;
+  const list = initDeclarator?.childForFieldName("value");
+  if (!arrayDeclarator || arrayDeclarator.type !== "array_declarator" || !initDeclarator || initDeclarator.type !== "init_declarator" || !list || list.type !== "initializer_list") return null;
+  const entries = list.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment");
+  if (entries.length !== segments.length) return null;
+  const edits: FixEdit[] = [];
+  for (const segment of empty) {
+    if (!segment.lengthRange) return null;
+    const entry = entries.find((candidate) => candidate.startIndex <= (segment.lengthRange as SourceRange).startIndex && (segment.lengthRange as SourceRange).endIndex <= candidate.endIndex);
+    if (!entry) return null;
+    // The entry, its comma and a comment after it on the same line go; the whole line goes when nothing else is on it.
+    let end = entry.endIndex;
+    while (end < text.length && (text[end] === " " || text[end] === "\t")) end++;
+    if (text[end] === ",") end++;
+    const lineEnd = text.indexOf("\n", end) < 0 ? text.length : text.indexOf("\n", end);
+    const rest = text.slice(end, lineEnd).trim();
+    const restIsComment = rest === "" || (rest.startsWith("/*") && rest.endsWith("*/") && rest.indexOf("*/") === rest.length - 2) || rest.startsWith("//");
+    const { lineStart } = lineStartAndIndent(text, entry.startIndex);
+    if (text.slice(lineStart, entry.startIndex).trim() === "" && restIsComment) {
+      edits.push({ startIndex: lineStart, endIndex: Math.min(text.length, lineEnd + 1), newText: "" });
+    } else {
+      edits.push({ startIndex: entry.startIndex, endIndex: end, newText: "" });
+    }
+  }
+  edits.push({ startIndex: nrNode.startIndex, endIndex: nrNode.endIndex, newText: String(count - empty.length) });
+  return { title: `Remove the ${empty.length === 1 ? "zero-length iovec" : `${empty.length} zero-length iovecs`} (a 3.12 or RFC kernel stops the transfer there)`, rules: [rule], edits, isPreferred: true };
+}
+
 /** Replaces the advice of the buffer's `madvise(..., FROM)` calls by TO (the third argument, a named constant). */
 function adviceFix(tree: Tree, buffers: readonly BufferFact[], from: string, to: string, title: string, rule: string): QuickFix | null {
   const edits: FixEdit[] = [];
@@ -731,6 +781,7 @@ export function quickFixesForCall(analysis: CallAnalysis, text: string, tree: Tr
     }
   }
   if (rules.has("VMS-WRONG-END")) fixes.push(safely(() => wrongEndFix(analysis, tree, "VMS-WRONG-END")));
+  if (rules.has("VMS-ZERO-LEN-IOV")) fixes.push(safely(() => zeroLengthFix(analysis, tree, text, "VMS-ZERO-LEN-IOV")));
   if (rules.has("VMS-KSM")) fixes.push(safely(() => adviceFix(tree, buffers, "MADV_MERGEABLE", "MADV_UNMERGEABLE", "Do not mark the gift buffer mergeable: MADV_UNMERGEABLE instead of MADV_MERGEABLE", "VMS-KSM")));
   for (const rule of ["VMS-THP-SPLIT", "VMS-DST-THP"]) {
     if (rules.has(rule)) fixes.push(safely(() => adviceFix(tree, buffers, "MADV_HUGEPAGE", "MADV_NOHUGEPAGE", "Keep the buffer out of transparent huge pages: MADV_NOHUGEPAGE instead of MADV_HUGEPAGE", rule)));

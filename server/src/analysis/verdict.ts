@@ -132,8 +132,6 @@ class CallJudge {
     if (this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
       if (call.teeOnPipe) this.report("VMS-RFC-TEE-ALIAS", call.fd.range, "tee() duplicates buffers of this pipe; a moved page stays referenced by the other pipe, which then sees this reader's writes", [{ range: call.teeOnPipe.range, message: "tee() here" }]);
       if (call.multithreaded) this.report("VMS-RFC-PHANTOM-SUCCESS", call.calleeRange, "this program starts threads; a thread touching the destination during the move can make it report success without data", [{ range: call.multithreaded.range, message: "thread started here" }]);
-      const gifting = this.peers.some((peer) => peer !== call && peer.fd.direction === "to-pipe" && peer.fd.pipeName !== null && peer.fd.pipeName === call.fd.pipeName && peer.flags.value !== null && (peer.flags.value & SPLICE_F_GIFT) !== 0);
-      void gifting;
     }
     if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
       const giftingPeer = this.peers.find((peer) => peer !== call && peer.fd.direction === "to-pipe" && peer.flags.value !== null && (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 && samePipe(peer, call));
