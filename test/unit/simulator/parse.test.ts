@@ -1,6 +1,8 @@
 // The .vmsim parser: the syntax tree of well-formed lines and the line, column and wording of every error.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import pathModule from "node:path";
 import { parseScenario } from "../../../server/src/simulator/index";
 
 const header = 'scenario T "test"\nprocess W\npipe fds\n';
@@ -115,5 +117,30 @@ describe(".vmsim parser", () => {
 
   test("a duplicate process declaration is an error", () => {
     assert.deepEqual(errorsOf("process W\n"), ["4:1: process 'W' is already declared"]);
+  });
+});
+
+describe(".vmsim parser robustness", () => {
+  test("mangled golden scenarios never throw and always name a line and column", () => {
+    const directory = pathModule.resolve(__dirname, "../../../samples/scenarios");
+    // A fixed linear congruential generator keeps the mutations the same on every run.
+    let seed = 12345;
+    const random = (limit: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % limit;
+    };
+    const alphabet = " \t[](),|+-:'\"#=.0123456789PKMxGNabcdefpqrsvwzAEFIOQSTUVWXY_\n";
+    for (const file of readdirSync(directory).filter((name) => name.endsWith(".vmsim"))) {
+      const text = readFileSync(pathModule.join(directory, file), "utf8");
+      for (let round = 0; round < 20; round++) {
+        const characters = [...text];
+        for (let edit = 0; edit < 5; edit++) characters[random(characters.length)] = alphabet[random(alphabet.length)];
+        const { diagnostics } = parseScenario(characters.join(""));
+        for (const diagnostic of diagnostics) {
+          assert.ok(diagnostic.line >= 1 && diagnostic.column >= 1, `${file}: ${JSON.stringify(diagnostic)}`);
+          assert.ok(!diagnostic.message.startsWith("internal parser error"), `${file}: ${diagnostic.message}`);
+        }
+      }
+    }
   });
 });
