@@ -71,7 +71,7 @@ describe("quick fixes on samples/", { skip: gccAvailable() ? false : "gcc is not
 
   test("the fixes the brief asks for are offered where the samples need them", () => {
     // One sample per fix kind; if a sample or the analyzer changes so that a fix disappears, this says which.
-    const expected = ["align-src.c", "align-dst.c", "len-page.c", "dst-short.c", "no-move-flag.c", "rfc-move-only-zap.c", "nonblock-fd.c", "page-size-literal.c", "rfc-iov-base.c", "wrong-end.c", "zero-page.c", "alias-zeropage.c", "flags-unknown.c", "ksm.c", "thp-split.c", "dst-thp.c"];
+    const expected = ["align-src.c", "align-dst.c", "len-page.c", "dst-short.c", "no-move-flag.c", "rfc-move-only-zap.c", "nonblock-fd.c", "page-size-literal.c", "rfc-iov-base.c", "wrong-end.c", "zero-page.c", "alias-zeropage.c", "flags-unknown.c", "ksm.c", "thp-split.c", "dst-thp.c", "zero-len-iov.c"];
     const missing = expected.filter((sample) => !verified.has(sample));
     assert.deepEqual(missing, [], `no verified fix for ${missing.join(", ")}`);
     const total = [...verified.values()].reduce((sum, count) => sum + count, 0);
