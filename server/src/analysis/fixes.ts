@@ -42,6 +42,8 @@ export interface QuickFix {
   rules: string[];
   edits: FixEdit[];
   isPreferred: boolean;
+  /** The fix replaces the vmsplice call itself (by writev), so the fixed file has one call fewer. */
+  replacesCall?: boolean;
 }
 
 /** The runtime page size expression every fix writes (the analyzer reads it as the symbolic page size). */
@@ -693,6 +695,29 @@ function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   return { title: `Remove the ${empty.length === 1 ? "zero-length iovec" : `${empty.length} zero-length iovecs`} (a 3.12 or RFC kernel stops the transfer there)`, rules: [rule], edits, isPreferred: true };
 }
 
+/**
+ * Replaces a writing `vmsplice(fd, iov, n, flags)` by `writev(fd, iov, n)`: the pipe then holds a copy made at the
+ * call, so later writes to the buffer no longer reach the reader. Same return type and errno conventions; offered
+ * only for direct calls without SPLICE_F_NONBLOCK (whose EAGAIN behaviour writev on a blocking pipe would not keep).
+ */
+function writevFix(analysis: CallAnalysis, tree: Tree, text: string, rules: string[]): QuickFix | null {
+  const call = analysis.call;
+  if (call.callee !== "vmsplice" || call.fd.direction !== "to-pipe" || call.flags.value === null || (call.flags.value & SPLICE_F_NONBLOCK) !== 0) return null;
+  const callNode = exactNode(tree, call.range);
+  if (!callNode || callNode.type !== "call_expression") return null;
+  const callee = callNode.childForFieldName("function");
+  const argumentsNode = callNode.childForFieldName("arguments");
+  const args = argumentsNode ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment") : [];
+  if (!callee || callee.text !== "vmsplice" || args.length !== 4) return null;
+  const edits: FixEdit[] = [];
+  const include = includeEdit(tree, text, ["sys/uio.h"]);
+  if (include) edits.push(include);
+  edits.push({ startIndex: callee.startIndex, endIndex: callee.endIndex, newText: "writev" });
+  // Drop ", flags" after the third argument.
+  edits.push({ startIndex: args[2].endIndex, endIndex: args[3].endIndex, newText: "" });
+  return { title: "Copy the data now: writev() instead of vmsplice (later writes to the buffer no longer reach the reader)", rules, edits, isPreferred: false, replacesCall: true };
+}
+
 /** Replaces the advice of the buffer's `madvise(..., FROM)` calls by TO (the third argument, a named constant). */
 function adviceFix(tree: Tree, buffers: readonly BufferFact[], from: string, to: string, title: string, rule: string): QuickFix | null {
   const edits: FixEdit[] = [];
@@ -781,6 +806,8 @@ export function quickFixesForCall(analysis: CallAnalysis, text: string, tree: Tr
     }
   }
   if (rules.has("VMS-WRONG-END")) fixes.push(safely(() => wrongEndFix(analysis, tree, "VMS-WRONG-END")));
+  const aliasRules = ["VMS-ALIAS-WRITE", "VMS-ALIAS-COW"].filter((rule) => rules.has(rule));
+  if (aliasRules.length > 0) fixes.push(safely(() => writevFix(analysis, tree, text, aliasRules)));
   if (rules.has("VMS-ZERO-LEN-IOV")) fixes.push(safely(() => zeroLengthFix(analysis, tree, text, "VMS-ZERO-LEN-IOV")));
   if (rules.has("VMS-KSM")) fixes.push(safely(() => adviceFix(tree, buffers, "MADV_MERGEABLE", "MADV_UNMERGEABLE", "Do not mark the gift buffer mergeable: MADV_UNMERGEABLE instead of MADV_MERGEABLE", "VMS-KSM")));
   for (const rule of ["VMS-THP-SPLIT", "VMS-DST-THP"]) {
