@@ -22,8 +22,8 @@ import { parseScenario, runScenario } from "../server/src/simulator/index";
 import type { Scenario } from "../server/src/simulator/types";
 import { compileScenario } from "./lib/compile";
 import { compareScenario, kernelRows, type ScenarioComparison } from "./lib/compare";
-import { renderReport, type ControlSummary, type HazardResult, type OracleRun } from "./lib/report";
-import { INCLUDED_GOLDENS } from "./lib/selection";
+import { renderReport, type ControlSummary, type HazardResult, type KnownDifferenceResult, type OracleRun } from "./lib/report";
+import { INCLUDED_GOLDENS, KNOWN_DIFFERENCES } from "./lib/selection";
 import { parseGuestLogs, type GuestRun } from "./lib/serial";
 
 const root = path.resolve(__dirname, "..");
@@ -201,14 +201,14 @@ function buildInitramfs(guest: string, script: string, name: string): string {
 }
 
 /** Boots one kernel under timeout(1) (and a node-side kill as a second guard); returns both serial logs. */
-function boot(image: string, initramfs: string, name: string): { results: string; console: string; seconds: number; timedOut: boolean } {
+function boot(image: string, initramfs: string, name: string, memoryMiB = 512): { results: string; console: string; seconds: number; timedOut: boolean } {
   const consoleFile = path.join(cache, `console-${name}.log`);
   const resultsFile = path.join(cache, `results-${name}.log`);
   for (const file of [consoleFile, resultsFile]) writeFileSync(file, "");
   // Serial port 0 is the kernel console, port 1 carries the guest's result lines; printk.devkmsg=on lets the guest's
   // markers through /dev/kmsg without rate limiting.
   const qemuArgs = [
-    "--kill-after=10", "240", "qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-smp", "1", "-display", "none", "-monitor", "none", "-no-reboot",
+    "--kill-after=10", "240", "qemu-system-x86_64", "-accel", "tcg", "-m", String(memoryMiB), "-smp", "1", "-display", "none", "-monitor", "none", "-no-reboot",
     "-serial", `file:${consoleFile}`, "-serial", `file:${resultsFile}`,
     "-kernel", image, "-initrd", initramfs, "-append", "console=ttyS0 panic=-1 oops=panic printk.devkmsg=on",
   ];
@@ -271,6 +271,27 @@ function runHazards(image: string, guest: string): HazardResult[] {
       const description = [...expected.map((text) => `kernel: ${text}`), ...expectedResults.map((text) => `result: ${text}`)].join(" | ");
       return { name: label, expected: description, reproduced, fatal: guestRun.fatal.map((line) => line.text), excerpt, seconds: result.seconds };
     });
+}
+
+/** Runs each known 6.1-vs-3.12 difference (lib/selection.ts) in a boot of its own and compares it with the model. */
+function runKnownDifferences(image: string, guest: string): KnownDifferenceResult[] {
+  return KNOWN_DIFFERENCES.map((known) => {
+    const file = `samples/scenarios/${known.id}.vmsim`;
+    const { scenario, diagnostics } = parseScenario(readFileSync(path.join(root, file), "utf8"));
+    if (diagnostics.length) throw new Error(`${file}: ${diagnostics.map((item) => `${item.line}:${item.column}: ${item.message}`).join("; ")}`);
+    const compiled = compileScenario(scenario, PAGE_SIZE);
+    const name = `known-${known.id}`;
+    const result = boot(image, buildInitramfs(guest, compiled.lines.join("\n") + "\n", name), name, known.memoryMiB);
+    const guestRun = parseGuestLogs(result.results, result.console);
+    const observed = guestRun.scenarios.find((item) => item.id === scenario.id);
+    const comparison = observed
+      ? compareScenario(scenario, runScenario(scenario, { kernel: "rfc-v2", pageSize: PAGE_SIZE }), observed, guestRun.zeroPfn)
+      : { id: scenario.id, steps: [], checks: 0, rss: [], differences: [{ scenario: scenario.id, step: null, line: null, what: "scenario end", kernel: "no kernel result", model: "-" }] };
+    const whats = comparison.differences.map((difference) => difference.what);
+    const unexpected = comparison.differences.filter((difference) => !known.expected.includes(difference.what));
+    const missing = known.expected.filter((what) => !whats.includes(what));
+    return { known, comparison, unexpected, missing, fatal: guestRun.fatal.map((line) => line.text), seconds: result.seconds, timedOut: result.timedOut };
+  });
 }
 
 function main(): number {
@@ -347,6 +368,12 @@ function main(): number {
     }
   }
 
+  const knownDifferences = runKnownDifferences(rfc.image, guest);
+  times.bootKnownDifferences = knownDifferences.reduce((sum, item) => sum + item.seconds, 0);
+  for (const item of knownDifferences) {
+    for (const row of item.comparison.steps) if (row.kernel?.thpSplit) thpDrops.push(`${item.known.id} line ${row.line} (\`${row.text}\`, ${item.known.memoryMiB} MiB boot): the caller's AnonHugePages dropped`);
+  }
+
   const hazards = runHazards(rfc.image, guest);
   times.bootHazards = hazards.reduce((sum, hazard) => sum + hazard.seconds, 0);
 
@@ -360,6 +387,7 @@ function main(): number {
     comparisons,
     hazards,
     thpDrops,
+    knownDifferences,
   };
   const report = renderReport(oracleRun);
   mkdirSync(path.dirname(reportPath), { recursive: true });

@@ -30,6 +30,7 @@ function run(): OracleRun {
     comparisons: [{ id: "G01", steps: [], differences: [], checks: 9, rss: [{ process: "R", kernelValue: -4, modelMoved: 4 }] }],
     hazards: [{ name: "anon-vma", expected: "kernel BUG at mm/migrate.c", reproduced: true, fatal: ["kernel BUG at mm/migrate.c:1163!"], excerpt: ["kernel BUG at mm/migrate.c:1163!"], seconds: 3 }],
     thpDrops: [],
+    knownDifferences: [],
   };
 }
 
