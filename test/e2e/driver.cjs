@@ -57,6 +57,24 @@ async function act(name, argument) {
     console.log(`[driver] action ${name} ${argument} done`);
     return;
   }
+  if (name === "wait-codelens") {
+    // argument "<artifact>:<text>": waits until a code lens shown in the editor contains the text, then writes what the
+    // editor shows to <artifactsDir>/<run>-<artifact>.txt ("found" or "missing" first), which the test awaits and reads.
+    const [artifact, ...words] = argument.split(":");
+    const wanted = words.join(":").replace(/_/g, " ");
+    let verdict = "found";
+    try {
+      await page.waitForSelector(`.monaco-editor .codelens-decoration:has-text("${wanted}")`, { timeout: 15000 });
+    } catch {
+      verdict = "missing";
+    }
+    const shown = await page.$$eval(".monaco-editor .codelens-decoration", (nodes) => nodes.map((node) => node.textContent).join(" | "));
+    const target = path.join(artifacts, `${runName}-${artifact}.txt`);
+    fs.writeFileSync(`${target}.tmp`, `${verdict}\n${shown}\n`);
+    fs.renameSync(`${target}.tmp`, target);
+    console.log(`[driver] action ${name} ${argument}: ${verdict}`);
+    return;
+  }
   const frame = await simulatorFrame();
   if (!frame) throw new Error("no simulator webview frame");
   if (name === "webview-keys") {

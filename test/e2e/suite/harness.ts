@@ -80,7 +80,13 @@ export function waitFor<T>(event: vscode.Event<unknown>, check: () => T | undefi
 
 /** Asks the driver for a screenshot of the workbench and awaits the file (the driver renames it into place when done). */
 export async function screenshot(name: string, artifactsDir: string, runName: string, timeoutMs = 20000): Promise<string> {
-  const file = path.join(artifactsDir, `${runName}-${name}.png`);
+  return awaitDriverFile(path.join(artifactsDir, `${runName}-${name}.png`), `E2E-SCREENSHOT ${name}`, timeoutMs);
+}
+
+/** Logs a request to the driver and awaits the file it answers with (renamed into place when complete). */
+export async function awaitDriverFile(file: string, request: string, timeoutMs: number): Promise<string> {
+  const artifactsDir = path.dirname(file);
+  const name = path.basename(file);
   fs.rmSync(file, { force: true });
   const appeared = new Promise<void>((resolve) => {
     const watcher = fs.watch(artifactsDir, () => {
@@ -95,7 +101,7 @@ export async function screenshot(name: string, artifactsDir: string, runName: st
       resolve();
     }
   });
-  console.log(`E2E-SCREENSHOT ${name}`);
-  await withTimeout(appeared, timeoutMs, `screenshot ${name}`);
+  console.log(request);
+  await withTimeout(appeared, timeoutMs, `the driver's ${name}`);
   return file;
 }

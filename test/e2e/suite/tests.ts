@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ExtensionApi } from "../../../client/src/extension";
 import type { RenderSummary } from "../../../client/src/webview/messages";
-import { before, screenshot, test, waitFor } from "./harness";
+import { awaitDriverFile, before, screenshot, test, waitFor } from "./harness";
 
 export type RunMode = "development" | "packaged";
 
@@ -231,6 +231,9 @@ export function registerTests(mode: RunMode): void {
       assert.ok(verdict, `a verdict lens among: ${lenses.map((lens) => lens.command?.title).join(" | ")}`);
       assert.match(verdict, /moved/, `after the fix the page moves: ${verdict}`);
       assert.doesNotMatch(verdict, /copied/, `after the fix nothing is copied: ${verdict}`);
+      // And the lens the user sees in the editor is refreshed, not left showing the old verdict.
+      const shown = fs.readFileSync(await awaitDriverFile(path.join(artifactsDir, `${mode}-lens-after-fix.txt`), "E2E-ACTION wait-codelens lens-after-fix:moved", 25000), "utf8");
+      assert.ok(shown.startsWith("found"), `the editor's code lens shows the new verdict; it shows: ${shown}`);
       await screenshot("quick-fix", artifactsDir, mode);
       await vscode.commands.executeCommand("workbench.action.files.revert");
     });
