@@ -3,6 +3,7 @@
  * (every page moves) and mainline-6.x (every page is copied), in batches of 16 pages, the default pipe capacity.
  * Reports wall time and heap growth per run, and a ratio against a baseline measured in the same process: a plain loop
  * that allocates the same number of page records and page-table entries (what any model of this size must at least do).
+ * Every figure is the fastest of three runs (one with --smoke), since other load on a shared machine only slows a run.
  * Usage: node --import tsx bench/simulator.ts [--smoke] [--pages N]
  */
 import os from "node:os";
@@ -80,23 +81,38 @@ const MiB = 1024 * 1024;
 // Warm-up: let V8 optimise the hot paths on a small replay first, so the figures describe steady state, not JIT start-up.
 for (const kernel of ["rfc-v2", "mainline-6.x"] as KernelModel[]) runScenario(buildScenario(Math.min(totalPages, 4096)), { kernel, trace: "summary" });
 const scenario = buildScenario(totalPages);
-const base = measure(() => baseline(totalPages));
+/** The fastest of `runs` measurements: the machine is shared, and other load only ever makes a run slower. */
+function best<T>(runs: number, run: () => T): ReturnType<typeof measure<T>> {
+  let fastest = measure(run);
+  for (let index = 1; index < runs; index++) {
+    const next = measure(run);
+    if (next.milliseconds < fastest.milliseconds) fastest = next;
+  }
+  return fastest;
+}
+
+const RUNS = argv.includes("--smoke") ? 1 : 3;
+const base = best(RUNS, () => baseline(totalPages));
 process.stdout.write(`load average ${os.loadavg().map((load) => load.toFixed(1)).join(" ")} on ${os.cpus().length} CPU(s)\n`);
 process.stdout.write(`pages: ${totalPages} (${(totalPages * 4096) / MiB} MiB at 4 KiB pages), ${totalPages / BATCH} writer and ${totalPages / BATCH} reader calls of ${BATCH} pages\n`);
 process.stdout.write(`baseline (allocate ${2 * totalPages} page records and page-table entries): ${base.milliseconds.toFixed(0)} ms wall, ${base.cpuMilliseconds.toFixed(0)} ms CPU, heap +${(base.heapBytes / MiB).toFixed(1)} MiB\n`);
 let failed = false;
 for (const kernel of ["rfc-v2", "mainline-6.x"] as KernelModel[]) {
   for (const trace of ["summary", "full"] as RunOptions["trace"][]) {
-    const run = measure(() => runScenario(scenario, { kernel, trace }));
-    const result = run.value;
-    const verdicts = checkExpectations(scenario, result);
-    const outcomes = { moved: 0, copied: 0 };
-    let events = 0;
-    for (const step of result.steps) {
-      events += step.events.length;
-      for (const chunk of step.chunks) if (chunk.side === "reader" && chunk.readerPage) outcomes[chunk.readerPage]++;
-    }
-    const wrong = verdicts.filter((verdict) => !verdict.passed).length;
+    // The run returns only a summary, so no finished replay stays alive while the next one is measured.
+    const run = best(RUNS, () => {
+      const result = runScenario(scenario, { kernel, trace });
+      const verdicts = checkExpectations(scenario, result);
+      const outcomes = { moved: 0, copied: 0 };
+      let events = 0;
+      for (const step of result.steps) {
+        events += step.events.length;
+        for (const chunk of step.chunks) if (chunk.side === "reader" && chunk.readerPage) outcomes[chunk.readerPage]++;
+      }
+      return { outcomes, events, wrong: verdicts.filter((verdict) => !verdict.passed).length };
+    });
+    const { outcomes, events } = run.value;
+    const wrong = run.value.wrong;
     const expectedOutcome = kernel === "rfc-v2" ? outcomes.moved : outcomes.copied;
     if (wrong > 0 || expectedOutcome !== totalPages) failed = true;
     process.stdout.write(
