@@ -35,7 +35,7 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
-/** "8 pages: 1 moved, 7 copied · rfc-v2", the words of the code lens. */
+/** "8 pages: 1 moved, 7 copied · rfc-v2", the words of the code lens (the hover says the direction). */
 export function verdictSummary(analysis: CallAnalysis): string {
   const counts = countPages(analysis);
   const parts: string[] = [];
@@ -46,8 +46,7 @@ export function verdictSummary(analysis: CallAnalysis): string {
   let head: string;
   if (counts.total === 0) head = analysis.verdict === "unknown" ? "pages unknown" : `verdict: ${analysis.verdict}`;
   else head = `${counts.incomplete ? "≥ " : ""}${plural(counts.total, "page")}: ${parts.join(", ")}`;
-  const direction = analysis.call.fd.direction === "from-pipe" ? "read" : analysis.call.fd.direction === "to-pipe" ? "write" : "direction unknown";
-  return `${head} · ${direction} · ${analysis.kernel}`;
+  return `${head} · ${analysis.kernel}`;
 }
 
 const FLAG_NAMES: [number, string][] = [
