@@ -218,6 +218,21 @@ describe("settings over the protocol", () => {
   });
 });
 
+test("a client without workspace/configuration pushes settings with didChangeConfiguration", async () => {
+  const client = await LspTestClient.start({ configuration: false });
+  try {
+    const uri = uriOf("align-src.c");
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, read("align-src.c"));
+    assert.equal((await published).diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC")?.severity, 2);
+    const republished = client.waitForDiagnostics(uri, (params) => params.diagnostics.some((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC" && diagnostic.severity === 1));
+    await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: { vmspliceLens: { severity: { "VMS-ALIGN-SRC": "error" } } } });
+    await republished;
+  } finally {
+    await client.stop();
+  }
+});
+
 test("the workspace scan analyses the folder's C files with progress, skipping files without vmsplice", async () => {
   const folder = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-ws-"));
   cpSync(path.join(samples, "align-src.c"), path.join(folder, "src", "align-src.c"));
