@@ -194,3 +194,14 @@ describe("simulator races on request", () => {
     run(body + "expect bytes q P == 0x10\n", "mainline-6.x");
   });
 });
+
+describe("simulator O_NONBLOCK pipes (VMS-NONBLOCK-FD, spec G25 verified on 6.18 for both ends)", () => {
+  test("pipe2(O_NONBLOCK): vmsplice still blocks on both ends without SPLICE_F_NONBLOCK, while read(2) gets EAGAIN", () => {
+    for (const kernel of MODELS) {
+      const { scenario, diagnostics } = parseScenario(`scenario T "t"\nprocess R\npipe2 fds O_NONBLOCK\nR: mmap q P ${A}\nR: vmsplice fds[0] iovB(q,P) 0\nexpect blocked\nexpect rule VMS-NONBLOCK-FD\nR: read fds[0] q P\nexpect errno EAGAIN\nR: vmsplice fds[0] iovB(q,P) N\nexpect errno EAGAIN\n`);
+      assert.deepEqual(diagnostics, []);
+      const failures = checkExpectations(scenario, runScenario(scenario, { kernel })).filter((verdict) => !verdict.passed);
+      assert.deepEqual(failures, [], kernel);
+    }
+  });
+});
