@@ -142,6 +142,22 @@ describe("vmsplice-lens check", () => {
   });
 });
 
+describe("vmsplice-lens check suppressions", () => {
+  test("a suppression with a reason silences the named rule on the next call; one without a reason is reported", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-suppress-"));
+    const silenced = GIFT_PROGRAM.replace("    ssize_t n = vmsplice(", "    // vmsplice-lens: ignore VMS-RFC-IOV-BASE -- the reader takes one page at a time\n    ssize_t n = vmsplice(");
+    writeFileSync(path.join(dir, "silenced.c"), silenced);
+    const quiet = run("check", "--format", "json", path.join(dir, "silenced.c"));
+    const report = JSON.parse(quiet.stdout);
+    assert.equal(report.files[0].calls.length, 1);
+    assert.ok(!report.files[0].findings.some((item: { rule: string }) => item.rule === "VMS-RFC-IOV-BASE"), quiet.stdout);
+    assert.equal(quiet.code, 0, quiet.stdout);
+    writeFileSync(path.join(dir, "careless.c"), silenced.replace(" -- the reader takes one page at a time", ""));
+    const careless = JSON.parse(run("check", "--format", "json", path.join(dir, "careless.c")).stdout);
+    assert.ok(careless.files[0].findings.some((item: { rule: string }) => item.rule === "VMS-SUPPRESSION"));
+  });
+});
+
 describe("vmsplice-lens explain", () => {
   test("prints the rule's documentation from the rule table", () => {
     const result = run("explain", "VMS-ALIGN-SRC");

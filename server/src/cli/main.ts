@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { analyzeTree, mentionsVmsplice, type FileAnalysis } from "../analysis/analyze";
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
+import { applySuppressions } from "../analysis/suppressions";
 import { createCParser } from "../parsing/parser";
 import { explainMarkdown, findRule, RULES } from "../rules/rule-table";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
@@ -143,7 +144,9 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
       continue;
     }
     try {
-      reports.push({ path: file, analysis: analyzeTree(tree, decoded.text, { kernel: options.kernel, pageSize: options.pageSize }) });
+      // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
+      const analysis = analyzeTree(tree, decoded.text, { kernel: options.kernel, pageSize: options.pageSize });
+      reports.push({ path: file, analysis: applySuppressions(tree, decoded.text, analysis).analysis });
     } finally {
       tree.delete();
     }
