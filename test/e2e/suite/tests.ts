@@ -37,6 +37,12 @@ function workspaceFile(name: string): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, name);
 }
 
+/** What the editor has for a file, for failure messages: "VMS-X@18:4, ..." or "none". */
+function describeDiagnostics(uri: vscode.Uri): string {
+  const all = vscode.languages.getDiagnostics(uri);
+  return all.length === 0 ? "none" : all.map((diagnostic) => `${codeOf(diagnostic)}@${diagnostic.range.start.line + 1}:${diagnostic.range.start.character + 1}`).join(", ");
+}
+
 function diagnosticsWithRule(uri: vscode.Uri, rule: string): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((diagnostic) => codeOf(diagnostic) === rule);
 }
@@ -121,12 +127,15 @@ export function registerTests(mode: RunMode): void {
     const [diagnostic] = await waitFor(vscode.languages.onDidChangeDiagnostics, () => {
       const found = diagnosticsWithRule(document.uri, EXPECTED_RULE);
       return found.length > 0 ? found : undefined;
-    }, 30000, `a ${EXPECTED_RULE} diagnostic`);
+      // The first analysis includes the server's cold start (wasm load, workspace scan), so it gets more time than later waits.
+    }, 60000, `a ${EXPECTED_RULE} diagnostic`).catch((error: Error) => {
+      throw new Error(`${error.message}; the editor has: ${describeDiagnostics(document.uri)}`);
+    });
     assert.equal(diagnostic.source, "vmsplice-lens");
     assert.ok(diagnostic.message.length > 0);
     await vscode.commands.executeCommand("workbench.actions.view.problems");
     await screenshot("diagnostic", artifactsDir, mode);
-  });
+  }, 90000);
 
   if (mode === "development") {
     test("the hover on the call explains the rule and links to the replay", async () => {
