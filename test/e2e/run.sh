@@ -42,10 +42,9 @@ rm -rf "$ARTIFACTS" && mkdir -p "$ARTIFACTS/out"
 timeout 120 npx esbuild test/e2e/suite/development.ts test/e2e/suite/packaged.ts --bundle --platform=node --format=cjs --target=node20 \
   --external:vscode --outdir="$ARTIFACTS/out" --log-level=warning || fail_setup "bundling the e2e suites"
 
-# Throwaway copies: the workspace (tests edit files) and VS Code's home folders (keep the user's HOME clean).
+# Throwaway folders: per-run workspaces (tests edit files) and VS Code's home folders (keep the user's HOME clean).
 SCRATCH=$(mktemp -d /tmp/vmsplice-lens-e2e-XXXXXX)
 trap 'rm -rf "$SCRATCH"' EXIT
-cp -r "$HERE/workspace" "$SCRATCH/workspace"
 export XDG_CONFIG_HOME=$SCRATCH/xdg/config XDG_DATA_HOME=$SCRATCH/xdg/data XDG_CACHE_HOME=$SCRATCH/xdg/cache
 
 free_port() {
@@ -58,6 +57,8 @@ run_suite() {
   local data=$SCRATCH/$name port log server counts suite_started
   suite_started=$(date +%s)
   mkdir -p "$data"
+  # Each run gets its own copy of the workspace, so edits of one run (the quick fix) never leak into the next.
+  cp -r "$HERE/workspace" "$data/workspace"
   port=$(free_port)
   log=$ARTIFACTS/$name-server.log
   if [ -n "$vsix" ]; then
@@ -77,7 +78,7 @@ run_suite() {
     sleep 0.5
   done
   if [ "$ready" = 1 ]; then
-    (cd "$ENV_DIR" && NODE_PATH="$ENV_DIR/node_modules" timeout 300 "$NODE24" "$HERE/driver.cjs" "$port" "$SCRATCH/workspace" "$dev_path" "$entry" "$ARTIFACTS" "$name") 2>&1 | tee "$ARTIFACTS/$name-driver.log" \
+    (cd "$ENV_DIR" && NODE_PATH="$ENV_DIR/node_modules" timeout 300 "$NODE24" "$HERE/driver.cjs" "$port" "$data/workspace" "$dev_path" "$entry" "$ARTIFACTS" "$name") 2>&1 | tee "$ARTIFACTS/$name-driver.log" \
       | grep --line-buffered -v -E '\[(AgentHost|ChatModelSelection|AccountPolicyGate)\]|No signed-in session|ENOTFOUND' || true
   else
     echo "[e2e] $name: the VS Code server did not answer on port $port (see $log)"
