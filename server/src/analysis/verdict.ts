@@ -145,7 +145,10 @@ class CallJudge {
     }
 
     const verdict = this.callVerdict(segments, direction, failsEarly);
-    const rules = [...new Set([...this.findings.map((finding) => finding.rule), ...segments.flatMap((segment) => segment.rules)])].sort();
+    // Every RFC move carries the two accounting hazards a real kernel showed; they are listed, not reported as findings.
+    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some((page) => page.verdict === "move"));
+    const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
+    const rules = [...new Set([...this.findings.map((finding) => finding.rule), ...segments.flatMap((segment) => segment.rules), ...hazards])].sort();
     return { call, kernel: this.model, pageSize: this.options.pageSize, verdict, segments, rules, findings: this.findings, missing: [...new Set(this.missing)] };
   }
 
