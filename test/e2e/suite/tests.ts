@@ -178,11 +178,13 @@ export function registerTests(mode: RunMode): void {
   });
 
   if (mode === "development") {
-    test("the webview steps with the arrow keys, and its kernel and page-size switches replay again", async () => {
+    test("the webview steps with the arrow keys, plays with Space, and its kernel and page-size switches replay again", async () => {
       const { api } = await extensionApi();
       const before = api.simulator.lastRender;
       assert.ok(before && before.error === null && before.stepCount > 2, "the previous test left a rendered replay open");
       await renderAfter(api, () => driverAction("webview-keys Home,ArrowRight,ArrowRight"), (rendered) => rendered.step === 2, "step 3 after two Right-arrow presses");
+      // Space plays: the webview advances by itself to the last step.
+      await renderAfter(api, () => driverAction("webview-keys Space"), (rendered) => rendered.step === rendered.stepCount - 1, "playing to the last step");
       const switched = await renderAfter(api, () => driverAction("webview-kernel mainline-6.x"), (rendered) => rendered.kernel === "mainline-6.x" && rendered.stepCount > 1, "the replay under mainline-6.x");
       assert.equal(switched.error, null, `the mainline-6.x replay succeeded (${switched.error})`);
       assert.equal(switched.movedPages, 0, "mainline never moves pages into the reader");
