@@ -275,7 +275,11 @@ export function buildReplayView(trace: unknown, fallback: { kernel: string; page
 
   const results: string[] = [];
   if (isRecord(record.results)) {
-    for (const [role, value] of Object.entries(record.results)) {
+    // The writer and reader results are the call site's; the per-line entries beside them belong to the replay's own
+    // scenario (lines the user never wrote), so they are shown only when the trace names no writer or reader.
+    const entries = Object.entries(record.results);
+    const named = entries.filter(([role]) => role === "writer" || role === "reader");
+    for (const [role, value] of named.length > 0 ? named : entries) {
       const line = describeResult(role, value);
       if (line) results.push(line);
     }

@@ -147,8 +147,10 @@ describe("buildReplayView", () => {
   });
 
   test("results, assumptions and the step log become text lines", () => {
-    const view = buildReplayView({ ...g02, results: { writer: { returned: 16384 }, reader: { errno: "EFAULT" }, other: { blocked: true }, bad: 3 } }, { kernel: "rfc-v2", pageSize: 4096 });
-    assert.deepEqual(view.results, ["writer returned 16384", "reader failed with EFAULT", "other blocked"]);
+    const view = buildReplayView({ ...g02, results: { writer: { returned: 16384 }, reader: { errno: "EFAULT" }, "line 11": { returned: 4096 }, bad: 3 } }, { kernel: "rfc-v2", pageSize: 4096 });
+    assert.deepEqual(view.results, ["writer returned 16384", "reader failed with EFAULT"], "the scenario's own per-line results are left out");
+    const unnamed = buildReplayView({ ...g02, results: { "line 11": { blocked: true }, bad: 3 } }, { kernel: "rfc-v2", pageSize: 4096 });
+    assert.deepEqual(unnamed.results, ["line 11 blocked"], "without writer and reader, every result is shown");
     assert.deepEqual(view.assumptions, g02.assumptions);
     assert.deepEqual(view.stepLog, ["pin pid=1 pfn=100", "vmsplice(fds[1], iov, 1, GIFT|MOVE) = 16384"]);
   });
