@@ -339,7 +339,7 @@ function onMessage(event: MessageEvent<HostToWebview>): void {
       state.pageSize = message.pageSize;
       state.subjectLabel = message.subject.label;
       state.error = null;
-      state.view = buildReplayView(message.trace, { kernel: message.kernel, pageSize: message.pageSize });
+      state.view = buildReplayView(message.trace, { kernel: message.kernel, pageSize: message.pageSize, stepLines: message.subject.kind === "scenario" });
       state.frame = restoredFrame(message.requestId, state.view.frames.length);
       state.requestId = message.requestId;
       render();

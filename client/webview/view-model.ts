@@ -119,8 +119,12 @@ function describeOutcome(value: unknown): string | null {
   return null;
 }
 
-/** A step of the simulator's own trace as one line of text, whatever its exact shape: its text, result and rule ids. */
-export function describeStep(step: unknown, position: number): string {
+/**
+ * A step of the simulator's own trace as one line of text, whatever its exact shape: its text, result and rule ids.
+ * `withLine` prefixes the step's line: right for a `.vmsim` file the user wrote, misleading for a call-site replay,
+ * whose scenario the server generated (its lines are not the C file's).
+ */
+export function describeStep(step: unknown, position: number, withLine = true): string {
   if (typeof step === "string") return step;
   if (!isRecord(step)) return `step ${position + 1}`;
   for (const key of ["description", "text", "label", "summary", "caption"]) {
@@ -128,7 +132,7 @@ export function describeStep(step: unknown, position: number): string {
     if (text) {
       const outcome = describeOutcome(step.outcome);
       const rules = Array.isArray(step.rules) ? step.rules.filter((rule): rule is string => typeof rule === "string") : [];
-      const prefix = typeof step.line === "number" ? `line ${step.line}: ` : "";
+      const prefix = withLine && typeof step.line === "number" ? `line ${step.line}: ` : "";
       return `${prefix}${text}${outcome ? ` → ${outcome}` : ""}${rules.length > 0 ? ` [${rules.join(", ")}]` : ""}${step.skipped === true ? " (not run)" : ""}`;
     }
   }
@@ -248,7 +252,7 @@ function buildFrames(pages: PageRow[], ringCapacity: number, kernel: string): { 
 }
 
 /** Validates a replay trace and lays it out as frames. Never throws: unusable parts are listed in `problems`. */
-export function buildReplayView(trace: unknown, fallback: { kernel: string; pageSize: number }): ReplayView {
+export function buildReplayView(trace: unknown, fallback: { kernel: string; pageSize: number; stepLines?: boolean }): ReplayView {
   const problems: string[] = [];
   const record = isRecord(trace) ? trace : {};
   if (!isRecord(trace)) problems.push("The server returned no replay trace.");
@@ -284,7 +288,7 @@ export function buildReplayView(trace: unknown, fallback: { kernel: string; page
       if (line) results.push(line);
     }
   }
-  const stepLog = Array.isArray(record.steps) ? record.steps.map(describeStep) : [];
+  const stepLog = Array.isArray(record.steps) ? record.steps.map((step, position) => describeStep(step, position, fallback.stepLines ?? true)) : [];
   const ringCapacity = ringCapacityOf(record);
   const { frames, copyFrames, deliveryFrameOfPage } = buildFrames(pages, ringCapacity, kernel);
   return { kernel, pageSize, site: siteOf(record), assumptions, pages, frames, copyFrames, deliveryFrameOfPage, results, stepLog, ringCapacity, problems };

@@ -144,6 +144,8 @@ describe("buildReplayView", () => {
     const afterQueueing = view.frames[2];
     assert.deepEqual(afterQueueing.writer.map((tile) => tile.kind), ["zapped", "present"]);
     assert.deepEqual(view.stepLog, ["line 10: W: vmsplice fds[1] iovB(p,2P) G|M → returned 8192 [VMS-RFC-IOV-BASE]", "line 11: R: vmsplice fds[0] iovB(q,2P) M → blocked after 4096 bytes"]);
+    const callSite = buildReplayView(trace, { kernel: "rfc-v2", pageSize: 4096, stepLines: false });
+    assert.equal(callSite.stepLog[0], "W: vmsplice fds[1] iovB(p,2P) G|M → returned 8192 [VMS-RFC-IOV-BASE]", "a generated scenario's lines are not shown");
   });
 
   test("results, assumptions and the step log become text lines", () => {
