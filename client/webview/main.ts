@@ -110,7 +110,8 @@ function buildSkeleton(root: HTMLElement): void {
     row.append(element("h2", "row-title", title));
     const tiles = element("div", "tiles");
     tiles.id = `${id}-tiles`;
-    tiles.setAttribute("role", "list");
+    // A group, not a list: some tiles are buttons (jump to the page's delivery) and must keep the button role.
+    tiles.setAttribute("role", "group");
     tiles.setAttribute("aria-label", title);
     row.append(tiles);
     rows.append(row);
@@ -224,7 +225,6 @@ function stopPlaying(): void {
 
 function tileElement(tile: Tile, focusPage: number | null, deliveryFrame: number | undefined, slot?: number): HTMLElement {
   const node = element(tile.page !== null && deliveryFrame !== undefined ? "button" : "div", `tile tile-${tile.kind}`);
-  node.setAttribute("role", "listitem");
   if (tile.page !== null && tile.page === focusPage) node.classList.add("tile-focus");
   if (tile.pfn !== null && tile.kind !== "zapped" && tile.kind !== "pending" && tile.kind !== "not-delivered") {
     node.classList.add("tile-coloured");
