@@ -59,7 +59,7 @@ function segmentRows(analysis: CallAnalysis): string[] {
     const alignment = alignmentText(segment, pageSize);
     const memory = buffer ? `${buffer.memory} (${buffer.origin})` : "unknown";
     rows.push(
-      `| ${index} | ${inlineCode(segment.segment.baseText)} | ${inlineCode(segment.segment.lengthText)} = ${escapeMarkdown(formatSym(segment.segment.length, pageSize))} | ${alignment} | ${escapeMarkdown(memory)} | ${segment.pages ?? "?"} | ${segment.verdict}${segment.rules.length ? ` (${segment.rules.join(", ")})` : ""} |`,
+      `| ${index} | ${inlineCode(segment.segment.baseText, true)} | ${inlineCode(segment.segment.lengthText, true)} = ${escapeMarkdown(formatSym(segment.segment.length, pageSize))} | ${alignment} | ${escapeMarkdown(memory)} | ${segment.pages ?? "?"} | ${segment.verdict}${segment.rules.length ? ` (${segment.rules.join(", ")})` : ""} |`,
     );
   });
   return rows;

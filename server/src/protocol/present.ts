@@ -93,14 +93,15 @@ function symText(value: SymValue): string {
 }
 
 /** Inline code for text from the source: backticks and table pipes cannot break out of it. */
-export function inlineCode(text: string): string {
+/** Source text as an inline code span; `|` is escaped only inside a table row, where it would end the cell. */
+export function inlineCode(text: string, inTableRow = false): string {
   let clean = "";
   let lastWasSpace = false;
   // Whitespace runs (including line breaks of a multi-line argument) collapse to one space, so a table row stays one line.
   for (const character of text.trim()) {
     const isSpace = character === " " || character === "\t" || character === "\n" || character === "\r";
     if (isSpace && lastWasSpace) continue;
-    clean += isSpace ? " " : character === "|" ? "\\|" : character;
+    clean += isSpace ? " " : character === "|" && inTableRow ? "\\|" : character;
     lastWasSpace = isSpace;
   }
   const shortened = clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
