@@ -637,8 +637,9 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
         if (old && machine.frame(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
         // In summary traces the destination zap is implied by the move event that follows it.
         machine.zapRange(process, vma, dst, pageSize, undefined, true);
-        const raceKey = `${process.name}:${pageAddress}`;
-        if (machine.racingFaults.has(raceKey)) {
+        // Most replays have no requested race; skip building the key (one string per moved page) when there is none.
+        const raceKey = machine.racingFaults.size > 0 ? `${process.name}:${pageAddress}` : "";
+        if (raceKey && machine.racingFaults.has(raceKey)) {
           // Another thread faults the page in between the zap and get_locked_pte; the seed then finds the PTE present
           // and jumps to its exit with ret = 0, which the caller turns into "sd->len bytes moved" (spec 3.6 step 13).
           machine.racingFaults.delete(raceKey);
