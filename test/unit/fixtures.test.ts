@@ -13,8 +13,7 @@
  * Goldens are rewritten only with UPDATE_GOLDEN=1, and must then be read and checked against the specification.
  * Where today's analyzer disagrees with the specification, the file is listed in KNOWN_ANALYZER_GAPS with the reason, and the
  * harness asserts the disagreement instead (STYLE.md section 7: never skip, assert today's wrong behaviour with a FIXME).
- * Not yet part of `npm test` (the runner collects only *.test.ts): run it with
- * `node --import tsx --test test/unit/fixtures.test.ts`; `git mv` it to test/unit/fixtures.test.ts to activate it.
+ * Part of `npm test` (unit tier); alone: `node --import tsx --test test/unit/fixtures.test.ts`.
  * samples/*.c get the marker and position checks (they have no goldens). The file also checks a generated file with
  * thousands of calls. Test code: reads and (on request) writes fixture files; the analyzer itself stays pure.
  */
