@@ -42,6 +42,10 @@ if [ ! -x node24/bin/node ] || [ "$(node24/bin/node --version)" != "v$NODE_VERSI
   rm -f "$tarball"
 fi
 export PATH="$DEST/node24/bin:$PATH"
+# Under `npm run test:e2e` the outer npm (Node 20) exports npm_config_user_agent ("... node/v20 ..."); the inner npm treats
+# it as configuration and passes it on, and code-server's postinstall reads the Node version from it and refuses to
+# install. Drop it so the inner npm reports the Node 24 it really runs on.
+unset npm_config_user_agent
 # node-gyp reads local headers instead of downloading them.
 export npm_config_nodedir="$DEST/node24"
 
