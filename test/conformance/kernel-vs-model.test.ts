@@ -29,26 +29,6 @@ const twins = readdirSync(SCENARIO_DIRECTORY)
  * differences are exactly these, so fixing the model makes the test fail until the entry is removed.
  */
 const KNOWN_MODEL_BUGS: Record<string, string[]> = {
-  // FIXME(model, spec 2.3): after mprotect(PROT_READ) and back to PROT_READ|PROT_WRITE, the writer's page is still
-  // exclusively its own, and kernel 6.18 reuses it in place on the write (same PFN; the reader of the queued page sees
-  // the later 'B'). The mainline-6.x model copies because the pipe holds a reference, as if reuse were decided by the
-  // reference count alone. In 6.x the "anon exclusive" flag decides: it is cleared only when the page becomes shared
-  // (fork, KSM), and only a non-exclusive page falls back to the reference-count test; a write fault that reuses a
-  // page (the 'again' case: rewritten after the only child exited) makes it exclusive again. The 'once' case (shared
-  // by fork, not rewritten) must keep copying, and already does. Fix in the simulator's write fault handling
-  // (server/src/simulator/), then delete this entry.
-  "alias-exclusive": [
-    "memory.q: kernel 0x42x8192, model 0x41x4096 0x42x4096",
-    "memory.r: kernel 0x42x4096 0x41x4096, model 0x61x4096 0x41x4096",
-    "pages.again[0]@after ~ pages.again[0]@rewritten: kernel same frame, model different frames",
-    "pages.p[0]@after ~ pages.p[0]@before: kernel same frame, model different frames",
-  ],
-  // FIXME(model, spec 3.0 step 3): with several iovecs, the mainline-6.x model range-checks each segment as it reads it
-  // and so reports EFAULT for [{p,P},{p,(size_t)-1}] and [{p,1<<47},{p,(size_t)-1}]. Kernel 6.18 copies the whole
-  // iovec array first and rejects any length negative as ssize_t there, with EINVAL, before any range check.
-  // Fix in server/src/simulator/kernel.ts (vmsplice entry, 6.x, several segments: check every length for a negative
-  // value before the range checks), then delete this entry.
-  "overlong-iovec": ["calls.w-past-then-negative: kernel errno EINVAL, model errno EFAULT", "calls.w-two-negative: kernel errno EINVAL, model errno EFAULT"],
 };
 
 /** Fails with the reason, or skips with it when the environment variable says the machine is known not to qualify. */

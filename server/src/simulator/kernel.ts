@@ -80,6 +80,9 @@ export function vmsplice(machine: Machine, process: Process, fd: FdEntry | null,
       if (segment.len > 0 && segment.base + segment.len > USER_ADDRESS_LIMIT) return errno("EFAULT");
       total = segment.len;
     } else {
+      // The whole array is copied in first and any length negative as ssize_t is EINVAL before any range check
+      // (kernel 6.18, test/conformance overlong-iovec: [{p,P},{p,(size_t)-1}] and [{p,1<<47},{p,(size_t)-1}] give EINVAL).
+      if (segments.some((segment) => segment.len >= 2 ** 63)) return errno("EINVAL");
       for (const segment of segments) {
         if (segment.len > 0 && segment.base + segment.len > USER_ADDRESS_LIMIT) return errno("EFAULT");
         segment.len = Math.min(segment.len, MAX_RW_COUNT - total);

@@ -43,6 +43,12 @@ export interface Frame {
   /** Number of pipe buffers that reference the frame (for the alias hazards). */
   pipeRefs: number;
   mlocked: boolean;
+  /**
+   * 6.x "anon exclusive" (PageAnonExclusive): the frame is known to belong to one process only. Set for a new private
+   * anonymous frame and when a write fault reuses a frame; cleared when fork or KSM shares it. A write fault on a
+   * read-only PTE of an exclusive frame reuses it in place whatever its reference count (a queued pipe buffer included).
+   */
+  exclusive?: boolean;
 }
 
 export type VmaKind = "private-anon" | "shared-anon" | "private-file" | "shared-file" | "hugetlb";
@@ -256,7 +262,7 @@ export class Machine {
   // ---- frames ----
 
   allocateFrame(kind: FrameKind, fill: number): Frame {
-    const frame: Frame = { pfn: this.nextPfn++, kind, refcount: 0, mapcount: 0, fill, bytes: null, compound: null, pipeRefs: 0, mlocked: false };
+    const frame: Frame = { pfn: this.nextPfn++, kind, refcount: 0, mapcount: 0, fill, bytes: null, compound: null, pipeRefs: 0, mlocked: false, exclusive: kind === "anon" };
     this.frameTable.push(frame);
     return frame;
   }
@@ -525,10 +531,12 @@ export class Machine {
   private breakCow(process: Process, vma: Vma, pageAddress: number, pte: Pte, frame: Frame): Frame {
     const anonymous = frame.kind === "anon" || frame.kind === "ksm";
     // KSM frames are never reused in place, in any model (6.18 verified: a write after vmsplice leaves the pipe a snapshot).
-    const reusable = anonymous && frame.kind !== "ksm" && (this.model === "mainline-6.x" ? frame.refcount === 1 && frame.mapcount === 1 : frame.mapcount === 1);
+    const reusable =
+      anonymous && frame.kind !== "ksm" && (this.model === "mainline-6.x" ? frame.exclusive === true || (frame.refcount === 1 && frame.mapcount === 1) : frame.mapcount === 1);
     const inPipe = frame.pipeRefs > 0;
     if (reusable) {
       pte.writable = true;
+      frame.exclusive = true;
       this.emit({ kind: "cowBreak", pid: process.name, vaddr: pageAddress, oldPfn: frame.pfn, newPfn: frame.pfn, reused: true, ...(inPipe ? { rule: "VMS-ALIAS-COW" } : {}) });
       return frame;
     }
@@ -668,6 +676,8 @@ export class Machine {
         if (!pte) continue;
         const frame = this.frame(pte.pfn);
         if (privateMapping) pte.writable = false;
+        // Shared copy-on-write with the child from now on: no longer exclusive to either process.
+        if (privateMapping) frame.exclusive = false;
         this.installPte(child, address, frame, privateMapping ? false : pte.writable);
         if (frame.kind === "anon" || frame.kind === "ksm") child.rssAnon++;
       }
