@@ -28,8 +28,7 @@ const twins = readdirSync(SCENARIO_DIRECTORY)
  * compareReports produces. Each entry must carry a FIXME naming the disagreement; the test asserts that the
  * differences are exactly these, so fixing the model makes the test fail until the entry is removed.
  */
-const KNOWN_MODEL_BUGS: Record<string, string[]> = {
-};
+const KNOWN_MODEL_BUGS: Record<string, string[]> = {};
 
 /** Fails with the reason, or skips with it when the environment variable says the machine is known not to qualify. */
 function cannotRun(context: TestContext, reason: string): void {
