@@ -46,14 +46,12 @@ const KNOWN_ANALYZER_GAPS: ReadonlyMap<string, string> = new Map([
   ["test/fixtures/VMS-LEN-PAGE/invalid/sizeof-record.c", "FIXME: sizeof(struct record) of a same-file struct of one char[1000] is not folded (verdict unknown, which is safe)"],
   ["test/fixtures/VMS-NO-GIFT/invalid/half-typed/unfinished-call.c", "FIXME: the unclosed call is found now, but its range is the whole ERROR region (it starts at the enclosing function, line 12) instead of the vmsplice name on line 21; calleeRange is right"],
   ["test/fixtures/VMS-NOT-PIPE/invalid/socketpair.c", "FIXME: socketpair() descriptors are not recognised as sockets (direction unknown, which is safe)"],
-  ["test/fixtures/VMS-OFFSET-CONSUMED/invalid/short-vmsplice-first.c", "FIXME: an earlier 100-byte vmsplice read from the same pipe leaves the buffer at offset 100 (spec 4.2 pattern); only read() is tracked"],
   ["test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/map-hugetlb-move-only.c", "FIXME: SPLICE_F_MOVE alone also zaps, so a hugetlb source crashes (spec G16: same with M alone); the analyzer stops at VMS-NO-GIFT"],
   ["test/fixtures/VMS-RFC-MLOCK/invalid/map-locked.c", "FIXME: MAP_LOCKED is not treated like mlock()"],
   ["test/fixtures/VMS-ZERO-PAGE/invalid/large-malloc.c", "FIXME: a never-written 1 MiB malloc is a fresh mapping (spec 4.6: not touched for large malloc); the analyzer assumes every malloc is touched"],
   ["test/fixtures/VMS-ALIAS-WRITE/valid/ack-before-reuse.c", "FIXME: the writer reuses the buffer only after read() of the reader's acknowledgement on another pipe (the fix the spec recommends); the analyzer still reports VMS-ALIAS-WRITE"],
   ["test/fixtures/VMS-SHMEM/invalid/dev-shm-file.c", "FIXME: a file under /dev/shm is tmpfs, i.e. shmem (spec 4.2 pattern); the analyzer reports VMS-FILE (same copy, other reason)"],
   ["test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/shmget-hugetlb.c", "FIXME: shmget(SHM_HUGETLB) memory is hugetlb, so the gift crashes the kernel (spec 4.2 pattern); the analyzer reports VMS-SHMEM"],
-  ["test/fixtures/VMS-FORK/invalid/clone-without-vm.c", "FIXME: clone() without CLONE_VM after the fill shares the page copy-on-write like fork() (spec 4.6); not seen, and the verdict is a wrong move"],
 ]);
 
 let parserPromise: Promise<Parser> | null = null;

@@ -595,8 +595,10 @@ export class BufferResolver {
     let forkAfter: { node: Node; start: number } | null = null;
     for (const site of index.processCalls) {
       const position = site.start;
-      if (site.name === "fork" && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
-      if (site.name === "fork" && position < callStart && position > originStart) fork = { node: site.node, start: position };
+      // clone() without CLONE_VM gives the child a copy-on-write address space, exactly like fork() (spec 4.6).
+      const forks = site.name === "fork" || (site.name === "clone" && !mentionsName(site.args[2] ?? null, "CLONE_VM"));
+      if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
+      if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
       if ((site.name === "wait" || site.name === "waitpid" || site.name === "wait4") && fork && position > fork.start && position < callStart) reapedAfterFork = true;
     }
     const touching = new Set<CallSite>();
@@ -662,6 +664,13 @@ export class BufferResolver {
   }
 }
 
+/** Whether an expression mentions the identifier `name` (`CLONE_VM | SIGCHLD`). */
+function mentionsName(node: Node | null, name: string): boolean {
+  if (!node) return false;
+  if (node.type === "identifier") return node.text === name;
+  return namedChildren(node).some((child) => mentionsName(child, name));
+}
+
 /** Calls of a function indexed by the base identifiers of their arguments, built once per scope. */
 interface CallIndex {
   byBase: Map<string, CallSite[]>;
@@ -676,7 +685,7 @@ function callIndex(scope: FunctionScope): CallIndex {
   if (cached) return cached;
   const index: CallIndex = { byBase: new Map(), processCalls: [] };
   for (const site of scope.calls) {
-    if (site.name === "fork" || site.name === "wait" || site.name === "waitpid" || site.name === "wait4") index.processCalls.push(site);
+    if (site.name === "fork" || site.name === "clone" || site.name === "wait" || site.name === "waitpid" || site.name === "wait4") index.processCalls.push(site);
     site.bases ??= site.args.map((argument) => baseIdentifier(argument));
     for (const base of new Set(site.bases)) {
       if (base === null) continue;

@@ -782,6 +782,13 @@ export class Extractor {
       if ((site.name === "read" || site.name === "recv") && site.args[0]?.text === fdText) {
         return { range: toRange(site.node), length: this.evaluator.value(site.args[2] ?? null, { scope }) };
       }
+      // An earlier vmsplice read from the same descriptor consumes its iovec's length (a single struct iovec is followed).
+      if (site.name === "vmsplice" && site.args[0]?.text === fdText && !contains(site.node, call)) {
+        const entries = site.args[1] ? this.iovEntries(site.args[1], scope, site.node, 0) : { missing: "no iovec" };
+        const length: SymValue =
+          "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat ? unknown("length consumed by an earlier vmsplice") : entries.segments[0].length;
+        return { range: toRange(site.node), length };
+      }
     }
     return null;
   }

@@ -540,14 +540,14 @@ class CallJudge {
           this.report(id, baseRange, `${name}: ${buffer?.explanation ?? ""}`, bufferRelated);
           break;
         case "VMS-FORK":
-          this.report(id, baseRange, `${name} was filled before fork(), so the child still maps the page copy-on-write; ${pages(id)} copy`, [...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []), ...bufferRelated]);
+          this.report(id, baseRange, `${name} was filled before fork() (or clone() without CLONE_VM), so the child still maps the page copy-on-write; ${pages(id)} copy`, [...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []), ...bufferRelated]);
           break;
         case "VMS-RFC-MLOCK":
           break;
         case "VMS-NO-MOVE-FLAG":
           break;
         case "VMS-OFFSET-CONSUMED":
-          this.report(id, this.call.fd.range, "an earlier read() of less than a page left the pipe buffer partly consumed; its remainder is copied", this.call.readBefore ? [{ range: this.call.readBefore.range, message: "partial read here" }] : []);
+          this.report(id, this.call.fd.range, "an earlier read() or vmsplice() of less than whole pages from this pipe left its buffer partly consumed; the remainder is copied", this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : []);
           break;
         case "VMS-ALIGN-DST":
           this.report(id, baseRange, `destination ${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned: a moved page lands on the page below, shifted, clobbering neighbouring bytes`.replace("  ", " "), bufferRelated);
