@@ -9,7 +9,7 @@
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, MemoryKind, Origin, SymValue, TriState } from "./facts";
 import { fieldKey, loopCarriedSteps, reachingDefinitions, type CallSite, type FileIndex, type FunctionScope } from "./scope";
-import { callArguments, callName, contains, enclosingFunction as enclosingFunctionOf, enclosingLoops as enclosingLoopsOf, namedChildren, toRange, unwrap } from "./syntax";
+import { callArguments, callName, contains, enclosingFunction as enclosingFunctionOf, enclosingLoops as enclosingLoopsOf, mentions, namedChildren, returnStatements, toRange, unwrap } from "./syntax";
 import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
 
 /** Where a pointer points: a buffer (or null when unknown) and the byte offset from its start. */
@@ -303,9 +303,8 @@ export class BufferResolver {
     const definition = name ? this.index.functionDefinition(name) : null;
     if (definition && depth < MAX_DEPTH) {
       const scope = this.index.scopeOf(definition);
-      const returns: Node[] = [];
       const body = definition.childForFieldName("body");
-      if (body) collectReturns(body, returns);
+      const returns = body ? returnStatements(body) : [];
       // Error paths (`return NULL;`, `return MAP_FAILED;`) do not hand out a buffer; the others must agree.
       const values = returns.map((statement) => namedChildren(statement)[0] ?? null).filter((value): value is Node => value !== null && !isNullPointer(value));
       const results = values.slice(0, 8).map((value) => this.pointer(value, { ...context, scope, indexVariable: null }, depth + 1));
@@ -596,7 +595,7 @@ export class BufferResolver {
     for (const site of index.processCalls) {
       const position = site.start;
       // clone() without CLONE_VM gives the child a copy-on-write address space, exactly like fork() (spec 4.6).
-      const forks = site.name === "fork" || (site.name === "clone" && !mentionsName(site.args[2] ?? null, "CLONE_VM"));
+      const forks = site.name === "fork" || (site.name === "clone" && !mentions(site.args[2] ?? null, "CLONE_VM"));
       if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
       if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
       if ((site.name === "wait" || site.name === "waitpid" || site.name === "wait4") && fork && position > fork.start && position < callStart) reapedAfterFork = true;
@@ -664,12 +663,6 @@ export class BufferResolver {
   }
 }
 
-/** Whether an expression mentions the identifier `name` (`CLONE_VM | SIGCHLD`). */
-function mentionsName(node: Node | null, name: string): boolean {
-  if (!node) return false;
-  if (node.type === "identifier") return node.text === name;
-  return namedChildren(node).some((child) => mentionsName(child, name));
-}
 
 /** Calls of a function indexed by the base identifiers of their arguments, built once per scope. */
 interface CallIndex {
@@ -757,12 +750,6 @@ function isNullPointer(node: Node): boolean {
   return value.type === "unary_expression" && value.text.replace(/\s/g, "") === "-1";
 }
 
-function collectReturns(node: Node, into: Node[]): void {
-  for (const child of namedChildren(node)) {
-    if (child.type === "return_statement") into.push(child);
-    else if (child.type !== "function_definition") collectReturns(child, into);
-  }
-}
 
 /** The identifier at the root of a pointer expression (`buf`, `buf + k`, `&buf[i]`, `(char *)buf`), or null. */
 export function baseIdentifier(node: Node | null): string | null {

@@ -9,9 +9,9 @@
  */
 import type { Node, Tree } from "web-tree-sitter";
 import type { BufferFact, CalleeKind, Direction, FdFact, FlagsFact, SegmentFact, SegmentsFact, SourceRange, SpliceCall, SymValue, VmspliceCall } from "./facts";
-import { BufferResolver } from "./buffers";
-import { fieldKey, FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
-import { callArguments, callName, contains, enclosingFunction, inErrorRegion, namedChildren, parseForLoop, toRange, unwrap, wordOccurrences } from "./syntax";
+import { baseIdentifier, BufferResolver } from "./buffers";
+import { FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
+import { callArguments, callName, contains, enclosingFunction, inErrorRegion, mentions, namedChildren, parseForLoop, toRange, unwrap, wordOccurrences } from "./syntax";
 import { clip, Evaluator, firstUnknownReason, SYSTEM_CONSTANTS, unknown, type EvalContext } from "./values";
 
 /** An argument expression and the function scope its names resolve in (the caller's, for wrapper call sites). */
@@ -688,7 +688,7 @@ export class Extractor {
       offset = pointer.offset;
       const callScope = this.index.scopeOf(call);
       if (pointer.buffer) {
-        const baseName = baseIdentifierOf(base.node);
+        const baseName = baseIdentifier(base.node);
         const lifecycle = this.buffers.lifecycleAcross(pointer.buffer, baseName, call, callScope);
         buffer = {
           name: baseName ?? clip(base.node.text, 30),
@@ -704,7 +704,7 @@ export class Extractor {
       } else {
         offset = unknown(pointer.missing ?? `where ${clip(base.node.text)} points is unknown`);
         // Provenance unknown, but what the function does to the buffer around the call is still visible (aliasing rules).
-        const baseName = baseIdentifierOf(base.node);
+        const baseName = baseIdentifier(base.node);
         if (baseName) {
           const explanation = pointer.missing ?? `where ${clip(base.node.text)} points is unknown`;
           const placeholder = { origin: "unknown" as const, memory: "unknown" as const, alignment: null, size: null, writable: null, populated: false, originNode: null, explanation, names: new Set<string>() };
@@ -862,12 +862,6 @@ function dropEntries(segments: SegmentFact[], count: number): SegmentFact[] {
   return segments.slice(count);
 }
 
-/** Whether an expression mentions the identifier or member `name`. */
-function mentions(node: Node | null, name: string): boolean {
-  if (!node) return false;
-  if ((node.type === "identifier" || node.type === "field_identifier") && node.text === name) return true;
-  return namedChildren(node).some((child) => mentions(child, name));
-}
 
 function initializerOf(declaration: Node, name: string): Node | null {
   for (const child of namedChildren(declaration)) {
@@ -882,17 +876,6 @@ function initializerOf(declaration: Node, name: string): Node | null {
   return null;
 }
 
-function baseIdentifierOf(node: Node): string | null {
-  let current = unwrap(node);
-  for (let depth = 0; current && depth < 16; depth++) {
-    if (current.type === "identifier") return current.text;
-    if (current.type === "binary_expression") current = unwrap(current.childForFieldName("left"));
-    else if (current.type === "pointer_expression" || current.type === "subscript_expression") current = unwrap(current.childForFieldName("argument"));
-    else if (current.type === "field_expression") return fieldKey(current);
-    else return null;
-  }
-  return null;
-}
 
 /** Nodes parsed from macro bodies live in a private tree; their ranges would point into the wrong text. */
 function sameFileRange(node: Node): boolean {

@@ -213,3 +213,26 @@ export function inductionLoop(identifier: Node): Node | null {
   }
   return null;
 }
+
+/** Whether an expression mentions the identifier or member `name` anywhere inside it. */
+export function mentions(node: Node | null, name: string): boolean {
+  if (!node) return false;
+  let found = false;
+  walk(node, (inner) => {
+    if (found) return false;
+    if ((inner.type === "identifier" || inner.type === "field_identifier") && inner.text === name) found = true;
+    return !found;
+  });
+  return found;
+}
+
+/** The return statements of a function body, not looking into nested function definitions. */
+export function returnStatements(body: Node): Node[] {
+  const found: Node[] = [];
+  walk(body, (node) => {
+    if (node.type === "function_definition" && node.id !== body.id) return false;
+    if (node.type === "return_statement") found.push(node);
+    return true;
+  });
+  return found;
+}

@@ -9,7 +9,7 @@
 import type { Node } from "web-tree-sitter";
 import { evaluate, type SourceRange, type SymValue } from "./facts";
 import { loopCarriedSteps, reachingDefinitions, type Definition, type FileIndex, type FunctionScope, type LoopStep } from "./scope";
-import { callArguments, callName, inductionLoop, namedChildren, toRange, unwrap } from "./syntax";
+import { callArguments, callName, inductionLoop, namedChildren, returnStatements, toRange, unwrap } from "./syntax";
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
 export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
@@ -392,9 +392,8 @@ export class Evaluator {
   private returnValue(definition: Node, name: string, context: EvalContext): SymValue {
     const scope = this.index.scopeOf(definition);
     if (!scope) return unknown(`result of ${name}()`);
-    const returns: Node[] = [];
     const body = definition.childForFieldName("body");
-    if (body) collectReturns(body, returns);
+    const returns = body ? returnStatements(body) : [];
     let result: SymValue | null = null;
     for (const statement of returns.slice(0, 16)) {
       const expression = namedChildren(statement)[0] ?? null;
@@ -442,12 +441,6 @@ export class Evaluator {
   }
 }
 
-function collectReturns(node: Node, into: Node[]): void {
-  for (const child of namedChildren(node)) {
-    if (child.type === "return_statement") into.push(child);
-    else if (child.type !== "function_definition") collectReturns(child, into);
-  }
-}
 
 /** Folds constant subexpressions and normalises `x * 1`, `x + 0`. */
 export function simplify(value: SymValue): SymValue {
