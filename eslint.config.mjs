@@ -3,7 +3,13 @@
 import tseslint from "typescript-eslint";
 
 const ioModules = ["fs", "node:fs", "fs/promises", "node:fs/promises", "child_process", "node:child_process"];
-const editorModules = ["vscode", "vscode-languageserver", "vscode-languageserver/node", "vscode-languageclient", "vscode-languageclient/node"];
+const editorModules = [
+  "vscode",
+  "vscode-languageserver",
+  "vscode-languageserver/node",
+  "vscode-languageclient",
+  "vscode-languageclient/node",
+];
 
 export default tseslint.config(
   {
@@ -18,7 +24,15 @@ export default tseslint.config(
   {
     files: ["server/src/analysis/**/*.ts", "server/src/rules/**/*.ts", "server/src/simulator/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [...ioModules, ...editorModules].map((name) => ({ name, message: "The core stays pure: no I/O, no editor or protocol imports (STYLE.md section 1)." })) }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [...ioModules, ...editorModules].map((name) => ({
+            name,
+            message: "The core stays pure: no I/O, no editor or protocol imports (STYLE.md section 1).",
+          })),
+        },
+      ],
       "no-console": "error",
     },
   },

@@ -83,7 +83,10 @@ export async function benchAnalyzer(runs = smoke ? 2 : 9): Promise<BenchRow[]> {
     callCount = analysis.calls.length;
     tree.delete();
   }
-  if (callCount !== 2) throw new Error(`expected the two inserted vmsplice calls (the wrapper call site and the direct call), found ${callCount}`);
+  if (callCount !== 2)
+    throw new Error(
+      `expected the two inserted vmsplice calls (the wrapper call site and the direct call), found ${callCount}`,
+    );
 
   const readTimes: number[] = [];
   const checkTimes: number[] = [];
@@ -100,15 +103,30 @@ export async function benchAnalyzer(runs = smoke ? 2 : 9): Promise<BenchRow[]> {
     checkTimes.push(performance.now() - start);
   }
   parser.delete();
-  const withCallsRow: BenchRow = { name: `cold analysis, ${lines}-line real C file with 2 vmsplice calls, vs tree-sitter parse`, baselineMs: median(parseTimes), measuredMs: median(analyseTimes), ratio: 0, goal: 1.2 };
-  const withoutRow: BenchRow = { name: `file without vmsplice (${plain.split("\n").length} lines), vs reading it`, baselineMs: median(readTimes), measuredMs: median(checkTimes), ratio: 0, goal: 2 };
+  const withCallsRow: BenchRow = {
+    name: `cold analysis, ${lines}-line real C file with 2 vmsplice calls, vs tree-sitter parse`,
+    baselineMs: median(parseTimes),
+    measuredMs: median(analyseTimes),
+    ratio: 0,
+    goal: 1.2,
+  };
+  const withoutRow: BenchRow = {
+    name: `file without vmsplice (${plain.split("\n").length} lines), vs reading it`,
+    baselineMs: median(readTimes),
+    measuredMs: median(checkTimes),
+    ratio: 0,
+    goal: 2,
+  };
   for (const row of [withCallsRow, withoutRow]) row.ratio = row.measuredMs / row.baselineMs;
   return [withCallsRow, withoutRow];
 }
 
 export function formatRows(rows: BenchRow[]): string {
   return rows
-    .map((row) => `${row.name}: ${row.measuredMs.toFixed(2)} ms vs baseline ${row.baselineMs.toFixed(2)} ms = ${row.ratio.toFixed(3)}x (goal <= ${row.goal}x) ${row.ratio <= row.goal ? "ok" : "OVER GOAL"}`)
+    .map(
+      (row) =>
+        `${row.name}: ${row.measuredMs.toFixed(2)} ms vs baseline ${row.baselineMs.toFixed(2)} ms = ${row.ratio.toFixed(3)}x (goal <= ${row.goal}x) ${row.ratio <= row.goal ? "ok" : "OVER GOAL"}`,
+    )
     .join("\n");
 }
 

@@ -118,7 +118,10 @@ export function generateC(targetLines: number, vmspliceCalls: number, seed: numb
   const every = Math.max(1, Math.floor(functions / vmspliceCalls));
   let index = 0;
   while (lines < targetLines) {
-    const text = index % every === every - 1 && Math.floor(index / every) < vmspliceCalls ? vmspliceFunction(index) : ordinaryFunction(index, next);
+    const text =
+      index % every === every - 1 && Math.floor(index / every) < vmspliceCalls
+        ? vmspliceFunction(index)
+        : ordinaryFunction(index, next);
     parts.push(text);
     lines += text.split("\n").length - 1;
     index++;
@@ -167,7 +170,12 @@ function editOffsets(text: string, count: number, seed: number, where: "ordinary
   return offsets;
 }
 
-async function measure(lines: number, calls: number, edits: number, where: "ordinary" | "vmsplice" = "ordinary"): Promise<Measurement> {
+async function measure(
+  lines: number,
+  calls: number,
+  edits: number,
+  where: "ordinary" | "vmsplice" = "ordinary",
+): Promise<Measurement> {
   const text = generateC(lines, calls, lines);
   const settings: LensSettings = { ...DEFAULT_SETTINGS, severity: {}, maxFileSize: 64 * 1024 * 1024, debounceMs: 0 };
   const uri = `file:///bench/generated-${lines}.c`;
@@ -248,20 +256,56 @@ async function main(): Promise<void> {
   const smallInCall = await measure(8000, 4, smoke ? 4 : 20, "vmsplice");
   const largeInCall = await measure(270000, 12, smoke ? 2 : 6, "vmsplice");
   const rows = [
-    ["file", "lines", "vmsplice calls", "edits", "server median ms", "server p90 ms", "reparse median ms", "reparse p90 ms", "ratio", "paired ratio", "facts extracted/reused"],
-    ...[small, large, smallInCall, largeInCall].map((m, index) => [["small", "large", "small*", "large*"][index], m.lines, m.calls, m.edits, m.serverMedianMs.toFixed(2), m.serverP90Ms.toFixed(2), m.reparseMedianMs.toFixed(2), m.reparseP90Ms.toFixed(2), m.ratio.toFixed(2), m.pairedRatio.toFixed(2), `${m.factsExtracted}/${m.factsReused}`].map(String)),
+    [
+      "file",
+      "lines",
+      "vmsplice calls",
+      "edits",
+      "server median ms",
+      "server p90 ms",
+      "reparse median ms",
+      "reparse p90 ms",
+      "ratio",
+      "paired ratio",
+      "facts extracted/reused",
+    ],
+    ...[small, large, smallInCall, largeInCall].map((m, index) =>
+      [
+        ["small", "large", "small*", "large*"][index],
+        m.lines,
+        m.calls,
+        m.edits,
+        m.serverMedianMs.toFixed(2),
+        m.serverP90Ms.toFixed(2),
+        m.reparseMedianMs.toFixed(2),
+        m.reparseP90Ms.toFixed(2),
+        m.ratio.toFixed(2),
+        m.pairedRatio.toFixed(2),
+        `${m.factsExtracted}/${m.factsReused}`,
+      ].map(String),
+    ),
   ];
   if (process.argv.includes("--json")) {
     process.stdout.write(`${JSON.stringify({ small, large, smallInCall, largeInCall })}\n`);
     return;
   }
-  for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(column === 0 ? 7 : 18)).join("")}\n`);
+  for (const row of rows)
+    process.stdout.write(`${row.map((cell, column) => cell.padEnd(column === 0 ? 7 : 18)).join("")}\n`);
   process.stdout.write("* edits inside a function that calls vmsplice: the facts are extracted again (no goal)\n");
   const smallGoal = small.serverMedianMs <= 15;
   const largeGoal = large.ratio <= 1.2;
-  process.stdout.write(`load average while measuring: ${(await import("node:os")).loadavg().map((value) => value.toFixed(1)).join(" ")}\n`);
-  process.stdout.write(`goal 8k lines: median <= 15 ms: ${smallGoal ? "met" : "NOT met"} (${small.serverMedianMs.toFixed(2)} ms)\n`);
-  process.stdout.write(`goal 270k lines: <= 1.2x the incremental reparse: ${largeGoal ? "met" : "NOT met"} (${large.ratio.toFixed(2)}x)\n`);
+  process.stdout.write(
+    `load average while measuring: ${(await import("node:os"))
+      .loadavg()
+      .map((value) => value.toFixed(1))
+      .join(" ")}\n`,
+  );
+  process.stdout.write(
+    `goal 8k lines: median <= 15 ms: ${smallGoal ? "met" : "NOT met"} (${small.serverMedianMs.toFixed(2)} ms)\n`,
+  );
+  process.stdout.write(
+    `goal 270k lines: <= 1.2x the incremental reparse: ${largeGoal ? "met" : "NOT met"} (${large.ratio.toFixed(2)}x)\n`,
+  );
 }
 
 if (require.main === module) void main();

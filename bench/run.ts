@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     const file = path.join(__dirname, script);
     if (!existsSync(file)) continue;
     process.stdout.write(`== ${title}\n`);
-    const result = spawnSync(process.execPath, ["--import", "tsx", file, ...(smoke ? ["--smoke"] : [])], { stdio: "inherit", timeout: 600_000 });
+    const result = spawnSync(process.execPath, ["--import", "tsx", file, ...(smoke ? ["--smoke"] : [])], {
+      stdio: "inherit",
+      timeout: 600_000,
+    });
     if (result.status !== 0) process.exitCode = 1;
   }
 }

@@ -34,13 +34,52 @@ function buildScenario(pages: number): Scenario {
   step(null, { kind: "process", name: "W", privileged: false, sigpipeIgnored: false }, "process W");
   step(null, { kind: "process", name: "R", privileged: false, sigpipeIgnored: false }, "process R");
   step(null, { kind: "pipe", name: "fds", flags: [] }, "pipe fds");
-  step("W", { kind: "mmap", name: "p", length: page(pages), prot, flags: ["MAP_PRIVATE", "MAP_ANONYMOUS"], file: null, align: null }, "W: mmap p");
-  step("W", { kind: "fill", address: { mapping: "p", offset: page(0), negative: false }, length: null, value: "pattern" }, "W: fill p pattern");
-  step("R", { kind: "mmap", name: "q", length: page(pages), prot, flags: ["MAP_PRIVATE", "MAP_ANONYMOUS"], file: null, align: null }, "R: mmap q");
-  step("R", { kind: "fill", address: { mapping: "q", offset: page(0), negative: false }, length: null, value: 0xee }, "R: fill q 0xEE");
+  step(
+    "W",
+    {
+      kind: "mmap",
+      name: "p",
+      length: page(pages),
+      prot,
+      flags: ["MAP_PRIVATE", "MAP_ANONYMOUS"],
+      file: null,
+      align: null,
+    },
+    "W: mmap p",
+  );
+  step(
+    "W",
+    { kind: "fill", address: { mapping: "p", offset: page(0), negative: false }, length: null, value: "pattern" },
+    "W: fill p pattern",
+  );
+  step(
+    "R",
+    {
+      kind: "mmap",
+      name: "q",
+      length: page(pages),
+      prot,
+      flags: ["MAP_PRIVATE", "MAP_ANONYMOUS"],
+      file: null,
+      align: null,
+    },
+    "R: mmap q",
+  );
+  step(
+    "R",
+    { kind: "fill", address: { mapping: "q", offset: page(0), negative: false }, length: null, value: 0xee },
+    "R: fill q 0xEE",
+  );
   for (let first = 0; first < pages; first += BATCH) {
-    const iovecs = Array.from({ length: BATCH }, (_, index) => ({ base: { mapping: "p", offset: page(first + index), negative: false }, length: page(1) }));
-    step("W", { kind: "vmsplice", fd: { kind: "pipe", pipe: "fds", end: 1 }, iovecs, nrSegs: null, flags: 8 | 1 }, `W: vmsplice fds[1] iov1(p+${first}P,${BATCH}) G|M`).expectations.push({
+    const iovecs = Array.from({ length: BATCH }, (_, index) => ({
+      base: { mapping: "p", offset: page(first + index), negative: false },
+      length: page(1),
+    }));
+    step(
+      "W",
+      { kind: "vmsplice", fd: { kind: "pipe", pipe: "fds", end: 1 }, iovecs, nrSegs: null, flags: 8 | 1 },
+      `W: vmsplice fds[1] iov1(p+${first}P,${BATCH}) G|M`,
+    ).expectations.push({
       line: 0,
       column: 1,
       text: `expect returned ${BATCH}P`,
@@ -48,9 +87,27 @@ function buildScenario(pages: number): Scenario {
       process: null,
       check: { kind: "returned", value: BATCH * 4096 },
     });
-    step("R", { kind: "vmsplice", fd: { kind: "pipe", pipe: "fds", end: 0 }, iovecs: [{ base: { mapping: "q", offset: page(first), negative: false }, length: page(BATCH) }], nrSegs: null, flags: 1 }, `R: vmsplice fds[0] iovB(q+${first}P,${BATCH}P) M`);
+    step(
+      "R",
+      {
+        kind: "vmsplice",
+        fd: { kind: "pipe", pipe: "fds", end: 0 },
+        iovecs: [{ base: { mapping: "q", offset: page(first), negative: false }, length: page(BATCH) }],
+        nrSegs: null,
+        flags: 1,
+      },
+      `R: vmsplice fds[0] iovB(q+${first}P,${BATCH}P) M`,
+    );
   }
-  return { id: "bench", title: `${pages} one-page gifts and reads`, source: null, pageSize: 4096, models: ["rfc-v2", "mainline-6.x"], steps, initialExpectations: [] };
+  return {
+    id: "bench",
+    title: `${pages} one-page gifts and reads`,
+    source: null,
+    pageSize: 4096,
+    models: ["rfc-v2", "mainline-6.x"],
+    steps,
+    initialExpectations: [],
+  };
 }
 
 /** Baseline: allocate one record per frame (writer and reader side) and one page-table entry per page, as plain objects. */
@@ -79,7 +136,8 @@ function measure<T>(run: () => T): { value: T; milliseconds: number; cpuMillisec
 
 const MiB = 1024 * 1024;
 // Warm-up: let V8 optimise the hot paths on a small replay first, so the figures describe steady state, not JIT start-up.
-for (const kernel of ["rfc-v2", "mainline-6.x"] as KernelModel[]) runScenario(buildScenario(Math.min(totalPages, 4096)), { kernel, trace: "summary" });
+for (const kernel of ["rfc-v2", "mainline-6.x"] as KernelModel[])
+  runScenario(buildScenario(Math.min(totalPages, 4096)), { kernel, trace: "summary" });
 const scenario = buildScenario(totalPages);
 /** The fastest of `runs` measurements: the machine is shared, and other load only ever makes a run slower. */
 function best<T>(runs: number, run: () => T): ReturnType<typeof measure<T>> {
@@ -93,9 +151,18 @@ function best<T>(runs: number, run: () => T): ReturnType<typeof measure<T>> {
 
 const RUNS = argv.includes("--smoke") ? 1 : 3;
 const base = best(RUNS, () => baseline(totalPages));
-process.stdout.write(`load average ${os.loadavg().map((load) => load.toFixed(1)).join(" ")} on ${os.cpus().length} CPU(s)\n`);
-process.stdout.write(`pages: ${totalPages} (${(totalPages * 4096) / MiB} MiB at 4 KiB pages), ${totalPages / BATCH} writer and ${totalPages / BATCH} reader calls of ${BATCH} pages\n`);
-process.stdout.write(`baseline (allocate ${2 * totalPages} page records and page-table entries): ${base.milliseconds.toFixed(0)} ms wall, ${base.cpuMilliseconds.toFixed(0)} ms CPU, heap +${(base.heapBytes / MiB).toFixed(1)} MiB\n`);
+process.stdout.write(
+  `load average ${os
+    .loadavg()
+    .map((load) => load.toFixed(1))
+    .join(" ")} on ${os.cpus().length} CPU(s)\n`,
+);
+process.stdout.write(
+  `pages: ${totalPages} (${(totalPages * 4096) / MiB} MiB at 4 KiB pages), ${totalPages / BATCH} writer and ${totalPages / BATCH} reader calls of ${BATCH} pages\n`,
+);
+process.stdout.write(
+  `baseline (allocate ${2 * totalPages} page records and page-table entries): ${base.milliseconds.toFixed(0)} ms wall, ${base.cpuMilliseconds.toFixed(0)} ms CPU, heap +${(base.heapBytes / MiB).toFixed(1)} MiB\n`,
+);
 let failed = false;
 for (const kernel of ["rfc-v2", "mainline-6.x"] as KernelModel[]) {
   for (const trace of ["summary", "full"] as RunOptions["trace"][]) {
@@ -122,6 +189,8 @@ for (const kernel of ["rfc-v2", "mainline-6.x"] as KernelModel[]) {
   }
 }
 if (failed) {
-  process.stdout.write("FAILED: a replay did not move (rfc-v2) or copy (mainline-6.x) every page, or an expectation failed\n");
+  process.stdout.write(
+    "FAILED: a replay did not move (rfc-v2) or copy (mainline-6.x) every page, or an expectation failed\n",
+  );
   process.exitCode = 1;
 }

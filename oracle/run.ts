@@ -22,7 +22,13 @@ import { parseScenario, runScenario } from "../server/src/simulator/index";
 import type { Scenario } from "../server/src/simulator/types";
 import { compileScenario } from "./lib/compile";
 import { compareScenario, kernelRows, type ScenarioComparison } from "./lib/compare";
-import { renderReport, type ControlSummary, type HazardResult, type KnownDifferenceResult, type OracleRun } from "./lib/report";
+import {
+  renderReport,
+  type ControlSummary,
+  type HazardResult,
+  type KnownDifferenceResult,
+  type OracleRun,
+} from "./lib/report";
 import { INCLUDED_GOLDENS, KNOWN_DIFFERENCES } from "./lib/selection";
 import { parseGuestLogs, type GuestRun } from "./lib/serial";
 
@@ -31,11 +37,26 @@ const oracleDir = path.join(root, "oracle");
 const cache = path.join(oracleDir, ".cache");
 const sourceTarball = "/usr/src/linux-source-6.1.tar.xz";
 const tree = path.join(cache, "linux-source-6.1");
-const packages = ["linux-source-6.1", "qemu-system-x86", "busybox-static", "build-essential", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "xz-utils"];
+const packages = [
+  "linux-source-6.1",
+  "qemu-system-x86",
+  "busybox-static",
+  "build-essential",
+  "flex",
+  "bison",
+  "bc",
+  "libelf-dev",
+  "libssl-dev",
+  "cpio",
+  "xz-utils",
+];
 const PAGE_SIZE = 4096;
 
 const args = process.argv.slice(2);
-const reportPath = path.resolve(root, args.includes("--report") ? args[args.indexOf("--report") + 1] : "docs/oracle-report.md");
+const reportPath = path.resolve(
+  root,
+  args.includes("--report") ? args[args.indexOf("--report") + 1] : "docs/oracle-report.md",
+);
 const runControl = !args.includes("--no-control");
 
 function log(message: string): void {
@@ -45,8 +66,19 @@ function log(message: string): void {
 class EnvironmentError extends Error {}
 
 /** Runs a command with a timeout; throws with its output tail when it fails. */
-function run(command: string, argv: string[], options: SpawnSyncOptions & { timeoutSeconds: number; quiet?: boolean }): string {
-  const result = spawnSync(command, argv, { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...options, timeout: options.timeoutSeconds * 1000, killSignal: "SIGKILL" });
+function run(
+  command: string,
+  argv: string[],
+  options: SpawnSyncOptions & { timeoutSeconds: number; quiet?: boolean },
+): string {
+  const result = spawnSync(command, argv, {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    ...options,
+    timeout: options.timeoutSeconds * 1000,
+    killSignal: "SIGKILL",
+  });
   const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
   if (result.error || result.status !== 0) {
     const reason = result.error ? result.error.message : `exit status ${result.status}`;
@@ -73,11 +105,17 @@ function ensurePackages(): string[] {
     return result.status !== 0 || !result.stdout.includes("install ok installed");
   });
   if (missing.length === 0) return [];
-  if (typeof process.getuid === "function" && process.getuid() !== 0) throw new EnvironmentError(`missing Debian packages (${missing.join(" ")}); run as root or install them first`);
+  if (typeof process.getuid === "function" && process.getuid() !== 0)
+    throw new EnvironmentError(`missing Debian packages (${missing.join(" ")}); run as root or install them first`);
   log(`installing ${missing.join(" ")}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = (): ReturnType<typeof spawnSync> =>
-    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { encoding: "utf8", env, timeout: 1_200_000, killSignal: "SIGKILL" });
+    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...missing], {
+      encoding: "utf8",
+      env,
+      timeout: 1_200_000,
+      killSignal: "SIGKILL",
+    });
   let result = install();
   if (result.status !== 0) {
     // A fresh container may have empty package lists; refresh them once and retry.
@@ -93,7 +131,8 @@ function ensureSource(): boolean {
   mkdirSync(cache, { recursive: true });
   const stamp = path.join(cache, "source.stamp");
   const tarballId = `${sourceTarball} ${statSync(sourceTarball).size}`;
-  if (existsSync(path.join(tree, "Makefile")) && existsSync(stamp) && readFileSync(stamp, "utf8") === tarballId) return false;
+  if (existsSync(path.join(tree, "Makefile")) && existsSync(stamp) && readFileSync(stamp, "utf8") === tarballId)
+    return false;
   log("unpacking linux-source-6.1");
   run("rm", ["-rf", tree], { timeoutSeconds: 300 });
   run("tar", ["xf", sourceTarball, "-C", cache], { timeoutSeconds: 600 });
@@ -115,7 +154,10 @@ function ensureConfig(): boolean {
   if (existsSync(path.join(tree, ".config")) && existsSync(stamp) && readFileSync(stamp, "utf8") === key) return false;
   log("configuring: tinyconfig + oracle/kernel/oracle.config");
   run("make", ["tinyconfig"], { cwd: tree, timeoutSeconds: 300 });
-  run("scripts/kconfig/merge_config.sh", ["-m", ".config", path.join(oracleDir, "kernel/oracle.config")], { cwd: tree, timeoutSeconds: 300 });
+  run("scripts/kconfig/merge_config.sh", ["-m", ".config", path.join(oracleDir, "kernel/oracle.config")], {
+    cwd: tree,
+    timeoutSeconds: 300,
+  });
   run("make", ["olddefconfig"], { cwd: tree, timeoutSeconds: 300 });
   const config = readFileSync(path.join(tree, ".config"), "utf8");
   const lost = requiredOptions().filter((option) => !config.includes(`\n${option}=y`));
@@ -129,14 +171,22 @@ function buildKernel(variant: "control" | "rfc"): { image: string; seconds: numb
   const image = path.join(cache, `bzImage-${variant}`);
   const pristine = readFileSync(path.join(cache, "splice.c.orig"));
   const patchFile = path.join(oracleDir, "kernel/rfc-v2-6.1.patch");
-  const key = sha256(readFileSync(path.join(tree, ".config")), pristine, variant === "rfc" ? readFileSync(patchFile) : "");
+  const key = sha256(
+    readFileSync(path.join(tree, ".config")),
+    pristine,
+    variant === "rfc" ? readFileSync(patchFile) : "",
+  );
   const stamp = `${image}.stamp`;
-  if (existsSync(image) && existsSync(stamp) && readFileSync(stamp, "utf8") === key) return { image, seconds: 0, rebuilt: false };
+  if (existsSync(image) && existsSync(stamp) && readFileSync(stamp, "utf8") === key)
+    return { image, seconds: 0, rebuilt: false };
   // Always start from the pristine file: a new mtime makes make rebuild splice.o for this variant.
   writeFileSync(path.join(tree, "fs/splice.c"), pristine);
-  if (variant === "rfc") run("patch", ["-p1", "--forward", "--batch", "-i", patchFile], { cwd: tree, timeoutSeconds: 60 });
+  if (variant === "rfc")
+    run("patch", ["-p1", "--forward", "--batch", "-i", patchFile], { cwd: tree, timeoutSeconds: 60 });
   log(`building the ${variant} kernel (make -j2 bzImage)`);
-  const { seconds } = timed(() => run("nice", ["-n", "10", "make", "-j2", "bzImage"], { cwd: tree, timeoutSeconds: 3600 }));
+  const { seconds } = timed(() =>
+    run("nice", ["-n", "10", "make", "-j2", "bzImage"], { cwd: tree, timeoutSeconds: 3600 }),
+  );
   copyFileSync(path.join(tree, "arch/x86/boot/bzImage"), image);
   writeFileSync(stamp, key);
   return { image, seconds, rebuilt: true };
@@ -159,7 +209,10 @@ function loadScenarios(): { loaded: LoadedScenario[]; script: string } {
   const lines: string[] = [];
   for (const file of [...goldens, ...extras]) {
     const { scenario, diagnostics } = parseScenario(readFileSync(path.join(root, file), "utf8"));
-    if (diagnostics.length) throw new Error(`${file}: ${diagnostics.map((item) => `${item.line}:${item.column}: ${item.message}`).join("; ")}`);
+    if (diagnostics.length)
+      throw new Error(
+        `${file}: ${diagnostics.map((item) => `${item.line}:${item.column}: ${item.message}`).join("; ")}`,
+      );
     const compiled = compileScenario(scenario, PAGE_SIZE);
     loaded.push({ file, scenario, unsupported: compiled.unsupported });
     if (compiled.unsupported.length === 0) lines.push(...compiled.lines);
@@ -169,7 +222,9 @@ function loadScenarios(): { loaded: LoadedScenario[]; script: string } {
 
 function buildGuest(): string {
   const guest = path.join(cache, "vmsim-guest");
-  run("gcc", ["-static", "-O2", "-Wall", "-o", guest, path.join(oracleDir, "guest/vmsim-guest.c")], { timeoutSeconds: 300 });
+  run("gcc", ["-static", "-O2", "-Wall", "-o", guest, path.join(oracleDir, "guest/vmsim-guest.c")], {
+    timeoutSeconds: 300,
+  });
   return guest;
 }
 
@@ -191,7 +246,10 @@ function buildInitramfs(guest: string, script: string, name: string): string {
   ];
   const listFile = path.join(cache, `initramfs-${name}.list`);
   writeFileSync(listFile, list.join("\n") + "\n");
-  const cpio = spawnSync(path.join(tree, "usr/gen_init_cpio"), [listFile], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const cpio = spawnSync(path.join(tree, "usr/gen_init_cpio"), [listFile], {
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (cpio.status !== 0) throw new Error(`gen_init_cpio failed: ${String(cpio.stderr)}`);
   const gzip = spawnSync("gzip", ["-n", "-9"], { input: cpio.stdout, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   if (gzip.status !== 0) throw new Error(`gzip failed: ${String(gzip.stderr)}`);
@@ -201,21 +259,61 @@ function buildInitramfs(guest: string, script: string, name: string): string {
 }
 
 /** Boots one kernel under timeout(1) (and a node-side kill as a second guard); returns both serial logs. */
-function boot(image: string, initramfs: string, name: string, memoryMiB = 512): { results: string; console: string; seconds: number; timedOut: boolean } {
+function boot(
+  image: string,
+  initramfs: string,
+  name: string,
+  memoryMiB = 512,
+): { results: string; console: string; seconds: number; timedOut: boolean } {
   const consoleFile = path.join(cache, `console-${name}.log`);
   const resultsFile = path.join(cache, `results-${name}.log`);
   for (const file of [consoleFile, resultsFile]) writeFileSync(file, "");
   // Serial port 0 is the kernel console, port 1 carries the guest's result lines; printk.devkmsg=on lets the guest's
   // markers through /dev/kmsg without rate limiting.
   const qemuArgs = [
-    "--kill-after=10", "240", "qemu-system-x86_64", "-accel", "tcg", "-m", String(memoryMiB), "-smp", "1", "-display", "none", "-monitor", "none", "-no-reboot",
-    "-serial", `file:${consoleFile}`, "-serial", `file:${resultsFile}`,
-    "-kernel", image, "-initrd", initramfs, "-append", "console=ttyS0 panic=-1 oops=panic printk.devkmsg=on",
+    "--kill-after=10",
+    "240",
+    "qemu-system-x86_64",
+    "-accel",
+    "tcg",
+    "-m",
+    String(memoryMiB),
+    "-smp",
+    "1",
+    "-display",
+    "none",
+    "-monitor",
+    "none",
+    "-no-reboot",
+    "-serial",
+    `file:${consoleFile}`,
+    "-serial",
+    `file:${resultsFile}`,
+    "-kernel",
+    image,
+    "-initrd",
+    initramfs,
+    "-append",
+    "console=ttyS0 panic=-1 oops=panic printk.devkmsg=on",
   ];
   log(`booting the ${name} kernel`);
-  const { value: result, seconds } = timed(() => spawnSync("timeout", qemuArgs, { encoding: "utf8", timeout: 270_000, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] }));
-  if (result.status !== 0 && result.status !== 124) log(`qemu exited with status ${result.status}: ${String(result.stderr).slice(-500)}`);
-  return { results: readFileSync(resultsFile, "utf8"), console: readFileSync(consoleFile, "utf8"), seconds, timedOut: result.status === 124 || result.signal === "SIGKILL" };
+  const { value: result, seconds } = timed(() =>
+    spawnSync("timeout", qemuArgs, {
+      encoding: "utf8",
+      timeout: 270_000,
+      killSignal: "SIGKILL",
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  if (result.status !== 0 && result.status !== 124)
+    log(`qemu exited with status ${result.status}: ${String(result.stderr).slice(-500)}`);
+  return {
+    results: readFileSync(resultsFile, "utf8"),
+    console: readFileSync(consoleFile, "utf8"),
+    seconds,
+    timedOut: result.status === 124 || result.signal === "SIGKILL",
+  };
 }
 
 /** Control run facts: every call step must have neither zapped nor moved pages. */
@@ -227,7 +325,10 @@ function summariseControl(guest: GuestRun, loaded: LoadedScenario[]): ControlSum
     if (!source) continue;
     for (const row of kernelRows(source.scenario, observed, PAGE_SIZE, guest.zeroPfn)) {
       calls++;
-      if (row.kernel && (row.kernel.zapped.length || row.kernel.moved.length)) violations.push(`${observed.id} step ${row.index} (line ${row.line}): zapped ${row.kernel.zapped.join(" ") || "none"}, moved ${row.kernel.moved.join(" ") || "none"}`);
+      if (row.kernel && (row.kernel.zapped.length || row.kernel.moved.length))
+        violations.push(
+          `${observed.id} step ${row.index} (line ${row.line}): zapped ${row.kernel.zapped.join(" ") || "none"}, moved ${row.kernel.moved.join(" ") || "none"}`,
+        );
     }
     if (!observed.ended) violations.push(`${observed.id}: did not finish`);
   }
@@ -266,10 +367,26 @@ function runHazards(image: string, guest: string): HazardResult[] {
       const resultLines = result.results.split("\n").map((line) => line.replace(/\r$/, ""));
       const matchedResults = expectedResults.map((text) => resultLines.find((line) => line.includes(text)));
       // The page dump and the BUG line, without the register dump that follows; or the guest lines that matched.
-      const excerpt = [...(at < 0 ? [] : consoleLines.slice(Math.max(0, at - 6), at + 4)), ...matchedResults.filter((line): line is string => line !== undefined)];
-      const reproduced = (expected.length === 0 || at >= 0) && matchedResults.every((line) => line !== undefined) && expected.length + expectedResults.length > 0;
-      const description = [...expected.map((text) => `kernel: ${text}`), ...expectedResults.map((text) => `result: ${text}`)].join(" | ");
-      return { name: label, expected: description, reproduced, fatal: guestRun.fatal.map((line) => line.text), excerpt, seconds: result.seconds };
+      const excerpt = [
+        ...(at < 0 ? [] : consoleLines.slice(Math.max(0, at - 6), at + 4)),
+        ...matchedResults.filter((line): line is string => line !== undefined),
+      ];
+      const reproduced =
+        (expected.length === 0 || at >= 0) &&
+        matchedResults.every((line) => line !== undefined) &&
+        expected.length + expectedResults.length > 0;
+      const description = [
+        ...expected.map((text) => `kernel: ${text}`),
+        ...expectedResults.map((text) => `result: ${text}`),
+      ].join(" | ");
+      return {
+        name: label,
+        expected: description,
+        reproduced,
+        fatal: guestRun.fatal.map((line) => line.text),
+        excerpt,
+        seconds: result.seconds,
+      };
     });
 }
 
@@ -281,7 +398,10 @@ function runKnownDifferences(image: string, guest: string): KnownDifferenceResul
     const scenarios = group.map((known) => {
       const file = `samples/scenarios/${known.id}.vmsim`;
       const { scenario, diagnostics } = parseScenario(readFileSync(path.join(root, file), "utf8"));
-      if (diagnostics.length) throw new Error(`${file}: ${diagnostics.map((item) => `${item.line}:${item.column}: ${item.message}`).join("; ")}`);
+      if (diagnostics.length)
+        throw new Error(
+          `${file}: ${diagnostics.map((item) => `${item.line}:${item.column}: ${item.message}`).join("; ")}`,
+        );
       return scenario;
     });
     const script = scenarios.flatMap((scenario) => compileScenario(scenario, PAGE_SIZE).lines).join("\n") + "\n";
@@ -292,13 +412,41 @@ function runKnownDifferences(image: string, guest: string): KnownDifferenceResul
       const scenario = scenarios[index];
       const observed = guestRun.scenarios.find((item) => item.id === scenario.id);
       const comparison = observed
-        ? compareScenario(scenario, runScenario(scenario, { kernel: "rfc-v2", pageSize: PAGE_SIZE }), observed, guestRun.zeroPfn)
-        : { id: scenario.id, steps: [], checks: 0, rss: [], differences: [{ scenario: scenario.id, step: null, line: null, what: "scenario end", kernel: "no kernel result", model: "-" }] };
+        ? compareScenario(
+            scenario,
+            runScenario(scenario, { kernel: "rfc-v2", pageSize: PAGE_SIZE }),
+            observed,
+            guestRun.zeroPfn,
+          )
+        : {
+            id: scenario.id,
+            steps: [],
+            checks: 0,
+            rss: [],
+            differences: [
+              {
+                scenario: scenario.id,
+                step: null,
+                line: null,
+                what: "scenario end",
+                kernel: "no kernel result",
+                model: "-",
+              },
+            ],
+          };
       const whats = comparison.differences.map((difference) => difference.what);
       const unexpected = comparison.differences.filter((difference) => !known.expected.includes(difference.what));
       const missing = known.expected.filter((what) => !whats.includes(what));
       // The boot's time and kernel lines are shared by its scenarios; both are reported with the first one.
-      results.push({ known, comparison, unexpected, missing, fatal: index === 0 ? guestRun.fatal.map((line) => line.text) : [], seconds: index === 0 ? result.seconds : 0, timedOut: result.timedOut });
+      results.push({
+        known,
+        comparison,
+        unexpected,
+        missing,
+        fatal: index === 0 ? guestRun.fatal.map((line) => line.text) : [],
+        seconds: index === 0 ? result.seconds : 0,
+        timedOut: result.timedOut,
+      });
     });
   }
   return results;
@@ -309,9 +457,11 @@ function main(): number {
   const times: Record<string, number> = {};
   let installed: string[];
   try {
-    if (process.platform !== "linux" || process.arch !== "x64") throw new EnvironmentError("the oracle needs an x86-64 Linux host");
+    if (process.platform !== "linux" || process.arch !== "x64")
+      throw new EnvironmentError("the oracle needs an x86-64 Linux host");
     installed = timed(() => ensurePackages()).value;
-    if (!existsSync(sourceTarball)) throw new EnvironmentError(`${sourceTarball} is missing after installing linux-source-6.1`);
+    if (!existsSync(sourceTarball))
+      throw new EnvironmentError(`${sourceTarball} is missing after installing linux-source-6.1`);
   } catch (error) {
     log(error instanceof Error ? error.message : String(error));
     return 2;
@@ -341,7 +491,22 @@ function main(): number {
     try {
       result = runScenario(item.scenario, { kernel: "rfc-v2", pageSize: PAGE_SIZE });
     } catch (error) {
-      comparisons.push({ id: item.scenario.id, steps: [], checks: 0, rss: [], differences: [{ scenario: item.scenario.id, step: null, line: null, what: "simulator", kernel: "-", model: `runScenario threw: ${error instanceof Error ? error.message : String(error)}` }] });
+      comparisons.push({
+        id: item.scenario.id,
+        steps: [],
+        checks: 0,
+        rss: [],
+        differences: [
+          {
+            scenario: item.scenario.id,
+            step: null,
+            line: null,
+            what: "simulator",
+            kernel: "-",
+            model: `runScenario threw: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        ],
+      });
       continue;
     }
     comparisons.push(compareScenario(item.scenario, result, observed, rfcGuest.zeroPfn));
@@ -362,9 +527,31 @@ function main(): number {
       const observed = controlGuest.scenarios.find((scenario) => scenario.id === item.scenario.id);
       if (!observed || item.unsupported.length) continue;
       try {
-        controlComparisons.push(compareScenario(item.scenario, runScenario(item.scenario, { kernel: "mainline-6.x", pageSize: PAGE_SIZE }), observed, controlGuest.zeroPfn));
+        controlComparisons.push(
+          compareScenario(
+            item.scenario,
+            runScenario(item.scenario, { kernel: "mainline-6.x", pageSize: PAGE_SIZE }),
+            observed,
+            controlGuest.zeroPfn,
+          ),
+        );
       } catch (error) {
-        controlComparisons.push({ id: item.scenario.id, steps: [], checks: 0, rss: [], differences: [{ scenario: item.scenario.id, step: null, line: null, what: "simulator", kernel: "-", model: `runScenario threw: ${error instanceof Error ? error.message : String(error)}` }] });
+        controlComparisons.push({
+          id: item.scenario.id,
+          steps: [],
+          checks: 0,
+          rss: [],
+          differences: [
+            {
+              scenario: item.scenario.id,
+              step: null,
+              line: null,
+              what: "simulator",
+              kernel: "-",
+              model: `runScenario threw: ${error instanceof Error ? error.message : String(error)}`,
+            },
+          ],
+        });
       }
     }
   }
@@ -374,14 +561,21 @@ function main(): number {
   for (const observed of rfcGuest.scenarios) {
     const source = loaded.find((item) => item.scenario.id === observed.id);
     for (const step of observed.steps) {
-      if (step.thp && step.thp[0] > step.thp[1]) thpDrops.push(`${observed.id} line ${source?.scenario.steps[step.index]?.line ?? "?"} (\`${source?.scenario.steps[step.index]?.text ?? step.command}\`): AnonHugePages of ${step.process} ${step.thp[0]} kB before, ${step.thp[1]} kB after`);
+      if (step.thp && step.thp[0] > step.thp[1])
+        thpDrops.push(
+          `${observed.id} line ${source?.scenario.steps[step.index]?.line ?? "?"} (\`${source?.scenario.steps[step.index]?.text ?? step.command}\`): AnonHugePages of ${step.process} ${step.thp[0]} kB before, ${step.thp[1]} kB after`,
+        );
     }
   }
 
   const knownDifferences = runKnownDifferences(rfc.image, guest);
   times.bootKnownDifferences = knownDifferences.reduce((sum, item) => sum + item.seconds, 0);
   for (const item of knownDifferences) {
-    for (const row of item.comparison.steps) if (row.kernel?.thpSplit) thpDrops.push(`${item.known.id} line ${row.line} (\`${row.text}\`, ${item.known.memoryMiB} MiB boot): the caller's AnonHugePages dropped`);
+    for (const row of item.comparison.steps)
+      if (row.kernel?.thpSplit)
+        thpDrops.push(
+          `${item.known.id} line ${row.line} (\`${row.text}\`, ${item.known.memoryMiB} MiB boot): the caller's AnonHugePages dropped`,
+        );
   }
 
   const hazards = runHazards(rfc.image, guest);
@@ -392,8 +586,15 @@ function main(): number {
     installedPackages: installed,
     times,
     rfc: { guest: rfcGuest, timedOut: rfcBoot.timedOut },
-    control: controlGuest ? { guest: controlGuest, timedOut: controlTimedOut, summary: controlSummary, comparisons: controlComparisons } : null,
-    scenarios: loaded.map((item) => ({ id: item.scenario.id, title: item.scenario.title, file: item.file, unsupported: item.unsupported })),
+    control: controlGuest
+      ? { guest: controlGuest, timedOut: controlTimedOut, summary: controlSummary, comparisons: controlComparisons }
+      : null,
+    scenarios: loaded.map((item) => ({
+      id: item.scenario.id,
+      title: item.scenario.title,
+      file: item.file,
+      unsupported: item.unsupported,
+    })),
     comparisons,
     hazards,
     thpDrops,
@@ -402,7 +603,10 @@ function main(): number {
   const report = renderReport(oracleRun);
   mkdirSync(path.dirname(reportPath), { recursive: true });
   writeFileSync(reportPath, report.markdown);
-  writeFileSync(path.join(cache, "oracle-result.json"), JSON.stringify({ ...oracleRun, verdict: report.verdict }, null, 2));
+  writeFileSync(
+    path.join(cache, "oracle-result.json"),
+    JSON.stringify({ ...oracleRun, verdict: report.verdict }, null, 2),
+  );
   for (const line of report.summary) log(line);
   log(`report: ${path.relative(root, reportPath)}`);
   return report.verdict.ok ? 0 : 1;

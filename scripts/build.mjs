@@ -15,12 +15,40 @@ const watch = process.argv.includes("--watch");
 // web-tree-sitter's ESM build calls createRequire(import.meta.url), which is undefined in a CommonJS bundle;
 // the define and the banner give it the bundle's own file URL instead.
 const importMetaShim = 'var __bundleImportMetaUrl = require("url").pathToFileURL(__filename).href;';
-const nodeCommon = { bundle: true, platform: "node", format: "cjs", target: "node20", sourcemap: true, logLevel: "warning", define: { "import.meta.url": "__bundleImportMetaUrl" }, banner: { js: importMetaShim } };
+const nodeCommon = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+  define: { "import.meta.url": "__bundleImportMetaUrl" },
+  banner: { js: importMetaShim },
+};
 const entries = [
-  { ...nodeCommon, entryPoints: ["server/src/main.ts"], outfile: "dist/server.js", banner: { js: `#!/usr/bin/env node\n${importMetaShim}` } },
-  { ...nodeCommon, entryPoints: ["server/src/cli/main.ts"], outfile: "dist/cli.js", banner: { js: `#!/usr/bin/env node\n${importMetaShim}` } },
+  {
+    ...nodeCommon,
+    entryPoints: ["server/src/main.ts"],
+    outfile: "dist/server.js",
+    banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
+  },
+  {
+    ...nodeCommon,
+    entryPoints: ["server/src/cli/main.ts"],
+    outfile: "dist/cli.js",
+    banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
+  },
   { ...nodeCommon, entryPoints: ["client/src/extension.ts"], outfile: "dist/client.js", external: ["vscode"] },
-  { bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: true, logLevel: "warning", entryPoints: ["client/webview/main.ts"], outfile: "dist/webview.js" },
+  {
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    sourcemap: true,
+    logLevel: "warning",
+    entryPoints: ["client/webview/main.ts"],
+    outfile: "dist/webview.js",
+  },
 ].filter((entry) => existsSync(path.join(root, entry.entryPoints[0])));
 
 function copyAssets() {

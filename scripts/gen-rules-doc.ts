@@ -16,13 +16,23 @@ export function rulesDocument(): string {
     "",
     "| Id | Severity | Kernel models | Decided from C source | Message |",
     "|---|---|---|---|---|",
-    ...RULES.map((record) => `| [${record.id}](#${record.id.toLowerCase()}) | ${record.severity} | ${record.models.join(", ")} | ${record.notDecidedFromSource ? "no" : "yes"} | ${record.title.replace(/\|/g, "\\|")} |`),
+    ...RULES.map(
+      (record) =>
+        `| [${record.id}](#${record.id.toLowerCase()}) | ${record.severity} | ${record.models.join(", ")} | ${record.notDecidedFromSource ? "no" : "yes"} | ${record.title.replace(/\|/g, "\\|")} |`,
+    ),
     "",
     "## Rules the analyzer cannot decide from C source",
     "",
-    ...RULES.filter((record) => record.notDecidedFromSource).map((record) => `- **${record.id}**: ${record.notDecidedFromSource}`),
+    ...RULES.filter((record) => record.notDecidedFromSource).map(
+      (record) => `- **${record.id}**: ${record.notDecidedFromSource}`,
+    ),
     "",
-    ...RULES.flatMap((record) => [`<a id="${record.id.toLowerCase()}"></a>`, "", explainMarkdown(record).replace(/^### /, "## "), ""]),
+    ...RULES.flatMap((record) => [
+      `<a id="${record.id.toLowerCase()}"></a>`,
+      "",
+      explainMarkdown(record).replace(/^### /, "## "),
+      "",
+    ]),
   ];
   return lines.join("\n");
 }

@@ -25,10 +25,21 @@ if (files.length === 0) {
 const tapFile = path.join(mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-tests-")), "results.tap");
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tapFile}`, ...files],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
   { cwd: root, stdio: "inherit" },
 );
 const tap = readFileSync(tapFile, "utf8");
 const count = (key) => Number((tap.match(new RegExp(`^# ${key} (\\d+)$`, "m")) || [0, 0])[1]);
-console.log(`${count("tests")} tests: ${count("pass")} passed, ${count("fail")} failed, ${count("skipped")} skipped, ${count("todo")} todo (${files.length} files)`);
+console.log(
+  `${count("tests")} tests: ${count("pass")} passed, ${count("fail")} failed, ${count("skipped")} skipped, ${count("todo")} todo (${files.length} files)`,
+);
 process.exit(result.status ?? 1);

@@ -32,16 +32,24 @@ let client: LanguageClient | null = null;
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const output = vscode.window.createOutputChannel("vmsplice Lens");
   context.subscriptions.push(output);
-  output.appendLine(`[client] vmsplice Lens ${String(context.extension.packageJSON.version)} activating from ${context.extensionUri.fsPath}`);
+  output.appendLine(
+    `[client] vmsplice Lens ${String(context.extension.packageJSON.version)} activating from ${context.extensionUri.fsPath}`,
+  );
 
-  const panel = new SimulatorPanel(context.extensionUri, createServerReplayer(() => client), output);
+  const panel = new SimulatorPanel(
+    context.extensionUri,
+    createServerReplayer(() => client),
+    output,
+  );
   context.subscriptions.push(panel, ...registerReplayCommands(panel, output), registerScenarioCodeLens());
 
   client = createLanguageClient(context, output);
   const serverReady = client.start().then(
     () => output.appendLine("[client] language server started"),
     (error: unknown) => {
-      output.appendLine(`[client] the language server did not start: ${error instanceof Error ? error.message : String(error)}`);
+      output.appendLine(
+        `[client] the language server did not start: ${error instanceof Error ? error.message : String(error)}`,
+      );
       throw error;
     },
   );

@@ -7,7 +7,13 @@
  * `vmspliceLens.trace.server` setting by itself.
  */
 import * as vscode from "vscode";
-import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import {
+  LanguageClient,
+  RevealOutputChannelOn,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
 import { Commands, SETTINGS_SECTION } from "../../server/src/protocol/ext";
 
 export const CLIENT_ID = "vmspliceLens";
@@ -25,7 +31,11 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
   // TransportKind.stdio makes the client pass `--stdio`, the flag the server (and the package.json bin) expects.
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.stdio },
-    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ["--nolazy", "--inspect=6009"] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.stdio,
+      options: { execArgv: ["--nolazy", "--inspect=6009"] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
@@ -38,7 +48,9 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     // Pop-ups only for failures of user-started actions (STYLE.md section 4); the server's own messages stay in the channel.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationFailedHandler: (error) => {
-      output.appendLine(`[client] the language server failed to initialise: ${error instanceof Error ? error.message : String(error)}`);
+      output.appendLine(
+        `[client] the language server failed to initialise: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return false;
     },
   };

@@ -19,7 +19,12 @@ function isPosition(value: unknown): value is number {
 /** A URI given as a string or as a `vscode.Uri`-like object (its toString() gives the URI text). */
 function uriText(value: unknown): string | null {
   if (typeof value === "string" && value.length > 0) return value;
-  if (isRecord(value) && typeof value.scheme === "string" && typeof value.toString === "function" && value.toString !== Object.prototype.toString) {
+  if (
+    isRecord(value) &&
+    typeof value.scheme === "string" &&
+    typeof value.toString === "function" &&
+    value.toString !== Object.prototype.toString
+  ) {
     return String(value.toString());
   }
   return null;
@@ -30,12 +35,14 @@ export function parseReplayArgs(args: readonly unknown[]): ReplayCommandArgs | n
   const [first, second] = args;
   if (isRecord(first) && !("scheme" in first)) {
     const uri = uriText(first.uri);
-    if (uri && isPosition(first.line) && isPosition(first.character)) return { uri, line: first.line, character: first.character };
+    if (uri && isPosition(first.line) && isPosition(first.character))
+      return { uri, line: first.line, character: first.character };
     return null;
   }
   // (uri, {line, character}): the shape of VS Code's own position-taking commands.
   const uri = uriText(first);
-  if (uri && isRecord(second) && isPosition(second.line) && isPosition(second.character)) return { uri, line: second.line, character: second.character };
+  if (uri && isRecord(second) && isPosition(second.line) && isPosition(second.character))
+    return { uri, line: second.line, character: second.character };
   return null;
 }
 

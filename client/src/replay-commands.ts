@@ -7,7 +7,13 @@
  */
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { Commands, ReplayRequest, ReplayScenarioRequest, type ReplayParams, type ReplayScenarioParams } from "../../server/src/protocol/ext";
+import {
+  Commands,
+  ReplayRequest,
+  ReplayScenarioRequest,
+  type ReplayParams,
+  type ReplayScenarioParams,
+} from "../../server/src/protocol/ext";
 import { parseReplayArgs, parseScenarioArgs, siteLabel } from "./replay-args";
 import { replayDefaults } from "./settings";
 import type { ReplaySubject } from "./webview/messages";
@@ -20,7 +26,13 @@ export function createServerReplayer(getClient: () => LanguageClient | null): Re
     if (!client || !client.isRunning()) throw new Error("the vmsplice Lens language server is not running");
     try {
       if (subject.kind === "call-site") {
-        const params: ReplayParams = { uri: subject.uri, line: subject.line, character: subject.character, kernel, pageSize };
+        const params: ReplayParams = {
+          uri: subject.uri,
+          line: subject.line,
+          character: subject.character,
+          kernel,
+          pageSize,
+        };
         return await client.sendRequest(ReplayRequest.method, params);
       }
       const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(subject.uri));
@@ -52,7 +64,13 @@ export function registerReplayCommands(panel: SimulatorPanel, output: vscode.Out
         const position = editor.selection.active;
         target = { uri: editor.document.uri.toString(), line: position.line, character: position.character };
       }
-      const subject: ReplaySubject = { kind: "call-site", uri: target.uri, line: target.line, character: target.character, label: siteLabel(target.uri, target.line) };
+      const subject: ReplaySubject = {
+        kind: "call-site",
+        uri: target.uri,
+        line: target.line,
+        character: target.character,
+        label: siteLabel(target.uri, target.line),
+      };
       const defaults = replayDefaults(vscode.Uri.parse(target.uri));
       await panel.replay(subject, defaults.kernel, defaults.pageSize);
     }),

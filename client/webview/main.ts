@@ -36,10 +36,23 @@ interface State {
   requestId: number | null;
 }
 
-const state: State = { view: null, frame: 0, playing: false, kernel: "rfc-v2", pageSize: 4096, error: null, subjectLabel: "", requestId: null };
+const state: State = {
+  view: null,
+  frame: 0,
+  playing: false,
+  kernel: "rfc-v2",
+  pageSize: 4096,
+  error: null,
+  subjectLabel: "",
+  requestId: null,
+};
 let playTimer: ReturnType<typeof setInterval> | null = null;
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -105,7 +118,11 @@ function buildSkeleton(root: HTMLElement): void {
 
   const rows = element("section", "rows");
   rows.id = "rows";
-  for (const [id, title] of [["writer", "Writer's address space"], ["ring", "Pipe ring"], ["reader", "Reader's address space"]]) {
+  for (const [id, title] of [
+    ["writer", "Writer's address space"],
+    ["ring", "Pipe ring"],
+    ["reader", "Reader's address space"],
+  ]) {
     const row = element("div", "row");
     row.append(element("h2", "row-title", title));
     const tiles = element("div", "tiles");
@@ -117,7 +134,11 @@ function buildSkeleton(root: HTMLElement): void {
     rows.append(row);
   }
 
-  const legend = element("p", "legend", "Tiles are coloured by PFN: a moved page keeps its writer's colour; a copy gets a new frame and colour. Click a page to jump to its delivery.");
+  const legend = element(
+    "p",
+    "legend",
+    "Tiles are coloured by PFN: a moved page keeps its writer's colour; a copy gets a new frame and colour. Click a page to jump to its delivery.",
+  );
 
   legend.id = "legend";
   const details = element("section", "details");
@@ -223,7 +244,12 @@ function stopPlaying(): void {
   playTimer = null;
 }
 
-function tileElement(tile: Tile, focusPage: number | null, deliveryFrame: number | undefined, slot?: number): HTMLElement {
+function tileElement(
+  tile: Tile,
+  focusPage: number | null,
+  deliveryFrame: number | undefined,
+  slot?: number,
+): HTMLElement {
   const node = element(tile.page !== null && deliveryFrame !== undefined ? "button" : "div", `tile tile-${tile.kind}`);
   if (tile.page !== null && tile.page === focusPage) node.classList.add("tile-focus");
   if (tile.pfn !== null && tile.kind !== "zapped" && tile.kind !== "pending" && tile.kind !== "not-delivered") {
@@ -251,7 +277,9 @@ function tileElement(tile: Tile, focusPage: number | null, deliveryFrame: number
 
 function fillList(id: string, items: string[], emptyText: string): void {
   const list = byId(id);
-  const children = (items.length > 0 ? items : [emptyText]).map((item) => element("li", items.length > 0 ? undefined : "muted", item));
+  const children = (items.length > 0 ? items : [emptyText]).map((item) =>
+    element("li", items.length > 0 ? undefined : "muted", item),
+  );
   list.replaceChildren(...children);
 }
 
@@ -264,7 +292,8 @@ function render(): void {
   byId("status").classList.toggle("error", state.error !== null);
   const view = state.view;
   const hasFrames = view !== null && view.frames.length > 0;
-  for (const id of ["first", "back", "play", "forward", "last", "next-copy"]) byId<HTMLButtonElement>(id).disabled = !hasFrames;
+  for (const id of ["first", "back", "play", "forward", "last", "next-copy"])
+    byId<HTMLButtonElement>(id).disabled = !hasFrames;
   if (view && view.copyFrames.length === 0) byId<HTMLButtonElement>("next-copy").disabled = true;
   // Without a trace (loading, or an error) the empty rows and lists would only suggest a replay that is not there.
   for (const id of ["rows", "legend", "details"]) byId(id).hidden = !hasFrames;
@@ -278,9 +307,19 @@ function render(): void {
   const frame = view.frames[state.frame];
   byId("position").textContent = `Step ${state.frame + 1} of ${view.frames.length}`;
   byId("caption").textContent = frame.caption;
-  byId("writer-tiles").replaceChildren(...frame.writer.map((tile) => tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page))));
-  byId("ring-tiles").replaceChildren(...frame.ring.map((tile, slot) => tileElement(tile, frame.focusPage, undefined, slot)));
-  byId("reader-tiles").replaceChildren(...frame.reader.map((tile) => tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page))));
+  byId("writer-tiles").replaceChildren(
+    ...frame.writer.map((tile) =>
+      tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page)),
+    ),
+  );
+  byId("ring-tiles").replaceChildren(
+    ...frame.ring.map((tile, slot) => tileElement(tile, frame.focusPage, undefined, slot)),
+  );
+  byId("reader-tiles").replaceChildren(
+    ...frame.reader.map((tile) =>
+      tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page)),
+    ),
+  );
   const counts = countOutcomes(view);
   const summary = `${view.pages.length} page(s): ${counts.moved} moved, ${counts.copied} copied${counts.notDelivered ? `, ${counts.notDelivered} not delivered` : ""} · ${view.kernel} · ${view.pageSize / 1024} KiB pages`;
   fillList("results", [summary, ...view.results, ...view.problems], "No results.");
@@ -297,13 +336,21 @@ interface SavedState {
 /** The step to show for a trace: the saved one when the same replay is shown again (the panel was hidden), else the first. */
 function restoredFrame(requestId: number, frameCount: number): number {
   const saved = vscode.getState() as Partial<SavedState> | undefined;
-  if (saved && saved.requestId === requestId && typeof saved.frame === "number" && saved.frame >= 0 && saved.frame < frameCount) return saved.frame;
+  if (
+    saved &&
+    saved.requestId === requestId &&
+    typeof saved.frame === "number" &&
+    saved.frame >= 0 &&
+    saved.frame < frameCount
+  )
+    return saved.frame;
   return 0;
 }
 
 /** Tells the host what was drawn, so the end-to-end tests can verify the webview really rendered. */
 function report(view: ReplayView | null): void {
-  if (state.requestId !== null) vscode.setState({ requestId: state.requestId, frame: state.frame } satisfies SavedState);
+  if (state.requestId !== null)
+    vscode.setState({ requestId: state.requestId, frame: state.frame } satisfies SavedState);
   const frame = view && view.frames.length > 0 ? view.frames[state.frame] : null;
   const counts = view ? countOutcomes(view) : { moved: 0, copied: 0 };
   const summary: RenderSummary = {
@@ -339,7 +386,11 @@ function onMessage(event: MessageEvent<HostToWebview>): void {
       state.pageSize = message.pageSize;
       state.subjectLabel = message.subject.label;
       state.error = null;
-      state.view = buildReplayView(message.trace, { kernel: message.kernel, pageSize: message.pageSize, stepLines: message.subject.kind === "scenario" });
+      state.view = buildReplayView(message.trace, {
+        kernel: message.kernel,
+        pageSize: message.pageSize,
+        stepLines: message.subject.kind === "scenario",
+      });
       state.frame = restoredFrame(message.requestId, state.view.frames.length);
       state.requestId = message.requestId;
       render();

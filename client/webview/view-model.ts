@@ -114,7 +114,8 @@ function describeOutcome(value: unknown): string | null {
   if (!isRecord(value)) return null;
   if (typeof value.returned === "number") return `returned ${value.returned}`;
   if (typeof value.errno === "string") return `failed with ${value.errno}`;
-  if (value.blocked === true) return typeof value.progressBytes === "number" ? `blocked after ${value.progressBytes} bytes` : "blocked";
+  if (value.blocked === true)
+    return typeof value.progressBytes === "number" ? `blocked after ${value.progressBytes} bytes` : "blocked";
   if (typeof value.kernelBug === "string") return `kernel BUG: ${value.kernelBug}`;
   return null;
 }
@@ -131,14 +132,21 @@ export function describeStep(step: unknown, position: number, withLine = true): 
     const text = asString(step[key]);
     if (text) {
       const outcome = describeOutcome(step.outcome);
-      const rules = Array.isArray(step.rules) ? step.rules.filter((rule): rule is string => typeof rule === "string") : [];
+      const rules = Array.isArray(step.rules)
+        ? step.rules.filter((rule): rule is string => typeof rule === "string")
+        : [];
       const prefix = withLine && typeof step.line === "number" ? `line ${step.line}: ` : "";
       return `${prefix}${text}${outcome ? ` → ${outcome}` : ""}${rules.length > 0 ? ` [${rules.join(", ")}]` : ""}${step.skipped === true ? " (not run)" : ""}`;
     }
   }
-  const kind = asString(step.kind) ?? asString(step.type) ?? asString(step.event) ?? asString(step.op) ?? `step ${position + 1}`;
+  const kind =
+    asString(step.kind) ?? asString(step.type) ?? asString(step.event) ?? asString(step.op) ?? `step ${position + 1}`;
   const details = Object.entries(step)
-    .filter(([key, value]) => !["kind", "type", "event", "op"].includes(key) && (typeof value === "number" || typeof value === "string" || typeof value === "boolean"))
+    .filter(
+      ([key, value]) =>
+        !["kind", "type", "event", "op"].includes(key) &&
+        (typeof value === "number" || typeof value === "string" || typeof value === "boolean"),
+    )
     .map(([key, value]) => `${key}=${String(value)}`);
   return details.length > 0 ? `${kind} ${details.join(" ")}` : kind;
 }
@@ -152,7 +160,9 @@ function describeResult(role: string, value: unknown): string | null {
  * What the simulator's writer-side chunk records say about each frame it queued: whether the writer's page was zapped
  * and which pipe slot it went into. Pages are matched to chunks by the writer's PFN, the identity the trace gives both.
  */
-function writerChunksByPfn(steps: unknown): Map<number, { writerPage: "zapped" | "intact" | null; slot: number | null }> {
+function writerChunksByPfn(
+  steps: unknown,
+): Map<number, { writerPage: "zapped" | "intact" | null; slot: number | null }> {
   const byPfn = new Map<number, { writerPage: "zapped" | "intact" | null; slot: number | null }>();
   if (!Array.isArray(steps)) return byPfn;
   for (const step of steps) {
@@ -169,7 +179,12 @@ function writerChunksByPfn(steps: unknown): Map<number, { writerPage: "zapped" |
 }
 
 function ringCapacityOf(trace: Record<string, unknown>): number {
-  const candidates = [trace.ringSlots, trace.pipeSlots, isRecord(trace.pipe) ? trace.pipe.slots : undefined, isRecord(trace.pipe) ? trace.pipe.capacity : undefined];
+  const candidates = [
+    trace.ringSlots,
+    trace.pipeSlots,
+    isRecord(trace.pipe) ? trace.pipe.slots : undefined,
+    isRecord(trace.pipe) ? trace.pipe.capacity : undefined,
+  ];
   for (const candidate of candidates) {
     const value = asNumberOrNull(candidate);
     if (value !== null && Number.isInteger(value) && value >= 1 && value <= 4096) return value;
@@ -195,8 +210,22 @@ function emptySlot(): Tile {
   return { page: null, pfn: null, kind: "empty", rule: null };
 }
 
-function snapshot(writer: Tile[], ring: Tile[], reader: Tile[], caption: string, focusPage: number | null, rule: string | null): Frame {
-  return { caption, writer: writer.map((tile) => ({ ...tile })), ring: ring.map((tile) => ({ ...tile })), reader: reader.map((tile) => ({ ...tile })), focusPage, rule };
+function snapshot(
+  writer: Tile[],
+  ring: Tile[],
+  reader: Tile[],
+  caption: string,
+  focusPage: number | null,
+  rule: string | null,
+): Frame {
+  return {
+    caption,
+    writer: writer.map((tile) => ({ ...tile })),
+    ring: ring.map((tile) => ({ ...tile })),
+    reader: reader.map((tile) => ({ ...tile })),
+    focusPage,
+    rule,
+  };
 }
 
 function pfnText(pfn: number | null): string {
@@ -204,11 +233,24 @@ function pfnText(pfn: number | null): string {
 }
 
 /** Builds the frames: start, then per batch of ring slots every queue step followed by every delivery step. */
-function buildFrames(pages: PageRow[], ringCapacity: number, kernel: string): { frames: Frame[]; copyFrames: number[]; deliveryFrameOfPage: Map<number, number> } {
+function buildFrames(
+  pages: PageRow[],
+  ringCapacity: number,
+  kernel: string,
+): { frames: Frame[]; copyFrames: number[]; deliveryFrameOfPage: Map<number, number> } {
   const writer: Tile[] = pages.map((page) => ({ page: page.index, pfn: page.writerPfn, kind: "present", rule: null }));
   const reader: Tile[] = pages.map((page) => pendingTile(page.index));
   const ring: Tile[] = Array.from({ length: ringCapacity }, emptySlot);
-  const frames: Frame[] = [snapshot(writer, ring, reader, `Before the call: the writer's ${pages.length} page(s), an empty pipe of ${ringCapacity} slots, the reader's destination (${kernel}).`, null, null)];
+  const frames: Frame[] = [
+    snapshot(
+      writer,
+      ring,
+      reader,
+      `Before the call: the writer's ${pages.length} page(s), an empty pipe of ${ringCapacity} slots, the reader's destination (${kernel}).`,
+      null,
+      null,
+    ),
+  ];
   const copyFrames: number[] = [];
   const deliveryFrameOfPage = new Map<number, number>();
 
@@ -228,7 +270,12 @@ function buildFrames(pages: PageRow[], ringCapacity: number, kernel: string): { 
       let caption: string;
       switch (page.outcome) {
         case "moved":
-          reader[position] = { page: page.index, pfn: page.readerPfn ?? page.writerPfn, kind: "moved", rule: page.rule };
+          reader[position] = {
+            page: page.index,
+            pfn: page.readerPfn ?? page.writerPfn,
+            kind: "moved",
+            rule: page.rule,
+          };
           caption = `Page ${page.index} moved: the reader now maps ${pfnText(page.readerPfn ?? page.writerPfn)}, the writer's own frame.`;
           break;
         case "copied":
@@ -252,18 +299,24 @@ function buildFrames(pages: PageRow[], ringCapacity: number, kernel: string): { 
 }
 
 /** Validates a replay trace and lays it out as frames. Never throws: unusable parts are listed in `problems`. */
-export function buildReplayView(trace: unknown, fallback: { kernel: string; pageSize: number; stepLines?: boolean }): ReplayView {
+export function buildReplayView(
+  trace: unknown,
+  fallback: { kernel: string; pageSize: number; stepLines?: boolean },
+): ReplayView {
   const problems: string[] = [];
   const record = isRecord(trace) ? trace : {};
   if (!isRecord(trace)) problems.push("The server returned no replay trace.");
   const kernel = asString(record.kernel) ?? fallback.kernel;
   const pageSize = asNumberOrNull(record.pageSize) ?? fallback.pageSize;
-  const assumptions = Array.isArray(record.assumptions) ? record.assumptions.filter((item): item is string => typeof item === "string") : [];
+  const assumptions = Array.isArray(record.assumptions)
+    ? record.assumptions.filter((item): item is string => typeof item === "string")
+    : [];
 
   let pages: PageRow[] = [];
   if (Array.isArray(record.pages)) {
     pages = record.pages.map(parsePage).filter((page): page is PageRow => page !== null);
-    if (pages.length < record.pages.length) problems.push(`${record.pages.length - pages.length} page entries were malformed and are not shown.`);
+    if (pages.length < record.pages.length)
+      problems.push(`${record.pages.length - pages.length} page entries were malformed and are not shown.`);
   } else if (isRecord(trace)) {
     problems.push("The trace lists no pages.");
   }
@@ -288,10 +341,25 @@ export function buildReplayView(trace: unknown, fallback: { kernel: string; page
       if (line) results.push(line);
     }
   }
-  const stepLog = Array.isArray(record.steps) ? record.steps.map((step, position) => describeStep(step, position, fallback.stepLines ?? true)) : [];
+  const stepLog = Array.isArray(record.steps)
+    ? record.steps.map((step, position) => describeStep(step, position, fallback.stepLines ?? true))
+    : [];
   const ringCapacity = ringCapacityOf(record);
   const { frames, copyFrames, deliveryFrameOfPage } = buildFrames(pages, ringCapacity, kernel);
-  return { kernel, pageSize, site: siteOf(record), assumptions, pages, frames, copyFrames, deliveryFrameOfPage, results, stepLog, ringCapacity, problems };
+  return {
+    kernel,
+    pageSize,
+    site: siteOf(record),
+    assumptions,
+    pages,
+    frames,
+    copyFrames,
+    deliveryFrameOfPage,
+    results,
+    stepLog,
+    ringCapacity,
+    problems,
+  };
 }
 
 /** The first frame after `current` where a page arrives as a copy, wrapping to the first one; null when nothing is copied. */
@@ -306,7 +374,12 @@ export function hueOfPfn(pfn: number): number {
   return Math.round(hue * 10) / 10;
 }
 
-export function countOutcomes(view: ReplayView): { moved: number; copied: number; notDelivered: number; unknown: number } {
+export function countOutcomes(view: ReplayView): {
+  moved: number;
+  copied: number;
+  notDelivered: number;
+  unknown: number;
+} {
   const counts = { moved: 0, copied: 0, notDelivered: 0, unknown: 0 };
   for (const page of view.pages) {
     if (page.outcome === "moved") counts.moved += 1;

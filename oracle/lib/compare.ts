@@ -99,7 +99,8 @@ function locate(result: SimulationResult, layout: Layout, process: string, addre
   for (const [mapping, length] of layout.lengths.get(process) ?? []) {
     const start = result.final.mappingStart(process, mapping);
     if (start === null) continue;
-    if (address >= start && address < start + length) return pageName(mapping, Math.floor((address - start) / result.pageSize));
+    if (address >= start && address < start + length)
+      return pageName(mapping, Math.floor((address - start) / result.pageSize));
   }
   return null;
 }
@@ -128,7 +129,8 @@ function iovecPages(command: Command, pageSize: number): Set<string> {
     if (!iovec.base || iovec.base.negative) continue;
     const offset = amountBytes(iovec.base.offset, pageSize);
     const length = amountBytes(iovec.length, pageSize);
-    for (let page = Math.floor(offset / pageSize); page * pageSize < offset + length; page++) pages.add(pageName(iovec.base.mapping, page));
+    for (let page = Math.floor(offset / pageSize); page * pageSize < offset + length; page++)
+      pages.add(pageName(iovec.base.mapping, page));
   }
   return pages;
 }
@@ -138,7 +140,14 @@ function modelFacts(result: SimulationResult, layout: Layout, step: StepResult):
   const moved = new Map<string, string>();
   for (const chunk of step.chunks) {
     if (chunk.side !== "reader" || chunk.readerPage !== "moved") continue;
-    const destination = locate(result, layout, process, chunk.destinationAddress === null ? null : Math.floor(chunk.destinationAddress / result.pageSize) * result.pageSize);
+    const destination = locate(
+      result,
+      layout,
+      process,
+      chunk.destinationAddress === null
+        ? null
+        : Math.floor(chunk.destinationAddress / result.pageSize) * result.pageSize,
+    );
     if (!destination) continue;
     const origin = chunk.origin ? locate(result, layout, chunk.origin.process, chunk.origin.vaddr) : null;
     moved.set(destination, `${destination}<-${chunk.origin && origin ? `${chunk.origin.process}:${origin}` : "?"}`);
@@ -217,7 +226,13 @@ function kernelFacts(step: StepObservation, command: Command, pageSize: number, 
     });
   }
   if (writing) queued.record(step, covered);
-  return { outcome: kernelOutcome(step), signal: step.signal, zapped: zapped.sort(), moved: moved.sort(), thpSplit: step.thp !== null && step.thp[0] > step.thp[1] };
+  return {
+    outcome: kernelOutcome(step),
+    signal: step.signal,
+    zapped: zapped.sort(),
+    moved: moved.sort(),
+    thpSplit: step.thp !== null && step.thp[0] > step.thp[1],
+  };
 }
 
 function describe(list: string[]): string {
@@ -225,19 +240,36 @@ function describe(list: string[]): string {
 }
 
 /** The kernel's canonical facts for every call step of one scenario, without a model (used for the control run). */
-export function kernelRows(scenario: Scenario, observed: ScenarioObservation, pageSize: number, zeroPfn: number | null): StepRow[] {
+export function kernelRows(
+  scenario: Scenario,
+  observed: ScenarioObservation,
+  pageSize: number,
+  zeroPfn: number | null,
+): StepRow[] {
   const queued = new QueuedFrames(zeroPfn);
   const rows: StepRow[] = [];
   for (const observation of observed.steps) {
     const source = scenario.steps[observation.index];
     if (!source || !CALLS.has(observation.command)) continue;
-    rows.push({ index: observation.index, line: source.line, text: source.text, process: observation.process, kernel: kernelFacts(observation, source.command, pageSize, queued), model: null });
+    rows.push({
+      index: observation.index,
+      line: source.line,
+      text: source.text,
+      process: observation.process,
+      kernel: kernelFacts(observation, source.command, pageSize, queued),
+      model: null,
+    });
   }
   return rows;
 }
 
 /** Compares one scenario. `zeroPfn` is the guest's shared zero page (never an origin of a move). */
-export function compareScenario(scenario: Scenario, result: SimulationResult, observed: ScenarioObservation, zeroPfn: number | null): ScenarioComparison {
+export function compareScenario(
+  scenario: Scenario,
+  result: SimulationResult,
+  observed: ScenarioObservation,
+  zeroPfn: number | null,
+): ScenarioComparison {
   const pageSize = result.pageSize;
   const layout = layoutOf(scenario, pageSize);
   const differences: Difference[] = [];
@@ -245,7 +277,14 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
   let checks = 0;
   const queued = new QueuedFrames(zeroPfn);
   const differ = (step: StepRow | null, what: string, kernel: string, model: string): void => {
-    differences.push({ scenario: scenario.id, step: step?.index ?? null, line: step?.line ?? null, what, kernel, model });
+    differences.push({
+      scenario: scenario.id,
+      step: step?.index ?? null,
+      line: step?.line ?? null,
+      what,
+      kernel,
+      model,
+    });
   };
 
   for (const observation of observed.steps) {
@@ -254,15 +293,49 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
     const modelStep = result.steps.find((step) => step.index === observation.index);
     if (!CALLS.has(observation.command)) {
       if (observation.problem) {
-        differ(null, `step ${observation.index} (line ${source.line}) did not run in the guest`, observation.problem, "-");
-      } else if (observation.errno && !OUTCOME_ONLY.has(observation.command) && !(modelStep?.outcome && "errno" in modelStep.outcome)) {
+        differ(
+          null,
+          `step ${observation.index} (line ${source.line}) did not run in the guest`,
+          observation.problem,
+          "-",
+        );
+      } else if (
+        observation.errno &&
+        !OUTCOME_ONLY.has(observation.command) &&
+        !(modelStep?.outcome && "errno" in modelStep.outcome)
+      ) {
         // A setup step (mmap, madvise, fill, ...) that failed only in the guest means the scenario ran on a different machine state.
-        differ({ index: observation.index, line: source.line, text: source.text, process: observation.process, kernel: null, model: null }, "setup step", `errno ${observation.errno}`, modelStep?.outcome ? modelOutcome(modelStep) : "succeeds");
+        differ(
+          {
+            index: observation.index,
+            line: source.line,
+            text: source.text,
+            process: observation.process,
+            kernel: null,
+            model: null,
+          },
+          "setup step",
+          `errno ${observation.errno}`,
+          modelStep?.outcome ? modelOutcome(modelStep) : "succeeds",
+        );
       } else if (OUTCOME_ONLY.has(observation.command) && modelStep?.outcome) {
         // fcntl results (pipe sizes, EPERM without CAP_SYS_RESOURCE) are compared like call outcomes.
         checks++;
         const outcome = kernelOutcome(observation);
-        if (outcome !== modelOutcome(modelStep)) differ({ index: observation.index, line: source.line, text: source.text, process: observation.process, kernel: null, model: null }, "outcome", outcome, modelOutcome(modelStep));
+        if (outcome !== modelOutcome(modelStep))
+          differ(
+            {
+              index: observation.index,
+              line: source.line,
+              text: source.text,
+              process: observation.process,
+              kernel: null,
+              model: null,
+            },
+            "outcome",
+            outcome,
+            modelOutcome(modelStep),
+          );
       }
       continue;
     }
@@ -277,21 +350,34 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
     rows.push(row);
     const kernel = row.kernel as StepFacts;
     if (!row.model) {
-      differ(row, "step result", kernel.outcome, modelStep?.skipped ? "skipped after a kernel BUG" : "no result from the simulator");
+      differ(
+        row,
+        "step result",
+        kernel.outcome,
+        modelStep?.skipped ? "skipped after a kernel BUG" : "no result from the simulator",
+      );
       continue;
     }
     const model = row.model;
     checks += 5;
     if (kernel.outcome !== model.outcome) differ(row, "outcome", kernel.outcome, model.outcome);
-    if ((kernel.signal ?? "none") !== (model.signal ?? "none")) differ(row, "signal", kernel.signal ?? "none", model.signal ?? "none");
-    if (describe(kernel.zapped) !== describe(model.zapped)) differ(row, "zapped pages", describe(kernel.zapped), describe(model.zapped));
-    if (kernel.thpSplit !== model.thpSplit) differ(row, "transparent huge page split", String(kernel.thpSplit), String(model.thpSplit));
+    if ((kernel.signal ?? "none") !== (model.signal ?? "none"))
+      differ(row, "signal", kernel.signal ?? "none", model.signal ?? "none");
+    if (describe(kernel.zapped) !== describe(model.zapped))
+      differ(row, "zapped pages", describe(kernel.zapped), describe(model.zapped));
+    if (kernel.thpSplit !== model.thpSplit)
+      differ(row, "transparent huge page split", String(kernel.thpSplit), String(model.thpSplit));
     // The kernel always knows a move's origin by PFN; the model may not name it, so an unnamed origin matches any.
     const modelMoved = model.moved.map((entry) => entry.split("<-"));
     const kernelMoved = kernel.moved.map((entry) => entry.split("<-"));
     const movedAgree =
       modelMoved.length === kernelMoved.length &&
-      modelMoved.every(([destination, origin]) => kernelMoved.some(([kernelDestination, kernelOrigin]) => kernelDestination === destination && (origin === "?" || origin === kernelOrigin)));
+      modelMoved.every(([destination, origin]) =>
+        kernelMoved.some(
+          ([kernelDestination, kernelOrigin]) =>
+            kernelDestination === destination && (origin === "?" || origin === kernelOrigin),
+        ),
+      );
     if (!movedAgree) differ(row, "moved pages", describe(kernel.moved), describe(model.moved));
   }
 
@@ -302,8 +388,12 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
       pages.data.forEach((kernelText, page) => {
         if (kernelText === "unmapped" || kernelText === "unreadable") return;
         checks++;
-        const modelText = start === null ? "no such mapping in the model" : runLength(result.final.readBytes(final.process, start + page * pageSize, pageSize));
-        if (modelText !== kernelText) differ(null, `final bytes ${final.process} ${pageName(mapping, page)}`, kernelText, modelText);
+        const modelText =
+          start === null
+            ? "no such mapping in the model"
+            : runLength(result.final.readBytes(final.process, start + page * pageSize, pageSize));
+        if (modelText !== kernelText)
+          differ(null, `final bytes ${final.process} ${pageName(mapping, page)}`, kernelText, modelText);
       });
     }
   }
@@ -311,8 +401,12 @@ export function compareScenario(scenario: Scenario, result: SimulationResult, ob
   // VMS-RFC-RSS: a process that exits with N moved pages still mapped leaves its anon counter at -N.
   const rss: ScenarioComparison["rss"] = [];
   for (const exit of observed.exits) {
-    const kernelValue = exit.kernelLines.filter((line) => line.kind === "rss-counter" && line.counter?.type === "MM_ANONPAGES").reduce((sum, line) => sum + (line.counter?.value ?? 0), 0);
-    const modelMoved = rows.filter((row) => row.process === exit.process).reduce((sum, row) => sum + (row.model?.moved.length ?? 0), 0);
+    const kernelValue = exit.kernelLines
+      .filter((line) => line.kind === "rss-counter" && line.counter?.type === "MM_ANONPAGES")
+      .reduce((sum, line) => sum + (line.counter?.value ?? 0), 0);
+    const modelMoved = rows
+      .filter((row) => row.process === exit.process)
+      .reduce((sum, row) => sum + (row.model?.moved.length ?? 0), 0);
     rss.push({ process: exit.process, kernelValue, modelMoved });
   }
 

@@ -69,13 +69,19 @@ function stepCommand(command: Command, pageSize: number): { text: string } | { u
     case "munmap":
       return { text: `munmap ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)}` };
     case "madvise":
-      return { text: `madvise ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)} ${command.advice}` };
+      return {
+        text: `madvise ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)} ${command.advice}`,
+      };
     case "mlock":
       return { text: `mlock ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)}` };
     case "mprotect":
-      return { text: `mprotect ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)} ${protBits(command.prot)}` };
+      return {
+        text: `mprotect ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)} ${protBits(command.prot)}`,
+      };
     case "fill":
-      return { text: `fill ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)} ${command.value === "pattern" ? -1 : command.value}` };
+      return {
+        text: `fill ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)} ${command.value === "pattern" ? -1 : command.value}`,
+      };
     case "touch":
       return { text: `touch ${address(command.address, pageSize)} ${optionalLength(command.length, pageSize)}` };
     case "ksm-merge":
@@ -85,7 +91,10 @@ function stepCommand(command: Command, pageSize: number): { text: string } | { u
     case "open":
       return { text: `open ${command.name} ${command.file} ${command.mode}` };
     case "fcntl":
-      if (command.command === "F_SETPIPE_SZ") return { text: `fcntl ${fd(command.fd)} F_SETPIPE_SZ ${amountBytes(command.size ?? { bytes: 0, pages: 0 }, pageSize)}` };
+      if (command.command === "F_SETPIPE_SZ")
+        return {
+          text: `fcntl ${fd(command.fd)} F_SETPIPE_SZ ${amountBytes(command.size ?? { bytes: 0, pages: 0 }, pageSize)}`,
+        };
       if (command.command === "F_GETPIPE_SZ") return { text: `fcntl ${fd(command.fd)} F_GETPIPE_SZ 0` };
       return { text: `fcntl ${fd(command.fd)} F_SETFL ${command.statusFlags.includes("O_NONBLOCK") ? 1 : 0}` };
     case "close":
@@ -96,17 +105,28 @@ function stepCommand(command: Command, pageSize: number): { text: string } | { u
       if (iovecs === null) return { text: `vmsplice ${fd(command.fd)} ${nr} ${command.flags} -1` };
       const triples = iovecs.map((iovec) => `${address(iovec.base, pageSize)} ${amountBytes(iovec.length, pageSize)}`);
       if (iovecs.length > 26) return { unsupported: "more than 26 listed iovecs" };
-      return { text: `vmsplice ${fd(command.fd)} ${nr} ${command.flags} ${iovecs.length}${triples.length ? " " + triples.join(" ") : ""}` };
+      return {
+        text: `vmsplice ${fd(command.fd)} ${nr} ${command.flags} ${iovecs.length}${triples.length ? " " + triples.join(" ") : ""}`,
+      };
     }
     case "read":
-      return { text: `read ${fd(command.fd)} ${address(command.address, pageSize)} ${amountBytes(command.length, pageSize)}` };
+      return {
+        text: `read ${fd(command.fd)} ${address(command.address, pageSize)} ${amountBytes(command.length, pageSize)}`,
+      };
     case "write":
-      if (command.address === null) return { text: `write ${fd(command.fd)} - ${amountBytes(command.length, pageSize)} ${command.value ?? 0}` };
-      return { text: `write ${fd(command.fd)} ${address(command.address, pageSize)} ${amountBytes(command.length, pageSize)}` };
+      if (command.address === null)
+        return { text: `write ${fd(command.fd)} - ${amountBytes(command.length, pageSize)} ${command.value ?? 0}` };
+      return {
+        text: `write ${fd(command.fd)} ${address(command.address, pageSize)} ${amountBytes(command.length, pageSize)}`,
+      };
     case "splice":
-      return { text: `splice ${fd(command.input)} ${fd(command.output)} ${amountBytes(command.length, pageSize)} ${command.flags}` };
+      return {
+        text: `splice ${fd(command.input)} ${fd(command.output)} ${amountBytes(command.length, pageSize)} ${command.flags}`,
+      };
     case "tee":
-      return { text: `tee ${fd(command.input)} ${fd(command.output)} ${amountBytes(command.length, pageSize)} ${command.flags}` };
+      return {
+        text: `tee ${fd(command.input)} ${fd(command.output)} ${amountBytes(command.length, pageSize)} ${command.flags}`,
+      };
     case "race-fault":
       return { unsupported: "race-fault (a fault racing with the move needs a second thread at the right instant)" };
     default:
@@ -122,10 +142,15 @@ export function compileScenario(scenario: Scenario, pageSize: number): CompiledS
   const unsupported: string[] = [];
   scenario.steps.forEach((step, index) => {
     const command = step.command;
-    if (command.kind === "process") header.push(`proc ${command.name} ${command.privileged ? 1 : 0} ${command.sigpipeIgnored ? 1 : 0} -`);
+    if (command.kind === "process")
+      header.push(`proc ${command.name} ${command.privileged ? 1 : 0} ${command.sigpipeIgnored ? 1 : 0} -`);
     if (command.kind === "fork") header.push(`proc ${command.child} 0 0 ${step.process ?? "-"}`);
-    if (command.kind === "pipe") header.push(`pipe ${command.name} ${(command.flags.includes("O_NONBLOCK") ? 1 : 0) | (command.flags.includes("O_DIRECT") ? 2 : 0)}`);
-    if (command.kind === "file") header.push(`file ${command.name} ${amountBytes(command.size, pageSize)} ${command.value}`);
+    if (command.kind === "pipe")
+      header.push(
+        `pipe ${command.name} ${(command.flags.includes("O_NONBLOCK") ? 1 : 0) | (command.flags.includes("O_DIRECT") ? 2 : 0)}`,
+      );
+    if (command.kind === "file")
+      header.push(`file ${command.name} ${amountBytes(command.size, pageSize)} ${command.value}`);
     const compiled = stepCommand(command, pageSize);
     if (compiled === null) return;
     if ("unsupported" in compiled) {

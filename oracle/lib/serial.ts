@@ -120,7 +120,11 @@ const MARK = /VMSORACLE-MARK (\S+) (start|exiting|exited|end) (\S+)/;
  * ordered with the kernel's own messages), and every classified kernel line, attributed to the scenario and the
  * exiting process whose markers enclose it.
  */
-function readConsole(consoleLog: string, run: GuestRun, scenario: (id: string) => ScenarioObservation): Map<string, KernelLine[]> {
+function readConsole(
+  consoleLog: string,
+  run: GuestRun,
+  scenario: (id: string) => ScenarioObservation,
+): Map<string, KernelLine[]> {
   const exitLines = new Map<string, KernelLine[]>();
   let current: string | null = null;
   let exiting: string | null = null;
@@ -154,7 +158,17 @@ function readConsole(consoleLog: string, run: GuestRun, scenario: (id: string) =
 
 /** Parses one guest boot: the results channel (second serial port) and the kernel console (first serial port). */
 export function parseGuestLogs(resultsLog: string, consoleLog: string): GuestRun {
-  const run: GuestRun = { booted: false, kernelVersion: null, zeroPfn: null, scenarios: [], done: false, exitStatus: null, fatal: [], rssCounter: [], malformed: [] };
+  const run: GuestRun = {
+    booted: false,
+    kernelVersion: null,
+    zeroPfn: null,
+    scenarios: [],
+    done: false,
+    exitStatus: null,
+    fatal: [],
+    rssCounter: [],
+    malformed: [],
+  };
   const byId = new Map<string, ScenarioObservation>();
   const scenario = (id: string): ScenarioObservation => {
     let found = byId.get(id);
@@ -198,12 +212,24 @@ export function parseGuestLogs(resultsLog: string, consoleLog: string): GuestRun
       target.ended = true;
     } else if (typeof record.final === "string") {
       const maps: FinalObservation["maps"] = {};
-      for (const [name, value] of Object.entries((record.maps ?? {}) as Record<string, { data?: unknown; pfn?: unknown }>)) {
-        maps[name] = { data: Array.isArray(value.data) ? value.data.map(String) : [], pfn: Array.isArray(value.pfn) ? value.pfn.map(Number) : [] };
+      for (const [name, value] of Object.entries(
+        (record.maps ?? {}) as Record<string, { data?: unknown; pfn?: unknown }>,
+      )) {
+        maps[name] = {
+          data: Array.isArray(value.data) ? value.data.map(String) : [],
+          pfn: Array.isArray(value.pfn) ? value.pfn.map(Number) : [],
+        };
       }
       target.finals.push({ process: record.final, rssAnon: Number(record.rssAnon ?? -1), maps });
     } else if (typeof record.i === "number") {
-      const problem = typeof record.unsupported === "string" ? `unsupported: ${record.unsupported}` : record.hung === true ? "process hung" : record.died === true ? "process died" : null;
+      const problem =
+        typeof record.unsupported === "string"
+          ? `unsupported: ${record.unsupported}`
+          : record.hung === true
+            ? "process hung"
+            : record.died === true
+              ? "process died"
+              : null;
       target.steps.push({
         index: record.i,
         process: String(record.p ?? "-"),
@@ -212,8 +238,10 @@ export function parseGuestLogs(resultsLog: string, consoleLog: string): GuestRun
         errno: stringOrNull(record.errno),
         blocked: record.blocked === true,
         signal: stringOrNull(record.signal),
-        rss: Array.isArray(record.rss) && record.rss.length === 2 ? [Number(record.rss[0]), Number(record.rss[1])] : null,
-        thp: Array.isArray(record.thp) && record.thp.length === 2 ? [Number(record.thp[0]), Number(record.thp[1])] : null,
+        rss:
+          Array.isArray(record.rss) && record.rss.length === 2 ? [Number(record.rss[0]), Number(record.rss[1])] : null,
+        thp:
+          Array.isArray(record.thp) && record.thp.length === 2 ? [Number(record.thp[0]), Number(record.thp[1])] : null,
         before: snapshot(record.before),
         after: snapshot(record.after),
         problem,

@@ -78,13 +78,15 @@ export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSchema>> = {
     type: "number",
     default: DEFAULT_SETTINGS.pageSize,
     enum: PAGE_SIZES,
-    description: "Page size of the target system in bytes (4096 on x86-64; 16384 or 65536 on some arm64 and ppc64 kernels).",
+    description:
+      "Page size of the target system in bytes (4096 on x86-64; 16384 or 65536 on some arm64 and ppc64 kernels).",
     scope: "resource",
   },
   "vmspliceLens.severity": {
     type: "object",
     default: {},
-    description: "Per-rule severity overrides, keyed by rule id (for example {\"VMS-PARTIAL\": \"off\"}); \"off\" disables the rule.",
+    description:
+      'Per-rule severity overrides, keyed by rule id (for example {"VMS-PARTIAL": "off"}); "off" disables the rule.',
     additionalProperties: { type: "string", enum: SEVERITY_OVERRIDES },
     scope: "resource",
   },
@@ -150,22 +152,39 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
   settings.analyzeWorkspace = readBoolean(section, "analyzeWorkspace", DEFAULT_SETTINGS.analyzeWorkspace, warnings);
 
   if (section.kernel !== undefined) {
-    if (typeof section.kernel === "string" && (KERNEL_MODELS as readonly string[]).includes(section.kernel)) settings.kernel = section.kernel as KernelModel;
-    else warnings.push(`vmspliceLens.kernel: ${describe(section.kernel)} is not one of ${KERNEL_MODELS.join(", ")}; using ${DEFAULT_SETTINGS.kernel}`);
+    if (typeof section.kernel === "string" && (KERNEL_MODELS as readonly string[]).includes(section.kernel))
+      settings.kernel = section.kernel as KernelModel;
+    else
+      warnings.push(
+        `vmspliceLens.kernel: ${describe(section.kernel)} is not one of ${KERNEL_MODELS.join(", ")}; using ${DEFAULT_SETTINGS.kernel}`,
+      );
   }
 
   if (section.pageSize !== undefined) {
     const value = typeof section.pageSize === "string" ? Number(section.pageSize) : section.pageSize;
-    if (typeof value === "number" && (PAGE_SIZES as readonly number[]).includes(value)) settings.pageSize = value as PageSize;
-    else warnings.push(`vmspliceLens.pageSize: ${describe(section.pageSize)} is not one of ${PAGE_SIZES.join(", ")}; using ${DEFAULT_SETTINGS.pageSize}`);
+    if (typeof value === "number" && (PAGE_SIZES as readonly number[]).includes(value))
+      settings.pageSize = value as PageSize;
+    else
+      warnings.push(
+        `vmspliceLens.pageSize: ${describe(section.pageSize)} is not one of ${PAGE_SIZES.join(", ")}; using ${DEFAULT_SETTINGS.pageSize}`,
+      );
   }
 
-  settings.maxFileSize = readNumber(section, "maxFileSize", DEFAULT_SETTINGS.maxFileSize, 0, Number.MAX_SAFE_INTEGER, warnings);
+  settings.maxFileSize = readNumber(
+    section,
+    "maxFileSize",
+    DEFAULT_SETTINGS.maxFileSize,
+    0,
+    Number.MAX_SAFE_INTEGER,
+    warnings,
+  );
   settings.debounceMs = readNumber(section, "debounceMs", DEFAULT_SETTINGS.debounceMs, 0, MAX_DEBOUNCE_MS, warnings);
 
   if (section.severity !== undefined) {
     if (section.severity === null || typeof section.severity !== "object" || Array.isArray(section.severity)) {
-      warnings.push(`vmspliceLens.severity: expected an object mapping rule ids to severities, got ${describe(section.severity)}`);
+      warnings.push(
+        `vmspliceLens.severity: expected an object mapping rule ids to severities, got ${describe(section.severity)}`,
+      );
     } else {
       for (const [id, value] of Object.entries(section.severity as Record<string, unknown>)) {
         const normalizedId = id.trim().toUpperCase();
@@ -175,7 +194,10 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
         }
         const severity = normalizeSeverity(value);
         if (severity) settings.severity[normalizedId] = severity;
-        else warnings.push(`vmspliceLens.severity.${normalizedId}: ${describe(value)} is not one of ${SEVERITY_OVERRIDES.join(", ")}; ignored`);
+        else
+          warnings.push(
+            `vmspliceLens.severity.${normalizedId}: ${describe(value)} is not one of ${SEVERITY_OVERRIDES.join(", ")}; ignored`,
+          );
       }
     }
   }
@@ -187,7 +209,13 @@ function normalizeSeverity(value: unknown): SeverityOverride | null {
   if (value === false) return "off";
   if (typeof value !== "string") return null;
   const lowered = value.trim().toLowerCase();
-  const aliases: Record<string, SeverityOverride> = { info: "information", warn: "warning", none: "off", disabled: "off", ignore: "off" };
+  const aliases: Record<string, SeverityOverride> = {
+    info: "information",
+    warn: "warning",
+    none: "off",
+    disabled: "off",
+    ignore: "off",
+  };
   if ((SEVERITY_OVERRIDES as readonly string[]).includes(lowered)) return lowered as SeverityOverride;
   return aliases[lowered] ?? null;
 }
@@ -201,7 +229,14 @@ function readBoolean(section: Record<string, unknown>, key: string, fallback: bo
   return fallback;
 }
 
-function readNumber(section: Record<string, unknown>, key: string, fallback: number, minimum: number, maximum: number, warnings: string[]): number {
+function readNumber(
+  section: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  minimum: number,
+  maximum: number,
+  warnings: string[],
+): number {
   const value = section[key];
   if (value === undefined) return fallback;
   const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;

@@ -20,7 +20,13 @@ import {
 } from "vscode-languageserver/node";
 import type { Parser } from "web-tree-sitter";
 import { createCParser } from "./parsing/parser";
-import { SETTINGS_SECTION, ReplayRequest, ReplayScenarioRequest, type ReplayParams, type ReplayScenarioParams } from "./protocol/ext";
+import {
+  SETTINGS_SECTION,
+  ReplayRequest,
+  ReplayScenarioRequest,
+  type ReplayParams,
+  type ReplayScenarioParams,
+} from "./protocol/ext";
 import { Logger } from "./protocol/logger";
 import { guarded, guardedCommand, guardedNotification } from "./protocol/handler";
 import { DocumentStore } from "./protocol/documents";
@@ -51,7 +57,14 @@ const docsBase = rulesDocumentationBase();
 const store = new DocumentStore(createCParser);
 const settings = new SettingsCache(logger);
 const analyses = new AnalysisService(store);
-const diagnostics = new DiagnosticsScheduler(store, settings, analyses, (uri, items, version) => void connection.sendDiagnostics({ uri, diagnostics: items, version }), logger, docsBase);
+const diagnostics = new DiagnosticsScheduler(
+  store,
+  settings,
+  analyses,
+  (uri, items, version) => void connection.sendDiagnostics({ uri, diagnostics: items, version }),
+  logger,
+  docsBase,
+);
 const context = { store, settings, analyses, logger, docsBase };
 
 let initializeParams: InitializeParams | null = null;
@@ -77,7 +90,11 @@ connection.onInitialize((params): InitializeResult => {
 connection.onInitialized(
   guardedNotification(logger, "initialized", async () => {
     if (pullsConfiguration) {
-      settings.usePull((uri) => connection.workspace.getConfiguration(uri ? { scopeUri: uri, section: SETTINGS_SECTION } : { section: SETTINGS_SECTION }));
+      settings.usePull((uri) =>
+        connection.workspace.getConfiguration(
+          uri ? { scopeUri: uri, section: SETTINGS_SECTION } : { section: SETTINGS_SECTION },
+        ),
+      );
       if (initializeParams?.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
         await connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
       }
@@ -86,7 +103,11 @@ connection.onInitialized(
     if (windowSettings.analyzeWorkspace && initializeParams) {
       const folders = workspaceFolderPaths(initializeParams);
       if (folders.length > 0) {
-        await scanWorkspace(folders, { ...context, connection, isOpen: (uri) => store.get(uri) !== undefined, cancel: scanCancel }, initializeParams.workDoneToken);
+        await scanWorkspace(
+          folders,
+          { ...context, connection, isOpen: (uri) => store.get(uri) !== undefined, cancel: scanCancel },
+          initializeParams.workDoneToken,
+        );
       }
     }
   }),
@@ -140,9 +161,21 @@ connection.onDidCloseTextDocument(
 
 connection.onHover(guarded(logger, "hover", null, (params, token) => provideHover(context, params, token)));
 connection.onCodeLens(guarded(logger, "codeLens", [], (params, token) => provideCodeLenses(context, params, token)));
-connection.onCodeAction(guarded(logger, "codeAction", [], (params, token) => provideCodeActions(context, params, token)));
-connection.onRequest(ReplayRequest.method, guardedCommand(logger, ReplayRequest.method, (params: ReplayParams, token) => replayAtPosition(context, params, token)));
-connection.onRequest(ReplayScenarioRequest.method, guardedCommand(logger, ReplayScenarioRequest.method, (params: ReplayScenarioParams, token) => replayScenario(context, params, token)));
+connection.onCodeAction(
+  guarded(logger, "codeAction", [], (params, token) => provideCodeActions(context, params, token)),
+);
+connection.onRequest(
+  ReplayRequest.method,
+  guardedCommand(logger, ReplayRequest.method, (params: ReplayParams, token) =>
+    replayAtPosition(context, params, token),
+  ),
+);
+connection.onRequest(
+  ReplayScenarioRequest.method,
+  guardedCommand(logger, ReplayScenarioRequest.method, (params: ReplayScenarioParams, token) =>
+    replayScenario(context, params, token),
+  ),
+);
 
 connection.onShutdown(() => {
   scanCancel.cancelled = true;

@@ -13,7 +13,16 @@ import { compareReports, fnv1a, summariseBytes, type ProbeReport } from "./repor
 import { parseAnnotations } from "./twin";
 
 function report(overrides: Partial<ProbeReport>): ProbeReport {
-  return { probe: "example", kernel: "test", pageSize: 4096, calls: {}, memory: {}, pages: {}, facts: {}, ...overrides };
+  return {
+    probe: "example",
+    kernel: "test",
+    pageSize: 4096,
+    calls: {},
+    memory: {},
+    pages: {},
+    facts: {},
+    ...overrides,
+  };
 }
 
 describe("compareReports", () => {
@@ -21,13 +30,23 @@ describe("compareReports", () => {
     const kernel = report({
       calls: { w: { returned: 4096 }, r: { errno: "EAGAIN" }, b: { blocked: true, progress: 0 } },
       memory: { q: summariseBytes(new Uint8Array(4096).fill(0x10)) },
-      pages: { "p[0]@before": { present: true, pfn: 1383499 }, "p[0]@after": { present: true, pfn: 1383499 }, "q[0]@after": { present: true, pfn: 77 }, "u[0]@before": { present: false, pfn: 0 } },
+      pages: {
+        "p[0]@before": { present: true, pfn: 1383499 },
+        "p[0]@after": { present: true, pfn: 1383499 },
+        "q[0]@after": { present: true, pfn: 77 },
+        "u[0]@before": { present: false, pfn: 0 },
+      },
       facts: { "w.SIGPIPE": 1 },
     });
     const model = report({
       calls: { w: { returned: 4096 }, r: { errno: "EAGAIN" }, b: { blocked: true, progress: 0 } },
       memory: { q: summariseBytes(new Uint8Array(4096).fill(0x10)) },
-      pages: { "p[0]@before": { present: true, pfn: 5 }, "p[0]@after": { present: true, pfn: 5 }, "q[0]@after": { present: true, pfn: 6 }, "u[0]@before": { present: false, pfn: 0 } },
+      pages: {
+        "p[0]@before": { present: true, pfn: 5 },
+        "p[0]@after": { present: true, pfn: 5 },
+        "q[0]@after": { present: true, pfn: 6 },
+        "u[0]@before": { present: false, pfn: 0 },
+      },
       facts: { "w.SIGPIPE": 1 },
     });
     assert.deepEqual(compareReports(kernel, model), []);
@@ -37,13 +56,21 @@ describe("compareReports", () => {
     const kernel = report({
       calls: { w: { returned: 4096 }, r: { blocked: true, progress: 0 } },
       memory: { q: summariseBytes(new Uint8Array([1, 1, 2])) },
-      pages: { "p[0]@before": { present: true, pfn: 10 }, "p[0]@after": { present: true, pfn: 10 }, "p[1]@after": { present: false, pfn: 0 } },
+      pages: {
+        "p[0]@before": { present: true, pfn: 10 },
+        "p[0]@after": { present: true, pfn: 10 },
+        "p[1]@after": { present: false, pfn: 0 },
+      },
       facts: { "w.SIGPIPE": 1 },
     });
     const model = report({
       calls: { w: { errno: "EFAULT" }, r: { blocked: true, progress: 4096 }, extra: { returned: 0 } },
       memory: { q: summariseBytes(new Uint8Array([1, 2, 2])) },
-      pages: { "p[0]@before": { present: true, pfn: 10 }, "p[0]@after": { present: true, pfn: 11 }, "p[1]@after": { present: true, pfn: 12 } },
+      pages: {
+        "p[0]@before": { present: true, pfn: 10 },
+        "p[0]@after": { present: true, pfn: 11 },
+        "p[1]@after": { present: true, pfn: 12 },
+      },
       facts: {},
     });
     assert.deepEqual(compareReports(kernel, model), [
@@ -105,7 +132,15 @@ describe("twin annotations", () => {
       { kind: "pages", line: 5, process: "T", mapping: "p", first: 0, last: 1, moment: "before", label: "src" },
       { kind: "call", line: 6, id: "w", stepLine: 6 },
       { kind: "call", line: 7, id: "w-again", stepLine: 6 },
-      { kind: "memory", line: 8, process: "T", mapping: "p", offset: { bytes: 0, pages: 1 }, length: { bytes: 100, pages: 0 }, label: "p" },
+      {
+        kind: "memory",
+        line: 8,
+        process: "T",
+        mapping: "p",
+        offset: { bytes: 0, pages: 1 },
+        length: { bytes: 100, pages: 0 },
+        label: "p",
+      },
       { kind: "signals", line: 9, signal: "SIGPIPE", label: "w.SIGPIPE", stepLine: 6 },
       { kind: "zero-page", line: 10 },
     ]);
@@ -126,7 +161,12 @@ describe("runProbe", () => {
   };
 
   test("parses the last line of a probe's output as its report", async () => {
-    const result = await runProbe(script("ok", `echo noise; echo '{"probe":"ok","kernel":"k","pageSize":4096,"calls":{"w":{"returned":1}},"memory":{},"pages":{},"facts":{}}'`));
+    const result = await runProbe(
+      script(
+        "ok",
+        `echo noise; echo '{"probe":"ok","kernel":"k","pageSize":4096,"calls":{"w":{"returned":1}},"memory":{},"pages":{},"facts":{}}'`,
+      ),
+    );
     assert.ok("report" in result);
     assert.deepEqual(result.report.calls, { w: { returned: 1 } });
   });

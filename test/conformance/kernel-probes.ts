@@ -33,10 +33,17 @@ export function probeEnvironment(): ProbeEnvironment {
   if (os.platform() !== "linux") return { ...base, unusableReason: `the probes need Linux, this is ${os.platform()}` };
   if (!existsSync("/proc/self/pagemap")) return { ...base, unusableReason: "/proc/self/pagemap does not exist" };
   if (typeof process.getuid === "function" && process.getuid() !== 0) {
-    return { ...base, unusableReason: `the probes must run as root to read PFNs from /proc/self/pagemap (uid is ${process.getuid()})` };
+    return {
+      ...base,
+      unusableReason: `the probes must run as root to read PFNs from /proc/self/pagemap (uid is ${process.getuid()})`,
+    };
   }
   const gcc = spawnSync("gcc", ["--version"], { timeout: 10_000, encoding: "utf8" });
-  if (gcc.error || gcc.status !== 0) return { ...base, unusableReason: `gcc is not available (${gcc.error?.message ?? `exit status ${gcc.status}`}); install gcc and libc6-dev` };
+  if (gcc.error || gcc.status !== 0)
+    return {
+      ...base,
+      unusableReason: `gcc is not available (${gcc.error?.message ?? `exit status ${gcc.status}`}); install gcc and libc6-dev`,
+    };
   return { ...base, unusableReason: null };
 }
 
@@ -50,27 +57,53 @@ export function probeNames(): string[] {
 
 export type CompileResult = { binary: string } | { error: string };
 
-function execFileAsync(file: string, args: string[], timeout: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; error: string | null }> {
+function execFileAsync(
+  file: string,
+  args: string[],
+  timeout: number,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; error: string | null }> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-      const failure = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string; killed?: boolean }) | null;
-      const code = failure ? (typeof failure.code === "number" ? failure.code : null) : 0;
-      const spawnError = failure && typeof failure.code === "string" ? `${failure.code}: ${failure.message}` : failure?.killed ? `killed after ${timeout} ms` : null;
-      resolve({ code, signal: failure?.signal ?? null, stdout, stderr, error: spawnError });
-    });
+    execFile(
+      file,
+      args,
+      { timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const failure = error as
+          (NodeJS.ErrnoException & { code?: number | string; signal?: string; killed?: boolean }) | null;
+        const code = failure ? (typeof failure.code === "number" ? failure.code : null) : 0;
+        const spawnError =
+          failure && typeof failure.code === "string"
+            ? `${failure.code}: ${failure.message}`
+            : failure?.killed
+              ? `killed after ${timeout} ms`
+              : null;
+        resolve({ code, signal: failure?.signal ?? null, stdout, stderr, error: spawnError });
+      },
+    );
   });
 }
 
 /** Compiles every named probe into one fresh temporary folder (returned, for the caller to remove), a few at a time. */
-export async function compileProbes(names: string[]): Promise<{ directory: string; results: Map<string, CompileResult> }> {
+export async function compileProbes(
+  names: string[],
+): Promise<{ directory: string; results: Map<string, CompileResult> }> {
   const outputDirectory = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-probes-"));
   const results = new Map<string, CompileResult>();
   const queue = [...names];
   const workers = Array.from({ length: Math.max(1, Math.min(os.availableParallelism(), 8)) }, async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       const binary = path.join(outputDirectory, name);
-      const outcome = await execFileAsync("gcc", ["-O1", "-Wall", "-Werror", "-o", binary, path.join(PROBE_DIRECTORY, `${name}.c`)], COMPILE_TIMEOUT_MS);
-      results.set(name, outcome.code === 0 ? { binary } : { error: `gcc failed for ${name}.c: ${outcome.error ?? ""}\n${outcome.stderr}` });
+      const outcome = await execFileAsync(
+        "gcc",
+        ["-O1", "-Wall", "-Werror", "-o", binary, path.join(PROBE_DIRECTORY, `${name}.c`)],
+        COMPILE_TIMEOUT_MS,
+      );
+      results.set(
+        name,
+        outcome.code === 0
+          ? { binary }
+          : { error: `gcc failed for ${name}.c: ${outcome.error ?? ""}\n${outcome.stderr}` },
+      );
     }
   });
   await Promise.all(workers);
@@ -91,11 +124,15 @@ export async function runProbe(binary: string, timeoutMs = RUN_TIMEOUT_MS): Prom
     }
   }
   if (outcome.error || outcome.code !== 0) {
-    return { error: `${path.basename(binary)} failed (${outcome.error ?? `exit status ${outcome.code}, signal ${outcome.signal}`}): ${outcome.stderr.trim()}` };
+    return {
+      error: `${path.basename(binary)} failed (${outcome.error ?? `exit status ${outcome.code}, signal ${outcome.signal}`}): ${outcome.stderr.trim()}`,
+    };
   }
   try {
     return { report: JSON.parse(lastLine) as ProbeReport };
   } catch (error) {
-    return { error: `${path.basename(binary)} printed no valid JSON (${String(error)}): ${outcome.stdout.slice(0, 500)}` };
+    return {
+      error: `${path.basename(binary)} printed no valid JSON (${String(error)}): ${outcome.stdout.slice(0, 500)}`,
+    };
   }
 }

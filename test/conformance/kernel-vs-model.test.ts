@@ -36,7 +36,9 @@ function cannotRun(context: TestContext, reason: string): void {
     context.skip(`cannot run kernel probes: ${reason}`);
     return;
   }
-  assert.fail(`cannot run kernel probes on this machine: ${reason} (set VMSPLICE_LENS_NO_KERNEL_PROBES=1 to skip them explicitly)`);
+  assert.fail(
+    `cannot run kernel probes on this machine: ${reason} (set VMSPLICE_LENS_NO_KERNEL_PROBES=1 to skip them explicitly)`,
+  );
 }
 
 describe(`kernel ${environment.release} (${environment.machine}) against the mainline-6.x model`, () => {
@@ -84,7 +86,10 @@ describe(`kernel ${environment.release} (${environment.machine}) against the mai
       assert.deepEqual(twin.problems, [], `the .vmsim twin of ${probe} has problems`);
 
       // A probe that observed nothing would make the comparison vacuous.
-      const observed = Object.keys(kernelReport.calls).length + Object.keys(kernelReport.memory).length + Object.keys(kernelReport.pages).length;
+      const observed =
+        Object.keys(kernelReport.calls).length +
+        Object.keys(kernelReport.memory).length +
+        Object.keys(kernelReport.pages).length;
       assert.ok(observed > 0, `${probe} observed nothing`);
 
       const differences = compareReports(kernelReport, twin.report);

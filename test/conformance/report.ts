@@ -10,7 +10,8 @@
  * reports agree on pages when the same labels are present and the same pairs of labels share a frame.
  */
 
-export type CallRecord = { returned: number } | { errno: string } | { blocked: true; progress: number } | { kernelBug: string };
+export type CallRecord =
+  { returned: number } | { errno: string } | { blocked: true; progress: number } | { kernelBug: string };
 
 export interface MemoryRecord {
   length: number;
@@ -84,7 +85,8 @@ function sortedUnion(left: Record<string, unknown>, right: Record<string, unknow
  */
 export function compareReports(kernel: ProbeReport, model: ProbeReport): string[] {
   const differences: string[] = [];
-  if (kernel.pageSize !== model.pageSize) differences.push(`pageSize: kernel ${kernel.pageSize}, model ${model.pageSize}`);
+  if (kernel.pageSize !== model.pageSize)
+    differences.push(`pageSize: kernel ${kernel.pageSize}, model ${model.pageSize}`);
 
   for (const id of sortedUnion(kernel.calls, model.calls)) {
     const kernelText = describeCall(kernel.calls[id]);
@@ -96,15 +98,20 @@ export function compareReports(kernel: ProbeReport, model: ProbeReport): string[
     const kernelBytes = kernel.memory[label];
     const modelBytes = model.memory[label];
     if (!kernelBytes || !modelBytes) {
-      differences.push(`memory.${label}: ${kernelBytes ? "observed by the kernel probe only" : "observed by the model twin only"}`);
+      differences.push(
+        `memory.${label}: ${kernelBytes ? "observed by the kernel probe only" : "observed by the model twin only"}`,
+      );
     } else if (kernelBytes.length !== modelBytes.length) {
       differences.push(`memory.${label}: kernel length ${kernelBytes.length}, model length ${modelBytes.length}`);
     } else if (kernelBytes.runs && modelBytes.runs) {
       const kernelRuns = describeRuns(kernelBytes.runs);
       const modelRuns = describeRuns(modelBytes.runs);
-      if (JSON.stringify(kernelBytes.runs) !== JSON.stringify(modelBytes.runs)) differences.push(`memory.${label}: kernel ${kernelRuns}, model ${modelRuns}`);
+      if (JSON.stringify(kernelBytes.runs) !== JSON.stringify(modelBytes.runs))
+        differences.push(`memory.${label}: kernel ${kernelRuns}, model ${modelRuns}`);
     } else if (kernelBytes.fnv1a !== modelBytes.fnv1a) {
-      differences.push(`memory.${label}: kernel hash ${kernelBytes.fnv1a}, model hash ${modelBytes.fnv1a} (${kernelBytes.runs ? "model" : "kernel"} bytes have more than 256 runs)`);
+      differences.push(
+        `memory.${label}: kernel hash ${kernelBytes.fnv1a}, model hash ${modelBytes.fnv1a} (${kernelBytes.runs ? "model" : "kernel"} bytes have more than 256 runs)`,
+      );
     }
   }
 
@@ -112,8 +119,14 @@ export function compareReports(kernel: ProbeReport, model: ProbeReport): string[
   for (const label of pageLabels) {
     const kernelPage = kernel.pages[label];
     const modelPage = model.pages[label];
-    if (!kernelPage || !modelPage) differences.push(`pages.${label}: ${kernelPage ? "observed by the kernel probe only" : "observed by the model twin only"}`);
-    else if (kernelPage.present !== modelPage.present) differences.push(`pages.${label}: kernel ${kernelPage.present ? "present" : "absent"}, model ${modelPage.present ? "present" : "absent"}`);
+    if (!kernelPage || !modelPage)
+      differences.push(
+        `pages.${label}: ${kernelPage ? "observed by the kernel probe only" : "observed by the model twin only"}`,
+      );
+    else if (kernelPage.present !== modelPage.present)
+      differences.push(
+        `pages.${label}: kernel ${kernelPage.present ? "present" : "absent"}, model ${modelPage.present ? "present" : "absent"}`,
+      );
   }
   const comparable = pageLabels.filter((label) => kernel.pages[label]?.present && model.pages[label]?.present);
   for (let first = 0; first < comparable.length; first++) {
@@ -123,13 +136,18 @@ export function compareReports(kernel: ProbeReport, model: ProbeReport): string[
       const kernelSame = kernel.pages[a].pfn === kernel.pages[b].pfn;
       const modelSame = model.pages[a].pfn === model.pages[b].pfn;
       if (kernelSame !== modelSame) {
-        differences.push(`pages.${a} ~ pages.${b}: kernel ${kernelSame ? "same frame" : "different frames"}, model ${modelSame ? "same frame" : "different frames"}`);
+        differences.push(
+          `pages.${a} ~ pages.${b}: kernel ${kernelSame ? "same frame" : "different frames"}, model ${modelSame ? "same frame" : "different frames"}`,
+        );
       }
     }
   }
 
   for (const label of sortedUnion(kernel.facts, model.facts)) {
-    if (kernel.facts[label] !== model.facts[label]) differences.push(`facts.${label}: kernel ${kernel.facts[label] ?? "none"}, model ${model.facts[label] ?? "none"}`);
+    if (kernel.facts[label] !== model.facts[label])
+      differences.push(
+        `facts.${label}: kernel ${kernel.facts[label] ?? "none"}, model ${model.facts[label] ?? "none"}`,
+      );
   }
   return differences;
 }

@@ -45,9 +45,15 @@ async function main(): Promise<void> {
     const text = readFileSync(path.join(__dirname, "scenarios", `${name}.vmsim`), "utf8");
     const twin = runTwin(name, text, "mainline-6.x", run.report.pageSize as PageSize);
     const differences = [...twin.problems, ...compareReports(run.report, twin.report)];
-    const fields = Object.keys(run.report.calls).length + Object.keys(run.report.memory).length + Object.keys(run.report.pages).length + Object.keys(run.report.facts).length;
+    const fields =
+      Object.keys(run.report.calls).length +
+      Object.keys(run.report.memory).length +
+      Object.keys(run.report.pages).length +
+      Object.keys(run.report.facts).length;
     const modelCalls = callsText(twin.report) === callsText(run.report) ? "same" : callsText(twin.report);
-    console.log(`| ${name} | ${callsText(run.report)} | ${modelCalls} | ${fields} | ${differences.length === 0 ? "agree" : `**${differences.length} differences**: ${differences.join("; ")}`} |`);
+    console.log(
+      `| ${name} | ${callsText(run.report)} | ${modelCalls} | ${fields} | ${differences.length === 0 ? "agree" : `**${differences.length} differences**: ${differences.join("; ")}`} |`,
+    );
   }
   rmSync(directory, { recursive: true, force: true });
 }

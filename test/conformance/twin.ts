@@ -19,7 +19,16 @@ interface Amount {
 
 export type Annotation =
   | { kind: "call"; line: number; id: string; stepLine: number }
-  | { kind: "pages"; line: number; process: string; mapping: string; first: number; last: number; moment: string; label: string }
+  | {
+      kind: "pages";
+      line: number;
+      process: string;
+      mapping: string;
+      first: number;
+      last: number;
+      moment: string;
+      label: string;
+    }
   | { kind: "zero-page"; line: number }
   | { kind: "memory"; line: number; process: string; mapping: string; offset: Amount; length: Amount; label: string }
   | { kind: "signals"; line: number; signal: string; label: string; stepLine: number };
@@ -61,7 +70,10 @@ function annotationOf(lineText: string): { text: string; trailing: boolean } | n
 }
 
 /** Reads the `#>` annotations of a twin; `stepLines` are the source lines of the parsed scenario's steps. */
-export function parseAnnotations(text: string, stepLines: number[]): { annotations: Annotation[]; errors: AnnotationError[] } {
+export function parseAnnotations(
+  text: string,
+  stepLines: number[],
+): { annotations: Annotation[]; errors: AnnotationError[] } {
   const annotations: Annotation[] = [];
   const errors: AnnotationError[] = [];
   text.split("\n").forEach((lineText, index) => {
@@ -85,10 +97,20 @@ export function parseAnnotations(text: string, stepLines: number[]): { annotatio
       }
       case "pages": {
         const reference = /^([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)(?:\.\.([0-9]+))?\]$/.exec(core[2] ?? "");
-        if (core.length !== 4 || !reference || !core[3].startsWith("@")) return error("expected 'pages PROC MAP[a..b] @MOMENT [as LABEL]'");
+        if (core.length !== 4 || !reference || !core[3].startsWith("@"))
+          return error("expected 'pages PROC MAP[a..b] @MOMENT [as LABEL]'");
         const first = Number(reference[2]);
         const last = reference[3] === undefined ? first : Number(reference[3]);
-        annotations.push({ kind: "pages", line, process: core[1], mapping: reference[1], first, last, moment: core[3].slice(1), label: label ?? reference[1] });
+        annotations.push({
+          kind: "pages",
+          line,
+          process: core[1],
+          mapping: reference[1],
+          first,
+          last,
+          moment: core[3].slice(1),
+          label: label ?? reference[1],
+        });
         return;
       }
       case "zero-page":
@@ -99,8 +121,17 @@ export function parseAnnotations(text: string, stepLines: number[]): { annotatio
         const address = /^([A-Za-z_][A-Za-z0-9_]*)(?:\+(.+))?$/.exec(core[2] ?? "");
         const offset = address?.[2] === undefined ? { bytes: 0, pages: 0 } : parseAmount(address[2]);
         const length = parseAmount(core[3] ?? "");
-        if (core.length !== 4 || !address || !offset || !length) return error("expected 'memory PROC ADDRESS LENGTH [as LABEL]'");
-        annotations.push({ kind: "memory", line, process: core[1], mapping: address[1], offset, length, label: label ?? address[1] });
+        if (core.length !== 4 || !address || !offset || !length)
+          return error("expected 'memory PROC ADDRESS LENGTH [as LABEL]'");
+        annotations.push({
+          kind: "memory",
+          line,
+          process: core[1],
+          mapping: address[1],
+          offset,
+          length,
+          label: label ?? address[1],
+        });
         return;
       }
       case "signals":
@@ -133,14 +164,23 @@ export interface TwinRun {
 export function runTwin(probe: string, text: string, kernel: KernelModel, pageSize: PageSize): TwinRun {
   const problems: string[] = [];
   const { scenario, diagnostics } = parseScenario(text);
-  for (const diagnostic of diagnostics) problems.push(`${probe}.vmsim:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}`);
+  for (const diagnostic of diagnostics)
+    problems.push(`${probe}.vmsim:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}`);
   const { annotations, errors } = parseAnnotations(
     text,
     scenario.steps.map((step) => step.line),
   );
   for (const error of errors) problems.push(`${probe}.vmsim:${error.line}: ${error.message}`);
 
-  const report: ProbeReport = { probe, kernel: `${kernel} model`, pageSize, calls: {}, memory: {}, pages: {}, facts: {} };
+  const report: ProbeReport = {
+    probe,
+    kernel: `${kernel} model`,
+    pageSize,
+    calls: {},
+    memory: {},
+    pages: {},
+    facts: {},
+  };
   const full = runScenario(scenario, { kernel, pageSize });
   const stepAt = (line: number) => full.steps.find((step) => step.line === line);
 
@@ -149,7 +189,11 @@ export function runTwin(probe: string, text: string, kernel: KernelModel, pageSi
   const stateAt = (line: number): SimulationResult => {
     let result = prefixRuns.get(line);
     if (!result) {
-      const prefix: Scenario = { ...scenario, initialExpectations: [], steps: scenario.steps.filter((step) => step.line < line).map((step) => ({ ...step, expectations: [] })) };
+      const prefix: Scenario = {
+        ...scenario,
+        initialExpectations: [],
+        steps: scenario.steps.filter((step) => step.line < line).map((step) => ({ ...step, expectations: [] })),
+      };
       result = runScenario(prefix, { kernel, pageSize });
       prefixRuns.set(line, result);
     }
@@ -157,7 +201,8 @@ export function runTwin(probe: string, text: string, kernel: KernelModel, pageSi
   };
   const startOf = (result: SimulationResult, process: string, mapping: string, line: number): number | null => {
     const start = result.final.mappingStart(process, mapping);
-    if (start === null) problems.push(`${probe}.vmsim:${line}: process ${process} has no mapping '${mapping}' at this point`);
+    if (start === null)
+      problems.push(`${probe}.vmsim:${line}: process ${process} has no mapping '${mapping}' at this point`);
     return start;
   };
 
@@ -165,8 +210,14 @@ export function runTwin(probe: string, text: string, kernel: KernelModel, pageSi
     switch (annotation.kind) {
       case "call": {
         const step = stepAt(annotation.stepLine);
-        if (!step) problems.push(`${probe}.vmsim:${annotation.line}: the simulator returned no result for the step on line ${annotation.stepLine}`);
-        else report.calls[annotation.id] = step.skipped ? { kernelBug: "step skipped after an earlier kernel BUG" } : toCallRecord(step.outcome);
+        if (!step)
+          problems.push(
+            `${probe}.vmsim:${annotation.line}: the simulator returned no result for the step on line ${annotation.stepLine}`,
+          );
+        else
+          report.calls[annotation.id] = step.skipped
+            ? { kernelBug: "step skipped after an earlier kernel BUG" }
+            : toCallRecord(step.outcome);
         break;
       }
       case "pages": {
@@ -188,12 +239,16 @@ export function runTwin(probe: string, text: string, kernel: KernelModel, pageSi
         if (start === null) break;
         const offset = annotation.offset.bytes + annotation.offset.pages * pageSize;
         const length = annotation.length.bytes + annotation.length.pages * pageSize;
-        report.memory[annotation.label] = summariseBytes(state.final.readBytes(annotation.process, start + offset, length));
+        report.memory[annotation.label] = summariseBytes(
+          state.final.readBytes(annotation.process, start + offset, length),
+        );
         break;
       }
       case "signals": {
         const step = stepAt(annotation.stepLine);
-        report.facts[annotation.label] = step ? step.events.filter((event) => event.kind === "signal" && event.signal === annotation.signal).length : 0;
+        report.facts[annotation.label] = step
+          ? step.events.filter((event) => event.kind === "signal" && event.signal === annotation.signal).length
+          : 0;
         break;
       }
     }

@@ -68,7 +68,9 @@ async function act(name, argument) {
     } catch {
       verdict = "missing";
     }
-    const shown = await page.$$eval(".monaco-editor .codelens-decoration", (nodes) => nodes.map((node) => node.textContent).join(" | "));
+    const shown = await page.$$eval(".monaco-editor .codelens-decoration", (nodes) =>
+      nodes.map((node) => node.textContent).join(" | "),
+    );
     const target = path.join(artifacts, `${runName}-${artifact}.txt`);
     fs.writeFileSync(`${target}.tmp`, `${verdict}\n${shown}\n`);
     fs.renameSync(`${target}.tmp`, target);
@@ -98,11 +100,21 @@ async function act(name, argument) {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = context.pages()[0] || (await context.newPage());
   page.on("pageerror", (error) => console.log("[pageerror]", error.message));
-  if (process.env.VERBOSE) page.on("console", (message) => console.log(`[console.${message.type()}]`, message.text().slice(0, 400)));
+  if (process.env.VERBOSE)
+    page.on("console", (message) => console.log(`[console.${message.type()}]`, message.text().slice(0, 400)));
 
   let passed = 0;
   let failed = 0;
@@ -116,7 +128,8 @@ async function act(name, argument) {
     for (const text of line.split("\n")) {
       if (text.startsWith("E2E-PASS ")) passed += 1;
       else if (text.startsWith("E2E-FAIL ")) failed += 1;
-      else if (text.startsWith("E2E-SCREENSHOT ")) pendingShots.push(screenshot(`${runName}-${text.slice("E2E-SCREENSHOT ".length).trim()}`));
+      else if (text.startsWith("E2E-SCREENSHOT "))
+        pendingShots.push(screenshot(`${runName}-${text.slice("E2E-SCREENSHOT ".length).trim()}`));
       else if (text.startsWith("E2E-ACTION ")) {
         const [name, argument] = text.slice("E2E-ACTION ".length).trim().split(/\s+/);
         act(name, argument).catch((error) => console.log(`[driver] action ${name} failed: ${error.message}`));

@@ -43,7 +43,10 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     assert.equal(align.source, "vmsplice-lens");
     assert.equal(align.severity, 2);
     assert.match(align.codeDescription?.href ?? "", /^file:\/\/.*\/docs\/rules\.md#vms-align-src$/);
-    assert.ok(align.relatedInformation && align.relatedInformation.length > 0, "related information points at the allocation");
+    assert.ok(
+      align.relatedInformation && align.relatedInformation.length > 0,
+      "related information points at the allocation",
+    );
     const related = align.relatedInformation[0];
     assert.equal(related.location.uri, uri);
     assert.equal(related.location.range.start.line, positionOf(read("align-src.c"), "malloc(page)").line);
@@ -66,7 +69,10 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
 
   test("hover on the call shows direction, flags, the segment table, per-page verdicts, rule text and the replay link", async () => {
     const text = read("align-src.c");
-    const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uriOf("align-src.c") }, position: positionOf(text, "vmsplice(fds[1]", 2) });
+    const hover = await client.request<Hover>("textDocument/hover", {
+      textDocument: { uri: uriOf("align-src.c") },
+      position: positionOf(text, "vmsplice(fds[1]", 2),
+    });
     assert.ok(hover);
     const value = (hover.contents as MarkupContent).value;
     assert.equal((hover.contents as MarkupContent).kind, "markdown");
@@ -76,7 +82,9 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     assert.match(value, /\*\*Per page\*\*/);
     assert.match(value, /### VMS-ALIGN-SRC \(warning\)/);
     assert.match(value, /\[Replay page movement\]\(command:vmsplice-lens\.replay\?/);
-    const link = value.slice(value.indexOf("command:vmsplice-lens.replay?") + "command:vmsplice-lens.replay?".length).split(" ")[0];
+    const link = value
+      .slice(value.indexOf("command:vmsplice-lens.replay?") + "command:vmsplice-lens.replay?".length)
+      .split(" ")[0];
     const args = JSON.parse(decodeURIComponent(link)) as { uri: string; line: number }[];
     assert.equal(args[0].uri, uriOf("align-src.c"));
     assert.equal(args[0].line, positionOf(text, "vmsplice(fds[1]").line);
@@ -84,14 +92,25 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
 
   test("hover on the flags argument leads with the decoded flags; hover outside any call is empty", async () => {
     const text = read("align-src.c");
-    const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uriOf("align-src.c") }, position: positionOf(text, "SPLICE_F_GIFT | SPLICE_F_MOVE", 3) });
+    const hover = await client.request<Hover>("textDocument/hover", {
+      textDocument: { uri: uriOf("align-src.c") },
+      position: positionOf(text, "SPLICE_F_GIFT | SPLICE_F_MOVE", 3),
+    });
     const value = (hover.contents as MarkupContent).value;
     assert.ok(value.indexOf("**Flags**") < value.indexOf("**Descriptor**"));
-    assert.equal(await client.request("textDocument/hover", { textDocument: { uri: uriOf("align-src.c") }, position: { line: 0, character: 0 } }), null);
+    assert.equal(
+      await client.request("textDocument/hover", {
+        textDocument: { uri: uriOf("align-src.c") },
+        position: { line: 0, character: 0 },
+      }),
+      null,
+    );
   });
 
   test("code lens shows the verdict in a few words and a Replay command", async () => {
-    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uriOf("align-src.c") } });
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", {
+      textDocument: { uri: uriOf("align-src.c") },
+    });
     assert.equal(lenses.length, 2);
     assert.match(lenses[0].command?.title ?? "", /^2 pages: 2 copied · rfc-v2$/);
     assert.equal(lenses[1].command?.command, "vmsplice-lens.replay");
@@ -103,17 +122,32 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     const text = read("align-src.c");
     const diagnostics = client.diagnostics.get(uri)?.diagnostics ?? [];
     const align = diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC") as Diagnostic;
-    const actions = await client.request<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: align.range, context: { diagnostics: [align] } });
+    const actions = await client.request<CodeAction[]>("textDocument/codeAction", {
+      textDocument: { uri },
+      range: align.range,
+      context: { diagnostics: [align] },
+    });
     assert.ok(actions.every((action) => action.kind === "quickfix"));
-    const preferred = actions.find((action) => action.isPreferred && action.diagnostics?.some((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC"));
+    const preferred = actions.find(
+      (action) => action.isPreferred && action.diagnostics?.some((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC"),
+    );
     assert.ok(preferred, `actions: ${actions.map((action) => action.title).join("; ")}`);
-    assert.ok(actions.some((action) => action.title.startsWith("Suppress")), "a suppression fix is offered too");
+    assert.ok(
+      actions.some((action) => action.title.startsWith("Suppress")),
+      "a suppression fix is offered too",
+    );
     const edits = preferred.edit?.changes?.[uri] as TextEdit[];
     assert.ok(edits.length > 0);
     // Apply the edits the way an editor does: from the last to the first, one change each, as incremental didChange.
-    const ordered = [...edits].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
+    const ordered = [...edits].sort(
+      (a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character,
+    );
     const published = client.waitForDiagnostics(uri, (params) => params.version === 2);
-    await client.change(uri, 2, ordered.map((edit) => ({ range: edit.range, text: edit.newText })));
+    await client.change(
+      uri,
+      2,
+      ordered.map((edit) => ({ range: edit.range, text: edit.newText })),
+    );
     const after = await published;
     assert.ok(!codes(after.diagnostics).includes("VMS-ALIGN-SRC"), `still: ${codes(after.diagnostics).join(", ")}`);
     const expected = TextDocument.applyEdits(TextDocument.create(uri, "c", 1, text), edits);
@@ -134,11 +168,19 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
       const position = positionOf(text, ".iov_len = 4000", ".iov_len = ".length);
       const final = slow.waitForDiagnostics(uri, (params) => params.version === 6);
       for (let version = 2; version <= 6; version++) {
-        await slow.change(uri, version, [{ range: { start: position, end: { line: position.line, character: position.character + 4 } }, text: String(3990 + version) }]);
+        await slow.change(uri, version, [
+          {
+            range: { start: position, end: { line: position.line, character: position.character + 4 } },
+            text: String(3990 + version),
+          },
+        ]);
       }
       const published = await final;
       assert.ok(codes(published.diagnostics).includes("VMS-LEN-PAGE"));
-      const versions = slow.published.slice(already).filter((params) => params.uri === uri).map((params) => params.version);
+      const versions = slow.published
+        .slice(already)
+        .filter((params) => params.uri === uri)
+        .map((params) => params.version);
       assert.deepEqual(versions, [6], "no diagnostics for superseded versions");
     } finally {
       await slow.stop();
@@ -152,16 +194,29 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     await client.open(uri, text);
     await published;
     const position = positionOf(text, "vmsplice(fds[1]");
-    const replay = await client.request<ReplayResult>("vmsplice-lens/replay", { uri, line: position.line, character: position.character });
+    const replay = await client.request<ReplayResult>("vmsplice-lens/replay", {
+      uri,
+      line: position.line,
+      character: position.character,
+    });
     assert.equal(replay.kernel, "rfc-v2");
     assert.equal(replay.pageSize, 4096);
     assert.equal(replay.site.line, position.line + 1);
     assert.ok(replay.site.file.endsWith("rfc-iov-base.c"));
     assert.equal(replay.pages.length, 4);
-    assert.deepEqual(replay.pages.map((page) => page.outcome), ["moved", "copied", "copied", "copied"]);
+    assert.deepEqual(
+      replay.pages.map((page) => page.outcome),
+      ["moved", "copied", "copied", "copied"],
+    );
     assert.ok(replay.pages.slice(1).every((page) => page.rule === "VMS-RFC-IOV-BASE"));
     assert.ok(replay.steps.length > 0 && Array.isArray(replay.assumptions));
-    const mainline = await client.request<ReplayResult>("vmsplice-lens/replay", { uri, line: position.line, character: 0, kernel: "mainline-6.x", pageSize: 16384 });
+    const mainline = await client.request<ReplayResult>("vmsplice-lens/replay", {
+      uri,
+      line: position.line,
+      character: 0,
+      kernel: "mainline-6.x",
+      pageSize: 16384,
+    });
     assert.equal(mainline.kernel, "mainline-6.x");
     assert.equal(mainline.pageSize, 16384);
     assert.ok(mainline.pages.every((page) => page.outcome !== "moved"));
@@ -169,24 +224,43 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
 
   test("vmsplice-lens/replay rejects a position without a call and bad overrides with a ResponseError", async () => {
     const uri = uriOf("rfc-iov-base.c");
-    await assert.rejects(client.request("vmsplice-lens/replay", { uri, line: 0, character: 0 }), (error: { code?: number; message?: string }) => error.code === -32002 && /no vmsplice call at line 1/.test(error.message ?? ""));
-    await assert.rejects(client.request("vmsplice-lens/replay", { uri, line: 30, character: 0, kernel: "linux-2.4" }), (error: { code?: number }) => error.code === -32602);
+    await assert.rejects(
+      client.request("vmsplice-lens/replay", { uri, line: 0, character: 0 }),
+      (error: { code?: number; message?: string }) =>
+        error.code === -32002 && /no vmsplice call at line 1/.test(error.message ?? ""),
+    );
+    await assert.rejects(
+      client.request("vmsplice-lens/replay", { uri, line: 30, character: 0, kernel: "linux-2.4" }),
+      (error: { code?: number }) => error.code === -32602,
+    );
   });
 
   test("vmsplice-lens/replayScenario runs a .vmsim text and reports parse errors with line and column", async () => {
     const scenarioFile = path.join(root, "samples", "scenarios");
-    const names = (await import("node:fs")).readdirSync(scenarioFile).filter((name) => name.endsWith(".vmsim")).sort();
+    const names = (await import("node:fs"))
+      .readdirSync(scenarioFile)
+      .filter((name) => name.endsWith(".vmsim"))
+      .sort();
     assert.ok(names.length > 0);
     const text = readFileSync(path.join(scenarioFile, names[0]), "utf8");
-    const replay = await client.request<ReplayResult>("vmsplice-lens/replayScenario", { uri: pathToFileURL(path.join(scenarioFile, names[0])).href, text });
+    const replay = await client.request<ReplayResult>("vmsplice-lens/replayScenario", {
+      uri: pathToFileURL(path.join(scenarioFile, names[0])).href,
+      text,
+    });
     assert.ok(replay.steps.length > 0);
-    await assert.rejects(client.request("vmsplice-lens/replayScenario", { uri: "file:///bad.vmsim", text: "this is not a scenario\n" }), (error: { code?: number; message?: string }) => error.code === -32004 && /line 1, column \d+/.test(error.message ?? ""));
+    await assert.rejects(
+      client.request("vmsplice-lens/replayScenario", { uri: "file:///bad.vmsim", text: "this is not a scenario\n" }),
+      (error: { code?: number; message?: string }) =>
+        error.code === -32004 && /line 1, column \d+/.test(error.message ?? ""),
+    );
   });
 });
 
 describe("settings over the protocol", () => {
   test("a per-rule override changes the severity, and off removes the diagnostic", async () => {
-    const client = await LspTestClient.start({ settings: { debounceMs: 0, severity: { "VMS-ALIGN-SRC": "error", "VMS-LEN-PAGE": "off" } } });
+    const client = await LspTestClient.start({
+      settings: { debounceMs: 0, severity: { "VMS-ALIGN-SRC": "error", "VMS-LEN-PAGE": "off" } },
+    });
     try {
       const uri = uriOf("align-src.c");
       const published = client.waitForDiagnostics(uri);
@@ -208,7 +282,9 @@ describe("settings over the protocol", () => {
       assert.ok(codes((await published).diagnostics).includes("VMS-NO-MOVE-FLAG"));
       client.settings = { debounceMs: 0, kernel: "mainline-6.x" };
       // On mainline the writer's gift is a no-op, and the RFC-only reader rule disappears.
-      const republished = client.waitForDiagnostics(uri, (params) => codes(params.diagnostics).includes("VMS-GIFT-NOOP"));
+      const republished = client.waitForDiagnostics(uri, (params) =>
+        codes(params.diagnostics).includes("VMS-GIFT-NOOP"),
+      );
       await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
       const diagnostics = (await republished).diagnostics;
       assert.ok(!codes(diagnostics).includes("VMS-NO-MOVE-FLAG"));
@@ -225,8 +301,12 @@ test("a client without workspace/configuration pushes settings with didChangeCon
     const published = client.waitForDiagnostics(uri);
     await client.open(uri, read("align-src.c"));
     assert.equal((await published).diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC")?.severity, 2);
-    const republished = client.waitForDiagnostics(uri, (params) => params.diagnostics.some((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC" && diagnostic.severity === 1));
-    await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: { vmspliceLens: { severity: { "VMS-ALIGN-SRC": "error" } } } });
+    const republished = client.waitForDiagnostics(uri, (params) =>
+      params.diagnostics.some((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC" && diagnostic.severity === 1),
+    );
+    await client.connection.sendNotification("workspace/didChangeConfiguration", {
+      settings: { vmspliceLens: { severity: { "VMS-ALIGN-SRC": "error" } } },
+    });
     await republished;
   } finally {
     await client.stop();
@@ -245,12 +325,18 @@ test("the workspace scan analyses the folder's C files with progress, skipping f
   try {
     const alignUri = pathToFileURL(path.join(folder, "src", "align-src.c")).href;
     const wrongUri = pathToFileURL(path.join(folder, "wrong-end.c")).href;
-    const [align, wrong] = await Promise.all([client.waitForDiagnostics(alignUri, () => true, 10000, true), client.waitForDiagnostics(wrongUri, () => true, 10000, true)]);
+    const [align, wrong] = await Promise.all([
+      client.waitForDiagnostics(alignUri, () => true, 10000, true),
+      client.waitForDiagnostics(wrongUri, () => true, 10000, true),
+    ]);
     assert.ok(codes(align.diagnostics).includes("VMS-ALIGN-SRC"));
     assert.ok(codes(wrong.diagnostics).includes("VMS-WRONG-END"));
     const log = await client.waitForLog((entry) => entry.message.startsWith("workspace scan:"));
     assert.match(log.message, /workspace scan: 3 C files visited, 2 analysed, 2 with findings/);
-    assert.ok(!client.diagnostics.has(pathToFileURL(path.join(folder, "plain.c")).href), "files without vmsplice get no diagnostics");
+    assert.ok(
+      !client.diagnostics.has(pathToFileURL(path.join(folder, "plain.c")).href),
+      "files without vmsplice get no diagnostics",
+    );
     const kinds = client.progress.map((entry) => (entry as { value: { kind: string } }).value.kind);
     assert.equal(kinds[0], "begin");
     assert.equal(kinds[kinds.length - 1], "end");
@@ -259,7 +345,9 @@ test("the workspace scan analyses the folder's C files with progress, skipping f
     await client.open(wrongUri, readFileSync(path.join(folder, "wrong-end.c"), "utf8"), 1);
     await client.change(wrongUri, 2, [{ text: "int main(void) { return 0; }\n" }]);
     assert.deepEqual((await emptied).diagnostics, []);
-    const restored = client.waitForDiagnostics(wrongUri, (params) => codes(params.diagnostics).includes("VMS-WRONG-END"));
+    const restored = client.waitForDiagnostics(wrongUri, (params) =>
+      codes(params.diagnostics).includes("VMS-WRONG-END"),
+    );
     await client.connection.sendNotification("textDocument/didClose", { textDocument: { uri: wrongUri } });
     await restored;
   } finally {

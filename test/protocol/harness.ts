@@ -4,7 +4,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from "vscode-jsonrpc/node";
 import type { Diagnostic, InitializeResult, PublishDiagnosticsParams } from "vscode-languageserver-protocol";
 
 export const root = path.resolve(__dirname, "..", "..");
@@ -64,15 +69,24 @@ export class LspTestClient {
       }
     });
     connection.onNotification("$/progress", (params: unknown) => this.progress.push(params));
-    connection.onRequest("workspace/configuration", (params: { items: { scopeUri?: string; section?: string }[] }) => params.items.map(() => this.settings));
+    connection.onRequest("workspace/configuration", (params: { items: { scopeUri?: string; section?: string }[] }) =>
+      params.items.map(() => this.settings),
+    );
     connection.onRequest("client/registerCapability", () => null);
     connection.onRequest("window/workDoneProgress/create", () => null);
   }
 
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
     if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing: run \`node scripts/build.mjs\` first`);
-    const child = spawn(process.execPath, [serverPath, "--stdio"], { cwd: root, env: { ...process.env, ...options.env }, stdio: "pipe" });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const child = spawn(process.execPath, [serverPath, "--stdio"], {
+      cwd: root,
+      env: { ...process.env, ...options.env },
+      stdio: "pipe",
+    });
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
+    );
     const client = new LspTestClient(child, connection, options);
     connection.listen();
     const folders = options.workspaceFolders ?? [];
@@ -80,11 +94,19 @@ export class LspTestClient {
       connection.sendRequest<InitializeResult>("initialize", {
         processId: process.pid,
         rootUri: folders.length ? pathToFileURL(folders[0]).href : null,
-        workspaceFolders: folders.length ? folders.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })) : null,
+        workspaceFolders: folders.length
+          ? folders.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) }))
+          : null,
         capabilities: {
-          workspace: { configuration: options.configuration ?? true, didChangeConfiguration: { dynamicRegistration: true } },
+          workspace: {
+            configuration: options.configuration ?? true,
+            didChangeConfiguration: { dynamicRegistration: true },
+          },
           window: { workDoneProgress: true },
-          textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true }, hover: { contentFormat: ["markdown", "plaintext"] } },
+          textDocument: {
+            publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true },
+            hover: { contentFormat: ["markdown", "plaintext"] },
+          },
         },
       }),
       10000,
@@ -97,28 +119,47 @@ export class LspTestClient {
   initializeResult: InitializeResult | null = null;
 
   /** Resolves with the next publishDiagnostics for the URI that satisfies the predicate (already received ones count when `includeCurrent`). */
-  waitForDiagnostics(uri: string, predicate: (params: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 10000, includeCurrent = false): Promise<PublishDiagnosticsParams> {
+  waitForDiagnostics(
+    uri: string,
+    predicate: (params: PublishDiagnosticsParams) => boolean = () => true,
+    timeoutMs = 10000,
+    includeCurrent = false,
+  ): Promise<PublishDiagnosticsParams> {
     const current = this.diagnostics.get(uri);
     if (includeCurrent && current && predicate(current)) return Promise.resolve(current);
     return withTimeout(
-      new Promise<PublishDiagnosticsParams>((resolve) => this.diagnosticWaiters.push({ predicate: (params) => params.uri === uri && predicate(params), resolve })),
+      new Promise<PublishDiagnosticsParams>((resolve) =>
+        this.diagnosticWaiters.push({ predicate: (params) => params.uri === uri && predicate(params), resolve }),
+      ),
       timeoutMs,
       `diagnostics for ${uri}`,
     );
   }
 
-  waitForLog(predicate: (entry: { type: number; message: string }) => boolean, timeoutMs = 10000): Promise<{ type: number; message: string }> {
+  waitForLog(
+    predicate: (entry: { type: number; message: string }) => boolean,
+    timeoutMs = 10000,
+  ): Promise<{ type: number; message: string }> {
     const found = this.logs.find(predicate);
     if (found) return Promise.resolve(found);
-    return withTimeout(new Promise((resolve) => this.logWaiters.push({ predicate, resolve })), timeoutMs, "log message");
+    return withTimeout(
+      new Promise((resolve) => this.logWaiters.push({ predicate, resolve })),
+      timeoutMs,
+      "log message",
+    );
   }
 
   open(uri: string, text: string, version = 1, languageId = "c"): Promise<void> {
-    return this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId, version, text } });
+    return this.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId, version, text },
+    });
   }
 
   change(uri: string, version: number, contentChanges: unknown[]): Promise<void> {
-    return this.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges });
+    return this.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version },
+      contentChanges,
+    });
   }
 
   request<R>(method: string, params: unknown, timeoutMs = 10000): Promise<R> {
@@ -133,7 +174,10 @@ export class LspTestClient {
     } catch {
       // The server may already be gone; the kill below makes sure.
     }
-    const code = await Promise.race([this.exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 5000).unref())]);
+    const code = await Promise.race([
+      this.exited,
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 5000).unref()),
+    ]);
     if (code === "timeout") {
       this.child.kill("SIGKILL");
       this.connection.dispose();

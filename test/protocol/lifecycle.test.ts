@@ -44,27 +44,61 @@ describe("server lifecycle over stdio", () => {
 
   test("hover, code lens and code actions on unknown documents answer empty, not errors", async () => {
     const uri = "file:///virtual/never-opened.c";
-    assert.equal(await client.request("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 0 } }), null);
+    assert.equal(
+      await client.request("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 0 } }),
+      null,
+    );
     assert.deepEqual(await client.request("textDocument/codeLens", { textDocument: { uri } }), []);
-    assert.deepEqual(await client.request("textDocument/codeAction", { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } }), []);
+    assert.deepEqual(
+      await client.request("textDocument/codeAction", {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        context: { diagnostics: [] },
+      }),
+      [],
+    );
   });
 
   test("out-of-range and malformed positions are clamped or answered empty", async () => {
     const uri = "file:///virtual/plain.c";
-    assert.equal(await client.request("textDocument/hover", { textDocument: { uri }, position: { line: 99999, character: 99999 } }), null);
-    assert.equal(await client.request("textDocument/hover", { textDocument: { uri }, position: { line: -5, character: "x" } }), null);
+    assert.equal(
+      await client.request("textDocument/hover", {
+        textDocument: { uri },
+        position: { line: 99999, character: 99999 },
+      }),
+      null,
+    );
+    assert.equal(
+      await client.request("textDocument/hover", { textDocument: { uri }, position: { line: -5, character: "x" } }),
+      null,
+    );
     assert.equal(await client.request("textDocument/hover", { textDocument: { uri } }), null);
     assert.deepEqual(await client.request("textDocument/codeLens", {}), []);
   });
 
   test("an unknown method answers MethodNotFound and the server keeps working", async () => {
-    await assert.rejects(client.request("vmsplice-lens/doesNotExist", {}), (error: { code?: number }) => error.code === -32601);
-    assert.equal(await client.request("textDocument/hover", { textDocument: { uri: "file:///virtual/plain.c" }, position: { line: 0, character: 0 } }), null);
+    await assert.rejects(
+      client.request("vmsplice-lens/doesNotExist", {}),
+      (error: { code?: number }) => error.code === -32601,
+    );
+    assert.equal(
+      await client.request("textDocument/hover", {
+        textDocument: { uri: "file:///virtual/plain.c" },
+        position: { line: 0, character: 0 },
+      }),
+      null,
+    );
   });
 
   test("the replay request on an unknown document is a ResponseError naming the problem", async () => {
-    await assert.rejects(client.request("vmsplice-lens/replay", { uri: "file:///virtual/never-opened.c", line: 0, character: 0 }), (error: { code?: number; message?: string }) => error.code === -32003 && /not open/.test(error.message ?? ""));
-    await assert.rejects(client.request("vmsplice-lens/replay", null), (error: { code?: number }) => error.code === -32602);
+    await assert.rejects(
+      client.request("vmsplice-lens/replay", { uri: "file:///virtual/never-opened.c", line: 0, character: 0 }),
+      (error: { code?: number; message?: string }) => error.code === -32003 && /not open/.test(error.message ?? ""),
+    );
+    await assert.rejects(
+      client.request("vmsplice-lens/replay", null),
+      (error: { code?: number }) => error.code === -32602,
+    );
   });
 
   test("a didChange for a document that is not open is logged, not fatal", async () => {

@@ -31,13 +31,20 @@ describe("robustness over stdio", () => {
     const published = client.waitForDiagnostics(uri, () => true, 30000);
     await client.open(uri, text);
     await published;
-    const hover = await client.request<Hover | null>("textDocument/hover", { textDocument: { uri }, position: { line: 6, character: 2 } }, 30000);
+    const hover = await client.request<Hover | null>(
+      "textDocument/hover",
+      { textDocument: { uri }, position: { line: 6, character: 2 } },
+      30000,
+    );
     assert.ok(hover === null || typeof hover === "object");
     await stillAlive();
   });
 
   test("3000 vmsplice calls in one file", async () => {
-    const calls = Array.from({ length: 3000 }, (_, index) => `    vmsplice(fds[${index % 2}], &iov, 1, ${index % 16});`).join("\n");
+    const calls = Array.from(
+      { length: 3000 },
+      (_, index) => `    vmsplice(fds[${index % 2}], &iov, 1, ${index % 16});`,
+    ).join("\n");
     const text = `${prelude}int main(void) {\n    int fds[2];\n    if (pipe(fds) < 0) return 1;\n    static char page[4096];\n    struct iovec iov = { page, sizeof page };\n${calls}\n    return 0;\n}\n`;
     const uri = "file:///virtual/many.c";
     const published = client.waitForDiagnostics(uri, () => true, 60000);
@@ -61,10 +68,24 @@ describe("robustness over stdio", () => {
 
   test("wrongly typed parameters are answered with empty results", async () => {
     assert.equal(await client.request("textDocument/hover", { textDocument: 5, position: "here" }), null);
-    assert.deepEqual(await client.request("textDocument/codeAction", { textDocument: { uri: "file:///virtual/deep.c" }, range: null, context: null }), []);
+    assert.deepEqual(
+      await client.request("textDocument/codeAction", {
+        textDocument: { uri: "file:///virtual/deep.c" },
+        range: null,
+        context: null,
+      }),
+      [],
+    );
     assert.deepEqual(await client.request("textDocument/codeLens", { textDocument: { uri: 42 } }), []);
-    await client.connection.sendNotification("textDocument/didOpen", { textDocument: { uri: "file:///virtual/null.c", languageId: "c", version: 1, text: null } });
-    await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri: "file:///virtual/deep.c", version: 9 }, contentChanges: [{ range: { start: { line: -4, character: 1e9 }, end: { line: 1e9, character: -1 } }, text: "x" }] });
+    await client.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: "file:///virtual/null.c", languageId: "c", version: 1, text: null },
+    });
+    await client.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri: "file:///virtual/deep.c", version: 9 },
+      contentChanges: [
+        { range: { start: { line: -4, character: 1e9 }, end: { line: 1e9, character: -1 } }, text: "x" },
+      ],
+    });
     await stillAlive();
   });
 

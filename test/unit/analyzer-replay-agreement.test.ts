@@ -20,7 +20,9 @@ test("analyzer verdicts agree with call-site replays against the ideal counterpa
   const disagreements: string[] = [];
   let compared = 0;
   for (const dir of ["samples", "test/fixtures/real-world"]) {
-    for (const name of readdirSync(path.join(root, dir)).filter((item) => item.endsWith(".c")).sort()) {
+    for (const name of readdirSync(path.join(root, dir))
+      .filter((item) => item.endsWith(".c"))
+      .sort()) {
       const file = path.join(dir, name);
       const text = readFileSync(path.join(root, file), "utf8");
       const tree = parser.parse(text);
@@ -35,9 +37,13 @@ test("analyzer verdicts agree with call-site replays against the ideal counterpa
         if (call.call.fd.direction === "unknown" || call.call.fd.kind === "not-pipe") return;
         const pages = replay.json.pages.filter((page) => page.outcome !== "not-delivered");
         const moved = pages.filter((page) => page.outcome === "moved").length;
-        const replayed = pages.length === 0 ? "copy" : moved === pages.length ? "move" : moved === 0 ? "copy" : "partial";
+        const replayed =
+          pages.length === 0 ? "copy" : moved === pages.length ? "move" : moved === 0 ? "copy" : "partial";
         compared++;
-        if (replayed !== call.verdict) disagreements.push(`${file}:${call.call.range.start.line + 1}: analyzer ${call.verdict}, replay ${replayed} (${moved}/${pages.length} moved)`);
+        if (replayed !== call.verdict)
+          disagreements.push(
+            `${file}:${call.call.range.start.line + 1}: analyzer ${call.verdict}, replay ${replayed} (${moved}/${pages.length} moved)`,
+          );
       });
       tree.delete();
     }

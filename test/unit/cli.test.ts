@@ -54,7 +54,10 @@ describe("vmsplice-lens check", () => {
     const line = result.stdout.split("\n").find((item) => item.includes("[VMS-RFC-IOV-BASE]"));
     assert.ok(line, result.stdout);
     assert.match(line, /gift\.c:16:\d+: warning: .* \[VMS-RFC-IOV-BASE\]$/);
-    assert.match(result.stdout, /gift\.c:17:17: note: vmsplice to-pipe, flags SPLICE_F_MOVE\|SPLICE_F_GIFT: 4 pages: 1 move, 3 copy -> partial/);
+    assert.match(
+      result.stdout,
+      /gift\.c:17:17: note: vmsplice to-pipe, flags SPLICE_F_MOVE\|SPLICE_F_GIFT: 4 pages: 1 move, 3 copy -> partial/,
+    );
   });
 
   test("a file without findings exits 0", () => {
@@ -71,34 +74,61 @@ describe("vmsplice-lens check", () => {
     assert.equal(report.kernel, "rfc-v2");
     assert.equal(report.pageSize, 4096);
     const call = report.files[0].calls[0];
-    assert.deepEqual([call.line, call.column, call.function, call.direction, call.verdict], [17, 17, "send_pages", "to-pipe", "partial"]);
+    assert.deepEqual(
+      [call.line, call.column, call.function, call.direction, call.verdict],
+      [17, 17, "send_pages", "to-pipe", "partial"],
+    );
     assert.deepEqual(call.flags, ["SPLICE_F_MOVE", "SPLICE_F_GIFT"]);
     assert.equal(call.segments.length, 1);
-    assert.deepEqual([call.segments[0].base, call.segments[0].length, call.segments[0].pages, call.segments[0].verdict], ["buf", "4 * pg", 4, "partial"]);
-    assert.deepEqual(call.segments[0].pageVerdicts.map((page: { verdict: string }) => page.verdict), ["move", "copy", "copy", "copy"]);
+    assert.deepEqual(
+      [call.segments[0].base, call.segments[0].length, call.segments[0].pages, call.segments[0].verdict],
+      ["buf", "4 * pg", 4, "partial"],
+    );
+    assert.deepEqual(
+      call.segments[0].pageVerdicts.map((page: { verdict: string }) => page.verdict),
+      ["move", "copy", "copy", "copy"],
+    );
     assert.ok(call.rules.includes("VMS-RFC-IOV-BASE"));
     const finding = report.files[0].findings.find((item: { rule: string }) => item.rule === "VMS-RFC-IOV-BASE");
-    assert.deepEqual(Object.keys(finding).sort(), ["column", "endColumn", "endLine", "line", "message", "related", "rule", "severity"]);
+    assert.deepEqual(Object.keys(finding).sort(), [
+      "column",
+      "endColumn",
+      "endLine",
+      "line",
+      "message",
+      "related",
+      "rule",
+      "severity",
+    ]);
     assert.equal(finding.severity, "warning");
   });
 
   test("mainline kernels never move", () => {
-    const report = JSON.parse(run("check", "--format", "json", "--kernel", "mainline-6.x", path.join(dir, "gift.c")).stdout);
+    const report = JSON.parse(
+      run("check", "--format", "json", "--kernel", "mainline-6.x", path.join(dir, "gift.c")).stdout,
+    );
     assert.equal(report.kernel, "mainline-6.x");
     assert.equal(report.files[0].calls[0].verdict, "copy");
     assert.ok(report.files[0].findings.some((item: { rule: string }) => item.rule === "VMS-GIFT-NOOP"));
   });
 
   test("page size changes the chunking", () => {
-    const report = JSON.parse(run("check", "--format", "json", "--page-size", "65536", path.join(dir, "gift.c")).stdout);
+    const report = JSON.parse(
+      run("check", "--format", "json", "--page-size", "65536", path.join(dir, "gift.c")).stdout,
+    );
     assert.equal(report.pageSize, 65536);
     assert.equal(report.files[0].calls[0].segments[0].pages, 4);
   });
 
   test("SARIF validates against the official 2.1.0 schema", () => {
     const result = run("check", "--format", "sarif", path.join(dir, "gift.c"), path.join(root, "samples"));
-    const sarif = JSON.parse(result.stdout) as { version: string; runs: { results: { ruleId: string; ruleIndex: number }[]; tool: { driver: { rules: { id: string }[] } } }[] };
-    const schema = JSON.parse(readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
+    const sarif = JSON.parse(result.stdout) as {
+      version: string;
+      runs: { results: { ruleId: string; ruleIndex: number }[]; tool: { driver: { rules: { id: string }[] } } }[];
+    };
+    const schema = JSON.parse(
+      readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"),
+    );
     // The official schema uses patterns that are not valid under the `u` flag, so they are compiled without it.
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, logger: false });
     const validate = ajv.compile(schema);
@@ -109,7 +139,8 @@ describe("vmsplice-lens check", () => {
     assert.equal(sarif.version, "2.1.0");
     assert.ok(sarif.runs[0].results.length > 10);
     assert.equal(sarif.runs[0].tool.driver.rules.length, RULES.length);
-    for (const item of sarif.runs[0].results) assert.equal(sarif.runs[0].tool.driver.rules[item.ruleIndex].id, item.ruleId);
+    for (const item of sarif.runs[0].results)
+      assert.equal(sarif.runs[0].tool.driver.rules[item.ruleIndex].id, item.ruleId);
   });
 
   test("usage and I/O errors exit 2 with a one-line message", () => {
@@ -145,12 +176,18 @@ describe("vmsplice-lens check", () => {
 describe("vmsplice-lens check suppressions", () => {
   test("a suppression with a reason silences the named rule on the next call; one without a reason is reported", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-suppress-"));
-    const silenced = GIFT_PROGRAM.replace("    ssize_t n = vmsplice(", "    // vmsplice-lens: ignore VMS-RFC-IOV-BASE -- the reader takes one page at a time\n    ssize_t n = vmsplice(");
+    const silenced = GIFT_PROGRAM.replace(
+      "    ssize_t n = vmsplice(",
+      "    // vmsplice-lens: ignore VMS-RFC-IOV-BASE -- the reader takes one page at a time\n    ssize_t n = vmsplice(",
+    );
     writeFileSync(path.join(dir, "silenced.c"), silenced);
     const quiet = run("check", "--format", "json", path.join(dir, "silenced.c"));
     const report = JSON.parse(quiet.stdout);
     assert.equal(report.files[0].calls.length, 1);
-    assert.ok(!report.files[0].findings.some((item: { rule: string }) => item.rule === "VMS-RFC-IOV-BASE"), quiet.stdout);
+    assert.ok(
+      !report.files[0].findings.some((item: { rule: string }) => item.rule === "VMS-RFC-IOV-BASE"),
+      quiet.stdout,
+    );
     assert.equal(quiet.code, 0, quiet.stdout);
     writeFileSync(path.join(dir, "careless.c"), silenced.replace(" -- the reader takes one page at a time", ""));
     const careless = JSON.parse(run("check", "--format", "json", path.join(dir, "careless.c")).stdout);

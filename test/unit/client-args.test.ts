@@ -9,16 +9,36 @@ const fakeUri = { scheme: "file", path: "/w/main.c", toString: () => "file:///w/
 
 describe("replay command arguments", () => {
   test("the code lens and hover link pass one {uri, line, character} object", () => {
-    assert.deepEqual(parseReplayArgs([{ uri: "file:///w/main.c", line: 27, character: 4 }]), { uri: "file:///w/main.c", line: 27, character: 4 });
-    assert.deepEqual(parseReplayArgs([{ uri: fakeUri, line: 1, character: 0 }]), { uri: "file:///w/main.c", line: 1, character: 0 });
+    assert.deepEqual(parseReplayArgs([{ uri: "file:///w/main.c", line: 27, character: 4 }]), {
+      uri: "file:///w/main.c",
+      line: 27,
+      character: 4,
+    });
+    assert.deepEqual(parseReplayArgs([{ uri: fakeUri, line: 1, character: 0 }]), {
+      uri: "file:///w/main.c",
+      line: 1,
+      character: 0,
+    });
   });
 
   test("(uri, position) as VS Code's own commands pass them", () => {
-    assert.deepEqual(parseReplayArgs([fakeUri, { line: 3, character: 9 }]), { uri: "file:///w/main.c", line: 3, character: 9 });
+    assert.deepEqual(parseReplayArgs([fakeUri, { line: 3, character: 9 }]), {
+      uri: "file:///w/main.c",
+      line: 3,
+      character: 9,
+    });
   });
 
   test("anything else means: use the cursor", () => {
-    for (const args of [[], [undefined], [{ uri: "file:///a.c", line: -1, character: 0 }], [{ uri: "", line: 1, character: 1 }], [{ uri: "file:///a.c", line: 1.5, character: 0 }], [fakeUri], ["file:///a.c", "x"]]) {
+    for (const args of [
+      [],
+      [undefined],
+      [{ uri: "file:///a.c", line: -1, character: 0 }],
+      [{ uri: "", line: 1, character: 1 }],
+      [{ uri: "file:///a.c", line: 1.5, character: 0 }],
+      [fakeUri],
+      ["file:///a.c", "x"],
+    ]) {
       assert.equal(parseReplayArgs(args), null, JSON.stringify(args));
     }
   });
@@ -41,11 +61,22 @@ describe("replay command arguments", () => {
 describe("webview messages", () => {
   test("valid messages pass", () => {
     assert.deepEqual(parseWebviewMessage({ type: "ready" }), { type: "ready" });
-    assert.deepEqual(parseWebviewMessage({ type: "changeOptions", kernel: "mainline-6.x", pageSize: 65536 }), { type: "changeOptions", kernel: "mainline-6.x", pageSize: 65536 });
+    assert.deepEqual(parseWebviewMessage({ type: "changeOptions", kernel: "mainline-6.x", pageSize: 65536 }), {
+      type: "changeOptions",
+      kernel: "mainline-6.x",
+      pageSize: 65536,
+    });
   });
 
   test("malformed messages are dropped", () => {
-    for (const message of [null, "ready", { type: "run" }, { type: "changeOptions", kernel: "linux-2.6", pageSize: 4096 }, { type: "changeOptions", kernel: "rfc-v2", pageSize: 8192 }, { type: "rendered" }]) {
+    for (const message of [
+      null,
+      "ready",
+      { type: "run" },
+      { type: "changeOptions", kernel: "linux-2.6", pageSize: 4096 },
+      { type: "changeOptions", kernel: "rfc-v2", pageSize: 8192 },
+      { type: "rendered" },
+    ]) {
       assert.equal(parseWebviewMessage(message), null, JSON.stringify(message));
     }
   });

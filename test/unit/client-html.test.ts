@@ -31,7 +31,11 @@ describe("webview HTML", () => {
     assert.deepEqual(policy.get("script-src"), [`'nonce-${input.nonce}'`]);
     assert.deepEqual(policy.get("style-src"), [input.cspSource]);
     for (const values of policy.values()) {
-      for (const value of values) assert.ok(!["'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:", "data:"].includes(value), `no permissive source ${value}`);
+      for (const value of values)
+        assert.ok(
+          !["'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:", "data:"].includes(value),
+          `no permissive source ${value}`,
+        );
     }
   });
 
@@ -51,7 +55,11 @@ describe("webview HTML", () => {
   });
 
   test("inserted values are escaped", () => {
-    const html = buildWebviewHtml({ ...input, title: `</title><script>alert("x")</script>`, scriptUri: `x" onload="alert(1)` });
+    const html = buildWebviewHtml({
+      ...input,
+      title: `</title><script>alert("x")</script>`,
+      scriptUri: `x" onload="alert(1)`,
+    });
     assert.ok(html.includes("&lt;/title&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
     assert.ok(html.includes(`src="x&quot; onload=&quot;alert(1)"`));
     assert.equal(escapeHtml(`&<>"'`), "&amp;&lt;&gt;&quot;&#39;");

@@ -18,11 +18,17 @@ describe("extension manifest", () => {
   });
 
   test("it activates for C files and .vmsim scenarios", () => {
-    for (const event of ["onLanguage:c", "onLanguage:vmsim"]) assert.ok(manifest.activationEvents.includes(event), event);
+    for (const event of ["onLanguage:c", "onLanguage:vmsim"])
+      assert.ok(manifest.activationEvents.includes(event), event);
   });
 
   test("every command of the protocol is contributed with a title and category", () => {
-    const contributed = new Map(contributes.commands.map((command: { command: string; title: string; category: string }) => [command.command, command]));
+    const contributed = new Map(
+      contributes.commands.map((command: { command: string; title: string; category: string }) => [
+        command.command,
+        command,
+      ]),
+    );
     for (const id of Object.values(Commands)) {
       const command = contributed.get(id) as { title: string; category: string } | undefined;
       assert.ok(command, `${id} is contributed`);
@@ -35,7 +41,9 @@ describe("extension manifest", () => {
     for (const [menu, entries] of Object.entries(contributes.menus as Record<string, { command: string }[]>)) {
       for (const entry of entries) assert.ok(ids.has(entry.command), `${menu}: ${entry.command}`);
     }
-    const title = contributes.menus["editor/title"].find((entry: { command: string }) => entry.command === Commands.replayScenario);
+    const title = contributes.menus["editor/title"].find(
+      (entry: { command: string }) => entry.command === Commands.replayScenario,
+    );
     assert.match(title.when, /resourceLangId == vmsim/, "the editor title offers Replay scenario on .vmsim files");
   });
 
@@ -82,9 +90,15 @@ describe(".vscodeignore allowlist", () => {
       "LICENSE",
     ];
     for (const file of needed) assert.ok(shipped.has(file), `${file} is shipped`);
-    for (const file of [contributes.grammars[0].path, contributes.languages[0].configuration].map((entry: string) => entry.replace(/^\.\//, ""))) {
+    for (const file of [contributes.grammars[0].path, contributes.languages[0].configuration].map((entry: string) =>
+      entry.replace(/^\.\//, ""),
+    )) {
       assert.ok(shipped.has(file) || shipped.has(`${path.dirname(file)}/*.json`), `${file} is shipped`);
     }
-    for (const line of shipped) assert.ok(!line.endsWith(".map") && !line.includes("src/") && !line.includes("node_modules"), `${line} is not source`);
+    for (const line of shipped)
+      assert.ok(
+        !line.endsWith(".map") && !line.includes("src/") && !line.includes("node_modules"),
+        `${line} is not source`,
+      );
   });
 });

@@ -47,12 +47,16 @@ describe("fix preconditions", () => {
     ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE);
     printf("%zd\\n", sent);`);
     const analysis = await analyseText(text, rfc);
-    assert.ok(analysis.findings.some((finding) => finding.rule === "VMS-ALIGN-SRC"), "the analyzer reports VMS-ALIGN-SRC here");
+    assert.ok(
+      analysis.findings.some((finding) => finding.rule === "VMS-ALIGN-SRC"),
+      "the analyzer reports VMS-ALIGN-SRC here",
+    );
     assert.ok(!(await titles(text)).some((title) => title.startsWith("Allocate")));
   });
 
   test("the iovec split is not offered when the call is the body of a braceless if", async () => {
-    const text = program(`    char *buf = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const text =
+      program(`    char *buf = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (buf == MAP_FAILED)
         return 1;
     for (long i = 0; i < 4 * page; i++)
@@ -63,7 +67,10 @@ describe("fix preconditions", () => {
         sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE);
     printf("%zd\\n", sent);`);
     const analysis = await analyseText(text, rfc);
-    assert.ok(analysis.findings.some((finding) => finding.rule === "VMS-RFC-IOV-BASE"), "the analyzer reports VMS-RFC-IOV-BASE here");
+    assert.ok(
+      analysis.findings.some((finding) => finding.rule === "VMS-RFC-IOV-BASE"),
+      "the analyzer reports VMS-RFC-IOV-BASE here",
+    );
     assert.ok(!(await titles(text)).some((title) => title.startsWith("Split")));
   });
 
@@ -89,7 +96,10 @@ int main(void)
 }
 `;
     const analysis = await analyseText(text, rfc);
-    assert.ok(analysis.findings.some((finding) => finding.rule === "VMS-PAGE-SIZE-LITERAL"), "the analyzer reports VMS-PAGE-SIZE-LITERAL here");
+    assert.ok(
+      analysis.findings.some((finding) => finding.rule === "VMS-PAGE-SIZE-LITERAL"),
+      "the analyzer reports VMS-PAGE-SIZE-LITERAL here",
+    );
     assert.ok(!(await titles(text)).some((title) => title.includes("runtime page size")));
   });
 
@@ -103,55 +113,85 @@ int main(void)
     ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE);
     printf("%zd\\n", sent);`);
     const analysis = await analyseText(text, rfc);
-    assert.ok(analysis.findings.some((finding) => finding.rule === "VMS-LEN-PAGE"), "the analyzer reports VMS-LEN-PAGE here");
+    assert.ok(
+      analysis.findings.some((finding) => finding.rule === "VMS-LEN-PAGE"),
+      "the analyzer reports VMS-LEN-PAGE here",
+    );
     assert.ok(!(await titles(text)).some((title) => title.startsWith("Round")));
   });
 
   test("gifting is not offered when the buffer is written after the call (samples/alias-write.c)", async () => {
     const text = readFileSync(path.resolve(__dirname, "..", "..", "samples", "alias-write.c"), "utf8");
     const analysis = await analyseText(text, rfc);
-    assert.ok(analysis.findings.some((finding) => finding.rule === "VMS-ALIAS-WRITE"), "the analyzer reports VMS-ALIAS-WRITE here");
+    assert.ok(
+      analysis.findings.some((finding) => finding.rule === "VMS-ALIAS-WRITE"),
+      "the analyzer reports VMS-ALIAS-WRITE here",
+    );
     assert.ok(!(await titles(text)).some((title) => title.includes("SPLICE_F_GIFT")));
   });
 });
 
-describe("aligned allocation for calloc, stack and static arrays", { skip: gccAvailable() ? false : "gcc is not installed" }, () => {
-  const cases: Record<string, string> = {
-    "calloc": program(`    char *buf = calloc(1, page);
+describe(
+  "aligned allocation for calloc, stack and static arrays",
+  { skip: gccAvailable() ? false : "gcc is not installed" },
+  () => {
+    const cases: Record<string, string> = {
+      calloc: program(
+        `    char *buf = calloc(1, page);
     if (!buf)
         return 1;
     memset(buf, 'x', page);
     struct iovec iov = { .iov_base = buf, .iov_len = page };
     ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE);
     free(buf);
-    printf("%zd\\n", sent);`, "#include <string.h>\n"),
-    "stack array": program(`    char buf[4096];
+    printf("%zd\\n", sent);`,
+        "#include <string.h>\n",
+      ),
+      "stack array": program(
+        `    char buf[4096];
     memset(buf, 'x', sizeof buf);
     struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
     ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE);
-    printf("%zd\\n", sent);`, "#include <string.h>\n"),
-    "static array": program(`    memset(spare, 'x', sizeof spare);
+    printf("%zd\\n", sent);`,
+        "#include <string.h>\n",
+      ),
+      "static array": program(
+        `    memset(spare, 'x', sizeof spare);
     struct iovec iov = { .iov_base = spare, .iov_len = sizeof spare };
     ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE);
-    printf("%zd\\n", sent);`, "#include <string.h>\nstatic char spare[4096];\n"),
-  };
-  for (const [name, text] of Object.entries(cases)) {
-    test(`${name}: the alignment fix compiles and removes VMS-ALIGN-SRC`, async () => {
-      const before = await analyseText(text, rfc);
-      assert.ok(before.calls[0].findings.some((finding) => finding.rule === "VMS-ALIGN-SRC"), `the analyzer reports VMS-ALIGN-SRC (got ${before.calls[0].findings.map((finding) => finding.rule).join(", ")})`);
-      const fix = (await offeredFixes(text, rfc)).find((offered) => offered.fix.rules.includes("VMS-ALIGN-SRC"));
-      assert.ok(fix, "an alignment fix is offered");
-      assert.ok(fix.fix.isPreferred);
-      const fixed = applyEdits(text, fix.fix.edits);
-      const compiled = compileMessages(fixed, `${name.replace(" ", "-")}.c`);
-      assert.ok(compiled.ok, compiled.output);
-      const warningCount = (output: string) => output.split("warning:").length - 1;
-      assert.equal(warningCount(compiled.output), warningCount(compileMessages(text, `${name.replace(" ", "-")}-original.c`).output), compiled.output);
-      const after = await analyseText(fixed, rfc);
-      assert.ok(!after.calls[0].findings.some((finding) => finding.rule === "VMS-ALIGN-SRC" || finding.rule === "VMS-LEN-PAGE"));
-    });
-  }
-});
+    printf("%zd\\n", sent);`,
+        "#include <string.h>\nstatic char spare[4096];\n",
+      ),
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      test(`${name}: the alignment fix compiles and removes VMS-ALIGN-SRC`, async () => {
+        const before = await analyseText(text, rfc);
+        assert.ok(
+          before.calls[0].findings.some((finding) => finding.rule === "VMS-ALIGN-SRC"),
+          `the analyzer reports VMS-ALIGN-SRC (got ${before.calls[0].findings.map((finding) => finding.rule).join(", ")})`,
+        );
+        const fix = (await offeredFixes(text, rfc)).find((offered) => offered.fix.rules.includes("VMS-ALIGN-SRC"));
+        assert.ok(fix, "an alignment fix is offered");
+        assert.ok(fix.fix.isPreferred);
+        const fixed = applyEdits(text, fix.fix.edits);
+        const compiled = compileMessages(fixed, `${name.replace(" ", "-")}.c`);
+        assert.ok(compiled.ok, compiled.output);
+        const warningCount = (output: string) => output.split("warning:").length - 1;
+        assert.equal(
+          warningCount(compiled.output),
+          warningCount(compileMessages(text, `${name.replace(" ", "-")}-original.c`).output),
+          compiled.output,
+        );
+        const after = await analyseText(fixed, rfc);
+        assert.ok(
+          !after.calls[0].findings.some(
+            (finding) => finding.rule === "VMS-ALIGN-SRC" || finding.rule === "VMS-LEN-PAGE",
+          ),
+        );
+      });
+    }
+  },
+);
 
 describe("headers and suppression", { skip: gccAvailable() ? false : "gcc is not installed" }, () => {
   test("the zero-fill fix adds #include <string.h> when the file lacks it, and the result compiles and moves", async () => {
@@ -197,7 +237,10 @@ describe("headers and suppression", { skip: gccAvailable() ? false : "gcc is not
     assert.ok(compiled.ok, compiled.output);
     const after = await analyseText(fixed, rfc);
     assert.deepEqual(after.calls[0].findings, []);
-    assert.deepEqual(after.calls[1].findings.map((finding) => finding.rule).sort(), before.calls[1].findings.map((finding) => finding.rule).sort());
+    assert.deepEqual(
+      after.calls[1].findings.map((finding) => finding.rule).sort(),
+      before.calls[1].findings.map((finding) => finding.rule).sort(),
+    );
     assert.ok(!after.findings.some((finding) => finding.rule === "VMS-SUPPRESSION"));
   });
 });

@@ -40,7 +40,13 @@ export async function offeredFixes(text: string, options: AnalysisOptions): Prom
   if (!tree) throw new Error("tree-sitter returned no tree");
   try {
     const analysis = applySuppressions(tree, text, judgeCalls(extractFacts(tree, text), options)).analysis;
-    return analysis.calls.flatMap((call, callIndex) => quickFixesForCall(call, text, tree, call.findings).map((fix) => ({ callIndex, line: call.call.range.start.line, fix })));
+    return analysis.calls.flatMap((call, callIndex) =>
+      quickFixesForCall(call, text, tree, call.findings).map((fix) => ({
+        callIndex,
+        line: call.call.range.start.line,
+        fix,
+      })),
+    );
   } finally {
     tree.delete();
   }
@@ -48,7 +54,9 @@ export async function offeredFixes(text: string, options: AnalysisOptions): Prom
 
 /** Applies non-overlapping edits (insertions at the same offset keep their order). */
 export function applyEdits(text: string, edits: readonly FixEdit[]): string {
-  const ordered = edits.map((edit, order) => ({ edit, order })).sort((a, b) => a.edit.startIndex - b.edit.startIndex || a.order - b.order);
+  const ordered = edits
+    .map((edit, order) => ({ edit, order }))
+    .sort((a, b) => a.edit.startIndex - b.edit.startIndex || a.order - b.order);
   let result = "";
   let cursor = 0;
   for (const { edit } of ordered) {

@@ -15,7 +15,13 @@
  * Unqualified markers use the file's default options, which are rfc-v2 at 4096 unless a lens-options comment says otherwise.
  */
 import type { Tree, Node } from "web-tree-sitter";
-import { KERNEL_MODELS, PAGE_SIZES, type AnalysisOptions, type KernelModel, type PageSize } from "../../server/src/analysis/facts";
+import {
+  KERNEL_MODELS,
+  PAGE_SIZES,
+  type AnalysisOptions,
+  type KernelModel,
+  type PageSize,
+} from "../../server/src/analysis/facts";
 
 export type MarkerKind = "expect" | "verdict";
 
@@ -76,7 +82,12 @@ export function commentNodes(tree: Tree): Node[] {
   return comments.sort((a, b) => a.startIndex - b.startIndex);
 }
 
-function parseQualifiers(qualifiers: string[], defaults: AnalysisOptions, problems: string[], where: string): AnalysisOptions {
+function parseQualifiers(
+  qualifiers: string[],
+  defaults: AnalysisOptions,
+  problems: string[],
+  where: string,
+): AnalysisOptions {
   let kernel = defaults.kernel;
   let pageSize = defaults.pageSize;
   for (const qualifier of qualifiers) {
@@ -93,7 +104,8 @@ function parseOptions(body: string, problems: string[], where: string): Analysis
   for (const setting of words(body.slice("lens-options:".length))) {
     const [key, value] = setting.split("=");
     if (key === "kernel" && (KERNEL_MODELS as readonly string[]).includes(value ?? "")) kernel = value as KernelModel;
-    else if (key === "page-size" && (PAGE_SIZES as readonly number[]).includes(Number(value))) pageSize = Number(value) as PageSize;
+    else if (key === "page-size" && (PAGE_SIZES as readonly number[]).includes(Number(value)))
+      pageSize = Number(value) as PageSize;
     else problems.push(`${where}: bad lens-options setting "${setting}"`);
   }
   return { kernel, pageSize };
@@ -106,11 +118,14 @@ export function readMarkers(tree: Tree): FileMarkers {
   let options: AnalysisOptions = { kernel: "rfc-v2", pageSize: 4096 };
   const optionComments = comments.filter((comment) => comment.body.startsWith("lens-options:"));
   if (optionComments.length > 1) problems.push("more than one lens-options comment");
-  if (optionComments[0]) options = parseOptions(optionComments[0].body, problems, `line ${optionComments[0].node.startPosition.row + 1}`);
+  if (optionComments[0])
+    options = parseOptions(optionComments[0].body, problems, `line ${optionComments[0].node.startPosition.row + 1}`);
 
   const markers: Marker[] = [];
   for (const { node, body } of comments) {
-    const kind = (["expect", "verdict"] as const).find((candidate) => body.startsWith(candidate) && [" ", ":"].includes(body.charAt(candidate.length)));
+    const kind = (["expect", "verdict"] as const).find(
+      (candidate) => body.startsWith(candidate) && [" ", ":"].includes(body.charAt(candidate.length)),
+    );
     if (!kind) continue;
     const where = `line ${node.startPosition.row + 1} ${JSON.stringify(node.text)}`;
     const colon = body.indexOf(":");
@@ -122,7 +137,8 @@ export function readMarkers(tree: Tree): FileMarkers {
     let values = words(body.slice(colon + 1));
     if (kind === "expect") {
       if (values.length === 1 && values[0] === "none") values = [];
-      else if (values.length === 0 || values.some((value) => !value.startsWith("VMS-"))) problems.push(`${where}: expect needs rule ids or "none"`);
+      else if (values.length === 0 || values.some((value) => !value.startsWith("VMS-")))
+        problems.push(`${where}: expect needs rule ids or "none"`);
     } else if (values.length !== 1 || !VERDICTS.includes(values[0] ?? "")) {
       problems.push(`${where}: verdict needs one of ${VERDICTS.join(", ")}`);
     }

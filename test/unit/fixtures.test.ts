@@ -24,7 +24,12 @@ import path from "node:path";
 import type { Node, Parser, Tree } from "web-tree-sitter";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
 import { analyzeTree, type FileAnalysis } from "../../server/src/analysis/analyze";
-import { DEFAULT_OPTIONS, type AnalysisOptions, type CallAnalysis, type PageOutcome } from "../../server/src/analysis/facts";
+import {
+  DEFAULT_OPTIONS,
+  type AnalysisOptions,
+  type CallAnalysis,
+  type PageOutcome,
+} from "../../server/src/analysis/facts";
 import { RULES, findRule } from "../../server/src/rules/rule-table";
 import { readMarkers, type Marker } from "./fixture-markers";
 
@@ -40,18 +45,51 @@ const updateGolden = process.env.UPDATE_GOLDEN === "1";
  * Paths are relative to the repository root; each reason says what the kernel does and what the analyzer does.
  */
 const KNOWN_ANALYZER_GAPS: ReadonlyMap<string, string> = new Map([
-  ["test/fixtures/VMS-ALIGN-SRC/invalid/struct-member.c", "FIXME: msg->payload is a flexible array member 8 bytes into an mmap'd struct; the analyzer does not resolve members of a pointed-to struct (verdict unknown, which is safe)"],
-  ["test/fixtures/VMS-DST-RO/invalid/mprotect-read-only.c", "FIXME: mprotect(dst, page, PROT_READ) before the call is not tracked (spec 4.3 lists it as a VMS-DST-RO pattern)"],
-  ["test/fixtures/VMS-FLAGS-UNKNOWN/invalid/msg-dontwait.c", "FIXME: MSG_DONTWAIT (0x40) is not folded, so the flags are unknown (spec 4.1 names MSG_* constants as the pattern)"],
-  ["test/fixtures/VMS-LEN-PAGE/invalid/sizeof-record.c", "FIXME: sizeof(struct record) of a same-file struct of one char[1000] is not folded (verdict unknown, which is safe)"],
-  ["test/fixtures/VMS-NO-GIFT/invalid/half-typed/unfinished-call.c", "FIXME: the unclosed call is found now, but its range is the whole ERROR region (it starts at the enclosing function, line 12) instead of the vmsplice name on line 21; calleeRange is right"],
-  ["test/fixtures/VMS-NOT-PIPE/invalid/socketpair.c", "FIXME: socketpair() descriptors are not recognised as sockets (direction unknown, which is safe)"],
-  ["test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/map-hugetlb-move-only.c", "FIXME: SPLICE_F_MOVE alone also zaps, so a hugetlb source crashes (spec G16: same with M alone); the analyzer stops at VMS-NO-GIFT"],
+  [
+    "test/fixtures/VMS-ALIGN-SRC/invalid/struct-member.c",
+    "FIXME: msg->payload is a flexible array member 8 bytes into an mmap'd struct; the analyzer does not resolve members of a pointed-to struct (verdict unknown, which is safe)",
+  ],
+  [
+    "test/fixtures/VMS-DST-RO/invalid/mprotect-read-only.c",
+    "FIXME: mprotect(dst, page, PROT_READ) before the call is not tracked (spec 4.3 lists it as a VMS-DST-RO pattern)",
+  ],
+  [
+    "test/fixtures/VMS-FLAGS-UNKNOWN/invalid/msg-dontwait.c",
+    "FIXME: MSG_DONTWAIT (0x40) is not folded, so the flags are unknown (spec 4.1 names MSG_* constants as the pattern)",
+  ],
+  [
+    "test/fixtures/VMS-LEN-PAGE/invalid/sizeof-record.c",
+    "FIXME: sizeof(struct record) of a same-file struct of one char[1000] is not folded (verdict unknown, which is safe)",
+  ],
+  [
+    "test/fixtures/VMS-NO-GIFT/invalid/half-typed/unfinished-call.c",
+    "FIXME: the unclosed call is found now, but its range is the whole ERROR region (it starts at the enclosing function, line 12) instead of the vmsplice name on line 21; calleeRange is right",
+  ],
+  [
+    "test/fixtures/VMS-NOT-PIPE/invalid/socketpair.c",
+    "FIXME: socketpair() descriptors are not recognised as sockets (direction unknown, which is safe)",
+  ],
+  [
+    "test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/map-hugetlb-move-only.c",
+    "FIXME: SPLICE_F_MOVE alone also zaps, so a hugetlb source crashes (spec G16: same with M alone); the analyzer stops at VMS-NO-GIFT",
+  ],
   ["test/fixtures/VMS-RFC-MLOCK/invalid/map-locked.c", "FIXME: MAP_LOCKED is not treated like mlock()"],
-  ["test/fixtures/VMS-ZERO-PAGE/invalid/large-malloc.c", "FIXME: a never-written 1 MiB malloc is a fresh mapping (spec 4.6: not touched for large malloc); the analyzer assumes every malloc is touched"],
-  ["test/fixtures/VMS-ALIAS-WRITE/valid/ack-before-reuse.c", "FIXME: the writer reuses the buffer only after read() of the reader's acknowledgement on another pipe (the fix the spec recommends); the analyzer still reports VMS-ALIAS-WRITE"],
-  ["test/fixtures/VMS-SHMEM/invalid/dev-shm-file.c", "FIXME: a file under /dev/shm is tmpfs, i.e. shmem (spec 4.2 pattern); the analyzer reports VMS-FILE (same copy, other reason)"],
-  ["test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/shmget-hugetlb.c", "FIXME: shmget(SHM_HUGETLB) memory is hugetlb, so the gift crashes the kernel (spec 4.2 pattern); the analyzer reports VMS-SHMEM"],
+  [
+    "test/fixtures/VMS-ZERO-PAGE/invalid/large-malloc.c",
+    "FIXME: a never-written 1 MiB malloc is a fresh mapping (spec 4.6: not touched for large malloc); the analyzer assumes every malloc is touched",
+  ],
+  [
+    "test/fixtures/VMS-ALIAS-WRITE/valid/ack-before-reuse.c",
+    "FIXME: the writer reuses the buffer only after read() of the reader's acknowledgement on another pipe (the fix the spec recommends); the analyzer still reports VMS-ALIAS-WRITE",
+  ],
+  [
+    "test/fixtures/VMS-SHMEM/invalid/dev-shm-file.c",
+    "FIXME: a file under /dev/shm is tmpfs, i.e. shmem (spec 4.2 pattern); the analyzer reports VMS-FILE (same copy, other reason)",
+  ],
+  [
+    "test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/shmget-hugetlb.c",
+    "FIXME: shmget(SHM_HUGETLB) memory is hugetlb, so the gift crashes the kernel (spec 4.2 pattern); the analyzer reports VMS-SHMEM",
+  ],
 ]);
 
 let parserPromise: Promise<Parser> | null = null;
@@ -70,7 +108,13 @@ interface Fixture {
 function listC(dir: string): string[] {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? listC(path.join(dir, entry.name)) : entry.name.endsWith(".c") ? [path.join(dir, entry.name)] : []))
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? listC(path.join(dir, entry.name))
+        : entry.name.endsWith(".c")
+          ? [path.join(dir, entry.name)]
+          : [],
+    )
     .sort();
 }
 
@@ -80,7 +124,9 @@ const ruleFolders = readdirSync(fixturesDir, { withFileTypes: true })
   .sort();
 const fixtures: Fixture[] = [
   ...ruleFolders.flatMap((rule) =>
-    (["invalid", "valid"] as const).flatMap((kind) => listC(path.join(fixturesDir, rule, kind)).map((file) => ({ file, rule, kind }))),
+    (["invalid", "valid"] as const).flatMap((kind) =>
+      listC(path.join(fixturesDir, rule, kind)).map((file) => ({ file, rule, kind })),
+    ),
   ),
   ...readdirSync(samplesDir)
     .filter((name) => name.endsWith(".c"))
@@ -121,13 +167,22 @@ function pageRuns(outcomes: PageOutcome[]): { pages: string; verdict: string; ru
   for (const outcome of outcomes) {
     const rules = sorted(outcome.rules);
     const previous = runs[runs.length - 1];
-    if (previous && previous.last === outcome.index - 1 && previous.verdict === outcome.verdict && previous.rules.join() === rules.join()) {
+    if (
+      previous &&
+      previous.last === outcome.index - 1 &&
+      previous.verdict === outcome.verdict &&
+      previous.rules.join() === rules.join()
+    ) {
       previous.last = outcome.index;
     } else {
       runs.push({ first: outcome.index, last: outcome.index, verdict: outcome.verdict, rules });
     }
   }
-  return runs.map((run) => ({ pages: run.first === run.last ? `${run.first}` : `${run.first}-${run.last}`, verdict: run.verdict, rules: run.rules }));
+  return runs.map((run) => ({
+    pages: run.first === run.last ? `${run.first}` : `${run.first}-${run.last}`,
+    verdict: run.verdict,
+    rules: run.rules,
+  }));
 }
 
 /** Merges consecutive identical segments (loop-filled arrays of a thousand iovecs) into one entry that names their index range. */
@@ -139,7 +194,10 @@ function segmentRuns<T>(segments: T[]): ({ segments: string } & T)[] {
     if (previous && previous.key === key) previous.last = index;
     else runs.push({ first: index, last: index, segment, key });
   });
-  return runs.map((run) => ({ segments: run.first === run.last ? `${run.first}` : `${run.first}-${run.last}`, ...run.segment }));
+  return runs.map((run) => ({
+    segments: run.first === run.last ? `${run.first}` : `${run.first}-${run.last}`,
+    ...run.segment,
+  }));
 }
 
 /** The reviewed shape of a golden file: positions are 1-based lines and UTF-16 columns, messages are left out on purpose. */
@@ -200,18 +258,26 @@ function impossibleMoves(analysis: FileAnalysis): string[] {
     if (call.missing.length > 0) problems.push(`${where} although facts are missing: ${call.missing.join("; ")}`);
     if (call.call.fd.direction === "unknown") problems.push(`${where} with an unknown direction`);
     if (flags === null) problems.push(`${where} with unknown flags`);
-    else if (call.call.fd.direction === "to-pipe" && !(flags & 8)) problems.push(`${where} for a writer without SPLICE_F_GIFT`);
-    else if (call.call.fd.direction === "from-pipe" && !(flags & 1)) problems.push(`${where} for a reader without SPLICE_F_MOVE`);
+    else if (call.call.fd.direction === "to-pipe" && !(flags & 8))
+      problems.push(`${where} for a writer without SPLICE_F_GIFT`);
+    else if (call.call.fd.direction === "from-pipe" && !(flags & 1))
+      problems.push(`${where} for a reader without SPLICE_F_MOVE`);
   }
   return problems;
 }
 
 /** The same file under the other kernel models and page sizes, one line per call: "line: verdict [rules]". */
-function otherModels(options: AnalysisOptions, analyse: (options: AnalysisOptions) => FileAnalysis): Record<string, string[]> {
+function otherModels(
+  options: AnalysisOptions,
+  analyse: (options: AnalysisOptions) => FileAnalysis,
+): Record<string, string[]> {
   const result: Record<string, string[]> = {};
   for (const other of OTHER_MODELS) {
     if (optionsKey(other) === optionsKey(options)) continue;
-    result[optionsKey(other)] = analyse(other).calls.map((call) => `${call.call.range.start.line + 1}: ${call.verdict} [${sorted(call.findings.map((finding) => finding.rule)).join(" ")}]`);
+    result[optionsKey(other)] = analyse(other).calls.map(
+      (call) =>
+        `${call.call.range.start.line + 1}: ${call.verdict} [${sorted(call.findings.map((finding) => finding.rule)).join(" ")}]`,
+    );
   }
   return result;
 }
@@ -240,15 +306,21 @@ async function checkFixture(fixture: Fixture): Promise<void> {
     const main = analyse(options);
     const failures: string[] = [];
 
-    const failedSteps = [...analyses.values()].flatMap((analysis) => analysis.notes.filter((note) => note.includes("failed")));
+    const failedSteps = [...analyses.values()].flatMap((analysis) =>
+      analysis.notes.filter((note) => note.includes("failed")),
+    );
     if (failedSteps.length > 0) failures.push(`analysis steps failed: ${failedSteps.join("; ")}`);
 
     const foundRules = sorted(main.findings.map((finding) => `${finding.rule}@${finding.range.start.line + 1}`));
     if (fixture.kind === "invalid" && !main.findings.some((finding) => finding.rule === fixture.rule)) {
-      failures.push(`invalid fixture: expected a ${fixture.rule} finding under ${optionsKey(options)}; found [${foundRules.join(", ")}]`);
+      failures.push(
+        `invalid fixture: expected a ${fixture.rule} finding under ${optionsKey(options)}; found [${foundRules.join(", ")}]`,
+      );
     }
     if (fixture.kind === "valid" && main.findings.some((finding) => finding.rule === fixture.rule)) {
-      failures.push(`valid fixture: unexpected ${fixture.rule} finding under ${optionsKey(options)}; found [${foundRules.join(", ")}]`);
+      failures.push(
+        `valid fixture: unexpected ${fixture.rule} finding under ${optionsKey(options)}; found [${foundRules.join(", ")}]`,
+      );
     }
 
     // A claimed move is the worst possible error (issue 2 item 5), so every move must satisfy what the kernel needs for one.
@@ -261,7 +333,9 @@ async function checkFixture(fixture: Fixture): Promise<void> {
       const atPosition = (lines[start.line] ?? "").slice(start.column);
       const atIndex = text.slice(call.call.range.startIndex);
       if (!atPosition.startsWith(expectedName) || !atIndex.startsWith(expectedName)) {
-        failures.push(`call reported at ${start.line + 1}:${start.column + 1} (index ${call.call.range.startIndex}) does not start with ${expectedName}: "${atPosition.slice(0, 30)}"`);
+        failures.push(
+          `call reported at ${start.line + 1}:${start.column + 1} (index ${call.call.range.startIndex}) does not start with ${expectedName}: "${atPosition.slice(0, 30)}"`,
+        );
       }
     }
 
@@ -275,14 +349,18 @@ async function checkFixture(fixture: Fixture): Promise<void> {
       if (updateGolden) {
         writeFileSync(golden, actual);
       } else if (!existsSync(golden)) {
-        goldenFailures.push(`missing golden ${relative(golden)}; run with UPDATE_GOLDEN=1, then read and check it against the specification`);
+        goldenFailures.push(
+          `missing golden ${relative(golden)}; run with UPDATE_GOLDEN=1, then read and check it against the specification`,
+        );
       } else {
         const expected = readFileSync(golden, "utf8");
         if (expected !== actual) {
           try {
             assert.deepEqual(JSON.parse(actual), JSON.parse(expected));
           } catch (difference) {
-            goldenFailures.push(`golden ${relative(golden)} differs (UPDATE_GOLDEN=1 rewrites it; review the diff):\n${(difference as Error).message}`);
+            goldenFailures.push(
+              `golden ${relative(golden)} differs (UPDATE_GOLDEN=1 rewrites it; review the diff):\n${(difference as Error).message}`,
+            );
           }
         }
       }
@@ -290,7 +368,10 @@ async function checkFixture(fixture: Fixture): Promise<void> {
     assert.deepEqual(goldenFailures, [], `${relative(fixture.file)}:\n${goldenFailures.join("\n")}`);
     const knownGap = KNOWN_ANALYZER_GAPS.get(relative(fixture.file));
     if (knownGap) {
-      assert.ok(failures.length > 0, `${relative(fixture.file)} now matches its markers: remove it from KNOWN_ANALYZER_GAPS (${knownGap})`);
+      assert.ok(
+        failures.length > 0,
+        `${relative(fixture.file)} now matches its markers: remove it from KNOWN_ANALYZER_GAPS (${knownGap})`,
+      );
     } else {
       assert.deepEqual(failures, [], `${relative(fixture.file)}:\n${failures.join("\n")}`);
     }
@@ -309,12 +390,18 @@ function checkMarker(marker: Marker, tree: Tree, analysis: FileAnalysis): string
       actual = sorted(calls.flatMap((call) => call.findings.map((finding) => finding.rule)));
     } else if (spliceLine) {
       const callFindings = new Set(analysis.calls.flatMap((call) => call.findings));
-      actual = sorted(analysis.findings.filter((finding) => !callFindings.has(finding) && finding.range.start.line === marker.line).map((finding) => finding.rule));
+      actual = sorted(
+        analysis.findings
+          .filter((finding) => !callFindings.has(finding) && finding.range.start.line === marker.line)
+          .map((finding) => finding.rule),
+      );
     } else {
       return [`${where}: no vmsplice call found on this line`];
     }
     const expected = sorted(marker.values);
-    return actual.join(" ") === expected.join(" ") ? [] : [`${where}: findings [${actual.join(" ") || "none"}], expected [${expected.join(" ") || "none"}]`];
+    return actual.join(" ") === expected.join(" ")
+      ? []
+      : [`${where}: findings [${actual.join(" ") || "none"}], expected [${expected.join(" ") || "none"}]`];
   }
   if (calls.length !== 1) return [`${where}: expected exactly one call on this line, found ${calls.length}`];
   const verdict = calls[0]?.verdict;
@@ -333,14 +420,20 @@ describe("golden fixtures", () => {
   });
 
   test("every rule decided from source has invalid and valid fixtures", () => {
-    const missing = RULES.filter((record) => record.notDecidedFromSource === null && record.id !== "VMS-SUPPRESSION").flatMap((record) =>
-      (["invalid", "valid"] as const).filter((kind) => listC(path.join(fixturesDir, record.id, kind)).length === 0).map((kind) => `${record.id}/${kind}`),
+    const missing = RULES.filter(
+      (record) => record.notDecidedFromSource === null && record.id !== "VMS-SUPPRESSION",
+    ).flatMap((record) =>
+      (["invalid", "valid"] as const)
+        .filter((kind) => listC(path.join(fixturesDir, record.id, kind)).length === 0)
+        .map((kind) => `${record.id}/${kind}`),
     );
     assert.deepEqual(missing, []);
   });
 
   for (const fixture of fixtures) {
-    const name = fixture.rule ? `${fixture.rule}/${path.relative(path.join(fixturesDir, fixture.rule), fixture.file)}` : relative(fixture.file);
+    const name = fixture.rule
+      ? `${fixture.rule}/${path.relative(path.join(fixturesDir, fixture.rule), fixture.file)}`
+      : relative(fixture.file);
     test(name, () => checkFixture(fixture));
   }
 
@@ -355,7 +448,9 @@ describe("golden fixtures", () => {
       const tree = parseC(await parser(), text);
       assert.ok(tree, "tree-sitter returned no tree");
       try {
-        const problems = [DEFAULT_OPTIONS, ...OTHER_MODELS].flatMap((options) => impossibleMoves(analyzeTree(tree, text, options)));
+        const problems = [DEFAULT_OPTIONS, ...OTHER_MODELS].flatMap((options) =>
+          impossibleMoves(analyzeTree(tree, text, options)),
+        );
         assert.deepEqual(problems, []);
       } finally {
         tree.delete();
@@ -374,7 +469,10 @@ describe("golden fixtures", () => {
       "    struct iovec iov = { .iov_base = buf, .iov_len = len };",
       "    long total = 0;",
     ];
-    const body = Array.from({ length: count }, (_, index) => `    total += vmsplice(fd, &iov, 1, ${index % 2 === 0 ? "0" : "SPLICE_F_GIFT"});`);
+    const body = Array.from(
+      { length: count },
+      (_, index) => `    total += vmsplice(fd, &iov, 1, ${index % 2 === 0 ? "0" : "SPLICE_F_GIFT"});`,
+    );
     const text = [...header, ...body, "    return total;", "}", ""].join("\n");
     const tree = parseC(await parser(), text);
     assert.ok(tree);
@@ -382,7 +480,10 @@ describe("golden fixtures", () => {
       const analysis = analyzeTree(tree, text, { kernel: "rfc-v2", pageSize: 4096 });
       const lines = analysis.calls.map((call) => call.call.range.start.line);
       assert.equal(lines.length, count);
-      assert.deepEqual(lines, Array.from({ length: count }, (_, index) => header.length + index));
+      assert.deepEqual(
+        lines,
+        Array.from({ length: count }, (_, index) => header.length + index),
+      );
       assert.deepEqual(analysis.notes, []);
     } finally {
       tree.delete();

@@ -24,8 +24,28 @@ const text = [
 const { scenario } = parseScenario(text);
 const model = runScenario(scenario, { kernel: "rfc-v2", pageSize: 4096 });
 
-function step(index: number, process: string, command: string, returned: number, before: Record<string, number[]>, after: Record<string, number[]>): StepObservation {
-  return { index, process, command, returned, errno: null, blocked: false, signal: null, rss: null, thp: null, before, after, problem: null };
+function step(
+  index: number,
+  process: string,
+  command: string,
+  returned: number,
+  before: Record<string, number[]>,
+  after: Record<string, number[]>,
+): StepObservation {
+  return {
+    index,
+    process,
+    command,
+    returned,
+    errno: null,
+    blocked: false,
+    signal: null,
+    rss: null,
+    thp: null,
+    before,
+    after,
+    problem: null,
+  };
 }
 
 /** What the patched kernel shows for this scenario: W's frames 100 and 101 end up in R's q; R's old frame 200 is freed and recycled for buf. */
@@ -40,10 +60,19 @@ function observation(): ScenarioObservation {
     ],
     finals: [
       { process: "W", rssAnon: 0, maps: { p: { data: ["00*4096", "00*4096"], pfn: [7, 7] } } },
-      { process: "R", rssAnon: 0, maps: { q: { data: ["10*4096", "11*4096"], pfn: [100, 101] }, buf: { data: ["58*4096"], pfn: [200] } } },
+      {
+        process: "R",
+        rssAnon: 0,
+        maps: { q: { data: ["10*4096", "11*4096"], pfn: [100, 101] }, buf: { data: ["58*4096"], pfn: [200] } },
+      },
     ],
     exits: [
-      { process: "R", kernelLines: [{ kind: "rss-counter", text: "BUG: Bad rss-counter state", counter: { type: "MM_ANONPAGES", value: -2 } }] },
+      {
+        process: "R",
+        kernelLines: [
+          { kind: "rss-counter", text: "BUG: Bad rss-counter state", counter: { type: "MM_ANONPAGES", value: -2 } },
+        ],
+      },
       { process: "W", kernelLines: [] },
     ],
     kernelLines: [],
@@ -91,7 +120,13 @@ describe("compareScenario", () => {
 
   test("a setup step that fails only in the guest is a difference", () => {
     const observed = observation();
-    observed.steps.unshift({ ...step(3, "W", "mmap", 0, {}, {}), returned: null, errno: "ENOMEM", before: null, after: null });
+    observed.steps.unshift({
+      ...step(3, "W", "mmap", 0, {}, {}),
+      returned: null,
+      errno: "ENOMEM",
+      before: null,
+      after: null,
+    });
     const differences = compareScenario(scenario, model, observed, 7).differences;
     assert.deepEqual(
       differences.map((difference) => [difference.line, difference.what, difference.kernel]),
@@ -112,7 +147,11 @@ describe("compareScenario", () => {
   test("a scenario the guest did not finish is a difference", () => {
     const observed = observation();
     observed.ended = false;
-    assert.ok(compareScenario(scenario, model, observed, 7).differences.some((difference) => difference.what === "scenario end"));
+    assert.ok(
+      compareScenario(scenario, model, observed, 7).differences.some(
+        (difference) => difference.what === "scenario end",
+      ),
+    );
   });
 });
 

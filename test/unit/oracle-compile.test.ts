@@ -41,7 +41,15 @@ describe("compileScenario", () => {
   );
 
   test("lists files, processes (fork children with their parent) and pipes before the steps", () => {
-    assert.deepEqual(compiled.lines.slice(0, 7), ["scenario T1", "file data 4096 70", "proc W 0 1 -", "proc R 1 0 -", "pipe fds 0", "pipe nb 1", "proc C 0 0 W"]);
+    assert.deepEqual(compiled.lines.slice(0, 7), [
+      "scenario T1",
+      "file data 4096 70",
+      "proc W 0 1 -",
+      "proc R 1 0 -",
+      "pipe fds 0",
+      "pipe nb 1",
+      "proc C 0 0 W",
+    ]);
   });
 
   test("resolves lengths and offsets to bytes and keeps the simulator's step index", () => {
@@ -65,7 +73,15 @@ describe("compileScenario", () => {
   });
 
   test("reports what the guest cannot run instead of dropping it silently", () => {
-    const result = compile(['scenario T2 "ksm"', "process W", "W: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", "W: ksm-merge p", "W: race-fault p"].join("\n"));
+    const result = compile(
+      [
+        'scenario T2 "ksm"',
+        "process W",
+        "W: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS",
+        "W: ksm-merge p",
+        "W: race-fault p",
+      ].join("\n"),
+    );
     assert.equal(result.unsupported.length, 2);
     assert.match(result.unsupported[0], /^line 4: ksm-merge/);
     assert.match(result.unsupported[1], /^line 5: race-fault/);
@@ -78,7 +94,10 @@ describe("selected golden scenarios", () => {
       const text = readFileSync(path.join(root, "samples/scenarios", `${id}.vmsim`), "utf8");
       const result = compile(text);
       assert.deepEqual(result.unsupported, [], id);
-      assert.ok(result.lines.some((line) => line.includes(" vmsplice ")), `${id} has a vmsplice step`);
+      assert.ok(
+        result.lines.some((line) => line.includes(" vmsplice ")),
+        `${id} has a vmsplice step`,
+      );
     }
   });
 

@@ -14,7 +14,13 @@ function guest(): GuestRun {
     done: true,
     exitStatus: 0,
     fatal: [],
-    rssCounter: [{ kind: "rss-counter", text: "BUG: Bad rss-counter state mm:x type:MM_ANONPAGES val:-4", counter: { type: "MM_ANONPAGES", value: -4 } }],
+    rssCounter: [
+      {
+        kind: "rss-counter",
+        text: "BUG: Bad rss-counter state mm:x type:MM_ANONPAGES val:-4",
+        counter: { type: "MM_ANONPAGES", value: -4 },
+      },
+    ],
     malformed: [],
   };
 }
@@ -25,10 +31,26 @@ function run(): OracleRun {
     installedPackages: [],
     times: { bootRfc: 2.5 },
     rfc: { guest: guest(), timedOut: false },
-    control: { guest: { ...guest(), rssCounter: [] }, timedOut: false, summary: { scenarios: 1, calls: 2, violations: [] }, comparisons: [] },
+    control: {
+      guest: { ...guest(), rssCounter: [] },
+      timedOut: false,
+      summary: { scenarios: 1, calls: 2, violations: [] },
+      comparisons: [],
+    },
     scenarios: [{ id: "G01", title: "t", file: "samples/scenarios/G01.vmsim", unsupported: [] }],
-    comparisons: [{ id: "G01", steps: [], differences: [], checks: 9, rss: [{ process: "R", kernelValue: -4, modelMoved: 4 }] }],
-    hazards: [{ name: "anon-vma", expected: "kernel BUG at mm/migrate.c", reproduced: true, fatal: ["kernel BUG at mm/migrate.c:1163!"], excerpt: ["kernel BUG at mm/migrate.c:1163!"], seconds: 3 }],
+    comparisons: [
+      { id: "G01", steps: [], differences: [], checks: 9, rss: [{ process: "R", kernelValue: -4, modelMoved: 4 }] },
+    ],
+    hazards: [
+      {
+        name: "anon-vma",
+        expected: "kernel BUG at mm/migrate.c",
+        reproduced: true,
+        fatal: ["kernel BUG at mm/migrate.c:1163!"],
+        excerpt: ["kernel BUG at mm/migrate.c:1163!"],
+        seconds: 3,
+      },
+    ],
     thpDrops: [],
     knownDifferences: [],
   };
@@ -49,14 +71,24 @@ describe("verdictOf", () => {
 
   test("a difference, a missing kernel result, a control move and an unfinished guest each fail it", () => {
     const failing = run();
-    failing.comparisons[0].differences.push({ scenario: "G01", step: 8, line: 14, what: "moved pages", kernel: "none", model: "q[0]<-W:p[0]" });
+    failing.comparisons[0].differences.push({
+      scenario: "G01",
+      step: 8,
+      line: 14,
+      what: "moved pages",
+      kernel: "none",
+      model: "q[0]<-W:p[0]",
+    });
     failing.scenarios.push({ id: "O01", title: "t", file: "oracle/scenarios/O01.vmsim", unsupported: [] });
     failing.control?.summary?.violations.push("G01 step 8 (line 14): zapped none, moved q[0]<-W:p[0]");
     failing.rfc.guest.done = false;
     const reasons = verdictOf(failing).reasons;
     assert.ok(reasons.includes("G01 line 14: moved pages: kernel none, model q[0]<-W:p[0]"), reasons.join("\n"));
     assert.ok(reasons.includes("O01: no kernel result"), reasons.join("\n"));
-    assert.ok(reasons.includes("control kernel: G01 step 8 (line 14): zapped none, moved q[0]<-W:p[0]"), reasons.join("\n"));
+    assert.ok(
+      reasons.includes("control kernel: G01 step 8 (line 14): zapped none, moved q[0]<-W:p[0]"),
+      reasons.join("\n"),
+    );
     assert.ok(reasons.includes("rfc kernel: the guest program did not finish"), reasons.join("\n"));
   });
 });

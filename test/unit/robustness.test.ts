@@ -33,7 +33,9 @@ describe("robustness", () => {
   test("deeply nested flags expression folds or degrades to unknown, without a stack overflow", () => {
     const depth = 3000;
     const flags = "(".repeat(depth) + "SPLICE_F_GIFT | SPLICE_F_MOVE" + ")".repeat(depth);
-    const analysis = analyse(`${PRELUDE}int f(int fds[2], struct iovec *v) { return vmsplice(fds[1], v, 1, ${flags}); }\n`);
+    const analysis = analyse(
+      `${PRELUDE}int f(int fds[2], struct iovec *v) { return vmsplice(fds[1], v, 1, ${flags}); }\n`,
+    );
     assert.equal(analysis.calls.length, 1);
     assert.equal(analysis.notes.length, 0);
   });
@@ -46,16 +48,24 @@ describe("robustness", () => {
   });
 
   test("half-typed code: an unterminated call is still found and stays unknown or copy, never move", () => {
-    const analysis = analyse(`${PRELUDE}void f(void) {\n  int fds[2]; pipe(fds);\n  char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n  vmsplice(fds[1], &(struct iovec){ p, 4096 }, 1, SPLICE_F_GIFT\n`);
+    const analysis = analyse(
+      `${PRELUDE}void f(void) {\n  int fds[2]; pipe(fds);\n  char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n  vmsplice(fds[1], &(struct iovec){ p, 4096 }, 1, SPLICE_F_GIFT\n`,
+    );
     assert.equal(analysis.calls.length, 1);
     assert.notEqual(analysis.calls[0].verdict, "move");
   });
 
   test("five thousand calls are all found, in source order", () => {
-    const calls = Array.from({ length: 5000 }, (_, index) => `  vmsplice(fds[1], &iov, 1, ${index % 2 ? "SPLICE_F_GIFT" : "0"});`).join("\n");
-    const analysis = analyse(`${PRELUDE}void f(void) {\n  int fds[2]; pipe(fds);\n  static char buf[4096];\n  struct iovec iov = { buf, sizeof buf };\n${calls}\n}\n`);
+    const calls = Array.from(
+      { length: 5000 },
+      (_, index) => `  vmsplice(fds[1], &iov, 1, ${index % 2 ? "SPLICE_F_GIFT" : "0"});`,
+    ).join("\n");
+    const analysis = analyse(
+      `${PRELUDE}void f(void) {\n  int fds[2]; pipe(fds);\n  static char buf[4096];\n  struct iovec iov = { buf, sizeof buf };\n${calls}\n}\n`,
+    );
     assert.equal(analysis.calls.length, 5000);
-    for (let index = 1; index < analysis.calls.length; index++) assert.ok(analysis.calls[index].call.range.startIndex > analysis.calls[index - 1].call.range.startIndex);
+    for (let index = 1; index < analysis.calls.length; index++)
+      assert.ok(analysis.calls[index].call.range.startIndex > analysis.calls[index - 1].call.range.startIndex);
     assert.equal(analysis.calls[0].verdict, "copy");
   });
 
@@ -71,7 +81,9 @@ describe("robustness", () => {
   });
 
   test("non-ASCII text before a call keeps UTF-16 columns", () => {
-    const analysis = analyse(`${PRELUDE}void f(int fds[2], struct iovec *v) { /* ☃ 😀 é */ vmsplice(fds[1], v, 1, 0); }\n`);
+    const analysis = analyse(
+      `${PRELUDE}void f(int fds[2], struct iovec *v) { /* ☃ 😀 é */ vmsplice(fds[1], v, 1, 0); }\n`,
+    );
     const line = `void f(int fds[2], struct iovec *v) { /* ☃ 😀 é */ vmsplice(fds[1], v, 1, 0); }`;
     assert.equal(analysis.calls[0].call.range.start.column, line.indexOf("vmsplice"));
   });

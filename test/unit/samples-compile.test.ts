@@ -36,7 +36,10 @@ function listCFiles(dir: string, recursive: boolean): string[] {
 const samples = listCFiles(samplesDir, false);
 const fixtures = listCFiles(fixturesDir, true);
 const gccVersion = spawnSync("gcc", ["--version"], { encoding: "utf8", timeout: COMPILE_TIMEOUT_MS });
-const gccMissing = gccVersion.error || gccVersion.status !== 0 ? "gcc is not installed (apt-get install gcc libc6-dev); C files were not compiled" : false;
+const gccMissing =
+  gccVersion.error || gccVersion.status !== 0
+    ? "gcc is not installed (apt-get install gcc libc6-dev); C files were not compiled"
+    : false;
 
 interface CompileResult {
   status: number | null;
@@ -46,7 +49,9 @@ interface CompileResult {
 /** Runs gcc on one file; resolves with its exit status and diagnostics, killing it after the timeout. */
 function compile(file: string, extraFlags: string[]): Promise<CompileResult> {
   return new Promise((resolve) => {
-    const child = spawn("gcc", ["-fsyntax-only", "-Wall", ...extraFlags, file], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("gcc", ["-fsyntax-only", "-Wall", ...extraFlags, file], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let output = "";
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => (output += chunk));
@@ -70,7 +75,8 @@ async function compileAll(files: string[], extraFlags: string[]): Promise<Map<st
   const results = new Map<string, CompileResult>();
   const queue = [...files];
   const workers = Array.from({ length: Math.max(2, Math.min(8, os.availableParallelism())) }, async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.set(file, await compile(file, extraFlags));
+    for (let file = queue.shift(); file !== undefined; file = queue.shift())
+      results.set(file, await compile(file, extraFlags));
   });
   await Promise.all(workers);
   return results;
@@ -83,7 +89,9 @@ describe("samples/*.c", () => {
 
   test("every sample compiles with gcc -fsyntax-only -Wall -Werror", { skip: gccMissing }, async () => {
     const results = await compileAll(samples, ["-Werror"]);
-    const failures = samples.filter((file) => results.get(file)?.status !== 0).map((file) => `${path.relative(root, file)}:\n${results.get(file)?.output}`);
+    const failures = samples
+      .filter((file) => results.get(file)?.status !== 0)
+      .map((file) => `${path.relative(root, file)}:\n${results.get(file)?.output}`);
     assert.deepEqual(failures, [], `samples that do not compile:\n${failures.join("\n")}`);
   });
 
@@ -96,7 +104,8 @@ describe("samples/*.c", () => {
       const markers = readMarkers(tree);
       const name = path.relative(root, file);
       problems.push(...markers.problems.map((problem) => `${name}: ${problem}`));
-      if (!markers.markers.some((marker) => marker.kind === "expect")) problems.push(`${name}: no /* expect: ... */ marker`);
+      if (!markers.markers.some((marker) => marker.kind === "expect"))
+        problems.push(`${name}: no /* expect: ... */ marker`);
       tree.delete();
     }
     parser.delete();
@@ -113,7 +122,9 @@ describe("samples/*.c", () => {
       if (!findRule(ruleId)) continue;
       const tree = parseC(parser, readFileSync(file, "utf8"));
       assert.ok(tree, `tree-sitter returned no tree for ${file}`);
-      const expected = readMarkers(tree).markers.filter((marker) => marker.kind === "expect").flatMap((marker) => marker.values);
+      const expected = readMarkers(tree)
+        .markers.filter((marker) => marker.kind === "expect")
+        .flatMap((marker) => marker.values);
       tree.delete();
       if (!fixed && !expected.includes(ruleId)) problems.push(`${name}.c: no expect marker names ${ruleId}`);
       if (fixed && expected.includes(ruleId)) problems.push(`${name}.c: still expects ${ruleId}`);
@@ -133,7 +144,9 @@ describe("test/fixtures/**/*.c", () => {
   test("every fixture outside half-typed/ compiles with gcc -fsyntax-only -Wall", { skip: gccMissing }, async () => {
     assert.ok(fixtures.length > 0, `no .c files under ${fixturesDir}`);
     const results = await compileAll(fixtures, []);
-    const failures = fixtures.filter((file) => results.get(file)?.status !== 0).map((file) => `${path.relative(root, file)}:\n${results.get(file)?.output}`);
+    const failures = fixtures
+      .filter((file) => results.get(file)?.status !== 0)
+      .map((file) => `${path.relative(root, file)}:\n${results.get(file)?.output}`);
     assert.deepEqual(failures, [], `fixtures that do not compile:\n${failures.join("\n")}`);
   });
 });

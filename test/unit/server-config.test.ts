@@ -17,7 +17,14 @@ describe("normalizeSettings", () => {
   });
 
   test("valid values are kept, numbers given as strings are accepted", () => {
-    const { settings, warnings } = normalizeSettings({ kernel: "mainline-6.x", pageSize: "16384", maxFileSize: 1000, debounceMs: "20", enable: false, codeLens: false });
+    const { settings, warnings } = normalizeSettings({
+      kernel: "mainline-6.x",
+      pageSize: "16384",
+      maxFileSize: 1000,
+      debounceMs: "20",
+      enable: false,
+      codeLens: false,
+    });
     assert.equal(settings.kernel, "mainline-6.x");
     assert.equal(settings.pageSize, 16384);
     assert.equal(settings.maxFileSize, 1000);
@@ -28,7 +35,13 @@ describe("normalizeSettings", () => {
   });
 
   test("wrong values fall back to defaults and say why", () => {
-    const { settings, warnings } = normalizeSettings({ kernel: 3, pageSize: 8192, enable: "yes", maxFileSize: "big", debounceMs: 999999 });
+    const { settings, warnings } = normalizeSettings({
+      kernel: 3,
+      pageSize: 8192,
+      enable: "yes",
+      maxFileSize: "big",
+      debounceMs: 999999,
+    });
     assert.equal(settings.kernel, DEFAULT_SETTINGS.kernel);
     assert.equal(settings.pageSize, DEFAULT_SETTINGS.pageSize);
     assert.equal(settings.enable, true);
@@ -45,15 +58,33 @@ describe("normalizeSettings", () => {
   });
 
   test("severity overrides keep known rule ids, accept common spellings and drop the rest", () => {
-    const { settings, warnings } = normalizeSettings({ severity: { "VMS-PARTIAL": "off", "vms-align-src": "Info", "VMS-FORK": "warn", "VMS-NOPE": "error", "VMS-ZERO-PAGE": 7 } });
-    assert.deepEqual(settings.severity, { "VMS-PARTIAL": "off", "VMS-ALIGN-SRC": "information", "VMS-FORK": "warning" });
+    const { settings, warnings } = normalizeSettings({
+      severity: {
+        "VMS-PARTIAL": "off",
+        "vms-align-src": "Info",
+        "VMS-FORK": "warn",
+        "VMS-NOPE": "error",
+        "VMS-ZERO-PAGE": 7,
+      },
+    });
+    assert.deepEqual(settings.severity, {
+      "VMS-PARTIAL": "off",
+      "VMS-ALIGN-SRC": "information",
+      "VMS-FORK": "warning",
+    });
     assert.equal(warnings.length, 2);
     assert.ok(warnings.some((warning) => warning.includes("VMS-NOPE")));
   });
 });
 
 describe("package.json contributes.configuration", () => {
-  const manifest = JSON.parse(readFileSync(path.resolve(__dirname, "..", "..", "package.json"), "utf8")) as { contributes?: { configuration?: { properties?: Record<string, Record<string, unknown>> } | { properties?: Record<string, Record<string, unknown>> }[] } };
+  const manifest = JSON.parse(readFileSync(path.resolve(__dirname, "..", "..", "package.json"), "utf8")) as {
+    contributes?: {
+      configuration?:
+        | { properties?: Record<string, Record<string, unknown>> }
+        | { properties?: Record<string, Record<string, unknown>> }[];
+    };
+  };
 
   function properties(): Record<string, Record<string, unknown>> {
     const configuration = manifest.contributes?.configuration;

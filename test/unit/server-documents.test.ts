@@ -17,14 +17,32 @@ function random(seed: number): () => number {
   };
 }
 
-const insertions = ["x", " ", "\n", "SPLICE_F_MOVE | ", "/* é ünïcödé 😀 */", "page", "}", "{", ";", "4096", "\r\n", "vmsplice(fds[1], &iov, 1, 0);\n", "'", '"'];
+const insertions = [
+  "x",
+  " ",
+  "\n",
+  "SPLICE_F_MOVE | ",
+  "/* é ünïcödé 😀 */",
+  "page",
+  "}",
+  "{",
+  ";",
+  "4096",
+  "\r\n",
+  "vmsplice(fds[1], &iov, 1, 0);\n",
+  "'",
+  '"',
+];
 
 async function findingsOf(text: string) {
   const parser = await createCParser();
   const tree = parseC(parser, text);
   assert.ok(tree);
   const analysis = judgeCalls(extractFacts(tree, text), { kernel: "rfc-v2", pageSize: 4096 });
-  const shape = { sexp: tree.rootNode.toString(), findings: analysis.findings.map((finding) => [finding.rule, finding.range, finding.message]) };
+  const shape = {
+    sexp: tree.rootNode.toString(),
+    findings: analysis.findings.map((finding) => [finding.rule, finding.range, finding.message]),
+  };
   tree.delete();
   parser.delete();
   return shape;
@@ -60,7 +78,12 @@ describe("DocumentStore incremental parsing", () => {
           const tree = store.treeFor(current);
           assert.ok(tree);
           const text = current.document.getText();
-          const incremental = { sexp: tree.rootNode.toString(), findings: judgeCalls(extractFacts(tree, text), { kernel: "rfc-v2", pageSize: 4096 }).findings.map((finding) => [finding.rule, finding.range, finding.message]) };
+          const incremental = {
+            sexp: tree.rootNode.toString(),
+            findings: judgeCalls(extractFacts(tree, text), { kernel: "rfc-v2", pageSize: 4096 }).findings.map(
+              (finding) => [finding.rule, finding.range, finding.message],
+            ),
+          };
           assert.deepEqual(incremental, await findingsOf(text), `round ${round} after ${JSON.stringify(changes)}`);
         }
       }

@@ -18,7 +18,23 @@ function random(seed: number): () => number {
   };
 }
 
-const insertions = ["x", "1", " ", "\n", "buf", "page", "fork();", "pipe(fds);", "/* vmsplice-lens: ignore VMS-LEN-PAGE -- t */", "}", "{", ";", "\"", "ship_page_1(fds, \"x\", 1);", "memset(buf, 0, 8);"];
+const insertions = [
+  "x",
+  "1",
+  " ",
+  "\n",
+  "buf",
+  "page",
+  "fork();",
+  "pipe(fds);",
+  "/* vmsplice-lens: ignore VMS-LEN-PAGE -- t */",
+  "}",
+  "{",
+  ";",
+  '"',
+  'ship_page_1(fds, "x", 1);',
+  "memset(buf, 0, 8);",
+];
 
 test("reused facts equal freshly extracted facts after random edits", async () => {
   const settings: LensSettings = { ...DEFAULT_SETTINGS, severity: {}, debounceMs: 0 };
@@ -49,9 +65,17 @@ test("reused facts equal freshly extracted facts after random edits", async () =
     const fresh = parseC(parser, entry.document.getText());
     assert.ok(fresh);
     const facts = extractFacts(fresh, entry.document.getText());
-    assert.deepEqual(incremental.facts, facts, `facts differ after round ${round} (${JSON.stringify({ at, removing, inserted })})`);
+    assert.deepEqual(
+      incremental.facts,
+      facts,
+      `facts differ after round ${round} (${JSON.stringify({ at, removing, inserted })})`,
+    );
     const judged = judgeCalls(facts, { kernel: settings.kernel, pageSize: settings.pageSize });
-    assert.deepEqual(incremental.analysis.calls.map((call) => call.findings), judged.calls.map((call) => call.findings), `findings differ after round ${round}`);
+    assert.deepEqual(
+      incremental.analysis.calls.map((call) => call.findings),
+      judged.calls.map((call) => call.findings),
+      `findings differ after round ${round}`,
+    );
     fresh.delete();
   }
   assert.ok(analyses.statistics.reused > 50, `facts were reused only ${analyses.statistics.reused} times`);

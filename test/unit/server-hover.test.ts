@@ -20,7 +20,10 @@ test("source text cannot break out of inline code or open a link", () => {
   assert.equal(inlineCode("a | b"), "`a | b`");
   assert.equal(inlineCode("a | b", true), "`a \\| b`");
   assert.equal(inlineCode("x`](command:evil)"), "`` x`](command:evil) ``");
-  assert.equal(escapeMarkdown("[click](command:workbench.action.terminal.new)"), "\\[click\\]\\(command:workbench.action.terminal.new\\)");
+  assert.equal(
+    escapeMarkdown("[click](command:workbench.action.terminal.new)"),
+    "\\[click\\]\\(command:workbench.action.terminal.new\\)",
+  );
 });
 
 test("link syntax in source text stays inside code spans; the only command link is the replay link", async () => {
@@ -35,10 +38,15 @@ test("link syntax in source text stays inside code spans; the only command link 
   const markdown = hoverMarkdown(call, call.call.flags.range.startIndex, { uri: "file:///x.c", line: 1, character: 2 });
   assert.ok(markdown.includes("command:evil.flags"), "the flags text is shown");
   // Outside inline code spans, the only link to a command is the replay link.
-  const outsideCode = markdown.split("`").filter((_, index) => index % 2 === 0).join("");
+  const outsideCode = markdown
+    .split("`")
+    .filter((_, index) => index % 2 === 0)
+    .join("");
   assert.equal(outsideCode.split("](command:").length - 1, 1, markdown);
   assert.ok(!outsideCode.includes("command:evil"), markdown);
-  assert.ok(markdown.includes(`](${commandUri("vmsplice-lens.replay", { uri: "file:///x.c", line: 1, character: 2 })}`));
+  assert.ok(
+    markdown.includes(`](${commandUri("vmsplice-lens.replay", { uri: "file:///x.c", line: 1, character: 2 })}`),
+  );
 });
 
 test("the code lens words follow the page counts", async () => {

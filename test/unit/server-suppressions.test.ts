@@ -9,8 +9,14 @@ const rfc: AnalysisOptions = { kernel: "rfc-v2", pageSize: 4096 };
 
 describe("parseSuppressionComment", () => {
   test("reads ids and reason from line and block comments", () => {
-    assert.deepEqual(parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN-SRC, VMS-LEN-PAGE -- the consumer copies anyway"), { ids: ["VMS-ALIGN-SRC", "VMS-LEN-PAGE"], reason: "the consumer copies anyway", problems: [] });
-    assert.deepEqual(parseSuppressionComment("/* vmsplice-lens: ignore vms-partial --  short writes   are retried */"), { ids: ["VMS-PARTIAL"], reason: "short writes are retried", problems: [] });
+    assert.deepEqual(
+      parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN-SRC, VMS-LEN-PAGE -- the consumer copies anyway"),
+      { ids: ["VMS-ALIGN-SRC", "VMS-LEN-PAGE"], reason: "the consumer copies anyway", problems: [] },
+    );
+    assert.deepEqual(
+      parseSuppressionComment("/* vmsplice-lens: ignore vms-partial --  short writes   are retried */"),
+      { ids: ["VMS-PARTIAL"], reason: "short writes are retried", problems: [] },
+    );
   });
 
   test("prose that mentions the tool is not a suppression", () => {
@@ -19,8 +25,12 @@ describe("parseSuppressionComment", () => {
   });
 
   test("missing reason, unknown id and empty id list are problems", () => {
-    assert.deepEqual(parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN-SRC")?.problems, ["gives no reason (add `-- why this is safe` after the rule ids)"]);
-    assert.deepEqual(parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN -- typo")?.problems, ["names unknown rule id VMS-ALIGN"]);
+    assert.deepEqual(parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN-SRC")?.problems, [
+      "gives no reason (add `-- why this is safe` after the rule ids)",
+    ]);
+    assert.deepEqual(parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN -- typo")?.problems, [
+      "names unknown rule id VMS-ALIGN",
+    ]);
     assert.equal(parseSuppressionComment("// vmsplice-lens: ignore -- why")?.problems.length, 1);
   });
 });
@@ -60,11 +70,16 @@ describe("applySuppressions through the analyzer", () => {
     const plain = await analyseText(source(""), rfc);
     const rules = plain.calls[0].findings.map((finding) => finding.rule);
     assert.ok(rules.includes("VMS-ALIGN-SRC"), `the analyzer reports VMS-ALIGN-SRC here (got ${rules.join(", ")})`);
-    const silenced = await analyseText(source("    // vmsplice-lens: ignore VMS-ALIGN-SRC -- the consumer copies anyway"), rfc);
+    const silenced = await analyseText(
+      source("    // vmsplice-lens: ignore VMS-ALIGN-SRC -- the consumer copies anyway"),
+      rfc,
+    );
     const remaining = silenced.calls[0].findings.map((finding) => finding.rule);
     assert.ok(!remaining.includes("VMS-ALIGN-SRC"));
     assert.deepEqual(remaining.sort(), rules.filter((rule) => rule !== "VMS-ALIGN-SRC").sort());
-    assert.ok(!silenced.findings.some((finding) => finding.rule === "VMS-ALIGN-SRC" || finding.rule === SUPPRESSION_RULE));
+    assert.ok(
+      !silenced.findings.some((finding) => finding.rule === "VMS-ALIGN-SRC" || finding.rule === SUPPRESSION_RULE),
+    );
   });
 
   test("a suppression without a reason still silences, and is reported itself", async () => {
@@ -79,13 +94,19 @@ describe("applySuppressions through the analyzer", () => {
   test("an unknown rule id is reported and silences nothing", async () => {
     const analysis = await analyseText(source("    // vmsplice-lens: ignore VMS-ALIGN -- typo"), rfc);
     assert.ok(analysis.findings.some((finding) => finding.rule === "VMS-ALIGN-SRC"));
-    assert.match(analysis.findings.find((finding) => finding.rule === SUPPRESSION_RULE)?.message ?? "", /unknown rule id VMS-ALIGN/);
+    assert.match(
+      analysis.findings.find((finding) => finding.rule === SUPPRESSION_RULE)?.message ?? "",
+      /unknown rule id VMS-ALIGN/,
+    );
   });
 
   test("a suppression that precedes no vmsplice call is reported", async () => {
     const text = `${header}\nint main(void)\n{\n    // vmsplice-lens: ignore VMS-PARTIAL -- nothing follows\n    return 0;\n}\n/* vmsplice */\n`;
     const analysis = await analyseText(text, rfc);
-    assert.match(analysis.findings.find((finding) => finding.rule === SUPPRESSION_RULE)?.message ?? "", /not followed by a vmsplice call/);
+    assert.match(
+      analysis.findings.find((finding) => finding.rule === SUPPRESSION_RULE)?.message ?? "",
+      /not followed by a vmsplice call/,
+    );
   });
 
   test("the marker inside a string literal is not a suppression", async () => {

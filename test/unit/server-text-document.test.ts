@@ -33,7 +33,7 @@ test("random edits keep LensDocument in step with TextDocument", () => {
       // Pieces are read before getText() joins them.
       const whole = reference.getText();
       let chunked = "";
-      for (let index = 0; index < whole.length; ) {
+      for (let index = 0; index < whole.length;) {
         const chunk = document.chunkAt(index);
         assert.ok(chunk.length > 0, `chunkAt(${index}) is empty before the end`);
         chunked += chunk;
@@ -46,11 +46,19 @@ test("random edits keep LensDocument in step with TextDocument", () => {
       assert.equal(document.getText(), reference.getText(), `seed ${seed} round ${round}`);
       assert.equal(document.lineCount, reference.lineCount, `line count, seed ${seed} round ${round}`);
       for (let offset = 0; offset <= document.getText().length; offset++) {
-        assert.deepEqual(document.positionAt(offset), reference.positionAt(offset), `positionAt(${offset}), seed ${seed} round ${round}`);
+        assert.deepEqual(
+          document.positionAt(offset),
+          reference.positionAt(offset),
+          `positionAt(${offset}), seed ${seed} round ${round}`,
+        );
       }
       for (let line = 0; line < reference.lineCount + 1; line++) {
         for (const character of [0, 1, 2, 1000]) {
-          assert.equal(document.offsetAt({ line, character }), reference.offsetAt({ line, character }), `offsetAt(${line}:${character}), seed ${seed} round ${round}`);
+          assert.equal(
+            document.offsetAt({ line, character }),
+            reference.offsetAt({ line, character }),
+            `offsetAt(${line}:${character}), seed ${seed} round ${round}`,
+          );
         }
       }
     }
@@ -61,7 +69,12 @@ test("clamping matches TextDocument for negative and huge positions, and full re
   const text = "ab\r\ncd\n";
   const reference = TextDocument.create("file:///t.c", "c", 1, text);
   const document = new LensDocument("file:///t.c", "c", 1, text);
-  for (const position of [{ line: -1, character: 0 }, { line: 0, character: -5 }, { line: 99, character: 0 }, { line: 1, character: 99 }]) {
+  for (const position of [
+    { line: -1, character: 0 },
+    { line: 0, character: -5 },
+    { line: 99, character: 0 },
+    { line: 1, character: 99 },
+  ]) {
     assert.equal(document.offsetAt(position), reference.offsetAt(position), JSON.stringify(position));
   }
   assert.deepEqual(document.positionAt(-3), reference.positionAt(-3));

@@ -51,8 +51,15 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   if (!/^[A-Za-z0-9_-]+$/.test(nonce)) throw new Error("a CSP nonce must be base64url text");
   // VS Code's cspSource is a space-separated source list (for example "'self' https://*.vscode-cdn.net"); it must not
   // be able to end the directive or start another one.
-  if (/[;,\r\n"]/.test(cspSource) || cspSource.trim() === "") throw new Error("a cspSource must be a source list of one directive");
-  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${cspSource}`, `img-src ${cspSource}`, `font-src ${cspSource}`].join("; ");
+  if (/[;,\r\n"]/.test(cspSource) || cspSource.trim() === "")
+    throw new Error("a cspSource must be a source list of one directive");
+  return [
+    `default-src 'none'`,
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource}`,
+    `img-src ${cspSource}`,
+    `font-src ${cspSource}`,
+  ].join("; ");
 }
 
 export function buildWebviewHtml(input: WebviewHtmlInput): string {

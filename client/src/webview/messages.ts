@@ -24,7 +24,14 @@ export type HostToWebview =
    * `requestId` identifies the replay: the host re-sends the same message when a hidden panel is shown again, and the
    * webview then restores the step it was on instead of starting over.
    */
-  | { type: "trace"; requestId: number; subject: ReplaySubject; kernel: KernelModelName; pageSize: PageSizeValue; trace: unknown }
+  | {
+      type: "trace";
+      requestId: number;
+      subject: ReplaySubject;
+      kernel: KernelModelName;
+      pageSize: PageSizeValue;
+      trace: unknown;
+    }
   | { type: "error"; subject: ReplaySubject | null; message: string };
 
 /** Messages the webview posts to the extension host. */

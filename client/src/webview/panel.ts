@@ -9,7 +9,14 @@
  */
 import * as vscode from "vscode";
 import { buildWebviewHtml, createNonce } from "./html";
-import { parseWebviewMessage, type HostToWebview, type KernelModelName, type PageSizeValue, type RenderSummary, type ReplaySubject } from "./messages";
+import {
+  parseWebviewMessage,
+  type HostToWebview,
+  type KernelModelName,
+  type PageSizeValue,
+  type RenderSummary,
+  type ReplaySubject,
+} from "./messages";
 
 /** Fetches a trace for a subject under a kernel model and page size; rejects with a user-readable message. */
 export type Replayer = (subject: ReplaySubject, kernel: KernelModelName, pageSize: PageSizeValue) => Promise<unknown>;
@@ -67,11 +74,16 @@ export class SimulatorPanel implements vscode.Disposable {
       return this.panel;
     }
     const distUri = vscode.Uri.joinPath(this.extensionUri, "dist");
-    const panel = vscode.window.createWebviewPanel(SimulatorPanel.viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      localResourceRoots: [distUri],
-      enableCommandUris: false,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      SimulatorPanel.viewType,
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        localResourceRoots: [distUri],
+        enableCommandUris: false,
+      },
+    );
     panel.webview.html = buildWebviewHtml({
       cspSource: panel.webview.cspSource,
       nonce: createNonce(),
@@ -80,11 +92,15 @@ export class SimulatorPanel implements vscode.Disposable {
       title: "vmsplice page movement",
     });
     panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message), undefined, this.disposables);
-    panel.onDidDispose(() => {
-      this.panel = null;
-      this.current = null;
-      this.lastRendered = null;
-    }, undefined, this.disposables);
+    panel.onDidDispose(
+      () => {
+        this.panel = null;
+        this.current = null;
+        this.lastRendered = null;
+      },
+      undefined,
+      this.disposables,
+    );
     this.panel = panel;
     return panel;
   }

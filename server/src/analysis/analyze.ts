@@ -36,7 +36,11 @@ export function extractFacts(tree: Tree, text: string): ExtractedFacts {
     const { calls, splices } = extractor.run();
     return { calls, splices, notes: [] };
   } catch (error) {
-    return { calls: [], splices: [], notes: [`analysis failed: ${error instanceof Error ? error.message : String(error)}`] };
+    return {
+      calls: [],
+      splices: [],
+      notes: [`analysis failed: ${error instanceof Error ? error.message : String(error)}`],
+    };
   } finally {
     extractor.dispose();
   }
@@ -49,7 +53,9 @@ export function judgeCalls(facts: ExtractedFacts, options: AnalysisOptions): Fil
     try {
       calls.push(judgeCall(call, options, facts.calls));
     } catch (error) {
-      notes.push(`line ${call.range.start.line + 1}: verdict failed: ${error instanceof Error ? error.message : String(error)}`);
+      notes.push(
+        `line ${call.range.start.line + 1}: verdict failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   const findings = [...calls.flatMap((call) => call.findings), ...judgeSplices(facts.splices, options)];

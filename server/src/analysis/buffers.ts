@@ -8,8 +8,26 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, MemoryKind, Origin, SymValue, TriState } from "./facts";
-import { fieldKey, loopCarriedSteps, reachingDefinitions, type CallSite, type FileIndex, type FunctionScope } from "./scope";
-import { callArguments, callName, contains, enclosingFunction as enclosingFunctionOf, enclosingLoops as enclosingLoopsOf, mentions, namedChildren, returnStatements, toRange, unwrap } from "./syntax";
+import {
+  fieldKey,
+  loopCarriedSteps,
+  reachingDefinitions,
+  type CallSite,
+  type FileIndex,
+  type FunctionScope,
+} from "./scope";
+import {
+  callArguments,
+  callName,
+  contains,
+  enclosingFunction as enclosingFunctionOf,
+  enclosingLoops as enclosingLoopsOf,
+  mentions,
+  namedChildren,
+  returnStatements,
+  toRange,
+  unwrap,
+} from "./syntax";
 import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
 
 /** Where a pointer points: a buffer (or null when unknown) and the byte offset from its start. */
@@ -106,7 +124,8 @@ export class BufferResolver {
   /** Resolves a pointer expression to its buffer and byte offset. */
   pointer(node: Node | null, context: EvalContext, depth = 0): PointerFact {
     if (!node) return { buffer: null, offset: { kind: "const", value: 0 }, missing: "no base expression" };
-    if (depth > MAX_DEPTH) return { buffer: null, offset: unknown("too deep"), missing: `pointer ${clip(node.text)} is too deeply derived` };
+    if (depth > MAX_DEPTH)
+      return { buffer: null, offset: unknown("too deep"), missing: `pointer ${clip(node.text)} is too deeply derived` };
     const zero: SymValue = { kind: "const", value: 0 };
     // Casts carry the element type for the arithmetic around them, so look at them before unwrapping.
     const expression = unwrap(node);
@@ -130,9 +149,21 @@ export class BufferResolver {
         if (swapped.buffer) {
           const elementSize = this.elementSize(right, context);
           const amount = this.evaluator.value(left, context);
-          return { ...swapped, offset: simplify({ kind: "binary", operator: "+", left: swapped.offset, right: simplify({ kind: "binary", operator: "*", left: amount, right: elementSize }) }) };
+          return {
+            ...swapped,
+            offset: simplify({
+              kind: "binary",
+              operator: "+",
+              left: swapped.offset,
+              right: simplify({ kind: "binary", operator: "*", left: amount, right: elementSize }),
+            }),
+          };
         }
-        return { buffer: null, offset: unknown(clip(expression.text)), missing: base.missing ?? `cannot tell where ${clip(expression.text)} points` };
+        return {
+          buffer: null,
+          offset: unknown(clip(expression.text)),
+          missing: base.missing ?? `cannot tell where ${clip(expression.text)} points`,
+        };
       }
       case "pointer_expression": {
         if (expression.child(0)?.type !== "&") break;
@@ -142,25 +173,52 @@ export class BufferResolver {
           const base = this.pointer(array, context, depth + 1);
           if (!base.buffer) return base;
           const amount = this.evaluator.value(target.childForFieldName("index"), context);
-          const scaled = simplify({ kind: "binary", operator: "*", left: amount, right: this.elementSize(array, context) });
+          const scaled = simplify({
+            kind: "binary",
+            operator: "*",
+            left: amount,
+            right: this.elementSize(array, context),
+          });
           return { ...base, offset: simplify({ kind: "binary", operator: "+", left: base.offset, right: scaled }) };
         }
         if (target?.type === "identifier") {
           const resolved = this.identifier(target, context, depth + 1);
-          if (resolved.buffer && (resolved.buffer.origin === "stack-array" || resolved.buffer.origin === "static-array")) return resolved;
+          if (
+            resolved.buffer &&
+            (resolved.buffer.origin === "stack-array" || resolved.buffer.origin === "static-array")
+          )
+            return resolved;
           const declaration = this.declarationOf(target, context);
           if (declaration && declaration.type === "declaration") {
             // `&one_byte`: the address of a scalar variable, on the stack or in static data, aligned only to its type.
-            const isStatic = enclosingFunctionOf(declaration) === null || namedChildren(declaration).some((child) => child.type === "storage_class_specifier" && child.text === "static");
+            const isStatic =
+              enclosingFunctionOf(declaration) === null ||
+              namedChildren(declaration).some(
+                (child) => child.type === "storage_class_specifier" && child.text === "static",
+              );
             const size = this.evaluator.declaredSize(declaration, target.text, context);
             return {
-              buffer: { origin: isStatic ? "static-array" : "stack-array", memory: isStatic ? "static" : "stack", alignment: { kind: "const", value: 1 }, size, writable: true, populated: true, originNode: declaration, explanation: `the address of ${isStatic ? "static" : "local"} variable ${target.text}, not page-aligned`, names: new Set([target.text]) },
+              buffer: {
+                origin: isStatic ? "static-array" : "stack-array",
+                memory: isStatic ? "static" : "stack",
+                alignment: { kind: "const", value: 1 },
+                size,
+                writable: true,
+                populated: true,
+                originNode: declaration,
+                explanation: `the address of ${isStatic ? "static" : "local"} variable ${target.text}, not page-aligned`,
+                names: new Set([target.text]),
+              },
               offset: zero,
               missing: null,
             };
           }
         }
-        return { buffer: null, offset: zero, missing: `address of ${clip(target?.text ?? expression.text)} is not a buffer the analyzer can follow` };
+        return {
+          buffer: null,
+          offset: zero,
+          missing: `address of ${clip(target?.text ?? expression.text)} is not a buffer the analyzer can follow`,
+        };
       }
       case "call_expression":
         return this.call(expression, context, depth);
@@ -169,13 +227,29 @@ export class BufferResolver {
       case "conditional_expression": {
         const consequence = this.pointer(expression.childForFieldName("consequence"), context, depth + 1);
         const alternative = this.pointer(expression.childForFieldName("alternative"), context, depth + 1);
-        if (consequence.buffer && alternative.buffer && consequence.buffer.origin === alternative.buffer.origin && consequence.buffer.memory === alternative.buffer.memory) return consequence;
+        if (
+          consequence.buffer &&
+          alternative.buffer &&
+          consequence.buffer.origin === alternative.buffer.origin &&
+          consequence.buffer.memory === alternative.buffer.memory
+        )
+          return consequence;
         return { buffer: null, offset: zero, missing: `${clip(expression.text)} depends on a run-time condition` };
       }
       case "string_literal":
       case "concatenated_string":
         return {
-          buffer: { origin: "string-literal", memory: "private-file", alignment: { kind: "const", value: 1 }, size: null, writable: false, populated: true, originNode: expression, explanation: "a string literal in read-only data", names: new Set() },
+          buffer: {
+            origin: "string-literal",
+            memory: "private-file",
+            alignment: { kind: "const", value: 1 },
+            size: null,
+            writable: false,
+            populated: true,
+            originNode: expression,
+            explanation: "a string literal in read-only data",
+            names: new Set(),
+          },
           offset: zero,
           missing: null,
         };
@@ -191,7 +265,12 @@ export class BufferResolver {
     const scope = context.scope;
     if (scope) {
       const carried = loopCarriedSteps(scope, name, node);
-      if (!carried) return { buffer: null, offset: unknown(name), missing: `${name} changes in a loop in a way the analyzer cannot follow` };
+      if (!carried)
+        return {
+          buffer: null,
+          offset: unknown(name),
+          missing: `${name} changes in a loop in a way the analyzer cannot follow`,
+        };
       if (carried.steps.length > 0) {
         // `p += pg` inside the loop: the pointer advances by whole elements every iteration.
         const start = this.pointerWithout(node, context, depth, carried.sites);
@@ -201,13 +280,26 @@ export class BufferResolver {
         return { ...start, offset: simplify({ kind: "binary", operator: "+", left: start.offset, right: scaled }) };
       }
       const definitions = reachingDefinitions(scope, name, node).filter((definition) => definition.kind !== "declared");
-      const arrayDefinition = (scope.definitions.get(name) ?? []).find((definition) => definition.kind === "array" && definition.site.startIndex < node.startIndex);
-      if (arrayDefinition && arrayDefinition.declaration) return { buffer: this.arrayProvenance(arrayDefinition.declaration, name, false, context), offset: zero, missing: null };
+      const arrayDefinition = (scope.definitions.get(name) ?? []).find(
+        (definition) => definition.kind === "array" && definition.site.startIndex < node.startIndex,
+      );
+      if (arrayDefinition && arrayDefinition.declaration)
+        return {
+          buffer: this.arrayProvenance(arrayDefinition.declaration, name, false, context),
+          offset: zero,
+          missing: null,
+        };
       if (definitions.length > 0) {
         const results = definitions.map((definition) => {
-          if (definition.kind === "out-param" && definition.value) return this.outParam(definition.value, name, context);
-          if (definition.kind === "init" || definition.kind === "assign") return this.pointer(definition.value, context, depth + 1);
-          return { buffer: null, offset: unknown(name), missing: `${name} is changed by ${clip(definition.site.text)}` } as PointerFact;
+          if (definition.kind === "out-param" && definition.value)
+            return this.outParam(definition.value, name, context);
+          if (definition.kind === "init" || definition.kind === "assign")
+            return this.pointer(definition.value, context, depth + 1);
+          return {
+            buffer: null,
+            offset: unknown(name),
+            missing: `${name} is changed by ${clip(definition.site.text)}`,
+          } as PointerFact;
         });
         return withName(agree(results, name), name);
       }
@@ -216,14 +308,20 @@ export class BufferResolver {
     }
     const globals = this.index.globalDefinitions(name);
     const globalArray = globals.find((definition) => definition.kind === "array");
-    if (globalArray?.declaration) return { buffer: this.arrayProvenance(globalArray.declaration, name, true, context), offset: zero, missing: null };
+    if (globalArray?.declaration)
+      return {
+        buffer: this.arrayProvenance(globalArray.declaration, name, true, context),
+        offset: zero,
+        missing: null,
+      };
     if (globals.length > 0) {
       const results = globals
         .filter((definition) => definition.kind !== "declared")
         .slice(0, 16)
         .map((definition) => {
           const definitionScope = this.index.scopeOf(definition.site);
-          if (definition.kind === "out-param" && definition.value) return this.outParam(definition.value, name, { ...context, scope: definitionScope });
+          if (definition.kind === "out-param" && definition.value)
+            return this.outParam(definition.value, name, { ...context, scope: definitionScope });
           return this.pointer(definition.value, { ...context, scope: definitionScope }, depth + 1);
         });
       if (results.length > 0) return withName(agree(results, name), name);
@@ -236,7 +334,12 @@ export class BufferResolver {
     const scope = context.scope;
     const name = node.text;
     if (!scope) return { buffer: null, offset: unknown(name), missing: `where ${name} points is not known` };
-    const definitions = reachingDefinitions(scope, name, node, (definition) => !excluded.has(definition.site.id)).filter((definition) => definition.kind !== "declared");
+    const definitions = reachingDefinitions(
+      scope,
+      name,
+      node,
+      (definition) => !excluded.has(definition.site.id),
+    ).filter((definition) => definition.kind !== "declared");
     if (definitions.length === 0) {
       const parameter = scope.parameters.indexOf(name);
       if (parameter >= 0) return withName(this.parameter(scope, parameter, name, context, depth), name);
@@ -244,21 +347,46 @@ export class BufferResolver {
     }
     const results = definitions.map((definition) => {
       if (definition.kind === "out-param" && definition.value) return this.outParam(definition.value, name, context);
-      if (definition.kind === "init" || definition.kind === "assign") return this.pointer(definition.value, context, depth + 1);
-      return { buffer: null, offset: unknown(name), missing: `${name} is changed by ${clip(definition.site.text)}` } as PointerFact;
+      if (definition.kind === "init" || definition.kind === "assign")
+        return this.pointer(definition.value, context, depth + 1);
+      return {
+        buffer: null,
+        offset: unknown(name),
+        missing: `${name} is changed by ${clip(definition.site.text)}`,
+      } as PointerFact;
     });
     return withName(agree(results, name), name);
   }
 
-  private parameter(scope: FunctionScope, position: number, name: string, context: EvalContext, depth: number): PointerFact {
+  private parameter(
+    scope: FunctionScope,
+    position: number,
+    name: string,
+    context: EvalContext,
+    depth: number,
+  ): PointerFact {
     const zero: SymValue = { kind: "const", value: 0 };
     if (!scope.name) return { buffer: null, offset: zero, missing: `parameter ${name}` };
     const sites = this.index.callSitesOf(scope.name);
-    if (sites.length === 0) return { buffer: null, offset: zero, missing: `${name} is a parameter of ${scope.name}(), which is not called in this file` };
+    if (sites.length === 0)
+      return {
+        buffer: null,
+        offset: zero,
+        missing: `${name} is a parameter of ${scope.name}(), which is not called in this file`,
+      };
     const results = sites.slice(0, 32).map((site) => {
       const argument = site.args[position];
-      if (!argument) return { buffer: null, offset: zero, missing: `a call of ${scope.name}() does not pass ${name}` } as PointerFact;
-      return this.pointer(argument, { ...context, scope: this.index.scopeOf(site.node), indexVariable: null }, depth + 1);
+      if (!argument)
+        return {
+          buffer: null,
+          offset: zero,
+          missing: `a call of ${scope.name}() does not pass ${name}`,
+        } as PointerFact;
+      return this.pointer(
+        argument,
+        { ...context, scope: this.index.scopeOf(site.node), indexVariable: null },
+        depth + 1,
+      );
     });
     return agree(results, name, `callers of ${scope.name}() pass different buffers for ${name}`);
   }
@@ -268,8 +396,26 @@ export class BufferResolver {
     const args = callArguments(node);
     const zero: SymValue = { kind: "const", value: 0 };
     const evaluate = (argument: Node | undefined) => this.evaluator.value(argument ?? null, context);
-    const provenance = (origin: Origin, memory: MemoryKind, alignment: SymValue | null, size: SymValue | null, explanation: string, extra: Partial<Provenance> = {}): PointerFact => ({
-      buffer: { origin, memory, alignment, size, writable: true, populated: false, originNode: node, explanation, names: new Set(), ...extra },
+    const provenance = (
+      origin: Origin,
+      memory: MemoryKind,
+      alignment: SymValue | null,
+      size: SymValue | null,
+      explanation: string,
+      extra: Partial<Provenance> = {},
+    ): PointerFact => ({
+      buffer: {
+        origin,
+        memory,
+        alignment,
+        size,
+        writable: true,
+        populated: false,
+        originNode: node,
+        explanation,
+        names: new Set(),
+        ...extra,
+      },
       offset: zero,
       missing: null,
     });
@@ -278,27 +424,79 @@ export class BufferResolver {
       case "mmap64":
         return this.mmap(node, args, context);
       case "malloc":
-        return provenance("malloc", "heap", { kind: "const", value: 16 }, evaluate(args[0]), "malloc() returns 16-byte aligned heap memory, not page-aligned");
+        return provenance(
+          "malloc",
+          "heap",
+          { kind: "const", value: 16 },
+          evaluate(args[0]),
+          "malloc() returns 16-byte aligned heap memory, not page-aligned",
+        );
       case "calloc":
-        return provenance("calloc", "heap", { kind: "const", value: 16 }, simplify({ kind: "binary", operator: "*", left: evaluate(args[0]), right: evaluate(args[1]) }), "calloc() returns 16-byte aligned heap memory, not page-aligned");
+        return provenance(
+          "calloc",
+          "heap",
+          { kind: "const", value: 16 },
+          simplify({ kind: "binary", operator: "*", left: evaluate(args[0]), right: evaluate(args[1]) }),
+          "calloc() returns 16-byte aligned heap memory, not page-aligned",
+        );
       case "realloc":
       case "reallocarray":
-        return provenance("realloc", "heap", { kind: "const", value: 16 }, evaluate(args[1]), "realloc() returns 16-byte aligned heap memory, not page-aligned", { populated: true });
+        return provenance(
+          "realloc",
+          "heap",
+          { kind: "const", value: 16 },
+          evaluate(args[1]),
+          "realloc() returns 16-byte aligned heap memory, not page-aligned",
+          { populated: true },
+        );
       case "aligned_alloc":
       case "memalign":
-        return provenance(name === "memalign" ? "memalign" : "aligned_alloc", "heap", evaluate(args[0]), evaluate(args[1]), `${name}() with alignment ${clip(args[0]?.text ?? "?")}`);
+        return provenance(
+          name === "memalign" ? "memalign" : "aligned_alloc",
+          "heap",
+          evaluate(args[0]),
+          evaluate(args[1]),
+          `${name}() with alignment ${clip(args[0]?.text ?? "?")}`,
+        );
       case "valloc":
-        return provenance("valloc", "heap", { kind: "page" }, evaluate(args[0]), "valloc() returns page-aligned memory");
+        return provenance(
+          "valloc",
+          "heap",
+          { kind: "page" },
+          evaluate(args[0]),
+          "valloc() returns page-aligned memory",
+        );
       case "pvalloc":
-        return provenance("pvalloc", "heap", { kind: "page" }, evaluate(args[0]), "pvalloc() returns page-aligned memory");
+        return provenance(
+          "pvalloc",
+          "heap",
+          { kind: "page" },
+          evaluate(args[0]),
+          "pvalloc() returns page-aligned memory",
+        );
       case "alloca":
       case "__builtin_alloca":
-        return provenance("stack-array", "stack", { kind: "const", value: 16 }, evaluate(args[0]), "alloca() returns stack memory, not page-aligned");
+        return provenance(
+          "stack-array",
+          "stack",
+          { kind: "const", value: 16 },
+          evaluate(args[0]),
+          "alloca() returns stack memory, not page-aligned",
+        );
       case "strdup":
       case "strndup":
-        return provenance("malloc", "heap", { kind: "const", value: 16 }, null, `${name}() returns malloc'd memory`, { populated: true });
+        return provenance("malloc", "heap", { kind: "const", value: 16 }, null, `${name}() returns malloc'd memory`, {
+          populated: true,
+        });
       case "shmat":
-        return provenance("unknown", "shmem", { kind: "page" }, null, "shmat() attaches System V shared memory (shmem)", { populated: false });
+        return provenance(
+          "unknown",
+          "shmem",
+          { kind: "page" },
+          null,
+          "shmat() attaches System V shared memory (shmem)",
+          { populated: false },
+        );
     }
     const definition = name ? this.index.functionDefinition(name) : null;
     if (definition && depth < MAX_DEPTH) {
@@ -306,11 +504,19 @@ export class BufferResolver {
       const body = definition.childForFieldName("body");
       const returns = body ? returnStatements(body) : [];
       // Error paths (`return NULL;`, `return MAP_FAILED;`) do not hand out a buffer; the others must agree.
-      const values = returns.map((statement) => namedChildren(statement)[0] ?? null).filter((value): value is Node => value !== null && !isNullPointer(value));
-      const results = values.slice(0, 8).map((value) => this.pointer(value, { ...context, scope, indexVariable: null }, depth + 1));
+      const values = returns
+        .map((statement) => namedChildren(statement)[0] ?? null)
+        .filter((value): value is Node => value !== null && !isNullPointer(value));
+      const results = values
+        .slice(0, 8)
+        .map((value) => this.pointer(value, { ...context, scope, indexVariable: null }, depth + 1));
       if (results.length > 0) return agree(results, `${name}()`, `${name}() returns different buffers`);
     }
-    return { buffer: null, offset: zero, missing: `the buffer comes from ${name ? `${name}()` : clip(node.text)}, which the analyzer cannot see` };
+    return {
+      buffer: null,
+      offset: zero,
+      missing: `the buffer comes from ${name ? `${name}()` : clip(node.text)}, which the analyzer cannot see`,
+    };
   }
 
   private mmap(node: Node, args: Node[], context: EvalContext): PointerFact {
@@ -321,7 +527,17 @@ export class BufferResolver {
     const writable = prot.kind === "const" ? (prot.value & 2) !== 0 : null;
     if (flags.kind !== "const") {
       return {
-        buffer: { origin: "mmap", memory: "unknown", alignment: { kind: "page" }, size, writable, populated: false, originNode: node, explanation: `mmap() with flags the analyzer cannot fold (${firstReason(flags)})`, names: new Set() },
+        buffer: {
+          origin: "mmap",
+          memory: "unknown",
+          alignment: { kind: "page" },
+          size,
+          writable,
+          populated: false,
+          originNode: node,
+          explanation: `mmap() with flags the analyzer cannot fold (${firstReason(flags)})`,
+          names: new Set(),
+        },
         offset: zero,
         missing: null,
       };
@@ -337,7 +553,9 @@ export class BufferResolver {
       explanation = "mmap(MAP_HUGETLB) memory is backed by hugetlb pages";
     } else if (anonymous) {
       memory = shared ? "shmem" : "private-anon";
-      explanation = shared ? "mmap(MAP_SHARED|MAP_ANONYMOUS) memory is shmem, not anonymous" : "mmap(MAP_PRIVATE|MAP_ANONYMOUS) memory: page-aligned private anonymous pages";
+      explanation = shared
+        ? "mmap(MAP_SHARED|MAP_ANONYMOUS) memory is shmem, not anonymous"
+        : "mmap(MAP_PRIVATE|MAP_ANONYMOUS) memory: page-aligned private anonymous pages";
     } else {
       const fdKind = this.fdMemoryKind(args[4] ?? null, context);
       if (fdKind === "shmem") {
@@ -345,10 +563,26 @@ export class BufferResolver {
         explanation = "mmap() of a memfd or shm_open descriptor is shmem, not anonymous";
       } else {
         memory = shared ? "shared-file" : "private-file";
-        explanation = shared ? "mmap(MAP_SHARED) of a file: page-cache pages" : "mmap(MAP_PRIVATE) of a file: page-cache pages until written";
+        explanation = shared
+          ? "mmap(MAP_SHARED) of a file: page-cache pages"
+          : "mmap(MAP_PRIVATE) of a file: page-cache pages until written";
       }
     }
-    return { buffer: { origin: "mmap", memory, alignment: { kind: "page" }, size, writable, populated: populated && !shared, originNode: node, explanation, names: new Set() }, offset: zero, missing: null };
+    return {
+      buffer: {
+        origin: "mmap",
+        memory,
+        alignment: { kind: "page" },
+        size,
+        writable,
+        populated: populated && !shared,
+        originNode: node,
+        explanation,
+        names: new Set(),
+      },
+      offset: zero,
+      missing: null,
+    };
   }
 
   /** shmem when the descriptor comes from memfd_create() or shm_open(); otherwise a file. */
@@ -357,7 +591,8 @@ export class BufferResolver {
     if (expression?.type !== "identifier" || !context.scope) return "file";
     for (const definition of reachingDefinitions(context.scope, expression.text, expression)) {
       const value = unwrap(definition.value);
-      if (value?.type === "call_expression" && ["memfd_create", "shm_open"].includes(callName(value) ?? "")) return "shmem";
+      if (value?.type === "call_expression" && ["memfd_create", "shm_open"].includes(callName(value) ?? ""))
+        return "shmem";
     }
     return "file";
   }
@@ -369,20 +604,43 @@ export class BufferResolver {
     if (callee === "posix_memalign") {
       const alignment = this.evaluator.value(args[1] ?? null, context);
       return {
-        buffer: { origin: "posix_memalign", memory: "heap", alignment, size: this.evaluator.value(args[2] ?? null, context), writable: true, populated: false, originNode: call, explanation: `posix_memalign() with alignment ${clip(args[1]?.text ?? "?")}`, names: new Set() },
+        buffer: {
+          origin: "posix_memalign",
+          memory: "heap",
+          alignment,
+          size: this.evaluator.value(args[2] ?? null, context),
+          writable: true,
+          populated: false,
+          originNode: call,
+          explanation: `posix_memalign() with alignment ${clip(args[1]?.text ?? "?")}`,
+          names: new Set(),
+        },
         offset: zero,
         missing: null,
       };
     }
-    return { buffer: null, offset: zero, missing: `${name} is set by ${callee ?? "a call"}(), which the analyzer cannot see` };
+    return {
+      buffer: null,
+      offset: zero,
+      missing: `${name} is set by ${callee ?? "a call"}(), which the analyzer cannot see`,
+    };
   }
 
   private field(node: Node, context: EvalContext, depth: number): PointerFact {
     const fieldName = node.childForFieldName("field")?.text ?? "";
     const zero: SymValue = { kind: "const", value: 0 };
     const assignments = isIovecField(fieldName) ? [] : this.evaluator.fieldAssignments(fieldName, context);
-    if (assignments.length === 0) return { buffer: null, offset: zero, missing: `member ${fieldName} is not assigned in this file` };
-    const results = assignments.slice(0, 16).map((assignment) => this.pointer(assignment.value, { ...context, scope: this.index.scopeOf(assignment.site), indexVariable: null }, depth + 1));
+    if (assignments.length === 0)
+      return { buffer: null, offset: zero, missing: `member ${fieldName} is not assigned in this file` };
+    const results = assignments
+      .slice(0, 16)
+      .map((assignment) =>
+        this.pointer(
+          assignment.value,
+          { ...context, scope: this.index.scopeOf(assignment.site), indexVariable: null },
+          depth + 1,
+        ),
+      );
     return agree(results, fieldName, `member ${fieldName} is assigned different buffers`);
   }
 
@@ -415,7 +673,11 @@ export class BufferResolver {
         found = this.evaluator.value(callArguments(node)[0] ?? null, context);
         return;
       }
-      if (node.type === "identifier" && (node.text === "aligned" || node.text === "__aligned__") && node.parent?.type === "attribute") {
+      if (
+        node.type === "identifier" &&
+        (node.text === "aligned" || node.text === "__aligned__") &&
+        node.parent?.type === "attribute"
+      ) {
         found = { kind: "const", value: 16 };
         return;
       }
@@ -429,7 +691,14 @@ export class BufferResolver {
       for (const child of namedChildren(node)) visit(child);
     };
     for (const child of namedChildren(declaration)) {
-      if (child.type === "attribute_specifier" || child.type === "attribute_declaration" || child.type === "alignas_qualifier" || child.type === "type_qualifier" || child.type.endsWith("declarator")) visit(child);
+      if (
+        child.type === "attribute_specifier" ||
+        child.type === "attribute_declaration" ||
+        child.type === "alignas_qualifier" ||
+        child.type === "type_qualifier" ||
+        child.type.endsWith("declarator")
+      )
+        visit(child);
     }
     // tree-sitter-c 0.24 does not accept a trailing `__attribute__((aligned(N)))` after an array declarator: it closes the
     // declaration with a MISSING ';' and starts the next one with the attribute. Take the attribute from there.
@@ -458,7 +727,8 @@ export class BufferResolver {
         return scalarSize(typeText);
       }
     }
-    if (expression?.type === "binary_expression") return this.elementSize(expression.childForFieldName("left"), context);
+    if (expression?.type === "binary_expression")
+      return this.elementSize(expression.childForFieldName("left"), context);
     if (expression?.type === "field_expression") {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
       const types = new Set<string>();
@@ -480,14 +750,17 @@ export class BufferResolver {
   private declarationOf(identifier: Node, context: EvalContext): Node | null {
     const scope = context.scope;
     if (scope) {
-      for (const definition of scope.definitions.get(identifier.text) ?? []) if (definition.declaration) return definition.declaration;
+      for (const definition of scope.definitions.get(identifier.text) ?? [])
+        if (definition.declaration) return definition.declaration;
       const parameterIndex = scope.parameters.indexOf(identifier.text);
       if (parameterIndex >= 0) {
         const declarator = findParameterDeclaration(scope.node, identifier.text);
         if (declarator) return declarator;
       }
     }
-    return this.index.globalDefinitions(identifier.text).find((definition) => definition.declaration)?.declaration ?? null;
+    return (
+      this.index.globalDefinitions(identifier.text).find((definition) => definition.declaration)?.declaration ?? null
+    );
   }
 
   /**
@@ -499,22 +772,34 @@ export class BufferResolver {
    * in as a parameter is followed to every call site of the function (all must agree), and a file-scope buffer counts the
    * writes and madvise calls of every other function in the file (their order against the call cannot be seen).
    */
-  lifecycleAcross(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null, depth = 0): Lifecycle {
+  lifecycleAcross(
+    provenance: Provenance,
+    baseName: string | null,
+    call: Node,
+    scope: FunctionScope | null,
+    depth = 0,
+  ): Lifecycle {
     const local = this.lifecycle(provenance, baseName, call, scope);
     if (local.writtenBefore !== "unknown" || !scope || depth > 2) return local;
     const rootName = baseName?.split(".")[0] ?? null;
-    if (rootName && scope.parameters.includes(rootName) && scope.name && !(scope.definitions.get(rootName)?.length)) {
+    if (rootName && scope.parameters.includes(rootName) && scope.name && !scope.definitions.get(rootName)?.length) {
       const position = scope.parameters.indexOf(rootName);
       const sites = this.index.callSitesOf(scope.name).slice(0, 16);
       const outer = sites.map((site) => {
         const argument = site.args[position];
         const siteScope = this.index.scopeOf(site.node);
         const argumentBase = argument ? baseIdentifier(argument) : null;
-        return argumentBase ? this.lifecycleAcross({ ...provenance, names: new Set() }, argumentBase, site.node, siteScope, depth + 1) : null;
+        return argumentBase
+          ? this.lifecycleAcross({ ...provenance, names: new Set() }, argumentBase, site.node, siteScope, depth + 1)
+          : null;
       });
       if (outer.length > 0 && outer.every((item) => item !== null)) {
         const known = outer as Lifecycle[];
-        const writtenBefore: TriState = known.every((item) => item.writtenBefore === "yes") ? "yes" : known.every((item) => item.writtenBefore === "no") ? "no" : "unknown";
+        const writtenBefore: TriState = known.every((item) => item.writtenBefore === "yes")
+          ? "yes"
+          : known.every((item) => item.writtenBefore === "no")
+            ? "no"
+            : "unknown";
         return {
           ...local,
           writtenBefore,
@@ -541,7 +826,12 @@ export class BufferResolver {
           if (!NON_WRITERS.has(name) && !isAllocator(name)) written = true;
         }
         const assignment = identifier.parent?.parent;
-        if (identifier.parent?.type === "subscript_expression" && assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === identifier.parent.id) written = true;
+        if (
+          identifier.parent?.type === "subscript_expression" &&
+          assignment?.type === "assignment_expression" &&
+          assignment.childForFieldName("left")?.id === identifier.parent.id
+        )
+          written = true;
       }
       return { ...local, writtenBefore: written ? "yes" : local.writtenBefore, madvise };
     }
@@ -569,7 +859,8 @@ export class BufferResolver {
         if (base && names.has(base) && (definition.kind === "init" || definition.kind === "assign")) names.add(name);
       }
     }
-    const originStart = provenance.originNode && contains(scope.node, provenance.originNode) ? provenance.originNode.startIndex : -1;
+    const originStart =
+      provenance.originNode && contains(scope.node, provenance.originNode) ? provenance.originNode.startIndex : -1;
     // Loops around the call that do not also allocate the buffer: a write earlier in such a loop body runs again after the
     // call on the next iteration, while the pipe may still reference the pages (the ring-buffer reuse pattern).
     const reusingLoops = enclosingLoopsOf(call, scope.node)
@@ -581,8 +872,10 @@ export class BufferResolver {
     let lastWriteBefore: { node: Node; start: number } | null = null;
     const noteWrite = (node: Node, start: number) => {
       if (start < callStart) {
-        if (start >= originStart && (!lastWriteBefore || start > lastWriteBefore.start)) lastWriteBefore = { node, start };
-        if (!result.writtenAfter && inReusingLoop(start)) result.writtenAfter = { range: toRange(node), loopCarried: true };
+        if (start >= originStart && (!lastWriteBefore || start > lastWriteBefore.start))
+          lastWriteBefore = { node, start };
+        if (!result.writtenAfter && inReusingLoop(start))
+          result.writtenAfter = { range: toRange(node), loopCarried: true };
       } else if (start >= callEnd && !result.writtenAfter) {
         result.writtenAfter = { range: toRange(node) };
       }
@@ -598,7 +891,13 @@ export class BufferResolver {
       const forks = site.name === "fork" || (site.name === "clone" && !mentions(site.args[2] ?? null, "CLONE_VM"));
       if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
       if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
-      if ((site.name === "wait" || site.name === "waitpid" || site.name === "wait4") && fork && position > fork.start && position < callStart) reapedAfterFork = true;
+      if (
+        (site.name === "wait" || site.name === "waitpid" || site.name === "wait4") &&
+        fork &&
+        position > fork.start &&
+        position < callStart
+      )
+        reapedAfterFork = true;
     }
     const touching = new Set<CallSite>();
     for (const name of names) for (const site of index.byBase.get(name) ?? []) touching.add(site);
@@ -618,10 +917,12 @@ export class BufferResolver {
         continue;
       }
       if (position <= callStart && callEnd <= site.end) continue;
-      if (position >= callEnd && !result.usedAfter && site.name !== "free" && site.name !== "munmap") result.usedAfter = { range: toRange(site.node) };
+      if (position >= callEnd && !result.usedAfter && site.name !== "free" && site.name !== "munmap")
+        result.usedAfter = { range: toRange(site.node) };
       const writerIndex = WRITER_FUNCTIONS[site.name];
       if (writerIndex !== undefined) {
-        if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? "")) noteWrite(site.node, position);
+        if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? ""))
+          noteWrite(site.node, position);
       } else if (!NON_WRITERS.has(site.name) && !isAllocator(site.name)) {
         // A buffer handed to another function is assumed to be filled by it (the common `fill(buf, len)` shape).
         noteWrite(site.node, position);
@@ -634,7 +935,8 @@ export class BufferResolver {
         if (use.start >= callEnd || nextIteration) {
           const useNode = use.node();
           const parentCall = useNode.parent?.parent;
-          const freeing = parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
+          const freeing =
+            parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
           if (!freeing) {
             result.usedAfter = { range: toRange(useNode) };
             break;
@@ -643,16 +945,31 @@ export class BufferResolver {
       }
     }
     const forkLater = forkAfter as { node: Node; start: number } | null;
-    if (forkLater && result.writtenAfter && !result.writtenAfter.loopCarried && result.writtenAfter.range.startIndex > forkLater.start) {
+    if (
+      forkLater &&
+      result.writtenAfter &&
+      !result.writtenAfter.loopCarried &&
+      result.writtenAfter.range.startIndex > forkLater.start
+    ) {
       result.forkAfter = { range: toRange(forkLater.node) };
     }
     const writeBefore = lastWriteBefore as { node: Node; start: number } | null;
     if (writeBefore) result.writtenBefore = "yes";
     else if (provenance.populated) result.writtenBefore = "yes";
-    else if (provenance.origin === "mmap" || provenance.origin === "posix_memalign" || provenance.origin === "aligned_alloc" || provenance.origin === "memalign" || provenance.origin === "valloc" || provenance.origin === "static-array" || provenance.origin === "calloc") {
+    else if (
+      provenance.origin === "mmap" ||
+      provenance.origin === "posix_memalign" ||
+      provenance.origin === "aligned_alloc" ||
+      provenance.origin === "memalign" ||
+      provenance.origin === "valloc" ||
+      provenance.origin === "static-array" ||
+      provenance.origin === "calloc"
+    ) {
       result.writtenBefore = provenance.originNode && contains(scope.node, provenance.originNode) ? "no" : "unknown";
     }
-    const dontFork = result.madvise.some((advice) => advice.advice.includes("MADV_DONTFORK") || advice.advice.includes("MADV_WIPEONFORK"));
+    const dontFork = result.madvise.some(
+      (advice) => advice.advice.includes("MADV_DONTFORK") || advice.advice.includes("MADV_WIPEONFORK"),
+    );
     const forkAt = fork as { node: Node; start: number } | null;
     if (forkAt && !reapedAfterFork && !dontFork) {
       // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child.
@@ -662,7 +979,6 @@ export class BufferResolver {
     return result;
   }
 }
-
 
 /** Calls of a function indexed by the base identifiers of their arguments, built once per scope. */
 interface CallIndex {
@@ -678,7 +994,14 @@ function callIndex(scope: FunctionScope): CallIndex {
   if (cached) return cached;
   const index: CallIndex = { byBase: new Map(), processCalls: [] };
   for (const site of scope.calls) {
-    if (site.name === "fork" || site.name === "clone" || site.name === "wait" || site.name === "waitpid" || site.name === "wait4") index.processCalls.push(site);
+    if (
+      site.name === "fork" ||
+      site.name === "clone" ||
+      site.name === "wait" ||
+      site.name === "waitpid" ||
+      site.name === "wait4"
+    )
+      index.processCalls.push(site);
     site.bases ??= site.args.map((argument) => baseIdentifier(argument));
     for (const base of new Set(site.bases)) {
       if (base === null) continue;
@@ -691,21 +1014,43 @@ function callIndex(scope: FunctionScope): CallIndex {
   return index;
 }
 
-export type Lifecycle = Omit<BufferFact, "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation">;
+export type Lifecycle = Omit<
+  BufferFact,
+  "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation"
+>;
 
 /** The call whose argument list directly contains this expression (through casts, & and arithmetic). */
 function enclosingCallOf(node: Node): Node | null {
   let current: Node | null = node.parent;
   for (let depth = 0; current && depth < 6; depth++) {
     if (current.type === "argument_list") return current.parent?.type === "call_expression" ? current.parent : null;
-    if (!["cast_expression", "pointer_expression", "binary_expression", "parenthesized_expression", "subscript_expression"].includes(current.type)) return null;
+    if (
+      ![
+        "cast_expression",
+        "pointer_expression",
+        "binary_expression",
+        "parenthesized_expression",
+        "subscript_expression",
+      ].includes(current.type)
+    )
+      return null;
     current = current.parent;
   }
   return null;
 }
 
 function isAllocator(name: string): boolean {
-  return ["malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign", "valloc", "mmap", "mmap64"].includes(name);
+  return [
+    "malloc",
+    "calloc",
+    "realloc",
+    "posix_memalign",
+    "aligned_alloc",
+    "memalign",
+    "valloc",
+    "mmap",
+    "mmap64",
+  ].includes(name);
 }
 
 function isIovecField(name: string): boolean {
@@ -722,12 +1067,22 @@ function withName(fact: PointerFact, name: string): PointerFact {
 }
 
 /** Combines the facts of several definitions or call sites: they must agree on origin, memory kind, alignment and offset. */
-function agree(results: PointerFact[], name: string, disagreement = `${name} points to different buffers on different paths`): PointerFact {
-  if (results.length === 0) return { buffer: null, offset: { kind: "const", value: 0 }, missing: `${name} is never assigned` };
+function agree(
+  results: PointerFact[],
+  name: string,
+  disagreement = `${name} points to different buffers on different paths`,
+): PointerFact {
+  if (results.length === 0)
+    return { buffer: null, offset: { kind: "const", value: 0 }, missing: `${name} is never assigned` };
   const first = results[0];
   if (results.length === 1) return first;
   for (const other of results.slice(1)) {
-    if (!first.buffer || !other.buffer) return { buffer: null, offset: { kind: "const", value: 0 }, missing: first.missing ?? other.missing ?? disagreement };
+    if (!first.buffer || !other.buffer)
+      return {
+        buffer: null,
+        offset: { kind: "const", value: 0 },
+        missing: first.missing ?? other.missing ?? disagreement,
+      };
     const same =
       first.buffer.origin === other.buffer.origin &&
       first.buffer.memory === other.buffer.memory &&
@@ -737,7 +1092,9 @@ function agree(results: PointerFact[], name: string, disagreement = `${name} poi
   }
   const names = new Set(results.flatMap((result) => [...(result.buffer?.names ?? [])]));
   // Paths may disagree on protection or pre-faulting: then those facts are unknown, not the first path's.
-  const writable = results.every((result) => result.buffer?.writable === first.buffer?.writable) ? (first.buffer?.writable ?? null) : null;
+  const writable = results.every((result) => result.buffer?.writable === first.buffer?.writable)
+    ? (first.buffer?.writable ?? null)
+    : null;
   const populated = results.every((result) => result.buffer?.populated === true);
   return { ...first, buffer: first.buffer ? { ...first.buffer, names, writable, populated } : null };
 }
@@ -749,7 +1106,6 @@ function isNullPointer(node: Node): boolean {
   if (value.type === "identifier" && (value.text === "NULL" || value.text === "MAP_FAILED")) return true;
   return value.type === "unary_expression" && value.text.replace(/\s/g, "") === "-1";
 }
-
 
 /** The identifier at the root of a pointer expression (`buf`, `buf + k`, `&buf[i]`, `(char *)buf`), or null. */
 export function baseIdentifier(node: Node | null): string | null {
@@ -788,7 +1144,8 @@ function scalarSize(typeText: string): SymValue {
 
 function findParameterDeclaration(definition: Node, name: string): Node | null {
   let declarator = definition.childForFieldName("declarator");
-  for (let depth = 0; declarator && declarator.type !== "function_declarator" && depth < 16; depth++) declarator = declarator.childForFieldName("declarator");
+  for (let depth = 0; declarator && declarator.type !== "function_declarator" && depth < 16; depth++)
+    declarator = declarator.childForFieldName("declarator");
   const parameters = declarator?.childForFieldName("parameters");
   if (!parameters) return null;
   for (const parameter of namedChildren(parameters)) {

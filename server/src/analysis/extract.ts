@@ -8,10 +8,34 @@
  * Pure; no I/O, no editor or protocol imports; never throws for any input (the caller still guards).
  */
 import type { Node, Tree } from "web-tree-sitter";
-import type { BufferFact, CalleeKind, Direction, FdFact, FlagsFact, SegmentFact, SegmentsFact, SourceRange, SpliceCall, SymValue, VmspliceCall } from "./facts";
+import type {
+  BufferFact,
+  CalleeKind,
+  Direction,
+  FdFact,
+  FlagsFact,
+  SegmentFact,
+  SegmentsFact,
+  SourceRange,
+  SpliceCall,
+  SymValue,
+  VmspliceCall,
+} from "./facts";
 import { baseIdentifier, BufferResolver } from "./buffers";
 import { FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
-import { callArguments, callName, contains, enclosingFunction, inErrorRegion, mentions, namedChildren, parseForLoop, toRange, unwrap, wordOccurrences } from "./syntax";
+import {
+  callArguments,
+  callName,
+  contains,
+  enclosingFunction,
+  inErrorRegion,
+  mentions,
+  namedChildren,
+  parseForLoop,
+  toRange,
+  unwrap,
+  wordOccurrences,
+} from "./syntax";
 import { clip, Evaluator, firstUnknownReason, SYSTEM_CONSTANTS, unknown, type EvalContext } from "./values";
 
 /** An argument expression and the function scope its names resolve in (the caller's, for wrapper call sites). */
@@ -108,7 +132,10 @@ export class Extractor {
               return argument;
             });
             const calleeNode = site.node.childForFieldName("function") ?? site.node;
-            expand({ node: site.node, callee: "wrapper", wrapperName: call.wrapperName ?? wrapper.name, args, calleeNode }, depth + 1);
+            expand(
+              { node: site.node, callee: "wrapper", wrapperName: call.wrapperName ?? wrapper.name, args, calleeNode },
+              depth + 1,
+            );
           }
           return;
         }
@@ -129,9 +156,14 @@ export class Extractor {
     }
     // Inside ERROR regions the call may come apart into a name followed by a parenthesised list.
     const next = identifier.nextNamedSibling;
-    if (next && (next.type === "argument_list" || next.type === "parenthesized_expression") && next.startIndex >= identifier.endIndex) {
+    if (
+      next &&
+      (next.type === "argument_list" || next.type === "parenthesized_expression") &&
+      next.startIndex >= identifier.endIndex
+    ) {
       const args = next.type === "argument_list" ? namedChildren(next) : flattenComma(namedChildren(next)[0] ?? null);
-      if (args.length >= 3) return this.rawCall(next.parent ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
+      if (args.length >= 3)
+        return this.rawCall(next.parent ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
     }
     // Half-typed code (`vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT` and no closing parenthesis): the ERROR region holds the
     // name, a bare "(" and the arguments as loose siblings. Collect them up to ")" or ";".
@@ -140,11 +172,18 @@ export class Extractor {
       const args: Node[] = [];
       let last: Node = open;
       for (let sibling = open.nextSibling; sibling && args.length < 8; sibling = sibling.nextSibling) {
-        if (sibling.type === ")" || sibling.type === ";" || sibling.type.endsWith("statement") || sibling.type === "declaration") break;
+        if (
+          sibling.type === ")" ||
+          sibling.type === ";" ||
+          sibling.type.endsWith("statement") ||
+          sibling.type === "declaration"
+        )
+          break;
         if (sibling.isNamed && sibling.type !== "comment") args.push(sibling);
         last = sibling;
       }
-      if (args.length >= 3) return this.rawCall(identifier.parent, identifier, args, "vmsplice", { start: identifier, end: last });
+      if (args.length >= 3)
+        return this.rawCall(identifier.parent, identifier, args, "vmsplice", { start: identifier, end: last });
     }
     return null;
   }
@@ -158,10 +197,22 @@ export class Extractor {
     return this.rawCall(call, call.childForFieldName("function") ?? identifier, args.slice(1), "syscall");
   }
 
-  private rawCall(node: Node, calleeNode: Node, args: Node[], callee: CalleeKind, span?: { start: Node; end: Node }): RawCall {
+  private rawCall(
+    node: Node,
+    calleeNode: Node,
+    args: Node[],
+    callee: CalleeKind,
+    span?: { start: Node; end: Node },
+  ): RawCall {
     const scope = this.index.scopeOf(span ? span.start : node);
     const reported = span ? spanNode(span.start, span.end) : node;
-    return { node: reported, callee, wrapperName: null, calleeNode, args: [0, 1, 2, 3].map((position) => (args[position] ? { node: args[position], scope } : null)) };
+    return {
+      node: reported,
+      callee,
+      wrapperName: null,
+      calleeNode,
+      args: [0, 1, 2, 3].map((position) => (args[position] ? { node: args[position], scope } : null)),
+    };
   }
 
   /** The wrapper function a call sits in, when it forwards its iovec parameter to vmsplice. */
@@ -175,7 +226,11 @@ export class Extractor {
     // Only a thin forwarder is a wrapper (a few statements, no loop); a helper that does more is reported at its own call.
     const body = scope.node.childForFieldName("body");
     const statements = body ? namedChildren(body) : [];
-    if (statements.length > 3 || statements.some((statement) => ["for_statement", "while_statement", "do_statement"].includes(statement.type))) return null;
+    if (
+      statements.length > 3 ||
+      statements.some((statement) => ["for_statement", "while_statement", "do_statement"].includes(statement.type))
+    )
+      return null;
     return { name: scope.name, definition: scope.node, parameters: scope.parameters };
   }
 
@@ -188,9 +243,26 @@ export class Extractor {
       callee: call.callee,
       wrapperName: call.wrapperName,
       functionName: null,
-      fd: { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: missing },
+      fd: {
+        direction: "unknown",
+        kind: "unknown",
+        pipeIndex: null,
+        pipeName: null,
+        nonblock: null,
+        pipeSizeBytes: null,
+        range,
+        originRange: null,
+        explanation: missing,
+      },
       flags: { value: null, text: "", range, definitionRanges: [], missing },
-      iov: { segments: null, nrSegs: unknown(missing), nrSegsRange: range, iovRange: range, declarationRange: null, missing },
+      iov: {
+        segments: null,
+        nrSegs: unknown(missing),
+        nrSegsRange: range,
+        iovRange: range,
+        declarationRange: null,
+        missing,
+      },
       returnChecked: true,
       multithreaded: null,
       teeOnPipe: null,
@@ -229,7 +301,14 @@ export class Extractor {
   // ---------------------------------------------------------------- flags
 
   private flagsFact(argument: ArgumentRef | null, fallback: SourceRange): FlagsFact {
-    if (!argument) return { value: null, text: "", range: fallback, definitionRanges: [], missing: "the call has no flags argument" };
+    if (!argument)
+      return {
+        value: null,
+        text: "",
+        range: fallback,
+        definitionRanges: [],
+        missing: "the call has no flags argument",
+      };
     const definitions: SourceRange[] = [];
     const value = this.evaluator.value(argument.node, { scope: argument.scope, definitions });
     const folded = value.kind === "const" ? value.value : null;
@@ -238,14 +317,27 @@ export class Extractor {
       text: argument.node.text,
       range: toRange(argument.node),
       definitionRanges: dedupeRanges(definitions),
-      missing: folded === null ? `flags ${clip(argument.node.text)} cannot be folded to a constant (${firstUnknownReason(value) ?? "not a constant"})` : null,
+      missing:
+        folded === null
+          ? `flags ${clip(argument.node.text)} cannot be folded to a constant (${firstUnknownReason(value) ?? "not a constant"})`
+          : null,
     };
   }
 
   // ---------------------------------------------------------------- descriptor
 
   private fdFact(argument: ArgumentRef | null, fallback: SourceRange): FdFact {
-    const empty: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range: fallback, originRange: null, explanation: "the call has no descriptor argument" };
+    const empty: FdFact = {
+      direction: "unknown",
+      kind: "unknown",
+      pipeIndex: null,
+      pipeName: null,
+      nonblock: null,
+      pipeSizeBytes: null,
+      range: fallback,
+      originRange: null,
+      explanation: "the call has no descriptor argument",
+    };
     if (!argument) return empty;
     const fact = this.fdOrigin(argument.node, argument.scope, 0);
     fact.range = toRange(argument.node);
@@ -254,39 +346,88 @@ export class Extractor {
 
   private fdOrigin(node: Node, scope: FunctionScope | null, depth: number): FdFact {
     const range = toRange(node);
-    const base: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: `cannot tell which pipe end ${clip(node.text)} is` };
+    const base: FdFact = {
+      direction: "unknown",
+      kind: "unknown",
+      pipeIndex: null,
+      pipeName: null,
+      nonblock: null,
+      pipeSizeBytes: null,
+      range,
+      originRange: null,
+      explanation: `cannot tell which pipe end ${clip(node.text)} is`,
+    };
     if (depth > 8) return base;
     const expression = unwrap(node);
     if (!expression) return base;
     if (expression.type === "subscript_expression") return this.pipeElement(expression, scope);
-    if (expression.type === "number_literal" || (expression.type === "identifier" && ["STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO"].includes(expression.text))) {
+    if (
+      expression.type === "number_literal" ||
+      (expression.type === "identifier" && ["STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO"].includes(expression.text))
+    ) {
       const number = expression.type === "number_literal" ? Number(expression.text) : SYSTEM_CONSTANTS[expression.text];
-      if (number === 0) return { ...base, direction: "from-pipe", explanation: "standard input is open for reading: the call reads from the pipe (when stdin is a pipe)" };
+      if (number === 0)
+        return {
+          ...base,
+          direction: "from-pipe",
+          explanation: "standard input is open for reading: the call reads from the pipe (when stdin is a pipe)",
+        };
       if (number === 1 || number === 2) {
         const sized = expression.type === "identifier" ? this.pipeSize(expression.text) : null;
-        return { ...base, direction: "to-pipe", pipeSizeBytes: sized, nonblock: expression.type === "identifier" && this.fcntlSetsNonblock(expression.text) ? true : null, explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)` };
+        return {
+          ...base,
+          direction: "to-pipe",
+          pipeSizeBytes: sized,
+          nonblock: expression.type === "identifier" && this.fcntlSetsNonblock(expression.text) ? true : null,
+          explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)`,
+        };
       }
       return base;
     }
     if (expression.type === "identifier") {
       const name = expression.text;
       if (scope) {
-        const definitions = reachingDefinitions(scope, name, expression).filter((definition) => definition.kind === "init" || definition.kind === "assign");
+        const definitions = reachingDefinitions(scope, name, expression).filter(
+          (definition) => definition.kind === "init" || definition.kind === "assign",
+        );
         if (definitions.length > 0) {
-          const facts = definitions.map((definition) => (definition.value ? this.fdValue(definition.value, scope, depth + 1) : base));
+          const facts = definitions.map((definition) =>
+            definition.value ? this.fdValue(definition.value, scope, depth + 1) : base,
+          );
           return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
         }
         const position = scope.parameters.indexOf(name);
         if (position >= 0 && scope.name) {
           const sites = this.index.callSitesOf(scope.name);
-          if (sites.length === 0) return { ...base, explanation: `${name} is a parameter of ${scope.name}(), which is not called in this file` };
-          const facts = sites.slice(0, 32).map((site) => (site.args[position] ? this.fdOrigin(site.args[position], this.index.scopeOf(site.node), depth + 1) : base));
-          return this.withDescriptorState(agreeFd(facts, name, { ...base, explanation: `callers of ${scope.name}() pass different descriptors for ${name}` }), expression, name);
+          if (sites.length === 0)
+            return {
+              ...base,
+              explanation: `${name} is a parameter of ${scope.name}(), which is not called in this file`,
+            };
+          const facts = sites
+            .slice(0, 32)
+            .map((site) =>
+              site.args[position] ? this.fdOrigin(site.args[position], this.index.scopeOf(site.node), depth + 1) : base,
+            );
+          return this.withDescriptorState(
+            agreeFd(facts, name, {
+              ...base,
+              explanation: `callers of ${scope.name}() pass different descriptors for ${name}`,
+            }),
+            expression,
+            name,
+          );
         }
       }
-      const globals = this.index.globalDefinitions(name).filter((definition) => definition.kind === "init" || definition.kind === "assign");
+      const globals = this.index
+        .globalDefinitions(name)
+        .filter((definition) => definition.kind === "init" || definition.kind === "assign");
       if (globals.length > 0) {
-        const facts = globals.slice(0, 16).map((definition) => (definition.value ? this.fdValue(definition.value, this.index.scopeOf(definition.site), depth + 1) : base));
+        const facts = globals
+          .slice(0, 16)
+          .map((definition) =>
+            definition.value ? this.fdValue(definition.value, this.index.scopeOf(definition.site), depth + 1) : base,
+          );
         return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
       }
       return base;
@@ -295,8 +436,14 @@ export class Extractor {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
       const assignments = this.evaluator.fieldAssignments(fieldName, { scope });
       if (assignments.length === 0) return { ...base, explanation: `member ${fieldName} is not assigned in this file` };
-      const facts = assignments.slice(0, 16).map((assignment) => this.fdValue(assignment.value, this.index.scopeOf(assignment.site), depth + 1));
-      return this.withDescriptorState(agreeFd(facts, fieldName, { ...base, explanation: `member ${fieldName} holds different descriptors` }), expression, fieldName);
+      const facts = assignments
+        .slice(0, 16)
+        .map((assignment) => this.fdValue(assignment.value, this.index.scopeOf(assignment.site), depth + 1));
+      return this.withDescriptorState(
+        agreeFd(facts, fieldName, { ...base, explanation: `member ${fieldName} holds different descriptors` }),
+        expression,
+        fieldName,
+      );
     }
     if (expression.type === "call_expression") return this.fdValue(expression, scope, depth + 1);
     return base;
@@ -306,7 +453,17 @@ export class Extractor {
   private fdValue(node: Node, scope: FunctionScope | null, depth: number): FdFact {
     const expression = unwrap(node);
     const range = toRange(node);
-    const base: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: null, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: `cannot tell which pipe end ${clip(node.text)} is` };
+    const base: FdFact = {
+      direction: "unknown",
+      kind: "unknown",
+      pipeIndex: null,
+      pipeName: null,
+      nonblock: null,
+      pipeSizeBytes: null,
+      range,
+      originRange: null,
+      explanation: `cannot tell which pipe end ${clip(node.text)} is`,
+    };
     if (!expression) return base;
     if (expression.type !== "call_expression") return this.fdOrigin(expression, scope, depth);
     const name = callName(expression) ?? "";
@@ -314,27 +471,78 @@ export class Extractor {
     if (name === "open" || name === "open64" || name === "openat") {
       const flagsNode = args[name === "openat" ? 2 : 1] ?? null;
       const flags = this.evaluator.value(flagsNode, { scope });
-      const isFifo = this.index.callSitesOf("mkfifo").length > 0 || this.index.callSitesOf("mkfifoat").length > 0 || this.index.callSitesOf("mknod").length > 0;
-      const origin = { ...base, originRange: toRange(expression), kind: isFifo ? ("fifo" as const) : ("unknown" as const) };
-      if (flags.kind !== "const") return { ...origin, explanation: `open() flags ${clip(flagsNode?.text ?? "")} cannot be folded` };
+      const isFifo =
+        this.index.callSitesOf("mkfifo").length > 0 ||
+        this.index.callSitesOf("mkfifoat").length > 0 ||
+        this.index.callSitesOf("mknod").length > 0;
+      const origin = {
+        ...base,
+        originRange: toRange(expression),
+        kind: isFifo ? ("fifo" as const) : ("unknown" as const),
+      };
+      if (flags.kind !== "const")
+        return { ...origin, explanation: `open() flags ${clip(flagsNode?.text ?? "")} cannot be folded` };
       const mode = flags.value & 3;
       const nonblock = (flags.value & 0o4000) !== 0;
       if (!isFifo && (flags.value & (0o100 | 0o1000 | 0o2000)) !== 0) {
-        return { ...origin, kind: "not-pipe", explanation: `open() with O_CREAT, O_TRUNC or O_APPEND of ${clip(args[name === "openat" ? 1 : 0]?.text ?? "a path")} makes a regular file, not a pipe (no mkfifo() in this file)` };
+        return {
+          ...origin,
+          kind: "not-pipe",
+          explanation: `open() with O_CREAT, O_TRUNC or O_APPEND of ${clip(args[name === "openat" ? 1 : 0]?.text ?? "a path")} makes a regular file, not a pipe (no mkfifo() in this file)`,
+        };
       }
       const what = isFifo ? "the FIFO" : "the file (a FIFO, for vmsplice to work)";
-      if (mode === 1) return { ...origin, direction: "to-pipe", nonblock, explanation: `${what} is opened O_WRONLY: the call writes into the pipe` };
-      if (mode === 2) return { ...origin, direction: "to-pipe", nonblock, explanation: `${what} is opened O_RDWR, which vmsplice treats as the write end` };
-      return { ...origin, direction: "from-pipe", nonblock, explanation: `${what} is opened O_RDONLY: the call reads from the pipe` };
+      if (mode === 1)
+        return {
+          ...origin,
+          direction: "to-pipe",
+          nonblock,
+          explanation: `${what} is opened O_WRONLY: the call writes into the pipe`,
+        };
+      if (mode === 2)
+        return {
+          ...origin,
+          direction: "to-pipe",
+          nonblock,
+          explanation: `${what} is opened O_RDWR, which vmsplice treats as the write end`,
+        };
+      return {
+        ...origin,
+        direction: "from-pipe",
+        nonblock,
+        explanation: `${what} is opened O_RDONLY: the call reads from the pipe`,
+      };
     }
-    if (["socket", "accept", "accept4", "eventfd", "signalfd", "timerfd_create", "epoll_create", "epoll_create1", "memfd_create", "inotify_init", "inotify_init1", "creat"].includes(name)) {
-      return { ...base, kind: "not-pipe", originRange: toRange(expression), explanation: `the descriptor comes from ${name}(), which is not a pipe` };
+    if (
+      [
+        "socket",
+        "accept",
+        "accept4",
+        "eventfd",
+        "signalfd",
+        "timerfd_create",
+        "epoll_create",
+        "epoll_create1",
+        "memfd_create",
+        "inotify_init",
+        "inotify_init1",
+        "creat",
+      ].includes(name)
+    ) {
+      return {
+        ...base,
+        kind: "not-pipe",
+        originRange: toRange(expression),
+        explanation: `the descriptor comes from ${name}(), which is not a pipe`,
+      };
     }
     if ((name === "dup" || name === "fcntl") && args[0]) return this.fdOrigin(args[0], scope, depth + 1);
     if (name === "fileno" && args[0]) {
       const stream = unwrap(args[0])?.text;
-      if (stream === "stdout" || stream === "stderr") return { ...base, direction: "to-pipe", explanation: `fileno(${stream}) is open for writing` };
-      if (stream === "stdin") return { ...base, direction: "from-pipe", explanation: "fileno(stdin) is open for reading" };
+      if (stream === "stdout" || stream === "stderr")
+        return { ...base, direction: "to-pipe", explanation: `fileno(${stream}) is open for writing` };
+      if (stream === "stdin")
+        return { ...base, direction: "from-pipe", explanation: "fileno(stdin) is open for reading" };
     }
     return { ...base, explanation: `the descriptor comes from ${name}(), which the analyzer cannot see` };
   }
@@ -344,13 +552,26 @@ export class Extractor {
     const range = toRange(subscript);
     const array = unwrap(subscript.childForFieldName("argument"));
     const indexValue = this.evaluator.value(subscript.childForFieldName("index"), { scope });
-    const arrayName = array?.type === "field_expression" ? (array.childForFieldName("field")?.text ?? "") : (array?.text ?? "");
-    const base: FdFact = { direction: "unknown", kind: "unknown", pipeIndex: null, pipeName: arrayName, nonblock: null, pipeSizeBytes: null, range, originRange: null, explanation: `cannot find the pipe() call that fills ${clip(array?.text ?? "")}` };
+    const arrayName =
+      array?.type === "field_expression" ? (array.childForFieldName("field")?.text ?? "") : (array?.text ?? "");
+    const base: FdFact = {
+      direction: "unknown",
+      kind: "unknown",
+      pipeIndex: null,
+      pipeName: arrayName,
+      nonblock: null,
+      pipeSizeBytes: null,
+      range,
+      originRange: null,
+      explanation: `cannot find the pipe() call that fills ${clip(array?.text ?? "")}`,
+    };
     let creation = this.pipeCreation(arrayName);
     if (!creation && array?.type === "identifier" && scope && scope.name && scope.parameters.includes(arrayName)) {
       // `int fds[2]` passed in: follow the callers' arrays; they must all come from pipe() and agree.
       const position = scope.parameters.indexOf(arrayName);
-      const names = new Set(this.index.callSitesOf(scope.name).map((site) => unwrap(site.args[position] ?? null)?.text ?? ""));
+      const names = new Set(
+        this.index.callSitesOf(scope.name).map((site) => unwrap(site.args[position] ?? null)?.text ?? ""),
+      );
       const creations = [...names].map((name) => (name ? this.pipeCreation(name) : null));
       if (creations.length > 0 && creations.every((item) => item !== null)) creation = creations[0];
     }
@@ -364,8 +585,15 @@ export class Extractor {
     }
     if (!creation) return base;
     const { call, nonblock } = creation;
-    const fact: FdFact = { ...base, kind: "pipe", originRange: toRange(call.node), nonblock, pipeSizeBytes: this.pipeSize(arrayName) };
-    if (indexValue.kind !== "const" || (indexValue.value !== 0 && indexValue.value !== 1)) return { ...fact, explanation: `${clip(subscript.text)}: the pipe index cannot be folded to 0 or 1` };
+    const fact: FdFact = {
+      ...base,
+      kind: "pipe",
+      originRange: toRange(call.node),
+      nonblock,
+      pipeSizeBytes: this.pipeSize(arrayName),
+    };
+    if (indexValue.kind !== "const" || (indexValue.value !== 0 && indexValue.value !== 1))
+      return { ...fact, explanation: `${clip(subscript.text)}: the pipe index cannot be folded to 0 or 1` };
     const pipeIndex = indexValue.value as 0 | 1;
     const direction: Direction = pipeIndex === 1 ? "to-pipe" : "from-pipe";
     return {
@@ -386,7 +614,11 @@ export class Extractor {
       const indexValue = this.evaluator.value(holder.childForFieldName("index"), { scope: this.index.scopeOf(holder) });
       const assignment = holder.parent;
       if (indexValue.kind !== "const" || indexValue.value !== index) continue;
-      if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === holder.id && assignment.childForFieldName("operator")?.text === "=") {
+      if (
+        assignment?.type === "assignment_expression" &&
+        assignment.childForFieldName("left")?.id === holder.id &&
+        assignment.childForFieldName("operator")?.text === "="
+      ) {
         const value = assignment.childForFieldName("right");
         if (value) found.push({ value, site: assignment });
       }
@@ -442,8 +674,15 @@ export class Extractor {
 
   // ---------------------------------------------------------------- iovec
 
-  private segmentsFact(iovArgument: ArgumentRef | null, nrArgument: ArgumentRef | null, call: Node, fallback: SourceRange): SegmentsFact {
-    const nrSegs = nrArgument ? this.evaluator.value(nrArgument.node, { scope: nrArgument.scope }) : unknown("no nr_segs argument");
+  private segmentsFact(
+    iovArgument: ArgumentRef | null,
+    nrArgument: ArgumentRef | null,
+    call: Node,
+    fallback: SourceRange,
+  ): SegmentsFact {
+    const nrSegs = nrArgument
+      ? this.evaluator.value(nrArgument.node, { scope: nrArgument.scope })
+      : unknown("no nr_segs argument");
     const result: SegmentsFact = {
       segments: null,
       nrSegs,
@@ -461,7 +700,12 @@ export class Extractor {
   }
 
   /** The iovec entries an iov argument points at, in order (templates for loop-filled arrays). */
-  private iovEntries(node: Node, scope: FunctionScope | null, call: Node, depth: number): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+  private iovEntries(
+    node: Node,
+    scope: FunctionScope | null,
+    call: Node,
+    depth: number,
+  ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
     if (depth > 6) return { missing: `iovec ${clip(node.text)} is too indirect` };
     const expression = unwrap(node);
     if (!expression) return { missing: "no iovec expression" };
@@ -469,7 +713,8 @@ export class Extractor {
       const target = unwrap(expression.childForFieldName("argument"));
       if (!target) return { missing: "no iovec expression" };
       if (target.type === "identifier") return this.iovVariable(target, scope, call, false);
-      if (target.type === "compound_literal_expression") return this.iovInitializer(target.childForFieldName("value"), scope, call, target);
+      if (target.type === "compound_literal_expression")
+        return this.iovInitializer(target.childForFieldName("value"), scope, call, target);
       if (target.type === "subscript_expression") {
         const array = unwrap(target.childForFieldName("argument"));
         const start = this.evaluator.value(target.childForFieldName("index"), { scope });
@@ -479,35 +724,61 @@ export class Extractor {
           if (start.kind === "const") return { ...entries, segments: dropEntries(entries.segments, start.value) };
           // `&iov[done]` when resubmitting the rest of a loop-filled array: every remaining entry has the template's shape.
           if (entries.segments.length > 0 && entries.segments.every((segment) => segment.repeat)) {
-            return { ...entries, segments: entries.segments.map((segment) => ({ ...segment, repeat: { count: unknown(`entries left after ${clip(target.text)}`), start: segment.repeat?.start ?? { kind: "const", value: 0 } } })) };
+            return {
+              ...entries,
+              segments: entries.segments.map((segment) => ({
+                ...segment,
+                repeat: {
+                  count: unknown(`entries left after ${clip(target.text)}`),
+                  start: segment.repeat?.start ?? { kind: "const", value: 0 },
+                },
+              })),
+            };
           }
-          return { missing: `iovec ${clip(target.text)}: the analyzer cannot tell which entries start at ${clip(target.childForFieldName("index")?.text ?? "")}` };
+          return {
+            missing: `iovec ${clip(target.text)}: the analyzer cannot tell which entries start at ${clip(target.childForFieldName("index")?.text ?? "")}`,
+          };
         }
       }
       return { missing: `iovec ${clip(target.text)} is not a variable the analyzer can follow` };
     }
-    if (expression.type === "compound_literal_expression") return this.iovInitializer(expression.childForFieldName("value"), scope, call, expression);
+    if (expression.type === "compound_literal_expression")
+      return this.iovInitializer(expression.childForFieldName("value"), scope, call, expression);
     if (expression.type === "identifier") {
       const name = expression.text;
       if (scope) {
-        const array = (scope.definitions.get(name) ?? []).find((definition) => definition.kind === "array" && definition.site.startIndex < call.startIndex);
+        const array = (scope.definitions.get(name) ?? []).find(
+          (definition) => definition.kind === "array" && definition.site.startIndex < call.startIndex,
+        );
         if (array) return this.iovVariable(expression, scope, call, true);
-        const definitions = reachingDefinitions(scope, name, expression).filter((definition) => definition.kind === "init" || definition.kind === "assign");
+        const definitions = reachingDefinitions(scope, name, expression).filter(
+          (definition) => definition.kind === "init" || definition.kind === "assign",
+        );
         if (definitions.length === 1 && definitions[0].value) {
           const value = unwrap(definitions[0].value);
-          if (value?.type === "call_expression" && ["malloc", "calloc", "alloca"].includes(callName(value) ?? "")) return this.iovVariable(expression, scope, call, true);
+          if (value?.type === "call_expression" && ["malloc", "calloc", "alloca"].includes(callName(value) ?? ""))
+            return this.iovVariable(expression, scope, call, true);
           return this.iovEntries(definitions[0].value, scope, call, depth + 1);
         }
         if (definitions.length > 1) return { missing: `iovec pointer ${name} has different values on different paths` };
         const position = scope.parameters.indexOf(name);
         if (position >= 0 && scope.name) {
           const sites = this.index.callSitesOf(scope.name);
-          if (sites.length === 1 && sites[0].args[position]) return this.iovEntries(sites[0].args[position], this.index.scopeOf(sites[0].node), sites[0].node, depth + 1);
-          return { missing: `iovec ${name} is a parameter of ${scope.name}() with ${sites.length === 0 ? "no callers" : "several callers"} in this file` };
+          if (sites.length === 1 && sites[0].args[position])
+            return this.iovEntries(
+              sites[0].args[position],
+              this.index.scopeOf(sites[0].node),
+              sites[0].node,
+              depth + 1,
+            );
+          return {
+            missing: `iovec ${name} is a parameter of ${scope.name}() with ${sites.length === 0 ? "no callers" : "several callers"} in this file`,
+          };
         }
       }
       const globals = this.index.globalDefinitions(name);
-      if (globals.some((definition) => definition.kind === "array" || definition.kind === "init")) return this.iovVariable(expression, scope, call, true);
+      if (globals.some((definition) => definition.kind === "array" || definition.kind === "init"))
+        return this.iovVariable(expression, scope, call, true);
       return { missing: `iovec ${name} is not declared in this file` };
     }
     if (expression.type === "binary_expression" && expression.childForFieldName("operator")?.text === "+") {
@@ -521,12 +792,35 @@ export class Extractor {
   }
 
   /** Entries of a struct iovec variable or array: its initializer plus member assignments before the call. */
-  private iovVariable(identifier: Node, scope: FunctionScope | null, call: Node, isArray: boolean): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+  private iovVariable(
+    identifier: Node,
+    scope: FunctionScope | null,
+    call: Node,
+    isArray: boolean,
+  ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
     const name = identifier.text;
-    const local = scope ? (scope.definitions.get(name) ?? []).filter((definition) => definition.site.startIndex < call.startIndex) : [];
-    const declaration = [...local].reverse().find((definition) => definition.declaration)?.declaration ?? this.index.globalDefinitions(name).find((definition) => definition.declaration)?.declaration ?? null;
-    const entries = new Map<number, { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string | null; repeat: SegmentFact["repeat"] }>();
-    const templates: { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string; repeat: NonNullable<SegmentFact["repeat"]> }[] = [];
+    const local = scope
+      ? (scope.definitions.get(name) ?? []).filter((definition) => definition.site.startIndex < call.startIndex)
+      : [];
+    const declaration =
+      [...local].reverse().find((definition) => definition.declaration)?.declaration ??
+      this.index.globalDefinitions(name).find((definition) => definition.declaration)?.declaration ??
+      null;
+    const entries = new Map<
+      number,
+      {
+        base: ArgumentRef | null;
+        length: ArgumentRef | null;
+        indexVariable: string | null;
+        repeat: SegmentFact["repeat"];
+      }
+    >();
+    const templates: {
+      base: ArgumentRef | null;
+      length: ArgumentRef | null;
+      indexVariable: string;
+      repeat: NonNullable<SegmentFact["repeat"]>;
+    }[] = [];
     // 1. Initializer of the declaration.
     const initializer = declaration ? initializerOf(declaration, name) : null;
     if (initializer) {
@@ -535,7 +829,9 @@ export class Extractor {
     }
     // 2. Whole-struct assignments `v = (struct iovec){...}` reaching the call.
     if (scope && !isArray) {
-      const whole = reachingDefinitions(scope, name, call).filter((definition) => definition.kind === "assign" || definition.kind === "init");
+      const whole = reachingDefinitions(scope, name, call).filter(
+        (definition) => definition.kind === "assign" || definition.kind === "init",
+      );
       const last = whole[whole.length - 1];
       const value = unwrap(last?.value ?? null);
       if (value?.type === "compound_literal_expression") {
@@ -549,7 +845,8 @@ export class Extractor {
       return { missing: `the analyzer cannot see how iovec ${name} is filled` };
     }
     const segments: SegmentFact[] = [];
-    for (const template of templates) segments.push(this.segment(template.base, template.length, call, template.indexVariable, template.repeat));
+    for (const template of templates)
+      segments.push(this.segment(template.base, template.length, call, template.indexVariable, template.repeat));
     const indices = [...entries.keys()].sort((left, right) => left - right);
     if (templates.length === 0) {
       for (let position = 0; position <= (indices[indices.length - 1] ?? -1); position++) {
@@ -565,10 +862,31 @@ export class Extractor {
     name: string,
     scope: FunctionScope,
     call: Node,
-    entries: Map<number, { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string | null; repeat: SegmentFact["repeat"] }>,
-    templates: { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string; repeat: NonNullable<SegmentFact["repeat"]> }[],
+    entries: Map<
+      number,
+      {
+        base: ArgumentRef | null;
+        length: ArgumentRef | null;
+        indexVariable: string | null;
+        repeat: SegmentFact["repeat"];
+      }
+    >,
+    templates: {
+      base: ArgumentRef | null;
+      length: ArgumentRef | null;
+      indexVariable: string;
+      repeat: NonNullable<SegmentFact["repeat"]>;
+    }[],
   ): void {
-    const templateByLoop = new Map<number, { base: ArgumentRef | null; length: ArgumentRef | null; indexVariable: string; repeat: NonNullable<SegmentFact["repeat"]> }>();
+    const templateByLoop = new Map<
+      number,
+      {
+        base: ArgumentRef | null;
+        length: ArgumentRef | null;
+        indexVariable: string;
+        repeat: NonNullable<SegmentFact["repeat"]>;
+      }
+    >();
     for (const [key, definitions] of scope.definitions) {
       if (!key.endsWith(".iov_base") && !key.endsWith(".iov_len")) continue;
       for (const definition of definitions) {
@@ -580,7 +898,10 @@ export class Extractor {
         let position: number | null = null;
         let loop: { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null = null;
         if (object?.type === "identifier" && object.text === name) position = 0;
-        else if (object?.type === "subscript_expression" && unwrap(object.childForFieldName("argument"))?.text === name) {
+        else if (
+          object?.type === "subscript_expression" &&
+          unwrap(object.childForFieldName("argument"))?.text === name
+        ) {
           const indexNode = object.childForFieldName("index");
           const value = this.evaluator.value(indexNode, { scope });
           if (value.kind === "const") position = value.value;
@@ -588,11 +909,17 @@ export class Extractor {
             loop = this.loopOver(indexNode, definition.site, scope);
             if (!loop) continue;
           }
-        } else if (object?.type === "pointer_expression" && unwrap(object.childForFieldName("argument"))?.text === name) position = 0;
+        } else if (object?.type === "pointer_expression" && unwrap(object.childForFieldName("argument"))?.text === name)
+          position = 0;
         else continue;
         const reference = { node: definition.value, scope };
         if (loop) {
-          const template = templateByLoop.get(loop.node.id) ?? { base: null, length: null, indexVariable: loop.variable, repeat: loop.repeat };
+          const template = templateByLoop.get(loop.node.id) ?? {
+            base: null,
+            length: null,
+            indexVariable: loop.variable,
+            repeat: loop.repeat,
+          };
           if (member === "iov_base") template.base = reference;
           else template.length = reference;
           templateByLoop.set(loop.node.id, template);
@@ -608,7 +935,11 @@ export class Extractor {
   }
 
   /** A `for (i = a; i < n; i++)` loop around `site` whose induction variable is the index expression. */
-  private loopOver(indexNode: Node | null, site: Node, scope: FunctionScope): { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null {
+  private loopOver(
+    indexNode: Node | null,
+    site: Node,
+    scope: FunctionScope,
+  ): { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null {
     const index = unwrap(indexNode);
     if (index?.type !== "identifier") return null;
     let current: Node | null = site.parent;
@@ -618,7 +949,14 @@ export class Extractor {
         if (loop) {
           const start = this.evaluator.value(loop.start, { scope });
           const end = this.evaluator.value(loop.end, { scope });
-          const count: SymValue = { kind: "binary", operator: "-", left: loop.inclusive ? { kind: "binary", operator: "+", left: end, right: { kind: "const", value: 1 } } : end, right: start };
+          const count: SymValue = {
+            kind: "binary",
+            operator: "-",
+            left: loop.inclusive
+              ? { kind: "binary", operator: "+", left: end, right: { kind: "const", value: 1 } }
+              : end,
+            right: start,
+          };
           return { node: current, variable: index.text, repeat: { count, start } };
         }
       }
@@ -628,10 +966,25 @@ export class Extractor {
   }
 
   /** Entries of an initializer list `{ {b, l}, {.iov_base = b, .iov_len = l} }` or a single `{b, l}`. */
-  private iovInitializer(list: Node | null, scope: FunctionScope | null, call: Node, declaration: Node | null): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+  private iovInitializer(
+    list: Node | null,
+    scope: FunctionScope | null,
+    call: Node,
+    declaration: Node | null,
+  ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
     if (!list || list.type !== "initializer_list") return { missing: "the iovec initializer is not a brace list" };
     const items = namedChildren(list);
-    const isSingle = items.length === 0 || items.every((item) => item.type !== "initializer_list" && !(item.type === "initializer_pair" && unwrap(item.childForFieldName("value"))?.type === "initializer_list" && item.child(0)?.type === "subscript_designator"));
+    const isSingle =
+      items.length === 0 ||
+      items.every(
+        (item) =>
+          item.type !== "initializer_list" &&
+          !(
+            item.type === "initializer_pair" &&
+            unwrap(item.childForFieldName("value"))?.type === "initializer_list" &&
+            item.child(0)?.type === "subscript_designator"
+          ),
+      );
     const segments: SegmentFact[] = [];
     const entryOf = (entry: Node): SegmentFact | null => {
       if (entry.type !== "initializer_list") return null;
@@ -650,7 +1003,13 @@ export class Extractor {
           position++;
         }
       }
-      return this.segment(base ? { node: base, scope } : null, length ? { node: length, scope } : null, call, null, null);
+      return this.segment(
+        base ? { node: base, scope } : null,
+        length ? { node: length, scope } : null,
+        call,
+        null,
+        null,
+      );
     };
     if (isSingle) {
       const single = entryOf(list);
@@ -678,7 +1037,13 @@ export class Extractor {
   }
 
   /** One segment: base pointer provenance, offset and length, with the buffer's lifecycle around the call. */
-  private segment(base: ArgumentRef | null, length: ArgumentRef | null, call: Node, indexVariable: string | null, repeat: SegmentFact["repeat"]): SegmentFact {
+  private segment(
+    base: ArgumentRef | null,
+    length: ArgumentRef | null,
+    call: Node,
+    indexVariable: string | null,
+    repeat: SegmentFact["repeat"],
+  ): SegmentFact {
     const context = (reference: ArgumentRef): EvalContext => ({ scope: reference.scope, indexVariable });
     const lengthValue = length ? this.evaluator.value(length.node, context(length)) : unknown("iov_len is not set");
     let buffer: BufferFact | null = null;
@@ -707,9 +1072,29 @@ export class Extractor {
         const baseName = baseIdentifier(base.node);
         if (baseName) {
           const explanation = pointer.missing ?? `where ${clip(base.node.text)} points is unknown`;
-          const placeholder = { origin: "unknown" as const, memory: "unknown" as const, alignment: null, size: null, writable: null, populated: false, originNode: null, explanation, names: new Set<string>() };
+          const placeholder = {
+            origin: "unknown" as const,
+            memory: "unknown" as const,
+            alignment: null,
+            size: null,
+            writable: null,
+            populated: false,
+            originNode: null,
+            explanation,
+            names: new Set<string>(),
+          };
           const lifecycle = this.buffers.lifecycle(placeholder, baseName, call, callScope);
-          buffer = { name: baseName, origin: "unknown", memory: "unknown", alignment: null, size: null, writable: null, originRange: null, explanation, ...lifecycle };
+          buffer = {
+            name: baseName,
+            origin: "unknown",
+            memory: "unknown",
+            alignment: null,
+            size: null,
+            writable: null,
+            originRange: null,
+            explanation,
+            ...lifecycle,
+          };
         }
       }
     }
@@ -753,9 +1138,13 @@ export class Extractor {
     while (parent?.type === "parenthesized_expression") parent = parent.parent;
     if (!parent || parent.type === "expression_statement") return false;
     if (parent.type === "cast_expression" && parent.childForFieldName("type")?.text === "void") return false;
-    const assignment = parent.type === "assignment_expression" ? parent : parent.type === "init_declarator" ? parent : null;
+    const assignment =
+      parent.type === "assignment_expression" ? parent : parent.type === "init_declarator" ? parent : null;
     if (assignment && scope) {
-      const target = assignment.type === "assignment_expression" ? unwrap(assignment.childForFieldName("left")) : assignment.childForFieldName("declarator");
+      const target =
+        assignment.type === "assignment_expression"
+          ? unwrap(assignment.childForFieldName("left"))
+          : assignment.childForFieldName("declarator");
       if (target?.type === "identifier") {
         const callEnd = call.endIndex;
         const later = (scope.uses.get(target.text) ?? []).filter((use) => use.start >= callEnd);
@@ -773,7 +1162,11 @@ export class Extractor {
     return null;
   }
 
-  private readBefore(argument: ArgumentRef | null, call: Node, scope: FunctionScope | null): { range: SourceRange; length: SymValue } | null {
+  private readBefore(
+    argument: ArgumentRef | null,
+    call: Node,
+    scope: FunctionScope | null,
+  ): { range: SourceRange; length: SymValue } | null {
     if (!argument || !scope) return null;
     const fdText = argument.node.text;
     const callStart = call.startIndex;
@@ -786,7 +1179,9 @@ export class Extractor {
       if (site.name === "vmsplice" && site.args[0]?.text === fdText && !contains(site.node, call)) {
         const entries = site.args[1] ? this.iovEntries(site.args[1], scope, site.node, 0) : { missing: "no iovec" };
         const length: SymValue =
-          "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat ? unknown("length consumed by an earlier vmsplice") : entries.segments[0].length;
+          "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat
+            ? unknown("length consumed by an earlier vmsplice")
+            : entries.segments[0].length;
         return { range: toRange(site.node), length };
       }
     }
@@ -804,7 +1199,11 @@ export class Extractor {
       const output = site.args[2] ? this.fdOrigin(site.args[2], scope, 0) : null;
       const input = site.args[0] ? this.fdOrigin(site.args[0], scope, 0) : null;
       if (output?.kind !== "pipe" || input?.kind === "pipe") continue;
-      found.push({ range: toRange(site.node), flags: this.flagsFact({ node: flagsNode, scope }, toRange(site.node)), functionName: scope?.name ?? null });
+      found.push({
+        range: toRange(site.node),
+        flags: this.flagsFact({ node: flagsNode, scope }, toRange(site.node)),
+        functionName: scope?.name ?? null,
+      });
     }
     return found;
   }
@@ -813,7 +1212,11 @@ export class Extractor {
 /** Whether a loop inside `boundary` encloses both the call and `other`. */
 function enclosingLoopOf(call: Node, boundary: Node, other: Node): boolean {
   for (let current = call.parent; current && current.id !== boundary.id; current = current.parent) {
-    if ((current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") && contains(current, other)) return true;
+    if (
+      (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") &&
+      contains(current, other)
+    )
+      return true;
   }
   return false;
 }
@@ -828,7 +1231,11 @@ function spanNode(start: Node, end: Node): Node {
 function flattenComma(node: Node | null): Node[] {
   const expression = node;
   if (!expression) return [];
-  if (expression.type === "comma_expression") return [...flattenComma(expression.childForFieldName("left")), ...flattenComma(expression.childForFieldName("right"))];
+  if (expression.type === "comma_expression")
+    return [
+      ...flattenComma(expression.childForFieldName("left")),
+      ...flattenComma(expression.childForFieldName("right")),
+    ];
   return [expression];
 }
 
@@ -836,7 +1243,8 @@ function agreeFd(facts: FdFact[], name: string, fallback: FdFact): FdFact {
   if (facts.length === 0) return fallback;
   const first = facts[0];
   for (const other of facts.slice(1)) {
-    if (other.direction !== first.direction || other.kind !== first.kind) return { ...fallback, explanation: `${name} holds different descriptors on different paths` };
+    if (other.direction !== first.direction || other.kind !== first.kind)
+      return { ...fallback, explanation: `${name} holds different descriptors on different paths` };
   }
   return first;
 }
@@ -856,12 +1264,19 @@ function dropEntries(segments: SegmentFact[], count: number): SegmentFact[] {
   if (segments.length === 1 && segments[0].repeat) {
     const { repeat } = segments[0];
     const shifted: SymValue = { kind: "const", value: count };
-    return [{ ...segments[0], repeat: { count: { kind: "binary", operator: "-", left: repeat.count, right: shifted }, start: { kind: "binary", operator: "+", left: repeat.start, right: shifted } } }];
+    return [
+      {
+        ...segments[0],
+        repeat: {
+          count: { kind: "binary", operator: "-", left: repeat.count, right: shifted },
+          start: { kind: "binary", operator: "+", left: repeat.start, right: shifted },
+        },
+      },
+    ];
   }
   if (segments.some((segment) => segment.repeat)) return segments;
   return segments.slice(count);
 }
-
 
 function initializerOf(declaration: Node, name: string): Node | null {
   for (const child of namedChildren(declaration)) {
@@ -875,7 +1290,6 @@ function initializerOf(declaration: Node, name: string): Node | null {
   }
   return null;
 }
-
 
 /** Nodes parsed from macro bodies live in a private tree; their ranges would point into the wrong text. */
 function sameFileRange(node: Node): boolean {

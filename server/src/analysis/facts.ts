@@ -48,7 +48,12 @@ export type SymValue =
   /** The induction variable of a `for` loop that fills an iovec array (instantiated per segment). */
   | { kind: "index" }
   | { kind: "unknown"; reason: string }
-  | { kind: "binary"; operator: "+" | "-" | "*" | "/" | "%" | "<<" | ">>" | "&" | "|" | "^"; left: SymValue; right: SymValue }
+  | {
+      kind: "binary";
+      operator: "+" | "-" | "*" | "/" | "%" | "<<" | ">>" | "&" | "|" | "^";
+      left: SymValue;
+      right: SymValue;
+    }
   | { kind: "unary"; operator: "-" | "~"; operand: SymValue };
 
 export type Direction = "to-pipe" | "from-pipe" | "unknown";
@@ -88,15 +93,7 @@ export interface FlagsFact {
 
 /** The kind of memory behind a buffer. */
 export type MemoryKind =
-  | "private-anon"
-  | "shmem"
-  | "private-file"
-  | "shared-file"
-  | "hugetlb"
-  | "heap"
-  | "stack"
-  | "static"
-  | "unknown";
+  "private-anon" | "shmem" | "private-file" | "shared-file" | "hugetlb" | "heap" | "stack" | "static" | "unknown";
 
 export type Origin =
   | "mmap"

@@ -69,7 +69,13 @@ export function suppressionFix(analysis: CallAnalysis, text: string, ruleIds: re
   return {
     title: `Suppress ${ruleIds.join(", ")} for this call (insert a vmsplice-lens comment)`,
     rules: [...ruleIds],
-    edits: [{ startIndex: lineStart, endIndex: lineStart, newText: `${indent}${suppressionCommentText(ruleIds)}${newlineOf(text)}` }],
+    edits: [
+      {
+        startIndex: lineStart,
+        endIndex: lineStart,
+        newText: `${indent}${suppressionCommentText(ruleIds)}${newlineOf(text)}`,
+      },
+    ],
     isPreferred: false,
   };
 }
@@ -79,7 +85,10 @@ export function suppressionFix(analysis: CallAnalysis, text: string, ruleIds: re
 
 /** The node spanning exactly the range (the smallest one), or null when no node has exactly these bounds. */
 function exactNode(tree: Tree, range: { startIndex: number; endIndex: number }): Node | null {
-  let node: Node | null = tree.rootNode.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
+  let node: Node | null = tree.rootNode.descendantForIndex(
+    range.startIndex,
+    Math.max(range.startIndex, range.endIndex - 1),
+  );
   while (node && !(node.startIndex === range.startIndex && node.endIndex === range.endIndex)) {
     if (node.startIndex < range.startIndex || node.endIndex > range.endIndex) {
       // The smallest spanning node is larger than the range; a parent can only be larger still.
@@ -93,7 +102,8 @@ function exactNode(tree: Tree, range: { startIndex: number; endIndex: number }):
 /** Skips parentheses: `(x)` -> `x`. */
 function unparenthesize(node: Node): Node {
   let current = node;
-  while (current.type === "parenthesized_expression" && current.namedChildCount === 1) current = current.namedChild(0) as Node;
+  while (current.type === "parenthesized_expression" && current.namedChildCount === 1)
+    current = current.namedChild(0) as Node;
   return current;
 }
 
@@ -108,7 +118,13 @@ function statementInBlock(node: Node): Node | null {
   for (let current: Node | null = node; current; current = current.parent) {
     const parent: Node | null = current.parent;
     if (parent && parent.type === "compound_statement") return current;
-    if (parent && (parent.type === "if_statement" || parent.type === "for_statement" || parent.type === "while_statement" || parent.type === "do_statement")) {
+    if (
+      parent &&
+      (parent.type === "if_statement" ||
+        parent.type === "for_statement" ||
+        parent.type === "while_statement" ||
+        parent.type === "do_statement")
+    ) {
       // A statement that is the direct body of a control statement is not in a block: inserting before it would
       // move code out of the condition.
       if (current.type !== "parenthesized_expression" && current.type !== "condition_clause") return null;
@@ -138,7 +154,11 @@ function isPure(node: Node): boolean {
       return true;
     case "call_expression": {
       const callee = node.childForFieldName("function");
-      return callee !== null && (callee.text === "sysconf" || callee.text === "getpagesize") && node.namedChildren.every((child) => child === null || isPure(child) || child.type === "argument_list");
+      return (
+        callee !== null &&
+        (callee.text === "sysconf" || callee.text === "getpagesize") &&
+        node.namedChildren.every((child) => child === null || isPure(child) || child.type === "argument_list")
+      );
     }
     case "argument_list":
     case "parenthesized_expression":
@@ -196,7 +216,10 @@ function includeEdit(tree: Tree, text: string, headers: readonly string[]): FixE
         const pathNode = child.childForFieldName("path");
         if (pathNode) present.add(pathNode.text.slice(1, -1).trim());
         if (depth === 0) lastInclude = child;
-      } else if (depth < 2 && (child.type === "preproc_ifdef" || child.type === "preproc_if" || child.type === "preproc_else")) {
+      } else if (
+        depth < 2 &&
+        (child.type === "preproc_ifdef" || child.type === "preproc_if" || child.type === "preproc_else")
+      ) {
         visit(child, depth + 1);
       }
     }
@@ -272,7 +295,15 @@ export function flagsExpression(value: number): string {
   return names.length ? names.join(" | ") : "0";
 }
 
-function flagsFix(analysis: CallAnalysis, tree: Tree, text: string, newValue: number, title: string, rules: string[], isPreferred: boolean): QuickFix | null {
+function flagsFix(
+  analysis: CallAnalysis,
+  tree: Tree,
+  text: string,
+  newValue: number,
+  title: string,
+  rules: string[],
+  isPreferred: boolean,
+): QuickFix | null {
   const flags = analysis.call.flags;
   if (flags.value === null || newValue === flags.value) return null;
   const node = exactNode(tree, flags.range);
@@ -280,21 +311,32 @@ function flagsFix(analysis: CallAnalysis, tree: Tree, text: string, newValue: nu
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["fcntl.h"]);
   if (include) edits.push(include);
-  edits.push({ startIndex: flags.range.startIndex, endIndex: flags.range.endIndex, newText: flagsExpression(newValue) });
+  edits.push({
+    startIndex: flags.range.startIndex,
+    endIndex: flags.range.endIndex,
+    newText: flagsExpression(newValue),
+  });
   return { title, rules, edits, isPreferred };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Allocation
 
-function allocationFix(analysis: CallAnalysis, tree: Tree, text: string, segment: SegmentVerdict, rule: string): QuickFix | null {
+function allocationFix(
+  analysis: CallAnalysis,
+  tree: Tree,
+  text: string,
+  segment: SegmentVerdict,
+  rule: string,
+): QuickFix | null {
   const buffer = segment.segment.buffer;
   if (!buffer || !buffer.originRange) return null;
   // The segment must start at the buffer's start (or a whole number of pages into it): aligning the buffer then
   // aligns the segment. `buf + 100` stays unaligned whatever the allocation does.
   if (!PAGE_SIZES.every((pageSize) => multipleOf(evaluate(segment.segment.offset, pageSize), pageSize))) return null;
   if (buffer.origin === "malloc" || buffer.origin === "calloc") return heapAllocationFix(tree, text, buffer, rule);
-  if (buffer.origin === "stack-array" || buffer.origin === "static-array") return arrayAlignmentFix(analysis, tree, buffer, rule);
+  if (buffer.origin === "stack-array" || buffer.origin === "static-array")
+    return arrayAlignmentFix(analysis, tree, buffer, rule);
   return null;
 }
 
@@ -303,7 +345,9 @@ function multipleOf(value: number | null, pageSize: number): boolean {
 }
 
 function findCall(node: Node, names: readonly string[]): Node | null {
-  const candidates = [node, ...node.descendantsOfType("call_expression")].filter((candidate): candidate is Node => candidate !== null);
+  const candidates = [node, ...node.descendantsOfType("call_expression")].filter(
+    (candidate): candidate is Node => candidate !== null,
+  );
   for (const candidate of candidates) {
     if (candidate.type !== "call_expression") continue;
     const callee = candidate.childForFieldName("function");
@@ -314,12 +358,17 @@ function findCall(node: Node, names: readonly string[]): Node | null {
 
 function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: string): QuickFix | null {
   const origin = buffer.originRange as SourceRange;
-  const container = tree.rootNode.descendantForIndex(origin.startIndex, Math.max(origin.startIndex, origin.endIndex - 1));
+  const container = tree.rootNode.descendantForIndex(
+    origin.startIndex,
+    Math.max(origin.startIndex, origin.endIndex - 1),
+  );
   if (!container) return null;
   const allocation = findCall(container, [buffer.origin]);
   if (!allocation || !insideFunctionBody(allocation)) return null;
   const argumentsNode = allocation.childForFieldName("arguments");
-  const args = argumentsNode ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment") : [];
+  const args = argumentsNode
+    ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment")
+    : [];
   const zeroed = buffer.origin === "calloc";
   if (args.length !== (zeroed ? 2 : 1)) return null;
   const helper = zeroed ? PAGE_CALLOC_HELPER : PAGE_ALLOC_HELPER;
@@ -345,9 +394,14 @@ function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: s
 
 function arrayAlignmentFix(_analysis: CallAnalysis, tree: Tree, buffer: BufferFact, rule: string): QuickFix | null {
   const origin = buffer.originRange as SourceRange;
-  const container = tree.rootNode.descendantForIndex(origin.startIndex, Math.max(origin.startIndex, origin.endIndex - 1));
+  const container = tree.rootNode.descendantForIndex(
+    origin.startIndex,
+    Math.max(origin.startIndex, origin.endIndex - 1),
+  );
   if (!container) return null;
-  const declarators = [container, ...container.descendantsOfType("array_declarator")].filter((node): node is Node => node !== null && node.type === "array_declarator");
+  const declarators = [container, ...container.descendantsOfType("array_declarator")].filter(
+    (node): node is Node => node !== null && node.type === "array_declarator",
+  );
   const declarator = declarators.find((node) => node.childForFieldName("declarator")?.text === buffer.name);
   if (!declarator) return null;
   // The alignment must be a compile-time constant; the largest page size any supported kernel uses covers them all.
@@ -355,7 +409,13 @@ function arrayAlignmentFix(_analysis: CallAnalysis, tree: Tree, buffer: BufferFa
   return {
     title: `Align the array ${buffer.name} to ${alignment} bytes (__attribute__((aligned)))`,
     rules: [rule],
-    edits: [{ startIndex: declarator.endIndex, endIndex: declarator.endIndex, newText: ` __attribute__((aligned(${alignment})))` }],
+    edits: [
+      {
+        startIndex: declarator.endIndex,
+        endIndex: declarator.endIndex,
+        newText: ` __attribute__((aligned(${alignment})))`,
+      },
+    ],
     isPreferred: true,
   };
 }
@@ -387,17 +447,34 @@ function roundLengthFix(tree: Tree, text: string, segment: SegmentVerdict, rule:
   const include = includeEdit(tree, text, ["unistd.h"]);
   if (include) edits.push(include);
   const page = PAGE_SIZE_EXPRESSION;
-  edits.push({ startIndex: node.startIndex, endIndex: node.endIndex, newText: `((${node.text}) + ${page} - 1) / ${page} * ${page}` });
-  return { title: `Round the length ${fact.lengthText} up to a whole number of pages`, rules: [rule], edits, isPreferred: false };
+  edits.push({
+    startIndex: node.startIndex,
+    endIndex: node.endIndex,
+    newText: `((${node.text}) + ${page} - 1) / ${page} * ${page}`,
+  });
+  return {
+    title: `Round the length ${fact.lengthText} up to a whole number of pages`,
+    rules: [rule],
+    edits,
+    isPreferred: false,
+  };
 }
 
 /** The contexts where a runtime value cannot replace a constant. */
 function needsConstant(node: Node): boolean {
   for (const ancestor of ancestors(node)) {
-    if (ancestor.type === "array_declarator" || ancestor.type === "case_statement" || ancestor.type === "enumerator" || ancestor.type === "bitfield_clause") return true;
+    if (
+      ancestor.type === "array_declarator" ||
+      ancestor.type === "case_statement" ||
+      ancestor.type === "enumerator" ||
+      ancestor.type === "bitfield_clause"
+    )
+      return true;
     if (ancestor.type.startsWith("preproc_if") || ancestor.type === "preproc_elif") return true;
     if (ancestor.type === "declaration") {
-      const isStatic = ancestor.namedChildren.some((child) => child?.type === "storage_class_specifier" && (child.text === "static" || child.text === "extern"));
+      const isStatic = ancestor.namedChildren.some(
+        (child) => child?.type === "storage_class_specifier" && (child.text === "static" || child.text === "extern"),
+      );
       if (isStatic || ancestor.parent?.type === "translation_unit") return true;
     }
     if (ancestor.type === "function_definition") return false;
@@ -411,7 +488,9 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
   if (ranges.size === 0) return null;
   const edits: FixEdit[] = [];
   for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
-    const node = exactNode(tree, range) ?? tree.rootNode.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
+    const node =
+      exactNode(tree, range) ??
+      tree.rootNode.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
     if (!node) return null;
     if (node.type === "preproc_def") {
       // The analyzer points at the whole `#define PAGE 4096` line; the body is preprocessor text to tree-sitter, so
@@ -433,7 +512,12 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
   }
   const include = includeEdit(tree, text, ["unistd.h"]);
   if (include) edits.unshift(include);
-  return { title: `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of the literal 4096`, rules: [rule], edits, isPreferred: true };
+  return {
+    title: `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of the literal 4096`,
+    rules: [rule],
+    edits,
+    isPreferred: true,
+  };
 }
 
 /** A `#define NAME 4096` may become a runtime value only if every use of NAME is inside a function body and no constant is required there. */
@@ -463,7 +547,12 @@ function wrongEndFix(analysis: CallAnalysis, tree: Tree, rule: string): QuickFix
   if (!target || target.type !== "subscript_expression") return null;
   const index = target.childForFieldName("index");
   if (!index || index.type !== "number_literal" || index.text !== "0") return null;
-  return { title: `Write into the pipe's write end: ${target.childForFieldName("argument")?.text ?? "fds"}[1]`, rules: [rule], edits: [{ startIndex: index.startIndex, endIndex: index.endIndex, newText: "1" }], isPreferred: true };
+  return {
+    title: `Write into the pipe's write end: ${target.childForFieldName("argument")?.text ?? "fds"}[1]`,
+    rules: [rule],
+    edits: [{ startIndex: index.startIndex, endIndex: index.endIndex, newText: "1" }],
+    isPreferred: true,
+  };
 }
 
 function uniqueName(text: string, base: string): string {
@@ -481,7 +570,11 @@ function enclosingBlock(node: Node): Node | null {
  * free, sit in the same function before the call, and in a block that encloses the call (so every name they use is in
  * scope there), not inside a loop that does not contain the call.
  */
-function segmentExpressionsAtCall(tree: Tree, callNode: Node, segment: SegmentFact): { base: string; length: string } | null {
+function segmentExpressionsAtCall(
+  tree: Tree,
+  callNode: Node,
+  segment: SegmentFact,
+): { base: string; length: string } | null {
   if (!segment.baseRange || !segment.lengthRange) return null;
   const base = exactNode(tree, segment.baseRange);
   const length = exactNode(tree, segment.lengthRange);
@@ -493,10 +586,16 @@ function segmentExpressionsAtCall(tree: Tree, callNode: Node, segment: SegmentFa
     if (!callFunction || !nodeFunction || nodeFunction.id !== callFunction.id) return null;
     const block = enclosingBlock(node);
     if (!block || !ancestors(callNode).some((ancestor) => ancestor.id === block.id)) return null;
-    const loop = ancestors(node).find((ancestor) => ancestor.type === "for_statement" || ancestor.type === "while_statement" || ancestor.type === "do_statement");
+    const loop = ancestors(node).find(
+      (ancestor) =>
+        ancestor.type === "for_statement" || ancestor.type === "while_statement" || ancestor.type === "do_statement",
+    );
     if (loop && !ancestors(callNode).some((ancestor) => ancestor.id === loop.id)) return null;
   }
-  const wrap = (node: Node) => (unparenthesize(node).type === "identifier" || unparenthesize(node).type === "number_literal" ? node.text : `(${node.text})`);
+  const wrap = (node: Node) =>
+    unparenthesize(node).type === "identifier" || unparenthesize(node).type === "number_literal"
+      ? node.text
+      : `(${node.text})`;
   return { base: wrap(base), length: wrap(length) };
 }
 
@@ -504,7 +603,12 @@ function segmentExpressionsAtCall(tree: Tree, callNode: Node, segment: SegmentFa
  * For `vmsplice(fd, &iov, 1, ...)` with `struct iovec iov = {...};` on lines of its own in the same function and no
  * other use of `iov`: the range of those lines (to delete) and the name.
  */
-function replaceableIovecDeclaration(tree: Tree, text: string, callNode: Node, iovNode: Node): { name: string; startIndex: number; endIndex: number } | null {
+function replaceableIovecDeclaration(
+  tree: Tree,
+  text: string,
+  callNode: Node,
+  iovNode: Node,
+): { name: string; startIndex: number; endIndex: number } | null {
   const target = unparenthesize(iovNode);
   if (target.type !== "pointer_expression" || !target.text.startsWith("&")) return null;
   const identifier = target.childForFieldName("argument");
@@ -512,14 +616,22 @@ function replaceableIovecDeclaration(tree: Tree, text: string, callNode: Node, i
   const name = identifier.text;
   const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
   if (!functionNode) return null;
-  const uses = functionNode.descendantsOfType("identifier").filter((node): node is Node => node !== null && node.text === name);
+  const uses = functionNode
+    .descendantsOfType("identifier")
+    .filter((node): node is Node => node !== null && node.text === name);
   const declarationUses = uses.filter((node) => node.id !== identifier.id);
   if (declarationUses.length !== 1) return null;
   const declarator = declarationUses[0].parent;
   const declaration = declarator?.parent;
-  if (!declarator || declarator.type !== "init_declarator" || !declaration || declaration.type !== "declaration") return null;
-  if (declaration.namedChildren.filter((child) => child?.type === "init_declarator" || child?.type === "identifier").length !== 1) return null;
-  if (declaration.childForFieldName("type")?.text !== "struct iovec" || declaration.endIndex > callNode.startIndex) return null;
+  if (!declarator || declarator.type !== "init_declarator" || !declaration || declaration.type !== "declaration")
+    return null;
+  if (
+    declaration.namedChildren.filter((child) => child?.type === "init_declarator" || child?.type === "identifier")
+      .length !== 1
+  )
+    return null;
+  if (declaration.childForFieldName("type")?.text !== "struct iovec" || declaration.endIndex > callNode.startIndex)
+    return null;
   const { lineStart } = lineStartAndIndent(text, declaration.startIndex);
   if (text.slice(lineStart, declaration.startIndex).trim() !== "") return null;
   let end = declaration.endIndex;
@@ -564,7 +676,13 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
     const base = index === 0 ? expressions.base : `${expressions.base} + ${index} * ${PAGE_SIZE_EXPRESSION}`;
     entries.push(`${indent}    { .iov_base = ${base}, .iov_len = ${PAGE_SIZE_EXPRESSION} },`);
   }
-  const declaration = [`${indent}/* One iovec per page: the RFC kernel unmaps only the page at each iov_base. */`, `${indent}struct iovec ${name}[${pages}] = {`, ...entries, `${indent}};`].join(newline) + newline;
+  const declaration =
+    [
+      `${indent}/* One iovec per page: the RFC kernel unmaps only the page at each iov_base. */`,
+      `${indent}struct iovec ${name}[${pages}] = {`,
+      ...entries,
+      `${indent}};`,
+    ].join(newline) + newline;
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["sys/uio.h", "unistd.h"]);
   if (include) edits.push(include);
@@ -572,26 +690,55 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   edits.push({ startIndex: lineStart, endIndex: lineStart, newText: declaration });
   edits.push({ startIndex: iovNode.startIndex, endIndex: iovNode.endIndex, newText: name });
   edits.push({ startIndex: nrNode.startIndex, endIndex: nrNode.endIndex, newText: String(pages) });
-  return { title: `Split the ${pages}-page iovec into ${pages} one-page iovecs`, rules: [rule], edits, isPreferred: false };
+  return {
+    title: `Split the ${pages}-page iovec into ${pages} one-page iovecs`,
+    rules: [rule],
+    edits,
+    isPreferred: false,
+  };
 }
 
 /** Moves the first write after the call (the late fill) to just before the call's statement. */
-function moveFillFix(analysis: CallAnalysis, tree: Tree, text: string, buffer: BufferFact, rules: string[]): QuickFix | null {
+function moveFillFix(
+  analysis: CallAnalysis,
+  tree: Tree,
+  text: string,
+  buffer: BufferFact,
+  rules: string[],
+): QuickFix | null {
   if (!buffer.writtenAfter) return null;
   const callNode = exactNode(tree, analysis.call.range);
   if (!callNode) return null;
   const callStatement = statementInBlock(callNode);
-  const fillNode = tree.rootNode.descendantForIndex(buffer.writtenAfter.range.startIndex, Math.max(buffer.writtenAfter.range.startIndex, buffer.writtenAfter.range.endIndex - 1));
+  const fillNode = tree.rootNode.descendantForIndex(
+    buffer.writtenAfter.range.startIndex,
+    Math.max(buffer.writtenAfter.range.startIndex, buffer.writtenAfter.range.endIndex - 1),
+  );
   const fillStatement = fillNode ? statementInBlock(fillNode) : null;
   if (!callStatement || !fillStatement || fillStatement.type !== "expression_statement") return null;
-  if (fillStatement.parent?.id !== callStatement.parent?.id || fillStatement.startIndex <= callStatement.endIndex) return null;
+  if (fillStatement.parent?.id !== callStatement.parent?.id || fillStatement.startIndex <= callStatement.endIndex)
+    return null;
   // Moving the fill up is only correct when nothing between the call and the fill (the call included) writes a
   // name the fill reads, for example the call's result or a length computed afterwards.
   const read = identifiersIn(fillStatement);
-  for (let sibling: Node | null = callStatement; sibling && sibling.id !== fillStatement.id; sibling = sibling.nextNamedSibling) {
-    if (sibling.type === "return_statement" || sibling.type === "goto_statement" || sibling.type === "break_statement" || sibling.type === "continue_statement") return null;
+  for (
+    let sibling: Node | null = callStatement;
+    sibling && sibling.id !== fillStatement.id;
+    sibling = sibling.nextNamedSibling
+  ) {
+    if (
+      sibling.type === "return_statement" ||
+      sibling.type === "goto_statement" ||
+      sibling.type === "break_statement" ||
+      sibling.type === "continue_statement"
+    )
+      return null;
     for (const name of namesWritten(sibling)) if (read.has(name)) return null;
-    if (sibling.type === "if_statement" && sibling.descendantsOfType("return_statement").length > 0 && sibling.id !== callStatement.id) {
+    if (
+      sibling.type === "if_statement" &&
+      sibling.descendantsOfType("return_statement").length > 0 &&
+      sibling.id !== callStatement.id
+    ) {
       // An early return between call and fill is fine: the fill then simply also happens on that path, before the call.
     }
   }
@@ -608,8 +755,14 @@ function moveFillFix(analysis: CallAnalysis, tree: Tree, text: string, buffer: B
     title: `Fill ${buffer.name} before vmsplice (move \`${fillStatement.text.length > 40 ? `${fillStatement.text.slice(0, 37)}...` : fillStatement.text}\` above the call)`,
     rules,
     edits: [
-      { startIndex: callLine.lineStart, endIndex: callLine.lineStart, newText: `${callLine.indent}${fillStatement.text}${newline}` },
-      onlyStatementOnLine ? { startIndex: fillLine.lineStart, endIndex: fillEnd, newText: "" } : { startIndex: fillStatement.startIndex, endIndex: fillStatement.endIndex, newText: "" },
+      {
+        startIndex: callLine.lineStart,
+        endIndex: callLine.lineStart,
+        newText: `${callLine.indent}${fillStatement.text}${newline}`,
+      },
+      onlyStatementOnLine
+        ? { startIndex: fillLine.lineStart, endIndex: fillEnd, newText: "" }
+        : { startIndex: fillStatement.startIndex, endIndex: fillStatement.endIndex, newText: "" },
     ],
     isPreferred: true,
   };
@@ -621,7 +774,12 @@ function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: strin
   const segments = call.iov.segments;
   if (!segments || segments.length === 0 || segments.length > 16 || call.fd.direction !== "to-pipe") return null;
   // Only anonymous memory has a zero page to avoid; writing into a file mapping would change what the file holds.
-  if (!segments.every((segment) => segment.buffer && ["private-anon", "heap", "stack", "static"].includes(segment.buffer.memory))) return null;
+  if (
+    !segments.every(
+      (segment) => segment.buffer && ["private-anon", "heap", "stack", "static"].includes(segment.buffer.memory),
+    )
+  )
+    return null;
   const callNode = exactNode(tree, call.range);
   if (!callNode) return null;
   const statement = statementInBlock(callNode);
@@ -641,8 +799,17 @@ function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: strin
   const include = includeEdit(tree, text, ["string.h"]);
   if (include) edits.push(include);
   const comment = `${callLine.indent}/* Touch the pages so the pipe gets real pages, not the shared zero page. */${newline}`;
-  edits.push({ startIndex: callLine.lineStart, endIndex: callLine.lineStart, newText: comment + lines.map((line) => `${callLine.indent}${line}${newline}`).join("") });
-  return { title: "Write the buffer before vmsplice (zero-fill it, so the pipe gets real pages instead of the zero page)", rules, edits, isPreferred: false };
+  edits.push({
+    startIndex: callLine.lineStart,
+    endIndex: callLine.lineStart,
+    newText: comment + lines.map((line) => `${callLine.indent}${line}${newline}`).join(""),
+  });
+  return {
+    title: "Write the buffer before vmsplice (zero-fill it, so the pipe gets real pages instead of the zero page)",
+    rules,
+    edits,
+    isPreferred: false,
+  };
 }
 
 /**
@@ -655,27 +822,49 @@ function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   if (!segments || segments.some((segment) => segment.repeat)) return null;
   const count = evaluate(call.iov.nrSegs, 4096);
   const empty = segments.filter((segment) => PAGE_SIZES.every((pageSize) => evaluate(segment.length, pageSize) === 0));
-  if (count === null || count !== segments.length || empty.length === 0 || empty.length === segments.length) return null;
+  if (count === null || count !== segments.length || empty.length === 0 || empty.length === segments.length)
+    return null;
   const callNode = exactNode(tree, call.range);
   const iovNode = exactNode(tree, call.iov.iovRange);
   const nrNode = exactNode(tree, call.iov.nrSegsRange);
-  if (!callNode || !iovNode || !nrNode || nrNode.type !== "number_literal" || unparenthesize(iovNode).type !== "identifier") return null;
+  if (
+    !callNode ||
+    !iovNode ||
+    !nrNode ||
+    nrNode.type !== "number_literal" ||
+    unparenthesize(iovNode).type !== "identifier"
+  )
+    return null;
   const name = unparenthesize(iovNode).text;
   const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
   if (!functionNode) return null;
-  const uses = functionNode.descendantsOfType("identifier").filter((node): node is Node => node !== null && node.text === name);
+  const uses = functionNode
+    .descendantsOfType("identifier")
+    .filter((node): node is Node => node !== null && node.text === name);
   if (uses.length !== 2) return null;
   const declarationUse = uses.find((node) => node.id !== unparenthesize(iovNode).id);
   const arrayDeclarator = declarationUse?.parent;
   const initDeclarator = arrayDeclarator?.parent;
   const list = initDeclarator?.childForFieldName("value");
-  if (!arrayDeclarator || arrayDeclarator.type !== "array_declarator" || !initDeclarator || initDeclarator.type !== "init_declarator" || !list || list.type !== "initializer_list") return null;
+  if (
+    !arrayDeclarator ||
+    arrayDeclarator.type !== "array_declarator" ||
+    !initDeclarator ||
+    initDeclarator.type !== "init_declarator" ||
+    !list ||
+    list.type !== "initializer_list"
+  )
+    return null;
   const entries = list.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment");
   if (entries.length !== segments.length) return null;
   const edits: FixEdit[] = [];
   for (const segment of empty) {
     if (!segment.lengthRange) return null;
-    const entry = entries.find((candidate) => candidate.startIndex <= (segment.lengthRange as SourceRange).startIndex && (segment.lengthRange as SourceRange).endIndex <= candidate.endIndex);
+    const entry = entries.find(
+      (candidate) =>
+        candidate.startIndex <= (segment.lengthRange as SourceRange).startIndex &&
+        (segment.lengthRange as SourceRange).endIndex <= candidate.endIndex,
+    );
     if (!entry) return null;
     // The entry, its comma and a comment after it on the same line go; the whole line goes when nothing else is on it.
     let end = entry.endIndex;
@@ -683,7 +872,10 @@ function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
     if (text[end] === ",") end++;
     const lineEnd = text.indexOf("\n", end) < 0 ? text.length : text.indexOf("\n", end);
     const rest = text.slice(end, lineEnd).trim();
-    const restIsComment = rest === "" || (rest.startsWith("/*") && rest.endsWith("*/") && rest.indexOf("*/") === rest.length - 2) || rest.startsWith("//");
+    const restIsComment =
+      rest === "" ||
+      (rest.startsWith("/*") && rest.endsWith("*/") && rest.indexOf("*/") === rest.length - 2) ||
+      rest.startsWith("//");
     const { lineStart } = lineStartAndIndent(text, entry.startIndex);
     if (text.slice(lineStart, entry.startIndex).trim() === "" && restIsComment) {
       edits.push({ startIndex: lineStart, endIndex: Math.min(text.length, lineEnd + 1), newText: "" });
@@ -692,7 +884,12 @@ function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
     }
   }
   edits.push({ startIndex: nrNode.startIndex, endIndex: nrNode.endIndex, newText: String(count - empty.length) });
-  return { title: `Remove the ${empty.length === 1 ? "zero-length iovec" : `${empty.length} zero-length iovecs`} (a 3.12 or RFC kernel stops the transfer there)`, rules: [rule], edits, isPreferred: true };
+  return {
+    title: `Remove the ${empty.length === 1 ? "zero-length iovec" : `${empty.length} zero-length iovecs`} (a 3.12 or RFC kernel stops the transfer there)`,
+    rules: [rule],
+    edits,
+    isPreferred: true,
+  };
 }
 
 /**
@@ -702,12 +899,20 @@ function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
  */
 function writevFix(analysis: CallAnalysis, tree: Tree, text: string, rules: string[]): QuickFix | null {
   const call = analysis.call;
-  if (call.callee !== "vmsplice" || call.fd.direction !== "to-pipe" || call.flags.value === null || (call.flags.value & SPLICE_F_NONBLOCK) !== 0) return null;
+  if (
+    call.callee !== "vmsplice" ||
+    call.fd.direction !== "to-pipe" ||
+    call.flags.value === null ||
+    (call.flags.value & SPLICE_F_NONBLOCK) !== 0
+  )
+    return null;
   const callNode = exactNode(tree, call.range);
   if (!callNode || callNode.type !== "call_expression") return null;
   const callee = callNode.childForFieldName("function");
   const argumentsNode = callNode.childForFieldName("arguments");
-  const args = argumentsNode ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment") : [];
+  const args = argumentsNode
+    ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment")
+    : [];
   if (!callee || callee.text !== "vmsplice" || args.length !== 4) return null;
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["sys/uio.h"]);
@@ -715,21 +920,40 @@ function writevFix(analysis: CallAnalysis, tree: Tree, text: string, rules: stri
   edits.push({ startIndex: callee.startIndex, endIndex: callee.endIndex, newText: "writev" });
   // Drop ", flags" after the third argument.
   edits.push({ startIndex: args[2].endIndex, endIndex: args[3].endIndex, newText: "" });
-  return { title: "Copy the data now: writev() instead of vmsplice (later writes to the buffer no longer reach the reader)", rules, edits, isPreferred: false, replacesCall: true };
+  return {
+    title: "Copy the data now: writev() instead of vmsplice (later writes to the buffer no longer reach the reader)",
+    rules,
+    edits,
+    isPreferred: false,
+    replacesCall: true,
+  };
 }
 
 /** Replaces the advice of the buffer's `madvise(..., FROM)` calls by TO (the third argument, a named constant). */
-function adviceFix(tree: Tree, buffers: readonly BufferFact[], from: string, to: string, title: string, rule: string): QuickFix | null {
+function adviceFix(
+  tree: Tree,
+  buffers: readonly BufferFact[],
+  from: string,
+  to: string,
+  title: string,
+  rule: string,
+): QuickFix | null {
   const edits: FixEdit[] = [];
   for (const buffer of buffers) {
     for (const advice of buffer.madvise) {
       if (advice.advice !== from) continue;
-      const container = tree.rootNode.descendantForIndex(advice.range.startIndex, Math.max(advice.range.startIndex, advice.range.endIndex - 1));
+      const container = tree.rootNode.descendantForIndex(
+        advice.range.startIndex,
+        Math.max(advice.range.startIndex, advice.range.endIndex - 1),
+      );
       const call = container ? findCall(container, ["madvise", "posix_madvise"]) : null;
       const argumentsNode = call?.childForFieldName("arguments");
-      const args = argumentsNode ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment") : [];
+      const args = argumentsNode
+        ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment")
+        : [];
       if (args.length !== 3 || args[2].type !== "identifier" || args[2].text !== from) return null;
-      if (!edits.some((edit) => edit.startIndex === args[2].startIndex)) edits.push({ startIndex: args[2].startIndex, endIndex: args[2].endIndex, newText: to });
+      if (!edits.some((edit) => edit.startIndex === args[2].startIndex))
+        edits.push({ startIndex: args[2].startIndex, endIndex: args[2].endIndex, newText: to });
     }
   }
   return edits.length ? { title, rules: [rule], edits, isPreferred: false } : null;
@@ -750,7 +974,12 @@ function safely<T>(make: () => T | null): T | null {
  * Mechanical fixes for the findings of one call (the suppression fix is offered separately by `suppressionFix`).
  * `findings` are the findings the user is looking at (already filtered by suppressions and settings).
  */
-export function quickFixesForCall(analysis: CallAnalysis, text: string, tree: Tree | null, findings: readonly Finding[]): QuickFix[] {
+export function quickFixesForCall(
+  analysis: CallAnalysis,
+  text: string,
+  tree: Tree | null,
+  findings: readonly Finding[],
+): QuickFix[] {
   if (!tree) return [];
   const rules = new Set(findings.map((finding) => finding.rule));
   const fixes: (QuickFix | null)[] = [];
@@ -758,7 +987,9 @@ export function quickFixesForCall(analysis: CallAnalysis, text: string, tree: Tr
   const flags = call.flags.value;
   const writer = call.fd.direction === "to-pipe";
   const reader = call.fd.direction === "from-pipe";
-  const buffers = (call.iov.segments ?? []).map((segment) => segment.buffer).filter((buffer): buffer is BufferFact => buffer !== null);
+  const buffers = (call.iov.segments ?? [])
+    .map((segment) => segment.buffer)
+    .filter((buffer): buffer is BufferFact => buffer !== null);
   const usedAfter = buffers.some((buffer) => buffer.usedAfter !== null || buffer.writtenAfter !== null);
 
   for (const rule of ["VMS-ALIGN-SRC", "VMS-ALIGN-DST", "VMS-RFC-ZAP-WRONG-PAGE"]) {
@@ -784,41 +1015,157 @@ export function quickFixesForCall(analysis: CallAnalysis, text: string, tree: Tr
   }
   if (flags !== null) {
     // Adding a flag claims the pages then move, so every segment must be held back by that flag alone.
-    const onlyBlockedBy = (rule: string) => analysis.segments.length > 0 && analysis.missing.length === 0 && analysis.segments.every((segment) => segment.missing.length === 0 && segment.pages !== null && segment.rules.every((id) => id === rule));
+    const onlyBlockedBy = (rule: string) =>
+      analysis.segments.length > 0 &&
+      analysis.missing.length === 0 &&
+      analysis.segments.every(
+        (segment) => segment.missing.length === 0 && segment.pages !== null && segment.rules.every((id) => id === rule),
+      );
     if (rules.has("VMS-NO-GIFT") && writer && !usedAfter && onlyBlockedBy("VMS-NO-GIFT")) {
-      fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_GIFT | SPLICE_F_MOVE, "Gift the pages: pass SPLICE_F_GIFT | SPLICE_F_MOVE (the buffer must not be used after the call)", ["VMS-NO-GIFT"], false)));
+      fixes.push(
+        safely(() =>
+          flagsFix(
+            analysis,
+            tree,
+            text,
+            flags | SPLICE_F_GIFT | SPLICE_F_MOVE,
+            "Gift the pages: pass SPLICE_F_GIFT | SPLICE_F_MOVE (the buffer must not be used after the call)",
+            ["VMS-NO-GIFT"],
+            false,
+          ),
+        ),
+      );
     }
     if (rules.has("VMS-NO-MOVE-FLAG") && reader && onlyBlockedBy("VMS-NO-MOVE-FLAG")) {
-      fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_MOVE, "Pass SPLICE_F_MOVE so gifted pages are moved, not copied", ["VMS-NO-MOVE-FLAG"], false)));
+      fixes.push(
+        safely(() =>
+          flagsFix(
+            analysis,
+            tree,
+            text,
+            flags | SPLICE_F_MOVE,
+            "Pass SPLICE_F_MOVE so gifted pages are moved, not copied",
+            ["VMS-NO-MOVE-FLAG"],
+            false,
+          ),
+        ),
+      );
     }
     if (rules.has("VMS-RFC-MOVE-ONLY-ZAP") && writer) {
-      fixes.push(safely(() => flagsFix(analysis, tree, text, flags & ~SPLICE_F_MOVE, "Drop SPLICE_F_MOVE on the writing side (it only unmaps the writer's pages)", ["VMS-RFC-MOVE-ONLY-ZAP"], true)));
-      if (!usedAfter) fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_GIFT, "Add SPLICE_F_GIFT so the unmapped pages can be moved", ["VMS-RFC-MOVE-ONLY-ZAP"], false)));
+      fixes.push(
+        safely(() =>
+          flagsFix(
+            analysis,
+            tree,
+            text,
+            flags & ~SPLICE_F_MOVE,
+            "Drop SPLICE_F_MOVE on the writing side (it only unmaps the writer's pages)",
+            ["VMS-RFC-MOVE-ONLY-ZAP"],
+            true,
+          ),
+        ),
+      );
+      if (!usedAfter)
+        fixes.push(
+          safely(() =>
+            flagsFix(
+              analysis,
+              tree,
+              text,
+              flags | SPLICE_F_GIFT,
+              "Add SPLICE_F_GIFT so the unmapped pages can be moved",
+              ["VMS-RFC-MOVE-ONLY-ZAP"],
+              false,
+            ),
+          ),
+        );
     }
     if (rules.has("VMS-FLAGS-UNKNOWN")) {
-      fixes.push(safely(() => flagsFix(analysis, tree, text, flags & 0xf, "Keep only the SPLICE_F_* bits (unknown bits make the call fail with EINVAL)", ["VMS-FLAGS-UNKNOWN"], true)));
+      fixes.push(
+        safely(() =>
+          flagsFix(
+            analysis,
+            tree,
+            text,
+            flags & 0xf,
+            "Keep only the SPLICE_F_* bits (unknown bits make the call fail with EINVAL)",
+            ["VMS-FLAGS-UNKNOWN"],
+            true,
+          ),
+        ),
+      );
     }
     if (rules.has("VMS-NONBLOCK-FD")) {
-      fixes.push(safely(() => flagsFix(analysis, tree, text, flags | SPLICE_F_NONBLOCK, "Pass SPLICE_F_NONBLOCK (O_NONBLOCK on the pipe does not make vmsplice non-blocking; the call then fails with EAGAIN)", ["VMS-NONBLOCK-FD"], false)));
+      fixes.push(
+        safely(() =>
+          flagsFix(
+            analysis,
+            tree,
+            text,
+            flags | SPLICE_F_NONBLOCK,
+            "Pass SPLICE_F_NONBLOCK (O_NONBLOCK on the pipe does not make vmsplice non-blocking; the call then fails with EAGAIN)",
+            ["VMS-NONBLOCK-FD"],
+            false,
+          ),
+        ),
+      );
     }
     if (rules.has("VMS-GIFT-NOOP") && writer) {
-      fixes.push(safely(() => flagsFix(analysis, tree, text, flags & ~SPLICE_F_GIFT, "Drop SPLICE_F_GIFT (it has no effect on this kernel)", ["VMS-GIFT-NOOP"], false)));
+      fixes.push(
+        safely(() =>
+          flagsFix(
+            analysis,
+            tree,
+            text,
+            flags & ~SPLICE_F_GIFT,
+            "Drop SPLICE_F_GIFT (it has no effect on this kernel)",
+            ["VMS-GIFT-NOOP"],
+            false,
+          ),
+        ),
+      );
     }
   }
   if (rules.has("VMS-WRONG-END")) fixes.push(safely(() => wrongEndFix(analysis, tree, "VMS-WRONG-END")));
   const aliasRules = ["VMS-ALIAS-WRITE", "VMS-ALIAS-COW"].filter((rule) => rules.has(rule));
   if (aliasRules.length > 0) fixes.push(safely(() => writevFix(analysis, tree, text, aliasRules)));
   if (rules.has("VMS-ZERO-LEN-IOV")) fixes.push(safely(() => zeroLengthFix(analysis, tree, text, "VMS-ZERO-LEN-IOV")));
-  if (rules.has("VMS-KSM")) fixes.push(safely(() => adviceFix(tree, buffers, "MADV_MERGEABLE", "MADV_UNMERGEABLE", "Do not mark the gift buffer mergeable: MADV_UNMERGEABLE instead of MADV_MERGEABLE", "VMS-KSM")));
+  if (rules.has("VMS-KSM"))
+    fixes.push(
+      safely(() =>
+        adviceFix(
+          tree,
+          buffers,
+          "MADV_MERGEABLE",
+          "MADV_UNMERGEABLE",
+          "Do not mark the gift buffer mergeable: MADV_UNMERGEABLE instead of MADV_MERGEABLE",
+          "VMS-KSM",
+        ),
+      ),
+    );
   for (const rule of ["VMS-THP-SPLIT", "VMS-DST-THP"]) {
-    if (rules.has(rule)) fixes.push(safely(() => adviceFix(tree, buffers, "MADV_HUGEPAGE", "MADV_NOHUGEPAGE", "Keep the buffer out of transparent huge pages: MADV_NOHUGEPAGE instead of MADV_HUGEPAGE", rule)));
+    if (rules.has(rule))
+      fixes.push(
+        safely(() =>
+          adviceFix(
+            tree,
+            buffers,
+            "MADV_HUGEPAGE",
+            "MADV_NOHUGEPAGE",
+            "Keep the buffer out of transparent huge pages: MADV_NOHUGEPAGE instead of MADV_HUGEPAGE",
+            rule,
+          ),
+        ),
+      );
   }
   if (rules.has("VMS-RFC-IOV-BASE")) fixes.push(safely(() => splitIovecFix(analysis, tree, text, "VMS-RFC-IOV-BASE")));
   const zeroRules = ["VMS-ALIAS-ZEROPAGE", "VMS-ZERO-PAGE"].filter((rule) => rules.has(rule));
   if (zeroRules.length > 0) {
     const late = buffers.find((buffer) => buffer.writtenAfter !== null && buffer.writtenBefore !== "yes");
     const moved = late ? safely(() => moveFillFix(analysis, tree, text, late, zeroRules)) : null;
-    fixes.push(moved ?? (rules.has("VMS-ALIAS-ZEROPAGE") ? null : safely(() => touchFix(analysis, tree, text, zeroRules))));
+    fixes.push(
+      moved ?? (rules.has("VMS-ALIAS-ZEROPAGE") ? null : safely(() => touchFix(analysis, tree, text, zeroRules))),
+    );
   }
   const unique = new Map<string, QuickFix>();
   for (const fix of fixes) if (fix && !unique.has(fix.title)) unique.set(fix.title, fix);

@@ -7,7 +7,19 @@
  * Pure; imports only web-tree-sitter (a Parser for macro bodies is created from the tree's own language, no I/O).
  */
 import { Parser, type Node, type Tree } from "web-tree-sitter";
-import { callArguments, callName, declaratorName, enclosingFunction, functionName, namedChildren, parameterNames, unwrap, walk, WALK_LIMIT, wordOccurrences } from "./syntax";
+import {
+  callArguments,
+  callName,
+  declaratorName,
+  enclosingFunction,
+  functionName,
+  namedChildren,
+  parameterNames,
+  unwrap,
+  walk,
+  WALK_LIMIT,
+  wordOccurrences,
+} from "./syntax";
 
 /** One way a variable gets its value. */
 export interface Definition {
@@ -91,7 +103,8 @@ export class FileIndex {
     const nodes: Node[] = [];
     for (const index of wordOccurrences(this.text, name, limit)) {
       const node = this.tree.rootNode.descendantForIndex(index, index + name.length);
-      if (node && node.startIndex === index && node.endIndex === index + name.length && isIdentifierType(node.type)) nodes.push(node);
+      if (node && node.startIndex === index && node.endIndex === index + name.length && isIdentifierType(node.type))
+        nodes.push(node);
     }
     return nodes;
   }
@@ -104,7 +117,8 @@ export class FileIndex {
       const declarator = node.parent;
       if (declarator?.type !== "function_declarator") continue;
       let definition: Node | null = declarator.parent;
-      while (definition && definition.type !== "function_definition" && definition.type.endsWith("declarator")) definition = definition.parent;
+      while (definition && definition.type !== "function_definition" && definition.type.endsWith("declarator"))
+        definition = definition.parent;
       if (definition?.type === "function_definition" && functionName(definition) === name) {
         found = definition;
         break;
@@ -203,7 +217,13 @@ export class FileIndex {
       if (enclosingFunction(node)) {
         const assignment = node.parent;
         if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === node.id) {
-          definitions.push({ name, kind: assignment.childForFieldName("operator")?.text === "=" ? "assign" : "compound-assign", value: assignment.childForFieldName("right"), site: assignment, declaration: null });
+          definitions.push({
+            name,
+            kind: assignment.childForFieldName("operator")?.text === "=" ? "assign" : "compound-assign",
+            value: assignment.childForFieldName("right"),
+            site: assignment,
+            declaration: null,
+          });
         }
         continue;
       }
@@ -271,7 +291,11 @@ function declarationOf(identifier: Node): { declaration: Node; definition: Defin
       declarator = parent;
       continue;
     }
-    if (parent.type === "pointer_declarator" || parent.type === "attributed_declarator" || parent.type === "parenthesized_declarator") {
+    if (
+      parent.type === "pointer_declarator" ||
+      parent.type === "attributed_declarator" ||
+      parent.type === "parenthesized_declarator"
+    ) {
       declarator = parent;
       continue;
     }
@@ -280,7 +304,13 @@ function declarationOf(identifier: Node): { declaration: Node; definition: Defin
       const kind: Definition["kind"] = isArray ? "array" : initializer ? "init" : "declared";
       return {
         declaration: parent,
-        definition: { name: identifier.text, kind, value: isArray ? (initializer ?? parent) : initializer, site: parent, declaration: parent },
+        definition: {
+          name: identifier.text,
+          kind,
+          value: isArray ? (initializer ?? parent) : initializer,
+          site: parent,
+          declaration: parent,
+        },
       };
     }
     return null;
@@ -312,7 +342,8 @@ function buildScope(definition: Node): FunctionScope {
     switch (node.type) {
       case "declaration": {
         for (const child of namedChildren(node)) {
-          if (child.type !== "init_declarator" && !child.type.endsWith("declarator") && child.type !== "identifier") continue;
+          if (child.type !== "init_declarator" && !child.type.endsWith("declarator") && child.type !== "identifier")
+            continue;
           const name = declaratorName(child);
           if (!name) continue;
           const found = declarationOf(name);
@@ -324,17 +355,35 @@ function buildScope(definition: Node): FunctionScope {
         const left = unwrap(node.childForFieldName("left"));
         const operator = node.childForFieldName("operator")?.text ?? "=";
         if (left?.type === "identifier") {
-          add({ name: left.text, kind: operator === "=" ? "assign" : "compound-assign", value: node.childForFieldName("right"), site: node, declaration: null });
+          add({
+            name: left.text,
+            kind: operator === "=" ? "assign" : "compound-assign",
+            value: node.childForFieldName("right"),
+            site: node,
+            declaration: null,
+          });
         } else if (left) {
           const target = storeTarget(left);
           if (target) scope.stores.push({ target, node, start: node.startIndex });
           if (left.type === "field_expression") {
             // Field assignments are recorded under "object.field" so iovec and struct-member lookups find them.
-            add({ name: fieldKey(left), kind: operator === "=" ? "assign" : "compound-assign", value: node.childForFieldName("right"), site: node, declaration: null });
+            add({
+              name: fieldKey(left),
+              kind: operator === "=" ? "assign" : "compound-assign",
+              value: node.childForFieldName("right"),
+              site: node,
+              declaration: null,
+            });
           } else if (left.type === "subscript_expression") {
             const inner = unwrap(left.childForFieldName("argument"));
             if (inner?.type === "field_expression") {
-              add({ name: fieldKey(inner) + "[]", kind: "assign", value: node.childForFieldName("right"), site: node, declaration: null });
+              add({
+                name: fieldKey(inner) + "[]",
+                kind: "assign",
+                value: node.childForFieldName("right"),
+                site: node,
+                declaration: null,
+              });
             }
           }
         }
@@ -342,7 +391,8 @@ function buildScope(definition: Node): FunctionScope {
       }
       case "update_expression": {
         const argument = unwrap(node.childForFieldName("argument"));
-        if (argument?.type === "identifier") add({ name: argument.text, kind: "compound-assign", value: null, site: node, declaration: null });
+        if (argument?.type === "identifier")
+          add({ name: argument.text, kind: "compound-assign", value: null, site: node, declaration: null });
         else if (argument) {
           const target = storeTarget(argument);
           if (target) scope.stores.push({ target, node, start: node.startIndex });
@@ -358,8 +408,10 @@ function buildScope(definition: Node): FunctionScope {
           const first = unwrap(args[0] ?? null);
           if (first?.type === "pointer_expression" && first.child(0)?.type === "&") {
             const target = unwrap(first.childForFieldName("argument"));
-            if (target?.type === "identifier") add({ name: target.text, kind: "out-param", value: node, site: node, declaration: null });
-            else if (target?.type === "field_expression") add({ name: fieldKey(target), kind: "out-param", value: node, site: node, declaration: null });
+            if (target?.type === "identifier")
+              add({ name: target.text, kind: "out-param", value: node, site: node, declaration: null });
+            else if (target?.type === "field_expression")
+              add({ name: fieldKey(target), kind: "out-param", value: node, site: node, declaration: null });
           }
         }
         break;
@@ -433,7 +485,10 @@ export function storeTarget(left: Node): string | null {
 export function fieldKey(field: Node): string {
   const object = unwrap(field.childForFieldName("argument"));
   const name = field.childForFieldName("field")?.text ?? "?";
-  const objectText = object?.type === "pointer_expression" ? (unwrap(object.childForFieldName("argument"))?.text ?? "?") : (object?.text ?? "?");
+  const objectText =
+    object?.type === "pointer_expression"
+      ? (unwrap(object.childForFieldName("argument"))?.text ?? "?")
+      : (object?.text ?? "?");
   return `${objectText}.${name}`;
 }
 
@@ -447,10 +502,19 @@ export function fieldOfKey(key: string): string {
  * The definitions of `name` that can reach `position` in `scope`: the last one that is not inside a branch the position is
  * outside of, plus every conditional one after it. An empty list means "no definition in this function".
  */
-export function reachingDefinitions(scope: FunctionScope, name: string, position: Node, keep: (definition: Definition) => boolean = () => true): Definition[] {
+export function reachingDefinitions(
+  scope: FunctionScope,
+  name: string,
+  position: Node,
+  keep: (definition: Definition) => boolean = () => true,
+): Definition[] {
   const all = scope.definitions.get(name)?.filter(keep);
   if (!all) return [];
-  const before = all.filter((definition) => definition.site.startIndex < position.startIndex && !(definition.site.startIndex <= position.startIndex && position.endIndex <= definition.site.endIndex));
+  const before = all.filter(
+    (definition) =>
+      definition.site.startIndex < position.startIndex &&
+      !(definition.site.startIndex <= position.startIndex && position.endIndex <= definition.site.endIndex),
+  );
   const result: Definition[] = [];
   for (let index = before.length - 1; index >= 0; index--) {
     const definition = before[index];
@@ -471,7 +535,9 @@ export function dominates(site: Node, position: Node, boundary: Node): boolean {
       (fieldName !== null && BRANCH_FIELDS.has(fieldName) && parent.type !== "function_definition") ||
       parent.type === "case_statement" ||
       (parent.type === "conditional_expression" && fieldName !== "condition") ||
-      (parent.type === "binary_expression" && fieldName === "right" && (parent.childForFieldName("operator")?.text === "&&" || parent.childForFieldName("operator")?.text === "||"));
+      (parent.type === "binary_expression" &&
+        fieldName === "right" &&
+        (parent.childForFieldName("operator")?.text === "&&" || parent.childForFieldName("operator")?.text === "||"));
     if (branchy && !(current.startIndex <= position.startIndex && position.endIndex <= current.endIndex)) return false;
     current = parent;
   }
@@ -503,22 +569,32 @@ export interface LoopStep {
  * The loop-carried steps of `name` seen from `use`: compound assignments inside a loop that also encloses the use.
  * Returns null when such a loop modifies the variable in a way the analyzer cannot express (`*=`, `<<=`, ...).
  */
-export function loopCarriedSteps(scope: FunctionScope, name: string, use: Node): { steps: LoopStep[]; sites: Set<number> } | null {
+export function loopCarriedSteps(
+  scope: FunctionScope,
+  name: string,
+  use: Node,
+): { steps: LoopStep[]; sites: Set<number> } | null {
   const steps: LoopStep[] = [];
   const sites = new Set<number>();
   const definitions = scope.definitions.get(name);
   if (!definitions) return { steps, sites };
   const loops: Node[] = [];
   for (let current = use.parent; current && current.id !== scope.node.id; current = current.parent) {
-    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") loops.push(current);
+    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
+      loops.push(current);
   }
   if (loops.length === 0) return { steps, sites };
   for (const definition of definitions) {
     if (definition.kind !== "compound-assign") continue;
-    if (!loops.some((loop) => loop.startIndex <= definition.site.startIndex && definition.site.endIndex <= loop.endIndex)) continue;
+    if (
+      !loops.some((loop) => loop.startIndex <= definition.site.startIndex && definition.site.endIndex <= loop.endIndex)
+    )
+      continue;
     const operator = definition.site.childForFieldName("operator")?.text;
-    if (definition.site.type === "update_expression" && (operator === "++" || operator === "--")) steps.push({ sign: operator === "++" ? 1 : -1, amount: null, site: definition.site });
-    else if (definition.site.type === "assignment_expression" && (operator === "+=" || operator === "-=")) steps.push({ sign: operator === "+=" ? 1 : -1, amount: definition.value, site: definition.site });
+    if (definition.site.type === "update_expression" && (operator === "++" || operator === "--"))
+      steps.push({ sign: operator === "++" ? 1 : -1, amount: null, site: definition.site });
+    else if (definition.site.type === "assignment_expression" && (operator === "+=" || operator === "-="))
+      steps.push({ sign: operator === "+=" ? 1 : -1, amount: definition.value, site: definition.site });
     else return null;
     sites.add(definition.site.id);
   }

@@ -149,7 +149,13 @@ function followingCall(comment: Node, calls: readonly CallAnalysis[]): number | 
 }
 
 function sameFinding(a: Finding, b: Finding): boolean {
-  return a === b || (a.rule === b.rule && a.range.startIndex === b.range.startIndex && a.range.endIndex === b.range.endIndex && a.message === b.message);
+  return (
+    a === b ||
+    (a.rule === b.rule &&
+      a.range.startIndex === b.range.startIndex &&
+      a.range.endIndex === b.range.endIndex &&
+      a.message === b.message)
+  );
 }
 
 export interface SuppressionResult<T extends { calls: CallAnalysis[]; findings: Finding[] }> {
@@ -164,7 +170,11 @@ export interface SuppressionResult<T extends { calls: CallAnalysis[]; findings: 
  * call's findings and from the file's list) and appends VMS-SUPPRESSION findings for faulty suppressions.
  * Returns a new analysis object; the input is not modified.
  */
-export function applySuppressions<T extends { calls: CallAnalysis[]; findings: Finding[] }>(tree: Tree, text: string, analysis: T): SuppressionResult<T> {
+export function applySuppressions<T extends { calls: CallAnalysis[]; findings: Finding[] }>(
+  tree: Tree,
+  text: string,
+  analysis: T,
+): SuppressionResult<T> {
   if (!text.includes(SUPPRESSION_MARKER)) return { analysis, suppressions: [], suppressed: [] };
   const suppressions = findSuppressions(tree, text, analysis.calls);
   if (suppressions.length === 0) return { analysis, suppressions, suppressed: [] };
@@ -191,11 +201,16 @@ export function applySuppressions<T extends { calls: CallAnalysis[]; findings: F
       severity: "warning",
       message: `This vmsplice-lens suppression ${problems.join("; ")}.`,
       range: suppression.range,
-      related: suppression.callIndex === null ? [] : [{ range: analysis.calls[suppression.callIndex].call.range, message: "the call it applies to" }],
+      related:
+        suppression.callIndex === null
+          ? []
+          : [{ range: analysis.calls[suppression.callIndex].call.range, message: "the call it applies to" }],
     });
   }
   findings.sort((a, b) => a.range.startIndex - b.range.startIndex);
-  const calls = analysis.calls.map((call, index) => (callFindings[index] === call.findings ? call : { ...call, findings: callFindings[index] }));
+  const calls = analysis.calls.map((call, index) =>
+    callFindings[index] === call.findings ? call : { ...call, findings: callFindings[index] },
+  );
   return { analysis: { ...analysis, calls, findings }, suppressions, suppressed };
 }
 

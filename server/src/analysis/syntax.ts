@@ -24,7 +24,8 @@ export function unwrap(node: Node | null): Node | null {
   let current = node;
   for (let depth = 0; current && depth < 64; depth++) {
     if (current.type === "parenthesized_expression") {
-      current = current.namedChildren.find((child): child is Node => child !== null && child.type !== "comment") ?? null;
+      current =
+        current.namedChildren.find((child): child is Node => child !== null && child.type !== "comment") ?? null;
     } else if (current.type === "cast_expression") {
       current = current.childForFieldName("value");
     } else {
@@ -91,7 +92,8 @@ export function functionName(definition: Node): string | null {
   const declarator = definition.childForFieldName("declarator");
   let current = declarator;
   for (let depth = 0; current && depth < 16; depth++) {
-    if (current.type === "function_declarator") return declaratorName(current.childForFieldName("declarator"))?.text ?? null;
+    if (current.type === "function_declarator")
+      return declaratorName(current.childForFieldName("declarator"))?.text ?? null;
     current = current.childForFieldName("declarator");
   }
   return declaratorName(declarator)?.text ?? null;
@@ -151,7 +153,8 @@ export function enclosingLoops(node: Node, boundary: Node | null): Node[] {
   const loops: Node[] = [];
   let current = node.parent;
   while (current && (!boundary || current.id !== boundary.id)) {
-    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") loops.push(current);
+    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
+      loops.push(current);
     current = current.parent;
   }
   return loops;
@@ -184,9 +187,13 @@ export function parseForLoop(loop: Node, variable: string): { start: Node; end: 
   let start: Node | null = null;
   if (initializer?.type === "declaration") {
     for (const child of namedChildren(initializer)) {
-      if (child.type === "init_declarator" && child.childForFieldName("declarator")?.text === variable) start = child.childForFieldName("value");
+      if (child.type === "init_declarator" && child.childForFieldName("declarator")?.text === variable)
+        start = child.childForFieldName("value");
     }
-  } else if (initializer?.type === "assignment_expression" && unwrap(initializer.childForFieldName("left"))?.text === variable) {
+  } else if (
+    initializer?.type === "assignment_expression" &&
+    unwrap(initializer.childForFieldName("left"))?.text === variable
+  ) {
     start = initializer.childForFieldName("right");
   }
   if (!start || condition?.type !== "binary_expression") return null;
@@ -195,8 +202,13 @@ export function parseForLoop(loop: Node, variable: string): { start: Node; end: 
   const end = condition.childForFieldName("right");
   if (!end || !(operator === "<" || operator === "<=" || operator === "!=")) return null;
   const increments =
-    (update?.type === "update_expression" && update.childForFieldName("operator")?.text === "++" && unwrap(update.childForFieldName("argument"))?.text === variable) ||
-    (update?.type === "assignment_expression" && update.childForFieldName("operator")?.text === "+=" && unwrap(update.childForFieldName("left"))?.text === variable && update.childForFieldName("right")?.text === "1");
+    (update?.type === "update_expression" &&
+      update.childForFieldName("operator")?.text === "++" &&
+      unwrap(update.childForFieldName("argument"))?.text === variable) ||
+    (update?.type === "assignment_expression" &&
+      update.childForFieldName("operator")?.text === "+=" &&
+      unwrap(update.childForFieldName("left"))?.text === variable &&
+      update.childForFieldName("right")?.text === "1");
   if (!increments) return null;
   return { start, end, inclusive: operator === "<=" };
 }

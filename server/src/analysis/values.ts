@@ -8,7 +8,14 @@
  */
 import type { Node } from "web-tree-sitter";
 import { evaluate, type SourceRange, type SymValue } from "./facts";
-import { loopCarriedSteps, reachingDefinitions, type Definition, type FileIndex, type FunctionScope, type LoopStep } from "./scope";
+import {
+  loopCarriedSteps,
+  reachingDefinitions,
+  type Definition,
+  type FileIndex,
+  type FunctionScope,
+  type LoopStep,
+} from "./scope";
 import { callArguments, callName, inductionLoop, namedChildren, returnStatements, toRange, unwrap } from "./syntax";
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
@@ -142,9 +149,15 @@ export function sameValue(left: SymValue, right: SymValue): boolean {
     case "unknown":
       return false;
     case "unary":
-      return left.operator === (right as typeof left).operator && sameValue(left.operand, (right as typeof left).operand);
+      return (
+        left.operator === (right as typeof left).operator && sameValue(left.operand, (right as typeof left).operand)
+      );
     case "binary":
-      return left.operator === (right as typeof left).operator && sameValue(left.left, (right as typeof left).left) && sameValue(left.right, (right as typeof left).right);
+      return (
+        left.operator === (right as typeof left).operator &&
+        sameValue(left.left, (right as typeof left).left) &&
+        sameValue(left.right, (right as typeof left).right)
+      );
   }
 }
 
@@ -200,7 +213,8 @@ export class Evaluator {
         return this.identifier(expression, inner);
       case "binary_expression": {
         const operator = expression.childForFieldName("operator")?.text ?? "";
-        if (!["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"].includes(operator)) return unknown(`non-arithmetic expression ${clip(expression.text)}`);
+        if (!["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"].includes(operator))
+          return unknown(`non-arithmetic expression ${clip(expression.text)}`);
         return simplify({
           kind: "binary",
           operator: operator as "+",
@@ -214,7 +228,9 @@ export class Evaluator {
         if (operator === "+") return operand;
         if (operator === "-" || operator === "~") return simplify({ kind: "unary", operator, operand });
         if (operator === "!") {
-          return operand.kind === "const" ? { kind: "const", value: operand.value === 0 ? 1 : 0 } : unknown(`${clip(expression.text)}`);
+          return operand.kind === "const"
+            ? { kind: "const", value: operand.value === 0 ? 1 : 0 }
+            : unknown(`${clip(expression.text)}`);
         }
         return unknown(`unsupported operator in ${clip(expression.text)}`);
       }
@@ -261,7 +277,12 @@ export class Evaluator {
     if (context.scope && !context.macroRange) {
       const carried = loopCarriedSteps(context.scope, name, node);
       if (!carried) return unknown(`${name} changes in a loop in a way the analyzer cannot follow`);
-      const definitions = reachingDefinitions(context.scope, name, node, (definition) => !carried.sites.has(definition.site.id));
+      const definitions = reachingDefinitions(
+        context.scope,
+        name,
+        node,
+        (definition) => !carried.sites.has(definition.site.id),
+      );
       const parameter = context.scope.parameters.indexOf(name);
       let value: SymValue | null = null;
       if (definitions.length > 0) value = this.fromDefinitions(name, definitions, next);
@@ -278,7 +299,10 @@ export class Evaluator {
       const folded = this.value(value, { scope: null, depth: (context.depth ?? 0) + 1, resolving: next.resolving });
       return folded.kind === "const" ? folded.value : null;
     });
-    if (enumValue !== undefined) return enumValue === null ? unknown(`enum constant ${name} has no foldable value`) : { kind: "const", value: enumValue };
+    if (enumValue !== undefined)
+      return enumValue === null
+        ? unknown(`enum constant ${name} has no foldable value`)
+        : { kind: "const", value: enumValue };
     const globals = this.index.globalDefinitions(name);
     if (globals.length > 0) return this.fromDefinitions(name, globals, { ...next, scope: null });
     if (PAGE_SIZE_NAMES.has(name)) return { kind: "page" };
@@ -293,7 +317,12 @@ export class Evaluator {
       const amount: SymValue = item.amount ? this.value(item.amount, context) : { kind: "const", value: 1 };
       step = simplify({ kind: "binary", operator: item.sign > 0 ? "+" : "-", left: step, right: amount });
     }
-    return simplify({ kind: "binary", operator: "+", left: start, right: simplify({ kind: "binary", operator: "*", left: { kind: "index" }, right: step }) });
+    return simplify({
+      kind: "binary",
+      operator: "+",
+      left: start,
+      right: simplify({ kind: "binary", operator: "*", left: { kind: "index" }, right: step }),
+    });
   }
 
   /** Folds a variable's reaching definitions; they must all agree. */
@@ -302,8 +331,12 @@ export class Evaluator {
     for (const definition of definitions) {
       let value: SymValue;
       if (definition.kind === "init" || definition.kind === "assign") {
-        value = this.value(definition.value, { ...context, scope: definition.declaration && !context.scope ? null : context.scope });
-        if (definition.kind === "init" || definition.kind === "assign") context.definitions?.push(toRange(definition.site));
+        value = this.value(definition.value, {
+          ...context,
+          scope: definition.declaration && !context.scope ? null : context.scope,
+        });
+        if (definition.kind === "init" || definition.kind === "assign")
+          context.definitions?.push(toRange(definition.site));
       } else if (definition.kind === "declared") {
         continue;
       } else {
@@ -324,9 +357,15 @@ export class Evaluator {
     for (const site of sites.slice(0, 64)) {
       const argument = site.args[position];
       if (!argument) return unknown(`a call of ${scope.name}() does not pass ${name}`);
-      const value = this.value(argument, { scope: this.index.scopeOf(site.node), depth: (context.depth ?? 0) + 1, resolving: context.resolving, definitions: context.definitions });
+      const value = this.value(argument, {
+        scope: this.index.scopeOf(site.node),
+        depth: (context.depth ?? 0) + 1,
+        resolving: context.resolving,
+        definitions: context.definitions,
+      });
       if (result === null) result = value;
-      else if (!sameValue(result, value)) return unknown(`callers of ${scope.name}() pass different values for ${name}`);
+      else if (!sameValue(result, value))
+        return unknown(`callers of ${scope.name}() pass different values for ${name}`);
     }
     return result ?? unknown(`parameter ${name}`);
   }
@@ -337,7 +376,10 @@ export class Evaluator {
     const value = unwrap(node.childForFieldName("value"));
     if (value?.type === "identifier" && context.scope) {
       const definitions = reachingDefinitions(context.scope, value.text, node);
-      const declaration = [...definitions].reverse().find((definition) => definition.declaration)?.declaration ?? this.index.globalDefinitions(value.text)[0]?.declaration ?? null;
+      const declaration =
+        [...definitions].reverse().find((definition) => definition.declaration)?.declaration ??
+        this.index.globalDefinitions(value.text)[0]?.declaration ??
+        null;
       if (declaration) return this.declaredSize(declaration, value.text, context);
     }
     if (value?.type === "identifier") {
@@ -363,8 +405,10 @@ export class Evaluator {
         declarator = declarator.childForFieldName("declarator");
       }
       if (declarator?.text !== name) continue;
-      let size: SymValue = pointer && dimensions.length === 0 ? { kind: "const", value: 8 } : typeSize(typeNode?.text ?? "");
-      for (const dimension of dimensions) size = simplify({ kind: "binary", operator: "*", left: size, right: this.value(dimension, context) });
+      let size: SymValue =
+        pointer && dimensions.length === 0 ? { kind: "const", value: 8 } : typeSize(typeNode?.text ?? "");
+      for (const dimension of dimensions)
+        size = simplify({ kind: "binary", operator: "*", left: size, right: this.value(dimension, context) });
       return size;
     }
     return unknown(`size of ${name}`);
@@ -383,7 +427,8 @@ export class Evaluator {
       const definition = this.index.functionDefinition(name);
       if (definition) return this.returnValue(definition, name, context);
       const macro = this.index.functionMacro(name);
-      if (macro?.body && macro.parameters.length === 0) return this.value(macro.body, { ...context, macroRange: toRange(macro.node) });
+      if (macro?.body && macro.parameters.length === 0)
+        return this.value(macro.body, { ...context, macroRange: toRange(macro.node) });
     }
     return unknown(`result of ${clip(node.text)}`);
   }
@@ -397,7 +442,12 @@ export class Evaluator {
     let result: SymValue | null = null;
     for (const statement of returns.slice(0, 16)) {
       const expression = namedChildren(statement)[0] ?? null;
-      const value = this.value(expression, { scope, depth: (context.depth ?? 0) + 1, resolving: context.resolving, definitions: context.definitions });
+      const value = this.value(expression, {
+        scope,
+        depth: (context.depth ?? 0) + 1,
+        resolving: context.resolving,
+        definitions: context.definitions,
+      });
       if (result === null) result = value;
       else if (!sameValue(result, value)) return unknown(`${name}() returns different values`);
     }
@@ -412,7 +462,12 @@ export class Evaluator {
     if (values.length === 0) return unknown(`value of member ${fieldName} is not assigned in this file`);
     let result: SymValue | null = null;
     for (const assignment of values.slice(0, 32)) {
-      const value = this.value(assignment.value, { scope: this.index.scopeOf(assignment.site), depth: (context.depth ?? 0) + 1, resolving: context.resolving, definitions: context.definitions });
+      const value = this.value(assignment.value, {
+        scope: this.index.scopeOf(assignment.site),
+        depth: (context.depth ?? 0) + 1,
+        resolving: context.resolving,
+        definitions: context.definitions,
+      });
       if (result === null) result = value;
       else if (!sameValue(result, value)) return unknown(`member ${fieldName} is assigned different values`);
     }
@@ -427,7 +482,11 @@ export class Evaluator {
       if (!parent) continue;
       if (parent.type === "field_expression" && parent.childForFieldName("field")?.id === identifier.id) {
         const assignment = parent.parent;
-        if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === parent.id && assignment.childForFieldName("operator")?.text === "=") {
+        if (
+          assignment?.type === "assignment_expression" &&
+          assignment.childForFieldName("left")?.id === parent.id &&
+          assignment.childForFieldName("operator")?.text === "="
+        ) {
           const value = assignment.childForFieldName("right");
           if (value) found.push({ value, site: assignment });
         }
@@ -441,14 +500,14 @@ export class Evaluator {
   }
 }
 
-
 /** Folds constant subexpressions and normalises `x * 1`, `x + 0`. */
 export function simplify(value: SymValue): SymValue {
   if (value.kind === "binary") {
     const { left, right } = value;
     if (left.kind === "const" && right.kind === "const") {
       const folded = foldConst(value.operator, left.value, right.value);
-      if (folded !== null) return { kind: "const", value: folded, literalPageSize: left.literalPageSize ?? right.literalPageSize };
+      if (folded !== null)
+        return { kind: "const", value: folded, literalPageSize: left.literalPageSize ?? right.literalPageSize };
     }
     if (value.operator === "*" && right.kind === "const" && right.value === 1 && !right.literalPageSize) return left;
     if (value.operator === "*" && left.kind === "const" && left.value === 1 && !left.literalPageSize) return right;
@@ -463,7 +522,12 @@ export function simplify(value: SymValue): SymValue {
 }
 
 function foldConst(operator: string, left: number, right: number): number | null {
-  const value: SymValue = { kind: "binary", operator: operator as "+", left: { kind: "const", value: left }, right: { kind: "const", value: right } };
+  const value: SymValue = {
+    kind: "binary",
+    operator: operator as "+",
+    left: { kind: "const", value: left },
+    right: { kind: "const", value: right },
+  };
   // Reuse the shared evaluator so the folding rules exist once.
   return evaluateConst(value);
 }
@@ -473,7 +537,10 @@ function evaluateConst(value: SymValue): number | null {
 }
 
 export function typeSize(typeText: string): SymValue {
-  const normalised = typeText.replace(/\s+/g, " ").replace(/\bconst\b|\bvolatile\b/g, "").trim();
+  const normalised = typeText
+    .replace(/\s+/g, " ")
+    .replace(/\bconst\b|\bvolatile\b/g, "")
+    .trim();
   if (normalised.endsWith("*")) return { kind: "const", value: 8 };
   if (normalised in TYPE_SIZES) return { kind: "const", value: TYPE_SIZES[normalised] };
   return unknown(`sizeof(${typeText})`);
@@ -495,7 +562,14 @@ export function parseIntegerLiteral(literal: string): number | null {
 function charLiteral(node: Node): SymValue {
   const text = node.text;
   if (text.length === 3) return { kind: "const", value: text.charCodeAt(1) };
-  const escapes: Record<string, number> = { "'\\0'": 0, "'\\n'": 10, "'\\t'": 9, "'\\r'": 13, "'\\\\'": 92, "'\\''": 39 };
+  const escapes: Record<string, number> = {
+    "'\\0'": 0,
+    "'\\n'": 10,
+    "'\\t'": 9,
+    "'\\r'": 13,
+    "'\\\\'": 92,
+    "'\\''": 39,
+  };
   if (text in escapes) return { kind: "const", value: escapes[text] };
   return unknown(`character ${text}`);
 }

@@ -77,10 +77,23 @@ class CallJudge {
     this.rfc = options.kernel === "rfc-v2";
   }
 
-  report(ruleId: string, range: SourceRange, detail: string, related: { range: SourceRange | null; message: string }[] = []): void {
+  report(
+    ruleId: string,
+    range: SourceRange,
+    detail: string,
+    related: { range: SourceRange | null; message: string }[] = [],
+  ): void {
     const record = rule(ruleId);
     if (!record.models.includes(this.model)) return;
-    if (this.findings.some((finding) => finding.rule === ruleId && finding.range.startIndex === range.startIndex && finding.range.endIndex === range.endIndex)) return;
+    if (
+      this.findings.some(
+        (finding) =>
+          finding.rule === ruleId &&
+          finding.range.startIndex === range.startIndex &&
+          finding.range.endIndex === range.endIndex,
+      )
+    )
+      return;
     this.findings.push({
       rule: ruleId,
       severity: record.severity,
@@ -95,24 +108,51 @@ class CallJudge {
     const flags = call.flags.value;
     if (flags === null && call.flags.missing) this.missing.push(call.flags.missing);
     const flagsRelated = call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
-    const pipeRelated = [{ range: call.fd.originRange, message: call.fd.kind === "pipe" ? "pipe created here" : "descriptor opened here" }];
+    const pipeRelated = [
+      { range: call.fd.originRange, message: call.fd.kind === "pipe" ? "pipe created here" : "descriptor opened here" },
+    ];
 
     // Checks that fail the whole call before any page is looked at.
     const nrSegs = evaluate(call.iov.nrSegs, this.pageSize);
-    if (flags !== null && flags & ~SPLICE_F_ALL) this.report("VMS-FLAGS-UNKNOWN", call.flags.range, `flags ${call.flags.text} = 0x${flags.toString(16)} has bits outside SPLICE_F_*; mainline 6.x returns EINVAL`, flagsRelated);
-    if (nrSegs !== null && nrSegs > 1024) this.report("VMS-IOV-MAX", call.iov.nrSegsRange, `nr_segs is ${nrSegs}; the call fails with EINVAL`);
+    if (flags !== null && flags & ~SPLICE_F_ALL)
+      this.report(
+        "VMS-FLAGS-UNKNOWN",
+        call.flags.range,
+        `flags ${call.flags.text} = 0x${flags.toString(16)} has bits outside SPLICE_F_*; mainline 6.x returns EINVAL`,
+        flagsRelated,
+      );
+    if (nrSegs !== null && nrSegs > 1024)
+      this.report("VMS-IOV-MAX", call.iov.nrSegsRange, `nr_segs is ${nrSegs}; the call fails with EINVAL`);
     if (call.fd.kind === "not-pipe") this.report("VMS-NOT-PIPE", call.fd.range, call.fd.explanation, pipeRelated);
-    if (!call.returnChecked) this.report("VMS-PARTIAL", call.calleeRange, "the return value is not checked, so a short transfer goes unnoticed");
+    if (!call.returnChecked)
+      this.report(
+        "VMS-PARTIAL",
+        call.calleeRange,
+        "the return value is not checked, so a short transfer goes unnoticed",
+      );
     if (call.fd.nonblock === true && flags !== null && !(flags & SPLICE_F_NONBLOCK)) {
-      this.report("VMS-NONBLOCK-FD", call.flags.range, "the pipe is O_NONBLOCK but vmsplice ignores that; pass SPLICE_F_NONBLOCK to get EAGAIN instead of blocking", pipeRelated);
+      this.report(
+        "VMS-NONBLOCK-FD",
+        call.flags.range,
+        "the pipe is O_NONBLOCK but vmsplice ignores that; pass SPLICE_F_NONBLOCK to get EAGAIN instead of blocking",
+        pipeRelated,
+      );
     }
     const direction = call.fd.direction;
     if (direction === "unknown") this.missing.push(`direction: ${call.fd.explanation}`);
     if (direction === "from-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
-      this.report("VMS-WRONG-END", call.fd.range, `${call.fd.explanation}; SPLICE_F_GIFT says the program meant to send, but this call reads from the pipe into the buffer`, pipeRelated);
+      this.report(
+        "VMS-WRONG-END",
+        call.fd.range,
+        `${call.fd.explanation}; SPLICE_F_GIFT says the program meant to send, but this call reads from the pipe into the buffer`,
+        pipeRelated,
+      );
     }
 
-    const failsEarly = (nrSegs !== null && nrSegs > 1024) || call.fd.kind === "not-pipe" || (this.model === "mainline-6.x" && flags !== null && (flags & ~SPLICE_F_ALL) !== 0);
+    const failsEarly =
+      (nrSegs !== null && nrSegs > 1024) ||
+      call.fd.kind === "not-pipe" ||
+      (this.model === "mainline-6.x" && flags !== null && (flags & ~SPLICE_F_ALL) !== 0);
     const instances = this.instantiate(nrSegs);
     const slots = pipeSlots(call, this.pageSize);
     let chunksQueued = 0;
@@ -126,40 +166,106 @@ class CallJudge {
     }
     if (instances === null) this.missing.push(`iovec: ${call.iov.missing ?? "cannot reconstruct the iovec array"}`);
 
-    if (this.rfc && direction === "to-pipe" && flags !== null && flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) && call.multithreaded && !(flags & SPLICE_F_NONBLOCK)) {
-      this.report("VMS-RFC-MMAPSEM-SLEEP", call.flags.range, "this program starts threads; a gifting writer blocked on a full pipe holds its address-space lock, so mmap/munmap in other threads stall", [{ range: call.multithreaded.range, message: "thread started here" }]);
+    if (
+      this.rfc &&
+      direction === "to-pipe" &&
+      flags !== null &&
+      flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
+      call.multithreaded &&
+      !(flags & SPLICE_F_NONBLOCK)
+    ) {
+      this.report(
+        "VMS-RFC-MMAPSEM-SLEEP",
+        call.flags.range,
+        "this program starts threads; a gifting writer blocked on a full pipe holds its address-space lock, so mmap/munmap in other threads stall",
+        [{ range: call.multithreaded.range, message: "thread started here" }],
+      );
     }
     if (this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
-      if (call.teeOnPipe) this.report("VMS-RFC-TEE-ALIAS", call.fd.range, "tee() duplicates buffers of this pipe; a moved page stays referenced by the other pipe, which then sees this reader's writes", [{ range: call.teeOnPipe.range, message: "tee() here" }]);
-      if (call.multithreaded) this.report("VMS-RFC-PHANTOM-SUCCESS", call.calleeRange, "this program starts threads; a thread touching the destination during the move can make it report success without data", [{ range: call.multithreaded.range, message: "thread started here" }]);
+      if (call.teeOnPipe)
+        this.report(
+          "VMS-RFC-TEE-ALIAS",
+          call.fd.range,
+          "tee() duplicates buffers of this pipe; a moved page stays referenced by the other pipe, which then sees this reader's writes",
+          [{ range: call.teeOnPipe.range, message: "tee() here" }],
+        );
+      if (call.multithreaded)
+        this.report(
+          "VMS-RFC-PHANTOM-SUCCESS",
+          call.calleeRange,
+          "this program starts threads; a thread touching the destination during the move can make it report success without data",
+          [{ range: call.multithreaded.range, message: "thread started here" }],
+        );
     }
     if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
-      const giftingPeer = this.peers.find((peer) => peer !== call && peer.fd.direction === "to-pipe" && peer.flags.value !== null && (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 && samePipe(peer, call));
-      if (giftingPeer) this.report("VMS-NO-MOVE-FLAG", call.flags.range, "the writer in this file gifts its pages (and loses them), but this reader does not pass SPLICE_F_MOVE, so every page is copied", [{ range: giftingPeer.flags.range, message: "writer gifts here" }, ...flagsRelated]);
+      const giftingPeer = this.peers.find(
+        (peer) =>
+          peer !== call &&
+          peer.fd.direction === "to-pipe" &&
+          peer.flags.value !== null &&
+          (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 &&
+          samePipe(peer, call),
+      );
+      if (giftingPeer)
+        this.report(
+          "VMS-NO-MOVE-FLAG",
+          call.flags.range,
+          "the writer in this file gifts its pages (and loses them), but this reader does not pass SPLICE_F_MOVE, so every page is copied",
+          [{ range: giftingPeer.flags.range, message: "writer gifts here" }, ...flagsRelated],
+        );
     }
     if (!this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
-      this.report("VMS-MAINLINE-COPY", call.flags.range, "SPLICE_F_MOVE is ignored; the pages are copied into the buffer", flagsRelated);
+      this.report(
+        "VMS-MAINLINE-COPY",
+        call.flags.range,
+        "SPLICE_F_MOVE is ignored; the pages are copied into the buffer",
+        flagsRelated,
+      );
     }
     if (!this.rfc && direction === "to-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
-      this.report("VMS-GIFT-NOOP", call.flags.range, "the pages are queued by reference and stay mapped in the writer", flagsRelated);
+      this.report(
+        "VMS-GIFT-NOOP",
+        call.flags.range,
+        "the pages are queued by reference and stay mapped in the writer",
+        flagsRelated,
+      );
     }
 
     const verdict = this.callVerdict(segments, direction, failsEarly);
     // Every RFC move carries the two accounting hazards a real kernel showed; they are listed, not reported as findings.
     const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some((page) => page.verdict === "move"));
     const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
-    const rules = [...new Set([...this.findings.map((finding) => finding.rule), ...segments.flatMap((segment) => segment.rules), ...hazards])].sort();
-    return { call, kernel: this.model, pageSize: this.options.pageSize, verdict, segments, rules, findings: this.findings, missing: [...new Set(this.missing)] };
+    const rules = [
+      ...new Set([
+        ...this.findings.map((finding) => finding.rule),
+        ...segments.flatMap((segment) => segment.rules),
+        ...hazards,
+      ]),
+    ].sort();
+    return {
+      call,
+      kernel: this.model,
+      pageSize: this.options.pageSize,
+      verdict,
+      segments,
+      rules,
+      findings: this.findings,
+      missing: [...new Set(this.missing)],
+    };
   }
 
   private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     if (!this.rfc || failsEarly) return "copy";
     const flags = this.call.flags.value;
     // Without SPLICE_F_GIFT and SPLICE_F_MOVE nothing moves, whichever end the descriptor is.
-    if (direction === "unknown") return flags !== null && !(flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) ? "copy" : "unknown";
-    const pages = segments.flatMap((segment) => segment.pageOutcomes).filter((page) => page.verdict !== "not-delivered");
+    if (direction === "unknown")
+      return flags !== null && !(flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) ? "copy" : "unknown";
+    const pages = segments
+      .flatMap((segment) => segment.pageOutcomes)
+      .filter((page) => page.verdict !== "not-delivered");
     if (segments.some((segment) => segment.pages === null && segment.verdict === "unknown")) return "unknown";
-    if (pages.length === 0 && segments.some((segment) => segment.pages === null && segment.verdict === "copy")) return "copy";
+    if (pages.length === 0 && segments.some((segment) => segment.pages === null && segment.verdict === "copy"))
+      return "copy";
     if (this.call.iov.segments === null) {
       // The flags alone decide a copy: a writer that does not gift, a reader that does not ask to move.
       const flags = this.call.flags.value;
@@ -192,10 +298,14 @@ class CallJudge {
         instances.push({ segment, index: this.loopInvariantIndex(segment) === null ? null : start });
         continue;
       }
-      for (let offset = 0; offset < Math.min(wanted, MAX_SEGMENTS); offset++) instances.push({ segment, index: start + offset });
+      for (let offset = 0; offset < Math.min(wanted, MAX_SEGMENTS); offset++)
+        instances.push({ segment, index: start + offset });
     }
     if (nrSegs !== null) {
-      if (nrSegs > instances.length && segments.every((segment) => !segment.repeat || evaluate(segment.repeat.count, this.pageSize) !== null)) {
+      if (
+        nrSegs > instances.length &&
+        segments.every((segment) => !segment.repeat || evaluate(segment.repeat.count, this.pageSize) !== null)
+      ) {
         this.missing.push(`nr_segs is ${nrSegs} but only ${instances.length} iovec entries are filled before the call`);
       }
       return instances.slice(0, Math.max(0, nrSegs));
@@ -219,7 +329,14 @@ class CallJudge {
     return 0;
   }
 
-  private segment(instance: Instance, direction: string, flags: number | null, slots: number, queuedBefore: number, stopped: boolean): { result: SegmentVerdict; pages: number | null; stops: boolean } {
+  private segment(
+    instance: Instance,
+    direction: string,
+    flags: number | null,
+    slots: number,
+    queuedBefore: number,
+    stopped: boolean,
+  ): { result: SegmentVerdict; pages: number | null; stops: boolean } {
     const { segment, index } = instance;
     const P = this.pageSize;
     const length = evaluate(segment.length, P, index);
@@ -230,10 +347,22 @@ class CallJudge {
     const baseRange = segment.baseRange ?? this.call.iov.iovRange;
     const lengthRange = segment.lengthRange ?? this.call.iov.iovRange;
     const buffer = segment.buffer;
-    const bufferRelated = buffer?.originRange ? [{ range: buffer.originRange, message: `buffer ${buffer.name}: ${buffer.explanation}` }] : [];
+    const bufferRelated = buffer?.originRange
+      ? [{ range: buffer.originRange, message: `buffer ${buffer.name}: ${buffer.explanation}` }]
+      : [];
 
-    for (const literal of [...literalPageSizes(segment.length), ...literalPageSizes(segment.offset), ...(buffer?.alignment ? literalPageSizes(buffer.alignment) : [])]) {
-      this.report("VMS-PAGE-SIZE-LITERAL", literal, P === 4096 ? "fine on this 4 KiB-page target, but a 16 KiB or 64 KiB page kernel turns these into partial pages" : `with ${P}-byte pages this is not a whole page`);
+    for (const literal of [
+      ...literalPageSizes(segment.length),
+      ...literalPageSizes(segment.offset),
+      ...(buffer?.alignment ? literalPageSizes(buffer.alignment) : []),
+    ]) {
+      this.report(
+        "VMS-PAGE-SIZE-LITERAL",
+        literal,
+        P === 4096
+          ? "fine on this 4 KiB-page target, but a 16 KiB or 64 KiB page kernel turns these into partial pages"
+          : `with ${P}-byte pages this is not a whole page`,
+      );
     }
 
     const done = (verdict: SegmentVerdict["verdict"], pages: number | null, stops = false) => {
@@ -254,7 +383,12 @@ class CallJudge {
       const noMove = direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE);
       if (this.rfc && (noGift || noMove)) {
         rules.add(noGift ? "VMS-NO-GIFT" : "VMS-NO-MOVE-FLAG");
-        if (noGift && this.wantsMove()) this.report("VMS-NO-GIFT", this.call.flags.range, `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies every page`);
+        if (noGift && this.wantsMove())
+          this.report(
+            "VMS-NO-GIFT",
+            this.call.flags.range,
+            `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies every page`,
+          );
         return done("copy", null);
       }
       missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
@@ -263,7 +397,11 @@ class CallJudge {
     }
     if (length === 0) {
       if (this.model !== "mainline-6.x") {
-        this.report("VMS-ZERO-LEN-IOV", lengthRange, "this kernel stops at the first zero-length iovec; the entries after it are not transferred");
+        this.report(
+          "VMS-ZERO-LEN-IOV",
+          lengthRange,
+          "this kernel stops at the first zero-length iovec; the entries after it are not transferred",
+        );
         return done("copy", 0, true);
       }
       return done("copy", 0);
@@ -291,7 +429,11 @@ class CallJudge {
     // Chunks as the gather step cuts them: the first one starts at the in-page offset.
     const aligned = inPage === 0;
     const firstOffset = inPage === null || inPage === -1 ? null : inPage;
-    const chunkCount = aligned ? Math.ceil(length / P) : firstOffset !== null ? Math.ceil((firstOffset + length) / P) : Math.ceil(length / P) + (length % P === 0 ? 1 : 0);
+    const chunkCount = aligned
+      ? Math.ceil(length / P)
+      : firstOffset !== null
+        ? Math.ceil((firstOffset + length) / P)
+        : Math.ceil(length / P) + (length % P === 0 ? 1 : 0);
     const pages = Math.min(chunkCount, MAX_PAGES_PER_SEGMENT);
     const remainingSlots = Math.max(0, slots - queuedBefore);
 
@@ -317,15 +459,30 @@ class CallJudge {
         continue;
       }
       const chunkStart = chunk === 0 ? (firstOffset ?? (inPage === -1 ? 1 : null)) : 0;
-      const chunkEnd = aligned ? Math.min(P, length - chunk * P) : firstOffset !== null ? Math.min(P, firstOffset + length - chunk * P) : null;
+      const chunkEnd = aligned
+        ? Math.min(P, length - chunk * P)
+        : firstOffset !== null
+          ? Math.min(P, firstOffset + length - chunk * P)
+          : null;
       const fullPage = chunkStart === 0 && chunkEnd === P;
-      if (direction === "to-pipe") this.writerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, gift, zapFlags, missing });
+      if (direction === "to-pipe")
+        this.writerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, gift, zapFlags, missing });
       else this.readerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, missing });
     }
 
     if (direction === "to-pipe" && pages > remainingSlots) {
-      if (this.rfc && zapFlags) this.report("VMS-NO-ZAP", lengthRange, `the pipe holds ${slots} buffers; ${pages - remainingSlots} of this segment's ${pages} chunks are neither queued nor unmapped`);
-      if (!this.call.returnChecked) this.report("VMS-PARTIAL", this.call.calleeRange, `only ${remainingSlots} of ${pages} chunks fit in a ${slots}-slot pipe and the return value is not checked`);
+      if (this.rfc && zapFlags)
+        this.report(
+          "VMS-NO-ZAP",
+          lengthRange,
+          `the pipe holds ${slots} buffers; ${pages - remainingSlots} of this segment's ${pages} chunks are neither queued nor unmapped`,
+        );
+      if (!this.call.returnChecked)
+        this.report(
+          "VMS-PARTIAL",
+          this.call.calleeRange,
+          `only ${remainingSlots} of ${pages} chunks fit in a ${slots}-slot pipe and the return value is not checked`,
+        );
     }
     this.reportSegmentRules(outcomes, { baseRange, lengthRange, buffer, bufferRelated, length, inPage, flags });
     this.missing.push(...missing);
@@ -345,7 +502,17 @@ class CallJudge {
   private writerPage(
     page: PageOutcome,
     chunk: number,
-    context: { aligned: boolean; inPage: number | null; fullPage: boolean; chunkEnd: number | null; buffer: BufferFact | null; flags: number | null; gift: boolean; zapFlags: boolean; missing: string[] },
+    context: {
+      aligned: boolean;
+      inPage: number | null;
+      fullPage: boolean;
+      chunkEnd: number | null;
+      buffer: BufferFact | null;
+      flags: number | null;
+      gift: boolean;
+      zapFlags: boolean;
+      missing: string[];
+    },
   ): void {
     const { aligned, inPage, fullPage, buffer, flags, gift, zapFlags } = context;
     if (flags === null) {
@@ -363,7 +530,12 @@ class CallJudge {
     }
     if (chunk === 0 && !aligned) {
       page.rules.push("VMS-ALIGN-SRC");
-      if (context.chunkEnd !== null ? context.chunkEnd - (inPage ?? 0) < this.pageSize : this.segmentLength < this.pageSize) page.rules.push("VMS-LEN-PAGE");
+      if (
+        context.chunkEnd !== null
+          ? context.chunkEnd - (inPage ?? 0) < this.pageSize
+          : this.segmentLength < this.pageSize
+      )
+        page.rules.push("VMS-LEN-PAGE");
       return;
     }
     if (!fullPage) {
@@ -428,7 +600,19 @@ class CallJudge {
   }
 
   /** rfc-v2 reader side: can a gifted page move into this destination, and does the move corrupt anything? */
-  private readerPage(page: PageOutcome, chunk: number, context: { aligned: boolean; inPage: number | null; fullPage: boolean; chunkEnd: number | null; buffer: BufferFact | null; flags: number | null; missing: string[] }): void {
+  private readerPage(
+    page: PageOutcome,
+    chunk: number,
+    context: {
+      aligned: boolean;
+      inPage: number | null;
+      fullPage: boolean;
+      chunkEnd: number | null;
+      buffer: BufferFact | null;
+      flags: number | null;
+      missing: string[];
+    },
+  ): void {
     const { aligned, inPage, buffer, flags } = context;
     if (flags === null) {
       page.verdict = "unknown";
@@ -468,17 +652,37 @@ class CallJudge {
   }
 
   /** Aliasing and zap hazards of the writer's buffer around the call (all models). */
-  private writerLifecycle(buffer: BufferFact | null, baseRange: SourceRange, bufferRelated: { range: SourceRange; message: string }[], zappedAtBase: boolean): void {
+  private writerLifecycle(
+    buffer: BufferFact | null,
+    baseRange: SourceRange,
+    bufferRelated: { range: SourceRange; message: string }[],
+    zappedAtBase: boolean,
+  ): void {
     if (!buffer) return;
     const flags = this.call.flags.value;
     const callRelated = { range: this.call.range, message: "vmsplice call" };
     if (buffer.writtenAfter) {
       if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
-        this.report("VMS-ALIAS-ZEROPAGE", buffer.writtenAfter.range, `${buffer.name} is filled only after the vmsplice call, so the pipe holds the zero page and the reader gets zeros`, [callRelated, ...bufferRelated]);
+        this.report(
+          "VMS-ALIAS-ZEROPAGE",
+          buffer.writtenAfter.range,
+          `${buffer.name} is filled only after the vmsplice call, so the pipe holds the zero page and the reader gets zeros`,
+          [callRelated, ...bufferRelated],
+        );
       } else if (buffer.forkAfter) {
-        this.report("VMS-ALIAS-COW", buffer.writtenAfter.range, `${buffer.name} is written after a fork() that follows the vmsplice call; through the copy-on-write mapping the write may or may not reach the reader, depending on the kernel`, [callRelated, { range: buffer.forkAfter.range, message: "fork() here" }]);
+        this.report(
+          "VMS-ALIAS-COW",
+          buffer.writtenAfter.range,
+          `${buffer.name} is written after a fork() that follows the vmsplice call; through the copy-on-write mapping the write may or may not reach the reader, depending on the kernel`,
+          [callRelated, { range: buffer.forkAfter.range, message: "fork() here" }],
+        );
       } else if (buffer.forkBefore) {
-        this.report("VMS-ALIAS-COW", buffer.writtenAfter.range, `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`, [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }]);
+        this.report(
+          "VMS-ALIAS-COW",
+          buffer.writtenAfter.range,
+          `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`,
+          [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }],
+        );
       } else if (!(this.rfc && zappedAtBase)) {
         const detail = buffer.writtenAfter.loopCarried
           ? `${buffer.name} is rewritten here on the next loop iteration while the pipe may still reference the pages queued by the previous vmsplice; the reader can see the new bytes`
@@ -487,18 +691,48 @@ class CallJudge {
       }
     }
     if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
-      this.report("VMS-ZERO-PAGE", baseRange, `${buffer.name} is never written before the call, so the pipe carries the shared zero page`, bufferRelated);
+      this.report(
+        "VMS-ZERO-PAGE",
+        baseRange,
+        `${buffer.name} is never written before the call, so the pipe carries the shared zero page`,
+        bufferRelated,
+      );
     }
-    if (this.rfc && flags !== null && flags & SPLICE_F_GIFT && !(flags & SPLICE_F_MOVE) && buffer.usedAfter && zappedAtBase) {
-      this.report("VMS-RFC-GIFT-ONLY-ZAP", this.call.flags.range, `${buffer.name} is used after the call, but SPLICE_F_GIFT alone now unmaps it: it reads back as zeros`, [{ range: buffer.usedAfter.range, message: "used here" }]);
+    if (
+      this.rfc &&
+      flags !== null &&
+      flags & SPLICE_F_GIFT &&
+      !(flags & SPLICE_F_MOVE) &&
+      buffer.usedAfter &&
+      zappedAtBase
+    ) {
+      this.report(
+        "VMS-RFC-GIFT-ONLY-ZAP",
+        this.call.flags.range,
+        `${buffer.name} is used after the call, but SPLICE_F_GIFT alone now unmaps it: it reads back as zeros`,
+        [{ range: buffer.usedAfter.range, message: "used here" }],
+      );
     }
     if (this.rfc && buffer.mlocked && flags !== null && flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) {
-      this.report("VMS-RFC-MLOCK", baseRange, `${buffer.name} is mlock()ed, but the gift unmaps it anyway`, [{ range: buffer.mlocked.range, message: "mlock() here" }]);
+      this.report("VMS-RFC-MLOCK", baseRange, `${buffer.name} is mlock()ed, but the gift unmaps it anyway`, [
+        { range: buffer.mlocked.range, message: "mlock() here" },
+      ]);
     }
   }
 
   /** Findings for the rules the page outcomes carry, one per rule per segment, on the argument that matters. */
-  private reportSegmentRules(outcomes: PageOutcome[], context: { baseRange: SourceRange; lengthRange: SourceRange; buffer: BufferFact | null; bufferRelated: { range: SourceRange; message: string }[]; length: number; inPage: number | null; flags: number | null }): void {
+  private reportSegmentRules(
+    outcomes: PageOutcome[],
+    context: {
+      baseRange: SourceRange;
+      lengthRange: SourceRange;
+      buffer: BufferFact | null;
+      bufferRelated: { range: SourceRange; message: string }[];
+      length: number;
+      inPage: number | null;
+      flags: number | null;
+    },
+  ): void {
     const counts = new Map<string, number>();
     for (const page of outcomes) for (const id of page.rules) counts.set(id, (counts.get(id) ?? 0) + 1);
     const total = outcomes.length;
@@ -509,27 +743,67 @@ class CallJudge {
     for (const id of counts.keys()) {
       switch (id) {
         case "VMS-NO-GIFT":
-          if (this.wantsMove()) this.report(id, this.call.flags.range, `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies ${pages(id)}`, flagsRelated);
+          if (this.wantsMove())
+            this.report(
+              id,
+              this.call.flags.range,
+              `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies ${pages(id)}`,
+              flagsRelated,
+            );
           break;
         case "VMS-RFC-MOVE-ONLY-ZAP":
-          this.report(id, this.call.flags.range, `the RFC unmaps ${name}'s page at iov_base (its private data is lost) although without SPLICE_F_GIFT it can never move`, flagsRelated);
+          this.report(
+            id,
+            this.call.flags.range,
+            `the RFC unmaps ${name}'s page at iov_base (its private data is lost) although without SPLICE_F_GIFT it can never move`,
+            flagsRelated,
+          );
           break;
         case "VMS-ALIGN-SRC":
-          this.report(id, baseRange, `${this.call.iov.segments && this.call.iov.segments.length > 1 ? "" : ""}${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned; ${pages(id)} copy`.replace("  ", " "), bufferRelated);
+          this.report(
+            id,
+            baseRange,
+            `${this.call.iov.segments && this.call.iov.segments.length > 1 ? "" : ""}${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned; ${pages(id)} copy`.replace(
+              "  ",
+              " ",
+            ),
+            bufferRelated,
+          );
           // A full-page chunk follows the unaligned first one when length >= 2P - d (d unknown: when length >= 2P).
-          if (context.flags !== null && context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) && context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)) {
-            this.report("VMS-RFC-ZAP-WRONG-PAGE", baseRange, `the full-page chunks of this unaligned iovec make the RFC unmap the first page of ${name}, including bytes before iov_base that were never gifted`, bufferRelated);
+          if (
+            context.flags !== null &&
+            context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
+            context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)
+          ) {
+            this.report(
+              "VMS-RFC-ZAP-WRONG-PAGE",
+              baseRange,
+              `the full-page chunks of this unaligned iovec make the RFC unmap the first page of ${name}, including bytes before iov_base that were never gifted`,
+              bufferRelated,
+            );
           }
           break;
         case "VMS-LEN-PAGE":
           if (context.length % this.pageSize === 0 && context.inPage !== 0) {
-            this.report(id, lengthRange, `length ${this.lengthText(lengthRange)} is whole pages, but from an unaligned base the chunks straddle page boundaries, so the last one is short and copied`);
+            this.report(
+              id,
+              lengthRange,
+              `length ${this.lengthText(lengthRange)} is whole pages, but from an unaligned base the chunks straddle page boundaries, so the last one is short and copied`,
+            );
           } else {
-            this.report(id, lengthRange, `length ${this.lengthText(lengthRange)} is not a whole number of ${this.pageSize}-byte pages; the short chunk is copied`);
+            this.report(
+              id,
+              lengthRange,
+              `length ${this.lengthText(lengthRange)} is not a whole number of ${this.pageSize}-byte pages; the short chunk is copied`,
+            );
           }
           break;
         case "VMS-RFC-IOV-BASE":
-          this.report(id, lengthRange, `this iovec spans several pages; the RFC unmaps only the page at iov_base, so ${pages(id)} stay mapped in the writer and are copied (use one iovec per page)`);
+          this.report(
+            id,
+            lengthRange,
+            `this iovec spans several pages; the RFC unmaps only the page at iov_base, so ${pages(id)} stay mapped in the writer and are copied (use one iovec per page)`,
+          );
           break;
         case "VMS-SHMEM":
         case "VMS-FILE":
@@ -540,35 +814,85 @@ class CallJudge {
           this.report(id, baseRange, `${name}: ${buffer?.explanation ?? ""}`, bufferRelated);
           break;
         case "VMS-FORK":
-          this.report(id, baseRange, `${name} was filled before fork() (or clone() without CLONE_VM), so the child still maps the page copy-on-write; ${pages(id)} copy`, [...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []), ...bufferRelated]);
+          this.report(
+            id,
+            baseRange,
+            `${name} was filled before fork() (or clone() without CLONE_VM), so the child still maps the page copy-on-write; ${pages(id)} copy`,
+            [
+              ...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []),
+              ...bufferRelated,
+            ],
+          );
           break;
         case "VMS-RFC-MLOCK":
           break;
         case "VMS-NO-MOVE-FLAG":
           break;
         case "VMS-OFFSET-CONSUMED":
-          this.report(id, this.call.fd.range, "an earlier read() or vmsplice() of less than whole pages from this pipe left its buffer partly consumed; the remainder is copied", this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : []);
+          this.report(
+            id,
+            this.call.fd.range,
+            "an earlier read() or vmsplice() of less than whole pages from this pipe left its buffer partly consumed; the remainder is copied",
+            this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : [],
+          );
           break;
         case "VMS-ALIGN-DST":
-          this.report(id, baseRange, `destination ${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned: a moved page lands on the page below, shifted, clobbering neighbouring bytes`.replace("  ", " "), bufferRelated);
+          this.report(
+            id,
+            baseRange,
+            `destination ${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned: a moved page lands on the page below, shifted, clobbering neighbouring bytes`.replace(
+              "  ",
+              " ",
+            ),
+            bufferRelated,
+          );
           break;
         case "VMS-DST-SHORT":
-          this.report(id, lengthRange, `the destination length is not a whole number of pages: the whole page is replaced but only part is reported`);
+          this.report(
+            id,
+            lengthRange,
+            `the destination length is not a whole number of pages: the whole page is replaced but only part is reported`,
+          );
           break;
         case "VMS-DST-HOLE":
-          this.report(id, baseRange, `${name} was unmapped before the call; the RFC installs the page outside any mapping`, bufferRelated);
+          this.report(
+            id,
+            baseRange,
+            `${name} was unmapped before the call; the RFC installs the page outside any mapping`,
+            bufferRelated,
+          );
           break;
         case "VMS-DST-RO":
-          this.report(id, baseRange, `${name} is mapped without PROT_WRITE; the RFC installs the page anyway (mainline: EFAULT)`, bufferRelated);
+          this.report(
+            id,
+            baseRange,
+            `${name} is mapped without PROT_WRITE; the RFC installs the page anyway (mainline: EFAULT)`,
+            bufferRelated,
+          );
           break;
         case "VMS-DST-SHARED":
-          this.report(id, baseRange, `${name}: ${buffer?.explanation ?? "shared mapping"}; the moved page is private to this process`, bufferRelated);
+          this.report(
+            id,
+            baseRange,
+            `${name}: ${buffer?.explanation ?? "shared mapping"}; the moved page is private to this process`,
+            bufferRelated,
+          );
           break;
         case "VMS-DST-HUGETLB":
-          this.report(id, baseRange, `${name} is hugetlb memory; the RFC's one-page zap of the destination hits a kernel BUG`, bufferRelated);
+          this.report(
+            id,
+            baseRange,
+            `${name} is hugetlb memory; the RFC's one-page zap of the destination hits a kernel BUG`,
+            bufferRelated,
+          );
           break;
         case "VMS-DST-THP":
-          this.report(id, baseRange, `${name} is advised MADV_HUGEPAGE; the move splits the destination huge page`, bufferRelated);
+          this.report(
+            id,
+            baseRange,
+            `${name} is advised MADV_HUGEPAGE; the move splits the destination huge page`,
+            bufferRelated,
+          );
           break;
         case "VMS-NO-ZAP":
           break;
@@ -584,7 +908,11 @@ class CallJudge {
     const flags = this.call.flags.value;
     if (flags !== null && flags & SPLICE_F_MOVE) return true;
     return this.peers.some(
-      (peer) => peer.fd.direction === "from-pipe" && peer.flags.value !== null && (peer.flags.value & SPLICE_F_MOVE) !== 0 && samePipe(peer, this.call),
+      (peer) =>
+        peer.fd.direction === "from-pipe" &&
+        peer.flags.value !== null &&
+        (peer.flags.value & SPLICE_F_MOVE) !== 0 &&
+        samePipe(peer, this.call),
     );
   }
 
@@ -604,7 +932,8 @@ function isAnonymousKind(memory: string): boolean {
  * same array name, or either unknown (a file with one writer and one reader usually talks to itself).
  */
 function samePipe(left: VmspliceCall, right: VmspliceCall): boolean {
-  if (left.fd.originRange && right.fd.originRange) return left.fd.originRange.startIndex === right.fd.originRange.startIndex;
+  if (left.fd.originRange && right.fd.originRange)
+    return left.fd.originRange.startIndex === right.fd.originRange.startIndex;
   return left.fd.pipeName === null || right.fd.pipeName === null || left.fd.pipeName === right.fd.pipeName;
 }
 

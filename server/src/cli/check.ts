@@ -29,10 +29,18 @@ export interface CheckSummary {
 }
 
 export function summarise(reports: FileReport[]): CheckSummary {
-  const summary: CheckSummary = { files: reports.length, calls: 0, errors: 0, warnings: 0, infos: 0, verdicts: { move: 0, copy: 0, partial: 0, unknown: 0 } };
+  const summary: CheckSummary = {
+    files: reports.length,
+    calls: 0,
+    errors: 0,
+    warnings: 0,
+    infos: 0,
+    verdicts: { move: 0, copy: 0, partial: 0, unknown: 0 },
+  };
   for (const report of reports) {
     summary.calls += report.analysis.calls.length;
-    for (const call of report.analysis.calls) summary.verdicts[call.verdict] = (summary.verdicts[call.verdict] ?? 0) + 1;
+    for (const call of report.analysis.calls)
+      summary.verdicts[call.verdict] = (summary.verdicts[call.verdict] ?? 0) + 1;
     for (const finding of report.analysis.findings) {
       if (finding.severity === "error") summary.errors++;
       else if (finding.severity === "warning") summary.warnings++;
@@ -53,11 +61,17 @@ export function formatText(reports: FileReport[], kernel: KernelModel, pageSize:
     const entries: { index: number; text: string }[] = [];
     for (const call of report.analysis.calls) {
       const position = call.call.range.start;
-      entries.push({ index: call.call.range.startIndex * 2, text: `${report.path}:${position.line + 1}:${position.column + 1}: note: ${describeCall(call)}` });
+      entries.push({
+        index: call.call.range.startIndex * 2,
+        text: `${report.path}:${position.line + 1}:${position.column + 1}: note: ${describeCall(call)}`,
+      });
     }
     for (const finding of report.analysis.findings) {
       const position = finding.range.start;
-      entries.push({ index: finding.range.startIndex * 2 + 1, text: `${report.path}:${position.line + 1}:${position.column + 1}: ${finding.severity}: ${finding.message} [${finding.rule}]` });
+      entries.push({
+        index: finding.range.startIndex * 2 + 1,
+        text: `${report.path}:${position.line + 1}:${position.column + 1}: ${finding.severity}: ${finding.message} [${finding.rule}]`,
+      });
     }
     entries.sort((left, right) => left.index - right.index);
     lines.push(...entries.map((entry) => entry.text));
@@ -77,13 +91,18 @@ export function formatText(reports: FileReport[], kernel: KernelModel, pageSize:
 /** "vmsplice to-pipe, flags SPLICE_F_GIFT|SPLICE_F_MOVE: 4 pages: 1 move, 3 copy (partial)". */
 export function describeCall(analysis: CallAnalysis): string {
   const call = analysis.call;
-  const via = call.callee === "wrapper" ? ` via ${call.wrapperName}()` : call.callee === "syscall" ? " via syscall()" : "";
+  const via =
+    call.callee === "wrapper" ? ` via ${call.wrapperName}()` : call.callee === "syscall" ? " via syscall()" : "";
   const flags = flagNames(call.flags.value);
   const pages = analysis.segments.flatMap((segment) => segment.pageOutcomes);
   const counts = new Map<string, number>();
   for (const page of pages) counts.set(page.verdict, (counts.get(page.verdict) ?? 0) + 1);
-  const pageText = pages.length === 0 ? "no pages known" : `${pages.length} page${pages.length === 1 ? "" : "s"}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(", ")}`;
-  const missing = analysis.verdict === "unknown" && analysis.missing.length > 0 ? `; unknown: ${analysis.missing[0]}` : "";
+  const pageText =
+    pages.length === 0
+      ? "no pages known"
+      : `${pages.length} page${pages.length === 1 ? "" : "s"}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(", ")}`;
+  const missing =
+    analysis.verdict === "unknown" && analysis.missing.length > 0 ? `; unknown: ${analysis.missing[0]}` : "";
   return `vmsplice${via} ${call.fd.direction}, flags ${flags ? flags.join("|") || "0" : "unknown"}: ${pageText} -> ${analysis.verdict}${missing}`;
 }
 
@@ -96,7 +115,11 @@ function jsonFinding(finding: Finding) {
     endLine: finding.range.end.line + 1,
     endColumn: finding.range.end.column + 1,
     message: finding.message,
-    related: finding.related.map((item) => ({ line: item.range.start.line + 1, column: item.range.start.column + 1, message: item.message })),
+    related: finding.related.map((item) => ({
+      line: item.range.start.line + 1,
+      column: item.range.start.column + 1,
+      message: item.message,
+    })),
   };
 }
 
@@ -119,7 +142,11 @@ export function jsonCall(analysis: CallAnalysis) {
       rules: segment.rules,
       memory: segment.segment.buffer?.memory ?? null,
       origin: segment.segment.buffer?.origin ?? null,
-      pageVerdicts: segment.pageOutcomes.map((page) => ({ index: page.index, verdict: page.verdict, rules: page.rules })),
+      pageVerdicts: segment.pageOutcomes.map((page) => ({
+        index: page.index,
+        verdict: page.verdict,
+        rules: page.rules,
+      })),
       missing: segment.missing,
     })),
     rules: analysis.rules,
@@ -160,7 +187,10 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
             informationUri: RULES_DOC_URI,
             rules: RULES.map((record) => ({
               id: record.id,
-              name: record.id.replace(/^VMS-/, "").toLowerCase().replace(/-(.)/g, (_match, letter: string) => letter.toUpperCase()),
+              name: record.id
+                .replace(/^VMS-/, "")
+                .toLowerCase()
+                .replace(/-(.)/g, (_match, letter: string) => letter.toUpperCase()),
               shortDescription: { text: record.title },
               fullDescription: { text: `${record.condition}. ${record.effect}.` },
               help: { text: `Fix: ${record.fix}`, markdown: explainMarkdown(record) },
@@ -179,8 +209,22 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
             ruleIndex: ruleIndex.get(finding.rule) ?? -1,
             level: SARIF_LEVEL[finding.severity],
             message: { text: finding.message },
-            locations: [{ physicalLocation: { artifactLocation: { uri: toUri(report.path), index: artifactIndex }, region: sarifRegion(finding.range) } }],
-            relatedLocations: finding.related.map((item, id) => ({ id, message: { text: item.message }, physicalLocation: { artifactLocation: { uri: toUri(report.path), index: artifactIndex }, region: sarifRegion(item.range) } })),
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: toUri(report.path), index: artifactIndex },
+                  region: sarifRegion(finding.range),
+                },
+              },
+            ],
+            relatedLocations: finding.related.map((item, id) => ({
+              id,
+              message: { text: item.message },
+              physicalLocation: {
+                artifactLocation: { uri: toUri(report.path), index: artifactIndex },
+                region: sarifRegion(item.range),
+              },
+            })),
           })),
         ),
       },
@@ -189,7 +233,12 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
 }
 
 function sarifRegion(range: Finding["range"]) {
-  return { startLine: range.start.line + 1, startColumn: range.start.column + 1, endLine: range.end.line + 1, endColumn: range.end.column + 1 };
+  return {
+    startLine: range.start.line + 1,
+    startColumn: range.start.column + 1,
+    endLine: range.end.line + 1,
+    endColumn: range.end.column + 1,
+  };
 }
 
 /** Relative paths become relative URIs with forward slashes and percent-encoding (SARIF artifactLocation.uri). */

@@ -34,10 +34,19 @@ interface CheckOptions {
 }
 
 export function parseCheckArguments(argv: string[]): CheckOptions {
-  const options: CheckOptions = { kernel: "rfc-v2", pageSize: 4096, format: "text", maxFileSize: DEFAULT_MAX_FILE_SIZE, paths: [] };
+  const options: CheckOptions = {
+    kernel: "rfc-v2",
+    pageSize: 4096,
+    format: "text",
+    maxFileSize: DEFAULT_MAX_FILE_SIZE,
+    paths: [],
+  };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
-    const [flag, inline] = argument.startsWith("--") && argument.includes("=") ? [argument.slice(0, argument.indexOf("=")), argument.slice(argument.indexOf("=") + 1)] : [argument, null];
+    const [flag, inline] =
+      argument.startsWith("--") && argument.includes("=")
+        ? [argument.slice(0, argument.indexOf("=")), argument.slice(argument.indexOf("=") + 1)]
+        : [argument, null];
     const value = () => {
       const next = inline ?? argv[++index];
       if (next === undefined) throw new UsageError(`option ${flag} needs a value`);
@@ -46,25 +55,29 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
     switch (flag) {
       case "--kernel": {
         const kernel = value();
-        if (!(KERNEL_MODELS as readonly string[]).includes(kernel)) throw new UsageError(`unknown kernel model '${kernel}' (expected ${KERNEL_MODELS.join(", ")})`);
+        if (!(KERNEL_MODELS as readonly string[]).includes(kernel))
+          throw new UsageError(`unknown kernel model '${kernel}' (expected ${KERNEL_MODELS.join(", ")})`);
         options.kernel = kernel as KernelModel;
         break;
       }
       case "--page-size": {
         const size = Number(value());
-        if (!(PAGE_SIZES as readonly number[]).includes(size)) throw new UsageError(`unsupported page size '${argv[index]}' (expected ${PAGE_SIZES.join(", ")})`);
+        if (!(PAGE_SIZES as readonly number[]).includes(size))
+          throw new UsageError(`unsupported page size '${argv[index]}' (expected ${PAGE_SIZES.join(", ")})`);
         options.pageSize = size as PageSize;
         break;
       }
       case "--format": {
         const format = value();
-        if (format !== "text" && format !== "json" && format !== "sarif") throw new UsageError(`unknown format '${format}' (expected text, json or sarif)`);
+        if (format !== "text" && format !== "json" && format !== "sarif")
+          throw new UsageError(`unknown format '${format}' (expected text, json or sarif)`);
         options.format = format;
         break;
       }
       case "--max-file-size": {
         const size = Number(value());
-        if (!Number.isSafeInteger(size) || size <= 0) throw new UsageError(`--max-file-size needs a positive number of bytes`);
+        if (!Number.isSafeInteger(size) || size <= 0)
+          throw new UsageError(`--max-file-size needs a positive number of bytes`);
         options.maxFileSize = size;
         break;
       }
@@ -81,7 +94,9 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
 function collectFiles(paths: string[]): string[] {
   const files: string[] = [];
   const visit = (directory: string) => {
-    const entries = readdirSync(directory, { withFileTypes: true }).sort((left, right) => left.name.localeCompare(right.name));
+    const entries = readdirSync(directory, { withFileTypes: true }).sort((left, right) =>
+      left.name.localeCompare(right.name),
+    );
     for (const entry of entries) {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
       const full = path.join(directory, entry.name);
@@ -122,12 +137,18 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
     try {
       const size = statSync(file).size;
       if (size > options.maxFileSize) {
-        reports.push({ path: file, analysis: empty, skipped: `file is ${size} bytes, over the ${options.maxFileSize}-byte limit (--max-file-size)` });
+        reports.push({
+          path: file,
+          analysis: empty,
+          skipped: `file is ${size} bytes, over the ${options.maxFileSize}-byte limit (--max-file-size)`,
+        });
         continue;
       }
       bytes = readFileSync(file);
     } catch (error) {
-      throw new IoError(`cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`);
+      throw new IoError(
+        `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
+      );
     }
     const decoded = decodeSource(bytes);
     if ("skipped" in decoded) {
@@ -152,8 +173,10 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
     }
   }
   parser.delete();
-  if (options.format === "json") out(JSON.stringify(formatJson(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
-  else if (options.format === "sarif") out(JSON.stringify(formatSarif(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
+  if (options.format === "json")
+    out(JSON.stringify(formatJson(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
+  else if (options.format === "sarif")
+    out(JSON.stringify(formatSarif(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
   else out(formatText(reports, options.kernel, options.pageSize));
   const summary = summarise(reports);
   return summary.errors + summary.warnings > 0 ? 1 : 0;
@@ -208,7 +231,11 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), (text) => process.stdout.write(text), (text) => process.stderr.write(text)).then((code) => {
+  main(
+    process.argv.slice(2),
+    (text) => process.stdout.write(text),
+    (text) => process.stderr.write(text),
+  ).then((code) => {
     process.exitCode = code;
   });
 }

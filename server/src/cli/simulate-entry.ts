@@ -7,7 +7,11 @@ import { extractFacts } from "../analysis/analyze";
 import { createCParser } from "../parsing/parser";
 import { runSimulateCommand } from "./simulate";
 
-export async function runSimulate(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function runSimulate(
+  argv: string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   const parser = await createCParser();
   try {
     return runSimulateCommand(argv, {

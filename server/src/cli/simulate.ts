@@ -8,7 +8,15 @@
  * Exit codes: 0 success (and every `expect` line held), 1 an expectation failed, 2 usage, I/O or parse error.
  */
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize, type VmspliceCall } from "../analysis/facts";
-import { checkExpectations, parseScenario, replayCallSite, runScenario, toReplayJson, toText, type ReplayJson } from "../simulator/index";
+import {
+  checkExpectations,
+  parseScenario,
+  replayCallSite,
+  runScenario,
+  toReplayJson,
+  toText,
+  type ReplayJson,
+} from "../simulator/index";
 
 export interface SimulateIo {
   readFile(path: string): string;
@@ -18,7 +26,8 @@ export interface SimulateIo {
   extractCalls?(path: string, text: string): VmspliceCall[];
 }
 
-const USAGE = "usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel rfc-v2|mainline-6.x|mainline-3.12|all] [--page-size 4096|16384|65536] [--format text|json] [--trace full|summary]";
+const USAGE =
+  "usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel rfc-v2|mainline-6.x|mainline-3.12|all] [--page-size 4096|16384|65536] [--format text|json] [--trace full|summary]";
 
 interface Arguments {
   target: string;
@@ -38,7 +47,10 @@ function parseArguments(argv: string[]): Arguments {
   let trace: "full" | "summary" = "full";
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
-    const [flag, inline] = argument.startsWith("--") && argument.includes("=") ? [argument.slice(0, argument.indexOf("=")), argument.slice(argument.indexOf("=") + 1)] : [argument, null];
+    const [flag, inline] =
+      argument.startsWith("--") && argument.includes("=")
+        ? [argument.slice(0, argument.indexOf("=")), argument.slice(argument.indexOf("=") + 1)]
+        : [argument, null];
     const value = (): string => {
       if (inline !== null) return inline;
       const next = argv[++index];
@@ -55,7 +67,8 @@ function parseArguments(argv: string[]): Arguments {
       }
       case "--page-size": {
         const size = Number(value());
-        if (!(PAGE_SIZES as readonly number[]).includes(size)) throw new UsageError(`unsupported page size '${argv[index]}' (4096, 16384 or 65536)`);
+        if (!(PAGE_SIZES as readonly number[]).includes(size))
+          throw new UsageError(`unsupported page size '${argv[index]}' (4096, 16384 or 65536)`);
         pageSize = size as PageSize;
         break;
       }
@@ -67,7 +80,8 @@ function parseArguments(argv: string[]): Arguments {
       }
       case "--trace": {
         const chosen = value();
-        if (chosen !== "full" && chosen !== "summary") throw new UsageError(`unknown trace '${chosen}' (full or summary)`);
+        if (chosen !== "full" && chosen !== "summary")
+          throw new UsageError(`unknown trace '${chosen}' (full or summary)`);
         trace = chosen;
         break;
       }
@@ -100,7 +114,9 @@ function read(io: SimulateIo, path: string): string | null {
   try {
     return io.readFile(path);
   } catch (error) {
-    io.stderr(`vmsplice-lens simulate: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(
+      `vmsplice-lens simulate: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return null;
   }
 }
@@ -115,7 +131,8 @@ function simulateScenario(args: Arguments, io: SimulateIo): number {
   if (text === null) return 2;
   const { scenario, diagnostics } = parseScenario(text);
   if (diagnostics.length) {
-    for (const diagnostic of diagnostics) io.stderr(`${args.target}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}\n`);
+    for (const diagnostic of diagnostics)
+      io.stderr(`${args.target}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}\n`);
     return 2;
   }
   // Without --kernel the scenario runs under the first model it is written for (rfc-v2 unless it says otherwise).
@@ -142,10 +159,14 @@ function simulateCallSite(file: string, line: number, args: Arguments, io: Simul
   const index = findCallAtLine(calls, line);
   if (index < 0) {
     const lines = calls.map((call) => call.calleeRange.start.line + 1);
-    io.stderr(`vmsplice-lens simulate: no vmsplice call at ${file}:${line}${lines.length ? ` (calls are on lines ${lines.join(", ")})` : " (the file has none)"}\n`);
+    io.stderr(
+      `vmsplice-lens simulate: no vmsplice call at ${file}:${line}${lines.length ? ` (calls are on lines ${lines.join(", ")})` : " (the file has none)"}\n`,
+    );
     return 2;
   }
-  const reports = (args.kernels ?? ["rfc-v2" as KernelModel]).map((kernel) => replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json);
+  const reports = (args.kernels ?? ["rfc-v2" as KernelModel]).map(
+    (kernel) => replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json,
+  );
   emit(io, args.format, reports);
   return 0;
 }

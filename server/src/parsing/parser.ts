@@ -16,8 +16,13 @@ let languagePromise: Promise<Language> | null = null;
 /** Directories searched for the wasm files: beside the bundle (dist/), then the packages in node_modules (tests run from source). */
 function wasmCandidates(file: string): string[] {
   const here = typeof __dirname === "string" ? __dirname : process.cwd();
-  const candidates = [path.join(here, file), path.join(here, "..", "dist", file), path.join(here, "..", "..", "..", "dist", file)];
-  const packageFile = file === "tree-sitter.wasm" ? "web-tree-sitter/tree-sitter.wasm" : "tree-sitter-c/tree-sitter-c.wasm";
+  const candidates = [
+    path.join(here, file),
+    path.join(here, "..", "dist", file),
+    path.join(here, "..", "..", "..", "dist", file),
+  ];
+  const packageFile =
+    file === "tree-sitter.wasm" ? "web-tree-sitter/tree-sitter.wasm" : "tree-sitter-c/tree-sitter-c.wasm";
   try {
     candidates.push(require.resolve(packageFile));
   } catch {

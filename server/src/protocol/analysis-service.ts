@@ -9,7 +9,13 @@
  */
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { Tree } from "web-tree-sitter";
-import { extractFacts, judgeCalls, mentionsVmsplice, type ExtractedFacts, type FileAnalysis } from "../analysis/analyze";
+import {
+  extractFacts,
+  judgeCalls,
+  mentionsVmsplice,
+  type ExtractedFacts,
+  type FileAnalysis,
+} from "../analysis/analyze";
 import { applySuppressions, type Suppression } from "../analysis/suppressions";
 import type { LensSettings } from "../config";
 import type { DocumentStore, OpenDocument } from "./documents";
@@ -108,10 +114,25 @@ export class AnalysisService {
    * The fast path: every edit since the previous extraction sits inside one function unrelated to any vmsplice call,
    * so the previous facts (and verdicts) are moved instead of extracted again. Null when that does not hold.
    */
-  private reuse(entry: OpenDocument, settings: LensSettings, cached: DocumentAnalysis | undefined, token?: CancellationToken): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> | null {
+  private reuse(
+    entry: OpenDocument,
+    settings: LensSettings,
+    cached: DocumentAnalysis | undefined,
+    token?: CancellationToken,
+  ): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> | null {
     const facts = this.factsCache.get(entry.uri);
     const region = entry.region;
-    if (!cached || !cached.facts || cached.skipped || !facts || !facts.index || !region || facts.generation !== entry.generation || facts.facts !== cached.facts) return null;
+    if (
+      !cached ||
+      !cached.facts ||
+      cached.skipped ||
+      !facts ||
+      !facts.index ||
+      !region ||
+      facts.generation !== entry.generation ||
+      facts.facts !== cached.facts
+    )
+      return null;
     const index = facts.index;
     throwIfCancelled(token);
     const tree = this.store.treeFor(entry);
@@ -123,16 +144,31 @@ export class AnalysisService {
     // file (reuseFacts refuses edits touching a suppression marker), the previous verdicts move with the facts.
     const previousJudged = cached.settings === settings && cached.suppressions.length === 0 ? cached.analysis : null;
     shiftInPlace(previousJudged ? [facts.facts, index.ranges, previousJudged] : [facts.facts, index.ranges], shift);
-    this.factsCache.set(entry.uri, { version: entry.document.version, generation: entry.generation, facts: facts.facts, index });
+    this.factsCache.set(entry.uri, {
+      version: entry.document.version,
+      generation: entry.generation,
+      facts: facts.facts,
+      index,
+    });
     if (previousJudged) return { skipped: null, tree, facts: facts.facts, analysis: previousJudged, suppressions: [] };
     const judged = judgeCalls(facts.facts, { kernel: settings.kernel, pageSize: settings.pageSize });
     const text = entry.document.getText();
     const suppressed = applySuppressions(tree, text, judged);
-    return { skipped: null, tree, facts: facts.facts, analysis: suppressed.analysis, suppressions: suppressed.suppressions };
+    return {
+      skipped: null,
+      tree,
+      facts: facts.facts,
+      analysis: suppressed.analysis,
+      suppressions: suppressed.suppressions,
+    };
   }
 
   /** The full path: the cheap text check, a parse, and a fresh extraction. */
-  private extract(entry: OpenDocument, settings: LensSettings, token?: CancellationToken): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> {
+  private extract(
+    entry: OpenDocument,
+    settings: LensSettings,
+    token?: CancellationToken,
+  ): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> {
     const text = entry.document.getText();
     // The cheap text check: a file that never mentions vmsplice has no call to analyse, so it is not even parsed.
     if (!mentionsVmsplice(text)) return { skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
@@ -148,7 +184,12 @@ export class AnalysisService {
       this.statistics.extracted++;
       facts = tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] };
       // The reuse index needs the tree the facts came from; it is built now, while that tree is current.
-      this.factsCache.set(entry.uri, { version: entry.document.version, generation: entry.generation, facts, index: tree ? buildReuseIndex(tree, text, facts) : null });
+      this.factsCache.set(entry.uri, {
+        version: entry.document.version,
+        generation: entry.generation,
+        facts,
+        index: tree ? buildReuseIndex(tree, text, facts) : null,
+      });
     }
     throwIfCancelled(token);
     const judged = judgeCalls(facts, { kernel: settings.kernel, pageSize: settings.pageSize });

@@ -4,7 +4,14 @@
  * diagnostics it resolves, so the editor shows it on the right squiggle. An action is computed for the document
  * version the request saw, and none is answered when the document changed meanwhile.
  */
-import { CodeActionKind, type CancellationToken, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from "vscode-languageserver/node";
+import {
+  CodeActionKind,
+  type CancellationToken,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic,
+  type TextEdit,
+} from "vscode-languageserver/node";
 import type { PositionMapper } from "./text-document";
 import { quickFixesForCall, suppressionFix, type QuickFix } from "../analysis/fixes";
 import { currentAnalysis, type ServerContext } from "./context";
@@ -14,11 +21,27 @@ import { throwIfCancelled } from "./handler";
 export const CODE_ACTION_KINDS = [CodeActionKind.QuickFix] as const;
 
 function toTextEdits(document: PositionMapper, fix: QuickFix): TextEdit[] {
-  return fix.edits.map((edit) => ({ range: { start: document.positionAt(edit.startIndex), end: document.positionAt(edit.endIndex) }, newText: edit.newText }));
+  return fix.edits.map((edit) => ({
+    range: { start: document.positionAt(edit.startIndex), end: document.positionAt(edit.endIndex) },
+    newText: edit.newText,
+  }));
 }
 
-export async function provideCodeActions(context: ServerContext, params: CodeActionParams, token: CancellationToken): Promise<CodeAction[]> {
-  if (params.context.only && !params.context.only.some((kind) => kind === CodeActionKind.QuickFix || kind === CodeActionKind.Empty || CodeActionKind.QuickFix.startsWith(`${kind}.`))) return [];
+export async function provideCodeActions(
+  context: ServerContext,
+  params: CodeActionParams,
+  token: CancellationToken,
+): Promise<CodeAction[]> {
+  if (
+    params.context.only &&
+    !params.context.only.some(
+      (kind) =>
+        kind === CodeActionKind.QuickFix ||
+        kind === CodeActionKind.Empty ||
+        CodeActionKind.QuickFix.startsWith(`${kind}.`),
+    )
+  )
+    return [];
   const uri = params.textDocument.uri;
   const result = await currentAnalysis(context, uri, token);
   const entry = context.store.get(uri);
@@ -27,21 +50,41 @@ export async function provideCodeActions(context: ServerContext, params: CodeAct
   const actions: CodeAction[] = [];
   for (const analysis of result.analysis.calls) {
     throwIfCancelled(token);
-    const findings = analysis.findings.filter((finding) => rangesOverlap(toLspRange(finding.range), params.range) || rangesOverlap(toLspRange(analysis.call.range), params.range));
+    const findings = analysis.findings.filter(
+      (finding) =>
+        rangesOverlap(toLspRange(finding.range), params.range) ||
+        rangesOverlap(toLspRange(analysis.call.range), params.range),
+    );
     if (findings.length === 0) continue;
     const diagnostics = toLspDiagnostics(uri, findings, result.settings, context.docsBase);
     if (diagnostics.length === 0) continue;
     const ruleIds = [...new Set(diagnostics.map((diagnostic) => String(diagnostic.code)))];
     const attached = (rules: readonly string[]): Diagnostic[] => {
-      const fromClient = params.context.diagnostics.filter((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE && rules.includes(String(diagnostic.code)));
-      return fromClient.length > 0 ? fromClient : diagnostics.filter((diagnostic) => rules.includes(String(diagnostic.code)));
+      const fromClient = params.context.diagnostics.filter(
+        (diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE && rules.includes(String(diagnostic.code)),
+      );
+      return fromClient.length > 0
+        ? fromClient
+        : diagnostics.filter((diagnostic) => rules.includes(String(diagnostic.code)));
     };
     for (const fix of quickFixesForCall(analysis, result.text, result.tree, findings)) {
-      actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, isPreferred: fix.isPreferred, diagnostics: attached(fix.rules), edit: { changes: { [uri]: toTextEdits(document, fix) } } });
+      actions.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        isPreferred: fix.isPreferred,
+        diagnostics: attached(fix.rules),
+        edit: { changes: { [uri]: toTextEdits(document, fix) } },
+      });
     }
     const suppression = suppressionFix(analysis, result.text, ruleIds);
     if (suppression) {
-      actions.push({ title: suppression.title, kind: CodeActionKind.QuickFix, isPreferred: false, diagnostics: attached(ruleIds), edit: { changes: { [uri]: toTextEdits(document, suppression) } } });
+      actions.push({
+        title: suppression.title,
+        kind: CodeActionKind.QuickFix,
+        isPreferred: false,
+        diagnostics: attached(ruleIds),
+        edit: { changes: { [uri]: toTextEdits(document, suppression) } },
+      });
     }
   }
   return actions;

@@ -11,14 +11,22 @@ import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
 import { verdictSummary } from "./present";
 
-export async function provideCodeLenses(context: ServerContext, params: CodeLensParams, token: CancellationToken): Promise<CodeLens[]> {
+export async function provideCodeLenses(
+  context: ServerContext,
+  params: CodeLensParams,
+  token: CancellationToken,
+): Promise<CodeLens[]> {
   const result = await currentAnalysis(context, params.textDocument.uri, token);
   if (!result || result.skipped || !result.settings.codeLens) return [];
   const lenses: CodeLens[] = [];
   for (const analysis of result.analysis.calls) {
     throwIfCancelled(token);
     const range = toLspRange(analysis.call.calleeRange);
-    const args: ReplayCommandArgs = { uri: params.textDocument.uri, line: analysis.call.calleeRange.start.line, character: analysis.call.calleeRange.start.column };
+    const args: ReplayCommandArgs = {
+      uri: params.textDocument.uri,
+      line: analysis.call.calleeRange.start.line,
+      character: analysis.call.calleeRange.start.column,
+    };
     lenses.push({ range, command: { title: verdictSummary(analysis), command: "" } });
     lenses.push({ range, command: { title: "Replay", command: Commands.replay, arguments: [args] } });
   }

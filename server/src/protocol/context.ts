@@ -20,7 +20,11 @@ export interface ServerContext {
 }
 
 /** The current analysis of an open document, or null when the document is not open. */
-export async function currentAnalysis(context: ServerContext, uri: string, token?: CancellationToken): Promise<DocumentAnalysis | null> {
+export async function currentAnalysis(
+  context: ServerContext,
+  uri: string,
+  token?: CancellationToken,
+): Promise<DocumentAnalysis | null> {
   const entry = context.store.get(uri);
   if (!entry) return null;
   const version = entry.document.version;

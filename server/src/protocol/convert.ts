@@ -15,7 +15,10 @@ import type { LensSettings, SeverityOverride } from "../config";
 export const DIAGNOSTIC_SOURCE = "vmsplice-lens";
 
 export function toLspRange(range: SourceRange): Range {
-  return { start: { line: range.start.line, character: range.start.column }, end: { line: range.end.line, character: range.end.column } };
+  return {
+    start: { line: range.start.line, character: range.start.column },
+    end: { line: range.end.line, character: range.end.column },
+  };
 }
 
 export function toLspSeverity(severity: Severity | SeverityOverride): DiagnosticSeverity {
@@ -57,7 +60,12 @@ export function ruleDocumentationHref(docsBase: string, ruleId: string): string 
 }
 
 /** Findings to diagnostics, honouring per-rule overrides ("off" drops the finding). */
-export function toLspDiagnostics(uri: string, findings: readonly Finding[], settings: LensSettings, docsBase: string): Diagnostic[] {
+export function toLspDiagnostics(
+  uri: string,
+  findings: readonly Finding[],
+  settings: LensSettings,
+  docsBase: string,
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const finding of findings) {
     const override = settings.severity[finding.rule];
@@ -71,7 +79,10 @@ export function toLspDiagnostics(uri: string, findings: readonly Finding[], sett
     };
     if (findRule(finding.rule)) diagnostic.codeDescription = { href: ruleDocumentationHref(docsBase, finding.rule) };
     if (finding.related.length > 0) {
-      diagnostic.relatedInformation = finding.related.map((related) => ({ location: { uri, range: toLspRange(related.range) }, message: related.message }));
+      diagnostic.relatedInformation = finding.related.map((related) => ({
+        location: { uri, range: toLspRange(related.range) },
+        message: related.message,
+      }));
     }
     diagnostics.push(diagnostic);
   }

@@ -19,7 +19,14 @@ export type PublishDiagnostics = (uri: string, diagnostics: Diagnostic[], versio
 export function diagnosticsFor(result: DocumentAnalysis, docsBase: string): Diagnostic[] {
   if (result.skipped) {
     if (!result.settings.enable) return [];
-    return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, source: DIAGNOSTIC_SOURCE, message: result.skipped }];
+    return [
+      {
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity: DiagnosticSeverity.Information,
+        source: DIAGNOSTIC_SOURCE,
+        message: result.skipped,
+      },
+    ];
   }
   return toLspDiagnostics(result.uri, result.analysis.findings, result.settings, docsBase);
 }

@@ -73,7 +73,15 @@ export class DocumentStore {
     const previous = this.documents.get(uri);
     previous?.tree?.delete();
     const parser = previous?.parser ?? (await this.newParser());
-    const entry: OpenDocument = { uri, document: new LensDocument(uri, languageId, version, text), tree: null, stale: true, parser, region: null, generation: 0 };
+    const entry: OpenDocument = {
+      uri,
+      document: new LensDocument(uri, languageId, version, text),
+      tree: null,
+      stale: true,
+      parser,
+      region: null,
+      generation: 0,
+    };
     this.documents.set(uri, entry);
     return entry;
   }
@@ -110,7 +118,14 @@ export class DocumentStore {
     if (entry.region === undefined) {
       const top = entry.tree && !entry.stale ? topLevelAt(entry.tree, start, oldEnd) : null;
       entry.region = top
-        ? { start: top.startIndex, oldEnd: top.endIndex, end: top.endIndex, oldText: entry.document.slice(top.startIndex, top.endIndex), oldEndRow: top.endPosition.row, type: top.type }
+        ? {
+            start: top.startIndex,
+            oldEnd: top.endIndex,
+            end: top.endIndex,
+            oldText: entry.document.slice(top.startIndex, top.endIndex),
+            oldEndRow: top.endPosition.row,
+            type: top.type,
+          }
         : null;
       if (!entry.region) return;
     }
@@ -151,7 +166,11 @@ export class DocumentStore {
  * The tree-sitter edit for replacing `range` of the document's current text by `text`.
  * Out-of-range positions are clamped the same way `TextDocument.update` clamps them, so tree and text stay in step.
  */
-export function toTreeEdit(document: PositionMapper, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): Edit {
+export function toTreeEdit(
+  document: PositionMapper,
+  range: { start: { line: number; character: number }; end: { line: number; character: number } },
+  text: string,
+): Edit {
   let startIndex = document.offsetAt(range.start);
   let oldEndIndex = document.offsetAt(range.end);
   if (oldEndIndex < startIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];
@@ -168,7 +187,10 @@ export function toTreeEdit(document: PositionMapper, range: { start: { line: num
       lastLineStart = index + 1;
     }
   }
-  const newEndPosition = lines === 0 ? { row: startPosition.line, column: startPosition.character + text.length } : { row: startPosition.line + lines, column: text.length - lastLineStart };
+  const newEndPosition =
+    lines === 0
+      ? { row: startPosition.line, column: startPosition.character + text.length }
+      : { row: startPosition.line + lines, column: text.length - lastLineStart };
   return {
     startIndex,
     oldEndIndex,

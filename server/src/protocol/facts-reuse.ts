@@ -19,9 +19,32 @@ import { topLevelAt, type EditRegion } from "./documents";
 
 /** Names whose appearance anywhere can change file-level facts (threads, forks, pipes, tee, the syscall itself). */
 const FILE_LEVEL_NAMES = [
-  "vmsplice", "splice", "tee", "pipe", "pipe2", "fcntl", "syscall", "SYS_vmsplice", "__NR_vmsplice", "sys_vmsplice",
-  "fork", "vfork", "clone", "clone3", "posix_spawn", "system", "popen", "pthread_create", "thrd_create",
-  "mmap", "munmap", "madvise", "mlock", "mprotect", "shm_open", "memfd_create",
+  "vmsplice",
+  "splice",
+  "tee",
+  "pipe",
+  "pipe2",
+  "fcntl",
+  "syscall",
+  "SYS_vmsplice",
+  "__NR_vmsplice",
+  "sys_vmsplice",
+  "fork",
+  "vfork",
+  "clone",
+  "clone3",
+  "posix_spawn",
+  "system",
+  "popen",
+  "pthread_create",
+  "thrd_create",
+  "mmap",
+  "munmap",
+  "madvise",
+  "mlock",
+  "mprotect",
+  "shm_open",
+  "memfd_create",
 ];
 
 export interface ReuseIndex {
@@ -36,7 +59,8 @@ export function identifierWords(text: string): Set<string> {
   let current = "";
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    const isWord = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+    const isWord =
+      (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
     if (isWord) current += text[index];
     else if (current) {
       words.add(current);
@@ -50,7 +74,12 @@ export function identifierWords(text: string): Set<string> {
 function isRange(value: unknown): value is SourceRange {
   if (!value || typeof value !== "object") return false;
   const candidate = value as Partial<SourceRange>;
-  return typeof candidate.startIndex === "number" && typeof candidate.endIndex === "number" && typeof candidate.start === "object" && typeof candidate.end === "object";
+  return (
+    typeof candidate.startIndex === "number" &&
+    typeof candidate.endIndex === "number" &&
+    typeof candidate.start === "object" &&
+    typeof candidate.end === "object"
+  );
 }
 
 /** Every SourceRange object inside the facts. */
@@ -60,7 +89,8 @@ export function collectRanges(value: unknown, into: SourceRange[] = []): SourceR
     into.push(value);
     return into;
   }
-  for (const item of Array.isArray(value) ? value : Object.values(value as Record<string, unknown>)) collectRanges(item, into);
+  for (const item of Array.isArray(value) ? value : Object.values(value as Record<string, unknown>))
+    collectRanges(item, into);
   return into;
 }
 
@@ -82,7 +112,8 @@ function localNames(functionNode: Node): Set<string> {
     for (const declaration of scope.descendantsOfType(["declaration", "parameter_declaration"])) {
       if (!declaration) continue;
       for (const child of declaration.namedChildren) {
-        if (child && (child.type === "identifier" || child.type.endsWith("declarator"))) declaredIn(child.type === "identifier" ? child : child);
+        if (child && (child.type === "identifier" || child.type.endsWith("declarator")))
+          declaredIn(child.type === "identifier" ? child : child);
       }
     }
   }
@@ -92,7 +123,8 @@ function localNames(functionNode: Node): Set<string> {
 /** The identifiers (and type names) a subtree uses; keywords and primitive types are not identifiers in the tree. */
 function identifiersOf(node: Node): Set<string> {
   const names = new Set<string>();
-  for (const identifier of node.descendantsOfType(["identifier", "type_identifier"])) if (identifier) names.add(identifier.text);
+  for (const identifier of node.descendantsOfType(["identifier", "type_identifier"]))
+    if (identifier) names.add(identifier.text);
   return names;
 }
 
@@ -116,7 +148,10 @@ function fileScopeNames(tree: Tree): Set<string> {
         case "function_definition":
         case "declaration":
         case "type_definition": {
-          const declarators = child.type === "function_definition" ? [child.childForFieldName("declarator")] : child.childrenForFieldName("declarator");
+          const declarators =
+            child.type === "function_definition"
+              ? [child.childForFieldName("declarator")]
+              : child.childrenForFieldName("declarator");
           for (const declarator of declarators) {
             const name = declaredName(declarator);
             if (name) names.add(name);
@@ -222,15 +257,25 @@ export interface Shift {
   rowDelta: number;
 }
 
-export function reuseFacts(index: ReuseIndex, region: EditRegion, tree: Tree, text: { slice(start: number, end: number): string }): Shift | null {
+export function reuseFacts(
+  index: ReuseIndex,
+  region: EditRegion,
+  tree: Tree,
+  text: { slice(start: number, end: number): string },
+): Shift | null {
   if (region.type !== "function_definition") return null;
   const top = topLevelAt(tree, region.start, region.end);
-  if (!top || top.type !== "function_definition" || top.startIndex !== region.start || top.endIndex !== region.end) return null;
+  if (!top || top.type !== "function_definition" || top.startIndex !== region.start || top.endIndex !== region.end)
+    return null;
   if (mentions(region.oldText, index.names) || mentions(text.slice(region.start, region.end), index.names)) return null;
   // No fact may sit inside the edited definition or on the line where it ends (its columns would move).
   for (const range of index.ranges) {
     if (range.endIndex > region.start && range.startIndex < region.oldEnd) return null;
     if (range.startIndex >= region.oldEnd && range.start.line === region.oldEndRow) return null;
   }
-  return { from: region.oldEnd, indexDelta: region.end - region.oldEnd, rowDelta: top.endPosition.row - region.oldEndRow };
+  return {
+    from: region.oldEnd,
+    indexDelta: region.end - region.oldEnd,
+    rowDelta: top.endPosition.row - region.oldEndRow,
+  };
 }

@@ -24,7 +24,12 @@ export function throwIfCancelled(token: CancellationToken | undefined): void {
 }
 
 /** Wraps a query handler (hover, code lens, code action): failures are logged and answered with `fallback`. */
-export function guarded<P, R>(logger: Logger, name: string, fallback: R, handler: Handler<P, R>): (params: P, token: CancellationToken) => Promise<R> {
+export function guarded<P, R>(
+  logger: Logger,
+  name: string,
+  fallback: R,
+  handler: Handler<P, R>,
+): (params: P, token: CancellationToken) => Promise<R> {
   return async (params, token) => {
     try {
       return await handler(params, token);
@@ -36,7 +41,11 @@ export function guarded<P, R>(logger: Logger, name: string, fallback: R, handler
 }
 
 /** Wraps a notification handler (didOpen, didChange, ...): failures are logged; there is nobody to answer. */
-export function guardedNotification<P>(logger: Logger, name: string, handler: (params: P) => void | Promise<void>): (params: P) => Promise<void> {
+export function guardedNotification<P>(
+  logger: Logger,
+  name: string,
+  handler: (params: P) => void | Promise<void>,
+): (params: P) => Promise<void> {
   return async (params) => {
     try {
       await handler(params);
@@ -50,7 +59,11 @@ export function guardedNotification<P>(logger: Logger, name: string, handler: (p
  * Wraps a user-invoked request: a `ResponseError` thrown on purpose passes through with its code, anything else is
  * logged and answered as an internal error whose message the client can show.
  */
-export function guardedCommand<P, R>(logger: Logger, name: string, handler: Handler<P, R>): (params: P, token: CancellationToken) => Promise<R | ResponseError<void>> {
+export function guardedCommand<P, R>(
+  logger: Logger,
+  name: string,
+  handler: Handler<P, R>,
+): (params: P, token: CancellationToken) => Promise<R | ResponseError<void>> {
   return async (params, token) => {
     try {
       return await handler(params, token);
@@ -59,7 +72,8 @@ export function guardedCommand<P, R>(logger: Logger, name: string, handler: Hand
         logger.warn(`${name}: ${error.message}`);
         return error as ResponseError<void>;
       }
-      if (error instanceof CancelledError) return new ResponseError(LSPErrorCodes.RequestCancelled, "request cancelled");
+      if (error instanceof CancelledError)
+        return new ResponseError(LSPErrorCodes.RequestCancelled, "request cancelled");
       logger.error(`${name} failed`, error);
       const message = error instanceof Error ? error.message : String(error);
       return new ResponseError(-32603, `${name} failed: ${message}`);

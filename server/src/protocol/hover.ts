@@ -20,12 +20,21 @@ export function callAtOffset(calls: readonly CallAnalysis[], offset: number): Ca
   let best: CallAnalysis | null = null;
   for (const analysis of calls) {
     if (!rangeContains(analysis.call.range, offset)) continue;
-    if (!best || analysis.call.range.endIndex - analysis.call.range.startIndex < best.call.range.endIndex - best.call.range.startIndex) best = analysis;
+    if (
+      !best ||
+      analysis.call.range.endIndex - analysis.call.range.startIndex <
+        best.call.range.endIndex - best.call.range.startIndex
+    )
+      best = analysis;
   }
   return best;
 }
 
-export async function provideHover(context: ServerContext, params: HoverParams, token: CancellationToken): Promise<Hover | null> {
+export async function provideHover(
+  context: ServerContext,
+  params: HoverParams,
+  token: CancellationToken,
+): Promise<Hover | null> {
   const result = await currentAnalysis(context, params.textDocument.uri, token);
   if (!result || result.skipped) return null;
   const entry = context.store.get(params.textDocument.uri);
@@ -34,13 +43,23 @@ export async function provideHover(context: ServerContext, params: HoverParams, 
   const analysis = callAtOffset(result.analysis.calls, offset);
   if (!analysis) return null;
   throwIfCancelled(token);
-  const replayArgs: ReplayCommandArgs = { uri: params.textDocument.uri, line: analysis.call.calleeRange.start.line, character: analysis.call.calleeRange.start.column };
-  return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(analysis, offset, replayArgs) }, range: toLspRange(analysis.call.range) };
+  const replayArgs: ReplayCommandArgs = {
+    uri: params.textDocument.uri,
+    line: analysis.call.calleeRange.start.line,
+    character: analysis.call.calleeRange.start.column,
+  };
+  return {
+    contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(analysis, offset, replayArgs) },
+    range: toLspRange(analysis.call.range),
+  };
 }
 
 function directionText(analysis: CallAnalysis): string {
   const fd = analysis.call.fd;
-  const end = fd.pipeName && fd.pipeIndex !== null ? ` (${inlineCode(`${fd.pipeName}[${fd.pipeIndex}]`)}, ${fd.pipeIndex === 1 ? "write end" : "read end"})` : "";
+  const end =
+    fd.pipeName && fd.pipeIndex !== null
+      ? ` (${inlineCode(`${fd.pipeName}[${fd.pipeIndex}]`)}, ${fd.pipeIndex === 1 ? "write end" : "read end"})`
+      : "";
   switch (fd.direction) {
     case "to-pipe":
       return `writes user pages **into the pipe**${end}`;
@@ -99,8 +118,13 @@ export function commandUri(command: string, args: unknown): string {
 export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs: ReplayCommandArgs): string {
   const call = analysis.call;
   const sections: string[] = [];
-  const calleeName = call.callee === "wrapper" && call.wrapperName ? `${inlineCode(call.wrapperName)} (forwards to vmsplice)` : "vmsplice";
-  sections.push(`**${calleeName}** ${directionText(analysis)} · kernel **${analysis.kernel}** · page size **${analysis.pageSize}**`);
+  const calleeName =
+    call.callee === "wrapper" && call.wrapperName
+      ? `${inlineCode(call.wrapperName)} (forwards to vmsplice)`
+      : "vmsplice";
+  sections.push(
+    `**${calleeName}** ${directionText(analysis)} · kernel **${analysis.kernel}** · page size **${analysis.pageSize}**`,
+  );
   sections.push(`**Verdict:** ${analysis.verdict} — ${escapeMarkdown(verdictSummary(analysis))}`);
 
   const onFd = rangeContains(call.fd.range, offset);
@@ -109,9 +133,19 @@ export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs
   const fdSection = `**Descriptor** ${inlineCode(textOf(call.fd.pipeName, "fd"))}: ${escapeMarkdown(call.fd.explanation)}${call.fd.nonblock ? " `O_NONBLOCK` is set on it (vmsplice ignores that)." : ""}`;
   const flagsSection = `**Flags** ${inlineCode(call.flags.text)}: ${call.flags.value === null ? escapeMarkdown(decodeFlags(null, call.flags.missing)) : decodeFlags(call.flags.value, null)}`;
   const segmentsSection = analysis.segments.length
-    ? [`**Segments** (${escapeMarkdown(formatSym(call.iov.nrSegs, analysis.pageSize))}):`, "", ...segmentRows(analysis)].join("\n")
+    ? [
+        `**Segments** (${escapeMarkdown(formatSym(call.iov.nrSegs, analysis.pageSize))}):`,
+        "",
+        ...segmentRows(analysis),
+      ].join("\n")
     : `**Segments:** ${escapeMarkdown(call.iov.missing ?? "could not be reconstructed")}`;
-  const ordered = onFd ? [fdSection, flagsSection, segmentsSection] : onFlags ? [flagsSection, fdSection, segmentsSection] : onIov ? [segmentsSection, fdSection, flagsSection] : [fdSection, flagsSection, segmentsSection];
+  const ordered = onFd
+    ? [fdSection, flagsSection, segmentsSection]
+    : onFlags
+      ? [flagsSection, fdSection, segmentsSection]
+      : onIov
+        ? [segmentsSection, fdSection, flagsSection]
+        : [fdSection, flagsSection, segmentsSection];
   sections.push(...ordered);
 
   const perPage: string[] = [];
@@ -120,14 +154,30 @@ export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs
     perPage.push(`- segment ${index}: ${pageRuns(segment).join("; ")}`);
   });
   const counts = countPages(analysis);
-  if (perPage.length) sections.push([`**Per page** (${counts.total} page${counts.total === 1 ? "" : "s"}, P = ${analysis.pageSize}):`, ...perPage].join("\n"));
+  if (perPage.length)
+    sections.push(
+      [
+        `**Per page** (${counts.total} page${counts.total === 1 ? "" : "s"}, P = ${analysis.pageSize}):`,
+        ...perPage,
+      ].join("\n"),
+    );
   const missing = [...analysis.missing, ...analysis.segments.flatMap((segment) => segment.missing)];
-  if (missing.length) sections.push(["**Not known from the source:**", ...[...new Set(missing)].map((item) => `- ${escapeMarkdown(item)}`)].join("\n"));
+  if (missing.length)
+    sections.push(
+      ["**Not known from the source:**", ...[...new Set(missing)].map((item) => `- ${escapeMarkdown(item)}`)].join(
+        "\n",
+      ),
+    );
 
   const ruleIds = [...new Set([...analysis.findings.map((finding) => finding.rule), ...analysis.rules])];
-  const explanations = ruleIds.map((id) => findRule(id)).filter((record) => record !== undefined).map((record) => explainMarkdown(record));
+  const explanations = ruleIds
+    .map((id) => findRule(id))
+    .filter((record) => record !== undefined)
+    .map((record) => explainMarkdown(record));
   if (explanations.length) sections.push(["---", ...explanations].join("\n\n"));
-  sections.push(`[Replay page movement](${commandUri(Commands.replay, replayArgs)} "Replay this call in the page-movement simulator")`);
+  sections.push(
+    `[Replay page movement](${commandUri(Commands.replay, replayArgs)} "Replay this call in the page-movement simulator")`,
+  );
   return sections.join("\n\n");
 }
 

@@ -4,7 +4,15 @@
  *
  * Shared by hover and code lens so both say the same thing. Pure string building; no protocol objects.
  */
-import { evaluate, SPLICE_F_GIFT, SPLICE_F_MORE, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, type CallAnalysis, type SymValue } from "../analysis/facts";
+import {
+  evaluate,
+  SPLICE_F_GIFT,
+  SPLICE_F_MORE,
+  SPLICE_F_MOVE,
+  SPLICE_F_NONBLOCK,
+  type CallAnalysis,
+  type SymValue,
+} from "../analysis/facts";
 
 export interface PageCounts {
   total: number;
@@ -17,7 +25,14 @@ export interface PageCounts {
 }
 
 export function countPages(analysis: CallAnalysis): PageCounts {
-  const counts: PageCounts = { total: 0, moved: 0, copied: 0, unknown: 0, notDelivered: 0, incomplete: analysis.segments.length === 0 };
+  const counts: PageCounts = {
+    total: 0,
+    moved: 0,
+    copied: 0,
+    unknown: 0,
+    notDelivered: 0,
+    incomplete: analysis.segments.length === 0,
+  };
   for (const segment of analysis.segments) {
     if (segment.pages === null) counts.incomplete = true;
     for (const page of segment.pageOutcomes) {

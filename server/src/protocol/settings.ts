@@ -31,7 +31,8 @@ export class SettingsCache {
 
   /** Settings pushed by didChangeConfiguration (the whole `settings` object or just our section). */
   setPushed(raw: unknown): void {
-    const section = raw && typeof raw === "object" && "vmspliceLens" in raw ? (raw as Record<string, unknown>).vmspliceLens : raw;
+    const section =
+      raw && typeof raw === "object" && "vmspliceLens" in raw ? (raw as Record<string, unknown>).vmspliceLens : raw;
     this.fallback = this.normalize(section);
     this.clear();
   }

@@ -116,7 +116,8 @@ export class LensDocument implements PositionMapper {
     let offset = 0;
     for (const piece of this.pieces) {
       const pieceEnd = offset + piece.length;
-      if (pieceEnd > from && offset < to) result += piece.slice(Math.max(0, from - offset), Math.min(piece.length, to - offset));
+      if (pieceEnd > from && offset < to)
+        result += piece.slice(Math.max(0, from - offset), Math.min(piece.length, to - offset));
       if (pieceEnd >= to) break;
       offset = pieceEnd;
     }
@@ -211,13 +212,16 @@ export class LensDocument implements PositionMapper {
     this.replacePieces(start, end, newText);
     const delta = newText.length - (end - start);
     const newRegionEnd = regionEnd + delta;
-    const inserted = lineStartsOf(region, regionStart).filter((offset) => (hasLineAfter ? offset < newRegionEnd : offset <= newRegionEnd));
+    const inserted = lineStartsOf(region, regionStart).filter((offset) =>
+      hasLineAfter ? offset < newRegionEnd : offset <= newRegionEnd,
+    );
     const afterFrom = lastReplaced + 1;
     const afterCount = this.lines - afterFrom;
     const next = new Uint32Array(firstKept + 1 + inserted.length + afterCount);
     next.set(this.lineStarts.subarray(0, firstKept + 1), 0);
     for (let index = 0; index < inserted.length; index++) next[firstKept + 1 + index] = inserted[index];
-    for (let index = 0; index < afterCount; index++) next[firstKept + 1 + inserted.length + index] = this.lineStarts[afterFrom + index] + delta;
+    for (let index = 0; index < afterCount; index++)
+      next[firstKept + 1 + inserted.length + index] = this.lineStarts[afterFrom + index] + delta;
     this.lineStarts = next;
     this.lines = next.length;
   }

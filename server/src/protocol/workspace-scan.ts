@@ -10,7 +10,13 @@
 import { lstatSync, readdirSync, readFileSync, type Dirent } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Connection, Diagnostic, InitializeParams, ProgressToken, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
+import type {
+  Connection,
+  Diagnostic,
+  InitializeParams,
+  ProgressToken,
+  WorkDoneProgressServerReporter,
+} from "vscode-languageserver/node";
 import type { Parser } from "web-tree-sitter";
 import type { LensSettings } from "../config";
 import { extractFacts, judgeCalls, mentionsVmsplice } from "../analysis/analyze";
@@ -21,7 +27,17 @@ import { diagnosticsFor } from "./diagnostics";
 import type { ServerContext } from "./context";
 
 export const MAX_SCANNED_FILES = 20000;
-const SKIPPED_DIRECTORIES = new Set(["node_modules", ".git", ".hg", ".svn", "dist", "out", ".vscode-test", ".env", ".cache"]);
+const SKIPPED_DIRECTORIES = new Set([
+  "node_modules",
+  ".git",
+  ".hg",
+  ".svn",
+  "dist",
+  "out",
+  ".vscode-test",
+  ".env",
+  ".cache",
+]);
 
 export interface ScanContext extends ServerContext {
   connection: Connection;
@@ -74,7 +90,13 @@ export function listCFiles(folders: readonly string[], limit = MAX_SCANNED_FILES
  * Diagnostics for a C file as it is on disk, or null when it is not analysed (too large, binary, no vmsplice, or
  * disabled). Used by the start-up scan and when an open file is closed (its diagnostics then come from the disk again).
  */
-export function analyseFileOnDisk(file: string, uri: string, settings: LensSettings, parser: Parser, docsBase: string): Diagnostic[] | null {
+export function analyseFileOnDisk(
+  file: string,
+  uri: string,
+  settings: LensSettings,
+  parser: Parser,
+  docsBase: string,
+): Diagnostic[] | null {
   const size = lstatSync(file).size;
   if (!settings.enable || size > settings.maxFileSize) return null;
   const bytes = readFileSync(file);
@@ -87,7 +109,10 @@ export function analyseFileOnDisk(file: string, uri: string, settings: LensSetti
   try {
     const judged = judgeCalls(extractFacts(tree, text), { kernel: settings.kernel, pageSize: settings.pageSize });
     const analysis = applySuppressions(tree, text, judged).analysis;
-    return diagnosticsFor({ uri, version: 0, text, settings, skipped: null, tree: null, facts: null, analysis, suppressions: [] }, docsBase);
+    return diagnosticsFor(
+      { uri, version: 0, text, settings, skipped: null, tree: null, facts: null, analysis, suppressions: [] },
+      docsBase,
+    );
   } finally {
     tree.delete();
   }
@@ -102,13 +127,19 @@ export function workspaceFileOf(uri: string, folders: readonly string[]): { file
   } catch {
     return null;
   }
-  const folder = folders.find((candidate) => file.startsWith(candidate.endsWith(path.sep) ? candidate : candidate + path.sep));
+  const folder = folders.find((candidate) =>
+    file.startsWith(candidate.endsWith(path.sep) ? candidate : candidate + path.sep),
+  );
   return folder ? { file, folder } : null;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function scanWorkspace(folders: readonly string[], context: ScanContext, workDoneToken: ProgressToken | undefined): Promise<ScanSummary> {
+export async function scanWorkspace(
+  folders: readonly string[],
+  context: ScanContext,
+  workDoneToken: ProgressToken | undefined,
+): Promise<ScanSummary> {
   const summary: ScanSummary = { visited: 0, analysed: 0, withFindings: 0 };
   let progress: WorkDoneProgressServerReporter | null = null;
   try {
@@ -128,7 +159,10 @@ export async function scanWorkspace(folders: readonly string[], context: ScanCon
       if (context.cancel.cancelled || progress?.token.isCancellationRequested) break;
       summary.visited++;
       if (summary.visited % 25 === 0) {
-        progress?.report(Math.floor((summary.visited / files.length) * 100), `${summary.visited}/${files.length} ${path.basename(file)}`);
+        progress?.report(
+          Math.floor((summary.visited / files.length) * 100),
+          `${summary.visited}/${files.length} ${path.basename(file)}`,
+        );
         await yieldToEventLoop();
       }
       const uri = pathToFileURL(file).href;
@@ -153,6 +187,8 @@ export async function scanWorkspace(folders: readonly string[], context: ScanCon
     parser.delete();
     progress?.done();
   }
-  context.logger.info(`workspace scan: ${summary.visited} C files visited, ${summary.analysed} analysed, ${summary.withFindings} with findings`);
+  context.logger.info(
+    `workspace scan: ${summary.visited} C files visited, ${summary.analysed} analysed, ${summary.withFindings} with findings`,
+  );
   return summary;
 }

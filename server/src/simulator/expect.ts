@@ -7,7 +7,17 @@
  * verdicts of a finished run. Pure: no I/O, no editor or protocol imports, no console.
  */
 import type { Machine, Process } from "./machine";
-import type { Address, Amount, Expectation, ExpectationVerdict, PageRef, Scenario, SimulationResult, Step, StepResult } from "./types";
+import type {
+  Address,
+  Amount,
+  Expectation,
+  ExpectationVerdict,
+  PageRef,
+  Scenario,
+  SimulationResult,
+  Step,
+  StepResult,
+} from "./types";
 
 type AddressResolver = (machine: Machine, process: Process, address: Address) => number;
 
@@ -33,8 +43,18 @@ function processFor(machine: Machine, step: Step, expectation: Expectation): Pro
   return process;
 }
 
-export function snapshotForStep(machine: Machine, step: Step, expectations: Expectation[], _resolve: AddressResolver): StepSnapshot | null {
-  if (!expectations.some((expectation) => expectation.check.kind === "page-outcome" && expectation.check.outcome === "intact")) return null;
+export function snapshotForStep(
+  machine: Machine,
+  step: Step,
+  expectations: Expectation[],
+  _resolve: AddressResolver,
+): StepSnapshot | null {
+  if (
+    !expectations.some(
+      (expectation) => expectation.check.kind === "page-outcome" && expectation.check.outcome === "intact",
+    )
+  )
+    return null;
   const snapshot: StepSnapshot = new Map();
   for (const expectation of expectations) {
     if (expectation.check.kind !== "page-outcome" || expectation.check.outcome !== "intact") continue;
@@ -47,7 +67,10 @@ export function snapshotForStep(machine: Machine, step: Step, expectations: Expe
     if (!process.mappings.has(expectation.check.pages.mapping)) continue;
     for (const address of pageAddresses(machine, process, expectation.check.pages)) {
       const pte = machine.pteAt(process, address);
-      snapshot.set(`${process.name}:${address}`, { pfn: pte?.pfn ?? null, bytes: machine.peekUser(process, address, machine.pageSize) });
+      snapshot.set(`${process.name}:${address}`, {
+        pfn: pte?.pfn ?? null,
+        bytes: machine.peekUser(process, address, machine.pageSize),
+      });
     }
   }
   return snapshot;
@@ -68,17 +91,40 @@ function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
   return true;
 }
 
-export function evaluateExpectation(machine: Machine, step: Step, result: StepResult, expectation: Expectation, snapshot: StepSnapshot | null, resolve: AddressResolver): ExpectationVerdict {
-  const verdict = (passed: boolean, actual: string): ExpectationVerdict => ({ line: expectation.line, text: expectation.text, passed, actual });
+export function evaluateExpectation(
+  machine: Machine,
+  step: Step,
+  result: StepResult,
+  expectation: Expectation,
+  snapshot: StepSnapshot | null,
+  resolve: AddressResolver,
+): ExpectationVerdict {
+  const verdict = (passed: boolean, actual: string): ExpectationVerdict => ({
+    line: expectation.line,
+    text: expectation.text,
+    passed,
+    actual,
+  });
   const check = expectation.check;
   try {
     switch (check.kind) {
       case "returned":
-        return verdict(!!result.outcome && "returned" in result.outcome && result.outcome.returned === check.value, describeOutcome(result));
+        return verdict(
+          !!result.outcome && "returned" in result.outcome && result.outcome.returned === check.value,
+          describeOutcome(result),
+        );
       case "errno":
-        return verdict(!!result.outcome && "errno" in result.outcome && result.outcome.errno === check.errno, describeOutcome(result));
+        return verdict(
+          !!result.outcome && "errno" in result.outcome && result.outcome.errno === check.errno,
+          describeOutcome(result),
+        );
       case "blocked":
-        return verdict(!!result.outcome && "blocked" in result.outcome && (check.after === null || result.outcome.progressBytes === check.after), describeOutcome(result));
+        return verdict(
+          !!result.outcome &&
+            "blocked" in result.outcome &&
+            (check.after === null || result.outcome.progressBytes === check.after),
+          describeOutcome(result),
+        );
       case "kernel-bug":
         return verdict(!!result.outcome && "kernelBug" in result.outcome, describeOutcome(result));
       case "signal": {
@@ -104,12 +150,16 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
               const before = snapshot?.get(`${process.name}:${address}`);
               const pte = machine.pteAt(process, address);
               if (!pte) failures.push(`${label} has no PTE`);
-              else if (before && before.pfn !== pte.pfn) failures.push(`${label} maps PFN ${pte.pfn}, was ${before.pfn}`);
-              else if (before && !equalBytes(before.bytes, machine.peekUser(process, address, machine.pageSize))) failures.push(`${label} contents changed`);
+              else if (before && before.pfn !== pte.pfn)
+                failures.push(`${label} maps PFN ${pte.pfn}, was ${before.pfn}`);
+              else if (before && !equalBytes(before.bytes, machine.peekUser(process, address, machine.pageSize)))
+                failures.push(`${label} contents changed`);
               break;
             }
             case "moved": {
-              const move = result.events.find((event) => event.kind === "move" && event.pid === process.name && event.dstVaddr === address);
+              const move = result.events.find(
+                (event) => event.kind === "move" && event.pid === process.name && event.dstVaddr === address,
+              );
               if (!move || move.kind !== "move") {
                 failures.push(`${label} not moved`);
                 break;
@@ -120,13 +170,21 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
                 const expected = pageAddresses(machine, other, check.from.page)[0];
                 const chunk = result.chunks.find((record) => record.readerPage === "moved" && record.pfn === move.pfn);
                 if (!chunk?.origin || chunk.origin.process !== other.name || chunk.origin.vaddr !== expected) {
-                  failures.push(`${label} got PFN ${move.pfn} from ${chunk?.origin ? `${chunk.origin.process} 0x${chunk.origin.vaddr.toString(16)}` : "an unknown origin"}`);
+                  failures.push(
+                    `${label} got PFN ${move.pfn} from ${chunk?.origin ? `${chunk.origin.process} 0x${chunk.origin.vaddr.toString(16)}` : "an unknown origin"}`,
+                  );
                 }
               }
               break;
             }
             case "copied": {
-              const copied = result.events.some((event) => event.kind === "copy" && event.pid === process.name && event.dstVaddr < pageEnd && event.dstVaddr + event.len > address);
+              const copied = result.events.some(
+                (event) =>
+                  event.kind === "copy" &&
+                  event.pid === process.name &&
+                  event.dstVaddr < pageEnd &&
+                  event.dstVaddr + event.len > address,
+              );
               if (!copied) failures.push(`${label} received no copy`);
               break;
             }
@@ -141,11 +199,16 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
         const bytes = machine.peekUser(process, start, length);
         const mismatch = bytes.findIndex((byte) => byte !== check.value);
         if (mismatch < 0) return verdict(true, `all ${length} bytes are 0x${check.value.toString(16)}`);
-        return verdict(false, `byte at +${mismatch} is 0x${bytes[mismatch].toString(16)}, expected 0x${check.value.toString(16)}`);
+        return verdict(
+          false,
+          `byte at +${mismatch} is 0x${bytes[mismatch].toString(16)}, expected 0x${check.value.toString(16)}`,
+        );
       }
       case "page-state": {
         const process = processFor(machine, step, expectation);
-        const states = pageAddresses(machine, process, check.pages).map((address) => machine.describePage(process, address));
+        const states = pageAddresses(machine, process, check.pages).map((address) =>
+          machine.describePage(process, address),
+        );
         return verdict(
           states.every((state) => state === check.state),
           states.join(", "),
@@ -155,8 +218,12 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
         const process = processFor(machine, step, expectation);
         const other = machine.processes.get(check.otherProcess);
         if (!other) throw new Error(`unknown process '${check.otherProcess}'`);
-        const mine = pageAddresses(machine, process, check.pages).map((address) => machine.pteAt(process, address)?.pfn ?? null);
-        const theirs = pageAddresses(machine, other, check.other).map((address) => machine.pteAt(other, address)?.pfn ?? null);
+        const mine = pageAddresses(machine, process, check.pages).map(
+          (address) => machine.pteAt(process, address)?.pfn ?? null,
+        );
+        const theirs = pageAddresses(machine, other, check.other).map(
+          (address) => machine.pteAt(other, address)?.pfn ?? null,
+        );
         const same = mine.length === theirs.length && mine.every((pfn, index) => pfn !== null && pfn === theirs[index]);
         return verdict(same, `PFNs ${mine.join(",")} vs ${theirs.join(",")}`);
       }
@@ -165,7 +232,8 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
       case "pipe-buffer": {
         const pipe = machine.pipes.get(check.pipe);
         if (!pipe) throw new Error(`unknown pipe '${check.pipe}'`);
-        if (check.kind === "pipe-occupancy") return verdict(pipe.count === check.slots, `${pipe.count} slot(s) in use of ${pipe.size}`);
+        if (check.kind === "pipe-occupancy")
+          return verdict(pipe.count === check.slots, `${pipe.count} slot(s) in use of ${pipe.size}`);
         if (check.kind === "pipe-bytes") {
           const bytes = machine.pipeBytes(pipe);
           return verdict(bytes === check.bytes, `${bytes} byte(s) queued`);
@@ -179,7 +247,10 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
       }
       case "rule": {
         const present = result.rules.includes(check.rule);
-        return verdict(present === check.present, result.rules.length ? `rules: ${result.rules.join(", ")}` : "no rules");
+        return verdict(
+          present === check.present,
+          result.rules.length ? `rules: ${result.rules.join(", ")}` : "no rules",
+        );
       }
     }
   } catch (error) {
@@ -193,7 +264,14 @@ export function evaluateExpectation(machine: Machine, step: Step, result: StepRe
  */
 export function checkExpectations(scenario: Scenario, result: SimulationResult): ExpectationVerdict[] {
   if (result.scenarioId !== scenario.id) {
-    return [{ line: 1, text: `scenario ${scenario.id}`, passed: false, actual: `the result is for scenario ${result.scenarioId}` }];
+    return [
+      {
+        line: 1,
+        text: `scenario ${scenario.id}`,
+        passed: false,
+        actual: `the result is for scenario ${result.scenarioId}`,
+      },
+    ];
   }
   return [...result.verdicts].sort((left, right) => left.line - right.line);
 }

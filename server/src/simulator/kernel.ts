@@ -49,7 +49,12 @@ function isAnonymous(frame: Frame): boolean {
 /** The outcome of a blocked call, with the rules that explain the block. */
 function block(machine: Machine, fd: FdEntry, progress: number, reason: string, holdsMmapLock: boolean): CallOutcome {
   machine.emit({ kind: "block", reason, ...(fd.nonblock ? { rule: "VMS-NONBLOCK-FD" } : {}) });
-  if (holdsMmapLock) machine.emit({ kind: "hazard", rule: "VMS-RFC-MMAPSEM-SLEEP", detail: "the writer sleeps for pipe space while holding its mmap_sem" });
+  if (holdsMmapLock)
+    machine.emit({
+      kind: "hazard",
+      rule: "VMS-RFC-MMAPSEM-SLEEP",
+      detail: "the writer sleeps for pipe space while holding its mmap_sem",
+    });
   return blocked(progress);
 }
 
@@ -61,7 +66,14 @@ function sigpipe(machine: Machine, process: Process): void {
 // vmsplice entry (spec 3.0)
 // ---------------------------------------------------------------------------------------------------------------
 
-export function vmsplice(machine: Machine, process: Process, fd: FdEntry | null, iov: UserIovec[] | null, nrSegs: number, flags: number): CallOutcome {
+export function vmsplice(
+  machine: Machine,
+  process: Process,
+  fd: FdEntry | null,
+  iov: UserIovec[] | null,
+  nrSegs: number,
+  flags: number,
+): CallOutcome {
   if (machine.model === "mainline-6.x") {
     if (flags & ~SPLICE_F_ALL) return withRule(machine, errno("EINVAL"), "VMS-FLAGS-UNKNOWN");
     if (!fd || !fd.open || (!fd.read && !fd.write)) return errno("EBADF");
@@ -91,13 +103,17 @@ export function vmsplice(machine: Machine, process: Process, fd: FdEntry | null,
     }
     if (total === 0) return returned(0);
     if (fd.kind !== "pipe" || !fd.pipe) return withRule(machine, errno("EBADF"), "VMS-NOT-PIPE");
-    return fd.write ? toPipe6(machine, process, fd, fd.pipe, segments, flags) : fromPipe(machine, process, fd, fd.pipe, segments, nrSegs, flags);
+    return fd.write
+      ? toPipe6(machine, process, fd, fd.pipe, segments, flags)
+      : fromPipe(machine, process, fd, fd.pipe, segments, nrSegs, flags);
   }
   if (nrSegs > UIO_MAXIOV) return withRule(machine, errno("EINVAL"), "VMS-IOV-MAX");
   if (nrSegs === 0) return returned(0);
   if (!fd || !fd.open || (!fd.read && !fd.write)) return errno("EBADF");
   if (fd.kind !== "pipe" || !fd.pipe) return withRule(machine, errno("EBADF"), "VMS-NOT-PIPE");
-  return fd.write ? toPipe312(machine, process, fd, fd.pipe, iov, nrSegs, flags) : fromPipe(machine, process, fd, fd.pipe, iov ?? [], nrSegs, flags, iov === null);
+  return fd.write
+    ? toPipe312(machine, process, fd, fd.pipe, iov, nrSegs, flags)
+    : fromPipe(machine, process, fd, fd.pipe, iov ?? [], nrSegs, flags, iov === null);
 }
 
 function withRule(machine: Machine, outcome: CallOutcome, rule: string): CallOutcome {
@@ -120,7 +136,13 @@ interface GatheredChunk {
 }
 
 /** `get_iovec_page_array`: pins at most `capacity` pages in iovec order; stops at a zero-length iovec. */
-function gather312(machine: Machine, process: Process, iov: UserIovec[] | null, nrSegs: number, capacity: number): { chunks: GatheredChunk[]; error: string | null } {
+function gather312(
+  machine: Machine,
+  process: Process,
+  iov: UserIovec[] | null,
+  nrSegs: number,
+  capacity: number,
+): { chunks: GatheredChunk[]; error: string | null } {
   const pageSize = machine.pageSize;
   const chunks: GatheredChunk[] = [];
   let error: string | null = null;
@@ -133,7 +155,11 @@ function gather312(machine: Machine, process: Process, iov: UserIovec[] | null, 
     let { len } = iov[index];
     if (len === 0) {
       if (iov.slice(index + 1, nrSegs).some((segment) => segment.len > 0)) {
-        machine.emit({ kind: "hazard", rule: "VMS-ZERO-LEN-IOV", detail: `iovec ${index} has length 0: the gather stops there and iovecs ${index + 1}.. are ignored` });
+        machine.emit({
+          kind: "hazard",
+          rule: "VMS-ZERO-LEN-IOV",
+          detail: `iovec ${index} has length 0: the gather stops there and iovecs ${index + 1}.. are ignored`,
+        });
       }
       error = null;
       break;
@@ -152,7 +178,8 @@ function gather312(machine: Machine, process: Process, iov: UserIovec[] | null, 
       const frame = machine.fault(process, vaddr, "read");
       if (!frame) break;
       frame.refcount++;
-      if (machine.full) machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "get_user_pages (read)" });
+      if (machine.full)
+        machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "get_user_pages (read)" });
       const chunkLength = Math.min(pageSize - offset, len);
       chunks.push({ frame, offset, len: chunkLength, address: vaddr + offset, iovBase: base });
       offset = 0;
@@ -168,14 +195,26 @@ function gather312(machine: Machine, process: Process, iov: UserIovec[] | null, 
   return { chunks, error };
 }
 
-function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, iov: UserIovec[] | null, nrSegs: number, flags: number): CallOutcome {
+function toPipe312(
+  machine: Machine,
+  process: Process,
+  fd: FdEntry,
+  pipe: Pipe,
+  iov: UserIovec[] | null,
+  nrSegs: number,
+  flags: number,
+): CallOutcome {
   const pageSize = machine.pageSize;
   const rfc = machine.model === "rfc-v2";
   const { chunks, error } = gather312(machine, process, iov, nrSegs, pipe.size);
   if (chunks.length === 0) return error ? errno(error) : returned(0);
 
   const zapFlags = rfc && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
-  const zapRule = !(flags & SPLICE_F_GIFT) ? "VMS-RFC-MOVE-ONLY-ZAP" : !(flags & SPLICE_F_MOVE) ? "VMS-RFC-GIFT-ONLY-ZAP" : undefined;
+  const zapRule = !(flags & SPLICE_F_GIFT)
+    ? "VMS-RFC-MOVE-ONLY-ZAP"
+    : !(flags & SPLICE_F_MOVE)
+      ? "VMS-RFC-GIFT-ONLY-ZAP"
+      : undefined;
   const zapped = new Set<number>();
   let zapVma: ReturnType<Machine["findVma"]> = null;
   let userStart = 0;
@@ -184,11 +223,16 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
   const zap = (): void => {
     if (!zapVma || kernelBug) return;
     if (zapVma.kind === "hugetlb") {
-      machine.emit({ kind: "kernelBug", reason: `zap_page_range of ${(userEnd - userStart) / pageSize} small page(s) at ${hex(userStart)} in a hugetlb VMA is not huge-page aligned: BUG in __unmap_hugepage_range`, rule: "VMS-RFC-HUGETLB-OOPS" });
+      machine.emit({
+        kind: "kernelBug",
+        reason: `zap_page_range of ${(userEnd - userStart) / pageSize} small page(s) at ${hex(userStart)} in a hugetlb VMA is not huge-page aligned: BUG in __unmap_hugepage_range`,
+        rule: "VMS-RFC-HUGETLB-OOPS",
+      });
       kernelBug = { kernelBug: "VMS-RFC-HUGETLB-OOPS: the writer's zap hits a hugetlb VMA" };
       return;
     }
-    for (const address of machine.zapRange(process, zapVma, userStart, userEnd - userStart, zapRule)) zapped.add(address);
+    for (const address of machine.zapRange(process, zapVma, userStart, userEnd - userStart, zapRule))
+      zapped.add(address);
   };
 
   let inserted = 0;
@@ -226,10 +270,22 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
       machine.pushBuffer(pipe, buffer);
       queuedSlots.push(slot);
       queuedBuffers.push(buffer);
-      if (machine.full || writerRules.length) machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: buffer.pfn, offset: buffer.offset, len: buffer.len, flags: bufferFlags, staleFlags: stale & ~(flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0), ...(writerRules.includes("VMS-RFC-STALE-GIFT") ? { rule: "VMS-RFC-STALE-GIFT" } : {}) });
+      if (machine.full || writerRules.length)
+        machine.emit({
+          kind: "bufferQueued",
+          pipe: pipe.name,
+          slot,
+          pfn: buffer.pfn,
+          offset: buffer.offset,
+          len: buffer.len,
+          flags: bufferFlags,
+          staleFlags: stale & ~(flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0),
+          ...(writerRules.includes("VMS-RFC-STALE-GIFT") ? { rule: "VMS-RFC-STALE-GIFT" } : {}),
+        });
       if (zapFlags && chunk.offset === 0 && chunk.len === pageSize) {
         const address = chunk.iovBase;
-        if (chunk.address !== address - (address % pageSize)) buffer.writerRules = [...buffer.writerRules, "VMS-RFC-IOV-BASE"];
+        if (chunk.address !== address - (address % pageSize))
+          buffer.writerRules = [...buffer.writerRules, "VMS-RFC-IOV-BASE"];
         if (zapVma && address === userEnd && address + pageSize <= zapVma.end) {
           userEnd += pageSize;
         } else {
@@ -255,8 +311,20 @@ function toPipe312(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, 
   }
   zap();
   if (kernelBug) return kernelBug;
-  if (rfc && zapFlags && chunks.some((chunk) => chunk.offset !== 0 && chunk.iovBase % pageSize !== 0) && chunks.some((chunk, index) => index < inserted && chunk.offset === 0 && chunk.len === pageSize && chunk.iovBase % pageSize !== 0)) {
-    machine.emit({ kind: "hazard", rule: "VMS-RFC-ZAP-WRONG-PAGE", detail: `the full-page chunks of an iovec based at an unaligned address zap the page at its base, ${hex(chunks.find((chunk) => chunk.iovBase % pageSize !== 0)!.iovBase - (chunks.find((chunk) => chunk.iovBase % pageSize !== 0)!.iovBase % pageSize))}` });
+  if (
+    rfc &&
+    zapFlags &&
+    chunks.some((chunk) => chunk.offset !== 0 && chunk.iovBase % pageSize !== 0) &&
+    chunks.some(
+      (chunk, index) =>
+        index < inserted && chunk.offset === 0 && chunk.len === pageSize && chunk.iovBase % pageSize !== 0,
+    )
+  ) {
+    machine.emit({
+      kind: "hazard",
+      rule: "VMS-RFC-ZAP-WRONG-PAGE",
+      detail: `the full-page chunks of an iovec based at an unaligned address zap the page at its base, ${hex(chunks.find((chunk) => chunk.iovBase % pageSize !== 0)!.iovBase - (chunks.find((chunk) => chunk.iovBase % pageSize !== 0)!.iovBase % pageSize))}`,
+    });
   }
   // Record per-chunk outcomes, then drop the pins of chunks that were not inserted.
   chunks.forEach((chunk, index) => {
@@ -295,7 +363,8 @@ function requestedBytes(iov: UserIovec[] | null, nrSegs: number): number {
 
 /** A short return carries VMS-PARTIAL so the trace says why the count is smaller than asked. */
 function partial(machine: Machine, total: number, requested: number): CallOutcome {
-  if (total < requested) machine.emit({ kind: "hazard", rule: "VMS-PARTIAL", detail: `transferred ${total} of ${requested} bytes` });
+  if (total < requested)
+    machine.emit({ kind: "hazard", rule: "VMS-PARTIAL", detail: `transferred ${total} of ${requested} bytes` });
   return returned(total);
 }
 
@@ -303,7 +372,14 @@ function partial(machine: Machine, total: number, requested: number): CallOutcom
 // To-pipe, mainline-6.x (spec 3.2)
 // ---------------------------------------------------------------------------------------------------------------
 
-function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, segments: UserIovec[], flags: number): CallOutcome {
+function toPipe6(
+  machine: Machine,
+  process: Process,
+  fd: FdEntry,
+  pipe: Pipe,
+  segments: UserIovec[],
+  flags: number,
+): CallOutcome {
   const pageSize = machine.pageSize;
   if (pipe.readers === 0) {
     sigpipe(machine, process);
@@ -336,7 +412,8 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
       const frame = machine.fault(process, vaddr, "read");
       if (!frame) break;
       frame.refcount++;
-      if (machine.full) machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "iov_iter_get_pages (read)" });
+      if (machine.full)
+        machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "iov_iter_get_pages (read)" });
       pinned.push(frame);
     }
     if (pinned.length === 0) {
@@ -360,10 +437,32 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
           failed = true;
         } else {
           const writerRules = frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : NO_RULES;
-          const buffer: PipeBuffer = { id: 0, pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, ops: "user-page", initialOffset: chunkOffset, initialLen: size, sourceAddress: null, origin: { process: process.name, vaddr }, writerRules };
+          const buffer: PipeBuffer = {
+            id: 0,
+            pfn: frame.pfn,
+            offset: chunkOffset,
+            len: size,
+            flags: bufferFlags,
+            ops: "user-page",
+            initialOffset: chunkOffset,
+            initialLen: size,
+            sourceAddress: null,
+            origin: { process: process.name, vaddr },
+            writerRules,
+          };
           slot = machine.pushBuffer(pipe, buffer);
           bufferId = buffer.id;
-          if (machine.full) machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: frame.pfn, offset: chunkOffset, len: size, flags: bufferFlags, staleFlags: 0 });
+          if (machine.full)
+            machine.emit({
+              kind: "bufferQueued",
+              pipe: pipe.name,
+              slot,
+              pfn: frame.pfn,
+              offset: chunkOffset,
+              len: size,
+              flags: bufferFlags,
+              staleFlags: 0,
+            });
           total += size;
           position += size;
           queued = true;
@@ -394,7 +493,11 @@ function toPipe6(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, se
     }
   }
   if (outcome) return outcome;
-  return partial(machine, total, segments.reduce((sum, segment) => sum + segment.len, 0));
+  return partial(
+    machine,
+    total,
+    segments.reduce((sum, segment) => sum + segment.len, 0),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -424,7 +527,8 @@ class Destination {
   remaining(): number {
     this.skip();
     let total = 0;
-    for (let index = this.index; index < this.segments.length; index++) total += this.segments[index].len - (index === this.index ? this.position : 0);
+    for (let index = this.index; index < this.segments.length; index++)
+      total += this.segments[index].len - (index === this.index ? this.position : 0);
     return total;
   }
 
@@ -466,13 +570,26 @@ class Destination {
   }
 }
 
-type RoundResult = { done: number; stop: null } | { done: number; stop: "error"; errno: string } | { done: number; stop: "blocked" } | { done: number; stop: "bug" };
+type RoundResult =
+  | { done: number; stop: null }
+  | { done: number; stop: "error"; errno: string }
+  | { done: number; stop: "blocked" }
+  | { done: number; stop: "bug" };
 
 /**
  * vmsplice towards user memory. 3.12 and the RFC run one splice-from-pipe round per iovec (and stop at a zero-length
  * iovec); 6.x runs one round over all segments (zero-length ones skipped).
  */
-function fromPipe(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, iov: UserIovec[], nrSegs: number, flags: number, iovIsNull = false): CallOutcome {
+function fromPipe(
+  machine: Machine,
+  process: Process,
+  fd: FdEntry,
+  pipe: Pipe,
+  iov: UserIovec[],
+  nrSegs: number,
+  flags: number,
+  iovIsNull = false,
+): CallOutcome {
   if (machine.model === "mainline-6.x") {
     const destination = new Destination(iov.slice(0, nrSegs));
     const result = spliceRound(machine, process, fd, pipe, destination, destination.remaining(), flags);
@@ -488,7 +605,11 @@ function fromPipe(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, i
     const { base, len } = iov[index];
     if (len === 0) {
       if (iov.slice(index + 1, nrSegs).some((segment) => segment.len > 0)) {
-        machine.emit({ kind: "hazard", rule: "VMS-ZERO-LEN-IOV", detail: `iovec ${index} has length 0: the read stops there` });
+        machine.emit({
+          kind: "hazard",
+          rule: "VMS-ZERO-LEN-IOV",
+          detail: `iovec ${index} has length 0: the read stops there`,
+        });
       }
       break;
     }
@@ -512,13 +633,22 @@ function fromPipe(machine: Machine, process: Process, fd: FdEntry, pipe: Pipe, i
 
 function roundOutcome(machine: Machine, fd: FdEntry, result: RoundResult, before: number): CallOutcome {
   if (result.stop === "bug") return { kernelBug: "VMS-DST-HUGETLB: the reader's destination zap hits a hugetlb VMA" };
-  if (result.stop === "blocked") return block(machine, fd, before + result.done, "pipe is empty and a writer is still open", false);
+  if (result.stop === "blocked")
+    return block(machine, fd, before + result.done, "pipe is empty and a writer is still open", false);
   if (result.stop === "error" && result.done === 0 && before === 0) return errno(result.errno);
   return returned(before + result.done);
 }
 
 /** `__splice_from_pipe` with the `pipe_to_user` actor (and, for the RFC, its move attempt). */
-function spliceRound(machine: Machine, process: Process, _fd: FdEntry, pipe: Pipe, destination: Destination, want: number, flags: number): RoundResult {
+function spliceRound(
+  machine: Machine,
+  process: Process,
+  _fd: FdEntry,
+  pipe: Pipe,
+  destination: Destination,
+  want: number,
+  flags: number,
+): RoundResult {
   let done = 0;
   let moved = 0;
   for (;;) {
@@ -559,8 +689,16 @@ function spliceRound(machine: Machine, process: Process, _fd: FdEntry, pipe: Pip
     if (finished) break;
   }
   if (moved > 0) {
-    machine.emit({ kind: "hazard", rule: "VMS-RFC-RSS", detail: `${moved} moved page(s) are not counted in ${process.name}'s RSS` });
-    machine.emit({ kind: "hazard", rule: "VMS-RFC-ANON-VMA", detail: `${moved} moved page(s) keep the writer's anon_vma` });
+    machine.emit({
+      kind: "hazard",
+      rule: "VMS-RFC-RSS",
+      detail: `${moved} moved page(s) are not counted in ${process.name}'s RSS`,
+    });
+    machine.emit({
+      kind: "hazard",
+      rule: "VMS-RFC-ANON-VMA",
+      detail: `${moved} moved page(s) keep the writer's anon_vma`,
+    });
   }
   return { done, stop: null };
 }
@@ -602,7 +740,16 @@ function moveBlocker(machine: Machine, buffer: PipeBuffer, frame: Frame, flags: 
   return null;
 }
 
-function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number, buffer: PipeBuffer, destination: Destination, n: number, flags: number): ActorResult {
+function pipeToUser(
+  machine: Machine,
+  process: Process,
+  pipe: Pipe,
+  slot: number,
+  buffer: PipeBuffer,
+  destination: Destination,
+  n: number,
+  flags: number,
+): ActorResult {
   const pageSize = machine.pageSize;
   const frame = machine.frame(buffer.pfn);
   const dst = destination.current();
@@ -620,7 +767,16 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
         const staleGift = buffer.writerRules.includes("VMS-RFC-STALE-GIFT");
         const aliased = frame.refcount - frame.pipeRefs > 0 || frame.pipeRefs > 1;
         let hazards: string[] = NO_RULES;
-        if (staleGift || vma.start > dst || !vma.prot.write || shared || dst % pageSize !== 0 || n < pageSize || frame.kind === "ksm" || aliased) {
+        if (
+          staleGift ||
+          vma.start > dst ||
+          !vma.prot.write ||
+          shared ||
+          dst % pageSize !== 0 ||
+          n < pageSize ||
+          frame.kind === "ksm" ||
+          aliased
+        ) {
           hazards = [];
           if (staleGift) hazards.push("VMS-RFC-STALE-GIFT");
           if (vma.start > dst) hazards.push("VMS-DST-HOLE");
@@ -632,7 +788,11 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
           if (aliased) hazards.push("VMS-RFC-TEE-ALIAS");
         }
         if (vma.kind === "hugetlb") {
-          machine.emit({ kind: "kernelBug", reason: `zap_page_range of one small page at ${hex(dst)} in the reader's hugetlb VMA: BUG in __unmap_hugepage_range`, rule: "VMS-DST-HUGETLB" });
+          machine.emit({
+            kind: "kernelBug",
+            reason: `zap_page_range of one small page at ${hex(dst)} in the reader's hugetlb VMA: BUG in __unmap_hugepage_range`,
+            rule: "VMS-DST-HUGETLB",
+          });
           return { kind: "bug" };
         }
         const pageAddress = dst - (dst % pageSize);
@@ -647,16 +807,60 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
           // and jumps to its exit with ret = 0, which the caller turns into "sd->len bytes moved" (spec 3.6 step 13).
           machine.racingFaults.delete(raceKey);
           machine.fault(process, pageAddress, "read", true);
-          machine.emit({ kind: "hazard", rule: "VMS-RFC-PHANTOM-SUCCESS", detail: `a racing fault repopulated ${hex(pageAddress)} in ${process.name} after the zap: ${n} bytes reported, none delivered` });
-          machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: null, origin, rules: ["VMS-RFC-PHANTOM-SUCCESS"], bufferId: buffer.id, destinationPfn: machine.pteAt(process, pageAddress)?.pfn ?? null });
+          machine.emit({
+            kind: "hazard",
+            rule: "VMS-RFC-PHANTOM-SUCCESS",
+            detail: `a racing fault repopulated ${hex(pageAddress)} in ${process.name} after the zap: ${n} bytes reported, none delivered`,
+          });
+          machine.chunks.push({
+            side: "reader",
+            pfn: frame.pfn,
+            offset: buffer.offset,
+            len: n,
+            slot,
+            sourceAddress: null,
+            writerPage: null,
+            destinationAddress: dst,
+            readerPage: null,
+            origin,
+            rules: ["VMS-RFC-PHANTOM-SUCCESS"],
+            bufferId: buffer.id,
+            destinationPfn: machine.pteAt(process, pageAddress)?.pfn ?? null,
+          });
           return { kind: "copy" };
         }
         machine.installPte(process, pageAddress, frame, shared && vma.prot.write);
-        machine.emit({ kind: "move", pid: process.name, dstVaddr: pageAddress, pfn: frame.pfn, len: n, rules: hazards });
+        machine.emit({
+          kind: "move",
+          pid: process.name,
+          dstVaddr: pageAddress,
+          pfn: frame.pfn,
+          len: n,
+          rules: hazards,
+        });
         for (const rule of hazards) {
-          if (rule !== "VMS-RFC-STALE-GIFT") machine.emit({ kind: "hazard", rule, detail: `move of PFN ${frame.pfn} to ${hex(dst)} in ${process.name}` });
+          if (rule !== "VMS-RFC-STALE-GIFT")
+            machine.emit({
+              kind: "hazard",
+              rule,
+              detail: `move of PFN ${frame.pfn} to ${hex(dst)} in ${process.name}`,
+            });
         }
-        machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: "moved", origin, rules: hazards, bufferId: buffer.id, destinationPfn: frame.pfn });
+        machine.chunks.push({
+          side: "reader",
+          pfn: frame.pfn,
+          offset: buffer.offset,
+          len: n,
+          slot,
+          sourceAddress: null,
+          writerPage: null,
+          destinationAddress: dst,
+          readerPage: "moved",
+          origin,
+          rules: hazards,
+          bufferId: buffer.id,
+          destinationPfn: frame.pfn,
+        });
         return { kind: "move" };
       }
     }
@@ -672,20 +876,43 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
       const length = Math.min(piece.len - done, pageSize - within);
       const target = machine.fault(process, address, "write");
       if (!target) {
-        machine.emit({ kind: "note", text: `copy to ${hex(address)} in ${process.name} faults (no writable mapping): EFAULT` });
+        machine.emit({
+          kind: "note",
+          text: `copy to ${hex(address)} in ${process.name} faults (no writable mapping): EFAULT`,
+        });
         return { kind: "fault" };
       }
       destinationPfn ??= target.pfn;
-      if (target.pipeRefs > 0) machine.emit({ kind: "hazard", rule: "VMS-ALIAS-WRITE", detail: `the copy writes into PFN ${target.pfn}, which a pipe buffer still references` });
+      if (target.pipeRefs > 0)
+        machine.emit({
+          kind: "hazard",
+          rule: "VMS-ALIAS-WRITE",
+          detail: `the copy writes into PFN ${target.pfn}, which a pipe buffer still references`,
+        });
       machine.copyFrameBytes(frame, buffer.offset + copied, target, within, length);
       done += length;
       copied += length;
     }
   }
   const rule = copyRules[0] ?? null;
-  const rules = frame.pfn === machine.zeroPfn && !copyRules.includes("VMS-ZERO-PAGE") ? [...copyRules, "VMS-ZERO-PAGE"] : copyRules;
+  const rules =
+    frame.pfn === machine.zeroPfn && !copyRules.includes("VMS-ZERO-PAGE") ? [...copyRules, "VMS-ZERO-PAGE"] : copyRules;
   machine.emit({ kind: "copy", pid: process.name, dstVaddr: dst, pfn: frame.pfn, offset: buffer.offset, len: n, rule });
-  machine.chunks.push({ side: "reader", pfn: frame.pfn, offset: buffer.offset, len: n, slot, sourceAddress: null, writerPage: null, destinationAddress: dst, readerPage: "copied", origin, rules, bufferId: buffer.id, destinationPfn });
+  machine.chunks.push({
+    side: "reader",
+    pfn: frame.pfn,
+    offset: buffer.offset,
+    len: n,
+    slot,
+    sourceAddress: null,
+    writerPage: null,
+    destinationAddress: dst,
+    readerPage: "copied",
+    origin,
+    rules,
+    bufferId: buffer.id,
+    destinationPfn,
+  });
   return { kind: "copy" };
 }
 
@@ -693,17 +920,24 @@ function pipeToUser(machine: Machine, process: Process, pipe: Pipe, slot: number
 // read(2), write(2), splice(2), tee(2), fcntl(2), close(2)
 // ---------------------------------------------------------------------------------------------------------------
 
-export function readCall(machine: Machine, process: Process, fd: FdEntry | null, address: number, length: number): CallOutcome {
+export function readCall(
+  machine: Machine,
+  process: Process,
+  fd: FdEntry | null,
+  address: number,
+  length: number,
+): CallOutcome {
   if (!fd || !fd.open || !fd.read) return errno("EBADF");
   if (fd.kind === "regular") {
     const file = fd.file!;
     const available = Math.max(0, Math.min(length, file.sizeBytes - fd.position));
-    for (let done = 0; done < available; ) {
+    for (let done = 0; done < available;) {
       const filePosition = fd.position + done;
       const page = machine.objectFrame(file, Math.floor(filePosition / machine.pageSize));
       const within = filePosition % machine.pageSize;
       const step = Math.min(available - done, machine.pageSize - within);
-      if (!machine.writeUser(process, address + done, step, machine.frameBytes(page, within, step))) return errno("EFAULT");
+      if (!machine.writeUser(process, address + done, step, machine.frameBytes(page, within, step)))
+        return errno("EFAULT");
       done += step;
     }
     fd.position += available;
@@ -720,8 +954,30 @@ export function readCall(machine: Machine, process: Process, fd: FdEntry | null,
       if (!machine.writeUser(process, address + total, chars, machine.frameBytes(frame, buffer.offset, chars))) {
         return total > 0 ? returned(total) : errno("EFAULT");
       }
-      machine.emit({ kind: "copy", pid: process.name, dstVaddr: address + total, pfn: buffer.pfn, offset: buffer.offset, len: chars, rule: null });
-      machine.chunks.push({ side: "reader", pfn: buffer.pfn, offset: buffer.offset, len: chars, slot, sourceAddress: null, writerPage: null, destinationAddress: address + total, readerPage: "copied", origin: buffer.origin, rules: [], bufferId: buffer.id, destinationPfn: machine.pteAt(process, address + total)?.pfn ?? null });
+      machine.emit({
+        kind: "copy",
+        pid: process.name,
+        dstVaddr: address + total,
+        pfn: buffer.pfn,
+        offset: buffer.offset,
+        len: chars,
+        rule: null,
+      });
+      machine.chunks.push({
+        side: "reader",
+        pfn: buffer.pfn,
+        offset: buffer.offset,
+        len: chars,
+        slot,
+        sourceAddress: null,
+        writerPage: null,
+        destinationAddress: address + total,
+        readerPage: "copied",
+        origin: buffer.origin,
+        rules: [],
+        bufferId: buffer.id,
+        destinationPfn: machine.pteAt(process, address + total)?.pfn ?? null,
+      });
       buffer.offset += chars;
       buffer.len -= chars;
       total += chars;
@@ -738,13 +994,21 @@ export function readCall(machine: Machine, process: Process, fd: FdEntry | null,
   return returned(total);
 }
 
-export function writeCall(machine: Machine, process: Process, fd: FdEntry | null, source: number | null, length: number, value: number | null): CallOutcome {
+export function writeCall(
+  machine: Machine,
+  process: Process,
+  fd: FdEntry | null,
+  source: number | null,
+  length: number,
+  value: number | null,
+): CallOutcome {
   if (!fd || !fd.open || !fd.write) return errno("EBADF");
   const pageSize = machine.pageSize;
-  const bytesAt = (offset: number, count: number): Uint8Array => (source === null ? new Uint8Array(count).fill(value ?? 0) : machine.peekUser(process, source + offset, count));
+  const bytesAt = (offset: number, count: number): Uint8Array =>
+    source === null ? new Uint8Array(count).fill(value ?? 0) : machine.peekUser(process, source + offset, count);
   if (fd.kind === "regular") {
     const file = fd.file!;
-    for (let done = 0; done < length; ) {
+    for (let done = 0; done < length;) {
       const position = fd.position + done;
       const page = machine.objectFrame(file, Math.floor(position / pageSize));
       const within = position % pageSize;
@@ -766,7 +1030,9 @@ export function writeCall(machine: Machine, process: Process, fd: FdEntry | null
   // Merge into the last buffer when it is an ordinary pipe page with room (both models merge; packets never do).
   if (pipe.count > 0 && !pipe.packet) {
     const last = pipe.slots[(pipe.tail + pipe.count - 1) % pipe.size]!;
-    const mergeable = last.ops === "anon-pipe" && (machine.model === "mainline-6.x" ? (last.flags & PIPE_BUF_FLAG_CAN_MERGE) !== 0 : true);
+    const mergeable =
+      last.ops === "anon-pipe" &&
+      (machine.model === "mainline-6.x" ? (last.flags & PIPE_BUF_FLAG_CAN_MERGE) !== 0 : true);
     const room = pageSize - (last.offset + last.len);
     if (mergeable && room > 0 && length <= room) {
       machine.writeFrame(machine.frame(last.pfn), last.offset + last.len, length, bytesAt(0, length));
@@ -785,9 +1051,30 @@ export function writeCall(machine: Machine, process: Process, fd: FdEntry | null
       machine.writeFrame(frame, 0, chars, bytesAt(total, chars));
       frame.refcount++;
       const flags = pipe.packet ? PIPE_BUF_FLAG_PACKET : machine.model === "mainline-6.x" ? PIPE_BUF_FLAG_CAN_MERGE : 0;
-      const buffer: PipeBuffer = { id: 0, pfn: frame.pfn, offset: 0, len: chars, flags, ops: "anon-pipe", initialOffset: 0, initialLen: chars, sourceAddress: null, origin: null, writerRules: [] };
+      const buffer: PipeBuffer = {
+        id: 0,
+        pfn: frame.pfn,
+        offset: 0,
+        len: chars,
+        flags,
+        ops: "anon-pipe",
+        initialOffset: 0,
+        initialLen: chars,
+        sourceAddress: null,
+        origin: null,
+        writerRules: [],
+      };
       const slot = machine.pushBuffer(pipe, buffer);
-      machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: frame.pfn, offset: 0, len: chars, flags, staleFlags: 0 });
+      machine.emit({
+        kind: "bufferQueued",
+        pipe: pipe.name,
+        slot,
+        pfn: frame.pfn,
+        offset: 0,
+        len: chars,
+        flags,
+        staleFlags: 0,
+      });
       total += chars;
       continue;
     }
@@ -798,9 +1085,17 @@ export function writeCall(machine: Machine, process: Process, fd: FdEntry | null
   return returned(total);
 }
 
-export function spliceCall(machine: Machine, process: Process, input: FdEntry | null, output: FdEntry | null, length: number, flags: number): CallOutcome {
+export function spliceCall(
+  machine: Machine,
+  process: Process,
+  input: FdEntry | null,
+  output: FdEntry | null,
+  length: number,
+  flags: number,
+): CallOutcome {
   if (!input || !input.open || !input.read || !output || !output.open || !output.write) return errno("EBADF");
-  if (input.kind === "pipe" && output.kind === "pipe") return pipeToPipe(machine, process, input.pipe!, output.pipe!, length, flags, false);
+  if (input.kind === "pipe" && output.kind === "pipe")
+    return pipeToPipe(machine, process, input.pipe!, output.pipe!, length, flags, false);
   if (output.kind === "pipe") return fileToPipe(machine, process, input, output, length, flags);
   if (input.kind === "pipe") {
     // Pipe to file: a copy into the page cache in every model.
@@ -811,7 +1106,7 @@ export function spliceCall(machine: Machine, process: Process, input: FdEntry | 
       const chars = Math.min(buffer.len, length - total);
       const file = output.file!;
       const bytes = machine.frameBytes(machine.frame(buffer.pfn), buffer.offset, chars);
-      for (let done = 0; done < chars; ) {
+      for (let done = 0; done < chars;) {
         const position = output.position + done;
         const page = machine.objectFrame(file, Math.floor(position / machine.pageSize));
         const within = position % machine.pageSize;
@@ -836,7 +1131,14 @@ export function spliceCall(machine: Machine, process: Process, input: FdEntry | 
   return errno("EINVAL");
 }
 
-function fileToPipe(machine: Machine, process: Process, input: FdEntry, output: FdEntry, length: number, flags: number): CallOutcome {
+function fileToPipe(
+  machine: Machine,
+  process: Process,
+  input: FdEntry,
+  output: FdEntry,
+  length: number,
+  flags: number,
+): CallOutcome {
   const pipe = output.pipe!;
   const file = input.file!;
   const pageSize = machine.pageSize;
@@ -859,9 +1161,30 @@ function fileToPipe(machine: Machine, process: Process, input: FdEntry, output: 
     page.refcount++;
     const stale = machine.model === "mainline-6.x" ? 0 : pipe.slotFlags[(pipe.tail + pipe.count) % pipe.size];
     const bufferFlags = stale | (machine.model !== "mainline-6.x" && flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0);
-    const buffer: PipeBuffer = { id: 0, pfn: page.pfn, offset: within, len: chars, flags: bufferFlags, ops: "page-cache", initialOffset: within, initialLen: chars, sourceAddress: null, origin: null, writerRules: [] };
+    const buffer: PipeBuffer = {
+      id: 0,
+      pfn: page.pfn,
+      offset: within,
+      len: chars,
+      flags: bufferFlags,
+      ops: "page-cache",
+      initialOffset: within,
+      initialLen: chars,
+      sourceAddress: null,
+      origin: null,
+      writerRules: [],
+    };
     const slot = machine.pushBuffer(pipe, buffer);
-    machine.emit({ kind: "bufferQueued", pipe: pipe.name, slot, pfn: page.pfn, offset: within, len: chars, flags: bufferFlags, staleFlags: stale });
+    machine.emit({
+      kind: "bufferQueued",
+      pipe: pipe.name,
+      slot,
+      pfn: page.pfn,
+      offset: within,
+      len: chars,
+      flags: bufferFlags,
+      staleFlags: stale,
+    });
     if (within === 0 && chars === pageSize) zapCandidates++;
     total += chars;
   }
@@ -877,14 +1200,29 @@ function fileToPipe(machine: Machine, process: Process, input: FdEntry, output: 
   return returned(total);
 }
 
-export function teeCall(machine: Machine, process: Process, input: FdEntry | null, output: FdEntry | null, length: number, flags: number): CallOutcome {
+export function teeCall(
+  machine: Machine,
+  process: Process,
+  input: FdEntry | null,
+  output: FdEntry | null,
+  length: number,
+  flags: number,
+): CallOutcome {
   if (!input || !input.open || !input.read || !output || !output.open || !output.write) return errno("EBADF");
   if (input.kind !== "pipe" || output.kind !== "pipe") return errno("EINVAL");
   return pipeToPipe(machine, process, input.pipe!, output.pipe!, length, flags, true);
 }
 
 /** splice(pipe → pipe) and tee: whole buffers move with their flags (splice) or are shared without GIFT (tee, partial). */
-function pipeToPipe(machine: Machine, process: Process, input: Pipe, output: Pipe, length: number, flags: number, tee: boolean): CallOutcome {
+function pipeToPipe(
+  machine: Machine,
+  process: Process,
+  input: Pipe,
+  output: Pipe,
+  length: number,
+  flags: number,
+  tee: boolean,
+): CallOutcome {
   if (input === output) return errno("EINVAL");
   if (input.count === 0) {
     if (input.writers === 0) return returned(0);
@@ -918,16 +1256,40 @@ function pipeToPipe(machine: Machine, process: Process, input: Pipe, output: Pip
       input.slots[inputSlot] = null;
       input.tail = (input.tail + 1) % input.size;
       input.count--;
-      machine.emit({ kind: "bufferQueued", pipe: output.name, slot, pfn: moved.pfn, offset: moved.offset, len: moved.len, flags: moved.flags, staleFlags: 0 });
+      machine.emit({
+        kind: "bufferQueued",
+        pipe: output.name,
+        slot,
+        pfn: moved.pfn,
+        offset: moved.offset,
+        len: moved.len,
+        flags: moved.flags,
+        staleFlags: 0,
+      });
       length -= moved.len;
       total += moved.len;
       continue;
     }
     const chars = Math.min(buffer.len, length);
-    const copy: PipeBuffer = { ...buffer, id: 0, len: chars, flags: buffer.flags & ~PIPE_BUF_FLAG_GIFT, writerRules: [...buffer.writerRules] };
+    const copy: PipeBuffer = {
+      ...buffer,
+      id: 0,
+      len: chars,
+      flags: buffer.flags & ~PIPE_BUF_FLAG_GIFT,
+      writerRules: [...buffer.writerRules],
+    };
     frame.refcount++;
     const slot = machine.pushBuffer(output, copy);
-    machine.emit({ kind: "bufferQueued", pipe: output.name, slot, pfn: copy.pfn, offset: copy.offset, len: copy.len, flags: copy.flags, staleFlags: 0 });
+    machine.emit({
+      kind: "bufferQueued",
+      pipe: output.name,
+      slot,
+      pfn: copy.pfn,
+      offset: copy.offset,
+      len: copy.len,
+      flags: copy.flags,
+      staleFlags: 0,
+    });
     if (!tee) {
       buffer.offset += chars;
       buffer.len -= chars;
@@ -940,7 +1302,14 @@ function pipeToPipe(machine: Machine, process: Process, input: Pipe, output: Pip
 }
 
 /** fcntl(F_SETPIPE_SZ | F_GETPIPE_SZ | F_SETFL). */
-export function fcntlCall(machine: Machine, process: Process, fd: FdEntry | null, command: "F_SETPIPE_SZ" | "F_GETPIPE_SZ" | "F_SETFL", size: number | null, statusFlags: string[]): CallOutcome {
+export function fcntlCall(
+  machine: Machine,
+  process: Process,
+  fd: FdEntry | null,
+  command: "F_SETPIPE_SZ" | "F_GETPIPE_SZ" | "F_SETFL",
+  size: number | null,
+  statusFlags: string[],
+): CallOutcome {
   if (!fd || !fd.open) return errno("EBADF");
   const pageSize = machine.pageSize;
   if (command === "F_SETFL") {

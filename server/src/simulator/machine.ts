@@ -262,7 +262,18 @@ export class Machine {
   // ---- frames ----
 
   allocateFrame(kind: FrameKind, fill: number): Frame {
-    const frame: Frame = { pfn: this.nextPfn++, kind, refcount: 0, mapcount: 0, fill, bytes: null, compound: null, pipeRefs: 0, mlocked: false, exclusive: kind === "anon" };
+    const frame: Frame = {
+      pfn: this.nextPfn++,
+      kind,
+      refcount: 0,
+      mapcount: 0,
+      fill,
+      bytes: null,
+      compound: null,
+      pipeRefs: 0,
+      mlocked: false,
+      exclusive: kind === "anon",
+    };
     this.frameTable.push(frame);
     return frame;
   }
@@ -281,7 +292,13 @@ export class Machine {
   /** Drops one reference; frees the frame when nothing holds it (the zero page and object pages are never freed here). */
   put(frame: Frame): void {
     frame.refcount--;
-    if (frame.refcount <= 0 && frame.kind !== "zero" && frame.kind !== "hugeZero" && frame.kind !== "pageCache" && frame.kind !== "shmem") {
+    if (
+      frame.refcount <= 0 &&
+      frame.kind !== "zero" &&
+      frame.kind !== "hugeZero" &&
+      frame.kind !== "pageCache" &&
+      frame.kind !== "shmem"
+    ) {
       this.frameTable[frame.pfn - FIRST_PFN] = undefined;
       if (this.full) this.emit({ kind: "free", pfn: frame.pfn });
     }
@@ -306,7 +323,13 @@ export class Machine {
   }
 
   /** Copies `length` bytes between frames (the memcpy of a copy path). */
-  copyFrameBytes(source: Frame, sourceOffset: number, destination: Frame, destinationOffset: number, length: number): void {
+  copyFrameBytes(
+    source: Frame,
+    sourceOffset: number,
+    destination: Frame,
+    destinationOffset: number,
+    length: number,
+  ): void {
     if (!source.bytes) {
       this.writeFrame(destination, destinationOffset, length, source.fill);
       return;
@@ -329,7 +352,17 @@ export class Machine {
   }
 
   addProcess(name: string, privileged: boolean, sigpipeIgnored: boolean): Process {
-    const process: Process = { name, privileged, sigpipeIgnored, vmas: [], ptes: new PageTable(), mappings: new Map(), alive: true, rssAnon: 0, lastVma: null };
+    const process: Process = {
+      name,
+      privileged,
+      sigpipeIgnored,
+      vmas: [],
+      ptes: new PageTable(),
+      mappings: new Map(),
+      alive: true,
+      rssAnon: 0,
+      lastVma: null,
+    };
     this.processes.set(name, process);
     return process;
   }
@@ -360,7 +393,15 @@ export class Machine {
     return best;
   }
 
-  mmap(process: Process, name: string, length: number, prot: Prot, flags: string[], fileName: string | null, align: number | null): void {
+  mmap(
+    process: Process,
+    name: string,
+    length: number,
+    prot: Prot,
+    flags: string[],
+    fileName: string | null,
+    align: number | null,
+  ): void {
     const pageSize = this.pageSize;
     const hugetlb = flags.includes("MAP_HUGETLB");
     const hugeBytes = this.hugetlbPages * pageSize;
@@ -381,7 +422,19 @@ export class Machine {
       kind = "shared-anon";
       object = { id: `shmem${this.nextObject++}`, kind: "shmem", fill: 0, sizeBytes: size, pages: new Map() };
     } else kind = "private-anon";
-    const vma: Vma = { start, end: start + size, prot, kind, object, objectPage: 0, thpEligible: false, locked: flags.includes("MAP_LOCKED"), dontFork: false, mergeable: false, name };
+    const vma: Vma = {
+      start,
+      end: start + size,
+      prot,
+      kind,
+      object,
+      objectPage: 0,
+      thpEligible: false,
+      locked: flags.includes("MAP_LOCKED"),
+      dontFork: false,
+      mergeable: false,
+      name,
+    };
     process.vmas.push(vma);
     process.vmas.sort((a, b) => a.start - b.start);
     process.mappings.set(name, { start, length: size });
@@ -471,34 +524,60 @@ export class Machine {
     if (vma.kind === "shared-anon" || vma.kind === "shared-file") {
       const frame = this.objectFrame(vma.object!, vma.objectPage + (pageAddress - vma.start) / this.pageSize);
       this.installPte(process, pageAddress, frame, vma.prot.write);
-      if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: frame.pfn, access, frameKind: frame.kind });
+      if (this.full)
+        this.emit({
+          kind: "fault",
+          pid: process.name,
+          vaddr: pageAddress,
+          pfn: frame.pfn,
+          access,
+          frameKind: frame.kind,
+        });
       return frame;
     }
     if (vma.kind === "private-file") {
       const cached = this.objectFrame(vma.object!, vma.objectPage + (pageAddress - vma.start) / this.pageSize);
       if (access === "read") {
         this.installPte(process, pageAddress, cached, false);
-        if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: cached.pfn, access, frameKind: cached.kind });
+        if (this.full)
+          this.emit({
+            kind: "fault",
+            pid: process.name,
+            vaddr: pageAddress,
+            pfn: cached.pfn,
+            access,
+            frameKind: cached.kind,
+          });
         return cached;
       }
       const copy = this.allocateFrame("anon", 0);
       this.copyFrameBytes(cached, 0, copy, 0, this.pageSize);
       this.installPte(process, pageAddress, copy, true);
       process.rssAnon++;
-      if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: copy.pfn, access, frameKind: "anon" });
+      if (this.full)
+        this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: copy.pfn, access, frameKind: "anon" });
       return copy;
     }
     // Private anonymous memory.
     if (access === "read") {
       this.installPte(process, pageAddress, this.frame(this.zeroPfn), false);
-      if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: this.zeroPfn, access, frameKind: "zero" });
+      if (this.full)
+        this.emit({
+          kind: "fault",
+          pid: process.name,
+          vaddr: pageAddress,
+          pfn: this.zeroPfn,
+          access,
+          frameKind: "zero",
+        });
       return this.frame(this.zeroPfn);
     }
     if (vma.thpEligible) {
       const pmdBytes = this.thpPages * this.pageSize;
       const pmdStart = pageAddress - (pageAddress % pmdBytes);
       let empty = pmdStart >= vma.start && pmdStart + pmdBytes <= vma.end;
-      for (let page = 0; empty && page < this.thpPages; page++) if (process.ptes.has(this.vpn(pmdStart) + page)) empty = false;
+      for (let page = 0; empty && page < this.thpPages; page++)
+        if (process.ptes.has(this.vpn(pmdStart) + page)) empty = false;
       if (empty) {
         this.faultCompound(process, vma, pmdStart, this.thpPages, "anon");
         return this.frame(this.pteAt(process, address)!.pfn);
@@ -508,7 +587,8 @@ export class Machine {
     frame.mlocked = vma.locked;
     this.installPte(process, pageAddress, frame, true);
     process.rssAnon++;
-    if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: frame.pfn, access, frameKind: "anon" });
+    if (this.full)
+      this.emit({ kind: "fault", pid: process.name, vaddr: pageAddress, pfn: frame.pfn, access, frameKind: "anon" });
     return frame;
   }
 
@@ -521,7 +601,8 @@ export class Machine {
       this.installPte(process, start + page * this.pageSize, frame, vma.prot.write);
       if (kind === "anon") process.rssAnon++;
     }
-    if (this.full) this.emit({ kind: "fault", pid: process.name, vaddr: start, pfn: head, access: "write", frameKind: kind });
+    if (this.full)
+      this.emit({ kind: "fault", pid: process.name, vaddr: start, pfn: head, access: "write", frameKind: kind });
   }
 
   /**
@@ -532,12 +613,24 @@ export class Machine {
     const anonymous = frame.kind === "anon" || frame.kind === "ksm";
     // KSM frames are never reused in place, in any model (6.18 verified: a write after vmsplice leaves the pipe a snapshot).
     const reusable =
-      anonymous && frame.kind !== "ksm" && (this.model === "mainline-6.x" ? frame.exclusive === true || (frame.refcount === 1 && frame.mapcount === 1) : frame.mapcount === 1);
+      anonymous &&
+      frame.kind !== "ksm" &&
+      (this.model === "mainline-6.x"
+        ? frame.exclusive === true || (frame.refcount === 1 && frame.mapcount === 1)
+        : frame.mapcount === 1);
     const inPipe = frame.pipeRefs > 0;
     if (reusable) {
       pte.writable = true;
       frame.exclusive = true;
-      this.emit({ kind: "cowBreak", pid: process.name, vaddr: pageAddress, oldPfn: frame.pfn, newPfn: frame.pfn, reused: true, ...(inPipe ? { rule: "VMS-ALIAS-COW" } : {}) });
+      this.emit({
+        kind: "cowBreak",
+        pid: process.name,
+        vaddr: pageAddress,
+        oldPfn: frame.pfn,
+        newPfn: frame.pfn,
+        reused: true,
+        ...(inPipe ? { rule: "VMS-ALIAS-COW" } : {}),
+      });
       return frame;
     }
     const copy = this.allocateFrame("anon", 0);
@@ -547,8 +640,21 @@ export class Machine {
     this.removePte(process, pageAddress);
     this.installPte(process, pageAddress, copy, true);
     process.rssAnon++;
-    const rule = frame.kind === "zero" && this.zeroPageQueued(process, pageAddress) ? "VMS-ALIAS-ZEROPAGE" : inPipe ? "VMS-ALIAS-COW" : undefined;
-    this.emit({ kind: "cowBreak", pid: process.name, vaddr: pageAddress, oldPfn: frame.pfn, newPfn: copy.pfn, reused: false, ...(rule ? { rule } : {}) });
+    const rule =
+      frame.kind === "zero" && this.zeroPageQueued(process, pageAddress)
+        ? "VMS-ALIAS-ZEROPAGE"
+        : inPipe
+          ? "VMS-ALIAS-COW"
+          : undefined;
+    this.emit({
+      kind: "cowBreak",
+      pid: process.name,
+      vaddr: pageAddress,
+      oldPfn: frame.pfn,
+      newPfn: copy.pfn,
+      reused: false,
+      ...(rule ? { rule } : {}),
+    });
     return copy;
   }
 
@@ -557,7 +663,13 @@ export class Machine {
     for (const pipe of this.pipes.values()) {
       for (let index = 0; index < pipe.count; index++) {
         const buffer = pipe.slots[(pipe.tail + index) % pipe.size];
-        if (buffer && buffer.pfn === this.zeroPfn && buffer.origin?.process === process.name && buffer.origin.vaddr === pageAddress) return true;
+        if (
+          buffer &&
+          buffer.pfn === this.zeroPfn &&
+          buffer.origin?.process === process.name &&
+          buffer.origin.vaddr === pageAddress
+        )
+          return true;
       }
     }
     return false;
@@ -572,7 +684,12 @@ export class Machine {
       const chunk = Math.min(length - done, this.pageSize - offset);
       const frame = this.fault(process, current, "write");
       if (!frame) return false;
-      if (frame.pipeRefs > 0) this.emit({ kind: "hazard", rule: "VMS-ALIAS-WRITE", detail: `${process.name} writes to ${hex(current)} (PFN ${frame.pfn}) while a pipe buffer references the frame: the reader will see the new bytes` });
+      if (frame.pipeRefs > 0)
+        this.emit({
+          kind: "hazard",
+          rule: "VMS-ALIAS-WRITE",
+          detail: `${process.name} writes to ${hex(current)} (PFN ${frame.pfn}) while a pipe buffer references the frame: the reader will see the new bytes`,
+        });
       this.writeFrame(frame, offset, chunk, value, typeof value === "number" ? 0 : done);
       done += chunk;
     }
@@ -614,7 +731,14 @@ export class Machine {
    * was removed. A hugetlb VMA is the caller's business (the kernel BUGs before getting here).
    */
   /** `quiet` marks the RFC's destination zap: its event is implied by the move in summary traces and says so in full ones. */
-  zapRange(process: Process, vma: Vma, start: number, size: number, effectRule: string | undefined, quiet = false): number[] {
+  zapRange(
+    process: Process,
+    vma: Vma,
+    start: number,
+    size: number,
+    effectRule: string | undefined,
+    quiet = false,
+  ): number[] {
     const clippedStart = Math.max(vma.start, start);
     const end = Math.min(vma.end, start + size);
     if (clippedStart >= vma.end || end <= vma.start) return [];
@@ -643,8 +767,22 @@ export class Machine {
         : vma.kind === "private-file"
           ? "copy-on-write data dropped (next access: file content)"
           : "data survives in the object (refaults)";
-    if (!quiet || this.full) this.emit({ kind: "zap", pid: process.name, vaddrStart: first, pages: removed.length, vmaKind: vma.kind, effect, ...(effectRule ? { rule: effectRule } : {}) });
-    if (vma.locked && removed.length > 0) this.emit({ kind: "hazard", rule: "VMS-RFC-MLOCK", detail: `zap of locked memory at ${hex(first)} in ${process.name}` });
+    if (!quiet || this.full)
+      this.emit({
+        kind: "zap",
+        pid: process.name,
+        vaddrStart: first,
+        pages: removed.length,
+        vmaKind: vma.kind,
+        effect,
+        ...(effectRule ? { rule: effectRule } : {}),
+      });
+    if (vma.locked && removed.length > 0)
+      this.emit({
+        kind: "hazard",
+        rule: "VMS-RFC-MLOCK",
+        detail: `zap of locked memory at ${hex(first)} in ${process.name}`,
+      });
     return removed;
   }
 
@@ -695,11 +833,39 @@ export class Machine {
   // ---- pipes and descriptors ----
 
   createPipe(name: string, flags: string[]): void {
-    const pipe: Pipe = { name, size: PIPE_DEF_BUFFERS, slots: new Array(PIPE_DEF_BUFFERS).fill(null), slotFlags: new Array(PIPE_DEF_BUFFERS).fill(0), tail: 0, count: 0, readers: 1, writers: 1, packet: flags.includes("O_DIRECT") };
+    const pipe: Pipe = {
+      name,
+      size: PIPE_DEF_BUFFERS,
+      slots: new Array(PIPE_DEF_BUFFERS).fill(null),
+      slotFlags: new Array(PIPE_DEF_BUFFERS).fill(0),
+      tail: 0,
+      count: 0,
+      readers: 1,
+      writers: 1,
+      packet: flags.includes("O_DIRECT"),
+    };
     this.pipes.set(name, pipe);
     const nonblock = flags.includes("O_NONBLOCK");
-    this.fds.set(`${name}[0]`, { kind: "pipe", pipe, file: null, read: true, write: false, nonblock, open: true, position: 0 });
-    this.fds.set(`${name}[1]`, { kind: "pipe", pipe, file: null, read: false, write: true, nonblock, open: true, position: 0 });
+    this.fds.set(`${name}[0]`, {
+      kind: "pipe",
+      pipe,
+      file: null,
+      read: true,
+      write: false,
+      nonblock,
+      open: true,
+      position: 0,
+    });
+    this.fds.set(`${name}[1]`, {
+      kind: "pipe",
+      pipe,
+      file: null,
+      read: false,
+      write: true,
+      nonblock,
+      open: true,
+      position: 0,
+    });
   }
 
   pipeFull(pipe: Pipe): boolean {

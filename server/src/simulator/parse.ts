@@ -8,7 +8,23 @@
  * The scenario format is line-based and tiny, so it is tokenised by hand; C source is never parsed here.
  */
 import { KERNEL_MODELS, SPLICE_F_GIFT, SPLICE_F_MORE, SPLICE_F_MOVE, SPLICE_F_NONBLOCK } from "../analysis/facts";
-import type { Address, Amount, Check, Command, Diagnostic, Expectation, FdRef, Iovec, KernelModel, PageRef, PageSize, ParseResult, Prot, Scenario, Step } from "./types";
+import type {
+  Address,
+  Amount,
+  Check,
+  Command,
+  Diagnostic,
+  Expectation,
+  FdRef,
+  Iovec,
+  KernelModel,
+  PageRef,
+  PageSize,
+  ParseResult,
+  Prot,
+  Scenario,
+  Step,
+} from "./types";
 
 interface Token {
   text: string;
@@ -35,15 +51,50 @@ export const SPLICE_FLAG_NAMES: Record<string, number> = {
   G: SPLICE_F_GIFT,
 };
 
-export const ERRNO_NAMES = ["EBADF", "EINVAL", "EAGAIN", "ENOMEM", "EFAULT", "EPIPE", "EPERM", "EBUSY", "EINTR", "ESPIPE"];
-const MAP_FLAGS = ["MAP_PRIVATE", "MAP_SHARED", "MAP_ANONYMOUS", "MAP_ANON", "MAP_HUGETLB", "MAP_LOCKED", "MAP_POPULATE", "MAP_NORESERVE", "MAP_FIXED"];
+export const ERRNO_NAMES = [
+  "EBADF",
+  "EINVAL",
+  "EAGAIN",
+  "ENOMEM",
+  "EFAULT",
+  "EPIPE",
+  "EPERM",
+  "EBUSY",
+  "EINTR",
+  "ESPIPE",
+];
+const MAP_FLAGS = [
+  "MAP_PRIVATE",
+  "MAP_SHARED",
+  "MAP_ANONYMOUS",
+  "MAP_ANON",
+  "MAP_HUGETLB",
+  "MAP_LOCKED",
+  "MAP_POPULATE",
+  "MAP_NORESERVE",
+  "MAP_FIXED",
+];
 const PROT_FLAGS = ["PROT_READ", "PROT_WRITE", "PROT_EXEC", "PROT_NONE"];
-const ADVICES = ["MADV_HUGEPAGE", "MADV_NOHUGEPAGE", "MADV_DONTNEED", "MADV_DONTFORK", "MADV_DOFORK", "MADV_MERGEABLE", "MADV_UNMERGEABLE"];
+const ADVICES = [
+  "MADV_HUGEPAGE",
+  "MADV_NOHUGEPAGE",
+  "MADV_DONTNEED",
+  "MADV_DONTFORK",
+  "MADV_DOFORK",
+  "MADV_MERGEABLE",
+  "MADV_UNMERGEABLE",
+];
 const PIPE_FLAGS = ["O_NONBLOCK", "O_DIRECT", "O_CLOEXEC"];
 const OPEN_MODES = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_PATH"] as const;
 type PageOutcomeWord = "zapped" | "intact" | "moved" | "copied";
 type PageStateWord = "zero-page" | "present" | "absent";
-const PIPE_BUFFER_FLAGS: Record<string, number> = { LRU: 0x01, ATOMIC: 0x02, GIFT: 0x04, PACKET: 0x08, CAN_MERGE: 0x10 };
+const PIPE_BUFFER_FLAGS: Record<string, number> = {
+  LRU: 0x01,
+  ATOMIC: 0x02,
+  GIFT: 0x04,
+  PACKET: 0x08,
+  CAN_MERGE: 0x10,
+};
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Splits one line into tokens, keeping quoted strings and characters whole and stopping at a `#` comment. */
@@ -230,7 +281,11 @@ function spliceFlags(token: Token): number {
     const number = parseInteger(part);
     if (number !== null && number >= 0) value |= number;
     else if (part in SPLICE_FLAG_NAMES) value |= SPLICE_FLAG_NAMES[part];
-    else throw new LineError(column, `expected a splice flag (SPLICE_F_GIFT, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, G, M, N, MORE or a number), found '${part}'`);
+    else
+      throw new LineError(
+        column,
+        `expected a splice flag (SPLICE_F_GIFT, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, G, M, N, MORE or a number), found '${part}'`,
+      );
     column += part.length + 1;
   }
   return value;
@@ -261,21 +316,34 @@ function iovecs(cursor: Cursor): Iovec[] | null {
       if (!base) throw new LineError(token.column + helper[1].length + 1, `expected an address, found '${helper[2]}'`);
       if (helper[1] === "iov1") {
         const pages = parseInteger(helper[3]);
-        if (pages === null || pages < 0) throw new LineError(token.column + helper[1].length + helper[2].length + 2, `expected a page count, found '${helper[3]}'`);
+        if (pages === null || pages < 0)
+          throw new LineError(
+            token.column + helper[1].length + helper[2].length + 2,
+            `expected a page count, found '${helper[3]}'`,
+          );
         for (let index = 0; index < pages; index++) {
-          list.push({ base: { ...base, offset: { bytes: base.offset.bytes, pages: base.offset.pages + index } }, length: { bytes: 0, pages: 1 } });
+          list.push({
+            base: { ...base, offset: { bytes: base.offset.bytes, pages: base.offset.pages + index } },
+            length: { bytes: 0, pages: 1 },
+          });
         }
       } else {
         const length = parseAmountText(helper[3]);
-        if (!length) throw new LineError(token.column + helper[1].length + helper[2].length + 2, `expected a length, found '${helper[3]}'`);
+        if (!length)
+          throw new LineError(
+            token.column + helper[1].length + helper[2].length + 2,
+            `expected a length, found '${helper[3]}'`,
+          );
         list.push({ base, length });
       }
     } else if (literal) {
       cursor.next("iovecs");
       const base = literal[1] === "NULL" ? null : parseAddressText(literal[1]);
-      if (base === undefined || (base === null && literal[1] !== "NULL")) throw new LineError(token.column + 1, `expected an address or NULL, found '${literal[1]}'`);
+      if (base === undefined || (base === null && literal[1] !== "NULL"))
+        throw new LineError(token.column + 1, `expected an address or NULL, found '${literal[1]}'`);
       const length = parseAmountText(literal[2]);
-      if (!length) throw new LineError(token.column + literal[1].length + 2, `expected a length, found '${literal[2]}'`);
+      if (!length)
+        throw new LineError(token.column + literal[1].length + 2, `expected a length, found '${literal[2]}'`);
       list.push({ base, length });
     } else if (token.text.startsWith("[") || token.text.startsWith("iov")) {
       fail(token, "an iovec ([base,len] without spaces, iov1(p,k) or iovB(p,len))");
@@ -283,7 +351,8 @@ function iovecs(cursor: Cursor): Iovec[] | null {
       break;
     }
   }
-  if (list.length === 0) fail(cursor.peek() ?? { text: "", column: 0 }, "iovecs ([base,len], iov1(p,k), iovB(p,len) or NULL)");
+  if (list.length === 0)
+    fail(cursor.peek() ?? { text: "", column: 0 }, "iovecs ([base,len], iov1(p,k), iovB(p,len) or NULL)");
   return list;
 }
 
@@ -296,7 +365,8 @@ function optionalLength(cursor: Cursor): Amount | null {
 
 function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Command {
   const needsProcess = (): void => {
-    if (!hasProcess) throw new LineError(keyword.column, `'${keyword.text}' needs a process prefix ('W: ${keyword.text} ...')`);
+    if (!hasProcess)
+      throw new LineError(keyword.column, `'${keyword.text}' needs a process prefix ('W: ${keyword.text} ...')`);
   };
   switch (keyword.text) {
     case "process": {
@@ -322,16 +392,23 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
       const mappingName = name(cursor.next("a mapping name"), "a mapping name");
       const length = amount(cursor.next("a length"));
       const protection = prot(cursor.next("a protection"));
-      const flags = nameSet(cursor.next("mmap flags"), MAP_FLAGS, "an mmap flag (MAP_PRIVATE, MAP_SHARED, MAP_ANONYMOUS, MAP_HUGETLB, ...)");
+      const flags = nameSet(
+        cursor.next("mmap flags"),
+        MAP_FLAGS,
+        "an mmap flag (MAP_PRIVATE, MAP_SHARED, MAP_ANONYMOUS, MAP_HUGETLB, ...)",
+      );
       let file: string | null = null;
       let align: Amount | null = null;
       while (!cursor.atEnd()) {
         const option = cursor.next("an option");
-        if (option.text.startsWith("file=")) file = name({ text: option.text.slice(5), column: option.column + 5 }, "a file name");
-        else if (option.text.startsWith("align=")) align = amount({ text: option.text.slice(6), column: option.column + 6 });
+        if (option.text.startsWith("file="))
+          file = name({ text: option.text.slice(5), column: option.column + 5 }, "a file name");
+        else if (option.text.startsWith("align="))
+          align = amount({ text: option.text.slice(6), column: option.column + 6 });
         else fail(option, "'file=NAME' or 'align=N'");
       }
-      if (!flags.includes("MAP_PRIVATE") && !flags.includes("MAP_SHARED")) throw new LineError(keyword.column, "mmap needs MAP_PRIVATE or MAP_SHARED");
+      if (!flags.includes("MAP_PRIVATE") && !flags.includes("MAP_SHARED"))
+        throw new LineError(keyword.column, "mmap needs MAP_PRIVATE or MAP_SHARED");
       const anonymous = flags.includes("MAP_ANONYMOUS") || flags.includes("MAP_ANON");
       if (!anonymous && file === null) throw new LineError(keyword.column, "mmap needs MAP_ANONYMOUS or file=NAME");
       return { kind: "mmap", name: mappingName, length, prot: protection, flags, file, align };
@@ -392,15 +469,27 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
     case "pipe":
     case "pipe2": {
       const pipeName = name(cursor.next("a pipe name"), "a pipe name");
-      const flags = keyword.text === "pipe2" ? nameSet(cursor.next("pipe2 flags"), PIPE_FLAGS, "O_NONBLOCK, O_DIRECT or O_CLOEXEC") : [];
+      const flags =
+        keyword.text === "pipe2"
+          ? nameSet(cursor.next("pipe2 flags"), PIPE_FLAGS, "O_NONBLOCK, O_DIRECT or O_CLOEXEC")
+          : [];
       return { kind: "pipe", name: pipeName, flags };
     }
     case "fcntl": {
       const fd = fdRef(cursor.next("a file descriptor"));
       const commandToken = cursor.next("F_SETPIPE_SZ, F_GETPIPE_SZ or F_SETFL");
-      if (commandToken.text === "F_SETPIPE_SZ") return { kind: "fcntl", fd, command: "F_SETPIPE_SZ", size: amount(cursor.next("a size")), statusFlags: [] };
-      if (commandToken.text === "F_GETPIPE_SZ") return { kind: "fcntl", fd, command: "F_GETPIPE_SZ", size: null, statusFlags: [] };
-      if (commandToken.text === "F_SETFL") return { kind: "fcntl", fd, command: "F_SETFL", size: null, statusFlags: nameSet(cursor.next("status flags"), ["O_NONBLOCK", "O_DIRECT"], "O_NONBLOCK or 0") };
+      if (commandToken.text === "F_SETPIPE_SZ")
+        return { kind: "fcntl", fd, command: "F_SETPIPE_SZ", size: amount(cursor.next("a size")), statusFlags: [] };
+      if (commandToken.text === "F_GETPIPE_SZ")
+        return { kind: "fcntl", fd, command: "F_GETPIPE_SZ", size: null, statusFlags: [] };
+      if (commandToken.text === "F_SETFL")
+        return {
+          kind: "fcntl",
+          fd,
+          command: "F_SETFL",
+          size: null,
+          statusFlags: nameSet(cursor.next("status flags"), ["O_NONBLOCK", "O_DIRECT"], "O_NONBLOCK or 0"),
+        };
       fail(commandToken, "F_SETPIPE_SZ, F_GETPIPE_SZ or F_SETFL");
     }
     case "close":
@@ -446,7 +535,10 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
       return { kind: keyword.text, input, output, length, flags };
     }
     default:
-      fail(keyword, "a command (process, pipe, pipe2, file, close, fcntl, fork, exit, mmap, munmap, madvise, mlock, mprotect, fill, touch, ksm-merge, race-fault, open, vmsplice, read, write, splice, tee) or expect");
+      fail(
+        keyword,
+        "a command (process, pipe, pipe2, file, close, fcntl, fork, exit, mmap, munmap, madvise, mlock, mprotect, fill, touch, ksm-merge, race-fault, open, vmsplice, read, write, splice, tee) or expect",
+      );
   }
 }
 
@@ -454,16 +546,23 @@ function modelList(text: string, column: number): KernelModel[] {
   const models = new Set<KernelModel>();
   for (const part of text.split(",")) {
     if (part === "all") KERNEL_MODELS.forEach((model) => models.add(model));
-    else if (part === "mainline") ["mainline-6.x", "mainline-3.12"].forEach((model) => models.add(model as KernelModel));
+    else if (part === "mainline")
+      ["mainline-6.x", "mainline-3.12"].forEach((model) => models.add(model as KernelModel));
     else if ((KERNEL_MODELS as readonly string[]).includes(part)) models.add(part as KernelModel);
-    else throw new LineError(column, `expected a kernel model (rfc-v2, mainline-6.x, mainline-3.12, mainline, all), found '${part}'`);
+    else
+      throw new LineError(
+        column,
+        `expected a kernel model (rfc-v2, mainline-6.x, mainline-3.12, mainline, all), found '${part}'`,
+      );
     column += part.length + 1;
   }
   return KERNEL_MODELS.filter((model) => models.has(model));
 }
 
 function parseCheck(cursor: Cursor): Check {
-  const keyword = cursor.next("an expectation (returned, errno, blocked, kernel-bug, zapped, moved, bytes, pipe, rule, ...)");
+  const keyword = cursor.next(
+    "an expectation (returned, errno, blocked, kernel-bug, zapped, moved, bytes, pipe, rule, ...)",
+  );
   switch (keyword.text) {
     case "returned":
       return { kind: "returned", value: count(cursor.next("a byte count"), "a number") };
@@ -506,7 +605,11 @@ function parseCheck(cursor: Cursor): Check {
     case "zero-page":
     case "present":
     case "absent":
-      return { kind: "page-state", state: keyword.text as PageStateWord, pages: pageRef(cursor.next("a page reference")) };
+      return {
+        kind: "page-state",
+        state: keyword.text as PageStateWord,
+        pages: pageRef(cursor.next("a page reference")),
+      };
     case "same-frame": {
       const pages = pageRef(cursor.next("a page reference"));
       const otherProcess = name(cursor.next("a process name"), "a process name");
@@ -515,8 +618,10 @@ function parseCheck(cursor: Cursor): Check {
     case "pipe": {
       const pipe = name(cursor.next("a pipe name"), "a pipe name");
       const what = cursor.next("occupancy, bytes or buffer");
-      if (what.text === "occupancy") return { kind: "pipe-occupancy", pipe, slots: count(cursor.next("a slot count"), "a number") };
-      if (what.text === "bytes") return { kind: "pipe-bytes", pipe, bytes: count(cursor.next("a byte count"), "a number") };
+      if (what.text === "occupancy")
+        return { kind: "pipe-occupancy", pipe, slots: count(cursor.next("a slot count"), "a number") };
+      if (what.text === "bytes")
+        return { kind: "pipe-bytes", pipe, bytes: count(cursor.next("a byte count"), "a number") };
       if (what.text !== "buffer") fail(what, "occupancy, bytes or buffer");
       const index = count(cursor.next("a buffer index"), "a number");
       const fields: Record<string, number> = {};
@@ -547,13 +652,24 @@ function parseCheck(cursor: Cursor): Check {
       return { kind: "rule", rule: ruleToken.text, present: keyword.text === "rule" };
     }
     default:
-      fail(keyword, "an expectation (returned, errno, blocked, kernel-bug, signal, zapped, intact, moved, copied, queued, bytes, zero-page, present, absent, same-frame, pipe, rule, no-rule)");
+      fail(
+        keyword,
+        "an expectation (returned, errno, blocked, kernel-bug, signal, zapped, intact, moved, copied, queued, bytes, zero-page, present, absent, same-frame, pipe, rule, no-rule)",
+      );
   }
 }
 
 /** Parses a `.vmsim` text. Always returns a scenario (possibly partial) and the list of problems found. */
 export function parseScenario(text: string): ParseResult {
-  const scenario: Scenario = { id: "", title: "", source: null, pageSize: null, models: [...KERNEL_MODELS], steps: [], initialExpectations: [] };
+  const scenario: Scenario = {
+    id: "",
+    title: "",
+    source: null,
+    pageSize: null,
+    models: [...KERNEL_MODELS],
+    steps: [],
+    initialExpectations: [],
+  };
   const diagnostics: Diagnostic[] = [];
   const processes = new Set<string>();
   let sawHeader = false;
@@ -616,7 +732,14 @@ export function parseScenario(text: string): ParseResult {
         }
         const check = parseCheck(cursor);
         cursor.expectEnd();
-        const expectation: Expectation = { line: lineNumber, column: first.column, text: lineText.trim(), models, process, check };
+        const expectation: Expectation = {
+          line: lineNumber,
+          column: first.column,
+          text: lineText.trim(),
+          models,
+          process,
+          check,
+        };
         const lastStep = scenario.steps[scenario.steps.length - 1];
         if (lastStep) lastStep.expectations.push(expectation);
         else scenario.initialExpectations.push(expectation);
@@ -626,26 +749,38 @@ export function parseScenario(text: string): ParseResult {
       let keyword = first;
       if (first.text.endsWith(":")) {
         processName = first.text.slice(0, -1);
-        if (!processes.has(processName)) throw new LineError(first.column, `unknown process '${processName}' (declare it with 'process ${processName}' or 'fork ${processName}')`);
+        if (!processes.has(processName))
+          throw new LineError(
+            first.column,
+            `unknown process '${processName}' (declare it with 'process ${processName}' or 'fork ${processName}')`,
+          );
         keyword = cursor.next("a command");
       }
       const command = parseCommand(keyword, cursor, processName !== null);
       cursor.expectEnd();
       if (command.kind === "process") {
-        if (processes.has(command.name)) throw new LineError(keyword.column, `process '${command.name}' is already declared`);
+        if (processes.has(command.name))
+          throw new LineError(keyword.column, `process '${command.name}' is already declared`);
         processes.add(command.name);
       }
       if (command.kind === "fork") {
-        if (processes.has(command.child)) throw new LineError(keyword.column, `process '${command.child}' is already declared`);
+        if (processes.has(command.child))
+          throw new LineError(keyword.column, `process '${command.child}' is already declared`);
         processes.add(command.child);
       }
       const step: Step = { line: lineNumber, text: lineText.trim(), process: processName, command, expectations: [] };
       scenario.steps.push(step);
     } catch (error) {
-      if (error instanceof LineError) diagnostics.push({ line: lineNumber, column: Math.max(1, error.column), message: error.message });
+      if (error instanceof LineError)
+        diagnostics.push({ line: lineNumber, column: Math.max(1, error.column), message: error.message });
       else diagnostics.push({ line: lineNumber, column: 1, message: `internal parser error: ${String(error)}` });
     }
   });
-  if (!sawHeader) diagnostics.push({ line: 1, column: 1, message: "expected 'scenario ID \"title\"' as the first statement, found end of file" });
+  if (!sawHeader)
+    diagnostics.push({
+      line: 1,
+      column: 1,
+      message: "expected 'scenario ID \"title\"' as the first statement, found end of file",
+    });
   return { scenario, diagnostics };
 }

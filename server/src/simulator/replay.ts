@@ -9,7 +9,16 @@
  * per page). Every unknown fact becomes a listed assumption, chosen so that the replay never shows a move the code
  * would not get. Pure: no I/O, no editor or protocol imports, no console.
  */
-import { evaluate, SPLICE_F_GIFT, SPLICE_F_MOVE, type BufferFact, type KernelModel, type PageSize, type SegmentFact, type VmspliceCall } from "../analysis/facts";
+import {
+  evaluate,
+  SPLICE_F_GIFT,
+  SPLICE_F_MOVE,
+  type BufferFact,
+  type KernelModel,
+  type PageSize,
+  type SegmentFact,
+  type VmspliceCall,
+} from "../analysis/facts";
 import { parseScenario } from "./parse";
 import { toReplayJson, type ReplayJson } from "./report";
 import { runScenario } from "./run";
@@ -41,7 +50,10 @@ const HEAP_ALIGNMENT = 16;
 function findCounterpart(calls: VmspliceCall[], focus: VmspliceCall): VmspliceCall | null {
   if (!focus.fd.pipeName || focus.fd.direction === "unknown") return null;
   const wanted = focus.fd.direction === "to-pipe" ? "from-pipe" : "to-pipe";
-  return calls.find((call) => call !== focus && call.fd.pipeName === focus.fd.pipeName && call.fd.direction === wanted) ?? null;
+  return (
+    calls.find((call) => call !== focus && call.fd.pipeName === focus.fd.pipeName && call.fd.direction === wanted) ??
+    null
+  );
 }
 
 interface Layout {
@@ -85,7 +97,8 @@ class Builder {
         this.assume(`${role}: the number of iovecs the loop fills for segment ${position} is unknown; replayed as one`);
         count = 1;
       }
-      for (let iteration = 0; iteration < Math.min(count, 1025 - entries.length); iteration++) entries.push({ segment, index: start + iteration });
+      for (let iteration = 0; iteration < Math.min(count, 1025 - entries.length); iteration++)
+        entries.push({ segment, index: start + iteration });
     });
     return entries;
   }
@@ -93,14 +106,18 @@ class Builder {
   /** Offset of the buffer start inside its page, from the alignment fact or the allocation's usual alignment. */
   misalignment(buffer: BufferFact | null, role: string): number {
     if (!buffer) {
-      this.assume(`${role}: the buffer's origin is unknown; replayed ${HEAP_ALIGNMENT} bytes into a page (not page-aligned)`);
+      this.assume(
+        `${role}: the buffer's origin is unknown; replayed ${HEAP_ALIGNMENT} bytes into a page (not page-aligned)`,
+      );
       return HEAP_ALIGNMENT;
     }
     const alignment = this.value(buffer.alignment);
     if (alignment !== null && alignment > 0) return alignment % this.pageSize === 0 ? 0 : alignment % this.pageSize;
     if (buffer.origin === "mmap" || buffer.origin === "valloc" || buffer.origin === "pvalloc") return 0;
     if (buffer.origin === "malloc" || buffer.origin === "calloc" || buffer.origin === "realloc") return HEAP_ALIGNMENT;
-    this.assume(`${role}: the alignment of '${buffer.name}' is unknown; replayed ${HEAP_ALIGNMENT} bytes into a page (not page-aligned)`);
+    this.assume(
+      `${role}: the alignment of '${buffer.name}' is unknown; replayed ${HEAP_ALIGNMENT} bytes into a page (not page-aligned)`,
+    );
     return HEAP_ALIGNMENT;
   }
 
@@ -113,18 +130,28 @@ class Builder {
     const segments = call.iov.segments;
     let list: { segment: SegmentFact | null; index: number | null }[];
     if (segments === null || segments.length === 0) {
-      this.assume(`${role}: the iovec array could not be reconstructed${call.iov.missing ? ` (${call.iov.missing})` : ""}; replayed as one segment of unknown buffer and length`);
+      this.assume(
+        `${role}: the iovec array could not be reconstructed${call.iov.missing ? ` (${call.iov.missing})` : ""}; replayed as one segment of unknown buffer and length`,
+      );
       list = [{ segment: null, index: null }];
     } else list = this.expand(segments, role);
     // One mapping per distinct buffer; segments of the same buffer share it.
-    const perBuffer = new Map<string, { buffer: BufferFact | null; extent: number; misalignment: number; name: string }>();
+    const perBuffer = new Map<
+      string,
+      { buffer: BufferFact | null; extent: number; misalignment: number; name: string }
+    >();
     const resolved: { key: string; offset: number; length: number }[] = [];
     list.forEach(({ segment, index: loopIndex }, index) => {
       const buffer = segment?.buffer ?? null;
       const key = buffer ? buffer.name : `unknown${index}`;
       let entry = perBuffer.get(key);
       if (!entry) {
-        entry = { buffer, extent: 0, misalignment: this.misalignment(buffer, role), name: this.mappingName(process, key) };
+        entry = {
+          buffer,
+          extent: 0,
+          misalignment: this.misalignment(buffer, role),
+          name: this.mappingName(process, key),
+        };
         perBuffer.set(key, entry);
       }
       let offset = segment ? this.value(segment.offset, loopIndex) : null;
@@ -136,7 +163,9 @@ class Builder {
       if (length === null || length < 0) {
         // A length that is not a whole page never moves, so an unknown length cannot show a move the code would not get.
         length = pageSize / 2;
-        this.assume(`${role}: the length of segment ${index} is unknown; replayed as ${length} bytes (half a page, which never moves)`);
+        this.assume(
+          `${role}: the length of segment ${index} is unknown; replayed as ${length} bytes (half a page, which never moves)`,
+        );
       }
       entry.extent = Math.max(entry.extent, offset + length);
       resolved.push({ key, offset, length });
@@ -165,7 +194,13 @@ class Builder {
   }
 
   /** The mmap line and the state changes a buffer fact implies (fill, fork, madvise, mlock, munmap). */
-  private memory(process: string, name: string, pages: number, buffer: BufferFact | null, role: "writer" | "reader"): string[] {
+  private memory(
+    process: string,
+    name: string,
+    pages: number,
+    buffer: BufferFact | null,
+    role: "writer" | "reader",
+  ): string[] {
     const lines: string[] = [];
     const memory = buffer?.memory ?? "unknown";
     const label = buffer ? `'${buffer.name}'` : "the buffer";
@@ -179,30 +214,47 @@ class Builder {
       case "private-file":
       case "shared-file":
         lines.unshift(`file ${name}_file ${pages}P 'F'`);
-        lines.push(`${process}: mmap ${name} ${pages}P PROT_READ|PROT_WRITE ${memory === "shared-file" ? "MAP_SHARED" : "MAP_PRIVATE"} file=${name}_file`);
+        lines.push(
+          `${process}: mmap ${name} ${pages}P PROT_READ|PROT_WRITE ${memory === "shared-file" ? "MAP_SHARED" : "MAP_PRIVATE"} file=${name}_file`,
+        );
         this.assume(`${role}: ${label} is a file mapping; the file's bytes are replayed as 'F'`);
         break;
       case "unknown":
         this.assume(`${role}: the memory kind of ${label} is unknown; replayed as private anonymous memory`);
-        lines.push(`${process}: mmap ${name} ${pages}P ${buffer?.writable === false ? "PROT_READ" : "PROT_READ|PROT_WRITE"} MAP_PRIVATE|MAP_ANONYMOUS`);
+        lines.push(
+          `${process}: mmap ${name} ${pages}P ${buffer?.writable === false ? "PROT_READ" : "PROT_READ|PROT_WRITE"} MAP_PRIVATE|MAP_ANONYMOUS`,
+        );
         break;
       default:
-        lines.push(`${process}: mmap ${name} ${pages}P ${buffer?.writable === false ? "PROT_READ" : "PROT_READ|PROT_WRITE"} MAP_PRIVATE|MAP_ANONYMOUS`);
+        lines.push(
+          `${process}: mmap ${name} ${pages}P ${buffer?.writable === false ? "PROT_READ" : "PROT_READ|PROT_WRITE"} MAP_PRIVATE|MAP_ANONYMOUS`,
+        );
     }
-    if (role === "reader" && buffer?.writable === null) this.assume(`reader: whether ${label} is writable is unknown; replayed writable`);
+    if (role === "reader" && buffer?.writable === null)
+      this.assume(`reader: whether ${label} is writable is unknown; replayed writable`);
     for (const advice of buffer?.madvise ?? []) {
-      if (advice.advice === "MADV_HUGEPAGE" || advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_NOHUGEPAGE") lines.push(`${process}: madvise ${name} ${advice.advice}`);
+      if (advice.advice === "MADV_HUGEPAGE" || advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_NOHUGEPAGE")
+        lines.push(`${process}: madvise ${name} ${advice.advice}`);
     }
     if (buffer?.mlocked) lines.push(`${process}: mlock ${name}`);
     if (role === "writer") {
       const written = buffer?.writtenBefore ?? "unknown";
-      if (written === "yes" || (written === "unknown" && (buffer?.origin === "malloc" || buffer?.origin === "calloc") && pages <= 1)) {
-        if (written === "unknown") this.assume(`writer: whether ${label} is written before the call is unknown; a small heap buffer is assumed already touched`);
+      if (
+        written === "yes" ||
+        (written === "unknown" && (buffer?.origin === "malloc" || buffer?.origin === "calloc") && pages <= 1)
+      ) {
+        if (written === "unknown")
+          this.assume(
+            `writer: whether ${label} is written before the call is unknown; a small heap buffer is assumed already touched`,
+          );
         lines.push(`${process}: fill ${name} pattern`);
       } else if (written === "unknown") {
-        this.assume(`writer: whether ${label} is written before the call is unknown; replayed untouched (the pipe then carries the zero page)`);
+        this.assume(
+          `writer: whether ${label} is written before the call is unknown; replayed untouched (the pipe then carries the zero page)`,
+        );
       }
-      if (buffer?.madvise.some((advice) => advice.advice === "MADV_MERGEABLE")) lines.push(`${process}: ksm-merge ${name}`);
+      if (buffer?.madvise.some((advice) => advice.advice === "MADV_MERGEABLE"))
+        lines.push(`${process}: ksm-merge ${name}`);
       if (buffer?.forkBefore) lines.push(`${process}: fork C_${name}`);
     } else {
       lines.push(`${process}: fill ${name} 0xEE`);
@@ -216,7 +268,9 @@ class Builder {
 
   flags(call: VmspliceCall, role: "writer" | "reader"): number {
     if (call.flags.value !== null) return call.flags.value;
-    this.assume(`${role}: the flags argument '${call.flags.text}' could not be folded${call.flags.missing ? ` (${call.flags.missing})` : ""}; replayed as 0 (no gift, no move)`);
+    this.assume(
+      `${role}: the flags argument '${call.flags.text}' could not be folded${call.flags.missing ? ` (${call.flags.missing})` : ""}; replayed as 0 (no gift, no move)`,
+    );
     return 0;
   }
 }
@@ -224,7 +278,13 @@ class Builder {
 /** Flags in scenario syntax by name (`G|M`), with any unknown bits as a number, so the generated file reads like the spec. */
 function flagText(flags: number): string {
   const names: string[] = [];
-  for (const [name, bit] of [["G", SPLICE_F_GIFT], ["M", SPLICE_F_MOVE], ["N", 2], ["MORE", 4]] as const) if (flags & bit) names.push(name);
+  for (const [name, bit] of [
+    ["G", SPLICE_F_GIFT],
+    ["M", SPLICE_F_MOVE],
+    ["N", 2],
+    ["MORE", 4],
+  ] as const)
+    if (flags & bit) names.push(name);
   const unknown = flags & ~0xf;
   if (unknown) names.push(`0x${unknown.toString(16)}`);
   return names.length ? names.join("|") : "0";
@@ -242,7 +302,9 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   let direction = focus.fd.direction;
   if (direction === "unknown") {
     direction = "to-pipe";
-    builder.assume(`the direction of the descriptor '${focus.fd.pipeName ?? "fd"}' is unknown (${focus.fd.explanation}); replayed as the writing end`);
+    builder.assume(
+      `the direction of the descriptor '${focus.fd.pipeName ?? "fd"}' is unknown (${focus.fd.explanation}); replayed as the writing end`,
+    );
   }
   const counterpart = findCounterpart(calls, focus);
   const writerCall = direction === "to-pipe" ? focus : counterpart;
@@ -250,7 +312,9 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   const lines: string[] = [];
   const site = { file: options.file ?? "<source>", line: focus.calleeRange.start.line + 1 };
   lines.push(`scenario replay "vmsplice call at ${site.file}:${site.line}"`);
-  lines.push(`source "call-site replay of ${site.file}:${site.line}${counterpart ? ` with its counterpart at line ${counterpart.calleeRange.start.line + 1}` : ""}"`);
+  lines.push(
+    `source "call-site replay of ${site.file}:${site.line}${counterpart ? ` with its counterpart at line ${counterpart.calleeRange.start.line + 1}` : ""}"`,
+  );
   lines.push(`page-size ${pageSize}`);
   lines.push("process W");
   lines.push("process R");
@@ -258,12 +322,18 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   const nonblock = focus.fd.nonblock ?? counterpart?.fd.nonblock ?? false;
   if (nonblock) pipeFlags.push("O_NONBLOCK");
   lines.push(pipeFlags.length ? `pipe2 fds ${pipeFlags.join("|")}` : "pipe fds");
-  if (focus.fd.kind === "not-pipe") builder.assume("the descriptor is not a pipe; the replay still uses a pipe, and the real call fails with EBADF (VMS-NOT-PIPE)");
-  if (focus.fd.kind === "unknown") builder.assume("the descriptor could not be traced to pipe() or pipe2(); replayed as a pipe");
+  if (focus.fd.kind === "not-pipe")
+    builder.assume(
+      "the descriptor is not a pipe; the replay still uses a pipe, and the real call fails with EBADF (VMS-NOT-PIPE)",
+    );
+  if (focus.fd.kind === "unknown")
+    builder.assume("the descriptor could not be traced to pipe() or pipe2(); replayed as a pipe");
   const pipeSize = focus.fd.pipeSizeBytes ? builder.value(focus.fd.pipeSizeBytes) : null;
   if (pipeSize !== null) lines.push(`W: fcntl fds[1] F_SETPIPE_SZ ${pipeSize}`);
   if (counterpart && focus.calleeRange.start.line > counterpart.calleeRange.start.line && direction === "to-pipe") {
-    builder.assume(`the reader call at line ${counterpart.calleeRange.start.line + 1} comes first in the file; it is replayed after the writer, as it runs once the data is there`);
+    builder.assume(
+      `the reader call at line ${counterpart.calleeRange.start.line + 1} comes first in the file; it is replayed after the writer, as it runs once the data is there`,
+    );
   }
 
   // Writer side.
@@ -274,9 +344,15 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     writerFlags = builder.flags(writerCall, "writer");
   } else {
     const pages = Math.max(1, Math.ceil(readerTotal(builder, readerCall!) / pageSize));
-    writerLayout = { setup: [`W: mmap w ${pages}P ${PRIVATE_ANON}`, "W: fill w pattern"], iovecs: [`iov1(w,${pages})`], totalBytes: pages * pageSize };
+    writerLayout = {
+      setup: [`W: mmap w ${pages}P ${PRIVATE_ANON}`, "W: fill w pattern"],
+      iovecs: [`iov1(w,${pages})`],
+      totalBytes: pages * pageSize,
+    };
     writerFlags = SPLICE_F_GIFT | SPLICE_F_MOVE;
-    builder.assume(`no writer call on this pipe in the file: added the ideal writer, which gifts ${pages} exclusive, written, page-aligned private anonymous page(s), one iovec per page, with SPLICE_F_GIFT|SPLICE_F_MOVE`);
+    builder.assume(
+      `no writer call on this pipe in the file: added the ideal writer, which gifts ${pages} exclusive, written, page-aligned private anonymous page(s), one iovec per page, with SPLICE_F_GIFT|SPLICE_F_MOVE`,
+    );
   }
   // Reader side.
   let readerLayout: Layout;
@@ -286,9 +362,15 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     readerFlags = builder.flags(readerCall, "reader");
   } else {
     const pages = Math.max(1, Math.ceil(writerLayout.totalBytes / pageSize));
-    readerLayout = { setup: [`R: mmap r ${pages}P ${PRIVATE_ANON}`, "R: fill r 0xEE"], iovecs: [`iovB(r,${pages}P)`], totalBytes: pages * pageSize };
+    readerLayout = {
+      setup: [`R: mmap r ${pages}P ${PRIVATE_ANON}`, "R: fill r 0xEE"],
+      iovecs: [`iovB(r,${pages}P)`],
+      totalBytes: pages * pageSize,
+    };
     readerFlags = SPLICE_F_MOVE;
-    builder.assume(`no reader call on this pipe in the file: added the ideal reader, which passes SPLICE_F_MOVE into ${pages} page-aligned private anonymous page(s)`);
+    builder.assume(
+      `no reader call on this pipe in the file: added the ideal reader, which passes SPLICE_F_MOVE into ${pages} page-aligned private anonymous page(s)`,
+    );
   }
   lines.push(...writerLayout.setup.filter((line) => line.startsWith("file ")));
   lines.push(...readerLayout.setup.filter((line) => line.startsWith("file ")));
@@ -302,7 +384,9 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     let length = builder.value(readerCall.readBefore.length);
     if (length === null || length <= 0) {
       length = pageSize / 2;
-      builder.assume(`reader: the length of the read() before the call is unknown; replayed as ${length} bytes (a partial page, so the buffer it leaves behind is never moved)`);
+      builder.assume(
+        `reader: the length of the read() before the call is unknown; replayed as ${length} bytes (a partial page, so the buffer it leaves behind is never moved)`,
+      );
     }
     const pages = Math.max(1, Math.ceil(length / pageSize));
     lines.push(`R: mmap scratch ${pages}P ${PRIVATE_ANON}`);
@@ -313,15 +397,25 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   if (writerCall?.teeOnPipe || readerCall?.teeOnPipe) builder.assume("a tee() on the same pipe is not replayed");
   const scenarioText = lines.join("\n") + "\n";
   const { scenario, diagnostics } = parseScenario(scenarioText);
-  if (diagnostics.length) throw new Error(`internal: the generated scenario does not parse: ${diagnostics.map((diagnostic) => `${diagnostic.line}:${diagnostic.column} ${diagnostic.message}`).join("; ")}\n${scenarioText}`);
+  if (diagnostics.length)
+    throw new Error(
+      `internal: the generated scenario does not parse: ${diagnostics.map((diagnostic) => `${diagnostic.line}:${diagnostic.column} ${diagnostic.message}`).join("; ")}\n${scenarioText}`,
+    );
   const result = runScenario(scenario, { kernel: options.kernel, pageSize: options.pageSize, trace: options.trace });
-  const json = toReplayJson(scenario, result, { site, assumptions: builder.assumptions, writerLines: [writerLine], writerLine, readerLine });
+  const json = toReplayJson(scenario, result, {
+    site,
+    assumptions: builder.assumptions,
+    writerLines: [writerLine],
+    writerLine,
+    readerLine,
+  });
   return { scenarioText, scenario, result, json, assumptions: builder.assumptions };
 }
 
 function readerTotal(builder: Builder, call: VmspliceCall): number {
   let total = 0;
-  for (const { segment, index } of builder.expand(call.iov.segments ?? [], "reader")) total += builder.value(segment.length, index) ?? builder.pageSize;
+  for (const { segment, index } of builder.expand(call.iov.segments ?? [], "reader"))
+    total += builder.value(segment.length, index) ?? builder.pageSize;
   return total || builder.pageSize;
 }
 

@@ -5,7 +5,17 @@
  * This module owns the page list (every chunk a writer call hands over, matched with what the reader ended up with),
  * the writer/reader result summary and the text layout. Pure: no I/O, no editor or protocol imports, no console.
  */
-import type { CallOutcome, ChunkRecord, ExpectationVerdict, KernelModel, PageSize, Scenario, SimulationResult, StepResult, TraceEvent } from "./types";
+import type {
+  CallOutcome,
+  ChunkRecord,
+  ExpectationVerdict,
+  KernelModel,
+  PageSize,
+  Scenario,
+  SimulationResult,
+  StepResult,
+  TraceEvent,
+} from "./types";
 
 export type ReplayOutcome = "moved" | "copied" | "not-delivered";
 
@@ -85,7 +95,9 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
     skipped: step.skipped,
     error: step.error,
   }));
-  const writerSteps = steps.filter((step) => step.role === "writer" && (!options.writerLines || options.writerLines.includes(step.line)));
+  const writerSteps = steps.filter(
+    (step) => step.role === "writer" && (!options.writerLines || options.writerLines.includes(step.line)),
+  );
   const consumed = new Map<number, { chunk: ChunkRecord; line: number }[]>();
   for (const step of steps) {
     for (const chunk of step.chunks) {
@@ -108,7 +120,9 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
       if (move) outcome = "moved";
       else if (copy) outcome = "copied";
       const rules = [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
-      const decisive = first ? first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null : (chunk.rules[0] ?? null);
+      const decisive = first
+        ? (first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null)
+        : (chunk.rules[0] ?? null);
       pages.push({
         index: pages.length,
         outcome,
@@ -123,8 +137,14 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
     }
   }
   const results: ReplayJson["results"] = {};
-  const writer = options.writerLine !== undefined ? steps.find((step) => step.line === options.writerLine) : steps.find((step) => step.role === "writer");
-  const reader = options.readerLine !== undefined ? steps.find((step) => step.line === options.readerLine) : steps.find((step) => step.role === "reader");
+  const writer =
+    options.writerLine !== undefined
+      ? steps.find((step) => step.line === options.writerLine)
+      : steps.find((step) => step.role === "writer");
+  const reader =
+    options.readerLine !== undefined
+      ? steps.find((step) => step.line === options.readerLine)
+      : steps.find((step) => step.role === "reader");
   if (writer?.outcome) results.writer = writer.outcome;
   if (reader?.outcome) results.reader = reader.outcome;
   for (const step of steps) if (step.outcome && step.role !== "other") results[`line ${step.line}`] = step.outcome;
@@ -159,13 +179,17 @@ function describeEvent(event: TraceEvent, pageSize: number): string | null {
   const rule = (id: string | null | undefined): string => (id ? ` [${id}]` : "");
   switch (event.kind) {
     case "zap":
-      return event.pages > 0 ? `zap ${event.pages} page(s) of ${event.pid} at ${hex(event.vaddrStart)} (${event.vmaKind}: ${event.effect})${rule(event.rule)}` : null;
+      return event.pages > 0
+        ? `zap ${event.pages} page(s) of ${event.pid} at ${hex(event.vaddrStart)} (${event.vmaKind}: ${event.effect})${rule(event.rule)}`
+        : null;
     case "move":
       return `move PFN ${event.pfn} to ${event.pid} ${hex(event.dstVaddr)}${event.len < pageSize ? ` (reported ${event.len} bytes)` : ""}${event.rules.length ? ` [${event.rules.join(", ")}]` : ""}`;
     case "copy":
       return `copy ${event.len} bytes of PFN ${event.pfn}+${event.offset} to ${event.pid} ${hex(event.dstVaddr)}${rule(event.rule)}`;
     case "cowBreak":
-      return event.reused ? `write fault reuses PFN ${event.oldPfn} in place at ${event.pid} ${hex(event.vaddr)}${rule(event.rule)}` : `copy-on-write: ${event.pid} ${hex(event.vaddr)} PFN ${event.oldPfn} -> ${event.newPfn}${rule(event.rule)}`;
+      return event.reused
+        ? `write fault reuses PFN ${event.oldPfn} in place at ${event.pid} ${hex(event.vaddr)}${rule(event.rule)}`
+        : `copy-on-write: ${event.pid} ${hex(event.vaddr)} PFN ${event.oldPfn} -> ${event.newPfn}${rule(event.rule)}`;
     case "thpSplit":
       return `split transparent huge page at PFN ${event.pfn}${rule(event.rule)}`;
     case "block":
@@ -185,13 +209,18 @@ function describeEvent(event: TraceEvent, pageSize: number): string | null {
 
 function summarizeBookkeeping(events: TraceEvent[]): string | null {
   const pins = events.filter((event) => event.kind === "pin").length;
-  const queued = events.filter((event): event is Extract<TraceEvent, { kind: "bufferQueued" }> => event.kind === "bufferQueued");
+  const queued = events.filter(
+    (event): event is Extract<TraceEvent, { kind: "bufferQueued" }> => event.kind === "bufferQueued",
+  );
   const released = events.filter((event) => event.kind === "bufferReleased").length;
   const faults = events.filter((event) => event.kind === "fault").length;
   const parts: string[] = [];
   if (faults) parts.push(`${faults} fault(s)`);
   if (pins) parts.push(`${pins} pin(s)`);
-  if (queued.length) parts.push(`${queued.length} buffer(s) queued in slot(s) ${queued.map((event) => event.slot).join(",")}${queued.some((event) => event.flags & 0x04) ? " with GIFT" : ""}`);
+  if (queued.length)
+    parts.push(
+      `${queued.length} buffer(s) queued in slot(s) ${queued.map((event) => event.slot).join(",")}${queued.some((event) => event.flags & 0x04) ? " with GIFT" : ""}`,
+    );
   if (released) parts.push(`${released} released`);
   return parts.length ? parts.join(", ") : null;
 }
@@ -209,7 +238,9 @@ export function toText(json: ReplayJson): string {
   lines.push(`${"line".padStart(5)}  ${"step".padEnd(48)} result`);
   for (const step of json.steps) {
     const text = step.text.length > 48 ? `${step.text.slice(0, 45)}...` : step.text;
-    lines.push(`${String(step.line).padStart(5)}  ${text.padEnd(48)} ${describeOutcome(step.outcome, step.skipped, step.error)}`);
+    lines.push(
+      `${String(step.line).padStart(5)}  ${text.padEnd(48)} ${describeOutcome(step.outcome, step.skipped, step.error)}`,
+    );
     const bookkeeping = summarizeBookkeeping(step.events);
     if (bookkeeping && step.role !== "other") lines.push(`${"".padStart(7)}  ${bookkeeping}`);
     for (const event of step.events) {
@@ -220,9 +251,13 @@ export function toText(json: ReplayJson): string {
   if (json.pages.length) {
     lines.push("");
     lines.push("pages handed over:");
-    lines.push(`${"#".padStart(5)}  ${"outcome".padEnd(14)} ${"bytes".padStart(6)} ${"writer PFN".padStart(10)} ${"reader PFN".padStart(10)}  rule`);
+    lines.push(
+      `${"#".padStart(5)}  ${"outcome".padEnd(14)} ${"bytes".padStart(6)} ${"writer PFN".padStart(10)} ${"reader PFN".padStart(10)}  rule`,
+    );
     for (const page of json.pages) {
-      lines.push(`${String(page.index).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${String(page.writerPfn ?? "-").padStart(10)} ${String(page.readerPfn ?? "-").padStart(10)}  ${page.rule ?? "-"}`);
+      lines.push(
+        `${String(page.index).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${String(page.writerPfn ?? "-").padStart(10)} ${String(page.readerPfn ?? "-").padStart(10)}  ${page.rule ?? "-"}`,
+      );
     }
   }
   if (json.expectations.length) {

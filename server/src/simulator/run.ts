@@ -10,10 +10,35 @@
 import { closeCall, fcntlCall, readCall, spliceCall, teeCall, vmsplice, writeCall, type UserIovec } from "./kernel";
 import { type FdEntry, Machine, type Process, ScenarioError } from "./machine";
 import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
-import type { Address, Amount, CallOutcome, Command, ExpectationVerdict, FdRef, MachineView, RunOptions, Scenario, SimulationResult, Step, StepResult, TraceEvent } from "./types";
+import type {
+  Address,
+  Amount,
+  CallOutcome,
+  Command,
+  ExpectationVerdict,
+  FdRef,
+  MachineView,
+  RunOptions,
+  Scenario,
+  SimulationResult,
+  Step,
+  StepResult,
+  TraceEvent,
+} from "./types";
 
 /** Events kept in "summary" traces: what changes data or explains it. */
-const SUMMARY_KINDS = new Set<TraceEvent["kind"]>(["zap", "thpSplit", "copy", "move", "block", "signal", "hazard", "kernelBug", "return", "cowBreak"]);
+const SUMMARY_KINDS = new Set<TraceEvent["kind"]>([
+  "zap",
+  "thpSplit",
+  "copy",
+  "move",
+  "block",
+  "signal",
+  "hazard",
+  "kernelBug",
+  "return",
+  "cowBreak",
+]);
 
 export function runScenario(scenario: Scenario, options: RunOptions): SimulationResult {
   const pageSize = options.pageSize ?? scenario.pageSize ?? 4096;
@@ -24,15 +49,38 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
   let stoppedAt: number | null = null;
   const applies = (models: readonly string[] | null): boolean => models === null || models.includes(options.kernel);
   for (const expectation of scenario.initialExpectations) {
-    if (applies(expectation.models)) verdicts.push({ line: expectation.line, text: expectation.text, passed: false, actual: "an expect line before any step has nothing to check" });
+    if (applies(expectation.models))
+      verdicts.push({
+        line: expectation.line,
+        text: expectation.text,
+        passed: false,
+        actual: "an expect line before any step has nothing to check",
+      });
   }
   scenario.steps.forEach((step, index) => {
-    const result: StepResult = { index, line: step.line, text: step.text, process: step.process, outcome: null, events: [], chunks: [], rules: [], skipped: false, error: null };
+    const result: StepResult = {
+      index,
+      line: step.line,
+      text: step.text,
+      process: step.process,
+      outcome: null,
+      events: [],
+      chunks: [],
+      rules: [],
+      skipped: false,
+      error: null,
+    };
     steps.push(result);
     const expectations = step.expectations.filter((expectation) => applies(expectation.models));
     if (stoppedAt !== null) {
       result.skipped = true;
-      for (const expectation of expectations) verdicts.push({ line: expectation.line, text: expectation.text, passed: false, actual: `step on line ${step.line} was not run (the run stopped at line ${scenario.steps[stoppedAt].line})` });
+      for (const expectation of expectations)
+        verdicts.push({
+          line: expectation.line,
+          text: expectation.text,
+          passed: false,
+          actual: `step on line ${step.line} was not run (the run stopped at line ${scenario.steps[stoppedAt].line})`,
+        });
       return;
     }
     machine.events = [];
@@ -55,13 +103,26 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
     if (result.outcome && "kernelBug" in result.outcome) stoppedAt = index;
     for (const expectation of expectations) {
       if (result.error) {
-        verdicts.push({ line: expectation.line, text: expectation.text, passed: false, actual: `scenario error on line ${step.line}: ${result.error}` });
+        verdicts.push({
+          line: expectation.line,
+          text: expectation.text,
+          passed: false,
+          actual: `scenario error on line ${step.line}: ${result.error}`,
+        });
         continue;
       }
       verdicts.push(evaluateExpectation(machine, step, result, expectation, snapshot, resolveAddress));
     }
   });
-  return { scenarioId: scenario.id, kernel: options.kernel, pageSize, steps, stoppedAt, final: view(machine), verdicts };
+  return {
+    scenarioId: scenario.id,
+    kernel: options.kernel,
+    pageSize,
+    steps,
+    stoppedAt,
+    final: view(machine),
+    verdicts,
+  };
 }
 
 function collectRules(result: StepResult): string[] {
@@ -79,7 +140,8 @@ function collectRules(result: StepResult): string[] {
 
 function view(machine: Machine): MachineView {
   return {
-    readBytes: (processName, address, length) => machine.peekUser(machine.processes.get(processName) ?? failProcess(processName), address, length),
+    readBytes: (processName, address, length) =>
+      machine.peekUser(machine.processes.get(processName) ?? failProcess(processName), address, length),
     pfnAt: (processName, address) => {
       const process = machine.processes.get(processName);
       return process ? (machine.pteAt(process, address)?.pfn ?? null) : null;
@@ -112,7 +174,12 @@ function resolveFd(machine: Machine, reference: FdRef): FdEntry | null {
 }
 
 /** The byte range a memory command covers: from the address to the given length, or to the end of its mapping. */
-function range(machine: Machine, process: Process, address: Address, length: Amount | null): { start: number; end: number } {
+function range(
+  machine: Machine,
+  process: Process,
+  address: Address,
+  length: Amount | null,
+): { start: number; end: number } {
   const start = resolveAddress(machine, process, address);
   if (length) return { start, end: start + amountBytes(machine, length) };
   const mapping = machine.resolveMapping(process, address.mapping);
@@ -139,7 +206,15 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       return null;
     case "mmap": {
       const process = actingProcess(machine, step);
-      machine.mmap(process, command.name, amountBytes(machine, command.length), command.prot, command.flags, command.file, command.align ? amountBytes(machine, command.align) : null);
+      machine.mmap(
+        process,
+        command.name,
+        amountBytes(machine, command.length),
+        command.prot,
+        command.flags,
+        command.file,
+        command.align ? amountBytes(machine, command.align) : null,
+      );
       return null;
     }
     case "munmap": {
@@ -176,7 +251,11 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       for (const vma of machine.vmasIn(process, start, end)) vma.locked = true;
       for (let address = start - (start % pageSize); address < end; address += pageSize) {
         const vma = machine.vmaAt(process, address);
-        const frame = machine.fault(process, address, vma?.prot.write && (vma.kind === "private-anon" || vma.kind === "private-file") ? "write" : "read");
+        const frame = machine.fault(
+          process,
+          address,
+          vma?.prot.write && (vma.kind === "private-anon" || vma.kind === "private-file") ? "write" : "read",
+        );
         if (frame) frame.mlocked = true;
       }
       return { returned: 0 };
@@ -198,10 +277,11 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       const { start, end } = range(machine, process, command.address, command.length);
       if (command.value === "pattern") {
         const mapping = machine.resolveMapping(process, command.address.mapping);
-        for (let address = start; address < end; ) {
+        for (let address = start; address < end;) {
           const pageEnd = Math.min(end, address - (address % pageSize) + pageSize);
           const pageIndex = Math.floor((address - mapping.start) / pageSize);
-          if (!machine.writeUser(process, address, pageEnd - address, (0x10 + pageIndex) & 0xff)) throw new ScenarioError(`fill of ${command.address.mapping} faults at 0x${address.toString(16)}`);
+          if (!machine.writeUser(process, address, pageEnd - address, (0x10 + pageIndex) & 0xff))
+            throw new ScenarioError(`fill of ${command.address.mapping} faults at 0x${address.toString(16)}`);
           address = pageEnd;
         }
       } else if (!machine.writeUser(process, start, end - start, command.value)) {
@@ -212,7 +292,8 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
     case "touch": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
-      for (let address = start - (start % pageSize); address < end; address += pageSize) machine.fault(process, address, "read");
+      for (let address = start - (start % pageSize); address < end; address += pageSize)
+        machine.fault(process, address, "read");
       return null;
     }
     case "ksm-merge": {
@@ -234,14 +315,29 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       return null;
     }
     case "file":
-      machine.files.set(command.name, { id: command.name, kind: "file", fill: command.value, sizeBytes: amountBytes(machine, command.size), pages: new Map() });
+      machine.files.set(command.name, {
+        id: command.name,
+        kind: "file",
+        fill: command.value,
+        sizeBytes: amountBytes(machine, command.size),
+        pages: new Map(),
+      });
       return null;
     case "open": {
       const file = machine.files.get(command.file);
       if (!file) throw new ScenarioError(`unknown file '${command.file}'`);
       const read = command.mode === "O_RDONLY" || command.mode === "O_RDWR";
       const write = command.mode === "O_WRONLY" || command.mode === "O_RDWR";
-      machine.fds.set(command.name, { kind: "regular", pipe: null, file, read, write, nonblock: false, open: true, position: 0 });
+      machine.fds.set(command.name, {
+        kind: "regular",
+        pipe: null,
+        file,
+        read,
+        write,
+        nonblock: false,
+        open: true,
+        position: 0,
+      });
       return { returned: 3 + machine.fds.size };
     }
     case "pipe":
@@ -249,30 +345,67 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       return { returned: 0 };
     case "fcntl": {
       const process = step.process ? machine.process(step.process) : { privileged: false };
-      return fcntlCall(machine, process as Process, resolveFd(machine, command.fd), command.command, command.size ? amountBytes(machine, command.size) : null, command.statusFlags);
+      return fcntlCall(
+        machine,
+        process as Process,
+        resolveFd(machine, command.fd),
+        command.command,
+        command.size ? amountBytes(machine, command.size) : null,
+        command.statusFlags,
+      );
     }
     case "close":
       return closeCall(resolveFd(machine, command.fd));
     case "vmsplice": {
       const process = actingProcess(machine, step);
       const iovecs: UserIovec[] | null = command.iovecs
-        ? command.iovecs.map((iovec) => ({ base: iovec.base ? resolveAddress(machine, process, iovec.base) : 0, len: amountBytes(machine, iovec.length) }))
+        ? command.iovecs.map((iovec) => ({
+            base: iovec.base ? resolveAddress(machine, process, iovec.base) : 0,
+            len: amountBytes(machine, iovec.length),
+          }))
         : null;
       const nrSegs = command.nrSegs ?? (iovecs ? iovecs.length : 0);
       return vmsplice(machine, process, resolveFd(machine, command.fd), iovecs, nrSegs, command.flags);
     }
     case "read": {
       const process = actingProcess(machine, step);
-      return readCall(machine, process, resolveFd(machine, command.fd), resolveAddress(machine, process, command.address), amountBytes(machine, command.length));
+      return readCall(
+        machine,
+        process,
+        resolveFd(machine, command.fd),
+        resolveAddress(machine, process, command.address),
+        amountBytes(machine, command.length),
+      );
     }
     case "write": {
       const process = actingProcess(machine, step);
       const source = command.address ? resolveAddress(machine, process, command.address) : null;
-      return writeCall(machine, process, resolveFd(machine, command.fd), source, amountBytes(machine, command.length), command.value);
+      return writeCall(
+        machine,
+        process,
+        resolveFd(machine, command.fd),
+        source,
+        amountBytes(machine, command.length),
+        command.value,
+      );
     }
     case "splice":
-      return spliceCall(machine, actingProcess(machine, step), resolveFd(machine, command.input), resolveFd(machine, command.output), amountBytes(machine, command.length), command.flags);
+      return spliceCall(
+        machine,
+        actingProcess(machine, step),
+        resolveFd(machine, command.input),
+        resolveFd(machine, command.output),
+        amountBytes(machine, command.length),
+        command.flags,
+      );
     case "tee":
-      return teeCall(machine, actingProcess(machine, step), resolveFd(machine, command.input), resolveFd(machine, command.output), amountBytes(machine, command.length), command.flags);
+      return teeCall(
+        machine,
+        actingProcess(machine, step),
+        resolveFd(machine, command.input),
+        resolveFd(machine, command.output),
+        amountBytes(machine, command.length),
+        command.flags,
+      );
   }
 }

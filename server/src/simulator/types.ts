@@ -31,7 +31,8 @@ export interface PageRef {
   last: number;
 }
 
-export type FdRef = { kind: "pipe"; pipe: string; end: 0 | 1 } | { kind: "named"; name: string } | { kind: "number"; value: number };
+export type FdRef =
+  { kind: "pipe"; pipe: string; end: 0 | 1 } | { kind: "named"; name: string } | { kind: "number"; value: number };
 
 export interface Iovec {
   /** null is the NULL pointer. */
@@ -49,7 +50,15 @@ export type Command =
   | { kind: "process"; name: string; privileged: boolean; sigpipeIgnored: boolean }
   | { kind: "fork"; child: string }
   | { kind: "exit" }
-  | { kind: "mmap"; name: string; length: Amount; prot: Prot; flags: string[]; file: string | null; align: Amount | null }
+  | {
+      kind: "mmap";
+      name: string;
+      length: Amount;
+      prot: Prot;
+      flags: string[];
+      file: string | null;
+      align: Amount | null;
+    }
   | { kind: "munmap"; address: Address; length: Amount | null }
   | { kind: "madvise"; address: Address; length: Amount | null; advice: string }
   | { kind: "mlock"; address: Address; length: Amount | null }
@@ -61,7 +70,13 @@ export type Command =
   | { kind: "file"; name: string; size: Amount; value: number }
   | { kind: "open"; name: string; file: string; mode: "O_RDONLY" | "O_WRONLY" | "O_RDWR" | "O_PATH" }
   | { kind: "pipe"; name: string; flags: string[] }
-  | { kind: "fcntl"; fd: FdRef; command: "F_SETPIPE_SZ" | "F_GETPIPE_SZ" | "F_SETFL"; size: Amount | null; statusFlags: string[] }
+  | {
+      kind: "fcntl";
+      fd: FdRef;
+      command: "F_SETPIPE_SZ" | "F_GETPIPE_SZ" | "F_SETFL";
+      size: Amount | null;
+      statusFlags: string[];
+    }
   | { kind: "close"; fd: FdRef }
   | { kind: "vmsplice"; fd: FdRef; iovecs: Iovec[] | null; nrSegs: number | null; flags: number }
   | { kind: "read"; fd: FdRef; address: Address; length: Amount }
@@ -75,7 +90,12 @@ export type Check =
   | { kind: "blocked"; after: number | null }
   | { kind: "kernel-bug" }
   | { kind: "signal"; signal: string }
-  | { kind: "page-outcome"; outcome: "zapped" | "intact" | "moved" | "copied"; pages: PageRef; from: { process: string; page: PageRef } | null }
+  | {
+      kind: "page-outcome";
+      outcome: "zapped" | "intact" | "moved" | "copied";
+      pages: PageRef;
+      from: { process: string; page: PageRef } | null;
+    }
   | { kind: "queued"; count: number }
   | { kind: "bytes"; address: Address; length: Amount; value: number }
   | { kind: "page-state"; state: "zero-page" | "present" | "absent"; pages: PageRef }
@@ -138,13 +158,24 @@ export interface RunOptions {
 }
 
 /** What a call ended with, in the spec's CallResult shape (section 2.5). */
-export type CallOutcome = { returned: number } | { errno: string } | { blocked: true; progressBytes: number } | { kernelBug: string };
+export type CallOutcome =
+  { returned: number } | { errno: string } | { blocked: true; progressBytes: number } | { kernelBug: string };
 
 export type TraceEvent =
   | { kind: "pin"; pid: string; vaddr: number; pfn: number; reason: string }
   | { kind: "fault"; pid: string; vaddr: number; pfn: number; access: "read" | "write"; frameKind: FrameKind }
   | { kind: "cowBreak"; pid: string; vaddr: number; oldPfn: number; newPfn: number; reused: boolean; rule?: string }
-  | { kind: "bufferQueued"; pipe: string; slot: number; pfn: number; offset: number; len: number; flags: number; staleFlags: number; rule?: string }
+  | {
+      kind: "bufferQueued";
+      pipe: string;
+      slot: number;
+      pfn: number;
+      offset: number;
+      len: number;
+      flags: number;
+      staleFlags: number;
+      rule?: string;
+    }
   | { kind: "zap"; pid: string; vaddrStart: number; pages: number; vmaKind: string; effect: string; rule?: string }
   | { kind: "thpSplit"; pid: string; pfn: number; rule?: string }
   | { kind: "copy"; pid: string; dstVaddr: number; pfn: number; offset: number; len: number; rule: string | null }

@@ -59,7 +59,12 @@ export async function runTests(suiteName: string): Promise<void> {
  * Awaits the first moment `check` returns a value (not undefined), re-checking whenever `event` fires;
  * rejects after `timeoutMs`. The check runs once at the start too, in case the state is already there.
  */
-export function waitFor<T>(event: vscode.Event<unknown>, check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+export function waitFor<T>(
+  event: vscode.Event<unknown>,
+  check: () => T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let subscription: vscode.Disposable | undefined;
     const timer = setTimeout(() => {
@@ -79,7 +84,12 @@ export function waitFor<T>(event: vscode.Event<unknown>, check: () => T | undefi
 }
 
 /** Asks the driver for a screenshot of the workbench and awaits the file (the driver renames it into place when done). */
-export async function screenshot(name: string, artifactsDir: string, runName: string, timeoutMs = 20000): Promise<string> {
+export async function screenshot(
+  name: string,
+  artifactsDir: string,
+  runName: string,
+  timeoutMs = 20000,
+): Promise<string> {
   return awaitDriverFile(path.join(artifactsDir, `${runName}-${name}.png`), `E2E-SCREENSHOT ${name}`, timeoutMs);
 }
 

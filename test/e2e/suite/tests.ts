@@ -40,7 +40,14 @@ function workspaceFile(name: string): vscode.Uri {
 /** What the editor has for a file, for failure messages: "VMS-X@18:4, ..." or "none". */
 function describeDiagnostics(uri: vscode.Uri): string {
   const all = vscode.languages.getDiagnostics(uri);
-  return all.length === 0 ? "none" : all.map((diagnostic) => `${codeOf(diagnostic)}@${diagnostic.range.start.line + 1}:${diagnostic.range.start.character + 1}`).join(", ");
+  return all.length === 0
+    ? "none"
+    : all
+        .map(
+          (diagnostic) =>
+            `${codeOf(diagnostic)}@${diagnostic.range.start.line + 1}:${diagnostic.range.start.character + 1}`,
+        )
+        .join(", ");
 }
 
 function diagnosticsWithRule(uri: vscode.Uri, rule: string): vscode.Diagnostic[] {
@@ -72,14 +79,23 @@ function callPosition(document: vscode.TextDocument): vscode.Position {
  * Subscribes to the webview's render reports, then runs `trigger`, and resolves with the first report that `accept`s
  * (or that shows an error), so a report from before the trigger can never satisfy the wait.
  */
-function renderAfter(api: ExtensionApi, trigger: () => unknown, accept: (summary: RenderSummary) => boolean, what: string, timeoutMs = 30000): Promise<RenderSummary> {
+function renderAfter(
+  api: ExtensionApi,
+  trigger: () => unknown,
+  accept: (summary: RenderSummary) => boolean,
+  what: string,
+  timeoutMs = 30000,
+): Promise<RenderSummary> {
   return new Promise<RenderSummary>((resolve, reject) => {
     const finish = (action: () => void) => {
       clearTimeout(timer);
       subscription.dispose();
       action();
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))), timeoutMs);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))),
+      timeoutMs,
+    );
     const subscription = api.simulator.onDidRender((summary) => {
       if (summary.error !== null || accept(summary)) finish(() => resolve(summary));
     });
@@ -96,7 +112,12 @@ function driverAction(action: string): void {
 
 /** Presses End in the webview (through the driver) and awaits the render of the last step, for a telling screenshot. */
 async function showLastStep(api: ExtensionApi): Promise<void> {
-  await renderAfter(api, () => driverAction("webview-keys End"), (rendered) => rendered.step === rendered.stepCount - 1, "the last step after End");
+  await renderAfter(
+    api,
+    () => driverAction("webview-keys End"),
+    (rendered) => rendered.step === rendered.stepCount - 1,
+    "the last step after End",
+  );
 }
 
 export function registerTests(mode: RunMode): void {
@@ -111,8 +132,21 @@ export function registerTests(mode: RunMode): void {
     if (mode === "development") {
       assert.equal(extensionPath, fs.realpathSync(repositoryRoot), "the development folder is loaded");
     } else {
-      assert.notEqual(extensionPath, fs.realpathSync(repositoryRoot), "the installed .vsix is loaded, not the development folder");
-      for (const shipped of ["dist/client.js", "dist/server.js", "dist/webview.js", "dist/webview.css", "dist/tree-sitter.wasm", "dist/tree-sitter-c.wasm", "package.json", "LICENSE.txt"]) {
+      assert.notEqual(
+        extensionPath,
+        fs.realpathSync(repositoryRoot),
+        "the installed .vsix is loaded, not the development folder",
+      );
+      for (const shipped of [
+        "dist/client.js",
+        "dist/server.js",
+        "dist/webview.js",
+        "dist/webview.css",
+        "dist/tree-sitter.wasm",
+        "dist/tree-sitter-c.wasm",
+        "package.json",
+        "LICENSE.txt",
+      ]) {
         assert.ok(fs.existsSync(path.join(extensionPath, shipped)), `the .vsix ships ${shipped}`);
       }
       for (const unshipped of ["client/src/extension.ts", "node_modules", "test", "dist/client.js.map"]) {
@@ -124,11 +158,16 @@ export function registerTests(mode: RunMode): void {
   test(`a C file calling vmsplice shows ${EXPECTED_RULE} with its rule id`, async () => {
     await extensionApi();
     const { document } = await openC();
-    const [diagnostic] = await waitFor(vscode.languages.onDidChangeDiagnostics, () => {
-      const found = diagnosticsWithRule(document.uri, EXPECTED_RULE);
-      return found.length > 0 ? found : undefined;
-      // The first analysis includes the server's cold start (wasm load, workspace scan), so it gets more time than later waits.
-    }, 60000, `a ${EXPECTED_RULE} diagnostic`).catch((error: Error) => {
+    const [diagnostic] = await waitFor(
+      vscode.languages.onDidChangeDiagnostics,
+      () => {
+        const found = diagnosticsWithRule(document.uri, EXPECTED_RULE);
+        return found.length > 0 ? found : undefined;
+        // The first analysis includes the server's cold start (wasm load, workspace scan), so it gets more time than later waits.
+      },
+      60000,
+      `a ${EXPECTED_RULE} diagnostic`,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}; the editor has: ${describeDiagnostics(document.uri)}`);
     });
     assert.equal(diagnostic.source, "vmsplice-lens");
@@ -141,8 +180,14 @@ export function registerTests(mode: RunMode): void {
     test("the hover on the call explains the rule and links to the replay", async () => {
       const { document, editor } = await openC();
       const position = callPosition(document);
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", document.uri, position);
-      const text = hovers.flatMap((hover) => hover.contents.map((content) => (typeof content === "string" ? content : content.value))).join("\n");
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        "vscode.executeHoverProvider",
+        document.uri,
+        position,
+      );
+      const text = hovers
+        .flatMap((hover) => hover.contents.map((content) => (typeof content === "string" ? content : content.value)))
+        .join("\n");
       assert.ok(text.includes(EXPECTED_RULE), `the hover names ${EXPECTED_RULE}`);
       assert.ok(text.includes("vmsplice-lens.replay"), "the hover links to the replay command");
       editor.selection = new vscode.Selection(position, position);
@@ -154,7 +199,11 @@ export function registerTests(mode: RunMode): void {
 
     test("the code lens above the call offers Replay", async () => {
       const { document } = await openC();
-      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10);
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+        "vscode.executeCodeLensProvider",
+        document.uri,
+        10,
+      );
       const replay = lenses.find((lens) => lens.command?.command === "vmsplice-lens.replay");
       assert.ok(replay, `a Replay code lens among: ${lenses.map((lens) => lens.command?.title).join(" | ")}`);
       assert.equal(replay.range.start.line, callPosition(document).line);
@@ -167,7 +216,12 @@ export function registerTests(mode: RunMode): void {
     const position = callPosition(document);
     editor.selection = new vscode.Selection(position, position);
     await vscode.commands.executeCommand("workbench.action.closePanel");
-    const summary = await renderAfter(api, () => vscode.commands.executeCommand("vmsplice-lens.replay"), (rendered) => rendered.stepCount > 1, "the webview's first render");
+    const summary = await renderAfter(
+      api,
+      () => vscode.commands.executeCommand("vmsplice-lens.replay"),
+      (rendered) => rendered.stepCount > 1,
+      "the webview's first render",
+    );
     if (summary.error === null) await showLastStep(api);
     await screenshot("replay", artifactsDir, mode);
     assert.equal(summary.error, null, `the replay succeeded (${summary.error})`);
@@ -181,15 +235,38 @@ export function registerTests(mode: RunMode): void {
     test("the webview steps with the arrow keys, plays with Space, and its kernel and page-size switches replay again", async () => {
       const { api } = await extensionApi();
       const before = api.simulator.lastRender;
-      assert.ok(before && before.error === null && before.stepCount > 2, "the previous test left a rendered replay open");
-      await renderAfter(api, () => driverAction("webview-keys Home,ArrowRight,ArrowRight"), (rendered) => rendered.step === 2, "step 3 after two Right-arrow presses");
+      assert.ok(
+        before && before.error === null && before.stepCount > 2,
+        "the previous test left a rendered replay open",
+      );
+      await renderAfter(
+        api,
+        () => driverAction("webview-keys Home,ArrowRight,ArrowRight"),
+        (rendered) => rendered.step === 2,
+        "step 3 after two Right-arrow presses",
+      );
       // Space plays: the webview advances by itself to the last step.
-      await renderAfter(api, () => driverAction("webview-keys Space"), (rendered) => rendered.step === rendered.stepCount - 1, "playing to the last step");
-      const switched = await renderAfter(api, () => driverAction("webview-kernel mainline-6.x"), (rendered) => rendered.kernel === "mainline-6.x" && rendered.stepCount > 1, "the replay under mainline-6.x");
+      await renderAfter(
+        api,
+        () => driverAction("webview-keys Space"),
+        (rendered) => rendered.step === rendered.stepCount - 1,
+        "playing to the last step",
+      );
+      const switched = await renderAfter(
+        api,
+        () => driverAction("webview-kernel mainline-6.x"),
+        (rendered) => rendered.kernel === "mainline-6.x" && rendered.stepCount > 1,
+        "the replay under mainline-6.x",
+      );
       assert.equal(switched.error, null, `the mainline-6.x replay succeeded (${switched.error})`);
       assert.equal(switched.movedPages, 0, "mainline never moves pages into the reader");
       await screenshot("replay-mainline", artifactsDir, mode);
-      const resized = await renderAfter(api, () => driverAction("webview-page-size 16384"), (rendered) => rendered.pageSize === 16384 && rendered.stepCount > 1, "the replay with 16 KiB pages");
+      const resized = await renderAfter(
+        api,
+        () => driverAction("webview-page-size 16384"),
+        (rendered) => rendered.pageSize === 16384 && rendered.stepCount > 1,
+        "the replay with 16 KiB pages",
+      );
       assert.equal(resized.error, null, `the 16 KiB replay succeeded (${resized.error})`);
       assert.equal(resized.kernel, "mainline-6.x", "the kernel model chosen before is kept");
     });
@@ -214,36 +291,67 @@ export function registerTests(mode: RunMode): void {
 
     test(`the quick fix for ${EXPECTED_RULE} removes the diagnostic`, async () => {
       const { document } = await openC();
-      const [diagnostic] = await waitFor(vscode.languages.onDidChangeDiagnostics, () => {
-        const found = diagnosticsWithRule(document.uri, EXPECTED_RULE);
-        return found.length > 0 ? found : undefined;
-      }, 30000, `a ${EXPECTED_RULE} diagnostic`);
-      const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>("vscode.executeCodeActionProvider", document.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+      const [diagnostic] = await waitFor(
+        vscode.languages.onDidChangeDiagnostics,
+        () => {
+          const found = diagnosticsWithRule(document.uri, EXPECTED_RULE);
+          return found.length > 0 ? found : undefined;
+        },
+        30000,
+        `a ${EXPECTED_RULE} diagnostic`,
+      );
+      const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+        "vscode.executeCodeActionProvider",
+        document.uri,
+        diagnostic.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
       const codeActions = actions.filter((action): action is vscode.CodeAction => typeof action.command !== "string");
-      const describeAction = (action: vscode.CodeAction) => `${action.title} [${action.kind?.value}; ${(action.diagnostics ?? []).map(codeOf).join(",")}]`;
+      const describeAction = (action: vscode.CodeAction) =>
+        `${action.title} [${action.kind?.value}; ${(action.diagnostics ?? []).map(codeOf).join(",")}]`;
       // A fix is a quickfix offered at the diagnostic's range that is not a suppression; it should name the diagnostic it
       // fixes, but one that names none is still what the user gets from the light bulb there.
       const fixes = codeActions.filter(
         (action) =>
           action.kind?.value === "quickfix" &&
           !/ignore|suppress/i.test(action.title) &&
-          ((action.diagnostics ?? []).length === 0 || (action.diagnostics ?? []).some((item) => codeOf(item) === EXPECTED_RULE)),
+          ((action.diagnostics ?? []).length === 0 ||
+            (action.diagnostics ?? []).some((item) => codeOf(item) === EXPECTED_RULE)),
       );
-      assert.ok(fixes.length > 0, `a quick fix for ${EXPECTED_RULE} among: ${codeActions.map(describeAction).join(" | ")}`);
+      assert.ok(
+        fixes.length > 0,
+        `a quick fix for ${EXPECTED_RULE} among: ${codeActions.map(describeAction).join(" | ")}`,
+      );
       const fix = fixes.find((action) => action.isPreferred) ?? fixes[0];
       console.log(`applying quick fix: ${fix.title}`);
       if (fix.edit) assert.ok(await vscode.workspace.applyEdit(fix.edit), "the edit applies");
       if (fix.command) await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
-      await waitFor(vscode.languages.onDidChangeDiagnostics, () => (diagnosticsWithRule(document.uri, EXPECTED_RULE).length === 0 ? true : undefined), 30000, `${EXPECTED_RULE} to disappear`);
+      await waitFor(
+        vscode.languages.onDidChangeDiagnostics,
+        () => (diagnosticsWithRule(document.uri, EXPECTED_RULE).length === 0 ? true : undefined),
+        30000,
+        `${EXPECTED_RULE} to disappear`,
+      );
       assert.ok(!document.getText().includes("= malloc(page)"), "the heap allocation was replaced");
       // The fix's promise: the gift now moves. The verdict lens above the call says so.
-      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10);
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+        "vscode.executeCodeLensProvider",
+        document.uri,
+        10,
+      );
       const verdict = lenses.map((lens) => lens.command?.title ?? "").find((title) => / pages?: /.test(title));
       assert.ok(verdict, `a verdict lens among: ${lenses.map((lens) => lens.command?.title).join(" | ")}`);
       assert.match(verdict, /moved/, `after the fix the page moves: ${verdict}`);
       assert.doesNotMatch(verdict, /copied/, `after the fix nothing is copied: ${verdict}`);
       // And the lens the user sees in the editor is refreshed, not left showing the old verdict.
-      const shown = fs.readFileSync(await awaitDriverFile(path.join(artifactsDir, `${mode}-lens-after-fix.txt`), "E2E-ACTION wait-codelens lens-after-fix:moved", 25000), "utf8");
+      const shown = fs.readFileSync(
+        await awaitDriverFile(
+          path.join(artifactsDir, `${mode}-lens-after-fix.txt`),
+          "E2E-ACTION wait-codelens lens-after-fix:moved",
+          25000,
+        ),
+        "utf8",
+      );
       assert.ok(shown.startsWith("found"), `the editor's code lens shows the new verdict; it shows: ${shown}`);
       await screenshot("quick-fix", artifactsDir, mode);
       await vscode.commands.executeCommand("workbench.action.files.revert");
@@ -255,7 +363,12 @@ export function registerTests(mode: RunMode): void {
       const { api } = await extensionApi();
       const document = await vscode.workspace.openTextDocument(workspaceFile("typo.vmsim"));
       await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
-      const rendered = await renderAfter(api, () => vscode.commands.executeCommand("vmsplice-lens.replayScenario"), () => false, "the error render");
+      const rendered = await renderAfter(
+        api,
+        () => vscode.commands.executeCommand("vmsplice-lens.replayScenario"),
+        () => false,
+        "the error render",
+      );
       assert.ok(rendered.error, "the panel shows an error");
       assert.match(rendered.error, /line 6\b/, `the error names line 6: ${rendered.error}`);
       assert.match(rendered.error, /GIFT/, `the error quotes the typo: ${rendered.error}`);
@@ -269,11 +382,20 @@ export function registerTests(mode: RunMode): void {
     const document = await vscode.workspace.openTextDocument(workspaceFile(SCENARIO_FIXTURE));
     await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
     assert.equal(document.languageId, "vmsim");
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", document.uri, 10);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      "vscode.executeCodeLensProvider",
+      document.uri,
+      10,
+    );
     const lens = lenses.find((item) => item.command?.command === "vmsplice-lens.replayScenario");
     assert.ok(lens?.command, "a Replay scenario code lens");
     const command = lens.command;
-    const summary = await renderAfter(api, () => vscode.commands.executeCommand(command.command, ...(command.arguments ?? [])), (rendered) => rendered.stepCount > 1 && rendered.writerTiles === 4, "the scenario's render");
+    const summary = await renderAfter(
+      api,
+      () => vscode.commands.executeCommand(command.command, ...(command.arguments ?? [])),
+      (rendered) => rendered.stepCount > 1 && rendered.writerTiles === 4,
+      "the scenario's render",
+    );
     if (summary.error === null) await showLastStep(api);
     await screenshot("scenario", artifactsDir, mode);
     assert.equal(summary.error, null, `the scenario replayed (${summary.error})`);

@@ -37,10 +37,25 @@ export function buffer(overrides: Partial<BufferFact> = {}): BufferFact {
 }
 
 export function segment(base: BufferFact | null, offset: SymValue, length: SymValue): SegmentFact {
-  return { baseText: base?.name ?? "?", lengthText: "len", buffer: base, offset, length, baseRange: null, lengthRange: null, repeat: null };
+  return {
+    baseText: base?.name ?? "?",
+    lengthText: "len",
+    buffer: base,
+    offset,
+    length,
+    baseRange: null,
+    lengthRange: null,
+    repeat: null,
+  };
 }
 
-export function call(line: number, direction: "to-pipe" | "from-pipe" | "unknown", flags: number | null, segments: SegmentFact[] | null, overrides: Partial<VmspliceCall> = {}): VmspliceCall {
+export function call(
+  line: number,
+  direction: "to-pipe" | "from-pipe" | "unknown",
+  flags: number | null,
+  segments: SegmentFact[] | null,
+  overrides: Partial<VmspliceCall> = {},
+): VmspliceCall {
   return {
     range: range(line),
     calleeRange: range(line),
@@ -58,8 +73,21 @@ export function call(line: number, direction: "to-pipe" | "from-pipe" | "unknown
       originRange: range(0),
       explanation: "pipe(fds)",
     },
-    flags: { value: flags, text: flags === null ? "flags" : String(flags), range: range(line), definitionRanges: [], missing: flags === null ? "flags is a parameter" : null },
-    iov: { segments, nrSegs: constant(segments?.length ?? 1), nrSegsRange: range(line), iovRange: range(line), declarationRange: null, missing: segments === null ? "iovec built in a helper" : null },
+    flags: {
+      value: flags,
+      text: flags === null ? "flags" : String(flags),
+      range: range(line),
+      definitionRanges: [],
+      missing: flags === null ? "flags is a parameter" : null,
+    },
+    iov: {
+      segments,
+      nrSegs: constant(segments?.length ?? 1),
+      nrSegsRange: range(line),
+      iovRange: range(line),
+      declarationRange: null,
+      missing: segments === null ? "iovec built in a helper" : null,
+    },
     returnChecked: true,
     multithreaded: null,
     teeOnPipe: null,

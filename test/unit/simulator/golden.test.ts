@@ -30,7 +30,9 @@ describe("golden scenarios (spec section 6)", () => {
         const result = runScenario(scenario, { kernel });
         const verdicts = checkExpectations(scenario, result);
         assert.ok(verdicts.length > 0, `${file} has no expectation for ${kernel}`);
-        const failures = verdicts.filter((verdict) => !verdict.passed).map((verdict) => `line ${verdict.line}: ${verdict.text} -> ${verdict.actual}`);
+        const failures = verdicts
+          .filter((verdict) => !verdict.passed)
+          .map((verdict) => `line ${verdict.line}: ${verdict.text} -> ${verdict.actual}`);
         assert.deepEqual(failures, []);
         for (const step of result.steps) assert.equal(step.error, null, `line ${step.line}: ${step.error}`);
       });
@@ -44,7 +46,9 @@ describe("golden scenarios with summary traces", () => {
     const { scenario } = parseScenario(readFileSync(path.join(directory, file), "utf8"));
     test(`${file} passes with trace=summary under every model`, () => {
       for (const kernel of scenario.models) {
-        const failures = checkExpectations(scenario, runScenario(scenario, { kernel, trace: "summary" })).filter((verdict) => !verdict.passed);
+        const failures = checkExpectations(scenario, runScenario(scenario, { kernel, trace: "summary" })).filter(
+          (verdict) => !verdict.passed,
+        );
         assert.deepEqual(failures, [], kernel);
       }
     });

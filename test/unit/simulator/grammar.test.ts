@@ -26,7 +26,9 @@ function allPatterns(): { source: string; scopes: string[] }[] {
   const visit = (rule: Rule): void => {
     for (const source of [rule.match, rule.begin]) {
       if (!source) continue;
-      const captureScopes = Object.values({ ...(rule.captures ?? {}), ...(rule.beginCaptures ?? {}) }).map((capture) => capture.name);
+      const captureScopes = Object.values({ ...(rule.captures ?? {}), ...(rule.beginCaptures ?? {}) }).map(
+        (capture) => capture.name,
+      );
       found.push({ source, scopes: [...(rule.name ? [rule.name] : []), ...captureScopes] });
     }
     rule.patterns?.forEach(visit);
@@ -69,8 +71,51 @@ describe("vmsim TextMate grammar", () => {
   test("covers every command, call and expectation keyword of the parser", () => {
     const text = JSON.stringify(grammar);
     const keywords = [
-      "scenario", "page-size", "models", "source", "process", "fork", "exit", "pipe2?", "file", "open", "close", "fcntl", "mmap", "munmap", "madvise", "mlock", "mprotect", "fill", "touch", "ksm-merge",
-      "vmsplice", "read", "write", "splice", "tee", "expect", "returned", "errno", "blocked", "kernel-bug", "signal", "zapped", "intact", "moved", "copied", "queued", "bytes", "zero-page", "present", "absent", "same-frame", "occupancy", "no-rule", "iov1", "iovB",
+      "scenario",
+      "page-size",
+      "models",
+      "source",
+      "process",
+      "fork",
+      "exit",
+      "pipe2?",
+      "file",
+      "open",
+      "close",
+      "fcntl",
+      "mmap",
+      "munmap",
+      "madvise",
+      "mlock",
+      "mprotect",
+      "fill",
+      "touch",
+      "ksm-merge",
+      "vmsplice",
+      "read",
+      "write",
+      "splice",
+      "tee",
+      "expect",
+      "returned",
+      "errno",
+      "blocked",
+      "kernel-bug",
+      "signal",
+      "zapped",
+      "intact",
+      "moved",
+      "copied",
+      "queued",
+      "bytes",
+      "zero-page",
+      "present",
+      "absent",
+      "same-frame",
+      "occupancy",
+      "no-rule",
+      "iov1",
+      "iovB",
     ];
     for (const keyword of keywords) assert.ok(text.includes(keyword), `grammar lacks '${keyword}'`);
   });
@@ -78,9 +123,15 @@ describe("vmsim TextMate grammar", () => {
   test("golden scenario lines get the expected scopes", () => {
     assert.ok(scopesOf("W: vmsplice fds[1] iov1(p,4) G|M", "vmsplice").includes("support.function.syscall.vmsim"));
     assert.ok(scopesOf("W: vmsplice fds[1] iov1(p,4) G|M", "W").includes("entity.name.function.process.vmsim"));
-    assert.ok(scopesOf("W: mmap p 4P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", "MAP_PRIVATE").includes("constant.language.flag.vmsim"));
+    assert.ok(
+      scopesOf("W: mmap p 4P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", "MAP_PRIVATE").includes(
+        "constant.language.flag.vmsim",
+      ),
+    );
     assert.ok(scopesOf("expect[rfc-v2] moved q[0] from W p[0]", "expect").includes("keyword.control.expect.vmsim"));
-    assert.ok(scopesOf("expect[rfc-v2] moved q[0] from W p[0]", "rfc-v2").includes("entity.name.tag.kernel-model.vmsim"));
+    assert.ok(
+      scopesOf("expect[rfc-v2] moved q[0] from W p[0]", "rfc-v2").includes("entity.name.tag.kernel-model.vmsim"),
+    );
     assert.ok(scopesOf("expect rule VMS-RFC-IOV-BASE", "VMS-RFC-IOV-BASE").includes("constant.other.rule-id.vmsim"));
     assert.ok(scopesOf("expect errno EFAULT", "EFAULT").includes("constant.other.errno.vmsim"));
     assert.ok(scopesOf("W: fill p 0xEE   # comment", "# comment").includes("comment.line.number-sign.vmsim"));

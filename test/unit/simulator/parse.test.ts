@@ -8,12 +8,17 @@ import { parseScenario } from "../../../server/src/simulator/index";
 const header = 'scenario T "test"\nprocess W\npipe fds\n';
 
 function errorsOf(body: string): string[] {
-  return parseScenario(header + body).diagnostics.map((diagnostic) => `${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}`);
+  return parseScenario(header + body).diagnostics.map(
+    (diagnostic) => `${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}`,
+  );
 }
 
 describe(".vmsim parser", () => {
   test("parses a writer call with iov1, flags by short name, and model-qualified expectations", () => {
-    const { scenario, diagnostics } = parseScenario(header + "W: mmap p 4P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS\nW: vmsplice fds[1] iov1(p,2) G|M\nexpect[rfc-v2] zapped p[0..1]\nexpect returned 8192\n");
+    const { scenario, diagnostics } = parseScenario(
+      header +
+        "W: mmap p 4P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS\nW: vmsplice fds[1] iov1(p,2) G|M\nexpect[rfc-v2] zapped p[0..1]\nexpect returned 8192\n",
+    );
     assert.deepEqual(diagnostics, []);
     const call = scenario.steps[3];
     assert.equal(call.process, "W");
@@ -29,32 +34,47 @@ describe(".vmsim parser", () => {
     });
     assert.equal(call.expectations.length, 2);
     assert.deepEqual(call.expectations[0].models, ["rfc-v2"]);
-    assert.deepEqual(call.expectations[0].check, { kind: "page-outcome", outcome: "zapped", pages: { mapping: "p", first: 0, last: 1 }, from: null });
+    assert.deepEqual(call.expectations[0].check, {
+      kind: "page-outcome",
+      outcome: "zapped",
+      pages: { mapping: "p", first: 0, last: 1 },
+      from: null,
+    });
     assert.equal(call.expectations[1].models, null);
     assert.equal(call.expectations[1].line, 7);
   });
 
   test("reads numbers with page, KiB and MiB suffixes, sums and hexadecimal", () => {
-    const { scenario, diagnostics } = parseScenario(header + "W: mmap p 2M PROT_READ MAP_PRIVATE|MAP_ANONYMOUS\nW: vmsplice fds[1] [p+P+100,64K] [p-0x10,3996] nr=5 SPLICE_F_GIFT|0x10\n");
+    const { scenario, diagnostics } = parseScenario(
+      header +
+        "W: mmap p 2M PROT_READ MAP_PRIVATE|MAP_ANONYMOUS\nW: vmsplice fds[1] [p+P+100,64K] [p-0x10,3996] nr=5 SPLICE_F_GIFT|0x10\n",
+    );
     assert.deepEqual(diagnostics, []);
     const mmap = scenario.steps[2].command;
     assert.equal(mmap.kind === "mmap" && mmap.length.bytes, 2 * 1024 * 1024);
     const call = scenario.steps[3].command;
     assert.ok(call.kind === "vmsplice");
-    assert.deepEqual(call.iovecs?.[0], { base: { mapping: "p", offset: { bytes: 100, pages: 1 }, negative: false }, length: { bytes: 65536, pages: 0 } });
+    assert.deepEqual(call.iovecs?.[0], {
+      base: { mapping: "p", offset: { bytes: 100, pages: 1 }, negative: false },
+      length: { bytes: 65536, pages: 0 },
+    });
     assert.deepEqual(call.iovecs?.[1].base, { mapping: "p", offset: { bytes: 16, pages: 0 }, negative: true });
     assert.equal(call.nrSegs, 5);
     assert.equal(call.flags, 0x18);
   });
 
   test("the mainline alias expands to both mainline models, all to every model", () => {
-    const { scenario } = parseScenario(header + "models mainline\nW: vmsplice -1 NULL nr=0 0\nexpect[mainline-3.12,rfc-v2] returned 0\n");
+    const { scenario } = parseScenario(
+      header + "models mainline\nW: vmsplice -1 NULL nr=0 0\nexpect[mainline-3.12,rfc-v2] returned 0\n",
+    );
     assert.deepEqual(scenario.models, ["mainline-6.x", "mainline-3.12"]);
     assert.deepEqual(scenario.steps[2].expectations[0].models, ["rfc-v2", "mainline-3.12"]);
   });
 
   test("comments and blank lines are ignored; a quoted '#' is not a comment", () => {
-    const { scenario, diagnostics } = parseScenario('# leading comment\n\nscenario X "a # b"  # trailing\nprocess W   # the writer\n');
+    const { scenario, diagnostics } = parseScenario(
+      '# leading comment\n\nscenario X "a # b"  # trailing\nprocess W   # the writer\n',
+    );
     assert.deepEqual(diagnostics, []);
     assert.equal(scenario.title, "a # b");
     assert.equal(scenario.steps.length, 1);
@@ -67,7 +87,9 @@ describe(".vmsim parser", () => {
   });
 
   test("a missing argument is reported at the end of the line", () => {
-    assert.deepEqual(errorsOf("W: vmsplice fds[1] iovB(p,P)\n"), ["4:29: expected flags (SPLICE_F_GIFT|SPLICE_F_MOVE, G|M, 0), found end of line"]);
+    assert.deepEqual(errorsOf("W: vmsplice fds[1] iovB(p,P)\n"), [
+      "4:29: expected flags (SPLICE_F_GIFT|SPLICE_F_MOVE, G|M, 0), found end of line",
+    ]);
   });
 
   test("an unknown process prefix names the declaration it needs", () => {
@@ -80,11 +102,19 @@ describe(".vmsim parser", () => {
   });
 
   test("bad numbers, page ranges, errno names and byte values", () => {
-    assert.deepEqual(errorsOf("W: mmap p 4Q PROT_READ MAP_PRIVATE|MAP_ANONYMOUS\n"), ["4:11: expected a length (bytes, P, 4P, 64K), found '4Q'"]);
-    assert.deepEqual(errorsOf("W: touch p\nexpect zapped p[3..1]\n"), ["5:15: page range p[3..1] ends before it starts"]);
-    assert.deepEqual(errorsOf("W: touch p\nexpect errno EWHAT\n"), ["5:14: expected an errno name (EBADF, EINVAL, EAGAIN, ENOMEM, EFAULT, EPIPE, EPERM, EBUSY, EINTR, ESPIPE), found 'EWHAT'"]);
+    assert.deepEqual(errorsOf("W: mmap p 4Q PROT_READ MAP_PRIVATE|MAP_ANONYMOUS\n"), [
+      "4:11: expected a length (bytes, P, 4P, 64K), found '4Q'",
+    ]);
+    assert.deepEqual(errorsOf("W: touch p\nexpect zapped p[3..1]\n"), [
+      "5:15: page range p[3..1] ends before it starts",
+    ]);
+    assert.deepEqual(errorsOf("W: touch p\nexpect errno EWHAT\n"), [
+      "5:14: expected an errno name (EBADF, EINVAL, EAGAIN, ENOMEM, EFAULT, EPIPE, EPERM, EBUSY, EINTR, ESPIPE), found 'EWHAT'",
+    ]);
     assert.deepEqual(errorsOf("W: fill p 300\n"), ["4:11: expected a byte value (0..255, 0xEE or 'A'), found '300'"]);
-    assert.deepEqual(errorsOf("expect[rfc] returned 0\n"), ["4:8: expected a kernel model (rfc-v2, mainline-6.x, mainline-3.12, mainline, all), found 'rfc'"]);
+    assert.deepEqual(errorsOf("expect[rfc] returned 0\n"), [
+      "4:8: expected a kernel model (rfc-v2, mainline-6.x, mainline-3.12, mainline, all), found 'rfc'",
+    ]);
   });
 
   test("mmap needs a sharing type and a backing", () => {
@@ -95,7 +125,9 @@ describe(".vmsim parser", () => {
   test("trailing tokens, unterminated quotes and commands without a process", () => {
     assert.deepEqual(errorsOf("W: exit now\n"), ["4:9: expected end of line, found 'now'"]);
     assert.deepEqual(errorsOf("W: fill p 'A\n"), ["4:11: unterminated character literal"]);
-    assert.deepEqual(errorsOf("vmsplice fds[1] iovB(p,P) 0\n"), ["4:1: 'vmsplice' needs a process prefix ('W: vmsplice ...')"]);
+    assert.deepEqual(errorsOf("vmsplice fds[1] iovB(p,P) 0\n"), [
+      "4:1: 'vmsplice' needs a process prefix ('W: vmsplice ...')",
+    ]);
   });
 
   test("every bad line is reported, and good lines around them still parse", () => {
@@ -109,8 +141,13 @@ describe(".vmsim parser", () => {
 
   test("the scenario line must come first and only once", () => {
     assert.deepEqual(
-      parseScenario("process W\n").diagnostics.map((diagnostic) => `${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}`),
-      ["1:1: expected 'scenario ID \"title\"' as the first statement, found 'process'", "1:1: expected 'scenario ID \"title\"' as the first statement, found end of file"],
+      parseScenario("process W\n").diagnostics.map(
+        (diagnostic) => `${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}`,
+      ),
+      [
+        "1:1: expected 'scenario ID \"title\"' as the first statement, found 'process'",
+        "1:1: expected 'scenario ID \"title\"' as the first statement, found end of file",
+      ],
     );
     assert.deepEqual(errorsOf('scenario again "x"\n'), ["4:1: only one 'scenario' line is allowed"]);
   });

@@ -11,13 +11,28 @@ const GM = SPLICE_F_GIFT | SPLICE_F_MOVE;
 describe("call-site replay", () => {
   test("a lone writer site gets the ideal reader, listed in assumptions; on rfc-v2 every page moves", () => {
     const source = buffer({ name: "src" });
-    const writer = call(28, "to-pipe", GM, [0, 1, 2, 3].map((index) => segment(source, index === 0 ? constant(0) : { kind: "binary", operator: "*", left: constant(index), right: page }, page)));
+    const writer = call(
+      28,
+      "to-pipe",
+      GM,
+      [0, 1, 2, 3].map((index) =>
+        segment(
+          source,
+          index === 0 ? constant(0) : { kind: "binary", operator: "*", left: constant(index), right: page },
+          page,
+        ),
+      ),
+    );
     const replay = replayCallSite([writer], 0, { kernel: "rfc-v2", pageSize: 4096, file: "demo.c" });
     const json = replay.json;
     assert.equal(json.kernel, "rfc-v2");
     assert.equal(json.pageSize, 4096);
     assert.deepEqual(json.site, { file: "demo.c", line: 29 });
-    assert.ok(json.assumptions.some((assumption) => assumption.startsWith("no reader call on this pipe in the file: added the ideal reader")));
+    assert.ok(
+      json.assumptions.some((assumption) =>
+        assumption.startsWith("no reader call on this pipe in the file: added the ideal reader"),
+      ),
+    );
     assert.deepEqual(
       json.pages.map((entry) => entry.outcome),
       ["moved", "moved", "moved", "moved"],
@@ -75,7 +90,11 @@ describe("call-site replay", () => {
   test("a reader site gets the ideal gifting writer sized to its destination", () => {
     const reader = call(5, "from-pipe", SPLICE_F_MOVE, [segment(buffer({ name: "dst" }), constant(0), pages(2))]);
     const replay = replayCallSite([reader], 0, { kernel: "rfc-v2", pageSize: 16384 });
-    assert.ok(replay.assumptions.some((assumption) => assumption.startsWith("no writer call on this pipe in the file: added the ideal writer, which gifts 2")));
+    assert.ok(
+      replay.assumptions.some((assumption) =>
+        assumption.startsWith("no writer call on this pipe in the file: added the ideal writer, which gifts 2"),
+      ),
+    );
     assert.deepEqual(replay.json.results.reader, { returned: 32768 });
     assert.deepEqual(
       replay.json.pages.map((entry) => entry.outcome),
@@ -84,7 +103,13 @@ describe("call-site replay", () => {
   });
 
   test("unknown flags, length and alignment are assumed pessimistically: no move is shown", () => {
-    const mystery = buffer({ name: "p", origin: "parameter", memory: "unknown", alignment: null, writtenBefore: "unknown" });
+    const mystery = buffer({
+      name: "p",
+      origin: "parameter",
+      memory: "unknown",
+      alignment: null,
+      writtenBefore: "unknown",
+    });
     const writer = call(10, "to-pipe", null, [segment(mystery, constant(0), unknown)]);
     const replay = replayCallSite([writer], 0, { kernel: "rfc-v2", pageSize: 4096 });
     const text = replay.assumptions.join("\n");
@@ -116,7 +141,9 @@ describe("call-site replay", () => {
   });
 
   test("a short read() before the reader call leaves a consumed buffer that is copied (VMS-OFFSET-CONSUMED)", () => {
-    const reader = call(5, "from-pipe", SPLICE_F_MOVE, [segment(buffer({ name: "dst" }), constant(0), page)], { readBefore: { range: call(4, "from-pipe", 0, []).range, length: constant(100) } });
+    const reader = call(5, "from-pipe", SPLICE_F_MOVE, [segment(buffer({ name: "dst" }), constant(0), page)], {
+      readBefore: { range: call(4, "from-pipe", 0, []).range, length: constant(100) },
+    });
     const json = replayCallSite([reader], 0, { kernel: "rfc-v2", pageSize: 4096 }).json;
     assert.deepEqual(json.results.reader, { returned: 3996 });
     assert.equal(json.pages[0].outcome, "copied");
@@ -142,10 +169,29 @@ describe("call-site replay", () => {
 describe("call-site replay of loop-filled iovec arrays", () => {
   test("a template repeated 4 times with offset index*page unrolls into 4 one-page iovecs that all move", () => {
     const source = buffer({ name: "src" });
-    const template = { ...segment(source, { kind: "binary" as const, operator: "*" as const, left: { kind: "index" as const }, right: page }, page), repeat: { count: constant(4), start: constant(0) } };
-    const writer = call(10, "to-pipe", SPLICE_F_GIFT | SPLICE_F_MOVE, [template], { iov: { segments: [template], nrSegs: constant(4), nrSegsRange: call(10, "to-pipe", 0, []).range, iovRange: call(10, "to-pipe", 0, []).range, declarationRange: null, missing: null } });
+    const template = {
+      ...segment(
+        source,
+        { kind: "binary" as const, operator: "*" as const, left: { kind: "index" as const }, right: page },
+        page,
+      ),
+      repeat: { count: constant(4), start: constant(0) },
+    };
+    const writer = call(10, "to-pipe", SPLICE_F_GIFT | SPLICE_F_MOVE, [template], {
+      iov: {
+        segments: [template],
+        nrSegs: constant(4),
+        nrSegsRange: call(10, "to-pipe", 0, []).range,
+        iovRange: call(10, "to-pipe", 0, []).range,
+        declarationRange: null,
+        missing: null,
+      },
+    });
     const replay = replayCallSite([writer], 0, { kernel: "rfc-v2", pageSize: 4096 });
-    assert.match(replay.scenarioText, /W: vmsplice fds\[1\] \[w0,4096\] \[w0\+4096,4096\] \[w0\+8192,4096\] \[w0\+12288,4096\] G\|M$/m);
+    assert.match(
+      replay.scenarioText,
+      /W: vmsplice fds\[1\] \[w0,4096\] \[w0\+4096,4096\] \[w0\+8192,4096\] \[w0\+12288,4096\] G\|M$/m,
+    );
     assert.deepEqual(
       replay.json.pages.map((entry) => entry.outcome),
       ["moved", "moved", "moved", "moved"],
@@ -155,7 +201,11 @@ describe("call-site replay of loop-filled iovec arrays", () => {
   test("an unknown trip count is replayed as one iteration and listed", () => {
     const template = { ...segment(buffer(), constant(0), page), repeat: { count: unknown, start: constant(0) } };
     const replay = replayCallSite([call(10, "to-pipe", 0, [template])], 0, { kernel: "mainline-6.x", pageSize: 4096 });
-    assert.ok(replay.assumptions.some((assumption) => assumption.includes("number of iovecs the loop fills for segment 0 is unknown; replayed as one")));
+    assert.ok(
+      replay.assumptions.some((assumption) =>
+        assumption.includes("number of iovecs the loop fills for segment 0 is unknown; replayed as one"),
+      ),
+    );
     assert.equal(replay.json.pages.length, 1);
   });
 });

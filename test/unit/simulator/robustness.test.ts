@@ -13,7 +13,25 @@ const statements = readdirSync(directory)
   .flatMap((name) => readFileSync(path.join(directory, name), "utf8").split("\n"))
   .filter((line) => (/^\w+: /.test(line) && !/ mmap | fork /.test(line)) || line.startsWith("close "));
 const processes = ["W", "R", "C", "Old", "New", "Producer", "Consumer", "T"];
-const mappingNames = ["p", "q", "r", "p1", "p2", "q1", "q2", "buf", "ram", "ram2", "ring", "in", "msg", "s", "h", "t", "above"];
+const mappingNames = [
+  "p",
+  "q",
+  "r",
+  "p1",
+  "p2",
+  "q1",
+  "q2",
+  "buf",
+  "ram",
+  "ram2",
+  "ring",
+  "in",
+  "msg",
+  "s",
+  "h",
+  "t",
+  "above",
+];
 const header = [
   'scenario F "random program"',
   ...processes.map((name) => `process ${name}`),
@@ -21,7 +39,9 @@ const header = [
   "file data 64K 'F'",
   "file data2 P 'F'",
   "file x P 0",
-  ...processes.flatMap((process) => mappingNames.map((name) => `${process}: mmap ${name} 4P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS`)),
+  ...processes.flatMap((process) =>
+    mappingNames.map((name) => `${process}: mmap ${name} 4P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS`),
+  ),
   "W: fill p pattern",
   "R: fill q 0xEE",
   "W: open f x O_RDWR",

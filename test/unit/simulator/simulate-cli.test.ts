@@ -46,7 +46,9 @@ describe("vmsplice-lens simulate", () => {
     }
     assert.deepEqual(json.results.writer, { returned: 16384 });
     assert.deepEqual(json.results.reader, { returned: 16384 });
-    assert.ok(json.steps.some((step: { events: { kind: string }[] }) => step.events.some((event) => event.kind === "zap")));
+    assert.ok(
+      json.steps.some((step: { events: { kind: string }[] }) => step.events.some((event) => event.kind === "zap")),
+    );
   });
 
   test("text output is a step table with the pages and the expectation summary", () => {
@@ -71,14 +73,16 @@ describe("vmsplice-lens simulate", () => {
   });
 
   test("a failed expectation gives exit code 1 and names the line", () => {
-    const text = 'scenario X "x"\nprocess W\npipe fds\nW: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS\nW: fill p 1\nW: vmsplice fds[1] iovB(p,P) 0\nexpect returned 1\n';
+    const text =
+      'scenario X "x"\nprocess W\npipe fds\nW: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS\nW: fill p 1\nW: vmsplice fds[1] iovB(p,P) 0\nexpect returned 1\n';
     const { io, output } = harness({ "x.vmsim": text });
     assert.equal(runSimulateCommand(["x.vmsim", "--kernel", "mainline-6.x"], io), 1);
     assert.match(output.stdout, /FAIL line 7: expect returned 1: returned 4096/);
   });
 
   test("--page-size overrides the scenario's page size", () => {
-    const text = 'scenario X "x"\nprocess W\npipe fds\nW: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS\nW: fill p 1\nW: vmsplice fds[1] iovB(p,P) 0\n';
+    const text =
+      'scenario X "x"\nprocess W\npipe fds\nW: mmap p P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS\nW: fill p 1\nW: vmsplice fds[1] iovB(p,P) 0\n';
     const { io, output } = harness({ "x.vmsim": text });
     assert.equal(runSimulateCommand(["x.vmsim", "--page-size", "65536", "--format", "json"], io), 0);
     const json = JSON.parse(output.stdout);
@@ -88,8 +92,13 @@ describe("vmsplice-lens simulate", () => {
 
   test("--trace summary leaves out pins and faults but keeps moves", () => {
     const { io, output } = harness();
-    assert.equal(runSimulateCommand([path.join(scenarios, "G01.vmsim"), "--format", "json", "--trace", "summary"], io), 0);
-    const kinds = JSON.parse(output.stdout).steps.flatMap((step: { events: { kind: string }[] }) => step.events.map((event) => event.kind));
+    assert.equal(
+      runSimulateCommand([path.join(scenarios, "G01.vmsim"), "--format", "json", "--trace", "summary"], io),
+      0,
+    );
+    const kinds = JSON.parse(output.stdout).steps.flatMap((step: { events: { kind: string }[] }) =>
+      step.events.map((event) => event.kind),
+    );
     assert.ok(kinds.includes("move"));
     assert.ok(!kinds.includes("pin") && !kinds.includes("fault"));
   });
@@ -102,7 +111,15 @@ describe("vmsplice-lens simulate", () => {
   });
 
   test("usage errors give exit code 2", () => {
-    for (const argv of [[], ["a.vmsim", "--kernel", "linux-2.6"], ["a.vmsim", "--page-size", "8192"], ["a.vmsim", "--format", "xml"], ["a.vmsim", "--trace", "none"], ["a.vmsim", "b.vmsim"], ["a.vmsim", "--bogus"]]) {
+    for (const argv of [
+      [],
+      ["a.vmsim", "--kernel", "linux-2.6"],
+      ["a.vmsim", "--page-size", "8192"],
+      ["a.vmsim", "--format", "xml"],
+      ["a.vmsim", "--trace", "none"],
+      ["a.vmsim", "b.vmsim"],
+      ["a.vmsim", "--bogus"],
+    ]) {
       const { io, output } = harness();
       assert.equal(runSimulateCommand(argv, io), 2, argv.join(" "));
       assert.match(output.stderr, /usage: vmsplice-lens simulate/);
@@ -110,7 +127,14 @@ describe("vmsplice-lens simulate", () => {
   });
 
   test("an unreadable file gives exit code 2", () => {
-    const { io, output } = harness({}, { readFile: () => { throw new Error("ENOENT"); } });
+    const { io, output } = harness(
+      {},
+      {
+        readFile: () => {
+          throw new Error("ENOENT");
+        },
+      },
+    );
     assert.equal(runSimulateCommand(["missing.vmsim"], io), 2);
     assert.match(output.stderr, /cannot read missing\.vmsim: ENOENT/);
   });
