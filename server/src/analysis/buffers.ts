@@ -22,6 +22,7 @@ import {
   contains,
   enclosingFunction as enclosingFunctionOf,
   enclosingLoops as enclosingLoopsOf,
+  isBroken,
   mentions,
   namedChildren,
   returnStatements,
@@ -130,6 +131,8 @@ export class BufferResolver {
     // Casts carry the element type for the arithmetic around them, so look at them before unwrapping.
     const expression = unwrap(node);
     if (!expression) return { buffer: null, offset: zero, missing: "no base expression" };
+    if (isBroken(expression))
+      return { buffer: null, offset: unknown("syntax error"), missing: `${clip(node.text)} has a syntax error` };
     switch (expression.type) {
       case "identifier":
         return this.identifier(expression, context, depth);

@@ -24,11 +24,13 @@ import type {
 import { baseIdentifier, BufferResolver } from "./buffers";
 import { FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import {
+  alignedArguments,
   callArguments,
   callName,
   contains,
   enclosingFunction,
   inErrorRegion,
+  isBroken,
   mentions,
   namedChildren,
   parseForLoop,
@@ -161,7 +163,10 @@ export class Extractor {
       (next.type === "argument_list" || next.type === "parenthesized_expression") &&
       next.startIndex >= identifier.endIndex
     ) {
-      const args = next.type === "argument_list" ? namedChildren(next) : flattenComma(namedChildren(next)[0] ?? null);
+      const args =
+        next.type === "argument_list"
+          ? alignedArguments(next.children.filter((child): child is Node => child !== null))
+          : flattenComma(namedChildren(next)[0] ?? null);
       if (args.length >= 3)
         return this.rawCall(next.parent ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
     }
@@ -169,9 +174,9 @@ export class Extractor {
     // name, a bare "(" and the arguments as loose siblings. Collect them up to ")" or ";".
     const open = identifier.nextSibling;
     if (identifier.parent?.type === "ERROR" && open?.type === "(") {
-      const args: Node[] = [];
+      const tokens: Node[] = [];
       let last: Node = open;
-      for (let sibling = open.nextSibling; sibling && args.length < 8; sibling = sibling.nextSibling) {
+      for (let sibling = open.nextSibling; sibling && tokens.length < 32; sibling = sibling.nextSibling) {
         if (
           sibling.type === ")" ||
           sibling.type === ";" ||
@@ -179,9 +184,11 @@ export class Extractor {
           sibling.type === "declaration"
         )
           break;
-        if (sibling.isNamed && sibling.type !== "comment") args.push(sibling);
+        tokens.push(sibling);
         last = sibling;
       }
+      // Positions by commas, as in a well-formed argument list: a missing comma must not shift the flags.
+      const args = alignedArguments(tokens);
       if (args.length >= 3)
         return this.rawCall(identifier.parent, identifier, args, "vmsplice", { start: identifier, end: last });
     }
@@ -360,6 +367,7 @@ export class Extractor {
     if (depth > 8) return base;
     const expression = unwrap(node);
     if (!expression) return base;
+    if (isBroken(expression)) return { ...base, explanation: `${clip(node.text)} has a syntax error` };
     if (expression.type === "subscript_expression") return this.pipeElement(expression, scope);
     if (
       expression.type === "number_literal" ||

@@ -43,11 +43,82 @@ export function callName(call: Node): string | null {
   return null;
 }
 
-/** The argument expressions of a call, without comments. */
+/**
+ * The argument expressions of a call, one per comma-separated position, without comments.
+ *
+ * Half-typed code puts ERROR and MISSING nodes into argument lists (`mmap(p, n, PROT_READ PROT_WRITE, ...)`,
+ * `vmsplice(fd, &iov, 1 SPLICE_F_GIFT, 0)`). Positions are counted by the commas, never by counting named children, so a
+ * broken argument cannot shift the ones after it: a position whose tokens are not exactly one well-formed expression is
+ * given as a node the analyzer cannot read (the ERROR node, or the expression with the error inside), and when an ERROR
+ * node swallows a comma the positions after it are not given at all (the call then lacks those arguments: unknown).
+ */
 export function callArguments(call: Node): Node[] {
   const list = call.childForFieldName("arguments");
   if (!list) return [];
-  return list.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment");
+  return alignedArguments(list.children.filter((child): child is Node => child !== null));
+}
+
+/** Groups sibling tokens between an argument list's parentheses into positions (see `callArguments`). */
+export function alignedArguments(children: readonly Node[]): Node[] {
+  const result: Node[] = [];
+  let group: Node[] = [];
+  let broken = false;
+  const flush = (): boolean => {
+    const named = group.filter((node) => node.isNamed && node.type !== "comment");
+    if (named.length === 1 && !broken) result.push(named[0]);
+    else if (named.length > 0)
+      result.push(named.find((node) => node.type === "ERROR") ?? named.find((node) => node.hasError) ?? named[0]);
+    else if (broken || group.length > 0) result.push(group[0]);
+    const complete = group.length > 0 || broken;
+    group = [];
+    broken = false;
+    return complete;
+  };
+  for (const child of children) {
+    if (child.type === "(" || child.type === ")") continue;
+    if (child.type === ",") {
+      if (!flush()) return result; // `f(, x)`: an empty position cannot be aligned.
+      continue;
+    }
+    if (child.type === "comment") continue;
+    if (child.type === "ERROR" || child.isMissing || child.hasError) {
+      broken = true;
+      if (child.type === "ERROR" && containsComma(child)) {
+        // The ERROR node holds a comma: where the following arguments start is no longer known.
+        group.push(child);
+        flush();
+        return result;
+      }
+    }
+    group.push(child);
+  }
+  if (group.length > 0 || broken) flush();
+  return result;
+}
+
+/** Whether an ERROR node's subtree holds a comma token (bounded). */
+function containsComma(node: Node): boolean {
+  let found = false;
+  walk(node, (inner) => {
+    if (found) return false;
+    if (inner.type === ",") found = true;
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * Whether a node is, or contains, a syntax error or a token tree-sitter inserted (a MISSING node). A call whose only
+ * errors are inside its argument list is not broken as a whole: `callArguments` aligns its positions and hands the broken
+ * ones over as unreadable nodes, so `mmap(p, n, PROT_READ PROT_WRITE, MAP_SHARED, -1, 0)` still shows MAP_SHARED.
+ */
+export function isBroken(node: Node | null): boolean {
+  if (node === null) return false;
+  if (node.type === "ERROR" || node.isMissing) return true;
+  if (!node.hasError) return false;
+  if (node.type !== "call_expression") return true;
+  const callee = node.childForFieldName("function");
+  return callee === null || callee.hasError || node.childForFieldName("arguments") === null;
 }
 
 export function namedChildren(node: Node): Node[] {

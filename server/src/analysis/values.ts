@@ -16,7 +16,16 @@ import {
   type FunctionScope,
   type LoopStep,
 } from "./scope";
-import { callArguments, callName, inductionLoop, namedChildren, returnStatements, toRange, unwrap } from "./syntax";
+import {
+  callArguments,
+  callName,
+  inductionLoop,
+  isBroken,
+  namedChildren,
+  returnStatements,
+  toRange,
+  unwrap,
+} from "./syntax";
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
 export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
@@ -199,6 +208,8 @@ export class Evaluator {
     const inner = { ...context, depth: depth + 1 };
     const expression = unwrap(node);
     if (!expression) return unknown("missing expression");
+    // Half-typed code: an expression holding a syntax error or a token tree-sitter made up has no value to fold.
+    if (isBroken(expression)) return unknown(`${clip(node.text)} has a syntax error`);
     switch (expression.type) {
       case "number_literal":
         return this.numberLiteral(expression, context);
