@@ -499,8 +499,10 @@ export function fieldOfKey(key: string): string {
 }
 
 /**
- * The definitions of `name` that can reach `position` in `scope`: the last one that is not inside a branch the position is
- * outside of, plus every conditional one after it. An empty list means "no definition in this function".
+ * The definitions of `name` that can reach `position` in `scope`, following the paths of the function's statements:
+ * if/else arms, switch cases (with fall-through), loops (zero or more iterations), and paths that end in `return`,
+ * `goto` or a call that does not return (`exit`, `abort`, ...), which reach nothing. An empty list means "no definition
+ * in this function". See `pathDefinitions` for whether the value the name had on entry also reaches.
  */
 export function reachingDefinitions(
   scope: FunctionScope,
@@ -508,20 +510,280 @@ export function reachingDefinitions(
   position: Node,
   keep: (definition: Definition) => boolean = () => true,
 ): Definition[] {
-  const all = scope.definitions.get(name)?.filter(keep);
-  if (!all) return [];
-  const before = all.filter(
+  return pathDefinitions(scope, name, position, keep).definitions;
+}
+
+/** A state of the path walk: the definitions that may hold, plus ENTRY when the value from function entry may hold. */
+type PathState = Set<Definition | typeof ENTRY> | null;
+const ENTRY = "entry" as const;
+
+/** Calls after which a path does not continue. */
+const NO_RETURN = new Set(["exit", "_exit", "_Exit", "abort", "err", "errx", "verr", "verrx", "__builtin_unreachable"]);
+
+/**
+ * Reaching definitions of `name` at `position` plus `entry`: true when some path from the function's entry reaches the
+ * position without passing a definition (a parameter's or a global's incoming value, or an uninitialised local).
+ * Statements that hold no definition of the name are stepped over without being walked, so the cost follows the
+ * definitions, not the function's size.
+ */
+export function pathDefinitions(
+  scope: FunctionScope,
+  name: string,
+  position: Node,
+  keep: (definition: Definition) => boolean = () => true,
+): { definitions: Definition[]; entry: boolean } {
+  const all = (scope.definitions.get(name) ?? []).filter(keep);
+  const body = scope.node.childForFieldName("body");
+  if (all.length === 0 || !body) return { definitions: [], entry: true };
+  const useStart = position.startIndex;
+  const useEnd = position.endIndex;
+  // A definition whose site encloses the position (`x = f(x)`) does not reach its own right-hand side.
+  const candidates = all.filter(
     (definition) =>
-      definition.site.startIndex < position.startIndex &&
-      !(definition.site.startIndex <= position.startIndex && position.endIndex <= definition.site.endIndex),
+      definition.site.startIndex < useStart &&
+      !(definition.site.startIndex <= useStart && useEnd <= definition.site.endIndex),
   );
-  const result: Definition[] = [];
-  for (let index = before.length - 1; index >= 0; index--) {
-    const definition = before[index];
-    result.push(definition);
-    if (dominates(definition.site, position, scope.node)) break;
+  if (candidates.length === 0) return { definitions: [], entry: true };
+  const starts = candidates.map((definition) => definition.site.startIndex);
+  const holdsDefinition = (node: Node): boolean => {
+    const from = node.startIndex;
+    const to = node.endIndex;
+    return starts.some((start) => start >= from && start < to);
+  };
+  let atUse: PathState | undefined;
+  const containsUse = (node: Node) => node.startIndex <= useStart && useEnd <= node.endIndex;
+  const union = (left: PathState, right: PathState): PathState => {
+    if (left === null) return right === null ? null : new Set(right);
+    if (right === null) return new Set(left);
+    return new Set([...left, ...right]);
+  };
+  /** Definitions inside an expression or simple statement, in order; the conditional ones keep what was before. */
+  const applyLeaf = (node: Node, state: PathState): PathState => {
+    if (state === null) return null;
+    let current: PathState = state;
+    for (const definition of candidates) {
+      const site = definition.site;
+      if (site.startIndex < node.startIndex || site.startIndex >= node.endIndex) continue;
+      if (site.startIndex >= useStart) break;
+      current = conditionalWithin(site, node) ? union(current, new Set([definition])) : new Set([definition]);
+    }
+    return current;
+  };
+  const flowList = (statements: Node[], state: PathState): PathState => {
+    let current = state;
+    for (const statement of statements) {
+      if (atUse !== undefined) return current;
+      if (statement.startIndex >= useEnd) break;
+      const after = flow(statement, current);
+      // Statements after a `return` in the same block are dead in C, but in half-typed code (a missing `}`) they are
+      // the code being written: they keep the state from before the jump instead of reaching nothing.
+      current =
+        after === null && current !== null && statement.id !== statements[statements.length - 1].id ? current : after;
+    }
+    return current;
+  };
+  const flow = (node: Node, state: PathState): PathState => {
+    if (atUse !== undefined || state === null) return state;
+    const here = containsUse(node);
+    if (!here && !holdsDefinition(node)) return terminates(node) ? null : state;
+    switch (node.type) {
+      case "compound_statement":
+        return flowList(namedChildren(node), state);
+      case "if_statement": {
+        const condition = node.childForFieldName("condition");
+        const afterCondition = condition ? applyLeaf(condition, state) : state;
+        if (condition && containsUse(condition)) {
+          atUse = afterCondition;
+          return afterCondition;
+        }
+        const consequence = node.childForFieldName("consequence");
+        const alternative = node.childForFieldName("alternative");
+        const thenState = consequence ? flow(consequence, afterCondition) : afterCondition;
+        if (atUse !== undefined) return thenState;
+        const elseState = alternative ? flow(alternative, afterCondition) : afterCondition;
+        if (atUse !== undefined) return elseState;
+        return union(thenState, elseState);
+      }
+      case "else_clause":
+        return flowList(namedChildren(node), state);
+      case "for_statement":
+      case "while_statement": {
+        // Header parts run before the body; the body runs zero or more times, and its definitions come back around.
+        const parts = namedChildren(node);
+        const loopBody = node.childForFieldName("body");
+        let current: PathState = state;
+        for (const part of parts) {
+          if (part.id === loopBody?.id) continue;
+          if (containsUse(part)) {
+            atUse = union(current, loopBody ? flowOnce(loopBody, current) : null);
+            return atUse;
+          }
+          current = applyLeaf(part, current);
+        }
+        if (!loopBody) return current;
+        const once = flowOnce(loopBody, current);
+        if (containsUse(loopBody)) {
+          const entryState = union(current, once);
+          flow(loopBody, entryState);
+          return atUse ?? entryState;
+        }
+        return union(current, once);
+      }
+      case "do_statement": {
+        const loopBody = node.childForFieldName("body");
+        if (!loopBody) return state;
+        const once = flowOnce(loopBody, state);
+        if (containsUse(loopBody)) {
+          flow(loopBody, union(state, once));
+          return atUse ?? union(state, once);
+        }
+        const condition = node.childForFieldName("condition");
+        return condition ? applyLeaf(condition, union(once, once)) : once;
+      }
+      case "switch_statement": {
+        const condition = node.childForFieldName("condition");
+        const afterCondition = condition ? applyLeaf(condition, state) : state;
+        const switchBody = node.childForFieldName("body");
+        if (!switchBody) return afterCondition;
+        let out: PathState = null;
+        let fallthrough: PathState = null;
+        let hasDefault = false;
+        for (const item of namedChildren(switchBody)) {
+          if (item.type !== "case_statement") continue;
+          if (!item.childForFieldName("value")) hasDefault = true;
+          const statements = namedChildren(item).filter((child) => child.id !== item.childForFieldName("value")?.id);
+          const caseOut = flowList(statements, union(afterCondition, fallthrough));
+          if (atUse !== undefined) return caseOut;
+          // `break` leaves the switch; without it the next case is reached as well.
+          out = union(out, caseOut);
+          fallthrough = endsWithBreak(item) ? null : caseOut;
+        }
+        return hasDefault ? out : union(out, afterCondition);
+      }
+      case "labeled_statement":
+        return flowList(namedChildren(node).slice(1), state);
+      case "return_statement":
+      case "goto_statement": {
+        const after = applyLeaf(node, state);
+        if (here) atUse = after;
+        return here ? after : null;
+      }
+      default: {
+        if (here) {
+          atUse = applyLeaf(node, state);
+          return atUse;
+        }
+        const after = applyLeaf(node, state);
+        return terminates(node) ? null : after;
+      }
+    }
+  };
+  /** One run of a loop body from `state` without recording the use (for the back edge). */
+  const flowOnce = (loopBody: Node, state: PathState): PathState => {
+    const saved = atUse;
+    atUse = undefined;
+    const result = flowAll(loopBody, state);
+    atUse = saved;
+    return result;
+  };
+  /** Like `flow`, but through the whole node (definitions after the use included): a loop body's back edge. */
+  const flowAll = (node: Node, state: PathState): PathState => {
+    if (state === null) return null;
+    const defsInside = candidates.filter(
+      (definition) => definition.site.startIndex >= node.startIndex && definition.site.startIndex < node.endIndex,
+    );
+    if (defsInside.length === 0) return terminates(node) ? null : state;
+    // Conservative: every definition inside may or may not have run; the last unconditional one of the body's own list wins.
+    let current: PathState = state;
+    const statements = node.type === "compound_statement" ? namedChildren(node) : [node];
+    for (const statement of statements) {
+      const inside = defsInside.filter(
+        (definition) =>
+          definition.site.startIndex >= statement.startIndex && definition.site.startIndex < statement.endIndex,
+      );
+      if (inside.length === 0) {
+        if (terminates(statement)) return null;
+        continue;
+      }
+      const direct = statement.type === "expression_statement" || statement.type === "declaration";
+      current = direct ? applyLeafAll(statement, current, inside) : union(current, new Set(inside));
+    }
+    return current;
+  };
+  const applyLeafAll = (node: Node, state: PathState, inside: Definition[]): PathState => {
+    let current = state;
+    for (const definition of inside)
+      current = conditionalWithin(definition.site, node)
+        ? union(current, new Set([definition]))
+        : new Set([definition]);
+    return current;
+  };
+  const result = flow(body, new Set([ENTRY]));
+  const reached: PathState = atUse === undefined ? result : atUse;
+  const final: Set<Definition | typeof ENTRY> = reached ?? new Set();
+  const definitions = candidates.filter((definition) => final.has(definition));
+  return { definitions, entry: final.has(ENTRY) };
+}
+
+/** Whether a definition site sits under `?:`, `&&` or `||` inside `statement` (it runs on some paths only). */
+function conditionalWithin(site: Node, statement: Node): boolean {
+  for (let current: Node | null = site; current && current.id !== statement.id; current = current.parent) {
+    const parent: Node | null = current.parent;
+    if (!parent) break;
+    if (parent.type === "conditional_expression" && parent.childForFieldName("condition")?.id !== current.id)
+      return true;
+    if (parent.type === "binary_expression" && parent.childForFieldName("right")?.id === current.id) {
+      const operator = parent.childForFieldName("operator")?.type;
+      if (operator === "&&" || operator === "||") return true;
+    }
   }
-  return result.reverse();
+  return false;
+}
+
+/** Whether every path through a statement ends it: `return`, `goto`, a call that does not return, or both arms of an if. */
+function terminates(node: Node, depth = 0): boolean {
+  if (depth > 32) return false;
+  switch (node.type) {
+    case "return_statement":
+    case "goto_statement":
+      return true;
+    case "expression_statement": {
+      const expression = unwrap(namedChildren(node)[0] ?? null);
+      return expression?.type === "call_expression" && NO_RETURN.has(callName(expression) ?? "");
+    }
+    case "compound_statement": {
+      const children = namedChildren(node);
+      return children.length > 0 && terminates(children[children.length - 1], depth + 1);
+    }
+    case "if_statement": {
+      const consequence = node.childForFieldName("consequence");
+      const alternative = node.childForFieldName("alternative");
+      return (
+        consequence !== null &&
+        alternative !== null &&
+        terminates(consequence, depth + 1) &&
+        terminates(namedChildren(alternative)[0] ?? alternative, depth + 1)
+      );
+    }
+    case "else_clause":
+      return terminates(namedChildren(node)[0] ?? node, depth + 1);
+    default:
+      return false;
+  }
+}
+
+/** Whether a case's statements end with `break` (or another jump out), so the next case is not fallen into. */
+function endsWithBreak(caseStatement: Node): boolean {
+  const children = namedChildren(caseStatement);
+  const last = children[children.length - 1];
+  if (!last) return false;
+  if (last.type === "break_statement" || last.type === "continue_statement") return true;
+  if (last.type === "compound_statement") {
+    const inner = namedChildren(last);
+    const tail = inner[inner.length - 1];
+    return tail !== undefined && (tail.type === "break_statement" || terminates(tail));
+  }
+  return terminates(last);
 }
 
 /** Approximate dominance: every branch body (if/else arm, loop body, case) around `site` also contains `position`. */

@@ -10,6 +10,7 @@ import type { Node } from "web-tree-sitter";
 import { evaluate, type SourceRange, type SymValue } from "./facts";
 import {
   loopCarriedSteps,
+  pathDefinitions,
   reachingDefinitions,
   type Definition,
   type FileIndex,
@@ -19,6 +20,8 @@ import {
 import {
   callArguments,
   callName,
+  contains,
+  enclosingFunction,
   inductionLoop,
   isBroken,
   namedChildren,
@@ -275,11 +278,15 @@ export class Evaluator {
     return { kind: "const", value };
   }
 
-  private identifier(node: Node, context: EvalContext): SymValue {
-    const name = node.text;
+  /**
+   * The value of the identifier `node`, or, with `name` given, the value the variable `name` has at `node`'s position
+   * (used to ask what a global holds where a function is called).
+   */
+  private identifier(node: Node, context: EvalContext, name = node.text): SymValue {
     if (context.indexVariable && name === context.indexVariable) return { kind: "index" };
     // A use inside the body of the for loop that counts this variable: the value varies per iteration, so it stays symbolic.
-    if (context.scope && !context.macroRange && !context.indexVariable && inductionLoop(node)) return { kind: "index" };
+    if (context.scope && !context.macroRange && !context.indexVariable && name === node.text && inductionLoop(node))
+      return { kind: "index" };
     const resolving = context.resolving ?? new Set<string>();
     const key = `${context.scope?.node.id ?? "file"}:${name}`;
     if (resolving.has(key)) return unknown(`${name} is defined in terms of itself`);
@@ -288,7 +295,7 @@ export class Evaluator {
     if (context.scope && !context.macroRange) {
       const carried = loopCarriedSteps(context.scope, name, node);
       if (!carried) return unknown(`${name} changes in a loop in a way the analyzer cannot follow`);
-      const definitions = reachingDefinitions(
+      const { definitions, entry } = pathDefinitions(
         context.scope,
         name,
         node,
@@ -296,8 +303,33 @@ export class Evaluator {
       );
       const parameter = context.scope.parameters.indexOf(name);
       let value: SymValue | null = null;
-      if (definitions.length > 0) value = this.fromDefinitions(name, definitions, next);
-      else if (parameter >= 0) value = this.parameter(context.scope, parameter, name, next);
+      if (definitions.length > 0) {
+        value = this.fromDefinitions(name, definitions, next);
+        // Some path reaches the use without a definition in this function: the value the name had on entry reaches it
+        // too (a parameter's, or a global's: zero-initialised, or set in other functions).
+        if (entry) {
+          const incoming =
+            parameter >= 0
+              ? this.parameter(context.scope, parameter, name, next)
+              : !context.scope.definitions.get(name)?.some((definition) => definition.declaration)
+                ? this.globalOnEntry(name, context.scope, next)
+                : null;
+          if (incoming)
+            value = this.mergePaths(
+              name,
+              value,
+              incoming,
+              definitions[definitions.length - 1].site,
+              context.scope.node,
+            );
+        }
+      } else if (parameter >= 0) value = this.parameter(context.scope, parameter, name, next);
+      else if (!context.scope.definitions.get(name)?.some((definition) => definition.declaration)) {
+        value = this.globalOnEntry(name, context.scope, next);
+      }
+      // A global may also be changed by a function called on the way to the use.
+      if (value && parameter < 0 && !context.scope.definitions.get(name)?.some((definition) => definition.declaration))
+        value = this.changedByCalls(name, value, context.scope, node, next);
       if (value) return carried.steps.length > 0 ? this.advanced(value, carried.steps, next) : value;
     }
     const macro = this.index.macro(name);
@@ -314,8 +346,8 @@ export class Evaluator {
       return enumValue === null
         ? unknown(`enum constant ${name} has no foldable value`)
         : { kind: "const", value: enumValue };
-    const globals = this.index.globalDefinitions(name);
-    if (globals.length > 0) return this.fromDefinitions(name, globals, { ...next, scope: null });
+    const global = this.globalValue(name, next);
+    if (global) return global;
     if (PAGE_SIZE_NAMES.has(name)) return { kind: "page" };
     if (name in SYSTEM_CONSTANTS) return { kind: "const", value: SYSTEM_CONSTANTS[name] };
     return unknown(`value of ${name} is not known in this file`);
@@ -338,7 +370,7 @@ export class Evaluator {
 
   /** Folds a variable's reaching definitions; they must all agree. */
   fromDefinitions(name: string, definitions: Definition[], context: EvalContext): SymValue {
-    let result: SymValue | null = null;
+    let result: { value: SymValue; site: Node } | null = null;
     for (const definition of definitions) {
       let value: SymValue;
       if (definition.kind === "init" || definition.kind === "assign") {
@@ -346,17 +378,136 @@ export class Evaluator {
           ...context,
           scope: definition.declaration && !context.scope ? null : context.scope,
         });
-        if (definition.kind === "init" || definition.kind === "assign")
-          context.definitions?.push(toRange(definition.site));
+        context.definitions?.push(toRange(definition.site));
       } else if (definition.kind === "declared") {
-        continue;
+        value = this.declaredValue(name, definition, definitions.length);
       } else {
         value = unknown(`${name} is modified (${clip(definition.site.text)})`);
       }
-      if (result === null) result = value;
-      else if (!sameValue(result, value)) return unknown(`${name} has different values on different paths`);
+      if (result === null) result = { value, site: definition.site };
+      else if (!sameValue(result.value, value))
+        return unknown(pathsDiffer(name, result.value, result.site, value, definition.site));
     }
-    return result ?? unknown(`${name} is never assigned before use`);
+    return result?.value ?? unknown(`${name} is never assigned before use`);
+  }
+
+  /**
+   * The value a declaration without an initializer gives: zero for static storage (file scope or `static`), nothing
+   * known for an automatic local (uninitialised) or an `extern` (defined elsewhere).
+   */
+  private declaredValue(name: string, definition: Definition, definitionCount: number): SymValue {
+    const declaration = definition.declaration ?? definition.site;
+    const storage = storageClass(declaration);
+    if (storage === "extern") return unknown(`${name} is declared extern; its value is set in another file`);
+    const fileScope = enclosingFunction(declaration) === null;
+    if (fileScope) return { kind: "const", value: 0 };
+    if (storage === "static")
+      return definitionCount > 1
+        ? unknown(`${name} is a static local that keeps its value between calls`)
+        : { kind: "const", value: 0 };
+    return unknown(
+      `${name} is uninitialised on a path to this use (declared at line ${declaration.startPosition.row + 1})`,
+    );
+  }
+
+  /** A global's value as any function sees it on entry: its initial value and every assignment in the file. */
+  private globalValue(name: string, context: EvalContext, excluding: Node | null = null): SymValue | null {
+    const all = this.index.globalDefinitions(name);
+    if (all.length === 0) return null;
+    // The function being analysed contributes its own definitions through its paths; the others', on entry.
+    const globals = excluding ? all.filter((definition) => !contains(excluding, definition.site)) : all;
+    return this.fromDefinitions(name, globals, { ...context, scope: null });
+  }
+
+  /**
+   * What a global holds when `scope`'s function starts: for `main`, its initial value; for a function called (or whose
+   * address is taken) in this file, the value at every such site, which must agree; otherwise its initial value and
+   * every assignment in other functions.
+   */
+  private globalOnEntry(name: string, scope: FunctionScope, context: EvalContext): SymValue | null {
+    const all = this.index.globalDefinitions(name);
+    if (all.length === 0) return null;
+    if (scope.name === "main") {
+      const initial = all.filter((definition) => enclosingFunction(definition.site) === null);
+      return initial.length > 0 ? this.fromDefinitions(name, initial, { ...context, scope: null }) : null;
+    }
+    const depth = context.depth ?? 0;
+    const references = scope.name
+      ? this.index
+          .identifierNodes(scope.name)
+          .filter((node) => !contains(scope.node, node) && enclosingFunction(node) !== null)
+      : [];
+    if (references.length === 0 || references.length > 16 || depth > MAX_DEPTH - 4)
+      return this.globalValue(name, context, scope.node);
+    let result: SymValue | null = null;
+    for (const reference of references) {
+      const value = this.identifier(
+        reference,
+        { ...context, scope: this.index.scopeOf(reference), depth: depth + 2 },
+        name,
+      );
+      if (result === null) result = value;
+      else if (!sameValue(result, value)) {
+        if (value.kind === "unknown") return value;
+        if (result.kind === "unknown") return result;
+        return unknown(
+          `${name} is ${describeValue(result)} or ${describeValue(value)} depending on where ${scope.name}() is called (line ${reference.startPosition.row + 1})`,
+        );
+      }
+    }
+    return result;
+  }
+
+  /**
+   * A global's value at `use` after the calls made before it in `scope`: when one of them reaches (directly or through
+   * other functions of this file) a function that assigns the global, those assignments join the value.
+   */
+  private changedByCalls(
+    name: string,
+    value: SymValue,
+    scope: FunctionScope,
+    use: Node,
+    context: EvalContext,
+  ): SymValue {
+    const assignments = this.index
+      .globalDefinitions(name)
+      .filter((definition) => definition.kind !== "declared" && !contains(scope.node, definition.site));
+    if (assignments.length === 0) return value;
+    const modifiers = new Set<string>();
+    for (const definition of assignments) {
+      const owner = enclosingFunction(definition.site);
+      const ownerName = owner ? this.index.scopeOf(owner)?.name : null;
+      if (ownerName) modifiers.add(ownerName);
+    }
+    // Functions of this file that reach a modifier through calls (bounded breadth-first walk over callers).
+    const queue = [...modifiers];
+    for (let index = 0; index < queue.length && modifiers.size < 64; index++) {
+      for (const site of this.index.callSitesOf(queue[index])) {
+        const caller = this.index.scopeOf(site.node)?.name;
+        if (caller && !modifiers.has(caller)) {
+          modifiers.add(caller);
+          queue.push(caller);
+        }
+      }
+    }
+    const call = scope.calls.find((site) => site.start < use.startIndex && modifiers.has(site.name));
+    if (!call) return value;
+    const changed = this.fromDefinitions(name, assignments, { ...context, scope: null });
+    if (sameValue(changed, value)) return value;
+    return unknown(
+      `${name} is ${describeValue(value)} unless ${call.name}() (line ${call.node.startPosition.row + 1}) changes it${changed.kind === "const" ? ` to ${describeValue(changed)}` : ""}`,
+    );
+  }
+
+  /** Joins the values of two paths to a use: equal values stay, different ones name both paths. */
+  private mergePaths(name: string, local: SymValue, entry: SymValue, localSite: Node, boundary: Node): SymValue {
+    if (sameValue(local, entry)) return local;
+    if (local.kind === "unknown") return local;
+    if (entry.kind === "unknown")
+      return unknown(`${name} is set ${conditionOf(localSite, boundary)}; otherwise ${entry.reason}`);
+    return unknown(
+      `${name} is ${describeValue(entry)} unless ${conditionOf(localSite, boundary, false)} (line ${localSite.startPosition.row + 1}), where it is ${describeValue(local)}`,
+    );
   }
 
   /** A parameter's value: every call site of the function in this file must pass the same value. */
@@ -583,6 +734,72 @@ function charLiteral(node: Node): SymValue {
   };
   if (text in escapes) return { kind: "const", value: escapes[text] };
   return unknown(`character ${text}`);
+}
+
+/** The C storage class keyword of a declaration (`static`, `extern`), or null. */
+function storageClass(declaration: Node): string | null {
+  for (const child of namedChildren(declaration)) {
+    if (child.type === "storage_class_specifier") return child.text;
+  }
+  return null;
+}
+
+/** A value for a message: hex for flag-like constants, decimal otherwise. */
+export function describeValue(value: SymValue): string {
+  switch (value.kind) {
+    case "const":
+      return value.value > 9 && value.value < 0x10000 && (value.value & (value.value - 1)) !== 0
+        ? `0x${value.value.toString(16)}`
+        : String(value.value);
+    case "page":
+      return "the page size";
+    case "index":
+      return "the loop index";
+    case "unknown":
+      return `unknown (${value.reason})`;
+    case "unary":
+      return `${value.operator}${describeValue(value.operand)}`;
+    case "binary":
+      return `${describeValue(value.left)} ${value.operator} ${describeValue(value.right)}`;
+  }
+}
+
+/**
+ * The condition under which a statement runs, for messages: the nearest `if` arm, `case` label, loop or `?:` around it
+ * inside `boundary` ("when argc > 1", "in case 'z'", "when not (n > 0)"); "on some path" when none is found.
+ */
+export function conditionOf(site: Node, boundary: Node, withWhen = true): string {
+  let child: Node = site;
+  for (let current = site.parent; current && current.id !== boundary.id; current = current.parent) {
+    if (current.type === "if_statement") {
+      const condition = current.childForFieldName("condition");
+      const text = clip(unwrap(condition)?.text ?? condition?.text ?? "?", 40);
+      const inElse = current.childForFieldName("alternative")?.id === child.id;
+      if (current.childForFieldName("consequence")?.id === child.id || inElse)
+        return inElse ? `${withWhen ? "when " : ""}not (${text})` : `${withWhen ? "when " : ""}${text}`;
+    }
+    if (current.type === "case_statement") {
+      const value = current.childForFieldName("value");
+      const label = value ? `case ${clip(value.text, 30)}` : "the default case";
+      return withWhen ? `in ${label}` : label;
+    }
+    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
+      return `inside the loop at line ${current.startPosition.row + 1}`;
+    child = current;
+  }
+  return "on some path";
+}
+
+function pathsDiffer(name: string, first: SymValue, firstSite: Node, second: SymValue, secondSite: Node): string {
+  if (first.kind === "unknown") return first.reason;
+  if (second.kind === "unknown") return second.reason;
+  const where = (site: Node) => {
+    const owner = enclosingFunction(site);
+    if (!owner) return `initially (line ${site.startPosition.row + 1})`;
+    const condition = conditionOf(site, owner);
+    return `${condition === "on some path" ? "" : `${condition} `}(line ${site.startPosition.row + 1})`;
+  };
+  return `${name} differs between paths: ${describeValue(first)} ${where(firstSite)}, ${describeValue(second)} ${where(secondSite)}`;
 }
 
 export function clip(text: string, length = 60): string {
