@@ -14,7 +14,7 @@ import { analyzeTree } from "../../server/src/analysis/analyze";
 import { readMarkers } from "./fixture-markers";
 
 const dir = path.resolve(__dirname, "../fixtures/soundness");
-const files = readdirSync(dir)
+const files = readdirSync(dir, { recursive: true, encoding: "utf8" })
   .filter((name) => name.endsWith(".c"))
   .sort();
 

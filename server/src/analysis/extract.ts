@@ -22,7 +22,14 @@ import type {
   VmspliceCall,
 } from "./facts";
 import { baseIdentifier, BufferResolver } from "./buffers";
-import { FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
+import {
+  FileIndex,
+  pathDefinitions,
+  pathDefinitionsOf,
+  reachingDefinitions,
+  type Definition,
+  type FunctionScope,
+} from "./scope";
 import {
   alignedArguments,
   callArguments,
@@ -38,7 +45,16 @@ import {
   unwrap,
   wordOccurrences,
 } from "./syntax";
-import { clip, Evaluator, firstUnknownReason, SYSTEM_CONSTANTS, unknown, type EvalContext } from "./values";
+import {
+  clip,
+  describeValue,
+  Evaluator,
+  firstUnknownReason,
+  sameValue,
+  SYSTEM_CONSTANTS,
+  unknown,
+  type EvalContext,
+} from "./values";
 
 /** An argument expression and the function scope its names resolve in (the caller's, for wrapper call sites). */
 interface ArgumentRef {
@@ -56,6 +72,15 @@ interface RawCall {
   /** Callee name node (for the range of the name). */
   calleeNode: Node;
 }
+
+/** An iovec entry's base and length expressions, before evaluation (null: left out of the initializer). */
+interface RawEntry {
+  base: ArgumentRef | null;
+  length: ArgumentRef | null;
+}
+
+/** One value an iovec member may hold at the call: an expression, zero (left out of an initializer) or not set. */
+type Candidate = ArgumentRef | "zero" | "unset";
 
 const MAX_CALLS = 20_000;
 const MAX_WRAPPER_DEPTH = 4;
@@ -814,86 +839,77 @@ export class Extractor {
       [...local].reverse().find((definition) => definition.declaration)?.declaration ??
       this.index.globalDefinitions(name).find((definition) => definition.declaration)?.declaration ??
       null;
-    const entries = new Map<
-      number,
-      {
-        base: ArgumentRef | null;
-        length: ArgumentRef | null;
-        indexVariable: string | null;
-        repeat: SegmentFact["repeat"];
-      }
-    >();
-    const templates: {
-      base: ArgumentRef | null;
-      length: ArgumentRef | null;
-      indexVariable: string;
-      repeat: NonNullable<SegmentFact["repeat"]>;
-    }[] = [];
-    // 1. Initializer of the declaration.
+    // 1. The value on entry: the declaration's initializer, or a whole-struct assignment `v = (struct iovec){...}`
+    //    that reaches the call on every path.
+    let initial: RawEntry[] | null = null;
     const initializer = declaration ? initializerOf(declaration, name) : null;
     if (initializer) {
-      const parsed = this.iovInitializer(initializer, scope, call, declaration);
-      if (!("missing" in parsed)) return { ...parsed, declaration: parsed.declaration ?? declaration };
+      const parsed = this.rawInitializer(initializer, scope);
+      if (!("missing" in parsed)) initial = parsed.entries;
     }
-    // 2. Whole-struct assignments `v = (struct iovec){...}` reaching the call.
     if (scope && !isArray) {
-      const whole = reachingDefinitions(scope, name, call).filter(
-        (definition) => definition.kind === "assign" || definition.kind === "init",
-      );
-      const last = whole[whole.length - 1];
-      const value = unwrap(last?.value ?? null);
-      if (value?.type === "compound_literal_expression") {
-        const parsed = this.iovInitializer(value.childForFieldName("value"), scope, call, declaration);
-        if (!("missing" in parsed)) return { ...parsed, declaration: parsed.declaration ?? declaration };
+      const whole = pathDefinitions(scope, name, call);
+      const assigned = whole.definitions.filter((definition) => definition.kind === "assign");
+      const literals = assigned.map((definition) => unwrap(definition.value ?? null));
+      if (assigned.length > 0) {
+        const reachesOthers =
+          whole.entry ||
+          whole.definitions.some((definition) => definition.kind !== "assign" && definition.kind !== "init");
+        if (literals.some((value) => value?.type !== "compound_literal_expression"))
+          return { missing: `iovec ${name} is copied from another struct (${clip(assigned[0].site.text)})` };
+        if (assigned.length > 1 || (reachesOthers && !initializer))
+          return { missing: `iovec ${name} is assigned different structs on different paths` };
+        const parsed = this.rawInitializer(literals[0]?.childForFieldName("value") ?? null, scope);
+        const viaInitializer = whole.definitions.some((definition) => definition.kind === "init");
+        if ("missing" in parsed) return parsed;
+        if (viaInitializer) return { missing: `iovec ${name} is assigned different structs on different paths` };
+        initial = parsed.entries;
       }
     }
-    // 3. Member assignments `v.iov_base = ...`, `v[k].iov_len = ...`, `v[i].iov_base = ...` in a for loop.
-    if (scope) this.collectMemberAssignments(name, scope, call, entries, templates);
-    if (entries.size === 0 && templates.length === 0) {
+    // 2. Member stores `v.iov_base = ...`, `v[k].iov_len = ...`, and loop templates `v[i].iov_base = ...`, each member
+    //    resolved over the paths to the call.
+    const groups = scope ? this.memberStores(name, scope, call) : { positions: new Map(), loops: new Map() };
+    if (!initial && groups.positions.size === 0 && groups.loops.size === 0) {
       return { missing: `the analyzer cannot see how iovec ${name} is filled` };
     }
     const segments: SegmentFact[] = [];
-    for (const template of templates)
-      segments.push(this.segment(template.base, template.length, call, template.indexVariable, template.repeat));
-    const indices = [...entries.keys()].sort((left, right) => left - right);
-    if (templates.length === 0) {
-      for (let position = 0; position <= (indices[indices.length - 1] ?? -1); position++) {
-        const entry = entries.get(position);
-        if (!entry) return { missing: `iovec ${name}[${position}] is not filled before the call` };
-        segments.push(this.segment(entry.base, entry.length, call, null, null));
+    for (const template of groups.loops.values()) {
+      const base = this.memberCandidates(template.base, scope, call, null, template.variable);
+      const length = this.memberCandidates(template.length, scope, call, null, template.variable);
+      segments.push(this.segmentOf(base, length, call, template.variable, template.repeat));
+    }
+    if (groups.loops.size === 0) {
+      const last = Math.max((initial?.length ?? 0) - 1, ...groups.positions.keys());
+      for (let position = 0; position <= last; position++) {
+        const stores = groups.positions.get(position);
+        const entry = initial?.[position];
+        if (!stores && !entry) return { missing: `iovec ${name}[${position}] is not filled before the call` };
+        const fallback = (member: "base" | "length"): Candidate =>
+          entry ? (entry[member] ?? "zero") : initial ? "zero" : "unset";
+        const base = this.memberCandidates(stores?.base ?? [], scope, call, fallback("base"), null);
+        const length = this.memberCandidates(stores?.length ?? [], scope, call, fallback("length"), null);
+        segments.push(this.segmentOf(base, length, call, null, null));
       }
     }
     return { segments, declaration };
   }
 
-  private collectMemberAssignments(
+  /** The stores to `name`'s iovec members before the call, grouped by entry position or by filling loop. */
+  private memberStores(
     name: string,
     scope: FunctionScope,
     call: Node,
-    entries: Map<
+  ): {
+    positions: Map<number, { base: Definition[]; length: Definition[] }>;
+    loops: Map<
       number,
-      {
-        base: ArgumentRef | null;
-        length: ArgumentRef | null;
-        indexVariable: string | null;
-        repeat: SegmentFact["repeat"];
-      }
-    >,
-    templates: {
-      base: ArgumentRef | null;
-      length: ArgumentRef | null;
-      indexVariable: string;
-      repeat: NonNullable<SegmentFact["repeat"]>;
-    }[],
-  ): void {
-    const templateByLoop = new Map<
+      { base: Definition[]; length: Definition[]; variable: string; repeat: NonNullable<SegmentFact["repeat"]> }
+    >;
+  } {
+    const positions = new Map<number, { base: Definition[]; length: Definition[] }>();
+    const loops = new Map<
       number,
-      {
-        base: ArgumentRef | null;
-        length: ArgumentRef | null;
-        indexVariable: string;
-        repeat: NonNullable<SegmentFact["repeat"]>;
-      }
+      { base: Definition[]; length: Definition[]; variable: string; repeat: NonNullable<SegmentFact["repeat"]> }
     >();
     for (const [key, definitions] of scope.definitions) {
       if (!key.endsWith(".iov_base") && !key.endsWith(".iov_len")) continue;
@@ -901,7 +917,7 @@ export class Extractor {
         if (definition.site.startIndex >= call.startIndex || !definition.value) continue;
         const left = unwrap(definition.site.childForFieldName("left"));
         if (left?.type !== "field_expression") continue;
-        const member = left.childForFieldName("field")?.text;
+        const member = left.childForFieldName("field")?.text === "iov_base" ? "base" : "length";
         const object = unwrap(left.childForFieldName("argument"));
         let position: number | null = null;
         let loop: { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null = null;
@@ -920,26 +936,97 @@ export class Extractor {
         } else if (object?.type === "pointer_expression" && unwrap(object.childForFieldName("argument"))?.text === name)
           position = 0;
         else continue;
-        const reference = { node: definition.value, scope };
         if (loop) {
-          const template = templateByLoop.get(loop.node.id) ?? {
-            base: null,
-            length: null,
-            indexVariable: loop.variable,
+          const template = loops.get(loop.node.id) ?? {
+            base: [],
+            length: [],
+            variable: loop.variable,
             repeat: loop.repeat,
           };
-          if (member === "iov_base") template.base = reference;
-          else template.length = reference;
-          templateByLoop.set(loop.node.id, template);
+          template[member].push(definition);
+          loops.set(loop.node.id, template);
         } else if (position !== null) {
-          const entry = entries.get(position) ?? { base: null, length: null, indexVariable: null, repeat: null };
-          if (member === "iov_base") entry.base = reference;
-          else entry.length = reference;
-          entries.set(position, entry);
+          const entry = positions.get(position) ?? { base: [], length: [] };
+          entry[member].push(definition);
+          positions.set(position, entry);
         }
       }
     }
-    for (const template of templateByLoop.values()) templates.push(template);
+    return { positions, loops };
+  }
+
+  /**
+   * What one iovec member may hold at the call: the stores that reach it over the paths, plus the entry value (from the
+   * initializer, zero when the initializer leaves it out, or "unset") when some path passes no store.
+   */
+  private memberCandidates(
+    stores: Definition[],
+    scope: FunctionScope | null,
+    call: Node,
+    entry: Candidate | null,
+    loopVariable: string | null,
+  ): Candidate[] {
+    if (stores.length === 0 || !scope) return entry ? [entry] : ["unset"];
+    // Inside a filling loop the store of the current iteration is the one that counts: the last one in the body.
+    if (loopVariable) return [{ node: stores[stores.length - 1].value as Node, scope }];
+    const reach = pathDefinitionsOf(scope, stores, call);
+    const candidates: Candidate[] = reach.definitions
+      .filter((definition) => definition.value)
+      .map((definition) => ({ node: definition.value as Node, scope }));
+    if (reach.entry || candidates.length === 0) candidates.push(entry ?? "unset");
+    return candidates;
+  }
+
+  /** A segment from the candidate values of its base and length; candidates that disagree make that part unknown. */
+  private segmentOf(
+    bases: Candidate[],
+    lengths: Candidate[],
+    call: Node,
+    indexVariable: string | null,
+    repeat: SegmentFact["repeat"],
+  ): SegmentFact {
+    const reference = (candidate: Candidate | undefined): ArgumentRef | null =>
+      candidate && typeof candidate === "object" ? candidate : null;
+    const segment = this.segment(reference(bases[0]), reference(lengths[0]), call, indexVariable, repeat);
+    if (lengths[0] === "zero") segment.length = { kind: "const", value: 0 };
+    if (lengths.length > 1) {
+      const values = lengths.map((candidate) =>
+        candidate === "zero"
+          ? ({ kind: "const", value: 0 } as SymValue)
+          : candidate === "unset"
+            ? unknown("iov_len is not set on some path")
+            : this.evaluator.value(candidate.node, { scope: candidate.scope, indexVariable }),
+      );
+      if (!values.every((value) => sameValue(value, values[0])))
+        segment.length = unknown(
+          `iov_len differs between paths (${values.map((value) => (value.kind === "unknown" ? value.reason : describeValue(value))).join(" or ")})`,
+        );
+    }
+    if (bases.length > 1) {
+      const pointers = bases.map((candidate) =>
+        typeof candidate === "object"
+          ? this.buffers.pointer(candidate.node, { scope: candidate.scope, indexVariable })
+          : null,
+      );
+      const first = pointers[0];
+      const agree = pointers.every(
+        (pointer) =>
+          pointer !== null &&
+          first !== null &&
+          pointer.buffer !== null &&
+          first.buffer !== null &&
+          pointer.buffer.originNode?.startIndex === first.buffer.originNode?.startIndex &&
+          pointer.buffer.memory === first.buffer.memory &&
+          sameValue(pointer.offset, first.offset),
+      );
+      if (!agree) {
+        segment.buffer = null;
+        segment.offset = unknown(
+          `iov_base points to different buffers on different paths (${bases.length} stores reach the call)`,
+        );
+      }
+    }
+    return segment;
   }
 
   /** A `for (i = a; i < n; i++)` loop around `site` whose induction variable is the index expression. */
@@ -980,6 +1067,22 @@ export class Extractor {
     call: Node,
     declaration: Node | null,
   ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+    const parsed = this.rawInitializer(list, scope);
+    if ("missing" in parsed) return parsed;
+    const segments = parsed.entries.map((entry) => {
+      const segment = this.segment(entry.base, entry.length, call, null, null);
+      // A member the brace list leaves out is zero-initialised.
+      if (!entry.length) segment.length = { kind: "const", value: 0 };
+      return segment;
+    });
+    return { segments, declaration };
+  }
+
+  /** The base and length expressions of each entry of an initializer list `{ {b, l}, {.iov_base = b} }` or `{b, l}`. */
+  private rawInitializer(
+    list: Node | null,
+    scope: FunctionScope | null,
+  ): { entries: RawEntry[] } | { missing: string } {
     if (!list || list.type !== "initializer_list") return { missing: "the iovec initializer is not a brace list" };
     const items = namedChildren(list);
     const isSingle =
@@ -993,8 +1096,8 @@ export class Extractor {
             item.child(0)?.type === "subscript_designator"
           ),
       );
-    const segments: SegmentFact[] = [];
-    const entryOf = (entry: Node): SegmentFact | null => {
+    const entries: RawEntry[] = [];
+    const entryOf = (entry: Node): RawEntry | null => {
       if (entry.type !== "initializer_list") return null;
       let base: Node | null = null;
       let length: Node | null = null;
@@ -1011,17 +1114,11 @@ export class Extractor {
           position++;
         }
       }
-      return this.segment(
-        base ? { node: base, scope } : null,
-        length ? { node: length, scope } : null,
-        call,
-        null,
-        null,
-      );
+      return { base: base ? { node: base, scope } : null, length: length ? { node: length, scope } : null };
     };
     if (isSingle) {
       const single = entryOf(list);
-      return single ? { segments: [single], declaration } : { missing: "unreadable iovec initializer" };
+      return single ? { entries: [single] } : { missing: "unreadable iovec initializer" };
     }
     let position = 0;
     for (const item of items) {
@@ -1035,13 +1132,13 @@ export class Extractor {
         }
         entryNode = item.childForFieldName("value");
       }
-      const segment = entryNode ? entryOf(entryNode) : null;
-      if (!segment) return { missing: `iovec entry ${clip(item.text)} is not a brace list` };
-      while (segments.length < position) return { missing: "iovec initializer leaves holes" };
-      segments[position] = segment;
+      const entry = entryNode ? entryOf(entryNode) : null;
+      if (!entry) return { missing: `iovec entry ${clip(item.text)} is not a brace list` };
+      if (entries.length < position) return { missing: "iovec initializer leaves holes" };
+      entries[position] = entry;
       position++;
     }
-    return { segments, declaration };
+    return { entries };
   }
 
   /** One segment: base pointer provenance, offset and length, with the buffer's lifecycle around the call. */

@@ -532,7 +532,16 @@ export function pathDefinitions(
   position: Node,
   keep: (definition: Definition) => boolean = () => true,
 ): { definitions: Definition[]; entry: boolean } {
-  const all = (scope.definitions.get(name) ?? []).filter(keep);
+  return pathDefinitionsOf(scope, (scope.definitions.get(name) ?? []).filter(keep), position);
+}
+
+/** `pathDefinitions` over an explicit list of definitions (the stores to one iovec member, say), in document order. */
+export function pathDefinitionsOf(
+  scope: FunctionScope,
+  given: readonly Definition[],
+  position: Node,
+): { definitions: Definition[]; entry: boolean } {
+  const all = [...given].sort((left, right) => left.site.startIndex - right.site.startIndex);
   const body = scope.node.childForFieldName("body");
   if (all.length === 0 || !body) return { definitions: [], entry: true };
   const useStart = position.startIndex;
