@@ -3,7 +3,8 @@
  * the specification's decision table (section 4) that C source can show into findings with stable rule ids.
  *
  * The one rule above all others: a page is "move" only when every fact that decides it is established. A missing fact
- * gives "unknown" and names what is missing. Mainline kernels never move, whatever the facts.
+ * gives "unknown" and names what is missing. Mainline kernels never move, whatever the facts. `CallJudge.settle` is the
+ * single place where page, segment and call verdicts become final and where this rule is enforced.
  * Pure; no I/O, no editor or protocol imports.
  */
 import {
@@ -19,6 +20,7 @@ import {
   type CallVerdict,
   type Finding,
   type PageOutcome,
+  type PageVerdict,
   type SegmentFact,
   type SegmentVerdict,
   type SourceRange,
@@ -106,7 +108,7 @@ class CallJudge {
   judge(): CallAnalysis {
     const call = this.call;
     const flags = call.flags.value;
-    if (flags === null && call.flags.missing) this.missing.push(call.flags.missing);
+    if (flags === null) this.missing.push(call.flags.missing ?? `value of the flags ${call.flags.text}`);
     const flagsRelated = call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
     const pipeRelated = [
       { range: call.fd.originRange, message: call.fd.kind === "pipe" ? "pipe created here" : "descriptor opened here" },
@@ -231,7 +233,7 @@ class CallJudge {
       );
     }
 
-    const verdict = this.callVerdict(segments, direction, failsEarly);
+    const verdict = this.settle(segments, direction, failsEarly);
     // Every RFC move carries the two accounting hazards a real kernel showed; they are listed, not reported as findings.
     const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some((page) => page.verdict === "move"));
     const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
@@ -252,6 +254,33 @@ class CallJudge {
       findings: this.findings,
       missing: [...new Set(this.missing)],
     };
+  }
+
+  /**
+   * The choke point of the analysis invariant: every page, segment and call verdict becomes final here, and nowhere else.
+   *   1. While any fact of the call is missing, no page is "move": would-be moves become "unknown" and the segment names
+   *      the missing facts. A copy decided by a fact that is known stays a copy.
+   *   2. Segment and call verdicts are recomputed from the settled pages: unknown before move/copy/partial.
+   * The simplest sound reading of "every deciding fact": any missing fact counts, since each one (nr_segs, a loop count,
+   * another segment's length, the flags) can decide whether and where a page is delivered.
+   */
+  private settle(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
+    const missing = [...new Set(this.missing)];
+    for (const segment of segments) {
+      if (segment.pageOutcomes.length === 0) continue;
+      let downgraded = false;
+      for (const page of segment.pageOutcomes) {
+        if (page.verdict === "move" && missing.length > 0) {
+          page.verdict = "unknown";
+          downgraded = true;
+        }
+      }
+      if (downgraded) for (const fact of missing) if (!segment.missing.includes(fact)) segment.missing.push(fact);
+      segment.verdict = this.rfc ? combinePages(segment.pageOutcomes) : "copy";
+    }
+    const verdict = this.callVerdict(segments, direction, failsEarly);
+    // Unreachable after the page pass above; kept so that no later change to callVerdict can break the invariant.
+    return missing.length > 0 && (verdict === "move" || verdict === "partial") ? "unknown" : verdict;
   }
 
   private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
@@ -436,6 +465,9 @@ class CallJudge {
         : Math.ceil(length / P) + (length % P === 0 ? 1 : 0);
     const pages = Math.min(chunkCount, MAX_PAGES_PER_SEGMENT);
     const remainingSlots = Math.max(0, slots - queuedBefore);
+    // Pages past the cap are not judged; a writer cannot deliver them anyway when the pipe is smaller than the cap.
+    if (chunkCount > pages && (direction !== "to-pipe" || remainingSlots > pages))
+      missing.push(`the pages after the first ${pages} of the ${chunkCount} in ${segment.lengthText} (not examined)`);
 
     const zapFlags = flags !== null && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
     const gift = flags !== null && (flags & SPLICE_F_GIFT) !== 0;
@@ -486,16 +518,9 @@ class CallJudge {
     }
     this.reportSegmentRules(outcomes, { baseRange, lengthRange, buffer, bufferRelated, length, inPage, flags });
     this.missing.push(...missing);
-    const delivered = outcomes.filter((page) => page.verdict !== "not-delivered");
-    let verdict: SegmentVerdict["verdict"];
-    if (!this.rfc) verdict = "copy";
-    else if (delivered.some((page) => page.verdict === "unknown")) verdict = "unknown";
-    else {
-      const moved = delivered.filter((page) => page.verdict === "move").length;
-      verdict = moved === 0 ? "copy" : moved === delivered.length ? "move" : "partial";
-    }
     for (const page of outcomes) page.rules = [...new Set(page.rules)].sort();
-    return done(verdict, pages);
+    // Provisional: settle() makes every verdict final once the whole call has been judged.
+    return done(this.rfc ? combinePages(outcomes) : "copy", pages);
   }
 
   /** rfc-v2 writer side: is this chunk gifted, unmapped and therefore movable by a reader passing SPLICE_F_MOVE? */
@@ -630,6 +655,7 @@ class CallJudge {
       }
     }
     if (!buffer || inPage === null) {
+      // The segment names the missing buffer, offset or alignment.
       page.verdict = "unknown";
       return;
     }
@@ -644,8 +670,15 @@ class CallJudge {
     if (buffer.madvise.some((advice) => advice.advice.includes("MADV_HUGEPAGE"))) page.rules.push("VMS-DST-THP");
     if (!aligned) page.rules.push("VMS-ALIGN-DST");
     else if (context.chunkEnd !== null && context.chunkEnd < this.pageSize) page.rules.push("VMS-DST-SHORT");
+    // A move needs a destination whose memory kind and writability are known.
     if (buffer.memory === "unknown") {
       page.verdict = "unknown";
+      context.missing.push(`memory kind of the destination ${buffer.name} (${buffer.explanation})`);
+      return;
+    }
+    if (buffer.writable === null) {
+      page.verdict = "unknown";
+      context.missing.push(`whether the destination ${buffer.name} is mapped writable (${buffer.explanation})`);
       return;
     }
     page.verdict = "move";
@@ -920,6 +953,18 @@ class CallJudge {
     const segment = this.call.iov.segments?.find((item) => item.lengthRange?.startIndex === range.startIndex);
     return segment?.lengthText ?? "";
   }
+}
+
+/**
+ * A segment's verdict from its pages: any unknown page makes it unknown, otherwise move (every delivered page moves),
+ * copy (none does) or partial.
+ */
+function combinePages(outcomes: PageOutcome[]): CallVerdict {
+  const delivered = outcomes.filter((page) => page.verdict !== "not-delivered");
+  const has = (verdict: PageVerdict) => delivered.some((page) => page.verdict === verdict);
+  if (has("unknown")) return "unknown";
+  const moved = delivered.filter((page) => page.verdict === "move").length;
+  return moved === 0 ? "copy" : moved === delivered.length ? "move" : "partial";
 }
 
 /** Anonymous memory, where an untouched page is the shared zero page. */
