@@ -1,6 +1,7 @@
 /**
  * Property tests of the analysis invariant (ARCHITECTURE.md, analysis/verdict.ts): a page is `move` only when every
- * deciding fact is known, otherwise `unknown` with the missing fact named; mainline kernels never move.
+ * deciding fact is known, otherwise `unknown` with the missing fact named; mainline kernels never move; a page the RFC
+ * moves into the wrong place or whose gift crashes the kernel is `unsafe`, and so are its segment and call.
  *
  * Checked over every C file under test/fixtures/ and samples/, under every kernel model and page size, and over seeded
  * mutations of those files that replace one number in a function body with a variable the file never sets (so a fact
@@ -14,7 +15,14 @@ import path from "node:path";
 import type { Node, Parser } from "web-tree-sitter";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
 import { analyzeTree } from "../../server/src/analysis/analyze";
-import { KERNEL_MODELS, PAGE_SIZES, type AnalysisOptions, type CallAnalysis } from "../../server/src/analysis/facts";
+import {
+  KERNEL_MODELS,
+  PAGE_SIZES,
+  type AnalysisOptions,
+  type CallAnalysis,
+  type PageVerdict,
+} from "../../server/src/analysis/facts";
+import { unsafeKind } from "../../server/src/rules/rule-table";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -48,6 +56,7 @@ function invariantViolations(analysis: CallAnalysis): string[] {
   if (!rfc && analysis.verdict !== "copy") problems.push(`${where}: call verdict ${analysis.verdict} on mainline`);
   if (analysis.verdict === "unknown" && callMissing.length === 0)
     problems.push(`${where}: call verdict unknown without naming a missing fact`);
+  const pages: PageVerdict[] = [];
   analysis.segments.forEach((segment, index) => {
     const at = `${where} segment ${index}`;
     if (movesOrPartial(segment.verdict) && (segment.missing.length > 0 || callMissing.length > 0))
@@ -57,13 +66,25 @@ function invariantViolations(analysis: CallAnalysis): string[] {
     if (!rfc && segment.verdict !== "copy") problems.push(`${at}: verdict ${segment.verdict} on mainline`);
     if (segment.verdict === "unknown" && segment.missing.length === 0 && callMissing.length === 0)
       problems.push(`${at}: verdict unknown without naming a missing fact`);
+    const delivered = segment.pageOutcomes.filter((page) => page.verdict !== "not-delivered");
+    if (delivered.some((page) => page.verdict === "unsafe") !== (segment.verdict === "unsafe"))
+      problems.push(`${at}: verdict ${segment.verdict} does not follow its unsafe pages`);
     for (const page of segment.pageOutcomes) {
+      pages.push(page.verdict);
       const pageAt = `${at} page ${page.index}`;
       if (page.verdict === "move" && (segment.missing.length > 0 || callMissing.length > 0))
         problems.push(`${pageAt}: move although missing: ${[...segment.missing, ...callMissing].join("; ")}`);
-      if (!rfc && page.verdict === "move") problems.push(`${pageAt}: move on mainline`);
+      if (!rfc && (page.verdict === "move" || page.verdict === "unsafe"))
+        problems.push(`${pageAt}: ${page.verdict} on mainline`);
+      const unsafeRules = page.rules.filter((id) => unsafeKind(id) !== null);
+      if (page.verdict === "unsafe" && unsafeRules.length === 0)
+        problems.push(`${pageAt}: unsafe without a rule the rule table marks unsafe`);
+      if (unsafeRules.length > 0 && page.verdict !== "unsafe" && page.verdict !== "not-delivered")
+        problems.push(`${pageAt}: carries ${unsafeRules.join(", ")} but its verdict is ${page.verdict}`);
     }
   });
+  if (pages.includes("unsafe") !== (analysis.verdict === "unsafe"))
+    problems.push(`${where}: call verdict ${analysis.verdict} does not follow its unsafe pages`);
   return problems;
 }
 

@@ -3,8 +3,10 @@
  * the specification's decision table (section 4) that C source can show into findings with stable rule ids.
  *
  * The one rule above all others: a page is "move" only when every fact that decides it is established. A missing fact
- * gives "unknown" and names what is missing. Mainline kernels never move, whatever the facts. `CallJudge.settle` is the
- * single place where page, segment and call verdicts become final and where this rule is enforced.
+ * gives "unknown" and names what is missing. Mainline kernels never move, whatever the facts. A page the RFC moves into
+ * the wrong place, or whose gift crashes the kernel, is "unsafe" (the rule table says which rules make it so), and a
+ * segment or call with an unsafe page is unsafe. `CallJudge.settle` is the single place where page, segment and call
+ * verdicts become final and where both rules are enforced.
  * Pure; no I/O, no editor or protocol imports.
  */
 import {
@@ -28,7 +30,7 @@ import {
   type SymValue,
   type VmspliceCall,
 } from "./facts";
-import { rule } from "../rules/rule-table";
+import { rule, unsafeKind } from "../rules/rule-table";
 
 const MAX_SEGMENTS = 1025;
 const MAX_PAGES_PER_SEGMENT = 4096;
@@ -234,8 +236,9 @@ class CallJudge {
     }
 
     const verdict = this.settle(segments, direction, failsEarly);
-    // Every RFC move carries the two accounting hazards a real kernel showed; they are listed, not reported as findings.
-    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some((page) => page.verdict === "move"));
+    // Every RFC move carries the two accounting hazards a real kernel showed, including a move into the wrong place;
+    // they are listed, not reported as findings.
+    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some(installsFrame));
     const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
     const rules = [
       ...new Set([
@@ -258,9 +261,10 @@ class CallJudge {
 
   /**
    * The choke point of the analysis invariant: every page, segment and call verdict becomes final here, and nowhere else.
-   *   1. While any fact of the call is missing, no page is "move": would-be moves become "unknown" and the segment names
+   *   1. A page carrying a rule the rule table marks `unsafe` is unsafe (rfc-v2 only; mainline never moves).
+   *   2. While any fact of the call is missing, no page is "move": would-be moves become "unknown" and the segment names
    *      the missing facts. A copy decided by a fact that is known stays a copy.
-   *   2. Segment and call verdicts are recomputed from the settled pages: unknown before move/copy/partial.
+   *   3. Segment and call verdicts are recomputed from the settled pages: unsafe before unknown before move/copy/partial.
    * The simplest sound reading of "every deciding fact": any missing fact counts, since each one (nr_segs, a loop count,
    * another segment's length, the flags) can decide whether and where a page is delivered.
    */
@@ -270,6 +274,8 @@ class CallJudge {
       if (segment.pageOutcomes.length === 0) continue;
       let downgraded = false;
       for (const page of segment.pageOutcomes) {
+        if (this.rfc && page.verdict !== "not-delivered" && page.rules.some((id) => unsafeKind(id) !== null))
+          page.verdict = "unsafe";
         if (page.verdict === "move" && missing.length > 0) {
           page.verdict = "unknown";
           downgraded = true;
@@ -285,6 +291,7 @@ class CallJudge {
 
   private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     if (!this.rfc || failsEarly) return "copy";
+    if (segments.some((segment) => segment.verdict === "unsafe")) return "unsafe";
     const flags = this.call.flags.value;
     // Without SPLICE_F_GIFT and SPLICE_F_MOVE nothing moves, whichever end the descriptor is.
     if (direction === "unknown")
@@ -544,6 +551,13 @@ class CallJudge {
       page.verdict = "unknown";
       return;
     }
+    // Every full-page chunk makes the RFC zap the page at iov_base, with SPLICE_F_GIFT or SPLICE_F_MOVE alone; in a
+    // hugetlb mapping that one-page zap hits a kernel BUG (spec G16).
+    if (zapFlags && fullPage && buffer?.memory === "hugetlb") {
+      page.rules.push("VMS-RFC-HUGETLB-OOPS");
+      page.verdict = "unsafe";
+      return;
+    }
     if (!gift) {
       page.rules.push("VMS-NO-GIFT");
       if (zapFlags && aligned && chunk === 0 && fullPage) page.rules.push("VMS-RFC-MOVE-ONLY-ZAP");
@@ -584,6 +598,7 @@ class CallJudge {
     switch (buffer.memory) {
       case "hugetlb":
         page.rules.push("VMS-RFC-HUGETLB-OOPS");
+        page.verdict = "unsafe";
         return;
       case "shmem":
         page.rules.push("VMS-SHMEM");
@@ -659,18 +674,24 @@ class CallJudge {
       page.verdict = "unknown";
       return;
     }
-    // The RFC never checks the destination: these pages still move, with the damage the rules describe.
+    // The RFC never checks the destination: these pages still move (or crash the kernel), so they are unsafe.
     if (buffer.memory === "hugetlb") {
       page.rules.push("VMS-DST-HUGETLB");
+      page.verdict = "unsafe";
       return;
     }
     if (buffer.unmappedBefore) page.rules.push("VMS-DST-HOLE");
     if (buffer.writable === false) page.rules.push("VMS-DST-RO");
     if (buffer.memory === "shmem" || buffer.memory === "shared-file") page.rules.push("VMS-DST-SHARED");
+    // A split destination huge page is not unsafe: the move itself is correct (spec, "Verdict unsafe").
     if (buffer.madvise.some((advice) => advice.advice.includes("MADV_HUGEPAGE"))) page.rules.push("VMS-DST-THP");
     if (!aligned) page.rules.push("VMS-ALIGN-DST");
     else if (context.chunkEnd !== null && context.chunkEnd < this.pageSize) page.rules.push("VMS-DST-SHORT");
-    // A move needs a destination whose memory kind and writability are known.
+    if (page.rules.some((id) => unsafeKind(id) !== null)) {
+      page.verdict = "unsafe";
+      return;
+    }
+    // A clean move needs a destination known to be private, writable memory (shared or hugetlb would be unsafe).
     if (buffer.memory === "unknown") {
       page.verdict = "unknown";
       context.missing.push(`memory kind of the destination ${buffer.name} (${buffer.explanation})`);
@@ -956,15 +977,24 @@ class CallJudge {
 }
 
 /**
- * A segment's verdict from its pages: any unknown page makes it unknown, otherwise move (every delivered page moves),
- * copy (none does) or partial.
+ * A segment's verdict from its pages: any unsafe page makes it unsafe (it must never read as success), otherwise any
+ * unknown page makes it unknown, otherwise move (every delivered page moves), copy (none does) or partial.
  */
 function combinePages(outcomes: PageOutcome[]): CallVerdict {
   const delivered = outcomes.filter((page) => page.verdict !== "not-delivered");
   const has = (verdict: PageVerdict) => delivered.some((page) => page.verdict === verdict);
+  if (has("unsafe")) return "unsafe";
   if (has("unknown")) return "unknown";
   const moved = delivered.filter((page) => page.verdict === "move").length;
   return moved === 0 ? "copy" : moved === delivered.length ? "move" : "partial";
+}
+
+/** Whether the RFC maps the page's frame into the reader: a clean move, or an unsafe move into the wrong place. */
+function installsFrame(page: PageOutcome): boolean {
+  if (page.verdict === "move") return true;
+  if (page.verdict !== "unsafe") return false;
+  const kinds = page.rules.map(unsafeKind);
+  return kinds.includes("moves-into-wrong-place") && !kinds.includes("crashes-kernel");
 }
 
 /** Anonymous memory, where an untouched page is the shared zero page. */
