@@ -49,7 +49,7 @@ int main(void)
         return 1;
     }
     struct iovec iov = { .iov_base = dst, .iov_len = 100 };
-    ssize_t got = vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE); /* expect: VMS-DST-SHORT */ /* verdict: move */
+    ssize_t got = vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE); /* expect: VMS-DST-SHORT */ /* verdict: unsafe */
     if (got < 0) {
         perror("vmsplice");
         return 1;

@@ -30,7 +30,7 @@ int main(void)
     }
     memset(buf, 'H', huge);
     struct iovec iov = { .iov_base = buf, .iov_len = page };
-    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-RFC-HUGETLB-OOPS */
+    ssize_t sent = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE); /* expect: VMS-RFC-HUGETLB-OOPS */ /* verdict: unsafe */
     if (sent < 0) {
         perror("vmsplice");
         return 1;

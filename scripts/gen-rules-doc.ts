@@ -14,6 +14,26 @@ export function rulesDocument(): string {
     "Rule ids are stable: they are the diagnostic code, the SARIF `ruleId`, the fixture folder name and the anchor below.",
     "The words come from the specification (`shared/domain/vmsplice-semantics.md`, sections 4 and 8).",
     "",
+    "## Verdicts",
+    "",
+    "Every call, iovec segment and page gets one verdict per kernel model and page size (CLI text and JSON, hover, code lens):",
+    "",
+    "| Verdict | Meaning |",
+    "|---|---|",
+    "| `move` | every delivered page is moved into the reader, and every fact that decides it is known |",
+    "| `copy` | no page moves, for a reason that is known (the rule ids on the page) |",
+    "| `partial` | some pages move, the others are copied (segments and calls only) |",
+    `| \`unsafe\` | the RFC as written moves a page onto the wrong place or into the wrong kind of mapping, or the call crashes the kernel: ${RULES.filter(
+      (record) => record.unsafe,
+    )
+      .map((record) => `[${record.id}](#${record.id.toLowerCase()})`)
+      .join(", ")} |`,
+    "| `unknown` | a deciding fact is missing, and the analysis names it; any missing fact turns a would-be move into `unknown` |",
+    "| `not-delivered` | (pages only) the pipe had no room for the chunk |",
+    "",
+    "A segment or call with any `unsafe` page is `unsafe`; otherwise any `unknown` page makes it `unknown`.",
+    "Mainline models only ever give `copy`.",
+    "",
     "| Id | Severity | Kernel models | Decided from C source | Message |",
     "|---|---|---|---|---|",
     ...RULES.map(

@@ -40,11 +40,32 @@ int send_pages(void)
 }
 `;
 
+/** A reader that asks for a move into a destination 100 bytes into its page: VMS-ALIGN-DST, verdict unsafe on rfc-v2. */
+const UNALIGNED_READER = `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int receive_page(void)
+{
+    int fds[2];
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pipe(fds) < 0)
+        return -1;
+    char *dst = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct iovec iov = { .iov_base = dst + 100, .iov_len = pg };
+    ssize_t n = vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE);
+    return n < 0 ? -1 : 0;
+}
+`;
+
 describe("vmsplice-lens check", () => {
   let dir = "";
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-cli-"));
     writeFileSync(path.join(dir, "gift.c"), GIFT_PROGRAM);
+    writeFileSync(path.join(dir, "unaligned.c"), UNALIGNED_READER);
     writeFileSync(path.join(dir, "plain.c"), "int main(void) { return 0; }\n");
   });
 
@@ -141,6 +162,40 @@ describe("vmsplice-lens check", () => {
     assert.equal(sarif.runs[0].tool.driver.rules.length, RULES.length);
     for (const item of sarif.runs[0].results)
       assert.equal(sarif.runs[0].tool.driver.rules[item.ruleIndex].id, item.ruleId);
+  });
+
+  test("an unsafe call is counted and named as unsafe in text, JSON and SARIF, never as a move", () => {
+    const files = [path.join(dir, "gift.c"), path.join(dir, "unaligned.c")];
+    const text = run("check", ...files);
+    assert.equal(text.code, 1);
+    assert.match(
+      text.stdout,
+      /unaligned\.c:15:17: note: vmsplice from-pipe, flags SPLICE_F_MOVE: 2 pages: 2 unsafe -> unsafe \(VMS-ALIGN-DST\)/,
+    );
+    assert.match(text.stdout, /2 vmsplice calls in 2 files \(1 partial, 1 unsafe\): /);
+
+    const report = JSON.parse(run("check", "--format", "json", ...files).stdout);
+    assert.deepEqual(report.summary.verdicts, { move: 0, copy: 0, partial: 1, unsafe: 1, unknown: 0 });
+    const call = report.files[1].calls[0];
+    assert.equal(call.verdict, "unsafe");
+    assert.equal(call.segments[0].verdict, "unsafe");
+    assert.deepEqual(
+      call.segments[0].pageVerdicts.map((page: { verdict: string; rules: string[] }) => [page.verdict, page.rules]),
+      [
+        ["unsafe", ["VMS-ALIGN-DST"]],
+        ["unsafe", ["VMS-ALIGN-DST"]],
+      ],
+    );
+
+    const sarif = JSON.parse(run("check", "--format", "sarif", ...files).stdout);
+    const results = sarif.runs[0].results as { ruleId: string; level: string; properties?: { verdict?: string } }[];
+    const alignment = results.find((item) => item.ruleId === "VMS-ALIGN-DST");
+    assert.equal(alignment?.level, "error");
+    assert.equal(alignment?.properties?.verdict, "unsafe");
+    assert.equal(results.find((item) => item.ruleId === "VMS-RFC-IOV-BASE")?.properties?.verdict, "partial");
+
+    const mainline = JSON.parse(run("check", "--format", "json", "--kernel", "mainline-3.12", ...files).stdout);
+    assert.deepEqual(mainline.summary.verdicts, { move: 0, copy: 2, partial: 0, unsafe: 0, unknown: 0 });
   });
 
   test("usage and I/O errors exit 2 with a one-line message", () => {

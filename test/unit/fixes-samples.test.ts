@@ -18,7 +18,8 @@ const configurations: AnalysisOptions[] = [
   { kernel: "rfc-v2", pageSize: 16384 },
   { kernel: "mainline-6.x", pageSize: 4096 },
 ];
-const rank: Record<CallVerdict, number> = { unknown: 0, copy: 1, partial: 2, move: 3 };
+// unsafe is the worst verdict: a known wrong move or kernel crash, worse than not knowing.
+const rank: Record<CallVerdict, number> = { unsafe: -1, unknown: 0, copy: 1, partial: 2, move: 3 };
 
 /** Warning lines of gcc without the file name, so the original and the fixed file can be compared. */
 function warnings(output: string): string[] {

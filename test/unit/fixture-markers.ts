@@ -9,7 +9,7 @@
  * Grammar, one marker per comment:
  *   /* expect: VMS-ALIGN-SRC VMS-PARTIAL *\/      rule ids of the findings of the call on this line (or `none`)
  *   /* expect mainline-6.x: VMS-MAINLINE-COPY *\/  the same under another kernel model and/or page size
- *   /* verdict: copy *\/                           the call's verdict (move | copy | partial | unknown)
+ *   /* verdict: copy *\/                           the call's verdict (move | copy | partial | unsafe | unknown)
  *   /* verdict 16384: copy *\/
  *   /* lens-options: kernel=mainline-6.x page-size=16384 *\/   the file's default model and page size (once per file)
  * Unqualified markers use the file's default options, which are rfc-v2 at 4096 unless a lens-options comment says otherwise.
@@ -44,7 +44,7 @@ export interface FileMarkers {
   problems: string[];
 }
 
-const VERDICTS = ["move", "copy", "partial", "unknown"];
+const VERDICTS = ["move", "copy", "partial", "unsafe", "unknown"];
 
 function commentBody(text: string): string {
   if (text.startsWith("/*")) return text.slice(2, text.endsWith("*/") ? -2 : undefined).trim();

@@ -69,10 +69,6 @@ const KNOWN_ANALYZER_GAPS: ReadonlyMap<string, string> = new Map([
     "test/fixtures/VMS-NOT-PIPE/invalid/socketpair.c",
     "FIXME: socketpair() descriptors are not recognised as sockets (direction unknown, which is safe)",
   ],
-  [
-    "test/fixtures/VMS-RFC-HUGETLB-OOPS/invalid/map-hugetlb-move-only.c",
-    "FIXME: SPLICE_F_MOVE alone also zaps, so a hugetlb source crashes (spec G16: same with M alone); the analyzer stops at VMS-NO-GIFT",
-  ],
   ["test/fixtures/VMS-RFC-MLOCK/invalid/map-locked.c", "FIXME: MAP_LOCKED is not treated like mlock()"],
   [
     "test/fixtures/VMS-ZERO-PAGE/invalid/large-malloc.c",

@@ -56,3 +56,34 @@ test("the code lens words follow the page counts", async () => {
   const mainline = await analyseText(sample, { kernel: "mainline-6.x", pageSize: 4096 });
   assert.match(verdictSummary(mainline.calls[0]), /^4 pages: .* · mainline-6\.x$/);
 });
+
+test("unsafe pages are never called moved: code lens and hover say unsafe and why", async () => {
+  const root = path.resolve(__dirname, "..", "..");
+  const aligned = readFileSync(path.join(root, "samples", "align-dst.c"), "utf8");
+  const analysis = await analyseText(aligned, { kernel: "rfc-v2", pageSize: 4096 });
+  const reader = analysis.calls.find((call) => call.verdict === "unsafe");
+  assert.ok(reader, "align-dst.c has an unsafe reader");
+  assert.equal(verdictSummary(reader), "2 pages: 2 unsafe · rfc-v2");
+  const markdown = hoverMarkdown(reader, reader.call.range.startIndex, { uri: "file:///x.c", line: 1, character: 2 });
+  assert.match(markdown, /\*\*Verdict:\*\* \*\*unsafe\*\*/);
+  assert.match(markdown, /Not a successful move: the RFC as written moves pages into the wrong place/);
+  assert.ok(!markdown.includes("moved ·"), markdown);
+
+  const short = readFileSync(
+    path.join(root, "test", "fixtures", "VMS-DST-SHORT", "invalid", "unsafe-short-last-page.c"),
+    "utf8",
+  );
+  const mixed = await analyseText(short, { kernel: "rfc-v2", pageSize: 4096 });
+  assert.equal(verdictSummary(mixed.calls[0]), "3 pages: 1 unsafe, 2 moved · rfc-v2");
+
+  const oops = readFileSync(path.join(root, "samples", "rfc-hugetlb-oops.c"), "utf8");
+  const crash = await analyseText(oops, { kernel: "rfc-v2", pageSize: 4096 });
+  const gift = crash.calls[0];
+  assert.equal(verdictSummary(gift), "1 page: 1 unsafe · rfc-v2");
+  assert.match(
+    hoverMarkdown(gift, gift.call.range.startIndex, { uri: "file:///x.c", line: 1, character: 2 }),
+    /crashes the kernel/,
+  );
+  const mainline = await analyseText(oops, { kernel: "mainline-6.x", pageSize: 4096 });
+  assert.equal(verdictSummary(mainline.calls[0]), "1 page: 1 copied · mainline-6.x");
+});

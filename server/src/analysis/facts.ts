@@ -214,8 +214,20 @@ export interface SpliceCall {
   functionName: string | null;
 }
 
-export type PageVerdict = "move" | "copy" | "unknown" | "not-delivered";
-export type CallVerdict = "move" | "copy" | "partial" | "unknown";
+/**
+ * What happens to one page (chunk) under a kernel model. `unsafe`: the RFC as written moves the page onto the wrong place
+ * or into the wrong kind of mapping (VMS-ALIGN-DST, VMS-DST-SHORT, VMS-DST-HOLE, VMS-DST-RO, VMS-DST-SHARED), or the
+ * call crashes the kernel (VMS-DST-HUGETLB, VMS-RFC-HUGETLB-OOPS); such a page is never a `move`.
+ */
+export type PageVerdict = "move" | "copy" | "unsafe" | "unknown" | "not-delivered";
+/**
+ * A segment's or a call's verdict. Precedence: any `unsafe` page makes it `unsafe` (it must never read as success);
+ * otherwise any `unknown` page makes it `unknown`; otherwise `move` (every delivered page moves), `copy` (none does) or
+ * `partial`. `move` and `partial` only when nothing is missing (the analysis invariant, enforced in verdict.ts).
+ */
+export type CallVerdict = "move" | "copy" | "partial" | "unsafe" | "unknown";
+/** Every call verdict, in the order reports list them. */
+export const CALL_VERDICTS: readonly CallVerdict[] = ["move", "copy", "partial", "unsafe", "unknown"];
 
 export interface PageOutcome {
   /** Index of the page within the segment. */

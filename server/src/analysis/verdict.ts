@@ -3,7 +3,10 @@
  * the specification's decision table (section 4) that C source can show into findings with stable rule ids.
  *
  * The one rule above all others: a page is "move" only when every fact that decides it is established. A missing fact
- * gives "unknown" and names what is missing. Mainline kernels never move, whatever the facts.
+ * gives "unknown" and names what is missing. Mainline kernels never move, whatever the facts. A page the RFC moves into
+ * the wrong place, or whose gift crashes the kernel, is "unsafe" (the rule table says which rules make it so), and a
+ * segment or call with an unsafe page is unsafe. `CallJudge.settle` is the single place where page, segment and call
+ * verdicts become final and where both rules are enforced.
  * Pure; no I/O, no editor or protocol imports.
  */
 import {
@@ -19,6 +22,7 @@ import {
   type CallVerdict,
   type Finding,
   type PageOutcome,
+  type PageVerdict,
   type SegmentFact,
   type SegmentVerdict,
   type SourceRange,
@@ -26,7 +30,7 @@ import {
   type SymValue,
   type VmspliceCall,
 } from "./facts";
-import { rule } from "../rules/rule-table";
+import { rule, unsafeKind } from "../rules/rule-table";
 
 const MAX_SEGMENTS = 1025;
 const MAX_PAGES_PER_SEGMENT = 4096;
@@ -106,7 +110,7 @@ class CallJudge {
   judge(): CallAnalysis {
     const call = this.call;
     const flags = call.flags.value;
-    if (flags === null && call.flags.missing) this.missing.push(call.flags.missing);
+    if (flags === null) this.missing.push(call.flags.missing ?? `value of the flags ${call.flags.text}`);
     const flagsRelated = call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
     const pipeRelated = [
       { range: call.fd.originRange, message: call.fd.kind === "pipe" ? "pipe created here" : "descriptor opened here" },
@@ -231,9 +235,10 @@ class CallJudge {
       );
     }
 
-    const verdict = this.callVerdict(segments, direction, failsEarly);
-    // Every RFC move carries the two accounting hazards a real kernel showed; they are listed, not reported as findings.
-    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some((page) => page.verdict === "move"));
+    const verdict = this.settle(segments, direction, failsEarly);
+    // Every RFC move carries the two accounting hazards a real kernel showed, including a move into the wrong place;
+    // they are listed, not reported as findings.
+    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some(installsFrame));
     const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
     const rules = [
       ...new Set([
@@ -254,8 +259,39 @@ class CallJudge {
     };
   }
 
+  /**
+   * The choke point of the analysis invariant: every page, segment and call verdict becomes final here, and nowhere else.
+   *   1. A page carrying a rule the rule table marks `unsafe` is unsafe (rfc-v2 only; mainline never moves).
+   *   2. While any fact of the call is missing, no page is "move": would-be moves become "unknown" and the segment names
+   *      the missing facts. A copy decided by a fact that is known stays a copy.
+   *   3. Segment and call verdicts are recomputed from the settled pages: unsafe before unknown before move/copy/partial.
+   * The simplest sound reading of "every deciding fact": any missing fact counts, since each one (nr_segs, a loop count,
+   * another segment's length, the flags) can decide whether and where a page is delivered.
+   */
+  private settle(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
+    const missing = [...new Set(this.missing)];
+    for (const segment of segments) {
+      if (segment.pageOutcomes.length === 0) continue;
+      let downgraded = false;
+      for (const page of segment.pageOutcomes) {
+        if (this.rfc && page.verdict !== "not-delivered" && page.rules.some((id) => unsafeKind(id) !== null))
+          page.verdict = "unsafe";
+        if (page.verdict === "move" && missing.length > 0) {
+          page.verdict = "unknown";
+          downgraded = true;
+        }
+      }
+      if (downgraded) for (const fact of missing) if (!segment.missing.includes(fact)) segment.missing.push(fact);
+      segment.verdict = this.rfc ? combinePages(segment.pageOutcomes) : "copy";
+    }
+    const verdict = this.callVerdict(segments, direction, failsEarly);
+    // Unreachable after the page pass above; kept so that no later change to callVerdict can break the invariant.
+    return missing.length > 0 && (verdict === "move" || verdict === "partial") ? "unknown" : verdict;
+  }
+
   private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     if (!this.rfc || failsEarly) return "copy";
+    if (segments.some((segment) => segment.verdict === "unsafe")) return "unsafe";
     const flags = this.call.flags.value;
     // Without SPLICE_F_GIFT and SPLICE_F_MOVE nothing moves, whichever end the descriptor is.
     if (direction === "unknown")
@@ -436,6 +472,9 @@ class CallJudge {
         : Math.ceil(length / P) + (length % P === 0 ? 1 : 0);
     const pages = Math.min(chunkCount, MAX_PAGES_PER_SEGMENT);
     const remainingSlots = Math.max(0, slots - queuedBefore);
+    // Pages past the cap are not judged; a writer cannot deliver them anyway when the pipe is smaller than the cap.
+    if (chunkCount > pages && (direction !== "to-pipe" || remainingSlots > pages))
+      missing.push(`the pages after the first ${pages} of the ${chunkCount} in ${segment.lengthText} (not examined)`);
 
     const zapFlags = flags !== null && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
     const gift = flags !== null && (flags & SPLICE_F_GIFT) !== 0;
@@ -486,16 +525,9 @@ class CallJudge {
     }
     this.reportSegmentRules(outcomes, { baseRange, lengthRange, buffer, bufferRelated, length, inPage, flags });
     this.missing.push(...missing);
-    const delivered = outcomes.filter((page) => page.verdict !== "not-delivered");
-    let verdict: SegmentVerdict["verdict"];
-    if (!this.rfc) verdict = "copy";
-    else if (delivered.some((page) => page.verdict === "unknown")) verdict = "unknown";
-    else {
-      const moved = delivered.filter((page) => page.verdict === "move").length;
-      verdict = moved === 0 ? "copy" : moved === delivered.length ? "move" : "partial";
-    }
     for (const page of outcomes) page.rules = [...new Set(page.rules)].sort();
-    return done(verdict, pages);
+    // Provisional: settle() makes every verdict final once the whole call has been judged.
+    return done(this.rfc ? combinePages(outcomes) : "copy", pages);
   }
 
   /** rfc-v2 writer side: is this chunk gifted, unmapped and therefore movable by a reader passing SPLICE_F_MOVE? */
@@ -517,6 +549,13 @@ class CallJudge {
     const { aligned, inPage, fullPage, buffer, flags, gift, zapFlags } = context;
     if (flags === null) {
       page.verdict = "unknown";
+      return;
+    }
+    // Every full-page chunk makes the RFC zap the page at iov_base, with SPLICE_F_GIFT or SPLICE_F_MOVE alone; in a
+    // hugetlb mapping that one-page zap hits a kernel BUG (spec G16).
+    if (zapFlags && fullPage && buffer?.memory === "hugetlb") {
+      page.rules.push("VMS-RFC-HUGETLB-OOPS");
+      page.verdict = "unsafe";
       return;
     }
     if (!gift) {
@@ -559,6 +598,7 @@ class CallJudge {
     switch (buffer.memory) {
       case "hugetlb":
         page.rules.push("VMS-RFC-HUGETLB-OOPS");
+        page.verdict = "unsafe";
         return;
       case "shmem":
         page.rules.push("VMS-SHMEM");
@@ -630,22 +670,36 @@ class CallJudge {
       }
     }
     if (!buffer || inPage === null) {
+      // The segment names the missing buffer, offset or alignment.
       page.verdict = "unknown";
       return;
     }
-    // The RFC never checks the destination: these pages still move, with the damage the rules describe.
+    // The RFC never checks the destination: these pages still move (or crash the kernel), so they are unsafe.
     if (buffer.memory === "hugetlb") {
       page.rules.push("VMS-DST-HUGETLB");
+      page.verdict = "unsafe";
       return;
     }
     if (buffer.unmappedBefore) page.rules.push("VMS-DST-HOLE");
     if (buffer.writable === false) page.rules.push("VMS-DST-RO");
     if (buffer.memory === "shmem" || buffer.memory === "shared-file") page.rules.push("VMS-DST-SHARED");
+    // A split destination huge page is not unsafe: the move itself is correct (spec, "Verdict unsafe").
     if (buffer.madvise.some((advice) => advice.advice.includes("MADV_HUGEPAGE"))) page.rules.push("VMS-DST-THP");
     if (!aligned) page.rules.push("VMS-ALIGN-DST");
     else if (context.chunkEnd !== null && context.chunkEnd < this.pageSize) page.rules.push("VMS-DST-SHORT");
+    if (page.rules.some((id) => unsafeKind(id) !== null)) {
+      page.verdict = "unsafe";
+      return;
+    }
+    // A clean move needs a destination known to be private, writable memory (shared or hugetlb would be unsafe).
     if (buffer.memory === "unknown") {
       page.verdict = "unknown";
+      context.missing.push(`memory kind of the destination ${buffer.name} (${buffer.explanation})`);
+      return;
+    }
+    if (buffer.writable === null) {
+      page.verdict = "unknown";
+      context.missing.push(`whether the destination ${buffer.name} is mapped writable (${buffer.explanation})`);
       return;
     }
     page.verdict = "move";
@@ -920,6 +974,27 @@ class CallJudge {
     const segment = this.call.iov.segments?.find((item) => item.lengthRange?.startIndex === range.startIndex);
     return segment?.lengthText ?? "";
   }
+}
+
+/**
+ * A segment's verdict from its pages: any unsafe page makes it unsafe (it must never read as success), otherwise any
+ * unknown page makes it unknown, otherwise move (every delivered page moves), copy (none does) or partial.
+ */
+function combinePages(outcomes: PageOutcome[]): CallVerdict {
+  const delivered = outcomes.filter((page) => page.verdict !== "not-delivered");
+  const has = (verdict: PageVerdict) => delivered.some((page) => page.verdict === verdict);
+  if (has("unsafe")) return "unsafe";
+  if (has("unknown")) return "unknown";
+  const moved = delivered.filter((page) => page.verdict === "move").length;
+  return moved === 0 ? "copy" : moved === delivered.length ? "move" : "partial";
+}
+
+/** Whether the RFC maps the page's frame into the reader: a clean move, or an unsafe move into the wrong place. */
+function installsFrame(page: PageOutcome): boolean {
+  if (page.verdict === "move") return true;
+  if (page.verdict !== "unsafe") return false;
+  const kinds = page.rules.map(unsafeKind);
+  return kinds.includes("moves-into-wrong-place") && !kinds.includes("crashes-kernel");
 }
 
 /** Anonymous memory, where an untouched page is the shared zero page. */

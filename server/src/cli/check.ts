@@ -4,10 +4,10 @@
  * This module owns the report shapes (pure functions from analyses to text/objects); file walking and reading happen
  * in cli/main.ts through the injected `CheckIo`, so the formatting is testable without a disk.
  */
-import type { CallAnalysis, Finding, KernelModel, PageSize } from "../analysis/facts";
+import { CALL_VERDICTS, type CallAnalysis, type Finding, type KernelModel, type PageSize } from "../analysis/facts";
 import type { FileAnalysis } from "../analysis/analyze";
 import { flagNames } from "../analysis/verdict";
-import { explainMarkdown, RULES } from "../rules/rule-table";
+import { explainMarkdown, findRule, RULES, unsafeKind } from "../rules/rule-table";
 
 export const TOOL_NAME = "vmsplice-lens";
 export const RULES_DOC_URI = "https://github.com/vmsplice-lens/vmsplice-lens/blob/main/docs/rules.md";
@@ -25,6 +25,7 @@ export interface CheckSummary {
   errors: number;
   warnings: number;
   infos: number;
+  /** Calls per verdict: move, copy, partial, unsafe, unknown (every key present, in that order). */
   verdicts: Record<string, number>;
 }
 
@@ -35,7 +36,7 @@ export function summarise(reports: FileReport[]): CheckSummary {
     errors: 0,
     warnings: 0,
     infos: 0,
-    verdicts: { move: 0, copy: 0, partial: 0, unknown: 0 },
+    verdicts: Object.fromEntries(CALL_VERDICTS.map((verdict) => [verdict, 0])),
   };
   for (const report of reports) {
     summary.calls += report.analysis.calls.length;
@@ -88,7 +89,10 @@ export function formatText(reports: FileReport[], kernel: KernelModel, pageSize:
   return lines.join("\n") + "\n";
 }
 
-/** "vmsplice to-pipe, flags SPLICE_F_GIFT|SPLICE_F_MOVE: 4 pages: 1 move, 3 copy (partial)". */
+/**
+ * "vmsplice to-pipe, flags SPLICE_F_GIFT|SPLICE_F_MOVE: 4 pages: 1 move, 3 copy -> partial"; an unsafe call names the
+ * rules that make it so: "vmsplice from-pipe, flags SPLICE_F_MOVE: 1 page: 1 unsafe -> unsafe (VMS-ALIGN-DST)".
+ */
 export function describeCall(analysis: CallAnalysis): string {
   const call = analysis.call;
   const via =
@@ -103,7 +107,13 @@ export function describeCall(analysis: CallAnalysis): string {
       : `${pages.length} page${pages.length === 1 ? "" : "s"}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(", ")}`;
   const missing =
     analysis.verdict === "unknown" && analysis.missing.length > 0 ? `; unknown: ${analysis.missing[0]}` : "";
-  return `vmsplice${via} ${call.fd.direction}, flags ${flags ? flags.join("|") || "0" : "unknown"}: ${pageText} -> ${analysis.verdict}${missing}`;
+  const unsafeRules = [
+    ...new Set(
+      pages.filter((page) => page.verdict === "unsafe").flatMap((page) => page.rules.filter((id) => unsafeKind(id))),
+    ),
+  ];
+  const why = unsafeRules.length > 0 ? ` (${unsafeRules.join(", ")})` : "";
+  return `vmsplice${via} ${call.fd.direction}, flags ${flags ? flags.join("|") || "0" : "unknown"}: ${pageText} -> ${analysis.verdict}${why}${missing}`;
 }
 
 function jsonFinding(finding: Finding) {
@@ -173,6 +183,14 @@ export function formatJson(reports: FileReport[], kernel: KernelModel, pageSize:
 
 const SARIF_LEVEL = { error: "error", warning: "warning", info: "note" } as const;
 
+/**
+ * A finding's SARIF level: its severity, except that a rule which makes a page unsafe is always an error, so an unsafe
+ * call never reaches a SARIF consumer as a warning or a note.
+ */
+function sarifLevel(finding: Finding): "error" | "warning" | "note" {
+  return findRule(finding.rule)?.unsafe ? "error" : SARIF_LEVEL[finding.severity];
+}
+
 export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize: PageSize, version: string): object {
   const ruleIndex = new Map(RULES.map((record, index) => [record.id, index]));
   return {
@@ -203,11 +221,15 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
         columnKind: "utf16CodeUnits",
         properties: { kernel, pageSize },
         artifacts: reports.map((report) => ({ location: { uri: toUri(report.path) } })),
-        results: reports.flatMap((report, artifactIndex) =>
-          report.analysis.findings.map((finding) => ({
+        results: reports.flatMap((report, artifactIndex) => {
+          // The verdict of the call a finding belongs to travels with it, so consumers can filter unsafe calls.
+          const callOf = new Map(
+            report.analysis.calls.flatMap((call) => call.findings.map((finding) => [finding, call] as const)),
+          );
+          return report.analysis.findings.map((finding) => ({
             ruleId: finding.rule,
             ruleIndex: ruleIndex.get(finding.rule) ?? -1,
-            level: SARIF_LEVEL[finding.severity],
+            level: sarifLevel(finding),
             message: { text: finding.message },
             locations: [
               {
@@ -225,8 +247,9 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
                 region: sarifRegion(item.range),
               },
             })),
-          })),
-        ),
+            ...(callOf.has(finding) ? { properties: { verdict: callOf.get(finding)?.verdict } } : {}),
+          }));
+        }),
       },
     ],
   };

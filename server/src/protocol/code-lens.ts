@@ -1,5 +1,6 @@
 /**
- * Code lenses above each vmsplice call: the verdict in a few words ("8 pages: 1 moved, 7 copied · write · rfc-v2")
+ * Code lenses above each vmsplice call: the verdict in a few words ("8 pages: 1 moved, 7 copied · rfc-v2", or
+ * "4 pages: 1 unsafe, 3 copied · rfc-v2", where an unsafe page is never counted as moved)
  * and a "Replay" link running the client command `vmsplice-lens.replay` on that call.
  *
  * The verdict lens has an empty command id: editors show it as plain text, because clicking a verdict has no meaning.

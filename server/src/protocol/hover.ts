@@ -13,7 +13,15 @@ import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, rangeContains, toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
-import { countPages, decodeFlags, escapeMarkdown, formatSym, inlineCode, verdictSummary } from "./present";
+import {
+  countPages,
+  decodeFlags,
+  escapeMarkdown,
+  formatSym,
+  inlineCode,
+  unsafeSentence,
+  verdictSummary,
+} from "./present";
 
 /** The call whose range contains the offset; the innermost one when calls nest (a wrapper call around vmsplice). */
 export function callAtOffset(calls: readonly CallAnalysis[], offset: number): CallAnalysis | null {
@@ -125,7 +133,12 @@ export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs
   sections.push(
     `**${calleeName}** ${directionText(analysis)} · kernel **${analysis.kernel}** · page size **${analysis.pageSize}**`,
   );
-  sections.push(`**Verdict:** ${analysis.verdict} — ${escapeMarkdown(verdictSummary(analysis))}`);
+  const unsafe = unsafeSentence(analysis);
+  sections.push(
+    analysis.verdict === "unsafe"
+      ? `**Verdict:** **unsafe** — ${escapeMarkdown(verdictSummary(analysis))}${unsafe ? `\n\n${escapeMarkdown(unsafe)}` : ""}`
+      : `**Verdict:** ${analysis.verdict} — ${escapeMarkdown(verdictSummary(analysis))}`,
+  );
 
   const onFd = rangeContains(call.fd.range, offset);
   const onFlags = rangeContains(call.flags.range, offset);

@@ -13,11 +13,14 @@ import {
   type CallAnalysis,
   type SymValue,
 } from "../analysis/facts";
+import { unsafeKind } from "../rules/rule-table";
 
 export interface PageCounts {
   total: number;
   moved: number;
   copied: number;
+  /** Pages the RFC moves into the wrong place or whose gift crashes the kernel: never counted as moved. */
+  unsafe: number;
   unknown: number;
   notDelivered: number;
   /** True when at least one segment's page count is unknown, so `total` is a lower bound. */
@@ -29,6 +32,7 @@ export function countPages(analysis: CallAnalysis): PageCounts {
     total: 0,
     moved: 0,
     copied: 0,
+    unsafe: 0,
     unknown: 0,
     notDelivered: 0,
     incomplete: analysis.segments.length === 0,
@@ -39,6 +43,7 @@ export function countPages(analysis: CallAnalysis): PageCounts {
       counts.total++;
       if (page.verdict === "move") counts.moved++;
       else if (page.verdict === "copy") counts.copied++;
+      else if (page.verdict === "unsafe") counts.unsafe++;
       else if (page.verdict === "not-delivered") counts.notDelivered++;
       else counts.unknown++;
     }
@@ -50,10 +55,14 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
-/** "8 pages: 1 moved, 7 copied · rfc-v2", the words of the code lens (the hover says the direction). */
+/**
+ * "8 pages: 1 moved, 7 copied · rfc-v2", the words of the code lens (the hover says the direction).
+ * Unsafe pages come first and are never called moved: "4 pages: 1 unsafe, 3 copied · rfc-v2".
+ */
 export function verdictSummary(analysis: CallAnalysis): string {
   const counts = countPages(analysis);
   const parts: string[] = [];
+  if (counts.unsafe) parts.push(`${counts.unsafe} unsafe`);
   if (counts.moved) parts.push(`${counts.moved} moved`);
   if (counts.copied) parts.push(`${counts.copied} copied`);
   if (counts.notDelivered) parts.push(`${counts.notDelivered} not delivered`);
@@ -62,6 +71,29 @@ export function verdictSummary(analysis: CallAnalysis): string {
   if (counts.total === 0) head = analysis.verdict === "unknown" ? "pages unknown" : `verdict: ${analysis.verdict}`;
   else head = `${counts.incomplete ? "≥ " : ""}${plural(counts.total, "page")}: ${parts.join(", ")}`;
   return `${head} · ${analysis.kernel}`;
+}
+
+/** The rules that make the call's pages unsafe, in rule-id order (empty when none is). */
+export function unsafeRules(analysis: CallAnalysis): string[] {
+  const ids = analysis.segments.flatMap((segment) =>
+    segment.pageOutcomes.filter((page) => page.verdict === "unsafe").flatMap((page) => page.rules),
+  );
+  return [...new Set(ids.filter((id) => unsafeKind(id) !== null))].sort();
+}
+
+/** One sentence for an unsafe call: what the kernel does instead of a clean move. */
+export function unsafeSentence(analysis: CallAnalysis): string | null {
+  const rules = unsafeRules(analysis);
+  if (rules.length === 0) return null;
+  const crashes = rules.some((id) => unsafeKind(id) === "crashes-kernel");
+  const lands = rules.some((id) => unsafeKind(id) === "moves-into-wrong-place");
+  const effect =
+    crashes && lands
+      ? "moves pages into the wrong place or crashes the kernel"
+      : crashes
+        ? "crashes the kernel"
+        : "moves pages into the wrong place and reports success";
+  return `Not a successful move: the RFC as written ${effect} (${rules.join(", ")}).`;
 }
 
 const FLAG_NAMES: [number, string][] = [

@@ -29,6 +29,12 @@ export interface RuleRecord {
   notDecidedFromSource: string | null;
   /** What a real kernel showed (the RFC ported to 6.1 under QEMU, `npm run oracle:rfc`), when it was checked. */
   observed?: string;
+  /**
+   * Set when a page this rule fires on gets the verdict `unsafe` instead of `move` (shared/domain/vmsplice-semantics.md,
+   * "Verdict unsafe" after section 4.3): the RFC as written moves the page into the wrong place or the wrong kind of
+   * mapping, or the call crashes the kernel.
+   */
+  unsafe?: "moves-into-wrong-place" | "crashes-kernel";
 }
 
 export const RULES: readonly RuleRecord[] = [
@@ -267,6 +273,7 @@ export const RULES: readonly RuleRecord[] = [
     fix: "Never gift hugetlb memory on this kernel",
     tag: "[CODE][BUG?]",
     notDecidedFromSource: null,
+    unsafe: "crashes-kernel",
   },
   {
     id: "VMS-COMPOUND",
@@ -292,6 +299,7 @@ export const RULES: readonly RuleRecord[] = [
     fix: "Page-aligned destination",
     tag: "[DOC says required][CODE][BUG?]",
     notDecidedFromSource: null,
+    unsafe: "moves-into-wrong-place",
   },
   {
     id: "VMS-DST-SHORT",
@@ -304,6 +312,7 @@ export const RULES: readonly RuleRecord[] = [
     fix: "Destination lengths multiple of `P`",
     tag: "[CODE][BUG?]",
     notDecidedFromSource: null,
+    unsafe: "moves-into-wrong-place",
   },
   {
     id: "VMS-DST-HOLE",
@@ -316,6 +325,7 @@ export const RULES: readonly RuleRecord[] = [
     fix: "Fix the pointer; mainline gives `EFAULT`",
     tag: "[CODE][BUG?]",
     notDecidedFromSource: null,
+    unsafe: "moves-into-wrong-place",
   },
   {
     id: "VMS-DST-RO",
@@ -328,6 +338,7 @@ export const RULES: readonly RuleRecord[] = [
     fix: "Writable destination",
     tag: "[CODE][BUG?]",
     notDecidedFromSource: null,
+    unsafe: "moves-into-wrong-place",
   },
   {
     id: "VMS-DST-SHARED",
@@ -340,6 +351,7 @@ export const RULES: readonly RuleRecord[] = [
     fix: "Private anonymous destination",
     tag: "[CODE][BUG?]",
     notDecidedFromSource: null,
+    unsafe: "moves-into-wrong-place",
   },
   {
     id: "VMS-DST-HUGETLB",
@@ -352,6 +364,7 @@ export const RULES: readonly RuleRecord[] = [
     fix: "Non-hugetlb destination",
     tag: "[CODE][BUG?]",
     notDecidedFromSource: null,
+    unsafe: "crashes-kernel",
   },
   {
     id: "VMS-DST-THP",
@@ -730,6 +743,17 @@ export function findRule(id: string): RuleRecord | undefined {
   return byId.get(id);
 }
 
+/** Whether a page carrying this rule is `unsafe` (never `move`), and why; null for every other rule. */
+export function unsafeKind(id: string): RuleRecord["unsafe"] | null {
+  return byId.get(id)?.unsafe ?? null;
+}
+
+const UNSAFE_WORDS: Record<NonNullable<RuleRecord["unsafe"]>, string> = {
+  "moves-into-wrong-place":
+    "a page this rule fires on is `unsafe`, not `move`: the RFC moves it into the wrong place or the wrong kind of mapping and reports success",
+  "crashes-kernel": "a page this rule fires on is `unsafe`, not `move` or `copy`: the call crashes the kernel",
+};
+
 /** Markdown documentation of one rule, used by hover, `explain` and the generated rule docs. */
 export function explainMarkdown(record: RuleRecord): string {
   const modelList = record.models.join(", ");
@@ -748,6 +772,7 @@ export function explainMarkdown(record: RuleRecord): string {
     "",
     `**Confidence:** ${record.tag}`,
   ];
+  if (record.unsafe) lines.push("", `**Verdict:** ${UNSAFE_WORDS[record.unsafe]}.`);
   if (record.observed)
     lines.push("", `**On a real kernel** (the RFC ported to Linux 6.1 under QEMU): ${record.observed}.`);
   if (record.notDecidedFromSource) lines.push("", `**Not decided from C source:** ${record.notDecidedFromSource}`);

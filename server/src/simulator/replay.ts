@@ -257,7 +257,8 @@ class Builder {
         lines.push(`${process}: ksm-merge ${name}`);
       if (buffer?.forkBefore) lines.push(`${process}: fork C_${name}`);
     } else {
-      lines.push(`${process}: fill ${name} 0xEE`);
+      // A read-only destination cannot have been written by the program (the fill would fault and stop the replay).
+      if (buffer?.writable !== false) lines.push(`${process}: fill ${name} 0xEE`);
       if (buffer?.unmappedBefore) {
         lines.push(`${process}: mmap ${name}_above P ${PRIVATE_ANON}`);
         lines.push(`${process}: munmap ${name}`);
