@@ -23,13 +23,12 @@ import {
   enclosingFunction as enclosingFunctionOf,
   enclosingLoops as enclosingLoopsOf,
   isBroken,
-  mentions,
   namedChildren,
   returnStatements,
   toRange,
   unwrap,
 } from "./syntax";
-import { clip, Evaluator, isUnknown, simplify, typeSize, unknown, type EvalContext } from "./values";
+import { clip, Evaluator, isUnknown, simplify, SYSTEM_CONSTANTS, typeSize, unknown, type EvalContext } from "./values";
 
 /** Where a pointer points: a buffer (or null when unknown) and the byte offset from its start. */
 export interface PointerFact {
@@ -632,7 +631,7 @@ export class BufferResolver {
   private field(node: Node, context: EvalContext, depth: number): PointerFact {
     const fieldName = node.childForFieldName("field")?.text ?? "";
     const zero: SymValue = { kind: "const", value: 0 };
-    const assignments = isIovecField(fieldName) ? [] : this.evaluator.fieldAssignments(fieldName, context);
+    const assignments = isIovecField(fieldName) ? [] : this.evaluator.fieldAssignmentsFor(node, context.scope);
     if (assignments.length === 0)
       return { buffer: null, offset: zero, missing: `member ${fieldName} is not assigned in this file` };
     const results = assignments
@@ -823,7 +822,10 @@ export class BufferResolver {
         if (callNode) {
           const name = callName(callNode) ?? "";
           if (name === "madvise" || name === "posix_madvise") {
-            madvise.push({ advice: callArguments(callNode)[2]?.text ?? "?", range: toRange(callNode) });
+            madvise.push({
+              advice: this.adviceName(name, callArguments(callNode)[2] ?? null, this.index.scopeOf(callNode)),
+              range: toRange(callNode),
+            });
             continue;
           }
           if (!NON_WRITERS.has(name) && !isAllocator(name)) written = true;
@@ -839,6 +841,23 @@ export class BufferResolver {
       return { ...local, writtenBefore: written ? "yes" : local.writtenBefore, madvise };
     }
     return local;
+  }
+
+  /**
+   * The advice of a madvise() call as its constant's name, folded by the one evaluator (macros, enums, variables):
+   * "MADV_MERGEABLE", or "unknown" when it cannot be folded. posix_madvise() has no KSM or huge-page advice.
+   */
+  /** Whether clone() flags include CLONE_VM (the child shares the address space, no copy-on-write); unknown: no. */
+  private sharesMemory(flags: Node | null, scope: FunctionScope): boolean {
+    const value = this.evaluator.value(flags, { scope });
+    return value.kind === "const" && (value.value & SYSTEM_CONSTANTS.CLONE_VM) !== 0;
+  }
+
+  adviceName(callee: string, argument: Node | null, scope: FunctionScope | null): string {
+    if (callee === "posix_madvise") return "posix_madvise";
+    const value = this.evaluator.value(argument, { scope });
+    if (value.kind !== "const") return "unknown";
+    return madviseNames.get(value.value) ?? `MADV_${value.value}`;
   }
 
   lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
@@ -891,7 +910,7 @@ export class BufferResolver {
     for (const site of index.processCalls) {
       const position = site.start;
       // clone() without CLONE_VM gives the child a copy-on-write address space, exactly like fork() (spec 4.6).
-      const forks = site.name === "fork" || (site.name === "clone" && !mentions(site.args[2] ?? null, "CLONE_VM"));
+      const forks = site.name === "fork" || (site.name === "clone" && !this.sharesMemory(site.args[2] ?? null, scope));
       if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
       if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
       if (
@@ -908,7 +927,11 @@ export class BufferResolver {
       const position = site.start;
       const argumentBases = site.bases ?? [];
       if (site.name === "madvise" || site.name === "posix_madvise") {
-        if (position < callStart) result.madvise.push({ advice: site.args[2]?.text ?? "?", range: toRange(site.node) });
+        if (position < callStart)
+          result.madvise.push({
+            advice: this.adviceName(site.name, site.args[2] ?? null, scope),
+            range: toRange(site.node),
+          });
         continue;
       }
       if (site.name === "mlock" || site.name === "mlock2") {
@@ -971,7 +994,7 @@ export class BufferResolver {
       result.writtenBefore = provenance.originNode && contains(scope.node, provenance.originNode) ? "no" : "unknown";
     }
     const dontFork = result.madvise.some(
-      (advice) => advice.advice.includes("MADV_DONTFORK") || advice.advice.includes("MADV_WIPEONFORK"),
+      (advice) => advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_WIPEONFORK",
     );
     const forkAt = fork as { node: Node; start: number } | null;
     if (forkAt && !reapedAfterFork && !dontFork) {
@@ -982,6 +1005,13 @@ export class BufferResolver {
     return result;
   }
 }
+
+/** madvise advice values by number, from the one constant table. */
+const madviseNames = new Map<number, string>(
+  Object.entries(SYSTEM_CONSTANTS)
+    .filter(([name]) => name.startsWith("MADV_"))
+    .map(([name, value]) => [value, name]),
+);
 
 /** Calls of a function indexed by the base identifiers of their arguments, built once per scope. */
 interface CallIndex {

@@ -467,7 +467,7 @@ export class Extractor {
     }
     if (expression.type === "field_expression") {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
-      const assignments = this.evaluator.fieldAssignments(fieldName, { scope });
+      const assignments = this.evaluator.fieldAssignmentsFor(expression, scope);
       if (assignments.length === 0) return { ...base, explanation: `member ${fieldName} is not assigned in this file` };
       const facts = assignments
         .slice(0, 16)

@@ -29,6 +29,7 @@ import {
   type SymValue,
 } from "./facts";
 import { suppressionCommentText } from "./suppressions";
+import { callArguments } from "./syntax";
 
 export interface FixEdit {
   startIndex: number;
@@ -947,10 +948,8 @@ function adviceFix(
         Math.max(advice.range.startIndex, advice.range.endIndex - 1),
       );
       const call = container ? findCall(container, ["madvise", "posix_madvise"]) : null;
-      const argumentsNode = call?.childForFieldName("arguments");
-      const args = argumentsNode
-        ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment")
-        : [];
+      const args = call ? callArguments(call) : [];
+      // Only a plain constant is rewritten; advice spelled through a macro alias keeps the finding without a fix.
       if (args.length !== 3 || args[2].type !== "identifier" || args[2].text !== from) return null;
       if (!edits.some((edit) => edit.startIndex === args[2].startIndex))
         edits.push({ startIndex: args[2].startIndex, endIndex: args[2].endIndex, newText: to });

@@ -11,6 +11,7 @@ import { evaluate, type SourceRange, type SymValue } from "./facts";
 import {
   loopCarriedSteps,
   pathDefinitions,
+  pathDefinitionsOf,
   reachingDefinitions,
   type Definition,
   type FileIndex,
@@ -68,6 +69,9 @@ export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
   MAP_STACK: 0x20000,
   MAP_HUGETLB: 0x40000,
   MAP_FIXED_NOREPLACE: 0x100000,
+  CLONE_VM: 0x100,
+  CLONE_VFORK: 0x4000,
+  SIGCHLD: 17,
   MADV_NORMAL: 0,
   MADV_RANDOM: 1,
   MADV_SEQUENTIAL: 2,
@@ -616,24 +620,90 @@ export class Evaluator {
     return result ?? unknown(`result of ${name}()`);
   }
 
+  /**
+   * A struct member's value. Members are keyed by (struct type, field): stores to a member of the same name in another
+   * struct type do not count. The stores in the function of the use are followed over its paths; the value on entry
+   * joins the stores made elsewhere and, for a file-scope object without an initializer, its zero initial value.
+   */
   private field(node: Node, context: EvalContext): SymValue {
-    // Struct members are folded through the assignments to the same member in this function, then in the whole file.
     const fieldName = node.childForFieldName("field")?.text;
     if (!fieldName) return unknown(clip(node.text));
-    const values = this.fieldAssignments(fieldName, context);
-    if (values.length === 0) return unknown(`value of member ${fieldName} is not assigned in this file`);
-    let result: SymValue | null = null;
-    for (const assignment of values.slice(0, 32)) {
-      const value = this.value(assignment.value, {
+    const stores = this.fieldAssignmentsFor(node, context.scope).slice(0, 64);
+    const evaluate = (assignment: { value: Node; site: Node }) =>
+      this.value(assignment.value, {
         scope: this.index.scopeOf(assignment.site),
         depth: (context.depth ?? 0) + 1,
         resolving: context.resolving,
         definitions: context.definitions,
       });
-      if (result === null) result = value;
-      else if (!sameValue(result, value)) return unknown(`member ${fieldName} is assigned different values`);
+    const scope = context.scope;
+    const local = scope ? stores.filter((store) => contains(scope.node, store.site)) : [];
+    const others = stores.filter((store) => !local.includes(store));
+    let value: SymValue | null = null;
+    let entry = true;
+    if (scope && local.length > 0) {
+      const definitions: Definition[] = local.map((store) => ({
+        name: fieldName,
+        kind: "assign",
+        value: store.value,
+        site: store.site,
+        declaration: null,
+      }));
+      const reach = pathDefinitionsOf(scope, definitions, node);
+      entry = reach.entry;
+      for (const definition of reach.definitions) {
+        const next = evaluate({ value: definition.value as Node, site: definition.site });
+        if (value === null) value = next;
+        else if (!sameValue(value, next))
+          return unknown(pathsDiffer(fieldName, value, local[0].site, next, definition.site));
+      }
     }
-    return result ?? unknown(`member ${fieldName}`);
+    if (!entry) return value ?? unknown(`member ${fieldName}`);
+    let incoming: SymValue | null = this.zeroInitialised(node, context.scope) ? { kind: "const", value: 0 } : null;
+    for (const store of others) {
+      const next = evaluate(store);
+      if (incoming === null) incoming = next;
+      else if (!sameValue(incoming, next))
+        return unknown(
+          `member ${fieldName} is ${describeValue(incoming)} or ${describeValue(next)} depending on the path`,
+        );
+    }
+    if (incoming === null)
+      return value === null
+        ? unknown(`value of member ${fieldName} is not assigned in this file`)
+        : unknown(`member ${fieldName} is set ${conditionOf(local[0].site, scope?.node ?? local[0].site)} only`);
+    if (value === null) return incoming;
+    return sameValue(value, incoming)
+      ? value
+      : unknown(
+          `member ${fieldName} is ${describeValue(incoming)} unless ${conditionOf(local[0].site, scope?.node ?? local[0].site, false)}, where it is ${describeValue(value)}`,
+        );
+  }
+
+  /** Whether `object.field`'s object is a file-scope (or static) variable without an initializer: its members start at 0. */
+  private zeroInitialised(field: Node, scope: FunctionScope | null): boolean {
+    const object = unwrap(field.childForFieldName("argument"));
+    if (object?.type !== "identifier" || field.childForFieldName("operator")?.text !== ".") return false;
+    const declaration = declarationOfName(object.text, object, scope, this.index);
+    if (!declaration) return false;
+    const storage = storageClass(declaration);
+    if (storage === "extern") return false;
+    if (enclosingFunction(declaration) !== null && storage !== "static") return false;
+    return !namedChildren(declaration).some((child) => child.type === "init_declarator");
+  }
+
+  /** The stores to the member a field expression names, in structs of the same type (or of a type not known). */
+  fieldAssignmentsFor(field: Node, scope: FunctionScope | null): { value: Node; site: Node }[] {
+    const fieldName = field.childForFieldName("field")?.text ?? "";
+    const type = structTypeOf(field, scope, this.index);
+    return this.fieldAssignments(fieldName, { scope }).filter((store) => {
+      if (type === null) return true;
+      const other =
+        store.site.type === "initializer_pair"
+          ? initializerStructType(store.site, this.index)
+          : assignedStructType(store.site, this.index);
+      return other === null || other === type;
+    });
   }
 
   /** Every `x.field = value` / `x->field = value` / designated initializer `.field = value` in the file. */
@@ -660,6 +730,78 @@ export class Evaluator {
     }
     return found;
   }
+}
+
+/** The declaration that introduces `name` as seen from `at`: a local of the scope, a parameter, or a file-scope one. */
+export function declarationOfName(name: string, at: Node, scope: FunctionScope | null, index: FileIndex): Node | null {
+  if (scope) {
+    const local = (scope.definitions.get(name) ?? []).filter(
+      (definition) => definition.declaration && definition.declaration.startIndex < at.startIndex,
+    );
+    if (local.length > 0) return local[local.length - 1].declaration;
+    if (scope.parameters.includes(name)) return parameterDeclaration(scope.node, name);
+  }
+  return index.globalDefinitions(name).find((definition) => definition.declaration)?.declaration ?? null;
+}
+
+function parameterDeclaration(definition: Node, name: string): Node | null {
+  let declarator = definition.childForFieldName("declarator");
+  while (declarator && declarator.type !== "function_declarator")
+    declarator = declarator.childForFieldName("declarator");
+  const list = declarator?.childForFieldName("parameters");
+  for (const parameter of list ? namedChildren(list) : []) {
+    if (parameter.type !== "parameter_declaration") continue;
+    let inner = parameter.childForFieldName("declarator");
+    while (inner && inner.type !== "identifier") inner = inner.childForFieldName("declarator");
+    if (inner?.text === name) return parameter;
+  }
+  return null;
+}
+
+/** The struct or union tag a declaration's type names (typedefs of a tagged struct resolved in this file), or null. */
+function declaredTypeName(declaration: Node, index: FileIndex): string | null {
+  const type = declaration.childForFieldName("type");
+  if (!type) return null;
+  if (type.type === "struct_specifier" || type.type === "union_specifier") return tagOf(type);
+  if (type.type !== "type_identifier") return null;
+  // `typedef struct ring ring_t;`: ring_t and struct ring are one type. A typedef the file does not define stays unknown.
+  for (const node of index.identifierNodes(type.text, 64)) {
+    const definition = node.parent;
+    if (definition?.type !== "type_definition" || definition.childForFieldName("declarator")?.id !== node.id) continue;
+    const aliased = definition.childForFieldName("type");
+    if (aliased && (aliased.type === "struct_specifier" || aliased.type === "union_specifier"))
+      return tagOf(aliased) ?? `typedef ${type.text}`;
+  }
+  return null;
+}
+
+function tagOf(specifier: Node): string | null {
+  const name = specifier.childForFieldName("name")?.text;
+  return name ? `${specifier.type === "struct_specifier" ? "struct" : "union"} ${name}` : null;
+}
+
+/** The struct type of a field expression's object (`s.f`, `p->f`, `(*p).f`) when the object is a named variable. */
+export function structTypeOf(field: Node, scope: FunctionScope | null, index: FileIndex): string | null {
+  let object = unwrap(field.childForFieldName("argument"));
+  if (object?.type === "pointer_expression") object = unwrap(object.childForFieldName("argument"));
+  if (object?.type === "subscript_expression") object = unwrap(object.childForFieldName("argument"));
+  if (object?.type !== "identifier") return null;
+  const declaration = declarationOfName(object.text, object, scope, index);
+  return declaration ? declaredTypeName(declaration, index) : null;
+}
+
+function assignedStructType(assignment: Node, index: FileIndex): string | null {
+  const left = unwrap(assignment.childForFieldName("left"));
+  return left?.type === "field_expression" ? structTypeOf(left, index.scopeOf(left), index) : null;
+}
+
+/** The struct type of a designated initializer's object (`struct cfg c = { .flags = x }`), when direct. */
+function initializerStructType(pair: Node, index: FileIndex): string | null {
+  const list = pair.parent;
+  const declarator = list?.parent;
+  if (list?.type !== "initializer_list" || declarator?.type !== "init_declarator") return null;
+  const declaration = declarator.parent;
+  return declaration?.type === "declaration" ? declaredTypeName(declaration, index) : null;
 }
 
 /** Folds constant subexpressions and normalises `x * 1`, `x + 0`. */

@@ -625,8 +625,14 @@ class CallJudge {
       page.rules.push("VMS-FORK");
       return;
     }
-    if (buffer.madvise.some((advice) => advice.advice.includes("MADV_MERGEABLE"))) {
+    if (buffer.madvise.some((advice) => advice.advice === "MADV_MERGEABLE")) {
       page.rules.push("VMS-KSM");
+      return;
+    }
+    if (buffer.madvise.some((advice) => advice.advice === "unknown")) {
+      // Advice chosen at run time may be MADV_MERGEABLE (KSM: copied).
+      page.verdict = "unknown";
+      missing.push(`the advice of madvise() on ${buffer.name} (it may be MADV_MERGEABLE)`);
       return;
     }
     if (buffer.writtenBefore === "unknown") {
@@ -634,7 +640,7 @@ class CallJudge {
       missing.push(`whether ${buffer.name} is written before the call (an untouched buffer sends the zero page)`);
       return;
     }
-    if (buffer.madvise.some((advice) => advice.advice.includes("MADV_HUGEPAGE"))) page.rules.push("VMS-THP-SPLIT");
+    if (buffer.madvise.some((advice) => advice.advice === "MADV_HUGEPAGE")) page.rules.push("VMS-THP-SPLIT");
     if (buffer.mlocked) page.rules.push("VMS-RFC-MLOCK");
     page.verdict = "move";
   }
@@ -684,7 +690,7 @@ class CallJudge {
     if (buffer.writable === false) page.rules.push("VMS-DST-RO");
     if (buffer.memory === "shmem" || buffer.memory === "shared-file") page.rules.push("VMS-DST-SHARED");
     // A split destination huge page is not unsafe: the move itself is correct (spec, "Verdict unsafe").
-    if (buffer.madvise.some((advice) => advice.advice.includes("MADV_HUGEPAGE"))) page.rules.push("VMS-DST-THP");
+    if (buffer.madvise.some((advice) => advice.advice === "MADV_HUGEPAGE")) page.rules.push("VMS-DST-THP");
     if (!aligned) page.rules.push("VMS-ALIGN-DST");
     else if (context.chunkEnd !== null && context.chunkEnd < this.pageSize) page.rules.push("VMS-DST-SHORT");
     if (page.rules.some((id) => unsafeKind(id) !== null)) {
