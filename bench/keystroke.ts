@@ -8,7 +8,8 @@
 // 75 ms by default) and the JSON-RPC transport are not included. Each figure is the median of many edits at
 // deterministic positions inside function bodies.
 import { performance } from "node:perf_hooks";
-import { createCParser, parseC } from "../server/src/parsing/parser";
+import { createCParser, newCParser, parseC } from "../server/src/parsing/parser";
+import { Engine } from "../server/src/engine/engine";
 import { DocumentStore, toTreeEdit } from "../server/src/protocol/documents";
 import { AnalysisService } from "../server/src/protocol/analysis-service";
 import { diagnosticsFor } from "../server/src/protocol/diagnostics";
@@ -181,7 +182,7 @@ async function measure(
   const uri = `file:///bench/generated-${lines}.c`;
 
   // Server path: the store and analysis service the server uses, fed one-character didChange edits.
-  const store = new DocumentStore(createCParser);
+  const store = new DocumentStore(new Engine(newCParser));
   const analyses = new AnalysisService(store);
   let entry = await store.open(uri, "c", 1, text);
   const first = analyses.analyze(entry, settings);

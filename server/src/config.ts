@@ -11,6 +11,7 @@
  * `vmspliceLens.trace.server` is read by the client only.
  */
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "./analysis/facts";
+import { DEFAULT_MAX_FILE_SIZE } from "./engine/limits";
 import { RULES } from "./rules/rule-table";
 
 export type SeverityOverride = "error" | "warning" | "information" | "hint" | "off";
@@ -35,7 +36,7 @@ export const DEFAULT_SETTINGS: Readonly<LensSettings> = Object.freeze({
   kernel: "rfc-v2",
   pageSize: 4096,
   severity: {},
-  maxFileSize: 10 * 1024 * 1024,
+  maxFileSize: DEFAULT_MAX_FILE_SIZE,
   debounceMs: 75,
   codeLens: true,
   analyzeWorkspace: true,

@@ -18,8 +18,8 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from "vscode-languageserver/node";
-import type { Parser } from "web-tree-sitter";
-import { createCParser } from "./parsing/parser";
+import { Engine } from "./engine/engine";
+import { loadCLanguage, newCParser } from "./parsing/parser";
 import {
   SETTINGS_SECTION,
   ReplayRequest,
@@ -54,7 +54,8 @@ function rulesDocumentationBase(): string {
 }
 
 const docsBase = rulesDocumentationBase();
-const store = new DocumentStore(createCParser);
+// One engine holds the open documents (by URI); the workspace scan and closed files use engines of their own.
+const store = new DocumentStore(new Engine(newCParser));
 const settings = new SettingsCache(logger);
 const analyses = new AnalysisService(store);
 const diagnostics = new DiagnosticsScheduler(
@@ -70,8 +71,8 @@ const context = { store, settings, analyses, logger, docsBase };
 let initializeParams: InitializeParams | null = null;
 let pullsConfiguration = false;
 const scanCancel = { cancelled: false };
-/** A parser for files analysed from disk when they are closed (created on first use). */
-let closedFileParser: Parser | null = null;
+/** The engine for files analysed from disk when they are closed (created on first use). */
+let closedFileEngine: Engine | null = null;
 
 connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
@@ -152,8 +153,9 @@ connection.onDidCloseTextDocument(
     const folderSettings = inWorkspace ? await settings.get(pathToFileURL(inWorkspace.folder).href) : null;
     let items: Diagnostic[] = [];
     if (inWorkspace && folderSettings?.analyzeWorkspace) {
-      closedFileParser ??= await createCParser();
-      items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileParser, docsBase) ?? [];
+      await loadCLanguage();
+      closedFileEngine ??= new Engine(newCParser);
+      items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase) ?? [];
     }
     if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
   }),

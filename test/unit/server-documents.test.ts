@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { extractFacts, judgeCalls } from "../../server/src/analysis/analyze";
-import { createCParser, parseC } from "../../server/src/parsing/parser";
+import { createCParser, newCParser, parseC } from "../../server/src/parsing/parser";
+import { Engine } from "../../server/src/engine/engine";
 import { DocumentStore } from "../../server/src/protocol/documents";
 
 /** A small deterministic pseudo-random generator, so a failure reproduces. */
@@ -52,7 +53,7 @@ describe("DocumentStore incremental parsing", () => {
   for (const sample of ["rfc-iov-base.c", "producer-consumer.c", "alias-zeropage.c"]) {
     test(`random edits on samples/${sample} match a fresh parse`, async () => {
       const original = readFileSync(path.resolve(__dirname, "..", "..", "samples", sample), "utf8");
-      const store = new DocumentStore(createCParser);
+      const store = new DocumentStore(new Engine(newCParser));
       const uri = `file:///test/${sample}`;
       const entry = await store.open(uri, "c", 1, original);
       store.treeFor(entry);
@@ -92,7 +93,7 @@ describe("DocumentStore incremental parsing", () => {
   }
 
   test("several changes in one notification, out-of-range positions and a full replacement", async () => {
-    const store = new DocumentStore(createCParser);
+    const store = new DocumentStore(new Engine(newCParser));
     const uri = "file:///test/multi.c";
     const entry = await store.open(uri, "c", 1, "int a;\nint b;\n/* ü */ int c;\n");
     store.treeFor(entry);

@@ -8,6 +8,7 @@
 import type { Tree } from "web-tree-sitter";
 import type { AnalysisOptions, CallAnalysis, Finding, SpliceCall, VmspliceCall } from "./facts";
 import { Extractor } from "./extract";
+import type { ReadRecord } from "./scope";
 import { judgeCall, judgeSplices } from "./verdict";
 
 export interface ExtractedFacts {
@@ -30,20 +31,35 @@ export function mentionsVmsplice(text: string): boolean {
 }
 
 export function extractFacts(tree: Tree, text: string): ExtractedFacts {
-  if (!mentionsVmsplice(text)) return { calls: [], splices: [], notes: [] };
+  return extractFactsWithReads(tree, text).facts;
+}
+
+/**
+ * The facts and everything the extractor read to establish them (names searched, regions of the tree), for the
+ * engine's reuse of facts across edits. A file that never mentions "splice" reads nothing but that word.
+ */
+export function extractFactsWithReads(tree: Tree, text: string): { facts: ExtractedFacts; reads: ReadRecord } {
+  if (!mentionsVmsplice(text)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
   const extractor = new Extractor(tree, text);
   try {
     const { calls, splices } = extractor.run();
-    return { calls, splices, notes: [] };
+    return { facts: { calls, splices, notes: [] }, reads: extractor.index.reads() };
   } catch (error) {
     return {
-      calls: [],
-      splices: [],
-      notes: [`analysis failed: ${error instanceof Error ? error.message : String(error)}`],
+      facts: {
+        calls: [],
+        splices: [],
+        notes: [`analysis failed: ${error instanceof Error ? error.message : String(error)}`],
+      },
+      reads: extractor.index.reads(),
     };
   } finally {
     extractor.dispose();
   }
+}
+
+function noReads(): ReadRecord {
+  return { names: new Set(), regions: [] };
 }
 
 export function judgeCalls(facts: ExtractedFacts, options: AnalysisOptions): FileAnalysis {

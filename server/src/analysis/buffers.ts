@@ -705,7 +705,7 @@ export class BufferResolver {
     // tree-sitter-c 0.24 does not accept a trailing `__attribute__((aligned(N)))` after an array declarator: it closes the
     // declaration with a MISSING ';' and starts the next one with the attribute. Take the attribute from there.
     const last = declaration.lastChild;
-    const next = declaration.nextNamedSibling;
+    const next = this.index.nextNamedSibling(declaration);
     if (!found && last?.isMissing && next) {
       const attribute = namedChildren(next)[0];
       if (attribute?.type === "attribute_specifier") visit(attribute);

@@ -43,7 +43,6 @@ import {
   parseForLoop,
   toRange,
   unwrap,
-  wordOccurrences,
 } from "./syntax";
 import {
   clip,
@@ -124,12 +123,11 @@ export class Extractor {
   discover(): RawCall[] {
     const direct: RawCall[] = [];
     const root = this.index.tree.rootNode;
-    const text = this.index.text;
     const seen = new Set<number>();
     // `sys_vmsplice` is the raw-syscall stub of projects like CRIU, declared in a header and defined in assembly.
     const stubs = ["sys_vmsplice"].filter((name) => !this.index.functionDefinition(name));
     for (const name of ["vmsplice", ...stubs, "SYS_vmsplice", "__NR_vmsplice"]) {
-      for (const offset of wordOccurrences(text, name, MAX_CALLS)) {
+      for (const offset of this.index.wordOccurrences(name, MAX_CALLS)) {
         const node = root.descendantForIndex(offset, offset + name.length);
         if (!node || node.startIndex !== offset || node.type !== "identifier") continue;
         const found = name === "vmsplice" || name === "sys_vmsplice" ? this.directCall(node) : this.syscallCall(node);

@@ -4,6 +4,11 @@
  *
  * Lookups start from the cheap text search for the identifier and reach the tree with `descendantForIndex`, so the cost
  * follows the number of occurrences of a name, not the size of the file. Results are cached per name and per function.
+ *
+ * Every lookup is recorded (`ReadRecord`, STYLE.md section 2 "recorded reads"): the names searched by text, the text
+ * occurrences examined (each stands for the top-level item holding it), and the regions of the tree read directly
+ * (function scopes, macro definitions, enumerator lists, a sibling looked at). The engine keeps facts across an edit
+ * only when the edit touches none of them, so the extractor must reach the tree through this index.
  * Pure; imports only web-tree-sitter (a Parser for macro bodies is created from the tree's own language, no I/O).
  */
 import { Parser, type Node, type Tree } from "web-tree-sitter";
@@ -73,8 +78,45 @@ export interface FunctionScope {
 
 const BRANCH_FIELDS = new Set(["consequence", "alternative", "body"]);
 
-/** File-wide index with lazy, cached lookups. */
-export class FileIndex {
+/** A half-open range of offsets into the text (UTF-16 code units). */
+export interface TextRegion {
+  start: number;
+  end: number;
+}
+
+/** Everything one extraction looked at: what an edit must not touch for its facts to stay valid. */
+export interface ReadRecord {
+  /** Identifiers searched for by text (an edit that adds or removes one may change the answer). */
+  names: Set<string>;
+  /** Regions of the tree read: top-level items holding an examined occurrence, function scopes, macro and enum definitions. */
+  regions: TextRegion[];
+}
+
+/**
+ * The lookups the extractor makes over one file. Each one is recorded (see `reads`), so that reuse after an edit
+ * consults what was actually read instead of a list of names someone thought of.
+ */
+export interface NameIndex {
+  readonly tree: Tree;
+  readonly text: string;
+  /** Offsets of `name` as a whole identifier in the text (comments and strings included). */
+  wordOccurrences(name: string, limit?: number): number[];
+  identifierNodes(name: string, limit?: number): Node[];
+  functionDefinition(name: string): Node | null;
+  callSitesOf(name: string): CallSite[];
+  scopeOf(node: Node): FunctionScope | null;
+  macro(name: string): { node: Node; value: Node | null } | null;
+  functionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null;
+  enumConstant(name: string, evaluateConstant: (node: Node) => number | null): number | null | undefined;
+  globalDefinitions(name: string): Definition[];
+  nextNamedSibling(node: Node): Node | null;
+  parseExpression(source: string): Node | null;
+  /** What the lookups so far have read, with occurrences widened to their top-level items. */
+  reads(): ReadRecord;
+}
+
+/** File-wide index with lazy, cached, recorded lookups. */
+export class FileIndex implements NameIndex {
   private readonly functionScopes = new Map<number, FunctionScope>();
   private readonly functionsByName = new Map<string, Node | null>();
   private readonly macros = new Map<string, { node: Node; value: Node | null } | null>();
@@ -84,11 +126,56 @@ export class FileIndex {
   private readonly callSitesByName = new Map<string, CallSite[]>();
   private macroParser: Parser | null = null;
   private readonly macroTrees: Tree[] = [];
+  private readonly namesRead = new Set<string>();
+  /** Offsets of examined text occurrences (widened to top-level items by `reads`). */
+  private readonly occurrencesRead = new Set<number>();
+  private readonly regionsRead: TextRegion[] = [];
 
   constructor(
     readonly tree: Tree,
     readonly text: string,
   ) {}
+
+  private recordNode(node: Node | null): void {
+    if (node) this.regionsRead.push({ start: node.startIndex, end: node.endIndex });
+  }
+
+  /** Occurrences of `name` as a whole identifier; the name and every occurrence are recorded. */
+  wordOccurrences(name: string, limit = 10_000): number[] {
+    this.namesRead.add(name);
+    const found = wordOccurrences(this.text, name, limit);
+    for (const offset of found) this.occurrencesRead.add(offset);
+    return found;
+  }
+
+  /** The next named sibling of a node (recorded: it may lie outside the regions read so far). */
+  nextNamedSibling(node: Node): Node | null {
+    const next = node.nextNamedSibling;
+    this.recordNode(next);
+    return next;
+  }
+
+  reads(): ReadRecord {
+    const root = this.tree.rootNode;
+    const regions = [...this.regionsRead];
+    for (const offset of this.occurrencesRead) {
+      const top = root.firstChildForIndex(offset);
+      if (!top || top.startIndex > offset) {
+        regions.push({ start: offset, end: offset + 1 });
+        continue;
+      }
+      // The extractor climbs from an occurrence to its ancestors and looks at siblings inside them; the top-level item
+      // holds all of that. A top-level ERROR node or a stray token is read together with its neighbours, because
+      // error recovery reads across them.
+      if (top.type === "ERROR" || !top.isNamed || top.childCount === 0) {
+        regions.push({
+          start: top.previousSibling?.startIndex ?? top.startIndex,
+          end: top.nextSibling?.endIndex ?? top.endIndex,
+        });
+      } else regions.push({ start: top.startIndex, end: top.endIndex });
+    }
+    return { names: new Set(this.namesRead), regions };
+  }
 
   /** Releases the trees parsed for macro bodies. */
   dispose(): void {
@@ -101,7 +188,7 @@ export class FileIndex {
   /** Nodes of identifiers named `name` (any identifier kind), found through the text. */
   identifierNodes(name: string, limit = 5000): Node[] {
     const nodes: Node[] = [];
-    for (const index of wordOccurrences(this.text, name, limit)) {
+    for (const index of this.wordOccurrences(name, limit)) {
       const node = this.tree.rootNode.descendantForIndex(index, index + name.length);
       if (node && node.startIndex === index && node.endIndex === index + name.length && isIdentifierType(node.type))
         nodes.push(node);
@@ -150,6 +237,7 @@ export class FileIndex {
     const cached = this.functionScopes.get(definition.id);
     if (cached) return cached;
     const scope = buildScope(definition);
+    this.recordNode(definition);
     this.functionScopes.set(definition.id, scope);
     return scope;
   }
@@ -162,6 +250,7 @@ export class FileIndex {
       const parent = node.parent;
       if (parent?.type === "preproc_def" && parent.childForFieldName("name")?.id === node.id) {
         const body = parent.childForFieldName("value");
+        this.recordNode(parent);
         found = { node: parent, value: body ? this.parseExpression(body.text) : null };
       }
     }
@@ -174,6 +263,7 @@ export class FileIndex {
     for (const node of this.identifierNodes(name)) {
       const parent = node.parent;
       if (parent?.type === "preproc_function_def" && parent.childForFieldName("name")?.id === node.id) {
+        this.recordNode(parent);
         const parametersNode = parent.childForFieldName("parameters");
         const parameters = parametersNode ? namedChildren(parametersNode).map((child) => child.text) : [];
         const body = parent.childForFieldName("value");
@@ -191,6 +281,7 @@ export class FileIndex {
       if (enumerator?.type !== "enumerator" || enumerator.childForFieldName("name")?.id !== node.id) continue;
       const list = enumerator.parent;
       if (!list) continue;
+      this.recordNode(list);
       let value: number | null = -1;
       for (const item of namedChildren(list)) {
         if (item.type !== "enumerator") continue;

@@ -2,14 +2,16 @@
  * The `vmsplice-lens` command line: `check`, `explain` and `simulate` over the same engine as the language server.
  *
  * This is the only CLI module that touches the file system and the process; it reads files, walks directories, and
- * hands text to the pure analyzer. Exit codes: 0 no warning or error finding, 1 findings, 2 usage or I/O error.
+ * hands their text to the engine (engine/engine.ts), the same one the language server and the workspace scan use, with
+ * the same limits. Exit codes: 0 no warning or error finding, 1 findings, 2 usage or I/O error.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { analyzeTree, mentionsVmsplice, type FileAnalysis } from "../analysis/analyze";
+import type { FileAnalysis } from "../analysis/analyze";
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
-import { applySuppressions } from "../analysis/suppressions";
-import { createCParser } from "../parsing/parser";
+import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type SkipReason } from "../engine/engine";
+import { decodeSource } from "../engine/source-text";
+import { loadCLanguage, newCParser } from "../parsing/parser";
 import { explainMarkdown, findRule, RULES } from "../rules/rule-table";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
@@ -19,9 +21,6 @@ const USAGE = `usage:
   vmsplice-lens check [--kernel rfc-v2|mainline-6.x|mainline-3.12] [--page-size 4096|16384|65536] [--format text|json|sarif] [--max-file-size BYTES] PATH...
   vmsplice-lens explain RULE-ID | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]`;
-
-/** Default limit on the size of one analysed file (bytes); larger files are skipped with a note. */
-export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 
 class UsageError extends Error {}
 
@@ -119,60 +118,47 @@ function collectFiles(paths: string[]): string[] {
 
 class IoError extends Error {}
 
-/** Decodes file bytes for analysis; binary content (NUL bytes) is refused with a reason. Invalid UTF-8 becomes U+FFFD. */
-export function decodeSource(bytes: Uint8Array): { text: string } | { skipped: string } {
-  const sample = bytes.subarray(0, Math.min(bytes.length, 8192));
-  if (sample.includes(0)) return { skipped: "binary file (contains NUL bytes)" };
-  return { text: new TextDecoder("utf-8", { fatal: false }).decode(bytes) };
+/** The CLI's words for an engine skip reason (naming the option that sets the limit). */
+export function describeSkip(skip: SkipReason): string {
+  if (skip.kind === "too-large")
+    return `file is ${skip.byteLength} bytes, over the ${skip.limit}-byte limit (--max-file-size)`;
+  return "binary file (contains NUL bytes)";
 }
 
 async function runCheck(argv: string[], out: (text: string) => void): Promise<number> {
   const options = parseCheckArguments(argv);
   const files = collectFiles(options.paths);
-  const parser = await createCParser();
+  await loadCLanguage();
+  const engine = new Engine(newCParser);
   const reports: FileReport[] = [];
   const empty: FileAnalysis = { calls: [], findings: [], notes: [] };
-  for (const file of files) {
-    let bytes: Buffer;
-    try {
-      const size = statSync(file).size;
-      if (size > options.maxFileSize) {
-        reports.push({
-          path: file,
-          analysis: empty,
-          skipped: `file is ${size} bytes, over the ${options.maxFileSize}-byte limit (--max-file-size)`,
-        });
-        continue;
+  const engineOptions = { kernel: options.kernel, pageSize: options.pageSize, maxFileSize: options.maxFileSize };
+  try {
+    for (const file of files) {
+      let bytes: Buffer;
+      try {
+        // The engine's size limit, applied to the size on disk so a huge file is never read (see decodeSource).
+        const tooLarge = skipReason(statSync(file).size, 0, options.maxFileSize);
+        if (tooLarge) {
+          reports.push({ path: file, analysis: empty, skipped: describeSkip(tooLarge) });
+          continue;
+        }
+        bytes = readFileSync(file);
+      } catch (error) {
+        throw new IoError(
+          `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
+        );
       }
-      bytes = readFileSync(file);
-    } catch (error) {
-      throw new IoError(
-        `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
-      );
-    }
-    const decoded = decodeSource(bytes);
-    if ("skipped" in decoded) {
-      reports.push({ path: file, analysis: empty, skipped: decoded.skipped });
-      continue;
-    }
-    if (!mentionsVmsplice(decoded.text)) {
-      reports.push({ path: file, analysis: empty });
-      continue;
-    }
-    const tree = parser.parse(decoded.text);
-    if (!tree) {
-      reports.push({ path: file, analysis: empty, skipped: "the parser gave up on this file" });
-      continue;
-    }
-    try {
       // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
-      const analysis = analyzeTree(tree, decoded.text, { kernel: options.kernel, pageSize: options.pageSize });
-      reports.push({ path: file, analysis: applySuppressions(tree, decoded.text, analysis).analysis });
-    } finally {
-      tree.delete();
+      engine.setText(file, decodeSource(bytes));
+      const result = engine.analysis(file, engineOptions);
+      engine.close(file);
+      if (result.skipped) reports.push({ path: file, analysis: empty, skipped: describeSkip(result.skipped) });
+      else reports.push({ path: file, analysis: result });
     }
+  } finally {
+    engine.dispose();
   }
-  parser.delete();
   if (options.format === "json")
     out(JSON.stringify(formatJson(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
   else if (options.format === "sarif")

@@ -1,10 +1,12 @@
 /**
- * `vmsplice-lens simulate`: connects the simulator's subcommand (cli/simulate.ts) to the file system and the analyzer.
- * The parser is created before the command runs, so the command's `extractCalls` stays synchronous.
+ * `vmsplice-lens simulate`: connects the simulator's subcommand (cli/simulate.ts) to the file system and the engine.
+ * The C grammar is loaded before the command runs, so the command's `extractCalls` stays synchronous; the facts come
+ * from the same engine as `check` and the language server (same limits, same decoding of the file's bytes).
  */
 import { readFileSync } from "node:fs";
-import { extractFacts } from "../analysis/analyze";
-import { createCParser } from "../parsing/parser";
+import { Engine } from "../engine/engine";
+import { decodeSource } from "../engine/source-text";
+import { loadCLanguage, newCParser } from "../parsing/parser";
 import { runSimulateCommand } from "./simulate";
 
 export async function runSimulate(
@@ -12,23 +14,22 @@ export async function runSimulate(
   out: (text: string) => void,
   err: (text: string) => void,
 ): Promise<number> {
-  const parser = await createCParser();
+  await loadCLanguage();
+  const engine = new Engine(newCParser);
   try {
     return runSimulateCommand(argv, {
-      readFile: (path) => readFileSync(path, "utf8"),
+      readFile: (path) => decodeSource(readFileSync(path)),
       stdout: out,
       stderr: err,
-      extractCalls: (_path, text) => {
-        const tree = parser.parse(text);
-        if (!tree) return [];
-        try {
-          return extractFacts(tree, text).calls;
-        } finally {
-          tree.delete();
-        }
+      extractCalls: (path, text) => {
+        engine.setText(path, text);
+        // Facts do not depend on the kernel model or page size; the command replays them under its own options.
+        const result = engine.analysis(path, { kernel: "rfc-v2", pageSize: 4096 });
+        engine.close(path);
+        return result.facts?.calls ?? [];
       },
     });
   } finally {
-    parser.delete();
+    engine.dispose();
   }
 }

@@ -12,6 +12,7 @@ import path from "node:path";
 export type { Tree, Edit };
 
 let languagePromise: Promise<Language> | null = null;
+let loadedLanguage: Language | null = null;
 
 /** Directories searched for the wasm files: beside the bundle (dist/), then the packages in node_modules (tests run from source). */
 function wasmCandidates(file: string): string[] {
@@ -43,7 +44,8 @@ export function loadCLanguage(): Promise<Language> {
     languagePromise = (async () => {
       const runtime = locateWasm("tree-sitter.wasm");
       await Parser.init({ locateFile: () => runtime });
-      return Language.load(locateWasm("tree-sitter-c.wasm"));
+      loadedLanguage = await Language.load(locateWasm("tree-sitter-c.wasm"));
+      return loadedLanguage;
     })();
   }
   return languagePromise;
@@ -54,6 +56,17 @@ export async function createCParser(): Promise<Parser> {
   const language = await loadCLanguage();
   const parser = new Parser();
   parser.setLanguage(language);
+  return parser;
+}
+
+/**
+ * A C parser made synchronously, for the engine's parser factory; `loadCLanguage()` must have finished first
+ * (the front ends await it once at start).
+ */
+export function newCParser(): Parser {
+  if (!loadedLanguage) throw new Error("the C grammar is not loaded yet: await loadCLanguage() first");
+  const parser = new Parser();
+  parser.setLanguage(loadedLanguage);
   return parser;
 }
 

@@ -1,26 +1,27 @@
 /**
- * Runs the analyzer for open documents and caches the result per document version and settings.
+ * The language server's client of the engine: analyses open documents under their settings and caches the result per
+ * document version and settings object.
  *
- * Facts (`extractFacts`) do not depend on the kernel model or page size, so they are cached per document version
- * and re-judged cheaply when only the settings change. Suppression comments are applied after judging, so
- * diagnostics, hover, code lens and quick fixes all see the same, suppressed, findings.
- * Files that are too large, binary, or disabled by settings are not analysed; `skipped` says why in one sentence.
+ * The engine (engine/engine.ts) does the work: it keeps each document's tree, moves or extracts the facts after edits,
+ * applies the limits, judges and runs the suppression pass, so diagnostics, hover, code lens and quick fixes all see
+ * the same, suppressed, findings. This module adds what is the editor's business: `vmspliceLens.enable`, the language
+ * ids analysed as C, and the sentence that says why a document was skipped.
  * Results are tied to the document version they were computed for; callers drop them when the version moved on.
  */
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { Tree } from "web-tree-sitter";
-import {
-  extractFacts,
-  judgeCalls,
-  mentionsVmsplice,
-  type ExtractedFacts,
-  type FileAnalysis,
-} from "../analysis/analyze";
-import { applySuppressions, type Suppression } from "../analysis/suppressions";
+import type { ExtractedFacts } from "../analysis/analyze";
+import type { Suppression } from "../analysis/suppressions";
 import type { LensSettings } from "../config";
+import type { EngineStatistics, LocatedCallAnalysis, LocatedFinding, SkipReason } from "../engine/engine";
 import type { DocumentStore, OpenDocument } from "./documents";
-import { buildReuseIndex, reuseFacts, shiftInPlace, type ReuseIndex } from "./facts-reuse";
-import { throwIfCancelled } from "./handler";
+
+/** What the server shows of a document's analysis: calls and findings (each with its file) and notes. */
+export interface DocumentFindings {
+  calls: LocatedCallAnalysis[];
+  findings: LocatedFinding[];
+  notes: string[];
+}
 
 export interface DocumentAnalysis {
   uri: string;
@@ -29,27 +30,24 @@ export interface DocumentAnalysis {
   settings: LensSettings;
   /** Why the document was not analysed, or null when it was. */
   skipped: string | null;
-  /** The tree the analysis came from (owned by the document store; valid until the next edit). */
+  /** The tree the analysis came from (owned by the engine; valid until the next edit). */
   tree: Tree | null;
   facts: ExtractedFacts | null;
-  analysis: FileAnalysis;
+  analysis: DocumentFindings;
   suppressions: Suppression[];
 }
 
-const EMPTY: FileAnalysis = { calls: [], findings: [], notes: [] };
+const EMPTY: DocumentFindings = { calls: [], findings: [], notes: [] };
 
 /** Language ids analysed as C; anything else the client sends (a .vmsim scenario, plain text) gets no diagnostics. */
 export const C_LANGUAGES = new Set(["c", "cpp", "objective-c", "objective-cpp", "cuda-cpp"]);
 
-/** Why a text must not be analysed under these settings, or null (`hasNul`: the text contains a NUL character). */
-export function skipReason(hasNul: boolean, byteLength: number, settings: LensSettings): string | null {
-  if (!settings.enable) return "vmsplice Lens is disabled for this file (vmspliceLens.enable is false).";
-  if (byteLength > settings.maxFileSize) {
-    return `vmsplice Lens did not analyse this file: it has ${formatBytes(byteLength)}, more than vmspliceLens.maxFileSize (${formatBytes(settings.maxFileSize)}).`;
+/** The server's sentence for an engine skip reason (naming the setting that sets the limit). */
+export function describeSkip(skip: SkipReason): string {
+  if (skip.kind === "too-large") {
+    return `vmsplice Lens did not analyse this file: it has ${formatBytes(skip.byteLength)}, more than vmspliceLens.maxFileSize (${formatBytes(skip.limit)}).`;
   }
-  // A NUL character never occurs in C source; it marks a binary file opened as C by mistake.
-  if (hasNul) return "vmsplice Lens did not analyse this file: it contains NUL bytes, so it is not C source text.";
-  return null;
+  return "vmsplice Lens did not analyse this file: it contains NUL bytes, so it is not C source text.";
 }
 
 export function formatBytes(bytes: number): string {
@@ -58,30 +56,17 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-interface FactsCacheEntry {
-  version: number;
-  /** The tree generation the facts belong to (see OpenDocument.generation). */
-  generation: number;
-  facts: ExtractedFacts;
-  /** Built lazily, the first time an edit could reuse these facts. */
-  index: ReuseIndex | null;
-}
-
-/** How the last analyses got their facts (for the benchmark and tests). */
-export interface FactsStatistics {
-  extracted: number;
-  reused: number;
-}
-
 export class AnalysisService {
-  private readonly factsCache = new Map<string, FactsCacheEntry>();
   private readonly resultCache = new Map<string, DocumentAnalysis>();
-  readonly statistics: FactsStatistics = { extracted: 0, reused: 0 };
 
   constructor(private readonly store: DocumentStore) {}
 
+  /** How the engine got its facts (for the benchmark and tests). */
+  get statistics(): EngineStatistics {
+    return this.store.engine.statistics;
+  }
+
   forget(uri: string): void {
-    this.factsCache.delete(uri);
     this.resultCache.delete(uri);
   }
 
@@ -92,14 +77,30 @@ export class AnalysisService {
     if (cached && cached.version === version && cached.settings === settings) return cached;
 
     const document = entry.document;
-    const skipped = skipReason(document.nulCount > 0, document.byteLength, settings);
     let fields: Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text">;
-    if (skipped) {
-      fields = { skipped, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
+    if (!settings.enable) {
+      fields = {
+        skipped: "vmsplice Lens is disabled for this file (vmspliceLens.enable is false).",
+        tree: null,
+        facts: null,
+        analysis: EMPTY,
+        suppressions: [],
+      };
     } else if (!C_LANGUAGES.has(document.languageId)) {
       fields = { skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
     } else {
-      fields = this.reuse(entry, settings, cached, token) ?? this.extract(entry, settings, token);
+      const result = this.store.engine.analysis(
+        entry.uri,
+        { kernel: settings.kernel, pageSize: settings.pageSize, maxFileSize: settings.maxFileSize },
+        token,
+      );
+      fields = {
+        skipped: result.skipped ? describeSkip(result.skipped) : null,
+        tree: result.tree,
+        facts: result.facts,
+        analysis: { calls: result.calls, findings: result.findings, notes: result.notes },
+        suppressions: result.suppressions,
+      };
     }
     // The text is read lazily: on the fast path nothing needs the whole text, and joining a large document's pieces
     // into one string costs more than the rest of the keystroke (see LensDocument).
@@ -108,92 +109,5 @@ export class AnalysisService {
     Object.defineProperty(result, "text", { enumerable: true, get: () => (text ??= document.getText()) });
     this.resultCache.set(entry.uri, result);
     return result;
-  }
-
-  /**
-   * The fast path: every edit since the previous extraction sits inside one function unrelated to any vmsplice call,
-   * so the previous facts (and verdicts) are moved instead of extracted again. Null when that does not hold.
-   */
-  private reuse(
-    entry: OpenDocument,
-    settings: LensSettings,
-    cached: DocumentAnalysis | undefined,
-    token?: CancellationToken,
-  ): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> | null {
-    const facts = this.factsCache.get(entry.uri);
-    const region = entry.region;
-    if (
-      !cached ||
-      !cached.facts ||
-      cached.skipped ||
-      !facts ||
-      !facts.index ||
-      !region ||
-      facts.generation !== entry.generation ||
-      facts.facts !== cached.facts
-    )
-      return null;
-    const index = facts.index;
-    throwIfCancelled(token);
-    const tree = this.store.treeFor(entry);
-    if (!tree) return null;
-    const shift = reuseFacts(index, region, tree, entry.document);
-    if (!shift) return null;
-    this.statistics.reused++;
-    // Verdicts depend only on the facts and the settings, so under unchanged settings, and with no suppression in the
-    // file (reuseFacts refuses edits touching a suppression marker), the previous verdicts move with the facts.
-    const previousJudged = cached.settings === settings && cached.suppressions.length === 0 ? cached.analysis : null;
-    shiftInPlace(previousJudged ? [facts.facts, index.ranges, previousJudged] : [facts.facts, index.ranges], shift);
-    this.factsCache.set(entry.uri, {
-      version: entry.document.version,
-      generation: entry.generation,
-      facts: facts.facts,
-      index,
-    });
-    if (previousJudged) return { skipped: null, tree, facts: facts.facts, analysis: previousJudged, suppressions: [] };
-    const judged = judgeCalls(facts.facts, { kernel: settings.kernel, pageSize: settings.pageSize });
-    const text = entry.document.getText();
-    const suppressed = applySuppressions(tree, text, judged);
-    return {
-      skipped: null,
-      tree,
-      facts: facts.facts,
-      analysis: suppressed.analysis,
-      suppressions: suppressed.suppressions,
-    };
-  }
-
-  /** The full path: the cheap text check, a parse, and a fresh extraction. */
-  private extract(
-    entry: OpenDocument,
-    settings: LensSettings,
-    token?: CancellationToken,
-  ): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> {
-    const text = entry.document.getText();
-    // The cheap text check: a file that never mentions vmsplice has no call to analyse, so it is not even parsed.
-    if (!mentionsVmsplice(text)) return { skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
-    throwIfCancelled(token);
-    const tree = this.store.treeFor(entry);
-    throwIfCancelled(token);
-    // Facts do not depend on the kernel model or page size: a settings change re-judges the facts of this version.
-    const known = this.factsCache.get(entry.uri);
-    let facts: ExtractedFacts;
-    if (known && known.version === entry.document.version && known.generation === entry.generation) {
-      facts = known.facts;
-    } else {
-      this.statistics.extracted++;
-      facts = tree ? extractFacts(tree, text) : { calls: [], splices: [], notes: [] };
-      // The reuse index needs the tree the facts came from; it is built now, while that tree is current.
-      this.factsCache.set(entry.uri, {
-        version: entry.document.version,
-        generation: entry.generation,
-        facts,
-        index: tree ? buildReuseIndex(tree, text, facts) : null,
-      });
-    }
-    throwIfCancelled(token);
-    const judged = judgeCalls(facts, { kernel: settings.kernel, pageSize: settings.pageSize });
-    const suppressed = tree ? applySuppressions(tree, text, judged) : { analysis: judged, suppressions: [] };
-    return { skipped: null, tree, facts, analysis: suppressed.analysis, suppressions: suppressed.suppressions };
   }
 }

@@ -56,7 +56,7 @@ export async function provideCodeActions(
         rangesOverlap(toLspRange(analysis.call.range), params.range),
     );
     if (findings.length === 0) continue;
-    const diagnostics = toLspDiagnostics(uri, findings, result.settings, context.docsBase);
+    const diagnostics = toLspDiagnostics(findings, result.settings, context.docsBase);
     if (diagnostics.length === 0) continue;
     const ruleIds = [...new Set(diagnostics.map((diagnostic) => String(diagnostic.code)))];
     const attached = (rules: readonly string[]): Diagnostic[] => {

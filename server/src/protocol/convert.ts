@@ -8,7 +8,8 @@
  */
 import { DiagnosticSeverity, type Diagnostic, type Position, type Range } from "vscode-languageserver/node";
 import type { PositionMapper } from "./text-document";
-import type { Finding, Severity, SourceRange } from "../analysis/facts";
+import type { Severity, SourceRange } from "../analysis/facts";
+import type { LocatedFinding } from "../engine/engine";
 import { findRule } from "../rules/rule-table";
 import type { LensSettings, SeverityOverride } from "../config";
 
@@ -59,10 +60,12 @@ export function ruleDocumentationHref(docsBase: string, ruleId: string): string 
   return `${docsBase}#${ruleId.toLowerCase()}`;
 }
 
-/** Findings to diagnostics, honouring per-rule overrides ("off" drops the finding). */
+/**
+ * Findings to diagnostics, honouring per-rule overrides ("off" drops the finding). Related locations point at the
+ * file the engine says they are in (the engine's file key is the document URI).
+ */
 export function toLspDiagnostics(
-  uri: string,
-  findings: readonly Finding[],
+  findings: readonly LocatedFinding[],
   settings: LensSettings,
   docsBase: string,
 ): Diagnostic[] {
@@ -80,7 +83,7 @@ export function toLspDiagnostics(
     if (findRule(finding.rule)) diagnostic.codeDescription = { href: ruleDocumentationHref(docsBase, finding.rule) };
     if (finding.related.length > 0) {
       diagnostic.relatedInformation = finding.related.map((related) => ({
-        location: { uri, range: toLspRange(related.range) },
+        location: { uri: related.file, range: toLspRange(related.range) },
         message: related.message,
       }));
     }

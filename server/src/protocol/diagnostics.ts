@@ -28,7 +28,7 @@ export function diagnosticsFor(result: DocumentAnalysis, docsBase: string): Diag
       },
     ];
   }
-  return toLspDiagnostics(result.uri, result.analysis.findings, result.settings, docsBase);
+  return toLspDiagnostics(result.analysis.findings, result.settings, docsBase);
 }
 
 interface Pending {

@@ -5,19 +5,16 @@
  * kills the server or leaves the client waiting. User-invoked requests (commands, replay) instead answer a
  * `ResponseError`, because the user asked for something and must learn that it failed.
  * Cancellation is not a failure: a cancelled request answers the empty value without an error line.
- * This module imports only the protocol library's error types.
+ * This module imports only the protocol library's error types and the engine's cancellation error.
  */
 import { LSPErrorCodes, ResponseError, type CancellationToken } from "vscode-languageserver/node";
+import { CancelledError } from "../engine/engine";
 import { Logger } from "./logger";
 
 export type Handler<P, R> = (params: P, token: CancellationToken) => R | Promise<R>;
 
-/** Thrown inside handlers when the cancellation token fired, to leave loops early. */
-export class CancelledError extends Error {
-  constructor() {
-    super("request cancelled");
-  }
-}
+// Thrown inside handlers (and by the engine) when the cancellation token fired, to leave loops early.
+export { CancelledError };
 
 export function throwIfCancelled(token: CancellationToken | undefined): void {
   if (token?.isCancellationRequested) throw new CancelledError();

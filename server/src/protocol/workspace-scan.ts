@@ -1,6 +1,7 @@
 /**
- * The start-up scan of the open folders: every .c and .h file is read, skipped after the cheap text check when it never
- * mentions vmsplice, otherwise parsed and analysed, and its diagnostics are published, with LSP work-done progress.
+ * The start-up scan of the open folders: every .c and .h file is read and handed to the engine (the same one the
+ * open documents and the CLI use: one set of limits, one text check, one suppression pass), and the diagnostics of
+ * each file the engine analysed are published, with LSP work-done progress.
  *
  * The scan yields to the event loop between files so requests keep being answered, stops on shutdown or when the
  * user cancels the progress, skips folders that hold no sources of the project (node_modules, .git, dist, build
@@ -17,12 +18,10 @@ import type {
   ProgressToken,
   WorkDoneProgressServerReporter,
 } from "vscode-languageserver/node";
-import type { Parser } from "web-tree-sitter";
 import type { LensSettings } from "../config";
-import { extractFacts, judgeCalls, mentionsVmsplice } from "../analysis/analyze";
-import { applySuppressions } from "../analysis/suppressions";
-import { createCParser } from "../parsing/parser";
-import { skipReason } from "./analysis-service";
+import { Engine, skipReason } from "../engine/engine";
+import { decodeSource } from "../engine/source-text";
+import { loadCLanguage, newCParser } from "../parsing/parser";
 import { diagnosticsFor } from "./diagnostics";
 import type { ServerContext } from "./context";
 
@@ -87,34 +86,35 @@ export function listCFiles(folders: readonly string[], limit = MAX_SCANNED_FILES
 }
 
 /**
- * Diagnostics for a C file as it is on disk, or null when it is not analysed (too large, binary, no vmsplice, or
- * disabled). Used by the start-up scan and when an open file is closed (its diagnostics then come from the disk again).
+ * Diagnostics for a C file as it is on disk, or null when it is not analysed (disabled, over the size limit, binary,
+ * or never mentioning vmsplice). Used by the start-up scan and when an open file is closed (its diagnostics then come
+ * from the disk again). The engine forgets the file afterwards.
  */
 export function analyseFileOnDisk(
   file: string,
   uri: string,
   settings: LensSettings,
-  parser: Parser,
+  engine: Engine,
   docsBase: string,
 ): Diagnostic[] | null {
-  const size = lstatSync(file).size;
-  if (!settings.enable || size > settings.maxFileSize) return null;
-  const bytes = readFileSync(file);
-  // Decoding replaces invalid UTF-8 with U+FFFD, so a broken file is analysed as far as it is C.
-  const text = bytes.toString("utf8");
-  if (!mentionsVmsplice(text)) return null;
-  if (skipReason(text.includes("\u0000"), bytes.length, settings)) return null;
-  const tree = parser.parse(text);
-  if (!tree) return null;
+  if (!settings.enable) return null;
+  // The engine's size limit, applied to the size on disk before reading (see decodeSource).
+  if (skipReason(lstatSync(file).size, 0, settings.maxFileSize)) return null;
+  engine.setText(uri, decodeSource(readFileSync(file)));
   try {
-    const judged = judgeCalls(extractFacts(tree, text), { kernel: settings.kernel, pageSize: settings.pageSize });
-    const analysis = applySuppressions(tree, text, judged).analysis;
+    const result = engine.analysis(uri, {
+      kernel: settings.kernel,
+      pageSize: settings.pageSize,
+      maxFileSize: settings.maxFileSize,
+    });
+    if (result.skipped || !result.analysed) return null;
+    const analysis = { calls: result.calls, findings: result.findings, notes: result.notes };
     return diagnosticsFor(
-      { uri, version: 0, text, settings, skipped: null, tree: null, facts: null, analysis, suppressions: [] },
+      { uri, version: 0, text: "", settings, skipped: null, tree: null, facts: null, analysis, suppressions: [] },
       docsBase,
     );
   } finally {
-    tree.delete();
+    engine.close(uri);
   }
 }
 
@@ -152,7 +152,8 @@ export async function scanWorkspace(
   // Settings are read once per folder (one workspace/configuration round trip each), not once per file.
   const files = folders.flatMap((folder) => listCFiles([folder]).map((file) => ({ file, folder })));
   progress?.begin("vmsplice Lens: analysing workspace", 0, `${files.length} C files`, true);
-  const parser = await createCParser();
+  await loadCLanguage();
+  const engine = new Engine(newCParser);
   try {
     const folderSettings = new Map<string, Awaited<ReturnType<typeof context.settings.get>>>();
     for (const { file, folder } of files.slice(0, MAX_SCANNED_FILES)) {
@@ -173,7 +174,7 @@ export async function scanWorkspace(
           settings = await context.settings.get(pathToFileURL(folder).href);
           folderSettings.set(folder, settings);
         }
-        const diagnostics = analyseFileOnDisk(file, uri, settings, parser, context.docsBase);
+        const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase);
         if (diagnostics === null) continue;
         summary.analysed++;
         if (diagnostics.length > 0) summary.withFindings++;
@@ -184,7 +185,7 @@ export async function scanWorkspace(
       await yieldToEventLoop();
     }
   } finally {
-    parser.delete();
+    engine.dispose();
     progress?.done();
   }
   context.logger.info(

@@ -1,0 +1,463 @@
+/**
+ * The engine: the one "analyse a file" pipeline that the CLI, the workspace scan and the language server all call
+ * (STYLE.md section 2, "one engine, many clients"; clangd's ClangdServer is the model, the LSP server one client of it).
+ *
+ * It owns, per file, the text, one syntax tree (edited and reparsed incrementally), the page-size independent facts
+ * and what extracting them read, and it applies the one set of limits (`skipReason`: size, then NUL bytes), the
+ * cheap "splice" text check, the verdicts and the one suppression pass. Every call, finding and related location it
+ * returns carries its file. After an edit the previous facts are moved instead of extracted again when the recorded
+ * reads say the edit cannot have changed them (see reads.ts); otherwise they are extracted again.
+ *
+ * Pure apart from the parser factory it is given: no file system, no editor or protocol imports (an ESLint rule
+ * enforces it). Analysis never throws for any text; it throws only `CancelledError` when asked to stop.
+ */
+import type { Edit, Parser, Tree } from "web-tree-sitter";
+import {
+  extractFactsWithReads,
+  judgeCalls,
+  mentionsVmsplice,
+  type ExtractedFacts,
+  type FileAnalysis,
+} from "../analysis/analyze";
+import type { AnalysisOptions, CallAnalysis, Finding, VmspliceCall } from "../analysis/facts";
+import type { TextRegion } from "../analysis/scope";
+import { applySuppressions, SUPPRESSION_MARKER, type Suppression } from "../analysis/suppressions";
+import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
+import { skipReason, type SkipReason } from "./limits";
+import { StringText, type SourceText } from "./source-text";
+
+export { DEFAULT_MAX_FILE_SIZE, skipReason, type SkipReason } from "./limits";
+export type { TextEdit } from "./reads";
+export type { SourceText } from "./source-text";
+
+export interface EngineOptions extends AnalysisOptions {
+  /** The size limit in UTF-8 bytes (the CLI's --max-file-size, the server's vmspliceLens.maxFileSize). */
+  maxFileSize?: number;
+}
+
+export interface LocatedCall extends VmspliceCall {
+  file: string;
+}
+
+export interface LocatedRelated {
+  file: string;
+  range: Finding["range"];
+  message: string;
+}
+
+export interface LocatedFinding extends Finding {
+  file: string;
+  related: LocatedRelated[];
+}
+
+export interface LocatedCallAnalysis extends CallAnalysis {
+  file: string;
+  call: LocatedCall;
+  findings: LocatedFinding[];
+}
+
+export interface EngineAnalysis {
+  file: string;
+  /** Why the file was not analysed, or null. */
+  skipped: SkipReason | null;
+  /** False when the text never mentions "splice": nothing to analyse, nothing was parsed. */
+  analysed: boolean;
+  calls: LocatedCallAnalysis[];
+  /** Every finding of the file in source order, after the suppression pass. */
+  findings: LocatedFinding[];
+  notes: string[];
+  /** The facts the calls were judged from (for the replay), or null when the file was skipped. */
+  facts: (ExtractedFacts & { calls: LocatedCall[] }) | null;
+  suppressions: Suppression[];
+  /** The tree the analysis read, or null when none was needed; owned by the engine, valid until the next setText. */
+  tree: Tree | null;
+}
+
+/** Anything with the LSP CancellationToken's flag. */
+export interface Cancellation {
+  readonly isCancellationRequested: boolean;
+}
+
+/** Thrown when the caller's cancellation flag is set; the engine's state stays consistent. */
+export class CancelledError extends Error {
+  constructor() {
+    super("request cancelled");
+  }
+}
+
+function throwIfCancelled(cancel: Cancellation | undefined): void {
+  if (cancel?.isCancellationRequested) throw new CancelledError();
+}
+
+/** How analyses got their facts (for tests and the keystroke benchmark). */
+export interface EngineStatistics {
+  /** Facts extracted from the tree. */
+  extracted: number;
+  /** Facts moved across edits instead. */
+  reused: number;
+  /** Parses (incremental or not). */
+  parsed: number;
+  /** Reparses whose structural change was shown confined to the edited top-level item (see `confinedToItem`). */
+  confined: number;
+  /** With `checkConfinement`: changed ranges found outside the item the shortcut vouched for (must stay 0). */
+  confinementViolations: number;
+}
+
+interface JudgedResult {
+  key: string;
+  judged: FileAnalysis;
+  result: EngineAnalysis;
+}
+
+/** The facts of the file and what extracting them read, valid for the current text while the basis exists. */
+interface Basis {
+  facts: ExtractedFacts & { calls: LocatedCall[] };
+  reads: RecordedReads;
+  /** Edits since the facts were last moved onto the text (applied at the next analysis). */
+  pending: Edit[];
+  /** Type of the root node the facts were read from (condition (c) of reads.ts, belt and braces). */
+  rootType: string | null;
+  /** The text mentions "splice" (any edit changing that drops the basis, see reads.ts). */
+  mentionsSplice: boolean;
+  /** The extraction failed somewhere (a note says so): any edit discards the facts. */
+  fragile: boolean;
+  judged: JudgedResult | null;
+}
+
+/**
+ * The top-level item one edit fell strictly inside, as it was before the edit (see `confinedToItem`). Undefined in
+ * FileState when there was no edit since the last parse, null when the shortcut does not apply.
+ */
+interface EditedItem {
+  start: number;
+  end: number;
+  type: string;
+  delta: number;
+  rootChildCount: number;
+}
+
+interface FileState {
+  text: SourceText;
+  tree: Tree | null;
+  /** `tree` has edits the parser has not seen yet (or there is no tree). */
+  stale: boolean;
+  basis: Basis | null;
+  edited: EditedItem | null | undefined;
+}
+
+/** Point (row counted by "\n", column in UTF-16 code units) of an offset, as tree-sitter reports it for JS strings. */
+function pointAt(text: string, offset: number): { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  for (let index = text.indexOf("\n"); index >= 0 && index < offset; index = text.indexOf("\n", index + 1)) {
+    row++;
+    lineStart = index + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+/** The single edit turning one string into another (common prefix and suffix kept), or null when they are equal. */
+export function diffEdit(before: string, after: string): TextEdit | null {
+  if (before === after) return null;
+  const shorter = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (
+    suffix < shorter - prefix &&
+    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
+  )
+    suffix++;
+  const oldEndIndex = before.length - suffix;
+  const newEndIndex = after.length - suffix;
+  return {
+    startIndex: prefix,
+    oldEndIndex,
+    newEndIndex,
+    startPosition: pointAt(before, prefix),
+    oldEndPosition: pointAt(before, oldEndIndex),
+    newEndPosition: pointAt(after, newEndIndex),
+    oldText: before.slice(prefix, oldEndIndex),
+  };
+}
+
+/**
+ * The item an edit fell inside, in the new tree, when the edit provably changed nothing outside it; null otherwise
+ * (then the caller asks tree-sitter for the changed ranges, which costs a walk over every top-level item: a quarter of
+ * a keystroke on a 270k-line file). It holds when neither tree has an error anywhere, the root has as many items as
+ * before, and the item starts where it did, ends where it did moved by the edit, and has the same type: the parser is
+ * then in the same state at the item's boundaries as before, and the text outside is unchanged, so every other item
+ * parses as before. The property test runs with `checkConfinement` to compare this with tree-sitter's changed ranges.
+ */
+function confinedToItem(edited: EditedItem, tree: Tree): TextRegion | null {
+  const root = tree.rootNode;
+  if (root.hasError || root.childCount !== edited.rootChildCount) return null;
+  const item = root.firstChildForIndex(edited.start);
+  if (!item || item.startIndex !== edited.start || item.endIndex !== edited.end + edited.delta) return null;
+  return item.type === edited.type ? { start: item.startIndex, end: item.endIndex } : null;
+}
+
+function optionsKey(options: EngineOptions): string {
+  return `${options.kernel}/${options.pageSize}`;
+}
+
+/** The analysis with every call, finding and related location carrying its file (findings keep their identity). */
+function locate(file: string, analysis: FileAnalysis): Pick<EngineAnalysis, "calls" | "findings" | "notes"> {
+  const located = new Map<Finding, LocatedFinding>();
+  const locateFinding = (finding: Finding): LocatedFinding => {
+    let copy = located.get(finding);
+    if (!copy) {
+      copy = { ...finding, file, related: finding.related.map((item) => ({ ...item, file })) };
+      located.set(finding, copy);
+    }
+    return copy;
+  };
+  const calls = analysis.calls.map((call): LocatedCallAnalysis => ({
+    ...call,
+    file,
+    call: call.call as LocatedCall,
+    findings: call.findings.map(locateFinding),
+  }));
+  return { calls, findings: analysis.findings.map(locateFinding), notes: analysis.notes };
+}
+
+export class Engine {
+  private readonly files = new Map<string, FileState>();
+  private parser: Parser | null = null;
+  readonly statistics: EngineStatistics = {
+    extracted: 0,
+    reused: 0,
+    parsed: 0,
+    confined: 0,
+    confinementViolations: 0,
+  };
+
+  /**
+   * `createParser` makes a ready C parser (see parsing/parser.ts `newCParser`); it is called once, lazily.
+   * `checkConfinement` (tests) also asks tree-sitter for the changed ranges when the shortcut says they are confined,
+   * and counts every disagreement in `statistics.confinementViolations`.
+   */
+  constructor(
+    private readonly createParser: () => Parser,
+    private readonly checkConfinement = false,
+  ) {}
+
+  /**
+   * Sets the text of a file. With `edits` (in order, each as tree-sitter takes it plus the text it removed) the tree
+   * is edited and later reparsed incrementally, and the facts may be kept; `text` is the text after the edits.
+   * Without edits, two plain strings are compared to find the one edit between them; any other replacement starts
+   * the file afresh. Facts are kept only across one edit per call (several at once are re-extracted).
+   */
+  setText(file: string, text: string | SourceText, edits?: readonly TextEdit[]): void {
+    const source = typeof text === "string" ? new StringText(text) : text;
+    const state = this.files.get(file);
+    if (!state) {
+      this.files.set(file, { text: source, tree: null, stale: true, basis: null, edited: null });
+      return;
+    }
+    let applied = edits;
+    if (!applied && state.text instanceof StringText && source instanceof StringText) {
+      const edit = diffEdit(state.text.text, source.text);
+      applied = edit ? [edit] : [];
+    }
+    state.text = source;
+    if (!applied) {
+      state.tree?.delete();
+      state.tree = null;
+      state.stale = true;
+      state.basis = null;
+      state.edited = null;
+      return;
+    }
+    if (applied.length === 0) return;
+    state.edited =
+      state.edited === undefined && applied.length === 1 && state.basis?.reads.regionCount
+        ? this.editedItem(state, applied[0])
+        : null;
+    for (const edit of applied) state.tree?.edit(edit);
+    state.stale = true;
+    const basis = state.basis;
+    if (!basis) return;
+    if (applied.length !== 1 || basis.fragile || basis.reads.touchedBy(applied[0], source)) state.basis = null;
+    else basis.pending.push(applied[0]);
+  }
+
+  /** The up-to-date tree of a file (reparsed from the edited old tree when there were edits). */
+  tree(file: string): Tree | null {
+    const state = this.files.get(file);
+    return state ? this.ensureTree(state) : null;
+  }
+
+  /** Forgets a file and frees its tree. */
+  close(file: string): void {
+    const state = this.files.get(file);
+    state?.tree?.delete();
+    this.files.delete(file);
+  }
+
+  /** Frees every tree and the parser. */
+  dispose(): void {
+    for (const file of [...this.files.keys()]) this.close(file);
+    this.parser?.delete();
+    this.parser = null;
+  }
+
+  /** The analysis of a file's current text under the options. */
+  analysis(file: string, options: EngineOptions, cancel?: Cancellation): EngineAnalysis {
+    const state = this.files.get(file);
+    if (!state) throw new Error(`the engine has no text for ${file}`);
+    const skipped = skipReason(state.text.byteLength, state.text.nulCount, options.maxFileSize);
+    if (skipped)
+      return {
+        file,
+        skipped,
+        analysed: false,
+        calls: [],
+        findings: [],
+        notes: [],
+        facts: null,
+        suppressions: [],
+        tree: null,
+      };
+    throwIfCancelled(cancel);
+    // Reparsing tells whether the structure changed where the facts were read (it may drop the basis).
+    if (state.basis && (state.basis.reads.regionCount > 0 || state.basis.reads.hasMarker)) this.ensureTree(state);
+    const basis = state.basis ? this.moveFacts(state.basis) : this.extract(file, state, cancel);
+    throwIfCancelled(cancel);
+    return this.judge(file, state, basis, options);
+  }
+
+  /** The previous facts, moved across the edits since (reads.ts decided they are still right). */
+  private moveFacts(basis: Basis): Basis {
+    if (basis.pending.length > 0) {
+      shiftRanges([basis.facts, basis.judged?.judged, basis.judged?.result], basis.pending);
+      basis.pending = [];
+      this.statistics.reused++;
+    }
+    return basis;
+  }
+
+  private extract(file: string, state: FileState, cancel: Cancellation | undefined): Basis {
+    const text = state.text.getText();
+    const empty: Basis["facts"] = { calls: [], splices: [], notes: [] };
+    // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
+    if (!mentionsVmsplice(text)) {
+      const reads = new RecordedReads({ names: new Set(), regions: [] }, [], false);
+      state.basis = {
+        facts: empty,
+        reads,
+        pending: [],
+        rootType: null,
+        mentionsSplice: false,
+        fragile: false,
+        judged: null,
+      };
+      return state.basis;
+    }
+    const tree = this.ensureTree(state);
+    throwIfCancelled(cancel);
+    this.statistics.extracted++;
+    const extracted = tree
+      ? extractFactsWithReads(tree, text)
+      : { facts: empty, reads: { names: new Set<string>(), regions: [] } };
+    for (const call of extracted.facts.calls) (call as LocatedCall).file = file;
+    const facts = extracted.facts as Basis["facts"];
+    state.basis = {
+      facts,
+      reads: new RecordedReads(extracted.reads, collectRanges([facts]), text.includes(SUPPRESSION_MARKER)),
+      pending: [],
+      rootType: tree?.rootNode.type ?? null,
+      mentionsSplice: true,
+      fragile: facts.notes.length > 0 || !tree,
+      judged: null,
+    };
+    return state.basis;
+  }
+
+  /** Verdicts under the options and the suppression pass, kept while the options and the facts stay the same. */
+  private judge(file: string, state: FileState, basis: Basis, options: EngineOptions): EngineAnalysis {
+    const key = optionsKey(options);
+    const tree = state.stale ? null : state.tree;
+    const cached = basis.judged;
+    // With a suppression marker in the file the pass runs again: comments may have moved relative to the calls.
+    if (
+      cached &&
+      cached.key === key &&
+      !basis.reads.hasMarker &&
+      cached.result.notes.length === basis.facts.notes.length
+    )
+      return { ...cached.result, tree };
+    const judged = judgeCalls(basis.facts, options);
+    let suppressed: { analysis: FileAnalysis; suppressions: Suppression[] } = { analysis: judged, suppressions: [] };
+    if (basis.reads.hasMarker) {
+      const current = this.ensureTree(state);
+      const text = state.text.getText();
+      if (current) suppressed = applySuppressions(current, text, judged);
+      basis.reads.hasMarker = text.includes(SUPPRESSION_MARKER);
+    }
+    const result: EngineAnalysis = {
+      file,
+      skipped: null,
+      analysed: basis.mentionsSplice,
+      ...locate(file, suppressed.analysis),
+      facts: basis.facts,
+      suppressions: suppressed.suppressions,
+      tree: state.stale ? null : state.tree,
+    };
+    basis.judged = { key, judged, result };
+    return result;
+  }
+
+  /** Reparses when there were edits; compares the structure with the facts' recorded regions before the old tree goes. */
+  private ensureTree(state: FileState): Tree | null {
+    if (!state.stale && state.tree) return state.tree;
+    this.parser ??= this.createParser();
+    const source = state.text;
+    const old = state.tree;
+    const tree =
+      source instanceof StringText
+        ? this.parser.parse(source.text, old)
+        : this.parser.parse((index) => source.chunkAt(index), old);
+    this.statistics.parsed++;
+    const basis = state.basis;
+    if (basis && (basis.reads.regionCount > 0 || basis.reads.hasMarker)) {
+      if (!old || !tree || tree.rootNode.type !== basis.rootType || this.structureMeets(basis.reads, state, old, tree))
+        state.basis = null;
+    }
+    state.edited = undefined;
+    old?.delete();
+    state.tree = tree;
+    state.stale = false;
+    return tree;
+  }
+
+  /** Whether the structural changes between the edited old tree and the new one meet a recorded region. */
+  private structureMeets(reads: RecordedReads, state: FileState, old: Tree, tree: Tree): boolean {
+    const item = state.edited ? confinedToItem(state.edited, tree) : null;
+    if (!item) return reads.meetsAny(old.getChangedRanges(tree));
+    this.statistics.confined++;
+    if (this.checkConfinement) {
+      for (const range of old.getChangedRanges(tree))
+        if (range.startIndex < item.start || range.endIndex > item.end) this.statistics.confinementViolations++;
+    }
+    return reads.meets(item.start, item.end);
+  }
+
+  /** The top-level item an edit falls strictly inside (after its first token), before the edit; null otherwise. */
+  private editedItem(state: FileState, edit: Edit): EditedItem | null {
+    if (!state.tree || state.stale) return null;
+    const root = state.tree.rootNode;
+    if (root.hasError) return null;
+    const item = root.firstChildForIndex(edit.startIndex);
+    const firstToken = item?.firstChild;
+    if (!item || !firstToken || firstToken.endIndex >= edit.startIndex || edit.oldEndIndex >= item.endIndex)
+      return null;
+    return {
+      start: item.startIndex,
+      end: item.endIndex,
+      type: item.type,
+      delta: edit.newEndIndex - edit.oldEndIndex,
+      rootChildCount: root.childCount,
+    };
+  }
+}
