@@ -5,52 +5,36 @@
  *
  *   npm run fuzz -- --count 100000 --seed 7      arguments after `--` reach the script as they are
  *   npm run fuzz --count=100000 --seed=7         npm turns these into npm_config_count / npm_config_seed
- *   npm run fuzz --count 100000 --seed 7         the same; the values are matched to the options in command-line order
+ *   npm run fuzz --count 100000                  npm sets npm_config_count=true and passes 100000 alone: taken as the value
+ *                                                (one option only: npm does not keep the order of several)
  *
  * Options: --count N (1000) --seed S (1) --jobs J worker threads (1) --timeout MS per analysis step (5000)
  *          --rewrites F share of neutral rewrites (0.4) --only I[,I...] replay iterations --minimise K classes (20)
- *          --save DIR (.cache/fuzz) --no-save --quiet
+ *          --out DIR (.cache/fuzz) --no-out --quiet (npm keeps --quiet for itself: put it after --)
  *          --findings: replay the reproducers of the known failure classes (test/fuzz/known-failures.ts) instead
  * The library is test/fuzz/ (campaign.ts); the seeded smoke run of `npm test` is test/unit/fuzz-smoke.test.ts.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describeClass, replayFindings, ROOT, runCampaign, type CampaignOptions } from "../test/fuzz/campaign";
 import { knownClassOf } from "../test/fuzz/known-failures";
 
-const VALUED = ["count", "seed", "jobs", "timeout", "rewrites", "only", "minimise", "save"] as const;
+const VALUED = ["count", "seed", "jobs", "timeout", "rewrites", "only", "minimise", "out"] as const;
 type Valued = (typeof VALUED)[number];
-const FLAGS = ["no-save", "quiet", "findings"] as const;
+const FLAGS = ["no-out", "quiet", "findings"] as const;
 
 function usage(message: string): never {
   process.stderr.write(
-    `fuzz: ${message}\nusage: npm run fuzz -- [--count N] [--seed S] [--jobs J] [--timeout MS] [--rewrites F] [--only I,J] [--minimise K] [--save DIR | --no-save] [--quiet] [--findings]\n`,
+    `fuzz: ${message}\nusage: npm run fuzz -- [--count N] [--seed S] [--jobs J] [--timeout MS] [--rewrites F] [--only I,J] [--minimise K] [--out DIR | --no-out] [--quiet] [--findings]\n`,
   );
   process.exit(2);
 }
 
-/** The npm command line that started this script, when npm ran it (Linux: read from /proc of the ancestors). */
-function npmCommandLine(): string[] | null {
-  let pid = process.ppid;
-  for (let depth = 0; depth < 4 && pid > 1; depth++) {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-      const run = argv.findIndex((word) => word === "run" || word === "run-script");
-      if (run >= 0 && argv.slice(run + 1).includes("fuzz")) return argv.slice(run + 1);
-      pid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
-    } catch {
-      return null;
-    }
-  }
-  return null;
-}
-
 /**
- * Options from the arguments, then from npm_config_* for the ones npm swallowed. `npm run fuzz --count 5` gives
- * npm_config_count=true and passes 5 as a bare argument: the bare values are matched to those options in the order
- * the npm command line shows them (or, with one such option, directly).
+ * Options from the arguments, then from npm_config_* for the ones npm took for its own configuration:
+ * `npm run fuzz --count=5` sets npm_config_count=5; `npm run fuzz --count 5` sets npm_config_count=true and passes 5 as a
+ * bare argument, which is taken as the value when only one option was passed that way (npm does not keep the order).
  */
-export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, npmArgv: string[] | null): Map<string, string> {
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Map<string, string> {
   const values = new Map<string, string>();
   const bare: string[] = [];
   for (let index = 0; index < argv.length; index++) {
@@ -67,26 +51,23 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, npmArgv: st
       values.set(name, value);
     } else usage(`unknown option --${name}`);
   }
+  // npm writes `--name` as "true" and `--no-name` as "" or "false"; `--no-out` is the only negation that means something.
   const swallowed: Valued[] = [];
   for (const name of VALUED) {
     const value = env[`npm_config_${name}`];
     if (value === undefined || values.has(name)) continue;
     if (value === "true") swallowed.push(name);
-    else values.set(name, value);
+    else if (value === "" || value === "false") {
+      if (name === "out") values.set("no-out", "true");
+    } else values.set(name, value);
   }
   for (const name of FLAGS) if (env[`npm_config_${name.replace("-", "_")}`] === "true") values.set(name, "true");
   if (swallowed.length > 0) {
-    const order = npmArgv
-      ? npmArgv.flatMap((word) => swallowed.filter((name) => word === `--${name}`))
-      : swallowed.length === 1
-        ? swallowed
-        : null;
-    if (!order || order.length !== swallowed.length || bare.length < order.length)
+    if (swallowed.length > 1 || bare.length !== 1)
       usage(
-        `cannot tell which value belongs to ${swallowed.map((name) => `--${name}`).join(", ")}; write --name=value or put the options after --`,
+        `npm does not say which value belongs to ${swallowed.map((name) => `--${name}`).join(", ")}: write --name=value, or put the options after --`,
       );
-    order.forEach((name, index) => values.set(name, bare[index]));
-    bare.splice(0, order.length);
+    values.set(swallowed[0], bare.pop()!);
   }
   if (bare.length > 0) usage(`unexpected argument ${bare[0]}`);
   return values;
@@ -115,7 +96,7 @@ async function findings(timeoutMs: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const values = parseOptions(process.argv.slice(2), process.env, npmCommandLine());
+  const values = parseOptions(process.argv.slice(2), process.env);
   if (values.has("findings")) return findings(integer(values, "timeout", 5_000, 1));
   const rewriteShare = Number(values.get("rewrites") ?? 0.4);
   if (!(rewriteShare >= 0 && rewriteShare <= 1)) usage("--rewrites must be between 0 and 1");
@@ -136,7 +117,7 @@ async function main(): Promise<void> {
     rewriteShare,
     only,
     minimiseClasses: integer(values, "minimise", 20),
-    saveDir: values.has("no-save") ? null : path.resolve(ROOT, values.get("save") ?? ".cache/fuzz"),
+    saveDir: values.has("no-out") ? null : path.resolve(ROOT, values.get("out") ?? ".cache/fuzz"),
     log: quiet ? null : (line) => process.stderr.write(`${line}\n`),
   };
   const report = await runCampaign(options);

@@ -261,6 +261,13 @@ function differenceSummary(difference: Difference): string {
   return `${difference.field.replace(/\d+/, "N")} ${difference.before}→${difference.after}`;
 }
 
+/** What made a heavy input heavy, for hang keys: deep nesting and thousands of calls hang for different reasons. */
+function heavyShape(tags: string[]): string {
+  if (tags.includes("deep-nesting")) return " (deep nesting)";
+  if (tags.includes("many-calls")) return " (many calls)";
+  return "";
+}
+
 /** Classifies one analysed input: every failure it shows (an input can fail in several ways). */
 export function classify(generated: FuzzInput, answer: PoolAnswer): Failure[] {
   const base = {
@@ -275,7 +282,7 @@ export function classify(generated: FuzzInput, answer: PoolAnswer): Failure[] {
       {
         ...base,
         kind: "hang",
-        key: `hang in ${answer.step.replace(/^(original|rewritten): /, "").replace(/ .*/, "")}`,
+        key: `hang in ${answer.step.replace(/^(original|rewritten): /, "").replace(/ .*/, "")}${heavyShape(generated.tags)}`,
         detail: `${answer.step} did not finish within ${answer.ms} ms (input made by ${generated.tags.join(" + ")})`,
       },
     ];

@@ -69,14 +69,15 @@ export interface InputAnalysis {
   internalErrors: InternalError[];
 }
 
-const PAGE_LETTER: Record<PageVerdict, string> = { move: "m", copy: "c", unknown: "u", "not-delivered": "n" };
+/** One letter per page verdict; a verdict added later is written out in full, so it still compares. */
+const PAGE_LETTER: Record<string, string> = { move: "m", copy: "c", unknown: "u", "not-delivered": "n" };
 
 function encodePages(verdicts: PageVerdict[]): string {
   let result = "";
   for (let index = 0; index < verdicts.length;) {
     let end = index;
     while (end < verdicts.length && verdicts[end] === verdicts[index]) end++;
-    result += `${PAGE_LETTER[verdicts[index]]}${end - index}`;
+    result += `${PAGE_LETTER[verdicts[index]] ?? `${verdicts[index]}:`}${end - index}`;
     index = end;
   }
   return result;

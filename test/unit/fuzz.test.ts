@@ -193,22 +193,18 @@ describe("fuzzer building blocks", () => {
     assert.deepEqual(pair, { original: "y\nfds[0]\n", rewritten: "y\nfds[ 0 ]\n" });
   });
 
-  test("options come from -- arguments, npm_config_* values, or bare values in npm command-line order", () => {
-    const plain = parseOptions(["--count", "5", "--seed=3"], {}, null);
+  test("options come from -- arguments, npm_config_* values, or the one bare value npm passes for --name N", () => {
+    const plain = parseOptions(["--count", "5", "--seed=3"], {});
     assert.equal(plain.get("count"), "5");
     assert.equal(plain.get("seed"), "3");
-    const npmValues = parseOptions([], { npm_config_count: "100", npm_config_seed: "7" }, null);
+    const npmValues = parseOptions([], { npm_config_count: "100", npm_config_seed: "7", npm_config_save: "" });
     assert.equal(npmValues.get("count"), "100");
     assert.equal(npmValues.get("seed"), "7");
-    const swallowed = parseOptions(["100", "7"], { npm_config_count: "true", npm_config_seed: "true" }, [
-      "fuzz",
-      "--seed",
-      "100",
-      "--count",
-      "7",
-    ]);
-    assert.equal(swallowed.get("seed"), "100");
-    assert.equal(swallowed.get("count"), "7");
+    assert.equal(npmValues.has("out"), false);
+    assert.equal(parseOptions([], { npm_config_out: "" }).get("no-out"), "true", "npm run fuzz --no-out");
+    const swallowed = parseOptions(["100"], { npm_config_count: "true", npm_config_seed: "7" });
+    assert.equal(swallowed.get("count"), "100");
+    assert.equal(swallowed.get("seed"), "7");
   });
 
   test("the watchdog turns an overlong step into a hang that names the step", async () => {
