@@ -39,18 +39,6 @@ function aliasOf(failure: Failure, constants: RegExp): boolean {
   return failure.kind === "neutral" && match !== null && constants.test(match[1]);
 }
 
-/** Invariant failures whose missing facts are all call-level ones about nr_segs and loop-filled iovecs. */
-function onlyCallLevelMissing(failure: Failure): boolean {
-  const match = /^invariant call-move-with-missing \(rfc-v2\): (.*)$/.exec(failure.key);
-  if (failure.kind !== "invariant" || !match) return false;
-  const allowed = new Set([
-    "nr_segs",
-    "nr_segs is N but only M iovec entries are filled",
-    "number of iovecs filled by the loop",
-  ]);
-  return match[1].split("; ").every((kind) => allowed.has(kind));
-}
-
 export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [
   {
     id: "pipe-end-by-spelling",
@@ -71,20 +59,6 @@ export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [
         rewritten: "pipe-end-comment-vmsplice.rewritten.c",
         tags: ["comment", "after identifier"],
       },
-    ],
-  },
-  {
-    id: "madvise-advice-by-spelling",
-    fixme:
-      "FIXME (known: a macro alias for MADV_MERGEABLE loses the KSM rule): BufferResolver (server/src/analysis/buffers.ts) records madvise() advice as the argument's source text, and CallJudge (verdict.ts: MADV_MERGEABLE → VMS-KSM, MADV_HUGEPAGE → VMS-THP-SPLIT / VMS-DST-THP) and buffers.ts (MADV_DONTFORK, MADV_WIPEONFORK → no fork copy) test it with includes(); an alias or a number is not folded. MADV_MERGEABLE and MADV_HUGEPAGE aliases give wrong moves",
-    matches: (failure) => aliasOf(failure, /^MADV_/),
-    reproducers: [
-      {
-        file: "alias-madv-mergeable.c",
-        rewritten: "alias-madv-mergeable.rewritten.c",
-        tags: ["alias", "MADV_MERGEABLE"],
-      },
-      { file: "alias-madv-dontfork.c", rewritten: "alias-madv-dontfork.rewritten.c", tags: ["alias", "MADV_DONTFORK"] },
     ],
   },
   {
@@ -113,24 +87,6 @@ export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [
     reproducers: [
       { file: "alias-f-setpipe-sz.c", rewritten: "alias-f-setpipe-sz.rewritten.c", tags: ["alias", "F_SETPIPE_SZ"] },
     ],
-  },
-  {
-    id: "move-despite-call-level-missing-fact",
-    fixme:
-      "FIXME (known: unknown nr_segs with a loop-filled iovec gives a move with missing facts): CallJudge.instantiate (server/src/analysis/verdict.ts) adds 'nr_segs (...)', 'number of iovecs filled by the loop (...)' and 'nr_segs is N but only M iovec entries are filled' to the call's missing list, but CallJudge.callVerdict decides from the page outcomes only, so the call is 'move' with missing facts — also for a plain struct iovec with an unknown nr_segs",
-    matches: onlyCallLevelMissing,
-    reproducers: [
-      { file: "nr-segs-unknown-loop.c", tags: [] },
-      { file: "nr-segs-unknown.c", tags: [] },
-      { file: "nr-segs-exceeds-filled.c", tags: [] },
-    ],
-  },
-  {
-    id: "page-move-after-unknown-length",
-    fixme:
-      "FIXME: CallJudge.judge (server/src/analysis/verdict.ts) adds no chunks for a segment of unknown length (pages === null) and cannot stop at it, so the pages of later segments are judged 'move' although that length may be 0 (the RFC stops there) or fill the pipe; the call verdict is unknown (right), the page outcomes claim moves",
-    matches: (failure) => failure.key.startsWith("invariant page-move-after-unknown-segment (rfc-v2)"),
-    reproducers: [{ file: "page-after-unknown-length.c", tags: [] }],
   },
   {
     id: "hang-deep-parent-walks",
