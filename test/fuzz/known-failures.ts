@@ -41,51 +41,12 @@ function aliasOf(failure: Failure, constants: RegExp): boolean {
 
 export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [
   {
-    id: "pipe-end-by-spelling",
-    fixme:
-      "FIXME (known: spacing in read(fds[ 0 ], ...)): Extractor.readBefore (server/src/analysis/extract.ts) matches the read()/vmsplice() descriptor to the pipe end by comparing source text (site.args[0].text === fdText), so spaces or a comment inside fds[0] on either call lose VMS-OFFSET-CONSUMED and turn a copy into a wrong move",
-    matches: (failure) =>
-      failure.kind === "neutral" &&
-      /^neutral (spacing|comment) /.test(failure.key) &&
-      failure.detail.includes("VMS-OFFSET-CONSUMED"),
-    reproducers: [
-      {
-        file: "pipe-end-spacing-read.c",
-        rewritten: "pipe-end-spacing-read.rewritten.c",
-        tags: ["spacing", "subscript_expression in read()"],
-      },
-      {
-        file: "pipe-end-comment-vmsplice.c",
-        rewritten: "pipe-end-comment-vmsplice.rewritten.c",
-        tags: ["comment", "after identifier"],
-      },
-    ],
-  },
-  {
-    id: "sysconf-name-by-spelling",
-    fixme:
-      "FIXME: Evaluator (server/src/analysis/values.ts, sysconf case) recognises the page size only when the argument's text is _SC_PAGESIZE or _SC_PAGE_SIZE, so sysconf(ALIAS) is unknown: lengths become unknown (move/copy → unknown, page-size rules lost). Safe direction, but not neutral",
-    matches: (failure) => aliasOf(failure, /^_SC_PAGE_?SIZE$/),
-    reproducers: [
-      { file: "alias-sc-pagesize.c", rewritten: "alias-sc-pagesize.rewritten.c", tags: ["alias", "_SC_PAGESIZE"] },
-    ],
-  },
-  {
     id: "syscall-number-by-spelling",
     fixme:
       "FIXME: Extractor.discover (server/src/analysis/extract.ts) finds syscall(SYS_vmsplice, ...) and syscall(__NR_vmsplice, ...) through text occurrences of those names, so syscall(ALIAS, ...) is not found at all (the call and its findings disappear)",
     matches: (failure) => aliasOf(failure, /^(SYS_vmsplice|__NR_vmsplice)$/),
     reproducers: [
       { file: "alias-sys-vmsplice.c", rewritten: "alias-sys-vmsplice.rewritten.c", tags: ["alias", "SYS_vmsplice"] },
-    ],
-  },
-  {
-    id: "fcntl-command-by-spelling",
-    fixme:
-      "FIXME: Extractor.pipeSize and Extractor.fcntlSetsNonblock (server/src/analysis/extract.ts) compare fcntl()'s command to the text F_SETPIPE_SZ / F_SETFL, so an alias loses the pipe size (+VMS-NO-ZAP, pages not-delivered) or O_NONBLOCK (-VMS-NONBLOCK-FD)",
-    matches: (failure) => aliasOf(failure, /^(F_SETPIPE_SZ|F_SETFL)$/),
-    reproducers: [
-      { file: "alias-f-setpipe-sz.c", rewritten: "alias-f-setpipe-sz.rewritten.c", tags: ["alias", "F_SETPIPE_SZ"] },
     ],
   },
   {

@@ -11,6 +11,7 @@ import type { BufferFact, MemoryKind, Origin, SymValue, TriState } from "./facts
 import {
   fieldKey,
   loopCarriedSteps,
+  dominates,
   reachingDefinitions,
   type CallSite,
   type FileIndex,
@@ -1000,7 +1001,12 @@ export class BufferResolver {
     if (forkAt && !reapedAfterFork && !dontFork) {
       // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child.
       const fillBeforeFork = writeBefore === null || writeBefore.start < forkAt.start;
-      if (fillBeforeFork) result.forkBefore = { range: toRange(forkAt.node) };
+      // A fork() on a branch the call is not in (`if (argc > 1) fork();`) shares the page on that path only.
+      if (fillBeforeFork)
+        result.forkBefore = {
+          range: toRange(forkAt.node),
+          ...(dominates(forkAt.node, call, scope.node) ? {} : { conditional: true }),
+        };
     }
     return result;
   }

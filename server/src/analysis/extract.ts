@@ -46,7 +46,9 @@ import {
 } from "./syntax";
 import {
   clip,
+  declarationOfName,
   describeValue,
+  structTypeOf,
   Evaluator,
   firstUnknownReason,
   sameValue,
@@ -596,16 +598,32 @@ export class Extractor {
       originRange: null,
       explanation: `cannot find the pipe() call that fills ${clip(array?.text ?? "")}`,
     };
-    let creation = this.pipeCreation(arrayName);
+    let creation = array ? this.pipeCreation(arrayName, array, scope) : null;
     if (!creation && array?.type === "identifier" && scope && scope.name && scope.parameters.includes(arrayName)) {
       // `int fds[2]` passed in: follow the callers' arrays; they must all come from pipe() and agree.
       const position = scope.parameters.indexOf(arrayName);
-      const names = new Set(
-        this.index.callSitesOf(scope.name).map((site) => unwrap(site.args[position] ?? null)?.text ?? ""),
-      );
-      const creations = [...names].map((name) => (name ? this.pipeCreation(name) : null));
-      if (creations.length > 0 && creations.every((item) => item !== null)) creation = creations[0];
+      const creations = this.index.callSitesOf(scope.name).map((site) => {
+        const argument = unwrap(site.args[position] ?? null);
+        if (!argument) return null;
+        const name =
+          argument.type === "field_expression" ? (argument.childForFieldName("field")?.text ?? "") : argument.text;
+        return this.pipeCreation(name, argument, this.index.scopeOf(site.node));
+      });
+      if (creations.length > 0 && creations.every((item) => item !== null && item.kind === creations[0]?.kind))
+        creation = creations[0];
     }
+    if (creation?.kind === "mixed")
+      return {
+        ...base,
+        explanation: `${clip(array?.text ?? "")} is filled by pipe() on one path and socketpair() on another`,
+      };
+    if (creation?.kind === "socketpair")
+      return {
+        ...base,
+        kind: "not-pipe",
+        originRange: toRange(creation.call.node),
+        explanation: `${clip(array?.text ?? "")} is filled by socketpair(), which makes sockets, not a pipe`,
+      };
     if (!creation && indexValue.kind === "const") {
       // `ch->pipefd[1] = fds[1];`: an array member filled element by element from another descriptor.
       const element = this.elementAssignment(arrayName, indexValue.value);
@@ -658,20 +676,52 @@ export class Extractor {
   }
 
   /** The pipe()/pipe2() call whose array argument has this name (identifier or struct member), anywhere in the file. */
-  private pipeCreation(arrayName: string): { call: { node: Node; args: Node[] }; nonblock: boolean | null } | null {
-    for (const callee of ["pipe", "pipe2"]) {
+  /**
+   * The pipe()/pipe2() (or socketpair()) call that fills this very array: identity is the array's declaration for a
+   * variable, and (struct type, field) for a member; arrays of the same name declared elsewhere are other arrays.
+   */
+  private pipeCreation(
+    arrayName: string,
+    array: Node,
+    scope: FunctionScope | null,
+  ): { kind: "pipe" | "socketpair" | "mixed"; call: { node: Node; args: Node[] }; nonblock: boolean | null } | null {
+    const key = this.arrayKey(array, scope);
+    const matches: { callee: string; site: { node: Node; args: Node[] } }[] = [];
+    for (const callee of ["pipe", "pipe2", "socketpair"]) {
       for (const site of this.index.callSitesOf(callee)) {
-        const argument = unwrap(site.args[0] ?? null);
-        const name = argument?.type === "field_expression" ? argument.childForFieldName("field")?.text : argument?.text;
+        const argument = unwrap(site.args[callee === "socketpair" ? 3 : 0] ?? null);
+        if (!argument) continue;
+        const name = argument.type === "field_expression" ? argument.childForFieldName("field")?.text : argument.text;
         if (name !== arrayName) continue;
-        let nonblock: boolean | null = false;
-        if (callee === "pipe2") {
-          const flags = this.evaluator.value(site.args[1] ?? null, { scope: this.index.scopeOf(site.node) });
-          nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
-        }
-        if (this.fcntlSetsNonblock(arrayName)) nonblock = true;
-        return { call: site, nonblock };
+        const other = this.arrayKey(argument, this.index.scopeOf(site.node));
+        if (key !== null && other !== null && key !== other) continue;
+        matches.push({ callee, site });
       }
+    }
+    if (matches.length === 0) return null;
+    const sockets = matches.filter((match) => match.callee === "socketpair");
+    if (sockets.length === matches.length) return { kind: "socketpair", call: sockets[0].site, nonblock: null };
+    if (sockets.length > 0) return { kind: "mixed", call: matches[0].site, nonblock: null };
+    const { callee, site } = matches[0];
+    let nonblock: boolean | null = false;
+    if (callee === "pipe2") {
+      const flags = this.evaluator.value(site.args[1] ?? null, { scope: this.index.scopeOf(site.node) });
+      nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
+    }
+    if (this.fcntlSetsNonblock(arrayName)) nonblock = true;
+    return { kind: "pipe", call: site, nonblock };
+  }
+
+  /** The identity of an array expression: its declaration, or (struct type, field); null when it cannot be resolved. */
+  private arrayKey(array: Node, scope: FunctionScope | null): string | null {
+    const node = unwrap(array);
+    if (node?.type === "identifier") {
+      const declaration = declarationOfName(node.text, node, scope, this.index);
+      return declaration ? `declaration@${declaration.startIndex}` : null;
+    }
+    if (node?.type === "field_expression") {
+      const type = structTypeOf(node, scope, this.index);
+      return type ? `${type}.${node.childForFieldName("field")?.text ?? ""}` : null;
     }
     return null;
   }
@@ -680,7 +730,7 @@ export class Extractor {
   private fcntlSetsNonblock(name: string): boolean {
     for (const site of this.index.callSitesOf("fcntl")) {
       if (!mentions(site.args[0] ?? null, name)) continue;
-      if (unwrap(site.args[1] ?? null)?.text !== "F_SETFL") continue;
+      if (!this.isConstant(site.args[1] ?? null, site.node, "F_SETFL")) continue;
       const flags = this.evaluator.value(site.args[2] ?? null, { scope: this.index.scopeOf(site.node) });
       if (flags.kind === "const" && (flags.value & 0o4000) !== 0) return true;
       if (site.args[2] && mentions(site.args[2], "O_NONBLOCK")) return true;
@@ -690,7 +740,8 @@ export class Extractor {
 
   private pipeSize(name: string): SymValue | null {
     for (const site of this.index.callSitesOf("fcntl")) {
-      if (!mentions(site.args[0] ?? null, name) || unwrap(site.args[1] ?? null)?.text !== "F_SETPIPE_SZ") continue;
+      if (!mentions(site.args[0] ?? null, name) || !this.isConstant(site.args[1] ?? null, site.node, "F_SETPIPE_SZ"))
+        continue;
       return this.evaluator.value(site.args[2] ?? null, { scope: this.index.scopeOf(site.node) });
     }
     return null;
@@ -1271,15 +1322,17 @@ export class Extractor {
     scope: FunctionScope | null,
   ): { range: SourceRange; length: SymValue } | null {
     if (!argument || !scope) return null;
-    const fdText = argument.node.text;
+    const target = this.descriptorKey(argument.node, argument.scope);
     const callStart = call.startIndex;
     for (const site of scope.calls) {
       if (site.start >= callStart) break;
-      if ((site.name === "read" || site.name === "recv") && site.args[0]?.text === fdText) {
-        return { range: toRange(site.node), length: this.evaluator.value(site.args[2] ?? null, { scope }) };
-      }
+      const reads = site.name === "read" || site.name === "recv";
+      if (!reads && site.name !== "vmsplice") continue;
+      const descriptor = site.args[0];
+      if (!descriptor || target === null || this.descriptorKey(descriptor, scope) !== target) continue;
+      if (reads) return { range: toRange(site.node), length: this.evaluator.value(site.args[2] ?? null, { scope }) };
       // An earlier vmsplice read from the same descriptor consumes its iovec's length (a single struct iovec is followed).
-      if (site.name === "vmsplice" && site.args[0]?.text === fdText && !contains(site.node, call)) {
+      if (!contains(site.node, call)) {
         const entries = site.args[1] ? this.iovEntries(site.args[1], scope, site.node, 0) : { missing: "no iovec" };
         const length: SymValue =
           "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat
@@ -1289,6 +1342,40 @@ export class Extractor {
       }
     }
     return null;
+  }
+
+  /** Whether an argument folds to the named system constant (through macros and enums, never by its spelling). */
+  private isConstant(argument: Node | null, site: Node, name: keyof typeof SYSTEM_CONSTANTS): boolean {
+    const value = this.evaluator.value(argument, { scope: this.index.scopeOf(site) });
+    return value.kind === "const" && value.value === SYSTEM_CONSTANTS[name];
+  }
+
+  private readonly descriptorKeys = new Map<number, string | null>();
+
+  /**
+   * Which descriptor an expression denotes, by resolution: the pipe()/open() call that made it plus the pipe index,
+   * else the declaration of the variable holding it. Spelling (`fds[ 0 ]`, comments) never matters. Null: unresolved.
+   */
+  private descriptorKey(node: Node, scope: FunctionScope | null): string | null {
+    const cached = this.descriptorKeys.get(node.id);
+    if (cached !== undefined) return cached;
+    const fact = this.fdOrigin(node, scope, 0);
+    let key: string | null = null;
+    if (fact.originRange) key = `origin@${fact.originRange.startIndex}:${fact.pipeIndex ?? "?"}`;
+    else {
+      const expression = unwrap(node);
+      if (expression?.type === "identifier") {
+        const declaration = declarationOfName(expression.text, expression, scope, this.index);
+        key = declaration ? `variable@${declaration.startIndex}:${expression.text}` : null;
+      } else if (expression?.type === "subscript_expression") {
+        const array = unwrap(expression.childForFieldName("argument"));
+        const index = this.evaluator.value(expression.childForFieldName("index"), { scope });
+        const arrayKey = array ? this.arrayKey(array, scope) : null;
+        key = arrayKey && index.kind === "const" ? `${arrayKey}[${index.value}]` : null;
+      }
+    }
+    this.descriptorKeys.set(node.id, key);
+    return key;
   }
 
   /** splice(..., SPLICE_F_MOVE or SPLICE_F_GIFT) into a pipe: the RFC zaps memory at an undefined address. */

@@ -135,7 +135,8 @@ export interface BufferFact {
   /** The buffer is read or written after the call in the same function (for RFC zap hazards). */
   usedAfter: { range: SourceRange } | null;
   /** fork() between the fill and the call, with the child possibly still alive. */
-  forkBefore: { range: SourceRange } | null;
+  /** `conditional`: the fork() runs on some paths to the call only (copy there, move elsewhere). */
+  forkBefore: { range: SourceRange; conditional?: boolean } | null;
   /** fork() after the call in the same function (a later write may or may not reach the reader: VMS-ALIAS-COW). */
   forkAfter?: { range: SourceRange } | null;
   madvise: { advice: string; range: SourceRange }[];

@@ -586,7 +586,9 @@ export class Evaluator {
     if (name === "getpagesize") return { kind: "page" };
     if (name === "sysconf") {
       const argument = unwrap(args[0] ?? null);
-      if (argument && (argument.text === "_SC_PAGESIZE" || argument.text === "_SC_PAGE_SIZE")) return { kind: "page" };
+      // The name goes through the evaluator, so a macro alias of _SC_PAGESIZE is the page size too.
+      const name = this.value(argument, context);
+      if (name.kind === "const" && name.value === SYSTEM_CONSTANTS._SC_PAGESIZE) return { kind: "page" };
       return unknown(`sysconf(${clip(argument?.text ?? "")})`);
     }
     if (name) {

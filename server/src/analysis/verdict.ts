@@ -621,6 +621,13 @@ class CallJudge {
       page.rules.push("VMS-ZERO-PAGE");
       return;
     }
+    if (buffer.forkBefore?.conditional) {
+      page.verdict = "unknown";
+      missing.push(
+        `whether fork() on line ${buffer.forkBefore.range.start.line + 1} runs before the call (copy when it does, move otherwise)`,
+      );
+      return;
+    }
     if (buffer.forkBefore) {
       page.rules.push("VMS-FORK");
       return;
