@@ -65,10 +65,6 @@ const KNOWN_ANALYZER_GAPS: ReadonlyMap<string, string> = new Map([
     "test/fixtures/VMS-NO-GIFT/invalid/half-typed/unfinished-call.c",
     "FIXME: the unclosed call is found now, but its range is the whole ERROR region (it starts at the enclosing function, line 12) instead of the vmsplice name on line 21; calleeRange is right",
   ],
-  [
-    "test/fixtures/VMS-NOT-PIPE/invalid/socketpair.c",
-    "FIXME: socketpair() descriptors are not recognised as sockets (direction unknown, which is safe)",
-  ],
   ["test/fixtures/VMS-RFC-MLOCK/invalid/map-locked.c", "FIXME: MAP_LOCKED is not treated like mlock()"],
   [
     "test/fixtures/VMS-ZERO-PAGE/invalid/large-malloc.c",

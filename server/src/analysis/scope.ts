@@ -604,6 +604,12 @@ export function reachingDefinitions(
   return pathDefinitions(scope, name, position, keep).definitions;
 }
 
+/** Per scope, the statements of each block walked by `pathDefinitionsOf` (see `flowBlock`). */
+const blockCache = new WeakMap<
+  FunctionScope,
+  Map<number, { nodes: Node[]; starts: number[]; ends: number[]; jumps: boolean[] }>
+>();
+
 /** A state of the path walk: the definitions that may hold, plus ENTRY when the value from function entry may hold. */
 type PathState = Set<Definition | typeof ENTRY> | null;
 const ENTRY = "entry" as const;
@@ -645,6 +651,7 @@ export function pathDefinitionsOf(
   );
   if (candidates.length === 0) return { definitions: [], entry: true };
   const starts = candidates.map((definition) => definition.site.startIndex);
+  const candidateStarts = starts;
   const holdsDefinition = (node: Node): boolean => {
     const from = node.startIndex;
     const to = node.endIndex;
@@ -682,13 +689,49 @@ export function pathDefinitionsOf(
     }
     return current;
   };
+  /**
+   * A block's statements, with their offsets and jump flags read out of the tree once per scope: a function of
+   * thousands of statements is stepped over with plain number comparisons, not a wasm call per statement per lookup.
+   */
+  const flowBlock = (block: Node, state: PathState): PathState => {
+    let cache = blockCache.get(scope);
+    if (!cache) blockCache.set(scope, (cache = new Map()));
+    let entry = cache.get(block.id);
+    if (!entry) {
+      const nodes = namedChildren(block);
+      entry = {
+        nodes,
+        starts: nodes.map((node) => node.startIndex),
+        ends: nodes.map((node) => node.endIndex),
+        jumps: [],
+      };
+      cache.set(block.id, entry);
+    }
+    let current = state;
+    const { nodes, starts, ends, jumps } = entry;
+    for (let index = 0; index < nodes.length; index++) {
+      if (atUse !== undefined) return current;
+      if (starts[index] >= useEnd) break;
+      const from = starts[index];
+      const to = ends[index];
+      const relevant =
+        (from <= useStart && useEnd <= to) || candidateStarts.some((start) => start >= from && start < to);
+      let after: PathState;
+      if (!relevant) {
+        jumps[index] ??= terminates(nodes[index]);
+        after = jumps[index] ? null : current;
+      } else after = flow(nodes[index], current);
+      current = after === null && current !== null && index !== nodes.length - 1 ? current : after;
+    }
+    return current;
+  };
   const flow = (node: Node, state: PathState): PathState => {
     if (atUse !== undefined || state === null) return state;
     const here = containsUse(node);
     if (!here && !holdsDefinition(node)) return terminates(node) ? null : state;
     switch (node.type) {
       case "compound_statement":
-        return flowList(namedChildren(node), state);
+        return flowBlock(node, state);
       case "if_statement": {
         const condition = node.childForFieldName("condition");
         const afterCondition = condition ? applyLeaf(condition, state) : state;
