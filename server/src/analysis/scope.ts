@@ -12,6 +12,7 @@
  * Pure; imports only web-tree-sitter (a Parser for macro bodies is created from the tree's own language, no I/O).
  */
 import { Parser, type Node, type Tree } from "web-tree-sitter";
+import { nodeLine } from "./unit";
 import {
   callArguments,
   callName,
@@ -105,7 +106,7 @@ export interface NameIndex {
   functionDefinition(name: string): Node | null;
   callSitesOf(name: string): CallSite[];
   scopeOf(node: Node): FunctionScope | null;
-  macro(name: string): { node: Node; value: Node | null } | null;
+  macro(name: string): MacroDefinition | null;
   functionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null;
   enumConstant(name: string, evaluateConstant: (node: Node) => number | null): number | null | undefined;
   globalDefinitions(name: string): Definition[];
@@ -115,11 +116,24 @@ export interface NameIndex {
   reads(): ReadRecord;
 }
 
+export interface MacroDefinition {
+  node: Node;
+  /** The parsed body; null when there is none or the definitions disagree. */
+  value: Node | null;
+  /** Why no value is taken: the disagreeing definitions, by line. */
+  conflict?: string;
+}
+
+/** "FLAGS has 2 definitions that disagree (line 3, util.h:9)". */
+function disagreement(name: string, definitions: Node[]): string {
+  return `${name} has ${definitions.length} definitions that disagree (${definitions.map((node) => nodeLine(node)).join(", ")}); which one applies depends on the configuration`;
+}
+
 /** File-wide index with lazy, cached, recorded lookups. */
 export class FileIndex implements NameIndex {
   private readonly functionScopes = new Map<number, FunctionScope>();
   private readonly functionsByName = new Map<string, Node | null>();
-  private readonly macros = new Map<string, { node: Node; value: Node | null } | null>();
+  private readonly macros = new Map<string, MacroDefinition | null>();
   /** Enumerator values by name; `undefined` stored means "no enumerator of that name in this file". */
   private readonly enums = new Map<string, number | null | undefined>();
   private readonly globals = new Map<string, Definition[]>();
@@ -243,34 +257,46 @@ export class FileIndex implements NameIndex {
   }
 
   /** `#define name value` (object-like); the value is parsed as a C expression. */
-  macro(name: string): { node: Node; value: Node | null } | null {
+  macro(name: string): MacroDefinition | null {
     if (this.macros.has(name)) return this.macros.get(name) ?? null;
-    let found: { node: Node; value: Node | null } | null = null;
+    let found: MacroDefinition | null = null;
+    const bodies = new Map<string, Node>();
     for (const node of this.identifierNodes(name)) {
       const parent = node.parent;
       if (parent?.type === "preproc_def" && parent.childForFieldName("name")?.id === node.id) {
         const body = parent.childForFieldName("value");
         this.recordNode(parent);
-        found = { node: parent, value: body ? this.parseExpression(body.text) : null };
+        bodies.set(body?.text.replace(/\s+/g, " ").trim() ?? "", parent);
+        found ??= { node: parent, value: body ? this.parseExpression(body.text) : null };
       }
     }
+    // Definitions under different #if branches (or a #undef and a new #define) that disagree: which one holds at a use
+    // depends on the configuration, so none is taken.
+    if (found && bodies.size > 1)
+      found = { node: found.node, value: null, conflict: disagreement(name, [...bodies.values()]) };
     this.macros.set(name, found);
     return found;
   }
 
   /** Function-like macro `#define name(params) body`: its parameter names and parsed body. */
   functionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null {
+    const definitions: Node[] = [];
     for (const node of this.identifierNodes(name)) {
       const parent = node.parent;
       if (parent?.type === "preproc_function_def" && parent.childForFieldName("name")?.id === node.id) {
         this.recordNode(parent);
-        const parametersNode = parent.childForFieldName("parameters");
-        const parameters = parametersNode ? namedChildren(parametersNode).map((child) => child.text) : [];
-        const body = parent.childForFieldName("value");
-        return { node: parent, parameters, body: body ? this.parseExpression(body.text) : null };
+        definitions.push(parent);
       }
     }
-    return null;
+    const [first] = definitions;
+    if (!first) return null;
+    const parametersNode = first.childForFieldName("parameters");
+    const parameters = parametersNode ? namedChildren(parametersNode).map((child) => child.text) : [];
+    // Disagreeing definitions (#if branches): no body is taken, so every use of the macro is unknown.
+    const spellings = new Set(definitions.map((definition) => definition.text.replace(/\s+/g, " ").trim()));
+    if (spellings.size > 1) return { node: first, parameters, body: null };
+    const body = first.childForFieldName("value");
+    return { node: first, parameters, body: body ? this.parseExpression(body.text) : null };
   }
 
   /** Value of an enumerator `name` declared in this file. */

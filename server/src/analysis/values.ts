@@ -8,6 +8,7 @@
  */
 import type { Node } from "web-tree-sitter";
 import { evaluate, type SourceRange, type SymValue } from "./facts";
+import { nodeLine } from "./unit";
 import {
   loopCarriedSteps,
   pathDefinitions,
@@ -339,6 +340,7 @@ export class Evaluator {
     const macro = this.index.macro(name);
     if (macro) {
       context.definitions?.push(toRange(macro.node));
+      if (macro.conflict) return unknown(macro.conflict);
       if (!macro.value) return unknown(`macro ${name} has no value the analyzer can fold`);
       return this.value(macro.value, { ...next, scope: context.scope, macroRange: toRange(macro.node) });
     }
@@ -409,9 +411,7 @@ export class Evaluator {
       return definitionCount > 1
         ? unknown(`${name} is a static local that keeps its value between calls`)
         : { kind: "const", value: 0 };
-    return unknown(
-      `${name} is uninitialised on a path to this use (declared at line ${declaration.startPosition.row + 1})`,
-    );
+    return unknown(`${name} is uninitialised on a path to this use (declared at ${nodeLine(declaration)})`);
   }
 
   /** A global's value as any function sees it on entry: its initial value and every assignment in the file. */
@@ -455,7 +455,7 @@ export class Evaluator {
         if (value.kind === "unknown") return value;
         if (result.kind === "unknown") return result;
         return unknown(
-          `${name} is ${describeValue(result)} or ${describeValue(value)} depending on where ${scope.name}() is called (line ${reference.startPosition.row + 1})`,
+          `${name} is ${describeValue(result)} or ${describeValue(value)} depending on where ${scope.name}() is called (${nodeLine(reference)})`,
         );
       }
     }
@@ -499,7 +499,7 @@ export class Evaluator {
     const changed = this.fromDefinitions(name, assignments, { ...context, scope: null });
     if (sameValue(changed, value)) return value;
     return unknown(
-      `${name} is ${describeValue(value)} unless ${call.name}() (line ${call.node.startPosition.row + 1}) changes it${changed.kind === "const" ? ` to ${describeValue(changed)}` : ""}`,
+      `${name} is ${describeValue(value)} unless ${call.name}() (${nodeLine(call.node)}) changes it${changed.kind === "const" ? ` to ${describeValue(changed)}` : ""}`,
     );
   }
 
@@ -510,7 +510,7 @@ export class Evaluator {
     if (entry.kind === "unknown")
       return unknown(`${name} is set ${conditionOf(localSite, boundary)}; otherwise ${entry.reason}`);
     return unknown(
-      `${name} is ${describeValue(entry)} unless ${conditionOf(localSite, boundary, false)} (line ${localSite.startPosition.row + 1}), where it is ${describeValue(local)}`,
+      `${name} is ${describeValue(entry)} unless ${conditionOf(localSite, boundary, false)} (${nodeLine(localSite)}), where it is ${describeValue(local)}`,
     );
   }
 
@@ -928,7 +928,7 @@ export function conditionOf(site: Node, boundary: Node, withWhen = true): string
       return withWhen ? `in ${label}` : label;
     }
     if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
-      return `inside the loop at line ${current.startPosition.row + 1}`;
+      return `inside the loop at ${nodeLine(current)}`;
     child = current;
   }
   return "on some path";
@@ -939,9 +939,9 @@ function pathsDiffer(name: string, first: SymValue, firstSite: Node, second: Sym
   if (second.kind === "unknown") return second.reason;
   const where = (site: Node) => {
     const owner = enclosingFunction(site);
-    if (!owner) return `initially (line ${site.startPosition.row + 1})`;
+    if (!owner) return `initially (${nodeLine(site)})`;
     const condition = conditionOf(site, owner);
-    return `${condition === "on some path" ? "" : `${condition} `}(line ${site.startPosition.row + 1})`;
+    return `${condition === "on some path" ? "" : `${condition} `}(${nodeLine(site)})`;
   };
   return `${name} differs between paths: ${describeValue(first)} ${where(firstSite)}, ${describeValue(second)} ${where(secondSite)}`;
 }
