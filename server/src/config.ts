@@ -29,6 +29,8 @@ export interface LensSettings {
   debounceMs: number;
   codeLens: boolean;
   analyzeWorkspace: boolean;
+  /** Extra include directories (absolute, or relative to the project root), searched after the compile database's. */
+  includePaths: string[];
 }
 
 export const DEFAULT_SETTINGS: Readonly<LensSettings> = Object.freeze({
@@ -40,13 +42,15 @@ export const DEFAULT_SETTINGS: Readonly<LensSettings> = Object.freeze({
   debounceMs: 75,
   codeLens: true,
   analyzeWorkspace: true,
+  includePaths: [],
 });
 
 export const MAX_DEBOUNCE_MS = 5000;
 
 /** One entry of the schema: the JSON schema fragment package.json carries under `contributes.configuration.properties`. */
 export interface SettingSchema {
-  type: "boolean" | "string" | "number" | "object";
+  type: "boolean" | "string" | "number" | "object" | "array";
+  items?: { type: "string" };
   default: unknown;
   enum?: readonly (string | number)[];
   minimum?: number;
@@ -118,6 +122,14 @@ export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSchema>> = {
     description: "Analyse every .c and .h file of the open folders at start (needs a restart of the server).",
     scope: "window",
   },
+  "vmspliceLens.includePaths": {
+    type: "array",
+    default: DEFAULT_SETTINGS.includePaths,
+    items: { type: "string" },
+    description:
+      "Include directories for project headers (absolute, or relative to the project root), searched after the directories of compile_commands.json, as -I would be.",
+    scope: "resource",
+  },
   "vmspliceLens.trace.server": {
     type: "string",
     default: "off",
@@ -140,7 +152,7 @@ export interface NormalizedSettings {
  */
 export function normalizeSettings(raw: unknown): NormalizedSettings {
   const warnings: string[] = [];
-  const settings: LensSettings = { ...DEFAULT_SETTINGS, severity: {} };
+  const settings: LensSettings = { ...DEFAULT_SETTINGS, severity: {}, includePaths: [] };
   if (raw === null || raw === undefined) return { settings, warnings };
   if (typeof raw !== "object" || Array.isArray(raw)) {
     warnings.push(`vmspliceLens: expected an object of settings, got ${describe(raw)}; using defaults`);
@@ -151,6 +163,12 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
   settings.enable = readBoolean(section, "enable", DEFAULT_SETTINGS.enable, warnings);
   settings.codeLens = readBoolean(section, "codeLens", DEFAULT_SETTINGS.codeLens, warnings);
   settings.analyzeWorkspace = readBoolean(section, "analyzeWorkspace", DEFAULT_SETTINGS.analyzeWorkspace, warnings);
+  if (section.includePaths !== undefined) {
+    const value = section.includePaths;
+    if (Array.isArray(value) && value.every((item) => typeof item === "string" && item.length > 0))
+      settings.includePaths = [...(value as string[])];
+    else warnings.push(`vmspliceLens.includePaths: expected a list of directories, got ${describe(value)}; using none`);
+  }
 
   if (section.kernel !== undefined) {
     if (typeof section.kernel === "string" && (KERNEL_MODELS as readonly string[]).includes(section.kernel))

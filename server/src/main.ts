@@ -6,6 +6,7 @@
  * The server never writes to stdout itself: stdout carries the protocol.
  * Started as `node dist/server.js --stdio` (the package.json bin `vmsplice-lens-server`).
  */
+import { ProjectRegistry } from "./protocol/projects";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -57,7 +58,8 @@ const docsBase = rulesDocumentationBase();
 // One engine holds the open documents (by URI); the workspace scan and closed files use engines of their own.
 const store = new DocumentStore(new Engine(newCParser));
 const settings = new SettingsCache(logger);
-const analyses = new AnalysisService(store);
+const projects = new ProjectRegistry(store);
+const analyses = new AnalysisService(store, projects);
 const diagnostics = new DiagnosticsScheduler(
   store,
   settings,
@@ -66,7 +68,7 @@ const diagnostics = new DiagnosticsScheduler(
   logger,
   docsBase,
 );
-const context = { store, settings, analyses, logger, docsBase };
+const context = { store, settings, analyses, logger, docsBase, projects };
 
 let initializeParams: InitializeParams | null = null;
 let pullsConfiguration = false;
@@ -76,6 +78,7 @@ let closedFileEngine: Engine | null = null;
 
 connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
+  projects.setFolders(workspaceFolderPaths(params));
   pullsConfiguration = params.capabilities.workspace?.configuration === true;
   return {
     capabilities: {
@@ -127,6 +130,7 @@ connection.onDidOpenTextDocument(
     const { uri, languageId, version, text } = params.textDocument;
     await store.open(uri, languageId, version, text);
     analyses.forget(uri);
+    headerChanged(uri);
     diagnostics.schedule(uri, true);
   }),
 );
@@ -138,9 +142,21 @@ connection.onDidChangeTextDocument(
       logger.warn(`didChange for a document that is not open: ${params.textDocument.uri}`);
       return;
     }
+    headerChanged(entry.uri);
     diagnostics.schedule(entry.uri);
   }),
 );
+
+/** An edited header may change the facts of every open file that includes it: they are analysed again. */
+function headerChanged(uri: string): void {
+  if (!/\.(h|hh|hpp|hxx|inc)$/.test(uri)) return;
+  projects.changed(uri);
+  for (const other of store.uris()) {
+    if (other === uri) continue;
+    analyses.forget(other);
+    diagnostics.schedule(other);
+  }
+}
 
 connection.onDidCloseTextDocument(
   guardedNotification(logger, "didClose", async (params) => {
@@ -148,6 +164,7 @@ connection.onDidCloseTextDocument(
     diagnostics.cancel(uri);
     store.close(uri);
     analyses.forget(uri);
+    headerChanged(uri);
     // A file of the workspace keeps its diagnostics after closing, as the start-up scan gave them: from the disk.
     const inWorkspace = initializeParams ? workspaceFileOf(uri, workspaceFolderPaths(initializeParams)) : null;
     const folderSettings = inWorkspace ? await settings.get(pathToFileURL(inWorkspace.folder).href) : null;
@@ -155,7 +172,8 @@ connection.onDidCloseTextDocument(
     if (inWorkspace && folderSettings?.analyzeWorkspace) {
       await loadCLanguage();
       closedFileEngine ??= new Engine(newCParser);
-      items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase) ?? [];
+      const project = projects.projectFor(inWorkspace.file, folderSettings);
+      items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase, project) ?? [];
     }
     if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
   }),

@@ -206,6 +206,11 @@ export interface VmspliceCall {
   readBefore: { range: SourceRange; length: SymValue } | null;
   /** The call sits inside a tree-sitter ERROR region (facts may be incomplete). */
   inErrorRegion: boolean;
+  /**
+   * Facts the call rests on that are not established, named as missing facts (a header found only by searching the
+   * project's include/ directories). Set by the engine; absent means none.
+   */
+  assumptions?: string[];
 }
 
 /** A non-vmsplice call the rules inspect (splice into a pipe with SPLICE_F_MOVE). */

@@ -111,6 +111,7 @@ class CallJudge {
     const call = this.call;
     const flags = call.flags.value;
     if (flags === null) this.missing.push(call.flags.missing ?? `value of the flags ${call.flags.text}`);
+    for (const assumption of call.assumptions ?? []) this.missing.push(assumption);
     const flagsRelated = call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
     const pipeRelated = [
       { range: call.fd.originRange, message: call.fd.kind === "pipe" ? "pipe created here" : "descriptor opened here" },

@@ -116,7 +116,12 @@ export function describeCall(analysis: CallAnalysis): string {
   return `vmsplice${via} ${call.fd.direction}, flags ${flags ? flags.join("|") || "0" : "unknown"}: ${pageText} -> ${analysis.verdict}${why}${missing}`;
 }
 
-function jsonFinding(finding: Finding) {
+/** The file of a related location when it is not the finding's own (a fact from an included header). */
+function fileOf(item: Finding["related"][number] & { file?: string }, own?: string): string | null {
+  return item.file !== undefined && item.file !== own ? item.file : null;
+}
+
+function jsonFinding(finding: Finding, own: string) {
   return {
     rule: finding.rule,
     severity: finding.severity,
@@ -126,6 +131,7 @@ function jsonFinding(finding: Finding) {
     endColumn: finding.range.end.column + 1,
     message: finding.message,
     related: finding.related.map((item) => ({
+      ...(fileOf(item, own) ? { file: fileOf(item, own) } : {}),
       line: item.range.start.line + 1,
       column: item.range.start.column + 1,
       message: item.message,
@@ -174,7 +180,7 @@ export function formatJson(reports: FileReport[], kernel: KernelModel, pageSize:
       path: report.path,
       ...(report.skipped ? { skipped: report.skipped } : {}),
       calls: report.analysis.calls.map(jsonCall),
-      findings: report.analysis.findings.map(jsonFinding),
+      findings: report.analysis.findings.map((finding) => jsonFinding(finding, report.path)),
       notes: report.analysis.notes,
     })),
     summary: summarise(reports),
@@ -243,7 +249,9 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
               id,
               message: { text: item.message },
               physicalLocation: {
-                artifactLocation: { uri: toUri(report.path), index: artifactIndex },
+                artifactLocation: fileOf(item, report.path)
+                  ? { uri: toUri(fileOf(item, report.path) ?? report.path) }
+                  : { uri: toUri(report.path), index: artifactIndex },
                 region: sarifRegion(item.range),
               },
             })),

@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { FileAnalysis } from "../analysis/analyze";
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
-import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type SkipReason } from "../engine/engine";
+import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
+import { findProjectRoot, Project, readUnitHeaders, type UnitHeaders } from "../project/project";
 import { decodeSource } from "../engine/source-text";
 import { loadCLanguage, newCParser } from "../parsing/parser";
 import { explainMarkdown, findRule, RULES } from "../rules/rule-table";
@@ -18,7 +19,8 @@ import { runSimulate } from "./simulate-entry";
 import packageJson from "../../../package.json";
 
 const USAGE = `usage:
-  vmsplice-lens check [--kernel rfc-v2|mainline-6.x|mainline-3.12] [--page-size 4096|16384|65536] [--format text|json|sarif] [--max-file-size BYTES] PATH...
+  vmsplice-lens check [--kernel rfc-v2|mainline-6.x|mainline-3.12] [--page-size 4096|16384|65536] [--format text|json|sarif] [--max-file-size BYTES]
+                      [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project] PATH...
   vmsplice-lens explain RULE-ID | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]`;
 
@@ -30,6 +32,14 @@ interface CheckOptions {
   format: "text" | "json" | "sarif";
   maxFileSize: number;
   paths: string[];
+  /** --project: the root for every path (default: the nearest ancestor with a root marker). */
+  project: string | null;
+  /** -I DIR, in order. */
+  includePaths: string[];
+  /** --compile-commands: the compile database to use. */
+  compileCommands: string | null;
+  /** --no-project: read each file alone, as before project support (the A/B baseline). */
+  singleFile: boolean;
 }
 
 export function parseCheckArguments(argv: string[]): CheckOptions {
@@ -39,6 +49,10 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
     format: "text",
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
     paths: [],
+    project: null,
+    includePaths: [],
+    compileCommands: null,
+    singleFile: false,
   };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
@@ -51,7 +65,22 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
       if (next === undefined) throw new UsageError(`option ${flag} needs a value`);
       return next;
     };
+    if (argument.startsWith("-I")) {
+      const dir = argument.length > 2 ? argument.slice(2) : argv[++index];
+      if (dir === undefined) throw new UsageError("option -I needs a directory");
+      options.includePaths.push(path.resolve(dir));
+      continue;
+    }
     switch (flag) {
+      case "--project":
+        options.project = path.resolve(value());
+        break;
+      case "--compile-commands":
+        options.compileCommands = path.resolve(value());
+        break;
+      case "--no-project":
+        options.singleFile = true;
+        break;
       case "--kernel": {
         const kernel = value();
         if (!(KERNEL_MODELS as readonly string[]).includes(kernel))
@@ -118,6 +147,17 @@ function collectFiles(paths: string[]): string[] {
 
 class IoError extends Error {}
 
+/** What the project could not resolve, said where it can matter: in a file with a call whose verdict is unknown. */
+function projectNotes(result: EngineAnalysis, headers: UnitHeaders | null): string[] {
+  if (!headers || !result.calls.some((call) => call.verdict === "unknown")) return [];
+  const notes = headers.limits.map((limit) => `project: ${limit}`);
+  if (headers.unresolved.length > 0)
+    notes.push(
+      `project: #include not found: ${headers.unresolved.join(", ")} (-I DIR, --project ROOT or a compile_commands.json would resolve it)`,
+    );
+  return notes;
+}
+
 /** The CLI's words for an engine skip reason (naming the option that sets the limit). */
 export function describeSkip(skip: SkipReason): string {
   if (skip.kind === "too-large")
@@ -130,6 +170,19 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
   const files = collectFiles(options.paths);
   await loadCLanguage();
   const engine = new Engine(newCParser);
+  const projects = new Map<string, Project>();
+  const projectOf = (file: string): Project => {
+    const root = options.project ?? findProjectRoot(file);
+    let project = projects.get(root);
+    if (!project) {
+      project = new Project(root, newCParser, {
+        includePaths: options.includePaths,
+        compileDatabase: options.compileCommands ?? undefined,
+      });
+      projects.set(root, project);
+    }
+    return project;
+  };
   const reports: FileReport[] = [];
   const empty: FileAnalysis = { calls: [], findings: [], notes: [] };
   const engineOptions = { kernel: options.kernel, pageSize: options.pageSize, maxFileSize: options.maxFileSize };
@@ -150,14 +203,21 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
         );
       }
       // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
-      engine.setText(file, decodeSource(bytes));
+      const text = decodeSource(bytes);
+      engine.setText(file, text);
+      const headers = options.singleFile ? null : readUnitHeaders(engine, file, file, text, projectOf(file));
       const result = engine.analysis(file, engineOptions);
       engine.close(file);
       if (result.skipped) reports.push({ path: file, analysis: empty, skipped: describeSkip(result.skipped) });
-      else reports.push({ path: file, analysis: result });
+      else
+        reports.push({
+          path: file,
+          analysis: { ...result, notes: [...result.notes, ...projectNotes(result, headers)] },
+        });
     }
   } finally {
     engine.dispose();
+    for (const project of projects.values()) project.dispose();
   }
   if (options.format === "json")
     out(JSON.stringify(formatJson(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");

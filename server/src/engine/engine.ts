@@ -22,6 +22,7 @@ import {
 import type { AnalysisOptions, CallAnalysis, Finding, VmspliceCall } from "../analysis/facts";
 import type { TextRegion } from "../analysis/scope";
 import { applySuppressions, SUPPRESSION_MARKER, type Suppression } from "../analysis/suppressions";
+import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLayout } from "../analysis/unit";
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
 import { skipReason, type SkipReason } from "./limits";
 import { StringText, type SourceText } from "./source-text";
@@ -71,6 +72,8 @@ export interface EngineAnalysis {
   suppressions: Suppression[];
   /** The tree the analysis read, or null when none was needed; owned by the engine, valid until the next setText. */
   tree: Tree | null;
+  /** Where the included headers sit after the main text in the unit the facts were read from (null: none). */
+  unit: UnitLayout | null;
 }
 
 /** Anything with the LSP CancellationToken's flag. */
@@ -119,8 +122,9 @@ interface Basis {
   rootType: string | null;
   /** The text mentions "splice" (any edit changing that drops the basis, see reads.ts). */
   mentionsSplice: boolean;
-  /** The extraction failed somewhere (a note says so): any edit discards the facts. */
+  /** The extraction failed somewhere (a note says so), or read headers: any edit discards the facts. */
   fragile: boolean;
+  unit: UnitLayout | null;
   judged: JudgedResult | null;
 }
 
@@ -143,6 +147,8 @@ interface FileState {
   stale: boolean;
   basis: Basis | null;
   edited: EditedItem | null | undefined;
+  /** The project headers the file includes, in include order (see setHeaders). */
+  headers: readonly UnitHeader[];
 }
 
 /** Point (row counted by "\n", column in UTF-16 code units) of an offset, as tree-sitter reports it for JS strings. */
@@ -197,17 +203,47 @@ function confinedToItem(edited: EditedItem, tree: Tree): TextRegion | null {
   return item.type === edited.type ? { start: item.startIndex, end: item.endIndex } : null;
 }
 
+/**
+ * What the facts rest on when the extractor read a header found only by searching include/ directories: a same-named
+ * header elsewhere could be the one the build uses, so no page that depends on it may be "move".
+ */
+function heuristicReads(layout: UnitLayout, regions: readonly TextRegion[]): string[] {
+  const parts = layout.parts.filter(
+    (part) => part.heuristic && regions.some((region) => region.start < part.end && region.end > part.start),
+  );
+  return parts.map(
+    (part) =>
+      `facts read from ${part.file}, found only by searching include/ directories for ${part.chain.join(" → ")} (-I or a compile database would confirm it)`,
+  );
+}
+
 function optionsKey(options: EngineOptions): string {
   return `${options.kernel}/${options.pageSize}`;
 }
 
-/** The analysis with every call, finding and related location carrying its file (findings keep their identity). */
-function locate(file: string, analysis: FileAnalysis): Pick<EngineAnalysis, "calls" | "findings" | "notes"> {
+/**
+ * The analysis with every call, finding and related location carrying its file (findings keep their identity).
+ * Locations in an included header are moved to the header's file; a finding whose own range lies in a header (a flag
+ * inside a header wrapper) is shown at its call, with the header's line as related information.
+ */
+function locate(
+  file: string,
+  analysis: FileAnalysis,
+  unit: UnitLayout | null,
+): Pick<EngineAnalysis, "calls" | "findings" | "notes"> {
   const located = new Map<Finding, LocatedFinding>();
-  const locateFinding = (finding: Finding): LocatedFinding => {
+  const locateFinding = (finding: Finding, call: CallAnalysis | null): LocatedFinding => {
     let copy = located.get(finding);
     if (!copy) {
-      copy = { ...finding, file, related: finding.related.map((item) => ({ ...item, file })) };
+      const related: LocatedRelated[] = finding.related.map((item) => {
+        const where = locateRange(unit, file, item.range);
+        return { ...item, file: where.file, range: where.range };
+      });
+      const own = locateRange(unit, file, finding.range);
+      if (own.part && call) {
+        related.unshift({ file: own.file, range: own.range, message: `in ${own.part.chain.join(" → ")}` });
+        copy = { ...finding, range: call.call.range, file, related };
+      } else copy = { ...finding, file: own.file, range: own.range, related };
       located.set(finding, copy);
     }
     return copy;
@@ -216,9 +252,9 @@ function locate(file: string, analysis: FileAnalysis): Pick<EngineAnalysis, "cal
     ...call,
     file,
     call: call.call as LocatedCall,
-    findings: call.findings.map(locateFinding),
+    findings: call.findings.map((finding) => locateFinding(finding, call)),
   }));
-  return { calls, findings: analysis.findings.map(locateFinding), notes: analysis.notes };
+  return { calls, findings: analysis.findings.map((finding) => locateFinding(finding, null)), notes: analysis.notes };
 }
 
 export class Engine {
@@ -252,7 +288,7 @@ export class Engine {
     const source = typeof text === "string" ? new StringText(text) : text;
     const state = this.files.get(file);
     if (!state) {
-      this.files.set(file, { text: source, tree: null, stale: true, basis: null, edited: null });
+      this.files.set(file, { text: source, tree: null, stale: true, basis: null, edited: null, headers: [] });
       return;
     }
     let applied = edits;
@@ -280,6 +316,23 @@ export class Engine {
     if (!basis) return;
     if (applied.length !== 1 || basis.fragile || basis.reads.touchedBy(applied[0], source)) state.basis = null;
     else basis.pending.push(applied[0]);
+  }
+
+  /**
+   * The project headers a file includes (resolved by the project layer, in include order), read with the file as one
+   * translation unit. A change of the list (or of a header's text) discards the file's facts.
+   */
+  setHeaders(file: string, headers: readonly UnitHeader[]): void {
+    const state = this.files.get(file);
+    if (!state) throw new Error(`the engine has no text for ${file}`);
+    const same =
+      headers.length === state.headers.length &&
+      headers.every(
+        (header, index) => header.file === state.headers[index].file && header.text === state.headers[index].text,
+      );
+    if (same) return;
+    state.headers = headers;
+    state.basis = null;
   }
 
   /** The up-to-date tree of a file (reparsed from the edited old tree when there were edits). */
@@ -318,6 +371,7 @@ export class Engine {
         facts: null,
         suppressions: [],
         tree: null,
+        unit: null,
       };
     throwIfCancelled(cancel);
     // Reparsing tells whether the structure changed where the facts were read (it may drop the basis).
@@ -340,6 +394,7 @@ export class Engine {
   private extract(file: string, state: FileState, cancel: Cancellation | undefined): Basis {
     const text = state.text.getText();
     const empty: Basis["facts"] = { calls: [], splices: [], notes: [] };
+    if (state.headers.length > 0) return this.extractUnit(file, state, text, cancel);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
     if (!mentionsVmsplice(text)) {
       const reads = new RecordedReads({ names: new Set(), regions: [] }, [], false);
@@ -351,6 +406,7 @@ export class Engine {
         mentionsSplice: false,
         fragile: false,
         judged: null,
+        unit: null,
       };
       return state.basis;
     }
@@ -370,6 +426,56 @@ export class Engine {
       mentionsSplice: true,
       fragile: facts.notes.length > 0 || !tree,
       judged: null,
+      unit: null,
+    };
+    return state.basis;
+  }
+
+  /**
+   * The facts of a file read together with its headers (unit.ts): the main text first, so the main file's offsets
+   * stay its own; calls and splices are those of the main file (a header's own calls are reported in the header, and a
+   * header wrapper's callers here). The unit's tree is parsed afresh and not kept; every edit extracts again.
+   */
+  private extractUnit(file: string, state: FileState, text: string, cancel: Cancellation | undefined): Basis {
+    const { text: unitText, layout } = composeUnit(text, state.headers);
+    const mentions = mentionsVmsplice(unitText);
+    let facts: Basis["facts"] = { calls: [], splices: [], notes: [] };
+    this.ensureTree(state);
+    if (mentions) {
+      this.parser ??= this.createParser();
+      const tree = this.parser.parse(unitText);
+      this.statistics.parsed++;
+      throwIfCancelled(cancel);
+      this.statistics.extracted++;
+      if (tree) {
+        try {
+          registerLayout(tree, layout);
+          const { facts: extracted, reads } = extractFactsWithReads(tree, unitText);
+          const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
+          const assumptions = heuristicReads(layout, reads.regions);
+          for (const call of calls) {
+            (call as LocatedCall).file = file;
+            if (assumptions.length > 0) call.assumptions = assumptions;
+          }
+          facts = {
+            calls: calls as LocatedCall[],
+            splices: extracted.splices.filter((splice) => splice.range.startIndex < layout.mainLength),
+            notes: extracted.notes,
+          };
+        } finally {
+          tree.delete();
+        }
+      }
+    }
+    state.basis = {
+      facts,
+      reads: new RecordedReads({ names: new Set(), regions: [] }, [], text.includes(SUPPRESSION_MARKER)),
+      pending: [],
+      rootType: null,
+      mentionsSplice: mentions,
+      fragile: true,
+      judged: null,
+      unit: layout,
     };
     return state.basis;
   }
@@ -399,10 +505,11 @@ export class Engine {
       file,
       skipped: null,
       analysed: basis.mentionsSplice,
-      ...locate(file, suppressed.analysis),
+      ...locate(file, suppressed.analysis, basis.unit),
       facts: basis.facts,
       suppressions: suppressed.suppressions,
       tree: state.stale ? null : state.tree,
+      unit: basis.unit,
     };
     basis.judged = { key, judged, result };
     return result;

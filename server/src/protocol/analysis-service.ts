@@ -8,6 +8,7 @@
  * ids analysed as C, and the sentence that says why a document was skipped.
  * Results are tied to the document version they were computed for; callers drop them when the version moved on.
  */
+import type { ProjectRegistry } from "./projects";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { Tree } from "web-tree-sitter";
 import type { ExtractedFacts } from "../analysis/analyze";
@@ -59,7 +60,11 @@ export function formatBytes(bytes: number): string {
 export class AnalysisService {
   private readonly resultCache = new Map<string, DocumentAnalysis>();
 
-  constructor(private readonly store: DocumentStore) {}
+  /** `projects` reads each document's project headers into the engine before its analysis (none: one file alone). */
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly projects: ProjectRegistry | null = null,
+  ) {}
 
   /** How the engine got its facts (for the benchmark and tests). */
   get statistics(): EngineStatistics {
@@ -89,6 +94,7 @@ export class AnalysisService {
     } else if (!C_LANGUAGES.has(document.languageId)) {
       fields = { skipped: null, tree: null, facts: null, analysis: EMPTY, suppressions: [] };
     } else {
+      this.projects?.prepare(entry.uri, settings);
       const result = this.store.engine.analysis(
         entry.uri,
         { kernel: settings.kernel, pageSize: settings.pageSize, maxFileSize: settings.maxFileSize },

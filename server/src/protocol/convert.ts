@@ -6,6 +6,7 @@
  * never reaches the core. Severity follows the rule table, then the user's per-rule override.
  * This module imports protocol types and the rule table, never Node's I/O.
  */
+import { pathToFileURL } from "node:url";
 import { DiagnosticSeverity, type Diagnostic, type Position, type Range } from "vscode-languageserver/node";
 import type { PositionMapper } from "./text-document";
 import type { Severity, SourceRange } from "../analysis/facts";
@@ -83,11 +84,16 @@ export function toLspDiagnostics(
     if (findRule(finding.rule)) diagnostic.codeDescription = { href: ruleDocumentationHref(docsBase, finding.rule) };
     if (finding.related.length > 0) {
       diagnostic.relatedInformation = finding.related.map((related) => ({
-        location: { uri: related.file, range: toLspRange(related.range) },
+        location: { uri: asUri(related.file), range: toLspRange(related.range) },
         message: related.message,
       }));
     }
     diagnostics.push(diagnostic);
   }
   return diagnostics;
+}
+
+/** A located file as a URI: open documents are named by URI, included headers by their path on disk. */
+export function asUri(file: string): string {
+  return /^[a-z][a-z0-9+.-]+:/i.test(file) && !/^[a-z]:[\\/]/i.test(file) ? file : pathToFileURL(file).href;
 }

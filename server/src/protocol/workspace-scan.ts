@@ -8,6 +8,8 @@
  * output), never follows symbolic links, and caps the number of files it visits. Documents open in the editor are
  * left to the open-document pipeline, which has the newer text.
  */
+import { readUnitHeaders, type Project } from "../project/project";
+import type { ProjectRegistry } from "./projects";
 import { lstatSync, readdirSync, readFileSync, type Dirent } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -40,6 +42,8 @@ const SKIPPED_DIRECTORIES = new Set([
 
 export interface ScanContext extends ServerContext {
   connection: Connection;
+  /** The projects whose headers files are read with (none: each file alone). */
+  projects?: ProjectRegistry;
   isOpen(uri: string): boolean;
   cancel: { cancelled: boolean };
 }
@@ -96,11 +100,14 @@ export function analyseFileOnDisk(
   settings: LensSettings,
   engine: Engine,
   docsBase: string,
+  project: Project | null = null,
 ): Diagnostic[] | null {
   if (!settings.enable) return null;
   // The engine's size limit, applied to the size on disk before reading (see decodeSource).
   if (skipReason(lstatSync(file).size, 0, settings.maxFileSize)) return null;
-  engine.setText(uri, decodeSource(readFileSync(file)));
+  const text = decodeSource(readFileSync(file));
+  engine.setText(uri, text);
+  if (project) readUnitHeaders(engine, uri, file, text, project);
   try {
     const result = engine.analysis(uri, {
       kernel: settings.kernel,
@@ -174,7 +181,8 @@ export async function scanWorkspace(
           settings = await context.settings.get(pathToFileURL(folder).href);
           folderSettings.set(folder, settings);
         }
-        const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase);
+        const project = context.projects?.projectFor(file, settings) ?? null;
+        const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase, project);
         if (diagnostics === null) continue;
         summary.analysed++;
         if (diagnostics.length > 0) summary.withFindings++;

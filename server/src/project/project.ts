@@ -1,0 +1,480 @@
+/**
+ * A project: its root, its compile database and the project headers each file includes, resolved as GCC resolves
+ * them, so the engine can read a file together with its headers as one translation unit (analysis/unit.ts).
+ *
+ * Search order for `#include "x.h"` (gcc.gnu.org/onlinedocs/cpp/Search-Path.html): the including file's directory,
+ * then `-iquote` and `-I` of the translation unit's compile database entry, then the configured include paths (CLI
+ * `-I`, the `vmspliceLens.includePaths` setting). `#include <x.h>` skips the first step. A header not found that way
+ * is looked for in `include/` directories from the including file's directory up to the root, then the root; it is
+ * then tagged heuristic and no page that depends on it may be "move". System headers (found under the system include
+ * directories, or only there) are never read: libc and kernel names are the analyzer's built-in knowledge.
+ *
+ * This is a front-end layer: it reads files through a `ProjectFs` (the CLI and the workspace scan read the disk; the
+ * language server lays open documents' unsaved text over it).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import type { Parser } from "web-tree-sitter";
+import { includeDirectives, type IncludeDirective } from "../analysis/includes";
+import type { UnitHeader } from "../analysis/unit";
+import { decodeSource } from "../engine/source-text";
+import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
+import type { Engine } from "../engine/engine";
+
+export interface ProjectFs {
+  /** The file's text, or null when it cannot be read (missing, a directory, binary, over the size limit). */
+  readText(file: string): string | null;
+  isFile(file: string): boolean;
+  isDirectory(file: string): boolean;
+  /** Entries of a directory (empty when it cannot be read). */
+  list(dir: string): { name: string; directory: boolean }[];
+  /** Whether the file's bytes contain the word (false when it cannot be read). */
+  contains(file: string, word: string): boolean;
+}
+
+/** The disk, with the engine's one size and NUL rule for what counts as text. */
+export const diskFs: ProjectFs = {
+  readText(file) {
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile() || stat.size > DEFAULT_MAX_FILE_SIZE) return null;
+      const text = decodeSource(readFileSync(file));
+      return skipReason(Buffer.byteLength(text), text.includes("\0") ? 1 : 0) ? null : text;
+    } catch {
+      return null;
+    }
+  },
+  isFile(file) {
+    try {
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  },
+  isDirectory(file) {
+    try {
+      return statSync(file).isDirectory();
+    } catch {
+      return false;
+    }
+  },
+  list(dir) {
+    try {
+      return readdirSync(dir, { withFileTypes: true }).map((entry) => ({
+        name: entry.name,
+        directory: entry.isDirectory(),
+      }));
+    } catch {
+      return [];
+    }
+  },
+  contains(file, word) {
+    try {
+      return statSync(file).size <= DEFAULT_MAX_FILE_SIZE && readFileSync(file).includes(word);
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** Extensions of the header files a project may include. */
+export const HEADER_EXTENSIONS = [".h", ".hh", ".hpp", ".hxx", ".inc"] as const;
+/** How many header files are looked at for the word vmsplice before giving up and assuming one mentions it. */
+const MAX_HEADER_SCAN = 20_000;
+
+/** What marks a project root, nearest first (clangd looks for the compile database the same way). */
+export const ROOT_MARKERS = ["compile_commands.json", "compile_flags.txt", ".vmsplice-lens.json", ".git"] as const;
+
+/** The nearest ancestor of `start` (a file or directory) holding a root marker, else the directory itself. */
+export function findProjectRoot(start: string, fs: ProjectFs = diskFs): string {
+  const absolute = path.resolve(start);
+  const first = fs.isDirectory(absolute) ? absolute : path.dirname(absolute);
+  for (let dir = first; ; dir = path.dirname(dir)) {
+    if (ROOT_MARKERS.some((marker) => fs.isFile(path.join(dir, marker)) || fs.isDirectory(path.join(dir, marker))))
+      return dir;
+    if (path.dirname(dir) === dir) return first;
+  }
+}
+
+/** Include directories and macros of one translation unit, from the compile database. */
+export interface CompileFlags {
+  quote: string[];
+  include: string[];
+  defines: Map<string, string>;
+}
+
+/** Splits a compile command the way a POSIX shell would for the common cases (quotes and backslashes). */
+export function splitCommand(command: string): string[] {
+  const words: string[] = [];
+  let current = "";
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let index = 0; index < command.length; index++) {
+    const char = command[index];
+    if (quote) {
+      if (char === quote) quote = null;
+      else if (char === "\\" && quote === '"' && index + 1 < command.length) current += command[++index];
+      else current += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      inWord = true;
+    } else if (char === "\\" && index + 1 < command.length) {
+      current += command[++index];
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) words.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += char;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(current);
+  return words;
+}
+
+/** The -I, -iquote and -D of one command line, with relative directories taken from `directory`. */
+export function flagsOf(args: readonly string[], directory: string): CompileFlags {
+  const flags: CompileFlags = { quote: [], include: [], defines: new Map() };
+  const take = (option: string, index: number): { value: string; next: number } | null => {
+    const argument = args[index];
+    if (argument === option) return index + 1 < args.length ? { value: args[index + 1], next: index + 1 } : null;
+    return argument.startsWith(option) ? { value: argument.slice(option.length), next: index } : null;
+  };
+  for (let index = 0; index < args.length; index++) {
+    const quote = take("-iquote", index);
+    if (quote) {
+      flags.quote.push(path.resolve(directory, quote.value));
+      index = quote.next;
+      continue;
+    }
+    const include = take("-I", index);
+    if (include) {
+      flags.include.push(path.resolve(directory, include.value));
+      index = include.next;
+      continue;
+    }
+    const define = take("-D", index);
+    if (define) {
+      const [name, ...value] = define.value.split("=");
+      if (name) flags.defines.set(name, value.length > 0 ? value.join("=") : "1");
+      index = define.next;
+    }
+  }
+  return flags;
+}
+
+interface DatabaseEntry {
+  directory?: unknown;
+  file?: unknown;
+  arguments?: unknown;
+  command?: unknown;
+}
+
+/** A compile database: `compile_commands.json` entries by absolute file, or `compile_flags.txt` for every file. */
+export class CompileDatabase {
+  private readonly entries = new Map<string, CompileFlags>();
+  private fallback: CompileFlags | null = null;
+  /** Problems reading it (shown as notes, never thrown). */
+  readonly problems: string[] = [];
+
+  constructor(
+    readonly source: string | null,
+    text: string | null,
+  ) {
+    if (!source || text === null) return;
+    if (source.endsWith("compile_flags.txt")) {
+      const args = text.split(/\r?\n/).filter((line) => line.trim().length > 0);
+      this.fallback = flagsOf(args, path.dirname(source));
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      this.problems.push(`${source}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+      return;
+    }
+    if (!Array.isArray(parsed)) {
+      this.problems.push(`${source}: not a JSON array of compile commands`);
+      return;
+    }
+    for (const item of parsed as DatabaseEntry[]) {
+      if (typeof item !== "object" || item === null) continue;
+      // Relative directories (rare; generators write absolute ones) are taken from the database's own directory.
+      const directory = path.resolve(
+        path.dirname(path.resolve(source)),
+        typeof item.directory === "string" ? item.directory : ".",
+      );
+      if (typeof item.file !== "string") continue;
+      const args = Array.isArray(item.arguments)
+        ? item.arguments.filter((argument): argument is string => typeof argument === "string")
+        : typeof item.command === "string"
+          ? splitCommand(item.command)
+          : [];
+      this.entries.set(path.resolve(directory, item.file), flagsOf(args, directory));
+    }
+  }
+
+  /** The flags of a translation unit (null: the database has no entry for it). */
+  flagsFor(file: string): CompileFlags | null {
+    return this.entries.get(path.resolve(file)) ?? this.fallback;
+  }
+
+  get size(): number {
+    return this.entries.size + (this.fallback ? 1 : 0);
+  }
+}
+
+/** Directories whose headers are the system's (never parsed; their names are built-in knowledge). */
+const SYSTEM_INCLUDE_DIRS = ["/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu"];
+
+export interface ProjectOptions {
+  /** CLI -I / `vmspliceLens.includePaths`, absolute. */
+  includePaths?: readonly string[];
+  /** The compile database to use instead of the one found under the root. */
+  compileDatabase?: string;
+  maxDepth?: number;
+  maxHeaders?: number;
+  /** Total size of the headers of one unit, in UTF-16 code units. */
+  maxUnitSize?: number;
+}
+
+export interface UnitHeaders {
+  headers: UnitHeader[];
+  /** Quoted includes that could not be found anywhere (named in notes: "-I DIR would resolve x.h"). */
+  unresolved: string[];
+  /** Limits hit while following includes. */
+  limits: string[];
+}
+
+interface HeaderEntry {
+  text: string;
+  includes: IncludeDirective[];
+}
+
+export const DEFAULT_MAX_INCLUDE_DEPTH = 16;
+export const DEFAULT_MAX_UNIT_HEADERS = 200;
+export const DEFAULT_MAX_UNIT_SIZE = 4 * 1024 * 1024;
+
+export class Project {
+  readonly database: CompileDatabase;
+  private readonly headerCache = new Map<string, HeaderEntry | null>();
+  private readonly found = new Map<string, { file: string; heuristic: boolean } | null>();
+  private parser: Parser | null = null;
+
+  constructor(
+    readonly root: string,
+    private readonly createParser: () => Parser,
+    private readonly options: ProjectOptions = {},
+    private readonly fs: ProjectFs = diskFs,
+  ) {
+    const source =
+      options.compileDatabase ??
+      ["compile_commands.json", "compile_flags.txt"]
+        .map((name) => path.join(root, name))
+        .find((candidate) => fs.isFile(candidate)) ??
+      null;
+    this.database = new CompileDatabase(source, source ? fs.readText(source) : null);
+  }
+
+  private vmspliceHeaders: boolean | null = null;
+
+  /**
+   * Whether any header under the root mentions vmsplice (a wrapper, a syscall number): then a file that never mentions
+   * splice itself may still call vmsplice through it. Over the scan limit the answer is yes (read the headers).
+   */
+  hasVmspliceHeaders(): boolean {
+    if (this.vmspliceHeaders !== null) return this.vmspliceHeaders;
+    let seen = 0;
+    const visit = (dir: string): boolean => {
+      for (const entry of this.fs.list(dir).sort((left, right) => left.name.localeCompare(right.name))) {
+        if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+        const full = path.join(dir, entry.name);
+        if (entry.directory) {
+          if (visit(full)) return true;
+        } else if (HEADER_EXTENSIONS.some((extension) => entry.name.endsWith(extension))) {
+          if (++seen > MAX_HEADER_SCAN || this.fs.contains(full, "vmsplice")) return true;
+        }
+      }
+      return false;
+    };
+    this.vmspliceHeaders = visit(this.root);
+    return this.vmspliceHeaders;
+  }
+
+  dispose(): void {
+    this.parser?.delete();
+    this.parser = null;
+  }
+
+  /** Forgets what was read from a file (it changed on disk or in the editor). */
+  invalidate(file: string): void {
+    this.headerCache.delete(path.resolve(file));
+    this.found.clear();
+    this.vmspliceHeaders = null;
+  }
+
+  /**
+   * The project headers `file` includes, directly or through other headers, in include order (each once), with the
+   * chain that reached each. The main file's own directives are given (from its tree: it may be an unsaved buffer).
+   */
+  headersFor(file: string, includes: readonly IncludeDirective[]): UnitHeaders {
+    const main = path.resolve(file);
+    const flags = this.database.flagsFor(main);
+    const maxDepth = this.options.maxDepth ?? DEFAULT_MAX_INCLUDE_DEPTH;
+    const maxHeaders = this.options.maxHeaders ?? DEFAULT_MAX_UNIT_HEADERS;
+    const maxSize = this.options.maxUnitSize ?? DEFAULT_MAX_UNIT_SIZE;
+    const result: UnitHeaders = { headers: [], unresolved: [], limits: [] };
+    const visited = new Set<string>([main]);
+    let size = 0;
+    const visit = (includer: string, directives: readonly IncludeDirective[], chain: string[], heuristic: boolean) => {
+      for (const directive of directives) {
+        const target = this.resolve(directive, includer, flags);
+        if (!target) {
+          if (!directive.angle && !result.unresolved.includes(directive.spelled))
+            result.unresolved.push(directive.spelled);
+          continue;
+        }
+        if (visited.has(target.file)) continue;
+        visited.add(target.file);
+        const nextChain = [...chain, this.display(target.file)];
+        if (nextChain.length - 1 > maxDepth) {
+          result.limits.push(`include depth limit ${maxDepth} reached at ${nextChain.join(" → ")}`);
+          continue;
+        }
+        const entry = this.header(target.file);
+        if (!entry) continue;
+        if (result.headers.length >= maxHeaders || size + entry.text.length > maxSize) {
+          result.limits.push(
+            `${this.display(target.file)} not read: the unit's headers are over the limit (${maxHeaders} headers, ${maxSize} characters)`,
+          );
+          continue;
+        }
+        size += entry.text.length;
+        const tagged = heuristic || target.heuristic;
+        // Named as the main file is: relative to the working directory when it was given relative.
+        const named = path.isAbsolute(file) ? target.file : path.relative(process.cwd(), target.file);
+        result.headers.push({ file: named, text: entry.text, heuristic: tagged, chain: nextChain });
+        visit(target.file, entry.includes, nextChain, tagged);
+      }
+    };
+    visit(main, includes, [this.display(main)], false);
+    return result;
+  }
+
+  /** A path relative to the root when inside it (for chains and messages). */
+  display(file: string): string {
+    const relative = path.relative(this.root, file);
+    return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+  }
+
+  private includesOf(text: string): IncludeDirective[] {
+    this.parser ??= this.createParser();
+    const tree = this.parser.parse(text);
+    try {
+      return tree ? includeDirectives(tree) : [];
+    } finally {
+      tree?.delete();
+    }
+  }
+
+  private header(file: string): HeaderEntry | null {
+    if (this.headerCache.has(file)) return this.headerCache.get(file) ?? null;
+    const text = this.fs.readText(file);
+    const entry = text === null ? null : { text, includes: this.includesOf(text) };
+    this.headerCache.set(file, entry);
+    return entry;
+  }
+
+  private resolve(
+    directive: IncludeDirective,
+    includer: string,
+    flags: CompileFlags | null,
+  ): { file: string; heuristic: boolean } | null {
+    const includerDir = path.dirname(includer);
+    const key = `${directive.angle ? "<" : '"'}${directive.spelled}\0${includerDir}`;
+    if (this.found.has(key)) return this.found.get(key) ?? null;
+    const found = this.search(directive, includerDir, flags);
+    this.found.set(key, found);
+    return found;
+  }
+
+  private search(
+    directive: IncludeDirective,
+    includerDir: string,
+    flags: CompileFlags | null,
+  ): { file: string; heuristic: boolean } | null {
+    const spelled = directive.spelled;
+    if (path.isAbsolute(spelled)) return null;
+    const exact = [
+      ...(directive.angle ? [] : [includerDir]),
+      ...(directive.angle ? [] : (flags?.quote ?? [])),
+      ...(flags?.include ?? []),
+      ...(this.options.includePaths ?? []),
+    ];
+    for (const dir of exact) {
+      const candidate = path.resolve(dir, spelled);
+      if (this.isSystem(candidate)) return null;
+      if (this.fs.isFile(candidate)) return { file: candidate, heuristic: false };
+    }
+    // A header the system has is the system's (<sys/uio.h>, <linux/fs.h> outside a kernel tree).
+    if (SYSTEM_INCLUDE_DIRS.some((dir) => this.fs.isFile(path.join(dir, spelled)))) return null;
+    for (const dir of this.heuristicDirs(includerDir)) {
+      const candidate = path.resolve(dir, spelled);
+      if (this.fs.isFile(candidate)) return { file: candidate, heuristic: true };
+    }
+    return null;
+  }
+
+  private isSystem(file: string): boolean {
+    return SYSTEM_INCLUDE_DIRS.some((dir) => file.startsWith(`${dir}/`));
+  }
+
+  /** `include/` next to the includer and each ancestor up to the root, then the root itself. */
+  private heuristicDirs(from: string): string[] {
+    const dirs: string[] = [];
+    const inside = (dir: string) => {
+      const relative = path.relative(this.root, dir);
+      return !relative.startsWith("..") && !path.isAbsolute(relative);
+    };
+    for (let dir = from; inside(dir); dir = path.dirname(dir)) {
+      const include = path.join(dir, "include");
+      if (this.fs.isDirectory(include)) dirs.push(include);
+      if (dir === this.root || path.dirname(dir) === dir) break;
+    }
+    dirs.push(this.root);
+    return dirs;
+  }
+}
+
+/** True when a directory exists (for options given on the command line). */
+export function directoryExists(dir: string): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory();
+}
+
+/**
+ * Reads the project headers of a file into the engine, when they can matter: the file mentions "splice", or some
+ * header of the project mentions vmsplice (a wrapper or a syscall number whose callers need not say splice). The one
+ * way the CLI, the workspace scan and the language server do it. `key` is the engine's name for the file (a path or a
+ * URI), `file` its path on disk. Null when no headers were read.
+ */
+export function readUnitHeaders(
+  engine: Engine,
+  key: string,
+  file: string,
+  text: string,
+  project: Project,
+): UnitHeaders | null {
+  // Binary text is the engine's to refuse (one NUL rule); it is not parsed for includes.
+  if (text.includes("\0") || (!text.includes("splice") && !project.hasVmspliceHeaders())) {
+    engine.setHeaders(key, []);
+    return null;
+  }
+  const tree = engine.tree(key);
+  if (!tree) return null;
+  const headers = project.headersFor(file, includeDirectives(tree));
+  engine.setHeaders(key, headers.headers);
+  return headers;
+}

@@ -1,0 +1,84 @@
+/**
+ * The language server's projects: for each open C document, the project headers it includes, read through the open
+ * documents first (unsaved text wins over the disk, as in clangd) and handed to the engine with the document.
+ *
+ * The project root of a file is the nearest ancestor with a root marker (compile_commands.json, compile_flags.txt,
+ * .vmsplice-lens.json, .git), else the workspace folder holding it, else its directory.
+ */
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { LensSettings } from "../config";
+import { newCParser } from "../parsing/parser";
+import {
+  diskFs,
+  findProjectRoot,
+  Project,
+  readUnitHeaders,
+  type ProjectFs,
+  type UnitHeaders,
+} from "../project/project";
+import type { DocumentStore } from "./documents";
+
+export class ProjectRegistry {
+  private folders: string[] = [];
+  private readonly projects = new Map<string, Project>();
+  private readonly fs: ProjectFs;
+
+  constructor(private readonly store: DocumentStore) {
+    const open = (file: string) => store.get(pathToFileURL(file).href)?.document;
+    this.fs = {
+      ...diskFs,
+      readText: (file) => open(file)?.getText() ?? diskFs.readText(file),
+      isFile: (file) => open(file) !== undefined || diskFs.isFile(file),
+    };
+  }
+
+  setFolders(folders: readonly string[]): void {
+    this.folders = [...folders];
+  }
+
+  /** Reads the project headers of an open document into the engine (before its analysis); null for non-file URIs. */
+  prepare(uri: string, settings: LensSettings): UnitHeaders | null {
+    if (!uri.startsWith("file:")) return null;
+    let file: string;
+    try {
+      file = fileURLToPath(uri);
+    } catch {
+      return null;
+    }
+    const text = this.store.get(uri)?.document.getText();
+    if (text === undefined) return null;
+    return readUnitHeaders(this.store.engine, uri, file, text, this.projectOf(file, settings));
+  }
+
+  /** The project of a file on disk (the workspace scan and closed files). */
+  projectFor(file: string, settings: LensSettings): Project {
+    return this.projectOf(file, settings);
+  }
+
+  /** A file changed (edited while open, or on disk): what was read from it is read again. */
+  changed(uri: string): void {
+    if (!uri.startsWith("file:")) return;
+    const file = fileURLToPath(uri);
+    for (const project of this.projects.values()) project.invalidate(file);
+  }
+
+  dispose(): void {
+    for (const project of this.projects.values()) project.dispose();
+    this.projects.clear();
+  }
+
+  private projectOf(file: string, settings: LensSettings): Project {
+    const marked = findProjectRoot(file, this.fs);
+    const folder = this.folders.find((candidate) => file.startsWith(candidate + path.sep));
+    const root = marked === path.dirname(file) && folder ? folder : marked;
+    const includePaths = settings.includePaths.map((dir) => path.resolve(root, dir));
+    const key = `${root}\0${includePaths.join("\0")}`;
+    let project = this.projects.get(key);
+    if (!project) {
+      project = new Project(root, newCParser, { includePaths }, this.fs);
+      this.projects.set(key, project);
+    }
+    return project;
+  }
+}

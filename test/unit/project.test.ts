@@ -1,0 +1,208 @@
+/**
+ * Project-aware analysis: each directory under test/projects/ is a small project of our own whose calls are decided
+ * by facts in headers (a header wrapper, flags macros, a header found only through compile_commands.json with a decoy
+ * of the same name elsewhere, a header found only heuristically, a header with per-configuration definitions). Every
+ * call line carries a `verdict:` marker, checked through the CLI's `check --format json` in-process.
+ *
+ * Alone: `node --import tsx --test test/unit/project.test.ts`.
+ */
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { main } from "../../server/src/cli/main";
+import { createCParser, newCParser, parseC, loadCLanguage } from "../../server/src/parsing/parser";
+import { readMarkers } from "./fixture-markers";
+import type { IncludeDirective } from "../../server/src/analysis/includes";
+import { CompileDatabase, findProjectRoot, Project, splitCommand } from "../../server/src/project/project";
+
+const projectsDir = path.resolve(__dirname, "..", "projects");
+const projects = readdirSync(projectsDir).sort();
+
+interface JsonCall {
+  line: number;
+  verdict: string;
+  missing?: string[];
+}
+interface JsonReport {
+  files: { path: string; calls: JsonCall[]; findings: { related: { file?: string; line: number }[] }[] }[];
+}
+
+async function check(args: string[]): Promise<JsonReport> {
+  let output = "";
+  const code = await main(
+    ["check", "--format", "json", ...args],
+    (text) => (output += text),
+    () => {},
+  );
+  assert.ok(code === 0 || code === 1, `exit code ${code}`);
+  return JSON.parse(output) as JsonReport;
+}
+
+function cFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((name) => name.endsWith(".c"))
+    .map((name) => path.join(dir, name))
+    .sort();
+}
+
+describe("project fixtures: verdicts decided by facts in other files", () => {
+  before(async () => {
+    await loadCLanguage();
+  });
+  for (const name of projects) {
+    test(name, async () => {
+      const dir = path.join(projectsDir, name);
+      const report = await check([dir]);
+      const parser = await createCParser();
+      let checked = 0;
+      try {
+        for (const file of cFiles(dir)) {
+          const text = readFileSync(file, "utf8");
+          const tree = parseC(parser, text);
+          assert.ok(tree);
+          const { markers, problems } = readMarkers(tree);
+          tree.delete();
+          assert.deepEqual(problems, []);
+          const calls = report.files.find((entry) => path.resolve(entry.path) === file)?.calls ?? [];
+          for (const marker of markers.filter((item) => item.kind === "verdict")) {
+            const call = calls.find((item) => item.line === marker.line + 1);
+            assert.ok(call, `${path.relative(dir, file)}:${marker.line + 1}: no call reported`);
+            assert.equal(
+              call.verdict,
+              marker.values[0],
+              `${path.relative(dir, file)}:${marker.line + 1}: ${JSON.stringify(call.missing ?? [])}`,
+            );
+            checked++;
+          }
+        }
+      } finally {
+        parser.delete();
+      }
+      assert.ok(checked > 0, "a project fixture must carry verdict markers");
+    });
+  }
+
+  test("every project compiles with its own flags (the fixtures are real C)", (context) => {
+    const gcc = spawnSync("gcc", ["--version"]);
+    if (gcc.status !== 0) return context.skip("gcc is not installed");
+    for (const name of projects) {
+      const dir = path.join(projectsDir, name);
+      const database = new CompileDatabase(
+        path.join(dir, "compile_commands.json"),
+        readFileSafe(path.join(dir, "compile_commands.json")),
+      );
+      for (const file of cFiles(dir)) {
+        const flags = database.flagsFor(file);
+        // Without a database the build of these fixtures passes the project's include/ directory, as a Makefile would.
+        const dirs = flags?.include ?? [path.join(dir, "include")];
+        const includes = dirs.flatMap((include) => ["-I", include]);
+        const result = spawnSync("gcc", ["-fsyntax-only", "-Wall", "-Werror", ...includes, file], { encoding: "utf8" });
+        assert.equal(result.status, 0, `${name}: ${result.stderr}`);
+      }
+    }
+  });
+
+  test("--no-project reads each file alone: the header wrapper's callers are not found", async () => {
+    const alone = await check(["--no-project", path.join(projectsDir, "header-wrapper", "src")]);
+    assert.deepEqual(
+      alone.files.flatMap((file) => file.calls),
+      [],
+    );
+    const together = await check([path.join(projectsDir, "header-wrapper", "src")]);
+    assert.equal(together.files.flatMap((file) => file.calls).length, 2);
+  });
+
+  test("a finding about a fact in a header points at the header", async () => {
+    const report = await check([path.join(projectsDir, "header-config")]);
+    const main = report.files.find((file) => file.path.endsWith("main.c"));
+    assert.ok(main);
+    const unknown = main.calls[0];
+    assert.match(
+      unknown.missing?.join("\n") ?? "",
+      /CFG_FLAGS has 2 definitions that disagree \(config\.h:4, config\.h:6\)/,
+    );
+  });
+
+  test("a heuristic header never gives move, and the unknown says what would confirm it", async () => {
+    const report = await check([path.join(projectsDir, "heuristic-include")]);
+    const calls = report.files.flatMap((file) => file.calls);
+    assert.ok(calls.every((call) => call.verdict !== "move"));
+    assert.match(
+      calls[0].missing?.join("\n") ?? "",
+      /found only by searching include\/ directories.*-I or a compile database/,
+    );
+    const confirmed = await check([
+      "-I",
+      path.join(projectsDir, "heuristic-include", "include"),
+      path.join(projectsDir, "heuristic-include"),
+    ]);
+    assert.equal(confirmed.files.flatMap((file) => file.calls)[0].verdict, "move");
+  });
+});
+
+function quoted(spelled: string): IncludeDirective {
+  return { spelled, angle: false, line: 0 };
+}
+
+function readFileSafe(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+describe("project layer", () => {
+  test("the root is the nearest ancestor with a marker, else the directory given", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "lens-root-"));
+    mkdirSync(path.join(dir, "a", "b"), { recursive: true });
+    writeFileSync(path.join(dir, "a", "compile_flags.txt"), "-Iinc\n");
+    writeFileSync(path.join(dir, "a", "b", "x.c"), "int x;\n");
+    assert.equal(findProjectRoot(path.join(dir, "a", "b", "x.c")), path.join(dir, "a"));
+    const bare = mkdtempSync(path.join(os.tmpdir(), "lens-bare-"));
+    assert.equal(findProjectRoot(bare), bare);
+  });
+
+  test("compile commands are split as a shell splits them", () => {
+    assert.deepEqual(splitCommand(`cc -I"my dir" -DNAME='a b' -c x.c`), ["cc", "-Imy dir", "-DNAME=a b", "-c", "x.c"]);
+    assert.deepEqual(splitCommand(`cc -I my\\ dir  x.c`), ["cc", "-I", "my dir", "x.c"]);
+  });
+
+  test("a broken compile database is a problem named, not a crash", () => {
+    const database = new CompileDatabase("/p/compile_commands.json", "{ not json");
+    assert.equal(database.size, 0);
+    assert.match(database.problems[0], /not valid JSON/);
+  });
+
+  test("include cycles end, the depth limit is named with its chain", async () => {
+    await loadCLanguage();
+    const dir = mkdtempSync(path.join(os.tmpdir(), "lens-cycle-"));
+    writeFileSync(path.join(dir, ".vmsplice-lens.json"), "{}");
+    writeFileSync(path.join(dir, "a.h"), '#include "b.h"\n#define A 1\n');
+    writeFileSync(path.join(dir, "b.h"), '#include "a.h"\n#define B 2\n');
+    for (let index = 0; index < 5; index++)
+      writeFileSync(path.join(dir, `d${index}.h`), `#include "d${index + 1}.h"\n`);
+    writeFileSync(path.join(dir, "d5.h"), "#define DEEP 1\n");
+    const project = new Project(dir, newCParser, { maxDepth: 3 });
+    try {
+      const cycle = project.headersFor(path.join(dir, "m.c"), [quoted("a.h")]);
+      assert.deepEqual(
+        cycle.headers.map((header) => path.basename(header.file)),
+        ["a.h", "b.h"],
+      );
+      const deep = project.headersFor(path.join(dir, "m.c"), [quoted("d0.h")]);
+      assert.equal(deep.headers.length, 3);
+      assert.match(deep.limits[0], /include depth limit 3 reached at m\.c → d0\.h → d1\.h → d2\.h → d3\.h/);
+      const missing = project.headersFor(path.join(dir, "m.c"), [
+        quoted("nowhere.h"),
+        { spelled: "stdio.h", angle: true, line: 1 },
+      ]);
+      assert.deepEqual(missing.unresolved, ["nowhere.h"]);
+    } finally {
+      project.dispose();
+    }
+  });
+});
