@@ -7,7 +7,7 @@
  */
 import type { Tree } from "web-tree-sitter";
 import type { AnalysisOptions, CallAnalysis, Finding, SpliceCall, VmspliceCall } from "./facts";
-import { Extractor } from "./extract";
+import { Extractor, type ProjectFacts } from "./extract";
 import type { ReadRecord } from "./scope";
 import { judgeCall, judgeSplices } from "./verdict";
 
@@ -38,9 +38,13 @@ export function extractFacts(tree: Tree, text: string): ExtractedFacts {
  * The facts and everything the extractor read to establish them (names searched, regions of the tree), for the
  * engine's reuse of facts across edits. A file that never mentions "splice" reads nothing but that word.
  */
-export function extractFactsWithReads(tree: Tree, text: string): { facts: ExtractedFacts; reads: ReadRecord } {
+export function extractFactsWithReads(
+  tree: Tree,
+  text: string,
+  project: ProjectFacts = {},
+): { facts: ExtractedFacts; reads: ReadRecord } {
   if (!mentionsVmsplice(text)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
-  const extractor = new Extractor(tree, text);
+  const extractor = new Extractor(tree, text, project);
   try {
     const { calls, splices } = extractor.run();
     return { facts: { calls, splices, notes: [] }, reads: extractor.index.reads() };

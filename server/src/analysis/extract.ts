@@ -22,6 +22,7 @@ import type {
   VmspliceCall,
 } from "./facts";
 import { baseIdentifier, BufferResolver } from "./buffers";
+import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
 import {
   FileIndex,
   pathDefinitions,
@@ -86,6 +87,11 @@ type Candidate = ArgumentRef | "zero" | "unset";
 const MAX_CALLS = 20_000;
 const MAX_WRAPPER_DEPTH = 4;
 
+/** Facts of other files of the project, summarised by the project layer (server/src/project/). */
+export interface ProjectFacts {
+  pipeFillers?: readonly ExternalPipeFiller[];
+}
+
 export interface ExtractionResult {
   calls: VmspliceCall[];
   splices: SpliceCall[];
@@ -96,10 +102,21 @@ export class Extractor {
   readonly evaluator: Evaluator;
   readonly buffers: BufferResolver;
 
-  constructor(tree: Tree, text: string) {
+  private readonly fillers: PipeFillers;
+
+  /** `context`: what the project layer found in other files (none: the file alone). */
+  constructor(tree: Tree, text: string, context: ProjectFacts = {}) {
     this.index = new FileIndex(tree, text);
     this.evaluator = new Evaluator(this.index);
     this.buffers = new BufferResolver(this.index, this.evaluator);
+    this.fillers = new PipeFillers(
+      this.index,
+      (flags, scope) => {
+        const value = this.evaluator.value(flags, { scope });
+        return value.kind === "const" ? (value.value & 0o4000) !== 0 : null;
+      },
+      context.pipeFillers,
+    );
   }
 
   dispose(): void {
@@ -686,7 +703,7 @@ export class Extractor {
     scope: FunctionScope | null,
   ): { kind: "pipe" | "socketpair" | "mixed"; call: { node: Node; args: Node[] }; nonblock: boolean | null } | null {
     const key = this.arrayKey(array, scope);
-    const matches: { callee: string; site: { node: Node; args: Node[] } }[] = [];
+    const matches: { callee: string; site: { node: Node; args: Node[] }; nonblock?: boolean | null }[] = [];
     for (const callee of ["pipe", "pipe2", "socketpair"]) {
       for (const site of this.index.callSitesOf(callee)) {
         const argument = unwrap(site.args[callee === "socketpair" ? 3 : 0] ?? null);
@@ -698,18 +715,53 @@ export class Extractor {
         matches.push({ callee, site });
       }
     }
+    matches.push(...this.helperCreations(arrayName, key));
     if (matches.length === 0) return null;
     const sockets = matches.filter((match) => match.callee === "socketpair");
     if (sockets.length === matches.length) return { kind: "socketpair", call: sockets[0].site, nonblock: null };
     if (sockets.length > 0) return { kind: "mixed", call: matches[0].site, nonblock: null };
-    const { callee, site } = matches[0];
-    let nonblock: boolean | null = false;
+    const { callee, site, nonblock: helperNonblock } = matches[0];
+    let nonblock: boolean | null = helperNonblock ?? false;
     if (callee === "pipe2") {
       const flags = this.evaluator.value(site.args[1] ?? null, { scope: this.index.scopeOf(site.node) });
       nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
     }
     if (this.fcntlSetsNonblock(arrayName)) nonblock = true;
     return { kind: "pipe", call: site, nonblock };
+  }
+
+  /**
+   * Calls of pipe fillers (pipe-fillers.ts: `SAFE_PIPE(fds)`, `make_pipe(fds)`) with this array, found from the
+   * array's own occurrences; the array's identity must match as for a direct pipe() call.
+   */
+  private helperCreations(
+    arrayName: string,
+    key: string | null,
+  ): { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] {
+    const found: { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] = [];
+    for (const identifier of this.index.identifierNodes(arrayName)) {
+      let argument: Node = identifier;
+      let holder = identifier.parent;
+      if (holder?.type === "field_expression" && holder.childForFieldName("field")?.id === identifier.id) {
+        argument = holder;
+        holder = holder.parent;
+      }
+      while (holder && (holder.type === "parenthesized_expression" || holder.type === "cast_expression")) {
+        argument = holder;
+        holder = holder.parent;
+      }
+      const call = holder?.type === "argument_list" ? holder.parent : null;
+      const callee = call?.type === "call_expression" ? callName(call) : null;
+      if (!call || !callee) continue;
+      const args = callArguments(call);
+      const position = args.findIndex((item) => item.id === argument.id);
+      const hop = position >= 0 ? this.fillers.filler(callee, position) : null;
+      if (!hop) continue;
+      const other = this.arrayKey(argument, this.index.scopeOf(call));
+      if (key !== null && other !== null && key !== other) continue;
+      found.push({ callee: hop.creates, site: { node: call, args }, nonblock: hop.nonblock });
+    }
+    return found;
   }
 
   /** The identity of an array expression: its declaration, or (struct type, field); null when it cannot be resolved. */

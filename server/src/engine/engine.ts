@@ -20,6 +20,7 @@ import {
   type FileAnalysis,
 } from "../analysis/analyze";
 import type { AnalysisOptions, CallAnalysis, Finding, VmspliceCall } from "../analysis/facts";
+import type { ProjectFacts } from "../analysis/extract";
 import type { TextRegion } from "../analysis/scope";
 import { applySuppressions, SUPPRESSION_MARKER, type Suppression } from "../analysis/suppressions";
 import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLayout } from "../analysis/unit";
@@ -149,6 +150,8 @@ interface FileState {
   edited: EditedItem | null | undefined;
   /** The project headers the file includes, in include order (see setHeaders). */
   headers: readonly UnitHeader[];
+  /** Facts of the project's other files (see setHeaders). */
+  project: ProjectFacts;
 }
 
 /** Point (row counted by "\n", column in UTF-16 code units) of an offset, as tree-sitter reports it for JS strings. */
@@ -288,7 +291,15 @@ export class Engine {
     const source = typeof text === "string" ? new StringText(text) : text;
     const state = this.files.get(file);
     if (!state) {
-      this.files.set(file, { text: source, tree: null, stale: true, basis: null, edited: null, headers: [] });
+      this.files.set(file, {
+        text: source,
+        tree: null,
+        stale: true,
+        basis: null,
+        edited: null,
+        headers: [],
+        project: {},
+      });
       return;
     }
     let applied = edits;
@@ -322,16 +333,18 @@ export class Engine {
    * The project headers a file includes (resolved by the project layer, in include order), read with the file as one
    * translation unit. A change of the list (or of a header's text) discards the file's facts.
    */
-  setHeaders(file: string, headers: readonly UnitHeader[]): void {
+  setHeaders(file: string, headers: readonly UnitHeader[], project: ProjectFacts = {}): void {
     const state = this.files.get(file);
     if (!state) throw new Error(`the engine has no text for ${file}`);
     const same =
       headers.length === state.headers.length &&
       headers.every(
         (header, index) => header.file === state.headers[index].file && header.text === state.headers[index].text,
-      );
+      ) &&
+      project.pipeFillers === state.project.pipeFillers;
     if (same) return;
     state.headers = headers;
+    state.project = project;
     state.basis = null;
   }
 
@@ -394,7 +407,8 @@ export class Engine {
   private extract(file: string, state: FileState, cancel: Cancellation | undefined): Basis {
     const text = state.text.getText();
     const empty: Basis["facts"] = { calls: [], splices: [], notes: [] };
-    if (state.headers.length > 0) return this.extractUnit(file, state, text, cancel);
+    if (state.headers.length > 0 || (state.project.pipeFillers?.length ?? 0) > 0)
+      return this.extractUnit(file, state, text, cancel);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
     if (!mentionsVmsplice(text)) {
       const reads = new RecordedReads({ names: new Set(), regions: [] }, [], false);
@@ -450,7 +464,7 @@ export class Engine {
       if (tree) {
         try {
           registerLayout(tree, layout);
-          const { facts: extracted, reads } = extractFactsWithReads(tree, unitText);
+          const { facts: extracted, reads } = extractFactsWithReads(tree, unitText, state.project);
           const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
           const assumptions = heuristicReads(layout, reads.regions);
           for (const call of calls) {

@@ -17,6 +17,8 @@ import path from "node:path";
 import type { Parser } from "web-tree-sitter";
 import { includeDirectives, type IncludeDirective } from "../analysis/includes";
 import type { UnitHeader } from "../analysis/unit";
+import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
+import { summarizeFile, type FileSummary } from "../analysis/summary";
 import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { Engine } from "../engine/engine";
@@ -79,6 +81,10 @@ export const diskFs: ProjectFs = {
 
 /** Extensions of the header files a project may include. */
 export const HEADER_EXTENSIONS = [".h", ".hh", ".hpp", ".hxx", ".inc"] as const;
+/** Extensions of the source files whose functions other files may call. */
+export const SOURCE_EXTENSIONS = [".c", ".cc", ".cpp", ".cxx"] as const;
+/** How many source files a project index looks at. */
+const MAX_SOURCE_SCAN = 20_000;
 /** How many header files are looked at for the word vmsplice before giving up and assuming one mentions it. */
 const MAX_HEADER_SCAN = 20_000;
 
@@ -280,6 +286,80 @@ export class Project {
   }
 
   private vmspliceHeaders: boolean | null = null;
+  private sources: string[] | null = null;
+  private fillers: ExternalPipeFiller[] | null = null;
+  /** Limits hit while indexing the project (named in notes). */
+  readonly indexLimits: string[] = [];
+
+  /** The C and C++ source files under the root, sorted (at most MAX_SOURCE_SCAN). */
+  sourceFiles(): string[] {
+    if (this.sources) return this.sources;
+    const found: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of this.fs.list(dir).sort((left, right) => left.name.localeCompare(right.name))) {
+        if (found.length >= MAX_SOURCE_SCAN) return;
+        if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+        const full = path.join(dir, entry.name);
+        if (entry.directory) visit(full);
+        else if (SOURCE_EXTENSIONS.some((extension) => entry.name.endsWith(extension))) found.push(full);
+      }
+    };
+    visit(this.root);
+    if (found.length >= MAX_SOURCE_SCAN)
+      this.indexLimits.push(`only the first ${MAX_SOURCE_SCAN} source files of ${this.root} were indexed`);
+    this.sources = found;
+    return found;
+  }
+
+  /**
+   * The functions of the project that create a pipe into a parameter (`safe_pipe(file, line, cleanup, fds)`), joined
+   * over every file that defines them: a name whose definitions disagree (or one of which fills nothing) is left
+   * out. Two rounds follow a hop through another file's filler.
+   */
+  pipeFillers(): ExternalPipeFiller[] {
+    if (this.fillers) return this.fillers;
+    const summaries = new Map<string, FileSummary>();
+    const summarize = (file: string, known: readonly ExternalPipeFiller[]) => {
+      const text = this.fs.readText(file);
+      if (text === null) return;
+      this.parser ??= this.createParser();
+      const tree = this.parser.parse(text);
+      if (!tree) return;
+      try {
+        summaries.set(file, summarizeFile(tree, text, this.display(file), known));
+      } finally {
+        tree.delete();
+      }
+    };
+    const sources = this.sourceFiles();
+    for (const file of sources) if (this.fs.contains(file, "pipe")) summarize(file, []);
+    let known = [...summaries.values()].flatMap((summary) => summary.pipeFillers);
+    const names = [...new Set(known.map((filler) => filler.name))];
+    // Round 2: files that call a filler of another file (a wrapper of a wrapper), and every other definition of a
+    // filler's name, so that disagreeing definitions are seen.
+    for (const file of sources) {
+      if (names.some((name) => this.fs.contains(file, name))) summarize(file, known);
+    }
+    known = [...summaries.values()].flatMap((summary) => summary.pipeFillers);
+    const result: ExternalPipeFiller[] = [];
+    const byKey = new Map<string, ExternalPipeFiller[]>();
+    for (const filler of known) {
+      const key = `${filler.name}/${filler.parameter}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), filler]);
+    }
+    for (const [key, fillers] of byKey) {
+      const name = key.slice(0, key.lastIndexOf("/"));
+      const definers = [...summaries.values()].filter((summary) => summary.defined.includes(name)).length;
+      const agree = fillers.every(
+        (filler) => filler.creates === fillers[0].creates && filler.nonblock === fillers[0].nonblock,
+      );
+      if (agree && definers === fillers.length) result.push(fillers[0]);
+    }
+    this.fillers = result.sort(
+      (left, right) => left.name.localeCompare(right.name) || left.parameter - right.parameter,
+    );
+    return this.fillers;
+  }
 
   /**
    * Whether any header under the root mentions vmsplice (a wrapper, a syscall number): then a file that never mentions
@@ -314,6 +394,8 @@ export class Project {
     this.headerCache.delete(path.resolve(file));
     this.found.clear();
     this.vmspliceHeaders = null;
+    this.fillers = null;
+    if (!HEADER_EXTENSIONS.some((extension) => file.endsWith(extension))) this.sources = null;
   }
 
   /**
@@ -475,6 +557,8 @@ export function readUnitHeaders(
   const tree = engine.tree(key);
   if (!tree) return null;
   const headers = project.headersFor(file, includeDirectives(tree));
-  engine.setHeaders(key, headers.headers);
+  // Facts of other files matter only where a vmsplice call can be: the file or one of its headers mentions it.
+  const calls = text.includes("splice") || headers.headers.some((header) => header.text.includes("vmsplice"));
+  engine.setHeaders(key, headers.headers, calls ? { pipeFillers: project.pipeFillers() } : {});
   return headers;
 }

@@ -1,0 +1,67 @@
+/**
+ * What one file of a project tells the others (Cppcheck's CTU summaries are the model): the functions it defines with
+ * external linkage, and which of them create a pipe into one of their parameters (pipe-fillers.ts). The project layer
+ * joins the summaries of every file; a name is a filler only when every definition of it agrees.
+ *
+ * Pure: tree in, summary out.
+ */
+import type { Tree } from "web-tree-sitter";
+import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
+import { FileIndex } from "./scope";
+import { functionName } from "./syntax";
+import { Evaluator } from "./values";
+
+export interface FileSummary {
+  /** Functions defined here without `static` (visible to the other files of a program). */
+  defined: string[];
+  /** Those of them that fill a parameter with a pipe or a socket pair. */
+  pipeFillers: ExternalPipeFiller[];
+}
+
+/** The summary of one file; `known` are the fillers of other files found so far (for a hop through them). */
+export function summarizeFile(
+  tree: Tree,
+  text: string,
+  file: string,
+  known: readonly ExternalPipeFiller[] = [],
+): FileSummary {
+  const index = new FileIndex(tree, text);
+  try {
+    const evaluator = new Evaluator(index);
+    const fillers = new PipeFillers(
+      index,
+      (flags, scope) => {
+        const value = evaluator.value(flags, { scope });
+        return value.kind === "const" ? (value.value & 0o4000) !== 0 : null;
+      },
+      known.filter((filler) => filler.file !== file),
+    );
+    const summary: FileSummary = { defined: [], pipeFillers: [] };
+    for (const item of tree.rootNode.namedChildren) {
+      if (item?.type !== "function_definition") continue;
+      const name = functionName(item);
+      const isStatic = item.namedChildren.some(
+        (child) => child?.type === "storage_class_specifier" && child.text === "static",
+      );
+      if (!name || isStatic) continue;
+      summary.defined.push(name);
+      const scope = index.scopeOf(item.childForFieldName("body") ?? item);
+      scope?.parameters.forEach((parameter, position) => {
+        if (!parameter) return;
+        const hop = fillers.filler(name, position);
+        if (hop)
+          summary.pipeFillers.push({
+            name,
+            parameter: position,
+            creates: hop.creates,
+            nonblock: hop.nonblock,
+            file,
+            line: item.startPosition.row + 1,
+          });
+      });
+    }
+    return summary;
+  } finally {
+    index.dispose();
+  }
+}

@@ -1,0 +1,21 @@
+/* Which open_channel() is linked in is not decided by the sources: the descriptors' kind is unknown. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "../include/channel.h"
+
+int main(void)
+{
+    int fds[2];
+    if (open_channel(fds) < 0)
+        return 1;
+    char *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED)
+        return 1;
+    memset(buf, 'x', 4096);
+    struct iovec iov = { .iov_base = buf, .iov_len = 4096 };
+    return vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE) != 4096; /* verdict: unknown */
+}
