@@ -473,9 +473,23 @@ export class Evaluator {
     use: Node,
     context: EvalContext,
   ): SymValue {
-    const assignments = this.index
-      .globalDefinitions(name)
-      .filter((definition) => definition.kind !== "declared" && !contains(scope.node, definition.site));
+    const all = this.index.globalDefinitions(name);
+    // A global other files can see may be changed by a function of another file called on the way: one the unit
+    // declares (a prototype in the file or a project header) but does not define. Library functions are declared in
+    // system headers, which are not read, and do not change the program's globals.
+    if (hasExternalLinkage(all)) {
+      for (const site of scope.calls) {
+        if (site.start >= use.startIndex) break;
+        const external = this.reachesExternal(site.name, 0);
+        if (external)
+          return unknown(
+            `${name} is ${describeValue(value)} unless ${external}() of another file, called on the way (${nodeLine(site.node)}), changes it`,
+          );
+      }
+    }
+    const assignments = all.filter(
+      (definition) => definition.kind !== "declared" && !contains(scope.node, definition.site),
+    );
     if (assignments.length === 0) return value;
     const modifiers = new Set<string>();
     for (const definition of assignments) {
@@ -501,6 +515,42 @@ export class Evaluator {
     return unknown(
       `${name} is ${describeValue(value)} unless ${call.name}() (${nodeLine(call.node)}) changes it${changed.kind === "const" ? ` to ${describeValue(changed)}` : ""}`,
     );
+  }
+
+  private readonly externalReach = new Map<string, string | null>();
+
+  /**
+   * The function of another file that a call of `name` reaches (itself when the unit declares it without defining
+   * it, or one its body calls, a few levels deep), or null.
+   */
+  private reachesExternal(name: string, depth: number): string | null {
+    const cached = this.externalReach.get(name);
+    if (cached !== undefined) return cached;
+    this.externalReach.set(name, null); // recursion guard
+    let found: string | null = null;
+    const definition = this.index.functionDefinition(name);
+    if (!definition) found = this.index.functionMacro(name) === null && this.declaresFunction(name) ? name : null;
+    else if (depth < 3) {
+      const scope = this.index.scopeOf(definition.childForFieldName("body") ?? definition);
+      for (const site of scope?.calls ?? []) {
+        found = this.reachesExternal(site.name, depth + 1);
+        if (found) break;
+      }
+    }
+    this.externalReach.set(name, found);
+    return found;
+  }
+
+  /** The unit declares a function of this name (a prototype), as a project function is declared. */
+  private declaresFunction(name: string): boolean {
+    return this.index.identifierNodes(name).some((node) => {
+      const declarator = node.parent;
+      if (declarator?.type !== "function_declarator" || declarator.childForFieldName("declarator")?.id !== node.id)
+        return false;
+      let holder: Node | null = declarator.parent;
+      while (holder && holder.type.endsWith("declarator")) holder = holder.parent;
+      return holder?.type === "declaration";
+    });
   }
 
   /** Joins the values of two paths to a use: equal values stay, different ones name both paths. */
@@ -944,6 +994,19 @@ function pathsDiffer(name: string, first: SymValue, firstSite: Node, second: Sym
     return `${condition === "on some path" ? "" : `${condition} `}(${nodeLine(site)})`;
   };
   return `${name} differs between paths: ${describeValue(first)} ${where(firstSite)}, ${describeValue(second)} ${where(secondSite)}`;
+}
+
+/** A global with a top-level declaration and no `static`: other files of the program can name it. */
+function hasExternalLinkage(definitions: readonly Definition[]): boolean {
+  const declarations = definitions
+    .map((definition) => definition.declaration)
+    .filter((declaration): declaration is Node => declaration !== null && enclosingFunction(declaration) === null);
+  return (
+    declarations.length > 0 &&
+    !declarations.some((declaration) =>
+      declaration.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static"),
+    )
+  );
 }
 
 export function clip(text: string, length = 60): string {
