@@ -370,12 +370,12 @@ export class BufferResolver {
   ): PointerFact {
     const zero: SymValue = { kind: "const", value: 0 };
     if (!scope.name) return { buffer: null, offset: zero, missing: `parameter ${name}` };
-    const sites = this.index.callSitesOf(scope.name);
+    const sites = this.index.callersOf(scope.name);
     if (sites.length === 0)
       return {
         buffer: null,
         offset: zero,
-        missing: `${name} is a parameter of ${scope.name}(), which is not called in this file`,
+        missing: `${name} is a parameter of ${scope.name}(), ${this.index.callerNote(scope.name)}`,
       };
     const results = sites.slice(0, 32).map((site) => {
       const argument = site.args[position];
@@ -787,7 +787,7 @@ export class BufferResolver {
     const rootName = baseName?.split(".")[0] ?? null;
     if (rootName && scope.parameters.includes(rootName) && scope.name && !scope.definitions.get(rootName)?.length) {
       const position = scope.parameters.indexOf(rootName);
-      const sites = this.index.callSitesOf(scope.name).slice(0, 16);
+      const sites = this.index.callersOf(scope.name).slice(0, 16);
       const outer = sites.map((site) => {
         const argument = site.args[position];
         const siteScope = this.index.scopeOf(site.node);

@@ -90,6 +90,8 @@ const MAX_WRAPPER_DEPTH = 4;
 /** Facts of other files of the project, summarised by the project layer (server/src/project/). */
 export interface ProjectFacts {
   pipeFillers?: readonly ExternalPipeFiller[];
+  /** Functions of the unit that other files of the project call, with those files. */
+  externalCallers?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ExtractionResult {
@@ -106,7 +108,7 @@ export class Extractor {
 
   /** `context`: what the project layer found in other files (none: the file alone). */
   constructor(tree: Tree, text: string, context: ProjectFacts = {}) {
-    this.index = new FileIndex(tree, text);
+    this.index = new FileIndex(tree, text, context.externalCallers);
     this.evaluator = new Evaluator(this.index);
     this.buffers = new BufferResolver(this.index, this.evaluator);
     this.fillers = new PipeFillers(
@@ -448,11 +450,11 @@ export class Extractor {
         }
         const position = scope.parameters.indexOf(name);
         if (position >= 0 && scope.name) {
-          const sites = this.index.callSitesOf(scope.name);
+          const sites = this.index.callersOf(scope.name);
           if (sites.length === 0)
             return {
               ...base,
-              explanation: `${name} is a parameter of ${scope.name}(), which is not called in this file`,
+              explanation: `${name} is a parameter of ${scope.name}(), ${this.index.callerNote(scope.name)}`,
             };
           const facts = sites
             .slice(0, 32)
@@ -619,7 +621,7 @@ export class Extractor {
     if (!creation && array?.type === "identifier" && scope && scope.name && scope.parameters.includes(arrayName)) {
       // `int fds[2]` passed in: follow the callers' arrays; they must all come from pipe() and agree.
       const position = scope.parameters.indexOf(arrayName);
-      const creations = this.index.callSitesOf(scope.name).map((site) => {
+      const creations = this.index.callersOf(scope.name).map((site) => {
         const argument = unwrap(site.args[position] ?? null);
         if (!argument) return null;
         const name =
@@ -897,7 +899,7 @@ export class Extractor {
         if (definitions.length > 1) return { missing: `iovec pointer ${name} has different values on different paths` };
         const position = scope.parameters.indexOf(name);
         if (position >= 0 && scope.name) {
-          const sites = this.index.callSitesOf(scope.name);
+          const sites = this.index.callersOf(scope.name);
           if (sites.length === 1 && sites[0].args[position])
             return this.iovEntries(
               sites[0].args[position],

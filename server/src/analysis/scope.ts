@@ -145,10 +145,35 @@ export class FileIndex implements NameIndex {
   private readonly occurrencesRead = new Set<number>();
   private readonly regionsRead: TextRegion[] = [];
 
+  /**
+   * `externalCallers`: for functions of this unit, the other files of the project that call them (from the project
+   * layer). Absent: the unit is taken as the whole program (single-file analysis).
+   */
   constructor(
     readonly tree: Tree,
     readonly text: string,
+    private readonly externalCallers: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {}
+
+  /**
+   * The calls of a function that decide its parameters: those of this unit, or none when other files of the project
+   * call it too (their arguments are not followed; `callerNote` says so).
+   */
+  callersOf(name: string): CallSite[] {
+    return (this.externalCallers.get(name)?.length ?? 0) > 0 ? [] : this.callSitesOf(name);
+  }
+
+  /** Other files of the project call this function of the unit. */
+  calledElsewhere(name: string): boolean {
+    return (this.externalCallers.get(name)?.length ?? 0) > 0;
+  }
+
+  /** Why `callersOf` found no calls: "which is not called in this file" or "which is also called from b.c". */
+  callerNote(name: string): string {
+    const elsewhere = this.externalCallers.get(name) ?? [];
+    if (elsewhere.length === 0) return "which is not called in this file";
+    return `which is also called from ${elsewhere.slice(0, 3).join(", ")}${elsewhere.length > 3 ? ` and ${elsewhere.length - 3} more files` : ""}`;
+  }
 
   private recordNode(node: Node | null): void {
     if (node) this.regionsRead.push({ start: node.startIndex, end: node.endIndex });

@@ -5,15 +5,19 @@
  *
  * Pure: tree in, summary out.
  */
-import type { Tree } from "web-tree-sitter";
+import type { Node, Tree } from "web-tree-sitter";
 import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
 import { FileIndex } from "./scope";
-import { functionName } from "./syntax";
+import { callName, functionName } from "./syntax";
 import { Evaluator } from "./values";
 
 export interface FileSummary {
   /** Functions defined here without `static` (visible to the other files of a program). */
   defined: string[];
+  /** Every function defined here, static or not (a call of one of these names here is a call of this file's own). */
+  definedAll: string[];
+  /** Names called here (callee identifiers of call expressions). */
+  called: string[];
   /** Those of them that fill a parameter with a pipe or a socket pair. */
   pipeFillers: ExternalPipeFiller[];
 }
@@ -36,14 +40,17 @@ export function summarizeFile(
       },
       known.filter((filler) => filler.file !== file),
     );
-    const summary: FileSummary = { defined: [], pipeFillers: [] };
+    const called = new Set<string>();
+    for (const call of tree.rootNode.descendantsOfType("call_expression")) {
+      const name = call ? callName(call) : null;
+      if (name) called.add(name);
+    }
+    const summary: FileSummary = { defined: [], definedAll: [], called: [...called], pipeFillers: [] };
     for (const item of tree.rootNode.namedChildren) {
       if (item?.type !== "function_definition") continue;
       const name = functionName(item);
-      const isStatic = item.namedChildren.some(
-        (child) => child?.type === "storage_class_specifier" && child.text === "static",
-      );
-      if (!name || isStatic) continue;
+      if (name) summary.definedAll.push(name);
+      if (!name || isStatic(item)) continue;
       summary.defined.push(name);
       const scope = index.scopeOf(item.childForFieldName("body") ?? item);
       scope?.parameters.forEach((parameter, position) => {
@@ -64,4 +71,20 @@ export function summarizeFile(
   } finally {
     index.dispose();
   }
+}
+
+/** A definition or declaration with `static` storage. */
+export function isStatic(item: Node): boolean {
+  return item.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static");
+}
+
+/** The functions a tree defines without `static` at its top level (the names other files may call). */
+export function externalFunctions(tree: Tree): string[] {
+  const names: string[] = [];
+  for (const item of tree.rootNode.namedChildren) {
+    if (item?.type !== "function_definition" || isStatic(item)) continue;
+    const name = functionName(item);
+    if (name) names.push(name);
+  }
+  return names;
 }

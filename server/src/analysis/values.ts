@@ -436,6 +436,8 @@ export class Evaluator {
       return initial.length > 0 ? this.fromDefinitions(name, initial, { ...context, scope: null }) : null;
     }
     const depth = context.depth ?? 0;
+    if (scope.name && this.index.calledElsewhere(scope.name))
+      return unknown(`value of ${name} on entry to ${scope.name}(), ${this.index.callerNote(scope.name)}`);
     const references = scope.name
       ? this.index
           .identifierNodes(scope.name)
@@ -567,8 +569,9 @@ export class Evaluator {
   /** A parameter's value: every call site of the function in this file must pass the same value. */
   parameter(scope: FunctionScope, position: number, name: string, context: EvalContext): SymValue {
     if (!scope.name) return unknown(`parameter ${name}`);
-    const sites = this.index.callSitesOf(scope.name);
-    if (sites.length === 0) return unknown(`parameter ${name} of ${scope.name}(), which is not called in this file`);
+    const sites = this.index.callersOf(scope.name);
+    if (sites.length === 0)
+      return unknown(`parameter ${name} of ${scope.name}(), ${this.index.callerNote(scope.name)}`);
     let result: SymValue | null = null;
     for (const site of sites.slice(0, 64)) {
       const argument = site.args[position];

@@ -220,6 +220,15 @@ function heuristicReads(layout: UnitLayout, regions: readonly TextRegion[]): str
   );
 }
 
+function sameCallers(
+  left: ReadonlyMap<string, readonly string[]> | undefined,
+  right: ReadonlyMap<string, readonly string[]> | undefined,
+): boolean {
+  if ((left?.size ?? 0) !== (right?.size ?? 0)) return false;
+  for (const [name, files] of left ?? []) if (right?.get(name)?.join("\0") !== files.join("\0")) return false;
+  return true;
+}
+
 function optionsKey(options: EngineOptions): string {
   return `${options.kernel}/${options.pageSize}`;
 }
@@ -341,7 +350,8 @@ export class Engine {
       headers.every(
         (header, index) => header.file === state.headers[index].file && header.text === state.headers[index].text,
       ) &&
-      project.pipeFillers === state.project.pipeFillers;
+      project.pipeFillers === state.project.pipeFillers &&
+      sameCallers(project.externalCallers, state.project.externalCallers);
     if (same) return;
     state.headers = headers;
     state.project = project;
@@ -407,7 +417,11 @@ export class Engine {
   private extract(file: string, state: FileState, cancel: Cancellation | undefined): Basis {
     const text = state.text.getText();
     const empty: Basis["facts"] = { calls: [], splices: [], notes: [] };
-    if (state.headers.length > 0 || (state.project.pipeFillers?.length ?? 0) > 0)
+    if (
+      state.headers.length > 0 ||
+      (state.project.pipeFillers?.length ?? 0) > 0 ||
+      (state.project.externalCallers?.size ?? 0) > 0
+    )
       return this.extractUnit(file, state, text, cancel);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
     if (!mentionsVmsplice(text)) {

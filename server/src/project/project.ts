@@ -18,7 +18,7 @@ import type { Parser } from "web-tree-sitter";
 import { includeDirectives, type IncludeDirective } from "../analysis/includes";
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
-import { summarizeFile, type FileSummary } from "../analysis/summary";
+import { externalFunctions, summarizeFile, type FileSummary } from "../analysis/summary";
 import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { Engine } from "../engine/engine";
@@ -288,6 +288,49 @@ export class Project {
   private vmspliceHeaders: boolean | null = null;
   private sources: string[] | null = null;
   private fillers: ExternalPipeFiller[] | null = null;
+  private readonly summaries = new Map<string, FileSummary | null>();
+
+  /** The summary of one source file (parsed once per project; null when it cannot be read). */
+  private summaryOf(file: string): FileSummary | null {
+    if (this.summaries.has(file)) return this.summaries.get(file) ?? null;
+    const text = this.fs.readText(file);
+    let summary: FileSummary | null = null;
+    if (text !== null) {
+      this.parser ??= this.createParser();
+      const tree = this.parser.parse(text);
+      if (tree) {
+        try {
+          summary = summarizeFile(tree, text, this.display(file));
+        } finally {
+          tree.delete();
+        }
+      }
+    }
+    this.summaries.set(file, summary);
+    return summary;
+  }
+
+  /**
+   * For functions a file defines with external linkage, the other files of the project that call them without
+   * defining a function of that name themselves (a byte search first, then their summaries).
+   */
+  externalCallers(file: string, names: readonly string[]): Map<string, string[]> {
+    const result = new Map<string, string[]>();
+    if (names.length === 0) return result;
+    const self = path.resolve(file);
+    for (const other of this.sourceFiles()) {
+      if (other === self) continue;
+      const mentioned = names.filter((name) => this.fs.contains(other, name));
+      if (mentioned.length === 0) continue;
+      const summary = this.summaryOf(other);
+      if (!summary) continue;
+      for (const name of mentioned) {
+        if (!summary.called.includes(name) || summary.definedAll.includes(name)) continue;
+        result.set(name, [...(result.get(name) ?? []), this.display(other)]);
+      }
+    }
+    return result;
+  }
   /** Limits hit while indexing the project (named in notes). */
   readonly indexLimits: string[] = [];
 
@@ -395,6 +438,7 @@ export class Project {
     this.found.clear();
     this.vmspliceHeaders = null;
     this.fillers = null;
+    this.summaries.delete(path.resolve(file));
     if (!HEADER_EXTENSIONS.some((extension) => file.endsWith(extension))) this.sources = null;
   }
 
@@ -559,6 +603,12 @@ export function readUnitHeaders(
   const headers = project.headersFor(file, includeDirectives(tree));
   // Facts of other files matter only where a vmsplice call can be: the file or one of its headers mentions it.
   const calls = text.includes("splice") || headers.headers.some((header) => header.text.includes("vmsplice"));
-  engine.setHeaders(key, headers.headers, calls ? { pipeFillers: project.pipeFillers() } : {});
+  engine.setHeaders(
+    key,
+    headers.headers,
+    calls
+      ? { pipeFillers: project.pipeFillers(), externalCallers: project.externalCallers(file, externalFunctions(tree)) }
+      : {},
+  );
   return headers;
 }
