@@ -54,6 +54,7 @@ const entries = [
 function copyAssets() {
   copyFileSync(require.resolve("web-tree-sitter/tree-sitter.wasm"), path.join(dist, "tree-sitter.wasm"));
   copyFileSync(require.resolve("tree-sitter-c/tree-sitter-c.wasm"), path.join(dist, "tree-sitter-c.wasm"));
+  copyFileSync(require.resolve("tree-sitter-cpp/tree-sitter-cpp.wasm"), path.join(dist, "tree-sitter-cpp.wasm"));
   for (const file of ["server.js", "cli.js"]) {
     if (existsSync(path.join(dist, file))) chmodSync(path.join(dist, file), 0o755);
   }

@@ -20,7 +20,7 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { Engine } from "./engine/engine";
-import { loadCLanguage, newCParser } from "./parsing/parser";
+import { loadLanguagesFor, newParser } from "./parsing/parser";
 import {
   SETTINGS_SECTION,
   ReplayRequest,
@@ -56,7 +56,7 @@ function rulesDocumentationBase(): string {
 
 const docsBase = rulesDocumentationBase();
 // One engine holds the open documents (by URI); the workspace scan and closed files use engines of their own.
-const store = new DocumentStore(new Engine(newCParser));
+const store = new DocumentStore(new Engine(newParser));
 const settings = new SettingsCache(logger);
 const projects = new ProjectRegistry(store);
 const analyses = new AnalysisService(store, projects);
@@ -170,8 +170,8 @@ connection.onDidCloseTextDocument(
     const folderSettings = inWorkspace ? await settings.get(pathToFileURL(inWorkspace.folder).href) : null;
     let items: Diagnostic[] = [];
     if (inWorkspace && folderSettings?.analyzeWorkspace) {
-      await loadCLanguage();
-      closedFileEngine ??= new Engine(newCParser);
+      await loadLanguagesFor([inWorkspace.file]);
+      closedFileEngine ??= new Engine(newParser);
       const project = projects.projectFor(inWorkspace.file, folderSettings);
       items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase, project) ?? [];
     }

@@ -13,7 +13,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import os from "node:os";
 import path from "node:path";
 import { main } from "../../server/src/cli/main";
-import { createCParser, newCParser, parseC, loadCLanguage } from "../../server/src/parsing/parser";
+import {
+  languageOf,
+  loadCLanguage,
+  loadCppLanguage,
+  newCParser,
+  newParser,
+  parseC,
+} from "../../server/src/parsing/parser";
 import { readMarkers } from "./fixture-markers";
 import type { IncludeDirective } from "../../server/src/analysis/includes";
 import { CompileDatabase, findProjectRoot, Project, splitCommand } from "../../server/src/project/project";
@@ -41,45 +48,43 @@ async function check(args: string[]): Promise<JsonReport> {
   return JSON.parse(output) as JsonReport;
 }
 
+/** The C and C++ sources of a project fixture (headers are read through them). */
 function cFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((name) => name.endsWith(".c"))
+    .filter((name) => name.endsWith(".c") || name.endsWith(".cpp"))
     .map((name) => path.join(dir, name))
     .sort();
 }
 
 describe("project fixtures: verdicts decided by facts in other files", () => {
   before(async () => {
-    await loadCLanguage();
+    await loadCppLanguage();
   });
   for (const name of projects) {
     test(name, async () => {
       const dir = path.join(projectsDir, name);
       const report = await check([dir]);
-      const parser = await createCParser();
       let checked = 0;
-      try {
-        for (const file of cFiles(dir)) {
-          const text = readFileSync(file, "utf8");
-          const tree = parseC(parser, text);
-          assert.ok(tree);
-          const { markers, problems } = readMarkers(tree);
-          tree.delete();
-          assert.deepEqual(problems, []);
-          const calls = report.files.find((entry) => path.resolve(entry.path) === file)?.calls ?? [];
-          for (const marker of markers.filter((item) => item.kind === "verdict")) {
-            const call = calls.find((item) => item.line === marker.line + 1);
-            assert.ok(call, `${path.relative(dir, file)}:${marker.line + 1}: no call reported`);
-            assert.equal(
-              call.verdict,
-              marker.values[0],
-              `${path.relative(dir, file)}:${marker.line + 1}: ${JSON.stringify(call.missing ?? [])}`,
-            );
-            checked++;
-          }
-        }
-      } finally {
+      for (const file of cFiles(dir)) {
+        const text = readFileSync(file, "utf8");
+        const parser = newParser(languageOf(file));
+        const tree = parseC(parser, text);
         parser.delete();
+        assert.ok(tree);
+        const { markers, problems } = readMarkers(tree);
+        tree.delete();
+        assert.deepEqual(problems, []);
+        const calls = report.files.find((entry) => path.resolve(entry.path) === file)?.calls ?? [];
+        for (const marker of markers.filter((item) => item.kind === "verdict")) {
+          const call = calls.find((item) => item.line === marker.line + 1);
+          assert.ok(call, `${path.relative(dir, file)}:${marker.line + 1}: no call reported`);
+          assert.equal(
+            call.verdict,
+            marker.values[0],
+            `${path.relative(dir, file)}:${marker.line + 1}: ${JSON.stringify(call.missing ?? [])}`,
+          );
+          checked++;
+        }
       }
       assert.ok(checked > 0, "a project fixture must carry verdict markers");
     });
@@ -99,7 +104,11 @@ describe("project fixtures: verdicts decided by facts in other files", () => {
         // Without a database the build of these fixtures passes the project's include/ directory, as a Makefile would.
         const dirs = flags?.include ?? [path.join(dir, "include")];
         const includes = dirs.flatMap((include) => ["-I", include]);
-        const result = spawnSync("gcc", ["-fsyntax-only", "-Wall", "-Werror", ...includes, file], { encoding: "utf8" });
+        const compiler = file.endsWith(".cpp") ? "g++" : "gcc";
+        if (spawnSync(compiler, ["--version"]).status !== 0) continue;
+        const result = spawnSync(compiler, ["-fsyntax-only", "-Wall", "-Werror", ...includes, file], {
+          encoding: "utf8",
+        });
         assert.equal(result.status, 0, `${name}: ${result.stderr}`);
       }
     }

@@ -28,6 +28,7 @@ import {
   returnStatements,
   toRange,
   unwrap,
+  subscriptIndex,
 } from "./syntax";
 import { clip, Evaluator, isUnknown, simplify, SYSTEM_CONSTANTS, typeSize, unknown, type EvalContext } from "./values";
 
@@ -175,7 +176,7 @@ export class BufferResolver {
           const array = target.childForFieldName("argument");
           const base = this.pointer(array, context, depth + 1);
           if (!base.buffer) return base;
-          const amount = this.evaluator.value(target.childForFieldName("index"), context);
+          const amount = this.evaluator.value(subscriptIndex(target), context);
           const scaled = simplify({
             kind: "binary",
             operator: "*",

@@ -44,6 +44,7 @@ import {
   parseForLoop,
   toRange,
   unwrap,
+  subscriptIndex,
 } from "./syntax";
 import {
   clip,
@@ -603,7 +604,7 @@ export class Extractor {
   private pipeElement(subscript: Node, scope: FunctionScope | null): FdFact {
     const range = toRange(subscript);
     const array = unwrap(subscript.childForFieldName("argument"));
-    const indexValue = this.evaluator.value(subscript.childForFieldName("index"), { scope });
+    const indexValue = this.evaluator.value(subscriptIndex(subscript), { scope });
     const arrayName =
       array?.type === "field_expression" ? (array.childForFieldName("field")?.text ?? "") : (array?.text ?? "");
     const base: FdFact = {
@@ -679,7 +680,7 @@ export class Extractor {
       let holder: Node | null = identifier.parent;
       if (holder?.type === "field_expression") holder = holder.parent;
       if (holder?.type !== "subscript_expression") continue;
-      const indexValue = this.evaluator.value(holder.childForFieldName("index"), { scope: this.index.scopeOf(holder) });
+      const indexValue = this.evaluator.value(subscriptIndex(holder), { scope: this.index.scopeOf(holder) });
       const assignment = holder.parent;
       if (indexValue.kind !== "const" || indexValue.value !== index) continue;
       if (
@@ -853,7 +854,7 @@ export class Extractor {
         return this.iovInitializer(target.childForFieldName("value"), scope, call, target);
       if (target.type === "subscript_expression") {
         const array = unwrap(target.childForFieldName("argument"));
-        const start = this.evaluator.value(target.childForFieldName("index"), { scope });
+        const start = this.evaluator.value(subscriptIndex(target), { scope });
         if (array?.type === "identifier") {
           const entries = this.iovVariable(array, scope, call, true);
           if ("missing" in entries) return entries;
@@ -872,7 +873,7 @@ export class Extractor {
             };
           }
           return {
-            missing: `iovec ${clip(target.text)}: the analyzer cannot tell which entries start at ${clip(target.childForFieldName("index")?.text ?? "")}`,
+            missing: `iovec ${clip(target.text)}: the analyzer cannot tell which entries start at ${clip(subscriptIndex(target)?.text ?? "")}`,
           };
         }
       }
@@ -1029,7 +1030,7 @@ export class Extractor {
           object?.type === "subscript_expression" &&
           unwrap(object.childForFieldName("argument"))?.text === name
         ) {
-          const indexNode = object.childForFieldName("index");
+          const indexNode = subscriptIndex(object);
           const value = this.evaluator.value(indexNode, { scope });
           if (value.kind === "const") position = value.value;
           else {
@@ -1423,7 +1424,7 @@ export class Extractor {
         key = declaration ? `variable@${declaration.startIndex}:${expression.text}` : null;
       } else if (expression?.type === "subscript_expression") {
         const array = unwrap(expression.childForFieldName("argument"));
-        const index = this.evaluator.value(expression.childForFieldName("index"), { scope });
+        const index = this.evaluator.value(subscriptIndex(expression), { scope });
         const arrayKey = array ? this.arrayKey(array, scope) : null;
         key = arrayKey && index.kind === "const" ? `${arrayKey}[${index.value}]` : null;
       }

@@ -42,3 +42,71 @@ export function includeDirectives(tree: Tree): IncludeDirective[] {
   visit(tree.rootNode);
   return found;
 }
+
+/** A name a header defines (function, function-like or object-like macro) and the text of its definition. */
+export interface HeaderDefinition {
+  name: string;
+  text: string;
+}
+
+/** The functions and macros a header defines at its top level or inside conditional groups. */
+export function headerDefinitions(tree: Tree): HeaderDefinition[] {
+  const found: HeaderDefinition[] = [];
+  const visit = (node: Node) => {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === "preproc_def" || child.type === "preproc_function_def") {
+        const name = child.childForFieldName("name")?.text;
+        if (name) found.push({ name, text: child.text });
+      } else if (child.type === "function_definition") {
+        let declarator = child.childForFieldName("declarator");
+        while (declarator && declarator.type !== "function_declarator")
+          declarator = declarator.childForFieldName("declarator");
+        const name = declarator?.childForFieldName("declarator")?.text;
+        if (name) found.push({ name, text: child.text });
+      } else if (
+        child.type.startsWith("preproc_") ||
+        child.type === "linkage_specification" ||
+        child.type === "declaration_list"
+      ) {
+        visit(child);
+      }
+    }
+  };
+  visit(tree.rootNode);
+  return found;
+}
+
+/** Words whose mention makes a file worth reading with its headers: vmsplice and its syscall names. */
+export const VMSPLICE_WORDS = ["vmsplice", "__NR_vmsplice", "SYS_vmsplice", "sys_vmsplice"] as const;
+
+/**
+ * The names of the headers' definitions that lead to vmsplice (directly, or through another such definition, a few
+ * levels deep): a file that mentions none of them, nor "splice", has no vmsplice call even with its headers.
+ */
+export function vmspliceTriggers(definitions: readonly HeaderDefinition[]): string[] {
+  const triggers = new Set<string>(VMSPLICE_WORDS);
+  for (let round = 0; round < 4; round++) {
+    const before = triggers.size;
+    for (const definition of definitions) {
+      if (triggers.has(definition.name)) continue;
+      if ([...triggers].some((word) => mentionsWord(definition.text, word))) triggers.add(definition.name);
+    }
+    if (triggers.size === before) break;
+  }
+  return [...triggers];
+}
+
+/** `word` as a whole identifier in `text` (a pre-filter over definition texts, not a parse). */
+function mentionsWord(text: string, word: string): boolean {
+  for (let index = text.indexOf(word); index >= 0; index = text.indexOf(word, index + 1)) {
+    const before = index > 0 ? text.charCodeAt(index - 1) : 32;
+    const after = index + word.length < text.length ? text.charCodeAt(index + word.length) : 32;
+    if (!isWordChar(before) && !isWordChar(after)) return true;
+  }
+  return false;
+}
+
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}

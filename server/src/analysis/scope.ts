@@ -260,8 +260,16 @@ export class FileIndex implements NameIndex {
     if (cached) return cached;
     const sites: CallSite[] = [];
     for (const node of this.identifierNodes(name)) {
-      const parent = node.parent;
-      if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === node.id) {
+      let callee: Node = node;
+      // C++ `std::memset(…)`, `::pipe(…)`: the call's callee is the qualified name (callName says whose).
+      if (node.parent?.type === "qualified_identifier" && node.parent.childForFieldName("name")?.id === node.id)
+        callee = node.parent;
+      const parent = callee.parent;
+      if (
+        parent?.type === "call_expression" &&
+        parent.childForFieldName("function")?.id === callee.id &&
+        callName(parent) === name
+      ) {
         sites.push({ name, node: parent, args: callArguments(parent), start: parent.startIndex, end: parent.endIndex });
       }
     }

@@ -28,6 +28,9 @@ export function unwrap(node: Node | null): Node | null {
         current.namedChildren.find((child): child is Node => child !== null && child.type !== "comment") ?? null;
     } else if (current.type === "cast_expression") {
       current = current.childForFieldName("value");
+    } else if (current.type === "call_expression" && isNamedCast(current)) {
+      current =
+        current.childForFieldName("arguments")?.namedChildren.find((child) => child?.type !== "comment") ?? null;
     } else {
       return current;
     }
@@ -35,11 +38,29 @@ export function unwrap(node: Node | null): Node | null {
   return current;
 }
 
+/** C++ `static_cast<T>(x)`, `reinterpret_cast<T>(x)`, `const_cast<T>(x)`: a cast, as `(T)x` is in C. */
+function isNamedCast(call: Node): boolean {
+  const callee = call.childForFieldName("function");
+  if (callee?.type !== "template_function") return false;
+  const name = callee.childForFieldName("name")?.text;
+  const args = call.childForFieldName("arguments");
+  return (
+    (name === "static_cast" || name === "reinterpret_cast" || name === "const_cast") &&
+    (args?.namedChildren.filter((child) => child?.type !== "comment").length ?? 0) === 1
+  );
+}
+
 /** The callee name of a call expression (`vmsplice`, `syscall`), or null for calls through pointers. */
 export function callName(call: Node): string | null {
   const callee = unwrap(call.childForFieldName("function"));
   if (!callee) return null;
   if (callee.type === "identifier") return callee.text;
+  // C++: `std::memset(…)` and `::pipe(…)` are the C library's functions.
+  if (callee.type === "qualified_identifier") {
+    const scope = callee.childForFieldName("scope");
+    const name = callee.childForFieldName("name");
+    if (name?.type === "identifier" && (!scope || scope.text === "std")) return name.text;
+  }
   return null;
 }
 
@@ -318,4 +339,17 @@ export function returnStatements(body: Node): Node[] {
     return true;
   });
   return found;
+}
+
+/**
+ * The index expression of a subscript: the `index` field in C, the single expression of the `indices` list in C++
+ * (tree-sitter-cpp's `a[i]`); null for a C++ multi-index or empty subscript.
+ */
+export function subscriptIndex(subscript: Node): Node | null {
+  const index = subscript.childForFieldName("index");
+  if (index) return index;
+  const list = subscript.childForFieldName("indices");
+  if (!list) return null;
+  const items = list.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment");
+  return items.length === 1 ? items[0] : null;
 }

@@ -111,7 +111,6 @@ class CallJudge {
     const call = this.call;
     const flags = call.flags.value;
     if (flags === null) this.missing.push(call.flags.missing ?? `value of the flags ${call.flags.text}`);
-    for (const assumption of call.assumptions ?? []) this.missing.push(assumption);
     const flagsRelated = call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
     const pipeRelated = [
       { range: call.fd.originRange, message: call.fd.kind === "pipe" ? "pipe created here" : "descriptor opened here" },
@@ -236,6 +235,8 @@ class CallJudge {
       );
     }
 
+    // Facts the call rests on without their being established come after the call's own missing facts.
+    for (const assumption of call.assumptions ?? []) this.missing.push(assumption);
     const verdict = this.settle(segments, direction, failsEarly);
     // Every RFC move carries the two accounting hazards a real kernel showed, including a move into the wrong place;
     // they are listed, not reported as findings.

@@ -12,7 +12,7 @@ import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../a
 import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
 import { findProjectRoot, Project, readUnitHeaders, type UnitHeaders } from "../project/project";
 import { decodeSource } from "../engine/source-text";
-import { loadCLanguage, newCParser } from "../parsing/parser";
+import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
 import { explainMarkdown, findRule, RULES } from "../rules/rule-table";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
@@ -129,7 +129,7 @@ function collectFiles(paths: string[]): string[] {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
       const full = path.join(directory, entry.name);
       if (entry.isDirectory()) visit(full);
-      else if (entry.isFile() && (entry.name.endsWith(".c") || entry.name.endsWith(".h"))) files.push(full);
+      else if (entry.isFile() && isSourceName(entry.name)) files.push(full);
     }
   };
   for (const item of paths) {
@@ -168,14 +168,14 @@ export function describeSkip(skip: SkipReason): string {
 async function runCheck(argv: string[], out: (text: string) => void): Promise<number> {
   const options = parseCheckArguments(argv);
   const files = collectFiles(options.paths);
-  await loadCLanguage();
-  const engine = new Engine(newCParser);
+  await loadLanguagesFor(files);
+  const engine = new Engine(newParser);
   const projects = new Map<string, Project>();
   const projectOf = (file: string): Project => {
     const root = options.project ?? findProjectRoot(file);
     let project = projects.get(root);
     if (!project) {
-      project = new Project(root, newCParser, {
+      project = new Project(root, newParser, {
         includePaths: options.includePaths,
         compileDatabase: options.compileCommands ?? undefined,
       });

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Engine } from "../engine/engine";
 import { decodeSource } from "../engine/source-text";
-import { loadCLanguage, newCParser } from "../parsing/parser";
+import { loadLanguagesFor, newParser } from "../parsing/parser";
 import { runSimulateCommand } from "./simulate";
 
 export async function runSimulate(
@@ -14,8 +14,8 @@ export async function runSimulate(
   out: (text: string) => void,
   err: (text: string) => void,
 ): Promise<number> {
-  await loadCLanguage();
-  const engine = new Engine(newCParser);
+  await loadLanguagesFor(argv);
+  const engine = new Engine(newParser);
   try {
     return runSimulateCommand(argv, {
       readFile: (path) => decodeSource(readFileSync(path)),

@@ -21,6 +21,7 @@ import {
 } from "../analysis/analyze";
 import type { AnalysisOptions, CallAnalysis, Finding, VmspliceCall } from "../analysis/facts";
 import type { ProjectFacts } from "../analysis/extract";
+import { languageOf, type SourceLanguage } from "../analysis/language";
 import type { TextRegion } from "../analysis/scope";
 import { applySuppressions, SUPPRESSION_MARKER, type Suppression } from "../analysis/suppressions";
 import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLayout } from "../analysis/unit";
@@ -142,6 +143,7 @@ interface EditedItem {
 }
 
 interface FileState {
+  file: string;
   text: SourceText;
   tree: Tree | null;
   /** `tree` has edits the parser has not seen yet (or there is no tree). */
@@ -271,7 +273,18 @@ function locate(
 
 export class Engine {
   private readonly files = new Map<string, FileState>();
-  private parser: Parser | null = null;
+  private readonly parsers = new Map<SourceLanguage, Parser>();
+
+  /** The parser of the file's grammar. */
+  private parserFor(file: string): Parser {
+    const language = languageOf(file);
+    let parser = this.parsers.get(language);
+    if (!parser) {
+      parser = this.createParser(language);
+      this.parsers.set(language, parser);
+    }
+    return parser;
+  }
   readonly statistics: EngineStatistics = {
     extracted: 0,
     reused: 0,
@@ -281,12 +294,13 @@ export class Engine {
   };
 
   /**
-   * `createParser` makes a ready C parser (see parsing/parser.ts `newCParser`); it is called once, lazily.
+   * `createParser` makes a ready parser for a language (see parsing/parser.ts `newParser`); it is called once per
+   * language, lazily. A file is C or C++ by its extension (analysis/language.ts).
    * `checkConfinement` (tests) also asks tree-sitter for the changed ranges when the shortcut says they are confined,
    * and counts every disagreement in `statistics.confinementViolations`.
    */
   constructor(
-    private readonly createParser: () => Parser,
+    private readonly createParser: (language: SourceLanguage) => Parser,
     private readonly checkConfinement = false,
   ) {}
 
@@ -301,6 +315,7 @@ export class Engine {
     const state = this.files.get(file);
     if (!state) {
       this.files.set(file, {
+        file,
         text: source,
         tree: null,
         stale: true,
@@ -374,8 +389,8 @@ export class Engine {
   /** Frees every tree and the parser. */
   dispose(): void {
     for (const file of [...this.files.keys()]) this.close(file);
-    this.parser?.delete();
-    this.parser = null;
+    for (const parser of this.parsers.values()) parser.delete();
+    this.parsers.clear();
   }
 
   /** The analysis of a file's current text under the options. */
@@ -470,8 +485,7 @@ export class Engine {
     let facts: Basis["facts"] = { calls: [], splices: [], notes: [] };
     this.ensureTree(state);
     if (mentions) {
-      this.parser ??= this.createParser();
-      const tree = this.parser.parse(unitText);
+      const tree = this.parserFor(file).parse(unitText);
       this.statistics.parsed++;
       throwIfCancelled(cancel);
       this.statistics.extracted++;
@@ -546,13 +560,13 @@ export class Engine {
   /** Reparses when there were edits; compares the structure with the facts' recorded regions before the old tree goes. */
   private ensureTree(state: FileState): Tree | null {
     if (!state.stale && state.tree) return state.tree;
-    this.parser ??= this.createParser();
+    const parser = this.parserFor(state.file);
     const source = state.text;
     const old = state.tree;
     const tree =
       source instanceof StringText
-        ? this.parser.parse(source.text, old)
-        : this.parser.parse((index) => source.chunkAt(index), old);
+        ? parser.parse(source.text, old)
+        : parser.parse((index) => source.chunkAt(index), old);
     this.statistics.parsed++;
     const basis = state.basis;
     if (basis && (basis.reads.regionCount > 0 || basis.reads.hasMarker)) {

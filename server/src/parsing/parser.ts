@@ -7,9 +7,11 @@
  */
 import { Language, Parser, type Edit, type Tree } from "web-tree-sitter";
 import { existsSync } from "node:fs";
+import { CPP_EXTENSIONS, languageOf, type SourceLanguage } from "../analysis/language";
 import path from "node:path";
 
 export type { Tree, Edit };
+export { CPP_EXTENSIONS, languageOf, type SourceLanguage } from "../analysis/language";
 
 let languagePromise: Promise<Language> | null = null;
 let loadedLanguage: Language | null = null;
@@ -23,7 +25,11 @@ function wasmCandidates(file: string): string[] {
     path.join(here, "..", "..", "..", "dist", file),
   ];
   const packageFile =
-    file === "tree-sitter.wasm" ? "web-tree-sitter/tree-sitter.wasm" : "tree-sitter-c/tree-sitter-c.wasm";
+    file === "tree-sitter.wasm"
+      ? "web-tree-sitter/tree-sitter.wasm"
+      : file === "tree-sitter-cpp.wasm"
+        ? "tree-sitter-cpp/tree-sitter-cpp.wasm"
+        : "tree-sitter-c/tree-sitter-c.wasm";
   try {
     candidates.push(require.resolve(packageFile));
   } catch {
@@ -67,6 +73,45 @@ export function newCParser(): Parser {
   if (!loadedLanguage) throw new Error("the C grammar is not loaded yet: await loadCLanguage() first");
   const parser = new Parser();
   parser.setLanguage(loadedLanguage);
+  return parser;
+}
+
+let cppPromise: Promise<Language> | null = null;
+let loadedCpp: Language | null = null;
+
+/** Loads the C++ grammar once per process (after the runtime). */
+export function loadCppLanguage(): Promise<Language> {
+  if (!cppPromise) {
+    cppPromise = (async () => {
+      await loadCLanguage();
+      loadedCpp = await Language.load(locateWasm("tree-sitter-cpp.wasm"));
+      return loadedCpp;
+    })();
+  }
+  return cppPromise;
+}
+
+/** C and C++ sources and headers, by name (what `check DIR` and the workspace scan analyse). */
+export function isSourceName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.endsWith(".c") || lower.endsWith(".h") || CPP_EXTENSIONS.some((extension) => lower.endsWith(extension));
+}
+
+/** Loads the grammars files of these names need. */
+export async function loadLanguagesFor(files: Iterable<string>): Promise<void> {
+  await loadCLanguage();
+  for (const file of files) if (languageOf(file) === "cpp") return void (await loadCppLanguage());
+}
+
+/**
+ * A parser for the language, made synchronously (the grammar must be loaded: `loadLanguagesFor`). The engine's and
+ * the project's parser factory.
+ */
+export function newParser(language: SourceLanguage = "c"): Parser {
+  if (language === "c") return newCParser();
+  if (!loadedCpp) throw new Error("the C++ grammar is not loaded yet: await loadCppLanguage() first");
+  const parser = new Parser();
+  parser.setLanguage(loadedCpp);
   return parser;
 }
 

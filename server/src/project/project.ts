@@ -15,13 +15,20 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Parser } from "web-tree-sitter";
-import { includeDirectives, type IncludeDirective } from "../analysis/includes";
+import {
+  headerDefinitions,
+  includeDirectives,
+  vmspliceTriggers,
+  type HeaderDefinition,
+  type IncludeDirective,
+} from "../analysis/includes";
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
 import { externalFunctions, summarizeFile, type FileSummary } from "../analysis/summary";
 import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { Engine } from "../engine/engine";
+import { languageOf, type SourceLanguage } from "../analysis/language";
 
 export interface ProjectFs {
   /** The file's text, or null when it cannot be read (missing, a directory, binary, over the size limit). */
@@ -83,6 +90,8 @@ export const diskFs: ProjectFs = {
 export const HEADER_EXTENSIONS = [".h", ".hh", ".hpp", ".hxx", ".inc"] as const;
 /** Extensions of the source files whose functions other files may call. */
 export const SOURCE_EXTENSIONS = [".c", ".cc", ".cpp", ".cxx"] as const;
+/** Characters of source text a project keeps in memory for its word searches. */
+const MAX_CACHED_TEXT = 256 * 1024 * 1024;
 /** How many source files a project index looks at. */
 const MAX_SOURCE_SCAN = 20_000;
 /** How many header files are looked at for the word vmsplice before giving up and assuming one mentions it. */
@@ -258,6 +267,7 @@ export interface UnitHeaders {
 interface HeaderEntry {
   text: string;
   includes: IncludeDirective[];
+  definitions: HeaderDefinition[];
 }
 
 export const DEFAULT_MAX_INCLUDE_DEPTH = 16;
@@ -268,11 +278,26 @@ export class Project {
   readonly database: CompileDatabase;
   private readonly headerCache = new Map<string, HeaderEntry | null>();
   private readonly found = new Map<string, { file: string; heuristic: boolean } | null>();
-  private parser: Parser | null = null;
+  private readonly parsers = new Map<SourceLanguage, Parser>();
+
+  /** The parser of a file's grammar (C when the C++ grammar is not loaded: this only reads summaries). */
+  private parserFor(file: string): Parser {
+    let language = languageOf(file);
+    let parser = this.parsers.get(language);
+    if (parser) return parser;
+    try {
+      parser = this.createParser(language);
+    } catch {
+      language = "c";
+      parser = this.parsers.get(language) ?? this.createParser(language);
+    }
+    this.parsers.set(languageOf(file), parser);
+    return parser;
+  }
 
   constructor(
     readonly root: string,
-    private readonly createParser: () => Parser,
+    private readonly createParser: (language: SourceLanguage) => Parser,
     private readonly options: ProjectOptions = {},
     private readonly fs: ProjectFs = diskFs,
   ) {
@@ -289,6 +314,21 @@ export class Project {
   private sources: string[] | null = null;
   private fillers: ExternalPipeFiller[] | null = null;
   private readonly summaries = new Map<string, FileSummary | null>();
+  private readonly texts = new Map<string, string | null>();
+  private textBudget = MAX_CACHED_TEXT;
+
+  /** Whether a source or header file mentions a word (texts kept for the run within a budget, then read again). */
+  private mentions(file: string, word: string): boolean {
+    let text = this.texts.get(file);
+    if (text === undefined) {
+      text = this.fs.readText(file);
+      if (text !== null && text.length <= this.textBudget) {
+        this.textBudget -= text.length;
+        this.texts.set(file, text);
+      }
+    }
+    return text !== null && text.includes(word);
+  }
 
   /** The summary of one source file (parsed once per project; null when it cannot be read). */
   private summaryOf(file: string): FileSummary | null {
@@ -296,8 +336,7 @@ export class Project {
     const text = this.fs.readText(file);
     let summary: FileSummary | null = null;
     if (text !== null) {
-      this.parser ??= this.createParser();
-      const tree = this.parser.parse(text);
+      const tree = this.parserFor(file).parse(text);
       if (tree) {
         try {
           summary = summarizeFile(tree, text, this.display(file));
@@ -320,7 +359,7 @@ export class Project {
     const self = path.resolve(file);
     for (const other of this.sourceFiles()) {
       if (other === self) continue;
-      const mentioned = names.filter((name) => this.fs.contains(other, name));
+      const mentioned = names.filter((name) => this.mentions(other, name));
       if (mentioned.length === 0) continue;
       const summary = this.summaryOf(other);
       if (!summary) continue;
@@ -365,8 +404,7 @@ export class Project {
     const summarize = (file: string, known: readonly ExternalPipeFiller[]) => {
       const text = this.fs.readText(file);
       if (text === null) return;
-      this.parser ??= this.createParser();
-      const tree = this.parser.parse(text);
+      const tree = this.parserFor(file).parse(text);
       if (!tree) return;
       try {
         summaries.set(file, summarizeFile(tree, text, this.display(file), known));
@@ -375,13 +413,13 @@ export class Project {
       }
     };
     const sources = this.sourceFiles();
-    for (const file of sources) if (this.fs.contains(file, "pipe")) summarize(file, []);
+    for (const file of sources) if (this.mentions(file, "pipe")) summarize(file, []);
     let known = [...summaries.values()].flatMap((summary) => summary.pipeFillers);
     const names = [...new Set(known.map((filler) => filler.name))];
     // Round 2: files that call a filler of another file (a wrapper of a wrapper), and every other definition of a
     // filler's name, so that disagreeing definitions are seen.
     for (const file of sources) {
-      if (names.some((name) => this.fs.contains(file, name))) summarize(file, known);
+      if (names.some((name) => this.mentions(file, name))) summarize(file, known);
     }
     known = [...summaries.values()].flatMap((summary) => summary.pipeFillers);
     const result: ExternalPipeFiller[] = [];
@@ -418,7 +456,7 @@ export class Project {
         if (entry.directory) {
           if (visit(full)) return true;
         } else if (HEADER_EXTENSIONS.some((extension) => entry.name.endsWith(extension))) {
-          if (++seen > MAX_HEADER_SCAN || this.fs.contains(full, "vmsplice")) return true;
+          if (++seen > MAX_HEADER_SCAN || this.mentions(full, "vmsplice")) return true;
         }
       }
       return false;
@@ -428,8 +466,8 @@ export class Project {
   }
 
   dispose(): void {
-    this.parser?.delete();
-    this.parser = null;
+    for (const parser of new Set(this.parsers.values())) parser.delete();
+    this.parsers.clear();
   }
 
   /** Forgets what was read from a file (it changed on disk or in the editor). */
@@ -439,6 +477,9 @@ export class Project {
     this.vmspliceHeaders = null;
     this.fillers = null;
     this.summaries.delete(path.resolve(file));
+    const cached = this.texts.get(path.resolve(file));
+    if (cached) this.textBudget += cached.length;
+    this.texts.delete(path.resolve(file));
     if (!HEADER_EXTENSIONS.some((extension) => file.endsWith(extension))) this.sources = null;
   }
 
@@ -496,22 +537,29 @@ export class Project {
     return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
   }
 
-  private includesOf(text: string): IncludeDirective[] {
-    this.parser ??= this.createParser();
-    const tree = this.parser.parse(text);
-    try {
-      return tree ? includeDirectives(tree) : [];
-    } finally {
-      tree?.delete();
-    }
-  }
-
   private header(file: string): HeaderEntry | null {
     if (this.headerCache.has(file)) return this.headerCache.get(file) ?? null;
     const text = this.fs.readText(file);
-    const entry = text === null ? null : { text, includes: this.includesOf(text) };
+    let entry: HeaderEntry | null = null;
+    if (text !== null) {
+      const tree = this.parserFor(file).parse(text);
+      try {
+        entry = {
+          text,
+          includes: tree ? includeDirectives(tree) : [],
+          definitions: tree ? headerDefinitions(tree) : [],
+        };
+      } finally {
+        tree?.delete();
+      }
+    }
     this.headerCache.set(file, entry);
     return entry;
+  }
+
+  /** What the headers of a unit define (for `vmspliceTriggers`). */
+  definitionsOf(headers: readonly UnitHeader[]): HeaderDefinition[] {
+    return headers.flatMap((header) => this.headerCache.get(path.resolve(header.file))?.definitions ?? []);
   }
 
   private resolve(
@@ -601,14 +649,19 @@ export function readUnitHeaders(
   const tree = engine.tree(key);
   if (!tree) return null;
   const headers = project.headersFor(file, includeDirectives(tree));
-  // Facts of other files matter only where a vmsplice call can be: the file or one of its headers mentions it.
-  const calls = text.includes("splice") || headers.headers.some((header) => header.text.includes("vmsplice"));
-  engine.setHeaders(
-    key,
-    headers.headers,
-    calls
-      ? { pipeFillers: project.pipeFillers(), externalCallers: project.externalCallers(file, externalFunctions(tree)) }
-      : {},
-  );
+  // A file that names neither splice nor a definition of its headers leading to vmsplice has no call to analyse.
+  const triggers = vmspliceTriggers(project.definitionsOf(headers.headers));
+  if (!text.includes("splice") && !triggers.some((name) => text.includes(name))) {
+    engine.setHeaders(key, []);
+    return headers;
+  }
+  engine.setHeaders(key, headers.headers, { pipeFillers: project.pipeFillers() });
+  // The callers in other files are looked for only when there is a call to decide (a first extraction says so).
+  const names = externalFunctions(tree);
+  if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }).calls.length > 0)
+    engine.setHeaders(key, headers.headers, {
+      pipeFillers: project.pipeFillers(),
+      externalCallers: project.externalCallers(file, names),
+    });
   return headers;
 }

@@ -11,7 +11,7 @@
 import { LensDocument, type PositionMapper } from "./text-document";
 import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
 import type { Engine } from "../engine/engine";
-import { loadCLanguage, type Edit, type Tree } from "../parsing/parser";
+import { loadLanguagesFor, type Edit, type Tree } from "../parsing/parser";
 
 export interface OpenDocument {
   uri: string;
@@ -34,7 +34,7 @@ export class DocumentStore {
 
   async open(uri: string, languageId: string, version: number, text: string): Promise<OpenDocument> {
     // The engine's parser factory needs the grammar; loading it is a no-op after the first time.
-    await loadCLanguage();
+    await loadLanguagesFor([uri]);
     const entry: OpenDocument = { uri, document: new LensDocument(uri, languageId, version, text) };
     this.documents.set(uri, entry);
     this.engine.setText(uri, entry.document);

@@ -8,7 +8,7 @@
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LensSettings } from "../config";
-import { newCParser } from "../parsing/parser";
+import { newParser } from "../parsing/parser";
 import {
   diskFs,
   findProjectRoot,
@@ -76,7 +76,7 @@ export class ProjectRegistry {
     const key = `${root}\0${includePaths.join("\0")}`;
     let project = this.projects.get(key);
     if (!project) {
-      project = new Project(root, newCParser, { includePaths }, this.fs);
+      project = new Project(root, newParser, { includePaths }, this.fs);
       this.projects.set(key, project);
     }
     return project;

@@ -23,7 +23,7 @@ import type {
 import type { LensSettings } from "../config";
 import { Engine, skipReason } from "../engine/engine";
 import { decodeSource } from "../engine/source-text";
-import { loadCLanguage, newCParser } from "../parsing/parser";
+import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
 import { diagnosticsFor } from "./diagnostics";
 import type { ServerContext } from "./context";
 
@@ -79,7 +79,7 @@ export function listCFiles(folders: readonly string[], limit = MAX_SCANNED_FILES
       if (entry.isSymbolicLink()) continue;
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith(".")) subdirectories.push(full);
-      } else if (entry.isFile() && (entry.name.endsWith(".c") || entry.name.endsWith(".h"))) {
+      } else if (entry.isFile() && isSourceName(entry.name)) {
         files.push(full);
         if (files.length >= limit) break;
       }
@@ -127,7 +127,7 @@ export function analyseFileOnDisk(
 
 /** The workspace folder holding a file URI, when it is a .c or .h file inside one of the folders. */
 export function workspaceFileOf(uri: string, folders: readonly string[]): { file: string; folder: string } | null {
-  if (!uri.startsWith("file:") || !(uri.endsWith(".c") || uri.endsWith(".h"))) return null;
+  if (!uri.startsWith("file:") || !isSourceName(uri)) return null;
   let file: string;
   try {
     file = fileURLToPath(uri);
@@ -159,8 +159,8 @@ export async function scanWorkspace(
   // Settings are read once per folder (one workspace/configuration round trip each), not once per file.
   const files = folders.flatMap((folder) => listCFiles([folder]).map((file) => ({ file, folder })));
   progress?.begin("vmsplice Lens: analysing workspace", 0, `${files.length} C files`, true);
-  await loadCLanguage();
-  const engine = new Engine(newCParser);
+  await loadLanguagesFor(files.map((item) => item.file));
+  const engine = new Engine(newParser);
   try {
     const folderSettings = new Map<string, Awaited<ReturnType<typeof context.settings.get>>>();
     for (const { file, folder } of files.slice(0, MAX_SCANNED_FILES)) {
