@@ -33,22 +33,7 @@ export interface KnownFailureClass {
 
 export const FINDINGS_DIR = path.join(__dirname, "findings");
 
-/** Rewrite failures of an alias for one of these constants. */
-function aliasOf(failure: Failure, constants: RegExp): boolean {
-  const match = /^neutral alias (\S+):/.exec(failure.key);
-  return failure.kind === "neutral" && match !== null && constants.test(match[1]);
-}
-
 export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [
-  {
-    id: "syscall-number-by-spelling",
-    fixme:
-      "FIXME: Extractor.discover (server/src/analysis/extract.ts) finds syscall(SYS_vmsplice, ...) and syscall(__NR_vmsplice, ...) through text occurrences of those names, so syscall(ALIAS, ...) is not found at all (the call and its findings disappear)",
-    matches: (failure) => aliasOf(failure, /^(SYS_vmsplice|__NR_vmsplice)$/),
-    reproducers: [
-      { file: "alias-sys-vmsplice.c", rewritten: "alias-sys-vmsplice.rewritten.c", tags: ["alias", "SYS_vmsplice"] },
-    ],
-  },
   {
     id: "hang-deep-parent-walks",
     fixme:

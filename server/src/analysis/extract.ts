@@ -160,6 +160,15 @@ export class Extractor {
         if (direct.length >= MAX_CALLS) break;
       }
     }
+    // syscall(ALIAS, …) where ALIAS is a macro for SYS_vmsplice or __NR_vmsplice: the number by resolution, not spelling.
+    for (const site of this.index.callSitesOf("syscall")) {
+      if (direct.length >= MAX_CALLS) break;
+      if (seen.has(site.node.startIndex) || !this.isVmspliceNumber(site.args[0] ?? null, 0)) continue;
+      seen.add(site.node.startIndex);
+      direct.push(
+        this.rawCall(site.node, site.node.childForFieldName("function") ?? site.node, site.args.slice(1), "syscall"),
+      );
+    }
     const result: RawCall[] = [];
     const expand = (call: RawCall, depth: number) => {
       const wrapper = depth < MAX_WRAPPER_DEPTH ? this.wrapperOf(call) : null;
@@ -194,6 +203,15 @@ export class Extractor {
     const unique = new Map<number, RawCall>();
     for (const call of result) if (!unique.has(call.node.startIndex)) unique.set(call.node.startIndex, call);
     return [...unique.values()].slice(0, MAX_CALLS);
+  }
+
+  /** An expression naming vmsplice's syscall number: SYS_vmsplice, __NR_vmsplice, or a macro that stands for one. */
+  private isVmspliceNumber(node: Node | null, depth: number): boolean {
+    const expression = unwrap(node);
+    if (expression?.type !== "identifier" || depth > 4) return false;
+    if (expression.text === "SYS_vmsplice" || expression.text === "__NR_vmsplice") return true;
+    const macro = this.index.macro(expression.text);
+    return macro?.value ? this.isVmspliceNumber(macro.value, depth + 1) : false;
   }
 
   private directCall(identifier: Node): RawCall | null {
