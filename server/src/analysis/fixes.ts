@@ -1,6 +1,8 @@
 /**
- * Quick fixes computed from the analyzer's facts for one call: plain text edits (UTF-16 offsets into the analysed
- * text) with a title, the rules they address and whether they are safe enough to be the preferred fix.
+ * Quick-fix builders over the analyzer's facts for one call: plain text edits (UTF-16 offsets into the analysed
+ * text) with a title, the rules they address and whether they are safe enough to be the preferred fix. Each rule
+ * module (server/src/rules/<rule-id>.ts) says which builders fix it; rules/quick-fixes.ts loops over the rules and
+ * re-analyses every fixed text before offering it.
  *
  * A fix is offered only when its preconditions hold in the facts and in the syntax tree, because every fix must keep
  * the file compiling and must change the verdict as its title claims (test/unit/fixes-samples.test.ts applies each fix
@@ -959,214 +961,142 @@ function adviceFix(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Entry point
+// Builders the rule modules (server/src/rules/<rule-id>.ts) offer; the loop over rules is in rules/quick-fixes.ts.
 
-function safely<T>(make: () => T | null): T | null {
+/** What a rule module's fixes read about one call: the call, the text and tree, and the rules shown on it. */
+export interface FixContext {
+  analysis: CallAnalysis;
+  text: string;
+  tree: Tree;
+  /** Rule ids of the findings the user is looking at (already filtered by suppressions and settings). */
+  rules: ReadonlySet<string>;
+  flags: number | null;
+  writer: boolean;
+  reader: boolean;
+  buffers: readonly BufferFact[];
+  /** Some buffer of the call is used or written after it. */
+  usedAfter: boolean;
+}
+
+export function fixContext(analysis: CallAnalysis, text: string, tree: Tree, findings: readonly Finding[]): FixContext {
+  const call = analysis.call;
+  const buffers = (call.iov.segments ?? [])
+    .map((segment) => segment.buffer)
+    .filter((buffer): buffer is BufferFact => buffer !== null);
+  return {
+    analysis,
+    text,
+    tree,
+    rules: new Set(findings.map((finding) => finding.rule)),
+    flags: call.flags.value,
+    writer: call.fd.direction === "to-pipe",
+    reader: call.fd.direction === "from-pipe",
+    buffers,
+    usedAfter: buffers.some((buffer) => buffer.usedAfter !== null || buffer.writtenAfter !== null),
+  };
+}
+
+/** The rules of `group` shown on the call, in the group's order. */
+export function shownRules(context: FixContext, group: readonly string[]): string[] {
+  return group.filter((rule) => context.rules.has(rule));
+}
+
+/** Adding a flag claims the pages then move, so every segment must be held back by that flag alone. */
+export function onlyBlockedBy(context: FixContext, rule: string): boolean {
+  const analysis = context.analysis;
+  return (
+    analysis.segments.length > 0 &&
+    analysis.missing.length === 0 &&
+    analysis.segments.every(
+      (segment) => segment.missing.length === 0 && segment.pages !== null && segment.rules.every((id) => id === rule),
+    )
+  );
+}
+
+/** Rewrites the flags argument to `change(flags)`; nothing when the flags are unknown. */
+export function flagsChange(
+  context: FixContext,
+  change: (flags: number) => number,
+  title: string,
+  rules: string[],
+  isPreferred: boolean,
+): QuickFix | null {
+  const flags = context.flags;
+  if (flags === null) return null;
+  return flagsFix(context.analysis, context.tree, context.text, change(flags), title, rules, isPreferred);
+}
+
+/** One allocation fix per distinct buffer origin of the call's segments. */
+export function alignmentFixes(context: FixContext, rule: string): (() => QuickFix | null)[] {
+  const seen = new Set<string>();
+  const candidates: (() => QuickFix | null)[] = [];
+  for (const segment of context.analysis.segments) {
+    const key = segment.segment.buffer?.originRange ? String(segment.segment.buffer.originRange.startIndex) : null;
+    if (key === null || seen.has(key)) continue;
+    seen.add(key);
+    candidates.push(() => allocationFix(context.analysis, context.tree, context.text, segment, rule));
+  }
+  return candidates;
+}
+
+/** One length-rounding fix per segment the rule fired on. */
+export function lengthFixes(context: FixContext, rule: string): (() => QuickFix | null)[] {
+  return context.analysis.segments
+    .filter((segment) => segment.rules.length === 0 || segment.rules.includes(rule))
+    .map((segment) => () => roundLengthFix(context.tree, context.text, segment, rule));
+}
+
+export function pageSizeLiteralFix(context: FixContext, rule: string): QuickFix | null {
+  const values = (context.analysis.call.iov.segments ?? []).flatMap((segment) => [segment.length, segment.offset]);
+  return literalFix(context.tree, context.text, values, rule);
+}
+
+export function readEndFix(context: FixContext, rule: string): QuickFix | null {
+  return wrongEndFix(context.analysis, context.tree, rule);
+}
+
+/** Replaces the vmsplice by writev for the alias rules shown (one fix for the group). */
+export function copyWithWritevFix(context: FixContext, group: readonly string[]): QuickFix | null {
+  const rules = shownRules(context, group);
+  return rules.length > 0 ? writevFix(context.analysis, context.tree, context.text, rules) : null;
+}
+
+export function dropEmptySegmentsFix(context: FixContext, rule: string): QuickFix | null {
+  return zeroLengthFix(context.analysis, context.tree, context.text, rule);
+}
+
+export function madviseFix(
+  context: FixContext,
+  from: string,
+  to: string,
+  title: string,
+  rule: string,
+): QuickFix | null {
+  return adviceFix(context.tree, context.buffers, from, to, title, rule);
+}
+
+export function onePagePerIovecFix(context: FixContext, rule: string): QuickFix | null {
+  return splitIovecFix(context.analysis, context.tree, context.text, rule);
+}
+
+/**
+ * For the zero-page rules shown (`group`): move a fill written after the call before it, or (only when the buffer is
+ * not filled after the call at all) write every page before the call.
+ */
+export function fillBeforeFix(context: FixContext, group: readonly string[], lateRule: string): QuickFix | null {
+  const rules = shownRules(context, group);
+  if (rules.length === 0) return null;
+  const late = context.buffers.find((buffer) => buffer.writtenAfter !== null && buffer.writtenBefore !== "yes");
+  const moved = late ? safely(() => moveFillFix(context.analysis, context.tree, context.text, late, rules)) : null;
+  if (moved) return moved;
+  return context.rules.has(lateRule) ? null : touchFix(context.analysis, context.tree, context.text, rules);
+}
+
+/** Runs a fix builder; a failure inside it drops that fix only. */
+export function safely<T>(make: () => T | null): T | null {
   try {
     return make();
   } catch {
     return null;
   }
-}
-
-/**
- * Mechanical fixes for the findings of one call (the suppression fix is offered separately by `suppressionFix`).
- * `findings` are the findings the user is looking at (already filtered by suppressions and settings).
- */
-export function quickFixesForCall(
-  analysis: CallAnalysis,
-  text: string,
-  tree: Tree | null,
-  findings: readonly Finding[],
-): QuickFix[] {
-  if (!tree) return [];
-  const rules = new Set(findings.map((finding) => finding.rule));
-  const fixes: (QuickFix | null)[] = [];
-  const call = analysis.call;
-  const flags = call.flags.value;
-  const writer = call.fd.direction === "to-pipe";
-  const reader = call.fd.direction === "from-pipe";
-  const buffers = (call.iov.segments ?? [])
-    .map((segment) => segment.buffer)
-    .filter((buffer): buffer is BufferFact => buffer !== null);
-  const usedAfter = buffers.some((buffer) => buffer.usedAfter !== null || buffer.writtenAfter !== null);
-
-  for (const rule of ["VMS-ALIGN-SRC", "VMS-ALIGN-DST", "VMS-RFC-ZAP-WRONG-PAGE"]) {
-    if (!rules.has(rule)) continue;
-    const seen = new Set<string>();
-    for (const segment of analysis.segments) {
-      const key = segment.segment.buffer?.originRange ? String(segment.segment.buffer.originRange.startIndex) : null;
-      if (key === null || seen.has(key)) continue;
-      seen.add(key);
-      fixes.push(safely(() => allocationFix(analysis, tree, text, segment, rule)));
-    }
-  }
-  for (const rule of ["VMS-LEN-PAGE", "VMS-DST-SHORT"]) {
-    if (!rules.has(rule)) continue;
-    for (const segment of analysis.segments) {
-      if (segment.rules.length > 0 && !segment.rules.includes(rule)) continue;
-      fixes.push(safely(() => roundLengthFix(tree, text, segment, rule)));
-    }
-  }
-  if (rules.has("VMS-PAGE-SIZE-LITERAL")) {
-    const values = (call.iov.segments ?? []).flatMap((segment) => [segment.length, segment.offset]);
-    fixes.push(safely(() => literalFix(tree, text, values, "VMS-PAGE-SIZE-LITERAL")));
-  }
-  if (flags !== null) {
-    // Adding a flag claims the pages then move, so every segment must be held back by that flag alone.
-    const onlyBlockedBy = (rule: string) =>
-      analysis.segments.length > 0 &&
-      analysis.missing.length === 0 &&
-      analysis.segments.every(
-        (segment) => segment.missing.length === 0 && segment.pages !== null && segment.rules.every((id) => id === rule),
-      );
-    if (rules.has("VMS-NO-GIFT") && writer && !usedAfter && onlyBlockedBy("VMS-NO-GIFT")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags | SPLICE_F_GIFT | SPLICE_F_MOVE,
-            "Gift the pages: pass SPLICE_F_GIFT | SPLICE_F_MOVE (the buffer must not be used after the call)",
-            ["VMS-NO-GIFT"],
-            false,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-NO-MOVE-FLAG") && reader && onlyBlockedBy("VMS-NO-MOVE-FLAG")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags | SPLICE_F_MOVE,
-            "Pass SPLICE_F_MOVE so gifted pages are moved, not copied",
-            ["VMS-NO-MOVE-FLAG"],
-            false,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-RFC-MOVE-ONLY-ZAP") && writer) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags & ~SPLICE_F_MOVE,
-            "Drop SPLICE_F_MOVE on the writing side (it only unmaps the writer's pages)",
-            ["VMS-RFC-MOVE-ONLY-ZAP"],
-            true,
-          ),
-        ),
-      );
-      if (!usedAfter)
-        fixes.push(
-          safely(() =>
-            flagsFix(
-              analysis,
-              tree,
-              text,
-              flags | SPLICE_F_GIFT,
-              "Add SPLICE_F_GIFT so the unmapped pages can be moved",
-              ["VMS-RFC-MOVE-ONLY-ZAP"],
-              false,
-            ),
-          ),
-        );
-    }
-    if (rules.has("VMS-FLAGS-UNKNOWN")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags & 0xf,
-            "Keep only the SPLICE_F_* bits (unknown bits make the call fail with EINVAL)",
-            ["VMS-FLAGS-UNKNOWN"],
-            true,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-NONBLOCK-FD")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags | SPLICE_F_NONBLOCK,
-            "Pass SPLICE_F_NONBLOCK (O_NONBLOCK on the pipe does not make vmsplice non-blocking; the call then fails with EAGAIN)",
-            ["VMS-NONBLOCK-FD"],
-            false,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-GIFT-NOOP") && writer) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags & ~SPLICE_F_GIFT,
-            "Drop SPLICE_F_GIFT (it has no effect on this kernel)",
-            ["VMS-GIFT-NOOP"],
-            false,
-          ),
-        ),
-      );
-    }
-  }
-  if (rules.has("VMS-WRONG-END")) fixes.push(safely(() => wrongEndFix(analysis, tree, "VMS-WRONG-END")));
-  const aliasRules = ["VMS-ALIAS-WRITE", "VMS-ALIAS-COW"].filter((rule) => rules.has(rule));
-  if (aliasRules.length > 0) fixes.push(safely(() => writevFix(analysis, tree, text, aliasRules)));
-  if (rules.has("VMS-ZERO-LEN-IOV")) fixes.push(safely(() => zeroLengthFix(analysis, tree, text, "VMS-ZERO-LEN-IOV")));
-  if (rules.has("VMS-KSM"))
-    fixes.push(
-      safely(() =>
-        adviceFix(
-          tree,
-          buffers,
-          "MADV_MERGEABLE",
-          "MADV_UNMERGEABLE",
-          "Do not mark the gift buffer mergeable: MADV_UNMERGEABLE instead of MADV_MERGEABLE",
-          "VMS-KSM",
-        ),
-      ),
-    );
-  for (const rule of ["VMS-THP-SPLIT", "VMS-DST-THP"]) {
-    if (rules.has(rule))
-      fixes.push(
-        safely(() =>
-          adviceFix(
-            tree,
-            buffers,
-            "MADV_HUGEPAGE",
-            "MADV_NOHUGEPAGE",
-            "Keep the buffer out of transparent huge pages: MADV_NOHUGEPAGE instead of MADV_HUGEPAGE",
-            rule,
-          ),
-        ),
-      );
-  }
-  if (rules.has("VMS-RFC-IOV-BASE")) fixes.push(safely(() => splitIovecFix(analysis, tree, text, "VMS-RFC-IOV-BASE")));
-  const zeroRules = ["VMS-ALIAS-ZEROPAGE", "VMS-ZERO-PAGE"].filter((rule) => rules.has(rule));
-  if (zeroRules.length > 0) {
-    const late = buffers.find((buffer) => buffer.writtenAfter !== null && buffer.writtenBefore !== "yes");
-    const moved = late ? safely(() => moveFillFix(analysis, tree, text, late, zeroRules)) : null;
-    fixes.push(
-      moved ?? (rules.has("VMS-ALIAS-ZEROPAGE") ? null : safely(() => touchFix(analysis, tree, text, zeroRules))),
-    );
-  }
-  const unique = new Map<string, QuickFix>();
-  for (const fix of fixes) if (fix && !unique.has(fix.title)) unique.set(fix.title, fix);
-  return [...unique.values()];
 }

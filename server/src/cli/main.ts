@@ -12,7 +12,7 @@ import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../a
 import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type SkipReason } from "../engine/engine";
 import { decodeSource } from "../engine/source-text";
 import { loadCLanguage, newCParser } from "../parsing/parser";
-import { explainMarkdown, findRule, RULES } from "../rules/rule-table";
+import { explainMarkdown, findRule, RULES } from "../rules";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
 import packageJson from "../../../package.json";

@@ -13,7 +13,8 @@ import {
   type TextEdit,
 } from "vscode-languageserver/node";
 import type { PositionMapper } from "./text-document";
-import { quickFixesForCall, suppressionFix, type QuickFix } from "../analysis/fixes";
+import { suppressionFix, type QuickFix } from "../analysis/fixes";
+import { quickFixesForCall } from "../rules/quick-fixes";
 import { currentAnalysis, type ServerContext } from "./context";
 import { DIAGNOSTIC_SOURCE, rangesOverlap, toLspDiagnostics, toLspRange } from "./convert";
 import { throwIfCancelled } from "./handler";

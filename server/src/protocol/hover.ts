@@ -8,7 +8,7 @@
  */
 import { MarkupKind, type CancellationToken, type Hover, type HoverParams } from "vscode-languageserver/node";
 import { evaluate, type CallAnalysis, type SegmentVerdict } from "../analysis/facts";
-import { explainMarkdown, findRule } from "../rules/rule-table";
+import { explainMarkdown, findRule } from "../rules";
 import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, rangeContains, toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";

@@ -13,7 +13,7 @@ import {
   type CallAnalysis,
   type SymValue,
 } from "../analysis/facts";
-import { unsafeKind } from "../rules/rule-table";
+import { unsafeKind } from "../rules";
 
 export interface PageCounts {
   total: number;
