@@ -4,7 +4,7 @@
  * "Replay page movement".
  *
  * Hovering an argument puts the facts about that argument first (the descriptor's provenance, the decoded flags, the
- * iovec table); the rest of the call's hover follows. All text that comes from source code is escaped.
+ * iovec table); the rest of the call's hover follows. All text that comes from source code goes through markdown.ts.
  */
 import { MarkupKind, type CancellationToken, type Hover, type HoverParams } from "vscode-languageserver/node";
 import { evaluate, type CallAnalysis, type SegmentVerdict } from "../analysis/facts";
@@ -13,15 +13,8 @@ import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, rangeContains, toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
-import {
-  countPages,
-  decodeFlags,
-  escapeMarkdown,
-  formatSym,
-  inlineCode,
-  unsafeSentence,
-  verdictSummary,
-} from "./present";
+import { callSiteCommandLink, escapeMarkdown, inlineCode } from "./markdown";
+import { countPages, decodeFlags, formatSym, unsafeSentence, verdictSummary } from "./present";
 
 /** The call whose range contains the offset; the innermost one when calls nest (a wrapper call around vmsplice). */
 export function callAtOffset(calls: readonly CallAnalysis[], offset: number): CallAnalysis | null {
@@ -119,10 +112,6 @@ function pageRuns(segment: SegmentVerdict): string[] {
   return runs;
 }
 
-export function commandUri(command: string, args: unknown): string {
-  return `command:${command}?${encodeURIComponent(JSON.stringify([args]))}`;
-}
-
 export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs: ReplayCommandArgs): string {
   const call = analysis.call;
   const sections: string[] = [];
@@ -133,11 +122,12 @@ export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs
   sections.push(
     `**${calleeName}** ${directionText(analysis)} · kernel **${analysis.kernel}** · page size **${analysis.pageSize}**`,
   );
+  // The verdict summary and the unsafe sentence are the server's words (counts, rule ids, model names), never source text.
   const unsafe = unsafeSentence(analysis);
   sections.push(
     analysis.verdict === "unsafe"
-      ? `**Verdict:** **unsafe** — ${escapeMarkdown(verdictSummary(analysis))}${unsafe ? `\n\n${escapeMarkdown(unsafe)}` : ""}`
-      : `**Verdict:** ${analysis.verdict} — ${escapeMarkdown(verdictSummary(analysis))}`,
+      ? `**Verdict:** **unsafe** — ${verdictSummary(analysis)}${unsafe ? `\n\n${unsafe}` : ""}`
+      : `**Verdict:** ${analysis.verdict} — ${verdictSummary(analysis)}`,
   );
 
   const onFd = rangeContains(call.fd.range, offset);
@@ -188,9 +178,13 @@ export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs
     .filter((record) => record !== undefined)
     .map((record) => explainMarkdown(record));
   if (explanations.length) sections.push(["---", ...explanations].join("\n\n"));
-  sections.push(
-    `[Replay page movement](${commandUri(Commands.replay, replayArgs)} "Replay this call in the page-movement simulator")`,
+  const replay = callSiteCommandLink(
+    "Replay page movement",
+    "Replay this call in the page-movement simulator",
+    Commands.replay,
+    replayArgs,
   );
+  if (replay) sections.push(replay);
   return sections.join("\n\n");
 }
 
