@@ -18,9 +18,7 @@ import {
   evaluate,
   literalPageSizes,
   PAGE_SIZES,
-  SPLICE_F_GIFT,
-  SPLICE_F_MORE,
-  SPLICE_F_MOVE,
+  flagNames,
   SPLICE_F_NONBLOCK,
   type BufferFact,
   type CallAnalysis,
@@ -31,7 +29,19 @@ import {
   type SymValue,
 } from "./facts";
 import { suppressionCommentText } from "./suppressions";
-import { callArguments } from "./syntax";
+import {
+  ancestors,
+  callArguments,
+  callName,
+  enclosingFunction,
+  enclosingOfType,
+  identifiersIn,
+  namesWritten,
+  nodeWithRange,
+  statementInBlock,
+  stripParentheses,
+  topLevelOf,
+} from "./syntax";
 
 export interface FixEdit {
   startIndex: number;
@@ -84,68 +94,7 @@ export function suppressionFix(analysis: CallAnalysis, text: string, ruleIds: re
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Tree helpers
-
-/** The node spanning exactly the range (the smallest one), or null when no node has exactly these bounds. */
-function exactNode(tree: Tree, range: { startIndex: number; endIndex: number }): Node | null {
-  let node: Node | null = tree.rootNode.descendantForIndex(
-    range.startIndex,
-    Math.max(range.startIndex, range.endIndex - 1),
-  );
-  while (node && !(node.startIndex === range.startIndex && node.endIndex === range.endIndex)) {
-    if (node.startIndex < range.startIndex || node.endIndex > range.endIndex) {
-      // The smallest spanning node is larger than the range; a parent can only be larger still.
-      return null;
-    }
-    node = node.parent;
-  }
-  return node;
-}
-
-/** Skips parentheses: `(x)` -> `x`. */
-function unparenthesize(node: Node): Node {
-  let current = node;
-  while (current.type === "parenthesized_expression" && current.namedChildCount === 1)
-    current = current.namedChild(0) as Node;
-  return current;
-}
-
-function ancestors(node: Node): Node[] {
-  const list: Node[] = [];
-  for (let current = node.parent; current; current = current.parent) list.push(current);
-  return list;
-}
-
-/** The statement holding the node whose parent is a `{ ... }` block, or null (for example the body of a braceless `if`). */
-function statementInBlock(node: Node): Node | null {
-  for (let current: Node | null = node; current; current = current.parent) {
-    const parent: Node | null = current.parent;
-    if (parent && parent.type === "compound_statement") return current;
-    if (
-      parent &&
-      (parent.type === "if_statement" ||
-        parent.type === "for_statement" ||
-        parent.type === "while_statement" ||
-        parent.type === "do_statement")
-    ) {
-      // A statement that is the direct body of a control statement is not in a block: inserting before it would
-      // move code out of the condition.
-      if (current.type !== "parenthesized_expression" && current.type !== "condition_clause") return null;
-    }
-  }
-  return null;
-}
-
-/** The top-level definition or declaration holding a node. */
-function topLevelOf(node: Node): Node | null {
-  let current: Node | null = node;
-  while (current && current.parent && current.parent.type !== "translation_unit") current = current.parent;
-  return current && current.parent ? current : null;
-}
-
-function insideFunctionBody(node: Node): boolean {
-  return ancestors(node).some((ancestor) => ancestor.type === "function_definition");
-}
+// Side effects
 
 /** Whether an expression can be evaluated again without side effects (identifiers, literals, arithmetic, fields). */
 function isPure(node: Node): boolean {
@@ -174,35 +123,6 @@ function isPure(node: Node): boolean {
     default:
       return false;
   }
-}
-
-function identifiersIn(node: Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (current: Node) => {
-    if (current.type === "identifier") names.add(current.text);
-    for (const child of current.namedChildren) if (child) visit(child);
-  };
-  visit(node);
-  return names;
-}
-
-/** Names a statement declares or assigns to (left sides of `=`, `+=`, `++`, declarators). */
-function namesWritten(node: Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (current: Node) => {
-    if (current.type === "assignment_expression") {
-      const left = current.childForFieldName("left");
-      if (left) for (const name of identifiersIn(left)) names.add(name);
-    } else if (current.type === "update_expression") {
-      for (const name of identifiersIn(current)) names.add(name);
-    } else if (current.type === "init_declarator" || current.type === "declaration") {
-      const declarator = current.childForFieldName("declarator");
-      if (declarator) for (const name of identifiersIn(declarator)) names.add(name);
-    }
-    for (const child of current.namedChildren) if (child) visit(child);
-  };
-  visit(node);
-  return names;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -283,18 +203,9 @@ function pageAllocHelper(newline: string, zeroed: boolean): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Flags
 
-const FLAG_NAMES: [number, string][] = [
-  [SPLICE_F_MOVE, "SPLICE_F_MOVE"],
-  [SPLICE_F_NONBLOCK, "SPLICE_F_NONBLOCK"],
-  [SPLICE_F_MORE, "SPLICE_F_MORE"],
-  [SPLICE_F_GIFT, "SPLICE_F_GIFT"],
-];
-
 /** The flags value as `SPLICE_F_*` names (unknown bits as hex), `0` when empty. */
 export function flagsExpression(value: number): string {
-  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => name);
-  const unknown = value & ~0xf;
-  if (unknown) names.push(`0x${unknown.toString(16)}`);
+  const names = flagNames(value) ?? [];
   return names.length ? names.join(" | ") : "0";
 }
 
@@ -309,7 +220,7 @@ function flagsFix(
 ): QuickFix | null {
   const flags = analysis.call.flags;
   if (flags.value === null || newValue === flags.value) return null;
-  const node = exactNode(tree, flags.range);
+  const node = nodeWithRange(tree.rootNode, flags.range);
   if (!node) return null;
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["fcntl.h"]);
@@ -347,16 +258,18 @@ function multipleOf(value: number | null, pageSize: number): boolean {
   return value !== null && value % pageSize === 0;
 }
 
+/** The first call (the node itself or a descendant) of one of the named functions. */
 function findCall(node: Node, names: readonly string[]): Node | null {
   const candidates = [node, ...node.descendantsOfType("call_expression")].filter(
     (candidate): candidate is Node => candidate !== null,
   );
-  for (const candidate of candidates) {
-    if (candidate.type !== "call_expression") continue;
-    const callee = candidate.childForFieldName("function");
-    if (callee && names.includes(callee.text)) return candidate;
-  }
-  return null;
+  return (
+    candidates.find((candidate) => {
+      if (candidate.type !== "call_expression") return false;
+      const name = callName(candidate);
+      return name !== null && names.includes(name);
+    }) ?? null
+  );
 }
 
 function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: string): QuickFix | null {
@@ -367,7 +280,7 @@ function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: s
   );
   if (!container) return null;
   const allocation = findCall(container, [buffer.origin]);
-  if (!allocation || !insideFunctionBody(allocation)) return null;
+  if (!allocation || !enclosingFunction(allocation)) return null;
   const argumentsNode = allocation.childForFieldName("arguments");
   const args = argumentsNode
     ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment")
@@ -444,8 +357,8 @@ function roundLengthFix(tree: Tree, text: string, segment: SegmentVerdict, rule:
     if (offset % pageSize !== 0 || offset + roundUp(length, pageSize) > size) return null;
   }
   if (PAGE_SIZES.every((pageSize) => (evaluate(fact.length, pageSize) as number) % pageSize === 0)) return null;
-  const node = exactNode(tree, fact.lengthRange);
-  if (!node || !isPure(unparenthesize(node)) || !insideFunctionBody(node)) return null;
+  const node = nodeWithRange(tree.rootNode, fact.lengthRange);
+  if (!node || !isPure(stripParentheses(node)) || !enclosingFunction(node)) return null;
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["unistd.h"]);
   if (include) edits.push(include);
@@ -492,7 +405,7 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
   const edits: FixEdit[] = [];
   for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
     const node =
-      exactNode(tree, range) ??
+      nodeWithRange(tree.rootNode, range) ??
       tree.rootNode.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
     if (!node) return null;
     if (node.type === "preproc_def") {
@@ -505,7 +418,7 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
       continue;
     }
     if (node.type !== "number_literal") return null;
-    const define = ancestors(node).find((ancestor) => ancestor.type === "preproc_def");
+    const define = enclosingOfType(node, "preproc_def");
     if (define) {
       if (!macroUsesAllowRuntimeValue(tree, define)) return null;
     } else if (needsConstant(node)) {
@@ -545,8 +458,8 @@ function macroUsesAllowRuntimeValue(tree: Tree, define: Node): boolean {
 function wrongEndFix(analysis: CallAnalysis, tree: Tree, rule: string): QuickFix | null {
   const fd = analysis.call.fd;
   if (fd.pipeIndex !== 0) return null;
-  const node = exactNode(tree, fd.range);
-  const target = node ? unparenthesize(node) : null;
+  const node = nodeWithRange(tree.rootNode, fd.range);
+  const target = node ? stripParentheses(node) : null;
   if (!target || target.type !== "subscript_expression") return null;
   const index = target.childForFieldName("index");
   if (!index || index.type !== "number_literal" || index.text !== "0") return null;
@@ -563,11 +476,6 @@ function uniqueName(text: string, base: string): string {
   for (let suffix = 2; ; suffix++) if (!text.includes(`${base}${suffix}`)) return `${base}${suffix}`;
 }
 
-/** The nearest enclosing block (or function body) of a node. */
-function enclosingBlock(node: Node): Node | null {
-  return ancestors(node).find((ancestor) => ancestor.type === "compound_statement") ?? null;
-}
-
 /**
  * The base and length expressions of a segment, when they can be written again at the call: both are side-effect
  * free, sit in the same function before the call, and in a block that encloses the call (so every name they use is in
@@ -579,15 +487,15 @@ function segmentExpressionsAtCall(
   segment: SegmentFact,
 ): { base: string; length: string } | null {
   if (!segment.baseRange || !segment.lengthRange) return null;
-  const base = exactNode(tree, segment.baseRange);
-  const length = exactNode(tree, segment.lengthRange);
+  const base = nodeWithRange(tree.rootNode, segment.baseRange);
+  const length = nodeWithRange(tree.rootNode, segment.lengthRange);
   if (!base || !length) return null;
-  const callFunction = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  const callFunction = enclosingFunction(callNode);
   for (const node of [base, length]) {
-    if (!isPure(unparenthesize(node)) || node.endIndex > callNode.startIndex) return null;
-    const nodeFunction = ancestors(node).find((ancestor) => ancestor.type === "function_definition");
+    if (!isPure(stripParentheses(node)) || node.endIndex > callNode.startIndex) return null;
+    const nodeFunction = enclosingFunction(node);
     if (!callFunction || !nodeFunction || nodeFunction.id !== callFunction.id) return null;
-    const block = enclosingBlock(node);
+    const block = enclosingOfType(node, "compound_statement");
     if (!block || !ancestors(callNode).some((ancestor) => ancestor.id === block.id)) return null;
     const loop = ancestors(node).find(
       (ancestor) =>
@@ -596,7 +504,7 @@ function segmentExpressionsAtCall(
     if (loop && !ancestors(callNode).some((ancestor) => ancestor.id === loop.id)) return null;
   }
   const wrap = (node: Node) =>
-    unparenthesize(node).type === "identifier" || unparenthesize(node).type === "number_literal"
+    stripParentheses(node).type === "identifier" || stripParentheses(node).type === "number_literal"
       ? node.text
       : `(${node.text})`;
   return { base: wrap(base), length: wrap(length) };
@@ -612,12 +520,12 @@ function replaceableIovecDeclaration(
   callNode: Node,
   iovNode: Node,
 ): { name: string; startIndex: number; endIndex: number } | null {
-  const target = unparenthesize(iovNode);
+  const target = stripParentheses(iovNode);
   if (target.type !== "pointer_expression" || !target.text.startsWith("&")) return null;
   const identifier = target.childForFieldName("argument");
   if (!identifier || identifier.type !== "identifier") return null;
   const name = identifier.text;
-  const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  const functionNode = enclosingFunction(callNode);
   if (!functionNode) return null;
   const uses = functionNode
     .descendantsOfType("identifier")
@@ -660,9 +568,9 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   if (pages === null || pages < 2 || pages > 64 || counts.some((count) => count !== pages)) return null;
   // An unaligned base stays unaligned after the split; only a page-aligned segment turns into whole-page gifts.
   if (!PAGE_SIZES.every((pageSize) => multipleOf(evaluate(segment.offset, pageSize), pageSize))) return null;
-  const callNode = exactNode(tree, call.range);
-  const iovNode = exactNode(tree, call.iov.iovRange);
-  const nrNode = exactNode(tree, call.iov.nrSegsRange);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
+  const iovNode = nodeWithRange(tree.rootNode, call.iov.iovRange);
+  const nrNode = nodeWithRange(tree.rootNode, call.iov.nrSegsRange);
   if (!callNode || !iovNode || !nrNode) return null;
   const statement = statementInBlock(callNode);
   if (!statement) return null;
@@ -710,7 +618,7 @@ function moveFillFix(
   rules: string[],
 ): QuickFix | null {
   if (!buffer.writtenAfter) return null;
-  const callNode = exactNode(tree, analysis.call.range);
+  const callNode = nodeWithRange(tree.rootNode, analysis.call.range);
   if (!callNode) return null;
   const callStatement = statementInBlock(callNode);
   const fillNode = tree.rootNode.descendantForIndex(
@@ -783,7 +691,7 @@ function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: strin
     )
   )
     return null;
-  const callNode = exactNode(tree, call.range);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
   if (!callNode) return null;
   const statement = statementInBlock(callNode);
   if (!statement) return null;
@@ -827,25 +735,25 @@ function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   const empty = segments.filter((segment) => PAGE_SIZES.every((pageSize) => evaluate(segment.length, pageSize) === 0));
   if (count === null || count !== segments.length || empty.length === 0 || empty.length === segments.length)
     return null;
-  const callNode = exactNode(tree, call.range);
-  const iovNode = exactNode(tree, call.iov.iovRange);
-  const nrNode = exactNode(tree, call.iov.nrSegsRange);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
+  const iovNode = nodeWithRange(tree.rootNode, call.iov.iovRange);
+  const nrNode = nodeWithRange(tree.rootNode, call.iov.nrSegsRange);
   if (
     !callNode ||
     !iovNode ||
     !nrNode ||
     nrNode.type !== "number_literal" ||
-    unparenthesize(iovNode).type !== "identifier"
+    stripParentheses(iovNode).type !== "identifier"
   )
     return null;
-  const name = unparenthesize(iovNode).text;
-  const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  const name = stripParentheses(iovNode).text;
+  const functionNode = enclosingFunction(callNode);
   if (!functionNode) return null;
   const uses = functionNode
     .descendantsOfType("identifier")
     .filter((node): node is Node => node !== null && node.text === name);
   if (uses.length !== 2) return null;
-  const declarationUse = uses.find((node) => node.id !== unparenthesize(iovNode).id);
+  const declarationUse = uses.find((node) => node.id !== stripParentheses(iovNode).id);
   const arrayDeclarator = declarationUse?.parent;
   const initDeclarator = arrayDeclarator?.parent;
   const list = initDeclarator?.childForFieldName("value");
@@ -909,7 +817,7 @@ function writevFix(analysis: CallAnalysis, tree: Tree, text: string, rules: stri
     (call.flags.value & SPLICE_F_NONBLOCK) !== 0
   )
     return null;
-  const callNode = exactNode(tree, call.range);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
   if (!callNode || callNode.type !== "call_expression") return null;
   const callee = callNode.childForFieldName("function");
   const argumentsNode = callNode.childForFieldName("arguments");

@@ -41,17 +41,6 @@ interface Instance {
   index: number | null;
 }
 
-export function flagNames(value: number | null): string[] | null {
-  if (value === null) return null;
-  const names: string[] = [];
-  if (value & SPLICE_F_MOVE) names.push("SPLICE_F_MOVE");
-  if (value & SPLICE_F_NONBLOCK) names.push("SPLICE_F_NONBLOCK");
-  if (value & 4) names.push("SPLICE_F_MORE");
-  if (value & SPLICE_F_GIFT) names.push("SPLICE_F_GIFT");
-  if (value & ~SPLICE_F_ALL) names.push(`0x${(value & ~SPLICE_F_ALL).toString(16)}`);
-  return names;
-}
-
 /** Pipe capacity in slots: 16 by default, or F_SETPIPE_SZ rounded up to a power of two number of pages. */
 function pipeSlots(call: VmspliceCall, pageSize: number): number {
   if (!call.fd.pipeSizeBytes) return 16;

@@ -4,9 +4,15 @@
  * This module owns the report shapes (pure functions from analyses to text/objects); file walking and reading happen
  * in cli/main.ts through the injected `CheckIo`, so the formatting is testable without a disk.
  */
-import { CALL_VERDICTS, type CallAnalysis, type Finding, type KernelModel, type PageSize } from "../analysis/facts";
+import {
+  CALL_VERDICTS,
+  flagNames,
+  type CallAnalysis,
+  type Finding,
+  type KernelModel,
+  type PageSize,
+} from "../analysis/facts";
 import type { FileAnalysis } from "../analysis/analyze";
-import { flagNames } from "../analysis/verdict";
 import { explainMarkdown, findRule, RULES, unsafeKind } from "../rules";
 
 export const TOOL_NAME = "vmsplice-lens";

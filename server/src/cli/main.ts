@@ -18,7 +18,7 @@ import { runSimulate } from "./simulate-entry";
 import packageJson from "../../../package.json";
 
 const USAGE = `usage:
-  vmsplice-lens check [--kernel rfc-v2|mainline-6.x|mainline-3.12] [--page-size 4096|16384|65536] [--format text|json|sarif] [--max-file-size BYTES] PATH...
+  vmsplice-lens check [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif] [--max-file-size BYTES] PATH...
   vmsplice-lens explain RULE-ID | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]`;
 

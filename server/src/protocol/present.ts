@@ -4,15 +4,7 @@
  *
  * Shared by hover and code lens so both say the same thing. Pure string building; no protocol objects.
  */
-import {
-  evaluate,
-  SPLICE_F_GIFT,
-  SPLICE_F_MORE,
-  SPLICE_F_MOVE,
-  SPLICE_F_NONBLOCK,
-  type CallAnalysis,
-  type SymValue,
-} from "../analysis/facts";
+import { evaluate, spliceFlagNames, type CallAnalysis, type SymValue } from "../analysis/facts";
 import { unsafeKind } from "../rules";
 
 export interface PageCounts {
@@ -96,19 +88,13 @@ export function unsafeSentence(analysis: CallAnalysis): string | null {
   return `Not a successful move: the RFC as written ${effect} (${rules.join(", ")}).`;
 }
 
-const FLAG_NAMES: [number, string][] = [
-  [SPLICE_F_MOVE, "SPLICE_F_MOVE"],
-  [SPLICE_F_NONBLOCK, "SPLICE_F_NONBLOCK"],
-  [SPLICE_F_MORE, "SPLICE_F_MORE"],
-  [SPLICE_F_GIFT, "SPLICE_F_GIFT"],
-];
-
 /** "`SPLICE_F_MOVE` | `SPLICE_F_GIFT` (0x9)" as markdown, or the reason the value is unknown. */
 export function decodeFlags(value: number | null, missing: string | null): string {
   if (value === null) return `unknown${missing ? ` (${missing})` : ""}`;
   if (value === 0) return "0 (no flags)";
-  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => `\`${name}\``);
-  const unknownBits = value & ~0xf;
+  const decoded = spliceFlagNames(value);
+  const names = decoded.names.map((name) => `\`${name}\``);
+  const unknownBits = decoded.unknownBits;
   if (unknownBits) names.push(`unknown bits 0x${unknownBits.toString(16)}`);
   return `${names.join(" | ")} (0x${value.toString(16)})`;
 }
