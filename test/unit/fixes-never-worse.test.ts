@@ -4,8 +4,9 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import type { AnalysisOptions } from "../../server/src/analysis/facts";
 import type { QuickFix } from "../../server/src/analysis/fixes";
-import { neverWorse } from "../../server/src/rules/quick-fixes";
-import { analyseText, applyEdits, offeredFixes } from "./fixes-support";
+import { parseC } from "../../server/src/parsing/parser";
+import { neverWorse, quickFixesForCall } from "../../server/src/rules/quick-fixes";
+import { analyseText, applyEdits, offeredFixes, sharedParser } from "./fixes-support";
 
 const rfc: AnalysisOptions = { kernel: "rfc-v2", pageSize: 4096 };
 
@@ -88,5 +89,22 @@ describe("fixes are never worse", () => {
     const shared = at("MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n    struct iovec in");
     const worse = fix(shared, shared + "MAP_PRIVATE".length, "MAP_SHARED");
     assert.equal(neverWorse(text, worse, before, 0, rfc), false);
+  });
+
+  test("a cancelled request gets no fix (each check is a fresh analysis of the file)", async () => {
+    const text = writerAndReader("MAP_PRIVATE | MAP_ANONYMOUS");
+    const analysis = await analyseText(text, rfc);
+    const tree = parseC(await sharedParser(), text);
+    assert.ok(tree);
+    try {
+      const call = analysis.calls[0];
+      assert.ok(quickFixesForCall(call, text, tree, call.findings).length > 0);
+      assert.deepEqual(
+        quickFixesForCall(call, text, tree, call.findings, () => true),
+        [],
+      );
+    } finally {
+      tree.delete();
+    }
   });
 });

@@ -68,7 +68,7 @@ test("every rule decided from source names where it is decided, and that code me
   }
 });
 
-test("every rule decided from source has fixtures that trigger it, each with its golden", () => {
+test("every rule decided from source has fixtures with goldens, and an invalid one whose golden has its finding", () => {
   const problems: string[] = [];
   for (const record of RULES) {
     if (record.notDecidedFromSource !== null || TESTED_ELSEWHERE.has(record.id)) continue;
@@ -76,9 +76,17 @@ test("every rule decided from source has fixtures that trigger it, each with its
       const dir = path.join(fixturesDir, record.id, kind);
       const files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(".c")) : [];
       if (files.length === 0) problems.push(`${record.id}/${kind}: no fixture`);
-      for (const file of files)
-        if (!existsSync(path.join(dir, file.replace(/\.c$/, ".expected.json"))))
-          problems.push(`${record.id}/${kind}/${file}: no golden`);
+      const goldens = files.map((file) => path.join(dir, file.replace(/\.c$/, ".expected.json")));
+      for (const golden of goldens)
+        if (!existsSync(golden)) problems.push(`${path.relative(fixturesDir, golden)}: no golden`);
+      // The goldens record what fires (fixtures.test.ts compares them with the analyzer): some invalid fixture must
+      // have a finding of this rule.
+      const fires = goldens.some((golden) => {
+        if (!existsSync(golden)) return false;
+        const findings = (JSON.parse(readFileSync(golden, "utf8")) as { findings?: { rule: string }[] }).findings;
+        return (findings ?? []).some((finding) => finding.rule === record.id);
+      });
+      if (kind === "invalid" && files.length > 0 && !fires) problems.push(`${record.id}/invalid: no golden finding`);
     }
   }
   assert.deepEqual(problems, []);

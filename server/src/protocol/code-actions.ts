@@ -68,7 +68,9 @@ export async function provideCodeActions(
         ? fromClient
         : diagnostics.filter((diagnostic) => rules.includes(String(diagnostic.code)));
     };
-    for (const fix of quickFixesForCall(analysis, result.text, result.tree, findings)) {
+    const fixes = quickFixesForCall(analysis, result.text, result.tree, findings, () => token.isCancellationRequested);
+    throwIfCancelled(token);
+    for (const fix of fixes) {
       actions.push({
         title: fix.title,
         kind: CodeActionKind.QuickFix,

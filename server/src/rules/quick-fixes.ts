@@ -14,13 +14,15 @@ import { RULES } from "./index";
 
 /**
  * Mechanical fixes for the findings of one call. `findings` are the findings the user is looking at (already filtered
- * by suppressions and settings).
+ * by suppressions and settings). The check costs one fresh analysis of the file plus one per candidate fix, so
+ * `cancelled` is asked between them; once it answers true, no fix is returned.
  */
 export function quickFixesForCall(
   analysis: CallAnalysis,
   text: string,
   tree: Tree | null,
   findings: readonly Finding[],
+  cancelled: () => boolean = () => false,
 ): QuickFix[] {
   if (!tree) return [];
   const context = fixContext(analysis, text, tree, findings);
@@ -37,7 +39,12 @@ export function quickFixesForCall(
   const before = safely(() => analyzeTree(tree, text, options));
   if (!before) return [];
   const callIndex = before.calls.findIndex((call) => call.call.range.startIndex === analysis.call.range.startIndex);
-  return [...unique.values()].filter((fix) => safely(() => neverWorse(text, fix, before, callIndex, options)) === true);
+  const offered: QuickFix[] = [];
+  for (const fix of unique.values()) {
+    if (cancelled()) return [];
+    if (safely(() => neverWorse(text, fix, before, callIndex, options)) === true) offered.push(fix);
+  }
+  return offered;
 }
 
 /** Applies non-overlapping edits given as offsets into `text` (insertions at one offset keep their order). */
