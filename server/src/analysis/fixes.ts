@@ -320,6 +320,13 @@ function arrayAlignmentFix(_analysis: CallAnalysis, tree: Tree, buffer: BufferFa
   );
   const declarator = declarators.find((node) => node.childForFieldName("declarator")?.text === buffer.name);
   if (!declarator) return null;
+  // The attribute goes before the declarator (`char __attribute__((aligned(N))) buf[4096];`): after it, where GCC also
+  // takes it, tree-sitter-c 0.24 parses an ERROR. Before the declarator it applies to every declarator of the
+  // declaration, so the fix is offered only for a declaration of this one array.
+  const whole = declarator.parent?.type === "init_declarator" ? declarator.parent : declarator;
+  const declaration = whole.parent;
+  if (!declaration || declaration.type !== "declaration" || declaration.childrenForFieldName("declarator").length !== 1)
+    return null;
   // The alignment must be a compile-time constant; the largest page size any supported kernel uses covers them all.
   const alignment = Math.max(...PAGE_SIZES);
   return {
@@ -327,9 +334,9 @@ function arrayAlignmentFix(_analysis: CallAnalysis, tree: Tree, buffer: BufferFa
     rules: [rule],
     edits: [
       {
-        startIndex: declarator.endIndex,
-        endIndex: declarator.endIndex,
-        newText: ` __attribute__((aligned(${alignment})))`,
+        startIndex: whole.startIndex,
+        endIndex: whole.startIndex,
+        newText: `__attribute__((aligned(${alignment}))) `,
       },
     ],
     isPreferred: true,
