@@ -53,7 +53,7 @@ export interface RuleRecord<Id extends string = string> extends RuleDefinition<I
   message: (detail: string) => string;
 }
 
-function titleThenDetail(this: void, title: string, detail: string): string {
+function titleThenDetail(title: string, detail: string): string {
   return detail ? `${title}: ${detail}` : title;
 }
 
