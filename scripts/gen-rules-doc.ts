@@ -1,16 +1,17 @@
 /**
- * Writes docs/rules.md from the rule table (server/src/rules/rule-table.ts), the single source of every rule's words.
+ * Writes docs/rules.md from the rule registry (server/src/rules/index.ts lists one module per rule,
+ * server/src/rules/<rule-id>.ts), the single source of every rule's words.
  * Usage: node --import tsx scripts/gen-rules-doc.ts [--check]   (--check exits 1 when docs/rules.md is stale)
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { explainMarkdown, RULES } from "../server/src/rules/rule-table";
+import { explainMarkdown, RULES } from "../server/src/rules";
 
 export function rulesDocument(): string {
   const lines = [
     "# vmsplice Lens rules",
     "",
-    "Generated from `server/src/rules/rule-table.ts` by `node --import tsx scripts/gen-rules-doc.ts`; do not edit by hand.",
+    "Generated from the rule modules `server/src/rules/<rule-id>.ts` (listed in `server/src/rules/index.ts`) by `node --import tsx scripts/gen-rules-doc.ts`; do not edit by hand.",
     "Rule ids are stable: they are the diagnostic code, the SARIF `ruleId`, the fixture folder name and the anchor below.",
     "The words come from the specification (`shared/domain/vmsplice-semantics.md`, sections 4 and 8).",
     "",

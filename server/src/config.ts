@@ -12,7 +12,7 @@
  */
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "./analysis/facts";
 import { DEFAULT_MAX_FILE_SIZE } from "./engine/limits";
-import { RULES } from "./rules/rule-table";
+import { RULES } from "./rules";
 
 export type SeverityOverride = "error" | "warning" | "information" | "hint" | "off";
 export const SEVERITY_OVERRIDES: readonly SeverityOverride[] = ["error", "warning", "information", "hint", "off"];
@@ -62,7 +62,7 @@ export interface SettingSchema {
   properties?: Record<string, { type: "string"; enum: readonly string[] }>;
 }
 
-const ruleIds = RULES.map((record) => record.id);
+const ruleIds: readonly string[] = RULES.map((record) => record.id);
 
 /** The settings schema, keyed by the full setting name. */
 export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSchema>> = {

@@ -17,7 +17,7 @@ import { createCParser } from "../../server/src/parsing/parser";
 import { extractFacts, judgeCalls } from "../../server/src/analysis/analyze";
 import { replayCallSite } from "../../server/src/simulator/replay";
 import type { ReplayJson } from "../../server/src/simulator/report";
-import { unsafeKind } from "../../server/src/rules/rule-table";
+import { unsafeKind } from "../../server/src/rules";
 
 const root = path.resolve(__dirname, "..", "..");
 

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Ajv from "ajv-draft-04";
-import { RULES } from "../../server/src/rules/rule-table";
+import { RULES } from "../../server/src/rules";
 
 const root = path.resolve(__dirname, "..", "..");
 const cli = path.join(root, "dist", "cli.js");

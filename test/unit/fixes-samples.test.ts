@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { AnalysisOptions, CallVerdict } from "../../server/src/analysis/facts";
-import { findRule } from "../../server/src/rules/rule-table";
+import { findRule } from "../../server/src/rules";
 import { analyseText, applyEdits, compileMessages, gccAvailable, offeredFixes, parsesCleanly } from "./fixes-support";
 
 const samplesDir = path.resolve(__dirname, "..", "..", "samples");

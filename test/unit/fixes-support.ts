@@ -7,7 +7,8 @@ import path from "node:path";
 import type { Parser } from "web-tree-sitter";
 import { extractFacts, judgeCalls, type FileAnalysis } from "../../server/src/analysis/analyze";
 import type { AnalysisOptions } from "../../server/src/analysis/facts";
-import { quickFixesForCall, type FixEdit, type QuickFix } from "../../server/src/analysis/fixes";
+import type { FixEdit, QuickFix } from "../../server/src/analysis/fixes";
+import { applyFixEdits, quickFixesForCall } from "../../server/src/rules/quick-fixes";
 import { applySuppressions } from "../../server/src/analysis/suppressions";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
 
@@ -54,17 +55,7 @@ export async function offeredFixes(text: string, options: AnalysisOptions): Prom
 
 /** Applies non-overlapping edits (insertions at the same offset keep their order). */
 export function applyEdits(text: string, edits: readonly FixEdit[]): string {
-  const ordered = edits
-    .map((edit, order) => ({ edit, order }))
-    .sort((a, b) => a.edit.startIndex - b.edit.startIndex || a.order - b.order);
-  let result = "";
-  let cursor = 0;
-  for (const { edit } of ordered) {
-    if (edit.startIndex < cursor) throw new Error(`overlapping edits at ${edit.startIndex}`);
-    result += text.slice(cursor, edit.startIndex) + edit.newText;
-    cursor = edit.endIndex;
-  }
-  return result + text.slice(cursor);
+  return applyFixEdits(text, edits);
 }
 
 export function gccAvailable(): boolean {

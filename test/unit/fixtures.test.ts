@@ -30,7 +30,7 @@ import {
   type CallAnalysis,
   type PageOutcome,
 } from "../../server/src/analysis/facts";
-import { RULES, findRule } from "../../server/src/rules/rule-table";
+import { RULES, findRule } from "../../server/src/rules";
 import { readMarkers, type Marker } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
-import { findRule } from "../../server/src/rules/rule-table";
+import { findRule } from "../../server/src/rules";
 import { readMarkers } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");

@@ -4,8 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { hoverMarkdown, commandUri } from "../../server/src/protocol/hover";
-import { decodeFlags, escapeMarkdown, inlineCode, verdictSummary } from "../../server/src/protocol/present";
+import { hoverMarkdown } from "../../server/src/protocol/hover";
+import { commandUri, escapeMarkdown, inlineCode } from "../../server/src/protocol/markdown";
+import { decodeFlags, verdictSummary } from "../../server/src/protocol/present";
 import { analyseText } from "./fixes-support";
 
 test("decodeFlags names the bits, keeps unknown ones and explains unknown values", () => {
@@ -22,7 +23,7 @@ test("source text cannot break out of inline code or open a link", () => {
   assert.equal(inlineCode("x`](command:evil)"), "`` x`](command:evil) ``");
   assert.equal(
     escapeMarkdown("[click](command:workbench.action.terminal.new)"),
-    "\\[click\\]\\(command:workbench.action.terminal.new\\)",
+    "\\[click\\]\\(command\\:workbench\\.action\\.terminal\\.new\\)",
   );
 });
 

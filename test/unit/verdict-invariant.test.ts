@@ -22,7 +22,7 @@ import {
   type CallAnalysis,
   type PageVerdict,
 } from "../../server/src/analysis/facts";
-import { unsafeKind } from "../../server/src/rules/rule-table";
+import { unsafeKind } from "../../server/src/rules";
 
 const root = path.resolve(__dirname, "..", "..");
 

@@ -1,16 +1,19 @@
 /**
  * The messages between the extension host and the simulator webview: one discriminated union per direction.
  *
- * This module owns the wire shapes only. It imports nothing (not `vscode`, not the DOM), so the host code,
- * the browser bundle and the unit tests share it without dragging either environment into the other.
+ * This module owns the wire shapes only. It imports only the leaf list of kernel models and page sizes
+ * (server/src/models.ts; not `vscode`, not the DOM), so the host code, the browser bundle and the unit tests share it
+ * without dragging either environment into the other.
  * The trace itself is typed loosely (`unknown`) on the wire: the webview's view-model validates it field by field,
  * because a webview must never trust the shape of data that crossed a process boundary.
  */
 
-export type KernelModelName = "rfc-v2" | "mainline-6.x" | "mainline-3.12";
-export const KERNEL_MODEL_NAMES: readonly KernelModelName[] = ["rfc-v2", "mainline-6.x", "mainline-3.12"];
-export type PageSizeValue = 4096 | 16384 | 65536;
-export const PAGE_SIZE_VALUES: readonly PageSizeValue[] = [4096, 16384, 65536];
+import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../../../server/src/models";
+
+export type KernelModelName = KernelModel;
+export const KERNEL_MODEL_NAMES: readonly KernelModelName[] = KERNEL_MODELS;
+export type PageSizeValue = PageSize;
+export const PAGE_SIZE_VALUES: readonly PageSizeValue[] = PAGE_SIZES;
 
 /** What the panel is replaying: a call site in a C file, or a whole `.vmsim` scenario file. */
 export type ReplaySubject =

@@ -24,10 +24,8 @@ export interface SourceRange {
   endIndex: number;
 }
 
-export type KernelModel = "rfc-v2" | "mainline-6.x" | "mainline-3.12";
-export const KERNEL_MODELS: readonly KernelModel[] = ["rfc-v2", "mainline-6.x", "mainline-3.12"];
-export type PageSize = 4096 | 16384 | 65536;
-export const PAGE_SIZES: readonly PageSize[] = [4096, 16384, 65536];
+export { KERNEL_MODELS, MAINLINE_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../models";
+import type { KernelModel, PageSize } from "../models";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -36,6 +34,32 @@ export const SPLICE_F_NONBLOCK = 2;
 export const SPLICE_F_MORE = 4;
 export const SPLICE_F_GIFT = 8;
 export const SPLICE_F_ALL = 0xf;
+
+/**
+ * The splice flags, in bit order: value, C name, and the short name of the scenario language (`G|M`). The one table
+ * every decoder and encoder of flags reads (hover, CLI, fixes, scenario parser and replay, the constant evaluator).
+ */
+export const SPLICE_FLAGS: readonly { bit: number; name: string; short: string }[] = [
+  { bit: SPLICE_F_MOVE, name: "SPLICE_F_MOVE", short: "M" },
+  { bit: SPLICE_F_NONBLOCK, name: "SPLICE_F_NONBLOCK", short: "N" },
+  { bit: SPLICE_F_MORE, name: "SPLICE_F_MORE", short: "MORE" },
+  { bit: SPLICE_F_GIFT, name: "SPLICE_F_GIFT", short: "G" },
+];
+
+/** The C names of the flag bits set in `value`, in bit order, and the bits outside `SPLICE_F_*`. */
+export function spliceFlagNames(value: number): { names: string[]; unknownBits: number } {
+  return {
+    names: SPLICE_FLAGS.filter((flag) => (value & flag.bit) !== 0).map((flag) => flag.name),
+    unknownBits: value & ~SPLICE_F_ALL,
+  };
+}
+
+/** The flags as `SPLICE_F_*` names, unknown bits as one hex number; null when the value is unknown. */
+export function flagNames(value: number | null): string[] | null {
+  if (value === null) return null;
+  const { names, unknownBits } = spliceFlagNames(value);
+  return unknownBits ? [...names, `0x${unknownBits.toString(16)}`] : names;
+}
 
 /**
  * A value of the program as a small symbolic expression, so that one set of facts can be evaluated

@@ -1,6 +1,8 @@
 /**
- * Quick fixes computed from the analyzer's facts for one call: plain text edits (UTF-16 offsets into the analysed
- * text) with a title, the rules they address and whether they are safe enough to be the preferred fix.
+ * Quick-fix builders over the analyzer's facts for one call: plain text edits (UTF-16 offsets into the analysed
+ * text) with a title, the rules they address and whether they are safe enough to be the preferred fix. Each rule
+ * module (server/src/rules/<rule-id>.ts) says which builders fix it; rules/quick-fixes.ts loops over the rules and
+ * re-analyses every fixed text before offering it.
  *
  * A fix is offered only when its preconditions hold in the facts and in the syntax tree, because every fix must keep
  * the file compiling and must change the verdict as its title claims (test/unit/fixes-samples.test.ts applies each fix
@@ -16,9 +18,7 @@ import {
   evaluate,
   literalPageSizes,
   PAGE_SIZES,
-  SPLICE_F_GIFT,
-  SPLICE_F_MORE,
-  SPLICE_F_MOVE,
+  flagNames,
   SPLICE_F_NONBLOCK,
   type BufferFact,
   type CallAnalysis,
@@ -29,7 +29,19 @@ import {
   type SymValue,
 } from "./facts";
 import { suppressionCommentText } from "./suppressions";
-import { callArguments } from "./syntax";
+import {
+  ancestors,
+  callArguments,
+  callName,
+  enclosingFunction,
+  enclosingOfType,
+  identifiersIn,
+  namesWritten,
+  nodeWithRange,
+  statementInBlock,
+  stripParentheses,
+  topLevelOf,
+} from "./syntax";
 
 export interface FixEdit {
   startIndex: number;
@@ -82,68 +94,7 @@ export function suppressionFix(analysis: CallAnalysis, text: string, ruleIds: re
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Tree helpers
-
-/** The node spanning exactly the range (the smallest one), or null when no node has exactly these bounds. */
-function exactNode(tree: Tree, range: { startIndex: number; endIndex: number }): Node | null {
-  let node: Node | null = tree.rootNode.descendantForIndex(
-    range.startIndex,
-    Math.max(range.startIndex, range.endIndex - 1),
-  );
-  while (node && !(node.startIndex === range.startIndex && node.endIndex === range.endIndex)) {
-    if (node.startIndex < range.startIndex || node.endIndex > range.endIndex) {
-      // The smallest spanning node is larger than the range; a parent can only be larger still.
-      return null;
-    }
-    node = node.parent;
-  }
-  return node;
-}
-
-/** Skips parentheses: `(x)` -> `x`. */
-function unparenthesize(node: Node): Node {
-  let current = node;
-  while (current.type === "parenthesized_expression" && current.namedChildCount === 1)
-    current = current.namedChild(0) as Node;
-  return current;
-}
-
-function ancestors(node: Node): Node[] {
-  const list: Node[] = [];
-  for (let current = node.parent; current; current = current.parent) list.push(current);
-  return list;
-}
-
-/** The statement holding the node whose parent is a `{ ... }` block, or null (for example the body of a braceless `if`). */
-function statementInBlock(node: Node): Node | null {
-  for (let current: Node | null = node; current; current = current.parent) {
-    const parent: Node | null = current.parent;
-    if (parent && parent.type === "compound_statement") return current;
-    if (
-      parent &&
-      (parent.type === "if_statement" ||
-        parent.type === "for_statement" ||
-        parent.type === "while_statement" ||
-        parent.type === "do_statement")
-    ) {
-      // A statement that is the direct body of a control statement is not in a block: inserting before it would
-      // move code out of the condition.
-      if (current.type !== "parenthesized_expression" && current.type !== "condition_clause") return null;
-    }
-  }
-  return null;
-}
-
-/** The top-level definition or declaration holding a node. */
-function topLevelOf(node: Node): Node | null {
-  let current: Node | null = node;
-  while (current && current.parent && current.parent.type !== "translation_unit") current = current.parent;
-  return current && current.parent ? current : null;
-}
-
-function insideFunctionBody(node: Node): boolean {
-  return ancestors(node).some((ancestor) => ancestor.type === "function_definition");
-}
+// Side effects
 
 /** Whether an expression can be evaluated again without side effects (identifiers, literals, arithmetic, fields). */
 function isPure(node: Node): boolean {
@@ -172,35 +123,6 @@ function isPure(node: Node): boolean {
     default:
       return false;
   }
-}
-
-function identifiersIn(node: Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (current: Node) => {
-    if (current.type === "identifier") names.add(current.text);
-    for (const child of current.namedChildren) if (child) visit(child);
-  };
-  visit(node);
-  return names;
-}
-
-/** Names a statement declares or assigns to (left sides of `=`, `+=`, `++`, declarators). */
-function namesWritten(node: Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (current: Node) => {
-    if (current.type === "assignment_expression") {
-      const left = current.childForFieldName("left");
-      if (left) for (const name of identifiersIn(left)) names.add(name);
-    } else if (current.type === "update_expression") {
-      for (const name of identifiersIn(current)) names.add(name);
-    } else if (current.type === "init_declarator" || current.type === "declaration") {
-      const declarator = current.childForFieldName("declarator");
-      if (declarator) for (const name of identifiersIn(declarator)) names.add(name);
-    }
-    for (const child of current.namedChildren) if (child) visit(child);
-  };
-  visit(node);
-  return names;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -281,18 +203,9 @@ function pageAllocHelper(newline: string, zeroed: boolean): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Flags
 
-const FLAG_NAMES: [number, string][] = [
-  [SPLICE_F_MOVE, "SPLICE_F_MOVE"],
-  [SPLICE_F_NONBLOCK, "SPLICE_F_NONBLOCK"],
-  [SPLICE_F_MORE, "SPLICE_F_MORE"],
-  [SPLICE_F_GIFT, "SPLICE_F_GIFT"],
-];
-
 /** The flags value as `SPLICE_F_*` names (unknown bits as hex), `0` when empty. */
 export function flagsExpression(value: number): string {
-  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => name);
-  const unknown = value & ~0xf;
-  if (unknown) names.push(`0x${unknown.toString(16)}`);
+  const names = flagNames(value) ?? [];
   return names.length ? names.join(" | ") : "0";
 }
 
@@ -307,7 +220,7 @@ function flagsFix(
 ): QuickFix | null {
   const flags = analysis.call.flags;
   if (flags.value === null || newValue === flags.value) return null;
-  const node = exactNode(tree, flags.range);
+  const node = nodeWithRange(tree.rootNode, flags.range);
   if (!node) return null;
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["fcntl.h"]);
@@ -345,16 +258,18 @@ function multipleOf(value: number | null, pageSize: number): boolean {
   return value !== null && value % pageSize === 0;
 }
 
+/** The first call (the node itself or a descendant) of one of the named functions. */
 function findCall(node: Node, names: readonly string[]): Node | null {
   const candidates = [node, ...node.descendantsOfType("call_expression")].filter(
     (candidate): candidate is Node => candidate !== null,
   );
-  for (const candidate of candidates) {
-    if (candidate.type !== "call_expression") continue;
-    const callee = candidate.childForFieldName("function");
-    if (callee && names.includes(callee.text)) return candidate;
-  }
-  return null;
+  return (
+    candidates.find((candidate) => {
+      if (candidate.type !== "call_expression") return false;
+      const name = callName(candidate);
+      return name !== null && names.includes(name);
+    }) ?? null
+  );
 }
 
 function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: string): QuickFix | null {
@@ -365,7 +280,7 @@ function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: s
   );
   if (!container) return null;
   const allocation = findCall(container, [buffer.origin]);
-  if (!allocation || !insideFunctionBody(allocation)) return null;
+  if (!allocation || !enclosingFunction(allocation)) return null;
   const argumentsNode = allocation.childForFieldName("arguments");
   const args = argumentsNode
     ? argumentsNode.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment")
@@ -405,6 +320,13 @@ function arrayAlignmentFix(_analysis: CallAnalysis, tree: Tree, buffer: BufferFa
   );
   const declarator = declarators.find((node) => node.childForFieldName("declarator")?.text === buffer.name);
   if (!declarator) return null;
+  // The attribute goes before the declarator (`char __attribute__((aligned(N))) buf[4096];`): after it, where GCC also
+  // takes it, tree-sitter-c 0.24 parses an ERROR. Before the declarator it applies to every declarator of the
+  // declaration, so the fix is offered only for a declaration of this one array.
+  const whole = declarator.parent?.type === "init_declarator" ? declarator.parent : declarator;
+  const declaration = whole.parent;
+  if (!declaration || declaration.type !== "declaration" || declaration.childrenForFieldName("declarator").length !== 1)
+    return null;
   // The alignment must be a compile-time constant; the largest page size any supported kernel uses covers them all.
   const alignment = Math.max(...PAGE_SIZES);
   return {
@@ -412,9 +334,9 @@ function arrayAlignmentFix(_analysis: CallAnalysis, tree: Tree, buffer: BufferFa
     rules: [rule],
     edits: [
       {
-        startIndex: declarator.endIndex,
-        endIndex: declarator.endIndex,
-        newText: ` __attribute__((aligned(${alignment})))`,
+        startIndex: whole.startIndex,
+        endIndex: whole.startIndex,
+        newText: `__attribute__((aligned(${alignment}))) `,
       },
     ],
     isPreferred: true,
@@ -442,8 +364,8 @@ function roundLengthFix(tree: Tree, text: string, segment: SegmentVerdict, rule:
     if (offset % pageSize !== 0 || offset + roundUp(length, pageSize) > size) return null;
   }
   if (PAGE_SIZES.every((pageSize) => (evaluate(fact.length, pageSize) as number) % pageSize === 0)) return null;
-  const node = exactNode(tree, fact.lengthRange);
-  if (!node || !isPure(unparenthesize(node)) || !insideFunctionBody(node)) return null;
+  const node = nodeWithRange(tree.rootNode, fact.lengthRange);
+  if (!node || !isPure(stripParentheses(node)) || !enclosingFunction(node)) return null;
   const edits: FixEdit[] = [];
   const include = includeEdit(tree, text, ["unistd.h"]);
   if (include) edits.push(include);
@@ -490,7 +412,7 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
   const edits: FixEdit[] = [];
   for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
     const node =
-      exactNode(tree, range) ??
+      nodeWithRange(tree.rootNode, range) ??
       tree.rootNode.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
     if (!node) return null;
     if (node.type === "preproc_def") {
@@ -503,7 +425,7 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
       continue;
     }
     if (node.type !== "number_literal") return null;
-    const define = ancestors(node).find((ancestor) => ancestor.type === "preproc_def");
+    const define = enclosingOfType(node, "preproc_def");
     if (define) {
       if (!macroUsesAllowRuntimeValue(tree, define)) return null;
     } else if (needsConstant(node)) {
@@ -543,8 +465,8 @@ function macroUsesAllowRuntimeValue(tree: Tree, define: Node): boolean {
 function wrongEndFix(analysis: CallAnalysis, tree: Tree, rule: string): QuickFix | null {
   const fd = analysis.call.fd;
   if (fd.pipeIndex !== 0) return null;
-  const node = exactNode(tree, fd.range);
-  const target = node ? unparenthesize(node) : null;
+  const node = nodeWithRange(tree.rootNode, fd.range);
+  const target = node ? stripParentheses(node) : null;
   if (!target || target.type !== "subscript_expression") return null;
   const index = target.childForFieldName("index");
   if (!index || index.type !== "number_literal" || index.text !== "0") return null;
@@ -561,11 +483,6 @@ function uniqueName(text: string, base: string): string {
   for (let suffix = 2; ; suffix++) if (!text.includes(`${base}${suffix}`)) return `${base}${suffix}`;
 }
 
-/** The nearest enclosing block (or function body) of a node. */
-function enclosingBlock(node: Node): Node | null {
-  return ancestors(node).find((ancestor) => ancestor.type === "compound_statement") ?? null;
-}
-
 /**
  * The base and length expressions of a segment, when they can be written again at the call: both are side-effect
  * free, sit in the same function before the call, and in a block that encloses the call (so every name they use is in
@@ -577,15 +494,15 @@ function segmentExpressionsAtCall(
   segment: SegmentFact,
 ): { base: string; length: string } | null {
   if (!segment.baseRange || !segment.lengthRange) return null;
-  const base = exactNode(tree, segment.baseRange);
-  const length = exactNode(tree, segment.lengthRange);
+  const base = nodeWithRange(tree.rootNode, segment.baseRange);
+  const length = nodeWithRange(tree.rootNode, segment.lengthRange);
   if (!base || !length) return null;
-  const callFunction = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  const callFunction = enclosingFunction(callNode);
   for (const node of [base, length]) {
-    if (!isPure(unparenthesize(node)) || node.endIndex > callNode.startIndex) return null;
-    const nodeFunction = ancestors(node).find((ancestor) => ancestor.type === "function_definition");
+    if (!isPure(stripParentheses(node)) || node.endIndex > callNode.startIndex) return null;
+    const nodeFunction = enclosingFunction(node);
     if (!callFunction || !nodeFunction || nodeFunction.id !== callFunction.id) return null;
-    const block = enclosingBlock(node);
+    const block = enclosingOfType(node, "compound_statement");
     if (!block || !ancestors(callNode).some((ancestor) => ancestor.id === block.id)) return null;
     const loop = ancestors(node).find(
       (ancestor) =>
@@ -594,7 +511,7 @@ function segmentExpressionsAtCall(
     if (loop && !ancestors(callNode).some((ancestor) => ancestor.id === loop.id)) return null;
   }
   const wrap = (node: Node) =>
-    unparenthesize(node).type === "identifier" || unparenthesize(node).type === "number_literal"
+    stripParentheses(node).type === "identifier" || stripParentheses(node).type === "number_literal"
       ? node.text
       : `(${node.text})`;
   return { base: wrap(base), length: wrap(length) };
@@ -610,12 +527,12 @@ function replaceableIovecDeclaration(
   callNode: Node,
   iovNode: Node,
 ): { name: string; startIndex: number; endIndex: number } | null {
-  const target = unparenthesize(iovNode);
+  const target = stripParentheses(iovNode);
   if (target.type !== "pointer_expression" || !target.text.startsWith("&")) return null;
   const identifier = target.childForFieldName("argument");
   if (!identifier || identifier.type !== "identifier") return null;
   const name = identifier.text;
-  const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  const functionNode = enclosingFunction(callNode);
   if (!functionNode) return null;
   const uses = functionNode
     .descendantsOfType("identifier")
@@ -658,9 +575,9 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   if (pages === null || pages < 2 || pages > 64 || counts.some((count) => count !== pages)) return null;
   // An unaligned base stays unaligned after the split; only a page-aligned segment turns into whole-page gifts.
   if (!PAGE_SIZES.every((pageSize) => multipleOf(evaluate(segment.offset, pageSize), pageSize))) return null;
-  const callNode = exactNode(tree, call.range);
-  const iovNode = exactNode(tree, call.iov.iovRange);
-  const nrNode = exactNode(tree, call.iov.nrSegsRange);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
+  const iovNode = nodeWithRange(tree.rootNode, call.iov.iovRange);
+  const nrNode = nodeWithRange(tree.rootNode, call.iov.nrSegsRange);
   if (!callNode || !iovNode || !nrNode) return null;
   const statement = statementInBlock(callNode);
   if (!statement) return null;
@@ -708,7 +625,7 @@ function moveFillFix(
   rules: string[],
 ): QuickFix | null {
   if (!buffer.writtenAfter) return null;
-  const callNode = exactNode(tree, analysis.call.range);
+  const callNode = nodeWithRange(tree.rootNode, analysis.call.range);
   if (!callNode) return null;
   const callStatement = statementInBlock(callNode);
   const fillNode = tree.rootNode.descendantForIndex(
@@ -781,7 +698,7 @@ function touchFix(analysis: CallAnalysis, tree: Tree, text: string, rules: strin
     )
   )
     return null;
-  const callNode = exactNode(tree, call.range);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
   if (!callNode) return null;
   const statement = statementInBlock(callNode);
   if (!statement) return null;
@@ -825,25 +742,25 @@ function zeroLengthFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   const empty = segments.filter((segment) => PAGE_SIZES.every((pageSize) => evaluate(segment.length, pageSize) === 0));
   if (count === null || count !== segments.length || empty.length === 0 || empty.length === segments.length)
     return null;
-  const callNode = exactNode(tree, call.range);
-  const iovNode = exactNode(tree, call.iov.iovRange);
-  const nrNode = exactNode(tree, call.iov.nrSegsRange);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
+  const iovNode = nodeWithRange(tree.rootNode, call.iov.iovRange);
+  const nrNode = nodeWithRange(tree.rootNode, call.iov.nrSegsRange);
   if (
     !callNode ||
     !iovNode ||
     !nrNode ||
     nrNode.type !== "number_literal" ||
-    unparenthesize(iovNode).type !== "identifier"
+    stripParentheses(iovNode).type !== "identifier"
   )
     return null;
-  const name = unparenthesize(iovNode).text;
-  const functionNode = ancestors(callNode).find((ancestor) => ancestor.type === "function_definition");
+  const name = stripParentheses(iovNode).text;
+  const functionNode = enclosingFunction(callNode);
   if (!functionNode) return null;
   const uses = functionNode
     .descendantsOfType("identifier")
     .filter((node): node is Node => node !== null && node.text === name);
   if (uses.length !== 2) return null;
-  const declarationUse = uses.find((node) => node.id !== unparenthesize(iovNode).id);
+  const declarationUse = uses.find((node) => node.id !== stripParentheses(iovNode).id);
   const arrayDeclarator = declarationUse?.parent;
   const initDeclarator = arrayDeclarator?.parent;
   const list = initDeclarator?.childForFieldName("value");
@@ -907,7 +824,7 @@ function writevFix(analysis: CallAnalysis, tree: Tree, text: string, rules: stri
     (call.flags.value & SPLICE_F_NONBLOCK) !== 0
   )
     return null;
-  const callNode = exactNode(tree, call.range);
+  const callNode = nodeWithRange(tree.rootNode, call.range);
   if (!callNode || callNode.type !== "call_expression") return null;
   const callee = callNode.childForFieldName("function");
   const argumentsNode = callNode.childForFieldName("arguments");
@@ -959,214 +876,142 @@ function adviceFix(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Entry point
+// Builders the rule modules (server/src/rules/<rule-id>.ts) offer; the loop over rules is in rules/quick-fixes.ts.
 
-function safely<T>(make: () => T | null): T | null {
+/** What a rule module's fixes read about one call: the call, the text and tree, and the rules shown on it. */
+export interface FixContext {
+  analysis: CallAnalysis;
+  text: string;
+  tree: Tree;
+  /** Rule ids of the findings the user is looking at (already filtered by suppressions and settings). */
+  rules: ReadonlySet<string>;
+  flags: number | null;
+  writer: boolean;
+  reader: boolean;
+  buffers: readonly BufferFact[];
+  /** Some buffer of the call is used or written after it. */
+  usedAfter: boolean;
+}
+
+export function fixContext(analysis: CallAnalysis, text: string, tree: Tree, findings: readonly Finding[]): FixContext {
+  const call = analysis.call;
+  const buffers = (call.iov.segments ?? [])
+    .map((segment) => segment.buffer)
+    .filter((buffer): buffer is BufferFact => buffer !== null);
+  return {
+    analysis,
+    text,
+    tree,
+    rules: new Set(findings.map((finding) => finding.rule)),
+    flags: call.flags.value,
+    writer: call.fd.direction === "to-pipe",
+    reader: call.fd.direction === "from-pipe",
+    buffers,
+    usedAfter: buffers.some((buffer) => buffer.usedAfter !== null || buffer.writtenAfter !== null),
+  };
+}
+
+/** The rules of `group` shown on the call, in the group's order. */
+export function shownRules(context: FixContext, group: readonly string[]): string[] {
+  return group.filter((rule) => context.rules.has(rule));
+}
+
+/** Adding a flag claims the pages then move, so every segment must be held back by that flag alone. */
+export function onlyBlockedBy(context: FixContext, rule: string): boolean {
+  const analysis = context.analysis;
+  return (
+    analysis.segments.length > 0 &&
+    analysis.missing.length === 0 &&
+    analysis.segments.every(
+      (segment) => segment.missing.length === 0 && segment.pages !== null && segment.rules.every((id) => id === rule),
+    )
+  );
+}
+
+/** Rewrites the flags argument to `change(flags)`; nothing when the flags are unknown. */
+export function flagsChange(
+  context: FixContext,
+  change: (flags: number) => number,
+  title: string,
+  rules: string[],
+  isPreferred: boolean,
+): QuickFix | null {
+  const flags = context.flags;
+  if (flags === null) return null;
+  return flagsFix(context.analysis, context.tree, context.text, change(flags), title, rules, isPreferred);
+}
+
+/** One allocation fix per distinct buffer origin of the call's segments. */
+export function alignmentFixes(context: FixContext, rule: string): (() => QuickFix | null)[] {
+  const seen = new Set<string>();
+  const candidates: (() => QuickFix | null)[] = [];
+  for (const segment of context.analysis.segments) {
+    const key = segment.segment.buffer?.originRange ? String(segment.segment.buffer.originRange.startIndex) : null;
+    if (key === null || seen.has(key)) continue;
+    seen.add(key);
+    candidates.push(() => allocationFix(context.analysis, context.tree, context.text, segment, rule));
+  }
+  return candidates;
+}
+
+/** One length-rounding fix per segment the rule fired on. */
+export function lengthFixes(context: FixContext, rule: string): (() => QuickFix | null)[] {
+  return context.analysis.segments
+    .filter((segment) => segment.rules.length === 0 || segment.rules.includes(rule))
+    .map((segment) => () => roundLengthFix(context.tree, context.text, segment, rule));
+}
+
+export function pageSizeLiteralFix(context: FixContext, rule: string): QuickFix | null {
+  const values = (context.analysis.call.iov.segments ?? []).flatMap((segment) => [segment.length, segment.offset]);
+  return literalFix(context.tree, context.text, values, rule);
+}
+
+export function readEndFix(context: FixContext, rule: string): QuickFix | null {
+  return wrongEndFix(context.analysis, context.tree, rule);
+}
+
+/** Replaces the vmsplice by writev for the alias rules shown (one fix for the group). */
+export function copyWithWritevFix(context: FixContext, group: readonly string[]): QuickFix | null {
+  const rules = shownRules(context, group);
+  return rules.length > 0 ? writevFix(context.analysis, context.tree, context.text, rules) : null;
+}
+
+export function dropEmptySegmentsFix(context: FixContext, rule: string): QuickFix | null {
+  return zeroLengthFix(context.analysis, context.tree, context.text, rule);
+}
+
+export function madviseFix(
+  context: FixContext,
+  from: string,
+  to: string,
+  title: string,
+  rule: string,
+): QuickFix | null {
+  return adviceFix(context.tree, context.buffers, from, to, title, rule);
+}
+
+export function onePagePerIovecFix(context: FixContext, rule: string): QuickFix | null {
+  return splitIovecFix(context.analysis, context.tree, context.text, rule);
+}
+
+/**
+ * For the zero-page rules shown (`group`): move a fill written after the call before it, or (only when the buffer is
+ * not filled after the call at all) write every page before the call.
+ */
+export function fillBeforeFix(context: FixContext, group: readonly string[], lateRule: string): QuickFix | null {
+  const rules = shownRules(context, group);
+  if (rules.length === 0) return null;
+  const late = context.buffers.find((buffer) => buffer.writtenAfter !== null && buffer.writtenBefore !== "yes");
+  const moved = late ? safely(() => moveFillFix(context.analysis, context.tree, context.text, late, rules)) : null;
+  if (moved) return moved;
+  return context.rules.has(lateRule) ? null : touchFix(context.analysis, context.tree, context.text, rules);
+}
+
+/** Runs a fix builder; a failure inside it drops that fix only. */
+export function safely<T>(make: () => T | null): T | null {
   try {
     return make();
   } catch {
     return null;
   }
-}
-
-/**
- * Mechanical fixes for the findings of one call (the suppression fix is offered separately by `suppressionFix`).
- * `findings` are the findings the user is looking at (already filtered by suppressions and settings).
- */
-export function quickFixesForCall(
-  analysis: CallAnalysis,
-  text: string,
-  tree: Tree | null,
-  findings: readonly Finding[],
-): QuickFix[] {
-  if (!tree) return [];
-  const rules = new Set(findings.map((finding) => finding.rule));
-  const fixes: (QuickFix | null)[] = [];
-  const call = analysis.call;
-  const flags = call.flags.value;
-  const writer = call.fd.direction === "to-pipe";
-  const reader = call.fd.direction === "from-pipe";
-  const buffers = (call.iov.segments ?? [])
-    .map((segment) => segment.buffer)
-    .filter((buffer): buffer is BufferFact => buffer !== null);
-  const usedAfter = buffers.some((buffer) => buffer.usedAfter !== null || buffer.writtenAfter !== null);
-
-  for (const rule of ["VMS-ALIGN-SRC", "VMS-ALIGN-DST", "VMS-RFC-ZAP-WRONG-PAGE"]) {
-    if (!rules.has(rule)) continue;
-    const seen = new Set<string>();
-    for (const segment of analysis.segments) {
-      const key = segment.segment.buffer?.originRange ? String(segment.segment.buffer.originRange.startIndex) : null;
-      if (key === null || seen.has(key)) continue;
-      seen.add(key);
-      fixes.push(safely(() => allocationFix(analysis, tree, text, segment, rule)));
-    }
-  }
-  for (const rule of ["VMS-LEN-PAGE", "VMS-DST-SHORT"]) {
-    if (!rules.has(rule)) continue;
-    for (const segment of analysis.segments) {
-      if (segment.rules.length > 0 && !segment.rules.includes(rule)) continue;
-      fixes.push(safely(() => roundLengthFix(tree, text, segment, rule)));
-    }
-  }
-  if (rules.has("VMS-PAGE-SIZE-LITERAL")) {
-    const values = (call.iov.segments ?? []).flatMap((segment) => [segment.length, segment.offset]);
-    fixes.push(safely(() => literalFix(tree, text, values, "VMS-PAGE-SIZE-LITERAL")));
-  }
-  if (flags !== null) {
-    // Adding a flag claims the pages then move, so every segment must be held back by that flag alone.
-    const onlyBlockedBy = (rule: string) =>
-      analysis.segments.length > 0 &&
-      analysis.missing.length === 0 &&
-      analysis.segments.every(
-        (segment) => segment.missing.length === 0 && segment.pages !== null && segment.rules.every((id) => id === rule),
-      );
-    if (rules.has("VMS-NO-GIFT") && writer && !usedAfter && onlyBlockedBy("VMS-NO-GIFT")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags | SPLICE_F_GIFT | SPLICE_F_MOVE,
-            "Gift the pages: pass SPLICE_F_GIFT | SPLICE_F_MOVE (the buffer must not be used after the call)",
-            ["VMS-NO-GIFT"],
-            false,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-NO-MOVE-FLAG") && reader && onlyBlockedBy("VMS-NO-MOVE-FLAG")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags | SPLICE_F_MOVE,
-            "Pass SPLICE_F_MOVE so gifted pages are moved, not copied",
-            ["VMS-NO-MOVE-FLAG"],
-            false,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-RFC-MOVE-ONLY-ZAP") && writer) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags & ~SPLICE_F_MOVE,
-            "Drop SPLICE_F_MOVE on the writing side (it only unmaps the writer's pages)",
-            ["VMS-RFC-MOVE-ONLY-ZAP"],
-            true,
-          ),
-        ),
-      );
-      if (!usedAfter)
-        fixes.push(
-          safely(() =>
-            flagsFix(
-              analysis,
-              tree,
-              text,
-              flags | SPLICE_F_GIFT,
-              "Add SPLICE_F_GIFT so the unmapped pages can be moved",
-              ["VMS-RFC-MOVE-ONLY-ZAP"],
-              false,
-            ),
-          ),
-        );
-    }
-    if (rules.has("VMS-FLAGS-UNKNOWN")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags & 0xf,
-            "Keep only the SPLICE_F_* bits (unknown bits make the call fail with EINVAL)",
-            ["VMS-FLAGS-UNKNOWN"],
-            true,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-NONBLOCK-FD")) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags | SPLICE_F_NONBLOCK,
-            "Pass SPLICE_F_NONBLOCK (O_NONBLOCK on the pipe does not make vmsplice non-blocking; the call then fails with EAGAIN)",
-            ["VMS-NONBLOCK-FD"],
-            false,
-          ),
-        ),
-      );
-    }
-    if (rules.has("VMS-GIFT-NOOP") && writer) {
-      fixes.push(
-        safely(() =>
-          flagsFix(
-            analysis,
-            tree,
-            text,
-            flags & ~SPLICE_F_GIFT,
-            "Drop SPLICE_F_GIFT (it has no effect on this kernel)",
-            ["VMS-GIFT-NOOP"],
-            false,
-          ),
-        ),
-      );
-    }
-  }
-  if (rules.has("VMS-WRONG-END")) fixes.push(safely(() => wrongEndFix(analysis, tree, "VMS-WRONG-END")));
-  const aliasRules = ["VMS-ALIAS-WRITE", "VMS-ALIAS-COW"].filter((rule) => rules.has(rule));
-  if (aliasRules.length > 0) fixes.push(safely(() => writevFix(analysis, tree, text, aliasRules)));
-  if (rules.has("VMS-ZERO-LEN-IOV")) fixes.push(safely(() => zeroLengthFix(analysis, tree, text, "VMS-ZERO-LEN-IOV")));
-  if (rules.has("VMS-KSM"))
-    fixes.push(
-      safely(() =>
-        adviceFix(
-          tree,
-          buffers,
-          "MADV_MERGEABLE",
-          "MADV_UNMERGEABLE",
-          "Do not mark the gift buffer mergeable: MADV_UNMERGEABLE instead of MADV_MERGEABLE",
-          "VMS-KSM",
-        ),
-      ),
-    );
-  for (const rule of ["VMS-THP-SPLIT", "VMS-DST-THP"]) {
-    if (rules.has(rule))
-      fixes.push(
-        safely(() =>
-          adviceFix(
-            tree,
-            buffers,
-            "MADV_HUGEPAGE",
-            "MADV_NOHUGEPAGE",
-            "Keep the buffer out of transparent huge pages: MADV_NOHUGEPAGE instead of MADV_HUGEPAGE",
-            rule,
-          ),
-        ),
-      );
-  }
-  if (rules.has("VMS-RFC-IOV-BASE")) fixes.push(safely(() => splitIovecFix(analysis, tree, text, "VMS-RFC-IOV-BASE")));
-  const zeroRules = ["VMS-ALIAS-ZEROPAGE", "VMS-ZERO-PAGE"].filter((rule) => rules.has(rule));
-  if (zeroRules.length > 0) {
-    const late = buffers.find((buffer) => buffer.writtenAfter !== null && buffer.writtenBefore !== "yes");
-    const moved = late ? safely(() => moveFillFix(analysis, tree, text, late, zeroRules)) : null;
-    fixes.push(
-      moved ?? (rules.has("VMS-ALIAS-ZEROPAGE") ? null : safely(() => touchFix(analysis, tree, text, zeroRules))),
-    );
-  }
-  const unique = new Map<string, QuickFix>();
-  for (const fix of fixes) if (fix && !unique.has(fix.title)) unique.set(fix.title, fix);
-  return [...unique.values()];
 }

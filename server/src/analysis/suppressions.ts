@@ -13,9 +13,9 @@
  */
 import type { Node, Tree } from "web-tree-sitter";
 import type { CallAnalysis, Finding, SourceRange } from "./facts";
-import { findRule } from "../rules/rule-table";
+import { findRule, rule, type RuleId } from "../rules";
 
-export const SUPPRESSION_RULE = "VMS-SUPPRESSION";
+export const SUPPRESSION_RULE = "VMS-SUPPRESSION" satisfies RuleId;
 export const SUPPRESSION_MARKER = "vmsplice-lens:";
 
 export interface Suppression {
@@ -192,14 +192,15 @@ export function applySuppressions<T extends { calls: CallAnalysis[]; findings: F
     callFindings[suppression.callIndex] = kept;
   }
   const findings = analysis.findings.filter((finding) => !suppressed.some((gone) => sameFinding(gone, finding)));
+  const suppressionRule = rule(SUPPRESSION_RULE);
   for (const suppression of suppressions) {
     const problems = [...suppression.problems];
     if (suppression.callIndex === null) problems.push("is not followed by a vmsplice call, so it silences nothing");
     if (problems.length === 0) continue;
     findings.push({
       rule: SUPPRESSION_RULE,
-      severity: "warning",
-      message: `This vmsplice-lens suppression ${problems.join("; ")}.`,
+      severity: suppressionRule.severity,
+      message: suppressionRule.message(problems.join("; ")),
       range: suppression.range,
       related:
         suppression.callIndex === null

@@ -1,6 +1,7 @@
 /**
- * Small helpers over web-tree-sitter nodes: ranges, unwrapping of parentheses and casts, call names and arguments,
- * declarator names, enclosing functions and bounded walks.
+ * The one set of helpers over web-tree-sitter nodes (the analyzer and the quick fixes both use them): ranges, exact-range
+ * lookup, unwrapping of parentheses and casts, call names and arguments, declarator names, ancestors, enclosing
+ * functions, blocks and statements, names read and written, and bounded walks.
  *
  * Pure; imports only web-tree-sitter's types. Every walk is bounded so that deep nesting cannot hang or overflow the stack.
  */
@@ -17,6 +18,18 @@ export function toRange(node: Node): SourceRange {
     startIndex: node.startIndex,
     endIndex: node.endIndex,
   };
+}
+
+/** Strips parentheses only: `((x))` -> `x` (a rewrite must keep a cast, which changes the type). */
+export function stripParentheses(node: Node): Node {
+  let current = node;
+  for (
+    let depth = 0;
+    depth < 64 && current.type === "parenthesized_expression" && current.namedChildCount === 1;
+    depth++
+  )
+    current = current.namedChild(0) as Node;
+  return current;
 }
 
 /** Strips parentheses, casts and the comma-free wrappers that do not change a value's identity. */
@@ -223,6 +236,81 @@ export function walk(root: Node, visit: (node: Node) => boolean | void): void {
   } finally {
     cursor.delete();
   }
+}
+
+/** The node spanning exactly the range (the smallest one), or null when no node has exactly these bounds. */
+export function nodeWithRange(root: Node, range: { startIndex: number; endIndex: number }): Node | null {
+  let node: Node | null = root.descendantForIndex(range.startIndex, Math.max(range.startIndex, range.endIndex - 1));
+  while (node && !(node.startIndex === range.startIndex && node.endIndex === range.endIndex)) {
+    // The smallest spanning node is larger than the range; a parent can only be larger still.
+    if (node.startIndex < range.startIndex || node.endIndex > range.endIndex) return null;
+    node = node.parent;
+  }
+  return node;
+}
+
+/** The ancestors of a node, innermost first (the node itself excluded). */
+export function ancestors(node: Node): Node[] {
+  const list: Node[] = [];
+  for (let current = node.parent; current; current = current.parent) list.push(current);
+  return list;
+}
+
+/** The innermost ancestor of the given type, or null. */
+export function enclosingOfType(node: Node, type: string): Node | null {
+  for (let current = node.parent; current; current = current.parent) if (current.type === type) return current;
+  return null;
+}
+
+/** The statement holding the node whose parent is a `{ ... }` block, or null (for example the body of a braceless `if`). */
+export function statementInBlock(node: Node): Node | null {
+  for (let current: Node | null = node; current; current = current.parent) {
+    const parent: Node | null = current.parent;
+    if (parent && parent.type === "compound_statement") return current;
+    if (
+      parent &&
+      (parent.type === "if_statement" ||
+        parent.type === "for_statement" ||
+        parent.type === "while_statement" ||
+        parent.type === "do_statement")
+    ) {
+      // A statement that is the direct body of a control statement is not in a block: inserting before it would
+      // move code out of the condition.
+      if (current.type !== "parenthesized_expression" && current.type !== "condition_clause") return null;
+    }
+  }
+  return null;
+}
+
+/** The top-level definition or declaration holding a node. */
+export function topLevelOf(node: Node): Node | null {
+  let current: Node | null = node;
+  while (current && current.parent && current.parent.type !== "translation_unit") current = current.parent;
+  return current && current.parent ? current : null;
+}
+
+/** The identifier names under a node (bounded walk). */
+export function identifiersIn(node: Node): Set<string> {
+  const names = new Set<string>();
+  walk(node, (current) => {
+    if (current.type === "identifier") names.add(current.text);
+  });
+  return names;
+}
+
+/** Names a statement declares or assigns to (left sides of `=`, `+=`, `++`, declarators), by a bounded walk. */
+export function namesWritten(node: Node): Set<string> {
+  const names = new Set<string>();
+  const add = (from: Node | null) => {
+    if (from) for (const name of identifiersIn(from)) names.add(name);
+  };
+  walk(node, (current) => {
+    if (current.type === "assignment_expression") add(current.childForFieldName("left"));
+    else if (current.type === "update_expression") add(current);
+    else if (current.type === "init_declarator" || current.type === "declaration")
+      add(current.childForFieldName("declarator"));
+  });
+  return names;
 }
 
 /** True when `inner` lies inside `outer` (or is it). */

@@ -7,7 +7,7 @@
  * Pure; imports only web-tree-sitter types and the analysis helpers.
  */
 import type { Node } from "web-tree-sitter";
-import { evaluate, type SourceRange, type SymValue } from "./facts";
+import { evaluate, SPLICE_FLAGS, type SourceRange, type SymValue } from "./facts";
 import { nodeLine } from "./unit";
 import {
   loopCarriedSteps,
@@ -34,10 +34,7 @@ import {
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
 export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
-  SPLICE_F_MOVE: 1,
-  SPLICE_F_NONBLOCK: 2,
-  SPLICE_F_MORE: 4,
-  SPLICE_F_GIFT: 8,
+  ...Object.fromEntries(SPLICE_FLAGS.map((flag) => [flag.name, flag.bit])),
   O_RDONLY: 0,
   O_WRONLY: 1,
   O_RDWR: 2,

@@ -30,7 +30,7 @@ import {
   type SymValue,
   type VmspliceCall,
 } from "./facts";
-import { rule, unsafeKind } from "../rules/rule-table";
+import { rule, unsafeKind, type RuleId } from "../rules";
 
 const MAX_SEGMENTS = 1025;
 const MAX_PAGES_PER_SEGMENT = 4096;
@@ -39,17 +39,6 @@ interface Instance {
   segment: SegmentFact;
   /** Loop index for template segments. */
   index: number | null;
-}
-
-export function flagNames(value: number | null): string[] | null {
-  if (value === null) return null;
-  const names: string[] = [];
-  if (value & SPLICE_F_MOVE) names.push("SPLICE_F_MOVE");
-  if (value & SPLICE_F_NONBLOCK) names.push("SPLICE_F_NONBLOCK");
-  if (value & 4) names.push("SPLICE_F_MORE");
-  if (value & SPLICE_F_GIFT) names.push("SPLICE_F_GIFT");
-  if (value & ~SPLICE_F_ALL) names.push(`0x${(value & ~SPLICE_F_ALL).toString(16)}`);
-  return names;
 }
 
 /** Pipe capacity in slots: 16 by default, or F_SETPIPE_SZ rounded up to a power of two number of pages. */
@@ -82,7 +71,7 @@ class CallJudge {
   }
 
   report(
-    ruleId: string,
+    ruleId: RuleId,
     range: SourceRange,
     detail: string,
     related: { range: SourceRange | null; message: string }[] = [],
@@ -101,7 +90,7 @@ class CallJudge {
     this.findings.push({
       rule: ruleId,
       severity: record.severity,
-      message: detail ? `${record.title}: ${detail}` : record.title,
+      message: record.message(detail),
       range,
       related: related.filter((item): item is { range: SourceRange; message: string } => item.range !== null),
     });
@@ -1053,7 +1042,9 @@ export function judgeSplices(splices: SpliceCall[], options: AnalysisOptions): F
     .map((splice) => ({
       rule: record.id,
       severity: record.severity,
-      message: `${record.title}: flags ${splice.flags.text} make the RFC's splice_to_pipe unmap a page at an address taken from an uninitialised field (when the output is a pipe)`,
+      message: record.message(
+        `flags ${splice.flags.text} make the RFC's splice_to_pipe unmap a page at an address taken from an uninitialised field (when the output is a pipe)`,
+      ),
       range: splice.flags.range,
       related: splice.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" })),
     }));

@@ -4,10 +4,16 @@
  * This module owns the report shapes (pure functions from analyses to text/objects); file walking and reading happen
  * in cli/main.ts through the injected `CheckIo`, so the formatting is testable without a disk.
  */
-import { CALL_VERDICTS, type CallAnalysis, type Finding, type KernelModel, type PageSize } from "../analysis/facts";
+import {
+  CALL_VERDICTS,
+  flagNames,
+  type CallAnalysis,
+  type Finding,
+  type KernelModel,
+  type PageSize,
+} from "../analysis/facts";
 import type { FileAnalysis } from "../analysis/analyze";
-import { flagNames } from "../analysis/verdict";
-import { explainMarkdown, findRule, RULES, unsafeKind } from "../rules/rule-table";
+import { explainMarkdown, findRule, RULES, unsafeKind } from "../rules";
 
 export const TOOL_NAME = "vmsplice-lens";
 export const RULES_DOC_URI = "https://github.com/vmsplice-lens/vmsplice-lens/blob/main/docs/rules.md";
@@ -198,7 +204,7 @@ function sarifLevel(finding: Finding): "error" | "warning" | "note" {
 }
 
 export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize: PageSize, version: string): object {
-  const ruleIndex = new Map(RULES.map((record, index) => [record.id, index]));
+  const ruleIndex = new Map<string, number>(RULES.map((record, index) => [record.id, index]));
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",

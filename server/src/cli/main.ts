@@ -13,13 +13,13 @@ import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type EngineAnalysis, type Sk
 import { findProjectRoot, Project, readUnitHeaders, type UnitHeaders } from "../project/project";
 import { decodeSource } from "../engine/source-text";
 import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
-import { explainMarkdown, findRule, RULES } from "../rules/rule-table";
+import { explainMarkdown, findRule, RULES } from "../rules";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
 import packageJson from "../../../package.json";
 
 const USAGE = `usage:
-  vmsplice-lens check [--kernel rfc-v2|mainline-6.x|mainline-3.12] [--page-size 4096|16384|65536] [--format text|json|sarif] [--max-file-size BYTES]
+  vmsplice-lens check [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif] [--max-file-size BYTES]
                       [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project] PATH...
   vmsplice-lens explain RULE-ID | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]`;

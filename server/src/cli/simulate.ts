@@ -26,8 +26,7 @@ export interface SimulateIo {
   extractCalls?(path: string, text: string): VmspliceCall[];
 }
 
-const USAGE =
-  "usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel rfc-v2|mainline-6.x|mainline-3.12|all] [--page-size 4096|16384|65536] [--format text|json] [--trace full|summary]";
+const USAGE = `usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel ${KERNEL_MODELS.join("|")}|all] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json] [--trace full|summary]`;
 
 interface Arguments {
   target: string;
@@ -62,7 +61,7 @@ function parseArguments(argv: string[]): Arguments {
         const kernel = value();
         if (kernel === "all") kernels = [...KERNEL_MODELS];
         else if ((KERNEL_MODELS as readonly string[]).includes(kernel)) kernels = [kernel as KernelModel];
-        else throw new UsageError(`unknown kernel model '${kernel}' (rfc-v2, mainline-6.x, mainline-3.12 or all)`);
+        else throw new UsageError(`unknown kernel model '${kernel}' (${KERNEL_MODELS.join(", ")} or all)`);
         break;
       }
       case "--page-size": {

@@ -13,7 +13,8 @@ import {
   type TextEdit,
 } from "vscode-languageserver/node";
 import type { PositionMapper } from "./text-document";
-import { quickFixesForCall, suppressionFix, type QuickFix } from "../analysis/fixes";
+import { suppressionFix, type QuickFix } from "../analysis/fixes";
+import { quickFixesForCall } from "../rules/quick-fixes";
 import { currentAnalysis, type ServerContext } from "./context";
 import { DIAGNOSTIC_SOURCE, rangesOverlap, toLspDiagnostics, toLspRange } from "./convert";
 import { throwIfCancelled } from "./handler";
@@ -67,7 +68,9 @@ export async function provideCodeActions(
         ? fromClient
         : diagnostics.filter((diagnostic) => rules.includes(String(diagnostic.code)));
     };
-    for (const fix of quickFixesForCall(analysis, result.text, result.tree, findings)) {
+    const fixes = quickFixesForCall(analysis, result.text, result.tree, findings, () => token.isCancellationRequested);
+    throwIfCancelled(token);
+    for (const fix of fixes) {
       actions.push({
         title: fix.title,
         kind: CodeActionKind.QuickFix,

@@ -11,7 +11,7 @@ import { DiagnosticSeverity, type Diagnostic, type Position, type Range } from "
 import type { PositionMapper } from "./text-document";
 import type { Severity, SourceRange } from "../analysis/facts";
 import type { LocatedFinding } from "../engine/engine";
-import { findRule } from "../rules/rule-table";
+import { findRule } from "../rules";
 import type { LensSettings, SeverityOverride } from "../config";
 
 export const DIAGNOSTIC_SOURCE = "vmsplice-lens";

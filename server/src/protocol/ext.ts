@@ -3,19 +3,22 @@
  * parameter and result types, command ids, and the settings prefix.
  *
  * This module is bundled into the server, the extension client and the webview, so it holds only string constants and
- * types: it imports nothing (no vscode, no vscode-languageserver, no Node modules), which keeps it valid in all three.
+ * types: it imports only the leaf list of kernel models and page sizes (server/src/models.ts), never vscode,
+ * vscode-languageserver or Node modules, which keeps it valid in all three.
  * Names follow STYLE.md section 3: commands are `vmsplice-lens.<verb>`, custom methods `vmsplice-lens/<verb>`, and
  * every setting lives under the one prefix `vmspliceLens`.
  * Changing a name or a field here is a protocol change: the client (H4) and the server must move together.
  */
 
+import type { KernelModel, PageSize } from "../models";
+
 /** The prefix of every setting (`vmspliceLens.kernel`, `vmspliceLens.pageSize`, ...). */
 export const SETTINGS_SECTION = "vmspliceLens";
 
 /** Kernel models the analyzer and the simulator know; the first one is the default. */
-export type ReplayKernel = "rfc-v2" | "mainline-6.x" | "mainline-3.12";
+export type ReplayKernel = KernelModel;
 /** Page sizes the analyzer and the simulator know; the first one is the default. */
-export type ReplayPageSize = 4096 | 16384 | 65536;
+export type ReplayPageSize = PageSize;
 
 /** Command ids contributed by the client; the server refers to them in hover links and code lenses. */
 export const Commands = {

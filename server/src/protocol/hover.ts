@@ -4,24 +4,17 @@
  * "Replay page movement".
  *
  * Hovering an argument puts the facts about that argument first (the descriptor's provenance, the decoded flags, the
- * iovec table); the rest of the call's hover follows. All text that comes from source code is escaped.
+ * iovec table); the rest of the call's hover follows. All text that comes from source code goes through markdown.ts.
  */
 import { MarkupKind, type CancellationToken, type Hover, type HoverParams } from "vscode-languageserver/node";
 import { evaluate, type CallAnalysis, type SegmentVerdict } from "../analysis/facts";
-import { explainMarkdown, findRule } from "../rules/rule-table";
+import { explainMarkdown, findRule } from "../rules";
 import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, rangeContains, toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
-import {
-  countPages,
-  decodeFlags,
-  escapeMarkdown,
-  formatSym,
-  inlineCode,
-  unsafeSentence,
-  verdictSummary,
-} from "./present";
+import { callSiteCommandLink, escapeMarkdown, inlineCode } from "./markdown";
+import { countPages, decodeFlags, formatSym, unsafeSentence, verdictSummary } from "./present";
 
 /** The call whose range contains the offset; the innermost one when calls nest (a wrapper call around vmsplice). */
 export function callAtOffset(calls: readonly CallAnalysis[], offset: number): CallAnalysis | null {
@@ -119,31 +112,49 @@ function pageRuns(segment: SegmentVerdict): string[] {
   return runs;
 }
 
-export function commandUri(command: string, args: unknown): string {
-  return `command:${command}?${encodeURIComponent(JSON.stringify([args]))}`;
+export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs: ReplayCommandArgs): string {
+  const replay = callSiteCommandLink(
+    "Replay page movement",
+    "Replay this call in the page-movement simulator",
+    Commands.replay,
+    replayArgs,
+  );
+  const sections = [
+    headline(analysis),
+    verdictLine(analysis),
+    ...argumentSections(analysis, offset),
+    perPageSection(analysis),
+    missingSection(analysis),
+    ruleSection(analysis),
+    replay,
+  ];
+  return sections.filter((section): section is string => section !== null).join("\n\n");
 }
 
-export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs: ReplayCommandArgs): string {
+function headline(analysis: CallAnalysis): string {
   const call = analysis.call;
-  const sections: string[] = [];
   const calleeName =
     call.callee === "wrapper" && call.wrapperName
       ? `${inlineCode(call.wrapperName)} (forwards to vmsplice)`
       : "vmsplice";
-  sections.push(
-    `**${calleeName}** ${directionText(analysis)} · kernel **${analysis.kernel}** · page size **${analysis.pageSize}**`,
-  );
-  const unsafe = unsafeSentence(analysis);
-  sections.push(
-    analysis.verdict === "unsafe"
-      ? `**Verdict:** **unsafe** — ${escapeMarkdown(verdictSummary(analysis))}${unsafe ? `\n\n${escapeMarkdown(unsafe)}` : ""}`
-      : `**Verdict:** ${analysis.verdict} — ${escapeMarkdown(verdictSummary(analysis))}`,
-  );
+  return `**${calleeName}** ${directionText(analysis)} · kernel **${analysis.kernel}** · page size **${analysis.pageSize}**`;
+}
 
+/** The verdict summary and the unsafe sentence are the server's words (counts, rule ids, model names), never source text. */
+function verdictLine(analysis: CallAnalysis): string {
+  const unsafe = unsafeSentence(analysis);
+  return analysis.verdict === "unsafe"
+    ? `**Verdict:** **unsafe** — ${verdictSummary(analysis)}${unsafe ? `\n\n${unsafe}` : ""}`
+    : `**Verdict:** ${analysis.verdict} — ${verdictSummary(analysis)}`;
+}
+
+/** Descriptor, flags and segments, the one under the cursor first. */
+function argumentSections(analysis: CallAnalysis, offset: number): string[] {
+  const call = analysis.call;
   const onFd = rangeContains(call.fd.range, offset);
   const onFlags = rangeContains(call.flags.range, offset);
   const onIov = rangeContains(call.iov.iovRange, offset) || rangeContains(call.iov.nrSegsRange, offset);
-  const fdSection = `**Descriptor** ${inlineCode(textOf(call.fd.pipeName, "fd"))}: ${escapeMarkdown(call.fd.explanation)}${call.fd.nonblock ? " `O_NONBLOCK` is set on it (vmsplice ignores that)." : ""}`;
+  const fdSection = `**Descriptor** ${inlineCode(call.fd.pipeName ?? "fd")}: ${escapeMarkdown(call.fd.explanation)}${call.fd.nonblock ? " `O_NONBLOCK` is set on it (vmsplice ignores that)." : ""}`;
   const flagsSection = `**Flags** ${inlineCode(call.flags.text)}: ${call.flags.value === null ? escapeMarkdown(decodeFlags(null, call.flags.missing)) : decodeFlags(call.flags.value, null)}`;
   const segmentsSection = analysis.segments.length
     ? [
@@ -152,48 +163,40 @@ export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs
         ...segmentRows(analysis),
       ].join("\n")
     : `**Segments:** ${escapeMarkdown(call.iov.missing ?? "could not be reconstructed")}`;
-  const ordered = onFd
-    ? [fdSection, flagsSection, segmentsSection]
-    : onFlags
-      ? [flagsSection, fdSection, segmentsSection]
-      : onIov
-        ? [segmentsSection, fdSection, flagsSection]
-        : [fdSection, flagsSection, segmentsSection];
-  sections.push(...ordered);
+  if (onFd) return [fdSection, flagsSection, segmentsSection];
+  if (onFlags) return [flagsSection, fdSection, segmentsSection];
+  if (onIov) return [segmentsSection, fdSection, flagsSection];
+  return [fdSection, flagsSection, segmentsSection];
+}
 
+function perPageSection(analysis: CallAnalysis): string | null {
   const perPage: string[] = [];
   analysis.segments.forEach((segment, index) => {
     if (segment.pageOutcomes.length === 0) return;
     perPage.push(`- segment ${index}: ${pageRuns(segment).join("; ")}`);
   });
+  if (perPage.length === 0) return null;
   const counts = countPages(analysis);
-  if (perPage.length)
-    sections.push(
-      [
-        `**Per page** (${counts.total} page${counts.total === 1 ? "" : "s"}, P = ${analysis.pageSize}):`,
-        ...perPage,
-      ].join("\n"),
-    );
-  const missing = [...analysis.missing, ...analysis.segments.flatMap((segment) => segment.missing)];
-  if (missing.length)
-    sections.push(
-      ["**Not known from the source:**", ...[...new Set(missing)].map((item) => `- ${escapeMarkdown(item)}`)].join(
-        "\n",
-      ),
-    );
+  return [
+    `**Per page** (${counts.total} page${counts.total === 1 ? "" : "s"}, P = ${analysis.pageSize}):`,
+    ...perPage,
+  ].join("\n");
+}
 
+function missingSection(analysis: CallAnalysis): string | null {
+  const missing = [...analysis.missing, ...analysis.segments.flatMap((segment) => segment.missing)];
+  if (missing.length === 0) return null;
+  return ["**Not known from the source:**", ...[...new Set(missing)].map((item) => `- ${escapeMarkdown(item)}`)].join(
+    "\n",
+  );
+}
+
+/** The explanation of every rule on the call, from the registry. */
+function ruleSection(analysis: CallAnalysis): string | null {
   const ruleIds = [...new Set([...analysis.findings.map((finding) => finding.rule), ...analysis.rules])];
   const explanations = ruleIds
     .map((id) => findRule(id))
     .filter((record) => record !== undefined)
     .map((record) => explainMarkdown(record));
-  if (explanations.length) sections.push(["---", ...explanations].join("\n\n"));
-  sections.push(
-    `[Replay page movement](${commandUri(Commands.replay, replayArgs)} "Replay this call in the page-movement simulator")`,
-  );
-  return sections.join("\n\n");
-}
-
-function textOf(value: string | null, fallback: string): string {
-  return value ?? fallback;
+  return explanations.length ? ["---", ...explanations].join("\n\n") : null;
 }

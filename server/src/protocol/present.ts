@@ -1,19 +1,11 @@
 /**
- * Words and numbers shown to the user for one call: the verdict summary of the code lens, decoded flags, symbolic
- * values, and markdown escaping for text that comes from source code.
+ * Words and numbers shown to the user for one call: the verdict summary of the code lens, decoded flags and symbolic
+ * values. Text from source code enters markdown only through markdown.ts.
  *
  * Shared by hover and code lens so both say the same thing. Pure string building; no protocol objects.
  */
-import {
-  evaluate,
-  SPLICE_F_GIFT,
-  SPLICE_F_MORE,
-  SPLICE_F_MOVE,
-  SPLICE_F_NONBLOCK,
-  type CallAnalysis,
-  type SymValue,
-} from "../analysis/facts";
-import { unsafeKind } from "../rules/rule-table";
+import { evaluate, spliceFlagNames, type CallAnalysis, type SymValue } from "../analysis/facts";
+import { unsafeKind } from "../rules";
 
 export interface PageCounts {
   total: number;
@@ -96,19 +88,13 @@ export function unsafeSentence(analysis: CallAnalysis): string | null {
   return `Not a successful move: the RFC as written ${effect} (${rules.join(", ")}).`;
 }
 
-const FLAG_NAMES: [number, string][] = [
-  [SPLICE_F_MOVE, "SPLICE_F_MOVE"],
-  [SPLICE_F_NONBLOCK, "SPLICE_F_NONBLOCK"],
-  [SPLICE_F_MORE, "SPLICE_F_MORE"],
-  [SPLICE_F_GIFT, "SPLICE_F_GIFT"],
-];
-
 /** "`SPLICE_F_MOVE` | `SPLICE_F_GIFT` (0x9)" as markdown, or the reason the value is unknown. */
 export function decodeFlags(value: number | null, missing: string | null): string {
   if (value === null) return `unknown${missing ? ` (${missing})` : ""}`;
   if (value === 0) return "0 (no flags)";
-  const names = FLAG_NAMES.filter(([bit]) => (value & bit) !== 0).map(([, name]) => `\`${name}\``);
-  const unknownBits = value & ~0xf;
+  const decoded = spliceFlagNames(value);
+  const names = decoded.names.map((name) => `\`${name}\``);
+  const unknownBits = decoded.unknownBits;
   if (unknownBits) names.push(`unknown bits 0x${unknownBits.toString(16)}`);
   return `${names.join(" | ")} (0x${value.toString(16)})`;
 }
@@ -137,30 +123,4 @@ function symText(value: SymValue): string {
     case "binary":
       return `(${symText(value.left)} ${value.operator} ${symText(value.right)})`;
   }
-}
-
-/** Inline code for text from the source: backticks and table pipes cannot break out of it. */
-/** Source text as an inline code span; `|` is escaped only inside a table row, where it would end the cell. */
-export function inlineCode(text: string, inTableRow = false): string {
-  let clean = "";
-  let lastWasSpace = false;
-  // Whitespace runs (including line breaks of a multi-line argument) collapse to one space, so a table row stays one line.
-  for (const character of text.trim()) {
-    const isSpace = character === " " || character === "\t" || character === "\n" || character === "\r";
-    if (isSpace && lastWasSpace) continue;
-    clean += isSpace ? " " : character === "|" && inTableRow ? "\\|" : character;
-    lastWasSpace = isSpace;
-  }
-  const shortened = clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
-  const fence = shortened.includes("`") ? "`` " : "`";
-  return `${fence}${shortened}${fence === "`` " ? " ``" : "`"}`;
-}
-
-const MARKDOWN_SPECIALS = new Set(["\\", "`", "*", "_", "{", "}", "[", "]", "(", ")", "#", "+", "!", "|", "<", ">"]);
-
-/** Escapes markdown in prose that may contain source text. */
-export function escapeMarkdown(text: string): string {
-  let escaped = "";
-  for (const character of text) escaped += MARKDOWN_SPECIALS.has(character) ? `\\${character}` : character;
-  return escaped;
 }

@@ -7,7 +7,7 @@
  * Pure: no I/O, no editor or protocol imports, no console.
  * The scenario format is line-based and tiny, so it is tokenised by hand; C source is never parsed here.
  */
-import { KERNEL_MODELS, SPLICE_F_GIFT, SPLICE_F_MORE, SPLICE_F_MOVE, SPLICE_F_NONBLOCK } from "../analysis/facts";
+import { KERNEL_MODELS, MAINLINE_MODELS, SPLICE_FLAGS } from "../analysis/facts";
 import type {
   Address,
   Amount,
@@ -40,16 +40,13 @@ class LineError {
   ) {}
 }
 
-export const SPLICE_FLAG_NAMES: Record<string, number> = {
-  SPLICE_F_MOVE,
-  SPLICE_F_NONBLOCK,
-  SPLICE_F_MORE,
-  SPLICE_F_GIFT,
-  M: SPLICE_F_MOVE,
-  N: SPLICE_F_NONBLOCK,
-  MORE: SPLICE_F_MORE,
-  G: SPLICE_F_GIFT,
-};
+/** Flag names a scenario may use: the C names and the short ones (`G|M`). */
+export const SPLICE_FLAG_NAMES: Readonly<Record<string, number>> = Object.fromEntries(
+  SPLICE_FLAGS.flatMap((flag) => [
+    [flag.name, flag.bit],
+    [flag.short, flag.bit],
+  ]),
+);
 
 export const ERRNO_NAMES = [
   "EBADF",
@@ -546,13 +543,12 @@ function modelList(text: string, column: number): KernelModel[] {
   const models = new Set<KernelModel>();
   for (const part of text.split(",")) {
     if (part === "all") KERNEL_MODELS.forEach((model) => models.add(model));
-    else if (part === "mainline")
-      ["mainline-6.x", "mainline-3.12"].forEach((model) => models.add(model as KernelModel));
+    else if (part === "mainline") MAINLINE_MODELS.forEach((model) => models.add(model));
     else if ((KERNEL_MODELS as readonly string[]).includes(part)) models.add(part as KernelModel);
     else
       throw new LineError(
         column,
-        `expected a kernel model (rfc-v2, mainline-6.x, mainline-3.12, mainline, all), found '${part}'`,
+        `expected a kernel model (${KERNEL_MODELS.join(", ")}, mainline, all), found '${part}'`,
       );
     column += part.length + 1;
   }

@@ -13,6 +13,7 @@ import {
   evaluate,
   SPLICE_F_GIFT,
   SPLICE_F_MOVE,
+  SPLICE_FLAGS,
   type BufferFact,
   type KernelModel,
   type PageSize,
@@ -278,14 +279,11 @@ class Builder {
 
 /** Flags in scenario syntax by name (`G|M`), with any unknown bits as a number, so the generated file reads like the spec. */
 function flagText(flags: number): string {
-  const names: string[] = [];
-  for (const [name, bit] of [
-    ["G", SPLICE_F_GIFT],
-    ["M", SPLICE_F_MOVE],
-    ["N", 2],
-    ["MORE", 4],
-  ] as const)
-    if (flags & bit) names.push(name);
+  // The specification writes the gift first (`G|M`); the names come from the one flag table.
+  const inSpecOrder = [...SPLICE_FLAGS].sort(
+    (a, b) => Number(b.bit === SPLICE_F_GIFT) - Number(a.bit === SPLICE_F_GIFT),
+  );
+  const names = inSpecOrder.filter((flag) => (flags & flag.bit) !== 0).map((flag) => flag.short);
   const unknown = flags & ~0xf;
   if (unknown) names.push(`0x${unknown.toString(16)}`);
   return names.length ? names.join("|") : "0";

@@ -1,0 +1,63 @@
+/**
+ * The shape of a rule module (`rules/<rule-id>.ts`): everything about one rule id lives in its module (metadata, the
+ * message template, where the verdict engine decides it, the quick fixes and the explain text), and `rules/index.ts`
+ * lists the modules. Diagnostics, hover, `explain`, SARIF and docs/rules.md are generic loops over that list.
+ * Pure; imports no editor, protocol or I/O module.
+ */
+import type { KernelModel, Severity } from "../analysis/facts";
+import type { FixContext, QuickFix } from "../analysis/fixes";
+
+/** Why a page this rule fires on is `unsafe` rather than `move` (shared/domain/vmsplice-semantics.md, "Verdict unsafe"). */
+export type UnsafeKind = "moves-into-wrong-place" | "crashes-kernel";
+
+/** One candidate quick fix; it is built lazily and dropped when it fails or returns null. */
+export type FixCandidate = () => QuickFix | null;
+
+export interface RuleDefinition<Id extends string = string> {
+  /** Stable id, never renamed: the diagnostic code, SARIF `ruleId`, fixture folder and doc anchor. */
+  id: Id;
+  severity: Severity;
+  /** Kernel models where the rule can fire. */
+  models: readonly KernelModel[];
+  /** One-line message; every finding's message starts with it (see `message`). */
+  title: string;
+  /** Kernel condition that triggers it. */
+  condition: string;
+  /** What happens to the data. */
+  effect: string;
+  /** C patterns that trigger it. */
+  patterns: string;
+  /** How to fix the program. */
+  fix: string;
+  /** Confidence tags from the specification ([CODE], [DERIVED], [BUG?], verification notes). */
+  tag: string;
+  /** Null when the analyzer decides the rule from C source; otherwise why it cannot. */
+  notDecidedFromSource: string | null;
+  /** What a real kernel showed (the RFC ported to 6.1 under QEMU, `npm run oracle:rfc`), when it was checked. */
+  observed?: string;
+  /** Set when a page this rule fires on gets the verdict `unsafe` instead of `move`. */
+  unsafe?: UnsafeKind;
+  /**
+   * The decision hook: where the engine decides this rule ("analysis/verdict.ts CallJudge.page"), as
+   * `<file under server/src> <function>`; a test checks that each named file mentions the id.
+   * Empty for rules not decided from C source.
+   */
+  decidedIn: readonly string[];
+  /** The finding message for a call-specific detail; by default `<title>: <detail>` (the title alone without detail). */
+  message?: (detail: string) => string;
+  /** The quick fixes for a call this rule fired on (the fix loop calls it only then). */
+  quickFixes?: (context: FixContext) => readonly FixCandidate[];
+}
+
+export interface RuleRecord<Id extends string = string> extends RuleDefinition<Id> {
+  message: (detail: string) => string;
+}
+
+function titleThenDetail(title: string, detail: string): string {
+  return detail ? `${title}: ${detail}` : title;
+}
+
+/** Declares a rule module; keeps the id's literal type so `RuleId` can be derived from the registry. */
+export function defineRule<const Id extends string>(definition: RuleDefinition<Id>): RuleRecord<Id> {
+  return { ...definition, message: definition.message ?? ((detail) => titleThenDetail(definition.title, detail)) };
+}

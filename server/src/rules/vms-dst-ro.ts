@@ -1,0 +1,18 @@
+/** VMS-DST-RO: Destination is read-only: the page is installed instead of failing with `EFAULT`. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-DST-RO",
+  severity: "error",
+  models: ["rfc-v2"],
+  title: "Destination is read-only: the page is installed instead of failing with `EFAULT`",
+  condition: "Destination VMA not writable",
+  effect: "Page installed; success (mainline: `EFAULT`)",
+  patterns: "`mmap(PROT_READ)`, `mprotect` read-only, string literals, `const` globals in `.rodata`",
+  fix: "Writable destination",
+  tag: "[CODE][BUG?]",
+  notDecidedFromSource: null,
+  observed: "confirmed (G18): the page is installed in a read-only destination and 4096 returned (mainline: `EFAULT`)",
+  unsafe: "moves-into-wrong-place",
+  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+});

@@ -1,0 +1,19 @@
+/** VMS-DST-SHARED: Destination is a shared mapping: an anonymous page is planted in it. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-DST-SHARED",
+  severity: "error",
+  models: ["rfc-v2"],
+  title: "Destination is a shared mapping: an anonymous page is planted in it",
+  condition: "Destination VMA is shmem or a shared file",
+  effect: "Anonymous page planted in a shared mapping; other sharers and the file do not see the data",
+  patterns: "`mmap(MAP_SHARED)` destination",
+  fix: "Private anonymous destination",
+  tag: "[CODE][BUG?]",
+  notDecidedFromSource: null,
+  observed:
+    "confirmed (O05): the gifted frame is installed in the reader only; another process sharing the mapping keeps the old bytes",
+  unsafe: "moves-into-wrong-place",
+  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+});

@@ -1,0 +1,21 @@
+/** VMS-DST-THP: Destination transparent huge page gets split. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { madviseFix } from "../analysis/fixes";
+import { defineRule } from "./define";
+import { NO_HUGE_PAGE_TITLE } from "./groups";
+
+export default defineRule({
+  id: "VMS-DST-THP",
+  severity: "info",
+  models: ["rfc-v2"],
+  title: "Destination transparent huge page gets split",
+  condition: "Destination inside a THP",
+  effect: "Huge page split, move happens",
+  patterns: "THP-backed destination",
+  fix: "`MADV_NOHUGEPAGE` on destination if that matters",
+  tag: "[DERIVED]",
+  notDecidedFromSource: null,
+  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  quickFixes: (context) => [
+    () => madviseFix(context, "MADV_HUGEPAGE", "MADV_NOHUGEPAGE", NO_HUGE_PAGE_TITLE, "VMS-DST-THP"),
+  ],
+});

@@ -1,0 +1,18 @@
+/** VMS-FILE: File-backed memory is not anonymous; copied. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-FILE",
+  severity: "warning",
+  models: ["rfc-v2"],
+  title: "File-backed memory is not anonymous; copied",
+  condition: "Source frame is page cache (file mapping not yet written, or `MAP_SHARED` file)",
+  effect: "Copy; writer's PTE zapped, data refaults",
+  patterns: "`mmap(fd, …)` of a file",
+  fix: "Copy file data into private anonymous memory first, or use `splice(file → pipe)`",
+  tag: "[CODE]",
+  notDecidedFromSource: null,
+  observed:
+    "confirmed (G36): a written copy-on-write page of a private file mapping moves, and the writer then reads the file's bytes",
+  decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+});

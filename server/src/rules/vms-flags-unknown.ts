@@ -1,0 +1,28 @@
+/** VMS-FLAGS-UNKNOWN: Unknown splice flag bits: the call fails with `EINVAL`. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { SPLICE_F_ALL } from "../analysis/facts";
+import { flagsChange } from "../analysis/fixes";
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-FLAGS-UNKNOWN",
+  severity: "error",
+  models: ["mainline-6.x"],
+  title: "Unknown splice flag bits: the call fails with `EINVAL`",
+  condition: "`flags & ~0xF`",
+  effect: "`EINVAL` (3.12/RFC: silently ignored)",
+  patterns: "Passing `O_NONBLOCK` or `MSG_*` constants as flags",
+  fix: "Use only `SPLICE_F_*`",
+  tag: "[CODE]",
+  notDecidedFromSource: null,
+  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  quickFixes: (context) => [
+    () =>
+      flagsChange(
+        context,
+        (flags) => flags & SPLICE_F_ALL,
+        "Keep only the SPLICE_F_* bits (unknown bits make the call fail with EINVAL)",
+        ["VMS-FLAGS-UNKNOWN"],
+        true,
+      ),
+  ],
+});

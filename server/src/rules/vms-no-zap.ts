@@ -1,0 +1,19 @@
+/** VMS-NO-ZAP: Chunks that did not fit in the pipe were neither queued nor unmapped. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-NO-ZAP",
+  severity: "info",
+  models: ["rfc-v2"],
+  title: "Chunks that did not fit in the pipe were neither queued nor unmapped",
+  condition: "The pipe filled before all gathered chunks were queued",
+  effect:
+    "The remaining chunks are neither queued nor zapped; the writer keeps them and only the returned byte count was gifted",
+  patterns: "Large vmsplice into a nearly full pipe; ignoring the return value",
+  fix: "Check the return value and resubmit the rest",
+  tag: "[CODE]",
+  notDecidedFromSource: null,
+  observed:
+    "confirmed (G26): with 14 of 16 slots used, 8192 is returned, pages 0-1 are zapped and pages 2-3 stay intact",
+  decidedIn: ["analysis/verdict.ts CallJudge.segment", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+});

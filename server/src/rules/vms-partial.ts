@@ -1,0 +1,17 @@
+/** VMS-PARTIAL: Return value not checked; transfers can be short. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-PARTIAL",
+  severity: "warning",
+  models: ["rfc-v2", "mainline-6.x", "mainline-3.12"],
+  title: "Return value not checked; transfers can be short",
+  condition: "Return value smaller than the iovec total (pipe full, `N`-page cap, GUP stop)",
+  effect: "Short transfer",
+  patterns: "Ignoring the return value",
+  fix: "Loop on the remainder",
+  tag: "[CODE] **[VERIFIED 6.18: full pipe, pipe capacity, GUP stop at an unmapped page]**",
+  notDecidedFromSource: null,
+  observed: "confirmed (G26): a short count is returned when the pipe fills",
+  decidedIn: ["analysis/verdict.ts CallJudge.judge", "analysis/verdict.ts CallJudge.segment"],
+});

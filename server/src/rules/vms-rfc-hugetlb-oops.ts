@@ -1,0 +1,21 @@
+/** VMS-RFC-HUGETLB-OOPS: Gifting hugetlb memory crashes the kernel. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-RFC-HUGETLB-OOPS",
+  severity: "error",
+  models: ["rfc-v2"],
+  title: "Gifting hugetlb memory crashes the kernel",
+  condition: "Writer zap on a hugetlb VMA is not huge-aligned",
+  effect: "Kernel `BUG`, task killed, kernel tainted; also with MOVE alone",
+  patterns: "`mmap(…, MAP_HUGETLB, …)`, hugetlbfs files, `shmget(SHM_HUGETLB)` as vmsplice source with GIFT or MOVE",
+  fix: "Never gift hugetlb memory on this kernel",
+  tag: "[CODE][BUG?]",
+  notDecidedFromSource: null,
+  unsafe: "crashes-kernel",
+  decidedIn: [
+    "analysis/verdict.ts CallJudge.writerPage",
+    "analysis/verdict.ts CallJudge.memoryVerdict",
+    "analysis/verdict.ts CallJudge.reportSegmentRules",
+  ],
+});

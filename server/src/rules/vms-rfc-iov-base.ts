@@ -1,0 +1,19 @@
+/** VMS-RFC-IOV-BASE: Multi-page iovec: only the page at `iov_base` is unmapped, the rest are copied. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { onePagePerIovecFix } from "../analysis/fixes";
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-RFC-IOV-BASE",
+  severity: "warning",
+  models: ["rfc-v2"],
+  title: "Multi-page iovec: only the page at `iov_base` is unmapped, the rest are copied",
+  condition: "Multi-page iovec: only the page containing `iov_base` is zapped",
+  effect: "First page moves, the others copy",
+  patterns: "`struct iovec v = { buf, 16 * P }`",
+  fix: "One iovec per page (the pipe takes at most `N` per call anyway)",
+  tag: "[CODE][BUG?]",
+  notDecidedFromSource: null,
+  observed: "confirmed (G02, O02, O03): a multi-page iovec zaps only the page at `iov_base`; only that page moves",
+  decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  quickFixes: (context) => [() => onePagePerIovecFix(context, "VMS-RFC-IOV-BASE")],
+});

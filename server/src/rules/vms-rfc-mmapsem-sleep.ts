@@ -1,0 +1,17 @@
+/** VMS-RFC-MMAPSEM-SLEEP: A writer blocked on a full pipe holds its address-space lock. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-RFC-MMAPSEM-SLEEP",
+  severity: "warning",
+  models: ["rfc-v2"],
+  title: "A writer blocked on a full pipe holds its address-space lock",
+  condition: "Writer sleeps for pipe space while holding its address-space lock",
+  effect:
+    "`mmap`/`munmap`/`mprotect`/`brk` in that process stall; a sibling thread that must fault to drain the pipe can deadlock behind a queued `mmap`",
+  patterns: "Multithreaded producer/consumer over one pipe in one process",
+  fix: "Use `SPLICE_F_NONBLOCK` + `poll`",
+  tag: "[CODE][BUG?]",
+  notDecidedFromSource: null,
+  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+});

@@ -1,0 +1,20 @@
+/** VMS-RFC-ZAP-WRONG-PAGE: Unaligned gift unmaps the first page, including bytes outside the gift. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
+import { alignmentFixes } from "../analysis/fixes";
+import { defineRule } from "./define";
+
+export default defineRule({
+  id: "VMS-RFC-ZAP-WRONG-PAGE",
+  severity: "error",
+  models: ["rfc-v2"],
+  title: "Unaligned gift unmaps the first page, including bytes outside the gift",
+  condition: "Unaligned multi-page iovec with GIFT or MOVE",
+  effect: "The first page is zapped although its chunk was not eligible, losing bytes before `iov_base`",
+  patterns: "`vmsplice(w, &(struct iovec){p + 100, 3 * P}, 1, SPLICE_F_GIFT)`",
+  fix: "Page-aligned bases",
+  tag: "[CODE][BUG?]",
+  notDecidedFromSource: null,
+  observed:
+    "confirmed (G07): an unaligned 3-page gift zaps the first page, bytes before `iov_base` included, and everything is copied",
+  decidedIn: ["analysis/verdict.ts CallJudge.reportSegmentRules"],
+  quickFixes: (context) => alignmentFixes(context, "VMS-RFC-ZAP-WRONG-PAGE"),
+});
