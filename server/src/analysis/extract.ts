@@ -106,6 +106,10 @@ export class Extractor {
   readonly buffers: BufferResolver;
 
   private readonly fillers: PipeFillers;
+  private readonly helperCreationCache = new Map<
+    string,
+    { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[]
+  >();
 
   /** `context`: what the project layer found in other files (none: the file alone). */
   constructor(tree: Tree, text: string, context: ProjectFacts = {}) {
@@ -759,7 +763,12 @@ export class Extractor {
     arrayName: string,
     key: string | null,
   ): { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] {
+    // Every call on the same array asks the same question: answered once per array (linear in the calls).
+    const cacheKey = `${arrayName}\0${key ?? ""}`;
+    const cached = this.helperCreationCache.get(cacheKey);
+    if (cached) return cached;
     const found: { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] = [];
+    this.helperCreationCache.set(cacheKey, found);
     for (const identifier of this.index.identifierNodes(arrayName)) {
       let argument: Node = identifier;
       let holder = identifier.parent;
