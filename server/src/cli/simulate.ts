@@ -121,9 +121,25 @@ function read(io: SimulateIo, path: string): string | null {
   }
 }
 
+/**
+ * Writes the reports. Several reports (`--kernel all`) go out one at a time, in exactly the text
+ * `JSON.stringify(reports, null, 2)` would give, so no single string has to hold all of them.
+ */
 function emit(io: SimulateIo, format: "text" | "json", reports: ReplayJson[]): void {
-  if (format === "json") io.stdout(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + "\n");
-  else io.stdout(reports.map((report) => toText(report)).join("\n"));
+  if (format === "text") {
+    io.stdout(reports.map((report) => toText(report)).join("\n"));
+    return;
+  }
+  if (reports.length === 1) {
+    io.stdout(JSON.stringify(reports[0], null, 2) + "\n");
+    return;
+  }
+  io.stdout("[\n");
+  reports.forEach((report, index) => {
+    const text = JSON.stringify(report, null, 2).replace(/\n/g, "\n  ");
+    io.stdout(`  ${text}${index < reports.length - 1 ? "," : ""}\n`);
+  });
+  io.stdout("]\n");
 }
 
 function simulateScenario(args: Arguments, io: SimulateIo): number {
