@@ -38,7 +38,7 @@ export const MAX_FD = 2 ** 31 - 1;
 export const WORK_BUDGET = 2 ** 23;
 /** Trace events kept per step and per run; the rest are counted and summarised in one `note` event. */
 export const MAX_STEP_EVENTS = 65536;
-export const MAX_RUN_EVENTS = 1048576;
+export const MAX_RUN_EVENTS = 2097152;
 
 export function budgetMessage(needed: number, left: number): string {
   return `work budget exceeded: this step needs about ${needed} more page operations, ${left} of the run's ${WORK_BUDGET} are left (docs/vmsim.md section 9)`;
