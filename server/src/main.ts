@@ -6,10 +6,10 @@
  * The server never writes to stdout itself: stdout carries the protocol.
  * Started as `node dist/server.js --stdio` (the package.json bin `vmsplice-lens-server`).
  */
-import { Console } from "node:console";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { Console } from "node:console";
 import {
   createConnection,
   DidChangeConfigurationNotification,
