@@ -10,6 +10,7 @@ import { ProjectRegistry } from "./protocol/projects";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { Console } from "node:console";
 import {
   createConnection,
   DidChangeConfigurationNotification,
@@ -39,8 +40,20 @@ import { provideCodeLenses } from "./protocol/code-lens";
 import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
 import { replayAtPosition, replayScenario } from "./protocol/replay";
 import { analyseFileOnDisk, scanWorkspace, workspaceFileOf, workspaceFolderPaths } from "./protocol/workspace-scan";
+import { createStdioTransport } from "./protocol/transport";
 
-const connection = createConnection(ProposedFeatures.all);
+// stdout carries the protocol: whatever a dependency prints goes to stderr (the client's output channel) instead.
+Object.defineProperty(globalThis, "console", {
+  value: new Console({ stdout: process.stderr, stderr: process.stderr }),
+});
+// Our own transport (protocol/transport.ts): requests after shutdown get InvalidRequest, broken framing exits with 1.
+const transport = createStdioTransport(
+  process.stdin,
+  process.stdout,
+  (text) => process.stderr.write(text + "\n"),
+  (code) => process.exit(code),
+);
+const connection = createConnection(ProposedFeatures.all, transport.reader, transport.writer);
 const logger = new Logger(connection.console, process.env.VMSPLICE_LENS_LOG === "debug" ? "debug" : "info");
 
 process.on("unhandledRejection", (reason) => logger.error("unhandled promise rejection", reason));

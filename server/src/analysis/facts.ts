@@ -50,7 +50,8 @@ export const SPLICE_FLAGS: readonly { bit: number; name: string; short: string }
 export function spliceFlagNames(value: number): { names: string[]; unknownBits: number } {
   return {
     names: SPLICE_FLAGS.filter((flag) => (value & flag.bit) !== 0).map((flag) => flag.name),
-    unknownBits: value & ~SPLICE_F_ALL,
+    // C's `unsigned int`: `~0xfu` has the high bits 0xfffffff0, never a negative number.
+    unknownBits: (value & ~SPLICE_F_ALL) >>> 0,
   };
 }
 

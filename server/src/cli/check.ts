@@ -14,6 +14,17 @@ import {
 } from "../analysis/facts";
 import type { FileAnalysis } from "../analysis/analyze";
 import { explainMarkdown, findRule, RULES, unsafeKind } from "../rules";
+import { cUnsignedInt } from "../simulator/replay";
+
+/** The flags as the kernel sees them: C `unsigned int`, so `~0xfu` reads 0xfffffff0, never a negative number. */
+function callFlagNames(value: number | null): string[] | null {
+  if (value === null) return null;
+  const unsigned = cUnsignedInt(value);
+  // flagNames works on signed 32-bit bitwise results, so the unknown high bits are formatted here, unsigned.
+  const names = flagNames(unsigned & 0xf) ?? [];
+  const unknown = cUnsignedInt(unsigned & ~0xf);
+  return unknown ? [...names, `0x${unknown.toString(16)}`] : names;
+}
 
 export const TOOL_NAME = "vmsplice-lens";
 export const RULES_DOC_URI = "https://github.com/vmsplice-lens/vmsplice-lens/blob/main/docs/rules.md";
@@ -103,7 +114,7 @@ export function describeCall(analysis: CallAnalysis): string {
   const call = analysis.call;
   const via =
     call.callee === "wrapper" ? ` via ${call.wrapperName}()` : call.callee === "syscall" ? " via syscall()" : "";
-  const flags = flagNames(call.flags.value);
+  const flags = callFlagNames(call.flags.value);
   const pages = analysis.segments.flatMap((segment) => segment.pageOutcomes);
   const counts = new Map<string, number>();
   for (const page of pages) counts.set(page.verdict, (counts.get(page.verdict) ?? 0) + 1);
@@ -154,7 +165,7 @@ export function jsonCall(analysis: CallAnalysis) {
     callee: call.callee,
     wrapper: call.wrapperName,
     direction: call.fd.direction,
-    flags: flagNames(call.flags.value),
+    flags: callFlagNames(call.flags.value),
     verdict: analysis.verdict,
     segments: analysis.segments.map((segment) => ({
       base: segment.segment.baseText,
@@ -233,6 +244,26 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
         columnKind: "utf16CodeUnits",
         properties: { kernel, pageSize },
         artifacts: reports.map((report) => ({ location: { uri: toUri(report.path) } })),
+        // A skipped file has no results; without a notification it would read as clean (SARIF 3.20.21, 3.58).
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: reports.flatMap((report, artifactIndex) =>
+              report.skipped
+                ? [
+                    {
+                      level: "warning",
+                      message: { text: `${report.path} was not analysed: ${report.skipped}` },
+                      locations: [
+                        { physicalLocation: { artifactLocation: { uri: toUri(report.path), index: artifactIndex } } },
+                      ],
+                      properties: { skipped: report.skipped },
+                    },
+                  ]
+                : [],
+            ),
+          },
+        ],
         results: reports.flatMap((report, artifactIndex) => {
           // The verdict of the call a finding belongs to travels with it, so consumers can filter unsafe calls.
           const callOf = new Map(

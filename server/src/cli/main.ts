@@ -276,7 +276,20 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
   }
 }
 
+/**
+ * A closed reader (`vmsplice-lens check … | head`) is not an error of ours: the output is no longer wanted, so the
+ * process ends quietly with status 0 instead of dying with an EPIPE stack trace. Other stream errors still surface.
+ */
+export function exitQuietlyOnEpipe(stream: NodeJS.WritableStream, exit: (code: number) => void): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") exit(0);
+    else throw error;
+  });
+}
+
 if (require.main === module) {
+  exitQuietlyOnEpipe(process.stdout, (code) => process.exit(code));
+  exitQuietlyOnEpipe(process.stderr, (code) => process.exit(code));
   main(
     process.argv.slice(2),
     (text) => process.stdout.write(text),

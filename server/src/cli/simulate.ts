@@ -120,9 +120,23 @@ function read(io: SimulateIo, path: string): string | null {
   }
 }
 
-function emit(io: SimulateIo, format: "text" | "json", reports: ReplayJson[]): void {
-  if (format === "json") io.stdout(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + "\n");
-  else io.stdout(reports.map((report) => toText(report)).join("\n"));
+/**
+ * Writes reports as they are made, so a finished kernel's replay can be freed before the next one runs and no single
+ * string has to hold all of them (`--kernel all` on a 4 GiB fill). The bytes are exactly those of
+ * `JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)`, or the text reports joined by blank lines.
+ */
+function reportStream(io: SimulateIo, format: "text" | "json", total: number): (report: ReplayJson) => void {
+  let index = 0;
+  return (report) => {
+    const last = index === total - 1;
+    if (format === "text") io.stdout((index > 0 ? "\n" : "") + toText(report));
+    else if (total === 1) io.stdout(JSON.stringify(report, null, 2) + "\n");
+    else {
+      const text = JSON.stringify(report, null, 2).replace(/\n/g, "\n  ");
+      io.stdout(`${index === 0 ? "[\n" : ""}  ${text}${last ? "\n]" : ","}\n`);
+    }
+    index++;
+  };
 }
 
 function simulateScenario(args: Arguments, io: SimulateIo): number {
@@ -136,14 +150,13 @@ function simulateScenario(args: Arguments, io: SimulateIo): number {
   }
   // Without --kernel the scenario runs under the first model it is written for (rfc-v2 unless it says otherwise).
   const kernels = args.kernels ?? [scenario.models[0] ?? "rfc-v2"];
-  const reports: ReplayJson[] = [];
+  const write = reportStream(io, args.format, kernels.length);
   let failed = false;
   for (const kernel of kernels) {
     const result = runScenario(scenario, { kernel, pageSize: args.pageSize ?? undefined, trace: args.trace });
     if (checkExpectations(scenario, result).some((verdict) => !verdict.passed)) failed = true;
-    reports.push(toReplayJson(scenario, result, { site: { file: args.target, line: 1 } }));
+    write(toReplayJson(scenario, result, { site: { file: args.target, line: 1 } }));
   }
-  emit(io, args.format, reports);
   return failed ? 1 : 0;
 }
 
@@ -163,10 +176,10 @@ function simulateCallSite(file: string, line: number, args: Arguments, io: Simul
     );
     return 2;
   }
-  const reports = (args.kernels ?? ["rfc-v2" as KernelModel]).map(
-    (kernel) => replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json,
-  );
-  emit(io, args.format, reports);
+  const kernels = args.kernels ?? ["rfc-v2" as KernelModel];
+  const write = reportStream(io, args.format, kernels.length);
+  for (const kernel of kernels)
+    write(replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json);
   return 0;
 }
 

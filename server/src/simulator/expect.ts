@@ -6,7 +6,8 @@
  * after every step (so "intact" can compare with the state just before the step); `checkExpectations` returns the
  * verdicts of a finished run. Pure: no I/O, no editor or protocol imports, no console.
  */
-import type { Machine, Process } from "./machine";
+import { MAX_EXPECT_BYTES, MAX_PAGE_SPAN } from "./limits";
+import { ScenarioError, type Machine, type Process } from "./machine";
 import type {
   Address,
   Amount,
@@ -30,6 +31,15 @@ function amountBytes(machine: Machine, amount: Amount): number {
 
 function pageAddresses(machine: Machine, process: Process, pages: PageRef): number[] {
   const mapping = machine.resolveMapping(process, pages.mapping);
+  // The parser bounds page references already; scenarios built in code get the same check.
+  if (
+    !Number.isSafeInteger(pages.first) ||
+    !Number.isSafeInteger(pages.last) ||
+    pages.last - pages.first >= MAX_PAGE_SPAN
+  )
+    throw new ScenarioError(
+      `page reference ${pages.mapping}[${pages.first}..${pages.last}] spans more than ${MAX_PAGE_SPAN} pages`,
+    );
   const addresses: number[] = [];
   for (let page = pages.first; page <= pages.last; page++) addresses.push(mapping.start + page * machine.pageSize);
   return addresses;
@@ -196,6 +206,8 @@ export function evaluateExpectation(
         const process = processFor(machine, step, expectation);
         const start = resolve(machine, process, check.address);
         const length = amountBytes(machine, check.length);
+        if (length > MAX_EXPECT_BYTES)
+          throw new Error(`expect bytes compares at most ${MAX_EXPECT_BYTES} bytes (docs/vmsim.md section 9)`);
         const bytes = machine.peekUser(process, start, length);
         const mismatch = bytes.findIndex((byte) => byte !== check.value);
         if (mismatch < 0) return verdict(true, `all ${length} bytes are 0x${check.value.toString(16)}`);

@@ -10,6 +10,7 @@
  * library.
  */
 import type { KernelModel, PageSize } from "../analysis/facts";
+import { budgetMessage, MAX_BYTES, MAX_MAPPINGS, MAX_RUN_EVENTS, MAX_STEP_EVENTS, WORK_BUDGET } from "./limits";
 import type { ChunkRecord, FrameKind, Prot, TraceEvent } from "./types";
 
 export const PIPE_BUF_FLAG_LRU = 0x01;
@@ -25,6 +26,9 @@ export const USER_ADDRESS_LIMIT = 0x7ffffffff000;
 
 /** A scenario mistake found while running (unknown mapping, process or descriptor); reported on the step, not thrown out. */
 export class ScenarioError extends Error {}
+
+/** The run went over a documented limit (limits.ts); reported as the step's error, so the run stops there. */
+export class LimitError extends ScenarioError {}
 
 /** PFNs start here so they look like frame numbers of a real machine rather than small indexes. */
 const FIRST_PFN = 0x1000;
@@ -134,6 +138,27 @@ export class PageTable {
     for (const leaf of this.leaves.values()) for (const pte of leaf) if (pte) yield pte;
   }
 
+  /**
+   * The present entries with `first <= vpn < end`, in address order. Cost follows the leaves that exist (the pages
+   * touched), never the width of the range, so a walk over a 2 TiB mapping with one page in it is one leaf.
+   */
+  presentIn(first: number, end: number): [number, Pte][] {
+    const keys = [...this.leaves.keys()]
+      .filter((key) => (key + 1) * LEAF_SIZE > first && key * LEAF_SIZE < end)
+      .sort((a, b) => a - b);
+    const found: [number, Pte][] = [];
+    for (const key of keys) {
+      const leaf = this.leaves.get(key)!;
+      const from = Math.max(0, first - key * LEAF_SIZE);
+      const to = Math.min(LEAF_SIZE, end - key * LEAF_SIZE);
+      for (let index = from; index < to; index++) {
+        const pte = leaf[index];
+        if (pte) found.push([key * LEAF_SIZE + index, pte]);
+      }
+    }
+    return found;
+  }
+
   *entries(): IterableIterator<[number, Pte]> {
     for (const [key, leaf] of this.leaves) {
       for (let index = 0; index < LEAF_SIZE; index++) {
@@ -240,6 +265,12 @@ export class Machine {
   /** Page addresses whose PTE a zap removed during the step being run, per process name. */
   readonly zapped = new Map<string, Set<number>>();
 
+  /** Page operations left in the run's work budget (limits.ts). */
+  private workLeft = WORK_BUDGET;
+  /** Trace events recorded in the whole run, and the events of the step being run that the caps dropped. */
+  private runEvents = 0;
+  droppedEvents = 0;
+
   /** False for summary traces: hot bookkeeping events (pin, fault, queue, release, free) are then not even built. */
   readonly full: boolean;
 
@@ -256,12 +287,30 @@ export class Machine {
   }
 
   emit(event: TraceEvent): void {
-    if (!this.keep || this.keep(event)) this.events.push(event);
+    if (this.keep && !this.keep(event)) return;
+    if (this.events.length >= MAX_STEP_EVENTS || this.runEvents >= MAX_RUN_EVENTS) {
+      this.droppedEvents++;
+      return;
+    }
+    this.runEvents++;
+    this.events.push(event);
+  }
+
+  /** Charges page operations to the work budget; over budget, the run stops with a LimitError. */
+  spend(units: number): void {
+    this.workLeft -= units;
+    if (this.workLeft < 0) throw new LimitError(budgetMessage(units, this.workLeft + units));
+  }
+
+  /** Fails before a step that would need more page operations than are left (a fill of a 2 TiB mapping). */
+  ensureBudget(units: number): void {
+    if (units > this.workLeft) throw new LimitError(budgetMessage(units, this.workLeft));
   }
 
   // ---- frames ----
 
   allocateFrame(kind: FrameKind, fill: number): Frame {
+    this.spend(1);
     const frame: Frame = {
       pfn: this.nextPfn++,
       kind,
@@ -409,6 +458,14 @@ export class Machine {
     const size = Math.ceil(Math.max(length, 1) / unit) * unit;
     const alignment = Math.max(align ?? 0, hugetlb ? hugeBytes : pageSize);
     const start = Math.ceil(this.nextAddress / alignment) * alignment;
+    if (start + size > MAX_BYTES)
+      throw new LimitError(
+        `mmap ${name}: ${size} bytes at ${hex(start)} do not fit below the 128 TiB user address limit (docs/vmsim.md section 9)`,
+      );
+    if (process.mappings.size >= MAX_MAPPINGS)
+      throw new LimitError(
+        `mmap ${name}: a process may create at most ${MAX_MAPPINGS} mappings (docs/vmsim.md section 9)`,
+      );
     this.nextAddress = start + size + pageSize;
     const shared = flags.includes("MAP_SHARED");
     let kind: VmaKind;
@@ -507,6 +564,7 @@ export class Machine {
    * Returns null when the access faults for good (no VMA, no permission): the caller turns that into EFAULT.
    */
   fault(process: Process, address: number, access: "read" | "write", ignoreProt = false): Frame | null {
+    this.spend(1);
     const vma = this.vmaAt(process, address);
     if (!vma) return null;
     if (!ignoreProt && (access === "read" ? !vma.prot.read : !vma.prot.write)) return null;
@@ -745,9 +803,10 @@ export class Machine {
     const first = clippedStart - (clippedStart % this.pageSize);
     const count = Math.round(size / this.pageSize);
     const removed: number[] = [];
-    for (let page = 0; page < count; page++) {
-      const address = first + page * this.pageSize;
-      if (address >= end && page > 0) break;
+    // Only present PTEs can be removed, so the walk visits those (a zap of a huge, mostly empty range stays cheap).
+    const limit = Math.max(Math.min(end, first + count * this.pageSize), first + (count > 0 ? this.pageSize : 0));
+    for (const [vpn] of process.ptes.presentIn(this.vpn(first), Math.ceil(limit / this.pageSize))) {
+      const address = vpn * this.pageSize;
       const pte = this.pteAt(process, address);
       if (pte) {
         const frame = this.frame(pte.pfn);
@@ -809,9 +868,8 @@ export class Machine {
       if (vma.dontFork) continue;
       child.vmas.push({ ...vma });
       const privateMapping = vma.kind === "private-anon" || vma.kind === "private-file";
-      for (let address = vma.start; address < vma.end; address += this.pageSize) {
-        const pte = this.pteAt(parent, address);
-        if (!pte) continue;
+      for (const [vpn, pte] of parent.ptes.presentIn(this.vpn(vma.start), this.vpn(vma.end))) {
+        const address = vpn * this.pageSize;
         const frame = this.frame(pte.pfn);
         if (privateMapping) pte.writable = false;
         // Shared copy-on-write with the child from now on: no longer exclusive to either process.
@@ -823,11 +881,15 @@ export class Machine {
   }
 
   exit(process: Process): void {
-    for (const vma of process.vmas) {
-      for (let address = vma.start; address < vma.end; address += this.pageSize) this.removePte(process, address);
-    }
+    for (const vma of process.vmas) this.removePtesIn(process, vma.start, vma.end);
     process.vmas = [];
     process.alive = false;
+  }
+
+  /** Removes every present PTE of [start, end) (munmap, exit); cost follows the pages present, not the range. */
+  removePtesIn(process: Process, start: number, end: number): void {
+    for (const [vpn] of process.ptes.presentIn(this.vpn(start), Math.ceil(end / this.pageSize)))
+      this.removePte(process, vpn * this.pageSize);
   }
 
   // ---- pipes and descriptors ----

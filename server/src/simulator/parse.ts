@@ -8,6 +8,17 @@
  * The scenario format is line-based and tiny, so it is tokenised by hand; C source is never parsed here.
  */
 import { KERNEL_MODELS, MAINLINE_MODELS, SPLICE_FLAGS } from "../analysis/facts";
+import {
+  MAX_BYTES,
+  MAX_FD,
+  MAX_FLAGS,
+  MAX_IOV_LEN,
+  MAX_IOVECS,
+  MAX_NR_SEGS,
+  MAX_PAGE_SPAN,
+  MAX_PAGES,
+  MAX_STEPS,
+} from "./limits";
 import type {
   Address,
   Amount,
@@ -198,16 +209,33 @@ function parseTerm(text: string): Amount | null {
   return { bytes: value, pages: 0 };
 }
 
-function amount(token: Token, what = "a length (bytes, P, 4P, 64K)"): Amount {
-  const parsed = parseAmountText(token.text);
-  if (!parsed) fail(token, what);
+/** Lengths are bounded by the user address space (docs/vmsim.md section 9); a number past it is a mistake, not a hang. */
+function checkAmount(parsed: Amount, column: number, text: string, maximum = MAX_BYTES): Amount {
+  if (parsed.bytes > maximum || parsed.pages > MAX_PAGES)
+    throw new LineError(
+      column,
+      `'${text}' is out of range: a length is at most ${maximum === MAX_BYTES ? `${MAX_BYTES} bytes (128 TiB)` : "2^64-1 bytes (size_t)"} or ${MAX_PAGES} pages (docs/vmsim.md section 9)`,
+    );
   return parsed;
 }
 
-function count(token: Token, what: string): number {
+function amount(token: Token, what = "a length (bytes, P, 4P, 64K)"): Amount {
+  const parsed = parseAmountText(token.text);
+  if (!parsed) fail(token, what);
+  return checkAmount(parsed, token.column, token.text);
+}
+
+/** An integer in [minimum, maximum]; anything else names the line, column and the allowed range. */
+function inRange(value: number, minimum: number, maximum: number, column: number, text: string, what: string): number {
+  if (!Number.isSafeInteger(value) || value < minimum || value > maximum)
+    throw new LineError(column, `${what} '${text}' is out of range (${minimum}..${maximum}; docs/vmsim.md section 9)`);
+  return value;
+}
+
+function count(token: Token, what: string, minimum = -MAX_BYTES, maximum = MAX_BYTES): number {
   const value = parseInteger(token.text);
   if (value === null) fail(token, what);
-  return value;
+  return inRange(value, minimum, maximum, token.column, token.text, what);
 }
 
 /** Parses a byte value: `0xEE`, `0`, `'A'`. */
@@ -232,6 +260,7 @@ function parseAddressText(text: string): Address | null {
 function address(token: Token): Address {
   const parsed = parseAddressText(token.text);
   if (!parsed) fail(token, "an address (mapping name, optionally +offset: p, p+100, p+2P)");
+  checkAmount(parsed.offset, token.column, token.text);
   return parsed;
 }
 
@@ -239,8 +268,14 @@ function address(token: Token): Address {
 function pageRef(token: Token): PageRef {
   const match = /^([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+)(?:\.\.([0-9]+))?\]$/.exec(token.text);
   if (!match) fail(token, "a page reference (p[0] or p[1..3])");
-  const first = Number(match[2]);
-  const last = match[3] === undefined ? first : Number(match[3]);
+  const first = inRange(Number(match[2]), 0, MAX_PAGES - 1, token.column, match[2], "page index");
+  const last =
+    match[3] === undefined ? first : inRange(Number(match[3]), 0, MAX_PAGES - 1, token.column, match[3], "page index");
+  if (last - first >= MAX_PAGE_SPAN)
+    throw new LineError(
+      token.column,
+      `page range ${token.text} spans more than ${MAX_PAGE_SPAN} pages (docs/vmsim.md section 9)`,
+    );
   if (last < first) throw new LineError(token.column, `page range ${token.text} ends before it starts`);
   return { mapping: match[1], first, last };
 }
@@ -254,7 +289,8 @@ function fdRef(token: Token): FdRef {
   const pipeEnd = /^([A-Za-z_][A-Za-z0-9_]*)\[([01])\]$/.exec(token.text);
   if (pipeEnd) return { kind: "pipe", pipe: pipeEnd[1], end: Number(pipeEnd[2]) as 0 | 1 };
   const value = parseInteger(token.text);
-  if (value !== null) return { kind: "number", value };
+  if (value !== null)
+    return { kind: "number", value: inRange(value, -MAX_FD - 1, MAX_FD, token.column, token.text, "descriptor") };
   if (NAME.test(token.text)) return { kind: "named", name: token.text };
   fail(token, "a file descriptor (fds[0], fds[1], a name from open, or a number)");
 }
@@ -276,8 +312,9 @@ function spliceFlags(token: Token): number {
   let column = token.column;
   for (const part of token.text.split("|")) {
     const number = parseInteger(part);
-    if (number !== null && number >= 0) value |= number;
-    else if (part in SPLICE_FLAG_NAMES) value |= SPLICE_FLAG_NAMES[part];
+    // C `unsigned int`: 0..0xffffffff, kept unsigned (`|` alone would turn bit 31 into a negative number).
+    if (number !== null && number >= 0) value = (value | inRange(number, 0, MAX_FLAGS, column, part, "flags")) >>> 0;
+    else if (part in SPLICE_FLAG_NAMES) value = (value | SPLICE_FLAG_NAMES[part]) >>> 0;
     else
       throw new LineError(
         column,
@@ -311,13 +348,14 @@ function iovecs(cursor: Cursor): Iovec[] | null {
       cursor.next("iovecs");
       const base = parseAddressText(helper[2]);
       if (!base) throw new LineError(token.column + helper[1].length + 1, `expected an address, found '${helper[2]}'`);
+      checkAmount(base.offset, token.column + helper[1].length + 1, helper[2]);
+      const lengthColumn = token.column + helper[1].length + helper[2].length + 2;
       if (helper[1] === "iov1") {
         const pages = parseInteger(helper[3]);
         if (pages === null || pages < 0)
-          throw new LineError(
-            token.column + helper[1].length + helper[2].length + 2,
-            `expected a page count, found '${helper[3]}'`,
-          );
+          throw new LineError(lengthColumn, `expected a page count, found '${helper[3]}'`);
+        inRange(pages, 0, MAX_IOVECS - list.length, lengthColumn, helper[3], "iovec count");
+        checkAmount({ bytes: 0, pages: base.offset.pages + pages }, lengthColumn, helper[3]);
         for (let index = 0; index < pages; index++) {
           list.push({
             base: { ...base, offset: { bytes: base.offset.bytes, pages: base.offset.pages + index } },
@@ -326,27 +364,26 @@ function iovecs(cursor: Cursor): Iovec[] | null {
         }
       } else {
         const length = parseAmountText(helper[3]);
-        if (!length)
-          throw new LineError(
-            token.column + helper[1].length + helper[2].length + 2,
-            `expected a length, found '${helper[3]}'`,
-          );
-        list.push({ base, length });
+        if (!length) throw new LineError(lengthColumn, `expected a length, found '${helper[3]}'`);
+        list.push({ base, length: checkAmount(length, lengthColumn, helper[3], MAX_IOV_LEN) });
       }
     } else if (literal) {
       cursor.next("iovecs");
       const base = literal[1] === "NULL" ? null : parseAddressText(literal[1]);
       if (base === undefined || (base === null && literal[1] !== "NULL"))
         throw new LineError(token.column + 1, `expected an address or NULL, found '${literal[1]}'`);
+      if (base) checkAmount(base.offset, token.column + 1, literal[1]);
       const length = parseAmountText(literal[2]);
       if (!length)
         throw new LineError(token.column + literal[1].length + 2, `expected a length, found '${literal[2]}'`);
-      list.push({ base, length });
+      list.push({ base, length: checkAmount(length, token.column + literal[1].length + 2, literal[2], MAX_IOV_LEN) });
     } else if (token.text.startsWith("[") || token.text.startsWith("iov")) {
       fail(token, "an iovec ([base,len] without spaces, iov1(p,k) or iovB(p,len))");
     } else {
       break;
     }
+    if (list.length > MAX_IOVECS)
+      throw new LineError(token.column, `a vmsplice line lists at most ${MAX_IOVECS} iovecs (docs/vmsim.md section 9)`);
   }
   if (list.length === 0)
     fail(cursor.peek() ?? { text: "", column: 0 }, "iovecs ([base,len], iov1(p,k), iovB(p,len) or NULL)");
@@ -500,7 +537,7 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
       const maybeNr = cursor.peek();
       if (maybeNr?.text.startsWith("nr=")) {
         cursor.next("nr=");
-        nrSegs = count({ text: maybeNr.text.slice(3), column: maybeNr.column + 3 }, "a segment count");
+        nrSegs = count({ text: maybeNr.text.slice(3), column: maybeNr.column + 3 }, "a segment count", 0, MAX_NR_SEGS);
       }
       const flags = spliceFlags(cursor.next("flags (SPLICE_F_GIFT|SPLICE_F_MOVE, G|M, 0)"));
       return { kind: "vmsplice", fd, iovecs: list, nrSegs, flags };
@@ -630,8 +667,9 @@ function parseCheck(cursor: Cursor): Check {
           let flags = 0;
           for (const part of valueText.split("|")) {
             const number = parseInteger(part);
-            if (number !== null) flags |= number;
-            else if (part in PIPE_BUFFER_FLAGS) flags |= PIPE_BUFFER_FLAGS[part];
+            if (number !== null)
+              flags = (flags | inRange(number, 0, MAX_FLAGS, valueToken.column, part, "flags")) >>> 0;
+            else if (part in PIPE_BUFFER_FLAGS) flags = (flags | PIPE_BUFFER_FLAGS[part]) >>> 0;
             else fail(valueToken, "pipe buffer flags (GIFT, LRU, PACKET, CAN_MERGE or a number)");
           }
           fields.flags = flags;
@@ -764,6 +802,8 @@ export function parseScenario(text: string): ParseResult {
           throw new LineError(keyword.column, `process '${command.child}' is already declared`);
         processes.add(command.child);
       }
+      if (scenario.steps.length >= MAX_STEPS)
+        throw new LineError(first.column, `a scenario has at most ${MAX_STEPS} steps (docs/vmsim.md section 9)`);
       const step: Step = { line: lineNumber, text: lineText.trim(), process: processName, command, expectations: [] };
       scenario.steps.push(step);
     } catch (error) {

@@ -20,6 +20,7 @@ import {
   type SegmentFact,
   type VmspliceCall,
 } from "../analysis/facts";
+import { MAX_IOV_LEN, MAX_NR_SEGS } from "./limits";
 import { parseScenario } from "./parse";
 import { toReplayJson, type ReplayJson } from "./report";
 import { runScenario } from "./run";
@@ -46,6 +47,26 @@ export interface CallSiteReplay {
 const PRIVATE_ANON = "PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS";
 /** glibc's malloc alignment: where an unknown or heap buffer is assumed to start inside its page. */
 const HEAP_ALIGNMENT = 16;
+/**
+ * Pages a replay writes, locks or reads of one buffer: more than one vmsplice call can hand over (a pipe holds at most
+ * 256 pages of 4 KiB unprivileged, and the kernel takes at most 1024 iovecs), so a larger buffer is mapped at its size
+ * (the model is sparse) but only this window of it is written, and the assumption says so.
+ */
+export const REPLAY_WINDOW_PAGES = 1024;
+/** The largest mapping a replay declares (both sides together stay inside the simulator's 128 TiB address space). */
+const REPLAY_MAX_MAPPING_BYTES = 2 ** 43;
+/** Offsets beyond this lie outside every mapping a replay declares (16 TiB, twice the largest). */
+const REPLAY_MAX_OFFSET = 2 ** 44;
+
+/** C `unsigned int` conversion (modulo 2^32): how the kernel sees a flags argument the analyzer folded as a signed number. */
+export function cUnsignedInt(value: number): number {
+  return value >>> 0;
+}
+
+/** `name+N`, `name-N` or `name`: an address in scenario syntax for a byte offset of either sign. */
+function addressText(name: string, offset: number): string {
+  return offset > 0 ? `${name}+${offset}` : offset < 0 ? `${name}-${-offset}` : name;
+}
 
 /** Counterpart calls: the same pipe, the opposite direction. */
 function findCounterpart(calls: VmspliceCall[], focus: VmspliceCall): VmspliceCall | null {
@@ -76,8 +97,14 @@ class Builder {
     if (!this.assumptions.includes(text)) this.assumptions.push(text);
   }
 
+  /**
+   * A fact's value as a whole number the scenario syntax can hold, or null (unknown): a value that is not an integer or
+   * lies beyond a 64-bit size is treated as unknown rather than written into a scenario that would not parse.
+   */
   value(value: Parameters<typeof evaluate>[0] | null, index: number | null = null): number | null {
-    return value === null ? null : evaluate(value, this.pageSize, index);
+    const folded = value === null ? null : evaluate(value, this.pageSize, index);
+    if (folded === null || !Number.isFinite(folded) || Math.abs(folded) >= MAX_IOV_LEN) return null;
+    return Math.trunc(folded);
   }
 
   /**
@@ -136,10 +163,12 @@ class Builder {
       );
       list = [{ segment: null, index: null }];
     } else list = this.expand(segments, role);
+    if (list.length === 0)
+      this.assume(`${role}: the loop fills no iovec; replayed as a call with no segments (NULL, nr_segs 0)`);
     // One mapping per distinct buffer; segments of the same buffer share it.
     const perBuffer = new Map<
       string,
-      { buffer: BufferFact | null; extent: number; misalignment: number; name: string }
+      { buffer: BufferFact | null; extent: number; firstByte: number; misalignment: number; name: string }
     >();
     const resolved: { key: string; offset: number; length: number }[] = [];
     list.forEach(({ segment, index: loopIndex }, index) => {
@@ -150,6 +179,7 @@ class Builder {
         entry = {
           buffer,
           extent: 0,
+          firstByte: Number.POSITIVE_INFINITY,
           misalignment: this.misalignment(buffer, role),
           name: this.mappingName(process, key),
         };
@@ -160,6 +190,14 @@ class Builder {
         this.assume(`${role}: the offset of segment ${index} is unknown; replayed at the buffer start`);
         offset = 0;
       }
+      if (Math.abs(offset) > REPLAY_MAX_OFFSET) {
+        // Past any mapping the replay declares: the call faults on it either way, as the real one would.
+        const clamped = Math.sign(offset) * REPLAY_MAX_OFFSET;
+        this.assume(
+          `${role}: the offset ${offset} of segment ${index} lies outside any buffer; replayed as ${clamped} (the call faults there as well)`,
+        );
+        offset = clamped;
+      }
       let length = segment ? this.value(segment.length, loopIndex) : null;
       if (length === null || length < 0) {
         // A length that is not a whole page never moves, so an unknown length cannot show a move the code would not get.
@@ -169,19 +207,37 @@ class Builder {
         );
       }
       entry.extent = Math.max(entry.extent, offset + length);
+      entry.firstByte = Math.min(entry.firstByte, offset);
       resolved.push({ key, offset, length });
       totalBytes += length;
     });
     for (const [, entry] of perBuffer) {
       const size = this.value(entry.buffer?.size ?? null);
       const bytes = Math.max(entry.extent + entry.misalignment, size ?? 0, 1);
-      const pages = Math.ceil(bytes / pageSize);
-      setup.push(...this.memory(process, entry.name, pages, entry.buffer, role));
+      let pages = Math.ceil(bytes / pageSize);
+      const label = entry.buffer ? `'${entry.buffer.name}'` : "the buffer";
+      if (pages * pageSize > REPLAY_MAX_MAPPING_BYTES) {
+        pages = REPLAY_MAX_MAPPING_BYTES / pageSize;
+        this.assume(`${role}: ${label} is larger than 8 TiB; replayed as an 8 TiB mapping`);
+      }
+      // Pages from the one holding the first segment: the window a replay writes when the buffer is larger than it.
+      const firstPage = Math.min(
+        Math.max(0, Math.floor((entry.firstByte + entry.misalignment) / pageSize)),
+        Math.max(0, pages - 1),
+      );
+      const window =
+        pages > REPLAY_WINDOW_PAGES
+          ? { first: firstPage, pages: Math.min(REPLAY_WINDOW_PAGES, pages - firstPage) }
+          : null;
+      if (window)
+        this.assume(
+          `${role}: ${label} spans ${pages} pages; the replay writes only the ${window.pages} from page ${window.first} (one call cannot hand over more)`,
+        );
+      setup.push(...this.memory(process, entry.name, pages, entry.buffer, role, window));
     }
     for (const segment of resolved) {
       const entry = perBuffer.get(segment.key)!;
-      const offset = entry.misalignment + segment.offset;
-      iovecs.push(`[${entry.name}${offset ? `+${offset}` : ""},${segment.length}]`);
+      iovecs.push(`[${addressText(entry.name, entry.misalignment + segment.offset)},${segment.length}]`);
     }
     return { setup, iovecs, totalBytes };
   }
@@ -201,8 +257,11 @@ class Builder {
     pages: number,
     buffer: BufferFact | null,
     role: "writer" | "reader",
+    window: { first: number; pages: number } | null,
   ): string[] {
     const lines: string[] = [];
+    // The part of the mapping a command writes or locks: all of it, or the window (`w0+8P 1024P`).
+    const part = window ? `${window.first ? `${name}+${window.first}P` : name} ${window.pages}P` : name;
     const memory = buffer?.memory ?? "unknown";
     const label = buffer ? `'${buffer.name}'` : "the buffer";
     switch (memory) {
@@ -237,7 +296,7 @@ class Builder {
       if (advice.advice === "MADV_HUGEPAGE" || advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_NOHUGEPAGE")
         lines.push(`${process}: madvise ${name} ${advice.advice}`);
     }
-    if (buffer?.mlocked) lines.push(`${process}: mlock ${name}`);
+    if (buffer?.mlocked) lines.push(`${process}: mlock ${part}`);
     if (role === "writer") {
       const written = buffer?.writtenBefore ?? "unknown";
       if (
@@ -248,7 +307,7 @@ class Builder {
           this.assume(
             `writer: whether ${label} is written before the call is unknown; a small heap buffer is assumed already touched`,
           );
-        lines.push(`${process}: fill ${name} pattern`);
+        lines.push(`${process}: fill ${part} pattern`);
       } else if (written === "unknown") {
         this.assume(
           `writer: whether ${label} is written before the call is unknown; replayed untouched (the pipe then carries the zero page)`,
@@ -259,7 +318,7 @@ class Builder {
       if (buffer?.forkBefore) lines.push(`${process}: fork C_${name}`);
     } else {
       // A read-only destination cannot have been written by the program (the fill would fault and stop the replay).
-      if (buffer?.writable !== false) lines.push(`${process}: fill ${name} 0xEE`);
+      if (buffer?.writable !== false) lines.push(`${process}: fill ${part} 0xEE`);
       if (buffer?.unmappedBefore) {
         lines.push(`${process}: mmap ${name}_above P ${PRIVATE_ANON}`);
         lines.push(`${process}: munmap ${name}`);
@@ -269,7 +328,8 @@ class Builder {
   }
 
   flags(call: VmspliceCall, role: "writer" | "reader"): number {
-    if (call.flags.value !== null) return call.flags.value;
+    // C passes flags as `unsigned int`: `~0xfu` is 0xfffffff0, never a negative number.
+    if (call.flags.value !== null && Number.isFinite(call.flags.value)) return cUnsignedInt(call.flags.value);
     this.assume(
       `${role}: the flags argument '${call.flags.text}' could not be folded${call.flags.missing ? ` (${call.flags.missing})` : ""}; replayed as 0 (no gift, no move)`,
     );
@@ -284,7 +344,7 @@ function flagText(flags: number): string {
     (a, b) => Number(b.bit === SPLICE_F_GIFT) - Number(a.bit === SPLICE_F_GIFT),
   );
   const names = inSpecOrder.filter((flag) => (flags & flag.bit) !== 0).map((flag) => flag.short);
-  const unknown = flags & ~0xf;
+  const unknown = cUnsignedInt(flags & ~0xf);
   if (unknown) names.push(`0x${unknown.toString(16)}`);
   return names.length ? names.join("|") : "0";
 }
@@ -328,7 +388,9 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   if (focus.fd.kind === "unknown")
     builder.assume("the descriptor could not be traced to pipe() or pipe2(); replayed as a pipe");
   const pipeSize = focus.fd.pipeSizeBytes ? builder.value(focus.fd.pipeSizeBytes) : null;
-  if (pipeSize !== null) lines.push(`W: fcntl fds[1] F_SETPIPE_SZ ${pipeSize}`);
+  // fcntl's argument is an int: a negative size reaches the kernel as a huge unsigned one (EINVAL), as here.
+  if (pipeSize !== null)
+    lines.push(`W: fcntl fds[1] F_SETPIPE_SZ ${Math.min(pipeSize < 0 ? 2 ** 32 + pipeSize : pipeSize, 2 ** 32)}`);
   if (counterpart && focus.calleeRange.start.line > counterpart.calleeRange.start.line && direction === "to-pipe") {
     builder.assume(
       `the reader call at line ${counterpart.calleeRange.start.line + 1} comes first in the file; it is replayed after the writer, as it runs once the data is there`,
@@ -342,7 +404,7 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     writerLayout = builder.layout("W", writerCall, "writer");
     writerFlags = builder.flags(writerCall, "writer");
   } else {
-    const pages = Math.max(1, Math.ceil(readerTotal(builder, readerCall!) / pageSize));
+    const pages = windowed(builder, Math.ceil(readerTotal(builder, readerCall!) / pageSize), "writer");
     writerLayout = {
       setup: [`W: mmap w ${pages}P ${PRIVATE_ANON}`, "W: fill w pattern"],
       iovecs: [`iov1(w,${pages})`],
@@ -360,7 +422,7 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     readerLayout = builder.layout("R", readerCall, "reader");
     readerFlags = builder.flags(readerCall, "reader");
   } else {
-    const pages = Math.max(1, Math.ceil(writerLayout.totalBytes / pageSize));
+    const pages = windowed(builder, Math.ceil(writerLayout.totalBytes / pageSize), "reader");
     readerLayout = {
       setup: [`R: mmap r ${pages}P ${PRIVATE_ANON}`, "R: fill r 0xEE"],
       iovecs: [`iovB(r,${pages}P)`],
@@ -378,9 +440,15 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   const writerNr = writerCall ? nrSegsOption(builder, writerCall, writerLayout.iovecs.length) : "";
   const readerNr = readerCall ? nrSegsOption(builder, readerCall, readerLayout.iovecs.length) : "";
   const writerLine = lines.length + 1;
-  lines.push(`W: vmsplice fds[1] ${writerLayout.iovecs.join(" ")}${writerNr} ${flagText(writerFlags)}`);
+  lines.push(`W: vmsplice fds[1] ${iovecText(writerLayout, writerNr)} ${flagText(writerFlags)}`);
   if (readerCall?.readBefore) {
     let length = builder.value(readerCall.readBefore.length);
+    if (length !== null && length > REPLAY_WINDOW_PAGES * pageSize) {
+      length = REPLAY_WINDOW_PAGES * pageSize;
+      builder.assume(
+        `reader: the read() before the call is replayed as ${length} bytes (at most ${REPLAY_WINDOW_PAGES} pages)`,
+      );
+    }
     if (length === null || length <= 0) {
       length = pageSize / 2;
       builder.assume(
@@ -392,7 +460,7 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     lines.push(`R: read fds[0] scratch ${length}`);
   }
   const readerLine = lines.length + 1;
-  lines.push(`R: vmsplice fds[0] ${readerLayout.iovecs.join(" ")}${readerNr} ${flagText(readerFlags)}`);
+  lines.push(`R: vmsplice fds[0] ${iovecText(readerLayout, readerNr)} ${flagText(readerFlags)}`);
   if (writerCall?.teeOnPipe || readerCall?.teeOnPipe) builder.assume("a tee() on the same pipe is not replayed");
   const scenarioText = lines.join("\n") + "\n";
   const { scenario, diagnostics } = parseScenario(scenarioText);
@@ -411,6 +479,22 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   return { scenarioText, scenario, result, json, assumptions: builder.assumptions };
 }
 
+/** The ideal counterpart's page count, at least one and at most the replay window (more than one call can carry). */
+function windowed(builder: Builder, pages: number, role: "writer" | "reader"): number {
+  if (!(pages <= REPLAY_WINDOW_PAGES)) {
+    builder.assume(
+      `${role}: the ideal ${role} is replayed with ${REPLAY_WINDOW_PAGES} pages, not ${Number.isFinite(pages) ? pages : "an unbounded number"} (one call cannot hand over more)`,
+    );
+    return REPLAY_WINDOW_PAGES;
+  }
+  return Math.max(1, pages);
+}
+
+/** The iovec list of a vmsplice line; an empty one (a loop of zero iterations) is `NULL nr=0`. */
+function iovecText(layout: Layout, nr: string): string {
+  return layout.iovecs.length ? `${layout.iovecs.join(" ")}${nr}` : "NULL nr=0";
+}
+
 function readerTotal(builder: Builder, call: VmspliceCall): number {
   let total = 0;
   for (const { segment, index } of builder.expand(call.iov.segments ?? [], "reader"))
@@ -422,6 +506,7 @@ function readerTotal(builder: Builder, call: VmspliceCall): number {
 function nrSegsOption(builder: Builder, call: VmspliceCall, listed: number): string {
   const nrSegs = builder.value(call.iov.nrSegs);
   // Only the IOV_MAX case changes the outcome (EINVAL); other differences come from loops the facts already unrolled.
-  if (nrSegs !== null && nrSegs > 1024 && nrSegs > listed) return ` nr=${nrSegs}`;
+  // Beyond 32 bits the outcome is the same EINVAL, so the count is capped to what the scenario syntax holds.
+  if (nrSegs !== null && nrSegs > 1024 && nrSegs > listed) return ` nr=${Math.min(nrSegs, MAX_NR_SEGS)}`;
   return "";
 }

@@ -8,7 +8,8 @@
  * editor or the protocol library.
  */
 import { closeCall, fcntlCall, readCall, spliceCall, teeCall, vmsplice, writeCall, type UserIovec } from "./kernel";
-import { type FdEntry, Machine, type Process, ScenarioError } from "./machine";
+import { type FdEntry, LimitError, Machine, type Process, ScenarioError } from "./machine";
+import { MAX_BYTES } from "./limits";
 import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
 import type {
   Address,
@@ -87,6 +88,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
     machine.chunks = [];
     machine.zapped.clear();
     machine.queuedThisStep = 0;
+    machine.droppedEvents = 0;
     let snapshot: StepSnapshot | null = null;
     try {
       snapshot = snapshotForStep(machine, step, expectations, resolveAddress);
@@ -97,6 +99,11 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
       result.error = error.message;
       stoppedAt = index;
     }
+    if (machine.droppedEvents > 0)
+      machine.events.push({
+        kind: "note",
+        text: `trace limit: ${machine.droppedEvents} further events of this step were not recorded (docs/vmsim.md section 9)`,
+      });
     result.events = machine.events;
     result.chunks = machine.chunks;
     result.rules = collectRules(result);
@@ -156,7 +163,17 @@ function failProcess(name: string): never {
 }
 
 export function amountBytes(machine: Machine, amount: Amount): number {
-  return amount.bytes + amount.pages * machine.pageSize;
+  const bytes = amount.bytes + amount.pages * machine.pageSize;
+  if (bytes > MAX_BYTES)
+    throw new LimitError(
+      `a length of ${bytes} bytes exceeds the 128 TiB user address space at ${machine.pageSize}-byte pages (docs/vmsim.md section 9)`,
+    );
+  return bytes;
+}
+
+/** Pages of [start, end): what a command that touches every page of the range will spend. */
+function pagesOf(machine: Machine, start: number, end: number): number {
+  return Math.max(0, Math.ceil(end / machine.pageSize) - Math.floor(start / machine.pageSize));
 }
 
 export function resolveAddress(machine: Machine, process: Process, address: Address): number {
@@ -221,7 +238,7 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
       for (const vma of machine.vmasIn(process, start, end)) {
-        for (let address = vma.start; address < vma.end; address += pageSize) machine.removePte(process, address);
+        machine.removePtesIn(process, vma.start, vma.end);
         process.vmas.splice(process.vmas.indexOf(vma), 1);
       }
       return { returned: 0 };
@@ -248,6 +265,7 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
     case "mlock": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
+      machine.ensureBudget(pagesOf(machine, start, end));
       for (const vma of machine.vmasIn(process, start, end)) vma.locked = true;
       for (let address = start - (start % pageSize); address < end; address += pageSize) {
         const vma = machine.vmaAt(process, address);
@@ -265,16 +283,16 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       const { start, end } = range(machine, process, command.address, command.length);
       for (const vma of machine.vmasIn(process, start, end)) {
         vma.prot = { ...command.prot };
-        for (let address = vma.start; address < vma.end; address += pageSize) {
-          const pte = machine.pteAt(process, address);
-          if (pte && !command.prot.write) pte.writable = false;
-        }
+        if (!command.prot.write)
+          for (const [, pte] of process.ptes.presentIn(machine.vpn(vma.start), machine.vpn(vma.end)))
+            pte.writable = false;
       }
       return { returned: 0 };
     }
     case "fill": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
+      machine.ensureBudget(2 * pagesOf(machine, start, end));
       if (command.value === "pattern") {
         const mapping = machine.resolveMapping(process, command.address.mapping);
         for (let address = start; address < end;) {
@@ -292,6 +310,7 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
     case "touch": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
+      machine.ensureBudget(pagesOf(machine, start, end));
       for (let address = start - (start % pageSize); address < end; address += pageSize)
         machine.fault(process, address, "read");
       return null;
@@ -299,9 +318,7 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
     case "ksm-merge": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
-      for (let address = start - (start % pageSize); address < end; address += pageSize) {
-        const pte = machine.pteAt(process, address);
-        if (!pte) continue;
+      for (const [, pte] of process.ptes.presentIn(machine.vpn(start), Math.ceil(end / pageSize))) {
         const frame = machine.frame(pte.pfn);
         if (frame.kind === "anon") frame.kind = "ksm";
         pte.writable = false;
@@ -361,7 +378,8 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       const iovecs: UserIovec[] | null = command.iovecs
         ? command.iovecs.map((iovec) => ({
             base: iovec.base ? resolveAddress(machine, process, iovec.base) : 0,
-            len: amountBytes(machine, iovec.length),
+            // A size_t, allowed past the address space (the kernel decides: EINVAL, EFAULT); it allocates nothing.
+            len: iovec.length.bytes + iovec.length.pages * machine.pageSize,
           }))
         : null;
       const nrSegs = command.nrSegs ?? (iovecs ? iovecs.length : 0);
