@@ -43,7 +43,7 @@ int main(void)
         return 1;
     }
     struct iovec iov = { .iov_base = dst, .iov_len = page };
-    ssize_t got = vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE); /* expect: none */ /* verdict: move */
+    ssize_t got = vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE); /* expect: VMS-NO-GIFT */ /* verdict: copy */
     if (got < 0) {
         perror("vmsplice");
         return 1;

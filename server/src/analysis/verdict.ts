@@ -673,6 +673,12 @@ class CallJudge {
         return;
       }
     }
+    // A page moves only if its writer gifted it (the buffer's GIFT flag, step 1 of the RFC's move attempt).
+    const feed = this.pipeFeed();
+    if (feed.kind === "no-gift") {
+      page.rules.push("VMS-NO-GIFT");
+      return;
+    }
     if (!buffer || inPage === null) {
       // The segment names the missing buffer, offset or alignment.
       page.verdict = "unknown";
@@ -706,7 +712,47 @@ class CallJudge {
       context.missing.push(`whether the destination ${buffer.name} is mapped writable (${buffer.explanation})`);
       return;
     }
+    if (feed.kind === "unknown") {
+      page.verdict = "unknown";
+      context.missing.push(feed.reason);
+      return;
+    }
     page.verdict = "move";
+  }
+
+  private feed: PipeFeed | null = null;
+
+  /**
+   * What this reader's pipe holds, from the writers of this file that may feed it (the same pipe() call, or a pipe
+   * either side cannot name). None: the writer is elsewhere and the reader is judged for gifted pages, as it says. All
+   * of them known not to gift, on the very same pipe: every page copies. Any writer whose pages do not all move (or
+   * whose flags are unknown): the reader's moves are unknown, naming it.
+   */
+  private pipeFeed(): PipeFeed {
+    if (this.feed) return this.feed;
+    const writers = this.peers.filter(
+      (peer) => peer !== this.call && peer.fd.direction === "to-pipe" && samePipe(peer, this.call),
+    );
+    const origin = this.call.fd.originRange;
+    const sameCall = (peer: VmspliceCall) =>
+      origin !== null && peer.fd.originRange !== null && peer.fd.originRange.startIndex === origin.startIndex;
+    const noGift = (peer: VmspliceCall) => peer.flags.value !== null && (peer.flags.value & SPLICE_F_GIFT) === 0;
+    if (writers.length === 0) this.feed = { kind: "none" };
+    else if (writers.every((peer) => sameCall(peer) && noGift(peer))) this.feed = { kind: "no-gift" };
+    else {
+      const failing = writers.find((peer) => writerVerdict(peer, this.options, this.peers) !== "move");
+      this.feed = failing
+        ? {
+            kind: "unknown",
+            reason: `whether the pages in the pipe were gifted and movable: the writer on line ${failing.range.start.line + 1} ${
+              noGift(failing)
+                ? `does not gift them (flags ${failing.flags.text})`
+                : `gives ${writerVerdict(failing, this.options, this.peers)}`
+            }`,
+          }
+        : { kind: "gifts" };
+    }
+    return this.feed;
   }
 
   /** Aliasing and zap hazards of the writer's buffer around the call (all models). */
@@ -801,7 +847,18 @@ class CallJudge {
     for (const id of counts.keys()) {
       switch (id) {
         case "VMS-NO-GIFT":
-          if (this.wantsMove())
+          if (this.call.fd.direction === "from-pipe") {
+            // The reader's pages come from a writer of this file that does not gift them.
+            const writers = this.peers.filter(
+              (peer) => peer.fd.direction === "to-pipe" && peer !== this.call && samePipe(peer, this.call),
+            );
+            this.report(
+              id,
+              this.call.flags.range,
+              `the writer${writers.length === 1 ? "" : "s"} of this pipe (line ${writers.map((peer) => peer.range.start.line + 1).join(", ")}) pass${writers.length === 1 ? "es" : ""} no SPLICE_F_GIFT, so this SPLICE_F_MOVE copies ${pages(id)}`,
+              writers.map((peer) => ({ range: peer.flags.range, message: "the writer's flags" })),
+            );
+          } else if (this.wantsMove())
             this.report(
               id,
               this.call.flags.range,
@@ -978,6 +1035,26 @@ class CallJudge {
     const segment = this.call.iov.segments?.find((item) => item.lengthRange?.startIndex === range.startIndex);
     return segment?.lengthText ?? "";
   }
+}
+
+type PipeFeed = { kind: "none" } | { kind: "gifts" } | { kind: "no-gift" } | { kind: "unknown"; reason: string };
+
+/** Writer verdicts, judged once per call and options while readers of the same pipe ask for them. */
+const writerVerdicts = new WeakMap<VmspliceCall, Map<string, CallVerdict>>();
+
+function writerVerdict(writer: VmspliceCall, options: AnalysisOptions, peers: VmspliceCall[]): CallVerdict {
+  const key = `${options.kernel}/${options.pageSize}`;
+  let byOptions = writerVerdicts.get(writer);
+  if (!byOptions) {
+    byOptions = new Map();
+    writerVerdicts.set(writer, byOptions);
+  }
+  let verdict = byOptions.get(key);
+  if (verdict === undefined) {
+    verdict = judgeCall(writer, options, peers).verdict;
+    byOptions.set(key, verdict);
+  }
+  return verdict;
 }
 
 /**
