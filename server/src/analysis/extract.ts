@@ -93,6 +93,8 @@ export interface ProjectFacts {
   pipeFillers?: readonly ExternalPipeFiller[];
   /** Functions of the unit that other files of the project call, with those files. */
   externalCallers?: ReadonlyMap<string, readonly string[]>;
+  /** -D macros of the translation unit (its compile database entry): they decide simple #ifdef/#if groups. */
+  defines?: ReadonlyMap<string, string>;
 }
 
 export interface ExtractionResult {
@@ -113,7 +115,7 @@ export class Extractor {
 
   /** `context`: what the project layer found in other files (none: the file alone). */
   constructor(tree: Tree, text: string, context: ProjectFacts = {}) {
-    this.index = new FileIndex(tree, text, context.externalCallers);
+    this.index = new FileIndex(tree, text, context.externalCallers, context.defines);
     this.evaluator = new Evaluator(this.index);
     this.buffers = new BufferResolver(this.index, this.evaluator);
     this.fillers = new PipeFillers(

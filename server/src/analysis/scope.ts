@@ -129,6 +129,37 @@ function disagreement(name: string, definitions: Node[]): string {
   return `${name} has ${definitions.length} definitions that disagree (${definitions.map((node) => nodeLine(node)).join(", ")}); which one applies depends on the configuration`;
 }
 
+/**
+ * The value of a conditional group's condition under command-line macros: true or false when a -D decides it
+ * (`#ifdef X`, `#ifndef X`, `#if defined(X)`, `#if X`, `!` of those), null otherwise. A macro without -D is not taken
+ * as undefined: a header the analysis did not read may define it.
+ */
+function conditionValue(group: Node, defines: ReadonlyMap<string, string>): boolean | null {
+  if (group.type === "preproc_ifdef") {
+    const name = group.childForFieldName("name")?.text;
+    if (!name || !defines.has(name)) return null;
+    return group.child(0)?.type !== "#ifndef";
+  }
+  const evaluate = (condition: Node | null): boolean | null => {
+    if (!condition) return null;
+    if (condition.type === "parenthesized_expression") return evaluate(condition.namedChild(0));
+    if (condition.type === "preproc_defined") {
+      const name = condition.namedChild(0)?.text;
+      return name && defines.has(name) ? true : null;
+    }
+    if (condition.type === "identifier") {
+      const value = defines.get(condition.text);
+      return value === undefined ? null : value.trim() !== "0";
+    }
+    if (condition.type === "unary_expression" && condition.child(0)?.type === "!") {
+      const inner = evaluate(condition.childForFieldName("argument"));
+      return inner === null ? null : !inner;
+    }
+    return null;
+  };
+  return evaluate(group.childForFieldName("condition"));
+}
+
 /** File-wide index with lazy, cached, recorded lookups. */
 export class FileIndex implements NameIndex {
   private readonly functionScopes = new Map<number, FunctionScope>();
@@ -153,7 +184,27 @@ export class FileIndex implements NameIndex {
     readonly tree: Tree,
     readonly text: string,
     private readonly externalCallers: ReadonlyMap<string, readonly string[]> = new Map(),
+    private readonly defines: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /**
+   * False when a node sits in a conditional group the translation unit's -D macros rule out (`#ifdef HAVE_X … #else`
+   * with -DHAVE_X: the #else part). Only macros defined on the command line decide; anything else keeps both live.
+   */
+  live(node: Node): boolean {
+    if (this.defines.size === 0) return true;
+    let child: Node = node;
+    for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+      if (parent.type !== "preproc_ifdef" && parent.type !== "preproc_if" && parent.type !== "preproc_elif") continue;
+      const condition = conditionValue(parent, this.defines);
+      if (condition === null) continue;
+      const inAlternative = parent.childForFieldName("alternative")?.id === child.id;
+      if (parent.childForFieldName("condition")?.id === child.id || parent.childForFieldName("name")?.id === child.id)
+        continue;
+      if (inAlternative ? condition : !condition) return false;
+    }
+    return true;
+  }
 
   /**
    * The calls of a function that decide its parameters: those of this unit, or none when other files of the project
@@ -245,7 +296,7 @@ export class FileIndex implements NameIndex {
       let definition: Node | null = declarator.parent;
       while (definition && definition.type !== "function_definition" && definition.type.endsWith("declarator"))
         definition = definition.parent;
-      if (definition?.type === "function_definition" && functionName(definition) === name) {
+      if (definition?.type === "function_definition" && functionName(definition) === name && this.live(definition)) {
         found = definition;
         break;
       }
@@ -296,7 +347,7 @@ export class FileIndex implements NameIndex {
     const bodies = new Map<string, Node>();
     for (const node of this.identifierNodes(name)) {
       const parent = node.parent;
-      if (parent?.type === "preproc_def" && parent.childForFieldName("name")?.id === node.id) {
+      if (parent?.type === "preproc_def" && parent.childForFieldName("name")?.id === node.id && this.live(parent)) {
         const body = parent.childForFieldName("value");
         this.recordNode(parent);
         bodies.set(body?.text.replace(/\s+/g, " ").trim() ?? "", parent);
@@ -316,7 +367,11 @@ export class FileIndex implements NameIndex {
     const definitions: Node[] = [];
     for (const node of this.identifierNodes(name)) {
       const parent = node.parent;
-      if (parent?.type === "preproc_function_def" && parent.childForFieldName("name")?.id === node.id) {
+      if (
+        parent?.type === "preproc_function_def" &&
+        parent.childForFieldName("name")?.id === node.id &&
+        this.live(parent)
+      ) {
         this.recordNode(parent);
         definitions.push(parent);
       }

@@ -366,6 +366,7 @@ export class Engine {
         (header, index) => header.file === state.headers[index].file && header.text === state.headers[index].text,
       ) &&
       project.pipeFillers === state.project.pipeFillers &&
+      project.defines === state.project.defines &&
       sameCallers(project.externalCallers, state.project.externalCallers);
     if (same) return;
     state.headers = headers;
@@ -435,7 +436,8 @@ export class Engine {
     if (
       state.headers.length > 0 ||
       (state.project.pipeFillers?.length ?? 0) > 0 ||
-      (state.project.externalCallers?.size ?? 0) > 0
+      (state.project.externalCallers?.size ?? 0) > 0 ||
+      (state.project.defines?.size ?? 0) > 0
     )
       return this.extractUnit(file, state, text, cancel);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.

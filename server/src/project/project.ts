@@ -262,6 +262,8 @@ export interface UnitHeaders {
   unresolved: string[];
   /** Limits hit while following includes. */
   limits: string[];
+  /** -D macros of the translation unit's compile database entry (empty without one). */
+  defines: ReadonlyMap<string, string>;
 }
 
 interface HeaderEntry {
@@ -269,6 +271,8 @@ interface HeaderEntry {
   includes: IncludeDirective[];
   definitions: HeaderDefinition[];
 }
+
+const NO_DEFINES: ReadonlyMap<string, string> = new Map();
 
 export const DEFAULT_MAX_INCLUDE_DEPTH = 16;
 export const DEFAULT_MAX_UNIT_HEADERS = 200;
@@ -493,7 +497,7 @@ export class Project {
     const maxDepth = this.options.maxDepth ?? DEFAULT_MAX_INCLUDE_DEPTH;
     const maxHeaders = this.options.maxHeaders ?? DEFAULT_MAX_UNIT_HEADERS;
     const maxSize = this.options.maxUnitSize ?? DEFAULT_MAX_UNIT_SIZE;
-    const result: UnitHeaders = { headers: [], unresolved: [], limits: [] };
+    const result: UnitHeaders = { headers: [], unresolved: [], limits: [], defines: flags?.defines ?? NO_DEFINES };
     const visited = new Set<string>([main]);
     let size = 0;
     const visit = (includer: string, directives: readonly IncludeDirective[], chain: string[], heuristic: boolean) => {
@@ -655,13 +659,14 @@ export function readUnitHeaders(
     engine.setHeaders(key, []);
     return headers;
   }
-  engine.setHeaders(key, headers.headers, { pipeFillers: project.pipeFillers() });
+  engine.setHeaders(key, headers.headers, { pipeFillers: project.pipeFillers(), defines: headers.defines });
   // The callers in other files are looked for only when there is a call to decide (a first extraction says so).
   const names = externalFunctions(tree);
   if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }).calls.length > 0)
     engine.setHeaders(key, headers.headers, {
       pipeFillers: project.pipeFillers(),
       externalCallers: project.externalCallers(file, names),
+      defines: headers.defines,
     });
   return headers;
 }
