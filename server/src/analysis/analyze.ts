@@ -26,8 +26,8 @@ export interface FileAnalysis {
 }
 
 /** True when the text can contain a vmsplice call (directly, through syscall numbers, or through a wrapper) or a splice call. */
-export function mentionsVmsplice(text: string): boolean {
-  return text.includes("splice");
+export function mentionsVmsplice(text: string, project: ProjectFacts = {}): boolean {
+  return text.includes("splice") || (project.wrappers ?? []).some((wrapper) => text.includes(wrapper.name));
 }
 
 export function extractFacts(tree: Tree, text: string): ExtractedFacts {
@@ -43,7 +43,7 @@ export function extractFactsWithReads(
   text: string,
   project: ProjectFacts = {},
 ): { facts: ExtractedFacts; reads: ReadRecord } {
-  if (!mentionsVmsplice(text)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
+  if (!mentionsVmsplice(text, project)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
   const extractor = new Extractor(tree, text, project);
   try {
     const { calls, splices } = extractor.run();

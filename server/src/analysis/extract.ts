@@ -95,6 +95,17 @@ export interface ProjectFacts {
   externalCallers?: ReadonlyMap<string, readonly string[]>;
   /** -D macros of the translation unit (its compile database entry): they decide simple #ifdef/#if groups. */
   defines?: ReadonlyMap<string, string>;
+  /** Wrappers of vmsplice that other files of the project define. */
+  wrappers?: readonly ExternalWrapper[];
+}
+
+/** A function of another file that forwards to vmsplice: which of its parameters is fd, iov, nr_segs and flags. */
+export interface ExternalWrapper {
+  name: string;
+  /** Parameter positions of fd, iov, nr_segs, flags; null where the wrapper passes something of its own. */
+  parameters: (number | null)[];
+  file: string;
+  line: number;
 }
 
 export interface ExtractionResult {
@@ -114,7 +125,12 @@ export class Extractor {
   >();
 
   /** `context`: what the project layer found in other files (none: the file alone). */
-  constructor(tree: Tree, text: string, context: ProjectFacts = {}) {
+  constructor(
+    tree: Tree,
+    text: string,
+    private readonly project: ProjectFacts = {},
+  ) {
+    const context = project;
     this.index = new FileIndex(tree, text, context.externalCallers, context.defines);
     this.evaluator = new Evaluator(this.index);
     this.buffers = new BufferResolver(this.index, this.evaluator);
@@ -147,8 +163,8 @@ export class Extractor {
     return { calls, splices: this.splices() };
   }
 
-  /** Direct calls, syscall() calls and wrapper call sites. */
-  discover(): RawCall[] {
+  /** Direct calls and syscall() calls (before wrappers are followed). */
+  private directCalls(): RawCall[] {
     const direct: RawCall[] = [];
     const root = this.index.tree.rootNode;
     const seen = new Set<number>();
@@ -175,6 +191,56 @@ export class Extractor {
         this.rawCall(site.node, site.node.childForFieldName("function") ?? site.node, site.args.slice(1), "syscall"),
       );
     }
+    // Calls of wrappers defined in other files of the project, with the caller's arguments where the wrapper forwards
+    // its parameters (an argument the wrapper fixes in its own file is left out: unknown here).
+    for (const wrapper of this.project.wrappers ?? []) {
+      if (this.index.functionDefinition(wrapper.name)) continue;
+      for (const site of this.index.callSitesOf(wrapper.name)) {
+        if (direct.length >= MAX_CALLS || seen.has(site.node.startIndex)) continue;
+        seen.add(site.node.startIndex);
+        const scope = this.index.scopeOf(site.node);
+        direct.push({
+          node: site.node,
+          callee: "wrapper",
+          wrapperName: wrapper.name,
+          calleeNode: site.node.childForFieldName("function") ?? site.node,
+          args: wrapper.parameters.map((position) => {
+            const argument = position === null ? null : site.args[position];
+            return argument ? { node: argument, scope } : null;
+          }),
+        });
+      }
+    }
+    return direct;
+  }
+
+  /**
+   * The wrappers this file defines for other files: functions with external linkage that forward their iovec
+   * parameter to vmsplice (the same thin-forwarder test as for calls in the file), with which parameter is which.
+   */
+  wrapperSummaries(file: string): ExternalWrapper[] {
+    const found: ExternalWrapper[] = [];
+    for (const call of this.directCalls()) {
+      if (call.callee === "wrapper") continue;
+      const wrapper = this.wrapperOf(call);
+      if (!wrapper || isStaticDefinition(wrapper.definition)) continue;
+      found.push({
+        name: wrapper.name,
+        parameters: call.args.map((argument) => {
+          const inner = unwrap(argument?.node ?? null);
+          const position = inner?.type === "identifier" ? wrapper.parameters.indexOf(inner.text) : -1;
+          return position >= 0 ? position : null;
+        }),
+        file,
+        line: wrapper.definition.startPosition.row + 1,
+      });
+    }
+    return found;
+  }
+
+  /** Direct calls, syscall() calls and wrapper call sites. */
+  discover(): RawCall[] {
+    const direct = this.directCalls();
     const result: RawCall[] = [];
     const expand = (call: RawCall, depth: number) => {
       const wrapper = depth < MAX_WRAPPER_DEPTH ? this.wrapperOf(call) : null;
@@ -353,7 +419,13 @@ export class Extractor {
     const range = toRange(call.node);
     const callScope = this.index.scopeOf(call.node);
     const fd = this.fdFact(fdArgument, range);
-    const flags = this.flagsFact(flagsArgument, range);
+    let flags = this.flagsFact(flagsArgument, range);
+    const external = call.wrapperName ? this.project.wrappers?.find((item) => item.name === call.wrapperName) : null;
+    if (!flagsArgument && external)
+      flags = {
+        ...flags,
+        missing: `the flags ${call.wrapperName}() passes itself (${external.file}:${external.line}; another file's constants are not followed)`,
+      };
     const iov = this.segmentsFact(iovArgument, nrArgument, call.node, range);
     this.dropConsumedReuse(iov, fd, call.node, callScope);
     const threads = this.index.callSitesOf("pthread_create")[0] ?? this.index.callSitesOf("thrd_create")[0] ?? null;
@@ -1568,4 +1640,9 @@ function initializerOf(declaration: Node, name: string): Node | null {
 /** Nodes parsed from macro bodies live in a private tree; their ranges would point into the wrong text. */
 function sameFileRange(node: Node): boolean {
   return !enclosingFunction(node) || enclosingFunction(node)?.text.startsWith("void __vmsplice_lens_macro") !== true;
+}
+
+/** A function definition with `static` storage (invisible to other files). */
+function isStaticDefinition(definition: Node): boolean {
+  return definition.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static");
 }

@@ -7,6 +7,7 @@
  */
 import type { Node, Tree } from "web-tree-sitter";
 import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
+import { Extractor, type ExternalWrapper } from "./extract";
 import { FileIndex } from "./scope";
 import { callName, functionName } from "./syntax";
 import { Evaluator } from "./values";
@@ -20,6 +21,8 @@ export interface FileSummary {
   called: string[];
   /** Those of them that fill a parameter with a pipe or a socket pair. */
   pipeFillers: ExternalPipeFiller[];
+  /** Those of them that forward to vmsplice (thin wrappers). */
+  wrappers: ExternalWrapper[];
 }
 
 /** The summary of one file; `known` are the fillers of other files found so far (for a hop through them). */
@@ -45,7 +48,15 @@ export function summarizeFile(
       const name = call ? callName(call) : null;
       if (name) called.add(name);
     }
-    const summary: FileSummary = { defined: [], definedAll: [], called: [...called], pipeFillers: [] };
+    const summary: FileSummary = { defined: [], definedAll: [], called: [...called], pipeFillers: [], wrappers: [] };
+    if (text.includes("vmsplice")) {
+      const extractor = new Extractor(tree, text);
+      try {
+        summary.wrappers = extractor.wrapperSummaries(file);
+      } finally {
+        extractor.dispose();
+      }
+    }
     for (const item of tree.rootNode.namedChildren) {
       if (item?.type !== "function_definition") continue;
       const name = functionName(item);

@@ -367,6 +367,7 @@ export class Engine {
       ) &&
       project.pipeFillers === state.project.pipeFillers &&
       project.defines === state.project.defines &&
+      project.wrappers === state.project.wrappers &&
       sameCallers(project.externalCallers, state.project.externalCallers);
     if (same) return;
     state.headers = headers;
@@ -437,7 +438,8 @@ export class Engine {
       state.headers.length > 0 ||
       (state.project.pipeFillers?.length ?? 0) > 0 ||
       (state.project.externalCallers?.size ?? 0) > 0 ||
-      (state.project.defines?.size ?? 0) > 0
+      (state.project.defines?.size ?? 0) > 0 ||
+      (state.project.wrappers?.length ?? 0) > 0
     )
       return this.extractUnit(file, state, text, cancel);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
@@ -483,7 +485,7 @@ export class Engine {
    */
   private extractUnit(file: string, state: FileState, text: string, cancel: Cancellation | undefined): Basis {
     const { text: unitText, layout } = composeUnit(text, state.headers);
-    const mentions = mentionsVmsplice(unitText);
+    const mentions = mentionsVmsplice(unitText, state.project);
     let facts: Basis["facts"] = { calls: [], splices: [], notes: [] };
     this.ensureTree(state);
     if (mentions) {

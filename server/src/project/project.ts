@@ -24,6 +24,7 @@ import {
 } from "../analysis/includes";
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
+import type { ExternalWrapper } from "../analysis/extract";
 import { externalFunctions, summarizeFile, type FileSummary } from "../analysis/summary";
 import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
@@ -353,6 +354,32 @@ export class Project {
     return summary;
   }
 
+  private wrapperIndex: ExternalWrapper[] | null = null;
+
+  /**
+   * The vmsplice wrappers the project's files define with external linkage, for their callers in other files; a name
+   * defined more than once with different parameter roles (or once without forwarding) is left out.
+   */
+  wrappers(): ExternalWrapper[] {
+    if (this.wrapperIndex) return this.wrapperIndex;
+    const candidates = new Map<string, ExternalWrapper[]>();
+    for (const file of this.sourceFiles()) {
+      if (!this.mentions(file, "vmsplice")) continue;
+      for (const wrapper of this.summaryOf(file)?.wrappers ?? [])
+        candidates.set(wrapper.name, [...(candidates.get(wrapper.name) ?? []), wrapper]);
+    }
+    const result: ExternalWrapper[] = [];
+    for (const [name, found] of candidates) {
+      const roles = new Set(found.map((wrapper) => JSON.stringify(wrapper.parameters)));
+      const definers = this.sourceFiles().filter(
+        (file) => this.mentions(file, name) && this.summaryOf(file)?.defined.includes(name),
+      ).length;
+      if (roles.size === 1 && definers === found.length) result.push(found[0]);
+    }
+    this.wrapperIndex = result.sort((left, right) => left.name.localeCompare(right.name));
+    return this.wrapperIndex;
+  }
+
   /**
    * For functions a file defines with external linkage, the other files of the project that call them without
    * defining a function of that name themselves (a byte search first, then their summaries).
@@ -480,6 +507,7 @@ export class Project {
     this.found.clear();
     this.vmspliceHeaders = null;
     this.fillers = null;
+    this.wrapperIndex = null;
     this.summaries.delete(path.resolve(file));
     const cached = this.texts.get(path.resolve(file));
     if (cached) this.textBudget += cached.length;
@@ -646,7 +674,13 @@ export function readUnitHeaders(
   project: Project,
 ): UnitHeaders | null {
   // Binary text is the engine's to refuse (one NUL rule); it is not parsed for includes.
-  if (text.includes("\0") || (!text.includes("splice") && !project.hasVmspliceHeaders())) {
+  const wrappers = project.wrappers();
+  if (
+    text.includes("\0") ||
+    (!text.includes("splice") &&
+      !project.hasVmspliceHeaders() &&
+      !wrappers.some((wrapper) => text.includes(wrapper.name)))
+  ) {
     engine.setHeaders(key, []);
     return null;
   }
@@ -654,12 +688,15 @@ export function readUnitHeaders(
   if (!tree) return null;
   const headers = project.headersFor(file, includeDirectives(tree));
   // A file that names neither splice nor a definition of its headers leading to vmsplice has no call to analyse.
-  const triggers = vmspliceTriggers(project.definitionsOf(headers.headers));
+  const triggers = [
+    ...vmspliceTriggers(project.definitionsOf(headers.headers)),
+    ...wrappers.map((wrapper) => wrapper.name),
+  ];
   if (!text.includes("splice") && !triggers.some((name) => text.includes(name))) {
     engine.setHeaders(key, []);
     return headers;
   }
-  engine.setHeaders(key, headers.headers, { pipeFillers: project.pipeFillers(), defines: headers.defines });
+  engine.setHeaders(key, headers.headers, { pipeFillers: project.pipeFillers(), defines: headers.defines, wrappers });
   // The callers in other files are looked for only when there is a call to decide (a first extraction says so).
   const names = externalFunctions(tree);
   if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }).calls.length > 0)
@@ -667,6 +704,7 @@ export function readUnitHeaders(
       pipeFillers: project.pipeFillers(),
       externalCallers: project.externalCallers(file, names),
       defines: headers.defines,
+      wrappers,
     });
   return headers;
 }
