@@ -84,8 +84,11 @@ export const VMSPLICE_WORDS = ["vmsplice", "__NR_vmsplice", "SYS_vmsplice", "sys
  * The names of the headers' definitions that lead to vmsplice (directly, or through another such definition, a few
  * levels deep): a file that mentions none of them, nor "splice", has no vmsplice call even with its headers.
  */
-export function vmspliceTriggers(definitions: readonly HeaderDefinition[]): string[] {
-  const triggers = new Set<string>(VMSPLICE_WORDS);
+export function vmspliceTriggers(
+  definitions: readonly HeaderDefinition[],
+  seeds: readonly string[] = VMSPLICE_WORDS,
+): string[] {
+  const triggers = new Set<string>(seeds);
   for (let round = 0; round < 4; round++) {
     const before = triggers.size;
     for (const definition of definitions) {

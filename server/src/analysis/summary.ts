@@ -95,7 +95,8 @@ export function externalFunctions(tree: Tree): string[] {
   for (const item of tree.rootNode.namedChildren) {
     if (item?.type !== "function_definition" || isStatic(item)) continue;
     const name = functionName(item);
-    if (name) names.push(name);
+    // main() is the program's entry, not called by the program's other files.
+    if (name && name !== "main") names.push(name);
   }
   return names;
 }

@@ -19,6 +19,7 @@ import {
   headerDefinitions,
   includeDirectives,
   vmspliceTriggers,
+  VMSPLICE_WORDS,
   type HeaderDefinition,
   type IncludeDirective,
 } from "../analysis/includes";
@@ -93,6 +94,8 @@ export const HEADER_EXTENSIONS = [".h", ".hh", ".hpp", ".hxx", ".inc"] as const;
 export const SOURCE_EXTENSIONS = [".c", ".cc", ".cpp", ".cxx"] as const;
 /** Characters of source text a project keeps in memory for its word searches. */
 const MAX_CACHED_TEXT = 256 * 1024 * 1024;
+/** Files mentioning a function's name beyond which they are not read to find its callers (it counts as called). */
+const MAX_CALLER_FILES = 64;
 /** How many source files a project index looks at. */
 const MAX_SOURCE_SCAN = 20_000;
 /** How many header files are looked at for the word vmsplice before giving up and assuming one mentions it. */
@@ -315,7 +318,6 @@ export class Project {
     this.database = new CompileDatabase(source, source ? fs.readText(source) : null);
   }
 
-  private vmspliceHeaders: boolean | null = null;
   private sources: string[] | null = null;
   private fillers: ExternalPipeFiller[] | null = null;
   private readonly summaries = new Map<string, FileSummary | null>();
@@ -388,9 +390,20 @@ export class Project {
     const result = new Map<string, string[]>();
     if (names.length === 0) return result;
     const self = path.resolve(file);
+    // A name mentioned by very many files is taken as called elsewhere without reading them all (the sound answer).
+    const mentionedBy = new Map<string, string[]>();
     for (const other of this.sourceFiles()) {
       if (other === self) continue;
-      const mentioned = names.filter((name) => this.mentions(other, name));
+      for (const name of names)
+        if (this.mentions(other, name)) mentionedBy.set(name, [...(mentionedBy.get(name) ?? []), other]);
+    }
+    for (const [name, files] of mentionedBy)
+      if (files.length > MAX_CALLER_FILES) result.set(name, [`${files.length} other files that mention ${name}`]);
+    for (const other of this.sourceFiles()) {
+      if (other === self) continue;
+      const mentioned = names.filter(
+        (name) => (mentionedBy.get(name)?.length ?? 0) <= MAX_CALLER_FILES && this.mentions(other, name),
+      );
       if (mentioned.length === 0) continue;
       const summary = this.summaryOf(other);
       if (!summary) continue;
@@ -473,27 +486,47 @@ export class Project {
     return this.fillers;
   }
 
-  /**
-   * Whether any header under the root mentions vmsplice (a wrapper, a syscall number): then a file that never mentions
-   * splice itself may still call vmsplice through it. Over the scan limit the answer is yes (read the headers).
-   */
-  hasVmspliceHeaders(): boolean {
-    if (this.vmspliceHeaders !== null) return this.vmspliceHeaders;
-    let seen = 0;
-    const visit = (dir: string): boolean => {
+  private headerList: string[] | null = null;
+  private triggers: string[] | null = null;
+
+  /** The header files under the root, sorted (at most MAX_HEADER_SCAN). */
+  headerFiles(): string[] {
+    if (this.headerList) return this.headerList;
+    const found: string[] = [];
+    const visit = (dir: string) => {
       for (const entry of this.fs.list(dir).sort((left, right) => left.name.localeCompare(right.name))) {
+        if (found.length >= MAX_HEADER_SCAN) return;
         if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
         const full = path.join(dir, entry.name);
-        if (entry.directory) {
-          if (visit(full)) return true;
-        } else if (HEADER_EXTENSIONS.some((extension) => entry.name.endsWith(extension))) {
-          if (++seen > MAX_HEADER_SCAN || this.mentions(full, "vmsplice")) return true;
-        }
+        if (entry.directory) visit(full);
+        else if (HEADER_EXTENSIONS.some((extension) => entry.name.endsWith(extension))) found.push(full);
       }
-      return false;
     };
-    this.vmspliceHeaders = visit(this.root);
-    return this.vmspliceHeaders;
+    visit(this.root);
+    if (found.length >= MAX_HEADER_SCAN)
+      this.indexLimits.push(`only the first ${MAX_HEADER_SCAN} headers of ${this.root} were looked at`);
+    this.headerList = found;
+    return found;
+  }
+
+  /**
+   * The words whose mention makes a file worth reading with its headers: vmsplice's own names, the names of header
+   * definitions that lead to them (a macro or static inline wrapper, a syscall-number alias, a few levels deep), and
+   * the wrappers other files define. Only headers whose bytes mention a word so far are parsed.
+   */
+  triggerWords(): string[] {
+    if (this.triggers) return this.triggers;
+    let words: string[] = [...VMSPLICE_WORDS];
+    for (let round = 0; round < 4; round++) {
+      const definitions = this.headerFiles()
+        .filter((file) => words.some((word) => this.mentions(file, word)))
+        .flatMap((file) => this.header(file)?.definitions ?? []);
+      const next = vmspliceTriggers(definitions, words);
+      if (next.length === words.length) break;
+      words = next;
+    }
+    this.triggers = [...new Set([...words, ...this.wrappers().map((wrapper) => wrapper.name)])];
+    return this.triggers;
   }
 
   dispose(): void {
@@ -505,7 +538,8 @@ export class Project {
   invalidate(file: string): void {
     this.headerCache.delete(path.resolve(file));
     this.found.clear();
-    this.vmspliceHeaders = null;
+    this.triggers = null;
+    this.headerList = null;
     this.fillers = null;
     this.wrapperIndex = null;
     this.summaries.delete(path.resolve(file));
@@ -677,9 +711,7 @@ export function readUnitHeaders(
   const wrappers = project.wrappers();
   if (
     text.includes("\0") ||
-    (!text.includes("splice") &&
-      !project.hasVmspliceHeaders() &&
-      !wrappers.some((wrapper) => text.includes(wrapper.name)))
+    (!text.includes("splice") && !project.triggerWords().some((word) => text.includes(word)))
   ) {
     engine.setHeaders(key, []);
     return null;
