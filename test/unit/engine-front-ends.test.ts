@@ -19,6 +19,9 @@ import { diagnosticsFor } from "../../server/src/protocol/diagnostics";
 import { DocumentStore } from "../../server/src/protocol/documents";
 import { analyseFileOnDisk } from "../../server/src/protocol/workspace-scan";
 import { newEngine } from "./engine-support";
+import { ProjectRegistry } from "../../server/src/protocol/projects";
+import { findProjectRoot, Project } from "../../server/src/project/project";
+import { newParser } from "../../server/src/parsing/parser";
 
 const root = path.resolve(__dirname, "..", "..");
 const settings: LensSettings = { ...DEFAULT_SETTINGS, severity: {} };
@@ -103,7 +106,9 @@ function diagnosticRows(uri: string, diagnostics: Diagnostic[]): Row[] {
 /** What the server publishes for a file opened with its contents (a skipped file gets one information line). */
 async function serverRows(files: string[], limit = settings): Promise<Map<string, Row[] | string>> {
   const store = new DocumentStore(await newEngine());
-  const analyses = new AnalysisService(store);
+  // The server reads each document with its project, as the CLI does (protocol/projects.ts).
+  const projects = new ProjectRegistry(store);
+  const analyses = new AnalysisService(store, projects);
   const rows = new Map<string, Row[] | string>();
   for (const file of files) {
     const uri = pathToFileURL(file).href;
@@ -112,25 +117,38 @@ async function serverRows(files: string[], limit = settings): Promise<Map<string
     rows.set(file, result.skipped ? "skipped" : diagnosticRows(uri, diagnosticsFor(result, docsBase)));
     store.close(uri);
   }
+  projects.dispose();
   return rows;
 }
 
 async function scanRows(files: string[], limit = settings): Promise<Map<string, Row[] | string>> {
   const engine = await newEngine();
   const rows = new Map<string, Row[] | string>();
+  const projects = new Map<string, Project>();
   for (const file of files) {
     const uri = pathToFileURL(file).href;
-    const diagnostics = analyseFileOnDisk(file, uri, limit, engine, docsBase);
+    const root = findProjectRoot(file);
+    let project = projects.get(root);
+    if (!project) {
+      project = new Project(root, newParser);
+      projects.set(root, project);
+    }
+    const diagnostics = analyseFileOnDisk(file, uri, limit, engine, docsBase, project);
     // The scan publishes nothing for files it does not analyse; the text check and the limits decide that.
     rows.set(file, diagnostics === null ? "not analysed" : diagnosticRows(uri, diagnostics));
   }
   engine.dispose();
+  for (const project of projects.values()) project.dispose();
   return rows;
 }
 
 describe("the CLI, the workspace scan and the server agree", () => {
   test("on every sample and fixture", async () => {
-    const files = [...cFiles(path.join(root, "samples")), ...cFiles(path.join(root, "test", "fixtures"))];
+    const files = [
+      ...cFiles(path.join(root, "samples")),
+      ...cFiles(path.join(root, "test", "fixtures")),
+      ...cFiles(path.join(root, "test", "projects")),
+    ];
     assert.ok(files.length > 100);
     const [cli, scan, server] = [await cliRows(files), await scanRows(files), await serverRows(files)];
     let findings = 0;

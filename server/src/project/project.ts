@@ -95,7 +95,7 @@ export const SOURCE_EXTENSIONS = [".c", ".cc", ".cpp", ".cxx"] as const;
 /** Characters of source text a project keeps in memory for its word searches. */
 const MAX_CACHED_TEXT = 256 * 1024 * 1024;
 /** Files mentioning a function's name beyond which they are not read to find its callers (it counts as called). */
-const MAX_CALLER_FILES = 64;
+const MAX_CALLER_FILES = 512;
 /** How many source files a project index looks at. */
 const MAX_SOURCE_SCAN = 20_000;
 /** How many header files are looked at for the word vmsplice before giving up and assuming one mentions it. */
