@@ -14,6 +14,8 @@ import { Console } from "node:console";
 import {
   createConnection,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   ProposedFeatures,
   TextDocumentSyncKind,
   type Diagnostic,
@@ -116,6 +118,17 @@ connection.onInitialized(
         await connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
       }
     }
+    // Headers, sources and compile databases changed on disk (an edit elsewhere, a git checkout) re-read the projects.
+    if (initializeParams?.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+      await connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [
+          { globPattern: "**/*.{c,h,cc,cpp,cxx,hh,hpp,hxx,inc}" },
+          { globPattern: "**/compile_commands.json" },
+          { globPattern: "**/compile_flags.txt" },
+          { globPattern: "**/.vmsplice-lens.json" },
+        ],
+      });
+    }
     const windowSettings = await settings.get(null);
     if (windowSettings.analyzeWorkspace && initializeParams) {
       const folders = workspaceFolderPaths(initializeParams);
@@ -135,6 +148,17 @@ connection.onDidChangeConfiguration(
     if (pullsConfiguration) settings.clear();
     else settings.setPushed(params.settings);
     for (const uri of store.uris()) diagnostics.schedule(uri, true);
+  }),
+);
+
+connection.onDidChangeWatchedFiles(
+  guardedNotification(logger, "didChangeWatchedFiles", (params) => {
+    for (const change of params.changes) projects.changed(change.uri, change.type === FileChangeType.Created);
+    // Every open document may include what changed: each is analysed again (its unchanged facts are cheap to judge).
+    for (const uri of store.uris()) {
+      analyses.forget(uri);
+      diagnostics.schedule(uri);
+    }
   }),
 );
 

@@ -3,7 +3,7 @@
 // the disk, and editing it re-analyses the documents that include it.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -70,5 +70,25 @@ describe("project headers over stdio", () => {
       if (!/moved/.test(titles[0] ?? "")) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.match(titles[0] ?? "", /^1 page: 1 moved/);
+  });
+
+  test("a header changed on disk is read again when the client reports it (workspace/didChangeWatchedFiles)", async () => {
+    const main = path.join(root, "src", "main.c");
+    const header = path.join(root, "src", "config.h");
+    const mainUri = pathToFileURL(main).href;
+    // The previous test left the header open; closing it makes the disk the header's text again.
+    await client.connection.sendNotification("textDocument/didClose", {
+      textDocument: { uri: pathToFileURL(header).href },
+    });
+    writeFileSync(header, "#include <fcntl.h>\n#define CFG_FLAGS 0\n");
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: pathToFileURL(header).href, type: 2 }],
+    });
+    let titles: string[] = [];
+    for (let attempt = 0; attempt < 50 && !/copied/.test(titles[0] ?? ""); attempt++) {
+      titles = await lensTitles(mainUri);
+      if (!/copied/.test(titles[0] ?? "")) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(titles[0] ?? "", /^1 page: 1 copied/);
   });
 });

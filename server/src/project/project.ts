@@ -457,7 +457,11 @@ export class Project {
       }
     };
     const sources = this.sourceFiles();
-    for (const file of sources) if (this.mentions(file, "pipe")) summarize(file, []);
+    for (const file of sources) {
+      if (!this.mentions(file, "pipe")) continue;
+      const summary = this.summaryOf(file);
+      if (summary) summaries.set(file, summary);
+    }
     let known = [...summaries.values()].flatMap((summary) => summary.pipeFillers);
     const names = [...new Set(known.map((filler) => filler.name))];
     // Round 2: files that call a filler of another file (a wrapper of a wrapper), and every other definition of a
@@ -535,18 +539,27 @@ export class Project {
   }
 
   /** Forgets what was read from a file (it changed on disk or in the editor). */
-  invalidate(file: string): void {
-    this.headerCache.delete(path.resolve(file));
-    this.found.clear();
-    this.triggers = null;
-    this.headerList = null;
-    this.fillers = null;
-    this.wrapperIndex = null;
-    this.summaries.delete(path.resolve(file));
-    const cached = this.texts.get(path.resolve(file));
+  invalidate(file: string, created = false): void {
+    const absolute = path.resolve(file);
+    const cached = this.texts.get(absolute);
     if (cached) this.textBudget += cached.length;
-    this.texts.delete(path.resolve(file));
-    if (!HEADER_EXTENSIONS.some((extension) => file.endsWith(extension))) this.sources = null;
+    this.texts.delete(absolute);
+    if (HEADER_EXTENSIONS.some((extension) => absolute.endsWith(extension))) {
+      // A header's text decides its includes and definitions (the trigger words); summaries are of sources alone.
+      this.headerCache.delete(absolute);
+      this.triggers = null;
+    } else {
+      this.summaries.delete(absolute);
+      this.fillers = null;
+      this.wrapperIndex = null;
+      this.triggers = null;
+    }
+    // A file that appears or disappears changes the listings and where includes resolve.
+    if (created || !this.fs.isFile(absolute)) {
+      this.found.clear();
+      this.headerList = null;
+      this.sources = null;
+    }
   }
 
   /**

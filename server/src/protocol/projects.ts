@@ -57,10 +57,15 @@ export class ProjectRegistry {
   }
 
   /** A file changed (edited while open, or on disk): what was read from it is read again. */
-  changed(uri: string): void {
+  changed(uri: string, created = false): void {
     if (!uri.startsWith("file:")) return;
     const file = fileURLToPath(uri);
-    for (const project of this.projects.values()) project.invalidate(file);
+    // A compile database or a root marker changes every project's shape: they are made afresh.
+    if (/(compile_commands\.json|compile_flags\.txt|\.vmsplice-lens\.json)$/.test(file)) {
+      this.dispose();
+      return;
+    }
+    for (const project of this.projects.values()) project.invalidate(file, created);
   }
 
   dispose(): void {
