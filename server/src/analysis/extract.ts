@@ -22,7 +22,7 @@ import type {
   VmspliceCall,
 } from "./facts";
 import { baseIdentifier, BufferResolver } from "./buffers";
-import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
+import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
 import {
   FileIndex,
   pathDefinitions,
@@ -97,6 +97,8 @@ export interface ProjectFacts {
   defines?: ReadonlyMap<string, string>;
   /** Wrappers of vmsplice that other files of the project define. */
   wrappers?: readonly ExternalWrapper[];
+  /** Struct members other files fill with pipe() (matched by struct type and field across files). */
+  fieldFills?: readonly ExternalFieldFill[];
 }
 
 /** A function of another file that forwards to vmsplice: which of its parameters is fd, iov, nr_segs and flags. */
@@ -443,6 +445,7 @@ export class Extractor {
       teeOnPipe: this.teeOnPipe(fd, fdArgument),
       readBefore: this.readBefore(fdArgument, call.node, callScope),
       inErrorRegion: inErrorRegion(call.node),
+      ...(fd.assumption ? { assumptions: [fd.assumption] } : {}),
     };
   }
 
@@ -748,6 +751,10 @@ export class Extractor {
         if (fact.direction !== "unknown") return { ...fact, range, pipeName: fact.pipeName ?? arrayName };
       }
     }
+    if (!creation && array?.type === "field_expression") {
+      const fact = this.fieldFilledElsewhere(array, scope, subscript, base);
+      if (fact) return fact;
+    }
     if (!creation) return base;
     const { call, nonblock } = creation;
     const fact: FdFact = {
@@ -766,6 +773,40 @@ export class Extractor {
       pipeIndex,
       direction,
       explanation: `${clip(subscript.text)} is the ${pipeIndex === 1 ? "write" : "read"} end of the pipe created by ${clip(call.node.text, 40)}`,
+    };
+  }
+
+  /**
+   * A struct member array no pipe() of this unit fills, but one of another file does (`pipe(ppb->p)` in page-pipe.c):
+   * its direction is known, with the identity across files (the struct type and field) named as an assumption, so a
+   * page that depends on it is never "move". Fills that disagree (a pipe here, a socket pair there) decide nothing.
+   */
+  private fieldFilledElsewhere(array: Node, scope: FunctionScope | null, subscript: Node, base: FdFact): FdFact | null {
+    const key = this.arrayKey(array, scope);
+    if (!key) return null;
+    const fills = (this.project.fieldFills ?? []).filter((fill) => `${fill.type}.${fill.field}` === key);
+    if (fills.length === 0 || fills.some((fill) => fill.creates !== fills[0].creates)) return null;
+    const fill = fills[0];
+    const where = `${fill.file}:${fill.line}`;
+    const assumption = `${clip(array.text)} is filled in another file (${fills.length === 1 ? where : `${fills.length} places, first ${where}`}), matched by ${fill.type} and ${fill.field} across files`;
+    if (fill.creates === "socketpair")
+      return {
+        ...base,
+        kind: "not-pipe",
+        assumption,
+        explanation: `${clip(array.text)} is filled by socketpair() in ${where}`,
+      };
+    const indexValue = this.evaluator.value(subscriptIndex(subscript), { scope });
+    if (indexValue.kind !== "const" || (indexValue.value !== 0 && indexValue.value !== 1)) return null;
+    const pipeIndex = indexValue.value as 0 | 1;
+    return {
+      ...base,
+      kind: "pipe",
+      assumption,
+      pipeIndex,
+      direction: pipeIndex === 1 ? "to-pipe" : "from-pipe",
+      nonblock: fills.every((item) => item.nonblock === fill.nonblock) ? fill.nonblock : null,
+      explanation: `${clip(subscript.text)} is the ${pipeIndex === 1 ? "write" : "read"} end of the pipe made in ${where}`,
     };
   }
 

@@ -86,6 +86,8 @@ export type Direction = "to-pipe" | "from-pipe" | "unknown";
 /** Where a file descriptor came from. */
 export interface FdFact {
   direction: Direction;
+  /** A fact the descriptor's identity rests on without its being established (a struct field filled in another file). */
+  assumption?: string;
   /** What the descriptor is, as far as the analyzer can tell. */
   kind: "pipe" | "fifo" | "not-pipe" | "unknown";
   /** `pipe()`/`pipe2()` array index (0 read end, 1 write end) when known. */

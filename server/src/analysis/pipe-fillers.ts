@@ -25,6 +25,17 @@ export interface ExternalPipeFiller {
   line: number;
 }
 
+/** A pipe()/pipe2()/socketpair() call in another file that fills a struct member: `pipe(ppb->p)`. */
+export interface ExternalFieldFill {
+  /** The member's struct type as the analyzer names it (`struct page_pipe_buf`) and the field (`p`). */
+  type: string;
+  field: string;
+  creates: "pipe" | "socketpair";
+  nonblock: boolean | null;
+  file: string;
+  line: number;
+}
+
 export interface FillerHop {
   creates: "pipe" | "socketpair";
   nonblock: boolean | null;

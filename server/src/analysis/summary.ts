@@ -6,11 +6,11 @@
  * Pure: tree in, summary out.
  */
 import type { Node, Tree } from "web-tree-sitter";
-import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
+import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
 import { Extractor, type ExternalWrapper } from "./extract";
 import { FileIndex } from "./scope";
-import { callName, functionName } from "./syntax";
-import { Evaluator } from "./values";
+import { callName, functionName, unwrap } from "./syntax";
+import { Evaluator, structTypeOf } from "./values";
 
 export interface FileSummary {
   /** Functions defined here without `static` (visible to the other files of a program). */
@@ -23,6 +23,8 @@ export interface FileSummary {
   pipeFillers: ExternalPipeFiller[];
   /** Those of them that forward to vmsplice (thin wrappers). */
   wrappers: ExternalWrapper[];
+  /** pipe()/pipe2()/socketpair() calls here that fill a struct member. */
+  fieldFills: ExternalFieldFill[];
 }
 
 /** The summary of one file; `known` are the fillers of other files found so far (for a hop through them). */
@@ -48,7 +50,41 @@ export function summarizeFile(
       const name = call ? callName(call) : null;
       if (name) called.add(name);
     }
-    const summary: FileSummary = { defined: [], definedAll: [], called: [...called], pipeFillers: [], wrappers: [] };
+    const summary: FileSummary = {
+      defined: [],
+      definedAll: [],
+      called: [...called],
+      pipeFillers: [],
+      wrappers: [],
+      fieldFills: [],
+    };
+    for (const [callee, position] of [
+      ["pipe", 0],
+      ["pipe2", 0],
+      ["socketpair", 3],
+    ] as const) {
+      for (const site of index.callSitesOf(callee)) {
+        const argument = unwrap(site.args[position] ?? null);
+        if (argument?.type !== "field_expression") continue;
+        const scope = index.scopeOf(site.node);
+        const type = structTypeOf(argument, scope, index);
+        const field = argument.childForFieldName("field")?.text;
+        if (!type || !field) continue;
+        let nonblock: boolean | null = false;
+        if (callee === "pipe2") {
+          const flags = evaluator.value(site.args[1] ?? null, { scope });
+          nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
+        }
+        summary.fieldFills.push({
+          type,
+          field,
+          creates: callee === "socketpair" ? "socketpair" : "pipe",
+          nonblock,
+          file,
+          line: site.node.startPosition.row + 1,
+        });
+      }
+    }
     if (text.includes("vmsplice")) {
       const extractor = new Extractor(tree, text);
       try {

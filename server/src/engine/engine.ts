@@ -368,6 +368,7 @@ export class Engine {
       project.pipeFillers === state.project.pipeFillers &&
       project.defines === state.project.defines &&
       project.wrappers === state.project.wrappers &&
+      project.fieldFills === state.project.fieldFills &&
       sameCallers(project.externalCallers, state.project.externalCallers);
     if (same) return;
     state.headers = headers;
@@ -439,7 +440,8 @@ export class Engine {
       (state.project.pipeFillers?.length ?? 0) > 0 ||
       (state.project.externalCallers?.size ?? 0) > 0 ||
       (state.project.defines?.size ?? 0) > 0 ||
-      (state.project.wrappers?.length ?? 0) > 0
+      (state.project.wrappers?.length ?? 0) > 0 ||
+      (state.project.fieldFills?.length ?? 0) > 0
     )
       return this.extractUnit(file, state, text, cancel);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
@@ -501,7 +503,7 @@ export class Engine {
           const assumptions = heuristicReads(layout, reads.regions);
           for (const call of calls) {
             (call as LocatedCall).file = file;
-            if (assumptions.length > 0) call.assumptions = assumptions;
+            if (assumptions.length > 0) call.assumptions = [...(call.assumptions ?? []), ...assumptions];
           }
           facts = {
             calls: calls as LocatedCall[],

@@ -24,7 +24,7 @@ import {
   type IncludeDirective,
 } from "../analysis/includes";
 import type { UnitHeader } from "../analysis/unit";
-import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
+import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fillers";
 import type { ExternalWrapper } from "../analysis/extract";
 import { externalFunctions, summarizeFile, type FileSummary } from "../analysis/summary";
 import { decodeSource } from "../engine/source-text";
@@ -357,6 +357,16 @@ export class Project {
   }
 
   private wrapperIndex: ExternalWrapper[] | null = null;
+  private fieldFillIndex: ExternalFieldFill[] | null = null;
+
+  /** Struct members the project's files fill with pipe(), pipe2() or socketpair(). */
+  fieldFills(): ExternalFieldFill[] {
+    if (this.fieldFillIndex) return this.fieldFillIndex;
+    this.fieldFillIndex = this.sourceFiles()
+      .filter((file) => this.mentions(file, "pipe"))
+      .flatMap((file) => this.summaryOf(file)?.fieldFills ?? []);
+    return this.fieldFillIndex;
+  }
 
   /**
    * The vmsplice wrappers the project's files define with external linkage, for their callers in other files; a name
@@ -552,6 +562,7 @@ export class Project {
       this.summaries.delete(absolute);
       this.fillers = null;
       this.wrapperIndex = null;
+      this.fieldFillIndex = null;
       this.triggers = null;
     }
     // A file that appears or disappears changes the listings and where includes resolve.
@@ -741,15 +752,16 @@ export function readUnitHeaders(
     engine.setHeaders(key, []);
     return headers;
   }
-  engine.setHeaders(key, headers.headers, { pipeFillers: project.pipeFillers(), defines: headers.defines, wrappers });
+  const facts = {
+    pipeFillers: project.pipeFillers(),
+    fieldFills: project.fieldFills(),
+    defines: headers.defines,
+    wrappers,
+  };
+  engine.setHeaders(key, headers.headers, facts);
   // The callers in other files are looked for only when there is a call to decide (a first extraction says so).
   const names = externalFunctions(tree);
   if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }).calls.length > 0)
-    engine.setHeaders(key, headers.headers, {
-      pipeFillers: project.pipeFillers(),
-      externalCallers: project.externalCallers(file, names),
-      defines: headers.defines,
-      wrappers,
-    });
+    engine.setHeaders(key, headers.headers, { ...facts, externalCallers: project.externalCallers(file, names) });
   return headers;
 }
