@@ -85,9 +85,19 @@ describe("fixes are never worse", () => {
     });
     const neutral = fix(at("    memset"), at("    memset"), "    /* fill */\n");
     assert.equal(neverWorse(text, neutral, before, 0, rfc), true);
-    // A shared destination makes the reader's move unsafe (VMS-DST-SHARED, an error).
-    const shared = at("MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n    struct iovec in");
-    const worse = fix(shared, shared + "MAP_PRIVATE".length, "MAP_SHARED");
+    // Gifting hugetlb memory is a new error (VMS-RFC-HUGETLB-OOPS: the kernel crashes). (A shared destination is no
+    // longer one: this writer does not gift, so its reader copies whatever the destination.)
+    const mapping = at("MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n    if (buf");
+    const flags = at("&iov, 1, 0)") + "&iov, 1, ".length;
+    const worse: QuickFix = {
+      title: "test",
+      rules: [],
+      edits: [
+        { startIndex: mapping, endIndex: mapping, newText: "MAP_HUGETLB | " },
+        { startIndex: flags, endIndex: flags + 1, newText: "SPLICE_F_GIFT" },
+      ],
+      isPreferred: false,
+    };
     assert.equal(neverWorse(text, worse, before, 0, rfc), false);
   });
 

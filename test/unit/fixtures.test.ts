@@ -50,10 +50,6 @@ const KNOWN_ANALYZER_GAPS: ReadonlyMap<string, string> = new Map([
     "FIXME: msg->payload is a flexible array member 8 bytes into an mmap'd struct; the analyzer does not resolve members of a pointed-to struct (verdict unknown, which is safe)",
   ],
   [
-    "test/fixtures/VMS-DST-RO/invalid/mprotect-read-only.c",
-    "FIXME: mprotect(dst, page, PROT_READ) before the call is not tracked (spec 4.3 lists it as a VMS-DST-RO pattern)",
-  ],
-  [
     "test/fixtures/VMS-FLAGS-UNKNOWN/invalid/msg-dontwait.c",
     "FIXME: MSG_DONTWAIT (0x40) is not folded, so the flags are unknown (spec 4.1 names MSG_* constants as the pattern)",
   ],

@@ -874,6 +874,7 @@ export class BufferResolver {
       madvise: [],
       mlocked: null,
       unmappedBefore: null,
+      protectedBefore: null,
     };
     if (!scope) return result;
     // Aliases: locals assigned from one of the names (`char *q = buf;`, `p = buf + off;`).
@@ -942,6 +943,13 @@ export class BufferResolver {
       }
       if (site.name === "munmap" && position < callStart && position > originStart) {
         result.unmappedBefore = { range: toRange(site.node) };
+        continue;
+      }
+      if (site.name === "mprotect" && position < callStart && position > originStart) {
+        const prot = this.evaluator.value(site.args[2] ?? null, { scope });
+        // Several mprotect() calls, or one on some paths only: the last one's protection is not certain either way.
+        const writable = prot.kind === "const" && !result.protectedBefore ? (prot.value & 2) !== 0 : null;
+        result.protectedBefore = { writable, range: toRange(site.node) };
         continue;
       }
       if (position <= callStart && callEnd <= site.end) continue;

@@ -170,6 +170,11 @@ export interface BufferFact {
   mlocked: { range: SourceRange } | null;
   /** munmap() of the buffer before the call (destination hole). */
   unmappedBefore: { range: SourceRange } | null;
+  /**
+   * mprotect() of the buffer before the call: whether it leaves the memory writable (null: the protection cannot be
+   * folded). It overrides the mapping's own protection for the destination checks.
+   */
+  protectedBefore?: { writable: boolean | null; range: SourceRange } | null;
   /** The allocation or declaration the buffer came from. */
   originRange: SourceRange | null;
   /** Sentence describing the provenance, or what is missing. */

@@ -691,7 +691,18 @@ class CallJudge {
       return;
     }
     if (buffer.unmappedBefore) page.rules.push("VMS-DST-HOLE");
-    if (buffer.writable === false) page.rules.push("VMS-DST-RO");
+    // An mprotect() before the call decides the protection the RFC meets (it installs the frame regardless). One that
+    // removes PROT_WRITE counts even if it runs on some paths only; one that grants it counts only if the mapping
+    // was writable anyway (it may not run on every path).
+    const protect = buffer.protectedBefore;
+    const writable = !protect
+      ? buffer.writable
+      : protect.writable === true
+        ? buffer.writable === true
+          ? true
+          : null
+        : protect.writable;
+    if (writable === false) page.rules.push("VMS-DST-RO");
     if (buffer.memory === "shmem" || buffer.memory === "shared-file") page.rules.push("VMS-DST-SHARED");
     // A split destination huge page is not unsafe: the move itself is correct (spec, "Verdict unsafe").
     if (buffer.madvise.some((advice) => advice.advice === "MADV_HUGEPAGE")) page.rules.push("VMS-DST-THP");
@@ -707,9 +718,13 @@ class CallJudge {
       context.missing.push(`memory kind of the destination ${buffer.name} (${buffer.explanation})`);
       return;
     }
-    if (buffer.writable === null) {
+    if (writable === null) {
       page.verdict = "unknown";
-      context.missing.push(`whether the destination ${buffer.name} is mapped writable (${buffer.explanation})`);
+      context.missing.push(
+        buffer.protectedBefore
+          ? `whether the destination ${buffer.name} is still writable after mprotect() (line ${buffer.protectedBefore.range.start.line + 1})`
+          : `whether the destination ${buffer.name} is mapped writable (${buffer.explanation})`,
+      );
       return;
     }
     if (feed.kind === "unknown") {
