@@ -19,6 +19,7 @@
  *     the next line, so the annotations of a continued line follow the end of the logical line and name their line; no
  *     annotation ends in a backslash, and `*\/` in a message is broken up in case the line ends inside a block comment.
  *   - A CRLF file gets CRLF annotation lines.
+ *   - Messages are the analyzer's, unchanged: a line number inside one ("the writer on line 25") is the fixture's line.
  */
 import type { FileAnalysis } from "../../server/src/analysis/analyze";
 import {
@@ -133,7 +134,7 @@ function pageSummary(segment: SegmentVerdict): string {
   const describe = (run: (typeof runs)[number]) =>
     `${run.verdict}${run.rules.length > 0 ? ` [${run.rules.join(" ")}]` : ""}`;
   const only = runs[0];
-  if (runs.length === 0) return `${count}, none judged`;
+  if (runs.length === 0) return segment.pages === 0 ? count : `${count}, none judged`;
   if (runs.length === 1 && only && only.first === 0 && only.last + 1 === segment.pageOutcomes.length)
     return `${count}: ${segment.pageOutcomes.length === segment.pages ? "" : `${only.first}-${only.last} `}${describe(only)}`;
   return `${count}: ${runs.map((run) => `${run.first === run.last ? run.first : `${run.first}-${run.last}`} ${describe(run)}`).join(", ")}`;
