@@ -44,6 +44,7 @@ import {
   toRange,
   unwrap,
 } from "./syntax";
+import { parentOf } from "./ancestry";
 import {
   clip,
   declarationOfName,
@@ -177,7 +178,7 @@ export class Extractor {
   }
 
   private directCall(identifier: Node): RawCall | null {
-    const parent = identifier.parent;
+    const parent = parentOf(identifier);
     if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id) {
       return this.rawCall(parent, identifier, callArguments(parent), "vmsplice");
     }
@@ -193,12 +194,13 @@ export class Extractor {
           ? alignedArguments(next.children.filter((child): child is Node => child !== null))
           : flattenComma(namedChildren(next)[0] ?? null);
       if (args.length >= 3)
-        return this.rawCall(next.parent ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
+        return this.rawCall(parentOf(next) ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
     }
     // Half-typed code (`vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT` and no closing parenthesis): the ERROR region holds the
     // name, a bare "(" and the arguments as loose siblings. Collect them up to ")" or ";".
     const open = identifier.nextSibling;
-    if (identifier.parent?.type === "ERROR" && open?.type === "(") {
+    const region = parentOf(identifier);
+    if (region?.type === "ERROR" && open?.type === "(") {
       const tokens: Node[] = [];
       let last: Node = open;
       for (let sibling = open.nextSibling; sibling && tokens.length < 32; sibling = sibling.nextSibling) {
@@ -214,15 +216,14 @@ export class Extractor {
       }
       // Positions by commas, as in a well-formed argument list: a missing comma must not shift the flags.
       const args = alignedArguments(tokens);
-      if (args.length >= 3)
-        return this.rawCall(identifier.parent, identifier, args, "vmsplice", { start: identifier, end: last });
+      if (args.length >= 3) return this.rawCall(region, identifier, args, "vmsplice", { start: identifier, end: last });
     }
     return null;
   }
 
   private syscallCall(identifier: Node): RawCall | null {
-    const list = identifier.parent;
-    const call = list?.parent;
+    const list = parentOf(identifier);
+    const call = parentOf(list);
     if (list?.type !== "argument_list" || call?.type !== "call_expression" || callName(call) !== "syscall") return null;
     const args = callArguments(call);
     if (args[0]?.id !== identifier.id && unwrap(args[0] ?? null)?.id !== identifier.id) return null;
@@ -655,24 +656,35 @@ export class Extractor {
 
   /** The one assignment `x.name[index] = value` / `name[index] = value` in the file, if there is exactly one. */
   private elementAssignment(name: string, index: number): { value: Node; site: Node } | null {
-    const found: { value: Node; site: Node }[] = [];
+    const found = this.elementAssignments(name).filter((assignment) => assignment.index === index);
+    return found.length === 1 ? found[0] : null;
+  }
+
+  /** Per array name, every `x.name[k] = value` / `name[k] = value` with a constant k: one scan of the name per file. */
+  private readonly elementAssignmentsByName = new Map<string, { index: number; value: Node; site: Node }[]>();
+
+  private elementAssignments(name: string): { index: number; value: Node; site: Node }[] {
+    const cached = this.elementAssignmentsByName.get(name);
+    if (cached) return cached;
+    const found: { index: number; value: Node; site: Node }[] = [];
     for (const identifier of this.index.identifierNodes(name)) {
-      let holder: Node | null = identifier.parent;
-      if (holder?.type === "field_expression") holder = holder.parent;
+      let holder: Node | null = parentOf(identifier);
+      if (holder?.type === "field_expression") holder = parentOf(holder);
       if (holder?.type !== "subscript_expression") continue;
       const indexValue = this.evaluator.value(holder.childForFieldName("index"), { scope: this.index.scopeOf(holder) });
-      const assignment = holder.parent;
-      if (indexValue.kind !== "const" || indexValue.value !== index) continue;
+      const assignment = parentOf(holder);
+      if (indexValue.kind !== "const") continue;
       if (
         assignment?.type === "assignment_expression" &&
         assignment.childForFieldName("left")?.id === holder.id &&
         assignment.childForFieldName("operator")?.text === "="
       ) {
         const value = assignment.childForFieldName("right");
-        if (value) found.push({ value, site: assignment });
+        if (value) found.push({ index: indexValue.value, value, site: assignment });
       }
     }
-    return found.length === 1 ? found[0] : null;
+    this.elementAssignmentsByName.set(name, found);
+    return found;
   }
 
   /** The pipe()/pipe2() call whose array argument has this name (identifier or struct member), anywhere in the file. */
@@ -1086,7 +1098,7 @@ export class Extractor {
   ): { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null {
     const index = unwrap(indexNode);
     if (index?.type !== "identifier") return null;
-    let current: Node | null = site.parent;
+    let current: Node | null = parentOf(site);
     while (current && current.id !== scope.node.id) {
       if (current.type === "for_statement") {
         const loop = parseForLoop(current, index.text);
@@ -1104,7 +1116,7 @@ export class Extractor {
           return { node: current, variable: index.text, repeat: { count, start } };
         }
       }
-      current = current.parent;
+      current = parentOf(current);
     }
     return null;
   }
@@ -1288,8 +1300,8 @@ export class Extractor {
   // ---------------------------------------------------------------- surroundings
 
   private returnChecked(call: Node, scope: FunctionScope | null): boolean {
-    let parent = call.parent;
-    while (parent?.type === "parenthesized_expression") parent = parent.parent;
+    let parent = parentOf(call);
+    while (parent?.type === "parenthesized_expression") parent = parentOf(parent);
     if (!parent || parent.type === "expression_statement") return false;
     if (parent.type === "cast_expression" && parent.childForFieldName("type")?.text === "void") return false;
     const assignment =
@@ -1401,7 +1413,7 @@ export class Extractor {
 
 /** Whether a loop inside `boundary` encloses both the call and `other`. */
 function enclosingLoopOf(call: Node, boundary: Node, other: Node): boolean {
-  for (let current = call.parent; current && current.id !== boundary.id; current = current.parent) {
+  for (let current = parentOf(call); current && current.id !== boundary.id; current = parentOf(current)) {
     if (
       (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") &&
       contains(current, other)
@@ -1414,7 +1426,7 @@ function enclosingLoopOf(call: Node, boundary: Node, other: Node): boolean {
 function spanNode(start: Node, end: Node): Node {
   // The reported node for a call torn apart by an ERROR region: the smallest common ancestor covering both parts.
   let current: Node | null = start;
-  while (current && current.endIndex < end.endIndex) current = current.parent;
+  while (current && current.endIndex < end.endIndex) current = parentOf(current);
   return current ?? start;
 }
 

@@ -26,6 +26,7 @@ import {
   WALK_LIMIT,
   wordOccurrences,
 } from "./syntax";
+import { nearest, parentOf, releaseAncestry, retainAncestry } from "./ancestry";
 
 /** One way a variable gets its value. */
 export interface Definition {
@@ -102,7 +103,7 @@ export interface NameIndex {
   readonly text: string;
   /** Offsets of `name` as a whole identifier in the text (comments and strings included). */
   wordOccurrences(name: string, limit?: number): number[];
-  identifierNodes(name: string, limit?: number): Node[];
+  identifierNodes(name: string, limit?: number): readonly Node[];
   functionDefinition(name: string): Node | null;
   callSitesOf(name: string): CallSite[];
   scopeOf(node: Node): FunctionScope | null;
@@ -138,17 +139,23 @@ export class FileIndex implements NameIndex {
   private readonly enums = new Map<string, number | null | undefined>();
   private readonly globals = new Map<string, Definition[]>();
   private readonly callSitesByName = new Map<string, CallSite[]>();
+  private readonly identifiersByName = new Map<string, readonly Node[]>();
+  private readonly nextSiblings = new Map<number, Node | null>();
   private macroParser: Parser | null = null;
   private readonly macroTrees: Tree[] = [];
   private readonly namesRead = new Set<string>();
   /** Offsets of examined text occurrences (widened to top-level items by `reads`). */
   private readonly occurrencesRead = new Set<number>();
   private readonly regionsRead: TextRegion[] = [];
+  private disposed = false;
 
   constructor(
     readonly tree: Tree,
     readonly text: string,
-  ) {}
+  ) {
+    // Parents are looked up in a map while this index lives (see ancestry.ts): `Node.parent` is O(depth) per step.
+    retainAncestry(tree);
+  }
 
   private recordNode(node: Node | null): void {
     if (node) this.regionsRead.push({ start: node.startIndex, end: node.endIndex });
@@ -164,8 +171,11 @@ export class FileIndex implements NameIndex {
 
   /** The next named sibling of a node (recorded: it may lie outside the regions read so far). */
   nextNamedSibling(node: Node): Node | null {
+    const known = this.nextSiblings.get(node.id);
+    if (known !== undefined) return known;
     const next = node.nextNamedSibling;
     this.recordNode(next);
+    this.nextSiblings.set(node.id, next);
     return next;
   }
 
@@ -193,15 +203,28 @@ export class FileIndex implements NameIndex {
 
   /** Releases the trees parsed for macro bodies. */
   dispose(): void {
-    for (const tree of this.macroTrees) tree.delete();
+    if (!this.disposed) releaseAncestry(this.tree);
+    this.disposed = true;
+    for (const tree of this.macroTrees) {
+      releaseAncestry(tree);
+      tree.delete();
+    }
     this.macroTrees.length = 0;
     this.macroParser?.delete();
     this.macroParser = null;
   }
 
-  /** Nodes of identifiers named `name` (any identifier kind), found through the text. */
-  identifierNodes(name: string, limit = 5000): Node[] {
+  /**
+   * Nodes of identifiers named `name` (any identifier kind), found through the text. Cached per name and limit: lookups
+   * made once per call (a field's stores, a buffer's uses elsewhere) would otherwise search the text and descend from
+   * the root for every occurrence again, quadratic in the number of calls. The reads are recorded on the first search.
+   */
+  identifierNodes(name: string, limit = 5000): readonly Node[] {
+    const key = `${limit}:${name}`;
+    const cached = this.identifiersByName.get(key);
+    if (cached) return cached;
     const nodes: Node[] = [];
+    this.identifiersByName.set(key, nodes);
     for (const index of this.wordOccurrences(name, limit)) {
       const node = this.tree.rootNode.descendantForIndex(index, index + name.length);
       if (node && node.startIndex === index && node.endIndex === index + name.length && isIdentifierType(node.type))
@@ -215,11 +238,11 @@ export class FileIndex implements NameIndex {
     if (this.functionsByName.has(name)) return this.functionsByName.get(name) ?? null;
     let found: Node | null = null;
     for (const node of this.identifierNodes(name)) {
-      const declarator = node.parent;
+      const declarator = parentOf(node);
       if (declarator?.type !== "function_declarator") continue;
-      let definition: Node | null = declarator.parent;
+      let definition: Node | null = parentOf(declarator);
       while (definition && definition.type !== "function_definition" && definition.type.endsWith("declarator"))
-        definition = definition.parent;
+        definition = parentOf(definition);
       if (definition?.type === "function_definition" && functionName(definition) === name) {
         found = definition;
         break;
@@ -235,7 +258,7 @@ export class FileIndex implements NameIndex {
     if (cached) return cached;
     const sites: CallSite[] = [];
     for (const node of this.identifierNodes(name)) {
-      const parent = node.parent;
+      const parent = parentOf(node);
       if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === node.id) {
         sites.push({ name, node: parent, args: callArguments(parent), start: parent.startIndex, end: parent.endIndex });
       }
@@ -262,7 +285,7 @@ export class FileIndex implements NameIndex {
     let found: MacroDefinition | null = null;
     const bodies = new Map<string, Node>();
     for (const node of this.identifierNodes(name)) {
-      const parent = node.parent;
+      const parent = parentOf(node);
       if (parent?.type === "preproc_def" && parent.childForFieldName("name")?.id === node.id) {
         const body = parent.childForFieldName("value");
         this.recordNode(parent);
@@ -282,7 +305,7 @@ export class FileIndex implements NameIndex {
   functionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null {
     const definitions: Node[] = [];
     for (const node of this.identifierNodes(name)) {
-      const parent = node.parent;
+      const parent = parentOf(node);
       if (parent?.type === "preproc_function_def" && parent.childForFieldName("name")?.id === node.id) {
         this.recordNode(parent);
         definitions.push(parent);
@@ -303,9 +326,9 @@ export class FileIndex implements NameIndex {
   enumConstant(name: string, evaluateConstant: (node: Node) => number | null): number | null | undefined {
     if (this.enums.has(name)) return this.enums.get(name);
     for (const node of this.identifierNodes(name)) {
-      const enumerator = node.parent;
+      const enumerator = parentOf(node);
       if (enumerator?.type !== "enumerator" || enumerator.childForFieldName("name")?.id !== node.id) continue;
-      const list = enumerator.parent;
+      const list = parentOf(enumerator);
       if (!list) continue;
       this.recordNode(list);
       let value: number | null = -1;
@@ -332,7 +355,7 @@ export class FileIndex implements NameIndex {
     let declaration: Node | null = null;
     for (const node of this.identifierNodes(name)) {
       if (enclosingFunction(node)) {
-        const assignment = node.parent;
+        const assignment = parentOf(node);
         if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === node.id) {
           definitions.push({
             name,
@@ -345,7 +368,7 @@ export class FileIndex implements NameIndex {
         continue;
       }
       const declared = declarationOf(node);
-      if (declared && declared.declaration.parent && isFileScope(declared.declaration)) {
+      if (declared && parentOf(declared.declaration) && isFileScope(declared.declaration)) {
         declaration = declared.declaration;
         definitions.push(declared.definition);
       }
@@ -366,6 +389,7 @@ export class FileIndex implements NameIndex {
     const tree = this.macroParser.parse(`void __vmsplice_lens_macro(void) { (${trimmed}); }`);
     if (!tree) return null;
     this.macroTrees.push(tree);
+    retainAncestry(tree);
     let found: Node | null = null;
     walk(tree.rootNode, (node) => {
       if (found) return false;
@@ -394,7 +418,7 @@ function declarationOf(identifier: Node): { declaration: Node; definition: Defin
   let initializer: Node | null = null;
   let isArray = false;
   for (let depth = 0; declarator && depth < 16; depth++) {
-    const parent: Node | null = declarator.parent;
+    const parent: Node | null = parentOf(declarator);
     if (!parent) return null;
     if (parent.type === "init_declarator") {
       if (parent.childForFieldName("declarator")?.id !== declarator.id) return null;
@@ -538,6 +562,8 @@ function buildScope(definition: Node): FunctionScope {
   const interesting = new Set(["declaration", "assignment_expression", "update_expression", "call_expression"]);
   const cursor = body.walk();
   let visited = 0;
+  // The cursor's depth below the body, counted here: `TreeCursor.currentDepth` walks the cursor's stack (O(depth)).
+  let depth = 0;
   try {
     for (;;) {
       const type = cursor.nodeType;
@@ -552,12 +578,16 @@ function buildScope(definition: Node): FunctionScope {
       } else if (interesting.has(type)) {
         handle(cursor.currentNode);
       }
-      if (++visited < WALK_LIMIT && cursor.gotoFirstChild()) continue;
+      if (++visited < WALK_LIMIT && cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
       if (visited >= WALK_LIMIT) return scope;
       for (;;) {
-        if (cursor.currentDepth === 0) return scope;
+        if (depth === 0) return scope;
         if (cursor.gotoNextSibling()) break;
         if (!cursor.gotoParent()) return scope;
+        depth--;
       }
     }
   } finally {
@@ -735,7 +765,7 @@ export function pathDefinitionsOf(
     }
     let current = state;
     const { nodes, starts, ends, jumps } = entry;
-    for (let index = 0; index < nodes.length; index++) {
+    for (const index of blockSteps(starts, ends, candidateStarts, useStart, useEnd)) {
       if (atUse !== undefined) return current;
       if (starts[index] >= useEnd) break;
       const from = starts[index];
@@ -894,10 +924,62 @@ export function pathDefinitionsOf(
   return { definitions, entry: final.has(ENTRY) };
 }
 
+/**
+ * The statements of a block (given by their sorted, non-overlapping offsets) that can change the path state on the way
+ * to a use, in order: those holding a candidate definition, those holding the use, and the last one. Every other
+ * statement leaves the state as it is: one that falls through changes nothing, and a jump (`return`, `exit()`) that is
+ * not the block's last statement keeps the state from before it (see `flowBlock`). Found by binary search, so a lookup
+ * in a function of thousands of statements costs what its definitions cost, not a step per statement (quadratic when
+ * every one of thousands of calls asks).
+ */
+export function blockSteps(
+  starts: readonly number[],
+  ends: readonly number[],
+  candidateStarts: readonly number[],
+  useStart: number,
+  useEnd: number,
+): number[] {
+  const count = starts.length;
+  if (count === 0) return [];
+  /** The last statement starting at or before `offset`, or -1. */
+  const lastStartingBy = (offset: number): number => {
+    let low = 0;
+    let high = count - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (starts[middle] <= offset) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return found;
+  };
+  const steps = new Set<number>();
+  for (const start of candidateStarts) {
+    const index = lastStartingBy(start);
+    if (index >= 0 && start < ends[index]) steps.add(index);
+  }
+  // Statements holding the use: they start at or before it and end at or after it (ends never decrease).
+  let low = 0;
+  let high = count - 1;
+  let firstEnding = count;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (ends[middle] >= useEnd) {
+      firstEnding = middle;
+      high = middle - 1;
+    } else low = middle + 1;
+  }
+  for (let index = firstEnding; index < count && starts[index] <= useStart; index++) steps.add(index);
+  steps.add(count - 1);
+  return [...steps].sort((left, right) => left - right);
+}
+
 /** Whether a definition site sits under `?:`, `&&` or `||` inside `statement` (it runs on some paths only). */
 function conditionalWithin(site: Node, statement: Node): boolean {
-  for (let current: Node | null = site; current && current.id !== statement.id; current = current.parent) {
-    const parent: Node | null = current.parent;
+  for (let current: Node | null = site; current && current.id !== statement.id; current = parentOf(current)) {
+    const parent: Node | null = parentOf(current);
     if (!parent) break;
     if (parent.type === "conditional_expression" && parent.childForFieldName("condition")?.id !== current.id)
       return true;
@@ -959,7 +1041,7 @@ function endsWithBreak(caseStatement: Node): boolean {
 export function dominates(site: Node, position: Node, boundary: Node): boolean {
   let current: Node | null = site;
   while (current && current.id !== boundary.id) {
-    const parent: Node | null = current.parent;
+    const parent: Node | null = parentOf(current);
     if (!parent) break;
     const fieldName = fieldNameOf(parent, current);
     const branchy =
@@ -1010,9 +1092,14 @@ export function loopCarriedSteps(
   const definitions = scope.definitions.get(name);
   if (!definitions) return { steps, sites };
   const loops: Node[] = [];
-  for (let current = use.parent; current && current.id !== scope.node.id; current = current.parent) {
-    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
-      loops.push(current);
+  if (enclosingFunction(use)?.id === scope.node.id) {
+    // The loops between the use and its function, innermost first (memoised climbs: see ancestry.ts).
+    for (let loop = nearest(parentOf(use), "loop"); loop; loop = nearest(parentOf(loop), "loop")) loops.push(loop);
+  } else {
+    for (let current = parentOf(use); current && current.id !== scope.node.id; current = parentOf(current)) {
+      if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
+        loops.push(current);
+    }
   }
   if (loops.length === 0) return { steps, sites };
   for (const definition of definitions) {
