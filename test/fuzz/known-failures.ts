@@ -49,14 +49,6 @@ export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [
       { file: "alias-sys-vmsplice.c", rewritten: "alias-sys-vmsplice.rewritten.c", tags: ["alias", "SYS_vmsplice"] },
     ],
   },
-  {
-    id: "slow-judge-volume",
-    fixme:
-      "FIXME (performance, linear): CallJudge (server/src/analysis/verdict.ts) costs about 7 µs per iovec entry per call per model and shares nothing between calls with the same facts (it also expands the segments of a call that fails early with nr_segs > 1024), so a file of 1000 calls of one 1024-entry iovec takes about 7 s per model",
-    matches: (failure) => failure.key === "hang in judgeCalls (many calls)",
-    reproducers: [{ file: "slow-large-iovec-calls.c", tags: ["many-calls"] }],
-    slow: true,
-  },
 ];
 
 export function knownClassOf(failure: Failure): KnownFailureClass | null {
