@@ -188,17 +188,25 @@ describe("linear extraction", () => {
     }
   });
 
-  test("2000 calls on one pipe array in one function scan each name a bounded number of times", () => {
-    const text = manyCalls(2000);
-    const tree = parse(text);
-    try {
-      const { result, scans } = countNameScans(() => extractFacts(tree, text));
-      assert.equal(result.calls.length, 2000);
-      for (const [name, count] of scans) assert.ok(count <= 4, `${name} scanned ${count} times`);
-    } finally {
-      tree.delete();
-    }
-  });
+  for (const [name, text] of [
+    ["2000 calls on one pipe array in one function", () => manyCalls(2000)],
+    [
+      "hang-many-calls-iovec-array.c (2000 calls of a two-entry iovec array)",
+      () => finding("hang-many-calls-iovec-array.c"),
+    ],
+  ] as const)
+    test(`${name}: each name is scanned a bounded number of times, and no Node.parent is read`, () => {
+      const tree = parse(text());
+      try {
+        const parents = countGetter(Node.prototype, "parent", () => countNameScans(() => extractFacts(tree, text())));
+        const { result, scans } = parents.result;
+        assert.equal(result.calls.length, 2000);
+        for (const [scanned, count] of scans) assert.ok(count <= 4, `${scanned} scanned ${count} times`);
+        assert.equal(parents.count, 0, "Node.parent reads");
+      } finally {
+        tree.delete();
+      }
+    });
 
   test("a path lookup visits the statements that hold a definition or the use, and the block's last one", () => {
     const rng = new Rng(5);

@@ -1344,12 +1344,17 @@ export class Extractor {
       if (!descriptor || target === null || this.descriptorKey(descriptor, scope) !== target) continue;
       if (reads) return { range: toRange(site.node), length: this.evaluator.value(site.args[2] ?? null, { scope }) };
       // An earlier vmsplice read from the same descriptor consumes its iovec's length (a single struct iovec is followed).
+      // Worked out once per earlier call: thousands of calls on one pipe all find the same first one.
       if (!contains(site.node, call)) {
-        const entries = site.args[1] ? this.iovEntries(site.args[1], scope, site.node, 0) : { missing: "no iovec" };
-        const length: SymValue =
-          "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat
-            ? unknown("length consumed by an earlier vmsplice")
-            : entries.segments[0].length;
+        let length = this.consumedLengths.get(site.node.id);
+        if (!length) {
+          const entries = site.args[1] ? this.iovEntries(site.args[1], scope, site.node, 0) : { missing: "no iovec" };
+          length =
+            "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat
+              ? unknown("length consumed by an earlier vmsplice")
+              : entries.segments[0].length;
+          this.consumedLengths.set(site.node.id, length);
+        }
         return { range: toRange(site.node), length };
       }
     }
@@ -1363,6 +1368,8 @@ export class Extractor {
   }
 
   private readonly descriptorKeys = new Map<number, string | null>();
+  /** The length an earlier vmsplice call consumes, per call node (see `readBefore`). */
+  private readonly consumedLengths = new Map<number, SymValue>();
 
   /**
    * Which descriptor an expression denotes, by resolution: the pipe()/open() call that made it plus the pipe index,
