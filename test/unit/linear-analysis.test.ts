@@ -51,8 +51,13 @@ function allNodes(tree: Tree): Node[] {
   }
 }
 
-/** Counts reads of a getter on a prototype while `run` runs. */
-function countGetter<T>(prototype: object, name: string, run: () => T): { result: T; count: number } {
+/** Counts reads of a getter on a prototype while `run` runs (`weight`: what one read counts, from its value). */
+function countGetter<T>(
+  prototype: object,
+  name: string,
+  run: () => T,
+  weight: (value: unknown) => number = () => 1,
+): { result: T; count: number } {
   const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
   assert.ok(descriptor?.get, `${name} is a getter`);
   const getter = descriptor.get;
@@ -60,8 +65,9 @@ function countGetter<T>(prototype: object, name: string, run: () => T): { result
   Object.defineProperty(prototype, name, {
     ...descriptor,
     get(this: unknown) {
-      count++;
-      return getter.call(this);
+      const value: unknown = getter.call(this);
+      count += weight(value);
+      return value;
     },
   });
   try {
@@ -194,15 +200,24 @@ describe("linear extraction", () => {
       "hang-many-calls-iovec-array.c (2000 calls of a two-entry iovec array)",
       () => finding("hang-many-calls-iovec-array.c"),
     ],
+    ["hang-many-calls-loop-body.c (2000 calls in a loop body)", () => finding("hang-many-calls-loop-body.c")],
   ] as const)
-    test(`${name}: each name is scanned a bounded number of times, and no Node.parent is read`, () => {
+    test(`${name}: names scanned and blocks listed a bounded number of times, no Node.parent read`, () => {
       const tree = parse(text());
       try {
-        const parents = countGetter(Node.prototype, "parent", () => countNameScans(() => extractFacts(tree, text())));
+        const children = countGetter(
+          Node.prototype,
+          "namedChildren",
+          () => countGetter(Node.prototype, "parent", () => countNameScans(() => extractFacts(tree, text()))),
+          (value) => (value as unknown[]).length,
+        );
+        const parents = children.result;
         const { result, scans } = parents.result;
         assert.equal(result.calls.length, 2000);
         for (const [scanned, count] of scans) assert.ok(count <= 4, `${scanned} scanned ${count} times`);
         assert.equal(parents.count, 0, "Node.parent reads");
+        // Node.namedChildren lists every statement of a block: once per block, not once per call (quadratic: millions).
+        assert.ok(children.count < 100 * 2000, `${children.count} children listed`);
       } finally {
         tree.delete();
       }

@@ -666,6 +666,9 @@ const blockCache = new WeakMap<
   Map<number, { nodes: Node[]; starts: number[]; ends: number[]; jumps: boolean[] }>
 >();
 
+/** Per scope, whether each statement asked about ends every path through it (see `terminates`). */
+const terminatesCache = new WeakMap<FunctionScope, Map<number, boolean>>();
+
 /** A state of the path walk: the definitions that may hold, plus ENTRY when the value from function entry may hold. */
 type PathState = Set<Definition | typeof ENTRY> | null;
 const ENTRY = "entry" as const;
@@ -708,6 +711,15 @@ export function pathDefinitionsOf(
   if (candidates.length === 0) return { definitions: [], entry: true };
   const starts = candidates.map((definition) => definition.site.startIndex);
   const candidateStarts = starts;
+  /** `terminates`, once per statement per scope: a block of thousands of statements is not listed again per lookup. */
+  let jumpCache = terminatesCache.get(scope);
+  if (!jumpCache) terminatesCache.set(scope, (jumpCache = new Map()));
+  const knownJumps = jumpCache;
+  const endsPaths = (node: Node): boolean => {
+    let jumps = knownJumps.get(node.id);
+    if (jumps === undefined) knownJumps.set(node.id, (jumps = terminates(node)));
+    return jumps;
+  };
   const holdsDefinition = (node: Node): boolean => {
     const from = node.startIndex;
     const to = node.endIndex;
@@ -774,7 +786,7 @@ export function pathDefinitionsOf(
         (from <= useStart && useEnd <= to) || candidateStarts.some((start) => start >= from && start < to);
       let after: PathState;
       if (!relevant) {
-        jumps[index] ??= terminates(nodes[index]);
+        jumps[index] ??= endsPaths(nodes[index]);
         after = jumps[index] ? null : current;
       } else after = flow(nodes[index], current);
       current = after === null && current !== null && index !== nodes.length - 1 ? current : after;
@@ -784,7 +796,7 @@ export function pathDefinitionsOf(
   const flow = (node: Node, state: PathState): PathState => {
     if (atUse !== undefined || state === null) return state;
     const here = containsUse(node);
-    if (!here && !holdsDefinition(node)) return terminates(node) ? null : state;
+    if (!here && !holdsDefinition(node)) return endsPaths(node) ? null : state;
     switch (node.type) {
       case "compound_statement":
         return flowBlock(node, state);
@@ -873,7 +885,7 @@ export function pathDefinitionsOf(
           return atUse;
         }
         const after = applyLeaf(node, state);
-        return terminates(node) ? null : after;
+        return endsPaths(node) ? null : after;
       }
     }
   };
@@ -891,7 +903,7 @@ export function pathDefinitionsOf(
     const defsInside = candidates.filter(
       (definition) => definition.site.startIndex >= node.startIndex && definition.site.startIndex < node.endIndex,
     );
-    if (defsInside.length === 0) return terminates(node) ? null : state;
+    if (defsInside.length === 0) return endsPaths(node) ? null : state;
     // Conservative: every definition inside may or may not have run; the last unconditional one of the body's own list wins.
     let current: PathState = state;
     const statements = node.type === "compound_statement" ? namedChildren(node) : [node];
@@ -901,7 +913,7 @@ export function pathDefinitionsOf(
           definition.site.startIndex >= statement.startIndex && definition.site.startIndex < statement.endIndex,
       );
       if (inside.length === 0) {
-        if (terminates(statement)) return null;
+        if (endsPaths(statement)) return null;
         continue;
       }
       const direct = statement.type === "expression_statement" || statement.type === "declaration";
