@@ -201,6 +201,10 @@ describe("linear extraction", () => {
       () => finding("hang-many-calls-iovec-array.c"),
     ],
     ["hang-many-calls-loop-body.c (2000 calls in a loop body)", () => finding("hang-many-calls-loop-body.c")],
+    [
+      "hang-many-calls-through-parameter.c (2000 calls through an iovec parameter)",
+      () => finding("hang-many-calls-through-parameter.c"),
+    ],
   ] as const)
     test(`${name}: names scanned and blocks listed a bounded number of times, no Node.parent read`, () => {
       const tree = parse(text());

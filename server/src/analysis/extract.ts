@@ -257,15 +257,23 @@ export class Extractor {
     if (inner?.type !== "identifier" || !scope.parameters.includes(inner.text)) return null;
     if (reachingDefinitions(scope, inner.text, inner).length > 0) return null;
     // Only a thin forwarder is a wrapper (a few statements, no loop); a helper that does more is reported at its own call.
-    const body = scope.node.childForFieldName("body");
-    const statements = body ? namedChildren(body) : [];
-    if (
-      statements.length > 3 ||
-      statements.some((statement) => ["for_statement", "while_statement", "do_statement"].includes(statement.type))
-    )
-      return null;
+    // Decided once per function: a function of thousands of calls would list its statements again for each.
+    let thin = this.thinForwarders.get(scope.node.id);
+    if (thin === undefined) {
+      const body = scope.node.childForFieldName("body");
+      const statements = body ? namedChildren(body) : [];
+      thin = !(
+        statements.length > 3 ||
+        statements.some((statement) => ["for_statement", "while_statement", "do_statement"].includes(statement.type))
+      );
+      this.thinForwarders.set(scope.node.id, thin);
+    }
+    if (!thin) return null;
     return { name: scope.name, definition: scope.node, parameters: scope.parameters };
   }
+
+  /** Per function definition, whether it is short enough to be a wrapper (see `wrapperOf`). */
+  private readonly thinForwarders = new Map<number, boolean>();
 
   private unknownCall(call: RawCall, reason: string): VmspliceCall {
     const range = toRange(call.node);
