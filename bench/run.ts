@@ -7,12 +7,16 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { benchAnalyzer, formatRows } from "./analyzer";
+import { benchLinear, benchLinearCli, formatLinearRows } from "./linear";
 
 const smoke = process.argv.includes("--smoke");
 
 async function main(): Promise<void> {
   process.stdout.write("== analyzer (issue 2)\n");
   process.stdout.write(formatRows(await benchAnalyzer(smoke ? 2 : 9)) + "\n");
+  process.stdout.write("== linear analysis (issue 10)\n");
+  const linear = [...(await benchLinear(smoke ? 1 : 5, smoke)), ...benchLinearCli(smoke ? 1 : 3, smoke)];
+  process.stdout.write(formatLinearRows(linear) + "\n");
   for (const [title, script] of [
     ["simulator (issue 3)", "simulator.ts"],
     ["language server keystrokes (issue 4)", "keystroke.ts"],

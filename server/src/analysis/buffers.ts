@@ -7,7 +7,7 @@
  * Unknown provenance stays unknown and says why. Pure; no I/O, no editor or protocol imports.
  */
 import type { Node } from "web-tree-sitter";
-import type { BufferFact, MemoryKind, Origin, SymValue, TriState } from "./facts";
+import type { BufferFact, MemoryKind, Origin, SourceRange, SymValue, TriState } from "./facts";
 import {
   fieldKey,
   loopCarriedSteps,
@@ -30,6 +30,7 @@ import {
   unwrap,
   subscriptIndex,
 } from "./syntax";
+import { parentOf } from "./ancestry";
 import { clip, Evaluator, isUnknown, simplify, SYSTEM_CONSTANTS, typeSize, unknown, type EvalContext } from "./values";
 
 /** Where a pointer points: a buffer (or null when unknown) and the byte offset from its start. */
@@ -680,7 +681,7 @@ export class BufferResolver {
       if (
         node.type === "identifier" &&
         (node.text === "aligned" || node.text === "__aligned__") &&
-        node.parent?.type === "attribute"
+        parentOf(node)?.type === "attribute"
       ) {
         found = { kind: "const", value: 16 };
         return;
@@ -737,8 +738,8 @@ export class BufferResolver {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
       const types = new Set<string>();
       for (const identifier of this.index.identifierNodes(fieldName)) {
-        let declarator: Node | null = identifier.parent;
-        while (declarator && declarator.type.endsWith("declarator")) declarator = declarator.parent;
+        let declarator: Node | null = parentOf(identifier);
+        while (declarator && declarator.type.endsWith("declarator")) declarator = parentOf(declarator);
         if (declarator?.type === "field_declaration") types.add(declarator.childForFieldName("type")?.text ?? "");
       }
       if (types.size === 1) return scalarSize([...types][0]);
@@ -816,33 +817,52 @@ export class BufferResolver {
     }
     const fileScope = provenance.originNode !== null && enclosingFunctionOf(provenance.originNode) === null;
     if (fileScope && baseName) {
-      let written = false;
-      const madvise = [...local.madvise];
-      for (const identifier of this.index.identifierNodes(baseName, 2000)) {
-        if (contains(scope.node, identifier)) continue;
-        const callNode = enclosingCallOf(identifier);
-        if (callNode) {
-          const name = callName(callNode) ?? "";
-          if (name === "madvise" || name === "posix_madvise") {
-            madvise.push({
-              advice: this.adviceName(name, callArguments(callNode)[2] ?? null, this.index.scopeOf(callNode)),
-              range: toRange(callNode),
-            });
-            continue;
-          }
-          if (!NON_WRITERS.has(name) && !isAllocator(name)) written = true;
-        }
-        const assignment = identifier.parent?.parent;
-        if (
-          identifier.parent?.type === "subscript_expression" &&
-          assignment?.type === "assignment_expression" &&
-          assignment.childForFieldName("left")?.id === identifier.parent.id
-        )
-          written = true;
-      }
-      return { ...local, writtenBefore: written ? "yes" : local.writtenBefore, madvise };
+      const elsewhere = this.usesElsewhere(baseName, scope);
+      const madvise = [
+        ...local.madvise,
+        ...elsewhere.madvise.map((item) => ({ advice: item.advice, range: copyRange(item.range) })),
+      ];
+      return { ...local, writtenBefore: elsewhere.written ? "yes" : local.writtenBefore, madvise };
     }
     return local;
+  }
+
+  /** Per (function, buffer name): what the other functions do to a file-scope buffer, found once, not once per call. */
+  private readonly usesElsewhereByScope = new Map<string, { written: boolean; madvise: Lifecycle["madvise"] }>();
+
+  /** Whether functions other than `scope`'s write a file-scope buffer, and the madvise calls they make on it. */
+  private usesElsewhere(baseName: string, scope: FunctionScope): { written: boolean; madvise: Lifecycle["madvise"] } {
+    const key = `${scope.node.id}:${baseName}`;
+    const cached = this.usesElsewhereByScope.get(key);
+    if (cached) return cached;
+    let written = false;
+    const madvise: Lifecycle["madvise"] = [];
+    for (const identifier of this.index.identifierNodes(baseName, 2000)) {
+      if (contains(scope.node, identifier)) continue;
+      const callNode = enclosingCallOf(identifier);
+      if (callNode) {
+        const name = callName(callNode) ?? "";
+        if (name === "madvise" || name === "posix_madvise") {
+          madvise.push({
+            advice: this.adviceName(name, callArguments(callNode)[2] ?? null, this.index.scopeOf(callNode)),
+            range: toRange(callNode),
+          });
+          continue;
+        }
+        if (!NON_WRITERS.has(name) && !isAllocator(name)) written = true;
+      }
+      const holder = parentOf(identifier);
+      const assignment = parentOf(holder);
+      if (
+        holder?.type === "subscript_expression" &&
+        assignment?.type === "assignment_expression" &&
+        assignment.childForFieldName("left")?.id === holder.id
+      )
+        written = true;
+    }
+    const result = { written, madvise };
+    this.usesElsewhereByScope.set(key, result);
+    return result;
   }
 
   /**
@@ -970,7 +990,7 @@ export class BufferResolver {
         const nextIteration = use.start < callStart && inReusingLoop(use.start);
         if (use.start >= callEnd || nextIteration) {
           const useNode = use.node();
-          const parentCall = useNode.parent?.parent;
+          const parentCall = parentOf(parentOf(useNode));
           const freeing =
             parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
           if (!freeing) {
@@ -1067,11 +1087,19 @@ export type Lifecycle = Omit<
   "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation"
 >;
 
+/** A range that shares nothing with `range` (facts are per call, and later passes may adjust them in place). */
+function copyRange(range: SourceRange): SourceRange {
+  return { ...range, start: { ...range.start }, end: { ...range.end } };
+}
+
 /** The call whose argument list directly contains this expression (through casts, & and arithmetic). */
 function enclosingCallOf(node: Node): Node | null {
-  let current: Node | null = node.parent;
+  let current: Node | null = parentOf(node);
   for (let depth = 0; current && depth < 6; depth++) {
-    if (current.type === "argument_list") return current.parent?.type === "call_expression" ? current.parent : null;
+    if (current.type === "argument_list") {
+      const call = parentOf(current);
+      return call?.type === "call_expression" ? call : null;
+    }
     if (
       ![
         "cast_expression",
@@ -1082,7 +1110,7 @@ function enclosingCallOf(node: Node): Node | null {
       ].includes(current.type)
     )
       return null;
-    current = current.parent;
+    current = parentOf(current);
   }
   return null;
 }

@@ -46,6 +46,7 @@ import {
   unwrap,
   subscriptIndex,
 } from "./syntax";
+import { parentOf } from "./ancestry";
 import {
   clip,
   declarationOfName,
@@ -289,7 +290,7 @@ export class Extractor {
   }
 
   private directCall(identifier: Node): RawCall | null {
-    const parent = identifier.parent;
+    const parent = parentOf(identifier);
     if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id) {
       return this.rawCall(parent, identifier, callArguments(parent), "vmsplice");
     }
@@ -305,12 +306,13 @@ export class Extractor {
           ? alignedArguments(next.children.filter((child): child is Node => child !== null))
           : flattenComma(namedChildren(next)[0] ?? null);
       if (args.length >= 3)
-        return this.rawCall(next.parent ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
+        return this.rawCall(parentOf(next) ?? next, identifier, args, "vmsplice", { start: identifier, end: next });
     }
     // Half-typed code (`vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT` and no closing parenthesis): the ERROR region holds the
     // name, a bare "(" and the arguments as loose siblings. Collect them up to ")" or ";".
     const open = identifier.nextSibling;
-    if (identifier.parent?.type === "ERROR" && open?.type === "(") {
+    const region = parentOf(identifier);
+    if (region?.type === "ERROR" && open?.type === "(") {
       const tokens: Node[] = [];
       let last: Node = open;
       for (let sibling = open.nextSibling; sibling && tokens.length < 32; sibling = sibling.nextSibling) {
@@ -326,15 +328,14 @@ export class Extractor {
       }
       // Positions by commas, as in a well-formed argument list: a missing comma must not shift the flags.
       const args = alignedArguments(tokens);
-      if (args.length >= 3)
-        return this.rawCall(identifier.parent, identifier, args, "vmsplice", { start: identifier, end: last });
+      if (args.length >= 3) return this.rawCall(region, identifier, args, "vmsplice", { start: identifier, end: last });
     }
     return null;
   }
 
   private syscallCall(identifier: Node): RawCall | null {
-    const list = identifier.parent;
-    const call = list?.parent;
+    const list = parentOf(identifier);
+    const call = parentOf(list);
     if (list?.type !== "argument_list" || call?.type !== "call_expression" || callName(call) !== "syscall") return null;
     const args = callArguments(call);
     if (args[0]?.id !== identifier.id && unwrap(args[0] ?? null)?.id !== identifier.id) return null;
@@ -368,15 +369,23 @@ export class Extractor {
     if (inner?.type !== "identifier" || !scope.parameters.includes(inner.text)) return null;
     if (reachingDefinitions(scope, inner.text, inner).length > 0) return null;
     // Only a thin forwarder is a wrapper (a few statements, no loop); a helper that does more is reported at its own call.
-    const body = scope.node.childForFieldName("body");
-    const statements = body ? namedChildren(body) : [];
-    if (
-      statements.length > 3 ||
-      statements.some((statement) => ["for_statement", "while_statement", "do_statement"].includes(statement.type))
-    )
-      return null;
+    // Decided once per function: a function of thousands of calls would list its statements again for each.
+    let thin = this.thinForwarders.get(scope.node.id);
+    if (thin === undefined) {
+      const body = scope.node.childForFieldName("body");
+      const statements = body ? namedChildren(body) : [];
+      thin = !(
+        statements.length > 3 ||
+        statements.some((statement) => ["for_statement", "while_statement", "do_statement"].includes(statement.type))
+      );
+      this.thinForwarders.set(scope.node.id, thin);
+    }
+    if (!thin) return null;
     return { name: scope.name, definition: scope.node, parameters: scope.parameters };
   }
+
+  /** Per function definition, whether it is short enough to be a wrapper (see `wrapperOf`). */
+  private readonly thinForwarders = new Map<number, boolean>();
 
   private unknownCall(call: RawCall, reason: string): VmspliceCall {
     const range = toRange(call.node);
@@ -812,24 +821,35 @@ export class Extractor {
 
   /** The one assignment `x.name[index] = value` / `name[index] = value` in the file, if there is exactly one. */
   private elementAssignment(name: string, index: number): { value: Node; site: Node } | null {
-    const found: { value: Node; site: Node }[] = [];
+    const found = this.elementAssignments(name).filter((assignment) => assignment.index === index);
+    return found.length === 1 ? found[0] : null;
+  }
+
+  /** Per array name, every `x.name[k] = value` / `name[k] = value` with a constant k: one scan of the name per file. */
+  private readonly elementAssignmentsByName = new Map<string, { index: number; value: Node; site: Node }[]>();
+
+  private elementAssignments(name: string): { index: number; value: Node; site: Node }[] {
+    const cached = this.elementAssignmentsByName.get(name);
+    if (cached) return cached;
+    const found: { index: number; value: Node; site: Node }[] = [];
     for (const identifier of this.index.identifierNodes(name)) {
-      let holder: Node | null = identifier.parent;
-      if (holder?.type === "field_expression") holder = holder.parent;
+      let holder: Node | null = parentOf(identifier);
+      if (holder?.type === "field_expression") holder = parentOf(holder);
       if (holder?.type !== "subscript_expression") continue;
       const indexValue = this.evaluator.value(subscriptIndex(holder), { scope: this.index.scopeOf(holder) });
-      const assignment = holder.parent;
-      if (indexValue.kind !== "const" || indexValue.value !== index) continue;
+      const assignment = parentOf(holder);
+      if (indexValue.kind !== "const") continue;
       if (
         assignment?.type === "assignment_expression" &&
         assignment.childForFieldName("left")?.id === holder.id &&
         assignment.childForFieldName("operator")?.text === "="
       ) {
         const value = assignment.childForFieldName("right");
-        if (value) found.push({ value, site: assignment });
+        if (value) found.push({ index: indexValue.value, value, site: assignment });
       }
     }
-    return found.length === 1 ? found[0] : null;
+    this.elementAssignmentsByName.set(name, found);
+    return found;
   }
 
   /** The pipe()/pipe2() call whose array argument has this name (identifier or struct member), anywhere in the file. */
@@ -886,16 +906,16 @@ export class Extractor {
     this.helperCreationCache.set(cacheKey, found);
     for (const identifier of this.index.identifierNodes(arrayName)) {
       let argument: Node = identifier;
-      let holder = identifier.parent;
+      let holder = parentOf(identifier);
       if (holder?.type === "field_expression" && holder.childForFieldName("field")?.id === identifier.id) {
         argument = holder;
-        holder = holder.parent;
+        holder = parentOf(holder);
       }
       while (holder && (holder.type === "parenthesized_expression" || holder.type === "cast_expression")) {
         argument = holder;
-        holder = holder.parent;
+        holder = parentOf(holder);
       }
-      const call = holder?.type === "argument_list" ? holder.parent : null;
+      const call = holder?.type === "argument_list" ? parentOf(holder) : null;
       const callee = call?.type === "call_expression" ? callName(call) : null;
       if (!call || !callee) continue;
       const args = callArguments(call);
@@ -1283,7 +1303,7 @@ export class Extractor {
   ): { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null {
     const index = unwrap(indexNode);
     if (index?.type !== "identifier") return null;
-    let current: Node | null = site.parent;
+    let current: Node | null = parentOf(site);
     while (current && current.id !== scope.node.id) {
       if (current.type === "for_statement") {
         const loop = parseForLoop(current, index.text);
@@ -1301,7 +1321,7 @@ export class Extractor {
           return { node: current, variable: index.text, repeat: { count, start } };
         }
       }
-      current = current.parent;
+      current = parentOf(current);
     }
     return null;
   }
@@ -1485,8 +1505,8 @@ export class Extractor {
   // ---------------------------------------------------------------- surroundings
 
   private returnChecked(call: Node, scope: FunctionScope | null): boolean {
-    let parent = call.parent;
-    while (parent?.type === "parenthesized_expression") parent = parent.parent;
+    let parent = parentOf(call);
+    while (parent?.type === "parenthesized_expression") parent = parentOf(parent);
     if (!parent || parent.type === "expression_statement") return false;
     if (parent.type === "cast_expression" && parent.childForFieldName("type")?.text === "void") return false;
     const assignment =
@@ -1529,12 +1549,17 @@ export class Extractor {
       if (!descriptor || target === null || this.descriptorKey(descriptor, scope) !== target) continue;
       if (reads) return { range: toRange(site.node), length: this.evaluator.value(site.args[2] ?? null, { scope }) };
       // An earlier vmsplice read from the same descriptor consumes its iovec's length (a single struct iovec is followed).
+      // Worked out once per earlier call: thousands of calls on one pipe all find the same first one.
       if (!contains(site.node, call)) {
-        const entries = site.args[1] ? this.iovEntries(site.args[1], scope, site.node, 0) : { missing: "no iovec" };
-        const length: SymValue =
-          "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat
-            ? unknown("length consumed by an earlier vmsplice")
-            : entries.segments[0].length;
+        let length = this.consumedLengths.get(site.node.id);
+        if (!length) {
+          const entries = site.args[1] ? this.iovEntries(site.args[1], scope, site.node, 0) : { missing: "no iovec" };
+          length =
+            "missing" in entries || entries.segments.length !== 1 || entries.segments[0].repeat
+              ? unknown("length consumed by an earlier vmsplice")
+              : entries.segments[0].length;
+          this.consumedLengths.set(site.node.id, length);
+        }
         return { range: toRange(site.node), length };
       }
     }
@@ -1548,6 +1573,8 @@ export class Extractor {
   }
 
   private readonly descriptorKeys = new Map<number, string | null>();
+  /** The length an earlier vmsplice call consumes, per call node (see `readBefore`). */
+  private readonly consumedLengths = new Map<number, SymValue>();
 
   /**
    * Which descriptor an expression denotes, by resolution: the pipe()/open() call that made it plus the pipe index,
@@ -1598,7 +1625,7 @@ export class Extractor {
 
 /** Whether a loop inside `boundary` encloses both the call and `other`. */
 function enclosingLoopOf(call: Node, boundary: Node, other: Node): boolean {
-  for (let current = call.parent; current && current.id !== boundary.id; current = current.parent) {
+  for (let current = parentOf(call); current && current.id !== boundary.id; current = parentOf(current)) {
     if (
       (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement") &&
       contains(current, other)
@@ -1611,7 +1638,7 @@ function enclosingLoopOf(call: Node, boundary: Node, other: Node): boolean {
 function spanNode(start: Node, end: Node): Node {
   // The reported node for a call torn apart by an ERROR region: the smallest common ancestor covering both parts.
   let current: Node | null = start;
-  while (current && current.endIndex < end.endIndex) current = current.parent;
+  while (current && current.endIndex < end.endIndex) current = parentOf(current);
   return current ?? start;
 }
 

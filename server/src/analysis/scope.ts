@@ -26,6 +26,7 @@ import {
   WALK_LIMIT,
   wordOccurrences,
 } from "./syntax";
+import { nearest, parentOf, releaseAncestry, retainAncestry } from "./ancestry";
 
 /** One way a variable gets its value. */
 export interface Definition {
@@ -102,7 +103,7 @@ export interface NameIndex {
   readonly text: string;
   /** Offsets of `name` as a whole identifier in the text (comments and strings included). */
   wordOccurrences(name: string, limit?: number): number[];
-  identifierNodes(name: string, limit?: number): Node[];
+  identifierNodes(name: string, limit?: number): readonly Node[];
   functionDefinition(name: string): Node | null;
   callSitesOf(name: string): CallSite[];
   scopeOf(node: Node): FunctionScope | null;
@@ -169,12 +170,15 @@ export class FileIndex implements NameIndex {
   private readonly enums = new Map<string, number | null | undefined>();
   private readonly globals = new Map<string, Definition[]>();
   private readonly callSitesByName = new Map<string, CallSite[]>();
+  private readonly identifiersByName = new Map<string, readonly Node[]>();
+  private readonly nextSiblings = new Map<number, Node | null>();
   private macroParser: Parser | null = null;
   private readonly macroTrees: Tree[] = [];
   private readonly namesRead = new Set<string>();
   /** Offsets of examined text occurrences (widened to top-level items by `reads`). */
   private readonly occurrencesRead = new Set<number>();
   private readonly regionsRead: TextRegion[] = [];
+  private disposed = false;
 
   /**
    * `externalCallers`: for functions of this unit, the other files of the project that call them (from the project
@@ -185,7 +189,10 @@ export class FileIndex implements NameIndex {
     readonly text: string,
     private readonly externalCallers: ReadonlyMap<string, readonly string[]> = new Map(),
     private readonly defines: ReadonlyMap<string, string> = new Map(),
-  ) {}
+  ) {
+    // Parents are looked up in a map while this index lives (see ancestry.ts): `Node.parent` is O(depth) per step.
+    retainAncestry(tree);
+  }
 
   /**
    * False when a node sits in a conditional group the translation unit's -D macros rule out (`#ifdef HAVE_X … #else`
@@ -194,7 +201,7 @@ export class FileIndex implements NameIndex {
   live(node: Node): boolean {
     if (this.defines.size === 0) return true;
     let child: Node = node;
-    for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+    for (let parent = parentOf(node); parent; child = parent, parent = parentOf(parent)) {
       if (parent.type !== "preproc_ifdef" && parent.type !== "preproc_if" && parent.type !== "preproc_elif") continue;
       const condition = conditionValue(parent, this.defines);
       if (condition === null) continue;
@@ -240,8 +247,11 @@ export class FileIndex implements NameIndex {
 
   /** The next named sibling of a node (recorded: it may lie outside the regions read so far). */
   nextNamedSibling(node: Node): Node | null {
+    const known = this.nextSiblings.get(node.id);
+    if (known !== undefined) return known;
     const next = node.nextNamedSibling;
     this.recordNode(next);
+    this.nextSiblings.set(node.id, next);
     return next;
   }
 
@@ -269,15 +279,28 @@ export class FileIndex implements NameIndex {
 
   /** Releases the trees parsed for macro bodies. */
   dispose(): void {
-    for (const tree of this.macroTrees) tree.delete();
+    if (!this.disposed) releaseAncestry(this.tree);
+    this.disposed = true;
+    for (const tree of this.macroTrees) {
+      releaseAncestry(tree);
+      tree.delete();
+    }
     this.macroTrees.length = 0;
     this.macroParser?.delete();
     this.macroParser = null;
   }
 
-  /** Nodes of identifiers named `name` (any identifier kind), found through the text. */
-  identifierNodes(name: string, limit = 5000): Node[] {
+  /**
+   * Nodes of identifiers named `name` (any identifier kind), found through the text. Cached per name and limit: lookups
+   * made once per call (a field's stores, a buffer's uses elsewhere) would otherwise search the text and descend from
+   * the root for every occurrence again, quadratic in the number of calls. The reads are recorded on the first search.
+   */
+  identifierNodes(name: string, limit = 5000): readonly Node[] {
+    const key = `${limit}:${name}`;
+    const cached = this.identifiersByName.get(key);
+    if (cached) return cached;
     const nodes: Node[] = [];
+    this.identifiersByName.set(key, nodes);
     for (const index of this.wordOccurrences(name, limit)) {
       const node = this.tree.rootNode.descendantForIndex(index, index + name.length);
       if (node && node.startIndex === index && node.endIndex === index + name.length && isIdentifierType(node.type))
@@ -291,11 +314,11 @@ export class FileIndex implements NameIndex {
     if (this.functionsByName.has(name)) return this.functionsByName.get(name) ?? null;
     let found: Node | null = null;
     for (const node of this.identifierNodes(name)) {
-      const declarator = node.parent;
+      const declarator = parentOf(node);
       if (declarator?.type !== "function_declarator") continue;
-      let definition: Node | null = declarator.parent;
+      let definition: Node | null = parentOf(declarator);
       while (definition && definition.type !== "function_definition" && definition.type.endsWith("declarator"))
-        definition = definition.parent;
+        definition = parentOf(definition);
       if (definition?.type === "function_definition" && functionName(definition) === name && this.live(definition)) {
         found = definition;
         break;
@@ -313,9 +336,10 @@ export class FileIndex implements NameIndex {
     for (const node of this.identifierNodes(name)) {
       let callee: Node = node;
       // C++ `std::memset(…)`, `::pipe(…)`: the call's callee is the qualified name (callName says whose).
-      if (node.parent?.type === "qualified_identifier" && node.parent.childForFieldName("name")?.id === node.id)
-        callee = node.parent;
-      const parent = callee.parent;
+      const qualified = parentOf(node);
+      if (qualified?.type === "qualified_identifier" && qualified.childForFieldName("name")?.id === node.id)
+        callee = qualified;
+      const parent = parentOf(callee);
       if (
         parent?.type === "call_expression" &&
         parent.childForFieldName("function")?.id === callee.id &&
@@ -346,7 +370,7 @@ export class FileIndex implements NameIndex {
     let found: MacroDefinition | null = null;
     const bodies = new Map<string, Node>();
     for (const node of this.identifierNodes(name)) {
-      const parent = node.parent;
+      const parent = parentOf(node);
       if (parent?.type === "preproc_def" && parent.childForFieldName("name")?.id === node.id && this.live(parent)) {
         const body = parent.childForFieldName("value");
         this.recordNode(parent);
@@ -366,7 +390,7 @@ export class FileIndex implements NameIndex {
   functionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null {
     const definitions: Node[] = [];
     for (const node of this.identifierNodes(name)) {
-      const parent = node.parent;
+      const parent = parentOf(node);
       if (
         parent?.type === "preproc_function_def" &&
         parent.childForFieldName("name")?.id === node.id &&
@@ -391,9 +415,9 @@ export class FileIndex implements NameIndex {
   enumConstant(name: string, evaluateConstant: (node: Node) => number | null): number | null | undefined {
     if (this.enums.has(name)) return this.enums.get(name);
     for (const node of this.identifierNodes(name)) {
-      const enumerator = node.parent;
+      const enumerator = parentOf(node);
       if (enumerator?.type !== "enumerator" || enumerator.childForFieldName("name")?.id !== node.id) continue;
-      const list = enumerator.parent;
+      const list = parentOf(enumerator);
       if (!list) continue;
       this.recordNode(list);
       let value: number | null = -1;
@@ -420,7 +444,7 @@ export class FileIndex implements NameIndex {
     let declaration: Node | null = null;
     for (const node of this.identifierNodes(name)) {
       if (enclosingFunction(node)) {
-        const assignment = node.parent;
+        const assignment = parentOf(node);
         if (assignment?.type === "assignment_expression" && assignment.childForFieldName("left")?.id === node.id) {
           definitions.push({
             name,
@@ -433,7 +457,7 @@ export class FileIndex implements NameIndex {
         continue;
       }
       const declared = declarationOf(node);
-      if (declared && declared.declaration.parent && isFileScope(declared.declaration)) {
+      if (declared && parentOf(declared.declaration) && isFileScope(declared.declaration)) {
         declaration = declared.declaration;
         definitions.push(declared.definition);
       }
@@ -454,6 +478,7 @@ export class FileIndex implements NameIndex {
     const tree = this.macroParser.parse(`void __vmsplice_lens_macro(void) { (${trimmed}); }`);
     if (!tree) return null;
     this.macroTrees.push(tree);
+    retainAncestry(tree);
     let found: Node | null = null;
     walk(tree.rootNode, (node) => {
       if (found) return false;
@@ -482,7 +507,7 @@ function declarationOf(identifier: Node): { declaration: Node; definition: Defin
   let initializer: Node | null = null;
   let isArray = false;
   for (let depth = 0; declarator && depth < 16; depth++) {
-    const parent: Node | null = declarator.parent;
+    const parent: Node | null = parentOf(declarator);
     if (!parent) return null;
     if (parent.type === "init_declarator") {
       if (parent.childForFieldName("declarator")?.id !== declarator.id) return null;
@@ -626,6 +651,8 @@ function buildScope(definition: Node): FunctionScope {
   const interesting = new Set(["declaration", "assignment_expression", "update_expression", "call_expression"]);
   const cursor = body.walk();
   let visited = 0;
+  // The cursor's depth below the body, counted here: `TreeCursor.currentDepth` walks the cursor's stack (O(depth)).
+  let depth = 0;
   try {
     for (;;) {
       const type = cursor.nodeType;
@@ -640,12 +667,16 @@ function buildScope(definition: Node): FunctionScope {
       } else if (interesting.has(type)) {
         handle(cursor.currentNode);
       }
-      if (++visited < WALK_LIMIT && cursor.gotoFirstChild()) continue;
+      if (++visited < WALK_LIMIT && cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
       if (visited >= WALK_LIMIT) return scope;
       for (;;) {
-        if (cursor.currentDepth === 0) return scope;
+        if (depth === 0) return scope;
         if (cursor.gotoNextSibling()) break;
         if (!cursor.gotoParent()) return scope;
+        depth--;
       }
     }
   } finally {
@@ -724,6 +755,9 @@ const blockCache = new WeakMap<
   Map<number, { nodes: Node[]; starts: number[]; ends: number[]; jumps: boolean[] }>
 >();
 
+/** Per scope, whether each statement asked about ends every path through it (see `terminates`). */
+const terminatesCache = new WeakMap<FunctionScope, Map<number, boolean>>();
+
 /** A state of the path walk: the definitions that may hold, plus ENTRY when the value from function entry may hold. */
 type PathState = Set<Definition | typeof ENTRY> | null;
 const ENTRY = "entry" as const;
@@ -766,6 +800,15 @@ export function pathDefinitionsOf(
   if (candidates.length === 0) return { definitions: [], entry: true };
   const starts = candidates.map((definition) => definition.site.startIndex);
   const candidateStarts = starts;
+  /** `terminates`, once per statement per scope: a block of thousands of statements is not listed again per lookup. */
+  let jumpCache = terminatesCache.get(scope);
+  if (!jumpCache) terminatesCache.set(scope, (jumpCache = new Map()));
+  const knownJumps = jumpCache;
+  const endsPaths = (node: Node): boolean => {
+    let jumps = knownJumps.get(node.id);
+    if (jumps === undefined) knownJumps.set(node.id, (jumps = terminates(node)));
+    return jumps;
+  };
   const holdsDefinition = (node: Node): boolean => {
     const from = node.startIndex;
     const to = node.endIndex;
@@ -823,7 +866,7 @@ export function pathDefinitionsOf(
     }
     let current = state;
     const { nodes, starts, ends, jumps } = entry;
-    for (let index = 0; index < nodes.length; index++) {
+    for (const index of blockSteps(starts, ends, candidateStarts, useStart, useEnd)) {
       if (atUse !== undefined) return current;
       if (starts[index] >= useEnd) break;
       const from = starts[index];
@@ -832,7 +875,7 @@ export function pathDefinitionsOf(
         (from <= useStart && useEnd <= to) || candidateStarts.some((start) => start >= from && start < to);
       let after: PathState;
       if (!relevant) {
-        jumps[index] ??= terminates(nodes[index]);
+        jumps[index] ??= endsPaths(nodes[index]);
         after = jumps[index] ? null : current;
       } else after = flow(nodes[index], current);
       current = after === null && current !== null && index !== nodes.length - 1 ? current : after;
@@ -842,7 +885,7 @@ export function pathDefinitionsOf(
   const flow = (node: Node, state: PathState): PathState => {
     if (atUse !== undefined || state === null) return state;
     const here = containsUse(node);
-    if (!here && !holdsDefinition(node)) return terminates(node) ? null : state;
+    if (!here && !holdsDefinition(node)) return endsPaths(node) ? null : state;
     switch (node.type) {
       case "compound_statement":
         return flowBlock(node, state);
@@ -931,7 +974,7 @@ export function pathDefinitionsOf(
           return atUse;
         }
         const after = applyLeaf(node, state);
-        return terminates(node) ? null : after;
+        return endsPaths(node) ? null : after;
       }
     }
   };
@@ -949,7 +992,7 @@ export function pathDefinitionsOf(
     const defsInside = candidates.filter(
       (definition) => definition.site.startIndex >= node.startIndex && definition.site.startIndex < node.endIndex,
     );
-    if (defsInside.length === 0) return terminates(node) ? null : state;
+    if (defsInside.length === 0) return endsPaths(node) ? null : state;
     // Conservative: every definition inside may or may not have run; the last unconditional one of the body's own list wins.
     let current: PathState = state;
     const statements = node.type === "compound_statement" ? namedChildren(node) : [node];
@@ -959,7 +1002,7 @@ export function pathDefinitionsOf(
           definition.site.startIndex >= statement.startIndex && definition.site.startIndex < statement.endIndex,
       );
       if (inside.length === 0) {
-        if (terminates(statement)) return null;
+        if (endsPaths(statement)) return null;
         continue;
       }
       const direct = statement.type === "expression_statement" || statement.type === "declaration";
@@ -982,10 +1025,62 @@ export function pathDefinitionsOf(
   return { definitions, entry: final.has(ENTRY) };
 }
 
+/**
+ * The statements of a block (given by their sorted, non-overlapping offsets) that can change the path state on the way
+ * to a use, in order: those holding a candidate definition, those holding the use, and the last one. Every other
+ * statement leaves the state as it is: one that falls through changes nothing, and a jump (`return`, `exit()`) that is
+ * not the block's last statement keeps the state from before it (see `flowBlock`). Found by binary search, so a lookup
+ * in a function of thousands of statements costs what its definitions cost, not a step per statement (quadratic when
+ * every one of thousands of calls asks).
+ */
+export function blockSteps(
+  starts: readonly number[],
+  ends: readonly number[],
+  candidateStarts: readonly number[],
+  useStart: number,
+  useEnd: number,
+): number[] {
+  const count = starts.length;
+  if (count === 0) return [];
+  /** The last statement starting at or before `offset`, or -1. */
+  const lastStartingBy = (offset: number): number => {
+    let low = 0;
+    let high = count - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (starts[middle] <= offset) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return found;
+  };
+  const steps = new Set<number>();
+  for (const start of candidateStarts) {
+    const index = lastStartingBy(start);
+    if (index >= 0 && start < ends[index]) steps.add(index);
+  }
+  // Statements holding the use: they start at or before it and end at or after it (ends never decrease).
+  let low = 0;
+  let high = count - 1;
+  let firstEnding = count;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (ends[middle] >= useEnd) {
+      firstEnding = middle;
+      high = middle - 1;
+    } else low = middle + 1;
+  }
+  for (let index = firstEnding; index < count && starts[index] <= useStart; index++) steps.add(index);
+  steps.add(count - 1);
+  return [...steps].sort((left, right) => left - right);
+}
+
 /** Whether a definition site sits under `?:`, `&&` or `||` inside `statement` (it runs on some paths only). */
 function conditionalWithin(site: Node, statement: Node): boolean {
-  for (let current: Node | null = site; current && current.id !== statement.id; current = current.parent) {
-    const parent: Node | null = current.parent;
+  for (let current: Node | null = site; current && current.id !== statement.id; current = parentOf(current)) {
+    const parent: Node | null = parentOf(current);
     if (!parent) break;
     if (parent.type === "conditional_expression" && parent.childForFieldName("condition")?.id !== current.id)
       return true;
@@ -1047,7 +1142,7 @@ function endsWithBreak(caseStatement: Node): boolean {
 export function dominates(site: Node, position: Node, boundary: Node): boolean {
   let current: Node | null = site;
   while (current && current.id !== boundary.id) {
-    const parent: Node | null = current.parent;
+    const parent: Node | null = parentOf(current);
     if (!parent) break;
     const fieldName = fieldNameOf(parent, current);
     const branchy =
@@ -1098,9 +1193,14 @@ export function loopCarriedSteps(
   const definitions = scope.definitions.get(name);
   if (!definitions) return { steps, sites };
   const loops: Node[] = [];
-  for (let current = use.parent; current && current.id !== scope.node.id; current = current.parent) {
-    if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
-      loops.push(current);
+  if (enclosingFunction(use)?.id === scope.node.id) {
+    // The loops between the use and its function, innermost first (memoised climbs: see ancestry.ts).
+    for (let loop = nearest(parentOf(use), "loop"); loop; loop = nearest(parentOf(loop), "loop")) loops.push(loop);
+  } else {
+    for (let current = parentOf(use); current && current.id !== scope.node.id; current = parentOf(current)) {
+      if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
+        loops.push(current);
+    }
   }
   if (loops.length === 0) return { steps, sites };
   for (const definition of definitions) {

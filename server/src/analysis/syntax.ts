@@ -6,6 +6,7 @@
  * Pure; imports only web-tree-sitter's types. Every walk is bounded so that deep nesting cannot hang or overflow the stack.
  */
 import type { Node } from "web-tree-sitter";
+import { nearest, parentOf } from "./ancestry";
 import type { SourceRange } from "./facts";
 
 /** Upper bound on nodes visited by one bounded walk. */
@@ -184,12 +185,7 @@ export function declaratorName(declarator: Node | null): Node | null {
 
 /** The function definition that contains the node, or null at file scope. */
 export function enclosingFunction(node: Node): Node | null {
-  let current: Node | null = node.parent;
-  while (current) {
-    if (current.type === "function_definition") return current;
-    current = current.parent;
-  }
-  return null;
+  return nearest(parentOf(node), "function");
 }
 
 /** The name of a function definition. */
@@ -320,22 +316,17 @@ export function contains(outer: Node, inner: Node): boolean {
 
 /** True when the node is inside a tree-sitter ERROR region. */
 export function inErrorRegion(node: Node): boolean {
-  let current: Node | null = node;
-  while (current) {
-    if (current.type === "ERROR") return true;
-    current = current.parent;
-  }
-  return false;
+  return nearest(node, "error") !== null;
 }
 
 /** The loop statements that enclose `node` inside `boundary` (innermost first). */
 export function enclosingLoops(node: Node, boundary: Node | null): Node[] {
   const loops: Node[] = [];
-  let current = node.parent;
+  let current = parentOf(node);
   while (current && (!boundary || current.id !== boundary.id)) {
     if (current.type === "for_statement" || current.type === "while_statement" || current.type === "do_statement")
       loops.push(current);
-    current = current.parent;
+    current = parentOf(current);
   }
   return loops;
 }
@@ -395,13 +386,10 @@ export function parseForLoop(loop: Node, variable: string): { start: Node; end: 
 
 /** The for loop whose induction variable is `identifier` and which encloses it, if any. */
 export function inductionLoop(identifier: Node): Node | null {
-  let current: Node | null = identifier.parent;
-  while (current && current.type !== "function_definition") {
-    if (current.type === "for_statement") {
-      const body = current.childForFieldName("body");
-      if (body && contains(body, identifier) && parseForLoop(current, identifier.text)) return current;
-    }
-    current = current.parent;
+  // The for loops around the identifier, innermost first, up to its function (memoised climbs: see ancestry.ts).
+  for (let loop = nearest(parentOf(identifier), "forLoop"); loop; loop = nearest(parentOf(loop), "forLoop")) {
+    const body = loop.childForFieldName("body");
+    if (body && contains(body, identifier) && parseForLoop(loop, identifier.text)) return loop;
   }
   return null;
 }

@@ -31,6 +31,7 @@ import {
   toRange,
   unwrap,
 } from "./syntax";
+import { parentOf } from "./ancestry";
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
 export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
@@ -203,6 +204,10 @@ export interface EvalContext {
 }
 
 export class Evaluator {
+  private readonly fieldAssignmentsByName = new Map<string, { value: Node; site: Node }[]>();
+  /** `fieldAssignmentsFor` per (field, struct type): the stores' types are resolved once, not once per use. */
+  private readonly fieldStoresByType = new Map<string, { value: Node; site: Node }[]>();
+
   constructor(readonly index: FileIndex) {}
 
   /** Folds an expression. */
@@ -543,11 +548,11 @@ export class Evaluator {
   /** The unit declares a function of this name (a prototype), as a project function is declared. */
   private declaresFunction(name: string): boolean {
     return this.index.identifierNodes(name).some((node) => {
-      const declarator = node.parent;
+      const declarator = parentOf(node);
       if (declarator?.type !== "function_declarator" || declarator.childForFieldName("declarator")?.id !== node.id)
         return false;
-      let holder: Node | null = declarator.parent;
-      while (holder && holder.type.endsWith("declarator")) holder = holder.parent;
+      let holder: Node | null = parentOf(declarator);
+      while (holder && holder.type.endsWith("declarator")) holder = parentOf(holder);
       return holder?.type === "declaration";
     });
   }
@@ -745,27 +750,37 @@ export class Evaluator {
   }
 
   /** The stores to the member a field expression names, in structs of the same type (or of a type not known). */
-  fieldAssignmentsFor(field: Node, scope: FunctionScope | null): { value: Node; site: Node }[] {
+  fieldAssignmentsFor(field: Node, scope: FunctionScope | null): readonly { value: Node; site: Node }[] {
     const fieldName = field.childForFieldName("field")?.text ?? "";
     const type = structTypeOf(field, scope, this.index);
-    return this.fieldAssignments(fieldName, { scope }).filter((store) => {
-      if (type === null) return true;
+    const stores = this.fieldAssignments(fieldName, { scope });
+    if (type === null) return stores;
+    const key = `${fieldName}\u0000${type}`;
+    const cached = this.fieldStoresByType.get(key);
+    if (cached) return cached;
+    const matching = stores.filter((store) => {
       const other =
         store.site.type === "initializer_pair"
           ? initializerStructType(store.site, this.index)
           : assignedStructType(store.site, this.index);
       return other === null || other === type;
     });
+    this.fieldStoresByType.set(key, matching);
+    return matching;
   }
 
   /** Every `x.field = value` / `x->field = value` / designated initializer `.field = value` in the file. */
-  fieldAssignments(fieldName: string, _context: EvalContext): { value: Node; site: Node }[] {
+  fieldAssignments(fieldName: string, _context: EvalContext): readonly { value: Node; site: Node }[] {
+    // One scan of the field name per file: every splice() or vmsplice() through `c->pipe[1]` asks again.
+    const cached = this.fieldAssignmentsByName.get(fieldName);
+    if (cached) return cached;
     const found: { value: Node; site: Node }[] = [];
+    this.fieldAssignmentsByName.set(fieldName, found);
     for (const identifier of this.index.identifierNodes(fieldName)) {
-      const parent = identifier.parent;
+      const parent = parentOf(identifier);
       if (!parent) continue;
       if (parent.type === "field_expression" && parent.childForFieldName("field")?.id === identifier.id) {
-        const assignment = parent.parent;
+        const assignment = parentOf(parent);
         if (
           assignment?.type === "assignment_expression" &&
           assignment.childForFieldName("left")?.id === parent.id &&
@@ -775,7 +790,7 @@ export class Evaluator {
           if (value) found.push({ value, site: assignment });
         }
       } else if (parent.type === "field_designator") {
-        const pair = parent.parent;
+        const pair = parentOf(parent);
         const value = pair?.childForFieldName("value");
         if (pair?.type === "initializer_pair" && value) found.push({ value, site: pair });
       }
@@ -818,7 +833,7 @@ function declaredTypeName(declaration: Node, index: FileIndex): string | null {
   if (type.type !== "type_identifier") return null;
   // `typedef struct ring ring_t;`: ring_t and struct ring are one type. A typedef the file does not define stays unknown.
   for (const node of index.identifierNodes(type.text, 64)) {
-    const definition = node.parent;
+    const definition = parentOf(node);
     if (definition?.type !== "type_definition" || definition.childForFieldName("declarator")?.id !== node.id) continue;
     const aliased = definition.childForFieldName("type");
     if (aliased && (aliased.type === "struct_specifier" || aliased.type === "union_specifier"))
@@ -849,10 +864,10 @@ function assignedStructType(assignment: Node, index: FileIndex): string | null {
 
 /** The struct type of a designated initializer's object (`struct cfg c = { .flags = x }`), when direct. */
 function initializerStructType(pair: Node, index: FileIndex): string | null {
-  const list = pair.parent;
-  const declarator = list?.parent;
+  const list = parentOf(pair);
+  const declarator = parentOf(list);
   if (list?.type !== "initializer_list" || declarator?.type !== "init_declarator") return null;
-  const declaration = declarator.parent;
+  const declaration = parentOf(declarator);
   return declaration?.type === "declaration" ? declaredTypeName(declaration, index) : null;
 }
 
@@ -964,7 +979,7 @@ export function describeValue(value: SymValue): string {
  */
 export function conditionOf(site: Node, boundary: Node, withWhen = true): string {
   let child: Node = site;
-  for (let current = site.parent; current && current.id !== boundary.id; current = current.parent) {
+  for (let current = parentOf(site); current && current.id !== boundary.id; current = parentOf(current)) {
     if (current.type === "if_statement") {
       const condition = current.childForFieldName("condition");
       const text = clip(unwrap(condition)?.text ?? condition?.text ?? "?", 40);

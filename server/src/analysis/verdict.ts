@@ -59,6 +59,11 @@ class CallJudge {
   private readonly rfc: boolean;
   /** Length of the segment being judged (for page rules that need it). */
   private segmentLength = 0;
+  /** Verdicts of the segment instances judged so far, per template and input (see `segment`). */
+  private readonly segmentMemo = new Map<
+    SegmentFact,
+    Map<string, { result: SegmentVerdict; pages: number | null; stops: boolean }>
+  >();
 
   constructor(
     readonly call: VmspliceCall,
@@ -261,8 +266,11 @@ class CallJudge {
    */
   private settle(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     const missing = [...new Set(this.missing)];
+    // Instances with the same input share one verdict object (see `segment`): each is settled once.
+    const settled = new Set<SegmentVerdict>();
     for (const segment of segments) {
-      if (segment.pageOutcomes.length === 0) continue;
+      if (segment.pageOutcomes.length === 0 || settled.has(segment)) continue;
+      settled.add(segment);
       let downgraded = false;
       for (const page of segment.pageOutcomes) {
         if (this.rfc && page.verdict !== "not-delivered" && page.rules.some((id) => unsafeKind(id) !== null))
@@ -356,6 +364,14 @@ class CallJudge {
     return 0;
   }
 
+  /**
+   * One segment instance, judged once per distinct input: the instances of a loop-filled iovec (up to 1024 per call)
+   * mostly share their template, length, page offset and the room left in the pipe, and then their verdicts are the same.
+   * A repeat is given the first instance's verdict object itself and adds the same missing facts; its findings were
+   * already reported by the first one (`report` keeps one finding per rule and range, and the inputs are the same).
+   * Sharing is safe because `settle` is idempotent on a verdict it has already settled, and a `CallAnalysis` is read-only
+   * once `judge` returns.
+   */
   private segment(
     instance: Instance,
     direction: string,
@@ -368,6 +384,39 @@ class CallJudge {
     const P = this.pageSize;
     const length = evaluate(segment.length, P, index);
     const offset = evaluate(segment.offset, P, index);
+    // The offset matters only through where it lies within the buffer's alignment (the page offset); everything else the
+    // judgement reads is the same for the whole call (direction, flags, slots, the call's facts).
+    const alignment = segment.buffer?.alignment ? evaluate(segment.buffer.alignment, P) : null;
+    const offsetKey =
+      offset === null
+        ? "none"
+        : alignment !== null && alignment > 0
+          ? ((offset % alignment) + alignment) % alignment
+          : "any";
+    const key = `${length}:${offsetKey}:${Math.max(0, slots - queuedBefore)}:${stopped}`;
+    let byInput = this.segmentMemo.get(segment);
+    if (!byInput) this.segmentMemo.set(segment, (byInput = new Map()));
+    const known = byInput.get(key);
+    if (known) {
+      this.missing.push(...known.result.missing);
+      return known;
+    }
+    const judged = this.judgeSegment(segment, length, offset, direction, flags, slots, queuedBefore, stopped);
+    byInput.set(key, judged);
+    return judged;
+  }
+
+  private judgeSegment(
+    segment: SegmentFact,
+    length: number | null,
+    offset: number | null,
+    direction: string,
+    flags: number | null,
+    slots: number,
+    queuedBefore: number,
+    stopped: boolean,
+  ): { result: SegmentVerdict; pages: number | null; stops: boolean } {
+    const P = this.pageSize;
     const rules = new Set<string>();
     const missing: string[] = [];
     const outcomes: PageOutcome[] = [];
