@@ -202,6 +202,10 @@ describe("linear extraction", () => {
     ],
     ["hang-many-calls-loop-body.c (2000 calls in a loop body)", () => finding("hang-many-calls-loop-body.c")],
     [
+      "hang-many-calls-loop-stores.c (2000 calls in a loop body that sets the iovec)",
+      () => finding("hang-many-calls-loop-stores.c"),
+    ],
+    [
       "hang-many-calls-through-parameter.c (2000 calls through an iovec parameter)",
       () => finding("hang-many-calls-through-parameter.c"),
     ],

@@ -850,7 +850,7 @@ export function pathDefinitionsOf(
    * A block's statements, with their offsets and jump flags read out of the tree once per scope: a function of
    * thousands of statements is stepped over with plain number comparisons, not a wasm call per statement per lookup.
    */
-  const flowBlock = (block: Node, state: PathState): PathState => {
+  const blockEntry = (block: Node) => {
     let cache = blockCache.get(scope);
     if (!cache) blockCache.set(scope, (cache = new Map()));
     let entry = cache.get(block.id);
@@ -864,8 +864,11 @@ export function pathDefinitionsOf(
       };
       cache.set(block.id, entry);
     }
+    return entry;
+  };
+  const flowBlock = (block: Node, state: PathState): PathState => {
     let current = state;
-    const { nodes, starts, ends, jumps } = entry;
+    const { nodes, starts, ends, jumps } = blockEntry(block);
     for (const index of blockSteps(starts, ends, candidateStarts, useStart, useEnd)) {
       if (atUse !== undefined) return current;
       if (starts[index] >= useEnd) break;
@@ -995,16 +998,30 @@ export function pathDefinitionsOf(
     if (defsInside.length === 0) return endsPaths(node) ? null : state;
     // Conservative: every definition inside may or may not have run; the last unconditional one of the body's own list wins.
     let current: PathState = state;
-    const statements = node.type === "compound_statement" ? namedChildren(node) : [node];
-    for (const statement of statements) {
-      const inside = defsInside.filter(
-        (definition) =>
-          definition.site.startIndex >= statement.startIndex && definition.site.startIndex < statement.endIndex,
-      );
-      if (inside.length === 0) {
-        if (endsPaths(statement)) return null;
-        continue;
-      }
+    if (node.type !== "compound_statement") {
+      const direct = node.type === "expression_statement" || node.type === "declaration";
+      return direct ? applyLeafAll(node, current, defsInside) : union(current, new Set(defsInside));
+    }
+    // The block's statements come from the per-scope cache; the ones holding a definition are found by binary search,
+    // so a loop body of thousands of calls is not listed and filtered again for every lookup.
+    const { nodes, starts, ends, jumps } = blockEntry(node);
+    const holding = new Map<number, Definition[]>();
+    for (const definition of defsInside) {
+      const index = statementHolding(starts, ends, definition.site.startIndex);
+      if (index < 0) continue;
+      const list = holding.get(index);
+      if (list) list.push(definition);
+      else holding.set(index, [definition]);
+    }
+    // A statement without a definition that ends every path ends the body's run, wherever it stands.
+    for (let index = 0; index < nodes.length; index++) {
+      if (holding.has(index)) continue;
+      jumps[index] ??= endsPaths(nodes[index]);
+      if (jumps[index]) return null;
+    }
+    for (const index of [...holding.keys()].sort((left, right) => left - right)) {
+      const statement = nodes[index];
+      const inside = holding.get(index) as Definition[];
       const direct = statement.type === "expression_statement" || statement.type === "declaration";
       current = direct ? applyLeafAll(statement, current, inside) : union(current, new Set(inside));
     }
@@ -1075,6 +1092,21 @@ export function blockSteps(
   for (let index = firstEnding; index < count && starts[index] <= useStart; index++) steps.add(index);
   steps.add(count - 1);
   return [...steps].sort((left, right) => left - right);
+}
+
+/** The statement (by sorted, non-overlapping offsets) whose span holds `offset`, or -1. */
+function statementHolding(starts: readonly number[], ends: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (starts[middle] <= offset) {
+      found = middle;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  return found >= 0 && offset < ends[found] ? found : -1;
 }
 
 /** Whether a definition site sits under `?:`, `&&` or `||` inside `statement` (it runs on some paths only). */
