@@ -231,6 +231,23 @@ describe("linear extraction", () => {
       }
     });
 
+  test("hang-many-calls-error-region.c (3000 calls in an ERROR region): names scanned and nodes read a bounded number of times", () => {
+    // Fuzz seed 7, iteration 3860 (without its NUL byte): functionMacro was not cached, so each call scanned every
+    // occurrence of its callee again, and clip() flattened the whole ERROR region's text for each message (15 s).
+    const text = finding("hang-many-calls-error-region.c");
+    const tree = parse(text);
+    try {
+      const types = countGetter(Node.prototype, "type", () => countNameScans(() => extractFacts(tree, text)));
+      const { result, scans } = types.result;
+      assert.ok(result.calls.length >= 3000, `${result.calls.length} calls`);
+      for (const [scanned, count] of scans) assert.ok(count <= 4, `${scanned} scanned ${count} times`);
+      // Node types read: a bounded number per call, not one per occurrence of the callee per call (millions).
+      assert.ok(types.count < 400 * 3000, `${types.count} node types read`);
+    } finally {
+      tree.delete();
+    }
+  });
+
   test("a path lookup visits the statements that hold a definition or the use, and the block's last one", () => {
     const rng = new Rng(5);
     for (let round = 0; round < 2000; round++) {

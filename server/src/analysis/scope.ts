@@ -386,8 +386,17 @@ export class FileIndex implements NameIndex {
     return found;
   }
 
-  /** Function-like macro `#define name(params) body`: its parameter names and parsed body. */
+  private readonly functionMacros = new Map<string, { node: Node; parameters: string[]; body: Node | null } | null>();
+
+  /** Function-like macro `#define name(params) body` (cached: every call through it asks again). */
   functionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null {
+    if (this.functionMacros.has(name)) return this.functionMacros.get(name) ?? null;
+    const found = this.findFunctionMacro(name);
+    this.functionMacros.set(name, found);
+    return found;
+  }
+
+  private findFunctionMacro(name: string): { node: Node; parameters: string[]; body: Node | null } | null {
     const definitions: Node[] = [];
     for (const node of this.identifierNodes(name)) {
       const parent = parentOf(node);

@@ -1025,6 +1025,7 @@ function hasExternalLinkage(definitions: readonly Definition[]): boolean {
 }
 
 export function clip(text: string, length = 60): string {
-  const flat = text.replace(/\s+/g, " ");
+  // Only the start is shown: a huge node's text (an ERROR region of thousands of calls) is not flattened whole.
+  const flat = (text.length > length * 8 ? text.slice(0, length * 8) : text).replace(/\s+/g, " ");
   return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
