@@ -1069,19 +1069,7 @@ export function blockSteps(
   const count = starts.length;
   if (count === 0) return [];
   /** The last statement starting at or before `offset`, or -1. */
-  const lastStartingBy = (offset: number): number => {
-    let low = 0;
-    let high = count - 1;
-    let found = -1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (starts[middle] <= offset) {
-        found = middle;
-        low = middle + 1;
-      } else high = middle - 1;
-    }
-    return found;
-  };
+  const lastStartingBy = (offset: number): number => lastAtOrBefore(starts, offset);
   const steps = new Set<number>();
   for (const start of candidateStarts) {
     const index = lastStartingBy(start);
@@ -1105,6 +1093,12 @@ export function blockSteps(
 
 /** The statement (by sorted, non-overlapping offsets) whose span holds `offset`, or -1. */
 function statementHolding(starts: readonly number[], ends: readonly number[], offset: number): number {
+  const found = lastAtOrBefore(starts, offset);
+  return found >= 0 && offset < ends[found] ? found : -1;
+}
+
+/** The index of the last of the sorted `starts` at or before `offset`, or -1 (binary search). */
+function lastAtOrBefore(starts: readonly number[], offset: number): number {
   let low = 0;
   let high = starts.length - 1;
   let found = -1;
@@ -1115,7 +1109,7 @@ function statementHolding(starts: readonly number[], ends: readonly number[], of
       low = middle + 1;
     } else high = middle - 1;
   }
-  return found >= 0 && offset < ends[found] ? found : -1;
+  return found;
 }
 
 /** Whether a definition site sits under `?:`, `&&` or `||` inside `statement` (it runs on some paths only). */

@@ -429,21 +429,24 @@ export class Project {
 
   /** The C and C++ source files under the root, sorted (at most MAX_SOURCE_SCAN). */
   sourceFiles(): string[] {
-    if (this.sources) return this.sources;
+    this.sources ??= this.listFiles(SOURCE_EXTENSIONS, MAX_SOURCE_SCAN, "source files");
+    return this.sources;
+  }
+
+  /** Files under the root with one of the extensions, sorted, skipping hidden directories and node_modules. */
+  private listFiles(extensions: readonly string[], limit: number, what: string): string[] {
     const found: string[] = [];
     const visit = (dir: string) => {
       for (const entry of this.fs.list(dir).sort((left, right) => left.name.localeCompare(right.name))) {
-        if (found.length >= MAX_SOURCE_SCAN) return;
+        if (found.length >= limit) return;
         if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
         const full = path.join(dir, entry.name);
         if (entry.directory) visit(full);
-        else if (SOURCE_EXTENSIONS.some((extension) => entry.name.endsWith(extension))) found.push(full);
+        else if (extensions.some((extension) => entry.name.endsWith(extension))) found.push(full);
       }
     };
     visit(this.root);
-    if (found.length >= MAX_SOURCE_SCAN)
-      this.indexLimits.push(`only the first ${MAX_SOURCE_SCAN} source files of ${this.root} were indexed`);
-    this.sources = found;
+    if (found.length >= limit) this.indexLimits.push(`only the first ${limit} ${what} of ${this.root} were read`);
     return found;
   }
 
@@ -505,22 +508,8 @@ export class Project {
 
   /** The header files under the root, sorted (at most MAX_HEADER_SCAN). */
   headerFiles(): string[] {
-    if (this.headerList) return this.headerList;
-    const found: string[] = [];
-    const visit = (dir: string) => {
-      for (const entry of this.fs.list(dir).sort((left, right) => left.name.localeCompare(right.name))) {
-        if (found.length >= MAX_HEADER_SCAN) return;
-        if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-        const full = path.join(dir, entry.name);
-        if (entry.directory) visit(full);
-        else if (HEADER_EXTENSIONS.some((extension) => entry.name.endsWith(extension))) found.push(full);
-      }
-    };
-    visit(this.root);
-    if (found.length >= MAX_HEADER_SCAN)
-      this.indexLimits.push(`only the first ${MAX_HEADER_SCAN} headers of ${this.root} were looked at`);
-    this.headerList = found;
-    return found;
+    this.headerList ??= this.listFiles(HEADER_EXTENSIONS, MAX_HEADER_SCAN, "headers");
+    return this.headerList;
   }
 
   /**
