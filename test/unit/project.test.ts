@@ -23,7 +23,14 @@ import {
 } from "../../server/src/parsing/parser";
 import { readMarkers } from "./fixture-markers";
 import type { IncludeDirective } from "../../server/src/analysis/includes";
-import { CompileDatabase, findProjectRoot, Project, splitCommand } from "../../server/src/project/project";
+import {
+  CompileDatabase,
+  findProjectRoot,
+  Project,
+  readUnitHeaders,
+  splitCommand,
+} from "../../server/src/project/project";
+import { Engine } from "../../server/src/engine/engine";
 
 const projectsDir = path.resolve(__dirname, "..", "projects");
 const projects = readdirSync(projectsDir).sort();
@@ -211,6 +218,32 @@ describe("project layer", () => {
       ]);
       assert.deepEqual(missing.unresolved, ["nowhere.h"]);
     } finally {
+      project.dispose();
+    }
+  });
+
+  test("a file read with its project is extracted once per analysis, also once its callers elsewhere are known", async () => {
+    await loadCLanguage();
+    const dir = path.join(projectsDir, "callers-elsewhere");
+    const file = path.join(dir, "src", "push.c");
+    const project = new Project(findProjectRoot(file), newParser);
+    const engine = new Engine(newParser);
+    try {
+      const text = readFileSync(file, "utf8");
+      const analyse = (content: string) => {
+        engine.setText(file, content);
+        readUnitHeaders(engine, file, file, content, project);
+        return engine.analysis(file, { kernel: "rfc-v2", pageSize: 4096 });
+      };
+      analyse(text);
+      const before = engine.statistics.extracted;
+      // Two more analyses after edits: one extraction each (the project facts handed over are the same).
+      analyse(text + "\n");
+      const result = analyse(text + "\n\n");
+      assert.equal(engine.statistics.extracted - before, 2);
+      assert.match(result.calls[0].missing.join("\n"), /also called from src\/bulk\.c/);
+    } finally {
+      engine.dispose();
       project.dispose();
     }
   });

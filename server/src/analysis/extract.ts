@@ -45,6 +45,7 @@ import {
   toRange,
   unwrap,
   subscriptIndex,
+  isStatic,
 } from "./syntax";
 import { parentOf } from "./ancestry";
 import {
@@ -226,7 +227,7 @@ export class Extractor {
     for (const call of this.directCalls()) {
       if (call.callee === "wrapper") continue;
       const wrapper = this.wrapperOf(call);
-      if (!wrapper || isStaticDefinition(wrapper.definition)) continue;
+      if (!wrapper || isStatic(wrapper.definition)) continue;
       found.push({
         name: wrapper.name,
         parameters: call.args.map((argument) => {
@@ -1708,9 +1709,4 @@ function initializerOf(declaration: Node, name: string): Node | null {
 /** Nodes parsed from macro bodies live in a private tree; their ranges would point into the wrong text. */
 function sameFileRange(node: Node): boolean {
   return !enclosingFunction(node) || enclosingFunction(node)?.text.startsWith("void __vmsplice_lens_macro") !== true;
-}
-
-/** A function definition with `static` storage (invisible to other files). */
-function isStaticDefinition(definition: Node): boolean {
-  return definition.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static");
 }

@@ -5,11 +5,11 @@
  *
  * Pure: tree in, summary out.
  */
-import type { Node, Tree } from "web-tree-sitter";
+import type { Tree } from "web-tree-sitter";
 import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
 import { Extractor, type ExternalWrapper } from "./extract";
 import { FileIndex } from "./scope";
-import { callName, functionName, unwrap } from "./syntax";
+import { callName, functionName, isStatic, unwrap } from "./syntax";
 import { Evaluator, structTypeOf } from "./values";
 
 export interface FileSummary {
@@ -118,11 +118,6 @@ export function summarizeFile(
   } finally {
     index.dispose();
   }
-}
-
-/** A definition or declaration with `static` storage. */
-export function isStatic(item: Node): boolean {
-  return item.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static");
 }
 
 /** The functions a tree defines without `static` at its top level (the names other files may call). */

@@ -429,3 +429,8 @@ export function subscriptIndex(subscript: Node): Node | null {
   const items = list.namedChildren.filter((child): child is Node => child !== null && child.type !== "comment");
   return items.length === 1 ? items[0] : null;
 }
+
+/** A definition or declaration with `static` storage (invisible to the program's other files). */
+export function isStatic(item: Node): boolean {
+  return item.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static");
+}

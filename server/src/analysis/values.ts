@@ -30,6 +30,7 @@ import {
   returnStatements,
   toRange,
   unwrap,
+  isStatic,
 } from "./syntax";
 import { parentOf } from "./ancestry";
 
@@ -1016,12 +1017,7 @@ function hasExternalLinkage(definitions: readonly Definition[]): boolean {
   const declarations = definitions
     .map((definition) => definition.declaration)
     .filter((declaration): declaration is Node => declaration !== null && enclosingFunction(declaration) === null);
-  return (
-    declarations.length > 0 &&
-    !declarations.some((declaration) =>
-      declaration.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static"),
-    )
-  );
+  return declarations.length > 0 && !declarations.some(isStatic);
 }
 
 export function clip(text: string, length = 60): string {

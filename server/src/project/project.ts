@@ -357,6 +357,12 @@ export class Project {
   }
 
   private wrapperIndex: ExternalWrapper[] | null = null;
+  private readonly callerCache = new Map<string, Map<string, string[]>>();
+
+  /** The other files' callers of these functions of `file`, when `externalCallers` already found them. */
+  knownCallers(file: string, names: readonly string[]): Map<string, string[]> | null {
+    return this.callerCache.get(`${path.resolve(file)}\0${names.join("\0")}`) ?? null;
+  }
   private fieldFillIndex: ExternalFieldFill[] | null = null;
 
   /** Struct members the project's files fill with pipe(), pipe2() or socketpair(). */
@@ -397,7 +403,11 @@ export class Project {
    * defining a function of that name themselves (a byte search first, then their summaries).
    */
   externalCallers(file: string, names: readonly string[]): Map<string, string[]> {
+    const key = `${path.resolve(file)}\0${names.join("\0")}`;
+    const cached = this.callerCache.get(key);
+    if (cached) return cached;
     const result = new Map<string, string[]>();
+    this.callerCache.set(key, result);
     if (names.length === 0) return result;
     const self = path.resolve(file);
     // A name mentioned by very many files is taken as called elsewhere without reading them all (the sound answer).
@@ -552,6 +562,7 @@ export class Project {
       this.fillers = null;
       this.wrapperIndex = null;
       this.fieldFillIndex = null;
+      this.callerCache.clear();
       this.triggers = null;
     }
     // A file that appears or disappears changes the listings and where includes resolve.
@@ -747,9 +758,15 @@ export function readUnitHeaders(
     defines: headers.defines,
     wrappers,
   };
-  engine.setHeaders(key, headers.headers, facts);
-  // The callers in other files are looked for only when there is a call to decide (a first extraction says so).
+  // The callers in other files are looked for only when there is a call to decide (a first extraction says so); once
+  // found they are kept, so a keystroke hands the engine the same facts once and its facts are extracted once.
   const names = externalFunctions(tree);
+  const known = project.knownCallers(file, names);
+  if (known) {
+    engine.setHeaders(key, headers.headers, { ...facts, externalCallers: known });
+    return headers;
+  }
+  engine.setHeaders(key, headers.headers, facts);
   if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }).calls.length > 0)
     engine.setHeaders(key, headers.headers, { ...facts, externalCallers: project.externalCallers(file, names) });
   return headers;
