@@ -24,10 +24,13 @@ import {
 import { readMarkers } from "./fixture-markers";
 import type { IncludeDirective } from "../../server/src/analysis/includes";
 import {
+  callOccurs,
   CompileDatabase,
+  diskFs,
   findProjectRoot,
   Project,
   readUnitHeaders,
+  searchWords,
   splitCommand,
 } from "../../server/src/project/project";
 import { Engine } from "../../server/src/engine/engine";
@@ -180,6 +183,15 @@ describe("project layer", () => {
     assert.equal(findProjectRoot(path.join(dir, "a", "b", "x.c")), path.join(dir, "a"));
     const bare = mkdtempSync(path.join(os.tmpdir(), "lens-bare-"));
     assert.equal(findProjectRoot(bare), bare);
+    // With a shared marker cache each directory's markers are looked at once, with the same answers.
+    const markers = new Map<string, string | null>();
+    let looks = 0;
+    const counting = { ...diskFs, isFile: (file: string) => (looks++, diskFs.isFile(file)) };
+    assert.equal(findProjectRoot(path.join(dir, "a", "b", "x.c"), counting, markers), path.join(dir, "a"));
+    const first = looks;
+    assert.equal(findProjectRoot(path.join(dir, "a", "b", "y.c"), counting, markers), path.join(dir, "a"));
+    assert.equal(looks, first);
+    assert.equal(findProjectRoot(bare, counting, markers), bare);
   });
 
   test("compile commands are split as a shell splits them", () => {
@@ -246,5 +258,22 @@ describe("project layer", () => {
       engine.dispose();
       project.dispose();
     }
+  });
+});
+
+describe("byte-level pre-filters of the project index", () => {
+  test("callOccurs finds a call of the whole identifier, across blanks, and nothing else", () => {
+    assert.equal(callOccurs("int r = pipe(fds);", "pipe"), true);
+    assert.equal(callOccurs("if (pipe2 \n (p, 0))", "pipe2"), true);
+    assert.equal(callOccurs("struct drm_pipe pipe; pipe->x = 1; usb_rcvbulkpipe(d, 1);", "pipe"), false);
+    assert.equal(callOccurs("pipe2(p, 0)", "pipe"), false);
+    assert.equal(callOccurs("", "pipe"), false);
+  });
+  test("searchWords keeps the words whose absence proves the others absent", () => {
+    assert.deepEqual(searchWords(["vmsplice", "sys_vmsplice", "__NR_vmsplice", "my_wrap", "vmsplice"]), [
+      "vmsplice",
+      "my_wrap",
+    ]);
+    assert.deepEqual(searchWords(["splice", "vmsplice", "SPLICE"]), ["splice", "SPLICE"]);
   });
 });

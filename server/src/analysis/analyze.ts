@@ -25,9 +25,43 @@ export interface FileAnalysis {
   notes: string[];
 }
 
-/** True when the text can contain a vmsplice call (directly, through syscall numbers, or through a wrapper) or a splice call. */
+/**
+ * The identifiers through which the extractor finds a call: vmsplice and splice, their raw-syscall stubs and syscall
+ * numbers. Each contains "splice", so an edit that changes whether one occurs touches a word containing "splice", which
+ * the engine's reuse check (reads.ts) already treats as a change of everything.
+ */
+const CALL_WORDS = new Set([
+  "vmsplice",
+  "splice",
+  "sys_vmsplice",
+  "SYS_vmsplice",
+  "__NR_vmsplice",
+  "sys_splice",
+  "SYS_splice",
+  "__NR_splice",
+]);
+
+const isIdentifierCode = (code: number): boolean =>
+  (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+
+/** Whether one of the call words occurs in the text as a whole identifier (a byte scan around each "splice"). */
+function mentionsCallWord(text: string): boolean {
+  for (let at = text.indexOf("splice"); at >= 0; at = text.indexOf("splice", at + 6)) {
+    let start = at;
+    while (start > 0 && isIdentifierCode(text.charCodeAt(start - 1))) start--;
+    let end = at + 6;
+    while (end < text.length && isIdentifierCode(text.charCodeAt(end))) end++;
+    if (CALL_WORDS.has(text.slice(start, end))) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the text can contain a vmsplice call (directly, through syscall numbers, or through a wrapper) or a splice
+ * call: one of the call words as a whole identifier (`generic_file_splice_read` is not one), or a wrapper's name.
+ */
 export function mentionsVmsplice(text: string, project: ProjectFacts = {}): boolean {
-  return text.includes("splice") || (project.wrappers ?? []).some((wrapper) => text.includes(wrapper.name));
+  return mentionsCallWord(text) || (project.wrappers ?? []).some((wrapper) => text.includes(wrapper.name));
 }
 
 export function extractFacts(tree: Tree, text: string): ExtractedFacts {

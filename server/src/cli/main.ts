@@ -10,7 +10,7 @@ import path from "node:path";
 import type { FileAnalysis } from "../analysis/analyze";
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
 import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
-import { findProjectRoot, Project, readUnitHeaders, type UnitHeaders } from "../project/project";
+import { diskFs, findProjectRoot, Project, searchWords, readUnitHeaders, type UnitHeaders } from "../project/project";
 import { decodeSource } from "../engine/source-text";
 import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
 import { explainMarkdown, findRule, RULES } from "../rules";
@@ -171,8 +171,9 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
   await loadLanguagesFor(files);
   const engine = new Engine(newParser);
   const projects = new Map<string, Project>();
+  const markers = new Map<string, string | null>();
   const projectOf = (file: string): Project => {
-    const root = options.project ?? findProjectRoot(file);
+    const root = options.project ?? findProjectRoot(path.dirname(path.resolve(file)), diskFs, markers);
     let project = projects.get(root);
     if (!project) {
       project = new Project(root, newParser, {
@@ -202,10 +203,18 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
           `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
         );
       }
+      // The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
+      // vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
+      const project = options.singleFile ? null : projectOf(file);
+      const words = project ? searchWords(["splice", ...project.triggerWords()]) : ["splice"];
+      if (!bytes.includes(0) && !words.some((word) => bytes.includes(word))) {
+        reports.push({ path: file, analysis: empty });
+        continue;
+      }
       // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
       const text = decodeSource(bytes);
       engine.setText(file, text);
-      const headers = options.singleFile ? null : readUnitHeaders(engine, file, file, text, projectOf(file));
+      const headers = project ? readUnitHeaders(engine, file, file, text, project) : null;
       const result = engine.analysis(file, engineOptions);
       engine.close(file);
       if (result.skipped) reports.push({ path: file, analysis: empty, skipped: describeSkip(result.skipped) });

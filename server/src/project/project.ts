@@ -27,6 +27,7 @@ import type { UnitHeader } from "../analysis/unit";
 import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fillers";
 import type { ExternalWrapper } from "../analysis/extract";
 import { externalFunctions, summarizeFile, type FileSummary } from "../analysis/summary";
+import { mentionsVmsplice } from "../analysis/analyze";
 import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { Engine } from "../engine/engine";
@@ -35,6 +36,8 @@ import { languageOf, type SourceLanguage } from "../analysis/language";
 export interface ProjectFs {
   /** The file's text, or null when it cannot be read (missing, a directory, binary, over the size limit). */
   readText(file: string): string | null;
+  /** The file's bytes, under the same rule as readText (null when readText would be null); for byte-level searches. */
+  readBytes(file: string): Buffer | null;
   isFile(file: string): boolean;
   isDirectory(file: string): boolean;
   /** Entries of a directory (empty when it cannot be read). */
@@ -51,6 +54,16 @@ export const diskFs: ProjectFs = {
       if (!stat.isFile() || stat.size > DEFAULT_MAX_FILE_SIZE) return null;
       const text = decodeSource(readFileSync(file));
       return skipReason(Buffer.byteLength(text), text.includes("\0") ? 1 : 0) ? null : text;
+    } catch {
+      return null;
+    }
+  },
+  readBytes(file) {
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile() || stat.size > DEFAULT_MAX_FILE_SIZE) return null;
+      const bytes = readFileSync(file);
+      return bytes.includes(0) ? null : bytes;
     } catch {
       return null;
     }
@@ -92,8 +105,8 @@ export const diskFs: ProjectFs = {
 export const HEADER_EXTENSIONS = [".h", ".hh", ".hpp", ".hxx", ".inc"] as const;
 /** Extensions of the source files whose functions other files may call. */
 export const SOURCE_EXTENSIONS = [".c", ".cc", ".cpp", ".cxx"] as const;
-/** Characters of source text a project keeps in memory for its word searches. */
-const MAX_CACHED_TEXT = 256 * 1024 * 1024;
+/** Bytes of source text a project keeps in memory for its word searches. */
+const MAX_CACHED_TEXT = 128 * 1024 * 1024;
 /** Files mentioning a function's name beyond which they are not read to find its callers (it counts as called). */
 const MAX_CALLER_FILES = 512;
 /** How many source files a project index looks at. */
@@ -101,18 +114,64 @@ const MAX_SOURCE_SCAN = 20_000;
 /** How many header files are looked at for the word vmsplice before giving up and assuming one mentions it. */
 const MAX_HEADER_SCAN = 20_000;
 
+/**
+ * The words of a set that a byte search must look for to learn whether a text mentions any of them: a word containing
+ * another word of the set is found whenever that one is (`sys_vmsplice` contains `vmsplice`).
+ */
+export function searchWords(words: readonly string[]): string[] {
+  const unique = [...new Set(words)];
+  return unique.filter((word) => !unique.some((other) => other !== word && word.includes(other)));
+}
+
+/** The calls that create a pipe (or a socket pair) into an array argument. */
+const PIPE_CREATORS = ["pipe", "pipe2", "socketpair"] as const;
+
+const isIdentifierCode = (code: number): boolean =>
+  (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+
+/** Whether `name` occurs in the text as a whole identifier followed (after blanks) by `(`. */
+export function callOccurs(text: string, name: string): boolean {
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    if (at > 0 && isIdentifierCode(text.charCodeAt(at - 1))) continue;
+    let next = at + name.length;
+    while (next < text.length && " \t\r\n".includes(text[next])) next++;
+    if (text[next] === "(") return true;
+  }
+  return false;
+}
+
 /** What marks a project root, nearest first (clangd looks for the compile database the same way). */
 export const ROOT_MARKERS = ["compile_commands.json", "compile_flags.txt", ".vmsplice-lens.json", ".git"] as const;
 
-/** The nearest ancestor of `start` (a file or directory) holding a root marker, else the directory itself. */
-export function findProjectRoot(start: string, fs: ProjectFs = diskFs): string {
+/**
+ * The nearest ancestor of `start` (a file or directory) holding a root marker, else the directory itself. `markers`
+ * remembers, per directory, the nearest marked ancestor found (null: none up to the filesystem root), so a scan of many
+ * files in one tree looks at each directory's markers once.
+ */
+export function findProjectRoot(
+  start: string,
+  fs: ProjectFs = diskFs,
+  markers: Map<string, string | null> = new Map(),
+): string {
   const absolute = path.resolve(start);
   const first = fs.isDirectory(absolute) ? absolute : path.dirname(absolute);
+  const visited: string[] = [];
+  let found: string | null = null;
   for (let dir = first; ; dir = path.dirname(dir)) {
-    if (ROOT_MARKERS.some((marker) => fs.isFile(path.join(dir, marker)) || fs.isDirectory(path.join(dir, marker))))
-      return dir;
-    if (path.dirname(dir) === dir) return first;
+    const known = markers.get(dir);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    visited.push(dir);
+    if (ROOT_MARKERS.some((marker) => fs.isFile(path.join(dir, marker)) || fs.isDirectory(path.join(dir, marker)))) {
+      found = dir;
+      break;
+    }
+    if (path.dirname(dir) === dir) break;
   }
+  for (const dir of visited) markers.set(dir, found);
+  return found ?? first;
 }
 
 /** Include directories and macros of one translation unit, from the compile database. */
@@ -321,20 +380,34 @@ export class Project {
   private sources: string[] | null = null;
   private fillers: ExternalPipeFiller[] | null = null;
   private readonly summaries = new Map<string, FileSummary | null>();
-  private readonly texts = new Map<string, string | null>();
+  private readonly texts = new Map<string, Buffer | null>();
   private textBudget = MAX_CACHED_TEXT;
 
-  /** Whether a source or header file mentions a word (texts kept for the run within a budget, then read again). */
+  /**
+   * Whether a source or header file mentions a word (an identifier: ASCII, so its bytes are searched without decoding
+   * the file). The bytes are kept for the run within a budget, then read again.
+   */
   private mentions(file: string, word: string): boolean {
-    let text = this.texts.get(file);
-    if (text === undefined) {
-      text = this.fs.readText(file);
-      if (text !== null && text.length <= this.textBudget) {
-        this.textBudget -= text.length;
-        this.texts.set(file, text);
+    let bytes = this.texts.get(file);
+    if (bytes === undefined) {
+      bytes = this.fs.readBytes(file);
+      if (bytes !== null && bytes.length <= this.textBudget) {
+        this.textBudget -= bytes.length;
+        this.texts.set(file, bytes);
       }
     }
-    return text !== null && text.includes(word);
+    return bytes !== null && bytes.includes(word);
+  }
+
+  /**
+   * Whether a file's bytes call one of the pipe creators: `pipe`, `pipe2` or `socketpair` as a whole word followed by
+   * `(` (a byte-level pre-filter; the summary's parse decides). Naming the word is not enough: in large trees `pipe` is
+   * a common variable name, and only calls fill pipes.
+   */
+  private callsPipeCreator(file: string): boolean {
+    if (!this.mentions(file, "pipe") && !this.mentions(file, "socketpair")) return false;
+    const text = this.fs.readText(file);
+    return text !== null && PIPE_CREATORS.some((name) => callOccurs(text, name));
   }
 
   /** The summary of one source file (parsed once per project; null when it cannot be read). */
@@ -369,7 +442,7 @@ export class Project {
   fieldFills(): ExternalFieldFill[] {
     if (this.fieldFillIndex) return this.fieldFillIndex;
     this.fieldFillIndex = this.sourceFiles()
-      .filter((file) => this.mentions(file, "pipe"))
+      .filter((file) => this.callsPipeCreator(file))
       .flatMap((file) => this.summaryOf(file)?.fieldFills ?? []);
     return this.fieldFillIndex;
   }
@@ -481,7 +554,7 @@ export class Project {
     };
     const sources = this.sourceFiles();
     for (const file of sources) {
-      if (!this.mentions(file, "pipe")) continue;
+      if (!this.callsPipeCreator(file)) continue;
       const summary = this.summaryOf(file);
       if (summary) summaries.set(file, summary);
     }
@@ -530,12 +603,18 @@ export class Project {
   triggerWords(): string[] {
     if (this.triggers) return this.triggers;
     let words: string[] = [...VMSPLICE_WORDS];
+    // Each round searches the headers not matched so far for the words found in the last round only.
+    const matched = new Set<string>();
+    let fresh = words;
     for (let round = 0; round < 4; round++) {
+      for (const file of this.headerFiles())
+        if (!matched.has(file) && searchWords(fresh).some((word) => this.mentions(file, word))) matched.add(file);
       const definitions = this.headerFiles()
-        .filter((file) => words.some((word) => this.mentions(file, word)))
+        .filter((file) => matched.has(file))
         .flatMap((file) => this.header(file)?.definitions ?? []);
       const next = vmspliceTriggers(definitions, words);
       if (next.length === words.length) break;
+      fresh = next.filter((word) => !words.includes(word));
       words = next;
     }
     this.triggers = [...new Set([...words, ...this.wrappers().map((wrapper) => wrapper.name)])];
@@ -733,10 +812,7 @@ export function readUnitHeaders(
 ): UnitHeaders | null {
   // Binary text is the engine's to refuse (one NUL rule); it is not parsed for includes.
   const wrappers = project.wrappers();
-  if (
-    text.includes("\0") ||
-    (!text.includes("splice") && !project.triggerWords().some((word) => text.includes(word)))
-  ) {
+  if (text.includes("\0") || (!mentionsVmsplice(text) && !project.triggerWords().some((word) => text.includes(word)))) {
     engine.setHeaders(key, []);
     return null;
   }
@@ -748,7 +824,7 @@ export function readUnitHeaders(
     ...vmspliceTriggers(project.definitionsOf(headers.headers)),
     ...wrappers.map((wrapper) => wrapper.name),
   ];
-  if (!text.includes("splice") && !triggers.some((name) => text.includes(name))) {
+  if (!mentionsVmsplice(text) && !triggers.some((name) => text.includes(name))) {
     engine.setHeaders(key, []);
     return headers;
   }

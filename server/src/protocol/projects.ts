@@ -29,6 +29,15 @@ export class ProjectRegistry {
     this.fs = {
       ...diskFs,
       readText: (file) => open(file)?.getText() ?? diskFs.readText(file),
+      readBytes: (file) => {
+        const text = open(file)?.getText();
+        if (text === undefined) return diskFs.readBytes(file);
+        return text.includes("\0") ? null : Buffer.from(text);
+      },
+      contains: (file, word) => {
+        const text = open(file)?.getText();
+        return text === undefined ? diskFs.contains(file, word) : text.includes(word);
+      },
       isFile: (file) => open(file) !== undefined || diskFs.isFile(file),
     };
   }
