@@ -38,6 +38,7 @@ const entries = [
     outfile: "dist/cli.js",
     banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
   },
+  { ...nodeCommon, entryPoints: ["server/src/protocol/analysis-worker.ts"], outfile: "dist/analysis-worker.js" },
   { ...nodeCommon, entryPoints: ["client/src/extension.ts"], outfile: "dist/client.js", external: ["vscode"] },
   {
     bundle: true,

@@ -27,6 +27,8 @@ export interface LensSettings {
   maxFileSize: number;
   /** Delay between the last keystroke and the analysis, in milliseconds. */
   debounceMs: number;
+  /** How long the background analysis of a large document may take before it is stopped, in milliseconds. */
+  analysisTimeBudgetMs: number;
   codeLens: boolean;
   analyzeWorkspace: boolean;
   /** Extra include directories (absolute, or relative to the project root), searched after the compile database's. */
@@ -40,12 +42,14 @@ export const DEFAULT_SETTINGS: Readonly<LensSettings> = Object.freeze({
   severity: {},
   maxFileSize: DEFAULT_MAX_FILE_SIZE,
   debounceMs: 75,
+  analysisTimeBudgetMs: 30_000,
   codeLens: true,
   analyzeWorkspace: true,
   includePaths: [],
 });
 
 export const MAX_DEBOUNCE_MS = 5000;
+export const MAX_ANALYSIS_TIME_BUDGET_MS = 600_000;
 
 /** One entry of the schema: the JSON schema fragment package.json carries under `contributes.configuration.properties`. */
 export interface SettingSchema {
@@ -108,6 +112,15 @@ export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSchema>> = {
     minimum: 0,
     maximum: MAX_DEBOUNCE_MS,
     description: "Milliseconds to wait after the last edit before analysing.",
+    scope: "resource",
+  },
+  "vmspliceLens.analysisTimeBudgetMs": {
+    type: "number",
+    default: DEFAULT_SETTINGS.analysisTimeBudgetMs,
+    minimum: 100,
+    maximum: MAX_ANALYSIS_TIME_BUDGET_MS,
+    description:
+      "Milliseconds the analysis of a large document (over 512 Ki characters, analysed in the background) may take; past it the analysis stops and the file shows why.",
     scope: "resource",
   },
   "vmspliceLens.codeLens": {
@@ -198,6 +211,14 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
     warnings,
   );
   settings.debounceMs = readNumber(section, "debounceMs", DEFAULT_SETTINGS.debounceMs, 0, MAX_DEBOUNCE_MS, warnings);
+  settings.analysisTimeBudgetMs = readNumber(
+    section,
+    "analysisTimeBudgetMs",
+    DEFAULT_SETTINGS.analysisTimeBudgetMs,
+    100,
+    MAX_ANALYSIS_TIME_BUDGET_MS,
+    warnings,
+  );
 
   if (section.severity !== undefined) {
     if (section.severity === null || typeof section.severity !== "object" || Array.isArray(section.severity)) {

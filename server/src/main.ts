@@ -36,6 +36,7 @@ import { guarded, guardedCommand, guardedNotification } from "./protocol/handler
 import { DocumentStore } from "./protocol/documents";
 import { SettingsCache } from "./protocol/settings";
 import { AnalysisService } from "./protocol/analysis-service";
+import { BackgroundAnalyses } from "./protocol/background";
 import { DiagnosticsScheduler } from "./protocol/diagnostics";
 import { provideHover } from "./protocol/hover";
 import { provideCodeLenses } from "./protocol/code-lens";
@@ -74,7 +75,10 @@ const docsBase = rulesDocumentationBase();
 const store = new DocumentStore(new Engine(newParser));
 const settings = new SettingsCache(logger);
 const projects = new ProjectRegistry(store);
-const analyses = new AnalysisService(store, projects);
+// Large documents are analysed by a worker thread (protocol/background.ts), so the message loop stays free.
+const workerScript = path.join(typeof __dirname === "string" ? __dirname : process.cwd(), "analysis-worker.js");
+const background = existsSync(workerScript) ? new BackgroundAnalyses(workerScript) : null;
+const analyses = new AnalysisService(store, projects, background);
 const diagnostics = new DiagnosticsScheduler(
   store,
   settings,
@@ -162,26 +166,39 @@ connection.onDidChangeWatchedFiles(
   }),
 );
 
+/**
+ * Document notifications take effect in the order they came: didOpen waits for the grammar the first time, and a
+ * didChange or didClose that arrives meanwhile must not find the document missing (it would be lost).
+ */
+let documentEvents: Promise<void> = Promise.resolve();
+function inOrder<P>(handler: (params: P) => Promise<void> | void): (params: P) => Promise<void> {
+  return (params) => (documentEvents = documentEvents.then(() => handler(params)));
+}
+
 connection.onDidOpenTextDocument(
-  guardedNotification(logger, "didOpen", async (params) => {
-    const { uri, languageId, version, text } = params.textDocument;
-    await store.open(uri, languageId, version, text);
-    analyses.forget(uri);
-    headerChanged(uri);
-    diagnostics.schedule(uri, true);
-  }),
+  inOrder(
+    guardedNotification(logger, "didOpen", async (params) => {
+      const { uri, languageId, version, text } = params.textDocument;
+      await store.open(uri, languageId, version, text);
+      analyses.forget(uri);
+      headerChanged(uri);
+      diagnostics.schedule(uri, true);
+    }),
+  ),
 );
 
 connection.onDidChangeTextDocument(
-  guardedNotification(logger, "didChange", (params) => {
-    const entry = store.change(params.textDocument.uri, params.textDocument.version ?? 0, params.contentChanges);
-    if (!entry) {
-      logger.warn(`didChange for a document that is not open: ${params.textDocument.uri}`);
-      return;
-    }
-    headerChanged(entry.uri);
-    diagnostics.schedule(entry.uri);
-  }),
+  inOrder(
+    guardedNotification(logger, "didChange", (params) => {
+      const entry = store.change(params.textDocument.uri, params.textDocument.version ?? 0, params.contentChanges);
+      if (!entry) {
+        logger.warn(`didChange for a document that is not open: ${params.textDocument.uri}`);
+        return;
+      }
+      headerChanged(entry.uri);
+      diagnostics.schedule(entry.uri);
+    }),
+  ),
 );
 
 /** An edited header may change the facts of every open file that includes it: they are analysed again. */
@@ -196,24 +213,26 @@ function headerChanged(uri: string): void {
 }
 
 connection.onDidCloseTextDocument(
-  guardedNotification(logger, "didClose", async (params) => {
-    const uri = params.textDocument.uri;
-    diagnostics.cancel(uri);
-    store.close(uri);
-    analyses.forget(uri);
-    headerChanged(uri);
-    // A file of the workspace keeps its diagnostics after closing, as the start-up scan gave them: from the disk.
-    const inWorkspace = initializeParams ? workspaceFileOf(uri, workspaceFolderPaths(initializeParams)) : null;
-    const folderSettings = inWorkspace ? await settings.get(pathToFileURL(inWorkspace.folder).href) : null;
-    let items: Diagnostic[] = [];
-    if (inWorkspace && folderSettings?.analyzeWorkspace) {
-      await loadLanguagesFor([inWorkspace.file]);
-      closedFileEngine ??= new Engine(newParser);
-      const project = projects.projectFor(inWorkspace.file, folderSettings);
-      items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase, project) ?? [];
-    }
-    if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
-  }),
+  inOrder(
+    guardedNotification(logger, "didClose", async (params) => {
+      const uri = params.textDocument.uri;
+      diagnostics.cancel(uri);
+      store.close(uri);
+      analyses.closed(uri);
+      headerChanged(uri);
+      // A file of the workspace keeps its diagnostics after closing, as the start-up scan gave them: from the disk.
+      const inWorkspace = initializeParams ? workspaceFileOf(uri, workspaceFolderPaths(initializeParams)) : null;
+      const folderSettings = inWorkspace ? await settings.get(pathToFileURL(inWorkspace.folder).href) : null;
+      let items: Diagnostic[] = [];
+      if (inWorkspace && folderSettings?.analyzeWorkspace) {
+        await loadLanguagesFor([inWorkspace.file]);
+        closedFileEngine ??= new Engine(newParser);
+        const project = projects.projectFor(inWorkspace.file, folderSettings);
+        items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase, project) ?? [];
+      }
+      if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
+    }),
+  ),
 );
 
 connection.onHover(guarded(logger, "hover", null, (params, token) => provideHover(context, params, token)));
@@ -237,6 +256,7 @@ connection.onRequest(
 connection.onShutdown(() => {
   scanCancel.cancelled = true;
   for (const uri of store.uris()) diagnostics.cancel(uri);
+  background?.dispose();
 });
 
 connection.listen();

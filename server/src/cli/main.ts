@@ -16,6 +16,7 @@ import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
 import { explainMarkdown, findRule, RULES } from "../rules";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
+import { writeJson } from "./json-stream";
 import packageJson from "../../../package.json";
 
 const USAGE = `usage:
@@ -229,9 +230,9 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
     for (const project of projects.values()) project.dispose();
   }
   if (options.format === "json")
-    out(JSON.stringify(formatJson(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
+    writeJson(formatJson(reports, options.kernel, options.pageSize, packageJson.version), out);
   else if (options.format === "sarif")
-    out(JSON.stringify(formatSarif(reports, options.kernel, options.pageSize, packageJson.version), null, 2) + "\n");
+    writeJson(formatSarif(reports, options.kernel, options.pageSize, packageJson.version), out);
   else out(formatText(reports, options.kernel, options.pageSize));
   const summary = summarise(reports);
   return summary.errors + summary.warnings > 0 ? 1 : 0;

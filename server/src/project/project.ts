@@ -347,6 +347,11 @@ export class Project {
   private readonly found = new Map<string, { file: string; heuristic: boolean } | null>();
   private readonly parsers = new Map<SourceLanguage, Parser>();
 
+  /** The extra include directories the project was made with (CLI -I, `vmspliceLens.includePaths`). */
+  get includePaths(): string[] {
+    return [...(this.options.includePaths ?? [])];
+  }
+
   /** The parser of a file's grammar (C when the C++ grammar is not loaded: this only reads summaries). */
   private parserFor(file: string): Parser {
     let language = languageOf(file);

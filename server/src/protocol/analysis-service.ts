@@ -9,6 +9,7 @@
  * Results are tied to the document version they were computed for; callers drop them when the version moved on.
  */
 import type { ProjectRegistry } from "./projects";
+import { BACKGROUND_CHARS, type BackgroundAnalyses } from "./background";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { Tree } from "web-tree-sitter";
 import type { ExtractedFacts } from "../analysis/analyze";
@@ -60,11 +61,79 @@ export function formatBytes(bytes: number): string {
 export class AnalysisService {
   private readonly resultCache = new Map<string, DocumentAnalysis>();
 
-  /** `projects` reads each document's project headers into the engine before its analysis (none: one file alone). */
+  /**
+   * `projects` reads each document's project headers into the engine before its analysis (none: one file alone);
+   * `background` analyses large documents off the message loop (none: every document here).
+   */
   constructor(
     private readonly store: DocumentStore,
     private readonly projects: ProjectRegistry | null = null,
+    private readonly background: BackgroundAnalyses | null = null,
   ) {}
+
+  /**
+   * The analysis of the document's current version, waiting for the worker when the document is analysed in the
+   * background; null when the document moved on (or closed) before its analysis ended.
+   */
+  async analyzeAsync(
+    entry: OpenDocument,
+    settings: LensSettings,
+    token?: CancellationToken,
+  ): Promise<DocumentAnalysis | null> {
+    const version = entry.document.version;
+    const cached = this.resultCache.get(entry.uri);
+    if (cached && cached.version === version && cached.settings === settings) return cached;
+    if (!this.background || !this.inBackground(entry, settings)) return this.analyze(entry, settings, token);
+    const outcome = await this.background.analyse(
+      entry.uri,
+      entry.document.getText(),
+      { kernel: settings.kernel, pageSize: settings.pageSize, maxFileSize: settings.maxFileSize },
+      this.projects?.workerProject(entry.uri, settings) ?? null,
+      settings.analysisTimeBudgetMs,
+    );
+    if (outcome.kind === "superseded" || this.store.get(entry.uri) !== entry || entry.document.version !== version)
+      return null;
+    let fields: Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text">;
+    if (outcome.kind === "done") {
+      const result = outcome.result;
+      fields = {
+        skipped: result.skipped ? describeSkip(result.skipped) : null,
+        tree: null,
+        facts: result.facts,
+        analysis: { calls: result.calls, findings: result.findings, notes: result.notes },
+        suppressions: result.suppressions,
+      };
+    } else {
+      const why =
+        outcome.kind === "over-budget"
+          ? `it took longer than vmspliceLens.analysisTimeBudgetMs (${outcome.budgetMs} ms); raise the setting to analyse it`
+          : `its analysis failed (${outcome.message})`;
+      fields = {
+        skipped: `vmsplice Lens stopped analysing this file: ${why}.`,
+        tree: null,
+        facts: null,
+        analysis: EMPTY,
+        suppressions: [],
+      };
+    }
+    return this.remember(entry, settings, fields);
+  }
+
+  /** Whether the document is analysed by the background worker (a large C document, when enabled). */
+  private inBackground(entry: OpenDocument, settings: LensSettings): boolean {
+    return (
+      settings.enable &&
+      C_LANGUAGES.has(entry.document.languageId) &&
+      entry.document.textLength > BACKGROUND_CHARS &&
+      entry.document.textLength <= settings.maxFileSize
+    );
+  }
+
+  /** The worker forgets a closed document. */
+  closed(uri: string): void {
+    this.forget(uri);
+    this.background?.close(uri);
+  }
 
   /** How the engine got its facts (for the benchmark and tests). */
   get statistics(): EngineStatistics {
@@ -108,9 +177,18 @@ export class AnalysisService {
         suppressions: result.suppressions,
       };
     }
+    return this.remember(entry, settings, fields);
+  }
+
+  private remember(
+    entry: OpenDocument,
+    settings: LensSettings,
+    fields: Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text">,
+  ): DocumentAnalysis {
+    const document = entry.document;
     // The text is read lazily: on the fast path nothing needs the whole text, and joining a large document's pieces
     // into one string costs more than the rest of the keystroke (see LensDocument).
-    const result = { uri: entry.uri, version, settings, ...fields } as DocumentAnalysis;
+    const result = { uri: entry.uri, version: document.version, settings, ...fields } as DocumentAnalysis;
     let text: string | null = null;
     Object.defineProperty(result, "text", { enumerable: true, get: () => (text ??= document.getText()) });
     this.resultCache.set(entry.uri, result);

@@ -32,5 +32,5 @@ export async function currentAnalysis(
   throwIfCancelled(token);
   const current = context.store.get(uri);
   if (!current || current.document.version !== version) return null;
-  return context.analyses.analyze(current, settings, token);
+  return context.analyses.analyzeAsync(current, settings, token);
 }

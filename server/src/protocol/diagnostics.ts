@@ -83,7 +83,8 @@ export class DiagnosticsScheduler {
     // The document may have changed or closed while the settings were read.
     const current = this.store.get(uri);
     if (!current || current.document.version !== version) return null;
-    const result = this.analyses.analyze(current, settings);
+    const result = await this.analyses.analyzeAsync(current, settings);
+    if (!result) return null;
     const diagnostics = diagnosticsFor(result, this.docsBase);
     this.publish(uri, diagnostics, version);
     this.onPublished?.(uri, version, diagnostics);
@@ -96,11 +97,12 @@ export class DiagnosticsScheduler {
     const entry = this.store.get(uri);
     if (!entry) return;
     const version = entry.document.version;
-    void this.settings.get(uri).then((settings) => {
+    void this.settings.get(uri).then(async (settings) => {
       try {
         const current = this.store.get(uri);
         if (this.pending.get(uri) !== state || !current || current.document.version !== version) return;
-        const result = this.analyses.analyze(current, settings, state.cancel?.token);
+        const result = await this.analyses.analyzeAsync(current, settings, state.cancel?.token);
+        if (!result) return;
         if (state.cancel?.token.isCancellationRequested || this.store.get(uri)?.document.version !== version) return;
         const diagnostics = diagnosticsFor(result, this.docsBase);
         this.publish(uri, diagnostics, version);

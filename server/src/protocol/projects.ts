@@ -65,9 +65,29 @@ export class ProjectRegistry {
     return this.projectOf(file, settings);
   }
 
+  /** Moves on whenever a file of a project changes (the analysis worker makes its projects afresh then). */
+  generation = 0;
+
+  /** Where the background worker finds a document's project: its file, root and include paths (null: not a file). */
+  workerProject(
+    uri: string,
+    settings: LensSettings,
+  ): { file: string; root: string; includePaths: string[]; generation: number } | null {
+    if (!uri.startsWith("file:")) return null;
+    let file: string;
+    try {
+      file = fileURLToPath(uri);
+    } catch {
+      return null;
+    }
+    const project = this.projectOf(file, settings);
+    return { file, root: project.root, includePaths: project.includePaths, generation: this.generation };
+  }
+
   /** A file changed (edited while open, or on disk): what was read from it is read again. */
   changed(uri: string, created = false): void {
     if (!uri.startsWith("file:")) return;
+    this.generation++;
     const file = fileURLToPath(uri);
     // A compile database or a root marker changes every project's shape: they are made afresh.
     if (/(compile_commands\.json|compile_flags\.txt|\.vmsplice-lens\.json)$/.test(file)) {

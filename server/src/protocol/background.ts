@@ -1,0 +1,143 @@
+/**
+ * Analysis off the message loop: large documents are analysed by a worker thread (analysis-worker.ts) with an engine of
+ * its own, so while a multi-megabyte file is parsed and judged, hovers, code lenses and other documents' diagnostics
+ * are still answered. One job runs at a time; a newer version of a document replaces its queued job; a job that runs
+ * longer than the time budget ends the worker (the next job starts a fresh one) and the document gets a sentence
+ * saying so instead of findings.
+ * Results are plain data (the engine's analysis without its tree), so quick fixes, which edit the tree, are not
+ * offered on documents analysed here.
+ */
+import { Worker } from "node:worker_threads";
+import type { EngineAnalysis } from "../engine/engine";
+import type { AnalysisOptions } from "../analysis/facts";
+
+/** Documents with more UTF-16 code units than this are analysed in the worker. */
+export const BACKGROUND_CHARS = 512 * 1024;
+
+/** What the worker needs for one analysis. */
+export interface WorkerJob {
+  id: number;
+  uri: string;
+  text: string;
+  options: AnalysisOptions & { maxFileSize: number };
+  /** The project the document belongs to (null: the file alone), and the registry's generation of project facts. */
+  project: { file: string; root: string; includePaths: string[]; generation: number } | null;
+}
+
+export type WorkerAnalysis = Omit<EngineAnalysis, "tree">;
+
+export type WorkerReply = { id: number; result: WorkerAnalysis } | { id: number; error: string };
+
+/** How a background analysis ended: a result, over budget, or replaced by a newer version before it ran. */
+export type BackgroundOutcome =
+  | { kind: "done"; result: WorkerAnalysis }
+  | { kind: "over-budget"; budgetMs: number }
+  | { kind: "failed"; message: string }
+  | { kind: "superseded" };
+
+interface Pending {
+  job: WorkerJob;
+  budgetMs: number;
+  resolve: (outcome: BackgroundOutcome) => void;
+}
+
+export class BackgroundAnalyses {
+  private worker: Worker | null = null;
+  private running: (Pending & { timer: ReturnType<typeof setTimeout> }) | null = null;
+  /** The next job of each document (a newer version replaces the older one, whose caller hears "superseded"). */
+  private readonly queue = new Map<string, Pending>();
+  private nextId = 1;
+  /** Workers started so far (the first, and one after each over-budget job or crash). */
+  started = 0;
+
+  constructor(
+    private readonly script: string,
+    private readonly execArgv: string[] = [],
+  ) {}
+
+  /** Analyses the text in the worker; resolves when done, over budget, failed or superseded. */
+  analyse(
+    uri: string,
+    text: string,
+    options: WorkerJob["options"],
+    project: WorkerJob["project"],
+    budgetMs: number,
+  ): Promise<BackgroundOutcome> {
+    return new Promise((resolve) => {
+      this.queue.get(uri)?.resolve({ kind: "superseded" });
+      this.queue.set(uri, { job: { id: this.nextId++, uri, text, options, project }, budgetMs, resolve });
+      this.pump();
+    });
+  }
+
+  /** The worker forgets a closed document. */
+  close(uri: string): void {
+    this.queue.get(uri)?.resolve({ kind: "superseded" });
+    this.queue.delete(uri);
+    this.worker?.postMessage({ close: uri });
+  }
+
+  dispose(): void {
+    for (const pending of this.queue.values()) pending.resolve({ kind: "superseded" });
+    this.queue.clear();
+    if (this.running) {
+      clearTimeout(this.running.timer);
+      this.running.resolve({ kind: "superseded" });
+      this.running = null;
+    }
+    void this.worker?.terminate();
+    this.worker = null;
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.script, { execArgv: this.execArgv });
+    this.started++;
+    worker.on("message", (reply: WorkerReply) => {
+      const running = this.running;
+      if (!running || running.job.id !== reply.id) return;
+      this.finish(
+        "result" in reply ? { kind: "done", result: reply.result } : { kind: "failed", message: reply.error },
+      );
+    });
+    worker.on("error", (error) => this.lost(worker, error.message));
+    worker.on("exit", (code) => this.lost(worker, `the analysis worker exited with code ${code}`));
+    // The server may exit while the worker works: the worker does not keep it alive.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  /** The worker died: the running job fails and the next job starts a new worker. */
+  private lost(worker: Worker, message: string): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    if (this.running) this.finish({ kind: "failed", message });
+  }
+
+  private finish(outcome: BackgroundOutcome): void {
+    const running = this.running;
+    if (!running) return;
+    clearTimeout(running.timer);
+    this.running = null;
+    running.resolve(outcome);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const next = this.queue.entries().next();
+    if (next.done) return;
+    const [uri, pending] = next.value;
+    this.queue.delete(uri);
+    const worker = this.ensureWorker();
+    const timer = setTimeout(() => {
+      // Over budget: the worker is ended (its engine with it) and the document is told why it has no findings.
+      if (this.worker === worker) this.worker = null;
+      void worker.terminate();
+      this.finish({ kind: "over-budget", budgetMs: pending.budgetMs });
+    }, pending.budgetMs);
+    this.running = { ...pending, timer };
+    worker.postMessage(pending.job);
+  }
+}
