@@ -1,7 +1,14 @@
 // Unit tests of the client's pure helpers: replay command arguments from every caller, and webview message validation.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { parseReplayArgs, parseScenarioArgs, siteLabel } from "../../client/src/replay-args";
+import {
+  callChoices,
+  callOnLine,
+  nearestChoice,
+  parseReplayArgs,
+  parseScenarioArgs,
+  siteLabel,
+} from "../../client/src/replay-args";
 import { parseWebviewMessage } from "../../client/src/webview/messages";
 
 /** Stands in for a vscode.Uri: an object with a scheme whose toString() gives the URI text. */
@@ -79,5 +86,42 @@ describe("webview messages", () => {
     ]) {
       assert.equal(parseWebviewMessage(message), null, JSON.stringify(message));
     }
+  });
+});
+
+describe("Replay with the cursor off a call", () => {
+  const uri = "file:///w/main.c";
+  const lines = [
+    "",
+    "",
+    "    ssize_t n = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT);",
+    "",
+    "",
+    "    vmsplice(fds[0], &in, 1, 0);",
+  ];
+  const lenses = [
+    { line: 5, command: "", title: "1 page: 1 copied · rfc-v2", args: undefined },
+    { line: 5, command: "vmsplice-lens.replay", title: "Replay", args: { uri, line: 5, character: 4 } },
+    { line: 2, command: "", title: "1 page: 1 moved · rfc-v2", args: undefined },
+    { line: 2, command: "vmsplice-lens.replay", title: "Replay", args: { uri, line: 2, character: 16 } },
+    { line: 9, command: "vmsplice-lens.replay", title: "Replay", args: { bogus: true } },
+  ];
+  test("the file's calls come from the lenses, in line order, with their source line and the lens's verdict", () => {
+    const choices = callChoices(lenses, (line) => lines[line] ?? "");
+    assert.deepEqual(
+      choices.map((choice) => [choice.args.line, choice.label, choice.description]),
+      [
+        [2, "line 3: ssize_t n = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT);", "1 page: 1 moved · rfc-v2"],
+        [5, "line 6: vmsplice(fds[0], &in, 1, 0);", "1 page: 1 copied · rfc-v2"],
+      ],
+    );
+    assert.equal(callOnLine(choices, 5)?.args.character, 4, "on a call's line: that call, no quick pick");
+    assert.equal(callOnLine(choices, 4), null, "off a call: the quick pick");
+    assert.equal(nearestChoice(choices, 4)?.args.line, 2, "the nearest call above is preselected");
+    assert.equal(nearestChoice(choices, 0)?.args.line, 2, "above every call: the first");
+    assert.deepEqual(
+      callChoices([], () => ""),
+      [],
+    );
   });
 });
