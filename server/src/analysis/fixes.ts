@@ -405,9 +405,17 @@ function needsConstant(node: Node): boolean {
   return true;
 }
 
-function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule: string): QuickFix | null {
+function literalFix(
+  tree: Tree,
+  text: string,
+  values: readonly SymValue[],
+  rule: string,
+  extra: readonly SourceRange[] = [],
+  title = `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of the literal 4096`,
+): QuickFix | null {
   const ranges = new Map<number, SourceRange>();
   for (const value of values) for (const range of literalPageSizes(value)) ranges.set(range.startIndex, range);
+  for (const range of extra) ranges.set(range.startIndex, range);
   if (ranges.size === 0) return null;
   const edits: FixEdit[] = [];
   for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
@@ -435,11 +443,51 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
   }
   const include = includeEdit(tree, text, ["unistd.h"]);
   if (include) edits.unshift(include);
+  return { title, rules: [rule], edits, isPreferred: true };
+}
+
+/** Functions that fill or copy into their first argument, with a byte count among the others. */
+const FILL_FUNCTIONS = ["memset", "memcpy", "memmove", "read", "pread", "fread", "explicit_bzero", "bzero"];
+
+/**
+ * The literal page sizes (`4096`) in the byte counts of the calls that fill `buffer` in the function of the vmsplice
+ * call (`memset(buf, 'A', 4096)`): the page-size fix changes them with the length, or the fill and the gift disagree.
+ */
+function fillLiterals(analysis: CallAnalysis, tree: Tree, buffer: BufferFact): SourceRange[] {
+  const call = tree.rootNode.descendantForIndex(analysis.call.range.startIndex);
+  const body = call ? enclosingFunction(call) : null;
+  if (!body) return [];
+  const ranges: SourceRange[] = [];
+  for (const fill of body.descendantsOfType("call_expression")) {
+    if (!fill || !FILL_FUNCTIONS.includes(callName(fill) ?? "")) continue;
+    const args = callArguments(fill);
+    if (args.length < 2 || !identifiersIn(args[0]).has(buffer.name)) continue;
+    for (const arg of args.slice(1))
+      for (const literal of [arg, ...arg.descendantsOfType("number_literal")]) {
+        if (!literal || literal.type !== "number_literal" || evaluateLiteral(literal.text) !== 4096) continue;
+        ranges.push(rangeOf(literal));
+      }
+  }
+  return ranges;
+}
+
+/** A C integer literal's value (`4096`, `0x1000`, `4096UL`), or null. */
+function evaluateLiteral(text: string): number | null {
+  const digits = text.replace(/[uUlL]+$/, "");
+  const value = /^0[xX][0-9a-fA-F]+$/.test(digits)
+    ? parseInt(digits, 16)
+    : /^[1-9][0-9]*$/.test(digits)
+      ? Number(digits)
+      : null;
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+function rangeOf(node: Node): SourceRange {
   return {
-    title: `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of the literal 4096`,
-    rules: [rule],
-    edits,
-    isPreferred: true,
+    startIndex: node.startIndex,
+    endIndex: node.endIndex,
+    start: { line: node.startPosition.row, column: node.startPosition.column },
+    end: { line: node.endPosition.row, column: node.endPosition.column },
   };
 }
 
@@ -961,9 +1009,44 @@ export function lengthFixes(context: FixContext, rule: string): (() => QuickFix 
     .map((segment) => () => roundLengthFix(context.tree, context.text, segment, rule));
 }
 
+/**
+ * The literal page size in the iovec, in the allocation of its buffers and in the fills of them, all changed to the
+ * runtime page size together: changing the length alone would gift (and read) a 16 or 64 KiB page out of a 4096-byte
+ * allocation. Not offered when a buffer's size is a constant the fix cannot change (an array `char buf[4096]`).
+ */
 export function pageSizeLiteralFix(context: FixContext, rule: string): QuickFix | null {
-  const values = (context.analysis.call.iov.segments ?? []).flatMap((segment) => [segment.length, segment.offset]);
-  return literalFix(context.tree, context.text, values, rule);
+  const segments = context.analysis.call.iov.segments ?? [];
+  const values = segments.flatMap((segment) => [segment.length, segment.offset]);
+  const extra: SourceRange[] = [];
+  const sizes: SymValue[] = [];
+  for (const segment of segments) {
+    if (!segment.buffer) continue;
+    extra.push(...fillLiterals(context.analysis, context.tree, segment.buffer));
+    if (segment.buffer.size) sizes.push(segment.buffer.size);
+  }
+  const changesAllocation = sizes.some((size) => literalPageSizes(size).length > 0);
+  const changesFill = extra.length > 0;
+  const parts = ["the length", changesAllocation ? "the allocation" : "", changesFill ? "the fill" : ""].filter(
+    Boolean,
+  );
+  const title = `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of 4096 in ${parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}` : parts[0]}`;
+  const fix = literalFix(context.tree, context.text, [...values, ...sizes], rule, extra, title);
+  if (!fix) return null;
+  // A buffer whose size stays a constant would be outgrown by a length that follows the page size.
+  const edited = new Set(fix.edits.map((edit) => edit.startIndex));
+  for (const size of sizes) {
+    const constant = PAGE_SIZES.every((pageSize) => evaluate(size, pageSize) === evaluate(size, PAGE_SIZES[0]));
+    if (!constant) continue;
+    const literals = literalPageSizes(size);
+    if (literals.length === 0 || literals.some((range) => !edited.has(range.startIndex) && !definedIn(fix, range)))
+      return null;
+  }
+  return fix;
+}
+
+/** Whether an edit of the fix lies inside the range (a `#define PAGE 4096` line is edited at its literal). */
+function definedIn(fix: QuickFix, range: SourceRange): boolean {
+  return fix.edits.some((edit) => edit.startIndex >= range.startIndex && edit.endIndex <= range.endIndex);
 }
 
 export function readEndFix(context: FixContext, rule: string): QuickFix | null {

@@ -145,7 +145,12 @@ export function stepLabels(
       case "reader-memory": {
         const side = source.role === "writer-memory" ? "writer" : "reader";
         const what = source.buffer ? `'${source.buffer}'` : `the ${side}'s buffer`;
-        labels[source.scenarioLine] = `${side}: ${what} ${MEMORY_WORDS[verb] ?? verb}`;
+        // The replay fills the reader's buffer with a marker byte, so the picture shows which bytes the call changes.
+        const words =
+          side === "reader" && verb === "fill"
+            ? "filled with a marker byte by the replay (to show which bytes change)"
+            : (MEMORY_WORDS[verb] ?? verb);
+        labels[source.scenarioLine] = `${side}: ${what} ${words}`;
         break;
       }
       case "pipe":
