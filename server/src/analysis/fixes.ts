@@ -165,36 +165,65 @@ function includeEdit(tree: Tree, text: string, headers: readonly string[]): FixE
   return { startIndex: 0, endIndex: 0, newText: lines };
 }
 
-const PAGE_ALLOC_HELPER = "vmsplice_lens_page_alloc";
-const PAGE_CALLOC_HELPER = "vmsplice_lens_page_calloc";
+/** Helper names that read like the user's own code (a file that already has one, from an earlier fix, reuses it). */
+export const PAGE_ALLOC_HELPER = "page_aligned_alloc";
+export const PAGE_CALLOC_HELPER = "page_aligned_calloc";
 
-function pageAllocHelper(newline: string, zeroed: boolean): string {
+/**
+ * One level of indentation as the file writes it: a tab when more indented lines start with a tab than with spaces,
+ * else the smallest run of leading spaces (2, 4 or 8; 4 when the file has no indented line).
+ */
+export function indentUnitOf(text: string): string {
+  let tabs = 0;
+  let spaces = 0;
+  let smallest = Number.POSITIVE_INFINITY;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("\t")) tabs++;
+    else if (line.startsWith(" ")) {
+      const run = /^ +/.exec(line)![0].length;
+      // A block comment's continuation (` * text`) is one space in; it says nothing about the indentation.
+      if (/^ +\*/.test(line) && run === 1) continue;
+      if (run >= 2 && line.trim() !== "") {
+        spaces++;
+        smallest = Math.min(smallest, run);
+      }
+    }
+  }
+  if (tabs > spaces) return "\t";
+  return " ".repeat(Number.isFinite(smallest) ? Math.min(8, smallest) : 4);
+}
+
+/**
+ * The page-aligned allocation helper: whole pages (the size rounded up), so a gift of the buffer never takes a page it
+ * shares with other data. Its comment says what the alignment is for: gifting from it (writer) or moving into it
+ * (reader destination).
+ */
+function pageAllocHelper(newline: string, zeroed: boolean, indent: string, role: "source" | "destination"): string {
+  const purpose =
+    role === "destination" ? "so vmsplice can move whole pages into it" : "so vmsplice can gift whole pages from it";
   const lines = zeroed
     ? [
-        "/* Page-aligned, zeroed allocation, so vmsplice can gift whole pages (inserted by vmsplice Lens). */",
+        `/* Zeroed, page-aligned memory in whole pages, ${purpose}. */`,
         `static void *${PAGE_CALLOC_HELPER}(size_t count, size_t size)`,
         "{",
-        "    size_t page = (size_t)sysconf(_SC_PAGESIZE);",
-        "    size_t bytes = (count * size + page - 1) / page * page;",
-        "    void *memory = NULL;",
-        "    if (size != 0 && count > (size_t)-1 / size)",
-        "        return NULL;",
-        "    if (posix_memalign(&memory, page, bytes ? bytes : page) != 0)",
-        "        return NULL;",
-        "    memset(memory, 0, bytes ? bytes : page);",
-        "    return memory;",
+        `${indent}size_t page = (size_t)sysconf(_SC_PAGESIZE);`,
+        `${indent}size_t bytes = count * size != 0 ? (count * size + page - 1) / page * page : page;`,
+        `${indent}void *memory = NULL;`,
+        `${indent}if ((size != 0 && count > (size_t)-1 / size) || posix_memalign(&memory, page, bytes) != 0)`,
+        `${indent}${indent}return NULL;`,
+        `${indent}memset(memory, 0, bytes);`,
+        `${indent}return memory;`,
         "}",
       ]
     : [
-        "/* Page-aligned allocation, so vmsplice can gift whole pages (inserted by vmsplice Lens). */",
+        `/* Page-aligned memory in whole pages, ${purpose}. */`,
         `static void *${PAGE_ALLOC_HELPER}(size_t size)`,
         "{",
-        "    size_t page = (size_t)sysconf(_SC_PAGESIZE);",
-        "    size_t bytes = (size + page - 1) / page * page;",
-        "    void *memory = NULL;",
-        "    if (posix_memalign(&memory, page, bytes ? bytes : page) != 0)",
-        "        return NULL;",
-        "    return memory;",
+        `${indent}size_t page = (size_t)sysconf(_SC_PAGESIZE);`,
+        `${indent}void *memory = NULL;`,
+        `${indent}if (posix_memalign(&memory, page, size != 0 ? (size + page - 1) / page * page : page) != 0)`,
+        `${indent}${indent}return NULL;`,
+        `${indent}return memory;`,
         "}",
       ];
   return lines.join(newline) + newline + newline;
@@ -291,17 +320,23 @@ function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: s
   const topLevel = topLevelOf(allocation);
   if (!topLevel) return null;
   const edits: FixEdit[] = [];
-  const include = includeEdit(tree, text, ["stdlib.h", "string.h", "unistd.h"]);
-  if (include) edits.push(include);
   // The helper goes once, before the function that allocates; a file that already has it (an earlier fix) reuses it.
   if (!text.includes(`${helper}(size_t`)) {
+    // posix_memalign is in stdlib.h, sysconf in unistd.h, memset (the zeroed helper only) in string.h.
+    const include = includeEdit(tree, text, zeroed ? ["stdlib.h", "string.h", "unistd.h"] : ["stdlib.h", "unistd.h"]);
+    if (include) edits.push(include);
     const { lineStart } = lineStartAndIndent(text, topLevel.startIndex);
-    edits.push({ startIndex: lineStart, endIndex: lineStart, newText: pageAllocHelper(newlineOf(text), zeroed) });
+    const role = rule === "VMS-ALIGN-DST" ? "destination" : "source";
+    edits.push({
+      startIndex: lineStart,
+      endIndex: lineStart,
+      newText: pageAllocHelper(newlineOf(text), zeroed, indentUnitOf(text), role),
+    });
   }
   const callee = allocation.childForFieldName("function") as Node;
   edits.push({ startIndex: callee.startIndex, endIndex: callee.endIndex, newText: helper });
   return {
-    title: `Allocate ${buffer.name} page-aligned (posix_memalign with sysconf(_SC_PAGESIZE) instead of ${buffer.origin})`,
+    title: `Allocate ${buffer.name} page-aligned: ${buffer.origin}() becomes ${helper}(), a posix_memalign of whole pages`,
     rules: [rule],
     edits,
     isPreferred: true,
@@ -640,7 +675,7 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   const entries: string[] = [];
   for (let index = 0; index < pages; index++) {
     const base = index === 0 ? expressions.base : `${expressions.base} + ${index} * ${PAGE_SIZE_EXPRESSION}`;
-    entries.push(`${indent}    { .iov_base = ${base}, .iov_len = ${PAGE_SIZE_EXPRESSION} },`);
+    entries.push(`${indent}${indentUnitOf(text)}{ .iov_base = ${base}, .iov_len = ${PAGE_SIZE_EXPRESSION} },`);
   }
   const declaration =
     [
