@@ -17,7 +17,7 @@ import {
   byteRange,
   countOutcomes,
   hueOfPfn,
-  nextCopyFrame,
+  nextProblemFrame,
   type ReplayView,
   type Tile,
 } from "./view-model";
@@ -107,7 +107,7 @@ function buildSkeleton(root: HTMLElement): void {
     ["play", "▶ Play", "Play or pause (Space)"],
     ["forward", "Forward ▶", "Step forward (Right arrow)"],
     ["last", "Last »", "Go to the last step (End)"],
-    ["next-copy", "Next copy", "Jump to the next step where a page is copied (C)"],
+    ["next-copy", "Next copy or unsafe", "Jump to the next step where a chunk is copied or moved unsafely (C)"],
   ];
   for (const [id, text, title] of buttons) {
     const button = element("button", "control", text);
@@ -245,7 +245,7 @@ function goTo(frame: number): void {
 
 function jumpToNextCopy(): void {
   if (!state.view) return;
-  const target = nextCopyFrame(state.view, state.frame);
+  const target = nextProblemFrame(state.view, state.frame);
   if (target !== null) goTo(target);
 }
 
@@ -373,7 +373,8 @@ function render(): void {
   const hasFrames = view !== null && view.frames.length > 0;
   for (const id of ["first", "back", "play", "forward", "last", "next-copy"])
     byId<HTMLButtonElement>(id).disabled = !hasFrames;
-  if (view && view.copyFrames.length === 0) byId<HTMLButtonElement>("next-copy").disabled = true;
+  if (view && view.copyFrames.length === 0 && view.unsafeFrames.length === 0)
+    byId<HTMLButtonElement>("next-copy").disabled = true;
   // Without a trace (loading, or an error) the empty rows and lists would only suggest a replay that is not there.
   for (const id of ["rows", "legend", "details"]) byId(id).hidden = !hasFrames;
   if (!view || !hasFrames) {

@@ -691,6 +691,13 @@ export function nextCopyFrame(view: ReplayView, current: number): number | null 
   return view.copyFrames.find((frame) => frame > current) ?? view.copyFrames[0];
 }
 
+/** The next step where a chunk is copied or moved unsafely (the steps worth a look), wrapping; null when there is none. */
+export function nextProblemFrame(view: ReplayView, current: number): number | null {
+  const frames = [...new Set([...view.copyFrames, ...view.unsafeFrames])].sort((a, b) => a - b);
+  if (frames.length === 0) return null;
+  return frames.find((frame) => frame > current) ?? frames[0];
+}
+
 /** A hue in degrees for a PFN: equal PFNs get equal colours, neighbouring PFNs clearly different ones (golden-angle spacing). */
 export function hueOfPfn(pfn: number): number {
   const hue = (Math.abs(Math.trunc(pfn)) * 137.508) % 360;

@@ -7,6 +7,7 @@ import {
   describeStep,
   hueOfPfn,
   nextCopyFrame,
+  nextProblemFrame,
   MAX_PAGES_SHOWN,
   byteRange,
   ruleReason,
@@ -365,6 +366,8 @@ describe("the truth about bad paths", () => {
     assert.deepEqual(countOutcomes(view), { moved: 0, copied: 0, unsafe: 1, notDelivered: 0, unknown: 0 });
     assert.equal(view.pages[0].outcome, "unsafe");
     assert.deepEqual(view.unsafeFrames, [2]);
+    assert.equal(nextProblemFrame(view, 0), 2, "Next copy or unsafe stops at the unsafe move");
+    assert.equal(nextCopyFrame(view, 0), null);
     const end = view.frames[view.frames.length - 1];
     assert.ok(
       end.reader.every((tile) => tile.kind !== "moved"),

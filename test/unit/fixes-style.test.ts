@@ -75,6 +75,16 @@ describe("the page-size fix changes the allocation, the fill and the length toge
     });
   }
 
+  test("a #define of the page size is changed once, and the title says so", async () => {
+    const text = readFileSync(path.join(__dirname, "..", "..", "samples", "page-size-literal.c"), "utf8");
+    const offered = await pageSizeFix(text);
+    assert.ok(offered);
+    assert.match(offered.fix.title, /^Define PAGE as the runtime page size sysconf\(_SC_PAGESIZE\) instead of 4096/);
+    const fixed = applyEdits(text, offered.fix.edits);
+    assert.ok(fixed.includes("#define PAGE sysconf(_SC_PAGESIZE)"));
+    compiles(fixed, "page-size-macro.c");
+  });
+
   test("not offered when the buffer is an array of 4096 bytes, which a runtime page size would outgrow", async () => {
     const text = `#define _GNU_SOURCE
 #include <fcntl.h>

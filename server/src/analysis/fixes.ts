@@ -453,6 +453,7 @@ function literalFix(
   for (const range of extra) ranges.set(range.startIndex, range);
   if (ranges.size === 0) return null;
   const edits: FixEdit[] = [];
+  const macros: string[] = [];
   for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
     const node =
       nodeWithRange(tree.rootNode, range) ??
@@ -465,6 +466,8 @@ function literalFix(
       if (!value || value.text.trim() !== "4096" || !macroUsesAllowRuntimeValue(tree, node)) return null;
       const at = value.startIndex + value.text.indexOf("4096");
       edits.push({ startIndex: at, endIndex: at + 4, newText: PAGE_SIZE_EXPRESSION });
+      const name = node.childForFieldName("name")?.text;
+      if (name) macros.push(name);
       continue;
     }
     if (node.type !== "number_literal") return null;
@@ -478,6 +481,9 @@ function literalFix(
   }
   const include = includeEdit(tree, text, ["unistd.h"]);
   if (include) edits.unshift(include);
+  // Only a macro changes: the title names it, since every use of it (not only the ones listed) follows.
+  if (macros.length > 0 && macros.length === edits.length - (include ? 1 : 0))
+    title = `Define ${macros.join(" and ")} as the runtime page size ${PAGE_SIZE_EXPRESSION} instead of 4096 (every use follows)`;
   return { title, rules: [rule], edits, isPreferred: true };
 }
 
