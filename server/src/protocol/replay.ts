@@ -105,8 +105,12 @@ const MEMORY_WORDS: Record<string, string> = {
   fork: "fork() while it is mapped",
   munmap: "unmapped",
   "ksm-merge": "merged by KSM",
+};
+
+/** Steps about the pipe rather than a buffer. */
+const PIPE_WORDS: Record<string, string> = {
   read: "read() from the pipe before the call",
-  fcntl: "fcntl() on the pipe",
+  fcntl: "fcntl(F_SETPIPE_SZ) resizes the pipe",
 };
 
 /** A call's text on one line, shortened: what the step log shows for the writer and reader steps. */
@@ -144,6 +148,10 @@ export function stepLabels(
       case "writer-memory":
       case "reader-memory": {
         const side = source.role === "writer-memory" ? "writer" : "reader";
+        if (PIPE_WORDS[verb]) {
+          labels[source.scenarioLine] = `${side}: ${PIPE_WORDS[verb]}`;
+          break;
+        }
         const what = source.buffer ? `'${source.buffer}'` : `the ${side}'s buffer`;
         // The replay fills the reader's buffer with a marker byte, so the picture shows which bytes the call changes.
         const words =

@@ -285,6 +285,31 @@ export function registerTests(mode: RunMode): void {
       await showLastStep(api);
       await screenshot("replay-good", artifactsDir, mode);
     }
+    if (mode === "development") {
+      // The rule id in the caption is a link to the rule's documentation (docs/rules.md of the development folder).
+      await renderAfter(
+        api,
+        async () => {
+          const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+          shown.selection = new vscode.Selection(position, position);
+          await vscode.commands.executeCommand("vmsplice-lens.replay");
+        },
+        (rendered) => rendered.unsafePages === 1 && rendered.stepCount > 1,
+        "the unsafe reader again",
+      );
+      await showLastStep(api);
+      const opened = waitFor(
+        vscode.window.onDidChangeVisibleTextEditors,
+        () =>
+          vscode.window.visibleTextEditors.some((visible) => visible.document.uri.path.endsWith("/docs/rules.md"))
+            ? true
+            : undefined,
+        20000,
+        "docs/rules.md to open from the caption's rule link",
+      );
+      driverAction("webview-click button.rule-link");
+      await opened;
+    }
   });
 
   if (mode === "development") {
