@@ -108,3 +108,25 @@ export function nearestChoice(choices: readonly CallChoice[], line: number): Cal
   for (const choice of choices) if (choice.args.line <= line) best = choice;
   return best ?? choices[0] ?? null;
 }
+
+/** One text change as the editor reports it: the replaced range's lines and the inserted text. */
+export interface LineChange {
+  startLine: number;
+  endLine: number;
+  text: string;
+}
+
+/**
+ * Where a zero-based line is after one change event (its ranges are positions in the document before the event, as
+ * VS Code reports them): a change wholly above the line shifts it by the lines it adds or removes; a change on or
+ * below it leaves it. So "Replay again" after an edit above the call still finds the call.
+ */
+export function shiftLine(line: number, changes: readonly LineChange[]): number {
+  let shifted = line;
+  for (const change of changes) {
+    if (change.endLine >= line) continue;
+    const added = change.text.split("\n").length - 1;
+    shifted += added - (change.endLine - change.startLine);
+  }
+  return Math.max(0, shifted);
+}

@@ -6,6 +6,7 @@ import {
   callOnLine,
   nearestChoice,
   parseReplayArgs,
+  shiftLine,
   parseScenarioArgs,
   siteLabel,
 } from "../../client/src/replay-args";
@@ -73,6 +74,11 @@ describe("webview messages", () => {
       kernel: "mainline-6.x",
       pageSize: 65536,
     });
+    assert.deepEqual(parseWebviewMessage({ type: "replayAgain" }), { type: "replayAgain" });
+    assert.deepEqual(parseWebviewMessage({ type: "openRule", rule: "VMS-ALIGN-DST" }), {
+      type: "openRule",
+      rule: "VMS-ALIGN-DST",
+    });
   });
 
   test("malformed messages are dropped", () => {
@@ -83,6 +89,9 @@ describe("webview messages", () => {
       { type: "changeOptions", kernel: "linux-2.6", pageSize: 4096 },
       { type: "changeOptions", kernel: "rfc-v2", pageSize: 8192 },
       { type: "rendered" },
+      { type: "openRule" },
+      { type: "openRule", rule: "../../etc/passwd" },
+      { type: "openRule", rule: "VMS-ALIGN-DST) [x](command:evil" },
     ]) {
       assert.equal(parseWebviewMessage(message), null, JSON.stringify(message));
     }
@@ -122,6 +131,23 @@ describe("Replay with the cursor off a call", () => {
     assert.deepEqual(
       callChoices([], () => ""),
       [],
+    );
+  });
+});
+
+describe("the replayed call follows edits above it", () => {
+  test("lines added or removed above shift the call; changes on or below its line do not", () => {
+    assert.equal(shiftLine(31, [{ startLine: 0, endLine: 0, text: "/* edited */\n" }]), 32);
+    assert.equal(shiftLine(31, [{ startLine: 3, endLine: 5, text: "" }]), 29);
+    assert.equal(shiftLine(31, [{ startLine: 31, endLine: 31, text: "x\n" }]), 31, "an edit of the call's line");
+    assert.equal(shiftLine(31, [{ startLine: 40, endLine: 40, text: "\n\n" }]), 31);
+    assert.equal(
+      shiftLine(31, [
+        { startLine: 40, endLine: 40, text: "\n" },
+        { startLine: 2, endLine: 2, text: "a\nb\n" },
+      ]),
+      33,
+      "several changes of one event, in VS Code's (descending) order",
     );
   });
 });

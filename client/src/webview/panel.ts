@@ -8,6 +8,7 @@
  * twice quickly can never show the first answer last.
  */
 import * as vscode from "vscode";
+import { shiftLine, siteLabel } from "../replay-args";
 import { buildWebviewHtml, createNonce } from "./html";
 import {
   parseWebviewMessage,
@@ -70,8 +71,22 @@ export class SimulatorPanel implements vscode.Disposable {
 
   private onDocumentChanged(event: vscode.TextDocumentChangeEvent): void {
     const current = this.current;
-    if (!current || current.stale || current.shownRequest === null || event.contentChanges.length === 0) return;
+    if (!current || event.contentChanges.length === 0) return;
     if (event.document.uri.toString() !== current.subject.uri) return;
+    // The call replayed follows edits above it, so "Replay again" replays the same call.
+    const subject = current.subject;
+    if (subject.kind === "call-site") {
+      const line = shiftLine(
+        subject.line,
+        event.contentChanges.map((change) => ({
+          startLine: change.range.start.line,
+          endLine: change.range.end.line,
+          text: change.text,
+        })),
+      );
+      if (line !== subject.line) current.subject = { ...subject, line, label: siteLabel(subject.uri, line) };
+    }
+    if (current.stale || current.shownRequest === null) return;
     current.stale = true;
     this.post({ type: "stale", requestId: current.shownRequest });
   }
@@ -188,10 +203,11 @@ export class SimulatorPanel implements vscode.Disposable {
         const href = this.current?.ruleLinks.get(message.rule);
         if (!href) return;
         const uri = vscode.Uri.parse(href);
+        // Beside the code, not over the simulator panel the user clicked in.
         const opened =
           uri.scheme === "http" || uri.scheme === "https"
             ? vscode.env.openExternal(uri)
-            : vscode.commands.executeCommand("vscode.open", uri);
+            : vscode.commands.executeCommand("vscode.open", uri, { viewColumn: vscode.ViewColumn.One, preview: true });
         Promise.resolve(opened).catch((error: unknown) =>
           this.output.appendLine(`[webview] could not open the documentation of ${message.rule}: ${String(error)}`),
         );

@@ -309,6 +309,15 @@ export function registerTests(mode: RunMode): void {
       );
       driverAction("webview-click button.rule-link");
       await opened;
+      // The documentation opens beside the code; the simulator panel stays for the next tests.
+      const docs = vscode.window.visibleTextEditors.find((visible) =>
+        visible.document.uri.path.endsWith("/docs/rules.md"),
+      );
+      if (docs) {
+        await vscode.window.showTextDocument(docs.document, docs.viewColumn);
+        await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+      }
+      assert.ok(api.simulator.isOpen, "the simulator panel is still open");
     }
   });
 
@@ -470,7 +479,8 @@ export function registerTests(mode: RunMode): void {
         (rendered) => !rendered.stale && rendered.stepCount > 1,
         "the replay after Replay again",
       );
-      assert.equal(again.error, null);
+      assert.equal(again.error, null, "the call followed the edit above it and replayed");
+      await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
       await vscode.commands.executeCommand("workbench.action.files.revert");
     });
 
@@ -478,9 +488,9 @@ export function registerTests(mode: RunMode): void {
       const { api } = await extensionApi();
       const document = await vscode.workspace.openTextDocument(workspaceFile(MOVES_FIXTURE));
       const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
-      // Line 26 (`close(fds[1]);`) lies between the calls; the nearest call above (the writer, line 22) is preselected.
-      const off = new vscode.Position(25, 4);
-      assert.match(document.lineAt(25).text, /close\(fds\[1\]\)/);
+      // Line 25 (`close(fds[1]);`) lies between the calls; the nearest call above (the writer, line 22) is preselected.
+      const off = new vscode.Position(24, 4);
+      assert.match(document.lineAt(24).text, /close\(fds\[1\]\)/);
       editor.selection = new vscode.Selection(off, off);
       const rendered = await renderAfter(
         api,
