@@ -252,7 +252,12 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
       labels.some((label) => label.startsWith(`line 42: vmsplice(fds[1], out, 1,`)),
       labels.join(" | "),
     );
-    assert.ok(labels.includes("reader: 'dst' mapped"), labels.join(" | "));
+    assert.ok(labels.includes("line 46: malloc(page) (the reader's buffer 'dst')"), labels.join(" | "));
+    assert.ok(labels.includes("line 22: pipe(fds)"), labels.join(" | "));
+    assert.ok(
+      labels.every((label) => !/\b[WR]: |\bfds\[[01]\] \[|\bG\|M\b/.test(label)),
+      "no scenario language",
+    );
     const sixteen = await client.request<ReplayResult>("vmsplice-lens/replay", {
       uri,
       line: position.line,

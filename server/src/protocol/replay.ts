@@ -119,6 +119,14 @@ function callText(text: string, call: CallAnalysis["call"]): string {
   return source.length > 80 ? `${source.slice(0, 77)}...` : source;
 }
 
+/** The C code of a range of the main file on one line, shortened; null outside it (a header's). */
+function codeAt(text: string, origin: StepSource["origin"]): string | null {
+  if (!origin || origin.startIndex < 0 || origin.endIndex > text.length || origin.endIndex <= origin.startIndex)
+    return null;
+  const code = text.slice(origin.startIndex, origin.endIndex).replace(/\s+/g, " ").trim();
+  return code.length > 80 ? `${code.slice(0, 77)}...` : code;
+}
+
 /**
  * Step labels in the C program's words, keyed by the generated scenario's line: the writer and reader calls with their
  * C line and text, the buffers' memory by their C names; the scenario language never reaches the user.
@@ -152,7 +160,12 @@ export function stepLabels(
           labels[source.scenarioLine] = `${side}: ${PIPE_WORDS[verb]}`;
           break;
         }
-        const what = source.buffer ? `'${source.buffer}'` : `the ${side}'s buffer`;
+        const what = source.buffer ? `'${source.buffer}'` : `the ${side}'s buffer (assumed by the replay)`;
+        const origin = codeAt(text, source.origin);
+        if (verb === "mmap" && origin) {
+          labels[source.scenarioLine] = `line ${source.origin!.line}: ${origin} (the ${side}'s buffer ${what})`;
+          break;
+        }
         // The replay fills the reader's buffer with a marker byte, so the picture shows which bytes the call changes.
         const words =
           side === "reader" && verb === "fill"
@@ -161,9 +174,12 @@ export function stepLabels(
         labels[source.scenarioLine] = `${side}: ${what} ${words}`;
         break;
       }
-      case "pipe":
-        labels[source.scenarioLine] = "pipe() creates the pipe";
+      case "pipe": {
+        const origin = codeAt(text, source.origin);
+        labels[source.scenarioLine] =
+          origin && source.origin ? `line ${source.origin.line}: ${origin}` : "pipe() creates the pipe";
         break;
+      }
       default:
         if (/^process W/.test(scenarioText)) labels[source.scenarioLine] = "the writing process";
         else if (/^process R/.test(scenarioText)) labels[source.scenarioLine] = "the reading process";
