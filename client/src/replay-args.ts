@@ -65,3 +65,68 @@ export function siteLabel(uri: string, line: number | null): string {
   }
   return line === null ? name : `${name}:${line + 1}`;
 }
+
+/** One vmsplice call of a file as the Replay quick pick lists it: its position, its source line and the lens's verdict. */
+export interface CallChoice {
+  args: ReplayCommandArgs;
+  label: string;
+  description: string;
+}
+
+/**
+ * The calls of a file, from its code lenses (each call has a Replay lens with its position and a verdict lens on the
+ * same range), in line order: what the Replay quick pick offers when the cursor is not on a call.
+ */
+export function callChoices(
+  lenses: readonly { line: number; command: string; title: string; args: unknown }[],
+  lineText: (line: number) => string,
+): CallChoice[] {
+  const choices: CallChoice[] = [];
+  for (const lens of lenses) {
+    if (lens.command !== "vmsplice-lens.replay") continue;
+    const args = parseReplayArgs([lens.args]);
+    if (!args || choices.some((choice) => choice.args.line === args.line)) continue;
+    const verdict = lenses.find((other) => other.line === lens.line && other.command === "")?.title ?? "";
+    const text = lineText(args.line).trim();
+    choices.push({
+      args,
+      label: `line ${args.line + 1}: ${text.length > 70 ? `${text.slice(0, 67)}...` : text}`,
+      description: verdict,
+    });
+  }
+  return choices.sort((a, b) => a.args.line - b.args.line);
+}
+
+/** The call on the cursor's line, when there is one; otherwise null (the quick pick is shown). */
+export function callOnLine(choices: readonly CallChoice[], line: number): CallChoice | null {
+  return choices.find((choice) => choice.args.line === line) ?? null;
+}
+
+/** The choice to preselect: the nearest call at or above the cursor, else the first. */
+export function nearestChoice(choices: readonly CallChoice[], line: number): CallChoice | null {
+  let best: CallChoice | null = null;
+  for (const choice of choices) if (choice.args.line <= line) best = choice;
+  return best ?? choices[0] ?? null;
+}
+
+/** One text change as the editor reports it: the replaced range's lines and the inserted text. */
+export interface LineChange {
+  startLine: number;
+  endLine: number;
+  text: string;
+}
+
+/**
+ * Where a zero-based line is after one change event (its ranges are positions in the document before the event, as
+ * VS Code reports them): a change wholly above the line shifts it by the lines it adds or removes; a change on or
+ * below it leaves it. So "Replay again" after an edit above the call still finds the call.
+ */
+export function shiftLine(line: number, changes: readonly LineChange[]): number {
+  let shifted = line;
+  for (const change of changes) {
+    if (change.endLine >= line) continue;
+    const added = change.text.split("\n").length - 1;
+    shifted += added - (change.endLine - change.startLine);
+  }
+  return Math.max(0, shifted);
+}

@@ -14,7 +14,15 @@ import {
   type ReplayParams,
   type ReplayScenarioParams,
 } from "../../server/src/protocol/ext";
-import { parseReplayArgs, parseScenarioArgs, siteLabel } from "./replay-args";
+import {
+  callChoices,
+  callOnLine,
+  nearestChoice,
+  parseReplayArgs,
+  parseScenarioArgs,
+  siteLabel,
+  type CallChoice,
+} from "./replay-args";
 import { replayDefaults } from "./settings";
 import type { ReplaySubject } from "./webview/messages";
 import type { Replayer, SimulatorPanel } from "./webview/panel";
@@ -54,6 +62,45 @@ async function runUserAction(output: vscode.OutputChannel, what: string, action:
   }
 }
 
+/** The file's vmsplice calls, from the code lenses the server gives (empty when lenses are off or none is found). */
+async function fileCalls(document: vscode.TextDocument): Promise<CallChoice[]> {
+  const lenses =
+    (await vscode.commands.executeCommand<vscode.CodeLens[] | undefined>(
+      "vscode.executeCodeLensProvider",
+      document.uri,
+    )) ?? [];
+  return callChoices(
+    lenses.map((lens) => ({
+      line: lens.range.start.line,
+      command: lens.command?.command ?? "",
+      title: lens.command?.title ?? "",
+      args: lens.command?.arguments?.[0],
+    })),
+    (line) => (line < document.lineCount ? document.lineAt(line).text : ""),
+  );
+}
+
+async function pickCall(choices: CallChoice[], cursorLine: number): Promise<CallChoice | undefined> {
+  const quickPick = vscode.window.createQuickPick<CallChoice & vscode.QuickPickItem>();
+  quickPick.title = "Replay page movement";
+  quickPick.placeholder = "The cursor is not on a vmsplice call: choose the call to replay";
+  quickPick.items = choices;
+  const nearest = nearestChoice(choices, cursorLine);
+  if (nearest) quickPick.activeItems = [nearest];
+  return new Promise((resolve) => {
+    let picked: CallChoice | undefined;
+    quickPick.onDidAccept(() => {
+      picked = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => {
+      quickPick.dispose();
+      resolve(picked);
+    });
+    quickPick.show();
+  });
+}
+
 export function registerReplayCommands(panel: SimulatorPanel, output: vscode.OutputChannel): vscode.Disposable[] {
   const replay = vscode.commands.registerCommand(Commands.replay, (...args: unknown[]) =>
     runUserAction(output, "Replay", async () => {
@@ -63,6 +110,13 @@ export function registerReplayCommands(panel: SimulatorPanel, output: vscode.Out
         if (!editor) throw new Error("open a C file and put the cursor on a vmsplice call");
         const position = editor.selection.active;
         target = { uri: editor.document.uri.toString(), line: position.line, character: position.character };
+        const choices = await fileCalls(editor.document);
+        // Off a call (and the lenses know the file's calls): let the user choose one rather than fail.
+        if (choices.length > 0 && !callOnLine(choices, position.line)) {
+          const picked = await pickCall(choices, position.line);
+          if (!picked) return;
+          target = picked.args;
+        }
       }
       const subject: ReplaySubject = {
         kind: "call-site",

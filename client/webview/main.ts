@@ -12,7 +12,15 @@
 import "./styles.css";
 import type { HostToWebview, RenderSummary, WebviewToHost } from "../src/webview/messages";
 import { KERNEL_MODEL_NAMES, PAGE_SIZE_VALUES, isKernelModelName, isPageSizeValue } from "../src/webview/messages";
-import { buildReplayView, countOutcomes, hueOfPfn, nextCopyFrame, type ReplayView, type Tile } from "./view-model";
+import {
+  buildReplayView,
+  byteRange,
+  countOutcomes,
+  hueOfPfn,
+  nextProblemFrame,
+  type ReplayView,
+  type Tile,
+} from "./view-model";
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -34,6 +42,8 @@ interface State {
   subjectLabel: string;
   /** The replay shown, for restoring the step after the panel was hidden. */
   requestId: number | null;
+  /** The replayed document changed since this replay. */
+  stale: boolean;
 }
 
 const state: State = {
@@ -45,6 +55,7 @@ const state: State = {
   error: null,
   subjectLabel: "",
   requestId: null,
+  stale: false,
 };
 let playTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -96,7 +107,7 @@ function buildSkeleton(root: HTMLElement): void {
     ["play", "▶ Play", "Play or pause (Space)"],
     ["forward", "Forward ▶", "Step forward (Right arrow)"],
     ["last", "Last »", "Go to the last step (End)"],
-    ["next-copy", "Next copy", "Jump to the next step where a page is copied (C)"],
+    ["next-copy", "Next copy or unsafe", "Jump to the next step where a chunk is copied or moved unsafely (C)"],
   ];
   for (const [id, text, title] of buttons) {
     const button = element("button", "control", text);
@@ -109,6 +120,16 @@ function buildSkeleton(root: HTMLElement): void {
   position.id = "position";
   position.setAttribute("aria-live", "polite");
   controls.append(position);
+
+  const stale = element("div", "stale");
+  stale.id = "stale";
+  stale.setAttribute("role", "status");
+  stale.append(element("span", undefined, "Source changed since this replay; the picture may be out of date. "));
+  const again = element("button", "control", "Replay again");
+  again.id = "replay-again";
+  again.type = "button";
+  stale.append(again);
+  stale.hidden = true;
 
   const caption = element("p", "caption");
   caption.id = "caption";
@@ -137,7 +158,7 @@ function buildSkeleton(root: HTMLElement): void {
   const legend = element(
     "p",
     "legend",
-    "Tiles are coloured by PFN: a moved page keeps its writer's colour; a copy gets a new frame and colour. Click a page to jump to its delivery.",
+    "One tile per page; the bars inside show which bytes of the page each chunk covers. Tiles are coloured by PFN: a moved page keeps its writer's colour, a copy gets a new frame and colour; a red striped tile is an unsafe move (the page lands in the wrong place). Click a page to jump to its delivery.",
   );
 
   legend.id = "legend";
@@ -160,7 +181,8 @@ function buildSkeleton(root: HTMLElement): void {
   log.append(logList);
   details.append(results, assumptions, log);
 
-  root.replaceChildren(header, controls, caption, status, rows, legend, details);
+  root.replaceChildren(header, stale, controls, caption, status, rows, legend, details);
+  again.addEventListener("click", () => vscode.postMessage({ type: "replayAgain" }));
 
   kernelSelect.addEventListener("change", requestOptions);
   sizeSelect.addEventListener("change", requestOptions);
@@ -223,7 +245,7 @@ function goTo(frame: number): void {
 
 function jumpToNextCopy(): void {
   if (!state.view) return;
-  const target = nextCopyFrame(state.view, state.frame);
+  const target = nextProblemFrame(state.view, state.frame);
   if (target !== null) goTo(target);
 }
 
@@ -248,31 +270,87 @@ function tileElement(
   tile: Tile,
   focusPage: number | null,
   deliveryFrame: number | undefined,
+  row: "writer" | "ring" | "reader",
+  pageSize: number,
   slot?: number,
 ): HTMLElement {
   const node = element(tile.page !== null && deliveryFrame !== undefined ? "button" : "div", `tile tile-${tile.kind}`);
-  if (tile.page !== null && tile.page === focusPage) node.classList.add("tile-focus");
+  const focused = row === "ring" ? tile.page === focusPage : tile.chunks.some((piece) => piece.chunk === focusPage);
+  if (focusPage !== null && focused) node.classList.add("tile-focus");
   if (tile.pfn !== null && tile.kind !== "zapped" && tile.kind !== "pending" && tile.kind !== "not-delivered") {
     node.classList.add("tile-coloured");
     node.style.setProperty("--pfn-hue", String(hueOfPfn(tile.pfn)));
   }
-  const top = tile.page === null ? (slot === undefined ? "empty" : `slot ${slot}`) : `page ${tile.page}`;
+  let top: string;
+  if (row === "ring") top = tile.page === null ? `slot ${slot}` : `slot ${slot} · chunk ${tile.page}`;
+  else top = `page ${tile.page}`;
   node.append(element("span", "tile-page", top));
   let pfn: string;
   if (tile.kind === "zapped") pfn = tile.pfn === null ? "zapped" : `zapped (was PFN ${tile.pfn})`;
   else if (tile.pfn !== null) pfn = `PFN ${tile.pfn}`;
   else pfn = tile.kind === "pending" ? "…" : tile.kind === "empty" ? "empty" : "—";
   node.append(element("span", "tile-pfn", pfn));
-  if (tile.kind === "moved" || tile.kind === "copied" || tile.kind === "not-delivered") {
-    node.append(element("span", "tile-outcome", tile.kind));
+  if (tile.chunks.length > 0) {
+    // The page as a bar: each chunk at its in-page offset, so a chunk 16 bytes into the page is visibly not at the start.
+    const bar = element("span", "tile-bytes");
+    bar.setAttribute("aria-hidden", "true");
+    for (const piece of tile.chunks) {
+      const part = element("span", `tile-chunk chunk-${piece.kind}`);
+      part.style.setProperty("--from", `${Math.min(100, (piece.offset / pageSize) * 100)}%`);
+      part.style.setProperty("--width", `${Math.max(1, Math.min(100, (piece.len / pageSize) * 100))}%`);
+      bar.append(part);
+    }
+    node.append(bar);
+    for (const piece of tile.chunks)
+      node.append(element("span", "tile-chunk-text", `chunk ${piece.chunk}: ${byteRange(piece.offset, piece.len)}`));
   }
+  if (tile.kind === "moved" || tile.kind === "copied" || tile.kind === "not-delivered" || tile.kind === "unsafe") {
+    node.append(element("span", "tile-outcome", tile.kind === "unsafe" ? "UNSAFE move" : tile.kind));
+  }
+  if (tile.note) node.append(element("span", "tile-note", tile.note));
   if (tile.rule) node.append(element("span", "tile-rule", tile.rule));
-  node.title = [top, pfn, tile.kind, tile.rule ?? ""].filter(Boolean).join(" · ");
+  node.title = [
+    top,
+    pfn,
+    tile.kind,
+    ...tile.chunks.map((piece) => `chunk ${piece.chunk}: ${byteRange(piece.offset, piece.len)} (${piece.kind})`),
+    tile.note ?? "",
+    tile.rule ?? "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
   if (node instanceof HTMLButtonElement && deliveryFrame !== undefined) {
     node.type = "button";
     node.addEventListener("click", () => goTo(deliveryFrame));
   }
   return node;
+}
+
+/** The delivery step of a page tile: the step where its first chunk reaches the reader. */
+function deliveryOf(view: ReplayView, tile: Tile): number | undefined {
+  const frames = tile.chunks
+    .map((piece) => view.deliveryFrameOfPage.get(piece.chunk))
+    .filter((frame): frame is number => frame !== undefined);
+  return frames.length > 0 ? Math.min(...frames) : undefined;
+}
+
+/** The caption as text with its rule id as a link that opens the rule's documentation. */
+function renderCaption(view: ReplayView, caption: string, rule: string | null): string[] {
+  const node = byId("caption");
+  const marker = rule ? `(${rule})` : null;
+  const at = marker ? caption.lastIndexOf(marker) : -1;
+  if (!rule || at < 0) {
+    node.textContent = caption;
+    return [];
+  }
+  const link = element("button", "rule-link", rule);
+  link.type = "button";
+  link.title = `Open the documentation of ${rule}`;
+  link.addEventListener("click", () => vscode.postMessage({ type: "openRule", rule }));
+  const words = view.ruleWords.get(rule);
+  if (words?.effect) link.title = `${rule}: ${words.effect} (open its documentation)`;
+  node.replaceChildren(caption.slice(0, at) + "(", link, ")" + caption.slice(at + marker!.length));
+  return [rule];
 }
 
 function fillList(id: string, items: string[], emptyText: string): void {
@@ -289,43 +367,63 @@ function render(): void {
   byId("subject").textContent = state.subjectLabel;
   byId("play").textContent = state.playing ? "⏸ Pause" : "▶ Play";
   byId("status").textContent = state.error ?? "";
+  byId("stale").hidden = !state.stale;
   byId("status").classList.toggle("error", state.error !== null);
   const view = state.view;
   const hasFrames = view !== null && view.frames.length > 0;
   for (const id of ["first", "back", "play", "forward", "last", "next-copy"])
     byId<HTMLButtonElement>(id).disabled = !hasFrames;
-  if (view && view.copyFrames.length === 0) byId<HTMLButtonElement>("next-copy").disabled = true;
+  if (view && view.copyFrames.length === 0 && view.unsafeFrames.length === 0)
+    byId<HTMLButtonElement>("next-copy").disabled = true;
   // Without a trace (loading, or an error) the empty rows and lists would only suggest a replay that is not there.
   for (const id of ["rows", "legend", "details"]) byId(id).hidden = !hasFrames;
   if (!view || !hasFrames) {
     for (const id of ["writer-tiles", "ring-tiles", "reader-tiles"]) byId(id).replaceChildren();
     byId("position").textContent = "";
     byId("caption").textContent = state.error ? "" : "Waiting for the replay…";
-    report(view);
+    report(view, []);
     return;
   }
   const frame = view.frames[state.frame];
   byId("position").textContent = `Step ${state.frame + 1} of ${view.frames.length}`;
-  byId("caption").textContent = frame.caption;
+  const captionRules = renderCaption(view, frame.caption, frame.rule);
   byId("writer-tiles").replaceChildren(
-    ...frame.writer.map((tile) =>
-      tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page)),
-    ),
+    ...frame.writer.map((tile) => tileElement(tile, frame.focusPage, deliveryOf(view, tile), "writer", view.pageSize)),
   );
   byId("ring-tiles").replaceChildren(
-    ...frame.ring.map((tile, slot) => tileElement(tile, frame.focusPage, undefined, slot)),
+    ...frame.ring.map((tile, slot) => tileElement(tile, frame.focusPage, undefined, "ring", view.pageSize, slot)),
   );
   byId("reader-tiles").replaceChildren(
-    ...frame.reader.map((tile) =>
-      tileElement(tile, frame.focusPage, tile.page === null ? undefined : view.deliveryFrameOfPage.get(tile.page)),
-    ),
+    ...frame.reader.map((tile) => tileElement(tile, frame.focusPage, deliveryOf(view, tile), "reader", view.pageSize)),
   );
-  const counts = countOutcomes(view);
-  const summary = `${view.pages.length} page(s): ${counts.moved} moved, ${counts.copied} copied${counts.notDelivered ? `, ${counts.notDelivered} not delivered` : ""} · ${view.kernel} · ${view.pageSize / 1024} KiB pages`;
-  fillList("results", [summary, ...view.results, ...view.problems], "No results.");
+  fillList("results", [...summaryLines(view), ...view.results, ...view.problems], "No results.");
   fillList("assumptions", view.assumptions, "None: every fact came from the source.");
   fillList("step-log", view.stepLog, "The simulator reported no steps.");
-  report(view);
+  report(view, captionRules);
+}
+
+/** The summary: the call's pages as the code lens counts them, then what happened to the chunks. */
+function summaryLines(view: ReplayView): string[] {
+  const counts = countOutcomes(view);
+  const parts = [
+    counts.unsafe ? `${counts.unsafe} moved UNSAFELY` : "",
+    `${counts.moved} moved`,
+    `${counts.copied} copied`,
+    counts.notDelivered ? `${counts.notDelivered} not delivered` : "",
+  ].filter(Boolean);
+  const lines: string[] = [];
+  const focus = view.focus;
+  if (focus) {
+    const tiles = focus.role === "writer" ? view.writerPages : view.readerPages;
+    const pages = focus.pages ?? tiles;
+    lines.push(
+      `The ${focus.role} call at line ${focus.line}: ${pages} page${pages === 1 ? "" : "s"} of its buffer${focus.lens ? ` (code lens: ${focus.lens})` : ""}.`,
+    );
+  }
+  lines.push(
+    `${view.writerPages} writer page(s), ${view.readerPages} reader page(s), ${view.pages.length} chunk(s): ${parts.join(", ")} · ${view.kernel} · ${view.pageSize / 1024} KiB pages`,
+  );
+  return lines;
 }
 
 interface SavedState {
@@ -348,11 +446,12 @@ function restoredFrame(requestId: number, frameCount: number): number {
 }
 
 /** Tells the host what was drawn, so the end-to-end tests can verify the webview really rendered. */
-function report(view: ReplayView | null): void {
+function report(view: ReplayView | null, captionRules: string[]): void {
   if (state.requestId !== null)
     vscode.setState({ requestId: state.requestId, frame: state.frame } satisfies SavedState);
   const frame = view && view.frames.length > 0 ? view.frames[state.frame] : null;
-  const counts = view ? countOutcomes(view) : { moved: 0, copied: 0 };
+  const counts = view ? countOutcomes(view) : { moved: 0, copied: 0, unsafe: 0 };
+  const focusTiles = view?.focus && frame ? (view.focus.role === "writer" ? frame.writer : frame.reader).length : 0;
   const summary: RenderSummary = {
     kernel: state.kernel,
     pageSize: state.pageSize,
@@ -363,6 +462,13 @@ function report(view: ReplayView | null): void {
     readerTiles: frame ? frame.reader.length : 0,
     copiedPages: counts.copied,
     movedPages: counts.moved,
+    unsafePages: counts.unsafe,
+    caption: frame ? frame.caption : "",
+    captionRules,
+    unsafeTiles: frame ? frame.reader.filter((tile) => tile.kind === "unsafe").length : 0,
+    lensPages: view?.focus?.pages ?? null,
+    focusTiles,
+    stale: state.stale,
     error: state.error,
   };
   vscode.postMessage({ type: "rendered", summary });
@@ -382,6 +488,7 @@ function onMessage(event: MessageEvent<HostToWebview>): void {
       break;
     case "trace":
       stopPlaying();
+      state.stale = false;
       state.kernel = message.kernel;
       state.pageSize = message.pageSize;
       state.subjectLabel = message.subject.label;
@@ -394,6 +501,12 @@ function onMessage(event: MessageEvent<HostToWebview>): void {
       state.frame = restoredFrame(message.requestId, state.view.frames.length);
       state.requestId = message.requestId;
       render();
+      break;
+    case "stale":
+      if (message.requestId === state.requestId || state.requestId === null) {
+        state.stale = true;
+        render();
+      }
       break;
     case "error":
       stopPlaying();

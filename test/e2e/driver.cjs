@@ -77,6 +77,13 @@ async function act(name, argument) {
     console.log(`[driver] action ${name} ${argument}: ${verdict}`);
     return;
   }
+  if (name === "quick-pick-accept") {
+    // Waits for the quick pick's list (a user sees it open) and accepts the preselected item with Enter.
+    await page.waitForSelector(".quick-input-widget .quick-input-list .monaco-list-row", { timeout: 15000 });
+    await page.keyboard.press("Enter");
+    console.log(`[driver] action ${name} done`);
+    return;
+  }
   const frame = await simulatorFrame();
   if (!frame) throw new Error("no simulator webview frame");
   if (name === "webview-keys") {
@@ -86,6 +93,8 @@ async function act(name, argument) {
     await frame.selectOption("#kernel", argument);
   } else if (name === "webview-page-size") {
     await frame.selectOption("#page-size", argument);
+  } else if (name === "webview-click") {
+    await frame.click(argument, { timeout: 15000 });
   } else {
     throw new Error(`unknown action ${name}`);
   }

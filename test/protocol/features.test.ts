@@ -153,7 +153,7 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     const expected = TextDocument.applyEdits(TextDocument.create(uri, "c", 1, text), edits);
     const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri } });
     assert.match(lenses[0].command?.title ?? "", /^1 page: 1 moved · rfc-v2$/);
-    assert.ok(expected.includes("vmsplice_lens_page_alloc(page)"));
+    assert.ok(expected.includes("page_aligned_alloc(page)"));
   });
 
   test("only the last of several quick changes is published (results for old versions are dropped)", async () => {
@@ -220,6 +220,51 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     assert.equal(mainline.kernel, "mainline-6.x");
     assert.equal(mainline.pageSize, 16384);
     assert.ok(mainline.pages.every((page) => page.outcome !== "moved"));
+  });
+
+  test("vmsplice-lens/replay of an unaligned reader says why in words, labels steps in C and counts pages as the lens", async () => {
+    const text = readFileSync(path.join(root, "samples", "align-dst.c"), "utf8");
+    const uri = pathToFileURL(path.join(root, "samples", "align-dst.c")).href;
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, text);
+    await published;
+    const position = positionOf(text, "vmsplice(fds[0]");
+    const replay = await client.request<ReplayResult>("vmsplice-lens/replay", {
+      uri,
+      line: position.line,
+      character: position.character,
+    });
+    assert.equal(replay.ruleWords?.["VMS-ALIGN-DST"]?.unsafe, "moves-into-wrong-place");
+    assert.match(replay.ruleWords?.["VMS-ALIGN-DST"]?.title ?? "", /not page-aligned/);
+    assert.match(replay.ruleWords?.["VMS-ALIGN-DST"]?.href ?? "", /#vms-align-dst$/);
+    assert.deepEqual(replay.focus, {
+      role: "reader",
+      line: position.line + 1,
+      pages: 2,
+      lens: "2 pages: 2 unsafe · rfc-v2",
+    });
+    const labels = Object.values(replay.stepLabels ?? {});
+    assert.ok(
+      labels.includes(`line ${position.line + 1}: vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE)`),
+      labels.join(" | "),
+    );
+    assert.ok(
+      labels.some((label) => label.startsWith(`line 42: vmsplice(fds[1], out, 1,`)),
+      labels.join(" | "),
+    );
+    assert.ok(labels.includes("line 46: malloc(page) (the reader's buffer 'dst')"), labels.join(" | "));
+    assert.ok(labels.includes("line 22: pipe(fds)"), labels.join(" | "));
+    assert.ok(
+      labels.every((label) => !/\b[WR]: |\bfds\[[01]\] \[|\bG\|M\b/.test(label)),
+      "no scenario language",
+    );
+    const sixteen = await client.request<ReplayResult>("vmsplice-lens/replay", {
+      uri,
+      line: position.line,
+      character: position.character,
+      pageSize: 16384,
+    });
+    assert.equal(sixteen.focus?.pages, 2, "the lens's count under the webview's page size");
   });
 
   test("vmsplice-lens/replay rejects a position without a call and bad overrides with a ResponseError", async () => {

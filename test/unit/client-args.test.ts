@@ -1,7 +1,15 @@
 // Unit tests of the client's pure helpers: replay command arguments from every caller, and webview message validation.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { parseReplayArgs, parseScenarioArgs, siteLabel } from "../../client/src/replay-args";
+import {
+  callChoices,
+  callOnLine,
+  nearestChoice,
+  parseReplayArgs,
+  shiftLine,
+  parseScenarioArgs,
+  siteLabel,
+} from "../../client/src/replay-args";
 import { parseWebviewMessage } from "../../client/src/webview/messages";
 
 /** Stands in for a vscode.Uri: an object with a scheme whose toString() gives the URI text. */
@@ -66,6 +74,11 @@ describe("webview messages", () => {
       kernel: "mainline-6.x",
       pageSize: 65536,
     });
+    assert.deepEqual(parseWebviewMessage({ type: "replayAgain" }), { type: "replayAgain" });
+    assert.deepEqual(parseWebviewMessage({ type: "openRule", rule: "VMS-ALIGN-DST" }), {
+      type: "openRule",
+      rule: "VMS-ALIGN-DST",
+    });
   });
 
   test("malformed messages are dropped", () => {
@@ -76,8 +89,65 @@ describe("webview messages", () => {
       { type: "changeOptions", kernel: "linux-2.6", pageSize: 4096 },
       { type: "changeOptions", kernel: "rfc-v2", pageSize: 8192 },
       { type: "rendered" },
+      { type: "openRule" },
+      { type: "openRule", rule: "../../etc/passwd" },
+      { type: "openRule", rule: "VMS-ALIGN-DST) [x](command:evil" },
     ]) {
       assert.equal(parseWebviewMessage(message), null, JSON.stringify(message));
     }
+  });
+});
+
+describe("Replay with the cursor off a call", () => {
+  const uri = "file:///w/main.c";
+  const lines = [
+    "",
+    "",
+    "    ssize_t n = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT);",
+    "",
+    "",
+    "    vmsplice(fds[0], &in, 1, 0);",
+  ];
+  const lenses = [
+    { line: 5, command: "", title: "1 page: 1 copied · rfc-v2", args: undefined },
+    { line: 5, command: "vmsplice-lens.replay", title: "Replay", args: { uri, line: 5, character: 4 } },
+    { line: 2, command: "", title: "1 page: 1 moved · rfc-v2", args: undefined },
+    { line: 2, command: "vmsplice-lens.replay", title: "Replay", args: { uri, line: 2, character: 16 } },
+    { line: 9, command: "vmsplice-lens.replay", title: "Replay", args: { bogus: true } },
+  ];
+  test("the file's calls come from the lenses, in line order, with their source line and the lens's verdict", () => {
+    const choices = callChoices(lenses, (line) => lines[line] ?? "");
+    assert.deepEqual(
+      choices.map((choice) => [choice.args.line, choice.label, choice.description]),
+      [
+        [2, "line 3: ssize_t n = vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT);", "1 page: 1 moved · rfc-v2"],
+        [5, "line 6: vmsplice(fds[0], &in, 1, 0);", "1 page: 1 copied · rfc-v2"],
+      ],
+    );
+    assert.equal(callOnLine(choices, 5)?.args.character, 4, "on a call's line: that call, no quick pick");
+    assert.equal(callOnLine(choices, 4), null, "off a call: the quick pick");
+    assert.equal(nearestChoice(choices, 4)?.args.line, 2, "the nearest call above is preselected");
+    assert.equal(nearestChoice(choices, 0)?.args.line, 2, "above every call: the first");
+    assert.deepEqual(
+      callChoices([], () => ""),
+      [],
+    );
+  });
+});
+
+describe("the replayed call follows edits above it", () => {
+  test("lines added or removed above shift the call; changes on or below its line do not", () => {
+    assert.equal(shiftLine(31, [{ startLine: 0, endLine: 0, text: "/* edited */\n" }]), 32);
+    assert.equal(shiftLine(31, [{ startLine: 3, endLine: 5, text: "" }]), 29);
+    assert.equal(shiftLine(31, [{ startLine: 31, endLine: 31, text: "x\n" }]), 31, "an edit of the call's line");
+    assert.equal(shiftLine(31, [{ startLine: 40, endLine: 40, text: "\n\n" }]), 31);
+    assert.equal(
+      shiftLine(31, [
+        { startLine: 40, endLine: 40, text: "\n" },
+        { startLine: 2, endLine: 2, text: "a\nb\n" },
+      ]),
+      33,
+      "several changes of one event, in VS Code's (descending) order",
+    );
   });
 });

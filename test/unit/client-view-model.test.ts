@@ -7,7 +7,10 @@ import {
   describeStep,
   hueOfPfn,
   nextCopyFrame,
+  nextProblemFrame,
   MAX_PAGES_SHOWN,
+  byteRange,
+  ruleReason,
 } from "../../client/webview/view-model";
 
 /** G02 of the specification on rfc-v2: one 4-page iovec; only page 0 is zapped and moved, pages 1-3 are copied. */
@@ -128,7 +131,7 @@ describe("buildReplayView", () => {
       view.frames[9].ring.map((slot) => slot.page),
       [4, null],
     );
-    assert.deepEqual(countOutcomes(view), { moved: 0, copied: 5, notDelivered: 0, unknown: 0 });
+    assert.deepEqual(countOutcomes(view), { moved: 0, copied: 5, unsafe: 0, notDelivered: 0, unknown: 0 });
   });
 
   test("not-delivered and unknown outcomes are shown as such, never as a move", () => {
@@ -147,7 +150,7 @@ describe("buildReplayView", () => {
     assert.equal(end.reader[0].kind, "not-delivered");
     assert.equal(end.reader[0].rule, "VMS-RFC-PHANTOM-SUCCESS");
     assert.equal(end.reader[1].kind, "pending");
-    assert.deepEqual(countOutcomes(view), { moved: 0, copied: 0, notDelivered: 1, unknown: 1 });
+    assert.deepEqual(countOutcomes(view), { moved: 0, copied: 0, unsafe: 0, notDelivered: 1, unknown: 1 });
   });
 
   test("malformed traces never throw: fallbacks are used and the problems are listed", () => {
@@ -251,6 +254,204 @@ describe("buildReplayView", () => {
     assert.deepEqual(unnamed.results, ["line 11 blocked"], "without writer and reader, every result is shown");
     assert.deepEqual(view.assumptions, g02.assumptions);
     assert.deepEqual(view.stepLog, ["pin pid=1 pfn=100", "vmsplice(fds[1], iov, 1, GIFT|MOVE) = 16384"]);
+  });
+});
+
+/**
+ * samples/align-dst.c line 52 on rfc-v2, as the server answers it: the reader's destination is malloc'd (16 bytes into a
+ * page), the RFC maps the gifted frame at the page boundary below it and reports success (VMS-ALIGN-DST).
+ */
+const alignDst = {
+  kernel: "rfc-v2",
+  pageSize: 4096,
+  site: { file: "samples/align-dst.c", line: 52 },
+  assumptions: [],
+  steps: [
+    { index: 0, line: 6, text: "pipe fds", outcome: { returned: 0 }, rules: [], chunks: [] },
+    { index: 1, line: 9, text: "R: mmap r1 2P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", rules: [], chunks: [] },
+    {
+      index: 2,
+      line: 11,
+      text: "W: vmsplice fds[1] [w0,4096] G|M",
+      outcome: { returned: 4096 },
+      rules: [],
+      chunks: [{ side: "writer", pfn: 4097, offset: 0, len: 4096, slot: 0, writerPage: "zapped", bufferId: 1 }],
+    },
+    {
+      index: 3,
+      line: 12,
+      text: "R: vmsplice fds[0] [r1+16,4096] M",
+      outcome: { returned: 4096 },
+      rules: ["VMS-ALIGN-DST", "VMS-RFC-RSS"],
+      chunks: [{ side: "reader", pfn: 4097, destinationAddress: 268443664, readerPage: "moved", bufferId: 1 }],
+    },
+  ],
+  pages: [
+    {
+      index: 0,
+      outcome: "moved",
+      writerPfn: 4097,
+      readerPfn: 4097,
+      rule: "VMS-ALIGN-DST",
+      rules: ["VMS-ALIGN-DST"],
+      len: 4096,
+      offset: 0,
+      writerAddress: 268435456,
+      readerAddress: 268443664,
+    },
+  ],
+  results: { writer: { returned: 4096 }, reader: { returned: 4096 } },
+  ruleWords: {
+    "VMS-ALIGN-DST": {
+      title: "Destination not page-aligned: a move lands shifted and clobbers neighbouring bytes",
+      effect: "Move happens at floor(dst): data shifted, neighbouring bytes overwritten, success reported",
+      unsafe: "moves-into-wrong-place",
+      href: "file:///ext/docs/rules.md#vms-align-dst",
+    },
+    "VMS-RFC-RSS": { title: "RSS not counted", effect: "", unsafe: null, href: "javascript:alert(1)" },
+  },
+  stepLabels: {
+    6: "pipe() creates the pipe",
+    9: "reader: 'dst' mapped",
+    11: "the ideal writer the replay added (no writer call on this pipe in the file)",
+    12: "line 52: vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE)",
+  },
+  focus: { role: "reader", line: 52, pages: 2, lens: "2 pages: 2 unsafe · rfc-v2" },
+};
+
+/** test/e2e/workspace/gift-from-malloc.c: a one-page gift 16 bytes into a page is two chunks from two writer frames. */
+const giftFromMalloc = {
+  kernel: "rfc-v2",
+  pageSize: 4096,
+  pages: [
+    {
+      index: 0,
+      outcome: "copied",
+      writerPfn: 4097,
+      readerPfn: 4099,
+      rule: "VMS-ALIGN-SRC",
+      rules: ["VMS-ALIGN-SRC"],
+      len: 4080,
+      offset: 16,
+      writerAddress: 268435472,
+      readerAddress: 268447744,
+    },
+    {
+      index: 1,
+      outcome: "copied",
+      writerPfn: 4098,
+      readerPfn: 4099,
+      rule: "VMS-LEN-PAGE",
+      rules: ["VMS-LEN-PAGE"],
+      len: 16,
+      offset: 0,
+      writerAddress: 268439552,
+      readerAddress: 268451824,
+    },
+  ],
+  ruleWords: {
+    "VMS-ALIGN-SRC": {
+      title: "Source address is not page-aligned; these chunks are copied",
+      effect: "",
+      unsafe: null,
+      href: "file:///d#vms-align-src",
+    },
+  },
+  focus: { role: "writer", line: 18, pages: 2, lens: "2 pages: 2 copied · rfc-v2" },
+};
+
+describe("the truth about bad paths", () => {
+  test("an unaligned-destination reader is drawn as an unsafe move, never as a successful one", () => {
+    const view = buildReplayView(alignDst, { kernel: "rfc-v2", pageSize: 4096, stepLines: false });
+    assert.deepEqual(countOutcomes(view), { moved: 0, copied: 0, unsafe: 1, notDelivered: 0, unknown: 0 });
+    assert.equal(view.pages[0].outcome, "unsafe");
+    assert.deepEqual(view.unsafeFrames, [2]);
+    assert.equal(nextProblemFrame(view, 0), 2, "Next copy or unsafe stops at the unsafe move");
+    assert.equal(nextCopyFrame(view, 0), null);
+    const end = view.frames[view.frames.length - 1];
+    assert.ok(
+      end.reader.every((tile) => tile.kind !== "moved"),
+      "no reader page is drawn as moved",
+    );
+    const [landing, next] = end.reader;
+    assert.equal(landing.kind, "unsafe");
+    assert.equal(landing.pfn, 4097, "the writer's frame is where it lands");
+    assert.match(landing.note ?? "", /clobbers bytes 0–15 before the buffer/);
+    assert.match(landing.note ?? "", /16 bytes early/);
+    assert.equal(next.kind, "missed", "the page the last 16 bytes were meant for never gets them");
+    assert.match(next.note ?? "", /bytes 0–15 were meant for this page/);
+    const caption = end.caption;
+    assert.match(caption, /UNSAFELY/);
+    assert.match(caption, /reports success/);
+    assert.match(
+      caption,
+      /Why: Destination not page-aligned: .* \(VMS-ALIGN-DST\)/,
+      "the reason in words, then the id",
+    );
+    assert.equal(end.rule, "VMS-ALIGN-DST");
+  });
+
+  test("the focal call's row has as many tiles as the code lens counts pages", () => {
+    const reader = buildReplayView(alignDst, { kernel: "rfc-v2", pageSize: 4096 });
+    assert.equal(reader.focus?.role, "reader");
+    assert.equal(reader.readerPages, 2);
+    assert.equal(reader.focus?.pages, reader.readerPages, "2 destination pages, as the lens says; 1 writer frame");
+    const writer = buildReplayView(giftFromMalloc, { kernel: "rfc-v2", pageSize: 4096 });
+    assert.equal(writer.writerPages, writer.focus?.pages);
+  });
+
+  test("one tile per real page with its chunks at their in-page offsets", () => {
+    const view = buildReplayView(giftFromMalloc, { kernel: "rfc-v2", pageSize: 4096 });
+    const end = view.frames[view.frames.length - 1];
+    assert.deepEqual(
+      end.writer.map((tile) => [tile.pfn, tile.chunks.map((piece) => [piece.chunk, piece.offset, piece.len])]),
+      [
+        [4097, [[0, 16, 4080]]],
+        [4098, [[1, 0, 16]]],
+      ],
+    );
+    assert.equal(end.reader.length, 1, "both chunks land in one reader frame: one tile, not two with the same PFN");
+    assert.equal(end.reader[0].pfn, 4099);
+    assert.deepEqual(
+      end.reader[0].chunks.map((piece) => [piece.chunk, piece.offset, piece.len, piece.kind]),
+      [
+        [0, 0, 4080, "copied"],
+        [1, 4080, 16, "copied"],
+      ],
+    );
+    assert.match(view.frames[1].caption, /bytes 16–4095 of writer page 0/);
+    assert.match(
+      view.frames[3].caption,
+      /Why: Source address is not page-aligned; these chunks are copied \(VMS-ALIGN-SRC\)/,
+    );
+    assert.equal(byteRange(4095, 1), "byte 4095");
+  });
+
+  test("rule words are validated: a link that is not documentation is dropped", () => {
+    const view = buildReplayView(alignDst, { kernel: "rfc-v2", pageSize: 4096 });
+    assert.equal(view.ruleWords.get("VMS-ALIGN-DST")?.href, "file:///ext/docs/rules.md#vms-align-dst");
+    assert.equal(view.ruleWords.get("VMS-ALIGN-DST")?.unsafe, true);
+    assert.equal(view.ruleWords.get("VMS-RFC-RSS")?.href, null);
+    assert.equal(ruleReason("VMS-X", view.ruleWords), "VMS-X", "an unknown rule is shown by its id");
+    const bad = buildReplayView(
+      { ...alignDst, ruleWords: { "VMS-ALIGN-DST": { unsafe: "yes" } } },
+      {
+        kernel: "rfc-v2",
+        pageSize: 4096,
+      },
+    );
+    assert.equal(bad.pages[0].outcome, "moved", "without the server's words the trace's own outcome stands");
+  });
+
+  test("a call-site replay's steps are labelled with C lines, not the scenario language", () => {
+    const view = buildReplayView(alignDst, { kernel: "rfc-v2", pageSize: 4096, stepLines: false });
+    assert.deepEqual(view.stepLog, [
+      "pipe() creates the pipe → returned 0",
+      "reader: 'dst' mapped",
+      "the ideal writer the replay added (no writer call on this pipe in the file) → returned 4096",
+      "line 52: vmsplice(fds[0], &iov, 1, SPLICE_F_MOVE) → returned 4096 [VMS-ALIGN-DST, VMS-RFC-RSS]",
+    ]);
+    assert.ok(view.stepLog.every((line) => !/fds\[1\] \[w0|r1\+16|\bG\|M\b/.test(line)));
   });
 });
 

@@ -35,13 +35,19 @@ export type HostToWebview =
       pageSize: PageSizeValue;
       trace: unknown;
     }
-  | { type: "error"; subject: ReplaySubject | null; message: string };
+  | { type: "error"; subject: ReplaySubject | null; message: string }
+  /** The replayed document changed after the replay: the panel says so and offers to replay again. */
+  | { type: "stale"; requestId: number };
 
 /** Messages the webview posts to the extension host. */
 export type WebviewToHost =
   | { type: "ready" }
   | { type: "changeOptions"; kernel: KernelModelName; pageSize: PageSizeValue }
-  | { type: "rendered"; summary: RenderSummary };
+  | { type: "rendered"; summary: RenderSummary }
+  /** The user asked to replay the same subject again (after the source changed). */
+  | { type: "replayAgain" }
+  /** The user clicked a rule id: open its documentation. */
+  | { type: "openRule"; rule: string };
 
 /**
  * What the webview reports after each render. The host keeps the latest one so end-to-end tests can check,
@@ -57,6 +63,18 @@ export interface RenderSummary {
   readerTiles: number;
   copiedPages: number;
   movedPages: number;
+  /** Chunks moved unsafely (onto the wrong page or into the wrong mapping). */
+  unsafePages: number;
+  /** The step's caption and the rule ids shown as links in it. */
+  caption: string;
+  captionRules: string[];
+  /** Reader tiles drawn as unsafe in the current step. */
+  unsafeTiles: number;
+  /** The code lens's page count for the call replayed (null for a scenario), and the tiles of that call's side. */
+  lensPages: number | null;
+  focusTiles: number;
+  /** True while the panel shows "source changed — replay again". */
+  stale: boolean;
   error: string | null;
 }
 
@@ -78,6 +96,12 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | null {
     case "changeOptions":
       return isKernelModelName(message.kernel) && isPageSizeValue(message.pageSize)
         ? { type: "changeOptions", kernel: message.kernel, pageSize: message.pageSize }
+        : null;
+    case "replayAgain":
+      return { type: "replayAgain" };
+    case "openRule":
+      return typeof message.rule === "string" && /^VMS-[A-Z0-9-]{1,40}$/.test(message.rule)
+        ? { type: "openRule", rule: message.rule }
         : null;
     case "rendered": {
       const summary = message.summary;

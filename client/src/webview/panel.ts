@@ -8,6 +8,7 @@
  * twice quickly can never show the first answer last.
  */
 import * as vscode from "vscode";
+import { shiftLine, siteLabel } from "../replay-args";
 import { buildWebviewHtml, createNonce } from "./html";
 import {
   parseWebviewMessage,
@@ -27,6 +28,23 @@ interface Current {
   pageSize: PageSizeValue;
   /** The last message that describes the panel's content, re-sent when the webview is recreated. */
   lastMessage: HostToWebview | null;
+  /** The request id of the trace shown, and whether its document changed since. */
+  shownRequest: number | null;
+  stale: boolean;
+  /** Documentation links of the rules the trace names (from the server's `ruleWords`). */
+  ruleLinks: Map<string, string>;
+}
+
+/** The documentation link of each rule the trace names, from the server's `ruleWords` (anything malformed is skipped). */
+export function ruleLinks(trace: unknown): Map<string, string> {
+  const links = new Map<string, string>();
+  const words = typeof trace === "object" && trace !== null ? (trace as { ruleWords?: unknown }).ruleWords : undefined;
+  if (typeof words !== "object" || words === null) return links;
+  for (const [rule, entry] of Object.entries(words as Record<string, unknown>)) {
+    const href = typeof entry === "object" && entry !== null ? (entry as { href?: unknown }).href : undefined;
+    if (typeof href === "string" && /^(https?|file):/.test(href)) links.set(rule, href);
+  }
+  return links;
 }
 
 export class SimulatorPanel implements vscode.Disposable {
@@ -46,7 +64,32 @@ export class SimulatorPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly replayer: Replayer,
     private readonly output: vscode.OutputChannel,
-  ) {}
+  ) {
+    // A replay is a picture of the document as it was: an edit afterwards makes the panel say so.
+    this.disposables.push(vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChanged(event)));
+  }
+
+  private onDocumentChanged(event: vscode.TextDocumentChangeEvent): void {
+    const current = this.current;
+    if (!current || event.contentChanges.length === 0) return;
+    if (event.document.uri.toString() !== current.subject.uri) return;
+    // The call replayed follows edits above it, so "Replay again" replays the same call.
+    const subject = current.subject;
+    if (subject.kind === "call-site") {
+      const line = shiftLine(
+        subject.line,
+        event.contentChanges.map((change) => ({
+          startLine: change.range.start.line,
+          endLine: change.range.end.line,
+          text: change.text,
+        })),
+      );
+      if (line !== subject.line) current.subject = { ...subject, line, label: siteLabel(subject.uri, line) };
+    }
+    if (current.stale || current.shownRequest === null) return;
+    current.stale = true;
+    this.post({ type: "stale", requestId: current.shownRequest });
+  }
 
   get lastRender(): RenderSummary | null {
     return this.lastRendered;
@@ -61,7 +104,15 @@ export class SimulatorPanel implements vscode.Disposable {
    * rejects when the replay failed, so the user-started command can show the failure.
    */
   async replay(subject: ReplaySubject, kernel: KernelModelName, pageSize: PageSizeValue): Promise<void> {
-    this.current = { subject, kernel, pageSize, lastMessage: null };
+    this.current = {
+      subject,
+      kernel,
+      pageSize,
+      lastMessage: null,
+      shownRequest: null,
+      stale: false,
+      ruleLinks: new Map(),
+    };
     this.ensurePanel(subject.label);
     await this.fetchAndPost();
   }
@@ -121,6 +172,9 @@ export class SimulatorPanel implements vscode.Disposable {
       throw error instanceof Error ? error : new Error(message);
     }
     if (generation !== this.generation) return;
+    current.shownRequest = generation;
+    current.stale = false;
+    current.ruleLinks = ruleLinks(trace);
     this.post({ type: "trace", requestId: generation, subject, kernel, pageSize, trace }, true);
   }
 
@@ -139,7 +193,26 @@ export class SimulatorPanel implements vscode.Disposable {
       case "ready":
         // The webview (re)loaded, for example after being hidden: give it the content it had.
         if (this.current?.lastMessage) this.post(this.current.lastMessage);
+        if (this.current?.stale && this.current.shownRequest !== null)
+          this.post({ type: "stale", requestId: this.current.shownRequest });
         break;
+      case "replayAgain":
+        this.fetchAndPost().catch(() => undefined);
+        break;
+      case "openRule": {
+        const href = this.current?.ruleLinks.get(message.rule);
+        if (!href) return;
+        const uri = vscode.Uri.parse(href);
+        // Beside the code, not over the simulator panel the user clicked in.
+        const opened =
+          uri.scheme === "http" || uri.scheme === "https"
+            ? vscode.env.openExternal(uri)
+            : vscode.commands.executeCommand("vscode.open", uri, { viewColumn: vscode.ViewColumn.One, preview: true });
+        Promise.resolve(opened).catch((error: unknown) =>
+          this.output.appendLine(`[webview] could not open the documentation of ${message.rule}: ${String(error)}`),
+        );
+        break;
+      }
       case "changeOptions":
         if (!this.current) return;
         this.current = { ...this.current, kernel: message.kernel, pageSize: message.pageSize };

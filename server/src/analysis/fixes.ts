@@ -165,36 +165,65 @@ function includeEdit(tree: Tree, text: string, headers: readonly string[]): FixE
   return { startIndex: 0, endIndex: 0, newText: lines };
 }
 
-const PAGE_ALLOC_HELPER = "vmsplice_lens_page_alloc";
-const PAGE_CALLOC_HELPER = "vmsplice_lens_page_calloc";
+/** Helper names that read like the user's own code (a file that already has one, from an earlier fix, reuses it). */
+export const PAGE_ALLOC_HELPER = "page_aligned_alloc";
+export const PAGE_CALLOC_HELPER = "page_aligned_calloc";
 
-function pageAllocHelper(newline: string, zeroed: boolean): string {
+/**
+ * One level of indentation as the file writes it: a tab when more indented lines start with a tab than with spaces,
+ * else the smallest run of leading spaces (2, 4 or 8; 4 when the file has no indented line).
+ */
+export function indentUnitOf(text: string): string {
+  let tabs = 0;
+  let spaces = 0;
+  let smallest = Number.POSITIVE_INFINITY;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("\t")) tabs++;
+    else if (line.startsWith(" ")) {
+      const run = /^ +/.exec(line)![0].length;
+      // A block comment's continuation (` * text`) is one space in; it says nothing about the indentation.
+      if (/^ +\*/.test(line) && run === 1) continue;
+      if (run >= 2 && line.trim() !== "") {
+        spaces++;
+        smallest = Math.min(smallest, run);
+      }
+    }
+  }
+  if (tabs > spaces) return "\t";
+  return " ".repeat(Number.isFinite(smallest) ? Math.min(8, smallest) : 4);
+}
+
+/**
+ * The page-aligned allocation helper: whole pages (the size rounded up), so a gift of the buffer never takes a page it
+ * shares with other data. Its comment says what the alignment is for: gifting from it (writer) or moving into it
+ * (reader destination).
+ */
+function pageAllocHelper(newline: string, zeroed: boolean, indent: string, role: "source" | "destination"): string {
+  const purpose =
+    role === "destination" ? "so vmsplice can move whole pages into it" : "so vmsplice can gift whole pages from it";
   const lines = zeroed
     ? [
-        "/* Page-aligned, zeroed allocation, so vmsplice can gift whole pages (inserted by vmsplice Lens). */",
+        `/* Zeroed, page-aligned memory in whole pages, ${purpose}. */`,
         `static void *${PAGE_CALLOC_HELPER}(size_t count, size_t size)`,
         "{",
-        "    size_t page = (size_t)sysconf(_SC_PAGESIZE);",
-        "    size_t bytes = (count * size + page - 1) / page * page;",
-        "    void *memory = NULL;",
-        "    if (size != 0 && count > (size_t)-1 / size)",
-        "        return NULL;",
-        "    if (posix_memalign(&memory, page, bytes ? bytes : page) != 0)",
-        "        return NULL;",
-        "    memset(memory, 0, bytes ? bytes : page);",
-        "    return memory;",
+        `${indent}size_t page = (size_t)sysconf(_SC_PAGESIZE);`,
+        `${indent}size_t bytes = count * size != 0 ? (count * size + page - 1) / page * page : page;`,
+        `${indent}void *memory = NULL;`,
+        `${indent}if ((size != 0 && count > (size_t)-1 / size) || posix_memalign(&memory, page, bytes) != 0)`,
+        `${indent}${indent}return NULL;`,
+        `${indent}memset(memory, 0, bytes);`,
+        `${indent}return memory;`,
         "}",
       ]
     : [
-        "/* Page-aligned allocation, so vmsplice can gift whole pages (inserted by vmsplice Lens). */",
+        `/* Page-aligned memory in whole pages, ${purpose}. */`,
         `static void *${PAGE_ALLOC_HELPER}(size_t size)`,
         "{",
-        "    size_t page = (size_t)sysconf(_SC_PAGESIZE);",
-        "    size_t bytes = (size + page - 1) / page * page;",
-        "    void *memory = NULL;",
-        "    if (posix_memalign(&memory, page, bytes ? bytes : page) != 0)",
-        "        return NULL;",
-        "    return memory;",
+        `${indent}size_t page = (size_t)sysconf(_SC_PAGESIZE);`,
+        `${indent}void *memory = NULL;`,
+        `${indent}if (posix_memalign(&memory, page, size != 0 ? (size + page - 1) / page * page : page) != 0)`,
+        `${indent}${indent}return NULL;`,
+        `${indent}return memory;`,
         "}",
       ];
   return lines.join(newline) + newline + newline;
@@ -291,17 +320,23 @@ function heapAllocationFix(tree: Tree, text: string, buffer: BufferFact, rule: s
   const topLevel = topLevelOf(allocation);
   if (!topLevel) return null;
   const edits: FixEdit[] = [];
-  const include = includeEdit(tree, text, ["stdlib.h", "string.h", "unistd.h"]);
-  if (include) edits.push(include);
   // The helper goes once, before the function that allocates; a file that already has it (an earlier fix) reuses it.
   if (!text.includes(`${helper}(size_t`)) {
+    // posix_memalign is in stdlib.h, sysconf in unistd.h, memset (the zeroed helper only) in string.h.
+    const include = includeEdit(tree, text, zeroed ? ["stdlib.h", "string.h", "unistd.h"] : ["stdlib.h", "unistd.h"]);
+    if (include) edits.push(include);
     const { lineStart } = lineStartAndIndent(text, topLevel.startIndex);
-    edits.push({ startIndex: lineStart, endIndex: lineStart, newText: pageAllocHelper(newlineOf(text), zeroed) });
+    const role = rule === "VMS-ALIGN-DST" ? "destination" : "source";
+    edits.push({
+      startIndex: lineStart,
+      endIndex: lineStart,
+      newText: pageAllocHelper(newlineOf(text), zeroed, indentUnitOf(text), role),
+    });
   }
   const callee = allocation.childForFieldName("function") as Node;
   edits.push({ startIndex: callee.startIndex, endIndex: callee.endIndex, newText: helper });
   return {
-    title: `Allocate ${buffer.name} page-aligned (posix_memalign with sysconf(_SC_PAGESIZE) instead of ${buffer.origin})`,
+    title: `Allocate ${buffer.name} page-aligned: ${buffer.origin}() becomes ${helper}(), a posix_memalign of whole pages`,
     rules: [rule],
     edits,
     isPreferred: true,
@@ -405,11 +440,20 @@ function needsConstant(node: Node): boolean {
   return true;
 }
 
-function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule: string): QuickFix | null {
+function literalFix(
+  tree: Tree,
+  text: string,
+  values: readonly SymValue[],
+  rule: string,
+  extra: readonly SourceRange[] = [],
+  title = `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of the literal 4096`,
+): QuickFix | null {
   const ranges = new Map<number, SourceRange>();
   for (const value of values) for (const range of literalPageSizes(value)) ranges.set(range.startIndex, range);
+  for (const range of extra) ranges.set(range.startIndex, range);
   if (ranges.size === 0) return null;
   const edits: FixEdit[] = [];
+  const macros: string[] = [];
   for (const range of [...ranges.values()].sort((a, b) => a.startIndex - b.startIndex)) {
     const node =
       nodeWithRange(tree.rootNode, range) ??
@@ -422,6 +466,8 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
       if (!value || value.text.trim() !== "4096" || !macroUsesAllowRuntimeValue(tree, node)) return null;
       const at = value.startIndex + value.text.indexOf("4096");
       edits.push({ startIndex: at, endIndex: at + 4, newText: PAGE_SIZE_EXPRESSION });
+      const name = node.childForFieldName("name")?.text;
+      if (name) macros.push(name);
       continue;
     }
     if (node.type !== "number_literal") return null;
@@ -435,11 +481,54 @@ function literalFix(tree: Tree, text: string, values: readonly SymValue[], rule:
   }
   const include = includeEdit(tree, text, ["unistd.h"]);
   if (include) edits.unshift(include);
+  // Only a macro changes: the title names it, since every use of it (not only the ones listed) follows.
+  if (macros.length > 0 && macros.length === edits.length - (include ? 1 : 0))
+    title = `Define ${macros.join(" and ")} as the runtime page size ${PAGE_SIZE_EXPRESSION} instead of 4096 (every use follows)`;
+  return { title, rules: [rule], edits, isPreferred: true };
+}
+
+/** Functions that fill or copy into their first argument, with a byte count among the others. */
+const FILL_FUNCTIONS = ["memset", "memcpy", "memmove", "read", "pread", "fread", "explicit_bzero", "bzero"];
+
+/**
+ * The literal page sizes (`4096`) in the byte counts of the calls that fill `buffer` in the function of the vmsplice
+ * call (`memset(buf, 'A', 4096)`): the page-size fix changes them with the length, or the fill and the gift disagree.
+ */
+function fillLiterals(analysis: CallAnalysis, tree: Tree, buffer: BufferFact): SourceRange[] {
+  const call = tree.rootNode.descendantForIndex(analysis.call.range.startIndex);
+  const body = call ? enclosingFunction(call) : null;
+  if (!body) return [];
+  const ranges: SourceRange[] = [];
+  for (const fill of body.descendantsOfType("call_expression")) {
+    if (!fill || !FILL_FUNCTIONS.includes(callName(fill) ?? "")) continue;
+    const args = callArguments(fill);
+    if (args.length < 2 || !identifiersIn(args[0]).has(buffer.name)) continue;
+    for (const arg of args.slice(1))
+      for (const literal of [arg, ...arg.descendantsOfType("number_literal")]) {
+        if (!literal || literal.type !== "number_literal" || evaluateLiteral(literal.text) !== 4096) continue;
+        ranges.push(rangeOf(literal));
+      }
+  }
+  return ranges;
+}
+
+/** A C integer literal's value (`4096`, `0x1000`, `4096UL`), or null. */
+function evaluateLiteral(text: string): number | null {
+  const digits = text.replace(/[uUlL]+$/, "");
+  const value = /^0[xX][0-9a-fA-F]+$/.test(digits)
+    ? parseInt(digits, 16)
+    : /^[1-9][0-9]*$/.test(digits)
+      ? Number(digits)
+      : null;
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+function rangeOf(node: Node): SourceRange {
   return {
-    title: `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of the literal 4096`,
-    rules: [rule],
-    edits,
-    isPreferred: true,
+    startIndex: node.startIndex,
+    endIndex: node.endIndex,
+    start: { line: node.startPosition.row, column: node.startPosition.column },
+    end: { line: node.endPosition.row, column: node.endPosition.column },
   };
 }
 
@@ -592,7 +681,7 @@ function splitIovecFix(analysis: CallAnalysis, tree: Tree, text: string, rule: s
   const entries: string[] = [];
   for (let index = 0; index < pages; index++) {
     const base = index === 0 ? expressions.base : `${expressions.base} + ${index} * ${PAGE_SIZE_EXPRESSION}`;
-    entries.push(`${indent}    { .iov_base = ${base}, .iov_len = ${PAGE_SIZE_EXPRESSION} },`);
+    entries.push(`${indent}${indentUnitOf(text)}{ .iov_base = ${base}, .iov_len = ${PAGE_SIZE_EXPRESSION} },`);
   }
   const declaration =
     [
@@ -961,9 +1050,44 @@ export function lengthFixes(context: FixContext, rule: string): (() => QuickFix 
     .map((segment) => () => roundLengthFix(context.tree, context.text, segment, rule));
 }
 
+/**
+ * The literal page size in the iovec, in the allocation of its buffers and in the fills of them, all changed to the
+ * runtime page size together: changing the length alone would gift (and read) a 16 or 64 KiB page out of a 4096-byte
+ * allocation. Not offered when a buffer's size is a constant the fix cannot change (an array `char buf[4096]`).
+ */
 export function pageSizeLiteralFix(context: FixContext, rule: string): QuickFix | null {
-  const values = (context.analysis.call.iov.segments ?? []).flatMap((segment) => [segment.length, segment.offset]);
-  return literalFix(context.tree, context.text, values, rule);
+  const segments = context.analysis.call.iov.segments ?? [];
+  const values = segments.flatMap((segment) => [segment.length, segment.offset]);
+  const extra: SourceRange[] = [];
+  const sizes: SymValue[] = [];
+  for (const segment of segments) {
+    if (!segment.buffer) continue;
+    extra.push(...fillLiterals(context.analysis, context.tree, segment.buffer));
+    if (segment.buffer.size) sizes.push(segment.buffer.size);
+  }
+  const changesAllocation = sizes.some((size) => literalPageSizes(size).length > 0);
+  const changesFill = extra.length > 0;
+  const parts = ["the length", changesAllocation ? "the allocation" : "", changesFill ? "the fill" : ""].filter(
+    Boolean,
+  );
+  const title = `Use the runtime page size ${PAGE_SIZE_EXPRESSION} instead of 4096 in ${parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}` : parts[0]}`;
+  const fix = literalFix(context.tree, context.text, [...values, ...sizes], rule, extra, title);
+  if (!fix) return null;
+  // A buffer whose size stays a constant would be outgrown by a length that follows the page size.
+  const edited = new Set(fix.edits.map((edit) => edit.startIndex));
+  for (const size of sizes) {
+    const constant = PAGE_SIZES.every((pageSize) => evaluate(size, pageSize) === evaluate(size, PAGE_SIZES[0]));
+    if (!constant) continue;
+    const literals = literalPageSizes(size);
+    if (literals.length === 0 || literals.some((range) => !edited.has(range.startIndex) && !definedIn(fix, range)))
+      return null;
+  }
+  return fix;
+}
+
+/** Whether an edit of the fix lies inside the range (a `#define PAGE 4096` line is edited at its literal). */
+function definedIn(fix: QuickFix, range: SourceRange): boolean {
+  return fix.edits.some((edit) => edit.startIndex >= range.startIndex && edit.endIndex <= range.endIndex);
 }
 
 export function readEndFix(context: FixContext, rule: string): QuickFix | null {

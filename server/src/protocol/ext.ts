@@ -130,7 +130,25 @@ export interface ReplayResult {
   steps: ReplayStep[];
   pages: ReplayPage[];
   results: { writer?: ReplayCallResult; reader?: ReplayCallResult; [call: string]: ReplayCallResult | undefined };
+  /** Every rule id the trace carries, in words, with its documentation link. */
+  ruleWords?: Record<string, ReplayRuleWords>;
+  /** Call-site replays: each step's label in the C program's words, by the generated scenario's (one-based) line. */
+  stepLabels?: Record<number, string>;
+  /**
+   * Call-site replays: the call replayed (writer or reader side, its one-based C line) and the code lens's page count
+   * and words for it under the replay's kernel model and page size.
+   */
+  focus?: { role: "writer" | "reader"; line: number; pages: number | null; lens: string | null };
   [field: string]: unknown;
+}
+
+/** A rule as the simulator panel shows it: the kernel's reason in words and the link to its documentation. */
+export interface ReplayRuleWords {
+  title: string;
+  effect: string;
+  /** Set when a page this rule fires on is unsafe rather than moved. */
+  unsafe: "moves-into-wrong-place" | "crashes-kernel" | null;
+  href: string;
 }
 
 /** Error codes of the ResponseErrors the custom requests answer with (in the JSON-RPC server-defined range). */

@@ -11,14 +11,23 @@ import { fileURLToPath } from "node:url";
 import { ResponseError, type CancellationToken } from "vscode-languageserver/node";
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
 import { parseScenario } from "../simulator/parse";
-import { replayCallSite } from "../simulator/replay";
+import type { CallAnalysis } from "../analysis/facts";
+import { findRule, unsafeKind } from "../rules/index";
+import { replayCallSite, type StepSource } from "../simulator/replay";
 import { toReplayJson, type ReplayJson } from "../simulator/report";
 import { runScenario } from "../simulator/run";
 import { currentAnalysis, type ServerContext } from "./context";
-import { fromLspPosition } from "./convert";
-import { ReplayErrorCodes, type ReplayParams, type ReplayResult, type ReplayScenarioParams } from "./ext";
+import { fromLspPosition, ruleDocumentationHref } from "./convert";
+import {
+  ReplayErrorCodes,
+  type ReplayParams,
+  type ReplayResult,
+  type ReplayRuleWords,
+  type ReplayScenarioParams,
+} from "./ext";
 import { throwIfCancelled } from "./handler";
 import { callAtOffset } from "./hover";
+import { countPages, verdictSummary } from "./present";
 
 const INVALID_PARAMS = -32602;
 
@@ -50,14 +59,133 @@ function displayFile(uri: string): string {
   }
 }
 
-/** The simulator's JSON as the protocol type (the same fields; steps become plain objects). */
-function toResult(json: ReplayJson): ReplayResult {
+/** Plain-text words of a rule field (the registry writes markdown code spans). */
+function plain(text: string): string {
+  return text.replace(/`([^`]*)`/g, "$1");
+}
+
+/**
+ * What the webview says about each rule id the trace carries: its title and effect in words, whether a page it fires
+ * on is unsafe rather than moved, and its documentation link (the diagnostics' link).
+ */
+export function ruleWords(json: ReplayJson, docsBase: string): Record<string, ReplayRuleWords> {
+  const ids = new Set<string>();
+  for (const page of json.pages) for (const id of page.rules) ids.add(id);
+  for (const step of json.steps) for (const id of step.rules) ids.add(id);
+  const words: Record<string, ReplayRuleWords> = {};
+  for (const id of [...ids].sort()) {
+    const record = findRule(id);
+    if (!record) continue;
+    words[id] = {
+      title: plain(record.title),
+      effect: plain(record.effect),
+      unsafe: unsafeKind(id),
+      href: ruleDocumentationHref(docsBase, id),
+    };
+  }
+  return words;
+}
+
+/** The simulator's JSON as the protocol type (the same fields; steps become plain objects), with the rules in words. */
+function toResult(json: ReplayJson, docsBase: string): ReplayResult {
   return {
     ...json,
     steps: json.steps.map((step) => ({ ...step })),
     pages: json.pages.map((page) => ({ ...page })),
     results: { ...json.results },
+    ruleWords: ruleWords(json, docsBase),
   };
+}
+
+const MEMORY_WORDS: Record<string, string> = {
+  mmap: "mapped",
+  fill: "written before the call",
+  madvise: "madvise()",
+  mlock: "mlock()",
+  fork: "fork() while it is mapped",
+  munmap: "unmapped",
+  "ksm-merge": "merged by KSM",
+};
+
+/** Steps about the pipe rather than a buffer. */
+const PIPE_WORDS: Record<string, string> = {
+  read: "read() from the pipe before the call",
+  fcntl: "fcntl(F_SETPIPE_SZ) resizes the pipe",
+};
+
+/** A call's text on one line, shortened: what the step log shows for the writer and reader steps. */
+function callText(text: string, call: CallAnalysis["call"]): string {
+  const source = text.slice(call.range.startIndex, call.range.endIndex).replace(/\s+/g, " ");
+  return source.length > 80 ? `${source.slice(0, 77)}...` : source;
+}
+
+/** The C code of a range of the main file on one line, shortened; null outside it (a header's). */
+function codeAt(text: string, origin: StepSource["origin"]): string | null {
+  if (!origin || origin.startIndex < 0 || origin.endIndex > text.length || origin.endIndex <= origin.startIndex)
+    return null;
+  const code = text.slice(origin.startIndex, origin.endIndex).replace(/\s+/g, " ").trim();
+  return code.length > 80 ? `${code.slice(0, 77)}...` : code;
+}
+
+/**
+ * Step labels in the C program's words, keyed by the generated scenario's line: the writer and reader calls with their
+ * C line and text, the buffers' memory by their C names; the scenario language never reaches the user.
+ */
+export function stepLabels(
+  sources: readonly StepSource[],
+  scenarioLines: readonly string[],
+  calls: readonly CallAnalysis[],
+  text: string,
+): Record<number, string> {
+  const labels: Record<number, string> = {};
+  const callOnLine = (line: number | null) =>
+    line === null ? null : (calls.find((candidate) => candidate.call.calleeRange.start.line + 1 === line) ?? null);
+  for (const source of sources) {
+    const scenarioText = scenarioLines[source.scenarioLine - 1] ?? "";
+    const verb = /^[WR]: (\S+)/.exec(scenarioText)?.[1] ?? "";
+    switch (source.role) {
+      case "writer":
+      case "reader": {
+        const call = callOnLine(source.cLine);
+        labels[source.scenarioLine] =
+          call && source.cLine !== null
+            ? `line ${source.cLine}: ${callText(text, call.call)}`
+            : `the ideal ${source.role} the replay added (no ${source.role} call on this pipe in the file)`;
+        break;
+      }
+      case "writer-memory":
+      case "reader-memory": {
+        const side = source.role === "writer-memory" ? "writer" : "reader";
+        if (PIPE_WORDS[verb]) {
+          labels[source.scenarioLine] = `${side}: ${PIPE_WORDS[verb]}`;
+          break;
+        }
+        const what = source.buffer ? `'${source.buffer}'` : `the ${side}'s buffer (assumed by the replay)`;
+        const origin = codeAt(text, source.origin);
+        if (verb === "mmap" && origin) {
+          labels[source.scenarioLine] = `line ${source.origin!.line}: ${origin} (the ${side}'s buffer ${what})`;
+          break;
+        }
+        // The replay fills the reader's buffer with a marker byte, so the picture shows which bytes the call changes.
+        const words =
+          side === "reader" && verb === "fill"
+            ? "filled with a marker byte by the replay (to show which bytes change)"
+            : (MEMORY_WORDS[verb] ?? verb);
+        labels[source.scenarioLine] = `${side}: ${what} ${words}`;
+        break;
+      }
+      case "pipe": {
+        const origin = codeAt(text, source.origin);
+        labels[source.scenarioLine] =
+          origin && source.origin ? `line ${source.origin.line}: ${origin}` : "pipe() creates the pipe";
+        break;
+      }
+      default:
+        if (/^process W/.test(scenarioText)) labels[source.scenarioLine] = "the writing process";
+        else if (/^process R/.test(scenarioText)) labels[source.scenarioLine] = "the reading process";
+    }
+  }
+  return labels;
 }
 
 /** Finds the call at the position; the line of its callee also selects it, so a code lens position always works. */
@@ -91,12 +219,26 @@ export async function replayAtPosition(
   if (index < 0)
     throw new ResponseError(ReplayErrorCodes.noCallAtPosition, `no vmsplice call at line ${params.line + 1}`);
   throwIfCancelled(token);
-  const replay = replayCallSite(factCalls, index, {
-    kernel: overrides.kernel ?? result.settings.kernel,
-    pageSize: overrides.pageSize ?? result.settings.pageSize,
-    file: displayFile(params.uri),
-  });
-  return toResult(replay.json);
+  const kernel = overrides.kernel ?? result.settings.kernel;
+  const pageSize = overrides.pageSize ?? result.settings.pageSize;
+  const replay = replayCallSite(factCalls, index, { kernel, pageSize, file: displayFile(params.uri) });
+  const text = entry.document.getText();
+  const focusRole = replay.sources.find((source) => source.cLine === analysis.call.calleeRange.start.line + 1)?.role;
+  // The code lens's count for this call under the replay's kernel and page size: the webview shows the same number.
+  const lensAnalysis =
+    kernel === result.settings.kernel && pageSize === result.settings.pageSize
+      ? analysis
+      : lensUnder(context, params.uri, analysis, result.settings, kernel, pageSize, token);
+  return {
+    ...toResult(replay.json, context.docsBase),
+    stepLabels: stepLabels(replay.sources, replay.scenarioText.split("\n"), calls, text),
+    focus: {
+      role: focusRole === "reader" ? "reader" : "writer",
+      line: analysis.call.calleeRange.start.line + 1,
+      pages: lensAnalysis ? countPages(lensAnalysis).total : null,
+      lens: lensAnalysis ? verdictSummary(lensAnalysis) : null,
+    },
+  };
 }
 
 export async function replayScenario(
@@ -129,5 +271,22 @@ export async function replayScenario(
       : settings.kernel);
   const pageSize = overrides.pageSize ?? parsed.scenario.pageSize ?? settings.pageSize;
   const simulation = runScenario(parsed.scenario, { kernel, pageSize });
-  return toResult(toReplayJson(parsed.scenario, simulation, { site: { file: displayFile(params.uri), line: 1 } }));
+  return toResult(
+    toReplayJson(parsed.scenario, simulation, { site: { file: displayFile(params.uri), line: 1 } }),
+    context.docsBase,
+  );
+}
+
+/** The call's analysis under another kernel model or page size (the webview's switches), for the lens's words. */
+function lensUnder(
+  context: ServerContext,
+  uri: string,
+  analysis: CallAnalysis,
+  settings: { maxFileSize: number },
+  kernel: KernelModel,
+  pageSize: PageSize,
+  token: CancellationToken,
+): CallAnalysis | null {
+  const result = context.store.engine.analysis(uri, { kernel, pageSize, maxFileSize: settings.maxFileSize }, token);
+  return result.calls.find((candidate) => candidate.call.range.startIndex === analysis.call.range.startIndex) ?? null;
 }

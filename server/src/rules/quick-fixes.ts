@@ -46,7 +46,22 @@ export function quickFixesForCall(
     if (cancelled()) return [];
     if (safely(() => neverWorse(text, fix, before, callIndex, options)) === true) offered.push(fix);
   }
-  return offered;
+  return onePreferredPerRule(offered);
+}
+
+/**
+ * Exactly one preferred fix per finding: the first preferred fix offered for a rule (registry order, the rule's own
+ * order of fixes) stays preferred; a later one for the same rule is offered as an alternative. A finding whose fixes
+ * are none of them preferred gets none: preference is the fix's own claim, never made up here.
+ */
+export function onePreferredPerRule(fixes: readonly QuickFix[]): QuickFix[] {
+  const claimed = new Set<string>();
+  return fixes.map((fix) => {
+    if (!fix.isPreferred) return fix;
+    if (fix.rules.some((rule) => claimed.has(rule))) return { ...fix, isPreferred: false };
+    for (const rule of fix.rules) claimed.add(rule);
+    return fix;
+  });
 }
 
 /** Applies non-overlapping edits given as offsets into `text` (insertions at one offset keep their order). */

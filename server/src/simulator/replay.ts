@@ -42,6 +42,25 @@ export interface CallSiteReplay {
   result: SimulationResult;
   json: ReplayJson;
   assumptions: string[];
+  /** Where each line of the generated scenario comes from in the C file (one-based scenario line), for labelling steps. */
+  sources: StepSource[];
+}
+
+/**
+ * What a line of the generated scenario stands for in the C program: the writer or reader call (its one-based C line, or
+ * null for the ideal counterpart the replay added), the memory of a buffer (its C name), the pipe, or replay bookkeeping.
+ */
+export interface StepSource {
+  scenarioLine: number;
+  role: "writer" | "reader" | "writer-memory" | "reader-memory" | "pipe" | "other";
+  cLine: number | null;
+  buffer: string | null;
+  /** The C code a mapping or the pipe comes from (the allocation, the pipe() call): offsets and one-based line. */
+  origin: { startIndex: number; endIndex: number; line: number } | null;
+}
+
+function originOf(range: { startIndex: number; endIndex: number; start: { line: number } } | null | undefined) {
+  return range ? { startIndex: range.startIndex, endIndex: range.endIndex, line: range.start.line + 1 } : null;
 }
 
 const PRIVATE_ANON = "PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS";
@@ -184,6 +203,7 @@ class Builder {
           name: this.mappingName(process, key),
         };
         perBuffer.set(key, entry);
+        this.bufferFactOfMapping.set(entry.name, buffer);
       }
       let offset = segment ? this.value(segment.offset, loopIndex) : null;
       if (offset === null) {
@@ -247,8 +267,14 @@ class Builder {
     if (existing) return existing;
     const name = `${process === "W" ? "w" : "r"}${this.mappingCount++}`;
     this.mappingNames.set(`${process}:${key}`, name);
+    this.bufferOfMapping.set(name, key.startsWith("unknown") ? null : key);
     return name;
   }
+
+  /** The C name of the buffer a scenario mapping stands for (null for an unknown buffer or one the replay added). */
+  readonly bufferOfMapping = new Map<string, string | null>();
+  /** The buffer fact behind a scenario mapping, for the C line of its allocation. */
+  readonly bufferFactOfMapping = new Map<string, BufferFact | null>();
 
   /** The mmap line and the state changes a buffer fact implies (fill, fork, madvise, mlock, munmap). */
   private memory(
@@ -476,7 +502,31 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     writerLine,
     readerLine,
   });
-  return { scenarioText, scenario, result, json, assumptions: builder.assumptions };
+  const cLineOf = (call: VmspliceCall | null): number | null => (call ? call.calleeRange.start.line + 1 : null);
+  const sources = lines.map((text, position): StepSource => {
+    const scenarioLine = position + 1;
+    if (scenarioLine === writerLine)
+      return { scenarioLine, role: "writer", cLine: cLineOf(writerCall), buffer: null, origin: null };
+    if (scenarioLine === readerLine)
+      return { scenarioLine, role: "reader", cLine: cLineOf(readerCall), buffer: null, origin: null };
+    const memory = /^([WR]): (\S+) (\w+)/.exec(text);
+    if (memory) {
+      const mapping = memory[3];
+      const known = builder.bufferOfMapping.has(mapping);
+      const fact = memory[2] === "mmap" ? builder.bufferFactOfMapping.get(mapping) : null;
+      return {
+        scenarioLine,
+        role: memory[1] === "W" ? "writer-memory" : "reader-memory",
+        cLine: null,
+        buffer: known ? (builder.bufferOfMapping.get(mapping) ?? null) : null,
+        origin: originOf(fact?.originRange),
+      };
+    }
+    if (/^pipe2? /.test(text))
+      return { scenarioLine, role: "pipe", cLine: null, buffer: null, origin: originOf(focus.fd.originRange) };
+    return { scenarioLine, role: "other", cLine: null, buffer: null, origin: null };
+  });
+  return { scenarioText, scenario, result, json, assumptions: builder.assumptions, sources };
 }
 
 /** The ideal counterpart's page count, at least one and at most the replay window (more than one call can carry). */

@@ -32,6 +32,11 @@ export interface ReplayPage {
   writerLine: number | null;
   readerLine: number | null;
   len: number;
+  /** Where the chunk starts inside the writer's frame (bytes), and the user address it came from. */
+  offset: number;
+  writerAddress: number | null;
+  /** The reader's user address the chunk was meant for (its iovec position), null when nothing consumed it. */
+  readerAddress: number | null;
 }
 
 export interface ReplayStepJson {
@@ -133,6 +138,9 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
         writerLine: step.line,
         readerLine: first ? first.line : null,
         len: chunk.len,
+        offset: chunk.offset,
+        writerAddress: chunk.sourceAddress,
+        readerAddress: first ? first.chunk.destinationAddress : null,
       });
     }
   }

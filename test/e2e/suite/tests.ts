@@ -19,6 +19,10 @@ export type RunMode = "development" | "packaged";
 
 const EXTENSION_ID = "vmsplice-lens.vmsplice-lens";
 const C_FIXTURE = "gift-from-malloc.c";
+/** A gifted page that moves (line 24) and a reader into malloc'd memory, an unsafe move under rfc-v2 (line 32). */
+const UNSAFE_FIXTURE = "unsafe-reader.c";
+/** A gift of an aligned page into aligned memory: both calls move. */
+const MOVES_FIXTURE = "moves.c";
 const SCENARIO_FIXTURE = "replay.vmsim";
 const EXPECTED_RULE = "VMS-ALIGN-SRC";
 /** The bundle runs from test/e2e/.artifacts/out/, so the artifacts folder is its parent and the repository four levels up. */
@@ -226,9 +230,95 @@ export function registerTests(mode: RunMode): void {
     await screenshot("replay", artifactsDir, mode);
     assert.equal(summary.error, null, `the replay succeeded (${summary.error})`);
     assert.ok(summary.writerTiles > 0, "the writer's pages are drawn");
-    assert.equal(summary.readerTiles, summary.writerTiles, "every page has a reader tile");
+    assert.ok(summary.readerTiles > 0, "the reader's pages are drawn");
+    // 16 bytes into a page, one page of data spans two writer frames and fills one reader frame: one tile per page.
+    assert.equal(summary.writerTiles, 2, "two writer pages");
+    assert.equal(summary.readerTiles, 1, "both chunks land in one reader page, drawn as one tile");
+    assert.equal(summary.focusTiles, summary.lensPages, "the simulator shows as many pages as the code lens counts");
+    assert.ok(summary.copiedPages > 0 && summary.unsafePages === 0, "the chunks are copied, nothing is unsafe");
     assert.ok(summary.ringSlots >= 1, "the pipe ring is drawn");
     assert.ok(api.simulator.isOpen);
+  });
+
+  test("the simulator on an unsafe reader shows it as unsafe: where the page lands, what it clobbers, why", async () => {
+    const { api } = await extensionApi();
+    const document = await vscode.workspace.openTextDocument(workspaceFile(UNSAFE_FIXTURE));
+    const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    const offset = document.getText().indexOf("vmsplice(fds[0]");
+    const position = document.positionAt(offset);
+    editor.selection = new vscode.Selection(position, position);
+    await vscode.commands.executeCommand("workbench.action.closePanel");
+    const summary = await renderAfter(
+      api,
+      () => vscode.commands.executeCommand("vmsplice-lens.replay"),
+      (rendered) => rendered.stepCount > 1 && rendered.lensPages !== null,
+      "the unsafe reader's render",
+    );
+    assert.equal(summary.error, null, `the replay succeeded (${summary.error})`);
+    assert.equal(summary.unsafePages, 1, "the chunk is moved unsafely");
+    assert.equal(summary.movedPages, 0, "an unsafe move is never counted as a successful move");
+    assert.equal(summary.lensPages, 2, "the code lens counts the two destination pages");
+    assert.equal(summary.focusTiles, 2, "the reader row shows the two destination pages");
+    await showLastStep(api);
+    const last = api.simulator.lastRender;
+    assert.ok(last, "a render after End");
+    assert.ok(last.unsafeTiles >= 1, "the landing page is drawn as unsafe");
+    assert.match(last.caption, /UNSAFELY/);
+    assert.match(last.caption, /clobbers bytes 0–15 before the buffer/);
+    assert.match(last.caption, /Destination not page-aligned/, "the kernel's reason in words");
+    assert.deepEqual(last.captionRules, ["VMS-ALIGN-DST"], "the rule id is a link");
+    await screenshot("replay-unsafe", artifactsDir, mode);
+    if (mode === "development") {
+      // A good call: the gifted, aligned page moves into aligned memory.
+      const good = await vscode.workspace.openTextDocument(workspaceFile(MOVES_FIXTURE));
+      const goodEditor = await vscode.window.showTextDocument(good, vscode.ViewColumn.One);
+      const writer = good.positionAt(good.getText().indexOf("vmsplice(fds[1]"));
+      goodEditor.selection = new vscode.Selection(writer, writer);
+      const moved = await renderAfter(
+        api,
+        () => vscode.commands.executeCommand("vmsplice-lens.replay"),
+        (rendered) => rendered.stepCount > 1 && rendered.movedPages > 0,
+        "the good call's render",
+      );
+      assert.equal(moved.unsafePages, 0);
+      assert.equal(moved.copiedPages, 0);
+      await showLastStep(api);
+      await screenshot("replay-good", artifactsDir, mode);
+    }
+    if (mode === "development") {
+      // The rule id in the caption is a link to the rule's documentation (docs/rules.md of the development folder).
+      await renderAfter(
+        api,
+        async () => {
+          const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+          shown.selection = new vscode.Selection(position, position);
+          await vscode.commands.executeCommand("vmsplice-lens.replay");
+        },
+        (rendered) => rendered.unsafePages === 1 && rendered.stepCount > 1,
+        "the unsafe reader again",
+      );
+      await showLastStep(api);
+      const opened = waitFor(
+        vscode.window.onDidChangeVisibleTextEditors,
+        () =>
+          vscode.window.visibleTextEditors.some((visible) => visible.document.uri.path.endsWith("/docs/rules.md"))
+            ? true
+            : undefined,
+        20000,
+        "docs/rules.md to open from the caption's rule link",
+      );
+      driverAction("webview-click button.rule-link");
+      await opened;
+      // The documentation opens beside the code; the simulator panel stays for the next tests.
+      const docs = vscode.window.visibleTextEditors.find((visible) =>
+        visible.document.uri.path.endsWith("/docs/rules.md"),
+      );
+      if (docs) {
+        await vscode.window.showTextDocument(docs.document, docs.viewColumn);
+        await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+      }
+      assert.ok(api.simulator.isOpen, "the simulator panel is still open");
+    }
   });
 
   if (mode === "development") {
@@ -359,6 +449,91 @@ export function registerTests(mode: RunMode): void {
   }
 
   if (mode === "development") {
+    test("an edit after a replay shows 'source changed — replay again', and Replay again clears it", async () => {
+      const { api } = await extensionApi();
+      const document = await vscode.workspace.openTextDocument(workspaceFile(UNSAFE_FIXTURE));
+      const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+      const position = document.positionAt(document.getText().indexOf("vmsplice(fds[0]"));
+      editor.selection = new vscode.Selection(position, position);
+      await renderAfter(
+        api,
+        () => vscode.commands.executeCommand("vmsplice-lens.replay"),
+        (rendered) => rendered.stepCount > 1 && !rendered.stale,
+        "a fresh replay",
+      );
+      const stale = await renderAfter(
+        api,
+        () => {
+          const edit = new vscode.WorkspaceEdit();
+          edit.insert(document.uri, new vscode.Position(0, 0), "/* edited */\n");
+          return vscode.workspace.applyEdit(edit);
+        },
+        (rendered) => rendered.stale,
+        "the stale state after an edit",
+      );
+      assert.ok(stale.stale);
+      await screenshot("replay-stale", artifactsDir, mode);
+      const again = await renderAfter(
+        api,
+        () => driverAction("webview-click #replay-again"),
+        (rendered) => !rendered.stale && rendered.stepCount > 1,
+        "the replay after Replay again",
+      );
+      assert.equal(again.error, null, "the call followed the edit above it and replayed");
+      await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+      await vscode.commands.executeCommand("workbench.action.files.revert");
+    });
+
+    test("Replay with the cursor off a call offers the file's calls in a quick pick", async () => {
+      const { api } = await extensionApi();
+      const document = await vscode.workspace.openTextDocument(workspaceFile(MOVES_FIXTURE));
+      const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+      // Line 25 (`close(fds[1]);`) lies between the calls; the nearest call above (the writer, line 22) is preselected.
+      const off = new vscode.Position(24, 4);
+      assert.match(document.lineAt(24).text, /close\(fds\[1\]\)/);
+      editor.selection = new vscode.Selection(off, off);
+      const rendered = await renderAfter(
+        api,
+        () => {
+          void vscode.commands.executeCommand("vmsplice-lens.replay");
+          driverAction("quick-pick-accept");
+        },
+        (summary) => summary.stepCount > 1 && summary.lensPages === 1,
+        "the replay of the picked call",
+      );
+      assert.equal(rendered.error, null, `the picked call replayed (${rendered.error})`);
+      assert.equal(rendered.movedPages, 1, "the writer's gifted page moves");
+    });
+
+    test("screenshots of a good, a copying and an unsafe call in the light theme", async () => {
+      const { api } = await extensionApi();
+      const config = vscode.workspace.getConfiguration("workbench");
+      await config.update("colorTheme", "Default Light Modern", vscode.ConfigurationTarget.Global);
+      try {
+        for (const [file, needle, name] of [
+          [MOVES_FIXTURE, "vmsplice(fds[1]", "good"],
+          [C_FIXTURE, "vmsplice(fds[1]", "copy"],
+          [UNSAFE_FIXTURE, "vmsplice(fds[0]", "unsafe"],
+        ] as const) {
+          const document = await vscode.workspace.openTextDocument(workspaceFile(file));
+          const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+          const position = document.positionAt(document.getText().indexOf(needle));
+          editor.selection = new vscode.Selection(position, position);
+          const summary = await renderAfter(
+            api,
+            () => vscode.commands.executeCommand("vmsplice-lens.replay"),
+            (rendered) => rendered.stepCount > 1 && rendered.kernel === "rfc-v2",
+            `the ${name} call's render`,
+          );
+          assert.equal(summary.error, null);
+          await showLastStep(api);
+          await screenshot(`replay-${name}-light`, artifactsDir, mode);
+        }
+      } finally {
+        await config.update("colorTheme", undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
     test("a scenario that does not parse is reported in the panel with its line", async () => {
       const { api } = await extensionApi();
       const document = await vscode.workspace.openTextDocument(workspaceFile("typo.vmsim"));
