@@ -41,7 +41,14 @@ import { provideHover } from "./protocol/hover";
 import { provideCodeLenses } from "./protocol/code-lens";
 import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
 import { replayAtPosition, replayScenario } from "./protocol/replay";
-import { analyseFileOnDisk, scanWorkspace, workspaceFileOf, workspaceFolderPaths } from "./protocol/workspace-scan";
+import {
+  analyseFileOnDisk,
+  DiskPublishedFiles,
+  republishFromDisk,
+  scanWorkspace,
+  workspaceFileOf,
+  workspaceFolderPaths,
+} from "./protocol/workspace-scan";
 import { createStdioTransport } from "./protocol/transport";
 
 // stdout carries the protocol: whatever a dependency prints goes to stderr (the client's output channel) instead.
@@ -61,29 +68,34 @@ const logger = new Logger(connection.console, process.env.VMSPLICE_LENS_LOG === 
 process.on("unhandledRejection", (reason) => logger.error("unhandled promise rejection", reason));
 process.on("uncaughtException", (error) => logger.error("uncaught exception", error));
 
-/** The rule documentation shipped beside the bundle (dist/../docs/rules.md), or in the source tree during tests. */
+/**
+ * The rule pages written beside the bundle by the build (dist/docs/<RULE-ID>.md, shipped in the .vsix), as a file URL
+ * ending in `/`; from the source tree (tests run the bundle, tsx runs main.ts) the built folder is found the same way.
+ * A client that serves the pages itself names another base in `initializationOptions.ruleDocumentationBase`.
+ */
 function rulesDocumentationBase(): string {
   const here = typeof __dirname === "string" ? __dirname : process.cwd();
-  const candidates = [path.join(here, "..", "docs", "rules.md"), path.join(here, "..", "..", "docs", "rules.md")];
-  const found = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0];
-  return pathToFileURL(found).href;
+  const candidates = [path.join(here, "docs"), path.join(here, "..", "..", "dist", "docs")];
+  const found = candidates.find((candidate) => existsSync(path.join(candidate, "index.md"))) ?? candidates[0];
+  return pathToFileURL(found + path.sep).href;
 }
-
-const docsBase = rulesDocumentationBase();
 // One engine holds the open documents (by URI); the workspace scan and closed files use engines of their own.
 const store = new DocumentStore(new Engine(newParser));
 const settings = new SettingsCache(logger);
 const projects = new ProjectRegistry(store);
 const analyses = new AnalysisService(store, projects);
+const context = { store, settings, analyses, logger, docsBase: rulesDocumentationBase(), projects };
 const diagnostics = new DiagnosticsScheduler(
   store,
   settings,
   analyses,
   (uri, items, version) => void connection.sendDiagnostics({ uri, diagnostics: items, version }),
   logger,
-  docsBase,
+  () => context.docsBase,
 );
-const context = { store, settings, analyses, logger, docsBase, projects };
+/** Closed workspace files published from the disk, published again when the settings change. */
+const diskPublished = new DiskPublishedFiles();
+let republishGeneration = 0;
 
 let initializeParams: InitializeParams | null = null;
 let pullsConfiguration = false;
@@ -95,6 +107,9 @@ connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
   projects.setFolders(workspaceFolderPaths(params));
   pullsConfiguration = params.capabilities.workspace?.configuration === true;
+  const options = params.initializationOptions as { ruleDocumentationBase?: unknown } | null | undefined;
+  if (typeof options?.ruleDocumentationBase === "string" && /^[a-z][a-z0-9+.-]*:/i.test(options.ruleDocumentationBase))
+    context.docsBase = options.ruleDocumentationBase;
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -135,7 +150,13 @@ connection.onInitialized(
       if (folders.length > 0) {
         await scanWorkspace(
           folders,
-          { ...context, connection, isOpen: (uri) => store.get(uri) !== undefined, cancel: scanCancel },
+          {
+            ...context,
+            connection,
+            isOpen: (uri) => store.get(uri) !== undefined,
+            cancel: scanCancel,
+            published: diskPublished,
+          },
           initializeParams.workDoneToken,
         );
       }
@@ -148,6 +169,19 @@ connection.onDidChangeConfiguration(
     if (pullsConfiguration) settings.clear();
     else settings.setPushed(params.settings);
     for (const uri of store.uris()) diagnostics.schedule(uri, true);
+    // Closed files keep the diagnostics of the old settings until published again (kernel model, page size, severity).
+    const generation = ++republishGeneration;
+    if (diskPublished.size === 0) return;
+    void republishFromDisk(diskPublished, {
+      ...context,
+      connection,
+      isOpen: (uri) => store.get(uri) !== undefined,
+      engine: () => (closedFileEngine ??= new Engine(newParser)),
+      superseded: () => generation !== republishGeneration || scanCancel.cancelled,
+    }).then(
+      (count) => logger.debug(`settings changed: ${count} closed files published again`),
+      (error) => logger.error("re-publishing closed files", error),
+    );
   }),
 );
 
@@ -210,7 +244,9 @@ connection.onDidCloseTextDocument(
       await loadLanguagesFor([inWorkspace.file]);
       closedFileEngine ??= new Engine(newParser);
       const project = projects.projectFor(inWorkspace.file, folderSettings);
-      items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase, project) ?? [];
+      items =
+        analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, context.docsBase, project) ?? [];
+      diskPublished.add(uri, inWorkspace.file, inWorkspace.folder);
     }
     if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
   }),

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CodeAction, CodeLens, Diagnostic, Hover, MarkupContent, TextEdit } from "vscode-languageserver-protocol";
 import type { ReplayResult } from "../../server/src/protocol/ext";
@@ -42,7 +42,10 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     assert.ok(align, `got ${codes(diagnostics).join(", ")}`);
     assert.equal(align.source, "vmsplice-lens");
     assert.equal(align.severity, 2);
-    assert.match(align.codeDescription?.href ?? "", /^file:\/\/.*\/docs\/rules\.md#vms-align-src$/);
+    // The link opens the rule's own page, written by the build beside the bundle (and shipped in the .vsix).
+    const href = align.codeDescription?.href ?? "";
+    assert.match(href, /^file:\/\/.*\/dist\/docs\/VMS-ALIGN-SRC\.md$/);
+    assert.match(readFileSync(fileURLToPath(href), "utf8"), /^# VMS-ALIGN-SRC: /);
     assert.ok(
       align.relatedInformation && align.relatedInformation.length > 0,
       "related information points at the allocation",

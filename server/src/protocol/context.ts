@@ -15,7 +15,10 @@ export interface ServerContext {
   settings: SettingsCache;
   analyses: AnalysisService;
   logger: Logger;
-  /** file:// (or https) URL of docs/rules.md; rule anchors are appended. */
+  /**
+   * Base URI of the rule pages (`<RULE-ID>.md` is appended): the bundled dist/docs/ folder as a file URL, or the base
+   * the client asked for in `initializationOptions.ruleDocumentationBase` (the VS Code client serves the same pages).
+   */
   docsBase: string;
 }
 

@@ -47,7 +47,8 @@ export class DiagnosticsScheduler {
     private readonly analyses: AnalysisService,
     private readonly publish: PublishDiagnostics,
     private readonly logger: Logger,
-    private readonly docsBase: string,
+    /** The rule documentation base, read at each publish (the client may set it at initialize). */
+    private readonly docsBase: () => string,
   ) {}
 
   /** Restarts the debounce timer of a document; `immediate` skips the delay (open, settings change). */
@@ -84,7 +85,7 @@ export class DiagnosticsScheduler {
     const current = this.store.get(uri);
     if (!current || current.document.version !== version) return null;
     const result = this.analyses.analyze(current, settings);
-    const diagnostics = diagnosticsFor(result, this.docsBase);
+    const diagnostics = diagnosticsFor(result, this.docsBase());
     this.publish(uri, diagnostics, version);
     this.onPublished?.(uri, version, diagnostics);
     return diagnostics;
@@ -102,7 +103,7 @@ export class DiagnosticsScheduler {
         if (this.pending.get(uri) !== state || !current || current.document.version !== version) return;
         const result = this.analyses.analyze(current, settings, state.cancel?.token);
         if (state.cancel?.token.isCancellationRequested || this.store.get(uri)?.document.version !== version) return;
-        const diagnostics = diagnosticsFor(result, this.docsBase);
+        const diagnostics = diagnosticsFor(result, this.docsBase());
         this.publish(uri, diagnostics, version);
         this.onPublished?.(uri, version, diagnostics);
       } catch (error) {
