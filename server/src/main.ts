@@ -84,7 +84,15 @@ const store = new DocumentStore(new Engine(newParser));
 const settings = new SettingsCache(logger);
 const projects = new ProjectRegistry(store);
 const analyses = new AnalysisService(store, projects);
-const context = { store, settings, analyses, logger, docsBase: rulesDocumentationBase(), projects };
+const context = {
+  store,
+  settings,
+  analyses,
+  logger,
+  docsBase: rulesDocumentationBase(),
+  projects,
+  hoverPlainText: false,
+};
 const diagnostics = new DiagnosticsScheduler(
   store,
   settings,
@@ -107,6 +115,8 @@ connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
   projects.setFolders(workspaceFolderPaths(params));
   pullsConfiguration = params.capabilities.workspace?.configuration === true;
+  const hoverFormats = params.capabilities.textDocument?.hover?.contentFormat;
+  context.hoverPlainText = Array.isArray(hoverFormats) && !hoverFormats.includes("markdown");
   const options = params.initializationOptions as { ruleDocumentationBase?: unknown } | null | undefined;
   if (typeof options?.ruleDocumentationBase === "string" && /^[a-z][a-z0-9+.-]*:/i.test(options.ruleDocumentationBase))
     context.docsBase = options.ruleDocumentationBase;

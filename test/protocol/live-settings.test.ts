@@ -80,3 +80,25 @@ test("a client that serves the rule pages itself names their base at initialize"
     await client.stop();
   }
 });
+
+test("a client that renders no markdown in hovers gets the hover as plain text", async () => {
+  const client = await LspTestClient.start({ settings: { debounceMs: 0 }, hoverContentFormat: ["plaintext"] });
+  try {
+    const uri = pathToFileURL(path.join(samples, "align-src.c")).href;
+    const text = readFileSync(path.join(samples, "align-src.c"), "utf8");
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, text);
+    await published;
+    const offset = text.indexOf("vmsplice(fds[1]");
+    const line = text.slice(0, offset).split("\n").length - 1;
+    const hover = await client.request<{ contents: { kind: string; value: string } }>("textDocument/hover", {
+      textDocument: { uri },
+      position: { line, character: offset - text.lastIndexOf("\n", offset) + 1 },
+    });
+    assert.equal(hover.contents.kind, "plaintext");
+    assert.match(hover.contents.value, /^Copies all 2 pages: vmsplice into the pipe fds\[1\]/);
+    assert.doesNotMatch(hover.contents.value, /`|\*\*|\]\(/);
+  } finally {
+    await client.stop();
+  }
+});

@@ -158,7 +158,11 @@ export function ruleDocTerminal(record: RuleRecord, version: string, options: Te
   const width = Math.max(40, Math.min(options.width ?? 80, 100));
   const bold = (text: string) => (options.color ? `\u001b[1m${text}\u001b[0m` : text);
   const page = ruleSections(record, version);
-  const lines = [bold(plainText(page.heading)), plainText(page.meta), ""];
+  const lines = [
+    ...wrap(plainText(page.heading), width).map(bold),
+    ...wrap(plainText(page.meta), width),
+    "",
+  ];
   for (const section of page.sections) {
     lines.push(bold(section.title), ...wrap(plainText(section.body), width, "  "), "");
   }

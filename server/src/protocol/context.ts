@@ -20,6 +20,8 @@ export interface ServerContext {
    * the client asked for in `initializationOptions.ruleDocumentationBase` (the VS Code client serves the same pages).
    */
   docsBase: string;
+  /** True when the client renders no markdown in hovers (`textDocument.hover.contentFormat` lacks it). */
+  hoverPlainText?: boolean;
 }
 
 /** The current analysis of an open document, or null when the document is not open. */
