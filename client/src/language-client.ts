@@ -45,8 +45,13 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     // The hover's "Replay page movement" link is a command URI; VS Code runs command links only from trusted markdown.
     // Trust is limited to that one command, so no other command can be triggered from text the server derived from source.
     markdown: { isTrusted: { enabledCommands: [Commands.replay, Commands.showRuleDocs] }, supportHtml: false },
-    // Rule links (diagnostic codes, hover) open the pages this extension ships, served by rule-docs.ts.
-    initializationOptions: { ruleDocumentationBase: `${RULE_DOCS_SCHEME}:/` },
+    // Rule links open the pages this extension ships, served by rule-docs.ts: a diagnostic's code link is a
+    // vmsplice-lens-docs: URI (VS Code opens it in an editor, which rule-docs.ts swaps for the rendered page); hover
+    // links are command links, because a hover renders no link of an extension's own scheme.
+    initializationOptions: {
+      ruleDocumentationBase: `${RULE_DOCS_SCHEME}:/`,
+      ruleDocumentationCommand: Commands.showRuleDocs,
+    },
     // Pop-ups only for failures of user-started actions (STYLE.md section 4); the server's own messages stay in the channel.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationFailedHandler: (error) => {

@@ -92,6 +92,7 @@ const context = {
   docsBase: rulesDocumentationBase(),
   projects,
   hoverPlainText: false,
+  ruleDocsCommand: null as string | null,
 };
 const diagnostics = new DiagnosticsScheduler(
   store,
@@ -117,7 +118,13 @@ connection.onInitialize((params): InitializeResult => {
   pullsConfiguration = params.capabilities.workspace?.configuration === true;
   const hoverFormats = params.capabilities.textDocument?.hover?.contentFormat;
   context.hoverPlainText = Array.isArray(hoverFormats) && !hoverFormats.includes("markdown");
-  const options = params.initializationOptions as { ruleDocumentationBase?: unknown } | null | undefined;
+  const options = params.initializationOptions as
+    { ruleDocumentationBase?: unknown; ruleDocumentationCommand?: unknown } | null | undefined;
+  if (
+    typeof options?.ruleDocumentationCommand === "string" &&
+    /^[A-Za-z][\w.-]*$/.test(options.ruleDocumentationCommand)
+  )
+    context.ruleDocsCommand = options.ruleDocumentationCommand;
   if (typeof options?.ruleDocumentationBase === "string" && /^[a-z][a-z0-9+.-]*:/i.test(options.ruleDocumentationBase))
     context.docsBase = options.ruleDocumentationBase;
   return {

@@ -25,15 +25,15 @@ test("a kernel, page-size or severity change re-publishes a closed file the work
     assert.ok(codes(scanned.diagnostics).includes("VMS-ALIGN-SRC"), codes(scanned.diagnostics).join(", "));
     await client.waitForLog((entry) => entry.message.startsWith("workspace scan:"), 15000);
     // One file open in the editor: it follows the settings through the open-document pipeline, as before.
-    const opened = client.waitForDiagnostics(open);
+    const opened = client.waitForDiagnostics(open, () => true, 30000);
     await client.open(open, readFileSync(path.join(folder, "len-page.c"), "utf8"));
     assert.ok(codes((await opened).diagnostics).includes("VMS-LEN-PAGE"));
 
     // Kernel model: the closed file gets the mainline findings, and none of the rfc-v2 findings stays.
     client.settings = { debounceMs: 0, kernel: "mainline-6.x" };
     const [mainlineClosed, mainlineOpen] = await Promise.all([
-      client.waitForDiagnostics(closed, (params) => codes(params.diagnostics).includes("VMS-GIFT-NOOP")),
-      client.waitForDiagnostics(open, (params) => codes(params.diagnostics).includes("VMS-GIFT-NOOP")),
+      client.waitForDiagnostics(closed, (params) => codes(params.diagnostics).includes("VMS-GIFT-NOOP"), 30000),
+      client.waitForDiagnostics(open, (params) => codes(params.diagnostics).includes("VMS-GIFT-NOOP"), 30000),
       client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null }),
     ]);
     assert.ok(!codes(mainlineClosed.diagnostics).includes("VMS-ALIGN-SRC"), codes(mainlineClosed.diagnostics).join());
@@ -42,7 +42,7 @@ test("a kernel, page-size or severity change re-publishes a closed file the work
     // Back to rfc-v2 with a severity override: the closed file's VMS-ALIGN-SRC comes back as an error.
     client.settings = { debounceMs: 0, kernel: "rfc-v2", severity: { "VMS-ALIGN-SRC": "error" } };
     const [overridden] = await Promise.all([
-      client.waitForDiagnostics(closed, (params) => codes(params.diagnostics).includes("VMS-ALIGN-SRC")),
+      client.waitForDiagnostics(closed, (params) => codes(params.diagnostics).includes("VMS-ALIGN-SRC"), 30000),
       client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null }),
     ]);
     const align = overridden.diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC");
@@ -53,8 +53,8 @@ test("a kernel, page-size or severity change re-publishes a closed file the work
     assert.ok(!codes(client.diagnostics.get(literal)?.diagnostics ?? []).includes("VMS-LEN-PAGE"));
     client.settings = { debounceMs: 0, pageSize: 16384, severity: { "VMS-ALIGN-SRC": "off" } };
     const [resized, silenced] = await Promise.all([
-      client.waitForDiagnostics(literal, (params) => codes(params.diagnostics).includes("VMS-LEN-PAGE")),
-      client.waitForDiagnostics(closed, (params) => !codes(params.diagnostics).includes("VMS-ALIGN-SRC")),
+      client.waitForDiagnostics(literal, (params) => codes(params.diagnostics).includes("VMS-LEN-PAGE"), 30000),
+      client.waitForDiagnostics(closed, (params) => !codes(params.diagnostics).includes("VMS-ALIGN-SRC"), 30000),
       client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null }),
     ]);
     assert.ok(codes(resized.diagnostics).includes("VMS-PAGE-SIZE-LITERAL"), codes(resized.diagnostics).join(", "));
@@ -68,14 +68,33 @@ test("a kernel, page-size or severity change re-publishes a closed file the work
 test("a client that serves the rule pages itself names their base at initialize", async () => {
   const client = await LspTestClient.start({
     settings: { debounceMs: 0 },
-    initializationOptions: { ruleDocumentationBase: "vmsplice-lens-docs:/" },
+    initializationOptions: {
+      ruleDocumentationBase: "vmsplice-lens-docs:/",
+      ruleDocumentationCommand: "vmsplice-lens.showRuleDocs",
+    },
   });
   try {
     const uri = pathToFileURL(path.join(samples, "align-src.c")).href;
-    const published = client.waitForDiagnostics(uri);
+    const published = client.waitForDiagnostics(uri, () => true, 30000);
     await client.open(uri, readFileSync(path.join(samples, "align-src.c"), "utf8"));
     const align = (await published).diagnostics.find((diagnostic) => diagnostic.code === "VMS-ALIGN-SRC");
     assert.equal(align?.codeDescription?.href, "vmsplice-lens-docs:/VMS-ALIGN-SRC.md");
+    // In the hover the rule ids are links to the client's command (a hover renders no link of the client's scheme).
+    const text = readFileSync(path.join(samples, "align-src.c"), "utf8");
+    const offset = text.indexOf("vmsplice(fds[1]");
+    const hover = await client.request<{ contents: { value: string } }>("textDocument/hover", {
+      textDocument: { uri },
+      position: {
+        line: text.slice(0, offset).split("\n").length - 1,
+        character: offset - text.lastIndexOf("\n", offset),
+      },
+    });
+    assert.ok(
+      hover.contents.value.includes(
+        `[VMS-ALIGN-SRC](command:vmsplice-lens.showRuleDocs?${encodeURIComponent('["VMS-ALIGN-SRC"]')} `,
+      ),
+      hover.contents.value,
+    );
   } finally {
     await client.stop();
   }
@@ -86,7 +105,7 @@ test("a client that renders no markdown in hovers gets the hover as plain text",
   try {
     const uri = pathToFileURL(path.join(samples, "align-src.c")).href;
     const text = readFileSync(path.join(samples, "align-src.c"), "utf8");
-    const published = client.waitForDiagnostics(uri);
+    const published = client.waitForDiagnostics(uri, () => true, 30000);
     await client.open(uri, text);
     await published;
     const offset = text.indexOf("vmsplice(fds[1]");

@@ -59,11 +59,22 @@ test("hovers over hostile source render no link but the replay link and rule pag
       call.call.iov.iovRange.startIndex,
     ]) {
       const args = { uri: "file:///work/hostile.c", line: call.call.calleeRange.start.line, character: 4 };
-      const source = hoverMarkdown(call, offset, args, { docsBase: "vmsplice-lens-docs:/" });
+      const source = hoverMarkdown(call, offset, args, {
+        docsBase: "vmsplice-lens-docs:/",
+        ruleCommand: "vmsplice-lens.showRuleDocs",
+      });
       const html = markdown.render(source);
-      // One command link, the replay link; every other link opens a rule page (the findings' rule ids and Explain).
+      // One replay link; every other link opens a rule page by its id (the findings' rule ids and Explain).
       const hrefs = links(html);
-      const commands = hrefs.filter((href) => href.startsWith("command:"));
+      for (const href of hrefs.filter((item) => item.startsWith("command:vmsplice-lens.showRuleDocs?")))
+        assert.match(
+          decodeURIComponent(href.split("?")[1]),
+          /^\["(?:VMS-[A-Z0-9-]+|index)"\]$/,
+          `a rule-page link names a rule id:\n${source}`,
+        );
+      const commands = hrefs.filter(
+        (href) => href.startsWith("command:") && !href.startsWith("command:vmsplice-lens.showRuleDocs?"),
+      );
       assert.deepEqual(
         commands.map((href) => href.split("?")[0]),
         ["command:vmsplice-lens.replay"],

@@ -20,6 +20,8 @@ export interface ServerContext {
    * the client asked for in `initializationOptions.ruleDocumentationBase` (the VS Code client serves the same pages).
    */
   docsBase: string;
+  /** A client command that opens a rule's page given its id (`initializationOptions.ruleDocumentationCommand`). */
+  ruleDocsCommand?: string | null;
   /** True when the client renders no markdown in hovers (`textDocument.hover.contentFormat` lacks it). */
   hoverPlainText?: boolean;
 }

@@ -18,7 +18,7 @@ import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, rangeContains, ruleDocumentationHref, toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
-import { callSiteCommandLink, escapeMarkdown, inlineCode } from "./markdown";
+import { callSiteCommandLink, commandUri, escapeMarkdown, inlineCode } from "./markdown";
 import { callPageRuns, countPages, decodeFlags, pageSizeWords, segmentLine, unsafeSentence } from "./present";
 
 /** Page-run lines shown before "… and N more" (a loop of many segments must not fill the screen). */
@@ -46,6 +46,12 @@ export function callAtOffset(calls: readonly CallAnalysis[], offset: number): Ca
 export interface HoverOptions {
   /** Base of the rule pages (ServerContext.docsBase); null leaves rule ids unlinked. */
   docsBase?: string | null;
+  /**
+   * A client command that opens a rule's page, given the rule id (ServerContext.ruleDocsCommand). Editors render only
+   * some URI schemes as links in a hover (VS Code drops its own extension's schemes), so a client that serves the pages
+   * under a scheme of its own names a command instead; the links are then `command:` links with the rule id.
+   */
+  ruleCommand?: string | null;
   /** Plain text for clients that do not render markdown. */
   plainText?: boolean;
 }
@@ -74,7 +80,10 @@ export async function provideHover(
       kind: plainText ? MarkupKind.PlainText : MarkupKind.Markdown,
       value: plainText
         ? hoverPlainText(analysis, offset)
-        : hoverMarkdown(analysis, offset, replayArgs, { docsBase: context.docsBase }),
+        : hoverMarkdown(analysis, offset, replayArgs, {
+            docsBase: context.docsBase,
+            ruleCommand: context.ruleDocsCommand ?? null,
+          }),
     },
     range: toLspRange(analysis.call.range),
   };
@@ -98,16 +107,23 @@ interface Style {
   item(text: string): string;
 }
 
-function markdownStyle(docsBase: string | null): Style {
+/** Where a rule id links to: the client's command with the id, or the page under the documentation base. */
+function ruleHref(id: string, options: HoverOptions): string | null {
+  if (!/^[A-Za-z0-9-]+$/.test(id)) return null;
+  if (options.ruleCommand) return commandUri(options.ruleCommand, id);
+  return options.docsBase ? ruleDocumentationHref(options.docsBase, id) : null;
+}
+
+function markdownStyle(options: HoverOptions): Style {
   return {
     markdown: true,
     code: (text) => inlineCode(text),
     prose: (text) => escapeMarkdown(text),
     strong: (text) => `**${text}**`,
-    rule: (id) =>
-      docsBase && findRule(id) && /^[A-Z0-9-]+$/.test(id)
-        ? `[${id}](${ruleDocumentationHref(docsBase, id)} "Open the documentation of ${id}")`
-        : inlineCode(id),
+    rule: (id) => {
+      const href = findRule(id) ? ruleHref(id, options) : null;
+      return href ? `[${id}](${href} "Open the documentation of ${id}")` : inlineCode(id);
+    },
     item: (text) => `- ${text}`,
   };
 }
@@ -280,8 +296,7 @@ export function hoverMarkdown(
   replayArgs: ReplayCommandArgs,
   options: HoverOptions = {},
 ): string {
-  const docsBase = options.docsBase ?? null;
-  const style = markdownStyle(docsBase);
+  const style = markdownStyle(options);
   const blocks = outline(analysis, offset, style);
   const links: string[] = [];
   const replay = callSiteCommandLink(
@@ -291,10 +306,11 @@ export function hoverMarkdown(
     replayArgs,
   );
   if (replay) links.push(replay);
-  if (docsBase) {
-    const id = ruleToExplain(analysis) ?? "index";
+  const id = ruleToExplain(analysis) ?? "index";
+  const explain = ruleHref(id, options);
+  if (explain) {
     const tooltip = id === "index" ? "How vmsplice Lens decides, and every rule" : `Why: the documentation of ${id}`;
-    links.push(`[Explain](${ruleDocumentationHref(docsBase, id)} "${tooltip}")`);
+    links.push(`[Explain](${explain} "${tooltip}")`);
   }
   if (links.length) blocks.push([links.join(" · ")]);
   return blocks.map((block) => block.join("\n")).join("\n\n");
