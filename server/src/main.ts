@@ -12,6 +12,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Console } from "node:console";
 import {
+  CodeLensRefreshRequest,
   createConnection,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
@@ -186,6 +187,11 @@ connection.onDidChangeConfiguration(
     if (pullsConfiguration) settings.clear();
     else settings.setPushed(params.settings);
     for (const uri of store.uris()) diagnostics.schedule(uri, true);
+    // The code lenses of open files say the verdict under the old model until the client asks again.
+    if (initializeParams?.capabilities.workspace?.codeLens?.refreshSupport)
+      connection
+        .sendRequest(CodeLensRefreshRequest.type)
+        .catch((error: unknown) => logger.debug(`code lens refresh: ${String(error)}`));
     // Closed files keep the diagnostics of the old settings until published again (kernel model, page size, severity).
     const generation = ++republishGeneration;
     if (diskPublished.size === 0) return;
