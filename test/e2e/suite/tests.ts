@@ -427,6 +427,7 @@ export function registerTests(mode: RunMode): void {
     ).catch((error: Error) => {
       throw new Error(`${error.message}; the editor has: ${describeDiagnostics(closed)}`);
     });
+    await openC();
     const section = vscode.workspace.getConfiguration("vmspliceLens");
     await section.update("kernel", "mainline-6.x", vscode.ConfigurationTarget.Workspace);
     try {
@@ -443,6 +444,16 @@ export function registerTests(mode: RunMode): void {
         throw new Error(`${error.message}; the editor has: ${describeDiagnostics(closed)}`);
       });
       assert.match(api.statusBar.text, /vmsplice: mainline-6\.x · 4 KiB/, `the status bar: ${api.statusBar.text}`);
+      // The open file's code lens follows too (the server asks the editor to refresh its lenses).
+      const shown = fs.readFileSync(
+        await awaitDriverFile(
+          path.join(artifactsDir, `${mode}-lens-mainline.txt`),
+          "E2E-ACTION wait-codelens lens-mainline:mainline-6.x",
+          25000,
+        ),
+        "utf8",
+      );
+      assert.ok(shown.startsWith("found"), `the editor's code lens shows the mainline verdict; it shows: ${shown}`);
       await vscode.commands.executeCommand("workbench.actions.view.problems");
       await screenshot("settings-closed-file", artifactsDir, mode);
     } finally {
