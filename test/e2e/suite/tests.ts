@@ -212,7 +212,7 @@ export function registerTests(mode: RunMode): void {
   });
 
   test("clicking a rule link opens the rule's page, from the hover and from the diagnostic", async () => {
-    const { document, editor } = await openC();
+    const { document } = await openC();
     const [diagnostic] = diagnosticsWithRule(document.uri, EXPECTED_RULE);
     assert.ok(diagnostic, "the diagnostic is there");
     const target = typeof diagnostic.code === "object" ? diagnostic.code.target : undefined;
@@ -230,8 +230,9 @@ export function registerTests(mode: RunMode): void {
     const kind = (tab: vscode.Tab) =>
       tab.input instanceof vscode.TabInputWebview ? `rendered (${tab.input.viewType})` : "markdown source";
     const openedBy = async (action: string, argument: string, position: vscode.Position) => {
-      await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
-      editor.selection = new vscode.Selection(position, position);
+      // The editor shown again is a new TextEditor once the page's tab has hidden the first one: select through it.
+      const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+      shown.selection = new vscode.Selection(position, position);
       await vscode.commands.executeCommand("editor.action.showHover");
       driverAction(`${action} ${argument}`);
       return waitFor(vscode.window.tabGroups.onDidChangeTabs, rulePageTab, 20000, `the page of ${EXPECTED_RULE}`);
