@@ -19,8 +19,20 @@ export function withoutScenarioNumbers(text: string): string {
     .trim();
 }
 
+/**
+ * The specification's verification tags inside rule texts ("**[VERIFIED 6.18: fork child alive]**") become words
+ * ("(checked on Linux 6.18: fork child alive)").
+ */
+export function withoutTags(text: string): string {
+  return text.replace(
+    /\*{0,2}\[VERIFIED ([^\]:]+)(?::\s*([^\]]+))?\]\*{0,2}/g,
+    (_, version: string, detail: string | undefined) =>
+      `(checked on Linux ${version.trim()}${detail ? `: ${detail.trim()}` : ""})`,
+  );
+}
+
 function sentence(text: string): string {
-  const trimmed = text.trim();
+  const trimmed = withoutTags(text).trim();
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
