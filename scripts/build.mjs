@@ -2,7 +2,8 @@
 // Entries whose source does not exist yet are skipped, so the build works while layers are being added.
 // The tree-sitter runtime wasm and the C grammar wasm are copied beside the bundles; the server resolves them relative to itself.
 import { build } from "esbuild";
-import { copyFileSync, existsSync, mkdirSync, chmodSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, chmodSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -61,7 +62,28 @@ function copyAssets() {
   }
 }
 
+// The rule pages the extension opens from a diagnostic's link (dist/docs/<RULE-ID>.md): the generator is bundled to a
+// throwaway CommonJS file and run once, so the build needs no TypeScript loader.
+async function writeRulePages() {
+  const generator = path.join(dist, ".rule-pages.cjs");
+  await build({
+    absWorkingDir: root,
+    entryPoints: ["scripts/rule-pages.ts"],
+    outfile: generator,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "warning",
+    define: { __dirname: JSON.stringify(path.join(root, "scripts")) },
+  });
+  const result = spawnSync(process.execPath, [generator, path.join(dist, "docs"), "--quiet"], { stdio: "inherit" });
+  rmSync(generator, { force: true });
+  if (result.status !== 0) throw new Error("writing the rule pages failed");
+}
+
 const started = Date.now();
 await Promise.all(entries.map((entry) => build({ absWorkingDir: root, ...entry })));
 copyAssets();
+if (!watch) await writeRulePages();
 if (!watch) console.log(`built ${entries.map((e) => e.outfile).join(", ")} in ${Date.now() - started} ms`);

@@ -13,7 +13,9 @@ import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { createLanguageClient } from "./language-client";
 import { createServerReplayer, registerReplayCommands } from "./replay-commands";
+import { registerRuleDocs } from "./rule-docs";
 import { registerScenarioCodeLens } from "./scenario-code-lens";
+import { StatusBar } from "./status-bar";
 import type { RenderSummary } from "./webview/messages";
 import { SimulatorPanel } from "./webview/panel";
 
@@ -25,6 +27,8 @@ export interface ExtensionApi {
     readonly lastRender: RenderSummary | null;
     onDidRender: vscode.Event<RenderSummary>;
   };
+  /** What the status-bar item shows. */
+  statusBar: { readonly text: string; readonly tooltip: string };
 }
 
 let client: LanguageClient | null = null;
@@ -43,7 +47,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   context.subscriptions.push(panel, ...registerReplayCommands(panel, output), registerScenarioCodeLens());
 
+  context.subscriptions.push(...registerRuleDocs(context, output));
+  const statusBar = new StatusBar();
+  context.subscriptions.push(statusBar);
+
   client = createLanguageClient(context, output);
+  statusBar.watch(client);
   const serverReady = client.start().then(
     () => output.appendLine("[client] language server started"),
     (error: unknown) => {
@@ -80,6 +89,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         return panel.lastRender;
       },
       onDidRender: panel.onDidRender,
+    },
+    statusBar: {
+      get text() {
+        return statusBar.text;
+      },
+      get tooltip() {
+        return statusBar.tooltip;
+      },
     },
   };
 }

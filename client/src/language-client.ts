@@ -14,7 +14,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { Commands, SETTINGS_SECTION } from "../../server/src/protocol/ext";
+import { Commands, RULE_DOCS_SCHEME, SETTINGS_SECTION } from "../../server/src/protocol/ext";
 
 export const CLIENT_ID = "vmspliceLens";
 
@@ -44,7 +44,14 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     outputChannel: output,
     // The hover's "Replay page movement" link is a command URI; VS Code runs command links only from trusted markdown.
     // Trust is limited to that one command, so no other command can be triggered from text the server derived from source.
-    markdown: { isTrusted: { enabledCommands: [Commands.replay] }, supportHtml: false },
+    markdown: { isTrusted: { enabledCommands: [Commands.replay, Commands.showRuleDocs] }, supportHtml: false },
+    // Rule links open the pages this extension ships, served by rule-docs.ts: a diagnostic's code link is a
+    // vmsplice-lens-docs: URI (VS Code opens it in an editor, which rule-docs.ts swaps for the rendered page); hover
+    // links are command links, because a hover renders no link of an extension's own scheme.
+    initializationOptions: {
+      ruleDocumentationBase: `${RULE_DOCS_SCHEME}:/`,
+      ruleDocumentationCommand: Commands.showRuleDocs,
+    },
     // Pop-ups only for failures of user-started actions (STYLE.md section 4); the server's own messages stay in the channel.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationFailedHandler: (error) => {
@@ -54,5 +61,23 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
       return false;
     },
   };
-  return new LanguageClient(CLIENT_ID, "vmsplice Lens", serverOptions, clientOptions);
+  return new LensLanguageClient(CLIENT_ID, "vmsplice Lens", serverOptions, clientOptions);
+}
+
+/**
+ * The language client, except that a server process that exits with code 0 (a restart or a normal stop: the server
+ * answered shutdown and exit) is logged as information, not as `[Error] Server process exited with code 0.`.
+ */
+export class LensLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown, showNotification: boolean | "force" = true): void {
+    if (isCleanExit(message)) {
+      this.info(message, data, false);
+      return;
+    }
+    super.error(message, data, showNotification);
+  }
+}
+
+export function isCleanExit(message: string): boolean {
+  return /^Server process exited with code 0\.?$/.test(message);
 }

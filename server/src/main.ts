@@ -12,6 +12,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Console } from "node:console";
 import {
+  CodeLensRefreshRequest,
   createConnection,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
@@ -42,7 +43,14 @@ import { provideHover } from "./protocol/hover";
 import { provideCodeLenses } from "./protocol/code-lens";
 import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
 import { replayAtPosition, replayScenario } from "./protocol/replay";
-import { analyseFileOnDisk, scanWorkspace, workspaceFileOf, workspaceFolderPaths } from "./protocol/workspace-scan";
+import {
+  analyseFileOnDisk,
+  DiskPublishedFiles,
+  republishFromDisk,
+  scanWorkspace,
+  workspaceFileOf,
+  workspaceFolderPaths,
+} from "./protocol/workspace-scan";
 import { createStdioTransport } from "./protocol/transport";
 
 // stdout carries the protocol: whatever a dependency prints goes to stderr (the client's output channel) instead.
@@ -62,15 +70,17 @@ const logger = new Logger(connection.console, process.env.VMSPLICE_LENS_LOG === 
 process.on("unhandledRejection", (reason) => logger.error("unhandled promise rejection", reason));
 process.on("uncaughtException", (error) => logger.error("uncaught exception", error));
 
-/** The rule documentation shipped beside the bundle (dist/../docs/rules.md), or in the source tree during tests. */
+/**
+ * The rule pages written beside the bundle by the build (dist/docs/<RULE-ID>.md, shipped in the .vsix), as a file URL
+ * ending in `/`; from the source tree (tests run the bundle, tsx runs main.ts) the built folder is found the same way.
+ * A client that serves the pages itself names another base in `initializationOptions.ruleDocumentationBase`.
+ */
 function rulesDocumentationBase(): string {
   const here = typeof __dirname === "string" ? __dirname : process.cwd();
-  const candidates = [path.join(here, "..", "docs", "rules.md"), path.join(here, "..", "..", "docs", "rules.md")];
-  const found = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0];
-  return pathToFileURL(found).href;
+  const candidates = [path.join(here, "docs"), path.join(here, "..", "..", "dist", "docs")];
+  const found = candidates.find((candidate) => existsSync(path.join(candidate, "index.md"))) ?? candidates[0];
+  return pathToFileURL(found + path.sep).href;
 }
-
-const docsBase = rulesDocumentationBase();
 // One engine holds the open documents (by URI); the workspace scan and closed files use engines of their own.
 const store = new DocumentStore(new Engine(newParser));
 const settings = new SettingsCache(logger);
@@ -79,15 +89,27 @@ const projects = new ProjectRegistry(store);
 const workerScript = path.join(typeof __dirname === "string" ? __dirname : process.cwd(), "analysis-worker.js");
 const background = existsSync(workerScript) ? new BackgroundAnalyses(workerScript) : null;
 const analyses = new AnalysisService(store, projects, background);
+const context = {
+  store,
+  settings,
+  analyses,
+  logger,
+  docsBase: rulesDocumentationBase(),
+  projects,
+  hoverPlainText: false,
+  ruleDocsCommand: null as string | null,
+};
 const diagnostics = new DiagnosticsScheduler(
   store,
   settings,
   analyses,
   (uri, items, version) => void connection.sendDiagnostics({ uri, diagnostics: items, version }),
   logger,
-  docsBase,
+  () => context.docsBase,
 );
-const context = { store, settings, analyses, logger, docsBase, projects };
+/** Closed workspace files published from the disk, published again when the settings change. */
+const diskPublished = new DiskPublishedFiles();
+let republishGeneration = 0;
 
 let initializeParams: InitializeParams | null = null;
 let pullsConfiguration = false;
@@ -99,6 +121,17 @@ connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
   projects.setFolders(workspaceFolderPaths(params));
   pullsConfiguration = params.capabilities.workspace?.configuration === true;
+  const hoverFormats = params.capabilities.textDocument?.hover?.contentFormat;
+  context.hoverPlainText = Array.isArray(hoverFormats) && !hoverFormats.includes("markdown");
+  const options = params.initializationOptions as
+    { ruleDocumentationBase?: unknown; ruleDocumentationCommand?: unknown } | null | undefined;
+  if (
+    typeof options?.ruleDocumentationCommand === "string" &&
+    /^[A-Za-z][\w.-]*$/.test(options.ruleDocumentationCommand)
+  )
+    context.ruleDocsCommand = options.ruleDocumentationCommand;
+  if (typeof options?.ruleDocumentationBase === "string" && /^[a-z][a-z0-9+.-]*:/i.test(options.ruleDocumentationBase))
+    context.docsBase = options.ruleDocumentationBase;
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -139,7 +172,13 @@ connection.onInitialized(
       if (folders.length > 0) {
         await scanWorkspace(
           folders,
-          { ...context, connection, isOpen: (uri) => store.get(uri) !== undefined, cancel: scanCancel },
+          {
+            ...context,
+            connection,
+            isOpen: (uri) => store.get(uri) !== undefined,
+            cancel: scanCancel,
+            published: diskPublished,
+          },
           initializeParams.workDoneToken,
         );
       }
@@ -152,6 +191,24 @@ connection.onDidChangeConfiguration(
     if (pullsConfiguration) settings.clear();
     else settings.setPushed(params.settings);
     for (const uri of store.uris()) diagnostics.schedule(uri, true);
+    // The code lenses of open files say the verdict under the old model until the client asks again.
+    if (initializeParams?.capabilities.workspace?.codeLens?.refreshSupport)
+      connection
+        .sendRequest(CodeLensRefreshRequest.type)
+        .catch((error: unknown) => logger.debug(`code lens refresh: ${String(error)}`));
+    // Closed files keep the diagnostics of the old settings until published again (kernel model, page size, severity).
+    const generation = ++republishGeneration;
+    if (diskPublished.size === 0) return;
+    void republishFromDisk(diskPublished, {
+      ...context,
+      connection,
+      isOpen: (uri) => store.get(uri) !== undefined,
+      engine: () => (closedFileEngine ??= new Engine(newParser)),
+      superseded: () => generation !== republishGeneration || scanCancel.cancelled,
+    }).then(
+      (count) => logger.debug(`settings changed: ${count} closed files published again`),
+      (error) => logger.error("re-publishing closed files", error),
+    );
   }),
 );
 
@@ -228,7 +285,9 @@ connection.onDidCloseTextDocument(
         await loadLanguagesFor([inWorkspace.file]);
         closedFileEngine ??= new Engine(newParser);
         const project = projects.projectFor(inWorkspace.file, folderSettings);
-        items = analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, docsBase, project) ?? [];
+        items =
+          analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, context.docsBase, project) ?? [];
+        diskPublished.add(uri, inWorkspace.file, inWorkspace.folder);
       }
       if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
     }),

@@ -57,6 +57,20 @@ async function act(name, argument) {
     console.log(`[driver] action ${name} ${argument} done`);
     return;
   }
+  if (name === "click-hover-code-link") {
+    // The rule id of a diagnostic in the editor's hover: the link VS Code draws from the diagnostic's codeDescription.
+    await page.click(`.monaco-hover a.code-link:has-text("${argument}")`, { timeout: 15000 });
+    console.log(`[driver] action ${name} ${argument} done`);
+    return;
+  }
+  if (name === "quick-pick") {
+    // Types into the open quick pick and accepts the first match, as a user would.
+    await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
+    await page.keyboard.type(argument.replace(/_/g, " "));
+    await page.keyboard.press("Enter");
+    console.log(`[driver] action ${name} ${argument} done`);
+    return;
+  }
   if (name === "wait-codelens") {
     // argument "<artifact>:<text>": waits until a code lens shown in the editor contains the text, then writes what the
     // editor shows to <artifactsDir>/<run>-<artifact>.txt ("found" or "missing" first), which the test awaits and reads.

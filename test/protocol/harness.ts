@@ -22,6 +22,10 @@ export interface StartOptions {
   /** Whether the client advertises workspace/configuration (default true). */
   configuration?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Sent as the initialize request's initializationOptions. */
+  initializationOptions?: unknown;
+  /** The hover content formats the client advertises (default markdown, then plain text). */
+  hoverContentFormat?: string[];
 }
 
 export interface Waiter<T> {
@@ -105,9 +109,10 @@ export class LspTestClient {
           window: { workDoneProgress: true },
           textDocument: {
             publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true },
-            hover: { contentFormat: ["markdown", "plaintext"] },
+            hover: { contentFormat: options.hoverContentFormat ?? ["markdown", "plaintext"] },
           },
         },
+        initializationOptions: options.initializationOptions,
       }),
       10000,
       "initialize",

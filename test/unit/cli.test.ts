@@ -256,9 +256,23 @@ describe("vmsplice-lens explain", () => {
     assert.equal(result.code, 0);
     const record = RULES.find((item) => item.id === "VMS-ALIGN-SRC");
     assert.ok(record);
-    assert.ok(result.stdout.includes(record.title));
-    assert.ok(result.stdout.includes(record.fix));
-    assert.match(result.stdout, /What the kernel does/);
+    // For a terminal: the words without markdown syntax (no backticks, stars, headings or links), no internal tags.
+    assert.ok(result.stdout.includes(record.title.replace(/`/g, "")));
+    assert.match(result.stdout, /^What the kernel does$/m);
+    assert.match(result.stdout, /posix_memalign\(&p, sysconf\(_SC_PAGESIZE\), n\)/);
+    assert.doesNotMatch(result.stdout, /`|\*\*|^#|\]\(|\u001b|Confidence|\bG\d\d\b/m);
+    assert.ok(
+      result.stdout.split("\n").every((line) => line.length <= 80),
+      "wrapped at 80 columns",
+    );
+  });
+
+  test("--format markdown prints the page the extension ships", () => {
+    const result = run("explain", "VMS-ALIGN-SRC", "--format", "markdown");
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^# VMS-ALIGN-SRC: /);
+    assert.match(result.stdout, /^## How to fix it$/m);
+    assert.ok(result.stdout.includes("`posix_memalign(&p, sysconf(_SC_PAGESIZE), n)`"));
   });
 
   test("an unknown rule id is a usage error", () => {

@@ -1,7 +1,7 @@
 // Issue 10, D6: text from C source must not break out of the hover's markdown. Hostile sources (backtick runs in string
 // literals, link, image and command-link syntax, raw HTML, bare URLs) are analysed, their hovers rendered with a
 // CommonMark parser (markdown-it, HTML and linkify on, so anything live shows), and the HTML must hold no link but the
-// replay link, no image and no raw HTML; the escaping functions are also checked as properties over random strings.
+// replay link and rule-page links, no image and no raw HTML; the escaping functions are also checked as properties over random strings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -49,7 +49,7 @@ function links(html: string): string[] {
   return [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((match) => match[1]);
 }
 
-test("hovers over hostile source render no link but the replay link, no image and no raw HTML", async () => {
+test("hovers over hostile source render no link but the replay link and rule pages, no image and no raw HTML", async () => {
   const analysis = await analyseText(program, { kernel: "rfc-v2", pageSize: 4096 });
   assert.equal(analysis.calls.length, 2);
   for (const call of analysis.calls) {
@@ -59,14 +59,30 @@ test("hovers over hostile source render no link but the replay link, no image an
       call.call.iov.iovRange.startIndex,
     ]) {
       const args = { uri: "file:///work/hostile.c", line: call.call.calleeRange.start.line, character: 4 };
-      const source = hoverMarkdown(call, offset, args);
+      const source = hoverMarkdown(call, offset, args, {
+        docsBase: "vmsplice-lens-docs:/",
+        ruleCommand: "vmsplice-lens.showRuleDocs",
+      });
       const html = markdown.render(source);
+      // One replay link; every other link opens a rule page by its id (the findings' rule ids and Explain).
+      const hrefs = links(html);
+      for (const href of hrefs.filter((item) => item.startsWith("command:vmsplice-lens.showRuleDocs?")))
+        assert.match(
+          decodeURIComponent(href.split("?")[1]),
+          /^\["(?:VMS-[A-Z0-9-]+|index)"\]$/,
+          `a rule-page link names a rule id:\n${source}`,
+        );
+      const commands = hrefs.filter(
+        (href) => href.startsWith("command:") && !href.startsWith("command:vmsplice-lens.showRuleDocs?"),
+      );
       assert.deepEqual(
-        links(html).map((href) => href.split("?")[0]),
+        commands.map((href) => href.split("?")[0]),
         ["command:vmsplice-lens.replay"],
         `only the replay link:\n${source}`,
       );
-      const replayArgs = JSON.parse(decodeURIComponent(links(html)[0].split("?")[1].replace(/&amp;/g, "&")));
+      for (const href of hrefs.filter((item) => !item.startsWith("command:")))
+        assert.match(href, /^vmsplice-lens-docs:\/(?:VMS-[A-Z0-9-]+|index)\.md$/, `only rule-page links:\n${source}`);
+      const replayArgs = JSON.parse(decodeURIComponent(commands[0].split("?")[1].replace(/&amp;/g, "&")));
       assert.deepEqual(replayArgs, [args]);
       assert.ok(!/<img/i.test(html), `no image:\n${source}`);
       assert.ok(!html.includes("<img src=x"), "no raw HTML");

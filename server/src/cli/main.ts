@@ -13,7 +13,8 @@ import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type EngineAnalysis, type Sk
 import { diskFs, findProjectRoot, Project, searchWords, readUnitHeaders, type UnitHeaders } from "../project/project";
 import { decodeSource } from "../engine/source-text";
 import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
-import { explainMarkdown, findRule, RULES } from "../rules";
+import { findRule, RULES } from "../rules";
+import { plainText, ruleDocMarkdown, ruleDocTerminal } from "../docs/rule-docs";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
 import { writeJson } from "./json-stream";
@@ -22,7 +23,7 @@ import packageJson from "../../../package.json";
 const USAGE = `usage:
   vmsplice-lens check [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif] [--max-file-size BYTES]
                       [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project] PATH...
-  vmsplice-lens explain RULE-ID | --list
+  vmsplice-lens explain RULE-ID [--format text|markdown] | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]`;
 
 class UsageError extends Error {}
@@ -238,14 +239,33 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
   return summary.errors + summary.warnings > 0 ? 1 : 0;
 }
 
+/**
+ * `explain RULE-ID [--format text|markdown]`: the rule's page, for a terminal by default (wrapped, no markdown syntax,
+ * headings in bold only when stdout is a terminal and NO_COLOR is unset), or as the markdown the extension ships.
+ */
 function runExplain(argv: string[], out: (text: string) => void): number {
-  if (argv[0] === "--list" || argv.length === 0) {
-    for (const record of RULES) out(`${record.id.padEnd(26)} ${record.severity.padEnd(8)} ${record.title}\n`);
+  let format = "text";
+  const rest: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === "--format" || argument.startsWith("--format=")) {
+      format = argument.includes("=") ? argument.slice(argument.indexOf("=") + 1) : (argv[++index] ?? "");
+      if (format !== "text" && format !== "markdown")
+        throw new UsageError(`unknown format '${format}' for explain (expected text or markdown)`);
+    } else rest.push(argument);
+  }
+  if (rest[0] === "--list" || rest.length === 0) {
+    for (const record of RULES)
+      out(`${record.id.padEnd(26)} ${record.severity.padEnd(8)} ${plainText(record.title)}\n`);
     return 0;
   }
-  const record = findRule(argv[0].toUpperCase());
-  if (!record) throw new UsageError(`unknown rule id '${argv[0]}' (try 'vmsplice-lens explain --list')`);
-  out(explainMarkdown(record) + "\n");
+  const record = findRule(rest[0].toUpperCase());
+  if (!record) throw new UsageError(`unknown rule id '${rest[0]}' (try 'vmsplice-lens explain --list')`);
+  if (format === "markdown") out(ruleDocMarkdown(record, packageJson.version));
+  else {
+    const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+    out(ruleDocTerminal(record, packageJson.version, { width: process.stdout.columns ?? 80, color }));
+  }
   return 0;
 }
 

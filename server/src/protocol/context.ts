@@ -15,8 +15,15 @@ export interface ServerContext {
   settings: SettingsCache;
   analyses: AnalysisService;
   logger: Logger;
-  /** file:// (or https) URL of docs/rules.md; rule anchors are appended. */
+  /**
+   * Base URI of the rule pages (`<RULE-ID>.md` is appended): the bundled dist/docs/ folder as a file URL, or the base
+   * the client asked for in `initializationOptions.ruleDocumentationBase` (the VS Code client serves the same pages).
+   */
   docsBase: string;
+  /** A client command that opens a rule's page given its id (`initializationOptions.ruleDocumentationCommand`). */
+  ruleDocsCommand?: string | null;
+  /** True when the client renders no markdown in hovers (`textDocument.hover.contentFormat` lacks it). */
+  hoverPlainText?: boolean;
 }
 
 /** The current analysis of an open document, or null when the document is not open. */

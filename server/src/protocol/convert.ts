@@ -54,11 +54,12 @@ export function rangesOverlap(a: Range, b: Range): boolean {
 }
 
 /**
- * The documentation link of a rule: an anchor into docs/rules.md. GitHub-style heading anchors lower-case the id,
- * so `## VMS-ALIGN-SRC` is `#vms-align-src`.
+ * The documentation link of a rule: its page `<RULE-ID>.md` under the documentation base, a URI ending in `/` (the
+ * bundled dist/docs/ folder as a file URL, or the URI scheme the VS Code client serves the same pages under). A base
+ * without the trailing slash gets one.
  */
 export function ruleDocumentationHref(docsBase: string, ruleId: string): string {
-  return `${docsBase}#${ruleId.toLowerCase()}`;
+  return `${docsBase.endsWith("/") ? docsBase : `${docsBase}/`}${ruleId}.md`;
 }
 
 /**

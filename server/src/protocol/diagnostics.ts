@@ -47,7 +47,8 @@ export class DiagnosticsScheduler {
     private readonly analyses: AnalysisService,
     private readonly publish: PublishDiagnostics,
     private readonly logger: Logger,
-    private readonly docsBase: string,
+    /** The rule documentation base, read at each publish (the client may set it at initialize). */
+    private readonly docsBase: () => string,
   ) {}
 
   /** Restarts the debounce timer of a document; `immediate` skips the delay (open, settings change). */
@@ -85,7 +86,7 @@ export class DiagnosticsScheduler {
     if (!current || current.document.version !== version) return null;
     const result = await this.analyses.analyzeAsync(current, settings);
     if (!result) return null;
-    const diagnostics = diagnosticsFor(result, this.docsBase);
+    const diagnostics = diagnosticsFor(result, this.docsBase());
     this.publish(uri, diagnostics, version);
     this.onPublished?.(uri, version, diagnostics);
     return diagnostics;
@@ -104,7 +105,7 @@ export class DiagnosticsScheduler {
         const result = await this.analyses.analyzeAsync(current, settings, state.cancel?.token);
         if (!result) return;
         if (state.cancel?.token.isCancellationRequested || this.store.get(uri)?.document.version !== version) return;
-        const diagnostics = diagnosticsFor(result, this.docsBase);
+        const diagnostics = diagnosticsFor(result, this.docsBase());
         this.publish(uri, diagnostics, version);
         this.onPublished?.(uri, version, diagnostics);
       } catch (error) {

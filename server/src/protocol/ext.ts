@@ -29,7 +29,18 @@ export const Commands = {
   replay: "vmsplice-lens.replay",
   /** Replay a `.vmsim` scenario file. Arguments: `{ uri: string }`, or none for the active editor. */
   replayScenario: "vmsplice-lens.replayScenario",
+  /** Open a rule's bundled page. Arguments: a rule id (`"VMS-ALIGN-SRC"`) or `"index"`. */
+  showRuleDocs: "vmsplice-lens.showRuleDocs",
+  /** Pick the kernel model and page size (the status-bar item runs it). No arguments. */
+  selectKernel: "vmsplice-lens.selectKernel",
 } as const;
+
+/**
+ * The URI scheme under which the VS Code client serves the rule pages it ships (dist/docs/<RULE-ID>.md): the client
+ * passes `RULE_DOCS_SCHEME:/` as `initializationOptions.ruleDocumentationBase`, so diagnostic code links and hover links
+ * open the installed version's page inside the editor, in the desktop and in the browser alike.
+ */
+export const RULE_DOCS_SCHEME = "vmsplice-lens-docs";
 
 /** The argument object of the `vmsplice-lens.replay` command, as the server puts it into code lenses and hover links. */
 export interface ReplayCommandArgs {

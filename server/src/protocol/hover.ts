@@ -1,20 +1,32 @@
 /**
- * Hover on a vmsplice call or one of its arguments: direction, decoded flags, a per-segment table, per-page verdicts
- * under the configured kernel model and page size, the rules that fired with their explanation, and a command link
- * "Replay page movement".
+ * Hover on a vmsplice call or one of its arguments, short enough to keep open (issue 11, point 2):
  *
- * Hovering an argument puts the facts about that argument first (the descriptor's provenance, the decoded flags, the
- * iovec table); the rest of the call's hover follows. All text that comes from source code goes through markdown.ts.
+ *   1. the verdict in words, the direction and the kernel model / page size;
+ *   2. the pages in runs with the reason in words ("pages 0–15: move"; "page 1: copy — chunk is 16 bytes, not a whole page");
+ *   3. the argument under the cursor, when it is one (descriptor, flags, or the iovec's segments);
+ *   4. one line per finding, its rule id linked to the rule's page;
+ *   5. what the analyzer could not establish, and the RFC hazards that apply without being findings, one line each;
+ *   6. "Replay" and "Explain" links.
+ *
+ * About 12 lines on a clean call and 20 on a bad one. Markdown when the client renders it, else plain text
+ * (`textDocument.hover.contentFormat`). Every text that comes from source code goes through markdown.ts.
  */
 import { MarkupKind, type CancellationToken, type Hover, type HoverParams } from "vscode-languageserver/node";
-import { evaluate, type CallAnalysis, type SegmentVerdict } from "../analysis/facts";
-import { explainMarkdown, findRule } from "../rules";
+import type { CallAnalysis } from "../analysis/facts";
+import { findRule } from "../rules";
 import { currentAnalysis, type ServerContext } from "./context";
-import { fromLspPosition, rangeContains, toLspRange } from "./convert";
+import { fromLspPosition, rangeContains, ruleDocumentationHref, toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
-import { callSiteCommandLink, escapeMarkdown, inlineCode } from "./markdown";
-import { countPages, decodeFlags, formatSym, unsafeSentence, verdictSummary } from "./present";
+import { callSiteCommandLink, commandUri, escapeMarkdown, inlineCode } from "./markdown";
+import { callPageRuns, countPages, decodeFlags, pageSizeWords, segmentLine, unsafeSentence } from "./present";
+
+/** Page-run lines shown before "… and N more" (a loop of many segments must not fill the screen). */
+const MAX_RUN_LINES = 6;
+/** Finding lines shown before "… and N more". */
+const MAX_FINDING_LINES = 6;
+/** Segment lines shown when hovering the iovec argument. */
+const MAX_SEGMENT_LINES = 4;
 
 /** The call whose range contains the offset; the innermost one when calls nest (a wrapper call around vmsplice). */
 export function callAtOffset(calls: readonly CallAnalysis[], offset: number): CallAnalysis | null {
@@ -29,6 +41,19 @@ export function callAtOffset(calls: readonly CallAnalysis[], offset: number): Ca
       best = analysis;
   }
   return best;
+}
+
+export interface HoverOptions {
+  /** Base of the rule pages (ServerContext.docsBase); null leaves rule ids unlinked. */
+  docsBase?: string | null;
+  /**
+   * A client command that opens a rule's page, given the rule id (ServerContext.ruleDocsCommand). Editors render only
+   * some URI schemes as links in a hover (VS Code drops its own extension's schemes), so a client that serves the pages
+   * under a scheme of its own names a command instead; the links are then `command:` links with the rule id.
+   */
+  ruleCommand?: string | null;
+  /** Plain text for clients that do not render markdown. */
+  plainText?: boolean;
 }
 
 export async function provideHover(
@@ -49,154 +74,251 @@ export async function provideHover(
     line: analysis.call.calleeRange.start.line,
     character: analysis.call.calleeRange.start.column,
   };
+  const plainText = context.hoverPlainText === true;
   return {
-    contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(analysis, offset, replayArgs) },
+    contents: {
+      kind: plainText ? MarkupKind.PlainText : MarkupKind.Markdown,
+      value: plainText
+        ? hoverPlainText(analysis, offset)
+        : hoverMarkdown(analysis, offset, replayArgs, {
+            docsBase: context.docsBase,
+            ruleCommand: context.ruleDocsCommand ?? null,
+          }),
+    },
     range: toLspRange(analysis.call.range),
   };
 }
 
-function directionText(analysis: CallAnalysis): string {
+/**
+ * The two renderings share one outline; a `Style` says how to write code, links and emphasis. Source-derived text is
+ * passed through `code` or `prose`, never written raw into markdown.
+ */
+interface Style {
+  markdown: boolean;
+  /** Source text as code. */
+  code(text: string): string;
+  /** Text that may contain source text, as prose. */
+  prose(text: string): string;
+  /** The server's own words, emphasised. */
+  strong(text: string): string;
+  /** A rule id, linked to its page when there is a documentation base. */
+  rule(id: string): string;
+  /** A list item line. */
+  item(text: string): string;
+}
+
+/** Where a rule id links to: the client's command with the id, or the page under the documentation base. */
+function ruleHref(id: string, options: HoverOptions): string | null {
+  if (!/^[A-Za-z0-9-]+$/.test(id)) return null;
+  if (options.ruleCommand) return commandUri(options.ruleCommand, id);
+  return options.docsBase ? ruleDocumentationHref(options.docsBase, id) : null;
+}
+
+function markdownStyle(options: HoverOptions): Style {
+  return {
+    markdown: true,
+    code: (text) => inlineCode(text),
+    prose: (text) => escapeMarkdown(text),
+    strong: (text) => `**${text}**`,
+    rule: (id) => {
+      const href = findRule(id) ? ruleHref(id, options) : null;
+      return href ? `[${id}](${href} "Open the documentation of ${id}")` : inlineCode(id);
+    },
+    item: (text) => `- ${text}`,
+  };
+}
+
+const PLAIN_STYLE: Style = {
+  markdown: false,
+  code: (text) => text.replace(/\s+/g, " ").trim(),
+  prose: (text) => text.replace(/\s+/g, " ").trim(),
+  strong: (text) => text,
+  rule: (id) => id,
+  item: (text) => `  ${text}`,
+};
+
+/** Backticks of the server's own rule texts are markdown; in a plain rendering (and in escaped prose) they go. */
+function withoutBackticks(text: string): string {
+  return text.replace(/`/g, "");
+}
+
+function directionWords(analysis: CallAnalysis, style: Style): string {
   const fd = analysis.call.fd;
-  const end =
-    fd.pipeName && fd.pipeIndex !== null
-      ? ` (${inlineCode(`${fd.pipeName}[${fd.pipeIndex}]`)}, ${fd.pipeIndex === 1 ? "write end" : "read end"})`
-      : "";
+  const end = fd.pipeName && fd.pipeIndex !== null ? ` ${style.code(`${fd.pipeName}[${fd.pipeIndex}]`)}` : "";
   switch (fd.direction) {
     case "to-pipe":
-      return `writes user pages **into the pipe**${end}`;
+      return `into the pipe${end}`;
     case "from-pipe":
-      return `reads **from the pipe** into user memory${end}`;
+      return `from the pipe${end} into user memory`;
     default:
       return `direction unknown${end}`;
   }
 }
 
-function segmentRows(analysis: CallAnalysis): string[] {
-  const pageSize = analysis.pageSize;
-  const rows = ["| # | base | length | alignment | memory | pages | verdict |", "|---|---|---|---|---|---|---|"];
-  analysis.segments.forEach((segment, index) => {
-    const buffer = segment.segment.buffer;
-    const alignment = alignmentText(segment, pageSize);
-    const memory = buffer ? `${buffer.memory} (${buffer.origin})` : "unknown";
-    rows.push(
-      `| ${index} | ${inlineCode(segment.segment.baseText, true)} | ${inlineCode(segment.segment.lengthText, true)} = ${escapeMarkdown(formatSym(segment.segment.length, pageSize))} | ${alignment} | ${escapeMarkdown(memory)} | ${segment.pages ?? "?"} | ${segment.verdict}${segment.rules.length ? ` (${segment.rules.join(", ")})` : ""} |`,
-    );
-  });
-  return rows;
-}
-
-function alignmentText(segment: SegmentVerdict, pageSize: number): string {
-  const buffer = segment.segment.buffer;
-  if (!buffer || buffer.alignment === null) return "unknown";
-  const alignment = evaluate(buffer.alignment, pageSize);
-  const offset = evaluate(segment.segment.offset, pageSize);
-  if (alignment === null) return escapeMarkdown(formatSym(buffer.alignment, pageSize));
-  if (offset === null) return `${alignment}-byte buffer, offset unknown`;
-  if (alignment >= pageSize && offset % pageSize === 0) return "page-aligned";
-  return offset === 0 ? `${alignment}-byte aligned` : `buffer ${alignment}-byte aligned, +${offset}`;
-}
-
-/** Per-page verdicts as runs: "pages 0–6 copy (VMS-LEN-PAGE)". */
-function pageRuns(segment: SegmentVerdict): string[] {
-  const runs: string[] = [];
-  let start = 0;
-  const outcomes = segment.pageOutcomes;
-  for (let index = 1; index <= outcomes.length; index++) {
-    const previous = outcomes[index - 1];
-    const current = outcomes[index];
-    if (current && current.verdict === previous.verdict && current.rules.join() === previous.rules.join()) continue;
-    const label = start === index - 1 ? `page ${start}` : `pages ${start}–${index - 1}`;
-    runs.push(`${label}: **${previous.verdict}**${previous.rules.length ? ` (${previous.rules.join(", ")})` : ""}`);
-    start = index;
+/** The verdict of the whole call in words (never "moved" for an unsafe page). */
+function verdictWords(analysis: CallAnalysis): string {
+  const counts = countPages(analysis);
+  switch (analysis.verdict) {
+    case "move":
+      return counts.total === 1 ? "Moves its page" : `Moves all ${counts.total} pages`;
+    case "copy":
+      return counts.total === 0
+        ? "Copies"
+        : counts.total === 1
+          ? "Copies its page"
+          : `Copies all ${counts.total} pages`;
+    case "partial":
+      return `Moves ${counts.moved} of ${counts.total} pages, copies ${counts.copied}`;
+    case "unsafe":
+      return "Unsafe";
+    default:
+      return "Not known whether it moves";
   }
-  return runs;
 }
 
-export function hoverMarkdown(analysis: CallAnalysis, offset: number, replayArgs: ReplayCommandArgs): string {
+function headline(analysis: CallAnalysis, style: Style): string {
+  const call = analysis.call;
+  const callee =
+    call.callee === "wrapper" && call.wrapperName
+      ? `${style.code(call.wrapperName)} (calls vmsplice)`
+      : style.code("vmsplice");
+  return `${style.strong(verdictWords(analysis))}: ${callee} ${directionWords(analysis, style)} · ${analysis.kernel}, ${pageSizeWords(analysis.pageSize)} pages`;
+}
+
+function pageLines(analysis: CallAnalysis, style: Style): string[] {
+  const lines = callPageRuns(analysis).map(
+    (run) => `${run.label}: ${style.strong(run.verdict)}${run.reason ? ` — ${style.prose(run.reason)}` : ""}`,
+  );
+  if (lines.length === 0) {
+    const iovMissing = analysis.call.iov.missing;
+    return [style.item(`pages: unknown${iovMissing ? ` — ${style.prose(iovMissing)}` : ""}`)];
+  }
+  const shown = lines.slice(0, MAX_RUN_LINES).map(style.item);
+  if (lines.length > MAX_RUN_LINES) shown.push(style.item(`… and ${lines.length - MAX_RUN_LINES} more runs of pages`));
+  return shown;
+}
+
+/** The argument under the cursor, when it is one: its facts in one line (segments: one line each). */
+function argumentLines(analysis: CallAnalysis, offset: number, style: Style): string[] {
+  const call = analysis.call;
+  if (rangeContains(call.fd.range, offset)) {
+    const nonblock = call.fd.nonblock ? " (O_NONBLOCK is set on it; vmsplice ignores that)" : "";
+    return [
+      `${style.strong("Descriptor")} ${style.code(call.fd.pipeName ?? "fd")}: ${style.prose(call.fd.explanation)}${nonblock}`,
+    ];
+  }
+  if (rangeContains(call.flags.range, offset)) {
+    const decoded =
+      call.flags.value === null
+        ? style.prose(decodeFlags(null, call.flags.missing))
+        : style.markdown
+          ? decodeFlags(call.flags.value, null)
+          : withoutBackticks(decodeFlags(call.flags.value, null));
+    return [`${style.strong("Flags")} ${style.code(call.flags.text)}: ${decoded}`];
+  }
+  if (rangeContains(call.iov.iovRange, offset) || rangeContains(call.iov.nrSegsRange, offset)) {
+    if (analysis.segments.length === 0)
+      return [`${style.strong("Segments")}: ${style.prose(call.iov.missing ?? "could not be reconstructed")}`];
+    const lines = analysis.segments
+      .slice(0, MAX_SEGMENT_LINES)
+      .map((segment, index) => style.item(segmentLine(segment, index, analysis.pageSize, style)));
+    if (analysis.segments.length > MAX_SEGMENT_LINES)
+      lines.push(style.item(`… and ${analysis.segments.length - MAX_SEGMENT_LINES} more segments`));
+    return [`${style.strong("Segments")}:`, ...lines];
+  }
+  return [];
+}
+
+/** One line per finding of the call: severity, rule id (linked), message; the same message twice is shown once. */
+function findingLines(analysis: CallAnalysis, style: Style): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const finding of analysis.findings) {
+    const key = `${finding.rule}\u0000${finding.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let message = withoutBackticks(finding.message);
+    if (message.length > 150) message = `${message.slice(0, message.lastIndexOf(" ", 150))} …`;
+    lines.push(style.item(`${finding.severity} ${style.rule(finding.rule)}: ${style.prose(message)}`));
+  }
+  const shown = lines.slice(0, MAX_FINDING_LINES);
+  if (lines.length > MAX_FINDING_LINES)
+    shown.push(style.item(`… and ${lines.length - MAX_FINDING_LINES} more findings (see Problems)`));
+  return shown;
+}
+
+/** Rules that apply to the call without being a finding on it (RFC hazards of every move): one line. */
+function hazardLine(analysis: CallAnalysis, style: Style): string | null {
+  const reported = new Set(analysis.findings.map((finding) => finding.rule));
+  for (const segment of analysis.segments)
+    for (const page of segment.pageOutcomes) for (const id of page.rules) reported.add(id);
+  const others = [...new Set(analysis.rules)].filter((id) => !reported.has(id) && findRule(id));
+  if (others.length === 0) return null;
+  return `Also applies under ${analysis.kernel}: ${others.map((id) => style.rule(id)).join(", ")}`;
+}
+
+function missingLine(analysis: CallAnalysis, style: Style): string | null {
+  const missing = [...new Set([...analysis.missing, ...analysis.segments.flatMap((segment) => segment.missing)])];
+  if (missing.length === 0) return null;
+  const shown = missing.slice(0, 3).join("; ");
+  return `${style.strong("Not known")}: ${style.prose(shown)}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ""}`;
+}
+
+/** The rule to explain: the most severe finding's, else the rule deciding the first copied page; null for a clean call. */
+function ruleToExplain(analysis: CallAnalysis): string | null {
+  const order = ["error", "warning", "info", "information", "hint"];
+  const findings = [...analysis.findings].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
+  if (findings.length > 0) return findings[0].rule;
+  for (const segment of analysis.segments)
+    for (const page of segment.pageOutcomes) if (page.rules.length > 0 && findRule(page.rules[0])) return page.rules[0];
+  return null;
+}
+
+function outline(analysis: CallAnalysis, offset: number, style: Style): string[][] {
+  const unsafe = analysis.verdict === "unsafe" ? unsafeSentence(analysis) : null;
+  const blocks: string[][] = [[headline(analysis, style)]];
+  if (unsafe) blocks.push([style.prose(unsafe)]);
+  blocks.push(pageLines(analysis, style));
+  const argument = argumentLines(analysis, offset, style);
+  if (argument.length) blocks.push(argument);
+  const findings = findingLines(analysis, style);
+  if (findings.length) blocks.push(findings);
+  const extra = [missingLine(analysis, style), hazardLine(analysis, style)].filter(
+    (line): line is string => line !== null,
+  );
+  for (const line of extra) blocks.push([line]);
+  return blocks;
+}
+
+export function hoverMarkdown(
+  analysis: CallAnalysis,
+  offset: number,
+  replayArgs: ReplayCommandArgs,
+  options: HoverOptions = {},
+): string {
+  const style = markdownStyle(options);
+  const blocks = outline(analysis, offset, style);
+  const links: string[] = [];
   const replay = callSiteCommandLink(
-    "Replay page movement",
+    "Replay",
     "Replay this call in the page-movement simulator",
     Commands.replay,
     replayArgs,
   );
-  const sections = [
-    headline(analysis),
-    verdictLine(analysis),
-    ...argumentSections(analysis, offset),
-    perPageSection(analysis),
-    missingSection(analysis),
-    ruleSection(analysis),
-    replay,
-  ];
-  return sections.filter((section): section is string => section !== null).join("\n\n");
+  if (replay) links.push(replay);
+  const id = ruleToExplain(analysis) ?? "index";
+  const explain = ruleHref(id, options);
+  if (explain) {
+    const tooltip = id === "index" ? "How vmsplice Lens decides, and every rule" : `Why: the documentation of ${id}`;
+    links.push(`[Explain](${explain} "${tooltip}")`);
+  }
+  if (links.length) blocks.push([links.join(" · ")]);
+  return blocks.map((block) => block.join("\n")).join("\n\n");
 }
 
-function headline(analysis: CallAnalysis): string {
-  const call = analysis.call;
-  const calleeName =
-    call.callee === "wrapper" && call.wrapperName
-      ? `${inlineCode(call.wrapperName)} (forwards to vmsplice)`
-      : "vmsplice";
-  return `**${calleeName}** ${directionText(analysis)} · kernel **${analysis.kernel}** · page size **${analysis.pageSize}**`;
-}
-
-/** The verdict summary and the unsafe sentence are the server's words (counts, rule ids, model names), never source text. */
-function verdictLine(analysis: CallAnalysis): string {
-  const unsafe = unsafeSentence(analysis);
-  return analysis.verdict === "unsafe"
-    ? `**Verdict:** **unsafe** — ${verdictSummary(analysis)}${unsafe ? `\n\n${unsafe}` : ""}`
-    : `**Verdict:** ${analysis.verdict} — ${verdictSummary(analysis)}`;
-}
-
-/** Descriptor, flags and segments, the one under the cursor first. */
-function argumentSections(analysis: CallAnalysis, offset: number): string[] {
-  const call = analysis.call;
-  const onFd = rangeContains(call.fd.range, offset);
-  const onFlags = rangeContains(call.flags.range, offset);
-  const onIov = rangeContains(call.iov.iovRange, offset) || rangeContains(call.iov.nrSegsRange, offset);
-  const fdSection = `**Descriptor** ${inlineCode(call.fd.pipeName ?? "fd")}: ${escapeMarkdown(call.fd.explanation)}${call.fd.nonblock ? " `O_NONBLOCK` is set on it (vmsplice ignores that)." : ""}`;
-  const flagsSection = `**Flags** ${inlineCode(call.flags.text)}: ${call.flags.value === null ? escapeMarkdown(decodeFlags(null, call.flags.missing)) : decodeFlags(call.flags.value, null)}`;
-  const segmentsSection = analysis.segments.length
-    ? [
-        `**Segments** (${escapeMarkdown(formatSym(call.iov.nrSegs, analysis.pageSize))}):`,
-        "",
-        ...segmentRows(analysis),
-      ].join("\n")
-    : `**Segments:** ${escapeMarkdown(call.iov.missing ?? "could not be reconstructed")}`;
-  if (onFd) return [fdSection, flagsSection, segmentsSection];
-  if (onFlags) return [flagsSection, fdSection, segmentsSection];
-  if (onIov) return [segmentsSection, fdSection, flagsSection];
-  return [fdSection, flagsSection, segmentsSection];
-}
-
-function perPageSection(analysis: CallAnalysis): string | null {
-  const perPage: string[] = [];
-  analysis.segments.forEach((segment, index) => {
-    if (segment.pageOutcomes.length === 0) return;
-    perPage.push(`- segment ${index}: ${pageRuns(segment).join("; ")}`);
-  });
-  if (perPage.length === 0) return null;
-  const counts = countPages(analysis);
-  return [
-    `**Per page** (${counts.total} page${counts.total === 1 ? "" : "s"}, P = ${analysis.pageSize}):`,
-    ...perPage,
-  ].join("\n");
-}
-
-function missingSection(analysis: CallAnalysis): string | null {
-  const missing = [...analysis.missing, ...analysis.segments.flatMap((segment) => segment.missing)];
-  if (missing.length === 0) return null;
-  return ["**Not known from the source:**", ...[...new Set(missing)].map((item) => `- ${escapeMarkdown(item)}`)].join(
-    "\n",
-  );
-}
-
-/** The explanation of every rule on the call, from the registry. */
-function ruleSection(analysis: CallAnalysis): string | null {
-  const ruleIds = [...new Set([...analysis.findings.map((finding) => finding.rule), ...analysis.rules])];
-  const explanations = ruleIds
-    .map((id) => findRule(id))
-    .filter((record) => record !== undefined)
-    .map((record) => explainMarkdown(record));
-  return explanations.length ? ["---", ...explanations].join("\n\n") : null;
+/** The same hover for clients that show plain text: no markdown syntax, no links (the commands stay in the editor). */
+export function hoverPlainText(analysis: CallAnalysis, offset: number): string {
+  return outline(analysis, offset, PLAIN_STYLE)
+    .map((block) => block.join("\n"))
+    .join("\n");
 }

@@ -40,8 +40,31 @@ const SKIPPED_DIRECTORIES = new Set([
   ".cache",
 ]);
 
+/**
+ * The closed files whose diagnostics came from the disk (the start-up scan, or a workspace file closed in the editor),
+ * so a settings change can publish them again: Problems then never shows an old kernel model's findings next to the
+ * new ones. Open files are left to the open-document pipeline.
+ */
+export class DiskPublishedFiles {
+  private readonly files = new Map<string, { file: string; folder: string }>();
+
+  add(uri: string, file: string, folder: string): void {
+    this.files.set(uri, { file, folder });
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  entries(): [string, { file: string; folder: string }][] {
+    return [...this.files.entries()];
+  }
+}
+
 export interface ScanContext extends ServerContext {
   connection: Connection;
+  /** Where the scan records each file it published. */
+  published?: DiskPublishedFiles;
   /** The projects whose headers files are read with (none: each file alone). */
   projects?: ProjectRegistry;
   isOpen(uri: string): boolean;
@@ -186,6 +209,7 @@ export async function scanWorkspace(
         if (diagnostics === null) continue;
         summary.analysed++;
         if (diagnostics.length > 0) summary.withFindings++;
+        context.published?.add(uri, file, folder);
         if (!context.isOpen(uri)) void context.connection.sendDiagnostics({ uri, diagnostics });
       } catch (error) {
         context.logger.error(`workspace scan: ${file}`, error);
@@ -200,4 +224,53 @@ export async function scanWorkspace(
     `workspace scan: ${summary.visited} C files visited, ${summary.analysed} analysed, ${summary.withFindings} with findings`,
   );
   return summary;
+}
+
+export interface RepublishContext extends ServerContext {
+  connection: Connection;
+  projects?: ProjectRegistry;
+  isOpen(uri: string): boolean;
+  /** The engine for files analysed from disk (shared with the closed-file path). */
+  engine: () => Engine;
+  /** True once a newer settings change started another pass, or on shutdown: this pass stops. */
+  superseded(): boolean;
+}
+
+/**
+ * Publishes again, from the disk, every closed file in `published` under the current settings (after a change of the
+ * kernel model, page size, severities or `enable`): a file no longer analysed gets an empty list. Settings are read
+ * once per folder; the loop yields between files so requests keep being answered. Returns how many were published.
+ */
+export async function republishFromDisk(published: DiskPublishedFiles, context: RepublishContext): Promise<number> {
+  const folderSettings = new Map<string, LensSettings>();
+  const entries = published.entries();
+  await loadLanguagesFor(entries.map(([, item]) => item.file));
+  let count = 0;
+  for (const [uri, { file, folder }] of entries) {
+    if (context.superseded()) break;
+    if (context.isOpen(uri)) continue;
+    try {
+      let settings = folderSettings.get(folder);
+      if (!settings) {
+        settings = await context.settings.get(pathToFileURL(folder).href);
+        folderSettings.set(folder, settings);
+      }
+      if (context.superseded()) break;
+      const project = context.projects?.projectFor(file, settings) ?? null;
+      const diagnostics = settings.analyzeWorkspace
+        ? (analyseFileOnDisk(file, uri, settings, context.engine(), context.docsBase, project) ?? [])
+        : [];
+      if (!context.isOpen(uri)) {
+        void context.connection.sendDiagnostics({ uri, diagnostics });
+        count++;
+      }
+    } catch (error) {
+      // A file deleted since the scan: its diagnostics are cleared.
+      if ((error as NodeJS.ErrnoException)?.code === "ENOENT")
+        void context.connection.sendDiagnostics({ uri, diagnostics: [] });
+      else context.logger.error(`re-publishing ${file}`, error);
+    }
+    await yieldToEventLoop();
+  }
+  return count;
 }

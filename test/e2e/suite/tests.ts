@@ -23,6 +23,8 @@ const C_FIXTURE = "gift-from-malloc.c";
 const UNSAFE_FIXTURE = "unsafe-reader.c";
 /** A gift of an aligned page into aligned memory: both calls move. */
 const MOVES_FIXTURE = "moves.c";
+/** Never opened by the tests: its diagnostics come from the workspace scan. */
+const CLOSED_FIXTURE = "closed-gift.c";
 const SCENARIO_FIXTURE = "replay.vmsim";
 const EXPECTED_RULE = "VMS-ALIGN-SRC";
 /** The bundle runs from test/e2e/.artifacts/out/, so the artifacts folder is its parent and the repository four levels up. */
@@ -148,6 +150,10 @@ export function registerTests(mode: RunMode): void {
         "dist/webview.css",
         "dist/tree-sitter.wasm",
         "dist/tree-sitter-c.wasm",
+        "dist/tree-sitter-cpp.wasm",
+        "dist/docs/index.md",
+        `dist/docs/${EXPECTED_RULE}.md`,
+        "images/icon.png",
         "package.json",
         "LICENSE.txt",
       ]) {
@@ -180,27 +186,76 @@ export function registerTests(mode: RunMode): void {
     await screenshot("diagnostic", artifactsDir, mode);
   }, 90000);
 
-  if (mode === "development") {
-    test("the hover on the call explains the rule and links to the replay", async () => {
-      const { document, editor } = await openC();
-      const position = callPosition(document);
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
-        "vscode.executeHoverProvider",
-        document.uri,
-        position,
-      );
-      const text = hovers
-        .flatMap((hover) => hover.contents.map((content) => (typeof content === "string" ? content : content.value)))
-        .join("\n");
-      assert.ok(text.includes(EXPECTED_RULE), `the hover names ${EXPECTED_RULE}`);
-      assert.ok(text.includes("vmsplice-lens.replay"), "the hover links to the replay command");
-      editor.selection = new vscode.Selection(position, position);
-      await vscode.commands.executeCommand("editor.action.showHover");
-      await screenshot("hover", artifactsDir, mode);
-      // Closing the editor closes the hover, which would otherwise cover the webview in the next screenshots.
-      await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
-    });
+  test("the hover is short: the verdict and pages in words, findings linked to their pages, Replay and Explain", async () => {
+    const { document, editor } = await openC();
+    const position = callPosition(document);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      "vscode.executeHoverProvider",
+      document.uri,
+      position,
+    );
+    const text = hovers
+      .flatMap((hover) => hover.contents.map((content) => (typeof content === "string" ? content : content.value)))
+      .join("\n");
+    const lines = text.split("\n").filter((line) => line.trim() !== "");
+    console.log(`hover (${lines.length} lines):\n${text}`);
+    assert.match(lines[0], /^\*\*Copies all 2 pages\*\*: `vmsplice` into the pipe/, "the verdict in words comes first");
+    assert.match(text, /^- page 0: \*\*copy\*\* — chunk does not start on a page boundary/m, "the pages in runs");
+    assert.ok(
+      text.includes(
+        `[${EXPECTED_RULE}](command:vmsplice-lens.showRuleDocs?${encodeURIComponent(JSON.stringify([EXPECTED_RULE]))} `,
+      ),
+      "the rule id links to its page",
+    );
+    assert.match(lines[lines.length - 1], /^\[Replay\]\(command:vmsplice-lens\.replay\?.*\[Explain\]\(/);
+    assert.ok(lines.length <= 20, `at most 20 lines on a bad call, got ${lines.length}`);
+    assert.doesNotMatch(text, /Confidence|\[CODE\]|\[BUG\?\]|\bG\d\d\b|Not decided from C source/);
+    editor.selection = new vscode.Selection(position, position);
+    await vscode.commands.executeCommand("editor.action.showHover");
+    await screenshot("hover", artifactsDir, mode);
+  });
 
+  test("clicking a rule link opens the rule's page, from the hover and from the diagnostic", async () => {
+    const { document } = await openC();
+    const [diagnostic] = diagnosticsWithRule(document.uri, EXPECTED_RULE);
+    assert.ok(diagnostic, "the diagnostic is there");
+    const target = typeof diagnostic.code === "object" ? diagnostic.code.target : undefined;
+    assert.equal(target?.toString(), `vmsplice-lens-docs:/${EXPECTED_RULE}.md`, "the diagnostic's code link");
+    // The page shown rendered (a markdown preview, a webview) or, where the preview is unavailable, as its source.
+    const rulePageTab = () =>
+      vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .find(
+          (tab) =>
+            tab.label.includes(EXPECTED_RULE) &&
+            (tab.input instanceof vscode.TabInputWebview ||
+              (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === "vmsplice-lens-docs")),
+        );
+    const kind = (tab: vscode.Tab) =>
+      tab.input instanceof vscode.TabInputWebview ? `rendered (${tab.input.viewType})` : "markdown source";
+    const openedBy = async (action: string, argument: string, position: vscode.Position) => {
+      // The editor shown again is a new TextEditor once the page's tab has hidden the first one: select through it.
+      const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+      shown.selection = new vscode.Selection(position, position);
+      await vscode.commands.executeCommand("editor.action.showHover");
+      driverAction(`${action} ${argument}`);
+      return waitFor(vscode.window.tabGroups.onDidChangeTabs, rulePageTab, 20000, `the page of ${EXPECTED_RULE}`);
+    };
+    // The rule id in our hover's finding line.
+    const fromHover = await openedBy("click-hover-link", EXPECTED_RULE, callPosition(document));
+    console.log(`rule page opened from the hover: ${fromHover.label}, ${kind(fromHover)}`);
+    await screenshot("rule-docs", artifactsDir, mode);
+    await vscode.window.tabGroups.close(fromHover);
+    // The diagnostic's own code link, which VS Code draws from codeDescription in the problem hover.
+    const fromDiagnostic = await openedBy("click-hover-code-link", EXPECTED_RULE, diagnostic.range.start);
+    console.log(`rule page opened from the diagnostic: ${fromDiagnostic.label}, ${kind(fromDiagnostic)}`);
+    await screenshot("rule-docs-from-diagnostic", artifactsDir, mode);
+    for (const tab of vscode.window.tabGroups.all.flatMap((group) => group.tabs))
+      if (tab.label.includes(EXPECTED_RULE)) await vscode.window.tabGroups.close(tab);
+    await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+  });
+
+  if (mode === "development") {
     test("the code lens above the call offers Replay", async () => {
       const { document } = await openC();
       const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
@@ -370,7 +425,7 @@ export function registerTests(mode: RunMode): void {
         api,
         async () => {
           await vscode.commands.executeCommand("editor.action.showHover");
-          driverAction("click-hover-link Replay_page_movement");
+          driverAction("click-hover-link Replay");
         },
         (summary) => summary.kernel === "rfc-v2" && summary.stepCount > 1,
         "the replay from the hover link",
@@ -447,6 +502,91 @@ export function registerTests(mode: RunMode): void {
       await vscode.commands.executeCommand("workbench.action.files.revert");
     });
   }
+
+  test("a kernel-model change updates a closed file's diagnostics and the status bar", async () => {
+    const { api } = await extensionApi();
+    const closed = workspaceFile(CLOSED_FIXTURE);
+    assert.ok(
+      !vscode.workspace.textDocuments.some((document) => document.uri.toString() === closed.toString()),
+      "the file is not open",
+    );
+    await waitFor(
+      vscode.languages.onDidChangeDiagnostics,
+      () => (diagnosticsWithRule(closed, EXPECTED_RULE).length > 0 ? true : undefined),
+      30000,
+      `${EXPECTED_RULE} on the closed file from the workspace scan`,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; the editor has: ${describeDiagnostics(closed)}`);
+    });
+    await openC();
+    const section = vscode.workspace.getConfiguration("vmspliceLens");
+    await section.update("kernel", "mainline-6.x", vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor(
+        vscode.languages.onDidChangeDiagnostics,
+        () =>
+          diagnosticsWithRule(closed, "VMS-GIFT-NOOP").length > 0 &&
+          diagnosticsWithRule(closed, EXPECTED_RULE).length === 0
+            ? true
+            : undefined,
+        30000,
+        "the closed file's mainline diagnostics",
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; the editor has: ${describeDiagnostics(closed)}`);
+      });
+      assert.match(api.statusBar.text, /vmsplice: mainline-6\.x · 4 KiB/, `the status bar: ${api.statusBar.text}`);
+      // The open file's code lens follows too (the server asks the editor to refresh its lenses).
+      const shown = fs.readFileSync(
+        await awaitDriverFile(
+          path.join(artifactsDir, `${mode}-lens-mainline.txt`),
+          "E2E-ACTION wait-codelens lens-mainline:mainline-6.x",
+          25000,
+        ),
+        "utf8",
+      );
+      assert.ok(shown.startsWith("found"), `the editor's code lens shows the mainline verdict; it shows: ${shown}`);
+      await vscode.commands.executeCommand("workbench.actions.view.problems");
+      await screenshot("settings-closed-file", artifactsDir, mode);
+    } finally {
+      await section.update("kernel", undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor(
+      vscode.languages.onDidChangeDiagnostics,
+      () => (diagnosticsWithRule(closed, EXPECTED_RULE).length > 0 ? true : undefined),
+      30000,
+      `${EXPECTED_RULE} back on the closed file`,
+    );
+    await vscode.commands.executeCommand("workbench.action.closePanel");
+  });
+
+  test("the status bar shows the kernel model, page size and server state; its quick pick switches", async () => {
+    const { api } = await extensionApi();
+    assert.match(api.statusBar.text, /^\$\(zap\) vmsplice: rfc-v2 · 4 KiB$/, `the status bar: ${api.statusBar.text}`);
+    assert.match(api.statusBar.tooltip, /language server running/);
+    await openC();
+    const changed = waitFor(
+      vscode.workspace.onDidChangeConfiguration,
+      () => (vscode.workspace.getConfiguration("vmspliceLens").get("pageSize") === 16384 ? true : undefined),
+      20000,
+      "pageSize 16384 from the quick pick",
+    );
+    void vscode.commands.executeCommand("vmsplice-lens.selectKernel");
+    driverAction("quick-pick 16_KiB");
+    try {
+      await changed;
+      await waitFor(
+        vscode.workspace.onDidChangeConfiguration,
+        () => (/· 16 KiB$/.test(api.statusBar.text) ? true : undefined),
+        5000,
+        "the status bar to show 16 KiB",
+      );
+      await screenshot("status-bar", artifactsDir, mode);
+    } finally {
+      await vscode.workspace
+        .getConfiguration("vmspliceLens")
+        .update("pageSize", undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 
   if (mode === "development") {
     test("an edit after a replay shows 'source changed — replay again', and Replay again clears it", async () => {
