@@ -242,7 +242,7 @@ describe("features on samples/ (rfc-v2, 4096)", () => {
     });
     assert.equal(replay.ruleWords?.["VMS-ALIGN-DST"]?.unsafe, "moves-into-wrong-place");
     assert.match(replay.ruleWords?.["VMS-ALIGN-DST"]?.title ?? "", /not page-aligned/);
-    assert.match(replay.ruleWords?.["VMS-ALIGN-DST"]?.href ?? "", /#vms-align-dst$/);
+    assert.match(replay.ruleWords?.["VMS-ALIGN-DST"]?.href ?? "", /VMS-ALIGN-DST\.md$/);
     assert.deepEqual(replay.focus, {
       role: "reader",
       line: position.line + 1,

@@ -195,9 +195,10 @@ export class Extractor {
         this.rawCall(site.node, site.node.childForFieldName("function") ?? site.node, site.args.slice(1), "syscall"),
       );
     }
-    // Calls of wrappers defined in other files of the project, with the caller's arguments where the wrapper forwards
-    // its parameters (an argument the wrapper fixes in its own file is left out: unknown here).
-    for (const wrapper of this.project.wrappers ?? []) {
+    // Calls of wrappers defined in other files of the project, and of the unit's function-like macros around
+    // vmsplice, with the caller's arguments where the wrapper forwards its parameters (an argument the wrapper fixes
+    // itself is left out: unknown here).
+    for (const wrapper of [...(this.project.wrappers ?? []), ...this.macroWrappers()]) {
       if (this.index.functionDefinition(wrapper.name)) continue;
       for (const site of this.index.callSitesOf(wrapper.name)) {
         if (direct.length >= MAX_CALLS || seen.has(site.node.startIndex)) continue;
@@ -216,6 +217,49 @@ export class Extractor {
       }
     }
     return direct;
+  }
+
+  private macroWrapperList: ExternalWrapper[] | null = null;
+
+  /**
+   * Function-like macros of the unit (the file and the headers read with it) whose body is one vmsplice call — direct,
+   * through sys_vmsplice, or syscall() with vmsplice's number — with which macro parameter is fd, iov, nr_segs and
+   * flags (`#define my_vmsplice(fd, iov, n, fl) syscall(__NR_vmsplice, fd, iov, n, fl)`). A name with disagreeing
+   * definitions has no single body and is left out.
+   */
+  private macroWrappers(): ExternalWrapper[] {
+    if (this.macroWrapperList) return this.macroWrapperList;
+    const found = new Map<string, ExternalWrapper>();
+    const root = this.index.tree.rootNode;
+    for (const word of ["vmsplice", "sys_vmsplice", "SYS_vmsplice", "__NR_vmsplice"]) {
+      for (const offset of this.index.wordOccurrences(word, MAX_CALLS)) {
+        let definition: Node | null = root.descendantForIndex(offset, offset + word.length);
+        while (definition && definition.type !== "preproc_function_def") definition = parentOf(definition);
+        const name = definition?.childForFieldName("name")?.text;
+        if (!definition || !name || found.has(name)) continue;
+        const macro = this.index.functionMacro(name);
+        const body = unwrap(macro?.body ?? null);
+        if (!macro || body?.type !== "call_expression") continue;
+        const callee = callName(body);
+        const args = callArguments(body);
+        let forwarded: Node[];
+        if (callee === "vmsplice" || callee === "sys_vmsplice") forwarded = args;
+        else if (callee === "syscall" && this.isVmspliceNumber(args[0] ?? null, 0)) forwarded = args.slice(1);
+        else continue;
+        found.set(name, {
+          name,
+          parameters: [0, 1, 2, 3].map((index) => {
+            const inner = unwrap(forwarded[index] ?? null);
+            const position = inner?.type === "identifier" ? macro.parameters.indexOf(inner.text) : -1;
+            return position >= 0 ? position : null;
+          }),
+          file: "macro",
+          line: definition.startPosition.row + 1,
+        });
+      }
+    }
+    this.macroWrapperList = [...found.values()];
+    return this.macroWrapperList;
   }
 
   /**
@@ -433,10 +477,16 @@ export class Extractor {
     const fd = this.fdFact(fdArgument, range);
     let flags = this.flagsFact(flagsArgument, range);
     const external = call.wrapperName ? this.project.wrappers?.find((item) => item.name === call.wrapperName) : null;
+    const macro = call.wrapperName ? this.macroWrappers().find((item) => item.name === call.wrapperName) : null;
     if (!flagsArgument && external)
       flags = {
         ...flags,
         missing: `the flags ${call.wrapperName}() passes itself (${external.file}:${external.line}; another file's constants are not followed)`,
+      };
+    else if (!flagsArgument && macro)
+      flags = {
+        ...flags,
+        missing: `the flags the macro ${call.wrapperName} passes itself (not followed into its body)`,
       };
     const iov = this.segmentsFact(iovArgument, nrArgument, call.node, range);
     this.dropConsumedReuse(iov, fd, call.node, callScope);

@@ -1,0 +1,109 @@
+/**
+ * Server soak: the real server over stdio gets N random edits (default 10,000) to a sample, typed as an editor sends
+ * them (one incremental change per didChange, diagnostics debounced by the server), with hovers and code lenses
+ * asked in between. It reports crashes, requests that went unanswered, whether the final diagnostics equal those of a
+ * fresh server on the final text, and the server's resident memory (VmRSS from /proc) after the warm-up and at the end.
+ * Usage: node --import tsx scripts/soak.ts [--edits N] [--seed S] [--file samples/X.c]
+ * Exit status 1 when the server died, a request failed, the diagnostics differ or memory grew more than 10%.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { LspTestClient } from "../test/protocol/harness";
+import type { Diagnostic } from "vscode-languageserver-protocol";
+
+const argument = (name: string, fallback: string): string => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
+};
+const edits = Number(argument("--edits", "10000"));
+const seed = Number(argument("--seed", "1"));
+const file = path.resolve(argument("--file", "samples/gift-from-malloc.c"));
+
+let state = seed || 1;
+const random = (): number => {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return (state >>> 0) / 2 ** 32;
+};
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+
+function rss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+function position(text: string, offset: number): { line: number; character: number } {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length - 1;
+  return { line, character: offset - (before.lastIndexOf("\n") + 1) };
+}
+
+const key = (diagnostics: Diagnostic[]) =>
+  JSON.stringify(diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.code, d.message]));
+
+async function main(): Promise<void> {
+  const original = readFileSync(file, "utf8");
+  let text = original;
+  const uri = "file:///soak/soak.c";
+  const client = await LspTestClient.start({ settings: { debounceMs: 20 } });
+  const pid = client.child.pid ?? 0;
+  await client.open(uri, text);
+  const snippets = ["x", " ", "\n", "(", ")", ";", "{", "}", "vmsplice", "SPLICE_F_GIFT", "|", "0", "4096", "/*", "*/"];
+  let failures = 0;
+  let warm = 0;
+  const started = Date.now();
+  for (let index = 1; index <= edits; index++) {
+    const offset = Math.floor(random() * (text.length + 1));
+    let change: { start: number; end: number; insert: string };
+    if (random() < 0.55 || text.length < 200) change = { start: offset, end: offset, insert: pick(snippets) };
+    else change = { start: offset, end: Math.min(text.length, offset + 1 + Math.floor(random() * 8)), insert: "" };
+    // Keep the text near its original shape: every 500 edits it is reset to the sample (a whole-text change).
+    if (index % 500 === 0) {
+      text = original;
+      await client.change(uri, index + 1, [{ text }]);
+    } else {
+      const range = { start: position(text, change.start), end: position(text, change.end) };
+      text = text.slice(0, change.start) + change.insert + text.slice(change.end);
+      await client.change(uri, index + 1, [{ range, text: change.insert }]);
+    }
+    if (index % 50 === 0) {
+      try {
+        const at = position(text, Math.floor(random() * text.length));
+        await client.request("textDocument/hover", { textDocument: { uri }, position: at }, 30000);
+        await client.request("textDocument/codeLens", { textDocument: { uri } }, 30000);
+      } catch (error) {
+        failures++;
+        process.stderr.write(`request failed after edit ${index}: ${String(error)}\n`);
+      }
+    }
+    if (index === Math.min(1000, edits)) {
+      await client.waitForDiagnostics(uri, (params) => params.version === index + 1, 60000).catch(() => undefined);
+      warm = rss(pid);
+    }
+    if (index % 2000 === 0) process.stderr.write(`${index}/${edits} edits, ${(rss(pid) / 2 ** 20).toFixed(1)} MiB\n`);
+  }
+  const last = await client.waitForDiagnostics(uri, (params) => params.version === edits + 1, 60000, true);
+  const end = rss(pid);
+  const seconds = (Date.now() - started) / 1000;
+  const alive = client.child.exitCode === null;
+  await client.stop();
+
+  // A fresh server on the final text.
+  const fresh = await LspTestClient.start({ settings: { debounceMs: 0 } });
+  const published = fresh.waitForDiagnostics(uri, () => true, 60000);
+  await fresh.open(uri, text);
+  const expected = (await published).diagnostics;
+  await fresh.stop();
+
+  const same = key(last.diagnostics) === key(expected);
+  const growth = warm > 0 ? (end - warm) / warm : 0;
+  process.stdout.write(
+    `soak: ${edits} edits in ${seconds.toFixed(1)} s (seed ${seed}, ${path.relative(process.cwd(), file)}): ` +
+      `server ${alive ? "alive" : "DEAD"}, ${failures} failed requests, final diagnostics ${same ? "equal" : "DIFFER from"} a fresh server's ` +
+      `(${last.diagnostics.length}), RSS ${(warm / 2 ** 20).toFixed(1)} MiB after 1,000 edits, ${(end / 2 ** 20).toFixed(1)} MiB at the end (${(growth * 100).toFixed(1)}%)\n`,
+  );
+  if (!alive || failures > 0 || !same || growth > 0.1) process.exitCode = 1;
+}
+
+void main();
