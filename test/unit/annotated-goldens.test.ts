@@ -21,6 +21,7 @@ import { createCParser, parseC } from "../../server/src/parsing/parser";
 import { analyzeTree, type FileAnalysis } from "../../server/src/analysis/analyze";
 import { readMarkers } from "./fixture-markers";
 import { annotate } from "./annotated-golden";
+import { findRule, plainText } from "../../server/src/rules";
 
 const root = path.resolve(__dirname, "..", "..");
 const fixturesDir = path.join(root, "test", "fixtures");
@@ -90,6 +91,24 @@ function shape(analysis: FileAnalysis, line: (annotatedLine: number) => number |
   };
 }
 
+/**
+ * Issue 11 point 6: a finding's message is plain text (no markdown backticks), one sentence that states the effect and
+ * its cause before the detail, close enough to the start not to be cut in the Problems panel; it does not repeat the
+ * rule's title, nor any clause of its own.
+ */
+export function checkMessageStyle(findings: FileAnalysis["findings"]): void {
+  for (const { rule: id, message } of findings) {
+    assert.ok(!message.includes("`"), `${id}: markdown backticks in a plain-text message: ${message}`);
+    const title = findRule(id);
+    if (title) assert.ok(!message.includes(plainText(title.title)), `${id}: the message repeats the title: ${message}`);
+    // The effect and the cause are joined by ": " (effect first) or ", so " (cause first), within the first 110 columns.
+    const joint = Math.min(...[": ", ", so "].map((word) => message.indexOf(word)).filter((index) => index > 0));
+    assert.ok(joint <= 110, `${id}: the cause starts after column 110 (or is missing): ${message}`);
+    const clauses = message.split(/[;:,] /).map((clause) => clause.trim().toLowerCase());
+    assert.equal(new Set(clauses).size, clauses.length, `${id}: a clause is repeated: ${message}`);
+  }
+}
+
 async function checkFixture(fixture: string): Promise<void> {
   const text = readFileSync(fixture, "utf8");
   const tree = parseC(await parser(), text);
@@ -99,6 +118,7 @@ async function checkFixture(fixture: string): Promise<void> {
     assert.deepEqual(problems, [], "malformed markers");
     const analysis = analyzeTree(tree, text, options);
     const annotated = annotate(text, analysis, options);
+    checkMessageStyle(analysis.findings);
     const golden = goldenOf(fixture);
     if (updateGolden) writeFileSync(golden, annotated.text);
     else {

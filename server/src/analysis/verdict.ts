@@ -30,7 +30,8 @@ import {
   type SymValue,
   type VmspliceCall,
 } from "./facts";
-import { rule, unsafeKind, type RuleId } from "../rules";
+import { rule, ruleMessage, unsafeKind, type MessageInput, type RuleId } from "../rules";
+import { lineOf } from "../rules/words";
 
 const MAX_SEGMENTS = 1025;
 const MAX_PAGES_PER_SEGMENT = 4096;
@@ -75,10 +76,11 @@ class CallJudge {
     this.rfc = options.kernel === "rfc-v2";
   }
 
-  report(
-    ruleId: RuleId,
+  /** Reports a finding; its message is composed by the rule's module from `input` (rules/<rule-id>.ts). */
+  report<Id extends RuleId>(
+    ruleId: Id,
     range: SourceRange,
-    detail: string,
+    input: MessageInput<Id>,
     related: { range: SourceRange | null; message: string }[] = [],
   ): void {
     const record = rule(ruleId);
@@ -95,7 +97,7 @@ class CallJudge {
     this.findings.push({
       rule: ruleId,
       severity: record.severity,
-      message: record.message(detail),
+      message: ruleMessage(ruleId, input),
       range,
       related: related.filter((item): item is { range: SourceRange; message: string } => item.range !== null),
     });
@@ -113,38 +115,18 @@ class CallJudge {
     // Checks that fail the whole call before any page is looked at.
     const nrSegs = evaluate(call.iov.nrSegs, this.pageSize);
     if (flags !== null && flags & ~SPLICE_F_ALL)
-      this.report(
-        "VMS-FLAGS-UNKNOWN",
-        call.flags.range,
-        `flags ${call.flags.text} = 0x${flags.toString(16)} has bits outside SPLICE_F_*; mainline 6.x returns EINVAL`,
-        flagsRelated,
-      );
-    if (nrSegs !== null && nrSegs > 1024)
-      this.report("VMS-IOV-MAX", call.iov.nrSegsRange, `nr_segs is ${nrSegs}; the call fails with EINVAL`);
-    if (call.fd.kind === "not-pipe") this.report("VMS-NOT-PIPE", call.fd.range, call.fd.explanation, pipeRelated);
-    if (!call.returnChecked)
-      this.report(
-        "VMS-PARTIAL",
-        call.calleeRange,
-        "the return value is not checked, so a short transfer goes unnoticed",
-      );
+      this.report("VMS-FLAGS-UNKNOWN", call.flags.range, { flagsText: call.flags.text, value: flags }, flagsRelated);
+    if (nrSegs !== null && nrSegs > 1024) this.report("VMS-IOV-MAX", call.iov.nrSegsRange, { nrSegs });
+    if (call.fd.kind === "not-pipe")
+      this.report("VMS-NOT-PIPE", call.fd.range, { explanation: call.fd.explanation }, pipeRelated);
+    if (!call.returnChecked) this.report("VMS-PARTIAL", call.calleeRange, { kind: "unchecked" });
     if (call.fd.nonblock === true && flags !== null && !(flags & SPLICE_F_NONBLOCK)) {
-      this.report(
-        "VMS-NONBLOCK-FD",
-        call.flags.range,
-        "the pipe is O_NONBLOCK but vmsplice ignores that; pass SPLICE_F_NONBLOCK to get EAGAIN instead of blocking",
-        pipeRelated,
-      );
+      this.report("VMS-NONBLOCK-FD", call.flags.range, undefined, pipeRelated);
     }
     const direction = call.fd.direction;
     if (direction === "unknown") this.missing.push(`direction: ${call.fd.explanation}`);
     if (direction === "from-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
-      this.report(
-        "VMS-WRONG-END",
-        call.fd.range,
-        `${call.fd.explanation}; SPLICE_F_GIFT says the program meant to send, but this call reads from the pipe into the buffer`,
-        pipeRelated,
-      );
+      this.report("VMS-WRONG-END", call.fd.range, { explanation: call.fd.explanation }, pipeRelated);
     }
 
     const failsEarly =
@@ -172,28 +154,19 @@ class CallJudge {
       call.multithreaded &&
       !(flags & SPLICE_F_NONBLOCK)
     ) {
-      this.report(
-        "VMS-RFC-MMAPSEM-SLEEP",
-        call.flags.range,
-        "this program starts threads; a gifting writer blocked on a full pipe holds its address-space lock, so mmap/munmap in other threads stall",
-        [{ range: call.multithreaded.range, message: "thread started here" }],
-      );
+      this.report("VMS-RFC-MMAPSEM-SLEEP", call.flags.range, undefined, [
+        { range: call.multithreaded.range, message: "thread started here" },
+      ]);
     }
     if (this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
       if (call.teeOnPipe)
-        this.report(
-          "VMS-RFC-TEE-ALIAS",
-          call.fd.range,
-          "tee() duplicates buffers of this pipe; a moved page stays referenced by the other pipe, which then sees this reader's writes",
-          [{ range: call.teeOnPipe.range, message: "tee() here" }],
-        );
+        this.report("VMS-RFC-TEE-ALIAS", call.fd.range, undefined, [
+          { range: call.teeOnPipe.range, message: "tee() here" },
+        ]);
       if (call.multithreaded)
-        this.report(
-          "VMS-RFC-PHANTOM-SUCCESS",
-          call.calleeRange,
-          "this program starts threads; a thread touching the destination during the move can make it report success without data",
-          [{ range: call.multithreaded.range, message: "thread started here" }],
-        );
+        this.report("VMS-RFC-PHANTOM-SUCCESS", call.calleeRange, undefined, [
+          { range: call.multithreaded.range, message: "thread started here" },
+        ]);
     }
     if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
       const giftingPeer = this.peers.find(
@@ -205,28 +178,16 @@ class CallJudge {
           samePipe(peer, call),
       );
       if (giftingPeer)
-        this.report(
-          "VMS-NO-MOVE-FLAG",
-          call.flags.range,
-          "the writer in this file gifts its pages (and loses them), but this reader does not pass SPLICE_F_MOVE, so every page is copied",
-          [{ range: giftingPeer.flags.range, message: "writer gifts here" }, ...flagsRelated],
-        );
+        this.report("VMS-NO-MOVE-FLAG", call.flags.range, { flagsText: call.flags.text }, [
+          { range: giftingPeer.flags.range, message: "writer gifts here" },
+          ...flagsRelated,
+        ]);
     }
     if (!this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
-      this.report(
-        "VMS-MAINLINE-COPY",
-        call.flags.range,
-        "SPLICE_F_MOVE is ignored; the pages are copied into the buffer",
-        flagsRelated,
-      );
+      this.report("VMS-MAINLINE-COPY", call.flags.range, undefined, flagsRelated);
     }
     if (!this.rfc && direction === "to-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
-      this.report(
-        "VMS-GIFT-NOOP",
-        call.flags.range,
-        "the pages are queued by reference and stay mapped in the writer",
-        flagsRelated,
-      );
+      this.report("VMS-GIFT-NOOP", call.flags.range, undefined, flagsRelated);
     }
 
     // Facts the call rests on without their being established come after the call's own missing facts.
@@ -432,13 +393,7 @@ class CallJudge {
       ...literalPageSizes(segment.offset),
       ...(buffer?.alignment ? literalPageSizes(buffer.alignment) : []),
     ]) {
-      this.report(
-        "VMS-PAGE-SIZE-LITERAL",
-        literal,
-        P === 4096
-          ? "fine on this 4 KiB-page target, but a 16 KiB or 64 KiB page kernel turns these into partial pages"
-          : `with ${P}-byte pages this is not a whole page`,
-      );
+      this.report("VMS-PAGE-SIZE-LITERAL", literal, { pageSize: P });
     }
 
     const done = (verdict: SegmentVerdict["verdict"], pages: number | null, stops = false) => {
@@ -460,11 +415,12 @@ class CallJudge {
       if (this.rfc && (noGift || noMove)) {
         rules.add(noGift ? "VMS-NO-GIFT" : "VMS-NO-MOVE-FLAG");
         if (noGift && this.wantsMove())
-          this.report(
-            "VMS-NO-GIFT",
-            this.call.flags.range,
-            `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies every page`,
-          );
+          this.report("VMS-NO-GIFT", this.call.flags.range, {
+            kind: "writer",
+            flagsText: this.call.flags.text,
+            copied: null,
+            total: null,
+          });
         return done("copy", null);
       }
       missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
@@ -473,11 +429,7 @@ class CallJudge {
     }
     if (length === 0) {
       if (this.model !== "mainline-6.x") {
-        this.report(
-          "VMS-ZERO-LEN-IOV",
-          lengthRange,
-          "this kernel stops at the first zero-length iovec; the entries after it are not transferred",
-        );
+        this.report("VMS-ZERO-LEN-IOV", lengthRange, undefined);
         return done("copy", 0, true);
       }
       return done("copy", 0);
@@ -485,11 +437,13 @@ class CallJudge {
 
     // Where the base lies inside its page: known when the buffer is page-aligned (or at a known offset from such a buffer).
     let inPage: number | null = null;
+    let pageOffset: number | null = null;
     let alignmentKnown = false;
     if (buffer && offset !== null) {
       const alignment = buffer.alignment ? evaluate(buffer.alignment, P) : null;
       if (alignment !== null && alignment >= P && alignment % P === 0) {
         inPage = ((offset % P) + P) % P;
+        pageOffset = inPage;
         alignmentKnown = true;
       } else if (alignment !== null && alignment > 0) {
         // Not guaranteed page-aligned: 16-byte malloc memory, unattributed arrays. Known to be mis-aligned only relative to a page.
@@ -551,19 +505,25 @@ class CallJudge {
 
     if (direction === "to-pipe" && pages > remainingSlots) {
       if (this.rfc && zapFlags)
-        this.report(
-          "VMS-NO-ZAP",
-          lengthRange,
-          `the pipe holds ${slots} buffers; ${pages - remainingSlots} of this segment's ${pages} chunks are neither queued nor unmapped`,
-        );
+        this.report("VMS-NO-ZAP", lengthRange, { left: pages - remainingSlots, chunks: pages, slots });
       if (!this.call.returnChecked)
-        this.report(
-          "VMS-PARTIAL",
-          this.call.calleeRange,
-          `only ${remainingSlots} of ${pages} chunks fit in a ${slots}-slot pipe and the return value is not checked`,
-        );
+        this.report("VMS-PARTIAL", this.call.calleeRange, {
+          kind: "overflow",
+          fitting: remainingSlots,
+          chunks: pages,
+          slots,
+        });
     }
-    this.reportSegmentRules(outcomes, { baseRange, lengthRange, buffer, bufferRelated, length, inPage, flags });
+    this.reportSegmentRules(outcomes, {
+      baseRange,
+      lengthRange,
+      buffer,
+      bufferRelated,
+      length,
+      inPage,
+      pageOffset,
+      flags,
+    });
     this.missing.push(...missing);
     for (const page of outcomes) page.rules = [...new Set(page.rules)].sort();
     // Provisional: settle() makes every verdict final once the whole call has been judged.
@@ -831,40 +791,35 @@ class CallJudge {
     const callRelated = { range: this.call.range, message: "vmsplice call" };
     if (buffer.writtenAfter) {
       if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
-        this.report(
-          "VMS-ALIAS-ZEROPAGE",
-          buffer.writtenAfter.range,
-          `${buffer.name} is filled only after the vmsplice call, so the pipe holds the zero page and the reader gets zeros`,
-          [callRelated, ...bufferRelated],
-        );
+        this.report("VMS-ALIAS-ZEROPAGE", buffer.writtenAfter.range, { name: buffer.name }, [
+          callRelated,
+          ...bufferRelated,
+        ]);
       } else if (buffer.forkAfter) {
         this.report(
           "VMS-ALIAS-COW",
           buffer.writtenAfter.range,
-          `${buffer.name} is written after a fork() that follows the vmsplice call; through the copy-on-write mapping the write may or may not reach the reader, depending on the kernel`,
+          { name: buffer.name, forkLine: lineOf(buffer.forkAfter.range), forkAfterCall: true },
           [callRelated, { range: buffer.forkAfter.range, message: "fork() here" }],
         );
       } else if (buffer.forkBefore) {
         this.report(
           "VMS-ALIAS-COW",
           buffer.writtenAfter.range,
-          `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`,
+          { name: buffer.name, forkLine: lineOf(buffer.forkBefore.range), forkAfterCall: false },
           [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }],
         );
       } else if (!(this.rfc && zappedAtBase)) {
-        const detail = buffer.writtenAfter.loopCarried
-          ? `${buffer.name} is rewritten here on the next loop iteration while the pipe may still reference the pages queued by the previous vmsplice; the reader can see the new bytes`
-          : `${buffer.name} is written after vmsplice queued its pages by reference; the reader sees the new bytes`;
-        this.report("VMS-ALIAS-WRITE", buffer.writtenAfter.range, detail, [callRelated, ...bufferRelated]);
+        this.report(
+          "VMS-ALIAS-WRITE",
+          buffer.writtenAfter.range,
+          { name: buffer.name, loopCarried: buffer.writtenAfter.loopCarried === true },
+          [callRelated, ...bufferRelated],
+        );
       }
     }
     if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
-      this.report(
-        "VMS-ZERO-PAGE",
-        baseRange,
-        `${buffer.name} is never written before the call, so the pipe carries the shared zero page`,
-        bufferRelated,
-      );
+      this.report("VMS-ZERO-PAGE", baseRange, { name: buffer.name }, bufferRelated);
     }
     if (
       this.rfc &&
@@ -874,15 +829,12 @@ class CallJudge {
       buffer.usedAfter &&
       zappedAtBase
     ) {
-      this.report(
-        "VMS-RFC-GIFT-ONLY-ZAP",
-        this.call.flags.range,
-        `${buffer.name} is used after the call, but SPLICE_F_GIFT alone now unmaps it: it reads back as zeros`,
-        [{ range: buffer.usedAfter.range, message: "used here" }],
-      );
+      this.report("VMS-RFC-GIFT-ONLY-ZAP", this.call.flags.range, { name: buffer.name }, [
+        { range: buffer.usedAfter.range, message: "used here" },
+      ]);
     }
     if (this.rfc && buffer.mlocked && flags !== null && flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) {
-      this.report("VMS-RFC-MLOCK", baseRange, `${buffer.name} is mlock()ed, but the gift unmaps it anyway`, [
+      this.report("VMS-RFC-MLOCK", baseRange, { name: buffer.name }, [
         { range: buffer.mlocked.range, message: "mlock() here" },
       ]);
     }
@@ -898,17 +850,22 @@ class CallJudge {
       bufferRelated: { range: SourceRange; message: string }[];
       length: number;
       inPage: number | null;
+      /** The base's offset into its page when the buffer is page-aligned (so the offset is exact), else null. */
+      pageOffset: number | null;
       flags: number | null;
     },
   ): void {
-    const counts = new Map<string, number>();
-    for (const page of outcomes) for (const id of page.rules) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const counts = new Map<RuleId, number>();
+    for (const page of outcomes)
+      for (const id of page.rules) counts.set(id as RuleId, (counts.get(id as RuleId) ?? 0) + 1);
     const total = outcomes.length;
     const { baseRange, lengthRange, buffer, bufferRelated } = context;
     const name = buffer?.name ?? "the buffer";
-    const pages = (id: string) => `${counts.get(id)} of ${total} page${total === 1 ? "" : "s"}`;
+    const explanation = buffer?.explanation ?? "";
+    const base = this.baseText(baseRange) || name;
+    const lengthText = this.lengthText(lengthRange);
     const flagsRelated = this.call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
-    for (const id of counts.keys()) {
+    for (const [id, count] of counts) {
       switch (id) {
         case "VMS-NO-GIFT":
           if (this.call.fd.direction === "from-pipe") {
@@ -919,33 +876,25 @@ class CallJudge {
             this.report(
               id,
               this.call.flags.range,
-              `the writer${writers.length === 1 ? "" : "s"} of this pipe (line ${writers.map((peer) => peer.range.start.line + 1).join(", ")}) pass${writers.length === 1 ? "es" : ""} no SPLICE_F_GIFT, so this SPLICE_F_MOVE copies ${pages(id)}`,
+              { kind: "reader", writerLines: writers.map((peer) => lineOf(peer.range)), copied: count, total },
               writers.map((peer) => ({ range: peer.flags.range, message: "the writer's flags" })),
             );
           } else if (this.wantsMove())
             this.report(
               id,
               this.call.flags.range,
-              `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies ${pages(id)}`,
+              { kind: "writer", flagsText: this.call.flags.text, copied: count, total },
               flagsRelated,
             );
           break;
         case "VMS-RFC-MOVE-ONLY-ZAP":
-          this.report(
-            id,
-            this.call.flags.range,
-            `the RFC unmaps ${name}'s page at iov_base (its private data is lost) although without SPLICE_F_GIFT it can never move`,
-            flagsRelated,
-          );
+          this.report(id, this.call.flags.range, { name }, flagsRelated);
           break;
         case "VMS-ALIGN-SRC":
           this.report(
             id,
             baseRange,
-            `${this.call.iov.segments && this.call.iov.segments.length > 1 ? "" : ""}${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned; ${pages(id)} copy`.replace(
-              "  ",
-              " ",
-            ),
+            { base, buffer, pageOffset: context.pageOffset, copied: count, total },
             bufferRelated,
           );
           // A full-page chunk follows the unaligned first one when length >= 2P - d (d unknown: when length >= 2P).
@@ -954,126 +903,79 @@ class CallJudge {
             context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
             context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)
           ) {
-            this.report(
-              "VMS-RFC-ZAP-WRONG-PAGE",
-              baseRange,
-              `the full-page chunks of this unaligned iovec make the RFC unmap the first page of ${name}, including bytes before iov_base that were never gifted`,
-              bufferRelated,
-            );
+            this.report("VMS-RFC-ZAP-WRONG-PAGE", baseRange, { name }, bufferRelated);
           }
           break;
         case "VMS-LEN-PAGE":
-          if (context.length % this.pageSize === 0 && context.inPage !== 0) {
-            this.report(
-              id,
-              lengthRange,
-              `length ${this.lengthText(lengthRange)} is whole pages, but from an unaligned base the chunks straddle page boundaries, so the last one is short and copied`,
-            );
-          } else {
-            this.report(
-              id,
-              lengthRange,
-              `length ${this.lengthText(lengthRange)} is not a whole number of ${this.pageSize}-byte pages; the short chunk is copied`,
-            );
-          }
-          break;
-        case "VMS-RFC-IOV-BASE":
           this.report(
             id,
             lengthRange,
-            `this iovec spans several pages; the RFC unmaps only the page at iov_base, so ${pages(id)} stay mapped in the writer and are copied (use one iovec per page)`,
+            context.length % this.pageSize === 0 && context.inPage !== 0
+              ? { kind: "straddles", lengthText }
+              : { kind: "short", lengthText, pageSize: this.pageSize },
           );
+          break;
+        case "VMS-RFC-IOV-BASE":
+          this.report(id, lengthRange, { stay: count, total });
           break;
         case "VMS-SHMEM":
         case "VMS-FILE":
         case "VMS-RFC-HUGETLB-OOPS":
-        case "VMS-ZERO-PAGE":
-        case "VMS-KSM":
-        case "VMS-THP-SPLIT":
-          this.report(id, baseRange, `${name}: ${buffer?.explanation ?? ""}`, bufferRelated);
+          this.report(id, baseRange, { name, explanation }, bufferRelated);
           break;
+        case "VMS-ZERO-PAGE":
+          this.report(id, baseRange, { name }, bufferRelated);
+          break;
+        case "VMS-KSM":
+        case "VMS-THP-SPLIT": {
+          const advice = id === "VMS-KSM" ? "MADV_MERGEABLE" : "MADV_HUGEPAGE";
+          const call = buffer?.madvise.find((item) => item.advice === advice);
+          this.report(id, baseRange, { name, madviseLine: call ? lineOf(call.range) : null }, bufferRelated);
+          break;
+        }
         case "VMS-FORK":
           this.report(
             id,
             baseRange,
-            `${name} was filled before fork() (or clone() without CLONE_VM), so the child still maps the page copy-on-write; ${pages(id)} copy`,
+            { name, forkLine: buffer?.forkBefore ? lineOf(buffer.forkBefore.range) : null, copied: count, total },
             [
               ...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []),
               ...bufferRelated,
             ],
           );
           break;
-        case "VMS-RFC-MLOCK":
-          break;
-        case "VMS-NO-MOVE-FLAG":
-          break;
         case "VMS-OFFSET-CONSUMED":
           this.report(
             id,
             this.call.fd.range,
-            "an earlier read() or vmsplice() of less than whole pages from this pipe left its buffer partly consumed; the remainder is copied",
+            { readLine: this.call.readBefore ? lineOf(this.call.readBefore.range) : null },
             this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : [],
           );
           break;
         case "VMS-ALIGN-DST":
-          this.report(
-            id,
-            baseRange,
-            `destination ${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned: a moved page lands on the page below, shifted, clobbering neighbouring bytes`.replace(
-              "  ",
-              " ",
-            ),
-            bufferRelated,
-          );
+          this.report(id, baseRange, { base, buffer, pageOffset: context.pageOffset }, bufferRelated);
           break;
         case "VMS-DST-SHORT":
-          this.report(
-            id,
-            lengthRange,
-            `the destination length is not a whole number of pages: the whole page is replaced but only part is reported`,
-          );
+          this.report(id, lengthRange, { lengthText });
           break;
         case "VMS-DST-HOLE":
           this.report(
             id,
             baseRange,
-            `${name} was unmapped before the call; the RFC installs the page outside any mapping`,
+            { name, unmapLine: buffer?.unmappedBefore ? lineOf(buffer.unmappedBefore.range) : null },
             bufferRelated,
           );
           break;
         case "VMS-DST-RO":
-          this.report(
-            id,
-            baseRange,
-            `${name} is mapped without PROT_WRITE; the RFC installs the page anyway (mainline: EFAULT)`,
-            bufferRelated,
-          );
+        case "VMS-DST-HUGETLB":
+        case "VMS-DST-THP":
+          this.report(id, baseRange, { name }, bufferRelated);
           break;
         case "VMS-DST-SHARED":
-          this.report(
-            id,
-            baseRange,
-            `${name}: ${buffer?.explanation ?? "shared mapping"}; the moved page is private to this process`,
-            bufferRelated,
-          );
+          this.report(id, baseRange, { name, explanation: buffer?.explanation ?? null }, bufferRelated);
           break;
-        case "VMS-DST-HUGETLB":
-          this.report(
-            id,
-            baseRange,
-            `${name} is hugetlb memory; the RFC's one-page zap of the destination hits a kernel BUG`,
-            bufferRelated,
-          );
-          break;
-        case "VMS-DST-THP":
-          this.report(
-            id,
-            baseRange,
-            `${name} is advised MADV_HUGEPAGE; the move splits the destination huge page`,
-            bufferRelated,
-          );
-          break;
-        case "VMS-NO-ZAP":
+        // Reported where they are decided (writerLifecycle, judge, judgeSegment), or listed only.
+        default:
           break;
       }
     }
@@ -1093,6 +995,11 @@ class CallJudge {
         (peer.flags.value & SPLICE_F_MOVE) !== 0 &&
         samePipe(peer, this.call),
     );
+  }
+
+  private baseText(range: SourceRange): string {
+    const segment = this.call.iov.segments?.find((item) => item.baseRange?.startIndex === range.startIndex);
+    return segment?.baseText ?? "";
   }
 
   private lengthText(range: SourceRange): string {
@@ -1183,9 +1090,7 @@ export function judgeSplices(splices: SpliceCall[], options: AnalysisOptions): F
     .map((splice) => ({
       rule: record.id,
       severity: record.severity,
-      message: record.message(
-        `flags ${splice.flags.text} make the RFC's splice_to_pipe unmap a page at an address taken from an uninitialised field (when the output is a pipe)`,
-      ),
+      message: ruleMessage("VMS-RFC-SPLICE-MOVE-ZAP", { flagsText: splice.flags.text }),
       range: splice.flags.range,
       related: splice.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" })),
     }));

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type EngineAnalysis, type Sk
 import { findProjectRoot, Project, readUnitHeaders, type UnitHeaders } from "../project/project";
 import { decodeSource } from "../engine/source-text";
 import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
-import { explainMarkdown, findRule, RULES } from "../rules";
+import { explainMarkdown, findRule, plainText, RULES } from "../rules";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
 import packageJson from "../../../package.json";
@@ -230,7 +230,8 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
 
 function runExplain(argv: string[], out: (text: string) => void): number {
   if (argv[0] === "--list" || argv.length === 0) {
-    for (const record of RULES) out(`${record.id.padEnd(26)} ${record.severity.padEnd(8)} ${record.title}\n`);
+    for (const record of RULES)
+      out(`${record.id.padEnd(26)} ${record.severity.padEnd(8)} ${plainText(record.title)}\n`);
     return 0;
   }
   const record = findRule(argv[0].toUpperCase());
