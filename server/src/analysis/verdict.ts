@@ -52,6 +52,19 @@ function pipeSlots(call: VmspliceCall, pageSize: number): number {
   return slots;
 }
 
+/** What the segment rules' findings are placed on and worded from. */
+interface SegmentRuleContext {
+  baseRange: SourceRange;
+  lengthRange: SourceRange;
+  buffer: BufferFact | null;
+  bufferRelated: { range: SourceRange; message: string }[];
+  length: number;
+  inPage: number | null;
+  /** The base's offset into its page when the buffer is page-aligned (so the offset is exact), else null. */
+  pageOffset: number | null;
+  flags: number | null;
+}
+
 class CallJudge {
   readonly findings: Finding[] = [];
   readonly missing: string[] = [];
@@ -114,15 +127,7 @@ class CallJudge {
 
     // Checks that fail the whole call before any page is looked at.
     const nrSegs = evaluate(call.iov.nrSegs, this.pageSize);
-    if (flags !== null && flags & ~SPLICE_F_ALL)
-      this.report("VMS-FLAGS-UNKNOWN", call.flags.range, { flagsText: call.flags.text, value: flags }, flagsRelated);
-    if (nrSegs !== null && nrSegs > 1024) this.report("VMS-IOV-MAX", call.iov.nrSegsRange, { nrSegs });
-    if (call.fd.kind === "not-pipe")
-      this.report("VMS-NOT-PIPE", call.fd.range, { explanation: call.fd.explanation }, pipeRelated);
-    if (!call.returnChecked) this.report("VMS-PARTIAL", call.calleeRange, { kind: "unchecked" });
-    if (call.fd.nonblock === true && flags !== null && !(flags & SPLICE_F_NONBLOCK)) {
-      this.report("VMS-NONBLOCK-FD", call.flags.range, undefined, pipeRelated);
-    }
+    this.reportCallChecks(flags, nrSegs, flagsRelated, pipeRelated);
     const direction = call.fd.direction;
     if (direction === "unknown") this.missing.push(`direction: ${call.fd.explanation}`);
     if (direction === "from-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
@@ -146,6 +151,60 @@ class CallJudge {
     }
     if (instances === null) this.missing.push(`iovec: ${call.iov.missing ?? "cannot reconstruct the iovec array"}`);
 
+    this.reportModelChecks(direction, flags, flagsRelated);
+
+    // Facts the call rests on without their being established come after the call's own missing facts.
+    for (const assumption of call.assumptions ?? []) this.missing.push(assumption);
+    const verdict = this.settle(segments, direction, failsEarly);
+    // Every RFC move carries the two accounting hazards a real kernel showed, including a move into the wrong place;
+    // they are listed, not reported as findings.
+    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some(installsFrame));
+    const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
+    const rules = [
+      ...new Set([
+        ...this.findings.map((finding) => finding.rule),
+        ...segments.flatMap((segment) => segment.rules),
+        ...hazards,
+      ]),
+    ].sort();
+    return {
+      call,
+      kernel: this.model,
+      pageSize: this.options.pageSize,
+      verdict,
+      segments,
+      rules,
+      findings: this.findings,
+      missing: [...new Set(this.missing)],
+    };
+  }
+
+  /** Findings about the call as a whole: flags, nr_segs, the descriptor, the return value. */
+  private reportCallChecks(
+    flags: number | null,
+    nrSegs: number | null,
+    flagsRelated: { range: SourceRange; message: string }[],
+    pipeRelated: { range: SourceRange | null; message: string }[],
+  ): void {
+    const call = this.call;
+    if (flags !== null && flags & ~SPLICE_F_ALL)
+      this.report("VMS-FLAGS-UNKNOWN", call.flags.range, { flagsText: call.flags.text, value: flags }, flagsRelated);
+    if (nrSegs !== null && nrSegs > 1024) this.report("VMS-IOV-MAX", call.iov.nrSegsRange, { nrSegs });
+    if (call.fd.kind === "not-pipe")
+      this.report("VMS-NOT-PIPE", call.fd.range, { explanation: call.fd.explanation }, pipeRelated);
+    if (!call.returnChecked) this.report("VMS-PARTIAL", call.calleeRange, { kind: "unchecked" });
+    if (call.fd.nonblock === true && flags !== null && !(flags & SPLICE_F_NONBLOCK)) {
+      this.report("VMS-NONBLOCK-FD", call.flags.range, undefined, pipeRelated);
+    }
+  }
+
+  /** Findings that depend on the kernel model and the direction: threads, tee(), the peer's flags, mainline's no-ops. */
+  private reportModelChecks(
+    direction: string,
+    flags: number | null,
+    flagsRelated: { range: SourceRange; message: string }[],
+  ): void {
+    const call = this.call;
     if (
       this.rfc &&
       direction === "to-pipe" &&
@@ -189,31 +248,6 @@ class CallJudge {
     if (!this.rfc && direction === "to-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
       this.report("VMS-GIFT-NOOP", call.flags.range, undefined, flagsRelated);
     }
-
-    // Facts the call rests on without their being established come after the call's own missing facts.
-    for (const assumption of call.assumptions ?? []) this.missing.push(assumption);
-    const verdict = this.settle(segments, direction, failsEarly);
-    // Every RFC move carries the two accounting hazards a real kernel showed, including a move into the wrong place;
-    // they are listed, not reported as findings.
-    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some(installsFrame));
-    const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
-    const rules = [
-      ...new Set([
-        ...this.findings.map((finding) => finding.rule),
-        ...segments.flatMap((segment) => segment.rules),
-        ...hazards,
-      ]),
-    ].sort();
-    return {
-      call,
-      kernel: this.model,
-      pageSize: this.options.pageSize,
-      verdict,
-      segments,
-      rules,
-      findings: this.findings,
-      missing: [...new Set(this.missing)],
-    };
   }
 
   /**
@@ -388,13 +422,7 @@ class CallJudge {
       ? [{ range: buffer.originRange, message: `buffer ${buffer.name}: ${buffer.explanation}` }]
       : [];
 
-    for (const literal of [
-      ...literalPageSizes(segment.length),
-      ...literalPageSizes(segment.offset),
-      ...(buffer?.alignment ? literalPageSizes(buffer.alignment) : []),
-    ]) {
-      this.report("VMS-PAGE-SIZE-LITERAL", literal, { pageSize: P });
-    }
+    this.reportPageSizeLiterals(segment);
 
     const done = (verdict: SegmentVerdict["verdict"], pages: number | null, stops = false) => {
       const allRules = [...new Set([...rules, ...outcomes.flatMap((page) => page.rules)])].sort();
@@ -408,25 +436,7 @@ class CallJudge {
       // Without a gift nothing is unmapped, so later writes alias whatever the length is.
       this.writerLifecycle(buffer, baseRange, bufferRelated, false);
     }
-    if (length === null) {
-      // Some outcomes do not depend on the length: a writer that does not gift, a reader that does not ask to move.
-      const noGift = direction === "to-pipe" && flags !== null && !(flags & SPLICE_F_GIFT);
-      const noMove = direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE);
-      if (this.rfc && (noGift || noMove)) {
-        rules.add(noGift ? "VMS-NO-GIFT" : "VMS-NO-MOVE-FLAG");
-        if (noGift && this.wantsMove())
-          this.report("VMS-NO-GIFT", this.call.flags.range, {
-            kind: "writer",
-            flagsText: this.call.flags.text,
-            copied: null,
-            total: null,
-          });
-        return done("copy", null);
-      }
-      missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
-      this.missing.push(...missing);
-      return done(this.rfc ? "unknown" : "copy", null);
-    }
+    if (length === null) return done(this.unknownLength(segment, direction, flags, rules, missing), null);
     if (length === 0) {
       if (this.model !== "mainline-6.x") {
         this.report("VMS-ZERO-LEN-IOV", lengthRange, undefined);
@@ -435,26 +445,7 @@ class CallJudge {
       return done("copy", 0);
     }
 
-    // Where the base lies inside its page: known when the buffer is page-aligned (or at a known offset from such a buffer).
-    let inPage: number | null = null;
-    let pageOffset: number | null = null;
-    let alignmentKnown = false;
-    if (buffer && offset !== null) {
-      const alignment = buffer.alignment ? evaluate(buffer.alignment, P) : null;
-      if (alignment !== null && alignment >= P && alignment % P === 0) {
-        inPage = ((offset % P) + P) % P;
-        pageOffset = inPage;
-        alignmentKnown = true;
-      } else if (alignment !== null && alignment > 0) {
-        // Not guaranteed page-aligned: 16-byte malloc memory, unattributed arrays. Known to be mis-aligned only relative to a page.
-        const residue = ((offset % alignment) + alignment) % alignment;
-        inPage = residue !== 0 ? residue : -1;
-        alignmentKnown = true;
-      }
-    }
-    if (!buffer) missing.push(`buffer behind ${segment.baseText} (${reason(segment.offset)})`);
-    else if (offset === null) missing.push(`offset of ${segment.baseText} in its buffer (${reason(segment.offset)})`);
-    else if (!alignmentKnown) missing.push(`alignment of ${buffer.name} (${buffer.explanation})`);
+    const { inPage, pageOffset } = this.pagePosition(segment, offset, missing);
 
     // Chunks as the gather step cuts them: the first one starts at the in-page offset.
     const aligned = inPage === 0;
@@ -478,42 +469,11 @@ class CallJudge {
       this.writerLifecycle(buffer, baseRange, bufferRelated, zapFlags && aligned);
     }
 
-    for (let chunk = 0; chunk < pages; chunk++) {
-      const page: PageOutcome = { index: chunk, verdict: "copy", rules: [] };
-      outcomes.push(page);
-      if (direction === "to-pipe" && chunk >= remainingSlots) {
-        page.verdict = "not-delivered";
-        if (this.rfc && zapFlags) page.rules.push("VMS-NO-ZAP");
-        continue;
-      }
-      if (!this.rfc) continue;
-      if (direction === "unknown") {
-        page.verdict = "unknown";
-        continue;
-      }
-      const chunkStart = chunk === 0 ? (firstOffset ?? (inPage === -1 ? 1 : null)) : 0;
-      const chunkEnd = aligned
-        ? Math.min(P, length - chunk * P)
-        : firstOffset !== null
-          ? Math.min(P, firstOffset + length - chunk * P)
-          : null;
-      const fullPage = chunkStart === 0 && chunkEnd === P;
-      if (direction === "to-pipe")
-        this.writerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, gift, zapFlags, missing });
-      else this.readerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, missing });
-    }
+    const geometry = { length, inPage, aligned, firstOffset, buffer, flags, gift, zapFlags, missing };
+    for (let chunk = 0; chunk < pages; chunk++) outcomes.push(this.page(chunk, direction, remainingSlots, geometry));
 
-    if (direction === "to-pipe" && pages > remainingSlots) {
-      if (this.rfc && zapFlags)
-        this.report("VMS-NO-ZAP", lengthRange, { left: pages - remainingSlots, chunks: pages, slots });
-      if (!this.call.returnChecked)
-        this.report("VMS-PARTIAL", this.call.calleeRange, {
-          kind: "overflow",
-          fitting: remainingSlots,
-          chunks: pages,
-          slots,
-        });
-    }
+    if (direction === "to-pipe" && pages > remainingSlots)
+      this.reportOverflow(lengthRange, { pages, remainingSlots, slots, zapFlags });
     this.reportSegmentRules(outcomes, {
       baseRange,
       lengthRange,
@@ -528,6 +488,139 @@ class CallJudge {
     for (const page of outcomes) page.rules = [...new Set(page.rules)].sort();
     // Provisional: settle() makes every verdict final once the whole call has been judged.
     return done(this.rfc ? combinePages(outcomes) : "copy", pages);
+  }
+
+  /** A writer's segment with more chunks than the pipe has room for: the rest is neither queued nor unmapped. */
+  private reportOverflow(
+    lengthRange: SourceRange,
+    room: { pages: number; remainingSlots: number; slots: number; zapFlags: boolean },
+  ): void {
+    const { pages, remainingSlots, slots, zapFlags } = room;
+    if (this.rfc && zapFlags)
+      this.report("VMS-NO-ZAP", lengthRange, { left: pages - remainingSlots, chunks: pages, slots });
+    if (!this.call.returnChecked)
+      this.report("VMS-PARTIAL", this.call.calleeRange, {
+        kind: "overflow",
+        fitting: remainingSlots,
+        chunks: pages,
+        slots,
+      });
+  }
+
+  private reportPageSizeLiterals(segment: SegmentFact): void {
+    for (const literal of [
+      ...literalPageSizes(segment.length),
+      ...literalPageSizes(segment.offset),
+      ...(segment.buffer?.alignment ? literalPageSizes(segment.buffer.alignment) : []),
+    ]) {
+      this.report("VMS-PAGE-SIZE-LITERAL", literal, { pageSize: this.pageSize });
+    }
+  }
+
+  /**
+   * A segment of unknown length. Some outcomes do not depend on the length: a writer that does not gift, a reader that
+   * does not ask to move (both copy); otherwise the length is a missing fact.
+   */
+  private unknownLength(
+    segment: SegmentFact,
+    direction: string,
+    flags: number | null,
+    rules: Set<string>,
+    missing: string[],
+  ): SegmentVerdict["verdict"] {
+    const noGift = direction === "to-pipe" && flags !== null && !(flags & SPLICE_F_GIFT);
+    const noMove = direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE);
+    if (this.rfc && (noGift || noMove)) {
+      rules.add(noGift ? "VMS-NO-GIFT" : "VMS-NO-MOVE-FLAG");
+      if (noGift && this.wantsMove())
+        this.report("VMS-NO-GIFT", this.call.flags.range, {
+          kind: "writer",
+          flagsText: this.call.flags.text,
+          copied: null,
+          total: null,
+        });
+      return "copy";
+    }
+    missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
+    this.missing.push(...missing);
+    return this.rfc ? "unknown" : "copy";
+  }
+
+  /**
+   * Where the base lies inside its page: known when the buffer is page-aligned (or at a known offset from such a
+   * buffer). `inPage` is -1 when the base is known not to be page-aligned but its offset into the page is not known;
+   * `pageOffset` is the exact offset into the page, or null. Names the missing fact when neither is known.
+   */
+  private pagePosition(
+    segment: SegmentFact,
+    offset: number | null,
+    missing: string[],
+  ): { inPage: number | null; pageOffset: number | null } {
+    const P = this.pageSize;
+    const buffer = segment.buffer;
+    let inPage: number | null = null;
+    let pageOffset: number | null = null;
+    let alignmentKnown = false;
+    if (buffer && offset !== null) {
+      const alignment = buffer.alignment ? evaluate(buffer.alignment, P) : null;
+      if (alignment !== null && alignment >= P && alignment % P === 0) {
+        inPage = ((offset % P) + P) % P;
+        pageOffset = inPage;
+        alignmentKnown = true;
+      } else if (alignment !== null && alignment > 0) {
+        // Not guaranteed page-aligned: 16-byte malloc memory, unattributed arrays. Known to be mis-aligned only relative to a page.
+        const residue = ((offset % alignment) + alignment) % alignment;
+        inPage = residue !== 0 ? residue : -1;
+        alignmentKnown = true;
+      }
+    }
+    if (!buffer) missing.push(`buffer behind ${segment.baseText} (${reason(segment.offset)})`);
+    else if (offset === null) missing.push(`offset of ${segment.baseText} in its buffer (${reason(segment.offset)})`);
+    else if (!alignmentKnown) missing.push(`alignment of ${buffer.name} (${buffer.explanation})`);
+    return { inPage, pageOffset };
+  }
+
+  /** One chunk of a segment: not delivered past the pipe's room, copied on mainline, else the writer's or reader's test. */
+  private page(
+    chunk: number,
+    direction: string,
+    remainingSlots: number,
+    geometry: {
+      length: number;
+      inPage: number | null;
+      aligned: boolean;
+      firstOffset: number | null;
+      buffer: BufferFact | null;
+      flags: number | null;
+      gift: boolean;
+      zapFlags: boolean;
+      missing: string[];
+    },
+  ): PageOutcome {
+    const P = this.pageSize;
+    const { length, inPage, aligned, firstOffset, buffer, flags, gift, zapFlags, missing } = geometry;
+    const page: PageOutcome = { index: chunk, verdict: "copy", rules: [] };
+    if (direction === "to-pipe" && chunk >= remainingSlots) {
+      page.verdict = "not-delivered";
+      if (this.rfc && zapFlags) page.rules.push("VMS-NO-ZAP");
+      return page;
+    }
+    if (!this.rfc) return page;
+    if (direction === "unknown") {
+      page.verdict = "unknown";
+      return page;
+    }
+    const chunkStart = chunk === 0 ? (firstOffset ?? (inPage === -1 ? 1 : null)) : 0;
+    const chunkEnd = aligned
+      ? Math.min(P, length - chunk * P)
+      : firstOffset !== null
+        ? Math.min(P, firstOffset + length - chunk * P)
+        : null;
+    const fullPage = chunkStart === 0 && chunkEnd === P;
+    if (direction === "to-pipe")
+      this.writerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, gift, zapFlags, missing });
+    else this.readerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, missing });
+    return page;
   }
 
   /** rfc-v2 writer side: is this chunk gifted, unmapped and therefore movable by a reader passing SPLICE_F_MOVE? */
@@ -841,20 +934,7 @@ class CallJudge {
   }
 
   /** Findings for the rules the page outcomes carry, one per rule per segment, on the argument that matters. */
-  private reportSegmentRules(
-    outcomes: PageOutcome[],
-    context: {
-      baseRange: SourceRange;
-      lengthRange: SourceRange;
-      buffer: BufferFact | null;
-      bufferRelated: { range: SourceRange; message: string }[];
-      length: number;
-      inPage: number | null;
-      /** The base's offset into its page when the buffer is page-aligned (so the offset is exact), else null. */
-      pageOffset: number | null;
-      flags: number | null;
-    },
-  ): void {
+  private reportSegmentRules(outcomes: PageOutcome[], context: SegmentRuleContext): void {
     const counts = new Map<RuleId, number>();
     for (const page of outcomes)
       for (const id of page.rules) counts.set(id as RuleId, (counts.get(id as RuleId) ?? 0) + 1);
@@ -862,7 +942,6 @@ class CallJudge {
     const { baseRange, lengthRange, buffer, bufferRelated } = context;
     const name = buffer?.name ?? "the buffer";
     const explanation = buffer?.explanation ?? "";
-    const base = this.baseText(baseRange) || name;
     const lengthText = this.lengthText(lengthRange);
     const flagsRelated = this.call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
     for (const [id, count] of counts) {
@@ -891,20 +970,7 @@ class CallJudge {
           this.report(id, this.call.flags.range, { name }, flagsRelated);
           break;
         case "VMS-ALIGN-SRC":
-          this.report(
-            id,
-            baseRange,
-            { base, buffer, pageOffset: context.pageOffset, copied: count, total },
-            bufferRelated,
-          );
-          // A full-page chunk follows the unaligned first one when length >= 2P - d (d unknown: when length >= 2P).
-          if (
-            context.flags !== null &&
-            context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
-            context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)
-          ) {
-            this.report("VMS-RFC-ZAP-WRONG-PAGE", baseRange, { name }, bufferRelated);
-          }
+          this.reportAlignSrc(context, count, total);
           break;
         case "VMS-LEN-PAGE":
           this.report(
@@ -944,40 +1010,68 @@ class CallJudge {
             ],
           );
           break;
-        case "VMS-OFFSET-CONSUMED":
-          this.report(
-            id,
-            this.call.fd.range,
-            { readLine: this.call.readBefore ? lineOf(this.call.readBefore.range) : null },
-            this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : [],
-          );
-          break;
-        case "VMS-ALIGN-DST":
-          this.report(id, baseRange, { base, buffer, pageOffset: context.pageOffset }, bufferRelated);
-          break;
-        case "VMS-DST-SHORT":
-          this.report(id, lengthRange, { lengthText });
-          break;
-        case "VMS-DST-HOLE":
-          this.report(
-            id,
-            baseRange,
-            { name, unmapLine: buffer?.unmappedBefore ? lineOf(buffer.unmappedBefore.range) : null },
-            bufferRelated,
-          );
-          break;
-        case "VMS-DST-RO":
-        case "VMS-DST-HUGETLB":
-        case "VMS-DST-THP":
-          this.report(id, baseRange, { name }, bufferRelated);
-          break;
-        case "VMS-DST-SHARED":
-          this.report(id, baseRange, { name, explanation: buffer?.explanation ?? null }, bufferRelated);
-          break;
-        // Reported where they are decided (writerLifecycle, judge, judgeSegment), or listed only.
+        // The reader's destination rules; the others are reported where they are decided (writerLifecycle, judge,
+        // judgeSegment), or listed only.
         default:
+          this.reportDestinationRule(id, context);
           break;
       }
+    }
+  }
+
+  /** VMS-ALIGN-SRC on the base, and VMS-RFC-ZAP-WRONG-PAGE when full-page chunks follow the unaligned first one. */
+  private reportAlignSrc(context: SegmentRuleContext, count: number, total: number): void {
+    const { baseRange, buffer, bufferRelated } = context;
+    const name = buffer?.name ?? "the buffer";
+    const base = this.baseText(baseRange) || name;
+    const id = "VMS-ALIGN-SRC";
+    this.report(id, baseRange, { base, buffer, pageOffset: context.pageOffset, copied: count, total }, bufferRelated);
+    // A full-page chunk follows the unaligned first one when length >= 2P - d (d unknown: when length >= 2P).
+    if (
+      context.flags !== null &&
+      context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
+      context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)
+    ) {
+      this.report("VMS-RFC-ZAP-WRONG-PAGE", baseRange, { name }, bufferRelated);
+    }
+  }
+
+  /** The finding of one destination-side rule (reader calls) the page outcomes carry. */
+  private reportDestinationRule(id: RuleId, context: SegmentRuleContext): void {
+    const { baseRange, lengthRange, buffer, bufferRelated } = context;
+    const name = buffer?.name ?? "the buffer";
+    const base = this.baseText(baseRange) || name;
+    switch (id) {
+      case "VMS-OFFSET-CONSUMED":
+        this.report(
+          id,
+          this.call.fd.range,
+          { readLine: this.call.readBefore ? lineOf(this.call.readBefore.range) : null },
+          this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : [],
+        );
+        break;
+      case "VMS-ALIGN-DST":
+        this.report(id, baseRange, { base, buffer, pageOffset: context.pageOffset }, bufferRelated);
+        break;
+      case "VMS-DST-SHORT":
+        this.report(id, lengthRange, { lengthText: this.lengthText(lengthRange) });
+        break;
+      case "VMS-DST-HOLE":
+        this.report(
+          id,
+          baseRange,
+          { name, unmapLine: buffer?.unmappedBefore ? lineOf(buffer.unmappedBefore.range) : null },
+          bufferRelated,
+        );
+        break;
+      case "VMS-DST-RO":
+      case "VMS-DST-HUGETLB":
+      case "VMS-DST-THP":
+        this.report(id, baseRange, { name }, bufferRelated);
+        break;
+      case "VMS-DST-SHARED":
+        this.report(id, baseRange, { name, explanation: buffer?.explanation ?? null }, bufferRelated);
+        break;
     }
   }
 
