@@ -73,6 +73,15 @@ class CallJudge {
   private readonly rfc: boolean;
   /** Length of the segment being judged (for page rules that need it). */
   private segmentLength = 0;
+  /** The input and verdict of the last segment instance judged (see `segment`). */
+  private lastInput: {
+    segment: SegmentFact;
+    length: number | null;
+    offsetKey: number | string;
+    room: number;
+    stopped: boolean;
+    judged: { result: SegmentVerdict; pages: number | null; stops: boolean };
+  } | null = null;
   /** Verdicts of the segment instances judged so far, per template and input (see `segment`). */
   private readonly segmentMemo = new Map<
     SegmentFact,
@@ -143,11 +152,19 @@ class CallJudge {
     let chunksQueued = 0;
     let stopped = false;
     const segments: SegmentVerdict[] = [];
+    // Instances with the same input share one verdict object; what follows reads each distinct verdict once, so the
+    // work after this loop does not grow with the number of iovec entries (up to 1024 per call).
+    const distinct: SegmentVerdict[] = [];
+    const seen = new Set<SegmentVerdict>();
     for (const instance of instances ?? []) {
       const verdict = this.segment(instance, direction, flags, slots, chunksQueued, stopped || failsEarly);
       if (verdict.pages !== null) chunksQueued += verdict.pages;
       if (verdict.stops) stopped = true;
       segments.push(verdict.result);
+      if (distinct[distinct.length - 1] !== verdict.result && !seen.has(verdict.result)) {
+        seen.add(verdict.result);
+        distinct.push(verdict.result);
+      }
     }
     if (instances === null) this.missing.push(`iovec: ${call.iov.missing ?? "cannot reconstruct the iovec array"}`);
 
@@ -155,15 +172,15 @@ class CallJudge {
 
     // Facts the call rests on without their being established come after the call's own missing facts.
     for (const assumption of call.assumptions ?? []) this.missing.push(assumption);
-    const verdict = this.settle(segments, direction, failsEarly);
+    const verdict = this.settle(distinct, direction, failsEarly);
     // Every RFC move carries the two accounting hazards a real kernel showed, including a move into the wrong place;
     // they are listed, not reported as findings.
-    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some(installsFrame));
+    const moves = this.rfc && distinct.some((segment) => segment.pageOutcomes.some(installsFrame));
     const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
     const rules = [
       ...new Set([
         ...this.findings.map((finding) => finding.rule),
-        ...segments.flatMap((segment) => segment.rules),
+        ...distinct.flatMap((segment) => segment.rules),
         ...hazards,
       ]),
     ].sort();
@@ -228,13 +245,9 @@ class CallJudge {
         ]);
     }
     if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
-      const giftingPeer = this.peers.find(
+      const giftingPeer = pipePeers(this.peers, call).writers.find(
         (peer) =>
-          peer !== call &&
-          peer.fd.direction === "to-pipe" &&
-          peer.flags.value !== null &&
-          (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 &&
-          samePipe(peer, call),
+          peer !== call && peer.flags.value !== null && (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0,
       );
       if (giftingPeer)
         this.report("VMS-NO-MOVE-FLAG", call.flags.range, { flagsText: call.flags.text }, [
@@ -259,7 +272,7 @@ class CallJudge {
    * The simplest sound reading of "every deciding fact": any missing fact counts, since each one (nr_segs, a loop count,
    * another segment's length, the flags) can decide whether and where a page is delivered.
    */
-  private settle(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
+  private settle(segments: readonly SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     const missing = [...new Set(this.missing)];
     // Instances with the same input share one verdict object (see `segment`): each is settled once.
     const settled = new Set<SegmentVerdict>();
@@ -283,7 +296,11 @@ class CallJudge {
     return missing.length > 0 && (verdict === "move" || verdict === "partial") ? "unknown" : verdict;
   }
 
-  private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
+  /**
+   * The call's verdict from its distinct segment verdicts: every test below asks whether some page or segment has a
+   * verdict, or whether all or none of the delivered pages move, so how often an instance repeats does not matter.
+   */
+  private callVerdict(segments: readonly SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     if (!this.rfc || failsEarly) return "copy";
     if (segments.some((segment) => segment.verdict === "unsafe")) return "unsafe";
     const flags = this.call.flags.value;
@@ -388,16 +405,29 @@ class CallJudge {
         : alignment !== null && alignment > 0
           ? ((offset % alignment) + alignment) % alignment
           : "any";
-    const key = `${length}:${offsetKey}:${Math.max(0, slots - queuedBefore)}:${stopped}`;
+    const room = Math.max(0, slots - queuedBefore);
+    // A run of instances with the same input as the one before (a loop-filled iovec once the pipe is full): the same
+    // verdict, found without building a key. Its missing facts are already in the call's list, so the list is unchanged.
+    const last = this.lastInput;
+    if (
+      last &&
+      last.segment === segment &&
+      last.length === length &&
+      last.offsetKey === offsetKey &&
+      last.room === room &&
+      last.stopped === stopped
+    )
+      return last.judged;
+    const key = `${length}:${offsetKey}:${room}:${stopped}`;
     let byInput = this.segmentMemo.get(segment);
     if (!byInput) this.segmentMemo.set(segment, (byInput = new Map()));
-    const known = byInput.get(key);
-    if (known) {
-      this.missing.push(...known.result.missing);
-      return known;
+    let judged = byInput.get(key);
+    if (judged) this.missing.push(...judged.result.missing);
+    else {
+      judged = this.judgeSegment(segment, length, offset, direction, flags, slots, queuedBefore, stopped);
+      byInput.set(key, judged);
     }
-    const judged = this.judgeSegment(segment, length, offset, direction, flags, slots, queuedBefore, stopped);
-    byInput.set(key, judged);
+    this.lastInput = { segment, length, offsetKey, room, stopped, judged };
     return judged;
   }
 
@@ -847,9 +877,7 @@ class CallJudge {
    */
   private pipeFeed(): PipeFeed {
     if (this.feed) return this.feed;
-    const writers = this.peers.filter(
-      (peer) => peer !== this.call && peer.fd.direction === "to-pipe" && samePipe(peer, this.call),
-    );
+    const writers = pipePeers(this.peers, this.call).writers.filter((peer) => peer !== this.call);
     const origin = this.call.fd.originRange;
     const sameCall = (peer: VmspliceCall) =>
       origin !== null && peer.fd.originRange !== null && peer.fd.originRange.startIndex === origin.startIndex;
@@ -949,9 +977,7 @@ class CallJudge {
         case "VMS-NO-GIFT":
           if (this.call.fd.direction === "from-pipe") {
             // The reader's pages come from a writer of this file that does not gift them.
-            const writers = this.peers.filter(
-              (peer) => peer.fd.direction === "to-pipe" && peer !== this.call && samePipe(peer, this.call),
-            );
+            const writers = pipePeers(this.peers, this.call).writers.filter((peer) => peer !== this.call);
             this.report(
               id,
               this.call.flags.range,
@@ -1082,13 +1108,7 @@ class CallJudge {
   private wantsMove(): boolean {
     const flags = this.call.flags.value;
     if (flags !== null && flags & SPLICE_F_MOVE) return true;
-    return this.peers.some(
-      (peer) =>
-        peer.fd.direction === "from-pipe" &&
-        peer.flags.value !== null &&
-        (peer.flags.value & SPLICE_F_MOVE) !== 0 &&
-        samePipe(peer, this.call),
-    );
+    return pipePeers(this.peers, this.call).movingReader;
   }
 
   private baseText(range: SourceRange): string {
@@ -1146,6 +1166,39 @@ function installsFrame(page: PageOutcome): boolean {
 /** Anonymous memory, where an untouched page is the shared zero page. */
 function isAnonymousKind(memory: string): boolean {
   return memory === "private-anon" || memory === "heap" || memory === "stack" || memory === "static";
+}
+
+/** The writers of a pipe and whether a reader of it passes SPLICE_F_MOVE, among the calls of one file. */
+interface PipePeers {
+  writers: VmspliceCall[];
+  movingReader: boolean;
+}
+
+/** Per list of peers (one file's calls), per pipe key (see `pipeKey`): found once, not once per call or page. */
+const peersByPipe = new WeakMap<readonly VmspliceCall[], Map<string, PipePeers>>();
+
+/** What `samePipe(peer, call)` reads of `call`: two calls with the same key have the same peers on their pipe. */
+function pipeKey(call: VmspliceCall): string {
+  return `${call.fd.originRange?.startIndex ?? "-"}|${call.fd.pipeName === null ? "*" : `=${call.fd.pipeName}`}`;
+}
+
+function pipePeers(peers: readonly VmspliceCall[], call: VmspliceCall): PipePeers {
+  let byKey = peersByPipe.get(peers);
+  if (!byKey) peersByPipe.set(peers, (byKey = new Map()));
+  const key = pipeKey(call);
+  let found = byKey.get(key);
+  if (!found) {
+    const onPipe = peers.filter((peer) => samePipe(peer, call));
+    found = {
+      writers: onPipe.filter((peer) => peer.fd.direction === "to-pipe"),
+      movingReader: onPipe.some(
+        (peer) =>
+          peer.fd.direction === "from-pipe" && peer.flags.value !== null && (peer.flags.value & SPLICE_F_MOVE) !== 0,
+      ),
+    };
+    byKey.set(key, found);
+  }
+  return found;
 }
 
 /**
