@@ -45,4 +45,11 @@ export default tseslint.config(
     files: ["server/src/protocol/**/*.ts", "server/src/main.ts"],
     rules: { "no-console": "error" },
   },
+  {
+    // Issue 8: functions of the server stay short enough to read (comments and blank lines count). fixes.ts is exempt
+    // until its own refactoring.
+    files: ["server/src/**/*.ts"],
+    ignores: ["server/src/analysis/fixes.ts"],
+    rules: { "max-lines-per-function": ["error", { max: 90, skipBlankLines: false, skipComments: false }] },
+  },
 );

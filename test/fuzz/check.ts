@@ -84,15 +84,24 @@ function encodePages(verdicts: PageVerdict[]): string {
 }
 
 function digest(call: CallAnalysis): CallDigest {
+  // Instances with the same input share one verdict object (up to 1024 per call): each is digested once.
+  const digested = new Map<CallAnalysis["segments"][number], CallDigest["segments"][number]>();
   return {
     line: call.call.range.start.line + 1,
     verdict: call.verdict,
     rules: [...call.rules].sort().join(" "),
-    segments: call.segments.map((segment) => ({
-      verdict: segment.verdict,
-      rules: [...segment.rules].sort().join(" "),
-      pages: encodePages(segment.pageOutcomes.map((page) => page.verdict)),
-    })),
+    segments: call.segments.map((segment) => {
+      let found = digested.get(segment);
+      if (!found) {
+        found = {
+          verdict: segment.verdict,
+          rules: [...segment.rules].sort().join(" "),
+          pages: encodePages(segment.pageOutcomes.map((page) => page.verdict)),
+        };
+        digested.set(segment, found);
+      }
+      return found;
+    }),
   };
 }
 

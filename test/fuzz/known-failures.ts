@@ -33,16 +33,7 @@ export interface KnownFailureClass {
 
 export const FINDINGS_DIR = path.join(__dirname, "findings");
 
-export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [
-  {
-    id: "slow-judge-volume",
-    fixme:
-      "FIXME (performance, linear): CallJudge (server/src/analysis/verdict.ts) shares the verdicts of identical iovec entries within one call but not between calls with the same facts, so 3000 calls of one 1024-entry iovec judge 3 million entries per model and page size (over the 5 s budget for mainline-3.12 at 16384 under load; about 4 s for rfc-v2 at 4096 as a CLI process)",
-    matches: (failure) => failure.key === "hang in judgeCalls (many calls)",
-    reproducers: [{ file: "slow-judge-many-calls-1024-iovec.c", tags: ["many-calls"] }],
-    slow: true,
-  },
-];
+export const KNOWN_FAILURE_CLASSES: readonly KnownFailureClass[] = [];
 
 export function knownClassOf(failure: Failure): KnownFailureClass | null {
   return KNOWN_FAILURE_CLASSES.find((known) => known.matches(failure)) ?? null;

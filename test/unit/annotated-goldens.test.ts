@@ -10,6 +10,14 @@
  * The test also checks that the annotations are inert: the annotated text parses with as many ERROR and MISSING nodes as
  * the fixture, and its analysis gives the same findings and verdicts at the same (shifted) lines.
  * Goldens are rewritten only with UPDATE_GOLDEN=1; review the diff by reading it.
+ *
+ * The goldens show one kernel model and page size; "every fixture under every kernel model and page size" checks the
+ * other eight combinations by property, so a reviewer need not read nine goldens per fixture:
+ *   - mainline (6.x and 3.12) moves nothing, at any page size: no call, segment or page is `move` or `partial`;
+ *   - rfc-v2 at 16 KiB and 64 KiB never turns a call that is `copy` or `unknown` at 4 KiB into `move` (or `partial`)
+ *     without a reason that depends on the page size: a rule of the page geometry at 4 KiB (the chunking of the
+ *     iovec, alignment, short chunks, the pipe's room in pages, a hard-coded 4096), or a missing fact at 4 KiB that is
+ *     gone at the larger size (the pages past the examined cap, for example).
  * Alone: `node --import tsx --test test/unit/annotated-goldens.test.ts`.
  */
 import { test, describe } from "node:test";
@@ -21,6 +29,8 @@ import { createCParser, parseC } from "../../server/src/parsing/parser";
 import { analyzeTree, type FileAnalysis } from "../../server/src/analysis/analyze";
 import { readMarkers } from "./fixture-markers";
 import { annotate } from "./annotated-golden";
+import { findRule, plainText } from "../../server/src/rules";
+import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../../server/src/models";
 
 const root = path.resolve(__dirname, "..", "..");
 const fixturesDir = path.join(root, "test", "fixtures");
@@ -90,6 +100,24 @@ function shape(analysis: FileAnalysis, line: (annotatedLine: number) => number |
   };
 }
 
+/**
+ * Issue 11 point 6: a finding's message is plain text (no markdown backticks), one sentence that states the effect and
+ * its cause before the detail, close enough to the start not to be cut in the Problems panel; it does not repeat the
+ * rule's title, nor any clause of its own.
+ */
+export function checkMessageStyle(findings: FileAnalysis["findings"]): void {
+  for (const { rule: id, message } of findings) {
+    assert.ok(!message.includes("`"), `${id}: markdown backticks in a plain-text message: ${message}`);
+    const title = findRule(id);
+    if (title) assert.ok(!message.includes(plainText(title.title)), `${id}: the message repeats the title: ${message}`);
+    // The effect and the cause are joined by ": " (effect first) or ", so " (cause first), within the first 110 columns.
+    const joint = Math.min(...[": ", ", so "].map((word) => message.indexOf(word)).filter((index) => index > 0));
+    assert.ok(joint <= 110, `${id}: the cause starts after column 110 (or is missing): ${message}`);
+    const clauses = message.split(/[;:,] /).map((clause) => clause.trim().toLowerCase());
+    assert.equal(new Set(clauses).size, clauses.length, `${id}: a clause is repeated: ${message}`);
+  }
+}
+
 async function checkFixture(fixture: string): Promise<void> {
   const text = readFileSync(fixture, "utf8");
   const tree = parseC(await parser(), text);
@@ -99,6 +127,7 @@ async function checkFixture(fixture: string): Promise<void> {
     assert.deepEqual(problems, [], "malformed markers");
     const analysis = analyzeTree(tree, text, options);
     const annotated = annotate(text, analysis, options);
+    checkMessageStyle(analysis.findings);
     const golden = goldenOf(fixture);
     if (updateGolden) writeFileSync(golden, annotated.text);
     else {
@@ -138,6 +167,79 @@ describe("annotated goldens", () => {
   });
 
   for (const fixture of fixtures) test(path.relative(fixturesDir, fixture), () => checkFixture(fixture));
+});
+
+/**
+ * Rules whose firing depends on the page size through the geometry of the call: how the iovec is cut into chunks,
+ * whether a chunk is a whole page, where the base lies in its page, how many pages fit in the pipe, a literal 4096.
+ * A call that copies at 4 KiB for one of these may move at a larger page size.
+ */
+const PAGE_GEOMETRY_RULES = new Set([
+  "VMS-ALIGN-SRC",
+  "VMS-ALIGN-DST",
+  "VMS-LEN-PAGE",
+  "VMS-DST-SHORT",
+  "VMS-RFC-IOV-BASE",
+  "VMS-RFC-ZAP-WRONG-PAGE",
+  "VMS-NO-ZAP",
+  "VMS-PARTIAL",
+  "VMS-PAGE-SIZE-LITERAL",
+  "VMS-OFFSET-CONSUMED",
+]);
+
+const MOVES = new Set(["move", "partial"]);
+
+/** What the property below reads of one analysis of a fixture. */
+function verdictsUnder(tree: Parameters<typeof analyzeTree>[0], text: string, kernel: KernelModel, pageSize: PageSize) {
+  return analyzeTree(tree, text, { kernel, pageSize });
+}
+
+async function checkAllModels(fixture: string): Promise<void> {
+  const text = readFileSync(fixture, "utf8");
+  const tree = parseC(await parser(), text);
+  assert.ok(tree, "tree-sitter returned no tree");
+  try {
+    const byCombo = new Map<string, FileAnalysis>();
+    for (const kernel of KERNEL_MODELS)
+      for (const pageSize of PAGE_SIZES)
+        byCombo.set(`${kernel}@${pageSize}`, verdictsUnder(tree, text, kernel, pageSize));
+    for (const [combo, analysis] of byCombo) {
+      checkMessageStyle(analysis.findings);
+      if (combo.startsWith("rfc-v2")) continue;
+      for (const call of analysis.calls) {
+        const where = `${combo} line ${call.call.range.start.line + 1}`;
+        assert.ok(!MOVES.has(call.verdict), `${where}: mainline call verdict ${call.verdict}`);
+        for (const segment of call.segments) {
+          assert.ok(!MOVES.has(segment.verdict), `${where}: mainline segment verdict ${segment.verdict}`);
+          assert.ok(
+            segment.pageOutcomes.every((page) => page.verdict !== "move"),
+            `${where}: a page moves on mainline`,
+          );
+        }
+      }
+    }
+    const small = byCombo.get("rfc-v2@4096")!;
+    for (const pageSize of [16384, 65536] as const) {
+      const large = byCombo.get(`rfc-v2@${pageSize}`)!;
+      assert.equal(large.calls.length, small.calls.length, `rfc-v2@${pageSize}: number of calls`);
+      large.calls.forEach((call, index) => {
+        const before = small.calls[index];
+        if (!MOVES.has(call.verdict) || MOVES.has(before.verdict)) return;
+        const geometry = before.rules.filter((id) => PAGE_GEOMETRY_RULES.has(id));
+        const goneMissing = before.missing.filter((fact) => !call.missing.includes(fact));
+        assert.ok(
+          geometry.length > 0 || goneMissing.length > 0,
+          `rfc-v2@${pageSize} line ${call.call.range.start.line + 1}: ${before.verdict} at 4096 but ${call.verdict} here, with no page-size reason at 4096 (rules ${before.rules.join(", ") || "none"}; missing ${before.missing.join("; ") || "none"})`,
+        );
+      });
+    }
+  } finally {
+    tree.delete();
+  }
+}
+
+describe("every fixture under every kernel model and page size", () => {
+  for (const fixture of fixtures) test(path.relative(fixturesDir, fixture), () => checkAllModels(fixture));
 });
 
 /** A finding of `rule` from (line, column) to (endLine, endColumn), zero-based; indices are not used by the renderer. */

@@ -26,10 +26,10 @@ describe("parseSuppressionComment", () => {
 
   test("missing reason, unknown id and empty id list are problems", () => {
     assert.deepEqual(parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN-SRC")?.problems, [
-      "gives no reason (add `-- why this is safe` after the rule ids)",
+      "gives no reason (add '-- why this is safe' after the rule ids)",
     ]);
     assert.deepEqual(parseSuppressionComment("// vmsplice-lens: ignore VMS-ALIGN -- typo")?.problems, [
-      "names unknown rule id VMS-ALIGN",
+      "names unknown rule id 'VMS-ALIGN'",
     ]);
     assert.equal(parseSuppressionComment("// vmsplice-lens: ignore -- why")?.problems.length, 1);
   });
@@ -96,7 +96,7 @@ describe("applySuppressions through the analyzer", () => {
     assert.ok(analysis.findings.some((finding) => finding.rule === "VMS-ALIGN-SRC"));
     assert.match(
       analysis.findings.find((finding) => finding.rule === SUPPRESSION_RULE)?.message ?? "",
-      /unknown rule id VMS-ALIGN/,
+      /unknown rule id 'VMS-ALIGN'/,
     );
   });
 

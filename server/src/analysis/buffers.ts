@@ -118,6 +118,83 @@ const NON_WRITERS = new Set([
 
 const MAX_DEPTH = 16;
 
+/**
+ * The first use of one of the names after the call (or earlier in a loop body around it, which runs again on the next
+ * iteration) that is not its free() or munmap(); null when there is none.
+ */
+function usedAfterCall(
+  names: ReadonlySet<string>,
+  scope: FunctionScope,
+  callStart: number,
+  callEnd: number,
+  inReusingLoop: (start: number) => boolean,
+): { range: SourceRange } | null {
+  for (const name of names) {
+    for (const use of scope.uses.get(name) ?? []) {
+      const nextIteration = use.start < callStart && inReusingLoop(use.start);
+      if (use.start >= callEnd || nextIteration) {
+        const useNode = use.node();
+        const parentCall = parentOf(parentOf(useNode));
+        const freeing =
+          parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
+        if (!freeing) return { range: toRange(useNode) };
+      }
+    }
+  }
+  return null;
+}
+
+/** A fresh allocation at `node`: writable, not yet filled, at offset zero (the fields given override those defaults). */
+type AllocationFields = [
+  origin: Origin,
+  memory: MemoryKind,
+  alignment: SymValue | null,
+  size: SymValue | null,
+  explanation: string,
+  extra?: Partial<Provenance>,
+];
+
+function allocated(
+  node: Node,
+  ...[origin, memory, alignment, size, explanation, extra = {}]: AllocationFields
+): PointerFact {
+  return {
+    buffer: {
+      origin,
+      memory,
+      alignment,
+      size,
+      writable: true,
+      populated: false,
+      originNode: node,
+      explanation,
+      names: new Set(),
+      ...extra,
+    },
+    offset: { kind: "const", value: 0 },
+    missing: null,
+  };
+}
+
+/**
+ * Whether the buffer holds data at the call: written in the function before it, filled by its origin, or known fresh
+ * (zero pages until written) when it is allocated in this function by an allocator that returns untouched memory.
+ */
+function writtenBeforeOf(provenance: Provenance, writtenInFunction: boolean, scope: FunctionScope): TriState {
+  if (writtenInFunction || provenance.populated) return "yes";
+  if (
+    provenance.origin === "mmap" ||
+    provenance.origin === "posix_memalign" ||
+    provenance.origin === "aligned_alloc" ||
+    provenance.origin === "memalign" ||
+    provenance.origin === "valloc" ||
+    provenance.origin === "static-array" ||
+    provenance.origin === "calloc"
+  )
+    return provenance.originNode && contains(scope.node, provenance.originNode) ? "no" : "unknown";
+  return "unknown";
+}
+
 export class BufferResolver {
   constructor(
     readonly index: FileIndex,
@@ -139,91 +216,14 @@ export class BufferResolver {
       case "identifier":
         return this.identifier(expression, context, depth);
       case "binary_expression": {
-        const operator = expression.childForFieldName("operator")?.text;
-        if (operator !== "+" && operator !== "-") break;
-        const left = expression.childForFieldName("left");
-        const right = expression.childForFieldName("right");
-        const base = this.pointer(left, context, depth + 1);
-        if (base.buffer || operator === "-") {
-          const elementSize = this.elementSize(left, context);
-          const amount = this.evaluator.value(right, context);
-          const scaled = simplify({ kind: "binary", operator: "*", left: amount, right: elementSize });
-          return { ...base, offset: simplify({ kind: "binary", operator, left: base.offset, right: scaled }) };
-        }
-        const swapped = this.pointer(right, context, depth + 1);
-        if (swapped.buffer) {
-          const elementSize = this.elementSize(right, context);
-          const amount = this.evaluator.value(left, context);
-          return {
-            ...swapped,
-            offset: simplify({
-              kind: "binary",
-              operator: "+",
-              left: swapped.offset,
-              right: simplify({ kind: "binary", operator: "*", left: amount, right: elementSize }),
-            }),
-          };
-        }
-        return {
-          buffer: null,
-          offset: unknown(clip(expression.text)),
-          missing: base.missing ?? `cannot tell where ${clip(expression.text)} points`,
-        };
+        const resolved = this.arithmetic(expression, context, depth);
+        if (resolved) return resolved;
+        break;
       }
       case "pointer_expression": {
-        if (expression.child(0)?.type !== "&") break;
-        const target = unwrap(expression.childForFieldName("argument"));
-        if (target?.type === "subscript_expression") {
-          const array = target.childForFieldName("argument");
-          const base = this.pointer(array, context, depth + 1);
-          if (!base.buffer) return base;
-          const amount = this.evaluator.value(subscriptIndex(target), context);
-          const scaled = simplify({
-            kind: "binary",
-            operator: "*",
-            left: amount,
-            right: this.elementSize(array, context),
-          });
-          return { ...base, offset: simplify({ kind: "binary", operator: "+", left: base.offset, right: scaled }) };
-        }
-        if (target?.type === "identifier") {
-          const resolved = this.identifier(target, context, depth + 1);
-          if (
-            resolved.buffer &&
-            (resolved.buffer.origin === "stack-array" || resolved.buffer.origin === "static-array")
-          )
-            return resolved;
-          const declaration = this.declarationOf(target, context);
-          if (declaration && declaration.type === "declaration") {
-            // `&one_byte`: the address of a scalar variable, on the stack or in static data, aligned only to its type.
-            const isStatic =
-              enclosingFunctionOf(declaration) === null ||
-              namedChildren(declaration).some(
-                (child) => child.type === "storage_class_specifier" && child.text === "static",
-              );
-            const size = this.evaluator.declaredSize(declaration, target.text, context);
-            return {
-              buffer: {
-                origin: isStatic ? "static-array" : "stack-array",
-                memory: isStatic ? "static" : "stack",
-                alignment: { kind: "const", value: 1 },
-                size,
-                writable: true,
-                populated: true,
-                originNode: declaration,
-                explanation: `the address of ${isStatic ? "static" : "local"} variable ${target.text}, not page-aligned`,
-                names: new Set([target.text]),
-              },
-              offset: zero,
-              missing: null,
-            };
-          }
-        }
-        return {
-          buffer: null,
-          offset: zero,
-          missing: `address of ${clip(target?.text ?? expression.text)} is not a buffer the analyzer can follow`,
-        };
+        const resolved = this.addressOf(expression, context, depth);
+        if (resolved) return resolved;
+        break;
       }
       case "call_expression":
         return this.call(expression, context, depth);
@@ -262,6 +262,95 @@ export class BufferResolver {
         return this.pointer(expression.childForFieldName("right"), context, depth + 1);
     }
     return { buffer: null, offset: zero, missing: `cannot tell where ${clip(expression.text)} points` };
+  }
+
+  /** Pointer arithmetic `p + n`, `n + p`, `p - n`: the buffer of the pointer side, the offset scaled by its element size; null for other operators. */
+  private arithmetic(expression: Node, context: EvalContext, depth: number): PointerFact | null {
+    const operator = expression.childForFieldName("operator")?.text;
+    if (operator !== "+" && operator !== "-") return null;
+    const left = expression.childForFieldName("left");
+    const right = expression.childForFieldName("right");
+    const base = this.pointer(left, context, depth + 1);
+    if (base.buffer || operator === "-") {
+      const elementSize = this.elementSize(left, context);
+      const amount = this.evaluator.value(right, context);
+      const scaled = simplify({ kind: "binary", operator: "*", left: amount, right: elementSize });
+      return { ...base, offset: simplify({ kind: "binary", operator, left: base.offset, right: scaled }) };
+    }
+    const swapped = this.pointer(right, context, depth + 1);
+    if (swapped.buffer) {
+      const elementSize = this.elementSize(right, context);
+      const amount = this.evaluator.value(left, context);
+      return {
+        ...swapped,
+        offset: simplify({
+          kind: "binary",
+          operator: "+",
+          left: swapped.offset,
+          right: simplify({ kind: "binary", operator: "*", left: amount, right: elementSize }),
+        }),
+      };
+    }
+    return {
+      buffer: null,
+      offset: unknown(clip(expression.text)),
+      missing: base.missing ?? `cannot tell where ${clip(expression.text)} points`,
+    };
+  }
+
+  /** `&array[i]`, `&array`, `&scalar`: the address of an element or a variable; null when the expression is not `&x`. */
+  private addressOf(expression: Node, context: EvalContext, depth: number): PointerFact | null {
+    const zero: SymValue = { kind: "const", value: 0 };
+    if (expression.child(0)?.type !== "&") return null;
+    const target = unwrap(expression.childForFieldName("argument"));
+    if (target?.type === "subscript_expression") {
+      const array = target.childForFieldName("argument");
+      const base = this.pointer(array, context, depth + 1);
+      if (!base.buffer) return base;
+      const amount = this.evaluator.value(subscriptIndex(target), context);
+      const scaled = simplify({
+        kind: "binary",
+        operator: "*",
+        left: amount,
+        right: this.elementSize(array, context),
+      });
+      return { ...base, offset: simplify({ kind: "binary", operator: "+", left: base.offset, right: scaled }) };
+    }
+    if (target?.type === "identifier") {
+      const resolved = this.identifier(target, context, depth + 1);
+      if (resolved.buffer && (resolved.buffer.origin === "stack-array" || resolved.buffer.origin === "static-array"))
+        return resolved;
+      const declaration = this.declarationOf(target, context);
+      if (declaration && declaration.type === "declaration") {
+        // `&one_byte`: the address of a scalar variable, on the stack or in static data, aligned only to its type.
+        const isStatic =
+          enclosingFunctionOf(declaration) === null ||
+          namedChildren(declaration).some(
+            (child) => child.type === "storage_class_specifier" && child.text === "static",
+          );
+        const size = this.evaluator.declaredSize(declaration, target.text, context);
+        return {
+          buffer: {
+            origin: isStatic ? "static-array" : "stack-array",
+            memory: isStatic ? "static" : "stack",
+            alignment: { kind: "const", value: 1 },
+            size,
+            writable: true,
+            populated: true,
+            originNode: declaration,
+            explanation: `the address of ${isStatic ? "static" : "local"} variable ${target.text}, not page-aligned`,
+            names: new Set([target.text]),
+          },
+          offset: zero,
+          missing: null,
+        };
+      }
+    }
+    return {
+      buffer: null,
+      offset: zero,
+      missing: `address of ${clip(target?.text ?? expression.text)} is not a buffer the analyzer can follow`,
+    };
   }
 
   private identifier(node: Node, context: EvalContext, depth: number): PointerFact {
@@ -396,34 +485,10 @@ export class BufferResolver {
     return agree(results, name, `callers of ${scope.name}() pass different buffers for ${name}`);
   }
 
-  private call(node: Node, context: EvalContext, depth: number): PointerFact {
-    const name = callName(node) ?? "";
-    const args = callArguments(node);
-    const zero: SymValue = { kind: "const", value: 0 };
+  /** A buffer an allocator returns (mmap, malloc, calloc, aligned_alloc, alloca, shmat, ...); null for other calls. */
+  private allocation(name: string, node: Node, args: Node[], context: EvalContext): PointerFact | null {
     const evaluate = (argument: Node | undefined) => this.evaluator.value(argument ?? null, context);
-    const provenance = (
-      origin: Origin,
-      memory: MemoryKind,
-      alignment: SymValue | null,
-      size: SymValue | null,
-      explanation: string,
-      extra: Partial<Provenance> = {},
-    ): PointerFact => ({
-      buffer: {
-        origin,
-        memory,
-        alignment,
-        size,
-        writable: true,
-        populated: false,
-        originNode: node,
-        explanation,
-        names: new Set(),
-        ...extra,
-      },
-      offset: zero,
-      missing: null,
-    });
+    const provenance = (...fields: AllocationFields): PointerFact => allocated(node, ...fields);
     switch (name) {
       case "mmap":
       case "mmap64":
@@ -503,7 +568,12 @@ export class BufferResolver {
           { populated: false },
         );
     }
-    const definition = name ? this.index.functionDefinition(name) : null;
+    return null;
+  }
+
+  /** The buffer a function of this file returns, when all its non-error returns agree; null when it cannot tell. */
+  private returnedBuffer(name: string, context: EvalContext, depth: number): PointerFact | null {
+    const definition = this.index.functionDefinition(name);
     if (definition && depth < MAX_DEPTH) {
       const scope = this.index.scopeOf(definition);
       const body = definition.childForFieldName("body");
@@ -517,6 +587,17 @@ export class BufferResolver {
         .map((value) => this.pointer(value, { ...context, scope, indexVariable: null }, depth + 1));
       if (results.length > 0) return agree(results, `${name}()`, `${name}() returns different buffers`);
     }
+    return null;
+  }
+
+  private call(node: Node, context: EvalContext, depth: number): PointerFact {
+    const name = callName(node) ?? "";
+    const args = callArguments(node);
+    const zero: SymValue = { kind: "const", value: 0 };
+    const allocated = this.allocation(name, node, args, context);
+    if (allocated) return allocated;
+    const returned = name ? this.returnedBuffer(name, context, depth) : null;
+    if (returned) return returned;
     return {
       buffer: null,
       offset: zero,
@@ -882,6 +963,75 @@ export class BufferResolver {
     return madviseNames.get(value.value) ?? `MADV_${value.value}`;
   }
 
+  /**
+   * fork() and clone() without CLONE_VM around the call (spec 4.6: the child gets a copy-on-write address space): the
+   * last one between the origin and the call, whether a wait() reaps it before the call, and the first one after.
+   */
+  private forksAround(
+    index: ReturnType<typeof callIndex>,
+    scope: FunctionScope,
+    originStart: number,
+    callStart: number,
+    callEnd: number,
+  ): {
+    fork: { node: Node; start: number } | null;
+    reapedAfterFork: boolean;
+    forkAfter: { node: Node; start: number } | null;
+  } {
+    let fork: { node: Node; start: number } | null = null;
+    let reapedAfterFork = false;
+    let forkAfter: { node: Node; start: number } | null = null;
+    for (const site of index.processCalls) {
+      const position = site.start;
+      const forks = site.name === "fork" || (site.name === "clone" && !this.sharesMemory(site.args[2] ?? null, scope));
+      if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
+      if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
+      if (
+        (site.name === "wait" || site.name === "waitpid" || site.name === "wait4") &&
+        fork &&
+        position > fork.start &&
+        position < callStart
+      )
+        reapedAfterFork = true;
+    }
+    return { fork, reapedAfterFork, forkAfter };
+  }
+
+  /** madvise, mlock, munmap and mprotect of the buffer: recorded in `result`; true when the site was one of them. */
+  private noteMemoryCall(
+    site: CallSite,
+    result: Lifecycle,
+    scope: FunctionScope,
+    originStart: number,
+    callStart: number,
+  ): boolean {
+    const position = site.start;
+    if (site.name === "madvise" || site.name === "posix_madvise") {
+      if (position < callStart)
+        result.madvise.push({
+          advice: this.adviceName(site.name, site.args[2] ?? null, scope),
+          range: toRange(site.node),
+        });
+      return true;
+    }
+    if (site.name === "mlock" || site.name === "mlock2") {
+      if (position < callStart) result.mlocked = { range: toRange(site.node) };
+      return true;
+    }
+    if (site.name === "munmap" && position < callStart && position > originStart) {
+      result.unmappedBefore = { range: toRange(site.node) };
+      return true;
+    }
+    if (site.name === "mprotect" && position < callStart && position > originStart) {
+      const prot = this.evaluator.value(site.args[2] ?? null, { scope });
+      // Several mprotect() calls, or one on some paths only: the last one's protection is not certain either way.
+      const writable = prot.kind === "const" && !result.protectedBefore ? (prot.value & 2) !== 0 : null;
+      result.protectedBefore = { writable, range: toRange(site.node) };
+      return true;
+    }
+    return false;
+  }
+
   lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
     const names = new Set(provenance.names);
     if (baseName) names.add(baseName);
@@ -926,52 +1076,14 @@ export class BufferResolver {
       }
     };
     for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node, store.start);
-    let fork: { node: Node; start: number } | null = null;
-    let reapedAfterFork = false;
     const index = callIndex(scope);
-    let forkAfter: { node: Node; start: number } | null = null;
-    for (const site of index.processCalls) {
-      const position = site.start;
-      // clone() without CLONE_VM gives the child a copy-on-write address space, exactly like fork() (spec 4.6).
-      const forks = site.name === "fork" || (site.name === "clone" && !this.sharesMemory(site.args[2] ?? null, scope));
-      if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
-      if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
-      if (
-        (site.name === "wait" || site.name === "waitpid" || site.name === "wait4") &&
-        fork &&
-        position > fork.start &&
-        position < callStart
-      )
-        reapedAfterFork = true;
-    }
+    const { fork, reapedAfterFork, forkAfter } = this.forksAround(index, scope, originStart, callStart, callEnd);
     const touching = new Set<CallSite>();
     for (const name of names) for (const site of index.byBase.get(name) ?? []) touching.add(site);
     for (const site of [...touching].sort((left, right) => left.start - right.start)) {
       const position = site.start;
       const argumentBases = site.bases ?? [];
-      if (site.name === "madvise" || site.name === "posix_madvise") {
-        if (position < callStart)
-          result.madvise.push({
-            advice: this.adviceName(site.name, site.args[2] ?? null, scope),
-            range: toRange(site.node),
-          });
-        continue;
-      }
-      if (site.name === "mlock" || site.name === "mlock2") {
-        if (position < callStart) result.mlocked = { range: toRange(site.node) };
-        continue;
-      }
-      if (site.name === "munmap" && position < callStart && position > originStart) {
-        result.unmappedBefore = { range: toRange(site.node) };
-        continue;
-      }
-      if (site.name === "mprotect" && position < callStart && position > originStart) {
-        const prot = this.evaluator.value(site.args[2] ?? null, { scope });
-        // Several mprotect() calls, or one on some paths only: the last one's protection is not certain either way.
-        const writable = prot.kind === "const" && !result.protectedBefore ? (prot.value & 2) !== 0 : null;
-        result.protectedBefore = { writable, range: toRange(site.node) };
-        continue;
-      }
+      if (this.noteMemoryCall(site, result, scope, originStart, callStart)) continue;
       if (position <= callStart && callEnd <= site.end) continue;
       if (position >= callEnd && !result.usedAfter && site.name !== "free" && site.name !== "munmap")
         result.usedAfter = { range: toRange(site.node) };
@@ -984,59 +1096,22 @@ export class BufferResolver {
         noteWrite(site.node, position);
       }
     }
-    for (const name of names) {
-      if (result.usedAfter) break;
-      for (const use of scope.uses.get(name) ?? []) {
-        const nextIteration = use.start < callStart && inReusingLoop(use.start);
-        if (use.start >= callEnd || nextIteration) {
-          const useNode = use.node();
-          const parentCall = parentOf(parentOf(useNode));
-          const freeing =
-            parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
-          if (!freeing) {
-            result.usedAfter = { range: toRange(useNode) };
-            break;
-          }
-        }
-      }
-    }
-    const forkLater = forkAfter as { node: Node; start: number } | null;
-    if (
-      forkLater &&
-      result.writtenAfter &&
-      !result.writtenAfter.loopCarried &&
-      result.writtenAfter.range.startIndex > forkLater.start
-    ) {
-      result.forkAfter = { range: toRange(forkLater.node) };
-    }
+    result.usedAfter ??= usedAfterCall(names, scope, callStart, callEnd, inReusingLoop);
+    // A fork() after the call and before the write: the write goes through a copy-on-write mapping.
+    if (forkAfter && result.writtenAfter && !result.writtenAfter.loopCarried)
+      if (result.writtenAfter.range.startIndex > forkAfter.start) result.forkAfter = { range: toRange(forkAfter.node) };
     const writeBefore = lastWriteBefore as { node: Node; start: number } | null;
-    if (writeBefore) result.writtenBefore = "yes";
-    else if (provenance.populated) result.writtenBefore = "yes";
-    else if (
-      provenance.origin === "mmap" ||
-      provenance.origin === "posix_memalign" ||
-      provenance.origin === "aligned_alloc" ||
-      provenance.origin === "memalign" ||
-      provenance.origin === "valloc" ||
-      provenance.origin === "static-array" ||
-      provenance.origin === "calloc"
-    ) {
-      result.writtenBefore = provenance.originNode && contains(scope.node, provenance.originNode) ? "no" : "unknown";
-    }
+    result.writtenBefore = writtenBeforeOf(provenance, writeBefore !== null, scope);
     const dontFork = result.madvise.some(
       (advice) => advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_WIPEONFORK",
     );
-    const forkAt = fork as { node: Node; start: number } | null;
-    if (forkAt && !reapedAfterFork && !dontFork) {
-      // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child.
-      const fillBeforeFork = writeBefore === null || writeBefore.start < forkAt.start;
-      // A fork() on a branch the call is not in (`if (argc > 1) fork();`) shares the page on that path only.
-      if (fillBeforeFork)
-        result.forkBefore = {
-          range: toRange(forkAt.node),
-          ...(dominates(forkAt.node, call, scope.node) ? {} : { conditional: true }),
-        };
-    }
+    // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child; a fork() on a
+    // branch the call is not in (`if (argc > 1) fork();`) shares the page on that path only.
+    if (fork && !reapedAfterFork && !dontFork && (writeBefore === null || writeBefore.start < fork.start))
+      result.forkBefore = {
+        range: toRange(fork.node),
+        ...(dominates(fork.node, call, scope.node) ? {} : { conditional: true }),
+      };
     return result;
   }
 }

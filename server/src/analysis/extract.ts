@@ -576,74 +576,9 @@ export class Extractor {
     if (
       expression.type === "number_literal" ||
       (expression.type === "identifier" && ["STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO"].includes(expression.text))
-    ) {
-      const number = expression.type === "number_literal" ? Number(expression.text) : SYSTEM_CONSTANTS[expression.text];
-      if (number === 0)
-        return {
-          ...base,
-          direction: "from-pipe",
-          explanation: "standard input is open for reading: the call reads from the pipe (when stdin is a pipe)",
-        };
-      if (number === 1 || number === 2) {
-        const sized = expression.type === "identifier" ? this.pipeSize(expression.text) : null;
-        return {
-          ...base,
-          direction: "to-pipe",
-          pipeSizeBytes: sized,
-          nonblock: expression.type === "identifier" && this.fcntlSetsNonblock(expression.text) ? true : null,
-          explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)`,
-        };
-      }
-      return base;
-    }
-    if (expression.type === "identifier") {
-      const name = expression.text;
-      if (scope) {
-        const definitions = reachingDefinitions(scope, name, expression).filter(
-          (definition) => definition.kind === "init" || definition.kind === "assign",
-        );
-        if (definitions.length > 0) {
-          const facts = definitions.map((definition) =>
-            definition.value ? this.fdValue(definition.value, scope, depth + 1) : base,
-          );
-          return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
-        }
-        const position = scope.parameters.indexOf(name);
-        if (position >= 0 && scope.name) {
-          const sites = this.index.callersOf(scope.name);
-          if (sites.length === 0)
-            return {
-              ...base,
-              explanation: `${name} is a parameter of ${scope.name}(), ${this.index.callerNote(scope.name)}`,
-            };
-          const facts = sites
-            .slice(0, 32)
-            .map((site) =>
-              site.args[position] ? this.fdOrigin(site.args[position], this.index.scopeOf(site.node), depth + 1) : base,
-            );
-          return this.withDescriptorState(
-            agreeFd(facts, name, {
-              ...base,
-              explanation: `callers of ${scope.name}() pass different descriptors for ${name}`,
-            }),
-            expression,
-            name,
-          );
-        }
-      }
-      const globals = this.index
-        .globalDefinitions(name)
-        .filter((definition) => definition.kind === "init" || definition.kind === "assign");
-      if (globals.length > 0) {
-        const facts = globals
-          .slice(0, 16)
-          .map((definition) =>
-            definition.value ? this.fdValue(definition.value, this.index.scopeOf(definition.site), depth + 1) : base,
-          );
-        return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
-      }
-      return base;
-    }
+    )
+      return this.standardFd(expression, base);
+    if (expression.type === "identifier") return this.namedFd(expression, scope, depth, base);
     if (expression.type === "field_expression") {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
       const assignments = this.evaluator.fieldAssignmentsFor(expression, scope);
@@ -661,7 +596,127 @@ export class Extractor {
     return base;
   }
 
+  /** 0, 1, 2 and STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO: the direction standard input and output are open for. */
+  private standardFd(expression: Node, base: FdFact): FdFact {
+    const number = expression.type === "number_literal" ? Number(expression.text) : SYSTEM_CONSTANTS[expression.text];
+    if (number === 0)
+      return {
+        ...base,
+        direction: "from-pipe",
+        explanation: "standard input is open for reading: the call reads from the pipe (when stdin is a pipe)",
+      };
+    if (number === 1 || number === 2) {
+      const sized = expression.type === "identifier" ? this.pipeSize(expression.text) : null;
+      return {
+        ...base,
+        direction: "to-pipe",
+        pipeSizeBytes: sized,
+        nonblock: expression.type === "identifier" && this.fcntlSetsNonblock(expression.text) ? true : null,
+        explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)`,
+      };
+    }
+    return base;
+  }
+
+  /** A descriptor variable: its reaching definitions, its callers' arguments when a parameter, or a global's. */
+  private namedFd(expression: Node, scope: FunctionScope | null, depth: number, base: FdFact): FdFact {
+    const name = expression.text;
+    if (scope) {
+      const definitions = reachingDefinitions(scope, name, expression).filter(
+        (definition) => definition.kind === "init" || definition.kind === "assign",
+      );
+      if (definitions.length > 0) {
+        const facts = definitions.map((definition) =>
+          definition.value ? this.fdValue(definition.value, scope, depth + 1) : base,
+        );
+        return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
+      }
+      const position = scope.parameters.indexOf(name);
+      if (position >= 0 && scope.name) {
+        const sites = this.index.callersOf(scope.name);
+        if (sites.length === 0)
+          return {
+            ...base,
+            explanation: `${name} is a parameter of ${scope.name}(), ${this.index.callerNote(scope.name)}`,
+          };
+        const facts = sites
+          .slice(0, 32)
+          .map((site) =>
+            site.args[position] ? this.fdOrigin(site.args[position], this.index.scopeOf(site.node), depth + 1) : base,
+          );
+        return this.withDescriptorState(
+          agreeFd(facts, name, {
+            ...base,
+            explanation: `callers of ${scope.name}() pass different descriptors for ${name}`,
+          }),
+          expression,
+          name,
+        );
+      }
+    }
+    const globals = this.index
+      .globalDefinitions(name)
+      .filter((definition) => definition.kind === "init" || definition.kind === "assign");
+    if (globals.length > 0) {
+      const facts = globals
+        .slice(0, 16)
+        .map((definition) =>
+          definition.value ? this.fdValue(definition.value, this.index.scopeOf(definition.site), depth + 1) : base,
+        );
+      return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
+    }
+    return base;
+  }
+
   /** A descriptor value expression: a pipe element, open(), socket(), dup() or another variable. */
+  /** open(), open64(), openat(): a FIFO's end by the open mode, or a regular file when created, truncated or appended. */
+  private openedFd(expression: Node, name: string, scope: FunctionScope | null, base: FdFact): FdFact {
+    const args = callArguments(expression);
+    const flagsNode = args[name === "openat" ? 2 : 1] ?? null;
+    const flags = this.evaluator.value(flagsNode, { scope });
+    const isFifo =
+      this.index.callSitesOf("mkfifo").length > 0 ||
+      this.index.callSitesOf("mkfifoat").length > 0 ||
+      this.index.callSitesOf("mknod").length > 0;
+    const origin = {
+      ...base,
+      originRange: toRange(expression),
+      kind: isFifo ? ("fifo" as const) : ("unknown" as const),
+    };
+    if (flags.kind !== "const")
+      return { ...origin, explanation: `open() flags ${clip(flagsNode?.text ?? "")} cannot be folded` };
+    const mode = flags.value & 3;
+    const nonblock = (flags.value & 0o4000) !== 0;
+    if (!isFifo && (flags.value & (0o100 | 0o1000 | 0o2000)) !== 0) {
+      return {
+        ...origin,
+        kind: "not-pipe",
+        explanation: `open() with O_CREAT, O_TRUNC or O_APPEND of ${clip(args[name === "openat" ? 1 : 0]?.text ?? "a path")} makes a regular file, not a pipe (no mkfifo() in this file)`,
+      };
+    }
+    const what = isFifo ? "the FIFO" : "the file (a FIFO, for vmsplice to work)";
+    if (mode === 1)
+      return {
+        ...origin,
+        direction: "to-pipe",
+        nonblock,
+        explanation: `${what} is opened O_WRONLY: the call writes into the pipe`,
+      };
+    if (mode === 2)
+      return {
+        ...origin,
+        direction: "to-pipe",
+        nonblock,
+        explanation: `${what} is opened O_RDWR, which vmsplice treats as the write end`,
+      };
+    return {
+      ...origin,
+      direction: "from-pipe",
+      nonblock,
+      explanation: `${what} is opened O_RDONLY: the call reads from the pipe`,
+    };
+  }
+
   private fdValue(node: Node, scope: FunctionScope | null, depth: number): FdFact {
     const expression = unwrap(node);
     const range = toRange(node);
@@ -680,51 +735,7 @@ export class Extractor {
     if (expression.type !== "call_expression") return this.fdOrigin(expression, scope, depth);
     const name = callName(expression) ?? "";
     const args = callArguments(expression);
-    if (name === "open" || name === "open64" || name === "openat") {
-      const flagsNode = args[name === "openat" ? 2 : 1] ?? null;
-      const flags = this.evaluator.value(flagsNode, { scope });
-      const isFifo =
-        this.index.callSitesOf("mkfifo").length > 0 ||
-        this.index.callSitesOf("mkfifoat").length > 0 ||
-        this.index.callSitesOf("mknod").length > 0;
-      const origin = {
-        ...base,
-        originRange: toRange(expression),
-        kind: isFifo ? ("fifo" as const) : ("unknown" as const),
-      };
-      if (flags.kind !== "const")
-        return { ...origin, explanation: `open() flags ${clip(flagsNode?.text ?? "")} cannot be folded` };
-      const mode = flags.value & 3;
-      const nonblock = (flags.value & 0o4000) !== 0;
-      if (!isFifo && (flags.value & (0o100 | 0o1000 | 0o2000)) !== 0) {
-        return {
-          ...origin,
-          kind: "not-pipe",
-          explanation: `open() with O_CREAT, O_TRUNC or O_APPEND of ${clip(args[name === "openat" ? 1 : 0]?.text ?? "a path")} makes a regular file, not a pipe (no mkfifo() in this file)`,
-        };
-      }
-      const what = isFifo ? "the FIFO" : "the file (a FIFO, for vmsplice to work)";
-      if (mode === 1)
-        return {
-          ...origin,
-          direction: "to-pipe",
-          nonblock,
-          explanation: `${what} is opened O_WRONLY: the call writes into the pipe`,
-        };
-      if (mode === 2)
-        return {
-          ...origin,
-          direction: "to-pipe",
-          nonblock,
-          explanation: `${what} is opened O_RDWR, which vmsplice treats as the write end`,
-        };
-      return {
-        ...origin,
-        direction: "from-pipe",
-        nonblock,
-        explanation: `${what} is opened O_RDONLY: the call reads from the pipe`,
-      };
-    }
+    if (name === "open" || name === "open64" || name === "openat") return this.openedFd(expression, name, scope, base);
     if (
       [
         "socket",

@@ -557,6 +557,95 @@ function declarationOf(identifier: Node): { declaration: Node; definition: Defin
   return null;
 }
 
+/**
+ * One statement of a function body that defines, stores or calls (the cursor pass of `buildScope` hands these over):
+ * its definitions go through `add`, its stores and calls into the scope.
+ */
+function recordStatement(node: Node, scope: FunctionScope, add: (item: Definition) => void): void {
+  switch (node.type) {
+    case "declaration": {
+      for (const child of namedChildren(node)) {
+        if (child.type !== "init_declarator" && !child.type.endsWith("declarator") && child.type !== "identifier")
+          continue;
+        const name = declaratorName(child);
+        if (!name) continue;
+        const found = declarationOf(name);
+        if (found) add(found.definition);
+      }
+      break;
+    }
+    case "assignment_expression":
+      recordAssignment(node, scope, add);
+      break;
+    case "update_expression": {
+      const argument = unwrap(node.childForFieldName("argument"));
+      if (argument?.type === "identifier")
+        add({ name: argument.text, kind: "compound-assign", value: null, site: node, declaration: null });
+      else if (argument) {
+        const target = storeTarget(argument);
+        if (target) scope.stores.push({ target, node, start: node.startIndex });
+      }
+      break;
+    }
+    case "call_expression": {
+      const name = callName(node);
+      if (name) {
+        const args = callArguments(node);
+        scope.calls.push({ name, node, args, start: node.startIndex, end: node.endIndex });
+        // `posix_memalign(&p, ...)`, `pipe(fds)` and similar out-parameters define their first argument.
+        const first = unwrap(args[0] ?? null);
+        if (first?.type === "pointer_expression" && first.child(0)?.type === "&") {
+          const target = unwrap(first.childForFieldName("argument"));
+          if (target?.type === "identifier")
+            add({ name: target.text, kind: "out-param", value: node, site: node, declaration: null });
+          else if (target?.type === "field_expression")
+            add({ name: fieldKey(target), kind: "out-param", value: node, site: node, declaration: null });
+        }
+      }
+      break;
+    }
+  }
+}
+
+/** `x = v`, `x += v`, `s.f = v`, `s.f[i] = v`, `*p = v`: a definition of a name or field, or a store through a pointer. */
+function recordAssignment(node: Node, scope: FunctionScope, add: (item: Definition) => void): void {
+  const left = unwrap(node.childForFieldName("left"));
+  const operator = node.childForFieldName("operator")?.text ?? "=";
+  if (left?.type === "identifier") {
+    add({
+      name: left.text,
+      kind: operator === "=" ? "assign" : "compound-assign",
+      value: node.childForFieldName("right"),
+      site: node,
+      declaration: null,
+    });
+  } else if (left) {
+    const target = storeTarget(left);
+    if (target) scope.stores.push({ target, node, start: node.startIndex });
+    if (left.type === "field_expression") {
+      // Field assignments are recorded under "object.field" so iovec and struct-member lookups find them.
+      add({
+        name: fieldKey(left),
+        kind: operator === "=" ? "assign" : "compound-assign",
+        value: node.childForFieldName("right"),
+        site: node,
+        declaration: null,
+      });
+    } else if (left.type === "subscript_expression") {
+      const inner = unwrap(left.childForFieldName("argument"));
+      if (inner?.type === "field_expression") {
+        add({
+          name: fieldKey(inner) + "[]",
+          kind: "assign",
+          value: node.childForFieldName("right"),
+          site: node,
+          declaration: null,
+        });
+      }
+    }
+  }
+}
+
 function buildScope(definition: Node): FunctionScope {
   const scope: FunctionScope = {
     node: definition,
@@ -577,86 +666,6 @@ function buildScope(definition: Node): FunctionScope {
   // One cursor pass over the body. Most nodes are only classified by the cursor's type (cheap); a Node object is made only
   // for the statements that define, store or call, because every Node crosses the wasm boundary.
   const root = definition.tree.rootNode;
-  const handle = (node: Node): void => {
-    switch (node.type) {
-      case "declaration": {
-        for (const child of namedChildren(node)) {
-          if (child.type !== "init_declarator" && !child.type.endsWith("declarator") && child.type !== "identifier")
-            continue;
-          const name = declaratorName(child);
-          if (!name) continue;
-          const found = declarationOf(name);
-          if (found) add(found.definition);
-        }
-        break;
-      }
-      case "assignment_expression": {
-        const left = unwrap(node.childForFieldName("left"));
-        const operator = node.childForFieldName("operator")?.text ?? "=";
-        if (left?.type === "identifier") {
-          add({
-            name: left.text,
-            kind: operator === "=" ? "assign" : "compound-assign",
-            value: node.childForFieldName("right"),
-            site: node,
-            declaration: null,
-          });
-        } else if (left) {
-          const target = storeTarget(left);
-          if (target) scope.stores.push({ target, node, start: node.startIndex });
-          if (left.type === "field_expression") {
-            // Field assignments are recorded under "object.field" so iovec and struct-member lookups find them.
-            add({
-              name: fieldKey(left),
-              kind: operator === "=" ? "assign" : "compound-assign",
-              value: node.childForFieldName("right"),
-              site: node,
-              declaration: null,
-            });
-          } else if (left.type === "subscript_expression") {
-            const inner = unwrap(left.childForFieldName("argument"));
-            if (inner?.type === "field_expression") {
-              add({
-                name: fieldKey(inner) + "[]",
-                kind: "assign",
-                value: node.childForFieldName("right"),
-                site: node,
-                declaration: null,
-              });
-            }
-          }
-        }
-        break;
-      }
-      case "update_expression": {
-        const argument = unwrap(node.childForFieldName("argument"));
-        if (argument?.type === "identifier")
-          add({ name: argument.text, kind: "compound-assign", value: null, site: node, declaration: null });
-        else if (argument) {
-          const target = storeTarget(argument);
-          if (target) scope.stores.push({ target, node, start: node.startIndex });
-        }
-        break;
-      }
-      case "call_expression": {
-        const name = callName(node);
-        if (name) {
-          const args = callArguments(node);
-          scope.calls.push({ name, node, args, start: node.startIndex, end: node.endIndex });
-          // `posix_memalign(&p, ...)`, `pipe(fds)` and similar out-parameters define their first argument.
-          const first = unwrap(args[0] ?? null);
-          if (first?.type === "pointer_expression" && first.child(0)?.type === "&") {
-            const target = unwrap(first.childForFieldName("argument"));
-            if (target?.type === "identifier")
-              add({ name: target.text, kind: "out-param", value: node, site: node, declaration: null });
-            else if (target?.type === "field_expression")
-              add({ name: fieldKey(target), kind: "out-param", value: node, site: node, declaration: null });
-          }
-        }
-        break;
-      }
-    }
-  };
   const interesting = new Set(["declaration", "assignment_expression", "update_expression", "call_expression"]);
   const cursor = body.walk();
   let visited = 0;
@@ -674,7 +683,7 @@ function buildScope(definition: Node): FunctionScope {
         if (list) list.push(use);
         else scope.uses.set(text, [use]);
       } else if (interesting.has(type)) {
-        handle(cursor.currentNode);
+        recordStatement(cursor.currentNode, scope, add);
       }
       if (++visited < WALK_LIMIT && cursor.gotoFirstChild()) {
         depth++;
@@ -789,6 +798,291 @@ export function pathDefinitions(
   return pathDefinitionsOf(scope, (scope.definitions.get(name) ?? []).filter(keep), position);
 }
 
+/**
+ * The walk behind `pathDefinitionsOf`: flows the set of definitions that may hold along every path of a function body
+ * to the use, through blocks, branches, loops (with their back edge) and switches. `atUse` is set once the walk reaches
+ * the use.
+ */
+class PathWalk {
+  atUse: PathState | undefined;
+  /** Where each candidate definition starts. */
+  private readonly candidateStarts: number[];
+  /** `terminates`, once per statement per scope: a block of thousands of statements is not listed again per lookup. */
+  private readonly knownJumps: Map<number, boolean>;
+
+  constructor(
+    private readonly scope: FunctionScope,
+    private readonly candidates: Definition[],
+    private readonly useStart: number,
+    private readonly useEnd: number,
+  ) {
+    this.candidateStarts = candidates.map((definition) => definition.site.startIndex);
+    let jumpCache = terminatesCache.get(scope);
+    if (!jumpCache) terminatesCache.set(scope, (jumpCache = new Map()));
+    this.knownJumps = jumpCache;
+  }
+
+  private endsPaths(node: Node): boolean {
+    let jumps = this.knownJumps.get(node.id);
+    if (jumps === undefined) this.knownJumps.set(node.id, (jumps = terminates(node)));
+    return jumps;
+  }
+
+  private holdsDefinition(node: Node): boolean {
+    const from = node.startIndex;
+    const to = node.endIndex;
+    return this.candidateStarts.some((start) => start >= from && start < to);
+  }
+
+  private containsUse(node: Node): boolean {
+    return node.startIndex <= this.useStart && this.useEnd <= node.endIndex;
+  }
+
+  /** Definitions inside an expression or simple statement, in order; the conditional ones keep what was before. */
+  private applyLeaf(node: Node, state: PathState): PathState {
+    if (state === null) return null;
+    let current: PathState = state;
+    for (const definition of this.candidates) {
+      const site = definition.site;
+      if (site.startIndex < node.startIndex || site.startIndex >= node.endIndex) continue;
+      if (site.startIndex >= this.useStart) break;
+      current = conditionalWithin(site, node) ? union(current, new Set([definition])) : new Set([definition]);
+    }
+    return current;
+  }
+
+  private flowList(statements: Node[], state: PathState): PathState {
+    let current = state;
+    for (const statement of statements) {
+      if (this.atUse !== undefined) return current;
+      if (statement.startIndex >= this.useEnd) break;
+      const after = this.flow(statement, current);
+      // Statements after a `return` in the same block are dead in C, but in half-typed code (a missing `}`) they are
+      // the code being written: they keep the state from before the jump instead of reaching nothing.
+      current =
+        after === null && current !== null && statement.id !== statements[statements.length - 1].id ? current : after;
+    }
+    return current;
+  }
+
+  /**
+   * A block's statements, with their offsets and jump flags read out of the tree once per scope: a function of
+   * thousands of statements is stepped over with plain number comparisons, not a wasm call per statement per lookup.
+   */
+  private blockEntry(block: Node) {
+    let cache = blockCache.get(this.scope);
+    if (!cache) blockCache.set(this.scope, (cache = new Map()));
+    let entry = cache.get(block.id);
+    if (!entry) {
+      const nodes = namedChildren(block);
+      entry = {
+        nodes,
+        starts: nodes.map((node) => node.startIndex),
+        ends: nodes.map((node) => node.endIndex),
+        jumps: [],
+      };
+      cache.set(block.id, entry);
+    }
+    return entry;
+  }
+
+  private flowBlock(block: Node, state: PathState): PathState {
+    let current = state;
+    const { nodes, starts, ends, jumps } = this.blockEntry(block);
+    for (const index of blockSteps(starts, ends, this.candidateStarts, this.useStart, this.useEnd)) {
+      if (this.atUse !== undefined) return current;
+      if (starts[index] >= this.useEnd) break;
+      const from = starts[index];
+      const to = ends[index];
+      const relevant =
+        (from <= this.useStart && this.useEnd <= to) ||
+        this.candidateStarts.some((start) => start >= from && start < to);
+      let after: PathState;
+      if (!relevant) {
+        jumps[index] ??= this.endsPaths(nodes[index]);
+        after = jumps[index] ? null : current;
+      } else after = this.flow(nodes[index], current);
+      current = after === null && current !== null && index !== nodes.length - 1 ? current : after;
+    }
+    return current;
+  }
+
+  flow(node: Node, state: PathState): PathState {
+    if (this.atUse !== undefined || state === null) return state;
+    const here = this.containsUse(node);
+    if (!here && !this.holdsDefinition(node)) return this.endsPaths(node) ? null : state;
+    switch (node.type) {
+      case "compound_statement":
+        return this.flowBlock(node, state);
+      case "if_statement":
+        return this.flowIf(node, state);
+      case "else_clause":
+        return this.flowList(namedChildren(node), state);
+      case "for_statement":
+      case "while_statement":
+        return this.flowLoop(node, state);
+      case "do_statement":
+        return this.flowDo(node, state);
+      case "switch_statement":
+        return this.flowSwitch(node, state);
+      case "labeled_statement":
+        return this.flowList(namedChildren(node).slice(1), state);
+      case "return_statement":
+      case "goto_statement": {
+        const after = this.applyLeaf(node, state);
+        if (here) this.atUse = after;
+        return here ? after : null;
+      }
+      default: {
+        if (here) {
+          this.atUse = this.applyLeaf(node, state);
+          return this.atUse;
+        }
+        const after = this.applyLeaf(node, state);
+        return this.endsPaths(node) ? null : after;
+      }
+    }
+  }
+
+  /** An if statement: the condition, then both branches; the states of the two joined. */
+  private flowIf(node: Node, state: PathState): PathState {
+    const condition = node.childForFieldName("condition");
+    const afterCondition = condition ? this.applyLeaf(condition, state) : state;
+    if (condition && this.containsUse(condition)) {
+      this.atUse = afterCondition;
+      return afterCondition;
+    }
+    const consequence = node.childForFieldName("consequence");
+    const alternative = node.childForFieldName("alternative");
+    const thenState = consequence ? this.flow(consequence, afterCondition) : afterCondition;
+    if (this.atUse !== undefined) return thenState;
+    const elseState = alternative ? this.flow(alternative, afterCondition) : afterCondition;
+    if (this.atUse !== undefined) return elseState;
+    return union(thenState, elseState);
+  }
+
+  /** A for or while loop: header parts run before the body; the body runs zero or more times, and comes back around. */
+  private flowLoop(node: Node, state: PathState): PathState {
+    const parts = namedChildren(node);
+    const loopBody = node.childForFieldName("body");
+    let current: PathState = state;
+    for (const part of parts) {
+      if (part.id === loopBody?.id) continue;
+      if (this.containsUse(part)) {
+        this.atUse = union(current, loopBody ? this.flowOnce(loopBody, current) : null);
+        return this.atUse;
+      }
+      current = this.applyLeaf(part, current);
+    }
+    if (!loopBody) return current;
+    const once = this.flowOnce(loopBody, current);
+    if (this.containsUse(loopBody)) {
+      const entryState = union(current, once);
+      this.flow(loopBody, entryState);
+      return this.atUse ?? entryState;
+    }
+    return union(current, once);
+  }
+
+  /** A do-while loop: the body runs at least once. */
+  private flowDo(node: Node, state: PathState): PathState {
+    const loopBody = node.childForFieldName("body");
+    if (!loopBody) return state;
+    const once = this.flowOnce(loopBody, state);
+    if (this.containsUse(loopBody)) {
+      this.flow(loopBody, union(state, once));
+      return this.atUse ?? union(state, once);
+    }
+    const condition = node.childForFieldName("condition");
+    return condition ? this.applyLeaf(condition, union(once, once)) : once;
+  }
+
+  /** A switch: each case from the condition or falling through from the one before; without a default, no case may run. */
+  private flowSwitch(node: Node, state: PathState): PathState {
+    const condition = node.childForFieldName("condition");
+    const afterCondition = condition ? this.applyLeaf(condition, state) : state;
+    const switchBody = node.childForFieldName("body");
+    if (!switchBody) return afterCondition;
+    let out: PathState = null;
+    let fallthrough: PathState = null;
+    let hasDefault = false;
+    for (const item of namedChildren(switchBody)) {
+      if (item.type !== "case_statement") continue;
+      if (!item.childForFieldName("value")) hasDefault = true;
+      const statements = namedChildren(item).filter((child) => child.id !== item.childForFieldName("value")?.id);
+      const caseOut = this.flowList(statements, union(afterCondition, fallthrough));
+      if (this.atUse !== undefined) return caseOut;
+      // `break` leaves the switch; without it the next case is reached as well.
+      out = union(out, caseOut);
+      fallthrough = endsWithBreak(item) ? null : caseOut;
+    }
+    return hasDefault ? out : union(out, afterCondition);
+  }
+
+  /** One run of a loop body from `state` without recording the use (for the back edge). */
+  private flowOnce(loopBody: Node, state: PathState): PathState {
+    const saved = this.atUse;
+    this.atUse = undefined;
+    const result = this.flowAll(loopBody, state);
+    this.atUse = saved;
+    return result;
+  }
+
+  /** Like `flow`, but through the whole node (definitions after the use included): a loop body's back edge. */
+  private flowAll(node: Node, state: PathState): PathState {
+    if (state === null) return null;
+    const defsInside = this.candidates.filter(
+      (definition) => definition.site.startIndex >= node.startIndex && definition.site.startIndex < node.endIndex,
+    );
+    if (defsInside.length === 0) return this.endsPaths(node) ? null : state;
+    // Conservative: every definition inside may or may not have run; the last unconditional one of the body's own list wins.
+    let current: PathState = state;
+    if (node.type !== "compound_statement") {
+      const direct = node.type === "expression_statement" || node.type === "declaration";
+      return direct ? this.applyLeafAll(node, current, defsInside) : union(current, new Set(defsInside));
+    }
+    // The block's statements come from the per-scope cache; the ones holding a definition are found by binary search,
+    // so a loop body of thousands of calls is not listed and filtered again for every lookup.
+    const { nodes, starts, ends, jumps } = this.blockEntry(node);
+    const holding = new Map<number, Definition[]>();
+    for (const definition of defsInside) {
+      const index = statementHolding(starts, ends, definition.site.startIndex);
+      if (index < 0) continue;
+      const list = holding.get(index);
+      if (list) list.push(definition);
+      else holding.set(index, [definition]);
+    }
+    // A statement without a definition that ends every path ends the body's run, wherever it stands.
+    for (let index = 0; index < nodes.length; index++) {
+      if (holding.has(index)) continue;
+      jumps[index] ??= this.endsPaths(nodes[index]);
+      if (jumps[index]) return null;
+    }
+    for (const index of [...holding.keys()].sort((left, right) => left - right)) {
+      const statement = nodes[index];
+      const inside = holding.get(index) as Definition[];
+      const direct = statement.type === "expression_statement" || statement.type === "declaration";
+      current = direct ? this.applyLeafAll(statement, current, inside) : union(current, new Set(inside));
+    }
+    return current;
+  }
+
+  private applyLeafAll(node: Node, state: PathState, inside: Definition[]): PathState {
+    let current = state;
+    for (const definition of inside)
+      current = conditionalWithin(definition.site, node)
+        ? union(current, new Set([definition]))
+        : new Set([definition]);
+    return current;
+  }
+}
+
+function union(left: PathState, right: PathState): PathState {
+  if (left === null) return right === null ? null : new Set(right);
+  if (right === null) return new Set(left);
+  return new Set([...left, ...right]);
+}
+
 /** `pathDefinitions` over an explicit list of definitions (the stores to one iovec member, say), in document order. */
 export function pathDefinitionsOf(
   scope: FunctionScope,
@@ -807,245 +1101,9 @@ export function pathDefinitionsOf(
       !(definition.site.startIndex <= useStart && useEnd <= definition.site.endIndex),
   );
   if (candidates.length === 0) return { definitions: [], entry: true };
-  const starts = candidates.map((definition) => definition.site.startIndex);
-  const candidateStarts = starts;
-  /** `terminates`, once per statement per scope: a block of thousands of statements is not listed again per lookup. */
-  let jumpCache = terminatesCache.get(scope);
-  if (!jumpCache) terminatesCache.set(scope, (jumpCache = new Map()));
-  const knownJumps = jumpCache;
-  const endsPaths = (node: Node): boolean => {
-    let jumps = knownJumps.get(node.id);
-    if (jumps === undefined) knownJumps.set(node.id, (jumps = terminates(node)));
-    return jumps;
-  };
-  const holdsDefinition = (node: Node): boolean => {
-    const from = node.startIndex;
-    const to = node.endIndex;
-    return starts.some((start) => start >= from && start < to);
-  };
-  let atUse: PathState | undefined;
-  const containsUse = (node: Node) => node.startIndex <= useStart && useEnd <= node.endIndex;
-  const union = (left: PathState, right: PathState): PathState => {
-    if (left === null) return right === null ? null : new Set(right);
-    if (right === null) return new Set(left);
-    return new Set([...left, ...right]);
-  };
-  /** Definitions inside an expression or simple statement, in order; the conditional ones keep what was before. */
-  const applyLeaf = (node: Node, state: PathState): PathState => {
-    if (state === null) return null;
-    let current: PathState = state;
-    for (const definition of candidates) {
-      const site = definition.site;
-      if (site.startIndex < node.startIndex || site.startIndex >= node.endIndex) continue;
-      if (site.startIndex >= useStart) break;
-      current = conditionalWithin(site, node) ? union(current, new Set([definition])) : new Set([definition]);
-    }
-    return current;
-  };
-  const flowList = (statements: Node[], state: PathState): PathState => {
-    let current = state;
-    for (const statement of statements) {
-      if (atUse !== undefined) return current;
-      if (statement.startIndex >= useEnd) break;
-      const after = flow(statement, current);
-      // Statements after a `return` in the same block are dead in C, but in half-typed code (a missing `}`) they are
-      // the code being written: they keep the state from before the jump instead of reaching nothing.
-      current =
-        after === null && current !== null && statement.id !== statements[statements.length - 1].id ? current : after;
-    }
-    return current;
-  };
-  /**
-   * A block's statements, with their offsets and jump flags read out of the tree once per scope: a function of
-   * thousands of statements is stepped over with plain number comparisons, not a wasm call per statement per lookup.
-   */
-  const blockEntry = (block: Node) => {
-    let cache = blockCache.get(scope);
-    if (!cache) blockCache.set(scope, (cache = new Map()));
-    let entry = cache.get(block.id);
-    if (!entry) {
-      const nodes = namedChildren(block);
-      entry = {
-        nodes,
-        starts: nodes.map((node) => node.startIndex),
-        ends: nodes.map((node) => node.endIndex),
-        jumps: [],
-      };
-      cache.set(block.id, entry);
-    }
-    return entry;
-  };
-  const flowBlock = (block: Node, state: PathState): PathState => {
-    let current = state;
-    const { nodes, starts, ends, jumps } = blockEntry(block);
-    for (const index of blockSteps(starts, ends, candidateStarts, useStart, useEnd)) {
-      if (atUse !== undefined) return current;
-      if (starts[index] >= useEnd) break;
-      const from = starts[index];
-      const to = ends[index];
-      const relevant =
-        (from <= useStart && useEnd <= to) || candidateStarts.some((start) => start >= from && start < to);
-      let after: PathState;
-      if (!relevant) {
-        jumps[index] ??= endsPaths(nodes[index]);
-        after = jumps[index] ? null : current;
-      } else after = flow(nodes[index], current);
-      current = after === null && current !== null && index !== nodes.length - 1 ? current : after;
-    }
-    return current;
-  };
-  const flow = (node: Node, state: PathState): PathState => {
-    if (atUse !== undefined || state === null) return state;
-    const here = containsUse(node);
-    if (!here && !holdsDefinition(node)) return endsPaths(node) ? null : state;
-    switch (node.type) {
-      case "compound_statement":
-        return flowBlock(node, state);
-      case "if_statement": {
-        const condition = node.childForFieldName("condition");
-        const afterCondition = condition ? applyLeaf(condition, state) : state;
-        if (condition && containsUse(condition)) {
-          atUse = afterCondition;
-          return afterCondition;
-        }
-        const consequence = node.childForFieldName("consequence");
-        const alternative = node.childForFieldName("alternative");
-        const thenState = consequence ? flow(consequence, afterCondition) : afterCondition;
-        if (atUse !== undefined) return thenState;
-        const elseState = alternative ? flow(alternative, afterCondition) : afterCondition;
-        if (atUse !== undefined) return elseState;
-        return union(thenState, elseState);
-      }
-      case "else_clause":
-        return flowList(namedChildren(node), state);
-      case "for_statement":
-      case "while_statement": {
-        // Header parts run before the body; the body runs zero or more times, and its definitions come back around.
-        const parts = namedChildren(node);
-        const loopBody = node.childForFieldName("body");
-        let current: PathState = state;
-        for (const part of parts) {
-          if (part.id === loopBody?.id) continue;
-          if (containsUse(part)) {
-            atUse = union(current, loopBody ? flowOnce(loopBody, current) : null);
-            return atUse;
-          }
-          current = applyLeaf(part, current);
-        }
-        if (!loopBody) return current;
-        const once = flowOnce(loopBody, current);
-        if (containsUse(loopBody)) {
-          const entryState = union(current, once);
-          flow(loopBody, entryState);
-          return atUse ?? entryState;
-        }
-        return union(current, once);
-      }
-      case "do_statement": {
-        const loopBody = node.childForFieldName("body");
-        if (!loopBody) return state;
-        const once = flowOnce(loopBody, state);
-        if (containsUse(loopBody)) {
-          flow(loopBody, union(state, once));
-          return atUse ?? union(state, once);
-        }
-        const condition = node.childForFieldName("condition");
-        return condition ? applyLeaf(condition, union(once, once)) : once;
-      }
-      case "switch_statement": {
-        const condition = node.childForFieldName("condition");
-        const afterCondition = condition ? applyLeaf(condition, state) : state;
-        const switchBody = node.childForFieldName("body");
-        if (!switchBody) return afterCondition;
-        let out: PathState = null;
-        let fallthrough: PathState = null;
-        let hasDefault = false;
-        for (const item of namedChildren(switchBody)) {
-          if (item.type !== "case_statement") continue;
-          if (!item.childForFieldName("value")) hasDefault = true;
-          const statements = namedChildren(item).filter((child) => child.id !== item.childForFieldName("value")?.id);
-          const caseOut = flowList(statements, union(afterCondition, fallthrough));
-          if (atUse !== undefined) return caseOut;
-          // `break` leaves the switch; without it the next case is reached as well.
-          out = union(out, caseOut);
-          fallthrough = endsWithBreak(item) ? null : caseOut;
-        }
-        return hasDefault ? out : union(out, afterCondition);
-      }
-      case "labeled_statement":
-        return flowList(namedChildren(node).slice(1), state);
-      case "return_statement":
-      case "goto_statement": {
-        const after = applyLeaf(node, state);
-        if (here) atUse = after;
-        return here ? after : null;
-      }
-      default: {
-        if (here) {
-          atUse = applyLeaf(node, state);
-          return atUse;
-        }
-        const after = applyLeaf(node, state);
-        return endsPaths(node) ? null : after;
-      }
-    }
-  };
-  /** One run of a loop body from `state` without recording the use (for the back edge). */
-  const flowOnce = (loopBody: Node, state: PathState): PathState => {
-    const saved = atUse;
-    atUse = undefined;
-    const result = flowAll(loopBody, state);
-    atUse = saved;
-    return result;
-  };
-  /** Like `flow`, but through the whole node (definitions after the use included): a loop body's back edge. */
-  const flowAll = (node: Node, state: PathState): PathState => {
-    if (state === null) return null;
-    const defsInside = candidates.filter(
-      (definition) => definition.site.startIndex >= node.startIndex && definition.site.startIndex < node.endIndex,
-    );
-    if (defsInside.length === 0) return endsPaths(node) ? null : state;
-    // Conservative: every definition inside may or may not have run; the last unconditional one of the body's own list wins.
-    let current: PathState = state;
-    if (node.type !== "compound_statement") {
-      const direct = node.type === "expression_statement" || node.type === "declaration";
-      return direct ? applyLeafAll(node, current, defsInside) : union(current, new Set(defsInside));
-    }
-    // The block's statements come from the per-scope cache; the ones holding a definition are found by binary search,
-    // so a loop body of thousands of calls is not listed and filtered again for every lookup.
-    const { nodes, starts, ends, jumps } = blockEntry(node);
-    const holding = new Map<number, Definition[]>();
-    for (const definition of defsInside) {
-      const index = statementHolding(starts, ends, definition.site.startIndex);
-      if (index < 0) continue;
-      const list = holding.get(index);
-      if (list) list.push(definition);
-      else holding.set(index, [definition]);
-    }
-    // A statement without a definition that ends every path ends the body's run, wherever it stands.
-    for (let index = 0; index < nodes.length; index++) {
-      if (holding.has(index)) continue;
-      jumps[index] ??= endsPaths(nodes[index]);
-      if (jumps[index]) return null;
-    }
-    for (const index of [...holding.keys()].sort((left, right) => left - right)) {
-      const statement = nodes[index];
-      const inside = holding.get(index) as Definition[];
-      const direct = statement.type === "expression_statement" || statement.type === "declaration";
-      current = direct ? applyLeafAll(statement, current, inside) : union(current, new Set(inside));
-    }
-    return current;
-  };
-  const applyLeafAll = (node: Node, state: PathState, inside: Definition[]): PathState => {
-    let current = state;
-    for (const definition of inside)
-      current = conditionalWithin(definition.site, node)
-        ? union(current, new Set([definition]))
-        : new Set([definition]);
-    return current;
-  };
-  const result = flow(body, new Set([ENTRY]));
-  const reached: PathState = atUse === undefined ? result : atUse;
+  const walk = new PathWalk(scope, candidates, useStart, useEnd);
+  const result = walk.flow(body, new Set([ENTRY]));
+  const reached: PathState = walk.atUse === undefined ? result : walk.atUse;
   const final: Set<Definition | typeof ENTRY> = reached ?? new Set();
   const definitions = candidates.filter((definition) => final.has(definition));
   return { definitions, entry: final.has(ENTRY) };

@@ -27,6 +27,39 @@ export interface FileSummary {
   fieldFills: ExternalFieldFill[];
 }
 
+/** Struct fields a pipe(), pipe2() or socketpair() call fills (`pipe(d->fds)`), keyed by struct type and field. */
+function fieldFills(index: FileIndex, evaluator: Evaluator, file: string): FileSummary["fieldFills"] {
+  const fills: FileSummary["fieldFills"] = [];
+  for (const [callee, position] of [
+    ["pipe", 0],
+    ["pipe2", 0],
+    ["socketpair", 3],
+  ] as const) {
+    for (const site of index.callSitesOf(callee)) {
+      const argument = unwrap(site.args[position] ?? null);
+      if (argument?.type !== "field_expression") continue;
+      const scope = index.scopeOf(site.node);
+      const type = structTypeOf(argument, scope, index);
+      const field = argument.childForFieldName("field")?.text;
+      if (!type || !field) continue;
+      let nonblock: boolean | null = false;
+      if (callee === "pipe2") {
+        const flags = evaluator.value(site.args[1] ?? null, { scope });
+        nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
+      }
+      fills.push({
+        type,
+        field,
+        creates: callee === "socketpair" ? "socketpair" : "pipe",
+        nonblock,
+        file,
+        line: site.node.startPosition.row + 1,
+      });
+    }
+  }
+  return fills;
+}
+
 /** The summary of one file; `known` are the fillers of other files found so far (for a hop through them). */
 export function summarizeFile(
   tree: Tree,
@@ -58,33 +91,7 @@ export function summarizeFile(
       wrappers: [],
       fieldFills: [],
     };
-    for (const [callee, position] of [
-      ["pipe", 0],
-      ["pipe2", 0],
-      ["socketpair", 3],
-    ] as const) {
-      for (const site of index.callSitesOf(callee)) {
-        const argument = unwrap(site.args[position] ?? null);
-        if (argument?.type !== "field_expression") continue;
-        const scope = index.scopeOf(site.node);
-        const type = structTypeOf(argument, scope, index);
-        const field = argument.childForFieldName("field")?.text;
-        if (!type || !field) continue;
-        let nonblock: boolean | null = false;
-        if (callee === "pipe2") {
-          const flags = evaluator.value(site.args[1] ?? null, { scope });
-          nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
-        }
-        summary.fieldFills.push({
-          type,
-          field,
-          creates: callee === "socketpair" ? "socketpair" : "pipe",
-          nonblock,
-          file,
-          line: site.node.startPosition.row + 1,
-        });
-      }
-    }
+    summary.fieldFills = fieldFills(index, evaluator, file);
     if (text.includes("vmsplice")) {
       const extractor = new Extractor(tree, text);
       try {

@@ -13,7 +13,7 @@
  */
 import type { Node, Tree } from "web-tree-sitter";
 import type { CallAnalysis, Finding, SourceRange } from "./facts";
-import { findRule, rule, type RuleId } from "../rules";
+import { findRule, rule, ruleMessage, type RuleId } from "../rules";
 
 export const SUPPRESSION_RULE = "VMS-SUPPRESSION" satisfies RuleId;
 export const SUPPRESSION_MARKER = "vmsplice-lens:";
@@ -55,11 +55,11 @@ export function parseSuppressionComment(commentText: string): ParsedSuppressionC
   const reason = separatorAt >= 0 ? collapseWhitespace(rest.slice(separatorAt + 2)) : "";
   const ids = splitIds(idPart);
   const problems: string[] = [];
-  if (ids.length === 0) problems.push("names no rule id (write `vmsplice-lens: ignore VMS-ID -- reason`)");
+  if (ids.length === 0) problems.push("names no rule id (write 'vmsplice-lens: ignore VMS-ID -- reason')");
   for (const id of ids) {
-    if (!findRule(id) || id === SUPPRESSION_RULE) problems.push(`names unknown rule id ${id}`);
+    if (!findRule(id) || id === SUPPRESSION_RULE) problems.push(`names unknown rule id '${id}'`);
   }
-  if (reason === "") problems.push("gives no reason (add `-- why this is safe` after the rule ids)");
+  if (reason === "") problems.push("gives no reason (add '-- why this is safe' after the rule ids)");
   return { ids, reason, problems };
 }
 
@@ -200,7 +200,7 @@ export function applySuppressions<T extends { calls: CallAnalysis[]; findings: F
     findings.push({
       rule: SUPPRESSION_RULE,
       severity: suppressionRule.severity,
-      message: suppressionRule.message(problems.join("; ")),
+      message: ruleMessage(SUPPRESSION_RULE, problems),
       range: suppression.range,
       related:
         suppression.callIndex === null

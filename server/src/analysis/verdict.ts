@@ -30,7 +30,8 @@ import {
   type SymValue,
   type VmspliceCall,
 } from "./facts";
-import { rule, unsafeKind, type RuleId } from "../rules";
+import { rule, ruleMessage, unsafeKind, type MessageInput, type RuleId } from "../rules";
+import { lineOf } from "../rules/words";
 
 const MAX_SEGMENTS = 1025;
 const MAX_PAGES_PER_SEGMENT = 4096;
@@ -51,6 +52,19 @@ function pipeSlots(call: VmspliceCall, pageSize: number): number {
   return slots;
 }
 
+/** What the segment rules' findings are placed on and worded from. */
+interface SegmentRuleContext {
+  baseRange: SourceRange;
+  lengthRange: SourceRange;
+  buffer: BufferFact | null;
+  bufferRelated: { range: SourceRange; message: string }[];
+  length: number;
+  inPage: number | null;
+  /** The base's offset into its page when the buffer is page-aligned (so the offset is exact), else null. */
+  pageOffset: number | null;
+  flags: number | null;
+}
+
 class CallJudge {
   readonly findings: Finding[] = [];
   readonly missing: string[] = [];
@@ -59,6 +73,15 @@ class CallJudge {
   private readonly rfc: boolean;
   /** Length of the segment being judged (for page rules that need it). */
   private segmentLength = 0;
+  /** The input and verdict of the last segment instance judged (see `segment`). */
+  private lastInput: {
+    segment: SegmentFact;
+    length: number | null;
+    offsetKey: number | string;
+    room: number;
+    stopped: boolean;
+    judged: { result: SegmentVerdict; pages: number | null; stops: boolean };
+  } | null = null;
   /** Verdicts of the segment instances judged so far, per template and input (see `segment`). */
   private readonly segmentMemo = new Map<
     SegmentFact,
@@ -75,10 +98,11 @@ class CallJudge {
     this.rfc = options.kernel === "rfc-v2";
   }
 
-  report(
-    ruleId: RuleId,
+  /** Reports a finding; its message is composed by the rule's module from `input` (rules/<rule-id>.ts). */
+  report<Id extends RuleId>(
+    ruleId: Id,
     range: SourceRange,
-    detail: string,
+    input: MessageInput<Id>,
     related: { range: SourceRange | null; message: string }[] = [],
   ): void {
     const record = rule(ruleId);
@@ -95,7 +119,7 @@ class CallJudge {
     this.findings.push({
       rule: ruleId,
       severity: record.severity,
-      message: record.message(detail),
+      message: ruleMessage(ruleId, input),
       range,
       related: related.filter((item): item is { range: SourceRange; message: string } => item.range !== null),
     });
@@ -112,39 +136,11 @@ class CallJudge {
 
     // Checks that fail the whole call before any page is looked at.
     const nrSegs = evaluate(call.iov.nrSegs, this.pageSize);
-    if (flags !== null && flags & ~SPLICE_F_ALL)
-      this.report(
-        "VMS-FLAGS-UNKNOWN",
-        call.flags.range,
-        `flags ${call.flags.text} = 0x${flags.toString(16)} has bits outside SPLICE_F_*; mainline 6.x returns EINVAL`,
-        flagsRelated,
-      );
-    if (nrSegs !== null && nrSegs > 1024)
-      this.report("VMS-IOV-MAX", call.iov.nrSegsRange, `nr_segs is ${nrSegs}; the call fails with EINVAL`);
-    if (call.fd.kind === "not-pipe") this.report("VMS-NOT-PIPE", call.fd.range, call.fd.explanation, pipeRelated);
-    if (!call.returnChecked)
-      this.report(
-        "VMS-PARTIAL",
-        call.calleeRange,
-        "the return value is not checked, so a short transfer goes unnoticed",
-      );
-    if (call.fd.nonblock === true && flags !== null && !(flags & SPLICE_F_NONBLOCK)) {
-      this.report(
-        "VMS-NONBLOCK-FD",
-        call.flags.range,
-        "the pipe is O_NONBLOCK but vmsplice ignores that; pass SPLICE_F_NONBLOCK to get EAGAIN instead of blocking",
-        pipeRelated,
-      );
-    }
+    this.reportCallChecks(flags, nrSegs, flagsRelated, pipeRelated);
     const direction = call.fd.direction;
     if (direction === "unknown") this.missing.push(`direction: ${call.fd.explanation}`);
     if (direction === "from-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
-      this.report(
-        "VMS-WRONG-END",
-        call.fd.range,
-        `${call.fd.explanation}; SPLICE_F_GIFT says the program meant to send, but this call reads from the pipe into the buffer`,
-        pipeRelated,
-      );
+      this.report("VMS-WRONG-END", call.fd.range, { explanation: call.fd.explanation }, pipeRelated);
     }
 
     const failsEarly =
@@ -156,90 +152,35 @@ class CallJudge {
     let chunksQueued = 0;
     let stopped = false;
     const segments: SegmentVerdict[] = [];
+    // Instances with the same input share one verdict object; what follows reads each distinct verdict once, so the
+    // work after this loop does not grow with the number of iovec entries (up to 1024 per call).
+    const distinct: SegmentVerdict[] = [];
+    const seen = new Set<SegmentVerdict>();
     for (const instance of instances ?? []) {
       const verdict = this.segment(instance, direction, flags, slots, chunksQueued, stopped || failsEarly);
       if (verdict.pages !== null) chunksQueued += verdict.pages;
       if (verdict.stops) stopped = true;
       segments.push(verdict.result);
+      if (distinct[distinct.length - 1] !== verdict.result && !seen.has(verdict.result)) {
+        seen.add(verdict.result);
+        distinct.push(verdict.result);
+      }
     }
     if (instances === null) this.missing.push(`iovec: ${call.iov.missing ?? "cannot reconstruct the iovec array"}`);
 
-    if (
-      this.rfc &&
-      direction === "to-pipe" &&
-      flags !== null &&
-      flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
-      call.multithreaded &&
-      !(flags & SPLICE_F_NONBLOCK)
-    ) {
-      this.report(
-        "VMS-RFC-MMAPSEM-SLEEP",
-        call.flags.range,
-        "this program starts threads; a gifting writer blocked on a full pipe holds its address-space lock, so mmap/munmap in other threads stall",
-        [{ range: call.multithreaded.range, message: "thread started here" }],
-      );
-    }
-    if (this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
-      if (call.teeOnPipe)
-        this.report(
-          "VMS-RFC-TEE-ALIAS",
-          call.fd.range,
-          "tee() duplicates buffers of this pipe; a moved page stays referenced by the other pipe, which then sees this reader's writes",
-          [{ range: call.teeOnPipe.range, message: "tee() here" }],
-        );
-      if (call.multithreaded)
-        this.report(
-          "VMS-RFC-PHANTOM-SUCCESS",
-          call.calleeRange,
-          "this program starts threads; a thread touching the destination during the move can make it report success without data",
-          [{ range: call.multithreaded.range, message: "thread started here" }],
-        );
-    }
-    if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
-      const giftingPeer = this.peers.find(
-        (peer) =>
-          peer !== call &&
-          peer.fd.direction === "to-pipe" &&
-          peer.flags.value !== null &&
-          (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0 &&
-          samePipe(peer, call),
-      );
-      if (giftingPeer)
-        this.report(
-          "VMS-NO-MOVE-FLAG",
-          call.flags.range,
-          "the writer in this file gifts its pages (and loses them), but this reader does not pass SPLICE_F_MOVE, so every page is copied",
-          [{ range: giftingPeer.flags.range, message: "writer gifts here" }, ...flagsRelated],
-        );
-    }
-    if (!this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
-      this.report(
-        "VMS-MAINLINE-COPY",
-        call.flags.range,
-        "SPLICE_F_MOVE is ignored; the pages are copied into the buffer",
-        flagsRelated,
-      );
-    }
-    if (!this.rfc && direction === "to-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
-      this.report(
-        "VMS-GIFT-NOOP",
-        call.flags.range,
-        "the pages are queued by reference and stay mapped in the writer",
-        flagsRelated,
-      );
-    }
+    this.reportModelChecks(direction, flags, flagsRelated);
 
     // Facts the call rests on without their being established come after the call's own missing facts.
     for (const assumption of call.assumptions ?? []) this.missing.push(assumption);
-    const verdict = this.settle(segments, direction, failsEarly);
+    const verdict = this.settle(distinct, direction, failsEarly);
     // Every RFC move carries the two accounting hazards a real kernel showed, including a move into the wrong place;
     // they are listed, not reported as findings.
-    const moves = this.rfc && segments.some((segment) => segment.pageOutcomes.some(installsFrame));
+    const moves = this.rfc && distinct.some((segment) => segment.pageOutcomes.some(installsFrame));
     const hazards = moves ? ["VMS-RFC-RSS", "VMS-RFC-ANON-VMA"] : [];
     const rules = [
       ...new Set([
         ...this.findings.map((finding) => finding.rule),
-        ...segments.flatMap((segment) => segment.rules),
+        ...distinct.flatMap((segment) => segment.rules),
         ...hazards,
       ]),
     ].sort();
@@ -255,6 +196,73 @@ class CallJudge {
     };
   }
 
+  /** Findings about the call as a whole: flags, nr_segs, the descriptor, the return value. */
+  private reportCallChecks(
+    flags: number | null,
+    nrSegs: number | null,
+    flagsRelated: { range: SourceRange; message: string }[],
+    pipeRelated: { range: SourceRange | null; message: string }[],
+  ): void {
+    const call = this.call;
+    if (flags !== null && flags & ~SPLICE_F_ALL)
+      this.report("VMS-FLAGS-UNKNOWN", call.flags.range, { flagsText: call.flags.text, value: flags }, flagsRelated);
+    if (nrSegs !== null && nrSegs > 1024) this.report("VMS-IOV-MAX", call.iov.nrSegsRange, { nrSegs });
+    if (call.fd.kind === "not-pipe")
+      this.report("VMS-NOT-PIPE", call.fd.range, { explanation: call.fd.explanation }, pipeRelated);
+    if (!call.returnChecked) this.report("VMS-PARTIAL", call.calleeRange, { kind: "unchecked" });
+    if (call.fd.nonblock === true && flags !== null && !(flags & SPLICE_F_NONBLOCK)) {
+      this.report("VMS-NONBLOCK-FD", call.flags.range, undefined, pipeRelated);
+    }
+  }
+
+  /** Findings that depend on the kernel model and the direction: threads, tee(), the peer's flags, mainline's no-ops. */
+  private reportModelChecks(
+    direction: string,
+    flags: number | null,
+    flagsRelated: { range: SourceRange; message: string }[],
+  ): void {
+    const call = this.call;
+    if (
+      this.rfc &&
+      direction === "to-pipe" &&
+      flags !== null &&
+      flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
+      call.multithreaded &&
+      !(flags & SPLICE_F_NONBLOCK)
+    ) {
+      this.report("VMS-RFC-MMAPSEM-SLEEP", call.flags.range, undefined, [
+        { range: call.multithreaded.range, message: "thread started here" },
+      ]);
+    }
+    if (this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
+      if (call.teeOnPipe)
+        this.report("VMS-RFC-TEE-ALIAS", call.fd.range, undefined, [
+          { range: call.teeOnPipe.range, message: "tee() here" },
+        ]);
+      if (call.multithreaded)
+        this.report("VMS-RFC-PHANTOM-SUCCESS", call.calleeRange, undefined, [
+          { range: call.multithreaded.range, message: "thread started here" },
+        ]);
+    }
+    if (this.rfc && direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE)) {
+      const giftingPeer = pipePeers(this.peers, call).writers.find(
+        (peer) =>
+          peer !== call && peer.flags.value !== null && (peer.flags.value & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0,
+      );
+      if (giftingPeer)
+        this.report("VMS-NO-MOVE-FLAG", call.flags.range, { flagsText: call.flags.text }, [
+          { range: giftingPeer.flags.range, message: "writer gifts here" },
+          ...flagsRelated,
+        ]);
+    }
+    if (!this.rfc && direction === "from-pipe" && flags !== null && flags & SPLICE_F_MOVE) {
+      this.report("VMS-MAINLINE-COPY", call.flags.range, undefined, flagsRelated);
+    }
+    if (!this.rfc && direction === "to-pipe" && flags !== null && flags & SPLICE_F_GIFT) {
+      this.report("VMS-GIFT-NOOP", call.flags.range, undefined, flagsRelated);
+    }
+  }
+
   /**
    * The choke point of the analysis invariant: every page, segment and call verdict becomes final here, and nowhere else.
    *   1. A page carrying a rule the rule table marks `unsafe` is unsafe (rfc-v2 only; mainline never moves).
@@ -264,7 +272,7 @@ class CallJudge {
    * The simplest sound reading of "every deciding fact": any missing fact counts, since each one (nr_segs, a loop count,
    * another segment's length, the flags) can decide whether and where a page is delivered.
    */
-  private settle(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
+  private settle(segments: readonly SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     const missing = [...new Set(this.missing)];
     // Instances with the same input share one verdict object (see `segment`): each is settled once.
     const settled = new Set<SegmentVerdict>();
@@ -288,7 +296,11 @@ class CallJudge {
     return missing.length > 0 && (verdict === "move" || verdict === "partial") ? "unknown" : verdict;
   }
 
-  private callVerdict(segments: SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
+  /**
+   * The call's verdict from its distinct segment verdicts: every test below asks whether some page or segment has a
+   * verdict, or whether all or none of the delivered pages move, so how often an instance repeats does not matter.
+   */
+  private callVerdict(segments: readonly SegmentVerdict[], direction: string, failsEarly: boolean): CallVerdict {
     if (!this.rfc || failsEarly) return "copy";
     if (segments.some((segment) => segment.verdict === "unsafe")) return "unsafe";
     const flags = this.call.flags.value;
@@ -393,16 +405,29 @@ class CallJudge {
         : alignment !== null && alignment > 0
           ? ((offset % alignment) + alignment) % alignment
           : "any";
-    const key = `${length}:${offsetKey}:${Math.max(0, slots - queuedBefore)}:${stopped}`;
+    const room = Math.max(0, slots - queuedBefore);
+    // A run of instances with the same input as the one before (a loop-filled iovec once the pipe is full): the same
+    // verdict, found without building a key. Its missing facts are already in the call's list, so the list is unchanged.
+    const last = this.lastInput;
+    if (
+      last &&
+      last.segment === segment &&
+      last.length === length &&
+      last.offsetKey === offsetKey &&
+      last.room === room &&
+      last.stopped === stopped
+    )
+      return last.judged;
+    const key = `${length}:${offsetKey}:${room}:${stopped}`;
     let byInput = this.segmentMemo.get(segment);
     if (!byInput) this.segmentMemo.set(segment, (byInput = new Map()));
-    const known = byInput.get(key);
-    if (known) {
-      this.missing.push(...known.result.missing);
-      return known;
+    let judged = byInput.get(key);
+    if (judged) this.missing.push(...judged.result.missing);
+    else {
+      judged = this.judgeSegment(segment, length, offset, direction, flags, slots, queuedBefore, stopped);
+      byInput.set(key, judged);
     }
-    const judged = this.judgeSegment(segment, length, offset, direction, flags, slots, queuedBefore, stopped);
-    byInput.set(key, judged);
+    this.lastInput = { segment, length, offsetKey, room, stopped, judged };
     return judged;
   }
 
@@ -427,19 +452,7 @@ class CallJudge {
       ? [{ range: buffer.originRange, message: `buffer ${buffer.name}: ${buffer.explanation}` }]
       : [];
 
-    for (const literal of [
-      ...literalPageSizes(segment.length),
-      ...literalPageSizes(segment.offset),
-      ...(buffer?.alignment ? literalPageSizes(buffer.alignment) : []),
-    ]) {
-      this.report(
-        "VMS-PAGE-SIZE-LITERAL",
-        literal,
-        P === 4096
-          ? "fine on this 4 KiB-page target, but a 16 KiB or 64 KiB page kernel turns these into partial pages"
-          : `with ${P}-byte pages this is not a whole page`,
-      );
-    }
+    this.reportPageSizeLiterals(segment);
 
     const done = (verdict: SegmentVerdict["verdict"], pages: number | null, stops = false) => {
       const allRules = [...new Set([...rules, ...outcomes.flatMap((page) => page.rules)])].sort();
@@ -453,54 +466,16 @@ class CallJudge {
       // Without a gift nothing is unmapped, so later writes alias whatever the length is.
       this.writerLifecycle(buffer, baseRange, bufferRelated, false);
     }
-    if (length === null) {
-      // Some outcomes do not depend on the length: a writer that does not gift, a reader that does not ask to move.
-      const noGift = direction === "to-pipe" && flags !== null && !(flags & SPLICE_F_GIFT);
-      const noMove = direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE);
-      if (this.rfc && (noGift || noMove)) {
-        rules.add(noGift ? "VMS-NO-GIFT" : "VMS-NO-MOVE-FLAG");
-        if (noGift && this.wantsMove())
-          this.report(
-            "VMS-NO-GIFT",
-            this.call.flags.range,
-            `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies every page`,
-          );
-        return done("copy", null);
-      }
-      missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
-      this.missing.push(...missing);
-      return done(this.rfc ? "unknown" : "copy", null);
-    }
+    if (length === null) return done(this.unknownLength(segment, direction, flags, rules, missing), null);
     if (length === 0) {
       if (this.model !== "mainline-6.x") {
-        this.report(
-          "VMS-ZERO-LEN-IOV",
-          lengthRange,
-          "this kernel stops at the first zero-length iovec; the entries after it are not transferred",
-        );
+        this.report("VMS-ZERO-LEN-IOV", lengthRange, undefined);
         return done("copy", 0, true);
       }
       return done("copy", 0);
     }
 
-    // Where the base lies inside its page: known when the buffer is page-aligned (or at a known offset from such a buffer).
-    let inPage: number | null = null;
-    let alignmentKnown = false;
-    if (buffer && offset !== null) {
-      const alignment = buffer.alignment ? evaluate(buffer.alignment, P) : null;
-      if (alignment !== null && alignment >= P && alignment % P === 0) {
-        inPage = ((offset % P) + P) % P;
-        alignmentKnown = true;
-      } else if (alignment !== null && alignment > 0) {
-        // Not guaranteed page-aligned: 16-byte malloc memory, unattributed arrays. Known to be mis-aligned only relative to a page.
-        const residue = ((offset % alignment) + alignment) % alignment;
-        inPage = residue !== 0 ? residue : -1;
-        alignmentKnown = true;
-      }
-    }
-    if (!buffer) missing.push(`buffer behind ${segment.baseText} (${reason(segment.offset)})`);
-    else if (offset === null) missing.push(`offset of ${segment.baseText} in its buffer (${reason(segment.offset)})`);
-    else if (!alignmentKnown) missing.push(`alignment of ${buffer.name} (${buffer.explanation})`);
+    const { inPage, pageOffset } = this.pagePosition(segment, offset, missing);
 
     // Chunks as the gather step cuts them: the first one starts at the in-page offset.
     const aligned = inPage === 0;
@@ -524,50 +499,158 @@ class CallJudge {
       this.writerLifecycle(buffer, baseRange, bufferRelated, zapFlags && aligned);
     }
 
-    for (let chunk = 0; chunk < pages; chunk++) {
-      const page: PageOutcome = { index: chunk, verdict: "copy", rules: [] };
-      outcomes.push(page);
-      if (direction === "to-pipe" && chunk >= remainingSlots) {
-        page.verdict = "not-delivered";
-        if (this.rfc && zapFlags) page.rules.push("VMS-NO-ZAP");
-        continue;
-      }
-      if (!this.rfc) continue;
-      if (direction === "unknown") {
-        page.verdict = "unknown";
-        continue;
-      }
-      const chunkStart = chunk === 0 ? (firstOffset ?? (inPage === -1 ? 1 : null)) : 0;
-      const chunkEnd = aligned
-        ? Math.min(P, length - chunk * P)
-        : firstOffset !== null
-          ? Math.min(P, firstOffset + length - chunk * P)
-          : null;
-      const fullPage = chunkStart === 0 && chunkEnd === P;
-      if (direction === "to-pipe")
-        this.writerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, gift, zapFlags, missing });
-      else this.readerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, missing });
-    }
+    const geometry = { length, inPage, aligned, firstOffset, buffer, flags, gift, zapFlags, missing };
+    for (let chunk = 0; chunk < pages; chunk++) outcomes.push(this.page(chunk, direction, remainingSlots, geometry));
 
-    if (direction === "to-pipe" && pages > remainingSlots) {
-      if (this.rfc && zapFlags)
-        this.report(
-          "VMS-NO-ZAP",
-          lengthRange,
-          `the pipe holds ${slots} buffers; ${pages - remainingSlots} of this segment's ${pages} chunks are neither queued nor unmapped`,
-        );
-      if (!this.call.returnChecked)
-        this.report(
-          "VMS-PARTIAL",
-          this.call.calleeRange,
-          `only ${remainingSlots} of ${pages} chunks fit in a ${slots}-slot pipe and the return value is not checked`,
-        );
-    }
-    this.reportSegmentRules(outcomes, { baseRange, lengthRange, buffer, bufferRelated, length, inPage, flags });
+    if (direction === "to-pipe" && pages > remainingSlots)
+      this.reportOverflow(lengthRange, { pages, remainingSlots, slots, zapFlags });
+    this.reportSegmentRules(outcomes, {
+      baseRange,
+      lengthRange,
+      buffer,
+      bufferRelated,
+      length,
+      inPage,
+      pageOffset,
+      flags,
+    });
     this.missing.push(...missing);
     for (const page of outcomes) page.rules = [...new Set(page.rules)].sort();
     // Provisional: settle() makes every verdict final once the whole call has been judged.
     return done(this.rfc ? combinePages(outcomes) : "copy", pages);
+  }
+
+  /** A writer's segment with more chunks than the pipe has room for: the rest is neither queued nor unmapped. */
+  private reportOverflow(
+    lengthRange: SourceRange,
+    room: { pages: number; remainingSlots: number; slots: number; zapFlags: boolean },
+  ): void {
+    const { pages, remainingSlots, slots, zapFlags } = room;
+    if (this.rfc && zapFlags)
+      this.report("VMS-NO-ZAP", lengthRange, { left: pages - remainingSlots, chunks: pages, slots });
+    if (!this.call.returnChecked)
+      this.report("VMS-PARTIAL", this.call.calleeRange, {
+        kind: "overflow",
+        fitting: remainingSlots,
+        chunks: pages,
+        slots,
+      });
+  }
+
+  private reportPageSizeLiterals(segment: SegmentFact): void {
+    for (const literal of [
+      ...literalPageSizes(segment.length),
+      ...literalPageSizes(segment.offset),
+      ...(segment.buffer?.alignment ? literalPageSizes(segment.buffer.alignment) : []),
+    ]) {
+      this.report("VMS-PAGE-SIZE-LITERAL", literal, { pageSize: this.pageSize });
+    }
+  }
+
+  /**
+   * A segment of unknown length. Some outcomes do not depend on the length: a writer that does not gift, a reader that
+   * does not ask to move (both copy); otherwise the length is a missing fact.
+   */
+  private unknownLength(
+    segment: SegmentFact,
+    direction: string,
+    flags: number | null,
+    rules: Set<string>,
+    missing: string[],
+  ): SegmentVerdict["verdict"] {
+    const noGift = direction === "to-pipe" && flags !== null && !(flags & SPLICE_F_GIFT);
+    const noMove = direction === "from-pipe" && flags !== null && !(flags & SPLICE_F_MOVE);
+    if (this.rfc && (noGift || noMove)) {
+      rules.add(noGift ? "VMS-NO-GIFT" : "VMS-NO-MOVE-FLAG");
+      if (noGift && this.wantsMove())
+        this.report("VMS-NO-GIFT", this.call.flags.range, {
+          kind: "writer",
+          flagsText: this.call.flags.text,
+          copied: null,
+          total: null,
+        });
+      return "copy";
+    }
+    missing.push(`length of ${segment.lengthText} (${reason(segment.length)})`);
+    this.missing.push(...missing);
+    return this.rfc ? "unknown" : "copy";
+  }
+
+  /**
+   * Where the base lies inside its page: known when the buffer is page-aligned (or at a known offset from such a
+   * buffer). `inPage` is -1 when the base is known not to be page-aligned but its offset into the page is not known;
+   * `pageOffset` is the exact offset into the page, or null. Names the missing fact when neither is known.
+   */
+  private pagePosition(
+    segment: SegmentFact,
+    offset: number | null,
+    missing: string[],
+  ): { inPage: number | null; pageOffset: number | null } {
+    const P = this.pageSize;
+    const buffer = segment.buffer;
+    let inPage: number | null = null;
+    let pageOffset: number | null = null;
+    let alignmentKnown = false;
+    if (buffer && offset !== null) {
+      const alignment = buffer.alignment ? evaluate(buffer.alignment, P) : null;
+      if (alignment !== null && alignment >= P && alignment % P === 0) {
+        inPage = ((offset % P) + P) % P;
+        pageOffset = inPage;
+        alignmentKnown = true;
+      } else if (alignment !== null && alignment > 0) {
+        // Not guaranteed page-aligned: 16-byte malloc memory, unattributed arrays. Known to be mis-aligned only relative to a page.
+        const residue = ((offset % alignment) + alignment) % alignment;
+        inPage = residue !== 0 ? residue : -1;
+        alignmentKnown = true;
+      }
+    }
+    if (!buffer) missing.push(`buffer behind ${segment.baseText} (${reason(segment.offset)})`);
+    else if (offset === null) missing.push(`offset of ${segment.baseText} in its buffer (${reason(segment.offset)})`);
+    else if (!alignmentKnown) missing.push(`alignment of ${buffer.name} (${buffer.explanation})`);
+    return { inPage, pageOffset };
+  }
+
+  /** One chunk of a segment: not delivered past the pipe's room, copied on mainline, else the writer's or reader's test. */
+  private page(
+    chunk: number,
+    direction: string,
+    remainingSlots: number,
+    geometry: {
+      length: number;
+      inPage: number | null;
+      aligned: boolean;
+      firstOffset: number | null;
+      buffer: BufferFact | null;
+      flags: number | null;
+      gift: boolean;
+      zapFlags: boolean;
+      missing: string[];
+    },
+  ): PageOutcome {
+    const P = this.pageSize;
+    const { length, inPage, aligned, firstOffset, buffer, flags, gift, zapFlags, missing } = geometry;
+    const page: PageOutcome = { index: chunk, verdict: "copy", rules: [] };
+    if (direction === "to-pipe" && chunk >= remainingSlots) {
+      page.verdict = "not-delivered";
+      if (this.rfc && zapFlags) page.rules.push("VMS-NO-ZAP");
+      return page;
+    }
+    if (!this.rfc) return page;
+    if (direction === "unknown") {
+      page.verdict = "unknown";
+      return page;
+    }
+    const chunkStart = chunk === 0 ? (firstOffset ?? (inPage === -1 ? 1 : null)) : 0;
+    const chunkEnd = aligned
+      ? Math.min(P, length - chunk * P)
+      : firstOffset !== null
+        ? Math.min(P, firstOffset + length - chunk * P)
+        : null;
+    const fullPage = chunkStart === 0 && chunkEnd === P;
+    if (direction === "to-pipe")
+      this.writerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, gift, zapFlags, missing });
+    else this.readerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, missing });
+    return page;
   }
 
   /** rfc-v2 writer side: is this chunk gifted, unmapped and therefore movable by a reader passing SPLICE_F_MOVE? */
@@ -794,9 +877,7 @@ class CallJudge {
    */
   private pipeFeed(): PipeFeed {
     if (this.feed) return this.feed;
-    const writers = this.peers.filter(
-      (peer) => peer !== this.call && peer.fd.direction === "to-pipe" && samePipe(peer, this.call),
-    );
+    const writers = pipePeers(this.peers, this.call).writers.filter((peer) => peer !== this.call);
     const origin = this.call.fd.originRange;
     const sameCall = (peer: VmspliceCall) =>
       origin !== null && peer.fd.originRange !== null && peer.fd.originRange.startIndex === origin.startIndex;
@@ -831,40 +912,35 @@ class CallJudge {
     const callRelated = { range: this.call.range, message: "vmsplice call" };
     if (buffer.writtenAfter) {
       if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
-        this.report(
-          "VMS-ALIAS-ZEROPAGE",
-          buffer.writtenAfter.range,
-          `${buffer.name} is filled only after the vmsplice call, so the pipe holds the zero page and the reader gets zeros`,
-          [callRelated, ...bufferRelated],
-        );
+        this.report("VMS-ALIAS-ZEROPAGE", buffer.writtenAfter.range, { name: buffer.name }, [
+          callRelated,
+          ...bufferRelated,
+        ]);
       } else if (buffer.forkAfter) {
         this.report(
           "VMS-ALIAS-COW",
           buffer.writtenAfter.range,
-          `${buffer.name} is written after a fork() that follows the vmsplice call; through the copy-on-write mapping the write may or may not reach the reader, depending on the kernel`,
+          { name: buffer.name, forkLine: lineOf(buffer.forkAfter.range), forkAfterCall: true },
           [callRelated, { range: buffer.forkAfter.range, message: "fork() here" }],
         );
       } else if (buffer.forkBefore) {
         this.report(
           "VMS-ALIAS-COW",
           buffer.writtenAfter.range,
-          `${buffer.name} is shared copy-on-write with a forked child; whether this write reaches the reader depends on the kernel`,
+          { name: buffer.name, forkLine: lineOf(buffer.forkBefore.range), forkAfterCall: false },
           [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }],
         );
       } else if (!(this.rfc && zappedAtBase)) {
-        const detail = buffer.writtenAfter.loopCarried
-          ? `${buffer.name} is rewritten here on the next loop iteration while the pipe may still reference the pages queued by the previous vmsplice; the reader can see the new bytes`
-          : `${buffer.name} is written after vmsplice queued its pages by reference; the reader sees the new bytes`;
-        this.report("VMS-ALIAS-WRITE", buffer.writtenAfter.range, detail, [callRelated, ...bufferRelated]);
+        this.report(
+          "VMS-ALIAS-WRITE",
+          buffer.writtenAfter.range,
+          { name: buffer.name, loopCarried: buffer.writtenAfter.loopCarried === true },
+          [callRelated, ...bufferRelated],
+        );
       }
     }
     if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
-      this.report(
-        "VMS-ZERO-PAGE",
-        baseRange,
-        `${buffer.name} is never written before the call, so the pipe carries the shared zero page`,
-        bufferRelated,
-      );
+      this.report("VMS-ZERO-PAGE", baseRange, { name: buffer.name }, bufferRelated);
     }
     if (
       this.rfc &&
@@ -874,208 +950,154 @@ class CallJudge {
       buffer.usedAfter &&
       zappedAtBase
     ) {
-      this.report(
-        "VMS-RFC-GIFT-ONLY-ZAP",
-        this.call.flags.range,
-        `${buffer.name} is used after the call, but SPLICE_F_GIFT alone now unmaps it: it reads back as zeros`,
-        [{ range: buffer.usedAfter.range, message: "used here" }],
-      );
+      this.report("VMS-RFC-GIFT-ONLY-ZAP", this.call.flags.range, { name: buffer.name }, [
+        { range: buffer.usedAfter.range, message: "used here" },
+      ]);
     }
     if (this.rfc && buffer.mlocked && flags !== null && flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) {
-      this.report("VMS-RFC-MLOCK", baseRange, `${buffer.name} is mlock()ed, but the gift unmaps it anyway`, [
+      this.report("VMS-RFC-MLOCK", baseRange, { name: buffer.name }, [
         { range: buffer.mlocked.range, message: "mlock() here" },
       ]);
     }
   }
 
   /** Findings for the rules the page outcomes carry, one per rule per segment, on the argument that matters. */
-  private reportSegmentRules(
-    outcomes: PageOutcome[],
-    context: {
-      baseRange: SourceRange;
-      lengthRange: SourceRange;
-      buffer: BufferFact | null;
-      bufferRelated: { range: SourceRange; message: string }[];
-      length: number;
-      inPage: number | null;
-      flags: number | null;
-    },
-  ): void {
-    const counts = new Map<string, number>();
-    for (const page of outcomes) for (const id of page.rules) counts.set(id, (counts.get(id) ?? 0) + 1);
+  private reportSegmentRules(outcomes: PageOutcome[], context: SegmentRuleContext): void {
+    const counts = new Map<RuleId, number>();
+    for (const page of outcomes)
+      for (const id of page.rules) counts.set(id as RuleId, (counts.get(id as RuleId) ?? 0) + 1);
     const total = outcomes.length;
     const { baseRange, lengthRange, buffer, bufferRelated } = context;
     const name = buffer?.name ?? "the buffer";
-    const pages = (id: string) => `${counts.get(id)} of ${total} page${total === 1 ? "" : "s"}`;
+    const explanation = buffer?.explanation ?? "";
+    const lengthText = this.lengthText(lengthRange);
     const flagsRelated = this.call.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" }));
-    for (const id of counts.keys()) {
+    for (const [id, count] of counts) {
       switch (id) {
         case "VMS-NO-GIFT":
           if (this.call.fd.direction === "from-pipe") {
             // The reader's pages come from a writer of this file that does not gift them.
-            const writers = this.peers.filter(
-              (peer) => peer.fd.direction === "to-pipe" && peer !== this.call && samePipe(peer, this.call),
-            );
+            const writers = pipePeers(this.peers, this.call).writers.filter((peer) => peer !== this.call);
             this.report(
               id,
               this.call.flags.range,
-              `the writer${writers.length === 1 ? "" : "s"} of this pipe (line ${writers.map((peer) => peer.range.start.line + 1).join(", ")}) pass${writers.length === 1 ? "es" : ""} no SPLICE_F_GIFT, so this SPLICE_F_MOVE copies ${pages(id)}`,
+              { kind: "reader", writerLines: writers.map((peer) => lineOf(peer.range)), copied: count, total },
               writers.map((peer) => ({ range: peer.flags.range, message: "the writer's flags" })),
             );
           } else if (this.wantsMove())
             this.report(
               id,
               this.call.flags.range,
-              `flags ${this.call.flags.text} lack SPLICE_F_GIFT, so a reader's SPLICE_F_MOVE copies ${pages(id)}`,
+              { kind: "writer", flagsText: this.call.flags.text, copied: count, total },
               flagsRelated,
             );
           break;
         case "VMS-RFC-MOVE-ONLY-ZAP":
-          this.report(
-            id,
-            this.call.flags.range,
-            `the RFC unmaps ${name}'s page at iov_base (its private data is lost) although without SPLICE_F_GIFT it can never move`,
-            flagsRelated,
-          );
+          this.report(id, this.call.flags.range, { name }, flagsRelated);
           break;
         case "VMS-ALIGN-SRC":
-          this.report(
-            id,
-            baseRange,
-            `${this.call.iov.segments && this.call.iov.segments.length > 1 ? "" : ""}${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned; ${pages(id)} copy`.replace(
-              "  ",
-              " ",
-            ),
-            bufferRelated,
-          );
-          // A full-page chunk follows the unaligned first one when length >= 2P - d (d unknown: when length >= 2P).
-          if (
-            context.flags !== null &&
-            context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
-            context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)
-          ) {
-            this.report(
-              "VMS-RFC-ZAP-WRONG-PAGE",
-              baseRange,
-              `the full-page chunks of this unaligned iovec make the RFC unmap the first page of ${name}, including bytes before iov_base that were never gifted`,
-              bufferRelated,
-            );
-          }
+          this.reportAlignSrc(context, count, total);
           break;
         case "VMS-LEN-PAGE":
-          if (context.length % this.pageSize === 0 && context.inPage !== 0) {
-            this.report(
-              id,
-              lengthRange,
-              `length ${this.lengthText(lengthRange)} is whole pages, but from an unaligned base the chunks straddle page boundaries, so the last one is short and copied`,
-            );
-          } else {
-            this.report(
-              id,
-              lengthRange,
-              `length ${this.lengthText(lengthRange)} is not a whole number of ${this.pageSize}-byte pages; the short chunk is copied`,
-            );
-          }
-          break;
-        case "VMS-RFC-IOV-BASE":
           this.report(
             id,
             lengthRange,
-            `this iovec spans several pages; the RFC unmaps only the page at iov_base, so ${pages(id)} stay mapped in the writer and are copied (use one iovec per page)`,
+            context.length % this.pageSize === 0 && context.inPage !== 0
+              ? { kind: "straddles", lengthText }
+              : { kind: "short", lengthText, pageSize: this.pageSize },
           );
+          break;
+        case "VMS-RFC-IOV-BASE":
+          this.report(id, lengthRange, { stay: count, total });
           break;
         case "VMS-SHMEM":
         case "VMS-FILE":
         case "VMS-RFC-HUGETLB-OOPS":
-        case "VMS-ZERO-PAGE":
-        case "VMS-KSM":
-        case "VMS-THP-SPLIT":
-          this.report(id, baseRange, `${name}: ${buffer?.explanation ?? ""}`, bufferRelated);
+          this.report(id, baseRange, { name, explanation }, bufferRelated);
           break;
+        case "VMS-ZERO-PAGE":
+          this.report(id, baseRange, { name }, bufferRelated);
+          break;
+        case "VMS-KSM":
+        case "VMS-THP-SPLIT": {
+          const advice = id === "VMS-KSM" ? "MADV_MERGEABLE" : "MADV_HUGEPAGE";
+          const call = buffer?.madvise.find((item) => item.advice === advice);
+          this.report(id, baseRange, { name, madviseLine: call ? lineOf(call.range) : null }, bufferRelated);
+          break;
+        }
         case "VMS-FORK":
           this.report(
             id,
             baseRange,
-            `${name} was filled before fork() (or clone() without CLONE_VM), so the child still maps the page copy-on-write; ${pages(id)} copy`,
+            { name, forkLine: buffer?.forkBefore ? lineOf(buffer.forkBefore.range) : null, copied: count, total },
             [
               ...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []),
               ...bufferRelated,
             ],
           );
           break;
-        case "VMS-RFC-MLOCK":
-          break;
-        case "VMS-NO-MOVE-FLAG":
-          break;
-        case "VMS-OFFSET-CONSUMED":
-          this.report(
-            id,
-            this.call.fd.range,
-            "an earlier read() or vmsplice() of less than whole pages from this pipe left its buffer partly consumed; the remainder is copied",
-            this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : [],
-          );
-          break;
-        case "VMS-ALIGN-DST":
-          this.report(
-            id,
-            baseRange,
-            `destination ${name} ${buffer ? `(${buffer.explanation})` : ""} is not page-aligned: a moved page lands on the page below, shifted, clobbering neighbouring bytes`.replace(
-              "  ",
-              " ",
-            ),
-            bufferRelated,
-          );
-          break;
-        case "VMS-DST-SHORT":
-          this.report(
-            id,
-            lengthRange,
-            `the destination length is not a whole number of pages: the whole page is replaced but only part is reported`,
-          );
-          break;
-        case "VMS-DST-HOLE":
-          this.report(
-            id,
-            baseRange,
-            `${name} was unmapped before the call; the RFC installs the page outside any mapping`,
-            bufferRelated,
-          );
-          break;
-        case "VMS-DST-RO":
-          this.report(
-            id,
-            baseRange,
-            `${name} is mapped without PROT_WRITE; the RFC installs the page anyway (mainline: EFAULT)`,
-            bufferRelated,
-          );
-          break;
-        case "VMS-DST-SHARED":
-          this.report(
-            id,
-            baseRange,
-            `${name}: ${buffer?.explanation ?? "shared mapping"}; the moved page is private to this process`,
-            bufferRelated,
-          );
-          break;
-        case "VMS-DST-HUGETLB":
-          this.report(
-            id,
-            baseRange,
-            `${name} is hugetlb memory; the RFC's one-page zap of the destination hits a kernel BUG`,
-            bufferRelated,
-          );
-          break;
-        case "VMS-DST-THP":
-          this.report(
-            id,
-            baseRange,
-            `${name} is advised MADV_HUGEPAGE; the move splits the destination huge page`,
-            bufferRelated,
-          );
-          break;
-        case "VMS-NO-ZAP":
+        // The reader's destination rules; the others are reported where they are decided (writerLifecycle, judge,
+        // judgeSegment), or listed only.
+        default:
+          this.reportDestinationRule(id, context);
           break;
       }
+    }
+  }
+
+  /** VMS-ALIGN-SRC on the base, and VMS-RFC-ZAP-WRONG-PAGE when full-page chunks follow the unaligned first one. */
+  private reportAlignSrc(context: SegmentRuleContext, count: number, total: number): void {
+    const { baseRange, buffer, bufferRelated } = context;
+    const name = buffer?.name ?? "the buffer";
+    const base = this.baseText(baseRange) || name;
+    const id = "VMS-ALIGN-SRC";
+    this.report(id, baseRange, { base, buffer, pageOffset: context.pageOffset, copied: count, total }, bufferRelated);
+    // A full-page chunk follows the unaligned first one when length >= 2P - d (d unknown: when length >= 2P).
+    if (
+      context.flags !== null &&
+      context.flags & (SPLICE_F_GIFT | SPLICE_F_MOVE) &&
+      context.length >= 2 * this.pageSize - (context.inPage !== null && context.inPage > 0 ? context.inPage : 0)
+    ) {
+      this.report("VMS-RFC-ZAP-WRONG-PAGE", baseRange, { name }, bufferRelated);
+    }
+  }
+
+  /** The finding of one destination-side rule (reader calls) the page outcomes carry. */
+  private reportDestinationRule(id: RuleId, context: SegmentRuleContext): void {
+    const { baseRange, lengthRange, buffer, bufferRelated } = context;
+    const name = buffer?.name ?? "the buffer";
+    const base = this.baseText(baseRange) || name;
+    switch (id) {
+      case "VMS-OFFSET-CONSUMED":
+        this.report(
+          id,
+          this.call.fd.range,
+          { readLine: this.call.readBefore ? lineOf(this.call.readBefore.range) : null },
+          this.call.readBefore ? [{ range: this.call.readBefore.range, message: "earlier read here" }] : [],
+        );
+        break;
+      case "VMS-ALIGN-DST":
+        this.report(id, baseRange, { base, buffer, pageOffset: context.pageOffset }, bufferRelated);
+        break;
+      case "VMS-DST-SHORT":
+        this.report(id, lengthRange, { lengthText: this.lengthText(lengthRange) });
+        break;
+      case "VMS-DST-HOLE":
+        this.report(
+          id,
+          baseRange,
+          { name, unmapLine: buffer?.unmappedBefore ? lineOf(buffer.unmappedBefore.range) : null },
+          bufferRelated,
+        );
+        break;
+      case "VMS-DST-RO":
+      case "VMS-DST-HUGETLB":
+      case "VMS-DST-THP":
+        this.report(id, baseRange, { name }, bufferRelated);
+        break;
+      case "VMS-DST-SHARED":
+        this.report(id, baseRange, { name, explanation: buffer?.explanation ?? null }, bufferRelated);
+        break;
     }
   }
 
@@ -1086,13 +1108,12 @@ class CallJudge {
   private wantsMove(): boolean {
     const flags = this.call.flags.value;
     if (flags !== null && flags & SPLICE_F_MOVE) return true;
-    return this.peers.some(
-      (peer) =>
-        peer.fd.direction === "from-pipe" &&
-        peer.flags.value !== null &&
-        (peer.flags.value & SPLICE_F_MOVE) !== 0 &&
-        samePipe(peer, this.call),
-    );
+    return pipePeers(this.peers, this.call).movingReader;
+  }
+
+  private baseText(range: SourceRange): string {
+    const segment = this.call.iov.segments?.find((item) => item.baseRange?.startIndex === range.startIndex);
+    return segment?.baseText ?? "";
   }
 
   private lengthText(range: SourceRange): string {
@@ -1147,6 +1168,39 @@ function isAnonymousKind(memory: string): boolean {
   return memory === "private-anon" || memory === "heap" || memory === "stack" || memory === "static";
 }
 
+/** The writers of a pipe and whether a reader of it passes SPLICE_F_MOVE, among the calls of one file. */
+interface PipePeers {
+  writers: VmspliceCall[];
+  movingReader: boolean;
+}
+
+/** Per list of peers (one file's calls), per pipe key (see `pipeKey`): found once, not once per call or page. */
+const peersByPipe = new WeakMap<readonly VmspliceCall[], Map<string, PipePeers>>();
+
+/** What `samePipe(peer, call)` reads of `call`: two calls with the same key have the same peers on their pipe. */
+function pipeKey(call: VmspliceCall): string {
+  return `${call.fd.originRange?.startIndex ?? "-"}|${call.fd.pipeName === null ? "*" : `=${call.fd.pipeName}`}`;
+}
+
+function pipePeers(peers: readonly VmspliceCall[], call: VmspliceCall): PipePeers {
+  let byKey = peersByPipe.get(peers);
+  if (!byKey) peersByPipe.set(peers, (byKey = new Map()));
+  const key = pipeKey(call);
+  let found = byKey.get(key);
+  if (!found) {
+    const onPipe = peers.filter((peer) => samePipe(peer, call));
+    found = {
+      writers: onPipe.filter((peer) => peer.fd.direction === "to-pipe"),
+      movingReader: onPipe.some(
+        (peer) =>
+          peer.fd.direction === "from-pipe" && peer.flags.value !== null && (peer.flags.value & SPLICE_F_MOVE) !== 0,
+      ),
+    };
+    byKey.set(key, found);
+  }
+  return found;
+}
+
 /**
  * Whether two calls use the same pipe: the same pipe() call created both descriptors when both are known; otherwise the
  * same array name, or either unknown (a file with one writer and one reader usually talks to itself).
@@ -1183,9 +1237,7 @@ export function judgeSplices(splices: SpliceCall[], options: AnalysisOptions): F
     .map((splice) => ({
       rule: record.id,
       severity: record.severity,
-      message: record.message(
-        `flags ${splice.flags.text} make the RFC's splice_to_pipe unmap a page at an address taken from an uninitialised field (when the output is a pipe)`,
-      ),
+      message: ruleMessage("VMS-RFC-SPLICE-MOVE-ZAP", { flagsText: splice.flags.text }),
       range: splice.flags.range,
       related: splice.flags.definitionRanges.map((range) => ({ range, message: "flags defined here" })),
     }));

@@ -13,7 +13,7 @@ import {
   type PageSize,
 } from "../analysis/facts";
 import type { FileAnalysis } from "../analysis/analyze";
-import { explainMarkdown, findRule, RULES, unsafeKind } from "../rules";
+import { explainMarkdown, findRule, plainText, RULES, unsafeKind } from "../rules";
 import { cUnsignedInt } from "../simulator/replay";
 
 /** The flags as the kernel sees them: C `unsigned int`, so `~0xfu` reads 0xfffffff0, never a negative number. */
@@ -232,9 +232,9 @@ export function formatSarif(reports: FileReport[], kernel: KernelModel, pageSize
                 .replace(/^VMS-/, "")
                 .toLowerCase()
                 .replace(/-(.)/g, (_match, letter: string) => letter.toUpperCase()),
-              shortDescription: { text: record.title },
-              fullDescription: { text: `${record.condition}. ${record.effect}.` },
-              help: { text: `Fix: ${record.fix}`, markdown: explainMarkdown(record) },
+              shortDescription: { text: plainText(record.title), markdown: record.title },
+              fullDescription: { text: plainText(`${record.condition}. ${record.effect}.`) },
+              help: { text: plainText(`Fix: ${record.fix}`), markdown: explainMarkdown(record) },
               helpUri: `${RULES_DOC_URI}#${record.id.toLowerCase()}`,
               defaultConfiguration: { level: SARIF_LEVEL[record.severity] },
               properties: { models: record.models, tags: ["vmsplice", "zero-copy"] },

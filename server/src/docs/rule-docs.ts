@@ -8,7 +8,9 @@
  * scenario numbers of the oracle (G06, ...) are for maintainers and stay out; "[BUG?]" becomes one plain sentence.
  * Pure string building; no I/O.
  */
-import type { RuleRecord } from "../rules";
+import { plainText, type RuleRecord } from "../rules";
+
+export { plainText };
 
 /** Scenario references of the oracle ("(G06, G07)", "G26") are internal: dropped from user-facing text. */
 export function withoutScenarioNumbers(text: string): string {
@@ -146,13 +148,6 @@ export function ruleIndexMarkdown(records: readonly RuleRecord[], version: strin
   ].join("\n");
 }
 
-/** Inline markdown a terminal would show literally: code spans lose their backticks, emphasis its stars. */
-export function plainText(text: string): string {
-  return text
-    .replace(/`+([^`]+?)`+/g, "$1")
-    .replace(/\*\*([^*]+)\*\*/g, "$1")
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1");
-}
 
 /** Wraps a paragraph at `width` columns with an indent; words longer than a line stay whole. */
 export function wrap(text: string, width: number, indent = ""): string[] {

@@ -13,13 +13,13 @@ export type UnsafeKind = "moves-into-wrong-place" | "crashes-kernel";
 /** One candidate quick fix; it is built lazily and dropped when it fails or returns null. */
 export type FixCandidate = () => QuickFix | null;
 
-export interface RuleDefinition<Id extends string = string> {
+export interface RuleDefinition<Id extends string = string, Input = void> {
   /** Stable id, never renamed: the diagnostic code, SARIF `ruleId`, fixture folder and doc anchor. */
   id: Id;
   severity: Severity;
   /** Kernel models where the rule can fire. */
   models: readonly KernelModel[];
-  /** One-line message; every finding's message starts with it (see `message`). */
+  /** One-line summary (markdown: hover, docs, SARIF); a finding's message is composed by `message`. */
   title: string;
   /** Kernel condition that triggers it. */
   condition: string;
@@ -43,21 +43,36 @@ export interface RuleDefinition<Id extends string = string> {
    * Empty for rules not decided from C source.
    */
   decidedIn: readonly string[];
-  /** The finding message for a call-specific detail; by default `<title>: <detail>` (the title alone without detail). */
-  message?: (detail: string) => string;
+  /**
+   * The finding's message, composed from the facts the engine hands over (`CallJudge.report(id, range, input)`): plain
+   * text, one sentence that states the effect and its cause with identifiers quoted ('buf'), then the detail; it does
+   * not repeat the title. Rules the engine never reports may leave it out (the title as plain text then).
+   */
+  message?(input: Input): string;
   /** The quick fixes for a call this rule fired on (the fix loop calls it only then). */
   quickFixes?: (context: FixContext) => readonly FixCandidate[];
 }
 
-export interface RuleRecord<Id extends string = string> extends RuleDefinition<Id> {
-  message: (detail: string) => string;
+export interface RuleRecord<Id extends string = string, Input = unknown> extends RuleDefinition<Id, Input> {
+  message(input: Input): string;
 }
 
-function titleThenDetail(title: string, detail: string): string {
-  return detail ? `${title}: ${detail}` : title;
+/** Markdown (the title and the explain words use backticks) as plain text, for the places that show plain text. */
+export function plainText(markdown: string): string {
+  return markdown
+    .replace(/`+([^`]+?)`+/g, "$1")
+    .replace(/\*\*([^*]+)\*\*/g, "$1")
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
+    .replace(/`/g, "");
 }
 
-/** Declares a rule module; keeps the id's literal type so `RuleId` can be derived from the registry. */
-export function defineRule<const Id extends string>(definition: RuleDefinition<Id>): RuleRecord<Id> {
-  return { ...definition, message: definition.message ?? ((detail) => titleThenDetail(definition.title, detail)) };
+/**
+ * Declares a rule module; keeps the id's literal type so `RuleId` can be derived from the registry, and the message's
+ * input type so the engine's `report` call type-checks against it.
+ */
+export function defineRule<const Id extends string, Input = void>(
+  definition: RuleDefinition<Id, Input>,
+): RuleRecord<Id, Input> {
+  const fallback = plainText(definition.title);
+  return { ...definition, message: definition.message ?? (() => fallback) };
 }

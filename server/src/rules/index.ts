@@ -60,6 +60,7 @@ import vmsPageSizeLiteral from "./vms-page-size-literal";
 import vmsSuppression from "./vms-suppression";
 
 export type { RuleRecord, RuleDefinition, UnsafeKind, FixCandidate } from "./define";
+export { plainText } from "./define";
 
 export const RULES = [
   vmsMainlineCopy,
@@ -115,6 +116,8 @@ export const RULES = [
 ] as const;
 /** Every rule id, as a type: a misspelt id in the engine is a compile error. */
 export type RuleId = (typeof RULES)[number]["id"];
+/** What the engine hands a rule's `message` to compose a finding's text: a wrong shape is a compile error. */
+export type MessageInput<Id extends RuleId> = Parameters<Extract<(typeof RULES)[number], { id: Id }>["message"]>[0];
 
 const byId: ReadonlyMap<string, RuleRecord> = new Map(RULES.map((record) => [record.id, record]));
 
@@ -127,6 +130,11 @@ export function rule(id: RuleId): RuleRecord<RuleId> {
   const found = byId.get(id);
   if (!found) throw new Error(`unknown rule id ${id}`);
   return found as RuleRecord<RuleId>;
+}
+
+/** A finding's message for this rule, composed by the rule's module from the engine's facts. */
+export function ruleMessage<Id extends RuleId>(id: Id, input: MessageInput<Id>): string {
+  return (rule(id) as unknown as RuleRecord<Id, MessageInput<Id>>).message(input);
 }
 
 export function findRule(id: string): RuleRecord | undefined {

@@ -1,6 +1,7 @@
 /** VMS-ALIAS-COW: Writes after vmsplice through a copy-on-write mapping may or may not reach the reader. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { copyWithWritevFix } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 import { ALIAS_RULES } from "./groups";
 
 export default defineRule({
@@ -15,6 +16,10 @@ export default defineRule({
   fix: "Same as ALIAS-WRITE",
   tag: "[DERIVED]",
   notDecidedFromSource: null,
+  message: ({ name, forkLine, forkAfterCall }: { name: string; forkLine: number; forkAfterCall: boolean }) =>
+    forkAfterCall
+      ? `This write may or may not reach the reader, depending on the kernel: ${quoted(name)} is written through a copy-on-write mapping after the fork() on line ${forkLine}, which follows the vmsplice call`
+      : `Whether this write reaches the reader depends on the kernel: ${quoted(name)} is shared copy-on-write with the child forked on line ${forkLine}`,
   decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
   quickFixes: (context) => [() => copyWithWritevFix(context, ALIAS_RULES)],
 });

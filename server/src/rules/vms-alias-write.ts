@@ -1,6 +1,7 @@
 /** VMS-ALIAS-WRITE: The buffer is modified after vmsplice; the reader sees the new bytes. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { copyWithWritevFix } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 import { ALIAS_RULES } from "./groups";
 
 export default defineRule({
@@ -15,6 +16,10 @@ export default defineRule({
   tag: "[CODE][DERIVED] **[VERIFIED 6.18]**",
   notDecidedFromSource: null,
   observed: "confirmed (G14), as on mainline",
+  message: ({ name, loopCarried }: { name: string; loopCarried: boolean }) =>
+    loopCarried
+      ? `The reader can see the new bytes: ${quoted(name)} is rewritten here on the next loop iteration while the pipe may still reference the pages queued by the previous vmsplice`
+      : `The reader sees the new bytes: ${quoted(name)} is written here after vmsplice queued its pages by reference`,
   decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
   quickFixes: (context) => [() => copyWithWritevFix(context, ALIAS_RULES)],
 });

@@ -1,6 +1,7 @@
 /** VMS-ALIAS-ZEROPAGE: The buffer is filled after vmsplice; the reader sees zeros. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { fillBeforeFix } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 import { ZERO_PAGE_RULES } from "./groups";
 
 export default defineRule({
@@ -15,6 +16,8 @@ export default defineRule({
   tag: "[DERIVED] **[VERIFIED 6.18]**",
   notDecidedFromSource: null,
   observed: "confirmed (G15), as on mainline",
+  message: ({ name }: { name: string }) =>
+    `The reader gets zeros: ${quoted(name)} is filled only after the vmsplice call, so the pipe holds the zero page`,
   decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
   quickFixes: (context) => [() => fillBeforeFix(context, ZERO_PAGE_RULES, "VMS-ALIAS-ZEROPAGE")],
 });

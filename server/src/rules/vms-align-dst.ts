@@ -1,6 +1,8 @@
 /** VMS-ALIGN-DST: Destination not page-aligned: a move lands shifted and clobbers neighbouring bytes. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { alignmentFixes } from "../analysis/fixes";
+import type { BufferFact } from "../analysis/facts";
 import { defineRule } from "./define";
+import { provenance, quoted } from "./words";
 
 export default defineRule({
   id: "VMS-ALIGN-DST",
@@ -15,6 +17,10 @@ export default defineRule({
   notDecidedFromSource: null,
   observed: "confirmed (G10): with destination `q+100` the frames land on `q` and `q+P` and the data is shifted",
   unsafe: "moves-into-wrong-place",
+  message: ({ base, buffer, pageOffset }: { base: string; buffer: BufferFact | null; pageOffset: number | null }) => {
+    const cause = pageOffset !== null ? `starts ${pageOffset} bytes into a page` : "does not start on a page boundary";
+    return `A moved page lands shifted on the page below and clobbers neighbouring bytes: the destination ${quoted(base)} ${cause}${provenance(buffer?.name ?? base, buffer?.explanation, base)}`;
+  },
   decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
   quickFixes: (context) => alignmentFixes(context, "VMS-ALIGN-DST"),
 });

@@ -1,6 +1,8 @@
 /** VMS-ALIGN-SRC: Source address is not page-aligned; these chunks are copied. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { alignmentFixes } from "../analysis/fixes";
+import type { BufferFact } from "../analysis/facts";
 import { defineRule } from "./define";
+import { isAre, pagesOf, provenance, quoted } from "./words";
 
 export default defineRule({
   id: "VMS-ALIGN-SRC",
@@ -15,6 +17,22 @@ export default defineRule({
   tag: "[CODE]",
   notDecidedFromSource: null,
   observed: "confirmed (G06, G07): chunks with a non-zero offset are not zapped and are copied",
+  message: ({
+    base,
+    buffer,
+    pageOffset,
+    copied,
+    total,
+  }: {
+    base: string;
+    buffer: BufferFact | null;
+    pageOffset: number | null;
+    copied: number;
+    total: number;
+  }) => {
+    const cause = pageOffset !== null ? `starts ${pageOffset} bytes into a page` : "does not start on a page boundary";
+    return `${quoted(base)} ${cause}, so ${pagesOf(copied, total)} ${isAre(copied)} copied${provenance(buffer?.name ?? base, buffer?.explanation, base)}`;
+  },
   decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
   quickFixes: (context) => alignmentFixes(context, "VMS-ALIGN-SRC"),
 });

@@ -1,5 +1,6 @@
 /** VMS-DST-HOLE: Destination is unmapped: the page is installed outside any mapping instead of failing with `EFAULT`. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-DST-HOLE",
@@ -15,5 +16,7 @@ export default defineRule({
   observed:
     "confirmed (hazard probe dst-hole): 4096 is returned and the gifted bytes are readable where /proc/self/maps shows nothing; the control kernel gives `EFAULT`",
   unsafe: "moves-into-wrong-place",
+  message: ({ name, unmapLine }: { name: string; unmapLine: number | null }) =>
+    `The RFC installs the page outside any mapping instead of failing with EFAULT: ${quoted(name)} was unmapped before the call${unmapLine === null ? "" : ` (line ${unmapLine})`}`,
   decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
 });

@@ -1,5 +1,6 @@
 /** VMS-DST-HUGETLB: Destination is hugetlb memory: kernel crash. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-DST-HUGETLB",
@@ -13,5 +14,7 @@ export default defineRule({
   tag: "[CODE][BUG?]",
   notDecidedFromSource: null,
   unsafe: "crashes-kernel",
+  message: ({ name }: { name: string }) =>
+    `The kernel crashes: ${quoted(name)} is hugetlb memory, and the RFC's one-page zap of the destination hits a kernel BUG`,
   decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
 });

@@ -1,5 +1,6 @@
 /** VMS-DST-SHARED: Destination is a shared mapping: an anonymous page is planted in it. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { provenance, quoted } from "./words";
 
 export default defineRule({
   id: "VMS-DST-SHARED",
@@ -15,5 +16,7 @@ export default defineRule({
   observed:
     "confirmed (O05): the gifted frame is installed in the reader only; another process sharing the mapping keeps the old bytes",
   unsafe: "moves-into-wrong-place",
+  message: ({ name, explanation }: { name: string; explanation: string | null }) =>
+    `The moved page is private to this process, so whoever shares ${quoted(name)} never sees it: the destination is a shared mapping${provenance(name, explanation)}`,
   decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
 });

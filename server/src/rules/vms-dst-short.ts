@@ -1,6 +1,7 @@
 /** VMS-DST-SHORT: Destination shorter than a page: the whole page is replaced, only part is reported. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { lengthFixes } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-DST-SHORT",
@@ -15,6 +16,8 @@ export default defineRule({
   notDecidedFromSource: null,
   observed: "confirmed (G09): a 100-byte destination gets the whole page moved while 100 is reported",
   unsafe: "moves-into-wrong-place",
+  message: ({ lengthText }: { lengthText: string }) =>
+    `The whole destination page is replaced but only part of it is reported: the length${lengthText ? ` ${quoted(lengthText)}` : ""} is not a whole number of pages`,
   decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
   quickFixes: (context) => lengthFixes(context, "VMS-DST-SHORT"),
 });

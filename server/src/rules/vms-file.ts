@@ -1,5 +1,6 @@
 /** VMS-FILE: File-backed memory is not anonymous; copied. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { provenance, quoted } from "./words";
 
 export default defineRule({
   id: "VMS-FILE",
@@ -14,5 +15,7 @@ export default defineRule({
   notDecidedFromSource: null,
   observed:
     "confirmed (G36): a written copy-on-write page of a private file mapping moves, and the writer then reads the file's bytes",
+  message: ({ name, explanation }: { name: string; explanation: string }) =>
+    `${quoted(name)} is copied, not moved: it is file-backed, and the RFC moves only private anonymous pages${provenance(name, explanation)}`,
   decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
 });

@@ -2,6 +2,7 @@
 import { SPLICE_F_ALL } from "../analysis/facts";
 import { flagsChange } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-FLAGS-UNKNOWN",
@@ -14,6 +15,11 @@ export default defineRule({
   fix: "Use only `SPLICE_F_*`",
   tag: "[CODE]",
   notDecidedFromSource: null,
+  message: ({ flagsText, value }: { flagsText: string; value: number }) => {
+    const hex = `0x${value.toString(16)}`;
+    const shown = flagsText === hex ? quoted(flagsText) : `${quoted(flagsText)} (${hex})`;
+    return `The call fails with EINVAL: the flags ${shown} set bits outside SPLICE_F_*, which this kernel rejects`;
+  },
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
   quickFixes: (context) => [
     () =>

@@ -1,5 +1,6 @@
 /** VMS-FORK: A forked process still maps the page copy-on-write; copied. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { isAre, pagesOf, quoted } from "./words";
 
 export default defineRule({
   id: "VMS-FORK",
@@ -14,5 +15,20 @@ export default defineRule({
   notDecidedFromSource: null,
   observed:
     "confirmed (G11): with a forked child still mapping the page, the writer is zapped, the reader copies, the child keeps the data",
+  message: ({
+    name,
+    forkLine,
+    copied,
+    total,
+  }: {
+    name: string;
+    forkLine: number | null;
+    copied: number;
+    total: number;
+  }) =>
+    `${pagesOf(copied, total)} of ${quoted(name)} ${isAre(copied)} copied: the buffer was filled before fork() (or clone() without CLONE_VM)${forkLine === null ? "" : ` on line ${forkLine}`}, so the child still maps it copy-on-write`.replace(
+      /^./,
+      (first) => first.toUpperCase(),
+    ),
   decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
 });

@@ -14,6 +14,8 @@ export default defineRule({
   fix: "Harmless; drop the flag unless feeding FUSE",
   tag: "[CODE]",
   notDecidedFromSource: null,
+  message: () =>
+    "SPLICE_F_GIFT has no effect on this kernel: the pages are queued by reference and stay mapped in the writer",
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
   quickFixes: (context) =>
     context.writer

@@ -12,5 +12,7 @@ export default defineRule({
   fix: "Batch by `IOV_MAX`",
   tag: "[CODE] **[VERIFIED 6.18]**",
   notDecidedFromSource: null,
+  message: ({ nrSegs }: { nrSegs: number }) =>
+    `The call fails with EINVAL: nr_segs is ${nrSegs}, more than the 1024 iovecs (IOV_MAX) the kernel accepts`,
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
 });

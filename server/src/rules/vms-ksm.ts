@@ -1,6 +1,7 @@
 /** VMS-KSM: KSM-merged page: usually copied; if moved, KSM bookkeeping is wrong. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { madviseFix } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-KSM",
@@ -14,6 +15,8 @@ export default defineRule({
   fix: "Do not mark gift buffers mergeable",
   tag: "[CODE][BUG?]",
   notDecidedFromSource: null,
+  message: ({ name, madviseLine }: { name: string; madviseLine: number | null }) =>
+    `${quoted(name)} is usually copied, and a move would leave KSM's bookkeeping wrong: madvise(MADV_MERGEABLE)${madviseLine === null ? "" : ` on line ${madviseLine}`} lets KSM merge its pages`,
   decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
   quickFixes: (context) => [
     () =>

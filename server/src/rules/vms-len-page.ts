@@ -1,6 +1,7 @@
 /** VMS-LEN-PAGE: Chunk is shorter than a page; it is copied. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { lengthFixes } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-LEN-PAGE",
@@ -15,6 +16,14 @@ export default defineRule({
   tag: "[CODE]",
   notDecidedFromSource: null,
   observed: "confirmed (G08): a 4000-byte chunk is not zapped and is copied",
+  message: (
+    input: { kind: "straddles"; lengthText: string } | { kind: "short"; lengthText: string; pageSize: number },
+  ) => {
+    const length = input.lengthText ? `length ${quoted(input.lengthText)}` : "the length";
+    return input.kind === "straddles"
+      ? `The last chunk is short and copied: from an unaligned base, ${length} straddles page boundaries`
+      : `The short chunk is copied: ${length} is not a whole number of ${input.pageSize}-byte pages`;
+  },
   decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
   quickFixes: (context) => lengthFixes(context, "VMS-LEN-PAGE"),
 });

@@ -12,5 +12,7 @@ export default defineRule({
   fix: "Accept one copy; for real zero-copy share memory (memfd + `mmap(MAP_SHARED)` in both processes)",
   tag: "[CODE]",
   notDecidedFromSource: null,
+  message: () =>
+    "The pages are copied into the buffer: this kernel ignores SPLICE_F_MOVE when vmsplice reads from a pipe",
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
 });

@@ -2,6 +2,7 @@
 import { SPLICE_F_GIFT, SPLICE_F_MOVE } from "../analysis/facts";
 import { flagsChange, onlyBlockedBy } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { pagesOf, quoted } from "./words";
 
 export default defineRule({
   id: "VMS-NO-GIFT",
@@ -16,6 +17,14 @@ export default defineRule({
   tag: "[CODE]",
   notDecidedFromSource: null,
   observed: "confirmed (G04): a buffer without `GIFT` is copied",
+  message: (
+    input:
+      | { kind: "reader"; writerLines: number[]; copied: number; total: number }
+      | { kind: "writer"; flagsText: string; copied: number | null; total: number | null },
+  ) =>
+    input.kind === "reader"
+      ? `This SPLICE_F_MOVE copies ${pagesOf(input.copied, input.total)}: the writer${input.writerLines.length === 1 ? "" : "s"} of this pipe (line ${input.writerLines.join(", ")}) pass${input.writerLines.length === 1 ? "es" : ""} no SPLICE_F_GIFT`
+      : `A reader's SPLICE_F_MOVE copies ${pagesOf(input.copied, input.total)}: the flags ${quoted(input.flagsText)} lack SPLICE_F_GIFT`,
   decidedIn: [
     "analysis/verdict.ts CallJudge.segment",
     "analysis/verdict.ts CallJudge.writerPage",

@@ -2,6 +2,7 @@
 import { SPLICE_F_MOVE } from "../analysis/facts";
 import { flagsChange, onlyBlockedBy } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-NO-MOVE-FLAG",
@@ -15,6 +16,8 @@ export default defineRule({
   tag: "[CODE]",
   notDecidedFromSource: null,
   observed: "confirmed (G05): a reader without `SPLICE_F_MOVE` copies, and the writer's pages are already zapped",
+  message: ({ flagsText }: { flagsText: string }) =>
+    `Every page is copied: this reader's flags ${quoted(flagsText)} lack SPLICE_F_MOVE, while the writer in this file gifts its pages (and loses them)`,
   decidedIn: [
     "analysis/verdict.ts CallJudge.judge",
     "analysis/verdict.ts CallJudge.segment",

@@ -15,6 +15,8 @@ export default defineRule({
   tag: "[CODE] **[VERIFIED 6.18, both ends]**",
   notDecidedFromSource: null,
   observed: "confirmed (G25), as on mainline",
+  message: () =>
+    "This call can block although the pipe is O_NONBLOCK: vmsplice ignores the descriptor's O_NONBLOCK; pass SPLICE_F_NONBLOCK to get EAGAIN instead",
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
   quickFixes: (context) => [
     () =>

@@ -12,5 +12,6 @@ export default defineRule({
   fix: "vmsplice only pipes",
   tag: "[CODE] **[VERIFIED 6.18: regular file, socket]**",
   notDecidedFromSource: null,
+  message: ({ explanation }: { explanation: string }) => `vmsplice fails with EBADF: ${explanation}`,
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
 });

@@ -15,6 +15,10 @@ export default defineRule({
   fix: "Use `sysconf(_SC_PAGESIZE)` (or `getpagesize()`) once at start-up and derive lengths from it",
   tag: "[CODE] (vmsplice Lens addition, not in the specification's rule index)",
   notDecidedFromSource: null,
+  message: ({ pageSize }: { pageSize: number }) =>
+    pageSize === 4096
+      ? "This hard-coded 4096 is a whole page only on 4 KiB-page kernels: on 16 KiB or 64 KiB pages it makes partial pages, which are copied"
+      : `This hard-coded 4096 is not a whole page on this kernel's ${pageSize}-byte pages, so the chunks built from it are partial pages`,
   decidedIn: ["analysis/verdict.ts CallJudge.segment"],
   quickFixes: (context) => [() => pageSizeLiteralFix(context, "VMS-PAGE-SIZE-LITERAL")],
 });

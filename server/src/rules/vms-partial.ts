@@ -13,5 +13,9 @@ export default defineRule({
   tag: "[CODE] **[VERIFIED 6.18: full pipe, pipe capacity, GUP stop at an unmapped page]**",
   notDecidedFromSource: null,
   observed: "confirmed (G26): a short count is returned when the pipe fills",
+  message: (input: { kind: "unchecked" } | { kind: "overflow"; fitting: number; chunks: number; slots: number }) =>
+    input.kind === "unchecked"
+      ? "A short transfer goes unnoticed: the return value of vmsplice is not checked"
+      : `A short transfer goes unnoticed: only ${input.fitting} of ${input.chunks} chunks fit in the ${input.slots}-slot pipe and the return value of vmsplice is not checked`,
   decidedIn: ["analysis/verdict.ts CallJudge.judge", "analysis/verdict.ts CallJudge.segment"],
 });

@@ -1,5 +1,6 @@
 /** VMS-RFC-GIFT-ONLY-ZAP: `SPLICE_F_GIFT` alone now unmaps the writer's pages. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-RFC-GIFT-ONLY-ZAP",
@@ -13,5 +14,7 @@ export default defineRule({
   tag: "[CODE][BUG?]",
   notDecidedFromSource: null,
   observed: "confirmed (G03, O03): `SPLICE_F_GIFT` alone zaps the writer's pages and a MOVE reader then moves them",
+  message: ({ name }: { name: string }) =>
+    `${quoted(name)} reads back as zeros after the call: SPLICE_F_GIFT alone makes the RFC unmap it, and it is used afterwards`,
   decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
 });

@@ -1,5 +1,6 @@
 /** VMS-RFC-HUGETLB-OOPS: Gifting hugetlb memory crashes the kernel. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-RFC-HUGETLB-OOPS",
@@ -13,6 +14,8 @@ export default defineRule({
   tag: "[CODE][BUG?]",
   notDecidedFromSource: null,
   unsafe: "crashes-kernel",
+  message: ({ name, explanation }: { name: string; explanation: string }) =>
+    `Gifting ${quoted(name)} crashes the kernel: the RFC's one-page zap hits a kernel BUG on hugetlb memory (${explanation})`,
   decidedIn: [
     "analysis/verdict.ts CallJudge.writerPage",
     "analysis/verdict.ts CallJudge.memoryVerdict",

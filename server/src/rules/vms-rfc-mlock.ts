@@ -1,5 +1,6 @@
 /** VMS-RFC-MLOCK: Gifting unmaps mlocked memory. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-RFC-MLOCK",
@@ -13,6 +14,7 @@ export default defineRule({
   tag: "[DERIVED]",
   notDecidedFromSource: null,
   observed: "confirmed (O04): an mlock()ed gift buffer is zapped anyway, its pages move, the writer then reads zeros",
+  message: ({ name }: { name: string }) => `The gift unmaps ${quoted(name)} anyway: the RFC ignores the mlock() on it`,
   decidedIn: [
     "analysis/verdict.ts CallJudge.memoryVerdict",
     "analysis/verdict.ts CallJudge.writerLifecycle",

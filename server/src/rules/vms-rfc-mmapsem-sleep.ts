@@ -13,5 +13,7 @@ export default defineRule({
   fix: "Use `SPLICE_F_NONBLOCK` + `poll`",
   tag: "[CODE][BUG?]",
   notDecidedFromSource: null,
+  message: () =>
+    "mmap() and munmap() in other threads stall while this gifting writer blocks on a full pipe: it holds its address-space lock, and the program starts threads",
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
 });

@@ -2,6 +2,7 @@
 import { SPLICE_F_GIFT, SPLICE_F_MOVE } from "../analysis/facts";
 import { flagsChange } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-RFC-MOVE-ONLY-ZAP",
@@ -16,6 +17,8 @@ export default defineRule({
   notDecidedFromSource: null,
   observed:
     "confirmed (G04, O02): `SPLICE_F_MOVE` alone zaps the writer's page, the reader copies, the writer reads zeros",
+  message: ({ name }: { name: string }) =>
+    `The page of ${quoted(name)} at iov_base is unmapped and its private data lost, yet it can never move: the RFC zaps it for SPLICE_F_MOVE without SPLICE_F_GIFT`,
   decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
   quickFixes: (context) => {
     if (!context.writer) return [];

@@ -12,5 +12,7 @@ export default defineRule({
   fix: "Do not touch destination buffers concurrently",
   tag: "[CODE][BUG?]",
   notDecidedFromSource: null,
+  message: () =>
+    "The move can report success without the data: the program starts threads, and a thread touching the destination during the move races with it",
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
 });

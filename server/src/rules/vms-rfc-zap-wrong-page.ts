@@ -1,6 +1,7 @@
 /** VMS-RFC-ZAP-WRONG-PAGE: Unaligned gift unmaps the first page, including bytes outside the gift. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { alignmentFixes } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-RFC-ZAP-WRONG-PAGE",
@@ -15,6 +16,8 @@ export default defineRule({
   notDecidedFromSource: null,
   observed:
     "confirmed (G07): an unaligned 3-page gift zaps the first page, bytes before `iov_base` included, and everything is copied",
+  message: ({ name }: { name: string }) =>
+    `The RFC unmaps the whole first page of ${quoted(name)}, including bytes before iov_base that were never gifted: this unaligned iovec has full-page chunks`,
   decidedIn: ["analysis/verdict.ts CallJudge.reportSegmentRules"],
   quickFixes: (context) => alignmentFixes(context, "VMS-RFC-ZAP-WRONG-PAGE"),
 });

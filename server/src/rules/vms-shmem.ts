@@ -1,5 +1,6 @@
 /** VMS-SHMEM: Shared (shmem) memory is not anonymous; copied. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { defineRule } from "./define";
+import { quoted } from "./words";
 
 export default defineRule({
   id: "VMS-SHMEM",
@@ -13,5 +14,7 @@ export default defineRule({
   tag: "[CODE]",
   notDecidedFromSource: null,
   observed: "confirmed (G12): the shmem PTE is zapped, the data refaults, the reader copies",
+  message: ({ name, explanation }: { name: string; explanation: string }) =>
+    `${quoted(name)} is copied, not moved: the RFC moves only private anonymous pages, and ${explanation}`,
   decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
 });

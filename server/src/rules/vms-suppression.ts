@@ -16,6 +16,6 @@ export default defineRule({
   fix: "Name existing rule ids and add `-- why this is safe`, directly above the vmsplice call",
   tag: "(vmsplice Lens addition, not in the specification's rule index)",
   notDecidedFromSource: null,
-  message: (detail) => `This vmsplice-lens suppression ${detail}.`,
+  message: (problems: readonly string[]) => `This vmsplice-lens suppression ${problems.join("; ")}.`,
   decidedIn: ["analysis/suppressions.ts findSuppressions"],
 });

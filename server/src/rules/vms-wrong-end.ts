@@ -14,6 +14,8 @@ export default defineRule({
   tag: "[CODE] **[VERIFIED 6.18]**",
   notDecidedFromSource: null,
   observed: "confirmed (G24), as on mainline",
+  message: ({ explanation }: { explanation: string }) =>
+    `This call reads from the pipe into the buffer although SPLICE_F_GIFT says it meant to send: ${explanation}`,
   decidedIn: ["analysis/verdict.ts CallJudge.judge"],
   quickFixes: (context) => [() => readEndFix(context, "VMS-WRONG-END")],
 });

@@ -13,6 +13,8 @@ export default defineRule({
   fix: "Remove empty entries",
   tag: "[CODE]",
   notDecidedFromSource: null,
+  message: () =>
+    "The iovec entries after this zero-length one are not transferred: this kernel stops at the first zero-length iovec",
   decidedIn: ["analysis/verdict.ts CallJudge.segment"],
   quickFixes: (context) => [() => dropEmptySegmentsFix(context, "VMS-ZERO-LEN-IOV")],
 });

@@ -1,6 +1,7 @@
 /** VMS-ZERO-PAGE: Source pages were never written: the pipe carries the zero page. One rule, one module (STYLE.md section 2); listed in rules/index.ts. */
 import { fillBeforeFix } from "../analysis/fixes";
 import { defineRule } from "./define";
+import { quoted } from "./words";
 import { ZERO_PAGE_RULES } from "./groups";
 
 export default defineRule({
@@ -15,6 +16,8 @@ export default defineRule({
   tag: "[DERIVED]",
   notDecidedFromSource: null,
   observed: "confirmed (G13): an untouched source queues the zero page, which is zapped harmlessly and copied as zeros",
+  message: ({ name }: { name: string }) =>
+    `The pipe carries the shared zero page: ${quoted(name)} is never written before the call`,
   decidedIn: [
     "analysis/verdict.ts CallJudge.memoryVerdict",
     "analysis/verdict.ts CallJudge.writerLifecycle",

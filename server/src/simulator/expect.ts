@@ -101,6 +101,112 @@ function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
   return true;
 }
 
+type CheckOf<Kind extends Expectation["check"]["kind"]> = Extract<Expectation["check"], { kind: Kind }>;
+
+/** What is wrong with each page an `expect zapped|intact|moved|copied` line names; empty when all are as expected. */
+function pageOutcomeFailures(
+  machine: Machine,
+  process: Process,
+  check: CheckOf<"page-outcome">,
+  result: StepResult,
+  snapshot: StepSnapshot | null,
+): string[] {
+  const failures: string[] = [];
+  pageAddresses(machine, process, check.pages).forEach((address, index) => {
+    const page = check.pages.first + index;
+    const label = `${check.pages.mapping}[${page}]`;
+    const pageEnd = address + machine.pageSize;
+    switch (check.outcome) {
+      case "zapped":
+        if (!machine.zapped.get(process.name)?.has(address)) failures.push(`${label} not zapped`);
+        break;
+      case "intact": {
+        const before = snapshot?.get(`${process.name}:${address}`);
+        const pte = machine.pteAt(process, address);
+        if (!pte) failures.push(`${label} has no PTE`);
+        else if (before && before.pfn !== pte.pfn) failures.push(`${label} maps PFN ${pte.pfn}, was ${before.pfn}`);
+        else if (before && !equalBytes(before.bytes, machine.peekUser(process, address, machine.pageSize)))
+          failures.push(`${label} contents changed`);
+        break;
+      }
+      case "moved": {
+        const move = result.events.find(
+          (event) => event.kind === "move" && event.pid === process.name && event.dstVaddr === address,
+        );
+        if (!move || move.kind !== "move") {
+          failures.push(`${label} not moved`);
+          break;
+        }
+        if (check.from) {
+          const other = machine.processes.get(check.from.process);
+          if (!other) throw new Error(`unknown process '${check.from.process}'`);
+          const expected = pageAddresses(machine, other, check.from.page)[0];
+          const chunk = result.chunks.find((record) => record.readerPage === "moved" && record.pfn === move.pfn);
+          if (!chunk?.origin || chunk.origin.process !== other.name || chunk.origin.vaddr !== expected) {
+            failures.push(
+              `${label} got PFN ${move.pfn} from ${chunk?.origin ? `${chunk.origin.process} 0x${chunk.origin.vaddr.toString(16)}` : "an unknown origin"}`,
+            );
+          }
+        }
+        break;
+      }
+      case "copied": {
+        const copied = result.events.some(
+          (event) =>
+            event.kind === "copy" &&
+            event.pid === process.name &&
+            event.dstVaddr < pageEnd &&
+            event.dstVaddr + event.len > address,
+        );
+        if (!copied) failures.push(`${label} received no copy`);
+        break;
+      }
+    }
+  });
+  return failures;
+}
+
+/** `expect same-frame PAGES OTHER PAGES`: both processes map the same frames, page by page. */
+function sameFrameVerdict(
+  machine: Machine,
+  process: Process,
+  check: CheckOf<"same-frame">,
+  verdict: (passed: boolean, actual: string) => ExpectationVerdict,
+): ExpectationVerdict {
+  const other = machine.processes.get(check.otherProcess);
+  if (!other) throw new Error(`unknown process '${check.otherProcess}'`);
+  const mine = pageAddresses(machine, process, check.pages).map(
+    (address) => machine.pteAt(process, address)?.pfn ?? null,
+  );
+  const theirs = pageAddresses(machine, other, check.other).map(
+    (address) => machine.pteAt(other, address)?.pfn ?? null,
+  );
+  const same = mine.length === theirs.length && mine.every((pfn, index) => pfn !== null && pfn === theirs[index]);
+  return verdict(same, `PFNs ${mine.join(",")} vs ${theirs.join(",")}`);
+}
+
+/** `expect pipe NAME occupancy|bytes|buffer ...` against the pipe's state now. */
+function pipeVerdict(
+  machine: Machine,
+  check: CheckOf<"pipe-occupancy" | "pipe-bytes" | "pipe-buffer">,
+  verdict: (passed: boolean, actual: string) => ExpectationVerdict,
+): ExpectationVerdict {
+  const pipe = machine.pipes.get(check.pipe);
+  if (!pipe) throw new Error(`unknown pipe '${check.pipe}'`);
+  if (check.kind === "pipe-occupancy")
+    return verdict(pipe.count === check.slots, `${pipe.count} slot(s) in use of ${pipe.size}`);
+  if (check.kind === "pipe-bytes") {
+    const bytes = machine.pipeBytes(pipe);
+    return verdict(bytes === check.bytes, `${bytes} byte(s) queued`);
+  }
+  if (check.index >= pipe.count) return verdict(false, `pipe holds ${pipe.count} buffer(s)`);
+  const buffer = pipe.slots[(pipe.tail + check.index) % pipe.size]!;
+  return verdict(
+    buffer.offset === check.offset && buffer.len === check.len && buffer.flags === check.flags,
+    `offset=${buffer.offset} len=${buffer.len} flags=0x${buffer.flags.toString(16)}`,
+  );
+}
+
 export function evaluateExpectation(
   machine: Machine,
   step: Step,
@@ -146,60 +252,7 @@ export function evaluateExpectation(
         return verdict(queued === check.count, `${queued} buffer(s) queued`);
       }
       case "page-outcome": {
-        const process = processFor(machine, step, expectation);
-        const failures: string[] = [];
-        pageAddresses(machine, process, check.pages).forEach((address, index) => {
-          const page = check.pages.first + index;
-          const label = `${check.pages.mapping}[${page}]`;
-          const pageEnd = address + machine.pageSize;
-          switch (check.outcome) {
-            case "zapped":
-              if (!machine.zapped.get(process.name)?.has(address)) failures.push(`${label} not zapped`);
-              break;
-            case "intact": {
-              const before = snapshot?.get(`${process.name}:${address}`);
-              const pte = machine.pteAt(process, address);
-              if (!pte) failures.push(`${label} has no PTE`);
-              else if (before && before.pfn !== pte.pfn)
-                failures.push(`${label} maps PFN ${pte.pfn}, was ${before.pfn}`);
-              else if (before && !equalBytes(before.bytes, machine.peekUser(process, address, machine.pageSize)))
-                failures.push(`${label} contents changed`);
-              break;
-            }
-            case "moved": {
-              const move = result.events.find(
-                (event) => event.kind === "move" && event.pid === process.name && event.dstVaddr === address,
-              );
-              if (!move || move.kind !== "move") {
-                failures.push(`${label} not moved`);
-                break;
-              }
-              if (check.from) {
-                const other = machine.processes.get(check.from.process);
-                if (!other) throw new Error(`unknown process '${check.from.process}'`);
-                const expected = pageAddresses(machine, other, check.from.page)[0];
-                const chunk = result.chunks.find((record) => record.readerPage === "moved" && record.pfn === move.pfn);
-                if (!chunk?.origin || chunk.origin.process !== other.name || chunk.origin.vaddr !== expected) {
-                  failures.push(
-                    `${label} got PFN ${move.pfn} from ${chunk?.origin ? `${chunk.origin.process} 0x${chunk.origin.vaddr.toString(16)}` : "an unknown origin"}`,
-                  );
-                }
-              }
-              break;
-            }
-            case "copied": {
-              const copied = result.events.some(
-                (event) =>
-                  event.kind === "copy" &&
-                  event.pid === process.name &&
-                  event.dstVaddr < pageEnd &&
-                  event.dstVaddr + event.len > address,
-              );
-              if (!copied) failures.push(`${label} received no copy`);
-              break;
-            }
-          }
-        });
+        const failures = pageOutcomeFailures(machine, processFor(machine, step, expectation), check, result, snapshot);
         return verdict(failures.length === 0, failures.length ? failures.join("; ") : `${check.outcome} as expected`);
       }
       case "bytes": {
@@ -226,37 +279,12 @@ export function evaluateExpectation(
           states.join(", "),
         );
       }
-      case "same-frame": {
-        const process = processFor(machine, step, expectation);
-        const other = machine.processes.get(check.otherProcess);
-        if (!other) throw new Error(`unknown process '${check.otherProcess}'`);
-        const mine = pageAddresses(machine, process, check.pages).map(
-          (address) => machine.pteAt(process, address)?.pfn ?? null,
-        );
-        const theirs = pageAddresses(machine, other, check.other).map(
-          (address) => machine.pteAt(other, address)?.pfn ?? null,
-        );
-        const same = mine.length === theirs.length && mine.every((pfn, index) => pfn !== null && pfn === theirs[index]);
-        return verdict(same, `PFNs ${mine.join(",")} vs ${theirs.join(",")}`);
-      }
+      case "same-frame":
+        return sameFrameVerdict(machine, processFor(machine, step, expectation), check, verdict);
       case "pipe-occupancy":
       case "pipe-bytes":
-      case "pipe-buffer": {
-        const pipe = machine.pipes.get(check.pipe);
-        if (!pipe) throw new Error(`unknown pipe '${check.pipe}'`);
-        if (check.kind === "pipe-occupancy")
-          return verdict(pipe.count === check.slots, `${pipe.count} slot(s) in use of ${pipe.size}`);
-        if (check.kind === "pipe-bytes") {
-          const bytes = machine.pipeBytes(pipe);
-          return verdict(bytes === check.bytes, `${bytes} byte(s) queued`);
-        }
-        if (check.index >= pipe.count) return verdict(false, `pipe holds ${pipe.count} buffer(s)`);
-        const buffer = pipe.slots[(pipe.tail + check.index) % pipe.size]!;
-        return verdict(
-          buffer.offset === check.offset && buffer.len === check.len && buffer.flags === check.flags,
-          `offset=${buffer.offset} len=${buffer.len} flags=0x${buffer.flags.toString(16)}`,
-        );
-      }
+      case "pipe-buffer":
+        return pipeVerdict(machine, check, verdict);
       case "rule": {
         const present = result.rules.includes(check.rule);
         return verdict(

@@ -195,6 +195,15 @@ function gather312(
   return { chunks, error };
 }
 
+/** The rule a zap of the writer's page carries: SPLICE_F_MOVE without SPLICE_F_GIFT, or SPLICE_F_GIFT alone. */
+function zapRuleOf(flags: number): string | undefined {
+  return !(flags & SPLICE_F_GIFT)
+    ? "VMS-RFC-MOVE-ONLY-ZAP"
+    : !(flags & SPLICE_F_MOVE)
+      ? "VMS-RFC-GIFT-ONLY-ZAP"
+      : undefined;
+}
+
 function toPipe312(
   machine: Machine,
   process: Process,
@@ -210,11 +219,7 @@ function toPipe312(
   if (chunks.length === 0) return error ? errno(error) : returned(0);
 
   const zapFlags = rfc && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
-  const zapRule = !(flags & SPLICE_F_GIFT)
-    ? "VMS-RFC-MOVE-ONLY-ZAP"
-    : !(flags & SPLICE_F_MOVE)
-      ? "VMS-RFC-GIFT-ONLY-ZAP"
-      : undefined;
+  const zapRule = zapRuleOf(flags);
   const zapped = new Set<number>();
   let zapVma: ReturnType<Machine["findVma"]> = null;
   let userStart = 0;
@@ -248,40 +253,9 @@ function toPipe312(
     }
     if (!machine.pipeFull(pipe)) {
       const chunk = chunks[inserted];
-      const slot = (pipe.tail + pipe.count) % pipe.size;
-      const stale = pipe.slotFlags[slot];
-      const bufferFlags = stale | (flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0);
-      let writerRules = NO_RULES;
-      if (rfc && stale & PIPE_BUF_FLAG_GIFT && !(flags & SPLICE_F_GIFT)) writerRules = ["VMS-RFC-STALE-GIFT"];
-      if (chunk.frame.pfn === machine.zeroPfn) writerRules = [...writerRules, "VMS-ZERO-PAGE"];
-      const buffer: PipeBuffer = {
-        id: 0,
-        pfn: chunk.frame.pfn,
-        offset: chunk.offset,
-        len: chunk.len,
-        flags: bufferFlags,
-        ops: "user-page",
-        initialOffset: chunk.offset,
-        initialLen: chunk.len,
-        sourceAddress: rfc ? chunk.iovBase : null,
-        origin: { process: process.name, vaddr: chunk.address - chunk.offset },
-        writerRules,
-      };
-      machine.pushBuffer(pipe, buffer);
+      const { slot, buffer } = queueChunk312(machine, process, pipe, chunk, flags, rfc);
       queuedSlots.push(slot);
       queuedBuffers.push(buffer);
-      if (machine.full || writerRules.length)
-        machine.emit({
-          kind: "bufferQueued",
-          pipe: pipe.name,
-          slot,
-          pfn: buffer.pfn,
-          offset: buffer.offset,
-          len: buffer.len,
-          flags: bufferFlags,
-          staleFlags: stale & ~(flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0),
-          ...(writerRules.includes("VMS-RFC-STALE-GIFT") ? { rule: "VMS-RFC-STALE-GIFT" } : {}),
-        });
       if (zapFlags && chunk.offset === 0 && chunk.len === pageSize) {
         const address = chunk.iovBase;
         if (chunk.address !== address - (address % pageSize))
@@ -311,9 +285,61 @@ function toPipe312(
   }
   zap();
   if (kernelBug) return kernelBug;
+  if (rfc && zapFlags) zapWrongPageHazard(machine, chunks, inserted);
+  // Record per-chunk outcomes, then drop the pins of chunks that were not inserted.
+  recordWriterChunks312(machine, chunks, { inserted, queuedSlots, queuedBuffers, zapped, zapFlags, zapRule });
+  if (outcome) return outcome;
+  return partial(machine, total, requestedBytes(iov, nrSegs));
+}
+
+/** Queues one gathered chunk into the pipe's next slot (3.12/rfc-v2): its buffer carries the stale and zero-page rules. */
+function queueChunk312(
+  machine: Machine,
+  process: Process,
+  pipe: Pipe,
+  chunk: GatheredChunk,
+  flags: number,
+  rfc: boolean,
+): { slot: number; buffer: PipeBuffer } {
+  const slot = (pipe.tail + pipe.count) % pipe.size;
+  const stale = pipe.slotFlags[slot];
+  const bufferFlags = stale | (flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0);
+  let writerRules = NO_RULES;
+  if (rfc && stale & PIPE_BUF_FLAG_GIFT && !(flags & SPLICE_F_GIFT)) writerRules = ["VMS-RFC-STALE-GIFT"];
+  if (chunk.frame.pfn === machine.zeroPfn) writerRules = [...writerRules, "VMS-ZERO-PAGE"];
+  const buffer: PipeBuffer = {
+    id: 0,
+    pfn: chunk.frame.pfn,
+    offset: chunk.offset,
+    len: chunk.len,
+    flags: bufferFlags,
+    ops: "user-page",
+    initialOffset: chunk.offset,
+    initialLen: chunk.len,
+    sourceAddress: rfc ? chunk.iovBase : null,
+    origin: { process: process.name, vaddr: chunk.address - chunk.offset },
+    writerRules,
+  };
+  machine.pushBuffer(pipe, buffer);
+  if (machine.full || writerRules.length)
+    machine.emit({
+      kind: "bufferQueued",
+      pipe: pipe.name,
+      slot,
+      pfn: buffer.pfn,
+      offset: buffer.offset,
+      len: buffer.len,
+      flags: bufferFlags,
+      staleFlags: stale & ~(flags & SPLICE_F_GIFT ? PIPE_BUF_FLAG_GIFT : 0),
+      ...(writerRules.includes("VMS-RFC-STALE-GIFT") ? { rule: "VMS-RFC-STALE-GIFT" } : {}),
+    });
+  return { slot, buffer };
+}
+
+/** VMS-RFC-ZAP-WRONG-PAGE: an unaligned iovec whose inserted full-page chunks make the RFC zap the page at its base. */
+function zapWrongPageHazard(machine: Machine, chunks: GatheredChunk[], inserted: number): void {
+  const pageSize = machine.pageSize;
   if (
-    rfc &&
-    zapFlags &&
     chunks.some((chunk) => chunk.offset !== 0 && chunk.iovBase % pageSize !== 0) &&
     chunks.some(
       (chunk, index) =>
@@ -326,7 +352,22 @@ function toPipe312(
       detail: `the full-page chunks of an iovec based at an unaligned address zap the page at its base, ${hex(chunks.find((chunk) => chunk.iovBase % pageSize !== 0)!.iovBase - (chunks.find((chunk) => chunk.iovBase % pageSize !== 0)!.iovBase % pageSize))}`,
     });
   }
-  // Record per-chunk outcomes, then drop the pins of chunks that were not inserted.
+}
+
+/** Records every gathered chunk's outcome for the trace, and drops the pins of the chunks that were not inserted. */
+function recordWriterChunks312(
+  machine: Machine,
+  chunks: GatheredChunk[],
+  state: {
+    inserted: number;
+    queuedSlots: number[];
+    queuedBuffers: PipeBuffer[];
+    zapped: Set<number>;
+    zapFlags: boolean;
+    zapRule: string | undefined;
+  },
+): void {
+  const { inserted, queuedSlots, queuedBuffers, zapped, zapFlags, zapRule } = state;
   chunks.forEach((chunk, index) => {
     const pageAddress = chunk.address - chunk.offset;
     const queued = index < inserted;
@@ -353,8 +394,6 @@ function toPipe312(
       machine.put(chunk.frame);
     }
   });
-  if (outcome) return outcome;
-  return partial(machine, total, requestedBytes(iov, nrSegs));
 }
 
 function requestedBytes(iov: UserIovec[] | null, nrSegs: number): number {
@@ -406,16 +445,7 @@ function toPipe6(
     const offset = start % pageSize;
     const remaining = segment.len - position;
     const pages = Math.min(16, Math.ceil((offset + remaining) / pageSize));
-    const pinned: Frame[] = [];
-    for (let page = 0; page < pages; page++) {
-      const vaddr = start - offset + page * pageSize;
-      const frame = machine.fault(process, vaddr, "read");
-      if (!frame) break;
-      frame.refcount++;
-      if (machine.full)
-        machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "iov_iter_get_pages (read)" });
-      pinned.push(frame);
-    }
+    const pinned = pinPages6(machine, process, start - offset, pages);
     if (pinned.length === 0) {
       if (total === 0) outcome = errno("EFAULT");
       break;
@@ -436,53 +466,18 @@ function toPipe6(
         } else if (machine.pipeFull(pipe)) {
           failed = true;
         } else {
-          const writerRules = frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : NO_RULES;
-          const buffer: PipeBuffer = {
-            id: 0,
-            pfn: frame.pfn,
+          ({ slot, bufferId } = queueFrame6(machine, process, pipe, frame, {
             offset: chunkOffset,
             len: size,
             flags: bufferFlags,
-            ops: "user-page",
-            initialOffset: chunkOffset,
-            initialLen: size,
-            sourceAddress: null,
-            origin: { process: process.name, vaddr },
-            writerRules,
-          };
-          slot = machine.pushBuffer(pipe, buffer);
-          bufferId = buffer.id;
-          if (machine.full)
-            machine.emit({
-              kind: "bufferQueued",
-              pipe: pipe.name,
-              slot,
-              pfn: frame.pfn,
-              offset: chunkOffset,
-              len: size,
-              flags: bufferFlags,
-              staleFlags: 0,
-            });
+            vaddr,
+          }));
           total += size;
           position += size;
           queued = true;
         }
       }
-      machine.chunks.push({
-        side: "writer",
-        pfn: frame.pfn,
-        offset: chunkOffset,
-        len: size,
-        slot,
-        sourceAddress: vaddr + chunkOffset,
-        writerPage: queued ? "intact" : "not-queued",
-        destinationAddress: null,
-        readerPage: null,
-        origin: null,
-        rules: frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : NO_RULES,
-        bufferId,
-        destinationPfn: null,
-      });
+      recordWriterChunk6(machine, frame, { offset: chunkOffset, len: size, slot, vaddr, queued, bufferId });
       if (!queued) machine.put(frame);
       left -= size;
       chunkOffset = 0;
@@ -498,6 +493,82 @@ function toPipe6(
     total,
     segments.reduce((sum, segment) => sum + segment.len, 0),
   );
+}
+
+/** Records one 6.x writer chunk for the trace: queued (the page stays mapped) or not. */
+function recordWriterChunk6(
+  machine: Machine,
+  frame: Frame,
+  chunk: { offset: number; len: number; slot: number | null; vaddr: number; queued: boolean; bufferId: number | null },
+): void {
+  machine.chunks.push({
+    side: "writer",
+    pfn: frame.pfn,
+    offset: chunk.offset,
+    len: chunk.len,
+    slot: chunk.slot,
+    sourceAddress: chunk.vaddr + chunk.offset,
+    writerPage: chunk.queued ? "intact" : "not-queued",
+    destinationAddress: null,
+    readerPage: null,
+    origin: null,
+    rules: frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : NO_RULES,
+    bufferId: chunk.bufferId,
+    destinationPfn: null,
+  });
+}
+
+/** `iov_iter_get_pages` (6.x): faults in and pins up to `pages` pages from `first`; stops at an unmappable page. */
+function pinPages6(machine: Machine, process: Process, first: number, pages: number): Frame[] {
+  const pageSize = machine.pageSize;
+  const pinned: Frame[] = [];
+  for (let page = 0; page < pages; page++) {
+    const vaddr = first + page * pageSize;
+    const frame = machine.fault(process, vaddr, "read");
+    if (!frame) break;
+    frame.refcount++;
+    if (machine.full)
+      machine.emit({ kind: "pin", pid: process.name, vaddr, pfn: frame.pfn, reason: "iov_iter_get_pages (read)" });
+    pinned.push(frame);
+  }
+  return pinned;
+}
+
+/** Queues one pinned frame (6.x): a plain user-page buffer, with VMS-ZERO-PAGE when the frame is the zero page. */
+function queueFrame6(
+  machine: Machine,
+  process: Process,
+  pipe: Pipe,
+  frame: Frame,
+  chunk: { offset: number; len: number; flags: number; vaddr: number },
+): { slot: number; bufferId: number } {
+  const writerRules = frame.pfn === machine.zeroPfn ? ["VMS-ZERO-PAGE"] : NO_RULES;
+  const buffer: PipeBuffer = {
+    id: 0,
+    pfn: frame.pfn,
+    offset: chunk.offset,
+    len: chunk.len,
+    flags: chunk.flags,
+    ops: "user-page",
+    initialOffset: chunk.offset,
+    initialLen: chunk.len,
+    sourceAddress: null,
+    origin: { process: process.name, vaddr: chunk.vaddr },
+    writerRules,
+  };
+  const slot = machine.pushBuffer(pipe, buffer);
+  if (machine.full)
+    machine.emit({
+      kind: "bufferQueued",
+      pipe: pipe.name,
+      slot,
+      pfn: frame.pfn,
+      offset: chunk.offset,
+      len: chunk.len,
+      flags: chunk.flags,
+      staleFlags: 0,
+    });
+  return { slot, bufferId: buffer.id };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -750,10 +821,8 @@ function pipeToUser(
   n: number,
   flags: number,
 ): ActorResult {
-  const pageSize = machine.pageSize;
   const frame = machine.frame(buffer.pfn);
   const dst = destination.current();
-  const origin = buffer.origin;
   let copyRules: string[] = machine.model === "rfc-v2" ? [] : ["VMS-MAINLINE-COPY"];
   if (machine.model === "rfc-v2") {
     const blocker = moveBlocker(machine, buffer, frame, flags);
@@ -761,111 +830,166 @@ function pipeToUser(
     else {
       const vma = machine.findVma(process, dst);
       if (!vma) copyRules = [];
-      else {
-        // Destination-side hazards (spec 4.3): the RFC checks none of these, so each one that applies is reported.
-        const shared = vma.kind === "shared-anon" || vma.kind === "shared-file";
-        const staleGift = buffer.writerRules.includes("VMS-RFC-STALE-GIFT");
-        const aliased = frame.refcount - frame.pipeRefs > 0 || frame.pipeRefs > 1;
-        let hazards: string[] = NO_RULES;
-        if (
-          staleGift ||
-          vma.start > dst ||
-          !vma.prot.write ||
-          shared ||
-          dst % pageSize !== 0 ||
-          n < pageSize ||
-          frame.kind === "ksm" ||
-          aliased
-        ) {
-          hazards = [];
-          if (staleGift) hazards.push("VMS-RFC-STALE-GIFT");
-          if (vma.start > dst) hazards.push("VMS-DST-HOLE");
-          if (!vma.prot.write) hazards.push("VMS-DST-RO");
-          if (shared) hazards.push("VMS-DST-SHARED");
-          if (dst % pageSize !== 0) hazards.push("VMS-ALIGN-DST");
-          if (n < pageSize) hazards.push("VMS-DST-SHORT");
-          if (frame.kind === "ksm") hazards.push("VMS-KSM");
-          if (aliased) hazards.push("VMS-RFC-TEE-ALIAS");
-        }
-        if (vma.kind === "hugetlb") {
-          machine.emit({
-            kind: "kernelBug",
-            reason: `zap_page_range of one small page at ${hex(dst)} in the reader's hugetlb VMA: BUG in __unmap_hugepage_range`,
-            rule: "VMS-DST-HUGETLB",
-          });
-          return { kind: "bug" };
-        }
-        const pageAddress = dst - (dst % pageSize);
-        const old = machine.pteAt(process, pageAddress);
-        if (old && machine.frame(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
-        // In summary traces the destination zap is implied by the move event that follows it.
-        machine.zapRange(process, vma, dst, pageSize, undefined, true);
-        // Most replays have no requested race; skip building the key (one string per moved page) when there is none.
-        const raceKey = machine.racingFaults.size > 0 ? `${process.name}:${pageAddress}` : "";
-        if (raceKey && machine.racingFaults.has(raceKey)) {
-          // Another thread faults the page in between the zap and get_locked_pte; the seed then finds the PTE present
-          // and jumps to its exit with ret = 0, which the caller turns into "sd->len bytes moved" (spec 3.6 step 13).
-          machine.racingFaults.delete(raceKey);
-          machine.fault(process, pageAddress, "read", true);
-          machine.emit({
-            kind: "hazard",
-            rule: "VMS-RFC-PHANTOM-SUCCESS",
-            detail: `a racing fault repopulated ${hex(pageAddress)} in ${process.name} after the zap: ${n} bytes reported, none delivered`,
-          });
-          machine.chunks.push({
-            side: "reader",
-            pfn: frame.pfn,
-            offset: buffer.offset,
-            len: n,
-            slot,
-            sourceAddress: null,
-            writerPage: null,
-            destinationAddress: dst,
-            readerPage: null,
-            origin,
-            rules: ["VMS-RFC-PHANTOM-SUCCESS"],
-            bufferId: buffer.id,
-            destinationPfn: machine.pteAt(process, pageAddress)?.pfn ?? null,
-          });
-          return { kind: "copy" };
-        }
-        machine.installPte(process, pageAddress, frame, shared && vma.prot.write);
-        machine.emit({
-          kind: "move",
-          pid: process.name,
-          dstVaddr: pageAddress,
-          pfn: frame.pfn,
-          len: n,
-          rules: hazards,
-        });
-        for (const rule of hazards) {
-          if (rule !== "VMS-RFC-STALE-GIFT")
-            machine.emit({
-              kind: "hazard",
-              rule,
-              detail: `move of PFN ${frame.pfn} to ${hex(dst)} in ${process.name}`,
-            });
-        }
-        machine.chunks.push({
-          side: "reader",
-          pfn: frame.pfn,
-          offset: buffer.offset,
-          len: n,
-          slot,
-          sourceAddress: null,
-          writerPage: null,
-          destinationAddress: dst,
-          readerPage: "moved",
-          origin,
-          rules: hazards,
-          bufferId: buffer.id,
-          destinationPfn: frame.pfn,
-        });
-        return { kind: "move" };
-      }
+      else return moveIntoDestination(machine, process, vma, { slot, buffer, frame, dst, n });
     }
   }
-  // Copy (copy_to_user / copy_page_to_iter): fault in each destination page for writing; a fault is EFAULT.
+  return copyToUser(machine, process, destination, copyRules, { slot, buffer, frame, dst, n });
+}
+
+/** One pipe buffer about to reach the reader: its slot, buffer and frame, the destination address and the length. */
+interface ReaderChunk {
+  slot: number;
+  buffer: PipeBuffer;
+  frame: Frame;
+  dst: number;
+  n: number;
+}
+
+/** Destination-side hazards (spec 4.3): the RFC checks none of these, so each one that applies is reported. */
+function destinationHazards(
+  machine: Machine,
+  buffer: PipeBuffer,
+  frame: Frame,
+  vma: NonNullable<ReturnType<Machine["findVma"]>>,
+  dst: number,
+  n: number,
+): string[] {
+  const pageSize = machine.pageSize;
+  const shared = vma.kind === "shared-anon" || vma.kind === "shared-file";
+  const staleGift = buffer.writerRules.includes("VMS-RFC-STALE-GIFT");
+  const aliased = frame.refcount - frame.pipeRefs > 0 || frame.pipeRefs > 1;
+  let hazards: string[] = NO_RULES;
+  if (
+    staleGift ||
+    vma.start > dst ||
+    !vma.prot.write ||
+    shared ||
+    dst % pageSize !== 0 ||
+    n < pageSize ||
+    frame.kind === "ksm" ||
+    aliased
+  ) {
+    hazards = [];
+    if (staleGift) hazards.push("VMS-RFC-STALE-GIFT");
+    if (vma.start > dst) hazards.push("VMS-DST-HOLE");
+    if (!vma.prot.write) hazards.push("VMS-DST-RO");
+    if (shared) hazards.push("VMS-DST-SHARED");
+    if (dst % pageSize !== 0) hazards.push("VMS-ALIGN-DST");
+    if (n < pageSize) hazards.push("VMS-DST-SHORT");
+    if (frame.kind === "ksm") hazards.push("VMS-KSM");
+    if (aliased) hazards.push("VMS-RFC-TEE-ALIAS");
+  }
+  return hazards;
+}
+
+/** The RFC's move (spec 3.6): zaps the destination page and installs the gifted frame there. */
+function moveIntoDestination(
+  machine: Machine,
+  process: Process,
+  vma: NonNullable<ReturnType<Machine["findVma"]>>,
+  chunk: ReaderChunk,
+): ActorResult {
+  const pageSize = machine.pageSize;
+  const { slot, buffer, frame, dst, n } = chunk;
+  const origin = buffer.origin;
+  const shared = vma.kind === "shared-anon" || vma.kind === "shared-file";
+  let hazards = destinationHazards(machine, buffer, frame, vma, dst, n);
+  if (vma.kind === "hugetlb") {
+    machine.emit({
+      kind: "kernelBug",
+      reason: `zap_page_range of one small page at ${hex(dst)} in the reader's hugetlb VMA: BUG in __unmap_hugepage_range`,
+      rule: "VMS-DST-HUGETLB",
+    });
+    return { kind: "bug" };
+  }
+  const pageAddress = dst - (dst % pageSize);
+  const old = machine.pteAt(process, pageAddress);
+  if (old && machine.frame(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
+  // In summary traces the destination zap is implied by the move event that follows it.
+  machine.zapRange(process, vma, dst, pageSize, undefined, true);
+  // Most replays have no requested race; skip building the key (one string per moved page) when there is none.
+  if (machine.racingFaults.size > 0 && machine.racingFaults.has(`${process.name}:${pageAddress}`))
+    return phantomSuccess(machine, process, { slot, buffer, frame, dst, n });
+  machine.installPte(process, pageAddress, frame, shared && vma.prot.write);
+  machine.emit({
+    kind: "move",
+    pid: process.name,
+    dstVaddr: pageAddress,
+    pfn: frame.pfn,
+    len: n,
+    rules: hazards,
+  });
+  for (const rule of hazards) {
+    if (rule !== "VMS-RFC-STALE-GIFT")
+      machine.emit({
+        kind: "hazard",
+        rule,
+        detail: `move of PFN ${frame.pfn} to ${hex(dst)} in ${process.name}`,
+      });
+  }
+  machine.chunks.push({
+    side: "reader",
+    pfn: frame.pfn,
+    offset: buffer.offset,
+    len: n,
+    slot,
+    sourceAddress: null,
+    writerPage: null,
+    destinationAddress: dst,
+    readerPage: "moved",
+    origin,
+    rules: hazards,
+    bufferId: buffer.id,
+    destinationPfn: frame.pfn,
+  });
+  return { kind: "move" };
+}
+
+/**
+ * A requested racing fault: another thread faults the page in between the zap and get_locked_pte; the seed then finds
+ * the PTE present and jumps to its exit with ret = 0, which the caller turns into "sd->len bytes moved" (spec 3.6 step 13).
+ */
+function phantomSuccess(machine: Machine, process: Process, chunk: ReaderChunk): ActorResult {
+  const pageSize = machine.pageSize;
+  const { slot, buffer, frame, dst, n } = chunk;
+  const origin = buffer.origin;
+  const pageAddress = dst - (dst % pageSize);
+  machine.racingFaults.delete(`${process.name}:${pageAddress}`);
+  machine.fault(process, pageAddress, "read", true);
+  machine.emit({
+    kind: "hazard",
+    rule: "VMS-RFC-PHANTOM-SUCCESS",
+    detail: `a racing fault repopulated ${hex(pageAddress)} in ${process.name} after the zap: ${n} bytes reported, none delivered`,
+  });
+  machine.chunks.push({
+    side: "reader",
+    pfn: frame.pfn,
+    offset: buffer.offset,
+    len: n,
+    slot,
+    sourceAddress: null,
+    writerPage: null,
+    destinationAddress: dst,
+    readerPage: null,
+    origin,
+    rules: ["VMS-RFC-PHANTOM-SUCCESS"],
+    bufferId: buffer.id,
+    destinationPfn: machine.pteAt(process, pageAddress)?.pfn ?? null,
+  });
+  return { kind: "copy" };
+}
+
+/** Copy (copy_to_user / copy_page_to_iter): faults in each destination page for writing; a fault is EFAULT. */
+function copyToUser(
+  machine: Machine,
+  process: Process,
+  destination: Destination,
+  copyRules: string[],
+  chunk: ReaderChunk,
+): ActorResult {
+  const pageSize = machine.pageSize;
+  const { slot, buffer, frame, dst, n } = chunk;
+  const origin = buffer.origin;
   let copied = 0;
   let destinationPfn: number | null = null;
   for (const piece of destination.pieces(n)) {

@@ -421,6 +421,21 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
     case "exit":
       needsProcess();
       return { kind: "exit" };
+    default:
+      return (
+        parseMemoryCommand(keyword, cursor, needsProcess) ??
+        parseTransferCommand(keyword, cursor, needsProcess) ??
+        fail(
+          keyword,
+          "a command (process, pipe, pipe2, file, close, fcntl, fork, exit, mmap, munmap, madvise, mlock, mprotect, fill, touch, ksm-merge, race-fault, open, vmsplice, read, write, splice, tee) or expect",
+        )
+      );
+  }
+}
+
+/** Memory commands (`W: mmap ...`, `munmap`, `mlock`, `touch`, `ksm-merge`, `race-fault`, `madvise`, `mprotect`, `fill`). */
+function parseMemoryCommand(keyword: Token, cursor: Cursor, needsProcess: () => void): Command | null {
+  switch (keyword.text) {
     case "mmap": {
       needsProcess();
       const mappingName = name(cursor.next("a mapping name"), "a mapping name");
@@ -487,6 +502,14 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
       const value = cursor.next("a byte value or 'pattern'");
       return { kind: "fill", address: at, length, value: value.text === "pattern" ? "pattern" : byteValue(value) };
     }
+    default:
+      return null;
+  }
+}
+
+/** Files, descriptors and the calls that move data (`file`, `open`, `pipe`, `fcntl`, `close`, `vmsplice`, ...). */
+function parseTransferCommand(keyword: Token, cursor: Cursor, needsProcess: () => void): Command | null {
+  switch (keyword.text) {
     case "file": {
       const fileName = name(cursor.next("a file name"), "a file name");
       const size = amount(cursor.next("a size"));
@@ -569,10 +592,7 @@ function parseCommand(keyword: Token, cursor: Cursor, hasProcess: boolean): Comm
       return { kind: keyword.text, input, output, length, flags };
     }
     default:
-      fail(
-        keyword,
-        "a command (process, pipe, pipe2, file, close, fcntl, fork, exit, mmap, munmap, madvise, mlock, mprotect, fill, touch, ksm-merge, race-fault, open, vmsplice, read, write, splice, tee) or expect",
-      );
+      return null;
   }
 }
 
@@ -590,6 +610,37 @@ function modelList(text: string, column: number): KernelModel[] {
     column += part.length + 1;
   }
   return KERNEL_MODELS.filter((model) => models.has(model));
+}
+
+/** `expect pipe NAME occupancy N`, `bytes N`, or `buffer I offset=.. len=.. flags=..`. */
+function parsePipeCheck(cursor: Cursor): Check {
+  const pipe = name(cursor.next("a pipe name"), "a pipe name");
+  const what = cursor.next("occupancy, bytes or buffer");
+  if (what.text === "occupancy")
+    return { kind: "pipe-occupancy", pipe, slots: count(cursor.next("a slot count"), "a number") };
+  if (what.text === "bytes") return { kind: "pipe-bytes", pipe, bytes: count(cursor.next("a byte count"), "a number") };
+  if (what.text !== "buffer") fail(what, "occupancy, bytes or buffer");
+  const index = count(cursor.next("a buffer index"), "a number");
+  const fields: Record<string, number> = {};
+  for (const field of ["offset", "len", "flags"]) {
+    const token = cursor.next(`${field}=...`);
+    if (!token.text.startsWith(`${field}=`)) fail(token, `${field}=...`);
+    const valueText = token.text.slice(field.length + 1);
+    const valueToken = { text: valueText, column: token.column + field.length + 1 };
+    if (field === "flags") {
+      let flags = 0;
+      for (const part of valueText.split("|")) {
+        const number = parseInteger(part);
+        if (number !== null) flags = (flags | inRange(number, 0, MAX_FLAGS, valueToken.column, part, "flags")) >>> 0;
+        else if (part in PIPE_BUFFER_FLAGS) flags = (flags | PIPE_BUFFER_FLAGS[part]) >>> 0;
+        else fail(valueToken, "pipe buffer flags (GIFT, LRU, PACKET, CAN_MERGE or a number)");
+      }
+      fields.flags = flags;
+    } else {
+      fields[field] = count(valueToken, "a number");
+    }
+  }
+  return { kind: "pipe-buffer", pipe, index, offset: fields.offset, len: fields.len, flags: fields.flags };
 }
 
 function parseCheck(cursor: Cursor): Check {
@@ -648,37 +699,8 @@ function parseCheck(cursor: Cursor): Check {
       const otherProcess = name(cursor.next("a process name"), "a process name");
       return { kind: "same-frame", pages, otherProcess, other: pageRef(cursor.next("a page reference")) };
     }
-    case "pipe": {
-      const pipe = name(cursor.next("a pipe name"), "a pipe name");
-      const what = cursor.next("occupancy, bytes or buffer");
-      if (what.text === "occupancy")
-        return { kind: "pipe-occupancy", pipe, slots: count(cursor.next("a slot count"), "a number") };
-      if (what.text === "bytes")
-        return { kind: "pipe-bytes", pipe, bytes: count(cursor.next("a byte count"), "a number") };
-      if (what.text !== "buffer") fail(what, "occupancy, bytes or buffer");
-      const index = count(cursor.next("a buffer index"), "a number");
-      const fields: Record<string, number> = {};
-      for (const field of ["offset", "len", "flags"]) {
-        const token = cursor.next(`${field}=...`);
-        if (!token.text.startsWith(`${field}=`)) fail(token, `${field}=...`);
-        const valueText = token.text.slice(field.length + 1);
-        const valueToken = { text: valueText, column: token.column + field.length + 1 };
-        if (field === "flags") {
-          let flags = 0;
-          for (const part of valueText.split("|")) {
-            const number = parseInteger(part);
-            if (number !== null)
-              flags = (flags | inRange(number, 0, MAX_FLAGS, valueToken.column, part, "flags")) >>> 0;
-            else if (part in PIPE_BUFFER_FLAGS) flags = (flags | PIPE_BUFFER_FLAGS[part]) >>> 0;
-            else fail(valueToken, "pipe buffer flags (GIFT, LRU, PACKET, CAN_MERGE or a number)");
-          }
-          fields.flags = flags;
-        } else {
-          fields[field] = count(valueToken, "a number");
-        }
-      }
-      return { kind: "pipe-buffer", pipe, index, offset: fields.offset, len: fields.len, flags: fields.flags };
-    }
+    case "pipe":
+      return parsePipeCheck(cursor);
     case "rule":
     case "no-rule": {
       const ruleToken = cursor.next("a rule id");
@@ -691,6 +713,87 @@ function parseCheck(cursor: Cursor): Check {
         "an expectation (returned, errno, blocked, kernel-bug, signal, zapped, intact, moved, copied, queued, bytes, zero-page, present, absent, same-frame, pipe, rule, no-rule)",
       );
   }
+}
+
+/** `page-size N`, `models ...` and `source "..."`: sets the scenario field and returns true; false for any other line. */
+function parseSetting(first: Token, cursor: Cursor, scenario: Scenario): boolean {
+  if (first.text === "page-size") {
+    const size = cursor.next("4096, 16384 or 65536");
+    if (!["4096", "16384", "65536"].includes(size.text)) fail(size, "4096, 16384 or 65536");
+    cursor.expectEnd();
+    scenario.pageSize = Number(size.text) as PageSize;
+    return true;
+  }
+  if (first.text === "models") {
+    const models = new Set<KernelModel>();
+    if (cursor.atEnd()) cursor.next("a kernel model");
+    while (!cursor.atEnd()) {
+      const token = cursor.next("a kernel model");
+      modelList(token.text, token.column).forEach((model) => models.add(model));
+    }
+    scenario.models = KERNEL_MODELS.filter((model) => models.has(model));
+    return true;
+  }
+  if (first.text === "source") {
+    const source = cursor.next("a quoted text");
+    if (!/^".*"$/.test(source.text) || source.text.length < 2) fail(source, "a quoted text");
+    cursor.expectEnd();
+    scenario.source = source.text.slice(1, -1);
+    return true;
+  }
+  return false;
+}
+
+/** An `expect` or `expect[MODELS]` line: the expectation it states, after the step it follows. */
+function parseExpectation(
+  first: Token,
+  cursor: Cursor,
+  lineNumber: number,
+  lineText: string,
+  processes: ReadonlySet<string>,
+): Expectation {
+  let models: KernelModel[] | null = null;
+  if (first.text !== "expect") {
+    if (!first.text.endsWith("]")) throw new LineError(first.column, "expected 'expect[MODELS]' without spaces");
+    models = modelList(first.text.slice(7, -1), first.column + 7);
+  }
+  let process: string | null = null;
+  const maybeProcess = cursor.peek();
+  if (maybeProcess && processes.has(maybeProcess.text)) {
+    process = maybeProcess.text;
+    cursor.next("a process");
+  }
+  const check = parseCheck(cursor);
+  cursor.expectEnd();
+  return { line: lineNumber, column: first.column, text: lineText.trim(), models, process, check };
+}
+
+/** A command line (`W: vmsplice ...` or `pipe p`): the step; declares the processes `process` and `fork` create. */
+function parseStep(first: Token, cursor: Cursor, lineNumber: number, lineText: string, processes: Set<string>): Step {
+  let processName: string | null = null;
+  let keyword = first;
+  if (first.text.endsWith(":")) {
+    processName = first.text.slice(0, -1);
+    if (!processes.has(processName))
+      throw new LineError(
+        first.column,
+        `unknown process '${processName}' (declare it with 'process ${processName}' or 'fork ${processName}')`,
+      );
+    keyword = cursor.next("a command");
+  }
+  const command = parseCommand(keyword, cursor, processName !== null);
+  cursor.expectEnd();
+  if (command.kind === "process") {
+    if (processes.has(command.name))
+      throw new LineError(keyword.column, `process '${command.name}' is already declared`);
+    processes.add(command.name);
+  }
+  if (command.kind === "fork") {
+    if (processes.has(command.child))
+      throw new LineError(keyword.column, `process '${command.child}' is already declared`);
+    processes.add(command.child);
+  }
+  return { line: lineNumber, text: lineText.trim(), process: processName, command, expectations: [] };
 }
 
 /** Parses a `.vmsim` text. Always returns a scenario (possibly partial) and the list of problems found. */
@@ -728,83 +831,17 @@ export function parseScenario(text: string): ParseResult {
         return;
       }
       if (first.text === "scenario") throw new LineError(first.column, "only one 'scenario' line is allowed");
-      if (first.text === "page-size") {
-        const size = cursor.next("4096, 16384 or 65536");
-        if (!["4096", "16384", "65536"].includes(size.text)) fail(size, "4096, 16384 or 65536");
-        cursor.expectEnd();
-        scenario.pageSize = Number(size.text) as PageSize;
-        return;
-      }
-      if (first.text === "models") {
-        const models = new Set<KernelModel>();
-        if (cursor.atEnd()) cursor.next("a kernel model");
-        while (!cursor.atEnd()) {
-          const token = cursor.next("a kernel model");
-          modelList(token.text, token.column).forEach((model) => models.add(model));
-        }
-        scenario.models = KERNEL_MODELS.filter((model) => models.has(model));
-        return;
-      }
-      if (first.text === "source") {
-        const source = cursor.next("a quoted text");
-        if (!/^".*"$/.test(source.text) || source.text.length < 2) fail(source, "a quoted text");
-        cursor.expectEnd();
-        scenario.source = source.text.slice(1, -1);
-        return;
-      }
+      if (parseSetting(first, cursor, scenario)) return;
       if (first.text === "expect" || first.text.startsWith("expect[")) {
-        let models: KernelModel[] | null = null;
-        if (first.text !== "expect") {
-          if (!first.text.endsWith("]")) throw new LineError(first.column, "expected 'expect[MODELS]' without spaces");
-          models = modelList(first.text.slice(7, -1), first.column + 7);
-        }
-        let process: string | null = null;
-        const maybeProcess = cursor.peek();
-        if (maybeProcess && processes.has(maybeProcess.text)) {
-          process = maybeProcess.text;
-          cursor.next("a process");
-        }
-        const check = parseCheck(cursor);
-        cursor.expectEnd();
-        const expectation: Expectation = {
-          line: lineNumber,
-          column: first.column,
-          text: lineText.trim(),
-          models,
-          process,
-          check,
-        };
+        const expectation = parseExpectation(first, cursor, lineNumber, lineText, processes);
         const lastStep = scenario.steps[scenario.steps.length - 1];
         if (lastStep) lastStep.expectations.push(expectation);
         else scenario.initialExpectations.push(expectation);
         return;
       }
-      let processName: string | null = null;
-      let keyword = first;
-      if (first.text.endsWith(":")) {
-        processName = first.text.slice(0, -1);
-        if (!processes.has(processName))
-          throw new LineError(
-            first.column,
-            `unknown process '${processName}' (declare it with 'process ${processName}' or 'fork ${processName}')`,
-          );
-        keyword = cursor.next("a command");
-      }
-      const command = parseCommand(keyword, cursor, processName !== null);
-      cursor.expectEnd();
-      if (command.kind === "process") {
-        if (processes.has(command.name))
-          throw new LineError(keyword.column, `process '${command.name}' is already declared`);
-        processes.add(command.name);
-      }
-      if (command.kind === "fork") {
-        if (processes.has(command.child))
-          throw new LineError(keyword.column, `process '${command.child}' is already declared`);
-        processes.add(command.child);
-      }
+      const step = parseStep(first, cursor, lineNumber, lineText, processes);
       if (scenario.steps.length >= MAX_STEPS)
         throw new LineError(first.column, `a scenario has at most ${MAX_STEPS} steps (docs/vmsim.md section 9)`);
-      const step: Step = { line: lineNumber, text: lineText.trim(), process: processName, command, expectations: [] };
       scenario.steps.push(step);
     } catch (error) {
       if (error instanceof LineError)

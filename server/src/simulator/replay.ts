@@ -18,6 +18,7 @@ import {
   type KernelModel,
   type PageSize,
   type SegmentFact,
+  type SymValue,
   type VmspliceCall,
 } from "../analysis/facts";
 import { MAX_IOV_LEN, MAX_NR_SEGS } from "./limits";
@@ -205,27 +206,7 @@ class Builder {
         perBuffer.set(key, entry);
         this.bufferFactOfMapping.set(entry.name, buffer);
       }
-      let offset = segment ? this.value(segment.offset, loopIndex) : null;
-      if (offset === null) {
-        this.assume(`${role}: the offset of segment ${index} is unknown; replayed at the buffer start`);
-        offset = 0;
-      }
-      if (Math.abs(offset) > REPLAY_MAX_OFFSET) {
-        // Past any mapping the replay declares: the call faults on it either way, as the real one would.
-        const clamped = Math.sign(offset) * REPLAY_MAX_OFFSET;
-        this.assume(
-          `${role}: the offset ${offset} of segment ${index} lies outside any buffer; replayed as ${clamped} (the call faults there as well)`,
-        );
-        offset = clamped;
-      }
-      let length = segment ? this.value(segment.length, loopIndex) : null;
-      if (length === null || length < 0) {
-        // A length that is not a whole page never moves, so an unknown length cannot show a move the code would not get.
-        length = pageSize / 2;
-        this.assume(
-          `${role}: the length of segment ${index} is unknown; replayed as ${length} bytes (half a page, which never moves)`,
-        );
-      }
+      const { offset, length } = this.segmentPlace(segment, loopIndex, index, role);
       entry.extent = Math.max(entry.extent, offset + length);
       entry.firstByte = Math.min(entry.firstByte, offset);
       resolved.push({ key, offset, length });
@@ -260,6 +241,38 @@ class Builder {
       iovecs.push(`[${addressText(entry.name, entry.misalignment + segment.offset)},${segment.length}]`);
     }
     return { setup, iovecs, totalBytes };
+  }
+
+  /** Where a segment lies in its buffer and how long it is; unknown or out-of-range values are replaced, as assumed. */
+  private segmentPlace(
+    segment: SegmentFact | null,
+    loopIndex: number | null,
+    index: number,
+    role: "writer" | "reader",
+  ): { offset: number; length: number } {
+    const pageSize = this.pageSize;
+    let offset = segment ? this.value(segment.offset, loopIndex) : null;
+    if (offset === null) {
+      this.assume(`${role}: the offset of segment ${index} is unknown; replayed at the buffer start`);
+      offset = 0;
+    }
+    if (Math.abs(offset) > REPLAY_MAX_OFFSET) {
+      // Past any mapping the replay declares: the call faults on it either way, as the real one would.
+      const clamped = Math.sign(offset) * REPLAY_MAX_OFFSET;
+      this.assume(
+        `${role}: the offset ${offset} of segment ${index} lies outside any buffer; replayed as ${clamped} (the call faults there as well)`,
+      );
+      offset = clamped;
+    }
+    let length = segment ? this.value(segment.length, loopIndex) : null;
+    if (length === null || length < 0) {
+      // A length that is not a whole page never moves, so an unknown length cannot show a move the code would not get.
+      length = pageSize / 2;
+      this.assume(
+        `${role}: the length of segment ${index} is unknown; replayed as ${length} bytes (half a page, which never moves)`,
+      );
+    }
+    return { offset, length };
   }
 
   private mappingName(process: string, key: string): string {
@@ -375,6 +388,68 @@ function flagText(flags: number): string {
   return names.length ? names.join("|") : "0";
 }
 
+/** The writer's memory, iovecs and flags: from its call, or the ideal writer when the file has none on this pipe. */
+function writerSide(
+  builder: Builder,
+  writerCall: VmspliceCall | null,
+  readerCall: VmspliceCall | null,
+): { layout: Layout; flags: number } {
+  const pageSize = builder.pageSize;
+  if (writerCall)
+    return { layout: builder.layout("W", writerCall, "writer"), flags: builder.flags(writerCall, "writer") };
+  const pages = windowed(builder, Math.ceil(readerTotal(builder, readerCall!) / pageSize), "writer");
+  const layout: Layout = {
+    setup: [`W: mmap w ${pages}P ${PRIVATE_ANON}`, "W: fill w pattern"],
+    iovecs: [`iov1(w,${pages})`],
+    totalBytes: pages * pageSize,
+  };
+  builder.assume(
+    `no writer call on this pipe in the file: added the ideal writer, which gifts ${pages} exclusive, written, page-aligned private anonymous page(s), one iovec per page, with SPLICE_F_GIFT|SPLICE_F_MOVE`,
+  );
+  return { layout, flags: SPLICE_F_GIFT | SPLICE_F_MOVE };
+}
+
+/** The reader's memory, iovecs and flags: from its call, or the ideal reader when the file has none on this pipe. */
+function readerSide(
+  builder: Builder,
+  readerCall: VmspliceCall | null,
+  writerLayout: Layout,
+): { layout: Layout; flags: number } {
+  const pageSize = builder.pageSize;
+  if (readerCall)
+    return { layout: builder.layout("R", readerCall, "reader"), flags: builder.flags(readerCall, "reader") };
+  const pages = windowed(builder, Math.ceil(writerLayout.totalBytes / pageSize), "reader");
+  const layout: Layout = {
+    setup: [`R: mmap r ${pages}P ${PRIVATE_ANON}`, "R: fill r 0xEE"],
+    iovecs: [`iovB(r,${pages}P)`],
+    totalBytes: pages * pageSize,
+  };
+  builder.assume(
+    `no reader call on this pipe in the file: added the ideal reader, which passes SPLICE_F_MOVE into ${pages} page-aligned private anonymous page(s)`,
+  );
+  return { layout, flags: SPLICE_F_MOVE };
+}
+
+/** The reader's read() before the call, replayed into a scratch mapping. */
+function readBeforeLines(builder: Builder, readBefore: { length: SymValue }): string[] {
+  const pageSize = builder.pageSize;
+  let length = builder.value(readBefore.length);
+  if (length !== null && length > REPLAY_WINDOW_PAGES * pageSize) {
+    length = REPLAY_WINDOW_PAGES * pageSize;
+    builder.assume(
+      `reader: the read() before the call is replayed as ${length} bytes (at most ${REPLAY_WINDOW_PAGES} pages)`,
+    );
+  }
+  if (length === null || length <= 0) {
+    length = pageSize / 2;
+    builder.assume(
+      `reader: the length of the read() before the call is unknown; replayed as ${length} bytes (a partial page, so the buffer it leaves behind is never moved)`,
+    );
+  }
+  const pages = Math.max(1, Math.ceil(length / pageSize));
+  return [`R: mmap scratch ${pages}P ${PRIVATE_ANON}`, `R: read fds[0] scratch ${length}`];
+}
+
 /**
  * Replays the call `calls[index]` with its counterpart (found in `calls` or added as the ideal one).
  * The returned JSON has the shape of issue 3 item 6; `site.line` is one-based.
@@ -423,42 +498,12 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     );
   }
 
-  // Writer side.
-  let writerLayout: Layout;
-  let writerFlags: number;
-  if (writerCall) {
-    writerLayout = builder.layout("W", writerCall, "writer");
-    writerFlags = builder.flags(writerCall, "writer");
-  } else {
-    const pages = windowed(builder, Math.ceil(readerTotal(builder, readerCall!) / pageSize), "writer");
-    writerLayout = {
-      setup: [`W: mmap w ${pages}P ${PRIVATE_ANON}`, "W: fill w pattern"],
-      iovecs: [`iov1(w,${pages})`],
-      totalBytes: pages * pageSize,
-    };
-    writerFlags = SPLICE_F_GIFT | SPLICE_F_MOVE;
-    builder.assume(
-      `no writer call on this pipe in the file: added the ideal writer, which gifts ${pages} exclusive, written, page-aligned private anonymous page(s), one iovec per page, with SPLICE_F_GIFT|SPLICE_F_MOVE`,
-    );
-  }
-  // Reader side.
-  let readerLayout: Layout;
-  let readerFlags: number;
-  if (readerCall) {
-    readerLayout = builder.layout("R", readerCall, "reader");
-    readerFlags = builder.flags(readerCall, "reader");
-  } else {
-    const pages = windowed(builder, Math.ceil(writerLayout.totalBytes / pageSize), "reader");
-    readerLayout = {
-      setup: [`R: mmap r ${pages}P ${PRIVATE_ANON}`, "R: fill r 0xEE"],
-      iovecs: [`iovB(r,${pages}P)`],
-      totalBytes: pages * pageSize,
-    };
-    readerFlags = SPLICE_F_MOVE;
-    builder.assume(
-      `no reader call on this pipe in the file: added the ideal reader, which passes SPLICE_F_MOVE into ${pages} page-aligned private anonymous page(s)`,
-    );
-  }
+  const writer = writerSide(builder, writerCall, readerCall);
+  const writerLayout = writer.layout;
+  const writerFlags = writer.flags;
+  const reader = readerSide(builder, readerCall, writerLayout);
+  const readerLayout = reader.layout;
+  const readerFlags = reader.flags;
   lines.push(...writerLayout.setup.filter((line) => line.startsWith("file ")));
   lines.push(...readerLayout.setup.filter((line) => line.startsWith("file ")));
   lines.push(...writerLayout.setup.filter((line) => !line.startsWith("file ")));
@@ -467,24 +512,7 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   const readerNr = readerCall ? nrSegsOption(builder, readerCall, readerLayout.iovecs.length) : "";
   const writerLine = lines.length + 1;
   lines.push(`W: vmsplice fds[1] ${iovecText(writerLayout, writerNr)} ${flagText(writerFlags)}`);
-  if (readerCall?.readBefore) {
-    let length = builder.value(readerCall.readBefore.length);
-    if (length !== null && length > REPLAY_WINDOW_PAGES * pageSize) {
-      length = REPLAY_WINDOW_PAGES * pageSize;
-      builder.assume(
-        `reader: the read() before the call is replayed as ${length} bytes (at most ${REPLAY_WINDOW_PAGES} pages)`,
-      );
-    }
-    if (length === null || length <= 0) {
-      length = pageSize / 2;
-      builder.assume(
-        `reader: the length of the read() before the call is unknown; replayed as ${length} bytes (a partial page, so the buffer it leaves behind is never moved)`,
-      );
-    }
-    const pages = Math.max(1, Math.ceil(length / pageSize));
-    lines.push(`R: mmap scratch ${pages}P ${PRIVATE_ANON}`);
-    lines.push(`R: read fds[0] scratch ${length}`);
-  }
+  if (readerCall?.readBefore) lines.push(...readBeforeLines(builder, readerCall.readBefore));
   const readerLine = lines.length + 1;
   lines.push(`R: vmsplice fds[0] ${iovecText(readerLayout, readerNr)} ${flagText(readerFlags)}`);
   if (writerCall?.teeOnPipe || readerCall?.teeOnPipe) builder.assume("a tee() on the same pipe is not replayed");
@@ -502,8 +530,20 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     writerLine,
     readerLine,
   });
+  const sources = stepSources(lines, builder, focus, { writerCall, readerCall, writerLine, readerLine });
+  return { scenarioText, scenario, result, json, assumptions: builder.assumptions, sources };
+}
+
+/** Where each line of a generated scenario came from in C: the two calls, the buffers' mappings and the pipe. */
+function stepSources(
+  lines: readonly string[],
+  builder: Builder,
+  focus: VmspliceCall,
+  calls: { writerCall: VmspliceCall | null; readerCall: VmspliceCall | null; writerLine: number; readerLine: number },
+): StepSource[] {
+  const { writerCall, readerCall, writerLine, readerLine } = calls;
   const cLineOf = (call: VmspliceCall | null): number | null => (call ? call.calleeRange.start.line + 1 : null);
-  const sources = lines.map((text, position): StepSource => {
+  return lines.map((text, position): StepSource => {
     const scenarioLine = position + 1;
     if (scenarioLine === writerLine)
       return { scenarioLine, role: "writer", cLine: cLineOf(writerCall), buffer: null, origin: null };
@@ -526,7 +566,6 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
       return { scenarioLine, role: "pipe", cLine: null, buffer: null, origin: originOf(focus.fd.originRange) };
     return { scenarioLine, role: "other", cLine: null, buffer: null, origin: null };
   });
-  return { scenarioText, scenario, result, json, assumptions: builder.assumptions, sources };
 }
 
 /** The ideal counterpart's page count, at least one and at most the replay window (more than one call can carry). */

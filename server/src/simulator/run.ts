@@ -210,7 +210,6 @@ function actingProcess(machine: Machine, step: Step): Process {
 
 function runStep(machine: Machine, step: Step): CallOutcome | null {
   const command: Command = step.command;
-  const pageSize = machine.pageSize;
   switch (command.kind) {
     case "process":
       machine.addProcess(command.name, command.privileged, command.sigpipeIgnored);
@@ -221,6 +220,78 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
     case "exit":
       machine.exit(actingProcess(machine, step));
       return null;
+    case "mmap":
+    case "munmap":
+    case "madvise":
+    case "mlock":
+    case "mprotect":
+      return mappingStep(machine, step, command);
+    case "fill":
+    case "touch":
+    case "ksm-merge":
+    case "race-fault":
+      return contentsStep(machine, step, command);
+    case "file":
+      machine.files.set(command.name, {
+        id: command.name,
+        kind: "file",
+        fill: command.value,
+        sizeBytes: amountBytes(machine, command.size),
+        pages: new Map(),
+      });
+      return null;
+    case "open": {
+      const file = machine.files.get(command.file);
+      if (!file) throw new ScenarioError(`unknown file '${command.file}'`);
+      const read = command.mode === "O_RDONLY" || command.mode === "O_RDWR";
+      const write = command.mode === "O_WRONLY" || command.mode === "O_RDWR";
+      machine.fds.set(command.name, {
+        kind: "regular",
+        pipe: null,
+        file,
+        read,
+        write,
+        nonblock: false,
+        open: true,
+        position: 0,
+      });
+      return { returned: 3 + machine.fds.size };
+    }
+    case "pipe":
+      machine.createPipe(command.name, command.flags);
+      return { returned: 0 };
+    case "fcntl": {
+      const process = step.process ? machine.process(step.process) : { privileged: false };
+      return fcntlCall(
+        machine,
+        process as Process,
+        resolveFd(machine, command.fd),
+        command.command,
+        command.size ? amountBytes(machine, command.size) : null,
+        command.statusFlags,
+      );
+    }
+    case "close":
+      return closeCall(resolveFd(machine, command.fd));
+    case "vmsplice":
+    case "read":
+    case "write":
+    case "splice":
+    case "tee":
+      return transferStep(machine, step, command);
+  }
+}
+
+type CommandOf<Kind extends Command["kind"]> = Extract<Command, { kind: Kind }>;
+
+/** Commands that change a process's mappings: mmap, munmap, madvise, mlock, mprotect. */
+function mappingStep(
+  machine: Machine,
+  step: Step,
+  command: CommandOf<"mmap" | "munmap" | "madvise" | "mlock" | "mprotect">,
+): CallOutcome | null {
+  const pageSize = machine.pageSize;
+  switch (command.kind) {
     case "mmap": {
       const process = actingProcess(machine, step);
       machine.mmap(
@@ -289,6 +360,17 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       }
       return { returned: 0 };
     }
+  }
+}
+
+/** Commands that write or fault in memory contents: fill, touch, ksm-merge, race-fault. */
+function contentsStep(
+  machine: Machine,
+  step: Step,
+  command: CommandOf<"fill" | "touch" | "ksm-merge" | "race-fault">,
+): CallOutcome | null {
+  const pageSize = machine.pageSize;
+  switch (command.kind) {
     case "fill": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
@@ -331,48 +413,16 @@ function runStep(machine: Machine, step: Step): CallOutcome | null {
       machine.racingFaults.add(`${process.name}:${address - (address % pageSize)}`);
       return null;
     }
-    case "file":
-      machine.files.set(command.name, {
-        id: command.name,
-        kind: "file",
-        fill: command.value,
-        sizeBytes: amountBytes(machine, command.size),
-        pages: new Map(),
-      });
-      return null;
-    case "open": {
-      const file = machine.files.get(command.file);
-      if (!file) throw new ScenarioError(`unknown file '${command.file}'`);
-      const read = command.mode === "O_RDONLY" || command.mode === "O_RDWR";
-      const write = command.mode === "O_WRONLY" || command.mode === "O_RDWR";
-      machine.fds.set(command.name, {
-        kind: "regular",
-        pipe: null,
-        file,
-        read,
-        write,
-        nonblock: false,
-        open: true,
-        position: 0,
-      });
-      return { returned: 3 + machine.fds.size };
-    }
-    case "pipe":
-      machine.createPipe(command.name, command.flags);
-      return { returned: 0 };
-    case "fcntl": {
-      const process = step.process ? machine.process(step.process) : { privileged: false };
-      return fcntlCall(
-        machine,
-        process as Process,
-        resolveFd(machine, command.fd),
-        command.command,
-        command.size ? amountBytes(machine, command.size) : null,
-        command.statusFlags,
-      );
-    }
-    case "close":
-      return closeCall(resolveFd(machine, command.fd));
+  }
+}
+
+/** The system calls that move data through a pipe: vmsplice, read, write, splice, tee. */
+function transferStep(
+  machine: Machine,
+  step: Step,
+  command: CommandOf<"vmsplice" | "read" | "write" | "splice" | "tee">,
+): CallOutcome | null {
+  switch (command.kind) {
     case "vmsplice": {
       const process = actingProcess(machine, step);
       const iovecs: UserIovec[] | null = command.iovecs
