@@ -1,0 +1,153 @@
+/*
+ * A small program for the recorder tests (test/unit/record*.test.ts): what its vmsplice calls hand over is chosen at
+ * run time, by argv and the environment, so that only a recording can tell.
+ *
+ *   sender [OPTION...]
+ *     --alloc malloc|anon|shared|file|untouched  memory of the source (default anon; untouched: anon never written)
+ *     --flags N          vmsplice flags of the writer (default 8, SPLICE_F_GIFT)
+ *     --pages N          pages in the one iovec (default 1)
+ *     --offset N         byte offset of iov_base from the buffer start (default 0)
+ *     --fork             fork() after filling the buffer; the child sleeps until the call is done
+ *     --syscall          call syscall(SYS_vmsplice, ...) instead of vmsplice()
+ *     --repeat N         call vmsplice N times at the same line (default 1)
+ *     --read-move        a reader vmsplice()s the pipe into a page-aligned anon destination with SPLICE_F_MOVE
+ *     --dst-offset N     byte offset of the reader's destination from a page boundary (default 0)
+ *     --dst shared|anon  destination memory (default anon)
+ *     --exit N           exit status (default 0)
+ *     --wait-signal      block until SIGTERM arrives, then exit 143 (for signal forwarding)
+ *   Environment: SENDER_FLAGS overrides --flags.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t terminated;
+static void on_term(int sig) {
+  (void)sig;
+  terminated = 1;
+}
+
+static ssize_t send_once(int fd, struct iovec *iov, unsigned int flags, int via_syscall) {
+  if (via_syscall) return syscall(SYS_vmsplice, fd, iov, 1, flags);
+  return vmsplice(fd, iov, 1, flags);
+}
+
+static void drain(int fd, long bytes) {
+  char sink[4096];
+  while (bytes > 0) {
+    ssize_t n = read(fd, sink, bytes < (long)sizeof sink ? (size_t)bytes : sizeof sink);
+    if (n <= 0) break;
+    bytes -= n;
+  }
+}
+
+int main(int argc, char **argv) {
+  const char *alloc = "anon", *dst_kind = "anon";
+  unsigned int flags = 8;
+  long pages = 1, offset = 0, repeat = 1, dst_offset = 0;
+  int do_fork = 0, via_syscall = 0, read_move = 0, status = 0, wait_signal = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : "0";
+    if (!strcmp(a, "--alloc")) alloc = v, i++;
+    else if (!strcmp(a, "--flags")) flags = (unsigned int)strtoul(v, NULL, 0), i++;
+    else if (!strcmp(a, "--pages")) pages = atol(v), i++;
+    else if (!strcmp(a, "--offset")) offset = atol(v), i++;
+    else if (!strcmp(a, "--repeat")) repeat = atol(v), i++;
+    else if (!strcmp(a, "--dst-offset")) dst_offset = atol(v), i++;
+    else if (!strcmp(a, "--dst")) dst_kind = v, i++;
+    else if (!strcmp(a, "--exit")) status = atoi(v), i++;
+    else if (!strcmp(a, "--fork")) do_fork = 1;
+    else if (!strcmp(a, "--syscall")) via_syscall = 1;
+    else if (!strcmp(a, "--read-move")) read_move = 1;
+    else if (!strcmp(a, "--wait-signal")) wait_signal = 1;
+  }
+  if (getenv("SENDER_FLAGS")) flags = (unsigned int)strtoul(getenv("SENDER_FLAGS"), NULL, 0);
+  if (wait_signal) {
+    signal(SIGTERM, on_term);
+    while (!terminated) pause();
+    return 143;
+  }
+  long pg = sysconf(_SC_PAGESIZE);
+  size_t size = (size_t)(pages + 1) * (size_t)pg;
+  char *buf;
+  if (!strcmp(alloc, "malloc")) {
+    buf = malloc(size);
+  } else if (!strcmp(alloc, "shared")) {
+    buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  } else if (!strcmp(alloc, "file")) {
+    char path[] = "/tmp/vmsplice-lens-sender-XXXXXX";
+    int file = mkstemp(path);
+    if (file < 0 || ftruncate(file, (off_t)size) != 0) return 10;
+    unlink(path);
+    buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE, file, 0);
+    close(file);
+  } else {
+    buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  }
+  if (buf == NULL || buf == MAP_FAILED) return 11;
+  if (strcmp(alloc, "untouched") && strcmp(alloc, "file")) memset(buf, 'x', size);
+  if (!strcmp(alloc, "untouched")) {
+    volatile char sink = buf[0]; /* an untouched read maps the shared zero page */
+    (void)sink;
+  }
+  if (!strcmp(alloc, "file")) {
+    volatile char sink = buf[0];
+    (void)sink;
+  }
+  int fds[2];
+  if (pipe(fds) != 0) return 12;
+  fcntl(fds[1], F_SETPIPE_SZ, (int)(64 * pg));
+  pid_t child = -1;
+  int hold[2] = {-1, -1};
+  if (do_fork) {
+    if (pipe(hold) != 0) return 13;
+    child = fork();
+    if (child == 0) {
+      char c;
+      close(hold[1]);
+      (void)read(hold[0], &c, 1); /* returns at EOF, when the parent closes its end */
+      _exit(0);
+    }
+    close(hold[0]);
+  }
+  struct iovec iov = {buf + offset, (size_t)(pages * pg)};
+  for (long i = 0; i < repeat; i++) {
+    ssize_t sent = send_once(fds[1], &iov, flags, via_syscall);
+    if (sent < 0) {
+      perror("vmsplice");
+      return 14;
+    }
+    if (read_move) {
+      char *dst;
+      if (!strcmp(dst_kind, "shared"))
+        dst = mmap(NULL, (size_t)(pages + 1) * (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+      else
+        dst = mmap(NULL, (size_t)(pages + 1) * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (dst == MAP_FAILED) return 15;
+      memset(dst, 'y', (size_t)(pages + 1) * (size_t)pg);
+      struct iovec into = {dst + dst_offset, (size_t)sent};
+      ssize_t got = vmsplice(fds[0], &into, 1, SPLICE_F_MOVE);
+      if (got < 0) {
+        perror("vmsplice read");
+        return 16;
+      }
+      drain(fds[0], sent - got);
+    } else {
+      drain(fds[0], sent);
+    }
+  }
+  if (do_fork) {
+    close(hold[1]);
+    waitpid(child, NULL, 0);
+  }
+  return status;
+}
