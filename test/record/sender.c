@@ -15,10 +15,16 @@
  *     --dst shared|anon  destination memory (default anon)
  *     --exit N           exit status (default 0)
  *     --wait-signal      block until SIGTERM arrives, then exit 143 (for signal forwarding)
- *   Environment: SENDER_FLAGS overrides --flags.
+ *     --thread           make the calls from a second thread
+ *     --in-child         make the calls in a forked child (the parent waits and exits with its status)
+ *   Environment: SENDER_FLAGS overrides --flags; SENDER_PAGEMAP_FILE names a file the program appends the pagemap
+ *   entries of the source's first page to ("before 0x...", read by the program itself just before the first call,
+ *   as the conformance probes do), and of the destination's first page after the first read ("dst-after 0x...").
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +46,21 @@ static ssize_t send_once(int fd, struct iovec *iov, unsigned int flags, int via_
   return vmsplice(fd, iov, 1, flags);
 }
 
+static void log_pagemap(const char *label, const void *address) {
+  const char *path = getenv("SENDER_PAGEMAP_FILE");
+  if (!path) return;
+  long pg = sysconf(_SC_PAGESIZE);
+  uint64_t entry = 0;
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0) return;
+  if (pread(fd, &entry, sizeof entry, (off_t)((uintptr_t)address / (uintptr_t)pg * sizeof entry)) != sizeof entry) entry = 0;
+  close(fd);
+  FILE *out = fopen(path, "a");
+  if (!out) return;
+  fprintf(out, "%s 0x%llx\n", label, (unsigned long long)entry);
+  fclose(out);
+}
+
 static void drain(int fd, long bytes) {
   char sink[4096];
   while (bytes > 0) {
@@ -49,11 +70,19 @@ static void drain(int fd, long bytes) {
   }
 }
 
+static const char *alloc = "anon", *dst_kind = "anon";
+static unsigned int flags = 8;
+static long pages = 1, offset = 0, repeat = 1, dst_offset = 0;
+static int do_fork, via_syscall, read_move, status, wait_signal, in_thread, in_child;
+
+static int run(void);
+
+static void *thread_main(void *arg) {
+  (void)arg;
+  return (void *)(intptr_t)run();
+}
+
 int main(int argc, char **argv) {
-  const char *alloc = "anon", *dst_kind = "anon";
-  unsigned int flags = 8;
-  long pages = 1, offset = 0, repeat = 1, dst_offset = 0;
-  int do_fork = 0, via_syscall = 0, read_move = 0, status = 0, wait_signal = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : "0";
@@ -69,6 +98,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--syscall")) via_syscall = 1;
     else if (!strcmp(a, "--read-move")) read_move = 1;
     else if (!strcmp(a, "--wait-signal")) wait_signal = 1;
+    else if (!strcmp(a, "--thread")) in_thread = 1;
+    else if (!strcmp(a, "--in-child")) in_child = 1;
   }
   if (getenv("SENDER_FLAGS")) flags = (unsigned int)strtoul(getenv("SENDER_FLAGS"), NULL, 0);
   if (wait_signal) {
@@ -76,6 +107,24 @@ int main(int argc, char **argv) {
     while (!terminated) pause();
     return 143;
   }
+  if (in_thread) {
+    pthread_t thread;
+    void *result;
+    if (pthread_create(&thread, NULL, thread_main, NULL) != 0) return 17;
+    pthread_join(thread, &result);
+    return (int)(intptr_t)result;
+  }
+  if (in_child) {
+    pid_t child = fork();
+    if (child == 0) _exit(run());
+    int child_status = 0;
+    waitpid(child, &child_status, 0);
+    return WIFEXITED(child_status) ? WEXITSTATUS(child_status) : 18;
+  }
+  return run();
+}
+
+static int run(void) {
   long pg = sysconf(_SC_PAGESIZE);
   size_t size = (size_t)(pages + 1) * (size_t)pg;
   char *buf;
@@ -120,6 +169,7 @@ int main(int argc, char **argv) {
     close(hold[0]);
   }
   struct iovec iov = {buf + offset, (size_t)(pages * pg)};
+  log_pagemap("before", buf + offset);
   for (long i = 0; i < repeat; i++) {
     ssize_t sent = send_once(fds[1], &iov, flags, via_syscall);
     if (sent < 0) {
@@ -140,6 +190,7 @@ int main(int argc, char **argv) {
         perror("vmsplice read");
         return 16;
       }
+      if (i == 0) log_pagemap("dst-after", dst + dst_offset);
       drain(fds[0], sent - got);
     } else {
       drain(fds[0], sent);

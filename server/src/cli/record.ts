@@ -142,7 +142,7 @@ export function buildShim(env: NodeJS.ProcessEnv = process.env): string {
     const source = path.join(work, "shim.c");
     writeFileSync(source, SHIM_SOURCE);
     const output = path.join(work, "shim.so");
-    const result = spawnSync(compiler, ["-shared", "-fPIC", "-O2", "-Wall", "-o", output, source, "-ldl"], {
+    const result = spawnSync(compiler, ["-shared", "-fPIC", "-O2", "-Wall", "-o", output, source, "-ldl", "-pthread"], {
       encoding: "utf8",
       timeout: 120_000,
     });
@@ -433,7 +433,7 @@ export async function runRecord(
     trace.run = run;
     if (keep) appendFileSync(keep, [...sites, run].map((line) => JSON.stringify(line) + "\n").join(""));
     notes.push(
-      `${program} ${result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`}; ${trace.processes.length} process${trace.processes.length === 1 ? "" : "es"} recorded${keep ? `; trace kept in ${path.relative(cwd, keep) || keep}` : ""}`,
+      `${program} ${result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`}; ${trace.processes.length} process${trace.processes.length === 1 ? "" : "es"} recorded${keep ? `; trace kept in ${displayPath(keep, cwd)}` : ""}`,
     );
     const report = buildReport(trace, siteLookup(trace.calls, sites), reportOptions, notes);
     emit(report, options, version, run, out);

@@ -292,6 +292,8 @@ export function formatRecordJson(
   report.files.forEach((file, fileIndex) => {
     base.files[fileIndex].calls = file.entries.map((entry) => ({
       ...jsonCall({ ...entry.analysis }),
+      // A call DWARF could not place has no line (null), never a made-up line 1.
+      ...(entry.observation.line === null ? { line: null, column: null } : {}),
       observation: entry.observation,
     }));
   });

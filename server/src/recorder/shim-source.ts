@@ -18,6 +18,7 @@ export const SHIM_SOURCE = String.raw`/* vmsplice-lens record shim v1 (generated
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -378,19 +379,33 @@ static void resolve(void) {
   if (!real_syscall) real_syscall = (syscall_fn)dlsym(RTLD_NEXT, "syscall");
 }
 
+/* A "process" line: when the shim is loaded (exec) and in every forked child (pthread_atfork). */
+static void announce(const char *how) {
+  const char *path = getenv("VMSPLICE_LENS_TRACE");
+  if (!path) return;
+  char exe[512], line[1024];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = 0;
+  for (char *c = exe; *c; c++)
+    if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = '?';
+  int length = snprintf(line, sizeof line, "{\"type\":\"process\",\"v\":1,\"pid\":%d,\"ppid\":%d,\"how\":\"%s\",\"exe\":\"%s\"}\n",
+                        (int)getpid(), (int)getppid(), how, exe);
+  if (length <= 0 || length >= (int)sizeof line) return;
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  ssize_t written = write(fd, line, (size_t)length);
+  (void)written;
+  close(fd);
+}
+
+static void forked_child(void) { announce("fork"); }
+
 __attribute__((constructor)) static void shim_start(void) {
   long size = sysconf(_SC_PAGESIZE);
   if (size > 0) page_size = size;
   resolve();
-  struct buf b = {0};
-  char exe[1024];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  exe[n > 0 ? n : 0] = 0;
-  putf(&b, "{\"type\":\"process\",\"v\":1,\"pid\":%d,\"ppid\":%d,\"exe\":", (int)getpid(), (int)getppid());
-  put_string(&b, exe);
-  put(&b, "}", 1);
-  write_line(&b);
-  free(b.data);
+  announce("exec");
+  pthread_atfork(NULL, NULL, forked_child);
 }
 
 static ssize_t traced(const char *via, void *caller, int fd, const struct iovec *iov, unsigned long nr_segs,

@@ -72,6 +72,8 @@ export interface TraceProcess {
   type: "process";
   pid: number;
   ppid: number;
+  /** "exec": the program (or a program it ran) loaded the shim; "fork": a forked child of a recorded process. */
+  how?: "exec" | "fork";
   exe: string;
 }
 
