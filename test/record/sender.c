@@ -17,6 +17,7 @@
  *     --wait-signal      block until SIGTERM arrives, then exit 143 (for signal forwarding)
  *     --thread           make the calls from a second thread
  *     --in-child         make the calls in a forked child (the parent waits and exits with its status)
+ *     --bad-iov          pass an invalid iovec pointer (the kernel answers EFAULT; the program exits 14)
  *   Environment: SENDER_FLAGS overrides --flags; SENDER_PAGEMAP_FILE names a file the program appends the pagemap
  *   entries of the source's first page to ("before 0x...", read by the program itself just before the first call,
  *   as the conformance probes do), and of the destination's first page after the first read ("dst-after 0x...").
@@ -73,7 +74,7 @@ static void drain(int fd, long bytes) {
 static const char *alloc = "anon", *dst_kind = "anon";
 static unsigned int flags = 8;
 static long pages = 1, offset = 0, repeat = 1, dst_offset = 0;
-static int do_fork, via_syscall, read_move, status, wait_signal, in_thread, in_child;
+static int do_fork, via_syscall, read_move, status, wait_signal, in_thread, in_child, bad_iov;
 
 static int run(void);
 
@@ -100,6 +101,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--wait-signal")) wait_signal = 1;
     else if (!strcmp(a, "--thread")) in_thread = 1;
     else if (!strcmp(a, "--in-child")) in_child = 1;
+    else if (!strcmp(a, "--bad-iov")) bad_iov = 1;
   }
   if (getenv("SENDER_FLAGS")) flags = (unsigned int)strtoul(getenv("SENDER_FLAGS"), NULL, 0);
   if (wait_signal) {
@@ -171,7 +173,7 @@ static int run(void) {
   struct iovec iov = {buf + offset, (size_t)(pages * pg)};
   log_pagemap("before", buf + offset);
   for (long i = 0; i < repeat; i++) {
-    ssize_t sent = send_once(fds[1], &iov, flags, via_syscall);
+    ssize_t sent = send_once(fds[1], bad_iov ? (struct iovec *)8 : &iov, flags, via_syscall);
     if (sent < 0) {
       perror("vmsplice");
       return 14;

@@ -275,6 +275,15 @@ describe("record: a real run of test/record/sender.c", { skip: reason ?? false }
     assert.ok(recorded.length === 1 && recorded[0].includes(`"pid":${childPid},`), "the call was made by the child");
   });
 
+  test("an invalid iovec pointer: the program still gets EFAULT (the shim never dereferences it)", async () => {
+    const { code, report } = await record(["--bad-iov"]);
+    assert.equal(code, 14, "sender exits 14 when vmsplice fails");
+    const call = only(report);
+    assert.ok(call.observation.facts.some((fact) => /failed with EFAULT/.test(fact)));
+    assert.equal(call.verdict, "unknown");
+    assert.match(JSON.stringify(call), /could not be read/);
+  });
+
   test("the program's exit status is record's; without --out the trace is removed", async () => {
     const scratch = mkdtempSync(path.join(work, "tmp-"));
     const { code } = await record(["--exit", "7"], { env: { TMPDIR: scratch } });

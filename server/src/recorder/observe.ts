@@ -244,12 +244,17 @@ export function callFacts(call: TraceCall, site: CallSite, pageSize: number, pag
       missing: null,
     },
     iov: {
-      segments,
+      segments: call.iovUnreadable !== undefined ? null : segments,
       nrSegs: constant(call.nrSegs),
       nrSegsRange: range,
       iovRange: range,
       declarationRange: null,
-      missing: unreadIov > 0 ? `${unreadIov} iovec entries past the first 1025 were not recorded` : null,
+      missing:
+        call.iovUnreadable !== undefined
+          ? `the iovec array at the call could not be read (errno ${call.iovUnreadable}; the kernel answers EFAULT)`
+          : unreadIov > 0
+            ? `${unreadIov} iovec entries past the first 1025 were not recorded`
+            : null,
     },
     // Not observable at run time; counting it as checked keeps VMS-PARTIAL to what the source shows (check reports it).
     returnChecked: true,

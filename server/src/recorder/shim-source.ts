@@ -298,16 +298,29 @@ static void observe_before(struct pending *p, const char *via, void *caller, int
   if (zero_known) putf(b, ",\"zeroPfn\":\"0x%llx\"", (unsigned long long)zero_entry);
   put_caller(b, caller, maps, count);
   put_fd(b, fd);
+  /*
+   * The iovec array is copied with process_vm_readv on this very process, never dereferenced: a bad pointer (the
+   * kernel answers EFAULT) must not crash the program under the recorder.
+   */
+  unsigned long segs = nr_segs > 1024 ? 1025 : nr_segs;
+  struct iovec *copy = segs ? malloc(segs * sizeof *copy) : NULL;
+  if (segs > 0) {
+    struct iovec local = {copy, segs * sizeof *copy};
+    struct iovec remote = {(void *)iov, segs * sizeof *copy};
+    ssize_t got = copy ? process_vm_readv(getpid(), &local, 1, &remote, 1, 0) : -1;
+    if (got != (ssize_t)(segs * sizeof *copy)) {
+      putf(b, ",\"iovUnreadable\":%d", got < 0 ? errno : 0);
+      segs = 0;
+    }
+  }
   put(b, ",\"iov\":[", 8);
   int used_maps = 0;
   int budget = MAX_PAGES_PER_CALL;
   p->before_index = malloc(sizeof(uint64_t) * MAX_PAGES_PER_CALL);
   p->pages = 0;
-  /* Reading the iovec array itself may fault (EFAULT): the kernel would say so; the shim records what it can read. */
-  unsigned long segs = iov ? (nr_segs > 1024 ? 1025 : nr_segs) : 0;
   for (unsigned long i = 0; i < segs; i++) {
-    unsigned long base = (unsigned long)(uintptr_t)iov[i].iov_base;
-    unsigned long len = (unsigned long)iov[i].iov_len;
+    unsigned long base = (unsigned long)(uintptr_t)copy[i].iov_base;
+    unsigned long len = (unsigned long)copy[i].iov_len;
     putf(b, "%s{\"base\":\"0x%lx\",\"len\":%lu,\"pages\":[", i ? "," : "", base, len);
     unsigned long first = base / (unsigned long)page_size;
     unsigned long last = len ? (base + len - 1) / (unsigned long)page_size : first;
@@ -336,6 +349,7 @@ static void observe_before(struct pending *p, const char *via, void *caller, int
     putf(b, "]%s}", truncated ? ",\"truncated\":true" : "");
   }
   put(b, "]", 1);
+  free(copy);
   if (nr_segs > segs) putf(b, ",\"iovNotRead\":%lu", nr_segs - segs);
   put(b, ",\"maps\":[", 9);
   for (int index = 0; index < used_maps; index++) {

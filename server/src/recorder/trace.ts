@@ -60,6 +60,9 @@ export interface TraceCall {
     pipeSize?: number;
   };
   iov: TraceSegment[];
+  /** The iovec array could not be read (process_vm_readv's errno, e.g. 14 EFAULT); `iov` is then empty. */
+  iovUnreadable?: number;
+  /** iovec entries not recorded (past the first 1025, or all of them when the array was unreadable). */
   iovNotRead?: number;
   maps: TraceMapping[];
   ret: number;
