@@ -33,7 +33,7 @@ import { fileOffsetToVaddr, hasDebugInfo, preloadObstacle, readElf, type ElfInfo
 import { buildReport, formatRecordJson, formatRecordSarif, formatRecordText } from "../recorder/report";
 import { SHIM_SOURCE, SHIM_VERSION } from "../recorder/shim-source";
 import { parseTrace, type TraceCall, type TraceRun, type TraceSite } from "../recorder/trace";
-import type { CallSite } from "../recorder/observe";
+import { callFileOffset, displayPath, objectOf, siteLookup } from "../recorder/sites";
 
 export const RECORD_USAGE = `  vmsplice-lens record [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif]
                        [--out TRACE.jsonl] -- PROGRAM [ARGS...]
@@ -226,36 +226,40 @@ function addr2line(
   return result;
 }
 
-/** Resolves every call's caller address to a site, through DWARF; notes say which objects could not be resolved. */
+/** Resolves every call's site through DWARF, once per object and offset; notes say which objects could not be. */
 export function resolveSites(calls: TraceCall[], cwd: string): { sites: TraceSite[]; notes: string[] } {
   const elfCache = new Map<string, ElfInfo | null>();
-  const byObject = new Map<string, Set<number>>();
+  const byObject = new Map<string, Map<number, number | null>>();
   const notes: string[] = [];
   const sites: TraceSite[] = [];
   const unresolved = new Map<string, string>();
   for (const call of calls) {
-    const vaddr = callVaddr(call, elfCache);
-    if (vaddr === null) continue;
     const object = objectOf(call);
-    if (object === null) continue;
-    const set = byObject.get(object) ?? new Set();
-    set.add(vaddr);
-    byObject.set(object, set);
+    const offset = callFileOffset(call);
+    if (object === null || offset === null) continue;
+    const offsets = byObject.get(object) ?? new Map<number, number | null>();
+    if (!offsets.has(offset)) {
+      const elf = elfOf(object, elfCache);
+      offsets.set(offset, elf ? fileOffsetToVaddr(elf, offset) : null);
+    }
+    byObject.set(object, offsets);
   }
   const haveAddr2line = !spawnSync("addr2line", ["--version"], { encoding: "utf8", timeout: 10_000 }).error;
   if (!haveAddr2line)
     notes.push("addr2line (GNU binutils) is not installed: calls are located by object and address only");
-  for (const [object, addresses] of byObject) {
+  for (const [object, offsets] of byObject) {
     const elf = elfOf(object, elfCache);
     const debug = elf !== null && hasDebugInfo(elf);
-    const lines = haveAddr2line ? addr2line(object, [...addresses]) : new Map();
-    for (const address of addresses) {
-      const found = lines.get(address);
+    const addresses = [...offsets.values()].filter((address): address is number => address !== null);
+    const lines = haveAddr2line && addresses.length > 0 ? addr2line(object, addresses) : new Map();
+    for (const [offset, address] of offsets) {
+      const found = address === null ? undefined : lines.get(address);
       const site: TraceSite = {
         type: "site",
         object,
-        address: `0x${address.toString(16)}`,
-        file: found?.file ? displayPath(found.file, cwd) : null,
+        fileOffset: `0x${offset.toString(16)}`,
+        address: `0x${(address ?? offset).toString(16)}`,
+        file: found?.file ? path.resolve(cwd, found.file) : null,
         line: found?.line ?? null,
         function: found?.fn ?? null,
       };
@@ -273,43 +277,6 @@ export function resolveSites(calls: TraceCall[], cwd: string): { sites: TraceSit
   for (const reason of unresolved.values())
     notes.push(`${reason}: its calls are shown by address, without a source line`);
   return { sites, notes };
-}
-
-function objectOf(call: TraceCall): string | null {
-  const object = call.caller.object?.replace(/ \(deleted\)$/, "");
-  return object && object.startsWith("/") ? object : null;
-}
-
-/** The address addr2line reads for the call instruction (the return address minus one), or null. */
-function callVaddr(call: TraceCall, elfCache: Map<string, ElfInfo | null>): number | null {
-  const object = objectOf(call);
-  if (!object || call.caller.mapStart === undefined || call.caller.mapOffset === undefined) return null;
-  const fileOffset =
-    Number(BigInt(call.caller.addr) - BigInt(call.caller.mapStart) + BigInt(call.caller.mapOffset)) - 1;
-  const elf = elfOf(object, elfCache);
-  return elf ? fileOffsetToVaddr(elf, fileOffset) : null;
-}
-
-function displayPath(file: string, cwd: string): string {
-  const relative = path.relative(cwd, file);
-  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
-}
-
-/** The site of each call from the trace's site lines (what the CLI appended after the run). */
-export function siteLookup(calls: TraceCall[], sites: TraceSite[]): (call: TraceCall) => CallSite {
-  const elfCache = new Map<string, ElfInfo | null>();
-  const bySite = new Map(sites.map((site) => [`${site.object}\0${site.address}`, site]));
-  return (call) => {
-    const object = objectOf(call);
-    const vaddr = callVaddr(call, elfCache);
-    const site = object && vaddr !== null ? bySite.get(`${object}\u00000x${vaddr.toString(16)}`) : undefined;
-    if (site && site.file && site.line !== null) return { file: site.file, line: site.line, function: site.function };
-    return {
-      file: object ?? "(unknown object)",
-      line: null,
-      function: site?.function ?? null,
-    };
-  };
 }
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
@@ -359,7 +326,7 @@ export async function runRecord(
       );
     }
     const trace = parseTrace(text);
-    const lookup = siteLookup(trace.calls, trace.sites);
+    const lookup = siteLookup(trace.sites, cwd);
     const notes = [
       ...new Set(
         trace.sites.flatMap((site) => (site.unresolved ? [`${site.unresolved}: its calls are shown by address`] : [])),
@@ -435,7 +402,7 @@ export async function runRecord(
     notes.push(
       `${program} ${result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`}; ${trace.processes.length} process${trace.processes.length === 1 ? "" : "es"} recorded${keep ? `; trace kept in ${displayPath(keep, cwd)}` : ""}`,
     );
-    const report = buildReport(trace, siteLookup(trace.calls, sites), reportOptions, notes);
+    const report = buildReport(trace, siteLookup(sites, cwd), reportOptions, notes);
     emit(report, options, version, run, out);
     return exitCode;
   } finally {

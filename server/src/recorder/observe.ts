@@ -49,6 +49,8 @@ export interface CallSite {
   /** One-based source line, or null. */
   line: number | null;
   function: string | null;
+  /** The call's address in its object file (hex, as addr2line and objdump show it), when known. */
+  address?: string | null;
 }
 
 const constant = (value: number): SymValue => ({ kind: "const", value });

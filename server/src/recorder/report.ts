@@ -169,7 +169,7 @@ export function buildReport(
           byKernel: {},
           via: call.trace.via,
           object: call.trace.caller.object ?? null,
-          address: call.trace.caller.addr,
+          address: call.site.address ?? call.trace.caller.addr,
           pids: [],
           returned: [],
           errors: [],

@@ -84,6 +84,8 @@ export interface TraceProcess {
 export interface TraceSite {
   type: "site";
   object: string;
+  /** File offset of the call instruction in the object (hex): the key calls are matched by (sites.ts). */
+  fileOffset: string;
   /** Address in the object as addr2line reads it (hex). */
   address: string;
   file: string | null;
