@@ -12,6 +12,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Console } from "node:console";
 import {
+  CodeLensRefreshRequest,
   createConnection,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
@@ -43,6 +44,7 @@ import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
 import { replayAtPosition, replayScenario } from "./protocol/replay";
 import { analyseFileOnDisk, scanWorkspace, workspaceFileOf, workspaceFolderPaths } from "./protocol/workspace-scan";
 import { createStdioTransport } from "./protocol/transport";
+import { ObservedRuns, TRACE_SUFFIX } from "./protocol/observed-runs";
 
 // stdout carries the protocol: whatever a dependency prints goes to stderr (the client's output channel) instead.
 Object.defineProperty(globalThis, "console", {
@@ -83,7 +85,8 @@ const diagnostics = new DiagnosticsScheduler(
   logger,
   docsBase,
 );
-const context = { store, settings, analyses, logger, docsBase, projects };
+const observed = new ObservedRuns();
+const context = { store, settings, analyses, logger, docsBase, projects, observed };
 
 let initializeParams: InitializeParams | null = null;
 let pullsConfiguration = false;
@@ -94,6 +97,7 @@ let closedFileEngine: Engine | null = null;
 connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
   projects.setFolders(workspaceFolderPaths(params));
+  observed.setFolders(workspaceFolderPaths(params));
   pullsConfiguration = params.capabilities.workspace?.configuration === true;
   return {
     capabilities: {
@@ -126,6 +130,7 @@ connection.onInitialized(
           { globPattern: "**/compile_commands.json" },
           { globPattern: "**/compile_flags.txt" },
           { globPattern: "**/.vmsplice-lens.json" },
+          { globPattern: `**/*${TRACE_SUFFIX}` },
         ],
       });
     }
@@ -153,7 +158,16 @@ connection.onDidChangeConfiguration(
 
 connection.onDidChangeWatchedFiles(
   guardedNotification(logger, "didChangeWatchedFiles", (params) => {
-    for (const change of params.changes) projects.changed(change.uri, change.type === FileChangeType.Created);
+    for (const change of params.changes) {
+      // A recorded run kept in the workspace: the observed code lenses read it again.
+      if (change.uri.endsWith(TRACE_SUFFIX)) {
+        observed.changed();
+        if (initializeParams?.capabilities.workspace?.codeLens?.refreshSupport)
+          void connection.sendRequest(CodeLensRefreshRequest.type);
+        continue;
+      }
+      projects.changed(change.uri, change.type === FileChangeType.Created);
+    }
     // Every open document may include what changed: each is analysed again (its unchanged facts are cheap to judge).
     for (const uri of store.uris()) {
       analyses.forget(uri);

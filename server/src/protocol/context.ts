@@ -8,6 +8,7 @@ import type { AnalysisService, DocumentAnalysis } from "./analysis-service";
 import type { DocumentStore } from "./documents";
 import { throwIfCancelled } from "./handler";
 import type { Logger } from "./logger";
+import type { ObservedRuns } from "./observed-runs";
 import type { SettingsCache } from "./settings";
 
 export interface ServerContext {
@@ -17,6 +18,8 @@ export interface ServerContext {
   logger: Logger;
   /** file:// (or https) URL of docs/rules.md; rule anchors are appended. */
   docsBase: string;
+  /** Recorded runs in the workspace (kept `record` traces), for the observed code lens; absent in tests that need none. */
+  observed?: ObservedRuns;
 }
 
 /** The current analysis of an open document, or null when the document is not open. */

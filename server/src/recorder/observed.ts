@@ -1,0 +1,82 @@
+/**
+ * What the editor shows of recorded runs: per source file and line, how many calls a kept trace
+ * (`*.vmsplice-trace.jsonl`) observed there, how many pages moved under the kernel model of the editor's settings,
+ * the verdicts seen, and the date of the run. Built from the same report as `record` (buildReport → judgeCall).
+ * Pure: trace text in, summaries out.
+ */
+import { CALL_VERDICTS, type KernelModel, type PageSize } from "../analysis/facts";
+import { buildReport } from "./report";
+import { siteLookup } from "./sites";
+import { parseTrace } from "./trace";
+
+export interface ObservedSite {
+  /** One-based source line of the call. */
+  line: number;
+  calls: number;
+  pagesMoved: number;
+  /** Pages the calls touched (delivered or not), summed over the calls. */
+  pages: number;
+  verdicts: Record<string, number>;
+  /** When the run started (ISO), or the first call was observed. */
+  runDate: string;
+  /** The trace file it came from. */
+  trace: string;
+}
+
+/** Observed sites per absolute source path. */
+export type ObservedFiles = Map<string, ObservedSite[]>;
+
+export function summariseTrace(
+  text: string,
+  traceName: string,
+  options: { kernel: KernelModel; pageSize: PageSize },
+): ObservedFiles {
+  const trace = parseTrace(text);
+  const report = buildReport(trace, siteLookup(trace.sites, null), options);
+  const files: ObservedFiles = new Map();
+  const firstCall = trace.calls.reduce((min, call) => Math.min(min, call.time), Number.POSITIVE_INFINITY);
+  const runDate =
+    trace.run?.start ?? (Number.isFinite(firstCall) ? new Date(firstCall * 1000).toISOString() : "unknown date");
+  for (const file of report.files) {
+    const byLine = new Map<number, ObservedSite>();
+    for (const entry of file.entries) {
+      const line = entry.observation.line;
+      if (line === null) continue;
+      const site = byLine.get(line) ?? {
+        line,
+        calls: 0,
+        pagesMoved: 0,
+        pages: 0,
+        verdicts: {},
+        runDate,
+        trace: traceName,
+      };
+      site.calls += entry.observation.count;
+      site.pagesMoved += entry.observation.pagesMoved;
+      const pagesPerCall = entry.analysis.segments.reduce((sum, segment) => sum + segment.pageOutcomes.length, 0);
+      site.pages += pagesPerCall * entry.observation.count;
+      for (const [verdict, count] of Object.entries(
+        entry.observation.byKernel[options.kernel] ?? { [entry.analysis.verdict]: entry.observation.count },
+      ))
+        site.verdicts[verdict] = (site.verdicts[verdict] ?? 0) + count;
+      byLine.set(line, site);
+    }
+    if (byLine.size > 0)
+      files.set(
+        file.path,
+        [...byLine.values()].sort((left, right) => left.line - right.line),
+      );
+  }
+  return files;
+}
+
+/** "observed: 4 pages moved (run of 2026-12-04)"; with several calls, "observed 3×: 3 of 6 pages moved, 2 partial, 1 copy (run of …)". */
+export function observedLensTitle(site: ObservedSite): string {
+  const date = site.runDate.slice(0, 10);
+  const verdicts = CALL_VERDICTS.filter((verdict) => site.verdicts[verdict]);
+  const pages = site.pages === site.pagesMoved ? `${site.pagesMoved}` : `${site.pagesMoved} of ${site.pages}`;
+  const moved = `${pages} page${site.pages === 1 ? "" : "s"} moved`;
+  const mixed =
+    verdicts.length > 1 ? `, ${verdicts.map((verdict) => `${site.verdicts[verdict]} ${verdict}`).join(", ")}` : "";
+  return `observed${site.calls > 1 ? ` ${site.calls}×` : ""}: ${moved}${mixed} (run of ${date})`;
+}
