@@ -3,7 +3,8 @@
  * run time, by argv and the environment, so that only a recording can tell.
  *
  *   sender [OPTION...]
- *     --alloc malloc|anon|shared|file|untouched  memory of the source (default anon; untouched: anon never written)
+ *     --alloc malloc|anon|shared|file|untouched|thp  memory of the source (default anon; untouched: anon never written;
+ *                        thp: 2 MiB-aligned anon with MADV_HUGEPAGE)
  *     --flags N          vmsplice flags of the writer (default 8, SPLICE_F_GIFT)
  *     --pages N          pages in the one iovec (default 1)
  *     --offset N         byte offset of iov_base from the buffer start (default 0)
@@ -141,6 +142,13 @@ static int run(void) {
     unlink(path);
     buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE, file, 0);
     close(file);
+  } else if (!strcmp(alloc, "thp")) {
+    size_t huge = 2UL << 20;
+    char *raw = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return 11;
+    buf = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    madvise(buf, huge, MADV_HUGEPAGE);
+    size = huge;
   } else {
     buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   }

@@ -315,7 +315,7 @@ describe("recorder: report", () => {
       /^prog\.c:10:1: note: vmsplice to-pipe, flags SPLICE_F_GIFT: 1 page: 1 move -> move \[observed 2 of 3 calls here/m,
     );
     assert.match(text, /warning: .*\[VMS-FORK\]/);
-    assert.match(text, /3 vmsplice calls observed, 2 distinct calls in 1 file \(1 move, 1 copy\)/);
+    assert.match(text, /3 vmsplice calls observed at 1 site in 1 file \(2 move, 1 copy\)/);
     const json = formatRecordJson(report, { kernel: "rfc-v2", pageSize: 4096 }, "0.0.0", null) as {
       files: {
         path: string;
@@ -343,7 +343,7 @@ describe("recorder: report", () => {
       pageSize: 4096,
     });
     const text = formatRecordText(report, { kernel: "rfc-v2", pageSize: 4096 });
-    assert.match(text, /^\/bin\/prog: 0x401234: note:/m);
+    assert.match(text, /^\/bin\/prog: 0x401234 \(main\): note:/m);
   });
 });
 

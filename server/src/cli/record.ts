@@ -402,6 +402,10 @@ export async function runRecord(
     notes.push(
       `${program} ${result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`}; ${trace.processes.length} process${trace.processes.length === 1 ? "" : "es"} recorded${keep ? `; trace kept in ${displayPath(keep, cwd)}` : ""}`,
     );
+    if (trace.calls.length > 0)
+      notes.push(
+        "a run cannot show whether the return value is checked or the buffer is written after the call: VMS-PARTIAL and the aliasing rules are check's to report",
+      );
     const report = buildReport(trace, siteLookup(sites, cwd), reportOptions, notes);
     emit(report, options, version, run, out);
     return exitCode;

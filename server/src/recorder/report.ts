@@ -253,7 +253,7 @@ export function formatRecordText(report: RecordReport, options: RecordOptions): 
       const observation = entry.observation;
       const where =
         observation.line === null
-          ? `${file.path}: ${observation.address ?? "unknown address"}`
+          ? `${file.path}: ${observation.address ?? "unknown address"}${entry.analysis.call.functionName ? ` (${entry.analysis.call.functionName})` : ""}`
           : `${file.path}:${observation.line}:1`;
       const times =
         observation.count === observation.siteCount
@@ -268,13 +268,21 @@ export function formatRecordText(report: RecordReport, options: RecordOptions): 
   }
   for (const note of report.notes) lines.push(`note: ${note}`);
   const summary = summarise(toFileReports(report));
-  const sites = report.files.reduce((sum, file) => sum + file.entries.length, 0);
-  const verdicts = CALL_VERDICTS.map((verdict) => [verdict, summary.verdicts[verdict] ?? 0] as const)
-    .filter(([, count]) => count > 0)
-    .map(([verdict, count]) => `${count} ${verdict}`)
+  const sites = new Set(
+    report.files.flatMap((file) =>
+      file.entries.map((entry) => `${file.path}:${entry.observation.line ?? entry.observation.address}`),
+    ),
+  ).size;
+  // Verdicts of the calls themselves (an entry stands for `count` calls).
+  const perCall: Record<string, number> = {};
+  for (const file of report.files)
+    for (const entry of file.entries)
+      perCall[entry.analysis.verdict] = (perCall[entry.analysis.verdict] ?? 0) + entry.observation.count;
+  const verdicts = CALL_VERDICTS.filter((verdict) => perCall[verdict])
+    .map((verdict) => `${perCall[verdict]} ${verdict}`)
     .join(", ");
   lines.push(
-    `${report.calls} vmsplice call${report.calls === 1 ? "" : "s"} observed, ${sites} distinct call${sites === 1 ? "" : "s"} in ${report.files.length} file${report.files.length === 1 ? "" : "s"}${verdicts ? ` (${verdicts})` : ""}: ${summary.errors} error${summary.errors === 1 ? "" : "s"}, ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}, ${summary.infos} info [kernel ${options.kernel}, page size ${options.pageSize}]`,
+    `${report.calls} vmsplice call${report.calls === 1 ? "" : "s"} observed at ${sites} site${sites === 1 ? "" : "s"} in ${report.files.length} file${report.files.length === 1 ? "" : "s"}${verdicts ? ` (${verdicts})` : ""}: ${summary.errors} error${summary.errors === 1 ? "" : "s"}, ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}, ${summary.infos} info [kernel ${options.kernel}, page size ${options.pageSize}]`,
   );
   return lines.join("\n") + "\n";
 }
