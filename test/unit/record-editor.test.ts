@@ -28,6 +28,8 @@ int send_pages(int fd, char *buf, long pg)
 }
 `;
 const CALL_LINE = 11;
+/** A line calling the wrapper send_pages() (a caller frame of the recorded call). */
+const CALLER_LINE = 20;
 
 /** A trace as `record --out` keeps it: two calls at the program's line 11 (one exclusive page, one after fork()). */
 function traceText(source: string): string {
@@ -46,6 +48,7 @@ function traceText(source: string): string {
     kpageflags: true,
     zeroPfn: "0x3b30",
     caller: { addr: "0x55550000123b", mapStart: "0x555500001000", mapOffset: "0x1000", object: "/build/prog" },
+    callers: [{ addr: "0x55550000130b", mapStart: "0x555500001000", mapOffset: "0x1000", object: "/build/prog" }],
     fdinfo: { stat: "fifo", ino: 9, dev: 15, target: "pipe:[9]", flags: 1, pipeSize: 65536 },
     iov: [{ base: "0x7f0000002000", len: 4096, pages: [{ pm, kf: "0x1000", map: 0 }] }],
     maps: [
@@ -67,6 +70,15 @@ function traceText(source: string): string {
       file: source,
       line: CALL_LINE,
       function: "send_pages",
+    },
+    {
+      type: "site",
+      object: "/build/prog",
+      fileOffset: "0x130a",
+      address: "0x130a",
+      file: source,
+      line: CALLER_LINE,
+      function: "main",
     },
     {
       type: "run",
@@ -97,7 +109,10 @@ describe("recorded runs in the editor", () => {
     const rfc = summariseTrace(traceText(source), "t", { kernel: "rfc-v2", pageSize: 4096 }).get(source);
     assert.deepEqual(
       rfc?.map((site) => [site.line, site.calls, site.pagesMoved, site.verdicts]),
-      [[CALL_LINE, 2, 1, { move: 1, copy: 1 }]],
+      [
+        [CALL_LINE, 2, 1, { move: 1, copy: 1 }],
+        [CALLER_LINE, 2, 1, { move: 1, copy: 1 }],
+      ],
     );
     assert.equal(observedLensTitle(rfc![0]), "observed 2×: 1 of 2 pages moved, 1 move, 1 copy (run of 2026-12-04)");
     const mainline = summariseTrace(traceText(source), "t", { kernel: "mainline-6.x", pageSize: 4096 }).get(source);
@@ -107,7 +122,7 @@ describe("recorded runs in the editor", () => {
   test("the workspace's traces are found and read again when they change", () => {
     const runs = new ObservedRuns();
     runs.setFolders([folder]);
-    assert.equal(runs.sitesFor(source, { kernel: "rfc-v2", pageSize: 4096 }).length, 1);
+    assert.equal(runs.sitesFor(source, { kernel: "rfc-v2", pageSize: 4096 }).length, 2);
     assert.equal(runs.sitesFor(path.join(folder, "other.c"), { kernel: "rfc-v2", pageSize: 4096 }).length, 0);
   });
 

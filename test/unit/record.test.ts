@@ -156,6 +156,10 @@ describe("record: a real run of test/record/sender.c", { skip: reason ?? false }
     assert.deepEqual(call.observation.byKernel["mainline-3.12"], { copy: 1 });
     assert.match(sourceLines[(call.line ?? 0) - 1], /vmsplice\(fd, iov, 1, flags\)/, "DWARF points at the call");
     assert.equal(call.function, "send_once");
+    // send_once() is a wrapper: its caller is where check reports the call.
+    const from = (call.observation as unknown as { calledFrom: { line: number; function: string }[] }).calledFrom;
+    assert.match(sourceLines[from[0].line - 1], /send_once\(/);
+    assert.equal(from[from.length - 1].function, "main");
     const page = call.observation.pages[0][0];
     const own = ownReadings(log).get("before");
     assert.ok(own);

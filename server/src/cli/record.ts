@@ -33,7 +33,7 @@ import { fileOffsetToVaddr, hasDebugInfo, preloadObstacle, readElf, type ElfInfo
 import { buildReport, formatRecordJson, formatRecordSarif, formatRecordText } from "../recorder/report";
 import { SHIM_SOURCE, SHIM_VERSION } from "../recorder/shim-source";
 import { parseTrace, type TraceCall, type TraceRun, type TraceSite } from "../recorder/trace";
-import { callFileOffset, displayPath, objectOf, siteLookup } from "../recorder/sites";
+import { displayPath, frameFileOffset, frameObject, siteLookup } from "../recorder/sites";
 
 export const RECORD_USAGE = `  vmsplice-lens record [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif]
                        [--out TRACE.jsonl] -- PROGRAM [ARGS...]
@@ -233,16 +233,21 @@ export function resolveSites(calls: TraceCall[], cwd: string): { sites: TraceSit
   const notes: string[] = [];
   const sites: TraceSite[] = [];
   const unresolved = new Map<string, string>();
+  // Every frame's object and offset: the call itself, and the frames above it (callers of a wrapper).
+  const primary = new Set<string>();
   for (const call of calls) {
-    const object = objectOf(call);
-    const offset = callFileOffset(call);
-    if (object === null || offset === null) continue;
-    const offsets = byObject.get(object) ?? new Map<number, number | null>();
-    if (!offsets.has(offset)) {
-      const elf = elfOf(object, elfCache);
-      offsets.set(offset, elf ? fileOffsetToVaddr(elf, offset) : null);
+    for (const frame of [call.caller, ...(call.callers ?? [])]) {
+      const object = frameObject(frame);
+      const offset = frameFileOffset(frame);
+      if (object === null || offset === null) continue;
+      if (frame === call.caller) primary.add(object);
+      const offsets = byObject.get(object) ?? new Map<number, number | null>();
+      if (!offsets.has(offset)) {
+        const elf = elfOf(object, elfCache);
+        offsets.set(offset, elf ? fileOffsetToVaddr(elf, offset) : null);
+      }
+      byObject.set(object, offsets);
     }
-    byObject.set(object, offsets);
   }
   const haveAddr2line = !spawnSync("addr2line", ["--version"], { encoding: "utf8", timeout: 10_000 }).error;
   if (!haveAddr2line)
@@ -269,7 +274,8 @@ export function resolveSites(calls: TraceCall[], cwd: string): { sites: TraceSit
           : debug
             ? `${object} has debug info, but none for this address`
             : `${object} has no debug info (no .debug_info section: build with -g)`;
-        unresolved.set(object, site.unresolved);
+        // Only the objects that made calls are worth a note (libc in a caller frame has no debug info, as expected).
+        if (primary.has(object)) unresolved.set(object, site.unresolved);
       }
       sites.push(site);
     }

@@ -51,6 +51,8 @@ export interface CallSite {
   function: string | null;
   /** The call's address in its object file (hex, as addr2line and objdump show it), when known. */
   address?: string | null;
+  /** The source lines of the frames above the call (the caller of the function that made it first), when resolved. */
+  callers?: { file: string; line: number; function: string | null }[];
 }
 
 const constant = (value: number): SymValue => ({ kind: "const", value });

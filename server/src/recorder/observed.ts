@@ -37,36 +37,46 @@ export function summariseTrace(
   const firstCall = trace.calls.reduce((min, call) => Math.min(min, call.time), Number.POSITIVE_INFINITY);
   const runDate =
     trace.run?.start ?? (Number.isFinite(firstCall) ? new Date(firstCall * 1000).toISOString() : "unknown date");
-  for (const file of report.files) {
-    const byLine = new Map<number, ObservedSite>();
+  const byFile = new Map<string, Map<number, ObservedSite>>();
+  const add = (file: string, line: number, entry: (typeof report.files)[number]["entries"][number]) => {
+    const byLine = byFile.get(file) ?? new Map<number, ObservedSite>();
+    byFile.set(file, byLine);
+    const site = byLine.get(line) ?? {
+      line,
+      calls: 0,
+      pagesMoved: 0,
+      pages: 0,
+      verdicts: {},
+      runDate,
+      trace: traceName,
+    };
+    site.calls += entry.observation.count;
+    site.pagesMoved += entry.observation.pagesMoved;
+    const pagesPerCall = entry.analysis.segments.reduce((sum, segment) => sum + segment.pageOutcomes.length, 0);
+    site.pages += pagesPerCall * entry.observation.count;
+    for (const [verdict, count] of Object.entries(
+      entry.observation.byKernel[options.kernel] ?? { [entry.analysis.verdict]: entry.observation.count },
+    ))
+      site.verdicts[verdict] = (site.verdicts[verdict] ?? 0) + count;
+    byLine.set(line, site);
+  };
+  for (const file of report.files)
     for (const entry of file.entries) {
-      const line = entry.observation.line;
-      if (line === null) continue;
-      const site = byLine.get(line) ?? {
-        line,
-        calls: 0,
-        pagesMoved: 0,
-        pages: 0,
-        verdicts: {},
-        runDate,
-        trace: traceName,
-      };
-      site.calls += entry.observation.count;
-      site.pagesMoved += entry.observation.pagesMoved;
-      const pagesPerCall = entry.analysis.segments.reduce((sum, segment) => sum + segment.pageOutcomes.length, 0);
-      site.pages += pagesPerCall * entry.observation.count;
-      for (const [verdict, count] of Object.entries(
-        entry.observation.byKernel[options.kernel] ?? { [entry.analysis.verdict]: entry.observation.count },
-      ))
-        site.verdicts[verdict] = (site.verdicts[verdict] ?? 0) + count;
-      byLine.set(line, site);
+      if (entry.observation.line !== null) add(file.path, entry.observation.line, entry);
+      // A call made inside a wrapper is also shown where the wrapper is called (where check reports it).
+      const seen = new Set<string>();
+      for (const frame of entry.observation.calledFrom) {
+        const key = `${frame.file}:${frame.line}`;
+        if (seen.has(key) || (frame.file === file.path && frame.line === entry.observation.line)) continue;
+        seen.add(key);
+        add(frame.file, frame.line, entry);
+      }
     }
-    if (byLine.size > 0)
-      files.set(
-        file.path,
-        [...byLine.values()].sort((left, right) => left.line - right.line),
-      );
-  }
+  for (const [file, byLine] of byFile)
+    files.set(
+      file,
+      [...byLine.values()].sort((left, right) => left.line - right.line),
+    );
   return files;
 }
 

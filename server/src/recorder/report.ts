@@ -49,6 +49,8 @@ export interface Observation {
   pagesMoved: number;
   /** The facts that decided the first call of this entry, one sentence each. */
   facts: string[];
+  /** Where the function that made the call was called from (innermost first), for the first call of this entry. */
+  calledFrom: { file: string; line: number; function: string | null }[];
   /** The first call's pages as observed (per iovec), with PFN and state before and after the call. */
   pages: ReturnType<typeof pageReport>;
 }
@@ -156,7 +158,9 @@ export function buildReport(
     site.count++;
     site.verdicts[analysis.verdict] = (site.verdicts[analysis.verdict] ?? 0) + 1;
     siteCounts.set(siteKey, site);
-    const key = `${siteKey}\0${outcomeKey(analysis)}`;
+    // Calls from different call sites of a wrapper are separate entries (check reports them at those call sites).
+    const from = call.site.callers?.[0];
+    const key = `${siteKey}\0${outcomeKey(analysis)}\0${from ? `${from.file}:${from.line}` : ""}`;
     let entry = entries.get(key);
     if (!entry) {
       entry = {
@@ -176,6 +180,7 @@ export function buildReport(
           first: new Date(call.trace.time * 1000).toISOString(),
           pagesMoved: 0,
           facts: decidingFacts(call.trace, analysis),
+          calledFrom: call.site.callers ?? [],
           pages: pageReport(call.trace),
         },
       };
@@ -262,6 +267,10 @@ export function formatRecordText(report: RecordReport, options: RecordOptions): 
       lines.push(`${where}: note: ${describeCall(entry.analysis)} [${times}; ${otherKernels(entry, options.kernel)}]`);
       for (const finding of entry.analysis.findings)
         lines.push(`${where}: ${finding.severity}: ${finding.message} [${finding.rule}]`);
+      if (observation.calledFrom.length > 0)
+        lines.push(
+          `    called from ${observation.calledFrom.map((frame) => `${frame.file}:${frame.line}${frame.function ? ` (${frame.function})` : ""}`).join(" <- ")}`,
+        );
       for (const fact of observation.facts) lines.push(`    ${fact}`);
     }
     for (const note of file.notes) lines.push(`${file.path}: note: ${note}`);

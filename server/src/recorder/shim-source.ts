@@ -17,6 +17,7 @@ export const SHIM_SOURCE = String.raw`/* vmsplice-lens record shim v1 (generated
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -258,14 +259,41 @@ static int count_threads(void) {
   return threads;
 }
 
-static void put_caller(struct buf *b, void *caller, struct mapping *maps, int count) {
-  putf(b, ",\"caller\":{\"addr\":\"0x%lx\"", (unsigned long)(uintptr_t)caller);
-  struct mapping *m = find_map(maps, count, (unsigned long)(uintptr_t)caller);
+static void put_frame(struct buf *b, void *address, struct mapping *maps, int count) {
+  putf(b, "{\"addr\":\"0x%lx\"", (unsigned long)(uintptr_t)address);
+  struct mapping *m = find_map(maps, count, (unsigned long)(uintptr_t)address);
   if (m) {
     putf(b, ",\"mapStart\":\"0x%lx\",\"mapOffset\":\"0x%lx\",\"object\":", m->start, m->offset);
     put_string(b, m->path);
   }
   put(b, "}", 1);
+}
+
+#define CALLER_FRAMES 4
+
+/*
+ * The caller (the return address of the interposed call) and, from the unwinder (backtrace(), .eh_frame), up to
+ * CALLER_FRAMES return addresses above it: who called the function that made the call, so that a call inside a
+ * wrapper can be shown at the wrapper's call sites too (where the static analyzer reports it).
+ */
+static void put_caller(struct buf *b, void *caller, struct mapping *maps, int count) {
+  put(b, ",\"caller\":", 10);
+  put_frame(b, caller, maps, count);
+  void *frames[CALLER_FRAMES + 8];
+  int n = backtrace(frames, CALLER_FRAMES + 8);
+  int at = -1;
+  for (int i = 0; i < n; i++)
+    if (frames[i] == caller) {
+      at = i;
+      break;
+    }
+  if (at < 0) return;
+  put(b, ",\"callers\":[", 12);
+  for (int i = at + 1, printed = 0; i < n && printed < CALLER_FRAMES; i++, printed++) {
+    if (printed) put(b, ",", 1);
+    put_frame(b, frames[i], maps, count);
+  }
+  put(b, "]", 1);
 }
 
 /*
@@ -418,6 +446,9 @@ __attribute__((constructor)) static void shim_start(void) {
   long size = sysconf(_SC_PAGESIZE);
   if (size > 0) page_size = size;
   resolve();
+  /* The unwinder is loaded now (libgcc_s), not inside the first interposed call. */
+  void *warm[2];
+  backtrace(warm, 2);
   announce("exec");
   pthread_atfork(NULL, NULL, forked_child);
 }

@@ -7,19 +7,29 @@
  */
 import path from "node:path";
 import type { CallSite } from "./observe";
-import type { TraceCall, TraceSite } from "./trace";
+import type { TraceCall, TraceFrame, TraceSite } from "./trace";
 
-/** The object file of the caller, without the " (deleted)" a replaced binary gets in /proc/PID/maps. */
-export function objectOf(call: TraceCall): string | null {
-  const object = call.caller.object?.replace(/ \(deleted\)$/, "");
+/** The object file of a frame, without the " (deleted)" a replaced binary gets in /proc/PID/maps. */
+export function frameObject(frame: TraceFrame): string | null {
+  const object = frame.object?.replace(/ \(deleted\)$/, "");
   return object && object.startsWith("/") ? object : null;
 }
 
-/** The file offset of the call instruction in its object (return address minus one), or null when unknown. */
-export function callFileOffset(call: TraceCall): number | null {
-  if (call.caller.mapStart === undefined || call.caller.mapOffset === undefined) return null;
-  const offset = BigInt(call.caller.addr) - BigInt(call.caller.mapStart) + BigInt(call.caller.mapOffset) - 1n;
+/** The file offset of the call instruction before a return address (minus one), or null when unknown. */
+export function frameFileOffset(frame: TraceFrame): number | null {
+  if (frame.mapStart === undefined || frame.mapOffset === undefined) return null;
+  const offset = BigInt(frame.addr) - BigInt(frame.mapStart) + BigInt(frame.mapOffset) - 1n;
   return offset < 0n ? null : Number(offset);
+}
+
+/** The object file of the vmsplice call's caller. */
+export function objectOf(call: TraceCall): string | null {
+  return frameObject(call.caller);
+}
+
+/** The file offset of the vmsplice call instruction in its object. */
+export function callFileOffset(call: TraceCall): number | null {
+  return frameFileOffset(call.caller);
 }
 
 export function siteKey(object: string, fileOffset: number): string {
@@ -38,22 +48,35 @@ export function displayPath(file: string, cwd: string): string {
  */
 export function siteLookup(sites: TraceSite[], cwd: string | null): (call: TraceCall) => CallSite {
   const bySite = new Map(sites.map((site) => [siteKey(site.object, Number(BigInt(site.fileOffset))), site]));
+  const show = (file: string) => (cwd === null ? file : displayPath(file, cwd));
+  const lookup = (frame: TraceFrame) => {
+    const object = frameObject(frame);
+    const offset = frameFileOffset(frame);
+    return {
+      object,
+      offset,
+      site: object !== null && offset !== null ? bySite.get(siteKey(object, offset)) : undefined,
+    };
+  };
   return (call) => {
-    const object = objectOf(call);
-    const offset = callFileOffset(call);
-    const site = object !== null && offset !== null ? bySite.get(siteKey(object, offset)) : undefined;
+    const { object, offset, site } = lookup(call.caller);
+    // The frames above with a source line: the wrapper's callers, where the static analyzer reports the call.
+    const callers: CallSite["callers"] = [];
+    for (const frame of call.callers ?? []) {
+      const above = lookup(frame).site;
+      if (above?.file && above.line !== null)
+        callers.push({ file: show(above.file), line: above.line, function: above.function });
+      // Above main() is the C runtime's start-up code: not the program's.
+      if (above?.function === "main") break;
+    }
     if (site && site.file && site.line !== null)
-      return {
-        file: cwd === null ? site.file : displayPath(site.file, cwd),
-        line: site.line,
-        function: site.function,
-        address: site.address,
-      };
+      return { file: show(site.file), line: site.line, function: site.function, address: site.address, callers };
     return {
       file: object ?? "(unknown object)",
       line: null,
       function: site?.function ?? null,
       address: site?.address ?? (offset === null ? null : `0x${offset.toString(16)}`),
+      callers,
     };
   };
 }

@@ -49,7 +49,9 @@ export interface TraceCall {
   pagemap: boolean;
   kpageflags: boolean;
   zeroPfn?: string;
-  caller: { addr: string; mapStart?: string; mapOffset?: string; object?: string };
+  caller: TraceFrame;
+  /** Return addresses above the caller (its caller first), from the unwinder; absent when it could not unwind. */
+  callers?: TraceFrame[];
   fdinfo: {
     stat: "fifo" | "file" | "char" | "socket" | "dir" | "block" | "unknown" | "ebadf";
     ino?: number;
@@ -69,6 +71,14 @@ export interface TraceCall {
   errno: number;
   /** Raw pagemap entries after the call, for the pages in `iov` order. */
   after: (string | null)[];
+}
+
+/** A return address and the mapping it lies in. */
+export interface TraceFrame {
+  addr: string;
+  mapStart?: string;
+  mapOffset?: string;
+  object?: string;
 }
 
 export interface TraceProcess {
