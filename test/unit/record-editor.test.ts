@@ -142,6 +142,15 @@ describe("recorded runs in the editor", () => {
         assert.match(titles[0], /· rfc-v2$/);
         assert.equal(titles[2], "observed 2×: 1 of 2 pages moved, 1 move, 1 copy (run of 2026-12-04)");
         assert.equal(lenses[2].range.start.line, CALL_LINE - 1);
+        const hover = await client.request<{ contents: { value: string } }>("textDocument/hover", {
+          textDocument: { uri },
+          position: { line: CALL_LINE - 1, character: 12 },
+        });
+        assert.match(
+          hover.contents.value,
+          /\*\*Observed\*\* \(`run\.vmsplice-trace\.jsonl`\): 2 calls observed in the run of 2026-12-04/,
+        );
+        assert.match(hover.contents.value, /exclusively mapped/);
       } finally {
         await client.stop();
       }

@@ -15,6 +15,9 @@ import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
 import { callSiteCommandLink, escapeMarkdown, inlineCode } from "./markdown";
 import { countPages, decodeFlags, formatSym, unsafeSentence, verdictSummary } from "./present";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { observedHoverLines } from "../recorder/observed";
 
 /** The call whose range contains the offset; the innermost one when calls nest (a wrapper call around vmsplice). */
 export function callAtOffset(calls: readonly CallAnalysis[], offset: number): CallAnalysis | null {
@@ -49,10 +52,40 @@ export async function provideHover(
     line: analysis.call.calleeRange.start.line,
     character: analysis.call.calleeRange.start.column,
   };
+  const observed = observedSection(context, params.textDocument.uri, analysis, result.settings);
   return {
-    contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(analysis, offset, replayArgs) },
+    contents: {
+      kind: MarkupKind.Markdown,
+      value: hoverMarkdown(analysis, offset, replayArgs) + (observed ? `\n\n---\n\n${observed}` : ""),
+    },
     range: toLspRange(analysis.call.range),
   };
+}
+
+/** What recorded runs in the workspace observed on this call's lines (see protocol/observed-runs.ts), or null. */
+function observedSection(
+  context: ServerContext,
+  uri: string,
+  analysis: CallAnalysis,
+  settings: { kernel: CallAnalysis["kernel"]; pageSize: CallAnalysis["pageSize"] },
+): string | null {
+  if (!context.observed || !uri.startsWith("file:")) return null;
+  const first = analysis.call.range.start.line + 1;
+  const last = analysis.call.range.end.line + 1;
+  const sites = context.observed
+    .sitesFor(fileURLToPath(uri), { kernel: settings.kernel, pageSize: settings.pageSize })
+    .filter((site) => site.line >= first && site.line <= last);
+  if (sites.length === 0) return null;
+  return sites
+    .map((site) => {
+      const lines = observedHoverLines(site, analysis.verdict, analysis.missing);
+      return [
+        `**Observed** (${inlineCode(path.basename(site.trace))}): ${escapeMarkdown(lines.head)}`,
+        ...(lines.settled ? [escapeMarkdown(lines.settled)] : []),
+        lines.facts.map((fact) => `- ${escapeMarkdown(fact)}`).join("\n"),
+      ].join("\n\n");
+    })
+    .join("\n\n");
 }
 
 function directionText(analysis: CallAnalysis): string {

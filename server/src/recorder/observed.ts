@@ -21,6 +21,8 @@ export interface ObservedSite {
   runDate: string;
   /** The trace file it came from. */
   trace: string;
+  /** The facts that decided the first call observed here (descriptor, flags, pages), one sentence each. */
+  facts: string[];
 }
 
 /** Observed sites per absolute source path. */
@@ -41,7 +43,7 @@ export function summariseTrace(
   const add = (file: string, line: number, entry: (typeof report.files)[number]["entries"][number]) => {
     const byLine = byFile.get(file) ?? new Map<number, ObservedSite>();
     byFile.set(file, byLine);
-    const site = byLine.get(line) ?? {
+    const site: ObservedSite = byLine.get(line) ?? {
       line,
       calls: 0,
       pagesMoved: 0,
@@ -49,6 +51,7 @@ export function summariseTrace(
       verdicts: {},
       runDate,
       trace: traceName,
+      facts: entry.observation.facts,
     };
     site.calls += entry.observation.count;
     site.pagesMoved += entry.observation.pagesMoved;
@@ -89,4 +92,24 @@ export function observedLensTitle(site: ObservedSite): string {
   const mixed =
     verdicts.length > 1 ? `, ${verdicts.map((verdict) => `${site.verdicts[verdict]} ${verdict}`).join(", ")}` : "";
   return `observed${site.calls > 1 ? ` ${site.calls}×` : ""}: ${moved}${mixed} (run of ${date})`;
+}
+
+/**
+ * The hover's section on a recorded run: what the run observed on this call's lines and, when the static verdict is
+ * unknown, that the run settled it for the inputs of that run (and what it saw). Markdown; facts are escaped by the caller.
+ */
+export function observedHoverLines(
+  site: ObservedSite,
+  staticVerdict: string,
+  staticMissing: readonly string[],
+): { head: string; settled: string | null; facts: string[] } {
+  const verdicts = CALL_VERDICTS.filter((verdict) => site.verdicts[verdict])
+    .map((verdict) => `${site.verdicts[verdict]} ${verdict}`)
+    .join(", ");
+  const head = `${site.calls} call${site.calls === 1 ? "" : "s"} observed in the run of ${site.runDate.slice(0, 10)}: ${verdicts}; ${site.pagesMoved} of ${site.pages} page${site.pages === 1 ? "" : "s"} moved`;
+  const settled =
+    staticVerdict === "unknown"
+      ? `The static verdict is unknown${staticMissing.length > 0 ? ` (${staticMissing[0]})` : ""}; in this run the facts were known: ${verdicts}.`
+      : null;
+  return { head, settled, facts: site.facts };
 }
