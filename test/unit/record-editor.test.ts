@@ -148,8 +148,9 @@ describe("recorded runs in the editor", () => {
         });
         assert.match(
           hover.contents.value,
-          /\*\*Observed\*\* \(`run\.vmsplice-trace\.jsonl`\): 2 calls observed in the run of 2026-12-04/,
+          /\*\*Observed\*\* \(`run\.vmsplice-trace\.jsonl`\): 2 calls observed in the run of 2026\\-12\\-04/,
         );
+        assert.match(hover.contents.value, /The static verdict is unknown/, "the run settles a static unknown");
         assert.match(hover.contents.value, /exclusively mapped/);
       } finally {
         await client.stop();
