@@ -33,7 +33,7 @@ import { fileOffsetToVaddr, hasDebugInfo, preloadObstacle, readElf, type ElfInfo
 import { buildReport, formatRecordJson, formatRecordSarif, formatRecordText } from "../recorder/report";
 import { SHIM_SOURCE, SHIM_VERSION } from "../recorder/shim-source";
 import { parseTrace, type TraceCall, type TraceRun, type TraceSite } from "../recorder/trace";
-import { displayPath, frameFileOffset, frameObject, siteLookup } from "../recorder/sites";
+import { displayPath, frameFileOffset, frameObject, siteKey, siteLookup } from "../recorder/sites";
 
 export const RECORD_USAGE = `  vmsplice-lens record [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif]
                        [--out TRACE.jsonl] -- PROGRAM [ARGS...]
@@ -240,7 +240,7 @@ export function resolveSites(calls: TraceCall[], cwd: string): { sites: TraceSit
       const object = frameObject(frame);
       const offset = frameFileOffset(frame);
       if (object === null || offset === null) continue;
-      if (frame === call.caller) primary.add(object);
+      if (frame === call.caller) primary.add(siteKey(object, offset));
       const offsets = byObject.get(object) ?? new Map<number, number | null>();
       if (!offsets.has(offset)) {
         const elf = elfOf(object, elfCache);
@@ -274,8 +274,8 @@ export function resolveSites(calls: TraceCall[], cwd: string): { sites: TraceSit
           : debug
             ? `${object} has debug info, but none for this address`
             : `${object} has no debug info (no .debug_info section: build with -g)`;
-        // Only the objects that made calls are worth a note (libc in a caller frame has no debug info, as expected).
-        if (primary.has(object)) unresolved.set(object, site.unresolved);
+        // Only the call sites themselves are worth a note (_start or libc in a caller frame has no line, as expected).
+        if (primary.has(siteKey(object, offset))) unresolved.set(object, site.unresolved);
       }
       sites.push(site);
     }
@@ -349,13 +349,15 @@ export async function runRecord(
   if (resolved === null) throw new RecordError(`cannot run '${program}': not found or not executable`);
   const elf = elfOf(resolved, new Map());
   const notes: string[] = [];
+  let noDebugInfo = false;
   if (elf) {
     const obstacle = preloadObstacle(elf, os.arch());
     if (obstacle)
       throw new RecordError(
         `cannot record ${program}: ${obstacle}. Nothing was run and nothing could be recorded; link it dynamically (without -static) to record its calls`,
       );
-    if (!hasDebugInfo(elf))
+    noDebugInfo = !hasDebugInfo(elf);
+    if (noDebugInfo)
       notes.push(
         `${resolved} has no debug info (no .debug_info section): calls in it are located by address only; rebuild with -g for file:line`,
       );
@@ -392,7 +394,8 @@ export async function runRecord(
         "no process loaded the recorder's shim (LD_PRELOAD was ignored or cleared: a setuid or statically linked program?): nothing was recorded",
       );
     const { sites, notes: siteNotes } = resolveSites(trace.calls, cwd);
-    notes.push(...siteNotes);
+    // The program's own missing debug info was said before the run.
+    notes.push(...siteNotes.filter((note) => !(noDebugInfo && note.startsWith(`${resolved} has no debug info`))));
     const run: TraceRun = {
       type: "run",
       program: resolved,
