@@ -13,6 +13,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import Ajv from "ajv-draft-04";
 import { main } from "../../server/src/cli/main";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -333,6 +334,33 @@ describe("record: a real run of test/record/sender.c", { skip: reason ?? false }
       () => {},
     );
     assert.match(mainline.out, /2 vmsplice calls observed at 2 sites in 1 file \(2 copy\)/);
+  });
+
+  test("SARIF validates against the official 2.1.0 schema and carries the findings at their lines", async () => {
+    let stdout = "";
+    const code = await main(
+      ["record", "--format", "sarif", "--", sender, "--read-move", "--dst-offset", "100"],
+      (text) => (stdout += text),
+      () => {},
+    );
+    assert.equal(code, 0);
+    const sarif = JSON.parse(stdout) as {
+      runs: {
+        results: {
+          ruleId: string;
+          level: string;
+          locations: { physicalLocation: { region: { startLine: number } } }[];
+        }[];
+      }[];
+    };
+    const schema = JSON.parse(
+      readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"),
+    ) as object;
+    const validate = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, logger: false }).compile(schema);
+    assert.ok(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3)));
+    const align = sarif.runs[0].results.find((result) => result.ruleId === "VMS-ALIGN-DST");
+    assert.equal(align?.level, "error");
+    assert.match(sourceLines[(align?.locations[0].physicalLocation.region.startLine ?? 0) - 1], /&into/);
   });
 
   test("SIGTERM sent to record reaches the program, and its status comes back", { timeout: 60_000 }, async () => {
