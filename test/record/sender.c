@@ -18,6 +18,9 @@
  *     --wait-signal      block until SIGTERM arrives, then exit 143 (for signal forwarding)
  *     --thread           make the calls from a second thread
  *     --in-child         make the calls in a forked child (the parent waits and exits with its status)
+ *     --reader-child     a forked child vmsplice()s the pipe with SPLICE_F_MOVE first, blocking until the parent's
+ *                        write 100 ms later (the reader starts before the writer it waits for); the child unmaps
+ *                        the writer's buffer first, so the writer's page is exclusively mapped again
  *     --bad-iov          pass an invalid iovec pointer (the kernel answers EFAULT; the program exits 14)
  *   Environment: SENDER_FLAGS overrides --flags; SENDER_PAGEMAP_FILE names a file the program appends the pagemap
  *   entries of the source's first page to ("before 0x...", read by the program itself just before the first call,
@@ -75,7 +78,7 @@ static void drain(int fd, long bytes) {
 static const char *alloc = "anon", *dst_kind = "anon";
 static unsigned int flags = 8;
 static long pages = 1, offset = 0, repeat = 1, dst_offset = 0;
-static int do_fork, via_syscall, read_move, status, wait_signal, in_thread, in_child, bad_iov;
+static int do_fork, via_syscall, read_move, status, wait_signal, in_thread, in_child, bad_iov, reader_child;
 
 static int run(void);
 
@@ -103,6 +106,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--thread")) in_thread = 1;
     else if (!strcmp(a, "--in-child")) in_child = 1;
     else if (!strcmp(a, "--bad-iov")) bad_iov = 1;
+    else if (!strcmp(a, "--reader-child")) reader_child = 1;
   }
   if (getenv("SENDER_FLAGS")) flags = (unsigned int)strtoul(getenv("SENDER_FLAGS"), NULL, 0);
   if (wait_signal) {
@@ -179,6 +183,23 @@ static int run(void) {
     close(hold[0]);
   }
   struct iovec iov = {buf + offset, (size_t)(pages * pg)};
+  if (reader_child) {
+    pid_t reader = fork();
+    if (reader == 0) {
+      munmap(buf, size); /* the writer's page stays mapped by the writer alone (no VMS-FORK) */
+      char *dst = mmap(NULL, (size_t)pages * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (dst == MAP_FAILED) _exit(15);
+      memset(dst, 'y', (size_t)pages * (size_t)pg);
+      struct iovec into = {dst, (size_t)pages * (size_t)pg};
+      _exit(vmsplice(fds[0], &into, 1, SPLICE_F_MOVE) < 0 ? 16 : 0);
+    }
+    usleep(100000);
+    struct iovec iov = {buf + offset, (size_t)(pages * pg)};
+    if (send_once(fds[1], &iov, flags, via_syscall) < 0) return 14;
+    int reader_status = 0;
+    waitpid(reader, &reader_status, 0);
+    return WIFEXITED(reader_status) ? WEXITSTATUS(reader_status) : 19;
+  }
   log_pagemap("before", buf + offset);
   for (long i = 0; i < repeat; i++) {
     ssize_t sent = send_once(fds[1], bad_iov ? (struct iovec *)8 : &iov, flags, via_syscall);

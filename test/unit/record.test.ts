@@ -291,6 +291,15 @@ describe("record: a real run of test/record/sender.c", { skip: reason ?? false }
     assert.ok(recorded.length === 1 && recorded[0].includes(`"pid":${childPid},`), "the call was made by the child");
   });
 
+  test("a reader in another process that blocks before the writer is judged with that writer", async () => {
+    const { code, report } = await record(["--reader-child"]);
+    assert.equal(code, 0);
+    const reader = only(report, "from-pipe");
+    assert.equal(only(report, "to-pipe").verdict, "move");
+    assert.equal(reader.verdict, "move", JSON.stringify(reader.rules));
+    assert.equal(new Set([...reader.observation.pids, ...only(report, "to-pipe").observation.pids]).size, 2);
+  });
+
   test("an invalid iovec pointer: the program still gets EFAULT (the shim never dereferences it)", async () => {
     const { code, report } = await record(["--bad-iov"]);
     assert.equal(code, 14, "sender exits 14 when vmsplice fails");

@@ -301,12 +301,13 @@ export function judgeObserved(calls: ObservedCall[], options: AnalysisOptions): 
   };
   return facts.map((fact, index) => {
     const same = pipeOf(index);
-    const position = same.indexOf(index);
     let peers: VmspliceCall[] = [fact];
     if (fact.fd.direction === "from-pipe") {
+      // Writers that started before this reader returned: a reader may block in the call until another process writes.
+      const returned = calls[index].trace.end ?? calls[index].trace.time;
       const writers = same
-        .slice(0, Math.max(0, position))
-        .filter((other) => facts[other].fd.direction === "to-pipe")
+        .filter((other) => other !== index && facts[other].fd.direction === "to-pipe")
+        .filter((other) => calls[other].trace.time <= returned)
         .slice(-PEER_WINDOW);
       peers = [...writers.map((other) => facts[other]), fact];
       if (writers.length === 0 && fact.flags.value !== null && fact.flags.value & SPLICE_F_MOVE)
@@ -315,7 +316,7 @@ export function judgeObserved(calls: ObservedCall[], options: AnalysisOptions): 
         ];
     } else if (fact.fd.direction === "to-pipe") {
       const readers = same
-        .slice(position + 1)
+        .filter((other) => calls[other].trace.time >= calls[index].trace.time && other !== index)
         .filter((other) => facts[other].fd.direction === "from-pipe")
         .slice(0, PEER_WINDOW);
       peers = [fact, ...readers.map((other) => facts[other])];

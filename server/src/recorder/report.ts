@@ -118,7 +118,14 @@ export function decidingFacts(call: TraceCall, analysis: CallAnalysis): string[]
   if (call.threads > 1) facts.push(`${call.threads} threads in the process at the call`);
   if (!call.pagemap) facts.push("/proc/self/pagemap was unreadable: page presence unknown");
   if (!call.kpageflags) facts.push("/proc/kpageflags was unreadable (not root): zero page, THP and KSM state unknown");
-  facts.push(call.ret < 0 ? `the call failed with ${errnoName(call.errno)}` : `the call returned ${call.ret} bytes`);
+  const asked = call.iov.reduce((sum, segment) => sum + segment.len, 0);
+  facts.push(
+    call.ret < 0
+      ? `the call failed with ${errnoName(call.errno)}: nothing was transferred`
+      : call.ret < asked
+        ? `the call returned ${call.ret} of ${asked} bytes (a short transfer: the rest was not handed over)`
+        : `the call returned ${call.ret} bytes`,
+  );
   return facts;
 }
 
@@ -192,7 +199,8 @@ export function buildReport(
     }
     const observation = entry.observation;
     observation.count++;
-    observation.pagesMoved += movedPages(analysis);
+    // A failed call handed nothing over, whatever the table says of its pages.
+    if (call.trace.ret > 0) observation.pagesMoved += movedPages(analysis);
     if (!observation.pids.includes(call.trace.pid)) observation.pids.push(call.trace.pid);
     if (call.trace.ret >= 0 && !observation.returned.includes(call.trace.ret))
       observation.returned.push(call.trace.ret);

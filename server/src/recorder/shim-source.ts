@@ -398,7 +398,10 @@ static void observe_before(struct pending *p, const char *via, void *caller, int
 
 static void observe_after(struct pending *p, long result, int error) {
   struct buf *b = &p->b;
-  putf(b, ",\"ret\":%ld,\"errno\":%d,\"after\":[", result, result < 0 ? error : 0);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  putf(b, ",\"end\":%lld.%09ld,\"ret\":%ld,\"errno\":%d,\"after\":[", (long long)now.tv_sec, now.tv_nsec, result,
+       result < 0 ? error : 0);
   for (int i = 0; i < p->pages; i++) {
     uint64_t entry = 0;
     if (p->pagemap >= 0 && read_u64(p->pagemap, p->before_index[i], &entry) == 0)

@@ -38,8 +38,10 @@ export interface TraceCall {
   type: "call";
   pid: number;
   tid: number;
-  /** Seconds since the epoch (CLOCK_REALTIME) when the call was observed. */
+  /** Seconds since the epoch (CLOCK_REALTIME) when the call was observed (just before it was made). */
   time: number;
+  /** When the call returned (a reader may wait in the call for a writer of another process). */
+  end?: number;
   via: "vmsplice" | "syscall";
   fd: number;
   nrSegs: number;
