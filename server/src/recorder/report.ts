@@ -216,7 +216,17 @@ export function buildReport(
   const sortedFiles = [...files.values()].sort((left, right) => left.path.localeCompare(right.path));
   for (const file of sortedFiles)
     file.entries.sort((left, right) => left.analysis.call.range.startIndex - right.analysis.call.range.startIndex);
-  const allNotes = [...notes, ...trace.problems.map((problem) => `trace: ${problem}`)];
+  const runPageSizes = [...new Set(trace.calls.map((call) => call.pageSize))].filter(
+    (size) => size !== options.pageSize,
+  );
+  const allNotes = [
+    ...notes,
+    ...runPageSizes.map(
+      (size) =>
+        `the run's page size was ${size} bytes; the verdicts are for ${options.pageSize}-byte pages at the same addresses, with each page's facts taken from the ${size}-byte page at its start`,
+    ),
+    ...trace.problems.map((problem) => `trace: ${problem}`),
+  ];
   return { files: sortedFiles, notes: allNotes, calls: trace.calls.length };
 }
 
