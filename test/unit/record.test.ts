@@ -411,6 +411,17 @@ describe("record: a real run of test/record/sender.c", { skip: reason ?? false }
     assert.equal(call.verdict, "move", "the verdict does not need the source line");
   });
 
+  test("no compiler for the shim, or no such program: status 2 and a sentence saying so", async () => {
+    const noCompiler = await record([], {
+      env: { CC: path.join(work, "no-such-gcc"), VMSPLICE_LENS_CACHE: path.join(work, "empty-cache") },
+    });
+    assert.equal(noCompiler.code, 2);
+    assert.match(noCompiler.stderr, /builds its LD_PRELOAD shim with the system C compiler/);
+    const missing = await record([], { binary: path.join(work, "no-such-program") });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot run .*no-such-program.*not found/);
+  });
+
   test("a statically linked program: a clear message, nothing run", async (t) => {
     const libc = spawnSync("gcc", ["-print-file-name=libc.a"], { encoding: "utf8" }).stdout.trim();
     if (!path.isAbsolute(libc) || !existsSync(libc)) {
