@@ -347,6 +347,37 @@ describe("recorder: report", () => {
   });
 });
 
+describe("recorder: many calls", () => {
+  test("4000 alternating calls on one pipe are judged in bounded time, each reader with its writers", () => {
+    const lines = Array.from({ length: 4000 }, (_, index) =>
+      index % 2 === 0
+        ? call()
+        : call({
+            fdinfo: { stat: "fifo", ino: 77, dev: 15, target: "pipe:[77]", flags: 0 },
+            flags: 1,
+            caller: { addr: "0x402001", mapStart: "0x400000", mapOffset: "0x0", object: "/bin/prog" },
+            iov: [{ base: "0x7f0000010000", len: PAGE, pages: [{ pm: entry(0x77), kf: kflags(12), map: 0 }] }],
+          }),
+    );
+    const started = Date.now();
+    const report = buildReport(
+      parseTrace(lines.map((line) => JSON.stringify(line)).join("\n")),
+      (item) => ({ ...SITE, line: item.flags === 1 ? 20 : 10 }),
+      { kernel: "rfc-v2", pageSize: 4096 },
+    );
+    const elapsed = Date.now() - started;
+    assert.deepEqual(
+      report.files[0].entries.map((item) => [item.observation.line, item.analysis.verdict, item.observation.count]),
+      [
+        [10, "move", 2000],
+        [20, "move", 2000],
+      ],
+    );
+    // A generous bound against a quadratic peer search (0.4 s here for 5000 calls under three models).
+    assert.ok(elapsed < 20_000, `${elapsed} ms`);
+  });
+});
+
 describe("recorder: ELF", () => {
   test("not ELF is null; a minimal header without PT_INTERP is static", () => {
     assert.equal(readElf(new TextEncoder().encode("#!/bin/sh\necho hi\n".padEnd(64, " "))), null);

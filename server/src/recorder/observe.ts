@@ -279,6 +279,8 @@ export interface ObservedCall {
 
 /** How many recorded calls on the same pipe are taken as peers (a pipe holds 16 buffers by default). */
 const PEER_WINDOW = 16;
+/** How many recorded calls on the same pipe are looked at to find them. */
+const PEER_SCAN = 256;
 
 /**
  * Judges every recorded call under a kernel model and page size. Readers are judged with the writers recorded into the
@@ -295,9 +297,23 @@ export function judgeObserved(calls: ObservedCall[], options: AnalysisOptions): 
     list.push(index);
     byPipe.set(key, list);
   });
+  const position = new Map<number, number>();
+  for (const list of byPipe.values()) list.forEach((index, at) => position.set(index, at));
   const pipeOf = (index: number) => {
     const info = calls[index].trace.fdinfo;
     return info.stat === "fifo" ? (byPipe.get(`${info.dev}:${info.ino}`) ?? []) : [];
+  };
+  // `calls` are in time order, so each pipe's list is too: a binary search finds where a time falls, and the scans
+  // around it are bounded (PEER_SCAN), so a long run on one pipe costs O(n log n), not O(n²).
+  const firstAfter = (list: number[], time: number) => {
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (calls[list[middle]].trace.time <= time) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   };
   return facts.map((fact, index) => {
     const same = pipeOf(index);
@@ -305,20 +321,24 @@ export function judgeObserved(calls: ObservedCall[], options: AnalysisOptions): 
     if (fact.fd.direction === "from-pipe") {
       // Writers that started before this reader returned: a reader may block in the call until another process writes.
       const returned = calls[index].trace.end ?? calls[index].trace.time;
-      const writers = same
-        .filter((other) => other !== index && facts[other].fd.direction === "to-pipe")
-        .filter((other) => calls[other].trace.time <= returned)
-        .slice(-PEER_WINDOW);
+      const writers: number[] = [];
+      for (let at = firstAfter(same, returned) - 1, scanned = 0; at >= 0 && scanned < PEER_SCAN; at--, scanned++) {
+        const other = same[at];
+        if (other !== index && facts[other].fd.direction === "to-pipe") writers.unshift(other);
+        if (writers.length === PEER_WINDOW) break;
+      }
       peers = [...writers.map((other) => facts[other]), fact];
       if (writers.length === 0 && fact.flags.value !== null && fact.flags.value & SPLICE_F_MOVE)
         fact.assumptions = [
           "whether the pages in the pipe were gifted: no vmsplice() into this pipe was recorded before the call (write(), splice() or an unrecorded process filled it)",
         ];
     } else if (fact.fd.direction === "to-pipe") {
-      const readers = same
-        .filter((other) => calls[other].trace.time >= calls[index].trace.time && other !== index)
-        .filter((other) => facts[other].fd.direction === "from-pipe")
-        .slice(0, PEER_WINDOW);
+      const readers: number[] = [];
+      const start = position.get(index) ?? same.length;
+      for (let at = start + 1, scanned = 0; at < same.length && scanned < PEER_SCAN; at++, scanned++) {
+        if (facts[same[at]].fd.direction === "from-pipe") readers.push(same[at]);
+        if (readers.length === PEER_WINDOW) break;
+      }
       peers = [fact, ...readers.map((other) => facts[other])];
     }
     return judgeCall(fact, options, peers);

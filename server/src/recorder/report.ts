@@ -160,7 +160,8 @@ export function buildReport(
   const entrySites = new Map<RecordedEntry, string>();
   observed.forEach((call, index) => {
     const analysis = chosen[index];
-    const siteKey = `${call.site.file}\0${call.site.line ?? call.trace.caller.addr}`;
+    // Without a line, the object address (the same in every process, unlike the run-time address).
+    const siteKey = `${call.site.file}\0${call.site.line ?? call.site.address ?? call.trace.caller.addr}`;
     const site = siteCounts.get(siteKey) ?? { count: 0, verdicts: {} };
     site.count++;
     site.verdicts[analysis.verdict] = (site.verdicts[analysis.verdict] ?? 0) + 1;
