@@ -13,6 +13,7 @@ import type { CodeLens } from "vscode-languageserver-protocol";
 import { observedLensTitle, summariseTrace } from "../../server/src/recorder/observed";
 import { ObservedRuns } from "../../server/src/protocol/observed-runs";
 import { LspTestClient, serverPath } from "../protocol/harness";
+import { recordShellLine, shellQuote, traceFileName } from "../../client/src/record-args";
 
 const PROGRAM = `#define _GNU_SOURCE
 #include <fcntl.h>
@@ -157,4 +158,15 @@ describe("recorded runs in the editor", () => {
       }
     },
   );
+});
+
+describe("the Record a run… command", () => {
+  test("types the bundled CLI's record with the trace kept in the workspace", () => {
+    assert.equal(traceFileName(new Date(2026, 11, 4, 8, 5, 9)), "run-20261204-080509.vmsplice-trace.jsonl");
+    assert.equal(shellQuote("it's"), `'it'\\''s'`);
+    assert.equal(
+      recordShellLine("/ext/dist/cli.js", "/w/run.vmsplice-trace.jsonl", " ./prog --n 3 ", "rfc-v2"),
+      "node '/ext/dist/cli.js' record --kernel 'rfc-v2' --out '/w/run.vmsplice-trace.jsonl' -- ./prog --n 3",
+    );
+  });
 });
