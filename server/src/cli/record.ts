@@ -316,7 +316,7 @@ function runProgram(
 export async function runRecord(
   argv: string[],
   out: (text: string) => void,
-  err: (text: string) => void,
+  _err: (text: string) => void,
   version: string,
 ): Promise<number> {
   const options = parseRecordArguments(argv);
@@ -333,9 +333,19 @@ export async function runRecord(
     }
     const trace = parseTrace(text);
     const lookup = siteLookup(trace.sites, cwd);
+    // Notes for the call sites themselves, not for caller frames (_start, libc) that have no line anyway.
+    const callSites = new Set(
+      trace.calls.flatMap((call) => {
+        const object = frameObject(call.caller);
+        const offset = frameFileOffset(call.caller);
+        return object !== null && offset !== null ? [siteKey(object, offset)] : [];
+      }),
+    );
     const notes = [
       ...new Set(
-        trace.sites.flatMap((site) => (site.unresolved ? [`${site.unresolved}: its calls are shown by address`] : [])),
+        trace.sites
+          .filter((site) => site.unresolved && callSites.has(siteKey(site.object, Number(BigInt(site.fileOffset)))))
+          .map((site) => `${site.unresolved}: its calls are shown by address`),
       ),
     ];
     const report = buildReport(trace, lookup, reportOptions, notes);
