@@ -63,6 +63,8 @@ export function siteLookup(sites: TraceSite[], cwd: string | null): (call: Trace
     // The frames above with a source line: the wrapper's callers, where the static analyzer reports the call.
     const callers: CallSite["callers"] = [];
     for (const frame of call.callers ?? []) {
+      // The system's libraries (the C runtime, libstdc++, the thread start) are not the program's call sites.
+      if (/^\/(usr\/)?lib(64|32|x32)?\//.test(frameObject(frame) ?? "")) continue;
       const above = lookup(frame).site;
       if (above?.file && above.line !== null)
         callers.push({ file: show(above.file), line: above.line, function: above.function });
