@@ -1,5 +1,5 @@
 // Lint configuration: typescript-eslint recommended rules plus the layer boundary of STYLE.md section 1:
-// the pure core (analysis, engine, rules, simulator) never imports the editor, the protocol library or Node's I/O.
+// the pure core (analysis, engine, rules, simulator, recorder) never imports the editor, the protocol library or Node's I/O.
 import tseslint from "typescript-eslint";
 
 const ioModules = ["fs", "node:fs", "fs/promises", "node:fs/promises", "child_process", "node:child_process"];
@@ -27,6 +27,7 @@ export default tseslint.config(
       "server/src/engine/**/*.ts",
       "server/src/rules/**/*.ts",
       "server/src/simulator/**/*.ts",
+      "server/src/recorder/**/*.ts",
     ],
     rules: {
       "no-restricted-imports": [

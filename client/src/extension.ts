@@ -16,6 +16,7 @@ import { createServerReplayer, registerReplayCommands } from "./replay-commands"
 import { registerRuleDocs } from "./rule-docs";
 import { registerScenarioCodeLens } from "./scenario-code-lens";
 import { StatusBar } from "./status-bar";
+import { recordShellLine, traceFileName } from "./record-args";
 import type { RenderSummary } from "./webview/messages";
 import { SimulatorPanel } from "./webview/panel";
 
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   context.subscriptions.push(
     vscode.commands.registerCommand("vmsplice-lens.showOutput", () => output.show(true)),
+    vscode.commands.registerCommand("vmsplice-lens.record", () => recordRun(context, output)),
     vscode.commands.registerCommand("vmsplice-lens.restartServer", async () => {
       try {
         await client?.restart();
@@ -99,6 +101,34 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       },
     },
   };
+}
+
+/**
+ * "Record a run…": asks for a command line and runs it under `vmsplice-lens record` in a terminal of the first
+ * workspace folder, keeping the trace there; the server sees the new trace and adds the observed code lenses.
+ */
+async function recordRun(context: vscode.ExtensionContext, output: vscode.OutputChannel): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (process.platform !== "linux" || !folder) {
+    void vscode.window.showErrorMessage(
+      "vmsplice Lens: recording a run needs Linux and an open folder (the trace is kept in it).",
+    );
+    return;
+  }
+  const command = await vscode.window.showInputBox({
+    title: "Record a run",
+    prompt: "Command line to run under the recorder (a dynamically linked program built with -g)",
+    placeHolder: "./build/program --option value",
+  });
+  if (!command || command.trim() === "") return;
+  const kernel = vscode.workspace.getConfiguration("vmspliceLens", folder.uri).get<string>("kernel", "rfc-v2");
+  const cli = vscode.Uri.joinPath(context.extensionUri, "dist", "cli.js").fsPath;
+  const trace = vscode.Uri.joinPath(folder.uri, traceFileName(new Date())).fsPath;
+  const line = recordShellLine(cli, trace, command, kernel);
+  output.appendLine(`[client] recording: ${line}`);
+  const terminal = vscode.window.createTerminal({ name: "vmsplice Lens: record", cwd: folder.uri.fsPath });
+  terminal.show();
+  terminal.sendText(line);
 }
 
 export async function deactivate(): Promise<void> {

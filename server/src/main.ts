@@ -52,6 +52,7 @@ import {
   workspaceFolderPaths,
 } from "./protocol/workspace-scan";
 import { createStdioTransport } from "./protocol/transport";
+import { ObservedRuns, TRACE_SUFFIX } from "./protocol/observed-runs";
 
 // stdout carries the protocol: whatever a dependency prints goes to stderr (the client's output channel) instead.
 Object.defineProperty(globalThis, "console", {
@@ -89,7 +90,9 @@ const projects = new ProjectRegistry(store);
 const workerScript = path.join(typeof __dirname === "string" ? __dirname : process.cwd(), "analysis-worker.js");
 const background = existsSync(workerScript) ? new BackgroundAnalyses(workerScript) : null;
 const analyses = new AnalysisService(store, projects, background);
+const observed = new ObservedRuns();
 const context = {
+  observed,
   store,
   settings,
   analyses,
@@ -120,6 +123,7 @@ let closedFileEngine: Engine | null = null;
 connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
   projects.setFolders(workspaceFolderPaths(params));
+  observed.setFolders(workspaceFolderPaths(params));
   pullsConfiguration = params.capabilities.workspace?.configuration === true;
   const hoverFormats = params.capabilities.textDocument?.hover?.contentFormat;
   context.hoverPlainText = Array.isArray(hoverFormats) && !hoverFormats.includes("markdown");
@@ -163,6 +167,7 @@ connection.onInitialized(
           { globPattern: "**/compile_commands.json" },
           { globPattern: "**/compile_flags.txt" },
           { globPattern: "**/.vmsplice-lens.json" },
+          { globPattern: `**/*${TRACE_SUFFIX}` },
         ],
       });
     }
@@ -214,7 +219,16 @@ connection.onDidChangeConfiguration(
 
 connection.onDidChangeWatchedFiles(
   guardedNotification(logger, "didChangeWatchedFiles", (params) => {
-    for (const change of params.changes) projects.changed(change.uri, change.type === FileChangeType.Created);
+    for (const change of params.changes) {
+      // A recorded run kept in the workspace: the observed code lenses read it again.
+      if (change.uri.endsWith(TRACE_SUFFIX)) {
+        observed.changed();
+        if (initializeParams?.capabilities.workspace?.codeLens?.refreshSupport)
+          void connection.sendRequest(CodeLensRefreshRequest.type);
+        continue;
+      }
+      projects.changed(change.uri, change.type === FileChangeType.Created);
+    }
     // Every open document may include what changed: each is analysed again (its unchanged facts are cheap to judge).
     for (const uri of store.uris()) {
       analyses.forget(uri);

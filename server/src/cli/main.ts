@@ -1,5 +1,5 @@
 /**
- * The `vmsplice-lens` command line: `check`, `explain` and `simulate` over the same engine as the language server.
+ * The `vmsplice-lens` command line: `check`, `explain`, `simulate` and `record` over the same engine as the language server.
  *
  * This is the only CLI module that touches the file system and the process; it reads files, walks directories, and
  * hands their text to the engine (engine/engine.ts), the same one the language server and the workspace scan use, with
@@ -18,13 +18,15 @@ import { plainText, ruleDocMarkdown, ruleDocTerminal } from "../docs/rule-docs";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
 import { writeJson } from "./json-stream";
+import { RECORD_USAGE, RecordError, RecordUsageError, runRecord } from "./record";
 import packageJson from "../../../package.json";
 
 const USAGE = `usage:
   vmsplice-lens check [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif] [--max-file-size BYTES]
                       [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project] PATH...
   vmsplice-lens explain RULE-ID [--format text|markdown] | --list
-  vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]`;
+  vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]
+${RECORD_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -280,6 +282,8 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
       case "simulate": {
         return await runSimulate(rest, out, err);
       }
+      case "record":
+        return await runRecord(rest, out, err, packageJson.version);
       case "--version":
       case "-v":
         out(`${packageJson.version}\n`);
@@ -293,11 +297,11 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
         throw new UsageError(command ? `unknown command '${command}'` : "missing command");
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof RecordUsageError) {
       err(`vmsplice-lens: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof IoError) {
+    if (error instanceof IoError || error instanceof RecordError) {
       err(`vmsplice-lens: ${error.message}\n`);
       return 2;
     }

@@ -4,6 +4,8 @@
  * and a "Replay" link running the client command `vmsplice-lens.replay` on that call.
  *
  * The verdict lens has an empty command id: editors show it as plain text, because clicking a verdict has no meaning.
+ * When a recorded run (a `*.vmsplice-trace.jsonl` kept by `vmsplice-lens record --out`) observed calls on the call's
+ * lines, a third lens says what the run saw: "observed: 4 pages moved (run of 2026-12-04)", under the same kernel model.
  */
 import type { CancellationToken, CodeLens, CodeLensParams } from "vscode-languageserver/node";
 import { currentAnalysis, type ServerContext } from "./context";
@@ -11,6 +13,8 @@ import { toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
 import { verdictSummary } from "./present";
+import { fileURLToPath } from "node:url";
+import { observedLensTitle } from "../recorder/observed";
 
 export async function provideCodeLenses(
   context: ServerContext,
@@ -20,6 +24,14 @@ export async function provideCodeLenses(
   const result = await currentAnalysis(context, params.textDocument.uri, token);
   if (!result || result.skipped || !result.settings.codeLens) return [];
   const lenses: CodeLens[] = [];
+  const uri = params.textDocument.uri;
+  const observed =
+    context.observed && uri.startsWith("file:")
+      ? context.observed.sitesFor(fileURLToPath(uri), {
+          kernel: result.settings.kernel,
+          pageSize: result.settings.pageSize,
+        })
+      : [];
   for (const analysis of result.analysis.calls) {
     throwIfCancelled(token);
     const range = toLspRange(analysis.call.calleeRange);
@@ -30,6 +42,10 @@ export async function provideCodeLenses(
     };
     lenses.push({ range, command: { title: verdictSummary(analysis), command: "" } });
     lenses.push({ range, command: { title: "Replay", command: Commands.replay, arguments: [args] } });
+    const first = analysis.call.range.start.line + 1;
+    const last = analysis.call.range.end.line + 1;
+    for (const site of observed.filter((item) => item.line >= first && item.line <= last))
+      lenses.push({ range, command: { title: observedLensTitle(site), command: "" } });
   }
   return lenses;
 }

@@ -8,6 +8,7 @@ import type { AnalysisService, DocumentAnalysis } from "./analysis-service";
 import type { DocumentStore } from "./documents";
 import { throwIfCancelled } from "./handler";
 import type { Logger } from "./logger";
+import type { ObservedRuns } from "./observed-runs";
 import type { SettingsCache } from "./settings";
 
 export interface ServerContext {
@@ -24,6 +25,8 @@ export interface ServerContext {
   ruleDocsCommand?: string | null;
   /** True when the client renders no markdown in hovers (`textDocument.hover.contentFormat` lacks it). */
   hoverPlainText?: boolean;
+  /** Recorded runs in the workspace (kept `record` traces), for the observed code lens; absent in tests that need none. */
+  observed?: ObservedRuns;
 }
 
 /** The current analysis of an open document, or null when the document is not open. */

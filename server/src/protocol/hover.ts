@@ -20,6 +20,9 @@ import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
 import { callSiteCommandLink, commandUri, escapeMarkdown, inlineCode } from "./markdown";
 import { callPageRuns, countPages, decodeFlags, pageSizeWords, segmentLine, unsafeSentence } from "./present";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { observedHoverLines } from "../recorder/observed";
 
 /** Page-run lines shown before "… and N more" (a loop of many segments must not fill the screen). */
 const MAX_RUN_LINES = 6;
@@ -75,18 +78,49 @@ export async function provideHover(
     character: analysis.call.calleeRange.start.column,
   };
   const plainText = context.hoverPlainText === true;
+  const observed = observedSection(context, params.textDocument.uri, analysis, result.settings, plainText);
   return {
     contents: {
       kind: plainText ? MarkupKind.PlainText : MarkupKind.Markdown,
-      value: plainText
-        ? hoverPlainText(analysis, offset)
-        : hoverMarkdown(analysis, offset, replayArgs, {
-            docsBase: context.docsBase,
-            ruleCommand: context.ruleDocsCommand ?? null,
-          }),
+      value:
+        (plainText
+          ? hoverPlainText(analysis, offset)
+          : hoverMarkdown(analysis, offset, replayArgs, {
+              docsBase: context.docsBase,
+              ruleCommand: context.ruleDocsCommand ?? null,
+            })) + (observed ? (plainText ? `\n\n${observed}` : `\n\n---\n\n${observed}`) : ""),
     },
     range: toLspRange(analysis.call.range),
   };
+}
+
+/** What recorded runs in the workspace observed on this call's lines (see protocol/observed-runs.ts), or null. */
+function observedSection(
+  context: ServerContext,
+  uri: string,
+  analysis: CallAnalysis,
+  settings: { kernel: CallAnalysis["kernel"]; pageSize: CallAnalysis["pageSize"] },
+  plainText: boolean,
+): string | null {
+  if (!context.observed || !uri.startsWith("file:")) return null;
+  const first = analysis.call.range.start.line + 1;
+  const last = analysis.call.range.end.line + 1;
+  const sites = context.observed
+    .sitesFor(fileURLToPath(uri), { kernel: settings.kernel, pageSize: settings.pageSize })
+    .filter((site) => site.line >= first && site.line <= last);
+  if (sites.length === 0) return null;
+  const escape = plainText ? (text: string) => text : escapeMarkdown;
+  return sites
+    .map((site) => {
+      const lines = observedHoverLines(site, analysis.verdict, analysis.missing);
+      const trace = plainText ? path.basename(site.trace) : inlineCode(path.basename(site.trace));
+      return [
+        `${plainText ? "Observed" : "**Observed**"} (${trace}): ${escape(lines.head)}`,
+        ...(lines.settled ? [escape(lines.settled)] : []),
+        lines.facts.map((fact) => `- ${escape(fact)}`).join("\n"),
+      ].join("\n\n");
+    })
+    .join("\n\n");
 }
 
 /**
