@@ -143,6 +143,6 @@ test("plain text for clients without markdown: the same lines, no markdown synta
   const text = hoverPlainText(call, call.call.flags.range.startIndex);
   assert.match(text, /^Copies all 2 pages: vmsplice into the pipe fds\[1\] · rfc-v2, 4 KiB pages$/m);
   assert.match(text, /^Flags SPLICE_F_GIFT \| SPLICE_F_MOVE: SPLICE_F_MOVE \| SPLICE_F_GIFT \(0x9\)$/m);
-  assert.match(text, /warning VMS-ALIGN-SRC: Source address/);
+  assert.match(text, /warning VMS-ALIGN-SRC: 'buf' does not start on a page boundary/);
   assert.doesNotMatch(text, /`|\*\*|\]\(|\\/);
 });

@@ -163,7 +163,8 @@ export interface BufferFact {
   usedAfter: { range: SourceRange } | null;
   /** fork() between the fill and the call, with the child possibly still alive. */
   /** `conditional`: the fork() runs on some paths to the call only (copy there, move elsewhere). */
-  forkBefore: { range: SourceRange; conditional?: boolean } | null;
+  /** `observed`: seen at run time (the page was not exclusively mapped), so no fork() line is known. */
+  forkBefore: { range: SourceRange; conditional?: boolean; observed?: boolean } | null;
   /** fork() after the call in the same function (a later write may or may not reach the reader: VMS-ALIAS-COW). */
   forkAfter?: { range: SourceRange } | null;
   madvise: { advice: string; range: SourceRange }[];

@@ -1029,7 +1029,12 @@ class CallJudge {
           this.report(
             id,
             baseRange,
-            { name, forkLine: buffer?.forkBefore ? lineOf(buffer.forkBefore.range) : null, copied: count, total },
+            {
+              name,
+              forkLine: buffer?.forkBefore && !buffer.forkBefore.observed ? lineOf(buffer.forkBefore.range) : null,
+              copied: count,
+              total,
+            },
             [
               ...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []),
               ...bufferRelated,

@@ -204,7 +204,7 @@ function segmentFact(
     writtenBefore: reader ? "yes" : facts.writtenBefore,
     writtenAfter: null,
     usedAfter: null,
-    forkBefore: !reader && facts.forkShared ? { range } : null,
+    forkBefore: !reader && facts.forkShared ? { range, observed: true } : null,
     forkAfter: null,
     madvise: advice,
     mlocked: deciding.some((page) => page.mlocked) ? { range } : null,
