@@ -5,6 +5,7 @@
  * hands their text to the engine (engine/engine.ts), the same one the language server and the workspace scan use, with
  * the same limits. Exit codes: 0 no warning or error finding, 1 findings, 2 usage or I/O error.
  */
+import { formatOption, kernelOption, pageSizeOption } from "./options";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { FileAnalysis } from "../analysis/analyze";
@@ -85,27 +86,15 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
       case "--no-project":
         options.singleFile = true;
         break;
-      case "--kernel": {
-        const kernel = value();
-        if (!(KERNEL_MODELS as readonly string[]).includes(kernel))
-          throw new UsageError(`unknown kernel model '${kernel}' (expected ${KERNEL_MODELS.join(", ")})`);
-        options.kernel = kernel as KernelModel;
+      case "--kernel":
+        options.kernel = kernelOption(value(), (message) => new UsageError(message));
         break;
-      }
-      case "--page-size": {
-        const size = Number(value());
-        if (!(PAGE_SIZES as readonly number[]).includes(size))
-          throw new UsageError(`unsupported page size '${argv[index]}' (expected ${PAGE_SIZES.join(", ")})`);
-        options.pageSize = size as PageSize;
+      case "--page-size":
+        options.pageSize = pageSizeOption(value(), (message) => new UsageError(message));
         break;
-      }
-      case "--format": {
-        const format = value();
-        if (format !== "text" && format !== "json" && format !== "sarif")
-          throw new UsageError(`unknown format '${format}' (expected text, json or sarif)`);
-        options.format = format;
+      case "--format":
+        options.format = formatOption(value(), (message) => new UsageError(message));
         break;
-      }
       case "--max-file-size": {
         const size = Number(value());
         if (!Number.isSafeInteger(size) || size <= 0)

@@ -12,6 +12,7 @@
  * This is the recorder's only I/O: compiling the shim, reading ELF headers, spawning the program (signals forwarded,
  * its exit status returned), running addr2line, reading and removing (or keeping, with --out) the trace.
  */
+import { formatOption, kernelOption, pageSizeOption } from "./options";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -76,27 +77,15 @@ export function parseRecordArguments(argv: string[]): RecordOptions {
       return next;
     };
     switch (flag) {
-      case "--kernel": {
-        const kernel = value();
-        if (!(KERNEL_MODELS as readonly string[]).includes(kernel))
-          throw new RecordUsageError(`unknown kernel model '${kernel}' (expected ${KERNEL_MODELS.join(", ")})`);
-        options.kernel = kernel as KernelModel;
+      case "--kernel":
+        options.kernel = kernelOption(value(), (message) => new RecordUsageError(message));
         break;
-      }
-      case "--page-size": {
-        const size = Number(value());
-        if (!(PAGE_SIZES as readonly number[]).includes(size))
-          throw new RecordUsageError(`unsupported page size '${size}' (expected ${PAGE_SIZES.join(", ")})`);
-        options.pageSize = size as PageSize;
+      case "--page-size":
+        options.pageSize = pageSizeOption(value(), (message) => new RecordUsageError(message));
         break;
-      }
-      case "--format": {
-        const format = value();
-        if (format !== "text" && format !== "json" && format !== "sarif")
-          throw new RecordUsageError(`unknown format '${format}' (expected text, json or sarif)`);
-        options.format = format;
+      case "--format":
+        options.format = formatOption(value(), (message) => new RecordUsageError(message));
         break;
-      }
       case "--out":
         options.out = path.resolve(value());
         break;

@@ -48,13 +48,8 @@ export class ProjectRegistry {
 
   /** Reads the project headers of an open document into the engine (before its analysis); null for non-file URIs. */
   prepare(uri: string, settings: LensSettings): UnitHeaders | null {
-    if (!uri.startsWith("file:")) return null;
-    let file: string;
-    try {
-      file = fileURLToPath(uri);
-    } catch {
-      return null;
-    }
+    const file = filePathOf(uri);
+    if (file === null) return null;
     const text = this.store.get(uri)?.document.getText();
     if (text === undefined) return null;
     return readUnitHeaders(this.store.engine, uri, file, text, this.projectOf(file, settings));
@@ -73,13 +68,8 @@ export class ProjectRegistry {
     uri: string,
     settings: LensSettings,
   ): { file: string; root: string; includePaths: string[]; generation: number } | null {
-    if (!uri.startsWith("file:")) return null;
-    let file: string;
-    try {
-      file = fileURLToPath(uri);
-    } catch {
-      return null;
-    }
+    const file = filePathOf(uri);
+    if (file === null) return null;
     const project = this.projectOf(file, settings);
     return { file, root: project.root, includePaths: project.includePaths, generation: this.generation };
   }
@@ -114,5 +104,15 @@ export class ProjectRegistry {
       this.projects.set(key, project);
     }
     return project;
+  }
+}
+
+/** The path of a file: URI, or null for other schemes and malformed URIs. */
+function filePathOf(uri: string): string | null {
+  if (!uri.startsWith("file:")) return null;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return null;
   }
 }

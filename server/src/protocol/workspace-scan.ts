@@ -199,11 +199,7 @@ export async function scanWorkspace(
       const uri = pathToFileURL(file).href;
       if (context.isOpen(uri)) continue;
       try {
-        let settings = folderSettings.get(folder);
-        if (!settings) {
-          settings = await context.settings.get(pathToFileURL(folder).href);
-          folderSettings.set(folder, settings);
-        }
+        const settings = await folderSettingsOf(folderSettings, folder, context);
         const project = context.projects?.projectFor(file, settings) ?? null;
         const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase, project);
         if (diagnostics === null) continue;
@@ -250,11 +246,7 @@ export async function republishFromDisk(published: DiskPublishedFiles, context: 
     if (context.superseded()) break;
     if (context.isOpen(uri)) continue;
     try {
-      let settings = folderSettings.get(folder);
-      if (!settings) {
-        settings = await context.settings.get(pathToFileURL(folder).href);
-        folderSettings.set(folder, settings);
-      }
+      const settings = await folderSettingsOf(folderSettings, folder, context);
       if (context.superseded()) break;
       const project = context.projects?.projectFor(file, settings) ?? null;
       const diagnostics = settings.analyzeWorkspace
@@ -273,4 +265,18 @@ export async function republishFromDisk(published: DiskPublishedFiles, context: 
     await yieldToEventLoop();
   }
   return count;
+}
+
+/** The settings of a workspace folder, read once per pass. */
+async function folderSettingsOf(
+  cache: Map<string, LensSettings>,
+  folder: string,
+  context: Pick<ServerContext, "settings">,
+): Promise<LensSettings> {
+  let settings = cache.get(folder);
+  if (!settings) {
+    settings = await context.settings.get(pathToFileURL(folder).href);
+    cache.set(folder, settings);
+  }
+  return settings;
 }
