@@ -8,6 +8,7 @@
  * twice quickly can never show the first answer last.
  */
 import * as vscode from "vscode";
+import { RULE_DOCS_SCHEME } from "../../../server/src/protocol/ext";
 import { shiftLine, siteLabel } from "../replay-args";
 import { buildWebviewHtml, createNonce } from "./html";
 import {
@@ -35,14 +36,16 @@ interface Current {
   ruleLinks: Map<string, string>;
 }
 
-/** The documentation link of each rule the trace names, from the server's `ruleWords` (anything malformed is skipped). */
+/** The documentation link of each rule the trace names, from the server's `ruleWords` (anything malformed or of another scheme is skipped). */
 export function ruleLinks(trace: unknown): Map<string, string> {
   const links = new Map<string, string>();
   const words = typeof trace === "object" && trace !== null ? (trace as { ruleWords?: unknown }).ruleWords : undefined;
   if (typeof words !== "object" || words === null) return links;
   for (const [rule, entry] of Object.entries(words as Record<string, unknown>)) {
     const href = typeof entry === "object" && entry !== null ? (entry as { href?: unknown }).href : undefined;
-    if (typeof href === "string" && /^(https?|file):/.test(href)) links.set(rule, href);
+    // The extension's own rule pages (rule-docs.ts), the bundled files, or a web page; no other scheme.
+    if (typeof href === "string" && (/^(https?|file):/.test(href) || href.startsWith(`${RULE_DOCS_SCHEME}:`)))
+      links.set(rule, href);
   }
   return links;
 }

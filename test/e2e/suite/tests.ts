@@ -341,7 +341,7 @@ export function registerTests(mode: RunMode): void {
       await screenshot("replay-good", artifactsDir, mode);
     }
     if (mode === "development") {
-      // The rule id in the caption is a link to the rule's documentation (docs/rules.md of the development folder).
+      // The rule id in the caption is a link to the rule's page (served by the extension under vmsplice-lens-docs:).
       await renderAfter(
         api,
         async () => {
@@ -353,25 +353,26 @@ export function registerTests(mode: RunMode): void {
         "the unsafe reader again",
       );
       await showLastStep(api);
+      // The rule's page opens (rendered, or as its source where the preview is unavailable), as from a diagnostic.
+      const rulePage = () =>
+        vscode.window.tabGroups.all
+          .flatMap((group) => group.tabs)
+          .find(
+            (tab) =>
+              tab.label.includes("VMS-ALIGN-DST") &&
+              (tab.input instanceof vscode.TabInputWebview ||
+                (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === "vmsplice-lens-docs")),
+          );
       const opened = waitFor(
-        vscode.window.onDidChangeVisibleTextEditors,
-        () =>
-          vscode.window.visibleTextEditors.some((visible) => visible.document.uri.path.endsWith("/docs/rules.md"))
-            ? true
-            : undefined,
+        vscode.window.tabGroups.onDidChangeTabs,
+        rulePage,
         20000,
-        "docs/rules.md to open from the caption's rule link",
+        "the page of VMS-ALIGN-DST to open from the caption's rule link",
       );
       driverAction("webview-click button.rule-link");
-      await opened;
+      const page = await opened;
       // The documentation opens beside the code; the simulator panel stays for the next tests.
-      const docs = vscode.window.visibleTextEditors.find((visible) =>
-        visible.document.uri.path.endsWith("/docs/rules.md"),
-      );
-      if (docs) {
-        await vscode.window.showTextDocument(docs.document, docs.viewColumn);
-        await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
-      }
+      await vscode.window.tabGroups.close(page);
       assert.ok(api.simulator.isOpen, "the simulator panel is still open");
     }
   });
