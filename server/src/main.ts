@@ -326,6 +326,15 @@ connection.onRequest(
   ),
 );
 
+// The soak (scripts/soak.ts) asks for the memory after a full collection; only when it started the server for that.
+if (process.env.VMSPLICE_LENS_MEMORY_PROBE === "1") {
+  connection.onRequest("vmsplice-lens/memory", () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    const { heapUsed, external, rss } = process.memoryUsage();
+    return { heapUsed, external, rss };
+  });
+}
+
 connection.onShutdown(() => {
   scanCancel.cancelled = true;
   for (const uri of store.uris()) diagnostics.cancel(uri);
