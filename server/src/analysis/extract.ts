@@ -9,6 +9,7 @@
 import type { Tree } from "web-tree-sitter";
 import type { FlagsFact, SourceRange, SpliceCall, VmspliceCall } from "./facts";
 import { BufferResolver } from "./buffers";
+import { BufferLifecycle } from "./lifecycle";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
 import { FileIndex } from "./scope";
 import { inErrorRegion, toRange } from "./syntax";
@@ -60,7 +61,8 @@ export class Extractor {
     this.buffers = new BufferResolver(this.index, this.evaluator);
     this.descriptors = new DescriptorResolver(this.index, this.evaluator, context);
     this.discovery = new CallDiscovery(this.index, context.wrappers);
-    this.segments = new SegmentResolver(this.index, this.evaluator, this.buffers);
+    const lifecycles = new BufferLifecycle(this.index, this.evaluator);
+    this.segments = new SegmentResolver(this.index, this.evaluator, this.buffers, lifecycles);
     this.surroundings = new CallSurroundings(this.index, this.evaluator, this.descriptors, this.segments);
   }
 

@@ -1,12 +1,13 @@
 /**
  * Iovec segment facts: the entries an iov argument points at (initializers, compound literals, member stores resolved
  * over the paths to the call, loop-filled templates, `&iov[k]` and `iov + k`, callers' arrays), each with its base
- * pointer's provenance, offset, length and the buffer's lifecycle around the call (through buffers.ts).
+ * pointer's provenance, offset, length (through buffers.ts) and the buffer's lifecycle around the call (lifecycle.ts).
  * Pure; reaches the file only through the index.
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, SegmentFact, SegmentsFact, SourceRange, SymValue } from "./facts";
 import { baseIdentifier, type BufferResolver } from "./buffers";
+import type { BufferLifecycle } from "./lifecycle";
 import {
   type FileIndex,
   pathDefinitions,
@@ -34,6 +35,7 @@ export class SegmentResolver {
     private readonly index: FileIndex,
     private readonly evaluator: Evaluator,
     private readonly buffers: BufferResolver,
+    private readonly lifecycles: BufferLifecycle,
   ) {}
 
   segmentsFact(
@@ -488,7 +490,7 @@ export class SegmentResolver {
       const callScope = this.index.scopeOf(call);
       if (pointer.buffer) {
         const baseName = baseIdentifier(base.node);
-        const lifecycle = this.buffers.lifecycleAcross(pointer.buffer, baseName, call, callScope);
+        const lifecycle = this.lifecycles.lifecycleAcross(pointer.buffer, baseName, call, callScope);
         buffer = {
           name: baseName ?? clip(base.node.text, 30),
           origin: pointer.buffer.origin,
@@ -517,7 +519,7 @@ export class SegmentResolver {
             explanation,
             names: new Set<string>(),
           };
-          const lifecycle = this.buffers.lifecycle(placeholder, baseName, call, callScope);
+          const lifecycle = this.lifecycles.lifecycle(placeholder, baseName, call, callScope);
           buffer = {
             name: baseName,
             origin: "unknown",
