@@ -20,6 +20,6 @@ export default defineRule({
     forkAfterCall
       ? `This write may or may not reach the reader, depending on the kernel: ${quoted(name)} is written through a copy-on-write mapping after the fork() on line ${forkLine}, which follows the vmsplice call`
       : `Whether this write reaches the reader depends on the kernel: ${quoted(name)} is shared copy-on-write with the child forked on line ${forkLine}`,
-  decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.writerLifecycle"],
   quickFixes: (context) => [() => copyWithWritevFix(context, ALIAS_RULES)],
 });

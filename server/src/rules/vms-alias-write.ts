@@ -20,6 +20,6 @@ export default defineRule({
     loopCarried
       ? `The reader can see the new bytes: ${quoted(name)} is rewritten here on the next loop iteration while the pipe may still reference the pages queued by the previous vmsplice`
       : `The reader sees the new bytes: ${quoted(name)} is written here after vmsplice queued its pages by reference`,
-  decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.writerLifecycle"],
   quickFixes: (context) => [() => copyWithWritevFix(context, ALIAS_RULES)],
 });

@@ -18,6 +18,6 @@ export default defineRule({
   observed: "confirmed (G15), as on mainline",
   message: ({ name }: { name: string }) =>
     `The reader gets zeros: ${quoted(name)} is filled only after the vmsplice call, so the pipe holds the zero page`,
-  decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.writerLifecycle"],
   quickFixes: (context) => [() => fillBeforeFix(context, ZERO_PAGE_RULES, "VMS-ALIAS-ZEROPAGE")],
 });

@@ -21,6 +21,9 @@ export default defineRule({
     const cause = pageOffset !== null ? `starts ${pageOffset} bytes into a page` : "does not start on a page boundary";
     return `A moved page lands shifted on the page below and clobbers neighbouring bytes: the destination ${quoted(base)} ${cause}${provenance(buffer?.name ?? base, buffer?.explanation, base)}`;
   },
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => alignmentFixes(context, "VMS-ALIGN-DST"),
 });

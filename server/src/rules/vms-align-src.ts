@@ -33,6 +33,9 @@ export default defineRule({
     const cause = pageOffset !== null ? `starts ${pageOffset} bytes into a page` : "does not start on a page boundary";
     return `${quoted(base)} ${cause}, so ${pagesOf(copied, total)} ${isAre(copied)} copied${provenance(buffer?.name ?? base, buffer?.explanation, base)}`;
   },
-  decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.writerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => alignmentFixes(context, "VMS-ALIGN-SRC"),
 });

@@ -18,5 +18,8 @@ export default defineRule({
   unsafe: "moves-into-wrong-place",
   message: ({ name, unmapLine }: { name: string; unmapLine: number | null }) =>
     `The RFC installs the page outside any mapping instead of failing with EFAULT: ${quoted(name)} was unmapped before the call${unmapLine === null ? "" : ` (line ${unmapLine})`}`,
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

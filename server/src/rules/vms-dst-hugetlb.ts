@@ -16,5 +16,8 @@ export default defineRule({
   unsafe: "crashes-kernel",
   message: ({ name }: { name: string }) =>
     `The kernel crashes: ${quoted(name)} is hugetlb memory, and the RFC's one-page zap of the destination hits a kernel BUG`,
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

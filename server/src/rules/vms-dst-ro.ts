@@ -17,5 +17,8 @@ export default defineRule({
   unsafe: "moves-into-wrong-place",
   message: ({ name }: { name: string }) =>
     `The RFC installs the page in read-only memory instead of failing with EFAULT as mainline does: ${quoted(name)} is mapped without PROT_WRITE`,
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

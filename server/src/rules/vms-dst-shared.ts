@@ -18,5 +18,8 @@ export default defineRule({
   unsafe: "moves-into-wrong-place",
   message: ({ name, explanation }: { name: string; explanation: string | null }) =>
     `The moved page is private to this process, so whoever shares ${quoted(name)} never sees it: the destination is a shared mapping${provenance(name, explanation)}`,
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

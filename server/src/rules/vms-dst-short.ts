@@ -18,6 +18,9 @@ export default defineRule({
   unsafe: "moves-into-wrong-place",
   message: ({ lengthText }: { lengthText: string }) =>
     `The whole destination page is replaced but only part of it is reported: the length${lengthText ? ` ${quoted(lengthText)}` : ""} is not a whole number of pages`,
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => lengthFixes(context, "VMS-DST-SHORT"),
 });

@@ -17,7 +17,10 @@ export default defineRule({
   notDecidedFromSource: null,
   message: ({ name }: { name: string }) =>
     `The move splits the destination's transparent huge page: ${quoted(name)} is advised MADV_HUGEPAGE`,
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => [
     () => madviseFix(context, "MADV_HUGEPAGE", "MADV_NOHUGEPAGE", NO_HUGE_PAGE_TITLE, "VMS-DST-THP"),
   ],

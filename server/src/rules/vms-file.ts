@@ -17,5 +17,8 @@ export default defineRule({
     "confirmed (G36): a written copy-on-write page of a private file mapping moves, and the writer then reads the file's bytes",
   message: ({ name, explanation }: { name: string; explanation: string }) =>
     `${quoted(name)} is copied, not moved: it is file-backed, and the RFC moves only private anonymous pages${provenance(name, explanation)}`,
-  decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

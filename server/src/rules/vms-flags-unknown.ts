@@ -20,7 +20,7 @@ export default defineRule({
     const shown = flagsText === hex ? quoted(flagsText) : `${quoted(flagsText)} (${hex})`;
     return `The call fails with EINVAL: the flags ${shown} set bits outside SPLICE_F_*, which this kernel rejects`;
   },
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportCallChecks"],
   quickFixes: (context) => [
     () =>
       flagsChange(

@@ -30,5 +30,8 @@ export default defineRule({
       /^./,
       (first) => first.toUpperCase(),
     ),
-  decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

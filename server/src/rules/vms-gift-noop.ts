@@ -16,7 +16,7 @@ export default defineRule({
   notDecidedFromSource: null,
   message: () =>
     "SPLICE_F_GIFT has no effect on this kernel: the pages are queued by reference and stay mapped in the writer",
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportModelChecks"],
   quickFixes: (context) =>
     context.writer
       ? [

@@ -14,5 +14,5 @@ export default defineRule({
   notDecidedFromSource: null,
   message: ({ nrSegs }: { nrSegs: number }) =>
     `The call fails with EINVAL: nr_segs is ${nrSegs}, more than the 1024 iovecs (IOV_MAX) the kernel accepts`,
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportCallChecks"],
 });

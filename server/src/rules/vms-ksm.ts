@@ -17,7 +17,10 @@ export default defineRule({
   notDecidedFromSource: null,
   message: ({ name, madviseLine }: { name: string; madviseLine: number | null }) =>
     `${quoted(name)} is usually copied, and a move would leave KSM's bookkeeping wrong: madvise(MADV_MERGEABLE)${madviseLine === null ? "" : ` on line ${madviseLine}`} lets KSM merge its pages`,
-  decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => [
     () =>
       madviseFix(

@@ -24,6 +24,9 @@ export default defineRule({
       ? `The last chunk is short and copied: from an unaligned base, ${length} straddles page boundaries`
       : `The short chunk is copied: ${length} is not a whole number of ${input.pageSize}-byte pages`;
   },
-  decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.writerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => lengthFixes(context, "VMS-LEN-PAGE"),
 });

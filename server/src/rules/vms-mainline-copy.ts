@@ -14,5 +14,5 @@ export default defineRule({
   notDecidedFromSource: null,
   message: () =>
     "The pages are copied into the buffer: this kernel ignores SPLICE_F_MOVE when vmsplice reads from a pipe",
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportModelChecks"],
 });

@@ -26,9 +26,9 @@ export default defineRule({
       ? `This SPLICE_F_MOVE copies ${pagesOf(input.copied, input.total)}: the writer${input.writerLines.length === 1 ? "" : "s"} of this pipe (line ${input.writerLines.join(", ")}) pass${input.writerLines.length === 1 ? "es" : ""} no SPLICE_F_GIFT`
       : `A reader's SPLICE_F_MOVE copies ${pagesOf(input.copied, input.total)}: the flags ${quoted(input.flagsText)} lack SPLICE_F_GIFT`,
   decidedIn: [
-    "analysis/verdict.ts CallJudge.segment",
-    "analysis/verdict.ts CallJudge.writerPage",
-    "analysis/verdict.ts CallJudge.reportSegmentRules",
+    "analysis/segment-judge.ts SegmentJudge.unknownLength",
+    "analysis/page-judge.ts PageJudge.writerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
   ],
   quickFixes: (context) =>
     context.writer && !context.usedAfter && onlyBlockedBy(context, "VMS-NO-GIFT")

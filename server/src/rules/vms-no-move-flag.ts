@@ -19,10 +19,10 @@ export default defineRule({
   message: ({ flagsText }: { flagsText: string }) =>
     `Every page is copied: this reader's flags ${quoted(flagsText)} lack SPLICE_F_MOVE, while the writer in this file gifts its pages (and loses them)`,
   decidedIn: [
-    "analysis/verdict.ts CallJudge.judge",
-    "analysis/verdict.ts CallJudge.segment",
-    "analysis/verdict.ts CallJudge.readerPage",
-    "analysis/verdict.ts CallJudge.reportSegmentRules",
+    "analysis/call-findings.ts CallFindings.reportModelChecks",
+    "analysis/segment-judge.ts SegmentJudge.unknownLength",
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
   ],
   quickFixes: (context) =>
     context.reader && onlyBlockedBy(context, "VMS-NO-MOVE-FLAG")

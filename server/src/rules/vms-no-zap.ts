@@ -17,5 +17,9 @@ export default defineRule({
     "confirmed (G26): with 14 of 16 slots used, 8192 is returned, pages 0-1 are zapped and pages 2-3 stay intact",
   message: ({ left, chunks, slots }: { left: number; chunks: number; slots: number }) =>
     `${left === 1 && chunks === 1 ? "This iovec's chunk is" : left === chunks ? `All ${chunks} chunks of this iovec are` : `${left} of this iovec's ${chunks} chunks ${left === 1 ? "is" : "are"}`} neither queued nor unmapped: the pipe holds only ${slots} buffers`,
-  decidedIn: ["analysis/verdict.ts CallJudge.segment", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.page",
+    "analysis/call-findings.ts CallFindings.reportOverflow",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

@@ -17,7 +17,7 @@ export default defineRule({
   observed: "confirmed (G25), as on mainline",
   message: () =>
     "This call can block although the pipe is O_NONBLOCK: vmsplice ignores the descriptor's O_NONBLOCK; pass SPLICE_F_NONBLOCK to get EAGAIN instead",
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportCallChecks"],
   quickFixes: (context) => [
     () =>
       flagsChange(

@@ -13,5 +13,5 @@ export default defineRule({
   tag: "[CODE] **[VERIFIED 6.18: regular file, socket]**",
   notDecidedFromSource: null,
   message: ({ explanation }: { explanation: string }) => `vmsplice fails with EBADF: ${explanation}`,
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportCallChecks"],
 });

@@ -16,5 +16,8 @@ export default defineRule({
   observed: "confirmed (G09): the remaining 3996 bytes of the partly consumed buffer are copied by the next call",
   message: ({ readLine }: { readLine: number | null }) =>
     `The rest of the pipe's first buffer is copied: an earlier read() or vmsplice()${readLine === null ? "" : ` (line ${readLine})`} of less than whole pages left it partly consumed`,
-  decidedIn: ["analysis/verdict.ts CallJudge.readerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.readerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

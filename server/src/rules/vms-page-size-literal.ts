@@ -19,6 +19,6 @@ export default defineRule({
     pageSize === 4096
       ? "This hard-coded 4096 is a whole page only on 4 KiB-page kernels: on 16 KiB or 64 KiB pages it makes partial pages, which are copied"
       : `This hard-coded 4096 is not a whole page on this kernel's ${pageSize}-byte pages, so the chunks built from it are partial pages`,
-  decidedIn: ["analysis/verdict.ts CallJudge.segment"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportPageSizeLiterals"],
   quickFixes: (context) => [() => pageSizeLiteralFix(context, "VMS-PAGE-SIZE-LITERAL")],
 });

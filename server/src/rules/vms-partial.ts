@@ -17,5 +17,8 @@ export default defineRule({
     input.kind === "unchecked"
       ? "A short transfer goes unnoticed: the return value of vmsplice is not checked"
       : `A short transfer goes unnoticed: only ${input.fitting} of ${input.chunks} chunks fit in the ${input.slots}-slot pipe and the return value of vmsplice is not checked`,
-  decidedIn: ["analysis/verdict.ts CallJudge.judge", "analysis/verdict.ts CallJudge.segment"],
+  decidedIn: [
+    "analysis/call-findings.ts CallFindings.reportCallChecks",
+    "analysis/call-findings.ts CallFindings.reportOverflow",
+  ],
 });

@@ -16,5 +16,5 @@ export default defineRule({
   observed: "confirmed (G03, O03): `SPLICE_F_GIFT` alone zaps the writer's pages and a MOVE reader then moves them",
   message: ({ name }: { name: string }) =>
     `${quoted(name)} reads back as zeros after the call: SPLICE_F_GIFT alone makes the RFC unmap it, and it is used afterwards`,
-  decidedIn: ["analysis/verdict.ts CallJudge.writerLifecycle"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.writerLifecycle"],
 });

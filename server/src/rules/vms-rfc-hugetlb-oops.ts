@@ -17,8 +17,8 @@ export default defineRule({
   message: ({ name, explanation }: { name: string; explanation: string }) =>
     `Gifting ${quoted(name)} crashes the kernel: the RFC's one-page zap hits a kernel BUG on hugetlb memory (${explanation})`,
   decidedIn: [
-    "analysis/verdict.ts CallJudge.writerPage",
-    "analysis/verdict.ts CallJudge.memoryVerdict",
-    "analysis/verdict.ts CallJudge.reportSegmentRules",
+    "analysis/page-judge.ts PageJudge.writerPage",
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
   ],
 });

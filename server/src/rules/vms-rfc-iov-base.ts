@@ -20,6 +20,9 @@ export default defineRule({
       /^./,
       (first) => first.toUpperCase(),
     ),
-  decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.writerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => [() => onePagePerIovecFix(context, "VMS-RFC-IOV-BASE")],
 });

@@ -16,8 +16,8 @@ export default defineRule({
   observed: "confirmed (O04): an mlock()ed gift buffer is zapped anyway, its pages move, the writer then reads zeros",
   message: ({ name }: { name: string }) => `The gift unmaps ${quoted(name)} anyway: the RFC ignores the mlock() on it`,
   decidedIn: [
-    "analysis/verdict.ts CallJudge.memoryVerdict",
-    "analysis/verdict.ts CallJudge.writerLifecycle",
-    "analysis/verdict.ts CallJudge.reportSegmentRules",
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.writerLifecycle",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
   ],
 });

@@ -15,5 +15,5 @@ export default defineRule({
   notDecidedFromSource: null,
   message: () =>
     "mmap() and munmap() in other threads stall while this gifting writer blocks on a full pipe: it holds its address-space lock, and the program starts threads",
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportModelChecks"],
 });

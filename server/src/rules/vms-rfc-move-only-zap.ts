@@ -19,7 +19,10 @@ export default defineRule({
     "confirmed (G04, O02): `SPLICE_F_MOVE` alone zaps the writer's page, the reader copies, the writer reads zeros",
   message: ({ name }: { name: string }) =>
     `The page of ${quoted(name)} at iov_base is unmapped and its private data lost, yet it can never move: the RFC zaps it for SPLICE_F_MOVE without SPLICE_F_GIFT`,
-  decidedIn: ["analysis/verdict.ts CallJudge.writerPage", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.writerPage",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => {
     if (!context.writer) return [];
     const drop = () =>

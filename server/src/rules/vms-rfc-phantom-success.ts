@@ -14,5 +14,5 @@ export default defineRule({
   notDecidedFromSource: null,
   message: () =>
     "The move can report success without the data: the program starts threads, and a thread touching the destination during the move races with it",
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportModelChecks"],
 });

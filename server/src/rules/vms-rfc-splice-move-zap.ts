@@ -15,5 +15,5 @@ export default defineRule({
   notDecidedFromSource: null,
   message: ({ flagsText }: { flagsText: string }) =>
     `splice() unmaps a page at an undefined address when its output is a pipe: the flags ${quoted(flagsText)} include SPLICE_F_MOVE or SPLICE_F_GIFT, and the RFC's splice_to_pipe takes the address from an uninitialised field`,
-  decidedIn: ["analysis/verdict.ts judgeSplices"],
+  decidedIn: ["analysis/call-findings.ts judgeSplices"],
 });

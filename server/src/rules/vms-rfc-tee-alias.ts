@@ -16,5 +16,5 @@ export default defineRule({
     "confirmed (G34 T): the frame still referenced by the tee'd pipe is moved, and that pipe's reader gets the reader's later write",
   message: () =>
     "Writes into a moved page leak into another pipe: tee() duplicates this pipe's buffers, so the other pipe still references the page this reader moves",
-  decidedIn: ["analysis/verdict.ts CallJudge.judge"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportModelChecks"],
 });

@@ -18,6 +18,6 @@ export default defineRule({
     "confirmed (G07): an unaligned 3-page gift zaps the first page, bytes before `iov_base` included, and everything is copied",
   message: ({ name }: { name: string }) =>
     `The RFC unmaps the whole first page of ${quoted(name)}, including bytes before iov_base that were never gifted: this unaligned iovec has full-page chunks`,
-  decidedIn: ["analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: ["analysis/call-findings.ts CallFindings.reportSegmentRules"],
   quickFixes: (context) => alignmentFixes(context, "VMS-RFC-ZAP-WRONG-PAGE"),
 });

@@ -16,5 +16,8 @@ export default defineRule({
   observed: "confirmed (G12): the shmem PTE is zapped, the data refaults, the reader copies",
   message: ({ name, explanation }: { name: string; explanation: string }) =>
     `${quoted(name)} is copied, not moved: the RFC moves only private anonymous pages, and ${explanation}`,
-  decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
 });

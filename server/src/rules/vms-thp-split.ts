@@ -19,7 +19,10 @@ export default defineRule({
     "partly: the gift splits the writer's huge-page mapping (AnonHugePages drops), but on 6.1 the page stays compound and the reader copies; the 3.12 move is unverified (G17)",
   message: ({ name, madviseLine }: { name: string; madviseLine: number | null }) =>
     `The gift splits the transparent huge page behind ${quoted(name)}: it is advised MADV_HUGEPAGE${madviseLine === null ? "" : ` on line ${madviseLine}`}`,
-  decidedIn: ["analysis/verdict.ts CallJudge.memoryVerdict", "analysis/verdict.ts CallJudge.reportSegmentRules"],
+  decidedIn: [
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
+  ],
   quickFixes: (context) => [
     () => madviseFix(context, "MADV_HUGEPAGE", "MADV_NOHUGEPAGE", NO_HUGE_PAGE_TITLE, "VMS-THP-SPLIT"),
   ],

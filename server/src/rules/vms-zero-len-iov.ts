@@ -15,6 +15,6 @@ export default defineRule({
   notDecidedFromSource: null,
   message: () =>
     "The iovec entries after this zero-length one are not transferred: this kernel stops at the first zero-length iovec",
-  decidedIn: ["analysis/verdict.ts CallJudge.segment"],
+  decidedIn: ["analysis/segment-judge.ts SegmentJudge.judgeSegment"],
   quickFixes: (context) => [() => dropEmptySegmentsFix(context, "VMS-ZERO-LEN-IOV")],
 });

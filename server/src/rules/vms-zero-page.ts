@@ -19,9 +19,9 @@ export default defineRule({
   message: ({ name }: { name: string }) =>
     `The pipe carries the shared zero page: ${quoted(name)} is never written before the call`,
   decidedIn: [
-    "analysis/verdict.ts CallJudge.memoryVerdict",
-    "analysis/verdict.ts CallJudge.writerLifecycle",
-    "analysis/verdict.ts CallJudge.reportSegmentRules",
+    "analysis/page-judge.ts PageJudge.memoryVerdict",
+    "analysis/call-findings.ts CallFindings.writerLifecycle",
+    "analysis/call-findings.ts CallFindings.reportSegmentRules",
   ],
   quickFixes: (context) => [() => fillBeforeFix(context, ZERO_PAGE_RULES, "VMS-ALIAS-ZEROPAGE")],
 });

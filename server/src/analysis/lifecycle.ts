@@ -1,0 +1,489 @@
+/**
+ * Buffer lifecycle (`BufferLifecycle`): what happens to a buffer around one call, looked up in the call's function by
+ * the names that hold it: written before or after the call (and whether a loop around the call writes it again), used
+ * after it, fork() or clone() before or after it and whether a wait() reaps the child, madvise, mlock, munmap and
+ * mprotect; beyond the function when that cannot tell whether it was written (a parameter's callers, other functions
+ * of the file for a file-scope buffer). Where the buffer comes from is buffers.ts's (`Provenance` in, lifecycle out).
+ * Pure; no I/O, no editor or protocol imports; reaches the file only through the index.
+ */
+import type { Node } from "web-tree-sitter";
+import type { BufferFact, SourceRange, TriState } from "./facts";
+import { dominates, type CallSite, type FileIndex, type FunctionScope } from "./scope";
+import {
+  callArguments,
+  callName,
+  contains,
+  enclosingFunction as enclosingFunctionOf,
+  enclosingLoops as enclosingLoopsOf,
+  toRange,
+} from "./syntax";
+import { parentOf } from "./ancestry";
+import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
+import { baseIdentifier, type Provenance } from "./buffers";
+
+const WRITER_FUNCTIONS: Readonly<Record<string, number>> = {
+  memset: 0,
+  memcpy: 0,
+  memmove: 0,
+  mempcpy: 0,
+  memccpy: 0,
+  bzero: 0,
+  explicit_bzero: 0,
+  strcpy: 0,
+  strncpy: 0,
+  stpcpy: 0,
+  strcat: 0,
+  strncat: 0,
+  sprintf: 0,
+  snprintf: 0,
+  vsprintf: 0,
+  vsnprintf: 0,
+  read: 1,
+  pread: 1,
+  pread64: 1,
+  recv: 1,
+  recvfrom: 1,
+  fread: 0,
+  fgets: 0,
+  getrandom: 0,
+  getentropy: 0,
+  readlink: 1,
+};
+
+/** Calls that take the buffer without writing its bytes. */
+const NON_WRITERS = new Set([
+  "free",
+  "munmap",
+  "madvise",
+  "posix_madvise",
+  "mlock",
+  "munlock",
+  "mprotect",
+  "msync",
+  "vmsplice",
+  "syscall",
+  "write",
+  "pwrite",
+  "send",
+  "sendto",
+  "printf",
+  "fprintf",
+  "dprintf",
+  "puts",
+  "fputs",
+  "fwrite",
+  "strlen",
+  "strnlen",
+  "strcmp",
+  "strncmp",
+  "memcmp",
+  "assert",
+  "perror",
+  "sizeof",
+]);
+
+/**
+ * The first use of one of the names after the call (or earlier in a loop body around it, which runs again on the next
+ * iteration) that is not its free() or munmap(); null when there is none.
+ */
+function usedAfterCall(
+  names: ReadonlySet<string>,
+  scope: FunctionScope,
+  callStart: number,
+  callEnd: number,
+  inReusingLoop: (start: number) => boolean,
+): { range: SourceRange } | null {
+  for (const name of names) {
+    for (const use of scope.uses.get(name) ?? []) {
+      const nextIteration = use.start < callStart && inReusingLoop(use.start);
+      if (use.start >= callEnd || nextIteration) {
+        const useNode = use.node();
+        const parentCall = parentOf(parentOf(useNode));
+        const freeing =
+          parentCall?.type === "call_expression" && ["free", "munmap"].includes(callName(parentCall) ?? "");
+        if (!freeing) return { range: toRange(useNode) };
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether the buffer holds data at the call: written in the function before it, filled by its origin, or known fresh
+ * (zero pages until written) when it is allocated in this function by an allocator that returns untouched memory.
+ */
+function writtenBeforeOf(provenance: Provenance, writtenInFunction: boolean, scope: FunctionScope): TriState {
+  if (writtenInFunction || provenance.populated) return "yes";
+  if (
+    provenance.origin === "mmap" ||
+    provenance.origin === "posix_memalign" ||
+    provenance.origin === "aligned_alloc" ||
+    provenance.origin === "memalign" ||
+    provenance.origin === "valloc" ||
+    provenance.origin === "static-array" ||
+    provenance.origin === "calloc"
+  )
+    return provenance.originNode && contains(scope.node, provenance.originNode) ? "no" : "unknown";
+  return "unknown";
+}
+
+export class BufferLifecycle {
+  constructor(
+    readonly index: FileIndex,
+    readonly evaluator: Evaluator,
+  ) {}
+
+  /**
+   * Call-relative lifecycle of a buffer: written before or after `call`, used after it, fork in between, madvise,
+   * mlock and munmap, looked up in the call's function by the names that hold the buffer.
+   */
+  /**
+   * The lifecycle, looking beyond the call's function when it cannot tell whether the buffer was written: a buffer passed
+   * in as a parameter is followed to every call site of the function (all must agree), and a file-scope buffer counts the
+   * writes and madvise calls of every other function in the file (their order against the call cannot be seen).
+   */
+  lifecycleAcross(
+    provenance: Provenance,
+    baseName: string | null,
+    call: Node,
+    scope: FunctionScope | null,
+    depth = 0,
+  ): Lifecycle {
+    const local = this.lifecycle(provenance, baseName, call, scope);
+    if (local.writtenBefore !== "unknown" || !scope || depth > 2) return local;
+    const rootName = baseName?.split(".")[0] ?? null;
+    if (rootName && scope.parameters.includes(rootName) && scope.name && !scope.definitions.get(rootName)?.length) {
+      const position = scope.parameters.indexOf(rootName);
+      const sites = this.index.callersOf(scope.name).slice(0, 16);
+      const outer = sites.map((site) => {
+        const argument = site.args[position];
+        const siteScope = this.index.scopeOf(site.node);
+        const argumentBase = argument ? baseIdentifier(argument) : null;
+        return argumentBase
+          ? this.lifecycleAcross({ ...provenance, names: new Set() }, argumentBase, site.node, siteScope, depth + 1)
+          : null;
+      });
+      if (outer.length > 0 && outer.every((item) => item !== null)) {
+        const known = outer as Lifecycle[];
+        const writtenBefore: TriState = known.every((item) => item.writtenBefore === "yes")
+          ? "yes"
+          : known.every((item) => item.writtenBefore === "no")
+            ? "no"
+            : "unknown";
+        return {
+          ...local,
+          writtenBefore,
+          forkBefore: local.forkBefore ?? known.find((item) => item.forkBefore)?.forkBefore ?? null,
+          madvise: [...local.madvise, ...known.flatMap((item) => item.madvise)],
+          mlocked: local.mlocked ?? known.find((item) => item.mlocked)?.mlocked ?? null,
+        };
+      }
+      return local;
+    }
+    const fileScope = provenance.originNode !== null && enclosingFunctionOf(provenance.originNode) === null;
+    if (fileScope && baseName) {
+      const elsewhere = this.usesElsewhere(baseName, scope);
+      const madvise = [
+        ...local.madvise,
+        ...elsewhere.madvise.map((item) => ({ advice: item.advice, range: copyRange(item.range) })),
+      ];
+      return { ...local, writtenBefore: elsewhere.written ? "yes" : local.writtenBefore, madvise };
+    }
+    return local;
+  }
+
+  /** Per (function, buffer name): what the other functions do to a file-scope buffer, found once, not once per call. */
+  private readonly usesElsewhereByScope = new Map<string, { written: boolean; madvise: Lifecycle["madvise"] }>();
+
+  /** Whether functions other than `scope`'s write a file-scope buffer, and the madvise calls they make on it. */
+  private usesElsewhere(baseName: string, scope: FunctionScope): { written: boolean; madvise: Lifecycle["madvise"] } {
+    const key = `${scope.node.id}:${baseName}`;
+    const cached = this.usesElsewhereByScope.get(key);
+    if (cached) return cached;
+    let written = false;
+    const madvise: Lifecycle["madvise"] = [];
+    for (const identifier of this.index.identifierNodes(baseName, 2000)) {
+      if (contains(scope.node, identifier)) continue;
+      const callNode = enclosingCallOf(identifier);
+      if (callNode) {
+        const name = callName(callNode) ?? "";
+        if (name === "madvise" || name === "posix_madvise") {
+          madvise.push({
+            advice: this.adviceName(name, callArguments(callNode)[2] ?? null, this.index.scopeOf(callNode)),
+            range: toRange(callNode),
+          });
+          continue;
+        }
+        if (!NON_WRITERS.has(name) && !isAllocator(name)) written = true;
+      }
+      const holder = parentOf(identifier);
+      const assignment = parentOf(holder);
+      if (
+        holder?.type === "subscript_expression" &&
+        assignment?.type === "assignment_expression" &&
+        assignment.childForFieldName("left")?.id === holder.id
+      )
+        written = true;
+    }
+    const result = { written, madvise };
+    this.usesElsewhereByScope.set(key, result);
+    return result;
+  }
+
+  /**
+   * The advice of a madvise() call as its constant's name, folded by the one evaluator (macros, enums, variables):
+   * "MADV_MERGEABLE", or "unknown" when it cannot be folded. posix_madvise() has no KSM or huge-page advice.
+   */
+  /** Whether clone() flags include CLONE_VM (the child shares the address space, no copy-on-write); unknown: no. */
+  private sharesMemory(flags: Node | null, scope: FunctionScope): boolean {
+    const value = this.evaluator.value(flags, { scope });
+    return value.kind === "const" && (value.value & SYSTEM_CONSTANTS.CLONE_VM) !== 0;
+  }
+
+  adviceName(callee: string, argument: Node | null, scope: FunctionScope | null): string {
+    if (callee === "posix_madvise") return "posix_madvise";
+    const value = this.evaluator.value(argument, { scope });
+    if (value.kind !== "const") return "unknown";
+    return madviseNames.get(value.value) ?? `MADV_${value.value}`;
+  }
+
+  /**
+   * fork() and clone() without CLONE_VM around the call (spec 4.6: the child gets a copy-on-write address space): the
+   * last one between the origin and the call, whether a wait() reaps it before the call, and the first one after.
+   */
+  private forksAround(
+    index: ReturnType<typeof callIndex>,
+    scope: FunctionScope,
+    originStart: number,
+    callStart: number,
+    callEnd: number,
+  ): {
+    fork: { node: Node; start: number } | null;
+    reapedAfterFork: boolean;
+    forkAfter: { node: Node; start: number } | null;
+  } {
+    let fork: { node: Node; start: number } | null = null;
+    let reapedAfterFork = false;
+    let forkAfter: { node: Node; start: number } | null = null;
+    for (const site of index.processCalls) {
+      const position = site.start;
+      const forks = site.name === "fork" || (site.name === "clone" && !this.sharesMemory(site.args[2] ?? null, scope));
+      if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
+      if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
+      if (
+        (site.name === "wait" || site.name === "waitpid" || site.name === "wait4") &&
+        fork &&
+        position > fork.start &&
+        position < callStart
+      )
+        reapedAfterFork = true;
+    }
+    return { fork, reapedAfterFork, forkAfter };
+  }
+
+  /** madvise, mlock, munmap and mprotect of the buffer: recorded in `result`; true when the site was one of them. */
+  private noteMemoryCall(
+    site: CallSite,
+    result: Lifecycle,
+    scope: FunctionScope,
+    originStart: number,
+    callStart: number,
+  ): boolean {
+    const position = site.start;
+    if (site.name === "madvise" || site.name === "posix_madvise") {
+      if (position < callStart)
+        result.madvise.push({
+          advice: this.adviceName(site.name, site.args[2] ?? null, scope),
+          range: toRange(site.node),
+        });
+      return true;
+    }
+    if (site.name === "mlock" || site.name === "mlock2") {
+      if (position < callStart) result.mlocked = { range: toRange(site.node) };
+      return true;
+    }
+    if (site.name === "munmap" && position < callStart && position > originStart) {
+      result.unmappedBefore = { range: toRange(site.node) };
+      return true;
+    }
+    if (site.name === "mprotect" && position < callStart && position > originStart) {
+      const prot = this.evaluator.value(site.args[2] ?? null, { scope });
+      // Several mprotect() calls, or one on some paths only: the last one's protection is not certain either way.
+      const writable = prot.kind === "const" && !result.protectedBefore ? (prot.value & 2) !== 0 : null;
+      result.protectedBefore = { writable, range: toRange(site.node) };
+      return true;
+    }
+    return false;
+  }
+
+  lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
+    const names = new Set(provenance.names);
+    if (baseName) names.add(baseName);
+    const result: Lifecycle = {
+      writtenBefore: "unknown",
+      writtenAfter: null,
+      usedAfter: null,
+      forkBefore: null,
+      forkAfter: null,
+      madvise: [],
+      mlocked: null,
+      unmappedBefore: null,
+      protectedBefore: null,
+    };
+    if (!scope) return result;
+    // Aliases: locals assigned from one of the names (`char *q = buf;`, `p = buf + off;`).
+    for (const [name, definitions] of scope.definitions) {
+      for (const definition of definitions) {
+        const base = baseIdentifier(definition.value);
+        if (base && names.has(base) && (definition.kind === "init" || definition.kind === "assign")) names.add(name);
+      }
+    }
+    const originStart =
+      provenance.originNode && contains(scope.node, provenance.originNode) ? provenance.originNode.startIndex : -1;
+    // Loops around the call that do not also allocate the buffer: a write earlier in such a loop body runs again after the
+    // call on the next iteration, while the pipe may still reference the pages (the ring-buffer reuse pattern).
+    const reusingLoops = enclosingLoopsOf(call, scope.node)
+      .filter((loop) => !(provenance.originNode && contains(loop, provenance.originNode)))
+      .map((loop) => ({ start: loop.startIndex, end: loop.endIndex }));
+    const inReusingLoop = (start: number) => reusingLoops.some((loop) => loop.start <= start && start < loop.end);
+    const callStart = call.startIndex;
+    const callEnd = call.endIndex;
+    let lastWriteBefore: { node: Node; start: number } | null = null;
+    const noteWrite = (node: Node, start: number) => {
+      if (start < callStart) {
+        if (start >= originStart && (!lastWriteBefore || start > lastWriteBefore.start))
+          lastWriteBefore = { node, start };
+        if (!result.writtenAfter && inReusingLoop(start))
+          result.writtenAfter = { range: toRange(node), loopCarried: true };
+      } else if (start >= callEnd && !result.writtenAfter) {
+        result.writtenAfter = { range: toRange(node) };
+      }
+    };
+    for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node, store.start);
+    const index = callIndex(scope);
+    const { fork, reapedAfterFork, forkAfter } = this.forksAround(index, scope, originStart, callStart, callEnd);
+    const touching = new Set<CallSite>();
+    for (const name of names) for (const site of index.byBase.get(name) ?? []) touching.add(site);
+    for (const site of [...touching].sort((left, right) => left.start - right.start)) {
+      const position = site.start;
+      const argumentBases = site.bases ?? [];
+      if (this.noteMemoryCall(site, result, scope, originStart, callStart)) continue;
+      if (position <= callStart && callEnd <= site.end) continue;
+      if (position >= callEnd && !result.usedAfter && site.name !== "free" && site.name !== "munmap")
+        result.usedAfter = { range: toRange(site.node) };
+      const writerIndex = WRITER_FUNCTIONS[site.name];
+      if (writerIndex !== undefined) {
+        if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? ""))
+          noteWrite(site.node, position);
+      } else if (!NON_WRITERS.has(site.name) && !isAllocator(site.name)) {
+        // A buffer handed to another function is assumed to be filled by it (the common `fill(buf, len)` shape).
+        noteWrite(site.node, position);
+      }
+    }
+    result.usedAfter ??= usedAfterCall(names, scope, callStart, callEnd, inReusingLoop);
+    // A fork() after the call and before the write: the write goes through a copy-on-write mapping.
+    if (forkAfter && result.writtenAfter && !result.writtenAfter.loopCarried)
+      if (result.writtenAfter.range.startIndex > forkAfter.start) result.forkAfter = { range: toRange(forkAfter.node) };
+    const writeBefore = lastWriteBefore as { node: Node; start: number } | null;
+    result.writtenBefore = writtenBeforeOf(provenance, writeBefore !== null, scope);
+    const dontFork = result.madvise.some(
+      (advice) => advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_WIPEONFORK",
+    );
+    // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child; a fork() on a
+    // branch the call is not in (`if (argc > 1) fork();`) shares the page on that path only.
+    if (fork && !reapedAfterFork && !dontFork && (writeBefore === null || writeBefore.start < fork.start))
+      result.forkBefore = {
+        range: toRange(fork.node),
+        ...(dominates(fork.node, call, scope.node) ? {} : { conditional: true }),
+      };
+    return result;
+  }
+}
+
+/** madvise advice values by number, from the one constant table. */
+const madviseNames = new Map<number, string>(
+  Object.entries(SYSTEM_CONSTANTS)
+    .filter(([name]) => name.startsWith("MADV_"))
+    .map(([name, value]) => [value, name]),
+);
+
+/** Calls of a function indexed by the base identifiers of their arguments, built once per scope. */
+interface CallIndex {
+  byBase: Map<string, CallSite[]>;
+  /** fork() and wait() family calls, in order. */
+  processCalls: CallSite[];
+}
+
+const callIndexes = new WeakMap<FunctionScope, CallIndex>();
+
+function callIndex(scope: FunctionScope): CallIndex {
+  const cached = callIndexes.get(scope);
+  if (cached) return cached;
+  const index: CallIndex = { byBase: new Map(), processCalls: [] };
+  for (const site of scope.calls) {
+    if (
+      site.name === "fork" ||
+      site.name === "clone" ||
+      site.name === "wait" ||
+      site.name === "waitpid" ||
+      site.name === "wait4"
+    )
+      index.processCalls.push(site);
+    site.bases ??= site.args.map((argument) => baseIdentifier(argument));
+    for (const base of new Set(site.bases)) {
+      if (base === null) continue;
+      const list = index.byBase.get(base);
+      if (list) list.push(site);
+      else index.byBase.set(base, [site]);
+    }
+  }
+  callIndexes.set(scope, index);
+  return index;
+}
+
+export type Lifecycle = Omit<
+  BufferFact,
+  "name" | "origin" | "memory" | "alignment" | "size" | "writable" | "originRange" | "explanation"
+>;
+
+/** A range that shares nothing with `range` (facts are per call, and later passes may adjust them in place). */
+function copyRange(range: SourceRange): SourceRange {
+  return { ...range, start: { ...range.start }, end: { ...range.end } };
+}
+
+/** The call whose argument list directly contains this expression (through casts, & and arithmetic). */
+function enclosingCallOf(node: Node): Node | null {
+  let current: Node | null = parentOf(node);
+  for (let depth = 0; current && depth < 6; depth++) {
+    if (current.type === "argument_list") {
+      const call = parentOf(current);
+      return call?.type === "call_expression" ? call : null;
+    }
+    if (
+      ![
+        "cast_expression",
+        "pointer_expression",
+        "binary_expression",
+        "parenthesized_expression",
+        "subscript_expression",
+      ].includes(current.type)
+    )
+      return null;
+    current = parentOf(current);
+  }
+  return null;
+}
+
+function isAllocator(name: string): boolean {
+  return [
+    "malloc",
+    "calloc",
+    "realloc",
+    "posix_memalign",
+    "aligned_alloc",
+    "memalign",
+    "valloc",
+    "mmap",
+    "mmap64",
+  ].includes(name);
+}

@@ -1,0 +1,337 @@
+/**
+ * Page verdicts (`PageJudge`): one chunk of a segment under the kernel model, the decision table's page tests. Not
+ * delivered past the pipe's room, copied on mainline, else rfc-v2's writer test (gifted, aligned, a full page at
+ * iov_base, then the memory kind and the buffer's history) or reader test (SPLICE_F_MOVE, a consumed offset, whether the
+ * pipe's writers gift, then the destination). It records the rules a page carries and its provisional verdict; findings
+ * are reported from those rules by call-findings.ts, and verdict.ts settles them.
+ * Pure; no I/O, no editor or protocol imports.
+ */
+import {
+  evaluate,
+  SPLICE_F_GIFT,
+  SPLICE_F_MOVE,
+  type AnalysisOptions,
+  type BufferFact,
+  type CallVerdict,
+  type PageOutcome,
+  type VmspliceCall,
+} from "./facts";
+import { unsafeKind } from "../rules";
+import { isAnonymousKind } from "./call-findings";
+import { pipePeers } from "./pipe-peers";
+
+type PipeFeed = { kind: "none" } | { kind: "gifts" } | { kind: "no-gift" } | { kind: "unknown"; reason: string };
+
+export class PageJudge {
+  private readonly pageSize: number;
+  private readonly rfc: boolean;
+
+  /** `writerVerdict`: a writer of the same pipe judged as a call (verdict.ts), once per call and options. */
+  constructor(
+    private readonly call: VmspliceCall,
+    options: AnalysisOptions,
+    private readonly peers: VmspliceCall[],
+    private readonly writerVerdict: (writer: VmspliceCall) => CallVerdict,
+  ) {
+    this.pageSize = options.pageSize;
+    this.rfc = options.kernel === "rfc-v2";
+  }
+
+  /** One chunk of a segment: not delivered past the pipe's room, copied on mainline, else the writer's or reader's test. */
+  page(
+    chunk: number,
+    direction: string,
+    remainingSlots: number,
+    geometry: {
+      length: number;
+      inPage: number | null;
+      aligned: boolean;
+      firstOffset: number | null;
+      buffer: BufferFact | null;
+      flags: number | null;
+      gift: boolean;
+      zapFlags: boolean;
+      missing: string[];
+    },
+  ): PageOutcome {
+    const P = this.pageSize;
+    const { length, inPage, aligned, firstOffset, buffer, flags, gift, zapFlags, missing } = geometry;
+    const page: PageOutcome = { index: chunk, verdict: "copy", rules: [] };
+    if (direction === "to-pipe" && chunk >= remainingSlots) {
+      page.verdict = "not-delivered";
+      if (this.rfc && zapFlags) page.rules.push("VMS-NO-ZAP");
+      return page;
+    }
+    if (!this.rfc) return page;
+    if (direction === "unknown") {
+      page.verdict = "unknown";
+      return page;
+    }
+    const chunkStart = chunk === 0 ? (firstOffset ?? (inPage === -1 ? 1 : null)) : 0;
+    const chunkEnd = aligned
+      ? Math.min(P, length - chunk * P)
+      : firstOffset !== null
+        ? Math.min(P, firstOffset + length - chunk * P)
+        : null;
+    const fullPage = chunkStart === 0 && chunkEnd === P;
+    if (direction === "to-pipe")
+      this.writerPage(page, chunk, {
+        length,
+        aligned,
+        inPage,
+        fullPage,
+        chunkEnd,
+        buffer,
+        flags,
+        gift,
+        zapFlags,
+        missing,
+      });
+    else this.readerPage(page, chunk, { aligned, inPage, fullPage, chunkEnd, buffer, flags, missing });
+    return page;
+  }
+
+  /** rfc-v2 writer side: is this chunk gifted, unmapped and therefore movable by a reader passing SPLICE_F_MOVE? */
+  private writerPage(
+    page: PageOutcome,
+    chunk: number,
+    context: {
+      length: number;
+      aligned: boolean;
+      inPage: number | null;
+      fullPage: boolean;
+      chunkEnd: number | null;
+      buffer: BufferFact | null;
+      flags: number | null;
+      gift: boolean;
+      zapFlags: boolean;
+      missing: string[];
+    },
+  ): void {
+    const { aligned, inPage, fullPage, buffer, flags, gift, zapFlags } = context;
+    if (flags === null) {
+      page.verdict = "unknown";
+      return;
+    }
+    // Every full-page chunk makes the RFC zap the page at iov_base, with SPLICE_F_GIFT or SPLICE_F_MOVE alone; in a
+    // hugetlb mapping that one-page zap hits a kernel BUG (spec G16).
+    if (zapFlags && fullPage && buffer?.memory === "hugetlb") {
+      page.rules.push("VMS-RFC-HUGETLB-OOPS");
+      page.verdict = "unsafe";
+      return;
+    }
+    if (!gift) {
+      page.rules.push("VMS-NO-GIFT");
+      if (zapFlags && aligned && chunk === 0 && fullPage) page.rules.push("VMS-RFC-MOVE-ONLY-ZAP");
+      return;
+    }
+    if (inPage === null) {
+      page.verdict = "unknown";
+      return;
+    }
+    if (chunk === 0 && !aligned) {
+      page.rules.push("VMS-ALIGN-SRC");
+      if (context.chunkEnd !== null ? context.chunkEnd - (inPage ?? 0) < this.pageSize : context.length < this.pageSize)
+        page.rules.push("VMS-LEN-PAGE");
+      return;
+    }
+    if (!fullPage) {
+      page.rules.push("VMS-LEN-PAGE");
+      return;
+    }
+    if (chunk > 0) {
+      // The RFC records iov_base for every chunk of the iovec, so only the page at iov_base is ever unmapped.
+      page.rules.push("VMS-RFC-IOV-BASE");
+      return;
+    }
+    this.memoryVerdict(page, buffer, context.missing);
+  }
+
+  /** The memory-kind part of the RFC's move test for the writer's page at iov_base. */
+  private memoryVerdict(page: PageOutcome, buffer: BufferFact | null, missing: string[]): void {
+    if (!buffer) {
+      page.verdict = "unknown";
+      return;
+    }
+    switch (buffer.memory) {
+      case "hugetlb":
+        page.rules.push("VMS-RFC-HUGETLB-OOPS");
+        page.verdict = "unsafe";
+        return;
+      case "shmem":
+        page.rules.push("VMS-SHMEM");
+        return;
+      case "shared-file":
+        page.rules.push("VMS-FILE");
+        return;
+      case "private-file":
+        if (buffer.writtenBefore !== "yes") {
+          page.rules.push("VMS-FILE");
+          return;
+        }
+        break;
+      case "unknown":
+        page.verdict = "unknown";
+        missing.push(`memory kind of ${buffer.name} (${buffer.explanation})`);
+        return;
+    }
+    if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
+      page.rules.push("VMS-ZERO-PAGE");
+      return;
+    }
+    if (buffer.forkBefore?.conditional) {
+      page.verdict = "unknown";
+      missing.push(
+        `whether fork() on line ${buffer.forkBefore.range.start.line + 1} runs before the call (copy when it does, move otherwise)`,
+      );
+      return;
+    }
+    if (buffer.forkBefore) {
+      page.rules.push("VMS-FORK");
+      return;
+    }
+    if (buffer.madvise.some((advice) => advice.advice === "MADV_MERGEABLE")) {
+      page.rules.push("VMS-KSM");
+      return;
+    }
+    if (buffer.madvise.some((advice) => advice.advice === "unknown")) {
+      // Advice chosen at run time may be MADV_MERGEABLE (KSM: copied).
+      page.verdict = "unknown";
+      missing.push(`the advice of madvise() on ${buffer.name} (it may be MADV_MERGEABLE)`);
+      return;
+    }
+    if (buffer.writtenBefore === "unknown") {
+      page.verdict = "unknown";
+      missing.push(`whether ${buffer.name} is written before the call (an untouched buffer sends the zero page)`);
+      return;
+    }
+    if (buffer.madvise.some((advice) => advice.advice === "MADV_HUGEPAGE")) page.rules.push("VMS-THP-SPLIT");
+    if (buffer.mlocked) page.rules.push("VMS-RFC-MLOCK");
+    page.verdict = "move";
+  }
+
+  /** rfc-v2 reader side: can a gifted page move into this destination, and does the move corrupt anything? */
+  private readerPage(
+    page: PageOutcome,
+    chunk: number,
+    context: {
+      aligned: boolean;
+      inPage: number | null;
+      fullPage: boolean;
+      chunkEnd: number | null;
+      buffer: BufferFact | null;
+      flags: number | null;
+      missing: string[];
+    },
+  ): void {
+    const { aligned, inPage, buffer, flags } = context;
+    if (flags === null) {
+      page.verdict = "unknown";
+      return;
+    }
+    if (!(flags & SPLICE_F_MOVE)) {
+      page.rules.push("VMS-NO-MOVE-FLAG");
+      return;
+    }
+    if (this.call.readBefore && chunk === 0) {
+      const read = evaluate(this.call.readBefore.length, this.pageSize);
+      if (read === null || read % this.pageSize !== 0) {
+        page.rules.push("VMS-OFFSET-CONSUMED");
+        return;
+      }
+    }
+    // A page moves only if its writer gifted it (the buffer's GIFT flag, step 1 of the RFC's move attempt).
+    const feed = this.pipeFeed();
+    if (feed.kind === "no-gift") {
+      page.rules.push("VMS-NO-GIFT");
+      return;
+    }
+    if (!buffer || inPage === null) {
+      // The segment names the missing buffer, offset or alignment.
+      page.verdict = "unknown";
+      return;
+    }
+    // The RFC never checks the destination: these pages still move (or crash the kernel), so they are unsafe.
+    if (buffer.memory === "hugetlb") {
+      page.rules.push("VMS-DST-HUGETLB");
+      page.verdict = "unsafe";
+      return;
+    }
+    if (buffer.unmappedBefore) page.rules.push("VMS-DST-HOLE");
+    // An mprotect() before the call decides the protection the RFC meets (it installs the frame regardless). One that
+    // removes PROT_WRITE counts even if it runs on some paths only; one that grants it counts only if the mapping
+    // was writable anyway (it may not run on every path).
+    const protect = buffer.protectedBefore;
+    const writable = !protect
+      ? buffer.writable
+      : protect.writable === true
+        ? buffer.writable === true
+          ? true
+          : null
+        : protect.writable;
+    if (writable === false) page.rules.push("VMS-DST-RO");
+    if (buffer.memory === "shmem" || buffer.memory === "shared-file") page.rules.push("VMS-DST-SHARED");
+    // A split destination huge page is not unsafe: the move itself is correct (spec, "Verdict unsafe").
+    if (buffer.madvise.some((advice) => advice.advice === "MADV_HUGEPAGE")) page.rules.push("VMS-DST-THP");
+    if (!aligned) page.rules.push("VMS-ALIGN-DST");
+    else if (context.chunkEnd !== null && context.chunkEnd < this.pageSize) page.rules.push("VMS-DST-SHORT");
+    if (page.rules.some((id) => unsafeKind(id) !== null)) {
+      page.verdict = "unsafe";
+      return;
+    }
+    // A clean move needs a destination known to be private, writable memory (shared or hugetlb would be unsafe).
+    if (buffer.memory === "unknown") {
+      page.verdict = "unknown";
+      context.missing.push(`memory kind of the destination ${buffer.name} (${buffer.explanation})`);
+      return;
+    }
+    if (writable === null) {
+      page.verdict = "unknown";
+      context.missing.push(
+        buffer.protectedBefore
+          ? `whether the destination ${buffer.name} is still writable after mprotect() (line ${buffer.protectedBefore.range.start.line + 1})`
+          : `whether the destination ${buffer.name} is mapped writable (${buffer.explanation})`,
+      );
+      return;
+    }
+    if (feed.kind === "unknown") {
+      page.verdict = "unknown";
+      context.missing.push(feed.reason);
+      return;
+    }
+    page.verdict = "move";
+  }
+
+  private feed: PipeFeed | null = null;
+
+  /**
+   * What this reader's pipe holds, from the writers of this file that may feed it (the same pipe() call, or a pipe
+   * either side cannot name). None: the writer is elsewhere and the reader is judged for gifted pages, as it says. All
+   * of them known not to gift, on the very same pipe: every page copies. Any writer whose pages do not all move (or
+   * whose flags are unknown): the reader's moves are unknown, naming it.
+   */
+  private pipeFeed(): PipeFeed {
+    if (this.feed) return this.feed;
+    const writers = pipePeers(this.peers, this.call).writers.filter((peer) => peer !== this.call);
+    const origin = this.call.fd.originRange;
+    const sameCall = (peer: VmspliceCall) =>
+      origin !== null && peer.fd.originRange !== null && peer.fd.originRange.startIndex === origin.startIndex;
+    const noGift = (peer: VmspliceCall) => peer.flags.value !== null && (peer.flags.value & SPLICE_F_GIFT) === 0;
+    if (writers.length === 0) this.feed = { kind: "none" };
+    else if (writers.every((peer) => sameCall(peer) && noGift(peer))) this.feed = { kind: "no-gift" };
+    else {
+      const failing = writers.find((peer) => this.writerVerdict(peer) !== "move");
+      this.feed = failing
+        ? {
+            kind: "unknown",
+            reason: `whether the pages in the pipe were gifted and movable: the writer on line ${failing.range.start.line + 1} ${
+              noGift(failing)
+                ? `does not gift them (flags ${failing.flags.text})`
+                : `gives ${this.writerVerdict(failing)}`
+            }`,
+          }
+        : { kind: "gifts" };
+    }
+    return this.feed;
+  }
+}

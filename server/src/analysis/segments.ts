@@ -1,0 +1,585 @@
+/**
+ * Iovec segment facts: the entries an iov argument points at (initializers, compound literals, member stores resolved
+ * over the paths to the call, loop-filled templates, `&iov[k]` and `iov + k`, callers' arrays), each with its base
+ * pointer's provenance, offset, length (through buffers.ts) and the buffer's lifecycle around the call (lifecycle.ts).
+ * Pure; reaches the file only through the index.
+ */
+import type { Node } from "web-tree-sitter";
+import type { BufferFact, SegmentFact, SegmentsFact, SourceRange, SymValue } from "./facts";
+import { baseIdentifier, type BufferResolver } from "./buffers";
+import type { BufferLifecycle } from "./lifecycle";
+import {
+  type FileIndex,
+  pathDefinitions,
+  pathDefinitionsOf,
+  reachingDefinitions,
+  type Definition,
+  type FunctionScope,
+} from "./scope";
+import { callName, enclosingFunction, namedChildren, parseForLoop, toRange, unwrap, subscriptIndex } from "./syntax";
+import { parentOf } from "./ancestry";
+import { clip, describeValue, type Evaluator, sameValue, unknown, type EvalContext } from "./values";
+import type { ArgumentRef } from "./discovery";
+
+/** An iovec entry's base and length expressions, before evaluation (null: left out of the initializer). */
+interface RawEntry {
+  base: ArgumentRef | null;
+  length: ArgumentRef | null;
+}
+
+/** One value an iovec member may hold at the call: an expression, zero (left out of an initializer) or not set. */
+type Candidate = ArgumentRef | "zero" | "unset";
+
+export class SegmentResolver {
+  constructor(
+    private readonly index: FileIndex,
+    private readonly evaluator: Evaluator,
+    private readonly buffers: BufferResolver,
+    private readonly lifecycles: BufferLifecycle,
+  ) {}
+
+  segmentsFact(
+    iovArgument: ArgumentRef | null,
+    nrArgument: ArgumentRef | null,
+    call: Node,
+    fallback: SourceRange,
+  ): SegmentsFact {
+    const nrSegs = nrArgument
+      ? this.evaluator.value(nrArgument.node, { scope: nrArgument.scope })
+      : unknown("no nr_segs argument");
+    const result: SegmentsFact = {
+      segments: null,
+      nrSegs,
+      nrSegsRange: nrArgument ? toRange(nrArgument.node) : fallback,
+      iovRange: iovArgument ? toRange(iovArgument.node) : fallback,
+      declarationRange: null,
+      missing: null,
+    };
+    if (!iovArgument) return { ...result, missing: "the call has no iovec argument" };
+    const entries = this.iovEntries(iovArgument.node, iovArgument.scope, call, 0);
+    if ("missing" in entries) return { ...result, missing: entries.missing };
+    result.declarationRange = entries.declaration ? toRange(entries.declaration) : null;
+    result.segments = entries.segments;
+    return result;
+  }
+
+  /** The iovec entries an iov argument points at, in order (templates for loop-filled arrays). */
+  iovEntries(
+    node: Node,
+    scope: FunctionScope | null,
+    call: Node,
+    depth: number,
+  ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+    if (depth > 6) return { missing: `iovec ${clip(node.text)} is too indirect` };
+    const expression = unwrap(node);
+    if (!expression) return { missing: "no iovec expression" };
+    if (expression.type === "pointer_expression" && expression.child(0)?.type === "&") {
+      const target = unwrap(expression.childForFieldName("argument"));
+      if (!target) return { missing: "no iovec expression" };
+      if (target.type === "identifier") return this.iovVariable(target, scope, call, false);
+      if (target.type === "compound_literal_expression")
+        return this.iovInitializer(target.childForFieldName("value"), scope, call, target);
+      if (target.type === "subscript_expression") {
+        const array = unwrap(target.childForFieldName("argument"));
+        const start = this.evaluator.value(subscriptIndex(target), { scope });
+        if (array?.type === "identifier") {
+          const entries = this.iovVariable(array, scope, call, true);
+          if ("missing" in entries) return entries;
+          if (start.kind === "const") return { ...entries, segments: dropEntries(entries.segments, start.value) };
+          // `&iov[done]` when resubmitting the rest of a loop-filled array: every remaining entry has the template's shape.
+          if (entries.segments.length > 0 && entries.segments.every((segment) => segment.repeat)) {
+            return {
+              ...entries,
+              segments: entries.segments.map((segment) => ({
+                ...segment,
+                repeat: {
+                  count: unknown(`entries left after ${clip(target.text)}`),
+                  start: segment.repeat?.start ?? { kind: "const", value: 0 },
+                },
+              })),
+            };
+          }
+          return {
+            missing: `iovec ${clip(target.text)}: the analyzer cannot tell which entries start at ${clip(subscriptIndex(target)?.text ?? "")}`,
+          };
+        }
+      }
+      return { missing: `iovec ${clip(target.text)} is not a variable the analyzer can follow` };
+    }
+    if (expression.type === "compound_literal_expression")
+      return this.iovInitializer(expression.childForFieldName("value"), scope, call, expression);
+    if (expression.type === "identifier") {
+      const name = expression.text;
+      if (scope) {
+        const array = (scope.definitions.get(name) ?? []).find(
+          (definition) => definition.kind === "array" && definition.site.startIndex < call.startIndex,
+        );
+        if (array) return this.iovVariable(expression, scope, call, true);
+        const definitions = reachingDefinitions(scope, name, expression).filter(
+          (definition) => definition.kind === "init" || definition.kind === "assign",
+        );
+        if (definitions.length === 1 && definitions[0].value) {
+          const value = unwrap(definitions[0].value);
+          if (value?.type === "call_expression" && ["malloc", "calloc", "alloca"].includes(callName(value) ?? ""))
+            return this.iovVariable(expression, scope, call, true);
+          return this.iovEntries(definitions[0].value, scope, call, depth + 1);
+        }
+        if (definitions.length > 1) return { missing: `iovec pointer ${name} has different values on different paths` };
+        const position = scope.parameters.indexOf(name);
+        if (position >= 0 && scope.name) {
+          const sites = this.index.callersOf(scope.name);
+          if (sites.length === 1 && sites[0].args[position])
+            return this.iovEntries(
+              sites[0].args[position],
+              this.index.scopeOf(sites[0].node),
+              sites[0].node,
+              depth + 1,
+            );
+          return {
+            missing: `iovec ${name} is a parameter of ${scope.name}() with ${sites.length === 0 ? "no callers" : "several callers"} in this file`,
+          };
+        }
+      }
+      const globals = this.index.globalDefinitions(name);
+      if (globals.some((definition) => definition.kind === "array" || definition.kind === "init"))
+        return this.iovVariable(expression, scope, call, true);
+      return { missing: `iovec ${name} is not declared in this file` };
+    }
+    if (expression.type === "binary_expression" && expression.childForFieldName("operator")?.text === "+") {
+      const start = this.evaluator.value(expression.childForFieldName("right"), { scope });
+      const inner = this.iovEntries(expression.childForFieldName("left") ?? expression, scope, call, depth + 1);
+      if ("missing" in inner) return inner;
+      if (start.kind !== "const") return { missing: `iovec offset ${clip(expression.text)} cannot be folded` };
+      return { ...inner, segments: dropEntries(inner.segments, start.value) };
+    }
+    return { missing: `iovec ${clip(expression.text)} is not an expression the analyzer can follow` };
+  }
+
+  /** Entries of a struct iovec variable or array: its initializer plus member assignments before the call. */
+  private iovVariable(
+    identifier: Node,
+    scope: FunctionScope | null,
+    call: Node,
+    isArray: boolean,
+  ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+    const name = identifier.text;
+    const local = scope
+      ? (scope.definitions.get(name) ?? []).filter((definition) => definition.site.startIndex < call.startIndex)
+      : [];
+    const declaration =
+      [...local].reverse().find((definition) => definition.declaration)?.declaration ??
+      this.index.globalDefinitions(name).find((definition) => definition.declaration)?.declaration ??
+      null;
+    // 1. The value on entry: the declaration's initializer, or a whole-struct assignment `v = (struct iovec){...}`
+    //    that reaches the call on every path.
+    let initial: RawEntry[] | null = null;
+    const initializer = declaration ? initializerOf(declaration, name) : null;
+    if (initializer) {
+      const parsed = this.rawInitializer(initializer, scope);
+      if (!("missing" in parsed)) initial = parsed.entries;
+    }
+    if (scope && !isArray) {
+      const whole = pathDefinitions(scope, name, call);
+      const assigned = whole.definitions.filter((definition) => definition.kind === "assign");
+      const literals = assigned.map((definition) => unwrap(definition.value ?? null));
+      if (assigned.length > 0) {
+        const reachesOthers =
+          whole.entry ||
+          whole.definitions.some((definition) => definition.kind !== "assign" && definition.kind !== "init");
+        if (literals.some((value) => value?.type !== "compound_literal_expression"))
+          return { missing: `iovec ${name} is copied from another struct (${clip(assigned[0].site.text)})` };
+        if (assigned.length > 1 || (reachesOthers && !initializer))
+          return { missing: `iovec ${name} is assigned different structs on different paths` };
+        const parsed = this.rawInitializer(literals[0]?.childForFieldName("value") ?? null, scope);
+        const viaInitializer = whole.definitions.some((definition) => definition.kind === "init");
+        if ("missing" in parsed) return parsed;
+        if (viaInitializer) return { missing: `iovec ${name} is assigned different structs on different paths` };
+        initial = parsed.entries;
+      }
+    }
+    // 2. Member stores `v.iov_base = ...`, `v[k].iov_len = ...`, and loop templates `v[i].iov_base = ...`, each member
+    //    resolved over the paths to the call.
+    const groups = scope ? this.memberStores(name, scope, call) : { positions: new Map(), loops: new Map() };
+    if (!initial && groups.positions.size === 0 && groups.loops.size === 0) {
+      return { missing: `the analyzer cannot see how iovec ${name} is filled` };
+    }
+    const segments: SegmentFact[] = [];
+    for (const template of groups.loops.values()) {
+      const base = this.memberCandidates(template.base, scope, call, null, template.variable);
+      const length = this.memberCandidates(template.length, scope, call, null, template.variable);
+      segments.push(this.segmentOf(base, length, call, template.variable, template.repeat));
+    }
+    if (groups.loops.size === 0) {
+      const last = Math.max((initial?.length ?? 0) - 1, ...groups.positions.keys());
+      for (let position = 0; position <= last; position++) {
+        const stores = groups.positions.get(position);
+        const entry = initial?.[position];
+        if (!stores && !entry) return { missing: `iovec ${name}[${position}] is not filled before the call` };
+        const fallback = (member: "base" | "length"): Candidate =>
+          entry ? (entry[member] ?? "zero") : initial ? "zero" : "unset";
+        const base = this.memberCandidates(stores?.base ?? [], scope, call, fallback("base"), null);
+        const length = this.memberCandidates(stores?.length ?? [], scope, call, fallback("length"), null);
+        segments.push(this.segmentOf(base, length, call, null, null));
+      }
+    }
+    return { segments, declaration };
+  }
+
+  /** The stores to `name`'s iovec members before the call, grouped by entry position or by filling loop. */
+  private memberStores(
+    name: string,
+    scope: FunctionScope,
+    call: Node,
+  ): {
+    positions: Map<number, { base: Definition[]; length: Definition[] }>;
+    loops: Map<
+      number,
+      { base: Definition[]; length: Definition[]; variable: string; repeat: NonNullable<SegmentFact["repeat"]> }
+    >;
+  } {
+    const positions = new Map<number, { base: Definition[]; length: Definition[] }>();
+    const loops = new Map<
+      number,
+      { base: Definition[]; length: Definition[]; variable: string; repeat: NonNullable<SegmentFact["repeat"]> }
+    >();
+    for (const [key, definitions] of scope.definitions) {
+      if (!key.endsWith(".iov_base") && !key.endsWith(".iov_len")) continue;
+      for (const definition of definitions) {
+        if (definition.site.startIndex >= call.startIndex || !definition.value) continue;
+        const left = unwrap(definition.site.childForFieldName("left"));
+        if (left?.type !== "field_expression") continue;
+        const member = left.childForFieldName("field")?.text === "iov_base" ? "base" : "length";
+        const object = unwrap(left.childForFieldName("argument"));
+        let position: number | null = null;
+        let loop: { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null = null;
+        if (object?.type === "identifier" && object.text === name) position = 0;
+        else if (
+          object?.type === "subscript_expression" &&
+          unwrap(object.childForFieldName("argument"))?.text === name
+        ) {
+          const indexNode = subscriptIndex(object);
+          const value = this.evaluator.value(indexNode, { scope });
+          if (value.kind === "const") position = value.value;
+          else {
+            loop = this.loopOver(indexNode, definition.site, scope);
+            if (!loop) continue;
+          }
+        } else if (object?.type === "pointer_expression" && unwrap(object.childForFieldName("argument"))?.text === name)
+          position = 0;
+        else continue;
+        if (loop) {
+          const template = loops.get(loop.node.id) ?? {
+            base: [],
+            length: [],
+            variable: loop.variable,
+            repeat: loop.repeat,
+          };
+          template[member].push(definition);
+          loops.set(loop.node.id, template);
+        } else if (position !== null) {
+          const entry = positions.get(position) ?? { base: [], length: [] };
+          entry[member].push(definition);
+          positions.set(position, entry);
+        }
+      }
+    }
+    return { positions, loops };
+  }
+
+  /**
+   * What one iovec member may hold at the call: the stores that reach it over the paths, plus the entry value (from the
+   * initializer, zero when the initializer leaves it out, or "unset") when some path passes no store.
+   */
+  private memberCandidates(
+    stores: Definition[],
+    scope: FunctionScope | null,
+    call: Node,
+    entry: Candidate | null,
+    loopVariable: string | null,
+  ): Candidate[] {
+    if (stores.length === 0 || !scope) return entry ? [entry] : ["unset"];
+    // Inside a filling loop the store of the current iteration is the one that counts: the last one in the body.
+    if (loopVariable) return [{ node: stores[stores.length - 1].value as Node, scope }];
+    const reach = pathDefinitionsOf(scope, stores, call);
+    const candidates: Candidate[] = reach.definitions
+      .filter((definition) => definition.value)
+      .map((definition) => ({ node: definition.value as Node, scope }));
+    if (reach.entry || candidates.length === 0) candidates.push(entry ?? "unset");
+    return candidates;
+  }
+
+  /** A segment from the candidate values of its base and length; candidates that disagree make that part unknown. */
+  private segmentOf(
+    bases: Candidate[],
+    lengths: Candidate[],
+    call: Node,
+    indexVariable: string | null,
+    repeat: SegmentFact["repeat"],
+  ): SegmentFact {
+    const reference = (candidate: Candidate | undefined): ArgumentRef | null =>
+      candidate && typeof candidate === "object" ? candidate : null;
+    const segment = this.segment(reference(bases[0]), reference(lengths[0]), call, indexVariable, repeat);
+    if (lengths[0] === "zero") segment.length = { kind: "const", value: 0 };
+    if (lengths.length > 1) {
+      const values = lengths.map((candidate) =>
+        candidate === "zero"
+          ? ({ kind: "const", value: 0 } as SymValue)
+          : candidate === "unset"
+            ? unknown("iov_len is not set on some path")
+            : this.evaluator.value(candidate.node, { scope: candidate.scope, indexVariable }),
+      );
+      if (!values.every((value) => sameValue(value, values[0])))
+        segment.length = unknown(
+          `iov_len differs between paths (${values.map((value) => (value.kind === "unknown" ? value.reason : describeValue(value))).join(" or ")})`,
+        );
+    }
+    if (bases.length > 1) {
+      const pointers = bases.map((candidate) =>
+        typeof candidate === "object"
+          ? this.buffers.pointer(candidate.node, { scope: candidate.scope, indexVariable })
+          : null,
+      );
+      const first = pointers[0];
+      const agree = pointers.every(
+        (pointer) =>
+          pointer !== null &&
+          first !== null &&
+          pointer.buffer !== null &&
+          first.buffer !== null &&
+          pointer.buffer.originNode?.startIndex === first.buffer.originNode?.startIndex &&
+          pointer.buffer.memory === first.buffer.memory &&
+          sameValue(pointer.offset, first.offset),
+      );
+      if (!agree) {
+        segment.buffer = null;
+        segment.offset = unknown(
+          `iov_base points to different buffers on different paths (${bases.length} stores reach the call)`,
+        );
+      }
+    }
+    return segment;
+  }
+
+  /** A `for (i = a; i < n; i++)` loop around `site` whose induction variable is the index expression. */
+  private loopOver(
+    indexNode: Node | null,
+    site: Node,
+    scope: FunctionScope,
+  ): { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null {
+    const index = unwrap(indexNode);
+    if (index?.type !== "identifier") return null;
+    let current: Node | null = parentOf(site);
+    while (current && current.id !== scope.node.id) {
+      if (current.type === "for_statement") {
+        const loop = parseForLoop(current, index.text);
+        if (loop) {
+          const start = this.evaluator.value(loop.start, { scope });
+          const end = this.evaluator.value(loop.end, { scope });
+          const count: SymValue = {
+            kind: "binary",
+            operator: "-",
+            left: loop.inclusive
+              ? { kind: "binary", operator: "+", left: end, right: { kind: "const", value: 1 } }
+              : end,
+            right: start,
+          };
+          return { node: current, variable: index.text, repeat: { count, start } };
+        }
+      }
+      current = parentOf(current);
+    }
+    return null;
+  }
+
+  /** Entries of an initializer list `{ {b, l}, {.iov_base = b, .iov_len = l} }` or a single `{b, l}`. */
+  private iovInitializer(
+    list: Node | null,
+    scope: FunctionScope | null,
+    call: Node,
+    declaration: Node | null,
+  ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
+    const parsed = this.rawInitializer(list, scope);
+    if ("missing" in parsed) return parsed;
+    const segments = parsed.entries.map((entry) => {
+      const segment = this.segment(entry.base, entry.length, call, null, null);
+      // A member the brace list leaves out is zero-initialised.
+      if (!entry.length) segment.length = { kind: "const", value: 0 };
+      return segment;
+    });
+    return { segments, declaration };
+  }
+
+  /** The base and length expressions of each entry of an initializer list `{ {b, l}, {.iov_base = b} }` or `{b, l}`. */
+  private rawInitializer(
+    list: Node | null,
+    scope: FunctionScope | null,
+  ): { entries: RawEntry[] } | { missing: string } {
+    if (!list || list.type !== "initializer_list") return { missing: "the iovec initializer is not a brace list" };
+    const items = namedChildren(list);
+    const isSingle =
+      items.length === 0 ||
+      items.every(
+        (item) =>
+          item.type !== "initializer_list" &&
+          !(
+            item.type === "initializer_pair" &&
+            unwrap(item.childForFieldName("value"))?.type === "initializer_list" &&
+            item.child(0)?.type === "subscript_designator"
+          ),
+      );
+    const entries: RawEntry[] = [];
+    const entryOf = (entry: Node): RawEntry | null => {
+      if (entry.type !== "initializer_list") return null;
+      let base: Node | null = null;
+      let length: Node | null = null;
+      let position = 0;
+      for (const item of namedChildren(entry)) {
+        if (item.type === "initializer_pair") {
+          const designator = namedChildren(item)[0];
+          const field = designator?.type === "field_designator" ? namedChildren(designator)[0]?.text : null;
+          if (field === "iov_base") base = item.childForFieldName("value");
+          if (field === "iov_len") length = item.childForFieldName("value");
+        } else {
+          if (position === 0) base = item;
+          if (position === 1) length = item;
+          position++;
+        }
+      }
+      return { base: base ? { node: base, scope } : null, length: length ? { node: length, scope } : null };
+    };
+    if (isSingle) {
+      const single = entryOf(list);
+      return single ? { entries: [single] } : { missing: "unreadable iovec initializer" };
+    }
+    let position = 0;
+    for (const item of items) {
+      let entryNode: Node | null = item;
+      if (item.type === "initializer_pair") {
+        const designator = namedChildren(item)[0];
+        if (designator?.type === "subscript_designator") {
+          const value = this.evaluator.value(namedChildren(designator)[0] ?? null, { scope });
+          if (value.kind !== "const") return { missing: `iovec designator ${clip(designator.text)} cannot be folded` };
+          position = value.value;
+        }
+        entryNode = item.childForFieldName("value");
+      }
+      const entry = entryNode ? entryOf(entryNode) : null;
+      if (!entry) return { missing: `iovec entry ${clip(item.text)} is not a brace list` };
+      if (entries.length < position) return { missing: "iovec initializer leaves holes" };
+      entries[position] = entry;
+      position++;
+    }
+    return { entries };
+  }
+
+  /** One segment: base pointer provenance, offset and length, with the buffer's lifecycle around the call. */
+  private segment(
+    base: ArgumentRef | null,
+    length: ArgumentRef | null,
+    call: Node,
+    indexVariable: string | null,
+    repeat: SegmentFact["repeat"],
+  ): SegmentFact {
+    const context = (reference: ArgumentRef): EvalContext => ({ scope: reference.scope, indexVariable });
+    const lengthValue = length ? this.evaluator.value(length.node, context(length)) : unknown("iov_len is not set");
+    let buffer: BufferFact | null = null;
+    let offset: SymValue = unknown("iov_base is not set");
+    if (base) {
+      const pointer = this.buffers.pointer(base.node, context(base));
+      offset = pointer.offset;
+      const callScope = this.index.scopeOf(call);
+      if (pointer.buffer) {
+        const baseName = baseIdentifier(base.node);
+        const lifecycle = this.lifecycles.lifecycleAcross(pointer.buffer, baseName, call, callScope);
+        buffer = {
+          name: baseName ?? clip(base.node.text, 30),
+          origin: pointer.buffer.origin,
+          memory: pointer.buffer.memory,
+          alignment: pointer.buffer.alignment,
+          size: pointer.buffer.size,
+          writable: pointer.buffer.writable,
+          originRange: pointer.buffer.originNode ? toRange(pointer.buffer.originNode) : null,
+          explanation: pointer.buffer.explanation,
+          ...lifecycle,
+        };
+      } else {
+        offset = unknown(pointer.missing ?? `where ${clip(base.node.text)} points is unknown`);
+        // Provenance unknown, but what the function does to the buffer around the call is still visible (aliasing rules).
+        const baseName = baseIdentifier(base.node);
+        if (baseName) {
+          const explanation = pointer.missing ?? `where ${clip(base.node.text)} points is unknown`;
+          const placeholder = {
+            origin: "unknown" as const,
+            memory: "unknown" as const,
+            alignment: null,
+            size: null,
+            writable: null,
+            populated: false,
+            originNode: null,
+            explanation,
+            names: new Set<string>(),
+          };
+          const lifecycle = this.lifecycles.lifecycle(placeholder, baseName, call, callScope);
+          buffer = {
+            name: baseName,
+            origin: "unknown",
+            memory: "unknown",
+            alignment: null,
+            size: null,
+            writable: null,
+            originRange: null,
+            explanation,
+            ...lifecycle,
+          };
+        }
+      }
+    }
+    return {
+      baseText: base ? clip(base.node.text, 80) : "?",
+      lengthText: length ? clip(length.node.text, 80) : "?",
+      buffer,
+      offset,
+      length: lengthValue,
+      baseRange: base && sameFileRange(base.node) ? toRange(base.node) : null,
+      lengthRange: length && sameFileRange(length.node) ? toRange(length.node) : null,
+      repeat,
+    };
+  }
+}
+
+/** The entries after the first `count` (`&iov[count]`, `iov + count`); a loop template loses `count` iterations. */
+function dropEntries(segments: SegmentFact[], count: number): SegmentFact[] {
+  if (segments.length === 1 && segments[0].repeat) {
+    const { repeat } = segments[0];
+    const shifted: SymValue = { kind: "const", value: count };
+    return [
+      {
+        ...segments[0],
+        repeat: {
+          count: { kind: "binary", operator: "-", left: repeat.count, right: shifted },
+          start: { kind: "binary", operator: "+", left: repeat.start, right: shifted },
+        },
+      },
+    ];
+  }
+  if (segments.some((segment) => segment.repeat)) return segments;
+  return segments.slice(count);
+}
+
+function initializerOf(declaration: Node, name: string): Node | null {
+  for (const child of namedChildren(declaration)) {
+    if (child.type !== "init_declarator") continue;
+    let declarator = child.childForFieldName("declarator");
+    while (declarator && declarator.type !== "identifier") declarator = declarator.childForFieldName("declarator");
+    if (declarator?.text === name) {
+      const value = unwrap(child.childForFieldName("value"));
+      return value?.type === "compound_literal_expression" ? value.childForFieldName("value") : value;
+    }
+  }
+  return null;
+}
+
+/** Nodes parsed from macro bodies live in a private tree; their ranges would point into the wrong text. */
+function sameFileRange(node: Node): boolean {
+  return !enclosingFunction(node) || enclosingFunction(node)?.text.startsWith("void __vmsplice_lens_macro") !== true;
+}
