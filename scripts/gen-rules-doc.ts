@@ -5,7 +5,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { explainMarkdown, RULES } from "../server/src/rules";
+import { RULES } from "../server/src/rules";
+import { ruleDocMarkdown } from "../server/src/docs/rule-docs";
+import packageJson from "../package.json";
 
 export function rulesDocument(): string {
   const lines = [
@@ -48,10 +50,14 @@ export function rulesDocument(): string {
       (record) => `- **${record.id}**: ${record.notDecidedFromSource}`,
     ),
     "",
+    // Each rule's section is its bundled page (the words a user reads in the editor and in `explain`), one level down.
     ...RULES.flatMap((record) => [
       `<a id="${record.id.toLowerCase()}"></a>`,
       "",
-      explainMarkdown(record).replace(/^### /, "## "),
+      ruleDocMarkdown(record, packageJson.version)
+        .replace(/\n\[All rules\]\(index\.md\)\n*$/, "")
+        .replace(/^(#+) /gm, "#$1 ")
+        .trimEnd(),
       "",
     ]),
   ];
