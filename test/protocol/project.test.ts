@@ -92,3 +92,126 @@ describe("project headers over stdio", () => {
     assert.match(titles[0] ?? "", /^1 page: 1 copied/);
   });
 });
+
+// The project index over stdio: built in slices with window/workDoneProgress, its status on request, and rebuilt on
+// request (reading again a header changed on disk that the client never reported).
+describe("the project index over stdio", () => {
+  const twoHops = path.resolve(__dirname, "..", "projects", "pipe-helper-two-hops");
+  let client: LspTestClient;
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "lens-index-"));
+    cpSync(twoHops, root, { recursive: true });
+    client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [root],
+    });
+  });
+  after(async () => {
+    await client.stop();
+  });
+
+  const lensTitles = async (uri: string): Promise<string[]> => {
+    const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
+      textDocument: { uri },
+    });
+    // The verdict lenses (each call also has a Replay lens).
+    return lenses.map((lens) => lens.command?.title ?? "").filter((title) => !title.startsWith("Replay"));
+  };
+  const waitForTitles = async (uri: string, pattern: RegExp): Promise<string[]> => {
+    const settled = (titles: string[]) => titles.length > 0 && titles.every((title) => pattern.test(title));
+    let titles: string[] = [];
+    for (let attempt = 0; attempt < 100 && !settled(titles); attempt++) {
+      titles = await lensTitles(uri);
+      if (!settled(titles)) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return titles;
+  };
+  type Progress = { token: string; value: { kind: string; title?: string; message?: string; percentage?: number } };
+  const indexProgress = (): Progress[] =>
+    (client.progress as Progress[]).filter((item) => String(item.token).startsWith("vmsplice-lens/index/"));
+
+  test("opening a file of a project builds its index with begin, report and end progress naming the root and counts", async () => {
+    const gift = pathToFileURL(path.join(root, "tests", "gift.c")).href;
+    await client.open(gift, readFileSync(path.join(root, "tests", "gift.c"), "utf8"));
+    // The pipe is made by SAFE_PIPE → safe_pipe in lib/safe.c: both calls move once the index is built.
+    const titles = await waitForTitles(gift, /moved/);
+    assert.equal(titles.length, 2);
+    for (const title of titles) assert.match(title, /^1 page: 1 moved/);
+    const items = indexProgress();
+    const token = items[0]?.token;
+    const kinds = items.filter((item) => item.token === token).map((item) => item.value.kind);
+    assert.equal(kinds[0], "begin");
+    assert.ok(kinds.includes("report"));
+    assert.equal(kinds[kinds.length - 1], "end");
+    const begin = items[0].value;
+    assert.equal(begin.title, "vmsplice Lens: indexing project");
+    assert.equal(begin.message, `indexing ${root}`);
+    // Two sources and one header.
+    const reports = items.filter((item) => item.value.kind === "report").map((item) => item.value.message);
+    assert.ok(reports.includes(`indexing ${root}: 3 of 3 files`), reports.join(" | "));
+    const end = items.find((item) => item.token === token && item.value.kind === "end");
+    assert.match(
+      end?.value.message ?? "",
+      /^indexed .*: 2 sources, 1 headers, 0 wrappers, 1 pipe fillers, 0 field fills$/,
+    );
+  });
+
+  test("the status request says what the index holds", async () => {
+    const statuses = await client.request<
+      {
+        root: string;
+        state: string;
+        building: boolean;
+        compileDatabase: string | null;
+        sourceFiles: number;
+        headerFiles: number;
+        sourcesParsed: number;
+        headersParsed: number;
+        wrappers: string[];
+        pipeFillers: string[];
+        fieldFills: string[];
+        limits: string[];
+        buildMs: number | null;
+      }[]
+    >("vmsplice-lens/indexStatus", null);
+    assert.equal(statuses.length, 1);
+    const status = statuses[0];
+    assert.equal(status.root, root);
+    assert.equal(status.state, "ready");
+    assert.equal(status.building, false);
+    assert.equal(status.compileDatabase, path.join(root, "compile_commands.json"));
+    assert.equal(status.sourceFiles, 2);
+    assert.equal(status.headerFiles, 1);
+    assert.ok(status.sourcesParsed >= 1);
+    assert.deepEqual(status.wrappers, []);
+    assert.deepEqual(status.pipeFillers, ["safe_pipe (parameter 3, lib/safe.c:7)"]);
+    assert.deepEqual(status.fieldFills, []);
+    assert.deepEqual(status.limits, []);
+    assert.equal(typeof status.buildMs, "number");
+  });
+
+  test("rebuild drops the caches: a header changed on disk without a file event is read again", async () => {
+    const gift = pathToFileURL(path.join(root, "tests", "gift.c")).href;
+    // SAFE_PIPE no longer makes a pipe; the server is not told (no didChangeWatchedFiles): it still says moved.
+    writeFileSync(
+      path.join(root, "include", "safe.h"),
+      "#ifndef SAFE_H\n#define SAFE_H\nint safe_pipe(const char *file, int line, int fds[2]);\n#define SAFE_PIPE(fds) ((void)(fds))\n#endif\n",
+    );
+    assert.match((await lensTitles(gift))[0], /moved/);
+    const before = indexProgress().length;
+    const rebuilt = await client.request<{ root: string; state: string }[]>("vmsplice-lens/rebuildIndex", null);
+    assert.deepEqual(
+      rebuilt.map((status) => [status.root, status.state]),
+      [[root, "ready"]],
+    );
+    // The rebuild showed its own progress, and the file is judged again from the header on disk.
+    assert.ok(
+      indexProgress()
+        .slice(before)
+        .some((item) => item.value.kind === "begin"),
+    );
+    const titles = await waitForTitles(gift, /unknown/);
+    for (const title of titles) assert.match(title, /unknown/);
+  });
+});

@@ -205,6 +205,9 @@ export async function scanWorkspace(
           folderSettings.set(folder, settings);
         }
         const project = context.projects?.projectFor(file, settings) ?? null;
+        // The project's index is built in slices first (with its own progress), not inside this file's analysis.
+        if (project) await context.projects?.whenIndexed(project);
+        if (context.isOpen(uri)) continue;
         const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase, project);
         if (diagnostics === null) continue;
         summary.analysed++;
@@ -257,6 +260,8 @@ export async function republishFromDisk(published: DiskPublishedFiles, context: 
       }
       if (context.superseded()) break;
       const project = context.projects?.projectFor(file, settings) ?? null;
+      if (project) await context.projects?.whenIndexed(project);
+      if (context.superseded()) break;
       const diagnostics = settings.analyzeWorkspace
         ? (analyseFileOnDisk(file, uri, settings, context.engine(), context.docsBase, project) ?? [])
         : [];
