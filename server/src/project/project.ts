@@ -449,10 +449,18 @@ export class Project {
    * a common variable name, and only calls fill pipes.
    */
   private callsPipeCreator(file: string): boolean {
-    if (!this.mentions(file, "pipe") && !this.mentions(file, "socketpair")) return false;
-    const text = this.fs.readText(file);
-    return text !== null && PIPE_CREATORS.some((name) => callOccurs(text, name));
+    const known = this.pipeCallers.get(file);
+    if (known !== undefined) return known;
+    let calls = false;
+    if (this.mentions(file, "pipe") || this.mentions(file, "socketpair")) {
+      const text = this.fs.readText(file);
+      calls = text !== null && PIPE_CREATORS.some((name) => callOccurs(text, name));
+    }
+    this.pipeCallers.set(file, calls);
+    return calls;
   }
+  /** callsPipeCreator's answers, per file, until the file changes (an index rebuilt after a change asks again). */
+  private readonly pipeCallers = new Map<string, boolean>();
 
   /** The summary of one source file (parsed once per project; null when it cannot be read). */
   private summaryOf(file: string): FileSummary | null {
@@ -797,6 +805,7 @@ export class Project {
     const cached = this.texts.get(absolute);
     if (cached) this.textBudget += cached.length;
     this.texts.delete(absolute);
+    this.pipeCallers.delete(absolute);
     if (HEADER_EXTENSIONS.some((extension) => absolute.endsWith(extension))) {
       // A header's text decides its includes and definitions (the trigger words); summaries are of sources alone.
       this.headerCache.delete(absolute);

@@ -36,6 +36,8 @@ export interface IndexHooks {
 
 /** How long one slice of an index build runs before the server answers other messages (milliseconds). */
 const INDEX_SLICE_MS = 12;
+/** How long a project's later index build runs before it shows a progress (milliseconds). */
+const QUIET_REBUILD_MS = 300;
 /** How often the progress is reported at most (milliseconds). */
 const INDEX_REPORT_MS = 100;
 
@@ -121,11 +123,20 @@ export class ProjectRegistry {
 
   /**
    * Builds a project's index in slices of INDEX_SLICE_MS between which other messages are answered, reporting
-   * "indexing ROOT: 1,234 of 20,000 files"; again while a file changed during the build left it incomplete.
+   * "indexing ROOT: 1,234 of 20,000 files"; again while a file changed during the build left it incomplete. A project's
+   * first build always shows its progress; a later one (after a file changed) only once it takes longer than
+   * QUIET_REBUILD_MS, so that editing a header does not flash a progress bar at each pause.
    */
   private async build(project: Project, hooks: IndexHooks): Promise<void> {
     const root = project.root;
-    const progress = await hooks.begin(root, `indexing ${root}`);
+    const started = performance.now();
+    const shown: { progress: IndexProgress | null; asked: boolean } = { progress: null, asked: false };
+    const show = async () => {
+      if (shown.asked) return;
+      shown.asked = true;
+      shown.progress = await hooks.begin(root, `indexing ${root}`);
+    };
+    if (project.status().buildMs === null) await show();
     let lastReport = 0;
     try {
       while (!project.indexed && this.current(project)) {
@@ -133,30 +144,37 @@ export class ProjectRegistry {
         let sliceStart = performance.now();
         for (let step = steps.next(); !step.done; step = steps.next()) {
           const now = performance.now();
-          if (now - lastReport >= INDEX_REPORT_MS) {
+          if (shown.progress && now - lastReport >= INDEX_REPORT_MS) {
             lastReport = now;
-            progress?.report(`indexing ${root}: ${step.value}`, project.buildPercentage);
+            shown.progress.report(`indexing ${root}: ${step.value}`, project.buildPercentage);
           }
           if (now - sliceStart < INDEX_SLICE_MS) continue;
+          if (now - started >= QUIET_REBUILD_MS) await show();
           await nextTurn();
           if (!this.current(project)) return;
           sliceStart = performance.now();
         }
       }
     } finally {
-      const status = project.status();
-      const files = (status.sourceFiles ?? 0) + (status.headerFiles ?? 0);
-      if (this.current(project)) {
-        progress?.report(
-          `indexing ${root}: ${files.toLocaleString("en-US")} of ${files.toLocaleString("en-US")} files`,
-          100,
-        );
-        progress?.end(
-          `indexed ${root}: ${status.sourceFiles ?? 0} sources, ${status.headerFiles ?? 0} headers, ${status.wrappers.length} wrappers, ${status.pipeFillers.length} pipe fillers, ${status.fieldFills.length} field fills`,
-        );
-      } else progress?.end(`indexing ${root} stopped: the project was dropped (rebuilt or reconfigured)`);
+      this.endProgress(project, shown.progress);
     }
     if (this.current(project)) hooks.indexed(project);
+  }
+
+  /** The last report ("N of N files") and the end of a build's progress, saying what the index holds. */
+  private endProgress(project: Project, progress: IndexProgress | null): void {
+    if (!progress) return;
+    const root = project.root;
+    if (!this.current(project)) {
+      progress.end(`indexing ${root} stopped: the project was dropped (rebuilt or reconfigured)`);
+      return;
+    }
+    const status = project.status();
+    const files = ((status.sourceFiles ?? 0) + (status.headerFiles ?? 0)).toLocaleString("en-US");
+    progress.report(`indexing ${root}: ${files} of ${files} files`, 100);
+    progress.end(
+      `indexed ${root}: ${status.sourceFiles ?? 0} sources, ${status.headerFiles ?? 0} headers, ${status.wrappers.length} wrappers, ${status.pipeFillers.length} pipe fillers, ${status.fieldFills.length} field fills`,
+    );
   }
 
   /** Whether a project's index is being built. */
