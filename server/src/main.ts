@@ -337,8 +337,7 @@ connection.onDidCloseTextDocument(
       if (inWorkspace && folderSettings?.analyzeWorkspace) {
         await loadLanguagesFor([inWorkspace.file]);
         closedFileEngine ??= new Engine(newParser);
-        const project = projects.projectFor(inWorkspace.file, folderSettings);
-        await projects.whenIndexed(project);
+        const project = await projects.indexedProjectFor(inWorkspace.file, folderSettings);
         items =
           analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, context.docsBase, project) ?? [];
         diskPublished.add(uri, inWorkspace.file, inWorkspace.folder);

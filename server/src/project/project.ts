@@ -426,12 +426,15 @@ export class Project {
   private readonly summaries = new Map<string, FileSummary | null>();
   private readonly texts = new Map<string, Buffer | null>();
   private textBudget = MAX_CACHED_TEXT;
+  /** The files whose bytes were searched (for the index status). */
+  private readonly searched = new Set<string>();
 
   /**
    * Whether a source or header file mentions a word (an identifier: ASCII, so its bytes are searched without decoding
    * the file). The bytes are kept for the run within a budget, then read again.
    */
   private mentions(file: string, word: string): boolean {
+    this.searched.add(file);
     let bytes = this.texts.get(file);
     if (bytes === undefined) {
       bytes = this.fs.readBytes(file);
@@ -631,7 +634,7 @@ export class Project {
       compileDatabase: this.database.source,
       sourceFiles: this.sources?.length ?? null,
       headerFiles: this.headerList?.length ?? null,
-      filesSearched: this.texts.size,
+      filesSearched: this.searched.size,
       sourcesParsed: present(this.summaries.values()),
       headersParsed: present(this.headerCache.values()),
       wrappers: (this.wrapperIndex ?? []).map((wrapper) => `${wrapper.name} (${wrapper.file}:${wrapper.line})`),

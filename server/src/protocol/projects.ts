@@ -212,6 +212,19 @@ export class ProjectRegistry {
     return this.projectOf(file, settings);
   }
 
+  /**
+   * The project of a file on disk once its index is built (the workspace scan and closed files wait for it rather
+   * than build it inside an analysis); when the project is dropped meanwhile (a rebuild), its successor's.
+   */
+  async indexedProjectFor(file: string, settings: LensSettings): Promise<Project> {
+    for (;;) {
+      const project = this.projectOf(file, settings);
+      if (!this.hooks) return project;
+      await this.whenIndexed(project);
+      if (project.indexed && this.current(project)) return project;
+    }
+  }
+
   /** Moves on whenever a file of a project changes (the analysis worker makes its projects afresh then). */
   generation = 0;
 

@@ -204,9 +204,8 @@ export async function scanWorkspace(
           settings = await context.settings.get(pathToFileURL(folder).href);
           folderSettings.set(folder, settings);
         }
-        const project = context.projects?.projectFor(file, settings) ?? null;
         // The project's index is built in slices first (with its own progress), not inside this file's analysis.
-        if (project) await context.projects?.whenIndexed(project);
+        const project = (await context.projects?.indexedProjectFor(file, settings)) ?? null;
         if (context.isOpen(uri)) continue;
         const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase, project);
         if (diagnostics === null) continue;
@@ -259,8 +258,7 @@ export async function republishFromDisk(published: DiskPublishedFiles, context: 
         folderSettings.set(folder, settings);
       }
       if (context.superseded()) break;
-      const project = context.projects?.projectFor(file, settings) ?? null;
-      if (project) await context.projects?.whenIndexed(project);
+      const project = (await context.projects?.indexedProjectFor(file, settings)) ?? null;
       if (context.superseded()) break;
       const diagnostics = settings.analyzeWorkspace
         ? (analyseFileOnDisk(file, uri, settings, context.engine(), context.docsBase, project) ?? [])
