@@ -3,7 +3,7 @@
 // the disk, and editing it re-analyses the documents that include it.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -213,5 +213,68 @@ describe("the project index over stdio", () => {
     );
     const titles = await waitForTitles(gift, /unknown/);
     for (const title of titles) assert.match(title, /unknown/);
+  });
+});
+
+// While the index is being built (a project with many files that mention vmsplice, each parsed once), a call whose
+// function other files may call waits for it, and a call decided by the file's own facts keeps its verdict.
+describe("judged while the project index is being built, over stdio", () => {
+  const callersElsewhere = path.resolve(__dirname, "..", "projects", "callers-elsewhere");
+  let client: LspTestClient;
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "lens-pending-"));
+    cpSync(callersElsewhere, root, { recursive: true });
+    mkdirSync(path.join(root, "gen"));
+    for (let index = 0; index < 3000; index++)
+      writeFileSync(
+        path.join(root, "gen", `g${index}.c`),
+        `/* not a vmsplice call */\nint g${index}(int x)\n{\n    return x + ${index};\n}\n`,
+      );
+    client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [root],
+    });
+  });
+  after(async () => {
+    await client.stop();
+  });
+
+  const hoverAt = async (uri: string, line: number, character: number): Promise<string> => {
+    const hover = await client.request<{ contents: { value: string } } | null>("textDocument/hover", {
+      textDocument: { uri },
+      position: { line, character },
+    });
+    return (hover?.contents.value ?? "").replace(/\\(.)/g, "$1");
+  };
+
+  test("a call whose callers may be in files not read yet is unknown and names the index; then the index decides", async () => {
+    const file = path.join(root, "src", "push.c");
+    const text = readFileSync(file, "utf8");
+    const uri = pathToFileURL(file).href;
+    const lines = text.split("\n");
+    const pagesLine = lines.findIndex((line) => line.includes("verdict: unknown"));
+    const localLine = lines.findIndex((line) => line.includes("verdict: move"));
+    const column = (line: number) => lines[line].indexOf("vmsplice(") + 2;
+    const first = client.waitForDiagnostics(uri);
+    await client.open(uri, text);
+    await first;
+    const during = await hoverAt(uri, pagesLine, column(pagesLine));
+    const local = await hoverAt(uri, localLine, column(localLine));
+    const [status] = await client.request<{ building: boolean }[]>("vmsplice-lens/indexStatus", null);
+    // The hovers were answered before the status: when the index was still being built then, it was for them too.
+    if (status.building) {
+      assert.match(during, /callers in other files are not known yet: the project index is still being built/);
+      assert.match(local, /move/);
+      assert.doesNotMatch(local, /project index/);
+    } else assert.fail(`the index of 3,000 files was built before the first hover: ${during}`);
+    // Once built, the index names the other caller.
+    let after = "";
+    for (let attempt = 0; attempt < 100 && !/also called from src\/bulk\.c/.test(after); attempt++) {
+      after = await hoverAt(uri, pagesLine, column(pagesLine));
+      if (!/also called from src\/bulk\.c/.test(after)) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(after, /also called from src\/bulk\.c/);
+    assert.doesNotMatch(after, /project index is still being built/);
   });
 });
