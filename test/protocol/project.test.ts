@@ -3,7 +3,7 @@
 // the disk, and editing it re-analyses the documents that include it.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -109,6 +109,7 @@ describe("the project index over stdio", () => {
   });
   after(async () => {
     await client.stop();
+    rmSync(root, { recursive: true, force: true });
   });
 
   const lensTitles = async (uri: string): Promise<string[]> => {
@@ -238,6 +239,7 @@ describe("judged while the project index is being built, over stdio", () => {
   });
   after(async () => {
     await client.stop();
+    rmSync(root, { recursive: true, force: true });
   });
 
   const hoverAt = async (uri: string, line: number, character: number): Promise<string> => {
