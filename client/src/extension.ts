@@ -14,6 +14,7 @@ import type { LanguageClient } from "vscode-languageclient/node";
 import { createLanguageClient } from "./language-client";
 import { createServerReplayer, registerReplayCommands } from "./replay-commands";
 import { registerRuleDocs } from "./rule-docs";
+import { registerIndexCommands } from "./index-commands";
 import { registerScenarioCodeLens } from "./scenario-code-lens";
 import { StatusBar } from "./status-bar";
 import { recordShellLine, traceFileName } from "./record-args";
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(panel, ...registerReplayCommands(panel, output), registerScenarioCodeLens());
 
   context.subscriptions.push(...registerRuleDocs(context, output));
+  context.subscriptions.push(...registerIndexCommands(() => client, output));
   const statusBar = new StatusBar();
   context.subscriptions.push(statusBar);
 

@@ -22,6 +22,11 @@ import {
   type Diagnostic,
   type InitializeParams,
   type InitializeResult,
+  WorkDoneProgress,
+  WorkDoneProgressCreateRequest,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
 } from "vscode-languageserver/node";
 import { Engine } from "./engine/engine";
 import { loadLanguagesFor, newParser } from "./parsing/parser";
@@ -29,6 +34,9 @@ import {
   SETTINGS_SECTION,
   ReplayRequest,
   ReplayScenarioRequest,
+  RebuildIndexRequest,
+  IndexStatusRequest,
+  type IndexStatus,
   type ReplayParams,
   type ReplayScenarioParams,
 } from "./protocol/ext";
@@ -119,6 +127,40 @@ let pullsConfiguration = false;
 const scanCancel = { cancelled: false };
 /** The engine for files analysed from disk when they are closed (created on first use). */
 let closedFileEngine: Engine | null = null;
+
+/** Re-analyses every open document (their projects' facts changed, or their index was built). */
+function reanalyseOpenDocuments(): void {
+  for (const uri of store.uris()) {
+    analyses.forget(uri);
+    diagnostics.schedule(uri);
+  }
+}
+
+let progressTokens = 0;
+// A project's index is built in slices with window/workDoneProgress; documents judged meanwhile are judged again.
+projects.setIndexHooks({
+  begin: async (root, message) => {
+    if (!initializeParams?.capabilities.window?.workDoneProgress) return null;
+    const token = `vmsplice-lens/index/${++progressTokens}`;
+    try {
+      await connection.sendRequest(WorkDoneProgressCreateRequest.type, { token });
+    } catch (error) {
+      logger.debug(`no work-done progress for ${root}: ${String(error)}`);
+      return null;
+    }
+    const send = (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) =>
+      void connection.sendProgress(WorkDoneProgress.type, token, value);
+    send({ kind: "begin", title: "vmsplice Lens: indexing project", message, percentage: 0, cancellable: false });
+    return {
+      report: (text, percentage) => send({ kind: "report", message: text, percentage }),
+      end: (text) => send({ kind: "end", message: text }),
+    };
+  },
+  indexed: (project) => {
+    logger.info(`project index of ${project.root} built in ${project.status().buildMs ?? "?"} ms`);
+    reanalyseOpenDocuments();
+  },
+});
 
 connection.onInitialize((params): InitializeResult => {
   initializeParams = params;
@@ -230,10 +272,7 @@ connection.onDidChangeWatchedFiles(
       projects.changed(change.uri, change.type === FileChangeType.Created);
     }
     // Every open document may include what changed: each is analysed again (its unchanged facts are cheap to judge).
-    for (const uri of store.uris()) {
-      analyses.forget(uri);
-      diagnostics.schedule(uri);
-    }
+    reanalyseOpenDocuments();
   }),
 );
 
@@ -298,7 +337,7 @@ connection.onDidCloseTextDocument(
       if (inWorkspace && folderSettings?.analyzeWorkspace) {
         await loadLanguagesFor([inWorkspace.file]);
         closedFileEngine ??= new Engine(newParser);
-        const project = projects.projectFor(inWorkspace.file, folderSettings);
+        const project = await projects.indexedProjectFor(inWorkspace.file, folderSettings);
         items =
           analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, context.docsBase, project) ?? [];
         diskPublished.add(uri, inWorkspace.file, inWorkspace.folder);
@@ -334,6 +373,20 @@ if (process.env.VMSPLICE_LENS_MEMORY_PROBE === "1") {
     return { heapUsed, external, rss };
   });
 }
+connection.onRequest(
+  RebuildIndexRequest.method,
+  guardedCommand(logger, RebuildIndexRequest.method, async (): Promise<IndexStatus[]> => {
+    const open = await Promise.all(store.uris().map(async (uri) => ({ uri, settings: await settings.get(uri) })));
+    const rebuilt = projects.rebuild(open);
+    // Judged at once (their calls wait for the index), and again when each index is built.
+    reanalyseOpenDocuments();
+    return rebuilt;
+  }),
+);
+connection.onRequest(
+  IndexStatusRequest.method,
+  guardedCommand(logger, IndexStatusRequest.method, (): IndexStatus[] => projects.statuses()),
+);
 
 connection.onShutdown(() => {
   scanCancel.cancelled = true;

@@ -3,7 +3,7 @@
 // the disk, and editing it re-analyses the documents that include it.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -90,5 +90,193 @@ describe("project headers over stdio", () => {
       if (!/copied/.test(titles[0] ?? "")) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.match(titles[0] ?? "", /^1 page: 1 copied/);
+  });
+});
+
+// The project index over stdio: built in slices with window/workDoneProgress, its status on request, and rebuilt on
+// request (reading again a header changed on disk that the client never reported).
+describe("the project index over stdio", () => {
+  const twoHops = path.resolve(__dirname, "..", "projects", "pipe-helper-two-hops");
+  let client: LspTestClient;
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "lens-index-"));
+    cpSync(twoHops, root, { recursive: true });
+    client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [root],
+    });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const lensTitles = async (uri: string): Promise<string[]> => {
+    const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
+      textDocument: { uri },
+    });
+    // The verdict lenses (each call also has a Replay lens).
+    return lenses.map((lens) => lens.command?.title ?? "").filter((title) => !title.startsWith("Replay"));
+  };
+  const waitForTitles = async (uri: string, pattern: RegExp): Promise<string[]> => {
+    const settled = (titles: string[]) => titles.length > 0 && titles.every((title) => pattern.test(title));
+    let titles: string[] = [];
+    for (let attempt = 0; attempt < 100 && !settled(titles); attempt++) {
+      titles = await lensTitles(uri);
+      if (!settled(titles)) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return titles;
+  };
+  type Progress = { token: string; value: { kind: string; title?: string; message?: string; percentage?: number } };
+  const indexProgress = (): Progress[] =>
+    (client.progress as Progress[]).filter((item) => String(item.token).startsWith("vmsplice-lens/index/"));
+
+  test("opening a file of a project builds its index with begin, report and end progress naming the root and counts", async () => {
+    const gift = pathToFileURL(path.join(root, "tests", "gift.c")).href;
+    await client.open(gift, readFileSync(path.join(root, "tests", "gift.c"), "utf8"));
+    // The pipe is made by SAFE_PIPE → safe_pipe in lib/safe.c: both calls move once the index is built.
+    const titles = await waitForTitles(gift, /moved/);
+    assert.equal(titles.length, 2);
+    for (const title of titles) assert.match(title, /^1 page: 1 moved/);
+    const items = indexProgress();
+    const token = items[0]?.token;
+    const kinds = items.filter((item) => item.token === token).map((item) => item.value.kind);
+    assert.equal(kinds[0], "begin");
+    assert.ok(kinds.includes("report"));
+    assert.equal(kinds[kinds.length - 1], "end");
+    const begin = items[0].value;
+    assert.equal(begin.title, "vmsplice Lens: indexing project");
+    assert.equal(begin.message, `indexing ${root}`);
+    // Two sources and one header.
+    const reports = items.filter((item) => item.value.kind === "report").map((item) => item.value.message);
+    assert.ok(reports.includes(`indexing ${root}: 3 of 3 files`), reports.join(" | "));
+    const end = items.find((item) => item.token === token && item.value.kind === "end");
+    assert.match(
+      end?.value.message ?? "",
+      /^indexed .*: 2 sources, 1 headers, 0 wrappers, 1 pipe fillers, 0 field fills$/,
+    );
+  });
+
+  test("the status request says what the index holds", async () => {
+    const statuses = await client.request<
+      {
+        root: string;
+        state: string;
+        building: boolean;
+        compileDatabase: string | null;
+        sourceFiles: number;
+        headerFiles: number;
+        sourcesParsed: number;
+        headersParsed: number;
+        wrappers: string[];
+        pipeFillers: string[];
+        fieldFills: string[];
+        limits: string[];
+        buildMs: number | null;
+      }[]
+    >("vmsplice-lens/indexStatus", null);
+    assert.equal(statuses.length, 1);
+    const status = statuses[0];
+    assert.equal(status.root, root);
+    assert.equal(status.state, "ready");
+    assert.equal(status.building, false);
+    assert.equal(status.compileDatabase, path.join(root, "compile_commands.json"));
+    assert.equal(status.sourceFiles, 2);
+    assert.equal(status.headerFiles, 1);
+    assert.ok(status.sourcesParsed >= 1);
+    assert.deepEqual(status.wrappers, []);
+    assert.deepEqual(status.pipeFillers, ["safe_pipe (parameter 3, lib/safe.c:7)"]);
+    assert.deepEqual(status.fieldFills, []);
+    assert.deepEqual(status.limits, []);
+    assert.equal(typeof status.buildMs, "number");
+  });
+
+  test("rebuild drops the caches: a header changed on disk without a file event is read again", async () => {
+    const gift = pathToFileURL(path.join(root, "tests", "gift.c")).href;
+    // SAFE_PIPE no longer makes a pipe; the server is not told (no didChangeWatchedFiles): it still says moved.
+    writeFileSync(
+      path.join(root, "include", "safe.h"),
+      "#ifndef SAFE_H\n#define SAFE_H\nint safe_pipe(const char *file, int line, int fds[2]);\n#define SAFE_PIPE(fds) ((void)(fds))\n#endif\n",
+    );
+    assert.match((await lensTitles(gift))[0], /moved/);
+    const before = indexProgress().length;
+    const rebuilt = await client.request<{ root: string; state: string }[]>("vmsplice-lens/rebuildIndex", null);
+    assert.deepEqual(
+      rebuilt.map((status) => [status.root, status.state]),
+      [[root, "ready"]],
+    );
+    // The rebuild showed its own progress, and the file is judged again from the header on disk.
+    assert.ok(
+      indexProgress()
+        .slice(before)
+        .some((item) => item.value.kind === "begin"),
+    );
+    const titles = await waitForTitles(gift, /unknown/);
+    for (const title of titles) assert.match(title, /unknown/);
+  });
+});
+
+// While the index is being built (a project with many files that mention vmsplice, each parsed once), a call whose
+// function other files may call waits for it, and a call decided by the file's own facts keeps its verdict.
+describe("judged while the project index is being built, over stdio", () => {
+  const callersElsewhere = path.resolve(__dirname, "..", "projects", "callers-elsewhere");
+  let client: LspTestClient;
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "lens-pending-"));
+    cpSync(callersElsewhere, root, { recursive: true });
+    mkdirSync(path.join(root, "gen"));
+    for (let index = 0; index < 3000; index++)
+      writeFileSync(
+        path.join(root, "gen", `g${index}.c`),
+        `/* not a vmsplice call */\nint g${index}(int x)\n{\n    return x + ${index};\n}\n`,
+      );
+    client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [root],
+    });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const hoverAt = async (uri: string, line: number, character: number): Promise<string> => {
+    const hover = await client.request<{ contents: { value: string } } | null>("textDocument/hover", {
+      textDocument: { uri },
+      position: { line, character },
+    });
+    return (hover?.contents.value ?? "").replace(/\\(.)/g, "$1");
+  };
+
+  test("a call whose callers may be in files not read yet is unknown and names the index; then the index decides", async () => {
+    const file = path.join(root, "src", "push.c");
+    const text = readFileSync(file, "utf8");
+    const uri = pathToFileURL(file).href;
+    const lines = text.split("\n");
+    const pagesLine = lines.findIndex((line) => line.includes("verdict: unknown"));
+    const localLine = lines.findIndex((line) => line.includes("verdict: move"));
+    const column = (line: number) => lines[line].indexOf("vmsplice(") + 2;
+    const first = client.waitForDiagnostics(uri);
+    await client.open(uri, text);
+    await first;
+    const during = await hoverAt(uri, pagesLine, column(pagesLine));
+    const local = await hoverAt(uri, localLine, column(localLine));
+    const [status] = await client.request<{ building: boolean }[]>("vmsplice-lens/indexStatus", null);
+    // The hovers were answered before the status: when the index was still being built then, it was for them too.
+    if (status.building) {
+      assert.match(during, /callers in other files are not known yet: the project index is still being built/);
+      assert.match(local, /move/);
+      assert.doesNotMatch(local, /project index/);
+    } else assert.fail(`the index of 3,000 files was built before the first hover: ${during}`);
+    // Once built, the index names the other caller.
+    let after = "";
+    for (let attempt = 0; attempt < 100 && !/also called from src\/bulk\.c/.test(after); attempt++) {
+      after = await hoverAt(uri, pagesLine, column(pagesLine));
+      if (!/also called from src\/bulk\.c/.test(after)) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(after, /also called from src\/bulk\.c/);
+    assert.doesNotMatch(after, /project index is still being built/);
   });
 });

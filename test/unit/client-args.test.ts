@@ -11,6 +11,7 @@ import {
   siteLabel,
 } from "../../client/src/replay-args";
 import { parseWebviewMessage } from "../../client/src/webview/messages";
+import { describeIndexStatus } from "../../client/src/index-status";
 
 /** Stands in for a vscode.Uri: an object with a scheme whose toString() gives the URI text. */
 const fakeUri = { scheme: "file", path: "/w/main.c", toString: () => "file:///w/main.c" };
@@ -149,5 +150,35 @@ describe("the replayed call follows edits above it", () => {
       33,
       "several changes of one event, in VS Code's (descending) order",
     );
+  });
+});
+
+describe("project index status in words", () => {
+  test("each project: root and state, files, what was found, limits and time", () => {
+    const text = describeIndexStatus([
+      {
+        root: "/w/ltp",
+        state: "ready",
+        building: false,
+        compileDatabase: null,
+        sourceFiles: 4470,
+        headerFiles: 460,
+        filesSearched: 4930,
+        sourcesParsed: 40,
+        headersParsed: 2,
+        wrappers: [],
+        pipeFillers: ["safe_pipe (parameter 4, lib/safe_macros.c:120)"],
+        fieldFills: [],
+        limits: ["only the first 20000 source files of /w/ltp were read"],
+        buildMs: 1499,
+      },
+    ]);
+    assert.match(text, /^Project \/w\/ltp \(ready\)$/m);
+    assert.match(text, /source files: 4,470, headers: 460/);
+    assert.match(text, /wrappers \(0\): none/);
+    assert.match(text, /pipe fillers \(1\):\n {4}safe_pipe \(parameter 4, lib\/safe_macros\.c:120\)/);
+    assert.match(text, /limits hit:\n {4}only the first 20000 source files/);
+    assert.match(text, /time taken: 1499 ms/);
+    assert.match(describeIndexStatus([]), /No project index yet/);
   });
 });

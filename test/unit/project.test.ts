@@ -28,8 +28,10 @@ import {
   CompileDatabase,
   diskFs,
   findProjectRoot,
+  INDEX_PENDING,
   Project,
   readUnitHeaders,
+  runSteps,
   searchWords,
   splitCommand,
 } from "../../server/src/project/project";
@@ -254,6 +256,118 @@ describe("project layer", () => {
       const result = analyse(text + "\n\n");
       assert.equal(engine.statistics.extracted - before, 2);
       assert.match(result.calls[0].missing.join("\n"), /also called from src\/bulk\.c/);
+    } finally {
+      engine.dispose();
+      project.dispose();
+    }
+  });
+});
+
+describe("the stepped project index (the language server builds it in slices)", () => {
+  test("the stepped build finds what the on-demand index finds, and says how far it is in files", async () => {
+    await loadCLanguage();
+    for (const name of ["pipe-helper-two-hops", "wrapper-other-file", "struct-field-elsewhere"]) {
+      const root = path.join(projectsDir, name);
+      const stepped = new Project(root, newParser);
+      const direct = new Project(root, newParser);
+      try {
+        assert.equal(stepped.indexed, false);
+        const messages: string[] = [];
+        const steps = stepped.indexSteps();
+        for (let step = steps.next(); !step.done; step = steps.next()) messages.push(step.value);
+        assert.equal(stepped.indexed, true, name);
+        assert.deepEqual(stepped.wrappers(), direct.wrappers(), name);
+        assert.deepEqual(stepped.pipeFillers(), direct.pipeFillers(), name);
+        assert.deepEqual(stepped.fieldFills(), direct.fieldFills(), name);
+        assert.deepEqual(stepped.triggerWords(), direct.triggerWords(), name);
+        const files = direct.sourceFiles().length + direct.headerFiles().length;
+        assert.ok(messages.includes(`${files} of ${files} files`), `${name}: ${messages.join(" | ")}`);
+        const status = stepped.status();
+        assert.equal(status.state, "ready");
+        assert.equal(typeof status.buildMs, "number");
+        assert.equal(status.sourceFiles, direct.sourceFiles().length);
+      } finally {
+        stepped.dispose();
+        direct.dispose();
+      }
+    }
+  });
+
+  test("a file changed during a stepped build leaves the index not built (the build stores nothing stale)", async () => {
+    await loadCLanguage();
+    const project = new Project(path.join(projectsDir, "pipe-helper-two-hops"), newParser);
+    try {
+      const steps = project.indexSteps();
+      // The file changes while the pipe fillers are being joined from what was read.
+      for (let step = steps.next(); !step.done && !step.value.includes("pipe fillers");) step = steps.next();
+      project.invalidate(path.join(projectsDir, "pipe-helper-two-hops", "lib", "safe.c"));
+      runSteps(steps);
+      assert.equal(project.indexed, false);
+      runSteps(project.indexSteps());
+      assert.equal(project.indexed, true);
+    } finally {
+      project.dispose();
+    }
+  });
+
+  test("while the index is being built, every call waits for it: unknown, with the index named as the missing fact", async () => {
+    await loadCLanguage();
+    const root = path.join(projectsDir, "pipe-helper-two-hops");
+    const file = path.join(root, "tests", "gift.c");
+    const project = new Project(root, newParser);
+    const engine = new Engine(newParser);
+    try {
+      const text = readFileSync(file, "utf8");
+      engine.setText(file, text);
+      readUnitHeaders(engine, file, file, text, project, true);
+      const pending = engine.analysis(file, { kernel: "rfc-v2", pageSize: 4096 });
+      assert.equal(pending.calls.length, 2);
+      for (const call of pending.calls) {
+        assert.equal(call.verdict, "unknown");
+        assert.ok(call.missing.includes(INDEX_PENDING), call.missing.join("\n"));
+      }
+      // Nothing of the index was computed for it.
+      assert.equal(project.indexed, false);
+      runSteps(project.indexSteps());
+      readUnitHeaders(engine, file, file, text, project);
+      const judged = engine.analysis(file, { kernel: "rfc-v2", pageSize: 4096 });
+      assert.deepEqual(
+        judged.calls.map((call) => call.verdict),
+        ["move", "move"],
+      );
+    } finally {
+      engine.dispose();
+      project.dispose();
+    }
+  });
+});
+
+describe("judged while the project index is being built", () => {
+  test("a call decided by the file's own facts keeps its verdict; one whose callers may be elsewhere waits", async () => {
+    await loadCLanguage();
+    const root = path.join(projectsDir, "callers-elsewhere");
+    const file = path.join(root, "src", "push.c");
+    const project = new Project(root, newParser);
+    const engine = new Engine(newParser);
+    try {
+      const text = readFileSync(file, "utf8");
+      engine.setText(file, text);
+      readUnitHeaders(engine, file, file, text, project, true);
+      const pending = engine.analysis(file, { kernel: "rfc-v2", pageSize: 4096 });
+      const byLine = new Map(pending.calls.map((call) => [call.call.range.start.line + 1, call]));
+      const lineOf = (needle: string) => text.split("\n").findIndex((line) => line.includes(needle)) + 1;
+      // push_pages has external linkage: its in-file gift caller does not decide it before the index says who else calls.
+      const pages = byLine.get(lineOf("verdict: unknown"));
+      assert.equal(pages?.verdict, "unknown");
+      assert.match(
+        pages?.missing.join("\n") ?? "",
+        /callers in other files are not known yet: the project index is still being built/,
+      );
+      assert.ok(pages?.missing.includes(INDEX_PENDING));
+      // push_local is static: its callers are all here, and it moves without the index.
+      const local = byLine.get(lineOf("verdict: move"));
+      assert.equal(local?.verdict, "move");
+      assert.ok(!local?.missing.includes(INDEX_PENDING));
     } finally {
       engine.dispose();
       project.dispose();

@@ -32,6 +32,11 @@ export interface ProjectFacts {
   wrappers?: readonly ExternalWrapper[];
   /** Struct members other files fill with pipe() (matched by struct type and field across files). */
   fieldFills?: readonly ExternalFieldFill[];
+  /**
+   * Set while the project's index is being built (the language server): the facts above are not known yet, so every
+   * call of the unit carries this as a missing fact and none is judged a move from what is at hand.
+   */
+  pending?: string;
 }
 
 export interface ExtractionResult {

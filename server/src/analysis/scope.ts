@@ -29,6 +29,12 @@ import {
 import { nearest, parentOf, releaseAncestry, retainAncestry } from "./ancestry";
 
 /** One way a variable gets its value. */
+/**
+ * The missing fact of a call judged while its project's index is being built (the language server), and the one
+ * "caller elsewhere" of each function of such a unit with external linkage: its callers in other files are not known.
+ */
+export const INDEX_PENDING = "the project index is still being built";
+
 export interface Definition {
   name: string;
   kind: "init" | "assign" | "out-param" | "array" | "declared" | "compound-assign";
@@ -230,6 +236,8 @@ export class FileIndex implements NameIndex {
   callerNote(name: string): string {
     const elsewhere = this.externalCallers.get(name) ?? [];
     if (elsewhere.length === 0) return "which is not called in this file";
+    if (elsewhere.length === 1 && elsewhere[0] === INDEX_PENDING)
+      return `whose callers in other files are not known yet: ${INDEX_PENDING}`;
     return `which is also called from ${elsewhere.slice(0, 3).join(", ")}${elsewhere.length > 3 ? ` and ${elsewhere.length - 3} more files` : ""}`;
   }
 

@@ -369,6 +369,7 @@ export class Engine {
       project.defines === state.project.defines &&
       project.wrappers === state.project.wrappers &&
       project.fieldFills === state.project.fieldFills &&
+      project.pending === state.project.pending &&
       sameCallers(project.externalCallers, state.project.externalCallers);
     if (same) return;
     state.headers = headers;
@@ -441,7 +442,8 @@ export class Engine {
       (state.project.externalCallers?.size ?? 0) > 0 ||
       (state.project.defines?.size ?? 0) > 0 ||
       (state.project.wrappers?.length ?? 0) > 0 ||
-      (state.project.fieldFills?.length ?? 0) > 0
+      (state.project.fieldFills?.length ?? 0) > 0 ||
+      state.project.pending !== undefined
     )
       return this.extractUnit(file, state, text, cancel);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
@@ -542,6 +544,11 @@ export class Engine {
     )
       return { ...cached.result, tree };
     const judged = judgeCalls(basis.facts, options);
+    // While the project's index is being built, an unknown call names the index among the facts it misses.
+    const pending = state.project.pending;
+    if (pending)
+      for (const call of judged.calls)
+        if (call.verdict === "unknown" && !call.missing.includes(pending)) call.missing.push(pending);
     let suppressed: { analysis: FileAnalysis; suppressions: Suppression[] } = { analysis: judged, suppressions: [] };
     if (basis.reads.hasMarker) {
       const current = this.ensureTree(state);

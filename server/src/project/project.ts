@@ -28,6 +28,9 @@ import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fil
 import type { ExternalWrapper } from "../analysis/extract";
 import { externalFunctions, summarizeFile, type FileSummary } from "../analysis/summary";
 import { mentionsVmsplice } from "../analysis/analyze";
+import { INDEX_PENDING } from "../analysis/scope";
+
+export { INDEX_PENDING };
 import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { Engine } from "../engine/engine";
@@ -341,6 +344,42 @@ export const DEFAULT_MAX_INCLUDE_DEPTH = 16;
 export const DEFAULT_MAX_UNIT_HEADERS = 200;
 export const DEFAULT_MAX_UNIT_SIZE = 4 * 1024 * 1024;
 
+/**
+ * A computation over the project's files done in steps: it yields a few words of progress after each file (or
+ * directory) it looked at, so the language server can run it in slices between other work; `runSteps` runs it at once.
+ */
+export type IndexSteps<T> = Generator<string, T, void>;
+
+/** Runs a stepped computation to its end. */
+export function runSteps<T>(steps: IndexSteps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** What a project's index holds and how it was built (the editor's "Show project index status"). */
+export interface ProjectIndexStatus {
+  root: string;
+  /** "ready" when wrappers, pipe fillers, field fills and trigger words are all known. */
+  state: "ready" | "not built";
+  compileDatabase: string | null;
+  /** Source and header files found under the root (null: not listed yet). */
+  sourceFiles: number | null;
+  headerFiles: number | null;
+  /** Files whose bytes were searched, and sources and headers parsed for their summaries or definitions. */
+  filesSearched: number;
+  sourcesParsed: number;
+  headersParsed: number;
+  wrappers: string[];
+  pipeFillers: string[];
+  fieldFills: string[];
+  /** Limits hit while indexing, in words. */
+  limits: string[];
+  /** Milliseconds the last stepped build took (null: built on demand, or not built). */
+  buildMs: number | null;
+}
+
 export class Project {
   readonly database: CompileDatabase;
   private readonly headerCache = new Map<string, HeaderEntry | null>();
@@ -387,12 +426,15 @@ export class Project {
   private readonly summaries = new Map<string, FileSummary | null>();
   private readonly texts = new Map<string, Buffer | null>();
   private textBudget = MAX_CACHED_TEXT;
+  /** The files whose bytes were searched (for the index status). */
+  private readonly searched = new Set<string>();
 
   /**
    * Whether a source or header file mentions a word (an identifier: ASCII, so its bytes are searched without decoding
    * the file). The bytes are kept for the run within a budget, then read again.
    */
   private mentions(file: string, word: string): boolean {
+    this.searched.add(file);
     let bytes = this.texts.get(file);
     if (bytes === undefined) {
       bytes = this.fs.readBytes(file);
@@ -410,10 +452,18 @@ export class Project {
    * a common variable name, and only calls fill pipes.
    */
   private callsPipeCreator(file: string): boolean {
-    if (!this.mentions(file, "pipe") && !this.mentions(file, "socketpair")) return false;
-    const text = this.fs.readText(file);
-    return text !== null && PIPE_CREATORS.some((name) => callOccurs(text, name));
+    const known = this.pipeCallers.get(file);
+    if (known !== undefined) return known;
+    let calls = false;
+    if (this.mentions(file, "pipe") || this.mentions(file, "socketpair")) {
+      const text = this.fs.readText(file);
+      calls = text !== null && PIPE_CREATORS.some((name) => callOccurs(text, name));
+    }
+    this.pipeCallers.set(file, calls);
+    return calls;
   }
+  /** callsPipeCreator's answers, per file, until the file changes (an index rebuilt after a change asks again). */
+  private readonly pipeCallers = new Map<string, boolean>();
 
   /** The summary of one source file (parsed once per project; null when it cannot be read). */
   private summaryOf(file: string): FileSummary | null {
@@ -445,11 +495,19 @@ export class Project {
 
   /** Struct members the project's files fill with pipe(), pipe2() or socketpair(). */
   fieldFills(): ExternalFieldFill[] {
+    return runSteps(this.fieldFillSteps());
+  }
+
+  private *fieldFillSteps(): IndexSteps<ExternalFieldFill[]> {
     if (this.fieldFillIndex) return this.fieldFillIndex;
-    this.fieldFillIndex = this.sourceFiles()
-      .filter((file) => this.callsPipeCreator(file))
-      .flatMap((file) => this.summaryOf(file)?.fieldFills ?? []);
-    return this.fieldFillIndex;
+    const epoch = this.epoch;
+    const fills: ExternalFieldFill[] = [];
+    for (const file of yield* this.sourceListing()) {
+      if (this.callsPipeCreator(file)) fills.push(...(this.summaryOf(file)?.fieldFills ?? []));
+      yield "struct fields filled with pipes";
+    }
+    if (epoch === this.epoch) this.fieldFillIndex = fills;
+    return fills;
   }
 
   /**
@@ -457,9 +515,16 @@ export class Project {
    * defined more than once with different parameter roles (or once without forwarding) is left out.
    */
   wrappers(): ExternalWrapper[] {
+    return runSteps(this.wrapperSteps());
+  }
+
+  private *wrapperSteps(): IndexSteps<ExternalWrapper[]> {
     if (this.wrapperIndex) return this.wrapperIndex;
+    const epoch = this.epoch;
     const candidates = new Map<string, ExternalWrapper[]>();
-    for (const file of this.sourceFiles()) {
+    const sources = yield* this.sourceListing();
+    for (const file of sources) {
+      yield "vmsplice wrappers";
       if (!this.mentions(file, "vmsplice")) continue;
       for (const wrapper of this.summaryOf(file)?.wrappers ?? [])
         candidates.set(wrapper.name, [...(candidates.get(wrapper.name) ?? []), wrapper]);
@@ -467,13 +532,16 @@ export class Project {
     const result: ExternalWrapper[] = [];
     for (const [name, found] of candidates) {
       const roles = new Set(found.map((wrapper) => JSON.stringify(wrapper.parameters)));
-      const definers = this.sourceFiles().filter(
-        (file) => this.mentions(file, name) && this.summaryOf(file)?.defined.includes(name),
-      ).length;
+      let definers = 0;
+      for (const file of sources) {
+        if (this.mentions(file, name) && this.summaryOf(file)?.defined.includes(name)) definers++;
+        yield "vmsplice wrappers";
+      }
       if (roles.size === 1 && definers === found.length) result.push(found[0]);
     }
-    this.wrapperIndex = result.sort((left, right) => left.name.localeCompare(right.name));
-    return this.wrapperIndex;
+    result.sort((left, right) => left.name.localeCompare(right.name));
+    if (epoch === this.epoch) this.wrapperIndex = result;
+    return result;
   }
 
   /**
@@ -514,26 +582,102 @@ export class Project {
   }
   /** Limits hit while indexing the project (named in notes). */
   readonly indexLimits: string[] = [];
+  /** Moves on whenever a file is invalidated: a stepped computation begun before stores nothing it found. */
+  private epoch = 0;
+  private buildMs: number | null = null;
+  /** How far the first pass of the stepped build is, in percent (for the editor's progress). */
+  buildPercentage = 0;
+
+  /** Whether the index (wrappers, pipe fillers, field fills, trigger words) is built and current. */
+  get indexed(): boolean {
+    return (
+      this.wrapperIndex !== null && this.fillers !== null && this.fieldFillIndex !== null && this.triggers !== null
+    );
+  }
+
+  /**
+   * Builds the project index in steps (see IndexSteps): a first pass reads each source and header file once, parsing
+   * those that mention vmsplice or call a pipe creator, then wrappers, pipe fillers, field fills and trigger words are
+   * joined from what it read. Yields "1,234 of 20,000 files" and what is being joined.
+   */
+  *indexSteps(): IndexSteps<void> {
+    const started = performance.now();
+    const sources = yield* this.sourceListing();
+    const headers = yield* this.headerListing();
+    const total = sources.length + headers.length;
+    let done = 0;
+    const counted = () => `${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} files`;
+    for (const file of sources) {
+      if (this.mentions(file, "vmsplice") || this.callsPipeCreator(file)) this.summaryOf(file);
+      done++;
+      this.buildPercentage = Math.floor((done * 100) / Math.max(total, 1));
+      yield counted();
+    }
+    const words = searchWords([...VMSPLICE_WORDS]);
+    for (const file of headers) {
+      if (words.some((word) => this.mentions(file, word))) this.header(file);
+      done++;
+      this.buildPercentage = Math.floor((done * 100) / Math.max(total, 1));
+      yield counted();
+    }
+    for (const steps of [this.wrapperSteps(), this.pipeFillerSteps(), this.fieldFillSteps(), this.triggerSteps()])
+      for (let step = steps.next(); !step.done; step = steps.next()) yield `${counted()}, ${step.value}`;
+    this.buildMs = Math.round(performance.now() - started);
+  }
+
+  /** What the index holds (lists are those built so far; a list not built yet is empty). */
+  status(): ProjectIndexStatus {
+    const present = <T>(values: Iterable<T | null>) => [...values].filter((value) => value !== null).length;
+    return {
+      root: this.root,
+      state: this.indexed ? "ready" : "not built",
+      compileDatabase: this.database.source,
+      sourceFiles: this.sources?.length ?? null,
+      headerFiles: this.headerList?.length ?? null,
+      filesSearched: this.searched.size,
+      sourcesParsed: present(this.summaries.values()),
+      headersParsed: present(this.headerCache.values()),
+      wrappers: (this.wrapperIndex ?? []).map((wrapper) => `${wrapper.name} (${wrapper.file}:${wrapper.line})`),
+      pipeFillers: (this.fillers ?? []).map(
+        (filler) => `${filler.name} (parameter ${filler.parameter + 1}, ${filler.file}:${filler.line})`,
+      ),
+      fieldFills: (this.fieldFillIndex ?? []).map((fill) => `${fill.type}.${fill.field} (${fill.file}:${fill.line})`),
+      limits: [...new Set(this.indexLimits)],
+      buildMs: this.buildMs,
+    };
+  }
 
   /** The C and C++ source files under the root, sorted (at most MAX_SOURCE_SCAN). */
   sourceFiles(): string[] {
-    this.sources ??= this.listFiles(SOURCE_EXTENSIONS, MAX_SOURCE_SCAN, "source files");
-    return this.sources;
+    return runSteps(this.sourceListing());
   }
 
-  /** Files under the root with one of the extensions, sorted, skipping hidden directories and node_modules. */
-  private listFiles(extensions: readonly string[], limit: number, what: string): string[] {
+  private *sourceListing(): IndexSteps<string[]> {
+    if (this.sources) return this.sources;
+    const epoch = this.epoch;
+    const found = yield* this.listFiles(SOURCE_EXTENSIONS, MAX_SOURCE_SCAN, "source files");
+    if (epoch === this.epoch) this.sources = found;
+    return found;
+  }
+
+  /**
+   * Files under the root with one of the extensions, sorted, skipping hidden directories and node_modules; yields
+   * after each directory (see IndexSteps).
+   */
+  private *listFiles(extensions: readonly string[], limit: number, what: string): IndexSteps<string[]> {
     const found: string[] = [];
-    const visit = (dir: string) => {
-      for (const entry of this.fs.list(dir).sort((left, right) => left.name.localeCompare(right.name))) {
+    const fs = this.fs;
+    function* visit(dir: string): IndexSteps<void> {
+      for (const entry of fs.list(dir).sort((left, right) => left.name.localeCompare(right.name))) {
         if (found.length >= limit) return;
         if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
         const full = path.join(dir, entry.name);
-        if (entry.directory) visit(full);
+        if (entry.directory) yield* visit(full);
         else if (extensions.some((extension) => entry.name.endsWith(extension))) found.push(full);
       }
-    };
-    visit(this.root);
+      yield `listing ${what}: ${found.length} found`;
+    }
+    yield* visit(this.root);
     if (found.length >= limit) this.indexLimits.push(`only the first ${limit} ${what} of ${this.root} were read`);
     return found;
   }
@@ -544,7 +688,12 @@ export class Project {
    * out. Two rounds follow a hop through another file's filler.
    */
   pipeFillers(): ExternalPipeFiller[] {
+    return runSteps(this.pipeFillerSteps());
+  }
+
+  private *pipeFillerSteps(): IndexSteps<ExternalPipeFiller[]> {
     if (this.fillers) return this.fillers;
+    const epoch = this.epoch;
     const summaries = new Map<string, FileSummary>();
     const summarize = (file: string, known: readonly ExternalPipeFiller[]) => {
       const text = this.fs.readText(file);
@@ -557,8 +706,9 @@ export class Project {
         tree.delete();
       }
     };
-    const sources = this.sourceFiles();
+    const sources = yield* this.sourceListing();
     for (const file of sources) {
+      yield "pipe fillers";
       if (!this.callsPipeCreator(file)) continue;
       const summary = this.summaryOf(file);
       if (summary) summaries.set(file, summary);
@@ -568,6 +718,7 @@ export class Project {
     // Round 2: files that call a filler of another file (a wrapper of a wrapper), and every other definition of a
     // filler's name, so that disagreeing definitions are seen.
     for (const file of sources) {
+      yield "pipe fillers";
       if (names.some((name) => this.mentions(file, name))) summarize(file, known);
     }
     known = [...summaries.values()].flatMap((summary) => summary.pipeFillers);
@@ -585,10 +736,9 @@ export class Project {
       );
       if (agree && definers === fillers.length) result.push(fillers[0]);
     }
-    this.fillers = result.sort(
-      (left, right) => left.name.localeCompare(right.name) || left.parameter - right.parameter,
-    );
-    return this.fillers;
+    result.sort((left, right) => left.name.localeCompare(right.name) || left.parameter - right.parameter);
+    if (epoch === this.epoch) this.fillers = result;
+    return result;
   }
 
   private headerList: string[] | null = null;
@@ -596,8 +746,15 @@ export class Project {
 
   /** The header files under the root, sorted (at most MAX_HEADER_SCAN). */
   headerFiles(): string[] {
-    this.headerList ??= this.listFiles(HEADER_EXTENSIONS, MAX_HEADER_SCAN, "headers");
-    return this.headerList;
+    return runSteps(this.headerListing());
+  }
+
+  private *headerListing(): IndexSteps<string[]> {
+    if (this.headerList) return this.headerList;
+    const epoch = this.epoch;
+    const found = yield* this.listFiles(HEADER_EXTENSIONS, MAX_HEADER_SCAN, "headers");
+    if (epoch === this.epoch) this.headerList = found;
+    return found;
   }
 
   /**
@@ -606,24 +763,37 @@ export class Project {
    * the wrappers other files define. Only headers whose bytes mention a word so far are parsed.
    */
   triggerWords(): string[] {
+    return runSteps(this.triggerSteps());
+  }
+
+  private *triggerSteps(): IndexSteps<string[]> {
     if (this.triggers) return this.triggers;
+    const epoch = this.epoch;
     let words: string[] = [...VMSPLICE_WORDS];
     // Each round searches the headers not matched so far for the words found in the last round only.
     const matched = new Set<string>();
     let fresh = words;
+    const headers = yield* this.headerListing();
     for (let round = 0; round < 4; round++) {
-      for (const file of this.headerFiles())
+      for (const file of headers) {
         if (!matched.has(file) && searchWords(fresh).some((word) => this.mentions(file, word))) matched.add(file);
-      const definitions = this.headerFiles()
-        .filter((file) => matched.has(file))
-        .flatMap((file) => this.header(file)?.definitions ?? []);
+        yield "headers leading to vmsplice";
+      }
+      const definitions: HeaderDefinition[] = [];
+      for (const file of headers) {
+        if (!matched.has(file)) continue;
+        definitions.push(...(this.header(file)?.definitions ?? []));
+        yield "headers leading to vmsplice";
+      }
       const next = vmspliceTriggers(definitions, words);
       if (next.length === words.length) break;
       fresh = next.filter((word) => !words.includes(word));
       words = next;
     }
-    this.triggers = [...new Set([...words, ...this.wrappers().map((wrapper) => wrapper.name)])];
-    return this.triggers;
+    const wrappers = yield* this.wrapperSteps();
+    const triggers = [...new Set([...words, ...wrappers.map((wrapper) => wrapper.name)])];
+    if (epoch === this.epoch) this.triggers = triggers;
+    return triggers;
   }
 
   dispose(): void {
@@ -634,9 +804,11 @@ export class Project {
   /** Forgets what was read from a file (it changed on disk or in the editor). */
   invalidate(file: string, created = false): void {
     const absolute = path.resolve(file);
+    this.epoch++;
     const cached = this.texts.get(absolute);
     if (cached) this.textBudget += cached.length;
     this.texts.delete(absolute);
+    this.pipeCallers.delete(absolute);
     if (HEADER_EXTENSIONS.some((extension) => absolute.endsWith(extension))) {
       // A header's text decides its includes and definitions (the trigger words); summaries are of sources alone.
       this.headerCache.delete(absolute);
@@ -814,7 +986,9 @@ export function readUnitHeaders(
   file: string,
   text: string,
   project: Project,
+  indexPending = false,
 ): UnitHeaders | null {
+  if (indexPending) return readPendingUnit(engine, key, file, text, project);
   // Binary text is the engine's to refuse (one NUL rule); it is not parsed for includes.
   const wrappers = project.wrappers();
   if (text.includes("\0") || (!mentionsVmsplice(text) && !project.triggerWords().some((word) => text.includes(word)))) {
@@ -850,5 +1024,38 @@ export function readUnitHeaders(
   engine.setHeaders(key, headers.headers, facts);
   if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }).calls.length > 0)
     engine.setHeaders(key, headers.headers, { ...facts, externalCallers: project.externalCallers(file, names) });
+  return headers;
+}
+
+/**
+ * readUnitHeaders while the project's index is being built (the language server): the file is read with its headers
+ * alone (found on demand, without the index). The facts only the index gives (wrappers, pipe fillers and field fills
+ * of other files) are absent, which leaves the slots they would fill unknown: they only ever fill unknown slots. The one
+ * fact that can overturn a verdict, callers in other files of the unit's functions, is taken as "not known yet" for
+ * every function with external linkage, so their parameters are not decided from this file's calls alone. Every call
+ * that comes out unknown names INDEX_PENDING among its missing facts. A file that mentions neither splice nor a header
+ * definition leading to vmsplice is left alone until the index says which wrappers it may call.
+ */
+function readPendingUnit(
+  engine: Engine,
+  key: string,
+  file: string,
+  text: string,
+  project: Project,
+): UnitHeaders | null {
+  const tree = text.includes("\0") ? null : engine.tree(key);
+  if (!tree) {
+    engine.setHeaders(key, []);
+    return null;
+  }
+  const headers = project.headersFor(file, includeDirectives(tree));
+  const triggers = vmspliceTriggers(project.definitionsOf(headers.headers));
+  if (!mentionsVmsplice(text) && !triggers.some((name) => text.includes(name))) {
+    engine.setHeaders(key, []);
+    return headers;
+  }
+  // Every function of the unit with external linkage may be called from files the index has not reached yet.
+  const externalCallers = new Map(externalFunctions(tree).map((name) => [name, [INDEX_PENDING]]));
+  engine.setHeaders(key, headers.headers, { defines: headers.defines, externalCallers, pending: INDEX_PENDING });
   return headers;
 }

@@ -33,7 +33,47 @@ export const Commands = {
   showRuleDocs: "vmsplice-lens.showRuleDocs",
   /** Pick the kernel model and page size (the status-bar item runs it). No arguments. */
   selectKernel: "vmsplice-lens.selectKernel",
+  /** Drop the projects' indexes and build them again, then re-analyse open documents. No arguments. */
+  rebuildIndex: "vmsplice-lens.rebuildIndex",
+  /** Show what each project's index holds. No arguments. */
+  showIndexStatus: "vmsplice-lens.showIndexStatus",
 } as const;
+
+/**
+ * Request `vmsplice-lens/rebuildIndex`, client to server, no parameters: drops every project's cached reads and index,
+ * builds the index of the projects of the open documents again (with window/workDoneProgress), re-analyses the open
+ * documents, and answers with the rebuilt projects' status once their indexes are built.
+ */
+export const RebuildIndexRequest = { method: "vmsplice-lens/rebuildIndex" } as const;
+
+/** Request `vmsplice-lens/indexStatus`, client to server, no parameters: the status of every project the server holds. */
+export const IndexStatusRequest = { method: "vmsplice-lens/indexStatus" } as const;
+
+/** What one project's index holds (the answer of both index requests is a list of these). */
+export interface IndexStatus {
+  root: string;
+  /** "ready" when the index is complete; "not built" before its first build or after a file changed. */
+  state: "ready" | "not built";
+  /** True while the server is building it. */
+  building?: boolean;
+  /** The compile database used (compile_commands.json or compile_flags.txt), or null. */
+  compileDatabase: string | null;
+  /** Source and header files found under the root (null: not listed yet). */
+  sourceFiles: number | null;
+  headerFiles: number | null;
+  /** Files whose bytes were searched; sources and headers parsed. */
+  filesSearched: number;
+  sourcesParsed: number;
+  headersParsed: number;
+  /** "name (file:line)" of each wrapper; "name (parameter N, file:line)" of each pipe filler; "type.field (file:line)". */
+  wrappers: string[];
+  pipeFillers: string[];
+  fieldFills: string[];
+  /** Limits hit while indexing, in words. */
+  limits: string[];
+  /** Milliseconds the last build took (null: not built by the server's stepped build). */
+  buildMs: number | null;
+}
 
 /**
  * The URI scheme under which the VS Code client serves the rule pages it ships (dist/docs/<RULE-ID>.md): the client

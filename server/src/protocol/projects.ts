@@ -15,9 +15,33 @@ import {
   Project,
   readUnitHeaders,
   type ProjectFs,
+  type ProjectIndexStatus,
   type UnitHeaders,
 } from "../project/project";
 import type { DocumentStore } from "./documents";
+
+/** One work-done progress of the editor (window/workDoneProgress), as the registry drives it. */
+export interface IndexProgress {
+  report(message: string, percentage?: number): void;
+  end(message: string): void;
+}
+
+/** What the registry asks of the server while it builds a project's index. */
+export interface IndexHooks {
+  /** Starts a progress titled for the project (null: the client shows none). */
+  begin(root: string, message: string): Promise<IndexProgress | null>;
+  /** The project's index is built: the documents judged without it are analysed again. */
+  indexed(project: Project): void;
+}
+
+/** How long one slice of an index build runs before the server answers other messages (milliseconds). */
+const INDEX_SLICE_MS = 12;
+/** How long a project's later index build runs before it shows a progress (milliseconds). */
+const QUIET_REBUILD_MS = 300;
+/** How often the progress is reported at most (milliseconds). */
+const INDEX_REPORT_MS = 100;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class ProjectRegistry {
   private folders: string[] = [];
@@ -46,18 +70,154 @@ export class ProjectRegistry {
     this.folders = [...folders];
   }
 
-  /** Reads the project headers of an open document into the engine (before its analysis); null for non-file URIs. */
+  private hooks: IndexHooks | null = null;
+  /** Index builds under way, by project. */
+  private readonly builds = new Map<Project, Promise<void>>();
+
+  /**
+   * Index builds run in slices, with progress, before a project's facts are used (without hooks, as in unit tests, the
+   * index is built at once inside the first analysis).
+   */
+  setIndexHooks(hooks: IndexHooks): void {
+    this.hooks = hooks;
+  }
+
+  /**
+   * Reads the project headers of an open document into the engine (before its analysis); null for non-file URIs.
+   * While the project's index is being built the document is read with its headers alone, every call marked as
+   * waiting for the index (see readUnitHeaders), and the build is started if it is not under way.
+   */
   prepare(uri: string, settings: LensSettings): UnitHeaders | null {
     const file = filePathOf(uri);
     if (file === null) return null;
     const text = this.store.get(uri)?.document.getText();
     if (text === undefined) return null;
-    return readUnitHeaders(this.store.engine, uri, file, text, this.projectOf(file, settings));
+    const project = this.projectOf(file, settings);
+    if (this.hooks && !project.indexed) {
+      void this.whenIndexed(project);
+      return readUnitHeaders(this.store.engine, uri, file, text, project, true);
+    }
+    return readUnitHeaders(this.store.engine, uri, file, text, project);
+  }
+
+  /** Resolves when the project's index is built (at once when it is; starts the build when none is under way). */
+  whenIndexed(project: Project): Promise<void> {
+    if (project.indexed || !this.hooks) return Promise.resolve();
+    let build = this.builds.get(project);
+    if (!build) {
+      build = this.build(project, this.hooks).finally(() => this.builds.delete(project));
+      this.builds.set(project, build);
+    }
+    return build;
+  }
+
+  /** Whether the project is still one of the registry's (a rebuild or a compile database change drops them all). */
+  private current(project: Project): boolean {
+    return [...this.projects.values()].includes(project);
+  }
+
+  /**
+   * Builds a project's index in slices of INDEX_SLICE_MS between which other messages are answered, reporting
+   * "indexing ROOT: 1,234 of 20,000 files"; again while a file changed during the build left it incomplete. A project's
+   * first build always shows its progress; a later one (after a file changed) only once it takes longer than
+   * QUIET_REBUILD_MS, so that editing a header does not flash a progress bar at each pause.
+   */
+  private async build(project: Project, hooks: IndexHooks): Promise<void> {
+    const root = project.root;
+    const started = performance.now();
+    const shown: { progress: IndexProgress | null; asked: boolean } = { progress: null, asked: false };
+    const show = async () => {
+      if (shown.asked) return;
+      shown.asked = true;
+      shown.progress = await hooks.begin(root, `indexing ${root}`);
+    };
+    if (project.status().buildMs === null) await show();
+    let lastReport = 0;
+    try {
+      while (!project.indexed && this.current(project)) {
+        const steps = project.indexSteps();
+        let sliceStart = performance.now();
+        for (let step = steps.next(); !step.done; step = steps.next()) {
+          const now = performance.now();
+          if (shown.progress && now - lastReport >= INDEX_REPORT_MS) {
+            lastReport = now;
+            shown.progress.report(`indexing ${root}: ${step.value}`, project.buildPercentage);
+          }
+          if (now - sliceStart < INDEX_SLICE_MS) continue;
+          if (now - started >= QUIET_REBUILD_MS) await show();
+          await nextTurn();
+          if (!this.current(project)) return;
+          sliceStart = performance.now();
+        }
+      }
+    } finally {
+      this.endProgress(project, shown.progress);
+    }
+    if (this.current(project)) hooks.indexed(project);
+  }
+
+  /** The last report ("N of N files") and the end of a build's progress, saying what the index holds. */
+  private endProgress(project: Project, progress: IndexProgress | null): void {
+    if (!progress) return;
+    const root = project.root;
+    if (!this.current(project)) {
+      progress.end(`indexing ${root} stopped: the project was dropped (rebuilt or reconfigured)`);
+      return;
+    }
+    const status = project.status();
+    const files = ((status.sourceFiles ?? 0) + (status.headerFiles ?? 0)).toLocaleString("en-US");
+    progress.report(`indexing ${root}: ${files} of ${files} files`, 100);
+    progress.end(
+      `indexed ${root}: ${status.sourceFiles ?? 0} sources, ${status.headerFiles ?? 0} headers, ${status.wrappers.length} wrappers, ${status.pipeFillers.length} pipe fillers, ${status.fieldFills.length} field fills`,
+    );
+  }
+
+  /** Whether a project's index is being built. */
+  building(project: Project): boolean {
+    return this.builds.has(project);
+  }
+
+  /** What each project's index holds (the "Show project index status" command). */
+  statuses(): (ProjectIndexStatus & { building: boolean })[] {
+    return [...this.projects.values()].map((project) => ({ ...project.status(), building: this.building(project) }));
+  }
+
+  /**
+   * Drops every project (their caches with them) and builds the index of each project of the given files afresh;
+   * resolves with their status once built.
+   */
+  async rebuild(files: readonly { uri: string; settings: LensSettings }[]): Promise<ProjectIndexStatus[]> {
+    this.generation++;
+    this.dispose();
+    const wanted = new Set<Project>();
+    for (const { uri, settings } of files) {
+      if (!uri.startsWith("file:")) continue;
+      try {
+        wanted.add(this.projectOf(fileURLToPath(uri), settings));
+      } catch {
+        // Not a local file.
+      }
+    }
+    await Promise.all([...wanted].map((project) => this.whenIndexed(project)));
+    return [...wanted].map((project) => project.status());
   }
 
   /** The project of a file on disk (the workspace scan and closed files). */
   projectFor(file: string, settings: LensSettings): Project {
     return this.projectOf(file, settings);
+  }
+
+  /**
+   * The project of a file on disk once its index is built (the workspace scan and closed files wait for it rather
+   * than build it inside an analysis); when the project is dropped meanwhile (a rebuild), its successor's.
+   */
+  async indexedProjectFor(file: string, settings: LensSettings): Promise<Project> {
+    for (;;) {
+      const project = this.projectOf(file, settings);
+      if (!this.hooks) return project;
+      await this.whenIndexed(project);
+      if (project.indexed && this.current(project)) return project;
+    }
   }
 
   /** Moves on whenever a file of a project changes (the analysis worker makes its projects afresh then). */

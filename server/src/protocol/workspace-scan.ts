@@ -200,7 +200,9 @@ export async function scanWorkspace(
       if (context.isOpen(uri)) continue;
       try {
         const settings = await folderSettingsOf(folderSettings, folder, context);
-        const project = context.projects?.projectFor(file, settings) ?? null;
+        // The project's index is built in slices first (with its own progress), not inside this file's analysis.
+        const project = (await context.projects?.indexedProjectFor(file, settings)) ?? null;
+        if (context.isOpen(uri)) continue;
         const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase, project);
         if (diagnostics === null) continue;
         summary.analysed++;
@@ -248,7 +250,8 @@ export async function republishFromDisk(published: DiskPublishedFiles, context: 
     try {
       const settings = await folderSettingsOf(folderSettings, folder, context);
       if (context.superseded()) break;
-      const project = context.projects?.projectFor(file, settings) ?? null;
+      const project = (await context.projects?.indexedProjectFor(file, settings)) ?? null;
+      if (context.superseded()) break;
       const diagnostics = settings.analyzeWorkspace
         ? (analyseFileOnDisk(file, uri, settings, context.engine(), context.docsBase, project) ?? [])
         : [];
