@@ -16,6 +16,7 @@ import {
   replayRecordedCall,
 } from "../../server/src/recorder/replay-observed";
 import { parseTrace, type Trace, type TraceCall, type TraceMapping } from "../../server/src/recorder/trace";
+import { runSimulateCommand } from "../../server/src/cli/simulate";
 
 const PAGE = 4096;
 const ANON: TraceMapping = {
@@ -335,4 +336,57 @@ test("property: every call of seeded synthetic traces replays into a scenario th
   }
   assert.ok(replayed > 200, `only ${replayed} replays`);
   assert.deepEqual(failures.slice(0, 3), [], `${failures.length} replays failed`);
+});
+
+describe("simulate --trace TRACE FILE.c:LINE", () => {
+  const traceText = () =>
+    [...pairTrace().processes, ...pairTrace().calls, ...pairTrace().sites, pairTrace().run]
+      .map((line) => JSON.stringify(line))
+      .join("\n");
+  function run(argv: string[]): { code: number; out: string; err: string } {
+    let out = "";
+    let err = "";
+    const code = runSimulateCommand(argv, {
+      readFile: (file) => {
+        if (file === "run.vmsplice-trace.jsonl") return traceText();
+        throw new Error(`ENOENT: ${file}`);
+      },
+      stdout: (text) => (out += text),
+      stderr: (text) => (err += text),
+    });
+    return { code, out, err };
+  }
+
+  test("replays the observed call at the site as JSON and text", () => {
+    const json = run([
+      "--trace",
+      "run.vmsplice-trace.jsonl",
+      "/src/prog.c:40",
+      "--format",
+      "json",
+      "--kernel",
+      "mainline-6.x",
+    ]);
+    assert.equal(json.code, 0, json.err);
+    const report = JSON.parse(json.out) as { assumptions: string[]; site: { line: number } };
+    assert.equal(report.site.line, 40);
+    assert.match(report.assumptions[0], /^replayed from a recorded run: trace run\.vmsplice-trace\.jsonl/);
+    const text = run(["--trace=run.vmsplice-trace.jsonl", "prog.c:21", "--observation", "1"]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, /observation 1 of 1/);
+  });
+
+  test("a site, observation or target the trace cannot replay is a usage error on stderr", () => {
+    const none = run(["--trace", "run.vmsplice-trace.jsonl", "/src/prog.c:22"]);
+    assert.equal(none.code, 2);
+    assert.equal(none.out, "");
+    assert.match(none.err, /observed calls on lines 21, 40/);
+    assert.match(
+      run(["--trace", "run.vmsplice-trace.jsonl", "/src/prog.c:21", "--observation", "2"]).err,
+      /observation 2/,
+    );
+    assert.equal(run(["--trace", "run.vmsplice-trace.jsonl", "x.vmsim"]).code, 2);
+    assert.equal(run(["--observation", "1", "/src/prog.c:21"]).code, 2);
+    assert.match(run(["--trace", "missing.jsonl", "/src/prog.c:21"]).err, /cannot read missing\.jsonl/);
+  });
 });
