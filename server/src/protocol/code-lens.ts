@@ -14,6 +14,7 @@ import { toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
 import { verdictSummary } from "./present";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { observedLensTitle } from "../recorder/observed";
 
@@ -45,14 +46,14 @@ export async function provideCodeLenses(
     lenses.push({ range, command: { title: "Replay", command: Commands.replay, arguments: [args] } });
     const first = analysis.call.range.start.line + 1;
     const last = analysis.call.range.end.line + 1;
-    for (const site of observed.filter((item) => item.line >= first && item.line <= last)) {
-      lenses.push({ range, command: { title: observedLensTitle(site), command: "" } });
-      // The first call the run observed on these lines, replayed with its real offsets, lengths and page kinds.
-      const observedArgs: ReplayCommandArgs = { ...args, observed: { trace: site.trace, observation: 1 } };
-      lenses.push({
-        range,
-        command: { title: "Replay observed", command: Commands.replay, arguments: [observedArgs] },
-      });
+    const sites = observed.filter((item) => item.line >= first && item.line <= last);
+    // One "Replay observed" per trace: it replays the first call that trace observed on any of the call's lines.
+    const traces = [...new Set(sites.map((site) => site.trace))];
+    for (const site of sites) lenses.push({ range, command: { title: observedLensTitle(site), command: "" } });
+    for (const trace of traces) {
+      const observedArgs: ReplayCommandArgs = { ...args, observed: { trace, observation: 1 } };
+      const title = traces.length > 1 ? `Replay observed (${path.basename(trace)})` : "Replay observed";
+      lenses.push({ range, command: { title, command: Commands.replay, arguments: [observedArgs] } });
     }
   }
   return lenses;
