@@ -155,6 +155,16 @@ describe("recorded runs in the editor", () => {
         );
         assert.match(hover.contents.value, /The static verdict is unknown/, "the run settles a static unknown");
         assert.match(hover.contents.value, /exclusively mapped/);
+        const link = /\[Replay observed\]\(command:vmsplice-lens\.replay\?([^ )]+) "/.exec(hover.contents.value);
+        assert.ok(link, "the observed section links Replay observed");
+        assert.deepEqual(JSON.parse(decodeURIComponent(link[1])), [
+          {
+            uri,
+            line: CALL_LINE - 1,
+            character: 11,
+            observed: { trace: path.join(folder, "run.vmsplice-trace.jsonl"), observation: 1 },
+          },
+        ]);
       } finally {
         await client.stop();
       }

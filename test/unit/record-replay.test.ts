@@ -17,6 +17,7 @@ import {
 } from "../../server/src/recorder/replay-observed";
 import { parseTrace, type Trace, type TraceCall, type TraceMapping } from "../../server/src/recorder/trace";
 import { runSimulateCommand } from "../../server/src/cli/simulate";
+import { observedReplayLink } from "../../server/src/protocol/markdown";
 
 const PAGE = 4096;
 const ANON: TraceMapping = {
@@ -389,4 +390,16 @@ describe("simulate --trace TRACE FILE.c:LINE", () => {
     assert.equal(run(["--observation", "1", "/src/prog.c:21"]).code, 2);
     assert.match(run(["--trace", "missing.jsonl", "/src/prog.c:21"]).err, /cannot read missing\.jsonl/);
   });
+});
+
+test("the hover's Replay observed link carries any trace path inside its encoded arguments", () => {
+  const trace = '/w/a) [x](command:evil) "q"\n`b`.vmsplice-trace.jsonl';
+  const link = observedReplayLink({ uri: "file:///w/p.c", line: 3, character: 4 }, "vmsplice-lens.replay", trace);
+  assert.ok(link);
+  const match = /^\[Replay observed\]\(command:vmsplice-lens\.replay\?([A-Za-z0-9%._~*'!-]+) "[^"]*"\)$/.exec(link);
+  assert.ok(match, link);
+  assert.deepEqual(JSON.parse(decodeURIComponent(match[1])), [
+    { uri: "file:///w/p.c", line: 3, character: 4, observed: { trace, observation: 1 } },
+  ]);
+  assert.equal(observedReplayLink({ uri: "no scheme", line: 3, character: 4 }, "vmsplice-lens.replay", trace), null);
 });
