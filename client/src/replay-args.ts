@@ -30,13 +30,26 @@ function uriText(value: unknown): string | null {
   return null;
 }
 
+/** The recorded call of a "Replay observed" code lens (`{ trace, observation }`), or null. */
+function observedSelector(value: unknown): ReplayCommandArgs["observed"] | null {
+  if (!isRecord(value) || typeof value.trace !== "string" || value.trace.length === 0) return null;
+  const observation = value.observation ?? 1;
+  return typeof observation === "number" && Number.isInteger(observation) && observation >= 1
+    ? { trace: value.trace, observation }
+    : null;
+}
+
 /** The call-site position of a `vmsplice-lens.replay` invocation, or null when the cursor must be used. */
 export function parseReplayArgs(args: readonly unknown[]): ReplayCommandArgs | null {
   const [first, second] = args;
   if (isRecord(first) && !("scheme" in first)) {
     const uri = uriText(first.uri);
-    if (uri && isPosition(first.line) && isPosition(first.character))
-      return { uri, line: first.line, character: first.character };
+    if (uri && isPosition(first.line) && isPosition(first.character)) {
+      const observed = observedSelector(first.observed);
+      return observed
+        ? { uri, line: first.line, character: first.character, observed }
+        : { uri, line: first.line, character: first.character };
+    }
     return null;
   }
   // (uri, {line, character}): the shape of VS Code's own position-taking commands.

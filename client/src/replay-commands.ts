@@ -40,6 +40,7 @@ export function createServerReplayer(getClient: () => LanguageClient | null): Re
           character: subject.character,
           kernel,
           pageSize,
+          ...(subject.observed ? { observed: subject.observed } : {}),
         };
         return await client.sendRequest(ReplayRequest.method, params);
       }
@@ -123,7 +124,8 @@ export function registerReplayCommands(panel: SimulatorPanel, output: vscode.Out
         uri: target.uri,
         line: target.line,
         character: target.character,
-        label: siteLabel(target.uri, target.line),
+        label: `${siteLabel(target.uri, target.line)}${target.observed ? " (observed run)" : ""}`,
+        ...(target.observed ? { observed: target.observed } : {}),
       };
       const defaults = replayDefaults(vscode.Uri.parse(target.uri));
       await panel.replay(subject, defaults.kernel, defaults.pageSize);

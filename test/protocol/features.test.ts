@@ -3,7 +3,7 @@
 // per-rule severity overrides, and the workspace scan with progress.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -403,5 +403,159 @@ test("the workspace scan analyses the folder's C files with progress, skipping f
     await restored;
   } finally {
     await client.stop();
+  }
+});
+
+/** A program whose wrapper gifts `len` bytes at `buf` (line 11), for the recorded-run replay below. */
+const RECORDED_PROGRAM = `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int send_bytes(int fd, char *buf, size_t len)
+{
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    return vmsplice(fd, &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE) < 0 ? -1 : 0;
+}
+`;
+
+/** A kept trace: the call at line 11 gifted 6000 bytes 16 bytes into a private anonymous page; a reader in another file. */
+function recordedTrace(source: string): string {
+  const page = (pfn: number) => ({
+    pm: `0x${((1n << 63n) | (1n << 56n) | BigInt(pfn)).toString(16)}`,
+    kf: "0x1000",
+    map: 0,
+  });
+  const call = (fields: Record<string, unknown>) => ({
+    type: "call",
+    tid: 10,
+    via: "vmsplice",
+    nrSegs: 1,
+    pageSize: 4096,
+    threads: 1,
+    pagemap: true,
+    kpageflags: true,
+    zeroPfn: "0x3b30",
+    maps: [
+      { start: "0x7f0000000000", end: "0x7f0000100000", perms: "rw-p", offset: "0x0", path: "", vmflags: "rd wr" },
+    ],
+    errno: 0,
+    after: [],
+    ...fields,
+  });
+  return [
+    { type: "process", pid: 10, ppid: 1, how: "exec", exe: "/build/prog" },
+    call({
+      pid: 10,
+      time: 1796371200,
+      fd: 4,
+      flags: 9,
+      caller: { addr: "0x55550000123b", mapStart: "0x555500001000", mapOffset: "0x1000", object: "/build/prog" },
+      fdinfo: { stat: "fifo", ino: 9, dev: 15, target: "pipe:[9]", flags: 1, pipeSize: 65536 },
+      iov: [{ base: "0x7f0000002010", len: 6000, pages: [page(0x1234), page(0x1235)] }],
+      ret: 6000,
+    }),
+    call({
+      pid: 11,
+      time: 1796371201,
+      fd: 3,
+      flags: 1,
+      caller: { addr: "0x55550000133b", mapStart: "0x555500001000", mapOffset: "0x1000", object: "/build/prog" },
+      fdinfo: { stat: "fifo", ino: 9, dev: 15, target: "pipe:[9]", flags: 0, pipeSize: 65536 },
+      iov: [{ base: "0x7f0000010000", len: 8192, pages: [page(0x2000), page(0x2001)] }],
+      ret: 6000,
+    }),
+    {
+      type: "site",
+      object: "/build/prog",
+      fileOffset: "0x123a",
+      address: "0x123a",
+      file: source,
+      line: 11,
+      function: "send_bytes",
+    },
+    {
+      type: "site",
+      object: "/build/prog",
+      fileOffset: "0x133a",
+      address: "0x133a",
+      file: "/build/reader.c",
+      line: 30,
+      function: "main",
+    },
+    {
+      type: "run",
+      program: "/build/prog",
+      args: [],
+      start: "2026-12-04T08:00:00.000Z",
+      exitCode: 0,
+      signal: null,
+      kernelRelease: "6.18",
+    },
+  ]
+    .map((line) => JSON.stringify(line))
+    .join("\n");
+}
+
+test("a kept trace's observed lens has Replay observed, which replays the recorded call's real offset and length", async () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-replay-observed-"));
+  const source = path.join(folder, "prog.c");
+  const tracePath = path.join(folder, "run.vmsplice-trace.jsonl");
+  writeFileSync(source, RECORDED_PROGRAM);
+  writeFileSync(tracePath, recordedTrace(source));
+  const client = await LspTestClient.start({ workspaceFolders: [folder], settings: { debounceMs: 0 } });
+  try {
+    const uri = pathToFileURL(source).href;
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, RECORDED_PROGRAM);
+    await published;
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri } });
+    const titles = lenses.map((lens) => lens.command?.title ?? "");
+    assert.match(titles.join(" | "), /observed: 1 page moved|observed: \d+ of \d+ pages? moved/);
+    const lens = lenses.find((item) => item.command?.title === "Replay observed");
+    assert.ok(lens, titles.join(" | "));
+    assert.equal(lens.command?.command, "vmsplice-lens.replay");
+    const args = lens.command?.arguments?.[0] as { line: number; observed: { trace: string; observation: number } };
+    assert.equal(args.line, 10);
+    assert.deepEqual(args.observed, { trace: tracePath, observation: 1 });
+    const replay = await client.request<ReplayResult>("vmsplice-lens/replay", args);
+    const writer = replay.steps.find((step) => step.role === "writer") as
+      { text: string; chunks: { offset: number; len: number; side: string }[] } | undefined;
+    assert.ok(writer, JSON.stringify(replay.steps.map((step) => step.text)));
+    // The observed iovec: base 0x7f0000002010 (16 bytes into its page), 6000 bytes.
+    assert.match(writer.text, /\[w\d+\+16,6000\]/);
+    const chunks = writer.chunks.filter((chunk) => chunk.side === "writer");
+    assert.equal(chunks[0]?.offset, 16);
+    assert.equal(
+      chunks.reduce((sum, chunk) => sum + chunk.len, 0),
+      6000,
+    );
+    assert.match(
+      replay.assumptions[0],
+      /^replayed from a recorded run: trace .*run\.vmsplice-trace\.jsonl, run of 2026-12-04/,
+    );
+    assert.deepEqual(replay.observed, { trace: tracePath, observation: 1, observations: 1 });
+    assert.equal(replay.focus?.role, "writer");
+    assert.equal(replay.focus?.line, 11);
+    const labels = Object.values(replay.stepLabels ?? {});
+    assert.ok(
+      labels.some((label) => /^line 11: vmsplice\(/.test(label)),
+      labels.join(" | "),
+    );
+    assert.ok(labels.includes("the recorded reader call at /build/reader.c:30 (pid 11)"), labels.join(" | "));
+    // A trace that is not one of the workspace's, or an observation the run does not have, is a ResponseError.
+    await assert.rejects(
+      client.request("vmsplice-lens/replay", { ...args, observed: { trace: "/etc/passwd", observation: 1 } }),
+      /not a readable \*\.vmsplice-trace\.jsonl of the open folders/,
+    );
+    await assert.rejects(
+      client.request("vmsplice-lens/replay", { ...args, observed: { trace: tracePath, observation: 2 } }),
+      /observation 2 does not exist/,
+    );
+  } finally {
+    await client.stop();
+    rmSync(folder, { recursive: true, force: true });
   }
 });

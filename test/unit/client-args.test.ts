@@ -30,6 +30,32 @@ describe("replay command arguments", () => {
     });
   });
 
+  test("the Replay observed lens's recorded-call selector is kept; a malformed one is dropped", () => {
+    const observed = { trace: "/w/run.vmsplice-trace.jsonl", observation: 2 };
+    assert.deepEqual(parseReplayArgs([{ uri: "file:///w/main.c", line: 27, character: 4, observed }]), {
+      uri: "file:///w/main.c",
+      line: 27,
+      character: 4,
+      observed,
+    });
+    assert.deepEqual(
+      parseReplayArgs([{ uri: "file:///w/main.c", line: 27, character: 4, observed: { trace: "/t" } }])?.observed,
+      { trace: "/t", observation: 1 },
+    );
+    for (const bad of [
+      { trace: 3 },
+      { trace: "" },
+      { trace: "/t", observation: 0 },
+      { trace: "/t", observation: 1.5 },
+      "x",
+    ])
+      assert.deepEqual(parseReplayArgs([{ uri: "file:///w/main.c", line: 27, character: 4, observed: bad }]), {
+        uri: "file:///w/main.c",
+        line: 27,
+        character: 4,
+      });
+  });
+
   test("(uri, position) as VS Code's own commands pass them", () => {
     assert.deepEqual(parseReplayArgs([fakeUri, { line: 3, character: 9 }]), {
       uri: "file:///w/main.c",

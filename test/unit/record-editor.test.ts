@@ -139,10 +139,12 @@ describe("recorded runs in the editor", () => {
         await published;
         const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri } });
         const titles = lenses.map((lens) => lens.command?.title ?? "");
-        assert.equal(lenses.length, 3, titles.join(" | "));
+        assert.equal(lenses.length, 4, titles.join(" | "));
         assert.match(titles[0], /· rfc-v2$/);
         assert.equal(titles[2], "observed 2×: 1 of 2 pages moved, 1 move, 1 copy (run of 2026-12-04)");
         assert.equal(lenses[2].range.start.line, CALL_LINE - 1);
+        assert.equal(titles[3], "Replay observed");
+        assert.equal(lenses[3].command?.command, "vmsplice-lens.replay");
         const hover = await client.request<{ contents: { value: string } }>("textDocument/hover", {
           textDocument: { uri },
           position: { line: CALL_LINE - 1, character: 12 },
@@ -153,6 +155,16 @@ describe("recorded runs in the editor", () => {
         );
         assert.match(hover.contents.value, /The static verdict is unknown/, "the run settles a static unknown");
         assert.match(hover.contents.value, /exclusively mapped/);
+        const link = /\[Replay observed\]\(command:vmsplice-lens\.replay\?([^ )]+) "/.exec(hover.contents.value);
+        assert.ok(link, "the observed section links Replay observed");
+        assert.deepEqual(JSON.parse(decodeURIComponent(link[1])), [
+          {
+            uri,
+            line: CALL_LINE - 1,
+            character: 11,
+            observed: { trace: path.join(folder, "run.vmsplice-trace.jsonl"), observation: 1 },
+          },
+        ]);
       } finally {
         await client.stop();
       }

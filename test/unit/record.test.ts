@@ -15,6 +15,10 @@ import os from "node:os";
 import path from "node:path";
 import Ajv from "ajv-draft-04";
 import { main } from "../../server/src/cli/main";
+import { KERNEL_MODELS } from "../../server/src/analysis/facts";
+import { observedCalls, replayRecordedCall } from "../../server/src/recorder/replay-observed";
+import { parseTrace } from "../../server/src/recorder/trace";
+import { parseScenario } from "../../server/src/simulator/index";
 
 const root = path.resolve(__dirname, "..", "..");
 const SOURCE = path.join(root, "test", "record", "sender.c");
@@ -343,6 +347,56 @@ describe("record: a real run of test/record/sender.c", { skip: reason ?? false }
       () => {},
     );
     assert.match(mainline.out, /2 vmsplice calls observed at 2 sites in 1 file \(2 copy\)/);
+  });
+
+  test("every call of recorded runs replays with its real in-page offset and length (Replay observed, simulate --trace)", async () => {
+    const runs = [
+      ["--read-move", "--dst-offset", "100"],
+      ["--offset", "40", "--pages", "2", "--read-move"],
+      ["--fork", "--flags", "9"],
+      ["--alloc", "shared", "--read-move"],
+      ["--reader-child", "--read-move"],
+    ];
+    let replayed = 0;
+    for (const [position, args] of runs.entries()) {
+      const out = path.join(work, `replay-${position}.vmsplice-trace.jsonl`);
+      await record(args, { recordArgs: ["--out", out] });
+      const trace = parseTrace(readFileSync(out, "utf8"));
+      const observed = observedCalls(trace);
+      assert.ok(observed.length > 0, `${args.join(" ")}: calls recorded`);
+      for (let index = 0; index < observed.length; index++)
+        for (const kernel of KERNEL_MODELS) {
+          const replay = replayRecordedCall(trace, observed, index, { kernel, pageSize: 4096, traceName: out });
+          const problems = parseScenario(replay.scenarioText).diagnostics;
+          const errors = replay.result.steps.filter((step) => step.error);
+          assert.deepEqual([...problems, ...errors], [], `${args.join(" ")} call ${index}\n${replay.scenarioText}`);
+          const call = observed[index].trace;
+          const role = replay.role === "writer" ? "W" : "R";
+          const line = replay.scenarioText.split("\n").find((text) => text.startsWith(`${role}: vmsplice`)) ?? "";
+          const first = call.iov[0];
+          if (first && call.iovUnreadable === undefined) {
+            const offset = Number(BigInt(first.base) % 4096n);
+            assert.match(
+              line,
+              new RegExp(`\\[[wr]\\d+${offset ? `\\+${offset}` : ""},${first.len}\\]`),
+              `${args.join(" ")} call ${index}: ${line}`,
+            );
+          }
+          replayed++;
+        }
+      const site = observed[0].site;
+      if (site.line !== null) {
+        let stdout = "";
+        const code = await main(
+          ["simulate", "--trace", out, `${site.file}:${site.line}`, "--format", "json"],
+          (text) => (stdout += text),
+          () => {},
+        );
+        assert.equal(code, 0);
+        assert.match((JSON.parse(stdout) as { assumptions: string[] }).assumptions[0], /^replayed from a recorded run/);
+      }
+    }
+    assert.ok(replayed >= runs.length * KERNEL_MODELS.length);
   });
 
   test("SARIF validates against the official 2.1.0 schema and carries the findings at their lines", async () => {

@@ -17,7 +17,15 @@ export const PAGE_SIZE_VALUES: readonly PageSizeValue[] = PAGE_SIZES;
 
 /** What the panel is replaying: a call site in a C file, or a whole `.vmsim` scenario file. */
 export type ReplaySubject =
-  | { kind: "call-site"; uri: string; line: number; character: number; label: string }
+  | {
+      kind: "call-site";
+      uri: string;
+      line: number;
+      character: number;
+      label: string;
+      /** A recorded call to replay instead of the static facts ("Replay observed"). */
+      observed?: { trace: string; observation?: number };
+    }
   | { kind: "scenario"; uri: string; label: string };
 
 /** Messages the extension host posts to the webview. */

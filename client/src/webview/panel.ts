@@ -87,7 +87,12 @@ export class SimulatorPanel implements vscode.Disposable {
           text: change.text,
         })),
       );
-      if (line !== subject.line) current.subject = { ...subject, line, label: siteLabel(subject.uri, line) };
+      if (line !== subject.line)
+        current.subject = {
+          ...subject,
+          line,
+          label: `${siteLabel(subject.uri, line)}${subject.observed ? " (observed run)" : ""}`,
+        };
     }
     if (current.stale || current.shownRequest === null) return;
     current.stale = true;

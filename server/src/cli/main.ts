@@ -27,6 +27,7 @@ const USAGE = `usage:
                       [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project] PATH...
   vmsplice-lens explain RULE-ID [--format text|markdown] | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]
+  vmsplice-lens simulate --trace TRACE.vmsplice-trace.jsonl FILE.c:LINE [--observation N] [--kernel K] [--page-size N] [--format text|json]
 ${RECORD_USAGE}`;
 
 class UsageError extends Error {}

@@ -1,5 +1,8 @@
 /**
- * `vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel K] [--page-size N] [--format text|json] [--trace full|summary]`.
+ * `vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel K] [--page-size N] [--format text|json] [--trace full|summary]`,
+ * and `vmsplice-lens simulate --trace TRACE.jsonl FILE.c:LINE [--observation N]`: the replay of a call a recorded run
+ * observed at that line (recorder/replay-observed.ts), with its real offsets, lengths and page kinds. `--trace` takes
+ * `full` or `summary` (the step detail) or, any other value, a trace file.
  *
  * This module owns the subcommand's argument parsing, the choice between a scenario file and a call-site replay, and
  * the output (the text step table or the replay JSON of issue 3 item 6). File access goes through the injected `io`,
@@ -8,6 +11,8 @@
  * Exit codes: 0 success (and every `expect` line held), 1 an expectation failed, 2 usage, I/O or parse error.
  */
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize, type VmspliceCall } from "../analysis/facts";
+import { parseTrace } from "../recorder/trace";
+import { ObservedReplayError, replayObserved } from "../recorder/replay-observed";
 import {
   checkExpectations,
   parseScenario,
@@ -26,7 +31,8 @@ export interface SimulateIo {
   extractCalls?(path: string, text: string): VmspliceCall[];
 }
 
-const USAGE = `usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel ${KERNEL_MODELS.join("|")}|all] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json] [--trace full|summary]`;
+const USAGE = `usage: vmsplice-lens simulate SCENARIO.vmsim | FILE.c:LINE [--kernel ${KERNEL_MODELS.join("|")}|all] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json] [--trace full|summary]
+       vmsplice-lens simulate --trace TRACE.vmsplice-trace.jsonl FILE.c:LINE [--observation N] [--kernel K] [--page-size N] [--format text|json]`;
 
 interface Arguments {
   target: string;
@@ -34,6 +40,10 @@ interface Arguments {
   pageSize: PageSize | null;
   format: "text" | "json";
   trace: "full" | "summary";
+  /** A recorded run's trace file: replay the call it observed at FILE:LINE. */
+  traceFile: string | null;
+  /** One-based observation at the site (default 1). */
+  observation: number | null;
 }
 
 class UsageError extends Error {}
@@ -44,6 +54,8 @@ function parseArguments(argv: string[]): Arguments {
   let pageSize: PageSize | null = null;
   let format: "text" | "json" = "text";
   let trace: "full" | "summary" = "full";
+  let traceFile: string | null = null;
+  let observation: number | null = null;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     const [flag, inline] =
@@ -78,10 +90,17 @@ function parseArguments(argv: string[]): Arguments {
         break;
       }
       case "--trace": {
+        // The step detail (full or summary), or any other value: a recorded run's trace file.
         const chosen = value();
-        if (chosen !== "full" && chosen !== "summary")
-          throw new UsageError(`unknown trace '${chosen}' (full or summary)`);
-        trace = chosen;
+        if (chosen === "full" || chosen === "summary") trace = chosen;
+        else traceFile = chosen;
+        break;
+      }
+      case "--observation": {
+        const chosen = value();
+        if (!/^[1-9][0-9]{0,8}$/.test(chosen))
+          throw new UsageError(`--observation needs a positive whole number, not '${chosen}'`);
+        observation = Number(chosen);
         break;
       }
       default:
@@ -91,7 +110,9 @@ function parseArguments(argv: string[]): Arguments {
     }
   }
   if (target === null) throw new UsageError("missing SCENARIO.vmsim or FILE.c:LINE");
-  return { target, kernels, pageSize, format, trace };
+  if (observation !== null && traceFile === null)
+    throw new UsageError("--observation selects a recorded call: give --trace TRACE.jsonl too");
+  return { target, kernels, pageSize, format, trace, traceFile, observation };
 }
 
 /** Runs the subcommand; returns the process exit code. */
@@ -105,6 +126,15 @@ export function runSimulateCommand(argv: string[], io: SimulateIo): number {
     return 2;
   }
   const site = /^(.*):([0-9]+)$/.exec(args.target);
+  if (args.traceFile !== null) {
+    if (!site) {
+      io.stderr(
+        `vmsplice-lens simulate: --trace ${args.traceFile} replays a recorded call: give FILE.c:LINE\n${USAGE}\n`,
+      );
+      return 2;
+    }
+    return simulateObserved(site[1], Number(site[2]), args, args.traceFile, io);
+  }
   if (site && !args.target.endsWith(".vmsim")) return simulateCallSite(site[1], Number(site[2]), args, io);
   return simulateScenario(args, io);
 }
@@ -180,6 +210,28 @@ function simulateCallSite(file: string, line: number, args: Arguments, io: Simul
   const write = reportStream(io, args.format, kernels.length);
   for (const kernel of kernels)
     write(replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json);
+  return 0;
+}
+
+/** Replays the call a recorded run observed at FILE:LINE (the first observation, or --observation N). */
+function simulateObserved(file: string, line: number, args: Arguments, traceFile: string, io: SimulateIo): number {
+  const text = read(io, traceFile);
+  if (text === null) return 2;
+  const trace = parseTrace(text);
+  const kernels = args.kernels ?? ["rfc-v2" as KernelModel];
+  const selector = { file, firstLine: line, observation: args.observation ?? 1 };
+  const options = { pageSize: args.pageSize ?? 4096, traceName: traceFile, trace: args.trace };
+  const replays: ReplayJson[] = [];
+  try {
+    // Every kernel's replay is made before any is written, so a wrong site writes nothing to stdout.
+    for (const kernel of kernels) replays.push(replayObserved(trace, selector, { ...options, kernel }).json);
+  } catch (error) {
+    if (!(error instanceof ObservedReplayError)) throw error;
+    io.stderr(`vmsplice-lens simulate: ${error.message}\n`);
+    return 2;
+  }
+  const write = reportStream(io, args.format, kernels.length);
+  for (const replay of replays) write(replay);
   return 0;
 }
 

@@ -5,7 +5,8 @@
  *
  * The verdict lens has an empty command id: editors show it as plain text, because clicking a verdict has no meaning.
  * When a recorded run (a `*.vmsplice-trace.jsonl` kept by `vmsplice-lens record --out`) observed calls on the call's
- * lines, a third lens says what the run saw: "observed: 4 pages moved (run of 2026-12-04)", under the same kernel model.
+ * lines, a third lens says what the run saw: "observed: 4 pages moved (run of 2026-12-04)", under the same kernel model,
+ * and a "Replay observed" link replays the first call the run observed there (its real offsets, lengths and page kinds).
  */
 import type { CancellationToken, CodeLens, CodeLensParams } from "vscode-languageserver/node";
 import { currentAnalysis, type ServerContext } from "./context";
@@ -13,6 +14,7 @@ import { toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
 import { verdictSummary } from "./present";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { observedLensTitle } from "../recorder/observed";
 
@@ -44,8 +46,15 @@ export async function provideCodeLenses(
     lenses.push({ range, command: { title: "Replay", command: Commands.replay, arguments: [args] } });
     const first = analysis.call.range.start.line + 1;
     const last = analysis.call.range.end.line + 1;
-    for (const site of observed.filter((item) => item.line >= first && item.line <= last))
-      lenses.push({ range, command: { title: observedLensTitle(site), command: "" } });
+    const sites = observed.filter((item) => item.line >= first && item.line <= last);
+    // One "Replay observed" per trace: it replays the first call that trace observed on any of the call's lines.
+    const traces = [...new Set(sites.map((site) => site.trace))];
+    for (const site of sites) lenses.push({ range, command: { title: observedLensTitle(site), command: "" } });
+    for (const trace of traces) {
+      const observedArgs: ReplayCommandArgs = { ...args, observed: { trace, observation: 1 } };
+      const title = traces.length > 1 ? `Replay observed (${path.basename(trace)})` : "Replay observed";
+      lenses.push({ range, command: { title, command: Commands.replay, arguments: [observedArgs] } });
+    }
   }
   return lenses;
 }

@@ -89,6 +89,15 @@ export interface ReplayCommandArgs {
   line: number;
   /** Zero-based UTF-16 column of the callee name. */
   character: number;
+  /** Replay the call a recorded run observed there instead of the static facts (the "Replay observed" code lens). */
+  observed?: ObservedReplaySelector;
+}
+
+/** A recorded call: a kept trace of the workspace (its path, as the observed code lens gives it) and which observation. */
+export interface ObservedReplaySelector {
+  trace: string;
+  /** One-based, in time order among the calls the trace observed on the call's lines; default 1. */
+  observation?: number;
 }
 
 /**
@@ -109,6 +118,11 @@ export interface ReplayParams {
   kernel?: ReplayKernel;
   /** Overrides the configured page size for this replay (the webview's page-size switch). */
   pageSize?: ReplayPageSize;
+  /**
+   * Replay the call a recorded run observed on the call's lines, with its real in-page offsets, lengths, page counts,
+   * mapping kinds and flags (server/src/recorder/replay-observed.ts), instead of the static facts.
+   */
+  observed?: ObservedReplaySelector;
 }
 
 /**
@@ -190,6 +204,8 @@ export interface ReplayResult {
    * and words for it under the replay's kernel model and page size.
    */
   focus?: { role: "writer" | "reader"; line: number; pages: number | null; lens: string | null };
+  /** Replays of a recorded call: the trace, the observation replayed (one-based) and how many the call's lines have. */
+  observed?: { trace: string; observation: number; observations: number };
   [field: string]: unknown;
 }
 

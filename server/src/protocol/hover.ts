@@ -18,7 +18,7 @@ import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, rangeContains, ruleDocumentationHref, toLspRange } from "./convert";
 import { Commands, type ReplayCommandArgs } from "./ext";
 import { throwIfCancelled } from "./handler";
-import { callSiteCommandLink, commandUri, escapeMarkdown, inlineCode } from "./markdown";
+import { callSiteCommandLink, commandUri, escapeMarkdown, inlineCode, observedReplayLink } from "./markdown";
 import { callPageRuns, countPages, decodeFlags, pageSizeWords, segmentLine, unsafeSentence } from "./present";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -78,7 +78,7 @@ export async function provideHover(
     character: analysis.call.calleeRange.start.column,
   };
   const plainText = context.hoverPlainText === true;
-  const observed = observedSection(context, params.textDocument.uri, analysis, result.settings, plainText);
+  const observed = observedSection(context, replayArgs, analysis, result.settings, plainText);
   return {
     contents: {
       kind: plainText ? MarkupKind.PlainText : MarkupKind.Markdown,
@@ -97,11 +97,12 @@ export async function provideHover(
 /** What recorded runs in the workspace observed on this call's lines (see protocol/observed-runs.ts), or null. */
 function observedSection(
   context: ServerContext,
-  uri: string,
+  replayArgs: ReplayCommandArgs,
   analysis: CallAnalysis,
   settings: { kernel: CallAnalysis["kernel"]; pageSize: CallAnalysis["pageSize"] },
   plainText: boolean,
 ): string | null {
+  const uri = replayArgs.uri;
   if (!context.observed || !uri.startsWith("file:")) return null;
   const first = analysis.call.range.start.line + 1;
   const last = analysis.call.range.end.line + 1;
@@ -114,10 +115,12 @@ function observedSection(
     .map((site) => {
       const lines = observedHoverLines(site, analysis.verdict, analysis.missing);
       const trace = plainText ? path.basename(site.trace) : inlineCode(path.basename(site.trace));
+      const link = plainText ? null : observedReplayLink(replayArgs, Commands.replay, site.trace);
       return [
         `${plainText ? "Observed" : "**Observed**"} (${trace}): ${escape(lines.head)}`,
         ...(lines.settled ? [escape(lines.settled)] : []),
         lines.facts.map((fact) => `- ${escape(fact)}`).join("\n"),
+        ...(link ? [link] : []),
       ].join("\n\n");
     })
     .join("\n\n");

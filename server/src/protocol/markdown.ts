@@ -38,9 +38,16 @@ export function escapeMarkdown(text: string): string {
   return oneLine(text).replace(/[!-\/:-@\[-`{-~]/g, (character) => `\\${character}`);
 }
 
-/** A `command:` URI for a markdown link; the arguments are JSON, percent-encoded, so they cannot end the link. */
+/**
+ * A `command:` URI for a markdown link; the arguments are JSON, percent-encoded, so they cannot end the link
+ * (encodeURIComponent leaves `(`, `)`, `'`, `!` and `*` alone, and an unbalanced `)` would close the link: those too).
+ */
 export function commandUri(command: string, args: unknown): string {
-  return `command:${command}?${encodeURIComponent(JSON.stringify([args]))}`;
+  const encoded = encodeURIComponent(JSON.stringify([args])).replace(
+    /[()'!*]/g,
+    (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `command:${command}?${encoded}`;
 }
 
 export interface CallSiteArgs {
@@ -63,4 +70,15 @@ export function callSiteCommandLink(
   if (!/^[a-z][a-z0-9+.-]*:/i.test(args.uri) || !wholeNumber(args.line) || !wholeNumber(args.character)) return null;
   const safeArgs: CallSiteArgs = { uri: args.uri, line: args.line, character: args.character };
   return `[${escapeMarkdown(label)}](${commandUri(command, safeArgs)} "${tooltip.replace(/["\\]/g, "")}")`;
+}
+
+/**
+ * The "Replay observed" link of a recorded run's hover section: the call site and the trace's path (any characters:
+ * they travel inside the percent-encoded JSON arguments, so they cannot end the link); null when the call site is not one.
+ */
+export function observedReplayLink(args: CallSiteArgs, command: string, trace: string): string | null {
+  const plain = callSiteCommandLink("x", "", command, args);
+  if (plain === null) return null;
+  const safeArgs = { uri: args.uri, line: args.line, character: args.character, observed: { trace, observation: 1 } };
+  return `[${escapeMarkdown("Replay observed")}](${commandUri(command, safeArgs)} "Replay the first call this run observed here, with its real offsets, lengths and page kinds")`;
 }

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import path from "node:path";
 import type { KernelModel, PageSize } from "../analysis/facts";
 import { summariseTrace, type ObservedFiles, type ObservedSite } from "../recorder/observed";
+import { parseTrace, type Trace } from "../recorder/trace";
 
 export const TRACE_SUFFIX = ".vmsplice-trace.jsonl";
 const MAX_DIRECTORIES = 5000;
@@ -40,6 +41,21 @@ export class ObservedRuns {
       sites.push(...(files?.get(file) ?? []));
     }
     return sites;
+  }
+
+  /**
+   * A trace of the workspace, parsed, for the replay of an observed call; null when the path is not one of the traces
+   * found in the open folders (the server reads no other file for a client), is too large or cannot be read.
+   */
+  readTrace(trace: string): Trace | null {
+    const wanted = path.resolve(trace);
+    if (!this.listTraces().includes(wanted)) return null;
+    try {
+      if (statSync(wanted).size > MAX_TRACE_BYTES) return null;
+      return parseTrace(readFileSync(wanted, "utf8"));
+    } catch {
+      return null;
+    }
   }
 
   private summary(trace: string, options: { kernel: KernelModel; pageSize: PageSize }): ObservedFiles | null {

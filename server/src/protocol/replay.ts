@@ -14,6 +14,7 @@ import { parseScenario } from "../simulator/parse";
 import type { CallAnalysis } from "../analysis/facts";
 import { findRule, unsafeKind } from "../rules/index";
 import { replayCallSite, type StepSource } from "../simulator/replay";
+import { ObservedReplayError, replayObserved, sameSourceFile, type ObservedReplay } from "../recorder/replay-observed";
 import { toReplayJson, type ReplayJson } from "../simulator/report";
 import { runScenario } from "../simulator/run";
 import { currentAnalysis, type ServerContext } from "./context";
@@ -197,6 +198,7 @@ export async function replayAtPosition(
   if (!params || typeof params.uri !== "string" || typeof params.line !== "number")
     throw new ResponseError(INVALID_PARAMS, "replay needs {uri, line, character}");
   const overrides = checkOverrides(params);
+  if (params.observed !== undefined) return replayObservedAt(context, params, overrides, token);
   const result = await currentAnalysis(context, params.uri, token);
   const entry = context.store.get(params.uri);
   if (!result || !entry)
@@ -275,6 +277,113 @@ export async function replayScenario(
     toReplayJson(parsed.scenario, simulation, { site: { file: displayFile(params.uri), line: 1 } }),
     context.docsBase,
   );
+}
+
+/** The `observed` selector of a replay request, checked. */
+function checkObserved(observed: unknown): { trace: string; observation: number } {
+  const value = observed as { trace?: unknown; observation?: unknown } | null;
+  const observation = value?.observation ?? 1;
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    typeof value.trace !== "string" ||
+    typeof observation !== "number" ||
+    !Number.isInteger(observation) ||
+    observation < 1
+  )
+    throw new ResponseError(
+      INVALID_PARAMS,
+      "observed needs {trace: a trace path, observation?: a positive whole number}",
+    );
+  return { trace: value.trace, observation };
+}
+
+/**
+ * Replays the call a kept trace of the workspace observed on the lines of the call at the position (the "Replay
+ * observed" code lens): recorder/replay-observed.ts, under the request's or the document's kernel model and page size.
+ */
+async function replayObservedAt(
+  context: ServerContext,
+  params: ReplayParams,
+  overrides: { kernel?: KernelModel; pageSize?: PageSize },
+  token: CancellationToken,
+): Promise<ReplayResult> {
+  const selector = checkObserved(params.observed);
+  if (!params.uri.startsWith("file:"))
+    throw new ResponseError(ReplayErrorCodes.noCallAtPosition, "recorded runs are matched to files on disk only");
+  const trace = context.observed?.readTrace(selector.trace) ?? null;
+  if (!trace)
+    throw new ResponseError(
+      ReplayErrorCodes.noCallAtPosition,
+      `the trace ${selector.trace} is not a readable *.vmsplice-trace.jsonl of the open folders`,
+    );
+  const result = await currentAnalysis(context, params.uri, token);
+  const settings = result?.settings ?? (await context.settings.get(params.uri));
+  const calls = result && !result.skipped ? result.analysis.calls : [];
+  // The lens shows what the run observed on any line of the call (a multi-line call, a wrapper's call site).
+  const offset = result ? fromLspPosition(context.store.get(params.uri)!.document, params) : null;
+  const analysis =
+    (offset === null ? null : callAtOffset(calls, offset)) ??
+    calls.find((candidate) => candidate.call.calleeRange.start.line === params.line) ??
+    null;
+  const firstLine = analysis ? analysis.call.range.start.line + 1 : params.line + 1;
+  const lastLine = analysis ? analysis.call.range.end.line + 1 : params.line + 1;
+  throwIfCancelled(token);
+  let replay: ObservedReplay;
+  try {
+    replay = replayObserved(
+      trace,
+      { file: fileURLToPath(params.uri), firstLine, lastLine, observation: selector.observation },
+      {
+        kernel: overrides.kernel ?? settings.kernel,
+        pageSize: overrides.pageSize ?? settings.pageSize,
+        traceName: selector.trace,
+      },
+    );
+  } catch (error) {
+    if (error instanceof ObservedReplayError) throw new ResponseError(ReplayErrorCodes.noCallAtPosition, error.message);
+    throw error;
+  }
+  const text = context.store.get(params.uri)?.document.getText() ?? "";
+  return {
+    ...toResult(replay.json, context.docsBase),
+    stepLabels: observedStepLabels(replay, calls, text, fileURLToPath(params.uri)),
+    focus: {
+      role: replay.role,
+      line: analysis ? analysis.call.calleeRange.start.line + 1 : params.line + 1,
+      pages: null,
+      lens: null,
+    },
+    observed: { trace: selector.trace, observation: replay.observation, observations: replay.observations },
+  };
+}
+
+/**
+ * Step labels of an observed call's replay: the writer and reader steps name the recorded calls (with the C text when
+ * the call is on a line of this document), the ideal counterpart says no call on the pipe was recorded.
+ */
+function observedStepLabels(
+  replay: ObservedReplay,
+  calls: readonly CallAnalysis[],
+  text: string,
+  file: string,
+): Record<number, string> {
+  const labels = stepLabels(replay.sources, replay.scenarioText.split("\n"), calls, text);
+  for (const source of replay.sources) {
+    if (source.role !== "writer" && source.role !== "reader") continue;
+    const recorded = source.role === replay.role ? replay.focus : replay.counterpart;
+    const inThisFile =
+      recorded &&
+      sameSourceFile(recorded.site.file, file) &&
+      calls.some((call) => call.call.calleeRange.start.line + 1 === source.cLine);
+    if (!recorded)
+      labels[source.scenarioLine] =
+        `the ideal ${source.role} the replay added (no ${source.role} on this pipe was recorded)`;
+    else if (!inThisFile)
+      labels[source.scenarioLine] =
+        `the recorded ${source.role} call at ${recorded.site.file}:${recorded.site.line ?? "?"} (pid ${recorded.trace.pid})`;
+  }
+  return labels;
 }
 
 /** The call's analysis under another kernel model or page size (the webview's switches), for the lens's words. */

@@ -34,6 +34,13 @@ export interface ReplayOptions {
   file?: string;
   /** "summary" for large replays (see RunOptions.trace); default "full". */
   trace?: "full" | "summary";
+  /**
+   * Where a counterpart call was looked for, in the words of the assumption that adds the ideal one ("in the file"
+   * by default; "recorded" for a replay of a recorded call).
+   */
+  counterpartScope?: string;
+  /** The scenario's `source "..."` text, instead of "call-site replay of FILE:LINE ...". */
+  sourceText?: string;
 }
 
 export interface CallSiteReplay {
@@ -393,6 +400,7 @@ function writerSide(
   builder: Builder,
   writerCall: VmspliceCall | null,
   readerCall: VmspliceCall | null,
+  scope: string,
 ): { layout: Layout; flags: number } {
   const pageSize = builder.pageSize;
   if (writerCall)
@@ -404,7 +412,7 @@ function writerSide(
     totalBytes: pages * pageSize,
   };
   builder.assume(
-    `no writer call on this pipe in the file: added the ideal writer, which gifts ${pages} exclusive, written, page-aligned private anonymous page(s), one iovec per page, with SPLICE_F_GIFT|SPLICE_F_MOVE`,
+    `no writer call on this pipe ${scope}: added the ideal writer, which gifts ${pages} exclusive, written, page-aligned private anonymous page(s), one iovec per page, with SPLICE_F_GIFT|SPLICE_F_MOVE`,
   );
   return { layout, flags: SPLICE_F_GIFT | SPLICE_F_MOVE };
 }
@@ -414,6 +422,7 @@ function readerSide(
   builder: Builder,
   readerCall: VmspliceCall | null,
   writerLayout: Layout,
+  scope: string,
 ): { layout: Layout; flags: number } {
   const pageSize = builder.pageSize;
   if (readerCall)
@@ -425,7 +434,7 @@ function readerSide(
     totalBytes: pages * pageSize,
   };
   builder.assume(
-    `no reader call on this pipe in the file: added the ideal reader, which passes SPLICE_F_MOVE into ${pages} page-aligned private anonymous page(s)`,
+    `no reader call on this pipe ${scope}: added the ideal reader, which passes SPLICE_F_MOVE into ${pages} page-aligned private anonymous page(s)`,
   );
   return { layout, flags: SPLICE_F_MOVE };
 }
@@ -471,9 +480,11 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
   const readerCall = direction === "from-pipe" ? focus : counterpart;
   const lines: string[] = [];
   const site = { file: options.file ?? "<source>", line: focus.calleeRange.start.line + 1 };
-  lines.push(`scenario replay "vmsplice call at ${site.file}:${site.line}"`);
+  // A quoted scenario text ends at a double quote or the line's end: neither may come from a file name.
+  const quoted = (text: string) => text.replace(/["\r\n]/g, "?");
+  lines.push(`scenario replay "vmsplice call at ${quoted(site.file)}:${site.line}"`);
   lines.push(
-    `source "call-site replay of ${site.file}:${site.line}${counterpart ? ` with its counterpart at line ${counterpart.calleeRange.start.line + 1}` : ""}"`,
+    `source "${quoted(options.sourceText ?? `call-site replay of ${site.file}:${site.line}${counterpart ? ` with its counterpart at line ${counterpart.calleeRange.start.line + 1}` : ""}`)}"`,
   );
   lines.push(`page-size ${pageSize}`);
   lines.push("process W");
@@ -498,10 +509,11 @@ export function replayCallSite(calls: VmspliceCall[], index: number, options: Re
     );
   }
 
-  const writer = writerSide(builder, writerCall, readerCall);
+  const scope = options.counterpartScope ?? "in the file";
+  const writer = writerSide(builder, writerCall, readerCall, scope);
   const writerLayout = writer.layout;
   const writerFlags = writer.flags;
-  const reader = readerSide(builder, readerCall, writerLayout);
+  const reader = readerSide(builder, readerCall, writerLayout, scope);
   const readerLayout = reader.layout;
   const readerFlags = reader.flags;
   lines.push(...writerLayout.setup.filter((line) => line.startsWith("file ")));
