@@ -288,7 +288,7 @@ export function benchLinuxTree(tree = linuxTree(), runs = 3, label = "the Linux 
   const check = runs > 1 ? median([first, processMs(process.execPath, [cli, "check", tree], runs - 1)]) : first;
   return [
     row(
-      `node dist/cli.js check over the Linux 6.1 tree vs rg -l vmsplice`,
+      `node dist/cli.js check over ${label} vs rg -l vmsplice`,
       check,
       rg,
       1.5,
