@@ -213,10 +213,20 @@ export function benchCliProcesses(smoke: boolean): WaitRow[] {
   const runs = smoke ? 1 : 5;
   try {
     const lines = smoke ? 5000 : 270_000;
-    const withCalls = path.join(dir, "sqlite-sized.c");
+    // Each file alone in its directory: that directory is its project root (no marker above a temp dir), and a
+    // neighbour with calls would otherwise be indexed with it.
+    mkdirSync(path.join(dir, "with"));
+    mkdirSync(path.join(dir, "without"));
+    const withCalls = path.join(dir, "with", "sqlite-sized.c");
     writeFileSync(withCalls, generateC(lines, 3, 12));
-    const without = path.join(dir, "no-relevant-name.c");
+    const without = path.join(dir, "without", "no-relevant-name.c");
     writeFileSync(without, generateC(lines, 0, 13));
+    const found = spawnSync(
+      process.execPath,
+      [cli, "check", "--format", "json", "--max-file-size", "67108864", withCalls],
+      { encoding: "utf8", maxBuffer: 1 << 28 },
+    );
+    const calls = (JSON.parse(found.stdout) as { files: { calls: unknown[] }[] }).files[0].calls.length;
     const check = (file: string) =>
       processMs(process.execPath, [cli, "check", "--max-file-size", "67108864", file], runs);
     const parseArgs = ["-e", PARSE_SCRIPT, withCalls];
@@ -233,11 +243,11 @@ export function benchCliProcesses(smoke: boolean): WaitRow[] {
     const size = (file: string) => `${(readFileSync(file).length / 1024 / 1024).toFixed(1)} MB`;
     return [
       row(
-        `node dist/cli.js check, ${lines}-line file (${size(withCalls)}) with 3 calls, vs a process that reads it and runs a full tree-sitter parse`,
+        `node dist/cli.js check, ${lines}-line file (${size(withCalls)}) with a few calls, vs a process that reads it and runs a full tree-sitter parse`,
         checkWith,
         parseProcess,
         0.2,
-        `the parse alone inside that process: ${median(inProcess).toFixed(1)} ms (check / parse-only = ${(checkWith / median(inProcess)).toFixed(2)}x)`,
+        `${calls} call(s) found; the parse alone inside that process: ${median(inProcess).toFixed(1)} ms (check / parse-only = ${(checkWith / median(inProcess)).toFixed(2)}x)`,
       ),
       row(
         `node dist/cli.js check, ${lines}-line file (${size(without)}) without any relevant name, vs node -e read + scan`,
@@ -251,20 +261,24 @@ export function benchCliProcesses(smoke: boolean): WaitRow[] {
   }
 }
 
-/** The Linux 6.1 tree: VMSPLICE_LENS_LINUX_TREE, else `.cache/linux-6.1` extracted once from Debian's tarball. */
+/**
+ * The Linux 6.1 tree: VMSPLICE_LENS_LINUX_TREE, else `.cache/linux-6.1` (VMSPLICE_LENS_LINUX_CACHE) extracted once from
+ * Debian's tarball (VMSPLICE_LENS_LINUX_TARBALL, default /usr/src/linux-source-6.1.tar.xz).
+ */
 export function linuxTree(): string {
   const fromEnv = process.env.VMSPLICE_LENS_LINUX_TREE;
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : `VMSPLICE_LENS_LINUX_TREE=${fromEnv} does not exist`;
-  const cache = path.join(root, ".cache", "linux-6.1");
+  const cache = process.env.VMSPLICE_LENS_LINUX_CACHE ?? path.join(root, ".cache", "linux-6.1");
   const tree = path.join(cache, "linux-source-6.1");
   if (existsSync(path.join(tree, "Makefile"))) return tree;
-  const tarball = "/usr/src/linux-source-6.1.tar.xz";
+  const tarball = process.env.VMSPLICE_LENS_LINUX_TARBALL ?? "/usr/src/linux-source-6.1.tar.xz";
   if (!existsSync(tarball))
     return `skipped: ${tarball} is missing (apt-get install -y linux-source-6.1 ripgrep, or set VMSPLICE_LENS_LINUX_TREE)`;
   mkdirSync(cache, { recursive: true });
   process.stdout.write(`extracting ${tarball} into ${cache} (once)\n`);
   const result = spawnSync("tar", ["-xJf", tarball, "-C", cache], { stdio: "inherit" });
-  if (result.status !== 0) return `skipped: extracting ${tarball} failed`;
+  if (result.status !== 0 || !existsSync(path.join(tree, "Makefile")))
+    return `skipped: extracting ${tarball} did not give ${tree}/Makefile`;
   return tree;
 }
 
