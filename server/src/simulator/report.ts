@@ -86,6 +86,30 @@ export function stepRole(scenario: Scenario, step: StepResult): "writer" | "read
   return "other";
 }
 
+type Consumer = { chunk: ChunkRecord; line: number };
+
+/**
+ * Reader chunks by buffer id. Almost every buffer is consumed once, so a lone consumer is stored as itself and only a
+ * buffer consumed in parts gets a list (a 1 GiB replay has 262,144 of them).
+ */
+function consumersByBuffer(steps: readonly ReplayStepJson[]): (bufferId: number) => Consumer[] {
+  const consumers = new Map<number, Consumer | Consumer[]>();
+  for (const step of steps) {
+    for (const chunk of step.chunks) {
+      if (chunk.side !== "reader" || chunk.bufferId === null) continue;
+      const entry = { chunk, line: step.line };
+      const known = consumers.get(chunk.bufferId);
+      if (known === undefined) consumers.set(chunk.bufferId, entry);
+      else if (Array.isArray(known)) known.push(entry);
+      else consumers.set(chunk.bufferId, [known, entry]);
+    }
+  }
+  return (bufferId) => {
+    const known = consumers.get(bufferId);
+    return known === undefined ? [] : Array.isArray(known) ? known : [known];
+  };
+}
+
 export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
   const steps: ReplayStepJson[] = result.steps.map((step) => ({
     index: step.index,
@@ -103,20 +127,12 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
   const writerSteps = steps.filter(
     (step) => step.role === "writer" && (!options.writerLines || options.writerLines.includes(step.line)),
   );
-  const consumed = new Map<number, { chunk: ChunkRecord; line: number }[]>();
-  for (const step of steps) {
-    for (const chunk of step.chunks) {
-      if (chunk.side !== "reader" || chunk.bufferId === null) continue;
-      const list = consumed.get(chunk.bufferId) ?? [];
-      list.push({ chunk, line: step.line });
-      consumed.set(chunk.bufferId, list);
-    }
-  }
+  const consumed = consumersByBuffer(steps);
   const pages: ReplayPage[] = [];
   for (const step of writerSteps) {
     for (const chunk of step.chunks) {
       if (chunk.side !== "writer") continue;
-      const readers = chunk.bufferId === null ? [] : (consumed.get(chunk.bufferId) ?? []);
+      const readers = chunk.bufferId === null ? [] : consumed(chunk.bufferId);
       const move = readers.find((entry) => entry.chunk.readerPage === "moved");
       const copy = readers.find((entry) => entry.chunk.readerPage === "copied");
       const first = move ?? copy ?? readers[0];
