@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project, each reported as a ratio against a baseline measured in the same run.
- * Benchmarks of other layers (simulator, language server keystrokes) are separate scripts run here in their own process.
+ * Benchmarks of other layers (simulator, language server keystrokes, whole processes as a user waits) are separate
+ * scripts run here in their own process.
  * Usage: node --import tsx bench/run.ts [--smoke]
  */
 import { spawnSync } from "node:child_process";
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   for (const [title, script] of [
     ["simulator (issue 3)", "simulator.ts"],
     ["language server keystrokes (issue 4)", "keystroke.ts"],
+    ["as a user waits: stdio keystrokes, whole processes, Linux tree, 1 GiB simulation (issue 12)", "userwait.ts"],
   ]) {
     const file = path.join(__dirname, script);
     if (!existsSync(file)) continue;

@@ -19,6 +19,7 @@ import {
   replayCallSite,
   runScenario,
   toReplayJson,
+  toRunLengthJson,
   toText,
   type ReplayJson,
 } from "../simulator/index";
@@ -155,11 +156,18 @@ function read(io: SimulateIo, path: string): string | null {
  * string has to hold all of them (`--kernel all` on a 4 GiB fill). The bytes are exactly those of
  * `JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)`, or the text reports joined by blank lines.
  */
-function reportStream(io: SimulateIo, format: "text" | "json", total: number): (report: ReplayJson) => void {
+function reportStream(
+  io: SimulateIo,
+  format: "text" | "json",
+  total: number,
+  trace: "full" | "summary" = "full",
+): (report: ReplayJson) => void {
   let index = 0;
-  return (report) => {
+  return (full) => {
     const last = index === total - 1;
-    if (format === "text") io.stdout((index > 0 ? "\n" : "") + toText(report));
+    // Summary JSON lists runs of pages, chunks and moves ("pages 0–262143 moved" is one entry); text always does.
+    const report = format === "json" && trace === "summary" ? toRunLengthJson(full) : full;
+    if (format === "text") io.stdout((index > 0 ? "\n" : "") + toText(full));
     else if (total === 1) io.stdout(JSON.stringify(report, null, 2) + "\n");
     else {
       const text = JSON.stringify(report, null, 2).replace(/\n/g, "\n  ");
@@ -180,7 +188,7 @@ function simulateScenario(args: Arguments, io: SimulateIo): number {
   }
   // Without --kernel the scenario runs under the first model it is written for (rfc-v2 unless it says otherwise).
   const kernels = args.kernels ?? [scenario.models[0] ?? "rfc-v2"];
-  const write = reportStream(io, args.format, kernels.length);
+  const write = reportStream(io, args.format, kernels.length, args.trace);
   let failed = false;
   for (const kernel of kernels) {
     const result = runScenario(scenario, { kernel, pageSize: args.pageSize ?? undefined, trace: args.trace });
@@ -207,7 +215,7 @@ function simulateCallSite(file: string, line: number, args: Arguments, io: Simul
     return 2;
   }
   const kernels = args.kernels ?? ["rfc-v2" as KernelModel];
-  const write = reportStream(io, args.format, kernels.length);
+  const write = reportStream(io, args.format, kernels.length, args.trace);
   for (const kernel of kernels)
     write(replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json);
   return 0;

@@ -11,6 +11,6 @@ export { runScenario } from "./run";
 export { checkExpectations } from "./expect";
 export { replayCallSite } from "./replay";
 export type { CallSiteReplay, ReplayOptions } from "./replay";
-export { toReplayJson, toText } from "./report";
-export type { ReplayJson, ReplayPage, ReplayStepJson, ReportOptions } from "./report";
+export { toReplayJson, toRunLengthJson, toText } from "./report";
+export type { ReplayJson, ReplayPage, ReplayPageRun, ReplayStepJson, ReportOptions } from "./report";
 export type * from "./types";

@@ -143,9 +143,16 @@ export class PageTable {
    * touched), never the width of the range, so a walk over a 2 TiB mapping with one page in it is one leaf.
    */
   presentIn(first: number, end: number): [number, Pte][] {
-    const keys = [...this.leaves.keys()]
-      .filter((key) => (key + 1) * LEAF_SIZE > first && key * LEAF_SIZE < end)
-      .sort((a, b) => a - b);
+    const firstKey = Math.floor(first / LEAF_SIZE);
+    const endKey = Math.ceil(end / LEAF_SIZE);
+    const keys: number[] = [];
+    // A narrow range (one page zapped per RFC move) looks its few leaves up; a wide one filters the leaves that exist.
+    if (endKey - firstKey <= this.leaves.size) {
+      for (let key = firstKey; key < endKey; key++) if (this.leaves.has(key)) keys.push(key);
+    } else {
+      for (const key of this.leaves.keys()) if ((key + 1) * LEAF_SIZE > first && key * LEAF_SIZE < end) keys.push(key);
+      keys.sort((a, b) => a - b);
+    }
     const found: [number, Pte][] = [];
     for (const key of keys) {
       const leaf = this.leaves.get(key)!;

@@ -86,6 +86,30 @@ export function stepRole(scenario: Scenario, step: StepResult): "writer" | "read
   return "other";
 }
 
+type Consumer = { chunk: ChunkRecord; line: number };
+
+/**
+ * Reader chunks by buffer id. Almost every buffer is consumed once, so a lone consumer is stored as itself and only a
+ * buffer consumed in parts gets a list (a 1 GiB replay has 262,144 of them).
+ */
+function consumersByBuffer(steps: readonly ReplayStepJson[]): (bufferId: number) => Consumer[] {
+  const consumers = new Map<number, Consumer | Consumer[]>();
+  for (const step of steps) {
+    for (const chunk of step.chunks) {
+      if (chunk.side !== "reader" || chunk.bufferId === null) continue;
+      const entry = { chunk, line: step.line };
+      const known = consumers.get(chunk.bufferId);
+      if (known === undefined) consumers.set(chunk.bufferId, entry);
+      else if (Array.isArray(known)) known.push(entry);
+      else consumers.set(chunk.bufferId, [known, entry]);
+    }
+  }
+  return (bufferId) => {
+    const known = consumers.get(bufferId);
+    return known === undefined ? [] : Array.isArray(known) ? known : [known];
+  };
+}
+
 export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
   const steps: ReplayStepJson[] = result.steps.map((step) => ({
     index: step.index,
@@ -103,20 +127,12 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
   const writerSteps = steps.filter(
     (step) => step.role === "writer" && (!options.writerLines || options.writerLines.includes(step.line)),
   );
-  const consumed = new Map<number, { chunk: ChunkRecord; line: number }[]>();
-  for (const step of steps) {
-    for (const chunk of step.chunks) {
-      if (chunk.side !== "reader" || chunk.bufferId === null) continue;
-      const list = consumed.get(chunk.bufferId) ?? [];
-      list.push({ chunk, line: step.line });
-      consumed.set(chunk.bufferId, list);
-    }
-  }
+  const consumed = consumersByBuffer(steps);
   const pages: ReplayPage[] = [];
   for (const step of writerSteps) {
     for (const chunk of step.chunks) {
       if (chunk.side !== "writer") continue;
-      const readers = chunk.bufferId === null ? [] : (consumed.get(chunk.bufferId) ?? []);
+      const readers = chunk.bufferId === null ? [] : consumed(chunk.bufferId);
       const move = readers.find((entry) => entry.chunk.readerPage === "moved");
       const copy = readers.find((entry) => entry.chunk.readerPage === "copied");
       const first = move ?? copy ?? readers[0];
@@ -124,7 +140,12 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
       let outcome: ReplayOutcome = "not-delivered";
       if (move) outcome = "moved";
       else if (copy) outcome = "copied";
-      const rules = [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
+      const readerRules = readers.some((entry) => entry.chunk.rules.length > 0);
+      // Most pages of a large replay have no rule at all: skip building a set for them.
+      const rules =
+        chunk.rules.length === 0 && !readerRules
+          ? []
+          : [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
       const decisive = first
         ? (first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null)
         : (chunk.rules[0] ?? null);
@@ -215,13 +236,104 @@ function describeEvent(event: TraceEvent, pageSize: number): string | null {
   }
 }
 
-function summarizeBookkeeping(events: TraceEvent[]): string | null {
-  const pins = events.filter((event) => event.kind === "pin").length;
-  const queued = events.filter(
-    (event): event is Extract<TraceEvent, { kind: "bufferQueued" }> => event.kind === "bufferQueued",
+/** `a` for one, `a–b` for a run of `count` consecutive numbers. */
+function rangeText(start: number, count: number): string {
+  return count === 1 ? String(start) : `${start}\u2013${start + count - 1}`;
+}
+
+type MoveEvent = Extract<TraceEvent, { kind: "move" }>;
+
+/** Whether `next` moves the frame after `previous`'s to the page after `previous`'s, whole and without rules. */
+function continuesMove(previous: MoveEvent, next: TraceEvent, pageSize: number): next is MoveEvent {
+  return (
+    next.kind === "move" &&
+    next.pid === previous.pid &&
+    next.pfn === previous.pfn + 1 &&
+    next.dstVaddr === previous.dstVaddr + pageSize &&
+    next.len >= pageSize &&
+    next.rules.length === 0
   );
-  const released = events.filter((event) => event.kind === "bufferReleased").length;
-  const faults = events.filter((event) => event.kind === "fault").length;
+}
+
+/**
+ * The readable lines of a step's events; a run of whole-page moves of consecutive frames to consecutive pages is one
+ * line ("move PFN 4097–4352 to R 0x50001000–0x50100000 (256 pages)") instead of one line per page.
+ */
+function describeEvents(events: readonly TraceEvent[], pageSize: number): string[] {
+  const lines: string[] = [];
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
+    if (event.kind === "move" && event.len >= pageSize && event.rules.length === 0) {
+      let last = event;
+      let end = index + 1;
+      while (end < events.length && continuesMove(last, events[end], pageSize)) last = events[end++] as MoveEvent;
+      if (end - index > 1) {
+        lines.push(
+          `move PFN ${rangeText(event.pfn, end - index)} to ${event.pid} ${hex(event.dstVaddr)}\u2013${hex(last.dstVaddr)} (${end - index} pages)`,
+        );
+        index = end - 1;
+        continue;
+      }
+    }
+    const described = describeEvent(event, pageSize);
+    if (described) lines.push(described);
+  }
+  return lines;
+}
+
+/** A run of pages that differ only in their index and PFNs, each one more than the previous page's. */
+export interface PageRun {
+  first: ReplayPage;
+  count: number;
+}
+
+function continuesPage(previous: ReplayPage, next: ReplayPage, pageSize: number): boolean {
+  const plusOne = (left: number | null, right: number | null) => (left === null ? right === null : right === left + 1);
+  const nextPage = (left: number | null, right: number | null) =>
+    left === null ? right === null : right === left + pageSize;
+  return (
+    next.writerLine === previous.writerLine &&
+    next.readerLine === previous.readerLine &&
+    nextPage(previous.writerAddress, next.writerAddress) &&
+    nextPage(previous.readerAddress, next.readerAddress) &&
+    next.outcome === previous.outcome &&
+    next.len === previous.len &&
+    next.offset === previous.offset &&
+    next.rule === previous.rule &&
+    next.rules.length === previous.rules.length &&
+    next.rules.every((rule, index) => rule === previous.rules[index]) &&
+    plusOne(previous.writerPfn, next.writerPfn) &&
+    plusOne(previous.readerPfn, next.readerPfn)
+  );
+}
+
+/**
+ * The page list as runs (`pages 0–262143 moved` is one run): same fate, lines and rules, PFNs one apart, addresses one
+ * page apart. Every page belongs to exactly one run, in order.
+ */
+export function pageRuns(pages: readonly ReplayPage[], pageSize: number): PageRun[] {
+  const runs: PageRun[] = [];
+  for (let index = 0; index < pages.length;) {
+    let end = index + 1;
+    while (end < pages.length && continuesPage(pages[end - 1], pages[end], pageSize)) end++;
+    runs.push({ first: pages[index], count: end - index });
+    index = end;
+  }
+  return runs;
+}
+
+function summarizeBookkeeping(events: TraceEvent[]): string | null {
+  let pins = 0;
+  let released = 0;
+  let faults = 0;
+  const queued: Extract<TraceEvent, { kind: "bufferQueued" }>[] = [];
+  // One pass: a reader step of a large replay has hundreds of events.
+  for (const event of events) {
+    if (event.kind === "pin") pins++;
+    else if (event.kind === "bufferQueued") queued.push(event);
+    else if (event.kind === "bufferReleased") released++;
+    else if (event.kind === "fault") faults++;
+  }
   const parts: string[] = [];
   if (faults) parts.push(`${faults} fault(s)`);
   if (pins) parts.push(`${pins} pin(s)`);
@@ -251,10 +363,7 @@ export function toText(json: ReplayJson): string {
     );
     const bookkeeping = summarizeBookkeeping(step.events);
     if (bookkeeping && step.role !== "other") lines.push(`${"".padStart(7)}  ${bookkeeping}`);
-    for (const event of step.events) {
-      const described = describeEvent(event, json.pageSize);
-      if (described) lines.push(`${"".padStart(7)}  ${described}`);
-    }
+    for (const described of describeEvents(step.events, json.pageSize)) lines.push(`${"".padStart(7)}  ${described}`);
   }
   if (json.pages.length) {
     lines.push("");
@@ -262,9 +371,11 @@ export function toText(json: ReplayJson): string {
     lines.push(
       `${"#".padStart(5)}  ${"outcome".padEnd(14)} ${"bytes".padStart(6)} ${"writer PFN".padStart(10)} ${"reader PFN".padStart(10)}  rule`,
     );
-    for (const page of json.pages) {
+    for (const run of pageRuns(json.pages, json.pageSize)) {
+      const page = run.first;
+      const span = (start: number | null) => (start === null ? "-" : rangeText(start, run.count));
       lines.push(
-        `${String(page.index).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${String(page.writerPfn ?? "-").padStart(10)} ${String(page.readerPfn ?? "-").padStart(10)}  ${page.rule ?? "-"}`,
+        `${rangeText(page.index, run.count).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${span(page.writerPfn).padStart(10)} ${span(page.readerPfn).padStart(10)}  ${page.rule ?? "-"}`,
       );
     }
   }
@@ -275,4 +386,92 @@ export function toText(json: ReplayJson): string {
     for (const verdict of failed) lines.push(`  FAIL line ${verdict.line}: ${verdict.text}: ${verdict.actual}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** A page of a run-length page list: `count` consecutive pages from `index`, PFNs and addresses one page apart. */
+export type ReplayPageRun = ReplayPage & { count: number };
+
+type ChunkRun = ChunkRecord & { count: number };
+
+/** Whether `next` continues a chunk run that ends with `last`: the same fate, the next frame at the next address. */
+function continuesChunk(last: ChunkRecord, next: ChunkRecord, pageSize: number): boolean {
+  const step = (left: number | null, right: number | null, by: number) =>
+    left === null ? right === null : right === left + by;
+  return (
+    next.side === last.side &&
+    next.offset === last.offset &&
+    next.len === last.len &&
+    next.writerPage === last.writerPage &&
+    next.readerPage === last.readerPage &&
+    next.rules.length === 0 &&
+    last.rules.length === 0 &&
+    next.pfn === last.pfn + 1 &&
+    step(last.slot, next.slot, 1) &&
+    step(last.bufferId, next.bufferId, 1) &&
+    step(last.destinationPfn, next.destinationPfn, 1) &&
+    step(last.sourceAddress, next.sourceAddress, pageSize) &&
+    step(last.destinationAddress, next.destinationAddress, pageSize) &&
+    (last.origin === null
+      ? next.origin === null
+      : next.origin !== null &&
+        next.origin.process === last.origin.process &&
+        next.origin.vaddr === last.origin.vaddr + pageSize)
+  );
+}
+
+/** Runs of `items`: each run is its first item plus `count`; `continues(last, next)` decides whether a run goes on. */
+function runsOf<T extends object>(
+  items: readonly T[],
+  continues: (last: T, next: T) => boolean,
+): (T & { count: number })[] {
+  const runs: (T & { count: number })[] = [];
+  for (let index = 0; index < items.length;) {
+    let end = index + 1;
+    while (end < items.length && continues(items[end - 1], items[end])) end++;
+    runs.push({ ...items[index], count: end - index });
+    index = end;
+  }
+  return runs;
+}
+
+/**
+ * The run-length form of a replay for summary traces (`simulate --trace summary --format json`): `pages`, each step's
+ * `chunks` and its `move` events are runs with a `count` (1 for a lone entry). A run of `count` pages
+ * stands for pages `index`…`index + count - 1` whose PFNs, buffer ids, slots and addresses each grow by one (page).
+ */
+export function toRunLengthJson(json: ReplayJson): Omit<ReplayJson, "pages" | "steps"> & {
+  steps: (Omit<ReplayStepJson, "chunks" | "events"> & {
+    chunks: ChunkRun[];
+    events: (TraceEvent & { count?: number })[];
+  })[];
+  pages: ReplayPageRun[];
+} {
+  const pageSize = json.pageSize;
+  return {
+    ...json,
+    steps: json.steps.map((step) => ({
+      ...step,
+      events: moveRuns(step.events, pageSize),
+      chunks: runsOf(step.chunks, (last, next) => continuesChunk(last, next, pageSize)),
+    })),
+    pages: pageRuns(json.pages, pageSize).map((run) => ({ ...run.first, count: run.count })),
+  };
+}
+
+/** Events with each run of whole-page moves (consecutive frames to consecutive pages, no rules) as one move with `count`. */
+function moveRuns(events: readonly TraceEvent[], pageSize: number): (TraceEvent & { count?: number })[] {
+  const result: (TraceEvent & { count?: number })[] = [];
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
+    if (event.kind !== "move" || event.len < pageSize || event.rules.length > 0) {
+      result.push(event.kind === "move" ? { ...event, count: 1 } : event);
+      continue;
+    }
+    let last = event;
+    let end = index + 1;
+    while (end < events.length && continuesMove(last, events[end], pageSize)) last = events[end++] as MoveEvent;
+    result.push({ ...event, count: end - index });
+    index = end - 1;
+  }
+  return result;
 }

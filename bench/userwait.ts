@@ -1,0 +1,413 @@
+/**
+ * Benchmarks measured as a user waits (issue 12): whole processes and the real stdio protocol path, each against a
+ * baseline measured in the same run.
+ *
+ * - stdio keystrokes: the bundled `dist/server.js --stdio` (debounce 0) fed one-character didChange edits over real
+ *   JSON-RPC; time from sending didChange to receiving publishDiagnostics for that version. Baseline: web-tree-sitter's
+ *   own incremental reparse of the same edit in this process (tree.edit + parser.parse(text, oldTree)).
+ * - whole-process CLI: `node dist/cli.js check FILE` on a sqlite3.c-sized generated file with a few calls, against a
+ *   process that reads the file and runs a full web-tree-sitter parse of it (and that parse's in-process time); and on a
+ *   file without any relevant name, against a plain `node -e` process that reads the file and scans it for "vmsplice".
+ * - the Linux 6.1 tree (full bench only): `node dist/cli.js check TREE` against `rg -l vmsplice TREE`, both as processes.
+ * - the 1 GiB simulation as a whole `simulate --trace summary` process, with peak RSS.
+ *
+ * Needs `node scripts/build.mjs` (dist/). Usage: node --import tsx bench/userwait.ts [--smoke]
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { createCParser, parseC } from "../server/src/parsing/parser";
+import { toTreeEdit } from "../server/src/protocol/documents";
+import { LspTestClient } from "../test/protocol/harness";
+import { generateC } from "./keystroke";
+
+const root = path.resolve(__dirname, "..");
+const cli = path.join(root, "dist", "cli.js");
+
+export interface WaitRow {
+  name: string;
+  measuredMs: number;
+  baselineMs: number;
+  ratio: number;
+  /** Goal on the ratio, or null when the goal is absolute (then `note` says it). */
+  goal: number | null;
+  note: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function row(name: string, measuredMs: number, baselineMs: number, goal: number | null, note = ""): WaitRow {
+  return { name, measuredMs, baselineMs, ratio: measuredMs / baselineMs, goal, note };
+}
+
+export function formatWaitRows(rows: readonly WaitRow[]): string {
+  return rows
+    .map((item) => {
+      const verdict = item.goal === null ? "" : item.ratio <= item.goal ? " ok" : " OVER GOAL";
+      const goal = item.goal === null ? "" : ` (goal <= ${item.goal}x)`;
+      return `${item.name}: ${item.measuredMs.toFixed(1)} ms vs baseline ${item.baselineMs.toFixed(1)} ms = ${item.ratio.toFixed(2)}x${goal}${verdict}${item.note ? `; ${item.note}` : ""}`;
+    })
+    .join("\n");
+}
+
+/** Offsets for one-character edits: after an anchor that occurs in ordinary functions or in the vmsplice functions. */
+function editOffsets(text: string, count: number, where: "far" | "inside"): number[] {
+  const anchor = where === "far" ? "checksum = (checksum" : "memset(buf, 0, page";
+  const all: number[] = [];
+  for (let at = text.indexOf(anchor); at >= 0; at = text.indexOf(anchor, at + 1)) all.push(at + anchor.length);
+  if (all.length === 0) throw new Error(`no "${anchor}" in the generated file`);
+  // Spread over the file, deterministic.
+  return Array.from({ length: count }, (_, index) => all[Math.floor(((index * 7919) % count) * (all.length / count))]);
+}
+
+/** Typing `x` at an offset and deleting it again on the next edit, so the text does not drift. */
+interface Edit {
+  offset: number;
+  insert: boolean;
+}
+
+function editSequence(offsets: readonly number[]): Edit[] {
+  return offsets.flatMap((offset) => [
+    { offset, insert: true },
+    { offset, insert: false },
+  ]);
+}
+
+/** In-process baseline: tree-sitter's own incremental reparse of each edit. Returns the time of each edit. */
+async function reparseTimes(text: string, edits: readonly Edit[]): Promise<number[]> {
+  const parser = await createCParser();
+  let current = text;
+  let tree = parseC(parser, current);
+  if (!tree) throw new Error("no tree");
+  const times: number[] = [];
+  for (const edit of edits) {
+    const document = TextDocument.create("file:///baseline.c", "c", 1, current);
+    const start = document.positionAt(edit.offset);
+    const end = edit.insert ? start : document.positionAt(edit.offset + 1);
+    const treeEdit = toTreeEdit(document, { start, end }, edit.insert ? "x" : "");
+    current = current.slice(0, treeEdit.startIndex) + (edit.insert ? "x" : "") + current.slice(treeEdit.oldEndIndex);
+    const began = performance.now();
+    tree.edit(treeEdit);
+    const next = parseC(parser, current, tree);
+    times.push(performance.now() - began);
+    tree.delete();
+    if (!next) throw new Error("no tree");
+    tree = next;
+  }
+  tree.delete();
+  parser.delete();
+  return times;
+}
+
+/** Over real stdio: didChange sent → publishDiagnostics for that version received, per edit. */
+async function stdioTimes(text: string, edits: readonly Edit[]): Promise<{ times: number[]; diagnostics: number }> {
+  const client = await LspTestClient.start({
+    settings: { debounceMs: 0, maxFileSize: 64 * 1024 * 1024 },
+  });
+  try {
+    const uri = "file:///bench/userwait.c";
+    let version = 1;
+    const opened = client.waitForDiagnostics(uri, (params) => params.version === 1, 120_000);
+    await client.open(uri, text, version);
+    const first = await opened;
+    let document = TextDocument.create(uri, "c", version, text);
+    const times: number[] = [];
+    for (const edit of edits) {
+      version++;
+      const start = document.positionAt(edit.offset);
+      const end = edit.insert ? start : document.positionAt(edit.offset + 1);
+      const change = { range: { start, end }, text: edit.insert ? "x" : "" };
+      document = TextDocument.update(document, [change], version);
+      const wanted = version;
+      const published = client.waitForDiagnostics(uri, (params) => params.version === wanted, 120_000);
+      const began = performance.now();
+      await client.change(uri, version, [change]);
+      await published;
+      times.push(performance.now() - began);
+    }
+    return { times, diagnostics: first.diagnostics.length };
+  } finally {
+    await client.stop();
+  }
+}
+
+export async function benchStdioKeystrokes(smoke: boolean): Promise<WaitRow[]> {
+  const rows: WaitRow[] = [];
+  const cases: { lines: number; calls: number; where: "far" | "inside"; edits: number }[] = smoke
+    ? [
+        { lines: 2000, calls: 3, where: "far", edits: 2 },
+        { lines: 2000, calls: 3, where: "inside", edits: 1 },
+      ]
+    : [
+        { lines: 270_000, calls: 3, where: "far", edits: 10 },
+        { lines: 270_000, calls: 3, where: "inside", edits: 10 },
+        { lines: 8000, calls: 3, where: "far", edits: 30 },
+        { lines: 8000, calls: 3, where: "inside", edits: 30 },
+      ];
+  for (const item of cases) {
+    const text = generateC(item.lines, item.calls, item.lines);
+    const edits = editSequence(editOffsets(text, item.edits, item.where));
+    const baseline = await reparseTimes(text, edits);
+    const { times, diagnostics } = await stdioTimes(text, edits);
+    const lines = text.split("\n").length;
+    const goal = item.lines >= 100_000 ? (item.where === "far" ? 0.2 : 0.5) : null;
+    const p50 = median(times);
+    const note =
+      item.lines < 100_000 && !smoke
+        ? `p50 goal <= 15 ms: ${p50 <= 15 ? "met" : "NOT met"}`
+        : `${diagnostics} diagnostics, ${edits.length} edits`;
+    rows.push(
+      row(
+        `stdio keystroke p50, ${lines} lines, ${item.where === "far" ? "far from any call" : "inside a function that calls vmsplice"}, vs in-process incremental reparse p50`,
+        p50,
+        median(baseline),
+        goal,
+        note,
+      ),
+    );
+  }
+  return rows;
+}
+
+/** Wall time of a whole process (median of `runs`); throws when it fails. */
+function processMs(command: string, args: readonly string[], runs: number, okStatus = [0, 1]): number {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const began = performance.now();
+    const result = spawnSync(command, args, { stdio: "ignore", timeout: 600_000, maxBuffer: 1 << 30 });
+    times.push(performance.now() - began);
+    if (result.status === null || !okStatus.includes(result.status))
+      throw new Error(`${command} ${args.join(" ")} exited with ${result.status ?? result.signal}`);
+  }
+  return median(times);
+}
+
+/** A plain CommonJS process that reads FILE and parses it fully with web-tree-sitter; prints the parse time alone. */
+const PARSE_SCRIPT = `
+const { readFileSync } = require("node:fs");
+const { Parser, Language } = require(${JSON.stringify(require.resolve("web-tree-sitter"))});
+(async () => {
+  await Parser.init({ locateFile: () => ${JSON.stringify(path.join(root, "dist", "tree-sitter.wasm"))} });
+  const language = await Language.load(${JSON.stringify(path.join(root, "dist", "tree-sitter-c.wasm"))});
+  const parser = new Parser();
+  parser.setLanguage(language);
+  const text = readFileSync(process.argv[1], "utf8");
+  const began = performance.now();
+  const tree = parser.parse(text);
+  process.stdout.write(String(performance.now() - began));
+  if (!tree || tree.rootNode.childCount === 0) process.exit(3);
+})();`;
+
+const SCAN_SCRIPT = `const t = require("node:fs").readFileSync(process.argv[1], "latin1"); process.exit(t.includes("vmsplice") ? 1 : 0);`;
+
+export function benchCliProcesses(smoke: boolean): WaitRow[] {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`node scripts/build.mjs\` first`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-userwait-"));
+  const runs = smoke ? 1 : 5;
+  try {
+    const lines = smoke ? 5000 : 270_000;
+    // Each file alone in its directory: that directory is its project root (no marker above a temp dir), and a
+    // neighbour with calls would otherwise be indexed with it.
+    mkdirSync(path.join(dir, "with"));
+    mkdirSync(path.join(dir, "without"));
+    const withCalls = path.join(dir, "with", "sqlite-sized.c");
+    writeFileSync(withCalls, generateC(lines, 3, 12));
+    const without = path.join(dir, "without", "no-relevant-name.c");
+    writeFileSync(without, generateC(lines, 0, 13));
+    const found = spawnSync(
+      process.execPath,
+      [cli, "check", "--format", "json", "--max-file-size", "67108864", withCalls],
+      { encoding: "utf8", maxBuffer: 1 << 28 },
+    );
+    const calls = (JSON.parse(found.stdout) as { files: { calls: unknown[] }[] }).files[0].calls.length;
+    const check = (file: string) =>
+      processMs(process.execPath, [cli, "check", "--max-file-size", "67108864", file], runs);
+    const parseArgs = ["-e", PARSE_SCRIPT, withCalls];
+    const inProcess: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const result = spawnSync(process.execPath, parseArgs, { cwd: root, encoding: "utf8", timeout: 600_000 });
+      if (result.status !== 0) throw new Error(`parse process failed: ${result.stderr}`);
+      inProcess.push(Number(result.stdout));
+    }
+    const parseProcess = processMs(process.execPath, parseArgs, runs, [0]);
+    const checkWith = check(withCalls);
+    const scan = processMs(process.execPath, ["-e", SCAN_SCRIPT, without], runs, [0]);
+    const checkWithout = check(without);
+    const size = (file: string) => `${(readFileSync(file).length / 1024 / 1024).toFixed(1)} MB`;
+    return [
+      row(
+        `node dist/cli.js check, ${lines}-line file (${size(withCalls)}) with a few calls, vs a process that reads it and runs a full tree-sitter parse`,
+        checkWith,
+        parseProcess,
+        0.2,
+        `${calls} call(s) found; the parse alone inside that process: ${median(inProcess).toFixed(1)} ms (check / parse-only = ${(checkWith / median(inProcess)).toFixed(2)}x)`,
+      ),
+      row(
+        `node dist/cli.js check, ${lines}-line file (${size(without)}) without any relevant name, vs node -e read + scan`,
+        checkWithout,
+        scan,
+        2,
+      ),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The Linux 6.1 tree: VMSPLICE_LENS_LINUX_TREE, else `.cache/linux-6.1` (VMSPLICE_LENS_LINUX_CACHE) extracted once from
+ * Debian's tarball (VMSPLICE_LENS_LINUX_TARBALL, default /usr/src/linux-source-6.1.tar.xz).
+ */
+export function linuxTree(): string {
+  const fromEnv = process.env.VMSPLICE_LENS_LINUX_TREE;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : `VMSPLICE_LENS_LINUX_TREE=${fromEnv} does not exist`;
+  const cache = process.env.VMSPLICE_LENS_LINUX_CACHE ?? path.join(root, ".cache", "linux-6.1");
+  const tree = path.join(cache, "linux-source-6.1");
+  if (existsSync(path.join(tree, "Makefile"))) return tree;
+  const tarball = process.env.VMSPLICE_LENS_LINUX_TARBALL ?? "/usr/src/linux-source-6.1.tar.xz";
+  if (!existsSync(tarball))
+    return `skipped: ${tarball} is missing (apt-get install -y linux-source-6.1 ripgrep, or set VMSPLICE_LENS_LINUX_TREE)`;
+  mkdirSync(cache, { recursive: true });
+  process.stdout.write(`extracting ${tarball} into ${cache} (once)\n`);
+  const result = spawnSync("tar", ["-xJf", tarball, "-C", cache], { stdio: "inherit" });
+  if (result.status !== 0 || !existsSync(path.join(tree, "Makefile")))
+    return `skipped: extracting ${tarball} did not give ${tree}/Makefile`;
+  return tree;
+}
+
+/** `check` over a source tree against `rg -l vmsplice` over it (the Linux tree by default; the smoke test passes a tiny one). */
+export function benchLinuxTree(tree = linuxTree(), runs = 3, label = "the Linux 6.1 tree"): WaitRow[] | string {
+  if (!existsSync(tree)) return tree;
+  if (spawnSync("rg", ["--version"]).status !== 0) return "skipped: ripgrep (rg) is not installed";
+  const rg = processMs("rg", ["-l", "vmsplice", tree], runs, [0]);
+  const listed = spawnSync("rg", ["-l", "vmsplice", tree], { encoding: "utf8", maxBuffer: 1 << 28 }).stdout;
+  const began = performance.now();
+  const result = spawnSync(process.execPath, [cli, "check", "--format", "json", tree], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+    timeout: 1_200_000,
+  });
+  const first = performance.now() - began;
+  if (result.status === null) throw new Error("check over the Linux tree did not finish");
+  const report = JSON.parse(result.stdout) as { files: { path: string; calls: unknown[] }[] };
+  const withCalls = report.files.filter((file) => file.calls.length > 0);
+  const calls = withCalls.reduce((sum, file) => sum + file.calls.length, 0);
+  const check = runs > 1 ? median([first, processMs(process.execPath, [cli, "check", tree], runs - 1)]) : first;
+  return [
+    row(
+      `node dist/cli.js check over ${label} vs rg -l vmsplice`,
+      check,
+      rg,
+      1.5,
+      [
+        `${calls} call(s) in ${withCalls.length} file(s): ${withCalls.map((file) => path.relative(tree, file.path)).join(", ")}`,
+        `${report.files.length} file(s) in the report, rg lists ${listed.split("\n").filter(Boolean).length}`,
+      ].join("; "),
+    ),
+  ];
+}
+
+/** The 1 GiB scenario: 262,144 pages written and gifted 256 per call through a 1 MiB pipe (MAX_STEPS is 10,000). */
+export function gibScenario(pages: number, perCall: number): string {
+  const lines = [
+    `scenario GIB "${pages} pages gifted ${perCall} per call"`,
+    "process W",
+    "process R",
+    "pipe fds",
+    `W: fcntl fds[1] F_SETPIPE_SZ ${perCall * 4096}`,
+    `W: mmap p ${pages}P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS`,
+    "W: fill p pattern",
+    `R: mmap q ${pages}P PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS`,
+    "R: fill q 0xEE",
+  ];
+  for (let first = 0; first < pages; first += perCall) {
+    lines.push(`W: vmsplice fds[1] iov1(p+${first}P,${perCall}) G|M`);
+    lines.push(`R: vmsplice fds[0] iovB(q+${first}P,${perCall}P) M`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Wall time and peak RSS (VmHWM polled from /proc, the final reading taken at exit by /usr/bin/time when present). */
+async function peakProcess(args: readonly string[]): Promise<{ ms: number; peakKiB: number; stdout: string }> {
+  const timeTool = existsSync("/usr/bin/time");
+  const command = timeTool ? "/usr/bin/time" : process.execPath;
+  const fullArgs = timeTool ? ["-f", "%M", process.execPath, ...args] : [...args];
+  const began = performance.now();
+  const child = spawn(command, fullArgs, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  let polled = 0;
+  const poll = setInterval(() => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const match = /VmHWM:\s+(\d+)/.exec(status);
+      if (match) polled = Math.max(polled, Number(match[1]));
+    } catch {
+      // The process ended between two polls.
+    }
+  }, 10);
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const ms = performance.now() - began;
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`simulate exited with ${code}: ${stderr.slice(0, 2000)}`);
+  const reported = timeTool ? Number(/(\d+)\s*$/.exec(stderr)?.[1] ?? 0) : 0;
+  return { ms, peakKiB: Math.max(polled, reported), stdout };
+}
+
+export async function benchSimulateProcess(smoke: boolean): Promise<{ rows: WaitRow[]; outputLines: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-gib-"));
+  try {
+    const pages = smoke ? 4096 : 262_144;
+    const file = path.join(dir, "gib.vmsim");
+    writeFileSync(file, gibScenario(pages, 256));
+    const startup = processMs(process.execPath, ["-e", ""], smoke ? 1 : 3, [0]);
+    const run = await peakProcess([cli, "simulate", file, "--trace", "summary"]);
+    const peakMB = (run.peakKiB * 1024) / 1e6;
+    const memoryGoal = smoke
+      ? ""
+      : `, goal <= 1000 ms and <= 200 MB: ${run.ms <= 1000 && peakMB <= 200 ? "met" : "NOT met"}`;
+    return {
+      rows: [
+        row(
+          `simulate --trace summary, ${pages} pages (${(pages * 4096) / 2 ** 20} MiB) gifted 256 per call, whole process, vs node startup`,
+          run.ms,
+          startup,
+          null,
+          `peak RSS ${peakMB.toFixed(0)} MB, ${run.stdout.split("\n").length} output lines${memoryGoal}`,
+        ),
+      ],
+      outputLines: run.stdout.split("\n").length,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const smoke = process.argv.includes("--smoke");
+  process.stdout.write(
+    `load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")}\n`,
+  );
+  process.stdout.write(formatWaitRows(await benchStdioKeystrokes(smoke)) + "\n");
+  process.stdout.write(formatWaitRows(benchCliProcesses(smoke)) + "\n");
+  process.stdout.write(formatWaitRows((await benchSimulateProcess(smoke)).rows) + "\n");
+  if (smoke) process.stdout.write("Linux tree scan: skipped in --smoke (full bench only)\n");
+  else {
+    const linux = benchLinuxTree();
+    process.stdout.write((typeof linux === "string" ? `Linux tree scan: ${linux}` : formatWaitRows(linux)) + "\n");
+  }
+}
+
+if (require.main === module) void main();
