@@ -82,6 +82,7 @@ describe(".vscodeignore allowlist", () => {
     const needed = [
       "dist/client.js",
       "dist/server.js",
+      "dist/analysis-worker.js",
       "dist/webview.js",
       "dist/webview.css",
       "dist/tree-sitter.wasm",
@@ -90,6 +91,13 @@ describe(".vscodeignore allowlist", () => {
       "LICENSE",
     ];
     for (const file of needed) assert.ok(shipped.has(file), `${file} is shipped`);
+    // The walkthrough's pages are read from the installed extension.
+    for (const walkthrough of contributes.walkthroughs ?? [])
+      for (const step of walkthrough.steps) {
+        const media = step.media.markdown as string;
+        assert.ok(existsSync(path.join(root, media)), `${media} exists`);
+        assert.ok(shipped.has(media) || shipped.has(`${path.dirname(media)}/*.md`), `${media} is shipped`);
+      }
     for (const file of [contributes.grammars[0].path, contributes.languages[0].configuration].map((entry: string) =>
       entry.replace(/^\.\//, ""),
     )) {

@@ -560,6 +560,27 @@ export function registerTests(mode: RunMode): void {
     await vscode.commands.executeCommand("workbench.action.closePanel");
   });
 
+  test("the walkthrough opens with its steps, and its pages ship with the extension", async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension, "the extension is installed");
+    const walkthrough = (
+      extension.packageJSON as {
+        contributes: { walkthroughs: { id: string; steps: { media: { markdown: string } }[] }[] };
+      }
+    ).contributes.walkthroughs[0];
+    assert.ok(walkthrough.steps.length >= 4, "the walkthrough has its steps");
+    for (const step of walkthrough.steps)
+      await vscode.workspace.fs.stat(vscode.Uri.joinPath(extension.extensionUri, step.media.markdown));
+    await vscode.commands.executeCommand(
+      "workbench.action.openWalkthrough",
+      `${EXTENSION_ID}#${walkthrough.id}`,
+      false,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await screenshot("walkthrough", artifactsDir, mode);
+    await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+  });
+
   test("the status bar shows the kernel model, page size and server state; its quick pick switches", async () => {
     const { api } = await extensionApi();
     assert.match(api.statusBar.text, /^\$\(zap\) vmsplice: rfc-v2 · 4 KiB$/, `the status bar: ${api.statusBar.text}`);
