@@ -6,7 +6,7 @@
  * Pure; reaches the file only through the index.
  */
 import type { Node } from "web-tree-sitter";
-import type { Direction, FdFact, SourceRange, SymValue } from "./facts";
+import { unknownFd, type Direction, type FdFact, type SourceRange, type SymValue } from "./facts";
 import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
 import { type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import { callArguments, callName, isBroken, mentions, toRange, unwrap, subscriptIndex } from "./syntax";
@@ -40,17 +40,7 @@ export class DescriptorResolver {
   }
 
   fdFact(argument: ArgumentRef | null, fallback: SourceRange): FdFact {
-    const empty: FdFact = {
-      direction: "unknown",
-      kind: "unknown",
-      pipeIndex: null,
-      pipeName: null,
-      nonblock: null,
-      pipeSizeBytes: null,
-      range: fallback,
-      originRange: null,
-      explanation: "the call has no descriptor argument",
-    };
+    const empty = unknownFd(fallback, "the call has no descriptor argument");
     if (!argument) return empty;
     const fact = this.fdOrigin(argument.node, argument.scope, 0);
     fact.range = toRange(argument.node);
@@ -59,17 +49,7 @@ export class DescriptorResolver {
 
   fdOrigin(node: Node, scope: FunctionScope | null, depth: number): FdFact {
     const range = toRange(node);
-    const base: FdFact = {
-      direction: "unknown",
-      kind: "unknown",
-      pipeIndex: null,
-      pipeName: null,
-      nonblock: null,
-      pipeSizeBytes: null,
-      range,
-      originRange: null,
-      explanation: `cannot tell which pipe end ${clip(node.text)} is`,
-    };
+    const base = unknownFd(range, `cannot tell which pipe end ${clip(node.text)} is`);
     if (depth > 8) return base;
     const expression = unwrap(node);
     if (!expression) return base;
@@ -222,17 +202,7 @@ export class DescriptorResolver {
   private fdValue(node: Node, scope: FunctionScope | null, depth: number): FdFact {
     const expression = unwrap(node);
     const range = toRange(node);
-    const base: FdFact = {
-      direction: "unknown",
-      kind: "unknown",
-      pipeIndex: null,
-      pipeName: null,
-      nonblock: null,
-      pipeSizeBytes: null,
-      range,
-      originRange: null,
-      explanation: `cannot tell which pipe end ${clip(node.text)} is`,
-    };
+    const base = unknownFd(range, `cannot tell which pipe end ${clip(node.text)} is`);
     if (!expression) return base;
     if (expression.type !== "call_expression") return this.fdOrigin(expression, scope, depth);
     const name = callName(expression) ?? "";
@@ -279,17 +249,7 @@ export class DescriptorResolver {
     const indexValue = this.evaluator.value(subscriptIndex(subscript), { scope });
     const arrayName =
       array?.type === "field_expression" ? (array.childForFieldName("field")?.text ?? "") : (array?.text ?? "");
-    const base: FdFact = {
-      direction: "unknown",
-      kind: "unknown",
-      pipeIndex: null,
-      pipeName: arrayName,
-      nonblock: null,
-      pipeSizeBytes: null,
-      range,
-      originRange: null,
-      explanation: `cannot find the pipe() call that fills ${clip(array?.text ?? "")}`,
-    };
+    const base = unknownFd(range, `cannot find the pipe() call that fills ${clip(array?.text ?? "")}`, arrayName);
     let creation = array ? this.pipeCreation(arrayName, array, scope) : null;
     if (!creation && array?.type === "identifier" && scope && scope.name && scope.parameters.includes(arrayName)) {
       // `int fds[2]` passed in: follow the callers' arrays; they must all come from pipe() and agree.

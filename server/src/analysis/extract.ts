@@ -7,7 +7,7 @@
  * Pure; no I/O, no editor or protocol imports; never throws for any input (the caller still guards).
  */
 import type { Tree } from "web-tree-sitter";
-import type { FlagsFact, SourceRange, SpliceCall, VmspliceCall } from "./facts";
+import { unknownFd, type FlagsFact, type SourceRange, type SpliceCall, type VmspliceCall } from "./facts";
 import { BufferResolver } from "./buffers";
 import { BufferLifecycle } from "./lifecycle";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
@@ -112,17 +112,7 @@ export class Extractor {
       callee: call.callee,
       wrapperName: call.wrapperName,
       functionName: null,
-      fd: {
-        direction: "unknown",
-        kind: "unknown",
-        pipeIndex: null,
-        pipeName: null,
-        nonblock: null,
-        pipeSizeBytes: null,
-        range,
-        originRange: null,
-        explanation: missing,
-      },
+      fd: unknownFd(range, missing),
       flags: { value: null, text: "", range, definitionRanges: [], missing },
       iov: {
         segments: null,

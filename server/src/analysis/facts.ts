@@ -106,6 +106,21 @@ export interface FdFact {
   explanation: string;
 }
 
+/** A descriptor nothing is known about yet, with the sentence saying why (the start of every descriptor search). */
+export function unknownFd(range: SourceRange, explanation: string, pipeName: string | null = null): FdFact {
+  return {
+    direction: "unknown",
+    kind: "unknown",
+    pipeIndex: null,
+    pipeName,
+    nonblock: null,
+    pipeSizeBytes: null,
+    range,
+    originRange: null,
+    explanation,
+  };
+}
+
 export interface FlagsFact {
   /** Folded numeric value, or null when the analyzer could not fold the argument. */
   value: number | null;
