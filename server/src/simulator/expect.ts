@@ -7,7 +7,9 @@
  * verdicts of a finished run. Pure: no I/O, no editor or protocol imports, no console.
  */
 import { MAX_EXPECT_BYTES, MAX_PAGE_SPAN } from "./limits";
-import { ScenarioError, type Machine, type Process } from "./machine";
+import type { Process } from "./address-space";
+import { ScenarioError, type Machine } from "./machine";
+import { pipeBytes } from "./pipe-ring";
 import type {
   Address,
   Amount,
@@ -196,7 +198,7 @@ function pipeVerdict(
   if (check.kind === "pipe-occupancy")
     return verdict(pipe.count === check.slots, `${pipe.count} slot(s) in use of ${pipe.size}`);
   if (check.kind === "pipe-bytes") {
-    const bytes = machine.pipeBytes(pipe);
+    const bytes = pipeBytes(pipe);
     return verdict(bytes === check.bytes, `${bytes} byte(s) queued`);
   }
   if (check.index >= pipe.count) return verdict(false, `pipe holds ${pipe.count} buffer(s)`);

@@ -11,20 +11,21 @@
  */
 import { SPLICE_F_ALL, SPLICE_F_GIFT, SPLICE_F_MOVE, SPLICE_F_NONBLOCK } from "../analysis/facts";
 import type { CallOutcome, ChunkRecord } from "./types";
+import { findVma, type Process } from "./address-space";
+import type { Frame } from "./frames";
+import { hex, type Machine, USER_ADDRESS_LIMIT } from "./machine";
 import {
   type FdEntry,
-  type Frame,
-  type Machine,
+  headBuffer,
   type Pipe,
-  type PipeBuffer,
-  type Process,
-  hex,
   PIPE_BUF_FLAG_CAN_MERGE,
   PIPE_BUF_FLAG_GIFT,
   PIPE_BUF_FLAG_PACKET,
   PIPE_MAX_SIZE,
-  USER_ADDRESS_LIMIT,
-} from "./machine";
+  type PipeBuffer,
+  pipeFull,
+  resizePipe,
+} from "./pipe-ring";
 
 /** An iovec with its address resolved; a NULL base is address 0. */
 export interface UserIovec {
@@ -221,7 +222,7 @@ function toPipe312(
   const zapFlags = rfc && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
   const zapRule = zapRuleOf(flags);
   const zapped = new Set<number>();
-  let zapVma: ReturnType<Machine["findVma"]> = null;
+  let zapVma: ReturnType<typeof findVma> = null;
   let userStart = 0;
   let userEnd = 0;
   let kernelBug: CallOutcome | null = null;
@@ -251,7 +252,7 @@ function toPipe312(
       if (total === 0) outcome = errno("EPIPE");
       break;
     }
-    if (!machine.pipeFull(pipe)) {
+    if (!pipeFull(pipe)) {
       const chunk = chunks[inserted];
       const { slot, buffer } = queueChunk312(machine, process, pipe, chunk, flags, rfc);
       queuedSlots.push(slot);
@@ -264,7 +265,7 @@ function toPipe312(
           userEnd += pageSize;
         } else {
           zap();
-          zapVma = machine.findVma(process, address);
+          zapVma = findVma(process, address);
           userStart = address;
           userEnd = address + pageSize;
         }
@@ -272,7 +273,7 @@ function toPipe312(
       inserted++;
       total += chunk.len;
       if (inserted === chunks.length) break;
-      if (!machine.pipeFull(pipe)) continue;
+      if (!pipeFull(pipe)) continue;
       break;
     }
     if (flags & SPLICE_F_NONBLOCK) {
@@ -391,7 +392,7 @@ function recordWriterChunks312(
     };
     machine.chunks.push(record);
     if (!queued) {
-      machine.put(chunk.frame);
+      machine.frames.put(chunk.frame);
     }
   });
 }
@@ -424,7 +425,7 @@ function toPipe6(
     sigpipe(machine, process);
     return errno("EPIPE");
   }
-  if (machine.pipeFull(pipe)) {
+  if (pipeFull(pipe)) {
     if (flags & SPLICE_F_NONBLOCK) return errno("EAGAIN");
     return block(machine, fd, 0, `pipe ${pipe.name} is full (${pipe.size} slots)`, false);
   }
@@ -434,7 +435,7 @@ function toPipe6(
   let segmentIndex = 0;
   let position = 0;
   let outcome: CallOutcome | null = null;
-  while (!failed && !machine.pipeFull(pipe)) {
+  while (!failed && !pipeFull(pipe)) {
     while (segmentIndex < segments.length && position >= segments[segmentIndex].len) {
       segmentIndex++;
       position = 0;
@@ -463,7 +464,7 @@ function toPipe6(
           sigpipe(machine, process);
           failed = true;
           if (total === 0) outcome = errno("EPIPE");
-        } else if (machine.pipeFull(pipe)) {
+        } else if (pipeFull(pipe)) {
           failed = true;
         } else {
           ({ slot, bufferId } = queueFrame6(machine, process, pipe, frame, {
@@ -478,7 +479,7 @@ function toPipe6(
         }
       }
       recordWriterChunk6(machine, frame, { offset: chunkOffset, len: size, slot, vaddr, queued, bufferId });
-      if (!queued) machine.put(frame);
+      if (!queued) machine.frames.put(frame);
       left -= size;
       chunkOffset = 0;
     }
@@ -733,7 +734,7 @@ function spliceRound(
     // Feed phase (splice_from_pipe_feed).
     let finished = false;
     while (pipe.count > 0) {
-      const head = machine.headBuffer(pipe)!;
+      const head = headBuffer(pipe)!;
       const buffer = head.buffer;
       if (buffer.len === 0) {
         machine.releaseHead(pipe);
@@ -821,14 +822,14 @@ function pipeToUser(
   n: number,
   flags: number,
 ): ActorResult {
-  const frame = machine.frame(buffer.pfn);
+  const frame = machine.frames.get(buffer.pfn);
   const dst = destination.current();
   let copyRules: string[] = machine.model === "rfc-v2" ? [] : ["VMS-MAINLINE-COPY"];
   if (machine.model === "rfc-v2") {
     const blocker = moveBlocker(machine, buffer, frame, flags);
     if (blocker) copyRules = blocker;
     else {
-      const vma = machine.findVma(process, dst);
+      const vma = findVma(process, dst);
       if (!vma) copyRules = [];
       else return moveIntoDestination(machine, process, vma, { slot, buffer, frame, dst, n });
     }
@@ -850,7 +851,7 @@ function destinationHazards(
   machine: Machine,
   buffer: PipeBuffer,
   frame: Frame,
-  vma: NonNullable<ReturnType<Machine["findVma"]>>,
+  vma: NonNullable<ReturnType<typeof findVma>>,
   dst: number,
   n: number,
 ): string[] {
@@ -886,7 +887,7 @@ function destinationHazards(
 function moveIntoDestination(
   machine: Machine,
   process: Process,
-  vma: NonNullable<ReturnType<Machine["findVma"]>>,
+  vma: NonNullable<ReturnType<typeof findVma>>,
   chunk: ReaderChunk,
 ): ActorResult {
   const pageSize = machine.pageSize;
@@ -904,7 +905,7 @@ function moveIntoDestination(
   }
   const pageAddress = dst - (dst % pageSize);
   const old = machine.pteAt(process, pageAddress);
-  if (old && machine.frame(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
+  if (old && machine.frames.get(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
   // In summary traces the destination zap is implied by the move event that follows it.
   machine.zapRange(process, vma, dst, pageSize, undefined, true);
   // Most replays have no requested race; skip building the key (one string per moved page) when there is none.
@@ -1013,7 +1014,7 @@ function copyToUser(
           rule: "VMS-ALIAS-WRITE",
           detail: `the copy writes into PFN ${target.pfn}, which a pipe buffer still references`,
         });
-      machine.copyFrameBytes(frame, buffer.offset + copied, target, within, length);
+      machine.frames.copy(frame, buffer.offset + copied, target, within, length);
       done += length;
       copied += length;
     }
@@ -1060,7 +1061,7 @@ export function readCall(
       const page = machine.objectFrame(file, Math.floor(filePosition / machine.pageSize));
       const within = filePosition % machine.pageSize;
       const step = Math.min(available - done, machine.pageSize - within);
-      if (!machine.writeUser(process, address + done, step, machine.frameBytes(page, within, step)))
+      if (!machine.writeUser(process, address + done, step, machine.frames.bytes(page, within, step)))
         return errno("EFAULT");
       done += step;
     }
@@ -1072,10 +1073,10 @@ export function readCall(
   let total = 0;
   for (;;) {
     if (pipe.count > 0) {
-      const { buffer, slot } = machine.headBuffer(pipe)!;
+      const { buffer, slot } = headBuffer(pipe)!;
       const chars = Math.min(buffer.len, length - total);
-      const frame = machine.frame(buffer.pfn);
-      if (!machine.writeUser(process, address + total, chars, machine.frameBytes(frame, buffer.offset, chars))) {
+      const frame = machine.frames.get(buffer.pfn);
+      if (!machine.writeUser(process, address + total, chars, machine.frames.bytes(frame, buffer.offset, chars))) {
         return total > 0 ? returned(total) : errno("EFAULT");
       }
       machine.emit({
@@ -1137,7 +1138,7 @@ export function writeCall(
       const page = machine.objectFrame(file, Math.floor(position / pageSize));
       const within = position % pageSize;
       const step = Math.min(length - done, pageSize - within);
-      machine.writeFrame(page, within, step, bytesAt(done, step));
+      machine.frames.write(page, within, step, bytesAt(done, step));
       done += step;
     }
     fd.position += length;
@@ -1159,7 +1160,7 @@ export function writeCall(
       (machine.model === "mainline-6.x" ? (last.flags & PIPE_BUF_FLAG_CAN_MERGE) !== 0 : true);
     const room = pageSize - (last.offset + last.len);
     if (mergeable && room > 0 && length <= room) {
-      machine.writeFrame(machine.frame(last.pfn), last.offset + last.len, length, bytesAt(0, length));
+      machine.frames.write(machine.frames.get(last.pfn), last.offset + last.len, length, bytesAt(0, length));
       last.len += length;
       return returned(length);
     }
@@ -1169,10 +1170,10 @@ export function writeCall(
       sigpipe(machine, process);
       return total > 0 ? returned(total) : errno("EPIPE");
     }
-    if (!machine.pipeFull(pipe)) {
+    if (!pipeFull(pipe)) {
       const chars = Math.min(pageSize, length - total);
-      const frame = machine.allocateFrame("anon", 0);
-      machine.writeFrame(frame, 0, chars, bytesAt(total, chars));
+      const frame = machine.frames.allocate("anon", 0);
+      machine.frames.write(frame, 0, chars, bytesAt(total, chars));
       frame.refcount++;
       const flags = pipe.packet ? PIPE_BUF_FLAG_PACKET : machine.model === "mainline-6.x" ? PIPE_BUF_FLAG_CAN_MERGE : 0;
       const buffer: PipeBuffer = {
@@ -1226,16 +1227,16 @@ export function spliceCall(
     const pipe = input.pipe!;
     let total = 0;
     while (total < length && pipe.count > 0) {
-      const { buffer } = machine.headBuffer(pipe)!;
+      const { buffer } = headBuffer(pipe)!;
       const chars = Math.min(buffer.len, length - total);
       const file = output.file!;
-      const bytes = machine.frameBytes(machine.frame(buffer.pfn), buffer.offset, chars);
+      const bytes = machine.frames.bytes(machine.frames.get(buffer.pfn), buffer.offset, chars);
       for (let done = 0; done < chars;) {
         const position = output.position + done;
         const page = machine.objectFrame(file, Math.floor(position / machine.pageSize));
         const within = position % machine.pageSize;
         const step = Math.min(chars - done, machine.pageSize - within);
-        machine.writeFrame(page, within, step, bytes, done);
+        machine.frames.write(page, within, step, bytes, done);
         done += step;
       }
       output.position += chars;
@@ -1270,14 +1271,14 @@ function fileToPipe(
     sigpipe(machine, process);
     return errno("EPIPE");
   }
-  if (machine.pipeFull(pipe)) {
+  if (pipeFull(pipe)) {
     if (flags & SPLICE_F_NONBLOCK) return errno("EAGAIN");
     return block(machine, output, 0, `pipe ${pipe.name} is full`, machine.model === "rfc-v2");
   }
   const available = Math.max(0, Math.min(length, file.sizeBytes - input.position));
   let total = 0;
   let zapCandidates = 0;
-  while (total < available && !machine.pipeFull(pipe)) {
+  while (total < available && !pipeFull(pipe)) {
     const position = input.position + total;
     const page = machine.objectFrame(file, Math.floor(position / pageSize));
     const within = position % pageSize;
@@ -1358,18 +1359,18 @@ function pipeToPipe(
     sigpipe(machine, process);
     return errno("EPIPE");
   }
-  if (machine.pipeFull(output)) {
+  if (pipeFull(output)) {
     if (flags & SPLICE_F_NONBLOCK) return errno("EAGAIN");
     machine.emit({ kind: "block", reason: `pipe ${output.name} is full` });
     return blocked(0);
   }
   let total = 0;
   let index = 0;
-  while (length > 0 && !machine.pipeFull(output)) {
+  while (length > 0 && !pipeFull(output)) {
     const position = tee ? index : 0;
     if (position >= input.count) break;
     const buffer = input.slots[(input.tail + position) % input.size]!;
-    const frame = machine.frame(buffer.pfn);
+    const frame = machine.frames.get(buffer.pfn);
     if (!tee && length >= buffer.len) {
       // Whole buffer: the buffer itself (flags included) changes pipes; the frame reference travels with it.
       const moved = { ...buffer };
@@ -1450,7 +1451,7 @@ export function fcntlCall(
   const bytes = slots * pageSize;
   if (bytes > PIPE_MAX_SIZE && !process.privileged) return errno("EPERM");
   if (slots < pipe.count) return errno("EBUSY");
-  machine.resizePipe(pipe, slots);
+  resizePipe(pipe, slots);
   return returned(bytes);
 }
 

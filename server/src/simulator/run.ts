@@ -8,7 +8,9 @@
  * editor or the protocol library.
  */
 import { closeCall, fcntlCall, readCall, spliceCall, teeCall, vmsplice, writeCall, type UserIovec } from "./kernel";
-import { type FdEntry, LimitError, Machine, type Process, ScenarioError } from "./machine";
+import { vmaAt, vmasIn, type Process } from "./address-space";
+import { LimitError, Machine, ScenarioError } from "./machine";
+import type { FdEntry } from "./pipe-ring";
 import { MAX_BYTES } from "./limits";
 import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
 import type {
@@ -308,7 +310,7 @@ function mappingStep(
     case "munmap": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
-      for (const vma of machine.vmasIn(process, start, end)) {
+      for (const vma of vmasIn(process, start, end, machine.pageSize)) {
         machine.removePtesIn(process, vma.start, vma.end);
         process.vmas.splice(process.vmas.indexOf(vma), 1);
       }
@@ -317,7 +319,7 @@ function mappingStep(
     case "madvise": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
-      const vmas = machine.vmasIn(process, start, end);
+      const vmas = vmasIn(process, start, end, machine.pageSize);
       if (command.advice === "MADV_DONTNEED") {
         if (vmas.some((vma) => vma.locked || vma.kind === "hugetlb")) return { errno: "EINVAL" };
         for (const vma of vmas) machine.zapRange(process, vma, vma.start, vma.end - vma.start, undefined);
@@ -337,9 +339,9 @@ function mappingStep(
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
       machine.ensureBudget(pagesOf(machine, start, end));
-      for (const vma of machine.vmasIn(process, start, end)) vma.locked = true;
+      for (const vma of vmasIn(process, start, end, machine.pageSize)) vma.locked = true;
       for (let address = start - (start % pageSize); address < end; address += pageSize) {
-        const vma = machine.vmaAt(process, address);
+        const vma = vmaAt(process, address);
         const frame = machine.fault(
           process,
           address,
@@ -352,7 +354,7 @@ function mappingStep(
     case "mprotect": {
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
-      for (const vma of machine.vmasIn(process, start, end)) {
+      for (const vma of vmasIn(process, start, end, machine.pageSize)) {
         vma.prot = { ...command.prot };
         if (!command.prot.write)
           for (const [, pte] of process.ptes.presentIn(machine.vpn(vma.start), machine.vpn(vma.end)))
@@ -401,7 +403,7 @@ function contentsStep(
       const process = actingProcess(machine, step);
       const { start, end } = range(machine, process, command.address, command.length);
       for (const [, pte] of process.ptes.presentIn(machine.vpn(start), Math.ceil(end / pageSize))) {
-        const frame = machine.frame(pte.pfn);
+        const frame = machine.frames.get(pte.pfn);
         if (frame.kind === "anon") frame.kind = "ksm";
         pte.writable = false;
       }

@@ -5,7 +5,7 @@ import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { parseScenario, runScenario, toReplayJson } from "../../../server/src/simulator/index";
 import type { KernelModel } from "../../../server/src/simulator/index";
-import { PageTable } from "../../../server/src/simulator/machine";
+import { PageTable } from "../../../server/src/simulator/page-table";
 import { MAX_STEP_EVENTS, WORK_BUDGET } from "../../../server/src/simulator/limits";
 import { runSimulateCommand } from "../../../server/src/cli/simulate";
 

@@ -5,7 +5,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { parseScenario, replayCallSite } from "../../../server/src/simulator/index";
 import { cUnsignedInt, REPLAY_WINDOW_PAGES } from "../../../server/src/simulator/replay";
-import { PageTable } from "../../../server/src/simulator/machine";
+import { PageTable } from "../../../server/src/simulator/page-table";
 import { SPLICE_F_GIFT, SPLICE_F_MOVE, type KernelModel, type SymValue } from "../../../server/src/analysis/facts";
 import { buffer, call, constant, page, segment } from "./facts-builder";
 
