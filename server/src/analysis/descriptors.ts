@@ -11,7 +11,9 @@ import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./
 import { type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import { callArguments, callName, isBroken, mentions, toRange, unwrap, subscriptIndex } from "./syntax";
 import { parentOf } from "./ancestry";
-import { clip, declarationOfName, structTypeOf, type Evaluator, SYSTEM_CONSTANTS } from "./values";
+import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
+import { clip } from "./sym-values";
+import { declarationOfName, structTypeOf } from "./struct-fields";
 import type { ArgumentRef } from "./discovery";
 
 export class DescriptorResolver {
@@ -63,7 +65,7 @@ export class DescriptorResolver {
     if (expression.type === "identifier") return this.namedFd(expression, scope, depth, base);
     if (expression.type === "field_expression") {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
-      const assignments = this.evaluator.fieldAssignmentsFor(expression, scope);
+      const assignments = this.evaluator.fieldStores.of(expression, scope);
       if (assignments.length === 0) return { ...base, explanation: `member ${fieldName} is not assigned in this file` };
       const facts = assignments
         .slice(0, 16)

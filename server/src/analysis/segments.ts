@@ -18,7 +18,8 @@ import {
 } from "./scope";
 import { callName, enclosingFunction, namedChildren, parseForLoop, toRange, unwrap, subscriptIndex } from "./syntax";
 import { parentOf } from "./ancestry";
-import { clip, describeValue, type Evaluator, sameValue, unknown, type EvalContext } from "./values";
+import { type Evaluator, type EvalContext } from "./values";
+import { clip, describeValue, sameValue, unknown } from "./sym-values";
 import type { ArgumentRef } from "./discovery";
 
 /** An iovec entry's base and length expressions, before evaluation (null: left out of the initializer). */

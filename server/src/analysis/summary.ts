@@ -10,7 +10,8 @@ import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./
 import { Extractor, type ExternalWrapper } from "./extract";
 import { FileIndex } from "./scope";
 import { callName, functionName, isStatic, unwrap } from "./syntax";
-import { Evaluator, structTypeOf } from "./values";
+import { Evaluator } from "./values";
+import { structTypeOf } from "./struct-fields";
 
 export interface FileSummary {
   /** Functions defined here without `static` (visible to the other files of a program). */

@@ -7,7 +7,7 @@
  * Pure; imports only web-tree-sitter types and the analysis helpers.
  */
 import type { Node } from "web-tree-sitter";
-import { evaluate, SPLICE_FLAGS, type SourceRange, type SymValue } from "./facts";
+import { SPLICE_FLAGS, type SourceRange, type SymValue } from "./facts";
 import { nodeLine } from "./unit";
 import {
   loopCarriedSteps,
@@ -30,9 +30,11 @@ import {
   returnStatements,
   toRange,
   unwrap,
-  isStatic,
 } from "./syntax";
 import { parentOf } from "./ancestry";
+import { GlobalValues } from "./globals";
+import { declarationOfName, FieldStores } from "./struct-fields";
+import { clip, describeValue, sameValue, simplify, unknown } from "./sym-values";
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
 export const SYSTEM_CONSTANTS: Readonly<Record<string, number>> = {
@@ -147,49 +149,6 @@ const TYPE_SIZES: Readonly<Record<string, number>> = {
 
 const MAX_DEPTH = 24;
 
-export const unknown = (reason: string): SymValue => ({ kind: "unknown", reason });
-
-export function isUnknown(value: SymValue): value is { kind: "unknown"; reason: string } {
-  return value.kind === "unknown";
-}
-
-/** Structural equality of symbolic values (used to check that every call site or branch agrees). */
-export function sameValue(left: SymValue, right: SymValue): boolean {
-  if (left.kind !== right.kind) return false;
-  switch (left.kind) {
-    case "const":
-      return left.value === (right as typeof left).value;
-    case "page":
-    case "index":
-      return true;
-    case "unknown":
-      return false;
-    case "unary":
-      return (
-        left.operator === (right as typeof left).operator && sameValue(left.operand, (right as typeof left).operand)
-      );
-    case "binary":
-      return (
-        left.operator === (right as typeof left).operator &&
-        sameValue(left.left, (right as typeof left).left) &&
-        sameValue(left.right, (right as typeof left).right)
-      );
-  }
-}
-
-export function firstUnknownReason(value: SymValue): string | null {
-  switch (value.kind) {
-    case "unknown":
-      return value.reason;
-    case "unary":
-      return firstUnknownReason(value.operand);
-    case "binary":
-      return firstUnknownReason(value.left) ?? firstUnknownReason(value.right);
-    default:
-      return null;
-  }
-}
-
 /** Where an expression is evaluated: its function scope (null at file scope) and the loop index variable, if any. */
 export interface EvalContext {
   scope: FunctionScope | null;
@@ -205,11 +164,14 @@ export interface EvalContext {
 }
 
 export class Evaluator {
-  private readonly fieldAssignmentsByName = new Map<string, { value: Node; site: Node }[]>();
-  /** `fieldAssignmentsFor` per (field, struct type): the stores' types are resolved once, not once per use. */
-  private readonly fieldStoresByType = new Map<string, { value: Node; site: Node }[]>();
+  /** The stores to struct members in this file (struct-fields.ts). */
+  readonly fieldStores: FieldStores;
+  private readonly globals: GlobalValues;
 
-  constructor(readonly index: FileIndex) {}
+  constructor(readonly index: FileIndex) {
+    this.fieldStores = new FieldStores(index);
+    this.globals = new GlobalValues(index, this, MAX_DEPTH);
+  }
 
   /** Folds an expression. */
   value(node: Node | null, context: EvalContext): SymValue {
@@ -290,7 +252,7 @@ export class Evaluator {
    * The value of the identifier `node`, or, with `name` given, the value the variable `name` has at `node`'s position
    * (used to ask what a global holds where a function is called).
    */
-  private identifier(node: Node, context: EvalContext, name = node.text): SymValue {
+  identifier(node: Node, context: EvalContext, name = node.text): SymValue {
     if (context.indexVariable && name === context.indexVariable) return { kind: "index" };
     // A use inside the body of the for loop that counts this variable: the value varies per iteration, so it stays symbolic.
     if (context.scope && !context.macroRange && !context.indexVariable && name === node.text && inductionLoop(node))
@@ -320,7 +282,7 @@ export class Evaluator {
             parameter >= 0
               ? this.parameter(context.scope, parameter, name, next)
               : !context.scope.definitions.get(name)?.some((definition) => definition.declaration)
-                ? this.globalOnEntry(name, context.scope, next)
+                ? this.globals.onEntry(name, context.scope, next)
                 : null;
           if (incoming)
             value = this.mergePaths(
@@ -333,11 +295,11 @@ export class Evaluator {
         }
       } else if (parameter >= 0) value = this.parameter(context.scope, parameter, name, next);
       else if (!context.scope.definitions.get(name)?.some((definition) => definition.declaration)) {
-        value = this.globalOnEntry(name, context.scope, next);
+        value = this.globals.onEntry(name, context.scope, next);
       }
       // A global may also be changed by a function called on the way to the use.
       if (value && parameter < 0 && !context.scope.definitions.get(name)?.some((definition) => definition.declaration))
-        value = this.changedByCalls(name, value, context.scope, node, next);
+        value = this.globals.changedByCalls(name, value, context.scope, node, next);
       if (value) return carried.steps.length > 0 ? this.advanced(value, carried.steps, next) : value;
     }
     const macro = this.index.macro(name);
@@ -355,7 +317,7 @@ export class Evaluator {
       return enumValue === null
         ? unknown(`enum constant ${name} has no foldable value`)
         : { kind: "const", value: enumValue };
-    const global = this.globalValue(name, next);
+    const global = this.globals.value(name, next);
     if (global) return global;
     if (PAGE_SIZE_NAMES.has(name)) return { kind: "page" };
     if (name in SYSTEM_CONSTANTS) return { kind: "const", value: SYSTEM_CONSTANTS[name] };
@@ -415,147 +377,6 @@ export class Evaluator {
         ? unknown(`${name} is a static local that keeps its value between calls`)
         : { kind: "const", value: 0 };
     return unknown(`${name} is uninitialised on a path to this use (declared at ${nodeLine(declaration)})`);
-  }
-
-  /** A global's value as any function sees it on entry: its initial value and every assignment in the file. */
-  private globalValue(name: string, context: EvalContext, excluding: Node | null = null): SymValue | null {
-    const all = this.index.globalDefinitions(name);
-    if (all.length === 0) return null;
-    // The function being analysed contributes its own definitions through its paths; the others', on entry.
-    const globals = excluding ? all.filter((definition) => !contains(excluding, definition.site)) : all;
-    return this.fromDefinitions(name, globals, { ...context, scope: null });
-  }
-
-  /**
-   * What a global holds when `scope`'s function starts: for `main`, its initial value; for a function called (or whose
-   * address is taken) in this file, the value at every such site, which must agree; otherwise its initial value and
-   * every assignment in other functions.
-   */
-  private globalOnEntry(name: string, scope: FunctionScope, context: EvalContext): SymValue | null {
-    const all = this.index.globalDefinitions(name);
-    if (all.length === 0) return null;
-    if (scope.name === "main") {
-      const initial = all.filter((definition) => enclosingFunction(definition.site) === null);
-      return initial.length > 0 ? this.fromDefinitions(name, initial, { ...context, scope: null }) : null;
-    }
-    const depth = context.depth ?? 0;
-    if (scope.name && this.index.calledElsewhere(scope.name))
-      return unknown(`value of ${name} on entry to ${scope.name}(), ${this.index.callerNote(scope.name)}`);
-    const references = scope.name
-      ? this.index
-          .identifierNodes(scope.name)
-          .filter((node) => !contains(scope.node, node) && enclosingFunction(node) !== null)
-      : [];
-    if (references.length === 0 || references.length > 16 || depth > MAX_DEPTH - 4)
-      return this.globalValue(name, context, scope.node);
-    let result: SymValue | null = null;
-    for (const reference of references) {
-      const value = this.identifier(
-        reference,
-        { ...context, scope: this.index.scopeOf(reference), depth: depth + 2 },
-        name,
-      );
-      if (result === null) result = value;
-      else if (!sameValue(result, value)) {
-        if (value.kind === "unknown") return value;
-        if (result.kind === "unknown") return result;
-        return unknown(
-          `${name} is ${describeValue(result)} or ${describeValue(value)} depending on where ${scope.name}() is called (${nodeLine(reference)})`,
-        );
-      }
-    }
-    return result;
-  }
-
-  /**
-   * A global's value at `use` after the calls made before it in `scope`: when one of them reaches (directly or through
-   * other functions of this file) a function that assigns the global, those assignments join the value.
-   */
-  private changedByCalls(
-    name: string,
-    value: SymValue,
-    scope: FunctionScope,
-    use: Node,
-    context: EvalContext,
-  ): SymValue {
-    const all = this.index.globalDefinitions(name);
-    // A global other files can see may be changed by a function of another file called on the way: one the unit
-    // declares (a prototype in the file or a project header) but does not define. Library functions are declared in
-    // system headers, which are not read, and do not change the program's globals.
-    if (hasExternalLinkage(all)) {
-      for (const site of scope.calls) {
-        if (site.start >= use.startIndex) break;
-        const external = this.reachesExternal(site.name, 0);
-        if (external)
-          return unknown(
-            `${name} is ${describeValue(value)} unless ${external}() of another file, called on the way (${nodeLine(site.node)}), changes it`,
-          );
-      }
-    }
-    const assignments = all.filter(
-      (definition) => definition.kind !== "declared" && !contains(scope.node, definition.site),
-    );
-    if (assignments.length === 0) return value;
-    const modifiers = new Set<string>();
-    for (const definition of assignments) {
-      const owner = enclosingFunction(definition.site);
-      const ownerName = owner ? this.index.scopeOf(owner)?.name : null;
-      if (ownerName) modifiers.add(ownerName);
-    }
-    // Functions of this file that reach a modifier through calls (bounded breadth-first walk over callers).
-    const queue = [...modifiers];
-    for (let index = 0; index < queue.length && modifiers.size < 64; index++) {
-      for (const site of this.index.callSitesOf(queue[index])) {
-        const caller = this.index.scopeOf(site.node)?.name;
-        if (caller && !modifiers.has(caller)) {
-          modifiers.add(caller);
-          queue.push(caller);
-        }
-      }
-    }
-    const call = scope.calls.find((site) => site.start < use.startIndex && modifiers.has(site.name));
-    if (!call) return value;
-    const changed = this.fromDefinitions(name, assignments, { ...context, scope: null });
-    if (sameValue(changed, value)) return value;
-    return unknown(
-      `${name} is ${describeValue(value)} unless ${call.name}() (${nodeLine(call.node)}) changes it${changed.kind === "const" ? ` to ${describeValue(changed)}` : ""}`,
-    );
-  }
-
-  private readonly externalReach = new Map<string, string | null>();
-
-  /**
-   * The function of another file that a call of `name` reaches (itself when the unit declares it without defining
-   * it, or one its body calls, a few levels deep), or null.
-   */
-  private reachesExternal(name: string, depth: number): string | null {
-    const cached = this.externalReach.get(name);
-    if (cached !== undefined) return cached;
-    this.externalReach.set(name, null); // recursion guard
-    let found: string | null = null;
-    const definition = this.index.functionDefinition(name);
-    if (!definition) found = this.index.functionMacro(name) === null && this.declaresFunction(name) ? name : null;
-    else if (depth < 3) {
-      const scope = this.index.scopeOf(definition.childForFieldName("body") ?? definition);
-      for (const site of scope?.calls ?? []) {
-        found = this.reachesExternal(site.name, depth + 1);
-        if (found) break;
-      }
-    }
-    this.externalReach.set(name, found);
-    return found;
-  }
-
-  /** The unit declares a function of this name (a prototype), as a project function is declared. */
-  private declaresFunction(name: string): boolean {
-    return this.index.identifierNodes(name).some((node) => {
-      const declarator = parentOf(node);
-      if (declarator?.type !== "function_declarator" || declarator.childForFieldName("declarator")?.id !== node.id)
-        return false;
-      let holder: Node | null = parentOf(declarator);
-      while (holder && holder.type.endsWith("declarator")) holder = parentOf(holder);
-      return holder?.type === "declaration";
-    });
   }
 
   /** Joins the values of two paths to a use: equal values stay, different ones name both paths. */
@@ -686,7 +507,7 @@ export class Evaluator {
   private field(node: Node, context: EvalContext): SymValue {
     const fieldName = node.childForFieldName("field")?.text;
     if (!fieldName) return unknown(clip(node.text));
-    const stores = this.fieldAssignmentsFor(node, context.scope).slice(0, 64);
+    const stores = this.fieldStores.of(node, context.scope).slice(0, 64);
     const evaluate = (assignment: { value: Node; site: Node }) =>
       this.value(assignment.value, {
         scope: this.index.scopeOf(assignment.site),
@@ -749,163 +570,6 @@ export class Evaluator {
     if (enclosingFunction(declaration) !== null && storage !== "static") return false;
     return !namedChildren(declaration).some((child) => child.type === "init_declarator");
   }
-
-  /** The stores to the member a field expression names, in structs of the same type (or of a type not known). */
-  fieldAssignmentsFor(field: Node, scope: FunctionScope | null): readonly { value: Node; site: Node }[] {
-    const fieldName = field.childForFieldName("field")?.text ?? "";
-    const type = structTypeOf(field, scope, this.index);
-    const stores = this.fieldAssignments(fieldName, { scope });
-    if (type === null) return stores;
-    const key = `${fieldName}\u0000${type}`;
-    const cached = this.fieldStoresByType.get(key);
-    if (cached) return cached;
-    const matching = stores.filter((store) => {
-      const other =
-        store.site.type === "initializer_pair"
-          ? initializerStructType(store.site, this.index)
-          : assignedStructType(store.site, this.index);
-      return other === null || other === type;
-    });
-    this.fieldStoresByType.set(key, matching);
-    return matching;
-  }
-
-  /** Every `x.field = value` / `x->field = value` / designated initializer `.field = value` in the file. */
-  fieldAssignments(fieldName: string, _context: EvalContext): readonly { value: Node; site: Node }[] {
-    // One scan of the field name per file: every splice() or vmsplice() through `c->pipe[1]` asks again.
-    const cached = this.fieldAssignmentsByName.get(fieldName);
-    if (cached) return cached;
-    const found: { value: Node; site: Node }[] = [];
-    this.fieldAssignmentsByName.set(fieldName, found);
-    for (const identifier of this.index.identifierNodes(fieldName)) {
-      const parent = parentOf(identifier);
-      if (!parent) continue;
-      if (parent.type === "field_expression" && parent.childForFieldName("field")?.id === identifier.id) {
-        const assignment = parentOf(parent);
-        if (
-          assignment?.type === "assignment_expression" &&
-          assignment.childForFieldName("left")?.id === parent.id &&
-          assignment.childForFieldName("operator")?.text === "="
-        ) {
-          const value = assignment.childForFieldName("right");
-          if (value) found.push({ value, site: assignment });
-        }
-      } else if (parent.type === "field_designator") {
-        const pair = parentOf(parent);
-        const value = pair?.childForFieldName("value");
-        if (pair?.type === "initializer_pair" && value) found.push({ value, site: pair });
-      }
-    }
-    return found;
-  }
-}
-
-/** The declaration that introduces `name` as seen from `at`: a local of the scope, a parameter, or a file-scope one. */
-export function declarationOfName(name: string, at: Node, scope: FunctionScope | null, index: FileIndex): Node | null {
-  if (scope) {
-    const local = (scope.definitions.get(name) ?? []).filter(
-      (definition) => definition.declaration && definition.declaration.startIndex < at.startIndex,
-    );
-    if (local.length > 0) return local[local.length - 1].declaration;
-    if (scope.parameters.includes(name)) return parameterDeclaration(scope.node, name);
-  }
-  return index.globalDefinitions(name).find((definition) => definition.declaration)?.declaration ?? null;
-}
-
-function parameterDeclaration(definition: Node, name: string): Node | null {
-  let declarator = definition.childForFieldName("declarator");
-  while (declarator && declarator.type !== "function_declarator")
-    declarator = declarator.childForFieldName("declarator");
-  const list = declarator?.childForFieldName("parameters");
-  for (const parameter of list ? namedChildren(list) : []) {
-    if (parameter.type !== "parameter_declaration") continue;
-    let inner = parameter.childForFieldName("declarator");
-    while (inner && inner.type !== "identifier") inner = inner.childForFieldName("declarator");
-    if (inner?.text === name) return parameter;
-  }
-  return null;
-}
-
-/** The struct or union tag a declaration's type names (typedefs of a tagged struct resolved in this file), or null. */
-function declaredTypeName(declaration: Node, index: FileIndex): string | null {
-  const type = declaration.childForFieldName("type");
-  if (!type) return null;
-  if (type.type === "struct_specifier" || type.type === "union_specifier") return tagOf(type);
-  if (type.type !== "type_identifier") return null;
-  // `typedef struct ring ring_t;`: ring_t and struct ring are one type. A typedef the file does not define stays unknown.
-  for (const node of index.identifierNodes(type.text, 64)) {
-    const definition = parentOf(node);
-    if (definition?.type !== "type_definition" || definition.childForFieldName("declarator")?.id !== node.id) continue;
-    const aliased = definition.childForFieldName("type");
-    if (aliased && (aliased.type === "struct_specifier" || aliased.type === "union_specifier"))
-      return tagOf(aliased) ?? `typedef ${type.text}`;
-  }
-  return null;
-}
-
-function tagOf(specifier: Node): string | null {
-  const name = specifier.childForFieldName("name")?.text;
-  return name ? `${specifier.type === "struct_specifier" ? "struct" : "union"} ${name}` : null;
-}
-
-/** The struct type of a field expression's object (`s.f`, `p->f`, `(*p).f`) when the object is a named variable. */
-export function structTypeOf(field: Node, scope: FunctionScope | null, index: FileIndex): string | null {
-  let object = unwrap(field.childForFieldName("argument"));
-  if (object?.type === "pointer_expression") object = unwrap(object.childForFieldName("argument"));
-  if (object?.type === "subscript_expression") object = unwrap(object.childForFieldName("argument"));
-  if (object?.type !== "identifier") return null;
-  const declaration = declarationOfName(object.text, object, scope, index);
-  return declaration ? declaredTypeName(declaration, index) : null;
-}
-
-function assignedStructType(assignment: Node, index: FileIndex): string | null {
-  const left = unwrap(assignment.childForFieldName("left"));
-  return left?.type === "field_expression" ? structTypeOf(left, index.scopeOf(left), index) : null;
-}
-
-/** The struct type of a designated initializer's object (`struct cfg c = { .flags = x }`), when direct. */
-function initializerStructType(pair: Node, index: FileIndex): string | null {
-  const list = parentOf(pair);
-  const declarator = parentOf(list);
-  if (list?.type !== "initializer_list" || declarator?.type !== "init_declarator") return null;
-  const declaration = parentOf(declarator);
-  return declaration?.type === "declaration" ? declaredTypeName(declaration, index) : null;
-}
-
-/** Folds constant subexpressions and normalises `x * 1`, `x + 0`. */
-export function simplify(value: SymValue): SymValue {
-  if (value.kind === "binary") {
-    const { left, right } = value;
-    if (left.kind === "const" && right.kind === "const") {
-      const folded = foldConst(value.operator, left.value, right.value);
-      if (folded !== null)
-        return { kind: "const", value: folded, literalPageSize: left.literalPageSize ?? right.literalPageSize };
-    }
-    if (value.operator === "*" && right.kind === "const" && right.value === 1 && !right.literalPageSize) return left;
-    if (value.operator === "*" && left.kind === "const" && left.value === 1 && !left.literalPageSize) return right;
-    if ((value.operator === "+" || value.operator === "-") && right.kind === "const" && right.value === 0) return left;
-    if (value.operator === "+" && left.kind === "const" && left.value === 0) return right;
-  }
-  if (value.kind === "unary" && value.operand.kind === "const") {
-    const operand = value.operand.value;
-    return { kind: "const", value: value.operator === "-" ? -operand : Number(BigInt.asIntN(64, ~BigInt(operand))) };
-  }
-  return value;
-}
-
-function foldConst(operator: string, left: number, right: number): number | null {
-  const value: SymValue = {
-    kind: "binary",
-    operator: operator as "+",
-    left: { kind: "const", value: left },
-    right: { kind: "const", value: right },
-  };
-  // Reuse the shared evaluator so the folding rules exist once.
-  return evaluateConst(value);
-}
-
-function evaluateConst(value: SymValue): number | null {
-  return evaluate(value, 0);
 }
 
 export function typeSize(typeText: string): SymValue {
@@ -954,26 +618,6 @@ function storageClass(declaration: Node): string | null {
   return null;
 }
 
-/** A value for a message: hex for flag-like constants, decimal otherwise. */
-export function describeValue(value: SymValue): string {
-  switch (value.kind) {
-    case "const":
-      return value.value > 9 && value.value < 0x10000 && (value.value & (value.value - 1)) !== 0
-        ? `0x${value.value.toString(16)}`
-        : String(value.value);
-    case "page":
-      return "the page size";
-    case "index":
-      return "the loop index";
-    case "unknown":
-      return `unknown (${value.reason})`;
-    case "unary":
-      return `${value.operator}${describeValue(value.operand)}`;
-    case "binary":
-      return `${describeValue(value.left)} ${value.operator} ${describeValue(value.right)}`;
-  }
-}
-
 /**
  * The condition under which a statement runs, for messages: the nearest `if` arm, `case` label, loop or `?:` around it
  * inside `boundary` ("when argc > 1", "in case 'z'", "when not (n > 0)"); "on some path" when none is found.
@@ -1010,18 +654,4 @@ function pathsDiffer(name: string, first: SymValue, firstSite: Node, second: Sym
     return `${condition === "on some path" ? "" : `${condition} `}(${nodeLine(site)})`;
   };
   return `${name} differs between paths: ${describeValue(first)} ${where(firstSite)}, ${describeValue(second)} ${where(secondSite)}`;
-}
-
-/** A global with a top-level declaration and no `static`: other files of the program can name it. */
-function hasExternalLinkage(definitions: readonly Definition[]): boolean {
-  const declarations = definitions
-    .map((definition) => definition.declaration)
-    .filter((declaration): declaration is Node => declaration !== null && enclosingFunction(declaration) === null);
-  return declarations.length > 0 && !declarations.some(isStatic);
-}
-
-export function clip(text: string, length = 60): string {
-  // Only the start is shown: a huge node's text (an ERROR region of thousands of calls) is not flattened whole.
-  const flat = (text.length > length * 8 ? text.slice(0, length * 8) : text).replace(/\s+/g, " ");
-  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
