@@ -6,22 +6,21 @@
  * Pure; reaches the file only through the index.
  */
 import type { Node } from "web-tree-sitter";
-import { unknownFd, type Direction, type FdFact, type SourceRange, type SymValue } from "./facts";
-import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
+import { unknownFd, type Direction, type FdFact, type SourceRange } from "./facts";
+import { FcntlState } from "./descriptor-state";
+import { PipeCreations } from "./pipe-creations";
+import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
 import { type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
-import { callArguments, callName, isBroken, mentions, toRange, unwrap, subscriptIndex } from "./syntax";
+import { callArguments, callName, isBroken, toRange, unwrap, subscriptIndex } from "./syntax";
 import { parentOf } from "./ancestry";
 import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
 import { clip } from "./sym-values";
-import { declarationOfName, structTypeOf } from "./struct-fields";
+import { declarationOfName } from "./struct-fields";
 import type { ArgumentRef } from "./discovery";
 
 export class DescriptorResolver {
-  private readonly fillers: PipeFillers;
-  private readonly helperCreationCache = new Map<
-    string,
-    { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[]
-  >();
+  private readonly fcntl: FcntlState;
+  private readonly creations: PipeCreations;
 
   constructor(
     private readonly index: FileIndex,
@@ -31,14 +30,8 @@ export class DescriptorResolver {
       fieldFills?: readonly ExternalFieldFill[];
     },
   ) {
-    this.fillers = new PipeFillers(
-      this.index,
-      (flags, scope) => {
-        const value = this.evaluator.value(flags, { scope });
-        return value.kind === "const" ? (value.value & 0o4000) !== 0 : null;
-      },
-      project.pipeFillers,
-    );
+    this.fcntl = new FcntlState(index, evaluator);
+    this.creations = new PipeCreations(index, evaluator, project.pipeFillers, this.fcntl);
   }
 
   fdFact(argument: ArgumentRef | null, fallback: SourceRange): FdFact {
@@ -70,9 +63,8 @@ export class DescriptorResolver {
       const facts = assignments
         .slice(0, 16)
         .map((assignment) => this.fdValue(assignment.value, this.index.scopeOf(assignment.site), depth + 1));
-      return this.withDescriptorState(
+      return this.fcntl.withState(
         agreeFd(facts, fieldName, { ...base, explanation: `member ${fieldName} holds different descriptors` }),
-        expression,
         fieldName,
       );
     }
@@ -90,12 +82,12 @@ export class DescriptorResolver {
         explanation: "standard input is open for reading: the call reads from the pipe (when stdin is a pipe)",
       };
     if (number === 1 || number === 2) {
-      const sized = expression.type === "identifier" ? this.pipeSize(expression.text) : null;
+      const sized = expression.type === "identifier" ? this.fcntl.pipeSize(expression.text) : null;
       return {
         ...base,
         direction: "to-pipe",
         pipeSizeBytes: sized,
-        nonblock: expression.type === "identifier" && this.fcntlSetsNonblock(expression.text) ? true : null,
+        nonblock: expression.type === "identifier" && this.fcntl.setsNonblock(expression.text) ? true : null,
         explanation: `${number === 1 ? "standard output" : "standard error"} is open for writing: the call writes into the pipe (when it is a pipe)`,
       };
     }
@@ -113,7 +105,7 @@ export class DescriptorResolver {
         const facts = definitions.map((definition) =>
           definition.value ? this.fdValue(definition.value, scope, depth + 1) : base,
         );
-        return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
+        return this.fcntl.withState(agreeFd(facts, name, base), name);
       }
       const position = scope.parameters.indexOf(name);
       if (position >= 0 && scope.name) {
@@ -128,12 +120,11 @@ export class DescriptorResolver {
           .map((site) =>
             site.args[position] ? this.fdOrigin(site.args[position], this.index.scopeOf(site.node), depth + 1) : base,
           );
-        return this.withDescriptorState(
+        return this.fcntl.withState(
           agreeFd(facts, name, {
             ...base,
             explanation: `callers of ${scope.name}() pass different descriptors for ${name}`,
           }),
-          expression,
           name,
         );
       }
@@ -147,7 +138,7 @@ export class DescriptorResolver {
         .map((definition) =>
           definition.value ? this.fdValue(definition.value, this.index.scopeOf(definition.site), depth + 1) : base,
         );
-      return this.withDescriptorState(agreeFd(facts, name, base), expression, name);
+      return this.fcntl.withState(agreeFd(facts, name, base), name);
     }
     return base;
   }
@@ -252,7 +243,7 @@ export class DescriptorResolver {
     const arrayName =
       array?.type === "field_expression" ? (array.childForFieldName("field")?.text ?? "") : (array?.text ?? "");
     const base = unknownFd(range, `cannot find the pipe() call that fills ${clip(array?.text ?? "")}`, arrayName);
-    let creation = array ? this.pipeCreation(arrayName, array, scope) : null;
+    let creation = array ? this.creations.creation(arrayName, array, scope) : null;
     if (!creation && array?.type === "identifier" && scope && scope.name && scope.parameters.includes(arrayName)) {
       // `int fds[2]` passed in: follow the callers' arrays; they must all come from pipe() and agree.
       const position = scope.parameters.indexOf(arrayName);
@@ -261,7 +252,7 @@ export class DescriptorResolver {
         if (!argument) return null;
         const name =
           argument.type === "field_expression" ? (argument.childForFieldName("field")?.text ?? "") : argument.text;
-        return this.pipeCreation(name, argument, this.index.scopeOf(site.node));
+        return this.creations.creation(name, argument, this.index.scopeOf(site.node));
       });
       if (creations.length > 0 && creations.every((item) => item !== null && item.kind === creations[0]?.kind))
         creation = creations[0];
@@ -297,7 +288,7 @@ export class DescriptorResolver {
       kind: "pipe",
       originRange: toRange(call.node),
       nonblock,
-      pipeSizeBytes: this.pipeSize(arrayName),
+      pipeSizeBytes: this.fcntl.pipeSize(arrayName),
     };
     if (indexValue.kind !== "const" || (indexValue.value !== 0 && indexValue.value !== 1))
       return { ...fact, explanation: `${clip(subscript.text)}: the pipe index cannot be folded to 0 or 1` };
@@ -317,7 +308,7 @@ export class DescriptorResolver {
    * page that depends on it is never "move". Fills that disagree (a pipe here, a socket pair there) decide nothing.
    */
   private fieldFilledElsewhere(array: Node, scope: FunctionScope | null, subscript: Node, base: FdFact): FdFact | null {
-    const key = this.arrayKey(array, scope);
+    const key = this.creations.arrayKey(array, scope);
     if (!key) return null;
     const fills = (this.project.fieldFills ?? []).filter((fill) => `${fill.type}.${fill.field}` === key);
     if (fills.length === 0 || fills.some((fill) => fill.creates !== fills[0].creates)) return null;
@@ -378,131 +369,6 @@ export class DescriptorResolver {
     return found;
   }
 
-  /** The pipe()/pipe2() call whose array argument has this name (identifier or struct member), anywhere in the file. */
-  /**
-   * The pipe()/pipe2() (or socketpair()) call that fills this very array: identity is the array's declaration for a
-   * variable, and (struct type, field) for a member; arrays of the same name declared elsewhere are other arrays.
-   */
-  private pipeCreation(
-    arrayName: string,
-    array: Node,
-    scope: FunctionScope | null,
-  ): { kind: "pipe" | "socketpair" | "mixed"; call: { node: Node; args: Node[] }; nonblock: boolean | null } | null {
-    const key = this.arrayKey(array, scope);
-    const matches: { callee: string; site: { node: Node; args: Node[] }; nonblock?: boolean | null }[] = [];
-    for (const callee of ["pipe", "pipe2", "socketpair"]) {
-      for (const site of this.index.callSitesOf(callee)) {
-        const argument = unwrap(site.args[callee === "socketpair" ? 3 : 0] ?? null);
-        if (!argument) continue;
-        const name = argument.type === "field_expression" ? argument.childForFieldName("field")?.text : argument.text;
-        if (name !== arrayName) continue;
-        const other = this.arrayKey(argument, this.index.scopeOf(site.node));
-        if (key !== null && other !== null && key !== other) continue;
-        matches.push({ callee, site });
-      }
-    }
-    matches.push(...this.helperCreations(arrayName, key));
-    if (matches.length === 0) return null;
-    const sockets = matches.filter((match) => match.callee === "socketpair");
-    if (sockets.length === matches.length) return { kind: "socketpair", call: sockets[0].site, nonblock: null };
-    if (sockets.length > 0) return { kind: "mixed", call: matches[0].site, nonblock: null };
-    const { callee, site, nonblock: helperNonblock } = matches[0];
-    let nonblock: boolean | null = helperNonblock ?? false;
-    if (callee === "pipe2") {
-      const flags = this.evaluator.value(site.args[1] ?? null, { scope: this.index.scopeOf(site.node) });
-      nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
-    }
-    if (this.fcntlSetsNonblock(arrayName)) nonblock = true;
-    return { kind: "pipe", call: site, nonblock };
-  }
-
-  /**
-   * Calls of pipe fillers (pipe-fillers.ts: `SAFE_PIPE(fds)`, `make_pipe(fds)`) with this array, found from the
-   * array's own occurrences; the array's identity must match as for a direct pipe() call.
-   */
-  private helperCreations(
-    arrayName: string,
-    key: string | null,
-  ): { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] {
-    // Every call on the same array asks the same question: answered once per array (linear in the calls).
-    const cacheKey = `${arrayName}\0${key ?? ""}`;
-    const cached = this.helperCreationCache.get(cacheKey);
-    if (cached) return cached;
-    const found: { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] = [];
-    this.helperCreationCache.set(cacheKey, found);
-    for (const identifier of this.index.identifierNodes(arrayName)) {
-      let argument: Node = identifier;
-      let holder = parentOf(identifier);
-      if (holder?.type === "field_expression" && holder.childForFieldName("field")?.id === identifier.id) {
-        argument = holder;
-        holder = parentOf(holder);
-      }
-      while (holder && (holder.type === "parenthesized_expression" || holder.type === "cast_expression")) {
-        argument = holder;
-        holder = parentOf(holder);
-      }
-      const call = holder?.type === "argument_list" ? parentOf(holder) : null;
-      const callee = call?.type === "call_expression" ? callName(call) : null;
-      if (!call || !callee) continue;
-      const args = callArguments(call);
-      const position = args.findIndex((item) => item.id === argument.id);
-      const hop = position >= 0 ? this.fillers.filler(callee, position) : null;
-      if (!hop) continue;
-      const other = this.arrayKey(argument, this.index.scopeOf(call));
-      if (key !== null && other !== null && key !== other) continue;
-      found.push({ callee: hop.creates, site: { node: call, args }, nonblock: hop.nonblock });
-    }
-    return found;
-  }
-
-  /** The identity of an array expression: its declaration, or (struct type, field); null when it cannot be resolved. */
-  private arrayKey(array: Node, scope: FunctionScope | null): string | null {
-    const node = unwrap(array);
-    if (node?.type === "identifier") {
-      const declaration = declarationOfName(node.text, node, scope, this.index);
-      return declaration ? `declaration@${declaration.startIndex}` : null;
-    }
-    if (node?.type === "field_expression") {
-      const type = structTypeOf(node, scope, this.index);
-      return type ? `${type}.${node.childForFieldName("field")?.text ?? ""}` : null;
-    }
-    return null;
-  }
-
-  /** fcntl(x, F_SETFL, ... O_NONBLOCK ...) on a descriptor whose expression mentions `name`. */
-  private fcntlSetsNonblock(name: string): boolean {
-    for (const site of this.index.callSitesOf("fcntl")) {
-      if (!mentions(site.args[0] ?? null, name)) continue;
-      if (!this.isConstant(site.args[1] ?? null, site.node, "F_SETFL")) continue;
-      const flags = this.evaluator.value(site.args[2] ?? null, { scope: this.index.scopeOf(site.node) });
-      if (flags.kind === "const" && (flags.value & 0o4000) !== 0) return true;
-      if (site.args[2] && mentions(site.args[2], "O_NONBLOCK")) return true;
-    }
-    return false;
-  }
-
-  private pipeSize(name: string): SymValue | null {
-    for (const site of this.index.callSitesOf("fcntl")) {
-      if (!mentions(site.args[0] ?? null, name) || !this.isConstant(site.args[1] ?? null, site.node, "F_SETPIPE_SZ"))
-        continue;
-      return this.evaluator.value(site.args[2] ?? null, { scope: this.index.scopeOf(site.node) });
-    }
-    return null;
-  }
-
-  private withDescriptorState(fact: FdFact, _expression: Node, name: string): FdFact {
-    let result = fact;
-    if (result.nonblock !== true && this.fcntlSetsNonblock(name)) result = { ...result, nonblock: true };
-    if (result.pipeSizeBytes === null) result = { ...result, pipeSizeBytes: this.pipeSize(name) };
-    return result;
-  }
-
-  /** Whether an argument folds to the named system constant (through macros and enums, never by its spelling). */
-  private isConstant(argument: Node | null, site: Node, name: keyof typeof SYSTEM_CONSTANTS): boolean {
-    const value = this.evaluator.value(argument, { scope: this.index.scopeOf(site) });
-    return value.kind === "const" && value.value === SYSTEM_CONSTANTS[name];
-  }
-
   private readonly descriptorKeys = new Map<number, string | null>();
 
   /**
@@ -523,7 +389,7 @@ export class DescriptorResolver {
       } else if (expression?.type === "subscript_expression") {
         const array = unwrap(expression.childForFieldName("argument"));
         const index = this.evaluator.value(subscriptIndex(expression), { scope });
-        const arrayKey = array ? this.arrayKey(array, scope) : null;
+        const arrayKey = array ? this.creations.arrayKey(array, scope) : null;
         key = arrayKey && index.kind === "const" ? `${arrayKey}[${index.value}]` : null;
       }
     }

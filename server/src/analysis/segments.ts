@@ -2,25 +2,19 @@
  * Iovec segment facts: the entries an iov argument points at (initializers, compound literals, member stores resolved
  * over the paths to the call, loop-filled templates, `&iov[k]` and `iov + k`, callers' arrays), each with its base
  * pointer's provenance, offset, length (through buffers.ts) and the buffer's lifecycle around the call (lifecycle.ts).
+ * Member stores over the paths to the call are iov-members.ts.
  * Pure; reaches the file only through the index.
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, SegmentFact, SegmentsFact, SourceRange, SymValue } from "./facts";
 import { baseIdentifier, type BufferResolver } from "./buffers";
 import type { BufferLifecycle } from "./lifecycle";
-import {
-  type FileIndex,
-  pathDefinitions,
-  pathDefinitionsOf,
-  reachingDefinitions,
-  type Definition,
-  type FunctionScope,
-} from "./scope";
-import { callName, enclosingFunction, namedChildren, parseForLoop, toRange, unwrap, subscriptIndex } from "./syntax";
-import { parentOf } from "./ancestry";
+import { type FileIndex, pathDefinitions, reachingDefinitions, type FunctionScope } from "./scope";
+import { callName, enclosingFunction, namedChildren, toRange, unwrap, subscriptIndex } from "./syntax";
 import { type Evaluator, type EvalContext } from "./values";
 import { clip, describeValue, sameValue, unknown } from "./sym-values";
 import type { ArgumentRef } from "./discovery";
+import { IovMemberStores, memberCandidates, type Candidate } from "./iov-members";
 
 /** An iovec entry's base and length expressions, before evaluation (null: left out of the initializer). */
 interface RawEntry {
@@ -28,16 +22,17 @@ interface RawEntry {
   length: ArgumentRef | null;
 }
 
-/** One value an iovec member may hold at the call: an expression, zero (left out of an initializer) or not set. */
-type Candidate = ArgumentRef | "zero" | "unset";
-
 export class SegmentResolver {
+  private readonly members: IovMemberStores;
+
   constructor(
     private readonly index: FileIndex,
     private readonly evaluator: Evaluator,
     private readonly buffers: BufferResolver,
     private readonly lifecycles: BufferLifecycle,
-  ) {}
+  ) {
+    this.members = new IovMemberStores(evaluator);
+  }
 
   segmentsFact(
     iovArgument: ArgumentRef | null,
@@ -200,14 +195,14 @@ export class SegmentResolver {
     }
     // 2. Member stores `v.iov_base = ...`, `v[k].iov_len = ...`, and loop templates `v[i].iov_base = ...`, each member
     //    resolved over the paths to the call.
-    const groups = scope ? this.memberStores(name, scope, call) : { positions: new Map(), loops: new Map() };
+    const groups = scope ? this.members.stores(name, scope, call) : { positions: new Map(), loops: new Map() };
     if (!initial && groups.positions.size === 0 && groups.loops.size === 0) {
       return { missing: `the analyzer cannot see how iovec ${name} is filled` };
     }
     const segments: SegmentFact[] = [];
     for (const template of groups.loops.values()) {
-      const base = this.memberCandidates(template.base, scope, call, null, template.variable);
-      const length = this.memberCandidates(template.length, scope, call, null, template.variable);
+      const base = memberCandidates(template.base, scope, call, null, template.variable);
+      const length = memberCandidates(template.length, scope, call, null, template.variable);
       segments.push(this.segmentOf(base, length, call, template.variable, template.repeat));
     }
     if (groups.loops.size === 0) {
@@ -218,95 +213,12 @@ export class SegmentResolver {
         if (!stores && !entry) return { missing: `iovec ${name}[${position}] is not filled before the call` };
         const fallback = (member: "base" | "length"): Candidate =>
           entry ? (entry[member] ?? "zero") : initial ? "zero" : "unset";
-        const base = this.memberCandidates(stores?.base ?? [], scope, call, fallback("base"), null);
-        const length = this.memberCandidates(stores?.length ?? [], scope, call, fallback("length"), null);
+        const base = memberCandidates(stores?.base ?? [], scope, call, fallback("base"), null);
+        const length = memberCandidates(stores?.length ?? [], scope, call, fallback("length"), null);
         segments.push(this.segmentOf(base, length, call, null, null));
       }
     }
     return { segments, declaration };
-  }
-
-  /** The stores to `name`'s iovec members before the call, grouped by entry position or by filling loop. */
-  private memberStores(
-    name: string,
-    scope: FunctionScope,
-    call: Node,
-  ): {
-    positions: Map<number, { base: Definition[]; length: Definition[] }>;
-    loops: Map<
-      number,
-      { base: Definition[]; length: Definition[]; variable: string; repeat: NonNullable<SegmentFact["repeat"]> }
-    >;
-  } {
-    const positions = new Map<number, { base: Definition[]; length: Definition[] }>();
-    const loops = new Map<
-      number,
-      { base: Definition[]; length: Definition[]; variable: string; repeat: NonNullable<SegmentFact["repeat"]> }
-    >();
-    for (const [key, definitions] of scope.definitions) {
-      if (!key.endsWith(".iov_base") && !key.endsWith(".iov_len")) continue;
-      for (const definition of definitions) {
-        if (definition.site.startIndex >= call.startIndex || !definition.value) continue;
-        const left = unwrap(definition.site.childForFieldName("left"));
-        if (left?.type !== "field_expression") continue;
-        const member = left.childForFieldName("field")?.text === "iov_base" ? "base" : "length";
-        const object = unwrap(left.childForFieldName("argument"));
-        let position: number | null = null;
-        let loop: { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null = null;
-        if (object?.type === "identifier" && object.text === name) position = 0;
-        else if (
-          object?.type === "subscript_expression" &&
-          unwrap(object.childForFieldName("argument"))?.text === name
-        ) {
-          const indexNode = subscriptIndex(object);
-          const value = this.evaluator.value(indexNode, { scope });
-          if (value.kind === "const") position = value.value;
-          else {
-            loop = this.loopOver(indexNode, definition.site, scope);
-            if (!loop) continue;
-          }
-        } else if (object?.type === "pointer_expression" && unwrap(object.childForFieldName("argument"))?.text === name)
-          position = 0;
-        else continue;
-        if (loop) {
-          const template = loops.get(loop.node.id) ?? {
-            base: [],
-            length: [],
-            variable: loop.variable,
-            repeat: loop.repeat,
-          };
-          template[member].push(definition);
-          loops.set(loop.node.id, template);
-        } else if (position !== null) {
-          const entry = positions.get(position) ?? { base: [], length: [] };
-          entry[member].push(definition);
-          positions.set(position, entry);
-        }
-      }
-    }
-    return { positions, loops };
-  }
-
-  /**
-   * What one iovec member may hold at the call: the stores that reach it over the paths, plus the entry value (from the
-   * initializer, zero when the initializer leaves it out, or "unset") when some path passes no store.
-   */
-  private memberCandidates(
-    stores: Definition[],
-    scope: FunctionScope | null,
-    call: Node,
-    entry: Candidate | null,
-    loopVariable: string | null,
-  ): Candidate[] {
-    if (stores.length === 0 || !scope) return entry ? [entry] : ["unset"];
-    // Inside a filling loop the store of the current iteration is the one that counts: the last one in the body.
-    if (loopVariable) return [{ node: stores[stores.length - 1].value as Node, scope }];
-    const reach = pathDefinitionsOf(scope, stores, call);
-    const candidates: Candidate[] = reach.definitions
-      .filter((definition) => definition.value)
-      .map((definition) => ({ node: definition.value as Node, scope }));
-    if (reach.entry || candidates.length === 0) candidates.push(entry ?? "unset");
-    return candidates;
   }
 
   /** A segment from the candidate values of its base and length; candidates that disagree make that part unknown. */
@@ -359,37 +271,6 @@ export class SegmentResolver {
       }
     }
     return segment;
-  }
-
-  /** A `for (i = a; i < n; i++)` loop around `site` whose induction variable is the index expression. */
-  private loopOver(
-    indexNode: Node | null,
-    site: Node,
-    scope: FunctionScope,
-  ): { node: Node; variable: string; repeat: NonNullable<SegmentFact["repeat"]> } | null {
-    const index = unwrap(indexNode);
-    if (index?.type !== "identifier") return null;
-    let current: Node | null = parentOf(site);
-    while (current && current.id !== scope.node.id) {
-      if (current.type === "for_statement") {
-        const loop = parseForLoop(current, index.text);
-        if (loop) {
-          const start = this.evaluator.value(loop.start, { scope });
-          const end = this.evaluator.value(loop.end, { scope });
-          const count: SymValue = {
-            kind: "binary",
-            operator: "-",
-            left: loop.inclusive
-              ? { kind: "binary", operator: "+", left: end, right: { kind: "const", value: 1 } }
-              : end,
-            right: start,
-          };
-          return { node: current, variable: index.text, repeat: { count, start } };
-        }
-      }
-      current = parentOf(current);
-    }
-    return null;
   }
 
   /** Entries of an initializer list `{ {b, l}, {.iov_base = b, .iov_len = l} }` or a single `{b, l}`. */

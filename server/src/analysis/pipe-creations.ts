@@ -1,0 +1,128 @@
+/**
+ * Pipe creations: the pipe()/pipe2()/socketpair() call, or the call of a pipe filler (pipe-fillers.ts), that fills a
+ * given descriptor array, matched by the array's identity (its declaration, or (struct type, field)), with the
+ * O_NONBLOCK state pipe2() or a later fcntl() gives it.
+ * Pure; reaches the file only through the index.
+ */
+import type { Node } from "web-tree-sitter";
+import type { FcntlState } from "./descriptor-state";
+import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
+import type { FileIndex, FunctionScope } from "./scope";
+import { callArguments, callName, unwrap } from "./syntax";
+import { parentOf } from "./ancestry";
+import { declarationOfName, structTypeOf } from "./struct-fields";
+import type { Evaluator } from "./values";
+
+export class PipeCreations {
+  private readonly fillers: PipeFillers;
+  private readonly helperCreationCache = new Map<
+    string,
+    { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[]
+  >();
+
+  constructor(
+    private readonly index: FileIndex,
+    private readonly evaluator: Evaluator,
+    pipeFillers: readonly ExternalPipeFiller[] | undefined,
+    private readonly fcntl: FcntlState,
+  ) {
+    this.fillers = new PipeFillers(
+      this.index,
+      (flags, scope) => {
+        const value = this.evaluator.value(flags, { scope });
+        return value.kind === "const" ? (value.value & 0o4000) !== 0 : null;
+      },
+      pipeFillers,
+    );
+  }
+
+  /**
+   * The pipe()/pipe2() (or socketpair()) call that fills this very array: identity is the array's declaration for a
+   * variable, and (struct type, field) for a member; arrays of the same name declared elsewhere are other arrays.
+   */
+  creation(
+    arrayName: string,
+    array: Node,
+    scope: FunctionScope | null,
+  ): { kind: "pipe" | "socketpair" | "mixed"; call: { node: Node; args: Node[] }; nonblock: boolean | null } | null {
+    const key = this.arrayKey(array, scope);
+    const matches: { callee: string; site: { node: Node; args: Node[] }; nonblock?: boolean | null }[] = [];
+    for (const callee of ["pipe", "pipe2", "socketpair"]) {
+      for (const site of this.index.callSitesOf(callee)) {
+        const argument = unwrap(site.args[callee === "socketpair" ? 3 : 0] ?? null);
+        if (!argument) continue;
+        const name = argument.type === "field_expression" ? argument.childForFieldName("field")?.text : argument.text;
+        if (name !== arrayName) continue;
+        const other = this.arrayKey(argument, this.index.scopeOf(site.node));
+        if (key !== null && other !== null && key !== other) continue;
+        matches.push({ callee, site });
+      }
+    }
+    matches.push(...this.helperCreations(arrayName, key));
+    if (matches.length === 0) return null;
+    const sockets = matches.filter((match) => match.callee === "socketpair");
+    if (sockets.length === matches.length) return { kind: "socketpair", call: sockets[0].site, nonblock: null };
+    if (sockets.length > 0) return { kind: "mixed", call: matches[0].site, nonblock: null };
+    const { callee, site, nonblock: helperNonblock } = matches[0];
+    let nonblock: boolean | null = helperNonblock ?? false;
+    if (callee === "pipe2") {
+      const flags = this.evaluator.value(site.args[1] ?? null, { scope: this.index.scopeOf(site.node) });
+      nonblock = flags.kind === "const" ? (flags.value & 0o4000) !== 0 : null;
+    }
+    if (this.fcntl.setsNonblock(arrayName)) nonblock = true;
+    return { kind: "pipe", call: site, nonblock };
+  }
+
+  /**
+   * Calls of pipe fillers (pipe-fillers.ts: `SAFE_PIPE(fds)`, `make_pipe(fds)`) with this array, found from the
+   * array's own occurrences; the array's identity must match as for a direct pipe() call.
+   */
+  private helperCreations(
+    arrayName: string,
+    key: string | null,
+  ): { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] {
+    // Every call on the same array asks the same question: answered once per array (linear in the calls).
+    const cacheKey = `${arrayName}\0${key ?? ""}`;
+    const cached = this.helperCreationCache.get(cacheKey);
+    if (cached) return cached;
+    const found: { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] = [];
+    this.helperCreationCache.set(cacheKey, found);
+    for (const identifier of this.index.identifierNodes(arrayName)) {
+      let argument: Node = identifier;
+      let holder = parentOf(identifier);
+      if (holder?.type === "field_expression" && holder.childForFieldName("field")?.id === identifier.id) {
+        argument = holder;
+        holder = parentOf(holder);
+      }
+      while (holder && (holder.type === "parenthesized_expression" || holder.type === "cast_expression")) {
+        argument = holder;
+        holder = parentOf(holder);
+      }
+      const call = holder?.type === "argument_list" ? parentOf(holder) : null;
+      const callee = call?.type === "call_expression" ? callName(call) : null;
+      if (!call || !callee) continue;
+      const args = callArguments(call);
+      const position = args.findIndex((item) => item.id === argument.id);
+      const hop = position >= 0 ? this.fillers.filler(callee, position) : null;
+      if (!hop) continue;
+      const other = this.arrayKey(argument, this.index.scopeOf(call));
+      if (key !== null && other !== null && key !== other) continue;
+      found.push({ callee: hop.creates, site: { node: call, args }, nonblock: hop.nonblock });
+    }
+    return found;
+  }
+
+  /** The identity of an array expression: its declaration, or (struct type, field); null when it cannot be resolved. */
+  arrayKey(array: Node, scope: FunctionScope | null): string | null {
+    const node = unwrap(array);
+    if (node?.type === "identifier") {
+      const declaration = declarationOfName(node.text, node, scope, this.index);
+      return declaration ? `declaration@${declaration.startIndex}` : null;
+    }
+    if (node?.type === "field_expression") {
+      const type = structTypeOf(node, scope, this.index);
+      return type ? `${type}.${node.childForFieldName("field")?.text ?? ""}` : null;
+    }
+    return null;
+  }
+}
