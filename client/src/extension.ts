@@ -12,7 +12,7 @@
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { createLanguageClient } from "./language-client";
-import { createServerReplayer, registerReplayCommands } from "./replay-commands";
+import { createOutcomeLister, createServerReplayer, registerReplayCommands } from "./replay-commands";
 import { registerRuleDocs } from "./rule-docs";
 import { registerIndexCommands } from "./index-commands";
 import { registerScenarioCodeLens } from "./scenario-code-lens";
@@ -47,7 +47,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     createServerReplayer(() => client),
     output,
   );
-  context.subscriptions.push(panel, ...registerReplayCommands(panel, output), registerScenarioCodeLens());
+  context.subscriptions.push(
+    panel,
+    ...registerReplayCommands(
+      panel,
+      output,
+      createOutcomeLister(() => client),
+    ),
+    registerScenarioCodeLens(),
+  );
 
   context.subscriptions.push(...registerRuleDocs(context, output));
   context.subscriptions.push(...registerIndexCommands(() => client, output));

@@ -6,7 +6,7 @@
  * argument, in which case the caller uses the cursor. `vmsplice-lens.replayScenario` gets `{ uri }` from the code lens,
  * a resource URI from the editor title menu, or nothing from the palette.
  */
-import type { ReplayCommandArgs } from "../../server/src/protocol/ext";
+import type { ObservedOutcomesResult, ReplayCommandArgs } from "../../server/src/protocol/ext";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -142,4 +142,29 @@ export function shiftLine(line: number, changes: readonly LineChange[]): number 
     shifted += added - (change.endLine - change.startLine);
   }
   return Math.max(0, shifted);
+}
+
+/** One distinct outcome of a recorded site as the "Replay observed" quick pick lists it. */
+export interface OutcomeChoice {
+  observation: number;
+  label: string;
+  description: string;
+  detail: string;
+}
+
+/**
+ * The quick pick's items for the outcomes a trace observed at a call: one per distinct outcome, with its count ("3 of 5
+ * calls"), the first time it was seen and its processes. Null when there is nothing to choose (one outcome or none):
+ * the replay then goes ahead with the observation it was given.
+ */
+export function outcomeChoices(result: ObservedOutcomesResult): OutcomeChoice[] | null {
+  if (result.outcomes.length < 2) return null;
+  return result.outcomes.map((outcome) => ({
+    observation: outcome.observation,
+    label: outcome.label,
+    description: `${outcome.count} of ${result.observations} call${result.observations === 1 ? "" : "s"}`,
+    detail: `first: observation ${outcome.observation}, ${outcome.first.replace("T", " ").slice(0, 19)} UTC, pid ${outcome.pids.join(", ")}${
+      outcome.returned.length > 0 ? `; returned ${outcome.returned.join(", ")} bytes` : ""
+    }`,
+  }));
 }

@@ -9,8 +9,12 @@ import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import {
   Commands,
+  ObservedOutcomesRequest,
   ReplayRequest,
   ReplayScenarioRequest,
+  type ObservedOutcomesParams,
+  type ObservedOutcomesResult,
+  type ReplayCommandArgs,
   type ReplayParams,
   type ReplayScenarioParams,
 } from "../../server/src/protocol/ext";
@@ -18,10 +22,12 @@ import {
   callChoices,
   callOnLine,
   nearestChoice,
+  outcomeChoices,
   parseReplayArgs,
   parseScenarioArgs,
   siteLabel,
   type CallChoice,
+  type OutcomeChoice,
 } from "./replay-args";
 import { replayDefaults } from "./settings";
 import type { ReplaySubject } from "./webview/messages";
@@ -102,7 +108,55 @@ async function pickCall(choices: CallChoice[], cursorLine: number): Promise<Call
   });
 }
 
-export function registerReplayCommands(panel: SimulatorPanel, output: vscode.OutputChannel): vscode.Disposable[] {
+/** Asks the server for the distinct outcomes a trace observed at a call (ObservedOutcomesRequest). */
+export type OutcomeLister = (params: ObservedOutcomesParams) => Promise<ObservedOutcomesResult>;
+
+export function createOutcomeLister(getClient: () => LanguageClient | null): OutcomeLister {
+  return async (params) => {
+    const client = getClient();
+    if (!client || !client.isRunning()) throw new Error("the vmsplice Lens language server is not running");
+    try {
+      return await client.sendRequest(ObservedOutcomesRequest.method, params);
+    } catch (error) {
+      throw new Error(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+/**
+ * "Replay observed" on a site whose recorded calls had several distinct outcomes: a quick pick lists each outcome
+ * with its count, and the first observation of the chosen one is replayed. The observation the lens names stays when
+ * the site had one outcome. Undefined when the user dismisses the pick.
+ */
+async function chooseObservation(
+  target: ReplayCommandArgs & { observed: NonNullable<ReplayCommandArgs["observed"]> },
+  listOutcomes: OutcomeLister,
+  model: { kernel: ObservedOutcomesParams["kernel"]; pageSize: ObservedOutcomesParams["pageSize"] },
+): Promise<number | undefined> {
+  const result = await listOutcomes({
+    uri: target.uri,
+    line: target.line,
+    character: target.character,
+    trace: target.observed.trace,
+    kernel: model.kernel,
+    pageSize: model.pageSize,
+  });
+  const choices = outcomeChoices(result);
+  if (!choices) return target.observed.observation ?? 1;
+  const picked = await vscode.window.showQuickPick<OutcomeChoice & vscode.QuickPickItem>(choices, {
+    title: `Replay observed: ${result.observations} calls, ${choices.length} distinct outcomes`,
+    placeHolder: "Choose the outcome to replay (its first observed call is replayed)",
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return picked?.observation;
+}
+
+export function registerReplayCommands(
+  panel: SimulatorPanel,
+  output: vscode.OutputChannel,
+  listOutcomes: OutcomeLister | null = null,
+): vscode.Disposable[] {
   const replay = vscode.commands.registerCommand(Commands.replay, (...args: unknown[]) =>
     runUserAction(output, "Replay", async () => {
       let target = parseReplayArgs(args);
@@ -119,6 +173,12 @@ export function registerReplayCommands(panel: SimulatorPanel, output: vscode.Out
           target = picked.args;
         }
       }
+      const defaults = replayDefaults(vscode.Uri.parse(target.uri));
+      if (target.observed && listOutcomes) {
+        const observation = await chooseObservation({ ...target, observed: target.observed }, listOutcomes, defaults);
+        if (observation === undefined) return;
+        target = { ...target, observed: { ...target.observed, observation } };
+      }
       const subject: ReplaySubject = {
         kind: "call-site",
         uri: target.uri,
@@ -127,7 +187,6 @@ export function registerReplayCommands(panel: SimulatorPanel, output: vscode.Out
         label: `${siteLabel(target.uri, target.line)}${target.observed ? " (observed run)" : ""}`,
         ...(target.observed ? { observed: target.observed } : {}),
       };
-      const defaults = replayDefaults(vscode.Uri.parse(target.uri));
       await panel.replay(subject, defaults.kernel, defaults.pageSize);
     }),
   );

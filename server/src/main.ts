@@ -32,11 +32,13 @@ import { Engine } from "./engine/engine";
 import { loadLanguagesFor, newParser } from "./parsing/parser";
 import {
   SETTINGS_SECTION,
+  ObservedOutcomesRequest,
   ReplayRequest,
   ReplayScenarioRequest,
   RebuildIndexRequest,
   IndexStatusRequest,
   type IndexStatus,
+  type ObservedOutcomesParams,
   type ReplayParams,
   type ReplayScenarioParams,
 } from "./protocol/ext";
@@ -50,7 +52,7 @@ import { DiagnosticsScheduler } from "./protocol/diagnostics";
 import { provideHover } from "./protocol/hover";
 import { provideCodeLenses } from "./protocol/code-lens";
 import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
-import { replayAtPosition, replayScenario } from "./protocol/replay";
+import { observedOutcomesAt, replayAtPosition, replayScenario } from "./protocol/replay";
 import {
   analyseFileOnDisk,
   DiskPublishedFiles,
@@ -356,6 +358,12 @@ connection.onRequest(
   ReplayRequest.method,
   guardedCommand(logger, ReplayRequest.method, (params: ReplayParams, token) =>
     replayAtPosition(context, params, token),
+  ),
+);
+connection.onRequest(
+  ObservedOutcomesRequest.method,
+  guardedCommand(logger, ObservedOutcomesRequest.method, (params: ObservedOutcomesParams, token) =>
+    observedOutcomesAt(context, params, token),
   ),
 );
 connection.onRequest(

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CodeAction, CodeLens, Diagnostic, Hover, MarkupContent, TextEdit } from "vscode-languageserver-protocol";
-import type { ReplayResult } from "../../server/src/protocol/ext";
+import type { ObservedOutcomesResult, ReplayResult } from "../../server/src/protocol/ext";
 import { codes, LspTestClient, root } from "./harness";
 
 const samples = path.join(root, "samples");
@@ -555,6 +555,103 @@ test("a kept trace's observed lens has Replay observed, which replays the record
     await assert.rejects(
       client.request("vmsplice-lens/replay", { ...args, observed: { trace: tracePath, observation: 2 } }),
       /observation 2 does not exist/,
+    );
+  } finally {
+    await client.stop();
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+/** The trace above plus two later calls at line 11 that gifted one whole, aligned page each: a second outcome there. */
+function recordedTraceWithTwoOutcomes(source: string): string {
+  const lines = recordedTrace(source).split("\n");
+  const first = JSON.parse(lines[1]) as Record<string, unknown>;
+  const wholePage = (time: number, pfn: number) =>
+    JSON.stringify({
+      ...first,
+      time,
+      iov: [
+        {
+          base: "0x7f0000004000",
+          len: 4096,
+          pages: [{ pm: `0x${((1n << 63n) | (1n << 56n) | BigInt(pfn)).toString(16)}`, kf: "0x1000", map: 0 }],
+        },
+      ],
+      ret: 4096,
+    });
+  return [...lines, wholePage(1796371300, 0x3000), wholePage(1796371301, 0x3001)].join("\n");
+}
+
+test("Replay observed on a site with several outcomes: the server lists each distinct outcome with its count, and replays the chosen one", async () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-observed-outcomes-"));
+  const source = path.join(folder, "prog.c");
+  const tracePath = path.join(folder, "run.vmsplice-trace.jsonl");
+  writeFileSync(source, RECORDED_PROGRAM);
+  writeFileSync(tracePath, recordedTraceWithTwoOutcomes(source));
+  const client = await LspTestClient.start({ workspaceFolders: [folder], settings: { debounceMs: 0 } });
+  try {
+    const uri = pathToFileURL(source).href;
+    const published = client.waitForDiagnostics(uri);
+    await client.open(uri, RECORDED_PROGRAM);
+    await published;
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri } });
+    const lens = lenses.find((item) => item.command?.title === "Replay observed");
+    assert.ok(lens, lenses.map((item) => item.command?.title).join(" | "));
+    const args = lens.command?.arguments?.[0] as { uri: string; line: number; character: number };
+    const position = { uri: args.uri, line: args.line, character: args.character };
+
+    const listed = await client.request<ObservedOutcomesResult>("vmsplice-lens/observedOutcomes", {
+      ...position,
+      trace: tracePath,
+    });
+    assert.equal(listed.observations, 3);
+    assert.deepEqual(
+      listed.outcomes.map((outcome) => [outcome.observation, outcome.count, outcome.verdict]),
+      [
+        [1, 1, "copy"],
+        [2, 2, "move"],
+      ],
+    );
+    assert.match(listed.outcomes[0].label, /^copy: 2 pages \(2 copied\), .*VMS-ALIGN-SRC/);
+    assert.match(listed.outcomes[1].label, /^move: 1 page \(1 moved\)/);
+    assert.deepEqual(listed.outcomes[1].returned, [4096]);
+
+    // The chosen outcome's first observation is what the replay shows: the whole aligned page, not observation 1.
+    const replay = await client.request<ReplayResult>("vmsplice-lens/replay", {
+      ...position,
+      observed: { trace: tracePath, observation: listed.outcomes[1].observation },
+    });
+    assert.deepEqual(replay.observed, { trace: tracePath, observation: 2, observations: 3 });
+    const writer = replay.steps.find((step) => step.role === "writer") as
+      { chunks: { offset: number; len: number; side: string }[] } | undefined;
+    const chunks = (writer?.chunks ?? []).filter((chunk) => chunk.side === "writer");
+    assert.deepEqual(
+      chunks.map((chunk) => [chunk.offset, chunk.len]),
+      [[0, 4096]],
+    );
+    assert.ok(
+      replay.pages.some((page) => page.outcome === "moved"),
+      JSON.stringify(replay.pages),
+    );
+
+    // Judged under the replay's model: mainline copies every call, whatever its outcome's shape.
+    const mainline = await client.request<ObservedOutcomesResult>("vmsplice-lens/observedOutcomes", {
+      ...position,
+      trace: tracePath,
+      kernel: "mainline-6.x",
+    });
+    assert.ok(mainline.outcomes.every((outcome) => outcome.verdict === "copy"));
+    assert.equal(
+      mainline.outcomes.reduce((sum, outcome) => sum + outcome.count, 0),
+      3,
+    );
+    await assert.rejects(
+      client.request("vmsplice-lens/observedOutcomes", { ...position, trace: "/etc/passwd" }),
+      /not a readable \*\.vmsplice-trace\.jsonl of the open folders/,
+    );
+    await assert.rejects(
+      client.request("vmsplice-lens/observedOutcomes", { ...position, line: 0, character: 0, trace: tracePath }),
+      /observed no vmsplice call/,
     );
   } finally {
     await client.stop();

@@ -81,3 +81,38 @@ test("analyzer verdicts agree with call-site replays against the ideal counterpa
   assert.ok(unsafeCompared >= 7, `only ${unsafeCompared} unsafe calls compared`);
   assert.deepEqual(disagreements, []);
 });
+
+test("a reader whose pipe holds no page it can take: the replay with its real writer copies too (VMS-NO-MOVABLE-PAGE)", async () => {
+  const parser = await createCParser();
+  const seen: string[] = [];
+  const dir = path.join("test", "fixtures", "VMS-NO-MOVABLE-PAGE");
+  const files = [
+    ...readdirSync(path.join(root, dir, "invalid")).map((name) => path.join(dir, "invalid", name)),
+    path.join(dir, "valid", "whole-page-gift-stays-unsafe.c"),
+  ].filter((file) => file.endsWith(".c"));
+  for (const file of files.sort()) {
+    const text = readFileSync(path.join(root, file), "utf8");
+    const tree = parser.parse(text);
+    assert.ok(tree);
+    const facts = extractFacts(tree, text);
+    const analysis = judgeCalls(facts, { kernel: "rfc-v2", pageSize: 4096 });
+    analysis.calls.forEach((call, index) => {
+      if (call.call.fd.direction !== "from-pipe") return;
+      const replay = replayCallSite(facts.calls, index, { kernel: "rfc-v2", pageSize: 4096, file });
+      assert.ok(
+        !replay.json.assumptions.some((assumption) => assumption.includes("added the ideal")),
+        `${file}: replayed with the file's own writer`,
+      );
+      const replayed = replayedVerdict(replay.json);
+      seen.push(`${path.basename(file)}: analyzer ${call.verdict}, replay ${replayed.verdict}`);
+      assert.equal(replayed.verdict, call.verdict, `${file}:${call.call.range.start.line + 1}`);
+    });
+    tree.delete();
+  }
+  parser.delete();
+  assert.deepEqual(seen, [
+    "gifted-header-into-short-destination.c: analyzer copy, replay copy",
+    "unaligned-gift-into-unaligned-destination.c: analyzer copy, replay copy",
+    "whole-page-gift-stays-unsafe.c: analyzer unsafe, replay unsafe",
+  ]);
+});

@@ -5,6 +5,7 @@ import {
   callChoices,
   callOnLine,
   nearestChoice,
+  outcomeChoices,
   parseReplayArgs,
   shiftLine,
   parseScenarioArgs,
@@ -206,5 +207,37 @@ describe("project index status in words", () => {
     assert.match(text, /limits hit:\n {4}only the first 20000 source files/);
     assert.match(text, /time taken: 1499 ms/);
     assert.match(describeIndexStatus([]), /No project index yet/);
+  });
+});
+
+describe("Replay observed: the outcome quick pick", () => {
+  const outcome = (observation: number, count: number, verdict: string) => ({
+    observation,
+    count,
+    verdict,
+    label: `${verdict}: 1 page`,
+    first: "2026-12-04T08:00:00.000Z",
+    pids: [10],
+    returned: [4096],
+  });
+
+  test("one item per distinct outcome, with its count among the site's calls; none to choose with one outcome", () => {
+    const choices = outcomeChoices({
+      trace: "/w/run.vmsplice-trace.jsonl",
+      observations: 5,
+      outcomes: [outcome(1, 2, "copy"), outcome(3, 3, "move")],
+    });
+    assert.deepEqual(
+      choices?.map((choice) => [choice.observation, choice.label, choice.description]),
+      [
+        [1, "copy: 1 page", "2 of 5 calls"],
+        [3, "move: 1 page", "3 of 5 calls"],
+      ],
+    );
+    assert.match(
+      choices?.[1].detail ?? "",
+      /^first: observation 3, 2026-12-04 08:00:00 UTC, pid 10; returned 4096 bytes$/,
+    );
+    assert.equal(outcomeChoices({ trace: "/t", observations: 4, outcomes: [outcome(1, 4, "move")] }), null);
   });
 });

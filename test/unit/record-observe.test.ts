@@ -285,6 +285,58 @@ describe("recorder: verdicts from observed facts (judgeCall's table)", () => {
     assert.equal(hole.verdict, "unsafe");
     assert.ok(hole.rules.includes("VMS-DST-HOLE"));
   });
+
+  test("readers: a pipe whose recorded writers put no page a reader can take is copied, whatever the destination", () => {
+    // The writer gifts a page-sized chunk 100 bytes into its page: both pipe buffers fail the RFC's steal test
+    // (offset != 0, len != P), so the reader's unaligned destination is never moved into (as the static analyzer says
+    // for test/fixtures/VMS-NO-MOVABLE-PAGE/invalid/unaligned-gift-into-unaligned-destination.c).
+    const unalignedGift = () =>
+      call({
+        iov: [
+          {
+            base: "0x7f0000002064",
+            len: PAGE,
+            pages: [
+              { pm: entry(0x10), kf: kflags(12), map: 0 },
+              { pm: entry(0x11), kf: kflags(12), map: 0 },
+            ],
+          },
+        ],
+      });
+    const reader = () =>
+      call({
+        fdinfo: { stat: "fifo", ino: 77, dev: 15, target: "pipe:[77]", flags: 0 },
+        flags: 1,
+        iov: [
+          {
+            base: "0x7f0000010064",
+            len: PAGE,
+            pages: [
+              { pm: entry(1), kf: kflags(12), map: 0 },
+              { pm: entry(2), kf: kflags(12), map: 0 },
+            ],
+          },
+        ],
+      });
+    const writer = verdict([unalignedGift(), reader()], "rfc-v2", 0);
+    assert.equal(writer.verdict, "copy");
+    const copied = verdict([unalignedGift(), reader()], "rfc-v2", 1);
+    assert.equal(copied.verdict, "copy");
+    assert.ok(copied.rules.includes("VMS-NO-MOVABLE-PAGE"), copied.rules.join(" "));
+    assert.ok(!copied.rules.includes("VMS-ALIGN-DST"));
+    const finding = copied.findings.find((item) => item.rule === "VMS-NO-MOVABLE-PAGE");
+    assert.match(finding?.message ?? "", /line 10: not page-aligned, less than a whole page/);
+    // One recorded writer that does put a whole gifted page: the reader may take it, into the wrong place.
+    const mixed = verdict([unalignedGift(), call(), reader()], "rfc-v2", 2);
+    assert.equal(mixed.verdict, "unsafe");
+    assert.ok(mixed.rules.includes("VMS-ALIGN-DST"));
+    // A writer copied only because a forked child still maps its page is no proof: the child may be gone by then.
+    const shared = call({ pageEntries: [{ pm: entry(0x99, { exclusive: false }), kf: kflags(12) }] });
+    assert.equal(verdict([shared, reader()], "rfc-v2", 0).verdict, "copy");
+    assert.equal(verdict([shared, reader()], "rfc-v2", 1).verdict, "unsafe");
+    // Mainline never moves: the reader copies there with or without this rule.
+    assert.equal(verdict([unalignedGift(), reader()], "mainline-6.x", 1).verdict, "copy");
+  });
 });
 
 describe("recorder: report", () => {

@@ -194,6 +194,38 @@ describe("decision table on hand-built facts: reader (from-pipe)", () => {
     assert.deepEqual(findingRules(analysis), ["VMS-NO-GIFT"]);
   });
 
+  test("rfc: a reader whose writers (same pipe) put only chunks it cannot take copies (VMS-NO-MOVABLE-PAGE)", () => {
+    const GM = SPLICE_F_GIFT | SPLICE_F_MOVE;
+    // Gifted, but 100 bytes into the page (offset != 0 and the tail len != P), or shared memory (not anonymous).
+    const unaligned = call(10, "to-pipe", GM, [segment(buffer(), constant(100), page)]);
+    const shmem = call(12, "to-pipe", GM, [segment(buffer({ memory: "shmem" }), constant(0), page)]);
+    const wholePage = onePagePerIovec(1, GM);
+    // An unaligned destination would be unsafe if a page could move; none can.
+    const reader = call(20, "from-pipe", SPLICE_F_MOVE, [segment(destination(), constant(100), page)]);
+    const analysis = judgeCall(reader, RFC, [unaligned, shmem, reader]);
+    assert.equal(judgeCall(unaligned, RFC).verdict, "copy");
+    assert.equal(analysis.verdict, "copy");
+    assert.deepEqual(pageTable(analysis), [["copy VMS-NO-MOVABLE-PAGE", "copy VMS-NO-MOVABLE-PAGE"]]);
+    assert.deepEqual(findingRules(analysis), ["VMS-NO-MOVABLE-PAGE"]);
+    assert.deepEqual(analysis.missing, []);
+    const message = analysis.findings[0]?.message ?? "";
+    assert.match(message, /line 11: not page-aligned, less than a whole page; line 13: shared memory/);
+    // A writer that does put a whole gifted page keeps the destination rule: unsafe.
+    const mixed = judgeCall(reader, RFC, [unaligned, wholePage, reader]);
+    assert.equal(mixed.verdict, "unsafe");
+    assert.deepEqual(findingRules(mixed), ["VMS-ALIGN-DST"]);
+    // A writer whose copy rests on another mapping (a forked child) may have lost it when the reader runs: unsafe.
+    const forked = onePagePerIovec(1, GM, buffer({ forkBefore: { range: wholePage.range } }));
+    assert.equal(judgeCall(forked, RFC).verdict, "copy");
+    assert.equal(judgeCall(reader, RFC, [forked, reader]).verdict, "unsafe");
+    // A writer with unknown flags: the destination rule stands, and a clean destination stays unknown.
+    const unknownFlags = call(10, "to-pipe", null, [segment(buffer(), constant(100), page)]);
+    assert.equal(judgeCall(reader, RFC, [unknownFlags, reader]).verdict, "unsafe");
+    const aligned = call(20, "from-pipe", SPLICE_F_MOVE, [segment(destination(), constant(0), page)]);
+    assert.equal(judgeCall(aligned, RFC, [unknownFlags, aligned]).verdict, "unknown");
+    assert.equal(judgeCall(aligned, RFC, [unaligned, aligned]).verdict, "copy");
+  });
+
   test("rfc: a reader with unknown flags is unknown, naming the flags as missing", () => {
     const analysis = judgeCall(call(20, "from-pipe", null, [segment(destination(), constant(0), page)]), RFC);
     assert.equal(analysis.verdict, "unknown");

@@ -24,6 +24,7 @@ import {
 import { rule, ruleMessage, type MessageInput, type RuleId } from "../rules";
 import { lineOf } from "../rules/words";
 import { pipePeers } from "./pipe-peers";
+import type { UnstealableWriter } from "./page-judge";
 
 /** What the segment rules' findings are placed on and worded from. */
 export interface SegmentRuleContext {
@@ -48,6 +49,8 @@ export class CallFindings {
     readonly call: VmspliceCall,
     readonly options: AnalysisOptions,
     readonly peers: VmspliceCall[],
+    /** A reader's writers that put no page it can take, with the reasons (PageJudge.unstealableWriters). */
+    private readonly unstealableWriters: () => UnstealableWriter[] = () => [],
   ) {
     this.model = options.kernel;
     this.pageSize = options.pageSize;
@@ -250,22 +253,8 @@ export class CallFindings {
     for (const [id, count] of counts) {
       switch (id) {
         case "VMS-NO-GIFT":
-          if (this.call.fd.direction === "from-pipe") {
-            // The reader's pages come from a writer of this file that does not gift them.
-            const writers = pipePeers(this.peers, this.call).writers.filter((peer) => peer !== this.call);
-            this.report(
-              id,
-              this.call.flags.range,
-              { kind: "reader", writerLines: writers.map((peer) => lineOf(peer.range)), copied: count, total },
-              writers.map((peer) => ({ range: peer.flags.range, message: "the writer's flags" })),
-            );
-          } else if (this.wantsMove())
-            this.report(
-              id,
-              this.call.flags.range,
-              { kind: "writer", flagsText: this.call.flags.text, copied: count, total },
-              flagsRelated,
-            );
+        case "VMS-NO-MOVABLE-PAGE":
+          this.reportFeedRule(id, count, total, flagsRelated);
           break;
         case "VMS-RFC-MOVE-ONLY-ZAP":
           this.report(id, this.call.flags.range, { name }, flagsRelated);
@@ -326,6 +315,37 @@ export class CallFindings {
   }
 
   /** VMS-ALIGN-SRC on the base, and VMS-RFC-ZAP-WRONG-PAGE when full-page chunks follow the unaligned first one. */
+  /** A copy decided by what the writers put in the pipe (VMS-NO-GIFT, VMS-NO-MOVABLE-PAGE), on the flags argument. */
+  private reportFeedRule(
+    id: "VMS-NO-GIFT" | "VMS-NO-MOVABLE-PAGE",
+    count: number,
+    total: number,
+    flagsRelated: { range: SourceRange; message: string }[],
+  ): void {
+    const range = this.call.flags.range;
+    if (this.call.fd.direction !== "from-pipe") {
+      if (id === "VMS-NO-GIFT" && this.wantsMove())
+        this.report(id, range, { kind: "writer", flagsText: this.call.flags.text, copied: count, total }, flagsRelated);
+      return;
+    }
+    // The reader's pages come from writers of this file that do not gift them, or gift none it can take.
+    const writers = pipePeers(this.peers, this.call).writers.filter((peer) => peer !== this.call);
+    if (id === "VMS-NO-GIFT")
+      this.report(
+        id,
+        range,
+        { kind: "reader", writerLines: writers.map((peer) => lineOf(peer.range)), copied: count, total },
+        writers.map((peer) => ({ range: peer.flags.range, message: "the writer's flags" })),
+      );
+    else
+      this.report(
+        id,
+        range,
+        { writers: this.unstealableWriters(), copied: count, total },
+        writers.map((peer) => ({ range: peer.range, message: "a writer of this pipe" })),
+      );
+  }
+
   private reportAlignSrc(context: SegmentRuleContext, count: number, total: number): void {
     const { baseRange, buffer, bufferRelated } = context;
     const name = buffer?.name ?? "the buffer";

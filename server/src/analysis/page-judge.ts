@@ -12,26 +12,38 @@ import {
   SPLICE_F_MOVE,
   type AnalysisOptions,
   type BufferFact,
-  type CallVerdict,
+  type CallAnalysis,
   type PageOutcome,
   type VmspliceCall,
 } from "./facts";
-import { unsafeKind } from "../rules";
+import { unsafeKind, type RuleId } from "../rules";
 import { isAnonymousKind } from "./call-findings";
 import { pipePeers } from "./pipe-peers";
+import { UNSTEALABLE_CAUSES } from "../rules/vms-no-movable-page";
 
-type PipeFeed = { kind: "none" } | { kind: "gifts" } | { kind: "no-gift" } | { kind: "unknown"; reason: string };
+/** A writer of the reader's pipe that puts no page the reader can take, and the writer-side rules that say why. */
+export interface UnstealableWriter {
+  line: number;
+  causes: string[];
+}
+
+type PipeFeed =
+  | { kind: "none" }
+  | { kind: "gifts" }
+  | { kind: "no-gift" }
+  | { kind: "no-movable"; writers: UnstealableWriter[] }
+  | { kind: "unknown"; reason: string };
 
 export class PageJudge {
   private readonly pageSize: number;
   private readonly rfc: boolean;
 
-  /** `writerVerdict`: a writer of the same pipe judged as a call (verdict.ts), once per call and options. */
+  /** `writerJudgement`: a writer of the same pipe judged as a call (verdict.ts), once per call and options. */
   constructor(
     private readonly call: VmspliceCall,
     options: AnalysisOptions,
     private readonly peers: VmspliceCall[],
-    private readonly writerVerdict: (writer: VmspliceCall) => CallVerdict,
+    private readonly writerJudgement: (writer: VmspliceCall) => CallAnalysis,
   ) {
     this.pageSize = options.pageSize;
     this.rfc = options.kernel === "rfc-v2";
@@ -229,21 +241,9 @@ export class PageJudge {
       page.verdict = "unknown";
       return;
     }
-    if (!(flags & SPLICE_F_MOVE)) {
-      page.rules.push("VMS-NO-MOVE-FLAG");
-      return;
-    }
-    if (this.call.readBefore && chunk === 0) {
-      const read = evaluate(this.call.readBefore.length, this.pageSize);
-      if (read === null || read % this.pageSize !== 0) {
-        page.rules.push("VMS-OFFSET-CONSUMED");
-        return;
-      }
-    }
-    // A page moves only if its writer gifted it (the buffer's GIFT flag, step 1 of the RFC's move attempt).
-    const feed = this.pipeFeed();
-    if (feed.kind === "no-gift") {
-      page.rules.push("VMS-NO-GIFT");
+    const copyRule = this.copiedBeforeDestination(chunk, flags);
+    if (copyRule) {
+      page.rules.push(copyRule);
       return;
     }
     if (!buffer || inPage === null) {
@@ -294,6 +294,7 @@ export class PageJudge {
       );
       return;
     }
+    const feed = this.pipeFeed();
     if (feed.kind === "unknown") {
       page.verdict = "unknown";
       context.missing.push(feed.reason);
@@ -302,13 +303,39 @@ export class PageJudge {
     page.verdict = "move";
   }
 
+  /**
+   * The reader's copies that the RFC decides before it looks at the destination (its move test, steps 1 to 6): no
+   * SPLICE_F_MOVE, a partly consumed buffer, a pipe whose writers do not gift, or whose chunks none can be taken.
+   */
+  private copiedBeforeDestination(chunk: number, flags: number): RuleId | null {
+    if (!(flags & SPLICE_F_MOVE)) return "VMS-NO-MOVE-FLAG";
+    if (this.call.readBefore && chunk === 0) {
+      const read = evaluate(this.call.readBefore.length, this.pageSize);
+      if (read === null || read % this.pageSize !== 0) return "VMS-OFFSET-CONSUMED";
+    }
+    // A page moves only if its writer gifted it (the buffer's GIFT flag, step 1 of the RFC's move attempt).
+    const feed = this.pipeFeed();
+    if (feed.kind === "no-gift") return "VMS-NO-GIFT";
+    // Every chunk in the pipe fails the RFC's move test before the destination is looked at (buffer flags, offset and
+    // length, frame kind): the reader copies, and its destination cannot be moved into, however wrong it is.
+    if (feed.kind === "no-movable") return "VMS-NO-MOVABLE-PAGE";
+    return null;
+  }
+
   private feed: PipeFeed | null = null;
+
+  /** The writers behind this reader's VMS-NO-MOVABLE-PAGE (empty unless its pipe holds no page it can take). */
+  unstealableWriters(): UnstealableWriter[] {
+    const feed = this.pipeFeed();
+    return feed.kind === "no-movable" ? feed.writers : [];
+  }
 
   /**
    * What this reader's pipe holds, from the writers of this file that may feed it (the same pipe() call, or a pipe
    * either side cannot name). None: the writer is elsewhere and the reader is judged for gifted pages, as it says. All
-   * of them known not to gift, on the very same pipe: every page copies. Any writer whose pages do not all move (or
-   * whose flags are unknown): the reader's moves are unknown, naming it.
+   * of them known not to gift, on the very same pipe: every page copies. All of them on the very same pipe and known
+   * to put only chunks no reader can take (see `unstealable`): every page copies too. Any other writer whose pages do
+   * not all move (or whose flags are unknown): the reader's moves are unknown, naming it.
    */
   private pipeFeed(): PipeFeed {
     if (this.feed) return this.feed;
@@ -317,21 +344,58 @@ export class PageJudge {
     const sameCall = (peer: VmspliceCall) =>
       origin !== null && peer.fd.originRange !== null && peer.fd.originRange.startIndex === origin.startIndex;
     const noGift = (peer: VmspliceCall) => peer.flags.value !== null && (peer.flags.value & SPLICE_F_GIFT) === 0;
+    const verdictOf = (peer: VmspliceCall) => this.writerJudgement(peer).verdict;
     if (writers.length === 0) this.feed = { kind: "none" };
     else if (writers.every((peer) => sameCall(peer) && noGift(peer))) this.feed = { kind: "no-gift" };
+    else if (writers.every((peer) => sameCall(peer) && unstealable(this.writerJudgement(peer))))
+      this.feed = {
+        kind: "no-movable",
+        writers: writers.map((peer) => ({
+          line: peer.range.start.line + 1,
+          causes: [...new Set(causesOf(this.writerJudgement(peer)))].sort(),
+        })),
+      };
     else {
-      const failing = writers.find((peer) => this.writerVerdict(peer) !== "move");
+      const failing = writers.find((peer) => verdictOf(peer) !== "move");
       this.feed = failing
         ? {
             kind: "unknown",
             reason: `whether the pages in the pipe were gifted and movable: the writer on line ${failing.range.start.line + 1} ${
-              noGift(failing)
-                ? `does not gift them (flags ${failing.flags.text})`
-                : `gives ${this.writerVerdict(failing)}`
+              noGift(failing) ? `does not gift them (flags ${failing.flags.text})` : `gives ${verdictOf(failing)}`
             }`,
           }
         : { kind: "gifts" };
     }
     return this.feed;
   }
+}
+
+/**
+ * Whether a writer call puts no chunk that a reader could ever take: its verdict is a known copy and every page it
+ * delivers copies for a reason fixed when the chunk enters the pipe (no GIFT flag, `offset != 0` or `len != P`, a frame
+ * that is not anonymous). A copy that rests on the page still being mapped when the reader consumes it (VMS-FORK,
+ * VMS-RFC-IOV-BASE, VMS-KSM) does not count: the writer may unmap it first, and then the reader takes it.
+ */
+function unstealable(writer: CallAnalysis): boolean {
+  if (writer.verdict !== "copy") return false;
+  return writer.segments.every((segment) =>
+    segment.pages === null
+      ? segment.verdict === "copy" && segment.rules.includes("VMS-NO-GIFT")
+      : segment.pageOutcomes.every(
+          (page) =>
+            page.verdict === "not-delivered" ||
+            (page.verdict === "copy" && page.rules.some((id) => UNSTEALABLE_CAUSES.has(id))),
+        ),
+  );
+}
+
+/** The writer-side rules that make a writer's delivered pages unstealable (for the reader's message). */
+function causesOf(writer: CallAnalysis): string[] {
+  return writer.segments.flatMap((segment) =>
+    segment.pages === null
+      ? segment.rules.filter((id) => UNSTEALABLE_CAUSES.has(id))
+      : segment.pageOutcomes.flatMap((page) =>
+          page.verdict === "copy" ? page.rules.filter((id) => UNSTEALABLE_CAUSES.has(id)) : [],
+        ),
+  );
 }

@@ -56,8 +56,8 @@ class CallJudge {
     this.model = options.kernel;
     this.pageSize = options.pageSize;
     this.rfc = options.kernel === "rfc-v2";
-    this.reporter = new CallFindings(call, options, peers);
-    const pages = new PageJudge(call, options, peers, (writer) => writerVerdict(writer, options, peers));
+    const pages = new PageJudge(call, options, peers, (writer) => writerJudgement(writer, options, peers));
+    this.reporter = new CallFindings(call, options, peers, () => pages.unstealableWriters());
     this.segments = new SegmentJudge(call, options, this.missing, this.reporter, pages);
   }
 
@@ -196,22 +196,22 @@ class CallJudge {
   }
 }
 
-/** Writer verdicts, judged once per call and options while readers of the same pipe ask for them. */
-const writerVerdicts = new WeakMap<VmspliceCall, Map<string, CallVerdict>>();
+/** Writers judged once per call and options while readers of the same pipe ask for them. */
+const writerJudgements = new WeakMap<VmspliceCall, Map<string, CallAnalysis>>();
 
-function writerVerdict(writer: VmspliceCall, options: AnalysisOptions, peers: VmspliceCall[]): CallVerdict {
+function writerJudgement(writer: VmspliceCall, options: AnalysisOptions, peers: VmspliceCall[]): CallAnalysis {
   const key = `${options.kernel}/${options.pageSize}`;
-  let byOptions = writerVerdicts.get(writer);
+  let byOptions = writerJudgements.get(writer);
   if (!byOptions) {
     byOptions = new Map();
-    writerVerdicts.set(writer, byOptions);
+    writerJudgements.set(writer, byOptions);
   }
-  let verdict = byOptions.get(key);
-  if (verdict === undefined) {
-    verdict = judgeCall(writer, options, peers).verdict;
-    byOptions.set(key, verdict);
+  let judged = byOptions.get(key);
+  if (judged === undefined) {
+    judged = judgeCall(writer, options, peers);
+    byOptions.set(key, judged);
   }
-  return verdict;
+  return judged;
 }
 
 /** Whether the RFC maps the page's frame into the reader: a clean move, or an unsafe move into the wrong place. */

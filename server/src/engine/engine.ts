@@ -426,7 +426,12 @@ export class Engine {
   /** The previous facts, moved across the edits since (reads.ts decided they are still right). */
   private moveFacts(basis: Basis): Basis {
     if (basis.pending.length > 0) {
+      // Finding messages name lines ("an earlier read() (line 19)"): after an edit that adds or removes lines the cached
+      // verdicts would keep the old numbers, so they are judged again from the moved facts (the costly extraction is
+      // still reused).
+      const linesMoved = basis.pending.some((edit) => edit.newEndPosition.row !== edit.oldEndPosition.row);
       shiftRanges([basis.facts, basis.judged?.judged, basis.judged?.result], basis.pending);
+      if (linesMoved) basis.judged = null;
       basis.pending = [];
       this.statistics.reused++;
     }

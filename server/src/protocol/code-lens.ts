@@ -6,7 +6,9 @@
  * The verdict lens has an empty command id: editors show it as plain text, because clicking a verdict has no meaning.
  * When a recorded run (a `*.vmsplice-trace.jsonl` kept by `vmsplice-lens record --out`) observed calls on the call's
  * lines, a third lens says what the run saw: "observed: 4 pages moved (run of 2026-12-04)", under the same kernel model,
- * and a "Replay observed" link replays the first call the run observed there (its real offsets, lengths and page kinds).
+ * and a "Replay observed" link replays a call the run observed there (its real offsets, lengths and page kinds): the
+ * first, or, when the calls there had several distinct outcomes, the first of the outcome the user picks (the client
+ * asks `vmsplice-lens/observedOutcomes` and shows a quick pick).
  */
 import type { CancellationToken, CodeLens, CodeLensParams } from "vscode-languageserver/node";
 import { currentAnalysis, type ServerContext } from "./context";

@@ -126,6 +126,44 @@ export interface ReplayParams {
 }
 
 /**
+ * Request `vmsplice-lens/observedOutcomes`, client to server: the distinct outcomes of the calls a kept trace observed
+ * on the lines of the call at the position (the grouping of `record`'s report), each with its count and the first
+ * observation that has it, so the client can offer a choice before "Replay observed" (which replays one observation).
+ * Errors (ResponseError): the trace is not one of the workspace's, or it observed nothing there.
+ */
+export const ObservedOutcomesRequest = { method: "vmsplice-lens/observedOutcomes" } as const;
+
+export interface ObservedOutcomesParams {
+  uri: string;
+  line: number;
+  character: number;
+  /** The kept trace (as the "Replay observed" lens names it). */
+  trace: string;
+  /** The kernel model and page size the outcomes are judged under (the replay's); default the document's settings. */
+  kernel?: ReplayKernel;
+  pageSize?: ReplayPageSize;
+}
+
+export interface ObservedOutcomesResult {
+  trace: string;
+  /** How many calls the trace observed on the call's lines. */
+  observations: number;
+  /** In order of first appearance. */
+  outcomes: {
+    /** One-based: the `observation` of ObservedReplaySelector that replays this outcome. */
+    observation: number;
+    count: number;
+    verdict: string;
+    /** "copy: 2 pages (2 copied), VMS-ALIGN-SRC, VMS-LEN-PAGE". */
+    label: string;
+    /** When its first call was observed (ISO). */
+    first: string;
+    pids: number[];
+    returned: number[];
+  }[];
+}
+
+/**
  * Request `vmsplice-lens/replayScenario`, client to server: parse and run a `.vmsim` scenario.
  * The text is sent by the client (the editor buffer may be unsaved); the result has the same shape as a call-site replay,
  * with `site` pointing at the scenario file.

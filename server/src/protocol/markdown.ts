@@ -80,5 +80,5 @@ export function observedReplayLink(args: CallSiteArgs, command: string, trace: s
   const plain = callSiteCommandLink("x", "", command, args);
   if (plain === null) return null;
   const safeArgs = { uri: args.uri, line: args.line, character: args.character, observed: { trace, observation: 1 } };
-  return `[${escapeMarkdown("Replay observed")}](${commandUri(command, safeArgs)} "Replay the first call this run observed here, with its real offsets, lengths and page kinds")`;
+  return `[${escapeMarkdown("Replay observed")}](${commandUri(command, safeArgs)} "Replay a call this run observed here (a choice when its outcomes differ), with its real offsets, lengths and page kinds")`;
 }

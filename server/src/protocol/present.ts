@@ -190,6 +190,8 @@ export function pageReason(rule: string | undefined, chunk: ChunkShape, alignmen
       return "the writer did not pass SPLICE_F_GIFT";
     case "VMS-NO-MOVE-FLAG":
       return "the reader did not pass SPLICE_F_MOVE";
+    case "VMS-NO-MOVABLE-PAGE":
+      return "no writer of this pipe puts a whole, aligned, gifted anonymous page";
     case "VMS-RFC-IOV-BASE":
       return "only the page at iov_base is unmapped, so the others are still mapped";
     case "VMS-ZERO-PAGE":

@@ -14,13 +14,22 @@ import { parseScenario } from "../simulator/parse";
 import type { CallAnalysis } from "../analysis/facts";
 import { findRule, unsafeKind } from "../rules/index";
 import { replayCallSite, type StepSource } from "../simulator/replay";
-import { ObservedReplayError, replayObserved, sameSourceFile, type ObservedReplay } from "../recorder/replay-observed";
+import {
+  ObservedReplayError,
+  observedOutcomes,
+  replayObserved,
+  sameSourceFile,
+  type ObservedReplay,
+} from "../recorder/replay-observed";
+import type { Trace } from "../recorder/trace";
 import { toReplayJson, type ReplayJson } from "../simulator/report";
 import { runScenario } from "../simulator/run";
 import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, ruleDocumentationHref } from "./convert";
 import {
   ReplayErrorCodes,
+  type ObservedOutcomesParams,
+  type ObservedOutcomesResult,
   type ReplayParams,
   type ReplayResult,
   type ReplayRuleWords,
@@ -309,34 +318,15 @@ async function replayObservedAt(
   token: CancellationToken,
 ): Promise<ReplayResult> {
   const selector = checkObserved(params.observed);
-  if (!params.uri.startsWith("file:"))
-    throw new ResponseError(ReplayErrorCodes.noCallAtPosition, "recorded runs are matched to files on disk only");
-  const trace = context.observed?.readTrace(selector.trace) ?? null;
-  if (!trace)
-    throw new ResponseError(
-      ReplayErrorCodes.noCallAtPosition,
-      `the trace ${selector.trace} is not a readable *.vmsplice-trace.jsonl of the open folders`,
-    );
-  const result = await currentAnalysis(context, params.uri, token);
-  const settings = result?.settings ?? (await context.settings.get(params.uri));
-  const calls = result && !result.skipped ? result.analysis.calls : [];
-  // The lens shows what the run observed on any line of the call (a multi-line call, a wrapper's call site).
-  const offset = result ? fromLspPosition(context.store.get(params.uri)!.document, params) : null;
-  const analysis =
-    (offset === null ? null : callAtOffset(calls, offset)) ??
-    calls.find((candidate) => candidate.call.calleeRange.start.line === params.line) ??
-    null;
-  const firstLine = analysis ? analysis.call.range.start.line + 1 : params.line + 1;
-  const lastLine = analysis ? analysis.call.range.end.line + 1 : params.line + 1;
-  throwIfCancelled(token);
+  const site = await observedSite(context, params, selector.trace, token);
   let replay: ObservedReplay;
   try {
     replay = replayObserved(
-      trace,
-      { file: fileURLToPath(params.uri), firstLine, lastLine, observation: selector.observation },
+      site.trace,
+      { file: site.file, firstLine: site.firstLine, lastLine: site.lastLine, observation: selector.observation },
       {
-        kernel: overrides.kernel ?? settings.kernel,
-        pageSize: overrides.pageSize ?? settings.pageSize,
+        kernel: overrides.kernel ?? site.settings.kernel,
+        pageSize: overrides.pageSize ?? site.settings.pageSize,
         traceName: selector.trace,
       },
     );
@@ -347,14 +337,86 @@ async function replayObservedAt(
   const text = context.store.get(params.uri)?.document.getText() ?? "";
   return {
     ...toResult(replay.json, context.docsBase),
-    stepLabels: observedStepLabels(replay, calls, text, fileURLToPath(params.uri)),
+    stepLabels: observedStepLabels(replay, site.calls, text, site.file),
     focus: {
       role: replay.role,
-      line: analysis ? analysis.call.calleeRange.start.line + 1 : params.line + 1,
+      line: site.analysis ? site.analysis.call.calleeRange.start.line + 1 : params.line + 1,
       pages: null,
       lens: null,
     },
     observed: { trace: selector.trace, observation: replay.observation, observations: replay.observations },
+  };
+}
+
+/**
+ * The recorded site of the call at a position: the workspace trace (parsed), the file, the call's first and last lines
+ * (the lens shows what the run observed on any line of the call: a multi-line call, a wrapper's call site), the
+ * document's analysis and settings.
+ */
+async function observedSite(
+  context: ServerContext,
+  params: { uri: string; line: number; character: number },
+  tracePath: string,
+  token: CancellationToken,
+) {
+  if (!params.uri.startsWith("file:"))
+    throw new ResponseError(ReplayErrorCodes.noCallAtPosition, "recorded runs are matched to files on disk only");
+  const trace: Trace | null = context.observed?.readTrace(tracePath) ?? null;
+  if (!trace)
+    throw new ResponseError(
+      ReplayErrorCodes.noCallAtPosition,
+      `the trace ${tracePath} is not a readable *.vmsplice-trace.jsonl of the open folders`,
+    );
+  const result = await currentAnalysis(context, params.uri, token);
+  const settings = result?.settings ?? (await context.settings.get(params.uri));
+  const calls = result && !result.skipped ? result.analysis.calls : [];
+  const offset = result ? fromLspPosition(context.store.get(params.uri)!.document, params) : null;
+  const analysis =
+    (offset === null ? null : callAtOffset(calls, offset)) ??
+    calls.find((candidate) => candidate.call.calleeRange.start.line === params.line) ??
+    null;
+  throwIfCancelled(token);
+  return {
+    trace,
+    file: fileURLToPath(params.uri),
+    firstLine: analysis ? analysis.call.range.start.line + 1 : params.line + 1,
+    lastLine: analysis ? analysis.call.range.end.line + 1 : params.line + 1,
+    analysis,
+    calls,
+    settings,
+  };
+}
+
+/** The distinct outcomes a kept trace observed at the call at a position (ObservedOutcomesRequest). */
+export async function observedOutcomesAt(
+  context: ServerContext,
+  params: ObservedOutcomesParams,
+  token: CancellationToken,
+): Promise<ObservedOutcomesResult> {
+  if (
+    !params ||
+    typeof params.uri !== "string" ||
+    typeof params.line !== "number" ||
+    typeof params.character !== "number" ||
+    typeof params.trace !== "string"
+  )
+    throw new ResponseError(INVALID_PARAMS, "observedOutcomes needs {uri, line, character, trace}");
+  const overrides = checkOverrides(params);
+  const site = await observedSite(context, params, params.trace, token);
+  const outcomes = observedOutcomes(
+    site.trace,
+    { file: site.file, firstLine: site.firstLine, lastLine: site.lastLine },
+    { kernel: overrides.kernel ?? site.settings.kernel, pageSize: overrides.pageSize ?? site.settings.pageSize },
+  );
+  if (outcomes.length === 0)
+    throw new ResponseError(
+      ReplayErrorCodes.noCallAtPosition,
+      `the trace ${params.trace} observed no vmsplice call at ${site.file}:${site.firstLine}`,
+    );
+  return {
+    trace: params.trace,
+    observations: outcomes.reduce((sum, outcome) => sum + outcome.count, 0),
+    outcomes,
   };
 }
 

@@ -9,10 +9,10 @@
  * Pure: a parsed trace in, a replay out; no I/O.
  */
 import path from "node:path";
-import type { KernelModel, PageSize, VmspliceCall } from "../analysis/facts";
+import type { CallAnalysis, CallVerdict, KernelModel, PageSize, VmspliceCall } from "../analysis/facts";
 import { replayCallSite, type CallSiteReplay } from "../simulator/replay";
-import { callFacts, fdFact, lineRange, type CallSite, type ObservedCall } from "./observe";
-import { errnoName } from "./report";
+import { callFacts, fdFact, judgeObserved, lineRange, type CallSite, type ObservedCall } from "./observe";
+import { errnoName, outcomeKey } from "./report";
 import { siteLookup } from "./sites";
 import { describePage, observePages, type Trace, type TraceCall } from "./trace";
 
@@ -43,6 +43,21 @@ export interface ObservedReplay extends CallSiteReplay {
   /** The recorded call and its counterpart (null when the replay added the ideal one). */
   focus: ObservedCall;
   counterpart: ObservedCall | null;
+}
+
+/** One distinct outcome of the calls observed at a site, as the editor offers it for a replay. */
+export interface ObservedOutcome {
+  /** The first observation (one-based, as ObservedSelector counts them) with this outcome: the one to replay. */
+  observation: number;
+  /** How many of the site's calls had this outcome. */
+  count: number;
+  verdict: CallVerdict;
+  /** The outcome in words: "copy: 2 pages (2 copied), VMS-ALIGN-SRC, VMS-LEN-PAGE". */
+  label: string;
+  /** When its first call was observed (ISO), the processes, and the bytes the calls returned. */
+  first: string;
+  pids: number[];
+  returned: number[];
 }
 
 /** A selector that names no recorded call, with a sentence saying what the trace has. */
@@ -228,6 +243,63 @@ export function replayRecordedCall(
   replay.assumptions.splice(0, replay.assumptions.length, ...assumptions);
   replay.json.assumptions = assumptions;
   return { ...replay, role, focus, counterpart };
+}
+
+/**
+ * The distinct outcomes of the calls a trace observed at a site (the grouping of `record`'s report: verdict, rules and
+ * page verdicts under the model), in order of first appearance, each with its count and the first observation that
+ * has it. Every call of the trace is judged, so a reader is judged with the writers recorded into its pipe. Empty when
+ * the trace observed nothing there.
+ */
+export function observedOutcomes(
+  trace: Trace,
+  selector: Omit<ObservedSelector, "observation">,
+  options: { kernel: KernelModel; pageSize: PageSize },
+  cwd: string | null = null,
+): ObservedOutcome[] {
+  const calls = observedCalls(trace, cwd);
+  const matches = observationsAt(calls, selector);
+  if (matches.length === 0) return [];
+  const analyses = judgeObserved(calls, options);
+  const byKey = new Map<string, ObservedOutcome>();
+  matches.forEach((index, at) => {
+    const analysis = analyses[index];
+    const key = outcomeKey(analysis);
+    const call = calls[index].trace;
+    let outcome = byKey.get(key);
+    if (!outcome) {
+      outcome = {
+        observation: at + 1,
+        count: 0,
+        verdict: analysis.verdict,
+        label: outcomeLabel(analysis),
+        first: new Date(call.time * 1000).toISOString(),
+        pids: [],
+        returned: [],
+      };
+      byKey.set(key, outcome);
+    }
+    outcome.count++;
+    if (!outcome.pids.includes(call.pid)) outcome.pids.push(call.pid);
+    if (call.ret >= 0 && !outcome.returned.includes(call.ret)) outcome.returned.push(call.ret);
+  });
+  return [...byKey.values()];
+}
+
+/** "copy: 2 pages (2 copied), VMS-ALIGN-SRC, VMS-LEN-PAGE": the verdict, the pages by verdict and the rules. */
+function outcomeLabel(analysis: CallAnalysis): string {
+  const counts = new Map<string, number>();
+  for (const segment of analysis.segments)
+    for (const page of segment.pageOutcomes) counts.set(page.verdict, (counts.get(page.verdict) ?? 0) + 1);
+  const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
+  const words: Record<string, string> = { move: "moved", copy: "copied", "not-delivered": "not delivered" };
+  const pages =
+    total === 0
+      ? "no pages"
+      : `${total} page${total === 1 ? "" : "s"} (${[...counts]
+          .map(([verdict, count]) => `${count} ${words[verdict] ?? verdict}`)
+          .join(", ")})`;
+  return [`${analysis.verdict}: ${pages}`, ...analysis.rules].join(", ");
 }
 
 /** Replays the selected observation of a trace; throws ObservedReplayError when the trace has none there. */

@@ -88,7 +88,8 @@ export function errnoName(value: number): string {
   return ERRNO[value] ?? `errno ${value}`;
 }
 
-function outcomeKey(analysis: CallAnalysis): string {
+/** What makes two calls at one site the same outcome: verdict, rules, direction, flags and every page's verdict. */
+export function outcomeKey(analysis: CallAnalysis): string {
   return JSON.stringify([
     analysis.verdict,
     analysis.rules,

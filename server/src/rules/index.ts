@@ -16,6 +16,7 @@ import vmsNoMoveFlag from "./vms-no-move-flag";
 import vmsAlignSrc from "./vms-align-src";
 import vmsLenPage from "./vms-len-page";
 import vmsOffsetConsumed from "./vms-offset-consumed";
+import vmsNoMovablePage from "./vms-no-movable-page";
 import vmsZeroPage from "./vms-zero-page";
 import vmsShmem from "./vms-shmem";
 import vmsFile from "./vms-file";
@@ -71,6 +72,7 @@ export const RULES = [
   vmsAlignSrc,
   vmsLenPage,
   vmsOffsetConsumed,
+  vmsNoMovablePage,
   vmsZeroPage,
   vmsShmem,
   vmsFile,
