@@ -24,6 +24,7 @@ import {
 import { rule, ruleMessage, type MessageInput, type RuleId } from "../rules";
 import { lineOf } from "../rules/words";
 import { pipePeers } from "./pipe-peers";
+import { forkName } from "./page-judge";
 
 /** What the segment rules' findings are placed on and worded from. */
 export interface SegmentRuleContext {
@@ -203,7 +204,7 @@ export class CallFindings {
           "VMS-ALIAS-COW",
           buffer.writtenAfter.range,
           { name: buffer.name, forkLine: lineOf(buffer.forkBefore.range), forkAfterCall: false },
-          [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }],
+          [callRelated, { range: buffer.forkBefore.range, message: `${forkName(buffer.forkBefore)} here` }],
         );
       } else if (!(this.rfc && zappedAtBase)) {
         this.report(
@@ -307,11 +308,14 @@ export class CallFindings {
             {
               name,
               forkLine: buffer?.forkBefore && !buffer.forkBefore.observed ? lineOf(buffer.forkBefore.range) : null,
+              forkVia: buffer?.forkBefore?.via ?? null,
               copied: count,
               total,
             },
             [
-              ...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []),
+              ...(buffer?.forkBefore
+                ? [{ range: buffer.forkBefore.range, message: `${forkName(buffer.forkBefore)} here` }]
+                : []),
               ...bufferRelated,
             ],
           );
