@@ -25,6 +25,7 @@ import { rule, ruleMessage, type MessageInput, type RuleId } from "../rules";
 import { lineOf } from "../rules/words";
 import { pipePeers } from "./pipe-peers";
 import type { UnstealableWriter } from "./page-judge";
+import { forkName } from "./page-judge";
 
 /** What the segment rules' findings are placed on and worded from. */
 export interface SegmentRuleContext {
@@ -206,7 +207,7 @@ export class CallFindings {
           "VMS-ALIAS-COW",
           buffer.writtenAfter.range,
           { name: buffer.name, forkLine: lineOf(buffer.forkBefore.range), forkAfterCall: false },
-          [callRelated, { range: buffer.forkBefore.range, message: "fork() here" }],
+          [callRelated, { range: buffer.forkBefore.range, message: `${forkName(buffer.forkBefore)} here` }],
         );
       } else if (!(this.rfc && zappedAtBase)) {
         this.report(
@@ -296,11 +297,14 @@ export class CallFindings {
             {
               name,
               forkLine: buffer?.forkBefore && !buffer.forkBefore.observed ? lineOf(buffer.forkBefore.range) : null,
+              forkVia: buffer?.forkBefore?.via ?? null,
               copied: count,
               total,
             },
             [
-              ...(buffer?.forkBefore ? [{ range: buffer.forkBefore.range, message: "fork() here" }] : []),
+              ...(buffer?.forkBefore
+                ? [{ range: buffer.forkBefore.range, message: `${forkName(buffer.forkBefore)} here` }]
+                : []),
               ...bufferRelated,
             ],
           );

@@ -10,8 +10,9 @@ import { unknownFd, type Direction, type FdFact, type SourceRange } from "./fact
 import { FcntlState } from "./descriptor-state";
 import { PipeCreations } from "./pipe-creations";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
-import { type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
-import { callArguments, callName, isBroken, toRange, unwrap, subscriptIndex } from "./syntax";
+import { clobberDefinitions, clobbersOf } from "./clobbers";
+import { type FileIndex, pathDefinitionsOf, reachingDefinitions, type FunctionScope } from "./scope";
+import { callArguments, callName, isBroken, mentions, toRange, unwrap, subscriptIndex } from "./syntax";
 import { parentOf } from "./ancestry";
 import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
 import { clip } from "./sym-values";
@@ -60,6 +61,8 @@ export class DescriptorResolver {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
       const assignments = this.evaluator.fieldStores.of(expression, scope);
       if (assignments.length === 0) return { ...base, explanation: `member ${fieldName} is not assigned in this file` };
+      const changed = scope ? this.evaluator.memberChanged(expression, scope) : null;
+      if (changed) return { ...base, explanation: `${clip(expression.text)} may be changed by ${changed}` };
       const facts = assignments
         .slice(0, 16)
         .map((assignment) => this.fdValue(assignment.value, this.index.scopeOf(assignment.site), depth + 1));
@@ -293,6 +296,9 @@ export class DescriptorResolver {
     if (indexValue.kind !== "const" || (indexValue.value !== 0 && indexValue.value !== 1))
       return { ...fact, explanation: `${clip(subscript.text)}: the pipe index cannot be folded to 0 or 1` };
     const pipeIndex = indexValue.value as 0 | 1;
+    const changed = array ? this.changedAfterCreation(array, subscript, scope, pipeIndex) : null;
+    if (changed)
+      return { ...fact, explanation: `${clip(subscript.text)} may be changed by ${changed} before this use` };
     const direction: Direction = pipeIndex === 1 ? "to-pipe" : "from-pipe";
     return {
       ...fact,
@@ -300,6 +306,53 @@ export class DescriptorResolver {
       direction,
       explanation: `${clip(subscript.text)} is the ${pipeIndex === 1 ? "write" : "read"} end of the pipe created by ${clip(call.node.text, 40)}`,
     };
+  }
+
+  /**
+   * A change to the pipe array between its pipe() call and this use that the pipe's identity does not follow: an
+   * element stored over (`p[1] = socket(…)`), the array handed to a function that may write into it (`mystery(p)`),
+   * an alias written through (`int *w = &p[1]; *w = 1;`). The clobber that reaches the use on some path, or null.
+   */
+  private changedAfterCreation(
+    array: Node,
+    subscript: Node,
+    scope: FunctionScope | null,
+    index: number,
+  ): string | null {
+    if (!scope) return null;
+    const node = unwrap(array);
+    let root = node;
+    let memberArray: string | undefined;
+    let pointer = true;
+    if (node?.type === "field_expression") {
+      root = unwrap(node.childForFieldName("argument"));
+      memberArray = node.childForFieldName("field")?.text;
+      pointer = node.childForFieldName("operator")?.text === "->";
+    }
+    if (root?.type !== "identifier") return null;
+    const creates = (call: Node) => this.creations.createsInto(call);
+    const clobbers = clobbersOf(this.index, scope, {
+      root: root.text,
+      pointer,
+      memberArray,
+      memberStores: false,
+      element: {
+        index,
+        fold: (at) => {
+          const value = this.evaluator.value(at, { scope: this.index.scopeOf(at) });
+          return value.kind === "const" ? value.value : null;
+        },
+      },
+      except: creates,
+    });
+    if (clobbers.length === 0) return null;
+    const definitions = clobberDefinitions(root.text, clobbers);
+    const creations = scope.calls
+      .filter((site) => creates(site.node) && site.args.some((argument) => mentions(argument, root.text)))
+      .map((site) => ({ ...definitions[0], kind: "out-param" as const, site: site.node }));
+    const reach = pathDefinitionsOf(scope, [...creations, ...definitions], subscript);
+    const reaching = clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id));
+    return reaching?.description ?? null;
   }
 
   /**

@@ -179,7 +179,8 @@ export interface BufferFact {
   /** fork() between the fill and the call, with the child possibly still alive. */
   /** `conditional`: the fork() runs on some paths to the call only (copy there, move elsewhere). */
   /** `observed`: seen at run time (the page was not exclusively mapped), so no fork() line is known. */
-  forkBefore: { range: SourceRange; conditional?: boolean; observed?: boolean } | null;
+  /** `via`: the function called there that forks (`daemonize`, `daemon`), when it is not fork() itself. */
+  forkBefore: { range: SourceRange; conditional?: boolean; observed?: boolean; via?: string } | null;
   /** fork() after the call in the same function (a later write may or may not reach the reader: VMS-ALIAS-COW). */
   forkAfter?: { range: SourceRange } | null;
   madvise: { advice: string; range: SourceRange }[];

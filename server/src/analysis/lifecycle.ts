@@ -258,18 +258,27 @@ export class BufferLifecycle {
     callStart: number,
     callEnd: number,
   ): {
-    fork: { node: Node; start: number } | null;
+    fork: { node: Node; start: number; via: string | null } | null;
     reapedAfterFork: boolean;
     forkAfter: { node: Node; start: number } | null;
   } {
-    let fork: { node: Node; start: number } | null = null;
+    let fork: { node: Node; start: number; via: string | null } | null = null;
     let reapedAfterFork = false;
     let forkAfter: { node: Node; start: number } | null = null;
     for (const site of index.processCalls) {
       const position = site.start;
-      const forks = site.name === "fork" || (site.name === "clone" && !this.sharesMemory(site.args[2] ?? null, scope));
+      const forks =
+        site.name === "fork" ||
+        site.name === "daemon" ||
+        (site.name === "clone" && !this.sharesMemory(site.args[2] ?? null, scope)) ||
+        this.forkingFunctions().has(site.name);
       if (forks && position >= callEnd && !forkAfter) forkAfter = { node: site.node, start: position };
-      if (forks && position < callStart && position > originStart) fork = { node: site.node, start: position };
+      if (forks && position < callStart && position > originStart)
+        fork = {
+          node: site.node,
+          start: position,
+          via: site.name === "fork" || site.name === "clone" ? null : site.name,
+        };
       if (
         (site.name === "wait" || site.name === "waitpid" || site.name === "wait4") &&
         fork &&
@@ -279,6 +288,42 @@ export class BufferLifecycle {
         reapedAfterFork = true;
     }
     return { fork, reapedAfterFork, forkAfter };
+  }
+
+  private forking: Set<string> | null = null;
+
+  /**
+   * Functions of this file that fork on some path and return to their caller without reaping the child
+   * (`static void daemonize(void) { if (fork() > 0) _exit(0); }`), and the functions that call them: a call of one
+   * between the fill and the vmsplice call leaves the page shared copy-on-write as a fork() there would. Found from
+   * the fork(), daemon() and clone() calls of the file up through their callers, so the cost follows those calls.
+   */
+  forkingFunctions(): ReadonlySet<string> {
+    if (this.forking) return this.forking;
+    const forking = new Set<string>();
+    this.forking = forking;
+    const queue: string[] = [];
+    const note = (site: CallSite) => {
+      const scope = this.index.scopeOf(site.node);
+      if (!scope?.name || forking.has(scope.name)) return;
+      const reaped = scope.calls.some(
+        (other) => ["wait", "waitpid", "wait4"].includes(other.name) && other.start > site.start,
+      );
+      if (reaped) return;
+      forking.add(scope.name);
+      queue.push(scope.name);
+    };
+    for (const site of this.index.callSitesOf("fork")) note(site);
+    for (const site of this.index.callSitesOf("daemon")) note(site);
+    for (const site of this.index.callSitesOf("clone")) {
+      const scope = this.index.scopeOf(site.node);
+      if (scope && !this.sharesMemory(site.args[2] ?? null, scope)) note(site);
+    }
+    for (let hops = 0; queue.length > 0 && forking.size < 64 && hops < 256; hops++) {
+      const name = queue.shift() as string;
+      for (const site of this.index.callSitesOf(name)) note(site);
+    }
+    return forking;
   }
 
   /** madvise, mlock, munmap and mprotect of the buffer: recorded in `result`; true when the site was one of them. */
@@ -360,7 +405,7 @@ export class BufferLifecycle {
       }
     };
     for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node, store.start);
-    const index = callIndex(scope);
+    const index = callIndex(scope, this.forkingFunctions());
     const { fork, reapedAfterFork, forkAfter } = this.forksAround(index, scope, originStart, callStart, callEnd);
     const touching = new Set<CallSite>();
     for (const name of names) for (const site of index.byBase.get(name) ?? []) touching.add(site);
@@ -395,6 +440,7 @@ export class BufferLifecycle {
       result.forkBefore = {
         range: toRange(fork.node),
         ...(dominates(fork.node, call, scope.node) ? {} : { conditional: true }),
+        ...(fork.via ? { via: fork.via } : {}),
       };
     return result;
   }
@@ -416,7 +462,7 @@ interface CallIndex {
 
 const callIndexes = new WeakMap<FunctionScope, CallIndex>();
 
-function callIndex(scope: FunctionScope): CallIndex {
+function callIndex(scope: FunctionScope, forking: ReadonlySet<string>): CallIndex {
   const cached = callIndexes.get(scope);
   if (cached) return cached;
   const index: CallIndex = { byBase: new Map(), processCalls: [] };
@@ -424,6 +470,8 @@ function callIndex(scope: FunctionScope): CallIndex {
     if (
       site.name === "fork" ||
       site.name === "clone" ||
+      site.name === "daemon" ||
+      forking.has(site.name) ||
       site.name === "wait" ||
       site.name === "waitpid" ||
       site.name === "wait4"

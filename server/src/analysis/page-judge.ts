@@ -194,7 +194,7 @@ export class PageJudge {
     if (buffer.forkBefore?.conditional) {
       page.verdict = "unknown";
       missing.push(
-        `whether fork() on line ${buffer.forkBefore.range.start.line + 1} runs before the call (copy when it does, move otherwise)`,
+        `whether ${forkName(buffer.forkBefore)} on line ${buffer.forkBefore.range.start.line + 1} runs before the call (copy when it does, move otherwise)`,
       );
       return;
     }
@@ -398,4 +398,9 @@ function causesOf(writer: CallAnalysis): string[] {
           page.verdict === "copy" ? page.rules.filter((id) => UNSTEALABLE_CAUSES.has(id)) : [],
         ),
   );
+}
+
+/** What forks at a fork site, as a user reads it: "fork()", or "daemonize() (which forks)". */
+export function forkName(fork: { via?: string }): string {
+  return fork.via ? `${fork.via}() (which forks)` : "fork()";
 }

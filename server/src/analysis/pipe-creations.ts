@@ -112,6 +112,14 @@ export class PipeCreations {
     return found;
   }
 
+  /** Whether `call` fills a descriptor array: pipe(), pipe2(), socketpair() or a pipe filler at some argument. */
+  createsInto(call: Node): boolean {
+    const callee = callName(call);
+    if (!callee) return false;
+    if (callee === "pipe" || callee === "pipe2" || callee === "socketpair") return true;
+    return callArguments(call).some((_argument, position) => this.fillers.filler(callee, position) !== null);
+  }
+
   /** The identity of an array expression: its declaration, or (struct type, field); null when it cannot be resolved. */
   arrayKey(array: Node, scope: FunctionScope | null): string | null {
     const node = unwrap(array);

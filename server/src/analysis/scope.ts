@@ -11,6 +11,7 @@
  * only when the edit touches none of them, so the extractor must reach the tree through this index.
  * Pure; imports only web-tree-sitter (a Parser for macro bodies is created from the tree's own language, no I/O).
  */
+import { readsOnly } from "./clobbers";
 import { Parser, type Node, type Tree } from "web-tree-sitter";
 import { nodeLine } from "./unit";
 import {
@@ -600,15 +601,18 @@ function recordStatement(node: Node, scope: FunctionScope, add: (item: Definitio
       if (name) {
         const args = callArguments(node);
         scope.calls.push({ name, node, args, start: node.startIndex, end: node.endIndex });
-        // `posix_memalign(&p, ...)`, `pipe(fds)` and similar out-parameters define their first argument.
-        const first = unwrap(args[0] ?? null);
-        if (first?.type === "pointer_expression" && first.child(0)?.type === "&") {
-          const target = unwrap(first.childForFieldName("argument"));
+        // `posix_memalign(&p, ...)`, `setfl(argc, &fl)`: a variable whose address a call gets, at any position the
+        // callee may write through, is defined by that call.
+        args.forEach((argument, position) => {
+          const pointer = unwrap(argument);
+          if (pointer?.type !== "pointer_expression" || pointer.child(0)?.type !== "&") return;
+          if (readsOnly(name, position)) return;
+          const target = unwrap(pointer.childForFieldName("argument"));
           if (target?.type === "identifier")
             add({ name: target.text, kind: "out-param", value: node, site: node, declaration: null });
           else if (target?.type === "field_expression")
             add({ name: fieldKey(target), kind: "out-param", value: node, site: node, declaration: null });
-        }
+        });
       }
       break;
     }

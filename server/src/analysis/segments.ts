@@ -7,9 +7,10 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, SegmentFact, SegmentsFact, SourceRange, SymValue } from "./facts";
+import { clobberDefinitions, clobbersOf } from "./clobbers";
 import { baseIdentifier, type BufferResolver } from "./buffers";
 import type { BufferLifecycle } from "./lifecycle";
-import { type FileIndex, pathDefinitions, reachingDefinitions, type FunctionScope } from "./scope";
+import { type FileIndex, pathDefinitions, pathDefinitionsOf, reachingDefinitions, type FunctionScope } from "./scope";
 import { callName, enclosingFunction, namedChildren, toRange, unwrap, subscriptIndex } from "./syntax";
 import { type Evaluator, type EvalContext } from "./values";
 import { clip, describeValue, sameValue, unknown } from "./sym-values";
@@ -151,6 +152,32 @@ export class SegmentResolver {
     return { missing: `iovec ${clip(expression.text)} is not an expression the analyzer can follow` };
   }
 
+  /**
+   * A change to the iovec that its initializer and member stores do not show, reaching the call on some path: its
+   * address handed to a function that may write through it (`shrink(&iov)`, `memcpy(&iov, …)`, an array passed to
+   * `adjust(iov, n)`), or an alias written through (`vp->iov_len = 10`). Its description, or null.
+   */
+  private iovChanged(name: string, scope: FunctionScope, call: Node, isArray: boolean): string | null {
+    const clobbers = clobbersOf(this.index, scope, {
+      root: name,
+      pointer: isArray,
+      memberStores: false,
+      calleeMemberStores: true,
+      except: (site) => site.id === call.id,
+    });
+    if (clobbers.length === 0) return null;
+    // The iovec's own definitions (declaration, whole assignments, member stores) after a clobber set it again.
+    const own = [...scope.definitions.entries()]
+      .filter(([key]) => key === name || key.startsWith(`${name}.`) || key.startsWith(`${name}[`))
+      .flatMap(([, definitions]) => definitions)
+      .filter((definition) => !clobbers.some((clobber) => clobber.site.id === definition.site.id));
+    const reach = pathDefinitionsOf(scope, [...own, ...clobberDefinitions(name, clobbers)], call);
+    return (
+      clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id))?.description ??
+      null
+    );
+  }
+
   /** Entries of a struct iovec variable or array: its initializer plus member assignments before the call. */
   private iovVariable(
     identifier: Node,
@@ -159,6 +186,8 @@ export class SegmentResolver {
     isArray: boolean,
   ): { segments: SegmentFact[]; declaration: Node | null } | { missing: string } {
     const name = identifier.text;
+    const changed = scope ? this.iovChanged(name, scope, call, isArray) : null;
+    if (changed) return { missing: `iovec ${name} may be changed by ${changed}` };
     const local = scope
       ? (scope.definitions.get(name) ?? []).filter((definition) => definition.site.startIndex < call.startIndex)
       : [];

@@ -7,6 +7,7 @@
  * Pure; imports only web-tree-sitter types and the analysis helpers.
  */
 import type { Node } from "web-tree-sitter";
+import { clobberDefinitions, clobbersOf } from "./clobbers";
 import { SPLICE_FLAGS, type SourceRange, type SymValue } from "./facts";
 import { nodeLine } from "./unit";
 import {
@@ -520,14 +521,16 @@ export class Evaluator {
     const others = stores.filter((store) => !local.includes(store));
     let value: SymValue | null = null;
     let entry = true;
+    const definitions: Definition[] = local.map((store) => ({
+      name: fieldName,
+      kind: "assign",
+      value: store.value,
+      site: store.site,
+      declaration: null,
+    }));
+    const changed = scope ? this.memberChanged(node, scope, definitions) : null;
+    if (changed) return unknown(`member ${fieldName} of ${clip(node.text)} may be changed by ${changed}`);
     if (scope && local.length > 0) {
-      const definitions: Definition[] = local.map((store) => ({
-        name: fieldName,
-        kind: "assign",
-        value: store.value,
-        site: store.site,
-        declaration: null,
-      }));
       const reach = pathDefinitionsOf(scope, definitions, node);
       entry = reach.entry;
       for (const definition of reach.definitions) {
@@ -557,6 +560,41 @@ export class Evaluator {
       : unknown(
           `member ${fieldName} is ${describeValue(incoming)} unless ${conditionOf(local[0].site, scope?.node ?? local[0].site, false)}, where it is ${describeValue(value)}`,
         );
+  }
+
+  /**
+   * A change to the member's object that the member stores do not show, reaching the use on some path: the object's
+   * address handed to a function that may write through it (`configure(&c)`), a pointer to it handed out
+   * (`setup(c)` for `c->flags`) or written through, the whole struct copied over. Its description, or null.
+   */
+  memberChanged(field: Node, scope: FunctionScope, given?: Definition[]): string | null {
+    const stores =
+      given ??
+      this.fieldStores
+        .of(field, scope)
+        .filter((store) => contains(scope.node, store.site))
+        .map((store): Definition => ({
+          name: "",
+          kind: "assign",
+          value: store.value,
+          site: store.site,
+          declaration: null,
+        }));
+    const object = unwrap(field.childForFieldName("argument"));
+    if (object?.type !== "identifier") return null;
+    const clobbers = clobbersOf(this.index, scope, {
+      root: object.text,
+      pointer: field.childForFieldName("operator")?.text === "->",
+      memberStores: false,
+      except: () => false,
+    });
+    if (clobbers.length === 0) return null;
+    const definitions = clobberDefinitions(object.text, clobbers);
+    const reach = pathDefinitionsOf(scope, [...stores, ...definitions], field);
+    return (
+      clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id))?.description ??
+      null
+    );
   }
 
   /** Whether `object.field`'s object is a file-scope (or static) variable without an initializer: its members start at 0. */

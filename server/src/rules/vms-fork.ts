@@ -18,15 +18,18 @@ export default defineRule({
   message: ({
     name,
     forkLine,
+    forkVia,
     copied,
     total,
   }: {
     name: string;
     forkLine: number | null;
+    /** The function called there that forks, when it is not fork() itself. */
+    forkVia?: string | null;
     copied: number;
     total: number;
   }) =>
-    `${pagesOf(copied, total)} of ${quoted(name)} ${isAre(copied)} copied: the buffer was filled before fork() (or clone() without CLONE_VM)${forkLine === null ? "" : ` on line ${forkLine}`}, so the child still maps it copy-on-write`.replace(
+    `${pagesOf(copied, total)} of ${quoted(name)} ${isAre(copied)} copied: the buffer was filled before ${forkVia ? `${quoted(forkVia + "()")}, which forks,` : "fork() (or clone() without CLONE_VM)"}${forkLine === null ? "" : ` on line ${forkLine}`}, so the child still maps it copy-on-write`.replace(
       /^./,
       (first) => first.toUpperCase(),
     ),
