@@ -17,12 +17,15 @@ import type { AnalysisOptions } from "../analysis/facts";
 /** Documents with more UTF-16 code units than this are analysed in the worker. */
 export const BACKGROUND_CHARS = 512 * 1024;
 
+/** The default grace of `hardLimitMs`. */
+export const HARD_LIMIT_GRACE_MS = 10_000;
+
 /**
  * How long past the budget the worker may take to answer before it is ended: the engine stops between calls, so the
  * excess is one unit of work (the parse, finding the calls, or one call), which the budget cannot cut short.
  */
-export function hardLimitMs(budgetMs: number): number {
-  return 2 * budgetMs + 10_000;
+export function hardLimitMs(budgetMs: number, graceMs = HARD_LIMIT_GRACE_MS): number {
+  return 2 * budgetMs + graceMs;
 }
 
 /** What the worker needs for one analysis. */
@@ -67,9 +70,11 @@ export class BackgroundAnalyses {
   /** Workers started so far (the first, and one after each job past the hard limit, or crash). */
   started = 0;
 
+  /** `graceMs`: see `hardLimitMs` (tests shorten it). */
   constructor(
     private readonly script: string,
     private readonly execArgv: string[] = [],
+    private readonly graceMs = HARD_LIMIT_GRACE_MS,
   ) {}
 
   /**
@@ -153,7 +158,7 @@ export class BackgroundAnalyses {
     this.queue.delete(uri);
     const worker = this.ensureWorker();
     const budgetMs = pending.job.budgetMs;
-    const limitMs = hardLimitMs(budgetMs);
+    const limitMs = hardLimitMs(budgetMs, this.graceMs);
     const timer = setTimeout(() => {
       // Past the hard limit: the worker is ended (its engine with it) and the document is told why it has no findings.
       if (this.worker === worker) this.worker = null;
