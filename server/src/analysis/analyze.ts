@@ -120,9 +120,10 @@ function noReads(): ReadRecord {
  */
 export function budgetAssumption(stopped: BudgetStop): string {
   const left = stopped.leftOut;
-  return left === null
-    ? "the writers on this pipe: the analysis ran out of time before the file's calls were found"
-    : `the writers on this pipe: the analysis ran out of time before ${left.length} of the file's calls (from line ${(left[0]?.start.line ?? 0) + 1})`;
+  if (left === null) return "the writers on this pipe: the analysis ran out of time before the file's calls were found";
+  // Only calls in included headers were left out (the engine lists the main file's).
+  if (left.length === 0) return "the writers on this pipe: the analysis ran out of time before every call was analysed";
+  return `the writers on this pipe: the analysis ran out of time before ${left.length} of the file's calls (from line ${left[0].start.line + 1})`;
 }
 
 /** The facts a partial extraction may be judged from: every call that may read a pipe names the calls left out. */

@@ -63,7 +63,9 @@ export function describeStop(stopped: BudgetStop, analysed: number, budgetMs: nu
   const leftOut = stopped.leftOut;
   if (leftOut === null)
     return `vmsplice Lens analysed none of this file's vmsplice calls within ${budget}: parsing the file and finding its calls took the whole budget; raise the setting to analyse it.`;
-  const from = (leftOut[0]?.start.line ?? 0) + 1;
+  if (leftOut.length === 0)
+    return `vmsplice Lens analysed this file's ${analysed} vmsplice calls within ${budget}, but not its splice() calls or the calls in its headers (raise the setting to analyse the whole file).`;
+  const from = leftOut[0].start.line + 1;
   const rest = leftOut.length === 1 ? `the call on line ${from} is` : `the ${leftOut.length} from line ${from} on are`;
   return `vmsplice Lens analysed ${analysed} of ${analysed + leftOut.length} vmsplice calls within ${budget}; ${rest} not reported (raise the setting to analyse the whole file).`;
 }
