@@ -120,7 +120,7 @@ export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSchema>> = {
     minimum: 100,
     maximum: MAX_ANALYSIS_TIME_BUDGET_MS,
     description:
-      "Milliseconds the analysis of a large document (over 512 Ki characters, analysed in the background) may take; past it the analysis stops and the file shows why.",
+      "Milliseconds the analysis of a large file (over 512 Ki characters, open or closed, analysed in the background) may take; past it the file shows the findings of the calls analysed so far and an Information line saying how many were left out.",
     scope: "resource",
   },
   "vmspliceLens.codeLens": {

@@ -49,12 +49,13 @@ import { SettingsCache } from "./protocol/settings";
 import { AnalysisService } from "./protocol/analysis-service";
 import { BackgroundAnalyses } from "./protocol/background";
 import { DiagnosticsScheduler } from "./protocol/diagnostics";
+import type { LensSettings } from "./config";
 import { provideHover } from "./protocol/hover";
 import { provideCodeLenses } from "./protocol/code-lens";
 import { provideCodeActions, CODE_ACTION_KINDS } from "./protocol/code-actions";
 import { observedOutcomesAt, replayAtPosition, replayScenario } from "./protocol/replay";
 import {
-  analyseFileOnDisk,
+  analyseFileOffLoop,
   DiskPublishedFiles,
   republishFromDisk,
   scanWorkspace,
@@ -100,6 +101,8 @@ const projects = new ProjectRegistry(store);
 const workerScript = path.join(typeof __dirname === "string" ? __dirname : process.cwd(), "analysis-worker.js");
 const background = existsSync(workerScript) ? new BackgroundAnalyses(workerScript) : null;
 const analyses = new AnalysisService(store, projects, background);
+// Closed files published from the disk and the workspace scan hand large files to the same worker.
+const diskWorker = background ? { background, projects } : null;
 const observed = new ObservedRuns();
 const context = {
   observed,
@@ -227,6 +230,7 @@ connection.onInitialized(
             isOpen: (uri) => store.get(uri) !== undefined,
             cancel: scanCancel,
             published: diskPublished,
+            worker: diskWorker,
           },
           initializeParams.workDoneToken,
         );
@@ -253,6 +257,7 @@ connection.onDidChangeConfiguration(
       connection,
       isOpen: (uri) => store.get(uri) !== undefined,
       engine: () => (closedFileEngine ??= new Engine(newParser)),
+      worker: diskWorker,
       superseded: () => generation !== republishGeneration || scanCancel.cancelled,
     }).then(
       (count) => logger.debug(`settings changed: ${count} closed files published again`),
@@ -324,6 +329,10 @@ function headerChanged(uri: string): void {
   }
 }
 
+/** Per closed URI, the latest disk analysis started: an older one still running does not publish over it. */
+const closedAnalyses = new Map<string, number>();
+let closedAnalysisCount = 0;
+
 connection.onDidCloseTextDocument(
   inOrder(
     guardedNotification(logger, "didClose", async (params) => {
@@ -335,19 +344,36 @@ connection.onDidCloseTextDocument(
       // A file of the workspace keeps its diagnostics after closing, as the start-up scan gave them: from the disk.
       const inWorkspace = initializeParams ? workspaceFileOf(uri, workspaceFolderPaths(initializeParams)) : null;
       const folderSettings = inWorkspace ? await settings.get(pathToFileURL(inWorkspace.folder).href) : null;
-      let items: Diagnostic[] = [];
-      if (inWorkspace && folderSettings?.analyzeWorkspace) {
-        await loadLanguagesFor([inWorkspace.file]);
-        closedFileEngine ??= new Engine(newParser);
-        const project = await projects.indexedProjectFor(inWorkspace.file, folderSettings);
-        items =
-          analyseFileOnDisk(inWorkspace.file, uri, folderSettings, closedFileEngine, context.docsBase, project) ?? [];
-        diskPublished.add(uri, inWorkspace.file, inWorkspace.folder);
+      if (!inWorkspace || !folderSettings?.analyzeWorkspace) {
+        if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+        return;
       }
-      if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
+      diskPublished.add(uri, inWorkspace.file, inWorkspace.folder);
+      // Not awaited: a large file is analysed by the worker, and the document events behind this one do not wait.
+      const started = ++closedAnalysisCount;
+      closedAnalyses.set(uri, started);
+      void publishFromDisk(uri, inWorkspace.file, folderSettings).then(
+        (items) => {
+          if (closedAnalyses.get(uri) !== started) return;
+          closedAnalyses.delete(uri);
+          if (!store.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: items });
+        },
+        (error) => logger.error(`analysing closed ${uri}`, error),
+      );
     }),
   ),
 );
+
+/** The diagnostics of a closed workspace file from the disk (none when it is not analysed). */
+async function publishFromDisk(uri: string, file: string, folderSettings: LensSettings): Promise<Diagnostic[]> {
+  await loadLanguagesFor([file]);
+  closedFileEngine ??= new Engine(newParser);
+  const project = await projects.indexedProjectFor(file, folderSettings);
+  const engine = closedFileEngine;
+  const worker = diskWorker;
+  const items = await analyseFileOffLoop(file, uri, folderSettings, engine, context.docsBase, project, worker);
+  return items ?? [];
+}
 
 connection.onHover(guarded(logger, "hover", null, (params, token) => provideHover(context, params, token)));
 connection.onCodeLens(guarded(logger, "codeLens", [], (params, token) => provideCodeLenses(context, params, token)));

@@ -1,9 +1,15 @@
 // Large documents are analysed by a worker thread (protocol/background.ts): while one is analysed, another document's
 // diagnostics and hovers are answered; its findings are those of an in-process analysis; a newer version replaces
-// an older one; a document over the time budget gets one Information diagnostic saying why, and the server goes on.
+// an older one; a document over the time budget gets the findings of the calls finished plus one Information
+// diagnostic saying how many were analysed, and the server goes on; the workspace scan hands large closed files to the
+// same worker, so requests are answered while it analyses one.
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Hover } from "vscode-languageserver-protocol";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { LspTestClient } from "./harness";
 import { BACKGROUND_CHARS } from "../../server/src/protocol/background";
 import { Engine } from "../../server/src/engine/engine";
@@ -24,6 +30,30 @@ function largeFile(chars: number): string {
     size += part.length;
   }
   return parts.join("");
+}
+
+/**
+ * A large file whose cost is in its calls rather than its parse: functions with a 16-entry iovec each, padded with
+ * comments past the background threshold.
+ */
+function callHeavyFile(functions: number): string {
+  const parts = [prelude, "#include <stdlib.h>\n#include <string.h>\n"];
+  const padding = `/* ${"padding ".repeat(Math.ceil((BACKGROUND_CHARS * 1.2) / functions / 8))} */\n`;
+  for (let index = 0; index < functions; index++) {
+    const segments = Array.from({ length: 16 }, (_, k) => `{ p + ${k} * 4096, ${index % 5 === 0 ? 100 : 4096} }`);
+    parts.push(
+      padding,
+      `int f${index}(void) { int fds[2]; if (pipe(fds) < 0) return 1; char *p = aligned_alloc(4096, 65536); if (!p) return 1; ` +
+        `memset(p, 1, 65536); struct iovec v[16] = { ${segments.join(", ")} }; ` +
+        `ssize_t r = vmsplice(fds[1], v, 16, ${index % 3 === 0 ? "SPLICE_F_GIFT" : "0"}); free(p); return r < 0; }\n`,
+    );
+  }
+  return parts.join("");
+}
+
+/** [line, code] of each diagnostic that is a finding (not the Information line about the budget). */
+function findingRows(diagnostics: { range: { start: { line: number } }; code?: unknown }[]): [number, unknown][] {
+  return diagnostics.filter((item) => item.code !== undefined).map((item) => [item.range.start.line, item.code]);
 }
 
 const small = `${prelude}int main(void) {\n  int fds[2];\n  if (pipe(fds) < 0) return 1;\n  static char b[4096] __attribute__((aligned(4096)));\n  struct iovec v = { b, 4096 };\n  return vmsplice(fds[1], &v, 1, SPLICE_F_GIFT) < 0;\n}\n`;
@@ -108,21 +138,131 @@ describe("background analysis of large documents over stdio", () => {
     assert.ok(published.diagnostics.some((diagnostic) => diagnostic.range.start.line === lines.length));
   });
 
-  test("over the time budget: one Information diagnostic naming the setting, and the server goes on", async () => {
-    const client = await LspTestClient.start({ settings: { debounceMs: 0, analysisTimeBudgetMs: 100 } });
+  test("over the time budget: the finished calls' findings plus one Information diagnostic, other documents answered", async () => {
+    const big = callHeavyFile(300);
+    assert.ok(big.length > BACKGROUND_CHARS);
+    // The budget is a share of what the whole analysis takes here, in the same run (never a fixed wall-clock figure).
+    await loadLanguagesFor(["big.c"]);
+    const engine = new Engine(newParser);
+    engine.setText("big.c", big);
+    let started = performance.now();
+    engine.analysis("big.c", { kernel: "rfc-v2", pageSize: 4096 }, undefined, { allows: () => false });
+    const parseMs = performance.now() - started;
+    engine.dispose();
+    const fresh = new Engine(newParser);
+    fresh.setText("big.c", big);
+    started = performance.now();
+    const whole = fresh.analysis("big.c", { kernel: "rfc-v2", pageSize: 4096 });
+    const wholeMs = performance.now() - started;
+    fresh.dispose();
+    const budgetMs = Math.max(100, Math.round(parseMs + (wholeMs - parseMs) / 3));
+
+    const client = await LspTestClient.start({ settings: { debounceMs: 0, analysisTimeBudgetMs: budgetMs } });
     clients.push(client);
-    const published = client.waitForDiagnostics("file:///v/slow.c", () => true, 300000);
-    await client.open("file:///v/slow.c", largeFile(8 * BACKGROUND_CHARS));
-    const { diagnostics } = await published;
-    assert.equal(diagnostics.length, 1);
-    assert.equal(diagnostics[0].severity, 3);
-    assert.match(
-      diagnostics[0].message,
-      /stopped analysing this file: .*vmspliceLens\.analysisTimeBudgetMs \(100 ms\)/,
+    const order: string[] = [];
+    const bigDone = client
+      .waitForDiagnostics("file:///v/partial.c", () => true, 300000)
+      .then((params) => {
+        order.push("big");
+        return params;
+      });
+    await client.open("file:///v/partial.c", big);
+    const smallDone = client.waitForDiagnostics("file:///v/other.c", () => true, 300000);
+    await client.open("file:///v/other.c", small);
+    await smallDone;
+    const hover = await client.request<Hover | null>(
+      "textDocument/hover",
+      {
+        textDocument: { uri: "file:///v/other.c" },
+        position: { line: small.split("\n").findIndex((line) => line.includes("vmsplice(")), character: 10 },
+      },
+      300000,
     );
+    order.push("hover");
+    assert.ok(hover, "the other document's call has a hover");
+    const { diagnostics } = await bigDone;
+    assert.deepEqual(order, ["hover", "big"], "the hover did not wait for the large document");
+
+    const information = diagnostics.filter((item) => item.code === undefined);
+    assert.equal(information.length, 1, JSON.stringify(information));
+    assert.equal(information[0].severity, 3);
+    const counted =
+      /^vmsplice Lens analysed (\d+) of (\d+) vmsplice calls within vmspliceLens\.analysisTimeBudgetMs \((\d+) ms\); the (\d+) from line (\d+) on are not reported/.exec(
+        information[0].message,
+      );
+    assert.ok(counted, information[0].message);
+    const [analysed, total, budget, left, fromLine] = counted.slice(1).map(Number);
+    assert.equal(budget, budgetMs);
+    assert.equal(total, whole.calls.length);
+    assert.equal(analysed + left, total);
+    assert.ok(analysed >= 1 && analysed < total, `${analysed} of ${total} calls within ${budgetMs} ms`);
+    assert.equal(fromLine, whole.calls[analysed].call.range.start.line + 1);
+    // The findings are exactly those of the first `analysed` calls of the whole analysis.
+    const finished = new Set(whole.calls.slice(0, analysed).flatMap((call) => call.findings));
+    const expected = whole.findings.filter((finding) => finished.has(finding));
+    assert.ok(expected.length > 0);
+    assert.deepEqual(
+      findingRows(diagnostics),
+      expected.map((finding) => [finding.range.start.line, finding.rule]),
+    );
+
+    // The server goes on: a later document is analysed.
     const next = client.waitForDiagnostics("file:///v/after.c", () => true, 60000);
     await client.open("file:///v/after.c", small);
     assert.ok((await next).diagnostics.length > 0, "the next document is analysed");
+  });
+
+  test("the workspace scan analyses a large closed file in the worker: requests are answered meanwhile", async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-big-scan-"));
+    const big = callHeavyFile(300);
+    // Small files first (the scan goes in name order), then the large one.
+    for (let index = 0; index < 3; index++) writeFileSync(path.join(folder, `a${index}.c`), small);
+    writeFileSync(path.join(folder, "z-big.c"), big);
+    const smallUris = [0, 1, 2].map((index) => pathToFileURL(path.join(folder, `a${index}.c`)).href);
+    const bigUri = pathToFileURL(path.join(folder, "z-big.c")).href;
+    const openUri = "file:///v/open.c";
+    const order: string[] = [];
+    const client = await LspTestClient.start({
+      workspaceFolders: [folder],
+      settings: { debounceMs: 0, analysisTimeBudgetMs: 300000 },
+    });
+    clients.push(client);
+    const bigDone = client
+      .waitForDiagnostics(bigUri, () => true, 300000, true)
+      .then((params) => {
+        order.push("big");
+        return params;
+      });
+    const opened = client.waitForDiagnostics(openUri, () => true, 60000);
+    await client.open(openUri, small);
+    await opened;
+    // The last small file published: the scan has gone on to the large one.
+    await client.waitForDiagnostics(smallUris[2], () => true, 120000, true);
+    const hover = await client.request<Hover | null>(
+      "textDocument/hover",
+      {
+        textDocument: { uri: openUri },
+        position: { line: small.split("\n").findIndex((line) => line.includes("vmsplice(")), character: 10 },
+      },
+      300000,
+    );
+    order.push("hover");
+    assert.ok(hover);
+    const { diagnostics } = await bigDone;
+    assert.deepEqual(order, ["hover", "big"], "the hover did not wait for the scan's large file");
+
+    // The worker's findings for the closed file are the in-process engine's, whole (the budget is not reached).
+    await loadLanguagesFor(["z-big.c"]);
+    const engine = new Engine(newParser);
+    engine.setText("z-big.c", big);
+    const local = engine.analysis("z-big.c", { kernel: "rfc-v2", pageSize: 4096 });
+    engine.dispose();
+    assert.ok(local.findings.length > 10);
+    assert.deepEqual(
+      findingRows(diagnostics),
+      local.findings.map((finding) => [finding.range.start.line, finding.rule]),
+    );
+    assert.equal(diagnostics.length, local.findings.length, "no Information line: the analysis is whole");
   });
 });
 

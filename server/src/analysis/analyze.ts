@@ -6,7 +6,15 @@
  * Pure: no I/O, no editor or protocol imports; never throws on any input (broken C is input, not an error).
  */
 import type { Tree } from "web-tree-sitter";
-import type { AnalysisOptions, CallAnalysis, Finding, SpliceCall, VmspliceCall } from "./facts";
+import type {
+  AnalysisBudget,
+  AnalysisOptions,
+  BudgetStop,
+  CallAnalysis,
+  Finding,
+  SpliceCall,
+  VmspliceCall,
+} from "./facts";
 import { Extractor, type ProjectFacts } from "./extract";
 import type { ReadRecord } from "./scope";
 import { judgeCall, judgeSplices } from "./verdict";
@@ -16,6 +24,8 @@ export interface ExtractedFacts {
   splices: SpliceCall[];
   /** Problems met while extracting (an extractor failure is reported here, never thrown). */
   notes: string[];
+  /** Set when the budget ran out before every call's facts were extracted (see `AnalysisBudget`). */
+  stopped?: BudgetStop;
 }
 
 export interface FileAnalysis {
@@ -23,6 +33,8 @@ export interface FileAnalysis {
   /** Every finding of the file, in source order (call findings plus file-level ones). */
   findings: Finding[];
   notes: string[];
+  /** Set when the budget ran out: the calls not reported. */
+  stopped?: BudgetStop;
 }
 
 /**
@@ -76,12 +88,13 @@ export function extractFactsWithReads(
   tree: Tree,
   text: string,
   project: ProjectFacts = {},
+  budget?: AnalysisBudget,
 ): { facts: ExtractedFacts; reads: ReadRecord } {
   if (!mentionsVmsplice(text, project)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
   const extractor = new Extractor(tree, text, project);
   try {
-    const { calls, splices } = extractor.run();
-    return { facts: { calls, splices, notes: [] }, reads: extractor.index.reads() };
+    const { calls, splices, stopped } = extractor.run(budget);
+    return { facts: { calls, splices, notes: [], ...(stopped ? { stopped } : {}) }, reads: extractor.index.reads() };
   } catch (error) {
     return {
       facts: {
@@ -100,21 +113,60 @@ function noReads(): ReadRecord {
   return { names: new Set(), regions: [] };
 }
 
-export function judgeCalls(facts: ExtractedFacts, options: AnalysisOptions): FileAnalysis {
+/**
+ * What a reader's verdict rests on when the extraction stopped early: the writers of its pipe are the file's other
+ * calls, and some of them were not extracted. A reader with no writer in the file is judged for gifted pages, so
+ * without this a reader whose non-gifting writer was left out would come out "move".
+ */
+export function budgetAssumption(stopped: BudgetStop): string {
+  const left = stopped.leftOut;
+  if (left === null) return "the writers on this pipe: the analysis ran out of time before the file's calls were found";
+  // Only calls in included headers were left out (the engine lists the main file's).
+  if (left.length === 0) return "the writers on this pipe: the analysis ran out of time before every call was analysed";
+  return `the writers on this pipe: the analysis ran out of time before ${left.length} of the file's calls (from line ${left[0].start.line + 1})`;
+}
+
+/** The facts a partial extraction may be judged from: every call that may read a pipe names the calls left out. */
+function partialFacts(facts: ExtractedFacts): VmspliceCall[] {
+  if (!facts.stopped) return facts.calls;
+  const assumption = budgetAssumption(facts.stopped);
+  return facts.calls.map((call) =>
+    call.fd.direction === "to-pipe" ? call : { ...call, assumptions: [...(call.assumptions ?? []), assumption] },
+  );
+}
+
+/**
+ * Verdicts and findings of every call; with a budget, asked before each call, the calls reached when it runs out are
+ * not reported (`stopped` lists them with those the extraction left out), and neither are the file's splice() calls.
+ */
+export function judgeCalls(facts: ExtractedFacts, options: AnalysisOptions, budget?: AnalysisBudget): FileAnalysis {
   const notes = [...facts.notes];
   const calls: CallAnalysis[] = [];
-  for (const call of facts.calls) {
+  const judged = partialFacts(facts);
+  for (const [index, call] of judged.entries()) {
+    if (budget && !budget.allows("judge")) {
+      const leftOut = judged.slice(index).map((left) => left.range);
+      return stoppedAnalysis(calls, notes, { leftOut: [...leftOut, ...(facts.stopped?.leftOut ?? [])] });
+    }
     try {
-      calls.push(judgeCall(call, options, facts.calls));
+      calls.push(judgeCall(call, options, judged));
     } catch (error) {
       notes.push(
         `line ${call.range.start.line + 1}: verdict failed: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
   }
+  if (facts.stopped) return stoppedAnalysis(calls, notes, facts.stopped);
   const findings = [...calls.flatMap((call) => call.findings), ...judgeSplices(facts.splices, options)];
   findings.sort((left, right) => left.range.startIndex - right.range.startIndex || left.rule.localeCompare(right.rule));
   return { calls, findings, notes };
+}
+
+/** The calls judged before the budget ran out, without the file-level splice() findings. */
+function stoppedAnalysis(calls: CallAnalysis[], notes: string[], stopped: BudgetStop): FileAnalysis {
+  const findings = calls.flatMap((call) => call.findings);
+  findings.sort((left, right) => left.range.startIndex - right.range.startIndex || left.rule.localeCompare(right.rule));
+  return { calls, findings, notes, stopped };
 }
 
 export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions): FileAnalysis {

@@ -7,7 +7,15 @@
  * Pure; no I/O, no editor or protocol imports; never throws for any input (the caller still guards).
  */
 import type { Tree } from "web-tree-sitter";
-import { unknownFd, type FlagsFact, type SourceRange, type SpliceCall, type VmspliceCall } from "./facts";
+import {
+  unknownFd,
+  type AnalysisBudget,
+  type BudgetStop,
+  type FlagsFact,
+  type SourceRange,
+  type SpliceCall,
+  type VmspliceCall,
+} from "./facts";
 import { BufferResolver } from "./buffers";
 import { BufferLifecycle } from "./lifecycle";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
@@ -43,6 +51,8 @@ export interface ProjectFacts {
 export interface ExtractionResult {
   calls: VmspliceCall[];
   splices: SpliceCall[];
+  /** Set when the budget ran out: the calls whose facts were not extracted. */
+  stopped?: BudgetStop;
 }
 
 export class Extractor {
@@ -76,10 +86,18 @@ export class Extractor {
     this.index.dispose();
   }
 
-  run(): ExtractionResult {
-    const raw = this.discover();
+  /**
+   * Every call's facts, in source order; with a budget, asked before each call, the calls reached when it runs out are
+   * left out whole (and listed), so what is returned never rests on half a call's facts.
+   */
+  run(budget?: AnalysisBudget): ExtractionResult {
+    const raw = this.discover().sort((left, right) => left.node.startIndex - right.node.startIndex);
     const calls: VmspliceCall[] = [];
-    for (const call of raw) {
+    for (const [index, call] of raw.entries()) {
+      if (budget && !budget.allows("extract")) {
+        calls.sort((left, right) => left.range.startIndex - right.range.startIndex);
+        return { calls, splices: [], stopped: { leftOut: raw.slice(index).map((left) => toRange(left.node)) } };
+      }
       try {
         calls.push(this.facts(call));
       } catch (error) {

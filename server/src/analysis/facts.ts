@@ -328,6 +328,24 @@ export interface AnalysisOptions {
   pageSize: PageSize;
 }
 
+/**
+ * The work a caller allows one analysis (the language server's time budget; a unit test's count of work units). The
+ * analyzer asks before each unit of work: one call's facts ("extract", after the file is parsed and its calls found)
+ * and one call's verdicts ("judge"). When refused it stops and returns what it finished: a call is reported whole or
+ * not at all, never from half its facts. Pure: the clock, if any, is the caller's.
+ */
+export interface AnalysisBudget {
+  allows(phase: "extract" | "judge"): boolean;
+}
+
+/**
+ * Where an analysis stopped when its budget ran out: the calls left out (not reported), in source order, or null when
+ * the budget ran out before the file's calls were found (then none is reported).
+ */
+export interface BudgetStop {
+  leftOut: SourceRange[] | null;
+}
+
 export const DEFAULT_OPTIONS: AnalysisOptions = { kernel: "rfc-v2", pageSize: 4096 };
 
 /** Evaluates a symbolic value under a page size; null when it depends on something unknown or is not an integer. */

@@ -19,7 +19,14 @@ import {
   type ExtractedFacts,
   type FileAnalysis,
 } from "../analysis/analyze";
-import type { AnalysisOptions, CallAnalysis, Finding, VmspliceCall } from "../analysis/facts";
+import type {
+  AnalysisBudget,
+  AnalysisOptions,
+  BudgetStop,
+  CallAnalysis,
+  Finding,
+  VmspliceCall,
+} from "../analysis/facts";
 import type { ProjectFacts } from "../analysis/extract";
 import { languageOf, type SourceLanguage } from "../analysis/language";
 import type { TextRegion } from "../analysis/scope";
@@ -32,6 +39,7 @@ import { StringText, type SourceText } from "./source-text";
 export { DEFAULT_MAX_FILE_SIZE, skipReason, type SkipReason } from "./limits";
 export type { TextEdit } from "./reads";
 export type { SourceText } from "./source-text";
+export type { AnalysisBudget, BudgetStop } from "../analysis/facts";
 
 export interface EngineOptions extends AnalysisOptions {
   /** The size limit in UTF-8 bytes (the CLI's --max-file-size, the server's vmspliceLens.maxFileSize). */
@@ -76,6 +84,11 @@ export interface EngineAnalysis {
   tree: Tree | null;
   /** Where the included headers sit after the main text in the unit the facts were read from (null: none). */
   unit: UnitLayout | null;
+  /**
+   * Set when the caller's budget ran out: `calls` and `findings` are those of the calls finished, and `leftOut` the
+   * main file's calls not reported (null: none was found before it ran out). Absent for a whole analysis.
+   */
+  stopped?: BudgetStop;
 }
 
 /** Anything with the LSP CancellationToken's flag. */
@@ -397,8 +410,11 @@ export class Engine {
     this.parsers.clear();
   }
 
-  /** The analysis of a file's current text under the options. */
-  analysis(file: string, options: EngineOptions, cancel?: Cancellation): EngineAnalysis {
+  /**
+   * The analysis of a file's current text under the options. With a budget (see `AnalysisBudget`) the analysis may stop
+   * early and say so in `stopped`; such a partial analysis is not kept, so the next one starts afresh.
+   */
+  analysis(file: string, options: EngineOptions, cancel?: Cancellation, budget?: AnalysisBudget): EngineAnalysis {
     const state = this.files.get(file);
     if (!state) throw new Error(`the engine has no text for ${file}`);
     const skipped = skipReason(state.text.byteLength, state.text.nulCount, options.maxFileSize);
@@ -418,9 +434,15 @@ export class Engine {
     throwIfCancelled(cancel);
     // Reparsing tells whether the structure changed where the facts were read (it may drop the basis).
     if (state.basis && (state.basis.reads.regionCount > 0 || state.basis.reads.hasMarker)) this.ensureTree(state);
-    const basis = state.basis ? this.moveFacts(state.basis) : this.extract(file, state, cancel);
+    const basis = state.basis ? this.moveFacts(state.basis) : this.extract(file, state, cancel, budget);
     throwIfCancelled(cancel);
-    return this.judge(file, state, basis, options);
+    const result = this.judge(file, state, basis, options, budget);
+    // Facts or verdicts cut short by the budget are never reused: the next analysis extracts or judges again.
+    if (result.stopped && state.basis === basis) {
+      if (basis.facts.stopped) state.basis = null;
+      else basis.judged = null;
+    }
+    return result;
   }
 
   /** The previous facts, moved across the edits since (reads.ts decided they are still right). */
@@ -438,7 +460,12 @@ export class Engine {
     return basis;
   }
 
-  private extract(file: string, state: FileState, cancel: Cancellation | undefined): Basis {
+  private extract(
+    file: string,
+    state: FileState,
+    cancel: Cancellation | undefined,
+    budget: AnalysisBudget | undefined,
+  ): Basis {
     const text = state.text.getText();
     const empty: Basis["facts"] = { calls: [], splices: [], notes: [] };
     if (
@@ -450,7 +477,7 @@ export class Engine {
       (state.project.fieldFills?.length ?? 0) > 0 ||
       state.project.pending !== undefined
     )
-      return this.extractUnit(file, state, text, cancel);
+      return this.extractUnit(file, state, text, cancel, budget);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
     if (!mentionsVmsplice(text)) {
       const reads = new RecordedReads({ names: new Set(), regions: [] }, [], false);
@@ -469,9 +496,11 @@ export class Engine {
     const tree = this.ensureTree(state);
     throwIfCancelled(cancel);
     this.statistics.extracted++;
-    const extracted = tree
-      ? extractFactsWithReads(tree, text)
-      : { facts: empty, reads: { names: new Set<string>(), regions: [] } };
+    const extracted = !tree
+      ? { facts: empty, reads: { names: new Set<string>(), regions: [] } }
+      : budget && !budget.allows("extract")
+        ? { facts: { ...empty, stopped: { leftOut: null } }, reads: { names: new Set<string>(), regions: [] } }
+        : extractFactsWithReads(tree, text, {}, budget);
     for (const call of extracted.facts.calls) (call as LocatedCall).file = file;
     const facts = extracted.facts as Basis["facts"];
     state.basis = {
@@ -492,7 +521,13 @@ export class Engine {
    * stay its own; calls and splices are those of the main file (a header's own calls are reported in the header, and a
    * header wrapper's callers here). The unit's tree is parsed afresh and not kept; every edit extracts again.
    */
-  private extractUnit(file: string, state: FileState, text: string, cancel: Cancellation | undefined): Basis {
+  private extractUnit(
+    file: string,
+    state: FileState,
+    text: string,
+    cancel: Cancellation | undefined,
+    budget: AnalysisBudget | undefined,
+  ): Basis {
     const { text: unitText, layout } = composeUnit(text, state.headers);
     const mentions = mentionsVmsplice(unitText, state.project);
     let facts: Basis["facts"] = { calls: [], splices: [], notes: [] };
@@ -505,8 +540,12 @@ export class Engine {
       if (tree) {
         try {
           registerLayout(tree, layout);
-          const { facts: extracted, reads } = extractFactsWithReads(tree, unitText, state.project);
+          const { facts: extracted, reads } =
+            budget && !budget.allows("extract")
+              ? { facts: { ...facts, stopped: { leftOut: null } }, reads: { names: new Set<string>(), regions: [] } }
+              : extractFactsWithReads(tree, unitText, state.project, budget);
           const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
+          const leftOut = extracted.stopped?.leftOut;
           const assumptions = heuristicReads(layout, reads.regions);
           for (const call of calls) {
             (call as LocatedCall).file = file;
@@ -516,6 +555,13 @@ export class Engine {
             calls: calls as LocatedCall[],
             splices: extracted.splices.filter((splice) => splice.range.startIndex < layout.mainLength),
             notes: extracted.notes,
+            ...(extracted.stopped
+              ? {
+                  stopped: {
+                    leftOut: leftOut ? leftOut.filter((range) => range.startIndex < layout.mainLength) : null,
+                  },
+                }
+              : {}),
           };
         } finally {
           tree.delete();
@@ -536,7 +582,13 @@ export class Engine {
   }
 
   /** Verdicts under the options and the suppression pass, kept while the options and the facts stay the same. */
-  private judge(file: string, state: FileState, basis: Basis, options: EngineOptions): EngineAnalysis {
+  private judge(
+    file: string,
+    state: FileState,
+    basis: Basis,
+    options: EngineOptions,
+    budget: AnalysisBudget | undefined,
+  ): EngineAnalysis {
     const key = optionsKey(options);
     const tree = state.stale ? null : state.tree;
     const cached = basis.judged;
@@ -548,7 +600,7 @@ export class Engine {
       cached.result.notes.length === basis.facts.notes.length
     )
       return { ...cached.result, tree };
-    const judged = judgeCalls(basis.facts, options);
+    const judged = judgeCalls(basis.facts, options, budget);
     // While the project's index is being built, an unknown call names the index among the facts it misses.
     const pending = state.project.pending;
     if (pending)
@@ -570,6 +622,7 @@ export class Engine {
       suppressions: suppressed.suppressions,
       tree: state.stale ? null : state.tree,
       unit: basis.unit,
+      ...(judged.stopped ? { stopped: judged.stopped } : {}),
     };
     basis.judged = { key, judged, result };
     return result;

@@ -33,7 +33,7 @@ import { INDEX_PENDING } from "../analysis/scope";
 export { INDEX_PENDING };
 import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
-import type { Engine } from "../engine/engine";
+import type { AnalysisBudget, Engine } from "../engine/engine";
 import { languageOf, type SourceLanguage } from "../analysis/language";
 
 export interface ProjectFs {
@@ -1022,9 +1022,23 @@ export function readUnitHeaders(
     return headers;
   }
   engine.setHeaders(key, headers.headers, facts);
-  if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }).calls.length > 0)
+  if (
+    names.length > 0 &&
+    engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, firstCall()).calls.length > 0
+  )
     engine.setHeaders(key, headers.headers, { ...facts, externalCallers: project.externalCallers(file, names) });
   return headers;
+}
+
+/**
+ * Enough of an analysis to tell whether a unit has a call: finding the calls, then the first call's facts and verdict.
+ * A file with more calls is not analysed whole twice (the probe's partial analysis is not kept; the caller's analysis
+ * does the work), and the language server's time budget is not spent before its own analysis starts.
+ */
+function firstCall(): AnalysisBudget {
+  let extracted = 0;
+  let judged = 0;
+  return { allows: (phase) => (phase === "extract" ? ++extracted <= 2 : ++judged <= 1) };
 }
 
 /**

@@ -9,13 +9,13 @@
  * Results are tied to the document version they were computed for; callers drop them when the version moved on.
  */
 import type { ProjectRegistry } from "./projects";
-import { BACKGROUND_CHARS, type BackgroundAnalyses } from "./background";
+import { BACKGROUND_CHARS, type BackgroundAnalyses, type BackgroundOutcome, type WorkerAnalysis } from "./background";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { Tree } from "web-tree-sitter";
 import type { ExtractedFacts } from "../analysis/analyze";
 import type { Suppression } from "../analysis/suppressions";
 import type { LensSettings } from "../config";
-import type { EngineStatistics, LocatedCallAnalysis, LocatedFinding, SkipReason } from "../engine/engine";
+import type { BudgetStop, EngineStatistics, LocatedCallAnalysis, LocatedFinding, SkipReason } from "../engine/engine";
 import type { DocumentStore, OpenDocument } from "./documents";
 
 /** What the server shows of a document's analysis: calls and findings (each with its file) and notes. */
@@ -32,6 +32,8 @@ export interface DocumentAnalysis {
   settings: LensSettings;
   /** Why the document was not analysed, or null when it was. */
   skipped: string | null;
+  /** Why the analysis is partial (the time budget ran out; `analysis` holds the calls finished), or null. */
+  stopped?: string | null;
   /** The tree the analysis came from (owned by the engine; valid until the next edit). */
   tree: Tree | null;
   facts: ExtractedFacts | null;
@@ -50,6 +52,48 @@ export function describeSkip(skip: SkipReason): string {
     return `vmsplice Lens did not analyse this file: it has ${formatBytes(skip.byteLength)}, more than vmspliceLens.maxFileSize (${formatBytes(skip.limit)}).`;
   }
   return "vmsplice Lens did not analyse this file: it contains NUL bytes, so it is not C source text.";
+}
+
+/**
+ * The server's sentence for an analysis the time budget cut short: how many calls were analysed of how many, and which
+ * are not reported (`analysed`: the calls reported).
+ */
+export function describeStop(stopped: BudgetStop, analysed: number, budgetMs: number): string {
+  const budget = `vmspliceLens.analysisTimeBudgetMs (${budgetMs} ms)`;
+  const leftOut = stopped.leftOut;
+  if (leftOut === null)
+    return `vmsplice Lens analysed none of this file's vmsplice calls within ${budget}: parsing the file and finding its calls took the whole budget; raise the setting to analyse it.`;
+  if (leftOut.length === 0)
+    return `vmsplice Lens analysed this file's ${analysed} vmsplice calls within ${budget}, but not its splice() calls or the calls in its headers (raise the setting to analyse the whole file).`;
+  const from = leftOut[0].start.line + 1;
+  const rest = leftOut.length === 1 ? `the call on line ${from} is` : `the ${leftOut.length} from line ${from} on are`;
+  return `vmsplice Lens analysed ${analysed} of ${analysed + leftOut.length} vmsplice calls within ${budget}; ${rest} not reported (raise the setting to analyse the whole file).`;
+}
+
+/** The fields of a document's analysis from the worker's result (a whole or partial analysis, or a skip). */
+export function workerFields(
+  result: WorkerAnalysis,
+  budgetMs: number,
+): Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text"> {
+  return {
+    skipped: result.skipped ? describeSkip(result.skipped) : null,
+    stopped: result.stopped ? describeStop(result.stopped, result.calls.length, budgetMs) : null,
+    tree: null,
+    facts: result.facts,
+    analysis: { calls: result.calls, findings: result.findings, notes: result.notes },
+    suppressions: result.suppressions,
+  };
+}
+
+/** The sentence for a background analysis that gave no result (past the hard limit, or failed). */
+export function describeNoResult(
+  outcome: Exclude<BackgroundOutcome, { kind: "done" } | { kind: "superseded" }>,
+): string {
+  const why =
+    outcome.kind === "over-budget"
+      ? `it did not stop within ${outcome.limitMs} ms although vmspliceLens.analysisTimeBudgetMs is ${outcome.budgetMs} ms (parsing it or one of its calls took that long); raise the setting to analyse it`
+      : `its analysis failed (${outcome.message})`;
+  return `vmsplice Lens stopped analysing this file: ${why}.`;
 }
 
 export function formatBytes(bytes: number): string {
@@ -93,29 +137,10 @@ export class AnalysisService {
     );
     if (outcome.kind === "superseded" || this.store.get(entry.uri) !== entry || entry.document.version !== version)
       return null;
-    let fields: Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text">;
-    if (outcome.kind === "done") {
-      const result = outcome.result;
-      fields = {
-        skipped: result.skipped ? describeSkip(result.skipped) : null,
-        tree: null,
-        facts: result.facts,
-        analysis: { calls: result.calls, findings: result.findings, notes: result.notes },
-        suppressions: result.suppressions,
-      };
-    } else {
-      const why =
-        outcome.kind === "over-budget"
-          ? `it took longer than vmspliceLens.analysisTimeBudgetMs (${outcome.budgetMs} ms); raise the setting to analyse it`
-          : `its analysis failed (${outcome.message})`;
-      fields = {
-        skipped: `vmsplice Lens stopped analysing this file: ${why}.`,
-        tree: null,
-        facts: null,
-        analysis: EMPTY,
-        suppressions: [],
-      };
-    }
+    const fields =
+      outcome.kind === "done"
+        ? workerFields(outcome.result, settings.analysisTimeBudgetMs)
+        : { skipped: describeNoResult(outcome), tree: null, facts: null, analysis: EMPTY, suppressions: [] };
     return this.remember(entry, settings, fields);
   }
 

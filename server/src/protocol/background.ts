@@ -1,9 +1,12 @@
 /**
  * Analysis off the message loop: large documents are analysed by a worker thread (analysis-worker.ts) with an engine of
  * its own, so while a multi-megabyte file is parsed and judged, hovers, code lenses and other documents' diagnostics
- * are still answered. One job runs at a time; a newer version of a document replaces its queued job; a job that runs
- * longer than the time budget ends the worker (the next job starts a fresh one) and the document gets a sentence
- * saying so instead of findings.
+ * are still answered. One job runs at a time; a newer version of a document replaces its queued job. The worker's engine
+ * checks the time budget between calls (see analysis-worker.ts): over budget it answers with the calls it finished and
+ * says which it left out. A job still running well past the budget (one unit of work, the parse or one call, that does
+ * not end) ends the worker (the next job starts a fresh one) and the document gets a sentence saying so instead.
+ * The open documents (analysis-service.ts), closed files published from the disk and the workspace scan
+ * (workspace-scan.ts) all use the same worker, size threshold and budget.
  * Results are plain data (the engine's analysis without its tree), so quick fixes, which edit the tree, are not
  * offered on documents analysed here.
  */
@@ -14,6 +17,17 @@ import type { AnalysisOptions } from "../analysis/facts";
 /** Documents with more UTF-16 code units than this are analysed in the worker. */
 export const BACKGROUND_CHARS = 512 * 1024;
 
+/** The default grace of `hardLimitMs`. */
+export const HARD_LIMIT_GRACE_MS = 10_000;
+
+/**
+ * How long past the budget the worker may take to answer before it is ended: the engine stops between calls, so the
+ * excess is one unit of work (the parse, finding the calls, or one call), which the budget cannot cut short.
+ */
+export function hardLimitMs(budgetMs: number, graceMs = HARD_LIMIT_GRACE_MS): number {
+  return 2 * budgetMs + graceMs;
+}
+
 /** What the worker needs for one analysis. */
 export interface WorkerJob {
   id: number;
@@ -22,22 +36,28 @@ export interface WorkerJob {
   options: AnalysisOptions & { maxFileSize: number };
   /** The project the document belongs to (null: the file alone), and the registry's generation of project facts. */
   project: { file: string; root: string; includePaths: string[]; generation: number } | null;
+  /** The time budget (vmspliceLens.analysisTimeBudgetMs), counted by the worker from when it starts the job. */
+  budgetMs: number;
+  /** The worker forgets the file afterwards (a closed file read from the disk: no edit will follow). */
+  forget: boolean;
 }
 
 export type WorkerAnalysis = Omit<EngineAnalysis, "tree">;
 
 export type WorkerReply = { id: number; result: WorkerAnalysis } | { id: number; error: string };
 
-/** How a background analysis ended: a result, over budget, or replaced by a newer version before it ran. */
+/**
+ * How a background analysis ended: a result (partial when `result.stopped` is set: the budget ran out), past the hard
+ * limit (no result), failed, or replaced by a newer version before it ran.
+ */
 export type BackgroundOutcome =
   | { kind: "done"; result: WorkerAnalysis }
-  | { kind: "over-budget"; budgetMs: number }
+  | { kind: "over-budget"; budgetMs: number; limitMs: number }
   | { kind: "failed"; message: string }
   | { kind: "superseded" };
 
 interface Pending {
   job: WorkerJob;
-  budgetMs: number;
   resolve: (outcome: BackgroundOutcome) => void;
 }
 
@@ -47,25 +67,31 @@ export class BackgroundAnalyses {
   /** The next job of each document (a newer version replaces the older one, whose caller hears "superseded"). */
   private readonly queue = new Map<string, Pending>();
   private nextId = 1;
-  /** Workers started so far (the first, and one after each over-budget job or crash). */
+  /** Workers started so far (the first, and one after each job past the hard limit, or crash). */
   started = 0;
 
+  /** `graceMs`: see `hardLimitMs` (tests shorten it). */
   constructor(
     private readonly script: string,
     private readonly execArgv: string[] = [],
+    private readonly graceMs = HARD_LIMIT_GRACE_MS,
   ) {}
 
-  /** Analyses the text in the worker; resolves when done, over budget, failed or superseded. */
+  /**
+   * Analyses the text in the worker within the time budget; resolves when done (maybe partial), past the hard limit,
+   * failed or superseded. `uri` is the key a newer job of the same file replaces.
+   */
   analyse(
     uri: string,
     text: string,
     options: WorkerJob["options"],
     project: WorkerJob["project"],
     budgetMs: number,
+    forget = false,
   ): Promise<BackgroundOutcome> {
     return new Promise((resolve) => {
       this.queue.get(uri)?.resolve({ kind: "superseded" });
-      this.queue.set(uri, { job: { id: this.nextId++, uri, text, options, project }, budgetMs, resolve });
+      this.queue.set(uri, { job: { id: this.nextId++, uri, text, options, project, budgetMs, forget }, resolve });
       this.pump();
     });
   }
@@ -131,12 +157,14 @@ export class BackgroundAnalyses {
     const [uri, pending] = next.value;
     this.queue.delete(uri);
     const worker = this.ensureWorker();
+    const budgetMs = pending.job.budgetMs;
+    const limitMs = hardLimitMs(budgetMs, this.graceMs);
     const timer = setTimeout(() => {
-      // Over budget: the worker is ended (its engine with it) and the document is told why it has no findings.
+      // Past the hard limit: the worker is ended (its engine with it) and the document is told why it has no findings.
       if (this.worker === worker) this.worker = null;
       void worker.terminate();
-      this.finish({ kind: "over-budget", budgetMs: pending.budgetMs });
-    }, pending.budgetMs);
+      this.finish({ kind: "over-budget", budgetMs, limitMs });
+    }, limitMs);
     this.running = { ...pending, timer };
     worker.postMessage(pending.job);
   }

@@ -15,20 +15,26 @@ import type { SettingsCache } from "./settings";
 
 export type PublishDiagnostics = (uri: string, diagnostics: Diagnostic[], version: number | undefined) => void;
 
-/** Diagnostics for one analysed document: the findings, or one information line saying why it was skipped. */
+/**
+ * Diagnostics for one analysed document: the findings, or one information line saying why it was skipped; a partial
+ * analysis (the time budget ran out) gets the findings of the calls finished plus one information line saying so.
+ */
 export function diagnosticsFor(result: DocumentAnalysis, docsBase: string): Diagnostic[] {
   if (result.skipped) {
     if (!result.settings.enable) return [];
-    return [
-      {
-        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-        severity: DiagnosticSeverity.Information,
-        source: DIAGNOSTIC_SOURCE,
-        message: result.skipped,
-      },
-    ];
+    return [informationAtTop(result.skipped)];
   }
-  return toLspDiagnostics(result.analysis.findings, result.settings, docsBase);
+  const findings = toLspDiagnostics(result.analysis.findings, result.settings, docsBase);
+  return result.stopped ? [informationAtTop(result.stopped), ...findings] : findings;
+}
+
+function informationAtTop(message: string): Diagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    source: DIAGNOSTIC_SOURCE,
+    message,
+  };
 }
 
 interface Pending {

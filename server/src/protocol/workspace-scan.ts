@@ -6,7 +6,9 @@
  * The scan yields to the event loop between files so requests keep being answered, stops on shutdown or when the
  * user cancels the progress, skips folders that hold no sources of the project (node_modules, .git, dist, build
  * output), never follows symbolic links, and caps the number of files it visits. Documents open in the editor are
- * left to the open-document pipeline, which has the newer text.
+ * left to the open-document pipeline, which has the newer text. Files over the background threshold go to the analysis
+ * worker (background.ts), as large open documents do, with the same time budget, so a big file on disk never blocks
+ * the message loop; the scan awaits each one before the next.
  */
 import { readUnitHeaders, type Project } from "../project/project";
 import type { ProjectRegistry } from "./projects";
@@ -25,6 +27,8 @@ import { Engine, skipReason } from "../engine/engine";
 import { decodeSource } from "../engine/source-text";
 import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
 import { diagnosticsFor } from "./diagnostics";
+import { BACKGROUND_CHARS, type BackgroundAnalyses } from "./background";
+import { describeNoResult, workerFields } from "./analysis-service";
 import type { ServerContext } from "./context";
 
 export const MAX_SCANNED_FILES = 20000;
@@ -61,8 +65,16 @@ export class DiskPublishedFiles {
   }
 }
 
+/** The analysis worker the disk paths hand large files to (the open documents' one: one threshold, one budget). */
+export interface DiskWorker {
+  background: BackgroundAnalyses;
+  projects: ProjectRegistry | null;
+}
+
 export interface ScanContext extends ServerContext {
   connection: Connection;
+  /** Where files over the background threshold are analysed (none: in the message loop, between yields). */
+  worker?: DiskWorker | null;
   /** Where the scan records each file it published. */
   published?: DiskPublishedFiles;
   /** The projects whose headers files are read with (none: each file alone). */
@@ -112,10 +124,23 @@ export function listCFiles(folders: readonly string[], limit = MAX_SCANNED_FILES
   return files;
 }
 
+/** The text of a C file on disk, or null when it is not analysed (disabled, or over the engine's size limit). */
+function readDiskText(file: string, settings: LensSettings): string | null {
+  if (!settings.enable) return null;
+  // The engine's size limit, applied to the size on disk before reading (see decodeSource).
+  if (skipReason(lstatSync(file).size, 0, settings.maxFileSize)) return null;
+  return decodeSource(readFileSync(file));
+}
+
+function engineOptions(settings: LensSettings) {
+  return { kernel: settings.kernel, pageSize: settings.pageSize, maxFileSize: settings.maxFileSize };
+}
+
 /**
  * Diagnostics for a C file as it is on disk, or null when it is not analysed (disabled, over the size limit, binary,
- * or never mentioning vmsplice). Used by the start-up scan and when an open file is closed (its diagnostics then come
- * from the disk again). The engine forgets the file afterwards.
+ * or never mentioning vmsplice), analysed here. Used by the start-up scan and when an open file is closed (its
+ * diagnostics then come from the disk again), through `analyseFileOffLoop` for large files. The engine forgets the file
+ * afterwards.
  */
 export function analyseFileOnDisk(
   file: string,
@@ -125,18 +150,23 @@ export function analyseFileOnDisk(
   docsBase: string,
   project: Project | null = null,
 ): Diagnostic[] | null {
-  if (!settings.enable) return null;
-  // The engine's size limit, applied to the size on disk before reading (see decodeSource).
-  if (skipReason(lstatSync(file).size, 0, settings.maxFileSize)) return null;
-  const text = decodeSource(readFileSync(file));
+  const text = readDiskText(file, settings);
+  return text === null ? null : analyseTextHere(file, uri, text, settings, engine, docsBase, project);
+}
+
+function analyseTextHere(
+  file: string,
+  uri: string,
+  text: string,
+  settings: LensSettings,
+  engine: Engine,
+  docsBase: string,
+  project: Project | null,
+): Diagnostic[] | null {
   engine.setText(uri, text);
   if (project) readUnitHeaders(engine, uri, file, text, project);
   try {
-    const result = engine.analysis(uri, {
-      kernel: settings.kernel,
-      pageSize: settings.pageSize,
-      maxFileSize: settings.maxFileSize,
-    });
+    const result = engine.analysis(uri, engineOptions(settings));
     if (result.skipped || !result.analysed) return null;
     const analysis = { calls: result.calls, findings: result.findings, notes: result.notes };
     return diagnosticsFor(
@@ -146,6 +176,42 @@ export function analyseFileOnDisk(
   } finally {
     engine.close(uri);
   }
+}
+
+/**
+ * `analyseFileOnDisk`, except that a file over the background threshold is analysed by the worker within the time
+ * budget (partial findings plus one Information line when it runs out, as for an open document) while the message
+ * loop goes on. Null also when a newer job for the same URI (the file was opened) replaced this one.
+ */
+export async function analyseFileOffLoop(
+  file: string,
+  uri: string,
+  settings: LensSettings,
+  engine: Engine,
+  docsBase: string,
+  project: Project | null,
+  worker: DiskWorker | null | undefined,
+): Promise<Diagnostic[] | null> {
+  const text = readDiskText(file, settings);
+  if (text === null) return null;
+  if (!worker || text.length <= BACKGROUND_CHARS)
+    return analyseTextHere(file, uri, text, settings, engine, docsBase, project);
+  const budgetMs = settings.analysisTimeBudgetMs;
+  const projectOfWorker = project ? (worker.projects?.workerProject(uri, settings) ?? null) : null;
+  const outcome = await worker.background.analyse(uri, text, engineOptions(settings), projectOfWorker, budgetMs, true);
+  if (outcome.kind === "superseded") return null;
+  if (outcome.kind === "done" && (outcome.result.skipped || !outcome.result.analysed)) return null;
+  const fields =
+    outcome.kind === "done"
+      ? workerFields(outcome.result, budgetMs)
+      : {
+          skipped: describeNoResult(outcome),
+          tree: null,
+          facts: null,
+          analysis: { calls: [], findings: [], notes: [] },
+          suppressions: [],
+        };
+  return diagnosticsFor({ uri, version: 0, text: "", settings, ...fields }, docsBase);
 }
 
 /** The workspace folder holding a file URI, when it is a .c or .h file inside one of the folders. */
@@ -203,7 +269,15 @@ export async function scanWorkspace(
         // The project's index is built in slices first (with its own progress), not inside this file's analysis.
         const project = (await context.projects?.indexedProjectFor(file, settings)) ?? null;
         if (context.isOpen(uri)) continue;
-        const diagnostics = analyseFileOnDisk(file, uri, settings, engine, context.docsBase, project);
+        const diagnostics = await analyseFileOffLoop(
+          file,
+          uri,
+          settings,
+          engine,
+          context.docsBase,
+          project,
+          context.worker,
+        );
         if (diagnostics === null) continue;
         summary.analysed++;
         if (diagnostics.length > 0) summary.withFindings++;
@@ -230,6 +304,8 @@ export interface RepublishContext extends ServerContext {
   isOpen(uri: string): boolean;
   /** The engine for files analysed from disk (shared with the closed-file path). */
   engine: () => Engine;
+  /** Where files over the background threshold are analysed (none: here). */
+  worker?: DiskWorker | null;
   /** True once a newer settings change started another pass, or on shutdown: this pass stops. */
   superseded(): boolean;
 }
@@ -253,8 +329,17 @@ export async function republishFromDisk(published: DiskPublishedFiles, context: 
       const project = (await context.projects?.indexedProjectFor(file, settings)) ?? null;
       if (context.superseded()) break;
       const diagnostics = settings.analyzeWorkspace
-        ? (analyseFileOnDisk(file, uri, settings, context.engine(), context.docsBase, project) ?? [])
+        ? ((await analyseFileOffLoop(
+            file,
+            uri,
+            settings,
+            context.engine(),
+            context.docsBase,
+            project,
+            context.worker,
+          )) ?? [])
         : [];
+      if (context.superseded()) break;
       if (!context.isOpen(uri)) {
         void context.connection.sendDiagnostics({ uri, diagnostics });
         count++;
