@@ -86,7 +86,7 @@ export class AnalysisService {
     if (!this.background || !this.inBackground(entry, settings)) return this.analyze(entry, settings, token);
     const outcome = await this.background.analyse(
       entry.uri,
-      entry.document.getText(),
+      entry.document,
       { kernel: settings.kernel, pageSize: settings.pageSize, maxFileSize: settings.maxFileSize },
       this.projects?.workerProject(entry.uri, settings) ?? null,
       settings.analysisTimeBudgetMs,
