@@ -108,8 +108,11 @@ async function reparseTimes(text: string, edits: readonly Edit[]): Promise<numbe
 
 /** Over real stdio: didChange sent → publishDiagnostics for that version received, per edit. */
 async function stdioTimes(text: string, edits: readonly Edit[]): Promise<{ times: number[]; diagnostics: number }> {
+  // VMSPLICE_LENS_BENCH_PROFILE=DIR: the server process (and its analysis worker) write CPU profiles into DIR.
+  const profileDir = process.env.VMSPLICE_LENS_BENCH_PROFILE;
   const client = await LspTestClient.start({
     settings: { debounceMs: 0, maxFileSize: 64 * 1024 * 1024 },
+    nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profileDir)}`] : [],
   });
   try {
     const uri = "file:///bench/userwait.c";
@@ -392,17 +395,34 @@ export async function benchSimulateProcess(smoke: boolean): Promise<{ rows: Wait
   }
 }
 
+/** The groups of rows, selected with `--only stdio,cli,simulate,linux` (default: all of them). */
+export const ROW_GROUPS = ["stdio", "cli", "simulate", "linux"] as const;
+
+/** The groups `--only A,B` (or `--only=A,B`) selects among `argv`; every group without the option. */
+export function selectedGroups(argv: readonly string[]): Set<string> {
+  const at = argv.findIndex((arg) => arg === "--only" || arg.startsWith("--only="));
+  if (at < 0) return new Set(ROW_GROUPS);
+  const value = argv[at].startsWith("--only=") ? argv[at].slice("--only=".length) : (argv[at + 1] ?? "");
+  const groups = value.split(",").filter(Boolean);
+  const unknown = groups.filter((group) => !(ROW_GROUPS as readonly string[]).includes(group));
+  if (unknown.length > 0 || groups.length === 0)
+    throw new Error(`--only takes a comma-separated list of ${ROW_GROUPS.join(", ")}; got "${value}"`);
+  return new Set(groups);
+}
+
 async function main(): Promise<void> {
   const smoke = process.argv.includes("--smoke");
+  const groups = selectedGroups(process.argv);
   process.stdout.write(
     `load average ${os
       .loadavg()
       .map((load) => load.toFixed(1))
       .join(" ")}\n`,
   );
-  process.stdout.write(formatWaitRows(await benchStdioKeystrokes(smoke)) + "\n");
-  process.stdout.write(formatWaitRows(benchCliProcesses(smoke)) + "\n");
-  process.stdout.write(formatWaitRows((await benchSimulateProcess(smoke)).rows) + "\n");
+  if (groups.has("stdio")) process.stdout.write(formatWaitRows(await benchStdioKeystrokes(smoke)) + "\n");
+  if (groups.has("cli")) process.stdout.write(formatWaitRows(benchCliProcesses(smoke)) + "\n");
+  if (groups.has("simulate")) process.stdout.write(formatWaitRows((await benchSimulateProcess(smoke)).rows) + "\n");
+  if (!groups.has("linux")) return;
   if (smoke) process.stdout.write("Linux tree scan: skipped in --smoke (full bench only)\n");
   else {
     const linux = benchLinuxTree();

@@ -100,6 +100,8 @@ const projects = new ProjectRegistry(store);
 // Large documents are analysed by a worker thread (protocol/background.ts), so the message loop stays free.
 const workerScript = path.join(typeof __dirname === "string" ? __dirname : process.cwd(), "analysis-worker.js");
 const background = existsSync(workerScript) ? new BackgroundAnalyses(workerScript) : null;
+// The worker keeps its own copy of the documents it analyses, moved on by the same content changes.
+if (background) store.onChange = (uri, version, changes) => background.changed(uri, version, changes);
 const analyses = new AnalysisService(store, projects, background);
 // Closed files published from the disk and the workspace scan hand large files to the same worker.
 const diskWorker = background ? { background, projects } : null;

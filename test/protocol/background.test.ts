@@ -2,10 +2,12 @@
 // diagnostics and hovers are answered; its findings are those of an in-process analysis; a newer version replaces
 // an older one; a document over the time budget gets the findings of the calls finished plus one Information
 // diagnostic saying how many were analysed, and the server goes on; the workspace scan hands large closed files to the
-// same worker, so requests are answered while it analyses one.
+// same worker, so requests are answered while it analyses one; the worker's own copy of a document, moved on by
+// content changes, stays the server's text.
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Hover } from "vscode-languageserver-protocol";
+import { TextDocument } from "vscode-languageserver-textdocument";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -263,6 +265,76 @@ describe("background analysis of large documents over stdio", () => {
       local.findings.map((finding) => [finding.range.start.line, finding.rule]),
     );
     assert.equal(diagnostics.length, local.findings.length, "no Information line: the analysis is whole");
+  });
+  test("the worker's copy follows every kind of content change, a burst longer than its change log included", async () => {
+    const client = await LspTestClient.start({ settings: { debounceMs: 0 } });
+    clients.push(client);
+    const uri = "file:///v/follow.c";
+    let document = TextDocument.create(uri, "c", 1, largeFile(2 * BACKGROUND_CHARS));
+    await client.open(uri, document.getText());
+    const lines = document.getText().split("\n");
+    const callLine = lines.findIndex((line, index) => index > lines.length / 2 && line.includes("vmsplice(fd"));
+    const call = lines[callLine];
+    const edits: {
+      range?: { start: { line: number; character: number }; end: { line: number; character: number } };
+      text: string;
+    }[] = [
+      // A new function with a call, several lines at once.
+      {
+        range: { start: { line: 10, character: 0 }, end: { line: 10, character: 0 } },
+        text: "static int n(int fd, char *p)\n{\n  struct iovec v = { p, 8192 };\n  return (int)vmsplice(fd, &v, 1, 2);\n}\n",
+      },
+      // Two whole lines removed, one of them a call.
+      { range: { start: { line: callLine + 4, character: 0 }, end: { line: callLine + 6, character: 0 } }, text: "" },
+      // A call's flags typed over.
+      {
+        range: {
+          start: { line: callLine + 5, character: call.lastIndexOf(",") + 2 },
+          end: { line: callLine + 5, character: call.lastIndexOf(")") - 1 },
+        },
+        text: "SPLICE_F_GIFT",
+      },
+    ];
+    const typing: typeof edits = [];
+    // Typing and deleting a character, far more times than the worker's change log holds between two jobs.
+    for (let round = 0; round < 700; round++) {
+      const at = { line: 200 + (round % 50), character: 3 };
+      typing.push(
+        round % 2 === 0
+          ? { range: { start: at, end: at }, text: "x" }
+          : { range: { start: at, end: { line: at.line, character: 4 } }, text: "" },
+      );
+    }
+    let version = 1;
+    const send = async (edit: (typeof edits)[number]) => {
+      version++;
+      document = TextDocument.update(document, [edit], version);
+      await client.change(uri, version, [edit]);
+    };
+    // The burst first (the worker may get the whole text again after it), then, once it is analysed, the edits that
+    // change calls, which reach the worker as content changes.
+    for (const edit of typing) await send(edit);
+    const typed = version;
+    await client.waitForDiagnostics(uri, (params) => params.version === typed, 300000, true);
+    for (const edit of edits) await send(edit);
+    const wanted = version;
+    const final = await client.waitForDiagnostics(uri, (params) => params.version === wanted, 300000, true);
+    const freshUri = "file:///v/fresh.c";
+    const fresh = client.waitForDiagnostics(freshUri, () => true, 300000);
+    await client.open(freshUri, document.getText());
+    const strip = (items: unknown[]) => JSON.stringify(items).replaceAll("fresh.c", "follow.c");
+    assert.ok(final.diagnostics.length > 0);
+    assert.equal(strip(final.diagnostics), strip((await fresh).diagnostics));
+    // A whole-text replacement after that, and one more edit on top of it.
+    const replaced = largeFile(2 * BACKGROUND_CHARS + 1000);
+    const afterReplace = { range: { start: { line: 30, character: 0 }, end: { line: 30, character: 0 } }, text: "\n" };
+    document = TextDocument.update(TextDocument.create(uri, "c", version + 1, replaced), [afterReplace], version + 2);
+    await client.change(uri, version + 1, [{ text: replaced }]);
+    const last = client.waitForDiagnostics(uri, (params) => params.version === version + 2, 300000);
+    await client.change(uri, version + 2, [afterReplace]);
+    const again = client.waitForDiagnostics(freshUri, (params) => params.version === 2, 300000);
+    await client.change(freshUri, 2, [{ text: document.getText() }]);
+    assert.equal(strip((await last).diagnostics), strip((await again).diagnostics));
   });
 });
 

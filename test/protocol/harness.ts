@@ -26,6 +26,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** The hover content formats the client advertises (default markdown, then plain text). */
   hoverContentFormat?: string[];
+  /** Options for the server's node process, before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export interface Waiter<T> {
@@ -82,7 +84,7 @@ export class LspTestClient {
 
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
     if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing: run \`node scripts/build.mjs\` first`);
-    const child = spawn(process.execPath, [serverPath, "--stdio"], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverPath, "--stdio"], {
       cwd: root,
       env: { ...process.env, ...options.env },
       stdio: "pipe",

@@ -80,18 +80,23 @@ describe("the time budget in the server", () => {
   // A worker stuck in one unit of work: it never answers and never yields.
   writeFileSync(
     hung,
-    "require('node:worker_threads').parentPort.on('message', (m) => { if (!m.close) for (;;) {} });\n",
+    "require('node:worker_threads').parentPort.on('message', (m) => { if (m.kind === 'job') for (;;) {} });\n",
   );
   const background = new BackgroundAnalyses(hung, [], 50);
   after(() => background.dispose());
 
   test("a worker that does not answer by the hard limit is ended, and the next job gets a fresh one", async () => {
     const options = { kernel: "rfc-v2", pageSize: 4096, maxFileSize: 1 << 20 } as const;
-    const first = await background.analyse("file:///slow.c", "int x;", options, null, 100);
+    const first = await background.analyse("file:///slow.c", disk("int x;"), options, null, 100);
     assert.deepEqual(first, { kind: "over-budget", budgetMs: 100, limitMs: 250 });
     assert.equal(background.started, 1);
-    const second = await background.analyse("file:///slow.c", "int y;", options, null, 100);
+    const second = await background.analyse("file:///slow.c", disk("int y;"), options, null, 100);
     assert.equal(second.kind, "over-budget");
     assert.equal(background.started, 2, "the ended worker was replaced");
   });
 });
+
+/** A file's text as the workspace scan hands it over (read from the disk, no edits follow). */
+function disk(text: string) {
+  return { version: 0, languageId: "c", getText: () => text };
+}

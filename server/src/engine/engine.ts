@@ -34,6 +34,7 @@ import { applySuppressions, SUPPRESSION_MARKER, type Suppression } from "../anal
 import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLayout } from "../analysis/unit";
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
 import { skipReason, type SkipReason } from "./limits";
+import { functionHoldingEdit, parsesAsOneFunction } from "./body-edit";
 import { StringText, type SourceText } from "./source-text";
 
 export { DEFAULT_MAX_FILE_SIZE, skipReason, type SkipReason } from "./limits";
@@ -119,6 +120,8 @@ export interface EngineStatistics {
   confined: number;
   /** With `checkConfinement`: changed ranges found outside the item the shortcut vouched for (must stay 0). */
   confinementViolations: number;
+  /** Edits proven to stay inside one function's body without reparsing the file (see body-edit.ts). */
+  bodyEdits: number;
 }
 
 interface JudgedResult {
@@ -167,6 +170,12 @@ interface FileState {
   headers: readonly UnitHeader[];
   /** Facts of the project's other files (see setHeaders). */
   project: ProjectFacts;
+  /** Some edit since the last parse was not proven to stay inside one function's body (body-edit.ts). */
+  structureUnknown: boolean;
+  /** See `Engine.structureStamp`. */
+  stamp: number;
+  /** The functions proven edits fell in since the last parse (current text), or null after any other edit. */
+  provenItems: TextRegion[] | null;
 }
 
 /** Point (row counted by "\n", column in UTF-16 code units) of an offset, as tree-sitter reports it for JS strings. */
@@ -304,7 +313,9 @@ export class Engine {
     parsed: 0,
     confined: 0,
     confinementViolations: 0,
+    bodyEdits: 0,
   };
+  private stamps = 0;
 
   /**
    * `createParser` makes a ready parser for a language (see parsing/parser.ts `newParser`); it is called once per
@@ -336,6 +347,9 @@ export class Engine {
         edited: null,
         headers: [],
         project: {},
+        structureUnknown: true,
+        stamp: ++this.stamps,
+        provenItems: null,
       });
       return;
     }
@@ -344,8 +358,13 @@ export class Engine {
       const edit = diffEdit(state.text.text, source.text);
       applied = edit ? [edit] : [];
     }
+    // Whether the one edit is proven to stay inside a function's body (read from the tree before the edit).
+    const body = applied?.length === 1 && state.tree ? functionHoldingEdit(state.tree, applied[0]) : null;
     state.text = source;
     if (!applied) {
+      state.stamp = ++this.stamps;
+      state.structureUnknown = true;
+      state.provenItems = null;
       state.tree?.delete();
       state.tree = null;
       state.stale = true;
@@ -358,12 +377,70 @@ export class Engine {
       state.edited === undefined && applied.length === 1 && state.basis?.reads.regionCount
         ? this.editedItem(state, applied[0])
         : null;
+    const proven = body !== null && this.bodyEditProven(state, applied[0], body);
     for (const edit of applied) state.tree?.edit(edit);
     state.stale = true;
+    if (!proven) {
+      state.structureUnknown = true;
+      state.stamp = ++this.stamps;
+      state.provenItems = null;
+    }
     const basis = state.basis;
     if (!basis) return;
     if (applied.length !== 1 || basis.fragile || basis.reads.touchedBy(applied[0], source)) state.basis = null;
-    else basis.pending.push(applied[0]);
+    else {
+      basis.pending.push(applied[0]);
+      // Facts read inside the edited function may change with its structure: the reparse compares (ensureTree).
+      if (proven && basis.reads.meets(body.start, body.end + applied[0].newEndIndex - applied[0].oldEndIndex))
+        state.structureUnknown = true;
+    }
+  }
+
+  /**
+   * A number that changes whenever an edit may have changed the file's top-level structure outside the bodies of its
+   * functions (which items there are, their kinds, names, specifiers, directives): every edit except those proven to
+   * stay inside one function's body, and every new text. Callers keep what they read from the tree's top level (the
+   * project layer's include directives and external functions) while it stays the same, without a reparse.
+   */
+  structureStamp(file: string): number {
+    const state = this.files.get(file);
+    if (!state) throw new Error(`the engine has no text for ${file}`);
+    return state.stamp;
+  }
+
+  /**
+   * Whether the edit, already applied to the text, stays inside the body of the function `item` (before the edit)
+   * by body-edit.ts's argument. With `checkConfinement` the file is also reparsed from a copy of the tree and every
+   * changed range outside the item counts as a violation.
+   */
+  private bodyEditProven(state: FileState, edit: TextEdit, item: TextRegion): boolean {
+    const delta = edit.newEndIndex - edit.oldEndIndex;
+    const end = item.end + delta;
+    const parser = this.parserFor(state.file);
+    if (!parsesAsOneFunction(parser, state.text.slice(item.start, end))) return false;
+    this.statistics.bodyEdits++;
+    const proven = state.provenItems;
+    if (proven) {
+      for (const region of proven)
+        if (region.start >= item.end) {
+          region.start += delta;
+          region.end += delta;
+        } else if (region.start === item.start) region.end = end;
+      if (!proven.some((region) => region.start === item.start)) proven.push({ start: item.start, end });
+    }
+    if (this.checkConfinement && state.tree && proven) {
+      // The reparse tree-sitter would do now: changed ranges only inside the functions proven edits fell in.
+      const copy = state.tree.copy();
+      copy.edit(edit);
+      const source = state.text;
+      const tree = parser.parse((index) => source.chunkAt(index), copy);
+      for (const range of tree ? copy.getChangedRanges(tree) : [])
+        if (!proven.some((region) => region.start <= range.startIndex && range.endIndex <= region.end))
+          this.statistics.confinementViolations++;
+      tree?.delete();
+      copy.delete();
+    }
+    return true;
   }
 
   /**
@@ -432,8 +509,10 @@ export class Engine {
         unit: null,
       };
     throwIfCancelled(cancel);
-    // Reparsing tells whether the structure changed where the facts were read (it may drop the basis).
-    if (state.basis && (state.basis.reads.regionCount > 0 || state.basis.reads.hasMarker)) this.ensureTree(state);
+    // Reparsing tells whether the structure changed where the facts were read (it may drop the basis); not needed
+    // when every edit since the last parse was proven to stay inside a function no read meets (see setText).
+    const reads = state.basis?.reads;
+    if (reads && (reads.hasMarker || (reads.regionCount > 0 && state.structureUnknown))) this.ensureTree(state);
     const basis = state.basis ? this.moveFacts(state.basis) : this.extract(file, state, cancel, budget);
     throwIfCancelled(cancel);
     const result = this.judge(file, state, basis, options, budget);
@@ -645,6 +724,8 @@ export class Engine {
         state.basis = null;
     }
     state.edited = undefined;
+    state.structureUnknown = false;
+    state.provenItems = [];
     old?.delete();
     state.tree = tree;
     state.stale = false;

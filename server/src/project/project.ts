@@ -980,6 +980,44 @@ export function directoryExists(dir: string): boolean {
  * way the CLI, the workspace scan and the language server do it. `key` is the engine's name for the file (a path or a
  * URI), `file` its path on disk. Null when no headers were read.
  */
+/** What readUnitHeaders reads from a file's tree: its include directives and (when asked) its external functions. */
+interface TopLevel {
+  stamp: number;
+  directives: IncludeDirective[];
+  external: string[] | null;
+}
+
+const topLevels = new WeakMap<Engine, Map<string, TopLevel>>();
+
+/**
+ * The top level of a file's tree as readUnitHeaders reads it, kept while the engine's structure stamp stays the same
+ * (every keystroke inside a function body): the language server reads the unit at every keystroke, and neither a
+ * reparse nor a walk over a large file's items is needed for that. Null when the file has no tree.
+ */
+function topLevelOf(engine: Engine, key: string): TopLevel | null {
+  let files = topLevels.get(engine);
+  if (!files) topLevels.set(engine, (files = new Map()));
+  const stamp = engine.structureStamp(key);
+  const known = files.get(key);
+  if (known && known.stamp === stamp) return known;
+  const tree = engine.tree(key);
+  if (!tree) {
+    files.delete(key);
+    return null;
+  }
+  const found: TopLevel = { stamp, directives: includeDirectives(tree), external: null };
+  files.set(key, found);
+  return found;
+}
+
+/** The file's functions with external linkage (see topLevelOf). */
+function externalFunctionsOf(engine: Engine, key: string, top: TopLevel): string[] {
+  if (top.external) return top.external;
+  const tree = engine.tree(key);
+  top.external = tree ? externalFunctions(tree) : [];
+  return top.external;
+}
+
 export function readUnitHeaders(
   engine: Engine,
   key: string,
@@ -995,9 +1033,9 @@ export function readUnitHeaders(
     engine.setHeaders(key, []);
     return null;
   }
-  const tree = engine.tree(key);
-  if (!tree) return null;
-  const headers = project.headersFor(file, includeDirectives(tree));
+  const top = topLevelOf(engine, key);
+  if (!top) return null;
+  const headers = project.headersFor(file, top.directives);
   // A file that names neither splice nor a definition of its headers leading to vmsplice has no call to analyse.
   const triggers = [
     ...vmspliceTriggers(project.definitionsOf(headers.headers)),
@@ -1015,7 +1053,7 @@ export function readUnitHeaders(
   };
   // The callers in other files are looked for only when there is a call to decide (a first extraction says so); once
   // found they are kept, so a keystroke hands the engine the same facts once and its facts are extracted once.
-  const names = externalFunctions(tree);
+  const names = externalFunctionsOf(engine, key, top);
   const known = project.knownCallers(file, names);
   if (known) {
     engine.setHeaders(key, headers.headers, { ...facts, externalCallers: known });
@@ -1057,19 +1095,19 @@ function readPendingUnit(
   text: string,
   project: Project,
 ): UnitHeaders | null {
-  const tree = text.includes("\0") ? null : engine.tree(key);
-  if (!tree) {
+  const top = text.includes("\0") ? null : topLevelOf(engine, key);
+  if (!top) {
     engine.setHeaders(key, []);
     return null;
   }
-  const headers = project.headersFor(file, includeDirectives(tree));
+  const headers = project.headersFor(file, top.directives);
   const triggers = vmspliceTriggers(project.definitionsOf(headers.headers));
   if (!mentionsVmsplice(text) && !triggers.some((name) => text.includes(name))) {
     engine.setHeaders(key, []);
     return headers;
   }
   // Every function of the unit with external linkage may be called from files the index has not reached yet.
-  const externalCallers = new Map(externalFunctions(tree).map((name) => [name, [INDEX_PENDING]]));
+  const externalCallers = new Map(externalFunctionsOf(engine, key, top).map((name) => [name, [INDEX_PENDING]]));
   engine.setHeaders(key, headers.headers, { defines: headers.defines, externalCallers, pending: INDEX_PENDING });
   return headers;
 }

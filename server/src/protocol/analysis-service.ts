@@ -130,7 +130,7 @@ export class AnalysisService {
     if (!this.background || !this.inBackground(entry, settings)) return this.analyze(entry, settings, token);
     const outcome = await this.background.analyse(
       entry.uri,
-      entry.document.getText(),
+      entry.document,
       { kernel: settings.kernel, pageSize: settings.pageSize, maxFileSize: settings.maxFileSize },
       this.projects?.workerProject(entry.uri, settings) ?? null,
       settings.analysisTimeBudgetMs,
@@ -201,6 +201,14 @@ export class AnalysisService {
         analysis: { calls: result.calls, findings: result.findings, notes: result.notes },
         suppressions: result.suppressions,
       };
+      // An edit proven to stay inside a function no fact depends on is not reparsed (engine/body-edit.ts): the tree
+      // is brought up to date when a quick fix asks for it, while the document is still at this version.
+      if (!result.tree && result.analysed) {
+        const version = document.version;
+        return this.remember(entry, settings, fields, () =>
+          document.version === version ? this.store.treeFor(entry) : null,
+        );
+      }
     }
     return this.remember(entry, settings, fields);
   }
@@ -209,6 +217,7 @@ export class AnalysisService {
     entry: OpenDocument,
     settings: LensSettings,
     fields: Omit<DocumentAnalysis, "uri" | "version" | "settings" | "text">,
+    treeLater: (() => Tree | null) | null = null,
   ): DocumentAnalysis {
     const document = entry.document;
     // The text is read lazily: on the fast path nothing needs the whole text, and joining a large document's pieces
@@ -216,6 +225,10 @@ export class AnalysisService {
     const result = { uri: entry.uri, version: document.version, settings, ...fields } as DocumentAnalysis;
     let text: string | null = null;
     Object.defineProperty(result, "text", { enumerable: true, get: () => (text ??= document.getText()) });
+    if (treeLater) {
+      let tree: Tree | null | undefined;
+      Object.defineProperty(result, "tree", { enumerable: true, get: () => (tree ??= treeLater()) });
+    }
     this.resultCache.set(entry.uri, result);
     return result;
   }

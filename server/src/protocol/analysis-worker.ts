@@ -1,18 +1,22 @@
 /**
  * The analysis worker thread (see background.ts): an engine of its own that analyses the large documents the server
- * hands it, one job at a time, and answers with the analysis as plain data. The time budget is checked by the engine
- * between calls (a clock `AnalysisBudget`, the one clock of the analysis): when it runs out, the answer holds the calls
- * finished and lists the others (`stopped`). Project headers are read as the server
- * reads them (readUnitHeaders), from disk; its projects are made afresh when the server's project generation moves on.
+ * hands it, one job at a time, and answers with the analysis as plain data. It keeps its own copy of each document
+ * (a DocumentStore over its engine, as the server does), opened with the whole text and moved on by the same content
+ * changes, so a keystroke reaches its engine as a tree edit; a closed file read from the disk is opened for one job and
+ * forgotten after it. The time budget is checked by the engine between calls (a clock `AnalysisBudget`, the one clock
+ * of the analysis): when it runs out, the answer holds the calls finished and lists the others (`stopped`). Project
+ * headers are read as the server reads them (readUnitHeaders), from disk; its projects are made afresh when the
+ * server's project generation moves on.
  * Bundled as dist/analysis-worker.js.
  */
 import { parentPort } from "node:worker_threads";
 import { Engine, type AnalysisBudget } from "../engine/engine";
-import { loadLanguagesFor, newParser } from "../parsing/parser";
+import { newParser } from "../parsing/parser";
 import { Project, readUnitHeaders } from "../project/project";
-import type { WorkerJob, WorkerReply } from "./background";
+import type { WorkerJob, WorkerMessage, WorkerReply, WorkerSync } from "./background";
+import { DocumentStore } from "./documents";
 
-const engine = new Engine(newParser);
+const store = new DocumentStore(new Engine(newParser));
 const projects = new Map<string, Project>();
 let generation = -1;
 
@@ -42,27 +46,37 @@ function clockBudget(budgetMs: number): AnalysisBudget {
   };
 }
 
-async function run(job: WorkerJob): Promise<WorkerReply> {
+function run(job: WorkerJob): WorkerReply {
   try {
-    await loadLanguagesFor([job.uri]);
-    // Counted from here: loading the grammar is the worker's start-up, once, not this file's analysis.
+    const entry = store.get(job.uri);
+    if (!entry || entry.document.version !== job.version)
+      throw new Error(`the worker holds version ${entry?.document.version ?? "none"} of a job for ${job.version}`);
+    // Counted from here: opening the document (and loading its grammar, once) is not this analysis.
     const budget = clockBudget(job.budgetMs);
-    engine.setText(job.uri, job.text);
-    if (job.project) readUnitHeaders(engine, job.uri, job.project.file, job.text, projectFor(job.project));
+    const engine = store.engine;
+    if (job.project)
+      readUnitHeaders(engine, job.uri, job.project.file, entry.document.getText(), projectFor(job.project));
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { tree, ...result } = engine.analysis(job.uri, job.options, undefined, budget);
     return { id: job.id, result };
   } catch (error) {
     return { id: job.id, error: error instanceof Error ? error.message : String(error) };
   } finally {
-    if (job.forget) engine.close(job.uri);
+    if (job.forget) store.close(job.uri);
   }
 }
 
-parentPort?.on("message", (message: WorkerJob | { close: string }) => {
-  if ("close" in message) {
-    engine.close(message.close);
-    return;
-  }
-  void run(message).then((reply) => parentPort?.postMessage(reply));
+async function apply(message: WorkerSync): Promise<void> {
+  if (message.kind === "open") await store.open(message.uri, message.languageId, message.version, message.text);
+  else if (message.kind === "close") store.close(message.uri);
+  else for (const { version, changes } of message.changes) store.change(message.uri, version, changes);
+}
+
+// Messages take effect in the order they came (opening a document may wait for its grammar the first time).
+let previous: Promise<void> = Promise.resolve();
+parentPort?.on("message", (message: WorkerMessage) => {
+  previous = previous.then(async () => {
+    if (message.kind === "job") parentPort?.postMessage(run(message));
+    else await apply(message);
+  });
 });

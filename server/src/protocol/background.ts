@@ -9,8 +9,14 @@
  * (workspace-scan.ts) all use the same worker, size threshold and budget.
  * Results are plain data (the engine's analysis without its tree), so quick fixes, which edit the tree, are not
  * offered on documents analysed here.
+ *
+ * The worker keeps its own copy of each document it analyses, kept in step the way the server's own copy is: the
+ * whole text once, then the didChange content changes (`changed`), which the worker applies to its piece table and
+ * hands to its engine as tree edits. Sending the whole text with every job made each keystroke on a 270k-line file
+ * join, copy and compare ten megabytes several times over, which cost several times tree-sitter's reparse.
  */
 import { Worker } from "node:worker_threads";
+import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
 import type { EngineAnalysis } from "../engine/engine";
 import type { AnalysisOptions } from "../analysis/facts";
 
@@ -28,11 +34,19 @@ export function hardLimitMs(budgetMs: number, graceMs = HARD_LIMIT_GRACE_MS): nu
   return 2 * budgetMs + graceMs;
 }
 
-/** What the worker needs for one analysis. */
+/**
+ * Content changes kept for a document between two of its jobs; past this the worker gets the whole text again
+ * (a long typing session while another document's job ran).
+ */
+const MAX_LOGGED_CHANGES = 512;
+
+/** What the worker needs for one analysis of the version of the document it holds. */
 export interface WorkerJob {
+  kind: "job";
   id: number;
   uri: string;
-  text: string;
+  /** The version the worker's copy must have (the sync messages before the job bring it there). */
+  version: number;
   options: AnalysisOptions & { maxFileSize: number };
   /** The project the document belongs to (null: the file alone), and the registry's generation of project facts. */
   project: { file: string; root: string; includePaths: string[]; generation: number } | null;
@@ -40,6 +54,26 @@ export interface WorkerJob {
   budgetMs: number;
   /** The worker forgets the file afterwards (a closed file read from the disk: no edit will follow). */
   forget: boolean;
+}
+
+/** The worker's copy of a document: opened with its whole text, then moved on by content changes, in order. */
+export type WorkerSync =
+  | { kind: "open"; uri: string; languageId: string; version: number; text: string }
+  | { kind: "change"; uri: string; changes: { version: number; changes: TextDocumentContentChangeEvent[] }[] }
+  | { kind: "close"; uri: string };
+
+export type WorkerMessage = WorkerJob | WorkerSync;
+
+/** The document a job analyses, as the server holds it (LensDocument fits). */
+export interface BackgroundDocument {
+  readonly version: number;
+  readonly languageId: string;
+  getText(): string;
+}
+
+/** The server-side record of what the current worker holds of a document: changes not yet sent to it. */
+interface Synced {
+  log: { version: number; changes: TextDocumentContentChangeEvent[] }[];
 }
 
 export type WorkerAnalysis = Omit<EngineAnalysis, "tree">;
@@ -57,7 +91,8 @@ export type BackgroundOutcome =
   | { kind: "superseded" };
 
 interface Pending {
-  job: WorkerJob;
+  job: Omit<WorkerJob, "version">;
+  document: BackgroundDocument;
   resolve: (outcome: BackgroundOutcome) => void;
 }
 
@@ -67,6 +102,8 @@ export class BackgroundAnalyses {
   /** The next job of each document (a newer version replaces the older one, whose caller hears "superseded"). */
   private readonly queue = new Map<string, Pending>();
   private nextId = 1;
+  /** The documents the current worker holds (cleared when a worker ends). */
+  private readonly synced = new Map<string, Synced>();
   /** Workers started so far (the first, and one after each job past the hard limit, or crash). */
   started = 0;
 
@@ -78,12 +115,13 @@ export class BackgroundAnalyses {
   ) {}
 
   /**
-   * Analyses the text in the worker within the time budget; resolves when done (maybe partial), past the hard limit,
-   * failed or superseded. `uri` is the key a newer job of the same file replaces.
+   * Analyses the document's version current when the job starts in the worker, within the time budget; resolves when
+   * done (maybe partial), past the hard limit, failed or superseded. The caller drops a result whose version moved on.
+   * `forget`: a closed file read from the disk (its text given whole), which the worker forgets after the job.
    */
   analyse(
     uri: string,
-    text: string,
+    document: BackgroundDocument,
     options: WorkerJob["options"],
     project: WorkerJob["project"],
     budgetMs: number,
@@ -91,16 +129,33 @@ export class BackgroundAnalyses {
   ): Promise<BackgroundOutcome> {
     return new Promise((resolve) => {
       this.queue.get(uri)?.resolve({ kind: "superseded" });
-      this.queue.set(uri, { job: { id: this.nextId++, uri, text, options, project, budgetMs, forget }, resolve });
+      const job = { kind: "job" as const, id: this.nextId++, uri, options, project, budgetMs, forget };
+      this.queue.set(uri, { job, document, resolve });
       this.pump();
     });
+  }
+
+  /**
+   * The content changes of one didChange of an open document (every one, in order): kept for the worker's copy, which
+   * receives them before the document's next job. A document the worker does not hold gets its whole text then.
+   */
+  changed(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): void {
+    const synced = this.synced.get(uri);
+    if (!synced) return;
+    if (synced.log.length >= MAX_LOGGED_CHANGES) {
+      this.synced.delete(uri);
+      this.worker?.postMessage({ kind: "close", uri } satisfies WorkerSync);
+      return;
+    }
+    synced.log.push({ version, changes });
   }
 
   /** The worker forgets a closed document. */
   close(uri: string): void {
     this.queue.get(uri)?.resolve({ kind: "superseded" });
     this.queue.delete(uri);
-    this.worker?.postMessage({ close: uri });
+    this.synced.delete(uri);
+    this.worker?.postMessage({ kind: "close", uri } satisfies WorkerSync);
   }
 
   dispose(): void {
@@ -119,6 +174,8 @@ export class BackgroundAnalyses {
     if (this.worker) return this.worker;
     const worker = new Worker(this.script, { execArgv: this.execArgv });
     this.started++;
+    // A new worker holds no document yet.
+    this.synced.clear();
     worker.on("message", (reply: WorkerReply) => {
       const running = this.running;
       if (!running || running.job.id !== reply.id) return;
@@ -166,6 +223,22 @@ export class BackgroundAnalyses {
       this.finish({ kind: "over-budget", budgetMs, limitMs });
     }, limitMs);
     this.running = { ...pending, timer };
-    worker.postMessage(pending.job);
+    this.sync(worker, uri, pending.document);
+    worker.postMessage({ ...pending.job, version: pending.document.version } satisfies WorkerJob);
+    // The worker forgets a closed file after its job: the next job of it sends the whole text again.
+    if (pending.job.forget) this.synced.delete(uri);
+  }
+
+  /** Brings the worker's copy of the document to its current version: the changes since the last job, or the text. */
+  private sync(worker: Worker, uri: string, document: BackgroundDocument): void {
+    const synced = this.synced.get(uri);
+    if (synced) {
+      if (synced.log.length > 0) worker.postMessage({ kind: "change", uri, changes: synced.log } satisfies WorkerSync);
+      synced.log = [];
+      return;
+    }
+    const { version, languageId } = document;
+    worker.postMessage({ kind: "open", uri, languageId, version, text: document.getText() } satisfies WorkerSync);
+    this.synced.set(uri, { log: [] });
   }
 }

@@ -20,6 +20,8 @@ export interface OpenDocument {
 
 export class DocumentStore {
   private readonly documents = new Map<string, OpenDocument>();
+  /** Told of every change applied to an open document, after it was applied (the analysis worker's copy follows). */
+  onChange: ((uri: string, version: number, changes: TextDocumentContentChangeEvent[]) => void) | null = null;
 
   /** The engine keeps each open document's tree and facts under its URI. */
   constructor(readonly engine: Engine) {}
@@ -61,6 +63,7 @@ export class DocumentStore {
     }
     // An empty change list still moves the version on, so results for the previous version are dropped.
     entry.document.version = version;
+    this.onChange?.(uri, version, changes);
     return entry;
   }
 

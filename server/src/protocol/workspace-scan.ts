@@ -10,6 +10,7 @@
  * worker (background.ts), as large open documents do, with the same time budget, so a big file on disk never blocks
  * the message loop; the scan awaits each one before the next.
  */
+import { languageOf } from "../analysis/language";
 import { readUnitHeaders, type Project } from "../project/project";
 import type { ProjectRegistry } from "./projects";
 import { lstatSync, readdirSync, readFileSync, type Dirent } from "node:fs";
@@ -198,7 +199,15 @@ export async function analyseFileOffLoop(
     return analyseTextHere(file, uri, text, settings, engine, docsBase, project);
   const budgetMs = settings.analysisTimeBudgetMs;
   const projectOfWorker = project ? (worker.projects?.workerProject(uri, settings) ?? null) : null;
-  const outcome = await worker.background.analyse(uri, text, engineOptions(settings), projectOfWorker, budgetMs, true);
+  const document = { version: 0, languageId: languageOf(file), getText: () => text };
+  const outcome = await worker.background.analyse(
+    uri,
+    document,
+    engineOptions(settings),
+    projectOfWorker,
+    budgetMs,
+    true,
+  );
   if (outcome.kind === "superseded") return null;
   if (outcome.kind === "done" && (outcome.result.skipped || !outcome.result.analysed)) return null;
   const fields =
