@@ -33,12 +33,16 @@ async function check(project: string, format: string, ...extra: string[]) {
 
 const shardsOf = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(".json")) : []);
 
+/** Copies a fixture without the index other tests' `check` runs may have left in it (.cache is git-ignored). */
+const copy = (from: string, to: string) =>
+  cpSync(from, to, { recursive: true, filter: (source) => !source.split(path.sep).includes(".cache") });
+
 let work: string;
 let projects: string[];
 
 before(() => {
   work = mkdtempSync(path.join(os.tmpdir(), "lens-index-cache-"));
-  cpSync(fixtures, path.join(work, "projects"), { recursive: true });
+  copy(fixtures, path.join(work, "projects"));
   projects = readdirSync(path.join(work, "projects"))
     .sort()
     .map((name) => path.join(work, "projects", name));
@@ -65,7 +69,7 @@ describe("summary cache", () => {
 
   test("a warm run reads the shard; a corrupt shard is ignored and rewritten; a changed file misses", async () => {
     const project = mkdtempSync(path.join(work, "trust-"));
-    cpSync(path.join(fixtures, "wrapper-other-file"), project, { recursive: true });
+    copy(path.join(fixtures, "wrapper-other-file"), project);
     const index = path.join(work, "trust-index");
     const cold = await check(project, "text", "--index-dir", index);
     assert.match(cold, /via zc_gift\(\)/);
