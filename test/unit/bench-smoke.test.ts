@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { benchAnalyzer, formatRows } from "../../bench/analyzer";
@@ -71,8 +71,10 @@ test("tree-scan benchmark smoke run finds the one call of a tiny tree, or says w
       assert.match(rows, /skipped/);
       return;
     }
-    assert.equal(rows.length, 1);
+    assert.equal(rows.length, 2);
     assert.match(rows[0].note, /^1 call\(s\) in 1 file\(s\): fs\/send\.c/);
+    assert.match(rows[1].note, /^report identical to the cold run/);
+    assert.deepEqual(readdirSync(tree).sort(), ["fs"], "the bench writes no index into the tree");
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }

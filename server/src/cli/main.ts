@@ -6,7 +6,7 @@
  * the same limits. Exit codes: 0 no warning or error finding, 1 findings, 2 usage or I/O error.
  */
 import { formatOption, kernelOption, pageSizeOption } from "./options";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FileAnalysis } from "../analysis/analyze";
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
@@ -19,12 +19,17 @@ import { plainText, ruleDocMarkdown, ruleDocTerminal } from "../docs/rule-docs";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
 import { writeJson } from "./json-stream";
+import { parseShard, ShardDealer, type Shard } from "./shard";
+import { MergeError, mergeSarif } from "./merge-sarif";
+import { DiskSummaryCache } from "../project/summary-cache";
 import { RECORD_USAGE, RecordError, RecordUsageError, runRecord } from "./record";
 import packageJson from "../../../package.json";
 
 const USAGE = `usage:
   vmsplice-lens check [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif] [--max-file-size BYTES]
-                      [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project] PATH...
+                      [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project]
+                      [--index-dir DIR | --no-cache] [--shard I/N] PATH...
+  vmsplice-lens merge-sarif A.sarif B.sarif... -o OUT.sarif
   vmsplice-lens explain RULE-ID [--format text|markdown] | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]
   vmsplice-lens simulate --trace TRACE.vmsplice-trace.jsonl FILE.c:LINE [--observation N] [--kernel K] [--page-size N] [--format text|json]
@@ -46,6 +51,11 @@ interface CheckOptions {
   compileCommands: string | null;
   /** --no-project: read each file alone, as before project support (the A/B baseline). */
   singleFile: boolean;
+  /** --index-dir: where summaries are cached (default: ROOT/.cache/vmsplice-lens); null with --no-cache. */
+  indexDir: string | null;
+  cache: boolean;
+  /** --shard I/N: this run's share of the files (1-based I). */
+  shard: Shard | null;
 }
 
 export function parseCheckArguments(argv: string[]): CheckOptions {
@@ -59,6 +69,9 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
     includePaths: [],
     compileCommands: null,
     singleFile: false,
+    indexDir: null,
+    cache: true,
+    shard: null,
   };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
@@ -86,6 +99,15 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
         break;
       case "--no-project":
         options.singleFile = true;
+        break;
+      case "--index-dir":
+        options.indexDir = path.resolve(value());
+        break;
+      case "--no-cache":
+        options.cache = false;
+        break;
+      case "--shard":
+        options.shard = parseShard(value(), (message) => new UsageError(message));
         break;
       case "--kernel":
         options.kernel = kernelOption(value(), (message) => new UsageError(message));
@@ -159,59 +181,81 @@ export function describeSkip(skip: SkipReason): string {
   return "binary file (contains NUL bytes)";
 }
 
-async function runCheck(argv: string[], out: (text: string) => void): Promise<number> {
-  const options = parseCheckArguments(argv);
-  const files = collectFiles(options.paths);
-  await loadLanguagesFor(files);
-  const engine = new Engine(newParser);
+/** The projects of a run, one per root, each with its summary cache (unless --no-cache). */
+function projectsFor(options: CheckOptions) {
   const projects = new Map<string, Project>();
+  const caches: DiskSummaryCache[] = [];
   const markers = new Map<string, string | null>();
   const projectOf = (file: string): Project => {
     const root = options.project ?? findProjectRoot(path.dirname(path.resolve(file)), diskFs, markers);
     let project = projects.get(root);
     if (!project) {
+      let summaryCache: DiskSummaryCache | undefined;
+      if (options.cache) {
+        summaryCache = new DiskSummaryCache(options.indexDir ?? path.join(root, ".cache", "vmsplice-lens"));
+        caches.push(summaryCache);
+      }
       project = new Project(root, newParser, {
         includePaths: options.includePaths,
         compileDatabase: options.compileCommands ?? undefined,
+        summaryCache,
+        version: packageJson.version,
       });
       projects.set(root, project);
     }
     return project;
   };
+  return { projects, caches, projectOf };
+}
+
+const EMPTY: FileAnalysis = { calls: [], findings: [], notes: [] };
+
+/** Reads a file's bytes, or the report of a file too large to read. */
+function readChecked(file: string, maxFileSize: number): Buffer | FileReport {
+  try {
+    // The engine's size limit, applied to the size on disk so a huge file is never read (see decodeSource).
+    const tooLarge = skipReason(statSync(file).size, 0, maxFileSize);
+    if (tooLarge) return { path: file, analysis: EMPTY, skipped: describeSkip(tooLarge) };
+    return readFileSync(file);
+  } catch (error) {
+    throw new IoError(
+      `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
+    );
+  }
+}
+
+async function runCheck(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  const options = parseCheckArguments(argv);
+  const files = collectFiles(options.paths);
+  await loadLanguagesFor(files);
+  const engine = new Engine(newParser);
+  const { projects, caches, projectOf } = projectsFor(options);
+  const dealer = new ShardDealer(options.shard);
   const reports: FileReport[] = [];
-  const empty: FileAnalysis = { calls: [], findings: [], notes: [] };
   const engineOptions = { kernel: options.kernel, pageSize: options.pageSize, maxFileSize: options.maxFileSize };
   try {
     for (const file of files) {
-      let bytes: Buffer;
-      try {
-        // The engine's size limit, applied to the size on disk so a huge file is never read (see decodeSource).
-        const tooLarge = skipReason(statSync(file).size, 0, options.maxFileSize);
-        if (tooLarge) {
-          reports.push({ path: file, analysis: empty, skipped: describeSkip(tooLarge) });
-          continue;
-        }
-        bytes = readFileSync(file);
-      } catch (error) {
-        throw new IoError(
-          `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
-        );
+      const bytes = readChecked(file, options.maxFileSize);
+      if (!Buffer.isBuffer(bytes)) {
+        if (dealer.other()) reports.push(bytes);
+        continue;
       }
       // The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
       // vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
       const project = options.singleFile ? null : projectOf(file);
       const words = project ? searchWords(["splice", ...project.triggerWords()]) : ["splice"];
       if (!bytes.includes(0) && !words.some((word) => bytes.includes(word))) {
-        reports.push({ path: file, analysis: empty });
+        if (dealer.other()) reports.push({ path: file, analysis: EMPTY });
         continue;
       }
+      if (!dealer.candidate()) continue;
       // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
       const text = decodeSource(bytes);
       engine.setText(file, text);
       const headers = project ? readUnitHeaders(engine, file, file, text, project) : null;
       const result = engine.analysis(file, engineOptions);
       engine.close(file);
-      if (result.skipped) reports.push({ path: file, analysis: empty, skipped: describeSkip(result.skipped) });
+      if (result.skipped) reports.push({ path: file, analysis: EMPTY, skipped: describeSkip(result.skipped) });
       else
         reports.push({
           path: file,
@@ -222,6 +266,8 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
     engine.dispose();
     for (const project of projects.values()) project.dispose();
   }
+  for (const cache of caches)
+    if (cache.failure) err(`vmsplice-lens: note: ${cache.failure} (results are not cached)\n`);
   if (options.format === "json")
     writeJson(formatJson(reports, options.kernel, options.pageSize, packageJson.version), out);
   else if (options.format === "sarif")
@@ -229,6 +275,42 @@ async function runCheck(argv: string[], out: (text: string) => void): Promise<nu
   else out(formatText(reports, options.kernel, options.pageSize));
   const summary = summarise(reports);
   return summary.errors + summary.warnings > 0 ? 1 : 0;
+}
+
+/** `merge-sarif A.sarif B.sarif… -o OUT.sarif` (cli/merge-sarif.ts); `-o -` or no -o writes to stdout. */
+function runMergeSarif(argv: string[], out: (text: string) => void): number {
+  let output: string | null = null;
+  const inputs: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    if (argv[index] === "-o" || argv[index] === "--output") {
+      output = argv[++index] ?? null;
+      if (output === null) throw new UsageError("option -o needs a file");
+    } else if (argv[index].startsWith("-") && argv[index] !== "-")
+      throw new UsageError(`unknown option '${argv[index]}'`);
+    else inputs.push(argv[index]);
+  }
+  if (inputs.length === 0) throw new UsageError("merge-sarif needs at least one SARIF file");
+  const logs = inputs.map((file) => {
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as unknown;
+    } catch (error) {
+      throw new IoError(`cannot read '${file}' as JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+  let merged: object;
+  try {
+    merged = mergeSarif(logs);
+  } catch (error) {
+    if (error instanceof MergeError) throw new IoError(error.message);
+    throw error;
+  }
+  if (output === null || output === "-") writeJson(merged, out);
+  else {
+    const chunks: string[] = [];
+    writeJson(merged, (text) => chunks.push(text));
+    writeFileSync(output, chunks.join(""));
+  }
+  return 0;
 }
 
 /**
@@ -266,7 +348,9 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
   try {
     switch (command) {
       case "check":
-        return await runCheck(rest, out);
+        return await runCheck(rest, out, err);
+      case "merge-sarif":
+        return runMergeSarif(rest, out);
       case "explain":
         return runExplain(rest, out);
       case "simulate": {

@@ -26,7 +26,7 @@ import {
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fillers";
 import type { ExternalWrapper } from "../analysis/extract";
-import { externalFunctions, summarizeFile, type FileSummary } from "../analysis/summary";
+import { externalFunctions, type FileSummary } from "../analysis/summary";
 import { mentionsVmsplice } from "../analysis/analyze";
 import { INDEX_PENDING } from "../analysis/scope";
 
@@ -35,6 +35,17 @@ import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { AnalysisBudget, Engine } from "../engine/engine";
 import { languageOf, type SourceLanguage } from "../analysis/language";
+import { CompileDatabase, type CompileFlags } from "./compile-database";
+import {
+  SUMMARY_SCHEMA,
+  SummaryStore,
+  type SummaryCache,
+  type SummaryCounts,
+  type SummarySource,
+} from "./summary-store";
+
+export { CompileDatabase, flagsOf, splitCommand, type CompileFlags } from "./compile-database";
+export type { SummaryCache } from "./summary-store";
 
 export interface ProjectFs {
   /** The file's text, or null when it cannot be read (missing, a directory, binary, over the size limit). */
@@ -177,137 +188,6 @@ export function findProjectRoot(
   return found ?? first;
 }
 
-/** Include directories and macros of one translation unit, from the compile database. */
-export interface CompileFlags {
-  quote: string[];
-  include: string[];
-  defines: Map<string, string>;
-}
-
-/** Splits a compile command the way a POSIX shell would for the common cases (quotes and backslashes). */
-export function splitCommand(command: string): string[] {
-  const words: string[] = [];
-  let current = "";
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let index = 0; index < command.length; index++) {
-    const char = command[index];
-    if (quote) {
-      if (char === quote) quote = null;
-      else if (char === "\\" && quote === '"' && index + 1 < command.length) current += command[++index];
-      else current += char;
-    } else if (char === '"' || char === "'") {
-      quote = char;
-      inWord = true;
-    } else if (char === "\\" && index + 1 < command.length) {
-      current += command[++index];
-      inWord = true;
-    } else if (/\s/.test(char)) {
-      if (inWord) words.push(current);
-      current = "";
-      inWord = false;
-    } else {
-      current += char;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(current);
-  return words;
-}
-
-/** The -I, -iquote and -D of one command line, with relative directories taken from `directory`. */
-export function flagsOf(args: readonly string[], directory: string): CompileFlags {
-  const flags: CompileFlags = { quote: [], include: [], defines: new Map() };
-  const take = (option: string, index: number): { value: string; next: number } | null => {
-    const argument = args[index];
-    if (argument === option) return index + 1 < args.length ? { value: args[index + 1], next: index + 1 } : null;
-    return argument.startsWith(option) ? { value: argument.slice(option.length), next: index } : null;
-  };
-  for (let index = 0; index < args.length; index++) {
-    const quote = take("-iquote", index);
-    if (quote) {
-      flags.quote.push(path.resolve(directory, quote.value));
-      index = quote.next;
-      continue;
-    }
-    const include = take("-I", index);
-    if (include) {
-      flags.include.push(path.resolve(directory, include.value));
-      index = include.next;
-      continue;
-    }
-    const define = take("-D", index);
-    if (define) {
-      const [name, ...value] = define.value.split("=");
-      if (name) flags.defines.set(name, value.length > 0 ? value.join("=") : "1");
-      index = define.next;
-    }
-  }
-  return flags;
-}
-
-interface DatabaseEntry {
-  directory?: unknown;
-  file?: unknown;
-  arguments?: unknown;
-  command?: unknown;
-}
-
-/** A compile database: `compile_commands.json` entries by absolute file, or `compile_flags.txt` for every file. */
-export class CompileDatabase {
-  private readonly entries = new Map<string, CompileFlags>();
-  private fallback: CompileFlags | null = null;
-  /** Problems reading it (shown as notes, never thrown). */
-  readonly problems: string[] = [];
-
-  constructor(
-    readonly source: string | null,
-    text: string | null,
-  ) {
-    if (!source || text === null) return;
-    if (source.endsWith("compile_flags.txt")) {
-      const args = text.split(/\r?\n/).filter((line) => line.trim().length > 0);
-      this.fallback = flagsOf(args, path.dirname(source));
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      this.problems.push(`${source}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-      return;
-    }
-    if (!Array.isArray(parsed)) {
-      this.problems.push(`${source}: not a JSON array of compile commands`);
-      return;
-    }
-    for (const item of parsed as DatabaseEntry[]) {
-      if (typeof item !== "object" || item === null) continue;
-      // Relative directories (rare; generators write absolute ones) are taken from the database's own directory.
-      const directory = path.resolve(
-        path.dirname(path.resolve(source)),
-        typeof item.directory === "string" ? item.directory : ".",
-      );
-      if (typeof item.file !== "string") continue;
-      const args = Array.isArray(item.arguments)
-        ? item.arguments.filter((argument): argument is string => typeof argument === "string")
-        : typeof item.command === "string"
-          ? splitCommand(item.command)
-          : [];
-      this.entries.set(path.resolve(directory, item.file), flagsOf(args, directory));
-    }
-  }
-
-  /** The flags of a translation unit (null: the database has no entry for it). */
-  flagsFor(file: string): CompileFlags | null {
-    return this.entries.get(path.resolve(file)) ?? this.fallback;
-  }
-
-  get size(): number {
-    return this.entries.size + (this.fallback ? 1 : 0);
-  }
-}
-
 /** Directories whose headers are the system's (never parsed; their names are built-in knowledge). */
 const SYSTEM_INCLUDE_DIRS = ["/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu"];
 
@@ -320,6 +200,10 @@ export interface ProjectOptions {
   maxHeaders?: number;
   /** Total size of the headers of one unit, in UTF-16 code units. */
   maxUnitSize?: number;
+  /** Where summaries persist between runs (CLI: .cache/vmsplice-lens/ or --index-dir; none: memory only). */
+  summaryCache?: SummaryCache;
+  /** What besides a file decides its summary: the tool's version (with the summary schema). */
+  version?: string;
 }
 
 export interface UnitHeaders {
@@ -399,11 +283,32 @@ export class Project {
     try {
       parser = this.createParser(language);
     } catch {
+      this.fallbackGrammars.add(language);
       language = "c";
       parser = this.parsers.get(language) ?? this.createParser(language);
     }
     this.parsers.set(languageOf(file), parser);
     return parser;
+  }
+  /** Languages whose grammar did not load, parsed as C instead (their summaries are keyed apart). */
+  private readonly fallbackGrammars = new Set<SourceLanguage>();
+
+  /** How a source file is summarised (summary-store.ts): its text, shown name, grammar and parse. */
+  private summarySource(file: string): SummarySource {
+    const parser = this.parserFor(file);
+    const language = languageOf(file);
+    return {
+      file,
+      display: this.display(file),
+      text: this.fs.readText(file),
+      language: this.fallbackGrammars.has(language) ? `${language} (as c)` : language,
+      parse: (text) => parser.parse(text),
+    };
+  }
+
+  /** Summaries computed and read from the on-disk cache so far. */
+  get summaryCounts(): SummaryCounts {
+    return { ...this.store.counts };
   }
 
   constructor(
@@ -419,11 +324,12 @@ export class Project {
         .find((candidate) => fs.isFile(candidate)) ??
       null;
     this.database = new CompileDatabase(source, source ? fs.readText(source) : null);
+    this.store = new SummaryStore(options.summaryCache ?? null, `${SUMMARY_SCHEMA}/${options.version ?? ""}`);
   }
 
   private sources: string[] | null = null;
   private fillers: ExternalPipeFiller[] | null = null;
-  private readonly summaries = new Map<string, FileSummary | null>();
+  private readonly store: SummaryStore;
   private readonly texts = new Map<string, Buffer | null>();
   private textBudget = MAX_CACHED_TEXT;
   /** The files whose bytes were searched (for the index status). */
@@ -467,21 +373,7 @@ export class Project {
 
   /** The summary of one source file (parsed once per project; null when it cannot be read). */
   private summaryOf(file: string): FileSummary | null {
-    if (this.summaries.has(file)) return this.summaries.get(file) ?? null;
-    const text = this.fs.readText(file);
-    let summary: FileSummary | null = null;
-    if (text !== null) {
-      const tree = this.parserFor(file).parse(text);
-      if (tree) {
-        try {
-          summary = summarizeFile(tree, text, this.display(file));
-        } finally {
-          tree.delete();
-        }
-      }
-    }
-    this.summaries.set(file, summary);
-    return summary;
+    return this.store.summary(file, () => this.summarySource(file));
   }
 
   private wrapperIndex: ExternalWrapper[] | null = null;
@@ -635,7 +527,7 @@ export class Project {
       sourceFiles: this.sources?.length ?? null,
       headerFiles: this.headerList?.length ?? null,
       filesSearched: this.searched.size,
-      sourcesParsed: present(this.summaries.values()),
+      sourcesParsed: this.store.size,
       headersParsed: present(this.headerCache.values()),
       wrappers: (this.wrapperIndex ?? []).map((wrapper) => `${wrapper.name} (${wrapper.file}:${wrapper.line})`),
       pipeFillers: (this.fillers ?? []).map(
@@ -696,15 +588,8 @@ export class Project {
     const epoch = this.epoch;
     const summaries = new Map<string, FileSummary>();
     const summarize = (file: string, known: readonly ExternalPipeFiller[]) => {
-      const text = this.fs.readText(file);
-      if (text === null) return;
-      const tree = this.parserFor(file).parse(text);
-      if (!tree) return;
-      try {
-        summaries.set(file, summarizeFile(tree, text, this.display(file), known));
-      } finally {
-        tree.delete();
-      }
+      const summary = this.store.summaryWith(this.summarySource(file), known);
+      if (summary) summaries.set(file, summary);
     };
     const sources = yield* this.sourceListing();
     for (const file of sources) {
@@ -814,7 +699,7 @@ export class Project {
       this.headerCache.delete(absolute);
       this.triggers = null;
     } else {
-      this.summaries.delete(absolute);
+      this.store.forget(absolute);
       this.fillers = null;
       this.wrapperIndex = null;
       this.fieldFillIndex = null;

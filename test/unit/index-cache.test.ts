@@ -1,0 +1,203 @@
+/**
+ * The on-disk summary cache, `check --shard I/N` and `merge-sarif` (issue 9, points 6 and 8), through the CLI's
+ * `main` on copies of the multi-file fixture projects under test/projects (so no cache is ever written in the repo).
+ */
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { main } from "../../server/src/cli/main";
+import { parseShard } from "../../server/src/project/summary-cache";
+import { mergeSarif } from "../../server/src/cli/merge-sarif";
+
+const fixtures = path.resolve(__dirname, "..", "projects");
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    args,
+    (text) => out.push(text),
+    (text) => err.push(text),
+  );
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+/** `check --format F --project P P …`: the report of one fixture project. */
+async function check(project: string, format: string, ...extra: string[]) {
+  const result = await cli("check", "--format", format, "--project", project, ...extra, project);
+  assert.ok(result.code === 0 || result.code === 1, result.stderr);
+  return result.stdout;
+}
+
+const shardsOf = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(".json")) : []);
+
+/** Copies a fixture without the index other tests' `check` runs may have left in it (.cache is git-ignored). */
+const copy = (from: string, to: string) =>
+  cpSync(from, to, { recursive: true, filter: (source) => !source.split(path.sep).includes(".cache") });
+
+let work: string;
+let projects: string[];
+
+before(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), "lens-index-cache-"));
+  copy(fixtures, path.join(work, "projects"));
+  projects = readdirSync(path.join(work, "projects"))
+    .sort()
+    .map((name) => path.join(work, "projects", name));
+});
+
+describe("summary cache", () => {
+  test("cold and warm runs report exactly what an uncached run reports, for every fixture project", async () => {
+    assert.ok(projects.length >= 10);
+    for (const project of projects) {
+      const uncached = await check(project, "json", "--no-cache");
+      assert.deepEqual(shardsOf(path.join(project, ".cache", "vmsplice-lens")), [], "--no-cache writes nothing");
+      const cold = await check(project, "json");
+      const warm = await check(project, "json");
+      assert.equal(cold, uncached, path.basename(project));
+      assert.equal(warm, uncached, path.basename(project));
+    }
+    // The default puts the cache in the project, like clangd's .cache/clangd/index; the wrapper's file has a shard.
+    const shards = shardsOf(path.join(work, "projects", "wrapper-other-file", ".cache", "vmsplice-lens"));
+    assert.ok(
+      shards.some((name) => name.startsWith("zc.c.")),
+      shards.join(", "),
+    );
+  });
+
+  test("a warm run reads the shard; a corrupt shard is ignored and rewritten; a changed file misses", async () => {
+    const project = mkdtempSync(path.join(work, "trust-"));
+    copy(path.join(fixtures, "wrapper-other-file"), project);
+    const index = path.join(work, "trust-index");
+    const cold = await check(project, "text", "--index-dir", index);
+    assert.match(cold, /via zc_gift\(\)/);
+    assert.equal(existsSync(path.join(project, ".cache")), false, "--index-dir keeps the project tree clean");
+    const shard = path.join(index, shardsOf(index).find((name) => name.startsWith("zc.c.")) ?? "missing");
+    const stored = parseShard(readFileSync(shard, "utf8"));
+    assert.ok(stored, "the shard is a complete shard");
+    // A shard with the right digest is trusted: strip its wrappers and the warm run no longer sees them.
+    const stripped = { ...stored, entries: { plain: { ...stored.entries.plain, wrappers: [] } } };
+    writeFileSync(shard, JSON.stringify(stripped));
+    assert.doesNotMatch(await check(project, "text", "--index-dir", index), /via zc_gift\(\)/);
+    // Half a shard (a killed writer) is a miss: the run equals the cold one and the shard is whole again.
+    writeFileSync(shard, JSON.stringify(stored).slice(0, 40));
+    assert.equal(await check(project, "text", "--index-dir", index), cold);
+    assert.deepEqual(parseShard(readFileSync(shard, "utf8")), stored);
+    // New content means a new digest: the stripped summary stored under the old digest is not used.
+    writeFileSync(shard, JSON.stringify(stripped));
+    const source = path.join(project, "src", "zc.c");
+    writeFileSync(source, readFileSync(source, "utf8") + "\n/* edited */\n");
+    assert.equal(await check(project, "text", "--index-dir", index), await check(project, "text", "--no-cache"));
+    assert.match(await check(project, "text", "--index-dir", index), /via zc_gift\(\)/);
+  });
+});
+
+interface JsonReport {
+  files: { path: string; calls: unknown[] }[];
+}
+
+describe("--shard I/N", () => {
+  test("the shards' reports are disjoint and together are the unsharded report, for every fixture project", async () => {
+    for (const project of projects) {
+      const whole = (JSON.parse(await check(project, "json", "--no-cache")) as JsonReport).files;
+      for (const count of [2, 3]) {
+        const parts: JsonReport["files"] = [];
+        for (let index = 1; index <= count; index++) {
+          const shard = JSON.parse(await check(project, "json", "--no-cache", "--shard", `${index}/${count}`));
+          parts.push(...(shard as JsonReport).files);
+        }
+        const byPath = (list: JsonReport["files"]) =>
+          [...list].sort((left, right) => left.path.localeCompare(right.path));
+        assert.deepEqual(byPath(parts), byPath(whole), `${path.basename(project)} in ${count} shards`);
+      }
+    }
+  });
+
+  test("the files with calls are dealt evenly; bad shard specifications are usage errors", async () => {
+    const project = mkdtempSync(path.join(work, "deal-"));
+    for (let index = 0; index < 5; index++)
+      writeFileSync(
+        path.join(project, `send${index}.c`),
+        `#include <sys/uio.h>\nlong send${index}(int fd, struct iovec *iov) { return vmsplice(fd, iov, 1, 0); }\n`,
+      );
+    writeFileSync(path.join(project, "other.c"), "int other(void) { return 0; }\n");
+    const withCalls = async (spec: string) =>
+      (JSON.parse(await check(project, "json", "--no-cache", "--shard", spec)) as JsonReport).files
+        .filter((file) => file.calls.length > 0)
+        .map((file) => path.basename(file.path));
+    assert.equal((await withCalls("1/1")).length, 5);
+    const first = await withCalls("1/2");
+    const second = await withCalls("2/2");
+    assert.deepEqual(first, ["send0.c", "send2.c", "send4.c"]);
+    assert.deepEqual(second, ["send1.c", "send3.c"]);
+    for (const spec of ["0/2", "3/2", "1/0", "x", "1/2/3"]) {
+      const result = await cli("check", "--shard", spec, project);
+      assert.equal(result.code, 2, spec);
+      assert.match(result.stderr, /--shard needs I\/N/);
+    }
+  });
+});
+
+type SarifResult = { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] };
+type SarifRun = { results: SarifResult[]; artifacts: { location: { uri: string } }[] };
+
+/** Results with their artifact indexes dropped (merging renumbers them), sorted. */
+function normalised(run: SarifRun): string[] {
+  const strip = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value, (key, item: unknown) => (key === "index" ? undefined : item)));
+  return run.results.map((result) => JSON.stringify(strip(result))).sort();
+}
+
+describe("merge-sarif", () => {
+  test("two shards' SARIF merged is one run with the unsharded run's results and artifacts", async () => {
+    let compared = 0;
+    for (const project of projects) {
+      const whole = JSON.parse(await check(project, "sarif", "--no-cache"));
+      const files = [1, 2].map((index) => path.join(work, `${path.basename(project)}-${index}.sarif`));
+      for (const [index, file] of files.entries())
+        writeFileSync(file, await check(project, "sarif", "--no-cache", "--shard", `${index + 1}/2`));
+      const output = path.join(work, `${path.basename(project)}-merged.sarif`);
+      const result = await cli("merge-sarif", ...files, "-o", output);
+      assert.equal(result.code, 0, result.stderr);
+      const merged = JSON.parse(readFileSync(output, "utf8"));
+      assert.equal(merged.runs.length, 1, "one run per tool and category");
+      const [run] = merged.runs as SarifRun[];
+      assert.deepEqual(normalised(run), normalised(whole.runs[0]));
+      const uris = (list: SarifRun["artifacts"]) => list.map((artifact) => artifact.location.uri).sort();
+      assert.deepEqual(uris(run.artifacts), uris(whole.runs[0].artifacts));
+      // Every index points at the artifact of its own URI after renumbering.
+      for (const item of run.results)
+        for (const location of item.locations) {
+          const artifact = location.physicalLocation.artifactLocation as { uri: string; index?: number };
+          if (artifact.index !== undefined) assert.equal(run.artifacts[artifact.index].location.uri, artifact.uri);
+        }
+      compared += run.results.length;
+    }
+    assert.ok(compared > 0, "some fixture has SARIF results");
+  });
+
+  test("runs of another category stay apart; runs of other settings are refused", () => {
+    const run = (category: string | null, kernel: string) => ({
+      tool: { driver: { name: "vmsplice-lens" } },
+      ...(category ? { automationDetails: { id: category } } : {}),
+      properties: { kernel },
+      artifacts: [{ location: { uri: "a.c" } }],
+      invocations: [{ executionSuccessful: true, toolExecutionNotifications: [] }],
+      results: [{ ruleId: "VMS-X", locations: [{ physicalLocation: { artifactLocation: { uri: "a.c", index: 0 } } }] }],
+    });
+    const log = (...runs: object[]) => ({ version: "2.1.0", runs });
+    const merged = mergeSarif([log(run("linux/", "rfc-v2")), log(run("criu/", "rfc-v2"), run("linux/", "rfc-v2"))]);
+    const runs = merged.runs as { automationDetails: { id: string }; results: unknown[]; artifacts: unknown[] }[];
+    assert.deepEqual(
+      runs.map((item) => [item.automationDetails.id, item.results.length, item.artifacts.length]),
+      [
+        ["linux/", 2, 1],
+        ["criu/", 1, 1],
+      ],
+    );
+    assert.throws(() => mergeSarif([log(run(null, "rfc-v2")), log(run(null, "mainline"))]), /other properties/);
+    assert.throws(() => mergeSarif([{ runs: [] }]), /not a SARIF 2.1.0 log/);
+  });
+});
