@@ -26,6 +26,7 @@ import type { TextRegion } from "../analysis/scope";
 import { applySuppressions, SUPPRESSION_MARKER, type Suppression } from "../analysis/suppressions";
 import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLayout } from "../analysis/unit";
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
+import { extractReduced, type ReducedExtraction } from "./reduced-extract";
 import { skipReason, type SkipReason } from "./limits";
 import { StringText, type SourceText } from "./source-text";
 
@@ -106,6 +107,11 @@ export interface EngineStatistics {
   confined: number;
   /** With `checkConfinement`: changed ranges found outside the item the shortcut vouched for (must stay 0). */
   confinementViolations: number;
+  /** Files whose facts came from a reduced parse (`reduceAbove`), and the reduced analyses they took. */
+  reduced: number;
+  reducedRounds: number;
+  /** Files over `reduceAbove` the reduction was unsure of (parsed whole instead). */
+  reductionFallbacks: number;
 }
 
 interface JudgedResult {
@@ -291,6 +297,9 @@ export class Engine {
     parsed: 0,
     confined: 0,
     confinementViolations: 0,
+    reduced: 0,
+    reducedRounds: 0,
+    reductionFallbacks: 0,
   };
 
   /**
@@ -298,11 +307,30 @@ export class Engine {
    * language, lazily. A file is C or C++ by its extension (analysis/language.ts).
    * `checkConfinement` (tests) also asks tree-sitter for the changed ranges when the shortcut says they are confined,
    * and counts every disagreement in `statistics.confinementViolations`.
+   * `reduceAbove`: C texts of at least this many UTF-16 units have their facts extracted from reduced parses
+   * (regions.ts: only the top-level items the analysis reads); the tree of such a file is not kept, so use it where
+   * files are analysed once (the CLI). Infinity (the default) always parses the whole text.
    */
   constructor(
     private readonly createParser: (language: SourceLanguage) => Parser,
     private readonly checkConfinement = false,
+    private readonly reduceAbove = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** Facts from reduced parses when the file qualifies and the reduction is sure; null otherwise. */
+  private reduce(file: string, text: string, project: ProjectFacts, prepare?: (tree: Tree) => void) {
+    if (text.length < this.reduceAbove || languageOf(file) !== "c") return null;
+    const reduced: ReducedExtraction | null = extractReduced(this.parserFor(file), text, project, prepare);
+    if (!reduced) {
+      this.statistics.reductionFallbacks++;
+      return null;
+    }
+    this.statistics.reduced++;
+    this.statistics.reducedRounds += reduced.result.rounds;
+    this.statistics.parsed += reduced.result.rounds;
+    this.statistics.extracted++;
+    return reduced;
+  }
 
   /**
    * Sets the text of a file. With `edits` (in order, each as tree-sitter takes it plus the text it removed) the tree
@@ -461,12 +489,14 @@ export class Engine {
       };
       return state.basis;
     }
-    const tree = this.ensureTree(state);
+    // A large file read through a reduced parse keeps no tree: its facts are dropped at the first edit (`fragile`).
+    const reduced = state.tree ? null : this.reduce(file, text, state.project);
+    const tree = reduced ? null : this.ensureTree(state);
     throwIfCancelled(cancel);
-    this.statistics.extracted++;
-    const extracted = tree
-      ? extractFactsWithReads(tree, text)
-      : { facts: empty, reads: { names: new Set<string>(), regions: [] } };
+    if (!reduced) this.statistics.extracted++;
+    const extracted =
+      reduced ??
+      (tree ? extractFactsWithReads(tree, text) : { facts: empty, reads: { names: new Set<string>(), regions: [] } });
     for (const call of extracted.facts.calls) (call as LocatedCall).file = file;
     const facts = extracted.facts as Basis["facts"];
     state.basis = {
@@ -475,7 +505,7 @@ export class Engine {
       pending: [],
       rootType: tree?.rootNode.type ?? null,
       mentionsSplice: true,
-      fragile: facts.notes.length > 0 || !tree,
+      fragile: facts.notes.length > 0 || !tree || reduced !== null,
       judged: null,
       unit: null,
     };
@@ -491,8 +521,13 @@ export class Engine {
     const { text: unitText, layout } = composeUnit(text, state.headers);
     const mentions = mentionsVmsplice(unitText, state.project);
     let facts: Basis["facts"] = { calls: [], splices: [], notes: [] };
-    this.ensureTree(state);
-    if (mentions) {
+    const reduced = mentions
+      ? this.reduce(file, unitText, state.project, (tree) => registerLayout(tree, layout))
+      : null;
+    // The main text's own tree is kept for the suppression pass; a reduced unit leaves it to that pass to parse it.
+    if (!reduced) this.ensureTree(state);
+    if (reduced) facts = this.mainFacts(file, reduced, layout);
+    else if (mentions) {
       const tree = this.parserFor(file).parse(unitText);
       this.statistics.parsed++;
       throwIfCancelled(cancel);
@@ -500,18 +535,7 @@ export class Engine {
       if (tree) {
         try {
           registerLayout(tree, layout);
-          const { facts: extracted, reads } = extractFactsWithReads(tree, unitText, state.project);
-          const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
-          const assumptions = heuristicReads(layout, reads.regions);
-          for (const call of calls) {
-            (call as LocatedCall).file = file;
-            if (assumptions.length > 0) call.assumptions = [...(call.assumptions ?? []), ...assumptions];
-          }
-          facts = {
-            calls: calls as LocatedCall[],
-            splices: extracted.splices.filter((splice) => splice.range.startIndex < layout.mainLength),
-            notes: extracted.notes,
-          };
+          facts = this.mainFacts(file, extractFactsWithReads(tree, unitText, state.project), layout);
         } finally {
           tree.delete();
         }
@@ -528,6 +552,25 @@ export class Engine {
       unit: layout,
     };
     return state.basis;
+  }
+
+  /** The unit's facts that belong to the main file, with the assumptions of what was read from heuristic headers. */
+  private mainFacts(
+    file: string,
+    { facts: extracted, reads }: Pick<ReducedExtraction, "facts" | "reads">,
+    layout: UnitLayout,
+  ): Basis["facts"] {
+    const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
+    const assumptions = heuristicReads(layout, reads.regions);
+    for (const call of calls) {
+      (call as LocatedCall).file = file;
+      if (assumptions.length > 0) call.assumptions = [...(call.assumptions ?? []), ...assumptions];
+    }
+    return {
+      calls: calls as LocatedCall[],
+      splices: extracted.splices.filter((splice) => splice.range.startIndex < layout.mainLength),
+      notes: extracted.notes,
+    };
   }
 
   /** Verdicts under the options and the suppression pass, kept while the options and the facts stay the same. */
