@@ -39,8 +39,10 @@ export function extractReduced(
   const result = analyseReduced<{ facts: ExtractedFacts; reads: ReadRecord } | null>(
     text,
     reductionTriggers(project),
-    (reduced) => {
-      const tree = parser.parse(reduced);
+    (reduced, ranges) => {
+      // No range at all (nothing kept but spaces) would mean "the whole text" to tree-sitter.
+      if (ranges.length === 0) return null;
+      const tree = parser.parse(reduced, null, { includedRanges: ranges });
       if (!tree) return null;
       try {
         if (tree.rootNode.hasError) return { value: null, reads: { names: new Set(), regions: [] }, clean: false };
