@@ -140,6 +140,39 @@ describe("a reduced parse gives the full parse's analysis", () => {
     }
   });
 
+  test("on a translation unit with headers and project facts", () => {
+    const header = {
+      file: "pipes.h",
+      heuristic: false,
+      chain: ["main.c", "pipes.h"],
+      text: [
+        "#define MY_VMSPLICE(fd, iov, n, fl) vmsplice(fd, iov, n, fl)",
+        "static int make_pipe(int *p) { return pipe(p); }",
+        "static int unrelated(int x) { return x * 2; }",
+        "",
+      ].join("\n"),
+    };
+    const wrappers = [{ name: "ship", parameters: [0, 1, 2, 3], file: "ship.c", line: 3 }];
+    const full = new Engine(newParser);
+    const reduced = new Engine(newParser, false, 0);
+    try {
+      for (const { file, text } of corpus.slice(0, 40)) {
+        for (const engine of [full, reduced]) {
+          engine.setText(file, text);
+          engine.setHeaders(file, [header], { wrappers });
+        }
+        for (const options of OPTIONS)
+          assert.equal(visible(reduced.analysis(file, options)), visible(full.analysis(file, options)), file);
+        full.close(file);
+        reduced.close(file);
+      }
+      assert.ok(reduced.statistics.reduced > 10, `reduced ${reduced.statistics.reduced}`);
+    } finally {
+      full.dispose();
+      reduced.dispose();
+    }
+  });
+
   test("on a large generated file, parsing only a small part of it", () => {
     const text = generateC(20_000, 3, 5);
     const full = new Engine(newParser);
