@@ -367,6 +367,8 @@ export function analyseReduced<T>(
   analyse: (reduced: string, ranges: IncludedRange[]) => ReducedRound<T> | null,
   release: (value: T) => void,
 ): ReducedResult<T> | null {
+  // blankItems decodes UTF-16, which would turn a lone surrogate into U+FFFD; astral characters are rare in C.
+  if (/[\uD800-\uDFFF]/.test(text)) return null;
   const items = topLevelItems(text);
   if (!items) return null;
   const kept = items.map((item) => hasNonAscii(text, item));
