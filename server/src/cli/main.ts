@@ -181,6 +181,12 @@ export function describeSkip(skip: SkipReason): string {
   return "binary file (contains NUL bytes)";
 }
 
+/**
+ * C texts of at least this many characters are analysed from a reduced parse (issue 12, "parse what matters"). Below it
+ * a whole parse takes a few milliseconds, less than a process start, and the lexer pass and extra rounds would not pay.
+ */
+export const CLI_REDUCE_ABOVE = 64 * 1024;
+
 /** The projects of a run, one per root, each with its summary cache (unless --no-cache). */
 function projectsFor(options: CheckOptions) {
   const projects = new Map<string, Project>();
@@ -228,7 +234,8 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
   const options = parseCheckArguments(argv);
   const files = collectFiles(options.paths);
   await loadLanguagesFor(files);
-  const engine = new Engine(newParser);
+  // Large C files are parsed only where their vmsplice calls and what those read are (engine/regions.ts).
+  const engine = new Engine(newParser, false, CLI_REDUCE_ABOVE);
   const { projects, caches, projectOf } = projectsFor(options);
   const dealer = new ShardDealer(options.shard);
   const reports: FileReport[] = [];

@@ -33,6 +33,7 @@ import type { TextRegion } from "../analysis/scope";
 import { applySuppressions, SUPPRESSION_MARKER, type Suppression } from "../analysis/suppressions";
 import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLayout } from "../analysis/unit";
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
+import { extractReduced, type ReducedExtraction } from "./reduced-extract";
 import { skipReason, type SkipReason } from "./limits";
 import { functionHoldingEdit, parsesAsOneFunction } from "./body-edit";
 import { StringText, type SourceText } from "./source-text";
@@ -122,6 +123,11 @@ export interface EngineStatistics {
   confinementViolations: number;
   /** Edits proven to stay inside one function's body without reparsing the file (see body-edit.ts). */
   bodyEdits: number;
+  /** Files whose facts came from a reduced parse (`reduceAbove`), and the reduced analyses they took. */
+  reduced: number;
+  reducedRounds: number;
+  /** Files over `reduceAbove` the reduction was unsure of (parsed whole instead). */
+  reductionFallbacks: number;
 }
 
 interface JudgedResult {
@@ -314,6 +320,9 @@ export class Engine {
     confined: 0,
     confinementViolations: 0,
     bodyEdits: 0,
+    reduced: 0,
+    reducedRounds: 0,
+    reductionFallbacks: 0,
   };
   private stamps = 0;
 
@@ -322,11 +331,30 @@ export class Engine {
    * language, lazily. A file is C or C++ by its extension (analysis/language.ts).
    * `checkConfinement` (tests) also asks tree-sitter for the changed ranges when the shortcut says they are confined,
    * and counts every disagreement in `statistics.confinementViolations`.
+   * `reduceAbove`: C texts of at least this many UTF-16 units have their facts extracted from reduced parses
+   * (regions.ts: only the top-level items the analysis reads); the tree of such a file is not kept, so use it where
+   * files are analysed once (the CLI). Infinity (the default) always parses the whole text.
    */
   constructor(
     private readonly createParser: (language: SourceLanguage) => Parser,
     private readonly checkConfinement = false,
+    private readonly reduceAbove = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** Facts from reduced parses when the file qualifies and the reduction is sure; null otherwise. */
+  private reduce(file: string, text: string, project: ProjectFacts, prepare?: (tree: Tree) => void) {
+    if (text.length < this.reduceAbove || languageOf(file) !== "c") return null;
+    const reduced: ReducedExtraction | null = extractReduced(this.parserFor(file), text, project, prepare);
+    if (!reduced) {
+      this.statistics.reductionFallbacks++;
+      return null;
+    }
+    this.statistics.reduced++;
+    this.statistics.reducedRounds += reduced.result.rounds;
+    this.statistics.parsed += reduced.result.rounds;
+    this.statistics.extracted++;
+    return reduced;
+  }
 
   /**
    * Sets the text of a file. With `edits` (in order, each as tree-sitter takes it plus the text it removed) the tree
@@ -572,14 +600,18 @@ export class Engine {
       };
       return state.basis;
     }
-    const tree = this.ensureTree(state);
+    // A large file read through a reduced parse keeps no tree: its facts are dropped at the first edit (`fragile`).
+    const reduced = state.tree || budget ? null : this.reduce(file, text, state.project);
+    const tree = reduced ? null : this.ensureTree(state);
     throwIfCancelled(cancel);
-    this.statistics.extracted++;
-    const extracted = !tree
-      ? { facts: empty, reads: { names: new Set<string>(), regions: [] } }
-      : budget && !budget.allows("extract")
-        ? { facts: { ...empty, stopped: { leftOut: null } }, reads: { names: new Set<string>(), regions: [] } }
-        : extractFactsWithReads(tree, text, {}, budget);
+    if (!reduced) this.statistics.extracted++;
+    const extracted =
+      reduced ??
+      (!tree
+        ? { facts: empty, reads: { names: new Set<string>(), regions: [] } }
+        : budget && !budget.allows("extract")
+          ? { facts: { ...empty, stopped: { leftOut: null } }, reads: { names: new Set<string>(), regions: [] } }
+          : extractFactsWithReads(tree, text, {}, budget));
     for (const call of extracted.facts.calls) (call as LocatedCall).file = file;
     const facts = extracted.facts as Basis["facts"];
     state.basis = {
@@ -588,7 +620,7 @@ export class Engine {
       pending: [],
       rootType: tree?.rootNode.type ?? null,
       mentionsSplice: true,
-      fragile: facts.notes.length > 0 || !tree,
+      fragile: facts.notes.length > 0 || !tree || reduced !== null,
       judged: null,
       unit: null,
     };
@@ -610,8 +642,12 @@ export class Engine {
     const { text: unitText, layout } = composeUnit(text, state.headers);
     const mentions = mentionsVmsplice(unitText, state.project);
     let facts: Basis["facts"] = { calls: [], splices: [], notes: [] };
-    this.ensureTree(state);
-    if (mentions) {
+    const reduced =
+      mentions && !budget ? this.reduce(file, unitText, state.project, (tree) => registerLayout(tree, layout)) : null;
+    // The main text's own tree is kept for the suppression pass; a reduced unit leaves it to that pass to parse it.
+    if (!reduced) this.ensureTree(state);
+    if (reduced) facts = this.mainFacts(file, reduced, layout);
+    else if (mentions) {
       const tree = this.parserFor(file).parse(unitText);
       this.statistics.parsed++;
       throwIfCancelled(cancel);
@@ -619,29 +655,13 @@ export class Engine {
       if (tree) {
         try {
           registerLayout(tree, layout);
-          const { facts: extracted, reads } =
+          facts = this.mainFacts(
+            file,
             budget && !budget.allows("extract")
               ? { facts: { ...facts, stopped: { leftOut: null } }, reads: { names: new Set<string>(), regions: [] } }
-              : extractFactsWithReads(tree, unitText, state.project, budget);
-          const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
-          const leftOut = extracted.stopped?.leftOut;
-          const assumptions = heuristicReads(layout, reads.regions);
-          for (const call of calls) {
-            (call as LocatedCall).file = file;
-            if (assumptions.length > 0) call.assumptions = [...(call.assumptions ?? []), ...assumptions];
-          }
-          facts = {
-            calls: calls as LocatedCall[],
-            splices: extracted.splices.filter((splice) => splice.range.startIndex < layout.mainLength),
-            notes: extracted.notes,
-            ...(extracted.stopped
-              ? {
-                  stopped: {
-                    leftOut: leftOut ? leftOut.filter((range) => range.startIndex < layout.mainLength) : null,
-                  },
-                }
-              : {}),
-          };
+              : extractFactsWithReads(tree, unitText, state.project, budget),
+            layout,
+          );
         } finally {
           tree.delete();
         }
@@ -658,6 +678,29 @@ export class Engine {
       unit: layout,
     };
     return state.basis;
+  }
+
+  /** The unit's facts that belong to the main file, with the assumptions of what was read from heuristic headers. */
+  private mainFacts(
+    file: string,
+    { facts: extracted, reads }: Pick<ReducedExtraction, "facts" | "reads">,
+    layout: UnitLayout,
+  ): Basis["facts"] {
+    const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
+    const leftOut = extracted.stopped?.leftOut;
+    const assumptions = heuristicReads(layout, reads.regions);
+    for (const call of calls) {
+      (call as LocatedCall).file = file;
+      if (assumptions.length > 0) call.assumptions = [...(call.assumptions ?? []), ...assumptions];
+    }
+    return {
+      calls: calls as LocatedCall[],
+      splices: extracted.splices.filter((splice) => splice.range.startIndex < layout.mainLength),
+      notes: extracted.notes,
+      ...(extracted.stopped
+        ? { stopped: { leftOut: leftOut ? leftOut.filter((range) => range.startIndex < layout.mainLength) : null } }
+        : {}),
+    };
   }
 
   /** Verdicts under the options and the suppression pass, kept while the options and the facts stay the same. */

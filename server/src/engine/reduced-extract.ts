@@ -1,0 +1,60 @@
+/**
+ * Facts extracted from a reduced parse of a large C text (regions.ts): only the top-level items that matter are
+ * parsed, iterated to a fixpoint over what the extractor read. The engine uses it for the CLI's large files; the result
+ * equals the full parse's (test/unit/reduced-parse.test.ts), and null means "parse the whole text".
+ * Pure apart from the parser it is given.
+ */
+import type { Parser, Tree } from "web-tree-sitter";
+import { extractFactsWithReads, type ExtractedFacts } from "../analysis/analyze";
+import type { ProjectFacts } from "../analysis/extract";
+import type { ReadRecord } from "../analysis/scope";
+import { analyseReduced, type ReducedResult } from "./regions";
+
+/** Words whose occurrence anywhere in an item keeps it from the first round: the engine's own trigger set. */
+export function reductionTriggers(project: ProjectFacts): string[] {
+  return [
+    "splice",
+    ...(project.wrappers ?? []).map((wrapper) => wrapper.name),
+    ...(project.pipeFillers ?? []).map((filler) => filler.name),
+    ...(project.fieldFills ?? []).map((fill) => fill.field),
+  ];
+}
+
+export interface ReducedExtraction {
+  facts: ExtractedFacts;
+  reads: ReadRecord;
+  result: ReducedResult<unknown>;
+}
+
+/**
+ * The facts of `text` from reduced parses, or null when the reduction is unsure (the caller parses the whole text).
+ * `prepare` runs on each reduced tree before extraction (the unit's layout).
+ */
+export function extractReduced(
+  parser: Parser,
+  text: string,
+  project: ProjectFacts,
+  prepare?: (tree: Tree) => void,
+): ReducedExtraction | null {
+  const result = analyseReduced<{ facts: ExtractedFacts; reads: ReadRecord } | null>(
+    text,
+    reductionTriggers(project),
+    (reduced, ranges) => {
+      // No range at all (nothing kept but spaces) would mean "the whole text" to tree-sitter.
+      if (ranges.length === 0) return null;
+      const tree = parser.parse(reduced, null, { includedRanges: ranges });
+      if (!tree) return null;
+      try {
+        if (tree.rootNode.hasError) return { value: null, reads: { names: new Set(), regions: [] }, clean: false };
+        prepare?.(tree);
+        const extracted = extractFactsWithReads(tree, reduced, project);
+        return { value: extracted, reads: extracted.reads, clean: true };
+      } finally {
+        tree.delete();
+      }
+    },
+    () => undefined,
+  );
+  if (!result?.value) return null;
+  return { facts: result.value.facts, reads: result.value.reads, result };
+}
