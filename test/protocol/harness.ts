@@ -26,6 +26,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** The hover content formats the client advertises (default markdown, then plain text). */
   hoverContentFormat?: string[];
+  /** Whether the client advertises workspace/codeLens/refresh (default false); requests are counted in `lensRefreshes`. */
+  codeLensRefresh?: boolean;
 }
 
 export interface Waiter<T> {
@@ -44,6 +46,10 @@ export class LspTestClient {
   private readonly logWaiters: Waiter<{ type: number; message: string }>[] = [];
   private exited: Promise<number | null>;
   settings: Record<string, unknown>;
+  /** How many workspace/codeLens/refresh requests the server sent. */
+  lensRefreshes = 0;
+  /** Called on each workspace/codeLens/refresh before it is answered, as an editor re-requests its visible lenses. */
+  onLensRefresh: (() => Promise<void> | void) | null = null;
 
   private constructor(
     readonly child: ChildProcessWithoutNullStreams,
@@ -76,6 +82,11 @@ export class LspTestClient {
     connection.onRequest("workspace/configuration", (params: { items: { scopeUri?: string; section?: string }[] }) =>
       params.items.map(() => this.settings),
     );
+    connection.onRequest("workspace/codeLens/refresh", async () => {
+      this.lensRefreshes += 1;
+      await this.onLensRefresh?.();
+      return null;
+    });
     connection.onRequest("client/registerCapability", () => null);
     connection.onRequest("window/workDoneProgress/create", () => null);
   }
@@ -105,6 +116,7 @@ export class LspTestClient {
           workspace: {
             configuration: options.configuration ?? true,
             didChangeConfiguration: { dynamicRegistration: true },
+            ...(options.codeLensRefresh ? { codeLens: { refreshSupport: true } } : {}),
           },
           window: { workDoneProgress: true },
           textDocument: {
