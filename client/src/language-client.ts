@@ -15,6 +15,7 @@ import {
   type ServerOptions,
 } from "vscode-languageclient/node";
 import { Commands, RULE_DOCS_SCHEME, SETTINGS_SECTION } from "../../server/src/protocol/ext";
+import { exitLogLevel } from "./server-exit";
 
 export const CLIENT_ID = "vmspliceLens";
 
@@ -70,14 +71,10 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
  */
 export class LensLanguageClient extends LanguageClient {
   override error(message: string, data?: unknown, showNotification: boolean | "force" = true): void {
-    if (isCleanExit(message)) {
+    if (exitLogLevel(message) === "info") {
       this.info(message, data, false);
       return;
     }
     super.error(message, data, showNotification);
   }
-}
-
-export function isCleanExit(message: string): boolean {
-  return /^Server process exited with code 0\.?$/.test(message);
 }

@@ -349,7 +349,10 @@ function renderCaption(view: ReplayView, caption: string, rule: string | null): 
   link.addEventListener("click", () => vscode.postMessage({ type: "openRule", rule }));
   const words = view.ruleWords.get(rule);
   if (words?.effect) link.title = `${rule}: ${words.effect} (open its documentation)`;
-  node.replaceChildren(caption.slice(0, at) + "(", link, ")" + caption.slice(at + marker!.length));
+  // The parentheses stay on the line of the id: a line never ends in a lone "(".
+  const group = element("span", "rule-ref");
+  group.append("(", link, ")");
+  node.replaceChildren(caption.slice(0, at), group, caption.slice(at + marker!.length));
   return [rule];
 }
 

@@ -74,19 +74,48 @@ async function act(name, argument) {
   if (name === "wait-codelens") {
     // argument "<artifact>:<text>": waits until a code lens shown in the editor contains the text, then writes what the
     // editor shows to <artifactsDir>/<run>-<artifact>.txt ("found" or "missing" first), which the test awaits and reads.
+    // The first line also says how long the lens took to show it ("found after 312 ms"); the second line is what the
+    // editor showed at the start of the wait, the third what it shows at the end.
     const [artifact, ...words] = argument.split(":");
     const wanted = words.join(":").replace(/_/g, " ");
+    const shownNow = () =>
+      page.$$eval(".monaco-editor .codelens-decoration", (nodes) => nodes.map((node) => node.textContent).join(" | "));
+    const waitStarted = Date.now();
+    const before = await shownNow();
     let verdict = "found";
     try {
       await page.waitForSelector(`.monaco-editor .codelens-decoration:has-text("${wanted}")`, { timeout: 15000 });
     } catch {
       verdict = "missing";
     }
-    const shown = await page.$$eval(".monaco-editor .codelens-decoration", (nodes) =>
-      nodes.map((node) => node.textContent).join(" | "),
-    );
+    const shown = await shownNow();
     const target = path.join(artifacts, `${runName}-${artifact}.txt`);
-    fs.writeFileSync(`${target}.tmp`, `${verdict}\n${shown}\n`);
+    fs.writeFileSync(`${target}.tmp`, `${verdict} after ${Date.now() - waitStarted} ms\n${shown}\n${before}\n`);
+    fs.renameSync(`${target}.tmp`, target);
+    console.log(`[driver] action ${name} ${argument}: ${verdict}`);
+    return;
+  }
+  if (name === "wait-rendered") {
+    // argument "<artifact>:<text>": waits until a webview frame (a markdown preview) has painted a heading with the
+    // text, so a screenshot shows the page and not an empty frame; writes "found"/"missing" to <run>-<artifact>.txt.
+    const [artifact, ...words] = argument.split(":");
+    const wanted = words.join(":").replace(/_/g, " ");
+    const deadline = Date.now() + 15000;
+    let verdict = "missing";
+    while (verdict === "missing" && Date.now() < deadline) {
+      for (const frame of page.frames()) {
+        try {
+          const heading = await frame.$(`h1:has-text("${wanted}")`);
+          if (heading && (await heading.isVisible())) verdict = "found";
+        } catch {
+          // A frame that navigated away while being inspected is skipped.
+        }
+        if (verdict === "found") break;
+      }
+      if (verdict === "missing") await page.waitForTimeout(100);
+    }
+    const target = path.join(artifacts, `${runName}-${artifact}.txt`);
+    fs.writeFileSync(`${target}.tmp`, `${verdict}\n`);
     fs.renameSync(`${target}.tmp`, target);
     console.log(`[driver] action ${name} ${argument}: ${verdict}`);
     return;

@@ -28,6 +28,8 @@ export interface StartOptions {
   hoverContentFormat?: string[];
   /** Options for the server's node process, before the script (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Whether the client advertises workspace/codeLens/refresh (default false); requests are counted in `lensRefreshes`. */
+  codeLensRefresh?: boolean;
 }
 
 export interface Waiter<T> {
@@ -46,6 +48,10 @@ export class LspTestClient {
   private readonly logWaiters: Waiter<{ type: number; message: string }>[] = [];
   private exited: Promise<number | null>;
   settings: Record<string, unknown>;
+  /** How many workspace/codeLens/refresh requests the server sent. */
+  lensRefreshes = 0;
+  /** Called on each workspace/codeLens/refresh before it is answered, as an editor re-requests its visible lenses. */
+  onLensRefresh: (() => Promise<void> | void) | null = null;
 
   private constructor(
     readonly child: ChildProcessWithoutNullStreams,
@@ -78,6 +84,11 @@ export class LspTestClient {
     connection.onRequest("workspace/configuration", (params: { items: { scopeUri?: string; section?: string }[] }) =>
       params.items.map(() => this.settings),
     );
+    connection.onRequest("workspace/codeLens/refresh", async () => {
+      this.lensRefreshes += 1;
+      await this.onLensRefresh?.();
+      return null;
+    });
     connection.onRequest("client/registerCapability", () => null);
     connection.onRequest("window/workDoneProgress/create", () => null);
   }
@@ -107,6 +118,7 @@ export class LspTestClient {
           workspace: {
             configuration: options.configuration ?? true,
             didChangeConfiguration: { dynamicRegistration: true },
+            ...(options.codeLensRefresh ? { codeLens: { refreshSupport: true } } : {}),
           },
           window: { workDoneProgress: true },
           textDocument: {

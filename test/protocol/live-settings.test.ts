@@ -121,3 +121,55 @@ test("a client that renders no markdown in hovers gets the hover as plain text",
     await client.stop();
   }
 });
+
+test("a kernel change and its reset ask the editor to refresh its code lenses, and every file's lens follows", async () => {
+  const client = await LspTestClient.start({ settings: { debounceMs: 0 }, codeLensRefresh: true });
+  const lensTitle = async (uri: string): Promise<string> => {
+    const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
+      textDocument: { uri },
+    });
+    return lenses.map((lens) => lens.command?.title ?? "").join(" | ");
+  };
+  try {
+    // Two open files: "shown" is the visible editor (re-asked on each refresh, as VS Code does), "hidden" is a tab
+    // that is not visible: it is asked again only when it is shown, after the reset.
+    const shown = pathToFileURL(path.join(samples, "align-src.c")).href;
+    const hidden = pathToFileURL(path.join(samples, "len-page.c")).href;
+    for (const uri of [shown, hidden]) {
+      const published = client.waitForDiagnostics(uri, () => true, 30000);
+      await client.open(uri, readFileSync(new URL(uri), "utf8"));
+      await published;
+      assert.match(await lensTitle(uri), /· rfc-v2 \| Replay$/);
+    }
+    // What the visible editor shows right after each refresh: asked while the refresh is being answered.
+    const afterRefresh: string[] = [];
+    client.onLensRefresh = async () => void afterRefresh.push(await lensTitle(shown));
+
+    client.settings = { debounceMs: 0, kernel: "mainline-6.x" };
+    await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
+    await waitUntil(() => afterRefresh.length === 1, 15000, "the refresh after the change to mainline-6.x");
+    assert.match(afterRefresh[0], /· mainline-6\.x \| Replay$/, afterRefresh[0]);
+    assert.match(await lensTitle(hidden), /· mainline-6\.x \| Replay$/);
+
+    // The reset: the setting removed (the client answers an empty section) brings the default model back.
+    client.settings = { debounceMs: 0 };
+    await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
+    await waitUntil(() => afterRefresh.length === 2, 15000, "the refresh after the reset");
+    assert.match(afterRefresh[1], /· rfc-v2 \| Replay$/, afterRefresh[1]);
+    const hiddenShownAgain = await lensTitle(hidden);
+    assert.match(hiddenShownAgain, /· rfc-v2 \| Replay$/);
+    assert.doesNotMatch(hiddenShownAgain, /mainline/);
+    assert.equal(client.lensRefreshes, 2, "one refresh per settings change");
+  } finally {
+    await client.stop();
+  }
+});
+
+/** Re-checks a condition every 20 ms until it holds; rejects after the timeout. */
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

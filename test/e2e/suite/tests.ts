@@ -116,6 +116,26 @@ function driverAction(action: string): void {
   console.log(`E2E-ACTION ${action}`);
 }
 
+/**
+ * Asks the driver to wait until a code lens shown in the editor contains `text` (underscores stand for spaces) and
+ * returns its report: "found after N ms" or "missing after N ms", then what the editor shows, then what it showed when
+ * the wait began.
+ */
+async function shownLens(mode: RunMode, artifact: string, text: string): Promise<string> {
+  const file = path.join(artifactsDir, `${mode}-${artifact}.txt`);
+  return fs.readFileSync(await awaitDriverFile(file, `E2E-ACTION wait-codelens ${artifact}:${text}`, 25000), "utf8");
+}
+
+/** Asks the driver to wait until a webview (a markdown preview) has painted a heading containing `text`. */
+async function awaitRendered(mode: RunMode, artifact: string, text: string): Promise<void> {
+  const file = path.join(artifactsDir, `${mode}-${artifact}.txt`);
+  const verdict = fs.readFileSync(
+    await awaitDriverFile(file, `E2E-ACTION wait-rendered ${artifact}:${text}`, 25000),
+    "utf8",
+  );
+  assert.ok(verdict.startsWith("found"), `the page shows its heading "${text}": ${verdict.trim()}`);
+}
+
 /** Presses End in the webview (through the driver) and awaits the render of the last step, for a telling screenshot. */
 async function showLastStep(api: ExtensionApi): Promise<void> {
   await renderAfter(
@@ -211,6 +231,9 @@ export function registerTests(mode: RunMode): void {
     assert.ok(lines.length <= 20, `at most 20 lines on a bad call, got ${lines.length}`);
     assert.doesNotMatch(text, /Confidence|\[CODE\]|\[BUG\?\]|\bG\d\d\b|Not decided from C source/);
     editor.selection = new vscode.Selection(position, position);
+    // The picture shows what a user sees a moment later: the code lens above the call too.
+    const lens = await shownLens(mode, "lens-hover", "rfc-v2");
+    assert.ok(lens.startsWith("found"), `the code lens shows the verdict: ${lens}`);
     await vscode.commands.executeCommand("editor.action.showHover");
     await screenshot("hover", artifactsDir, mode);
   });
@@ -244,11 +267,14 @@ export function registerTests(mode: RunMode): void {
     // The rule id in our hover's finding line.
     const fromHover = await openedBy("click-hover-link", EXPECTED_RULE, callPosition(document));
     console.log(`rule page opened from the hover: ${fromHover.label}, ${kind(fromHover)}`);
+    // The preview paints after its tab opens: the screenshot waits for the page's heading, not for a while.
+    await awaitRendered(mode, "rule-docs-shown", EXPECTED_RULE);
     await screenshot("rule-docs", artifactsDir, mode);
     await vscode.window.tabGroups.close(fromHover);
     // The diagnostic's own code link, which VS Code draws from codeDescription in the problem hover.
     const fromDiagnostic = await openedBy("click-hover-code-link", EXPECTED_RULE, diagnostic.range.start);
     console.log(`rule page opened from the diagnostic: ${fromDiagnostic.label}, ${kind(fromDiagnostic)}`);
+    await awaitRendered(mode, "rule-docs-from-diagnostic-shown", EXPECTED_RULE);
     await screenshot("rule-docs-from-diagnostic", artifactsDir, mode);
     for (const tab of vscode.window.tabGroups.all.flatMap((group) => group.tabs))
       if (tab.label.includes(EXPECTED_RULE)) await vscode.window.tabGroups.close(tab);
@@ -406,6 +432,8 @@ export function registerTests(mode: RunMode): void {
       );
       assert.equal(switched.error, null, `the mainline-6.x replay succeeded (${switched.error})`);
       assert.equal(switched.movedPages, 0, "mainline never moves pages into the reader");
+      // The picture shows the copy, not the state before the call.
+      await showLastStep(api);
       await screenshot("replay-mainline", artifactsDir, mode);
       const resized = await renderAfter(
         api,
@@ -537,17 +565,18 @@ export function registerTests(mode: RunMode): void {
       });
       assert.match(api.statusBar.text, /vmsplice: mainline-6\.x · 4 KiB/, `the status bar: ${api.statusBar.text}`);
       // The open file's code lens follows too (the server asks the editor to refresh its lenses).
-      const shown = fs.readFileSync(
-        await awaitDriverFile(
-          path.join(artifactsDir, `${mode}-lens-mainline.txt`),
-          "E2E-ACTION wait-codelens lens-mainline:mainline-6.x",
-          25000,
-        ),
-        "utf8",
-      );
+      const shown = await shownLens(mode, "lens-mainline", "mainline-6.x");
       assert.ok(shown.startsWith("found"), `the editor's code lens shows the mainline verdict; it shows: ${shown}`);
       await vscode.commands.executeCommand("workbench.actions.view.problems");
       await screenshot("settings-closed-file", artifactsDir, mode);
+      // Another file takes the editor, so the first one's mainline lens is hidden (and cached by VS Code) when the
+      // model is reset below.
+      await vscode.window.showTextDocument(
+        await vscode.workspace.openTextDocument(workspaceFile(MOVES_FIXTURE)),
+        vscode.ViewColumn.One,
+      );
+      const other = await shownLens(mode, "lens-mainline-other", "mainline-6.x");
+      assert.ok(other.startsWith("found"), `the other file's lens shows the mainline verdict; it shows: ${other}`);
     } finally {
       await section.update("kernel", undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -557,6 +586,14 @@ export function registerTests(mode: RunMode): void {
       30000,
       `${EXPECTED_RULE} back on the closed file`,
     );
+    // The hidden editor shown again: its lens comes to say rfc-v2 and no mainline lens is left. (For a moment VS Code
+    // shows the lens it cached for the tab while it was hidden, which the refresh does not reach; it asks again after
+    // its debounce. The report's last line, what was shown first, is logged for that.)
+    await openC();
+    const reset = await shownLens(mode, "lens-reset", "rfc-v2");
+    console.log(`lens after the reset, shown again: ${reset.split("\n").join(" / ")}`);
+    assert.ok(reset.startsWith("found"), `the lens shown again says rfc-v2; it shows: ${reset}`);
+    assert.doesNotMatch(reset.split("\n")[1], /mainline/, `no mainline lens is left: ${reset}`);
     await vscode.commands.executeCommand("workbench.action.closePanel");
   });
 
@@ -667,34 +704,44 @@ export function registerTests(mode: RunMode): void {
       assert.equal(rendered.movedPages, 1, "the writer's gifted page moves");
     });
 
-    test("screenshots of a good, a copying and an unsafe call in the light theme", async () => {
+    test("screenshots of a good, a copying and an unsafe call in the light and dark themes", async () => {
       const { api } = await extensionApi();
       const config = vscode.workspace.getConfiguration("workbench");
-      await config.update("colorTheme", "Default Light Modern", vscode.ConfigurationTarget.Global);
       try {
-        for (const [file, needle, name] of [
-          [MOVES_FIXTURE, "vmsplice(fds[1]", "good"],
-          [C_FIXTURE, "vmsplice(fds[1]", "copy"],
-          [UNSAFE_FIXTURE, "vmsplice(fds[0]", "unsafe"],
+        for (const [theme, themeName] of [
+          ["Default Light Modern", "light"],
+          ["Default Dark Modern", "dark"],
         ] as const) {
-          const document = await vscode.workspace.openTextDocument(workspaceFile(file));
-          const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
-          const position = document.positionAt(document.getText().indexOf(needle));
-          editor.selection = new vscode.Selection(position, position);
-          const summary = await renderAfter(
-            api,
-            () => vscode.commands.executeCommand("vmsplice-lens.replay"),
-            (rendered) => rendered.stepCount > 1 && rendered.kernel === "rfc-v2",
-            `the ${name} call's render`,
-          );
-          assert.equal(summary.error, null);
-          await showLastStep(api);
-          await screenshot(`replay-${name}-light`, artifactsDir, mode);
+          await config.update("colorTheme", theme, vscode.ConfigurationTarget.Global);
+          // The Problems panel would cover the simulator's reader row.
+          await vscode.commands.executeCommand("workbench.action.closePanel");
+          for (const [file, needle, name] of [
+            [MOVES_FIXTURE, "vmsplice(fds[1]", "good"],
+            [C_FIXTURE, "vmsplice(fds[1]", "copy"],
+            [UNSAFE_FIXTURE, "vmsplice(fds[0]", "unsafe"],
+          ] as const) {
+            const document = await vscode.workspace.openTextDocument(workspaceFile(file));
+            const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+            const position = document.positionAt(document.getText().indexOf(needle));
+            editor.selection = new vscode.Selection(position, position);
+            editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenter);
+            const summary = await renderAfter(
+              api,
+              () => vscode.commands.executeCommand("vmsplice-lens.replay"),
+              (rendered) => rendered.stepCount > 1 && rendered.kernel === "rfc-v2",
+              `the ${name} call's render`,
+            );
+            assert.equal(summary.error, null);
+            await showLastStep(api);
+            const lens = await shownLens(mode, `lens-${name}-${themeName}`, "rfc-v2");
+            assert.ok(lens.startsWith("found"), `the ${name} call's code lens is shown: ${lens}`);
+            await screenshot(`replay-${name}-${themeName}`, artifactsDir, mode);
+          }
         }
       } finally {
         await config.update("colorTheme", undefined, vscode.ConfigurationTarget.Global);
       }
-    });
+    }, 120000);
 
     test("a scenario that does not parse is reported in the panel with its line", async () => {
       const { api } = await extensionApi();
@@ -734,6 +781,7 @@ export function registerTests(mode: RunMode): void {
       "the scenario's render",
     );
     if (summary.error === null) await showLastStep(api);
+    await vscode.commands.executeCommand("workbench.action.closePanel");
     await screenshot("scenario", artifactsDir, mode);
     assert.equal(summary.error, null, `the scenario replayed (${summary.error})`);
     assert.equal(summary.writerTiles, 4, "the scenario hands over four pages");
