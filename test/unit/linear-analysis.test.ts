@@ -15,6 +15,7 @@ import { Node, TreeCursor, type Parser, type Tree } from "web-tree-sitter";
 import { nearest, parentOf, releaseAncestry, retainAncestry } from "../../server/src/analysis/ancestry";
 import { extractFacts, judgeCalls } from "../../server/src/analysis/analyze";
 import { blockSteps, FileIndex } from "../../server/src/analysis/scope";
+import { PipeCreations } from "../../server/src/analysis/pipe-creations";
 import { createCParser } from "../../server/src/parsing/parser";
 import { corpusFiles, ROOT } from "../fuzz/campaign";
 import { FINDINGS_DIR } from "../fuzz/known-failures";
@@ -74,6 +75,26 @@ function countGetter<T>(
     return { result: run(), count };
   } finally {
     Object.defineProperty(prototype, name, descriptor);
+  }
+}
+
+/** Counts calls of a method on a prototype while `run` runs. */
+function countMethod<T>(prototype: object, name: string, run: () => T): { result: T; count: number } {
+  const original = Object.getOwnPropertyDescriptor(prototype, name);
+  assert.ok(original && typeof original.value === "function");
+  const method = original.value as (...args: unknown[]) => unknown;
+  let count = 0;
+  Object.defineProperty(prototype, name, {
+    ...original,
+    value: function (this: unknown, ...args: unknown[]) {
+      count++;
+      return method.apply(this, args);
+    },
+  });
+  try {
+    return { result: run(), count };
+  } finally {
+    Object.defineProperty(prototype, name, original);
   }
 }
 
@@ -246,6 +267,34 @@ describe("linear extraction", () => {
     } finally {
       tree.delete();
     }
+  });
+
+  test("many functions, each with its own pipe array of the same name: the arrays' identities are found once per array", () => {
+    // Each function's `fds` is another array (identity by declaration): finding the pipe() call of each must not look
+    // at every other function's pipe() call again (quadratic: 2000 functions took 91 s).
+    const file = (functions: number) =>
+      "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <sys/uio.h>\n#include <unistd.h>\n" +
+      Array.from(
+        { length: functions },
+        (_, index) =>
+          `int f${index}(char *p) { int fds[2]; if (pipe(fds) < 0) return 1; struct iovec v = { p, 4096 }; ` +
+          `return vmsplice(fds[1], &v, 1, SPLICE_F_GIFT) < 0; }\n`,
+      ).join("");
+    const keys = (functions: number) => {
+      const text = file(functions);
+      const tree = parse(text);
+      try {
+        const counted = countMethod(PipeCreations.prototype, "arrayKey", () => extractFacts(tree, text));
+        assert.equal(counted.result.calls.length, functions);
+        assert.ok(counted.result.calls.every((call) => call.fd.direction === "to-pipe"));
+        return counted.count;
+      } finally {
+        tree.delete();
+      }
+    };
+    const small = keys(100);
+    const large = keys(400);
+    assert.ok(large <= 5 * small, `array identities: ${small} for 100 functions, ${large} for 400 (linear: 4x)`);
   });
 
   test("a path lookup visits the statements that hold a definition or the use, and the block's last one", () => {

@@ -15,10 +15,6 @@ import type { Evaluator } from "./values";
 
 export class PipeCreations {
   private readonly fillers: PipeFillers;
-  private readonly helperCreationCache = new Map<
-    string,
-    { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[]
-  >();
 
   constructor(
     private readonly index: FileIndex,
@@ -46,19 +42,9 @@ export class PipeCreations {
     scope: FunctionScope | null,
   ): { kind: "pipe" | "socketpair" | "mixed"; call: { node: Node; args: Node[] }; nonblock: boolean | null } | null {
     const key = this.arrayKey(array, scope);
-    const matches: { callee: string; site: { node: Node; args: Node[] }; nonblock?: boolean | null }[] = [];
-    for (const callee of ["pipe", "pipe2", "socketpair"]) {
-      for (const site of this.index.callSitesOf(callee)) {
-        const argument = unwrap(site.args[callee === "socketpair" ? 3 : 0] ?? null);
-        if (!argument) continue;
-        const name = argument.type === "field_expression" ? argument.childForFieldName("field")?.text : argument.text;
-        if (name !== arrayName) continue;
-        const other = this.arrayKey(argument, this.index.scopeOf(site.node));
-        if (key !== null && other !== null && key !== other) continue;
-        matches.push({ callee, site });
-      }
-    }
-    matches.push(...this.helperCreations(arrayName, key));
+    const matches = this.candidates(arrayName).filter(
+      (candidate) => key === null || candidate.key === null || candidate.key === key,
+    );
     if (matches.length === 0) return null;
     const sockets = matches.filter((match) => match.callee === "socketpair");
     if (sockets.length === matches.length) return { kind: "socketpair", call: sockets[0].site, nonblock: null };
@@ -73,20 +59,37 @@ export class PipeCreations {
     return { kind: "pipe", call: site, nonblock };
   }
 
+  private readonly candidatesByName = new Map<string, Candidate[]>();
+
   /**
-   * Calls of pipe fillers (pipe-fillers.ts: `SAFE_PIPE(fds)`, `make_pipe(fds)`) with this array, found from the
-   * array's own occurrences; the array's identity must match as for a direct pipe() call.
+   * Every call that fills an array of this name, with the identity of the array it fills: the pipe()/pipe2()/
+   * socketpair() calls, then the pipe fillers' calls. Found once per name, so thousands of functions each with their
+   * own `fds` cost one pass over the name's occurrences, not one per call.
    */
-  private helperCreations(
-    arrayName: string,
-    key: string | null,
-  ): { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] {
-    // Every call on the same array asks the same question: answered once per array (linear in the calls).
-    const cacheKey = `${arrayName}\0${key ?? ""}`;
-    const cached = this.helperCreationCache.get(cacheKey);
+  private candidates(arrayName: string): Candidate[] {
+    const cached = this.candidatesByName.get(arrayName);
     if (cached) return cached;
-    const found: { callee: string; site: { node: Node; args: Node[] }; nonblock: boolean | null }[] = [];
-    this.helperCreationCache.set(cacheKey, found);
+    const found: Candidate[] = [];
+    this.candidatesByName.set(arrayName, found);
+    for (const callee of ["pipe", "pipe2", "socketpair"]) {
+      for (const site of this.index.callSitesOf(callee)) {
+        const argument = unwrap(site.args[callee === "socketpair" ? 3 : 0] ?? null);
+        if (!argument) continue;
+        const name = argument.type === "field_expression" ? argument.childForFieldName("field")?.text : argument.text;
+        if (name !== arrayName) continue;
+        found.push({ callee, site, key: this.arrayKey(argument, this.index.scopeOf(site.node)) });
+      }
+    }
+    found.push(...this.helperCreations(arrayName));
+    return found;
+  }
+
+  /**
+   * Calls of pipe fillers (pipe-fillers.ts: `SAFE_PIPE(fds)`, `make_pipe(fds)`) with an array of this name, found from
+   * the name's occurrences, each with the identity of the array it fills.
+   */
+  private helperCreations(arrayName: string): Candidate[] {
+    const found: Candidate[] = [];
     for (const identifier of this.index.identifierNodes(arrayName)) {
       let argument: Node = identifier;
       let holder = parentOf(identifier);
@@ -105,9 +108,8 @@ export class PipeCreations {
       const position = args.findIndex((item) => item.id === argument.id);
       const hop = position >= 0 ? this.fillers.filler(callee, position) : null;
       if (!hop) continue;
-      const other = this.arrayKey(argument, this.index.scopeOf(call));
-      if (key !== null && other !== null && key !== other) continue;
-      found.push({ callee: hop.creates, site: { node: call, args }, nonblock: hop.nonblock });
+      const key = this.arrayKey(argument, this.index.scopeOf(call));
+      found.push({ callee: hop.creates, site: { node: call, args }, nonblock: hop.nonblock, key });
     }
     return found;
   }
@@ -133,4 +135,12 @@ export class PipeCreations {
     }
     return null;
   }
+}
+
+/** A call that fills an array of some name, and the identity of the array it fills (null: not resolved). */
+interface Candidate {
+  callee: string;
+  site: { node: Node; args: Node[] };
+  nonblock?: boolean | null;
+  key: string | null;
 }
