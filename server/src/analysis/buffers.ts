@@ -8,7 +8,15 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { MemoryKind, Origin, SymValue } from "./facts";
-import { fieldKey, loopCarriedSteps, reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
+import { clobberDefinitions, globalAssignments } from "./clobbers";
+import {
+  fieldKey,
+  loopCarriedSteps,
+  pathDefinitionsOf,
+  reachingDefinitions,
+  type FileIndex,
+  type FunctionScope,
+} from "./scope";
 import {
   callArguments,
   callName,
@@ -230,6 +238,9 @@ export class BufferResolver {
         const scaled = simplify({ kind: "binary", operator: "*", left: step, right: this.elementSize(node, context) });
         return { ...start, offset: simplify({ kind: "binary", operator: "+", left: start.offset, right: scaled }) };
       }
+      const reassigned = this.reassignedByCall(name, scope, node);
+      if (reassigned)
+        return { buffer: null, offset: unknown(name), missing: `${name} may be changed by ${reassigned}` };
       const definitions = reachingDefinitions(scope, name, node).filter((definition) => definition.kind !== "declared");
       const arrayDefinition = (scope.definitions.get(name) ?? []).find(
         (definition) => definition.kind === "array" && definition.site.startIndex < node.startIndex,
@@ -278,6 +289,18 @@ export class BufferResolver {
       if (results.length > 0) return withName(agree(results, name), name);
     }
     return { buffer: null, offset: zero, missing: `where ${name} points is not known in this file` };
+  }
+
+  /**
+   * A file-scope pointer that a function of this file called on the way assigns (`swap()` doing `g_buf = malloc(…)`),
+   * reaching `use` on some path: that call's description, or null.
+   */
+  private reassignedByCall(name: string, scope: FunctionScope, use: Node): string | null {
+    const calls = globalAssignments(this.index, scope, name);
+    if (calls.length === 0) return null;
+    const own = (scope.definitions.get(name) ?? []).filter((definition) => definition.kind !== "declared");
+    const reach = pathDefinitionsOf(scope, [...own, ...clobberDefinitions(name, calls)], use);
+    return calls.find((call) => reach.definitions.some((item) => item.site.id === call.site.id))?.description ?? null;
   }
 
   /** The pointer's value from its definitions other than the loop steps in `excluded`. */

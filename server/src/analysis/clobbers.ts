@@ -114,8 +114,68 @@ export function clobbersOf(index: NameIndex, scope: FunctionScope, query: Clobbe
       if (site) found.push({ site, description: describe(site) });
     }
     perScope.set(key, found);
+    for (const site of globalClobbers(index, scope, general, depth)) found.push({ site, description: describe(site) });
+    found.sort((left, right) => left.site.startIndex - right.site.startIndex);
   }
   return found.filter((clobber) => clobber.site.type !== "call_expression" || !query.except(clobber.site));
+}
+
+/**
+ * A file-scope object changed by a function of this file that the scope calls (`reset()` storing into `g_fds[1]`),
+ * directly or through the functions it calls: the call is a clobber. Functions of other files are the project's
+ * concern; a local object or a parameter is reached by a callee only through its address (`escapeAt`).
+ */
+function globalClobbers(index: NameIndex, scope: FunctionScope, query: ClobberQuery, depth: number): Node[] {
+  const local =
+    scope.parameters.includes(query.root) || scope.definitions.get(query.root)?.some((item) => item.declaration);
+  if (local || depth >= MAX_DEPTH) return [];
+  const found: Node[] = [];
+  const writers = new Map<string, boolean>();
+  for (const site of scope.calls) {
+    let writes = writers.get(site.name);
+    if (writes === undefined) {
+      const definition = index.functionDefinition(site.name);
+      const callee = definition ? index.scopeOf(definition) : null;
+      writes =
+        callee !== null &&
+        callee !== scope &&
+        clobbersOf(
+          index,
+          callee,
+          { ...query, memberStores: query.calleeMemberStores ?? query.memberStores, element: query.element },
+          depth + 1,
+        ).length > 0;
+      writers.set(site.name, writes);
+    }
+    if (writes) found.push(site.node);
+  }
+  return found;
+}
+
+/**
+ * The calls of `scope` to functions of this file that assign the file-scope variable `name` (`swap()` doing
+ * `g_buf = malloc(…)`), directly or through the functions they call. Empty for a local or a parameter.
+ */
+export function globalAssignments(index: NameIndex, scope: FunctionScope, name: string, depth = 0): Clobber[] {
+  const local = scope.parameters.includes(name) || scope.definitions.get(name)?.some((item) => item.declaration);
+  if (local || depth >= MAX_DEPTH) return [];
+  const found: Clobber[] = [];
+  const assigns = new Map<string, boolean>();
+  for (const site of scope.calls) {
+    let writes = assigns.get(site.name);
+    if (writes === undefined) {
+      const definition = index.functionDefinition(site.name);
+      const callee = definition ? index.scopeOf(definition) : null;
+      writes =
+        callee !== null &&
+        callee !== scope &&
+        ((callee.definitions.get(name) ?? []).some((item) => item.kind !== "declared" && !item.declaration) ||
+          globalAssignments(index, callee, name, depth + 1).length > 0);
+      assigns.set(site.name, writes);
+    }
+    if (writes) found.push({ site: site.node, description: describe(site.node) });
+  }
+  return found;
 }
 
 /** The clobbers as definitions of `name`, for a path walk together with the reader's own definitions. */
