@@ -126,30 +126,14 @@ export function clobbersOf(index: NameIndex, scope: FunctionScope, query: Clobbe
  * concern; a local object or a parameter is reached by a callee only through its address (`escapeAt`).
  */
 function globalClobbers(index: NameIndex, scope: FunctionScope, query: ClobberQuery, depth: number): Node[] {
-  const local =
-    scope.parameters.includes(query.root) || scope.definitions.get(query.root)?.some((item) => item.declaration);
-  if (local || depth >= MAX_DEPTH) return [];
-  const found: Node[] = [];
-  const writers = new Map<string, boolean>();
-  for (const site of scope.calls) {
-    let writes = writers.get(site.name);
-    if (writes === undefined) {
-      const definition = index.functionDefinition(site.name);
-      const callee = definition ? index.scopeOf(definition) : null;
-      writes =
-        callee !== null &&
-        callee !== scope &&
-        clobbersOf(
-          index,
-          callee,
-          { ...query, memberStores: query.calleeMemberStores ?? query.memberStores, element: query.element },
-          depth + 1,
-        ).length > 0;
-      writers.set(site.name, writes);
-    }
-    if (writes) found.push(site.node);
-  }
-  return found;
+  const inner = { ...query, memberStores: query.calleeMemberStores ?? query.memberStores };
+  return callsOfWriters(
+    index,
+    scope,
+    query.root,
+    depth,
+    (callee) => clobbersOf(index, callee, inner, depth + 1).length > 0,
+  );
 }
 
 /**
@@ -157,23 +141,33 @@ function globalClobbers(index: NameIndex, scope: FunctionScope, query: ClobberQu
  * `g_buf = malloc(…)`), directly or through the functions they call. Empty for a local or a parameter.
  */
 export function globalAssignments(index: NameIndex, scope: FunctionScope, name: string, depth = 0): Clobber[] {
+  const assigns = (callee: FunctionScope) =>
+    (callee.definitions.get(name) ?? []).some((item) => item.kind !== "declared" && !item.declaration) ||
+    globalAssignments(index, callee, name, depth + 1).length > 0;
+  return callsOfWriters(index, scope, name, depth, assigns).map((site) => ({ site, description: describe(site) }));
+}
+
+/** The calls of `scope` to functions of this file for which `writes` holds, when `name` is not the scope's own. */
+function callsOfWriters(
+  index: NameIndex,
+  scope: FunctionScope,
+  name: string,
+  depth: number,
+  writes: (callee: FunctionScope) => boolean,
+): Node[] {
   const local = scope.parameters.includes(name) || scope.definitions.get(name)?.some((item) => item.declaration);
   if (local || depth >= MAX_DEPTH) return [];
-  const found: Clobber[] = [];
-  const assigns = new Map<string, boolean>();
+  const found: Node[] = [];
+  const answers = new Map<string, boolean>();
   for (const site of scope.calls) {
-    let writes = assigns.get(site.name);
-    if (writes === undefined) {
+    let answer = answers.get(site.name);
+    if (answer === undefined) {
       const definition = index.functionDefinition(site.name);
       const callee = definition ? index.scopeOf(definition) : null;
-      writes =
-        callee !== null &&
-        callee !== scope &&
-        ((callee.definitions.get(name) ?? []).some((item) => item.kind !== "declared" && !item.declaration) ||
-          globalAssignments(index, callee, name, depth + 1).length > 0);
-      assigns.set(site.name, writes);
+      answer = callee !== null && callee !== scope && writes(callee);
+      answers.set(site.name, answer);
     }
-    if (writes) found.push({ site: site.node, description: describe(site.node) });
+    if (answer) found.push(site.node);
   }
   return found;
 }
