@@ -56,3 +56,61 @@ export function parsesAsOneFunction(parser: Parser, text: string): boolean {
     tree.delete();
   }
 }
+
+/**
+ * The top-level item one edit fell strictly inside, as it was before the edit (see `confinedToItem`). Undefined in
+ * FileState when there was no edit since the last parse, null when the shortcut does not apply.
+ */
+export interface EditedItem {
+  start: number;
+  end: number;
+  type: string;
+  delta: number;
+  rootChildCount: number;
+}
+
+/**
+ * The item an edit fell inside, in the new tree, when the edit provably changed nothing outside it; null otherwise
+ * (then the caller asks tree-sitter for the changed ranges, which costs a walk over every top-level item: a quarter of
+ * a keystroke on a 270k-line file). It holds when neither tree has an error anywhere, the root has as many items as
+ * before, and the item starts where it did, ends where it did moved by the edit, and has the same type: the parser is
+ * then in the same state at the item's boundaries as before, and the text outside is unchanged, so every other item
+ * parses as before. The property test runs with `checkConfinement` to compare this with tree-sitter's changed ranges.
+ */
+export function confinedToItem(edited: EditedItem, tree: Tree): TextRegion | null {
+  const root = tree.rootNode;
+  if (root.hasError || root.childCount !== edited.rootChildCount) return null;
+  const item = root.firstChildForIndex(edited.start);
+  if (!item || item.startIndex !== edited.start || item.endIndex !== edited.end + edited.delta) return null;
+  return item.type === edited.type ? { start: item.startIndex, end: item.endIndex } : null;
+}
+
+/** The top-level item an edit falls strictly inside (after its first token), before the edit; null otherwise. */
+export function editedItem(tree: Tree | null, edit: Edit): EditedItem | null {
+  if (!tree) return null;
+  const root = tree.rootNode;
+  if (root.hasError) return null;
+  const item = root.firstChildForIndex(edit.startIndex);
+  const firstToken = item?.firstChild;
+  if (!item || !firstToken || firstToken.endIndex >= edit.startIndex || edit.oldEndIndex >= item.endIndex) return null;
+  return {
+    start: item.startIndex,
+    end: item.endIndex,
+    type: item.type,
+    delta: edit.newEndIndex - edit.oldEndIndex,
+    rootChildCount: root.childCount,
+  };
+}
+
+/**
+ * The regions of the functions proven edits fell in, moved by an edit of `delta` inside `item` (which now ends at
+ * `end`): those after it shift, the item itself grows or shrinks, and it is added when it is new.
+ */
+export function shiftProven(proven: TextRegion[], item: TextRegion, end: number, delta: number): void {
+  for (const region of proven)
+    if (region.start >= item.end) {
+      region.start += delta;
+      region.end += delta;
+    } else if (region.start === item.start) region.end = end;
+  if (!proven.some((region) => region.start === item.start)) proven.push({ start: item.start, end });
+}

@@ -35,7 +35,14 @@ import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLay
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
 import { extractReduced, type ReducedExtraction } from "./reduced-extract";
 import { skipReason, type SkipReason } from "./limits";
-import { functionHoldingEdit, parsesAsOneFunction } from "./body-edit";
+import {
+  confinedToItem,
+  editedItem,
+  functionHoldingEdit,
+  parsesAsOneFunction,
+  shiftProven,
+  type EditedItem,
+} from "./body-edit";
 import { StringText, type SourceText } from "./source-text";
 
 export { DEFAULT_MAX_FILE_SIZE, skipReason, type SkipReason } from "./limits";
@@ -152,18 +159,6 @@ interface Basis {
   judged: JudgedResult | null;
 }
 
-/**
- * The top-level item one edit fell strictly inside, as it was before the edit (see `confinedToItem`). Undefined in
- * FileState when there was no edit since the last parse, null when the shortcut does not apply.
- */
-interface EditedItem {
-  start: number;
-  end: number;
-  type: string;
-  delta: number;
-  rootChildCount: number;
-}
-
 interface FileState {
   file: string;
   text: SourceText;
@@ -218,22 +213,6 @@ export function diffEdit(before: string, after: string): TextEdit | null {
     newEndPosition: pointAt(after, newEndIndex),
     oldText: before.slice(prefix, oldEndIndex),
   };
-}
-
-/**
- * The item an edit fell inside, in the new tree, when the edit provably changed nothing outside it; null otherwise
- * (then the caller asks tree-sitter for the changed ranges, which costs a walk over every top-level item: a quarter of
- * a keystroke on a 270k-line file). It holds when neither tree has an error anywhere, the root has as many items as
- * before, and the item starts where it did, ends where it did moved by the edit, and has the same type: the parser is
- * then in the same state at the item's boundaries as before, and the text outside is unchanged, so every other item
- * parses as before. The property test runs with `checkConfinement` to compare this with tree-sitter's changed ranges.
- */
-function confinedToItem(edited: EditedItem, tree: Tree): TextRegion | null {
-  const root = tree.rootNode;
-  if (root.hasError || root.childCount !== edited.rootChildCount) return null;
-  const item = root.firstChildForIndex(edited.start);
-  if (!item || item.startIndex !== edited.start || item.endIndex !== edited.end + edited.delta) return null;
-  return item.type === edited.type ? { start: item.startIndex, end: item.endIndex } : null;
 }
 
 /**
@@ -403,7 +382,7 @@ export class Engine {
     if (applied.length === 0) return;
     state.edited =
       state.edited === undefined && applied.length === 1 && state.basis?.reads.regionCount
-        ? this.editedItem(state, applied[0])
+        ? editedItem(state.stale ? null : state.tree, applied[0])
         : null;
     const proven = body !== null && this.bodyEditProven(state, applied[0], body);
     for (const edit of applied) state.tree?.edit(edit);
@@ -448,14 +427,7 @@ export class Engine {
     if (!parsesAsOneFunction(parser, state.text.slice(item.start, end))) return false;
     this.statistics.bodyEdits++;
     const proven = state.provenItems;
-    if (proven) {
-      for (const region of proven)
-        if (region.start >= item.end) {
-          region.start += delta;
-          region.end += delta;
-        } else if (region.start === item.start) region.end = end;
-      if (!proven.some((region) => region.start === item.start)) proven.push({ start: item.start, end });
-    }
+    if (proven) shiftProven(proven, item, end, delta);
     if (this.checkConfinement && state.tree && proven) {
       // The reparse tree-sitter would do now: changed ranges only inside the functions proven edits fell in.
       const copy = state.tree.copy();
@@ -785,23 +757,5 @@ export class Engine {
         if (range.startIndex < item.start || range.endIndex > item.end) this.statistics.confinementViolations++;
     }
     return reads.meets(item.start, item.end);
-  }
-
-  /** The top-level item an edit falls strictly inside (after its first token), before the edit; null otherwise. */
-  private editedItem(state: FileState, edit: Edit): EditedItem | null {
-    if (!state.tree || state.stale) return null;
-    const root = state.tree.rootNode;
-    if (root.hasError) return null;
-    const item = root.firstChildForIndex(edit.startIndex);
-    const firstToken = item?.firstChild;
-    if (!item || !firstToken || firstToken.endIndex >= edit.startIndex || edit.oldEndIndex >= item.endIndex)
-      return null;
-    return {
-      start: item.startIndex,
-      end: item.endIndex,
-      type: item.type,
-      delta: edit.newEndIndex - edit.oldEndIndex,
-      rootChildCount: root.childCount,
-    };
   }
 }

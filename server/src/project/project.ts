@@ -16,7 +16,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Parser } from "web-tree-sitter";
 import {
-  headerDefinitions,
   includeDirectives,
   vmspliceTriggers,
   VMSPLICE_WORDS,
@@ -35,7 +34,8 @@ import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { AnalysisBudget, Engine } from "../engine/engine";
 import { languageOf, type SourceLanguage } from "../analysis/language";
-import { CompileDatabase, type CompileFlags } from "./compile-database";
+import { CompileDatabase } from "./compile-database";
+import { IncludeResolver } from "./include-resolver";
 import {
   SUMMARY_SCHEMA,
   SummaryStore,
@@ -188,9 +188,6 @@ export function findProjectRoot(
   return found ?? first;
 }
 
-/** Directories whose headers are the system's (never parsed; their names are built-in knowledge). */
-const SYSTEM_INCLUDE_DIRS = ["/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu"];
-
 export interface ProjectOptions {
   /** CLI -I / `vmspliceLens.includePaths`, absolute. */
   includePaths?: readonly string[];
@@ -216,17 +213,7 @@ export interface UnitHeaders {
   defines: ReadonlyMap<string, string>;
 }
 
-interface HeaderEntry {
-  text: string;
-  includes: IncludeDirective[];
-  definitions: HeaderDefinition[];
-}
-
-const NO_DEFINES: ReadonlyMap<string, string> = new Map();
-
-export const DEFAULT_MAX_INCLUDE_DEPTH = 16;
-export const DEFAULT_MAX_UNIT_HEADERS = 200;
-export const DEFAULT_MAX_UNIT_SIZE = 4 * 1024 * 1024;
+export { DEFAULT_MAX_INCLUDE_DEPTH, DEFAULT_MAX_UNIT_HEADERS, DEFAULT_MAX_UNIT_SIZE } from "./include-resolver";
 
 /**
  * A computation over the project's files done in steps: it yields a few words of progress after each file (or
@@ -266,8 +253,6 @@ export interface ProjectIndexStatus {
 
 export class Project {
   readonly database: CompileDatabase;
-  private readonly headerCache = new Map<string, HeaderEntry | null>();
-  private readonly found = new Map<string, { file: string; heuristic: boolean } | null>();
   private readonly parsers = new Map<SourceLanguage, Parser>();
 
   /** The extra include directories the project was made with (CLI -I, `vmspliceLens.includePaths`). */
@@ -324,12 +309,21 @@ export class Project {
         .find((candidate) => fs.isFile(candidate)) ??
       null;
     this.database = new CompileDatabase(source, source ? fs.readText(source) : null);
+    this.includes = new IncludeResolver(
+      root,
+      this.database,
+      options,
+      fs,
+      (file) => this.parserFor(file),
+      (file) => this.display(file),
+    );
     this.store = new SummaryStore(options.summaryCache ?? null, `${SUMMARY_SCHEMA}/${options.version ?? ""}`);
   }
 
   private sources: string[] | null = null;
   private fillers: ExternalPipeFiller[] | null = null;
   private readonly store: SummaryStore;
+  private readonly includes: IncludeResolver;
   private readonly texts = new Map<string, Buffer | null>();
   private textBudget = MAX_CACHED_TEXT;
   /** The files whose bytes were searched (for the index status). */
@@ -507,7 +501,7 @@ export class Project {
     }
     const words = searchWords([...VMSPLICE_WORDS]);
     for (const file of headers) {
-      if (words.some((word) => this.mentions(file, word))) this.header(file);
+      if (words.some((word) => this.mentions(file, word))) this.includes.header(file);
       done++;
       this.buildPercentage = Math.floor((done * 100) / Math.max(total, 1));
       yield counted();
@@ -519,7 +513,6 @@ export class Project {
 
   /** What the index holds (lists are those built so far; a list not built yet is empty). */
   status(): ProjectIndexStatus {
-    const present = <T>(values: Iterable<T | null>) => [...values].filter((value) => value !== null).length;
     return {
       root: this.root,
       state: this.indexed ? "ready" : "not built",
@@ -528,7 +521,7 @@ export class Project {
       headerFiles: this.headerList?.length ?? null,
       filesSearched: this.searched.size,
       sourcesParsed: this.store.size,
-      headersParsed: present(this.headerCache.values()),
+      headersParsed: this.includes.headersParsed(),
       wrappers: (this.wrapperIndex ?? []).map((wrapper) => `${wrapper.name} (${wrapper.file}:${wrapper.line})`),
       pipeFillers: (this.fillers ?? []).map(
         (filler) => `${filler.name} (parameter ${filler.parameter + 1}, ${filler.file}:${filler.line})`,
@@ -667,7 +660,7 @@ export class Project {
       const definitions: HeaderDefinition[] = [];
       for (const file of headers) {
         if (!matched.has(file)) continue;
-        definitions.push(...(this.header(file)?.definitions ?? []));
+        definitions.push(...(this.includes.header(file)?.definitions ?? []));
         yield "headers leading to vmsplice";
       }
       const next = vmspliceTriggers(definitions, words);
@@ -696,7 +689,7 @@ export class Project {
     this.pipeCallers.delete(absolute);
     if (HEADER_EXTENSIONS.some((extension) => absolute.endsWith(extension))) {
       // A header's text decides its includes and definitions (the trigger words); summaries are of sources alone.
-      this.headerCache.delete(absolute);
+      this.includes.forgetHeader(absolute);
       this.triggers = null;
     } else {
       this.store.forget(absolute);
@@ -708,7 +701,7 @@ export class Project {
     }
     // A file that appears or disappears changes the listings and where includes resolve.
     if (created || !this.fs.isFile(absolute)) {
-      this.found.clear();
+      this.includes.forgetResolutions();
       this.headerList = null;
       this.sources = null;
     }
@@ -716,50 +709,10 @@ export class Project {
 
   /**
    * The project headers `file` includes, directly or through other headers, in include order (each once), with the
-   * chain that reached each. The main file's own directives are given (from its tree: it may be an unsaved buffer).
+   * chain that reached each (include-resolver.ts).
    */
   headersFor(file: string, includes: readonly IncludeDirective[]): UnitHeaders {
-    const main = path.resolve(file);
-    const flags = this.database.flagsFor(main);
-    const maxDepth = this.options.maxDepth ?? DEFAULT_MAX_INCLUDE_DEPTH;
-    const maxHeaders = this.options.maxHeaders ?? DEFAULT_MAX_UNIT_HEADERS;
-    const maxSize = this.options.maxUnitSize ?? DEFAULT_MAX_UNIT_SIZE;
-    const result: UnitHeaders = { headers: [], unresolved: [], limits: [], defines: flags?.defines ?? NO_DEFINES };
-    const visited = new Set<string>([main]);
-    let size = 0;
-    const visit = (includer: string, directives: readonly IncludeDirective[], chain: string[], heuristic: boolean) => {
-      for (const directive of directives) {
-        const target = this.resolve(directive, includer, flags);
-        if (!target) {
-          if (!directive.angle && !result.unresolved.includes(directive.spelled))
-            result.unresolved.push(directive.spelled);
-          continue;
-        }
-        if (visited.has(target.file)) continue;
-        visited.add(target.file);
-        const nextChain = [...chain, this.display(target.file)];
-        if (nextChain.length - 1 > maxDepth) {
-          result.limits.push(`include depth limit ${maxDepth} reached at ${nextChain.join(" → ")}`);
-          continue;
-        }
-        const entry = this.header(target.file);
-        if (!entry) continue;
-        if (result.headers.length >= maxHeaders || size + entry.text.length > maxSize) {
-          result.limits.push(
-            `${this.display(target.file)} not read: the unit's headers are over the limit (${maxHeaders} headers, ${maxSize} characters)`,
-          );
-          continue;
-        }
-        size += entry.text.length;
-        const tagged = heuristic || target.heuristic;
-        // Named as the main file is: relative to the working directory when it was given relative.
-        const named = path.isAbsolute(file) ? target.file : path.relative(process.cwd(), target.file);
-        result.headers.push({ file: named, text: entry.text, heuristic: tagged, chain: nextChain });
-        visit(target.file, entry.includes, nextChain, tagged);
-      }
-    };
-    visit(main, includes, [this.display(main)], false);
-    return result;
+    return this.includes.headersFor(file, includes);
   }
 
   /** A path relative to the root when inside it (for chains and messages). */
@@ -768,89 +721,9 @@ export class Project {
     return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
   }
 
-  private header(file: string): HeaderEntry | null {
-    if (this.headerCache.has(file)) return this.headerCache.get(file) ?? null;
-    const text = this.fs.readText(file);
-    let entry: HeaderEntry | null = null;
-    if (text !== null) {
-      const tree = this.parserFor(file).parse(text);
-      try {
-        entry = {
-          text,
-          includes: tree ? includeDirectives(tree) : [],
-          definitions: tree ? headerDefinitions(tree) : [],
-        };
-      } finally {
-        tree?.delete();
-      }
-    }
-    this.headerCache.set(file, entry);
-    return entry;
-  }
-
   /** What the headers of a unit define (for `vmspliceTriggers`). */
   definitionsOf(headers: readonly UnitHeader[]): HeaderDefinition[] {
-    return headers.flatMap((header) => this.headerCache.get(path.resolve(header.file))?.definitions ?? []);
-  }
-
-  private resolve(
-    directive: IncludeDirective,
-    includer: string,
-    flags: CompileFlags | null,
-  ): { file: string; heuristic: boolean } | null {
-    const includerDir = path.dirname(includer);
-    const key = `${directive.angle ? "<" : '"'}${directive.spelled}\0${includerDir}`;
-    if (this.found.has(key)) return this.found.get(key) ?? null;
-    const found = this.search(directive, includerDir, flags);
-    this.found.set(key, found);
-    return found;
-  }
-
-  private search(
-    directive: IncludeDirective,
-    includerDir: string,
-    flags: CompileFlags | null,
-  ): { file: string; heuristic: boolean } | null {
-    const spelled = directive.spelled;
-    if (path.isAbsolute(spelled)) return null;
-    const exact = [
-      ...(directive.angle ? [] : [includerDir]),
-      ...(directive.angle ? [] : (flags?.quote ?? [])),
-      ...(flags?.include ?? []),
-      ...(this.options.includePaths ?? []),
-    ];
-    for (const dir of exact) {
-      const candidate = path.resolve(dir, spelled);
-      if (this.isSystem(candidate)) return null;
-      if (this.fs.isFile(candidate)) return { file: candidate, heuristic: false };
-    }
-    // A header the system has is the system's (<sys/uio.h>, <linux/fs.h> outside a kernel tree).
-    if (SYSTEM_INCLUDE_DIRS.some((dir) => this.fs.isFile(path.join(dir, spelled)))) return null;
-    for (const dir of this.heuristicDirs(includerDir)) {
-      const candidate = path.resolve(dir, spelled);
-      if (this.fs.isFile(candidate)) return { file: candidate, heuristic: true };
-    }
-    return null;
-  }
-
-  private isSystem(file: string): boolean {
-    return SYSTEM_INCLUDE_DIRS.some((dir) => file.startsWith(`${dir}/`));
-  }
-
-  /** `include/` next to the includer and each ancestor up to the root, then the root itself. */
-  private heuristicDirs(from: string): string[] {
-    const dirs: string[] = [];
-    const inside = (dir: string) => {
-      const relative = path.relative(this.root, dir);
-      return !relative.startsWith("..") && !path.isAbsolute(relative);
-    };
-    for (let dir = from; inside(dir); dir = path.dirname(dir)) {
-      const include = path.join(dir, "include");
-      if (this.fs.isDirectory(include)) dirs.push(include);
-      if (dir === this.root || path.dirname(dir) === dir) break;
-    }
-    dirs.push(this.root);
-    return dirs;
+    return this.includes.definitionsOf(headers);
   }
 }
 
