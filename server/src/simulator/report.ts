@@ -88,30 +88,37 @@ export function stepRole(scenario: Scenario, step: StepResult): "writer" | "read
 
 type Consumer = { chunk: ChunkRecord; line: number };
 
+/** Shared empty lists for the pages of a large replay that have no rule and no consumer (never mutated). */
+const NO_CONSUMERS: readonly Consumer[] = [];
+
 /**
- * Reader chunks by buffer id. Almost every buffer is consumed once, so a lone consumer is stored as itself and only a
- * buffer consumed in parts gets a list (a 1 GiB replay has 262,144 of them).
+ * Reader chunks by buffer id. Buffer ids count up from the run's start, so an array indexed by id holds them; almost
+ * every buffer is consumed once, so a lone consumer is stored as itself and only a buffer consumed in parts gets a list
+ * (a 1 GiB replay has 262,144 of them).
  */
-function consumersByBuffer(steps: readonly ReplayStepJson[]): (bufferId: number) => Consumer[] {
-  const consumers = new Map<number, Consumer | Consumer[]>();
+function consumersByBuffer(steps: readonly ReplayStepJson[]): (bufferId: number) => readonly Consumer[] {
+  const consumers: (Consumer | Consumer[] | undefined)[] = [];
+  const elsewhere = new Map<number, Consumer | Consumer[]>();
   for (const step of steps) {
     for (const chunk of step.chunks) {
       if (chunk.side !== "reader" || chunk.bufferId === null) continue;
       const entry = { chunk, line: step.line };
-      const known = consumers.get(chunk.bufferId);
-      if (known === undefined) consumers.set(chunk.bufferId, entry);
-      else if (Array.isArray(known)) known.push(entry);
-      else consumers.set(chunk.bufferId, [known, entry]);
+      const id = chunk.bufferId;
+      const dense = Number.isInteger(id) && id >= 0 && id <= consumers.length;
+      const known = dense ? consumers[id] : elsewhere.get(id);
+      const next = known === undefined ? entry : Array.isArray(known) ? (known.push(entry), known) : [known, entry];
+      if (dense) consumers[id] = next;
+      else elsewhere.set(id, next);
     }
   }
   return (bufferId) => {
-    const known = consumers.get(bufferId);
-    return known === undefined ? [] : Array.isArray(known) ? known : [known];
+    const known = consumers[bufferId] ?? elsewhere.get(bufferId);
+    return known === undefined ? NO_CONSUMERS : Array.isArray(known) ? known : [known];
   };
 }
 
-export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
-  const steps: ReplayStepJson[] = result.steps.map((step) => ({
+function replaySteps(scenario: Scenario, result: SimulationResult): ReplayStepJson[] {
+  return result.steps.map((step) => ({
     index: step.index,
     line: step.line,
     text: step.text,
@@ -124,47 +131,61 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
     skipped: step.skipped,
     error: step.error,
   }));
-  const writerSteps = steps.filter(
-    (step) => step.role === "writer" && (!options.writerLines || options.writerLines.includes(step.line)),
-  );
+}
+
+/** The page a writer chunk became, matched with the reader chunks that consumed its buffer. */
+function replayPage(index: number, chunk: ChunkRecord, line: number, readers: readonly Consumer[]): ReplayPage {
+  const move = readers.find((entry) => entry.chunk.readerPage === "moved");
+  const copy = readers.find((entry) => entry.chunk.readerPage === "copied");
+  const first = move ?? copy ?? readers[0];
+  // A consumption without a move or a copy is a phantom success (VMS-RFC-PHANTOM-SUCCESS): nothing was delivered.
+  let outcome: ReplayOutcome = "not-delivered";
+  if (move) outcome = "moved";
+  else if (copy) outcome = "copied";
+  const readerRules = readers.some((entry) => entry.chunk.rules.length > 0);
+  // Most pages of a large replay have no rule at all: skip building a set for them.
+  const rules =
+    chunk.rules.length === 0 && !readerRules
+      ? []
+      : [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
+  const decisive = first
+    ? (first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null)
+    : (chunk.rules[0] ?? null);
+  return {
+    index,
+    outcome,
+    writerPfn: chunk.pfn,
+    readerPfn: first ? first.chunk.destinationPfn : null,
+    rule: decisive,
+    rules,
+    writerLine: line,
+    readerLine: first ? first.line : null,
+    len: chunk.len,
+    offset: chunk.offset,
+    writerAddress: chunk.sourceAddress,
+    readerAddress: first ? first.chunk.destinationAddress : null,
+  };
+}
+
+/** Hands every page of the replay to `visit`, in order; each page object is made once and not kept here. */
+function forEachPage(
+  steps: readonly ReplayStepJson[],
+  options: ReportOptions,
+  visit: (page: ReplayPage) => void,
+): void {
   const consumed = consumersByBuffer(steps);
-  const pages: ReplayPage[] = [];
-  for (const step of writerSteps) {
+  let index = 0;
+  for (const step of steps) {
+    if (step.role !== "writer" || (options.writerLines && !options.writerLines.includes(step.line))) continue;
     for (const chunk of step.chunks) {
       if (chunk.side !== "writer") continue;
-      const readers = chunk.bufferId === null ? [] : consumed(chunk.bufferId);
-      const move = readers.find((entry) => entry.chunk.readerPage === "moved");
-      const copy = readers.find((entry) => entry.chunk.readerPage === "copied");
-      const first = move ?? copy ?? readers[0];
-      // A consumption without a move or a copy is a phantom success (VMS-RFC-PHANTOM-SUCCESS): nothing was delivered.
-      let outcome: ReplayOutcome = "not-delivered";
-      if (move) outcome = "moved";
-      else if (copy) outcome = "copied";
-      const readerRules = readers.some((entry) => entry.chunk.rules.length > 0);
-      // Most pages of a large replay have no rule at all: skip building a set for them.
-      const rules =
-        chunk.rules.length === 0 && !readerRules
-          ? []
-          : [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
-      const decisive = first
-        ? (first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null)
-        : (chunk.rules[0] ?? null);
-      pages.push({
-        index: pages.length,
-        outcome,
-        writerPfn: chunk.pfn,
-        readerPfn: first ? first.chunk.destinationPfn : null,
-        rule: decisive,
-        rules,
-        writerLine: step.line,
-        readerLine: first ? first.line : null,
-        len: chunk.len,
-        offset: chunk.offset,
-        writerAddress: chunk.sourceAddress,
-        readerAddress: first ? first.chunk.destinationAddress : null,
-      });
+      const readers = chunk.bufferId === null ? NO_CONSUMERS : consumed(chunk.bufferId);
+      visit(replayPage(index++, chunk, step.line, readers));
     }
   }
+}
+
+function replayResults(steps: readonly ReplayStepJson[], options: ReportOptions): ReplayJson["results"] {
   const results: ReplayJson["results"] = {};
   const writer =
     options.writerLine !== undefined
@@ -177,6 +198,17 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
   if (writer?.outcome) results.writer = writer.outcome;
   if (reader?.outcome) results.reader = reader.outcome;
   for (const step of steps) if (step.outcome && step.role !== "other") results[`line ${step.line}`] = step.outcome;
+  return results;
+}
+
+function replayOf<P>(
+  scenario: Scenario,
+  result: SimulationResult,
+  options: ReportOptions,
+  pagesOf: (steps: readonly ReplayStepJson[]) => P[],
+): Omit<ReplayJson, "pages"> & { pages: P[] } {
+  const steps = replaySteps(scenario, result);
+  const pages = pagesOf(steps);
   return {
     kernel: result.kernel,
     pageSize: result.pageSize,
@@ -185,10 +217,47 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
     assumptions: options.assumptions ?? [],
     steps,
     pages,
-    results,
+    results: replayResults(steps, options),
     expectations: result.verdicts,
     stoppedAt: result.stoppedAt,
   };
+}
+
+export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
+  return replayOf(scenario, result, options, (steps) => {
+    const pages: ReplayPage[] = [];
+    forEachPage(steps, options, (page) => pages.push(page));
+    return pages;
+  });
+}
+
+/** A replay whose page list is already run-length (`pages 0–262143 moved` is one entry); steps are as in the full form. */
+export type CompactReplayJson = Omit<ReplayJson, "pages"> & { pages: ReplayPageRun[] };
+
+/**
+ * The replay with its page list built as runs while the pages are made, so a 1 GiB replay never holds 262,144 page
+ * objects: `toText` and the summary JSON only ever show runs. Equal to `compactReplay(toReplayJson(...))`.
+ */
+export function toCompactReplayJson(
+  scenario: Scenario,
+  result: SimulationResult,
+  options: ReportOptions,
+): CompactReplayJson {
+  return replayOf(scenario, result, options, (steps) => {
+    const runs: ReplayPageRun[] = [];
+    let previous: ReplayPage | null = null;
+    forEachPage(steps, options, (page) => {
+      if (previous !== null && continuesPage(previous, page, result.pageSize)) runs[runs.length - 1].count++;
+      else runs.push({ ...page, count: 1 });
+      previous = page;
+    });
+    return runs;
+  });
+}
+
+/** The run-length page list of a full replay. */
+export function compactReplay(json: ReplayJson): CompactReplayJson {
+  return { ...json, pages: pageRuns(json.pages, json.pageSize).map((run) => ({ ...run.first, count: run.count })) };
 }
 
 function describeOutcome(outcome: CallOutcome | null, skipped: boolean, error: string | null): string {
@@ -347,6 +416,11 @@ function summarizeBookkeeping(events: TraceEvent[]): string | null {
 
 /** The readable step table of `vmsplice-lens simulate --format text`. */
 export function toText(json: ReplayJson): string {
+  return toCompactText(compactReplay(json));
+}
+
+/** The readable step table from a replay whose page list is already run-length (the same text as `toText`). */
+export function toCompactText(json: CompactReplayJson): string {
   const lines: string[] = [];
   lines.push(`${json.scenario.id}: ${json.scenario.title}`);
   lines.push(`kernel ${json.kernel}, page size ${json.pageSize}, site ${json.site.file}:${json.site.line}`);
@@ -371,11 +445,10 @@ export function toText(json: ReplayJson): string {
     lines.push(
       `${"#".padStart(5)}  ${"outcome".padEnd(14)} ${"bytes".padStart(6)} ${"writer PFN".padStart(10)} ${"reader PFN".padStart(10)}  rule`,
     );
-    for (const run of pageRuns(json.pages, json.pageSize)) {
-      const page = run.first;
-      const span = (start: number | null) => (start === null ? "-" : rangeText(start, run.count));
+    for (const page of json.pages) {
+      const span = (start: number | null) => (start === null ? "-" : rangeText(start, page.count));
       lines.push(
-        `${rangeText(page.index, run.count).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${span(page.writerPfn).padStart(10)} ${span(page.readerPfn).padStart(10)}  ${page.rule ?? "-"}`,
+        `${rangeText(page.index, page.count).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${span(page.writerPfn).padStart(10)} ${span(page.readerPfn).padStart(10)}  ${page.rule ?? "-"}`,
       );
     }
   }
@@ -446,6 +519,11 @@ export function toRunLengthJson(json: ReplayJson): Omit<ReplayJson, "pages" | "s
   })[];
   pages: ReplayPageRun[];
 } {
+  return compactRunLengthJson(compactReplay(json));
+}
+
+/** `toRunLengthJson` of a replay whose page list is already run-length: the steps' chunks and moves become runs too. */
+export function compactRunLengthJson(json: CompactReplayJson): ReturnType<typeof toRunLengthJson> {
   const pageSize = json.pageSize;
   return {
     ...json,
@@ -454,7 +532,6 @@ export function toRunLengthJson(json: ReplayJson): Omit<ReplayJson, "pages" | "s
       events: moveRuns(step.events, pageSize),
       chunks: runsOf(step.chunks, (last, next) => continuesChunk(last, next, pageSize)),
     })),
-    pages: pageRuns(json.pages, pageSize).map((run) => ({ ...run.first, count: run.count })),
   };
 }
 
