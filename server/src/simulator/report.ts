@@ -16,6 +16,7 @@ import type {
   StepResult,
   TraceEvent,
 } from "./types";
+import { attachChunks, chunkAt, chunkRunsOf, type ChunkRun } from "./chunk-runs";
 
 export type ReplayOutcome = "moved" | "copied" | "not-delivered";
 
@@ -80,8 +81,9 @@ export interface ReportOptions {
 export function stepRole(scenario: Scenario, step: StepResult): "writer" | "reader" | "other" {
   const command = scenario.steps[step.index]?.command;
   if (!command || command.kind !== "vmsplice") return "other";
-  if (step.chunks.some((chunk) => chunk.side === "writer")) return "writer";
-  if (step.chunks.some((chunk) => chunk.side === "reader")) return "reader";
+  const runs = chunkRunsOf(step);
+  if (runs.some((run) => run.first.side === "writer")) return "writer";
+  if (runs.some((run) => run.first.side === "reader")) return "reader";
   if (command.fd.kind === "pipe") return command.fd.end === 1 ? "writer" : "reader";
   return "other";
 }
@@ -92,45 +94,60 @@ type Consumer = { chunk: ChunkRecord; line: number };
 const NO_CONSUMERS: readonly Consumer[] = [];
 
 /**
- * Reader chunks by buffer id. Buffer ids count up from the run's start, so an array indexed by id holds them; almost
- * every buffer is consumed once, so a lone consumer is stored as itself and only a buffer consumed in parts gets a list
- * (a 1 GiB replay has 262,144 of them).
+ * Reader chunks by buffer id. Buffer ids count up from the run's start, so arrays indexed by id hold them; almost every
+ * buffer is consumed once, so a lone consumer is kept as its chunk run and line (the record is made when asked for)
+ * and only a buffer consumed in parts gets a list (a 1 GiB replay has 262,144 of them).
  */
-function consumersByBuffer(steps: readonly ReplayStepJson[]): (bufferId: number) => readonly Consumer[] {
-  const consumers: (Consumer | Consumer[] | undefined)[] = [];
-  const elsewhere = new Map<number, Consumer | Consumer[]>();
+function consumersByBuffer(
+  steps: readonly ReplayStepJson[],
+  pageSize: number,
+): (bufferId: number) => readonly Consumer[] {
+  const loneRun: (ChunkRun | undefined)[] = [];
+  const loneLine: number[] = [];
+  const several = new Map<number, Consumer[]>();
+  const lone = (id: number): Consumer => {
+    const run = loneRun[id]!;
+    return { chunk: chunkAt(run, id - run.first.bufferId!, pageSize), line: loneLine[id] };
+  };
   for (const step of steps) {
-    for (const chunk of step.chunks) {
-      if (chunk.side !== "reader" || chunk.bufferId === null) continue;
-      const entry = { chunk, line: step.line };
-      const id = chunk.bufferId;
-      const dense = Number.isInteger(id) && id >= 0 && id <= consumers.length;
-      const known = dense ? consumers[id] : elsewhere.get(id);
-      const next = known === undefined ? entry : Array.isArray(known) ? (known.push(entry), known) : [known, entry];
-      if (dense) consumers[id] = next;
-      else elsewhere.set(id, next);
+    for (const run of chunkRunsOf(step)) {
+      if (run.first.side !== "reader" || run.first.bufferId === null) continue;
+      for (let index = 0; index < run.count; index++) {
+        const id = run.first.bufferId + index;
+        const list = several.get(id);
+        if (list) list.push({ chunk: chunkAt(run, index, pageSize), line: step.line });
+        else if (Number.isInteger(id) && id >= 0 && loneRun[id] === undefined) {
+          loneRun[id] = run;
+          loneLine[id] = step.line;
+        } else {
+          const entry = { chunk: chunkAt(run, index, pageSize), line: step.line };
+          several.set(id, loneRun[id] === undefined ? [entry] : [lone(id), entry]);
+        }
+      }
     }
   }
-  return (bufferId) => {
-    const known = consumers[bufferId] ?? elsewhere.get(bufferId);
-    return known === undefined ? NO_CONSUMERS : Array.isArray(known) ? known : [known];
-  };
+  return (bufferId) => several.get(bufferId) ?? (loneRun[bufferId] === undefined ? NO_CONSUMERS : [lone(bufferId)]);
 }
 
+/** The replay's steps; a step's chunks stay runs (the per-page records are made when `chunks` is read). */
 function replaySteps(scenario: Scenario, result: SimulationResult): ReplayStepJson[] {
-  return result.steps.map((step) => ({
-    index: step.index,
-    line: step.line,
-    text: step.text,
-    process: step.process,
-    role: stepRole(scenario, step),
-    outcome: step.outcome,
-    rules: step.rules,
-    events: step.events,
-    chunks: step.chunks,
-    skipped: step.skipped,
-    error: step.error,
-  }));
+  return result.steps.map((step) => {
+    const json: ReplayStepJson = {
+      index: step.index,
+      line: step.line,
+      text: step.text,
+      process: step.process,
+      role: stepRole(scenario, step),
+      outcome: step.outcome,
+      rules: step.rules,
+      events: step.events,
+      chunks: [],
+      skipped: step.skipped,
+      error: step.error,
+    };
+    attachChunks(json, chunkRunsOf(step), result.pageSize);
+    return json;
+  });
 }
 
 /** The page a writer chunk became, matched with the reader chunks that consumed its buffer. */
@@ -171,16 +188,20 @@ function replayPage(index: number, chunk: ChunkRecord, line: number, readers: re
 function forEachPage(
   steps: readonly ReplayStepJson[],
   options: ReportOptions,
+  pageSize: number,
   visit: (page: ReplayPage) => void,
 ): void {
-  const consumed = consumersByBuffer(steps);
+  const consumed = consumersByBuffer(steps, pageSize);
   let index = 0;
   for (const step of steps) {
     if (step.role !== "writer" || (options.writerLines && !options.writerLines.includes(step.line))) continue;
-    for (const chunk of step.chunks) {
-      if (chunk.side !== "writer") continue;
-      const readers = chunk.bufferId === null ? NO_CONSUMERS : consumed(chunk.bufferId);
-      visit(replayPage(index++, chunk, step.line, readers));
+    for (const run of chunkRunsOf(step)) {
+      if (run.first.side !== "writer") continue;
+      for (let offset = 0; offset < run.count; offset++) {
+        const chunk = chunkAt(run, offset, pageSize);
+        const readers = chunk.bufferId === null ? NO_CONSUMERS : consumed(chunk.bufferId);
+        visit(replayPage(index++, chunk, step.line, readers));
+      }
     }
   }
 }
@@ -226,7 +247,7 @@ function replayOf<P>(
 export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
   return replayOf(scenario, result, options, (steps) => {
     const pages: ReplayPage[] = [];
-    forEachPage(steps, options, (page) => pages.push(page));
+    forEachPage(steps, options, result.pageSize, (page) => pages.push(page));
     return pages;
   });
 }
@@ -246,7 +267,7 @@ export function toCompactReplayJson(
   return replayOf(scenario, result, options, (steps) => {
     const runs: ReplayPageRun[] = [];
     let previous: ReplayPage | null = null;
-    forEachPage(steps, options, (page) => {
+    forEachPage(steps, options, result.pageSize, (page) => {
       if (previous !== null && continuesPage(previous, page, result.pageSize)) runs[runs.length - 1].count++;
       else runs.push({ ...page, count: 1 });
       previous = page;
@@ -464,48 +485,7 @@ export function toCompactText(json: CompactReplayJson): string {
 /** A page of a run-length page list: `count` consecutive pages from `index`, PFNs and addresses one page apart. */
 export type ReplayPageRun = ReplayPage & { count: number };
 
-type ChunkRun = ChunkRecord & { count: number };
-
-/** Whether `next` continues a chunk run that ends with `last`: the same fate, the next frame at the next address. */
-function continuesChunk(last: ChunkRecord, next: ChunkRecord, pageSize: number): boolean {
-  const step = (left: number | null, right: number | null, by: number) =>
-    left === null ? right === null : right === left + by;
-  return (
-    next.side === last.side &&
-    next.offset === last.offset &&
-    next.len === last.len &&
-    next.writerPage === last.writerPage &&
-    next.readerPage === last.readerPage &&
-    next.rules.length === 0 &&
-    last.rules.length === 0 &&
-    next.pfn === last.pfn + 1 &&
-    step(last.slot, next.slot, 1) &&
-    step(last.bufferId, next.bufferId, 1) &&
-    step(last.destinationPfn, next.destinationPfn, 1) &&
-    step(last.sourceAddress, next.sourceAddress, pageSize) &&
-    step(last.destinationAddress, next.destinationAddress, pageSize) &&
-    (last.origin === null
-      ? next.origin === null
-      : next.origin !== null &&
-        next.origin.process === last.origin.process &&
-        next.origin.vaddr === last.origin.vaddr + pageSize)
-  );
-}
-
-/** Runs of `items`: each run is its first item plus `count`; `continues(last, next)` decides whether a run goes on. */
-function runsOf<T extends object>(
-  items: readonly T[],
-  continues: (last: T, next: T) => boolean,
-): (T & { count: number })[] {
-  const runs: (T & { count: number })[] = [];
-  for (let index = 0; index < items.length;) {
-    let end = index + 1;
-    while (end < items.length && continues(items[end - 1], items[end])) end++;
-    runs.push({ ...items[index], count: end - index });
-    index = end;
-  }
-  return runs;
-}
+type ChunkRunJson = ChunkRecord & { count: number };
 
 /**
  * The run-length form of a replay for summary traces (`simulate --trace summary --format json`): `pages`, each step's
@@ -514,7 +494,7 @@ function runsOf<T extends object>(
  */
 export function toRunLengthJson(json: ReplayJson): Omit<ReplayJson, "pages" | "steps"> & {
   steps: (Omit<ReplayStepJson, "chunks" | "events"> & {
-    chunks: ChunkRun[];
+    chunks: ChunkRunJson[];
     events: (TraceEvent & { count?: number })[];
   })[];
   pages: ReplayPageRun[];
@@ -530,7 +510,7 @@ export function compactRunLengthJson(json: CompactReplayJson): ReturnType<typeof
     steps: json.steps.map((step) => ({
       ...step,
       events: moveRuns(step.events, pageSize),
-      chunks: runsOf(step.chunks, (last, next) => continuesChunk(last, next, pageSize)),
+      chunks: chunkRunsOf(step).map((run) => ({ ...run.first, count: run.count })),
     })),
   };
 }
