@@ -4,10 +4,12 @@
  * (same fate, the next frame at the next address, buffer id and slot one more, no rules); `step.chunks` stays the
  * per-page array every consumer reads, made from the runs when it is read, and the report walks the runs directly.
  *
- * This module owns the run predicate, the expansion of a run back into records and the attachment of runs to a step.
+ * A step's whole-page move events are kept the same way (`step.events`).
+ *
+ * This module owns the run predicates, the expansion of a run back into records and the attachment of runs to a step.
  * Pure: no I/O.
  */
-import type { ChunkRecord } from "./types";
+import type { ChunkRecord, TraceEvent } from "./types";
 
 /** `count` records starting with `first`, PFNs, buffer ids, slots and addresses each one (page) more than the last. */
 export interface ChunkRun {
@@ -104,4 +106,79 @@ export function attachChunks(holder: { chunks: ChunkRecord[] }, runs: readonly C
 /** The chunk runs of a step (or of a replay step made from it): the stored runs, else one run per record. */
 export function chunkRunsOf(holder: { chunks: ChunkRecord[] }): readonly ChunkRun[] {
   return stored.get(holder) ?? holder.chunks.map((first) => ({ first, count: 1 }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Move events as runs: a 1 GiB replay's reader steps move 256 consecutive frames to consecutive pages each.
+// ---------------------------------------------------------------------------------------------------------------
+
+type MoveEvent = Extract<TraceEvent, { kind: "move" }>;
+
+/** `count` events starting with `first`; a run of more than one is whole-page moves of consecutive frames, no rules. */
+export interface EventRun {
+  first: TraceEvent;
+  count: number;
+}
+
+function foldsMove(event: TraceEvent, pageSize: number): event is MoveEvent {
+  return event.kind === "move" && event.len >= pageSize && event.rules.length === 0;
+}
+
+/** The events with each run of whole-page moves (next frame to the next page, same process, no rules) as one entry. */
+export function foldEvents(events: readonly TraceEvent[], pageSize: number): EventRun[] {
+  const runs: EventRun[] = [];
+  let last: MoveEvent | null = null;
+  for (const event of events) {
+    const run = runs[runs.length - 1];
+    if (
+      last !== null &&
+      foldsMove(event, pageSize) &&
+      event.pid === last.pid &&
+      event.pfn === last.pfn + 1 &&
+      event.dstVaddr === last.dstVaddr + pageSize &&
+      event.len === last.len
+    )
+      run.count++;
+    else runs.push({ first: event, count: 1 });
+    last = foldsMove(event, pageSize) ? event : null;
+  }
+  return runs;
+}
+
+/** Event `index` of a run: the first event itself, or a copy with the frame and the page moved on (same key order). */
+export function eventAt(run: EventRun, index: number, pageSize: number): TraceEvent {
+  const first = run.first;
+  if (index === 0 || first.kind !== "move") return first;
+  return { ...first, pfn: first.pfn + index, dstVaddr: first.dstVaddr + index * pageSize };
+}
+
+const storedEvents = new WeakMap<object, readonly EventRun[]>();
+
+/** As `attachChunks`, for `holder.events`. */
+export function attachEvents(holder: { events: TraceEvent[] }, runs: readonly EventRun[], pageSize: number): void {
+  storedEvents.delete(holder);
+  if (runs.every((run) => run.count === 1)) {
+    holder.events = runs.map((run) => run.first);
+    return;
+  }
+  storedEvents.set(holder, runs);
+  Object.defineProperty(holder, "events", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const events: TraceEvent[] = [];
+      for (const run of runs)
+        for (let index = 0; index < run.count; index++) events.push(eventAt(run, index, pageSize));
+      return events;
+    },
+    set: (value: TraceEvent[]) => {
+      storedEvents.delete(holder);
+      Object.defineProperty(holder, "events", { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
+/** The event runs of a step (or of a replay step made from it): the stored runs, else one run per event. */
+export function eventRunsOf(holder: { events: TraceEvent[] }): readonly EventRun[] {
+  return storedEvents.get(holder) ?? holder.events.map((first) => ({ first, count: 1 }));
 }

@@ -16,7 +16,7 @@ import type {
   StepResult,
   TraceEvent,
 } from "./types";
-import { attachChunks, chunkAt, chunkRunsOf, type ChunkRun } from "./chunk-runs";
+import { attachChunks, attachEvents, chunkAt, chunkRunsOf, eventRunsOf, type ChunkRun } from "./chunk-runs";
 
 export type ReplayOutcome = "moved" | "copied" | "not-delivered";
 
@@ -140,12 +140,13 @@ function replaySteps(scenario: Scenario, result: SimulationResult): ReplayStepJs
       role: stepRole(scenario, step),
       outcome: step.outcome,
       rules: step.rules,
-      events: step.events,
+      events: [],
       chunks: [],
       skipped: step.skipped,
       error: step.error,
     };
     attachChunks(json, chunkRunsOf(step), result.pageSize);
+    attachEvents(json, eventRunsOf(step), result.pageSize);
     return json;
   });
 }

@@ -4,8 +4,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseScenario, runScenario } from "../../../server/src/simulator/index";
-import type { ChunkRecord } from "../../../server/src/simulator/index";
-import { attachChunks, chunkAt, chunkRunsOf, foldChunks } from "../../../server/src/simulator/chunk-runs";
+import type { ChunkRecord, TraceEvent } from "../../../server/src/simulator/index";
+import {
+  attachChunks,
+  attachEvents,
+  chunkAt,
+  chunkRunsOf,
+  eventRunsOf,
+  foldChunks,
+  foldEvents,
+} from "../../../server/src/simulator/chunk-runs";
 
 const directory = path.resolve(__dirname, "../../../samples/scenarios");
 
@@ -51,4 +59,32 @@ test("G01's four gifted pages are kept as one writer run and one reader run", ()
   writer.chunks = [];
   assert.deepEqual(writer.chunks, []);
   assert.deepEqual(chunkRunsOf(writer), []);
+});
+
+for (const file of ["G01.vmsim", "G32.vmsim", "X02-ring-buffer-reuse.vmsim"]) {
+  for (const trace of ["full", "summary"] as const) {
+    test(`${file}, ${trace} trace: folding and reading back a step's events gives the same events`, () => {
+      const { scenario } = parseScenario(readFileSync(path.join(directory, file), "utf8"));
+      for (const step of runScenario(scenario, { kernel: "rfc-v2", trace }).steps) {
+        const events: TraceEvent[] = JSON.parse(JSON.stringify(step.events));
+        const holder = { events: [] as TraceEvent[] };
+        attachEvents(holder, foldEvents(events, 4096), 4096);
+        assert.deepEqual(holder.events, events);
+        assert.equal(JSON.stringify(holder), JSON.stringify({ events }));
+      }
+    });
+  }
+}
+
+test("G01's four moves to the reader are kept as one run in a summary trace", () => {
+  const { scenario } = parseScenario(readFileSync(path.join(directory, "G01.vmsim"), "utf8"));
+  const reader = runScenario(scenario, { kernel: "rfc-v2", trace: "summary" }).steps.find((step) =>
+    step.events.some((event) => event.kind === "move"),
+  )!;
+  const moves = eventRunsOf(reader).filter((run) => run.first.kind === "move");
+  assert.deepEqual(
+    moves.map((run) => run.count),
+    [4],
+  );
+  assert.equal(reader.events.filter((event) => event.kind === "move").length, 4);
 });
