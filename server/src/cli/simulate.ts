@@ -18,9 +18,12 @@ import {
   parseScenario,
   replayCallSite,
   runScenario,
+  compactReplay,
+  compactRunLengthJson,
+  toCompactReplayJson,
+  toCompactText,
   toReplayJson,
-  toRunLengthJson,
-  toText,
+  type CompactReplayJson,
   type ReplayJson,
 } from "../simulator/index";
 
@@ -151,6 +154,16 @@ function read(io: SimulateIo, path: string): string | null {
   }
 }
 
+/** A replay in the form the output needs: the full page list (full JSON) or its runs (text and summary JSON). */
+interface ReportSource {
+  full(): ReplayJson;
+  compact(): CompactReplayJson;
+}
+
+function sourceOf(json: ReplayJson): ReportSource {
+  return { full: () => json, compact: () => compactReplay(json) };
+}
+
 /**
  * Writes reports as they are made, so a finished kernel's replay can be freed before the next one runs and no single
  * string has to hold all of them (`--kernel all` on a 4 GiB fill). The bytes are exactly those of
@@ -161,14 +174,18 @@ function reportStream(
   format: "text" | "json",
   total: number,
   trace: "full" | "summary" = "full",
-): (report: ReplayJson) => void {
+): (source: ReportSource) => void {
   let index = 0;
-  return (full) => {
+  return (source) => {
     const last = index === total - 1;
+    if (format === "text") {
+      io.stdout((index > 0 ? "\n" : "") + toCompactText(source.compact()));
+      index++;
+      return;
+    }
     // Summary JSON lists runs of pages, chunks and moves ("pages 0–262143 moved" is one entry); text always does.
-    const report = format === "json" && trace === "summary" ? toRunLengthJson(full) : full;
-    if (format === "text") io.stdout((index > 0 ? "\n" : "") + toText(full));
-    else if (total === 1) io.stdout(JSON.stringify(report, null, 2) + "\n");
+    const report = trace === "summary" ? compactRunLengthJson(source.compact()) : source.full();
+    if (total === 1) io.stdout(JSON.stringify(report, null, 2) + "\n");
     else {
       const text = JSON.stringify(report, null, 2).replace(/\n/g, "\n  ");
       io.stdout(`${index === 0 ? "[\n" : ""}  ${text}${last ? "\n]" : ","}\n`);
@@ -193,7 +210,11 @@ function simulateScenario(args: Arguments, io: SimulateIo): number {
   for (const kernel of kernels) {
     const result = runScenario(scenario, { kernel, pageSize: args.pageSize ?? undefined, trace: args.trace });
     if (checkExpectations(scenario, result).some((verdict) => !verdict.passed)) failed = true;
-    write(toReplayJson(scenario, result, { site: { file: args.target, line: 1 } }));
+    const options = { site: { file: args.target, line: 1 } };
+    write({
+      full: () => toReplayJson(scenario, result, options),
+      compact: () => toCompactReplayJson(scenario, result, options),
+    });
   }
   return failed ? 1 : 0;
 }
@@ -217,7 +238,9 @@ function simulateCallSite(file: string, line: number, args: Arguments, io: Simul
   const kernels = args.kernels ?? ["rfc-v2" as KernelModel];
   const write = reportStream(io, args.format, kernels.length, args.trace);
   for (const kernel of kernels)
-    write(replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json);
+    write(
+      sourceOf(replayCallSite(calls, index, { kernel, pageSize: args.pageSize ?? 4096, file, trace: args.trace }).json),
+    );
   return 0;
 }
 
@@ -239,7 +262,7 @@ function simulateObserved(file: string, line: number, args: Arguments, traceFile
     return 2;
   }
   const write = reportStream(io, args.format, kernels.length);
-  for (const replay of replays) write(replay);
+  for (const replay of replays) write(sourceOf(replay));
   return 0;
 }
 

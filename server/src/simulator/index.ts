@@ -11,6 +11,14 @@ export { runScenario } from "./run";
 export { checkExpectations } from "./expect";
 export { replayCallSite } from "./replay";
 export type { CallSiteReplay, ReplayOptions } from "./replay";
-export { toReplayJson, toRunLengthJson, toText } from "./report";
-export type { ReplayJson, ReplayPage, ReplayPageRun, ReplayStepJson, ReportOptions } from "./report";
+export {
+  compactReplay,
+  compactRunLengthJson,
+  toCompactReplayJson,
+  toCompactText,
+  toReplayJson,
+  toRunLengthJson,
+  toText,
+} from "./report";
+export type { CompactReplayJson, ReplayJson, ReplayPage, ReplayPageRun, ReplayStepJson, ReportOptions } from "./report";
 export type * from "./types";

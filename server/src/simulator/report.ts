@@ -16,6 +16,7 @@ import type {
   StepResult,
   TraceEvent,
 } from "./types";
+import { attachChunks, attachEvents, chunkAt, chunkRunsOf, eventRunsOf, type ChunkRun } from "./chunk-runs";
 
 export type ReplayOutcome = "moved" | "copied" | "not-delivered";
 
@@ -80,91 +81,133 @@ export interface ReportOptions {
 export function stepRole(scenario: Scenario, step: StepResult): "writer" | "reader" | "other" {
   const command = scenario.steps[step.index]?.command;
   if (!command || command.kind !== "vmsplice") return "other";
-  if (step.chunks.some((chunk) => chunk.side === "writer")) return "writer";
-  if (step.chunks.some((chunk) => chunk.side === "reader")) return "reader";
+  const runs = chunkRunsOf(step);
+  if (runs.some((run) => run.first.side === "writer")) return "writer";
+  if (runs.some((run) => run.first.side === "reader")) return "reader";
   if (command.fd.kind === "pipe") return command.fd.end === 1 ? "writer" : "reader";
   return "other";
 }
 
 type Consumer = { chunk: ChunkRecord; line: number };
 
+/** Shared empty lists for the pages of a large replay that have no rule and no consumer (never mutated). */
+const NO_CONSUMERS: readonly Consumer[] = [];
+
 /**
- * Reader chunks by buffer id. Almost every buffer is consumed once, so a lone consumer is stored as itself and only a
- * buffer consumed in parts gets a list (a 1 GiB replay has 262,144 of them).
+ * Reader chunks by buffer id. Buffer ids count up from the run's start, so arrays indexed by id hold them; almost every
+ * buffer is consumed once, so a lone consumer is kept as its chunk run and line (the record is made when asked for)
+ * and only a buffer consumed in parts gets a list (a 1 GiB replay has 262,144 of them).
  */
-function consumersByBuffer(steps: readonly ReplayStepJson[]): (bufferId: number) => Consumer[] {
-  const consumers = new Map<number, Consumer | Consumer[]>();
+function consumersByBuffer(
+  steps: readonly ReplayStepJson[],
+  pageSize: number,
+): (bufferId: number) => readonly Consumer[] {
+  const loneRun: (ChunkRun | undefined)[] = [];
+  const loneLine: number[] = [];
+  const several = new Map<number, Consumer[]>();
+  const lone = (id: number): Consumer => {
+    const run = loneRun[id]!;
+    return { chunk: chunkAt(run, id - run.first.bufferId!, pageSize), line: loneLine[id] };
+  };
   for (const step of steps) {
-    for (const chunk of step.chunks) {
-      if (chunk.side !== "reader" || chunk.bufferId === null) continue;
-      const entry = { chunk, line: step.line };
-      const known = consumers.get(chunk.bufferId);
-      if (known === undefined) consumers.set(chunk.bufferId, entry);
-      else if (Array.isArray(known)) known.push(entry);
-      else consumers.set(chunk.bufferId, [known, entry]);
+    for (const run of chunkRunsOf(step)) {
+      if (run.first.side !== "reader" || run.first.bufferId === null) continue;
+      for (let index = 0; index < run.count; index++) {
+        const id = run.first.bufferId + index;
+        const list = several.get(id);
+        if (list) list.push({ chunk: chunkAt(run, index, pageSize), line: step.line });
+        else if (Number.isInteger(id) && id >= 0 && loneRun[id] === undefined) {
+          loneRun[id] = run;
+          loneLine[id] = step.line;
+        } else {
+          const entry = { chunk: chunkAt(run, index, pageSize), line: step.line };
+          several.set(id, loneRun[id] === undefined ? [entry] : [lone(id), entry]);
+        }
+      }
     }
   }
-  return (bufferId) => {
-    const known = consumers.get(bufferId);
-    return known === undefined ? [] : Array.isArray(known) ? known : [known];
+  return (bufferId) => several.get(bufferId) ?? (loneRun[bufferId] === undefined ? NO_CONSUMERS : [lone(bufferId)]);
+}
+
+/** The replay's steps; a step's chunks stay runs (the per-page records are made when `chunks` is read). */
+function replaySteps(scenario: Scenario, result: SimulationResult): ReplayStepJson[] {
+  return result.steps.map((step) => {
+    const json: ReplayStepJson = {
+      index: step.index,
+      line: step.line,
+      text: step.text,
+      process: step.process,
+      role: stepRole(scenario, step),
+      outcome: step.outcome,
+      rules: step.rules,
+      events: [],
+      chunks: [],
+      skipped: step.skipped,
+      error: step.error,
+    };
+    attachChunks(json, chunkRunsOf(step), result.pageSize);
+    attachEvents(json, eventRunsOf(step), result.pageSize);
+    return json;
+  });
+}
+
+/** The page a writer chunk became, matched with the reader chunks that consumed its buffer. */
+function replayPage(index: number, chunk: ChunkRecord, line: number, readers: readonly Consumer[]): ReplayPage {
+  const move = readers.find((entry) => entry.chunk.readerPage === "moved");
+  const copy = readers.find((entry) => entry.chunk.readerPage === "copied");
+  const first = move ?? copy ?? readers[0];
+  // A consumption without a move or a copy is a phantom success (VMS-RFC-PHANTOM-SUCCESS): nothing was delivered.
+  let outcome: ReplayOutcome = "not-delivered";
+  if (move) outcome = "moved";
+  else if (copy) outcome = "copied";
+  const readerRules = readers.some((entry) => entry.chunk.rules.length > 0);
+  // Most pages of a large replay have no rule at all: skip building a set for them.
+  const rules =
+    chunk.rules.length === 0 && !readerRules
+      ? []
+      : [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
+  const decisive = first
+    ? (first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null)
+    : (chunk.rules[0] ?? null);
+  return {
+    index,
+    outcome,
+    writerPfn: chunk.pfn,
+    readerPfn: first ? first.chunk.destinationPfn : null,
+    rule: decisive,
+    rules,
+    writerLine: line,
+    readerLine: first ? first.line : null,
+    len: chunk.len,
+    offset: chunk.offset,
+    writerAddress: chunk.sourceAddress,
+    readerAddress: first ? first.chunk.destinationAddress : null,
   };
 }
 
-export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
-  const steps: ReplayStepJson[] = result.steps.map((step) => ({
-    index: step.index,
-    line: step.line,
-    text: step.text,
-    process: step.process,
-    role: stepRole(scenario, step),
-    outcome: step.outcome,
-    rules: step.rules,
-    events: step.events,
-    chunks: step.chunks,
-    skipped: step.skipped,
-    error: step.error,
-  }));
-  const writerSteps = steps.filter(
-    (step) => step.role === "writer" && (!options.writerLines || options.writerLines.includes(step.line)),
-  );
-  const consumed = consumersByBuffer(steps);
-  const pages: ReplayPage[] = [];
-  for (const step of writerSteps) {
-    for (const chunk of step.chunks) {
-      if (chunk.side !== "writer") continue;
-      const readers = chunk.bufferId === null ? [] : consumed(chunk.bufferId);
-      const move = readers.find((entry) => entry.chunk.readerPage === "moved");
-      const copy = readers.find((entry) => entry.chunk.readerPage === "copied");
-      const first = move ?? copy ?? readers[0];
-      // A consumption without a move or a copy is a phantom success (VMS-RFC-PHANTOM-SUCCESS): nothing was delivered.
-      let outcome: ReplayOutcome = "not-delivered";
-      if (move) outcome = "moved";
-      else if (copy) outcome = "copied";
-      const readerRules = readers.some((entry) => entry.chunk.rules.length > 0);
-      // Most pages of a large replay have no rule at all: skip building a set for them.
-      const rules =
-        chunk.rules.length === 0 && !readerRules
-          ? []
-          : [...new Set([...chunk.rules, ...readers.flatMap((entry) => entry.chunk.rules)])];
-      const decisive = first
-        ? (first.chunk.rules.find((rule) => rule !== "VMS-RFC-STALE-GIFT") ?? first.chunk.rules[0] ?? null)
-        : (chunk.rules[0] ?? null);
-      pages.push({
-        index: pages.length,
-        outcome,
-        writerPfn: chunk.pfn,
-        readerPfn: first ? first.chunk.destinationPfn : null,
-        rule: decisive,
-        rules,
-        writerLine: step.line,
-        readerLine: first ? first.line : null,
-        len: chunk.len,
-        offset: chunk.offset,
-        writerAddress: chunk.sourceAddress,
-        readerAddress: first ? first.chunk.destinationAddress : null,
-      });
+/** Hands every page of the replay to `visit`, in order; each page object is made once and not kept here. */
+function forEachPage(
+  steps: readonly ReplayStepJson[],
+  options: ReportOptions,
+  pageSize: number,
+  visit: (page: ReplayPage) => void,
+): void {
+  const consumed = consumersByBuffer(steps, pageSize);
+  let index = 0;
+  for (const step of steps) {
+    if (step.role !== "writer" || (options.writerLines && !options.writerLines.includes(step.line))) continue;
+    for (const run of chunkRunsOf(step)) {
+      if (run.first.side !== "writer") continue;
+      for (let offset = 0; offset < run.count; offset++) {
+        const chunk = chunkAt(run, offset, pageSize);
+        const readers = chunk.bufferId === null ? NO_CONSUMERS : consumed(chunk.bufferId);
+        visit(replayPage(index++, chunk, step.line, readers));
+      }
     }
   }
+}
+
+function replayResults(steps: readonly ReplayStepJson[], options: ReportOptions): ReplayJson["results"] {
   const results: ReplayJson["results"] = {};
   const writer =
     options.writerLine !== undefined
@@ -177,6 +220,17 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
   if (writer?.outcome) results.writer = writer.outcome;
   if (reader?.outcome) results.reader = reader.outcome;
   for (const step of steps) if (step.outcome && step.role !== "other") results[`line ${step.line}`] = step.outcome;
+  return results;
+}
+
+function replayOf<P>(
+  scenario: Scenario,
+  result: SimulationResult,
+  options: ReportOptions,
+  pagesOf: (steps: readonly ReplayStepJson[]) => P[],
+): Omit<ReplayJson, "pages"> & { pages: P[] } {
+  const steps = replaySteps(scenario, result);
+  const pages = pagesOf(steps);
   return {
     kernel: result.kernel,
     pageSize: result.pageSize,
@@ -185,10 +239,47 @@ export function toReplayJson(scenario: Scenario, result: SimulationResult, optio
     assumptions: options.assumptions ?? [],
     steps,
     pages,
-    results,
+    results: replayResults(steps, options),
     expectations: result.verdicts,
     stoppedAt: result.stoppedAt,
   };
+}
+
+export function toReplayJson(scenario: Scenario, result: SimulationResult, options: ReportOptions): ReplayJson {
+  return replayOf(scenario, result, options, (steps) => {
+    const pages: ReplayPage[] = [];
+    forEachPage(steps, options, result.pageSize, (page) => pages.push(page));
+    return pages;
+  });
+}
+
+/** A replay whose page list is already run-length (`pages 0–262143 moved` is one entry); steps are as in the full form. */
+export type CompactReplayJson = Omit<ReplayJson, "pages"> & { pages: ReplayPageRun[] };
+
+/**
+ * The replay with its page list built as runs while the pages are made, so a 1 GiB replay never holds 262,144 page
+ * objects: `toText` and the summary JSON only ever show runs. Equal to `compactReplay(toReplayJson(...))`.
+ */
+export function toCompactReplayJson(
+  scenario: Scenario,
+  result: SimulationResult,
+  options: ReportOptions,
+): CompactReplayJson {
+  return replayOf(scenario, result, options, (steps) => {
+    const runs: ReplayPageRun[] = [];
+    let previous: ReplayPage | null = null;
+    forEachPage(steps, options, result.pageSize, (page) => {
+      if (previous !== null && continuesPage(previous, page, result.pageSize)) runs[runs.length - 1].count++;
+      else runs.push({ ...page, count: 1 });
+      previous = page;
+    });
+    return runs;
+  });
+}
+
+/** The run-length page list of a full replay. */
+export function compactReplay(json: ReplayJson): CompactReplayJson {
+  return { ...json, pages: pageRuns(json.pages, json.pageSize).map((run) => ({ ...run.first, count: run.count })) };
 }
 
 function describeOutcome(outcome: CallOutcome | null, skipped: boolean, error: string | null): string {
@@ -347,6 +438,11 @@ function summarizeBookkeeping(events: TraceEvent[]): string | null {
 
 /** The readable step table of `vmsplice-lens simulate --format text`. */
 export function toText(json: ReplayJson): string {
+  return toCompactText(compactReplay(json));
+}
+
+/** The readable step table from a replay whose page list is already run-length (the same text as `toText`). */
+export function toCompactText(json: CompactReplayJson): string {
   const lines: string[] = [];
   lines.push(`${json.scenario.id}: ${json.scenario.title}`);
   lines.push(`kernel ${json.kernel}, page size ${json.pageSize}, site ${json.site.file}:${json.site.line}`);
@@ -371,11 +467,10 @@ export function toText(json: ReplayJson): string {
     lines.push(
       `${"#".padStart(5)}  ${"outcome".padEnd(14)} ${"bytes".padStart(6)} ${"writer PFN".padStart(10)} ${"reader PFN".padStart(10)}  rule`,
     );
-    for (const run of pageRuns(json.pages, json.pageSize)) {
-      const page = run.first;
-      const span = (start: number | null) => (start === null ? "-" : rangeText(start, run.count));
+    for (const page of json.pages) {
+      const span = (start: number | null) => (start === null ? "-" : rangeText(start, page.count));
       lines.push(
-        `${rangeText(page.index, run.count).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${span(page.writerPfn).padStart(10)} ${span(page.readerPfn).padStart(10)}  ${page.rule ?? "-"}`,
+        `${rangeText(page.index, page.count).padStart(5)}  ${page.outcome.padEnd(14)} ${String(page.len).padStart(6)} ${span(page.writerPfn).padStart(10)} ${span(page.readerPfn).padStart(10)}  ${page.rule ?? "-"}`,
       );
     }
   }
@@ -391,48 +486,7 @@ export function toText(json: ReplayJson): string {
 /** A page of a run-length page list: `count` consecutive pages from `index`, PFNs and addresses one page apart. */
 export type ReplayPageRun = ReplayPage & { count: number };
 
-type ChunkRun = ChunkRecord & { count: number };
-
-/** Whether `next` continues a chunk run that ends with `last`: the same fate, the next frame at the next address. */
-function continuesChunk(last: ChunkRecord, next: ChunkRecord, pageSize: number): boolean {
-  const step = (left: number | null, right: number | null, by: number) =>
-    left === null ? right === null : right === left + by;
-  return (
-    next.side === last.side &&
-    next.offset === last.offset &&
-    next.len === last.len &&
-    next.writerPage === last.writerPage &&
-    next.readerPage === last.readerPage &&
-    next.rules.length === 0 &&
-    last.rules.length === 0 &&
-    next.pfn === last.pfn + 1 &&
-    step(last.slot, next.slot, 1) &&
-    step(last.bufferId, next.bufferId, 1) &&
-    step(last.destinationPfn, next.destinationPfn, 1) &&
-    step(last.sourceAddress, next.sourceAddress, pageSize) &&
-    step(last.destinationAddress, next.destinationAddress, pageSize) &&
-    (last.origin === null
-      ? next.origin === null
-      : next.origin !== null &&
-        next.origin.process === last.origin.process &&
-        next.origin.vaddr === last.origin.vaddr + pageSize)
-  );
-}
-
-/** Runs of `items`: each run is its first item plus `count`; `continues(last, next)` decides whether a run goes on. */
-function runsOf<T extends object>(
-  items: readonly T[],
-  continues: (last: T, next: T) => boolean,
-): (T & { count: number })[] {
-  const runs: (T & { count: number })[] = [];
-  for (let index = 0; index < items.length;) {
-    let end = index + 1;
-    while (end < items.length && continues(items[end - 1], items[end])) end++;
-    runs.push({ ...items[index], count: end - index });
-    index = end;
-  }
-  return runs;
-}
+type ChunkRunJson = ChunkRecord & { count: number };
 
 /**
  * The run-length form of a replay for summary traces (`simulate --trace summary --format json`): `pages`, each step's
@@ -441,20 +495,24 @@ function runsOf<T extends object>(
  */
 export function toRunLengthJson(json: ReplayJson): Omit<ReplayJson, "pages" | "steps"> & {
   steps: (Omit<ReplayStepJson, "chunks" | "events"> & {
-    chunks: ChunkRun[];
+    chunks: ChunkRunJson[];
     events: (TraceEvent & { count?: number })[];
   })[];
   pages: ReplayPageRun[];
 } {
+  return compactRunLengthJson(compactReplay(json));
+}
+
+/** `toRunLengthJson` of a replay whose page list is already run-length: the steps' chunks and moves become runs too. */
+export function compactRunLengthJson(json: CompactReplayJson): ReturnType<typeof toRunLengthJson> {
   const pageSize = json.pageSize;
   return {
     ...json,
     steps: json.steps.map((step) => ({
       ...step,
       events: moveRuns(step.events, pageSize),
-      chunks: runsOf(step.chunks, (last, next) => continuesChunk(last, next, pageSize)),
+      chunks: chunkRunsOf(step).map((run) => ({ ...run.first, count: run.count })),
     })),
-    pages: pageRuns(json.pages, pageSize).map((run) => ({ ...run.first, count: run.count })),
   };
 }
 

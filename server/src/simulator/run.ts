@@ -12,6 +12,8 @@ import { vmaAt, vmasIn, type Process } from "./address-space";
 import { LimitError, Machine, ScenarioError } from "./machine";
 import type { FdEntry } from "./pipe-ring";
 import { MAX_BYTES } from "./limits";
+// Chunk records are kept as runs: a 1 GiB replay's step has two runs, not 512 records (chunk-runs.ts).
+import { attachChunks, attachEvents, chunkRunsOf, eventRunsOf, foldChunks, foldEvents } from "./chunk-runs";
 import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
 import type {
   Address,
@@ -106,8 +108,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
         kind: "note",
         text: `trace limit: ${machine.droppedEvents} further events of this step were not recorded (docs/vmsim.md section 9)`,
       });
-    result.events = machine.events;
-    result.chunks = machine.chunks;
+    attachEvents(result, foldEvents(machine.events, pageSize), pageSize);
+    attachChunks(result, foldChunks(machine.chunks, pageSize), pageSize);
     result.rules = collectRules(result);
     if (result.outcome && "kernelBug" in result.outcome) stoppedAt = index;
     for (const expectation of expectations) {
@@ -139,11 +141,13 @@ function collectRules(result: StepResult): string[] {
   const add = (rule: string | null | undefined): void => {
     if (rule && !rules.includes(rule)) rules.push(rule);
   };
-  for (const event of result.events) {
+  // A run of more than one move has no rules (chunk-runs.ts), so its first event speaks for it.
+  for (const { first: event } of eventRunsOf(result)) {
     if ("rule" in event) add(event.rule);
     if (event.kind === "move") event.rules.forEach(add);
   }
-  for (const chunk of result.chunks) chunk.rules.forEach(add);
+  // A run of more than one record has no rules (chunk-runs.ts), so its first record speaks for it.
+  for (const run of chunkRunsOf(result)) run.first.rules.forEach(add);
   return rules;
 }
 

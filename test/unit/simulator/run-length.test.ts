@@ -4,7 +4,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseScenario, runScenario, toReplayJson, toRunLengthJson, toText } from "../../../server/src/simulator/index";
+import {
+  compactReplay,
+  parseScenario,
+  runScenario,
+  toCompactReplayJson,
+  toReplayJson,
+  toRunLengthJson,
+  toText,
+} from "../../../server/src/simulator/index";
 import type { ReplayJson, TraceEvent } from "../../../server/src/simulator/index";
 
 const directory = path.resolve(__dirname, "../../../samples/scenarios");
@@ -77,3 +85,24 @@ test("G01's four moved pages are one run in the text and in the summary JSON", (
   assert.equal(compact.pages.length, 1);
   assert.equal(compact.pages[0].count, 4);
 });
+
+// The CLI builds text and summary JSON from page runs made while the pages are made (no per-page list is kept): they
+// must equal the runs of the full page list, with and without a writer-line filter.
+for (const file of ["G01.vmsim", "G07.vmsim", "G32.vmsim", "X02-ring-buffer-reuse.vmsim"]) {
+  for (const kernel of ["rfc-v2", "mainline-6.x"] as const) {
+    test(`${file} under ${kernel}: page runs built directly equal the runs of the full page list`, () => {
+      const { scenario } = parseScenario(readFileSync(path.join(directory, file), "utf8"));
+      const result = runScenario(scenario, { kernel, trace: "summary" });
+      const full = toReplayJson(scenario, result, { site: { file, line: 1 } });
+      const direct = toCompactReplayJson(scenario, result, { site: { file, line: 1 } });
+      assert.deepEqual(direct, compactReplay(full));
+      assert.ok(direct.pages.length > 0);
+      const writerLines = [full.steps.find((step) => step.role === "writer")!.line];
+      const filtered = toCompactReplayJson(scenario, result, { site: { file, line: 1 }, writerLines });
+      assert.deepEqual(
+        filtered,
+        compactReplay(toReplayJson(scenario, result, { site: { file, line: 1 }, writerLines })),
+      );
+    });
+  }
+}
