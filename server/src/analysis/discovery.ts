@@ -117,8 +117,11 @@ export class CallDiscovery {
     const root = this.index.tree.rootNode;
     for (const word of ["vmsplice", "sys_vmsplice", "SYS_vmsplice", "__NR_vmsplice"]) {
       for (const offset of this.index.wordOccurrences(word, MAX_CALLS)) {
+        // The word in a function-like macro is its body (a preproc_arg) or its name, a child of the definition: no
+        // climb to the root for every other occurrence (quadratic in deeply nested code).
         let definition: Node | null = root.descendantForIndex(offset, offset + word.length);
-        while (definition && definition.type !== "preproc_function_def") definition = parentOf(definition);
+        if (definition?.type !== "preproc_function_def") definition = parentOf(definition);
+        if (definition?.type !== "preproc_function_def") continue;
         const name = definition?.childForFieldName("name")?.text;
         if (!definition || !name || found.has(name)) continue;
         const macro = this.index.functionMacro(name);
@@ -223,6 +226,9 @@ export class CallDiscovery {
     if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id) {
       return this.rawCall(parent, identifier, callArguments(parent), "vmsplice");
     }
+    // An operand of a well-formed expression (`vmsplice[i]`, `a + vmsplice`) is no torn call; asking tree-sitter for its
+    // siblings costs the nesting depth, so thousands of nested occurrences would be quadratic.
+    if (parent && OPERAND_PARENTS.has(parent.type)) return null;
     // Inside ERROR regions the call may come apart into a name followed by a parenthesised list.
     const next = identifier.nextNamedSibling;
     if (
@@ -334,3 +340,17 @@ function flattenComma(node: Node | null): Node[] {
     ];
   return [expression];
 }
+
+/** Expressions whose operands are never the pieces of a call torn apart by a syntax error. */
+const OPERAND_PARENTS = new Set([
+  "subscript_expression",
+  "field_expression",
+  "binary_expression",
+  "unary_expression",
+  "pointer_expression",
+  "update_expression",
+  "cast_expression",
+  "sizeof_expression",
+  "conditional_expression",
+  "assignment_expression",
+]);
