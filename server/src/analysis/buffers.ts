@@ -8,15 +8,8 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { MemoryKind, Origin, SymValue } from "./facts";
-import { clobberDefinitions, globalAssignments } from "./clobbers";
-import {
-  fieldKey,
-  loopCarriedSteps,
-  pathDefinitionsOf,
-  reachingDefinitions,
-  type FileIndex,
-  type FunctionScope,
-} from "./scope";
+import { globalAssignments, reachingClobber } from "./clobbers";
+import { fieldKey, loopCarriedSteps, reachingDefinitions, type FileIndex, type FunctionScope } from "./scope";
 import {
   callArguments,
   callName,
@@ -297,10 +290,8 @@ export class BufferResolver {
    */
   private reassignedByCall(name: string, scope: FunctionScope, use: Node): string | null {
     const calls = globalAssignments(this.index, scope, name);
-    if (calls.length === 0) return null;
     const own = (scope.definitions.get(name) ?? []).filter((definition) => definition.kind !== "declared");
-    const reach = pathDefinitionsOf(scope, [...own, ...clobberDefinitions(name, calls)], use);
-    return calls.find((call) => reach.definitions.some((item) => item.site.id === call.site.id))?.description ?? null;
+    return reachingClobber(scope, calls, own, use);
   }
 
   /** The pointer's value from its definitions other than the loop steps in `excluded`. */

@@ -11,7 +11,7 @@
 import type { Node } from "web-tree-sitter";
 import { parentOf } from "./ancestry";
 import { callArguments, callName, subscriptIndex, unwrap } from "./syntax";
-import type { Definition, FunctionScope, NameIndex } from "./scope";
+import { pathDefinitionsOf, type Definition, type FunctionScope, type NameIndex } from "./scope";
 import { nodeLine } from "./unit";
 import { clip } from "./sym-values";
 
@@ -55,6 +55,12 @@ const READS_ONLY: Readonly<Record<string, "all" | readonly number[]>> = {
   msync: "all",
 };
 
+/** `syscall(__NR_vmsplice, …)` / `syscall(SYS_vmsplice, …)`: vmsplice itself, which only reads its iovec. */
+function forwardsToVmsplice(callee: string | null, args: readonly Node[]): boolean {
+  const number = callee === "syscall" ? unwrap(args[0] ?? null) : null;
+  return number?.type === "identifier" && (number.text === "__NR_vmsplice" || number.text === "SYS_vmsplice");
+}
+
 /** Whether `callee` is known not to write through its argument at `position`. */
 export function readsOnly(callee: string | null, position: number): boolean {
   const entry = callee ? READS_ONLY[callee] : undefined;
@@ -66,6 +72,8 @@ export interface ClobberQuery {
   root: string;
   /** The root's value is a pointer to the object (an array, which decays, or a pointer): passing it bare hands it out. */
   pointer: boolean;
+  /** A scalar variable: its assignments are its definitions; only its address handed out changes it unseen. */
+  scalar?: boolean;
   /** A member of the root that is an array (`c.p` of `c.p[1]`): passing it bare hands it out. */
   memberArray?: string;
   /** For an element read `root[k]`: stores to other constant elements do not change it. */
@@ -98,6 +106,7 @@ export function clobbersOf(index: NameIndex, scope: FunctionScope, query: Clobbe
     query.memberArray ?? "",
     query.memberStores,
     query.calleeMemberStores ?? "",
+    query.scalar ?? "",
     query.element ? String(query.element.index) : "-",
     depth,
   ].join("\0");
@@ -172,9 +181,34 @@ function callsOfWriters(
   return found;
 }
 
-/** The clobbers as definitions of `name`, for a path walk together with the reader's own definitions. */
-export function clobberDefinitions(name: string, clobbers: readonly Clobber[]): Definition[] {
-  return clobbers.map((clobber) => ({ name, kind: "out-param", value: null, site: clobber.site, declaration: null }));
+/** More clobbers than this in one function: the first is taken as reaching (unknown is always sound), no path walk. */
+const MAX_WALKED_CLOBBERS = 32;
+
+/**
+ * The clobber that reaches `use` on some path, placed with the reader's own definitions (`own`, which set the object
+ * again and so hide an earlier clobber): its description, or null. Thousands of clobbers in one function are not
+ * walked once per use (quadratic); the first is named instead.
+ */
+export function reachingClobber(
+  scope: FunctionScope,
+  clobbers: readonly Clobber[],
+  own: readonly Definition[],
+  use: Node,
+): string | null {
+  if (clobbers.length === 0) return null;
+  if (clobbers.length > MAX_WALKED_CLOBBERS) return clobbers[0].description;
+  const sites = new Set(clobbers.map((clobber) => clobber.site.id));
+  const definitions: Definition[] = clobbers.map((clobber) => ({
+    name: "",
+    kind: "out-param",
+    value: null,
+    site: clobber.site,
+    declaration: null,
+  }));
+  const reach = pathDefinitionsOf(scope, [...own.filter((item) => !sites.has(item.site.id)), ...definitions], use);
+  return (
+    clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id))?.description ?? null
+  );
 }
 
 /** The site at which this occurrence of the root may change the object, or null. */
@@ -234,7 +268,7 @@ function clobberAt(
     return other !== null && other !== wanted ? null : parent;
   }
   // The root itself assigned: a scalar or pointer is followed by its own definitions; a struct copied over is not.
-  return query.pointer ? null : parent;
+  return query.pointer || query.scalar ? null : parent;
 }
 
 /**
@@ -262,8 +296,9 @@ function escapeAt(
     if (call?.type !== "call_expression") return addressTaken ? call : null;
     if (query.except(call)) return null;
     const callee = callName(call);
-    const position = callArguments(call).findIndex((argument) => argument.id === holder.id);
-    if (readsOnly(callee, position)) return null;
+    const args = callArguments(call);
+    const position = args.findIndex((argument) => argument.id === holder.id);
+    if (readsOnly(callee, position) || forwardsToVmsplice(callee, args)) return null;
     return calleeWrites(index, callee, position, query, depth) ? call : null;
   }
   const alias = aliasTarget(parent, holder);

@@ -10,8 +10,8 @@ import { unknownFd, type Direction, type FdFact, type SourceRange } from "./fact
 import { FcntlState } from "./descriptor-state";
 import { PipeCreations } from "./pipe-creations";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
-import { clobberDefinitions, clobbersOf } from "./clobbers";
-import { type FileIndex, pathDefinitionsOf, reachingDefinitions, type FunctionScope } from "./scope";
+import { clobbersOf, reachingClobber } from "./clobbers";
+import { type Definition, type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import { callArguments, callName, isBroken, mentions, toRange, unwrap, subscriptIndex } from "./syntax";
 import { parentOf } from "./ancestry";
 import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
@@ -346,13 +346,10 @@ export class DescriptorResolver {
       except: creates,
     });
     if (clobbers.length === 0) return null;
-    const definitions = clobberDefinitions(root.text, clobbers);
-    const creations = scope.calls
+    const creations: Definition[] = scope.calls
       .filter((site) => creates(site.node) && site.args.some((argument) => mentions(argument, root.text)))
-      .map((site) => ({ ...definitions[0], kind: "out-param" as const, site: site.node }));
-    const reach = pathDefinitionsOf(scope, [...creations, ...definitions], subscript);
-    const reaching = clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id));
-    return reaching?.description ?? null;
+      .map((site) => ({ name: root.text, kind: "out-param", value: site.node, site: site.node, declaration: null }));
+    return reachingClobber(scope, clobbers, creations, subscript);
   }
 
   /**

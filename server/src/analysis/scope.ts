@@ -601,18 +601,16 @@ function recordStatement(node: Node, scope: FunctionScope, add: (item: Definitio
       if (name) {
         const args = callArguments(node);
         scope.calls.push({ name, node, args, start: node.startIndex, end: node.endIndex });
-        // `posix_memalign(&p, ...)`, `setfl(argc, &fl)`: a variable whose address a call gets, at any position the
-        // callee may write through, is defined by that call.
-        args.forEach((argument, position) => {
-          const pointer = unwrap(argument);
-          if (pointer?.type !== "pointer_expression" || pointer.child(0)?.type !== "&") return;
-          if (readsOnly(name, position)) return;
-          const target = unwrap(pointer.childForFieldName("argument"));
+        // `posix_memalign(&p, ...)`, `pipe(fds)` and similar out-parameters define their first argument (an address
+        // at another position, `setfl(argc, &fl)`, is a clobber: see clobbers.ts and `Evaluator.identifier`).
+        const first = unwrap(args[0] ?? null);
+        if (first?.type === "pointer_expression" && first.child(0)?.type === "&" && !readsOnly(name, 0)) {
+          const target = unwrap(first.childForFieldName("argument"));
           if (target?.type === "identifier")
             add({ name: target.text, kind: "out-param", value: node, site: node, declaration: null });
           else if (target?.type === "field_expression")
             add({ name: fieldKey(target), kind: "out-param", value: node, site: node, declaration: null });
-        });
+        }
       }
       break;
     }

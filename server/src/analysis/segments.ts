@@ -7,10 +7,10 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { BufferFact, SegmentFact, SegmentsFact, SourceRange, SymValue } from "./facts";
-import { clobberDefinitions, clobbersOf } from "./clobbers";
+import { clobbersOf, reachingClobber } from "./clobbers";
 import { baseIdentifier, type BufferResolver } from "./buffers";
 import type { BufferLifecycle } from "./lifecycle";
-import { type FileIndex, pathDefinitions, pathDefinitionsOf, reachingDefinitions, type FunctionScope } from "./scope";
+import { type FileIndex, pathDefinitions, reachingDefinitions, type FunctionScope } from "./scope";
 import { callName, enclosingFunction, namedChildren, toRange, unwrap, subscriptIndex } from "./syntax";
 import { type Evaluator, type EvalContext } from "./values";
 import { clip, describeValue, sameValue, unknown } from "./sym-values";
@@ -171,11 +171,7 @@ export class SegmentResolver {
       .filter(([key]) => key === name || key.startsWith(`${name}.`) || key.startsWith(`${name}[`))
       .flatMap(([, definitions]) => definitions)
       .filter((definition) => !clobbers.some((clobber) => clobber.site.id === definition.site.id));
-    const reach = pathDefinitionsOf(scope, [...own, ...clobberDefinitions(name, clobbers)], call);
-    return (
-      clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id))?.description ??
-      null
-    );
+    return reachingClobber(scope, clobbers, own, call);
   }
 
   /** Entries of a struct iovec variable or array: its initializer plus member assignments before the call. */

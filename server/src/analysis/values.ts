@@ -7,7 +7,7 @@
  * Pure; imports only web-tree-sitter types and the analysis helpers.
  */
 import type { Node } from "web-tree-sitter";
-import { clobberDefinitions, clobbersOf } from "./clobbers";
+import { clobbersOf, reachingClobber } from "./clobbers";
 import { SPLICE_FLAGS, type SourceRange, type SymValue } from "./facts";
 import { nodeLine } from "./unit";
 import {
@@ -273,6 +273,17 @@ export class Evaluator {
         (definition) => !carried.sites.has(definition.site.id),
       );
       const parameter = context.scope.parameters.indexOf(name);
+      // `setfl(argc, &fl)`: the address handed to a function that may write through it (the first argument is an
+      // out-parameter definition already).
+      const clobbers = clobbersOf(this.index, context.scope, {
+        root: name,
+        pointer: false,
+        scalar: true,
+        memberStores: false,
+        except: (call) => addressIsFirstArgument(call, name),
+      });
+      const changed = reachingClobber(context.scope, clobbers, context.scope.definitions.get(name) ?? [], node);
+      if (changed) return unknown(`${name} may be changed by ${changed}`);
       let value: SymValue | null = null;
       if (definitions.length > 0) {
         value = this.fromDefinitions(name, definitions, next);
@@ -588,13 +599,7 @@ export class Evaluator {
       memberStores: false,
       except: () => false,
     });
-    if (clobbers.length === 0) return null;
-    const definitions = clobberDefinitions(object.text, clobbers);
-    const reach = pathDefinitionsOf(scope, [...stores, ...definitions], field);
-    return (
-      clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id))?.description ??
-      null
-    );
+    return reachingClobber(scope, clobbers, stores, field);
   }
 
   /** Whether `object.field`'s object is a file-scope (or static) variable without an initializer: its members start at 0. */
@@ -692,4 +697,11 @@ function pathsDiffer(name: string, first: SymValue, firstSite: Node, second: Sym
     return `${condition === "on some path" ? "" : `${condition} `}(${nodeLine(site)})`;
   };
   return `${name} differs between paths: ${describeValue(first)} ${where(firstSite)}, ${describeValue(second)} ${where(secondSite)}`;
+}
+
+/** `f(&name, …)`: an out-parameter definition of `name` (scope.ts), not a change the definitions miss. */
+function addressIsFirstArgument(call: Node, name: string): boolean {
+  const first = unwrap(callArguments(call)[0] ?? null);
+  if (first?.type !== "pointer_expression" || first.child(0)?.type !== "&") return false;
+  return unwrap(first.childForFieldName("argument"))?.text === name;
 }
