@@ -275,13 +275,18 @@ export class Evaluator {
       const parameter = context.scope.parameters.indexOf(name);
       // `setfl(argc, &fl)`: the address handed to a function that may write through it (the first argument is an
       // out-parameter definition already).
-      const clobbers = clobbersOf(this.index, context.scope, {
-        root: name,
-        pointer: false,
-        scalar: true,
-        memberStores: false,
-        except: (call) => addressIsFirstArgument(call, name),
-      });
+      // Only a variable of this function: constants and globals are not searched (a global's changes by the
+      // functions called on the way are `GlobalValues`'), so the reads stay those of the function.
+      const own = context.scope.definitions.has(name) || context.scope.parameters.includes(name);
+      const clobbers = !own
+        ? []
+        : clobbersOf(this.index, context.scope, {
+            root: name,
+            pointer: false,
+            scalar: true,
+            memberStores: false,
+            except: (call) => addressIsFirstArgument(call, name),
+          });
       const changed = reachingClobber(context.scope, clobbers, context.scope.definitions.get(name) ?? [], node);
       if (changed) return unknown(`${name} may be changed by ${changed}`);
       let value: SymValue | null = null;
