@@ -9,7 +9,7 @@
  */
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Node, TreeCursor, type Parser, type Tree } from "web-tree-sitter";
 import { nearest, parentOf, releaseAncestry, retainAncestry } from "../../server/src/analysis/ancestry";
@@ -295,6 +295,45 @@ describe("linear extraction", () => {
     const small = keys(100);
     const large = keys(400);
     assert.ok(large <= 5 * small, `array identities: ${small} for 100 functions, ${large} for 400 (linear: 4x)`);
+  });
+
+  test("every escapes fixture with its call copied 100 and 400 times: the tree reads grow linearly", () => {
+    // Fuzz seed 4242, iteration 5626: 3000 copies of a call on a pipe array that an alias writes through on one path
+    // listed the array's clobbers (every call of the function, asking each whether it makes a pipe) once per call,
+    // 256 s. The clobbers of an array are now listed once per function; each use only walks its paths.
+    const dir = path.join(ROOT, "test", "fixtures", "soundness", "escapes");
+    const files = readdirSync(dir).filter((name) => name.endsWith(".c"));
+    assert.ok(files.length >= 20, `${files.length} fixtures`);
+    for (const file of files) {
+      const source = readFileSync(path.join(dir, file), "utf8");
+      const reads = (copies: number) => {
+        const probe = parse(source);
+        let text: string;
+        try {
+          const call = allNodes(probe).find(
+            (node) => node.type === "call_expression" && node.childForFieldName("function")?.text === "vmsplice",
+          );
+          assert.ok(call, `${file} calls vmsplice`);
+          let statement = call;
+          while (statement.parent && statement.parent.type !== "compound_statement") statement = statement.parent;
+          const copy = Array.from({ length: copies }, () => `${call.text};`).join("\n");
+          text = source.slice(0, statement.endIndex) + "\n" + copy + source.slice(statement.endIndex);
+        } finally {
+          probe.delete();
+        }
+        const tree = parse(text);
+        try {
+          const counted = countGetter(Node.prototype, "type", () => extractFacts(tree, text));
+          assert.ok(counted.result.calls.length > copies, `${file}: ${counted.result.calls.length} calls`);
+          return counted.count;
+        } finally {
+          tree.delete();
+        }
+      };
+      const small = reads(100);
+      const large = reads(400);
+      assert.ok(large <= 6 * small, `${file}: ${small} node types read for 100 copies, ${large} for 400 (linear: 4x)`);
+    }
   });
 
   test("a path lookup visits the statements that hold a definition or the use, and the block's last one", () => {

@@ -10,7 +10,7 @@ import { unknownFd, type Direction, type FdFact, type SourceRange } from "./fact
 import { FcntlState } from "./descriptor-state";
 import { PipeCreations } from "./pipe-creations";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
-import { clobbersOf, reachingClobber } from "./clobbers";
+import { type Clobber, clobbersOf, reachingClobber } from "./clobbers";
 import { type Definition, type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import { callArguments, callName, isBroken, mentions, toRange, unwrap, subscriptIndex } from "./syntax";
 import { parentOf } from "./ancestry";
@@ -330,9 +330,30 @@ export class DescriptorResolver {
       pointer = node.childForFieldName("operator")?.text === "->";
     }
     if (root?.type !== "identifier") return null;
+    // The clobbers and the creations depend on the array and the function, not on the use: thousands of calls on one
+    // pipe array share them (the walk to each use stays per use).
+    const key = `${scope.node.id}:${root.text}:${pointer ? "*" : ""}:${memberArray ?? ""}:${index}`;
+    let found = this.arrayClobbers.get(key);
+    if (!found) {
+      found = this.arrayClobbersOf(root.text, pointer, memberArray, scope, index);
+      this.arrayClobbers.set(key, found);
+    }
+    if (found.clobbers.length === 0) return null;
+    return reachingClobber(scope, found.clobbers, found.creations, subscript);
+  }
+
+  private readonly arrayClobbers = new Map<string, { clobbers: Clobber[]; creations: Definition[] }>();
+
+  private arrayClobbersOf(
+    root: string,
+    pointer: boolean,
+    memberArray: string | undefined,
+    scope: FunctionScope,
+    index: number,
+  ): { clobbers: Clobber[]; creations: Definition[] } {
     const creates = (call: Node) => this.creations.createsInto(call);
     const clobbers = clobbersOf(this.index, scope, {
-      root: root.text,
+      root,
       pointer,
       memberArray,
       memberStores: false,
@@ -345,11 +366,11 @@ export class DescriptorResolver {
       },
       except: creates,
     });
-    if (clobbers.length === 0) return null;
+    if (clobbers.length === 0) return { clobbers, creations: [] };
     const creations: Definition[] = scope.calls
-      .filter((site) => creates(site.node) && site.args.some((argument) => mentions(argument, root.text)))
-      .map((site) => ({ name: root.text, kind: "out-param", value: site.node, site: site.node, declaration: null }));
-    return reachingClobber(scope, clobbers, creations, subscript);
+      .filter((site) => creates(site.node) && site.args.some((argument) => mentions(argument, root)))
+      .map((site) => ({ name: root, kind: "out-param", value: site.node, site: site.node, declaration: null }));
+    return { clobbers, creations };
   }
 
   /**

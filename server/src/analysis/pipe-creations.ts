@@ -116,11 +116,21 @@ export class PipeCreations {
 
   /** Whether `call` fills a descriptor array: pipe(), pipe2(), socketpair() or a pipe filler at some argument. */
   createsInto(call: Node): boolean {
-    const callee = callName(call);
-    if (!callee) return false;
-    if (callee === "pipe" || callee === "pipe2" || callee === "socketpair") return true;
-    return callArguments(call).some((_argument, position) => this.fillers.filler(callee, position) !== null);
+    let creates = this.creates.get(call.id);
+    if (creates === undefined) {
+      const callee = callName(call);
+      creates =
+        callee === "pipe" ||
+        callee === "pipe2" ||
+        callee === "socketpair" ||
+        (callee !== null &&
+          callArguments(call).some((_argument, position) => this.fillers.filler(callee, position) !== null));
+      this.creates.set(call.id, creates);
+    }
+    return creates;
   }
+
+  private readonly creates = new Map<number, boolean>();
 
   /** The identity of an array expression: its declaration, or (struct type, field); null when it cannot be resolved. */
   arrayKey(array: Node, scope: FunctionScope | null): string | null {
