@@ -7,7 +7,13 @@
 /** How many characters are gathered before they are handed on. */
 const CHUNK = 1 << 16;
 
-export function writeJson(value: unknown, write: (text: string) => void, indentUnit = "  "): void {
+export function writeJson(
+  value: unknown,
+  write: (text: string) => void,
+  indentUnit = "  ",
+  /** Where the value sits: its lines after the first start with this (an element of an array written around it). */
+  at: { indent: string; end: string } = { indent: "", end: "\n" },
+): void {
   let pending = "";
   const emit = (text: string) => {
     pending += text;
@@ -49,7 +55,7 @@ export function writeJson(value: unknown, write: (text: string) => void, indentU
     emit(first ? "{}" : `\n${indent}}`);
   };
   const top = resolve(value, "");
-  if (!absent(top)) visit(top, "");
-  emit("\n");
+  if (!absent(top)) visit(top, at.indent);
+  emit(at.end);
   write(pending);
 }

@@ -12,6 +12,7 @@
  */
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize, type VmspliceCall } from "../analysis/facts";
 import { parseTrace } from "../recorder/trace";
+import { writeJson } from "./json-stream";
 import { ObservedReplayError, replayObserved } from "../recorder/replay-observed";
 import {
   checkExpectations,
@@ -184,11 +185,12 @@ function reportStream(
       return;
     }
     // Summary JSON lists runs of pages, chunks and moves ("pages 0–262143 moved" is one entry); text always does.
+    // Written in pieces: a full trace of a 1 GiB run is larger than the largest string V8 can hold.
     const report = trace === "summary" ? compactRunLengthJson(source.compact()) : source.full();
-    if (total === 1) io.stdout(JSON.stringify(report, null, 2) + "\n");
+    if (total === 1) writeJson(report, io.stdout);
     else {
-      const text = JSON.stringify(report, null, 2).replace(/\n/g, "\n  ");
-      io.stdout(`${index === 0 ? "[\n" : ""}  ${text}${last ? "\n]" : ","}\n`);
+      io.stdout(`${index === 0 ? "[\n" : ""}  `);
+      writeJson(report, io.stdout, "  ", { indent: "  ", end: last ? "\n]\n" : ",\n" });
     }
     index++;
   };
