@@ -394,9 +394,11 @@ export class BufferResolver {
   private field(node: Node, context: EvalContext, depth: number): PointerFact {
     const fieldName = node.childForFieldName("field")?.text ?? "";
     const zero: SymValue = { kind: "const", value: 0 };
-    const assignments = isIovecField(fieldName) ? [] : this.evaluator.fieldStores.of(node, context.scope);
-    if (assignments.length === 0)
+    if (isIovecField(fieldName))
       return { buffer: null, offset: zero, missing: `member ${fieldName} is not assigned in this file` };
+    const sources = this.evaluator.memberSources(node, context.scope);
+    if ("unknown" in sources) return { buffer: null, offset: zero, missing: sources.unknown };
+    const assignments = sources.stores;
     const results = assignments
       .slice(0, 16)
       .map((assignment) =>

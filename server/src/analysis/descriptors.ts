@@ -59,8 +59,9 @@ export class DescriptorResolver {
     if (expression.type === "identifier") return this.namedFd(expression, scope, depth, base);
     if (expression.type === "field_expression") {
       const fieldName = expression.childForFieldName("field")?.text ?? "";
-      const assignments = this.evaluator.fieldStores.of(expression, scope);
-      if (assignments.length === 0) return { ...base, explanation: `member ${fieldName} is not assigned in this file` };
+      const sources = this.evaluator.memberSources(expression, scope);
+      if ("unknown" in sources) return { ...base, explanation: sources.unknown };
+      const assignments = sources.stores;
       const changed = scope ? this.evaluator.memberChanged(expression, scope) : null;
       if (changed) return { ...base, explanation: `${clip(expression.text)} may be changed by ${changed}` };
       const facts = assignments

@@ -34,7 +34,8 @@ import {
 } from "./syntax";
 import { parentOf } from "./ancestry";
 import { GlobalValues } from "./globals";
-import { declarationOfName, FieldStores } from "./struct-fields";
+import { declarationOfName, FieldStores, type FieldStore } from "./struct-fields";
+import { memberSources, storesForUse, type MemberObject } from "./member-objects";
 import { clip, describeValue, sameValue, simplify, unknown } from "./sym-values";
 
 /** Linux x86-64 (and generic) values of the system constants that matter to vmsplice programs. */
@@ -167,10 +168,13 @@ export interface EvalContext {
 export class Evaluator {
   /** The stores to struct members in this file (struct-fields.ts). */
   readonly fieldStores: FieldStores;
+  /** The object each member store writes, worked out once per store (member-objects.ts). */
+  private readonly memberObjects: Map<number, MemberObject>;
   private readonly globals: GlobalValues;
 
   constructor(readonly index: FileIndex) {
     this.fieldStores = new FieldStores(index);
+    this.memberObjects = new Map();
     this.globals = new GlobalValues(index, this, MAX_DEPTH);
   }
 
@@ -524,7 +528,9 @@ export class Evaluator {
   private field(node: Node, context: EvalContext): SymValue {
     const fieldName = node.childForFieldName("field")?.text;
     if (!fieldName) return unknown(clip(node.text));
-    const stores = this.fieldStores.of(node, context.scope).slice(0, 64);
+    const found = storesForUse(node, context.scope, this.fieldStores, this.index, this.memberObjects);
+    if ("unknown" in found) return unknown(found.unknown);
+    const stores = found.stores.slice(0, 64);
     const evaluate = (assignment: { value: Node; site: Node }) =>
       this.value(assignment.value, {
         scope: this.index.scopeOf(assignment.site),
@@ -534,7 +540,8 @@ export class Evaluator {
       });
     const scope = context.scope;
     const local = scope ? stores.filter((store) => contains(scope.node, store.site)) : [];
-    const others = stores.filter((store) => !local.includes(store));
+    // An object made by an expression (`c = get_ctx()`): only the stores through that pointer here are known.
+    const others = found.madeBy ? [] : stores.filter((store) => !local.includes(store));
     let value: SymValue | null = null;
     let entry = true;
     const definitions: Definition[] = local.map((store) => ({
@@ -557,6 +564,10 @@ export class Evaluator {
       }
     }
     if (!entry) return value ?? unknown(`member ${fieldName}`);
+    if (found.madeBy)
+      return unknown(
+        `${clip(node.text)} reads the object from ${clip(found.madeBy.text, 40)} (${nodeLine(found.madeBy)}), whose member ${fieldName} is not set here on every path`,
+      );
     let incoming: SymValue | null = this.zeroInitialised(node, context.scope) ? { kind: "const", value: 0 } : null;
     for (const store of others) {
       const next = evaluate(store);
@@ -583,6 +594,11 @@ export class Evaluator {
    * address handed to a function that may write through it (`configure(&c)`), a pointer to it handed out
    * (`setup(c)` for `c->flags`) or written through, the whole struct copied over. Its description, or null.
    */
+  /** The stores that may give a member use its value, over the paths to it (member-objects.ts). */
+  memberSources(field: Node, scope: FunctionScope | null): { unknown: string } | { stores: FieldStore[] } {
+    return memberSources(field, scope, this.fieldStores, this.index, this.memberObjects);
+  }
+
   memberChanged(field: Node, scope: FunctionScope, given?: Definition[]): string | null {
     const stores =
       given ??
