@@ -16,6 +16,7 @@ import {
   enclosingFunction as enclosingFunctionOf,
   enclosingLoops as enclosingLoopsOf,
   toRange,
+  unwrap,
 } from "./syntax";
 import { parentOf } from "./ancestry";
 import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
@@ -319,6 +320,16 @@ export class BufferLifecycle {
       const scope = this.index.scopeOf(site.node);
       if (scope && !this.sharesMemory(site.args[2] ?? null, scope)) note(site);
     }
+    // fork() taken as a value: `pid_t (*spawn)(void) = fork; spawn();`, `run(fork)`. Calls through the variable, or of
+    // the function it is handed to, may fork.
+    for (const name of ["fork", "daemon"])
+      for (const node of this.index.identifierNodes(name)) {
+        const alias = forkAlias(node);
+        if (alias && !forking.has(alias)) {
+          forking.add(alias);
+          queue.push(alias);
+        }
+      }
     for (let hops = 0; queue.length > 0 && forking.size < 64 && hops < 256; hops++) {
       const name = queue.shift() as string;
       for (const site of this.index.callSitesOf(name)) note(site);
@@ -534,4 +545,43 @@ function isAllocator(name: string): boolean {
     "mmap",
     "mmap64",
   ].includes(name);
+}
+
+/**
+ * The name a forking function taken as a value is called by: the variable or member it is stored in, or the function it
+ * is handed to. Null for a plain call of it, and for uses this does not follow.
+ */
+function forkAlias(name: Node): string | null {
+  let value: Node = name;
+  let parent = parentOf(value);
+  while (
+    parent &&
+    (parent.type === "parenthesized_expression" ||
+      parent.type === "cast_expression" ||
+      (parent.type === "pointer_expression" && parent.child(0)?.type === "&"))
+  ) {
+    value = parent;
+    parent = parentOf(value);
+  }
+  if (!parent) return null;
+  if (parent.type === "call_expression") return null;
+  if (parent.type === "argument_list") {
+    const call = parentOf(parent);
+    return call?.type === "call_expression" ? callName(call) : null;
+  }
+  let target: Node | null = null;
+  if (parent.type === "init_declarator" && parent.childForFieldName("value")?.id === value.id) {
+    target = parent.childForFieldName("declarator");
+    // `(*spawn)(void)`: function, parenthesized and pointer declarators around the name.
+    for (let depth = 0; target && target.type !== "identifier" && depth < 8; depth++)
+      target = target.childForFieldName("declarator") ?? target.namedChild(0);
+  } else if (parent.type === "assignment_expression" && parent.childForFieldName("right")?.id === value.id) {
+    target = unwrap(parent.childForFieldName("left"));
+    if (target?.type === "field_expression") target = target.childForFieldName("field");
+    // `pid_t (*spawn)(void) = fork;` with pid_t unknown to the parser reads as a call `pid_t(*spawn)(void)` assigned to:
+    // the name is the one under its `*`.
+    else if (target?.type === "call_expression")
+      target = unwrap(target.descendantsOfType("pointer_expression")[0]?.childForFieldName("argument") ?? null);
+  }
+  return target?.type === "identifier" || target?.type === "field_identifier" ? target.text : null;
 }
