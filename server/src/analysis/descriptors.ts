@@ -9,6 +9,7 @@ import type { Node } from "web-tree-sitter";
 import { unknownFd, type Direction, type FdFact, type SourceRange } from "./facts";
 import { FcntlState } from "./descriptor-state";
 import { PipeCreations } from "./pipe-creations";
+import { DescriptorCloses } from "./descriptor-closes";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
 import { type Clobber, clobbersOf, reachingClobber } from "./clobbers";
 import { type Definition, type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
@@ -22,6 +23,7 @@ import type { ArgumentRef } from "./discovery";
 export class DescriptorResolver {
   private readonly fcntl: FcntlState;
   private readonly creations: PipeCreations;
+  private readonly closes: DescriptorCloses;
 
   constructor(
     private readonly index: FileIndex,
@@ -33,6 +35,7 @@ export class DescriptorResolver {
   ) {
     this.fcntl = new FcntlState(index, evaluator);
     this.creations = new PipeCreations(index, evaluator, project.pipeFillers, this.fcntl);
+    this.closes = new DescriptorCloses(index, evaluator, this.creations);
   }
 
   fdFact(argument: ArgumentRef | null, fallback: SourceRange): FdFact {
@@ -40,6 +43,10 @@ export class DescriptorResolver {
     if (!argument) return empty;
     const fact = this.fdOrigin(argument.node, argument.scope, 0);
     fact.range = toRange(argument.node);
+    if (fact.direction === "unknown") return fact;
+    const closed = this.closes.closedBefore(argument.node, argument.scope);
+    if (closed)
+      return unknownFd(fact.range, `${clip(argument.node.text)} is closed or replaced by ${closed} before this call`);
     return fact;
   }
 

@@ -83,6 +83,8 @@ export interface FunctionScope {
   stores: Store[];
   /** Every identifier use by name (positions), for "used after the call" questions. */
   uses: Map<string, Use[]>;
+  /** Whether a call of this name never returns: the C library's exit() family, or a function of the file ending in one. */
+  noReturn?: (name: string) => boolean;
 }
 
 const BRANCH_FIELDS = new Set(["consequence", "alternative", "body"]);
@@ -368,9 +370,28 @@ export class FileIndex implements NameIndex {
     const cached = this.functionScopes.get(definition.id);
     if (cached) return cached;
     const scope = buildScope(definition);
+    scope.noReturn = (name) => this.neverReturns(name, 0);
     this.recordNode(definition);
     this.functionScopes.set(definition.id, scope);
     return scope;
+  }
+
+  private readonly noReturns = new Map<string, boolean>();
+
+  /**
+   * Whether a call of `name` never returns: exit() and its family, or a function of this file whose every path ends in
+   * such a call (`static void run_child(…) { …; _exit(0); }`), followed three calls deep.
+   */
+  neverReturns(name: string, depth: number): boolean {
+    if (NO_RETURN.has(name)) return true;
+    const known = this.noReturns.get(name);
+    if (known !== undefined) return known;
+    if (depth > 3) return false;
+    this.noReturns.set(name, false);
+    const body = this.functionDefinition(name)?.childForFieldName("body") ?? null;
+    const ends = body !== null && endsProcess(body, (callee) => this.neverReturns(callee, depth + 1));
+    this.noReturns.set(name, ends);
+    return ends;
   }
 
   /** `#define name value` (object-like); the value is parsed as a C expression. */
@@ -834,7 +855,7 @@ class PathWalk {
 
   private endsPaths(node: Node): boolean {
     let jumps = this.knownJumps.get(node.id);
-    if (jumps === undefined) this.knownJumps.set(node.id, (jumps = terminates(node)));
+    if (jumps === undefined) this.knownJumps.set(node.id, (jumps = terminates(node, 0, this.scope.noReturn)));
     return jumps;
   }
 
@@ -1195,20 +1216,34 @@ function conditionalWithin(site: Node, statement: Node): boolean {
   return false;
 }
 
-/** Whether every path through a statement ends it: `return`, `goto`, a call that does not return, or both arms of an if. */
-function terminates(node: Node, depth = 0): boolean {
+/**
+ * Whether every path through a statement ends it: `return`, `goto`, a call that does not return, or both arms of an if.
+ * `noReturn` also knows the file's own functions that never return.
+ */
+function terminates(node: Node, depth = 0, noReturn?: (name: string) => boolean): boolean {
+  return endsPaths(node, depth, noReturn ?? ((name) => NO_RETURN.has(name)), true);
+}
+
+/** Whether every path through a function body ends the process (a `return` gives control back: it does not). */
+function endsProcess(body: Node, noReturn: (name: string) => boolean): boolean {
+  return endsPaths(body, 0, noReturn, false);
+}
+
+function endsPaths(node: Node, depth: number, noReturn: (name: string) => boolean, jumps: boolean): boolean {
   if (depth > 32) return false;
+  const next = (child: Node) => endsPaths(child, depth + 1, noReturn, jumps);
   switch (node.type) {
     case "return_statement":
     case "goto_statement":
-      return true;
+      return jumps;
     case "expression_statement": {
       const expression = unwrap(namedChildren(node)[0] ?? null);
-      return expression?.type === "call_expression" && NO_RETURN.has(callName(expression) ?? "");
+      const name = expression?.type === "call_expression" ? callName(expression) : null;
+      return name !== null && (NO_RETURN.has(name) || noReturn(name));
     }
     case "compound_statement": {
       const children = namedChildren(node);
-      return children.length > 0 && terminates(children[children.length - 1], depth + 1);
+      return children.length > 0 && next(children[children.length - 1]);
     }
     case "if_statement": {
       const consequence = node.childForFieldName("consequence");
@@ -1216,12 +1251,12 @@ function terminates(node: Node, depth = 0): boolean {
       return (
         consequence !== null &&
         alternative !== null &&
-        terminates(consequence, depth + 1) &&
-        terminates(namedChildren(alternative)[0] ?? alternative, depth + 1)
+        next(consequence) &&
+        next(namedChildren(alternative)[0] ?? alternative)
       );
     }
     case "else_clause":
-      return terminates(namedChildren(node)[0] ?? node, depth + 1);
+      return next(namedChildren(node)[0] ?? node);
     default:
       return false;
   }
