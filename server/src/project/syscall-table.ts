@@ -2,11 +2,12 @@
  * Rows of a syscall table file (`*.tbl`, the kernel's `arch/x86/entry/syscalls/syscall_64.tbl` format, or a
  * project's own): `<number> <abi> <name> [<entry point> [<compat entry point>]]`, `#` starts a comment.
  *
- * What a row gives (decided here, not yet wired into discovery): the syscall number that means vmsplice for that ABI
- * (so `syscall(N, …)` through a project-defined `__NR_` macro can be recognised) and the generated entry-point names
- * (e.g. `sys_vmsplice`) that stand for vmsplice. A name that more than one row maps to different numbers for the same
- * ABI is ambiguous and gives no number. Pure: the caller reads the file.
+ * What a row gives: the syscall number that means vmsplice for that ABI and the generated entry-point names (e.g.
+ * `sys_vmsplice`) that stand for vmsplice. `syscallTableFacts` joins the rows of every table of a project into what
+ * call discovery uses (analysis/discovery.ts); the project index reads the files (project.ts). Pure: the caller reads
+ * the file.
  */
+import type { SyscallTableFacts, TableRow } from "../analysis/discovery";
 
 export interface SyscallRow {
   number: number;
@@ -40,28 +41,65 @@ export function parseSyscallTable(text: string): SyscallRow[] {
   return rows;
 }
 
-/** What a table says about vmsplice: its number per ABI (absent when rows disagree) and its entry-point names. */
-export interface VmspliceRows {
-  numbers: Map<string, number>;
-  ambiguousAbis: string[];
-  entryNames: Set<string>;
-  rows: SyscallRow[];
+/** A table file's text, with its path and its name relative to the project root. */
+export interface TableText {
+  file: string;
+  display: string;
+  text: string;
 }
 
-export function vmspliceRows(rows: readonly SyscallRow[]): VmspliceRows {
-  const wanted = rows.filter((row) => row.name === "vmsplice");
-  const numbers = new Map<string, number>();
-  const ambiguous = new Set<string>();
-  for (const row of wanted) {
-    const known = numbers.get(row.abi);
-    if (known !== undefined && known !== row.number) ambiguous.add(row.abi);
-    else numbers.set(row.abi, row.number);
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * What a project's tables say about vmsplice, joined over every table: the entry-point names of vmsplice rows (a name
+ * that a row of another syscall also names is left out), each with the first row naming it, and vmsplice's number
+ * when every vmsplice row of every table gives the same one and no row of another syscall has it (a bare number means
+ * vmsplice only if it does on every ABI the project builds for). Undefined when no table names vmsplice.
+ */
+export function syscallTableFacts(tables: readonly TableText[]): SyscallTableFacts | undefined {
+  const located: { row: SyscallRow; where: TableRow }[] = [];
+  for (const table of tables) {
+    const starts = lineStarts(table.text);
+    for (const row of parseSyscallTable(table.text)) {
+      const start = starts[row.line - 1] ?? 0;
+      const end = (starts[row.line] ?? table.text.length + 1) - 1;
+      const length = table.text.slice(start, end).replace(/\r$/, "").length;
+      located.push({
+        row,
+        where: {
+          file: table.file,
+          display: table.display,
+          line: row.line,
+          abi: row.abi,
+          number: row.number,
+          range: {
+            startIndex: start,
+            endIndex: start + length,
+            start: { line: row.line - 1, column: 0 },
+            end: { line: row.line - 1, column: length },
+          },
+        },
+      });
+    }
   }
-  for (const abi of ambiguous) numbers.delete(abi);
-  const entryNames = new Set<string>();
-  for (const row of wanted) {
-    if (row.entry) entryNames.add(row.entry);
-    if (row.compatEntry) entryNames.add(row.compatEntry);
-  }
-  return { numbers, ambiguousAbis: [...ambiguous].sort(), entryNames, rows: wanted };
+  const wanted = located.filter((item) => item.row.name === "vmsplice");
+  if (wanted.length === 0) return undefined;
+  const others = located.filter((item) => item.row.name !== "vmsplice");
+  const otherEntries = new Set(others.flatMap((item) => [item.row.entry, item.row.compatEntry]));
+  const entries: SyscallTableFacts["entries"] = [];
+  for (const { row, where } of wanted)
+    for (const name of [row.entry, row.compatEntry])
+      if (name && IDENTIFIER.test(name) && !otherEntries.has(name) && !entries.some((entry) => entry.name === name))
+        entries.push({ name, row: where });
+  const numbers = new Set(wanted.map((item) => item.row.number));
+  const [value] = numbers;
+  const unique = numbers.size === 1 && !others.some((item) => item.row.number === value);
+  return { entries, number: unique ? { value, rows: wanted.map((item) => item.where) } : null };
+}
+
+/** Offsets where each line of the text starts. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) starts.push(at + 1);
+  return starts;
 }
