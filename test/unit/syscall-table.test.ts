@@ -72,3 +72,24 @@ test("an entry point another syscall's row also names, or that is no identifier,
   assert.deepEqual(result?.entries, []);
   assert.equal(facts("41 common splice sys_splice\n"), undefined);
 });
+
+test("CRIU's compel tables: __NR_name, number, entry point and arguments, without an ABI column", () => {
+  const text = [
+    "# __NR_name\t\tcode\t\tname\t\t\targuments",
+    "__NR_splice\t\t275\t\tsys_splice\t\t(int fdin, loff_t *off_in, int fdout)",
+    "__NR_vmsplice\t\t278\t\tsys_vmsplice\t\t(int fd, const struct iovec *iov, unsigned long nr_segs, unsigned int flags)",
+  ].join("\n");
+  assert.deepEqual(
+    parseSyscallTable(text).map((row) => [row.number, row.abi, row.name, row.entry, row.line]),
+    [
+      [275, "", "splice", "sys_splice", 2],
+      [278, "", "vmsplice", "sys_vmsplice", 3],
+    ],
+  );
+  const joined = facts(text, "__NR_vmsplice 316 sys_vmsplice (int fd, const struct iovec *iov)\n");
+  assert.deepEqual(
+    joined?.entries.map((entry) => entry.name),
+    ["sys_vmsplice"],
+  );
+  assert.equal(joined?.number, null);
+});

@@ -65,7 +65,7 @@ export interface TableEvidence {
 }
 
 /** Names the analyzer knows as vmsplice without a table: a table row naming them is evidence, not an assumption. */
-const BUILT_IN_NAMES = new Set(["vmsplice", "sys_vmsplice"]);
+export const BUILT_IN_NAMES: ReadonlySet<string> = new Set(["vmsplice", "sys_vmsplice"]);
 
 /** The words whose mention makes a file worth reading for the table's sake (entry names; syscall with a number). */
 export function tableWords(table: SyscallTableFacts | undefined): string[] {
@@ -174,7 +174,7 @@ export class CallDiscovery {
         call.table = {
           assumption: `${name} is vmsplice by ${where(row)}`,
           rows: [row],
-          message: `${name} is vmsplice's entry point (${row.abi} ABI, number ${row.number})`,
+          message: `${name} is vmsplice's entry point (${row.abi ? `${row.abi} ABI, ` : ""}number ${row.number})`,
         };
         direct.push(call);
       }

@@ -25,7 +25,7 @@ import {
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fillers";
 import type { ExternalWrapper, SyscallTableFacts } from "../analysis/extract";
-import { tableWords } from "../analysis/discovery";
+import { BUILT_IN_NAMES, tableWords } from "../analysis/discovery";
 import { syscallTableFacts, type TableText } from "./syscall-table";
 import { externalFunctions, type FileSummary } from "../analysis/summary";
 import { mentionsVmsplice } from "../analysis/analyze";
@@ -659,8 +659,9 @@ export class Project {
       yield "syscall tables";
     }
     let facts = syscallTableFacts(tables);
-    if (facts && facts.entries.length > 0) {
-      const names = facts.entries.map((entry) => entry.name);
+    // Names the analyzer knows without a table (sys_vmsplice) keep their built-in meaning: not looked for.
+    const names = (facts?.entries ?? []).map((entry) => entry.name).filter((name) => !BUILT_IN_NAMES.has(name));
+    if (facts && names.length > 0) {
       const defined = new Set<string>();
       for (const file of yield* this.sourceListing()) {
         yield "syscall tables";

@@ -1,6 +1,7 @@
 /**
  * Rows of a syscall table file (`*.tbl`, the kernel's `arch/x86/entry/syscalls/syscall_64.tbl` format, or a
- * project's own): `<number> <abi> <name> [<entry point> [<compat entry point>]]`, `#` starts a comment.
+ * project's own): `<number> <abi> <name> [<entry point> [<compat entry point>]]`, `#` starts a comment; also CRIU's
+ * `__NR_<name> <number> <entry point> (<arguments>)` (no ABI column: `abi` is empty).
  *
  * What a row gives: the syscall number that means vmsplice for that ABI and the generated entry-point names (e.g.
  * `sys_vmsplice`) that stand for vmsplice. `syscallTableFacts` joins the rows of every table of a project into what
@@ -11,6 +12,7 @@ import type { SyscallTableFacts, TableRow } from "../analysis/discovery";
 
 export interface SyscallRow {
   number: number;
+  /** The ABI column ("common", "64", "x32", …); empty in tables without one (CRIU's). */
   abi: string;
   name: string;
   entry: string | null;
@@ -27,6 +29,13 @@ export function parseSyscallTable(text: string): SyscallRow[] {
     const content = (lines[index] ?? "").replace(/#.*$/, "").trim();
     if (!content) continue;
     const fields = content.split(/\s+/);
+    // CRIU's compel tables: `__NR_<name> <number> <entry point> (<arguments>)`, one table per architecture.
+    const [first, second, third] = fields;
+    if (first?.startsWith("__NR_") && first.length > 5 && second && /^\d+$/.test(second)) {
+      const entry = third && !third.startsWith("(") ? third : null;
+      rows.push({ number: Number(second), abi: "", name: first.slice(5), entry, compatEntry: null, line: index + 1 });
+      continue;
+    }
     const [number, abi, name, entry, compat] = fields;
     if (!number || !abi || !name || !/^\d+$/.test(number)) continue;
     rows.push({
