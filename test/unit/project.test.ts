@@ -431,7 +431,7 @@ describe("syscall tables (*.tbl): vmsplice's entry points and number", () => {
     assert.deepEqual(callLines(report, "entry.c"), [22, 25, 27]);
   });
 
-  test("an entry point the project defines as a function is that function, not vmsplice", async () => {
+  test("an entry point the project defines as a function (or the unit as a macro) is that, not vmsplice", async () => {
     const root = copy();
     writeFileSync(
       path.join(root, "src", "compat.c"),
@@ -439,6 +439,17 @@ describe("syscall tables (*.tbl): vmsplice's entry points and number", () => {
     );
     const report = await check([root]);
     assert.deepEqual(callLines(report, "entry.c"), [22]);
+    // A macro of that name in the unit is what the call expands to, not the entry point either.
+    const other = copy();
+    const entry = path.join(other, "src", "entry.c");
+    writeFileSync(
+      entry,
+      readFileSync(entry, "utf8").replace(
+        '#include "../include/entry.h"\n',
+        '#include "../include/entry.h"\n#define compat_sys_vmsplice(fd, iov, n, fl) x32_sys_vmsplice(fd, iov, n, fl)\n',
+      ),
+    );
+    assert.deepEqual(callLines(await check([other]), "entry.c"), [23]);
   });
 
   test("the CLI and the engine read with its project agree; a changed table is read again once invalidated", async () => {

@@ -160,7 +160,14 @@ export class CallDiscovery {
     const table = this.table;
     if (!table) return;
     for (const { name, row } of table.entries) {
-      if (BUILT_IN_NAMES.has(name) || this.index.functionDefinition(name)) continue;
+      // A function or macro of that name in the unit is what the call reaches, not the generated entry point.
+      if (
+        BUILT_IN_NAMES.has(name) ||
+        this.index.functionDefinition(name) ||
+        this.index.functionMacro(name) ||
+        this.index.macro(name)
+      )
+        continue;
       for (const site of this.index.callSitesOf(name)) {
         if (direct.length >= MAX_CALLS || seen.has(site.node.startIndex)) continue;
         seen.add(site.node.startIndex);
