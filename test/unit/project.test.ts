@@ -36,6 +36,7 @@ import {
   splitCommand,
 } from "../../server/src/project/project";
 import { Engine } from "../../server/src/engine/engine";
+import { hoverPlainText } from "../../server/src/protocol/hover";
 
 const projectsDir = path.resolve(__dirname, "..", "projects");
 const projects = readdirSync(projectsDir).sort();
@@ -464,13 +465,19 @@ describe("syscall tables (*.tbl): vmsplice's entry points and number", () => {
         const text = readFileSync(file, "utf8");
         engine.setText(file, text);
         readUnitHeaders(engine, file, file, text, project);
-        const verdicts = engine
-          .analysis(file, { kernel: "rfc-v2", pageSize: 4096 })
-          .calls.map((call) => [call.call.range.start.line + 1, call.verdict]);
+        const analysis = engine.analysis(file, { kernel: "rfc-v2", pageSize: 4096 });
+        const verdicts = analysis.calls.map((call) => [call.call.range.start.line + 1, call.verdict]);
         const cli = report.files
           .find((entry) => entry.path.endsWith(name))
           ?.calls.map((call) => [call.line, call.verdict]);
         assert.deepEqual(verdicts, cli, name);
+        // The hover says the callee is vmsplice by a table row, and which row.
+        const compat = analysis.calls.find((call) => call.call.wrapperName === "compat_sys_vmsplice");
+        if (compat) {
+          const hover = hoverPlainText(compat, compat.call.range.startIndex);
+          assert.match(hover, /compat_sys_vmsplice \(vmsplice by a row of the project's syscall table\)/);
+          assert.match(hover, /compat_sys_vmsplice is vmsplice by arch\/x86\/syscalls\/syscall_64\.tbl:6/);
+        } else assert.equal(name, "number.c");
       }
       assert.deepEqual(project.status().syscallTables, [
         "sys_vmsplice (arch/x86/syscalls/syscall_64.tbl:6)",
