@@ -322,6 +322,15 @@ describe("syscall tables over stdio", () => {
     await client.open(uri, readFileSync(entry, "utf8"));
     // sys_vmsplice and the two compat_sys_vmsplice calls (the row names compat_sys_vmsplice).
     assert.equal((await waitForCount(uri, 3)).length, 3);
+    // The row is related information of the call's diagnostics, at the table's own URI and line.
+    const tableUri = pathToFileURL(path.join(root, "arch", "x86", "syscalls", "syscall_64.tbl")).href;
+    const related = () =>
+      (client.diagnostics.get(uri)?.diagnostics ?? []).flatMap((diagnostic) => diagnostic.relatedInformation ?? []);
+    for (let attempt = 0; attempt < 50 && !related().some((item) => item.location.uri === tableUri); attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const rows = related().filter((item) => item.location.uri === tableUri);
+    assert.ok(rows.every((item) => item.location.range.start.line === 5));
+    assert.ok(rows.some((item) => /^compat_sys_vmsplice is vmsplice's entry point \(common ABI/.test(item.message)));
     const globs = JSON.stringify(client.registrations);
     assert.match(globs, /workspace\/didChangeWatchedFiles/);
     assert.match(globs, /"\*\*\/\*\.tbl"/);
