@@ -1,8 +1,9 @@
 /**
  * Call discovery: finds every vmsplice call of a unit and hands it on as a `RawCall` (the reported node, the callee kind
  * and the fd, iov, nr_segs and flags argument expressions with the scope they resolve in). Direct calls, the
- * `sys_vmsplice` stub, `syscall()` with vmsplice's number (also through a macro alias), wrappers of other files of the
- * project and function-like macros around vmsplice, same-file thin forwarders followed to their call sites, and calls
+ * `sys_vmsplice` stub, `syscall()` with vmsplice's number (also through a macro alias), entry points and the number the
+ * project's syscall tables give (with the row as an assumption), wrappers of other files of the project and
+ * function-like macros around vmsplice, same-file thin forwarders followed to their call sites, and calls
  * torn apart by ERROR regions. It owns no facts: descriptors, iovecs and surroundings are the other units' (extract.ts
  * assembles them).
  *
