@@ -21,6 +21,7 @@ export function describeIndexStatus(statuses: readonly IndexStatus[]): string {
         `  wrappers (${status.wrappers.length}):${list(status.wrappers)}`,
         `  pipe fillers (${status.pipeFillers.length}):${list(status.pipeFillers)}`,
         `  field fills (${status.fieldFills.length}):${list(status.fieldFills)}`,
+        `  syscall tables (${status.syscallTables.length}):${list(status.syscallTables)}`,
         `  limits hit:${list(status.limits)}`,
         `  time taken: ${status.buildMs === null ? "not measured" : `${status.buildMs} ms`}`,
       ].join("\n");

@@ -208,7 +208,7 @@ connection.onInitialized(
         await connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
       }
     }
-    // Headers, sources and compile databases changed on disk (an edit elsewhere, a git checkout) re-read the projects.
+    // Headers, sources, syscall tables and compile databases changed on disk (an edit elsewhere, a git checkout) re-read the projects.
     if (initializeParams?.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
       await connection.client.register(DidChangeWatchedFilesNotification.type, {
         watchers: [
@@ -216,6 +216,8 @@ connection.onInitialized(
           { globPattern: "**/compile_commands.json" },
           { globPattern: "**/compile_flags.txt" },
           { globPattern: "**/.vmsplice-lens.json" },
+          // Syscall tables name vmsplice's entry points and number (project/syscall-table.ts).
+          { globPattern: "**/*.tbl" },
           { globPattern: `**/*${TRACE_SUFFIX}` },
         ],
       });

@@ -30,6 +30,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Whether the client advertises workspace/codeLens/refresh (default false); requests are counted in `lensRefreshes`. */
   codeLensRefresh?: boolean;
+  /** Whether the client advertises dynamic registration of workspace/didChangeWatchedFiles (default false). */
+  watchedFiles?: boolean;
 }
 
 export interface Waiter<T> {
@@ -43,6 +45,8 @@ export class LspTestClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly logs: { type: number; message: string }[] = [];
   readonly progress: unknown[] = [];
+  /** The params of every client/registerCapability request the server sent. */
+  readonly registrations: unknown[] = [];
   stderr = "";
   private readonly diagnosticWaiters: Waiter<PublishDiagnosticsParams>[] = [];
   private readonly logWaiters: Waiter<{ type: number; message: string }>[] = [];
@@ -89,7 +93,10 @@ export class LspTestClient {
       await this.onLensRefresh?.();
       return null;
     });
-    connection.onRequest("client/registerCapability", () => null);
+    connection.onRequest("client/registerCapability", (params: unknown) => {
+      this.registrations.push(params);
+      return null;
+    });
     connection.onRequest("window/workDoneProgress/create", () => null);
   }
 
@@ -119,6 +126,7 @@ export class LspTestClient {
             configuration: options.configuration ?? true,
             didChangeConfiguration: { dynamicRegistration: true },
             ...(options.codeLensRefresh ? { codeLens: { refreshSupport: true } } : {}),
+            ...(options.watchedFiles ? { didChangeWatchedFiles: { dynamicRegistration: true } } : {}),
           },
           window: { workDoneProgress: true },
           textDocument: {

@@ -280,3 +280,65 @@ describe("judged while the project index is being built, over stdio", () => {
     assert.doesNotMatch(after, /project index is still being built/);
   });
 });
+
+// Syscall tables over stdio: the server watches *.tbl files, and a table changed on disk re-judges the calls through it.
+describe("syscall tables over stdio", () => {
+  const fixture = path.resolve(__dirname, "..", "projects", "syscall-table");
+  let client: LspTestClient;
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "lens-tbl-"));
+    cpSync(fixture, root, { recursive: true });
+    client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [root],
+      watchedFiles: true,
+    });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const verdictLenses = async (uri: string): Promise<string[]> => {
+    const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
+      textDocument: { uri },
+    });
+    return lenses.map((lens) => lens.command?.title ?? "").filter((title) => !title.startsWith("Replay"));
+  };
+  const waitForCount = async (uri: string, count: number): Promise<string[]> => {
+    let titles: string[] = [];
+    for (let attempt = 0; attempt < 100; attempt++) {
+      titles = await verdictLenses(uri);
+      if (titles.length === count) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return titles;
+  };
+
+  test("*.tbl is watched; a table changed on disk re-indexes and the calls through its entry point go", async () => {
+    const entry = path.join(root, "src", "entry.c");
+    const uri = pathToFileURL(entry).href;
+    await client.open(uri, readFileSync(entry, "utf8"));
+    // sys_vmsplice and the two compat_sys_vmsplice calls (the row names compat_sys_vmsplice).
+    assert.equal((await waitForCount(uri, 3)).length, 3);
+    // The row is related information of the call's diagnostics, at the table's own URI and line.
+    const tableUri = pathToFileURL(path.join(root, "arch", "x86", "syscalls", "syscall_64.tbl")).href;
+    const related = () =>
+      (client.diagnostics.get(uri)?.diagnostics ?? []).flatMap((diagnostic) => diagnostic.relatedInformation ?? []);
+    for (let attempt = 0; attempt < 50 && !related().some((item) => item.location.uri === tableUri); attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const rows = related().filter((item) => item.location.uri === tableUri);
+    assert.ok(rows.every((item) => item.location.range.start.line === 5));
+    assert.ok(rows.some((item) => /^compat_sys_vmsplice is vmsplice's entry point \(common ABI/.test(item.message)));
+    const globs = JSON.stringify(client.registrations);
+    assert.match(globs, /workspace\/didChangeWatchedFiles/);
+    assert.match(globs, /"\*\*\/\*\.tbl"/);
+    const table = path.join(root, "arch", "x86", "syscalls", "syscall_64.tbl");
+    writeFileSync(table, "278\tcommon\tvmsplice\tsys_vmsplice\n");
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: pathToFileURL(table).href, type: 2 }],
+    });
+    assert.equal((await waitForCount(uri, 1)).length, 1);
+  });
+});

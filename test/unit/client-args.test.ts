@@ -196,6 +196,7 @@ describe("project index status in words", () => {
         wrappers: [],
         pipeFillers: ["safe_pipe (parameter 4, lib/safe_macros.c:120)"],
         fieldFills: [],
+        syscallTables: ["compat_sys_vmsplice (arch/x86/syscall_64.tbl:6)", "syscall 278 (arch/x86/syscall_64.tbl:5)"],
         limits: ["only the first 20000 source files of /w/ltp were read"],
         buildMs: 1499,
       },
@@ -204,6 +205,10 @@ describe("project index status in words", () => {
     assert.match(text, /source files: 4,470, headers: 460/);
     assert.match(text, /wrappers \(0\): none/);
     assert.match(text, /pipe fillers \(1\):\n {4}safe_pipe \(parameter 4, lib\/safe_macros\.c:120\)/);
+    assert.match(
+      text,
+      /syscall tables \(2\):\n {4}compat_sys_vmsplice \(arch\/x86\/syscall_64\.tbl:6\)\n {4}syscall 278/,
+    );
     assert.match(text, /limits hit:\n {4}only the first 20000 source files/);
     assert.match(text, /time taken: 1499 ms/);
     assert.match(describeIndexStatus([]), /No project index yet/);

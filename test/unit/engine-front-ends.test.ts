@@ -37,7 +37,7 @@ function cFiles(directory: string): string[] {
     .sort();
 }
 
-/** One finding as all three outputs can say it: rule, 1-based start and end, message, related starts and messages. */
+/** One finding as all three outputs can say it: rule, 1-based start and end, message, related files (other than its own), starts and messages. */
 type Row = string;
 
 async function cliRows(files: string[], extra: string[] = []): Promise<Map<string, Row[] | string>> {
@@ -58,7 +58,7 @@ async function cliRows(files: string[], extra: string[] = []): Promise<Map<strin
         endLine: number;
         endColumn: number;
         message: string;
-        related: { line: number; column: number; message: string }[];
+        related: { file?: string; line: number; column: number; message: string }[];
       }[];
     }[];
   };
@@ -76,7 +76,12 @@ async function cliRows(files: string[], extra: string[] = []): Promise<Map<strin
               finding.endLine,
               finding.endColumn,
               finding.message,
-              finding.related.map((item) => [item.line, item.column, item.message]),
+              finding.related.map((item) => [
+                item.file === undefined ? null : pathToFileURL(path.resolve(item.file)).href,
+                item.line,
+                item.column,
+                item.message,
+              ]),
             ]),
           ),
     );
@@ -86,7 +91,6 @@ async function cliRows(files: string[], extra: string[] = []): Promise<Map<strin
 
 function diagnosticRows(uri: string, diagnostics: Diagnostic[]): Row[] {
   return diagnostics.map((diagnostic) => {
-    for (const item of diagnostic.relatedInformation ?? []) assert.equal(item.location.uri, uri);
     return JSON.stringify([
       diagnostic.code,
       diagnostic.range.start.line + 1,
@@ -94,7 +98,9 @@ function diagnosticRows(uri: string, diagnostics: Diagnostic[]): Row[] {
       diagnostic.range.end.line + 1,
       diagnostic.range.end.character + 1,
       diagnostic.message,
+      // A related location in another file (a syscall table's row) names that file; the document's own do not.
       (diagnostic.relatedInformation ?? []).map((item) => [
+        item.location.uri === uri ? null : item.location.uri,
         item.location.range.start.line + 1,
         item.location.range.start.character + 1,
         item.message,

@@ -36,6 +36,7 @@ import {
   splitCommand,
 } from "../../server/src/project/project";
 import { Engine } from "../../server/src/engine/engine";
+import { hoverPlainText } from "../../server/src/protocol/hover";
 
 const projectsDir = path.resolve(__dirname, "..", "projects");
 const projects = readdirSync(projectsDir).sort();
@@ -266,7 +267,7 @@ describe("project layer", () => {
 describe("the stepped project index (the language server builds it in slices)", () => {
   test("the stepped build finds what the on-demand index finds, and says how far it is in files", async () => {
     await loadCLanguage();
-    for (const name of ["pipe-helper-two-hops", "wrapper-other-file", "struct-field-elsewhere"]) {
+    for (const name of ["pipe-helper-two-hops", "wrapper-other-file", "struct-field-elsewhere", "syscall-table"]) {
       const root = path.join(projectsDir, name);
       const stepped = new Project(root, newParser);
       const direct = new Project(root, newParser);
@@ -280,6 +281,7 @@ describe("the stepped project index (the language server builds it in slices)", 
         assert.deepEqual(stepped.pipeFillers(), direct.pipeFillers(), name);
         assert.deepEqual(stepped.fieldFills(), direct.fieldFills(), name);
         assert.deepEqual(stepped.triggerWords(), direct.triggerWords(), name);
+        assert.deepEqual(stepped.syscallTable(), direct.syscallTable(), name);
         const files = direct.sourceFiles().length + direct.headerFiles().length;
         assert.ok(messages.includes(`${files} of ${files} files`), `${name}: ${messages.join(" | ")}`);
         const status = stepped.status();
@@ -389,5 +391,121 @@ describe("byte-level pre-filters of the project index", () => {
       "my_wrap",
     ]);
     assert.deepEqual(searchWords(["splice", "vmsplice", "SPLICE"]), ["splice", "SPLICE"]);
+  });
+});
+
+describe("syscall tables (*.tbl): vmsplice's entry points and number", () => {
+  const fixture = path.join(projectsDir, "syscall-table");
+  const tableFile = path.join(fixture, "arch", "x86", "syscalls", "syscall_64.tbl");
+  const callLines = (report: JsonReport, name: string) =>
+    report.files.find((file) => file.path.endsWith(name))?.calls.map((call) => call.line) ?? [];
+  /** A copy of the fixture to change (the fixture itself is never touched). */
+  const copy = (): string => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "lens-tbl-"));
+    for (const name of readdirSync(fixture, { recursive: true, encoding: "utf8" })) {
+      const from = path.join(fixture, name);
+      if (!diskFs.isFile(from)) continue;
+      mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+      writeFileSync(path.join(root, name), readFileSync(from));
+    }
+    return root;
+  };
+
+  test("only the table's entry points and number are calls: not a look-alike name, not splice's number", async () => {
+    const report = await check([fixture]);
+    // entry.c:29 calls x32_sys_vmsplice (no row names it); number.c:28 is syscall(275, …), splice in the table.
+    assert.deepEqual(callLines(report, "entry.c"), [22, 25, 27]);
+    assert.deepEqual(callLines(report, "number.c"), [24, 26]);
+    const entry = report.files.find((file) => file.path.endsWith("entry.c"));
+    const unknown = entry?.calls.find((call) => call.line === 25);
+    assert.deepEqual(unknown?.missing, ["compat_sys_vmsplice is vmsplice by arch/x86/syscalls/syscall_64.tbl:6"]);
+    // The row is related information of the call's findings, in the table's own file.
+    const related = entry?.findings.flatMap((finding) => finding.related) ?? [];
+    assert.ok(related.some((item) => item.file === tableFile && item.line === 6));
+  });
+
+  test("tables that disagree on the number leave syscall(N, …) unreported; the entry points stay", async () => {
+    const root = copy();
+    writeFileSync(path.join(root, "arch", "x86", "syscalls", "syscall_32.tbl"), "316\ti386\tvmsplice\tsys_vmsplice\n");
+    const report = await check([root]);
+    assert.deepEqual(callLines(report, "number.c"), []);
+    assert.deepEqual(callLines(report, "entry.c"), [22, 25, 27]);
+  });
+
+  test("an entry point the project defines as a function (or the unit as a macro) is that, not vmsplice", async () => {
+    const root = copy();
+    writeFileSync(
+      path.join(root, "src", "compat.c"),
+      '#include "../include/entry.h"\nlong compat_sys_vmsplice(int fd, const struct iovec *iov, unsigned long n, unsigned int flags)\n{\n    return fd + (long)n + (long)flags + (iov != 0);\n}\n',
+    );
+    const report = await check([root]);
+    assert.deepEqual(callLines(report, "entry.c"), [22]);
+    // A macro of that name in the unit is what the call expands to, not the entry point either.
+    const other = copy();
+    const entry = path.join(other, "src", "entry.c");
+    writeFileSync(
+      entry,
+      readFileSync(entry, "utf8").replace(
+        '#include "../include/entry.h"\n',
+        '#include "../include/entry.h"\n#define compat_sys_vmsplice(fd, iov, n, fl) x32_sys_vmsplice(fd, iov, n, fl)\n',
+      ),
+    );
+    assert.deepEqual(callLines(await check([other]), "entry.c"), [23]);
+  });
+
+  test("the CLI and the engine read with its project agree; a changed table is read again once invalidated", async () => {
+    await loadCLanguage();
+    const root = copy();
+    const report = await check([root]);
+    const project = new Project(root, newParser);
+    const engine = new Engine(newParser);
+    try {
+      for (const name of ["entry.c", "number.c"]) {
+        const file = path.join(root, "src", name);
+        const text = readFileSync(file, "utf8");
+        engine.setText(file, text);
+        readUnitHeaders(engine, file, file, text, project);
+        const analysis = engine.analysis(file, { kernel: "rfc-v2", pageSize: 4096 });
+        const verdicts = analysis.calls.map((call) => [call.call.range.start.line + 1, call.verdict]);
+        const cli = report.files
+          .find((entry) => entry.path.endsWith(name))
+          ?.calls.map((call) => [call.line, call.verdict]);
+        assert.deepEqual(verdicts, cli, name);
+        // The hover says the callee is vmsplice by a table row, and which row.
+        const compat = analysis.calls.find((call) => call.call.wrapperName === "compat_sys_vmsplice");
+        if (compat) {
+          const hover = hoverPlainText(compat, compat.call.range.startIndex);
+          assert.match(hover, /compat_sys_vmsplice \(vmsplice by a row of the project's syscall table\)/);
+          assert.match(hover, /compat_sys_vmsplice is vmsplice by arch\/x86\/syscalls\/syscall_64\.tbl:6/);
+        } else assert.equal(name, "number.c");
+      }
+      assert.deepEqual(project.status().syscallTables, [
+        "sys_vmsplice (arch/x86/syscalls/syscall_64.tbl:6)",
+        "compat_sys_vmsplice (arch/x86/syscalls/syscall_64.tbl:6)",
+        "syscall 278 (arch/x86/syscalls/syscall_64.tbl:6)",
+      ]);
+      // The same rows read again keep the object the engine has; other rows give other facts.
+      const before = project.syscallTable();
+      const table = path.join(root, "arch", "x86", "syscalls", "syscall_64.tbl");
+      project.invalidate(table);
+      assert.equal(project.syscallTable(), before);
+      writeFileSync(table, "279\tcommon\tvmsplice\tsys_vmsplice\n");
+      project.invalidate(table);
+      assert.notEqual(project.syscallTable(), before);
+      assert.deepEqual(project.status().syscallTables, [
+        "sys_vmsplice (arch/x86/syscalls/syscall_64.tbl:1)",
+        "syscall 279 (arch/x86/syscalls/syscall_64.tbl:1)",
+      ]);
+      const file = path.join(root, "src", "entry.c");
+      const text = readFileSync(file, "utf8");
+      readUnitHeaders(engine, file, file, text, project);
+      const lines = engine
+        .analysis(file, { kernel: "rfc-v2", pageSize: 4096 })
+        .calls.map((call) => call.call.range.start.line + 1);
+      assert.deepEqual(lines, [22]);
+    } finally {
+      engine.dispose();
+      project.dispose();
+    }
   });
 });

@@ -16,6 +16,7 @@ import type {
   VmspliceCall,
 } from "./facts";
 import { Extractor, type ProjectFacts } from "./extract";
+import { tableWords } from "./discovery";
 import type { ReadRecord } from "./scope";
 import { judgeCall, judgeSplices } from "./verdict";
 
@@ -73,7 +74,11 @@ function mentionsCallWord(text: string): boolean {
  * call: one of the call words as a whole identifier (`generic_file_splice_read` is not one), or a wrapper's name.
  */
 export function mentionsVmsplice(text: string, project: ProjectFacts = {}): boolean {
-  return mentionsCallWord(text) || (project.wrappers ?? []).some((wrapper) => text.includes(wrapper.name));
+  return (
+    mentionsCallWord(text) ||
+    (project.wrappers ?? []).some((wrapper) => text.includes(wrapper.name)) ||
+    tableWords(project.syscallTable).some((word) => text.includes(word))
+  );
 }
 
 export function extractFacts(tree: Tree, text: string): ExtractedFacts {

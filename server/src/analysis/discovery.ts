@@ -1,8 +1,9 @@
 /**
  * Call discovery: finds every vmsplice call of a unit and hands it on as a `RawCall` (the reported node, the callee kind
  * and the fd, iov, nr_segs and flags argument expressions with the scope they resolve in). Direct calls, the
- * `sys_vmsplice` stub, `syscall()` with vmsplice's number (also through a macro alias), wrappers of other files of the
- * project and function-like macros around vmsplice, same-file thin forwarders followed to their call sites, and calls
+ * `sys_vmsplice` stub, `syscall()` with vmsplice's number (also through a macro alias), entry points and the number the
+ * project's syscall tables give (with the row as an assumption), wrappers of other files of the project and
+ * function-like macros around vmsplice, same-file thin forwarders followed to their call sites, and calls
  * torn apart by ERROR regions. It owns no facts: descriptors, iovecs and surroundings are the other units' (extract.ts
  * assembles them).
  *
@@ -11,7 +12,7 @@
  * Pure; reaches the file only through the index.
  */
 import type { Node } from "web-tree-sitter";
-import type { CalleeKind } from "./facts";
+import type { CalleeKind, SourceRange } from "./facts";
 import { type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import { alignedArguments, callArguments, callName, contains, namedChildren, unwrap, isStatic } from "./syntax";
 import { parentOf } from "./ancestry";
@@ -31,7 +32,49 @@ export interface RawCall {
   args: (ArgumentRef | null)[];
   /** Callee name node (for the range of the name). */
   calleeNode: Node;
+  /** Set when a syscall table of the project is what makes this a vmsplice call (or confirms it). */
+  table?: TableEvidence;
 }
+
+/** A row of a project's syscall table (`*.tbl`) that names vmsplice, located in its own file. */
+export interface TableRow {
+  /** The table's path (for related locations) and its name relative to the project root (for messages). */
+  file: string;
+  display: string;
+  line: number;
+  /** The row's range in the table file. */
+  range: SourceRange;
+  abi: string;
+  number: number;
+}
+
+/**
+ * What the project's syscall tables say about vmsplice (project/syscall-table.ts, joined by the project index):
+ * entry-point names that stand for vmsplice (`compat_sys_vmsplice`), each with the row that says so, and vmsplice's
+ * number when every vmsplice row of every table gives the same one and no row of another syscall uses it.
+ */
+export interface SyscallTableFacts {
+  entries: { name: string; row: TableRow }[];
+  number: { value: number; rows: TableRow[] } | null;
+}
+
+/** How a call rests on a table: the assumption its verdict lists (null: it does not rest on it) and the rows. */
+export interface TableEvidence {
+  assumption: string | null;
+  rows: TableRow[];
+  message: string;
+}
+
+/** Names the analyzer knows as vmsplice without a table: a table row naming them is evidence, not an assumption. */
+export const BUILT_IN_NAMES: ReadonlySet<string> = new Set(["vmsplice", "sys_vmsplice"]);
+
+/** The words whose mention makes a file worth reading for the table's sake (entry names; syscall with a number). */
+export function tableWords(table: SyscallTableFacts | undefined): string[] {
+  if (!table) return [];
+  return [...table.entries.map((entry) => entry.name), ...(table.number ? ["syscall"] : [])];
+}
+
+const where = (row: TableRow): string => `${row.display}:${row.line}`;
 
 export const MAX_CALLS = 20_000;
 const MAX_WRAPPER_DEPTH = 4;
@@ -49,6 +92,7 @@ export class CallDiscovery {
   constructor(
     private readonly index: FileIndex,
     private readonly wrappers: readonly ExternalWrapper[] = [],
+    private readonly table?: SyscallTableFacts,
   ) {}
 
   /** Direct calls and syscall() calls (before wrappers are followed). */
@@ -65,6 +109,9 @@ export class CallDiscovery {
         const found = name === "vmsplice" || name === "sys_vmsplice" ? this.directCall(node) : this.syscallCall(node);
         if (found && !seen.has(found.node.startIndex)) {
           seen.add(found.node.startIndex);
+          const row = name === "sys_vmsplice" ? this.table?.entries.find((entry) => entry.name === name)?.row : null;
+          // The built-in stub needs no table; a row naming it is shown as where its meaning comes from.
+          if (row) found.table = { assumption: null, rows: [row], message: `${name} is vmsplice's entry point here` };
           direct.push(found);
         }
         if (direct.length >= MAX_CALLS) break;
@@ -79,6 +126,7 @@ export class CallDiscovery {
         this.rawCall(site.node, site.node.childForFieldName("function") ?? site.node, site.args.slice(1), "syscall"),
       );
     }
+    this.tableCalls(direct, seen);
     // Calls of wrappers defined in other files of the project, and of the unit's function-like macros around
     // vmsplice, with the caller's arguments where the wrapper forwards its parameters (an argument the wrapper fixes
     // itself is left out: unknown here).
@@ -101,6 +149,77 @@ export class CallDiscovery {
       }
     }
     return direct;
+  }
+
+  /**
+   * Calls through the project's syscall tables: an entry point a table names for vmsplice that the unit does not
+   * define (`compat_sys_vmsplice(fd, iov, n, flags)`, arguments one to one), and `syscall(N, …)` with vmsplice's
+   * number when the tables agree on one. Neither is known to be vmsplice on the build that runs: the row is an
+   * assumption the verdict lists, so such a call is never a move on the table's word alone.
+   */
+  private tableCalls(direct: RawCall[], seen: Set<number>): void {
+    const table = this.table;
+    if (!table) return;
+    for (const { name, row } of table.entries) {
+      // A function or macro of that name in the unit is what the call reaches, not the generated entry point.
+      if (
+        BUILT_IN_NAMES.has(name) ||
+        this.index.functionDefinition(name) ||
+        this.index.functionMacro(name) ||
+        this.index.macro(name)
+      )
+        continue;
+      for (const site of this.index.callSitesOf(name)) {
+        if (direct.length >= MAX_CALLS || seen.has(site.node.startIndex)) continue;
+        seen.add(site.node.startIndex);
+        const call = this.rawCall(
+          site.node,
+          site.node.childForFieldName("function") ?? site.node,
+          site.args,
+          "wrapper",
+        );
+        call.wrapperName = name;
+        call.table = {
+          assumption: `${name} is vmsplice by ${where(row)}`,
+          rows: [row],
+          message: `${name} is vmsplice's entry point (${row.abi ? `${row.abi} ABI, ` : ""}number ${row.number})`,
+        };
+        direct.push(call);
+      }
+    }
+    const number = table.number;
+    if (!number) return;
+    for (const site of this.index.callSitesOf("syscall")) {
+      if (direct.length >= MAX_CALLS) break;
+      if (seen.has(site.node.startIndex) || this.numberOf(site.args[0] ?? null, 0) !== number.value) continue;
+      seen.add(site.node.startIndex);
+      const call = this.rawCall(
+        site.node,
+        site.node.childForFieldName("function") ?? site.node,
+        site.args.slice(1),
+        "syscall",
+      );
+      call.table = {
+        assumption: `${number.value} is vmsplice's number by ${number.rows.map(where).join(", ")}`,
+        rows: number.rows,
+        message: `vmsplice is syscall ${number.value} in every syscall table of the project`,
+      };
+      direct.push(call);
+    }
+  }
+
+  /** The value of an integer literal, directly or through object-like macros (null: not one). */
+  private numberOf(node: Node | null, depth: number): number | null {
+    const expression = unwrap(node);
+    if (!expression || depth > 4) return null;
+    if (expression.type === "identifier") {
+      const macro = this.index.macro(expression.text);
+      return macro?.value ? this.numberOf(macro.value, depth + 1) : null;
+    }
+    if (expression.type !== "number_literal") return null;
+    const text = expression.text.replace(/[uUlL]+$/, "");
+    const value = /^0[0-7]+$/.test(text) ? parseInt(text, 8) : Number(text);
+    return Number.isSafeInteger(value) ? value : null;
   }
 
   private macroWrapperList: ExternalWrapper[] | null = null;

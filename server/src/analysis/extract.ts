@@ -23,12 +23,19 @@ import { FileIndex } from "./scope";
 import { inErrorRegion, toRange } from "./syntax";
 import { Evaluator } from "./values";
 import { clip, firstUnknownReason, unknown } from "./sym-values";
-import { CallDiscovery, MAX_CALLS, type ArgumentRef, type ExternalWrapper, type RawCall } from "./discovery";
+import {
+  CallDiscovery,
+  MAX_CALLS,
+  type ArgumentRef,
+  type ExternalWrapper,
+  type RawCall,
+  type SyscallTableFacts,
+} from "./discovery";
 import { DescriptorResolver } from "./descriptors";
 import { SegmentResolver } from "./segments";
 import { CallSurroundings } from "./surroundings";
 
-export type { ExternalWrapper } from "./discovery";
+export type { ExternalWrapper, SyscallTableFacts, TableRow } from "./discovery";
 
 /** Facts of other files of the project, summarised by the project layer (server/src/project/). */
 export interface ProjectFacts {
@@ -41,6 +48,8 @@ export interface ProjectFacts {
   wrappers?: readonly ExternalWrapper[];
   /** Struct members other files fill with pipe() (matched by struct type and field across files). */
   fieldFills?: readonly ExternalFieldFill[];
+  /** What the project's syscall tables (`*.tbl`) say about vmsplice: entry-point names and its number. */
+  syscallTable?: SyscallTableFacts;
   /**
    * Set while the project's index is being built (the language server): the facts above are not known yet, so every
    * call of the unit carries this as a missing fact and none is judged a move from what is at hand.
@@ -76,7 +85,7 @@ export class Extractor {
     this.evaluator = new Evaluator(this.index);
     this.buffers = new BufferResolver(this.index, this.evaluator);
     this.descriptors = new DescriptorResolver(this.index, this.evaluator, context);
-    this.discovery = new CallDiscovery(this.index, context.wrappers);
+    this.discovery = new CallDiscovery(this.index, context.wrappers, context.syscallTable);
     const lifecycles = new BufferLifecycle(this.index, this.evaluator);
     this.segments = new SegmentResolver(this.index, this.evaluator, this.buffers, lifecycles);
     this.surroundings = new CallSurroundings(this.index, this.evaluator, this.descriptors, this.segments);
@@ -146,6 +155,7 @@ export class Extractor {
       teeOnPipe: null,
       readBefore: null,
       inErrorRegion: inErrorRegion(call.node),
+      ...tableFacts(call, []),
     };
   }
 
@@ -187,7 +197,7 @@ export class Extractor {
       teeOnPipe: this.surroundings.teeOnPipe(fd, fdArgument),
       readBefore: this.surroundings.readBefore(fdArgument, call.node, callScope),
       inErrorRegion: inErrorRegion(call.node),
-      ...(fd.assumption ? { assumptions: [fd.assumption] } : {}),
+      ...tableFacts(call, fd.assumption ? [fd.assumption] : []),
     };
   }
 
@@ -246,4 +256,19 @@ function dedupeRanges(ranges: SourceRange[]): SourceRange[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * The assumptions a call rests on (`own`, and the syscall-table row that makes it a vmsplice call) and the rows as
+ * evidence in their own file; absent keys when there are none.
+ */
+function tableFacts(call: RawCall, own: string[]): Pick<VmspliceCall, "assumptions" | "evidence"> {
+  const table = call.table;
+  const assumptions = table?.assumption ? [table.assumption, ...own] : own;
+  return {
+    ...(assumptions.length > 0 ? { assumptions } : {}),
+    ...(table
+      ? { evidence: table.rows.map((row) => ({ file: row.file, range: row.range, message: table.message })) }
+      : {}),
+  };
 }

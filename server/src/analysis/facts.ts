@@ -260,6 +260,11 @@ export interface VmspliceCall {
    * project's include/ directories). Set by the engine; absent means none.
    */
   assumptions?: string[];
+  /**
+   * Facts from files outside the unit that make this a vmsplice call (a syscall-table row), in their own file: shown as
+   * related information on the call's findings. Absent means none.
+   */
+  evidence?: { file: string; range: SourceRange; message: string }[];
 }
 
 /** A non-vmsplice call the rules inspect (splice into a pipe with SPLICE_F_MOVE). */

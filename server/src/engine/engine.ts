@@ -260,6 +260,8 @@ function locate(
         const where = locateRange(unit, file, item.range);
         return { ...item, file: where.file, range: where.range };
       });
+      // Rows of other files that make the call a vmsplice call (a syscall table) are shown with each of its findings.
+      for (const item of call?.call.evidence ?? []) related.push({ ...item });
       const own = locateRange(unit, file, finding.range);
       if (own.part && call) {
         related.unshift({ file: own.file, range: own.range, message: `in ${own.part.chain.join(" → ")}` });
@@ -459,6 +461,7 @@ export class Engine {
       project.defines === state.project.defines &&
       project.wrappers === state.project.wrappers &&
       project.fieldFills === state.project.fieldFills &&
+      project.syscallTable === state.project.syscallTable &&
       project.pending === state.project.pending &&
       sameCallers(project.externalCallers, state.project.externalCallers);
     if (same) return;
@@ -554,6 +557,7 @@ export class Engine {
       (state.project.defines?.size ?? 0) > 0 ||
       (state.project.wrappers?.length ?? 0) > 0 ||
       (state.project.fieldFills?.length ?? 0) > 0 ||
+      state.project.syscallTable !== undefined ||
       state.project.pending !== undefined
     )
       return this.extractUnit(file, state, text, cancel, budget);

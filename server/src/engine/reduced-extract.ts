@@ -7,6 +7,7 @@
 import type { Parser, Tree } from "web-tree-sitter";
 import { extractFactsWithReads, type ExtractedFacts } from "../analysis/analyze";
 import type { ProjectFacts } from "../analysis/extract";
+import { tableWords } from "../analysis/discovery";
 import type { ReadRecord } from "../analysis/scope";
 import { analyseReduced, type ReducedResult } from "./regions";
 
@@ -17,6 +18,7 @@ export function reductionTriggers(project: ProjectFacts): string[] {
     ...(project.wrappers ?? []).map((wrapper) => wrapper.name),
     ...(project.pipeFillers ?? []).map((filler) => filler.name),
     ...(project.fieldFills ?? []).map((fill) => fill.field),
+    ...tableWords(project.syscallTable),
   ];
 }
 

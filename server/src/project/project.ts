@@ -24,7 +24,9 @@ import {
 } from "../analysis/includes";
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fillers";
-import type { ExternalWrapper } from "../analysis/extract";
+import type { ExternalWrapper, SyscallTableFacts } from "../analysis/extract";
+import { BUILT_IN_NAMES, tableWords } from "../analysis/discovery";
+import { syscallTableFacts, type TableText } from "./syscall-table";
 import { externalFunctions, type FileSummary } from "../analysis/summary";
 import { mentionsVmsplice } from "../analysis/analyze";
 import { INDEX_PENDING } from "../analysis/scope";
@@ -117,6 +119,8 @@ export const diskFs: ProjectFs = {
 
 /** Extensions of the header files a project may include. */
 export const HEADER_EXTENSIONS = [".h", ".hh", ".hpp", ".hxx", ".inc"] as const;
+/** Extension of the syscall tables (`arch/x86/entry/syscalls/syscall_64.tbl`) whose rows name vmsplice's entry points. */
+export const TABLE_EXTENSIONS = [".tbl"] as const;
 /** Extensions of the source files whose functions other files may call. */
 export const SOURCE_EXTENSIONS = [".c", ".cc", ".cpp", ".cxx"] as const;
 /** Bytes of source text a project keeps in memory for its word searches. */
@@ -245,6 +249,8 @@ export interface ProjectIndexStatus {
   wrappers: string[];
   pipeFillers: string[];
   fieldFills: string[];
+  /** What the syscall tables say about vmsplice: "name (file:line)" per entry point, "syscall N (file:line, …)". */
+  syscallTables: string[];
   /** Limits hit while indexing, in words. */
   limits: string[];
   /** Milliseconds the last stepped build took (null: built on demand, or not built). */
@@ -477,7 +483,11 @@ export class Project {
   /** Whether the index (wrappers, pipe fillers, field fills, trigger words) is built and current. */
   get indexed(): boolean {
     return (
-      this.wrapperIndex !== null && this.fillers !== null && this.fieldFillIndex !== null && this.triggers !== null
+      this.wrapperIndex !== null &&
+      this.fillers !== null &&
+      this.fieldFillIndex !== null &&
+      this.tableIndex !== null &&
+      this.triggers !== null
     );
   }
 
@@ -506,7 +516,13 @@ export class Project {
       this.buildPercentage = Math.floor((done * 100) / Math.max(total, 1));
       yield counted();
     }
-    for (const steps of [this.wrapperSteps(), this.pipeFillerSteps(), this.fieldFillSteps(), this.triggerSteps()])
+    for (const steps of [
+      this.wrapperSteps(),
+      this.pipeFillerSteps(),
+      this.fieldFillSteps(),
+      this.tableSteps(),
+      this.triggerSteps(),
+    ])
       for (let step = steps.next(); !step.done; step = steps.next()) yield `${counted()}, ${step.value}`;
     this.buildMs = Math.round(performance.now() - started);
   }
@@ -527,6 +543,7 @@ export class Project {
         (filler) => `${filler.name} (parameter ${filler.parameter + 1}, ${filler.file}:${filler.line})`,
       ),
       fieldFills: (this.fieldFillIndex ?? []).map((fill) => `${fill.type}.${fill.field} (${fill.file}:${fill.line})`),
+      syscallTables: describeTable(this.tableIndex?.facts),
       limits: [...new Set(this.indexLimits)],
       buildMs: this.buildMs,
     };
@@ -619,6 +636,50 @@ export class Project {
     return result;
   }
 
+  /** What the project's syscall tables say about vmsplice (facts undefined: no table names it). */
+  private tableIndex: { facts: SyscallTableFacts | undefined } | null = null;
+
+  /**
+   * What the project's syscall tables (`*.tbl`, found by the same walk, limits and ignore rules as sources) say about
+   * vmsplice: its entry-point names, without those a source of the project defines as a function (then it is that
+   * function, followed as any other), and its number when the tables agree on one. Undefined when no table names it.
+   * The same object until a table or source changes and the rows say something else (the engine compares by identity).
+   */
+  syscallTable(): SyscallTableFacts | undefined {
+    return runSteps(this.tableSteps());
+  }
+
+  private *tableSteps(): IndexSteps<SyscallTableFacts | undefined> {
+    if (this.tableIndex) return this.tableIndex.facts;
+    const epoch = this.epoch;
+    const tables: TableText[] = [];
+    for (const file of yield* this.listFiles(TABLE_EXTENSIONS, MAX_SOURCE_SCAN, "syscall tables")) {
+      const text = this.mentions(file, "vmsplice") ? this.fs.readText(file) : null;
+      if (text !== null) tables.push({ file, display: this.display(file), text });
+      yield "syscall tables";
+    }
+    let facts = syscallTableFacts(tables);
+    // Names the analyzer knows without a table (sys_vmsplice) keep their built-in meaning: not looked for.
+    const names = (facts?.entries ?? []).map((entry) => entry.name).filter((name) => !BUILT_IN_NAMES.has(name));
+    if (facts && names.length > 0) {
+      const defined = new Set<string>();
+      for (const file of yield* this.sourceListing()) {
+        yield "syscall tables";
+        if (!searchWords(names).some((word) => this.mentions(file, word))) continue;
+        const summary = this.summaryOf(file);
+        for (const name of names) if (summary?.definedAll.includes(name)) defined.add(name);
+      }
+      facts = { ...facts, entries: facts.entries.filter((entry) => !defined.has(entry.name)) };
+    }
+    if (facts && facts.entries.length === 0 && !facts.number) facts = undefined;
+    // Rows read again that say the same keep the object the engine already has (its facts stay valid).
+    if (JSON.stringify(facts) === JSON.stringify(this.lastTable)) facts = this.lastTable;
+    if (epoch === this.epoch) this.tableIndex = { facts };
+    this.lastTable = facts;
+    return facts;
+  }
+  private lastTable: SyscallTableFacts | undefined = undefined;
+
   private headerList: string[] | null = null;
   private triggers: string[] | null = null;
 
@@ -669,7 +730,8 @@ export class Project {
       words = next;
     }
     const wrappers = yield* this.wrapperSteps();
-    const triggers = [...new Set([...words, ...wrappers.map((wrapper) => wrapper.name)])];
+    const table = yield* this.tableSteps();
+    const triggers = [...new Set([...words, ...wrappers.map((wrapper) => wrapper.name), ...tableWords(table)])];
     if (epoch === this.epoch) this.triggers = triggers;
     return triggers;
   }
@@ -687,7 +749,11 @@ export class Project {
     if (cached) this.textBudget += cached.length;
     this.texts.delete(absolute);
     this.pipeCallers.delete(absolute);
-    if (HEADER_EXTENSIONS.some((extension) => absolute.endsWith(extension))) {
+    if (TABLE_EXTENSIONS.some((extension) => absolute.endsWith(extension))) {
+      // A table's rows decide the entry points and the number; whether a table appeared is found by listing again.
+      this.tableIndex = null;
+      this.triggers = null;
+    } else if (HEADER_EXTENSIONS.some((extension) => absolute.endsWith(extension))) {
       // A header's text decides its includes and definitions (the trigger words); summaries are of sources alone.
       this.includes.forgetHeader(absolute);
       this.triggers = null;
@@ -696,6 +762,8 @@ export class Project {
       this.fillers = null;
       this.wrapperIndex = null;
       this.fieldFillIndex = null;
+      // A source may define a function of an entry point's name (then no longer the generated one).
+      this.tableIndex = null;
       this.callerCache.clear();
       this.triggers = null;
     }
@@ -798,16 +866,19 @@ export function readUnitHeaders(
   const triggers = [
     ...vmspliceTriggers(project.definitionsOf(headers.headers)),
     ...wrappers.map((wrapper) => wrapper.name),
+    ...tableWords(project.syscallTable()),
   ];
   if (!mentionsVmsplice(text) && !triggers.some((name) => text.includes(name))) {
     engine.setHeaders(key, []);
     return headers;
   }
+  const syscallTable = project.syscallTable();
   const facts = {
     pipeFillers: project.pipeFillers(),
     fieldFills: project.fieldFills(),
     defines: headers.defines,
     wrappers,
+    ...(syscallTable ? { syscallTable } : {}),
   };
   // The callers in other files are looked for only when there is a call to decide (a first extraction says so); once
   // found they are kept, so a keystroke hands the engine the same facts once and its facts are extracted once.
@@ -868,4 +939,14 @@ function readPendingUnit(
   const externalCallers = new Map(externalFunctionsOf(engine, key, top).map((name) => [name, [INDEX_PENDING]]));
   engine.setHeaders(key, headers.headers, { defines: headers.defines, externalCallers, pending: INDEX_PENDING });
   return headers;
+}
+
+/** The index status lines of a project's syscall-table facts. */
+function describeTable(table: SyscallTableFacts | undefined): string[] {
+  if (!table) return [];
+  const lines = table.entries.map((entry) => `${entry.name} (${entry.row.display}:${entry.row.line})`);
+  const number = table.number;
+  if (number)
+    lines.push(`syscall ${number.value} (${number.rows.map((row) => `${row.display}:${row.line}`).join(", ")})`);
+  return lines;
 }

@@ -69,6 +69,8 @@ export interface IndexStatus {
   wrappers: string[];
   pipeFillers: string[];
   fieldFills: string[];
+  /** "name (file:line)" of each vmsplice entry point of the syscall tables; "syscall N (file:line, …)" for its number. */
+  syscallTables: string[];
   /** Limits hit while indexing, in words. */
   limits: string[];
   /** Milliseconds the last build took (null: not built by the server's stepped build). */

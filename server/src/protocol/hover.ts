@@ -217,7 +217,7 @@ function headline(analysis: CallAnalysis, style: Style): string {
   const call = analysis.call;
   const callee =
     call.callee === "wrapper" && call.wrapperName
-      ? `${style.code(call.wrapperName)} (calls vmsplice)`
+      ? `${style.code(call.wrapperName)} (${call.evidence ? "vmsplice by a row of the project's syscall table" : "calls vmsplice"})`
       : style.code("vmsplice");
   return `${style.strong(verdictWords(analysis))}: ${callee} ${directionWords(analysis, style)} · ${analysis.kernel}, ${pageSizeWords(analysis.pageSize)} pages`;
 }
