@@ -191,7 +191,12 @@ export interface BufferFact {
    * mprotect() of the buffer before the call: whether it leaves the memory writable (null: the protection cannot be
    * folded). It overrides the mapping's own protection for the destination checks.
    */
-  protectedBefore?: { writable: boolean | null; range: SourceRange } | null;
+  protectedBefore?: { writable: boolean | null; readable?: boolean | null; range: SourceRange } | null;
+  /**
+   * madvise(MADV_DONTNEED / MADV_FREE / MADV_REMOVE) of the buffer after its last fill and before the call: its pages
+   * may be gone, so the call may pin the zero page.
+   */
+  droppedBefore?: { advice: string; range: SourceRange } | null;
   /** The allocation or declaration the buffer came from. */
   originRange: SourceRange | null;
   /** Sentence describing the provenance, or what is missing. */

@@ -7,8 +7,8 @@
  * Pure; no I/O, no editor or protocol imports; reaches the file only through the index.
  */
 import type { Node } from "web-tree-sitter";
-import type { BufferFact, SourceRange, TriState } from "./facts";
-import { dominates, type CallSite, type FileIndex, type FunctionScope } from "./scope";
+import { evaluate, PAGE_SIZES, type BufferFact, type SourceRange, type TriState } from "./facts";
+import { dominates, endsEveryPath, type CallSite, type FileIndex, type FunctionScope } from "./scope";
 import {
   callArguments,
   callName,
@@ -113,8 +113,13 @@ function usedAfterCall(
  * Whether the buffer holds data at the call: written in the function before it, filled by its origin, or known fresh
  * (zero pages until written) when it is allocated in this function by an allocator that returns untouched memory.
  */
-function writtenBeforeOf(provenance: Provenance, writtenInFunction: boolean, scope: FunctionScope): TriState {
-  if (writtenInFunction || provenance.populated) return "yes";
+function writtenBeforeOf(
+  provenance: Provenance,
+  writtenInFunction: "every" | "some" | "none",
+  scope: FunctionScope,
+): TriState {
+  if (writtenInFunction === "every" || provenance.populated) return "yes";
+  if (writtenInFunction === "some") return "unknown";
   if (
     provenance.origin === "mmap" ||
     provenance.origin === "posix_memalign" ||
@@ -365,11 +370,80 @@ export class BufferLifecycle {
     if (site.name === "mprotect" && position < callStart && position > originStart) {
       const prot = this.evaluator.value(site.args[2] ?? null, { scope });
       // Several mprotect() calls, or one on some paths only: the last one's protection is not certain either way.
-      const writable = prot.kind === "const" && !result.protectedBefore ? (prot.value & 2) !== 0 : null;
-      result.protectedBefore = { writable, range: toRange(site.node) };
+      const known = prot.kind === "const" && !result.protectedBefore;
+      const writable = known ? (prot.value & 2) !== 0 : null;
+      const readable = known ? (prot.value & 1) !== 0 : null;
+      result.protectedBefore = { writable, readable, range: toRange(site.node) };
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether `site` runs on every path to `call`: it is not under a branch the call is outside of, except a loop body
+   * the loop enters at least once (`for (i = 0; i < page; i++)`, `do … while`) and the right side of `A || B` in the
+   * condition of an `if` whose body ends every path (`if (fd < 0 || read(fd, buf, n) != n) return 1;`).
+   */
+  private runsBefore(site: Node, call: Node, scope: FunctionScope): boolean {
+    // One step of `dominates` per level, each branch excused when it is always entered.
+    let current: Node = site;
+    for (let parent = parentOf(current); parent && current.id !== scope.node.id; parent = parentOf(parent)) {
+      if (!dominates(current, call, parent) && !this.alwaysEntered(parent, current, scope)) return false;
+      current = parent;
+    }
+    return true;
+  }
+
+  /** Whether control that reaches `parent` always runs `child` (its body or operand) before leaving it. */
+  private alwaysEntered(parent: Node, child: Node, scope: FunctionScope): boolean {
+    if (parent.type === "do_statement") return true;
+    if (parent.type === "for_statement" && parent.childForFieldName("body")?.id === child.id)
+      return this.entersOnce(parent, scope);
+    if (parent.type === "binary_expression" && parent.childForFieldName("right")?.id === child.id) {
+      if (parent.childForFieldName("operator")?.text !== "||") return false;
+      let condition: Node = parent;
+      let holder = parentOf(condition);
+      while (holder?.type === "parenthesized_expression") {
+        condition = holder;
+        holder = parentOf(holder);
+      }
+      const body = holder?.type === "if_statement" ? holder.childForFieldName("consequence") : null;
+      return (
+        holder?.childForFieldName("condition")?.id === condition.id &&
+        holder.childForFieldName("alternative") === null &&
+        body !== null &&
+        endsEveryPath(body, scope)
+      );
+    }
+    return false;
+  }
+
+  /** `for (i = A; i < B; …)` with A and B folded and A < B at every page size: the body runs at least once. */
+  private entersOnce(loop: Node, scope: FunctionScope): boolean {
+    const condition = unwrap(loop.childForFieldName("condition"));
+    const operator = condition?.type === "binary_expression" ? condition.childForFieldName("operator")?.text : null;
+    const variable = unwrap(condition?.childForFieldName("left") ?? null);
+    if (!condition || (operator !== "<" && operator !== "<=" && operator !== "!=") || variable?.type !== "identifier")
+      return false;
+    const initializer = loop.childForFieldName("initializer");
+    let start: Node | null = null;
+    if (initializer?.type === "declaration")
+      for (const declarator of initializer.namedChildren)
+        if (
+          declarator?.type === "init_declarator" &&
+          declarator.childForFieldName("declarator")?.text === variable.text
+        )
+          start = declarator.childForFieldName("value");
+    if (initializer?.type === "assignment_expression" && initializer.childForFieldName("left")?.text === variable.text)
+      start = initializer.childForFieldName("right");
+    if (!start) return false;
+    const from = this.evaluator.value(start, { scope });
+    const to = this.evaluator.value(condition.childForFieldName("right"), { scope });
+    return PAGE_SIZES.every((pageSize) => {
+      const low = evaluate(from, pageSize);
+      const high = evaluate(to, pageSize);
+      return low !== null && high !== null && (operator === "<=" ? low <= high : low < high);
+    });
   }
 
   lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
@@ -387,13 +461,7 @@ export class BufferLifecycle {
       protectedBefore: null,
     };
     if (!scope) return result;
-    // Aliases: locals assigned from one of the names (`char *q = buf;`, `p = buf + off;`).
-    for (const [name, definitions] of scope.definitions) {
-      for (const definition of definitions) {
-        const base = baseIdentifier(definition.value);
-        if (base && names.has(base) && (definition.kind === "init" || definition.kind === "assign")) names.add(name);
-      }
-    }
+    addAliases(names, scope);
     const originStart =
       provenance.originNode && contains(scope.node, provenance.originNode) ? provenance.originNode.startIndex : -1;
     // Loops around the call that do not also allocate the buffer: a write earlier in such a loop body runs again after the
@@ -405,10 +473,14 @@ export class BufferLifecycle {
     const callStart = call.startIndex;
     const callEnd = call.endIndex;
     let lastWriteBefore: { node: Node; start: number } | null = null;
+    // A write on some paths only (`if (x) memset(…)`, a loop that may run no times) may leave the page untouched.
+    let writtenOnEveryPath = false;
     const noteWrite = (node: Node, start: number) => {
       if (start < callStart) {
         if (start >= originStart && (!lastWriteBefore || start > lastWriteBefore.start))
           lastWriteBefore = { node, start };
+        if (start >= originStart && !writtenOnEveryPath && this.runsBefore(node, call, scope))
+          writtenOnEveryPath = true;
         if (!result.writtenAfter && inReusingLoop(start))
           result.writtenAfter = { range: toRange(node), loopCarried: true };
       } else if (start >= callEnd && !result.writtenAfter) {
@@ -441,7 +513,12 @@ export class BufferLifecycle {
     if (forkAfter && result.writtenAfter && !result.writtenAfter.loopCarried)
       if (result.writtenAfter.range.startIndex > forkAfter.start) result.forkAfter = { range: toRange(forkAfter.node) };
     const writeBefore = lastWriteBefore as { node: Node; start: number } | null;
-    result.writtenBefore = writtenBeforeOf(provenance, writeBefore !== null, scope);
+    result.writtenBefore = writtenBeforeOf(
+      provenance,
+      writeBefore === null ? "none" : writtenOnEveryPath ? "every" : "some",
+      scope,
+    );
+    result.droppedBefore = droppedAfter(result.madvise, Math.max(writeBefore?.start ?? -1, originStart));
     const dontFork = result.madvise.some(
       (advice) => advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_WIPEONFORK",
     );
@@ -454,6 +531,25 @@ export class BufferLifecycle {
         ...(fork.via ? { via: fork.via } : {}),
       };
     return result;
+  }
+}
+
+/** Advice that drops a private mapping's pages (read again, they are the zero page). */
+const DROPPING_ADVICE = new Set(["MADV_DONTNEED", "MADV_FREE", "MADV_REMOVE"]);
+
+/** The madvise() after `after` (the last fill) that drops the pages: the next read fault maps the zero page. */
+function droppedAfter(madvise: Lifecycle["madvise"], after: number): Lifecycle["droppedBefore"] {
+  const dropped = madvise.find((advice) => DROPPING_ADVICE.has(advice.advice) && advice.range.startIndex > after);
+  return dropped ? { advice: dropped.advice, range: dropped.range } : null;
+}
+
+/** Adds the locals assigned from one of the names (`char *q = buf;`, `p = buf + off;`): aliases of the buffer. */
+function addAliases(names: Set<string>, scope: FunctionScope): void {
+  for (const [name, definitions] of scope.definitions) {
+    for (const definition of definitions) {
+      const base = baseIdentifier(definition.value);
+      if (base && names.has(base) && (definition.kind === "init" || definition.kind === "assign")) names.add(name);
+    }
   }
 }
 

@@ -187,6 +187,28 @@ export class PageJudge {
         missing.push(`memory kind of ${buffer.name} (${buffer.explanation})`);
         return;
     }
+    // The source must still be mapped and readable when the call pins it (else EFAULT: nothing is queued).
+    if (buffer.unmappedBefore) {
+      page.verdict = "unknown";
+      missing.push(
+        `whether ${buffer.name} is still mapped: munmap() on line ${buffer.unmappedBefore.range.start.line + 1} may unmap it before the call (EFAULT)`,
+      );
+      return;
+    }
+    if (buffer.protectedBefore && buffer.protectedBefore.readable !== true) {
+      page.verdict = "unknown";
+      missing.push(
+        `whether ${buffer.name} is still readable after mprotect() on line ${buffer.protectedBefore.range.start.line + 1} (EFAULT when it is not)`,
+      );
+      return;
+    }
+    if (buffer.droppedBefore && isAnonymousKind(buffer.memory)) {
+      page.verdict = "unknown";
+      missing.push(
+        `whether ${buffer.name} still holds its pages: madvise(${buffer.droppedBefore.advice}) on line ${buffer.droppedBefore.range.start.line + 1} drops them after the fill (the call then sends the zero page)`,
+      );
+      return;
+    }
     if (buffer.writtenBefore === "no" && isAnonymousKind(buffer.memory)) {
       page.rules.push("VMS-ZERO-PAGE");
       return;

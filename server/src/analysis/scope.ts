@@ -1224,6 +1224,11 @@ function terminates(node: Node, depth = 0, noReturn?: (name: string) => boolean)
   return endsPaths(node, depth, noReturn ?? ((name) => NO_RETURN.has(name)), true);
 }
 
+/** Whether every path through a statement of a function ends it (its own never-returning functions included). */
+export function endsEveryPath(node: Node, scope: FunctionScope): boolean {
+  return terminates(node, 0, scope.noReturn);
+}
+
 /** Whether every path through a function body ends the process (a `return` gives control back: it does not). */
 function endsProcess(body: Node, noReturn: (name: string) => boolean): boolean {
   return endsPaths(body, 0, noReturn, false);
