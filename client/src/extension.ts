@@ -16,6 +16,7 @@ import { createOutcomeLister, createServerReplayer, registerReplayCommands } fro
 import { registerRuleDocs } from "./rule-docs";
 import { registerIndexCommands } from "./index-commands";
 import { registerScenarioCodeLens } from "./scenario-code-lens";
+import { registerLensRefresh } from "./lens-refresh-wiring";
 import { StatusBar } from "./status-bar";
 import { recordShellLine, traceFileName } from "./record-args";
 import type { RenderSummary } from "./webview/messages";
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   client = createLanguageClient(context, output);
   statusBar.watch(client);
+  context.subscriptions.push(registerLensRefresh(() => client, panel.onDidFocus));
   const serverReady = client.start().then(
     () => output.appendLine("[client] language server started"),
     (error: unknown) => {

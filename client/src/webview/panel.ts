@@ -58,10 +58,13 @@ export class SimulatorPanel implements vscode.Disposable {
   private generation = 0;
   private readonly renderedEmitter = new vscode.EventEmitter<RenderSummary>();
   private lastRendered: RenderSummary | null = null;
-  private readonly disposables: vscode.Disposable[] = [this.renderedEmitter];
+  private readonly focusedEmitter = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [this.renderedEmitter, this.focusedEmitter];
 
   /** Fires every time the webview reports that it drew something. */
   readonly onDidRender = this.renderedEmitter.event;
+  /** Fires when the panel becomes the focused one (the user clicked or typed into it). */
+  readonly onDidFocus = this.focusedEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -151,6 +154,13 @@ export class SimulatorPanel implements vscode.Disposable {
       title: "vmsplice page movement",
     });
     panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message), undefined, this.disposables);
+    panel.onDidChangeViewState(
+      (event) => {
+        if (event.webviewPanel.active) this.focusedEmitter.fire();
+      },
+      undefined,
+      this.disposables,
+    );
     panel.onDidDispose(
       () => {
         this.panel = null;
