@@ -25,7 +25,7 @@ import {
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fillers";
 import type { ExternalWrapper } from "../analysis/extract";
-import { externalFunctions, type FileSummary } from "../analysis/summary";
+import { externalFunctions } from "../analysis/summary";
 import { mentionsVmsplice } from "../analysis/analyze";
 import { INDEX_PENDING } from "../analysis/scope";
 
@@ -42,6 +42,7 @@ import {
   type SummaryCache,
   type SummaryCounts,
   type SummarySource,
+  type SummaryView,
 } from "./summary-store";
 
 export { CompileDatabase, flagsOf, splitCommand, type CompileFlags } from "./compile-database";
@@ -201,6 +202,8 @@ export interface ProjectOptions {
   summaryCache?: SummaryCache;
   /** What besides a file decides its summary: the tool's version (with the summary schema). */
   version?: string;
+  /** C sources of at least this many UTF-16 units are summarised from reduced parses (engine/reduced-summary.ts). */
+  reduceAbove?: number;
 }
 
 export interface UnitHeaders {
@@ -288,6 +291,8 @@ export class Project {
       text: this.fs.readText(file),
       language: this.fallbackGrammars.has(language) ? `${language} (as c)` : language,
       parse: (text) => parser.parse(text),
+      parseRanges: (text, ranges) => parser.parse(text, null, { includedRanges: ranges }),
+      reduceAbove: this.options.reduceAbove,
     };
   }
 
@@ -366,7 +371,7 @@ export class Project {
   private readonly pipeCallers = new Map<string, boolean>();
 
   /** The summary of one source file (parsed once per project; null when it cannot be read). */
-  private summaryOf(file: string): FileSummary | null {
+  private summaryOf(file: string): SummaryView | null {
     return this.store.summary(file, () => this.summarySource(file));
   }
 
@@ -420,7 +425,7 @@ export class Project {
       const roles = new Set(found.map((wrapper) => JSON.stringify(wrapper.parameters)));
       let definers = 0;
       for (const file of sources) {
-        if (this.mentions(file, name) && this.summaryOf(file)?.defined.includes(name)) definers++;
+        if (this.mentions(file, name) && this.summaryOf(file)?.defines(name)) definers++;
         yield "vmsplice wrappers";
       }
       if (roles.size === 1 && definers === found.length) result.push(found[0]);
@@ -460,7 +465,7 @@ export class Project {
       const summary = this.summaryOf(other);
       if (!summary) continue;
       for (const name of mentioned) {
-        if (!summary.called.includes(name) || summary.definedAll.includes(name)) continue;
+        if (!summary.calls(name) || summary.definesAny(name)) continue;
         result.set(name, [...(result.get(name) ?? []), this.display(other)]);
       }
     }
@@ -579,7 +584,7 @@ export class Project {
   private *pipeFillerSteps(): IndexSteps<ExternalPipeFiller[]> {
     if (this.fillers) return this.fillers;
     const epoch = this.epoch;
-    const summaries = new Map<string, FileSummary>();
+    const summaries = new Map<string, SummaryView>();
     const summarize = (file: string, known: readonly ExternalPipeFiller[]) => {
       const summary = this.store.summaryWith(this.summarySource(file), known);
       if (summary) summaries.set(file, summary);
@@ -608,7 +613,7 @@ export class Project {
     }
     for (const [key, fillers] of byKey) {
       const name = key.slice(0, key.lastIndexOf("/"));
-      const definers = [...summaries.values()].filter((summary) => summary.defined.includes(name)).length;
+      const definers = [...summaries.values()].filter((summary) => summary.defines(name)).length;
       const agree = fillers.every(
         (filler) => filler.creates === fillers[0].creates && filler.nonblock === fillers[0].nonblock,
       );
