@@ -17,7 +17,10 @@ import { summarizeFile, type FileSummary } from "../../server/src/analysis/summa
 import type { ExternalPipeFiller } from "../../server/src/analysis/pipe-fillers";
 import { namesSummary, relevantSummary, type RangedParse } from "../../server/src/engine/reduced-summary";
 import { SummaryStore, viewOf } from "../../server/src/project/summary-store";
-import { createCParser } from "../../server/src/parsing/parser";
+import { createCParser, newParser } from "../../server/src/parsing/parser";
+import { includeDirectives } from "../../server/src/analysis/includes";
+import { externalFunctions } from "../../server/src/analysis/summary";
+import { Project } from "../../server/src/project/project";
 import { corpusFiles, ROOT } from "../fuzz/campaign";
 import { generateC } from "../../bench/keystroke";
 
@@ -168,5 +171,45 @@ describe("project summaries from reduced parses equal full-parse summaries", () 
     assert.deepEqual(view.pipeFillers, expected.pipeFillers);
     // Name questions are answered by reduced parses too.
     assert.equal(store.counts.parsed, 0);
+  });
+});
+
+describe("the top level of a large file from its skeleton (function bodies blanked) equals the full parse's", () => {
+  test("include directives and external functions of every sample, fixture, project source and generated file", () => {
+    const project = new Project(ROOT, newParser, { reduceAbove: 0 });
+    const texts = [
+      ...corpusFiles().map((file) => ({
+        file: path.join(ROOT, file),
+        text: readFileSync(path.join(ROOT, file), "utf8"),
+      })),
+      ...projectSources(path.join(ROOT, "test", "projects")).map((file) => ({
+        file,
+        text: readFileSync(file, "utf8"),
+      })),
+      { file: "large.c", text: generateC(20_000, 3, 5) },
+      { file: "fillers.c", text: withFillers() },
+    ];
+    let sure = 0;
+    try {
+      for (const { file, text } of texts) {
+        const top = project.skeletonTopLevel(file, text);
+        if (!top) continue;
+        sure++;
+        const tree = parser.parse(text);
+        assert.ok(tree);
+        try {
+          assert.deepEqual(top, { directives: includeDirectives(tree), external: externalFunctions(tree) }, file);
+        } finally {
+          tree.delete();
+        }
+      }
+    } finally {
+      project.dispose();
+    }
+    assert.ok(sure > texts.length / 2, `${sure} of ${texts.length} from a skeleton`);
+    // Not below the threshold: the caller reads the engine's tree then.
+    const small = new Project(ROOT, newParser, { reduceAbove: 1 << 20 });
+    assert.equal(small.skeletonTopLevel("large.c", generateC(2_000, 1, 5)), null);
+    small.dispose();
   });
 });

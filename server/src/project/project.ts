@@ -31,6 +31,7 @@ import { INDEX_PENDING } from "../analysis/scope";
 
 export { INDEX_PENDING };
 import { decodeSource } from "../engine/source-text";
+import { skeleton } from "../engine/regions";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { AnalysisBudget, Engine } from "../engine/engine";
 import { languageOf, type SourceLanguage } from "../analysis/language";
@@ -257,6 +258,30 @@ export interface ProjectIndexStatus {
 export class Project {
   readonly database: CompileDatabase;
   private readonly parsers = new Map<SourceLanguage, Parser>();
+
+  /**
+   * The include directives and external functions of a C text of at least `reduceAbove` units, from a parse of its
+   * skeleton (engine/regions.ts: function bodies blanked) instead of a full parse; null when it is smaller, not C, or
+   * the skeleton is unsure or does not parse cleanly (the caller then reads the full tree).
+   */
+  skeletonTopLevel(file: string, text: string): { directives: IncludeDirective[]; external: string[] } | null {
+    if (!this.reduces(file, text)) return null;
+    const reduced = skeleton(text);
+    if (!reduced) return null;
+    const tree = this.parserFor(file).parse(reduced.text, null, { includedRanges: reduced.ranges });
+    if (!tree) return null;
+    try {
+      if (tree.rootNode.hasError) return null;
+      return { directives: includeDirectives(tree), external: externalFunctions(tree) };
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /** Whether a text is large enough, and C, to be read through reduced parses (`ProjectOptions.reduceAbove`). */
+  reduces(file: string, text: string): boolean {
+    return text.length >= (this.options.reduceAbove ?? Number.POSITIVE_INFINITY) && languageOf(file) === "c";
+  }
 
   /** The extra include directories the project was made with (CLI -I, `vmspliceLens.includePaths`). */
   get includePaths(): string[] {
@@ -774,7 +799,7 @@ function topLevelOf(engine: Engine, key: string): TopLevel | null {
 }
 
 /** The file's functions with external linkage (see topLevelOf). */
-function externalFunctionsOf(engine: Engine, key: string, top: TopLevel): string[] {
+function externalFunctionsOf(engine: Engine, key: string, top: Pick<TopLevel, "external">): string[] {
   if (top.external) return top.external;
   const tree = engine.tree(key);
   top.external = tree ? externalFunctions(tree) : [];
@@ -796,7 +821,8 @@ export function readUnitHeaders(
     engine.setHeaders(key, []);
     return null;
   }
-  const top = topLevelOf(engine, key);
+  // A large file read without keeping its tree (the CLI) is not parsed whole for its top level.
+  const top = project.skeletonTopLevel(file, text) ?? topLevelOf(engine, key);
   if (!top) return null;
   const headers = project.headersFor(file, top.directives);
   // A file that names neither splice nor a definition of its headers leading to vmsplice has no call to analyse.
@@ -823,10 +849,9 @@ export function readUnitHeaders(
     return headers;
   }
   engine.setHeaders(key, headers.headers, facts);
-  if (
-    names.length > 0 &&
-    engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, firstCall()).calls.length > 0
-  )
+  // A large file the engine reads through reduced parses is probed without a budget: a budget makes it parse whole.
+  const probe = project.reduces(file, text) ? undefined : firstCall();
+  if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, probe).calls.length > 0)
     engine.setHeaders(key, headers.headers, { ...facts, externalCallers: project.externalCallers(file, names) });
   return headers;
 }
