@@ -188,6 +188,12 @@ describe("the top level of a large file from its skeleton (function bodies blank
       })),
       { file: "large.c", text: generateC(20_000, 3, 5) },
       { file: "fillers.c", text: withFillers() },
+      // Nothing but static items: nothing is left to parse.
+      { file: "static-only.c", text: "static int f(void) { return g(1); }\nstatic int x = 2;\n" },
+      {
+        file: "mixed.c",
+        text: '/* head */\n#include "a.h"\nstatic int f(void) { return 1; }\nint g(int x) { return f() + x; }\nstatic\nint h(void);\nint main(void) { return g(0); }\n#ifdef X\n#include "b.h"\nint k(void) { return 0; }\n#endif\n',
+      },
     ];
     let sure = 0;
     try {
@@ -203,6 +209,12 @@ describe("the top level of a large file from its skeleton (function bodies blank
           tree.delete();
         }
       }
+      const mixed = project.skeletonTopLevel("mixed.c", texts[texts.length - 1].text);
+      assert.deepEqual(mixed?.external, ["g"]);
+      assert.deepEqual(
+        mixed?.directives.map((directive) => directive.spelled),
+        ["a.h", "b.h"],
+      );
     } finally {
       project.dispose();
     }

@@ -403,11 +403,12 @@ export function analyseReduced<T>(
 }
 
 /**
- * The text with the inside of every function body blanked, as the reduced text and its included ranges: what is left
- * (declarations, directives, function signatures with an empty body) is what a file's top level holds, its include
- * directives and which functions it defines with what linkage, for a small part of a full parse. A body holding a
- * directive or a non-ASCII character is kept whole. Null when the lexer is unsure (then the full parse decides), or
- * when nothing but spaces would be left.
+ * The text with the inside of every function body blanked, and every item that begins with `static` blanked whole,
+ * as the reduced text and its included ranges: what is left (declarations, directives, signatures of functions that
+ * may have external linkage, with an empty body) holds a file's include directives and the functions it defines for
+ * other files, for a small part of a full parse. A body holding a directive or a non-ASCII character is kept whole, and
+ * so is a static item holding a non-ASCII character. Null when the lexer is unsure (then the full parse decides). No
+ * range at all means nothing but spaces is left: no directive, and no function but static ones.
  */
 export function skeleton(text: string): { text: string; ranges: IncludedRange[] } | null {
   if (/[\uD800-\uDFFF]/.test(text)) return null;
@@ -415,6 +416,11 @@ export function skeleton(text: string): { text: string; ranges: IncludedRange[] 
   if (!items) return null;
   const interiors: TextItem[] = [];
   for (const item of items) {
+    // An item that begins with the keyword `static` defines no function other files see: it is blanked whole.
+    if (text.startsWith("static", item.start) && !isIdentifierCode(text.charCodeAt(item.start + 6))) {
+      if (!hasNonAscii(text, item)) interiors.push(item);
+      continue;
+    }
     if (item.body === undefined) continue;
     const interior = { start: item.body + 1, end: item.end - 1 };
     if (text.slice(interior.start, interior.end).includes("#") || hasNonAscii(text, interior)) continue;
@@ -422,5 +428,5 @@ export function skeleton(text: string): { text: string; ranges: IncludedRange[] 
   }
   const none = interiors.map(() => false);
   const ranges = includedRanges(text, interiors, none);
-  return ranges.length === 0 ? null : { text: blankItems(text, interiors, none), ranges };
+  return { text: ranges.length === 0 ? "" : blankItems(text, interiors, none), ranges };
 }

@@ -268,6 +268,7 @@ export class Project {
     if (!this.reduces(file, text)) return null;
     const reduced = skeleton(text);
     if (!reduced) return null;
+    if (reduced.ranges.length === 0) return { directives: [], external: [] };
     const tree = this.parserFor(file).parse(reduced.text, null, { includedRanges: reduced.ranges });
     if (!tree) return null;
     try {
