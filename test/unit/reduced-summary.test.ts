@@ -188,6 +188,11 @@ describe("the top level of a large file from its skeleton (function bodies blank
       })),
       { file: "large.c", text: generateC(20_000, 3, 5) },
       { file: "fillers.c", text: withFillers() },
+      // Directives inside items: not blanked.
+      {
+        file: "inside.c",
+        text: 'static const int table[] = {\n#include "table.inc"\n};\nint f(void) {\n#include "body.inc"\n  return 0;\n}\n',
+      },
       // Nothing but static items: nothing is left to parse.
       { file: "static-only.c", text: "static int f(void) { return g(1); }\nstatic int x = 2;\n" },
       {

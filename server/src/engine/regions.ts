@@ -406,8 +406,8 @@ export function analyseReduced<T>(
  * The text with the inside of every function body blanked, and every item that begins with `static` blanked whole,
  * as the reduced text and its included ranges: what is left (declarations, directives, signatures of functions that
  * may have external linkage, with an empty body) holds a file's include directives and the functions it defines for
- * other files, for a small part of a full parse. A body holding a directive or a non-ASCII character is kept whole, and
- * so is a static item holding a non-ASCII character. Null when the lexer is unsure (then the full parse decides). No
+ * other files, for a small part of a full parse. A body or static item holding a directive (`#include "table.inc"`
+ * inside an initialiser) or a non-ASCII character is kept whole. Null when the lexer is unsure (then the full parse decides). No
  * range at all means nothing but spaces is left: no directive, and no function but static ones.
  */
 export function skeleton(text: string): { text: string; ranges: IncludedRange[] } | null {
@@ -418,7 +418,7 @@ export function skeleton(text: string): { text: string; ranges: IncludedRange[] 
   for (const item of items) {
     // An item that begins with the keyword `static` defines no function other files see: it is blanked whole.
     if (text.startsWith("static", item.start) && !isIdentifierCode(text.charCodeAt(item.start + 6))) {
-      if (!hasNonAscii(text, item)) interiors.push(item);
+      if (!hasNonAscii(text, item) && !text.slice(item.start, item.end).includes("#")) interiors.push(item);
       continue;
     }
     if (item.body === undefined) continue;
