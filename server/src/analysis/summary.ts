@@ -8,7 +8,7 @@
 import type { Tree, TreeCursor } from "web-tree-sitter";
 import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
 import { Extractor, type ExternalWrapper } from "./extract";
-import { FileIndex } from "./scope";
+import { FileIndex, type NameIndex, type ReadRecord } from "./scope";
 import { callName, functionName, isStatic, unwrap } from "./syntax";
 import { Evaluator } from "./values";
 import { structTypeOf } from "./struct-fields";
@@ -68,11 +68,57 @@ export function summarizeFile(
   file: string,
   known: readonly ExternalPipeFiller[] = [],
 ): FileSummary {
+  return summarizeFileWithReads(tree, text, file, known).summary;
+}
+
+/** A summary with what computing it read (for a reduced parse, engine/reduced-summary.ts). */
+export interface SummaryWithReads {
+  summary: FileSummary;
+  /** What the name index and the wrapper search read (scope.ts ReadRecord). */
+  reads: ReadRecord;
+  /**
+   * The functions and function-like macros of the tree, static or not, that fill one of their parameters with a pipe:
+   * a caller of one is a filler too, although its own text names no pipe creator.
+   */
+  fillers: string[];
+}
+
+/** Names of the tree's functions and function-like macros that fill one of their parameters (see SummaryWithReads). */
+function fillerNames(tree: Tree, index: NameIndex, fillers: PipeFillers): string[] {
+  const names = new Set<string>();
+  for (const item of tree.rootNode.descendantsOfType(["function_definition", "preproc_function_def"])) {
+    if (!item) continue;
+    const name = item.type === "function_definition" ? functionName(item) : item.childForFieldName("name")?.text;
+    if (!name || names.has(name)) continue;
+    const count =
+      item.type === "function_definition"
+        ? (index.scopeOf(item.childForFieldName("body") ?? item)?.parameters.length ?? 0)
+        : (index.functionMacro(name)?.parameters.length ?? 0);
+    for (let position = 0; position < count; position++)
+      if (fillers.filler(name, position)) {
+        names.add(name);
+        break;
+      }
+  }
+  return [...names];
+}
+
+/** summarizeFile, with what it read; `withFillers` also lists the tree's filler names (a reduced parse needs them). */
+export function summarizeFileWithReads(
+  tree: Tree,
+  text: string,
+  file: string,
+  known: readonly ExternalPipeFiller[] = [],
+  withFillers = false,
+): SummaryWithReads {
   const index = new FileIndex(tree, text);
+  // Which definitions a filler hop looks up is not recorded (see quietDefinitions); only then is it looked up apart.
+  const lookup = withFillers ? new FileIndex(tree, text) : null;
+  const reads: ReadRecord = { names: new Set(), regions: [] };
   try {
     const evaluator = new Evaluator(index);
     const fillers = new PipeFillers(
-      index,
+      lookup ? quietDefinitions(index, lookup) : index,
       (flags, scope) => {
         const value = evaluator.value(flags, { scope });
         return value.kind === "const" ? (value.value & 0o4000) !== 0 : null;
@@ -97,6 +143,7 @@ export function summarizeFile(
       const extractor = new Extractor(tree, text);
       try {
         summary.wrappers = extractor.wrapperSummaries(file);
+        addReads(reads, extractor.index.reads());
       } finally {
         extractor.dispose();
       }
@@ -122,10 +169,37 @@ export function summarizeFile(
           });
       });
     }
-    return summary;
+    const names = lookup ? fillerNames(tree, quietDefinitions(index, lookup), fillers) : [];
+    addReads(reads, index.reads());
+    return { summary, reads, fillers: names };
   } finally {
     index.dispose();
+    lookup?.dispose();
   }
+}
+
+/**
+ * `index` with its function and function-macro lookups answered by `lookup`, whose reads are dropped. A filler hop
+ * looks up the definition of every callee a parameter is passed to (memset, strlen, …); recording those names would
+ * restore every item that calls them. They need no recording: a callee that is a filler has its definition restored
+ * anyway (its name is among `SummaryWithReads.fillers`, its item holds a pipe creator, or it is another file's filler,
+ * a trigger word), function-like macros sit on preprocessor lines, which are always kept, and a callee that is not a
+ * filler gives no filler whether its definition is seen or not.
+ */
+function quietDefinitions(index: FileIndex, lookup: FileIndex): NameIndex {
+  return new Proxy(index, {
+    get(target, property) {
+      if (property === "functionDefinition") return (name: string) => lookup.functionDefinition(name);
+      if (property === "functionMacro") return (name: string) => lookup.functionMacro(name);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function addReads(into: ReadRecord, from: ReadRecord): void {
+  for (const name of from.names) into.names.add(name);
+  into.regions.push(...from.regions);
 }
 
 /** The functions a tree defines without `static` at its top level (the names other files may call). */

@@ -206,6 +206,8 @@ function projectsFor(options: CheckOptions) {
         compileDatabase: options.compileCommands ?? undefined,
         summaryCache,
         version: packageJson.version,
+        // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
+        reduceAbove: CLI_REDUCE_ABOVE,
       });
       projects.set(root, project);
     }

@@ -22,6 +22,8 @@ import type { ReadRecord } from "../analysis/scope";
 export interface TextItem {
   start: number;
   end: number;
+  /** For a function body (a `{` right after `)`, closed at depth 0): the offset of that `{`. */
+  body?: number;
 }
 
 const SLASH = 47;
@@ -48,8 +50,9 @@ class ItemLexer {
   readonly items: TextItem[] = [];
   private itemStart = -1;
   private itemConditionalDepth = 0;
-  /** The last significant character before the `{` that opened depth 1. */
+  /** The last significant character before the `{` that opened depth 1, and that `{`. */
   private openedAfter = 0;
+  private openedAt = -1;
   private lastSignificant = 0;
 
   constructor(private readonly text: string) {}
@@ -156,7 +159,9 @@ class ItemLexer {
     if (code === SEMICOLON) return this.close(next + 1) || false;
     // Another item (a declaration or a directive) or the end of the text; anything else is not a function body.
     if (code !== 0 && code !== HASH && !isIdentifierCode(code)) return false;
-    return this.close(at + 1);
+    if (!this.close(at + 1)) return false;
+    this.items[this.items.length - 1].body = this.openedAt;
+    return true;
   }
 
   /** The token at `at` (not a space, comment or directive); returns the offset after it or -1. */
@@ -180,7 +185,10 @@ class ItemLexer {
       return end;
     }
     if (code === 123 || code === 40 || code === 91) {
-      if (code === 123 && this.depth === 0) this.openedAfter = this.lastSignificant;
+      if (code === 123 && this.depth === 0) {
+        this.openedAfter = this.lastSignificant;
+        this.openedAt = at;
+      }
       this.depth++;
     } else if (code === 125 || code === 41 || code === 93) {
       this.depth--;
@@ -392,4 +400,33 @@ export function analyseReduced<T>(
     release(round.value);
   }
   return null;
+}
+
+/**
+ * The text with the inside of every function body blanked, and every item that begins with `static` blanked whole,
+ * as the reduced text and its included ranges: what is left (declarations, directives, signatures of functions that
+ * may have external linkage, with an empty body) holds a file's include directives and the functions it defines for
+ * other files, for a small part of a full parse. A body or static item holding a directive (`#include "table.inc"`
+ * inside an initialiser) or a non-ASCII character is kept whole. Null when the lexer is unsure (then the full parse decides). No
+ * range at all means nothing but spaces is left: no directive, and no function but static ones.
+ */
+export function skeleton(text: string): { text: string; ranges: IncludedRange[] } | null {
+  if (/[\uD800-\uDFFF]/.test(text)) return null;
+  const items = topLevelItems(text);
+  if (!items) return null;
+  const interiors: TextItem[] = [];
+  for (const item of items) {
+    // An item that begins with the keyword `static` defines no function other files see: it is blanked whole.
+    if (text.startsWith("static", item.start) && !isIdentifierCode(text.charCodeAt(item.start + 6))) {
+      if (!hasNonAscii(text, item) && !text.slice(item.start, item.end).includes("#")) interiors.push(item);
+      continue;
+    }
+    if (item.body === undefined) continue;
+    const interior = { start: item.body + 1, end: item.end - 1 };
+    if (text.slice(interior.start, interior.end).includes("#") || hasNonAscii(text, interior)) continue;
+    interiors.push(interior);
+  }
+  const none = interiors.map(() => false);
+  const ranges = includedRanges(text, interiors, none);
+  return { text: ranges.length === 0 ? "" : blankItems(text, interiors, none), ranges };
 }

@@ -27,12 +27,13 @@ import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fil
 import type { ExternalWrapper, SyscallTableFacts } from "../analysis/extract";
 import { BUILT_IN_NAMES, tableWords } from "../analysis/discovery";
 import { syscallTableFacts, type TableText } from "./syscall-table";
-import { externalFunctions, type FileSummary } from "../analysis/summary";
+import { externalFunctions } from "../analysis/summary";
 import { mentionsVmsplice } from "../analysis/analyze";
 import { INDEX_PENDING } from "../analysis/scope";
 
 export { INDEX_PENDING };
 import { decodeSource } from "../engine/source-text";
+import { skeleton } from "../engine/regions";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { AnalysisBudget, Engine } from "../engine/engine";
 import { languageOf, type SourceLanguage } from "../analysis/language";
@@ -44,6 +45,7 @@ import {
   type SummaryCache,
   type SummaryCounts,
   type SummarySource,
+  type SummaryView,
 } from "./summary-store";
 
 export { CompileDatabase, flagsOf, splitCommand, type CompileFlags } from "./compile-database";
@@ -205,6 +207,8 @@ export interface ProjectOptions {
   summaryCache?: SummaryCache;
   /** What besides a file decides its summary: the tool's version (with the summary schema). */
   version?: string;
+  /** C sources of at least this many UTF-16 units are summarised from reduced parses (engine/reduced-summary.ts). */
+  reduceAbove?: number;
 }
 
 export interface UnitHeaders {
@@ -261,6 +265,31 @@ export class Project {
   readonly database: CompileDatabase;
   private readonly parsers = new Map<SourceLanguage, Parser>();
 
+  /**
+   * The include directives and external functions of a C text of at least `reduceAbove` units, from a parse of its
+   * skeleton (engine/regions.ts: function bodies blanked) instead of a full parse; null when it is smaller, not C, or
+   * the skeleton is unsure or does not parse cleanly (the caller then reads the full tree).
+   */
+  skeletonTopLevel(file: string, text: string): { directives: IncludeDirective[]; external: string[] } | null {
+    if (!this.reduces(file, text)) return null;
+    const reduced = skeleton(text);
+    if (!reduced) return null;
+    if (reduced.ranges.length === 0) return { directives: [], external: [] };
+    const tree = this.parserFor(file).parse(reduced.text, null, { includedRanges: reduced.ranges });
+    if (!tree) return null;
+    try {
+      if (tree.rootNode.hasError) return null;
+      return { directives: includeDirectives(tree), external: externalFunctions(tree) };
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /** Whether a text is large enough, and C, to be read through reduced parses (`ProjectOptions.reduceAbove`). */
+  reduces(file: string, text: string): boolean {
+    return text.length >= (this.options.reduceAbove ?? Number.POSITIVE_INFINITY) && languageOf(file) === "c";
+  }
+
   /** The extra include directories the project was made with (CLI -I, `vmspliceLens.includePaths`). */
   get includePaths(): string[] {
     return [...(this.options.includePaths ?? [])];
@@ -294,6 +323,8 @@ export class Project {
       text: this.fs.readText(file),
       language: this.fallbackGrammars.has(language) ? `${language} (as c)` : language,
       parse: (text) => parser.parse(text),
+      parseRanges: (text, ranges) => parser.parse(text, null, { includedRanges: ranges }),
+      reduceAbove: this.options.reduceAbove,
     };
   }
 
@@ -372,7 +403,7 @@ export class Project {
   private readonly pipeCallers = new Map<string, boolean>();
 
   /** The summary of one source file (parsed once per project; null when it cannot be read). */
-  private summaryOf(file: string): FileSummary | null {
+  private summaryOf(file: string): SummaryView | null {
     return this.store.summary(file, () => this.summarySource(file));
   }
 
@@ -426,7 +457,7 @@ export class Project {
       const roles = new Set(found.map((wrapper) => JSON.stringify(wrapper.parameters)));
       let definers = 0;
       for (const file of sources) {
-        if (this.mentions(file, name) && this.summaryOf(file)?.defined.includes(name)) definers++;
+        if (this.mentions(file, name) && this.summaryOf(file)?.defines(name)) definers++;
         yield "vmsplice wrappers";
       }
       if (roles.size === 1 && definers === found.length) result.push(found[0]);
@@ -466,7 +497,7 @@ export class Project {
       const summary = this.summaryOf(other);
       if (!summary) continue;
       for (const name of mentioned) {
-        if (!summary.called.includes(name) || summary.definedAll.includes(name)) continue;
+        if (!summary.calls(name) || summary.definesAny(name)) continue;
         result.set(name, [...(result.get(name) ?? []), this.display(other)]);
       }
     }
@@ -596,7 +627,7 @@ export class Project {
   private *pipeFillerSteps(): IndexSteps<ExternalPipeFiller[]> {
     if (this.fillers) return this.fillers;
     const epoch = this.epoch;
-    const summaries = new Map<string, FileSummary>();
+    const summaries = new Map<string, SummaryView>();
     const summarize = (file: string, known: readonly ExternalPipeFiller[]) => {
       const summary = this.store.summaryWith(this.summarySource(file), known);
       if (summary) summaries.set(file, summary);
@@ -625,7 +656,7 @@ export class Project {
     }
     for (const [key, fillers] of byKey) {
       const name = key.slice(0, key.lastIndexOf("/"));
-      const definers = [...summaries.values()].filter((summary) => summary.defined.includes(name)).length;
+      const definers = [...summaries.values()].filter((summary) => summary.defines(name)).length;
       const agree = fillers.every(
         (filler) => filler.creates === fillers[0].creates && filler.nonblock === fillers[0].nonblock,
       );
@@ -667,7 +698,7 @@ export class Project {
         yield "syscall tables";
         if (!searchWords(names).some((word) => this.mentions(file, word))) continue;
         const summary = this.summaryOf(file);
-        for (const name of names) if (summary?.definedAll.includes(name)) defined.add(name);
+        for (const name of names) if (summary?.definesAny(name)) defined.add(name);
       }
       facts = { ...facts, entries: facts.entries.filter((entry) => !defined.has(entry.name)) };
     }
@@ -837,7 +868,7 @@ function topLevelOf(engine: Engine, key: string): TopLevel | null {
 }
 
 /** The file's functions with external linkage (see topLevelOf). */
-function externalFunctionsOf(engine: Engine, key: string, top: TopLevel): string[] {
+function externalFunctionsOf(engine: Engine, key: string, top: Pick<TopLevel, "external">): string[] {
   if (top.external) return top.external;
   const tree = engine.tree(key);
   top.external = tree ? externalFunctions(tree) : [];
@@ -859,7 +890,8 @@ export function readUnitHeaders(
     engine.setHeaders(key, []);
     return null;
   }
-  const top = topLevelOf(engine, key);
+  // A large file read without keeping its tree (the CLI) is not parsed whole for its top level.
+  const top = project.skeletonTopLevel(file, text) ?? topLevelOf(engine, key);
   if (!top) return null;
   const headers = project.headersFor(file, top.directives);
   // A file that names neither splice nor a definition of its headers leading to vmsplice has no call to analyse.
@@ -889,10 +921,9 @@ export function readUnitHeaders(
     return headers;
   }
   engine.setHeaders(key, headers.headers, facts);
-  if (
-    names.length > 0 &&
-    engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, firstCall()).calls.length > 0
-  )
+  // A large file the engine reads through reduced parses is probed without a budget: a budget makes it parse whole.
+  const probe = project.reduces(file, text) ? undefined : firstCall();
+  if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, probe).calls.length > 0)
     engine.setHeaders(key, headers.headers, { ...facts, externalCallers: project.externalCallers(file, names) });
   return headers;
 }

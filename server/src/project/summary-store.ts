@@ -11,6 +11,13 @@ import { createHash } from "node:crypto";
 import type { Tree } from "web-tree-sitter";
 import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
 import { summarizeFile, type FileSummary } from "../analysis/summary";
+import {
+  namesSummary,
+  relevantSummary,
+  type NamesSummary,
+  type RangedParse,
+  type RelevantSummary,
+} from "../engine/reduced-summary";
 
 /** Bumped whenever FileSummary or what summarizeFile puts in it changes (old shards then miss and are rewritten). */
 export const SUMMARY_SCHEMA = 1;
@@ -32,18 +39,62 @@ export interface SummarySource {
   /** The grammar used: "c", "cpp", or "c (fallback)" when the C++ grammar was not loaded. */
   language: string;
   parse(text: string): Tree | null;
+  /**
+   * A parse restricted to ranges, for a C text of at least `reduceAbove` UTF-16 units: its summary then comes from
+   * reduced parses (engine/reduced-summary.ts), the whole text being parsed only when the reduction is unsure.
+   */
+  parseRanges?: RangedParse;
+  reduceAbove?: number;
+}
+
+/**
+ * What a project asks of a file's summary: the lists that follow relevant code whole, and of the lists that cover the
+ * whole file only whether they hold a name (so a summary from reduced parses need not list every function).
+ */
+export interface SummaryView extends RelevantSummary {
+  /** A function of this name is defined here without `static` (`FileSummary.defined`). */
+  defines(name: string): boolean;
+  /** A function of this name is defined here, static or not (`FileSummary.definedAll`). */
+  definesAny(name: string): boolean;
+  /** A function of this name is called here (`FileSummary.called`). */
+  calls(name: string): boolean;
+}
+
+/** The view of a complete summary. */
+export function viewOf(summary: FileSummary): SummaryView {
+  return viewWith(summary, () => summary);
+}
+
+/** A view whose name lists come from `names(name)` (asked once per name). */
+function viewWith(relevant: RelevantSummary, names: (name: string) => NamesSummary): SummaryView {
+  const known = new Map<string, NamesSummary>();
+  const lookup = (name: string) => {
+    let found = known.get(name);
+    if (!found) known.set(name, (found = names(name)));
+    return found;
+  };
+  return {
+    wrappers: relevant.wrappers,
+    pipeFillers: relevant.pipeFillers,
+    fieldFills: relevant.fieldFills,
+    defines: (name) => lookup(name).defined.includes(name),
+    definesAny: (name) => lookup(name).definedAll.includes(name),
+    calls: (name) => lookup(name).called.includes(name),
+  };
 }
 
 export interface SummaryCounts {
-  /** Summaries computed by parsing. */
+  /** Summaries computed by parsing the whole file. */
   parsed: number;
+  /** Summaries computed from reduced parses (their name lists by further reduced parses, or a full one if unsure). */
+  reduced: number;
   /** Summaries read from the on-disk cache. */
   cached: number;
 }
 
 export class SummaryStore {
-  private readonly memory = new Map<string, FileSummary | null>();
-  readonly counts: SummaryCounts = { parsed: 0, cached: 0 };
+  private readonly memory = new Map<string, SummaryView | null>();
+  readonly counts: SummaryCounts = { parsed: 0, reduced: 0, cached: 0 };
 
   /** `configuration` names what else decides a summary (the tool's version and schema). */
   constructor(
@@ -57,7 +108,7 @@ export class SummaryStore {
   }
 
   /** The file's summary with no other file's fillers known (memoised per file until `forget`). */
-  summary(file: string, source: () => SummarySource): FileSummary | null {
+  summary(file: string, source: () => SummarySource): SummaryView | null {
     if (this.memory.has(file)) return this.memory.get(file) ?? null;
     const summary = this.compute(source(), []);
     this.memory.set(file, summary);
@@ -65,7 +116,7 @@ export class SummaryStore {
   }
 
   /** The file's summary given the pipe fillers other files define (the second round of the filler fixpoint). */
-  summaryWith(source: SummarySource, known: readonly ExternalPipeFiller[]): FileSummary | null {
+  summaryWith(source: SummarySource, known: readonly ExternalPipeFiller[]): SummaryView | null {
     return this.compute(source, known);
   }
 
@@ -74,7 +125,7 @@ export class SummaryStore {
     this.memory.delete(file);
   }
 
-  private compute(source: SummarySource, known: readonly ExternalPipeFiller[]): FileSummary | null {
+  private compute(source: SummarySource, known: readonly ExternalPipeFiller[]): SummaryView | null {
     const { text } = source;
     if (text === null) return null;
     // The fillers summarizeFile uses are the other files'; only they decide the variant.
@@ -84,19 +135,65 @@ export class SummaryStore {
     const stored = this.cache?.get(source.file, digest, variant);
     if (stored) {
       this.counts.cached++;
-      return stored;
+      return viewOf(stored);
     }
+    const reduced = this.reduced(source, text, known, digest, variant);
+    if (reduced) return reduced;
+    const summary = this.full(source, text, known);
+    if (summary) this.cache?.put(source.file, digest, variant, summary);
+    return summary && viewOf(summary);
+  }
+
+  /** The whole file parsed and summarised. */
+  private full(source: SummarySource, text: string, known: readonly ExternalPipeFiller[]): FileSummary | null {
     const tree = source.parse(text);
     if (!tree) return null;
-    let summary: FileSummary;
     try {
-      summary = summarizeFile(tree, text, source.display, known);
+      const summary = summarizeFile(tree, text, source.display, known);
+      this.counts.parsed++;
+      return summary;
     } finally {
       tree.delete();
     }
-    this.counts.parsed++;
-    this.cache?.put(source.file, digest, variant, summary);
-    return summary;
+  }
+
+  /**
+   * The summary from reduced parses when the source allows it and the reduction is sure, else null. Its relevant
+   * lists are cached under their own variant (`relevant/…`, holding empty name lists): the name lists of a summary so
+   * made are never complete, and a complete summary of the same content stays the one `get` finds first.
+   */
+  private reduced(
+    source: SummarySource,
+    text: string,
+    known: readonly ExternalPipeFiller[],
+    digest: string,
+    variant: string,
+  ): SummaryView | null {
+    const parse = source.parseRanges;
+    if (!parse || text.length < (source.reduceAbove ?? Number.POSITIVE_INFINITY) || source.language !== "c")
+      return null;
+    let full: FileSummary | null | undefined;
+    const names = (name: string): NamesSummary => {
+      const found = namesSummary(parse, text, [name]);
+      if (found) return found;
+      full ??= this.full(source, text, known);
+      return full ?? { defined: [], definedAll: [], called: [] };
+    };
+    const stored = this.cache?.get(source.file, digest, `relevant/${variant}`);
+    if (stored) {
+      this.counts.cached++;
+      return viewWith(stored, names);
+    }
+    const relevant = relevantSummary(parse, text, source.display, known)?.summary;
+    if (!relevant) return null;
+    this.counts.reduced++;
+    this.cache?.put(source.file, digest, `relevant/${variant}`, {
+      ...relevant,
+      defined: [],
+      definedAll: [],
+      called: [],
+    });
+    return viewWith(relevant, names);
   }
 }
 
