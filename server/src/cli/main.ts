@@ -40,12 +40,23 @@ class UsageError extends Error {}
 
 interface CheckOptions extends SessionOptions {
   paths: string[];
-  /** --jobs N: worker threads for reading and analysing the files (1: all on the main thread). */
-  jobs: number;
+  /** --jobs N: worker threads for reading and analysing the files (1: all on the main thread; null: not given). */
+  jobs: number | null;
 }
 
 /** `--jobs` when not given: the CPUs Node may use, at most MAX_DEFAULT_JOBS. */
 const MAX_DEFAULT_JOBS = 8;
+/**
+ * Without --jobs, runs of fewer files stay on one thread: starting a worker (and loading its grammar) takes longer
+ * than analysing a few dozen files.
+ */
+const DEFAULT_JOBS_FROM_FILES = 64;
+
+/** The worker threads of a run over `files` files. */
+function jobsFor(options: CheckOptions, files: number): number {
+  if (options.jobs !== null) return options.jobs;
+  return files < DEFAULT_JOBS_FROM_FILES ? 1 : Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_JOBS));
+}
 
 function jobsOption(text: string): number {
   const jobs = /^\d+$/.test(text) ? Number(text) : NaN;
@@ -68,7 +79,7 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
     indexDir: null,
     cache: true,
     shard: null,
-    jobs: Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_JOBS)),
+    jobs: null,
   };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
@@ -174,14 +185,9 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
   const files = collectFiles(options.paths);
   let reports: FileReport[];
   let cacheFailures: string[];
-  if (options.jobs > 1 && files.length > 1)
-    ({ reports, cacheFailures } = await runPool(
-      files,
-      options,
-      options.jobs,
-      checkWorkerScript(),
-      packageJson.version,
-    ));
+  const jobs = jobsFor(options, files.length);
+  if (jobs > 1 && files.length > 1)
+    ({ reports, cacheFailures } = await runPool(files, options, jobs, checkWorkerScript(), packageJson.version));
   else ({ reports, cacheFailures } = await runSingle(files, options));
   for (const failure of cacheFailures) err(`vmsplice-lens: note: ${failure} (results are not cached)\n`);
   if (options.format === "json")
