@@ -127,7 +127,9 @@ function partsOf(files: string[], options: SessionOptions, jobs: number): { root
   const rootOf = options.singleFile ? null : rootFinder(options);
   files.forEach((file, index) => {
     const root = rootOf ? rootOf(file) : `part ${Math.floor(index / PART_SIZE)}`;
-    byRoot.set(root, [...(byRoot.get(root) ?? []), { index, file }]);
+    const rootFiles = byRoot.get(root);
+    if (rootFiles) rootFiles.push({ index, file });
+    else byRoot.set(root, [{ index, file }]);
   });
   const cuts = Math.max(1, Math.ceil(jobs / byRoot.size));
   return [...byRoot].flatMap(([root, rootFiles]) => {
@@ -183,7 +185,9 @@ async function analyseCandidates(
     const turn = turns.get(root) ?? 0;
     turns.set(root, turn + 1);
     const runner = held[turn % held.length];
-    work.set(runner, [...(work.get(runner) ?? []), candidate]);
+    const files = work.get(runner);
+    if (files) files.push(candidate);
+    else work.set(runner, [candidate]);
   }
   const done = await Promise.all([...work].map(([runner, files]) => runPart(runner, local, "analyse", files)));
   return done.flatMap((part) => part.outcomes);
