@@ -8,7 +8,8 @@
  * - whole-process CLI: `node dist/cli.js check FILE` on a sqlite3.c-sized generated file with a few calls, against a
  *   process that reads the file and runs a full web-tree-sitter parse of it (and that parse's in-process time); and on a
  *   file without any relevant name, against a plain `node -e` process that reads the file and scans it for "vmsplice".
- * - the Linux 6.1 tree (full bench only): `node dist/cli.js check TREE` against `rg -l vmsplice TREE`, both as processes.
+ * - the Linux 6.1 tree (full bench only): `node dist/cli.js check TREE` against `rg -l vmsplice TREE`, both as processes,
+ *   and `check --no-cache --jobs 2` against `--jobs 1` (worker threads; a ratio, no goal).
  * - the 1 GiB simulation as a whole `simulate --trace summary` process, with peak RSS.
  *
  * Needs `node scripts/build.mjs` (dist/). Usage: node --import tsx bench/userwait.ts [--smoke]
@@ -315,6 +316,9 @@ export function benchLinuxTree(tree = linuxTree(), runs = 3, label = "the Linux 
     const args = ["check", "--format", "json", "--index-dir", index, tree];
     const cold = checkProcess(args);
     const warmRuns = Array.from({ length: Math.max(1, runs - 1) }, () => checkProcess(args));
+    // Worker threads (--jobs) against one thread, both uncached, as whole processes.
+    const single = checkProcess(["check", "--format", "json", "--no-cache", "--jobs", "1", tree]);
+    const parallel = checkProcess(["check", "--format", "json", "--no-cache", "--jobs", "2", tree]);
     const report = JSON.parse(cold.stdout) as { files: { path: string; calls: unknown[] }[] };
     const withCalls = report.files.filter((file) => file.calls.length > 0);
     const calls = withCalls.reduce((sum, file) => sum + file.calls.length, 0);
@@ -343,6 +347,16 @@ export function benchLinuxTree(tree = linuxTree(), runs = 3, label = "the Linux 
             ? "report identical to the cold run"
             : "REPORT DIFFERS from the cold run",
           peak(warmPeak || null),
+        ].join("; "),
+      ),
+      row(
+        `node dist/cli.js check --no-cache --jobs 2 over ${label} vs --jobs 1`,
+        parallel.ms,
+        single.ms,
+        null,
+        [
+          parallel.stdout === single.stdout ? "report identical to --jobs 1" : "REPORT DIFFERS from --jobs 1",
+          `${peak(parallel.peakKiB)} (--jobs 1: ${peak(single.peakKiB)})`,
         ].join("; "),
       ),
     ];

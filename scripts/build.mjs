@@ -40,6 +40,7 @@ const entries = [
     banner: { js: `#!/usr/bin/env node\n${importMetaShim}` },
   },
   { ...nodeCommon, entryPoints: ["server/src/protocol/analysis-worker.ts"], outfile: "dist/analysis-worker.js" },
+  { ...nodeCommon, entryPoints: ["server/src/cli/check-worker.ts"], outfile: "dist/check-worker.js" },
   { ...nodeCommon, entryPoints: ["client/src/extension.ts"], outfile: "dist/client.js", external: ["vscode"] },
   {
     bundle: true,

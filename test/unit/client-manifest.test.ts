@@ -83,6 +83,7 @@ describe(".vscodeignore allowlist", () => {
       "dist/client.js",
       "dist/server.js",
       "dist/analysis-worker.js",
+      "dist/check-worker.js",
       "dist/webview.js",
       "dist/webview.css",
       "dist/tree-sitter.wasm",

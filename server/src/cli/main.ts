@@ -6,29 +6,29 @@
  * the same limits. Exit codes: 0 no warning or error finding, 1 findings, 2 usage or I/O error.
  */
 import { formatOption, kernelOption, pageSizeOption } from "./options";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { FileAnalysis } from "../analysis/analyze";
-import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../analysis/facts";
-import { DEFAULT_MAX_FILE_SIZE, Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
-import { diskFs, findProjectRoot, Project, searchWords, readUnitHeaders, type UnitHeaders } from "../project/project";
-import { decodeSource } from "../engine/source-text";
-import { isSourceName, loadLanguagesFor, newParser } from "../parsing/parser";
+import { KERNEL_MODELS, PAGE_SIZES } from "../analysis/facts";
+import { DEFAULT_MAX_FILE_SIZE } from "../engine/engine";
+import { isSourceName, loadLanguagesFor } from "../parsing/parser";
 import { findRule, RULES } from "../rules";
 import { plainText, ruleDocMarkdown, ruleDocTerminal } from "../docs/rule-docs";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
 import { runSimulate } from "./simulate-entry";
 import { writeJson } from "./json-stream";
-import { parseShard, ShardDealer, type Shard } from "./shard";
+import { parseShard, ShardDealer } from "./shard";
+import { CheckSession, IoError, type SessionOptions } from "./check-session";
+import { runPool } from "./check-pool";
 import { MergeError, mergeSarif } from "./merge-sarif";
-import { DiskSummaryCache } from "../project/summary-cache";
 import { RECORD_USAGE, RecordError, RecordUsageError, runRecord } from "./record";
 import packageJson from "../../../package.json";
+
+export { CLI_REDUCE_ABOVE, describeSkip } from "./check-session";
 
 const USAGE = `usage:
   vmsplice-lens check [--kernel ${KERNEL_MODELS.join("|")}] [--page-size ${PAGE_SIZES.join("|")}] [--format text|json|sarif] [--max-file-size BYTES]
                       [--project ROOT] [-I DIR]... [--compile-commands FILE] [--no-project]
-                      [--index-dir DIR | --no-cache] [--shard I/N] PATH...
+                      [--index-dir DIR | --no-cache] [--shard I/N] [--jobs N] PATH...
   vmsplice-lens merge-sarif A.sarif B.sarif... -o OUT.sarif
   vmsplice-lens explain RULE-ID [--format text|markdown] | --list
   vmsplice-lens simulate FILE.c:LINE | SCENARIO.vmsim [--kernel K] [--page-size N] [--format text|json]
@@ -37,25 +37,26 @@ ${RECORD_USAGE}`;
 
 class UsageError extends Error {}
 
-interface CheckOptions {
-  kernel: KernelModel;
-  pageSize: PageSize;
-  format: "text" | "json" | "sarif";
-  maxFileSize: number;
+interface CheckOptions extends SessionOptions {
   paths: string[];
-  /** --project: the root for every path (default: the nearest ancestor with a root marker). */
-  project: string | null;
-  /** -I DIR, in order. */
-  includePaths: string[];
-  /** --compile-commands: the compile database to use. */
-  compileCommands: string | null;
-  /** --no-project: read each file alone, as before project support (the A/B baseline). */
-  singleFile: boolean;
-  /** --index-dir: where summaries are cached (default: ROOT/.cache/vmsplice-lens); null with --no-cache. */
-  indexDir: string | null;
-  cache: boolean;
-  /** --shard I/N: this run's share of the files (1-based I). */
-  shard: Shard | null;
+  /** --jobs N: worker threads for reading and analysing the files (1: all on the main thread; null: not given). */
+  jobs: number | null;
+}
+
+/**
+ * The worker threads of a run: --jobs, else one. Measured on this project's 2-core machine, two threads were not
+ * faster on a one-project tree (each thread builds the project's index itself), so more threads are asked for, not
+ * assumed.
+ */
+function jobsFor(options: CheckOptions): number {
+  return options.jobs ?? 1;
+}
+
+function jobsOption(text: string): number {
+  const jobs = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(jobs) || jobs < 1)
+    throw new UsageError(`--jobs needs a whole number of worker threads, 1 or more (got '${text}')`);
+  return jobs;
 }
 
 export function parseCheckArguments(argv: string[]): CheckOptions {
@@ -72,6 +73,7 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
     indexDir: null,
     cache: true,
     shard: null,
+    jobs: null,
   };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
@@ -105,6 +107,10 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
         break;
       case "--no-cache":
         options.cache = false;
+        break;
+      case "--jobs":
+      case "-j":
+        options.jobs = jobsOption(value());
         break;
       case "--shard":
         options.shard = parseShard(value(), (message) => new UsageError(message));
@@ -161,122 +167,23 @@ function collectFiles(paths: string[]): string[] {
   return files;
 }
 
-class IoError extends Error {}
-
-/** What the project could not resolve, said where it can matter: in a file with a call whose verdict is unknown. */
-function projectNotes(result: EngineAnalysis, headers: UnitHeaders | null): string[] {
-  if (!headers || !result.calls.some((call) => call.verdict === "unknown")) return [];
-  const notes = headers.limits.map((limit) => `project: ${limit}`);
-  if (headers.unresolved.length > 0)
-    notes.push(
-      `project: #include not found: ${headers.unresolved.join(", ")} (-I DIR, --project ROOT or a compile_commands.json would resolve it)`,
-    );
-  return notes;
-}
-
-/** The CLI's words for an engine skip reason (naming the option that sets the limit). */
-export function describeSkip(skip: SkipReason): string {
-  if (skip.kind === "too-large")
-    return `file is ${skip.byteLength} bytes, over the ${skip.limit}-byte limit (--max-file-size)`;
-  return "binary file (contains NUL bytes)";
-}
-
-/**
- * C texts of at least this many characters are analysed from a reduced parse (issue 12, "parse what matters"). Below it
- * a whole parse takes a few milliseconds, less than a process start, and the lexer pass and extra rounds would not pay.
- */
-export const CLI_REDUCE_ABOVE = 64 * 1024;
-
-/** The projects of a run, one per root, each with its summary cache (unless --no-cache). */
-function projectsFor(options: CheckOptions) {
-  const projects = new Map<string, Project>();
-  const caches: DiskSummaryCache[] = [];
-  const markers = new Map<string, string | null>();
-  const projectOf = (file: string): Project => {
-    const root = options.project ?? findProjectRoot(path.dirname(path.resolve(file)), diskFs, markers);
-    let project = projects.get(root);
-    if (!project) {
-      let summaryCache: DiskSummaryCache | undefined;
-      if (options.cache) {
-        summaryCache = new DiskSummaryCache(options.indexDir ?? path.join(root, ".cache", "vmsplice-lens"));
-        caches.push(summaryCache);
-      }
-      project = new Project(root, newParser, {
-        includePaths: options.includePaths,
-        compileDatabase: options.compileCommands ?? undefined,
-        summaryCache,
-        version: packageJson.version,
-        // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
-        reduceAbove: CLI_REDUCE_ABOVE,
-      });
-      projects.set(root, project);
-    }
-    return project;
-  };
-  return { projects, caches, projectOf };
-}
-
-const EMPTY: FileAnalysis = { calls: [], findings: [], notes: [] };
-
-/** Reads a file's bytes, or the report of a file too large to read. */
-function readChecked(file: string, maxFileSize: number): Buffer | FileReport {
-  try {
-    // The engine's size limit, applied to the size on disk so a huge file is never read (see decodeSource).
-    const tooLarge = skipReason(statSync(file).size, 0, maxFileSize);
-    if (tooLarge) return { path: file, analysis: EMPTY, skipped: describeSkip(tooLarge) };
-    return readFileSync(file);
-  } catch (error) {
-    throw new IoError(
-      `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
-    );
-  }
+/** The worker script of `check --jobs`: beside the bundle (dist/check-worker.js), or the source under tsx. */
+function checkWorkerScript(): string {
+  const here = typeof __dirname === "string" ? __dirname : process.cwd();
+  const bundled = path.join(here, "check-worker.js");
+  return existsSync(bundled) ? bundled : path.join(here, "check-worker.ts");
 }
 
 async function runCheck(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const options = parseCheckArguments(argv);
   const files = collectFiles(options.paths);
-  await loadLanguagesFor(files);
-  // Large C files are parsed only where their vmsplice calls and what those read are (engine/regions.ts).
-  const engine = new Engine(newParser, false, CLI_REDUCE_ABOVE);
-  const { projects, caches, projectOf } = projectsFor(options);
-  const dealer = new ShardDealer(options.shard);
-  const reports: FileReport[] = [];
-  const engineOptions = { kernel: options.kernel, pageSize: options.pageSize, maxFileSize: options.maxFileSize };
-  try {
-    for (const file of files) {
-      const bytes = readChecked(file, options.maxFileSize);
-      if (!Buffer.isBuffer(bytes)) {
-        if (dealer.other()) reports.push(bytes);
-        continue;
-      }
-      // The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
-      // vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
-      const project = options.singleFile ? null : projectOf(file);
-      const words = project ? searchWords(["splice", ...project.triggerWords()]) : ["splice"];
-      if (!bytes.includes(0) && !words.some((word) => bytes.includes(word))) {
-        if (dealer.other()) reports.push({ path: file, analysis: EMPTY });
-        continue;
-      }
-      if (!dealer.candidate()) continue;
-      // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
-      const text = decodeSource(bytes);
-      engine.setText(file, text);
-      const headers = project ? readUnitHeaders(engine, file, file, text, project) : null;
-      const result = engine.analysis(file, engineOptions);
-      engine.close(file);
-      if (result.skipped) reports.push({ path: file, analysis: EMPTY, skipped: describeSkip(result.skipped) });
-      else
-        reports.push({
-          path: file,
-          analysis: { ...result, notes: [...result.notes, ...projectNotes(result, headers)] },
-        });
-    }
-  } finally {
-    engine.dispose();
-    for (const project of projects.values()) project.dispose();
-  }
-  for (const cache of caches)
-    if (cache.failure) err(`vmsplice-lens: note: ${cache.failure} (results are not cached)\n`);
+  let reports: FileReport[];
+  let cacheFailures: string[];
+  const jobs = jobsFor(options);
+  if (jobs > 1 && files.length > 1)
+    ({ reports, cacheFailures } = await runPool(files, options, jobs, checkWorkerScript(), packageJson.version));
+  else ({ reports, cacheFailures } = await runSingle(files, options));
+  for (const failure of cacheFailures) err(`vmsplice-lens: note: ${failure} (results are not cached)\n`);
   if (options.format === "json")
     writeJson(formatJson(reports, options.kernel, options.pageSize, packageJson.version), out);
   else if (options.format === "sarif")
@@ -284,6 +191,25 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
   else out(formatText(reports, options.kernel, options.pageSize));
   const summary = summarise(reports);
   return summary.errors + summary.warnings > 0 ? 1 : 0;
+}
+
+/** `check --jobs 1`: every file on this thread, in order. */
+async function runSingle(files: string[], options: CheckOptions) {
+  await loadLanguagesFor(files);
+  const session = new CheckSession(options, packageJson.version);
+  const dealer = new ShardDealer(options.shard);
+  const reports: FileReport[] = [];
+  try {
+    for (const file of files) {
+      const classified = session.classify(file);
+      if (classified.kind === "other") {
+        if (dealer.other()) reports.push(classified.report);
+      } else if (dealer.candidate()) reports.push(session.analyse(file, classified.bytes));
+    }
+    return { reports, cacheFailures: session.cacheFailures().map((failure) => failure.failure) };
+  } finally {
+    session.dispose();
+  }
 }
 
 /** `merge-sarif A.sarif B.sarif… -o OUT.sarif` (cli/merge-sarif.ts); `-o -` or no -o writes to stdout. */

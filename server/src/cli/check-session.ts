@@ -1,0 +1,207 @@
+/**
+ * One thread's share of `check`: reading a file, the byte-level pre-filter and the per-file analysis, with the projects
+ * (and their summary caches) of the files it was given. The single-thread run uses one session for every file; with
+ * `--jobs N` each worker thread (check-worker.ts) has one, given whole projects (check-pool.ts), so a project's index
+ * is built once, by one thread. An edge module: it reads files (the engine it drives stays pure).
+ */
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import type { FileAnalysis } from "../analysis/analyze";
+import type { KernelModel, PageSize } from "../analysis/facts";
+import { Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
+import { decodeSource } from "../engine/source-text";
+import { newParser } from "../parsing/parser";
+import { diskFs, findProjectRoot, Project, readUnitHeaders, searchWords, type UnitHeaders } from "../project/project";
+import { DiskSummaryCache } from "../project/summary-cache";
+import type { FileReport } from "./check";
+import type { Shard } from "./shard";
+
+/** A file that cannot be read (exit 2 with this message). */
+export class IoError extends Error {}
+
+/** What a session needs of the `check` options (plain data: it is also posted to worker threads). */
+export interface SessionOptions {
+  kernel: KernelModel;
+  pageSize: PageSize;
+  format: "text" | "json" | "sarif";
+  maxFileSize: number;
+  /** --project: the root for every path (default: the nearest ancestor with a root marker). */
+  project: string | null;
+  /** -I DIR, in order. */
+  includePaths: string[];
+  /** --compile-commands: the compile database to use. */
+  compileCommands: string | null;
+  /** --no-project: read each file alone, as before project support (the A/B baseline). */
+  singleFile: boolean;
+  /** --index-dir: where summaries are cached (default: ROOT/.cache/vmsplice-lens); null with --no-cache. */
+  indexDir: string | null;
+  cache: boolean;
+  /** --shard I/N: this run's share of the files (1-based I). */
+  shard: Shard | null;
+}
+
+/**
+ * C texts of at least this many characters are analysed from a reduced parse (issue 12, "parse what matters"). Below it
+ * a whole parse takes a few milliseconds, less than a process start, and the lexer pass and extra rounds would not pay.
+ */
+export const CLI_REDUCE_ABOVE = 64 * 1024;
+
+export const EMPTY: FileAnalysis = { calls: [], findings: [], notes: [] };
+
+/** The CLI's words for an engine skip reason (naming the option that sets the limit). */
+export function describeSkip(skip: SkipReason): string {
+  if (skip.kind === "too-large")
+    return `file is ${skip.byteLength} bytes, over the ${skip.limit}-byte limit (--max-file-size)`;
+  return "binary file (contains NUL bytes)";
+}
+
+/** What the project could not resolve, said where it can matter: in a file with a call whose verdict is unknown. */
+function projectNotes(result: EngineAnalysis, headers: UnitHeaders | null): string[] {
+  if (!headers || !result.calls.some((call) => call.verdict === "unknown")) return [];
+  const notes = headers.limits.map((limit) => `project: ${limit}`);
+  if (headers.unresolved.length > 0)
+    notes.push(
+      `project: #include not found: ${headers.unresolved.join(", ")} (-I DIR, --project ROOT or a compile_commands.json would resolve it)`,
+    );
+  return notes;
+}
+
+/** Reads a file's bytes, or the report of a file too large to read. */
+function readChecked(file: string, maxFileSize: number): Buffer | FileReport {
+  try {
+    // The engine's size limit, applied to the size on disk so a huge file is never read (see decodeSource).
+    const tooLarge = skipReason(statSync(file).size, 0, maxFileSize);
+    if (tooLarge) return { path: file, analysis: EMPTY, skipped: describeSkip(tooLarge) };
+    return readFileSync(file);
+  } catch (error) {
+    throw new IoError(
+      `cannot read '${file}': ${error instanceof Error ? error.message.replace(/^[A-Z]+: /, "") : String(error)}`,
+    );
+  }
+}
+
+/**
+ * What the pre-filter made of a file: a report that is not the analysis of a call site (a file skipped for its size,
+ * or one that cannot call vmsplice: `other`, shard 1 reports it), or a candidate to analyse (its bytes kept for that).
+ */
+export type Classified = { kind: "other"; report: FileReport } | { kind: "candidate"; bytes: Buffer };
+
+/** The project root a file is read in (the nearest ancestor with a root marker, or --project). */
+export function rootFinder(options: SessionOptions): (file: string) => string {
+  const markers = new Map<string, string | null>();
+  return (file) => options.project ?? findProjectRoot(path.dirname(path.resolve(file)), diskFs, markers);
+}
+
+export interface CacheFailure {
+  root: string;
+  failure: string;
+}
+
+/** A file in the run's sorted order. */
+export interface RunFile {
+  index: number;
+  file: string;
+}
+
+/** What became of a file in a session: a report, a candidate (classified, not analysed yet) or the error it gave. */
+export type Outcome =
+  | { index: number; kind: "other" | "report"; report: FileReport }
+  | { index: number; kind: "candidate" }
+  | { index: number; kind: "error"; io: boolean; message: string; stack: string | null };
+
+export function errorOutcome(index: number, error: unknown): Outcome {
+  return {
+    index,
+    kind: "error",
+    io: error instanceof IoError,
+    message: error instanceof Error ? error.message : String(error),
+    stack: error instanceof Error ? (error.stack ?? null) : null,
+  };
+}
+
+export class CheckSession {
+  // Large C files are parsed only where their vmsplice calls and what those read are (engine/regions.ts).
+  private readonly engine = new Engine(newParser, false, CLI_REDUCE_ABOVE);
+  private readonly projects = new Map<string, Project>();
+  /** The summary caches of the projects (with their roots), in the order the projects were first needed. */
+  private readonly caches: { root: string; cache: DiskSummaryCache }[] = [];
+  private readonly rootOf: (file: string) => string;
+
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly version: string,
+  ) {
+    this.rootOf = rootFinder(options);
+  }
+
+  private projectOf(file: string): Project {
+    const root = this.rootOf(file);
+    let project = this.projects.get(root);
+    if (!project) {
+      let summaryCache: DiskSummaryCache | undefined;
+      if (this.options.cache) {
+        summaryCache = new DiskSummaryCache(this.options.indexDir ?? path.join(root, ".cache", "vmsplice-lens"));
+        this.caches.push({ root, cache: summaryCache });
+      }
+      project = new Project(root, newParser, {
+        includePaths: this.options.includePaths,
+        compileDatabase: this.options.compileCommands ?? undefined,
+        summaryCache,
+        version: this.version,
+        // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
+        reduceAbove: CLI_REDUCE_ABOVE,
+      });
+      this.projects.set(root, project);
+    }
+    return project;
+  }
+
+  /** Reads a file and applies the byte-level pre-filter (throws IoError when it cannot be read). */
+  classify(file: string): Classified {
+    const bytes = readChecked(file, this.options.maxFileSize);
+    if (!Buffer.isBuffer(bytes)) return { kind: "other", report: bytes };
+    // The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
+    // vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
+    const project = this.options.singleFile ? null : this.projectOf(file);
+    const words = project ? searchWords(["splice", ...project.triggerWords()]) : ["splice"];
+    if (!bytes.includes(0) && !words.some((word) => bytes.includes(word)))
+      return { kind: "other", report: { path: file, analysis: EMPTY } };
+    return { kind: "candidate", bytes };
+  }
+
+  /** The report of a candidate file (classify said so), from its bytes. */
+  analyse(file: string, bytes: Buffer): FileReport {
+    // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
+    const text = decodeSource(bytes);
+    const project = this.options.singleFile ? null : this.projectOf(file);
+    const engine = this.engine;
+    engine.setText(file, text);
+    const headers = project ? readUnitHeaders(engine, file, file, text, project) : null;
+    const options = {
+      kernel: this.options.kernel,
+      pageSize: this.options.pageSize,
+      maxFileSize: this.options.maxFileSize,
+    };
+    const result = engine.analysis(file, options);
+    engine.close(file);
+    if (result.skipped) return { path: file, analysis: EMPTY, skipped: describeSkip(result.skipped) };
+    // The analysis as the reports read it (plain data: a worker thread posts it to the main thread).
+    const analysis: FileAnalysis = {
+      calls: result.calls,
+      findings: result.findings,
+      notes: [...result.notes, ...projectNotes(result, headers)],
+    };
+    if (result.stopped) analysis.stopped = result.stopped;
+    return { path: file, analysis };
+  }
+
+  /** Why caches stopped writing: one sentence per project whose cache failed, with the project's root. */
+  cacheFailures(): CacheFailure[] {
+    return this.caches.flatMap(({ root, cache }) => (cache.failure ? [{ root, failure: cache.failure }] : []));
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+    for (const project of this.projects.values()) project.dispose();
+  }
+}
