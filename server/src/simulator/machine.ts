@@ -312,11 +312,9 @@ export class Machine {
     const limit = Math.max(Math.min(end, first + count * this.pageSize), first + (count > 0 ? this.pageSize : 0));
     for (const vpn of process.ptes.presentVpns(this.vpn(first), Math.ceil(limit / this.pageSize))) {
       const address = vpn * this.pageSize;
-      const pte = this.pteAt(process, address);
-      if (pte) {
-        const frame = this.frames.get(pte.pfn);
-        if (frame.compound?.thp) this.splitThpIfPartial(process, frame, address, first, count);
-      }
+      const pfn = process.ptes.pfnOf(vpn);
+      if (pfn !== null && this.frames.compounds.get(pfn)?.thp)
+        this.splitThpIfPartial(process, this.frames.get(pfn), address, first, count);
       if (this.removePte(process, address)) {
         removed.push(address);
         let addresses = this.zapped.get(process.name);

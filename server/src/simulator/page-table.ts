@@ -77,6 +77,13 @@ export class PageTable {
     return leaf ? ref(leaf, vpn % LEAF_SIZE) : undefined;
   }
 
+  /** The PFN an entry maps, or null when the page is absent (a lookup without a handle). */
+  pfnOf(vpn: number): number | null {
+    const leaf = this.leaf(vpn, false);
+    const entry = leaf ? leaf[vpn % LEAF_SIZE] : 0;
+    return entry === 0 ? null : (entry >> 1) - 1;
+  }
+
   has(vpn: number): boolean {
     const leaf = this.leaf(vpn, false);
     return leaf !== undefined && leaf[vpn % LEAF_SIZE] !== 0;
