@@ -13,7 +13,7 @@ export interface Pte {
 const LEAF_BITS = 9;
 const LEAF_SIZE = 1 << LEAF_BITS;
 
-/** An entry is `(pfn + 1) * 2 + writable`; 0 is an absent page. */
+/** An entry is `(pfn + 1) * 2 + writable` (always positive); 0 is an absent page. */
 function encode(pfn: number, writable: boolean): number {
   return (pfn + 1) * 2 + (writable ? 1 : 0);
 }
@@ -39,7 +39,7 @@ class PteRef implements Pte {
 
 function ref(leaf: Int32Array, index: number): PteRef | undefined {
   const entry = leaf[index];
-  return entry === 0 ? undefined : new PteRef(leaf, index, (entry >> 1) - 1);
+  return !(entry > 0) ? undefined : new PteRef(leaf, index, (entry >> 1) - 1);
 }
 
 /**
@@ -81,12 +81,12 @@ export class PageTable {
   pfnOf(vpn: number): number | null {
     const leaf = this.leaf(vpn, false);
     const entry = leaf ? leaf[vpn % LEAF_SIZE] : 0;
-    return entry === 0 ? null : (entry >> 1) - 1;
+    return !(entry > 0) ? null : (entry >> 1) - 1;
   }
 
   has(vpn: number): boolean {
     const leaf = this.leaf(vpn, false);
-    return leaf !== undefined && leaf[vpn % LEAF_SIZE] !== 0;
+    return leaf !== undefined && leaf[vpn % LEAF_SIZE] > 0;
   }
 
   set(vpn: number, pfn: number, writable: boolean): void {
@@ -97,7 +97,7 @@ export class PageTable {
 
   delete(vpn: number): boolean {
     const leaf = this.leaf(vpn, false);
-    if (!leaf || leaf[vpn % LEAF_SIZE] === 0) return false;
+    if (!leaf || !(leaf[vpn % LEAF_SIZE] > 0)) return false;
     leaf[vpn % LEAF_SIZE] = 0;
     this.count--;
     return true;
@@ -130,6 +130,14 @@ export class PageTable {
    */
   presentVpns(first: number, end: number): number[] {
     const found: number[] = [];
+    if (end - first <= 2) {
+      // One or two pages (the RFC's destination zap, once per moved page): look them up without listing leaf keys.
+      for (let vpn = first; vpn < end; vpn++) {
+        const leaf = this.leaf(vpn, false);
+        if (leaf && leaf[vpn % LEAF_SIZE] > 0) found.push(vpn);
+      }
+      return found;
+    }
     for (const key of this.keysIn(first, end)) {
       const leaf = this.leaves.get(key)!;
       const from = Math.max(0, first - key * LEAF_SIZE);
