@@ -1,40 +1,128 @@
 /**
  * Physical frames of the simulated machine (spec section 2.1): allocation by PFN, reference counting and freeing, and
- * frame contents. Contents are stored compactly (one fill byte per frame, materialised into a page-sized array only
- * when a partial write makes it non-uniform) so a 1 GiB replay stays proportional to its page count.
+ * frame contents. The table is struct-of-arrays: one typed array per field, indexed by PFN and grown by doubling, so a
+ * 1 GiB replay holds a few bytes per frame instead of one object each (the objects were tens of MB of old-generation
+ * heap and most of the run's garbage-collection time). Contents are stored compactly (one fill byte per frame,
+ * materialised into a page-sized array only when a partial write makes it non-uniform), and compound membership sits
+ * in a sparse map, so memory stays proportional to the frames allocated.
  * Pure and deterministic: no clock, randomness, I/O or console.
  */
 import type { FrameKind } from "./types";
 
 /** PFNs start here so they look like frame numbers of a real machine rather than small indexes. */
 const FIRST_PFN = 0x1000;
+const INITIAL_CAPACITY = 1024;
 
-export interface Frame {
-  pfn: number;
-  kind: FrameKind;
-  refcount: number;
-  mapcount: number;
+const KINDS: readonly FrameKind[] = ["anon", "zero", "hugeZero", "pageCache", "shmem", "ksm", "hugetlb"];
+const KIND_CODE = new Map<FrameKind, number>(KINDS.map((kind, code) => [kind, code]));
+
+/** Bits of the per-frame flag byte. */
+const LIVE = 1;
+const MLOCKED = 2;
+const EXCLUSIVE = 4;
+
+export interface Compound {
+  head: number;
+  pages: number;
+  thp: boolean;
+}
+
+/**
+ * A handle on one frame of a FrameTable: the fields read and write the table's arrays at this PFN. Handles are cheap
+ * and short-lived (PFNs are never reused, so a handle kept past the frame's free still names that frame only).
+ */
+export class Frame {
+  constructor(
+    private readonly table: FrameTable,
+    readonly pfn: number,
+    private readonly index: number,
+  ) {}
+
+  get kind(): FrameKind {
+    return KINDS[this.table.kinds[this.index]];
+  }
+  set kind(kind: FrameKind) {
+    this.table.kinds[this.index] = KIND_CODE.get(kind)!;
+  }
+  get refcount(): number {
+    return this.table.refcounts[this.index];
+  }
+  set refcount(value: number) {
+    this.table.refcounts[this.index] = value;
+  }
+  get mapcount(): number {
+    return this.table.mapcounts[this.index];
+  }
+  set mapcount(value: number) {
+    this.table.mapcounts[this.index] = value;
+  }
   /** Uniform byte of the frame when `bytes` is null. */
-  fill: number;
+  get fill(): number {
+    return this.table.fills[this.index];
+  }
+  set fill(value: number) {
+    this.table.fills[this.index] = value;
+  }
   /** Materialised contents, only for frames with non-uniform bytes. */
-  bytes: Uint8Array | null;
+  get bytes(): Uint8Array | null {
+    return this.table.contents.get(this.pfn) ?? null;
+  }
+  set bytes(value: Uint8Array | null) {
+    if (value) this.table.contents.set(this.pfn, value);
+    else this.table.contents.delete(this.pfn);
+  }
   /** Compound page membership (THP or hugetlb): the head PFN and the number of small pages. */
-  compound: { head: number; pages: number; thp: boolean } | null;
+  get compound(): Compound | null {
+    return this.table.compounds.get(this.pfn) ?? null;
+  }
+  set compound(value: Compound | null) {
+    if (value) this.table.compounds.set(this.pfn, value);
+    else this.table.compounds.delete(this.pfn);
+  }
   /** Number of pipe buffers that reference the frame (for the alias hazards). */
-  pipeRefs: number;
-  mlocked: boolean;
+  get pipeRefs(): number {
+    return this.table.pipeRefCounts[this.index];
+  }
+  set pipeRefs(value: number) {
+    this.table.pipeRefCounts[this.index] = value;
+  }
+  get mlocked(): boolean {
+    return (this.table.flags[this.index] & MLOCKED) !== 0;
+  }
+  set mlocked(value: boolean) {
+    this.table.setFlag(this.index, MLOCKED, value);
+  }
   /**
    * 6.x "anon exclusive" (PageAnonExclusive): the frame is known to belong to one process only. Set for a new private
    * anonymous frame and when a write fault reuses a frame; cleared when fork or KSM shares it. A write fault on a
    * read-only PTE of an exclusive frame reuses it in place whatever its reference count (a queued pipe buffer included).
    */
-  exclusive?: boolean;
+  get exclusive(): boolean {
+    return (this.table.flags[this.index] & EXCLUSIVE) !== 0;
+  }
+  set exclusive(value: boolean) {
+    this.table.setFlag(this.index, EXCLUSIVE, value);
+  }
+}
+
+function grown<T extends Uint8Array | Int32Array>(array: T, capacity: number): T {
+  const next = new (array.constructor as new (length: number) => T)(capacity);
+  next.set(array);
+  return next;
 }
 
 export class FrameTable {
-  /** Frames by PFN minus FIRST_PFN (a dense array: V8 keeps it fast, unlike one that starts at index 4096). */
-  private readonly table: (Frame | undefined)[] = [];
-  private nextPfn = FIRST_PFN;
+  /** Per-frame fields by PFN minus FIRST_PFN; `length` frames were ever allocated (PFNs are never reused). */
+  kinds = new Uint8Array(INITIAL_CAPACITY);
+  refcounts = new Int32Array(INITIAL_CAPACITY);
+  mapcounts = new Int32Array(INITIAL_CAPACITY);
+  fills = new Int32Array(INITIAL_CAPACITY);
+  pipeRefCounts = new Int32Array(INITIAL_CAPACITY);
+  flags = new Uint8Array(INITIAL_CAPACITY);
+  /** Sparse fields: contents of non-uniform frames and compound membership, by PFN. */
+  readonly contents = new Map<number, Uint8Array>();
+  readonly compounds = new Map<number, Compound>();
+  private length = 0;
 
   /**
    * @param spend charges each allocation to the run's work budget (it throws when the budget is spent)
@@ -46,52 +134,62 @@ export class FrameTable {
     private readonly freed: ((pfn: number) => void) | null,
   ) {}
 
+  setFlag(index: number, bit: number, value: boolean): void {
+    if (value) this.flags[index] |= bit;
+    else this.flags[index] &= ~bit;
+  }
+
+  private grow(): void {
+    const capacity = this.kinds.length * 2;
+    this.kinds = grown(this.kinds, capacity);
+    this.refcounts = grown(this.refcounts, capacity);
+    this.mapcounts = grown(this.mapcounts, capacity);
+    this.fills = grown(this.fills, capacity);
+    this.pipeRefCounts = grown(this.pipeRefCounts, capacity);
+    this.flags = grown(this.flags, capacity);
+  }
+
   allocate(kind: FrameKind, fill: number): Frame {
     this.spend(1);
-    const frame: Frame = {
-      pfn: this.nextPfn++,
-      kind,
-      refcount: 0,
-      mapcount: 0,
-      fill,
-      bytes: null,
-      compound: null,
-      pipeRefs: 0,
-      mlocked: false,
-      exclusive: kind === "anon",
-    };
-    this.table.push(frame);
-    return frame;
+    if (this.length === this.kinds.length) this.grow();
+    const index = this.length++;
+    this.kinds[index] = KIND_CODE.get(kind)!;
+    this.fills[index] = fill;
+    this.flags[index] = LIVE | (kind === "anon" ? EXCLUSIVE : 0);
+    return new Frame(this, index + FIRST_PFN, index);
+  }
+
+  private isLive(index: number): boolean {
+    return index >= 0 && index < this.length && (this.flags[index] & LIVE) !== 0;
   }
 
   /** The frame with this PFN, or undefined once it was freed. */
   ifLive(pfn: number): Frame | undefined {
-    return this.table[pfn - FIRST_PFN];
+    const index = pfn - FIRST_PFN;
+    return this.isLive(index) ? new Frame(this, pfn, index) : undefined;
   }
 
   get(pfn: number): Frame {
-    const frame = this.table[pfn - FIRST_PFN];
-    if (!frame) throw new Error(`internal: frame ${pfn} does not exist`);
-    return frame;
+    const index = pfn - FIRST_PFN;
+    if (!this.isLive(index)) throw new Error(`internal: frame ${pfn} does not exist`);
+    return new Frame(this, pfn, index);
   }
 
   /** Drops one reference; frees the frame when nothing holds it (the zero page and object pages are never freed here). */
   put(frame: Frame): void {
     frame.refcount--;
-    if (
-      frame.refcount <= 0 &&
-      frame.kind !== "zero" &&
-      frame.kind !== "hugeZero" &&
-      frame.kind !== "pageCache" &&
-      frame.kind !== "shmem"
-    ) {
-      this.table[frame.pfn - FIRST_PFN] = undefined;
+    const kind = frame.kind;
+    if (frame.refcount <= 0 && kind !== "zero" && kind !== "hugeZero" && kind !== "pageCache" && kind !== "shmem") {
+      this.flags[frame.pfn - FIRST_PFN] &= ~LIVE;
+      // Contents of a freed frame are unreachable (nothing holds a reference): drop them so memory follows live frames.
+      this.contents.delete(frame.pfn);
       if (this.freed) this.freed(frame.pfn);
     }
   }
 
   byteAt(frame: Frame, offset: number): number {
-    return frame.bytes ? frame.bytes[offset] : frame.fill;
+    const bytes = frame.bytes;
+    return bytes ? bytes[offset] : frame.fill;
   }
 
   /** Writes `length` bytes at `offset`: either one repeated byte or a slice of a source array. */
@@ -102,23 +200,26 @@ export class FrameTable {
       frame.fill = value;
       return;
     }
-    if (typeof value === "number" && !frame.bytes && frame.fill === value) return;
-    if (!frame.bytes) frame.bytes = new Uint8Array(this.pageSize).fill(frame.fill);
-    if (typeof value === "number") frame.bytes.fill(value, offset, offset + length);
-    else frame.bytes.set(value.subarray(sourceOffset, sourceOffset + length), offset);
+    let bytes = frame.bytes;
+    if (typeof value === "number" && !bytes && frame.fill === value) return;
+    if (!bytes) frame.bytes = bytes = new Uint8Array(this.pageSize).fill(frame.fill);
+    if (typeof value === "number") bytes.fill(value, offset, offset + length);
+    else bytes.set(value.subarray(sourceOffset, sourceOffset + length), offset);
   }
 
   /** Copies `length` bytes between frames (the memcpy of a copy path). */
   copy(source: Frame, sourceOffset: number, destination: Frame, destinationOffset: number, length: number): void {
-    if (!source.bytes) {
+    const bytes = source.bytes;
+    if (!bytes) {
       this.write(destination, destinationOffset, length, source.fill);
       return;
     }
-    this.write(destination, destinationOffset, length, source.bytes, sourceOffset);
+    this.write(destination, destinationOffset, length, bytes, sourceOffset);
   }
 
   bytes(frame: Frame, offset: number, length: number): Uint8Array {
-    if (frame.bytes) return frame.bytes.slice(offset, offset + length);
+    const bytes = frame.bytes;
+    if (bytes) return bytes.slice(offset, offset + length);
     return new Uint8Array(length).fill(frame.fill);
   }
 }

@@ -199,7 +199,7 @@ export class Machine {
   /** Maps a frame at the page containing `address`. */
   installPte(process: Process, address: number, frame: Frame, writable: boolean): void {
     const isZero = frame.kind === "zero" || frame.kind === "hugeZero";
-    process.ptes.set(this.vpn(address), { pfn: frame.pfn, writable });
+    process.ptes.set(this.vpn(address), frame.pfn, writable);
     if (!isZero) {
       frame.mapcount++;
       frame.refcount++;
@@ -310,13 +310,11 @@ export class Machine {
     const removed: number[] = [];
     // Only present PTEs can be removed, so the walk visits those (a zap of a huge, mostly empty range stays cheap).
     const limit = Math.max(Math.min(end, first + count * this.pageSize), first + (count > 0 ? this.pageSize : 0));
-    for (const [vpn] of process.ptes.presentIn(this.vpn(first), Math.ceil(limit / this.pageSize))) {
+    for (const vpn of process.ptes.presentVpns(this.vpn(first), Math.ceil(limit / this.pageSize))) {
       const address = vpn * this.pageSize;
-      const pte = this.pteAt(process, address);
-      if (pte) {
-        const frame = this.frames.get(pte.pfn);
-        if (frame.compound?.thp) this.splitThpIfPartial(process, frame, address, first, count);
-      }
+      const pfn = process.ptes.pfnOf(vpn);
+      if (pfn !== null && this.frames.compounds.get(pfn)?.thp)
+        this.splitThpIfPartial(process, this.frames.get(pfn), address, first, count);
       if (this.removePte(process, address)) {
         removed.push(address);
         let addresses = this.zapped.get(process.name);
@@ -393,7 +391,7 @@ export class Machine {
 
   /** Removes every present PTE of [start, end) (munmap, exit); cost follows the pages present, not the range. */
   removePtesIn(process: Process, start: number, end: number): void {
-    for (const [vpn] of process.ptes.presentIn(this.vpn(start), Math.ceil(end / this.pageSize)))
+    for (const vpn of process.ptes.presentVpns(this.vpn(start), Math.ceil(end / this.pageSize)))
       this.removePte(process, vpn * this.pageSize);
   }
 

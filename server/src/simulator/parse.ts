@@ -359,12 +359,12 @@ function iovecs(cursor: Cursor): Iovec[] | null {
         // One length object for the whole list (nothing mutates a parsed amount): `iov1(p,256)` on 1,024 lines of a
         // 1 GiB scenario is 262,144 iovecs.
         const onePage = { bytes: 0, pages: 1 };
-        for (let index = 0; index < pages; index++) {
-          list.push({
-            base: { ...base, offset: { bytes: base.offset.bytes, pages: base.offset.pages + index } },
-            length: onePage,
-          });
-        }
+        // A literal of the Address shape (the same keys in the same order as parseAddressText's): an object spread
+        // per page was the slowest line of parsing a 1 GiB scenario (262,144 iovecs).
+        const { mapping, negative } = base;
+        const { bytes, pages: firstPage } = base.offset;
+        for (let index = 0; index < pages; index++)
+          list.push({ base: { mapping, offset: { bytes, pages: firstPage + index }, negative }, length: onePage });
       } else {
         const length = parseAmountText(helper[3]);
         if (!length) throw new LineError(lengthColumn, `expected a length, found '${helper[3]}'`);
