@@ -336,6 +336,32 @@ describe("linear extraction", () => {
     }
   });
 
+  test("calls nested in an ERROR region, each assigning the descriptor the next one reads: tree reads grow linearly", () => {
+    // Fuzz seed 2026, iteration 2523: 1,000 copies of `vmsplice(fd = vmsplice(fd, iov, n, flags);` (a missing `)`) nest
+    // each call inside the previous one. Every use of fd walked every earlier definition and climbed the whole nesting
+    // to ask whether it was conditional (63 s); now the last definitions are walked back and each climb is kept.
+    const file = (copies: number) =>
+      "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <sys/uio.h>\n" +
+      "long f(int fd, struct iovec *iov, unsigned n, unsigned flags)\n{\n    long ret;\n    if (n > 1) {\n" +
+      "        ret = vmsplice(fd = vmsplice(fd, iov, n, flags);\n" +
+      Array.from({ length: copies }, () => "vmsplice(fd = vmsplice(fd, iov, n, flags);\n").join("") +
+      "    } else {\n        ret = vmsplice(fd, iov, n, flags);\n    }\n    return ret;\n}\n";
+    const reads = (copies: number) => {
+      const text = file(copies);
+      const tree = parse(text);
+      try {
+        const counted = countGetter(Node.prototype, "type", () => extractFacts(tree, text));
+        assert.ok(counted.result.calls.length > 2 * copies, `${counted.result.calls.length} calls`);
+        return counted.count;
+      } finally {
+        tree.delete();
+      }
+    };
+    const small = reads(100);
+    const large = reads(400);
+    assert.ok(large <= 6 * small, `${small} node types read for 100 copies, ${large} for 400 (linear: 4x)`);
+  });
+
   test("a path lookup visits the statements that hold a definition or the use, and the block's last one", () => {
     const rng = new Rng(5);
     for (let round = 0; round < 2000; round++) {

@@ -801,7 +801,7 @@ export function reachingDefinitions(
 /** Per scope, the statements of each block walked by `pathDefinitionsOf` (see `flowBlock`). */
 const blockCache = new WeakMap<
   FunctionScope,
-  Map<number, { nodes: Node[]; starts: number[]; ends: number[]; jumps: boolean[] }>
+  Map<number, { nodes: Node[]; starts: number[]; ends: number[]; jumps: boolean[]; types: string[] }>
 >();
 
 /** Per scope, whether each statement asked about ends every path through it (see `terminates`). */
@@ -847,7 +847,7 @@ class PathWalk {
     private readonly useStart: number,
     private readonly useEnd: number,
   ) {
-    this.candidateStarts = candidates.map((definition) => definition.site.startIndex);
+    this.candidateStarts = candidates.map((definition) => spanOf(definition).start);
     let jumpCache = terminatesCache.get(scope);
     if (!jumpCache) terminatesCache.set(scope, (jumpCache = new Map()));
     this.knownJumps = jumpCache;
@@ -860,9 +860,13 @@ class PathWalk {
   }
 
   private holdsDefinition(node: Node): boolean {
-    const from = node.startIndex;
-    const to = node.endIndex;
-    return this.candidateStarts.some((start) => start >= from && start < to);
+    return this.holdsStart(node.startIndex, node.endIndex);
+  }
+
+  /** Whether a candidate definition starts in [from, to) (a binary search: the starts are sorted). */
+  private holdsStart(from: number, to: number): boolean {
+    const index = firstAtOrAfter(this.candidateStarts, from);
+    return index < this.candidateStarts.length && this.candidateStarts[index] < to;
   }
 
   private containsUse(node: Node): boolean {
@@ -872,14 +876,18 @@ class PathWalk {
   /** Definitions inside an expression or simple statement, in order; the conditional ones keep what was before. */
   private applyLeaf(node: Node, state: PathState): PathState {
     if (state === null) return null;
-    let current: PathState = state;
-    for (const definition of this.candidates) {
-      const site = definition.site;
-      if (site.startIndex < node.startIndex || site.startIndex >= node.endIndex) continue;
-      if (site.startIndex >= this.useStart) break;
-      current = conditionalWithin(site, node) ? union(current, new Set([definition])) : new Set([definition]);
+    // What holds after the leaf: the last unconditional definition in it plus the conditional ones after that, or the
+    // state before plus every conditional one. Walked backwards from the use over the sorted starts, so a leaf of
+    // thousands of definitions (an ERROR region) costs what its last ones cost, not all of them per use.
+    const first = firstAtOrAfter(this.candidateStarts, node.startIndex);
+    const end = firstAtOrAfter(this.candidateStarts, Math.min(node.endIndex, this.useStart));
+    const conditional: Definition[] = [];
+    for (let index = end - 1; index >= first; index--) {
+      const definition = this.candidates[index];
+      if (!conditionalWithin(definition.site, node)) return new Set([definition, ...conditional]);
+      conditional.push(definition);
     }
-    return current;
+    return conditional.length > 0 ? union(state, new Set(conditional)) : state;
   }
 
   private flowList(statements: Node[], state: PathState): PathState {
@@ -911,6 +919,7 @@ class PathWalk {
         starts: nodes.map((node) => node.startIndex),
         ends: nodes.map((node) => node.endIndex),
         jumps: [],
+        types: [],
       };
       cache.set(block.id, entry);
     }
@@ -919,30 +928,29 @@ class PathWalk {
 
   private flowBlock(block: Node, state: PathState): PathState {
     let current = state;
-    const { nodes, starts, ends, jumps } = this.blockEntry(block);
+    const { nodes, starts, ends, jumps, types } = this.blockEntry(block);
     for (const index of blockSteps(starts, ends, this.candidateStarts, this.useStart, this.useEnd)) {
       if (this.atUse !== undefined) return current;
       if (starts[index] >= this.useEnd) break;
       const from = starts[index];
       const to = ends[index];
-      const relevant =
-        (from <= this.useStart && this.useEnd <= to) ||
-        this.candidateStarts.some((start) => start >= from && start < to);
+      const relevant = (from <= this.useStart && this.useEnd <= to) || this.holdsStart(from, to);
       let after: PathState;
       if (!relevant) {
         jumps[index] ??= this.endsPaths(nodes[index]);
         after = jumps[index] ? null : current;
-      } else after = this.flow(nodes[index], current);
+      } else after = this.flow(nodes[index], current, (types[index] ??= nodes[index].type));
       current = after === null && current !== null && index !== nodes.length - 1 ? current : after;
     }
     return current;
   }
 
-  flow(node: Node, state: PathState): PathState {
+  /** `type`: the node's type when the caller has it already (a block's statements keep theirs for every lookup). */
+  flow(node: Node, state: PathState, type?: string): PathState {
     if (this.atUse !== undefined || state === null) return state;
     const here = this.containsUse(node);
     if (!here && !this.holdsDefinition(node)) return this.endsPaths(node) ? null : state;
-    switch (node.type) {
+    switch (type ?? node.type) {
       case "compound_statement":
         return this.flowBlock(node, state);
       case "if_statement":
@@ -1115,22 +1123,30 @@ function union(left: PathState, right: PathState): PathState {
 }
 
 /** `pathDefinitions` over an explicit list of definitions (the stores to one iovec member, say), in document order. */
+/** Each definition site's offsets, read out of the tree once (a lookup sorts and filters every definition of a name). */
+const spans = new WeakMap<Definition, { start: number; end: number }>();
+
+function spanOf(definition: Definition): { start: number; end: number } {
+  let span = spans.get(definition);
+  if (!span) spans.set(definition, (span = { start: definition.site.startIndex, end: definition.site.endIndex }));
+  return span;
+}
+
 export function pathDefinitionsOf(
   scope: FunctionScope,
   given: readonly Definition[],
   position: Node,
 ): { definitions: Definition[]; entry: boolean } {
-  const all = [...given].sort((left, right) => left.site.startIndex - right.site.startIndex);
+  const all = [...given].sort((left, right) => spanOf(left).start - spanOf(right).start);
   const body = scope.node.childForFieldName("body");
   if (all.length === 0 || !body) return { definitions: [], entry: true };
   const useStart = position.startIndex;
   const useEnd = position.endIndex;
   // A definition whose site encloses the position (`x = f(x)`) does not reach its own right-hand side.
-  const candidates = all.filter(
-    (definition) =>
-      definition.site.startIndex < useStart &&
-      !(definition.site.startIndex <= useStart && useEnd <= definition.site.endIndex),
-  );
+  const candidates = all.filter((definition) => {
+    const { start, end } = spanOf(definition);
+    return start < useStart && !(start <= useStart && useEnd <= end);
+  });
   if (candidates.length === 0) return { definitions: [], entry: true };
   const walk = new PathWalk(scope, candidates, useStart, useEnd);
   const result = walk.flow(body, new Set([ENTRY]));
@@ -1201,17 +1217,47 @@ function lastAtOrBefore(starts: readonly number[], offset: number): number {
   return found;
 }
 
-/** Whether a definition site sits under `?:`, `&&` or `||` inside `statement` (it runs on some paths only). */
+/** Per statement, whether each node inside it sits under `?:`, `&&` or `||` (see `conditionalWithin`). */
+const conditionalCache = new WeakMap<Node["tree"], Map<number, Map<number, boolean>>>();
+
+/**
+ * Whether a definition site sits under `?:`, `&&` or `||` inside `statement` (it runs on some paths only). Each node's
+ * answer is kept, so the sites of one deeply nested statement (thousands of calls nested in an ERROR region) climb
+ * their shared ancestors once, not once per site.
+ */
 function conditionalWithin(site: Node, statement: Node): boolean {
-  for (let current: Node | null = site; current && current.id !== statement.id; current = parentOf(current)) {
+  let byStatement = conditionalCache.get(site.tree);
+  if (!byStatement) conditionalCache.set(site.tree, (byStatement = new Map()));
+  let cache = byStatement.get(statement.id);
+  if (!cache) byStatement.set(statement.id, (cache = new Map()));
+  const climbed: number[] = [];
+  let result = false;
+  for (let current: Node | null = site; current && current.id !== statement.id;) {
+    const key = current.id;
+    const known = cache.get(key);
+    if (known !== undefined) {
+      result = known;
+      break;
+    }
+    climbed.push(key);
     const parent: Node | null = parentOf(current);
     if (!parent) break;
-    if (parent.type === "conditional_expression" && parent.childForFieldName("condition")?.id !== current.id)
-      return true;
-    if (parent.type === "binary_expression" && parent.childForFieldName("right")?.id === current.id) {
-      const operator = parent.childForFieldName("operator")?.type;
-      if (operator === "&&" || operator === "||") return true;
+    if (conditionalEdge(parent, current)) {
+      result = true;
+      break;
     }
+    current = parent;
+  }
+  for (const key of climbed) cache.set(key, result);
+  return result;
+}
+
+/** `child` runs on some paths only of `parent`: a branch of `?:`, or the right side of `&&` / `||`. */
+function conditionalEdge(parent: Node, child: Node): boolean {
+  if (parent.type === "conditional_expression" && parent.childForFieldName("condition")?.id !== child.id) return true;
+  if (parent.type === "binary_expression" && parent.childForFieldName("right")?.id === child.id) {
+    const operator = parent.childForFieldName("operator")?.type;
+    return operator === "&&" || operator === "||";
   }
   return false;
 }
@@ -1361,4 +1407,16 @@ export function loopCarriedSteps(
     sites.add(definition.site.id);
   }
   return { steps, sites };
+}
+
+/** The index of the first of the ascending `starts` at or after `offset` (starts.length when none). */
+function firstAtOrAfter(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (starts[middle] < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
