@@ -12,11 +12,10 @@ import type { Node } from "web-tree-sitter";
 import type { PipeCreations } from "./pipe-creations";
 import { reachingClobber, type Clobber } from "./clobbers";
 import { reachingDefinitions, type Definition, type FileIndex, type FunctionScope } from "./scope";
-import { mentions, subscriptIndex, unwrap } from "./syntax";
+import { mentions, unwrap } from "./syntax";
 import { declarationOfName } from "./struct-fields";
 import { clip } from "./sym-values";
 import { nodeLine } from "./unit";
-import type { Evaluator } from "./values";
 
 /**
  * Which descriptor number an expression holds; `array` names the array whose pipe() calls (re)define it, `variable` the
@@ -39,7 +38,6 @@ export class DescriptorCloses {
 
   constructor(
     private readonly index: FileIndex,
-    private readonly evaluator: Evaluator,
     private readonly creations: PipeCreations,
   ) {}
 
@@ -86,11 +84,10 @@ export class DescriptorCloses {
     const expression = unwrap(node);
     if (expression?.type === "subscript_expression") {
       const array = unwrap(expression.childForFieldName("argument"));
-      const position = this.evaluator.value(subscriptIndex(expression), { scope });
-      const arrayKey = array ? this.creations.arrayKey(array, scope) : null;
-      if (array && arrayKey && position.kind === "const")
+      const element = this.creations.elementKey(expression, scope);
+      if (array && element)
         key = {
-          key: `${arrayKey}[${position.value}]`,
+          key: element,
           array: array.type === "identifier" ? array.text : (array.childForFieldName("field")?.text ?? null),
           variable: null,
         };

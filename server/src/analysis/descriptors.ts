@@ -35,7 +35,7 @@ export class DescriptorResolver {
   ) {
     this.fcntl = new FcntlState(index, evaluator);
     this.creations = new PipeCreations(index, evaluator, project.pipeFillers, this.fcntl);
-    this.closes = new DescriptorCloses(index, evaluator, this.creations);
+    this.closes = new DescriptorCloses(index, this.creations);
   }
 
   fdFact(argument: ArgumentRef | null, fallback: SourceRange): FdFact {
@@ -465,12 +465,7 @@ export class DescriptorResolver {
       if (expression?.type === "identifier") {
         const declaration = declarationOfName(expression.text, expression, scope, this.index);
         key = declaration ? `variable@${declaration.startIndex}:${expression.text}` : null;
-      } else if (expression?.type === "subscript_expression") {
-        const array = unwrap(expression.childForFieldName("argument"));
-        const index = this.evaluator.value(subscriptIndex(expression), { scope });
-        const arrayKey = array ? this.creations.arrayKey(array, scope) : null;
-        key = arrayKey && index.kind === "const" ? `${arrayKey}[${index.value}]` : null;
-      }
+      } else if (expression?.type === "subscript_expression") key = this.creations.elementKey(expression, scope);
     }
     this.descriptorKeys.set(node.id, key);
     return key;

@@ -20,7 +20,7 @@ import { contains, unwrap } from "./syntax";
 import { parentOf } from "./ancestry";
 import { nodeLine } from "./unit";
 import { clip } from "./sym-values";
-import { declarationOfName, type FieldStore, type FieldStores } from "./struct-fields";
+import { declarationOfName, storeDefinitions, type FieldStore, type FieldStores } from "./struct-fields";
 
 export type MemberObject =
   | { kind: "variable"; declaration: Node }
@@ -179,14 +179,7 @@ export function memberSources(
   let entry = true;
   if (scope && local.length > 0) {
     const bySite = new Map(local.map((store) => [store.site.id, store]));
-    const definitions: Definition[] = local.map((store) => ({
-      name: fieldName,
-      kind: "assign",
-      value: store.value,
-      site: store.site,
-      declaration: null,
-    }));
-    const reach = pathDefinitionsOf(scope, definitions, field);
+    const reach = pathDefinitionsOf(scope, storeDefinitions(local, fieldName), field);
     reaching = reach.definitions.map((definition) => bySite.get(definition.site.id)!);
     entry = reach.entry;
   }

@@ -8,7 +8,7 @@ import type { Node } from "web-tree-sitter";
 import type { FcntlState } from "./descriptor-state";
 import { PipeFillers, type ExternalPipeFiller } from "./pipe-fillers";
 import type { FileIndex, FunctionScope } from "./scope";
-import { callArguments, callName, unwrap } from "./syntax";
+import { callArguments, callName, subscriptIndex, unwrap } from "./syntax";
 import { parentOf } from "./ancestry";
 import { declarationOfName, structTypeOf } from "./struct-fields";
 import type { Evaluator } from "./values";
@@ -131,6 +131,14 @@ export class PipeCreations {
   }
 
   private readonly creates = new Map<number, boolean>();
+
+  /** The identity of an element `a[i]`: the array's identity and the folded index; null when either is not known. */
+  elementKey(subscript: Node, scope: FunctionScope | null): string | null {
+    const array = unwrap(subscript.childForFieldName("argument"));
+    const index = this.evaluator.value(subscriptIndex(subscript), { scope });
+    const arrayKey = array ? this.arrayKey(array, scope) : null;
+    return arrayKey && index.kind === "const" ? `${arrayKey}[${index.value}]` : null;
+  }
 
   /** The identity of an array expression: its declaration, or (struct type, field); null when it cannot be resolved. */
   arrayKey(array: Node, scope: FunctionScope | null): string | null {

@@ -5,7 +5,7 @@
  * Pure; no I/O, no editor or protocol imports.
  */
 import type { Node } from "web-tree-sitter";
-import type { FileIndex, FunctionScope } from "./scope";
+import type { Definition, FileIndex, FunctionScope } from "./scope";
 import { namedChildren, unwrap } from "./syntax";
 import { parentOf } from "./ancestry";
 
@@ -13,6 +13,11 @@ import { parentOf } from "./ancestry";
 export interface FieldStore {
   value: Node;
   site: Node;
+}
+
+/** Member stores as definitions the path walk can place (`pathDefinitionsOf`). */
+export function storeDefinitions(stores: readonly FieldStore[], name: string): Definition[] {
+  return stores.map((store) => ({ name, kind: "assign", value: store.value, site: store.site, declaration: null }));
 }
 
 /** The declaration that introduces `name` as seen from `at`: a local of the scope, a parameter, or a file-scope one. */

@@ -34,7 +34,7 @@ import {
 } from "./syntax";
 import { parentOf } from "./ancestry";
 import { GlobalValues } from "./globals";
-import { declarationOfName, FieldStores, type FieldStore } from "./struct-fields";
+import { declarationOfName, FieldStores, storeDefinitions, type FieldStore } from "./struct-fields";
 import { memberSources, storesForUse, type MemberObject } from "./member-objects";
 import { clip, describeValue, sameValue, simplify, unknown } from "./sym-values";
 
@@ -544,13 +544,7 @@ export class Evaluator {
     const others = found.madeBy ? [] : stores.filter((store) => !local.includes(store));
     let value: SymValue | null = null;
     let entry = true;
-    const definitions: Definition[] = local.map((store) => ({
-      name: fieldName,
-      kind: "assign",
-      value: store.value,
-      site: store.site,
-      declaration: null,
-    }));
+    const definitions = storeDefinitions(local, fieldName);
     const changed = scope ? this.memberChanged(node, scope, definitions) : null;
     if (changed) return unknown(`member ${fieldName} of ${clip(node.text)} may be changed by ${changed}`);
     if (scope && local.length > 0) {
@@ -602,16 +596,10 @@ export class Evaluator {
   memberChanged(field: Node, scope: FunctionScope, given?: Definition[]): string | null {
     const stores =
       given ??
-      this.fieldStores
-        .of(field, scope)
-        .filter((store) => contains(scope.node, store.site))
-        .map((store): Definition => ({
-          name: "",
-          kind: "assign",
-          value: store.value,
-          site: store.site,
-          declaration: null,
-        }));
+      storeDefinitions(
+        this.fieldStores.of(field, scope).filter((store) => contains(scope.node, store.site)),
+        "",
+      );
     const object = unwrap(field.childForFieldName("argument"));
     if (object?.type !== "identifier") return null;
     const clobbers = clobbersOf(this.index, scope, {
