@@ -227,7 +227,29 @@ export class FileIndex implements NameIndex {
    * call it too (their arguments are not followed; `callerNote` says so).
    */
   callersOf(name: string): CallSite[] {
-    return (this.externalCallers.get(name)?.length ?? 0) > 0 ? [] : this.callSitesOf(name);
+    if ((this.externalCallers.get(name)?.length ?? 0) > 0 || this.indirectUse(name) !== null) return [];
+    return this.callSitesOf(name);
+  }
+
+  private readonly indirectUses = new Map<string, string | null>();
+
+  /**
+   * A use of a function's name that is neither a direct call nor a declaration of it: its address taken (a callback, a
+   * table of operations, a pointer assigned) or the name in a macro body. Through either, the function may be called
+   * with arguments no call site in this file shows, so its direct calls are not all its callers. Null when every
+   * occurrence is a call, a declarator, a member name, a type name, or sits in a comment or string.
+   */
+  indirectUse(name: string): string | null {
+    const known = this.indirectUses.get(name);
+    if (known !== undefined) return known;
+    let found: string | null = null;
+    for (const offset of this.wordOccurrences(name)) {
+      const node = this.tree.rootNode.descendantForIndex(offset, offset + name.length);
+      found = node ? indirectUseAt(node, offset, name) : null;
+      if (found) break;
+    }
+    this.indirectUses.set(name, found);
+    return found;
   }
 
   /** Other files of the project call this function of the unit. */
@@ -238,6 +260,8 @@ export class FileIndex implements NameIndex {
   /** Why `callersOf` found no calls: "which is not called in this file" or "which is also called from b.c". */
   callerNote(name: string): string {
     const elsewhere = this.externalCallers.get(name) ?? [];
+    const indirect = elsewhere.length === 0 ? this.indirectUse(name) : null;
+    if (indirect) return `${indirect}, so it may be called with arguments no call here shows`;
     if (elsewhere.length === 0) return "which is not called in this file";
     if (elsewhere.length === 1 && elsewhere[0] === INDEX_PENDING)
       return `whose callers in other files are not known yet: ${INDEX_PENDING}`;
@@ -530,6 +554,90 @@ export class FileIndex implements NameIndex {
     if (!found || (found as Node).hasError) return null;
     return found;
   }
+}
+
+/** Node types whose text is not code: a name in them is no use of the function. */
+const NOT_CODE = new Set([
+  "comment",
+  "string_literal",
+  "string_content",
+  "char_literal",
+  "raw_string_literal",
+  "system_lib_string",
+  "escape_sequence",
+  "raw_string_content",
+]);
+
+/** How the occurrence of `name` at `offset` (node: the smallest node around it) uses a function other than by a call. */
+function indirectUseAt(node: Node, offset: number, name: string): string | null {
+  const line = node.startPosition.row + 1;
+  if (NOT_CODE.has(node.type)) return null;
+  if (node.type === "preproc_arg") return `whose name appears in a macro body (line ${line})`;
+  const exact = node.startIndex === offset && node.endIndex === offset + name.length;
+  if (!exact || node.type === "field_identifier" || node.type === "type_identifier")
+    return exact ? null : `whose name is used at line ${line}`;
+  if (node.type !== "identifier") return `whose name is used at line ${line}`;
+  let callee: Node = node;
+  const qualified = parentOf(node);
+  if (qualified?.type === "qualified_identifier" && qualified.childForFieldName("name")?.id === node.id)
+    callee = qualified;
+  const parent = parentOf(callee);
+  if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === callee.id) return null;
+  if (parent?.type === "function_declarator" && parent.childForFieldName("declarator")?.id === callee.id) return null;
+  // `#define name …` / `#undef name`: a macro of the function's name.
+  if (parent?.type === "preproc_def" || parent?.type === "preproc_function_def" || parent?.type === "preproc_call")
+    return `whose name is also a macro (line ${line})`;
+  return `whose address is taken at line ${line}`;
+}
+
+/** Parents whose `declarator` (or enumerator `name`) identifier declares a variable or constant, not a use of one. */
+const DECLARATOR_PARENTS = new Set([
+  "init_declarator",
+  "declaration",
+  "parameter_declaration",
+  "pointer_declarator",
+  "array_declarator",
+  "attributed_declarator",
+  "parenthesized_declarator",
+]);
+
+/**
+ * The names a file may call other than by a call expression naming them: identifiers used as values (an address taken,
+ * a callback passed, a table of operations) and every word of a macro body. A project takes a function of another file
+ * that such a name matches as called from here with unknown arguments. Declared names (variables, parameters,
+ * enumerators) are not uses; when `wanted` is given only those names are looked at.
+ */
+export function referencedNames(root: Node, wanted?: ReadonlySet<string>): string[] {
+  const names = new Set<string>();
+  for (const node of root.descendantsOfType("identifier")) {
+    if (!node || (wanted && !wanted.has(node.text))) continue;
+    const parent = parentOf(node);
+    if (parent && DECLARATOR_PARENTS.has(parent.type) && parent.childForFieldName("declarator")?.id === node.id)
+      continue;
+    if (parent?.type === "enumerator" && parent.childForFieldName("name")?.id === node.id) continue;
+    if (indirectUseAt(node, node.startIndex, node.text)) names.add(node.text);
+  }
+  for (const body of root.descendantsOfType("preproc_arg")) {
+    for (const word of identifierWords(body?.text ?? "")) if (!wanted || wanted.has(word)) names.add(word);
+  }
+  return [...names];
+}
+
+/** The identifier-shaped words of a macro body (a token scan: a body is tokens, not an expression to parse). */
+function identifierWords(text: string): string[] {
+  const words: string[] = [];
+  let start = -1;
+  for (let index = 0; index <= text.length; index++) {
+    const code = index < text.length ? text.charCodeAt(index) : 0;
+    const part = code === 95 || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+    if (part && start < 0) start = index;
+    if (!part && start >= 0) {
+      const first = text.charCodeAt(start);
+      if (!(first >= 48 && first <= 57)) words.push(text.slice(start, index));
+      start = -1;
+    }
+  }
+  return words;
 }
 
 function isIdentifierType(type: string): boolean {

@@ -8,7 +8,7 @@
 import type { Tree, TreeCursor } from "web-tree-sitter";
 import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
 import { Extractor, type ExternalWrapper } from "./extract";
-import { FileIndex, type NameIndex, type ReadRecord } from "./scope";
+import { FileIndex, referencedNames, type NameIndex, type ReadRecord } from "./scope";
 import { callName, functionName, isStatic, unwrap } from "./syntax";
 import { Evaluator } from "./values";
 import { structTypeOf } from "./struct-fields";
@@ -20,6 +20,8 @@ export interface FileSummary {
   definedAll: string[];
   /** Names called here (callee identifiers of call expressions). */
   called: string[];
+  /** Names used here other than by a call naming them: values (a function's address) and macro-body words. */
+  referenced: string[];
   /** Those of them that fill a parameter with a pipe or a socket pair. */
   pipeFillers: ExternalPipeFiller[];
   /** Those of them that forward to vmsplice (thin wrappers). */
@@ -134,6 +136,7 @@ export function summarizeFileWithReads(
       defined: [],
       definedAll: [],
       called: [...called],
+      referenced: referencedNames(tree.rootNode),
       pipeFillers: [],
       wrappers: [],
       fieldFills: [],

@@ -22,6 +22,7 @@ import type { Tree } from "web-tree-sitter";
 import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
 import { summarizeFileWithReads, type FileSummary } from "../analysis/summary";
 import { callName, functionName, isStatic } from "../analysis/syntax";
+import { referencedNames } from "../analysis/scope";
 import { analyseReduced, type IncludedRange, type ReducedResult } from "./regions";
 
 /** A parse of a text restricted to ranges (web-tree-sitter's `includedRanges`); null when the parser gives up. */
@@ -31,7 +32,7 @@ export type RangedParse = (text: string, ranges: IncludedRange[]) => Tree | null
 export type RelevantSummary = Pick<FileSummary, "wrappers" | "pipeFillers" | "fieldFills">;
 
 /** The parts of a summary that cover the whole file, restricted to some names. */
-export type NamesSummary = Pick<FileSummary, "defined" | "definedAll" | "called">;
+export type NamesSummary = Pick<FileSummary, "defined" | "definedAll" | "called" | "referenced">;
 
 /** Words any occurrence of which keeps an item from the first round. */
 export function summaryTriggers(known: readonly ExternalPipeFiller[]): string[] {
@@ -78,7 +79,7 @@ export function namesSummary(parse: RangedParse, text: string, names: readonly s
     text,
     [...wanted],
     (reduced, ranges) => {
-      const found: NamesSummary = { defined: [], definedAll: [], called: [] };
+      const found: NamesSummary = { defined: [], definedAll: [], called: [], referenced: [] };
       const reads = { names: wanted, regions: [] };
       // Nothing kept but spaces: no call and no definition at all.
       if (ranges.length === 0) return { value: found, reads, clean: true };
@@ -92,6 +93,7 @@ export function namesSummary(parse: RangedParse, text: string, names: readonly s
           if (name && wanted.has(name)) called.add(name);
         }
         found.called = [...called];
+        found.referenced = referencedNames(tree.rootNode, wanted);
         for (const item of tree.rootNode.namedChildren) {
           if (item?.type !== "function_definition") continue;
           const name = functionName(item);

@@ -497,8 +497,14 @@ export class Project {
       const summary = this.summaryOf(other);
       if (!summary) continue;
       for (const name of mentioned) {
-        if (!summary.calls(name) || summary.definesAny(name)) continue;
-        result.set(name, [...(result.get(name) ?? []), this.display(other)]);
+        if (summary.definesAny(name)) continue;
+        // A name used as a value or in a macro body there may reach the function through a pointer or the macro.
+        const entry = summary.calls(name)
+          ? this.display(other)
+          : summary.refers(name)
+            ? `${this.display(other)} (through a pointer or macro)`
+            : null;
+        if (entry) result.set(name, [...(result.get(name) ?? []), entry]);
       }
     }
     return result;

@@ -18,7 +18,15 @@ interface Shard {
   entries: Record<string, FileSummary>;
 }
 
-const SUMMARY_ARRAYS = ["defined", "definedAll", "called", "pipeFillers", "wrappers", "fieldFills"] as const;
+const SUMMARY_ARRAYS = [
+  "defined",
+  "definedAll",
+  "called",
+  "referenced",
+  "pipeFillers",
+  "wrappers",
+  "fieldFills",
+] as const;
 
 function isSummary(value: unknown): value is FileSummary {
   if (typeof value !== "object" || value === null) return false;

@@ -20,7 +20,7 @@ import {
 } from "../engine/reduced-summary";
 
 /** Bumped whenever FileSummary or what summarizeFile puts in it changes (old shards then miss and are rewritten). */
-export const SUMMARY_SCHEMA = 1;
+export const SUMMARY_SCHEMA = 2;
 
 /** Where summaries persist between runs: one shard per source file, holding the summaries of its current content. */
 export interface SummaryCache {
@@ -58,6 +58,8 @@ export interface SummaryView extends RelevantSummary {
   definesAny(name: string): boolean;
   /** A function of this name is called here (`FileSummary.called`). */
   calls(name: string): boolean;
+  /** The name is used here other than by a call naming it (`FileSummary.referenced`): it may be called through that. */
+  refers(name: string): boolean;
 }
 
 /** The view of a complete summary. */
@@ -80,6 +82,7 @@ function viewWith(relevant: RelevantSummary, names: (name: string) => NamesSumma
     defines: (name) => lookup(name).defined.includes(name),
     definesAny: (name) => lookup(name).definedAll.includes(name),
     calls: (name) => lookup(name).called.includes(name),
+    refers: (name) => lookup(name).referenced.includes(name),
   };
 }
 
@@ -177,7 +180,7 @@ export class SummaryStore {
       const found = namesSummary(parse, text, [name]);
       if (found) return found;
       full ??= this.full(source, text, known);
-      return full ?? { defined: [], definedAll: [], called: [] };
+      return full ?? { defined: [], definedAll: [], called: [], referenced: [] };
     };
     const stored = this.cache?.get(source.file, digest, `relevant/${variant}`);
     if (stored) {
@@ -192,6 +195,7 @@ export class SummaryStore {
       defined: [],
       definedAll: [],
       called: [],
+      referenced: [],
     });
     return viewWith(relevant, names);
   }
