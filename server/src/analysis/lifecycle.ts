@@ -325,9 +325,9 @@ export class BufferLifecycle {
       const scope = this.index.scopeOf(site.node);
       if (scope && !this.sharesMemory(site.args[2] ?? null, scope)) note(site);
     }
-    // fork() taken as a value: `pid_t (*spawn)(void) = fork; spawn();`, `run(fork)`. Calls through the variable, or of
-    // the function it is handed to, may fork.
-    for (const name of ["fork", "daemon"])
+    // fork() or a forking helper taken as a value: `pid_t (*spawn)(void) = fork; spawn();`, `run(fork)`,
+    // `run(detach)`. Calls through the variable, or of the function it is handed to, may fork.
+    const aliases = (name: string) => {
       for (const node of this.index.identifierNodes(name)) {
         const alias = forkAlias(node);
         if (alias && !forking.has(alias)) {
@@ -335,9 +335,13 @@ export class BufferLifecycle {
           queue.push(alias);
         }
       }
+    };
+    aliases("fork");
+    aliases("daemon");
     for (let hops = 0; queue.length > 0 && forking.size < 64 && hops < 256; hops++) {
       const name = queue.shift() as string;
       for (const site of this.index.callSitesOf(name)) note(site);
+      aliases(name);
     }
     return forking;
   }
