@@ -65,7 +65,10 @@ function compare(text: string, file: string, known: readonly ExternalPipeFiller[
   ];
   const all = namesSummary(ranged, text, names);
   // Only membership of a name is asked of `referenced`: compared as sets.
-  const sorted = (summary: { referenced: string[] }) => ({ ...summary, referenced: [...summary.referenced].sort() });
+  const sorted = <T extends { referenced: string[] }>(summary: T) => ({
+    ...summary,
+    referenced: [...summary.referenced].sort(),
+  });
   if (all)
     assert.deepEqual(
       sorted(all),
