@@ -468,8 +468,9 @@ export class Project {
   }
 
   /**
-   * For functions a file defines with external linkage, the other files of the project that call them without
-   * defining a function of that name themselves (a byte search first, then their summaries).
+   * For functions a file defines with external linkage, the other files of the project (sources and headers) that call
+   * them, or use their name as a value or in a macro body, without defining a function of that name themselves (a byte
+   * search first, then their summaries).
    */
   externalCallers(file: string, names: readonly string[]): Map<string, string[]> {
     const key = `${path.resolve(file)}\0${names.join("\0")}`;
@@ -479,16 +480,18 @@ export class Project {
     this.callerCache.set(key, result);
     if (names.length === 0) return result;
     const self = path.resolve(file);
+    // Headers too: a macro or static inline function there that calls the function is a caller in every file using it.
+    const files = [...this.sourceFiles(), ...this.headerFiles()];
     // A name mentioned by very many files is taken as called elsewhere without reading them all (the sound answer).
     const mentionedBy = new Map<string, string[]>();
-    for (const other of this.sourceFiles()) {
+    for (const other of files) {
       if (other === self) continue;
       for (const name of names)
         if (this.mentions(other, name)) mentionedBy.set(name, [...(mentionedBy.get(name) ?? []), other]);
     }
     for (const [name, files] of mentionedBy)
       if (files.length > MAX_CALLER_FILES) result.set(name, [`${files.length} other files that mention ${name}`]);
-    for (const other of this.sourceFiles()) {
+    for (const other of files) {
       if (other === self) continue;
       const mentioned = names.filter(
         (name) => (mentionedBy.get(name)?.length ?? 0) <= MAX_CALLER_FILES && this.mentions(other, name),
@@ -794,6 +797,9 @@ export class Project {
       // A header's text decides its includes and definitions (the trigger words); summaries are of sources alone.
       this.includes.forgetHeader(absolute);
       this.triggers = null;
+      // Its summary says whether a macro or inline function there calls a function of another file.
+      this.store.forget(absolute);
+      this.callerCache.clear();
     } else {
       this.store.forget(absolute);
       this.fillers = null;
