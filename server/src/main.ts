@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Console } from "node:console";
+import { getHeapSpaceStatistics } from "node:v8";
 import {
   CodeLensRefreshRequest,
   createConnection,
@@ -408,7 +409,15 @@ if (process.env.VMSPLICE_LENS_MEMORY_PROBE === "1") {
   connection.onRequest("vmsplice-lens/memory", () => {
     (globalThis as { gc?: () => void }).gc?.();
     const { heapUsed, external, rss } = process.memoryUsage();
-    return { heapUsed, external, rss };
+    // The heap's spaces: V8's compiled code (code_space, code_large_object_space) is the JIT's output, bounded by the
+    // program; the others hold the data.
+    let codeUsed = 0;
+    let dataUsed = 0;
+    for (const space of getHeapSpaceStatistics()) {
+      if (space.space_name.includes("code")) codeUsed += space.space_used_size;
+      else dataUsed += space.space_used_size;
+    }
+    return { heapUsed, codeUsed, dataUsed, external, rss };
   });
 }
 connection.onRequest(
