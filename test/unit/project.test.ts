@@ -256,7 +256,7 @@ describe("project layer", () => {
       analyse(text + "\n");
       const result = analyse(text + "\n\n");
       assert.equal(engine.statistics.extracted - before, 2);
-      assert.match(result.calls[0].missing.join("\n"), /also called from src\/bulk\.c/);
+      assert.match(result.calls[0].missing.join("\n"), /callers of push_pages\(\) pass different values for flags/);
     } finally {
       engine.dispose();
       project.dispose();

@@ -16,6 +16,7 @@ import type { CalleeKind, SourceRange } from "./facts";
 import { type FileIndex, reachingDefinitions, type FunctionScope } from "./scope";
 import { alignedArguments, callArguments, callName, contains, namedChildren, unwrap, isStatic } from "./syntax";
 import { parentOf } from "./ancestry";
+import { layoutOf } from "./unit";
 
 /** An argument expression and the function scope its names resolve in (the caller's, for wrapper call sites). */
 export interface ArgumentRef {
@@ -299,7 +300,11 @@ export class CallDiscovery {
     const expand = (call: RawCall, depth: number) => {
       const wrapper = depth < MAX_WRAPPER_DEPTH ? this.wrapperOf(call) : null;
       if (wrapper) {
-        const sites = this.index.callSitesOf(wrapper.name).filter((site) => !contains(wrapper.definition, site.node));
+        // Only the main file's calls: a call in a header or a joined caller file is reported in its own file.
+        const mainLength = layoutOf(this.index.tree)?.mainLength ?? Number.POSITIVE_INFINITY;
+        const sites = this.index
+          .callSitesOf(wrapper.name)
+          .filter((site) => !contains(wrapper.definition, site.node) && site.start < mainLength);
         if (sites.length > 0) {
           for (const site of sites.slice(0, MAX_CALLS)) {
             const siteScope = this.index.scopeOf(site.node);

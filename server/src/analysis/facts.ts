@@ -270,6 +270,12 @@ export interface VmspliceCall {
    * related information on the call's findings. Absent means none.
    */
   evidence?: { file: string; range: SourceRange; message: string }[];
+  /**
+   * Calls in another file of the project whose arguments decide the parameters of this call's function (its one
+   * caller elsewhere, read into the unit: project/caller-join.ts), in their own file. Set by the engine; shown as
+   * related information and in the hover. Absent means none.
+   */
+  joined?: { file: string; range: SourceRange; message: string }[];
 }
 
 /** A non-vmsplice call the rules inspect (splice into a pipe with SPLICE_F_MOVE). */

@@ -26,6 +26,7 @@ import {
   walk,
   WALK_LIMIT,
   wordOccurrences,
+  identifierWords,
 } from "./syntax";
 import { nearest, parentOf, releaseAncestry, retainAncestry } from "./ancestry";
 
@@ -621,23 +622,6 @@ export function referencedNames(root: Node, wanted?: ReadonlySet<string>): strin
     for (const word of identifierWords(body?.text ?? "")) if (!wanted || wanted.has(word)) names.add(word);
   }
   return [...names];
-}
-
-/** The identifier-shaped words of a macro body (a token scan: a body is tokens, not an expression to parse). */
-function identifierWords(text: string): string[] {
-  const words: string[] = [];
-  let start = -1;
-  for (let index = 0; index <= text.length; index++) {
-    const code = index < text.length ? text.charCodeAt(index) : 0;
-    const part = code === 95 || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
-    if (part && start < 0) start = index;
-    if (!part && start >= 0) {
-      const first = text.charCodeAt(start);
-      if (!(first >= 48 && first <= 57)) words.push(text.slice(start, index));
-      start = -1;
-    }
-  }
-  return words;
 }
 
 function isIdentifierType(type: string): boolean {

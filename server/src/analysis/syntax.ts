@@ -434,3 +434,23 @@ export function subscriptIndex(subscript: Node): Node | null {
 export function isStatic(item: Node): boolean {
   return item.namedChildren.some((child) => child?.type === "storage_class_specifier" && child.text === "static");
 }
+
+/**
+ * The identifier-shaped words of a text, comments and strings included (a token scan for membership questions: a
+ * macro body is tokens, not an expression to parse; a file's words over-approximate the names it uses).
+ */
+export function identifierWords(text: string): string[] {
+  const words: string[] = [];
+  let start = -1;
+  for (let index = 0; index <= text.length; index++) {
+    const code = index < text.length ? text.charCodeAt(index) : 0;
+    const part = code === 95 || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+    if (part && start < 0) start = index;
+    if (!part && start >= 0) {
+      const first = text.charCodeAt(start);
+      if (!(first >= 48 && first <= 57)) words.push(text.slice(start, index));
+      start = -1;
+    }
+  }
+  return words;
+}

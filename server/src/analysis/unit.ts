@@ -19,6 +19,11 @@ export interface UnitHeader {
   heuristic: boolean;
   /** The include chain that reached it, from the main file (`a.c → util.h → splice.h`). */
   chain: string[];
+  /**
+   * For a caller file read into the unit (project/caller-join.ts): its calls of the unit's functions, by function,
+   * with their ranges in this file.
+   */
+  callsOf?: { name: string; range: SourceRange }[];
 }
 
 export interface UnitPart {
@@ -29,6 +34,7 @@ export interface UnitPart {
   startRow: number;
   heuristic: boolean;
   chain: string[];
+  callsOf?: UnitHeader["callsOf"];
 }
 
 export interface UnitLayout {
@@ -55,6 +61,7 @@ export function composeUnit(mainText: string, headers: readonly UnitHeader[]): {
       startRow: row,
       heuristic: header.heuristic,
       chain: header.chain,
+      ...(header.callsOf ? { callsOf: header.callsOf } : {}),
     });
     pieces.push(header.text);
     offset += header.text.length;

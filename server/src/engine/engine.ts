@@ -229,6 +229,20 @@ function heuristicReads(layout: UnitLayout, regions: readonly TextRegion[]): str
   );
 }
 
+/** The calls of a joined caller file (caller-join.ts) that decide the parameters of `name`, in their own file. */
+function joinedCalls(layout: UnitLayout, name: string | null): NonNullable<VmspliceCall["joined"]> {
+  if (!name) return [];
+  return layout.parts.flatMap((part) =>
+    (part.callsOf ?? [])
+      .filter((site) => site.name === name)
+      .map((site) => ({
+        file: part.file,
+        range: site.range,
+        message: `${name}() is called only from this file of the project: its arguments here are read as its parameters`,
+      })),
+  );
+}
+
 function sameCallers(
   left: ReadonlyMap<string, readonly string[]> | undefined,
   right: ReadonlyMap<string, readonly string[]> | undefined,
@@ -261,7 +275,7 @@ function locate(
         return { ...item, file: where.file, range: where.range };
       });
       // Rows of other files that make the call a vmsplice call (a syscall table) are shown with each of its findings.
-      for (const item of call?.call.evidence ?? []) related.push({ ...item });
+      for (const item of [...(call?.call.evidence ?? []), ...(call?.call.joined ?? [])]) related.push({ ...item });
       const own = locateRange(unit, file, finding.range);
       if (own.part && call) {
         related.unshift({ file: own.file, range: own.range, message: `in ${own.part.chain.join(" → ")}` });
@@ -668,6 +682,8 @@ export class Engine {
     for (const call of calls) {
       (call as LocatedCall).file = file;
       if (assumptions.length > 0) call.assumptions = [...(call.assumptions ?? []), ...assumptions];
+      const joined = joinedCalls(layout, call.functionName);
+      if (joined.length > 0) call.joined = joined;
     }
     return {
       calls: calls as LocatedCall[],

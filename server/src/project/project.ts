@@ -14,7 +14,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Parser } from "web-tree-sitter";
+import type { Parser, Tree } from "web-tree-sitter";
+import { joinSingleCallers, type CallerJoin } from "./caller-join";
 import {
   includeDirectives,
   vmspliceTriggers,
@@ -24,7 +25,7 @@ import {
 } from "../analysis/includes";
 import type { UnitHeader } from "../analysis/unit";
 import type { ExternalFieldFill, ExternalPipeFiller } from "../analysis/pipe-fillers";
-import type { ExternalWrapper, SyscallTableFacts } from "../analysis/extract";
+import type { ExternalWrapper, ProjectFacts, SyscallTableFacts } from "../analysis/extract";
 import { BUILT_IN_NAMES, tableWords } from "../analysis/discovery";
 import { syscallTableFacts, type TableText } from "./syscall-table";
 import { externalFunctions } from "../analysis/summary";
@@ -800,6 +801,7 @@ export class Project {
       // Its summary says whether a macro or inline function there calls a function of another file.
       this.store.forget(absolute);
       this.callerCache.clear();
+      this.joins.clear();
     } else {
       this.store.forget(absolute);
       this.fillers = null;
@@ -808,6 +810,7 @@ export class Project {
       // A source may define a function of an entry point's name (then no longer the generated one).
       this.tableIndex = null;
       this.callerCache.clear();
+      this.joins.clear();
       this.triggers = null;
     }
     // A file that appears or disappears changes the listings and where includes resolve.
@@ -827,6 +830,35 @@ export class Project {
   }
 
   /** A path relative to the root when inside it (for chains and messages). */
+  /** JoinHost: a file's text as the project reads it. */
+  readText(file: string): string | null {
+    return this.fs.readText(file);
+  }
+
+  /** JoinHost: a whole parse of a text with the file's grammar (the caller deletes the tree). */
+  parse(file: string, text: string): Tree | null {
+    return this.parserFor(file).parse(text);
+  }
+
+  /** JoinHost: the source files that define a function of this name with external linkage. */
+  definers(name: string): number {
+    return this.sourceFiles().filter((file) => this.mentions(file, name) && this.summaryOf(file)?.defines(name)).length;
+  }
+
+  /** The join of a unit's single callers elsewhere (caller-join.ts), kept per file, text and callers. */
+  private readonly joins = new Map<string, { key: string; join: CallerJoin | null }>();
+
+  joinCallers(file: string, text: string, headers: UnitHeaders, callers: Map<string, string[]>): CallerJoin | null {
+    const key = [text, ...headers.headers.map((header) => header.text), JSON.stringify([...callers])].join("\0");
+    const known = this.joins.get(file);
+    if (known && known.key === key) return known.join;
+    // A wrapper's callers are reported at their own calls through it, never merged into its line (issue 9).
+    const wrappers = new Set(this.wrappers().map((wrapper) => wrapper.name));
+    const join = joinSingleCallers(this, file, text, headers, callers, wrappers);
+    this.joins.set(file, { key, join });
+    return join;
+  }
+
   display(file: string): string {
     const relative = path.relative(this.root, file);
     return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
@@ -929,15 +961,36 @@ export function readUnitHeaders(
   const names = externalFunctionsOf(engine, key, top);
   const known = project.knownCallers(file, names);
   if (known) {
-    engine.setHeaders(key, headers.headers, { ...facts, externalCallers: known });
+    setJoinedUnit(engine, key, file, text, project, headers, { ...facts, externalCallers: known });
     return headers;
   }
   engine.setHeaders(key, headers.headers, facts);
   // A large file the engine reads through reduced parses is probed without a budget: a budget makes it parse whole.
   const probe = project.reduces(file, text) ? undefined : firstCall();
   if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, probe).calls.length > 0)
-    engine.setHeaders(key, headers.headers, { ...facts, externalCallers: project.externalCallers(file, names) });
+    setJoinedUnit(engine, key, file, text, project, headers, {
+      ...facts,
+      externalCallers: project.externalCallers(file, names),
+    });
   return headers;
+}
+
+/**
+ * Hands the engine the unit with its callers elsewhere; a function whose calls all come from one other file has that
+ * file read into the unit after the headers (caller-join.ts), when the two can be joined.
+ */
+function setJoinedUnit(
+  engine: Engine,
+  key: string,
+  file: string,
+  text: string,
+  project: Project,
+  headers: UnitHeaders,
+  facts: ProjectFacts & { externalCallers: Map<string, string[]> },
+): void {
+  const join = project.joinCallers(file, text, headers, facts.externalCallers);
+  if (join) engine.setHeaders(key, [...headers.headers, ...join.parts], { ...facts, externalCallers: join.callers });
+  else engine.setHeaders(key, headers.headers, facts);
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { MarkupKind, type CancellationToken, type Hover, type HoverParams } from "vscode-languageserver/node";
 import type { CallAnalysis } from "../analysis/facts";
+import { baseName } from "../analysis/unit";
 import { findRule } from "../rules";
 import { currentAnalysis, type ServerContext } from "./context";
 import { fromLspPosition, rangeContains, ruleDocumentationHref, toLspRange } from "./convert";
@@ -294,6 +295,18 @@ function hazardLine(analysis: CallAnalysis, style: Style): string | null {
   return `Also applies under ${analysis.kernel}: ${others.map((id) => style.rule(id)).join(", ")}`;
 }
 
+/** Where the facts of the call's parameters were read in other files (its function's one caller elsewhere). */
+function joinedLine(analysis: CallAnalysis, style: Style): string | null {
+  const joined = analysis.call.joined ?? [];
+  if (joined.length === 0) return null;
+  const places = joined
+    .slice(0, 3)
+    .map((site) => style.code(`${baseName(site.file)}:${site.range.start.line + 1}`))
+    .join(", ");
+  const name = analysis.call.functionName ?? "its function";
+  return `${style.strong("Parameters")} of ${style.code(`${name}()`)}: read from its one caller elsewhere in the project, ${places}${joined.length > 3 ? ` and ${joined.length - 3} more` : ""}`;
+}
+
 function missingLine(analysis: CallAnalysis, style: Style): string | null {
   const missing = [...new Set([...analysis.missing, ...analysis.segments.flatMap((segment) => segment.missing)])];
   if (missing.length === 0) return null;
@@ -320,7 +333,7 @@ function outline(analysis: CallAnalysis, offset: number, style: Style): string[]
   if (argument.length) blocks.push(argument);
   const findings = findingLines(analysis, style);
   if (findings.length) blocks.push(findings);
-  const extra = [missingLine(analysis, style), hazardLine(analysis, style)].filter(
+  const extra = [joinedLine(analysis, style), missingLine(analysis, style), hazardLine(analysis, style)].filter(
     (line): line is string => line !== null,
   );
   for (const line of extra) blocks.push([line]);

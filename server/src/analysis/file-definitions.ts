@@ -1,0 +1,99 @@
+/**
+ * The names a file defines at file scope, for joining two files of a program into one unit (project/caller-join.ts):
+ * functions, variables (not `extern` declarations or prototypes), macros, struct, union and enum tags with a body,
+ * typedef names and enumerators. Read into one unit, two files that define the same name would have their
+ * definitions merged by the name lookups, so such a pair is not joined.
+ *
+ * Pure: tree in, names out.
+ */
+import type { Node, Tree } from "web-tree-sitter";
+import { declaratorName, functionName, isStatic } from "./syntax";
+
+export interface FileDefinitions {
+  /**
+   * Every name defined at file scope (tags as `struct x`), with the definition's text for the kinds two files may
+   * define alike without harm (macros, tags, typedefs, enumerators: the same text means the same thing), null for
+   * functions and variables (two definitions are two objects, however alike).
+   */
+  all: Map<string, string | null>;
+  /** Those another file cannot see: static functions and variables, macros, tags, typedefs and enumerators. */
+  local: Set<string>;
+}
+
+/** Items holding more file-scope items: conditional groups and `extern "C" { … }`. */
+const GROUPS = new Set([
+  "preproc_if",
+  "preproc_ifdef",
+  "preproc_elif",
+  "preproc_else",
+  "preproc_elifdef",
+  "linkage_specification",
+  "declaration_list",
+]);
+
+export function fileDefinitions(tree: Tree): FileDefinitions {
+  const found: FileDefinitions = { all: new Map(), local: new Set() };
+  const add: Add = (name, local, text = null) => {
+    if (!name) return;
+    found.all.set(name, text === null ? null : text.replace(/\s+/g, " ").trim());
+    if (local) found.local.add(name);
+  };
+  const visit = (parent: Node, depth: number) => {
+    for (const item of parent.namedChildren) {
+      if (!item) continue;
+      if (GROUPS.has(item.type) && depth < 32) visit(item, depth + 1);
+      else if (item.type === "function_definition") add(functionName(item), isStatic(item));
+      else if (item.type === "preproc_def" || item.type === "preproc_function_def")
+        add(item.childForFieldName("name")?.text, true, item.text);
+      else if (item.type === "declaration" || item.type === "type_definition") declared(item, add);
+      if (item.type !== "preproc_def" && item.type !== "preproc_function_def") types(item, add);
+    }
+  };
+  visit(tree.rootNode, 0);
+  return found;
+}
+
+type Add = (name: string | null | undefined, local: boolean, text?: string | null) => void;
+
+/** The variables a file-scope declaration defines, and the names a typedef defines. */
+function declared(item: Node, add: Add): void {
+  const storage = item.namedChildren.filter((child) => child?.type === "storage_class_specifier").map((c) => c?.text);
+  if (storage.includes("extern")) return;
+  const typedef = item.type === "type_definition";
+  for (const declarator of item.childrenForFieldName("declarator")) {
+    if (!declarator) continue;
+    const inner = declarator.type === "init_declarator" ? declarator.childForFieldName("declarator") : declarator;
+    // A prototype declares a function another file may define; it defines nothing.
+    if (!typedef && inner && isFunctionDeclarator(inner)) continue;
+    add(
+      declaratorName(inner)?.text ?? (inner?.type === "type_identifier" ? inner.text : null),
+      typedef || storage.includes("static"),
+      typedef ? item.text : null,
+    );
+  }
+}
+
+/** `f(void)` and `*f(void)` declare a function; `(*fp)(void)` declares a pointer variable. */
+function isFunctionDeclarator(declarator: Node): boolean {
+  let current: Node | null = declarator;
+  let function_ = false;
+  for (let depth = 0; current && depth < 16; depth++) {
+    if (current.type === "function_declarator") function_ = true;
+    else if (current.type === "pointer_declarator" && function_) return false;
+    else if (current.type === "identifier") return function_;
+    current = current.childForFieldName("declarator") ?? current.namedChild(0);
+  }
+  return false;
+}
+
+/** Tags defined with a body, and enumerators, anywhere in a file-scope item. */
+function types(item: Node, add: Add): void {
+  for (const specifier of item.descendantsOfType(["struct_specifier", "union_specifier", "enum_specifier"])) {
+    if (!specifier || !specifier.childForFieldName("body")) continue;
+    const name = specifier.childForFieldName("name")?.text;
+    if (name) add(`${specifier.type.replace("_specifier", "")} ${name}`, true, specifier.text);
+    if (specifier.type === "enum_specifier")
+      for (const enumerator of specifier.descendantsOfType("enumerator"))
+        add(enumerator?.childForFieldName("name")?.text, true, specifier.text);
+  }
+}
