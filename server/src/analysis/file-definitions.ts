@@ -7,7 +7,7 @@
  * Pure: tree in, names out.
  */
 import type { Node, Tree } from "web-tree-sitter";
-import { declaratorName, functionName, isStatic } from "./syntax";
+import { declaratorName, functionName, identifierWords, isStatic } from "./syntax";
 
 export interface FileDefinitions {
   /**
@@ -18,6 +18,11 @@ export interface FileDefinitions {
   all: Map<string, string | null>;
   /** Those another file cannot see: static functions and variables, macros, tags, typedefs and enumerators. */
   local: Set<string>;
+  /**
+   * The names the file uses: identifiers and type names in its code, and every word of its macro bodies (member
+   * names, comments, strings and include paths are not uses).
+   */
+  words: Set<string>;
 }
 
 /** Items holding more file-scope items: conditional groups and `extern "C" { … }`. */
@@ -32,7 +37,7 @@ const GROUPS = new Set([
 ]);
 
 export function fileDefinitions(tree: Tree): FileDefinitions {
-  const found: FileDefinitions = { all: new Map(), local: new Set() };
+  const found: FileDefinitions = { all: new Map(), local: new Set(), words: new Set() };
   const add: Add = (name, local, text = null) => {
     if (!name) return;
     found.all.set(name, text === null ? null : text.replace(/\s+/g, " ").trim());
@@ -50,6 +55,10 @@ export function fileDefinitions(tree: Tree): FileDefinitions {
     }
   };
   visit(tree.rootNode, 0);
+  for (const node of tree.rootNode.descendantsOfType(["identifier", "type_identifier"]))
+    if (node) found.words.add(node.text);
+  for (const body of tree.rootNode.descendantsOfType("preproc_arg"))
+    for (const word of identifierWords(body?.text ?? "")) found.words.add(word);
   return found;
 }
 

@@ -610,18 +610,50 @@ const DECLARATOR_PARENTS = new Set([
  */
 export function referencedNames(root: Node, wanted?: ReadonlySet<string>): string[] {
   const names = new Set<string>();
-  for (const node of root.descendantsOfType("identifier")) {
-    if (!node || (wanted && !wanted.has(node.text))) continue;
-    const parent = parentOf(node);
-    if (parent && DECLARATOR_PARENTS.has(parent.type) && parent.childForFieldName("declarator")?.id === node.id)
-      continue;
-    if (parent?.type === "enumerator" && parent.childForFieldName("name")?.id === node.id) continue;
-    if (indirectUseAt(node, node.startIndex, node.text)) names.add(node.text);
+  // One cursor walk: the parent's type and the field a node fills decide its use, without a Node per identifier.
+  const cursor = root.walk();
+  const parents: string[] = [];
+  const fields: (string | null)[] = [];
+  try {
+    for (;;) {
+      const type = cursor.nodeType;
+      const field = cursor.currentFieldName;
+      if (type === "identifier") {
+        const text = cursor.nodeText;
+        if ((!wanted || wanted.has(text)) && usedAsValue(parents, fields, field)) names.add(text);
+      } else if (type === "preproc_arg") {
+        for (const word of identifierWords(cursor.nodeText)) if (!wanted || wanted.has(word)) names.add(word);
+      }
+      if (cursor.gotoFirstChild()) {
+        parents.push(type);
+        fields.push(field);
+        continue;
+      }
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return [...names];
+        parents.pop();
+        fields.pop();
+      }
+    }
+  } finally {
+    cursor.delete();
   }
-  for (const body of root.descendantsOfType("preproc_arg")) {
-    for (const word of identifierWords(body?.text ?? "")) if (!wanted || wanted.has(word)) names.add(word);
+}
+
+/**
+ * Whether an identifier that fills `field` of its parent (`parents`' last type; `fields`' last is the field the parent
+ * fills in its own parent) is a use other than a call naming it or a declaration: `indirectUseAt` seen from a cursor.
+ */
+function usedAsValue(parents: readonly string[], fields: readonly (string | null)[], field: string | null): boolean {
+  const parent = parents[parents.length - 1];
+  if (parent === "call_expression" && field === "function") return false;
+  if (parent === "qualified_identifier" && field === "name") {
+    const outer = parents[parents.length - 2];
+    if (outer === "call_expression" && fields[fields.length - 1] === "function") return false;
   }
-  return [...names];
+  if ((parent === "function_declarator" || DECLARATOR_PARENTS.has(parent)) && field === "declarator") return false;
+  if (parent === "enumerator" && field === "name") return false;
+  return true;
 }
 
 function isIdentifierType(type: string): boolean {

@@ -14,10 +14,10 @@
  */
 import path from "node:path";
 import type { Node, Tree } from "web-tree-sitter";
-import { fileDefinitions, type FileDefinitions } from "../analysis/file-definitions";
+import type { FileDefinitions } from "../analysis/file-definitions";
 import { includeDirectives, type IncludeDirective } from "../analysis/includes";
 import { externalFunctions } from "../analysis/summary";
-import { callName, identifierWords, toRange } from "../analysis/syntax";
+import { callName, toRange } from "../analysis/syntax";
 import type { SourceRange } from "../analysis/facts";
 import type { UnitHeader } from "../analysis/unit";
 
@@ -30,6 +30,8 @@ export interface JoinHost {
   display(file: string): string;
   readText(file: string): string | null;
   parse(file: string, text: string): Tree | null;
+  /** The names a text defines and uses (analysis/file-definitions.ts); null when it cannot be parsed. */
+  definitions(file: string, text: string): FileDefinitions | null;
   headersFor(
     file: string,
     directives: IncludeDirective[],
@@ -49,21 +51,13 @@ export interface CallerJoin {
 /** What the unit holds so far: the names each file defines and keeps to itself, and the words they all use. */
 interface UnitNames {
   files: Map<string, FileDefinitions>;
+  /** The main files among them (the unit's own and the joined callers), as against headers. */
+  mains: Set<string>;
   words: Set<string>;
 }
 
 function emptyNames(): UnitNames {
-  return { files: new Map(), words: new Set() };
-}
-
-function definitionsOf(host: JoinHost, file: string, text: string): FileDefinitions | null {
-  const tree = host.parse(file, text);
-  if (!tree) return null;
-  try {
-    return fileDefinitions(tree);
-  } finally {
-    tree.delete();
-  }
+  return { files: new Map(), mains: new Set(), words: new Set() };
 }
 
 function sameDefines(left: ReadonlyMap<string, string>, right: ReadonlyMap<string, string>): boolean {
@@ -72,9 +66,9 @@ function sameDefines(left: ReadonlyMap<string, string>, right: ReadonlyMap<strin
 
 /** Adds a text's names to the unit; false when it cannot be parsed. */
 function addNames(host: JoinHost, names: UnitNames, file: string, text: string): boolean {
-  const found = definitionsOf(host, file, text);
+  const found = host.definitions(file, text);
   if (!found) return false;
-  for (const word of identifierWords(text)) names.words.add(word);
+  for (const word of found.words) names.words.add(word);
   names.files.set(path.resolve(file), found);
   return true;
 }
@@ -94,6 +88,8 @@ function clash(
     if (!addNames(host, theirs, file, text)) return `${host.display(file)} does not parse`;
   const own = [...unit.files].filter(([file]) => !shared.has(file)).map(([, found]) => found);
   const other = [...theirs.files.values()];
+  const ownMains = [...unit.files].filter(([file]) => unit.mains.has(file)).map(([, found]) => found);
+  const defines = (side: FileDefinitions[], name: string) => side.some((item) => item.all.has(name));
   // The same macro, tag or typedef written alike in both means the same; anything else defined twice is two things.
   for (const found of other)
     for (const [name, text] of found.all)
@@ -101,12 +97,18 @@ function clash(
         if (item.all.has(name) && (text === null || item.all.get(name) !== text)) return `both define ${name}`;
   // A name one side keeps to itself means something else on the other side, unless both define it alike (above).
   const alike = (name: string, side: FileDefinitions[]) => side.some((item) => item.all.get(name) != null);
-  for (const found of own)
-    for (const name of found.local)
-      if (theirs.words.has(name) && !alike(name, other)) return `it names ${name}, which this unit keeps to itself`;
-  for (const found of other)
-    for (const name of found.local)
-      if (unit.words.has(name) && !alike(name, own)) return `this unit names ${name}, which it keeps to itself`;
+  // A header's macro the other side names without defining it anywhere is the definition that side lacked (a macro of
+  // a header reached through another, say); a main file's own are never seen by the other.
+  const clashes = (found: FileDefinitions, main: boolean, words: Set<string>, side: FileDefinitions[]) =>
+    [...found.local].find((name) => words.has(name) && !alike(name, side) && (main || defines(side, name)));
+  for (const found of own) {
+    const name = clashes(found, ownMains.includes(found), theirs.words, other);
+    if (name) return `it names ${name}, which this unit keeps to itself`;
+  }
+  for (const [index, found] of other.entries()) {
+    const name = clashes(found, index === 0, unit.words, own);
+    if (name) return `this unit names ${name}, which it keeps to itself`;
+  }
   // A function with external linkage one file defines and the other names is the same only if no other file defines
   // it too (a project may hold several programs).
   const linked = (from: FileDefinitions[], words: Set<string>) =>
@@ -140,6 +142,7 @@ export function joinSingleCallers(
   if (single.size === 0 || text.length > MAX_JOINED_TEXT) return null;
   const unit = emptyNames();
   if (!addNames(host, unit, file, text)) return null;
+  unit.mains.add(path.resolve(file));
   for (const header of headers.headers) addNames(host, unit, header.file, header.text);
   const parts: UnitHeader[] = [];
   const joined: { file: string; external: string[] }[] = [];
@@ -172,6 +175,7 @@ export function joinSingleCallers(
     ];
     if (clash(host, unit, texts, shared) !== null) continue;
     for (const item of texts) addNames(host, unit, item.file, item.text);
+    unit.mains.add(path.resolve(caller));
     const chain = [host.display(file), `${host.display(caller)} (its one caller elsewhere)`];
     parts.push({ file: caller, text: callerText, heuristic: false, chain, callsOf });
     parts.push(...added.map((header) => ({ ...header, chain: [...chain, ...header.chain.slice(1)] })));

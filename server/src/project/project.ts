@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Parser, Tree } from "web-tree-sitter";
 import { joinSingleCallers, type CallerJoin } from "./caller-join";
+import { fileDefinitions, type FileDefinitions } from "../analysis/file-definitions";
 import {
   includeDirectives,
   vmspliceTriggers,
@@ -811,6 +812,7 @@ export class Project {
       this.tableIndex = null;
       this.callerCache.clear();
       this.joins.clear();
+      this.definerCounts.clear();
       this.triggers = null;
     }
     // A file that appears or disappears changes the listings and where includes resolve.
@@ -840,10 +842,32 @@ export class Project {
     return this.parserFor(file).parse(text);
   }
 
+  /** JoinHost: the names a text defines and uses, kept per file while its text stays the same. */
+  definitions(file: string, text: string): FileDefinitions | null {
+    const known = this.fileDefinitions.get(file);
+    if (known && known.text === text) return known.found;
+    const tree = this.parse(file, text);
+    const found = tree ? fileDefinitions(tree) : null;
+    tree?.delete();
+    this.fileDefinitions.set(file, { text, found });
+    return found;
+  }
+
+  private readonly fileDefinitions = new Map<string, { text: string; found: FileDefinitions | null }>();
+
   /** JoinHost: the source files that define a function of this name with external linkage. */
   definers(name: string): number {
-    return this.sourceFiles().filter((file) => this.mentions(file, name) && this.summaryOf(file)?.defines(name)).length;
+    let count = this.definerCounts.get(name);
+    if (count === undefined) {
+      count = this.sourceFiles().filter(
+        (file) => this.mentions(file, name) && this.summaryOf(file)?.defines(name),
+      ).length;
+      this.definerCounts.set(name, count);
+    }
+    return count;
   }
+
+  private readonly definerCounts = new Map<string, number>();
 
   /** The join of a unit's single callers elsewhere (caller-join.ts), kept per file, text and callers. */
   private readonly joins = new Map<string, { key: string; join: CallerJoin | null }>();
