@@ -1,0 +1,3 @@
+/* The allocator main.c calls. */
+#include <stddef.h>
+char *alloc_pages(size_t n);
