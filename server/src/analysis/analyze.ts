@@ -17,7 +17,7 @@ import type {
 } from "./facts";
 import { Extractor, type ProjectFacts } from "./extract";
 import { tableWords } from "./discovery";
-import type { ReadRecord } from "./scope";
+import type { OccurrenceSearch, ReadRecord } from "./scope";
 import { judgeCall, judgeSplices } from "./verdict";
 
 export interface ExtractedFacts {
@@ -94,9 +94,10 @@ export function extractFactsWithReads(
   text: string,
   project: ProjectFacts = {},
   budget?: AnalysisBudget,
+  search?: OccurrenceSearch,
 ): { facts: ExtractedFacts; reads: ReadRecord } {
   if (!mentionsVmsplice(text, project)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
-  const extractor = new Extractor(tree, text, project);
+  const extractor = new Extractor(tree, text, project, search);
   try {
     const { calls, splices, stopped } = extractor.run(budget);
     return { facts: { calls, splices, notes: [], ...(stopped ? { stopped } : {}) }, reads: extractor.index.reads() };

@@ -19,7 +19,7 @@ import {
 import { BufferResolver } from "./buffers";
 import { BufferLifecycle } from "./lifecycle";
 import type { ExternalFieldFill, ExternalPipeFiller } from "./pipe-fillers";
-import { FileIndex } from "./scope";
+import { FileIndex, type OccurrenceSearch } from "./scope";
 import { inErrorRegion, toRange } from "./syntax";
 import { Evaluator } from "./values";
 import { clip, firstUnknownReason, unknown } from "./sym-values";
@@ -79,9 +79,10 @@ export class Extractor {
     tree: Tree,
     text: string,
     private readonly project: ProjectFacts = {},
+    search?: OccurrenceSearch,
   ) {
     const context = project;
-    this.index = new FileIndex(tree, text, context.externalCallers, context.defines);
+    this.index = new FileIndex(tree, text, context.externalCallers, context.defines, search);
     this.evaluator = new Evaluator(this.index);
     this.buffers = new BufferResolver(this.index, this.evaluator);
     this.descriptors = new DescriptorResolver(this.index, this.evaluator, context);

@@ -105,6 +105,13 @@ export interface ReadRecord {
 }
 
 /**
+ * How an index finds the occurrences of a name as a whole identifier, in order, at most `limit`: syntax.ts
+ * `wordOccurrences` over its text, unless a reduced parse answers from the item table of the whole text (engine/regions.ts
+ * `ReducedView.occurrences`, the same answer without scanning the text per name and per round).
+ */
+export type OccurrenceSearch = (name: string, limit: number) => number[];
+
+/**
  * The lookups the extractor makes over one file. Each one is recorded (see `reads`), so that reuse after an edit
  * consults what was actually read instead of a list of names someone thought of.
  */
@@ -199,6 +206,7 @@ export class FileIndex implements NameIndex {
     readonly text: string,
     private readonly externalCallers: ReadonlyMap<string, readonly string[]> = new Map(),
     private readonly defines: ReadonlyMap<string, string> = new Map(),
+    private readonly search: OccurrenceSearch = (name, limit) => wordOccurrences(text, name, limit),
   ) {
     // Parents are looked up in a map while this index lives (see ancestry.ts): `Node.parent` is O(depth) per step.
     retainAncestry(tree);
@@ -276,7 +284,7 @@ export class FileIndex implements NameIndex {
   /** Occurrences of `name` as a whole identifier; the name and every occurrence are recorded. */
   wordOccurrences(name: string, limit = 10_000): number[] {
     this.namesRead.add(name);
-    const found = wordOccurrences(this.text, name, limit);
+    const found = this.search(name, limit);
     for (const offset of found) this.occurrencesRead.add(offset);
     return found;
   }

@@ -8,7 +8,7 @@
 import type { Tree, TreeCursor } from "web-tree-sitter";
 import { PipeFillers, type ExternalFieldFill, type ExternalPipeFiller } from "./pipe-fillers";
 import { Extractor, type ExternalWrapper } from "./extract";
-import { FileIndex, referencedNames, type NameIndex, type ReadRecord } from "./scope";
+import { FileIndex, referencedNames, type NameIndex, type OccurrenceSearch, type ReadRecord } from "./scope";
 import { callName, functionName, isStatic, unwrap } from "./syntax";
 import { Evaluator } from "./values";
 import { structTypeOf } from "./struct-fields";
@@ -112,10 +112,11 @@ export function summarizeFileWithReads(
   file: string,
   known: readonly ExternalPipeFiller[] = [],
   withFillers = false,
+  search?: OccurrenceSearch,
 ): SummaryWithReads {
-  const index = new FileIndex(tree, text);
+  const index = new FileIndex(tree, text, undefined, undefined, search);
   // Which definitions a filler hop looks up is not recorded (see quietDefinitions); only then is it looked up apart.
-  const lookup = withFillers ? new FileIndex(tree, text) : null;
+  const lookup = withFillers ? new FileIndex(tree, text, undefined, undefined, search) : null;
   const reads: ReadRecord = { names: new Set(), regions: [] };
   try {
     const evaluator = new Evaluator(index);
@@ -143,7 +144,7 @@ export function summarizeFileWithReads(
     };
     summary.fieldFills = fieldFills(index, evaluator, file);
     if (text.includes("vmsplice")) {
-      const extractor = new Extractor(tree, text);
+      const extractor = new Extractor(tree, text, {}, search);
       try {
         summary.wrappers = extractor.wrapperSummaries(file);
         addReads(reads, extractor.index.reads());

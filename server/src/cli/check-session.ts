@@ -9,9 +9,19 @@ import path from "node:path";
 import type { FileAnalysis } from "../analysis/analyze";
 import type { KernelModel, PageSize } from "../analysis/facts";
 import { Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
+import { ItemTables } from "../engine/regions";
 import { decodeSource } from "../engine/source-text";
 import { newParser } from "../parsing/parser";
-import { diskFs, findProjectRoot, Project, readUnitHeaders, searchWords, type UnitHeaders } from "../project/project";
+import {
+  diskFs,
+  findProjectRoot,
+  Project,
+  readUnitHeaders,
+  searchWords,
+  type ProjectFs,
+  type UnitHeaders,
+} from "../project/project";
+import { DEFAULT_MAX_FILE_SIZE } from "../engine/limits";
 import { DiskSummaryCache } from "../project/summary-cache";
 import type { FileReport } from "./check";
 import type { Shard } from "./shard";
@@ -119,9 +129,75 @@ export function errorOutcome(index: number, error: unknown): Outcome {
   };
 }
 
+/**
+ * The disk as the projects read it, with the file being checked served from the bytes `classify` read: its project's
+ * index reads that file too (it may define wrappers or fillers), and would otherwise read it from disk and decode it
+ * again. Its text is decoded once, for the index and the analysis alike. The same rules as `diskFs` (size, NUL).
+ */
+class SessionFs implements ProjectFs {
+  private held: { file: string; bytes: Buffer; text: string | undefined } | null = null;
+
+  /** Serves `file` from `bytes` until another file is held. */
+  hold(file: string, bytes: Buffer): void {
+    this.held = { file: path.resolve(file), bytes, text: undefined };
+  }
+
+  /** The held file's bytes decoded (once), or null when `file` is not the file held. */
+  decoded(file: string): string | null {
+    const held = this.held;
+    if (!held || held.file !== path.resolve(file)) return null;
+    held.text ??= decodeSource(held.bytes);
+    return held.text;
+  }
+
+  /** `bytes` (of `file`) decoded: the held file's text when they are the held bytes. */
+  decodedBytes(file: string, bytes: Buffer): string {
+    return this.held?.bytes === bytes ? (this.decoded(file) ?? decodeSource(bytes)) : decodeSource(bytes);
+  }
+
+  private heldBytes(file: string): Buffer | null {
+    return this.held && this.held.file === path.resolve(file) ? this.held.bytes : null;
+  }
+
+  readText(file: string): string | null {
+    const bytes = this.heldBytes(file);
+    if (!bytes) return diskFs.readText(file);
+    if (bytes.length > DEFAULT_MAX_FILE_SIZE) return null;
+    const text = this.decoded(file) ?? "";
+    return skipReason(Buffer.byteLength(text), text.includes("\0") ? 1 : 0) ? null : text;
+  }
+
+  readBytes(file: string): Buffer | null {
+    const bytes = this.heldBytes(file);
+    if (!bytes) return diskFs.readBytes(file);
+    return bytes.length > DEFAULT_MAX_FILE_SIZE || bytes.includes(0) ? null : bytes;
+  }
+
+  isFile(file: string): boolean {
+    return diskFs.isFile(file);
+  }
+
+  isDirectory(file: string): boolean {
+    return diskFs.isDirectory(file);
+  }
+
+  list(dir: string): { name: string; directory: boolean }[] {
+    return diskFs.list(dir);
+  }
+
+  contains(file: string, word: string): boolean {
+    const bytes = this.heldBytes(file);
+    if (!bytes) return diskFs.contains(file, word);
+    return bytes.length <= DEFAULT_MAX_FILE_SIZE && bytes.includes(word);
+  }
+}
+
 export class CheckSession {
+  private readonly fs = new SessionFs();
+  /** One item table per text for the engine and the projects alike: a large file is lexed once (engine/regions.ts). */
+  private readonly itemTables = new ItemTables();
   // Large C files are parsed only where their vmsplice calls and what those read are (engine/regions.ts).
-  private readonly engine = new Engine(newParser, false, CLI_REDUCE_ABOVE);
+  private readonly engine = new Engine(newParser, false, CLI_REDUCE_ABOVE, this.itemTables);
   private readonly projects = new Map<string, Project>();
   /** The summary caches of the projects (with their roots), in the order the projects were first needed. */
   private readonly caches: { root: string; cache: DiskSummaryCache }[] = [];
@@ -143,14 +219,20 @@ export class CheckSession {
         summaryCache = new DiskSummaryCache(this.options.indexDir ?? path.join(root, ".cache", "vmsplice-lens"));
         this.caches.push({ root, cache: summaryCache });
       }
-      project = new Project(root, newParser, {
-        includePaths: this.options.includePaths,
-        compileDatabase: this.options.compileCommands ?? undefined,
-        summaryCache,
-        version: this.version,
-        // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
-        reduceAbove: CLI_REDUCE_ABOVE,
-      });
+      project = new Project(
+        root,
+        newParser,
+        {
+          includePaths: this.options.includePaths,
+          compileDatabase: this.options.compileCommands ?? undefined,
+          summaryCache,
+          version: this.version,
+          // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
+          reduceAbove: CLI_REDUCE_ABOVE,
+          itemTables: this.itemTables,
+        },
+        this.fs,
+      );
       this.projects.set(root, project);
     }
     return project;
@@ -160,6 +242,7 @@ export class CheckSession {
   classify(file: string): Classified {
     const bytes = readChecked(file, this.options.maxFileSize);
     if (!Buffer.isBuffer(bytes)) return { kind: "other", report: bytes };
+    this.fs.hold(file, bytes);
     // The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
     // vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
     const project = this.options.singleFile ? null : this.projectOf(file);
@@ -172,7 +255,7 @@ export class CheckSession {
   /** The report of a candidate file (classify said so), from its bytes. */
   analyse(file: string, bytes: Buffer): FileReport {
     // Suppression comments (`// vmsplice-lens: ignore VMS-ID -- reason`) apply exactly as in the editor.
-    const text = decodeSource(bytes);
+    const text = this.fs.decodedBytes(file, bytes);
     const project = this.options.singleFile ? null : this.projectOf(file);
     const engine = this.engine;
     engine.setText(file, text);
@@ -193,6 +276,11 @@ export class CheckSession {
     };
     if (result.stopped) analysis.stopped = result.stopped;
     return { path: file, analysis };
+  }
+
+  /** Texts lexed into item tables so far (each large file once, however many of its readers need the table). */
+  get lexedTexts(): number {
+    return this.itemTables.made;
   }
 
   /** Why caches stopped writing: one sentence per project whose cache failed, with the project's root. */

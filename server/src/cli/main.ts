@@ -8,6 +8,7 @@
 import { formatOption, kernelOption, pageSizeOption } from "./options";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { KERNEL_MODELS, PAGE_SIZES } from "../analysis/facts";
 import { DEFAULT_MAX_FILE_SIZE } from "../engine/engine";
 import { isSourceName, loadLanguagesFor } from "../parsing/parser";
@@ -330,7 +331,18 @@ export function exitQuietlyOnEpipe(stream: NodeJS.WritableStream, exit: (code: n
   });
 }
 
+/**
+ * How much a WebAssembly function runs before V8 compiles it again with its optimising compiler (V8's default is
+ * 1,800,000, "roughly bytes executed"). The grammar's lexer and parse-table functions are large: optimising them cost
+ * the CLI about 150 ms of CPU per process, more than a reduced parse of a sqlite3.c-sized file takes (issue 12), while a
+ * full parse of that file runs long enough to cross this budget too and takes the same time (measured with the bench's
+ * parse process: about 1.9 s of CPU with this budget, 2.0 s with the default). Set before any wasm is compiled; it is
+ * process-wide, so the `--jobs` worker threads have it as well.
+ */
+export const WASM_TIERING_BUDGET = 400_000_000;
+
 if (require.main === module) {
+  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
   exitQuietlyOnEpipe(process.stdout, (code) => process.exit(code));
   exitQuietlyOnEpipe(process.stderr, (code) => process.exit(code));
   main(

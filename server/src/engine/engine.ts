@@ -35,6 +35,7 @@ import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLay
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
 import { extractReduced, type ReducedExtraction } from "./reduced-extract";
 import { skipReason, type SkipReason } from "./limits";
+import { ItemTables } from "./regions";
 import {
   confinedToItem,
   editedItem,
@@ -329,17 +330,21 @@ export class Engine {
    * `reduceAbove`: C texts of at least this many UTF-16 units have their facts extracted from reduced parses
    * (regions.ts: only the top-level items the analysis reads); the tree of such a file is not kept, so use it where
    * files are analysed once (the CLI). Infinity (the default) always parses the whole text.
+   * `itemTables`: where the reductions find a text's item table (regions.ts); a front end that also reads the same texts
+   * through a project's reduced summaries and skeletons hands both the same one, so each text is lexed once.
    */
   constructor(
     private readonly createParser: (language: SourceLanguage) => Parser,
     private readonly checkConfinement = false,
     private readonly reduceAbove = Number.POSITIVE_INFINITY,
+    private readonly itemTables = new ItemTables(),
   ) {}
 
   /** Facts from reduced parses when the file qualifies and the reduction is sure; null otherwise. */
   private reduce(file: string, text: string, project: ProjectFacts, prepare?: (tree: Tree) => void) {
     if (text.length < this.reduceAbove || languageOf(file) !== "c") return null;
-    const reduced: ReducedExtraction | null = extractReduced(this.parserFor(file), text, project, prepare);
+    const parser = this.parserFor(file);
+    const reduced: ReducedExtraction | null = extractReduced(parser, text, project, prepare, this.itemTables.of(text));
     if (!reduced) {
       this.statistics.reductionFallbacks++;
       return null;

@@ -9,7 +9,7 @@ import { extractFactsWithReads, type ExtractedFacts } from "../analysis/analyze"
 import type { ProjectFacts } from "../analysis/extract";
 import { tableWords } from "../analysis/discovery";
 import type { ReadRecord } from "../analysis/scope";
-import { analyseReduced, type ReducedResult } from "./regions";
+import { ItemTable, reduceToFixpoint, type ReducedResult } from "./regions";
 
 /** Words whose occurrence anywhere in an item keeps it from the first round: the engine's own trigger set. */
 export function reductionTriggers(project: ProjectFacts): string[] {
@@ -30,26 +30,28 @@ export interface ReducedExtraction {
 
 /**
  * The facts of `text` from reduced parses, or null when the reduction is unsure (the caller parses the whole text).
- * `prepare` runs on each reduced tree before extraction (the unit's layout).
+ * `prepare` runs on each reduced tree before extraction (the unit's layout). `table`: the text's item table when the
+ * caller shares one (regions.ts `ItemTables`).
  */
 export function extractReduced(
   parser: Parser,
   text: string,
   project: ProjectFacts,
   prepare?: (tree: Tree) => void,
+  table: ItemTable = new ItemTable(text),
 ): ReducedExtraction | null {
-  const result = analyseReduced<{ facts: ExtractedFacts; reads: ReadRecord } | null>(
-    text,
+  const result = reduceToFixpoint<{ facts: ExtractedFacts; reads: ReadRecord } | null>(
+    table,
     reductionTriggers(project),
-    (reduced, ranges) => {
+    (view) => {
       // No range at all (nothing kept but spaces) would mean "the whole text" to tree-sitter.
-      if (ranges.length === 0) return null;
-      const tree = parser.parse(reduced, null, { includedRanges: ranges });
+      if (view.ranges.length === 0) return null;
+      const tree = parser.parse(view.text, null, { includedRanges: view.ranges });
       if (!tree) return null;
       try {
         if (tree.rootNode.hasError) return { value: null, reads: { names: new Set(), regions: [] }, clean: false };
         prepare?.(tree);
-        const extracted = extractFactsWithReads(tree, reduced, project);
+        const extracted = extractFactsWithReads(tree, view.text, project, undefined, view.occurrences);
         return { value: extracted, reads: extracted.reads, clean: true };
       } finally {
         tree.delete();

@@ -23,7 +23,7 @@ import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
 import { summarizeFileWithReads, type FileSummary } from "../analysis/summary";
 import { callName, functionName, isStatic } from "../analysis/syntax";
 import { referencedNames } from "../analysis/scope";
-import { analyseReduced, type IncludedRange, type ReducedResult } from "./regions";
+import { ItemTable, reduceToFixpoint, type IncludedRange, type ReducedResult } from "./regions";
 
 /** A parse of a text restricted to ranges (web-tree-sitter's `includedRanges`); null when the parser gives up. */
 export type RangedParse = (text: string, ranges: IncludedRange[]) => Tree | null;
@@ -39,24 +39,28 @@ export function summaryTriggers(known: readonly ExternalPipeFiller[]): string[] 
   return ["splice", "pipe", "socketpair", ...known.map((filler) => filler.name)];
 }
 
-/** The wrappers, pipe fillers and field fills of `text`, from reduced parses; null: summarise the full parse. */
+/**
+ * The wrappers, pipe fillers and field fills of `text`, from reduced parses; null: summarise the full parse. `table`:
+ * the text's item table when the caller shares one (regions.ts `ItemTables`).
+ */
 export function relevantSummary(
   parse: RangedParse,
   text: string,
   file: string,
   known: readonly ExternalPipeFiller[] = [],
+  table: ItemTable = new ItemTable(text),
 ): { summary: RelevantSummary; result: ReducedResult<unknown> } | null {
-  const result = analyseReduced<RelevantSummary | null>(
-    text,
+  const result = reduceToFixpoint<RelevantSummary | null>(
+    table,
     summaryTriggers(known),
-    (reduced, ranges) => {
+    (view) => {
       // No range at all (nothing kept but spaces) would mean "the whole text" to tree-sitter.
-      if (ranges.length === 0) return null;
-      const tree = parse(reduced, ranges);
+      if (view.ranges.length === 0) return null;
+      const tree = parse(view.text, view.ranges);
       if (!tree) return null;
       try {
         if (tree.rootNode.hasError) return { value: null, reads: { names: new Set(), regions: [] }, clean: false };
-        const found = summarizeFileWithReads(tree, reduced, file, known, true);
+        const found = summarizeFileWithReads(tree, view.text, file, known, true, view.occurrences);
         for (const name of found.fillers) found.reads.names.add(name);
         const { wrappers, pipeFillers, fieldFills } = found.summary;
         return { value: { wrappers, pipeFillers, fieldFills }, reads: found.reads, clean: true };
@@ -71,19 +75,24 @@ export function relevantSummary(
 
 /**
  * Which of `names` the text defines with external linkage, defines at all, and calls, in the full summary's order
- * restricted to them; null: summarise the full parse.
+ * restricted to them; null: summarise the full parse. `table` as for `relevantSummary`.
  */
-export function namesSummary(parse: RangedParse, text: string, names: readonly string[]): NamesSummary | null {
+export function namesSummary(
+  parse: RangedParse,
+  text: string,
+  names: readonly string[],
+  table: ItemTable = new ItemTable(text),
+): NamesSummary | null {
   const wanted = new Set(names);
-  const result = analyseReduced<NamesSummary | null>(
-    text,
+  const result = reduceToFixpoint<NamesSummary | null>(
+    table,
     [...wanted],
-    (reduced, ranges) => {
+    (view) => {
       const found: NamesSummary = { defined: [], definedAll: [], called: [], referenced: [] };
       const reads = { names: wanted, regions: [] };
       // Nothing kept but spaces: no call and no definition at all.
-      if (ranges.length === 0) return { value: found, reads, clean: true };
-      const tree = parse(reduced, ranges);
+      if (view.ranges.length === 0) return { value: found, reads, clean: true };
+      const tree = parse(view.text, view.ranges);
       if (!tree) return null;
       try {
         if (tree.rootNode.hasError) return { value: null, reads, clean: false };

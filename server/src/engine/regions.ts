@@ -14,9 +14,17 @@
  * in one item and close in another, a body that follows a `;`), falls back to the full parse. A non-ASCII character
  * keeps its item (tree-sitter's columns are not UTF-16 units everywhere).
  *
+ * Each text is lexed once (`ItemTable`): its items and every per-name question of every round and every reduction of it
+ * (the engine's facts, the project's summaries and skeleton) come from its table, and a round's blanked text is never
+ * built for them: tree-sitter parses the whole text within the included ranges, and the names searched are answered
+ * from the table as a scan of the blanked text would answer (`ReducedView`). Tables are shared through `ItemTables`,
+ * which a front end owns (the CLI: one per session), keyed by content.
+ *
  * Pure: no I/O.
  */
 import type { ReadRecord } from "../analysis/scope";
+import { wordOccurrences } from "../analysis/syntax";
+import { IdentifierRuns, indexable } from "./identifier-runs";
 
 /** A top-level item of the text: [start, end) in UTF-16 offsets, from its first token to its last. */
 export interface TextItem {
@@ -34,6 +42,10 @@ const HASH = 35;
 const QUOTE = 34;
 const APOSTROPHE = 39;
 const SEMICOLON = 59;
+
+/** The ASCII characters the lexer must look at inside brackets: `{}()[]`, quotes, `/`, `#` and backslash. */
+const INSIDE_BRACKETS = new Uint8Array(128);
+for (const char of "{}()[]\"'/#\\") INSIDE_BRACKETS[char.charCodeAt(0)] = 1;
 
 function isIdentifierCode(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
@@ -211,7 +223,14 @@ class ItemLexer {
     const text = this.text;
     let index = 0;
     while (index < text.length) {
-      const code = text.charCodeAt(index);
+      let code = text.charCodeAt(index);
+      // Inside brackets only brackets, literals, comments, directives and backslashes matter (a `;` ends nothing, and
+      // the last significant character is set again by the bracket that closes depth 1): skip everything else at once.
+      if (this.depth > 0 && (code > 127 || !INSIDE_BRACKETS[code])) {
+        do code = text.charCodeAt(++index);
+        while (index < text.length && (code > 127 || !INSIDE_BRACKETS[code]));
+        continue;
+      }
       if (isSpaceCode(code)) index++;
       else if (code === SLASH && text.charCodeAt(index + 1) === SLASH) index = this.lineComment(index);
       else if (code === SLASH && text.charCodeAt(index + 1) === STAR) index = this.blockComment(index);
@@ -235,8 +254,11 @@ export function topLevelItems(text: string): TextItem[] | null {
   return new ItemLexer(text).run();
 }
 
+/** One flag per item, set when the item is kept (parsed); items not kept are blanked. */
+export type KeptFlags = ArrayLike<boolean | number>;
+
 /** The text with every item not kept replaced by spaces (newlines and carriage returns stay). */
-export function blankItems(text: string, items: readonly TextItem[], kept: readonly boolean[]): string {
+export function blankItems(text: string, items: readonly TextItem[], kept: KeptFlags): string {
   // One UTF-16 copy filled in place: joining thousands of repeated-space strings cost more than the parse saved.
   const units = new Uint16Array(text.length);
   for (let index = 0; index < text.length; index++) units[index] = text.charCodeAt(index);
@@ -256,17 +278,14 @@ export interface IncludedRange {
   endPosition: { row: number; column: number };
 }
 
-/**
- * The text between the items not kept, as tree-sitter's included ranges: the parser skips the blanked items instead of
- * lexing their spaces (a parse of 7.8 MB of mostly spaces still took half a full parse). Ranges of spaces only are left
- * out. Item edges are token edges, so no token spans a gap.
- */
-export function includedRanges(text: string, items: readonly TextItem[], kept: readonly boolean[]): IncludedRange[] {
-  const ranges: IncludedRange[] = [];
+type Point = { row: number; column: number };
+
+/** Points of increasing offsets, counting newlines from the last offset asked (one pass over the text in all). */
+function pointCounter(text: string): (offset: number) => Point {
   let row = 0;
   let lineStart = 0;
   let counted = 0;
-  const point = (offset: number) => {
+  return (offset) => {
     for (let at = text.indexOf("\n", counted); at >= 0 && at < offset; at = text.indexOf("\n", at + 1)) {
       row++;
       lineStart = at + 1;
@@ -274,6 +293,16 @@ export function includedRanges(text: string, items: readonly TextItem[], kept: r
     counted = offset;
     return { row, column: offset - lineStart };
   };
+}
+
+/** The text between the regions not kept, as included ranges (see `includedRanges`); `point` is asked in offset order. */
+function rangesOutside(
+  text: string,
+  regions: readonly TextItem[],
+  kept: KeptFlags,
+  point: (offset: number) => Point,
+): IncludedRange[] {
+  const ranges: IncludedRange[] = [];
   const add = (start: number, end: number) => {
     let first = start;
     while (first < end && isSpaceCode(text.charCodeAt(first))) first++;
@@ -281,13 +310,22 @@ export function includedRanges(text: string, items: readonly TextItem[], kept: r
     ranges.push({ startIndex: start, endIndex: end, startPosition: point(start), endPosition: point(end) });
   };
   let from = 0;
-  for (let index = 0; index < items.length; index++) {
+  for (let index = 0; index < regions.length; index++) {
     if (kept[index]) continue;
-    add(from, items[index].start);
-    from = items[index].end;
+    add(from, regions[index].start);
+    from = regions[index].end;
   }
   add(from, text.length);
   return ranges;
+}
+
+/**
+ * The text between the items not kept, as tree-sitter's included ranges: the parser skips the blanked items instead of
+ * lexing their spaces (a parse of 7.8 MB of mostly spaces still took half a full parse). Ranges of spaces only are left
+ * out. Item edges are token edges, so no token spans a gap.
+ */
+export function includedRanges(text: string, items: readonly TextItem[], kept: KeptFlags): IncludedRange[] {
+  return rangesOutside(text, items, kept, pointCounter(text));
 }
 
 /** Index of the item holding `offset`, or -1. */
@@ -302,15 +340,180 @@ function itemAt(items: readonly TextItem[], offset: number): number {
   return low < items.length && items[low].start <= offset ? low : -1;
 }
 
-/** Keeps every item that holds `word` (as a substring, or as a whole identifier); returns how many it newly kept. */
-function keepHolding(text: string, items: readonly TextItem[], kept: boolean[], word: string, whole: boolean): number {
+/** Index of the first of the sorted `offsets` at or after `offset` (offsets.length when none). */
+function firstAtOrAfter(offsets: readonly number[], offset: number): number {
+  let low = 0;
+  let high = offsets.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (offsets[middle] < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Offsets of every match of a pattern with the global flag. */
+function matchOffsets(text: string, pattern: RegExp): number[] {
+  const found: number[] = [];
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) found.push(match.index);
+  return found;
+}
+
+/** Names searched for in the text itself before the identifier runs are indexed (see `ItemTable.wholeOccurrences`). */
+export const SEARCHES_BEFORE_INDEX = 32;
+
+/**
+ * One text's top-level items and the questions the reductions ask of it, each answered once per text (issue 12): the
+ * engine's reduced extraction, the project's reduced summaries and skeleton, and every round of each, used to lex the
+ * same text again and scan it again per name. Immutable once made (answers are memoised), so sharing it between
+ * consumers of the same text changes nothing they compute.
+ */
+export class ItemTable {
+  /** The top-level items, or null when no reduction of this text is made (the lexer is unsure, or a surrogate). */
+  readonly items: TextItem[] | null;
+  private readonly substrings = new Map<string, number[]>();
+  private readonly wholes = new Map<string, readonly number[]>();
+  private runs: IdentifierRuns | null = null;
+  private searchedNames = 0;
+  private newlines: number[] | null = null;
+  private nonAscii: number[] | null = null;
+  private hashes: number[] | null = null;
+
+  constructor(readonly text: string) {
+    // blankItems decodes UTF-16, which would turn a lone surrogate into U+FFFD; astral characters are rare in C.
+    this.items = /[\uD800-\uDFFF]/.test(text) ? null : topLevelItems(text);
+  }
+
+  /** Index of the item holding `offset`, or -1. */
+  itemAt(offset: number): number {
+    return this.items ? itemAt(this.items, offset) : -1;
+  }
+
+  /** Offsets of every occurrence of `word`, overlapping ones included. */
+  occurrences(word: string): readonly number[] {
+    let found = this.substrings.get(word);
+    if (found) return found;
+    found = [];
+    const text = this.text;
+    if (word.length > 0) for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) found.push(at);
+    this.substrings.set(word, found);
+    return found;
+  }
+
+  /**
+   * Offsets of `word` where no identifier character touches it on either side, each word searched once. A name
+   * (identifier-runs.ts `indexable`) is answered from the text's identifier runs once more than `SEARCHES_BEFORE_INDEX`
+   * names were asked: one pass over the text then answers every further name from its own occurrences. Fewer names
+   * are searched for in the text itself (a native search of a few milliseconds each on a sqlite3.c-sized text, against
+   * some tens for the pass, which a loaded machine stretches while the pass's loop is being compiled).
+   */
+  wholeOccurrences(word: string): readonly number[] {
+    let found = this.wholes.get(word);
+    if (found) return found;
+    const text = this.text;
+    if (indexable(word) && (this.runs || ++this.searchedNames > SEARCHES_BEFORE_INDEX))
+      found = (this.runs ??= new IdentifierRuns(text)).occurrences(word);
+    else {
+      const offsets: number[] = [];
+      if (word.length > 0)
+        for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1))
+          if (!isIdentifierCode(text.charCodeAt(at - 1)) && !isIdentifierCode(text.charCodeAt(at + word.length)))
+            offsets.push(at);
+      found = offsets;
+    }
+    this.wholes.set(word, found);
+    return found;
+  }
+
+  /** Whether [start, end) holds a character above U+007F. */
+  hasNonAscii(start: number, end: number): boolean {
+    this.nonAscii ??= /[^\x00-\x7f]/.test(this.text) ? matchOffsets(this.text, /[^\x00-\x7f]/g) : [];
+    const at = firstAtOrAfter(this.nonAscii, start);
+    return at < this.nonAscii.length && this.nonAscii[at] < end;
+  }
+
+  /** Whether [start, end) holds a `#`. */
+  hasHash(start: number, end: number): boolean {
+    if (!this.hashes) {
+      this.hashes = [];
+      for (let at = this.text.indexOf("#"); at >= 0; at = this.text.indexOf("#", at + 1)) this.hashes.push(at);
+    }
+    const at = firstAtOrAfter(this.hashes, start);
+    return at < this.hashes.length && this.hashes[at] < end;
+  }
+
+  /** Row (counted by "\n") and column (UTF-16 units) of an offset, as tree-sitter counts them for JS strings. */
+  point(offset: number): Point {
+    if (!this.newlines) {
+      this.newlines = [];
+      for (let at = this.text.indexOf("\n"); at >= 0; at = this.text.indexOf("\n", at + 1)) this.newlines.push(at);
+    }
+    const row = firstAtOrAfter(this.newlines, offset);
+    return { row, column: offset - (row > 0 ? this.newlines[row - 1] + 1 : 0) };
+  }
+
+  /** `includedRanges` over this text, with its newlines counted once. */
+  includedRanges(regions: readonly TextItem[], kept: KeptFlags): IncludedRange[] {
+    return rangesOutside(this.text, regions, kept, (offset) => this.point(offset));
+  }
+
+  /**
+   * The occurrences of `name` as a whole identifier in the text with the items not kept blanked, in order, at most
+   * `limit` (syntax.ts `wordOccurrences` over that text); null when `name` is not a name (identifier-runs.ts
+   * `indexable`). For a name the two agree: a match in the blanked text is a match of the whole text outside the
+   * items not kept (blanked characters are spaces), and the characters next to it are the same in both, since an item
+   * begins after a space, a comment, a directive's newline, `;` or `}`, and ends with `;` or `}`. Overlapping matches
+   * are no concern: a match that starts inside another one has an identifier character before it.
+   */
+  reducedOccurrences(name: string, kept: KeptFlags, limit: number): number[] | null {
+    if (!indexable(name) || !this.items) return null;
+    const found: number[] = [];
+    for (const at of this.wholeOccurrences(name)) {
+      if (found.length >= limit) break;
+      const index = itemAt(this.items, at);
+      if (index < 0 || kept[index]) found.push(at);
+    }
+    return found;
+  }
+}
+
+/**
+ * The item tables of the last few texts, by content: the consumers of one file's text (the engine, the project's
+ * skeleton and summaries) share one table while the file is being analysed. Owned by a front end's session (the CLI
+ * hands the same one to its engine and projects), never global: a few texts at most are kept, so memory follows the
+ * files being analysed, not every file seen.
+ */
+export class ItemTables {
+  private readonly tables = new Map<string, ItemTable>();
+  /** Tables made so far (each one lexed its text once). */
+  made = 0;
+
+  constructor(private readonly capacity = 4) {}
+
+  /** The table of `text` (made on first use). */
+  of(text: string): ItemTable {
+    let table = this.tables.get(text);
+    if (table) this.tables.delete(text);
+    else {
+      table = new ItemTable(text);
+      this.made++;
+    }
+    this.tables.set(text, table);
+    for (const oldest of this.tables.keys()) {
+      if (this.tables.size <= this.capacity) break;
+      this.tables.delete(oldest);
+    }
+    return table;
+  }
+}
+
+/** Keeps the items holding the offsets; returns how many it newly kept. */
+function keepHolding(items: readonly TextItem[], kept: Uint8Array, offsets: readonly number[]): number {
   let added = 0;
-  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
-    if (whole && (isIdentifierCode(text.charCodeAt(at - 1)) || isIdentifierCode(text.charCodeAt(at + word.length))))
-      continue;
+  for (const at of offsets) {
     const index = itemAt(items, at);
     if (index >= 0 && !kept[index]) {
-      kept[index] = true;
+      kept[index] = 1;
       added++;
     }
   }
@@ -318,7 +521,7 @@ function keepHolding(text: string, items: readonly TextItem[], kept: boolean[], 
 }
 
 /** Keeps every item that meets (or touches) a region read; returns how many it newly kept. */
-function keepMeeting(items: readonly TextItem[], kept: boolean[], reads: ReadRecord): number {
+function keepMeeting(items: readonly TextItem[], kept: Uint8Array, reads: ReadRecord): number {
   let added = 0;
   for (const region of reads.regions) {
     let low = 0;
@@ -330,17 +533,12 @@ function keepMeeting(items: readonly TextItem[], kept: boolean[], reads: ReadRec
     }
     for (let index = low; index < items.length && items[index].start <= region.end; index++) {
       if (!kept[index]) {
-        kept[index] = true;
+        kept[index] = 1;
         added++;
       }
     }
   }
   return added;
-}
-
-function hasNonAscii(text: string, item: TextItem): boolean {
-  for (let index = item.start; index < item.end; index++) if (text.charCodeAt(index) > 127) return true;
-  return false;
 }
 
 /** One analysis of a (reduced) text: what the caller keeps, what it read, and whether its tree was clean. */
@@ -360,30 +558,62 @@ export interface ReducedResult<T> {
   items: number;
 }
 
+/**
+ * One round's reduced text, without building it: tree-sitter parses `text` restricted to `ranges`, which reads exactly
+ * the reduced text's characters (the blanked items lie outside every range), and the name searches answer from the
+ * item table as a scan of the reduced text would.
+ */
+export interface ReducedView {
+  /** The whole text (what a tree parsed with `ranges` reads its nodes' text from). */
+  readonly text: string;
+  readonly ranges: IncludedRange[];
+  /** syntax.ts `wordOccurrences` over the reduced text (names are searched once per text, see ItemTable). */
+  occurrences(name: string, limit?: number): number[];
+  /** The reduced text itself: every item not kept replaced by spaces (built on demand). */
+  blanked(): string;
+}
+
+/** The view of the table's text with the items `kept` flags (the table's own items: it must have them). */
+export function reducedView(table: ItemTable, kept: Uint8Array): ReducedView {
+  const items = table.items;
+  if (!items) throw new Error("a text the lexer was unsure of has no reduced view");
+  let blanked: string | null = null;
+  const reduced = () => (blanked ??= blankItems(table.text, items, kept));
+  return {
+    text: table.text,
+    ranges: table.includedRanges(items, kept),
+    occurrences: (name, limit = 10_000) =>
+      table.reducedOccurrences(name, kept, limit) ?? wordOccurrences(reduced(), name, limit),
+    blanked: reduced,
+  };
+}
+
 /** At most this many analyses; a read set still growing after them falls back to the full parse. */
 export const MAX_REDUCTION_ROUNDS = 6;
 
 /**
- * The analysis of `text` with only the items that matter parsed, iterated to a fixpoint over the recorded reads; null
+ * The analysis of a text with only the items that matter parsed, iterated to a fixpoint over the recorded reads; null
  * when the lexer is unsure, a reduced tree is not clean, or the rounds run out: the caller parses the whole text.
  * `triggers`: words any occurrence of which (as a substring) keeps its item from the start. `release` frees the value of
  * a round that is not the last.
  */
-export function analyseReduced<T>(
-  text: string,
+export function reduceToFixpoint<T>(
+  table: ItemTable,
   triggers: readonly string[],
-  analyse: (reduced: string, ranges: IncludedRange[]) => ReducedRound<T> | null,
+  analyse: (view: ReducedView) => ReducedRound<T> | null,
   release: (value: T) => void,
 ): ReducedResult<T> | null {
-  // blankItems decodes UTF-16, which would turn a lone surrogate into U+FFFD; astral characters are rare in C.
-  if (/[\uD800-\uDFFF]/.test(text)) return null;
-  const items = topLevelItems(text);
+  const items = table.items;
   if (!items) return null;
-  const kept = items.map((item) => hasNonAscii(text, item));
-  for (const word of triggers) keepHolding(text, items, kept, word, false);
+  const kept = new Uint8Array(items.length);
+  // A non-ASCII character keeps its item (tree-sitter's columns are not UTF-16 units everywhere).
+  for (let index = 0; index < items.length; index++)
+    if (table.hasNonAscii(items[index].start, items[index].end)) kept[index] = 1;
+  for (const word of triggers) keepHolding(items, kept, table.occurrences(word));
   const searched = new Set<string>();
   for (let rounds = 1; rounds <= MAX_REDUCTION_ROUNDS; rounds++) {
-    const round = analyse(blankItems(text, items, kept), includedRanges(text, items, kept));
+    // Each round sees its own copy of the flags: the next round's restorations must not change what it read.
+    const round = analyse(reducedView(table, kept.slice()));
     if (!round) return null;
     if (!round.clean) {
       release(round.value);
@@ -393,13 +623,55 @@ export function analyseReduced<T>(
     for (const name of round.reads.names) {
       if (searched.has(name)) continue;
       searched.add(name);
-      added += keepHolding(text, items, kept, name, true);
+      added += keepHolding(items, kept, table.wholeOccurrences(name));
     }
     // Names searched in earlier rounds were restored then; restoring more items cannot add occurrences of them elsewhere.
-    if (added === 0) return { value: round.value, rounds, keptItems: kept.filter(Boolean).length, items: items.length };
+    if (added === 0) {
+      let keptItems = 0;
+      for (const flag of kept) keptItems += flag;
+      return { value: round.value, rounds, keptItems, items: items.length };
+    }
     release(round.value);
   }
   return null;
+}
+
+/** `reduceToFixpoint` over a text of its own, each round given its reduced text and included ranges. */
+export function analyseReduced<T>(
+  text: string,
+  triggers: readonly string[],
+  analyse: (reduced: string, ranges: IncludedRange[]) => ReducedRound<T> | null,
+  release: (value: T) => void,
+): ReducedResult<T> | null {
+  return reduceToFixpoint(new ItemTable(text), triggers, (view) => analyse(view.blanked(), view.ranges), release);
+}
+
+/** The regions `skeleton` blanks: function body interiors and whole `static` items (see there). */
+function skeletonInteriors(table: ItemTable): TextItem[] | null {
+  const { text, items } = table;
+  if (!items) return null;
+  const interiors: TextItem[] = [];
+  for (const item of items) {
+    // An item that begins with the keyword `static` defines no function other files see: it is blanked whole.
+    if (text.startsWith("static", item.start) && !isIdentifierCode(text.charCodeAt(item.start + 6))) {
+      if (!table.hasNonAscii(item.start, item.end) && !table.hasHash(item.start, item.end)) interiors.push(item);
+      continue;
+    }
+    if (item.body === undefined) continue;
+    const interior = { start: item.body + 1, end: item.end - 1 };
+    if (table.hasHash(interior.start, interior.end) || table.hasNonAscii(interior.start, interior.end)) continue;
+    interiors.push(interior);
+  }
+  return interiors;
+}
+
+/**
+ * The included ranges of a text's skeleton (see `skeleton`): parsing the table's text restricted to them reads the
+ * skeleton. Null when the lexer is unsure; no range at all means nothing but spaces is left.
+ */
+export function skeletonRanges(table: ItemTable): IncludedRange[] | null {
+  const interiors = skeletonInteriors(table);
+  return interiors && table.includedRanges(interiors, new Uint8Array(interiors.length));
 }
 
 /**
@@ -411,22 +683,10 @@ export function analyseReduced<T>(
  * range at all means nothing but spaces is left: no directive, and no function but static ones.
  */
 export function skeleton(text: string): { text: string; ranges: IncludedRange[] } | null {
-  if (/[\uD800-\uDFFF]/.test(text)) return null;
-  const items = topLevelItems(text);
-  if (!items) return null;
-  const interiors: TextItem[] = [];
-  for (const item of items) {
-    // An item that begins with the keyword `static` defines no function other files see: it is blanked whole.
-    if (text.startsWith("static", item.start) && !isIdentifierCode(text.charCodeAt(item.start + 6))) {
-      if (!hasNonAscii(text, item) && !text.slice(item.start, item.end).includes("#")) interiors.push(item);
-      continue;
-    }
-    if (item.body === undefined) continue;
-    const interior = { start: item.body + 1, end: item.end - 1 };
-    if (text.slice(interior.start, interior.end).includes("#") || hasNonAscii(text, interior)) continue;
-    interiors.push(interior);
-  }
-  const none = interiors.map(() => false);
-  const ranges = includedRanges(text, interiors, none);
+  const table = new ItemTable(text);
+  const interiors = skeletonInteriors(table);
+  if (!interiors) return null;
+  const none = new Uint8Array(interiors.length);
+  const ranges = table.includedRanges(interiors, none);
   return { text: ranges.length === 0 ? "" : blankItems(text, interiors, none), ranges };
 }

@@ -30,8 +30,11 @@ function countNul(text: string): number {
 
 /** UTF-8 size of a JavaScript string (a lone surrogate counts as the three bytes of U+FFFD, as encoders write it). */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let index = 0; index < text.length; index++) {
+  // ASCII up to the first other character (a native search: a whole ASCII file costs no loop over its characters).
+  const first = text.search(/[^\x00-\x7f]/);
+  if (first < 0) return text.length;
+  let bytes = first;
+  for (let index = first; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (code < 0x80) bytes += 1;
     else if (code < 0x800) bytes += 2;

@@ -35,7 +35,7 @@ import { INDEX_PENDING } from "../analysis/scope";
 
 export { INDEX_PENDING };
 import { decodeSource } from "../engine/source-text";
-import { skeleton } from "../engine/regions";
+import { ItemTables, skeletonRanges } from "../engine/regions";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import type { AnalysisBudget, Engine } from "../engine/engine";
 import { languageOf, type SourceLanguage } from "../analysis/language";
@@ -211,6 +211,11 @@ export interface ProjectOptions {
   version?: string;
   /** C sources of at least this many UTF-16 units are summarised from reduced parses (engine/reduced-summary.ts). */
   reduceAbove?: number;
+  /**
+   * Where those reductions and skeletons find a text's item table (engine/regions.ts); the CLI hands its engine's, so a
+   * file the project summarises and the engine analyses is lexed once.
+   */
+  itemTables?: ItemTables;
 }
 
 export interface UnitHeaders {
@@ -274,10 +279,11 @@ export class Project {
    */
   skeletonTopLevel(file: string, text: string): { directives: IncludeDirective[]; external: string[] } | null {
     if (!this.reduces(file, text)) return null;
-    const reduced = skeleton(text);
-    if (!reduced) return null;
-    if (reduced.ranges.length === 0) return { directives: [], external: [] };
-    const tree = this.parserFor(file).parse(reduced.text, null, { includedRanges: reduced.ranges });
+    const ranges = skeletonRanges(this.itemTables.of(text));
+    if (!ranges) return null;
+    if (ranges.length === 0) return { directives: [], external: [] };
+    // The ranges leave out the blanked interiors: parsing the whole text within them reads the skeleton.
+    const tree = this.parserFor(file).parse(text, null, { includedRanges: ranges });
     if (!tree) return null;
     try {
       if (tree.rootNode.hasError) return null;
@@ -327,6 +333,7 @@ export class Project {
       parse: (text) => parser.parse(text),
       parseRanges: (text, ranges) => parser.parse(text, null, { includedRanges: ranges }),
       reduceAbove: this.options.reduceAbove,
+      items: (text) => this.itemTables.of(text),
     };
   }
 
@@ -357,7 +364,9 @@ export class Project {
       (file) => this.display(file),
     );
     this.store = new SummaryStore(options.summaryCache ?? null, `${SUMMARY_SCHEMA}/${options.version ?? ""}`);
+    this.itemTables = options.itemTables ?? new ItemTables();
   }
+  private readonly itemTables: ItemTables;
 
   private sources: string[] | null = null;
   private fillers: ExternalPipeFiller[] | null = null;

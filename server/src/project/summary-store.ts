@@ -18,6 +18,7 @@ import {
   type RangedParse,
   type RelevantSummary,
 } from "../engine/reduced-summary";
+import type { ItemTable } from "../engine/regions";
 
 /** Bumped whenever FileSummary or what summarizeFile puts in it changes (old shards then miss and are rewritten). */
 export const SUMMARY_SCHEMA = 2;
@@ -45,6 +46,8 @@ export interface SummarySource {
    */
   parseRanges?: RangedParse;
   reduceAbove?: number;
+  /** The item table of a text (engine/regions.ts), shared with the engine's reductions of the same text. */
+  items?: (text: string) => ItemTable;
 }
 
 /**
@@ -134,7 +137,7 @@ export class SummaryStore {
     // The fillers summarizeFile uses are the other files'; only they decide the variant.
     const others = known.filter((filler) => filler.file !== source.display);
     const variant = others.length === 0 ? "plain" : sha256(JSON.stringify(others));
-    const digest = this.cache ? sha256([this.configuration, source.display, source.language, text].join("\0")) : "";
+    const digest = this.cache ? sha256(this.configuration, source.display, source.language, text) : "";
     const stored = this.cache?.get(source.file, digest, variant);
     if (stored) {
       this.counts.cached++;
@@ -177,7 +180,7 @@ export class SummaryStore {
       return null;
     let full: FileSummary | null | undefined;
     const names = (name: string): NamesSummary => {
-      const found = namesSummary(parse, text, [name]);
+      const found = namesSummary(parse, text, [name], source.items?.(text));
       if (found) return found;
       full ??= this.full(source, text, known);
       return full ?? { defined: [], definedAll: [], called: [], referenced: [] };
@@ -187,7 +190,7 @@ export class SummaryStore {
       this.counts.cached++;
       return viewWith(stored, names);
     }
-    const relevant = relevantSummary(parse, text, source.display, known)?.summary;
+    const relevant = relevantSummary(parse, text, source.display, known, source.items?.(text))?.summary;
     if (!relevant) return null;
     this.counts.reduced++;
     this.cache?.put(source.file, digest, `relevant/${variant}`, {
@@ -201,6 +204,9 @@ export class SummaryStore {
   }
 }
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+/** The SHA-256 of the parts joined with NUL, without joining them (a large file's text is not copied for it). */
+export function sha256(...parts: string[]): string {
+  const hash = createHash("sha256");
+  parts.forEach((part, index) => (index === 0 ? hash.update(part) : hash.update("\0").update(part)));
+  return hash.digest("hex");
 }
