@@ -506,7 +506,7 @@ function agree(
   return { ...first, buffer: first.buffer ? { ...first.buffer, names, writable, populated } : null };
 }
 
-function isNullPointer(node: Node): boolean {
+export function isNullPointer(node: Node): boolean {
   const value = unwrap(node);
   if (!value) return true;
   if (value.type === "null" || (value.type === "number_literal" && value.text === "0")) return true;

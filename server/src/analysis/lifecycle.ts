@@ -8,19 +8,28 @@
  */
 import type { Node } from "web-tree-sitter";
 import { evaluate, PAGE_SIZES, type BufferFact, type SourceRange, type TriState } from "./facts";
-import { dominates, endsEveryPath, type CallSite, type FileIndex, type FunctionScope } from "./scope";
+import {
+  dominates,
+  endsEveryPath,
+  reachingDefinitions,
+  type CallSite,
+  type FileIndex,
+  type FunctionScope,
+} from "./scope";
 import {
   callArguments,
   callName,
   contains,
   enclosingFunction as enclosingFunctionOf,
   enclosingLoops as enclosingLoopsOf,
+  namedChildren,
+  returnStatements,
   toRange,
   unwrap,
 } from "./syntax";
 import { parentOf } from "./ancestry";
 import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
-import { baseIdentifier, type Provenance } from "./buffers";
+import { baseIdentifier, isNullPointer, type Provenance } from "./buffers";
 
 const WRITER_FUNCTIONS: Readonly<Record<string, number>> = {
   memset: 0,
@@ -157,6 +166,8 @@ export class BufferLifecycle {
   ): Lifecycle {
     const local = this.lifecycle(provenance, baseName, call, scope);
     if (local.writtenBefore !== "unknown" || !scope || depth > 2) return local;
+    const allocator = this.allocatorLifecycle(provenance, scope);
+    if (allocator) return withAllocator(local, allocator);
     const rootName = baseName?.split(".")[0] ?? null;
     if (rootName && scope.parameters.includes(rootName) && scope.name && !scope.definitions.get(rootName)?.length) {
       const position = scope.parameters.indexOf(rootName);
@@ -196,6 +207,35 @@ export class BufferLifecycle {
       return { ...local, writtenBefore: elsewhere.written ? "yes" : local.writtenBefore, madvise };
     }
     return local;
+  }
+
+  /**
+   * A buffer made inside another function of the unit that returns it (`char *alloc_page(void) { p = mmap(…);
+   * memset(p, …); return p; }`): that function's lifecycle of it up to each return, when every return that hands out a
+   * buffer returns the variable the allocation was stored in and writes it before on every path; null otherwise. Its
+   * fork, madvise, munmap and mprotect between the fill and the return count as well.
+   */
+  private allocatorLifecycle(provenance: Provenance, scope: FunctionScope): Lifecycle | null {
+    const origin = provenance.originNode;
+    const definition = origin ? enclosingFunctionOf(origin) : null;
+    if (!origin || !definition || contains(definition, scope.node) || contains(scope.node, definition)) return null;
+    const callee = this.index.scopeOf(definition);
+    const body = definition.childForFieldName("body");
+    if (!callee || !body) return null;
+    const handedOut = returnStatements(body)
+      .map((statement) => ({ statement, value: unwrap(namedChildren(statement)[0] ?? null) }))
+      .filter(({ value }) => value !== null && !isNullPointer(value));
+    if (handedOut.length === 0 || handedOut.length > 8) return null;
+    const lifecycles: Lifecycle[] = [];
+    for (const { statement, value } of handedOut) {
+      if (value?.type !== "identifier") return null;
+      const stored = reachingDefinitions(callee, value.text, statement);
+      if (stored.length !== 1 || !stored[0].value || !contains(stored[0].value, origin)) return null;
+      const inner = this.lifecycle({ ...provenance, names: new Set() }, value.text, statement, callee);
+      if (inner.writtenBefore !== "yes") return null;
+      lifecycles.push(inner);
+    }
+    return lifecycles.reduce((joined, item) => withAllocator(joined, item));
   }
 
   /** Per (function, buffer name): what the other functions do to a file-scope buffer, found once, not once per call. */
@@ -598,6 +638,26 @@ function callIndex(scope: FunctionScope, forking: ReadonlySet<string>): CallInde
   }
   callIndexes.set(scope, index);
   return index;
+}
+
+/** What happens to a buffer after the call: not the allocator's to say (its code after a return never runs). */
+const AFTER_CALL = new Set(["writtenBefore", "writtenAfter", "usedAfter", "forkAfter", "madvise"]);
+
+/**
+ * The caller's lifecycle of a buffer an allocator filled (`allocatorLifecycle`): written before, with the allocator's
+ * madvise calls, and every other fact before the call (fork, munmap, mprotect, a dropping madvise, mlock…) from the
+ * caller when it has one, else from the allocator.
+ */
+function withAllocator(local: Lifecycle, allocator: Lifecycle): Lifecycle {
+  const joined: Record<string, unknown> = {
+    ...local,
+    writtenBefore: "yes",
+    madvise: [...allocator.madvise, ...local.madvise],
+  };
+  const mine = local as unknown as Record<string, unknown>;
+  const theirs = allocator as unknown as Record<string, unknown>;
+  for (const key of Object.keys(theirs)) if (!AFTER_CALL.has(key)) joined[key] = mine[key] ?? theirs[key] ?? null;
+  return joined as unknown as Lifecycle;
 }
 
 export type Lifecycle = Omit<
