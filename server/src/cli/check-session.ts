@@ -11,7 +11,16 @@ import type { KernelModel, PageSize } from "../analysis/facts";
 import { Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
 import { decodeSource } from "../engine/source-text";
 import { newParser } from "../parsing/parser";
-import { diskFs, findProjectRoot, Project, readUnitHeaders, searchWords, type UnitHeaders } from "../project/project";
+import {
+  diskFs,
+  findProjectRoot,
+  Project,
+  readUnitHeaders,
+  searchWords,
+  type ProjectFs,
+  type UnitHeaders,
+} from "../project/project";
+import type { TreeScan } from "../project/tree-scan";
 import { DiskSummaryCache } from "../project/summary-cache";
 import type { FileReport } from "./check";
 import type { Shard } from "./shard";
@@ -86,10 +95,13 @@ function readChecked(file: string, maxFileSize: number): Buffer | FileReport {
  */
 export type Classified = { kind: "other"; report: FileReport } | { kind: "candidate"; bytes: Buffer };
 
-/** The project root a file is read in (the nearest ancestor with a root marker, or --project). */
-export function rootFinder(options: SessionOptions): (file: string) => string {
+/**
+ * The project root a file is read in (the nearest ancestor with a root marker, or --project). Each directory's markers
+ * are looked at once (`findProjectRoot`'s memo), in the run's listings when the run walked it (`fs`: tree-scan.ts).
+ */
+export function rootFinder(options: SessionOptions, fs: ProjectFs = diskFs): (file: string) => string {
   const markers = new Map<string, string | null>();
-  return (file) => options.project ?? findProjectRoot(path.dirname(path.resolve(file)), diskFs, markers);
+  return (file) => options.project ?? findProjectRoot(path.dirname(path.resolve(file)), fs, markers);
 }
 
 export interface CacheFailure {
@@ -127,11 +139,20 @@ export class CheckSession {
   private readonly caches: { root: string; cache: DiskSummaryCache }[] = [];
   private readonly rootOf: (file: string) => string;
 
+  private readonly fs: ProjectFs;
+
+  /**
+   * `scan`: the run's one walk and read of its trees (the single-thread run), else files are read as asked; `fs`: how
+   * the projects read (tests count it; default the scan, else the disk).
+   */
   constructor(
     private readonly options: SessionOptions,
     private readonly version: string,
+    private readonly scan: TreeScan | null = null,
+    fs: ProjectFs = scan ?? diskFs,
   ) {
-    this.rootOf = rootFinder(options);
+    this.fs = fs;
+    this.rootOf = rootFinder(options, this.fs);
   }
 
   private projectOf(file: string): Project {
@@ -143,30 +164,58 @@ export class CheckSession {
         summaryCache = new DiskSummaryCache(this.options.indexDir ?? path.join(root, ".cache", "vmsplice-lens"));
         this.caches.push({ root, cache: summaryCache });
       }
-      project = new Project(root, newParser, {
-        includePaths: this.options.includePaths,
-        compileDatabase: this.options.compileCommands ?? undefined,
-        summaryCache,
-        version: this.version,
-        // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
-        reduceAbove: CLI_REDUCE_ABOVE,
-      });
+      project = new Project(
+        root,
+        newParser,
+        {
+          includePaths: this.options.includePaths,
+          compileDatabase: this.options.compileCommands ?? undefined,
+          summaryCache,
+          version: this.version,
+          // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
+          reduceAbove: CLI_REDUCE_ABOVE,
+        },
+        this.fs,
+      );
       this.projects.set(root, project);
     }
     return project;
   }
 
-  /** Reads a file and applies the byte-level pre-filter (throws IoError when it cannot be read). */
+  /**
+   * Reads a file (or takes what the run's walk read of it) and applies the byte-level pre-filter (throws IoError when it
+   * cannot be read).
+   */
   classify(file: string): Classified {
-    const bytes = readChecked(file, this.options.maxFileSize);
+    const scanned = this.scan?.scannedFile(path.resolve(file));
+    if (scanned && !scanned.read) {
+      const tooLarge = skipReason(scanned.size, 0, this.options.maxFileSize);
+      if (tooLarge) return { kind: "other", report: { path: file, analysis: EMPTY, skipped: describeSkip(tooLarge) } };
+    }
+    // The walk keeps the bytes of the files that mention "splice"; a file it read without NUL bytes and without
+    // "splice" can be triggered only by the project's other words: without such words it is not read again.
+    if (scanned?.read && !scanned.nul && !scanned.bytes) {
+      const others = this.otherWords(file);
+      if (others.length === 0) return { kind: "other", report: { path: file, analysis: EMPTY } };
+    }
+    const bytes = scanned?.bytes ?? readChecked(file, this.options.maxFileSize);
     if (!Buffer.isBuffer(bytes)) return { kind: "other", report: bytes };
-    // The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
-    // vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
-    const project = this.options.singleFile ? null : this.projectOf(file);
-    const words = project ? searchWords(["splice", ...project.triggerWords()]) : ["splice"];
-    if (!bytes.includes(0) && !words.some((word) => bytes.includes(word)))
-      return { kind: "other", report: { path: file, analysis: EMPTY } };
-    return { kind: "candidate", bytes };
+    if (bytes.includes(0) || this.triggered(file, bytes)) return { kind: "candidate", bytes };
+    return { kind: "other", report: { path: file, analysis: EMPTY } };
+  }
+
+  /**
+   * The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
+   * vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
+   */
+  private triggered(file: string, bytes: Buffer): boolean {
+    return bytes.includes("splice") || this.otherWords(file).some((word) => bytes.includes(word));
+  }
+
+  /** The words of the file's project that lead to vmsplice without containing "splice" (wrapper names, say). */
+  private otherWords(file: string): string[] {
+    if (this.options.singleFile) return [];
+    return searchWords(["splice", ...this.projectOf(file).triggerWords()]).filter((word) => word !== "splice");
   }
 
   /** The report of a candidate file (classify said so), from its bytes. */

@@ -62,6 +62,11 @@ export interface ProjectFs {
   list(dir: string): { name: string; directory: boolean }[];
   /** Whether the file's bytes contain the word (false when it cannot be read). */
   contains(file: string, word: string): boolean;
+  /**
+   * True when the word is known not to be in the file's bytes without reading them (cli: the run's one read of the
+   * tree, project/tree-scan.ts); false when not known.
+   */
+  absent?(file: string, word: string): boolean;
 }
 
 /** The disk, with the engine's one size and NUL rule for what counts as text. */
@@ -174,6 +179,9 @@ export function findProjectRoot(
   markers: Map<string, string | null> = new Map(),
 ): string {
   const absolute = path.resolve(start);
+  // A directory seen before is answered without looking at the disk (only directories are remembered).
+  const remembered = markers.get(absolute);
+  if (remembered !== undefined) return remembered ?? absolute;
   const first = fs.isDirectory(absolute) ? absolute : path.dirname(absolute);
   const visited: string[] = [];
   let found: string | null = null;
@@ -372,6 +380,7 @@ export class Project {
    */
   private mentions(file: string, word: string): boolean {
     this.searched.add(file);
+    if (this.fs.absent?.(file, word)) return false;
     let bytes = this.texts.get(file);
     if (bytes === undefined) {
       bytes = this.fs.readBytes(file);

@@ -1,0 +1,182 @@
+/**
+ * The run's one walk and read of its trees (project/tree-scan.ts, issue 12): every directory listed once and every file
+ * read once, also when every directory is a project of its own (a tree without a root marker, where each project lists
+ * its subtree); the roots, the file order and the reports equal those of the disk read file by file; the byte-level
+ * pre-filter still finds a file reached only through a wrapper name or a syscall number.
+ */
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { main } from "../../server/src/cli/main";
+import { CheckSession, rootFinder, type SessionOptions } from "../../server/src/cli/check-session";
+import type { FileReport } from "../../server/src/cli/check";
+import { diskFs, type ProjectFs } from "../../server/src/project/project";
+import { TreeScan } from "../../server/src/project/tree-scan";
+import { isSourceName, loadLanguagesFor } from "../../server/src/parsing/parser";
+import { generateTree } from "../support/generated-tree";
+
+const fixtures = path.resolve(__dirname, "..", "projects");
+
+const options = (project: string | null = null): SessionOptions => ({
+  kernel: "rfc-v2",
+  pageSize: 4096,
+  format: "json",
+  maxFileSize: 100_000,
+  project,
+  includePaths: [],
+  compileCommands: null,
+  singleFile: false,
+  indexDir: null,
+  cache: false,
+  shard: null,
+});
+
+/** The reports of a session over the files, in order (as runSingle makes them, without shards). */
+function reportsOf(session: CheckSession, files: string[]): FileReport[] {
+  try {
+    return files.map((file) => {
+      const classified = session.classify(file);
+      return classified.kind === "other" ? classified.report : session.analyse(file, classified.bytes);
+    });
+  } finally {
+    session.dispose();
+  }
+}
+
+/** The C files under a directory as check listed them before the scan: sorted by name, hidden ones skipped. */
+function listedBefore(dir: string): string[] {
+  const found: string[] = [];
+  const visit = (directory: string) => {
+    for (const entry of readdirSync(directory, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      const full = path.join(directory, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.isFile() && isSourceName(entry.name)) found.push(full);
+    }
+  };
+  visit(dir);
+  return found;
+}
+
+/** Counts what a ProjectFs is asked, per directory listed and per file whose bytes or text are read. */
+function counting(fs: ProjectFs) {
+  const lists = new Map<string, number>();
+  const reads = new Map<string, number>();
+  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  const spy: ProjectFs = {
+    readText: (file) => (bump(reads, file), fs.readText(file)),
+    readBytes: (file) => (bump(reads, file), fs.readBytes(file)),
+    list: (dir) => (bump(lists, dir), fs.list(dir)),
+    isFile: (file) => fs.isFile(file),
+    isDirectory: (file) => fs.isDirectory(file),
+    contains: (file, word) => fs.contains(file, word),
+    absent: (file, word) => fs.absent?.(file, word) ?? false,
+  };
+  return { spy, lists, reads };
+}
+
+let work: string;
+/** No root marker anywhere: every directory is a project of its own. */
+let bare: string;
+
+before(async () => {
+  work = mkdtempSync(path.join(os.tmpdir(), "lens-scan-"));
+  bare = path.join(work, "bare");
+  generateTree(bare, 40);
+  // A nested project inside the bare tree: its files take it as their root.
+  mkdirSync(path.join(bare, "nested", "deep"), { recursive: true });
+  writeFileSync(path.join(bare, "nested", ".vmsplice-lens.json"), "{}\n");
+  writeFileSync(path.join(bare, "nested", "deep", "n.c"), "int n(void) { return 0; }\n");
+  await loadLanguagesFor(["x.c"]);
+});
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the run's one walk of its trees", () => {
+  test("lists every directory once, reads every file once, and gives the order check always gave", () => {
+    const scan = new TreeScan(100_000);
+    const files = scan.walk([bare], (item) => new Error(`missing ${item}`));
+    assert.deepEqual(files, listedBefore(bare));
+    const directories = (dir: string): number =>
+      1 +
+      readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
+        .reduce((sum, entry) => sum + directories(path.join(dir, entry.name)), 0);
+    assert.equal(scan.counts.listed, directories(bare));
+    assert.equal(scan.counts.read, files.length);
+  });
+
+  test("roots are those of the disk, each directory's markers looked at in the walk's listings", () => {
+    const scan = new TreeScan(100_000);
+    const files = scan.walk([bare], (item) => new Error(`missing ${item}`));
+    let stats = 0;
+    const statting: ProjectFs = {
+      ...diskFs,
+      isFile: (file) => (stats++, diskFs.isFile(file)),
+      isDirectory: (file) => (stats++, diskFs.isDirectory(file)),
+    };
+    const onDisk = rootFinder(options(), statting);
+    const inScan = rootFinder(options(), scan);
+    for (const file of files) assert.equal(inScan(file), onDisk(file), file);
+    assert.equal(inScan(path.join(bare, "nested", "deep", "n.c")), path.join(bare, "nested"));
+    assert.ok(stats > 0, "the disk version looks at the markers on disk");
+    // The roots are memoised per directory: asking again for every file looks at no directory again.
+    const before = stats;
+    for (const file of files) onDisk(file);
+    assert.equal(stats, before);
+  });
+
+  test("nested projects list no directory and read no file again; the reports equal the disk's", () => {
+    const scan = new TreeScan(100_000);
+    const files = scan.walk([bare], (item) => new Error(`missing ${item}`));
+    const listedByWalk = scan.counts.listed;
+    const fromScan = counting(scan);
+    const scanned = reportsOf(new CheckSession(options(), "test", scan, fromScan.spy), files);
+    const fromDisk = counting(diskFs);
+    const onDisk = reportsOf(new CheckSession(options(), "test", null, fromDisk.spy), files);
+    assert.deepEqual(scanned, onDisk);
+    assert.equal(scan.counts.listed, listedByWalk, "no directory listed again from the disk");
+    // Without the scan, nested projects list their subtrees again: the quadratic listing the scan removes.
+    assert.ok(Math.max(...fromDisk.lists.values()) > 1, "the disk version lists some directory more than once");
+    // With it, a project's byte searches for vmsplice's names are answered from the walk's probes.
+    const total = (reads: Map<string, number>) => [...reads.values()].reduce((sum, count) => sum + count, 0);
+    assert.ok(total(fromScan.reads) < total(fromDisk.reads), `${total(fromScan.reads)} < ${total(fromDisk.reads)}`);
+  });
+});
+
+describe("the byte-level pre-filter", () => {
+  test("a file reached only through a wrapper name or a syscall number is still analysed", async () => {
+    const copy = (name: string) => {
+      const to = path.join(work, name);
+      cpSync(path.join(fixtures, name), to, {
+        recursive: true,
+        filter: (source) => !source.split(path.sep).includes(".cache"),
+      });
+      return to;
+    };
+    const wrapper = copy("wrapper-other-file");
+    const table = copy("syscall-table");
+    // number.c without its comment: no "splice" anywhere, vmsplice reached only by `syscall(278, …)` and the table.
+    const number = path.join(table, "src", "number.c");
+    writeFileSync(number, readFileSync(number, "utf8").replace(/^\/\*[\s\S]*?\*\/\n/, ""));
+    assert.ok(!readFileSync(number).includes("splice"));
+    assert.ok(!readFileSync(path.join(wrapper, "src", "main.c")).includes("splice"));
+    for (const [dir, file] of [
+      [wrapper, "src/main.c"],
+      [table, "src/number.c"],
+    ]) {
+      const out: string[] = [];
+      const code = await main(
+        ["check", "--format", "json", "--no-cache", dir],
+        (text) => out.push(text),
+        () => {},
+      );
+      assert.ok(code === 0 || code === 1);
+      const report = JSON.parse(out.join("")) as { files: { path: string; calls: unknown[] }[] };
+      const found = report.files.find((entry) => entry.path === path.join(dir, file));
+      assert.ok(found && found.calls.length > 0, `${file} has its calls`);
+    }
+  });
+});
