@@ -14,6 +14,7 @@ import { CheckSession, rootFinder, type SessionOptions } from "../../server/src/
 import type { FileReport } from "../../server/src/cli/check";
 import { diskFs, type ProjectFs } from "../../server/src/project/project";
 import { TreeScan } from "../../server/src/project/tree-scan";
+import { bytesMentionCallWord, mentionsVmsplice } from "../../server/src/analysis/analyze";
 import { isSourceName, loadLanguagesFor } from "../../server/src/parsing/parser";
 import { generateTree } from "../support/generated-tree";
 
@@ -147,6 +148,51 @@ describe("the run's one walk of its trees", () => {
 });
 
 describe("the byte-level pre-filter", () => {
+  test("finds a call word as a whole identifier in bytes exactly where the engine's text check does", () => {
+    const samples = [
+      "vmsplice(fd, &iov, 1, 0);",
+      "x = generic_file_splice_read(a);",
+      "/* splice */",
+      "sys_vmsplice(1)",
+      "__NR_vmsplice",
+      "my_vmsplice(1)",
+      "splice_to_pipe",
+      "éspliceé",
+      "ésplice é",
+      "SYS_splice",
+      "xSYS_splice",
+      "",
+      "splicesplice splice",
+      "vmsplice_to_user vmsplice",
+    ];
+    for (const text of samples)
+      assert.equal(bytesMentionCallWord(Buffer.from(text)), mentionsVmsplice(text), JSON.stringify(text));
+  });
+
+  test("a file naming splice only inside longer identifiers is not decoded; vmsplice's names anywhere are", () => {
+    const dir = path.join(work, "filter");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, ".vmsplice-lens.json"), "{}\n");
+    const longer = path.join(dir, "longer.c");
+    writeFileSync(longer, "int f(void) { return generic_file_splice_read(0); }\n");
+    const inside = path.join(dir, "inside.c");
+    writeFileSync(inside, "int g(void) { return vmsplice_to_user(0); }\n");
+    const scan = new TreeScan(100_000);
+    const files = scan.walk([dir], (item) => new Error(`missing ${item}`));
+    const session = new CheckSession(options(), "test", scan);
+    try {
+      assert.deepEqual(
+        files.map((file) => [path.basename(file), session.classify(file).kind]),
+        [
+          ["inside.c", "candidate"],
+          ["longer.c", "other"],
+        ],
+      );
+    } finally {
+      session.dispose();
+    }
+  });
+
   test("a file reached only through a wrapper name or a syscall number is still analysed", async () => {
     const copy = (name: string) => {
       const to = path.join(work, name);

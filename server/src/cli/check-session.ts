@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { FileAnalysis } from "../analysis/analyze";
+import { bytesMentionCallWord, type FileAnalysis } from "../analysis/analyze";
 import type { KernelModel, PageSize } from "../analysis/facts";
 import { Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
 import { decodeSource } from "../engine/source-text";
@@ -205,11 +205,17 @@ export class CheckSession {
   }
 
   /**
-   * The byte-level pre-filter: a text file that names neither "splice" nor a word of its project that leads to
-   * vmsplice has nothing to analyse; it is not decoded (the engine would find nothing in it either).
+   * The byte-level pre-filter, exactly as wide as the first test of readUnitHeaders (and, without a project, the
+   * engine's): one of vmsplice's or splice's call words as a whole identifier, or a word of the file's project that
+   * leads to vmsplice (vmsplice's names, header definitions leading to them, wrappers, syscall-table names) anywhere.
+   * A text file without any has nothing to analyse; it is not decoded (the engine would find nothing in it either).
+   * "splice" anywhere (the pre-filter before) let 644 files of the Linux tree through, of which 104 name a call word
+   * and the rest only longer identifiers (`generic_file_splice_read`).
    */
   private triggered(file: string, bytes: Buffer): boolean {
-    return bytes.includes("splice") || this.otherWords(file).some((word) => bytes.includes(word));
+    if (bytesMentionCallWord(bytes)) return true;
+    if (this.options.singleFile) return false;
+    return searchWords(this.projectOf(file).triggerWords()).some((word) => bytes.includes(word));
   }
 
   /** The words of the file's project that lead to vmsplice without containing "splice" (wrapper names, say). */
