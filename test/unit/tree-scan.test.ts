@@ -2,7 +2,8 @@
  * The run's one walk and read of its trees (project/tree-scan.ts, issue 12): every directory listed once and every file
  * read once, also when every directory is a project of its own (a tree without a root marker, where each project lists
  * its subtree); the roots, the file order and the reports equal those of the disk read file by file; the byte-level
- * pre-filter still finds a file reached only through a wrapper name or a syscall number.
+ * pre-filter still finds a file reached only through a wrapper name or a syscall number, and a file whose names are all
+ * in comments or literals is not analysed (code-bytes.ts).
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +15,7 @@ import { CheckSession, rootFinder, type SessionOptions } from "../../server/src/
 import type { FileReport } from "../../server/src/cli/check";
 import { diskFs, type ProjectFs } from "../../server/src/project/project";
 import { TreeScan } from "../../server/src/project/tree-scan";
+import { codeOnly } from "../../server/src/project/code-bytes";
 import { bytesMentionCallWord, mentionsVmsplice } from "../../server/src/analysis/analyze";
 import { isSourceName, loadLanguagesFor } from "../../server/src/parsing/parser";
 import { generateTree } from "../support/generated-tree";
@@ -90,7 +92,7 @@ before(async () => {
   mkdirSync(path.join(bare, "nested", "deep"), { recursive: true });
   writeFileSync(path.join(bare, "nested", ".vmsplice-lens.json"), "{}\n");
   writeFileSync(path.join(bare, "nested", "deep", "n.c"), "int n(void) { return 0; }\n");
-  await loadLanguagesFor(["x.c"]);
+  await loadLanguagesFor(["x.c", "x.cpp"]);
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -167,6 +169,60 @@ describe("the byte-level pre-filter", () => {
     ];
     for (const text of samples)
       assert.equal(bytesMentionCallWord(Buffer.from(text)), mentionsVmsplice(text), JSON.stringify(text));
+  });
+
+  test("blanks comments, literals and header names, keeps code and directives, and is unsure rather than wrong", () => {
+    const source = [
+      "#include <linux/splice.h> // splice",
+      '#include "zc.h"',
+      "/* vmsplice(fd, iov, 1, 0) */ int a = 'x';",
+      'const char *s = "vmsplice(\\"x\\")"; // a \\',
+      "   still a comment: vmsplice",
+      "int b = splice(0, 0, 0, 0, 0, 0);",
+    ].join("\n");
+    const lexed = codeOnly(Buffer.from(source));
+    assert.ok(lexed);
+    const code = lexed.code.toString("latin1");
+    assert.equal(code.length, source.length, "offsets kept");
+    assert.equal(code.split("\n").length, source.split("\n").length, "newlines kept");
+    assert.doesNotMatch(code.split("\n").slice(0, 5).join("\n"), /splice|zc|x/);
+    assert.match(code, /int b = splice\(0, 0, 0, 0, 0, 0\);/);
+    assert.deepEqual(lexed.directives, [
+      { spelled: "linux/splice.h", angle: true, line: 0 },
+      { spelled: "zc.h", angle: false, line: 1 },
+    ]);
+    // Unterminated comments and literals, and a literal broken by a newline, leave the decision to the caller.
+    for (const unsure of ["/* open", '"open', "#error don't\nvmsplice(0, 0, 0, 0);", "'a"])
+      assert.equal(codeOnly(Buffer.from(unsure)), null, unsure);
+  });
+
+  test("a file naming vmsplice only in comments is not analysed, unless a suppression comment asks", () => {
+    const dir = path.join(work, "comments");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, ".vmsplice-lens.json"), "{}\n");
+    writeFileSync(path.join(dir, "a_comment.c"), "/* see vmsplice(2) */\nint f(void) { return 0; }\n");
+    writeFileSync(path.join(dir, "b_literal.c"), 'const char *name = "vmsplice";\n');
+    writeFileSync(path.join(dir, "c_stray.c"), "// vmsplice-lens: ignore VMS-GIFT-NOT-MOVED -- why\nint g;\n");
+    writeFileSync(path.join(dir, "d_code.c"), "int h(int fd) { return vmsplice(fd, 0, 0, 0); }\n");
+    writeFileSync(path.join(dir, "e_unsure.cpp"), "// vmsplice\nint i;\n");
+    const scan = new TreeScan(100_000);
+    const files = scan.walk([dir], (item) => new Error(`missing ${item}`));
+    const session = new CheckSession(options(), "test", scan);
+    const kinds = files.map((file) => [path.basename(file), session.classify(file).kind]);
+    session.dispose();
+    assert.deepEqual(kinds, [
+      ["a_comment.c", "other"],
+      ["b_literal.c", "other"],
+      ["c_stray.c", "candidate"],
+      ["d_code.c", "candidate"],
+      ["e_unsure.cpp", "candidate"],
+    ]);
+    // The stray suppression is still reported, as before.
+    const scanned = new TreeScan(100_000);
+    const again = scanned.walk([dir], (item) => new Error(`missing ${item}`));
+    const reports = reportsOf(new CheckSession(options(), "test", scanned), again);
+    assert.equal(reports[2].analysis.findings[0]?.rule, "VMS-SUPPRESSION");
+    assert.deepEqual(reports[0].analysis, { calls: [], findings: [], notes: [] });
   });
 
   test("a file naming splice only inside longer identifiers is not decoded; vmsplice's names anywhere are", () => {

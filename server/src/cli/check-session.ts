@@ -21,6 +21,11 @@ import {
   type UnitHeaders,
 } from "../project/project";
 import type { TreeScan } from "../project/tree-scan";
+import { codeOnly } from "../project/code-bytes";
+import { languageOf } from "../analysis/language";
+import { SUPPRESSION_MARKER } from "../analysis/suppressions";
+import { vmspliceTriggers } from "../analysis/includes";
+import { tableWords } from "../analysis/discovery";
 import { DiskSummaryCache } from "../project/summary-cache";
 import type { FileReport } from "./check";
 import type { Shard } from "./shard";
@@ -200,8 +205,36 @@ export class CheckSession {
     }
     const bytes = scanned?.bytes ?? readChecked(file, this.options.maxFileSize);
     if (!Buffer.isBuffer(bytes)) return { kind: "other", report: bytes };
-    if (bytes.includes(0) || this.triggered(file, bytes)) return { kind: "candidate", bytes };
+    if (bytes.includes(0) || (this.triggered(file, bytes) && this.inCode(file, bytes)))
+      return { kind: "candidate", bytes };
     return { kind: "other", report: { path: file, analysis: EMPTY } };
+  }
+
+  /**
+   * Whether a C file the pre-filter let through names a word leading to vmsplice in code, not only in comments and
+   * literals (code-bytes.ts): readUnitHeaders' two tests over the code alone, the second with the definitions of the
+   * headers its `#include` lines reach (all of them, whatever `#if` they sit under). The analyzer finds calls in the
+   * syntax tree, where a comment or a literal is one node, so a file whose words are all in comments has no call and
+   * no finding; one with a suppression comment is analysed (a suppression before no call is a finding). True when the
+   * lexer is unsure, and for C++ (raw strings are not lexed). On the Linux tree most candidates name splice only in
+   * comments ("splice the list", "see vmsplice()"), and each cost a top-level parse, its headers and a unit parse.
+   */
+  private inCode(file: string, bytes: Buffer): boolean {
+    if (languageOf(file) !== "c" || bytes.includes(SUPPRESSION_MARKER)) return true;
+    const lexed = codeOnly(bytes);
+    if (!lexed) return true;
+    const { code } = lexed;
+    if (bytesMentionCallWord(code)) return true;
+    if (this.options.singleFile) return false;
+    const project = this.projectOf(file);
+    if (project.triggerWords().some((word) => code.includes(word))) return true;
+    const headers = project.headersFor(file, lexed.directives);
+    const unitWords = [
+      ...vmspliceTriggers(project.definitionsOf(headers.headers)),
+      ...project.wrappers().map((wrapper) => wrapper.name),
+      ...tableWords(project.syscallTable()),
+    ];
+    return unitWords.some((word) => code.includes(word));
   }
 
   /**
