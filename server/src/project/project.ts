@@ -328,7 +328,8 @@ export class Project {
     return {
       file,
       display: this.display(file),
-      text: this.fs.readText(file),
+      bytes: this.fs.readBytes(file),
+      text: () => this.fs.readText(file),
       language: this.fallbackGrammars.has(language) ? `${language} (as c)` : language,
       parse: (text) => parser.parse(text),
       parseRanges: (text, ranges) => parser.parse(text, null, { includedRanges: ranges }),
