@@ -150,6 +150,32 @@ describe("the run's one walk of its trees", () => {
 });
 
 describe("the byte-level pre-filter", () => {
+  test("files of a tree without splice anywhere are rejected without building their projects", () => {
+    const quiet = path.join(work, "quiet");
+    mkdirSync(path.join(quiet, "a", "b"), { recursive: true });
+    writeFileSync(path.join(quiet, "x.c"), "int x(void) { return 0; }\n");
+    writeFileSync(path.join(quiet, "a", "y.h"), "int y(void);\n");
+    writeFileSync(path.join(quiet, "a", "b", "z.c"), "int z(int fds[2]) { return pipe(fds); }\n");
+    // A sibling that does mention splice does not make the quiet tree's projects necessary.
+    mkdirSync(path.join(quiet, "loud"));
+    writeFileSync(path.join(quiet, "loud", "w.c"), "/* splice */ int w;\n");
+    const scan = new TreeScan(100_000);
+    const files = scan.walk([path.join(quiet, "a")], (item) => new Error(`missing ${item}`));
+    assert.equal(files.length, 2);
+    assert.ok(scan.spliceFree(path.join(quiet, "a")) && scan.spliceFree(path.join(quiet, "a", "b")));
+    const spy = counting(scan);
+    const session = new CheckSession(options(), "test", scan, spy.spy);
+    try {
+      for (const file of files) assert.equal(session.classify(file).kind, "other", file);
+    } finally {
+      session.dispose();
+    }
+    assert.equal(spy.lists.size, 0, "no project listed its tree");
+    const whole = new TreeScan(100_000);
+    whole.walk([quiet], (item) => new Error(`missing ${item}`));
+    assert.ok(!whole.spliceFree(quiet) && whole.spliceFree(path.join(quiet, "a")));
+  });
+
   test("finds a call word as a whole identifier in bytes exactly where the engine's text check does", () => {
     const samples = [
       "vmsplice(fd, &iov, 1, 0);",

@@ -254,6 +254,8 @@ export class CheckSession {
   /** The words of the file's project that lead to vmsplice without containing "splice" (wrapper names, say). */
   private otherWords(file: string): string[] {
     if (this.options.singleFile) return [];
+    // A project whose whole tree the walk read without finding "splice" has none: its index is not built for this.
+    if (this.scan?.spliceFree(this.rootOf(file))) return [];
     return searchWords(["splice", ...this.projectOf(file).triggerWords()]).filter((word) => word !== "splice");
   }
 

@@ -78,17 +78,25 @@ export class TreeScan implements ProjectFs {
   walk(paths: readonly string[], missing: (item: string) => Error): string[] {
     const files: string[] = [];
     // `shown` is the path as the report names it (under the path given), `absolute` the key of listings and reads.
-    const visit = (shown: string, absolute: string) => {
+    // Returns whether the directory is free of "splice" (see spliceFree).
+    const visit = (shown: string, absolute: string): boolean => {
+      let free = this.read;
       for (const entry of this.listDirectory(absolute)) {
         if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
         const full = path.join(absolute, entry.name);
-        if (entry.kind === "directory") visit(path.join(shown, entry.name), full);
+        if (entry.kind === "directory") free = visit(path.join(shown, entry.name), full) && free;
         else if (entry.kind === "file") {
           const reported = isSourceName(entry.name);
           if (reported) files.push(path.join(shown, entry.name));
-          if (reported || indexedName(entry.name)) this.scan(full);
-        }
+          if (reported || indexedName(entry.name)) {
+            this.scan(full);
+            const scanned = this.scanned.get(full);
+            if (!scanned?.read || scanned.probes & SPLICE_PROBE) free = false;
+          }
+        } else if (indexedName(entry.name)) free = false; // a link a project would follow, not read here
       }
+      if (free) this.spliceFreeDirectories.add(absolute);
+      return free;
     };
     for (const item of paths) {
       let stats;
@@ -167,6 +175,17 @@ export class TreeScan implements ProjectFs {
       closeSync(descriptor);
     }
   }
+
+  /**
+   * Whether the walk read every file under the directory a project may search (sources, headers, tables; hidden
+   * directories and node_modules are skipped by both) and none mentions "splice": a project rooted there has no word
+   * leading to vmsplice beyond vmsplice's own names (header definitions, wrappers and table rows all start from a file
+   * that mentions one of them), so its index need not be built to pre-filter its files.
+   */
+  spliceFree(directory: string): boolean {
+    return this.spliceFreeDirectories.has(directory);
+  }
+  private readonly spliceFreeDirectories = new Set<string>();
 
   /** What the walk read of a file (undefined: not read by the walk). */
   scannedFile(file: string): ScannedFile | undefined {
