@@ -301,52 +301,75 @@ function checkProcess(args: readonly string[]): { stdout: string; ms: number; pe
   return { stdout: result.stdout, ms, peakKiB: peak ? Number(peak[1]) : null };
 }
 
+/** One `rg -l vmsplice TREE` process: its wall time. */
+function rgMs(tree: string): number {
+  return processMs("rg", ["-l", "vmsplice", tree], 1, [0]);
+}
+
 /**
  * `check` over a source tree against `rg -l vmsplice` over it (the Linux tree by default; the smoke test passes a tiny
- * one): a cold run with an empty index directory (outside the tree, which is never written), then warm runs over the
- * index it left; both rows say their peak RSS, and the warm row whether its report equals the cold one.
+ * one), as whole processes alternating in the same run: one of each first to warm the page cache for both, then per
+ * round rg, a cold run (an empty index directory outside the tree, which is never written), rg, a warm run over the
+ * index the cold run left. Each ratio is against the rg run just before it; the rows give the median ratio over the
+ * rounds (and the medians of the times), their peak RSS, and the warm row whether its report equals the cold one.
  */
 export function benchLinuxTree(tree = linuxTree(), runs = 3, label = "the Linux 6.1 tree"): WaitRow[] | string {
   if (!existsSync(tree)) return tree;
   if (spawnSync("rg", ["--version"]).status !== 0) return "skipped: ripgrep (rg) is not installed";
-  const rg = processMs("rg", ["-l", "vmsplice", tree], runs, [0]);
   const listed = spawnSync("rg", ["-l", "vmsplice", tree], { encoding: "utf8", maxBuffer: 1 << 28 }).stdout;
-  const index = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-bench-index-"));
+  const indexes: string[] = [];
+  const freshIndex = () => {
+    indexes.push(mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-bench-index-")));
+    return indexes[indexes.length - 1];
+  };
+  const args = (index: string) => ["check", "--format", "json", "--index-dir", index, tree];
   try {
-    const args = ["check", "--format", "json", "--index-dir", index, tree];
-    const cold = checkProcess(args);
-    const warmRuns = Array.from({ length: Math.max(1, runs - 1) }, () => checkProcess(args));
+    checkProcess(args(freshIndex())); // the page cache warmed for both (rg above)
+    const rounds = Array.from({ length: Math.max(1, runs) }, () => {
+      const index = freshIndex();
+      const rgCold = rgMs(tree);
+      const cold = checkProcess(args(index));
+      const rgWarm = rgMs(tree);
+      const warm = checkProcess(args(index));
+      return { rgCold, cold, rgWarm, warm };
+    });
     // Worker threads (--jobs) against one thread, both uncached, as whole processes.
     const single = checkProcess(["check", "--format", "json", "--no-cache", "--jobs", "1", tree]);
     const parallel = checkProcess(["check", "--format", "json", "--no-cache", "--jobs", "2", tree]);
-    const report = JSON.parse(cold.stdout) as { files: { path: string; calls: unknown[] }[] };
+    const first = rounds[0].cold;
+    const report = JSON.parse(first.stdout) as { files: { path: string; calls: unknown[] }[] };
     const withCalls = report.files.filter((file) => file.calls.length > 0);
     const calls = withCalls.reduce((sum, file) => sum + file.calls.length, 0);
     const peak = (kib: number | null) =>
       kib === null ? "peak RSS not measured" : `peak RSS ${(kib / 1024).toFixed(0)} MiB`;
-    const warmPeak = Math.max(...warmRuns.map((run) => run.peakKiB ?? 0));
+    const maxPeak = (values: (number | null)[]) => Math.max(...values.map((value) => value ?? 0)) || null;
+    const medianRow = (name: string, measured: number[], baseline: number[], note: string): WaitRow => ({
+      ...row(name, median(measured), median(baseline), 1.5, note),
+      ratio: median(measured.map((ms, at) => ms / baseline[at])),
+    });
     return [
-      row(
-        `node dist/cli.js check over ${label} (cold index) vs rg -l vmsplice`,
-        cold.ms,
-        rg,
-        1.5,
+      medianRow(
+        `node dist/cli.js check over ${label} (cold index) vs rg -l vmsplice, median of ${rounds.length} alternating rounds`,
+        rounds.map((round) => round.cold.ms),
+        rounds.map((round) => round.rgCold),
         [
           `${calls} call(s) in ${withCalls.length} file(s): ${withCalls.map((file) => path.relative(tree, file.path)).join(", ")}`,
           `${report.files.length} file(s) in the report, rg lists ${listed.split("\n").filter(Boolean).length}`,
-          peak(cold.peakKiB),
+          rounds.every((round) => round.cold.stdout === first.stdout)
+            ? "cold reports identical"
+            : "COLD REPORTS DIFFER",
+          peak(maxPeak(rounds.map((round) => round.cold.peakKiB))),
         ].join("; "),
       ),
-      row(
-        `node dist/cli.js check over ${label} (warm index) vs rg -l vmsplice`,
-        median(warmRuns.map((run) => run.ms)),
-        rg,
-        1.5,
+      medianRow(
+        `node dist/cli.js check over ${label} (warm index) vs rg -l vmsplice, median of ${rounds.length} alternating rounds`,
+        rounds.map((round) => round.warm.ms),
+        rounds.map((round) => round.rgWarm),
         [
-          warmRuns.every((run) => run.stdout === cold.stdout)
+          rounds.every((round) => round.warm.stdout === first.stdout)
             ? "report identical to the cold run"
             : "REPORT DIFFERS from the cold run",
-          peak(warmPeak || null),
+          peak(maxPeak(rounds.map((round) => round.warm.peakKiB))),
         ].join("; "),
       ),
       row(
@@ -361,7 +384,7 @@ export function benchLinuxTree(tree = linuxTree(), runs = 3, label = "the Linux 
       ),
     ];
   } finally {
-    rmSync(index, { recursive: true, force: true });
+    for (const index of indexes) rmSync(index, { recursive: true, force: true });
   }
 }
 

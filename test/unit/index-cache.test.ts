@@ -8,7 +8,9 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import { main } from "../../server/src/cli/main";
-import { parseShard } from "../../server/src/project/summary-cache";
+import { DiskSummaryCache, parseShard } from "../../server/src/project/summary-cache";
+import { diskFs, Project, type ProjectFs } from "../../server/src/project/project";
+import { loadCLanguage, newParser } from "../../server/src/parsing/parser";
 import { mergeSarif } from "../../server/src/cli/merge-sarif";
 
 const fixtures = path.resolve(__dirname, "..", "projects");
@@ -91,6 +93,43 @@ describe("summary cache", () => {
     writeFileSync(source, readFileSync(source, "utf8") + "\n/* edited */\n");
     assert.equal(await check(project, "text", "--index-dir", index), await check(project, "text", "--no-cache"));
     assert.match(await check(project, "text", "--index-dir", index), /via zc_gift\(\)/);
+  });
+});
+
+describe("warm runs", () => {
+  test("decode no unchanged file: a summary is keyed by the digest of the file's bytes", async () => {
+    await loadCLanguage();
+    const project = mkdtempSync(path.join(work, "decode-"));
+    copy(path.join(fixtures, "wrapper-other-file"), project);
+    const index = path.join(work, "decode-index");
+    const decoded = new Map<string, number>();
+    const counting: ProjectFs = {
+      ...diskFs,
+      readText: (file) => (decoded.set(file, (decoded.get(file) ?? 0) + 1), diskFs.readText(file)),
+    };
+    const wrappers = () => {
+      const opened = new Project(
+        project,
+        newParser,
+        { summaryCache: new DiskSummaryCache(index), version: "t" },
+        counting,
+      );
+      try {
+        return opened.wrappers();
+      } finally {
+        opened.dispose();
+      }
+    };
+    const source = path.join(project, "src", "zc.c");
+    const cold = wrappers();
+    assert.ok(cold.length > 0 && (decoded.get(source) ?? 0) > 0, "the cold run decodes the wrapper's file");
+    decoded.clear();
+    assert.deepEqual(wrappers(), cold);
+    assert.equal(decoded.get(source) ?? 0, 0, "the warm run reads its bytes, decodes nothing");
+    // A changed file is decoded again (its bytes have another digest).
+    writeFileSync(source, readFileSync(source, "utf8") + "\n");
+    assert.deepEqual(wrappers(), cold);
+    assert.ok((decoded.get(source) ?? 0) > 0);
   });
 });
 

@@ -166,7 +166,8 @@ describe("project summaries from reduced parses equal full-parse summaries", () 
     const view = store.summary("fillers.c", () => ({
       file: "fillers.c",
       display: "fillers.c",
-      text,
+      bytes: Buffer.from(text),
+      text: () => text,
       language: "c",
       parse: (source) => parser.parse(source),
       parseRanges: ranged,

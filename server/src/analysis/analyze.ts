@@ -70,6 +70,23 @@ function mentionsCallWord(text: string): boolean {
 }
 
 /**
+ * mentionsCallWord over a file's bytes, before any decode (the CLI's pre-filter): identifiers are ASCII, and a byte of
+ * a multi-byte UTF-8 character is no more an identifier character than the character it encodes.
+ */
+export function bytesMentionCallWord(bytes: Uint8Array): boolean {
+  const splice = Buffer.from("splice");
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = view.indexOf(splice); at >= 0; at = view.indexOf(splice, at + 6)) {
+    let start = at;
+    while (start > 0 && isIdentifierCode(view[start - 1])) start--;
+    let end = at + 6;
+    while (end < view.length && isIdentifierCode(view[end])) end++;
+    if (end - start <= 13 && CALL_WORDS.has(view.toString("latin1", start, end))) return true;
+  }
+  return false;
+}
+
+/**
  * True when the text can contain a vmsplice call (directly, through syscall numbers, or through a wrapper) or a splice
  * call: one of the call words as a whole identifier (`generic_file_splice_read` is not one), or a wrapper's name.
  */

@@ -6,12 +6,13 @@
  * the same limits. Exit codes: 0 no warning or error finding, 1 findings, 2 usage or I/O error.
  */
 import { formatOption, kernelOption, pageSizeOption } from "./options";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { KERNEL_MODELS, PAGE_SIZES } from "../analysis/facts";
 import { DEFAULT_MAX_FILE_SIZE } from "../engine/engine";
-import { isSourceName, loadLanguagesFor } from "../parsing/parser";
+import { loadLanguagesFor } from "../parsing/parser";
+import { TreeScan } from "../project/tree-scan";
 import { findRule, RULES } from "../rules";
 import { plainText, ruleDocMarkdown, ruleDocTerminal } from "../docs/rule-docs";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
@@ -141,33 +142,6 @@ export function parseCheckArguments(argv: string[]): CheckOptions {
   return options;
 }
 
-/** Files to analyse: every named file, and the .c/.h files under every named directory (sorted, recursive). */
-function collectFiles(paths: string[]): string[] {
-  const files: string[] = [];
-  const visit = (directory: string) => {
-    const entries = readdirSync(directory, { withFileTypes: true }).sort((left, right) =>
-      left.name.localeCompare(right.name),
-    );
-    for (const entry of entries) {
-      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.isFile() && isSourceName(entry.name)) files.push(full);
-    }
-  };
-  for (const item of paths) {
-    let stats;
-    try {
-      stats = statSync(item);
-    } catch {
-      throw new IoError(`cannot read '${item}': no such file or directory`);
-    }
-    if (stats.isDirectory()) visit(item);
-    else files.push(item);
-  }
-  return files;
-}
-
 /** The worker script of `check --jobs`: beside the bundle (dist/check-worker.js), or the source under tsx. */
 function checkWorkerScript(): string {
   const here = typeof __dirname === "string" ? __dirname : process.cwd();
@@ -177,13 +151,16 @@ function checkWorkerScript(): string {
 
 async function runCheck(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const options = parseCheckArguments(argv);
-  const files = collectFiles(options.paths);
+  const jobs = jobsFor(options);
+  // Files to analyse: every named file, and the C and C++ files under every named directory (sorted, recursive), found
+  // by one walk that also reads every file once on a single thread (worker threads read their own).
+  const scan = new TreeScan(options.maxFileSize, jobs === 1);
+  const files = scan.walk(options.paths, (item) => new IoError(`cannot read '${item}': no such file or directory`));
   let reports: FileReport[];
   let cacheFailures: string[];
-  const jobs = jobsFor(options);
   if (jobs > 1 && files.length > 1)
     ({ reports, cacheFailures } = await runPool(files, options, jobs, checkWorkerScript(), packageJson.version));
-  else ({ reports, cacheFailures } = await runSingle(files, options));
+  else ({ reports, cacheFailures } = await runSingle(files, options, scan));
   for (const failure of cacheFailures) err(`vmsplice-lens: note: ${failure} (results are not cached)\n`);
   if (options.format === "json")
     writeJson(formatJson(reports, options.kernel, options.pageSize, packageJson.version), out);
@@ -195,9 +172,9 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
 }
 
 /** `check --jobs 1`: every file on this thread, in order. */
-async function runSingle(files: string[], options: CheckOptions) {
+async function runSingle(files: string[], options: CheckOptions, scan: TreeScan) {
   await loadLanguagesFor(files);
-  const session = new CheckSession(options, packageJson.version);
+  const session = new CheckSession(options, packageJson.version, scan);
   const dealer = new ShardDealer(options.shard);
   const reports: FileReport[] = [];
   try {

@@ -64,6 +64,11 @@ export interface ProjectFs {
   list(dir: string): { name: string; directory: boolean }[];
   /** Whether the file's bytes contain the word (false when it cannot be read). */
   contains(file: string, word: string): boolean;
+  /**
+   * True when the word is known not to be in the file's bytes without reading them (cli: the run's one read of the
+   * tree, project/tree-scan.ts); false when not known.
+   */
+  absent?(file: string, word: string): boolean;
 }
 
 /** The disk, with the engine's one size and NUL rule for what counts as text. */
@@ -176,6 +181,9 @@ export function findProjectRoot(
   markers: Map<string, string | null> = new Map(),
 ): string {
   const absolute = path.resolve(start);
+  // A directory seen before is answered without looking at the disk (only directories are remembered).
+  const remembered = markers.get(absolute);
+  if (remembered !== undefined) return remembered ?? absolute;
   const first = fs.isDirectory(absolute) ? absolute : path.dirname(absolute);
   const visited: string[] = [];
   let found: string | null = null;
@@ -328,7 +336,8 @@ export class Project {
     return {
       file,
       display: this.display(file),
-      text: this.fs.readText(file),
+      bytes: this.fs.readBytes(file),
+      text: () => this.fs.readText(file),
       language: this.fallbackGrammars.has(language) ? `${language} (as c)` : language,
       parse: (text) => parser.parse(text),
       parseRanges: (text, ranges) => parser.parse(text, null, { includedRanges: ranges }),
@@ -383,6 +392,7 @@ export class Project {
    */
   private mentions(file: string, word: string): boolean {
     this.searched.add(file);
+    if (this.fs.absent?.(file, word)) return false;
     let bytes = this.texts.get(file);
     if (bytes === undefined) {
       bytes = this.fs.readBytes(file);

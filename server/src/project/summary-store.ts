@@ -20,8 +20,11 @@ import {
 } from "../engine/reduced-summary";
 import type { ItemTable } from "../engine/regions";
 
-/** Bumped whenever FileSummary or what summarizeFile puts in it changes (old shards then miss and are rewritten). */
-export const SUMMARY_SCHEMA = 2;
+/**
+ * Bumped whenever FileSummary or what summarizeFile puts in it changes, or how shards are keyed (old shards then miss
+ * and are rewritten). 2: the digest is taken over the file's bytes, not its decoded text; 3: `referenced` names.
+ */
+export const SUMMARY_SCHEMA = 3;
 
 /** Where summaries persist between runs: one shard per source file, holding the summaries of its current content. */
 export interface SummaryCache {
@@ -36,7 +39,10 @@ export interface SummarySource {
   file: string;
   /** The file's name in summaries (relative to the project root). */
   display: string;
-  text: string | null;
+  /** The file's bytes (null: unreadable); a summary is keyed by their digest, so a cached one needs no decode. */
+  bytes: Buffer | null;
+  /** The file's text, decoded from those bytes (asked only when the summary must be computed). */
+  text(): string | null;
   /** The grammar used: "c", "cpp", or "c (fallback)" when the C++ grammar was not loaded. */
   language: string;
   parse(text: string): Tree | null;
@@ -132,17 +138,21 @@ export class SummaryStore {
   }
 
   private compute(source: SummarySource, known: readonly ExternalPipeFiller[]): SummaryView | null {
-    const { text } = source;
-    if (text === null) return null;
+    const { bytes } = source;
+    if (bytes === null) return null;
     // The fillers summarizeFile uses are the other files'; only they decide the variant.
     const others = known.filter((filler) => filler.file !== source.display);
     const variant = others.length === 0 ? "plain" : sha256(JSON.stringify(others));
-    const digest = this.cache ? sha256(this.configuration, source.display, source.language, text) : "";
+    // Keyed by the content's digest, taken over the bytes (issue 12: a warm run decodes no unchanged file). Sound: the
+    // text is a function of the bytes (decodeSource), and the rest that decides a summary is in the key as well.
+    const digest = this.cache ? contentDigest([this.configuration, source.display, source.language], bytes) : "";
     const stored = this.cache?.get(source.file, digest, variant);
     if (stored) {
       this.counts.cached++;
       return viewOf(stored);
     }
+    const text = source.text();
+    if (text === null) return null;
     const reduced = this.reduced(source, text, known, digest, variant);
     if (reduced) return reduced;
     const summary = this.full(source, text, known);
@@ -202,6 +212,13 @@ export class SummaryStore {
     });
     return viewWith(relevant, names);
   }
+}
+
+/** The digest of a file's content with what else keys it (each part ended by a NUL, which no part holds). */
+export function contentDigest(parts: readonly string[], bytes: Buffer): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part).update("\0");
+  return hash.update(bytes).digest("hex");
 }
 
 /** The SHA-256 of the parts joined with NUL, without joining them (a large file's text is not copied for it). */
