@@ -15,6 +15,7 @@ import { MAX_BYTES } from "./limits";
 // Chunk records are kept as runs: a 1 GiB replay's step has two runs, not 512 records (chunk-runs.ts).
 import { attachChunks, attachEvents, chunkRunsOf, eventRunsOf, foldChunks, foldEvents } from "./chunk-runs";
 import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
+import { iovecRunsOf, type IovecRun } from "./iovec-runs";
 import type {
   Address,
   Amount,
@@ -186,6 +187,30 @@ export function resolveAddress(machine: Machine, process: Process, address: Addr
   const mapping = machine.resolveMapping(process, address.mapping);
   const offset = amountBytes(machine, address.offset);
   return address.negative ? mapping.start - offset : mapping.start + offset;
+}
+
+/**
+ * A vmsplice line's iovecs with their addresses resolved, read from its iovec runs (iovec-runs.ts): iovec `k` of a run
+ * is based `k` pages after the first, each address checked as `resolveAddress` checks it, without making the iovec.
+ */
+function userIovecs(machine: Machine, process: Process, runs: readonly IovecRun[] | null): UserIovec[] | null {
+  if (runs === null) return null;
+  const iovecs: UserIovec[] = [];
+  for (const { first, count } of runs) {
+    // A size_t, allowed past the address space (the kernel decides: EINVAL, EFAULT); it allocates nothing.
+    const len = first.length.bytes + first.length.pages * machine.pageSize;
+    const base = first.base;
+    if (base === null) {
+      for (let index = 0; index < count; index++) iovecs.push({ base: 0, len });
+      continue;
+    }
+    const start = machine.resolveMapping(process, base.mapping).start;
+    for (let index = 0; index < count; index++) {
+      const offset = amountBytes(machine, { bytes: base.offset.bytes, pages: base.offset.pages + index });
+      iovecs.push({ base: base.negative ? start - offset : start + offset, len });
+    }
+  }
+  return iovecs;
 }
 
 function resolveFd(machine: Machine, reference: FdRef): FdEntry | null {
@@ -431,13 +456,7 @@ function transferStep(
   switch (command.kind) {
     case "vmsplice": {
       const process = actingProcess(machine, step);
-      const iovecs: UserIovec[] | null = command.iovecs
-        ? command.iovecs.map((iovec) => ({
-            base: iovec.base ? resolveAddress(machine, process, iovec.base) : 0,
-            // A size_t, allowed past the address space (the kernel decides: EINVAL, EFAULT); it allocates nothing.
-            len: iovec.length.bytes + iovec.length.pages * machine.pageSize,
-          }))
-        : null;
+      const iovecs = userIovecs(machine, process, iovecRunsOf(command));
       const nrSegs = command.nrSegs ?? (iovecs ? iovecs.length : 0);
       return vmsplice(machine, process, resolveFd(machine, command.fd), iovecs, nrSegs, command.flags);
     }
