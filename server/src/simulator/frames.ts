@@ -14,7 +14,15 @@ const FIRST_PFN = 0x1000;
 const INITIAL_CAPACITY = 1024;
 
 const KINDS: readonly FrameKind[] = ["anon", "zero", "hugeZero", "pageCache", "shmem", "ksm", "hugetlb"];
-const KIND_CODE = new Map<FrameKind, number>(KINDS.map((kind, code) => [kind, code]));
+const KIND_CODE: Readonly<Record<FrameKind, number>> = {
+  anon: 0,
+  zero: 1,
+  hugeZero: 2,
+  pageCache: 3,
+  shmem: 4,
+  ksm: 5,
+  hugetlb: 6,
+};
 
 /** Bits of the per-frame flag byte. */
 const LIVE = 1;
@@ -42,7 +50,7 @@ export class Frame {
     return KINDS[this.table.kinds[this.index]];
   }
   set kind(kind: FrameKind) {
-    this.table.kinds[this.index] = KIND_CODE.get(kind)!;
+    this.table.kinds[this.index] = KIND_CODE[kind];
   }
   get refcount(): number {
     return this.table.refcounts[this.index];
@@ -65,15 +73,15 @@ export class Frame {
   }
   /** Materialised contents, only for frames with non-uniform bytes. */
   get bytes(): Uint8Array | null {
-    return this.table.contents.get(this.pfn) ?? null;
+    return this.table.contents.size === 0 ? null : (this.table.contents.get(this.pfn) ?? null);
   }
   set bytes(value: Uint8Array | null) {
     if (value) this.table.contents.set(this.pfn, value);
-    else this.table.contents.delete(this.pfn);
+    else if (this.table.contents.size > 0) this.table.contents.delete(this.pfn);
   }
   /** Compound page membership (THP or hugetlb): the head PFN and the number of small pages. */
   get compound(): Compound | null {
-    return this.table.compounds.get(this.pfn) ?? null;
+    return this.table.compounds.size === 0 ? null : (this.table.compounds.get(this.pfn) ?? null);
   }
   set compound(value: Compound | null) {
     if (value) this.table.compounds.set(this.pfn, value);
@@ -153,7 +161,7 @@ export class FrameTable {
     this.spend(1);
     if (this.length === this.kinds.length) this.grow();
     const index = this.length++;
-    this.kinds[index] = KIND_CODE.get(kind)!;
+    this.kinds[index] = KIND_CODE[kind];
     this.fills[index] = fill;
     this.flags[index] = LIVE | (kind === "anon" ? EXCLUSIVE : 0);
     return new Frame(this, index + FIRST_PFN, index);
@@ -182,7 +190,7 @@ export class FrameTable {
     if (frame.refcount <= 0 && kind !== "zero" && kind !== "hugeZero" && kind !== "pageCache" && kind !== "shmem") {
       this.flags[frame.pfn - FIRST_PFN] &= ~LIVE;
       // Contents of a freed frame are unreachable (nothing holds a reference): drop them so memory follows live frames.
-      this.contents.delete(frame.pfn);
+      if (this.contents.size > 0) this.contents.delete(frame.pfn);
       if (this.freed) this.freed(frame.pfn);
     }
   }

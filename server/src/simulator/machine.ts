@@ -17,6 +17,7 @@ import { faultIn } from "./faults";
 import { FrameTable, type Frame } from "./frames";
 import { PageTable, type Pte } from "./page-table";
 import { newPipe, type FdEntry, type Pipe, type PipeBuffer } from "./pipe-ring";
+import { PageRanges } from "./page-ranges";
 
 /** Where the first mapping is placed (docs/vmsim.md section 3.2). */
 export const MAPPING_BASE = 0x10000000;
@@ -50,7 +51,7 @@ export class Machine {
   /** Pipe buffers queued during the step being run (counted here because summary traces drop the queue events). */
   queuedThisStep = 0;
   /** Page addresses whose PTE a zap removed during the step being run, per process name. */
-  readonly zapped = new Map<string, Set<number>>();
+  readonly zapped = new Map<string, PageRanges>();
 
   /** Page operations left in the run's work budget (limits.ts). */
   private workLeft = WORK_BUDGET;
@@ -290,8 +291,8 @@ export class Machine {
 
   /**
    * `zap_page_range(vma, start, size)` as spec 3.5 step 5 describes: clipped to the VMA, exactly size/P PTEs from the
-   * page containing `start`. THP mappings partly covered are split first. Returns the addresses of pages whose PTE
-   * was removed. A hugetlb VMA is the caller's business (the kernel BUGs before getting here).
+   * page containing `start`. THP mappings partly covered are split first. Returns how many PTEs were removed (their
+   * addresses go to the step's `zapped` and to `removedInto`). A hugetlb VMA is the caller's business (the kernel BUGs before getting here).
    */
   /** `quiet` marks the RFC's destination zap: its event is implied by the move in summary traces and says so in full ones. */
   zapRange(
@@ -301,25 +302,34 @@ export class Machine {
     size: number,
     effectRule: string | undefined,
     quiet = false,
-  ): number[] {
+    /** Told the address of each page whose PTE was removed. */
+    removedInto: PageRanges | null = null,
+  ): number {
     const clippedStart = Math.max(vma.start, start);
     const end = Math.min(vma.end, start + size);
-    if (clippedStart >= vma.end || end <= vma.start) return [];
+    if (clippedStart >= vma.end || end <= vma.start) return 0;
     const first = clippedStart - (clippedStart % this.pageSize);
     const count = Math.round(size / this.pageSize);
-    const removed: number[] = [];
+    let removed = 0;
     // Only present PTEs can be removed, so the walk visits those (a zap of a huge, mostly empty range stays cheap).
     const limit = Math.max(Math.min(end, first + count * this.pageSize), first + (count > 0 ? this.pageSize : 0));
-    for (const vpn of process.ptes.presentVpns(this.vpn(first), Math.ceil(limit / this.pageSize))) {
-      const address = vpn * this.pageSize;
+    const firstVpn = this.vpn(first);
+    const endVpn = Math.ceil(limit / this.pageSize);
+    // One or two pages (the RFC's destination zap, once per moved page) are looked up without listing them first.
+    const vpns = endVpn - firstVpn <= 2 ? null : process.ptes.presentVpns(firstVpn, endVpn);
+    let zapped: PageRanges | null = null;
+    for (let at = 0, vpn = firstVpn; vpns ? at < vpns.length : vpn < endVpn; at++, vpn++) {
+      if (vpns) vpn = vpns[at];
       const pfn = process.ptes.pfnOf(vpn);
-      if (pfn !== null && this.frames.compounds.get(pfn)?.thp)
+      if (pfn === null) continue;
+      const address = vpn * this.pageSize;
+      if (this.frames.compounds.size > 0 && this.frames.compounds.get(pfn)?.thp)
         this.splitThpIfPartial(process, this.frames.get(pfn), address, first, count);
       if (this.removePte(process, address)) {
-        removed.push(address);
-        let addresses = this.zapped.get(process.name);
-        if (!addresses) this.zapped.set(process.name, (addresses = new Set()));
-        addresses.add(address);
+        removed++;
+        removedInto?.add(address);
+        zapped ??= this.zappedOf(process);
+        zapped.add(address);
       }
     }
     const effect = quiet
@@ -334,18 +344,24 @@ export class Machine {
         kind: "zap",
         pid: process.name,
         vaddrStart: first,
-        pages: removed.length,
+        pages: removed,
         vmaKind: vma.kind,
         effect,
         ...(effectRule ? { rule: effectRule } : {}),
       });
-    if (vma.locked && removed.length > 0)
+    if (vma.locked && removed > 0)
       this.emit({
         kind: "hazard",
         rule: "VMS-RFC-MLOCK",
         detail: `zap of locked memory at ${hex(first)} in ${process.name}`,
       });
     return removed;
+  }
+
+  private zappedOf(process: Process): PageRanges {
+    let addresses = this.zapped.get(process.name);
+    if (!addresses) this.zapped.set(process.name, (addresses = new PageRanges(this.pageSize)));
+    return addresses;
   }
 
   /** A zap that covers only part of a PMD-mapped THP splits the compound page into small pages first (spec 3.5). */

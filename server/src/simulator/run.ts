@@ -170,7 +170,12 @@ function failProcess(name: string): never {
 }
 
 export function amountBytes(machine: Machine, amount: Amount): number {
-  const bytes = amount.bytes + amount.pages * machine.pageSize;
+  return offsetBytes(machine, amount.bytes, amount.pages);
+}
+
+/** `amountBytes` of bytes plus whole pages, without an Amount. */
+function offsetBytes(machine: Machine, amountBytes: number, pages: number): number {
+  const bytes = amountBytes + pages * machine.pageSize;
   if (bytes > MAX_BYTES)
     throw new LimitError(
       `a length of ${bytes} bytes exceeds the 128 TiB user address space at ${machine.pageSize}-byte pages (docs/vmsim.md section 9)`,
@@ -206,7 +211,7 @@ function userIovecs(machine: Machine, process: Process, runs: readonly IovecRun[
     }
     const start = machine.resolveMapping(process, base.mapping).start;
     for (let index = 0; index < count; index++) {
-      const offset = amountBytes(machine, { bytes: base.offset.bytes, pages: base.offset.pages + index });
+      const offset = offsetBytes(machine, base.offset.bytes, base.offset.pages + index);
       iovecs.push({ base: base.negative ? start - offset : start + offset, len });
     }
   }
