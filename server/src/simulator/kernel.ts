@@ -734,14 +734,15 @@ function spliceRound(
     // Feed phase (splice_from_pipe_feed).
     let finished = false;
     while (pipe.count > 0) {
-      const head = headBuffer(pipe)!;
-      const buffer = head.buffer;
+      // The head buffer (headBuffer without its pair object: one per page of a large replay).
+      const slot = pipe.tail % pipe.size;
+      const buffer = pipe.slots[slot]!;
       if (buffer.len === 0) {
         machine.releaseHead(pipe);
         continue;
       }
       const n = Math.min(buffer.len, want - done);
-      const actor = pipeToUser(machine, process, pipe, head.slot, buffer, destination, n, flags);
+      const actor = pipeToUser(machine, process, pipe, slot, buffer, destination, n, flags);
       if (actor.kind === "bug") return { done, stop: "bug" };
       if (actor.kind === "fault") {
         if (done > 0) return { done, stop: null };

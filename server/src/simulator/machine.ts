@@ -210,10 +210,10 @@ export class Machine {
   /** Removes the PTE of one page; returns the frame it mapped, if any. */
   removePte(process: Process, address: number): Frame | null {
     const vpn = this.vpn(address);
-    const pte = process.ptes.get(vpn);
-    if (!pte) return null;
+    const pfn = process.ptes.pfnOf(vpn);
+    if (pfn === null) return null;
     process.ptes.delete(vpn);
-    const frame = this.frames.get(pte.pfn);
+    const frame = this.frames.get(pfn);
     if (frame.kind !== "zero" && frame.kind !== "hugeZero") {
       frame.mapcount--;
       if (frame.kind === "anon" || frame.kind === "ksm") process.rssAnon--;
