@@ -11,7 +11,8 @@
  */
 import type { KernelModel, PageSize } from "../analysis/facts";
 import { budgetMessage, MAX_BYTES, MAX_MAPPINGS, MAX_RUN_EVENTS, MAX_STEP_EVENTS, WORK_BUDGET } from "./limits";
-import type { ChunkRecord, Prot, TraceEvent } from "./types";
+import type { Prot, TraceEvent } from "./types";
+import { ChunkRuns, EventRuns } from "./chunk-runs";
 import { vmaAt, type BackingObject, type Process, type Vma, type VmaKind } from "./address-space";
 import { faultIn } from "./faults";
 import { FrameTable, type Frame } from "./frames";
@@ -43,9 +44,9 @@ export class Machine {
   private nextAddress = MAPPING_BASE;
   private nextObject = 1;
   private nextBufferId = 1;
-  /** Events of the step being run. */
-  events: TraceEvent[] = [];
-  chunks: ChunkRecord[] = [];
+  /** Events and chunk records of the step being run, folded into runs as they come (chunk-runs.ts). */
+  events: EventRuns;
+  chunks: ChunkRuns;
   /** Pages ("process:page address") where another thread will fault the page in during the next RFC move into it. */
   readonly racingFaults = new Set<string>();
   /** Pipe buffers queued during the step being run (counted here because summary traces drop the queue events). */
@@ -69,6 +70,8 @@ export class Machine {
     private readonly keep: EventFilter | null = null,
   ) {
     this.full = keep === null;
+    this.events = new EventRuns(pageSize);
+    this.chunks = new ChunkRuns(pageSize);
     this.frames = new FrameTable(
       pageSize,
       (units) => this.spend(units),

@@ -103,49 +103,78 @@ type Consumer = { chunk: ChunkRecord; line: number };
 const NO_CONSUMERS: readonly Consumer[] = [];
 
 /**
- * Reader chunks by buffer id. Buffer ids count up from the run's start, so a typed array indexed by id holds them;
- * almost every buffer is consumed once, so a lone consumer is kept as its chunk run and line (the record is made when
- * asked for) and only a buffer consumed in parts gets a list (a 1 GiB replay has 262,144 buffers and 1,024 runs).
+ * Reader chunks by buffer id. Almost every buffer is consumed once, so a lone consumer is kept as its chunk run and
+ * line (the record is made when asked for) and only a buffer consumed in parts gets a list. When no two reader runs
+ * share a buffer id (a 1 GiB replay: 1,024 runs for 262,144 buffers) a buffer's run is found by binary search over the
+ * runs, with nothing per buffer; otherwise a typed array indexed by id holds each buffer's lone run.
  */
 class Consumers {
   private readonly runs: ChunkRun[] = [];
   private readonly lines: number[] = [];
-  /** By buffer id: one more than the index in `runs` of the run that alone consumed it, 0 for none. */
-  private readonly loneAt: Int32Array;
+  /** Indexes into `runs` by first buffer id, when the runs' buffer ids are disjoint (every buffer consumed once). */
+  private readonly order: number[] | null = null;
+  /** Otherwise, by buffer id: one more than the index in `runs` of the run that alone consumed it, 0 for none. */
+  private readonly loneAt: Int32Array = new Int32Array(0);
   private readonly several = new Map<number, Consumer[]>();
 
   constructor(
     steps: readonly ReplayStepJson[],
     private readonly pageSize: number,
   ) {
-    let size = 0;
     for (const step of steps)
-      for (const run of chunkRunsOf(step))
-        if (run.first.side === "reader" && isIndex(run.first.bufferId))
-          size = Math.max(size, run.first.bufferId + run.count);
-    this.loneAt = new Int32Array(size);
-    for (const step of steps) {
       for (const run of chunkRunsOf(step)) {
         if (run.first.side !== "reader" || run.first.bufferId === null) continue;
-        const at = this.runs.push(run);
+        this.runs.push(run);
         this.lines.push(step.line);
-        for (let index = 0; index < run.count; index++) {
-          const id = run.first.bufferId + index;
-          const list = this.several.get(id);
-          if (list) list.push({ chunk: chunkAt(run, index, pageSize), line: step.line });
-          else if (isIndex(id) && this.loneAt[id] === 0) this.loneAt[id] = at;
-          else {
-            const entry = { chunk: chunkAt(run, index, pageSize), line: step.line };
-            this.several.set(id, this.loneRun(id) < 0 ? [entry] : [this.lone(id), entry]);
-          }
+      }
+    const firstId = (at: number) => this.runs[at].first.bufferId!;
+    const order = this.runs.map((_, at) => at).sort((left, right) => firstId(left) - firstId(right));
+    const disjoint =
+      this.runs.every((run) => isIndex(run.first.bufferId)) &&
+      order.every((at, k) => k === 0 || firstId(order[k - 1]) + this.runs[order[k - 1]].count <= firstId(at));
+    if (disjoint) {
+      this.order = order;
+      return;
+    }
+    let size = 0;
+    for (const run of this.runs) if (isIndex(run.first.bufferId)) size = Math.max(size, run.first.bufferId + run.count);
+    this.loneAt = new Int32Array(size);
+    this.runs.forEach((run, at) => {
+      const line = this.lines[at];
+      for (let index = 0; index < run.count; index++) {
+        const id = run.first.bufferId! + index;
+        const list = this.several.get(id);
+        if (list) list.push({ chunk: chunkAt(run, index, pageSize), line });
+        else if (isIndex(id) && this.loneAt[id] === 0) this.loneAt[id] = at + 1;
+        else {
+          const entry = { chunk: chunkAt(run, index, pageSize), line };
+          this.several.set(id, this.loneRun(id) < 0 ? [entry] : [this.lone(id), entry]);
         }
       }
-    }
+    });
+  }
+
+  /** Whether every consumed buffer has exactly one consumer (no two reader runs share a buffer id). */
+  get disjoint(): boolean {
+    return this.order !== null;
   }
 
   /** The index in `runs` of the run that alone consumed the buffer, or -1 (none, or consumed in parts). */
   loneRun(bufferId: number): number {
-    return isIndex(bufferId) && bufferId < this.loneAt.length ? this.loneAt[bufferId] - 1 : -1;
+    if (this.order === null)
+      return isIndex(bufferId) && bufferId < this.loneAt.length ? this.loneAt[bufferId] - 1 : -1;
+    // The last run starting at or before the id, if the id is inside it.
+    let low = 0;
+    let high = this.order.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (this.runs[this.order[middle]].first.bufferId! <= bufferId) {
+        found = this.order[middle];
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return found >= 0 && bufferId < this.runs[found].first.bufferId! + this.runs[found].count ? found : -1;
   }
 
   private lone(bufferId: number): Consumer {
@@ -290,6 +319,8 @@ function stretch(run: ChunkRun, offset: number, consumers: Consumers): number {
   const place = consumers.runOf(firstId + offset);
   if (!place) return 1;
   const most = Math.min(run.count - offset, place.count - place.index);
+  // Disjoint reader runs: every buffer of the reader run was consumed by it alone.
+  if (consumers.disjoint) return most;
   let count = 1;
   while (count < most && consumers.onlyBy(firstId + offset + count, place.at)) count++;
   return count;

@@ -13,7 +13,7 @@ import { LimitError, Machine, ScenarioError } from "./machine";
 import type { FdEntry } from "./pipe-ring";
 import { MAX_BYTES } from "./limits";
 // Chunk records are kept as runs: a 1 GiB replay's step has two runs, not 512 records (chunk-runs.ts).
-import { attachChunks, attachEvents, chunkRunsOf, eventRunsOf, foldChunks, foldEvents } from "./chunk-runs";
+import { attachChunks, attachEvents, ChunkRuns, chunkRunsOf, EventRuns, eventRunsOf } from "./chunk-runs";
 import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
 import { iovecRunsOf, type IovecRun } from "./iovec-runs";
 import type {
@@ -89,8 +89,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
         });
       return;
     }
-    machine.events = [];
-    machine.chunks = [];
+    machine.events = new EventRuns(pageSize);
+    machine.chunks = new ChunkRuns(pageSize);
     machine.zapped.clear();
     machine.queuedThisStep = 0;
     machine.droppedEvents = 0;
@@ -109,8 +109,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
         kind: "note",
         text: `trace limit: ${machine.droppedEvents} further events of this step were not recorded (docs/vmsim.md section 9)`,
       });
-    attachEvents(result, foldEvents(machine.events, pageSize), pageSize);
-    attachChunks(result, foldChunks(machine.chunks, pageSize), pageSize);
+    attachEvents(result, machine.events.runs, pageSize);
+    attachChunks(result, machine.chunks.runs, pageSize);
     result.rules = collectRules(result);
     if (result.outcome && "kernelBug" in result.outcome) stoppedAt = index;
     for (const expectation of expectations) {
