@@ -185,14 +185,60 @@ export class FrameTable {
 
   /** Drops one reference; frees the frame when nothing holds it (the zero page and object pages are never freed here). */
   put(frame: Frame): void {
-    frame.refcount--;
-    const kind = frame.kind;
-    if (frame.refcount <= 0 && kind !== "zero" && kind !== "hugeZero" && kind !== "pageCache" && kind !== "shmem") {
-      this.flags[frame.pfn - FIRST_PFN] &= ~LIVE;
+    this.putAt(frame.pfn - FIRST_PFN);
+  }
+
+  private putAt(index: number): void {
+    const pfn = index + FIRST_PFN;
+    this.refcounts[index]--;
+    const kind = KINDS[this.kinds[index]];
+    if (
+      this.refcounts[index] <= 0 &&
+      kind !== "zero" &&
+      kind !== "hugeZero" &&
+      kind !== "pageCache" &&
+      kind !== "shmem"
+    ) {
+      this.flags[index] &= ~LIVE;
       // Contents of a freed frame are unreachable (nothing holds a reference): drop them so memory follows live frames.
-      if (this.contents.size > 0) this.contents.delete(frame.pfn);
-      if (this.freed) this.freed(frame.pfn);
+      if (this.contents.size > 0) this.contents.delete(pfn);
+      if (this.freed) this.freed(pfn);
     }
+  }
+
+  /**
+   * A PTE of the frame removed, without a handle (once per zapped page): the map count and the reference drop, except
+   * for the zero pages. Returns the frame's kind.
+   */
+  unmap(pfn: number): FrameKind {
+    const index = pfn - FIRST_PFN;
+    if (!this.isLive(index)) throw new Error(`internal: frame ${pfn} does not exist`);
+    const kind = KINDS[this.kinds[index]];
+    if (kind !== "zero" && kind !== "hugeZero") {
+      this.mapcounts[index]--;
+      this.putAt(index);
+    }
+    return kind;
+  }
+
+  /** A pipe buffer queued on the frame, without a handle (the frame must be live). */
+  addPipeRef(pfn: number): void {
+    const index = pfn - FIRST_PFN;
+    if (!this.isLive(index)) throw new Error(`internal: frame ${pfn} does not exist`);
+    this.pipeRefCounts[index]++;
+  }
+
+  /** A pipe buffer on the frame released: its pipe reference and its reference drop; false when the frame was freed. */
+  releasePipeRef(pfn: number): boolean {
+    const index = pfn - FIRST_PFN;
+    if (!this.isLive(index)) return false;
+    this.pipeRefCounts[index]--;
+    return true;
+  }
+
+  /** Drops one reference of a live frame, without a handle (`put`). */
+  putPfn(pfn: number): void {
+    this.putAt(pfn - FIRST_PFN);
   }
 
   byteAt(frame: Frame, offset: number): number {

@@ -210,19 +210,15 @@ export class Machine {
     }
   }
 
-  /** Removes the PTE of one page; returns the frame it mapped, if any. */
-  removePte(process: Process, address: number): Frame | null {
+  /** Removes the PTE of one page; returns whether one was present. */
+  removePte(process: Process, address: number): boolean {
     const vpn = this.vpn(address);
     const pfn = process.ptes.pfnOf(vpn);
-    if (pfn === null) return null;
+    if (pfn === null) return false;
     process.ptes.delete(vpn);
-    const frame = this.frames.get(pfn);
-    if (frame.kind !== "zero" && frame.kind !== "hugeZero") {
-      frame.mapcount--;
-      if (frame.kind === "anon" || frame.kind === "ksm") process.rssAnon--;
-      this.frames.put(frame);
-    }
-    return frame;
+    const kind = this.frames.unmap(pfn);
+    if (kind === "anon" || kind === "ksm") process.rssAnon--;
+    return true;
   }
 
   objectFrame(object: BackingObject, pageIndex: number): Frame {
@@ -431,7 +427,7 @@ export class Machine {
     pipe.slots[slot] = buffer;
     pipe.slotFlags[slot] = buffer.flags;
     pipe.count++;
-    this.frames.get(buffer.pfn).pipeRefs++;
+    this.frames.addPipeRef(buffer.pfn);
     return slot;
   }
 
@@ -443,11 +439,9 @@ export class Machine {
     pipe.slots[slot] = null;
     pipe.tail = (pipe.tail + 1) % pipe.size;
     pipe.count--;
-    const frame = this.frames.ifLive(buffer.pfn);
-    if (frame) {
-      frame.pipeRefs--;
+    if (this.frames.releasePipeRef(buffer.pfn)) {
       if (this.full) this.emit({ kind: "bufferReleased", pipe: pipe.name, slot, pfn: buffer.pfn });
-      this.frames.put(frame);
+      this.frames.putPfn(buffer.pfn);
     }
   }
 

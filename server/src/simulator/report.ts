@@ -161,8 +161,7 @@ class Consumers {
 
   /** The index in `runs` of the run that alone consumed the buffer, or -1 (none, or consumed in parts). */
   loneRun(bufferId: number): number {
-    if (this.order === null)
-      return isIndex(bufferId) && bufferId < this.loneAt.length ? this.loneAt[bufferId] - 1 : -1;
+    if (this.order === null) return isIndex(bufferId) && bufferId < this.loneAt.length ? this.loneAt[bufferId] - 1 : -1;
     // The last run starting at or before the id, if the id is inside it.
     let low = 0;
     let high = this.order.length - 1;
