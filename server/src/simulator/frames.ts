@@ -167,6 +167,22 @@ export class FrameTable {
     return new Frame(this, index + FIRST_PFN, index);
   }
 
+  /**
+   * `allocate("anon", fill)` of a frame that one PTE maps at once (map count and reference one), mlocked or not,
+   * without a handle: a write fault of fresh anonymous memory. Returns the PFN.
+   */
+  allocateMapped(fill: number, mlocked: boolean): number {
+    this.spend(1);
+    if (this.length === this.kinds.length) this.grow();
+    const index = this.length++;
+    this.kinds[index] = KIND_CODE.anon;
+    this.fills[index] = fill;
+    this.flags[index] = LIVE | EXCLUSIVE | (mlocked ? MLOCKED : 0);
+    this.mapcounts[index] = 1;
+    this.refcounts[index] = 1;
+    return index + FIRST_PFN;
+  }
+
   private isLive(index: number): boolean {
     return index >= 0 && index < this.length && (this.flags[index] & LIVE) !== 0;
   }

@@ -245,6 +245,10 @@ export class Machine {
       const current = address + done;
       const offset = current % this.pageSize;
       const chunk = Math.min(length - done, this.pageSize - offset);
+      if (typeof value === "number" && chunk === this.pageSize && this.writeFreshPage(process, current, value)) {
+        done += chunk;
+        continue;
+      }
       const frame = this.fault(process, current, "write");
       if (!frame) return false;
       if (frame.pipeRefs > 0)
@@ -256,6 +260,25 @@ export class Machine {
       this.frames.write(frame, offset, chunk, value, typeof value === "number" ? 0 : done);
       done += chunk;
     }
+    return true;
+  }
+
+  /**
+   * A whole-page write of one byte to an absent page of a writable private anonymous mapping without THP (every page of
+   * a `fill` of fresh memory): the write fault's new frame, made with the byte, without a frame handle. The same work,
+   * state and events as `fault` (faultPrivateAnon) followed by the write; false when the page is not such a page.
+   */
+  private writeFreshPage(process: Process, address: number, value: number): boolean {
+    const vma = vmaAt(process, address);
+    if (vma === null || vma.kind !== "private-anon" || !vma.prot.write || vma.thpEligible) return false;
+    const vpn = this.vpn(address);
+    if (process.ptes.has(vpn)) return false;
+    this.spend(1); // the fault, as faultIn charges it
+    const pfn = this.frames.allocateMapped(value, vma.locked);
+    process.ptes.set(vpn, pfn, true);
+    process.rssAnon++;
+    if (this.full)
+      this.emit({ kind: "fault", pid: process.name, vaddr: address, pfn, access: "write", frameKind: "anon" });
     return true;
   }
 
