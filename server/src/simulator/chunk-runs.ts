@@ -43,16 +43,28 @@ export function continuesChunk(last: ChunkRecord, next: ChunkRecord, pageSize: n
   );
 }
 
+/**
+ * A step's records folded into runs as they are made (the machine's `chunks` while a step runs): a record that
+ * continues the last one only counts, so a 1 GiB replay's records die as soon as they are made.
+ */
+export class ChunkRuns {
+  readonly runs: ChunkRun[] = [];
+  private last: ChunkRecord | null = null;
+
+  constructor(private readonly pageSize: number) {}
+
+  push(record: ChunkRecord): void {
+    if (this.last !== null && continuesChunk(this.last, record, this.pageSize)) this.runs[this.runs.length - 1].count++;
+    else this.runs.push({ first: record, count: 1 });
+    this.last = record;
+  }
+}
+
 /** The records as runs, greedily in order (the same runs the summary JSON lists). */
 export function foldChunks(records: readonly ChunkRecord[], pageSize: number): ChunkRun[] {
-  const runs: ChunkRun[] = [];
-  for (let index = 0; index < records.length;) {
-    let end = index + 1;
-    while (end < records.length && continuesChunk(records[end - 1], records[end], pageSize)) end++;
-    runs.push({ first: records[index], count: end - index });
-    index = end;
-  }
-  return runs;
+  const runs = new ChunkRuns(pageSize);
+  for (const record of records) runs.push(record);
+  return runs.runs;
 }
 
 /** Record `index` of a run: the run's first record itself, or a copy with every growing field moved on (same key order). */
@@ -124,25 +136,37 @@ function foldsMove(event: TraceEvent, pageSize: number): event is MoveEvent {
   return event.kind === "move" && event.len >= pageSize && event.rules.length === 0;
 }
 
-/** The events with each run of whole-page moves (next frame to the next page, same process, no rules) as one entry. */
-export function foldEvents(events: readonly TraceEvent[], pageSize: number): EventRun[] {
-  const runs: EventRun[] = [];
-  let last: MoveEvent | null = null;
-  for (const event of events) {
-    const run = runs[runs.length - 1];
+/** A step's events folded into runs as they are emitted (the machine's `events` while a step runs); `length` counts events. */
+export class EventRuns {
+  readonly runs: EventRun[] = [];
+  length = 0;
+  private last: MoveEvent | null = null;
+
+  constructor(private readonly pageSize: number) {}
+
+  push(event: TraceEvent): void {
+    const last = this.last;
+    const folds = foldsMove(event, this.pageSize);
     if (
       last !== null &&
-      foldsMove(event, pageSize) &&
+      folds &&
       event.pid === last.pid &&
       event.pfn === last.pfn + 1 &&
-      event.dstVaddr === last.dstVaddr + pageSize &&
+      event.dstVaddr === last.dstVaddr + this.pageSize &&
       event.len === last.len
     )
-      run.count++;
-    else runs.push({ first: event, count: 1 });
-    last = foldsMove(event, pageSize) ? event : null;
+      this.runs[this.runs.length - 1].count++;
+    else this.runs.push({ first: event, count: 1 });
+    this.last = folds ? event : null;
+    this.length++;
   }
-  return runs;
+}
+
+/** The events with each run of whole-page moves (next frame to the next page, same process, no rules) as one entry. */
+export function foldEvents(events: readonly TraceEvent[], pageSize: number): EventRun[] {
+  const runs = new EventRuns(pageSize);
+  for (const event of events) runs.push(event);
+  return runs.runs;
 }
 
 /** Event `index` of a run: the first event itself, or a copy with the frame and the page moved on (same key order). */

@@ -26,11 +26,13 @@ export function faultIn(
   if (!vma) return null;
   if (!ignoreProt && (access === "read" ? !vma.prot.read : !vma.prot.write)) return null;
   const pageAddress = address - (address % machine.pageSize);
-  const pte = machine.pteAt(process, address);
-  if (pte) {
-    const frame = machine.frames.get(pte.pfn);
-    if (access === "read" || pte.writable) return frame;
-    return breakCow(machine, process, vma, pageAddress, pte, frame);
+  // The entry without a handle on it (most faults find the page present and writable, or only read it).
+  const vpn = machine.vpn(address);
+  const pfn = process.ptes.pfnOf(vpn);
+  if (pfn !== null) {
+    const frame = machine.frames.get(pfn);
+    if (access === "read" || process.ptes.writable(vpn)) return frame;
+    return breakCow(machine, process, vma, pageAddress, process.ptes.get(vpn)!, frame);
   }
   if (vma.kind === "hugetlb") {
     faultCompound(machine, process, vma, pageAddress, machine.hugetlbPages, "hugetlb");

@@ -14,7 +14,15 @@ const FIRST_PFN = 0x1000;
 const INITIAL_CAPACITY = 1024;
 
 const KINDS: readonly FrameKind[] = ["anon", "zero", "hugeZero", "pageCache", "shmem", "ksm", "hugetlb"];
-const KIND_CODE = new Map<FrameKind, number>(KINDS.map((kind, code) => [kind, code]));
+const KIND_CODE: Readonly<Record<FrameKind, number>> = {
+  anon: 0,
+  zero: 1,
+  hugeZero: 2,
+  pageCache: 3,
+  shmem: 4,
+  ksm: 5,
+  hugetlb: 6,
+};
 
 /** Bits of the per-frame flag byte. */
 const LIVE = 1;
@@ -42,7 +50,7 @@ export class Frame {
     return KINDS[this.table.kinds[this.index]];
   }
   set kind(kind: FrameKind) {
-    this.table.kinds[this.index] = KIND_CODE.get(kind)!;
+    this.table.kinds[this.index] = KIND_CODE[kind];
   }
   get refcount(): number {
     return this.table.refcounts[this.index];
@@ -65,15 +73,15 @@ export class Frame {
   }
   /** Materialised contents, only for frames with non-uniform bytes. */
   get bytes(): Uint8Array | null {
-    return this.table.contents.get(this.pfn) ?? null;
+    return this.table.contents.size === 0 ? null : (this.table.contents.get(this.pfn) ?? null);
   }
   set bytes(value: Uint8Array | null) {
     if (value) this.table.contents.set(this.pfn, value);
-    else this.table.contents.delete(this.pfn);
+    else if (this.table.contents.size > 0) this.table.contents.delete(this.pfn);
   }
   /** Compound page membership (THP or hugetlb): the head PFN and the number of small pages. */
   get compound(): Compound | null {
-    return this.table.compounds.get(this.pfn) ?? null;
+    return this.table.compounds.size === 0 ? null : (this.table.compounds.get(this.pfn) ?? null);
   }
   set compound(value: Compound | null) {
     if (value) this.table.compounds.set(this.pfn, value);
@@ -153,10 +161,26 @@ export class FrameTable {
     this.spend(1);
     if (this.length === this.kinds.length) this.grow();
     const index = this.length++;
-    this.kinds[index] = KIND_CODE.get(kind)!;
+    this.kinds[index] = KIND_CODE[kind];
     this.fills[index] = fill;
     this.flags[index] = LIVE | (kind === "anon" ? EXCLUSIVE : 0);
     return new Frame(this, index + FIRST_PFN, index);
+  }
+
+  /**
+   * `allocate("anon", fill)` of a frame that one PTE maps at once (map count and reference one), mlocked or not,
+   * without a handle: a write fault of fresh anonymous memory. Returns the PFN.
+   */
+  allocateMapped(fill: number, mlocked: boolean): number {
+    this.spend(1);
+    if (this.length === this.kinds.length) this.grow();
+    const index = this.length++;
+    this.kinds[index] = KIND_CODE.anon;
+    this.fills[index] = fill;
+    this.flags[index] = LIVE | EXCLUSIVE | (mlocked ? MLOCKED : 0);
+    this.mapcounts[index] = 1;
+    this.refcounts[index] = 1;
+    return index + FIRST_PFN;
   }
 
   private isLive(index: number): boolean {
@@ -177,14 +201,60 @@ export class FrameTable {
 
   /** Drops one reference; frees the frame when nothing holds it (the zero page and object pages are never freed here). */
   put(frame: Frame): void {
-    frame.refcount--;
-    const kind = frame.kind;
-    if (frame.refcount <= 0 && kind !== "zero" && kind !== "hugeZero" && kind !== "pageCache" && kind !== "shmem") {
-      this.flags[frame.pfn - FIRST_PFN] &= ~LIVE;
+    this.putAt(frame.pfn - FIRST_PFN);
+  }
+
+  private putAt(index: number): void {
+    const pfn = index + FIRST_PFN;
+    this.refcounts[index]--;
+    const kind = KINDS[this.kinds[index]];
+    if (
+      this.refcounts[index] <= 0 &&
+      kind !== "zero" &&
+      kind !== "hugeZero" &&
+      kind !== "pageCache" &&
+      kind !== "shmem"
+    ) {
+      this.flags[index] &= ~LIVE;
       // Contents of a freed frame are unreachable (nothing holds a reference): drop them so memory follows live frames.
-      this.contents.delete(frame.pfn);
-      if (this.freed) this.freed(frame.pfn);
+      if (this.contents.size > 0) this.contents.delete(pfn);
+      if (this.freed) this.freed(pfn);
     }
+  }
+
+  /**
+   * A PTE of the frame removed, without a handle (once per zapped page): the map count and the reference drop, except
+   * for the zero pages. Returns the frame's kind.
+   */
+  unmap(pfn: number): FrameKind {
+    const index = pfn - FIRST_PFN;
+    if (!this.isLive(index)) throw new Error(`internal: frame ${pfn} does not exist`);
+    const kind = KINDS[this.kinds[index]];
+    if (kind !== "zero" && kind !== "hugeZero") {
+      this.mapcounts[index]--;
+      this.putAt(index);
+    }
+    return kind;
+  }
+
+  /** A pipe buffer queued on the frame, without a handle (the frame must be live). */
+  addPipeRef(pfn: number): void {
+    const index = pfn - FIRST_PFN;
+    if (!this.isLive(index)) throw new Error(`internal: frame ${pfn} does not exist`);
+    this.pipeRefCounts[index]++;
+  }
+
+  /** A pipe buffer on the frame released: its pipe reference and its reference drop; false when the frame was freed. */
+  releasePipeRef(pfn: number): boolean {
+    const index = pfn - FIRST_PFN;
+    if (!this.isLive(index)) return false;
+    this.pipeRefCounts[index]--;
+    return true;
+  }
+
+  /** Drops one reference of a live frame, without a handle (`put`). */
+  putPfn(pfn: number): void {
+    this.putAt(pfn - FIRST_PFN);
   }
 
   byteAt(frame: Frame, offset: number): number {

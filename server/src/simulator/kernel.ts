@@ -14,6 +14,7 @@ import type { CallOutcome, ChunkRecord } from "./types";
 import { findVma, type Process } from "./address-space";
 import type { Frame } from "./frames";
 import { hex, type Machine, USER_ADDRESS_LIMIT } from "./machine";
+import { PageRanges } from "./page-ranges";
 import {
   type FdEntry,
   headBuffer,
@@ -221,7 +222,7 @@ function toPipe312(
 
   const zapFlags = rfc && (flags & (SPLICE_F_GIFT | SPLICE_F_MOVE)) !== 0;
   const zapRule = zapRuleOf(flags);
-  const zapped = new Set<number>();
+  const zapped = new PageRanges(pageSize);
   let zapVma: ReturnType<typeof findVma> = null;
   let userStart = 0;
   let userEnd = 0;
@@ -237,8 +238,7 @@ function toPipe312(
       kernelBug = { kernelBug: "VMS-RFC-HUGETLB-OOPS: the writer's zap hits a hugetlb VMA" };
       return;
     }
-    for (const address of machine.zapRange(process, zapVma, userStart, userEnd - userStart, zapRule))
-      zapped.add(address);
+    machine.zapRange(process, zapVma, userStart, userEnd - userStart, zapRule, false, zapped);
   };
 
   let inserted = 0;
@@ -363,7 +363,7 @@ function recordWriterChunks312(
     inserted: number;
     queuedSlots: number[];
     queuedBuffers: PipeBuffer[];
-    zapped: Set<number>;
+    zapped: PageRanges;
     zapFlags: boolean;
     zapRule: string | undefined;
   },
@@ -734,14 +734,15 @@ function spliceRound(
     // Feed phase (splice_from_pipe_feed).
     let finished = false;
     while (pipe.count > 0) {
-      const head = headBuffer(pipe)!;
-      const buffer = head.buffer;
+      // The head buffer (headBuffer without its pair object: one per page of a large replay).
+      const slot = pipe.tail % pipe.size;
+      const buffer = pipe.slots[slot]!;
       if (buffer.len === 0) {
         machine.releaseHead(pipe);
         continue;
       }
       const n = Math.min(buffer.len, want - done);
-      const actor = pipeToUser(machine, process, pipe, head.slot, buffer, destination, n, flags);
+      const actor = pipeToUser(machine, process, pipe, slot, buffer, destination, n, flags);
       if (actor.kind === "bug") return { done, stop: "bug" };
       if (actor.kind === "fault") {
         if (done > 0) return { done, stop: null };
@@ -776,6 +777,11 @@ function spliceRound(
 }
 
 type ActorResult = { kind: "copy" } | { kind: "move" } | { kind: "fault" } | { kind: "bug" };
+/** The actor's results, one object each (a 1 GiB replay's reader makes 262,144 of them). */
+const COPIED: ActorResult = Object.freeze({ kind: "copy" });
+const MOVED: ActorResult = Object.freeze({ kind: "move" });
+const FAULTED: ActorResult = Object.freeze({ kind: "fault" });
+const BUG: ActorResult = Object.freeze({ kind: "bug" });
 
 /** Rules that block a move, in the RFC's check order (spec 3.6 steps 1-6); null when the move may proceed. */
 function moveBlocker(machine: Machine, buffer: PipeBuffer, frame: Frame, flags: number): string[] | null {
@@ -901,11 +907,12 @@ function moveIntoDestination(
       reason: `zap_page_range of one small page at ${hex(dst)} in the reader's hugetlb VMA: BUG in __unmap_hugepage_range`,
       rule: "VMS-DST-HUGETLB",
     });
-    return { kind: "bug" };
+    return BUG;
   }
   const pageAddress = dst - (dst % pageSize);
-  const old = machine.pteAt(process, pageAddress);
-  if (old && machine.frames.get(old.pfn).compound?.thp) hazards = [...hazards, "VMS-DST-THP"];
+  const old = process.ptes.pfnOf(machine.vpn(pageAddress));
+  if (old !== null && machine.frames.compounds.size > 0 && machine.frames.get(old).compound?.thp)
+    hazards = [...hazards, "VMS-DST-THP"];
   // In summary traces the destination zap is implied by the move event that follows it.
   machine.zapRange(process, vma, dst, pageSize, undefined, true);
   // Most replays have no requested race; skip building the key (one string per moved page) when there is none.
@@ -943,7 +950,7 @@ function moveIntoDestination(
     bufferId: buffer.id,
     destinationPfn: frame.pfn,
   });
-  return { kind: "move" };
+  return MOVED;
 }
 
 /**
@@ -977,7 +984,7 @@ function phantomSuccess(machine: Machine, process: Process, chunk: ReaderChunk):
     bufferId: buffer.id,
     destinationPfn: machine.pteAt(process, pageAddress)?.pfn ?? null,
   });
-  return { kind: "copy" };
+  return COPIED;
 }
 
 /** Copy (copy_to_user / copy_page_to_iter): faults in each destination page for writing; a fault is EFAULT. */
@@ -1005,7 +1012,7 @@ function copyToUser(
           kind: "note",
           text: `copy to ${hex(address)} in ${process.name} faults (no writable mapping): EFAULT`,
         });
-        return { kind: "fault" };
+        return FAULTED;
       }
       destinationPfn ??= target.pfn;
       if (target.pipeRefs > 0)
@@ -1038,7 +1045,7 @@ function copyToUser(
     bufferId: buffer.id,
     destinationPfn,
   });
-  return { kind: "copy" };
+  return COPIED;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

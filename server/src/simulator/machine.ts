@@ -11,12 +11,14 @@
  */
 import type { KernelModel, PageSize } from "../analysis/facts";
 import { budgetMessage, MAX_BYTES, MAX_MAPPINGS, MAX_RUN_EVENTS, MAX_STEP_EVENTS, WORK_BUDGET } from "./limits";
-import type { ChunkRecord, Prot, TraceEvent } from "./types";
+import type { Prot, TraceEvent } from "./types";
+import { ChunkRuns, EventRuns } from "./chunk-runs";
 import { vmaAt, type BackingObject, type Process, type Vma, type VmaKind } from "./address-space";
 import { faultIn } from "./faults";
 import { FrameTable, type Frame } from "./frames";
 import { PageTable, type Pte } from "./page-table";
 import { newPipe, type FdEntry, type Pipe, type PipeBuffer } from "./pipe-ring";
+import { PageRanges } from "./page-ranges";
 
 /** Where the first mapping is placed (docs/vmsim.md section 3.2). */
 export const MAPPING_BASE = 0x10000000;
@@ -42,15 +44,15 @@ export class Machine {
   private nextAddress = MAPPING_BASE;
   private nextObject = 1;
   private nextBufferId = 1;
-  /** Events of the step being run. */
-  events: TraceEvent[] = [];
-  chunks: ChunkRecord[] = [];
+  /** Events and chunk records of the step being run, folded into runs as they come (chunk-runs.ts). */
+  events: EventRuns;
+  chunks: ChunkRuns;
   /** Pages ("process:page address") where another thread will fault the page in during the next RFC move into it. */
   readonly racingFaults = new Set<string>();
   /** Pipe buffers queued during the step being run (counted here because summary traces drop the queue events). */
   queuedThisStep = 0;
   /** Page addresses whose PTE a zap removed during the step being run, per process name. */
-  readonly zapped = new Map<string, Set<number>>();
+  readonly zapped = new Map<string, PageRanges>();
 
   /** Page operations left in the run's work budget (limits.ts). */
   private workLeft = WORK_BUDGET;
@@ -68,6 +70,8 @@ export class Machine {
     private readonly keep: EventFilter | null = null,
   ) {
     this.full = keep === null;
+    this.events = new EventRuns(pageSize);
+    this.chunks = new ChunkRuns(pageSize);
     this.frames = new FrameTable(
       pageSize,
       (units) => this.spend(units),
@@ -206,19 +210,15 @@ export class Machine {
     }
   }
 
-  /** Removes the PTE of one page; returns the frame it mapped, if any. */
-  removePte(process: Process, address: number): Frame | null {
+  /** Removes the PTE of one page; returns whether one was present. */
+  removePte(process: Process, address: number): boolean {
     const vpn = this.vpn(address);
-    const pte = process.ptes.get(vpn);
-    if (!pte) return null;
+    const pfn = process.ptes.pfnOf(vpn);
+    if (pfn === null) return false;
     process.ptes.delete(vpn);
-    const frame = this.frames.get(pte.pfn);
-    if (frame.kind !== "zero" && frame.kind !== "hugeZero") {
-      frame.mapcount--;
-      if (frame.kind === "anon" || frame.kind === "ksm") process.rssAnon--;
-      this.frames.put(frame);
-    }
-    return frame;
+    const kind = this.frames.unmap(pfn);
+    if (kind === "anon" || kind === "ksm") process.rssAnon--;
+    return true;
   }
 
   objectFrame(object: BackingObject, pageIndex: number): Frame {
@@ -245,6 +245,10 @@ export class Machine {
       const current = address + done;
       const offset = current % this.pageSize;
       const chunk = Math.min(length - done, this.pageSize - offset);
+      if (typeof value === "number" && chunk === this.pageSize && this.writeFreshPage(process, current, value)) {
+        done += chunk;
+        continue;
+      }
       const frame = this.fault(process, current, "write");
       if (!frame) return false;
       if (frame.pipeRefs > 0)
@@ -256,6 +260,25 @@ export class Machine {
       this.frames.write(frame, offset, chunk, value, typeof value === "number" ? 0 : done);
       done += chunk;
     }
+    return true;
+  }
+
+  /**
+   * A whole-page write of one byte to an absent page of a writable private anonymous mapping without THP (every page of
+   * a `fill` of fresh memory): the write fault's new frame, made with the byte, without a frame handle. The same work,
+   * state and events as `fault` (faultPrivateAnon) followed by the write; false when the page is not such a page.
+   */
+  private writeFreshPage(process: Process, address: number, value: number): boolean {
+    const vma = vmaAt(process, address);
+    if (vma === null || vma.kind !== "private-anon" || !vma.prot.write || vma.thpEligible) return false;
+    const vpn = this.vpn(address);
+    if (process.ptes.has(vpn)) return false;
+    this.spend(1); // the fault, as faultIn charges it
+    const pfn = this.frames.allocateMapped(value, vma.locked);
+    process.ptes.set(vpn, pfn, true);
+    process.rssAnon++;
+    if (this.full)
+      this.emit({ kind: "fault", pid: process.name, vaddr: address, pfn, access: "write", frameKind: "anon" });
     return true;
   }
 
@@ -290,8 +313,8 @@ export class Machine {
 
   /**
    * `zap_page_range(vma, start, size)` as spec 3.5 step 5 describes: clipped to the VMA, exactly size/P PTEs from the
-   * page containing `start`. THP mappings partly covered are split first. Returns the addresses of pages whose PTE
-   * was removed. A hugetlb VMA is the caller's business (the kernel BUGs before getting here).
+   * page containing `start`. THP mappings partly covered are split first. Returns how many PTEs were removed (their
+   * addresses go to the step's `zapped` and to `removedInto`). A hugetlb VMA is the caller's business (the kernel BUGs before getting here).
    */
   /** `quiet` marks the RFC's destination zap: its event is implied by the move in summary traces and says so in full ones. */
   zapRange(
@@ -301,25 +324,34 @@ export class Machine {
     size: number,
     effectRule: string | undefined,
     quiet = false,
-  ): number[] {
+    /** Told the address of each page whose PTE was removed. */
+    removedInto: PageRanges | null = null,
+  ): number {
     const clippedStart = Math.max(vma.start, start);
     const end = Math.min(vma.end, start + size);
-    if (clippedStart >= vma.end || end <= vma.start) return [];
+    if (clippedStart >= vma.end || end <= vma.start) return 0;
     const first = clippedStart - (clippedStart % this.pageSize);
     const count = Math.round(size / this.pageSize);
-    const removed: number[] = [];
+    let removed = 0;
     // Only present PTEs can be removed, so the walk visits those (a zap of a huge, mostly empty range stays cheap).
     const limit = Math.max(Math.min(end, first + count * this.pageSize), first + (count > 0 ? this.pageSize : 0));
-    for (const vpn of process.ptes.presentVpns(this.vpn(first), Math.ceil(limit / this.pageSize))) {
-      const address = vpn * this.pageSize;
+    const firstVpn = this.vpn(first);
+    const endVpn = Math.ceil(limit / this.pageSize);
+    // One or two pages (the RFC's destination zap, once per moved page) are looked up without listing them first.
+    const vpns = endVpn - firstVpn <= 2 ? null : process.ptes.presentVpns(firstVpn, endVpn);
+    let zapped: PageRanges | null = null;
+    for (let at = 0, vpn = firstVpn; vpns ? at < vpns.length : vpn < endVpn; at++, vpn++) {
+      if (vpns) vpn = vpns[at];
       const pfn = process.ptes.pfnOf(vpn);
-      if (pfn !== null && this.frames.compounds.get(pfn)?.thp)
+      if (pfn === null) continue;
+      const address = vpn * this.pageSize;
+      if (this.frames.compounds.size > 0 && this.frames.compounds.get(pfn)?.thp)
         this.splitThpIfPartial(process, this.frames.get(pfn), address, first, count);
       if (this.removePte(process, address)) {
-        removed.push(address);
-        let addresses = this.zapped.get(process.name);
-        if (!addresses) this.zapped.set(process.name, (addresses = new Set()));
-        addresses.add(address);
+        removed++;
+        removedInto?.add(address);
+        zapped ??= this.zappedOf(process);
+        zapped.add(address);
       }
     }
     const effect = quiet
@@ -334,18 +366,24 @@ export class Machine {
         kind: "zap",
         pid: process.name,
         vaddrStart: first,
-        pages: removed.length,
+        pages: removed,
         vmaKind: vma.kind,
         effect,
         ...(effectRule ? { rule: effectRule } : {}),
       });
-    if (vma.locked && removed.length > 0)
+    if (vma.locked && removed > 0)
       this.emit({
         kind: "hazard",
         rule: "VMS-RFC-MLOCK",
         detail: `zap of locked memory at ${hex(first)} in ${process.name}`,
       });
     return removed;
+  }
+
+  private zappedOf(process: Process): PageRanges {
+    let addresses = this.zapped.get(process.name);
+    if (!addresses) this.zapped.set(process.name, (addresses = new PageRanges(this.pageSize)));
+    return addresses;
   }
 
   /** A zap that covers only part of a PMD-mapped THP splits the compound page into small pages first (spec 3.5). */
@@ -412,7 +450,7 @@ export class Machine {
     pipe.slots[slot] = buffer;
     pipe.slotFlags[slot] = buffer.flags;
     pipe.count++;
-    this.frames.get(buffer.pfn).pipeRefs++;
+    this.frames.addPipeRef(buffer.pfn);
     return slot;
   }
 
@@ -424,11 +462,9 @@ export class Machine {
     pipe.slots[slot] = null;
     pipe.tail = (pipe.tail + 1) % pipe.size;
     pipe.count--;
-    const frame = this.frames.ifLive(buffer.pfn);
-    if (frame) {
-      frame.pipeRefs--;
+    if (this.frames.releasePipeRef(buffer.pfn)) {
       if (this.full) this.emit({ kind: "bufferReleased", pipe: pipe.name, slot, pfn: buffer.pfn });
-      this.frames.put(frame);
+      this.frames.putPfn(buffer.pfn);
     }
   }
 

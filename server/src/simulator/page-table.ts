@@ -84,6 +84,12 @@ export class PageTable {
     return !(entry > 0) ? null : (entry >> 1) - 1;
   }
 
+  /** Whether the entry is present and writable (a lookup without a handle). */
+  writable(vpn: number): boolean {
+    const leaf = this.leaf(vpn, false);
+    return leaf !== undefined && leaf[vpn % LEAF_SIZE] > 0 && (leaf[vpn % LEAF_SIZE] & 1) === 1;
+  }
+
   has(vpn: number): boolean {
     const leaf = this.leaf(vpn, false);
     return leaf !== undefined && leaf[vpn % LEAF_SIZE] > 0;

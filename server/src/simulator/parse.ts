@@ -8,6 +8,7 @@
  * The scenario format is line-based and tiny, so it is tokenised by hand; C source is never parsed here.
  */
 import { KERNEL_MODELS, MAINLINE_MODELS, SPLICE_FLAGS } from "../analysis/facts";
+import { attachIovecs, type IovecRun } from "./iovec-runs";
 import {
   MAX_BYTES,
   MAX_FD,
@@ -331,14 +332,22 @@ function prot(token: Token): Prot {
 }
 
 /** Parses the iovec list of a vmsplice call: `[p,P] [p+P,P]`, `iov1(p,4)`, `iovB(q,4P)` or `NULL`. */
-function iovecs(cursor: Cursor): Iovec[] | null {
+function iovecs(cursor: Cursor): IovecRun[] | null {
   const first = cursor.peek();
   if (!first) throw new LineError(0, "");
   if (first.text === "NULL") {
     cursor.next("iovecs");
     return null;
   }
-  const list: Iovec[] = [];
+  // `iov1(p,K)` is one run of K iovecs (iovec-runs.ts); `list.length` counts the iovecs of the runs.
+  const runs: IovecRun[] = [];
+  const list = {
+    length: 0,
+    push(iovec: Iovec, count = 1) {
+      if (count > 0) runs.push({ first: iovec, count });
+      this.length += count;
+    },
+  };
   for (;;) {
     const token = cursor.peek();
     if (!token) break;
@@ -356,15 +365,13 @@ function iovecs(cursor: Cursor): Iovec[] | null {
           throw new LineError(lengthColumn, `expected a page count, found '${helper[3]}'`);
         inRange(pages, 0, MAX_IOVECS - list.length, lengthColumn, helper[3], "iovec count");
         checkAmount({ bytes: 0, pages: base.offset.pages + pages }, lengthColumn, helper[3]);
-        // One length object for the whole list (nothing mutates a parsed amount): `iov1(p,256)` on 1,024 lines of a
-        // 1 GiB scenario is 262,144 iovecs.
+        // One run with one length object for the whole list (nothing mutates a parsed amount): `iov1(p,256)` on 1,024
+        // lines of a 1 GiB scenario is 262,144 iovecs. The first iovec is a literal of the Address shape (the same
+        // keys in the same order as parseAddressText's), as iovecAt makes the others.
         const onePage = { bytes: 0, pages: 1 };
-        // A literal of the Address shape (the same keys in the same order as parseAddressText's): an object spread
-        // per page was the slowest line of parsing a 1 GiB scenario (262,144 iovecs).
         const { mapping, negative } = base;
         const { bytes, pages: firstPage } = base.offset;
-        for (let index = 0; index < pages; index++)
-          list.push({ base: { mapping, offset: { bytes, pages: firstPage + index }, negative }, length: onePage });
+        list.push({ base: { mapping, offset: { bytes, pages: firstPage }, negative }, length: onePage }, pages);
       } else {
         const length = parseAmountText(helper[3]);
         if (!length) throw new LineError(lengthColumn, `expected a length, found '${helper[3]}'`);
@@ -390,7 +397,7 @@ function iovecs(cursor: Cursor): Iovec[] | null {
   }
   if (list.length === 0)
     fail(cursor.peek() ?? { text: "", column: 0 }, "iovecs ([base,len], iov1(p,k), iovB(p,len) or NULL)");
-  return list;
+  return runs;
 }
 
 /** Optional trailing `LEN` argument of memory commands (`munmap q+P P`). */
@@ -558,7 +565,7 @@ function parseTransferCommand(keyword: Token, cursor: Cursor, needsProcess: () =
       needsProcess();
       const fd = fdRef(cursor.next("a file descriptor"));
       if (cursor.atEnd()) cursor.next("iovecs");
-      const list = iovecs(cursor);
+      const runs = iovecs(cursor);
       let nrSegs: number | null = null;
       const maybeNr = cursor.peek();
       if (maybeNr?.text.startsWith("nr=")) {
@@ -566,7 +573,9 @@ function parseTransferCommand(keyword: Token, cursor: Cursor, needsProcess: () =
         nrSegs = count({ text: maybeNr.text.slice(3), column: maybeNr.column + 3 }, "a segment count", 0, MAX_NR_SEGS);
       }
       const flags = spliceFlags(cursor.next("flags (SPLICE_F_GIFT|SPLICE_F_MOVE, G|M, 0)"));
-      return { kind: "vmsplice", fd, iovecs: list, nrSegs, flags };
+      const command: Extract<Command, { kind: "vmsplice" }> = { kind: "vmsplice", fd, iovecs: null, nrSegs, flags };
+      if (runs) attachIovecs(command, runs);
+      return command;
     }
     case "read": {
       needsProcess();

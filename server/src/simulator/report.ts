@@ -16,7 +16,16 @@ import type {
   StepResult,
   TraceEvent,
 } from "./types";
-import { attachChunks, attachEvents, chunkAt, chunkRunsOf, eventRunsOf, type ChunkRun } from "./chunk-runs";
+import {
+  attachChunks,
+  attachEvents,
+  chunkAt,
+  chunkRunsOf,
+  eventAt,
+  eventRunsOf,
+  type ChunkRun,
+  type EventRun,
+} from "./chunk-runs";
 
 export type ReplayOutcome = "moved" | "copied" | "not-delivered";
 
@@ -94,39 +103,105 @@ type Consumer = { chunk: ChunkRecord; line: number };
 const NO_CONSUMERS: readonly Consumer[] = [];
 
 /**
- * Reader chunks by buffer id. Buffer ids count up from the run's start, so arrays indexed by id hold them; almost every
- * buffer is consumed once, so a lone consumer is kept as its chunk run and line (the record is made when asked for)
- * and only a buffer consumed in parts gets a list (a 1 GiB replay has 262,144 of them).
+ * Reader chunks by buffer id. Almost every buffer is consumed once, so a lone consumer is kept as its chunk run and
+ * line (the record is made when asked for) and only a buffer consumed in parts gets a list. When no two reader runs
+ * share a buffer id (a 1 GiB replay: 1,024 runs for 262,144 buffers) a buffer's run is found by binary search over the
+ * runs, with nothing per buffer; otherwise a typed array indexed by id holds each buffer's lone run.
  */
-function consumersByBuffer(
-  steps: readonly ReplayStepJson[],
-  pageSize: number,
-): (bufferId: number) => readonly Consumer[] {
-  const loneRun: (ChunkRun | undefined)[] = [];
-  const loneLine: number[] = [];
-  const several = new Map<number, Consumer[]>();
-  const lone = (id: number): Consumer => {
-    const run = loneRun[id]!;
-    return { chunk: chunkAt(run, id - run.first.bufferId!, pageSize), line: loneLine[id] };
-  };
-  for (const step of steps) {
-    for (const run of chunkRunsOf(step)) {
-      if (run.first.side !== "reader" || run.first.bufferId === null) continue;
+class Consumers {
+  private readonly runs: ChunkRun[] = [];
+  private readonly lines: number[] = [];
+  /** Indexes into `runs` by first buffer id, when the runs' buffer ids are disjoint (every buffer consumed once). */
+  private readonly order: number[] | null = null;
+  /** Otherwise, by buffer id: one more than the index in `runs` of the run that alone consumed it, 0 for none. */
+  private readonly loneAt: Int32Array = new Int32Array(0);
+  private readonly several = new Map<number, Consumer[]>();
+
+  constructor(
+    steps: readonly ReplayStepJson[],
+    private readonly pageSize: number,
+  ) {
+    for (const step of steps)
+      for (const run of chunkRunsOf(step)) {
+        if (run.first.side !== "reader" || run.first.bufferId === null) continue;
+        this.runs.push(run);
+        this.lines.push(step.line);
+      }
+    const firstId = (at: number) => this.runs[at].first.bufferId!;
+    const order = this.runs.map((_, at) => at).sort((left, right) => firstId(left) - firstId(right));
+    const disjoint =
+      this.runs.every((run) => isIndex(run.first.bufferId)) &&
+      order.every((at, k) => k === 0 || firstId(order[k - 1]) + this.runs[order[k - 1]].count <= firstId(at));
+    if (disjoint) {
+      this.order = order;
+      return;
+    }
+    let size = 0;
+    for (const run of this.runs) if (isIndex(run.first.bufferId)) size = Math.max(size, run.first.bufferId + run.count);
+    this.loneAt = new Int32Array(size);
+    this.runs.forEach((run, at) => {
+      const line = this.lines[at];
       for (let index = 0; index < run.count; index++) {
-        const id = run.first.bufferId + index;
-        const list = several.get(id);
-        if (list) list.push({ chunk: chunkAt(run, index, pageSize), line: step.line });
-        else if (Number.isInteger(id) && id >= 0 && loneRun[id] === undefined) {
-          loneRun[id] = run;
-          loneLine[id] = step.line;
-        } else {
-          const entry = { chunk: chunkAt(run, index, pageSize), line: step.line };
-          several.set(id, loneRun[id] === undefined ? [entry] : [lone(id), entry]);
+        const id = run.first.bufferId! + index;
+        const list = this.several.get(id);
+        if (list) list.push({ chunk: chunkAt(run, index, pageSize), line });
+        else if (isIndex(id) && this.loneAt[id] === 0) this.loneAt[id] = at + 1;
+        else {
+          const entry = { chunk: chunkAt(run, index, pageSize), line };
+          this.several.set(id, this.loneRun(id) < 0 ? [entry] : [this.lone(id), entry]);
         }
       }
-    }
+    });
   }
-  return (bufferId) => several.get(bufferId) ?? (loneRun[bufferId] === undefined ? NO_CONSUMERS : [lone(bufferId)]);
+
+  /** Whether every consumed buffer has exactly one consumer (no two reader runs share a buffer id). */
+  get disjoint(): boolean {
+    return this.order !== null;
+  }
+
+  /** The index in `runs` of the run that alone consumed the buffer, or -1 (none, or consumed in parts). */
+  loneRun(bufferId: number): number {
+    if (this.order === null) return isIndex(bufferId) && bufferId < this.loneAt.length ? this.loneAt[bufferId] - 1 : -1;
+    // The last run starting at or before the id, if the id is inside it.
+    let low = 0;
+    let high = this.order.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (this.runs[this.order[middle]].first.bufferId! <= bufferId) {
+        found = this.order[middle];
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return found >= 0 && bufferId < this.runs[found].first.bufferId! + this.runs[found].count ? found : -1;
+  }
+
+  private lone(bufferId: number): Consumer {
+    const at = this.loneRun(bufferId);
+    const run = this.runs[at];
+    return { chunk: chunkAt(run, bufferId - run.first.bufferId!, this.pageSize), line: this.lines[at] };
+  }
+
+  of(bufferId: number): readonly Consumer[] {
+    return this.several.get(bufferId) ?? (this.loneRun(bufferId) < 0 ? NO_CONSUMERS : [this.lone(bufferId)]);
+  }
+
+  /** Whether the buffer was consumed by run `at` alone (not also in parts elsewhere). */
+  onlyBy(bufferId: number, at: number): boolean {
+    return this.loneRun(bufferId) === at && !this.several.has(bufferId);
+  }
+
+  /** The run a buffer consumed by exactly one run is in, and the buffer's place in it; null otherwise. */
+  runOf(bufferId: number): { at: number; index: number; count: number } | null {
+    const at = this.loneRun(bufferId);
+    if (at < 0 || this.several.has(bufferId)) return null;
+    const run = this.runs[at];
+    return { at, index: bufferId - run.first.bufferId!, count: run.count };
+  }
+}
+
+function isIndex(id: number | null): id is number {
+  return id !== null && Number.isInteger(id) && id >= 0;
 }
 
 /** The replay's steps; a step's chunks stay runs (the per-page records are made when `chunks` is read). */
@@ -192,19 +267,62 @@ function forEachPage(
   pageSize: number,
   visit: (page: ReplayPage) => void,
 ): void {
-  const consumed = consumersByBuffer(steps, pageSize);
+  forEachPageRun(steps, options, pageSize, (first, count, makePage) => {
+    visit(first);
+    for (let offset = 1; offset < count; offset++) visit(makePage(offset));
+  });
+}
+
+/**
+ * Hands the replay's pages to `visit` as stretches in order: `count` pages from `first`, each the continuation of the
+ * one before (consecutive chunks of one writer run whose buffers one reader run consumed page by page, or no reader
+ * at all), so a 1 GiB replay is a thousand stretches instead of 262,144 pages; `makePage(k)` makes the stretch's
+ * page `k`. A stretch may continue the one before it; the caller decides (`continuesPage`).
+ */
+function forEachPageRun(
+  steps: readonly ReplayStepJson[],
+  options: ReportOptions,
+  pageSize: number,
+  visit: (first: ReplayPage, count: number, makePage: (offset: number) => ReplayPage) => void,
+): void {
+  const consumers = new Consumers(steps, pageSize);
   let index = 0;
   for (const step of steps) {
     if (step.role !== "writer" || (options.writerLines && !options.writerLines.includes(step.line))) continue;
     for (const run of chunkRunsOf(step)) {
       if (run.first.side !== "writer") continue;
-      for (let offset = 0; offset < run.count; offset++) {
-        const chunk = chunkAt(run, offset, pageSize);
-        const readers = chunk.bufferId === null ? NO_CONSUMERS : consumed(chunk.bufferId);
-        visit(replayPage(index++, chunk, step.line, readers));
+      for (let offset = 0; offset < run.count;) {
+        const count = stretch(run, offset, consumers);
+        const start = index;
+        const from = offset;
+        const makePage = (k: number): ReplayPage => {
+          const chunk = chunkAt(run, from + k, pageSize);
+          const readers = chunk.bufferId === null ? NO_CONSUMERS : consumers.of(chunk.bufferId);
+          return replayPage(start + k, chunk, step.line, readers);
+        };
+        visit(makePage(0), count, makePage);
+        index += count;
+        offset += count;
       }
     }
   }
+}
+
+/**
+ * How many pages from `offset` of a writer run form one stretch: none of them consumed (no buffer), or each buffer
+ * consumed alone by the next chunk of the same reader run. Runs of more than one record carry no rules (chunk-runs.ts).
+ */
+function stretch(run: ChunkRun, offset: number, consumers: Consumers): number {
+  const firstId = run.first.bufferId;
+  if (firstId === null) return run.count - offset;
+  const place = consumers.runOf(firstId + offset);
+  if (!place) return 1;
+  const most = Math.min(run.count - offset, place.count - place.index);
+  // Disjoint reader runs: every buffer of the reader run was consumed by it alone.
+  if (consumers.disjoint) return most;
+  let count = 1;
+  while (count < most && consumers.onlyBy(firstId + offset + count, place.at)) count++;
+  return count;
 }
 
 function replayResults(steps: readonly ReplayStepJson[], options: ReportOptions): ReplayJson["results"] {
@@ -268,10 +386,10 @@ export function toCompactReplayJson(
   return replayOf(scenario, result, options, (steps) => {
     const runs: ReplayPageRun[] = [];
     let previous: ReplayPage | null = null;
-    forEachPage(steps, options, result.pageSize, (page) => {
-      if (previous !== null && continuesPage(previous, page, result.pageSize)) runs[runs.length - 1].count++;
-      else runs.push({ ...page, count: 1 });
-      previous = page;
+    forEachPageRun(steps, options, result.pageSize, (first, count, makePage) => {
+      if (previous !== null && continuesPage(previous, first, result.pageSize)) runs[runs.length - 1].count += count;
+      else runs.push({ ...first, count });
+      previous = count === 1 ? first : makePage(count - 1);
     });
     return runs;
   });
@@ -348,19 +466,26 @@ function continuesMove(previous: MoveEvent, next: TraceEvent, pageSize: number):
 
 /**
  * The readable lines of a step's events; a run of whole-page moves of consecutive frames to consecutive pages is one
- * line ("move PFN 4097–4352 to R 0x50001000–0x50100000 (256 pages)") instead of one line per page.
+ * line ("move PFN 4097–4352 to R 0x50001000–0x50100000 (256 pages)") instead of one line per page. Read from the
+ * step's event runs (chunk-runs.ts), so the moves of a run are never made one by one: every move of a run continues
+ * the one before it, so a line's moves are always whole runs.
  */
-function describeEvents(events: readonly TraceEvent[], pageSize: number): string[] {
+function describeEvents(runs: readonly EventRun[], pageSize: number): string[] {
   const lines: string[] = [];
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index];
+  for (let index = 0; index < runs.length; index++) {
+    const event = runs[index].first;
     if (event.kind === "move" && event.len >= pageSize && event.rules.length === 0) {
-      let last = event;
+      let count = runs[index].count;
+      let last = eventAt(runs[index], count - 1, pageSize) as MoveEvent;
       let end = index + 1;
-      while (end < events.length && continuesMove(last, events[end], pageSize)) last = events[end++] as MoveEvent;
-      if (end - index > 1) {
+      while (end < runs.length && continuesMove(last, runs[end].first, pageSize)) {
+        count += runs[end].count;
+        last = eventAt(runs[end], runs[end].count - 1, pageSize) as MoveEvent;
+        end++;
+      }
+      if (count > 1) {
         lines.push(
-          `move PFN ${rangeText(event.pfn, end - index)} to ${event.pid} ${hex(event.dstVaddr)}\u2013${hex(last.dstVaddr)} (${end - index} pages)`,
+          `move PFN ${rangeText(event.pfn, count)} to ${event.pid} ${hex(event.dstVaddr)}\u2013${hex(last.dstVaddr)} (${count} pages)`,
         );
         index = end - 1;
         continue;
@@ -413,13 +538,13 @@ export function pageRuns(pages: readonly ReplayPage[], pageSize: number): PageRu
   return runs;
 }
 
-function summarizeBookkeeping(events: TraceEvent[]): string | null {
+function summarizeBookkeeping(runs: readonly EventRun[]): string | null {
   let pins = 0;
   let released = 0;
   let faults = 0;
   const queued: Extract<TraceEvent, { kind: "bufferQueued" }>[] = [];
-  // One pass: a reader step of a large replay has hundreds of events.
-  for (const event of events) {
+  // One pass over the runs: a run of more than one event is moves, which are not bookkeeping.
+  for (const { first: event } of runs) {
     if (event.kind === "pin") pins++;
     else if (event.kind === "bufferQueued") queued.push(event);
     else if (event.kind === "bufferReleased") released++;
@@ -457,9 +582,10 @@ export function toCompactText(json: CompactReplayJson): string {
     lines.push(
       `${String(step.line).padStart(5)}  ${text.padEnd(48)} ${describeOutcome(step.outcome, step.skipped, step.error)}`,
     );
-    const bookkeeping = summarizeBookkeeping(step.events);
+    const events = eventRunsOf(step);
+    const bookkeeping = summarizeBookkeeping(events);
     if (bookkeeping && step.role !== "other") lines.push(`${"".padStart(7)}  ${bookkeeping}`);
-    for (const described of describeEvents(step.events, json.pageSize)) lines.push(`${"".padStart(7)}  ${described}`);
+    for (const described of describeEvents(events, json.pageSize)) lines.push(`${"".padStart(7)}  ${described}`);
   }
   if (json.pages.length) {
     lines.push("");
@@ -508,27 +634,50 @@ export function compactRunLengthJson(json: CompactReplayJson): ReturnType<typeof
   const pageSize = json.pageSize;
   return {
     ...json,
-    steps: json.steps.map((step) => ({
-      ...step,
-      events: moveRuns(step.events, pageSize),
-      chunks: chunkRunsOf(step).map((run) => ({ ...run.first, count: run.count })),
-    })),
+    steps: json.steps.map((step) =>
+      replaced(step, {
+        events: moveRuns(eventRunsOf(step), pageSize),
+        chunks: chunkRunsOf(step).map((run) => ({ ...run.first, count: run.count })),
+      }),
+    ),
   };
 }
 
-/** Events with each run of whole-page moves (consecutive frames to consecutive pages, no rules) as one move with `count`. */
-function moveRuns(events: readonly TraceEvent[], pageSize: number): (TraceEvent & { count?: number })[] {
+/**
+ * `{ ...step, events, chunks }` without reading the step's own `events` and `chunks` (a step made from runs makes its
+ * per-page arrays when they are read): the same keys in the same order.
+ */
+function replaced<T extends object, R extends Partial<Record<keyof T, unknown>>>(
+  step: T,
+  values: R,
+): Omit<T, keyof R> & R {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(step)) copy[key] = key in values ? values[key as keyof R] : step[key as keyof T];
+  for (const key of Object.keys(values)) if (!(key in copy)) copy[key] = values[key as keyof R];
+  return copy as Omit<T, keyof R> & R;
+}
+
+/**
+ * Events with each run of whole-page moves (consecutive frames to consecutive pages, no rules) as one move with
+ * `count`, read from the step's event runs as `describeEvents` does.
+ */
+function moveRuns(runs: readonly EventRun[], pageSize: number): (TraceEvent & { count?: number })[] {
   const result: (TraceEvent & { count?: number })[] = [];
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index];
+  for (let index = 0; index < runs.length; index++) {
+    const event = runs[index].first;
     if (event.kind !== "move" || event.len < pageSize || event.rules.length > 0) {
       result.push(event.kind === "move" ? { ...event, count: 1 } : event);
       continue;
     }
-    let last = event;
+    let count = runs[index].count;
+    let last = eventAt(runs[index], count - 1, pageSize) as MoveEvent;
     let end = index + 1;
-    while (end < events.length && continuesMove(last, events[end], pageSize)) last = events[end++] as MoveEvent;
-    result.push({ ...event, count: end - index });
+    while (end < runs.length && continuesMove(last, runs[end].first, pageSize)) {
+      count += runs[end].count;
+      last = eventAt(runs[end], runs[end].count - 1, pageSize) as MoveEvent;
+      end++;
+    }
+    result.push({ ...event, count });
     index = end - 1;
   }
   return result;

@@ -13,8 +13,9 @@ import { LimitError, Machine, ScenarioError } from "./machine";
 import type { FdEntry } from "./pipe-ring";
 import { MAX_BYTES } from "./limits";
 // Chunk records are kept as runs: a 1 GiB replay's step has two runs, not 512 records (chunk-runs.ts).
-import { attachChunks, attachEvents, chunkRunsOf, eventRunsOf, foldChunks, foldEvents } from "./chunk-runs";
+import { attachChunks, attachEvents, ChunkRuns, chunkRunsOf, EventRuns, eventRunsOf } from "./chunk-runs";
 import { evaluateExpectation, snapshotForStep, type StepSnapshot } from "./expect";
+import { iovecRunsOf, type IovecRun } from "./iovec-runs";
 import type {
   Address,
   Amount,
@@ -88,8 +89,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
         });
       return;
     }
-    machine.events = [];
-    machine.chunks = [];
+    machine.events = new EventRuns(pageSize);
+    machine.chunks = new ChunkRuns(pageSize);
     machine.zapped.clear();
     machine.queuedThisStep = 0;
     machine.droppedEvents = 0;
@@ -108,8 +109,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): Simulation
         kind: "note",
         text: `trace limit: ${machine.droppedEvents} further events of this step were not recorded (docs/vmsim.md section 9)`,
       });
-    attachEvents(result, foldEvents(machine.events, pageSize), pageSize);
-    attachChunks(result, foldChunks(machine.chunks, pageSize), pageSize);
+    attachEvents(result, machine.events.runs, pageSize);
+    attachChunks(result, machine.chunks.runs, pageSize);
     result.rules = collectRules(result);
     if (result.outcome && "kernelBug" in result.outcome) stoppedAt = index;
     for (const expectation of expectations) {
@@ -169,7 +170,12 @@ function failProcess(name: string): never {
 }
 
 export function amountBytes(machine: Machine, amount: Amount): number {
-  const bytes = amount.bytes + amount.pages * machine.pageSize;
+  return offsetBytes(machine, amount.bytes, amount.pages);
+}
+
+/** `amountBytes` of bytes plus whole pages, without an Amount. */
+function offsetBytes(machine: Machine, amountBytes: number, pages: number): number {
+  const bytes = amountBytes + pages * machine.pageSize;
   if (bytes > MAX_BYTES)
     throw new LimitError(
       `a length of ${bytes} bytes exceeds the 128 TiB user address space at ${machine.pageSize}-byte pages (docs/vmsim.md section 9)`,
@@ -186,6 +192,30 @@ export function resolveAddress(machine: Machine, process: Process, address: Addr
   const mapping = machine.resolveMapping(process, address.mapping);
   const offset = amountBytes(machine, address.offset);
   return address.negative ? mapping.start - offset : mapping.start + offset;
+}
+
+/**
+ * A vmsplice line's iovecs with their addresses resolved, read from its iovec runs (iovec-runs.ts): iovec `k` of a run
+ * is based `k` pages after the first, each address checked as `resolveAddress` checks it, without making the iovec.
+ */
+function userIovecs(machine: Machine, process: Process, runs: readonly IovecRun[] | null): UserIovec[] | null {
+  if (runs === null) return null;
+  const iovecs: UserIovec[] = [];
+  for (const { first, count } of runs) {
+    // A size_t, allowed past the address space (the kernel decides: EINVAL, EFAULT); it allocates nothing.
+    const len = first.length.bytes + first.length.pages * machine.pageSize;
+    const base = first.base;
+    if (base === null) {
+      for (let index = 0; index < count; index++) iovecs.push({ base: 0, len });
+      continue;
+    }
+    const start = machine.resolveMapping(process, base.mapping).start;
+    for (let index = 0; index < count; index++) {
+      const offset = offsetBytes(machine, base.offset.bytes, base.offset.pages + index);
+      iovecs.push({ base: base.negative ? start - offset : start + offset, len });
+    }
+  }
+  return iovecs;
 }
 
 function resolveFd(machine: Machine, reference: FdRef): FdEntry | null {
@@ -431,13 +461,7 @@ function transferStep(
   switch (command.kind) {
     case "vmsplice": {
       const process = actingProcess(machine, step);
-      const iovecs: UserIovec[] | null = command.iovecs
-        ? command.iovecs.map((iovec) => ({
-            base: iovec.base ? resolveAddress(machine, process, iovec.base) : 0,
-            // A size_t, allowed past the address space (the kernel decides: EINVAL, EFAULT); it allocates nothing.
-            len: iovec.length.bytes + iovec.length.pages * machine.pageSize,
-          }))
-        : null;
+      const iovecs = userIovecs(machine, process, iovecRunsOf(command));
       const nrSegs = command.nrSegs ?? (iovecs ? iovecs.length : 0);
       return vmsplice(machine, process, resolveFd(machine, command.fd), iovecs, nrSegs, command.flags);
     }
