@@ -186,4 +186,22 @@ describe("a function's one caller in another file decides its parameters", () =>
       assert.ok(missing.length > 0);
     });
   }
+
+  test("a project listed only up to its limit takes every function as called from the files not read", async () => {
+    await loadCLanguage();
+    const dir = project({ "send.h": HEADER, "send.c": sender(), "main.c": caller(), "z.c": "int unrelated;\n" });
+    const file = path.join(dir, "send.c");
+    const limited = new Project(dir, newParser, { maxSources: 2 });
+    const whole = new Project(dir, newParser);
+    try {
+      assert.deepEqual([...whole.externalCallers(file, ["send_page"])], [["send_page", ["main.c"]]]);
+      assert.match(
+        limited.externalCallers(file, ["send_page"]).get("send_page")?.[0] ?? "",
+        /listing limit \(2 source/,
+      );
+    } finally {
+      limited.dispose();
+      whole.dispose();
+    }
+  });
 });

@@ -224,6 +224,8 @@ export interface ProjectOptions {
    * file the project summarises and the engine analyses is lexed once.
    */
   itemTables?: ItemTables;
+  /** Source files listed at most (default MAX_SOURCE_SCAN); past it, every function may have callers not read. */
+  maxSources?: number;
 }
 
 export interface UnitHeaders {
@@ -503,6 +505,13 @@ export class Project {
     const self = path.resolve(file);
     // Headers too: a macro or static inline function there that calls the function is a caller in every file using it.
     const files = [...this.sourceFiles(), ...this.headerFiles()];
+    // Past the listing's limit, files were not read: any of them may call any function.
+    const maxSources = this.options.maxSources ?? MAX_SOURCE_SCAN;
+    if (this.sourceFiles().length >= maxSources || this.headerFiles().length >= MAX_HEADER_SCAN) {
+      for (const name of names)
+        result.set(name, [`files past the project's listing limit (${maxSources} source files)`]);
+      return result;
+    }
     // A name mentioned by very many files is taken as called elsewhere without reading them all (the sound answer).
     const mentionedBy = new Map<string, string[]>();
     for (const other of files) {
@@ -618,7 +627,7 @@ export class Project {
   private *sourceListing(): IndexSteps<string[]> {
     if (this.sources) return this.sources;
     const epoch = this.epoch;
-    const found = yield* this.listFiles(SOURCE_EXTENSIONS, MAX_SOURCE_SCAN, "source files");
+    const found = yield* this.listFiles(SOURCE_EXTENSIONS, this.options.maxSources ?? MAX_SOURCE_SCAN, "source files");
     if (epoch === this.epoch) this.sources = found;
     return found;
   }
