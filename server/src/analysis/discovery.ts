@@ -324,7 +324,9 @@ export class CallDiscovery {
               depth + 1,
             );
           }
-          return;
+          // A wrapper whose address is taken (or named in a macro body) is also called in ways no call site shows:
+          // its own line stays, decided by nothing its direct callers pass.
+          if (!this.index.indirectUse(wrapper.name)) return;
         }
       }
       result.push(call);
