@@ -323,10 +323,15 @@ connection.onDidChangeTextDocument(
   ),
 );
 
-/** An edited header may change the facts of every open file that includes it: they are analysed again. */
+/**
+ * An edited header may change the facts of every open file that includes it: they are analysed again. An edited source
+ * may be another open file's one caller elsewhere, read into its unit (project/caller-join.ts): the others are
+ * analysed again too, and a unit whose joined text changed reads it again.
+ */
 function headerChanged(uri: string): void {
-  if (!/\.(h|hh|hpp|hxx|inc)$/.test(uri)) return;
-  projects.changed(uri);
+  const header = /\.(h|hh|hpp|hxx|inc)$/.test(uri);
+  if (!header && !/\.(c|cc|cpp|cxx)$/.test(uri)) return;
+  if (header) projects.changed(uri);
   for (const other of store.uris()) {
     if (other === uri) continue;
     analyses.forget(other);

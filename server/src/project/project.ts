@@ -903,7 +903,10 @@ export class Project {
   joinCallers(file: string, text: string, headers: UnitHeaders, callers: Map<string, string[]>): CallerJoin | null {
     const key = [text, ...headers.headers.map((header) => header.text), JSON.stringify([...callers])].join("\0");
     const known = this.joins.get(file);
-    if (known && known.key === key) return known.join;
+    // The joined files are read again (an editor's unsaved text of one of them is what the unit must hold).
+    const current = (join: CallerJoin | null) =>
+      (join?.parts ?? []).every((part) => this.fs.readText(part.file) === part.text);
+    if (known && known.key === key && current(known.join)) return known.join;
     // A wrapper's callers are reported at their own calls through it, never merged into its line (issue 9).
     const wrappers = new Set(this.wrappers().map((wrapper) => wrapper.name));
     const join = joinSingleCallers(this, file, text, headers, callers, wrappers);
