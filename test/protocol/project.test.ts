@@ -344,3 +344,51 @@ describe("syscall tables over stdio", () => {
     assert.equal((await waitForCount(uri, 1)).length, 1);
   });
 });
+
+// A function's one caller in another file is read with it (project/caller-join.ts) in the editor as in the CLI, and an
+// unsaved edit of that caller's open file re-decides the call.
+describe("one caller in another file, over stdio", () => {
+  const fixtureDir = path.resolve(__dirname, "..", "projects", "single-caller-elsewhere");
+  let client: LspTestClient;
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "lens-join-"));
+    cpSync(fixtureDir, root, { recursive: true });
+    client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [root],
+    });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const firstTitle = async (uri: string): Promise<string> => {
+    const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
+      textDocument: { uri },
+    });
+    return lenses.map((lens) => lens.command?.title ?? "").filter((title) => !title.startsWith("Replay"))[0] ?? "";
+  };
+  const waitForFirst = async (uri: string, pattern: RegExp): Promise<string> => {
+    let title = "";
+    for (let attempt = 0; attempt < 100 && !pattern.test(title); attempt++) {
+      title = await firstTitle(uri);
+      if (!pattern.test(title)) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return title;
+  };
+
+  test("the caller's gift makes the move; the caller's unsaved edit to flags 0 makes it a copy", async () => {
+    const send = path.join(root, "src", "send.c");
+    const main = path.join(root, "src", "main.c");
+    const sendUri = pathToFileURL(send).href;
+    const mainUri = pathToFileURL(main).href;
+    await client.open(sendUri, readFileSync(send, "utf8"));
+    assert.match(await waitForFirst(sendUri, /moved/), /^1 page: 1 moved/);
+    const mainText = readFileSync(main, "utf8");
+    await client.open(mainUri, mainText);
+    await client.change(mainUri, 2, [{ text: mainText.replace("SPLICE_F_GIFT | SPLICE_F_MOVE", "0") }]);
+    assert.match(await waitForFirst(sendUri, /copied/), /copied/);
+  });
+});
