@@ -332,6 +332,7 @@ function headerChanged(uri: string): void {
   const header = /\.(h|hh|hpp|hxx|inc)$/.test(uri);
   if (!header && !/\.(c|cc|cpp|cxx)$/.test(uri)) return;
   if (header) projects.changed(uri);
+  else projects.sourceEdited(uri);
   for (const other of store.uris()) {
     if (other === uri) continue;
     analyses.forget(other);

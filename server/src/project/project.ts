@@ -812,6 +812,23 @@ export class Project {
   }
 
   /** Forgets what was read from a file (it changed on disk or in the editor). */
+  /**
+   * An open source file's unsaved text changed (the editor): who calls which function may have changed, so the other
+   * files' callers elsewhere and the joins are found again, with this file's summary, at their next analysis. The
+   * indexes of wrappers, pipe fillers and field fills are kept until the file is saved (`invalidate`), so a keystroke
+   * does not rebuild them.
+   */
+  sourceEdited(file: string): void {
+    const absolute = path.resolve(file);
+    const cached = this.texts.get(absolute);
+    if (cached) this.textBudget += cached.length;
+    this.texts.delete(absolute);
+    this.store.forget(absolute);
+    this.callerCache.clear();
+    this.joins.clear();
+    this.definerCounts.clear();
+  }
+
   invalidate(file: string, created = false): void {
     const absolute = path.resolve(file);
     this.epoch++;

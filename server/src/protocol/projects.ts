@@ -247,6 +247,13 @@ export class ProjectRegistry {
     for (const project of this.projects.values()) project.invalidate(file, created);
   }
 
+  /** An open source file's unsaved text changed: its projects find callers elsewhere again (Project.sourceEdited). */
+  sourceEdited(uri: string): void {
+    if (!uri.startsWith("file:")) return;
+    const file = fileURLToPath(uri);
+    for (const project of this.projects.values()) project.sourceEdited(file);
+  }
+
   dispose(): void {
     for (const project of this.projects.values()) project.dispose();
     this.projects.clear();
