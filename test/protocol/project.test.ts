@@ -402,4 +402,18 @@ describe("one caller in another file, over stdio", () => {
     ]);
     assert.match(await waitForFirst(sendUri, /unknown/), /unknown/);
   });
+
+  test("after a file is created the index is built again and the call gets its verdict back (not left pending)", async () => {
+    const sendUri = pathToFileURL(path.join(root, "src", "send.c")).href;
+    const otherUri = pathToFileURL(path.join(root, "src", "other.c")).href;
+    await client.change(otherUri, 3, [{ text: "/* empty */\n" }]);
+    assert.match(await waitForFirst(sendUri, /moved/), /moved/);
+    const extra = path.join(root, "src", "extra.c");
+    writeFileSync(extra, "/* new */\n");
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: pathToFileURL(extra).href, type: 1 }],
+    });
+    // A small project's index is rebuilt within its first slice; the analysis made meanwhile must not stay pending.
+    assert.match(await waitForFirst(sendUri, /moved/), /^1 page: 1 moved/);
+  });
 });

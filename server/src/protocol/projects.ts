@@ -95,7 +95,9 @@ export class ProjectRegistry {
     const project = this.projectOf(file, settings);
     if (this.hooks && !project.indexed) {
       void this.whenIndexed(project);
-      return readUnitHeaders(this.store.engine, uri, file, text, project, true);
+      // A small project's build may end in its first slice, before this returns (and its re-analysis of the open
+      // documents is then already scheduled): read with the index, or this analysis would be kept as pending.
+      if (!project.indexed) return readUnitHeaders(this.store.engine, uri, file, text, project, true);
     }
     return readUnitHeaders(this.store.engine, uri, file, text, project);
   }
