@@ -45,6 +45,8 @@ describe("broken framing ends the server with status 1 and says why", () => {
     "a length that is not a number": `Content-Length: twelve\r\n\r\n{"a":1}`,
     "a negative length": `Content-Length: -7\r\n\r\n{"a":1}`,
     "a header line without a colon": `Content-Length 12\r\n\r\n{"a":1}`,
+    "a fractional length": `Content-Length: 7.5\r\n\r\n{"a":1}`,
+    "a length with trailing junk": `Content-Length: 7abc\r\n\r\n{"a":1}`,
   };
   for (const [name, bytes] of Object.entries(cases)) {
     test(name, async () => {
@@ -58,9 +60,14 @@ describe("broken framing ends the server with status 1 and says why", () => {
       client.child.stdin.write(
         frame(JSON.stringify({ jsonrpc: "2.0", id: 79, method: "textDocument/hover", params: HOVER })),
       );
-      assert.equal(await withTimeout(client.exitPromise, 10000, "the server to exit"), 1);
-      assert.match(client.stderr, /broken message framing \(.+\); exiting with status 1/);
-      client.connection.dispose();
+      try {
+        assert.equal(await withTimeout(client.exitPromise, 10000, "the server to exit"), 1);
+        assert.match(client.stderr, /broken message framing \(.+\); exiting with status 1/);
+      } finally {
+        // A server that stayed alive must not keep the test run waiting on its child process.
+        if (client.child.exitCode === null) client.child.kill("SIGKILL");
+        client.connection.dispose();
+      }
     });
   }
 
