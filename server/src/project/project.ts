@@ -824,8 +824,9 @@ export class Project {
     if (cached) this.textBudget += cached.length;
     this.texts.delete(absolute);
     this.store.forget(absolute);
-    this.callerCache.clear();
-    this.joins.clear();
+    // The file's own callers are in other files, and its join is keyed by its text: a keystroke keeps them.
+    for (const key of [...this.callerCache.keys()]) if (!key.startsWith(`${absolute}\0`)) this.callerCache.delete(key);
+    for (const key of [...this.joins.keys()]) if (path.resolve(key) !== absolute) this.joins.delete(key);
     this.definerCounts.clear();
   }
 
