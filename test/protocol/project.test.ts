@@ -417,3 +417,57 @@ describe("one caller in another file, over stdio", () => {
     assert.match(await waitForFirst(sendUri, /moved/), /^1 page: 1 moved/);
   });
 });
+
+describe("the one file that defines a function the unit calls, over stdio", () => {
+  const fixtureDir = path.resolve(__dirname, "..", "projects", "allocator-elsewhere");
+  let client: LspTestClient;
+  let root: string;
+  before(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), "lens-definer-"));
+    cpSync(fixtureDir, root, { recursive: true });
+    client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [root],
+    });
+  });
+  after(async () => {
+    await client.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test("the allocator's fill makes the move; its unsaved edit without the fill, or with a fork, changes the verdict before it is saved", async () => {
+    const main = path.join(root, "src", "main.c");
+    const alloc = path.join(root, "src", "alloc.c");
+    const mainUri = pathToFileURL(main).href;
+    const allocUri = pathToFileURL(alloc).href;
+    const title = async (): Promise<string> => {
+      const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
+        textDocument: { uri: mainUri },
+      });
+      return lenses.map((lens) => lens.command?.title ?? "").filter((text) => !text.startsWith("Replay"))[0] ?? "";
+    };
+    const waitFor = async (pattern: RegExp): Promise<string> => {
+      let text = "";
+      for (let attempt = 0; attempt < 100 && !pattern.test(text); attempt++) {
+        text = await title();
+        if (!pattern.test(text)) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return text;
+    };
+    await client.open(mainUri, readFileSync(main, "utf8"));
+    assert.match(await waitFor(/moved/), /^1 page: 1 moved/);
+    const allocText = readFileSync(alloc, "utf8");
+    await client.open(allocUri, allocText);
+    // Without the fill the page is the zero page (the analyzer does not follow an unfilled page across functions): not
+    // a stale move.
+    await client.change(allocUri, 2, [{ text: allocText.replace("memset(p, 'x', n);", "") }]);
+    assert.match(await waitFor(/copied|unknown/), /copied|unknown/);
+    await client.change(allocUri, 3, [{ text: allocText }]);
+    assert.match(await waitFor(/moved/), /moved/);
+    // A fork after the fill shares the page copy-on-write with the child.
+    await client.change(allocUri, 4, [
+      { text: allocText.replace("memset(p, 'x', n);", "memset(p, 'x', n);\n    if (fork() == 0)\n        pause();") },
+    ]);
+    assert.match(await waitFor(/copied|unknown/), /copied|unknown/);
+  });
+});

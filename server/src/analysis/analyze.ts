@@ -27,6 +27,16 @@ export interface ExtractedFacts {
   notes: string[];
   /** Set when the budget ran out before every call's facts were extracted (see `AnalysisBudget`). */
   stopped?: BudgetStop;
+  /**
+   * Functions whose definitions the extraction looked for and the unit does not hold (`FileIndex.unseenFunctions`),
+   * absent when none: the project layer may read the one file that defines them into the unit.
+   */
+  unseen?: string[];
+  /**
+   * The questions asked of `ProjectFacts.definedElsewhere` and its answers (a recorded read: the engine keeps the facts
+   * when a new project state answers them alike). Absent when none was asked.
+   */
+  elsewhere?: Record<string, string | null>;
 }
 
 export interface FileAnalysis {
@@ -114,10 +124,27 @@ export function extractFactsWithReads(
   search?: OccurrenceSearch,
 ): { facts: ExtractedFacts; reads: ReadRecord } {
   if (!mentionsVmsplice(text, project)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
-  const extractor = new Extractor(tree, text, project, search);
+  const asked: Record<string, string | null> = {};
+  const recorded = project.definedElsewhere;
+  const recording: ProjectFacts = recorded
+    ? { ...project, definedElsewhere: (name) => (asked[name] = recorded(name)) }
+    : project;
+  const extractor = new Extractor(tree, text, recording, search);
   try {
     const { calls, splices, stopped } = extractor.run(budget);
-    return { facts: { calls, splices, notes: [], ...(stopped ? { stopped } : {}) }, reads: extractor.index.reads() };
+    const unseen = extractor.index.unseenFunctions();
+    const elsewhere = Object.keys(asked).length > 0 ? { elsewhere: asked } : {};
+    return {
+      facts: {
+        calls,
+        splices,
+        notes: [],
+        ...(stopped ? { stopped } : {}),
+        ...(unseen.length > 0 ? { unseen } : {}),
+        ...elsewhere,
+      },
+      reads: extractor.index.reads(),
+    };
   } catch (error) {
     return {
       facts: {

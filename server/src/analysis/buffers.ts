@@ -55,6 +55,8 @@ export class BufferResolver {
   constructor(
     readonly index: FileIndex,
     readonly evaluator: Evaluator,
+    /** ProjectFacts.definedElsewhere: where the project defines a function this unit does not. */
+    private readonly definedElsewhere: (name: string) => string | null = () => null,
   ) {
     this.allocations = new Allocations(index, evaluator);
   }
@@ -384,10 +386,13 @@ export class BufferResolver {
     if (allocated) return allocated;
     const returned = name ? this.returnedBuffer(name, context, depth) : null;
     if (returned) return returned;
+    const elsewhere = name ? this.definedElsewhere(name) : null;
     return {
       buffer: null,
       offset: zero,
-      missing: `the buffer comes from ${name ? `${name}()` : clip(node.text)}, which the analyzer cannot see`,
+      missing: elsewhere
+        ? `the buffer comes from ${name}(), defined in ${elsewhere}, not read with this file`
+        : `the buffer comes from ${name ? `${name}()` : clip(node.text)}, which the analyzer cannot see`,
     };
   }
 

@@ -55,6 +55,12 @@ export interface ProjectFacts {
    * call of the unit carries this as a missing fact and none is judged a move from what is at hand.
    */
   pending?: string;
+  /**
+   * Where the project defines a function this unit does not (its file, as shown), or null: a call of it between a
+   * buffer's fill and the call may fork, unless the file is read into the unit (project/caller-join.ts). Absent (one
+   * file alone): a function no file read defines is taken as a library's, which does not fork.
+   */
+  definedElsewhere?: (name: string) => string | null;
 }
 
 export interface ExtractionResult {
@@ -72,6 +78,7 @@ export class Extractor {
   private readonly discovery: CallDiscovery;
   private readonly descriptors: DescriptorResolver;
   private readonly segments: SegmentResolver;
+  private readonly lifecycles: BufferLifecycle;
   private readonly surroundings: CallSurroundings;
 
   /** `context`: what the project layer found in other files (none: the file alone). */
@@ -84,11 +91,11 @@ export class Extractor {
     const context = project;
     this.index = new FileIndex(tree, text, context.externalCallers, context.defines, search);
     this.evaluator = new Evaluator(this.index);
-    this.buffers = new BufferResolver(this.index, this.evaluator);
+    this.buffers = new BufferResolver(this.index, this.evaluator, context.definedElsewhere);
     this.descriptors = new DescriptorResolver(this.index, this.evaluator, context);
     this.discovery = new CallDiscovery(this.index, context.wrappers, context.syscallTable);
-    const lifecycles = new BufferLifecycle(this.index, this.evaluator);
-    this.segments = new SegmentResolver(this.index, this.evaluator, this.buffers, lifecycles);
+    this.lifecycles = new BufferLifecycle(this.index, this.evaluator, context.definedElsewhere);
+    this.segments = new SegmentResolver(this.index, this.evaluator, this.buffers, this.lifecycles);
     this.surroundings = new CallSurroundings(this.index, this.evaluator, this.descriptors, this.segments);
   }
 
@@ -102,6 +109,8 @@ export class Extractor {
    */
   run(budget?: AnalysisBudget): ExtractionResult {
     const raw = this.discover().sort((left, right) => left.node.startIndex - right.node.startIndex);
+    // The file's vmsplice calls, through wrappers and entry points too, are not calls the analyzer cannot see.
+    this.lifecycles.vmspliceCalls = new Set(raw.map((call) => call.node.startIndex));
     const calls: VmspliceCall[] = [];
     for (const [index, call] of raw.entries()) {
       if (budget && !budget.allows("extract")) {

@@ -186,7 +186,7 @@ export interface BufferFact {
   madvise: { advice: string; range: SourceRange }[];
   mlocked: { range: SourceRange } | null;
   /** munmap() of the buffer before the call (destination hole). */
-  unmappedBefore: { range: SourceRange } | null;
+  unmappedBefore: { range: SourceRange; via?: string } | null;
   /**
    * mprotect() of the buffer before the call: whether it leaves the memory writable (null: the protection cannot be
    * folded). It overrides the mapping's own protection for the destination checks.
@@ -197,6 +197,13 @@ export interface BufferFact {
    * may be gone, so the call may pin the zero page.
    */
   droppedBefore?: { advice: string; range: SourceRange } | null;
+  /**
+   * Calls between the buffer's origin and the call whose effect on the page the analyzer cannot see: a function not
+   * read with this file that is handed the buffer (it may leave it unwritten, unmap or drop it), or one defined in a
+   * project file not read with this one that may fork (`via`: the unseen function reached through a helper of this
+   * unit; `file`: where the project defines it, null when nowhere the analyzer reads). Absent: none.
+   */
+  unseenCalls?: { name: string; via?: string; file: string | null; buffer: boolean; range: SourceRange }[];
   /** The allocation or declaration the buffer came from. */
   originRange: SourceRange | null;
   /** Sentence describing the provenance, or what is missing. */
@@ -275,7 +282,7 @@ export interface VmspliceCall {
    * caller elsewhere, read into the unit: project/caller-join.ts), in their own file. Set by the engine; shown as
    * related information and in the hover. Absent means none.
    */
-  joined?: { file: string; range: SourceRange; message: string }[];
+  joined?: { file: string; range: SourceRange; message: string; kind?: "caller" | "definition"; name?: string }[];
 }
 
 /** A non-vmsplice call the rules inspect (splice into a pipe with SPLICE_F_MOVE). */

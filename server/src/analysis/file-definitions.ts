@@ -23,6 +23,8 @@ export interface FileDefinitions {
    * names, comments, strings and include paths are not uses).
    */
   words: Set<string>;
+  /** Functions the file declares by a prototype (`char *alloc(size_t);`, `extern` or not) at file scope. */
+  prototypes: Set<string>;
 }
 
 /** Items holding more file-scope items: conditional groups and `extern "C" { … }`. */
@@ -37,7 +39,7 @@ const GROUPS = new Set([
 ]);
 
 export function fileDefinitions(tree: Tree): FileDefinitions {
-  const found: FileDefinitions = { all: new Map(), local: new Set(), words: new Set() };
+  const found: FileDefinitions = { all: new Map(), local: new Set(), words: new Set(), prototypes: new Set() };
   const add: Add = (name, local, text = null) => {
     if (!name) return;
     found.all.set(name, text === null ? null : text.replace(/\s+/g, " ").trim());
@@ -50,7 +52,7 @@ export function fileDefinitions(tree: Tree): FileDefinitions {
       else if (item.type === "function_definition") add(functionName(item), isStatic(item));
       else if (item.type === "preproc_def" || item.type === "preproc_function_def")
         add(item.childForFieldName("name")?.text, true, item.text);
-      else if (item.type === "declaration" || item.type === "type_definition") declared(item, add);
+      else if (item.type === "declaration" || item.type === "type_definition") declared(item, add, found.prototypes);
       if (item.type !== "preproc_def" && item.type !== "preproc_function_def") types(item, add);
     }
   };
@@ -65,15 +67,19 @@ export function fileDefinitions(tree: Tree): FileDefinitions {
 type Add = (name: string | null | undefined, local: boolean, text?: string | null) => void;
 
 /** The variables a file-scope declaration defines, and the names a typedef defines. */
-function declared(item: Node, add: Add): void {
+function declared(item: Node, add: Add, prototypes: Set<string>): void {
   const storage = item.namedChildren.filter((child) => child?.type === "storage_class_specifier").map((c) => c?.text);
-  if (storage.includes("extern")) return;
   const typedef = item.type === "type_definition";
   for (const declarator of item.childrenForFieldName("declarator")) {
     if (!declarator) continue;
     const inner = declarator.type === "init_declarator" ? declarator.childForFieldName("declarator") : declarator;
     // A prototype declares a function another file may define; it defines nothing.
-    if (!typedef && inner && isFunctionDeclarator(inner)) continue;
+    if (!typedef && inner && isFunctionDeclarator(inner)) {
+      const name = declaratorName(inner)?.text;
+      if (name) prototypes.add(name);
+      continue;
+    }
+    if (storage.includes("extern")) continue;
     add(
       declaratorName(inner)?.text ?? (inner?.type === "type_identifier" ? inner.text : null),
       typedef || storage.includes("static"),

@@ -146,7 +146,15 @@ export class BufferLifecycle {
   constructor(
     readonly index: FileIndex,
     readonly evaluator: Evaluator,
+    /** ProjectFacts.definedElsewhere: where the project defines a function this unit does not. */
+    private readonly definedElsewhere: (name: string) => string | null = () => null,
   ) {}
+
+  /** Where the unit's vmsplice calls start (set by the extractor): they are not unseen calls. */
+  vmspliceCalls: ReadonlySet<number> = new Set();
+
+  /** Helpers being followed into (`helperEffect`), to bound the recursion. */
+  private helperDepth = 0;
 
   /**
    * Call-relative lifecycle of a buffer: written before or after `call`, used after it, fork in between, madvise,
@@ -193,6 +201,7 @@ export class BufferLifecycle {
           forkBefore: local.forkBefore ?? known.find((item) => item.forkBefore)?.forkBefore ?? null,
           madvise: [...local.madvise, ...known.flatMap((item) => item.madvise)],
           mlocked: local.mlocked ?? known.find((item) => item.mlocked)?.mlocked ?? null,
+          ...unseenOf([local, ...known]),
         };
       }
       return local;
@@ -204,7 +213,14 @@ export class BufferLifecycle {
         ...local.madvise,
         ...elsewhere.madvise.map((item) => ({ advice: item.advice, range: copyRange(item.range) })),
       ];
-      return { ...local, writtenBefore: elsewhere.written ? "yes" : local.writtenBefore, madvise };
+      // Written in other functions: before the call only if one of them is called before it on every path.
+      const writtenBefore: TriState =
+        elsewhere.writers.size === 0
+          ? local.writtenBefore
+          : this.callsWriterBefore(scope, call, elsewhere.writers)
+            ? "yes"
+            : "unknown";
+      return { ...local, writtenBefore, madvise };
     }
     return local;
   }
@@ -239,14 +255,39 @@ export class BufferLifecycle {
   }
 
   /** Per (function, buffer name): what the other functions do to a file-scope buffer, found once, not once per call. */
-  private readonly usesElsewhereByScope = new Map<string, { written: boolean; madvise: Lifecycle["madvise"] }>();
+  private readonly usesElsewhereByScope = new Map<string, { writers: Set<string>; madvise: Lifecycle["madvise"] }>();
+
+  /**
+   * Whether the call's function calls, before the call and on every path to it, one of `writers` (functions that write
+   * a file-scope buffer), directly or through helpers of the unit (at most 4 deep).
+   */
+  private callsWriterBefore(scope: FunctionScope, call: Node, writers: ReadonlySet<string>): boolean {
+    const reaches = (name: string, depth: number, seen: Set<string>): boolean => {
+      if (writers.has(name)) return true;
+      if (depth >= 4 || seen.has(name)) return false;
+      seen.add(name);
+      const definition = this.index.functionDefinition(name);
+      const calls = definition ? (this.index.scopeOf(definition)?.calls ?? []) : [];
+      return calls.some((site) => reaches(site.name, depth + 1, seen));
+    };
+    return scope.calls.some(
+      (site) =>
+        site.end <= call.startIndex && reaches(site.name, 0, new Set()) && this.runsBefore(site.node, call, scope),
+    );
+  }
 
   /** Whether functions other than `scope`'s write a file-scope buffer, and the madvise calls they make on it. */
-  private usesElsewhere(baseName: string, scope: FunctionScope): { written: boolean; madvise: Lifecycle["madvise"] } {
+  private usesElsewhere(
+    baseName: string,
+    scope: FunctionScope,
+  ): { writers: Set<string>; madvise: Lifecycle["madvise"] } {
     const key = `${scope.node.id}:${baseName}`;
     const cached = this.usesElsewhereByScope.get(key);
     if (cached) return cached;
-    let written = false;
+    // The functions that write the buffer ("" for a write outside any function); a call handing it to a function that
+    // is not known not to write it counts as a write there.
+    const writers = new Set<string>();
+    const written = (node: Node) => writers.add(this.index.scopeOf(node)?.name ?? "");
     const madvise: Lifecycle["madvise"] = [];
     for (const identifier of this.index.identifierNodes(baseName, 2000)) {
       if (contains(scope.node, identifier)) continue;
@@ -260,7 +301,7 @@ export class BufferLifecycle {
           });
           continue;
         }
-        if (!NON_WRITERS.has(name) && !isAllocator(name)) written = true;
+        if (!NON_WRITERS.has(name) && !isAllocator(name)) written(identifier);
       }
       const holder = parentOf(identifier);
       const assignment = parentOf(holder);
@@ -269,9 +310,9 @@ export class BufferLifecycle {
         assignment?.type === "assignment_expression" &&
         assignment.childForFieldName("left")?.id === holder.id
       )
-        written = true;
+        written(identifier);
     }
-    const result = { written, madvise };
+    const result = { writers, madvise };
     this.usesElsewhereByScope.set(key, result);
     return result;
   }
@@ -337,6 +378,94 @@ export class BufferLifecycle {
   }
 
   private forking: Set<string> | null = null;
+
+  /**
+   * What a helper of this unit does to the buffer handed to it (`fill(buf, n)`): its lifecycle of the parameter up to
+   * each way out of its body (every return, and the end), and whether it writes the buffer before every one of them.
+   * Null when the analyzer cannot see it: no definition in the unit, the buffer not bound to a named parameter, the
+   * parameter assigned in the body, or helpers nested too deep.
+   */
+  private helperEffect(
+    site: CallSite,
+    names: ReadonlySet<string>,
+  ): { fills: "every" | "some" | "none"; exits: Lifecycle[] } | null {
+    const definition = this.index.functionDefinition(site.name);
+    if (!definition || this.helperDepth >= 3) return null;
+    const scope = this.index.scopeOf(definition);
+    const body = definition.childForFieldName("body");
+    const position = (site.bases ?? []).findIndex((base) => base !== null && names.has(base));
+    const parameter = position >= 0 ? scope?.parameters[position] : undefined;
+    const end = body?.lastChild ?? null;
+    if (!scope || !body || !parameter || !end || (scope.definitions.get(parameter)?.length ?? 0) > 0) return null;
+    // The parameter is taken as made where the body starts, so an exit no write reaches reads as "no", not "unknown".
+    const provenance: Provenance = {
+      origin: "mmap",
+      memory: "unknown",
+      alignment: null,
+      size: null,
+      writable: null,
+      populated: false,
+      originNode: body,
+      explanation: "",
+      names: new Set(),
+    };
+    this.helperDepth++;
+    try {
+      const exits = [...returnStatements(body), end].map((exit) => this.lifecycle(provenance, parameter, exit, scope));
+      const fills = exits.every((exit) => exit.writtenBefore === "yes")
+        ? "every"
+        : exits.every((exit) => exit.writtenBefore === "no")
+          ? "none"
+          : "some";
+      return { fills, exits };
+    } finally {
+      this.helperDepth--;
+    }
+  }
+
+  /**
+   * Calls between the buffer's origin and the call that do not take the buffer but may fork where the analyzer cannot
+   * see: a function the project defines in a file not read with this one, or a helper of this unit that calls one.
+   */
+  private noteUnseenCalls(
+    result: Lifecycle,
+    scope: FunctionScope,
+    touching: ReadonlySet<CallSite>,
+    originStart: number,
+    callStart: number,
+  ): void {
+    for (const site of scope.calls) {
+      if (site.start <= originStart || site.start >= callStart || touching.has(site)) continue;
+      if (this.vmspliceCalls.has(site.node.startIndex)) continue;
+      const unseen = this.reachesUnseen(site.name, 0);
+      if (!unseen) continue;
+      const entry = { name: site.name, file: unseen.file, buffer: false, range: toRange(site.node) };
+      (result.unseenCalls ??= []).push(unseen.name === site.name ? entry : { ...entry, via: unseen.name });
+    }
+  }
+
+  private readonly unseenReached = new Map<string, { name: string; file: string | null } | null>();
+
+  /**
+   * The function defined in a project file not read with this one that calling `name` may run: `name` itself, or one a
+   * helper of this unit calls (through at most 6 helpers); null when none.
+   */
+  private reachesUnseen(name: string, depth: number): { name: string; file: string | null } | null {
+    if (this.unseenReached.has(name)) return this.unseenReached.get(name) ?? null;
+    this.unseenReached.set(name, null);
+    let found: { name: string; file: string | null } | null = null;
+    const definition = this.index.functionDefinition(name);
+    if (!definition) {
+      // Defined in another file of the project, or declared by the program and defined in no file read.
+      const file = this.definedElsewhere(name);
+      found = file || this.index.declaresFunction(name) ? { name, file } : null;
+    } else if (depth < 6) {
+      const calls = this.index.scopeOf(definition)?.calls ?? [];
+      for (const call of calls) if ((found = this.reachesUnseen(call.name, depth + 1))) break;
+    }
+    this.unseenReached.set(name, found);
+    return found;
+  }
 
   /**
    * Functions of this file that fork on some path and return to their caller without reaping the child
@@ -490,6 +619,71 @@ export class BufferLifecycle {
     });
   }
 
+  /**
+   * A function handed the buffer before the call: a helper fills the buffer only if its body does on every path, and
+   * its munmap, mprotect, mlock and madvise count here; one the analyzer cannot see is not taken as a fill (it may
+   * leave the page untouched, unmap or drop it) and is an unseen call.
+   */
+  private handedBefore(
+    site: CallSite,
+    names: ReadonlySet<string>,
+    result: Lifecycle,
+    context: {
+      originStart: number;
+      noteWrite: (node: Node, start: number, partial?: boolean) => void;
+      inReusingLoop: (start: number) => boolean;
+      drops: { advice: string; range: SourceRange; start: number }[];
+    },
+  ): void {
+    const position = site.start;
+    const helper = this.helperEffect(site, names);
+    if (helper && helper.fills !== "none") context.noteWrite(site.node, position, helper.fills === "some");
+    else if (context.inReusingLoop(position) && !result.writtenAfter)
+      result.writtenAfter = { range: toRange(site.node), loopCarried: true };
+    if (position <= context.originStart) return;
+    mergeHelper(result, site, helper, this.definedElsewhere(site.name));
+    const dropped = helper?.exits.find((exit) => exit.droppedBefore)?.droppedBefore;
+    if (dropped) context.drops.push({ advice: dropped.advice, range: toRange(site.node), start: position });
+  }
+
+  /**
+   * The facts of the time between the last fill and the call, once every site is noted: pages an unseen function may
+   * have written, dropped by a madvise (the caller's or a helper's) after the fill, shared with a child forked after it.
+   */
+  private settleBefore(
+    result: Lifecycle,
+    call: Node,
+    scope: FunctionScope,
+    context: {
+      writeBefore: { node: Node; start: number } | null;
+      originStart: number;
+      drops: { advice: string; range: SourceRange; start: number }[];
+      fork: { node: Node; start: number; via: string | null } | null;
+      reapedAfterFork: boolean;
+    },
+  ): void {
+    const { writeBefore, originStart, fork, reapedAfterFork } = context;
+    const helperDrops = context.drops;
+    // A function the analyzer cannot see was handed the buffer: it may have written it.
+    if (result.writtenBefore === "no" && result.unseenCalls?.some((unseen) => unseen.buffer))
+      result.writtenBefore = "unknown";
+    result.droppedBefore = droppedAfter(result.madvise, Math.max(writeBefore?.start ?? -1, originStart));
+    const helperDrop = helperDrops.find((drop) => drop.start >= (writeBefore?.start ?? -1));
+    if (!result.droppedBefore && helperDrop)
+      result.droppedBefore = { advice: helperDrop.advice, range: helperDrop.range };
+    const dontFork = result.madvise.some(
+      (advice) => advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_WIPEONFORK",
+    );
+    // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child; a fork() on a
+    // branch the call is not in (`if (argc > 1) fork();`) shares the page on that path only.
+    if (fork && !reapedAfterFork && !dontFork && (writeBefore === null || writeBefore.start < fork.start))
+      result.forkBefore = {
+        range: toRange(fork.node),
+        ...(dominates(fork.node, call, scope.node) ? {} : { conditional: true }),
+        ...(fork.via ? { via: fork.via } : {}),
+      };
+  }
+
   lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
     const names = new Set(provenance.names);
     if (baseName) names.add(baseName);
@@ -519,11 +713,12 @@ export class BufferLifecycle {
     let lastWriteBefore: { node: Node; start: number } | null = null;
     // A write on some paths only (`if (x) memset(…)`, a loop that may run no times) may leave the page untouched.
     let writtenOnEveryPath = false;
-    const noteWrite = (node: Node, start: number) => {
+    // `partial`: a helper that writes the buffer on some of its paths only.
+    const noteWrite = (node: Node, start: number, partial = false) => {
       if (start < callStart) {
         if (start >= originStart && (!lastWriteBefore || start > lastWriteBefore.start))
           lastWriteBefore = { node, start };
-        if (start >= originStart && !writtenOnEveryPath && this.runsBefore(node, call, scope))
+        if (start >= originStart && !partial && !writtenOnEveryPath && this.runsBefore(node, call, scope))
           writtenOnEveryPath = true;
         if (!result.writtenAfter && inReusingLoop(start))
           result.writtenAfter = { range: toRange(node), loopCarried: true };
@@ -534,6 +729,8 @@ export class BufferLifecycle {
     for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node, store.start);
     const index = callIndex(scope, this.forkingFunctions());
     const { fork, reapedAfterFork, forkAfter } = this.forksAround(index, scope, originStart, callStart, callEnd);
+    // Helpers that drop the buffer's pages after their own fill (madvise(MADV_DONTNEED) in `fill_and_drop()`).
+    const helperDrops: { advice: string; range: SourceRange; start: number }[] = [];
     const touching = new Set<CallSite>();
     for (const name of names) for (const site of index.byBase.get(name) ?? []) touching.add(site);
     for (const site of [...touching].sort((left, right) => left.start - right.start)) {
@@ -543,15 +740,22 @@ export class BufferLifecycle {
       if (position <= callStart && callEnd <= site.end) continue;
       if (position >= callEnd && !result.usedAfter && site.name !== "free" && site.name !== "munmap")
         result.usedAfter = { range: toRange(site.node) };
+      // Another vmsplice call of the unit (through a wrapper or entry point too) neither writes nor hides anything.
+      if (this.vmspliceCalls.has(site.node.startIndex)) continue;
       const writerIndex = WRITER_FUNCTIONS[site.name];
       if (writerIndex !== undefined) {
         if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? ""))
           noteWrite(site.node, position);
       } else if (!NON_WRITERS.has(site.name) && !isAllocator(site.name)) {
-        // A buffer handed to another function is assumed to be filled by it (the common `fill(buf, len)` shape).
-        noteWrite(site.node, position);
+        if (position >= callEnd) {
+          // After the call any function handed the buffer may write it (a hazard for the pages in the pipe).
+          noteWrite(site.node, position);
+          continue;
+        }
+        this.handedBefore(site, names, result, { originStart, noteWrite, inReusingLoop, drops: helperDrops });
       }
     }
+    this.noteUnseenCalls(result, scope, touching, originStart, callStart);
     result.usedAfter ??= usedAfterCall(names, scope, callStart, callEnd, inReusingLoop);
     // A fork() after the call and before the write: the write goes through a copy-on-write mapping.
     if (forkAfter && result.writtenAfter && !result.writtenAfter.loopCarried)
@@ -562,19 +766,34 @@ export class BufferLifecycle {
       writeBefore === null ? "none" : writtenOnEveryPath ? "every" : "some",
       scope,
     );
-    result.droppedBefore = droppedAfter(result.madvise, Math.max(writeBefore?.start ?? -1, originStart));
-    const dontFork = result.madvise.some(
-      (advice) => advice.advice === "MADV_DONTFORK" || advice.advice === "MADV_WIPEONFORK",
-    );
-    // Only a fork between the last fill and the call leaves the page shared copy-on-write with the child; a fork() on a
-    // branch the call is not in (`if (argc > 1) fork();`) shares the page on that path only.
-    if (fork && !reapedAfterFork && !dontFork && (writeBefore === null || writeBefore.start < fork.start))
-      result.forkBefore = {
-        range: toRange(fork.node),
-        ...(dominates(fork.node, call, scope.node) ? {} : { conditional: true }),
-        ...(fork.via ? { via: fork.via } : {}),
-      };
+    this.settleBefore(result, call, scope, { writeBefore, originStart, drops: helperDrops, fork, reapedAfterFork });
     return result;
+  }
+}
+
+/**
+ * What a call handed the buffer before the call does to it, in the caller's terms (at the call's position): the
+ * munmap, mprotect, mlock and madvise of a helper the analyzer follows, and its own unseen calls; or, for a function it
+ * cannot see, the call itself as unseen. `file`: where the project defines that function, if it does.
+ */
+function mergeHelper(
+  result: Lifecycle,
+  site: CallSite,
+  helper: { exits: Lifecycle[] } | null,
+  file: string | null,
+): void {
+  const range = toRange(site.node);
+  if (!helper) {
+    (result.unseenCalls ??= []).push({ name: site.name, file, buffer: true, range });
+    return;
+  }
+  for (const exit of helper.exits) {
+    if (exit.unmappedBefore) result.unmappedBefore ??= { range, via: site.name };
+    if (exit.mlocked) result.mlocked ??= { range };
+    if (exit.protectedBefore) result.protectedBefore = { ...exit.protectedBefore, range };
+    for (const advice of exit.madvise) result.madvise.push({ advice: advice.advice, range: copyRange(range) });
+    for (const unseen of exit.unseenCalls ?? [])
+      (result.unseenCalls ??= []).push({ ...unseen, name: site.name, via: unseen.via ?? unseen.name, range });
   }
 }
 
@@ -657,7 +876,14 @@ function withAllocator(local: Lifecycle, allocator: Lifecycle): Lifecycle {
   const mine = local as unknown as Record<string, unknown>;
   const theirs = allocator as unknown as Record<string, unknown>;
   for (const key of Object.keys(theirs)) if (!AFTER_CALL.has(key)) joined[key] = mine[key] ?? theirs[key] ?? null;
-  return joined as unknown as Lifecycle;
+  delete joined.unseenCalls;
+  return { ...(joined as unknown as Lifecycle), ...unseenOf([allocator, local]) };
+}
+
+/** The unseen calls of several lifecycles together, as a spread (`{}` when none). */
+function unseenOf(lifecycles: readonly Lifecycle[]): Pick<Lifecycle, "unseenCalls"> {
+  const all = lifecycles.flatMap((item) => item.unseenCalls ?? []);
+  return all.length > 0 ? { unseenCalls: all } : {};
 }
 
 export type Lifecycle = Omit<

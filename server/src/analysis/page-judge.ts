@@ -191,7 +191,7 @@ export class PageJudge {
     if (buffer.unmappedBefore) {
       page.verdict = "unknown";
       missing.push(
-        `whether ${buffer.name} is still mapped: munmap() on line ${buffer.unmappedBefore.range.start.line + 1} may unmap it before the call (EFAULT)`,
+        `whether ${buffer.name} is still mapped: ${buffer.unmappedBefore.via ? `${buffer.unmappedBefore.via}(), which calls munmap(),` : "munmap()"} on line ${buffer.unmappedBefore.range.start.line + 1} may unmap it before the call (EFAULT)`,
       );
       return;
     }
@@ -232,6 +232,11 @@ export class PageJudge {
       // Advice chosen at run time may be MADV_MERGEABLE (KSM: copied).
       page.verdict = "unknown";
       missing.push(`the advice of madvise() on ${buffer.name} (it may be MADV_MERGEABLE)`);
+      return;
+    }
+    if (buffer.unseenCalls?.length) {
+      page.verdict = "unknown";
+      missing.push(...unseenCallFacts(buffer));
       return;
     }
     if (buffer.writtenBefore === "unknown") {
@@ -320,6 +325,12 @@ export class PageJudge {
     if (feed.kind === "unknown") {
       page.verdict = "unknown";
       context.missing.push(feed.reason);
+      return;
+    }
+    if (buffer.unseenCalls?.some((call) => call.buffer)) {
+      // A function the analyzer cannot see was handed the destination: it may unmap or protect it.
+      page.verdict = "unknown";
+      context.missing.push(...unseenCallFacts({ ...buffer, unseenCalls: buffer.unseenCalls.filter((c) => c.buffer) }));
       return;
     }
     page.verdict = "move";
@@ -425,4 +436,22 @@ function causesOf(writer: CallAnalysis): string[] {
 /** What forks at a fork site, as a user reads it: "fork()", or "daemonize() (which forks)". */
 export function forkName(fork: { via?: string }): string {
   return fork.via ? `${fork.via}() (which forks)` : "fork()";
+}
+
+/**
+ * The missing facts of calls whose effect on the buffer the analyzer cannot see (`BufferFact.unseenCalls`), naming
+ * the function and the file that would settle it.
+ */
+export function unseenCallFacts(buffer: Pick<BufferFact, "name" | "unseenCalls">): string[] {
+  const facts = (buffer.unseenCalls ?? []).map((call) => {
+    const line = call.range.start.line + 1;
+    const unseen = call.via ?? call.name;
+    const where = call.file
+      ? `${unseen}() is defined in ${call.file}, not read with this file`
+      : `the analyzer reads no definition of ${unseen}()`;
+    return call.buffer
+      ? `what ${call.name}() on line ${line} does with ${buffer.name} (fills, unmaps or drops it): ${where}`
+      : `whether ${call.name}() on line ${line} forks${call.via ? ` (it calls ${call.via}())` : ""}: ${where}`;
+  });
+  return [...new Set(facts)];
 }

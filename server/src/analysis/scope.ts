@@ -195,6 +195,8 @@ export class FileIndex implements NameIndex {
   /** Offsets of examined text occurrences (widened to top-level items by `reads`). */
   private readonly occurrencesRead = new Set<number>();
   private readonly regionsRead: TextRegion[] = [];
+  /** Functions whose definition a lookup wanted and this unit does not hold, in the order first asked. */
+  private readonly absentFunctions = new Set<string>();
   private disposed = false;
 
   /**
@@ -369,7 +371,30 @@ export class FileIndex implements NameIndex {
       }
     }
     this.functionsByName.set(name, found);
+    if (!found) this.absentFunctions.add(name);
     return found;
+  }
+
+  /**
+   * The functions whose definitions the lookups so far wanted and this unit does not hold (a helper defined in another
+   * file of the project, a libc function): what reading another file into the unit could settle (project/caller-join.ts).
+   */
+  unseenFunctions(): string[] {
+    return [...this.absentFunctions];
+  }
+
+  /**
+   * Whether the unit declares a function of this name by a prototype (`void spawn(void);`, in the file or a project
+   * header it includes): a function of the program, not one of the system headers the analyzer does not read.
+   */
+  declaresFunction(name: string): boolean {
+    return this.identifierNodes(name).some((node) => {
+      const declarator = parentOf(node);
+      if (declarator?.type !== "function_declarator") return false;
+      let holder: Node | null = parentOf(declarator);
+      while (holder && holder.type.endsWith("declarator")) holder = parentOf(holder);
+      return holder?.type === "declaration" && this.live(holder);
+    });
   }
 
   /** Every call of `name` in the file. */

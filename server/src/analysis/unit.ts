@@ -24,6 +24,11 @@ export interface UnitHeader {
    * with their ranges in this file.
    */
   callsOf?: { name: string; range: SourceRange }[];
+  /**
+   * For a file read into the unit because it alone defines functions the unit calls (project/caller-join.ts): those
+   * definitions, by function, with their ranges in this file.
+   */
+  definitionsOf?: { name: string; range: SourceRange }[];
 }
 
 export interface UnitPart {
@@ -35,6 +40,7 @@ export interface UnitPart {
   heuristic: boolean;
   chain: string[];
   callsOf?: UnitHeader["callsOf"];
+  definitionsOf?: UnitHeader["definitionsOf"];
 }
 
 export interface UnitLayout {
@@ -62,6 +68,7 @@ export function composeUnit(mainText: string, headers: readonly UnitHeader[]): {
       heuristic: header.heuristic,
       chain: header.chain,
       ...(header.callsOf ? { callsOf: header.callsOf } : {}),
+      ...(header.definitionsOf ? { definitionsOf: header.definitionsOf } : {}),
     });
     pieces.push(header.text);
     offset += header.text.length;

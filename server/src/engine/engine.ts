@@ -178,6 +178,8 @@ interface FileState {
   stamp: number;
   /** The functions proven edits fell in since the last parse (current text), or null after any other edit. */
   provenItems: TextRegion[] | null;
+  /** `ExtractedFacts.unseen` of the last extraction, with the earlier ones' when it stopped early (see `lastUnseen`). */
+  lastUnseen?: readonly string[];
 }
 
 /** Point (row counted by "\n", column in UTF-16 code units) of an offset, as tree-sitter reports it for JS strings. */
@@ -240,8 +242,36 @@ function joinedCalls(layout: UnitLayout, name: string | null): NonNullable<Vmspl
         file: part.file,
         range: site.range,
         message: `${name}() is called only from this file of the project: its arguments here are read as its parameters`,
+        kind: "caller" as const,
       })),
   );
+}
+
+/**
+ * The definitions of a file read into the unit because it alone defines functions the unit calls (caller-join.ts), when
+ * the extraction read that file's part of the unit.
+ */
+function definitionReads(layout: UnitLayout, regions: readonly TextRegion[]): NonNullable<VmspliceCall["joined"]> {
+  return layout.parts
+    .filter((part) => regions.some((region) => region.start < part.end && region.end > part.start))
+    .flatMap((part) =>
+      (part.definitionsOf ?? []).map((definition) => ({
+        file: part.file,
+        range: definition.range,
+        message: `${definition.name}() is defined only in this file of the project: its body is read with this file`,
+        kind: "definition" as const,
+        name: definition.name,
+      })),
+    );
+}
+
+/** Whether `project.definedElsewhere` answers every question the file's facts asked as it did then. */
+function sameAnswers(state: FileState, project: ProjectFacts): boolean {
+  const asked = state.basis?.facts.elsewhere;
+  if (!state.basis) return true;
+  if (!asked) return true;
+  const answer = project.definedElsewhere ?? (() => null);
+  return Object.entries(asked).every(([name, file]) => answer(name) === file);
 }
 
 function sameCallers(
@@ -483,10 +513,23 @@ export class Engine {
       project.syscallTable === state.project.syscallTable &&
       project.pending === state.project.pending &&
       sameCallers(project.externalCallers, state.project.externalCallers);
-    if (same) return;
+    // Where the project defines other functions: only the answers the facts were read with matter (recorded reads).
+    const elsewhere = project.definedElsewhere === state.project.definedElsewhere || sameAnswers(state, project);
+    if (same && elsewhere) {
+      state.project = project;
+      return;
+    }
     state.headers = headers;
     state.project = project;
     state.basis = null;
+  }
+
+  /**
+   * The functions the file's last extraction looked for and its unit did not define (`ExtractedFacts.unseen`; with
+   * the earlier ones when it stopped early), whatever changed since; null before any. The project layer reads their definers into the unit (caller-join.ts).
+   */
+  lastUnseen(file: string): readonly string[] | null {
+    return this.files.get(file)?.lastUnseen ?? null;
   }
 
   /** The up-to-date tree of a file (reparsed from the edited old tree when there were edits). */
@@ -538,6 +581,9 @@ export class Engine {
     const basis = state.basis ? this.moveFacts(state.basis) : this.extract(file, state, cancel, budget);
     throwIfCancelled(cancel);
     const result = this.judge(file, state, basis, options, budget);
+    state.lastUnseen = [
+      ...new Set([...(basis.facts.stopped ? (state.lastUnseen ?? []) : []), ...(basis.facts.unseen ?? [])]),
+    ];
     // Facts or verdicts cut short by the budget are never reused: the next analysis extracts or judges again.
     if (result.stopped && state.basis === basis) {
       if (basis.facts.stopped) state.basis = null;
@@ -606,7 +652,12 @@ export class Engine {
         ? { facts: empty, reads: { names: new Set<string>(), regions: [] } }
         : budget && !budget.allows("extract")
           ? { facts: { ...empty, stopped: { leftOut: null } }, reads: { names: new Set<string>(), regions: [] } }
-          : extractFactsWithReads(tree, text, {}, budget));
+          : extractFactsWithReads(
+              tree,
+              text,
+              state.project.definedElsewhere ? { definedElsewhere: state.project.definedElsewhere } : {},
+              budget,
+            ));
     for (const call of extracted.facts.calls) (call as LocatedCall).file = file;
     const facts = extracted.facts as Basis["facts"];
     state.basis = {
@@ -684,10 +735,11 @@ export class Engine {
     const calls = extracted.calls.filter((call) => call.range.startIndex < layout.mainLength);
     const leftOut = extracted.stopped?.leftOut;
     const assumptions = heuristicReads(layout, reads.regions);
+    const definitions = definitionReads(layout, reads.regions);
     for (const call of calls) {
       (call as LocatedCall).file = file;
       if (assumptions.length > 0) call.assumptions = [...(call.assumptions ?? []), ...assumptions];
-      const joined = joinedCalls(layout, call.functionName);
+      const joined = [...joinedCalls(layout, call.functionName), ...definitions];
       if (joined.length > 0) call.joined = joined;
     }
     return {
@@ -697,6 +749,8 @@ export class Engine {
       ...(extracted.stopped
         ? { stopped: { leftOut: leftOut ? leftOut.filter((range) => range.startIndex < layout.mainLength) : null } }
         : {}),
+      ...(extracted.unseen ? { unseen: extracted.unseen } : {}),
+      ...(extracted.elsewhere ? { elsewhere: extracted.elsewhere } : {}),
     };
   }
 

@@ -17,12 +17,14 @@ import type { Node, Tree } from "web-tree-sitter";
 import type { FileDefinitions } from "../analysis/file-definitions";
 import { includeDirectives, type IncludeDirective } from "../analysis/includes";
 import { externalFunctions } from "../analysis/summary";
-import { callName, toRange } from "../analysis/syntax";
+import { callName, functionName, toRange } from "../analysis/syntax";
 import type { SourceRange } from "../analysis/facts";
 import type { UnitHeader } from "../analysis/unit";
 
 /** Caller files read into one unit at most, and the largest text read so. */
 export const MAX_JOINED_CALLERS = 2;
+/** Files read into one unit because they alone define functions it calls, at most. */
+export const MAX_JOINED_DEFINERS = 2;
 export const MAX_JOINED_TEXT = 512 * 1024;
 
 export interface JoinHost {
@@ -39,6 +41,8 @@ export interface JoinHost {
   externalCallers(file: string, names: readonly string[]): Map<string, string[]>;
   /** How many source files of the project define a function of this name with external linkage. */
   definers(name: string): number;
+  /** The source files of the project that define a function of this name with external linkage. */
+  definerFiles(name: string): string[];
 }
 
 export interface CallerJoin {
@@ -58,6 +62,10 @@ interface UnitNames {
 
 function emptyNames(): UnitNames {
   return { files: new Map(), mains: new Set(), words: new Set() };
+}
+
+function declares(unit: UnitNames, name: string): boolean {
+  return [...unit.files.values()].some((found) => found.prototypes.has(name));
 }
 
 function sameDefines(left: ReadonlyMap<string, string>, right: ReadonlyMap<string, string>): boolean {
@@ -118,6 +126,98 @@ function clash(
   return null;
 }
 
+/** A file to read into the unit: a caller of some of its functions, or the one definer of functions it calls. */
+interface Candidate {
+  file: string;
+  names: ReadonlySet<string>;
+  role: "caller" | "definer";
+}
+
+/** What a joined file adds to the unit, read from its tree: its includes, its external functions, the ranges named. */
+function readCandidate(
+  host: JoinHost,
+  candidate: Candidate,
+  text: string,
+): { directives: IncludeDirective[]; external: string[]; sites: { name: string; range: SourceRange }[] } | null {
+  const tree = host.parse(candidate.file, text);
+  if (!tree) return null;
+  try {
+    const root = tree.rootNode;
+    const sites =
+      candidate.role === "caller"
+        ? root
+            .descendantsOfType("call_expression")
+            .filter((call): call is Node => call !== null && candidate.names.has(callName(call) ?? ""))
+            .map((call) => ({ name: callName(call) ?? "", range: toRange(call) }))
+        : root.namedChildren
+            .filter((item): item is Node => item?.type === "function_definition")
+            .map((item) => ({ name: functionName(item) ?? "", range: toRange(item) }))
+            .filter((site) => candidate.names.has(site.name));
+    return { directives: includeDirectives(tree), external: externalFunctions(tree), sites };
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
+ * Reads the candidates into the unit (at most `limit` of them, in order), each only when it cannot mix up names with
+ * what the unit holds so far; null when none could be. `headers.headers` are what the unit holds besides its main file
+ * (its headers, and files joined before, marked by `callsOf` or `definitionsOf`).
+ */
+function joinFiles(
+  host: JoinHost,
+  file: string,
+  text: string,
+  headers: { headers: readonly UnitHeader[]; defines: ReadonlyMap<string, string> },
+  candidates: readonly Candidate[],
+  callers: ReadonlyMap<string, readonly string[]>,
+  limit: number,
+): CallerJoin | null {
+  if (candidates.length === 0 || text.length > MAX_JOINED_TEXT) return null;
+  const unit = emptyNames();
+  if (!addNames(host, unit, file, text)) return null;
+  unit.mains.add(path.resolve(file));
+  for (const header of headers.headers) {
+    addNames(host, unit, header.file, header.text);
+    if (header.callsOf || header.definitionsOf) unit.mains.add(path.resolve(header.file));
+  }
+  const parts: UnitHeader[] = [];
+  const joined: { file: string; external: string[] }[] = [];
+  for (const candidate of candidates) {
+    if (joined.length >= limit) break;
+    if (unit.files.has(path.resolve(candidate.file))) continue;
+    // A definer is the function the unit calls only if the unit declares it: a prototype in the main file or one of its
+    // headers says the program links a definition of it (another program of the project may define the same name).
+    if (candidate.role === "definer" && ![...candidate.names].some((name) => declares(unit, name))) continue;
+    const candidateText = host.readText(candidate.file);
+    if (candidateText === null || candidateText.length > MAX_JOINED_TEXT) continue;
+    const read = readCandidate(host, candidate, candidateText);
+    if (!read) continue;
+    const theirs = host.headersFor(candidate.file, read.directives);
+    if (!sameDefines(theirs.defines, headers.defines)) continue;
+    const shared = new Set(theirs.headers.map((header) => path.resolve(header.file)));
+    const added = theirs.headers.filter((header) => !unit.files.has(path.resolve(header.file)));
+    const texts = [
+      { file: candidate.file, text: candidateText },
+      ...added.map((header) => ({ file: header.file, text: header.text })),
+    ];
+    if (clash(host, unit, texts, shared) !== null) continue;
+    for (const item of texts) addNames(host, unit, item.file, item.text);
+    unit.mains.add(path.resolve(candidate.file));
+    const label =
+      candidate.role === "caller"
+        ? "its one caller elsewhere"
+        : `the one file that defines ${[...candidate.names].map((name) => `${name}()`).join(", ")}`;
+    const chain = [host.display(file), `${host.display(candidate.file)} (${label})`];
+    const sites = candidate.role === "caller" ? { callsOf: read.sites } : { definitionsOf: read.sites };
+    parts.push({ file: candidate.file, text: candidateText, heuristic: false, chain, ...sites });
+    parts.push(...added.map((header) => ({ ...header, chain: [...chain, ...header.chain.slice(1)] })));
+    joined.push({ file: candidate.file, external: read.external });
+  }
+  if (parts.length === 0) return null;
+  return { parts, callers: unitCallers(host, unit, callers, joined) };
+}
+
 /**
  * The join of `file`'s single callers elsewhere, or null when no function of it has exactly one caller file or none
  * can be joined. `callers` are the unit's callers elsewhere as `Project.externalCallers` gives them; `wrappers` the
@@ -139,50 +239,38 @@ export function joinSingleCallers(
     if (!caller || path.resolve(caller) === path.resolve(file) || wrappers.has(name)) continue;
     single.set(caller, (single.get(caller) ?? new Set()).add(name));
   }
-  if (single.size === 0 || text.length > MAX_JOINED_TEXT) return null;
-  const unit = emptyNames();
-  if (!addNames(host, unit, file, text)) return null;
-  unit.mains.add(path.resolve(file));
-  for (const header of headers.headers) addNames(host, unit, header.file, header.text);
-  const parts: UnitHeader[] = [];
-  const joined: { file: string; external: string[] }[] = [];
-  for (const [caller, names] of [...single].sort(([left], [right]) => left.localeCompare(right))) {
-    if (joined.length >= MAX_JOINED_CALLERS) break;
-    const callerText = host.readText(caller);
-    if (callerText === null || callerText.length > MAX_JOINED_TEXT) continue;
-    const tree = host.parse(caller, callerText);
-    if (!tree) continue;
-    let directives: IncludeDirective[];
-    let external: string[];
-    let callsOf: { name: string; range: SourceRange }[];
-    try {
-      directives = includeDirectives(tree);
-      external = externalFunctions(tree);
-      callsOf = tree.rootNode
-        .descendantsOfType("call_expression")
-        .filter((call): call is Node => call !== null && names.has(callName(call) ?? ""))
-        .map((call) => ({ name: callName(call) ?? "", range: toRange(call) }));
-    } finally {
-      tree.delete();
-    }
-    const theirs = host.headersFor(caller, directives);
-    if (!sameDefines(theirs.defines, headers.defines)) continue;
-    const shared = new Set(theirs.headers.map((header) => path.resolve(header.file)));
-    const added = theirs.headers.filter((header) => !unit.files.has(path.resolve(header.file)));
-    const texts = [
-      { file: caller, text: callerText },
-      ...added.map((header) => ({ file: header.file, text: header.text })),
-    ];
-    if (clash(host, unit, texts, shared) !== null) continue;
-    for (const item of texts) addNames(host, unit, item.file, item.text);
-    unit.mains.add(path.resolve(caller));
-    const chain = [host.display(file), `${host.display(caller)} (its one caller elsewhere)`];
-    parts.push({ file: caller, text: callerText, heuristic: false, chain, callsOf });
-    parts.push(...added.map((header) => ({ ...header, chain: [...chain, ...header.chain.slice(1)] })));
-    joined.push({ file: caller, external });
+  const candidates = [...single]
+    .sort(([left], [right]) => left.localeCompare(right))
+    .map(([caller, names]): Candidate => ({ file: caller, names, role: "caller" }));
+  return joinFiles(host, file, text, headers, candidates, callers, MAX_JOINED_CALLERS);
+}
+
+/**
+ * The join of the files that alone define functions the unit calls and does not define (`wanted`, the extraction's
+ * `unseen` names in the order it looked for them): a buffer an allocator in another file maps and fills, a helper that
+ * writes or drops it, a flags function. Each such file is read into the unit as a caller file is, under the same
+ * checks; a name two files define, a wrapper, or a file already in the unit is left out. `headers` include the caller
+ * files joined before; `callers` are the unit's callers elsewhere so far.
+ */
+export function joinDefiners(
+  host: JoinHost,
+  file: string,
+  text: string,
+  headers: { headers: readonly UnitHeader[]; defines: ReadonlyMap<string, string> },
+  wanted: readonly string[],
+  callers: ReadonlyMap<string, readonly string[]>,
+  wrappers: ReadonlySet<string> = new Set(),
+): CallerJoin | null {
+  const inUnit = new Set([file, ...headers.headers.map((header) => header.file)].map((item) => path.resolve(item)));
+  const byFile = new Map<string, Set<string>>();
+  for (const name of wanted) {
+    if (wrappers.has(name)) continue;
+    const definers = host.definerFiles(name);
+    if (host.definers(name) !== 1 || definers.length !== 1 || inUnit.has(path.resolve(definers[0]))) continue;
+    byFile.set(definers[0], (byFile.get(definers[0]) ?? new Set()).add(name));
   }
-  if (parts.length === 0) return null;
-  return { parts, callers: unitCallers(host, unit, callers, joined) };
+  const candidates = [...byFile].map(([definer, names]): Candidate => ({ file: definer, names, role: "definer" }));
+  return joinFiles(host, file, text, headers, candidates, callers, MAX_JOINED_DEFINERS);
 }
 
 /** The unit's callers elsewhere: the given ones and the joined files' own, without the files now in the unit. */

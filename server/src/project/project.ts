@@ -15,7 +15,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Parser, Tree } from "web-tree-sitter";
-import { joinSingleCallers, type CallerJoin } from "./caller-join";
+import { joinDefiners, joinSingleCallers, type CallerJoin } from "./caller-join";
 import { fileDefinitions, type FileDefinitions } from "../analysis/file-definitions";
 import {
   includeDirectives,
@@ -30,7 +30,7 @@ import type { ExternalWrapper, ProjectFacts, SyscallTableFacts } from "../analys
 import { BUILT_IN_NAMES, tableWords } from "../analysis/discovery";
 import { syscallTableFacts, type TableText } from "./syscall-table";
 import { externalFunctions } from "../analysis/summary";
-import { mentionsVmsplice } from "../analysis/analyze";
+import { mentionsVmsplice, type ExtractedFacts } from "../analysis/analyze";
 import { INDEX_PENDING } from "../analysis/scope";
 
 export { INDEX_PENDING };
@@ -448,7 +448,9 @@ export class Project {
     if (this.fieldFillIndex) return this.fieldFillIndex;
     const epoch = this.epoch;
     const fills: ExternalFieldFill[] = [];
-    for (const file of yield* this.sourceListing()) {
+    const listing = yield* this.sourceListing();
+    // A file past the listing's limit may fill the same field otherwise: none is taken.
+    for (const file of this.listingTruncated() ? [] : listing) {
       if (this.callsPipeCreator(file)) fills.push(...(this.summaryOf(file)?.fieldFills ?? []));
       yield "struct fields filled with pipes";
     }
@@ -507,7 +509,7 @@ export class Project {
     const files = [...this.sourceFiles(), ...this.headerFiles()];
     // Past the listing's limit, files were not read: any of them may call any function.
     const maxSources = this.options.maxSources ?? MAX_SOURCE_SCAN;
-    if (this.sourceFiles().length >= maxSources || this.headerFiles().length >= MAX_HEADER_SCAN) {
+    if (this.listingTruncated()) {
       for (const name of names)
         result.set(name, [`files past the project's listing limit (${maxSources} source files)`]);
       return result;
@@ -687,6 +689,8 @@ export class Project {
       if (names.some((name) => this.mentions(file, name))) summarize(file, known);
     }
     known = [...summaries.values()].flatMap((summary) => summary.pipeFillers);
+    // A file past the listing's limit may define a filler's name otherwise: none is taken as the only definition.
+    if (this.listingTruncated()) known = [];
     const result: ExternalPipeFiller[] = [];
     const byKey = new Map<string, ExternalPipeFiller[]>();
     for (const filler of known) {
@@ -826,8 +830,10 @@ export class Project {
     this.store.forget(absolute);
     // The file's own callers are in other files, and its join is keyed by its text: a keystroke keeps them.
     for (const key of [...this.callerCache.keys()]) if (!key.startsWith(`${absolute}\0`)) this.callerCache.delete(key);
-    for (const key of [...this.joins.keys()]) if (path.resolve(key) !== absolute) this.joins.delete(key);
-    this.definerCounts.clear();
+    for (const joins of [this.joins, this.definerJoins])
+      for (const key of [...joins.keys()]) if (path.resolve(key) !== absolute) joins.delete(key);
+    this.definersByName.clear();
+    this.elsewhere = null;
   }
 
   invalidate(file: string, created = false): void {
@@ -849,6 +855,7 @@ export class Project {
       this.store.forget(absolute);
       this.callerCache.clear();
       this.joins.clear();
+      this.definerJoins.clear();
     } else {
       this.store.forget(absolute);
       this.fillers = null;
@@ -858,7 +865,9 @@ export class Project {
       this.tableIndex = null;
       this.callerCache.clear();
       this.joins.clear();
-      this.definerCounts.clear();
+      this.definerJoins.clear();
+      this.definersByName.clear();
+      this.elsewhere = null;
       this.triggers = null;
     }
     // A file that appears or disappears changes the listings and where includes resolve.
@@ -901,19 +910,49 @@ export class Project {
 
   private readonly fileDefinitions = new Map<string, { text: string; found: FileDefinitions | null }>();
 
-  /** JoinHost: the source files that define a function of this name with external linkage. */
-  definers(name: string): number {
-    let count = this.definerCounts.get(name);
-    if (count === undefined) {
-      count = this.sourceFiles().filter(
-        (file) => this.mentions(file, name) && this.summaryOf(file)?.defines(name),
-      ).length;
-      this.definerCounts.set(name, count);
-    }
-    return count;
+  /**
+   * Whether the listing of sources or headers stopped at its limit: files past it were not read, so no fact that rests
+   * on "the only one in the project" holds (one caller, one definition, one pipe filler, the fills of a field).
+   */
+  listingTruncated(): boolean {
+    const maxSources = this.options.maxSources ?? MAX_SOURCE_SCAN;
+    return this.sourceFiles().length >= maxSources || this.headerFiles().length >= MAX_HEADER_SCAN;
   }
 
-  private readonly definerCounts = new Map<string, number>();
+  /**
+   * JoinHost: how many source files define a function of this name with external linkage; one more than those read
+   * when the listing stopped at its limit (a file not read may define it too).
+   */
+  definers(name: string): number {
+    return this.definerFiles(name).length + (this.listingTruncated() ? 1 : 0);
+  }
+
+  /** JoinHost: the source files that define a function of this name with external linkage. */
+  definerFiles(name: string): string[] {
+    let files = this.definersByName.get(name);
+    if (files === undefined) {
+      files = this.sourceFiles().filter((file) => this.mentions(file, name) && this.summaryOf(file)?.defines(name));
+      this.definersByName.set(name, files);
+    }
+    return files;
+  }
+
+  private readonly definersByName = new Map<string, string[]>();
+
+  /**
+   * ProjectFacts.definedElsewhere: where the project defines a function with external linkage (the first file, as
+   * shown), or null. One function per state of the index, so the engine sees a change when the definitions may have.
+   */
+  definedElsewhere(): (name: string) => string | null {
+    this.elsewhere ??= (name) => {
+      const files = this.definerFiles(name).map((file) => this.display(file));
+      if (files.length <= 1) return files[0] ?? null;
+      return `${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""} (${files.length} files define it)`;
+    };
+    return this.elsewhere;
+  }
+
+  private elsewhere: ((name: string) => string | null) | null = null;
 
   /** The join of a unit's single callers elsewhere (caller-join.ts), kept per file, text and callers. */
   private readonly joins = new Map<string, { key: string; join: CallerJoin | null }>();
@@ -931,6 +970,47 @@ export class Project {
     this.joins.set(file, { key, join });
     return join;
   }
+
+  /**
+   * The join of the files that alone define functions the unit calls and wants (caller-join.ts `joinDefiners`), kept
+   * per file, unit and names like `joinCallers`.
+   */
+  joinDefiners(
+    file: string,
+    text: string,
+    headers: { headers: readonly UnitHeader[]; defines: ReadonlyMap<string, string> },
+    wanted: readonly string[],
+    callers: ReadonlyMap<string, readonly string[]>,
+  ): CallerJoin | null {
+    const key = [
+      text,
+      ...headers.headers.map((header) => header.text),
+      wanted.join(","),
+      JSON.stringify([...callers]),
+    ].join("\0");
+    const known = this.definerJoins.get(file);
+    const current = (join: CallerJoin | null) =>
+      (join?.parts ?? []).every((part) => this.fs.readText(part.file) === part.text);
+    if (known && known.key === key && current(known.join)) return known.join;
+    const wrappers = new Set(this.wrappers().map((wrapper) => wrapper.name));
+    const join = joinDefiners(this, file, text, headers, wanted, callers, wrappers);
+    this.definerJoins.set(file, { key, join });
+    return join;
+  }
+
+  private readonly definerJoins = new Map<string, { key: string; join: CallerJoin | null }>();
+
+  /** The names a file's extraction last wanted from other files' definitions (see `setDefinerJoin`). */
+  wantedDefinitions(file: string): string[] {
+    return this.wanted.get(path.resolve(file)) ?? [];
+  }
+
+  rememberWantedDefinitions(file: string, names: string[]): void {
+    if (names.length > 0) this.wanted.set(path.resolve(file), names);
+    else this.wanted.delete(path.resolve(file));
+  }
+
+  private readonly wanted = new Map<string, string[]>();
 
   display(file: string): string {
     const relative = path.relative(this.root, file);
@@ -1027,6 +1107,7 @@ export function readUnitHeaders(
     fieldFills: project.fieldFills(),
     defines: headers.defines,
     wrappers,
+    definedElsewhere: project.definedElsewhere(),
     ...(syscallTable ? { syscallTable } : {}),
   };
   // The callers in other files are looked for only when there is a call to decide (a first extraction says so); once
@@ -1034,18 +1115,27 @@ export function readUnitHeaders(
   const names = externalFunctionsOf(engine, key, top);
   const known = project.knownCallers(file, names);
   if (known) {
-    setJoinedUnit(engine, key, file, text, project, headers, { ...facts, externalCallers: known });
+    const unit = setJoinedUnit(engine, key, file, text, project, headers, { ...facts, externalCallers: known });
+    setDefinerJoin(engine, key, file, text, project, headers, unit, null);
     return headers;
   }
   engine.setHeaders(key, headers.headers, facts);
   // A large file the engine reads through reduced parses is probed without a budget: a budget makes it parse whole.
   const probe = project.reduces(file, text) ? undefined : firstCall();
-  if (names.length > 0 && engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, probe).calls.length > 0)
-    setJoinedUnit(engine, key, file, text, project, headers, {
-      ...facts,
-      externalCallers: project.externalCallers(file, names),
-    });
+  if (names.length > 0) {
+    const probed = engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, probe);
+    if (probed.calls.length === 0) return headers;
+    const externalCallers = project.externalCallers(file, names);
+    const unit = setJoinedUnit(engine, key, file, text, project, headers, { ...facts, externalCallers });
+    setDefinerJoin(engine, key, file, text, project, headers, unit, probed.facts);
+  } else setDefinerJoin(engine, key, file, text, project, headers, { parts: [], facts }, null);
   return headers;
+}
+
+/** What a unit holds besides its main file and headers: joined files, and the facts handed to the engine with them. */
+interface JoinedUnit {
+  parts: UnitHeader[];
+  facts: ProjectFacts;
 }
 
 /**
@@ -1060,10 +1150,68 @@ function setJoinedUnit(
   project: Project,
   headers: UnitHeaders,
   facts: ProjectFacts & { externalCallers: Map<string, string[]> },
-): void {
+): JoinedUnit {
   const join = project.joinCallers(file, text, headers, facts.externalCallers);
-  if (join) engine.setHeaders(key, [...headers.headers, ...join.parts], { ...facts, externalCallers: join.callers });
-  else engine.setHeaders(key, headers.headers, facts);
+  const unit = join ? { parts: join.parts, facts: { ...facts, externalCallers: join.callers } } : { parts: [], facts };
+  engine.setHeaders(key, [...headers.headers, ...unit.parts], unit.facts);
+  return unit;
+}
+
+/**
+ * Reads into the unit the files that alone define functions its extraction wanted and did not find (caller-join.ts
+ * `joinDefiners`): an allocator, a fill or a flags helper in another file. What is wanted comes from what the file
+ * wanted last time, its last whole extraction (`Engine.lastUnseen`, a keystroke ago in an editor) and `probed` (the
+ * facts of a probe readUnitHeaders already made); a file none of these has looked at yet is probed here. After a join
+ * the unit is probed again (at most twice) for what the joined files want in turn. A file whose extraction wants
+ * nothing another file alone defines is left as it was set.
+ */
+function setDefinerJoin(
+  engine: Engine,
+  key: string,
+  file: string,
+  text: string,
+  project: Project,
+  headers: UnitHeaders,
+  unit: JoinedUnit,
+  probed: ExtractedFacts | null,
+): void {
+  const wrappers = new Set(project.wrappers().map((wrapper) => wrapper.name));
+  const joinable = (name: string) => !wrappers.has(name) && project.definers(name) === 1;
+  const last = engine.lastUnseen(key);
+  let wanted = [
+    ...new Set([...project.wantedDefinitions(file), ...(last ?? []), ...(probed?.unseen ?? [])].filter(joinable)),
+  ];
+  const looked = probed !== null || last !== null;
+  const callers = unit.facts.externalCallers ?? new Map<string, string[]>();
+  const base = { headers: [...headers.headers, ...unit.parts], defines: headers.defines };
+  for (let round = 0; round < 3 && (wanted.length > 0 || !looked); round++) {
+    const join = wanted.length > 0 ? project.joinDefiners(file, text, base, wanted, new Map(callers)) : null;
+    if (join || round > 0)
+      engine.setHeaders(key, [...base.headers, ...(join?.parts ?? [])], {
+        ...unit.facts,
+        ...(join ? { externalCallers: join.callers } : {}),
+      });
+    // Nothing (more) could be joined: what the unit wants is already known, so it is not probed again.
+    if (!join && (round > 0 || looked)) break;
+    const probe = project.reduces(file, text) ? undefined : unseenProbe();
+    const facts = engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, probe).facts;
+    const fresh = (facts?.calls.length ? (facts.unseen ?? []) : []).filter(
+      (name) => !wanted.includes(name) && joinable(name),
+    );
+    if (fresh.length === 0) break;
+    wanted = [...wanted, ...fresh];
+  }
+  project.rememberWantedDefinitions(file, wanted);
+}
+
+/**
+ * Extraction of up to 8 calls and no verdict: what the first calls' facts look for, cheaply (a whole extraction is kept
+ * for reuse, and the language server's time budget is not spent before its own analysis). The later calls' wants come
+ * from the file's last whole extraction (`Engine.lastUnseen`), so an editor joins them from the next keystroke on.
+ */
+function unseenProbe(): AnalysisBudget {
+  let extracted = 0;
+  return { allows: (phase) => phase === "extract" && ++extracted <= 8 };
 }
 
 /**

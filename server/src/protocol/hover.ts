@@ -295,16 +295,32 @@ function hazardLine(analysis: CallAnalysis, style: Style): string | null {
   return `Also applies under ${analysis.kernel}: ${others.map((id) => style.rule(id)).join(", ")}`;
 }
 
-/** Where the facts of the call's parameters were read in other files (its function's one caller elsewhere). */
-function joinedLine(analysis: CallAnalysis, style: Style): string | null {
-  const joined = analysis.call.joined ?? [];
-  if (joined.length === 0) return null;
-  const places = joined
-    .slice(0, 3)
-    .map((site) => style.code(`${baseName(site.file)}:${site.range.start.line + 1}`))
-    .join(", ");
-  const name = analysis.call.functionName ?? "its function";
-  return `${style.strong("Parameters")} of ${style.code(`${name}()`)}: read from its one caller elsewhere in the project, ${places}${joined.length > 3 ? ` and ${joined.length - 3} more` : ""}`;
+/**
+ * Where facts of the call were read in other files: its function's one caller elsewhere (its parameters), and the
+ * functions the unit calls that one other file alone defines.
+ */
+function joinedLines(analysis: CallAnalysis, style: Style): string[] {
+  const all = analysis.call.joined ?? [];
+  const place = (site: { file: string; range: { start: { line: number } } }) =>
+    style.code(`${baseName(site.file)}:${site.range.start.line + 1}`);
+  const more = (count: number) => (count > 3 ? ` and ${count - 3} more` : "");
+  const lines: string[] = [];
+  const callers = all.filter((site) => site.kind !== "definition");
+  if (callers.length > 0) {
+    const name = analysis.call.functionName ?? "its function";
+    lines.push(
+      `${style.strong("Parameters")} of ${style.code(`${name}()`)}: read from its one caller elsewhere in the project, ${callers.slice(0, 3).map(place).join(", ")}${more(callers.length)}`,
+    );
+  }
+  const definitions = all.filter((site) => site.kind === "definition");
+  if (definitions.length > 0)
+    lines.push(
+      `${style.strong("Read from other files")}: ${definitions
+        .slice(0, 3)
+        .map((site) => `${style.code(`${site.name ?? "?"}()`)} at ${place(site)}`)
+        .join(", ")}${more(definitions.length)}, the one file of the project that defines it`,
+    );
+  return lines;
 }
 
 function missingLine(analysis: CallAnalysis, style: Style): string | null {
@@ -333,7 +349,7 @@ function outline(analysis: CallAnalysis, offset: number, style: Style): string[]
   if (argument.length) blocks.push(argument);
   const findings = findingLines(analysis, style);
   if (findings.length) blocks.push(findings);
-  const extra = [joinedLine(analysis, style), missingLine(analysis, style), hazardLine(analysis, style)].filter(
+  const extra = [...joinedLines(analysis, style), missingLine(analysis, style), hazardLine(analysis, style)].filter(
     (line): line is string => line !== null,
   );
   for (const line of extra) blocks.push([line]);
