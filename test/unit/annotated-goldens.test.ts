@@ -27,7 +27,7 @@ import path from "node:path";
 import type { Node, Parser } from "web-tree-sitter";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
 import { analyzeTree, type FileAnalysis } from "../../server/src/analysis/analyze";
-import { readMarkers } from "./fixture-markers";
+import { readMarkers, listC } from "./fixture-markers";
 import { annotate } from "./annotated-golden";
 import { findRule, plainText } from "../../server/src/rules";
 import { KERNEL_MODELS, PAGE_SIZES, type KernelModel, type PageSize } from "../../server/src/models";
@@ -41,19 +41,6 @@ let parserPromise: Promise<Parser> | null = null;
 function parser(): Promise<Parser> {
   parserPromise ??= createCParser();
   return parserPromise;
-}
-
-function listC(dir: string): string[] {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) =>
-      entry.isDirectory()
-        ? listC(path.join(dir, entry.name))
-        : entry.name.endsWith(".c")
-          ? [path.join(dir, entry.name)]
-          : [],
-    )
-    .sort();
 }
 
 function listAnnotated(dir: string): string[] {

@@ -4,10 +4,11 @@
 // withholds fixes making anything worse is in rules/quick-fixes.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { AnalysisOptions } from "../../server/src/analysis/facts";
 import { analyseText, applyEdits, compileMessages, gccAvailable, offeredFixes, parsesCleanly } from "./fixes-support";
+import { listC } from "./fixture-markers";
 
 const fixturesDir = path.resolve(__dirname, "..", "fixtures");
 const configurations: AnalysisOptions[] = [
@@ -15,19 +16,6 @@ const configurations: AnalysisOptions[] = [
   { kernel: "rfc-v2", pageSize: 16384 },
   { kernel: "mainline-6.x", pageSize: 4096 },
 ];
-
-function listC(dir: string): string[] {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) =>
-      entry.isDirectory()
-        ? listC(path.join(dir, entry.name))
-        : entry.name.endsWith(".c")
-          ? [path.join(dir, entry.name)]
-          : [],
-    )
-    .sort();
-}
 
 const compiles = new Map<string, boolean>();
 function compilesCached(text: string): boolean {

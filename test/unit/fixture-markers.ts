@@ -14,6 +14,8 @@
  *   /* lens-options: kernel=mainline-6.x page-size=16384 *\/   the file's default model and page size (once per file)
  * Unqualified markers use the file's default options, which are rfc-v2 at 4096 unless a lens-options comment says otherwise.
  */
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
 import type { Tree, Node } from "web-tree-sitter";
 import {
   KERNEL_MODELS,
@@ -145,4 +147,18 @@ export function readMarkers(tree: Tree): FileMarkers {
     markers.push({ kind, options: markerOptions, values, line: node.startPosition.row, text: node.text });
   }
   return { markers, options, problems };
+}
+
+/** The C files under a directory, recursively, sorted ([] when it does not exist). */
+export function listC(dir: string): string[] {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? listC(path.join(dir, entry.name))
+        : entry.name.endsWith(".c")
+          ? [path.join(dir, entry.name)]
+          : [],
+    )
+    .sort();
 }

@@ -19,7 +19,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Node, Parser, Tree } from "web-tree-sitter";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
@@ -31,7 +31,7 @@ import {
   type PageOutcome,
 } from "../../server/src/analysis/facts";
 import { RULES, findRule } from "../../server/src/rules";
-import { readMarkers, type Marker } from "./fixture-markers";
+import { readMarkers, type Marker, listC } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");
 const fixturesDir = path.join(root, "test", "fixtures");
@@ -91,19 +91,6 @@ interface Fixture {
   /** Rule id of the folder, or null for samples. */
   rule: string | null;
   kind: "invalid" | "valid" | "sample";
-}
-
-function listC(dir: string): string[] {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) =>
-      entry.isDirectory()
-        ? listC(path.join(dir, entry.name))
-        : entry.name.endsWith(".c")
-          ? [path.join(dir, entry.name)]
-          : [],
-    )
-    .sort();
 }
 
 const ruleFolders = readdirSync(fixturesDir, { withFileTypes: true })

@@ -10,7 +10,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Node, Parser } from "web-tree-sitter";
 import { createCParser, parseC } from "../../server/src/parsing/parser";
@@ -23,21 +23,9 @@ import {
   type PageVerdict,
 } from "../../server/src/analysis/facts";
 import { unsafeKind } from "../../server/src/rules";
+import { listC } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");
-
-function listC(dir: string): string[] {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) =>
-      entry.isDirectory()
-        ? listC(path.join(dir, entry.name))
-        : entry.name.endsWith(".c")
-          ? [path.join(dir, entry.name)]
-          : [],
-    )
-    .sort();
-}
 
 const files = [...listC(path.join(root, "test", "fixtures")), ...listC(path.join(root, "samples"))];
 const everyOption: AnalysisOptions[] = KERNEL_MODELS.flatMap((kernel) =>

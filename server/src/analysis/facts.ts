@@ -204,6 +204,12 @@ export interface BufferFact {
    * unit; `file`: where the project defines it, null when nowhere the analyzer reads). Absent: none.
    */
   unseenCalls?: { name: string; via?: string; file: string | null; buffer: boolean; range: SourceRange }[];
+  /**
+   * Byte ranges of the buffer (from its start) that writes before the call, on every path, are known to reach: a page
+   * that meets none of them may be untouched. Absent when the analyzer does not place the writes (the buffer comes
+   * from a parameter, a file-scope object, a pre-faulted allocation): then only `writtenBefore` speaks.
+   */
+  fillRanges?: { start: SymValue; end: SymValue }[];
   /** The allocation or declaration the buffer came from. */
   originRange: SourceRange | null;
   /** Sentence describing the provenance, or what is missing. */

@@ -7,7 +7,7 @@
  * Pure; no I/O, no editor or protocol imports; reaches the file only through the index.
  */
 import type { Node } from "web-tree-sitter";
-import { evaluate, PAGE_SIZES, type BufferFact, type SourceRange, type TriState } from "./facts";
+import { evaluate, PAGE_SIZES, type BufferFact, type SourceRange, type SymValue, type TriState } from "./facts";
 import {
   dominates,
   endsEveryPath,
@@ -20,6 +20,7 @@ import {
   callArguments,
   callName,
   contains,
+  declaratorName,
   enclosingFunction as enclosingFunctionOf,
   enclosingLoops as enclosingLoopsOf,
   namedChildren,
@@ -30,6 +31,7 @@ import {
 import { parentOf } from "./ancestry";
 import { type Evaluator, SYSTEM_CONSTANTS } from "./values";
 import { baseIdentifier, isNullPointer, type Provenance } from "./buffers";
+import { sameValue } from "./sym-values";
 
 const WRITER_FUNCTIONS: Readonly<Record<string, number>> = {
   memset: 0,
@@ -91,6 +93,148 @@ const NON_WRITERS = new Set([
   "perror",
   "sizeof",
 ]);
+
+/** Where a writer's length argument is, for those that write exactly that many bytes from the destination. */
+const WRITE_LENGTH: Readonly<Record<string, number>> = {
+  memset: 2,
+  memcpy: 2,
+  memmove: 2,
+  mempcpy: 2,
+  bzero: 1,
+  explicit_bzero: 1,
+  strncpy: 2,
+};
+
+/** Element types whose pointer arithmetic counts bytes (`buf + 4096` is byte 4096). */
+const BYTE_TYPES = new Set(["char", "signed char", "unsigned char", "uint8_t", "int8_t", "void"]);
+
+type FillRange = { start: SymValue; end: SymValue };
+
+/** Allocations whose result is the buffer (posix_memalign's is an error code: its buffer is an out-parameter). */
+const RETURNED_ALLOCATIONS = new Set([
+  "mmap",
+  "malloc",
+  "calloc",
+  "realloc",
+  "aligned_alloc",
+  "memalign",
+  "valloc",
+  "pvalloc",
+]);
+
+/** The variable a buffer starts at, and whether its pointer arithmetic counts bytes. */
+interface Origin {
+  name: string;
+  bytes: boolean;
+}
+
+/** Whether a declaration's pointer points to bytes (`char *`, `unsigned char *`, `uint8_t *`, `void *`). */
+function byteElements(declaration: Node | null): boolean {
+  // `unsigned char` is one sized_type_specifier node; `const` is a sibling qualifier, not part of it.
+  const type = declaration?.childForFieldName("type") ?? null;
+  return type !== null && BYTE_TYPES.has(type.text.split(/\s+/).join(" "));
+}
+
+/** The parameter declaration of `name` in a function definition. */
+function parameterDeclaration(definition: Node, name: string): Node | null {
+  const declarator = definition.descendantsOfType("function_declarator")[0] ?? null;
+  for (const parameter of declarator?.childForFieldName("parameters")?.namedChildren ?? [])
+    if (
+      parameter?.type === "parameter_declaration" &&
+      declaratorName(parameter.childForFieldName("declarator"))?.text === name
+    )
+      return parameter;
+  return null;
+}
+
+/** The expression inside any parentheses (casts kept: they change what arithmetic counts). */
+function withoutParentheses(node: Node | null): Node | null {
+  let current = node;
+  for (let depth = 0; current?.type === "parenthesized_expression" && depth < 16; depth++)
+    current = current.namedChild(0);
+  return current;
+}
+
+/** `a[i]` as its array and index. */
+function subscriptParts(node: Node | null): { base: Node | null; index: Node | null } | null {
+  const current = unwrap(node);
+  if (current?.type !== "subscript_expression") return null;
+  const indices = current.childForFieldName("indices") ?? current.childForFieldName("index");
+  const index = indices?.type === "subscript_argument_list" ? (indices.namedChild(0) ?? null) : indices;
+  return { base: current.childForFieldName("argument"), index };
+}
+
+/**
+ * The `for (i = A; i < B; i++)` loop of `name` around `at` (inside its function), with A and B, when its body has no
+ * break or goto (every round runs); null otherwise.
+ */
+function countingLoop(name: string, at: Node): { from: Node; to: Node } | null {
+  for (let loop = parentOf(at); loop && loop.type !== "function_definition"; loop = parentOf(loop)) {
+    if (loop.type !== "for_statement") continue;
+    const initializer = loop.childForFieldName("initializer");
+    let from: Node | null = null;
+    if (initializer?.type === "declaration")
+      for (const declarator of initializer.namedChildren)
+        if (declarator?.type === "init_declarator" && declaratorName(declarator)?.text === name)
+          from = declarator.childForFieldName("value");
+    if (initializer?.type === "assignment_expression" && unwrap(initializer.childForFieldName("left"))?.text === name)
+      from = initializer.childForFieldName("right");
+    if (!from) return null;
+    const condition = unwrap(loop.childForFieldName("condition"));
+    const update = unwrap(loop.childForFieldName("update"));
+    const body = loop.childForFieldName("body");
+    const stepsByOne =
+      update?.type === "update_expression" &&
+      update.child(0)?.type !== "--" &&
+      update.child(1)?.type !== "--" &&
+      unwrap(update.childForFieldName("argument"))?.text === name;
+    if (
+      condition?.type !== "binary_expression" ||
+      condition.childForFieldName("operator")?.text !== "<" ||
+      unwrap(condition.childForFieldName("left"))?.text !== name ||
+      !stepsByOne ||
+      !body ||
+      body.descendantsOfType(["break_statement", "goto_statement"]).length > 0
+    )
+      return null;
+    const to = condition.childForFieldName("right");
+    return to ? { from, to } : null;
+  }
+  return null;
+}
+
+/**
+ * Whether `index` is the variable of a `for` loop around `store` that starts at 0 (`for (i = 0; …)`): a store that runs
+ * on every path runs at least its first round, which writes element 0.
+ */
+function startsAtZero(index: Node | null, store: Node): boolean {
+  const name = unwrap(index);
+  if (name?.type !== "identifier") return false;
+  for (let loop = parentOf(store); loop; loop = parentOf(loop)) {
+    if (loop.type === "function_definition") return false;
+    if (loop.type !== "for_statement") continue;
+    const initializer = loop.childForFieldName("initializer");
+    let start: Node | null = null;
+    if (initializer?.type === "declaration")
+      for (const declarator of initializer.namedChildren)
+        if (declarator?.type === "init_declarator" && declaratorName(declarator)?.text === name.text)
+          start = declarator.childForFieldName("value");
+    if (
+      initializer?.type === "assignment_expression" &&
+      unwrap(initializer.childForFieldName("left"))?.text === name.text
+    )
+      start = initializer.childForFieldName("right");
+    if (start) {
+      const literal = unwrap(start);
+      return literal?.type === "number_literal" && Number(literal.text) === 0;
+    }
+  }
+  return false;
+}
+
+function plus(left: SymValue, right: SymValue): SymValue {
+  return { kind: "binary", operator: "+", left, right };
+}
 
 /**
  * The first use of one of the names after the call (or earlier in a loop body around it, which runs again on the next
@@ -379,6 +523,139 @@ export class BufferLifecycle {
 
   private forking: Set<string> | null = null;
 
+  /** The variable the buffer's allocation is stored in, in `scope` (`char *buf = mmap(…)`, `buf = malloc(…)`). */
+  private originVariable(provenance: Provenance, scope: FunctionScope): Origin | null {
+    const allocation = provenance.originNode;
+    if (!allocation || !contains(scope.node, allocation) || allocation.type !== "call_expression") return null;
+    if (!RETURNED_ALLOCATIONS.has(provenance.origin)) return null;
+    let holder = parentOf(allocation);
+    while (holder && (holder.type === "parenthesized_expression" || holder.type === "cast_expression"))
+      holder = parentOf(holder);
+    const left = holder?.type === "assignment_expression" ? unwrap(holder.childForFieldName("left")) : null;
+    const name =
+      holder?.type === "init_declarator"
+        ? (declaratorName(holder.childForFieldName("declarator"))?.text ?? null)
+        : left?.type === "identifier"
+          ? left.text
+          : null;
+    if (!name) return null;
+    const declaration = (scope.definitions.get(name) ?? []).find((item) => item.declaration)?.declaration ?? null;
+    return { name, bytes: byteElements(declaration) };
+  }
+
+  /**
+   * The byte offset of a pointer from the buffer's start, when it is plain: the origin variable or an alias of it
+   * (`char *q = buf;`), `buf + K` and `&buf[K]` when the variable points to bytes; null otherwise.
+   */
+  private offsetFrom(origin: Origin, node: Node | null, scope: FunctionScope, depth = 0): SymValue | null {
+    // A cast of the pointer does not move it (C casts, C++ named casts).
+    const current = unwrap(node);
+    if (!current || depth > 4) return null;
+    const zero: SymValue = { kind: "const", value: 0 };
+    const isZero = (value: SymValue) => value.kind === "const" && value.value === 0;
+    if (current.type === "identifier") {
+      if (current.text === origin.name) return zero;
+      const definitions = scope.definitions.get(current.text) ?? [];
+      const only = definitions.length === 1 ? definitions[0] : null;
+      return only?.value && (only.kind === "init" || only.kind === "assign")
+        ? this.offsetFrom(origin, only.value, scope, depth + 1)
+        : null;
+    }
+    const indexed =
+      current.type === "binary_expression" && current.childForFieldName("operator")?.text === "+"
+        ? { base: current.childForFieldName("left"), index: current.childForFieldName("right") }
+        : current.type === "pointer_expression" && current.child(0)?.type === "&"
+          ? subscriptParts(current.childForFieldName("argument"))
+          : null;
+    if (!indexed) return null;
+    const index = this.evaluator.value(indexed.index, { scope });
+    if (isZero(index)) return this.offsetFrom(origin, indexed.base, scope, depth + 1);
+    // Arithmetic counts bytes only on the origin variable itself (not through a cast), when it points to bytes.
+    const known = PAGE_SIZES.every((size) => evaluate(index, size) !== null);
+    return origin.bytes && known && withoutParentheses(indexed.base)?.text === origin.name ? index : null;
+  }
+
+  /** The bytes a store reaches for sure: `buf[0] = …`, `*p = …`, the first round of `for (i = 0; …) buf[i] = …`. */
+  private storeRange(origin: Origin, store: Node, scope: FunctionScope): FillRange | null {
+    const left = unwrap(store.childForFieldName(store.type === "update_expression" ? "argument" : "left"));
+    let start: SymValue | null = null;
+    if (left?.type === "pointer_expression" && left.child(0)?.type === "*")
+      start = this.offsetFrom(origin, left.childForFieldName("argument"), scope);
+    else if (left?.type === "subscript_expression") {
+      const parts = subscriptParts(left);
+      const index = this.evaluator.value(parts?.index ?? null, { scope });
+      const fromZero = (index.kind === "const" && index.value === 0) || startsAtZero(parts?.index ?? null, store);
+      if (parts && fromZero) start = this.offsetFrom(origin, parts.base, scope);
+    }
+    return start ? { start, end: plus(start, { kind: "const", value: 1 }) } : null;
+  }
+
+  /**
+   * The bytes a writer call reaches from its destination: its length argument's worth (at least one byte when the
+   * length cannot be folded: the fill the analyzer has always assumed), or, for a loop that fills stride after stride
+   * (`for (i = 0; i < N; i++) memset(buf + i * S, c, S)`), the whole run.
+   */
+  private writerRange(origin: Origin, site: CallSite, writerIndex: number, scope: FunctionScope): FillRange | null {
+    const lengthAt = WRITE_LENGTH[site.name];
+    const one: SymValue = { kind: "const", value: 1 };
+    const folded = lengthAt === undefined ? one : this.evaluator.value(site.args[lengthAt] ?? null, { scope });
+    const length = folded.kind === "unknown" ? one : folded;
+    const start = this.offsetFrom(origin, site.args[writerIndex] ?? null, scope);
+    if (start) return { start, end: plus(start, length) };
+    return this.strideRange(origin, site.args[writerIndex] ?? null, length, site.node, scope);
+  }
+
+  /**
+   * `origin + i * S` (or `S * i`) in a `for (i = A; i < B; i++)` loop around `at` that has no break, writing `length`
+   * bytes each round with `length` the same value as S: bytes [A·S, B·S). Null for anything else.
+   */
+  private strideRange(
+    origin: Origin,
+    destination: Node | null,
+    length: SymValue,
+    at: Node,
+    scope: FunctionScope,
+  ): FillRange | null {
+    const sum = unwrap(destination);
+    if (!origin.bytes || sum?.type !== "binary_expression" || sum.childForFieldName("operator")?.text !== "+")
+      return null;
+    if (withoutParentheses(sum.childForFieldName("left"))?.text !== origin.name) return null;
+    const product = unwrap(sum.childForFieldName("right"));
+    if (product?.type !== "binary_expression" || product.childForFieldName("operator")?.text !== "*") return null;
+    const left = unwrap(product.childForFieldName("left"));
+    const right = unwrap(product.childForFieldName("right"));
+    for (const [variable, stride] of [
+      [left, right],
+      [right, left],
+    ] as const) {
+      const loop = variable?.type === "identifier" ? countingLoop(variable.text, at) : null;
+      if (!loop || !stride) continue;
+      const step = this.evaluator.value(stride, { scope });
+      const from = this.evaluator.value(loop.from, { scope });
+      const to = this.evaluator.value(loop.to, { scope });
+      if (!sameValue(step, length) || [step, from, to].some((value) => value.kind === "unknown")) return null;
+      const times = (count: SymValue): SymValue => ({ kind: "binary", operator: "*", left: count, right: step });
+      return { start: times(from), end: times(to) };
+    }
+    return null;
+  }
+
+  /** The bytes a helper that fills its parameter on every path reaches, from where the caller's argument points. */
+  private helperRange(
+    origin: Origin | null,
+    site: CallSite,
+    names: ReadonlySet<string>,
+    helper: { fills: string; exits: Lifecycle[] },
+  ): FillRange | null {
+    const position = (site.bases ?? []).findIndex((base) => base !== null && names.has(base));
+    const scope = this.index.scopeOf(site.node);
+    const inner = helper.exits.length === 1 ? helper.exits[0].fillRanges : undefined;
+    if (!origin || !scope || position < 0 || helper.fills !== "every" || !inner || inner.length === 0) return null;
+    const start = this.offsetFrom(origin, site.args[position] ?? null, scope);
+    // The first range the helper reaches, moved to where the argument points (one is enough to place a fill).
+    return start ? { start: plus(start, inner[0].start), end: plus(start, inner[0].end) } : null;
+  }
+
   /**
    * What a helper of this unit does to the buffer handed to it (`fill(buf, n)`): its lifecycle of the parameter up to
    * each way out of its body (every return, and the end), and whether it writes the buffer before every one of them.
@@ -411,7 +688,10 @@ export class BufferLifecycle {
     };
     this.helperDepth++;
     try {
-      const exits = [...returnStatements(body), end].map((exit) => this.lifecycle(provenance, parameter, exit, scope));
+      const origin = { name: parameter, bytes: byteElements(parameterDeclaration(definition, parameter)) };
+      const exits = [...returnStatements(body), end].map((exit) =>
+        this.lifecycle(provenance, parameter, exit, scope, origin),
+      );
       const fills = exits.every((exit) => exit.writtenBefore === "yes")
         ? "every"
         : exits.every((exit) => exit.writtenBefore === "no")
@@ -630,14 +910,21 @@ export class BufferLifecycle {
     result: Lifecycle,
     context: {
       originStart: number;
-      noteWrite: (node: Node, start: number, partial?: boolean) => void;
+      noteWrite: (node: Node, start: number, partial?: boolean, range?: FillRange | null) => void;
       inReusingLoop: (start: number) => boolean;
       drops: { advice: string; range: SourceRange; start: number }[];
+      origin: Origin | null;
     },
   ): void {
     const position = site.start;
     const helper = this.helperEffect(site, names);
-    if (helper && helper.fills !== "none") context.noteWrite(site.node, position, helper.fills === "some");
+    if (helper && helper.fills !== "none")
+      context.noteWrite(
+        site.node,
+        position,
+        helper.fills === "some",
+        this.helperRange(context.origin, site, names, helper),
+      );
     else if (context.inReusingLoop(position) && !result.writtenAfter)
       result.writtenAfter = { range: toRange(site.node), loopCarried: true };
     if (position <= context.originStart) return;
@@ -684,20 +971,20 @@ export class BufferLifecycle {
       };
   }
 
-  lifecycle(provenance: Provenance, baseName: string | null, call: Node, scope: FunctionScope | null): Lifecycle {
+  /**
+   * `originOverride`: the variable the buffer starts at when the provenance does not say (a helper's parameter), for
+   * placing the writes (`fillRanges`).
+   */
+  lifecycle(
+    provenance: Provenance,
+    baseName: string | null,
+    call: Node,
+    scope: FunctionScope | null,
+    originOverride: Origin | null = null,
+  ): Lifecycle {
     const names = new Set(provenance.names);
     if (baseName) names.add(baseName);
-    const result: Lifecycle = {
-      writtenBefore: "unknown",
-      writtenAfter: null,
-      usedAfter: null,
-      forkBefore: null,
-      forkAfter: null,
-      madvise: [],
-      mlocked: null,
-      unmappedBefore: null,
-      protectedBefore: null,
-    };
+    const result = emptyLifecycle();
     if (!scope) return result;
     addAliases(names, scope);
     const originStart =
@@ -713,20 +1000,27 @@ export class BufferLifecycle {
     let lastWriteBefore: { node: Node; start: number } | null = null;
     // A write on some paths only (`if (x) memset(…)`, a loop that may run no times) may leave the page untouched.
     let writtenOnEveryPath = false;
-    // `partial`: a helper that writes the buffer on some of its paths only.
-    const noteWrite = (node: Node, start: number, partial = false) => {
+    const origin = originOverride ?? this.originVariable(provenance, scope);
+    // Byte ranges from the buffer's start that writes on every path before the call reach (`fillRanges`).
+    const ranges: FillRange[] = [];
+    // `partial`: a helper that writes the buffer on some of its paths only; `range`: the bytes the write reaches.
+    const noteWrite = (node: Node, start: number, partial = false, range: FillRange | null = null) => {
       if (start < callStart) {
         if (start >= originStart && (!lastWriteBefore || start > lastWriteBefore.start))
           lastWriteBefore = { node, start };
-        if (start >= originStart && !partial && !writtenOnEveryPath && this.runsBefore(node, call, scope))
+        if (start >= originStart && !partial && (range || !writtenOnEveryPath) && this.runsBefore(node, call, scope)) {
           writtenOnEveryPath = true;
+          if (range) ranges.push(range);
+        }
         if (!result.writtenAfter && inReusingLoop(start))
           result.writtenAfter = { range: toRange(node), loopCarried: true };
       } else if (start >= callEnd && !result.writtenAfter) {
         result.writtenAfter = { range: toRange(node) };
       }
     };
-    for (const store of scope.stores) if (names.has(store.target)) noteWrite(store.node, store.start);
+    for (const store of scope.stores)
+      if (names.has(store.target))
+        noteWrite(store.node, store.start, false, origin ? this.storeRange(origin, store.node, scope) : null);
     const index = callIndex(scope, this.forkingFunctions());
     const { fork, reapedAfterFork, forkAfter } = this.forksAround(index, scope, originStart, callStart, callEnd);
     // Helpers that drop the buffer's pages after their own fill (madvise(MADV_DONTNEED) in `fill_and_drop()`).
@@ -745,14 +1039,14 @@ export class BufferLifecycle {
       const writerIndex = WRITER_FUNCTIONS[site.name];
       if (writerIndex !== undefined) {
         if (argumentBases[writerIndex] !== null && names.has(argumentBases[writerIndex] ?? ""))
-          noteWrite(site.node, position);
+          noteWrite(site.node, position, false, origin ? this.writerRange(origin, site, writerIndex, scope) : null);
       } else if (!NON_WRITERS.has(site.name) && !isAllocator(site.name)) {
         if (position >= callEnd) {
           // After the call any function handed the buffer may write it (a hazard for the pages in the pipe).
           noteWrite(site.node, position);
           continue;
         }
-        this.handedBefore(site, names, result, { originStart, noteWrite, inReusingLoop, drops: helperDrops });
+        this.handedBefore(site, names, result, { originStart, noteWrite, inReusingLoop, drops: helperDrops, origin });
       }
     }
     this.noteUnseenCalls(result, scope, touching, originStart, callStart);
@@ -767,6 +1061,8 @@ export class BufferLifecycle {
       scope,
     );
     this.settleBefore(result, call, scope, { writeBefore, originStart, drops: helperDrops, fork, reapedAfterFork });
+    // Where the writes fall is known only from the variable the allocation is stored in (not pre-faulted pages).
+    if (origin && result.writtenBefore === "yes" && !provenance.populated) result.fillRanges = ranges;
     return result;
   }
 }
@@ -795,6 +1091,21 @@ function mergeHelper(
     for (const unseen of exit.unseenCalls ?? [])
       (result.unseenCalls ??= []).push({ ...unseen, name: site.name, via: unseen.via ?? unseen.name, range });
   }
+}
+
+/** A lifecycle that knows nothing yet. */
+function emptyLifecycle(): Lifecycle {
+  return {
+    writtenBefore: "unknown",
+    writtenAfter: null,
+    usedAfter: null,
+    forkBefore: null,
+    forkAfter: null,
+    madvise: [],
+    mlocked: null,
+    unmappedBefore: null,
+    protectedBefore: null,
+  };
 }
 
 /** Advice that drops a private mapping's pages (read again, they are the zero page). */

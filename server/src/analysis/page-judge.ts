@@ -59,6 +59,8 @@ export class PageJudge {
       inPage: number | null;
       aligned: boolean;
       firstOffset: number | null;
+      /** The segment's byte offset from its buffer's start (null: unknown, or a loop's template: not placed). */
+      offset: number | null;
       buffer: BufferFact | null;
       flags: number | null;
       gift: boolean;
@@ -67,7 +69,7 @@ export class PageJudge {
     },
   ): PageOutcome {
     const P = this.pageSize;
-    const { length, inPage, aligned, firstOffset, buffer, flags, gift, zapFlags, missing } = geometry;
+    const { length, inPage, aligned, firstOffset, offset, buffer, flags, gift, zapFlags, missing } = geometry;
     const page: PageOutcome = { index: chunk, verdict: "copy", rules: [] };
     if (direction === "to-pipe" && chunk >= remainingSlots) {
       page.verdict = "not-delivered";
@@ -89,6 +91,7 @@ export class PageJudge {
     if (direction === "to-pipe")
       this.writerPage(page, chunk, {
         length,
+        offset,
         aligned,
         inPage,
         fullPage,
@@ -109,6 +112,7 @@ export class PageJudge {
     chunk: number,
     context: {
       length: number;
+      offset: number | null;
       aligned: boolean;
       inPage: number | null;
       fullPage: boolean;
@@ -156,11 +160,11 @@ export class PageJudge {
       page.rules.push("VMS-RFC-IOV-BASE");
       return;
     }
-    this.memoryVerdict(page, buffer, context.missing);
+    this.memoryVerdict(page, buffer, context.missing, context.offset);
   }
 
   /** The memory-kind part of the RFC's move test for the writer's page at iov_base. */
-  private memoryVerdict(page: PageOutcome, buffer: BufferFact | null, missing: string[]): void {
+  private memoryVerdict(page: PageOutcome, buffer: BufferFact | null, missing: string[], offset: number | null): void {
     if (!buffer) {
       page.verdict = "unknown";
       return;
@@ -234,19 +238,45 @@ export class PageJudge {
       missing.push(`the advice of madvise() on ${buffer.name} (it may be MADV_MERGEABLE)`);
       return;
     }
-    if (buffer.unseenCalls?.length) {
+    const unsettled = this.unsettledFill(buffer, offset);
+    if (unsettled.length > 0) {
       page.verdict = "unknown";
-      missing.push(...unseenCallFacts(buffer));
-      return;
-    }
-    if (buffer.writtenBefore === "unknown") {
-      page.verdict = "unknown";
-      missing.push(`whether ${buffer.name} is written before the call (an untouched buffer sends the zero page)`);
+      missing.push(...unsettled);
       return;
     }
     if (buffer.madvise.some((advice) => advice.advice === "MADV_HUGEPAGE")) page.rules.push("VMS-THP-SPLIT");
     if (buffer.mlocked) page.rules.push("VMS-RFC-MLOCK");
     page.verdict = "move";
+  }
+
+  /**
+   * What is not known about the page's fill: calls the analyzer cannot see, whether the buffer is written at all, and
+   * whether a write reaches this page. Empty when the page is known to be written.
+   */
+  private unsettledFill(buffer: BufferFact, offset: number | null): string[] {
+    if (buffer.unseenCalls?.length) return unseenCallFacts(buffer);
+    if (buffer.writtenBefore === "unknown")
+      return [`whether ${buffer.name} is written before the call (an untouched buffer sends the zero page)`];
+    const untouched = this.unplacedFill(buffer, offset);
+    return untouched ? [untouched] : [];
+  }
+
+  /**
+   * Why the page at `offset` of a written buffer may still be untouched, or null when a write before the call reaches
+   * it on every path (`fillRanges`), or the analyzer does not place the writes. Any byte written makes the page present.
+   */
+  private unplacedFill(buffer: BufferFact, offset: number | null): string | null {
+    const ranges = buffer.fillRanges;
+    if (!ranges || offset === null) return null;
+    const P = this.pageSize;
+    const start = Math.floor(offset / P) * P;
+    const reached = ranges.some((range) => {
+      const from = evaluate(range.start, P);
+      const to = evaluate(range.end, P);
+      return from !== null && to !== null && from < start + P && to > start;
+    });
+    if (reached) return null;
+    return `whether the page at byte ${start} of ${buffer.name} is written before the call: no write before it is known to reach that page (an untouched page is the zero page)`;
   }
 
   /** rfc-v2 reader side: can a gifted page move into this destination, and does the move corrupt anything? */

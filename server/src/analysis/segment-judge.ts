@@ -38,7 +38,7 @@ export class SegmentJudge {
   private lastInput: {
     segment: SegmentFact;
     length: number | null;
-    offsetKey: number | string;
+    offsetKey: string;
     room: number;
     stopped: boolean;
     judged: { result: SegmentVerdict; pages: number | null; stops: boolean };
@@ -135,12 +135,14 @@ export class SegmentJudge {
     // The offset matters only through where it lies within the buffer's alignment (the page offset); everything else the
     // judgement reads is the same for the whole call (direction, flags, slots, the call's facts).
     const alignment = segment.buffer?.alignment ? evaluate(segment.buffer.alignment, P) : null;
+    // Which page of the buffer it is matters too when the writes before the call are placed (`fillRanges`).
+    const placed = segment.buffer?.fillRanges && offset !== null && !segment.repeat ? `@${Math.floor(offset / P)}` : "";
     const offsetKey =
       offset === null
         ? "none"
         : alignment !== null && alignment > 0
-          ? ((offset % alignment) + alignment) % alignment
-          : "any";
+          ? `${((offset % alignment) + alignment) % alignment}${placed}`
+          : `any${placed}`;
     const room = Math.max(0, slots - queuedBefore);
     // A run of instances with the same input as the one before (a loop-filled iovec once the pipe is full): the same
     // verdict, found without building a key. Its missing facts are already in the call's list, so the list is unchanged.
@@ -234,7 +236,9 @@ export class SegmentJudge {
       this.reporter.writerLifecycle(buffer, baseRange, bufferRelated, zapFlags && aligned);
     }
 
-    const geometry = { length, inPage, aligned, firstOffset, buffer, flags, gift, zapFlags, missing };
+    // Only a segment written once (not a loop's template) has an offset that places its page among the writes.
+    const placed = segment.repeat ? null : offset;
+    const geometry = { length, inPage, aligned, firstOffset, offset: placed, buffer, flags, gift, zapFlags, missing };
     for (let chunk = 0; chunk < pages; chunk++)
       outcomes.push(this.pages.page(chunk, direction, remainingSlots, geometry));
 
