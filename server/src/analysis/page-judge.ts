@@ -59,8 +59,8 @@ export class PageJudge {
       inPage: number | null;
       aligned: boolean;
       firstOffset: number | null;
-      /** The segment's byte offset from its buffer's start (null: unknown, or a loop's template: not placed). */
-      offset: number | null;
+      /** The segment's byte offset from its buffer's start (null: unknown; "whole": a loop's template, not placed). */
+      offset: number | null | "whole";
       buffer: BufferFact | null;
       flags: number | null;
       gift: boolean;
@@ -112,7 +112,7 @@ export class PageJudge {
     chunk: number,
     context: {
       length: number;
-      offset: number | null;
+      offset: number | null | "whole";
       aligned: boolean;
       inPage: number | null;
       fullPage: boolean;
@@ -164,7 +164,12 @@ export class PageJudge {
   }
 
   /** The memory-kind part of the RFC's move test for the writer's page at iov_base. */
-  private memoryVerdict(page: PageOutcome, buffer: BufferFact | null, missing: string[], offset: number | null): void {
+  private memoryVerdict(
+    page: PageOutcome,
+    buffer: BufferFact | null,
+    missing: string[],
+    offset: number | null | "whole",
+  ): void {
     if (!buffer) {
       page.verdict = "unknown";
       return;
@@ -253,7 +258,7 @@ export class PageJudge {
    * What is not known about the page's fill: calls the analyzer cannot see, whether the buffer is written at all, and
    * whether a write reaches this page. Empty when the page is known to be written.
    */
-  private unsettledFill(buffer: BufferFact, offset: number | null): string[] {
+  private unsettledFill(buffer: BufferFact, offset: number | null | "whole"): string[] {
     if (buffer.unseenCalls?.length) return unseenCallFacts(buffer);
     if (buffer.writtenBefore === "unknown")
       return [`whether ${buffer.name} is written before the call (an untouched buffer sends the zero page)`];
@@ -265,16 +270,21 @@ export class PageJudge {
    * Why the page at `offset` of a written buffer may still be untouched, or null when a write before the call reaches
    * it on every path (`fillRanges`), or the analyzer does not place the writes. Any byte written makes the page present.
    */
-  private unplacedFill(buffer: BufferFact, offset: number | null): string | null {
+  private unplacedFill(buffer: BufferFact, offset: number | null | "whole"): string | null {
     const ranges = buffer.fillRanges;
     if (!ranges || offset === null) return null;
     const P = this.pageSize;
+    const bounds = ranges.map((range) => ({ from: evaluate(range.start, P), to: evaluate(range.end, P) }));
+    if (offset === "whole") {
+      const size = buffer.size ? evaluate(buffer.size, P) : null;
+      const whole =
+        size !== null && bounds.some(({ from, to }) => from !== null && to !== null && from <= 0 && to >= size);
+      return whole
+        ? null
+        : `whether every page of ${buffer.name} the loop's iovecs reach is written before the call: no write before it is known to reach the whole buffer (an untouched page is the zero page)`;
+    }
     const start = Math.floor(offset / P) * P;
-    const reached = ranges.some((range) => {
-      const from = evaluate(range.start, P);
-      const to = evaluate(range.end, P);
-      return from !== null && to !== null && from < start + P && to > start;
-    });
+    const reached = bounds.some(({ from, to }) => from !== null && to !== null && from < start + P && to > start);
     if (reached) return null;
     return `whether the page at byte ${start} of ${buffer.name} is written before the call: no write before it is known to reach that page (an untouched page is the zero page)`;
   }

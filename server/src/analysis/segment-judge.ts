@@ -236,8 +236,8 @@ export class SegmentJudge {
       this.reporter.writerLifecycle(buffer, baseRange, bufferRelated, zapFlags && aligned);
     }
 
-    // Only a segment written once (not a loop's template) has an offset that places its page among the writes.
-    const placed = segment.repeat ? null : offset;
+    // A loop's template (offsets approximated) needs the writes to reach the whole buffer; see PageJudge.unplacedFill.
+    const placed: number | null | "whole" = segment.repeat ? "whole" : offset;
     const geometry = { length, inPage, aligned, firstOffset, offset: placed, buffer, flags, gift, zapFlags, missing };
     for (let chunk = 0; chunk < pages; chunk++)
       outcomes.push(this.pages.page(chunk, direction, remainingSlots, geometry));
