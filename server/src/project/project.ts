@@ -14,7 +14,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Parser, Tree } from "web-tree-sitter";
+import type { Node, Parser, Tree } from "web-tree-sitter";
+import { functionName, isStatic } from "../analysis/syntax";
 import { joinDefiners, joinSingleCallers, type CallerJoin } from "./caller-join";
 import { fileDefinitions, type FileDefinitions } from "../analysis/file-definitions";
 import {
@@ -931,11 +932,40 @@ export class Project {
   definerFiles(name: string): string[] {
     let files = this.definersByName.get(name);
     if (files === undefined) {
-      files = this.sourceFiles().filter((file) => this.mentions(file, name) && this.summaryOf(file)?.defines(name));
+      files = this.sourceFiles().filter((file) => this.mentions(file, name) && this.linkedFunctions(file).has(name));
       this.definersByName.set(name, files);
     }
     return files;
   }
+
+  /**
+   * The functions a source file defines with external linkage, conditional groups included (`#ifdef X … #endif`
+   * defines it on some builds: it counts), read from a parse of its skeleton (function bodies left out: cheaper than a
+   * summary) or of the whole text when the skeleton is unsure. Kept per file while its text stays the same.
+   */
+  private linkedFunctions(file: string): ReadonlySet<string> {
+    const text = this.fs.readText(file);
+    if (text === null) return new Set();
+    const known = this.linked.get(file);
+    if (known && known.text === text) return known.names;
+    const parser = this.parserFor(file);
+    const ranges = languageOf(file) === "c" ? skeletonRanges(this.itemTables.of(text)) : null;
+    let tree = ranges && ranges.length > 0 ? parser.parse(text, null, { includedRanges: ranges }) : null;
+    if (!tree || tree.rootNode.hasError) {
+      tree?.delete();
+      tree = parser.parse(text);
+    }
+    const names = new Set<string>();
+    try {
+      if (tree) for (const name of linkedDefinitions(tree.rootNode, 0)) names.add(name);
+    } finally {
+      tree?.delete();
+    }
+    this.linked.set(file, { text, names });
+    return names;
+  }
+
+  private readonly linked = new Map<string, { text: string; names: ReadonlySet<string> }>();
 
   private readonly definersByName = new Map<string, string[]>();
 
@@ -1021,6 +1051,31 @@ export class Project {
   definitionsOf(headers: readonly UnitHeader[]): HeaderDefinition[] {
     return this.includes.definitionsOf(headers);
   }
+}
+
+/** Items holding more file-scope items: conditional groups, `extern "C" { … }` and namespaces. */
+const DEFINITION_GROUPS = new Set([
+  "preproc_if",
+  "preproc_ifdef",
+  "preproc_elif",
+  "preproc_else",
+  "preproc_elifdef",
+  "linkage_specification",
+  "declaration_list",
+]);
+
+/** The names of the functions defined without `static` at file scope, conditional groups included. */
+function linkedDefinitions(parent: Node, depth: number): string[] {
+  const names: string[] = [];
+  for (const item of parent.namedChildren) {
+    if (!item) continue;
+    if (DEFINITION_GROUPS.has(item.type) && depth < 32) names.push(...linkedDefinitions(item, depth + 1));
+    else if (item.type === "function_definition" && !isStatic(item)) {
+      const name = functionName(item);
+      if (name) names.push(name);
+    }
+  }
+  return names;
 }
 
 /** True when a directory exists (for options given on the command line). */
