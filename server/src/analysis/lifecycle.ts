@@ -364,7 +364,11 @@ export class BufferLifecycle {
           : this.callsWriterBefore(scope, call, elsewhere.writers)
             ? "yes"
             : "unknown";
-      return { ...local, writtenBefore, madvise };
+      // A drop in another function: its order against the fill and the call is not followed, so it may come between.
+      const drop = elsewhere.madvise.find((advice) => DROPPING_ADVICE.has(advice.advice));
+      const droppedBefore =
+        local.droppedBefore ?? (drop ? { advice: drop.advice, range: copyRange(drop.range) } : null);
+      return { ...local, writtenBefore, madvise, droppedBefore };
     }
     return local;
   }
