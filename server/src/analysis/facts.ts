@@ -203,7 +203,15 @@ export interface BufferFact {
    * project file not read with this one that may fork (`via`: the unseen function reached through a helper of this
    * unit; `file`: where the project defines it, null when nowhere the analyzer reads). Absent: none.
    */
-  unseenCalls?: { name: string; via?: string; file: string | null; buffer: boolean; range: SourceRange }[];
+  unseenCalls?: {
+    name: string;
+    via?: string;
+    file: string | null;
+    /** A helper the unit defines but the analyzer did not follow (nested too deep, or its parameter reassigned). */
+    unfollowed?: boolean;
+    buffer: boolean;
+    range: SourceRange;
+  }[];
   /**
    * Byte ranges of the buffer (from its start) that writes before the call, on every path, are known to reach: a page
    * that meets none of them may be untouched. Absent when the analyzer does not place the writes (the buffer comes

@@ -110,6 +110,9 @@ const BYTE_TYPES = new Set(["char", "signed char", "unsigned char", "uint8_t", "
 
 type FillRange = { start: SymValue; end: SymValue };
 
+/** The function a call may run that the analyzer cannot see (`file`: where the project defines it). */
+type Reached = { name: string; file: string | null; unfollowed?: boolean };
+
 /** Allocations whose result is the buffer (posix_memalign's is an error code: its buffer is an out-parameter). */
 const RETURNED_ALLOCATIONS = new Set([
   "mmap",
@@ -670,11 +673,26 @@ export class BufferLifecycle {
     site: CallSite,
     names: ReadonlySet<string>,
   ): { fills: "every" | "some" | "none"; exits: Lifecycle[] } | null {
+    const position = (site.bases ?? []).findIndex((base) => base !== null && names.has(base));
+    // What a helper does with its parameter does not depend on its caller: found once per helper and parameter, so
+    // helpers calling helpers cost their number, not the product of their calls.
+    const key = `${site.name}:${position}`;
+    if (this.helperEffects.has(key)) return this.helperEffects.get(key) ?? null;
+    const effect = this.computeHelperEffect(site, position);
+    if (this.helperDepth === 0 || effect !== null) this.helperEffects.set(key, effect);
+    return effect;
+  }
+
+  private readonly helperEffects = new Map<string, { fills: "every" | "some" | "none"; exits: Lifecycle[] } | null>();
+
+  private computeHelperEffect(
+    site: CallSite,
+    position: number,
+  ): { fills: "every" | "some" | "none"; exits: Lifecycle[] } | null {
     const definition = this.index.functionDefinition(site.name);
     if (!definition || this.helperDepth >= 3) return null;
     const scope = this.index.scopeOf(definition);
     const body = definition.childForFieldName("body");
-    const position = (site.bases ?? []).findIndex((base) => base !== null && names.has(base));
     const parameter = position >= 0 ? scope?.parameters[position] : undefined;
     const end = body?.lastChild ?? null;
     if (!scope || !body || !parameter || !end || (scope.definitions.get(parameter)?.length ?? 0) > 0) return null;
@@ -723,27 +741,36 @@ export class BufferLifecycle {
       if (this.vmspliceCalls.has(site.node.startIndex)) continue;
       const unseen = this.reachesUnseen(site.name, 0);
       if (!unseen) continue;
-      const entry = { name: site.name, file: unseen.file, buffer: false, range: toRange(site.node) };
+      const entry = {
+        name: site.name,
+        file: unseen.file,
+        ...(unseen.unfollowed ? { unfollowed: true } : {}),
+        buffer: false,
+        range: toRange(site.node),
+      };
       (result.unseenCalls ??= []).push(unseen.name === site.name ? entry : { ...entry, via: unseen.name });
     }
   }
 
-  private readonly unseenReached = new Map<string, { name: string; file: string | null } | null>();
+  private readonly unseenReached = new Map<string, Reached | null>();
 
   /**
    * The function defined in a project file not read with this one that calling `name` may run: `name` itself, or one a
    * helper of this unit calls (through at most 6 helpers); null when none.
    */
-  private reachesUnseen(name: string, depth: number): { name: string; file: string | null } | null {
+  private reachesUnseen(name: string, depth: number): Reached | null {
     if (this.unseenReached.has(name)) return this.unseenReached.get(name) ?? null;
     this.unseenReached.set(name, null);
-    let found: { name: string; file: string | null } | null = null;
+    let found: Reached | null = null;
     const definition = this.index.functionDefinition(name);
     if (!definition) {
       // Defined in another file of the project, or declared by the program and defined in no file read.
       const file = this.definedElsewhere(name);
       found = file || this.index.declaresFunction(name) ? { name, file } : null;
-    } else if (depth < 6) {
+    } else if (depth >= 6) {
+      // Helpers nested deeper than followed: what they call is not known.
+      found = { name, file: null, unfollowed: true };
+    } else {
       const calls = this.index.scopeOf(definition)?.calls ?? [];
       for (const call of calls) if ((found = this.reachesUnseen(call.name, depth + 1))) break;
     }
@@ -932,7 +959,9 @@ export class BufferLifecycle {
     else if (context.inReusingLoop(position) && !result.writtenAfter)
       result.writtenAfter = { range: toRange(site.node), loopCarried: true };
     if (position <= context.originStart) return;
-    mergeHelper(result, site, helper, this.definedElsewhere(site.name));
+    // A helper the unit defines that was not followed: nested deeper than followed, or its parameter reassigned.
+    const unfollowed = !helper && this.index.functionDefinition(site.name) !== null;
+    mergeHelper(result, site, helper, unfollowed ? "unfollowed" : this.definedElsewhere(site.name));
     const dropped = helper?.exits.find((exit) => exit.droppedBefore)?.droppedBefore;
     if (dropped) context.drops.push({ advice: dropped.advice, range: toRange(site.node), start: position });
   }
@@ -1080,11 +1109,12 @@ function mergeHelper(
   result: Lifecycle,
   site: CallSite,
   helper: { exits: Lifecycle[] } | null,
-  file: string | null,
+  file: string | null | "unfollowed",
 ): void {
   const range = toRange(site.node);
   if (!helper) {
-    (result.unseenCalls ??= []).push({ name: site.name, file, buffer: true, range });
+    const entry = file === "unfollowed" ? { file: null, unfollowed: true } : { file };
+    (result.unseenCalls ??= []).push({ name: site.name, ...entry, buffer: true, range });
     return;
   }
   for (const exit of helper.exits) {

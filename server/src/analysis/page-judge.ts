@@ -486,9 +486,11 @@ export function unseenCallFacts(buffer: Pick<BufferFact, "name" | "unseenCalls">
   const facts = (buffer.unseenCalls ?? []).map((call) => {
     const line = call.range.start.line + 1;
     const unseen = call.via ?? call.name;
-    const where = call.file
-      ? `${unseen}() is defined in ${call.file}, not read with this file`
-      : `the analyzer reads no definition of ${unseen}()`;
+    const where = call.unfollowed
+      ? `${unseen}() is not followed (helpers nest deeper than the analyzer follows, or it reassigns its buffer parameter)`
+      : call.file
+        ? `${unseen}() is defined in ${call.file}, not read with this file`
+        : `the analyzer reads no definition of ${unseen}()`;
     return call.buffer
       ? `what ${call.name}() on line ${line} does with ${buffer.name} (fills, unmaps or drops it): ${where}`
       : `whether ${call.name}() on line ${line} forks${call.via ? ` (it calls ${call.via}())` : ""}: ${where}`;
