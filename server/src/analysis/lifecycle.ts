@@ -736,11 +736,8 @@ export class BufferLifecycle {
     originStart: number,
     callStart: number,
   ): void {
-    for (const site of scope.calls) {
+    for (const { site, unseen } of this.unseenSites(scope)) {
       if (site.start <= originStart || site.start >= callStart || touching.has(site)) continue;
-      if (this.vmspliceCalls.has(site.node.startIndex)) continue;
-      const unseen = this.reachesUnseen(site.name, 0);
-      if (!unseen) continue;
       const entry = {
         name: site.name,
         file: unseen.file,
@@ -751,6 +748,25 @@ export class BufferLifecycle {
       (result.unseenCalls ??= []).push(unseen.name === site.name ? entry : { ...entry, via: unseen.name });
     }
   }
+
+  /**
+   * The calls of a function that may run a function the analyzer cannot see, with what they reach, in order: found once
+   * per function (a function with thousands of calls is not scanned again for each of them).
+   */
+  private unseenSites(scope: FunctionScope): { site: CallSite; unseen: Reached }[] {
+    let sites = this.unseenByScope.get(scope);
+    if (!sites) {
+      sites = scope.calls.flatMap((site) => {
+        if (this.vmspliceCalls.has(site.node.startIndex)) return [];
+        const unseen = this.reachesUnseen(site.name, 0);
+        return unseen ? [{ site, unseen }] : [];
+      });
+      this.unseenByScope.set(scope, sites);
+    }
+    return sites;
+  }
+
+  private readonly unseenByScope = new WeakMap<FunctionScope, { site: CallSite; unseen: Reached }[]>();
 
   private readonly unseenReached = new Map<string, Reached | null>();
 
