@@ -736,8 +736,19 @@ export class BufferLifecycle {
     originStart: number,
     callStart: number,
   ): void {
-    for (const { site, unseen } of this.unseenSites(scope)) {
-      if (site.start <= originStart || site.start >= callStart || touching.has(site)) continue;
+    // Only the calls between the origin and the call are asked about (what is read is recorded for reuse).
+    const calls = scope.calls;
+    let low = 0;
+    for (let high = calls.length; low < high;) {
+      const middle = (low + high) >> 1;
+      if (calls[middle].start <= originStart) low = middle + 1;
+      else high = middle;
+    }
+    for (let at = low; at < calls.length && calls[at].start < callStart; at++) {
+      const site = calls[at];
+      if (touching.has(site) || this.vmspliceCalls.has(site.node.startIndex)) continue;
+      const unseen = this.reachesUnseen(site.name, 0);
+      if (!unseen) continue;
       const entry = {
         name: site.name,
         file: unseen.file,
@@ -748,25 +759,6 @@ export class BufferLifecycle {
       (result.unseenCalls ??= []).push(unseen.name === site.name ? entry : { ...entry, via: unseen.name });
     }
   }
-
-  /**
-   * The calls of a function that may run a function the analyzer cannot see, with what they reach, in order: found once
-   * per function (a function with thousands of calls is not scanned again for each of them).
-   */
-  private unseenSites(scope: FunctionScope): { site: CallSite; unseen: Reached }[] {
-    let sites = this.unseenByScope.get(scope);
-    if (!sites) {
-      sites = scope.calls.flatMap((site) => {
-        if (this.vmspliceCalls.has(site.node.startIndex)) return [];
-        const unseen = this.reachesUnseen(site.name, 0);
-        return unseen ? [{ site, unseen }] : [];
-      });
-      this.unseenByScope.set(scope, sites);
-    }
-    return sites;
-  }
-
-  private readonly unseenByScope = new WeakMap<FunctionScope, { site: CallSite; unseen: Reached }[]>();
 
   private readonly unseenReached = new Map<string, Reached | null>();
 

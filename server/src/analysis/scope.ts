@@ -197,6 +197,8 @@ export class FileIndex implements NameIndex {
   private readonly regionsRead: TextRegion[] = [];
   /** Functions whose definition a lookup wanted and this unit does not hold, in the order first asked. */
   private readonly absentFunctions = new Set<string>();
+  /** `search` answers by limit and name (the text does not change while the index lives). */
+  private readonly searches = new Map<string, number[]>();
   private disposed = false;
 
   /**
@@ -286,7 +288,14 @@ export class FileIndex implements NameIndex {
   /** Occurrences of `name` as a whole identifier; the name and every occurrence are recorded. */
   wordOccurrences(name: string, limit = 10_000): number[] {
     this.namesRead.add(name);
-    const found = this.search(name, limit);
+    // One text per index: a name searched again (call sites, callers, descriptor origins) is not scanned again.
+    const key = `${limit}\0${name}`;
+    let searched = this.searches.get(key);
+    if (!searched) {
+      searched = this.search(name, limit);
+      this.searches.set(key, searched);
+    }
+    const found = searched.slice();
     for (const offset of found) this.occurrencesRead.add(offset);
     return found;
   }

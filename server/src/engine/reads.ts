@@ -69,6 +69,20 @@ function identifierEndAfter(text: SourceText, offset: number): number {
   }
 }
 
+/**
+ * The identifier words an edit can have made or unmade, `text` being the text after it: the runs of identifier
+ * characters around the edit with the removed text, and with the inserted text. A word of identifier characters whose
+ * presence in the text the edit changed occurs inside one of them.
+ */
+export function editWindowWords(edit: TextEdit, text: SourceText): string[] {
+  const left = identifierStartBefore(text, edit.startIndex);
+  const right = identifierEndAfter(text, edit.newEndIndex);
+  const before = text.slice(left, edit.startIndex);
+  const after = text.slice(edit.newEndIndex, right);
+  const inserted = text.slice(edit.startIndex, edit.newEndIndex);
+  return [...identifierWords(before + edit.oldText + after), ...identifierWords(before + inserted + after)];
+}
+
 /** Sorts and merges regions (touching ones too), so lookups can bisect. */
 function mergeRegions(regions: TextRegion[]): TextRegion[] {
   const sorted = regions.filter((region) => region.end >= region.start).sort((a, b) => a.start - b.start);

@@ -1127,6 +1127,17 @@ function externalFunctionsOf(engine: Engine, key: string, top: Pick<TopLevel, "e
   return top.external;
 }
 
+/**
+ * What `readUnitHeaders` read of the text, for a caller that may skip the next call (the analysis worker, see
+ * protocol/unit-headers-memo.ts): besides the top level (kept by the engine's `structureStamp`) and NUL characters,
+ * the text counts only through whether it contains `words` (as substrings); `textDependent` is set when the outcome
+ * also rests on more than that (a probe analysis, a reduced parse of the text, an index still pending).
+ */
+export interface UnitTextReads {
+  words: string[];
+  textDependent: boolean;
+}
+
 export function readUnitHeaders(
   engine: Engine,
   key: string,
@@ -1134,17 +1145,27 @@ export function readUnitHeaders(
   text: string,
   project: Project,
   indexPending = false,
+  observed?: UnitTextReads,
 ): UnitHeaders | null {
+  if (observed) {
+    observed.words = ["splice", ...project.triggerWords()];
+    observed.textDependent = indexPending || project.reduces(file, text);
+  }
   if (indexPending) return readPendingUnit(engine, key, file, text, project);
   // Binary text is the engine's to refuse (one NUL rule); it is not parsed for includes.
   const wrappers = project.wrappers();
+  // A NUL character's presence is not a word the memo can follow.
+  if (observed && text.includes("\0")) observed.textDependent = true;
   if (text.includes("\0") || (!mentionsVmsplice(text) && !project.triggerWords().some((word) => text.includes(word)))) {
     engine.setHeaders(key, []);
     return null;
   }
   // A large file read without keeping its tree (the CLI) is not parsed whole for its top level.
   const top = project.skeletonTopLevel(file, text) ?? topLevelOf(engine, key);
-  if (!top) return null;
+  if (!top) {
+    if (observed) observed.textDependent = true;
+    return null;
+  }
   const headers = project.headersFor(file, top.directives);
   // A file that names neither splice nor a definition of its headers leading to vmsplice has no call to analyse.
   const triggers = [
@@ -1152,6 +1173,7 @@ export function readUnitHeaders(
     ...wrappers.map((wrapper) => wrapper.name),
     ...tableWords(project.syscallTable()),
   ];
+  observed?.words.push(...triggers);
   if (!mentionsVmsplice(text) && !triggers.some((name) => text.includes(name))) {
     engine.setHeaders(key, []);
     return headers;
@@ -1170,20 +1192,24 @@ export function readUnitHeaders(
   const names = externalFunctionsOf(engine, key, top);
   const known = project.knownCallers(file, names);
   if (known) {
+    // Joining callers from other files reads this text and theirs as a whole.
+    if (observed && [...known.values()].some((callers) => callers.length > 0)) observed.textDependent = true;
     const unit = setJoinedUnit(engine, key, file, text, project, headers, { ...facts, externalCallers: known });
-    setDefinerJoin(engine, key, file, text, project, headers, unit, null);
+    setDefinerJoin(engine, key, file, text, project, headers, unit, null, observed);
     return headers;
   }
   engine.setHeaders(key, headers.headers, facts);
   // A large file the engine reads through reduced parses is probed without a budget: a budget makes it parse whole.
   const probe = project.reduces(file, text) ? undefined : firstCall();
+  // The probe's answer (does the unit have a call) rests on the whole text.
+  if (observed && names.length > 0) observed.textDependent = true;
   if (names.length > 0) {
     const probed = engine.analysis(key, { kernel: "rfc-v2", pageSize: 4096 }, undefined, probe);
     if (probed.calls.length === 0) return headers;
     const externalCallers = project.externalCallers(file, names);
     const unit = setJoinedUnit(engine, key, file, text, project, headers, { ...facts, externalCallers });
-    setDefinerJoin(engine, key, file, text, project, headers, unit, probed.facts);
-  } else setDefinerJoin(engine, key, file, text, project, headers, { parts: [], facts }, null);
+    setDefinerJoin(engine, key, file, text, project, headers, unit, probed.facts, observed);
+  } else setDefinerJoin(engine, key, file, text, project, headers, { parts: [], facts }, null, observed);
   return headers;
 }
 
@@ -1229,6 +1255,7 @@ function setDefinerJoin(
   headers: UnitHeaders,
   unit: JoinedUnit,
   probed: ExtractedFacts | null,
+  observed?: UnitTextReads,
 ): void {
   const wrappers = new Set(project.wrappers().map((wrapper) => wrapper.name));
   const joinable = (name: string) => !wrappers.has(name) && project.definers(name) === 1;
@@ -1237,6 +1264,8 @@ function setDefinerJoin(
     ...new Set([...project.wantedDefinitions(file), ...(last ?? []), ...(probed?.unseen ?? [])].filter(joinable)),
   ];
   const looked = probed !== null || last !== null;
+  // A probe, or a join whose names are checked against this text, rests on the whole text.
+  if (observed && (wanted.length > 0 || !looked)) observed.textDependent = true;
   const callers = unit.facts.externalCallers ?? new Map<string, string[]>();
   const base = { headers: [...headers.headers, ...unit.parts], defines: headers.defines };
   for (let round = 0; round < 3 && (wanted.length > 0 || !looked); round++) {

@@ -12,11 +12,15 @@
 import { parentPort } from "node:worker_threads";
 import { Engine, type AnalysisBudget } from "../engine/engine";
 import { newParser } from "../parsing/parser";
-import { Project, readUnitHeaders } from "../project/project";
+import { Project } from "../project/project";
 import type { WorkerJob, WorkerMessage, WorkerReply, WorkerSync } from "./background";
 import { DocumentStore } from "./documents";
+import { UnitHeadersMemo } from "./unit-headers-memo";
 
 const store = new DocumentStore(new Engine(newParser));
+// A keystroke does not read the document's unit again when nothing that reading rests on changed.
+const unitHeaders = new UnitHeadersMemo();
+store.onEdit = (uri, edit, document) => unitHeaders.edited(uri, edit, document);
 const projects = new Map<string, Project>();
 let generation = -1;
 
@@ -54,22 +58,28 @@ function run(job: WorkerJob): WorkerReply {
     // Counted from here: opening the document (and loading its grammar, once) is not this analysis.
     const budget = clockBudget(job.budgetMs);
     const engine = store.engine;
-    if (job.project)
-      readUnitHeaders(engine, job.uri, job.project.file, entry.document.getText(), projectFor(job.project));
+    if (job.project) unitHeaders.read(engine, job.uri, job.project.file, entry.document, projectFor(job.project));
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { tree, ...result } = engine.analysis(job.uri, job.options, undefined, budget);
     return { id: job.id, result };
   } catch (error) {
     return { id: job.id, error: error instanceof Error ? error.message : String(error) };
   } finally {
-    if (job.forget) store.close(job.uri);
+    if (job.forget) {
+      store.close(job.uri);
+      unitHeaders.forget(job.uri);
+    }
   }
 }
 
 async function apply(message: WorkerSync): Promise<void> {
-  if (message.kind === "open") await store.open(message.uri, message.languageId, message.version, message.text);
-  else if (message.kind === "close") store.close(message.uri);
-  else for (const { version, changes } of message.changes) store.change(message.uri, version, changes);
+  if (message.kind === "open") {
+    unitHeaders.forget(message.uri);
+    await store.open(message.uri, message.languageId, message.version, message.text);
+  } else if (message.kind === "close") {
+    store.close(message.uri);
+    unitHeaders.forget(message.uri);
+  } else for (const { version, changes } of message.changes) store.change(message.uri, version, changes);
 }
 
 // Messages take effect in the order they came (opening a document may wait for its grammar the first time).

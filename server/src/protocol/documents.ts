@@ -10,7 +10,7 @@
  */
 import { LensDocument, type PositionMapper } from "./text-document";
 import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
-import type { Engine } from "../engine/engine";
+import type { Engine, TextEdit } from "../engine/engine";
 import { loadLanguagesFor, type Edit, type Tree } from "../parsing/parser";
 
 export interface OpenDocument {
@@ -22,6 +22,8 @@ export class DocumentStore {
   private readonly documents = new Map<string, OpenDocument>();
   /** Told of every change applied to an open document, after it was applied (the analysis worker's copy follows). */
   onChange: ((uri: string, version: number, changes: TextDocumentContentChangeEvent[]) => void) | null = null;
+  /** Told of each content change once applied: the edit with the text it removed, or null for a whole new text. */
+  onEdit: ((uri: string, edit: TextEdit | null, document: LensDocument) => void) | null = null;
 
   /** The engine keeps each open document's tree and facts under its URI. */
   constructor(readonly engine: Engine) {}
@@ -55,10 +57,13 @@ export class DocumentStore {
         const edit = toTreeEdit(entry.document, change.range, change.text);
         const oldText = entry.document.slice(edit.startIndex, edit.oldEndIndex);
         entry.document.applyChange(change.range, change.text);
-        this.engine.setText(uri, entry.document, [{ ...edit, oldText }]);
+        const textEdit = { ...edit, oldText };
+        this.engine.setText(uri, entry.document, [textEdit]);
+        this.onEdit?.(uri, textEdit, entry.document);
       } else {
         entry.document.applyChange(undefined, change.text);
         this.engine.setText(uri, entry.document);
+        this.onEdit?.(uri, null, entry.document);
       }
     }
     // An empty change list still moves the version on, so results for the previous version are dropped.
