@@ -5,7 +5,7 @@
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Ajv from "ajv-draft-04";
@@ -225,6 +225,45 @@ describe("vmsplice-lens check", () => {
     const result = run("check", path.join(dir, "blob.c"), path.join(dir, "latin.c"));
     assert.match(result.stdout, /blob\.c: note: skipped: binary file/);
     assert.match(result.stdout, /latin\.c:18:17: note: vmsplice to-pipe/);
+  });
+});
+
+describe("vmsplice-lens check loads the grammar only when a file needs a parse", () => {
+  // The bundle copied alone into a directory with no grammar beside it nor any node_modules above it: any run that loads
+  // web-tree-sitter's wasm fails there, so a run that succeeds never loaded it.
+  function alone() {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-lazy-"));
+    copyFileSync(cli, path.join(dir, "cli.js"));
+    const runAlone = (...args: string[]) => {
+      const result = spawnSync(process.execPath, [path.join(dir, "cli.js"), ...args], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    return { dir, runAlone };
+  }
+
+  test("a project without any relevant name is checked without the grammar, with the same report", () => {
+    const { dir, runAlone } = alone();
+    mkdirSync(path.join(dir, "plain"));
+    writeFileSync(path.join(dir, "plain", "plain.c"), "#include <unistd.h>\nint main(void) { return pipe(0); }\n");
+    writeFileSync(path.join(dir, "plain", "util.h"), "/* splice-free header */\nint helper(int);\n");
+    const lazy = runAlone("check", "--no-cache", "--format", "json", path.join(dir, "plain"));
+    assert.equal(lazy.code, 0, lazy.stderr);
+    const loaded = run("check", "--no-cache", "--format", "json", path.join(dir, "plain"));
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.deepEqual(JSON.parse(lazy.stdout), JSON.parse(loaded.stdout));
+  });
+
+  test("a file with a call needs the grammar (so the run above proves it was not loaded)", () => {
+    const { dir, runAlone } = alone();
+    mkdirSync(path.join(dir, "calls"));
+    writeFileSync(path.join(dir, "calls", "plain.c"), "int main(void) { return 0; }\n");
+    writeFileSync(path.join(dir, "calls", "gift.c"), GIFT_PROGRAM);
+    const result = runAlone("check", "--no-cache", path.join(dir, "calls"));
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /cannot find tree-sitter\.wasm/);
   });
 });
 

@@ -11,7 +11,9 @@ import type { KernelModel, PageSize } from "../analysis/facts";
 import { Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
 import { ItemTables } from "../engine/regions";
 import { decodeSource } from "../engine/source-text";
+import type { Parser } from "web-tree-sitter";
 import { newParser } from "../parsing/parser";
+import type { SourceLanguage } from "../analysis/language";
 import {
   diskFs,
   findProjectRoot,
@@ -211,7 +213,7 @@ export class CheckSession {
   /** One item table per text for the engine and the projects alike: a large file is lexed once (engine/regions.ts). */
   private readonly itemTables = new ItemTables();
   // Large C files are parsed only where their vmsplice calls and what those read are (engine/regions.ts).
-  private readonly engine = new Engine(newParser, false, CLI_REDUCE_ABOVE, this.itemTables);
+  private readonly engine: Engine;
   private readonly projects = new Map<string, Project>();
   /** The summary caches of the projects (with their roots), in the order the projects were first needed. */
   private readonly caches: { root: string; cache: DiskSummaryCache }[] = [];
@@ -222,14 +224,17 @@ export class CheckSession {
 
   /**
    * `scan`: the run's one walk and read of its trees (the single-thread run), else files are read as asked; `fs`: how
-   * the projects read (tests count it; default the scan, else the disk).
+   * the projects read (tests count it; default the scan, else the disk); `createParser`: the engine's and the projects'
+   * parser factory (the CLI's first pass hands one that notes the grammar is needed before it is loaded).
    */
   constructor(
     private readonly options: SessionOptions,
     private readonly version: string,
     private readonly scan: TreeScan | null = null,
     fs: ProjectFs = scan ?? diskFs,
+    private readonly createParser: (language: SourceLanguage) => Parser = newParser,
   ) {
+    this.engine = new Engine(createParser, false, CLI_REDUCE_ABOVE, this.itemTables);
     this.fs = new SessionFs(fs);
     this.rootOf = rootFinder(options, this.fs);
   }
@@ -245,7 +250,7 @@ export class CheckSession {
       }
       project = new Project(
         root,
-        newParser,
+        this.createParser,
         {
           includePaths: this.options.includePaths,
           compileDatabase: this.options.compileCommands ?? undefined,

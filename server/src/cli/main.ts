@@ -11,7 +11,7 @@ import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { KERNEL_MODELS, PAGE_SIZES } from "../analysis/facts";
 import { DEFAULT_MAX_FILE_SIZE } from "../engine/engine";
-import { loadLanguagesFor } from "../parsing/parser";
+import { loadLanguagesFor, newParser } from "../parsing/parser";
 import { TreeScan } from "../project/tree-scan";
 import { findRule, RULES } from "../rules";
 import { plainText, ruleDocMarkdown, ruleDocTerminal } from "../docs/rule-docs";
@@ -171,10 +171,40 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
   return summary.errors + summary.warnings > 0 ? 1 : 0;
 }
 
-/** `check --jobs 1`: every file on this thread, in order. */
+/** Thrown by the first pass's parser factory: some file needs a parse, so the grammar must be loaded first. */
+class GrammarNeeded extends Error {}
+
+/**
+ * `check --jobs 1`: every file on this thread, in order. The grammar (web-tree-sitter's wasm) is loaded only when some
+ * file needs a parse: a first pass runs without it, with a parser factory that notes the need and throws. Once it has
+ * been asked (even where a caller swallowed the throw), that pass is discarded whole and the run starts again with the
+ * grammar loaded and a new session, so its reports are those of a run that loaded the grammar first. A run whose files
+ * all fail the byte-level pre-filter (a file without any relevant name) never loads it.
+ */
 async function runSingle(files: string[], options: CheckOptions, scan: TreeScan) {
+  let needed = false;
+  const lazy = () => {
+    needed = true;
+    throw new GrammarNeeded("the grammar is not loaded in the first pass");
+  };
+  try {
+    const first = runSession(files, options, scan, lazy);
+    if (!needed) return first;
+  } catch (error) {
+    if (!needed && !(error instanceof GrammarNeeded)) throw error;
+  }
   await loadLanguagesFor(files);
-  const session = new CheckSession(options, packageJson.version, scan);
+  return runSession(files, options, scan, newParser);
+}
+
+/** One pass of runSingle over every file, with a new session whose parsers come from `createParser`. */
+function runSession(
+  files: string[],
+  options: CheckOptions,
+  scan: TreeScan,
+  createParser: ConstructorParameters<typeof CheckSession>[4],
+) {
+  const session = new CheckSession(options, packageJson.version, scan, scan, createParser);
   const dealer = new ShardDealer(options.shard);
   const reports: FileReport[] = [];
   try {
