@@ -297,6 +297,45 @@ describe("linear extraction", () => {
     assert.ok(large <= 5 * small, `array identities: ${small} for 100 functions, ${large} for 400 (linear: 4x)`);
   });
 
+  test("a fill under N nested operators and N gifts of the buffer, N = 100 and 400: the tree reads grow linearly", () => {
+    // Fuzz seed 6161, iteration 57087: a read() under 2000 nested `!` and 3000 calls gifting its buffer took 16 s,
+    // because whether the read runs on every path to a call climbed its 2000 ancestors again for each call. The
+    // branches above a write are now found once per write.
+    const source = (copies: number, depth = copies) =>
+      [
+        "#define _GNU_SOURCE",
+        "#include <fcntl.h>",
+        "#include <sys/mman.h>",
+        "#include <sys/uio.h>",
+        "#include <unistd.h>",
+        "int main(void)",
+        "{",
+        "    int fds[2];",
+        "    if (pipe(fds) < 0)",
+        "        return 1;",
+        "    char *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);",
+        `    if (${"!".repeat(depth)}read(0, buf, 4096)) return 1;`,
+        "    struct iovec iov = { .iov_base = buf, .iov_len = 4096 };",
+        ...Array.from({ length: copies }, () => "    vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE);"),
+        "    return 0;",
+        "}",
+      ].join("\n");
+    const reads = (copies: number) => {
+      const text = source(copies);
+      const tree = parse(text);
+      try {
+        const counted = countGetter(Node.prototype, "type", () => extractFacts(tree, text));
+        assert.equal(counted.result.calls.length, copies);
+        return counted.count;
+      } finally {
+        tree.delete();
+      }
+    };
+    const small = reads(100);
+    const large = reads(400);
+    assert.ok(large <= 6 * small, `${small} node types read for N = 100, ${large} for N = 400 (linear: 4x)`);
+  });
+
   test("every escapes fixture with its call copied 100 and 400 times: the tree reads grow linearly", () => {
     // Fuzz seed 4242, iteration 5626: 3000 copies of a call on a pipe array that an alias writes through on one path
     // listed the array's clobbers (every call of the function, asking each whether it makes a pipe) once per call,

@@ -11,6 +11,7 @@ import { evaluate, PAGE_SIZES, type BufferFact, type SourceRange, type SymValue,
 import {
   dominates,
   endsEveryPath,
+  isBranchOf,
   reachingDefinitions,
   type CallSite,
   type FileIndex,
@@ -877,14 +878,32 @@ export class BufferLifecycle {
    * condition of an `if` whose body ends every path (`if (fd < 0 || read(fd, buf, n) != n) return 1;`).
    */
   private runsBefore(site: Node, call: Node, scope: FunctionScope): boolean {
-    // One step of `dominates` per level, each branch excused when it is always entered.
+    return this.branchesAbove(site, scope).every(
+      (branch) => branch.start <= call.startIndex && call.endIndex <= branch.end,
+    );
+  }
+
+  /**
+   * The branches above `site` in its function that are not always entered, as the ranges of their branch: `site` runs
+   * on every path to a call inside all of them. One step of `dominates` per level (`isBranchOf`), found once per site: a write under thousands of nested operators is
+   * asked about by every vmsplice call of the function.
+   */
+  private branchesAbove(site: Node, scope: FunctionScope): { start: number; end: number }[] {
+    const key = `${site.id}:${scope.node.id}`;
+    let branches = this.branchesBySite.get(key);
+    if (branches) return branches;
+    branches = [];
     let current: Node = site;
     for (let parent = parentOf(current); parent && current.id !== scope.node.id; parent = parentOf(parent)) {
-      if (!dominates(current, call, parent) && !this.alwaysEntered(parent, current, scope)) return false;
+      if (isBranchOf(parent, current) && !this.alwaysEntered(parent, current, scope))
+        branches.push({ start: current.startIndex, end: current.endIndex });
       current = parent;
     }
-    return true;
+    this.branchesBySite.set(key, branches);
+    return branches;
   }
+
+  private readonly branchesBySite = new Map<string, { start: number; end: number }[]>();
 
   /** Whether control that reaches `parent` always runs `child` (its body or operand) before leaving it. */
   private alwaysEntered(parent: Node, child: Node, scope: FunctionScope): boolean {

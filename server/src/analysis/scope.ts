@@ -1499,18 +1499,27 @@ export function dominates(site: Node, position: Node, boundary: Node): boolean {
   while (current && current.id !== boundary.id) {
     const parent: Node | null = parentOf(current);
     if (!parent) break;
-    const fieldName = fieldNameOf(parent, current);
-    const branchy =
-      (fieldName !== null && BRANCH_FIELDS.has(fieldName) && parent.type !== "function_definition") ||
-      parent.type === "case_statement" ||
-      (parent.type === "conditional_expression" && fieldName !== "condition") ||
-      (parent.type === "binary_expression" &&
-        fieldName === "right" &&
-        (parent.childForFieldName("operator")?.text === "&&" || parent.childForFieldName("operator")?.text === "||"));
-    if (branchy && !(current.startIndex <= position.startIndex && position.endIndex <= current.endIndex)) return false;
+    if (
+      isBranchOf(parent, current) &&
+      !(current.startIndex <= position.startIndex && position.endIndex <= current.endIndex)
+    )
+      return false;
     current = parent;
   }
   return true;
+}
+
+/** Whether `child` runs on some paths through `parent` only (a branch, loop body, case, `?:` arm, `&&`/`||` right side). */
+export function isBranchOf(parent: Node, child: Node): boolean {
+  const fieldName = fieldNameOf(parent, child);
+  return (
+    (fieldName !== null && BRANCH_FIELDS.has(fieldName) && parent.type !== "function_definition") ||
+    parent.type === "case_statement" ||
+    (parent.type === "conditional_expression" && fieldName !== "condition") ||
+    (parent.type === "binary_expression" &&
+      fieldName === "right" &&
+      (parent.childForFieldName("operator")?.text === "&&" || parent.childForFieldName("operator")?.text === "||"))
+  );
 }
 
 function fieldNameOf(parent: Node, child: Node): string | null {
