@@ -1263,7 +1263,10 @@ function setDefinerJoin(
   let wanted = [
     ...new Set([...project.wantedDefinitions(file), ...(last ?? []), ...(probed?.unseen ?? [])].filter(joinable)),
   ];
-  const looked = probed !== null || last !== null;
+  // A large file read through reduced parses is not probed here: the probe's reduced facts cannot serve the analysis
+  // that follows (it would parse the whole file again). Its wants come from a probe readUnitHeaders made, or from its
+  // last extraction (an editor's next keystroke).
+  const looked = probed !== null || last !== null || project.reduces(file, text);
   // A probe, or a join whose names are checked against this text, rests on the whole text.
   if (observed && (wanted.length > 0 || !looked)) observed.textDependent = true;
   const callers = unit.facts.externalCallers ?? new Map<string, string[]>();
