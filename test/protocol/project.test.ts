@@ -9,6 +9,24 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { LspTestClient } from "./harness";
 
+/** The verdict lenses of a document, in order (each call also has a Replay lens, left out). */
+async function verdictLenses(client: LspTestClient, uri: string): Promise<string[]> {
+  const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
+    textDocument: { uri },
+  });
+  return lenses.map((lens) => lens.command?.title ?? "").filter((title) => !title.startsWith("Replay"));
+}
+
+/** The document's first verdict lens, polled every 100 ms (10 s at most) until it matches `pattern`. */
+async function waitForFirstLens(client: LspTestClient, uri: string, pattern: RegExp): Promise<string> {
+  let title = "";
+  for (let attempt = 0; attempt < 100 && !pattern.test(title); attempt++) {
+    title = (await verdictLenses(client, uri))[0] ?? "";
+    if (!pattern.test(title)) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return title;
+}
+
 const fixture = path.resolve(__dirname, "..", "projects", "header-config");
 
 describe("project headers over stdio", () => {
@@ -112,13 +130,7 @@ describe("the project index over stdio", () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const lensTitles = async (uri: string): Promise<string[]> => {
-    const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
-      textDocument: { uri },
-    });
-    // The verdict lenses (each call also has a Replay lens).
-    return lenses.map((lens) => lens.command?.title ?? "").filter((title) => !title.startsWith("Replay"));
-  };
+  const lensTitles = (uri: string): Promise<string[]> => verdictLenses(client, uri);
   const waitForTitles = async (uri: string, pattern: RegExp): Promise<string[]> => {
     const settled = (titles: string[]) => titles.length > 0 && titles.every((title) => pattern.test(title));
     let titles: string[] = [];
@@ -365,20 +377,7 @@ describe("one caller in another file, over stdio", () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const firstTitle = async (uri: string): Promise<string> => {
-    const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
-      textDocument: { uri },
-    });
-    return lenses.map((lens) => lens.command?.title ?? "").filter((title) => !title.startsWith("Replay"))[0] ?? "";
-  };
-  const waitForFirst = async (uri: string, pattern: RegExp): Promise<string> => {
-    let title = "";
-    for (let attempt = 0; attempt < 100 && !pattern.test(title); attempt++) {
-      title = await firstTitle(uri);
-      if (!pattern.test(title)) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return title;
-  };
+  const waitForFirst = (uri: string, pattern: RegExp): Promise<string> => waitForFirstLens(client, uri, pattern);
 
   test("the caller's gift makes the move; the caller's unsaved edit to flags 0 makes it a copy", async () => {
     const send = path.join(root, "src", "send.c");
@@ -440,20 +439,7 @@ describe("the one file that defines a function the unit calls, over stdio", () =
     const alloc = path.join(root, "src", "alloc.c");
     const mainUri = pathToFileURL(main).href;
     const allocUri = pathToFileURL(alloc).href;
-    const title = async (): Promise<string> => {
-      const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
-        textDocument: { uri: mainUri },
-      });
-      return lenses.map((lens) => lens.command?.title ?? "").filter((text) => !text.startsWith("Replay"))[0] ?? "";
-    };
-    const waitFor = async (pattern: RegExp): Promise<string> => {
-      let text = "";
-      for (let attempt = 0; attempt < 100 && !pattern.test(text); attempt++) {
-        text = await title();
-        if (!pattern.test(text)) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      return text;
-    };
+    const waitFor = (pattern: RegExp): Promise<string> => waitForFirstLens(client, mainUri, pattern);
     await client.open(mainUri, readFileSync(main, "utf8"));
     assert.match(await waitFor(/moved/), /^1 page: 1 moved/);
     const allocText = readFileSync(alloc, "utf8");
