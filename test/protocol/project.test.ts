@@ -9,6 +9,32 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { LspTestClient } from "./harness";
 
+/**
+ * A copy of a project fixture in a temporary directory (`prepare` may add files) and a language server over stdio with
+ * it as its workspace folder, made before the describe's tests and removed after them.
+ */
+function copiedProject(
+  fixture: string,
+  prefix: string,
+  prepare: (root: string) => void = () => {},
+): { client: LspTestClient; root: string } {
+  const context = { client: undefined as unknown as LspTestClient, root: "" };
+  before(async () => {
+    context.root = mkdtempSync(path.join(os.tmpdir(), prefix));
+    cpSync(fixture, context.root, { recursive: true });
+    prepare(context.root);
+    context.client = await LspTestClient.start({
+      settings: { debounceMs: 0, analyzeWorkspace: false },
+      workspaceFolders: [context.root],
+    });
+  });
+  after(async () => {
+    await context.client.stop();
+    rmSync(context.root, { recursive: true, force: true });
+  });
+  return context;
+}
+
 /** The verdict lenses of a document, in order (each call also has a Replay lens, left out). */
 async function verdictLenses(client: LspTestClient, uri: string): Promise<string[]> {
   const lenses = await client.request<{ command?: { title: string } }[]>("textDocument/codeLens", {
@@ -115,22 +141,9 @@ describe("project headers over stdio", () => {
 // request (reading again a header changed on disk that the client never reported).
 describe("the project index over stdio", () => {
   const twoHops = path.resolve(__dirname, "..", "projects", "pipe-helper-two-hops");
-  let client: LspTestClient;
-  let root: string;
-  before(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), "lens-index-"));
-    cpSync(twoHops, root, { recursive: true });
-    client = await LspTestClient.start({
-      settings: { debounceMs: 0, analyzeWorkspace: false },
-      workspaceFolders: [root],
-    });
-  });
-  after(async () => {
-    await client.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const project = copiedProject(twoHops, "lens-index-");
 
-  const lensTitles = (uri: string): Promise<string[]> => verdictLenses(client, uri);
+  const lensTitles = (uri: string): Promise<string[]> => verdictLenses(project.client, uri);
   const waitForTitles = async (uri: string, pattern: RegExp): Promise<string[]> => {
     const settled = (titles: string[]) => titles.length > 0 && titles.every((title) => pattern.test(title));
     let titles: string[] = [];
@@ -142,11 +155,11 @@ describe("the project index over stdio", () => {
   };
   type Progress = { token: string; value: { kind: string; title?: string; message?: string; percentage?: number } };
   const indexProgress = (): Progress[] =>
-    (client.progress as Progress[]).filter((item) => String(item.token).startsWith("vmsplice-lens/index/"));
+    (project.client.progress as Progress[]).filter((item) => String(item.token).startsWith("vmsplice-lens/index/"));
 
   test("opening a file of a project builds its index with begin, report and end progress naming the root and counts", async () => {
-    const gift = pathToFileURL(path.join(root, "tests", "gift.c")).href;
-    await client.open(gift, readFileSync(path.join(root, "tests", "gift.c"), "utf8"));
+    const gift = pathToFileURL(path.join(project.root, "tests", "gift.c")).href;
+    await project.client.open(gift, readFileSync(path.join(project.root, "tests", "gift.c"), "utf8"));
     // The pipe is made by SAFE_PIPE → safe_pipe in lib/safe.c: both calls move once the index is built.
     const titles = await waitForTitles(gift, /moved/);
     assert.equal(titles.length, 2);
@@ -159,10 +172,10 @@ describe("the project index over stdio", () => {
     assert.equal(kinds[kinds.length - 1], "end");
     const begin = items[0].value;
     assert.equal(begin.title, "vmsplice Lens: indexing project");
-    assert.equal(begin.message, `indexing ${root}`);
+    assert.equal(begin.message, `indexing ${project.root}`);
     // Two sources and one header.
     const reports = items.filter((item) => item.value.kind === "report").map((item) => item.value.message);
-    assert.ok(reports.includes(`indexing ${root}: 3 of 3 files`), reports.join(" | "));
+    assert.ok(reports.includes(`indexing ${project.root}: 3 of 3 files`), reports.join(" | "));
     const end = items.find((item) => item.token === token && item.value.kind === "end");
     assert.match(
       end?.value.message ?? "",
@@ -171,7 +184,7 @@ describe("the project index over stdio", () => {
   });
 
   test("the status request says what the index holds", async () => {
-    const statuses = await client.request<
+    const statuses = await project.client.request<
       {
         root: string;
         state: string;
@@ -190,10 +203,10 @@ describe("the project index over stdio", () => {
     >("vmsplice-lens/indexStatus", null);
     assert.equal(statuses.length, 1);
     const status = statuses[0];
-    assert.equal(status.root, root);
+    assert.equal(status.root, project.root);
     assert.equal(status.state, "ready");
     assert.equal(status.building, false);
-    assert.equal(status.compileDatabase, path.join(root, "compile_commands.json"));
+    assert.equal(status.compileDatabase, path.join(project.root, "compile_commands.json"));
     assert.equal(status.sourceFiles, 2);
     assert.equal(status.headerFiles, 1);
     assert.ok(status.sourcesParsed >= 1);
@@ -205,18 +218,18 @@ describe("the project index over stdio", () => {
   });
 
   test("rebuild drops the caches: a header changed on disk without a file event is read again", async () => {
-    const gift = pathToFileURL(path.join(root, "tests", "gift.c")).href;
+    const gift = pathToFileURL(path.join(project.root, "tests", "gift.c")).href;
     // SAFE_PIPE no longer makes a pipe; the server is not told (no didChangeWatchedFiles): it still says moved.
     writeFileSync(
-      path.join(root, "include", "safe.h"),
+      path.join(project.root, "include", "safe.h"),
       "#ifndef SAFE_H\n#define SAFE_H\nint safe_pipe(const char *file, int line, int fds[2]);\n#define SAFE_PIPE(fds) ((void)(fds))\n#endif\n",
     );
     assert.match((await lensTitles(gift))[0], /moved/);
     const before = indexProgress().length;
-    const rebuilt = await client.request<{ root: string; state: string }[]>("vmsplice-lens/rebuildIndex", null);
+    const rebuilt = await project.client.request<{ root: string; state: string }[]>("vmsplice-lens/rebuildIndex", null);
     assert.deepEqual(
       rebuilt.map((status) => [status.root, status.state]),
-      [[root, "ready"]],
+      [[project.root, "ready"]],
     );
     // The rebuild showed its own progress, and the file is judged again from the header on disk.
     assert.ok(
@@ -361,55 +374,44 @@ describe("syscall tables over stdio", () => {
 // unsaved edit of that caller's open file re-decides the call.
 describe("one caller in another file, over stdio", () => {
   const fixtureDir = path.resolve(__dirname, "..", "projects", "single-caller-elsewhere");
-  let client: LspTestClient;
-  let root: string;
-  before(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), "lens-join-"));
-    cpSync(fixtureDir, root, { recursive: true });
-    writeFileSync(path.join(root, "src", "other.c"), "/* empty */\n");
-    client = await LspTestClient.start({
-      settings: { debounceMs: 0, analyzeWorkspace: false },
-      workspaceFolders: [root],
-    });
-  });
-  after(async () => {
-    await client.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const project = copiedProject(fixtureDir, "lens-join-", (root) =>
+    writeFileSync(path.join(root, "src", "other.c"), "/* empty */\n"),
+  );
 
-  const waitForFirst = (uri: string, pattern: RegExp): Promise<string> => waitForFirstLens(client, uri, pattern);
+  const waitForFirst = (uri: string, pattern: RegExp): Promise<string> =>
+    waitForFirstLens(project.client, uri, pattern);
 
   test("the caller's gift makes the move; the caller's unsaved edit to flags 0 makes it a copy", async () => {
-    const send = path.join(root, "src", "send.c");
-    const main = path.join(root, "src", "main.c");
+    const send = path.join(project.root, "src", "send.c");
+    const main = path.join(project.root, "src", "main.c");
     const sendUri = pathToFileURL(send).href;
     const mainUri = pathToFileURL(main).href;
-    await client.open(sendUri, readFileSync(send, "utf8"));
+    await project.client.open(sendUri, readFileSync(send, "utf8"));
     assert.match(await waitForFirst(sendUri, /moved/), /^1 page: 1 moved/);
     const mainText = readFileSync(main, "utf8");
-    await client.open(mainUri, mainText);
-    await client.change(mainUri, 2, [{ text: mainText.replace("SPLICE_F_GIFT | SPLICE_F_MOVE", "0") }]);
+    await project.client.open(mainUri, mainText);
+    await project.client.change(mainUri, 2, [{ text: mainText.replace("SPLICE_F_GIFT | SPLICE_F_MOVE", "0") }]);
     assert.match(await waitForFirst(sendUri, /copied/), /copied/);
     // Back to the gift.
-    await client.change(mainUri, 3, [{ text: mainText }]);
+    await project.client.change(mainUri, 3, [{ text: mainText }]);
     assert.match(await waitForFirst(sendUri, /moved/), /moved/);
     // Another file of the project, empty on disk, starts calling send_page() in the editor, unsaved: two callers.
-    const otherUri = pathToFileURL(path.join(root, "src", "other.c")).href;
-    await client.open(otherUri, "/* empty */\n");
-    await client.change(otherUri, 2, [
+    const otherUri = pathToFileURL(path.join(project.root, "src", "other.c")).href;
+    await project.client.open(otherUri, "/* empty */\n");
+    await project.client.change(otherUri, 2, [
       { text: '#include "../include/send.h"\nint plain(int fd) { return send_page(fd, 0); }\n' },
     ]);
     assert.match(await waitForFirst(sendUri, /unknown/), /unknown/);
   });
 
   test("after a file is created the index is built again and the call gets its verdict back (not left pending)", async () => {
-    const sendUri = pathToFileURL(path.join(root, "src", "send.c")).href;
-    const otherUri = pathToFileURL(path.join(root, "src", "other.c")).href;
-    await client.change(otherUri, 3, [{ text: "/* empty */\n" }]);
+    const sendUri = pathToFileURL(path.join(project.root, "src", "send.c")).href;
+    const otherUri = pathToFileURL(path.join(project.root, "src", "other.c")).href;
+    await project.client.change(otherUri, 3, [{ text: "/* empty */\n" }]);
     assert.match(await waitForFirst(sendUri, /moved/), /moved/);
-    const extra = path.join(root, "src", "extra.c");
+    const extra = path.join(project.root, "src", "extra.c");
     writeFileSync(extra, "/* new */\n");
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+    await project.client.connection.sendNotification("workspace/didChangeWatchedFiles", {
       changes: [{ uri: pathToFileURL(extra).href, type: 1 }],
     });
     // A small project's index is rebuilt within its first slice; the analysis made meanwhile must not stay pending.
@@ -419,39 +421,26 @@ describe("one caller in another file, over stdio", () => {
 
 describe("the one file that defines a function the unit calls, over stdio", () => {
   const fixtureDir = path.resolve(__dirname, "..", "projects", "allocator-elsewhere");
-  let client: LspTestClient;
-  let root: string;
-  before(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), "lens-definer-"));
-    cpSync(fixtureDir, root, { recursive: true });
-    client = await LspTestClient.start({
-      settings: { debounceMs: 0, analyzeWorkspace: false },
-      workspaceFolders: [root],
-    });
-  });
-  after(async () => {
-    await client.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const project = copiedProject(fixtureDir, "lens-definer-");
 
   test("the allocator's fill makes the move; its unsaved edit without the fill, or with a fork, changes the verdict before it is saved", async () => {
-    const main = path.join(root, "src", "main.c");
-    const alloc = path.join(root, "src", "alloc.c");
+    const main = path.join(project.root, "src", "main.c");
+    const alloc = path.join(project.root, "src", "alloc.c");
     const mainUri = pathToFileURL(main).href;
     const allocUri = pathToFileURL(alloc).href;
-    const waitFor = (pattern: RegExp): Promise<string> => waitForFirstLens(client, mainUri, pattern);
-    await client.open(mainUri, readFileSync(main, "utf8"));
+    const waitFor = (pattern: RegExp): Promise<string> => waitForFirstLens(project.client, mainUri, pattern);
+    await project.client.open(mainUri, readFileSync(main, "utf8"));
     assert.match(await waitFor(/moved/), /^1 page: 1 moved/);
     const allocText = readFileSync(alloc, "utf8");
-    await client.open(allocUri, allocText);
+    await project.client.open(allocUri, allocText);
     // Without the fill the page is the zero page (the analyzer does not follow an unfilled page across functions): not
     // a stale move.
-    await client.change(allocUri, 2, [{ text: allocText.replace("memset(p, 'x', n);", "") }]);
+    await project.client.change(allocUri, 2, [{ text: allocText.replace("memset(p, 'x', n);", "") }]);
     assert.match(await waitFor(/copied|unknown/), /copied|unknown/);
-    await client.change(allocUri, 3, [{ text: allocText }]);
+    await project.client.change(allocUri, 3, [{ text: allocText }]);
     assert.match(await waitFor(/moved/), /moved/);
     // A fork after the fill shares the page copy-on-write with the child.
-    await client.change(allocUri, 4, [
+    await project.client.change(allocUri, 4, [
       { text: allocText.replace("memset(p, 'x', n);", "memset(p, 'x', n);\n    if (fork() == 0)\n        pause();") },
     ]);
     assert.match(await waitFor(/copied|unknown/), /copied|unknown/);
