@@ -39,10 +39,10 @@ export interface JoinHost {
     directives: IncludeDirective[],
   ): { headers: UnitHeader[]; defines: ReadonlyMap<string, string> };
   externalCallers(file: string, names: readonly string[]): Map<string, string[]>;
-  /** How many source files of the project define a function of this name with external linkage. */
-  definers(name: string): number;
-  /** The source files of the project that define a function of this name with external linkage. */
-  definerFiles(name: string): string[];
+  /** How many source files of the project (but `except`) define a function of this name with external linkage. */
+  definers(name: string, except?: string): number;
+  /** The source files of the project (but `except`) that define a function of this name with external linkage. */
+  definerFiles(name: string, except?: string): string[];
 }
 
 export interface CallerJoin {
@@ -265,8 +265,8 @@ export function joinDefiners(
   const byFile = new Map<string, Set<string>>();
   for (const name of wanted) {
     if (wrappers.has(name)) continue;
-    const definers = host.definerFiles(name);
-    if (host.definers(name) !== 1 || definers.length !== 1 || inUnit.has(path.resolve(definers[0]))) continue;
+    const definers = host.definerFiles(name, file);
+    if (host.definers(name, file) !== 1 || definers.length !== 1 || inUnit.has(path.resolve(definers[0]))) continue;
     byFile.set(definers[0], (byFile.get(definers[0]) ?? new Set()).add(name));
   }
   const candidates = [...byFile].map(([definer, names]): Candidate => ({ file: definer, names, role: "definer" }));

@@ -834,7 +834,7 @@ export class Project {
     for (const joins of [this.joins, this.definerJoins])
       for (const key of [...joins.keys()]) if (path.resolve(key) !== absolute) joins.delete(key);
     this.definersByName.clear();
-    this.elsewhere = null;
+    this.elsewhere.clear();
   }
 
   invalidate(file: string, created = false): void {
@@ -868,7 +868,7 @@ export class Project {
       this.joins.clear();
       this.definerJoins.clear();
       this.definersByName.clear();
-      this.elsewhere = null;
+      this.elsewhere.clear();
       this.triggers = null;
     }
     // A file that appears or disappears changes the listings and where includes resolve.
@@ -924,16 +924,26 @@ export class Project {
    * JoinHost: how many source files define a function of this name with external linkage; one more than those read
    * when the listing stopped at its limit (a file not read may define it too).
    */
-  definers(name: string): number {
-    return this.definerFiles(name).length + (this.listingTruncated() ? 1 : 0);
+  definers(name: string, except?: string): number {
+    return this.definerFiles(name, except).length + (this.listingTruncated() ? 1 : 0);
   }
 
-  /** JoinHost: the source files that define a function of this name with external linkage. */
-  definerFiles(name: string): string[] {
-    let files = this.definersByName.get(name);
+  /**
+   * JoinHost: the source files that define a function of this name with external linkage, but `except` (the file that
+   * asks: its unit does not define the function, and an editor's keystroke in it must not parse it again to find so).
+   */
+  definerFiles(name: string, except?: string): string[] {
+    const skip = except === undefined ? null : path.resolve(except);
+    const key = skip === null ? name : `${name}\0${skip}`;
+    let files = this.definersByName.get(key);
     if (files === undefined) {
-      files = this.sourceFiles().filter((file) => this.mentions(file, name) && this.linkedFunctions(file).has(name));
-      this.definersByName.set(name, files);
+      files = this.sourceFiles().filter(
+        (file) =>
+          (skip === null || path.resolve(file) !== skip) &&
+          this.mentions(file, name) &&
+          this.linkedFunctions(file).has(name),
+      );
+      this.definersByName.set(key, files);
     }
     return files;
   }
@@ -973,16 +983,21 @@ export class Project {
    * ProjectFacts.definedElsewhere: where the project defines a function with external linkage (the first file, as
    * shown), or null. One function per state of the index, so the engine sees a change when the definitions may have.
    */
-  definedElsewhere(): (name: string) => string | null {
-    this.elsewhere ??= (name) => {
-      const files = this.definerFiles(name).map((file) => this.display(file));
-      if (files.length <= 1) return files[0] ?? null;
-      return `${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""} (${files.length} files define it)`;
-    };
-    return this.elsewhere;
+  definedElsewhere(file: string): (name: string) => string | null {
+    let answer = this.elsewhere.get(file);
+    if (!answer) {
+      answer = (name) => {
+        const files = this.definerFiles(name, file).map((definer) => this.display(definer));
+        if (files.length <= 1) return files[0] ?? null;
+        return `${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""} (${files.length} files define it)`;
+      };
+      this.elsewhere.set(file, answer);
+    }
+    return answer;
   }
 
-  private elsewhere: ((name: string) => string | null) | null = null;
+  /** `definedElsewhere` per asking file, made afresh whenever the definitions may have changed. */
+  private readonly elsewhere = new Map<string, (name: string) => string | null>();
 
   /** The join of a unit's single callers elsewhere (caller-join.ts), kept per file, text and callers. */
   private readonly joins = new Map<string, { key: string; join: CallerJoin | null }>();
@@ -1184,7 +1199,7 @@ export function readUnitHeaders(
     fieldFills: project.fieldFills(),
     defines: headers.defines,
     wrappers,
-    definedElsewhere: project.definedElsewhere(),
+    definedElsewhere: project.definedElsewhere(file),
     ...(syscallTable ? { syscallTable } : {}),
   };
   // The callers in other files are looked for only when there is a call to decide (a first extraction says so); once
@@ -1258,7 +1273,7 @@ function setDefinerJoin(
   observed?: UnitTextReads,
 ): void {
   const wrappers = new Set(project.wrappers().map((wrapper) => wrapper.name));
-  const joinable = (name: string) => !wrappers.has(name) && project.definers(name) === 1;
+  const joinable = (name: string) => !wrappers.has(name) && project.definers(name, file) === 1;
   const last = engine.lastUnseen(key);
   let wanted = [
     ...new Set([...project.wantedDefinitions(file), ...(last ?? []), ...(probed?.unseen ?? [])].filter(joinable)),
