@@ -112,3 +112,23 @@ function types(item: Node, add: Add): void {
         add(enumerator?.childForFieldName("name")?.text, true, specifier.text);
   }
 }
+
+/**
+ * The functions a file defines without `static` at file scope, conditional groups included (a definition on some
+ * builds counts): who may define a function another file calls (project.ts `definerFiles`).
+ */
+export function linkedDefinitions(tree: Tree): string[] {
+  const names: string[] = [];
+  const visit = (parent: Node, depth: number) => {
+    for (const item of parent.namedChildren) {
+      if (!item) continue;
+      if (GROUPS.has(item.type) && depth < 32) visit(item, depth + 1);
+      else if (item.type === "function_definition" && !isStatic(item)) {
+        const name = functionName(item);
+        if (name) names.push(name);
+      }
+    }
+  };
+  visit(tree.rootNode, 0);
+  return names;
+}

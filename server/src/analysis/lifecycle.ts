@@ -168,6 +168,18 @@ function subscriptParts(node: Node | null): { base: Node | null; index: Node | n
   return { base: current.childForFieldName("argument"), index };
 }
 
+/** The value a `for` loop's initializer gives `name` (`for (int i = 0; …)`, `for (i = A; …)`), or null. */
+function loopStart(loop: Node, name: string): Node | null {
+  const initializer = loop.childForFieldName("initializer");
+  if (initializer?.type === "assignment_expression")
+    return unwrap(initializer.childForFieldName("left"))?.text === name ? initializer.childForFieldName("right") : null;
+  if (initializer?.type !== "declaration") return null;
+  for (const declarator of initializer.namedChildren)
+    if (declarator?.type === "init_declarator" && declaratorName(declarator)?.text === name)
+      return declarator.childForFieldName("value");
+  return null;
+}
+
 /**
  * The `for (i = A; i < B; i++)` loop of `name` around `at` (inside its function), with A and B, when its body has no
  * break or goto (every round runs); null otherwise.
@@ -175,14 +187,7 @@ function subscriptParts(node: Node | null): { base: Node | null; index: Node | n
 function countingLoop(name: string, at: Node): { from: Node; to: Node } | null {
   for (let loop = parentOf(at); loop && loop.type !== "function_definition"; loop = parentOf(loop)) {
     if (loop.type !== "for_statement") continue;
-    const initializer = loop.childForFieldName("initializer");
-    let from: Node | null = null;
-    if (initializer?.type === "declaration")
-      for (const declarator of initializer.namedChildren)
-        if (declarator?.type === "init_declarator" && declaratorName(declarator)?.text === name)
-          from = declarator.childForFieldName("value");
-    if (initializer?.type === "assignment_expression" && unwrap(initializer.childForFieldName("left"))?.text === name)
-      from = initializer.childForFieldName("right");
+    const from = loopStart(loop, name);
     if (!from) return null;
     const condition = unwrap(loop.childForFieldName("condition"));
     const update = unwrap(loop.childForFieldName("update"));
@@ -216,22 +221,8 @@ function startsAtZero(index: Node | null, store: Node): boolean {
   if (name?.type !== "identifier") return false;
   for (let loop = parentOf(store); loop; loop = parentOf(loop)) {
     if (loop.type === "function_definition") return false;
-    if (loop.type !== "for_statement") continue;
-    const initializer = loop.childForFieldName("initializer");
-    let start: Node | null = null;
-    if (initializer?.type === "declaration")
-      for (const declarator of initializer.namedChildren)
-        if (declarator?.type === "init_declarator" && declaratorName(declarator)?.text === name.text)
-          start = declarator.childForFieldName("value");
-    if (
-      initializer?.type === "assignment_expression" &&
-      unwrap(initializer.childForFieldName("left"))?.text === name.text
-    )
-      start = initializer.childForFieldName("right");
-    if (start) {
-      const literal = unwrap(start);
-      return literal?.type === "number_literal" && Number(literal.text) === 0;
-    }
+    const start = loop.type === "for_statement" ? unwrap(loopStart(loop, name.text)) : null;
+    if (start) return start.type === "number_literal" && Number(start.text) === 0;
   }
   return false;
 }
@@ -936,17 +927,7 @@ export class BufferLifecycle {
     const variable = unwrap(condition?.childForFieldName("left") ?? null);
     if (!condition || (operator !== "<" && operator !== "<=" && operator !== "!=") || variable?.type !== "identifier")
       return false;
-    const initializer = loop.childForFieldName("initializer");
-    let start: Node | null = null;
-    if (initializer?.type === "declaration")
-      for (const declarator of initializer.namedChildren)
-        if (
-          declarator?.type === "init_declarator" &&
-          declarator.childForFieldName("declarator")?.text === variable.text
-        )
-          start = declarator.childForFieldName("value");
-    if (initializer?.type === "assignment_expression" && initializer.childForFieldName("left")?.text === variable.text)
-      start = initializer.childForFieldName("right");
+    const start = loopStart(loop, variable.text);
     if (!start) return false;
     const from = this.evaluator.value(start, { scope });
     const to = this.evaluator.value(condition.childForFieldName("right"), { scope });

@@ -14,10 +14,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Node, Parser, Tree } from "web-tree-sitter";
-import { functionName, isStatic } from "../analysis/syntax";
+import type { Parser, Tree } from "web-tree-sitter";
 import { joinDefiners, joinSingleCallers, type CallerJoin } from "./caller-join";
-import { fileDefinitions, type FileDefinitions } from "../analysis/file-definitions";
+import { fileDefinitions, linkedDefinitions, type FileDefinitions } from "../analysis/file-definitions";
 import {
   includeDirectives,
   vmspliceTriggers,
@@ -967,7 +966,7 @@ export class Project {
     }
     const names = new Set<string>();
     try {
-      if (tree) for (const name of linkedDefinitions(tree.rootNode, 0)) names.add(name);
+      if (tree) for (const name of linkedDefinitions(tree)) names.add(name);
     } finally {
       tree?.delete();
     }
@@ -1066,31 +1065,6 @@ export class Project {
   definitionsOf(headers: readonly UnitHeader[]): HeaderDefinition[] {
     return this.includes.definitionsOf(headers);
   }
-}
-
-/** Items holding more file-scope items: conditional groups, `extern "C" { … }` and namespaces. */
-const DEFINITION_GROUPS = new Set([
-  "preproc_if",
-  "preproc_ifdef",
-  "preproc_elif",
-  "preproc_else",
-  "preproc_elifdef",
-  "linkage_specification",
-  "declaration_list",
-]);
-
-/** The names of the functions defined without `static` at file scope, conditional groups included. */
-function linkedDefinitions(parent: Node, depth: number): string[] {
-  const names: string[] = [];
-  for (const item of parent.namedChildren) {
-    if (!item) continue;
-    if (DEFINITION_GROUPS.has(item.type) && depth < 32) names.push(...linkedDefinitions(item, depth + 1));
-    else if (item.type === "function_definition" && !isStatic(item)) {
-      const name = functionName(item);
-      if (name) names.push(name);
-    }
-  }
-  return names;
 }
 
 /** True when a directory exists (for options given on the command line). */
