@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Engine } from "../server/src/engine/engine";
+import { ItemTables } from "../server/src/engine/regions";
 import { newParser, loadLanguagesFor } from "../server/src/parsing/parser";
 import { DocumentStore } from "../server/src/protocol/documents";
 import { Project } from "../server/src/project/project";
@@ -12,7 +13,8 @@ const lines = Number(process.argv[3] ?? 270000);
 async function main() {
   await loadLanguagesFor(["x.c"]);
   const text = generateC(lines, 3, lines);
-  const store = new DocumentStore(new Engine(newParser));
+  const live = process.env.LIVE === "1" ? 512 * 1024 : Number.POSITIVE_INFINITY;
+  const store = new DocumentStore(new Engine(newParser, false, Number.POSITIVE_INFINITY, new ItemTables(), live));
   const uri = "file:///bench/userwait.c";
   const memo = new UnitHeadersMemo();
   store.onEdit = (u, e, d) => memo.edited(u, e, d);

@@ -164,6 +164,40 @@ describe("edits that cannot change the facts move them", () => {
     assert.equal(result.parsed, 0);
   });
 
+  test("a line added above a node a fact names by its line is not moved over: the number follows", async () => {
+    // The descriptor's explanation names show(fds)'s line; it used to keep the old number (seeded property run 1).
+    const program = [
+      "#define _GNU_SOURCE",
+      "#include <string.h>",
+      "#include <sys/mman.h>",
+      "#include <sys/uio.h>",
+      "#include <unistd.h>",
+      "",
+      "void show(int *slots);",
+      "",
+      "int main(void)",
+      "{",
+      "    int fds[2];",
+      "    long page = sysconf(_SC_PAGESIZE);",
+      "    if (pipe(fds) < 0)",
+      "        return 1;",
+      "    char *buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);",
+      "    if (buf == MAP_FAILED)",
+      "        return 1;",
+      "    memset(buf, 'x', page);",
+      "    show(fds);",
+      "    struct iovec iov = { .iov_base = buf, .iov_len = page };",
+      "    return vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE) < 0;",
+      "}",
+      "",
+    ].join("\n");
+    const result = await typeInto(program, "void show(int *slots);\n", "enum { PAGE_SZ = 4096 };\n");
+    const explanation = (analysis: DocumentAnalysis) => JSON.stringify(analysis.analysis.calls[0].call.fd);
+    assert.match(explanation(result.before), /show\(fds\) \(line 19\)/);
+    assert.match(explanation(result.after), /show\(fds\) \(line 20\)/);
+    assert.equal(result.reused, 0);
+  });
+
   test("a new line above every call moves the facts one line down", async () => {
     const result = await typeInto(`/* header */\n${WFD_PROGRAM}`, "/* header", " comment\n");
     assert.equal(result.reused, 1);

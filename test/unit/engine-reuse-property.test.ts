@@ -22,6 +22,10 @@ import { createCParser } from "../../server/src/parsing/parser";
 import { AnalysisService } from "../../server/src/protocol/analysis-service";
 import { DocumentStore } from "../../server/src/protocol/documents";
 import { LensDocument } from "../../server/src/protocol/text-document";
+import { Engine } from "../../server/src/engine/engine";
+import { ItemTables } from "../../server/src/engine/regions";
+import { newCParser } from "../../server/src/parsing/parser";
+import type { OpenDocument } from "../../server/src/protocol/documents";
 import { analysisJson, freshAnalysis, newEngine, random } from "./engine-support";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -157,18 +161,23 @@ function randomChange(text: string, identifiers: string[], next: () => number): 
   return { start: at, end: at, text: token };
 }
 
-test("editor-path findings equal a fresh analysis after random edits of every sample and fixture", async (t) => {
+/**
+ * Edit sessions over every sample and fixture through the server's didChange path on `engine`, each analysis compared
+ * with a fresh one; `onDifference` may explain a difference away (returns the failure left, or null).
+ */
+async function editSessions(
+  engine: Engine,
+  onDifference: (store: DocumentStore, entry: OpenDocument, failure: string) => string | null,
+): Promise<{ edits: number; analysesRun: number }> {
   const files = [...cFiles(path.join(root, "samples")), ...cFiles(path.join(root, "test", "fixtures"))];
   assert.ok(files.length > 100, `only ${files.length} C files found`);
   const total = Number(process.env.VMSPLICE_LENS_EDITS ?? 400);
   const settings: LensSettings = { ...DEFAULT_SETTINGS, severity: {}, debounceMs: 0 };
   const options = { kernel: settings.kernel, pageSize: settings.pageSize, maxFileSize: settings.maxFileSize };
-  const store = new DocumentStore(await newEngine(true));
+  const store = new DocumentStore(engine);
   const analyses = new AnalysisService(store);
   const fresh = await newEngine();
   const next = random(Number(process.env.VMSPLICE_LENS_SEED ?? 20250607));
-  const parser = await createCParser();
-  let divergentTrees = 0;
   let edits = 0;
   let analysesRun = 0;
   // Every file gets a session of a few edits, in a seeded order, until the edit budget is spent (at least one each).
@@ -212,22 +221,7 @@ test("editor-path findings equal a fresh analysis after random edits of every sa
       let failure =
         firstDifference(analysisJson(incremental.analysis), analysisJson(reference)) ??
         firstDifference(JSON.stringify(incremental.suppressions), JSON.stringify(reference.suppressions));
-      if (failure) {
-        // tree-sitter's incremental reparse of broken code sometimes recovers differently from a fresh parse
-        // (upstream behaviour, e.g. tree-sitter/tree-sitter-haskell#129). Then the editor path must equal an
-        // extraction from scratch over the editor's own tree: that is what reusing facts is responsible for.
-        const text = entry.document.getText();
-        const editorTree = store.treeFor(entry);
-        const freshTree = parser.parse(text);
-        assert.ok(editorTree && freshTree);
-        if (editorTree.rootNode.toString() !== freshTree.rootNode.toString()) {
-          divergentTrees++;
-          const judged = judgeCalls(extractFacts(editorTree, text), options);
-          const scratch = applySuppressions(editorTree, text, judged);
-          failure = firstDifference(withoutFiles(incremental.analysis), withoutFiles(scratch.analysis));
-        }
-        freshTree.delete();
-      }
+      if (failure) failure = onDifference(store, entry, failure);
       if (failure && process.env.VMSPLICE_LENS_DUMP)
         writeFileSync(process.env.VMSPLICE_LENS_DUMP, JSON.stringify({ before, log, file }));
       assert.equal(failure, null, `${context}\n${failure}`);
@@ -235,7 +229,34 @@ test("editor-path findings equal a fresh analysis after random edits of every sa
     store.close(uri);
     analyses.forget(uri);
   }
-  const { reused, extracted, confined, confinementViolations } = analyses.statistics;
+  return { edits, analysesRun };
+}
+
+test("editor-path findings equal a fresh analysis after random edits of every sample and fixture", async (t) => {
+  const engine = await newEngine(true);
+  const parser = await createCParser();
+  const options = { kernel: DEFAULT_SETTINGS.kernel, pageSize: DEFAULT_SETTINGS.pageSize };
+  let divergentTrees = 0;
+  const { edits, analysesRun } = await editSessions(engine, (store, entry, failure) => {
+    // tree-sitter's incremental reparse of broken code sometimes recovers differently from a fresh parse
+    // (upstream behaviour, e.g. tree-sitter/tree-sitter-haskell#129). Then the editor path must equal an
+    // extraction from scratch over the editor's own tree: that is what reusing facts is responsible for.
+    const text = entry.document.getText();
+    const editorTree = store.treeFor(entry);
+    const freshTree = parser.parse(text);
+    assert.ok(editorTree && freshTree);
+    let left: string | null = failure;
+    if (editorTree.rootNode.toString() !== freshTree.rootNode.toString()) {
+      divergentTrees++;
+      const judged = judgeCalls(extractFacts(editorTree, text), options);
+      const scratch = applySuppressions(editorTree, text, judged);
+      const incremental = store.engine.analysis(entry.uri, { ...options, maxFileSize: DEFAULT_SETTINGS.maxFileSize });
+      left = firstDifference(withoutFiles(incremental), withoutFiles(scratch.analysis));
+    }
+    freshTree.delete();
+    return left;
+  });
+  const { reused, extracted, confined, confinementViolations } = engine.statistics;
   t.diagnostic(
     `${edits} edits, ${analysesRun} analyses: facts moved ${reused} times, extracted ${extracted} times; ` +
       `changes confined to one item ${confined} times; incremental and fresh trees differed ${divergentTrees} times`,
@@ -246,4 +267,19 @@ test("editor-path findings equal a fresh analysis after random edits of every sa
   // The property is only worth something if both paths ran often.
   assert.ok(reused >= analysesRun / 8, `facts were moved only ${reused} times in ${analysesRun} analyses`);
   assert.ok(extracted >= analysesRun / 8, `facts were extracted only ${extracted} times in ${analysesRun} analyses`);
+});
+
+test("the analysis worker's live reductions equal a fresh analysis after random edits of every sample and fixture", async (t) => {
+  await newEngine();
+  // Every C file is read through its live item table (the worker does it above BACKGROUND_CHARS).
+  const engine = new Engine(newCParser, false, Number.POSITIVE_INFINITY, new ItemTables(), 0);
+  const { edits, analysesRun } = await editSessions(engine, (_store, _entry, failure) => failure);
+  const { reused, extracted, reduced, reductionFallbacks } = engine.statistics;
+  t.diagnostic(
+    `${edits} edits, ${analysesRun} analyses: facts moved ${reused} times, extracted ${extracted} times, ` +
+      `${reduced} of them from live reductions (${reductionFallbacks} fell back to the whole text)`,
+  );
+  // Worth something only if the live path both moved facts and extracted them often.
+  assert.ok(reused >= analysesRun / 16, `facts were moved only ${reused} times in ${analysesRun} analyses`);
+  assert.ok(reduced >= analysesRun / 8, `only ${reduced} live reductions in ${analysesRun} analyses`);
 });

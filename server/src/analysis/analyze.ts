@@ -64,6 +64,11 @@ const CALL_WORDS = new Set([
   "__NR_splice",
 ]);
 
+/** Whether a whole identifier is one of the words that make a call a vmsplice or splice call. */
+export function isCallWord(word: string): boolean {
+  return CALL_WORDS.has(word);
+}
+
 const isIdentifierCode = (code: number): boolean =>
   (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 
@@ -114,22 +119,25 @@ export function extractFacts(tree: Tree, text: string): ExtractedFacts {
 
 /**
  * The facts and everything the extractor read to establish them (names searched, regions of the tree), for the
- * engine's reuse of facts across edits. A file that never mentions "splice" reads nothing but that word.
+ * engine's reuse of facts across edits. A file that never mentions "splice" reads nothing but that word. `text` null:
+ * the caller found that the text mentions vmsplice and hands the search over it (a text being edited, whose whole
+ * string is never built).
  */
 export function extractFactsWithReads(
   tree: Tree,
-  text: string,
+  text: string | null,
   project: ProjectFacts = {},
   budget?: AnalysisBudget,
   search?: OccurrenceSearch,
 ): { facts: ExtractedFacts; reads: ReadRecord } {
-  if (!mentionsVmsplice(text, project)) return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
+  if (text === null ? !search : !mentionsVmsplice(text, project))
+    return { facts: { calls: [], splices: [], notes: [] }, reads: noReads() };
   const asked: Record<string, string | null> = {};
   const recorded = project.definedElsewhere;
   const recording: ProjectFacts = recorded
     ? { ...project, definedElsewhere: (name) => (asked[name] = recorded(name)) }
     : project;
-  const extractor = new Extractor(tree, text, recording, search);
+  const extractor = new Extractor(tree, text ?? "", recording, search);
   try {
     const { calls, splices, stopped } = extractor.run(budget);
     const unseen = extractor.index.unseenFunctions();

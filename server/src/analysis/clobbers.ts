@@ -89,8 +89,6 @@ export interface ClobberQuery {
 /** A site that may change the object, as a definition the path walk can place (`pathDefinitionsOf`). */
 export interface Clobber {
   site: Node;
-  /** What a user reads: "mystery(p) (line 13)". */
-  description: string;
 }
 
 const MAX_DEPTH = 3;
@@ -120,10 +118,10 @@ export function clobbersOf(index: NameIndex, scope: FunctionScope, query: Clobbe
       const node = use.node();
       if (node.type !== "identifier" || node.text !== query.root) continue;
       const site = clobberAt(index, scope, node, general, depth);
-      if (site) found.push({ site, description: describe(site) });
+      if (site) found.push({ site });
     }
     perScope.set(key, found);
-    for (const site of globalClobbers(index, scope, general, depth)) found.push({ site, description: describe(site) });
+    for (const site of globalClobbers(index, scope, general, depth)) found.push({ site });
     found.sort((left, right) => left.site.startIndex - right.site.startIndex);
   }
   return found.filter((clobber) => clobber.site.type !== "call_expression" || !query.except(clobber.site));
@@ -196,7 +194,7 @@ export function reachingClobber(
   use: Node,
 ): string | null {
   if (clobbers.length === 0) return null;
-  if (clobbers.length > MAX_WALKED_CLOBBERS) return clobbers[0].description;
+  if (clobbers.length > MAX_WALKED_CLOBBERS) return describe(clobbers[0].site);
   const sites = new Set(clobbers.map((clobber) => clobber.site.id));
   const definitions: Definition[] = clobbers.map((clobber) => ({
     name: "",
@@ -206,9 +204,7 @@ export function reachingClobber(
     declaration: null,
   }));
   const reach = pathDefinitionsOf(scope, [...own.filter((item) => !sites.has(item.site.id)), ...definitions], use);
-  return (
-    clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id))?.description ?? null
-  );
+  return describeOrNull(clobbers.find((clobber) => reach.definitions.some((item) => item.site.id === clobber.site.id)));
 }
 
 /** The site at which this occurrence of the root may change the object, or null. */
@@ -367,6 +363,11 @@ function isMemberStore(node: Node): boolean {
   return left?.type === "field_expression";
 }
 
+/** What a user reads: "mystery(p) (line 13)" (made only for a clobber reported: it names a line, unit.ts `namedRow`). */
 function describe(site: Node): string {
   return `${clip(site.text, 48)} (${nodeLine(site)})`;
+}
+
+function describeOrNull(clobber: Clobber | undefined): string | null {
+  return clobber ? describe(clobber.site) : null;
 }

@@ -13,7 +13,7 @@
  */
 import { readsOnly } from "./clobbers";
 import { Parser, type Node, type Tree } from "web-tree-sitter";
-import { nodeLine } from "./unit";
+import { lastLineNamed, namedRow, nodeLine } from "./unit";
 import {
   callArguments,
   callName,
@@ -102,6 +102,8 @@ export interface ReadRecord {
   names: Set<string>;
   /** Regions of the tree read: top-level items holding an examined occurrence, function scopes, macro and enum definitions. */
   regions: TextRegion[];
+  /** The last offset of a node whose line the facts name ("show(fds) (line 23)"); absent or -1: none (unit.ts `namedRow`). */
+  lastLineNamed?: number;
 }
 
 /**
@@ -329,7 +331,7 @@ export class FileIndex implements NameIndex {
         });
       } else regions.push({ start: top.startIndex, end: top.endIndex });
     }
-    return { names: new Set(this.namesRead), regions };
+    return { names: new Set(this.namesRead), regions, lastLineNamed: lastLineNamed(this.tree) };
   }
 
   /** Releases the trees parsed for macro bodies. */
@@ -613,13 +615,14 @@ const NOT_CODE = new Set([
 
 /** How the occurrence of `name` at `offset` (node: the smallest node around it) uses a function other than by a call. */
 function indirectUseAt(node: Node, offset: number, name: string): string | null {
-  const line = node.startPosition.row + 1;
   if (NOT_CODE.has(node.type)) return null;
-  if (node.type === "preproc_arg") return `whose name appears in a macro body (line ${line})`;
+  // The line is named only in an answer (a recorded read: see unit.ts `namedRow`).
+  const line = () => namedRow(node);
+  if (node.type === "preproc_arg") return `whose name appears in a macro body (line ${line()})`;
   const exact = node.startIndex === offset && node.endIndex === offset + name.length;
   if (!exact || node.type === "field_identifier" || node.type === "type_identifier")
-    return exact ? null : `whose name is used at line ${line}`;
-  if (node.type !== "identifier") return `whose name is used at line ${line}`;
+    return exact ? null : `whose name is used at line ${line()}`;
+  if (node.type !== "identifier") return `whose name is used at line ${line()}`;
   let callee: Node = node;
   const qualified = parentOf(node);
   if (qualified?.type === "qualified_identifier" && qualified.childForFieldName("name")?.id === node.id)
@@ -629,8 +632,8 @@ function indirectUseAt(node: Node, offset: number, name: string): string | null 
   if (parent?.type === "function_declarator" && parent.childForFieldName("declarator")?.id === callee.id) return null;
   // `#define name …` / `#undef name`: a macro of the function's name.
   if (parent?.type === "preproc_def" || parent?.type === "preproc_function_def" || parent?.type === "preproc_call")
-    return `whose name is also a macro (line ${line})`;
-  return `whose address is taken at line ${line}`;
+    return `whose name is also a macro (line ${line()})`;
+  return `whose address is taken at line ${line()}`;
 }
 
 /** Parents whose `declarator` (or enumerator `name`) identifier declares a variable or constant, not a use of one. */

@@ -140,7 +140,24 @@ export function layoutOf(tree: object): UnitLayout | null {
   return layouts.get(tree) ?? null;
 }
 
+/**
+ * The last offset of a node whose line a message of each tree's facts names (a recorded read, see `lastLineNamed`):
+ * an edit that adds or removes lines before it changes those messages, which moving the facts' ranges would not.
+ */
+const linesNamed = new WeakMap<object, number>();
+
+/** The row of a node, counted from 1, recorded as named (see `linesNamed`). */
+export function namedRow(node: { tree: object; startIndex: number; startPosition: { row: number } }): number {
+  linesNamed.set(node.tree, Math.max(linesNamed.get(node.tree) ?? -1, node.startIndex));
+  return node.startPosition.row + 1;
+}
+
+/** The last offset of a node whose line a message read from `tree` names, or -1 (see `linesNamed`). */
+export function lastLineNamed(tree: object): number {
+  return linesNamed.get(tree) ?? -1;
+}
+
 /** "line N" of a node, or "header.h:N" when the node sits in an included header. */
 export function nodeLine(node: { tree: object; startIndex: number; startPosition: { row: number } }): string {
-  return lineLabel(layouts.get(node.tree) ?? null, node.startIndex, node.startPosition.row);
+  return lineLabel(layouts.get(node.tree) ?? null, node.startIndex, namedRow(node) - 1);
 }

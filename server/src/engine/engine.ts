@@ -36,6 +36,7 @@ import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./read
 import { extractReduced, type ReducedExtraction } from "./reduced-extract";
 import { skipReason, type SkipReason } from "./limits";
 import { ItemTables } from "./regions";
+import { LiveItems } from "./live-items";
 import {
   confinedToItem,
   editedItem,
@@ -158,6 +159,8 @@ interface Basis {
   fragile: boolean;
   unit: UnitLayout | null;
   judged: JudgedResult | null;
+  /** The facts came from reduced parses of the file's live item table (`FileState.live`). */
+  live?: boolean;
 }
 
 interface FileState {
@@ -180,6 +183,8 @@ interface FileState {
   provenItems: TextRegion[] | null;
   /** `ExtractedFacts.unseen` of the last extraction, with the earlier ones' when it stopped early (see `lastUnseen`). */
   lastUnseen?: readonly string[];
+  /** The item table of the current text, moved across edits inside function bodies (see `liveAbove`), or null. */
+  live: LiveItems | null;
 }
 
 /** Point (row counted by "\n", column in UTF-16 code units) of an offset, as tree-sitter reports it for JS strings. */
@@ -362,12 +367,17 @@ export class Engine {
    * files are analysed once (the CLI). Infinity (the default) always parses the whole text.
    * `itemTables`: where the reductions find a text's item table (regions.ts); a front end that also reads the same texts
    * through a project's reduced summaries and skeletons hands both the same one, so each text is lexed once.
+   * `liveAbove`: C files of at least this many UTF-16 units read alone (no project headers or facts) have their facts
+   * extracted from reduced parses of an item table kept across edits (live-items.ts): an edit inside a function body
+   * parses only the items that matter and no tree of the whole file is made, so use it where nothing else needs that
+   * tree (the analysis worker). Infinity (the default) never does.
    */
   constructor(
     private readonly createParser: (language: SourceLanguage) => Parser,
     private readonly checkConfinement = false,
     private readonly reduceAbove = Number.POSITIVE_INFINITY,
     private readonly itemTables = new ItemTables(),
+    private readonly liveAbove = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Facts from reduced parses when the file qualifies and the reduction is sure; null otherwise. */
@@ -408,6 +418,7 @@ export class Engine {
         structureUnknown: true,
         stamp: ++this.stamps,
         provenItems: null,
+        live: null,
       });
       return;
     }
@@ -419,6 +430,9 @@ export class Engine {
     // Whether the one edit is proven to stay inside a function's body (read from the tree before the edit).
     const body = applied?.length === 1 && state.tree ? functionHoldingEdit(state.tree, applied[0]) : null;
     state.text = source;
+    // The live item table proves it by the lexer instead (live-items.ts), without a tree.
+    const liveItem = state.live && applied?.length === 1 ? state.live.edit(applied[0], source) : null;
+    if (!liveItem) state.live = null;
     if (!applied) {
       state.stamp = ++this.stamps;
       state.structureUnknown = true;
@@ -435,7 +449,8 @@ export class Engine {
       state.edited === undefined && applied.length === 1 && state.basis?.reads.regionCount
         ? editedItem(state.stale ? null : state.tree, applied[0])
         : null;
-    const proven = body !== null && this.bodyEditProven(state, applied[0], body);
+    // Without a tree, the live table's proof stands in for the tree's.
+    const proven = body !== null ? this.bodyEditProven(state, applied[0], body) : liveItem !== null && !state.tree;
     for (const edit of applied) state.tree?.edit(edit);
     state.stale = true;
     if (!proven) {
@@ -445,12 +460,20 @@ export class Engine {
     }
     const basis = state.basis;
     if (!basis) return;
+    if (basis.live) {
+      // Facts of reduced parses: kept when the edit stays inside a function no read meets (reads.ts for the rest).
+      if (!liveItem || basis.fragile || basis.reads.meets(liveItem.start, liveItem.end)) state.basis = null;
+      else if (basis.reads.touchedBy(applied[0], source)) state.basis = null;
+      else basis.pending.push(applied[0]);
+      return;
+    }
     if (applied.length !== 1 || basis.fragile || basis.reads.touchedBy(applied[0], source)) state.basis = null;
     else {
       basis.pending.push(applied[0]);
       // Facts read inside the edited function may change with its structure: the reparse compares (ensureTree).
-      if (proven && basis.reads.meets(body.start, body.end + applied[0].newEndIndex - applied[0].oldEndIndex))
-        state.structureUnknown = true;
+      const delta = applied[0].newEndIndex - applied[0].oldEndIndex;
+      const edited = body ? { start: body.start, end: body.end + delta } : liveItem;
+      if (proven && edited && basis.reads.meets(edited.start, edited.end)) state.structureUnknown = true;
     }
   }
 
@@ -576,7 +599,7 @@ export class Engine {
     throwIfCancelled(cancel);
     // Reparsing tells whether the structure changed where the facts were read (it may drop the basis); not needed
     // when every edit since the last parse was proven to stay inside a function no read meets (see setText).
-    const reads = state.basis?.reads;
+    const reads = state.basis?.live ? null : state.basis?.reads;
     if (reads && (reads.hasMarker || (reads.regionCount > 0 && state.structureUnknown))) this.ensureTree(state);
     const basis = state.basis ? this.moveFacts(state.basis) : this.extract(file, state, cancel, budget);
     throwIfCancelled(cancel);
@@ -613,19 +636,20 @@ export class Engine {
     cancel: Cancellation | undefined,
     budget: AnalysisBudget | undefined,
   ): Basis {
-    const text = state.text.getText();
     const empty: Basis["facts"] = { calls: [], splices: [], notes: [] };
-    if (
-      state.headers.length > 0 ||
-      (state.project.pipeFillers?.length ?? 0) > 0 ||
-      (state.project.externalCallers?.size ?? 0) > 0 ||
-      (state.project.defines?.size ?? 0) > 0 ||
-      (state.project.wrappers?.length ?? 0) > 0 ||
-      (state.project.fieldFills?.length ?? 0) > 0 ||
-      state.project.syscallTable !== undefined ||
-      state.project.pending !== undefined
-    )
-      return this.extractUnit(file, state, text, cancel, budget);
+    const alone =
+      state.headers.length === 0 &&
+      (state.project.pipeFillers?.length ?? 0) === 0 &&
+      (state.project.externalCallers?.size ?? 0) === 0 &&
+      (state.project.defines?.size ?? 0) === 0 &&
+      (state.project.wrappers?.length ?? 0) === 0 &&
+      (state.project.fieldFills?.length ?? 0) === 0 &&
+      state.project.syscallTable === undefined &&
+      state.project.pending === undefined;
+    const live = alone ? this.extractLive(file, state, budget) : null;
+    if (live) return live;
+    const text = state.text.getText();
+    if (!alone) return this.extractUnit(file, state, text, cancel, budget);
     // The cheap text check: a file that never mentions "splice" has nothing to analyse and is not even parsed.
     if (!mentionsVmsplice(text)) {
       const reads = new RecordedReads({ names: new Set(), regions: [] }, [], false);
@@ -671,6 +695,51 @@ export class Engine {
       unit: null,
     };
     return state.basis;
+  }
+
+  /**
+   * The facts of a large C file alone from reduced parses of its live item table (see `liveAbove`), or null when it
+   * does not qualify or the reduction is unsure (the whole text is parsed then). The table is made from the text once
+   * and moved across later edits inside function bodies, so a keystroke there parses only the items that matter.
+   */
+  private extractLive(file: string, state: FileState, budget: AnalysisBudget | undefined): Basis | null {
+    if (state.text.textLength < this.liveAbove || languageOf(file) !== "c") return null;
+    if (!state.live) state.live = LiveItems.of(state.text.getText());
+    const live = state.live;
+    if (!live) return null;
+    const basis = (facts: Basis["facts"], reads: RecordedReads, mentionsSplice: boolean): Basis => {
+      state.basis = {
+        facts,
+        reads,
+        pending: [],
+        rootType: null,
+        mentionsSplice,
+        fragile: facts.notes.length > 0,
+        judged: null,
+        unit: null,
+        live: true,
+      };
+      return state.basis;
+    };
+    if (!live.mentionsCallWord())
+      return basis(
+        { calls: [], splices: [], notes: [] },
+        new RecordedReads({ names: new Set(), regions: [] }, [], false),
+        false,
+      );
+    const reduced = extractReduced(this.parserFor(file), null, state.project, undefined, live, budget);
+    if (!reduced) {
+      this.statistics.reductionFallbacks++;
+      return null;
+    }
+    this.statistics.reduced++;
+    this.statistics.reducedRounds += reduced.result.rounds;
+    this.statistics.parsed += reduced.result.rounds;
+    this.statistics.extracted++;
+    for (const call of reduced.facts.calls) (call as LocatedCall).file = file;
+    const facts = reduced.facts as Basis["facts"];
+    const marker = live.holdsAround(SUPPRESSION_MARKER, SUPPRESSION_MARKER.indexOf("splice"));
+    return basis(facts, new RecordedReads(reduced.reads, collectRanges([facts]), marker), true);
   }
 
   /**

@@ -98,6 +98,8 @@ function mergeRegions(regions: TextRegion[]): TextRegion[] {
 /** The recorded reads of the current facts, kept in the coordinates of the current text. */
 export class RecordedReads {
   private regions: TextRegion[];
+  /** ReadRecord `lastLineNamed`, in the current text's coordinates. */
+  private lastLineNamed: number;
 
   /**
    * `factRanges` (every range in the facts) count as regions too: a fact must move with the text, never change.
@@ -108,6 +110,7 @@ export class RecordedReads {
     factRanges: readonly SourceRange[],
     public hasMarker: boolean,
   ) {
+    this.lastLineNamed = record.lastLineNamed ?? -1;
     this.regions = mergeRegions([
       ...record.regions,
       ...factRanges.map((range) => ({ start: range.startIndex, end: range.endIndex })),
@@ -147,6 +150,9 @@ export class RecordedReads {
    */
   touchedBy(edit: TextEdit, text: SourceText): boolean {
     if (this.meets(edit.startIndex, edit.oldEndIndex)) return true;
+    // Facts name the lines of what they read ("may be changed by show(fds) (line 23)"): adding or removing lines
+    // above such a node changes those numbers, which moving the ranges would not.
+    if (edit.newEndPosition.row !== edit.oldEndPosition.row && edit.startIndex <= this.lastLineNamed) return true;
     const inserted = text.slice(edit.startIndex, edit.newEndIndex);
     // Rows and columns of the facts are moved by tree-sitter's point arithmetic, which counts "\n" only; a "\r" in
     // the edit would make it disagree with the positions a fresh parse reports.
@@ -174,6 +180,7 @@ export class RecordedReads {
   private shift(edit: Edit): void {
     const delta = edit.newEndIndex - edit.oldEndIndex;
     if (delta === 0) return;
+    if (this.lastLineNamed > edit.oldEndIndex) this.lastLineNamed += delta;
     for (let index = this.firstEndingAtOrAfter(edit.oldEndIndex); index < this.regions.length; index++) {
       const region = this.regions[index];
       if (region.start > edit.oldEndIndex) {

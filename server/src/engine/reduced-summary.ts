@@ -23,7 +23,7 @@ import type { ExternalPipeFiller } from "../analysis/pipe-fillers";
 import { summarizeFileWithReads, type FileSummary } from "../analysis/summary";
 import { callName, functionName, isStatic } from "../analysis/syntax";
 import { referencedNames } from "../analysis/scope";
-import { ItemTable, reduceToFixpoint, type IncludedRange, type ReducedResult } from "./regions";
+import { ItemTable, reduceToFixpoint, type IncludedRange, type ReducedResult, type TableView } from "./regions";
 
 /** A parse of a text restricted to ranges (web-tree-sitter's `includedRanges`); null when the parser gives up. */
 export type RangedParse = (text: string, ranges: IncludedRange[]) => Tree | null;
@@ -50,7 +50,7 @@ export function relevantSummary(
   known: readonly ExternalPipeFiller[] = [],
   table: ItemTable = new ItemTable(text),
 ): { summary: RelevantSummary; result: ReducedResult<unknown> } | null {
-  const result = reduceToFixpoint<RelevantSummary | null>(
+  const result = reduceToFixpoint<RelevantSummary | null, TableView>(
     table,
     summaryTriggers(known),
     (view) => {
@@ -84,7 +84,7 @@ export function namesSummary(
   table: ItemTable = new ItemTable(text),
 ): NamesSummary | null {
   const wanted = new Set(names);
-  const result = reduceToFixpoint<NamesSummary | null>(
+  const result = reduceToFixpoint<NamesSummary | null, TableView>(
     table,
     [...wanted],
     (view) => {

@@ -295,9 +295,15 @@ function pointCounter(text: string): (offset: number) => Point {
   };
 }
 
+/** What `rangesOutside` reads of a text: a string, or an edited table's view of one (live-items.ts). */
+export interface CharacterSource {
+  readonly length: number;
+  charCodeAt(index: number): number;
+}
+
 /** The text between the regions not kept, as included ranges (see `includedRanges`); `point` is asked in offset order. */
-function rangesOutside(
-  text: string,
+export function rangesOutside(
+  text: CharacterSource,
   regions: readonly TextItem[],
   kept: KeptFlags,
   point: (offset: number) => Point,
@@ -368,7 +374,42 @@ export const SEARCHES_BEFORE_INDEX = 32;
  * same text again and scan it again per name. Immutable once made (answers are memoised), so sharing it between
  * consumers of the same text changes nothing they compute.
  */
-export class ItemTable {
+/**
+ * What a reduction asks of a text's items (`reduceToFixpoint`): an `ItemTable`, or the table of a text being edited
+ * (live-items.ts `LiveItems`), which answers the same questions of the current text.
+ */
+export interface ItemIndex<V extends ReducedView = ReducedView> {
+  /** The top-level items, or null when no reduction of this text is made. */
+  readonly items: readonly TextItem[] | null;
+  /** Offsets of every occurrence of `word`, overlapping ones included. */
+  occurrences(word: string): readonly number[];
+  /** Offsets of `word` where no identifier character touches it on either side. */
+  wholeOccurrences(word: string): readonly number[];
+  /** Whether [start, end) holds a character above U+007F. */
+  hasNonAscii(start: number, end: number): boolean;
+  /** The view of the text with the items `kept` flags (see `ReducedView`). */
+  view(kept: Uint8Array): V;
+}
+
+/** `ItemTable.reducedOccurrences` for any item index (see there). */
+export function reducedOccurrencesOf(
+  index: Pick<ItemIndex, "items" | "wholeOccurrences">,
+  name: string,
+  kept: KeptFlags,
+  limit: number,
+): number[] | null {
+  const items = index.items;
+  if (!indexable(name) || !items) return null;
+  const found: number[] = [];
+  for (const at of index.wholeOccurrences(name)) {
+    if (found.length >= limit) break;
+    const holding = itemAt(items, at);
+    if (holding < 0 || kept[holding]) found.push(at);
+  }
+  return found;
+}
+
+export class ItemTable implements ItemIndex<TableView> {
   /** The top-level items, or null when no reduction of this text is made (the lexer is unsure, or a surrogate). */
   readonly items: TextItem[] | null;
   private readonly substrings = new Map<string, number[]>();
@@ -466,14 +507,11 @@ export class ItemTable {
    * are no concern: a match that starts inside another one has an identifier character before it.
    */
   reducedOccurrences(name: string, kept: KeptFlags, limit: number): number[] | null {
-    if (!indexable(name) || !this.items) return null;
-    const found: number[] = [];
-    for (const at of this.wholeOccurrences(name)) {
-      if (found.length >= limit) break;
-      const index = itemAt(this.items, at);
-      if (index < 0 || kept[index]) found.push(at);
-    }
-    return found;
+    return reducedOccurrencesOf(this, name, kept, limit);
+  }
+
+  view(kept: Uint8Array): TableView {
+    return reducedView(this, kept);
   }
 }
 
@@ -564,23 +602,30 @@ export interface ReducedResult<T> {
  * item table as a scan of the reduced text would.
  */
 export interface ReducedView {
-  /** The whole text (what a tree parsed with `ranges` reads its nodes' text from). */
-  readonly text: string;
+  /** What the parser reads (and a tree parsed with `ranges` reads its nodes' text from): the whole text or chunks of it. */
+  readonly input: string | ((index: number) => string);
   readonly ranges: IncludedRange[];
   /** syntax.ts `wordOccurrences` over the reduced text (names are searched once per text, see ItemTable). */
   occurrences(name: string, limit?: number): number[];
+}
+
+/** The view of an `ItemTable`, which holds its text as one string. */
+export interface TableView extends ReducedView {
+  /** The whole text. */
+  readonly text: string;
   /** The reduced text itself: every item not kept replaced by spaces (built on demand). */
   blanked(): string;
 }
 
 /** The view of the table's text with the items `kept` flags (the table's own items: it must have them). */
-export function reducedView(table: ItemTable, kept: Uint8Array): ReducedView {
+export function reducedView(table: ItemTable, kept: Uint8Array): TableView {
   const items = table.items;
   if (!items) throw new Error("a text the lexer was unsure of has no reduced view");
   let blanked: string | null = null;
   const reduced = () => (blanked ??= blankItems(table.text, items, kept));
   return {
     text: table.text,
+    input: table.text,
     ranges: table.includedRanges(items, kept),
     occurrences: (name, limit = 10_000) =>
       table.reducedOccurrences(name, kept, limit) ?? wordOccurrences(reduced(), name, limit),
@@ -597,10 +642,10 @@ export const MAX_REDUCTION_ROUNDS = 6;
  * `triggers`: words any occurrence of which (as a substring) keeps its item from the start. `release` frees the value of
  * a round that is not the last.
  */
-export function reduceToFixpoint<T>(
-  table: ItemTable,
+export function reduceToFixpoint<T, V extends ReducedView>(
+  table: ItemIndex<V>,
   triggers: readonly string[],
-  analyse: (view: ReducedView) => ReducedRound<T> | null,
+  analyse: (view: V) => ReducedRound<T> | null,
   release: (value: T) => void,
 ): ReducedResult<T> | null {
   const items = table.items;
@@ -613,7 +658,7 @@ export function reduceToFixpoint<T>(
   const searched = new Set<string>();
   for (let rounds = 1; rounds <= MAX_REDUCTION_ROUNDS; rounds++) {
     // Each round sees its own copy of the flags: the next round's restorations must not change what it read.
-    const round = analyse(reducedView(table, kept.slice()));
+    const round = analyse(table.view(kept.slice()));
     if (!round) return null;
     if (!round.clean) {
       release(round.value);

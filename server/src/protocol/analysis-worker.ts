@@ -13,11 +13,15 @@ import { parentPort } from "node:worker_threads";
 import { Engine, type AnalysisBudget } from "../engine/engine";
 import { newParser } from "../parsing/parser";
 import { Project } from "../project/project";
-import type { WorkerJob, WorkerMessage, WorkerReply, WorkerSync } from "./background";
+import { BACKGROUND_CHARS, type WorkerJob, type WorkerMessage, type WorkerReply, type WorkerSync } from "./background";
+import { ItemTables } from "../engine/regions";
 import { DocumentStore } from "./documents";
 import { UnitHeadersMemo } from "./unit-headers-memo";
 
-const store = new DocumentStore(new Engine(newParser));
+// Nothing here needs a tree of a whole document: large C files alone are read through their live item tables.
+const store = new DocumentStore(
+  new Engine(newParser, false, Number.POSITIVE_INFINITY, new ItemTables(), BACKGROUND_CHARS),
+);
 // A keystroke does not read the document's unit again when nothing that reading rests on changed.
 const unitHeaders = new UnitHeadersMemo();
 store.onEdit = (uri, edit, document) => unitHeaders.edited(uri, edit, document);

@@ -66,7 +66,9 @@ export class DiagnosticsScheduler {
       (settings) => {
         if (this.pending.get(uri) !== state) return;
         const delay = immediate ? 0 : settings.debounceMs;
-        state.timer = setTimeout(() => this.run(uri, state), delay);
+        // Node clamps a timeout of 0 to 1 ms; no debounce means the next turn of the loop.
+        state.timer = delay > 0 ? setTimeout(() => this.run(uri, state), delay) : null;
+        if (delay <= 0) setImmediate(() => this.run(uri, state));
       },
       (error) => this.logger.error(`settings for ${uri}`, error),
     );

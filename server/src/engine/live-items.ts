@@ -1,0 +1,393 @@
+/**
+ * The item table of a text being edited (issue 12, "an edit inside one relevant region reparses that region"): the
+ * language server's large documents answer the reductions' questions (regions.ts `ItemIndex`) after each keystroke
+ * without lexing, scanning or even joining the whole text again.
+ *
+ * It is the table of the text at some earlier moment (`base`, an immutable `ItemTable`) plus the function bodies edited
+ * since (`dirty`), each held as its current text. An edit is taken only when it is proven to leave every item boundary
+ * where it was: it lies inside one function's body (after its `{`, before its `}`), and the item's new text, lexed
+ * alone, is one function whose body opens at the same place. The lexer reads an item from a clean top-level state (no
+ * open bracket, comment, literal or directive before its first token) and decides how it ends from the first
+ * significant character after its `}`, which the edit left alone; so lexing the whole new text would find the same
+ * items, the edited one longer or shorter. Any other edit is refused and the caller starts a new table from the text.
+ *
+ * Every answer equals a fresh `ItemTable` of the current text (test/unit/live-items.test.ts checks it over random
+ * edits): outside the dirty items the text is the base's, moved by the length changes before it; an identifier-like
+ * word never spans an item's edge (an item begins after a space, comment, directive, `;` or `}`, and ends with `;` or
+ * `}`), and the characters next to an item's edges are not edited, so an occurrence is found in the base or in one
+ * dirty text, and is whole in the current text exactly when it was found whole there.
+ *
+ * Pure: no I/O.
+ */
+import { isCallWord } from "../analysis/analyze";
+import { wordOccurrences } from "../analysis/syntax";
+import { indexable } from "./identifier-runs";
+import {
+  blankItems,
+  ItemTable,
+  rangesOutside,
+  reducedOccurrencesOf,
+  topLevelItems,
+  type IncludedRange,
+  type ItemIndex,
+  type KeptFlags,
+  type ReducedView,
+  type TextItem,
+} from "./regions";
+import type { SourceText } from "./source-text";
+
+/** One edited item: where it was in the base, and its text now. */
+interface Dirty {
+  index: number;
+  baseStart: number;
+  baseEnd: number;
+  text: string;
+}
+
+/** Past this many edited items (or this much of their text), the caller is told to start afresh (see `edit`). */
+const MAX_DIRTY = 64;
+const MAX_DIRTY_CHARS = 1 << 20;
+
+interface Edit {
+  startIndex: number;
+  oldEndIndex: number;
+  newEndIndex: number;
+}
+
+function isIdentifierCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+/** Per version of the text: the answers asked since the last edit. */
+interface Answers {
+  items: TextItem[] | null;
+  /** Current start of each dirty item, in order. */
+  starts: number[];
+  /** Length change of the text up to the end of each dirty item. */
+  shifts: number[];
+  occurrences: Map<string, readonly number[]>;
+  wholes: Map<string, readonly number[]>;
+}
+
+export class LiveItems implements ItemIndex {
+  private dirty: Dirty[] = [];
+  private answers: Answers | null = null;
+  /** Length of the current text in UTF-16 units. */
+  length: number;
+  /** Offsets of the current text's newlines, in order (the first `newlineCount` entries). */
+  private newlines: Int32Array;
+  private newlineCount: number;
+
+  private constructor(private readonly base: ItemTable) {
+    this.length = base.text.length;
+    const text = base.text;
+    const found: number[] = [];
+    for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) found.push(at);
+    this.newlines = Int32Array.from(found);
+    this.newlineCount = found.length;
+  }
+
+  /** The table of `text`, or null when the lexer is unsure of it (no reduction is made then). */
+  static of(text: string): LiveItems | null {
+    const base = new ItemTable(text);
+    return base.items ? new LiveItems(base) : null;
+  }
+
+  /**
+   * Moves the table onto the text after one edit (`source` is the text after it) and returns the edited function's
+   * item in the new text. Null when the edit is not proven to stay inside one function's body, or the edited items
+   * grew past their limits: the table is then unusable.
+   */
+  edit(edit: Edit, source: SourceText): TextItem | null {
+    const items = this.items;
+    if (!items) return null;
+    const index = itemHolding(items, edit.startIndex);
+    if (index < 0) return null;
+    const item = items[index];
+    // Strictly inside the body: after its `{`, before its `}`.
+    if (item.body === undefined || edit.startIndex <= item.body || edit.oldEndIndex > item.end - 1) return null;
+    const delta = edit.newEndIndex - edit.oldEndIndex;
+    const text = source.slice(item.start, item.end + delta);
+    if (text.length !== item.end + delta - item.start || /[\uD800-\uDFFF]/.test(text)) return null;
+    const alone = topLevelItems(text);
+    if (alone?.length !== 1 || alone[0].end !== text.length || alone[0].body !== item.body - item.start) return null;
+    const position = this.dirty.findIndex((entry) => entry.index >= index);
+    const existing = position >= 0 && this.dirty[position].index === index ? this.dirty[position] : null;
+    const baseItem = this.base.items![index];
+    if (existing) existing.text = text;
+    else {
+      const entry: Dirty = { index, baseStart: baseItem.start, baseEnd: baseItem.end, text };
+      if (position < 0) this.dirty.push(entry);
+      else this.dirty.splice(position, 0, entry);
+    }
+    this.moveNewlines(edit.startIndex, edit.oldEndIndex, source.slice(edit.startIndex, edit.newEndIndex));
+    this.length += delta;
+    this.answers = null;
+    let chars = 0;
+    for (const dirty of this.dirty) chars += dirty.text.length;
+    if (this.dirty.length > MAX_DIRTY || chars > MAX_DIRTY_CHARS) return null;
+    return { start: item.start, end: item.start + text.length, body: item.body };
+  }
+
+  /**
+   * Whether one of the call words occurs as a whole identifier (analyze.ts `mentionsVmsplice` for a file alone), read
+   * around each "splice".
+   */
+  mentionsCallWord(): boolean {
+    return this.occurrences("splice").some((at) => {
+      let start = at;
+      while (start > 0 && isIdentifierCode(this.charCodeAt(start - 1))) start--;
+      let end = at + 6;
+      while (end < this.length && isIdentifierCode(this.charCodeAt(end))) end++;
+      return isCallWord(this.slice(start, end));
+    });
+  }
+
+  /** Whether `marker` occurs where "splice" does `offset` characters into it (a word holding "splice"). */
+  holdsAround(marker: string, offset: number): boolean {
+    return this.occurrences("splice").some((at) => this.slice(at - offset, at - offset + marker.length) === marker);
+  }
+
+  private get state(): Answers {
+    if (this.answers) return this.answers;
+    const starts: number[] = [];
+    const shifts: number[] = [];
+    let shift = 0;
+    for (const dirty of this.dirty) {
+      starts.push(dirty.baseStart + shift);
+      shift += dirty.text.length - (dirty.baseEnd - dirty.baseStart);
+      shifts.push(shift);
+    }
+    this.answers = { items: null, starts, shifts, occurrences: new Map(), wholes: new Map() };
+    return this.answers;
+  }
+
+  /** The dirty item holding current offset `at` (its position in `dirty`), or -1; `before`: dirty items ending at or before it. */
+  private locate(at: number): { holding: number; before: number } {
+    const { starts } = this.state;
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (starts[middle] <= at) low = middle + 1;
+      else high = middle;
+    }
+    // low: dirty items starting at or before `at`.
+    const last = low - 1;
+    if (last >= 0 && at < starts[last] + this.dirty[last].text.length) return { holding: last, before: last };
+    return { holding: -1, before: low };
+  }
+
+  /** The shift of current offsets after the first `count` dirty items. */
+  private shiftAfter(count: number): number {
+    return count === 0 ? 0 : this.state.shifts[count - 1];
+  }
+
+  get items(): TextItem[] | null {
+    const state = this.state;
+    if (state.items) return state.items;
+    const base = this.base.items!;
+    const items: TextItem[] = new Array(base.length);
+    let next = 0;
+    let shift = 0;
+    for (let index = 0; index < base.length; index++) {
+      const item = base[index];
+      const dirty = next < this.dirty.length && this.dirty[next].index === index ? this.dirty[next] : null;
+      const start = item.start + shift;
+      if (dirty) {
+        shift = state.shifts[next++];
+        items[index] = { start, end: start + dirty.text.length, body: item.body! + (start - item.start) };
+      } else
+        items[index] =
+          item.body === undefined
+            ? { start, end: item.end + shift }
+            : { start, end: item.end + shift, body: item.body + shift };
+    }
+    state.items = items;
+    return items;
+  }
+
+  charCodeAt(at: number): number {
+    if (at < 0 || at >= this.length) return Number.NaN;
+    const { holding, before } = this.locate(at);
+    if (holding >= 0) return this.dirty[holding].text.charCodeAt(at - this.state.starts[holding]);
+    return this.base.text.charCodeAt(at - this.shiftAfter(before));
+  }
+
+  /** The current text between two offsets. */
+  slice(start: number, end: number): string {
+    let result = "";
+    let at = Math.max(0, start);
+    const to = Math.min(this.length, end);
+    while (at < to) {
+      const { holding, before } = this.locate(at);
+      if (holding >= 0) {
+        const from = at - this.state.starts[holding];
+        const piece = this.dirty[holding].text.slice(from, from + (to - at));
+        result += piece;
+        at += piece.length;
+      } else {
+        const shift = this.shiftAfter(before);
+        const stop = before < this.dirty.length ? Math.min(to, this.state.starts[before]) : to;
+        result += this.base.text.slice(at - shift, stop - shift);
+        at = stop;
+      }
+    }
+    return result;
+  }
+
+  /** The base's answer for `word` moved onto the current text, with each dirty item's own occurrences instead of its old ones. */
+  private merged(word: string, fromBase: readonly number[], whole: boolean): number[] {
+    if (this.dirty.length === 0) return fromBase.slice();
+    const state = this.state;
+    const found: number[] = [];
+    let next = 0;
+    let shift = 0;
+    const addDirty = (position: number) => {
+      const { text } = this.dirty[position];
+      const start = state.starts[position];
+      for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+        if (whole && (isIdentifierCode(text.charCodeAt(at - 1)) || isIdentifierCode(text.charCodeAt(at + word.length))))
+          continue;
+        found.push(start + at);
+      }
+    };
+    for (const offset of fromBase) {
+      while (next < this.dirty.length && this.dirty[next].baseEnd <= offset) {
+        addDirty(next);
+        shift = state.shifts[next++];
+      }
+      if (next < this.dirty.length && offset >= this.dirty[next].baseStart) continue;
+      found.push(offset + shift);
+    }
+    while (next < this.dirty.length) addDirty(next++);
+    return found;
+  }
+
+  occurrences(word: string): readonly number[] {
+    const cache = this.state.occurrences;
+    let found = cache.get(word);
+    if (found) return found;
+    // A word with other characters may span an item's edge: searched in the current text itself (rare: none of the
+    // engine's trigger words is one).
+    found = indexable(word)
+      ? this.merged(word, this.base.occurrences(word), false)
+      : allOffsets(this.slice(0, this.length), word);
+    cache.set(word, found);
+    return found;
+  }
+
+  wholeOccurrences(word: string): readonly number[] {
+    const cache = this.state.wholes;
+    let found = cache.get(word);
+    if (found) return found;
+    found = indexable(word)
+      ? this.merged(word, this.base.wholeOccurrences(word), true)
+      : wholeOffsets(this.slice(0, this.length), word);
+    cache.set(word, found);
+    return found;
+  }
+
+  hasNonAscii(start: number, end: number): boolean {
+    for (let at = start; at < end;) {
+      const { holding, before } = this.locate(at);
+      if (holding >= 0) {
+        const from = at - this.state.starts[holding];
+        const to = Math.min(this.dirty[holding].text.length, from + (end - at));
+        if (/[^\x00-\x7f]/.test(this.dirty[holding].text.slice(from, to))) return true;
+        at += to - from;
+      } else {
+        const shift = this.shiftAfter(before);
+        const stop = before < this.dirty.length ? Math.min(end, this.state.starts[before]) : end;
+        if (this.base.hasNonAscii(at - shift, stop - shift)) return true;
+        at = stop;
+      }
+    }
+    return false;
+  }
+
+  /** Row and column of a current offset, as tree-sitter counts them ("\n" only). */
+  point(offset: number): { row: number; column: number } {
+    const newlines = this.newlines;
+    let low = 0;
+    let high = this.newlineCount;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (newlines[middle] < offset) low = middle + 1;
+      else high = middle;
+    }
+    return { row: low, column: offset - (low > 0 ? newlines[low - 1] + 1 : 0) };
+  }
+
+  /** Keeps the newline offsets in step with an edit of [start, oldEnd) into `inserted`. */
+  private moveNewlines(start: number, oldEnd: number, inserted: string): void {
+    const delta = inserted.length - (oldEnd - start);
+    const newlines = this.newlines;
+    const count = this.newlineCount;
+    let first = 0;
+    let high = count;
+    while (first < high) {
+      const middle = (first + high) >> 1;
+      if (newlines[middle] < start) first = middle + 1;
+      else high = middle;
+    }
+    let after = first;
+    while (after < count && newlines[after] < oldEnd) after++;
+    const added: number[] = [];
+    for (let at = inserted.indexOf("\n"); at >= 0; at = inserted.indexOf("\n", at + 1)) added.push(start + at);
+    const next = added.length === after - first ? newlines : new Int32Array(count + added.length - (after - first));
+    if (next !== newlines) next.set(newlines.subarray(0, first));
+    for (let index = 0; index < added.length; index++) next[first + index] = added[index];
+    const tail = first + added.length;
+    if (next !== newlines || delta !== 0) {
+      if (next === newlines) for (let index = after; index < count; index++) next[index] += delta;
+      else for (let index = after; index < count; index++) next[tail + index - after] = newlines[index] + delta;
+    }
+    this.newlines = next;
+    this.newlineCount = next === newlines ? count : next.length;
+  }
+
+  includedRanges(regions: readonly TextItem[], kept: KeptFlags): IncludedRange[] {
+    return rangesOutside(this, regions, kept, (offset) => this.point(offset));
+  }
+
+  reducedOccurrences(name: string, kept: KeptFlags, limit: number): number[] | null {
+    return reducedOccurrencesOf(this, name, kept, limit);
+  }
+
+  view(kept: Uint8Array): ReducedView {
+    let whole: string | null = null;
+    const text = () => (whole ??= this.slice(0, this.length));
+    const items = this.items!;
+    return {
+      input: (index) => this.slice(index, index + 4096),
+      ranges: this.includedRanges(items, kept),
+      occurrences: (name, limit = 10_000) =>
+        this.reducedOccurrences(name, kept, limit) ?? wordOccurrences(blankItems(text(), items, kept), name, limit),
+    };
+  }
+}
+
+/** The item holding `offset` (start <= offset < end), or -1. */
+function itemHolding(items: readonly TextItem[], offset: number): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (items[middle].end <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return low < items.length && items[low].start <= offset ? low : -1;
+}
+
+function allOffsets(text: string, word: string): number[] {
+  const found: number[] = [];
+  if (word.length > 0) for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) found.push(at);
+  return found;
+}
+
+function wholeOffsets(text: string, word: string): number[] {
+  return allOffsets(text, word).filter(
+    (at) => !isIdentifierCode(text.charCodeAt(at - 1)) && !isIdentifierCode(text.charCodeAt(at + word.length)),
+  );
+}
