@@ -23,7 +23,7 @@ async function main() {
   const options = { kernel: "rfc-v2" as const, pageSize: 4096 as const, maxFileSize: 64 << 20 };
   const run = () => {
     const entry = store.get(uri)!;
-    memo.read(store.engine, uri, "/bench/userwait.c", entry.document, project);
+    if (process.env.NOPROJECT !== "1") memo.read(store.engine, uri, "/bench/userwait.c", entry.document, project);
     return store.engine.analysis(uri, options);
   };
   let t = performance.now();
@@ -42,7 +42,7 @@ async function main() {
   let doc = TextDocument.create(uri, "c", 1, text);
   let version = 1;
   const times: number[] = [];
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < Number(process.env.N ?? 40); i++) {
     const offset = all[(i * 7919) % all.length];
     for (const insert of [true, false]) {
       version++;

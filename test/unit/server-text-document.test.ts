@@ -22,9 +22,13 @@ test("random edits keep LensDocument in step with TextDocument", () => {
     for (let index = 0; index < 30; index++) initial += pieces[Math.floor(next() * pieces.length)];
     let reference = TextDocument.create("file:///t.c", "c", 1, initial);
     const document = new LensDocument("file:///t.c", "c", 1, initial);
+    let last = -1;
     for (let round = 0; round < 60; round++) {
       const length = reference.getText().length;
-      const a = Math.floor(next() * (length + 1));
+      // Half of the edits near the last one, as keystrokes on one line come (the line starts after them shift alike).
+      const a =
+        last >= 0 && next() < 0.5 ? Math.min(length, last + Math.floor(next() * 3)) : Math.floor(next() * (length + 1));
+      last = a;
       const b = Math.min(length, a + Math.floor(next() * 5));
       const range = { start: reference.positionAt(a), end: reference.positionAt(b) };
       const text = pieces[Math.floor(next() * pieces.length)];

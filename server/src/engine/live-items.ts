@@ -60,7 +60,6 @@ function isIdentifierCode(code: number): boolean {
 
 /** Per version of the text: the answers asked since the last edit. */
 interface Answers {
-  items: TextItem[] | null;
   /** Current start of each dirty item, in order. */
   starts: number[];
   /** Length change of the text up to the end of each dirty item. */
@@ -78,8 +77,16 @@ export class LiveItems implements ItemIndex {
   private newlines: Int32Array;
   private newlineCount: number;
 
+  /** The items of the current text (the base's, copied once and moved in place by each edit). */
+  private readonly current: TextItem[];
+  /** Per item, whether it holds a character above U+007F (kept up to date for the edited ones). */
+  private readonly nonAscii: Uint8Array;
+
   private constructor(private readonly base: ItemTable) {
     this.length = base.text.length;
+    const items = base.items!;
+    this.current = items.map((item) => ({ ...item }));
+    this.nonAscii = Uint8Array.from(items, (item) => (base.hasNonAscii(item.start, item.end) ? 1 : 0));
     const text = base.text;
     const found: number[] = [];
     for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) found.push(at);
@@ -114,6 +121,14 @@ export class LiveItems implements ItemIndex {
     const position = this.dirty.findIndex((entry) => entry.index >= index);
     const existing = position >= 0 && this.dirty[position].index === index ? this.dirty[position] : null;
     const baseItem = this.base.items![index];
+    item.end += delta;
+    for (let after = index + 1; after < items.length; after++) {
+      const moved = items[after];
+      moved.start += delta;
+      moved.end += delta;
+      if (moved.body !== undefined) moved.body += delta;
+    }
+    this.nonAscii[index] = /[^\x00-\x7f]/.test(text) ? 1 : 0;
     if (existing) existing.text = text;
     else {
       const entry: Dirty = { index, baseStart: baseItem.start, baseEnd: baseItem.end, text };
@@ -126,7 +141,7 @@ export class LiveItems implements ItemIndex {
     let chars = 0;
     for (const dirty of this.dirty) chars += dirty.text.length;
     if (this.dirty.length > MAX_DIRTY || chars > MAX_DIRTY_CHARS) return null;
-    return { start: item.start, end: item.start + text.length, body: item.body };
+    return { ...item };
   }
 
   /**
@@ -158,7 +173,7 @@ export class LiveItems implements ItemIndex {
       shift += dirty.text.length - (dirty.baseEnd - dirty.baseStart);
       shifts.push(shift);
     }
-    this.answers = { items: null, starts, shifts, occurrences: new Map(), wholes: new Map() };
+    this.answers = { starts, shifts, occurrences: new Map(), wholes: new Map() };
     return this.answers;
   }
 
@@ -183,28 +198,8 @@ export class LiveItems implements ItemIndex {
     return count === 0 ? 0 : this.state.shifts[count - 1];
   }
 
-  get items(): TextItem[] | null {
-    const state = this.state;
-    if (state.items) return state.items;
-    const base = this.base.items!;
-    const items: TextItem[] = new Array(base.length);
-    let next = 0;
-    let shift = 0;
-    for (let index = 0; index < base.length; index++) {
-      const item = base[index];
-      const dirty = next < this.dirty.length && this.dirty[next].index === index ? this.dirty[next] : null;
-      const start = item.start + shift;
-      if (dirty) {
-        shift = state.shifts[next++];
-        items[index] = { start, end: start + dirty.text.length, body: item.body! + (start - item.start) };
-      } else
-        items[index] =
-          item.body === undefined
-            ? { start, end: item.end + shift }
-            : { start, end: item.end + shift, body: item.body + shift };
-    }
-    state.items = items;
-    return items;
+  get items(): TextItem[] {
+    return this.current;
   }
 
   charCodeAt(at: number): number {

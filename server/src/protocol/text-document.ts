@@ -57,8 +57,14 @@ export class LensDocument implements PositionMapper {
    */
   private pieces: string[];
   private length: number;
-  /** Start offset of every line; lineStarts[0] is 0. */
+  /**
+   * Start offset of every line; lineStarts[0] is 0. Entries from `shiftFrom` on are `shiftBy` behind (read them with
+   * `lineStart`): keystrokes on one line move every later line by the same amount, which is added once when an edit
+   * elsewhere needs the array, instead of at every keystroke.
+   */
   private lineStarts: Uint32Array;
+  private shiftFrom = Number.POSITIVE_INFINITY;
+  private shiftBy = 0;
   private lines: number;
   /** UTF-8 size of the text, kept up to date per change (the max-file-size check runs on every keystroke). */
   private bytes: number;
@@ -149,8 +155,8 @@ export class LensDocument implements PositionMapper {
     const line = Number.isFinite(position.line) ? Math.floor(position.line) : 0;
     if (line >= this.lines) return this.length;
     if (line < 0) return 0;
-    const lineStart = this.lineStarts[line];
-    const nextLineStart = line + 1 < this.lines ? this.lineStarts[line + 1] : this.length;
+    const lineStart = this.lineStart(line);
+    const nextLineStart = line + 1 < this.lines ? this.lineStart(line + 1) : this.length;
     const character = Number.isFinite(position.character) ? Math.max(0, Math.floor(position.character)) : 0;
     if (character === 0) return lineStart;
     return this.beforeLineBreak(Math.min(lineStart + character, nextLineStart), lineStart);
@@ -173,10 +179,23 @@ export class LensDocument implements PositionMapper {
     let high = this.lines - 1;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
-      if (this.lineStarts[middle] <= clamped) low = middle;
+      if (this.lineStart(middle) <= clamped) low = middle;
       else high = middle - 1;
     }
-    return { line: low, character: this.beforeLineBreak(clamped, this.lineStarts[low]) - this.lineStarts[low] };
+    const start = this.lineStart(low);
+    return { line: low, character: this.beforeLineBreak(clamped, start) - start };
+  }
+
+  private lineStart(line: number): number {
+    return line >= this.shiftFrom ? this.lineStarts[line] + this.shiftBy : this.lineStarts[line];
+  }
+
+  /** Adds the pending shift to the entries it applies to. */
+  private settleShift(): void {
+    if (this.shiftBy !== 0)
+      for (let line = this.shiftFrom; line < this.lines; line++) this.lineStarts[line] += this.shiftBy;
+    this.shiftFrom = Number.POSITIVE_INFINITY;
+    this.shiftBy = 0;
   }
 
   /** Replaces `range` (or the whole text) with `newText`, keeping line starts, size and NUL count in step. */
@@ -188,6 +207,8 @@ export class LensDocument implements PositionMapper {
       this.nuls = countNul(newText);
       const starts = [0, ...lineStartsOf(newText, 0)];
       this.lineStarts = Uint32Array.from(starts);
+      this.shiftFrom = Number.POSITIVE_INFINITY;
+      this.shiftBy = 0;
       this.lines = starts.length;
       return;
     }
@@ -200,10 +221,10 @@ export class LensDocument implements PositionMapper {
     // ending that line may join a "\n" the change inserts) to the start of the second line after it. Both boundaries
     // sit right after complete line breaks the change does not touch, so no "\r\n" is ever split.
     const firstKept = Math.max(0, startLine - 1);
-    const regionStart = this.lineStarts[firstKept];
+    const regionStart = this.lineStart(firstKept);
     const lastReplaced = Math.min(this.lines - 1, endLine + 1);
     const hasLineAfter = lastReplaced + 1 < this.lines;
-    const regionEnd = hasLineAfter ? this.lineStarts[lastReplaced + 1] : this.length;
+    const regionEnd = hasLineAfter ? this.lineStart(lastReplaced + 1) : this.length;
     const removed = this.slice(start, end);
     const region = this.slice(regionStart, start) + newText + this.slice(end, regionEnd);
     // Surrogate pairs split by the range would be miscounted by a byte or two; the size is a limit check, not an index.
@@ -217,7 +238,19 @@ export class LensDocument implements PositionMapper {
     );
     const afterFrom = lastReplaced + 1;
     const afterCount = this.lines - afterFrom;
-    const next = new Uint32Array(firstKept + 1 + inserted.length + afterCount);
+    const length = firstKept + 1 + inserted.length + afterCount;
+    if (length === this.lines) {
+      // The same number of lines (a keystroke that adds no line break): the lines after it join the pending shift.
+      if (afterFrom !== this.shiftFrom) this.settleShift();
+      for (let index = 0; index < inserted.length; index++) this.lineStarts[firstKept + 1 + index] = inserted[index];
+      if (afterFrom < this.lines) {
+        this.shiftFrom = afterFrom;
+        this.shiftBy += delta;
+      }
+      return;
+    }
+    this.settleShift();
+    const next = new Uint32Array(length);
     next.set(this.lineStarts.subarray(0, firstKept + 1), 0);
     for (let index = 0; index < inserted.length; index++) next[firstKept + 1 + index] = inserted[index];
     for (let index = 0; index < afterCount; index++)
