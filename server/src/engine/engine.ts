@@ -35,7 +35,8 @@ import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLay
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
 import { extractReduced, type ReducedExtraction } from "./reduced-extract";
 import { skipReason, type SkipReason } from "./limits";
-import { ItemTables } from "./regions";
+import { ItemTables, type TextItem } from "./regions";
+import { tableWords } from "../analysis/discovery";
 import { LiveItems } from "./live-items";
 import {
   confinedToItem,
@@ -137,6 +138,8 @@ export interface EngineStatistics {
   reducedRounds: number;
   /** Files over `reduceAbove` the reduction was unsure of (parsed whole instead). */
   reductionFallbacks: number;
+  /** Edits a live item table followed (see `liveAbove`). */
+  liveEdits: number;
 }
 
 interface JudgedResult {
@@ -183,8 +186,11 @@ interface FileState {
   provenItems: TextRegion[] | null;
   /** `ExtractedFacts.unseen` of the last extraction, with the earlier ones' when it stopped early (see `lastUnseen`). */
   lastUnseen?: readonly string[];
-  /** The item table of the current text, moved across edits inside function bodies (see `liveAbove`), or null. */
-  live: LiveItems | null;
+  /**
+   * The item table of the current text, or of its unit's (`unit`: the layout, moved with the main text's edits),
+   * kept across edits inside function bodies (see `liveAbove`), or null.
+   */
+  live: { items: LiveItems; unit: UnitLayout | null } | null;
 }
 
 /** Point (row counted by "\n", column in UTF-16 code units) of an offset, as tree-sitter reports it for JS strings. */
@@ -354,6 +360,7 @@ export class Engine {
     reduced: 0,
     reducedRounds: 0,
     reductionFallbacks: 0,
+    liveEdits: 0,
   };
   private stamps = 0;
 
@@ -431,8 +438,9 @@ export class Engine {
     const body = applied?.length === 1 && state.tree ? functionHoldingEdit(state.tree, applied[0]) : null;
     state.text = source;
     // The live item table proves it by the lexer instead (live-items.ts), without a tree.
-    const liveItem = state.live && applied?.length === 1 ? state.live.edit(applied[0], source) : null;
+    const liveItem = state.live && applied?.length === 1 ? this.moveLive(state.live, applied[0], source) : null;
     if (!liveItem) state.live = null;
+    else this.statistics.liveEdits++;
     if (!applied) {
       state.stamp = ++this.stamps;
       state.structureUnknown = true;
@@ -475,6 +483,30 @@ export class Engine {
       const edited = body ? { start: body.start, end: body.end + delta } : liveItem;
       if (proven && edited && basis.reads.meets(edited.start, edited.end)) state.structureUnknown = true;
     }
+  }
+
+  /**
+   * Moves a live table (and its unit's layout) across one edit of the file; the edited function, or null when the
+   * table cannot follow (then it is dropped). A unit's function must end in the main text: the headers follow it.
+   */
+  private moveLive(live: NonNullable<FileState["live"]>, edit: TextEdit, source: SourceText): TextItem | null {
+    if (live.unit && edit.oldEndIndex > live.unit.mainLength) return null;
+    // The edited function's new text is read from the file: one that runs on into a header is refused there.
+    const item = live.items.edit(edit, source);
+    if (!item || !live.unit) return item;
+    const delta = edit.newEndIndex - edit.oldEndIndex;
+    const rows = edit.newEndPosition.row - edit.oldEndPosition.row;
+    if (item.end > live.unit.mainLength + delta) return null;
+    live.unit = {
+      mainLength: live.unit.mainLength + delta,
+      parts: live.unit.parts.map((part) => ({
+        ...part,
+        start: part.start + delta,
+        end: part.end + delta,
+        startRow: part.startRow + rows,
+      })),
+    };
+    return item;
   }
 
   /**
@@ -545,6 +577,8 @@ export class Engine {
     state.headers = headers;
     state.project = project;
     state.basis = null;
+    // A live table of the unit holds the old headers' text.
+    if (state.live?.unit) state.live = null;
   }
 
   /**
@@ -646,7 +680,7 @@ export class Engine {
       (state.project.fieldFills?.length ?? 0) === 0 &&
       state.project.syscallTable === undefined &&
       state.project.pending === undefined;
-    const live = alone ? this.extractLive(file, state, budget) : null;
+    const live = this.extractLive(file, state, budget, !alone);
     if (live) return live;
     const text = state.text.getText();
     if (!alone) return this.extractUnit(file, state, text, cancel, budget);
@@ -698,15 +732,22 @@ export class Engine {
   }
 
   /**
-   * The facts of a large C file alone from reduced parses of its live item table (see `liveAbove`), or null when it
-   * does not qualify or the reduction is unsure (the whole text is parsed then). The table is made from the text once
-   * and moved across later edits inside function bodies, so a keystroke there parses only the items that matter.
+   * The facts of a large C file from reduced parses of its live item table (see `liveAbove`), or null when it does not
+   * qualify or the reduction is unsure (the whole text is parsed then). The table is made once, of the file's text or,
+   * with project headers or facts (`unit`), of its unit's text (unit.ts: the main text first, so an edit of the file
+   * has the same offsets in both), and moved across later edits inside function bodies, so a keystroke there parses
+   * only the items that matter.
    */
-  private extractLive(file: string, state: FileState, budget: AnalysisBudget | undefined): Basis | null {
+  private extractLive(file: string, state: FileState, budget: AnalysisBudget | undefined, unit: boolean): Basis | null {
     if (state.text.textLength < this.liveAbove || languageOf(file) !== "c") return null;
-    if (!state.live) state.live = LiveItems.of(state.text.getText());
-    const live = state.live;
-    if (!live) return null;
+    if (state.live && (state.live.unit !== null) !== unit) state.live = null;
+    if (!state.live) {
+      const composed = unit ? composeUnit(state.text.getText(), state.headers) : null;
+      const items = LiveItems.of(composed ? composed.text : state.text.getText());
+      state.live = items ? { items, unit: composed?.layout ?? null } : null;
+    }
+    if (!state.live) return null;
+    const { items: live, unit: layout } = state.live;
     const basis = (facts: Basis["facts"], reads: RecordedReads, mentionsSplice: boolean): Basis => {
       state.basis = {
         facts,
@@ -714,20 +755,27 @@ export class Engine {
         pending: [],
         rootType: null,
         mentionsSplice,
-        fragile: facts.notes.length > 0,
+        // A unit's facts rest on more than its own reads (the headers, the project): any edit extracts again.
+        fragile: facts.notes.length > 0 || layout !== null,
         judged: null,
-        unit: null,
+        unit: layout,
         live: true,
       };
       return state.basis;
     };
-    if (!live.mentionsCallWord())
+    const project = state.project;
+    const mentions =
+      live.mentionsCallWord() ||
+      (project.wrappers ?? []).some((wrapper) => live.occurrences(wrapper.name).length > 0) ||
+      tableWords(project.syscallTable).some((word) => live.occurrences(word).length > 0);
+    if (!mentions)
       return basis(
         { calls: [], splices: [], notes: [] },
         new RecordedReads({ names: new Set(), regions: [] }, [], false),
         false,
       );
-    const reduced = extractReduced(this.parserFor(file), null, state.project, undefined, live, budget);
+    const prepare = layout ? (tree: Tree) => registerLayout(tree, layout) : undefined;
+    const reduced = extractReduced(this.parserFor(file), null, project, prepare, live, budget);
     if (!reduced) {
       this.statistics.reductionFallbacks++;
       return null;
@@ -736,8 +784,8 @@ export class Engine {
     this.statistics.reducedRounds += reduced.result.rounds;
     this.statistics.parsed += reduced.result.rounds;
     this.statistics.extracted++;
-    for (const call of reduced.facts.calls) (call as LocatedCall).file = file;
-    const facts = reduced.facts as Basis["facts"];
+    const facts = layout ? this.mainFacts(file, reduced, layout) : (reduced.facts as Basis["facts"]);
+    if (!layout) for (const call of facts.calls) (call as LocatedCall).file = file;
     const marker = live.holdsAround(SUPPRESSION_MARKER, SUPPRESSION_MARKER.indexOf("splice"));
     return basis(facts, new RecordedReads(reduced.reads, collectRanges([facts]), marker), true);
   }
