@@ -18,6 +18,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { createCParser, parseC } from "../server/src/parsing/parser";
@@ -107,16 +108,32 @@ async function reparseTimes(text: string, edits: readonly Edit[]): Promise<numbe
   return times;
 }
 
-/** Over real stdio: didChange sent → publishDiagnostics for that version received, per edit. */
-async function stdioTimes(text: string, edits: readonly Edit[]): Promise<{ times: number[]; diagnostics: number }> {
+/** The project header of the "with a project header" rows: a flags macro the file's calls use. */
+const BENCH_HEADER = "#ifndef LENS_H\n#define LENS_H\n#define LENS_GIFT (SPLICE_F_GIFT | SPLICE_F_MOVE)\n#endif\n";
+
+/**
+ * Over real stdio: didChange sent → publishDiagnostics for that version received, per edit. `header`: the file sits
+ * in a workspace folder with a project header it includes (so its analysis reads a unit).
+ */
+async function stdioTimes(
+  text: string,
+  edits: readonly Edit[],
+  header = false,
+): Promise<{ times: number[]; diagnostics: number }> {
   // VMSPLICE_LENS_BENCH_PROFILE=DIR: the server process (and its analysis worker) write CPU profiles into DIR.
   const profileDir = process.env.VMSPLICE_LENS_BENCH_PROFILE;
+  const folder = header ? mkdtempSync(path.join(os.tmpdir(), "vmsplice-lens-bench-project-")) : null;
+  if (folder) {
+    writeFileSync(path.join(folder, "lens.h"), BENCH_HEADER);
+    writeFileSync(path.join(folder, "userwait.c"), text);
+  }
   const client = await LspTestClient.start({
     settings: { debounceMs: 0, maxFileSize: 64 * 1024 * 1024 },
     nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profileDir)}`] : [],
+    workspaceFolders: folder ? [folder] : [],
   });
   try {
-    const uri = "file:///bench/userwait.c";
+    const uri = folder ? pathToFileURL(path.join(folder, "userwait.c")).href : "file:///bench/userwait.c";
     let version = 1;
     const opened = client.waitForDiagnostics(uri, (params) => params.version === 1, 120_000);
     await client.open(uri, text, version);
@@ -139,14 +156,29 @@ async function stdioTimes(text: string, edits: readonly Edit[]): Promise<{ times
     return { times, diagnostics: first.diagnostics.length };
   } finally {
     await client.stop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** The generated file including the bench's project header, its calls' flags from the header's macro. */
+function withHeader(text: string): string {
+  return text
+    .replace("#include <unistd.h>", '#include <unistd.h>\n#include "lens.h"')
+    .replaceAll("SPLICE_F_GIFT | SPLICE_F_MOVE", "LENS_GIFT");
 }
 
 export async function benchStdioKeystrokes(smoke: boolean): Promise<WaitRow[]> {
   const rows: WaitRow[] = [];
   // `warm`: keystrokes typed first and not timed, for both sides (a server that has been typed into, not one whose
   // code the JIT has not compiled yet); `edits`: the timed ones. Each is a pair (type a character, delete it).
-  const cases: { lines: number; calls: number; where: "far" | "inside"; warm: number; edits: number }[] = smoke
+  const cases: {
+    lines: number;
+    calls: number;
+    where: "far" | "inside";
+    warm: number;
+    edits: number;
+    header?: boolean;
+  }[] = smoke
     ? [
         { lines: 2000, calls: 3, where: "far", warm: 0, edits: 2 },
         { lines: 2000, calls: 3, where: "inside", warm: 0, edits: 1 },
@@ -154,19 +186,22 @@ export async function benchStdioKeystrokes(smoke: boolean): Promise<WaitRow[]> {
     : [
         { lines: 270_000, calls: 3, where: "far", warm: 15, edits: 25 },
         { lines: 270_000, calls: 3, where: "inside", warm: 15, edits: 25 },
+        { lines: 270_000, calls: 3, where: "inside", warm: 15, edits: 25, header: true },
         { lines: 8000, calls: 3, where: "far", warm: 15, edits: 30 },
         { lines: 8000, calls: 3, where: "inside", warm: 15, edits: 30 },
       ];
   for (const item of cases) {
-    const text = generateC(item.lines, item.calls, item.lines);
+    const generated = generateC(item.lines, item.calls, item.lines);
+    const text = item.header ? withHeader(generated) : generated;
     const edits = editSequence(editOffsets(text, item.warm + item.edits, item.where));
     const timed = (all: number[]) => all.slice(2 * item.warm);
     const baseline = timed(await reparseTimes(text, edits));
-    const measured = await stdioTimes(text, edits);
+    const measured = await stdioTimes(text, edits, item.header);
     const times = timed(measured.times);
     const diagnostics = measured.diagnostics;
     const lines = text.split("\n").length;
-    const goal = item.lines >= 100_000 ? (item.where === "far" ? 0.2 : 0.5) : null;
+    // The issue's goals are for the file alone; the project-header row has none.
+    const goal = item.lines >= 100_000 && !item.header ? (item.where === "far" ? 0.2 : 0.5) : null;
     const p50 = median(times);
     const note =
       item.lines < 100_000 && !smoke
@@ -174,7 +209,7 @@ export async function benchStdioKeystrokes(smoke: boolean): Promise<WaitRow[]> {
         : `${diagnostics} diagnostics, ${times.length} timed edits after ${2 * item.warm} untimed`;
     rows.push(
       row(
-        `stdio keystroke p50, ${lines} lines, ${item.where === "far" ? "far from any call" : "inside a function that calls vmsplice"}, vs in-process incremental reparse p50`,
+        `stdio keystroke p50, ${lines} lines${item.header ? " including a project header" : ""}, ${item.where === "far" ? "far from any call" : "inside a function that calls vmsplice"}, vs in-process incremental reparse p50`,
         p50,
         median(baseline),
         goal,
