@@ -13,7 +13,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { extractFacts, judgeCalls } from "../../server/src/analysis/analyze";
 import { applySuppressions } from "../../server/src/analysis/suppressions";
@@ -27,18 +27,9 @@ import { ItemTables } from "../../server/src/engine/regions";
 import { newCParser } from "../../server/src/parsing/parser";
 import type { OpenDocument } from "../../server/src/protocol/documents";
 import { analysisJson, freshAnalysis, newEngine, random } from "./engine-support";
+import { listC } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");
-
-function cFiles(directory: string): string[] {
-  return readdirSync(directory, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) return cFiles(full);
-      return entry.name.endsWith(".c") ? [full] : [];
-    })
-    .sort();
-}
 
 const SNIPPETS = [
   'mkfifo("/tmp/q", 0600);',
@@ -169,7 +160,7 @@ async function editSessions(
   engine: Engine,
   onDifference: (store: DocumentStore, entry: OpenDocument, failure: string) => string | null,
 ): Promise<{ edits: number; analysesRun: number }> {
-  const files = [...cFiles(path.join(root, "samples")), ...cFiles(path.join(root, "test", "fixtures"))];
+  const files = [...listC(path.join(root, "samples")), ...listC(path.join(root, "test", "fixtures"))];
   assert.ok(files.length > 100, `only ${files.length} C files found`);
   const total = Number(process.env.VMSPLICE_LENS_EDITS ?? 400);
   const settings: LensSettings = { ...DEFAULT_SETTINGS, severity: {}, debounceMs: 0 };

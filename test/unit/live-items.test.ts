@@ -8,24 +8,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { LiveItems } from "../../server/src/engine/live-items";
 import { ItemTable } from "../../server/src/engine/regions";
 import { StringText } from "../../server/src/engine/source-text";
 import { random } from "./engine-support";
+import { listC } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");
-
-function cFiles(directory: string): string[] {
-  return readdirSync(directory, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) return cFiles(full);
-      return entry.name.endsWith(".c") ? [full] : [];
-    })
-    .sort();
-}
 
 const INSERTS = [
   "x",
@@ -79,7 +70,7 @@ function compare(live: LiveItems, text: string, names: readonly string[], next: 
 }
 
 test("a live item table answers as a fresh table of the edited text, over random edits of every sample and fixture", (t) => {
-  const files = [...cFiles(path.join(root, "samples")), ...cFiles(path.join(root, "test", "fixtures"))];
+  const files = [...listC(path.join(root, "samples")), ...listC(path.join(root, "test", "fixtures"))];
   const next = random(Number(process.env.VMSPLICE_LENS_SEED ?? 9090));
   let taken = 0;
   let insideBodies = 0;

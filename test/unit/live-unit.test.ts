@@ -7,25 +7,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Engine } from "../../server/src/engine/engine";
 import { ItemTables } from "../../server/src/engine/regions";
 import { newCParser } from "../../server/src/parsing/parser";
 import type { UnitHeader } from "../../server/src/analysis/unit";
 import { analysisJson, newEngine, random } from "./engine-support";
+import { listC } from "./fixture-markers";
 
 const root = path.resolve(__dirname, "..", "..");
-
-function cFiles(directory: string): string[] {
-  return readdirSync(directory, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) return cFiles(full);
-      return entry.name.endsWith(".c") ? [full] : [];
-    })
-    .sort();
-}
 
 const HEADER: UnitHeader = {
   file: "/project/include/lens.h",
@@ -61,7 +52,7 @@ test("live unit reductions equal a fresh unit analysis after random edits of eve
   const live = new Engine(newCParser, false, Number.POSITIVE_INFINITY, new ItemTables(), 0);
   const fresh = new Engine(newCParser);
   const next = random(Number(process.env.VMSPLICE_LENS_SEED ?? 4242));
-  const files = [...cFiles(path.join(root, "samples")), ...cFiles(path.join(root, "test", "fixtures"))];
+  const files = [...listC(path.join(root, "samples")), ...listC(path.join(root, "test", "fixtures"))];
   let compared = 0;
   for (const [index, file] of files.entries()) {
     const uri = `/project/${index}/${path.basename(file)}`;

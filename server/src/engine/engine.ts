@@ -391,7 +391,11 @@ export class Engine {
   private reduce(file: string, text: string, project: ProjectFacts, prepare?: (tree: Tree) => void) {
     if (text.length < this.reduceAbove || languageOf(file) !== "c") return null;
     const parser = this.parserFor(file);
-    const reduced: ReducedExtraction | null = extractReduced(parser, text, project, prepare, this.itemTables.of(text));
+    return this.counted(extractReduced(parser, text, project, prepare, this.itemTables.of(text)));
+  }
+
+  /** A reduction's outcome, counted in the statistics. */
+  private counted(reduced: ReducedExtraction | null): ReducedExtraction | null {
     if (!reduced) {
       this.statistics.reductionFallbacks++;
       return null;
@@ -775,15 +779,8 @@ export class Engine {
         false,
       );
     const prepare = layout ? (tree: Tree) => registerLayout(tree, layout) : undefined;
-    const reduced = extractReduced(this.parserFor(file), null, project, prepare, live, budget);
-    if (!reduced) {
-      this.statistics.reductionFallbacks++;
-      return null;
-    }
-    this.statistics.reduced++;
-    this.statistics.reducedRounds += reduced.result.rounds;
-    this.statistics.parsed += reduced.result.rounds;
-    this.statistics.extracted++;
+    const reduced = this.counted(extractReduced(this.parserFor(file), null, project, prepare, live, budget));
+    if (!reduced) return null;
     const facts = layout ? this.mainFacts(file, reduced, layout) : (reduced.facts as Basis["facts"]);
     if (!layout) for (const call of facts.calls) (call as LocatedCall).file = file;
     const marker = live.holdsAround(SUPPRESSION_MARKER, SUPPRESSION_MARKER.indexOf("splice"));

@@ -24,6 +24,7 @@ import { wordOccurrences } from "../analysis/syntax";
 import { indexable } from "./identifier-runs";
 import {
   blankItems,
+  itemAt,
   ItemTable,
   rangesOutside,
   reducedOccurrencesOf,
@@ -108,7 +109,7 @@ export class LiveItems implements ItemIndex {
   edit(edit: Edit, source: SourceText): TextItem | null {
     const items = this.items;
     if (!items) return null;
-    const index = itemHolding(items, edit.startIndex);
+    const index = itemAt(items, edit.startIndex);
     if (index < 0) return null;
     const item = items[index];
     // Strictly inside the body: after its `{`, before its `}`.
@@ -361,18 +362,6 @@ export class LiveItems implements ItemIndex {
         this.reducedOccurrences(name, kept, limit) ?? wordOccurrences(blankItems(text(), items, kept), name, limit),
     };
   }
-}
-
-/** The item holding `offset` (start <= offset < end), or -1. */
-function itemHolding(items: readonly TextItem[], offset: number): number {
-  let low = 0;
-  let high = items.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (items[middle].end <= offset) low = middle + 1;
-    else high = middle;
-  }
-  return low < items.length && items[low].start <= offset ? low : -1;
 }
 
 function allOffsets(text: string, word: string): number[] {

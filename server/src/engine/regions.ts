@@ -335,7 +335,7 @@ export function includedRanges(text: string, items: readonly TextItem[], kept: K
 }
 
 /** Index of the item holding `offset`, or -1. */
-function itemAt(items: readonly TextItem[], offset: number): number {
+export function itemAt(items: readonly TextItem[], offset: number): number {
   let low = 0;
   let high = items.length;
   while (low < high) {
