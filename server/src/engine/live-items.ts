@@ -35,6 +35,7 @@ import {
   type ReducedView,
   type TextItem,
 } from "./regions";
+import { ShiftingOffsets } from "./shifting-offsets";
 import type { SourceText } from "./source-text";
 
 /** One edited item: where it was in the base, and its text now. */
@@ -74,9 +75,8 @@ export class LiveItems implements ItemIndex {
   private answers: Answers | null = null;
   /** Length of the current text in UTF-16 units. */
   length: number;
-  /** Offsets of the current text's newlines, in order (the first `newlineCount` entries). */
-  private newlines: Int32Array;
-  private newlineCount: number;
+  /** Offsets of the current text's newlines, in order. */
+  private readonly newlines: ShiftingOffsets;
 
   /** The items of the current text (the base's, copied once and moved in place by each edit). */
   private readonly current: TextItem[];
@@ -91,8 +91,7 @@ export class LiveItems implements ItemIndex {
     const text = base.text;
     const found: number[] = [];
     for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) found.push(at);
-    this.newlines = Int32Array.from(found);
-    this.newlineCount = found.length;
+    this.newlines = new ShiftingOffsets(found);
   }
 
   /** The table of `text`, or null when the lexer is unsure of it (no reduction is made then). */
@@ -304,43 +303,17 @@ export class LiveItems implements ItemIndex {
 
   /** Row and column of a current offset, as tree-sitter counts them ("\n" only). */
   point(offset: number): { row: number; column: number } {
-    const newlines = this.newlines;
-    let low = 0;
-    let high = this.newlineCount;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (newlines[middle] < offset) low = middle + 1;
-      else high = middle;
-    }
-    return { row: low, column: offset - (low > 0 ? newlines[low - 1] + 1 : 0) };
+    const row = this.newlines.firstAtOrAfter(offset);
+    return { row, column: offset - (row > 0 ? this.newlines.at(row - 1) + 1 : 0) };
   }
 
   /** Keeps the newline offsets in step with an edit of [start, oldEnd) into `inserted`. */
   private moveNewlines(start: number, oldEnd: number, inserted: string): void {
-    const delta = inserted.length - (oldEnd - start);
-    const newlines = this.newlines;
-    const count = this.newlineCount;
-    let first = 0;
-    let high = count;
-    while (first < high) {
-      const middle = (first + high) >> 1;
-      if (newlines[middle] < start) first = middle + 1;
-      else high = middle;
-    }
-    let after = first;
-    while (after < count && newlines[after] < oldEnd) after++;
+    const first = this.newlines.firstAtOrAfter(start);
+    const after = this.newlines.firstAtOrAfter(oldEnd);
     const added: number[] = [];
     for (let at = inserted.indexOf("\n"); at >= 0; at = inserted.indexOf("\n", at + 1)) added.push(start + at);
-    const next = added.length === after - first ? newlines : new Int32Array(count + added.length - (after - first));
-    if (next !== newlines) next.set(newlines.subarray(0, first));
-    for (let index = 0; index < added.length; index++) next[first + index] = added[index];
-    const tail = first + added.length;
-    if (next !== newlines || delta !== 0) {
-      if (next === newlines) for (let index = after; index < count; index++) next[index] += delta;
-      else for (let index = after; index < count; index++) next[tail + index - after] = newlines[index] + delta;
-    }
-    this.newlines = next;
-    this.newlineCount = next === newlines ? count : next.length;
+    this.newlines.replace(first, after, added, inserted.length - (oldEnd - start));
   }
 
   includedRanges(regions: readonly TextItem[], kept: KeptFlags): IncludedRange[] {

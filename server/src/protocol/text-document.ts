@@ -8,6 +8,8 @@
  * instead. Pure data structure; no protocol objects beyond the position and range shapes.
  */
 
+import { ShiftingOffsets } from "../engine/shifting-offsets";
+
 interface Position {
   line: number;
   character: number;
@@ -57,14 +59,8 @@ export class LensDocument implements PositionMapper {
    */
   private pieces: string[];
   private length: number;
-  /**
-   * Start offset of every line; lineStarts[0] is 0. Entries from `shiftFrom` on are `shiftBy` behind (read them with
-   * `lineStart`): keystrokes on one line move every later line by the same amount, which is added once when an edit
-   * elsewhere needs the array, instead of at every keystroke.
-   */
-  private lineStarts: Uint32Array;
-  private shiftFrom = Number.POSITIVE_INFINITY;
-  private shiftBy = 0;
+  /** Start offset of every line; the first is 0 (moved lazily along a line, see ShiftingOffsets). */
+  private lineStarts: ShiftingOffsets;
   private lines: number;
   /** UTF-8 size of the text, kept up to date per change (the max-file-size check runs on every keystroke). */
   private bytes: number;
@@ -80,7 +76,7 @@ export class LensDocument implements PositionMapper {
     this.pieces = [text];
     this.length = text.length;
     const starts = [0, ...lineStartsOf(text, 0)];
-    this.lineStarts = Uint32Array.from(starts);
+    this.lineStarts = new ShiftingOffsets(starts);
     this.lines = starts.length;
     this.bytes = Buffer.byteLength(text, "utf8");
     this.nuls = countNul(text);
@@ -187,15 +183,7 @@ export class LensDocument implements PositionMapper {
   }
 
   private lineStart(line: number): number {
-    return line >= this.shiftFrom ? this.lineStarts[line] + this.shiftBy : this.lineStarts[line];
-  }
-
-  /** Adds the pending shift to the entries it applies to. */
-  private settleShift(): void {
-    if (this.shiftBy !== 0)
-      for (let line = this.shiftFrom; line < this.lines; line++) this.lineStarts[line] += this.shiftBy;
-    this.shiftFrom = Number.POSITIVE_INFINITY;
-    this.shiftBy = 0;
+    return this.lineStarts.at(line);
   }
 
   /** Replaces `range` (or the whole text) with `newText`, keeping line starts, size and NUL count in step. */
@@ -206,9 +194,7 @@ export class LensDocument implements PositionMapper {
       this.bytes = Buffer.byteLength(newText, "utf8");
       this.nuls = countNul(newText);
       const starts = [0, ...lineStartsOf(newText, 0)];
-      this.lineStarts = Uint32Array.from(starts);
-      this.shiftFrom = Number.POSITIVE_INFINITY;
-      this.shiftBy = 0;
+      this.lineStarts = new ShiftingOffsets(starts);
       this.lines = starts.length;
       return;
     }
@@ -236,27 +222,8 @@ export class LensDocument implements PositionMapper {
     const inserted = lineStartsOf(region, regionStart).filter((offset) =>
       hasLineAfter ? offset < newRegionEnd : offset <= newRegionEnd,
     );
-    const afterFrom = lastReplaced + 1;
-    const afterCount = this.lines - afterFrom;
-    const length = firstKept + 1 + inserted.length + afterCount;
-    if (length === this.lines) {
-      // The same number of lines (a keystroke that adds no line break): the lines after it join the pending shift.
-      if (afterFrom !== this.shiftFrom) this.settleShift();
-      for (let index = 0; index < inserted.length; index++) this.lineStarts[firstKept + 1 + index] = inserted[index];
-      if (afterFrom < this.lines) {
-        this.shiftFrom = afterFrom;
-        this.shiftBy += delta;
-      }
-      return;
-    }
-    this.settleShift();
-    const next = new Uint32Array(length);
-    next.set(this.lineStarts.subarray(0, firstKept + 1), 0);
-    for (let index = 0; index < inserted.length; index++) next[firstKept + 1 + index] = inserted[index];
-    for (let index = 0; index < afterCount; index++)
-      next[firstKept + 1 + inserted.length + index] = this.lineStarts[afterFrom + index] + delta;
-    this.lineStarts = next;
-    this.lines = next.length;
+    this.lineStarts.replace(firstKept + 1, lastReplaced + 1, inserted, delta);
+    this.lines = this.lineStarts.length;
   }
 
   private replacePieces(start: number, end: number, newText: string): void {
