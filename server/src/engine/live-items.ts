@@ -106,8 +106,7 @@ export class LiveItems implements ItemIndex {
    * grew past their limits: the table is then unusable.
    */
   edit(edit: Edit, source: SourceText): TextItem | null {
-    const items = this.items;
-    if (!items) return null;
+    const items = this.current;
     const index = itemAt(items, edit.startIndex);
     if (index < 0) return null;
     const item = items[index];
