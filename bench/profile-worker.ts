@@ -36,7 +36,7 @@ async function main() {
     "findings",
     first.findings.length,
   );
-  const anchor = where === "far" ? "checksum = (checksum" : "memset(buf, 0, page";
+  const anchor = process.env.ANCHOR ?? (where === "far" ? "checksum = (checksum" : "memset(buf, 0, page");
   const all: number[] = [];
   for (let at = text.indexOf(anchor); at >= 0; at = text.indexOf(anchor, at + 1)) all.push(at + anchor.length);
   let doc = TextDocument.create(uri, "c", 1, text);

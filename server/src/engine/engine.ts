@@ -35,9 +35,9 @@ import { composeUnit, locateRange, registerLayout, type UnitHeader, type UnitLay
 import { collectRanges, RecordedReads, shiftRanges, type TextEdit } from "./reads";
 import { extractReduced, type ReducedExtraction } from "./reduced-extract";
 import { skipReason, type SkipReason } from "./limits";
-import { ItemTables, type TextItem } from "./regions";
+import { ItemTables } from "./regions";
 import { tableWords } from "../analysis/discovery";
-import { LiveItems } from "./live-items";
+import { LiveItems, type LiveEdit } from "./live-items";
 import {
   confinedToItem,
   editedItem,
@@ -442,9 +442,11 @@ export class Engine {
     const body = applied?.length === 1 && state.tree ? functionHoldingEdit(state.tree, applied[0]) : null;
     state.text = source;
     // The live item table proves it by the lexer instead (live-items.ts), without a tree.
-    const liveItem = state.live && applied?.length === 1 ? this.moveLive(state.live, applied[0], source) : null;
-    if (!liveItem) state.live = null;
+    const liveEdit = state.live && applied?.length === 1 ? this.moveLive(state.live, applied[0], source) : null;
+    if (!liveEdit) state.live = null;
     else this.statistics.liveEdits++;
+    // The edited function when only its body changed.
+    const liveItem = liveEdit && !liveEdit.structural ? liveEdit.item : null;
     if (!applied) {
       state.stamp = ++this.stamps;
       state.structureUnknown = true;
@@ -490,17 +492,17 @@ export class Engine {
   }
 
   /**
-   * Moves a live table (and its unit's layout) across one edit of the file; the edited function, or null when the
-   * table cannot follow (then it is dropped). A unit's function must end in the main text: the headers follow it.
+   * Moves a live table (and its unit's layout) across one edit of the file; what it changed, or null when the table
+   * cannot follow (then it is dropped). A unit's edited span must end in the main text: the headers follow it.
    */
-  private moveLive(live: NonNullable<FileState["live"]>, edit: TextEdit, source: SourceText): TextItem | null {
+  private moveLive(live: NonNullable<FileState["live"]>, edit: TextEdit, source: SourceText): LiveEdit | null {
     if (live.unit && edit.oldEndIndex > live.unit.mainLength) return null;
-    // The edited function's new text is read from the file: one that runs on into a header is refused there.
-    const item = live.items.edit(edit, source);
-    if (!item || !live.unit) return item;
+    // The edited text is read from the file: a span that runs on into a header is refused there.
+    const moved = live.items.edit(edit, source);
+    if (!moved || !live.unit) return moved;
     const delta = edit.newEndIndex - edit.oldEndIndex;
     const rows = edit.newEndPosition.row - edit.oldEndPosition.row;
-    if (item.end > live.unit.mainLength + delta) return null;
+    if (moved.item.end > live.unit.mainLength + delta) return null;
     live.unit = {
       mainLength: live.unit.mainLength + delta,
       parts: live.unit.parts.map((part) => ({
@@ -510,7 +512,7 @@ export class Engine {
         startRow: part.startRow + rows,
       })),
     };
-    return item;
+    return moved;
   }
 
   /**

@@ -38,12 +38,19 @@ import {
 import { ShiftingOffsets } from "./shifting-offsets";
 import type { SourceText } from "./source-text";
 
-/** One edited item: where it was in the base, and its text now. */
+/** One edited span of whole items (and the gaps between them): where it was in the base, and its text now. */
 interface Dirty {
-  index: number;
   baseStart: number;
   baseEnd: number;
   text: string;
+}
+
+/** What an edit the table followed did: one function's body changed, or the items around it were lexed again. */
+export interface LiveEdit {
+  /** The edited function, or the span lexed again, in the new text. */
+  item: TextItem;
+  /** The items themselves changed (which there are, or where they begin or end), not only one body. */
+  structural: boolean;
 }
 
 /** Past this many edited items (or this much of their text), the caller is told to start afresh (see `edit`). */
@@ -81,7 +88,7 @@ export class LiveItems implements ItemIndex {
   /** The items of the current text (the base's, copied once and moved in place by each edit). */
   private readonly current: TextItem[];
   /** Per item, whether it holds a character above U+007F (kept up to date for the edited ones). */
-  private readonly nonAscii: Uint8Array;
+  private nonAscii: Uint8Array;
 
   private constructor(private readonly base: ItemTable) {
     this.length = base.text.length;
@@ -101,25 +108,42 @@ export class LiveItems implements ItemIndex {
   }
 
   /**
-   * Moves the table onto the text after one edit (`source` is the text after it) and returns the edited function's
-   * item in the new text. Null when the edit is not proven to stay inside one function's body, or the edited items
-   * grew past their limits: the table is then unusable.
+   * Moves the table onto the text after one edit (`source` is the text after it) and says what it changed. An edit
+   * strictly inside one function's body that keeps it one function moves the items after it. Any other edit lexes again
+   * the span from the start of the item before it to the end of the item after it (or the text's ends), which must lex
+   * alone with the lexer sure of it: the lexer's state is the same clean one at both ends of that span in the old and
+   * the new text, and how an item ends depends on nothing past the next significant character, which the span's last
+   * item keeps. Null when that fails, or the edited spans grew past their limits: the table is then unusable.
    */
-  edit(edit: Edit, source: SourceText): TextItem | null {
+  edit(edit: Edit, source: SourceText): LiveEdit | null {
     const items = this.current;
+    const delta = edit.newEndIndex - edit.oldEndIndex;
     const index = itemAt(items, edit.startIndex);
-    if (index < 0) return null;
+    const item = index >= 0 ? items[index] : null;
+    let result: LiveEdit | null;
+    if (item?.body !== undefined && edit.startIndex > item.body && edit.oldEndIndex <= item.end - 1)
+      result = this.editBody(index, edit, source) ?? this.editSpan(edit, source);
+    else result = this.editSpan(edit, source);
+    if (!result) return null;
+    this.moveNewlines(edit.startIndex, edit.oldEndIndex, source.slice(edit.startIndex, edit.newEndIndex));
+    this.length += delta;
+    this.answers = null;
+    let chars = 0;
+    for (const dirty of this.dirty) chars += dirty.text.length;
+    if (this.dirty.length > MAX_DIRTY || chars > MAX_DIRTY_CHARS) return null;
+    return result;
+  }
+
+  /** The fast case of `edit`: one function's body, the items after it moved in place. Null: lex the span instead. */
+  private editBody(index: number, edit: Edit, source: SourceText): LiveEdit | null {
+    const items = this.current;
     const item = items[index];
-    // Strictly inside the body: after its `{`, before its `}`.
-    if (item.body === undefined || edit.startIndex <= item.body || edit.oldEndIndex > item.end - 1) return null;
     const delta = edit.newEndIndex - edit.oldEndIndex;
     const text = source.slice(item.start, item.end + delta);
     if (text.length !== item.end + delta - item.start || /[\uD800-\uDFFF]/.test(text)) return null;
     const alone = topLevelItems(text);
-    if (alone?.length !== 1 || alone[0].end !== text.length || alone[0].body !== item.body - item.start) return null;
-    const position = this.dirty.findIndex((entry) => entry.index >= index);
-    const existing = position >= 0 && this.dirty[position].index === index ? this.dirty[position] : null;
-    const baseItem = this.base.items![index];
+    if (alone?.length !== 1 || alone[0].end !== text.length || alone[0].body !== item.body! - item.start) return null;
+    this.recordSpan(item.start, item.end, delta, source);
     item.end += delta;
     for (let after = index + 1; after < items.length; after++) {
       const moved = items[after];
@@ -128,19 +152,105 @@ export class LiveItems implements ItemIndex {
       if (moved.body !== undefined) moved.body += delta;
     }
     this.nonAscii[index] = /[^\x00-\x7f]/.test(text) ? 1 : 0;
-    if (existing) existing.text = text;
-    else {
-      const entry: Dirty = { index, baseStart: baseItem.start, baseEnd: baseItem.end, text };
-      if (position < 0) this.dirty.push(entry);
-      else this.dirty.splice(position, 0, entry);
+    return { item: { ...item }, structural: false };
+  }
+
+  /** The general case of `edit` (see there): the items around the edit lexed again. */
+  private editSpan(edit: Edit, source: SourceText): LiveEdit | null {
+    const items = this.current;
+    const delta = edit.newEndIndex - edit.oldEndIndex;
+    // The first item ending after the edit's start, and the first starting at or after its old end.
+    let first = firstEndingAfter(items, edit.startIndex);
+    let last = first;
+    while (last < items.length && items[last].start < edit.oldEndIndex) last++;
+    // One whole item more on each side (its end, or the next item's start, may depend on the edited text).
+    first = Math.max(0, first - 1);
+    last = Math.min(items.length - 1, last);
+    let start = first < items.length ? items[first].start : 0;
+    let end = last >= 0 && last < items.length ? items[last].end : this.length;
+    if (first === 0) start = 0;
+    if (last >= items.length - 1) end = this.length;
+    // A span already recorded is taken whole (its text is known only whole).
+    ({ start, end } = this.widenToDirty(start, end));
+    const text = source.slice(start, end + delta);
+    if (text.length !== end + delta - start || /[\uD800-\uDFFF]/.test(text)) return null;
+    const lexed = topLevelItems(text);
+    if (!lexed) return null;
+    const removedFrom = firstEndingAfter(items, start);
+    let removedTo = removedFrom;
+    while (removedTo < items.length && items[removedTo].start < end) removedTo++;
+    this.recordSpan(start, end, delta, source);
+    const placed = lexed.map((found) => ({
+      start: found.start + start,
+      end: found.end + start,
+      ...(found.body !== undefined ? { body: found.body + start } : {}),
+    }));
+    for (let after = removedTo; after < items.length; after++) {
+      const moved = items[after];
+      moved.start += delta;
+      moved.end += delta;
+      if (moved.body !== undefined) moved.body += delta;
     }
-    this.moveNewlines(edit.startIndex, edit.oldEndIndex, source.slice(edit.startIndex, edit.newEndIndex));
-    this.length += delta;
-    this.answers = null;
-    let chars = 0;
-    for (const dirty of this.dirty) chars += dirty.text.length;
-    if (this.dirty.length > MAX_DIRTY || chars > MAX_DIRTY_CHARS) return null;
-    return { ...item };
+    items.splice(removedFrom, removedTo - removedFrom, ...placed);
+    const flags = placed.map((found) =>
+      /[^\x00-\x7f]/.test(text.slice(found.start - start, found.end - start)) ? 1 : 0,
+    );
+    this.nonAscii = Uint8Array.from([
+      ...this.nonAscii.subarray(0, removedFrom),
+      ...flags,
+      ...this.nonAscii.subarray(removedTo),
+    ]);
+    return { item: { start, end: end + delta }, structural: true };
+  }
+
+  /** [start, end) widened to the whole of every recorded span it meets. */
+  private widenToDirty(start: number, end: number): { start: number; end: number } {
+    const { starts } = this.state;
+    let from = start;
+    let to = end;
+    for (let position = 0; position < this.dirty.length; position++) {
+      const dirtyStart = starts[position];
+      const dirtyEnd = dirtyStart + this.dirty[position].text.length;
+      if (dirtyEnd > from && dirtyStart < to) {
+        from = Math.min(from, dirtyStart);
+        to = Math.max(to, dirtyEnd);
+      }
+    }
+    return { start: from, end: to };
+  }
+
+  /**
+   * Records that the current text's [start, end) (before the edit; whole items, or whole recorded spans) reads
+   * `source.slice(start, end + delta)` now: the recorded spans inside it are merged into one.
+   */
+  private recordSpan(start: number, end: number, delta: number, source: SourceText): void {
+    const { starts } = this.state;
+    const widened = this.widenToDirty(start, end);
+    const inside: number[] = [];
+    for (let position = 0; position < this.dirty.length; position++) {
+      const dirtyStart = starts[position];
+      if (dirtyStart >= widened.start && dirtyStart + this.dirty[position].text.length <= widened.end)
+        inside.push(position);
+    }
+    const baseOf = (offset: number, edge: "start" | "end"): number => {
+      for (const position of inside) {
+        if (edge === "start" && starts[position] === offset) return this.dirty[position].baseStart;
+        if (edge === "end" && starts[position] + this.dirty[position].text.length === offset)
+          return this.dirty[position].baseEnd;
+      }
+      // Outside every recorded span: moved by the spans before it.
+      let shift = 0;
+      for (let position = 0; position < this.dirty.length; position++)
+        if (starts[position] + this.dirty[position].text.length <= offset) shift = this.state.shifts[position];
+      return offset - shift;
+    };
+    const entry: Dirty = {
+      baseStart: baseOf(widened.start, "start"),
+      baseEnd: baseOf(widened.end, "end"),
+      text: source.slice(widened.start, widened.end + delta),
+    };
+    const at = inside.length > 0 ? inside[0] : this.dirty.findIndex((dirty) => dirty.baseStart >= entry.baseStart);
+    this.dirty.splice(at < 0 ? this.dirty.length : at, inside.length, entry);
   }
 
   /**
@@ -334,6 +444,18 @@ export class LiveItems implements ItemIndex {
         this.reducedOccurrences(name, kept, limit) ?? wordOccurrences(blankItems(text(), items, kept), name, limit),
     };
   }
+}
+
+/** Index of the first item ending after `offset` (items.length when none). */
+function firstEndingAfter(items: readonly TextItem[], offset: number): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (items[middle].end <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function allOffsets(text: string, word: string): number[] {
