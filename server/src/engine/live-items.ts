@@ -24,6 +24,7 @@ import { wordOccurrences } from "../analysis/syntax";
 import { indexable } from "./identifier-runs";
 import {
   blankItems,
+  firstEndingAfter,
   itemAt,
   ItemTable,
   rangesOutside,
@@ -444,18 +445,6 @@ export class LiveItems implements ItemIndex {
         this.reducedOccurrences(name, kept, limit) ?? wordOccurrences(blankItems(text(), items, kept), name, limit),
     };
   }
-}
-
-/** Index of the first item ending after `offset` (items.length when none). */
-function firstEndingAfter(items: readonly TextItem[], offset: number): number {
-  let low = 0;
-  let high = items.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (items[middle].end <= offset) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 function allOffsets(text: string, word: string): number[] {

@@ -334,8 +334,8 @@ export function includedRanges(text: string, items: readonly TextItem[], kept: K
   return rangesOutside(text, items, kept, pointCounter(text));
 }
 
-/** Index of the item holding `offset`, or -1. */
-export function itemAt(items: readonly TextItem[], offset: number): number {
+/** Index of the first item ending after `offset` (items.length when none). */
+export function firstEndingAfter(items: readonly TextItem[], offset: number): number {
   let low = 0;
   let high = items.length;
   while (low < high) {
@@ -343,7 +343,13 @@ export function itemAt(items: readonly TextItem[], offset: number): number {
     if (items[middle].end <= offset) low = middle + 1;
     else high = middle;
   }
-  return low < items.length && items[low].start <= offset ? low : -1;
+  return low;
+}
+
+/** Index of the item holding `offset`, or -1. */
+export function itemAt(items: readonly TextItem[], offset: number): number {
+  const index = firstEndingAfter(items, offset);
+  return index < items.length && items[index].start <= offset ? index : -1;
 }
 
 /** Index of the first of the sorted `offsets` at or after `offset` (offsets.length when none). */
