@@ -71,3 +71,10 @@ test("edits that end the function early, open a comment or a string, or add an i
   assert.equal(await proven(FILE, "int y = x * 2;\n", "#if 0\n"), null);
   assert.equal(await proven(FILE, "    return y;\n", "}\nint z;\nint h(void) {\n"), null);
 });
+
+test("a comment opened where it also parses as operators is not: a later comment's end would close it", async () => {
+  // `x /* 2` alone parses as `x / *2`, one function without errors; in the file, second()'s comment closes it.
+  const file = FILE.replace('return write(fd, "a", 1) < 0;', 'return write(fd, "a", 1) < 0; /* short write */');
+  assert.equal(await proven(file, "int y = x ", "/"), null);
+  assert.ok(await proven(file, "int y = x ", "+ 1 "), "an edit that opens nothing is still proven");
+});

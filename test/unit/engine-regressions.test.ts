@@ -198,6 +198,38 @@ describe("edits that cannot change the facts move them", () => {
     assert.equal(result.reused, 0);
   });
 
+  test("a '/*' typed in a function body whose '*/' comes in a later item is no edit inside that body", async () => {
+    // Alone, the helper's new text parses as one function (`MAP_ANONYMO / *US`); in the file, `/*` opens a comment that
+    // the comment after main's call closes, so main's call is gone (seeded property run 3, 3,000 edits).
+    const program = [
+      "#define _GNU_SOURCE",
+      "#include <sys/mman.h>",
+      "#include <sys/uio.h>",
+      "#include <unistd.h>",
+      "",
+      "static char *alloc_page(size_t n)",
+      "{",
+      "    char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);",
+      "    return p == MAP_FAILED ? NULL : p;",
+      "}",
+      "",
+      "int main(void)",
+      "{",
+      "    int fds[2];",
+      "    if (pipe(fds) < 0)",
+      "        return 1;",
+      "    char *buf = alloc_page(4096);",
+      "    struct iovec iov = { .iov_base = buf, .iov_len = 4096 };",
+      "    return vmsplice(fds[1], &iov, 1, SPLICE_F_GIFT | SPLICE_F_MOVE) != 4096; /* a comment */",
+      "}",
+      "",
+    ].join("\n");
+    const result = await typeInto(program, "MAP_ANONYMO", "/*");
+    assert.equal(result.before.analysis.calls.length, 1);
+    assert.equal(result.after.analysis.calls.length, 0, "main's call is inside the comment now");
+    assert.equal(result.bodyEdits, 0, "the edit is not taken for one inside alloc_page's body");
+  });
+
   test("a new line above every call moves the facts one line down", async () => {
     const result = await typeInto(`/* header */\n${WFD_PROGRAM}`, "/* header", " comment\n");
     assert.equal(result.reused, 1);

@@ -6,9 +6,9 @@
  *
  * The argument: the file parsed without errors, the edit lies strictly inside the `{ … }` body of a function
  * definition that is a top-level item, and that item's new text, parsed alone, is again exactly one function
- * definition spanning all of it, without errors. The parser enters every top-level item in the same state and
- * nothing can continue a function definition after its closing brace, so the file's other items parse as before
- * and this item keeps its extent (moved by the edit), its kind and everything before its body (specifiers, name,
+ * definition spanning all of it, without errors, and closes every comment and literal it opens. The parser enters
+ * every top-level item in the same state, no token of the item runs on past it, and nothing can continue a function
+ * definition after its closing brace, so the file's other items parse as before and this item keeps its extent (moved by the edit), its kind and everything before its body (specifiers, name,
  * parameters: unchanged text in front of an unchanged `{`). What the item holds inside its body is unknown until the
  * file is reparsed, so the caller keeps facts only when no recorded read meets the item.
  * The property test runs the engine with `checkConfinement`, which reparses the file and compares tree-sitter's
@@ -18,6 +18,7 @@
  */
 import type { Edit, Parser, Tree } from "web-tree-sitter";
 import type { TextRegion } from "../analysis/scope";
+import { topLevelItems } from "./regions";
 
 /** Items longer than this are not parsed alone (the full reparse costs about the same then). */
 const MAX_ITEM_CHARS = 256 * 1024;
@@ -37,8 +38,16 @@ export function functionHoldingEdit(tree: Tree, edit: Edit): TextRegion | null {
   return { start: item.startIndex, end: item.endIndex };
 }
 
-/** Whether `text` (an item's new text) parses alone as one function definition spanning all of it, without errors. */
+/**
+ * Whether `text` (an item's new text) parses alone as one function definition spanning all of it, without errors, and
+ * every comment and literal it opens also closes in it. Parsed alone, a token can only end inside the text; in the
+ * file, one may run on past the item: `MAP_ANONYMO/*US` parses alone as a division by `*US`, but in the file the `/*`
+ * opens a comment that the next comment's end closes, swallowing the items between. The item lexer (regions.ts) is
+ * unsure of, or sees more than one item in, any text with a comment or literal left open.
+ */
 export function parsesAsOneFunction(parser: Parser, text: string): boolean {
+  const lexed = topLevelItems(text);
+  if (lexed?.length !== 1 || lexed[0].end !== text.length) return false;
   const tree = parser.parse(text);
   if (!tree) return false;
   try {
