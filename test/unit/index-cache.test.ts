@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { main } from "../../server/src/cli/main";
 import { DiskSummaryCache, parseShard } from "../../server/src/project/summary-cache";
+import { DiskHeaderCache } from "../../server/src/project/header-cache";
 import { diskFs, Project, type ProjectFs } from "../../server/src/project/project";
 import { loadCLanguage, newParser } from "../../server/src/parsing/parser";
 import { mergeSarif } from "../../server/src/cli/merge-sarif";
@@ -130,6 +131,56 @@ describe("warm runs", () => {
     writeFileSync(source, readFileSync(source, "utf8") + "\n");
     assert.deepEqual(wrappers(), cold);
     assert.ok((decoded.get(source) ?? 0) > 0);
+  });
+});
+
+describe("header cache", () => {
+  test("a warm run parses no unchanged header; a changed one is parsed again; a corrupt cache is ignored", async () => {
+    await loadCLanguage();
+    const project = mkdtempSync(path.join(work, "headers-"));
+    copy(path.join(fixtures, "header-macro-syscall"), project);
+    const index = path.join(work, "headers-index");
+    const main = path.join(project, "src", "main.c");
+    const header = path.join(project, "include", "rawsplice.h");
+    const directive = { spelled: "rawsplice.h", angle: false, line: 0 };
+    let parses = 0;
+    const counting = (language: Parameters<typeof newParser>[0]) => {
+      const parser = newParser(language);
+      const parse = parser.parse.bind(parser);
+      parser.parse = ((...args: Parameters<typeof parse>) => (parses++, parse(...args))) as typeof parser.parse;
+      return parser;
+    };
+    const unitOf = () => {
+      const cache = DiskHeaderCache.inDirectory(index, "t");
+      const opened = new Project(project, counting, {
+        headerCache: cache,
+        includePaths: [path.join(project, "include")],
+      });
+      try {
+        const unit = opened.headersFor(main, [directive]);
+        cache.save();
+        return { files: unit.headers.map((item) => item.file), definitions: opened.definitionsOf(unit.headers), cache };
+      } finally {
+        opened.dispose();
+      }
+    };
+    const cold = unitOf();
+    assert.deepEqual(cold.files, [header]);
+    assert.ok(cold.definitions.length > 0, "the header defines the macros the calls go through");
+    assert.ok(parses > 0 && cold.cache.hits === 0);
+    parses = 0;
+    const warm = unitOf();
+    assert.deepEqual(warm.definitions, cold.definitions);
+    assert.equal(parses, 0, "the warm run parses no header");
+    assert.equal(warm.cache.hits, 1);
+    writeFileSync(header, readFileSync(header, "utf8") + "#define EXTRA_NAME 1\n");
+    const changed = unitOf();
+    assert.ok(parses > 0 && changed.cache.hits === 0, "a changed header is parsed again");
+    assert.ok(changed.definitions.some((definition) => definition.name === "EXTRA_NAME"));
+    writeFileSync(path.join(index, "headers.json"), '{"schema":1,"entries":{"x":{"includes":[1]}}');
+    parses = 0;
+    assert.deepEqual(unitOf().definitions, changed.definitions, "a corrupt cache is ignored");
+    assert.ok(parses > 0);
   });
 });
 

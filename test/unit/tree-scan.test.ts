@@ -7,14 +7,15 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { main } from "../../server/src/cli/main";
 import { CheckSession, rootFinder, type SessionOptions } from "../../server/src/cli/check-session";
 import type { FileReport } from "../../server/src/cli/check";
 import { diskFs, type ProjectFs } from "../../server/src/project/project";
-import { TreeScan } from "../../server/src/project/tree-scan";
+import { PROBE_WORDS, TreeScan, type ScannedFile } from "../../server/src/project/tree-scan";
+import { RACY_MS, WalkCache } from "../../server/src/project/walk-cache";
 import { codeOnly } from "../../server/src/project/code-bytes";
 import { bytesMentionCallWord, mentionsVmsplice } from "../../server/src/analysis/analyze";
 import { isSourceName, loadLanguagesFor } from "../../server/src/parsing/parser";
@@ -146,6 +147,86 @@ describe("the run's one walk of its trees", () => {
     // With it, a project's byte searches for vmsplice's names are answered from the walk's probes.
     const total = (reads: Map<string, number>) => [...reads.values()].reduce((sum, count) => sum + count, 0);
     assert.ok(total(fromScan.reads) < total(fromDisk.reads), `${total(fromScan.reads)} < ${total(fromDisk.reads)}`);
+  });
+});
+
+describe("the walk cache", () => {
+  /** A walk of `dir` with a cache in `cacheFile`, its clock `ahead` ms past now (so files just written are not racy). */
+  const walkWith = (dir: string, cacheFile: string, ahead = 2 * RACY_MS) => {
+    const cache = new WalkCache(cacheFile, PROBE_WORDS.join(","), () => Date.now() + ahead);
+    const scan = new TreeScan(100_000, true, cache);
+    const files = scan.walk([dir], (item) => new Error(`missing ${item}`));
+    cache.save();
+    const seen = new Map<string, Omit<ScannedFile, "bytes"> & { kept: boolean }>();
+    for (const file of files) {
+      const { bytes, ...rest } = scan.scannedFile(path.resolve(file))!;
+      seen.set(file, { ...rest, kept: bytes !== null });
+    }
+    return { scan, cache, files, seen };
+  };
+
+  test("a second walk of an unchanged tree reads only the files that mention splice, and learns the same", () => {
+    const dir = path.join(work, "cached");
+    cpSync(bare, dir, { recursive: true });
+    const cacheFile = path.join(work, "walk-1.json");
+    const first = walkWith(dir, cacheFile);
+    assert.equal(first.scan.counts.cached, 0);
+    const second = walkWith(dir, cacheFile);
+    // Every file the first walk read (headers and tables too, not only the files it reports), and those it kept.
+    const scanned: ScannedFile[] = [];
+    const visit = (directory: string) => {
+      for (const entry of readdirSync(directory, { withFileTypes: true })) {
+        const full = path.join(directory, entry.name);
+        if (entry.isDirectory()) visit(full);
+        const read = first.scan.scannedFile(path.resolve(full));
+        if (read) scanned.push(read);
+      }
+    };
+    visit(dir);
+    const candidates = scanned.filter((read) => read.bytes !== null).length;
+    assert.equal(scanned.length, first.scan.counts.read);
+    assert.ok(candidates > 0 && candidates < scanned.length, `${candidates} of ${scanned.length} mention splice`);
+    assert.equal(second.scan.counts.read, candidates, "only the files that mention splice are read again");
+    assert.equal(second.scan.counts.cached, scanned.length - candidates);
+    assert.deepEqual(second.seen, first.seen, "the cache answers what the reads answered");
+    // The reports of a run on the cached walk equal those of a fresh one.
+    const reports = (scan: TreeScan, files: string[]) =>
+      reportsOf(new CheckSession(options(), "test", scan, scan), files);
+    assert.deepEqual(reports(second.scan, second.files), reports(first.scan, first.files));
+  });
+
+  test("a file changed since, or changed too soon before the walk that read it, is read again", () => {
+    const dir = path.join(work, "changed");
+    mkdirSync(dir, { recursive: true });
+    const quiet = path.join(dir, "quiet.c");
+    const edited = path.join(dir, "edited.c");
+    writeFileSync(quiet, "int quiet(void) { return 0; }\n");
+    writeFileSync(edited, "int edited(void) { return 1; }\n");
+    const cacheFile = path.join(work, "walk-2.json");
+    walkWith(dir, cacheFile);
+    // Same size, new content that mentions vmsplice: the change of times says it changed.
+    writeFileSync(edited, "int edited(void) { splice(); }\n");
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(edited, past, past);
+    const second = walkWith(dir, cacheFile);
+    assert.equal(second.scan.counts.cached, 1, "the unchanged file is taken from the cache");
+    assert.equal(second.seen.get(edited)?.probes, 1, "the edited file was read: it mentions splice now");
+    // Racy: a cache whose walk began right after the files' times does not vouch for them.
+    const racyFile = path.join(work, "walk-3.json");
+    walkWith(dir, racyFile, 0);
+    assert.equal(walkWith(dir, racyFile, 0).scan.counts.cached, 0, "times within RACY_MS of the read are distrusted");
+  });
+
+  test("a corrupt cache, or one of other probe words, is ignored and written again", () => {
+    const dir = path.join(work, "corrupt");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "a.c"), "int a(void) { return 0; }\n");
+    const cacheFile = path.join(work, "walk-4.json");
+    writeFileSync(cacheFile, '{"schema":1,"probeWords":"');
+    assert.equal(walkWith(dir, cacheFile).scan.counts.read, 1);
+    assert.equal(walkWith(dir, cacheFile).scan.counts.cached, 1, "the cache was written again");
+    const other = new WalkCache(cacheFile, "splice", () => Date.now() + 2 * RACY_MS);
+    assert.ok(other.empty, "records of other probe words are not read");
   });
 });
 

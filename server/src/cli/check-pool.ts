@@ -115,7 +115,7 @@ class LocalRunner implements Runner {
   }
 
   async finish(): Promise<CacheFailure[]> {
-    const failures = this.session?.cacheFailures() ?? [];
+    const failures = this.session?.flushCaches() ?? [];
     this.session?.dispose();
     return failures;
   }

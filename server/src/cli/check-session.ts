@@ -31,6 +31,7 @@ import { SUPPRESSION_MARKER } from "../analysis/suppressions";
 import { vmspliceTriggers } from "../analysis/includes";
 import { tableWords } from "../analysis/discovery";
 import { DiskSummaryCache } from "../project/summary-cache";
+import { DiskHeaderCache } from "../project/header-cache";
 import type { FileReport } from "./check";
 import type { Shard } from "./shard";
 
@@ -215,8 +216,9 @@ export class CheckSession {
   // Large C files are parsed only where their vmsplice calls and what those read are (engine/regions.ts).
   private readonly engine: Engine;
   private readonly projects = new Map<string, Project>();
-  /** The summary caches of the projects (with their roots), in the order the projects were first needed. */
+  /** The summary and header caches of the projects (with their roots), in the order the projects were first needed. */
   private readonly caches: { root: string; cache: DiskSummaryCache }[] = [];
+  private readonly headerCaches = new Map<string, DiskHeaderCache>();
   private readonly rootOf: (file: string) => string;
 
   /** How the projects read: the file being checked from the bytes already read, the rest from `fs`. */
@@ -244,8 +246,13 @@ export class CheckSession {
     let project = this.projects.get(root);
     if (!project) {
       let summaryCache: DiskSummaryCache | undefined;
+      let headerCache: DiskHeaderCache | undefined;
       if (this.options.cache) {
-        summaryCache = new DiskSummaryCache(this.options.indexDir ?? path.join(root, ".cache", "vmsplice-lens"));
+        const dir = this.options.indexDir ?? path.join(root, ".cache", "vmsplice-lens");
+        summaryCache = new DiskSummaryCache(dir);
+        // One header cache per directory: projects nested in one tree (no root marker) share --index-dir.
+        headerCache = this.headerCaches.get(dir);
+        if (!headerCache) this.headerCaches.set(dir, (headerCache = DiskHeaderCache.inDirectory(dir, this.version)));
         this.caches.push({ root, cache: summaryCache });
       }
       project = new Project(
@@ -255,6 +262,7 @@ export class CheckSession {
           includePaths: this.options.includePaths,
           compileDatabase: this.options.compileCommands ?? undefined,
           summaryCache,
+          headerCache,
           version: this.version,
           // The project's summary of a large file comes from reduced parses too (engine/reduced-summary.ts).
           reduceAbove: CLI_REDUCE_ABOVE,
@@ -371,9 +379,18 @@ export class CheckSession {
     return this.itemTables.made;
   }
 
-  /** Why caches stopped writing: one sentence per project whose cache failed, with the project's root. */
-  cacheFailures(): CacheFailure[] {
-    return this.caches.flatMap(({ root, cache }) => (cache.failure ? [{ root, failure: cache.failure }] : []));
+  /**
+   * Writes the header caches (summaries are written as they are made) and says why caches stopped writing: one
+   * sentence per cache that failed, with the project's root.
+   */
+  flushCaches(): CacheFailure[] {
+    for (const headers of this.headerCaches.values()) headers.save();
+    const failures = this.caches.flatMap(({ root, cache }) =>
+      cache.failure ? [{ root, failure: cache.failure }] : [],
+    );
+    for (const [dir, headers] of this.headerCaches)
+      if (headers.failure) failures.push({ root: dir, failure: headers.failure });
+    return failures;
   }
 
   dispose(): void {

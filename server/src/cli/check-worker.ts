@@ -46,7 +46,7 @@ function analyse(file: RunFile): Outcome {
 
 async function run(job: CheckWorkerJob): Promise<unknown> {
   if (job.phase === "finish") {
-    const failures = session.cacheFailures();
+    const failures = session.flushCaches();
     session.dispose();
     return failures;
   }

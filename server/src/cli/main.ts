@@ -12,7 +12,8 @@ import { setFlagsFromString } from "node:v8";
 import { KERNEL_MODELS, PAGE_SIZES } from "../analysis/facts";
 import { DEFAULT_MAX_FILE_SIZE } from "../engine/engine";
 import { loadLanguagesFor, newParser } from "../parsing/parser";
-import { TreeScan } from "../project/tree-scan";
+import { PROBE_WORDS, TreeScan } from "../project/tree-scan";
+import { WalkCache } from "../project/walk-cache";
 import { findRule, RULES } from "../rules";
 import { plainText, ruleDocMarkdown, ruleDocTerminal } from "../docs/rule-docs";
 import { formatJson, formatSarif, formatText, summarise, type FileReport } from "./check";
@@ -20,6 +21,7 @@ import { runSimulate } from "./simulate-entry";
 import { writeJson } from "./json-stream";
 import { parseShard, ShardDealer } from "./shard";
 import { CheckSession, IoError, type SessionOptions } from "./check-session";
+import { findProjectRoot } from "../project/project";
 import { runPool } from "./check-pool";
 import { MergeError, mergeSarif } from "./merge-sarif";
 import { RECORD_USAGE, RecordError, RecordUsageError, runRecord } from "./record";
@@ -154,13 +156,16 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
   const jobs = jobsFor(options);
   // Files to analyse: every named file, and the C and C++ files under every named directory (sorted, recursive), found
   // by one walk that also reads every file once on a single thread (worker threads read their own).
-  const scan = new TreeScan(options.maxFileSize, jobs === 1);
+  const walkCache = jobs === 1 ? walkCacheFor(options) : null;
+  const scan = new TreeScan(options.maxFileSize, jobs === 1, walkCache);
   const files = scan.walk(options.paths, (item) => new IoError(`cannot read '${item}': no such file or directory`));
   let reports: FileReport[];
   let cacheFailures: string[];
   if (jobs > 1 && files.length > 1)
     ({ reports, cacheFailures } = await runPool(files, options, jobs, checkWorkerScript(), packageJson.version));
   else ({ reports, cacheFailures } = await runSingle(files, options, scan));
+  walkCache?.save();
+  if (walkCache?.failure) cacheFailures.push(walkCache.failure);
   for (const failure of cacheFailures) err(`vmsplice-lens: note: ${failure} (results are not cached)\n`);
   if (options.format === "json")
     writeJson(formatJson(reports, options.kernel, options.pageSize, packageJson.version), out);
@@ -169,6 +174,18 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
   else out(formatText(reports, options.kernel, options.pageSize));
   const summary = summarise(reports);
   return summary.errors + summary.warnings > 0 ? 1 : 0;
+}
+
+/**
+ * The walk cache of a single-thread run (walk-cache.ts), in the index directory: --index-dir, else the summary cache's
+ * folder of the first path's project. None with --no-cache. It holds nothing of the files' contents but whether they
+ * mention the probe words, so it is shared by every kernel model and option.
+ */
+function walkCacheFor(options: CheckOptions): WalkCache | null {
+  if (!options.cache) return null;
+  const root = options.project ?? findProjectRoot(options.paths[0]);
+  const dir = options.indexDir ?? path.join(root, ".cache", "vmsplice-lens");
+  return WalkCache.forWalk(dir, options.paths, PROBE_WORDS);
 }
 
 /** Thrown by the first pass's parser factory: some file needs a parse, so the grammar must be loaded first. */
@@ -214,7 +231,7 @@ function runSession(
         if (dealer.other()) reports.push(classified.report);
       } else if (dealer.candidate()) reports.push(session.analyse(file, classified.bytes));
     }
-    return { reports, cacheFailures: session.cacheFailures().map((failure) => failure.failure) };
+    return { reports, cacheFailures: session.flushCaches().map((failure) => failure.failure) };
   } finally {
     session.dispose();
   }

@@ -42,6 +42,7 @@ export class IncludeResolver {
     private readonly fs: ProjectFs,
     private readonly parserFor: (file: string) => Parser,
     private readonly display: (file: string) => string,
+    private readonly grammarOf: (file: string) => string,
   ) {}
 
   /** Headers read so far (for the index status). */
@@ -113,15 +114,22 @@ export class IncludeResolver {
     const text = this.fs.readText(file);
     let entry: HeaderEntry | null = null;
     if (text !== null) {
-      const tree = this.parserFor(file).parse(text);
-      try {
-        entry = {
-          text,
-          includes: tree ? includeDirectives(tree) : [],
-          definitions: tree ? headerDefinitions(tree) : [],
-        };
-      } finally {
-        tree?.delete();
+      const cache = this.options.headerCache;
+      const grammar = cache ? this.grammarOf(file) : "";
+      const parsed = cache?.get(grammar, text);
+      if (parsed) entry = { text, ...parsed };
+      else {
+        const tree = this.parserFor(file).parse(text);
+        try {
+          entry = {
+            text,
+            includes: tree ? includeDirectives(tree) : [],
+            definitions: tree ? headerDefinitions(tree) : [],
+          };
+        } finally {
+          tree?.delete();
+        }
+        cache?.put(grammar, text, { includes: entry.includes, definitions: entry.definitions });
       }
     }
     this.headerCache.set(file, entry);

@@ -41,6 +41,7 @@ import type { AnalysisBudget, Engine } from "../engine/engine";
 import { languageOf, type SourceLanguage } from "../analysis/language";
 import { CompileDatabase } from "./compile-database";
 import { IncludeResolver } from "./include-resolver";
+import type { HeaderCache } from "./header-cache";
 import {
   SUMMARY_SCHEMA,
   SummaryStore,
@@ -215,6 +216,8 @@ export interface ProjectOptions {
   maxUnitSize?: number;
   /** Where summaries persist between runs (CLI: .cache/vmsplice-lens/ or --index-dir; none: memory only). */
   summaryCache?: SummaryCache;
+  /** Where what headers' parses found persists between runs (header-cache.ts; CLI only, as summaryCache). */
+  headerCache?: HeaderCache;
   /** What besides a file decides its summary: the tool's version (with the summary schema). */
   version?: string;
   /** C sources of at least this many UTF-16 units are summarised from reduced parses (engine/reduced-summary.ts). */
@@ -328,19 +331,25 @@ export class Project {
     this.parsers.set(languageOf(file), parser);
     return parser;
   }
+  /** The grammar a file is parsed with, as summaries and the header cache key it ("cpp (as c)" for a fallback). */
+  private grammarOf(file: string): string {
+    this.parserFor(file);
+    const language = languageOf(file);
+    return this.fallbackGrammars.has(language) ? `${language} (as c)` : language;
+  }
+
   /** Languages whose grammar did not load, parsed as C instead (their summaries are keyed apart). */
   private readonly fallbackGrammars = new Set<SourceLanguage>();
 
   /** How a source file is summarised (summary-store.ts): its text, shown name, grammar and parse. */
   private summarySource(file: string): SummarySource {
     const parser = this.parserFor(file);
-    const language = languageOf(file);
     return {
       file,
       display: this.display(file),
       bytes: this.fs.readBytes(file),
       text: () => this.fs.readText(file),
-      language: this.fallbackGrammars.has(language) ? `${language} (as c)` : language,
+      language: this.grammarOf(file),
       parse: (text) => parser.parse(text),
       parseRanges: (text, ranges) => parser.parse(text, null, { includedRanges: ranges }),
       reduceAbove: this.options.reduceAbove,
@@ -373,6 +382,7 @@ export class Project {
       fs,
       (file) => this.parserFor(file),
       (file) => this.display(file),
+      (file) => this.grammarOf(file),
     );
     this.store = new SummaryStore(options.summaryCache ?? null, `${SUMMARY_SCHEMA}/${options.version ?? ""}`);
     this.itemTables = options.itemTables ?? new ItemTables();

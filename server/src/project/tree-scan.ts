@@ -16,6 +16,7 @@ import { decodeSource } from "../engine/source-text";
 import { DEFAULT_MAX_FILE_SIZE, skipReason } from "../engine/limits";
 import { isSourceName } from "../parsing/parser";
 import { diskFs, HEADER_EXTENSIONS, SOURCE_EXTENSIONS, TABLE_EXTENSIONS, type ProjectFs } from "./project";
+import { statusOf, type WalkCache } from "./walk-cache";
 
 /**
  * The words every read file is searched for. A word that contains a probe the file lacks is not in the file: every
@@ -24,6 +25,8 @@ import { diskFs, HEADER_EXTENSIONS, SOURCE_EXTENSIONS, TABLE_EXTENSIONS, type Pr
  */
 export const PROBE_WORDS = ["splice", "pipe", "socketpair"] as const;
 const SPLICE_PROBE = 1;
+/** The probes of a walk-cache record of a file over the read limit (not read, so nothing is known of its bytes). */
+const NOT_READ = -1;
 
 type Kind = "file" | "directory" | "other";
 
@@ -58,16 +61,21 @@ export class TreeScan implements ProjectFs {
   private readonly kinds = new Map<string, Map<string, Kind>>();
   private readonly scanned = new Map<string, ScannedFile>();
   private buffer = Buffer.allocUnsafe(1 << 20);
-  /** Directories listed and files read by the walk (for tests and the bench: each once). */
-  readonly counts = { listed: 0, read: 0 };
+  /**
+   * Directories listed and files read by the walk (for tests and the bench: each once); `cached`: files whose read was
+   * taken from the walk cache instead.
+   */
+  readonly counts = { listed: 0, read: 0, cached: 0 };
 
   /**
    * `maxRead`: files over this many bytes are not read (the run's --max-file-size). `read`: false to only list (the
-   * worker threads of `check --jobs` read their own files).
+   * worker threads of `check --jobs` read their own files). `cache`: what earlier walks read of unchanged files
+   * without "splice" (walk-cache.ts), taken instead of reading them, and given what this walk reads.
    */
   constructor(
     private readonly maxRead: number,
     private readonly read = true,
+    private readonly cache: WalkCache | null = null,
   ) {}
 
   /**
@@ -136,7 +144,7 @@ export class TreeScan implements ProjectFs {
 
   /** Reads a file once into the shared buffer and probes it; an unreadable file is left to the disk (and its error). */
   private scan(file: string): void {
-    if (!this.read || this.scanned.has(file)) return;
+    if (!this.read || this.scanned.has(file) || this.fromCache(file)) return;
     let descriptor: number;
     try {
       descriptor = openSync(file, "r");
@@ -158,8 +166,10 @@ export class TreeScan implements ProjectFs {
       }
       this.counts.read++;
       if (length > this.maxRead) {
-        const size = fstatSync(descriptor).size;
-        this.scanned.set(file, { size, read: false, nul: false, probes: 0, bytes: null });
+        const status = statusOf(fstatSync(descriptor));
+        this.scanned.set(file, { size: status.size, read: false, nul: false, probes: 0, bytes: null });
+        // Not read: recorded as such (NOT_READ), so a run with a larger limit reads it.
+        this.cache?.record(file, { ...status, probes: NOT_READ, nul: false });
         return;
       }
       const bytes = this.buffer.subarray(0, length);
@@ -168,12 +178,39 @@ export class TreeScan implements ProjectFs {
         if (bytes.includes(word)) probes |= 1 << bit;
       });
       const kept = probes & SPLICE_PROBE ? Buffer.from(bytes) : null;
-      this.scanned.set(file, { size: length, read: true, nul: bytes.includes(0), probes, bytes: kept });
+      const nul = bytes.includes(0);
+      this.scanned.set(file, { size: length, read: true, nul, probes, bytes: kept });
+      if (this.cache && !kept) {
+        const status = statusOf(fstatSync(descriptor));
+        // A file that changed while it was read is not recorded.
+        if (status.size === length) this.cache.record(file, { ...status, probes, nul });
+      }
     } catch {
       this.scanned.delete(file);
     } finally {
       closeSync(descriptor);
     }
+  }
+
+  /** Takes what an earlier walk read of an unchanged file without "splice" (walk-cache.ts); false: read it. */
+  private fromCache(file: string): boolean {
+    if (!this.cache || this.cache.empty) return false;
+    let stats;
+    try {
+      stats = statSync(file);
+    } catch {
+      return false;
+    }
+    const record = this.cache.lookup(file, statusOf(stats));
+    if (!record) return false;
+    if (record.size > this.maxRead) {
+      this.scanned.set(file, { size: record.size, read: false, nul: false, probes: 0, bytes: null });
+    } else if (record.probes === NOT_READ) {
+      return false; // over an earlier run's limit, not over this one's
+    } else
+      this.scanned.set(file, { size: record.size, read: true, nul: record.nul, probes: record.probes, bytes: null });
+    this.counts.cached++;
+    return true;
   }
 
   /**
