@@ -16,8 +16,9 @@ import type { FileReport } from "../../server/src/cli/check";
 import { diskFs, type ProjectFs } from "../../server/src/project/project";
 import { PROBE_WORDS, TreeScan, type ScannedFile } from "../../server/src/project/tree-scan";
 import { RACY_MS, WalkCache } from "../../server/src/project/walk-cache";
-import { codeOnly } from "../../server/src/project/code-bytes";
-import { bytesMentionCallWord, mentionsVmsplice } from "../../server/src/analysis/analyze";
+import { codeOnly, CodeLexer } from "../../server/src/project/code-bytes";
+import { bytesCallWords, bytesMentionCallWord, mentionsVmsplice } from "../../server/src/analysis/analyze";
+import { listC } from "./fixture-markers";
 import { isSourceName, loadLanguagesFor } from "../../server/src/parsing/parser";
 import { generateTree } from "../support/generated-tree";
 
@@ -147,6 +148,62 @@ describe("the run's one walk of its trees", () => {
     // With it, a project's byte searches for vmsplice's names are answered from the walk's probes.
     const total = (reads: Map<string, number>) => [...reads.values()].reduce((sum, count) => sum + count, 0);
     assert.ok(total(fromScan.reads) < total(fromDisk.reads), `${total(fromScan.reads)} < ${total(fromDisk.reads)}`);
+  });
+});
+
+describe("lexing only up to the first call word in code", () => {
+  test("decides exactly as codeOnly's whole pass, over every sample and fixture and random edits of them", () => {
+    const root = path.resolve(__dirname, "..", "..");
+    const files = [...listC(path.join(root, "samples")), ...listC(path.join(root, "test", "fixtures"))];
+    assert.ok(files.length > 50);
+    // Edits that move a call word in and out of code: comments, literals and #include lines opened or closed near it.
+    const pieces = [
+      "/*",
+      "*/",
+      "//",
+      '"',
+      "'",
+      "\\",
+      "\n",
+      "#include <",
+      "\n#include <sys/splice.h>\n",
+      '\n  #  include "vmsplice.h"\n',
+      '#include "',
+      ">",
+      " ",
+      "splice",
+      "vmsplice",
+    ];
+    let state = 7;
+    const random = (below: number) => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state % below;
+    };
+    let inCode = 0;
+    let cases = 0;
+    for (const file of files) {
+      const original = readFileSync(file, "latin1");
+      for (let round = 0; round < 12; round++) {
+        let text = original;
+        for (let edit = 0; edit < 1 + random(3); edit++) {
+          const near = text.indexOf("splice", random(text.length));
+          const at = Math.max(0, (near < 0 ? random(text.length) : near) - random(40));
+          text = text.slice(0, at) + pieces[random(pieces.length)] + text.slice(at);
+        }
+        const bytes = Buffer.from(text, "latin1");
+        const whole = codeOnly(bytes);
+        const expected = whole === null || bytesMentionCallWord(whole.code);
+        const lexer = new CodeLexer(bytes);
+        const early = lexer.anyInCode(bytesCallWords(bytes));
+        const finished = lexer.finish();
+        assert.equal(early || finished === null, expected, `${file}, round ${round}`);
+        // Finishing a pass stopped early gives codeOnly's result.
+        assert.deepEqual(finished, whole, `${file}, round ${round}`);
+        cases++;
+        if (early) inCode++;
+      }
+    }
+    assert.ok(inCode > cases / 4 && inCode < cases, `${inCode} of ${cases} have a call word in code`);
   });
 });
 

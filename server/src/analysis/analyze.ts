@@ -89,6 +89,11 @@ function mentionsCallWord(text: string): boolean {
  * a multi-byte UTF-8 character is no more an identifier character than the character it encodes.
  */
 export function bytesMentionCallWord(bytes: Uint8Array): boolean {
+  return !bytesCallWords(bytes).next().done;
+}
+
+/** Each call word of the bytes as a whole identifier, [start, end), in order (see bytesMentionCallWord). */
+export function* bytesCallWords(bytes: Uint8Array): Generator<[start: number, end: number]> {
   const splice = Buffer.from("splice");
   const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = view.indexOf(splice); at >= 0; at = view.indexOf(splice, at + 6)) {
@@ -96,9 +101,8 @@ export function bytesMentionCallWord(bytes: Uint8Array): boolean {
     while (start > 0 && isIdentifierCode(view[start - 1])) start--;
     let end = at + 6;
     while (end < view.length && isIdentifierCode(view[end])) end++;
-    if (end - start <= 13 && CALL_WORDS.has(view.toString("latin1", start, end))) return true;
+    if (end - start <= 13 && CALL_WORDS.has(view.toString("latin1", start, end))) yield [start, end];
   }
-  return false;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { bytesMentionCallWord, type FileAnalysis } from "../analysis/analyze";
+import { bytesCallWords, bytesMentionCallWord, type FileAnalysis } from "../analysis/analyze";
 import type { KernelModel, PageSize } from "../analysis/facts";
 import { Engine, skipReason, type EngineAnalysis, type SkipReason } from "../engine/engine";
 import { ItemTables } from "../engine/regions";
@@ -25,7 +25,7 @@ import {
 } from "../project/project";
 import { DEFAULT_MAX_FILE_SIZE } from "../engine/limits";
 import type { TreeScan } from "../project/tree-scan";
-import { codeOnly } from "../project/code-bytes";
+import { CodeLexer } from "../project/code-bytes";
 import { languageOf } from "../analysis/language";
 import { SUPPRESSION_MARKER } from "../analysis/suppressions";
 import { vmspliceTriggers } from "../analysis/includes";
@@ -310,10 +310,12 @@ export class CheckSession {
    */
   private inCode(file: string, bytes: Buffer): boolean {
     if (languageOf(file) !== "c" || bytes.includes(SUPPRESSION_MARKER)) return true;
-    const lexed = codeOnly(bytes);
+    // The call words first: a file whose first one is in code is lexed only up to it.
+    const lexer = new CodeLexer(bytes);
+    if (lexer.anyInCode(bytesCallWords(bytes))) return true;
+    const lexed = lexer.finish();
     if (!lexed) return true;
     const { code } = lexed;
-    if (bytesMentionCallWord(code)) return true;
     if (this.options.singleFile) return false;
     const project = this.projectOf(file);
     if (project.triggerWords().some((word) => code.includes(word))) return true;
