@@ -95,6 +95,17 @@ describe("summary cache", () => {
     assert.equal(await check(project, "text", "--index-dir", index), await check(project, "text", "--no-cache"));
     assert.match(await check(project, "text", "--index-dir", index), /via zc_gift\(\)/);
   });
+
+  test("a walk cache is kept for a run over a directory, not for files named one by one", async () => {
+    const project = mkdtempSync(path.join(work, "walks-"));
+    copy(path.join(fixtures, "wrapper-other-file"), project);
+    const index = path.join(work, "walks-index");
+    const walks = () => shardsOf(index).filter((name) => name.startsWith("walk."));
+    await cli("check", "--project", project, "--index-dir", index, path.join(project, "src", "zc.c"));
+    assert.deepEqual(walks(), [], "a file named alone is read anyway");
+    await check(project, "json", "--index-dir", index);
+    assert.equal(walks().length, 1);
+  });
 });
 
 describe("warm runs", () => {

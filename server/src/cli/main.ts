@@ -21,7 +21,7 @@ import { runSimulate } from "./simulate-entry";
 import { writeJson } from "./json-stream";
 import { parseShard, ShardDealer } from "./shard";
 import { CheckSession, IoError, type SessionOptions } from "./check-session";
-import { findProjectRoot } from "../project/project";
+import { directoryExists, findProjectRoot } from "../project/project";
 import { runPool } from "./check-pool";
 import { MergeError, mergeSarif } from "./merge-sarif";
 import { RECORD_USAGE, RecordError, RecordUsageError, runRecord } from "./record";
@@ -177,12 +177,13 @@ async function runCheck(argv: string[], out: (text: string) => void, err: (text:
 }
 
 /**
- * The walk cache of a single-thread run (walk-cache.ts), in the index directory: --index-dir, else the summary cache's
- * folder of the first path's project. None with --no-cache. It holds nothing of the files' contents but whether they
+ * The walk cache of a single-thread run over a directory (walk-cache.ts), in the index directory: --index-dir, else
+ * the summary cache's folder of the first path's project. None with --no-cache. It holds nothing of the files' contents but whether they
  * mention the probe words, so it is shared by every kernel model and option.
  */
 function walkCacheFor(options: CheckOptions): WalkCache | null {
-  if (!options.cache) return null;
+  // Files named one by one (an editor's or a hook's run) are read anyway: a cache per list of them would only pile up.
+  if (!options.cache || !options.paths.some((item) => directoryExists(item))) return null;
   const root = options.project ?? findProjectRoot(options.paths[0]);
   const dir = options.indexDir ?? path.join(root, ".cache", "vmsplice-lens");
   return WalkCache.forWalk(dir, options.paths, PROBE_WORDS);
