@@ -96,6 +96,22 @@ describe("summary cache", () => {
     assert.match(await check(project, "text", "--index-dir", index), /via zc_gift\(\)/);
   });
 
+  test("an index directory that cannot be made is said once per cache; the report is the uncached one", async () => {
+    const project = mkdtempSync(path.join(work, "unwritable-"));
+    copy(path.join(fixtures, "header-macro-syscall"), project);
+    const blocker = path.join(work, "unwritable-file");
+    writeFileSync(blocker, "a file, so no directory can be made under it\n");
+    const index = path.join(blocker, "index");
+    const result = await cli("check", "--format", "json", "--project", project, "--index-dir", index, project);
+    assert.equal(result.stdout, await check(project, "json", "--no-cache"));
+    for (const cache of ["index cache", "walk cache", "header cache"])
+      assert.match(
+        result.stderr,
+        new RegExp(`cannot write the ${cache} .*\\(results are not cached\\)`),
+        result.stderr,
+      );
+  });
+
   test("a walk cache is kept for a run over a directory, not for files named one by one", async () => {
     const project = mkdtempSync(path.join(work, "walks-"));
     copy(path.join(fixtures, "wrapper-other-file"), project);

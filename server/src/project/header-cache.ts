@@ -10,10 +10,11 @@
  * one run share the index directory), up to KEPT_FACTOR times as many: stale ones, of contents no longer on disk, are
  * never asked again.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { HeaderDefinition, IncludeDirective } from "../analysis/includes";
 import { sha256 } from "./summary-store";
+import { writeJsonAtomically } from "./summary-cache";
 
 /** Bumped whenever includeDirectives or headerDefinitions (analysis/includes.ts) change what they find. */
 const SCHEMA = 1;
@@ -113,15 +114,8 @@ export class DiskHeaderCache implements HeaderCache {
       if (!entries.has(key)) entries.set(key, parsed);
     }
     const contents: CacheFile = { schema: SCHEMA, entries: Object.fromEntries(entries) };
-    const temporary = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileSync(temporary, JSON.stringify(contents));
-      renameSync(temporary, this.file);
-      this.dirty = false;
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      this.failure = `cannot write the header cache ${this.file}: ${error instanceof Error ? error.message : String(error)}`;
-    }
+    const failed = writeJsonAtomically(this.file, contents);
+    if (failed) this.failure = `cannot write the header cache ${this.file}: ${failed}`;
+    else this.dirty = false;
   }
 }

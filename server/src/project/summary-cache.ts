@@ -92,16 +92,30 @@ export class DiskSummaryCache implements SummaryCache {
         ? { ...old, entries: { ...old.entries, [variant]: summary } }
         : { schema: SUMMARY_SCHEMA, digest, entries: { [variant]: summary } };
     this.shards.set(file, shard);
-    const target = this.shardPath(file);
-    const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const failed = writeJsonAtomically(this.shardPath(file), shard);
+    if (failed) this.failure = `cannot write the index cache in ${this.dir}: ${failed}`;
+    else this.written++;
+  }
+}
+
+/**
+ * Writes `value` as JSON to `file` atomically (a temporary file in the same directory, then a rename), creating the
+ * directory; returns why it could not, or null. The index caches write this way, so a killed run or two runs at once
+ * never leave half a file that a later run would trust.
+ */
+export function writeJsonAtomically(file: string, value: unknown): string | null {
+  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(temporary, JSON.stringify(value));
+    renameSync(temporary, file);
+    return null;
+  } catch (error) {
     try {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileSync(temporary, JSON.stringify(shard));
-      renameSync(temporary, target);
-      this.written++;
-    } catch (error) {
       rmSync(temporary, { force: true });
-      this.failure = `cannot write the index cache in ${this.dir}: ${error instanceof Error ? error.message : String(error)}`;
+    } catch {
+      // Nothing was written there (an index path under a file: ENOTDIR, which `force` does not cover).
     }
+    return error instanceof Error ? error.message : String(error);
   }
 }

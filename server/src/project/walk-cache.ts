@@ -13,9 +13,10 @@
  * A cache file that is unreadable, truncated, of another schema or of other probe words is ignored (every file is read,
  * and the file is written again); writes are atomic (a temporary file, then a rename).
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from "node:fs";
+import { readFileSync, type Stats } from "node:fs";
 import path from "node:path";
 import { sha256 } from "./summary-store";
+import { writeJsonAtomically } from "./summary-cache";
 
 const SCHEMA = 1;
 
@@ -130,14 +131,7 @@ export class WalkCache {
       readAfter: this.started,
       records: Object.fromEntries(this.fresh),
     };
-    const temporary = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileSync(temporary, JSON.stringify(contents));
-      renameSync(temporary, this.file);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      this.failure = `cannot write the walk cache ${this.file}: ${error instanceof Error ? error.message : String(error)}`;
-    }
+    const failed = writeJsonAtomically(this.file, contents);
+    if (failed) this.failure = `cannot write the walk cache ${this.file}: ${failed}`;
   }
 }
