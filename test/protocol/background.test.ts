@@ -161,61 +161,74 @@ describe("background analysis of large documents over stdio", () => {
     const whole = fresh.analysis("big.c", { kernel: "rfc-v2", pageSize: 4096 });
     const wholeMs = performance.now() - started;
     fresh.dispose();
-    const budgetMs = Math.max(100, Math.round(parseMs + (wholeMs - parseMs) / 3));
-
-    const client = await LspTestClient.start({ settings: { debounceMs: 0, analysisTimeBudgetMs: budgetMs } });
-    clients.push(client);
-    const order: string[] = [];
-    const bigDone = client
-      .waitForDiagnostics("file:///v/partial.c", () => true, 300000)
-      .then((params) => {
-        order.push("big");
-        return params;
-      });
-    await client.open("file:///v/partial.c", big);
-    const smallDone = client.waitForDiagnostics("file:///v/other.c", () => true, 300000);
-    await client.open("file:///v/other.c", small);
-    await smallDone;
-    const hover = await client.request<Hover | null>(
-      "textDocument/hover",
-      {
-        textDocument: { uri: "file:///v/other.c" },
-        position: { line: small.split("\n").findIndex((line) => line.includes("vmsplice(")), character: 10 },
-      },
-      300000,
-    );
-    order.push("hover");
-    assert.ok(hover, "the other document's call has a hover");
-    const { diagnostics } = await bigDone;
-    assert.deepEqual(order, ["hover", "big"], "the hover did not wait for the large document");
-
-    const information = diagnostics.filter((item) => item.code === undefined);
-    assert.equal(information.length, 1, JSON.stringify(information));
-    assert.equal(information[0].severity, 3);
-    const counted =
-      /^vmsplice Lens analysed (\d+) of (\d+) vmsplice calls within vmspliceLens\.analysisTimeBudgetMs \((\d+) ms\); the (\d+) from line (\d+) on are not reported/.exec(
-        information[0].message,
+    let budgetMs = Math.max(100, Math.round(parseMs + (wholeMs - parseMs) / 3));
+    // Where the budget falls among the calls depends on the machine's speed when the worker runs, not only here: a
+    // budget that fell outside them (no call analysed, or every one) is moved and the run repeated, at most twice.
+    // Every assertion below holds for the run that counts.
+    for (let attempt = 1; ; attempt++) {
+      const client = await LspTestClient.start({ settings: { debounceMs: 0, analysisTimeBudgetMs: budgetMs } });
+      clients.push(client);
+      const order: string[] = [];
+      const bigDone = client
+        .waitForDiagnostics("file:///v/partial.c", () => true, 300000)
+        .then((params) => {
+          order.push("big");
+          return params;
+        });
+      await client.open("file:///v/partial.c", big);
+      const smallDone = client.waitForDiagnostics("file:///v/other.c", () => true, 300000);
+      await client.open("file:///v/other.c", small);
+      await smallDone;
+      const hover = await client.request<Hover | null>(
+        "textDocument/hover",
+        {
+          textDocument: { uri: "file:///v/other.c" },
+          position: { line: small.split("\n").findIndex((line) => line.includes("vmsplice(")), character: 10 },
+        },
+        300000,
       );
-    assert.ok(counted, information[0].message);
-    const [analysed, total, budget, left, fromLine] = counted.slice(1).map(Number);
-    assert.equal(budget, budgetMs);
-    assert.equal(total, whole.calls.length);
-    assert.equal(analysed + left, total);
-    assert.ok(analysed >= 1 && analysed < total, `${analysed} of ${total} calls within ${budgetMs} ms`);
-    assert.equal(fromLine, whole.calls[analysed].call.range.start.line + 1);
-    // The findings are exactly those of the first `analysed` calls of the whole analysis.
-    const finished = new Set(whole.calls.slice(0, analysed).flatMap((call) => call.findings));
-    const expected = whole.findings.filter((finding) => finished.has(finding));
-    assert.ok(expected.length > 0);
-    assert.deepEqual(
-      findingRows(diagnostics),
-      expected.map((finding) => [finding.range.start.line, finding.rule]),
-    );
+      order.push("hover");
+      assert.ok(hover, "the other document's call has a hover");
+      const { diagnostics } = await bigDone;
+      assert.deepEqual(order, ["hover", "big"], "the hover did not wait for the large document");
 
-    // The server goes on: a later document is analysed.
-    const next = client.waitForDiagnostics("file:///v/after.c", () => true, 60000);
-    await client.open("file:///v/after.c", small);
-    assert.ok((await next).diagnostics.length > 0, "the next document is analysed");
+      const information = diagnostics.filter((item) => item.code === undefined);
+      if (information.length === 0 && attempt < 3) {
+        budgetMs = Math.max(100, Math.round(budgetMs / 2));
+        continue;
+      }
+      assert.equal(information.length, 1, JSON.stringify(information));
+      assert.equal(information[0].severity, 3);
+      const counted =
+        /^vmsplice Lens analysed (\d+) of (\d+) vmsplice calls within vmspliceLens\.analysisTimeBudgetMs \((\d+) ms\); the (\d+) from line (\d+) on are not reported/.exec(
+          information[0].message,
+        );
+      assert.ok(counted, information[0].message);
+      const [analysed, total, budget, left, fromLine] = counted.slice(1).map(Number);
+      if (analysed === 0 && attempt < 3) {
+        budgetMs *= 2;
+        continue;
+      }
+      assert.equal(budget, budgetMs);
+      assert.equal(total, whole.calls.length);
+      assert.equal(analysed + left, total);
+      assert.ok(analysed >= 1 && analysed < total, `${analysed} of ${total} calls within ${budgetMs} ms`);
+      assert.equal(fromLine, whole.calls[analysed].call.range.start.line + 1);
+      // The findings are exactly those of the first `analysed` calls of the whole analysis.
+      const finished = new Set(whole.calls.slice(0, analysed).flatMap((call) => call.findings));
+      const expected = whole.findings.filter((finding) => finished.has(finding));
+      assert.ok(expected.length > 0);
+      assert.deepEqual(
+        findingRows(diagnostics),
+        expected.map((finding) => [finding.range.start.line, finding.rule]),
+      );
+
+      // The server goes on: a later document is analysed.
+      const next = client.waitForDiagnostics("file:///v/after.c", () => true, 60000);
+      await client.open("file:///v/after.c", small);
+      assert.ok((await next).diagnostics.length > 0, "the next document is analysed");
+      break;
+    }
   });
 
   test("the workspace scan analyses a large closed file in the worker: requests are answered meanwhile", async () => {
