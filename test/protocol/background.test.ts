@@ -61,6 +61,16 @@ function findingRows(diagnostics: { range: { start: { line: number } }; code?: u
 
 const small = `${prelude}int main(void) {\n  int fds[2];\n  if (pipe(fds) < 0) return 1;\n  static char b[4096] __attribute__((aligned(4096)));\n  struct iovec v = { b, 4096 };\n  return vmsplice(fds[1], &v, 1, SPLICE_F_GIFT) < 0;\n}\n`;
 
+/** A hover on the vmsplice call of `small`, opened as `uri`. */
+function hoverOnCall(client: LspTestClient, uri: string): Promise<Hover | null> {
+  const line = small.split("\n").findIndex((text) => text.includes("vmsplice("));
+  return client.request<Hover | null>(
+    "textDocument/hover",
+    { textDocument: { uri }, position: { line, character: 10 } },
+    300000,
+  );
+}
+
 describe("background analysis of large documents over stdio", () => {
   const clients: LspTestClient[] = [];
   after(async () => {
@@ -87,14 +97,7 @@ describe("background analysis of large documents over stdio", () => {
       });
     await client.open("file:///v/small.c", small);
     await smallDone;
-    const hover = await client.request<Hover | null>(
-      "textDocument/hover",
-      {
-        textDocument: { uri: "file:///v/small.c" },
-        position: { line: small.split("\n").findIndex((line) => line.includes("vmsplice(")), character: 10 },
-      },
-      300000,
-    );
+    const hover = await hoverOnCall(client, "file:///v/small.c");
     order.push("hover");
     assert.ok(hover, "the small document's call has a hover");
     const published = await bigDone;
@@ -179,14 +182,7 @@ describe("background analysis of large documents over stdio", () => {
       const smallDone = client.waitForDiagnostics("file:///v/other.c", () => true, 300000);
       await client.open("file:///v/other.c", small);
       await smallDone;
-      const hover = await client.request<Hover | null>(
-        "textDocument/hover",
-        {
-          textDocument: { uri: "file:///v/other.c" },
-          position: { line: small.split("\n").findIndex((line) => line.includes("vmsplice(")), character: 10 },
-        },
-        300000,
-      );
+      const hover = await hoverOnCall(client, "file:///v/other.c");
       order.push("hover");
       assert.ok(hover, "the other document's call has a hover");
       const { diagnostics } = await bigDone;
@@ -257,14 +253,7 @@ describe("background analysis of large documents over stdio", () => {
     await opened;
     // The last small file published: the scan has gone on to the large one.
     await client.waitForDiagnostics(smallUris[2], () => true, 120000, true);
-    const hover = await client.request<Hover | null>(
-      "textDocument/hover",
-      {
-        textDocument: { uri: openUri },
-        position: { line: small.split("\n").findIndex((line) => line.includes("vmsplice(")), character: 10 },
-      },
-      300000,
-    );
+    const hover = await hoverOnCall(client, openUri);
     order.push("hover");
     assert.ok(hover);
     const { diagnostics } = await bigDone;

@@ -58,8 +58,6 @@ export class WalkCache {
   private readAfter = 0;
   /** When this run's walk began (the cache is made just before it). */
   private readonly started: number;
-  /** Records taken (for tests and the bench). */
-  hits = 0;
   /** Why the cache could not be written: set once, then the run goes on uncached. */
   failure: string | null = null;
 
@@ -109,7 +107,6 @@ export class WalkCache {
     if (size !== status.size || mtimeMs !== status.mtimeMs || ctimeMs !== status.ctimeMs || ino !== status.ino)
       return null;
     if (Math.max(mtimeMs, ctimeMs) > this.readAfter - RACY_MS) return null;
-    this.hits++;
     this.fresh.set(file, stored);
     return { size, mtimeMs, ctimeMs, ino, probes, nul: nul === 1 };
   }
